@@ -1,0 +1,210 @@
+package bfd
+
+import (
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/bfd/packet"
+	"github.com/patronus-sdwan/patronus/bfd/session"
+)
+
+// adminDownRepeats is how many AdminDown packets a removed session sends,
+// adminDownGap apart, so one lost datagram does not hide it from the peer.
+const (
+	adminDownRepeats = 2
+	adminDownGap     = 20 * time.Millisecond
+)
+
+// entry is one session inside a Manager.
+type entry struct {
+	m    *Manager
+	key  Key
+	disc uint32
+	tx   Sender
+
+	mu      sync.Mutex // guards everything below; held across Sender.Send, which must not block
+	sess    *session.Session
+	minTTL  int
+	timer   *time.Timer
+	armed   time.Time
+	removed bool
+	buf     [packet.MaxLen]byte
+
+	ctr counters
+}
+
+func newEntry(m *Manager, cfg SessionConfig, tx Sender, disc uint32) *entry {
+	e := &entry{m: m, key: cfg.Key, disc: disc, tx: tx, minTTL: cfg.minTTL()}
+	e.sess = session.New(disc, cfg.Config, time.Now(), rand.Uint32)
+	return e
+}
+
+// start arms the session's timer for its first transmission.
+func (e *entry) start() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.timer = time.AfterFunc(time.Hour, e.onTimer)
+	e.rearmLocked(true)
+}
+
+// onTimer runs when the earliest deadline of the session is due.
+func (e *entry) onTimer() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.removed {
+		return
+	}
+	now := time.Now()
+	send, r := e.sess.Tick(now)
+	e.handleLocked(r, now)
+	if send {
+		e.sendLocked(false)
+	}
+	e.rearmLocked(true)
+}
+
+// rearmLocked points the timer at the session's next deadline. Unless force
+// is set, the timer only moves earlier: a later deadline is found when the
+// timer fires. e.mu must be held.
+func (e *entry) rearmLocked(force bool) {
+	d := e.sess.NextDeadline()
+	if d.IsZero() {
+		if force {
+			e.timer.Stop()
+			e.armed = time.Time{}
+		}
+		return
+	}
+	if !force && !e.armed.IsZero() && !d.Before(e.armed) {
+		return
+	}
+	e.armed = d
+	e.timer.Reset(time.Until(d))
+}
+
+// receive runs a packet that demux found for this session.
+func (e *entry) receive(c *packet.Control, raw []byte, meta *RxMeta) {
+	if reason := e.checkTransport(meta); reason != dropNone {
+		e.ctr.drop(reason)
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.removed {
+		return
+	}
+	now := time.Now()
+	r := e.sess.Receive(c, raw, now)
+	if r.Drop != session.DropNone {
+		e.ctr.drop(dropReason(r.Drop))
+		return
+	}
+	e.ctr.packetsIn.Add(1)
+	e.handleLocked(r, now)
+	if r.SendFinal {
+		e.sendLocked(true)
+	}
+	e.rearmLocked(false)
+}
+
+// checkTransport applies the checks that depend on how the packet arrived:
+// the port kind (RFC 5883 §2), GTSM (RFC 5881 §5, RFC 5883 §5) and the
+// source address.
+func (e *entry) checkTransport(meta *RxMeta) dropReason {
+	switch {
+	case meta.Multihop != e.key.Multihop:
+		return dropWrongPort
+	case meta.TTL >= 0 && meta.TTL < e.minTTL:
+		return dropTTL
+	case meta.Src.IsValid() && meta.Src.Unmap() != e.key.Peer:
+		return dropSourceAddress
+	}
+	return dropNone
+}
+
+// handleLocked records a state change and publishes it. e.mu must be held.
+func (e *entry) handleLocked(r session.Result, now time.Time) {
+	if r.PollDone {
+		e.ctr.pollsCompleted.Add(1)
+	}
+	if !r.Changed {
+		return
+	}
+	t := r.Transition
+	e.ctr.transitions.Add(1)
+	if t.To == packet.StateDown || t.To == packet.StateAdminDown {
+		e.ctr.lastDownDiag.Store(uint32(t.Diag))
+	}
+	e.m.subs.publish(StateChange{Time: now, Key: e.key, LocalDiscr: e.disc, From: t.From, To: t.To, Diag: t.Diag})
+}
+
+// sendLocked encodes and transmits one packet. e.mu must be held.
+func (e *entry) sendLocked(final bool) {
+	n, err := e.sess.Encode(e.buf[:], final)
+	if err == nil {
+		err = e.tx.Send(e.buf[:n])
+	}
+	if err != nil {
+		e.ctr.sendErrors.Add(1)
+		return
+	}
+	e.ctr.packetsOut.Add(1)
+}
+
+func (e *entry) update(cfg SessionConfig) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.minTTL = cfg.minTTL()
+	e.sess.SetConfig(cfg.Config, time.Now())
+	e.rearmLocked(true)
+}
+
+func (e *entry) setAdminDown(down bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := time.Now()
+	var r session.Result
+	if down {
+		r = e.sess.AdminDown(packet.DiagAdministrativelyDown, now)
+	} else {
+		r = e.sess.Enable(now)
+	}
+	e.handleLocked(r, now)
+	if r.Changed && down {
+		e.sendLocked(false)
+	}
+	e.rearmLocked(true)
+}
+
+// retire ends sessions that are already out of the Manager's maps: each
+// goes AdminDown and tells its peer with adminDownRepeats packets
+// (RFC 5880 §6.8.16), then its Sender is closed.
+func retire(all []*entry) {
+	for _, e := range all {
+		e.halt()
+	}
+	for i := 1; i < adminDownRepeats; i++ {
+		time.Sleep(adminDownGap)
+		for _, e := range all {
+			e.mu.Lock()
+			e.sendLocked(false)
+			e.mu.Unlock()
+		}
+	}
+	for _, e := range all {
+		closeSender(e.tx)
+	}
+}
+
+// halt stops the timer, takes the session AdminDown and sends the first
+// AdminDown packet.
+func (e *entry) halt() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.removed = true
+	e.timer.Stop()
+	now := time.Now()
+	e.handleLocked(e.sess.AdminDown(packet.DiagAdministrativelyDown, now), now)
+	e.sendLocked(false)
+}
