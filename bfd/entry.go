@@ -23,13 +23,13 @@ type entry struct {
 	disc uint32
 	tx   Sender
 
-	mu      sync.Mutex // guards everything below; held across Sender.Send, which must not block
+	mu      sync.Mutex // guards sess..buf; held across Sender.Send, which must not block
 	sess    *session.Session
 	minTTL  int
-	timer   *time.Timer
-	armed   time.Time
 	removed bool
 	buf     [packet.MaxLen]byte
+
+	due time.Time // deadline held by the scheduler; guarded by scheduler.mu
 
 	ctr counters
 }
@@ -40,12 +40,11 @@ func newEntry(m *Manager, cfg SessionConfig, tx Sender, disc uint32) *entry {
 	return e
 }
 
-// start arms the session's timer for its first transmission.
+// start schedules the session's first transmission.
 func (e *entry) start() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.timer = time.AfterFunc(time.Hour, e.onTimer)
-	e.rearmLocked(true)
+	e.rearmLocked()
 }
 
 // onTimer runs when the earliest deadline of the session is due.
@@ -61,37 +60,24 @@ func (e *entry) onTimer() {
 	if send {
 		e.sendLocked(false)
 	}
-	e.rearmLocked(true)
+	e.rearmLocked()
 }
 
-// rearmLocked points the timer at the session's next deadline. Unless force
-// is set, the timer only moves earlier: a later deadline is found when the
-// timer fires. e.mu must be held.
-func (e *entry) rearmLocked(force bool) {
-	d := e.sess.NextDeadline()
-	if d.IsZero() {
-		if force {
-			e.timer.Stop()
-			e.armed = time.Time{}
-		}
-		return
-	}
-	if !force && !e.armed.IsZero() && !d.Before(e.armed) {
-		return
-	}
-	e.armed = d
-	e.timer.Reset(time.Until(d))
+// rearmLocked hands the session's next deadline to the scheduler.
+// e.mu must be held.
+func (e *entry) rearmLocked() {
+	e.m.sched.set(e, e.sess.NextDeadline())
 }
 
 // receive runs a packet that demux found for this session.
 func (e *entry) receive(c *packet.Control, raw []byte, meta *RxMeta) {
-	if reason := e.checkTransport(meta); reason != dropNone {
-		e.ctr.drop(reason)
-		return
-	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.removed {
+		return
+	}
+	if reason := e.checkTransport(meta); reason != dropNone {
+		e.ctr.drop(reason)
 		return
 	}
 	now := time.Now()
@@ -105,12 +91,12 @@ func (e *entry) receive(c *packet.Control, raw []byte, meta *RxMeta) {
 	if r.SendFinal {
 		e.sendLocked(true)
 	}
-	e.rearmLocked(false)
+	e.rearmLocked()
 }
 
 // checkTransport applies the checks that depend on how the packet arrived:
 // the port kind (RFC 5883 §2), GTSM (RFC 5881 §5, RFC 5883 §5) and the
-// source address.
+// source address. e.mu must be held: Update changes minTTL.
 func (e *entry) checkTransport(meta *RxMeta) dropReason {
 	switch {
 	case meta.Multihop != e.key.Multihop:
@@ -152,17 +138,26 @@ func (e *entry) sendLocked(final bool) {
 	e.ctr.packetsOut.Add(1)
 }
 
+// update and setAdminDown may race with Remove, which takes the entry out
+// of the maps before halting it: a removed entry must stay AdminDown and
+// silent (RFC 5880 §6.8.16), so they do nothing once it is halted.
 func (e *entry) update(cfg SessionConfig) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.removed {
+		return
+	}
 	e.minTTL = cfg.minTTL()
 	e.sess.SetConfig(cfg.Config, time.Now())
-	e.rearmLocked(true)
+	e.rearmLocked()
 }
 
 func (e *entry) setAdminDown(down bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.removed {
+		return
+	}
 	now := time.Now()
 	var r session.Result
 	if down {
@@ -174,7 +169,7 @@ func (e *entry) setAdminDown(down bool) {
 	if r.Changed && down {
 		e.sendLocked(false)
 	}
-	e.rearmLocked(true)
+	e.rearmLocked()
 }
 
 // retire ends sessions that are already out of the Manager's maps: each
@@ -203,7 +198,7 @@ func (e *entry) halt() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.removed = true
-	e.timer.Stop()
+	e.m.sched.set(e, time.Time{})
 	now := time.Now()
 	e.handleLocked(e.sess.AdminDown(packet.DiagAdministrativelyDown, now), now)
 	e.sendLocked(false)

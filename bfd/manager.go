@@ -95,7 +95,8 @@ type Manager struct {
 	byKey  map[Key]*entry
 	closed bool
 
-	subs subscribers
+	subs  subscribers
+	sched *scheduler
 
 	noSession atomic.Uint64
 	malformed [packet.NumErrors]atomic.Uint64
@@ -106,7 +107,7 @@ func NewManager(log *slog.Logger) *Manager {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Manager{log: log, byDisc: map[uint32]*entry{}, byKey: map[Key]*entry{}}
+	return &Manager{log: log, byDisc: map[uint32]*entry{}, byKey: map[Key]*entry{}, sched: newScheduler()}
 }
 
 // Add creates a session that starts in Down and begins transmitting at once
@@ -201,6 +202,7 @@ func (m *Manager) Close() error {
 	m.byKey, m.byDisc = map[Key]*entry{}, map[uint32]*entry{}
 	m.mu.Unlock()
 	retire(all)
+	m.sched.close()
 	m.subs.closeAll()
 	return nil
 }
