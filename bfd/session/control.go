@@ -55,9 +55,10 @@ func (s *Session) AdminDown(diag packet.Diag, now time.Time) Result {
 	if s.state == packet.StateAdminDown {
 		return Result{}
 	}
+	// bfd.RemoteDiscr is kept: the peer demultiplexes our AdminDown
+	// packets by Your Discriminator (RFC 5880 §6.8.6).
 	r := s.setState(packet.StateAdminDown, diag, now)
 	s.resetIntervals()
-	s.remoteDiscr = 0
 	return r
 }
 

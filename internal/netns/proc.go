@@ -41,7 +41,9 @@ func (n *NS) StartWith(stdout io.Writer, name string, args ...string) *Proc {
 	n.tb.Helper()
 	// ip netns exec execs the program: the pid we get is the program's.
 	cmd := exec.Command("ip", append([]string{"netns", "exec", n.Name, name}, args...)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: daemons die with the test binary even if it dies
+	// without running cleanups (a -timeout panic).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	p := &Proc{Name: name, cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if stdout != nil {

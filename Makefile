@@ -1,0 +1,41 @@
+# Patronus build, lint and test entry points. See docs/DEVELOPING.md.
+
+SHELL       := /bin/bash
+GO          ?= go
+PKG         := github.com/patronus-sdwan/patronus
+VERSION     := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS     := -X $(PKG)/internal/version.Version=$(VERSION)
+STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
+
+.PHONY: build deps tools lint test test-unit test-interop lab clean
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/patronus ./cmd/patronus
+
+# deps installs Debian packages (root) and the pinned Go tools.
+deps:
+	scripts/install-deps.sh
+
+tools:
+	scripts/install-deps.sh --go-tools
+
+lint: tools
+	@unformatted=$$(gofmt -l .); if [[ -n $$unformatted ]]; then \
+		echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet -tags interop ./...
+	$(STATICCHECK) -tags interop ./...
+
+test: deps lint test-unit test-interop
+
+test-unit:
+	$(GO) test -race ./...
+
+# The interop suite runs FRR and BIRD in network namespaces: it needs root.
+test-interop:
+	$(GO) test -tags interop -count=1 -v -timeout 30m ./test/interop/
+
+lab: deps build
+	scripts/bfd-demo.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# install-deps.sh — install what the build, lint and interop tests need.
+#
+# Idempotent and non-interactive. Debian packages: the interop peers (FRR,
+# BIRD 2) and lab tools. Go tools: staticcheck at a pinned version, into
+# $(go env GOPATH)/bin.
+#
+#   scripts/install-deps.sh              everything (needs root for apt)
+#   scripts/install-deps.sh --go-tools   only the Go tools (no root needed)
+#
+# The FRR and BIRD system services are never left running: the interop tests
+# start their own daemons inside network namespaces, and a system bfdd or bird
+# in the root namespace would hold UDP 3784/4784.
+set -euo pipefail
+
+STATICCHECK_VERSION=v0.8.2
+APT_PACKAGES=(frr bird2 iperf3 tcpdump nftables iproute2)
+
+log() { printf 'install-deps: %s\n' "$*" >&2; }
+
+if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then
+	export PATH=$PATH:/usr/local/go/bin
+fi
+
+install_go_tools() {
+	local bin
+	bin="$(go env GOPATH)/bin/staticcheck"
+	if [[ -x $bin ]] && "$bin" -version 2>/dev/null | grep -qF "(${STATICCHECK_VERSION#v})"; then
+		return
+	fi
+	log "installing staticcheck $STATICCHECK_VERSION"
+	GOBIN="$(go env GOPATH)/bin" go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+}
+
+missing_packages() {
+	local p
+	for p in "${APT_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"
+	done
+}
+
+install_apt_packages() {
+	local missing
+	mapfile -t missing < <(missing_packages)
+	((${#missing[@]})) || return 0
+	if ((EUID != 0)); then
+		log "need root to install: ${missing[*]}"
+		exit 1
+	fi
+	log "installing: ${missing[*]}"
+	# policy-rc.d exit 101 tells the maintainer scripts not to start services.
+	local policy=/usr/sbin/policy-rc.d
+	if [[ ! -e $policy ]]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends \
+		-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+		"${missing[@]}"
+}
+
+# stop_system_daemons makes sure no system FRR or BIRD runs in the root
+# namespace, now or after a reboot.
+stop_system_daemons() {
+	((EUID == 0)) || return 0
+	if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
+		systemctl disable --now frr.service bird.service >/dev/null 2>&1 || true
+	elif command -v service >/dev/null; then
+		service frr stop >/dev/null 2>&1 || true
+		service bird stop >/dev/null 2>&1 || true
+	fi
+	# Without an init system the daemons may still run: end them by pid file.
+	local f pid
+	for f in /run/frr/*.pid /run/bird/bird.pid /var/run/bird.pid; do
+		[[ -r $f ]] || continue
+		pid=$(<"$f")
+		if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+			log "stopping system daemon pid $pid ($f)"
+			kill "$pid" || true
+		fi
+	done
+	local holders
+	for _ in 1 2 3 4 5; do
+		holders=$(ss -Hlunp 'sport = :3784 or sport = :4784' 2>/dev/null | grep -E '"(bfdd|bird)"' || true)
+		[[ -z $holders ]] && return 0
+		sleep 1
+	done
+	log "a system bfdd or bird still holds the BFD ports in the root namespace:"
+	log "$holders"
+	exit 1
+}
+
+case "${1:-}" in
+--go-tools)
+	install_go_tools
+	;;
+"")
+	install_apt_packages
+	stop_system_daemons
+	install_go_tools
+	;;
+*)
+	echo "usage: $0 [--go-tools]" >&2
+	exit 2
+	;;
+esac
