@@ -30,28 +30,31 @@ func (m *Manager) Subscribe() (<-chan StateChange, func()) {
 
 // subscribers is the set of subscriptions of a Manager.
 type subscribers struct {
-	mu  sync.Mutex // guards set
-	set map[*subscriber]struct{}
+	mu     sync.Mutex // guards set, closed
+	set    map[*subscriber]struct{}
+	closed bool // closeAll ran: new subscriptions end at once
 }
 
 func (ss *subscribers) add(s *subscriber) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	if ss.closed {
+		s.close()
+		return
+	}
 	if ss.set == nil {
 		ss.set = map[*subscriber]struct{}{}
 	}
 	ss.set[s] = struct{}{}
 }
 
+// remove ends s at once, dropping undelivered events, even after closeAll
+// (whose pump may still wait on a reader that went away).
 func (ss *subscribers) remove(s *subscriber) {
 	ss.mu.Lock()
-	_, ok := ss.set[s]
 	delete(ss.set, s)
 	ss.mu.Unlock()
-	if ok {
-		close(s.done)
-		s.close()
-	}
+	s.stop()
 }
 
 func (ss *subscribers) publish(ev StateChange) {
@@ -65,7 +68,7 @@ func (ss *subscribers) publish(ev StateChange) {
 func (ss *subscribers) closeAll() {
 	ss.mu.Lock()
 	set := ss.set
-	ss.set = nil
+	ss.set, ss.closed = nil, true
 	ss.mu.Unlock()
 	for s := range set {
 		s.close()
@@ -74,8 +77,9 @@ func (ss *subscribers) closeAll() {
 
 // subscriber queues events for one reader; pump feeds the channel.
 type subscriber struct {
-	ch   chan StateChange
-	done chan struct{}
+	ch       chan StateChange
+	done     chan struct{} // closed by stop: the reader went away
+	stopOnce sync.Once
 
 	mu     sync.Mutex // guards queue, closed
 	cond   *sync.Cond
@@ -97,6 +101,13 @@ func (s *subscriber) close() {
 	s.closed = true
 	s.mu.Unlock()
 	s.cond.Signal()
+}
+
+// stop ends the subscription without delivering queued events. It is
+// idempotent.
+func (s *subscriber) stop() {
+	s.stopOnce.Do(func() { close(s.done) })
+	s.close()
 }
 
 func (s *subscriber) pump() {

@@ -37,10 +37,15 @@ func newScheduler() *scheduler {
 
 // set makes at the next deadline of e; the zero time means none. Deadlines
 // replaced this way stay in the heap and are skipped when they come up.
+// A deadline later than the pending one keeps the pending wakeup: onTimer
+// then finds nothing due and sets the later one. Every received packet
+// pushes the detection deadline later, so this keeps the receive path from
+// allocating a heap item per packet (and a packet flood from growing the
+// heap by one stale item per packet).
 func (s *scheduler) set(e *entry, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if at.Equal(e.due) {
+	if at.Equal(e.due) || !at.IsZero() && !e.due.IsZero() && at.After(e.due) {
 		return
 	}
 	e.due = at

@@ -184,6 +184,11 @@ func TestAdminDownEnable(t *testing.T) {
 	if p.State != adminDown || p.Diag != packet.DiagAdministrativelyDown || p.DesiredMinTxInterval != 1000000 {
 		t.Errorf("AdminDown packet: %v %v tx %dµs", p.State, p.Diag, p.DesiredMinTxInterval)
 	}
+	// bfd.RemoteDiscr is kept, so the peer finds the session by Your
+	// Discriminator (FRR ignores AdminDown packets without it).
+	if p.YourDiscriminator != peerDisc {
+		t.Errorf("AdminDown packet: Your Discriminator %#x, want %#x", p.YourDiscriminator, peerDisc)
+	}
 	// AdminDown packets keep going at the slow rate, and no detection runs.
 	sends, ts := tickUntil(s, clk, clk.now.Add(10*time.Second))
 	if len(ts) != 0 || len(sends) < 9 || len(sends) > 11 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"time"
 )
 
 const (
@@ -21,6 +22,8 @@ const (
 	// through 65535" (RFC 5881 §4, inherited by RFC 5883 §5).
 	DefaultSourcePortMin = 49152
 	DefaultSourcePortMax = 65535
+	// DefaultRxCoalesce is the default of Config.RxCoalesce.
+	DefaultRxCoalesce = time.Millisecond
 )
 
 // Config selects the sockets a Transport listens on and the source ports
@@ -40,6 +43,12 @@ type Config struct {
 	// must lie in 49152..65535 (RFC 5881 §4). Zero means the bound of that
 	// range.
 	SourcePortMin, SourcePortMax uint16
+	// RxCoalesce is how long a reader that has drained its socket waits
+	// before reading again, so that datagrams arriving meanwhile are taken
+	// in one batch instead of one wakeup each: on a virtual machine a
+	// thread wakeup costs more than the packet. It adds at most this much
+	// to the receive latency. Zero means DefaultRxCoalesce; negative, none.
+	RxCoalesce time.Duration
 	// Logger receives socket lifecycle events and throttled read errors,
 	// never one record per packet. Nil discards.
 	Logger *slog.Logger
@@ -57,6 +66,12 @@ func (c Config) normalize() (Config, error) {
 	c.MultihopPort = orDefault(c.MultihopPort, DefaultMultihopPort)
 	c.SourcePortMin = orDefault(c.SourcePortMin, DefaultSourcePortMin)
 	c.SourcePortMax = orDefault(c.SourcePortMax, DefaultSourcePortMax)
+	switch {
+	case c.RxCoalesce == 0:
+		c.RxCoalesce = DefaultRxCoalesce
+	case c.RxCoalesce < 0:
+		c.RxCoalesce = 0
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/patronus-sdwan/patronus/bfd"
 )
@@ -141,6 +142,11 @@ func (t *Transport) serve(rd *reader) {
 			continue
 		}
 		t.deliver(rd)
+		if rd.n < batchSize && t.cfg.RxCoalesce > 0 {
+			// The queue is drained: let datagrams gather rather than
+			// waking for each one.
+			time.Sleep(t.cfg.RxCoalesce)
+		}
 	}
 }
 
