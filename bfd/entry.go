@@ -29,7 +29,8 @@ type entry struct {
 	removed bool
 	buf     [packet.MaxLen]byte
 
-	due time.Time // deadline held by the scheduler; guarded by scheduler.mu
+	armed time.Time // last deadline handed to the scheduler; guarded by mu
+	due   time.Time // deadline held by the scheduler; guarded by scheduler.mu
 
 	ctr counters
 }
@@ -66,7 +67,19 @@ func (e *entry) onTimer() {
 // rearmLocked hands the session's next deadline to the scheduler.
 // e.mu must be held.
 func (e *entry) rearmLocked() {
-	e.m.sched.set(e, e.sess.NextDeadline())
+	e.armed = e.sess.NextDeadline()
+	e.m.sched.set(e, e.armed)
+}
+
+// rearmEarlierLocked is rearmLocked for the receive path: a packet usually
+// moves the next deadline later (or not at all), and a later deadline is
+// found when the pending wakeup fires, so the scheduler is only told of an
+// earlier one. e.mu must be held.
+func (e *entry) rearmEarlierLocked() {
+	if next := e.sess.NextDeadline(); e.armed.IsZero() || next.Before(e.armed) {
+		e.armed = next
+		e.m.sched.set(e, next)
+	}
 }
 
 // receive runs a packet that demux found for this session.
@@ -80,7 +93,10 @@ func (e *entry) receive(c *packet.Control, raw []byte, meta *RxMeta) {
 		e.ctr.drop(reason)
 		return
 	}
-	now := time.Now()
+	now := meta.Time
+	if now.IsZero() {
+		now = time.Now()
+	}
 	r := e.sess.Receive(c, raw, now)
 	if r.Drop != session.DropNone {
 		e.ctr.drop(dropReason(r.Drop))
@@ -91,7 +107,7 @@ func (e *entry) receive(c *packet.Control, raw []byte, meta *RxMeta) {
 	if r.SendFinal {
 		e.sendLocked(true)
 	}
-	e.rearmLocked()
+	e.rearmEarlierLocked()
 }
 
 // checkTransport applies the checks that depend on how the packet arrived:

@@ -90,8 +90,8 @@ var (
 type Manager struct {
 	log *slog.Logger
 
-	mu     sync.RWMutex // guards byDisc, byKey, closed
-	byDisc map[uint32]*entry
+	mu     sync.RWMutex // guards byKey, closed, and changes of byDisc
+	byDisc *discIndex
 	byKey  map[Key]*entry
 	closed bool
 
@@ -107,7 +107,9 @@ func NewManager(log *slog.Logger) *Manager {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Manager{log: log, byDisc: map[uint32]*entry{}, byKey: map[Key]*entry{}, sched: newScheduler()}
+	m := &Manager{log: log, byDisc: newDiscIndex(), byKey: map[Key]*entry{}}
+	m.sched = newScheduler(m.byDisc.refresh)
+	return m
 }
 
 // Add creates a session that starts in Down and begins transmitting at once
@@ -128,7 +130,8 @@ func (m *Manager) Add(cfg SessionConfig, tx Sender) (uint32, error) {
 	}
 	disc := m.newDiscriminatorLocked()
 	e := newEntry(m, cfg, tx, disc)
-	m.byDisc[disc], m.byKey[cfg.Key] = e, e
+	m.byDisc.put(disc, e)
+	m.byKey[cfg.Key] = e
 	e.start()
 	return disc, nil
 }
@@ -138,7 +141,7 @@ func (m *Manager) Add(cfg SessionConfig, tx Sender) (uint32, error) {
 func (m *Manager) newDiscriminatorLocked() uint32 {
 	for {
 		d := rand.Uint32()
-		if _, used := m.byDisc[d]; d != 0 && !used {
+		if d != 0 && !m.byDisc.used(d) {
 			return d
 		}
 	}
@@ -176,7 +179,7 @@ func (m *Manager) Remove(k Key) error {
 	e := m.byKey[k]
 	if e != nil {
 		delete(m.byKey, k)
-		delete(m.byDisc, e.disc)
+		m.byDisc.delete(e.disc)
 	}
 	m.mu.Unlock()
 	if e == nil {
@@ -199,7 +202,8 @@ func (m *Manager) Close() error {
 	for _, e := range m.byKey {
 		all = append(all, e)
 	}
-	m.byKey, m.byDisc = map[Key]*entry{}, map[uint32]*entry{}
+	m.byKey = map[Key]*entry{}
+	m.byDisc.clear()
 	m.mu.Unlock()
 	retire(all)
 	m.sched.close()

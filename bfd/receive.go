@@ -31,11 +31,11 @@ func (m *Manager) countMalformed(err error) {
 
 // demux finds the session a decoded packet belongs to.
 func (m *Manager) demux(c *packet.Control, meta *RxMeta) *entry {
+	if c.YourDiscriminator != 0 {
+		return m.byDisc.get(c.YourDiscriminator)
+	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if c.YourDiscriminator != 0 {
-		return m.byDisc[c.YourDiscriminator]
-	}
 	k := Key{Local: meta.Dst.Unmap(), Peer: meta.Src.Unmap(), Multihop: meta.Multihop, IfIndex: meta.IfIndex}
 	if e := m.byKey[k]; e != nil {
 		return e

@@ -24,12 +24,15 @@ type scheduler struct {
 	timer  *time.Timer
 	target time.Time // when timer fires; zero when stopped
 
-	stop chan struct{}
-	done chan struct{}
+	onWake func()
+	stop   chan struct{}
+	done   chan struct{}
 }
 
-func newScheduler() *scheduler {
-	s := &scheduler{timer: time.NewTimer(time.Hour), stop: make(chan struct{}), done: make(chan struct{})}
+// newScheduler starts the goroutine; onWake, if not nil, runs at every
+// wakeup before the due sessions.
+func newScheduler(onWake func()) *scheduler {
+	s := &scheduler{timer: time.NewTimer(time.Hour), stop: make(chan struct{}), done: make(chan struct{}), onWake: onWake}
 	s.timer.Stop()
 	go s.run()
 	return s
@@ -76,6 +79,9 @@ func (s *scheduler) run() {
 		case <-s.timer.C:
 		case <-s.stop:
 			return
+		}
+		if s.onWake != nil {
+			s.onWake()
 		}
 		batch = s.due(time.Now(), batch[:0])
 		for i, e := range batch {

@@ -29,7 +29,7 @@ func TestSchedulerHeapBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := m.byDisc[disc]
+	e := m.byDisc.get(disc)
 	pkt := func(st packet.State, your uint32) []byte {
 		c := packet.Control{State: st, DetectMult: 3, MyDiscriminator: 0xbeef, YourDiscriminator: your,
 			DesiredMinTxInterval: 1000000, RequiredMinRxInterval: 10000000}
@@ -65,7 +65,7 @@ func TestSchedulerHeapBounded(t *testing.T) {
 // TestSchedulerEarlierWins checks that an earlier deadline replaces a
 // pending later one, and that the zero time cancels.
 func TestSchedulerEarlierWins(t *testing.T) {
-	s := newScheduler()
+	s := newScheduler(nil)
 	defer s.close()
 	e := &entry{}
 	now := time.Now()

@@ -1,6 +1,9 @@
 package bfd
 
-import "net/netip"
+import (
+	"net/netip"
+	"time"
+)
 
 // Sender transmits the encoded BFD Control packets of one session over some
 // transport: a UDP socket (package udp) or, in the edge, a path tunnel.
@@ -22,6 +25,9 @@ type RxMeta struct {
 	TTL int
 	// Multihop is true for packets received on the RFC 5883 multihop port.
 	Multihop bool
+	// Time is when the packet was received. A transport that reads a batch
+	// of packets sets it once per batch; zero makes Receive read the clock.
+	Time time.Time
 }
 
 // Receiver takes packets from a transport. *Manager implements it. Receive

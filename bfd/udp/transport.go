@@ -154,8 +154,10 @@ func (t *Transport) serve(rd *reader) {
 func (t *Transport) deliver(rd *reader) {
 	t.stats.batch(rd.n)
 	delivered := 0
+	now := time.Now()
 	for i := range rd.n {
 		m, drop := rd.meta(i, &t.stats)
+		m.Time = now
 		if drop != nil {
 			drop.Add(1)
 			continue

@@ -36,10 +36,15 @@ func TestDeliveryMeta(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := openSender(t, tr, tc.addr, tc.addr, tc.multihop, "")
 			payload := []byte("bfd control " + tc.name)
+			before := time.Now()
 			if err := s.Send(payload); err != nil {
 				t.Fatal(err)
 			}
 			p := r.next(t)
+			if p.m.Time.Before(before) || p.m.Time.After(time.Now()) {
+				t.Errorf("meta.Time = %v, not between send and delivery", p.m.Time)
+			}
+			p.m.Time = time.Time{}
 			want := bfd.RxMeta{Src: tc.addr, Dst: tc.addr, IfIndex: lo, TTL: 255, Multihop: tc.multihop}
 			if p.m != want {
 				t.Errorf("meta = %+v, want %+v", p.m, want)
