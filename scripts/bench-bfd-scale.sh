@@ -46,20 +46,24 @@ ip -n "$b" link set sb up
 ip -n "$a" route add 198.19.0.0/16 via 198.18.0.2
 ip -n "$b" route add local 198.19.0.0/16 dev lo
 
-peer() { echo "198.19.$(($1 / 250)).$(($1 % 250 + 1))"; }
-{
-	echo "sessions:"
-	for ((i = 0; i < n; i++)); do echo "  - {local: 198.18.0.1, peer: $(peer "$i")}"; done
-} >"$work/a.yaml"
-{
-	echo "sessions:"
-	for ((i = 0; i < n; i++)); do echo "  - {local: $(peer "$i"), peer: 198.18.0.1}"; done
-} >"$work/b.yaml"
+# Session i pairs 198.18.0.1 with 198.19.(i/250).(i%250+1).
+sessions() { # $1: a or b
+	awk -v n="$n" -v side="$1" 'BEGIN {
+		print "sessions:"
+		for (i = 0; i < n; i++) {
+			p = sprintf("198.19.%d.%d", int(i / 250), i % 250 + 1)
+			if (side == "a") printf "  - {local: 198.18.0.1, peer: %s}\n", p
+			else printf "  - {local: %s, peer: 198.18.0.1}\n", p
+		}
+	}'
+}
+sessions a >"$work/a.yaml"
+sessions b >"$work/b.yaml"
 
 common=(--tx-interval "$iv" --rx-interval "$iv" --multiplier "$mult" --json)
-ip netns exec "$a" "$bin" bfd run --sessions-file "$work/a.yaml" "${common[@]}" >"$work/a.jsonl" 2>"$work/a.log" &
+ip netns exec "$a" "$bin" bfd run --sessions-file "$work/a.yaml" --control-socket "$work/a.sock" "${common[@]}" >"$work/a.jsonl" 2>"$work/a.log" &
 pids+=($!)
-ip netns exec "$b" "$bin" bfd run --sessions-file "$work/b.yaml" "${common[@]}" >"$work/b.jsonl" 2>"$work/b.log" &
+ip netns exec "$b" "$bin" bfd run --sessions-file "$work/b.yaml" --control-socket "$work/b.sock" "${common[@]}" >"$work/b.jsonl" 2>"$work/b.log" &
 pids+=($!)
 
 ups() { grep -c '"state":"up"' "$1" || true; }

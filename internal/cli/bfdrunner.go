@@ -19,12 +19,12 @@ type runner struct {
 	specs  map[bfd.Key]bfdcfg.Spec
 }
 
-func startRunner(specs []bfdcfg.Spec, log *slog.Logger) (*runner, error) {
-	mgr := bfd.NewManager(log)
+// startRunner opens the sockets the sessions need and adds them to mgr.
+func startRunner(mgr *bfd.Manager, specs []bfdcfg.Spec, log *slog.Logger) (*runner, error) {
 	lc := listenConfig(specs, log)
 	tr, err := udp.Listen(lc, mgr)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w (is another BFD daemon, e.g. FRR bfdd or BIRD, using the port?)", err)
 	}
 	r := &runner{mgr: mgr, tr: tr, listen: lc, specs: map[bfd.Key]bfdcfg.Spec{}}
 	if err := r.apply(specs, log); err != nil {
