@@ -194,7 +194,8 @@ func TestBIRDAuthentication(t *testing.T) {
 func TestBIRDWrongKeyStaysDown(t *testing.T) {
 	n := newPair(t)
 	bird := startBIRD(t, n.b, birdConfig(addrB, addrA, addrB, "keyed-sha1", 1, "the-right-key", false))
-	us := startPatronus(t, n.a, "--local", addrA, "--peer", addrB,
+	sock := filepath.Join(t.TempDir(), "bfd.sock")
+	us := startPatronus(t, n.a, "--local", addrA, "--peer", addrB, "--control-socket", sock,
 		"--auth", "keyed-sha1", "--auth-key-id", "1", "--auth-secret-file", writeSecret(t, "a-wrong-key"))
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
@@ -208,8 +209,12 @@ func TestBIRDWrongKeyStaysDown(t *testing.T) {
 			t.Errorf("our session reached %s with a wrong key: %v", e.State, e)
 		}
 	}
-	// TODO(counters): once `bfd run --json` reports counters, assert that
-	// the authentication failures were counted.
+	// BIRD sends at its 1 s idle rate: five seconds bring several packets,
+	// each dropped as a digest mismatch and counted.
+	c := sessionCounters(t, sock, addrB)
+	if c.AuthFailures < 2 || c.Drops["auth_digest_mismatch"] != c.AuthFailures || c.PacketsIn != 0 {
+		t.Errorf("counters with a wrong key = %+v, want auth failures (digest mismatch) and no packet accepted", c)
+	}
 }
 
 func TestBIRDMultihop(t *testing.T) {

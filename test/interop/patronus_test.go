@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -239,4 +240,39 @@ func writeSecret(t *testing.T, secret string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// counters is the part of `patronus bfd show --json` the tests read.
+type counters struct {
+	PacketsIn      uint64            `json:"packets_in"`
+	PacketsOut     uint64            `json:"packets_out"`
+	PollsCompleted uint64            `json:"polls_completed"`
+	AuthFailures   uint64            `json:"auth_failures"`
+	Drops          map[string]uint64 `json:"drops"`
+}
+
+// sessionCounters reads the counters of the session with peer through the
+// control socket of a running `patronus bfd run`, with `patronus bfd show`.
+func sessionCounters(t *testing.T, sock, peer string) counters {
+	t.Helper()
+	out, err := exec.Command(patronusBin(t), "bfd", "show", "--json", "--control-socket", sock).Output()
+	if err != nil {
+		t.Fatalf("patronus bfd show: %v", err)
+	}
+	var st struct {
+		Sessions []struct {
+			Peer     string   `json:"peer"`
+			Counters counters `json:"counters"`
+		} `json:"sessions"`
+	}
+	if err := json.Unmarshal(out, &st); err != nil {
+		t.Fatalf("patronus bfd show: %v: %s", err, out)
+	}
+	for _, s := range st.Sessions {
+		if s.Peer == peer {
+			return s.Counters
+		}
+	}
+	t.Fatalf("patronus bfd show: no session with peer %s: %s", peer, out)
+	return counters{}
 }
