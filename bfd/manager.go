@@ -97,6 +97,7 @@ type Manager struct {
 
 	subs  subscribers
 	sched *scheduler
+	flush atomic.Pointer[func()] // see SetFlush
 
 	noSession atomic.Uint64
 	malformed [packet.NumErrors]atomic.Uint64
@@ -108,8 +109,23 @@ func NewManager(log *slog.Logger) *Manager {
 		log = slog.New(slog.DiscardHandler)
 	}
 	m := &Manager{log: log, byDisc: newDiscIndex(), byKey: map[Key]*entry{}}
-	m.sched = newScheduler(m.byDisc.refresh)
+	m.sched = newScheduler(m.byDisc.refresh, m.flushSenders)
 	return m
+}
+
+// SetFlush installs f, called after every round of transmissions the
+// Manager makes on its own (timers, AdminDown), for Senders that queue
+// packets until flushed, such as udp.BatchedSender. Packets sent while
+// processing Receive are flushed by the transport that called Receive.
+func (m *Manager) SetFlush(f func()) {
+	m.flush.Store(&f)
+}
+
+// flushSenders runs the function installed by SetFlush, if any.
+func (m *Manager) flushSenders() {
+	if f := m.flush.Load(); f != nil && *f != nil {
+		(*f)()
+	}
 }
 
 // Add creates a session that starts in Down and begins transmitting at once
@@ -169,6 +185,7 @@ func (m *Manager) SetAdminDown(k Key, down bool) error {
 		return fmt.Errorf("%w: %s", ErrNotFound, k)
 	}
 	e.setAdminDown(down)
+	m.flushSenders()
 	return nil
 }
 
@@ -186,6 +203,7 @@ func (m *Manager) Remove(k Key) error {
 		return fmt.Errorf("%w: %s", ErrNotFound, k)
 	}
 	retire([]*entry{e})
+	m.flushSenders()
 	return nil
 }
 
@@ -206,6 +224,7 @@ func (m *Manager) Close() error {
 	m.byDisc.clear()
 	m.mu.Unlock()
 	retire(all)
+	m.flushSenders()
 	m.sched.close()
 	m.subs.closeAll()
 	return nil

@@ -24,15 +24,17 @@ type scheduler struct {
 	timer  *time.Timer
 	target time.Time // when timer fires; zero when stopped
 
-	onWake func()
-	stop   chan struct{}
-	done   chan struct{}
+	onWake    func()
+	afterWake func()
+	stop      chan struct{}
+	done      chan struct{}
 }
 
-// newScheduler starts the goroutine; onWake, if not nil, runs at every
-// wakeup before the due sessions.
-func newScheduler(onWake func()) *scheduler {
-	s := &scheduler{timer: time.NewTimer(time.Hour), stop: make(chan struct{}), done: make(chan struct{}), onWake: onWake}
+// newScheduler starts the goroutine; onWake and afterWake, if not nil, run
+// at every wakeup before and after the due sessions.
+func newScheduler(onWake, afterWake func()) *scheduler {
+	s := &scheduler{timer: time.NewTimer(time.Hour), stop: make(chan struct{}), done: make(chan struct{}),
+		onWake: onWake, afterWake: afterWake}
 	s.timer.Stop()
 	go s.run()
 	return s
@@ -87,6 +89,9 @@ func (s *scheduler) run() {
 		for i, e := range batch {
 			e.onTimer()
 			batch[i] = nil
+		}
+		if s.afterWake != nil && len(batch) > 0 {
+			s.afterWake()
 		}
 	}
 }

@@ -65,7 +65,7 @@ func TestSchedulerHeapBounded(t *testing.T) {
 // TestSchedulerEarlierWins checks that an earlier deadline replaces a
 // pending later one, and that the zero time cancels.
 func TestSchedulerEarlierWins(t *testing.T) {
-	s := newScheduler(nil)
+	s := newScheduler(nil, nil)
 	defer s.close()
 	e := &entry{}
 	now := time.Now()

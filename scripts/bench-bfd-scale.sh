@@ -5,17 +5,19 @@
 # CPU share of one core used by each process over the window and the number
 # of Down events (all false: nothing is cut).
 #
-#   usage: scripts/bench-bfd-scale.sh [-n SESSIONS] [-d SECONDS] [-i INTERVAL] [-m MULT] [-b BINARY]
+#   usage: scripts/bench-bfd-scale.sh [-n SESSIONS] [-d SECONDS] [-i INTERVAL] [-m MULT] [-b BINARY] [-x "EXTRA FLAGS"]
+#
+# -x passes extra flags to both `patronus bfd run`, e.g. -x --shared-source-port.
 #
 # Addresses: side A is 198.18.0.1; side B answers for 198.19.0.0/16 through
 # an AnyIP route, so each session has its own address pair (RFC 2544
 # benchmarking range, only inside the namespaces made here).
 set -euo pipefail
 
-n=1000 dur=60 iv=300ms mult=3 bin=bin/patronus
-while getopts "n:d:i:m:b:" o; do
+n=1000 dur=60 iv=300ms mult=3 bin=bin/patronus extra=
+while getopts "n:d:i:m:b:x:" o; do
 	case $o in
-	n) n=$OPTARG ;; d) dur=$OPTARG ;; i) iv=$OPTARG ;; m) mult=$OPTARG ;; b) bin=$OPTARG ;;
+	n) n=$OPTARG ;; d) dur=$OPTARG ;; i) iv=$OPTARG ;; m) mult=$OPTARG ;; b) bin=$OPTARG ;; x) extra=$OPTARG ;;
 	*) sed -n '2,12p' "$0"; exit 2 ;;
 	esac
 done
@@ -61,6 +63,8 @@ sessions a >"$work/a.yaml"
 sessions b >"$work/b.yaml"
 
 common=(--tx-interval "$iv" --rx-interval "$iv" --multiplier "$mult" --json)
+# shellcheck disable=SC2206 # -x is split into flags on purpose
+common+=($extra)
 ip netns exec "$a" "$bin" bfd run --sessions-file "$work/a.yaml" --control-socket "$work/a.sock" "${common[@]}" >"$work/a.jsonl" 2>"$work/a.log" &
 pids+=($!)
 ip netns exec "$b" "$bin" bfd run --sessions-file "$work/b.yaml" --control-socket "$work/b.sock" "${common[@]}" >"$work/b.jsonl" 2>"$work/b.log" &
@@ -93,6 +97,6 @@ hz=$(getconf CLK_TCK)
 share() { awk -v d="$1" -v hz="$hz" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", 100 * d / hz / (t1 - t0) }'; }
 rss() { awk '/VmRSS/ {print $2 / 1024}' "/proc/$1/status"; }
 printf 'A user share: %s%%\n' "$(share $((ua1 - ua0)))"
-printf 'sessions=%d interval=%s mult=%d window=%ss\n' "$n" "$iv" "$mult" "$dur"
+printf 'sessions=%d interval=%s mult=%d window=%ss flags=%s\n' "$n" "$iv" "$mult" "$dur" "${extra:-none}"
 printf 'A: cpu=%s%% of one core, rss=%.0fMiB, false downs=%d\n' "$(share $((ta1 - ta0)))" "$(rss "$pa")" $((da1 - da0))
 printf 'B: cpu=%s%% of one core, rss=%.0fMiB, false downs=%d\n' "$(share $((tb1 - tb0)))" "$(rss "$pb")" $((db1 - db0))

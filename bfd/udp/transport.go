@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/patronus-sdwan/patronus/bfd"
@@ -34,6 +35,9 @@ type Transport struct {
 	senders  map[*Sender]struct{}
 	ports    map[uint16]struct{} // source ports of open senders
 	nextPort uint16              // where the search for a free source port resumes
+	batchers [4]*batcher         // shared sockets of BatchedSenders, see batcherFor
+
+	batching atomic.Bool // a batcher exists: Flush has work to look at
 }
 
 // Listen opens the listening sockets cfg asks for and starts one reader
@@ -124,6 +128,12 @@ func (t *Transport) Close() error {
 	for _, s := range senders {
 		err = errors.Join(err, s.Close())
 	}
+	t.Flush() // what batched senders queued last, e.g. AdminDown
+	for _, b := range t.batchers {
+		if b != nil {
+			err = errors.Join(err, b.conn.Close())
+		}
+	}
 	t.log.Info("bfd udp closed")
 	return err
 }
@@ -142,6 +152,7 @@ func (t *Transport) serve(rd *reader) {
 			continue
 		}
 		t.deliver(rd)
+		t.Flush() // Finals answering Polls leave now
 		if rd.n < batchSize && t.cfg.RxCoalesce > 0 {
 			// The queue is drained: let datagrams gather rather than
 			// waking for each one.
@@ -153,7 +164,6 @@ func (t *Transport) serve(rd *reader) {
 // deliver hands the datagrams of the last batch to the Receiver.
 func (t *Transport) deliver(rd *reader) {
 	t.stats.batch(rd.n)
-	delivered := 0
 	now := time.Now()
 	for i := range rd.n {
 		m, drop := rd.meta(i, &t.stats)
@@ -162,10 +172,11 @@ func (t *Transport) deliver(rd *reader) {
 			drop.Add(1)
 			continue
 		}
+		// Counted before the call, so that whoever the Receiver tells
+		// already sees it in Stats.
+		t.stats.delivered.Add(1)
 		t.recv.Receive(rd.packet(i), m)
-		delivered++
 	}
-	t.stats.delivered.Add(uint64(delivered))
 }
 
 // readError counts a failed recvmmsg and logs the 1st, 2nd, 4th, 8th...

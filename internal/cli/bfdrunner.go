@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/patronus-sdwan/patronus/bfd"
@@ -13,20 +14,30 @@ import (
 // runner owns the BFD Manager and UDP transport of `patronus bfd run` and
 // applies whole sets of sessions to them.
 type runner struct {
-	mgr    *bfd.Manager
-	tr     *udp.Transport
-	listen udp.Config
-	specs  map[bfd.Key]bfdcfg.Spec
+	mgr     *bfd.Manager
+	tr      *udp.Transport
+	listen  udp.Config
+	specs   map[bfd.Key]bfdcfg.Spec
+	batched bool // senders share one socket per family and kind (--shared-source-port)
+}
+
+// sender is a session's transmitter as the runner owns it.
+type sender interface {
+	bfd.Sender
+	io.Closer
 }
 
 // startRunner opens the sockets the sessions need and adds them to mgr.
-func startRunner(mgr *bfd.Manager, specs []bfdcfg.Spec, log *slog.Logger) (*runner, error) {
+func startRunner(mgr *bfd.Manager, specs []bfdcfg.Spec, batched bool, log *slog.Logger) (*runner, error) {
 	lc := listenConfig(specs, log)
 	tr, err := udp.Listen(lc, mgr)
 	if err != nil {
 		return nil, fmt.Errorf("%w (is another BFD daemon, e.g. FRR bfdd or BIRD, using the port?)", err)
 	}
-	r := &runner{mgr: mgr, tr: tr, listen: lc, specs: map[bfd.Key]bfdcfg.Spec{}}
+	r := &runner{mgr: mgr, tr: tr, listen: lc, specs: map[bfd.Key]bfdcfg.Spec{}, batched: batched}
+	if batched {
+		mgr.SetFlush(tr.Flush)
+	}
 	if err := r.apply(specs, log); err != nil {
 		r.close()
 		return nil, err
@@ -72,13 +83,13 @@ func (r *runner) apply(specs []bfdcfg.Spec, log *slog.Logger) error {
 
 // newSenders opens a socket for every session that is new or whose
 // interface binding changed; on failure nothing is kept.
-func (r *runner) newSenders(want map[bfd.Key]bfdcfg.Spec) (map[bfd.Key]*udp.Sender, error) {
-	out := map[bfd.Key]*udp.Sender{}
+func (r *runner) newSenders(want map[bfd.Key]bfdcfg.Spec) (map[bfd.Key]sender, error) {
+	out := map[bfd.Key]sender{}
 	for k, s := range want {
 		if old, ok := r.specs[k]; ok && old.Interface == s.Interface {
 			continue
 		}
-		tx, err := r.tr.NewSender(s.Local, s.Peer, s.Multihop, s.Interface)
+		tx, err := r.newSender(s)
 		if err != nil {
 			for _, o := range out {
 				_ = o.Close()
@@ -90,8 +101,15 @@ func (r *runner) newSenders(want map[bfd.Key]bfdcfg.Spec) (map[bfd.Key]*udp.Send
 	return out, nil
 }
 
+func (r *runner) newSender(s bfdcfg.Spec) (sender, error) {
+	if r.batched {
+		return r.tr.NewBatchedSender(s.Local, s.Peer, s.Multihop, s.Interface)
+	}
+	return r.tr.NewSender(s.Local, s.Peer, s.Multihop, s.Interface)
+}
+
 // put adds a session (tx non-nil) or updates it when its settings changed.
-func (r *runner) put(s bfdcfg.Spec, tx *udp.Sender) error {
+func (r *runner) put(s bfdcfg.Spec, tx sender) error {
 	var err error
 	switch old, ok := r.specs[s.Key]; {
 	case tx != nil:

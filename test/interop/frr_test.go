@@ -209,14 +209,19 @@ func frrConfig(peer string, extra ...string) string {
 const upTimeout = 15 * time.Second
 
 func TestFRRSessionUp(t *testing.T) {
-	for _, tc := range []struct{ name, local, peer string }{
-		{"ipv4", addrA, addrB},
-		{"ipv6", addr6A, addr6B},
+	for _, tc := range []struct {
+		name, local, peer string
+		flags             []string
+	}{
+		{"ipv4", addrA, addrB, nil},
+		{"ipv6", addr6A, addr6B, nil},
+		{"ipv4-shared-source-port", addrA, addrB, []string{"--shared-source-port"}},
+		{"ipv6-shared-source-port", addr6A, addr6B, []string{"--shared-source-port"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := newPair(t)
 			frr := startFRR(t, n.b, frrConfig(tc.local+" local-address "+tc.peer))
-			us := startPatronus(t, n.a, "--local", tc.local, "--peer", tc.peer)
+			us := startPatronus(t, n.a, append([]string{"--local", tc.local, "--peer", tc.peer}, tc.flags...)...)
 			us.WaitState(t, tc.peer, "up", upTimeout)
 			p := frr.WaitStatus(t, tc.local, "up", upTimeout)
 			if p.RemoteTransmitInterval != 300 || p.RemoteReceiveInterval != 300 || p.RemoteDetectMultiplier != 3 {

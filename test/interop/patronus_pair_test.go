@@ -32,7 +32,16 @@ func TestPatronusSimultaneousStart(t *testing.T) {
 // TestPatronusHundredSessions runs 100 sessions between two processes. Each
 // side owns a /24 of AnyIP addresses (a local route on lo) and routes the
 // other side's /24 over the veth, so session i is 198.19.0.i <-> 198.19.1.i.
+//
+// It runs twice: with one source port per session (the default) and with
+// --shared-source-port (one batched socket per family and kind).
 func TestPatronusHundredSessions(t *testing.T) {
+	for _, mode := range [][]string{nil, {"--shared-source-port"}} {
+		t.Run(fmt.Sprintf("flags=%v", mode), func(t *testing.T) { hundredSessions(t, mode) })
+	}
+}
+
+func hundredSessions(t *testing.T, flags []string) {
 	const count = 100
 	n := newPair(t)
 	n.a.AddLocalRoute("198.19.0.0/24")
@@ -50,8 +59,8 @@ func TestPatronusHundredSessions(t *testing.T) {
 	fileA, fileB := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
 	writeSessionsFile(t, fileA, sa)
 	writeSessionsFile(t, fileB, sb)
-	a := startPatronus(t, n.a, "--sessions-file", fileA)
-	b := startPatronus(t, n.b, "--sessions-file", fileB)
+	a := startPatronus(t, n.a, append([]string{"--sessions-file", fileA}, flags...)...)
+	b := startPatronus(t, n.b, append([]string{"--sessions-file", fileB}, flags...)...)
 
 	start := time.Now()
 	for i := range count {
