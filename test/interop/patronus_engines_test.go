@@ -5,6 +5,7 @@ package interop
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -146,5 +147,63 @@ func TestPatronusWrongKeyCounted(t *testing.T) {
 	}
 	if c := sessionCounters(t, sock, addrB); c.AuthFailures < 2 || c.Drops["auth_digest_mismatch"] != c.AuthFailures {
 		t.Errorf("counters = %+v, want digest mismatches counted as auth failures", c)
+	}
+}
+
+// TestPatronusReload: SIGHUP applies a new sessions file as a whole or not
+// at all. A file with an error, or one that needs a socket not opened at
+// start, is refused and the running session is left alone; a good file
+// removes the old session (the peer hears AdminDown) and adds the new one.
+func TestPatronusReload(t *testing.T) {
+	n := newPair(t)
+	dir := t.TempDir()
+	file, sock := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "a.sock")
+	writeSessionsFile(t, file, []Session{{Local: addrA, Peer: addrB}})
+	a := startPatronus(t, n.a, "--sessions-file", file, "--control-socket", sock)
+	b := startPatronus(t, n.b, "--local", addrB, "--peer", addrA)
+	a.WaitState(t, addrB, "up", upTimeout)
+	b.WaitState(t, addrA, "up", upTimeout)
+	mark := len(a.Events())
+
+	for i, bad := range [][]Session{
+		{{Local: addrA, Peer: addrB, Multiplier: 300}},
+		{{Local: addrA, Peer: addrB}, {Local: addr6A, Peer: addr6B}},
+	} {
+		writeSessionsFile(t, file, bad)
+		if err := a.Proc.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		waitOutput(t, a, "reload refused", i+1)
+	}
+	time.Sleep(time.Second)
+	for _, e := range a.EventsFor(addrB, mark) {
+		t.Errorf("a refused reload changed the running session: %v", e)
+	}
+
+	const other = "198.18.0.9"
+	writeSessionsFile(t, file, []Session{{Local: addrA, Peer: other}})
+	if err := a.Proc.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	e := b.WaitState(t, addrA, "down", 5*time.Second)
+	if e.Diag != "neighbor_signaled_session_down" {
+		t.Errorf("peer of the removed session: diag %s, want neighbor_signaled_session_down", e.Diag)
+	}
+	waitOutput(t, a, "msg=reloaded", 1)
+	c := sessionCounters(t, sock, other) // fails the test if the session is missing
+	if c.PacketsIn != 0 {
+		t.Errorf("new session to a silent peer received %d packets", c.PacketsIn)
+	}
+}
+
+// waitOutput waits until the process's stderr holds want at least n times.
+func waitOutput(t *testing.T, p *Patronus, want string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Count(p.Proc.Output(), want) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%q not logged %d times; output:\n%s", want, n, p.Proc.Output())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
