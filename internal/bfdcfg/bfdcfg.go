@@ -163,10 +163,10 @@ func (s Session) Resolve(name namer) (Spec, error) {
 	if sp.Local.Is4() != sp.Peer.Is4() {
 		return sp, fmt.Errorf("%s: %s is not of the same address family as %s %s", name("peer"), sp.Peer, name("local"), sp.Local)
 	}
-	if sp.DesiredMinTx, err = parseInterval(name("tx_interval"), s.TxInterval, session.DefaultTxInterval); err != nil {
+	if sp.DesiredMinTx, err = ParseInterval(name("tx_interval"), s.TxInterval, session.DefaultTxInterval); err != nil {
 		return sp, err
 	}
-	if sp.RequiredMinRx, err = parseInterval(name("rx_interval"), s.RxInterval, session.DefaultRxInterval); err != nil {
+	if sp.RequiredMinRx, err = ParseInterval(name("rx_interval"), s.RxInterval, session.DefaultRxInterval); err != nil {
 		return sp, err
 	}
 	if err := s.resolveScalars(&sp, name); err != nil {
@@ -269,7 +269,9 @@ func parseAddr(field, s string) (netip.Addr, error) {
 // userspace process cannot keep time on a loaded machine.
 const minInterval = time.Millisecond
 
-func parseInterval(field, s string, def time.Duration) (time.Duration, error) {
+// ParseInterval parses a BFD interval for field (named in errors), returning
+// def for the empty string.
+func ParseInterval(field, s string, def time.Duration) (time.Duration, error) {
 	if s == "" {
 		return def, nil
 	}

@@ -97,3 +97,34 @@ func TestBFDShowNeedsSocket(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+func TestConfigValidate(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "site.key")
+	if _, stderr, code := run("keygen", "--out", key); code != 0 {
+		t.Fatal(stderr)
+	}
+	raw, err := os.ReadFile("../../docs/examples/edge.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "edge.yaml")
+	if err := os.WriteFile(good, []byte(strings.ReplaceAll(string(raw), "/etc/patronus/site.key", key)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := run("config", "validate", good)
+	if code != 0 || !strings.Contains(out, "valid: site branch-1 (id 11), 2 links, 1 peers, 4 paths") {
+		t.Errorf("valid file: exit %d, %q %q", code, out, stderr)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	broken := strings.Replace(strings.Replace(string(raw), "id: 11", "id: 0", 1), "mtu: 1420", "mtu: 99999", 1)
+	if err := os.WriteFile(bad, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code = run("config", "validate", bad)
+	for _, want := range []string{bad, "site.id: 0", "overlay.mtu: 99999", "private_key_file:"} {
+		if code == 0 || !strings.Contains(stderr, want) {
+			t.Errorf("broken file: exit %d, stderr %q lacks %q", code, stderr, want)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+package config
+
+import (
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// keyFile writes a fresh private key with the given mode.
+func keyFile(t *testing.T, mode os.FileMode) string {
+	t.Helper()
+	k, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "site.key")
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(k.Bytes())+"\n"), mode); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// example is docs/examples/edge.yaml with its key file replaced.
+func example(t *testing.T) []byte {
+	t.Helper()
+	raw, err := os.ReadFile("../../docs/examples/edge.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(strings.ReplaceAll(string(raw), "/etc/patronus/site.key", keyFile(t, 0o600)))
+}
+
+func TestExampleIsValid(t *testing.T) {
+	c, err := Parse(example(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := c.Validate()
+	if err != nil {
+		t.Fatalf("docs/examples/edge.yaml: %v", err)
+	}
+	if v.Name != "branch-1" || v.ID != 11 || len(v.Links) != 2 || len(v.Peers) != 1 || v.Paths() != 4 {
+		t.Errorf("valid = %+v", v)
+	}
+	if v.Links[1].LocalAddress.IsValid() || v.Links[1].Interface != "wwan0" || v.Links[1].Bandwidth != 50e6 {
+		t.Errorf("links[1] = %+v", v.Links[1])
+	}
+	if v.Peers[0].Links[1].Endpoint != netip.MustParseAddrPort("192.0.2.7:51820") {
+		t.Errorf("peer link = %+v", v.Peers[0].Links[1])
+	}
+	if v.BFD.DesiredMinTx != 300*time.Millisecond || v.BFD.DetectMult != 3 || v.PrivateKey == nil || v.Peers[0].PublicKey == nil {
+		t.Errorf("bfd %+v, keys %v %v", v.BFD, v.PrivateKey, v.Peers[0].PublicKey)
+	}
+}
+
+// TestEveryErrorReported: one file with many mistakes yields one error per
+// mistake, each at its field path.
+func TestEveryErrorReported(t *testing.T) {
+	yaml := `
+site: {name: Branch_1, id: 0}
+private_key_file: ` + keyFile(t, 0o644) + `
+lan_prefixes: [10.1.0.1/24, 10.1.0.0/24, 10.1.0.0/24, nonsense]
+overlay: {interface: this-name-is-too-long, mtu: 1000}
+links:
+  - {name: fibre, local_address: 203.0.113.10, listen_port: 51820, color: inet, cost: -1, bandwidth: fast}
+  - {name: fibre, local_address: 203.0.113.10, listen_port: 51820, color: INET}
+  - {name: lte, color: lte, listen_port: 70000}
+peers:
+  - name: dc-1
+    id: 5
+    public_key: short
+    prefixes: [10.1.0.0/24]
+    links: [{name: a, endpoint: "198.51.100.7", color: inet}]
+  - {name: dc-1, id: 5, public_key: hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=, prefixes: [], links: []}
+defaults: {bfd: {tx_interval: 0.1us, multiplier: 300}}
+`
+	c, err := Parse([]byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Validate()
+	var es Errors
+	if !errors.As(err, &es) {
+		t.Fatalf("Validate: %v, want Errors", err)
+	}
+	want := []string{
+		"site.name", "site.id", "private_key_file",
+		"lan_prefixes[0]", "lan_prefixes[2]", "lan_prefixes[3]",
+		"overlay.interface", "overlay.mtu",
+		"links[0].cost", "links[0].bandwidth",
+		"links[1].color", "links[1].name", "links[1].listen_port",
+		"links[2]", "links[2].listen_port",
+		"peers[0].public_key", "peers[0].prefixes[0]", "peers[0].links[0].endpoint",
+		"peers[1].prefixes", "peers[1].links", "peers[1].name", "peers[1].id",
+		"defaults.bfd.tx_interval", "defaults.bfd.multiplier",
+	}
+	got := map[string]bool{}
+	for _, e := range es {
+		got[e.Path] = true
+	}
+	for _, p := range want {
+		if !got[p] {
+			t.Errorf("no error at %s", p)
+		}
+	}
+	if len(es) != len(want) {
+		t.Errorf("%d errors, want %d:\n%v", len(es), len(want), err)
+	}
+	if !strings.Contains(err.Error(), "did you mean 10.1.0.0/24") || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("errors lack the hints:\n%v", err)
+	}
+}
+
+func TestUnknownFieldRefused(t *testing.T) {
+	_, err := Parse([]byte("site: {name: a, id: 1}\nlinkz: []\n"))
+	if err == nil || !strings.Contains(err.Error(), "field linkz not found") {
+		t.Errorf("Parse: %v", err)
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	for in, want := range map[string]uint64{"50Mbit": 50e6, "1.5Gbit": 1.5e9, "800kbit/s": 800e3, "9600bit": 9600} {
+		if got, err := ParseRate(in); err != nil || got != want {
+			t.Errorf("ParseRate(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "fast", "-5Mbit", "5MB", "Mbit"} {
+		if _, err := ParseRate(bad); err == nil {
+			t.Errorf("ParseRate(%q) accepted", bad)
+		}
+	}
+}

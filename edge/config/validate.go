@@ -1,0 +1,375 @@
+package config
+
+import (
+	"crypto/ecdh"
+	"encoding/base64"
+	"fmt"
+	"net/netip"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/patronus-sdwan/patronus/bfd/session"
+	"github.com/patronus-sdwan/patronus/internal/bfdcfg"
+)
+
+// Defaults of the fields that may be left out.
+const (
+	DefaultOverlayInterface = "patronus0"
+	// DefaultOverlayMTU leaves room for WireGuard over IPv6 on a 1500-byte
+	// link (1500 − 40 IPv6 − 8 UDP − 32 WireGuard), as wg-quick does.
+	DefaultOverlayMTU = 1420
+	// DefaultListenPort is the first WAN link's port; link i gets +i.
+	DefaultListenPort = 51820
+	minMTU, maxMTU    = 1280, 9000 // 1280: the IPv6 minimum
+)
+
+var labelRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$`)
+
+// Valid is a configuration that passed Validate, in typed form.
+type Valid struct {
+	Name        string
+	ID          uint16
+	PrivateKey  *ecdh.PrivateKey `json:"-"`
+	LANPrefixes []netip.Prefix
+	Overlay     Overlay
+	Links       []ValidLink
+	Peers       []ValidPeer
+	Compression bool
+	BFD         session.Config
+}
+
+// ValidLink is a validated WAN link.
+type ValidLink struct {
+	Name, Interface, Color string
+	LocalAddress           netip.Addr // invalid when only Interface is given
+	ListenPort             uint16
+	Cost                   int
+	Bandwidth              uint64 // bits per second; 0 when not given
+}
+
+// ValidPeer is a validated peer site.
+type ValidPeer struct {
+	Name      string
+	ID        uint16
+	PublicKey *ecdh.PublicKey
+	Prefixes  []netip.Prefix
+	Links     []ValidPeerLink
+}
+
+// ValidPeerLink is a validated WAN link of a peer.
+type ValidPeerLink struct {
+	Name, Color string
+	Endpoint    netip.AddrPort
+}
+
+// Paths is the number of paths (local link × remote link) to all peers.
+func (v *Valid) Paths() int {
+	n := 0
+	for _, p := range v.Peers {
+		n += len(v.Links) * len(p.Links)
+	}
+	return n
+}
+
+// Validate checks the whole configuration and reports every problem with
+// its field path; nothing is half-accepted.
+func (c *Config) Validate() (*Valid, error) {
+	var e errs
+	v := &Valid{Overlay: c.Overlay}
+	v.Name, v.ID = c.Site.Name, checkSite(&e, c.Site)
+	v.PrivateKey = checkKeyFile(&e, "private_key_file", c.PrivateKeyFile)
+	v.LANPrefixes = checkPrefixes(&e, "lan_prefixes", c.LANPrefixes, true)
+	checkOverlay(&e, &v.Overlay)
+	v.Links = checkLinks(&e, c.Links)
+	v.Peers = checkPeers(&e, c, v)
+	v.Compression = c.Defaults.Compression != nil && *c.Defaults.Compression
+	v.BFD = checkBFD(&e, c.Defaults.BFD)
+	if err := e.err(); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func checkSite(e *errs, s Site) uint16 {
+	checkLabel(e, "site.name", s.Name)
+	if s.ID < 1 || s.ID > 65535 {
+		e.add("site.id", "%d: must be 1..65535, unique among the sites", s.ID)
+		return 0
+	}
+	return uint16(s.ID)
+}
+
+func checkLabel(e *errs, path, s string) {
+	switch {
+	case s == "":
+		e.add(path, "required")
+	case !labelRE.MatchString(s):
+		e.add(path, "%q: use 1-32 lowercase letters, digits and inner hyphens", s)
+	}
+}
+
+// checkKeyFile reads the private key. The key must not be readable by
+// group or others; its content never appears in an error.
+func checkKeyFile(e *errs, path, file string) *ecdh.PrivateKey {
+	if file == "" {
+		e.add(path, "required (make one with: patronus keygen --out FILE)")
+		return nil
+	}
+	st, err := os.Stat(file)
+	if err != nil {
+		e.add(path, "%v", err)
+		return nil
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		e.add(path, "%s is readable by group or others (mode %o): chmod 600 it", file, st.Mode().Perm())
+		return nil
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		e.add(path, "%v", err)
+		return nil
+	}
+	key, err := decodeKey(strings.TrimSpace(string(raw)))
+	if err != nil {
+		e.add(path, "%s: %v", file, err)
+		return nil
+	}
+	priv, err := ecdh.X25519().NewPrivateKey(key)
+	if err != nil {
+		e.add(path, "%s: not a Curve25519 private key", file)
+		return nil
+	}
+	return priv
+}
+
+func decodeKey(s string) ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return nil, fmt.Errorf("not a key: want 32 bytes in base64 (patronus keygen, wg genkey)")
+	}
+	return b, nil
+}
+
+// checkPrefixes parses CIDR prefixes; they must be canonical (no host
+// bits) and distinct.
+func checkPrefixes(e *errs, path string, in []string, required bool) []netip.Prefix {
+	if required && len(in) == 0 {
+		e.add(path, "at least one prefix is required")
+	}
+	out := make([]netip.Prefix, 0, len(in))
+	seen := map[netip.Prefix]int{}
+	for i, s := range in {
+		p, err := netip.ParsePrefix(s)
+		at := fmt.Sprintf("%s[%d]", path, i)
+		switch {
+		case err != nil:
+			e.add(at, "%q is not a prefix (e.g. 10.1.0.0/24)", s)
+			continue
+		case p != p.Masked():
+			e.add(at, "%s has host bits set: did you mean %s?", s, p.Masked())
+			continue
+		}
+		if j, dup := seen[p]; dup {
+			e.add(at, "%s repeats %s[%d]", s, path, j)
+			continue
+		}
+		seen[p] = i
+		out = append(out, p)
+	}
+	return out
+}
+
+func checkOverlay(e *errs, o *Overlay) {
+	if o.Interface == "" {
+		o.Interface = DefaultOverlayInterface
+	}
+	if len(o.Interface) > 15 || strings.ContainsAny(o.Interface, "/ \t\n:") {
+		e.add("overlay.interface", "%q is not a Linux interface name (at most 15 characters, no '/', ':' or spaces)", o.Interface)
+	}
+	if o.MTU == 0 {
+		o.MTU = DefaultOverlayMTU
+	}
+	if o.MTU < minMTU || o.MTU > maxMTU {
+		e.add("overlay.mtu", "%d is out of range %d..%d", o.MTU, minMTU, maxMTU)
+	}
+}
+
+func checkLinks(e *errs, in []Link) []ValidLink {
+	if len(in) == 0 {
+		e.add("links", "at least one WAN link is required")
+	}
+	out := make([]ValidLink, 0, len(in))
+	names := map[string]int{}
+	ports := map[netip.AddrPort]int{}
+	for i, l := range in {
+		at := fmt.Sprintf("links[%d]", i)
+		v := checkLink(e, at, i, l)
+		if j, dup := names[l.Name]; dup && l.Name != "" {
+			e.add(at+".name", "%q is also the name of links[%d]", l.Name, j)
+		}
+		names[l.Name] = i
+		key := netip.AddrPortFrom(v.LocalAddress, v.ListenPort)
+		if j, dup := ports[key]; dup {
+			e.add(at+".listen_port", "%d is already used by links[%d] on the same address", v.ListenPort, j)
+		}
+		ports[key] = i
+		out = append(out, v)
+	}
+	return out
+}
+
+func checkLink(e *errs, at string, i int, l Link) ValidLink {
+	checkLabel(e, at+".name", l.Name)
+	checkLabel(e, at+".color", l.Color)
+	v := ValidLink{Name: l.Name, Interface: l.Interface, Color: l.Color, Cost: l.Cost}
+	if l.Interface == "" && l.LocalAddress == "" {
+		e.add(at, "give interface, local_address or both")
+	}
+	if l.LocalAddress != "" {
+		a, err := netip.ParseAddr(l.LocalAddress)
+		if err != nil || a.Zone() != "" {
+			e.add(at+".local_address", "%q is not an IP address", l.LocalAddress)
+		}
+		v.LocalAddress = a.Unmap()
+	}
+	switch {
+	case l.ListenPort == 0:
+		v.ListenPort = uint16(DefaultListenPort + i)
+	case l.ListenPort < 1 || l.ListenPort > 65535:
+		e.add(at+".listen_port", "%d is out of range 1..65535", l.ListenPort)
+	default:
+		v.ListenPort = uint16(l.ListenPort)
+	}
+	if l.Cost < 0 {
+		e.add(at+".cost", "%d: must not be negative", l.Cost)
+	}
+	if l.Bandwidth != "" {
+		bw, err := ParseRate(l.Bandwidth)
+		if err != nil {
+			e.add(at+".bandwidth", "%v", err)
+		}
+		v.Bandwidth = bw
+	}
+	return v
+}
+
+// ParseRate parses a rate such as 50Mbit, 1.5Gbit or 800kbit (bits per
+// second; the suffix /s is accepted).
+func ParseRate(s string) (uint64, error) {
+	t := strings.TrimSuffix(strings.TrimSpace(s), "/s")
+	mult := map[string]float64{"kbit": 1e3, "mbit": 1e6, "gbit": 1e9, "bit": 1}
+	for _, unit := range []string{"kbit", "mbit", "gbit", "bit"} {
+		if num, ok := strings.CutSuffix(strings.ToLower(t), unit); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+			if err != nil || f <= 0 {
+				break
+			}
+			return uint64(f * mult[unit]), nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a rate (e.g. 50Mbit, 1Gbit, 800kbit)", s)
+}
+
+func checkPeers(e *errs, c *Config, v *Valid) []ValidPeer {
+	out := make([]ValidPeer, 0, len(c.Peers))
+	names := map[string]int{}
+	ids := map[int]int{}
+	owner := map[netip.Prefix]string{}
+	for _, p := range v.LANPrefixes {
+		owner[p] = "lan_prefixes"
+	}
+	for i, p := range c.Peers {
+		at := fmt.Sprintf("peers[%d]", i)
+		vp := checkPeer(e, at, p, owner)
+		switch j, dup := names[p.Name]; {
+		case p.Name == c.Site.Name && p.Name != "":
+			e.add(at+".name", "%q is this site's own name", p.Name)
+		case dup && p.Name != "":
+			e.add(at+".name", "%q is also the name of peers[%d]", p.Name, j)
+		}
+		names[p.Name] = i
+		switch j, dup := ids[p.ID]; {
+		case p.ID == c.Site.ID && p.ID != 0:
+			e.add(at+".id", "%d is this site's own id", p.ID)
+		case dup && p.ID != 0:
+			e.add(at+".id", "%d is also the id of peers[%d]", p.ID, j)
+		}
+		ids[p.ID] = i
+		out = append(out, vp)
+	}
+	return out
+}
+
+func checkPeer(e *errs, at string, p Peer, owner map[netip.Prefix]string) ValidPeer {
+	checkLabel(e, at+".name", p.Name)
+	vp := ValidPeer{Name: p.Name}
+	if p.ID < 1 || p.ID > 65535 {
+		e.add(at+".id", "%d: must be 1..65535", p.ID)
+	} else {
+		vp.ID = uint16(p.ID)
+	}
+	if raw, err := decodeKey(p.PublicKey); err != nil {
+		e.add(at+".public_key", "%v", err)
+	} else if pub, err := ecdh.X25519().NewPublicKey(raw); err == nil {
+		vp.PublicKey = pub
+	}
+	vp.Prefixes = checkPrefixes(e, at+".prefixes", p.Prefixes, true)
+	for i, pfx := range vp.Prefixes {
+		if o, taken := owner[pfx]; taken {
+			e.add(fmt.Sprintf("%s.prefixes[%d]", at, i), "%s is already routed to %s", pfx, o)
+		}
+		owner[pfx] = at
+	}
+	vp.Links = checkPeerLinks(e, at+".links", p.Links)
+	return vp
+}
+
+func checkPeerLinks(e *errs, at string, in []PeerLink) []ValidPeerLink {
+	if len(in) == 0 {
+		e.add(at, "at least one link is required")
+	}
+	out := make([]ValidPeerLink, 0, len(in))
+	names := map[string]int{}
+	for i, l := range in {
+		p := fmt.Sprintf("%s[%d]", at, i)
+		checkLabel(e, p+".name", l.Name)
+		checkLabel(e, p+".color", l.Color)
+		if j, dup := names[l.Name]; dup && l.Name != "" {
+			e.add(p+".name", "%q is also the name of %s[%d]", l.Name, at, j)
+		}
+		names[l.Name] = i
+		ap, err := netip.ParseAddrPort(l.Endpoint)
+		if err != nil || ap.Port() == 0 {
+			e.add(p+".endpoint", "%q is not ADDRESS:PORT (e.g. 198.51.100.7:51820 or [2001:db8::7]:51820)", l.Endpoint)
+		}
+		out = append(out, ValidPeerLink{Name: l.Name, Color: l.Color, Endpoint: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())})
+	}
+	return out
+}
+
+func checkBFD(e *errs, b BFDDefaults) session.Config {
+	cfg := session.Config{DetectMult: session.DefaultMultiplier}
+	var err error
+	if cfg.DesiredMinTx, err = bfdcfg.ParseInterval("defaults.bfd.tx_interval", b.TxInterval, session.DefaultTxInterval); err != nil {
+		e.list = append(e.list, splitField(err))
+	}
+	if cfg.RequiredMinRx, err = bfdcfg.ParseInterval("defaults.bfd.rx_interval", b.RxInterval, session.DefaultRxInterval); err != nil {
+		e.list = append(e.list, splitField(err))
+	}
+	switch {
+	case b.Multiplier == 0:
+	case b.Multiplier < 1 || b.Multiplier > 255:
+		e.add("defaults.bfd.multiplier", "%d is out of range 1..255", b.Multiplier)
+	default:
+		cfg.DetectMult = uint8(b.Multiplier)
+	}
+	return cfg
+}
+
+// splitField turns "path: message" from bfdcfg into a FieldError.
+func splitField(err error) FieldError {
+	path, msg, _ := strings.Cut(err.Error(), ": ")
+	return FieldError{Path: path, Msg: msg}
+}
