@@ -207,3 +207,31 @@ func waitOutput(t *testing.T, p *Patronus, want string, n int) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestPassive: a passive session (RFC 5880 §6.1) sends nothing until the
+// peer speaks, so it comes Up with an active FRR but two passive ends
+// never start.
+func TestPassive(t *testing.T) {
+	t.Run("with-active-frr", func(t *testing.T) {
+		n := newPair(t)
+		frr := startFRR(t, n.b, frrConfig(addrA+" local-address "+addrB))
+		us := startPatronus(t, n.a, "--local", addrA, "--peer", addrB, "--passive")
+		us.WaitState(t, addrB, "up", upTimeout)
+		frr.WaitStatus(t, addrA, "up", upTimeout)
+	})
+	t.Run("both-passive", func(t *testing.T) {
+		n := newPair(t)
+		sock := filepath.Join(t.TempDir(), "a.sock")
+		a := startPatronus(t, n.a, "--local", addrA, "--peer", addrB, "--passive", "--control-socket", sock)
+		b := startPatronus(t, n.b, "--local", addrB, "--peer", addrA, "--passive")
+		time.Sleep(3 * time.Second)
+		for _, p := range []*Patronus{a, b} {
+			for _, e := range p.Events() {
+				t.Errorf("two passive ends changed state: %v", e)
+			}
+		}
+		if c := sessionCounters(t, sock, addrB); c.PacketsOut != 0 || c.PacketsIn != 0 {
+			t.Errorf("passive ends exchanged packets: %+v", c)
+		}
+	})
+}
