@@ -1,0 +1,273 @@
+// Package dataplane is the edge's data plane: the overlay TUN interface,
+// one WireGuard device per path (local WAN link × remote WAN link) over
+// WAN link sockets shared by their paths, and the forwarder between them:
+// longest-prefix match of each packet's destination to a site, then that
+// site's preferred path.
+//
+// This first version has static path preference only (lowest local link
+// cost first, then configuration order); BFD in the paths, steering,
+// compression and the shim come next.
+package dataplane
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/vishvananda/netlink"
+	"golang.zx2c4.com/wireguard/device"
+	"golang.zx2c4.com/wireguard/tun"
+
+	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/route"
+	"github.com/patronus-sdwan/patronus/edge/shim"
+	"github.com/patronus-sdwan/patronus/edge/wgbind"
+)
+
+const (
+	maxPacket    = 9216 // largest inner packet: jumbo MTU
+	pathQueueLen = 1024
+	poolSize     = 8192
+	// tunOffset is the headroom the kernel TUN needs before each packet
+	// (virtio-net header) and WireGuard wants for its own header.
+	tunOffset = device.MessageTransportHeaderSize
+	// keepalive keeps NAT bindings and the tunnel warm (seconds).
+	keepalive = 25
+)
+
+// Dataplane is a running data plane.
+type Dataplane struct {
+	cfg    *config.Valid
+	log    *slog.Logger
+	tun    tun.Device
+	routes *route.Table
+	pool   *bufPool
+	links  []*wgbind.Link
+	peers  map[uint16]*peer
+	paths  []*Path
+	wg     sync.WaitGroup
+
+	Stats Stats
+}
+
+// Stats are the forwarder's counters.
+type Stats struct {
+	FromOverlay, NoRoute, NoPath, QueueFull, Malformed atomic.Uint64
+	ToOverlay, SourceRejected                          atomic.Uint64
+}
+
+type peer struct {
+	cfg   config.ValidPeer
+	paths []*Path // preference order
+}
+
+// Path is one WireGuard tunnel from a local link to a remote link.
+type Path struct {
+	ID         string
+	LocalLink  string
+	RemoteLink string
+	PeerSite   string
+	dev        *device.Device
+	tun        *pathTUN
+	TxPackets  atomic.Uint64
+	RxPackets  atomic.Uint64
+}
+
+// Start builds the data plane of cfg: it creates the overlay interface,
+// its addresses and routes, the WAN link sockets and the path devices.
+// On error everything made so far is removed again.
+func Start(cfg *config.Valid, log *slog.Logger) (_ *Dataplane, err error) {
+	d := &Dataplane{cfg: cfg, log: log, routes: route.New(), pool: newBufPool(poolSize), peers: map[uint16]*peer{}}
+	defer func() {
+		if err != nil {
+			d.Close()
+		}
+	}()
+	if err := d.buildRoutes(); err != nil {
+		return nil, err
+	}
+	if d.tun, err = tun.CreateTUN(cfg.Overlay.Interface, cfg.Overlay.MTU); err != nil {
+		return nil, fmt.Errorf("overlay interface %s: %w", cfg.Overlay.Interface, err)
+	}
+	go func() {
+		for range d.tun.Events() { // link state changes: the kernel's business
+		}
+	}()
+	if err := d.configureOverlay(); err != nil {
+		return nil, err
+	}
+	if err := d.openLinks(); err != nil {
+		return nil, err
+	}
+	if err := d.startPaths(); err != nil {
+		return nil, err
+	}
+	d.wg.Add(1)
+	go d.forward()
+	return d, nil
+}
+
+func (d *Dataplane) buildRoutes() error {
+	var rs []route.Route
+	for _, p := range d.cfg.LANPrefixes {
+		rs = append(rs, route.Route{Prefix: p, Dest: route.Dest{Site: d.cfg.ID, Local: true}})
+	}
+	for _, p := range d.cfg.Peers {
+		d.peers[p.ID] = &peer{cfg: p}
+		for _, pfx := range p.Prefixes {
+			rs = append(rs, route.Route{Prefix: pfx, Dest: route.Dest{Site: p.ID}})
+		}
+		ctl := shim.ControlAddr(p.ID)
+		rs = append(rs, route.Route{Prefix: netip.PrefixFrom(ctl, 128), Dest: route.Dest{Site: p.ID}})
+	}
+	return d.routes.Replace(rs)
+}
+
+// configureOverlay sets the overlay interface up with the site's control
+// address and routes every peer prefix into it, through netlink.
+func (d *Dataplane) configureOverlay() error {
+	name, err := d.tun.Name()
+	if err != nil {
+		return err
+	}
+	link, err := netlink.LinkByName(name)
+	if err != nil {
+		return fmt.Errorf("overlay interface %s: %w", name, err)
+	}
+	ctl := shim.ControlAddr(d.cfg.ID)
+	if err := netlink.AddrReplace(link, &netlink.Addr{IPNet: prefixNet(netip.PrefixFrom(ctl, 128))}); err != nil {
+		return fmt.Errorf("overlay interface %s: control address %s: %w", name, ctl, err)
+	}
+	if err := netlink.LinkSetUp(link); err != nil {
+		return fmt.Errorf("overlay interface %s: up: %w", name, err)
+	}
+	for _, p := range d.cfg.Peers {
+		pfxs := append([]netip.Prefix{netip.PrefixFrom(shim.ControlAddr(p.ID), 128)}, p.Prefixes...)
+		for _, pfx := range pfxs {
+			r := &netlink.Route{LinkIndex: link.Attrs().Index, Dst: prefixNet(pfx)}
+			if err := netlink.RouteReplace(r); err != nil {
+				return fmt.Errorf("route %s (site %s) via %s: %w", pfx, p.Name, name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func prefixNet(p netip.Prefix) *net.IPNet {
+	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+}
+
+func (d *Dataplane) openLinks() error {
+	for _, l := range d.cfg.Links {
+		local := l.LocalAddress
+		if !local.IsValid() {
+			local = netip.IPv4Unspecified()
+		}
+		wl, err := wgbind.Listen(netip.AddrPortFrom(local, l.ListenPort), l.Interface, d.log)
+		if err != nil {
+			return fmt.Errorf("link %s: %w", l.Name, err)
+		}
+		d.links = append(d.links, wl)
+	}
+	return nil
+}
+
+// startPaths makes a WireGuard device for every local link × remote link
+// of every peer whose address family matches.
+func (d *Dataplane) startPaths() error {
+	order := make([]int, len(d.cfg.Links))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return d.cfg.Links[order[a]].Cost < d.cfg.Links[order[b]].Cost })
+	for _, id := range sortedPeers(d.peers) {
+		p := d.peers[id]
+		for _, li := range order {
+			for _, rl := range p.cfg.Links {
+				if err := d.startPath(p, li, rl); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func sortedPeers(m map[uint16]*peer) []uint16 {
+	ids := make([]uint16, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}
+
+func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
+	ll := d.cfg.Links[li]
+	if ll.LocalAddress.IsValid() && ll.LocalAddress.Is4() != rl.Endpoint.Addr().Is4() {
+		return nil // no path between an IPv4 and an IPv6 link
+	}
+	id := fmt.Sprintf("%s/%s->%s/%s", d.cfg.Name, ll.Name, p.cfg.Name, rl.Name)
+	bind, err := d.links[li].Path(rl.Endpoint)
+	if err != nil {
+		return fmt.Errorf("path %s: %w", id, err)
+	}
+	path := &Path{ID: id, LocalLink: ll.Name, RemoteLink: rl.Name, PeerSite: p.cfg.Name}
+	path.tun = newPathTUN(id, d.cfg.Overlay.MTU, d.pool, d.delivery(p, path))
+	logger := &device.Logger{Verbosef: device.DiscardLogf, Errorf: func(f string, a ...any) {
+		d.log.Warn("wireguard", "path", id, "msg", fmt.Sprintf(f, a...))
+	}}
+	path.dev = device.NewDevice(path.tun, bind, logger)
+	if err := path.dev.IpcSet(d.uapi(p, rl)); err != nil {
+		path.dev.Close()
+		return fmt.Errorf("path %s: %w", id, err)
+	}
+	if err := path.dev.Up(); err != nil {
+		path.dev.Close()
+		return fmt.Errorf("path %s: %w", id, err)
+	}
+	p.paths = append(p.paths, path)
+	d.paths = append(d.paths, path)
+	d.log.Info("path", "id", id, "endpoint", rl.Endpoint)
+	return nil
+}
+
+// uapi is the WireGuard configuration of one path: the site key, the
+// peer site's key and endpoint. Every inner address is allowed from the
+// peer; delivery checks sources against the peer's prefixes.
+func (d *Dataplane) uapi(p *peer, rl config.ValidPeerLink) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "private_key=%s\n", hex.EncodeToString(d.cfg.PrivateKey.Bytes()))
+	fmt.Fprintf(&b, "public_key=%s\n", hex.EncodeToString(p.cfg.PublicKey.Bytes()))
+	fmt.Fprintf(&b, "endpoint=%s\n", rl.Endpoint)
+	fmt.Fprintf(&b, "persistent_keepalive_interval=%d\n", keepalive)
+	b.WriteString("allowed_ip=0.0.0.0/0\nallowed_ip=::/0\n")
+	return b.String()
+}
+
+// Paths returns the paths, in preference order per peer.
+func (d *Dataplane) Paths() []*Path { return d.paths }
+
+// Close removes the data plane: devices, sockets and the overlay
+// interface with its routes.
+func (d *Dataplane) Close() error {
+	var errs []error
+	for _, p := range d.paths {
+		p.dev.Close()
+	}
+	if d.tun != nil {
+		errs = append(errs, d.tun.Close())
+	}
+	d.wg.Wait()
+	for _, l := range d.links {
+		errs = append(errs, l.Close())
+	}
+	return errors.Join(errs...)
+}

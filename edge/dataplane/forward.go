@@ -1,0 +1,113 @@
+package dataplane
+
+import (
+	"net/netip"
+)
+
+// forward reads the overlay interface and hands each packet to the
+// preferred path of the site its destination belongs to.
+func (d *Dataplane) forward() {
+	defer d.wg.Done()
+	batch := d.tun.BatchSize()
+	bufs := make([][]byte, batch)
+	for i := range bufs {
+		bufs[i] = make([]byte, tunOffset+65535)
+	}
+	sizes := make([]int, batch)
+	for {
+		n, err := d.tun.Read(bufs, sizes, tunOffset)
+		for i := range n {
+			d.route(bufs[i][tunOffset : tunOffset+sizes[i]])
+		}
+		if err != nil && n == 0 {
+			return // the interface is closed
+		}
+	}
+}
+
+// route sends one packet from the overlay towards its site.
+func (d *Dataplane) route(pkt []byte) {
+	d.Stats.FromOverlay.Add(1)
+	dst, ok := dstAddr(pkt)
+	if !ok || len(pkt) > maxPacket {
+		d.Stats.Malformed.Add(1)
+		return
+	}
+	dest, ok := d.routes.Lookup(dst)
+	if !ok || dest.Local {
+		d.Stats.NoRoute.Add(1)
+		return
+	}
+	p := d.peers[dest.Site]
+	if p == nil || len(p.paths) == 0 {
+		d.Stats.NoPath.Add(1)
+		return
+	}
+	path := p.paths[0]
+	b := d.pool.get()
+	if b == nil {
+		d.Stats.QueueFull.Add(1)
+		return
+	}
+	b.n = copy(b.b[:], pkt)
+	select {
+	case path.tun.queue <- b:
+		path.TxPackets.Add(1)
+	default:
+		d.pool.put(b)
+		d.Stats.QueueFull.Add(1)
+	}
+}
+
+// delivery returns the function that writes a path's decrypted packets to
+// the overlay interface. A packet whose source is none of the peer
+// site's prefixes (nor its control address) is dropped and counted: this
+// is the cryptokey routing of an SD-WAN site.
+func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, error) {
+	keep := make([][]byte, 0, 128)
+	return func(bufs [][]byte, offset int) (int, error) {
+		keep = keep[:0]
+		for _, b := range bufs {
+			src, ok := srcAddr(b[offset:])
+			if !ok || !d.fromPeer(p, src) {
+				d.Stats.SourceRejected.Add(1)
+				continue
+			}
+			keep = append(keep, b)
+		}
+		if len(keep) == 0 {
+			return len(bufs), nil
+		}
+		path.RxPackets.Add(uint64(len(keep)))
+		d.Stats.ToOverlay.Add(uint64(len(keep)))
+		if _, err := d.tun.Write(keep, offset); err != nil {
+			return 0, err
+		}
+		return len(bufs), nil
+	}
+}
+
+func (d *Dataplane) fromPeer(p *peer, src netip.Addr) bool {
+	dest, ok := d.routes.Lookup(src)
+	return ok && !dest.Local && dest.Site == p.cfg.ID
+}
+
+func dstAddr(pkt []byte) (netip.Addr, bool) {
+	switch {
+	case len(pkt) >= 20 && pkt[0]>>4 == 4:
+		return netip.AddrFrom4([4]byte(pkt[16:20])), true
+	case len(pkt) >= 40 && pkt[0]>>4 == 6:
+		return netip.AddrFrom16([16]byte(pkt[24:40])), true
+	}
+	return netip.Addr{}, false
+}
+
+func srcAddr(pkt []byte) (netip.Addr, bool) {
+	switch {
+	case len(pkt) >= 20 && pkt[0]>>4 == 4:
+		return netip.AddrFrom4([4]byte(pkt[12:16])), true
+	case len(pkt) >= 40 && pkt[0]>>4 == 6:
+		return netip.AddrFrom16([16]byte(pkt[8:24])), true
+	}
+	return netip.Addr{}, false
+}

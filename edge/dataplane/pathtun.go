@@ -1,0 +1,118 @@
+package dataplane
+
+import (
+	"net"
+	"os"
+	"sync"
+
+	"golang.zx2c4.com/wireguard/tun"
+)
+
+// pathTUN is the tun.Device of one path's WireGuard device: what the
+// forwarder chose for the path goes in through queue; what the device
+// decrypted goes out through deliver, to the overlay interface.
+type pathTUN struct {
+	name    string
+	mtu     int
+	queue   chan *packetBuf
+	pool    *bufPool
+	deliver func(bufs [][]byte, offset int) (int, error)
+	events  chan tun.Event
+
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+var _ tun.Device = (*pathTUN)(nil)
+
+func newPathTUN(name string, mtu int, pool *bufPool, deliver func([][]byte, int) (int, error)) *pathTUN {
+	t := &pathTUN{name: name, mtu: mtu, queue: make(chan *packetBuf, pathQueueLen), pool: pool,
+		deliver: deliver, events: make(chan tun.Event, 1), closed: make(chan struct{})}
+	t.events <- tun.EventUp
+	return t
+}
+
+func (t *pathTUN) File() *os.File { return nil }
+
+// Read hands the device what is queued for the path: it waits for one
+// packet, then takes what else is ready.
+func (t *pathTUN) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
+	var p *packetBuf
+	select {
+	case p = <-t.queue:
+	case <-t.closed:
+		return 0, os.ErrClosed
+	}
+	n := 0
+	for {
+		sizes[n] = copy(bufs[n][offset:], p.b[:p.n])
+		t.pool.put(p)
+		n++
+		if n == len(bufs) {
+			return n, nil
+		}
+		select {
+		case p = <-t.queue:
+		default:
+			return n, nil
+		}
+	}
+}
+
+// Write takes the device's decrypted packets to the overlay interface.
+func (t *pathTUN) Write(bufs [][]byte, offset int) (int, error) {
+	select {
+	case <-t.closed:
+		return 0, net.ErrClosed
+	default:
+	}
+	return t.deliver(bufs, offset)
+}
+
+func (t *pathTUN) MTU() (int, error)        { return t.mtu, nil }
+func (t *pathTUN) Name() (string, error)    { return t.name, nil }
+func (t *pathTUN) Events() <-chan tun.Event { return t.events }
+func (t *pathTUN) BatchSize() int           { return 64 }
+
+func (t *pathTUN) Close() error {
+	t.closeOnce.Do(func() {
+		close(t.closed)
+		close(t.events)
+	})
+	return nil
+}
+
+// packetBuf is one packet on its way from the overlay to a path.
+type packetBuf struct {
+	b [maxPacket]byte
+	n int
+}
+
+// bufPool is a fixed set of packet buffers: the forwarding path does not
+// allocate.
+type bufPool struct{ free chan *packetBuf }
+
+func newBufPool(n int) *bufPool {
+	p := &bufPool{free: make(chan *packetBuf, n)}
+	for range n {
+		p.free <- new(packetBuf)
+	}
+	return p
+}
+
+// get returns a buffer, or nil when all are in flight.
+func (p *bufPool) get() *packetBuf {
+	select {
+	case b := <-p.free:
+		return b
+	default:
+		return nil
+	}
+}
+
+func (p *bufPool) put(b *packetBuf) {
+	select {
+	case p.free <- b:
+	default:
+	}
+}

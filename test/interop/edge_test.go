@@ -1,0 +1,181 @@
+//go:build interop
+
+package interop
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/internal/netns"
+)
+
+// edgeSite is one site of a two-site test: a LAN host behind an edge.
+type edgeSite struct {
+	host, edge *netns.NS
+	wanIf      string
+}
+
+// twoSites builds host A — edge A ==WAN== edge B — host B and starts both
+// edges from generated configurations. Site A: 10.11.0.0/24, fd00:11::/64;
+// site B: 10.22.0.0/24, fd00:22::/64; WAN 198.18.10.0/24.
+func twoSites(t *testing.T) (a, b edgeSite) {
+	t.Helper()
+	a = edgeSite{host: netns.New(t), edge: netns.New(t)}
+	b = edgeSite{host: netns.New(t), edge: netns.New(t)}
+	for i, s := range []edgeSite{a, b} {
+		n := fmt.Sprint(11 * (i + 1))
+		hostIf, edgeIf := netns.Connect(s.host, s.edge)
+		s.host.AddAddr(hostIf, "10."+n+".0.2/24")
+		s.host.AddAddr(hostIf, "fd00:"+n+"::2/64")
+		s.host.Must("ip", "route", "add", "default", "via", "10."+n+".0.1")
+		s.host.Must("ip", "-6", "route", "add", "default", "via", "fd00:"+n+"::1")
+		s.edge.AddAddr(edgeIf, "10."+n+".0.1/24")
+		s.edge.AddAddr(edgeIf, "fd00:"+n+"::1/64")
+		s.edge.Must("sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
+	}
+	a.wanIf, b.wanIf = netns.Connect(a.edge, b.edge)
+	a.edge.AddAddr(a.wanIf, "198.18.10.1/24")
+	b.edge.AddAddr(b.wanIf, "198.18.10.2/24")
+
+	dir := t.TempDir()
+	keyA, pubA := siteKey(t, dir, "a")
+	keyB, pubB := siteKey(t, dir, "b")
+	cfgA := edgeConfig(t, dir, "site-a", 1, keyA, "11", a.wanIf, "198.18.10.1", "site-b", 2, pubB, "22", "198.18.10.2")
+	cfgB := edgeConfig(t, dir, "site-b", 2, keyB, "22", b.wanIf, "198.18.10.2", "site-a", 1, pubA, "11", "198.18.10.1")
+	bin := patronusBin(t)
+	a.edge.Start(bin, "edge", "--config", cfgA)
+	b.edge.Start(bin, "edge", "--config", cfgB)
+	return a, b
+}
+
+func siteKey(t *testing.T, dir, name string) (file, pub string) {
+	t.Helper()
+	file = filepath.Join(dir, name+".key")
+	out, err := runPatronus(t, "keygen", "--out", file)
+	if err != nil {
+		t.Fatalf("keygen: %v %s", err, out)
+	}
+	return file, strings.TrimSpace(out)
+}
+
+func edgeConfig(t *testing.T, dir, name string, id int, key, lan, wanIf, wanAddr, peer string, peerID int, peerPub, peerLAN, peerWAN string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`site: {name: %s, id: %d}
+private_key_file: %s
+lan_prefixes: [10.%s.0.0/24, "fd00:%s::/64"]
+links: [{name: wan, interface: %s, local_address: %s, listen_port: 51820, color: inet}]
+peers:
+  - name: %s
+    id: %d
+    public_key: "%s"
+    prefixes: [10.%s.0.0/24, "fd00:%s::/64"]
+    links: [{name: wan, endpoint: "%s:51820", color: inet}]
+`, name, id, key, lan, lan, wanIf, wanAddr, peer, peerID, peerPub, peerLAN, peerLAN, peerWAN)
+	path := filepath.Join(dir, name+".yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runPatronus(t, "config", "validate", path); err != nil {
+		t.Fatalf("config validate: %v\n%s", err, out)
+	}
+	return path
+}
+
+// waitPing pings until a reply comes or the timeout passes.
+func waitPing(t *testing.T, from *netns.NS, addr string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		out, err := from.Exec("ping", "-c", "1", "-W", "1", addr)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no ping reply from %s: %v\n%s", addr, err, out)
+		}
+	}
+}
+
+// TestEdgeTwoSites: LAN hosts of two sites reach each other over IPv4 and
+// IPv6 through the edges; bulk TCP flows; the WAN carries only WireGuard
+// on the links' port, never the inner plaintext.
+func TestEdgeTwoSites(t *testing.T) {
+	netns.Require(t, "ping")
+	netns.Require(t, "iperf3")
+	netns.Require(t, "tcpdump")
+	a, b := twoSites(t)
+	waitPing(t, a.host, "10.22.0.2", 20*time.Second)
+	waitPing(t, a.host, "fd00:22::2", 10*time.Second)
+	waitPing(t, b.host, "10.11.0.2", 10*time.Second)
+
+	pcap := filepath.Join(t.TempDir(), "wan.pcap")
+	capture := b.edge.Start("tcpdump", "-n", "-U", "-i", b.wanIf, "-w", pcap)
+	time.Sleep(500 * time.Millisecond)
+	marker := "patronus-plaintext-marker"
+	if out, err := a.host.Exec("ping", "-c", "3", "-i", "0.2", "-p", fmt.Sprintf("%x", marker[:16]), "10.22.0.2"); err != nil {
+		t.Fatalf("ping with a marker: %v\n%s", err, out)
+	}
+	b.host.Start("iperf3", "-s", "-1", "-B", "10.22.0.2")
+	time.Sleep(300 * time.Millisecond)
+	out, err := a.host.Exec("iperf3", "-c", "10.22.0.2", "-t", "2", "-J")
+	if err != nil {
+		t.Fatalf("iperf3: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`"sum_received":\s*\{[^}]*"bits_per_second":\s*([0-9.e+]+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("iperf3 gave no rate:\n%s", out)
+	}
+	if bps, _ := strconv.ParseFloat(m[1], 64); bps < 20e6 {
+		t.Errorf("bulk TCP between the sites: %.1f Mbit/s, want more than 20", bps/1e6)
+	}
+	capture.Stop(2 * time.Second)
+
+	all, err := b.edge.Exec("tcpdump", "-n", "-r", pcap)
+	if err != nil || strings.Count(all, "\n") < 100 {
+		t.Fatalf("capture: %v, %d lines", err, strings.Count(all, "\n"))
+	}
+	// Unicast IP that is not WireGuard on the links' port (IPv6 neighbour
+	// discovery and multicast listener reports are the kernel's own).
+	other, _ := b.edge.Exec("tcpdump", "-n", "-r", pcap, "(ip or ip6) and not udp port 51820 and not ip6 multicast and not icmp6")
+	var leaked []string
+	for _, l := range strings.Split(other, "\n") {
+		if strings.Contains(l, " IP") {
+			leaked = append(leaked, l)
+		}
+	}
+	if len(leaked) > 0 {
+		t.Errorf("the WAN carried %d packets besides WireGuard, e.g.:\n%s", len(leaked), firstLines(strings.Join(leaked, "\n"), 5))
+	}
+	raw, err := os.ReadFile(pcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), marker[:16]) {
+		t.Error("the inner plaintext appears on the WAN")
+	}
+}
+
+// runPatronus runs the patronus binary and returns its standard output.
+func runPatronus(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(patronusBin(t), args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return string(out) + stderr.String(), err
+	}
+	return string(out), nil
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	return strings.Join(lines[:min(n, len(lines))], "\n")
+}
