@@ -115,6 +115,17 @@ func TestEdgeTwoSites(t *testing.T) {
 	waitPing(t, a.host, "fd00:22::2", 10*time.Second)
 	waitPing(t, b.host, "10.11.0.2", 10*time.Second)
 
+	// MTU: a DF-set packet that fits the overlay MTU (1420) passes; a
+	// larger one is refused with an ICMP "fragmentation needed" naming
+	// the MTU, never silently dropped.
+	if out, err := a.host.Exec("ping", "-c", "2", "-M", "do", "-s", "1392", "10.22.0.2"); err != nil {
+		t.Errorf("DF ping of 1420 bytes: %v\n%s", err, out)
+	}
+	big, _ := a.host.Exec("ping", "-c", "2", "-M", "do", "-s", "1472", "10.22.0.2")
+	if !strings.Contains(big, "mtu = 1420") && !strings.Contains(big, "mtu=1420") {
+		t.Errorf("DF ping of 1500 bytes: want fragmentation needed with mtu 1420, got:\n%s", big)
+	}
+
 	pcap := filepath.Join(t.TempDir(), "wan.pcap")
 	capture := b.edge.Start("tcpdump", "-n", "-U", "-i", b.wanIf, "-w", pcap)
 	time.Sleep(500 * time.Millisecond)
