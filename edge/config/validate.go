@@ -38,6 +38,9 @@ type Valid struct {
 	Peers       []ValidPeer
 	Compression bool
 	BFD         session.Config
+	// Set records which optional sections the file gave explicitly, so a
+	// program that does not implement one yet can refuse it.
+	Set struct{ Compression, BFD bool }
 }
 
 // ValidLink is a validated WAN link.
@@ -86,6 +89,8 @@ func (c *Config) Validate() (*Valid, error) {
 	v.Peers = checkPeers(&e, c, v)
 	v.Compression = c.Defaults.Compression != nil && *c.Defaults.Compression
 	v.BFD = checkBFD(&e, c.Defaults.BFD)
+	v.Set.Compression = c.Defaults.Compression != nil
+	v.Set.BFD = c.Defaults.BFD != (BFDDefaults{})
 	if err := e.err(); err != nil {
 		return nil, err
 	}

@@ -128,3 +128,35 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestEdgeRefusesWhatItDoesNotDoYet: settings the edge would accept
+// without honouring them stop it before it changes anything.
+func TestEdgeRefusesWhatItDoesNotDoYet(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "site.key")
+	if _, stderr, code := run("keygen", "--out", key); code != 0 {
+		t.Fatal(stderr)
+	}
+	raw, err := os.ReadFile("../../docs/examples/edge.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := strings.ReplaceAll(string(raw), "/etc/patronus/site.key", key)
+	for extra, want := range map[string]string{
+		"defaults: {compression: true}\n":             "defaults.compression: true is not implemented",
+		"defaults: {bfd: {tx_interval: 100ms}}\n":     "defaults.bfd: this version of the edge runs no BFD",
+		"defaults: {compression: false}\n" + "x: 1\n": "field x not found",
+	} {
+		path := filepath.Join(dir, "edge.yaml")
+		if err := os.WriteFile(path, []byte(base+extra), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr, code := run("edge", "--config", path)
+		if code == 0 || !strings.Contains(stderr, want) {
+			t.Errorf("%q: exit %d, stderr %q, want %q", extra, code, stderr, want)
+		}
+	}
+	if _, stderr, code := run("edge"); code == 0 || !strings.Contains(stderr, "--config: required") {
+		t.Errorf("edge without --config: exit %d, %q", code, stderr)
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -12,6 +13,18 @@ import (
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/dataplane"
 )
+
+// notYet refuses settings this version of the edge would accept without
+// honouring them.
+func notYet(v *config.Valid) error {
+	switch {
+	case v.Set.Compression && v.Compression:
+		return errors.New("defaults.compression: true is not implemented by this version of the edge; remove it or set false")
+	case v.Set.BFD:
+		return errors.New("defaults.bfd: this version of the edge runs no BFD in its paths yet; remove the section")
+	}
+	return nil
+}
 
 func newEdgeCmd() *cobra.Command {
 	var file string
@@ -32,6 +45,9 @@ SIGTERM, then removes the overlay interface.`,
 			v, err := config.Load(file)
 			if err != nil {
 				return err
+			}
+			if err := notYet(v); err != nil {
+				return fmt.Errorf("%s: %w", file, err)
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 			dp, err := dataplane.Start(v, log)
