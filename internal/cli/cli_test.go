@@ -98,8 +98,11 @@ func TestBFDShowNeedsSocket(t *testing.T) {
 	}
 }
 
-func TestConfigValidate(t *testing.T) {
-	dir := t.TempDir()
+// exampleConfig returns a directory and docs/examples/edge.yaml with a
+// fresh key of its own in that directory.
+func exampleConfig(t *testing.T) (dir, yaml string) {
+	t.Helper()
+	dir = t.TempDir()
 	key := filepath.Join(dir, "site.key")
 	if _, stderr, code := run("keygen", "--out", key); code != 0 {
 		t.Fatal(stderr)
@@ -108,8 +111,13 @@ func TestConfigValidate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return dir, strings.ReplaceAll(string(raw), "/etc/patronus/site.key", key)
+}
+
+func TestConfigValidate(t *testing.T) {
+	dir, raw := exampleConfig(t)
 	good := filepath.Join(dir, "edge.yaml")
-	if err := os.WriteFile(good, []byte(strings.ReplaceAll(string(raw), "/etc/patronus/site.key", key)), 0o600); err != nil {
+	if err := os.WriteFile(good, []byte(raw), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, stderr, code := run("config", "validate", good)
@@ -117,7 +125,8 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("valid file: exit %d, %q %q", code, out, stderr)
 	}
 	bad := filepath.Join(dir, "bad.yaml")
-	broken := strings.Replace(strings.Replace(string(raw), "id: 11", "id: 0", 1), "mtu: 1420", "mtu: 99999", 1)
+	broken := strings.Replace(strings.Replace(raw, "id: 11", "id: 0", 1), "mtu: 1420", "mtu: 99999", 1)
+	broken = strings.ReplaceAll(broken, filepath.Join(dir, "site.key"), "/nonexistent/site.key")
 	if err := os.WriteFile(bad, []byte(broken), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -132,16 +141,7 @@ func TestConfigValidate(t *testing.T) {
 // TestEdgeRefusesWhatItDoesNotDoYet: settings the edge would accept
 // without honouring them stop it before it changes anything.
 func TestEdgeRefusesWhatItDoesNotDoYet(t *testing.T) {
-	dir := t.TempDir()
-	key := filepath.Join(dir, "site.key")
-	if _, stderr, code := run("keygen", "--out", key); code != 0 {
-		t.Fatal(stderr)
-	}
-	raw, err := os.ReadFile("../../docs/examples/edge.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := strings.ReplaceAll(string(raw), "/etc/patronus/site.key", key)
+	dir, base := exampleConfig(t)
 	for extra, want := range map[string]string{
 		"defaults: {compression: true}\n":             "defaults.compression: true is not implemented",
 		"defaults: {bfd: {tx_interval: 100ms}}\n":     "defaults.bfd: this version of the edge runs no BFD",
