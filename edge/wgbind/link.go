@@ -28,6 +28,10 @@ const (
 	pathQueue = 1024
 	// poolSize is the number of receive buffers of a Link.
 	poolSize = 2048
+	// socketBuffer is the kernel buffer of a link's socket in each
+	// direction, as wireguard-go's own binds use: bursts at hundreds of
+	// Mbit/s overflow the default (about 200 KiB) and lose packets.
+	socketBuffer = 7 << 20
 )
 
 // Link is the UDP socket of one WAN link, shared by the paths over it.
@@ -66,11 +70,13 @@ func Listen(laddr netip.AddrPort, ifname string, log *slog.Logger) (*Link, error
 		log = slog.New(slog.DiscardHandler)
 	}
 	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
-		if ifname == "" {
-			return nil
-		}
 		var err error
-		cerr := c.Control(func(fd uintptr) { err = unix.BindToDevice(int(fd), ifname) })
+		cerr := c.Control(func(fd uintptr) {
+			growBuffers(int(fd))
+			if ifname != "" {
+				err = unix.BindToDevice(int(fd), ifname)
+			}
+		})
 		return errors.Join(cerr, err)
 	}}
 	network := "udp4"
@@ -89,6 +95,16 @@ func Listen(laddr netip.AddrPort, ifname string, log *slog.Logger) (*Link, error
 	}
 	go l.read()
 	return l, nil
+}
+
+// growBuffers sets both socket buffers to socketBuffer: past the sysctl
+// limits when privileged (the FORCE options), else up to them.
+func growBuffers(fd int) {
+	for _, o := range [][2]int{{unix.SO_RCVBUFFORCE, unix.SO_RCVBUF}, {unix.SO_SNDBUFFORCE, unix.SO_SNDBUF}} {
+		if unix.SetsockoptInt(fd, unix.SOL_SOCKET, o[0], socketBuffer) != nil {
+			_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, o[1], socketBuffer)
+		}
+	}
 }
 
 // Port is the link's UDP port.

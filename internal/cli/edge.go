@@ -58,7 +58,11 @@ SIGTERM, then removes the overlay interface.`,
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 			s := <-sig
-			log.Info("stopping", "signal", s.String())
+			st := &dp.Stats
+			log.Info("stopping", "signal", s.String(),
+				"from_overlay", st.FromOverlay.Load(), "to_overlay", st.ToOverlay.Load(),
+				"no_route", st.NoRoute.Load(), "no_path", st.NoPath.Load(), "queue_full", st.QueueFull.Load(),
+				"malformed", st.Malformed.Load(), "source_rejected", st.SourceRejected.Load())
 			return dp.Close()
 		},
 	}
