@@ -74,10 +74,13 @@ type Path struct {
 	LocalLink  string
 	RemoteLink string
 	PeerSite   string
+	endpoint   string
+	preferred  bool // the path its peer's traffic takes
 	dev        *device.Device
 	tun        *pathTUN
-	TxPackets  atomic.Uint64
-	RxPackets  atomic.Uint64
+
+	TxPackets, RxPackets atomic.Uint64
+	TxBytes, RxBytes     atomic.Uint64
 }
 
 // Start builds the data plane of cfg: it creates the overlay interface,
@@ -219,7 +222,8 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 	if err != nil {
 		return fmt.Errorf("path %s: %w", id, err)
 	}
-	path := &Path{ID: id, LocalLink: ll.Name, RemoteLink: rl.Name, PeerSite: p.cfg.Name}
+	path := &Path{ID: id, LocalLink: ll.Name, RemoteLink: rl.Name, PeerSite: p.cfg.Name,
+		endpoint: rl.Endpoint.String(), preferred: len(p.paths) == 0}
 	path.tun = newPathTUN(id, d.cfg.Overlay.MTU, d.pool, d.delivery(p, path))
 	logger := &device.Logger{Verbosef: device.DiscardLogf, Errorf: func(f string, a ...any) {
 		d.log.Warn("wireguard", "path", id, "msg", fmt.Sprintf(f, a...))

@@ -53,6 +53,7 @@ func (d *Dataplane) route(pkt []byte) {
 	select {
 	case path.tun.queue <- b:
 		path.TxPackets.Add(1)
+		path.TxBytes.Add(uint64(b.n))
 	default:
 		d.pool.put(b)
 		d.Stats.QueueFull.Add(1)
@@ -67,6 +68,7 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 	keep := make([][]byte, 0, 128)
 	return func(bufs [][]byte, offset int) (int, error) {
 		keep = keep[:0]
+		var bytes uint64
 		for _, b := range bufs {
 			src, ok := srcAddr(b[offset:])
 			if !ok || !d.fromPeer(p, src) {
@@ -74,7 +76,9 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 				continue
 			}
 			keep = append(keep, b)
+			bytes += uint64(len(b) - offset)
 		}
+		path.RxBytes.Add(bytes)
 		if len(keep) == 0 {
 			return len(bufs), nil
 		}

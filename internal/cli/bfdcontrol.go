@@ -1,21 +1,15 @@
 package cli
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"os"
 	"sort"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/patronus-sdwan/patronus/bfd"
+	"github.com/patronus-sdwan/patronus/internal/ctlsock"
 )
 
 // bfdStatus is what the control socket serves at /bfd/sessions.
@@ -24,35 +18,18 @@ type bfdStatus struct {
 	Stats    bfd.Stats         `json:"stats"`
 }
 
-// serveControl serves the Manager's sessions and counters as JSON over a
-// unix socket readable only by its owner. The returned func stops it.
+// serveControl serves the Manager's sessions and counters on a unix
+// socket readable only by its owner. The returned func stops it.
 func serveControl(path string, mgr *bfd.Manager) (func(), error) {
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("--control-socket: %w", err)
-	}
-	ln, err := net.Listen("unix", path)
+	stop, err := ctlsock.Serve(path, "/bfd/sessions", func() any {
+		st := bfdStatus{Sessions: mgr.Sessions(), Stats: mgr.Stats()}
+		sort.Slice(st.Sessions, func(i, j int) bool { return st.Sessions[i].Peer < st.Sessions[j].Peer })
+		return st
+	})
 	if err != nil {
 		return nil, fmt.Errorf("--control-socket: %w", err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("--control-socket: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /bfd/sessions", func(w http.ResponseWriter, _ *http.Request) {
-		st := bfdStatus{Sessions: mgr.Sessions(), Stats: mgr.Stats()}
-		sort.Slice(st.Sessions, func(i, j int) bool { return st.Sessions[i].Peer < st.Sessions[j].Peer })
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(st)
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		_ = os.Remove(path)
-	}, nil
+	return stop, nil
 }
 
 func newBFDShowCmd() *cobra.Command {
@@ -84,21 +61,9 @@ func newBFDShowCmd() *cobra.Command {
 
 func fetchStatus(sock string) (bfdStatus, []byte, error) {
 	var st bfdStatus
-	cl := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-		}}}
-	resp, err := cl.Get("http://patronus/bfd/sessions")
+	raw, err := ctlsock.Get(sock, "/bfd/sessions", &st)
 	if err != nil {
 		return st, nil, fmt.Errorf("--control-socket %s: %w", sock, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err == nil {
-		err = json.Unmarshal(raw, &st)
-	}
-	if err != nil {
-		return st, nil, fmt.Errorf("--control-socket %s: bad answer: %w", sock, err)
 	}
 	return st, raw, nil
 }

@@ -7,11 +7,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/internal/ctlsock"
 )
 
 // notYet refuses settings this version of the edge would accept without
@@ -26,8 +29,11 @@ func notYet(v *config.Valid) error {
 	return nil
 }
 
+// DefaultEdgeSocket is where the edge serves its status.
+const DefaultEdgeSocket = "/run/patronus/edge.sock"
+
 func newEdgeCmd() *cobra.Command {
-	var file string
+	var file, sock string
 	c := &cobra.Command{
 		Use:   "edge --config FILE",
 		Short: "Run a site's edge: encrypted tunnels over every WAN link to every peer site (static mode)",
@@ -54,7 +60,13 @@ SIGTERM, then removes the overlay interface.`,
 			if err != nil {
 				return err
 			}
-			log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()))
+			stop, err := ctlsock.Serve(sock, "/status", func() any { return dp.Status() })
+			if err != nil {
+				_ = dp.Close()
+				return fmt.Errorf("--control-socket: %w", err)
+			}
+			defer stop()
+			log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()), "control_socket", sock)
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 			s := <-sig
@@ -67,5 +79,49 @@ SIGTERM, then removes the overlay interface.`,
 		},
 	}
 	c.Flags().StringVar(&file, "config", "", "edge configuration file (see patronus config validate)")
+	c.Flags().StringVar(&sock, "control-socket", DefaultEdgeSocket, "serve status on this unix socket (read with patronus status)")
 	return c
+}
+
+func newStatusCmd() *cobra.Command {
+	var sock string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "status",
+		Short: "Show the paths, WAN links and forwarding counters of the running edge",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var st dataplane.Status
+			raw, err := ctlsock.Get(sock, "/status", &st)
+			if err != nil {
+				return fmt.Errorf("--control-socket %s: %w (is patronus edge running?)", sock, err)
+			}
+			if asJSON {
+				_, err = cmd.OutOrStdout().Write(raw)
+				return err
+			}
+			return printEdgeStatus(cmd, st)
+		},
+	}
+	c.Flags().StringVar(&sock, "control-socket", DefaultEdgeSocket, "control socket of the running edge")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func printEdgeStatus(cmd *cobra.Command, st dataplane.Status) error {
+	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "site %s\n\nPATH\tENDPOINT\tPREFERRED\tTX PKTS\tRX PKTS\tLAST HANDSHAKE\n", st.Site)
+	for _, p := range st.Paths {
+		hs := "never"
+		if p.LastHandshake != nil {
+			hs = p.LastHandshake.Format(time.RFC3339)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%v\t%d\t%d\t%s\n", p.ID, p.Endpoint, p.Preferred, p.TxPackets, p.RxPackets, hs)
+	}
+	fmt.Fprintln(w, "\nLINK\tPORT\tCOUNTERS")
+	for _, l := range st.Links {
+		fmt.Fprintf(w, "%s\t%d\t%v\n", l.Name, l.Port, l.Counters)
+	}
+	fmt.Fprintf(w, "\nforwarder: %v\n", st.Forwarder)
+	return w.Flush()
 }

@@ -3,6 +3,7 @@
 package interop
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -20,6 +21,7 @@ import (
 type edgeSite struct {
 	host, edge *netns.NS
 	wanIf      string
+	sock       string // the edge's control socket
 }
 
 // twoSites builds host A — edge A ==WAN== edge B — host B and starts both
@@ -50,8 +52,9 @@ func twoSites(t *testing.T) (a, b edgeSite) {
 	cfgA := edgeConfig(t, dir, "site-a", 1, keyA, "11", a.wanIf, "198.18.10.1", "site-b", 2, pubB, "22", "198.18.10.2")
 	cfgB := edgeConfig(t, dir, "site-b", 2, keyB, "22", b.wanIf, "198.18.10.2", "site-a", 1, pubA, "11", "198.18.10.1")
 	bin := patronusBin(t)
-	a.edge.Start(bin, "edge", "--config", cfgA)
-	b.edge.Start(bin, "edge", "--config", cfgB)
+	a.sock, b.sock = filepath.Join(dir, "a.sock"), filepath.Join(dir, "b.sock")
+	a.edge.Start(bin, "edge", "--config", cfgA, "--control-socket", a.sock)
+	b.edge.Start(bin, "edge", "--config", cfgB, "--control-socket", b.sock)
 	return a, b
 }
 
@@ -147,6 +150,7 @@ func TestEdgeTwoSites(t *testing.T) {
 		t.Errorf("bulk TCP between the sites: %.1f Mbit/s, want more than 20", bps/1e6)
 	}
 	capture.Stop(2 * time.Second)
+	checkEdgeStatus(t, a.sock, "site-b")
 
 	all, err := b.edge.Exec("tcpdump", "-n", "-r", pcap)
 	if err != nil || strings.Count(all, "\n") < 100 {
@@ -189,4 +193,49 @@ func runPatronus(t *testing.T, args ...string) (string, error) {
 func firstLines(s string, n int) string {
 	lines := strings.SplitN(s, "\n", n+1)
 	return strings.Join(lines[:min(n, len(lines))], "\n")
+}
+
+// checkEdgeStatus reads `patronus status --json` of an edge after traffic:
+// its one path carried packets both ways, WireGuard shook hands, the WAN
+// link counted datagrams, and the forwarder dropped nothing for lack of a
+// path.
+func checkEdgeStatus(t *testing.T, sock, peer string) {
+	t.Helper()
+	out, err := runPatronus(t, "status", "--json", "--control-socket", sock)
+	if err != nil {
+		t.Fatalf("patronus status: %v\n%s", err, out)
+	}
+	var st struct {
+		Site  string `json:"site"`
+		Paths []struct {
+			ID            string     `json:"id"`
+			PeerSite      string     `json:"peer_site"`
+			Preferred     bool       `json:"preferred"`
+			TxPackets     uint64     `json:"tx_packets"`
+			RxPkts        uint64     `json:"rx_packets"`
+			WireTxBytes   uint64     `json:"wire_tx_bytes"`
+			LastHandshake *time.Time `json:"last_handshake"`
+		} `json:"paths"`
+		Links []struct {
+			Name     string            `json:"name"`
+			Counters map[string]uint64 `json:"counters"`
+		} `json:"links"`
+		Forwarder map[string]uint64 `json:"forwarder"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatalf("patronus status --json: %v\n%s", err, out)
+	}
+	if len(st.Paths) != 1 || len(st.Links) != 1 {
+		t.Fatalf("status: %d paths, %d links, want 1 and 1:\n%s", len(st.Paths), len(st.Links), out)
+	}
+	p := st.Paths[0]
+	if p.PeerSite != peer || !p.Preferred || p.TxPackets < 100 || p.RxPkts < 100 || p.WireTxBytes == 0 || p.LastHandshake == nil {
+		t.Errorf("path status after traffic: %+v", p)
+	}
+	if c := st.Links[0].Counters; c["received"] < 100 || c["sent"] < 100 {
+		t.Errorf("link counters after traffic: %v", c)
+	}
+	if f := st.Forwarder; f["from_overlay"] < 100 || f["drop_no_path"] != 0 || f["drop_source_rejected"] != 0 {
+		t.Errorf("forwarder counters: %v", f)
+	}
 }
