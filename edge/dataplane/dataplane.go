@@ -5,7 +5,8 @@
 // site's preferred path.
 //
 // This first version has static path preference only (lowest local link
-// cost first, then configuration order); BFD in the paths, steering,
+// cost first, then configuration order) and clamps the MSS of TCP SYNs in
+// both directions to the overlay MTU; BFD in the paths, steering,
 // compression and the shim come next.
 package dataplane
 
@@ -60,7 +61,7 @@ type Dataplane struct {
 // Stats are the forwarder's counters.
 type Stats struct {
 	FromOverlay, NoRoute, NoPath, QueueFull, Malformed atomic.Uint64
-	ToOverlay, SourceRejected                          atomic.Uint64
+	ToOverlay, SourceRejected, MSSClamped              atomic.Uint64
 }
 
 type peer struct {

@@ -44,6 +44,9 @@ func (d *Dataplane) route(pkt []byte) {
 		return
 	}
 	path := p.paths[0]
+	if clampMSS(pkt, d.cfg.Overlay.MTU) {
+		d.Stats.MSSClamped.Add(1)
+	}
 	b := d.pool.get()
 	if b == nil {
 		d.Stats.QueueFull.Add(1)
@@ -74,6 +77,9 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 			if !ok || !d.fromPeer(p, src) {
 				d.Stats.SourceRejected.Add(1)
 				continue
+			}
+			if clampMSS(b[offset:], d.cfg.Overlay.MTU) {
+				d.Stats.MSSClamped.Add(1)
 			}
 			keep = append(keep, b)
 			bytes += uint64(len(b) - offset)

@@ -54,6 +54,7 @@ func (d *Dataplane) Status() Status {
 		"from_overlay": s.FromOverlay.Load(), "to_overlay": s.ToOverlay.Load(),
 		"drop_no_route": s.NoRoute.Load(), "drop_no_path": s.NoPath.Load(), "drop_queue_full": s.QueueFull.Load(),
 		"drop_malformed": s.Malformed.Load(), "drop_source_rejected": s.SourceRejected.Load(),
+		"mss_clamped": s.MSSClamped.Load(),
 	}
 	return st
 }

@@ -151,6 +151,12 @@ func TestEdgeTwoSites(t *testing.T) {
 	}
 	capture.Stop(2 * time.Second)
 	checkEdgeStatus(t, a.sock, "site-b")
+	// Host B answered iperf3's SYN with MSS 1460 (a 1500-byte LAN); its
+	// edge clamped that to the overlay's 1380. (Host A already knew the
+	// path MTU from the DF pings and sent 1380 itself.)
+	if f := checkEdgeStatus(t, b.sock, "site-a"); f["mss_clamped"] < 1 {
+		t.Errorf("edge B clamped no MSS: %v", f)
+	}
 
 	all, err := b.edge.Exec("tcpdump", "-n", "-r", pcap)
 	if err != nil || strings.Count(all, "\n") < 100 {
@@ -199,7 +205,7 @@ func firstLines(s string, n int) string {
 // its one path carried packets both ways, WireGuard shook hands, the WAN
 // link counted datagrams, and the forwarder dropped nothing for lack of a
 // path.
-func checkEdgeStatus(t *testing.T, sock, peer string) {
+func checkEdgeStatus(t *testing.T, sock, peer string) map[string]uint64 {
 	t.Helper()
 	out, err := runPatronus(t, "status", "--json", "--control-socket", sock)
 	if err != nil {
@@ -238,4 +244,5 @@ func checkEdgeStatus(t *testing.T, sock, peer string) {
 	if f := st.Forwarder; f["from_overlay"] < 100 || f["drop_no_path"] != 0 || f["drop_source_rejected"] != 0 {
 		t.Errorf("forwarder counters: %v", f)
 	}
+	return st.Forwarder
 }
