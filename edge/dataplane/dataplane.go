@@ -53,6 +53,7 @@ type Dataplane struct {
 	links  []*wgbind.Link
 	peers  map[uint16]*peer
 	paths  []*Path
+	pins   pins
 	wg     sync.WaitGroup
 
 	Stats Stats
@@ -76,7 +77,8 @@ type Path struct {
 	RemoteLink string
 	PeerSite   string
 	endpoint   string
-	preferred  bool // the path its peer's traffic takes
+	site       uint16 // the peer site's ID
+	preferred  bool   // the path its peer's traffic takes unless pinned
 	dev        *device.Device
 	tun        *pathTUN
 
@@ -224,7 +226,7 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 		return fmt.Errorf("path %s: %w", id, err)
 	}
 	path := &Path{ID: id, LocalLink: ll.Name, RemoteLink: rl.Name, PeerSite: p.cfg.Name,
-		endpoint: rl.Endpoint.String(), preferred: len(p.paths) == 0}
+		endpoint: rl.Endpoint.String(), site: p.cfg.ID, preferred: len(p.paths) == 0}
 	path.tun = newPathTUN(id, d.cfg.Overlay.MTU, d.pool, d.delivery(p, path))
 	logger := &device.Logger{Verbosef: device.DiscardLogf, Errorf: func(f string, a ...any) {
 		d.log.Warn("wireguard", "path", id, "msg", fmt.Sprintf(f, a...))

@@ -43,7 +43,10 @@ func (d *Dataplane) route(pkt []byte) {
 		d.Stats.NoPath.Add(1)
 		return
 	}
-	path := p.paths[0]
+	path := d.pinned(pkt, dest.Site)
+	if path == nil {
+		path = p.paths[0]
+	}
 	if clampMSS(pkt, d.cfg.Overlay.MTU) {
 		d.Stats.MSSClamped.Add(1)
 	}

@@ -13,6 +13,7 @@ type Status struct {
 	Paths     []PathStatus      `json:"paths"`
 	Links     []LinkStatus      `json:"links"`
 	Forwarder map[string]uint64 `json:"forwarder"`
+	Pins      []Pin             `json:"pins"`
 }
 
 // PathStatus is one path's identity and counters. Packets and bytes are
@@ -42,7 +43,7 @@ type LinkStatus struct {
 
 // Status returns a snapshot.
 func (d *Dataplane) Status() Status {
-	st := Status{Site: d.cfg.Name, Paths: []PathStatus{}, Links: []LinkStatus{}}
+	st := Status{Site: d.cfg.Name, Paths: []PathStatus{}, Links: []LinkStatus{}, Pins: d.Pins()}
 	for _, p := range d.paths {
 		st.Paths = append(st.Paths, p.status())
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"text/tabwriter"
 
@@ -21,11 +22,11 @@ type bfdStatus struct {
 // serveControl serves the Manager's sessions and counters on a unix
 // socket readable only by its owner. The returned func stops it.
 func serveControl(path string, mgr *bfd.Manager) (func(), error) {
-	stop, err := ctlsock.Serve(path, "/bfd/sessions", func() any {
+	stop, err := ctlsock.Serve(path, map[string]http.HandlerFunc{"GET /bfd/sessions": ctlsock.JSON(func() any {
 		st := bfdStatus{Sessions: mgr.Sessions(), Stats: mgr.Stats()}
 		sort.Slice(st.Sessions, func(i, j int) bool { return st.Sessions[i].Peer < st.Sessions[j].Peer })
 		return st
-	})
+	})})
 	if err != nil {
 		return nil, fmt.Errorf("--control-socket: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -60,7 +61,10 @@ SIGTERM, then removes the overlay interface.`,
 			if err != nil {
 				return err
 			}
-			stop, err := ctlsock.Serve(sock, "/status", func() any { return dp.Status() })
+			stop, err := ctlsock.Serve(sock, map[string]http.HandlerFunc{
+				"GET /status": ctlsock.JSON(func() any { return dp.Status() }),
+				"PUT /pins":   ctlsock.PutJSON(dp.SetPins),
+			})
 			if err != nil {
 				_ = dp.Close()
 				return fmt.Errorf("--control-socket: %w", err)

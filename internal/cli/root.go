@@ -31,7 +31,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newVersionCmd(), newBFDCmd(), newKeygenCmd(), newConfigCmd(), newEdgeCmd(), newStatusCmd())
+	root.AddCommand(newVersionCmd(), newBFDCmd(), newKeygenCmd(), newConfigCmd(), newEdgeCmd(), newStatusCmd(), newPinCmd())
 	return root
 }
 

@@ -4,6 +4,7 @@
 package ctlsock
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,13 +14,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
-// Serve serves GET path → JSON of get() on the unix socket at sock; the
-// socket is created with mode 0600 (its directory is created 0700 if
-// missing). The returned func stops serving and removes the socket.
-func Serve(sock, path string, get func() any) (func(), error) {
+// Serve serves the handlers (by net/http pattern, e.g. "GET /status") on
+// the unix socket at sock; the socket is created with mode 0600 (its
+// directory 0700 if missing). The returned func stops serving and removes
+// the socket.
+func Serve(sock string, handlers map[string]http.HandlerFunc) (func(), error) {
 	if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
 		return nil, err
 	}
@@ -35,10 +38,9 @@ func Serve(sock, path string, get func() any) (func(), error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+path, func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(get())
-	})
+	for pattern, h := range handlers {
+		mux.HandleFunc(pattern, h)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return func() {
@@ -49,14 +51,67 @@ func Serve(sock, path string, get func() any) (func(), error) {
 	}, nil
 }
 
-// Get fetches path from the socket, decodes it into v and returns the raw
-// JSON too.
-func Get(sock, path string, v any) ([]byte, error) {
-	cl := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+// JSON answers with get() as JSON.
+func JSON(get func() any) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(get())
+	}
+}
+
+// PutJSON decodes the request body (strictly: unknown fields are errors)
+// into a T and hands it to set; set's error is answered as 400 with its
+// text.
+func PutJSON[T any](set func(T) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var v T
+		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+		dec.DisallowUnknownFields()
+		err := dec.Decode(&v)
+		if err == nil {
+			err = set(v)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// Put sends in as JSON with PUT; an error answer's text is the error.
+func Put(sock, path string, in any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequest(http.MethodPut, "http://patronus"+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	resp, err := client(sock).Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return errors.New(strings.TrimSpace(string(msg)))
+	}
+	return nil
+}
+
+func client(sock string) *http.Client {
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
 		}}}
-	resp, err := cl.Get("http://patronus" + path)
+}
+
+// Get fetches path from the socket, decodes it into v and returns the raw
+// JSON too.
+func Get(sock, path string, v any) ([]byte, error) {
+	resp, err := client(sock).Get("http://patronus" + path)
 	if err != nil {
 		return nil, err
 	}

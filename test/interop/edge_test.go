@@ -246,3 +246,133 @@ func checkEdgeStatus(t *testing.T, sock, peer string) map[string]uint64 {
 	}
 	return st.Forwarder
 }
+
+// TestEdgePinSurvivesLinkLoss: two WAN links per site, point to point
+// (wan1 with wan1, wan2 with wan2). A TCP flow runs over the preferred
+// path (wan1); wan1 is cut; the flow is pinned to the wan2 path at both
+// edges through the runtime API and keeps going: the transfer completes
+// and moves data after the cut.
+func TestEdgePinSurvivesLinkLoss(t *testing.T) {
+	netns.Require(t, "iperf3")
+	a := edgeSite{host: netns.New(t), edge: netns.New(t)}
+	b := edgeSite{host: netns.New(t), edge: netns.New(t)}
+	for i, s := range []edgeSite{a, b} {
+		n := fmt.Sprint(11 * (i + 1))
+		hostIf, edgeIf := netns.Connect(s.host, s.edge)
+		s.host.AddAddr(hostIf, "10."+n+".0.2/24")
+		s.host.Must("ip", "route", "add", "default", "via", "10."+n+".0.1")
+		s.edge.AddAddr(edgeIf, "10."+n+".0.1/24")
+		s.edge.Must("sysctl", "-qw", "net.ipv4.ip_forward=1")
+	}
+	a1, b1 := netns.Connect(a.edge, b.edge)
+	a2, b2 := netns.Connect(a.edge, b.edge)
+	a.edge.AddAddr(a1, "198.18.10.1/24")
+	b.edge.AddAddr(b1, "198.18.10.2/24")
+	a.edge.AddAddr(a2, "198.18.20.1/24")
+	b.edge.AddAddr(b2, "198.18.20.2/24")
+
+	dir := t.TempDir()
+	keyA, pubA := siteKey(t, dir, "a")
+	keyB, pubB := siteKey(t, dir, "b")
+	conf := func(name string, id int, key, lan, if1, if2, me string, peer string, peerID int, pub, peerLAN string) string {
+		cfg := fmt.Sprintf(`site: {name: %s, id: %d}
+private_key_file: %s
+lan_prefixes: [10.%s.0.0/24]
+links:
+  - {name: wan1, interface: %s, local_address: 198.18.10.%s, listen_port: 51820, color: inet, cost: 10}
+  - {name: wan2, interface: %s, local_address: 198.18.20.%s, listen_port: 51821, color: lte, cost: 100}
+peers:
+  - name: %s
+    id: %d
+    public_key: "%s"
+    prefixes: [10.%s.0.0/24]
+    links:
+      - {name: wan1, endpoint: "198.18.10.%d:51820", color: inet}
+      - {name: wan2, endpoint: "198.18.20.%d:51821", color: lte}
+`, name, id, key, lan, if1, me, if2, me, peer, peerID, pub, peerLAN, peerID, peerID)
+		path := filepath.Join(dir, name+".yaml")
+		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	cfgA := conf("site-a", 1, keyA, "11", a1, a2, "1", "site-b", 2, pubB, "22")
+	cfgB := conf("site-b", 2, keyB, "22", b1, b2, "2", "site-a", 1, pubA, "11")
+	a.sock, b.sock = filepath.Join(dir, "a.sock"), filepath.Join(dir, "b.sock")
+	bin := patronusBin(t)
+	a.edge.Start(bin, "edge", "--config", cfgA, "--control-socket", a.sock)
+	b.edge.Start(bin, "edge", "--config", cfgB, "--control-socket", b.sock)
+	waitPing(t, a.host, "10.22.0.2", 20*time.Second)
+	// Warm up the wan2 path too, so that its handshake is done before the cut.
+	for _, e := range []struct{ sock, path string }{{a.sock, "site-a/wan2->site-b/wan2"}, {b.sock, "site-b/wan2->site-a/wan2"}} {
+		if out, err := runPatronus(t, "pin", "--control-socket", e.sock, "--proto", "icmp-is-not-a-proto", "--path", e.path); err == nil {
+			t.Fatalf("a bad --proto was accepted: %s", out)
+		}
+	}
+
+	b.host.Start("iperf3", "-s", "-1", "-B", "10.22.0.2")
+	time.Sleep(300 * time.Millisecond)
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := a.host.Exec("iperf3", "-c", "10.22.0.2", "-t", "8", "-b", "20M", "-J")
+		done <- result{out, err}
+	}()
+	time.Sleep(2 * time.Second)
+	a.edge.SetDown(a1) // the preferred link dies; without BFD nothing notices
+	cut := time.Now()
+	time.Sleep(500 * time.Millisecond)
+	for _, e := range []struct{ sock, path, dst string }{
+		{a.sock, "site-a/wan2->site-b/wan2", "10.22.0.0/24"},
+		{b.sock, "site-b/wan2->site-a/wan2", "10.11.0.0/24"},
+	} {
+		if out, err := runPatronus(t, "pin", "--control-socket", e.sock, "--proto", "tcp", "--dst", e.dst, "--path", e.path); err != nil {
+			t.Fatalf("pin: %v\n%s", err, out)
+		}
+	}
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(40 * time.Second):
+		t.Fatal("the TCP transfer stalled after the cut and re-pin") // cleanup kills iperf3
+	}
+	if r.err != nil {
+		t.Fatalf("the TCP transfer did not survive the cut and re-pin: %v\n%s", r.err, r.out)
+	}
+	// Intervals that ended more than 2 s after the cut carried data.
+	ends := regexp.MustCompile(`"end":\s*([0-9.]+),[^}]*?"bytes":\s*([0-9]+)`).FindAllStringSubmatch(r.out, -1)
+	var after uint64
+	for _, m := range ends {
+		end, _ := strconv.ParseFloat(m[1], 64)
+		bytes, _ := strconv.ParseUint(m[2], 10, 64)
+		if end > 2+2.5 && end <= 8.5 {
+			after += bytes
+		}
+	}
+	if after < 1e6 {
+		t.Errorf("only %d bytes moved after the re-pin (cut at %v):\n%s", after, cut.Format(time.TimeOnly), firstLines(r.out, 40))
+	}
+	st := checkPins(t, a.sock)
+	if st != 1 {
+		t.Errorf("edge A has %d pins, want 1", st)
+	}
+}
+
+// checkPins returns how many pins the edge reports in its status.
+func checkPins(t *testing.T, sock string) int {
+	t.Helper()
+	out, err := runPatronus(t, "status", "--json", "--control-socket", sock)
+	if err != nil {
+		t.Fatalf("status: %v", err)
+	}
+	var st struct {
+		Pins []json.RawMessage `json:"pins"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatal(err)
+	}
+	return len(st.Pins)
+}
