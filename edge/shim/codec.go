@@ -8,7 +8,8 @@ import (
 // Error is a rule a packet broke; Reason is its counter label.
 type Error uint8
 
-// Errors of Decode, in the order they are checked.
+// Errors of Decode, in the order it checks them, and of ParseHello and
+// Encode.
 const (
 	ErrShort       Error = iota + 1 // shorter than the headers
 	ErrNotIPv6                      // IP version is not 6
@@ -18,6 +19,7 @@ const (
 	ErrType                         // unknown type
 	ErrFlags                        // C on a type other than Data
 	ErrInnerLength                  // Inner Length disagrees with the body
+	ErrHello                        // a Hello body shorter than HelloLen
 	ErrBuffer                       // Encode: the buffer is too short
 	NumErrors
 )
@@ -32,6 +34,7 @@ var errText = [...]struct{ reason, msg string }{
 	{"unknown_type", "shim: unknown type"},
 	{"bad_flags", "shim: compression flag on a type other than data"},
 	{"inner_length_mismatch", "shim: Inner Length disagrees with the body"},
+	{"bad_hello", "shim: Hello body shorter than 8 bytes"},
 	{"short_buffer", "shim: buffer too short"},
 }
 

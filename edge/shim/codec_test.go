@@ -161,10 +161,16 @@ func FuzzDecode(f *testing.F) {
 	for _, v := range vectors {
 		f.Add(unhex(v.wire))
 	}
+	for _, v := range helloVectors {
+		f.Add(unhex(v.wire))
+	}
 	f.Fuzz(func(t *testing.T, pkt []byte) {
 		src, dst, h, body, err := Decode(pkt)
 		if err != nil {
 			return
+		}
+		if h.Type == TypeHello {
+			checkHello(t, body)
 		}
 		b := make([]byte, MaxOverhead)
 		n, err := Encode(b, src, dst, h, len(body))
