@@ -30,13 +30,14 @@ const (
 
 // Stats are the counters of a Compressor or Decompressor.
 type Stats struct {
-	Packets      atomic.Uint64 // packets offered
-	Compressed   atomic.Uint64 // packets sent compressed
-	SkippedSmall atomic.Uint64 // shorter than MinSize
-	SkippedGain  atomic.Uint64 // would not shrink by MinSaving (incompressible)
-	BytesIn      atomic.Uint64 // original bytes of compressed packets
-	BytesOut     atomic.Uint64 // their compressed bytes
-	Errors       atomic.Uint64 // Decompressor: malformed blocks dropped
+	Packets       atomic.Uint64 // packets offered
+	Compressed    atomic.Uint64 // packets sent compressed
+	SkippedSmall  atomic.Uint64 // shorter than MinSize
+	SkippedRandom atomic.Uint64 // looked random: not tried (encrypted or compressed payload)
+	SkippedGain   atomic.Uint64 // tried, but would not shrink by MinSaving (with the overhead)
+	BytesIn       atomic.Uint64 // original bytes of compressed packets
+	BytesOut      atomic.Uint64 // their compressed bytes, the caller's overhead included
+	Errors        atomic.Uint64 // Decompress: malformed blocks dropped
 }
 
 // Ratio is BytesIn / BytesOut of the compressed packets (1 if none).
@@ -49,21 +50,32 @@ func (s *Stats) Ratio() float64 {
 }
 
 // Saved is the number of bytes compression took off the wire.
-func (s *Stats) Saved() uint64 { return s.BytesIn.Load() - s.BytesOut.Load() }
+func (s *Stats) Saved() uint64 {
+	in, out := s.BytesIn.Load(), s.BytesOut.Load()
+	if out > in { // a reader between the two counters' updates
+		return 0
+	}
+	return in - out
+}
 
 // Compressor compresses packets of one path. It is not safe for
 // concurrent use: one per sending goroutine.
 type Compressor struct {
 	c     lz4.Compressor
 	Stats *Stats
+	// Overhead is what the caller adds to each compressed packet (the
+	// shim's headers): a packet is sent compressed only when it shrinks
+	// by MinSaving with it, and BytesOut counts it.
+	Overhead int
 }
 
 // NewCompressor returns a Compressor counting into stats.
 func NewCompressor(stats *Stats) *Compressor { return &Compressor{Stats: stats} }
 
 // Compress writes pkt compressed into dst and returns the compressed
-// length, or 0 when pkt should be sent as it is. dst needs len(pkt) bytes.
-// It does not allocate.
+// length, or 0 when pkt should be sent as it is. A dst shorter than
+// len(pkt) bounds the compressed length (the caller's MTU). It does not
+// allocate.
 func (c *Compressor) Compress(dst, pkt []byte) int {
 	c.Stats.Packets.Add(1)
 	if len(pkt) < MinSize {
@@ -71,18 +83,22 @@ func (c *Compressor) Compress(dst, pkt []byte) int {
 		return 0
 	}
 	if looksRandom(pkt) {
+		c.Stats.SkippedRandom.Add(1)
+		return 0
+	}
+	limit := min(len(pkt)-MinSaving-c.Overhead, len(dst))
+	if limit <= 0 {
 		c.Stats.SkippedGain.Add(1)
 		return 0
 	}
-	limit := len(pkt) - MinSaving
-	n, err := c.c.CompressBlock(pkt, dst[:min(limit, len(dst))])
+	n, err := c.c.CompressBlock(pkt, dst[:limit])
 	if err != nil || n == 0 || n > limit {
 		c.Stats.SkippedGain.Add(1)
 		return 0
 	}
 	c.Stats.Compressed.Add(1)
 	c.Stats.BytesIn.Add(uint64(len(pkt)))
-	c.Stats.BytesOut.Add(uint64(n))
+	c.Stats.BytesOut.Add(uint64(n + c.Overhead))
 	return n
 }
 

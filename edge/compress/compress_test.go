@@ -47,9 +47,44 @@ func TestSkips(t *testing.T) {
 	if n := c.Compress(dst, incompressible(1400)); n != 0 {
 		t.Errorf("random packet compressed to %d", n)
 	}
-	if st.SkippedSmall.Load() != 1 || st.SkippedGain.Load() != 1 || st.Compressed.Load() != 0 || st.Ratio() != 1 {
-		t.Errorf("stats: small %d, gain %d, compressed %d", st.SkippedSmall.Load(), st.SkippedGain.Load(), st.Compressed.Load())
+	if st.SkippedSmall.Load() != 1 || st.SkippedRandom.Load() != 1 || st.Compressed.Load() != 0 || st.Ratio() != 1 {
+		t.Errorf("stats: small %d, random %d, compressed %d", st.SkippedSmall.Load(), st.SkippedRandom.Load(), st.Compressed.Load())
 	}
+}
+
+// TestOverheadAndBound: the caller's overhead counts against the saving
+// and in BytesOut, and a short dst (the MTU) bounds the result.
+func TestOverheadAndBound(t *testing.T) {
+	var st Stats
+	c := NewCompressor(&st)
+	c.Overhead = 44
+	pkt := compressible(1400)
+	dst := make([]byte, 1500)
+	n := c.Compress(dst, pkt)
+	if n == 0 || n+44 > len(pkt)-MinSaving || st.BytesOut.Load() != uint64(n+44) || st.Saved() != uint64(1400-n-44) {
+		t.Fatalf("compressed to %d, bytes out %d, saved %d", n, st.BytesOut.Load(), st.Saved())
+	}
+	if m := c.Compress(dst[:n-1], pkt); m != 0 {
+		t.Errorf("dst of %d bytes: compressed to %d", n-1, m)
+	}
+	// A packet that shrinks by less than the overhead plus MinSaving.
+	half := append(compressible(90), incompressibleText(1000)...)
+	if m := c.Compress(dst, half); m != 0 {
+		t.Errorf("barely compressible packet sent compressed (%d of %d bytes)", m, len(half))
+	}
+	if st.SkippedGain.Load() != 2 || st.Compressed.Load() != 1 {
+		t.Errorf("stats: gain %d, compressed %d", st.SkippedGain.Load(), st.Compressed.Load())
+	}
+}
+
+// incompressibleText is random bytes drawn from 64 values: it passes the
+// randomness probe, but LZ4 gains little on it.
+func incompressibleText(n int) []byte {
+	b := incompressible(n)
+	for i := range b {
+		b[i] = 'A' + b[i]%64
+	}
+	return b
 }
 
 func TestMalformedRefused(t *testing.T) {
