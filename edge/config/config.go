@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -53,6 +54,9 @@ type Peer struct {
 	PublicKey string     `yaml:"public_key"`
 	Prefixes  []string   `yaml:"prefixes"`
 	Links     []PeerLink `yaml:"links"`
+	// Compression overrides defaults.compression for the paths to this
+	// peer.
+	Compression Switch `yaml:"compression"`
 }
 
 // PeerLink is one WAN link of a peer site.
@@ -65,8 +69,38 @@ type PeerLink struct {
 // Defaults apply to every path unless a later, more specific setting says
 // otherwise.
 type Defaults struct {
-	Compression *bool       `yaml:"compression"`
+	Compression Switch      `yaml:"compression"`
 	BFD         BFDDefaults `yaml:"bfd"`
+}
+
+// Switch is an on/off setting that may be left out. A value that is not
+// a boolean is kept, so that Validate reports it at its field path.
+type Switch struct {
+	Given, On bool
+	bad       string
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (s *Switch) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	s.Given = true
+	switch {
+	case n.Kind != yaml.ScalarNode:
+		s.bad = "a list or mapping"
+	case n.Decode(&s.On) != nil:
+		s.bad = strconv.Quote(n.Value)
+	}
+	return nil
+}
+
+// Of returns the switch's value, or def when it was left out.
+func (s Switch) Of(def bool) bool {
+	if !s.Given {
+		return def
+	}
+	return s.On
 }
 
 // BFDDefaults are the BFD timers of every path.

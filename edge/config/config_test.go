@@ -78,8 +78,8 @@ peers:
     public_key: short
     prefixes: [10.1.0.0/24]
     links: [{name: a, endpoint: "198.51.100.7", color: inet}]
-  - {name: dc-1, id: 5, public_key: hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=, prefixes: [], links: []}
-defaults: {bfd: {tx_interval: 0.1us, multiplier: 300}}
+  - {name: dc-1, id: 5, public_key: hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=, prefixes: [], links: [], compression: maybe}
+defaults: {bfd: {tx_interval: 0.1us, multiplier: 300}, compression: [true]}
 `
 	c, err := Parse([]byte(yaml))
 	if err != nil {
@@ -98,8 +98,8 @@ defaults: {bfd: {tx_interval: 0.1us, multiplier: 300}}
 		"links[1].color", "links[1].name", "links[1].listen_port",
 		"links[2]", "links[2].listen_port",
 		"peers[0].public_key", "peers[0].prefixes[0]", "peers[0].links[0].endpoint",
-		"peers[1].prefixes", "peers[1].links", "peers[1].name", "peers[1].id",
-		"defaults.bfd.tx_interval", "defaults.bfd.multiplier",
+		"peers[1].prefixes", "peers[1].links", "peers[1].compression", "peers[1].name", "peers[1].id",
+		"defaults.compression", "defaults.bfd.tx_interval", "defaults.bfd.multiplier",
 	}
 	got := map[string]bool{}
 	for _, e := range es {
@@ -115,6 +115,65 @@ defaults: {bfd: {tx_interval: 0.1us, multiplier: 300}}
 	}
 	if !strings.Contains(err.Error(), "did you mean 10.1.0.0/24") || !strings.Contains(err.Error(), "chmod 600") {
 		t.Errorf("errors lack the hints:\n%v", err)
+	}
+}
+
+// TestCompressionPerPeer: defaults.compression applies to every peer
+// unless the peer's own compression says otherwise.
+func TestCompressionPerPeer(t *testing.T) {
+	base := string(example(t)) + `
+  - name: dc-2
+    id: 2
+    public_key: hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=
+    prefixes: [10.2.0.0/16]
+    links: [{name: fibre, endpoint: "198.51.100.8:51820", color: inet}]
+`
+	for _, tc := range []struct {
+		extra    string
+		def      bool
+		dc1, dc2 bool
+	}{
+		{"", false, false, false},
+		{"defaults: {compression: true}\n", true, true, true},
+		{"defaults: {compression: ~}\n", false, false, false},
+		{"defaults: {compression: false}\n", false, false, false},
+	} {
+		c, err := Parse([]byte(base + tc.extra))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := c.Validate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Compression != tc.def || v.Peers[0].Compression != tc.dc1 || v.Peers[1].Compression != tc.dc2 {
+			t.Errorf("%q: default %v, peers %v %v", tc.extra, v.Compression, v.Peers[0].Compression, v.Peers[1].Compression)
+		}
+	}
+	over := strings.Replace(base, "    prefixes: [10.2.0.0/16]\n", "    prefixes: [10.2.0.0/16]\n    compression: false\n", 1)
+	for extra, want := range map[string][2]bool{
+		"defaults: {compression: true}\n":  {true, false},
+		"defaults: {compression: false}\n": {false, false},
+	} {
+		c, err := Parse([]byte(over + extra))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := c.Validate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := [2]bool{v.Peers[0].Compression, v.Peers[1].Compression}; got != want {
+			t.Errorf("override with %q: peers %v, want %v", extra, got, want)
+		}
+	}
+	on := strings.Replace(base, "    prefixes: [10.2.0.0/16]\n", "    prefixes: [10.2.0.0/16]\n    compression: true\n", 1)
+	c, err := Parse([]byte(on))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := c.Validate(); err != nil || v.Compression || v.Peers[0].Compression || !v.Peers[1].Compression {
+		t.Errorf("one peer on, default off: %v", err)
 	}
 }
 

@@ -36,11 +36,11 @@ type Valid struct {
 	Overlay     Overlay
 	Links       []ValidLink
 	Peers       []ValidPeer
-	Compression bool
+	Compression bool // defaults.compression; each peer has its own setting
 	BFD         session.Config
 	// Set records which optional sections the file gave explicitly, so a
 	// program that does not implement one yet can refuse it.
-	Set struct{ Compression, BFD bool }
+	Set struct{ BFD bool }
 }
 
 // ValidLink is a validated WAN link.
@@ -59,6 +59,9 @@ type ValidPeer struct {
 	PublicKey *ecdh.PublicKey
 	Prefixes  []netip.Prefix
 	Links     []ValidPeerLink
+	// Compression: LZ4 on the paths to this peer (peers[].compression,
+	// else defaults.compression), once the peer accepts it.
+	Compression bool
 }
 
 // ValidPeerLink is a validated WAN link of a peer.
@@ -86,10 +89,11 @@ func (c *Config) Validate() (*Valid, error) {
 	v.LANPrefixes = checkPrefixes(&e, "lan_prefixes", c.LANPrefixes, true)
 	checkOverlay(&e, &v.Overlay)
 	v.Links = checkLinks(&e, c.Links)
+	var defaults errs // reported after the peers, in file order; the peers need the value
+	v.Compression = checkSwitch(&defaults, "defaults.compression", c.Defaults.Compression, false)
 	v.Peers = checkPeers(&e, c, v)
-	v.Compression = c.Defaults.Compression != nil && *c.Defaults.Compression
+	e.list = append(e.list, defaults.list...)
 	v.BFD = checkBFD(&e, c.Defaults.BFD)
-	v.Set.Compression = c.Defaults.Compression != nil
 	v.Set.BFD = c.Defaults.BFD != (BFDDefaults{})
 	if err := e.err(); err != nil {
 		return nil, err
@@ -288,6 +292,7 @@ func checkPeers(e *errs, c *Config, v *Valid) []ValidPeer {
 	for i, p := range c.Peers {
 		at := fmt.Sprintf("peers[%d]", i)
 		vp := checkPeer(e, at, p, owner)
+		vp.Compression = checkSwitch(e, at+".compression", p.Compression, v.Compression)
 		switch j, dup := names[p.Name]; {
 		case p.Name == c.Site.Name && p.Name != "":
 			e.add(at+".name", "%q is this site's own name", p.Name)
@@ -352,6 +357,14 @@ func checkPeerLinks(e *errs, at string, in []PeerLink) []ValidPeerLink {
 		out = append(out, ValidPeerLink{Name: l.Name, Color: l.Color, Endpoint: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())})
 	}
 	return out
+}
+
+func checkSwitch(e *errs, path string, s Switch, def bool) bool {
+	if s.bad != "" {
+		e.add(path, "%s is not a boolean: use true or false", s.bad)
+		return def
+	}
+	return s.Of(def)
 }
 
 func checkBFD(e *errs, b BFDDefaults) session.Config {
