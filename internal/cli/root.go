@@ -3,8 +3,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +18,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
+		var ee exitError
+		if errors.As(err, &ee) {
+			return ee.code // a command run for the user; it said what it had to
+		}
 		fmt.Fprintln(stderr, "patronus:", err)
 		return 1
 	}
@@ -28,10 +34,20 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Short:         "Patronus SD-WAN: edge, controller, lab and operator tools",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			// In a lab's edge node (patronus lab exec), the edge's control
+			// socket comes from the environment unless given.
+			if f := cmd.Flags().Lookup("control-socket"); f != nil && !f.Changed && (cmd.Parent() == nil || cmd.Parent().Name() != "bfd") {
+				if v := os.Getenv(socketEnv); v != "" {
+					return f.Value.Set(v)
+				}
+			}
+			return nil
+		},
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newVersionCmd(), newBFDCmd(), newKeygenCmd(), newConfigCmd(), newEdgeCmd(), newStatusCmd(), newPinCmd())
+	root.AddCommand(newVersionCmd(), newBFDCmd(), newKeygenCmd(), newConfigCmd(), newEdgeCmd(), newStatusCmd(), newPinCmd(), newLabCmd())
 	return root
 }
 

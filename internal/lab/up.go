@@ -1,0 +1,443 @@
+package lab
+
+import (
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/internal/ctlsock"
+)
+
+// Options of a new lab.
+type Options struct {
+	Name   string
+	Root   string // state directories; DefaultRoot when empty
+	Sites  int
+	Links  int
+	WAN    string // "ipv4" (default) or "ipv6": the underlay the tunnels use
+	Binary string // the patronus binary the edges run
+	// Compression is the edges' defaults.compression, per site ID; sites
+	// not in the map leave it unset.
+	Compression map[int]bool
+	// Traffic starts a ping from every LAN host to every other one (five
+	// a second) so that counters move from the start.
+	Traffic bool
+	// Timeout bounds the wait for every path to come up.
+	Timeout time.Duration
+	// Log receives progress lines.
+	Log io.Writer
+}
+
+func (o *Options) check() error {
+	if err := CheckName(o.Name); err != nil {
+		return err
+	}
+	if o.Sites < 2 || o.Sites > MaxSites {
+		return fmt.Errorf("--sites %d: want 2 to %d", o.Sites, MaxSites)
+	}
+	if o.Links < 1 || o.Links > MaxLinks {
+		return fmt.Errorf("--links %d: want 1 to %d", o.Links, MaxLinks)
+	}
+	switch o.WAN {
+	case "":
+		o.WAN = "ipv4"
+	case "ipv4", "ipv6":
+	default:
+		return fmt.Errorf("--wan %q: want ipv4 or ipv6", o.WAN)
+	}
+	for id := range o.Compression {
+		if id < 1 || id > o.Sites {
+			return fmt.Errorf("--compression: site %d is not in a %d-site lab", id, o.Sites)
+		}
+	}
+	if o.Binary == "" {
+		return errors.New("lab: the patronus binary to run is not known")
+	}
+	if o.Root == "" {
+		o.Root = DefaultRoot
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 60 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	return nil
+}
+
+// Up builds a lab and returns when every path of every edge has completed
+// its WireGuard handshake. On error, everything made is removed again.
+func Up(o Options) (_ *State, err error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	if err := Require(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.Root, 0o700); err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(o.Root, o.Name)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("lab %q exists (%s): patronus lab down --name %s first", o.Name, dir, o.Name)
+		}
+		return nil, err
+	}
+	if left := leftovers(o.Name); len(left) > 0 {
+		_ = os.Remove(dir)
+		return nil, fmt.Errorf("lab %q: namespaces %v are left from an earlier run: patronus lab down --name %s", o.Name, left, o.Name)
+	}
+	st := plan(o, dir)
+	defer func() {
+		if err != nil {
+			if derr := Down(o.Root, o.Name); derr != nil {
+				err = errors.Join(err, fmt.Errorf("cleaning up: %w", derr))
+			}
+		}
+	}()
+	if err := st.save(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(o.Log, "lab %s: %d sites x %d links, %s underlay, state in %s\n", o.Name, o.Sites, o.Links, o.WAN, dir)
+	if err := st.build(); err != nil {
+		return nil, err
+	}
+	if err := st.writeConfigs(o.Compression); err != nil {
+		return nil, err
+	}
+	exited := map[int]<-chan struct{}{}
+	for i := range st.Sites {
+		s := &st.Sites[i]
+		pid, done, err := spawn(s.ns, s.Log, nil, o.Binary, "edge", "--config", s.Config, "--control-socket", s.ControlSocket)
+		if err != nil {
+			return nil, err
+		}
+		s.EdgePID, exited[i] = pid, done
+	}
+	if err := st.save(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(o.Log, "lab %s: %d edges started, waiting for %d paths\n", o.Name, len(st.Sites), st.pathCount())
+	if err := st.waitPaths(o.Timeout, exited); err != nil {
+		return nil, err
+	}
+	if o.Traffic {
+		if err := st.startTraffic(); err != nil {
+			return nil, err
+		}
+	}
+	return st, st.save()
+}
+
+// leftovers lists namespaces of lab name that exist already.
+func leftovers(name string) []string {
+	all, _ := namespaces()
+	re := nsPattern(name)
+	var out []string
+	for _, ns := range all {
+		if re.MatchString(ns) {
+			out = append(out, ns)
+		}
+	}
+	return out
+}
+
+// plan lays out a lab's sites, links and files.
+func plan(o Options, dir string) *State {
+	st := &State{Name: o.Name, Dir: dir, WAN: o.WAN, Created: time.Now().UTC().Truncate(time.Second), WANNode: "wan"}
+	st.Namespace = append(st.Namespace, nsWAN(o.Name))
+	for s := 1; s <= o.Sites; s++ {
+		site := Site{
+			Name: fmt.Sprintf("site%d", s), ID: s, EdgeNode: fmt.Sprintf("site%d", s), HostNode: fmt.Sprintf("host%d", s),
+			HostIPv4: HostV4(s).String(), HostIPv6: HostV6(s).String(),
+			LANIPv4: LANv4(s).String(), LANIPv6: LANv6(s).String(),
+			Config:        filepath.Join(dir, fmt.Sprintf("site%d.yaml", s)),
+			ControlSocket: filepath.Join(dir, fmt.Sprintf("site%d.sock", s)),
+			Log:           filepath.Join(dir, fmt.Sprintf("site%d.log", s)),
+			ns:            nsSite(o.Name, s), hostNS: nsHost(o.Name, s),
+		}
+		for l := 1; l <= o.Links; l++ {
+			v4, v6 := lanAddr(WANv4(s, l), 2), lanAddr(WANv6(s, l), 2)
+			ep := netip.AddrPortFrom(v4, ListenPort)
+			if o.WAN == "ipv6" {
+				ep = netip.AddrPortFrom(v6, ListenPort)
+			}
+			site.Links = append(site.Links, Link{Name: LinkName(l), Color: LinkName(l), Cost: linkCost(l),
+				IPv4: v4.String(), IPv6: v6.String(), Endpoint: ep.String()})
+		}
+		st.Sites = append(st.Sites, site)
+		st.Namespace = append(st.Namespace, site.ns, site.hostNS)
+	}
+	return st
+}
+
+func (st *State) pathCount() int {
+	n := len(st.Sites) * (len(st.Sites) - 1) * len(st.Sites[0].Links) * len(st.Sites[0].Links)
+	return n
+}
+
+// build makes the namespaces, links, addresses and routes.
+func (st *State) build() error {
+	wan := nsWAN(st.Name)
+	for _, ns := range st.Namespace {
+		if err := run("ip", "netns", "add", ns); err != nil {
+			return err
+		}
+		if err := inNS(ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
+			"net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"); err != nil {
+			return err
+		}
+	}
+	wanCmds := []string{"link set lo up"}
+	for _, s := range st.Sites {
+		site := []string{"link set lo up",
+			"link add lan type veth peer name eth0 netns " + s.hostNS,
+			"link set lan up",
+			"addr add " + lanAddr(LANv4(s.ID), 1).String() + "/24 dev lan",
+			"addr add " + lanAddr(LANv6(s.ID), 1).String() + "/64 dev lan nodad",
+		}
+		host := []string{"link set lo up", "link set eth0 up",
+			"addr add " + s.HostIPv4 + "/24 dev eth0",
+			"addr add " + s.HostIPv6 + "/64 dev eth0 nodad",
+			"route add default via " + lanAddr(LANv4(s.ID), 1).String(),
+			"route add default via " + lanAddr(LANv6(s.ID), 1).String(),
+		}
+		for i, l := range s.Links {
+			n := i + 1
+			e, r, g, b := ifEdgeSide(s.ID, n), ifRouterSide(s.ID, n), ifGateway(s.ID, n), ifBridge(s.ID, n)
+			gw4, gw6 := lanAddr(WANv4(s.ID, n), 1), lanAddr(WANv6(s.ID, n), 1)
+			site = append(site,
+				fmt.Sprintf("link add %s type veth peer name %s netns %s", l.Name, e, wan),
+				"link set "+l.Name+" up",
+				"addr add "+l.IPv4+"/24 dev "+l.Name,
+				"addr add "+l.IPv6+"/64 dev "+l.Name+" nodad",
+				fmt.Sprintf("route add %s via %s dev %s metric %d", wanAggV4, gw4, l.Name, l.Cost),
+				fmt.Sprintf("route add %s via %s dev %s metric %d", wanAggV6, gw6, l.Name, l.Cost),
+			)
+			wanCmds = append(wanCmds,
+				fmt.Sprintf("link add %s type veth peer name %s", r, g),
+				fmt.Sprintf("link add %s type bridge stp_state 0", b),
+				fmt.Sprintf("link set %s master %s", e, b), fmt.Sprintf("link set %s master %s", r, b),
+				"link set "+e+" up", "link set "+r+" up", "link set "+b+" up", "link set "+g+" up",
+				"addr add "+gw4.String()+"/24 dev "+g,
+				"addr add "+gw6.String()+"/64 dev "+g+" nodad",
+			)
+		}
+		// The site's links must exist before the wan side configures them.
+		if err := ipBatch(s.ns, site); err != nil {
+			return err
+		}
+		if err := ipBatch(s.hostNS, host); err != nil {
+			return err
+		}
+	}
+	if err := ipBatch(wan, wanCmds); err != nil {
+		return err
+	}
+	return st.applyFilter()
+}
+
+// writeConfigs makes every site's key and edge configuration.
+func (st *State) writeConfigs(compression map[int]bool) error {
+	keys := make([]string, len(st.Sites))
+	for i := range st.Sites {
+		k, err := ecdh.X25519().GenerateKey(rand.Reader)
+		if err != nil {
+			return err
+		}
+		keys[i] = filepath.Join(st.Dir, st.Sites[i].Name+".key")
+		if err := os.WriteFile(keys[i], []byte(base64.StdEncoding.EncodeToString(k.Bytes())+"\n"), 0o600); err != nil {
+			return err
+		}
+		st.Sites[i].PublicKey = base64.StdEncoding.EncodeToString(k.PublicKey().Bytes())
+	}
+	for i, s := range st.Sites {
+		var b strings.Builder
+		fmt.Fprintf(&b, "# patronus lab %s: site %s (generated by patronus lab up)\n", st.Name, s.Name)
+		fmt.Fprintf(&b, "site: {name: %s, id: %d}\nprivate_key_file: %s\n", s.Name, s.ID, keys[i])
+		fmt.Fprintf(&b, "lan_prefixes: [%s, %q]\n", s.LANIPv4, s.LANIPv6)
+		fmt.Fprintf(&b, "overlay: {interface: patronus0, mtu: %d}\nlinks:\n", OverlayMTU)
+		for _, l := range s.Links {
+			local := l.IPv4
+			if st.WAN == "ipv6" {
+				local = l.IPv6
+			}
+			fmt.Fprintf(&b, "  - {name: %s, interface: %s, local_address: %q, listen_port: %d, color: %s, cost: %d}\n",
+				l.Name, l.Name, local, ListenPort, l.Color, l.Cost)
+		}
+		b.WriteString("peers:\n")
+		for _, p := range st.Sites {
+			if p.ID == s.ID {
+				continue
+			}
+			fmt.Fprintf(&b, "  - name: %s\n    id: %d\n    public_key: %s\n    prefixes: [%s, %q]\n    links:\n",
+				p.Name, p.ID, p.PublicKey, p.LANIPv4, p.LANIPv6)
+			for _, l := range p.Links {
+				fmt.Fprintf(&b, "      - {name: %s, endpoint: %q, color: %s}\n", l.Name, l.Endpoint, l.Color)
+			}
+		}
+		if c, ok := compression[s.ID]; ok {
+			fmt.Fprintf(&b, "defaults:\n  compression: %t\n", c)
+		}
+		if err := os.WriteFile(s.Config, []byte(b.String()), 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// edgeStatus is the part of `patronus status --json` the lab reads.
+type edgeStatus struct {
+	Paths []struct {
+		ID            string     `json:"id"`
+		LastHandshake *time.Time `json:"last_handshake"`
+	} `json:"paths"`
+}
+
+// pathsUp returns how many of a site's paths have a WireGuard session,
+// and the IDs of those that have none.
+func (s *Site) pathsUp() (up int, down []string, err error) {
+	var es edgeStatus
+	if _, err := ctlsock.Get(s.ControlSocket, "/status", &es); err != nil {
+		return 0, nil, err
+	}
+	for _, p := range es.Paths {
+		if p.LastHandshake != nil {
+			up++
+		} else {
+			down = append(down, p.ID)
+		}
+	}
+	return up, down, nil
+}
+
+func (st *State) waitPaths(timeout time.Duration, exited map[int]<-chan struct{}) error {
+	deadline := time.Now().Add(timeout)
+	want := (len(st.Sites) - 1) * len(st.Sites[0].Links) * len(st.Sites[0].Links)
+	for {
+		var waiting []string
+		for i := range st.Sites {
+			s := &st.Sites[i]
+			select {
+			case <-exited[i]:
+				return fmt.Errorf("edge of %s exited; its log (%s):\n%s", s.Name, s.Log, tail(s.Log, 20))
+			default:
+			}
+			up, down, err := s.pathsUp()
+			switch {
+			case err != nil:
+				waiting = append(waiting, s.Name+": control socket not ready")
+			case up < want:
+				waiting = append(waiting, fmt.Sprintf("%s: %d/%d paths up, waiting for %s", s.Name, up, want, strings.Join(down, " ")))
+			}
+		}
+		if len(waiting) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("paths not up after %v:\n  %s", timeout, strings.Join(waiting, "\n  "))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// tail returns the last n lines of a file.
+func tail(file string, n int) string {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// startTraffic pings every other LAN host from every LAN host, five times
+// a second.
+func (st *State) startTraffic() error {
+	for _, s := range st.Sites {
+		for _, p := range st.Sites {
+			if p.ID == s.ID {
+				continue
+			}
+			logf := filepath.Join(st.Dir, fmt.Sprintf("traffic-%s-%s.log", s.HostNode, p.HostNode))
+			args := []string{"ping", "-i", "0.2", "-q", p.HostIPv4}
+			pid, _, err := spawn(s.hostNS, logf, nil, args...)
+			if err != nil {
+				return err
+			}
+			st.Traffic = append(st.Traffic, Proc{Node: s.HostNode, PID: pid, Cmd: strings.Join(args, " "), Log: logf})
+		}
+	}
+	return nil
+}
+
+// Down removes lab name: it ends every process in its namespaces, deletes
+// the namespaces (and with them every link, qdisc and nftables table of
+// the lab) and the state directory. It works without state, from the
+// namespace names, after a crash.
+func Down(root, name string) error {
+	if err := CheckName(name); err != nil {
+		return err
+	}
+	if root == "" {
+		root = DefaultRoot
+	}
+	var errs []error
+	// Edges first, so that they remove their own interfaces and sockets.
+	if st, err := Load(root, name); err == nil {
+		for _, s := range st.Sites {
+			stop(s.EdgePID, 3*time.Second)
+		}
+	}
+	for _, ns := range leftovers(name) {
+		if err := removeNS(ns); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(root, name)); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// List returns the names of the labs with a state directory or namespaces.
+func List(root string) []string {
+	if root == "" {
+		root = DefaultRoot
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(n string) {
+		if !seen[n] && CheckName(n) == nil {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	if ents, err := os.ReadDir(root); err == nil {
+		for _, e := range ents {
+			add(e.Name())
+		}
+	}
+	all, _ := namespaces()
+	for _, ns := range all {
+		if rest, ok := strings.CutPrefix(ns, "pl-"); ok {
+			if i := strings.LastIndexByte(rest, '-'); i > 0 && nsPattern(rest[:i]).MatchString(ns) {
+				add(rest[:i])
+			}
+		}
+	}
+	return out
+}
