@@ -7,7 +7,7 @@ VERSION     := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -X $(PKG)/internal/version.Version=$(VERSION)
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 
-.PHONY: build deps tools lint test test-unit test-interop lab clean
+.PHONY: build deps tools lint test test-unit test-interop lab lab-down bfd-demo clean
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/patronus ./cmd/patronus
@@ -34,7 +34,15 @@ test-unit:
 test-interop:
 	$(GO) test -tags interop -count=1 -v -timeout 30m ./test/interop/
 
+# The main job: a 3-site SD-WAN in network namespaces, left running.
 lab: deps build
+	scripts/lab-demo.sh
+
+lab-down: build
+	bin/patronus lab down
+
+# BFD between two namespaces, watched coming Up, cut and restored.
+bfd-demo: deps build
 	scripts/bfd-demo.sh
 
 clean:
