@@ -20,14 +20,17 @@ import (
 )
 
 const (
-	// bufSize holds one datagram: a WireGuard message for a jumbo-frame
-	// MTU fits.
-	bufSize = 9216
-	// pathQueue is how many received datagrams wait for a path's device;
+	// bufSize holds the largest UDP payload: one datagram, or with UDP
+	// GRO up to 64 datagrams of one source coalesced by the kernel.
+	bufSize = 1<<16 - 1
+	// pathQueue is how many received buffers wait for a path's device;
 	// more are dropped and counted.
-	pathQueue = 1024
-	// poolSize is the number of receive buffers of a Link.
-	poolSize = 2048
+	pathQueue = 256
+	// poolSize is the number of receive buffers of a Link. A buffer's
+	// memory is only touched as far as datagrams fill it.
+	poolSize = 512
+	// readBatch is the most buffers one recvmmsg fills.
+	readBatch = 32
 	// socketBuffer is the kernel buffer of a link's socket in each
 	// direction, as wireguard-go's own binds use: bursts at hundreds of
 	// Mbit/s overflow the default (about 200 KiB) and lose packets.
@@ -37,29 +40,42 @@ const (
 // Link is the UDP socket of one WAN link, shared by the paths over it.
 type Link struct {
 	conn *net.UDPConn
+	rc   syscall.RawConn
 	port uint16
+	is6  bool // an AF_INET6 socket
 	log  *slog.Logger
+	gro  bool        // the kernel coalesces received datagrams (UDP_GRO)
+	gso  atomic.Bool // sends coalesce datagrams (UDP_SEGMENT); off after EIO
+
+	senders sync.Pool // *sender: scratch space of Send, one per concurrent call
 
 	mu    sync.RWMutex // guards paths
 	paths map[netip.AddrPort]*Path
 
 	free chan *buffer // receive buffers not in use
-	done chan struct{}
+	quit chan struct{} // closed by Close
+	done chan struct{} // closed when the receive loop has ended
 
-	stats Stats
+	closeOnce sync.Once
+	stats     Stats
 }
 
-// Stats are a Link's counters.
+// Stats are a Link's counters, in datagrams.
 type Stats struct {
 	Received, Sent         atomic.Uint64
 	DropNoPath, DropQueue  atomic.Uint64 // no path for the source; the path's queue was full
-	SendErrors, ReadErrors atomic.Uint64
+	DropTruncated          atomic.Uint64 // larger than a receive buffer
+	SendErrors, ReadErrors atomic.Uint64 // send errors count datagrams, read errors system calls
 }
 
+// buffer is one received message: a datagram, or with GRO several of
+// seg bytes each (the last may be shorter) from one source.
 type buffer struct {
-	b   [bufSize]byte
-	n   int
-	src netip.AddrPort
+	b        [bufSize]byte
+	n, seg   int
+	off      int // how far a path has taken the datagrams
+	src      netip.AddrPort
+	datagram int // datagrams in b
 }
 
 // Listen opens a WAN link's socket on laddr (an unspecified address means
@@ -69,10 +85,12 @@ func Listen(laddr netip.AddrPort, ifname string, log *slog.Logger) (*Link, error
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	var gso, gro bool
 	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
 		var err error
 		cerr := c.Control(func(fd uintptr) {
 			growBuffers(int(fd))
+			gso, gro = offloads(int(fd))
 			if ifname != "" {
 				err = unix.BindToDevice(int(fd), ifname)
 			}
@@ -88,8 +106,16 @@ func Listen(laddr netip.AddrPort, ifname string, log *slog.Logger) (*Link, error
 		return nil, fmt.Errorf("wan link %s: %w", laddr, err)
 	}
 	conn := pc.(*net.UDPConn)
-	l := &Link{conn: conn, port: uint16(conn.LocalAddr().(*net.UDPAddr).Port), log: log,
-		paths: map[netip.AddrPort]*Path{}, free: make(chan *buffer, poolSize), done: make(chan struct{})}
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("wan link %s: %w", laddr, err)
+	}
+	l := &Link{conn: conn, rc: rc, port: uint16(conn.LocalAddr().(*net.UDPAddr).Port), is6: network == "udp6",
+		log: log, gro: gro, paths: map[netip.AddrPort]*Path{}, free: make(chan *buffer, poolSize),
+		quit: make(chan struct{}), done: make(chan struct{})}
+	l.gso.Store(gso)
+	l.senders.New = func() any { return &sender{m: newMmsg(unix.SYS_SENDMMSG)} }
 	for range poolSize {
 		l.free <- new(buffer)
 	}
@@ -107,6 +133,20 @@ func growBuffers(fd int) {
 	}
 }
 
+// offloads turns UDP GRO on where the kernel has it and reports whether
+// UDP GSO sends and GRO receives are available, as wireguard-go's own
+// bind does.
+func offloads(fd int) (gso, gro bool) {
+	_, err := unix.GetsockoptInt(fd, unix.IPPROTO_UDP, unix.UDP_SEGMENT)
+	gso = err == nil
+	gro = unix.SetsockoptInt(fd, unix.IPPROTO_UDP, unix.UDP_GRO, 1) == nil
+	return gso, gro
+}
+
+// Offloads reports whether the link sends with UDP GSO and receives with
+// UDP GRO.
+func (l *Link) Offloads() (gso, gro bool) { return l.gso.Load(), l.gro }
+
 // Port is the link's UDP port.
 func (l *Link) Port() uint16 { return l.port }
 
@@ -114,37 +154,96 @@ func (l *Link) Port() uint16 { return l.port }
 func (l *Link) StatsSnapshot() map[string]uint64 {
 	s := &l.stats
 	return map[string]uint64{"received": s.Received.Load(), "sent": s.Sent.Load(),
-		"drop_no_path": s.DropNoPath.Load(), "drop_queue_full": s.DropQueue.Load(),
+		"drop_no_path": s.DropNoPath.Load(), "drop_queue_full": s.DropQueue.Load(), "drop_truncated": s.DropTruncated.Load(),
 		"send_errors": s.SendErrors.Load(), "read_errors": s.ReadErrors.Load()}
 }
 
 // Close closes the socket; every Path's receive functions return
 // net.ErrClosed.
 func (l *Link) Close() error {
+	l.closeOnce.Do(func() { close(l.quit) })
 	err := l.conn.Close()
 	<-l.done
 	return err
 }
 
-// read is the Link's receive loop: each datagram goes to the path whose
-// remote endpoint sent it.
+// read is the Link's receive loop: recvmmsg fills up to readBatch
+// buffers at once, and each goes to the path whose remote endpoint sent
+// it.
 func (l *Link) read() {
 	defer close(l.done)
+	m := newMmsg(unix.SYS_RECVMMSG)
+	held := make([]*buffer, 0, readBatch)
 	for {
-		b := <-l.free
-		n, src, err := l.conn.ReadFromUDPAddrPort(b.b[:])
+		var ok bool
+		if held, ok = l.fill(held); !ok {
+			return
+		}
+		for i, b := range held {
+			m.setRecv(i, b.b[:])
+		}
+		n, err := m.run(l.rc, 0, len(held), true)
 		if err != nil {
-			l.free <- b
-			if errors.Is(err, net.ErrClosed) {
+			if errors.Is(err, net.ErrClosed) || l.closed() {
 				return
 			}
 			l.stats.ReadErrors.Add(1)
 			continue
 		}
-		l.stats.Received.Add(1)
-		b.n, b.src = n, netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
-		l.dispatch(b)
+		for i, b := range held[:n] {
+			l.received(b, m, i)
+		}
+		held = append(held[:0], held[n:]...)
 	}
+}
+
+// fill tops held up to readBatch free buffers; it waits for the first.
+// It is false when the Link is closed.
+func (l *Link) fill(held []*buffer) ([]*buffer, bool) {
+	if len(held) == 0 {
+		select {
+		case b := <-l.free:
+			held = append(held, b)
+		case <-l.quit:
+			return held, false
+		}
+	}
+	for len(held) < readBatch {
+		select {
+		case b := <-l.free:
+			held = append(held, b)
+		default:
+			return held, true
+		}
+	}
+	return held, true
+}
+
+func (l *Link) closed() bool {
+	select {
+	case <-l.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// received takes message i of m, read into b.
+func (l *Link) received(b *buffer, m *mmsg, i int) {
+	n, src, seg, trunc := m.received(i)
+	b.n, b.src, b.seg, b.off, b.datagram = n, src, seg, 0, 1
+	if seg > 0 && n > seg {
+		b.datagram = (n + seg - 1) / seg
+	} else {
+		b.seg = 0
+	}
+	l.stats.Received.Add(uint64(b.datagram))
+	if trunc {
+		l.stats.DropTruncated.Add(uint64(b.datagram))
+		l.free <- b
+		return
+	}
+	l.dispatch(b)
 }
 
 func (l *Link) dispatch(b *buffer) {
@@ -152,14 +251,14 @@ func (l *Link) dispatch(b *buffer) {
 	p := l.paths[b.src]
 	l.mu.RUnlock()
 	if p == nil {
-		l.stats.DropNoPath.Add(1)
+		l.stats.DropNoPath.Add(uint64(b.datagram))
 		l.free <- b
 		return
 	}
 	select {
 	case p.queue <- b:
 	default:
-		l.stats.DropQueue.Add(1)
+		l.stats.DropQueue.Add(uint64(b.datagram))
 		l.free <- b
 	}
 }
@@ -191,6 +290,7 @@ func (l *Link) Release(p *Path) {
 	for {
 		select {
 		case b := <-p.queue:
+			l.stats.DropNoPath.Add(uint64(b.datagram))
 			l.free <- b
 		default:
 			return

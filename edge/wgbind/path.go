@@ -33,38 +33,80 @@ func (p *Path) Open(port uint16) ([]conn.ReceiveFunc, uint16, error) {
 	if port != 0 && port != p.l.port {
 		return nil, 0, errors.New("wgbind: a path uses its WAN link's port")
 	}
-	closed := make(chan struct{})
-	p.closed = closed
-	recv := func(packets [][]byte, sizes []int, eps []conn.Endpoint) (int, error) {
-		return p.receive(closed, packets, sizes, eps)
-	}
-	return []conn.ReceiveFunc{recv}, p.l.port, nil
+	r := &receiver{p: p, closed: make(chan struct{})}
+	p.closed = r.closed
+	return []conn.ReceiveFunc{r.receive}, p.l.port, nil
 }
 
-// receive waits for the first datagram, then takes what else is queued.
-func (p *Path) receive(closed chan struct{}, packets [][]byte, sizes []int, eps []conn.Endpoint) (int, error) {
-	var b *buffer
+// receiver is the receive function of one Open. WireGuard calls it from
+// one goroutine, which alone touches cur.
+type receiver struct {
+	p      *Path
+	closed chan struct{}
+	cur    *buffer // taken from the queue, datagrams from off on not yet returned
+}
+
+// receive waits for the first datagram, then takes what else is queued,
+// splitting coalesced (GRO) buffers into their datagrams.
+func (r *receiver) receive(packets [][]byte, sizes []int, eps []conn.Endpoint) (int, error) {
+	p := r.p
 	select {
-	case b = <-p.queue:
-	case <-closed:
+	case <-r.closed:
+		r.release()
 		return 0, net.ErrClosed
-	case <-p.l.done:
-		return 0, net.ErrClosed
+	default:
+	}
+	if r.cur == nil {
+		select {
+		case r.cur = <-p.queue:
+		case <-r.closed:
+			return 0, net.ErrClosed
+		case <-p.l.done:
+			return 0, net.ErrClosed
+		}
 	}
 	n := 0
 	for {
-		sizes[n] = copy(packets[n], b.b[:b.n])
-		eps[n] = p.ep
-		p.l.free <- b
-		n++
+		n += r.take(packets[n:], sizes[n:], eps[n:])
 		if n == len(packets) {
 			return n, nil
 		}
 		select {
-		case b = <-p.queue:
+		case r.cur = <-p.queue:
 		default:
 			return n, nil
 		}
+	}
+}
+
+// take copies datagrams of cur into packets, and returns cur to the free
+// buffers once all are taken.
+func (r *receiver) take(packets [][]byte, sizes []int, eps []conn.Endpoint) int {
+	b := r.cur
+	seg := b.seg
+	if seg == 0 {
+		seg = b.n
+	}
+	n := 0
+	for n < len(packets) && b.off < b.n {
+		end := min(b.off+seg, b.n)
+		sizes[n] = copy(packets[n], b.b[b.off:end])
+		eps[n] = r.p.ep
+		b.off = end
+		n++
+	}
+	if b.off >= b.n {
+		r.p.l.free <- b
+		r.cur = nil
+	}
+	return n
+}
+
+// release returns a partly taken buffer when the receive function ends.
+func (r *receiver) release() {
+	if r.cur != nil {
+		r.p.l.free <- r.cur
+		r.cur = nil
 	}
 }
 
@@ -89,22 +131,14 @@ func (p *Path) SetMark(mark uint32) error {
 	return nil
 }
 
-// Send writes the datagrams to ep through the Link's socket.
+// Send writes the datagrams to ep through the Link's socket, with
+// sendmmsg and, where the kernel has it, UDP GSO.
 func (p *Path) Send(bufs [][]byte, ep conn.Endpoint) error {
 	e, ok := ep.(*Endpoint)
 	if !ok {
 		return conn.ErrWrongEndpointType
 	}
-	var err error
-	for _, b := range bufs {
-		if _, werr := p.l.conn.WriteToUDPAddrPort(b, e.dst); werr != nil {
-			p.l.stats.SendErrors.Add(1)
-			err = werr
-			continue
-		}
-		p.l.stats.Sent.Add(1)
-	}
-	return err
+	return p.l.send(bufs, e.dst)
 }
 
 // ParseEndpoint parses ADDRESS:PORT.
@@ -116,8 +150,9 @@ func (p *Path) ParseEndpoint(s string) (conn.Endpoint, error) {
 	return &Endpoint{dst: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())}, nil
 }
 
-// BatchSize is 1 for now: one datagram per system call.
-func (p *Path) BatchSize() int { return 1 }
+// BatchSize is the most datagrams a receive function returns and Send is
+// given.
+func (p *Path) BatchSize() int { return maxBatch }
 
 // Endpoint is a remote WAN link's address and port.
 type Endpoint struct {
