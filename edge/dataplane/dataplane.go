@@ -6,8 +6,9 @@
 //
 // This first version has static path preference only (lowest local link
 // cost first, then configuration order) and clamps the MSS of TCP SYNs in
-// both directions to the overlay MTU; BFD in the paths, steering,
-// compression and the shim come next.
+// both directions to the overlay MTU. Packets are LZ4-compressed on a
+// path when both ends agreed to it in shim Hellos (compression.go,
+// hello.go). BFD in the paths and steering come next.
 package dataplane
 
 import (
@@ -56,6 +57,9 @@ type Dataplane struct {
 	pins   pins
 	wg     sync.WaitGroup
 
+	stop     chan struct{} // closed by Close: ends the Hello loop
+	stopOnce sync.Once
+
 	Stats Stats
 }
 
@@ -63,6 +67,10 @@ type Dataplane struct {
 type Stats struct {
 	FromOverlay, NoRoute, NoPath, QueueFull, Malformed atomic.Uint64
 	ToOverlay, SourceRejected, MSSClamped              atomic.Uint64
+	// ShimFromOverlay: shim packets from a control address read from the
+	// overlay interface. Only the edge itself sends those, directly into
+	// a path: such a packet is forged.
+	ShimFromOverlay atomic.Uint64
 }
 
 type peer struct {
@@ -81,6 +89,7 @@ type Path struct {
 	preferred  bool   // the path its peer's traffic takes unless pinned
 	dev        *device.Device
 	tun        *pathTUN
+	shim       *pathShim
 
 	TxPackets, RxPackets atomic.Uint64
 	TxBytes, RxBytes     atomic.Uint64
@@ -90,7 +99,8 @@ type Path struct {
 // its addresses and routes, the WAN link sockets and the path devices.
 // On error everything made so far is removed again.
 func Start(cfg *config.Valid, log *slog.Logger) (_ *Dataplane, err error) {
-	d := &Dataplane{cfg: cfg, log: log, routes: route.New(), pool: newBufPool(poolSize), peers: map[uint16]*peer{}}
+	d := &Dataplane{cfg: cfg, log: log, routes: route.New(), pool: newBufPool(poolSize), peers: map[uint16]*peer{},
+		stop: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			d.Close()
@@ -115,8 +125,9 @@ func Start(cfg *config.Valid, log *slog.Logger) (_ *Dataplane, err error) {
 	if err := d.startPaths(); err != nil {
 		return nil, err
 	}
-	d.wg.Add(1)
+	d.wg.Add(2)
 	go d.forward()
+	go d.helloLoop()
 	return d, nil
 }
 
@@ -227,7 +238,8 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 	}
 	path := &Path{ID: id, LocalLink: ll.Name, RemoteLink: rl.Name, PeerSite: p.cfg.Name,
 		endpoint: rl.Endpoint.String(), site: p.cfg.ID, preferred: len(p.paths) == 0}
-	path.tun = newPathTUN(id, d.cfg.Overlay.MTU, d.pool, d.delivery(p, path))
+	path.shim = newPathShim(d.cfg.ID, p.cfg.ID, d.cfg.Overlay.MTU, p.cfg.Compression)
+	path.tun = newPathTUN(id, d.cfg.Overlay.MTU, d.pool, path.shim, d.delivery(p, path))
 	logger := &device.Logger{Verbosef: device.DiscardLogf, Errorf: func(f string, a ...any) {
 		d.log.Warn("wireguard", "path", id, "msg", fmt.Sprintf(f, a...))
 	}}
@@ -242,7 +254,7 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 	}
 	p.paths = append(p.paths, path)
 	d.paths = append(d.paths, path)
-	d.log.Info("path", "id", id, "endpoint", rl.Endpoint)
+	d.log.Info("path", "id", id, "endpoint", rl.Endpoint, "compression", p.cfg.Compression)
 	return nil
 }
 
@@ -266,6 +278,7 @@ func (d *Dataplane) Paths() []*Path { return d.paths }
 // interface with its routes.
 func (d *Dataplane) Close() error {
 	var errs []error
+	d.stopOnce.Do(func() { close(d.stop) })
 	for _, p := range d.paths {
 		p.dev.Close()
 	}

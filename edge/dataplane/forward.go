@@ -2,6 +2,9 @@ package dataplane
 
 import (
 	"net/netip"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/edge/shim"
 )
 
 // forward reads the overlay interface and hands each packet to the
@@ -31,6 +34,10 @@ func (d *Dataplane) route(pkt []byte) {
 	dst, ok := dstAddr(pkt)
 	if !ok || len(pkt) > maxPacket {
 		d.Stats.Malformed.Add(1)
+		return
+	}
+	if shim.IsShim(pkt) && isControlSource(pkt) {
+		d.Stats.ShimFromOverlay.Add(1)
 		return
 	}
 	dest, ok := d.routes.Lookup(dst)
@@ -66,16 +73,33 @@ func (d *Dataplane) route(pkt []byte) {
 	}
 }
 
+func isControlSource(pkt []byte) bool {
+	_, ok := shim.SiteOf(netip.AddrFrom16([16]byte(pkt[8:24])))
+	return ok
+}
+
 // delivery returns the function that writes a path's decrypted packets to
-// the overlay interface. A packet whose source is none of the peer
-// site's prefixes (nor its control address) is dropped and counted: this
-// is the cryptokey routing of an SD-WAN site.
+// the overlay interface. Shim packets from the peer's control address
+// are decoded first: a compressed packet is delivered decompressed, a
+// Hello goes to the negotiation. A packet whose source is none of the
+// peer site's prefixes (nor its control address) is dropped and counted:
+// this is the cryptokey routing of an SD-WAN site.
 func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, error) {
 	keep := make([][]byte, 0, 128)
 	return func(bufs [][]byte, offset int) (int, error) {
 		keep = keep[:0]
 		var bytes uint64
 		for _, b := range bufs {
+			if path.shim.isFromPeer(b[offset:]) {
+				inner, hello, isHello := path.shim.receive(b, offset)
+				if isHello {
+					d.gotHello(path, hello)
+				}
+				if inner == nil {
+					continue
+				}
+				b = inner
+			}
 			src, ok := srcAddr(b[offset:])
 			if !ok || !d.fromPeer(p, src) {
 				d.Stats.SourceRejected.Add(1)
@@ -123,4 +147,55 @@ func srcAddr(pkt []byte) (netip.Addr, bool) {
 		return netip.AddrFrom16([16]byte(pkt[8:24])), true
 	}
 	return netip.Addr{}, false
+}
+
+// helloLoop drives the compression negotiation of every path: a Hello
+// at start and every helloInterval, expiry of the peers' Hellos.
+func (d *Dataplane) helloLoop() {
+	defer d.wg.Done()
+	t := time.NewTicker(helloTick)
+	defer t.Stop()
+	for {
+		now := time.Now()
+		for _, p := range d.paths {
+			if h, send := p.shim.tick(now); send {
+				d.sendHello(p, h)
+			}
+		}
+		select {
+		case <-t.C:
+		case <-d.stop:
+			return
+		}
+	}
+}
+
+// gotHello takes a peer's Hello from a path and answers it if asked.
+func (d *Dataplane) gotHello(p *Path, h shim.Hello) {
+	if reply, send := p.shim.gotHello(time.Now(), h); send {
+		d.sendHello(p, reply)
+	}
+}
+
+// sendHello queues a Hello on the path; it never blocks.
+func (d *Dataplane) sendHello(p *Path, h shim.Hello) {
+	b := d.pool.get()
+	if b == nil {
+		p.shim.hellosLost.Add(1)
+		return
+	}
+	n, err := p.shim.encodeHello(b.b[:], h)
+	if err != nil {
+		d.pool.put(b)
+		p.shim.hellosLost.Add(1)
+		return
+	}
+	b.n = n
+	select {
+	case p.tun.queue <- b:
+		p.shim.hellosOut.Add(1)
+	default:
+		d.pool.put(b)
+		p.shim.hellosLost.Add(1)
+	}
 }

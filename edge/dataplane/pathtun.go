@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"golang.zx2c4.com/wireguard/tun"
+
+	"github.com/patronus-sdwan/patronus/edge/shim"
 )
 
 // pathTUN is the tun.Device of one path's WireGuard device: what the
@@ -17,6 +19,7 @@ type pathTUN struct {
 	queue   chan *packetBuf
 	pool    *bufPool
 	deliver func(bufs [][]byte, offset int) (int, error)
+	shim    *pathShim // compresses what the path sends, when active
 	events  chan tun.Event
 
 	closeOnce sync.Once
@@ -25,9 +28,9 @@ type pathTUN struct {
 
 var _ tun.Device = (*pathTUN)(nil)
 
-func newPathTUN(name string, mtu int, pool *bufPool, deliver func([][]byte, int) (int, error)) *pathTUN {
+func newPathTUN(name string, mtu int, pool *bufPool, sh *pathShim, deliver func([][]byte, int) (int, error)) *pathTUN {
 	t := &pathTUN{name: name, mtu: mtu, queue: make(chan *packetBuf, pathQueueLen), pool: pool,
-		deliver: deliver, events: make(chan tun.Event, 1), closed: make(chan struct{})}
+		deliver: deliver, shim: sh, events: make(chan tun.Event, 1), closed: make(chan struct{})}
 	t.events <- tun.EventUp
 	return t
 }
@@ -35,7 +38,9 @@ func newPathTUN(name string, mtu int, pool *bufPool, deliver func([][]byte, int)
 func (t *pathTUN) File() *os.File { return nil }
 
 // Read hands the device what is queued for the path: it waits for one
-// packet, then takes what else is ready.
+// packet, then takes what else is ready. While compression is active on
+// the path, each packet is written compressed into the device's buffer
+// when that shrinks it, else as it is.
 func (t *pathTUN) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
 	var p *packetBuf
 	select {
@@ -45,7 +50,7 @@ func (t *pathTUN) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
 	}
 	n := 0
 	for {
-		sizes[n] = copy(bufs[n][offset:], p.b[:p.n])
+		sizes[n] = t.put(bufs[n][offset:], p.b[:p.n])
 		t.pool.put(p)
 		n++
 		if n == len(bufs) {
@@ -57,6 +62,17 @@ func (t *pathTUN) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
 			return n, nil
 		}
 	}
+}
+
+// put writes one packet into the device's buffer, compressed if it may
+// and that pays, and returns its length.
+func (t *pathTUN) put(out, pkt []byte) int {
+	if t.shim != nil && t.shim.active.Load() && !shim.IsShim(pkt) {
+		if n := t.shim.compress(out, pkt); n > 0 {
+			return n
+		}
+	}
+	return copy(out, pkt)
 }
 
 // Write takes the device's decrypted packets to the overlay interface.

@@ -32,6 +32,10 @@ type PathStatus struct {
 	WireTxBytes   uint64     `json:"wire_tx_bytes"`
 	WireRxBytes   uint64     `json:"wire_rx_bytes"`
 	LastHandshake *time.Time `json:"last_handshake,omitempty"`
+	// Compression on this path; ShimDrops are the shim packets received
+	// and dropped, by reason.
+	Compression CompressionStatus `json:"compression"`
+	ShimDrops   map[string]uint64 `json:"shim_drops"`
 }
 
 // LinkStatus is one WAN link's socket counters.
@@ -55,7 +59,7 @@ func (d *Dataplane) Status() Status {
 		"from_overlay": s.FromOverlay.Load(), "to_overlay": s.ToOverlay.Load(),
 		"drop_no_route": s.NoRoute.Load(), "drop_no_path": s.NoPath.Load(), "drop_queue_full": s.QueueFull.Load(),
 		"drop_malformed": s.Malformed.Load(), "drop_source_rejected": s.SourceRejected.Load(),
-		"mss_clamped": s.MSSClamped.Load(),
+		"mss_clamped": s.MSSClamped.Load(), "drop_shim_from_overlay": s.ShimFromOverlay.Load(),
 	}
 	return st
 }
@@ -64,6 +68,7 @@ func (p *Path) status() PathStatus {
 	ps := PathStatus{ID: p.ID, PeerSite: p.PeerSite, LocalLink: p.LocalLink, RemoteLink: p.RemoteLink,
 		Endpoint: p.endpoint, Preferred: p.preferred,
 		TxPackets: p.TxPackets.Load(), RxPackets: p.RxPackets.Load(), TxBytes: p.TxBytes.Load(), RxBytes: p.RxBytes.Load()}
+	ps.Compression, ps.ShimDrops = p.shim.status(time.Now())
 	uapi, err := p.dev.IpcGet()
 	if err != nil {
 		return ps

@@ -21,10 +21,7 @@ import (
 // notYet refuses settings this version of the edge would accept without
 // honouring them.
 func notYet(v *config.Valid) error {
-	switch {
-	case v.Set.Compression && v.Compression:
-		return errors.New("defaults.compression: true is not implemented by this version of the edge; remove it or set false")
-	case v.Set.BFD:
+	if v.Set.BFD {
 		return errors.New("defaults.bfd: this version of the edge runs no BFD in its paths yet; remove the section")
 	}
 	return nil
@@ -41,9 +38,11 @@ func newEdgeCmd() *cobra.Command {
 		Long: `Runs the edge data plane of a site from its configuration file: the overlay
 interface with routes to the peer sites' prefixes, and one WireGuard tunnel
 per path (local WAN link x remote WAN link). This version uses the first
-path by static preference (lowest local link cost); BFD in the paths,
-steering, failover and compression are not in it yet. Runs until SIGINT or
-SIGTERM, then removes the overlay interface.`,
+path by static preference (lowest local link cost). Packets are LZ4-
+compressed on a path when the configuration enables it (defaults.compression,
+peers[].compression) and the peer announced in its in-tunnel Hello that it
+accepts it. BFD in the paths, steering and failover are not in it yet. Runs
+until SIGINT or SIGTERM, then removes the overlay interface.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if file == "" {
@@ -114,13 +113,13 @@ func newStatusCmd() *cobra.Command {
 
 func printEdgeStatus(cmd *cobra.Command, st dataplane.Status) error {
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-	fmt.Fprintf(w, "site %s\n\nPATH\tENDPOINT\tPREFERRED\tTX PKTS\tRX PKTS\tLAST HANDSHAKE\n", st.Site)
+	fmt.Fprintf(w, "site %s\n\nPATH\tENDPOINT\tPREFERRED\tTX PKTS\tRX PKTS\tLAST HANDSHAKE\tCOMPRESSION\n", st.Site)
 	for _, p := range st.Paths {
 		hs := "never"
 		if p.LastHandshake != nil {
 			hs = p.LastHandshake.Format(time.RFC3339)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%v\t%d\t%d\t%s\n", p.ID, p.Endpoint, p.Preferred, p.TxPackets, p.RxPackets, hs)
+		fmt.Fprintf(w, "%s\t%s\t%v\t%d\t%d\t%s\t%s\n", p.ID, p.Endpoint, p.Preferred, p.TxPackets, p.RxPackets, hs, compressionSummary(p))
 	}
 	fmt.Fprintln(w, "\nLINK\tPORT\tCOUNTERS")
 	for _, l := range st.Links {
@@ -128,4 +127,27 @@ func printEdgeStatus(cmd *cobra.Command, st dataplane.Status) error {
 	}
 	fmt.Fprintf(w, "\nforwarder: %v\n", st.Forwarder)
 	return w.Flush()
+}
+
+// compressionSummary is a path's compression in a few words: whether it
+// is on and why not, the ratio and bytes saved, shim drops if any.
+func compressionSummary(p dataplane.PathStatus) string {
+	c := p.Compression
+	var s string
+	switch {
+	case c.Active:
+		s = fmt.Sprintf("on %.2fx, %d B saved", c.Ratio, c.Saved)
+	case !c.EnabledLocal:
+		s = "off"
+	case !c.PeerAccepts:
+		s = "off (peer does not accept)"
+	}
+	var drops uint64
+	for _, n := range p.ShimDrops {
+		drops += n
+	}
+	if drops > 0 {
+		s += fmt.Sprintf(", %d shim drops", drops)
+	}
+	return s
 }

@@ -29,6 +29,13 @@ type edgeSite struct {
 // site B: 10.22.0.0/24, fd00:22::/64; WAN 198.18.10.0/24.
 func twoSites(t *testing.T) (a, b edgeSite) {
 	t.Helper()
+	return twoSitesWith(t, "", "")
+}
+
+// twoSitesWith is twoSites with YAML appended to each site's
+// configuration (e.g. "defaults: {compression: true}\n").
+func twoSitesWith(t *testing.T, extraA, extraB string) (a, b edgeSite) {
+	t.Helper()
 	a = edgeSite{host: netns.New(t), edge: netns.New(t)}
 	b = edgeSite{host: netns.New(t), edge: netns.New(t)}
 	for i, s := range []edgeSite{a, b} {
@@ -49,8 +56,8 @@ func twoSites(t *testing.T) (a, b edgeSite) {
 	dir := t.TempDir()
 	keyA, pubA := siteKey(t, dir, "a")
 	keyB, pubB := siteKey(t, dir, "b")
-	cfgA := edgeConfig(t, dir, "site-a", 1, keyA, "11", a.wanIf, "198.18.10.1", "site-b", 2, pubB, "22", "198.18.10.2")
-	cfgB := edgeConfig(t, dir, "site-b", 2, keyB, "22", b.wanIf, "198.18.10.2", "site-a", 1, pubA, "11", "198.18.10.1")
+	cfgA := edgeConfig(t, dir, "site-a", 1, keyA, "11", a.wanIf, "198.18.10.1", "site-b", 2, pubB, "22", "198.18.10.2", extraA)
+	cfgB := edgeConfig(t, dir, "site-b", 2, keyB, "22", b.wanIf, "198.18.10.2", "site-a", 1, pubA, "11", "198.18.10.1", extraB)
 	bin := patronusBin(t)
 	a.sock, b.sock = filepath.Join(dir, "a.sock"), filepath.Join(dir, "b.sock")
 	a.edge.Start(bin, "edge", "--config", cfgA, "--control-socket", a.sock)
@@ -68,7 +75,7 @@ func siteKey(t *testing.T, dir, name string) (file, pub string) {
 	return file, strings.TrimSpace(out)
 }
 
-func edgeConfig(t *testing.T, dir, name string, id int, key, lan, wanIf, wanAddr, peer string, peerID int, peerPub, peerLAN, peerWAN string) string {
+func edgeConfig(t *testing.T, dir, name string, id int, key, lan, wanIf, wanAddr, peer string, peerID int, peerPub, peerLAN, peerWAN, extra string) string {
 	t.Helper()
 	cfg := fmt.Sprintf(`site: {name: %s, id: %d}
 private_key_file: %s
@@ -80,7 +87,7 @@ peers:
     public_key: "%s"
     prefixes: [10.%s.0.0/24, "fd00:%s::/64"]
     links: [{name: wan, endpoint: "%s:51820", color: inet}]
-`, name, id, key, lan, lan, wanIf, wanAddr, peer, peerID, peerPub, peerLAN, peerLAN, peerWAN)
+`, name, id, key, lan, lan, wanIf, wanAddr, peer, peerID, peerPub, peerLAN, peerLAN, peerWAN) + extra
 	path := filepath.Join(dir, name+".yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

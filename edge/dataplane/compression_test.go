@@ -1,0 +1,326 @@
+package dataplane
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"net/netip"
+	"os"
+	"testing"
+
+	"golang.zx2c4.com/wireguard/tun"
+
+	"github.com/patronus-sdwan/patronus/edge/compress"
+	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/route"
+	"github.com/patronus-sdwan/patronus/edge/shim"
+)
+
+// udpPacket is an IPv4 UDP packet from src to dst (IPv4 addresses) with
+// the given payload.
+func udpPacket(src, dst string, payload []byte) []byte {
+	pkt := make([]byte, 28, 28+len(payload))
+	pkt[0], pkt[8], pkt[9] = 0x45, 64, 17
+	binary.BigEndian.PutUint16(pkt[2:], uint16(28+len(payload)))
+	s, d := netip.MustParseAddr(src).As4(), netip.MustParseAddr(dst).As4()
+	copy(pkt[12:], s[:])
+	copy(pkt[16:], d[:])
+	binary.BigEndian.PutUint16(pkt[20:], 5000)
+	binary.BigEndian.PutUint16(pkt[22:], 5001)
+	binary.BigEndian.PutUint16(pkt[24:], uint16(8+len(payload)))
+	return append(pkt, payload...)
+}
+
+func textPayload(n int) []byte {
+	return bytes.Repeat([]byte(`{"ts":"2026-11-23T12:00:00Z","site":"branch-1","path":"wan1","rtt_ms":12}`+"\n"), n/74+1)[:n]
+}
+
+func randomPayload(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}
+
+// sendThrough queues pkt on a path TUN and reads it as the WireGuard
+// device would; it returns what the device got at offset.
+func sendThrough(t *testing.T, pt *pathTUN, pool *bufPool, buf []byte, pkt []byte) []byte {
+	t.Helper()
+	b := pool.get()
+	b.n = copy(b.b[:], pkt)
+	pt.queue <- b
+	sizes := []int{0}
+	if n, err := pt.Read([][]byte{buf}, sizes, tunOffset); n != 1 || err != nil {
+		t.Fatalf("Read: %d, %v", n, err)
+	}
+	return buf[tunOffset : tunOffset+sizes[0]]
+}
+
+// twoEnds: site 1 sends to site 2 over a path TUN with compression active.
+func twoEnds(mtu int) (tx, rx *pathShim, pt *pathTUN, pool *bufPool) {
+	tx, rx = newPathShim(1, 2, mtu, true), newPathShim(2, 1, mtu, true)
+	tx.active.Store(true)
+	pool = newBufPool(4)
+	pt = newPathTUN("test", mtu, pool, tx, nil)
+	return tx, rx, pt, pool
+}
+
+// TestCompressedRoundTrip: a compressible packet leaves the path TUN as
+// a smaller compressed shim packet between the control addresses, and
+// the receiving end restores it; small and random packets go plain.
+func TestCompressedRoundTrip(t *testing.T) {
+	tx, rx, pt, pool := twoEnds(1420)
+	buf := make([]byte, tunOffset+65535)
+	pkt := udpPacket("10.11.0.2", "10.22.0.2", textPayload(1392))
+	out := sendThrough(t, pt, pool, buf, pkt)
+	if len(out) >= len(pkt)-compress.MinSaving || len(out) > 1420 {
+		t.Fatalf("compressed %d bytes to %d", len(pkt), len(out))
+	}
+	src, dst, h, _, err := shim.Decode(out)
+	if err != nil || src != shim.ControlAddr(1) || dst != shim.ControlAddr(2) || !h.Compressed || h.InnerLength != len(pkt) {
+		t.Fatalf("shim packet: %v %v %v %+v", err, src, dst, h)
+	}
+	if !rx.isFromPeer(out) {
+		t.Fatal("receiver does not take it for its peer's shim packet")
+	}
+	wire := len(out)
+	inner, _, isHello := rx.receive(buf[:tunOffset+len(out)], tunOffset)
+	if isHello || !bytes.Equal(inner[tunOffset:], pkt) {
+		t.Fatalf("received %x", inner)
+	}
+	for name, p := range map[string][]byte{
+		"small":  udpPacket("10.11.0.2", "10.22.0.2", textPayload(60)),
+		"random": udpPacket("10.11.0.2", "10.22.0.2", randomPayload(1392)),
+	} {
+		if got := sendThrough(t, pt, pool, buf, p); !bytes.Equal(got, p) {
+			t.Errorf("%s packet not sent as it is (%d bytes of %d)", name, len(got), len(p))
+		}
+	}
+	cs, drops := tx.status(t0)
+	if cs.Compressed != 1 || cs.BytesIn != uint64(len(pkt)) || cs.BytesOut != uint64(wire) || cs.Saved != uint64(len(pkt)-wire) ||
+		cs.SkippedSmall != 1 || cs.SkippedIncompressible != 1 || cs.Packets != 3 || cs.Ratio <= 1 {
+		t.Errorf("sender status %+v", cs)
+	}
+	for r, n := range drops {
+		if n != 0 {
+			t.Errorf("drop %s = %d", r, n)
+		}
+	}
+	if rs, _ := rx.status(t0); rs.RxCompressed != 1 || rs.RxBytesWire != uint64(wire) || rs.RxBytesInner != uint64(len(pkt)) {
+		t.Errorf("receiver status %+v", rs)
+	}
+}
+
+// TestCompressInactive: without agreement nothing is compressed and
+// nothing counted.
+func TestCompressInactive(t *testing.T) {
+	tx, _, pt, pool := twoEnds(1420)
+	tx.active.Store(false)
+	pkt := udpPacket("10.11.0.2", "10.22.0.2", textPayload(1392))
+	if got := sendThrough(t, pt, pool, make([]byte, tunOffset+65535), pkt); !bytes.Equal(got, pkt) {
+		t.Errorf("inactive path changed the packet (%d bytes)", len(got))
+	}
+	if cs, _ := tx.status(t0); cs.Packets != 0 || cs.Compressed != 0 {
+		t.Errorf("status %+v", cs)
+	}
+}
+
+// TestCompressedNeverExceedsMTU: a packet whose compressed form with the
+// shim headers would be larger than the path MTU is sent plain.
+func TestCompressedNeverExceedsMTU(t *testing.T) {
+	pkt := udpPacket("10.11.0.2", "10.22.0.2", append(textPayload(300), randomPayload(1000)...))
+	tx, _, _, _ := twoEnds(1420)
+	out := make([]byte, 2000)
+	n := tx.compress(out, pkt)
+	if n == 0 {
+		t.Fatal("test packet does not compress")
+	}
+	small, _, _, _ := twoEnds(n - 1)
+	if m := small.compress(out, pkt); m != 0 {
+		t.Errorf("MTU %d: sent a %d-byte compressed packet", n-1, m)
+	}
+	exact, _, _, _ := twoEnds(n)
+	if m := exact.compress(out, pkt); m != n {
+		t.Errorf("MTU %d: compressed to %d, want %d", n, m, n)
+	}
+	if cs, _ := small.status(t0); cs.SkippedNoGain != 1 {
+		t.Errorf("status %+v", cs)
+	}
+}
+
+// TestShimHotPathNoAllocs: queueing, compressing and restoring a packet
+// allocate nothing.
+func TestShimHotPathNoAllocs(t *testing.T) {
+	_, rx, pt, pool := twoEnds(1420)
+	buf := make([]byte, tunOffset+65535)
+	bufs, sizes := [][]byte{buf}, []int{0}
+	pkt := udpPacket("10.11.0.2", "10.22.0.2", textPayload(1392))
+	rnd := udpPacket("10.11.0.2", "10.22.0.2", randomPayload(1392))
+	if a := testing.AllocsPerRun(500, func() {
+		for _, p := range [][]byte{pkt, rnd} {
+			b := pool.get()
+			b.n = copy(b.b[:], p)
+			pt.queue <- b
+			_, _ = pt.Read(bufs, sizes, tunOffset)
+			if out := buf[:tunOffset+sizes[0]]; rx.isFromPeer(out[tunOffset:]) {
+				_, _, _ = rx.receive(out, tunOffset)
+			}
+		}
+	}); a != 0 {
+		t.Errorf("%v allocations per two packets", a)
+	}
+}
+
+// TestShimDropsByReason: malformed shim packets from the peer are
+// dropped and counted by reason; shim-protocol packets between LAN hosts
+// are not shim packets of the edge.
+func TestShimDropsByReason(t *testing.T) {
+	tx, rx, _, _ := twoEnds(1420)
+	good := make([]byte, 2000)
+	good = good[:tx.compress(good, udpPacket("10.11.0.2", "10.22.0.2", textPayload(1000)))]
+	mut := func(f func(b []byte) []byte) []byte { return f(append([]byte(nil), good...)) }
+	hdr := func(typ shim.Type, dst netip.Addr, body []byte) []byte {
+		b := make([]byte, 100)
+		n, _ := shim.Encode(b, shim.ControlAddr(1), dst, shim.Header{Type: typ}, len(body))
+		return append(b[:n], body...)
+	}
+	for _, tc := range []struct {
+		name, reason string
+		pkt          []byte
+	}{
+		{"trailing byte", "length_mismatch", mut(func(b []byte) []byte { return append(b, 0) })},
+		{"version 2", "bad_version", mut(func(b []byte) []byte { b[40] = 0x21; return b })},
+		{"type 9", "unknown_type", mut(func(b []byte) []byte { b[40] = 0x19; return b })},
+		{"inner shorter than body", "inner_length_mismatch", mut(func(b []byte) []byte { b[42], b[43] = 0, 1; return b })},
+		{"corrupt block", "decompress_failed", mut(func(b []byte) []byte { b[43]++; return b })},
+		{"to another site", "wrong_destination", hdr(shim.TypeData, shim.ControlAddr(3), []byte{0x45, 0, 0, 4})},
+		{"bfd", "unsupported_type", hdr(shim.TypeBFD, shim.ControlAddr(2), []byte{0x20, 0xc0, 0x03, 0x18})},
+		{"short hello", "bad_hello", hdr(shim.TypeHello, shim.ControlAddr(2), []byte{0x80, 0, 0, 20})},
+	} {
+		if !rx.isFromPeer(tc.pkt) {
+			t.Fatalf("%s: not taken for a shim packet", tc.name)
+		}
+		b := append(make([]byte, tunOffset, tunOffset+65535), tc.pkt...)
+		if inner, _, isHello := rx.receive(b, tunOffset); inner != nil || isHello {
+			t.Errorf("%s: accepted", tc.name)
+		}
+		if _, drops := rx.status(t0); drops[tc.reason] != 1 {
+			t.Errorf("%s: drops %v, want %s 1", tc.name, drops, tc.reason)
+		}
+	}
+	// Too large for the receive buffer.
+	b := append(make([]byte, tunOffset, tunOffset+len(good)+100), good...)
+	if inner, _, _ := rx.receive(b, tunOffset); inner != nil {
+		t.Error("inner packet larger than the buffer accepted")
+	}
+	// An uncompressed Data shim packet is delivered as its body.
+	plain := udpPacket("10.11.0.2", "10.22.0.2", textPayload(50))
+	b = append(make([]byte, tunOffset, tunOffset+65535), hdr(shim.TypeData, shim.ControlAddr(2), plain)...)
+	if inner, _, _ := rx.receive(b, tunOffset); !bytes.Equal(inner[tunOffset:], plain) {
+		t.Errorf("uncompressed data: %x", inner)
+	}
+	lan := hdr(shim.TypeData, shim.ControlAddr(2), plain)
+	copy(lan[8:24], netip.MustParseAddr("fd00:11::2").AsSlice())
+	if rx.isFromPeer(lan) || rx.isFromPeer(plain) {
+		t.Error("a LAN packet taken for the peer's shim packet")
+	}
+}
+
+// fakeTUN records what the data plane writes to the overlay.
+type fakeTUN struct{ written [][]byte }
+
+var _ tun.Device = (*fakeTUN)(nil)
+
+func (f *fakeTUN) File() *os.File                         { return nil }
+func (f *fakeTUN) Read([][]byte, []int, int) (int, error) { return 0, os.ErrClosed }
+func (f *fakeTUN) Write(bufs [][]byte, offset int) (int, error) {
+	for _, b := range bufs {
+		f.written = append(f.written, append([]byte(nil), b[offset:]...))
+	}
+	return len(bufs), nil
+}
+func (f *fakeTUN) MTU() (int, error)        { return 1420, nil }
+func (f *fakeTUN) Name() (string, error)    { return "fake", nil }
+func (f *fakeTUN) Events() <-chan tun.Event { return nil }
+func (f *fakeTUN) Close() error             { return nil }
+func (f *fakeTUN) BatchSize() int           { return 1 }
+
+// TestDeliveryNegotiatesAndDecompresses: the receive side of a path at
+// site 2: the peer's Hello asking for a reply is answered through the
+// path and turns compression on; a compressed packet reaches the overlay
+// decompressed; one whose inner source is not the peer's is rejected;
+// plain traffic passes untouched.
+func TestDeliveryNegotiatesAndDecompresses(t *testing.T) {
+	routes := route.New()
+	if err := routes.Replace([]route.Route{
+		{Prefix: netip.MustParsePrefix("10.22.0.0/24"), Dest: route.Dest{Site: 2, Local: true}},
+		{Prefix: netip.MustParsePrefix("10.11.0.0/24"), Dest: route.Dest{Site: 1}},
+		{Prefix: netip.PrefixFrom(shim.ControlAddr(1), 128), Dest: route.Dest{Site: 1}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ft := &fakeTUN{}
+	cfg := &config.Valid{ID: 2, Overlay: config.Overlay{MTU: 1420}}
+	d := &Dataplane{cfg: cfg, tun: ft, routes: routes, pool: newBufPool(8)}
+	p := &peer{cfg: config.ValidPeer{ID: 1}}
+	path := &Path{shim: newPathShim(2, 1, 1420, true)}
+	path.tun = newPathTUN("test", 1420, d.pool, path.shim, nil)
+	deliver := d.delivery(p, path)
+
+	in := func(pkt []byte) [][]byte {
+		return [][]byte{append(make([]byte, tunOffset, tunOffset+65535), pkt...)}
+	}
+	hello := make([]byte, 64)
+	n, _ := shim.EncodeHello(hello, shim.ControlAddr(1), shim.ControlAddr(2), shim.Hello{ReplyRequested: true, HoldTime: 20, Caps: shim.CapLZ4})
+	if _, err := deliver(in(hello[:n]), tunOffset); err != nil {
+		t.Fatal(err)
+	}
+	if len(ft.written) != 0 || !path.shim.active.Load() {
+		t.Fatalf("after the peer's Hello: %d packets to the overlay, active %v", len(ft.written), path.shim.active.Load())
+	}
+	select {
+	case b := <-path.tun.queue:
+		_, dst, h, body, err := shim.Decode(b.b[:b.n])
+		reply, _ := shim.ParseHello(body)
+		if err != nil || dst != shim.ControlAddr(1) || h.Type != shim.TypeHello || reply.ReplyRequested || reply.Caps != shim.CapLZ4 {
+			t.Errorf("reply: %v %v %+v %+v", err, dst, h, reply)
+		}
+	default:
+		t.Fatal("the Hello was not answered")
+	}
+
+	peerEnd := newPathShim(1, 2, 1420, true)
+	out := make([]byte, 2000)
+	good := udpPacket("10.11.0.2", "10.22.0.2", textPayload(1200))
+	spoof := udpPacket("10.99.0.2", "10.22.0.2", textPayload(1200))
+	plain := udpPacket("10.11.0.2", "10.22.0.2", textPayload(40))
+	var batch [][]byte
+	for _, pkt := range [][]byte{good, spoof} {
+		batch = append(batch, in(out[:peerEnd.compress(out, pkt)])...)
+	}
+	batch = append(batch, in(plain)...)
+	if _, err := deliver(batch, tunOffset); err != nil {
+		t.Fatal(err)
+	}
+	if len(ft.written) != 2 || !bytes.Equal(ft.written[0], good) || !bytes.Equal(ft.written[1], plain) {
+		t.Fatalf("overlay got %d packets", len(ft.written))
+	}
+	if d.Stats.SourceRejected.Load() != 1 || path.RxPackets.Load() != 2 {
+		t.Errorf("source rejected %d, rx %d", d.Stats.SourceRejected.Load(), path.RxPackets.Load())
+	}
+}
+
+// TestForwarderDropsShimFromOverlay: shim packets from a control address
+// only come from the edge itself; read from the overlay they are forged.
+func TestForwarderDropsShimFromOverlay(t *testing.T) {
+	routes := route.New()
+	if err := routes.Replace([]route.Route{{Prefix: netip.PrefixFrom(shim.ControlAddr(2), 128), Dest: route.Dest{Site: 2}}}); err != nil {
+		t.Fatal(err)
+	}
+	d := &Dataplane{cfg: &config.Valid{ID: 1}, routes: routes, pool: newBufPool(1), peers: map[uint16]*peer{}}
+	b := make([]byte, 64)
+	n, _ := shim.EncodeHello(b, shim.ControlAddr(1), shim.ControlAddr(2), shim.Hello{Caps: shim.CapLZ4})
+	d.route(b[:n])
+	if d.Stats.ShimFromOverlay.Load() != 1 {
+		t.Errorf("forged Hello from the overlay not dropped: %d", d.Stats.ShimFromOverlay.Load())
+	}
+}
