@@ -52,7 +52,7 @@ type Link struct {
 	mu    sync.RWMutex // guards paths
 	paths map[netip.AddrPort]*Path
 
-	free chan *buffer // receive buffers not in use
+	free chan *buffer  // receive buffers not in use
 	quit chan struct{} // closed by Close
 	done chan struct{} // closed when the receive loop has ended
 

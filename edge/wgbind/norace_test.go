@@ -1,0 +1,5 @@
+//go:build !race
+
+package wgbind
+
+const raceEnabled = false
