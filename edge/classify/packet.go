@@ -54,17 +54,17 @@ type ParseError uint8
 
 // Parse errors.
 const (
-	ErrEmpty         ParseError = iota + 1 // zero-length packet
-	ErrVersion                             // IP version is neither 4 nor 6
-	ErrIPv4Short                           // shorter than an IPv4 header
-	ErrIPv4HeaderLen                       // IHL < 5 or past the packet
-	ErrIPv4TotalLen                        // Total Length < header or > packet
-	ErrIPv6Short                           // shorter than an IPv6 header
-	ErrIPv6PayloadLen                      // Payload Length past the packet
-	ErrExtHeader                           // an IPv6 extension header runs past the packet
-	ErrExtChain                            // more than maxExtHeaders extension headers
-	ErrL4Short                             // transport header truncated
-	ErrTCPOffset                           // TCP Data Offset < 5 or past the packet
+	ErrEmpty          ParseError = iota + 1 // zero-length packet
+	ErrVersion                              // IP version is neither 4 nor 6
+	ErrIPv4Short                            // shorter than an IPv4 header
+	ErrIPv4HeaderLen                        // IHL < 5 or past the packet
+	ErrIPv4TotalLen                         // Total Length < header or > packet
+	ErrIPv6Short                            // shorter than an IPv6 header
+	ErrIPv6PayloadLen                       // Payload Length past the packet
+	ErrExtHeader                            // an IPv6 extension header runs past the packet
+	ErrExtChain                             // more than maxExtHeaders extension headers
+	ErrL4Short                              // transport header truncated
+	ErrTCPOffset                            // TCP Data Offset < 5 or past the packet
 	NumParseErrors
 )
 
