@@ -71,6 +71,11 @@ type Stats struct {
 	// overlay interface. Only the edge itself sends those, directly into
 	// a path: such a packet is forged.
 	ShimFromOverlay atomic.Uint64
+	// NoBuffer: every packet buffer between the forwarder and the paths
+	// was in flight. OverlayRead: failed reads of the overlay interface
+	// (a read is one packet or one super-packet; what it held is lost).
+	// OverlayWrite: decrypted packets the overlay interface refused.
+	NoBuffer, OverlayRead, OverlayWrite atomic.Uint64
 }
 
 type peer struct {

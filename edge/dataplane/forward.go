@@ -1,8 +1,12 @@
 package dataplane
 
 import (
+	"errors"
 	"net/netip"
+	"os"
 	"time"
+
+	"golang.zx2c4.com/wireguard/tun"
 
 	"github.com/patronus-sdwan/patronus/edge/shim"
 )
@@ -22,8 +26,15 @@ func (d *Dataplane) forward() {
 		for i := range n {
 			d.route(bufs[i][tunOffset : tunOffset+sizes[i]])
 		}
-		if err != nil && n == 0 {
-			return // the interface is closed
+		if err != nil {
+			d.Stats.OverlayRead.Add(1)
+			if errors.Is(err, tun.ErrTooManySegments) {
+				continue // a super-packet of more segments than bufs: lost
+			}
+			if !errors.Is(err, os.ErrClosed) {
+				d.log.Error("overlay interface: read failed, forwarding stops", "err", err)
+			}
+			return
 		}
 	}
 }
@@ -59,7 +70,7 @@ func (d *Dataplane) route(pkt []byte) {
 	}
 	b := d.pool.get()
 	if b == nil {
-		d.Stats.QueueFull.Add(1)
+		d.Stats.NoBuffer.Add(1)
 		return
 	}
 	b.n = copy(b.b[:], pkt)
@@ -118,7 +129,12 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 		path.RxPackets.Add(uint64(len(keep)))
 		d.Stats.ToOverlay.Add(uint64(len(keep)))
 		if _, err := d.tun.Write(keep, offset); err != nil {
-			return 0, err
+			if errors.Is(err, os.ErrClosed) {
+				return 0, err
+			}
+			// Counted, not returned: WireGuard would log every failed
+			// batch.
+			d.Stats.OverlayWrite.Add(uint64(len(keep)))
 		}
 		return len(bufs), nil
 	}

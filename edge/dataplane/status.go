@@ -60,6 +60,8 @@ func (d *Dataplane) Status() Status {
 		"drop_no_route": s.NoRoute.Load(), "drop_no_path": s.NoPath.Load(), "drop_queue_full": s.QueueFull.Load(),
 		"drop_malformed": s.Malformed.Load(), "drop_source_rejected": s.SourceRejected.Load(),
 		"mss_clamped": s.MSSClamped.Load(), "drop_shim_from_overlay": s.ShimFromOverlay.Load(),
+		"drop_no_buffer": s.NoBuffer.Load(), "drop_overlay_read": s.OverlayRead.Load(),
+		"drop_overlay_write": s.OverlayWrite.Load(),
 	}
 	return st
 }
