@@ -1,0 +1,212 @@
+package quality
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// An SLAClass is a named set of limits a path must meet for the
+// applications of the class. A zero limit is no limit. The YAML form is
+// the one edge/config embeds:
+//
+//	sla_classes:
+//	  - {name: voice, max_latency: 150ms, max_jitter: 30ms, max_loss_pct: 1}
+//
+// MaxLatency is compared with the mean round-trip time of the probes
+// (the one-way delay is not measurable without synchronised clocks).
+type SLAClass struct {
+	Name       string        `yaml:"name" json:"name"`
+	MaxLatency time.Duration `yaml:"max_latency" json:"max_latency"`
+	MaxJitter  time.Duration `yaml:"max_jitter" json:"max_jitter"`
+	MaxLossPct float64       `yaml:"max_loss_pct" json:"max_loss_pct"`
+}
+
+// Violations is the set of limits of a class a path does not meet.
+type Violations uint8
+
+// Violations.
+const (
+	ViolLatency Violations = 1 << iota
+	ViolJitter
+	ViolLoss
+)
+
+// String names the violated limits, e.g. "latency,loss", or "none".
+func (v Violations) String() string {
+	if v == 0 {
+		return "none"
+	}
+	var names []string
+	for i, n := range []string{"latency", "jitter", "loss"} {
+		if v&(1<<i) != 0 {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// Meets reports whether metrics m meet class c, and which limits they
+// violate. Invalid metrics (no probe data yet) meet every class. It does
+// not allocate.
+func Meets(c SLAClass, m Metrics) (bool, Violations) {
+	if !m.Valid {
+		return true, 0
+	}
+	var v Violations
+	if c.MaxLatency > 0 && m.Latency > c.MaxLatency {
+		v |= ViolLatency
+	}
+	if c.MaxJitter > 0 && m.Jitter > c.MaxJitter {
+		v |= ViolJitter
+	}
+	if c.MaxLossPct > 0 && m.LossPct > c.MaxLossPct {
+		v |= ViolLoss
+	}
+	return v == 0, v
+}
+
+// Explain says what m violates of c with the numbers, for the reasons of
+// events: "latency 180ms > 150ms, loss 5% > 1%". It returns "" when m
+// meets c.
+func Explain(c SLAClass, m Metrics) string {
+	_, v := Meets(c, m)
+	var parts []string
+	if v&ViolLatency != 0 {
+		parts = append(parts, fmt.Sprintf("latency %v > %v", m.Latency.Round(time.Millisecond/10), c.MaxLatency))
+	}
+	if v&ViolJitter != 0 {
+		parts = append(parts, fmt.Sprintf("jitter %v > %v", m.Jitter.Round(time.Millisecond/10), c.MaxJitter))
+	}
+	if v&ViolLoss != 0 {
+		parts = append(parts, fmt.Sprintf("loss %.3g%% > %.3g%%", m.LossPct, c.MaxLossPct))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Built-in classes. Latency is round trip (see SLAClass), so the one-way
+// budgets below are met with room for the endpoints' own delay.
+//
+//   - voice: 150 ms, 30 ms, 1 %. ITU-T G.114 (05/2003) §1 keeps one-way
+//     mouth-to-ear delay under 150 ms for most applications; 30 ms of
+//     jitter and 1 % of loss are the voice targets of Cisco's Enterprise
+//     QoS Solution Reference Network Design Guide (ch. 1, "Voice").
+//   - video (interactive video conferencing): 250 ms, 50 ms, 2 %. Jitter
+//     50 ms is the IPDV bound of ITU-T Y.1541 classes 0 and 1; the delay
+//     and loss are looser than voice because conferencing codecs adapt
+//     their rate and protect against loss (an engineering choice, not a
+//     standard's number).
+//   - interactive (transactions: web applications, SSH, remote desktop):
+//     400 ms, no jitter limit, 2 %: the delay and "unspecified" jitter of
+//     Y.1541 class 3 (interactive transaction data); TCP throughput
+//     suffers visibly beyond a few percent of loss.
+//   - bulk: 1 s, no jitter limit, 5 %: the delay of Y.1541 class 4 (low
+//     loss only: short transactions, bulk data); bulk transfers care
+//     about throughput, so they stay on a path unless it is very bad.
+//   - default: no limits (Y.1541 class 5, unspecified): always met, so
+//     the best path by score.
+var builtin = []SLAClass{
+	{Name: "voice", MaxLatency: 150 * time.Millisecond, MaxJitter: 30 * time.Millisecond, MaxLossPct: 1},
+	{Name: "video", MaxLatency: 250 * time.Millisecond, MaxJitter: 50 * time.Millisecond, MaxLossPct: 2},
+	{Name: "interactive", MaxLatency: 400 * time.Millisecond, MaxLossPct: 2},
+	{Name: "bulk", MaxLatency: time.Second, MaxLossPct: 5},
+	{Name: "default"},
+}
+
+// BuiltinClasses returns the built-in SLA classes.
+func BuiltinClasses() []SLAClass { return append([]SLAClass(nil), builtin...) }
+
+// WithBuiltins returns the built-in classes with those of user
+// replacing the built-in ones of the same name, followed by the user's
+// other classes in their order.
+func WithBuiltins(user []SLAClass) []SLAClass {
+	out := BuiltinClasses()
+	byName := make(map[string]int, len(out))
+	for i, c := range out {
+		byName[c.Name] = i
+	}
+	for _, c := range user {
+		if i, ok := byName[c.Name]; ok {
+			out[i] = c
+			continue
+		}
+		byName[c.Name] = len(out)
+		out = append(out, c)
+	}
+	return out
+}
+
+// Limits of the SLA settings.
+const (
+	MaxNameLen = 32
+	MaxLimit   = time.Minute // for max_latency and max_jitter
+)
+
+// FieldError is one problem, at a field path such as
+// sla_classes[1].max_loss_pct.
+type FieldError struct{ Path, Msg string }
+
+func (e FieldError) Error() string { return e.Path + ": " + e.Msg }
+
+// Errors are all the problems found, in order.
+type Errors []FieldError
+
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ValidateClasses checks classes, at field path at (e.g. "sla_classes"),
+// and returns every problem, or nil.
+func ValidateClasses(at string, classes []SLAClass) Errors {
+	var es Errors
+	add := func(i int, field, format string, args ...any) {
+		es = append(es, FieldError{fmt.Sprintf("%s[%d].%s", at, i, field), fmt.Sprintf(format, args...)})
+	}
+	seen := make(map[string]int, len(classes))
+	for i, c := range classes {
+		if msg := checkName(c.Name); msg != "" {
+			add(i, "name", "%s", msg)
+		} else if j, dup := seen[c.Name]; dup {
+			add(i, "name", "%q is already %s[%d]", c.Name, at, j)
+		} else {
+			seen[c.Name] = i
+		}
+		for _, d := range []struct {
+			field string
+			v     time.Duration
+		}{{"max_latency", c.MaxLatency}, {"max_jitter", c.MaxJitter}} {
+			if d.v < 0 || d.v > MaxLimit {
+				add(i, d.field, "%v is not between 0 (no limit) and %v", d.v, MaxLimit)
+			}
+		}
+		if p := c.MaxLossPct; math.IsNaN(p) || p < 0 || p > 100 {
+			add(i, "max_loss_pct", "%v is not a percentage", p)
+		}
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	return es
+}
+
+// checkName returns what is wrong with a class name, or "".
+func checkName(s string) string {
+	if s == "" {
+		return "required"
+	}
+	if len(s) > MaxNameLen {
+		return fmt.Sprintf("%q is longer than %d characters", s, MaxNameLen)
+	}
+	for i, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' && i > 0 && i < len(s)-1
+		if !ok {
+			return fmt.Sprintf("%q: use lowercase letters, digits and inner hyphens", s)
+		}
+	}
+	return ""
+}
