@@ -1,0 +1,413 @@
+package classify
+
+import (
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of Options.
+const (
+	// DefaultMaxFlows bounds the flow table.
+	DefaultMaxFlows = 65536
+	// DefaultFlowIdle is how long a flow is remembered without packets.
+	DefaultFlowIdle = 5 * time.Minute
+	// sniPackets is how many payload-carrying packets of a TCP flow are
+	// searched for a ClientHello.
+	sniPackets = 3
+	// evictSample is how many flows a full table looks at to evict the
+	// one idle the longest (sampled LRU, as Redis does).
+	evictSample = 8
+)
+
+// Options size a Classifier. Zero fields take the defaults.
+type Options struct {
+	MaxFlows int           // DefaultMaxFlows
+	FlowIdle time.Duration // DefaultFlowIdle
+	MaxNames int           // DefaultMaxNames
+}
+
+// NameSource says where a flow's server name came from.
+type NameSource uint8
+
+// Name sources.
+const (
+	NameNone NameSource = iota
+	NameDNS             // a DNS answer for the server address
+	NameSNI             // the TLS ClientHello of the flow
+)
+
+func (s NameSource) String() string {
+	return [...]string{"", "dns", "sni"}[min(s, NameSNI)]
+}
+
+// Verdict is the classification of one packet's flow.
+type Verdict struct {
+	App *App // never nil
+	// New is true for the first packet of a flow (or the first after it
+	// went idle).
+	New bool
+	// Changed is true when an existing flow's application changed: its
+	// server name became known, or the Rules were replaced. Prev is the
+	// application it had. Steering should decide the flow's path again.
+	Changed bool
+	Prev    *App
+}
+
+// Classifier keeps the flow table: each flow's application, decided on
+// its first packet and kept (sticky) until the flow is idle for FlowIdle,
+// except that a server name learned later (SNI, DNS) or new Rules may
+// change it once, which the Verdict reports.
+//
+// Concurrency: Classify, Observe, Expire and SetRules belong to one
+// goroutine, the forwarder (the writer). Flows, Lookup, Stats, Rules and
+// Names may be called from any goroutine at any time. The writer reads
+// the flow index without a lock (nobody else writes it) and takes mu to
+// change it; readers take mu.RLock. A flow's last-seen time is atomic so
+// that a packet of a known flow takes no lock.
+type Classifier struct {
+	rules atomic.Pointer[Rules]
+	names *Names
+	epoch time.Time
+	idle  int64 // FlowIdle in ns
+
+	mu    sync.RWMutex
+	index map[FlowKey]int32 // canonical key → slab index; written under mu by the writer only
+	slab  []flow            // fixed capacity; entries' non-atomic fields written under mu
+	free  []int32           // writer only
+
+	stats stats
+}
+
+type flow struct {
+	key      FlowKey // canonical
+	app      *App
+	rules    *Rules // the Rules app came from
+	name     string
+	nameAddr netip.Addr
+	nameFrom NameSource
+	inspect  uint8 // writer only: payload packets left to search for SNI
+	last     atomic.Int64
+}
+
+type stats struct {
+	parseErrors [NumParseErrors]atomic.Uint64
+	dnsErrors   [NumDNSErrors]atomic.Uint64
+	sniErrors   [NumSNIErrors]atomic.Uint64
+	flowsNew, flowsExpired, flowsEvicted, flowsChanged,
+	dnsMessages, dnsAddrs, sniNames atomic.Uint64
+}
+
+// New returns a Classifier applying rules.
+func New(rules *Rules, o Options) *Classifier {
+	if o.MaxFlows <= 0 {
+		o.MaxFlows = DefaultMaxFlows
+	}
+	if o.FlowIdle <= 0 {
+		o.FlowIdle = DefaultFlowIdle
+	}
+	c := &Classifier{
+		names: NewNames(o.MaxNames),
+		epoch: time.Now(),
+		idle:  int64(o.FlowIdle),
+		index: make(map[FlowKey]int32, o.MaxFlows),
+		slab:  make([]flow, o.MaxFlows),
+		free:  make([]int32, o.MaxFlows),
+	}
+	for i := range c.free {
+		c.free[i] = int32(len(c.free) - 1 - i)
+	}
+	c.rules.Store(rules)
+	return c
+}
+
+// SetRules replaces the rules. Each flow is classified again on its next
+// packet; a flow whose application changes reports Changed.
+func (c *Classifier) SetRules(r *Rules) { c.rules.Store(r) }
+
+// Rules are the rules in use.
+func (c *Classifier) Rules() *Rules { return c.rules.Load() }
+
+// Names is the DNS-learned address → name table.
+func (c *Classifier) Names() *Names { return c.names }
+
+func (c *Classifier) ns(now time.Time) int64 { return int64(now.Sub(c.epoch)) }
+
+// Classify returns the application of the flow of pkt, an inner IP packet
+// the edge is about to forward, and learns from it: DNS answers it
+// carries, and the TLS SNI of the flow's first segments. now is the
+// caller's clock. For a packet of a known flow it takes no lock and does
+// not allocate. On a ParseError the verdict is the unclassified
+// application and no flow is recorded.
+func (c *Classifier) Classify(pkt []byte, now time.Time) (Verdict, error) {
+	var p Packet
+	if err := Parse(pkt, &p); err != nil {
+		c.stats.parseErrors[err.(ParseError)].Add(1)
+		return Verdict{App: c.rules.Load().unclassified}, err
+	}
+	c.learnDNS(&p, now)
+	t := c.ns(now)
+	key := p.Flow.canonical()
+	if i, ok := c.index[key]; ok {
+		f := &c.slab[i]
+		if t-f.last.Load() < c.idle {
+			f.last.Store(t)
+			if f.rules == c.rules.Load() && (f.inspect == 0 || len(p.Payload) == 0) {
+				return Verdict{App: f.app}, nil // the hot path
+			}
+			return c.update(f, &p, now), nil
+		}
+		c.remove(i)
+		c.stats.flowsExpired.Add(1)
+	}
+	return c.insert(key, &p, t, now), nil
+}
+
+// Observe learns from a packet the edge forwards without classifying it
+// (received from a tunnel): DNS answers only.
+func (c *Classifier) Observe(pkt []byte, now time.Time) {
+	var p Packet
+	if Parse(pkt, &p) == nil {
+		c.learnDNS(&p, now)
+	}
+}
+
+// learnDNS feeds DNS responses (from port 53) to the name table.
+func (c *Classifier) learnDNS(p *Packet, now time.Time) {
+	if !p.Ports || p.Flow.SrcPort != 53 || len(p.Payload) == 0 {
+		return
+	}
+	var n int
+	var err error
+	switch p.Flow.Proto {
+	case ProtoUDP:
+		n, err = c.names.LearnDNS(p.Payload, now)
+	case ProtoTCP:
+		n, err = c.names.LearnDNSTCP(p.Payload, now)
+	default:
+		return
+	}
+	c.stats.dnsMessages.Add(1)
+	c.stats.dnsAddrs.Add(uint64(n))
+	if err != nil {
+		c.stats.dnsErrors[err.(DNSError)].Add(1)
+	}
+}
+
+// insert records a new flow, evicting one when the table is full.
+func (c *Classifier) insert(key FlowKey, p *Packet, t int64, now time.Time) Verdict {
+	if len(c.free) == 0 {
+		c.evict(t)
+	}
+	i := c.free[len(c.free)-1]
+	c.free = c.free[:len(c.free)-1]
+	r := c.rules.Load()
+	f := &c.slab[i]
+	name, nameAddr := c.dnsName(p, now)
+	c.mu.Lock()
+	f.key, f.rules, f.name, f.nameAddr = key, r, name, nameAddr
+	f.nameFrom = NameNone
+	if name != "" {
+		f.nameFrom = NameDNS
+	}
+	f.app = r.Match(p, f.name, f.nameAddr)
+	f.inspect = 0
+	if p.Flow.Proto == ProtoTCP && p.Ports {
+		f.inspect = sniPackets
+	}
+	f.last.Store(t)
+	c.index[key] = i
+	c.mu.Unlock()
+	c.stats.flowsNew.Add(1)
+	v := Verdict{App: f.app, New: true}
+	if f.inspect > 0 && len(p.Payload) > 0 {
+		if u := c.update(f, p, now); u.Changed {
+			v.App = u.App
+		}
+	}
+	return v
+}
+
+// dnsName is the DNS-learned name of the packet's destination, else of
+// its source (a reply at the server's edge).
+func (c *Classifier) dnsName(p *Packet, now time.Time) (string, netip.Addr) {
+	if n, ok := c.names.Lookup(p.Flow.Dst, now); ok {
+		return n, p.Flow.Dst
+	}
+	if n, ok := c.names.Lookup(p.Flow.Src, now); ok {
+		return n, p.Flow.Src
+	}
+	return "", netip.Addr{}
+}
+
+// update is the slow path of a known flow: new Rules, or a segment to
+// search for SNI.
+func (c *Classifier) update(f *flow, p *Packet, now time.Time) Verdict {
+	name, nameAddr, from := f.name, f.nameAddr, f.nameFrom
+	if f.inspect > 0 && len(p.Payload) > 0 {
+		f.inspect--
+		sni, err := ParseSNI(p.Payload)
+		switch err {
+		case nil:
+			name, nameAddr, from = strings.ToLower(string(sni)), p.Flow.Dst, NameSNI
+			f.inspect = 0
+			c.stats.sniNames.Add(1)
+		case ErrSNINeedMore:
+			c.stats.sniErrors[ErrSNINeedMore].Add(1)
+		default:
+			f.inspect = 0
+			c.stats.sniErrors[err.(SNIError)].Add(1)
+		}
+		if from == NameNone {
+			name, nameAddr = c.dnsName(p, now)
+			if name != "" {
+				from = NameDNS
+			}
+		}
+	}
+	r := c.rules.Load()
+	app := f.app
+	if r != f.rules || name != f.name {
+		app = r.Match(p, name, nameAddr)
+	}
+	prev := f.app
+	c.mu.Lock()
+	f.app, f.rules, f.name, f.nameAddr, f.nameFrom = app, r, name, nameAddr, from
+	c.mu.Unlock()
+	if app.Name == prev.Name && app.Class == prev.Class {
+		return Verdict{App: app}
+	}
+	c.stats.flowsChanged.Add(1)
+	return Verdict{App: app, Changed: true, Prev: prev}
+}
+
+// evict frees the slot of the flow idle the longest among a sample.
+func (c *Classifier) evict(t int64) {
+	victim, oldest, n := int32(-1), int64(0), 0
+	for _, i := range c.index {
+		if last := c.slab[i].last.Load(); victim < 0 || last < oldest {
+			victim, oldest = i, last
+		}
+		if n++; n == evictSample {
+			break
+		}
+	}
+	c.remove(victim)
+	if t-oldest >= c.idle {
+		c.stats.flowsExpired.Add(1)
+	} else {
+		c.stats.flowsEvicted.Add(1)
+	}
+}
+
+// remove forgets the flow in slot i.
+func (c *Classifier) remove(i int32) {
+	c.mu.Lock()
+	delete(c.index, c.slab[i].key)
+	c.slab[i].app, c.slab[i].rules, c.slab[i].name = nil, nil, ""
+	c.mu.Unlock()
+	c.free = append(c.free, i)
+}
+
+// Expire forgets the flows idle for FlowIdle or longer and returns how
+// many. The writer calls it now and then (every few seconds); a flow that
+// sends again after its idle time is a new flow even before Expire runs.
+// It walks the whole table holding mu.
+func (c *Classifier) Expire(now time.Time) int {
+	t := c.ns(now)
+	n := 0
+	c.mu.Lock()
+	for key, i := range c.index {
+		f := &c.slab[i]
+		if t-f.last.Load() >= c.idle {
+			delete(c.index, key)
+			f.app, f.rules, f.name = nil, nil, ""
+			c.free = append(c.free, i)
+			n++
+		}
+	}
+	c.mu.Unlock()
+	c.stats.flowsExpired.Add(uint64(n))
+	return n
+}
+
+// FlowInfo is a reader's copy of one flow.
+type FlowInfo struct {
+	Key      FlowKey // canonical: Src sorts before Dst
+	App      string
+	Class    string
+	Name     string     // the server name, "" when unknown
+	NameFrom NameSource // where Name came from
+	LastSeen time.Time  // on the writer's clock
+}
+
+func (c *Classifier) infoRLocked(f *flow) FlowInfo {
+	return FlowInfo{
+		Key: f.key, App: f.app.Name, Class: f.app.Class, Name: f.name, NameFrom: f.nameFrom,
+		LastSeen: c.epoch.Add(time.Duration(f.last.Load())),
+	}
+}
+
+// Flows returns a copy of every flow in the table, in no order.
+func (c *Classifier) Flows() []FlowInfo {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]FlowInfo, 0, len(c.index))
+	for _, i := range c.index {
+		out = append(out, c.infoRLocked(&c.slab[i]))
+	}
+	return out
+}
+
+// Lookup returns the flow of key (either direction).
+func (c *Classifier) Lookup(key FlowKey) (FlowInfo, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	i, ok := c.index[key.canonical()]
+	if !ok {
+		return FlowInfo{}, false
+	}
+	return c.infoRLocked(&c.slab[i]), true
+}
+
+// Len is the number of flows in the table.
+func (c *Classifier) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.index)
+}
+
+// Stats are counters since New. Each error array is indexed by the
+// error value; its Reason is the counter label.
+type Stats struct {
+	ParseErrors                          [NumParseErrors]uint64
+	DNSErrors                            [NumDNSErrors]uint64
+	SNIErrors                            [NumSNIErrors]uint64
+	FlowsNew, FlowsExpired, FlowsEvicted uint64
+	// FlowsChanged counts flows whose application changed (Verdict.Changed).
+	FlowsChanged uint64
+	DNSMessages  uint64 // DNS responses seen
+	DNSAddrs     uint64 // addresses learned from them
+	SNINames     uint64 // server names read from ClientHellos
+}
+
+// Stats returns the counters; safe from any goroutine.
+func (c *Classifier) Stats() Stats {
+	var s Stats
+	for i := range s.ParseErrors {
+		s.ParseErrors[i] = c.stats.parseErrors[i].Load()
+	}
+	for i := range s.DNSErrors {
+		s.DNSErrors[i] = c.stats.dnsErrors[i].Load()
+	}
+	for i := range s.SNIErrors {
+		s.SNIErrors[i] = c.stats.sniErrors[i].Load()
+	}
+	s.FlowsNew, s.FlowsExpired = c.stats.flowsNew.Load(), c.stats.flowsExpired.Load()
+	s.FlowsEvicted, s.FlowsChanged = c.stats.flowsEvicted.Load(), c.stats.flowsChanged.Load()
+	s.DNSMessages, s.DNSAddrs = c.stats.dnsMessages.Load(), c.stats.dnsAddrs.Load()
+	s.SNINames = c.stats.sniNames.Load()
+	return s
+}
