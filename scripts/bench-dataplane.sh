@@ -155,7 +155,7 @@ rtt() { # ns dst: prints the median RTT in ms of 40 pings, 50 ms apart
 }
 hwm() { awk '/VmHWM/ {print int($2/1024)}' "/proc/$1/status"; }
 
-declare -A tput lat mem
+declare -A tput=() lat=() mem=()
 contenders=(patronus plainwg)
 [[ -n $bin2 ]] && contenders+=(patronus-B)
 run_one() { # contender
@@ -182,7 +182,7 @@ for ((r = 1; r <= reps; r++)); do
 	fi
 	for c in "${order[@]}"; do
 		run_one "$c"
-		echo "rep $r $c: $(awk '{print $NF}' <<<"${tput[$c]}") Mbit/s, RTT $(awk '{print $NF}' <<<"${lat[$c]}") ms" >&2
+		echo "rep $r $c: $(awk '{print $NF}' <<<"${tput[$c]:-}") Mbit/s, RTT $(awk '{print $NF}' <<<"${lat[$c]:-}") ms" >&2
 	done
 done
 
@@ -230,18 +230,18 @@ npaths=$(timeout 10 "$bin" status --control-socket "$bigsock" --json 2>/dev/null
 big_rss=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$bigpid/status")
 big_hwm=$(hwm "$bigpid")
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR ? (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2) : "nan")}'; }
-u=$(printf '%s ' "${under[@]}" | median)
+median() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk '{a[NR]=$1} END {print (NR ? (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2) : "nan")}'; }
+u=$(printf '%s ' "${under[@]:-}" | median)
 echo
 echo "== data plane benchmark: $reps interleaved repetitions, iperf3 -t $secs -P $streams, MTU 1420 =="
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Linux $(uname -r)"
 echo "underlay RTT edge A -> edge B (median of medians): $u ms"
-pw=$(median <<<"${tput[plainwg]}")
+pw=$(median <<<"${tput[plainwg]:-}")
 printf '%-12s %-34s %10s %10s %9s %12s %8s\n' contender "throughput per rep (Mbit/s)" median "vs plain" "RTT ms" "added ms" "HWM MiB"
 for c in "${contenders[@]}"; do
-	t=$(median <<<"${tput[$c]}")
-	l=$(median <<<"${lat[$c]}")
-	printf '%-12s %-34s %10s %10s %9s %12s %8s\n' "$c" "${tput[$c]}" "$t" "$(awk -v a="$t" -v b="$pw" 'BEGIN {printf "%.2fx", a / b}')" \
-		"$l" "$(awk -v a="$l" -v b="$u" 'BEGIN {printf "%.3f", a - b}')" "$(median <<<"${mem[$c]}")"
+	t=$(median <<<"${tput[$c]:-}")
+	l=$(median <<<"${lat[$c]:-}")
+	printf '%-12s %-34s %10s %10s %9s %12s %8s\n' "$c" "${tput[$c]:-}" "$t" "$(awk -v a="$t" -v b="$pw" 'BEGIN {printf "%.2fx", a / b}')" \
+		"$l" "$(awk -v a="$l" -v b="$u" 'BEGIN {printf "%.3f", a - b}')" "$(median <<<"${mem[$c]:-}")"
 done
 echo "one patronus edge, 10 peer sites x 2 links, 2 local links ($npaths paths, peers not running): RSS $big_rss MiB, peak $big_hwm MiB"
