@@ -166,25 +166,52 @@ func (n *Names) moveToFrontLocked(i int32) {
 	}
 }
 
+// span is a name in a dnsAnswer's arena.
+type span struct{ off, n uint16 }
+
 type cnameRec struct {
-	owner, target dnsmessage.Name
+	owner, target span
 	ttl           uint32
 }
 
 type addrRec struct {
-	owner dnsmessage.Name
+	owner span
 	addr  netip.Addr
 	ttl   uint32
 }
 
 // dnsAnswer is what one response teaches, in fixed-size arrays so that
-// parsing does not allocate per record.
+// parsing allocates nothing per record: names are copied, lower-cased,
+// into the arena.
 type dnsAnswer struct {
-	cnames []cnameRec
-	addrs  []addrRec
-	cbuf   [maxCNAMEs]cnameRec
-	abuf   [maxAddrs]addrRec
+	nc, na, used int // cnames, addrs and arena bytes in use
+	cnames       [maxCNAMEs]cnameRec
+	addrs        [maxAddrs]addrRec
+	arena        [maxArena]byte
 }
+
+// maxArena holds the names of the records kept; a record whose name does
+// not fit is ignored.
+const maxArena = 4096
+
+// keep copies a name into the arena, lower case, without the final dot.
+func (a *dnsAnswer) keep(n *dnsmessage.Name) (span, bool) {
+	b := bytes.TrimSuffix(n.Data[:n.Length], []byte("."))
+	if a.used+len(b) > maxArena {
+		return span{}, false
+	}
+	s := span{off: uint16(a.used), n: uint16(len(b))}
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		a.arena[a.used+i] = c
+	}
+	a.used += len(b)
+	return s, true
+}
+
+func (a *dnsAnswer) name(s span) []byte { return a.arena[s.off : s.off+s.n] }
 
 // LearnDNS reads a DNS response (the UDP payload, without the TCP length
 // prefix) and remembers the name of every A and AAAA record in its answer
@@ -194,16 +221,20 @@ type dnsAnswer struct {
 // addresses it learned. Responses with an error RCODE teach nothing; a
 // truncated message teaches the records before the cut.
 func (n *Names) LearnDNS(msg []byte, now time.Time) (int, error) {
-	a := new(dnsAnswer)
-	if err := parseAnswer(msg, a); err != nil && len(a.addrs) == 0 {
+	var a dnsAnswer
+	if err := parseAnswer(msg, &a); err != nil && a.na == 0 {
 		return 0, err
 	}
-	for i := range a.addrs {
+	var name string
+	for i := range a.na {
 		r := &a.addrs[i]
 		owner, ttl := a.chainStart(r.owner, r.ttl)
-		n.Set(r.addr, nameString(&owner), time.Duration(ttl)*time.Second, now)
+		if b := a.name(owner); name != string(b) { // one string per name
+			name = string(b)
+		}
+		n.Set(r.addr, name, time.Duration(ttl)*time.Second, now)
 	}
-	return len(a.addrs), nil
+	return a.na, nil
 }
 
 // LearnDNSTCP reads the DNS messages of one DNS-over-TCP segment, each
@@ -230,7 +261,6 @@ func (n *Names) LearnDNSTCP(seg []byte, now time.Time) (int, error) {
 }
 
 func parseAnswer(msg []byte, a *dnsAnswer) error {
-	a.cnames, a.addrs = a.cbuf[:0], a.abuf[:0]
 	var p dnsmessage.Parser
 	h, err := p.Start(msg)
 	if err != nil {
@@ -267,34 +297,50 @@ func (a *dnsAnswer) record(p *dnsmessage.Parser, rh *dnsmessage.ResourceHeader) 
 	switch rh.Type {
 	case dnsmessage.TypeCNAME:
 		r, err := p.CNAMEResource()
-		if err == nil && len(a.cnames) < maxCNAMEs {
-			a.cnames = append(a.cnames, cnameRec{owner: rh.Name, target: r.CNAME, ttl: rh.TTL})
+		if err != nil || a.nc == maxCNAMEs {
+			return err
 		}
-		return err
+		owner, ok1 := a.keep(&rh.Name)
+		target, ok2 := a.keep(&r.CNAME)
+		if ok1 && ok2 {
+			a.cnames[a.nc] = cnameRec{owner: owner, target: target, ttl: rh.TTL}
+			a.nc++
+		}
+		return nil
 	case dnsmessage.TypeA:
 		r, err := p.AResource()
-		if err == nil && len(a.addrs) < maxAddrs {
-			a.addrs = append(a.addrs, addrRec{owner: rh.Name, addr: netip.AddrFrom4(r.A), ttl: rh.TTL})
+		if err == nil {
+			a.addAddr(&rh.Name, netip.AddrFrom4(r.A), rh.TTL)
 		}
 		return err
 	case dnsmessage.TypeAAAA:
 		r, err := p.AAAAResource()
-		if err == nil && len(a.addrs) < maxAddrs {
-			a.addrs = append(a.addrs, addrRec{owner: rh.Name, addr: netip.AddrFrom16(r.AAAA).Unmap(), ttl: rh.TTL})
+		if err == nil {
+			a.addAddr(&rh.Name, netip.AddrFrom16(r.AAAA).Unmap(), rh.TTL)
 		}
 		return err
 	}
 	return p.SkipAnswer()
 }
 
+func (a *dnsAnswer) addAddr(owner *dnsmessage.Name, addr netip.Addr, ttl uint32) {
+	if a.na == maxAddrs {
+		return
+	}
+	if s, ok := a.keep(owner); ok {
+		a.addrs[a.na] = addrRec{owner: s, addr: addr, ttl: ttl}
+		a.na++
+	}
+}
+
 // chainStart follows CNAME records backwards from owner to the name the
 // client asked for, and returns it with the smallest TTL on the way.
-func (a *dnsAnswer) chainStart(owner dnsmessage.Name, ttl uint32) (dnsmessage.Name, uint32) {
+func (a *dnsAnswer) chainStart(owner span, ttl uint32) (span, uint32) {
 	for range maxChain {
 		found := false
-		for i := range a.cnames {
+		for i := range a.nc {
 			c := &a.cnames[i]
-			if sameName(&c.target, &owner) && !sameName(&c.owner, &owner) {
+			if bytes.Equal(a.name(c.target), a.name(owner)) && !bytes.Equal(a.name(c.owner), a.name(owner)) {
 				owner, ttl, found = c.owner, min(ttl, c.ttl), true
 				break
 			}
@@ -304,14 +350,4 @@ func (a *dnsAnswer) chainStart(owner dnsmessage.Name, ttl uint32) (dnsmessage.Na
 		}
 	}
 	return owner, ttl
-}
-
-func sameName(x, y *dnsmessage.Name) bool {
-	return bytes.EqualFold(x.Data[:x.Length], y.Data[:y.Length])
-}
-
-// nameString is the name in lower case without the final dot.
-func nameString(n *dnsmessage.Name) string {
-	b := bytes.ToLower(n.Data[:n.Length])
-	return string(bytes.TrimSuffix(b, []byte(".")))
 }

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"strings"
 	"sync"
@@ -74,11 +75,38 @@ type Classifier struct {
 	idle  int64 // FlowIdle in ns
 
 	mu    sync.RWMutex
-	index map[FlowKey]int32 // canonical key → slab index; written under mu by the writer only
-	slab  []flow            // fixed capacity; entries' non-atomic fields written under mu
-	free  []int32           // writer only
+	index map[tkey]int32 // canonical key → slab index; written under mu by the writer only
+	slab  []flow         // fixed capacity; entries' non-atomic fields written under mu
+	free  []int32        // writer only
 
 	stats stats
+}
+
+// tkey is the flow table's key: both endpoints as integers, the one that
+// sorts first in a (direction-independent), without padding so that the
+// map hashes it as plain memory.
+type tkey struct {
+	a0, a1, b0, b1 uint64
+	ports          uint32 // a's port << 16 | b's
+	proto          uint32 // protocol | 6<<8 for IPv6
+}
+
+func tableKey(k *FlowKey) tkey {
+	s, d := k.Src.As16(), k.Dst.As16()
+	t := tkey{
+		a0: binary.BigEndian.Uint64(s[:8]), a1: binary.BigEndian.Uint64(s[8:]),
+		b0: binary.BigEndian.Uint64(d[:8]), b1: binary.BigEndian.Uint64(d[8:]),
+		ports: uint32(k.SrcPort)<<16 | uint32(k.DstPort),
+		proto: uint32(k.Proto),
+	}
+	if k.Src.Is6() {
+		t.proto |= 6 << 8
+	}
+	if t.a0 > t.b0 || t.a0 == t.b0 && (t.a1 > t.b1 || t.a1 == t.b1 && k.SrcPort > k.DstPort) {
+		t.a0, t.a1, t.b0, t.b1 = t.b0, t.b1, t.a0, t.a1
+		t.ports = t.ports<<16 | t.ports>>16
+	}
+	return t
 }
 
 type flow struct {
@@ -112,7 +140,7 @@ func New(rules *Rules, o Options) *Classifier {
 		names: NewNames(o.MaxNames),
 		epoch: time.Now(),
 		idle:  int64(o.FlowIdle),
-		index: make(map[FlowKey]int32, o.MaxFlows),
+		index: make(map[tkey]int32, o.MaxFlows),
 		slab:  make([]flow, o.MaxFlows),
 		free:  make([]int32, o.MaxFlows),
 	}
@@ -149,7 +177,7 @@ func (c *Classifier) Classify(pkt []byte, now time.Time) (Verdict, error) {
 	}
 	c.learnDNS(&p, now)
 	t := c.ns(now)
-	key := p.Flow.canonical()
+	key := tableKey(&p.Flow)
 	if i, ok := c.index[key]; ok {
 		f := &c.slab[i]
 		if t-f.last.Load() < c.idle {
@@ -197,7 +225,7 @@ func (c *Classifier) learnDNS(p *Packet, now time.Time) {
 }
 
 // insert records a new flow, evicting one when the table is full.
-func (c *Classifier) insert(key FlowKey, p *Packet, t int64, now time.Time) Verdict {
+func (c *Classifier) insert(key tkey, p *Packet, t int64, now time.Time) Verdict {
 	if len(c.free) == 0 {
 		c.evict(t)
 	}
@@ -207,7 +235,7 @@ func (c *Classifier) insert(key FlowKey, p *Packet, t int64, now time.Time) Verd
 	f := &c.slab[i]
 	name, nameAddr := c.dnsName(p, now)
 	c.mu.Lock()
-	f.key, f.rules, f.name, f.nameAddr = key, r, name, nameAddr
+	f.key, f.rules, f.name, f.nameAddr = p.Flow.canonical(), r, name, nameAddr
 	f.nameFrom = NameNone
 	if name != "" {
 		f.nameFrom = NameDNS
@@ -305,7 +333,7 @@ func (c *Classifier) evict(t int64) {
 // remove forgets the flow in slot i.
 func (c *Classifier) remove(i int32) {
 	c.mu.Lock()
-	delete(c.index, c.slab[i].key)
+	delete(c.index, tableKey(&c.slab[i].key))
 	c.slab[i].app, c.slab[i].rules, c.slab[i].name = nil, nil, ""
 	c.mu.Unlock()
 	c.free = append(c.free, i)
@@ -365,7 +393,7 @@ func (c *Classifier) Flows() []FlowInfo {
 func (c *Classifier) Lookup(key FlowKey) (FlowInfo, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	i, ok := c.index[key.canonical()]
+	i, ok := c.index[tableKey(&key)]
 	if !ok {
 		return FlowInfo{}, false
 	}

@@ -284,3 +284,20 @@ func TestClassifierConcurrentReaders(t *testing.T) {
 		t.Fatalf("Len %d > 64", c.Len())
 	}
 }
+
+func TestTableKey(t *testing.T) {
+	k := FlowKey{addr("10.2.0.2"), addr("10.1.0.2"), 443, 40000, ProtoTCP}
+	r := k.Reverse()
+	if tableKey(&k) != tableKey(&r) {
+		t.Fatal("directions differ")
+	}
+	m := FlowKey{addr("::ffff:10.2.0.2"), addr("::ffff:10.1.0.2"), 443, 40000, ProtoTCP}
+	if tableKey(&k) == tableKey(&m) {
+		t.Fatal("IPv4 and IPv4-mapped IPv6 share a key")
+	}
+	same := FlowKey{addr("10.1.0.2"), addr("10.1.0.2"), 9, 3, ProtoUDP}
+	rs := same.Reverse()
+	if tableKey(&same) != tableKey(&rs) {
+		t.Fatal("same address: directions differ")
+	}
+}
