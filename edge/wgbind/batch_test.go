@@ -3,7 +3,9 @@ package wgbind
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"testing"
 	"time"
@@ -221,10 +223,25 @@ func TestSendReceiveDoNotAllocate(t *testing.T) {
 	}
 }
 
-// TestReleaseCountsQueued: datagrams queued for a path that is released
-// are counted as dropped.
+// TestReleaseCountsQueued: datagrams read for a path that is then
+// released are counted as dropped. The reader is another path's receive
+// function: whichever path waits reads for all of its link.
 func TestReleaseCountsQueued(t *testing.T) {
 	p := newPair(t)
+	other, err := p.b.Path(netip.MustParseAddrPort("127.0.0.9:9"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fns, _, err := other.Open(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader := make(chan error, 1)
+	go func() {
+		bufs, sizes, eps := [][]byte{make([]byte, 2048)}, make([]int, 1), make([]conn.Endpoint, 1)
+		_, err := fns[0](bufs, sizes, eps)
+		reader <- err
+	}()
 	if err := p.ab.Send(datagrams(5, 100, 100), p.ab.ep); err != nil {
 		t.Fatal(err)
 	}
@@ -235,6 +252,15 @@ func TestReleaseCountsQueued(t *testing.T) {
 	p.b.Release(p.ba)
 	if d := p.b.stats.DropNoPath.Load(); d != 5 {
 		t.Errorf("datagrams queued for a released path: %d counted as dropped, want 5", d)
+	}
+	other.Close()
+	select {
+	case err := <-reader:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Errorf("reader after Close: %v, want net.ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a receive function waiting on the socket did not end when its path was closed")
 	}
 }
 

@@ -12,9 +12,11 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -54,7 +56,14 @@ type Link struct {
 
 	free chan *buffer  // receive buffers not in use
 	quit chan struct{} // closed by Close
-	done chan struct{} // closed when the receive loop has ended
+
+	// The read role: there is no reader goroutine. A path's receive
+	// function with nothing queued takes tok and reads a batch for all
+	// paths itself, so a link with one path hands nothing between
+	// goroutines. rm and held are the reader's: tok must be held.
+	tok  chan struct{}
+	rm   *mmsg
+	held []*buffer // free buffers taken for the next read
 
 	closeOnce sync.Once
 	stats     Stats
@@ -113,13 +122,13 @@ func Listen(laddr netip.AddrPort, ifname string, log *slog.Logger) (*Link, error
 	}
 	l := &Link{conn: conn, rc: rc, port: uint16(conn.LocalAddr().(*net.UDPAddr).Port), is6: network == "udp6",
 		log: log, gro: gro, paths: map[netip.AddrPort]*Path{}, free: make(chan *buffer, poolSize),
-		quit: make(chan struct{}), done: make(chan struct{})}
+		quit: make(chan struct{}), tok: make(chan struct{}, 1), rm: newMmsg(unix.SYS_RECVMMSG),
+		held: make([]*buffer, 0, readBatch)}
 	l.gso.Store(gso)
 	l.senders.New = func() any { return &sender{m: newMmsg(unix.SYS_SENDMMSG)} }
 	for range poolSize {
 		l.free <- new(buffer)
 	}
-	go l.read()
 	return l, nil
 }
 
@@ -162,62 +171,72 @@ func (l *Link) StatsSnapshot() map[string]uint64 {
 // net.ErrClosed.
 func (l *Link) Close() error {
 	l.closeOnce.Do(func() { close(l.quit) })
-	err := l.conn.Close()
-	<-l.done
-	return err
+	return l.conn.Close()
 }
 
-// read is the Link's receive loop: recvmmsg fills up to readBatch
-// buffers at once, and each goes to the path whose remote endpoint sent
-// it.
-func (l *Link) read() {
-	defer close(l.done)
-	m := newMmsg(unix.SYS_RECVMMSG)
-	held := make([]*buffer, 0, readBatch)
-	for {
-		var ok bool
-		if held, ok = l.fill(held); !ok {
-			return
-		}
-		for i, b := range held {
-			m.setRecv(i, b.b[:])
-		}
-		n, err := m.run(l.rc, 0, len(held), true)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) || l.closed() {
-				return
-			}
-			l.stats.ReadErrors.Add(1)
-			continue
-		}
-		for i, b := range held[:n] {
-			l.received(b, m, i)
-		}
-		held = append(held[:0], held[n:]...)
+// readBatch reads one recvmmsg batch and hands every message to the
+// path whose remote endpoint sent it. Only the holder of the read role
+// (tok) calls it; closed is the caller's: a closed caller returns
+// net.ErrClosed, so a receive function never waits on the socket after
+// its Path was closed (Close kicks a waiting read with a deadline).
+func (l *Link) readBatch(closed chan struct{}) error {
+	if !l.fill(closed) {
+		return net.ErrClosed
 	}
-}
-
-// fill tops held up to readBatch free buffers; it waits for the first.
-// It is false when the Link is closed.
-func (l *Link) fill(held []*buffer) ([]*buffer, bool) {
-	if len(held) == 0 {
-		select {
-		case b := <-l.free:
-			held = append(held, b)
-		case <-l.quit:
-			return held, false
-		}
+	for i, b := range l.held {
+		l.rm.setRecv(i, b.b[:])
 	}
-	for len(held) < readBatch {
-		select {
-		case b := <-l.free:
-			held = append(held, b)
+	_ = l.conn.SetReadDeadline(time.Time{})
+	select {
+	case <-closed:
+		return net.ErrClosed
+	default:
+	}
+	n, err := l.rm.run(l.rc, 0, len(l.held), true)
+	if err != nil {
+		switch {
+		case errors.Is(err, net.ErrClosed) || l.closed():
+			return net.ErrClosed
+		case errors.Is(err, os.ErrDeadlineExceeded):
 		default:
-			return held, true
+			l.stats.ReadErrors.Add(1)
+		}
+		return nil
+	}
+	for i, b := range l.held[:n] {
+		l.received(b, l.rm, i)
+	}
+	l.held = append(l.held[:0], l.held[n:]...)
+	return nil
+}
+
+// fill tops the held buffers up to readBatch; it waits for the first.
+// It is false when the Link or the caller is closed.
+func (l *Link) fill(closed chan struct{}) bool {
+	if len(l.held) == 0 {
+		select {
+		case b := <-l.free:
+			l.held = append(l.held, b)
+		case <-l.quit:
+			return false
+		case <-closed:
+			return false
 		}
 	}
-	return held, true
+	for len(l.held) < readBatch {
+		select {
+		case b := <-l.free:
+			l.held = append(l.held, b)
+		default:
+			return true
+		}
+	}
+	return true
 }
+
+// kick ends a read waiting on the socket, so its reader looks again at
+// whether it was closed.
+func (l *Link) kick() { _ = l.conn.SetReadDeadline(time.Now()) }
 
 func (l *Link) closed() bool {
 	select {

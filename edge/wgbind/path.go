@@ -56,12 +56,22 @@ func (r *receiver) receive(packets [][]byte, sizes []int, eps []conn.Endpoint) (
 		return 0, net.ErrClosed
 	default:
 	}
-	if r.cur == nil {
+	for r.cur == nil {
 		select {
 		case r.cur = <-p.queue:
+		case p.l.tok <- struct{}{}:
+			err := p.l.readBatch(r.closed)
+			<-p.l.tok
+			if err != nil {
+				return 0, err
+			}
+			select {
+			case r.cur = <-p.queue:
+			default: // the batch was all for other paths
+			}
 		case <-r.closed:
 			return 0, net.ErrClosed
-		case <-p.l.done:
+		case <-p.l.quit:
 			return 0, net.ErrClosed
 		}
 	}
@@ -118,6 +128,7 @@ func (p *Path) Close() error {
 	if p.closed != nil {
 		close(p.closed)
 		p.closed = nil
+		p.l.kick()
 	}
 	return nil
 }
