@@ -38,8 +38,12 @@ func (e *Engine) evaluateLocked(c *classRT, now time.Time) {
 	}
 	prev := c.cur
 	c.cur = next
-	d := e.decide(c, next)
 	old := c.slot.dec.Load()
+	if c.decided && old != nil && slices.Equal(prev, next) {
+		return // same paths: same decision (spreading buckets is not free)
+	}
+	c.decided = true
+	d := e.decide(c, next)
 	if old != nil && old.equal(d) {
 		return
 	}
@@ -52,6 +56,9 @@ func (e *Engine) evaluateLocked(c *classRT, now time.Time) {
 		From: c.ids(prev), To: c.ids(next), Reason: why.reason}
 	if why.cause != nil {
 		ev.PathID = why.cause.ID
+	}
+	if c.removed {
+		ev.Reason, ev.PathID, c.removed = "a chosen path was removed from the configuration", "", false
 	}
 	if ev.Reason == "" {
 		ev.Reason = "no usable path"

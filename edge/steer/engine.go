@@ -73,6 +73,8 @@ type classRT struct {
 	badSince  []time.Time // by site-local path: not good (down, degraded, SLA violated) since
 	goodSince []time.Time // up and meeting the SLA since
 	cur       []int       // site-local indices of the chosen paths, in slot order
+	removed   bool        // a chosen path was removed by Set: the next decision's reason
+	decided   bool        // the published decision was made from cur (false after Set)
 }
 
 // New returns an engine with configuration cfg; now starts its clock.
@@ -215,6 +217,8 @@ func (c *classRT) carryOver(os *siteRT, byID map[string]*pathRT) {
 	for _, l := range o.cur {
 		if np := byID[os.paths[l].ID]; np != nil && np.Site == c.site.id {
 			c.cur = append(c.cur, np.local)
+		} else {
+			c.removed = true
 		}
 	}
 	// Translate the published decision into the new handles, so that

@@ -33,13 +33,13 @@ func testConfig() Config {
 }
 
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	e   *Engine
 	now time.Time
 	ids []string // by handle
 }
 
-func newHarness(t *testing.T, cfg Config) *harness {
+func newHarness(t testing.TB, cfg Config) *harness {
 	t.Helper()
 	e, err := New(cfg, t0)
 	if err != nil {
