@@ -15,8 +15,8 @@ const (
 	DefaultMaxFlows = 65536
 	// DefaultFlowIdle is how long a flow is remembered without packets.
 	DefaultFlowIdle = 5 * time.Minute
-	// sniPackets is how many payload-carrying packets of a TCP flow are
-	// searched for a ClientHello.
+	// sniPackets is how many payload-carrying packets of a TCP or UDP flow
+	// are searched for a ClientHello (in TLS, or in a QUIC Initial).
 	sniPackets = 3
 	// evictSample is how many flows a full table looks at to evict the
 	// one idle the longest (sampled LRU, as Redis does).
@@ -242,7 +242,7 @@ func (c *Classifier) insert(key tkey, p *Packet, t int64, now time.Time) Verdict
 	}
 	f.app = r.Match(p, f.name, f.nameAddr)
 	f.inspect = 0
-	if p.Flow.Proto == ProtoTCP && p.Ports {
+	if (p.Flow.Proto == ProtoTCP || p.Flow.Proto == ProtoUDP) && p.Ports {
 		f.inspect = sniPackets
 	}
 	f.last.Store(t)
@@ -276,7 +276,13 @@ func (c *Classifier) update(f *flow, p *Packet, now time.Time) Verdict {
 	name, nameAddr, from := f.name, f.nameAddr, f.nameFrom
 	if f.inspect > 0 && len(p.Payload) > 0 {
 		f.inspect--
-		sni, err := ParseSNI(p.Payload)
+		var sni []byte
+		var err error
+		if p.Flow.Proto == ProtoUDP {
+			sni, err = ParseQUICSNI(p.Payload)
+		} else {
+			sni, err = ParseSNI(p.Payload)
+		}
 		switch err {
 		case nil:
 			name, nameAddr, from = strings.ToLower(string(sni)), p.Flow.Dst, NameSNI

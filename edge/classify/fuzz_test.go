@@ -91,3 +91,29 @@ func FuzzParseSNI(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseQUICSNI(f *testing.F) {
+	f.Add([]byte{0xc0, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0x41, 0x00})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		name, err := ParseQUICSNI(b)
+		if err != nil {
+			if _, ok := err.(SNIError); !ok || name != nil {
+				t.Fatalf("%q, error %T %v", name, err, err)
+			}
+			return
+		}
+		if !validHostName(name) {
+			t.Fatalf("name %q", name)
+		}
+	})
+}
+
+func FuzzCryptoStream(f *testing.F) {
+	f.Add([]byte{0x06, 5, 2, 'l', 'd', 0, 0x06, 0, 5, 'h', 'e', 'l', 'l', 'o', 0x02, 5, 0, 1, 0, 1, 2})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		s, err := cryptoStream(p)
+		if err == nil && (len(s) == 0 || len(s) > maxCryptoBytes) {
+			t.Fatalf("stream of %d bytes", len(s))
+		}
+	})
+}

@@ -7,10 +7,12 @@ type SNIError uint8
 
 // SNI errors.
 const (
-	ErrSNINotTLS    SNIError = iota + 1 // not a TLS handshake record holding a ClientHello
-	ErrSNINeedMore                      // the ClientHello continues past these bytes and the name was not in them
-	ErrSNIMalformed                     // lengths that contradict each other, or a bad name
-	ErrSNIAbsent                        // a whole ClientHello without server_name
+	ErrSNINotTLS      SNIError = iota + 1 // not a TLS handshake record holding a ClientHello
+	ErrSNINeedMore                        // the ClientHello continues past these bytes and the name was not in them
+	ErrSNIMalformed                       // lengths that contradict each other, or a bad name
+	ErrSNIAbsent                          // a whole ClientHello without server_name
+	ErrQUICNotInitial                     // UDP payload that is not a QUIC v1/v2 Initial packet
+	ErrQUICDecrypt                        // a QUIC Initial that does not decrypt or holds no CRYPTO data at offset 0
 	NumSNIErrors
 )
 
@@ -20,6 +22,8 @@ var sniErrText = [...]struct{ reason, msg string }{
 	{"sni_need_more", "classify: ClientHello continues in the next segment"},
 	{"sni_malformed", "classify: malformed ClientHello"},
 	{"sni_absent", "classify: ClientHello without server_name"},
+	{"quic_not_initial", "classify: not a QUIC Initial packet"},
+	{"quic_decrypt", "classify: QUIC Initial does not decrypt or lacks the start of the ClientHello"},
 }
 
 func (e SNIError) Error() string  { return sniErrText[e].msg }
@@ -63,12 +67,27 @@ func ParseSNI(b []byte) ([]byte, error) {
 		return nil, ErrSNINotTLS
 	}
 	recLen := int(binary.BigEndian.Uint16(b[3:5]))
-	helloLen := int(b[6])<<16 | int(b[7])<<8 | int(b[8])
 	if recLen > tlsMaxRecord || recLen < tlsHandshakeHdrLen {
 		return nil, ErrSNIMalformed
 	}
 	// The hello may continue in further records; its own length bounds it.
-	r := reader{b: b[tlsRecordHeaderLen+tlsHandshakeHdrLen:], end: helloLen}
+	return clientHelloSNI(b[tlsRecordHeaderLen:])
+}
+
+// clientHelloSNI reads the server name of a ClientHello handshake message
+// (type, 3-byte length, body), of which hs may be the first part.
+func clientHelloSNI(hs []byte) ([]byte, error) {
+	if len(hs) < tlsHandshakeHdrLen {
+		if len(hs) > 0 && hs[0] != tlsClientHello {
+			return nil, ErrSNINotTLS
+		}
+		return nil, ErrSNINeedMore
+	}
+	if hs[0] != tlsClientHello {
+		return nil, ErrSNINotTLS
+	}
+	helloLen := int(hs[1])<<16 | int(hs[2])<<8 | int(hs[3])
+	r := reader{b: hs[tlsHandshakeHdrLen:], end: helloLen}
 	return r.clientHello()
 }
 
