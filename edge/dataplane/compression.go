@@ -165,6 +165,16 @@ func (s *pathShim) gotHello(now time.Time, in shim.Hello) (shim.Hello, bool) {
 	return h, send
 }
 
+// setLocal changes the local setting; it returns the Hello that announces
+// the change.
+func (s *pathShim) setLocal(now time.Time, on bool) (shim.Hello, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, send := s.hello.setLocal(now, on)
+	s.active.Store(s.hello.active(now))
+	return h, send
+}
+
 // encodeHello writes a Hello packet to the peer into b.
 func (s *pathShim) encodeHello(b []byte, h shim.Hello) (int, error) {
 	return shim.EncodeHello(b, s.local, s.peer, h)

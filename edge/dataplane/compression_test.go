@@ -316,7 +316,8 @@ func TestForwarderDropsShimFromOverlay(t *testing.T) {
 	if err := routes.Replace([]route.Route{{Prefix: netip.PrefixFrom(shim.ControlAddr(2), 128), Dest: route.Dest{Site: 2}}}); err != nil {
 		t.Fatal(err)
 	}
-	d := &Dataplane{cfg: &config.Valid{ID: 1}, routes: routes, pool: newBufPool(1), peers: map[uint16]*peer{}}
+	d := &Dataplane{cfg: &config.Valid{ID: 1}, routes: routes, pool: newBufPool(1)}
+	d.peers.Store(&map[uint16]*peer{})
 	b := make([]byte, 64)
 	n, _ := shim.EncodeHello(b, shim.ControlAddr(1), shim.ControlAddr(2), shim.Hello{Caps: shim.CapLZ4})
 	d.route(b[:n])

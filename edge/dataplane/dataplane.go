@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/vishvananda/netlink"
 	"golang.zx2c4.com/wireguard/device"
@@ -46,16 +47,23 @@ const (
 
 // Dataplane is a running data plane.
 type Dataplane struct {
-	cfg    *config.Valid
-	log    *slog.Logger
-	tun    tun.Device
-	routes *route.Table
-	pool   *bufPool
-	links  []*wgbind.Link
-	peers  map[uint16]*peer
-	paths  []*Path
-	pins   pins
-	wg     sync.WaitGroup
+	cfg     *config.Valid // as started: what cannot change at runtime is read here
+	log     *slog.Logger
+	tun     tun.Device
+	ifIndex int // the overlay interface's
+	routes  *route.Table
+	pool    *bufPool
+	links   []*wgbind.Link
+	// peers is replaced whole by Reconfigure; the forwarder reads it.
+	peers atomic.Pointer[map[uint16]*peer]
+	pins  pins
+	wg    sync.WaitGroup
+
+	// mu serialises Reconfigure and guards cur and paths. Lock order: mu,
+	// then pins.mu.
+	mu    sync.Mutex
+	cur   *config.Valid // the configuration in force
+	paths []*Path       // every path, in preference order per peer
 
 	stop     chan struct{} // closed by Close: ends the Hello loop
 	stopOnce sync.Once
@@ -95,6 +103,8 @@ type Path struct {
 	dev        *device.Device
 	tun        *pathTUN
 	shim       *pathShim
+	link       *wgbind.Link
+	bind       *wgbind.Path
 
 	TxPackets, RxPackets atomic.Uint64
 	TxBytes, RxBytes     atomic.Uint64
@@ -104,14 +114,14 @@ type Path struct {
 // its addresses and routes, the WAN link sockets and the path devices.
 // On error everything made so far is removed again.
 func Start(cfg *config.Valid, log *slog.Logger) (_ *Dataplane, err error) {
-	d := &Dataplane{cfg: cfg, log: log, routes: route.New(), pool: newBufPool(poolSize), peers: map[uint16]*peer{},
-		stop: make(chan struct{})}
+	d := &Dataplane{cfg: cfg, cur: cfg, log: log, routes: route.New(), pool: newBufPool(poolSize), stop: make(chan struct{})}
+	d.peers.Store(&map[uint16]*peer{})
 	defer func() {
 		if err != nil {
 			d.Close()
 		}
 	}()
-	if err := d.buildRoutes(); err != nil {
+	if err := d.routes.Replace(routesOf(cfg)); err != nil {
 		return nil, err
 	}
 	if d.tun, err = tun.CreateTUN(cfg.Overlay.Interface, cfg.Overlay.MTU); err != nil {
@@ -136,20 +146,25 @@ func Start(cfg *config.Valid, log *slog.Logger) (_ *Dataplane, err error) {
 	return d, nil
 }
 
-func (d *Dataplane) buildRoutes() error {
+// routesOf is the forwarding table of a configuration: the LAN's
+// prefixes, and each peer's prefixes and control address.
+func routesOf(cfg *config.Valid) []route.Route {
 	var rs []route.Route
-	for _, p := range d.cfg.LANPrefixes {
-		rs = append(rs, route.Route{Prefix: p, Dest: route.Dest{Site: d.cfg.ID, Local: true}})
+	for _, p := range cfg.LANPrefixes {
+		rs = append(rs, route.Route{Prefix: p, Dest: route.Dest{Site: cfg.ID, Local: true}})
 	}
-	for _, p := range d.cfg.Peers {
-		d.peers[p.ID] = &peer{cfg: p}
-		for _, pfx := range p.Prefixes {
+	for _, p := range cfg.Peers {
+		for _, pfx := range peerPrefixes(p) {
 			rs = append(rs, route.Route{Prefix: pfx, Dest: route.Dest{Site: p.ID}})
 		}
-		ctl := shim.ControlAddr(p.ID)
-		rs = append(rs, route.Route{Prefix: netip.PrefixFrom(ctl, 128), Dest: route.Dest{Site: p.ID}})
 	}
-	return d.routes.Replace(rs)
+	return rs
+}
+
+// peerPrefixes are the prefixes routed to a peer: its control address
+// and its LAN prefixes.
+func peerPrefixes(p config.ValidPeer) []netip.Prefix {
+	return append([]netip.Prefix{netip.PrefixFrom(shim.ControlAddr(p.ID), 128)}, p.Prefixes...)
 }
 
 // configureOverlay sets the overlay interface up with the site's control
@@ -170,16 +185,36 @@ func (d *Dataplane) configureOverlay() error {
 	if err := netlink.LinkSetUp(link); err != nil {
 		return fmt.Errorf("overlay interface %s: up: %w", name, err)
 	}
+	d.ifIndex = link.Attrs().Index
 	for _, p := range d.cfg.Peers {
-		pfxs := append([]netip.Prefix{netip.PrefixFrom(shim.ControlAddr(p.ID), 128)}, p.Prefixes...)
-		for _, pfx := range pfxs {
-			r := &netlink.Route{LinkIndex: link.Attrs().Index, Dst: prefixNet(pfx)}
-			if err := netlink.RouteReplace(r); err != nil {
-				return fmt.Errorf("route %s (site %s) via %s: %w", pfx, p.Name, name, err)
-			}
+		if err := d.addRoutes(p.Name, peerPrefixes(p)); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// addRoutes routes prefixes of a peer into the overlay interface.
+func (d *Dataplane) addRoutes(peer string, pfxs []netip.Prefix) error {
+	for _, pfx := range pfxs {
+		if err := netlink.RouteReplace(&netlink.Route{LinkIndex: d.ifIndex, Dst: prefixNet(pfx)}); err != nil {
+			return fmt.Errorf("route %s (site %s) via %s: %w", pfx, peer, d.cfg.Overlay.Interface, err)
+		}
+	}
+	return nil
+}
+
+// delRoutes removes routes that addRoutes made; a route already gone is
+// no error.
+func (d *Dataplane) delRoutes(peer string, pfxs []netip.Prefix) error {
+	var errs []error
+	for _, pfx := range pfxs {
+		err := netlink.RouteDel(&netlink.Route{LinkIndex: d.ifIndex, Dst: prefixNet(pfx)})
+		if err != nil && !errors.Is(err, syscall.ESRCH) {
+			errs = append(errs, fmt.Errorf("route %s (site %s): %w", pfx, peer, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func prefixNet(p netip.Prefix) *net.IPNet {
@@ -201,34 +236,76 @@ func (d *Dataplane) openLinks() error {
 	return nil
 }
 
-// startPaths makes a WireGuard device for every local link × remote link
-// of every peer whose address family matches.
+// startPaths starts every peer's paths.
 func (d *Dataplane) startPaths() error {
+	peers := map[uint16]*peer{}
+	for _, pc := range d.cfg.Peers {
+		p, err := d.startPeer(pc)
+		if err != nil {
+			return err
+		}
+		peers[pc.ID] = p
+	}
+	d.mu.Lock()
+	d.paths = pathsOf(peers)
+	d.mu.Unlock()
+	d.peers.Store(&peers)
+	return nil
+}
+
+// startPeer makes a WireGuard device for every local link × remote link
+// of a peer whose address family matches, cheapest local link first. On
+// error the paths made so far are closed again.
+func (d *Dataplane) startPeer(pc config.ValidPeer) (*peer, error) {
 	order := make([]int, len(d.cfg.Links))
 	for i := range order {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return d.cfg.Links[order[a]].Cost < d.cfg.Links[order[b]].Cost })
-	for _, id := range sortedPeers(d.peers) {
-		p := d.peers[id]
-		for _, li := range order {
-			for _, rl := range p.cfg.Links {
-				if err := d.startPath(p, li, rl); err != nil {
-					return err
+	p := &peer{cfg: pc}
+	for _, li := range order {
+		for _, rl := range pc.Links {
+			if err := d.startPath(p, li, rl); err != nil {
+				for _, path := range p.paths {
+					path.close()
 				}
+				return nil, err
 			}
 		}
 	}
-	return nil
+	return p, nil
 }
 
-func sortedPeers(m map[uint16]*peer) []uint16 {
-	ids := make([]uint16, 0, len(m))
-	for id := range m {
+// pathsOf lists the paths of peers, by peer ID, in preference order.
+func pathsOf(peers map[uint16]*peer) []*Path {
+	ids := make([]uint16, 0, len(peers))
+	for id := range peers {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	return ids
+	var paths []*Path
+	for _, id := range ids {
+		paths = append(paths, peers[id].paths...)
+	}
+	return paths
+}
+
+// close stops the path's device, gives its endpoint on the link back and
+// its queued packets' buffers to the pool. The forwarder no longer sees
+// the path (Reconfigure published a table without it), but one that
+// looked it up just before may still queue a packet: that buffer is lost
+// to the pool, which is why the pool is far larger than a path's queue.
+func (p *Path) close() {
+	p.dev.Close()
+	p.link.Release(p.bind)
+	for {
+		select {
+		case b := <-p.tun.queue:
+			p.tun.pool.put(b)
+		default:
+			return
+		}
+	}
 }
 
 func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
@@ -242,7 +319,7 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 		return fmt.Errorf("path %s: %w", id, err)
 	}
 	path := &Path{ID: id, LocalLink: ll.Name, RemoteLink: rl.Name, PeerSite: p.cfg.Name,
-		endpoint: rl.Endpoint.String(), site: p.cfg.ID, preferred: len(p.paths) == 0}
+		endpoint: rl.Endpoint.String(), site: p.cfg.ID, preferred: len(p.paths) == 0, link: d.links[li], bind: bind}
 	path.shim = newPathShim(d.cfg.ID, p.cfg.ID, d.cfg.Overlay.MTU, p.cfg.Compression)
 	path.tun = newPathTUN(id, d.cfg.Overlay.MTU, d.pool, path.shim, d.delivery(p, path))
 	logger := &device.Logger{Verbosef: device.DiscardLogf, Errorf: func(f string, a ...any) {
@@ -250,15 +327,14 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 	}}
 	path.dev = device.NewDevice(path.tun, bind, logger)
 	if err := path.dev.IpcSet(d.uapi(p, rl)); err != nil {
-		path.dev.Close()
+		path.close()
 		return fmt.Errorf("path %s: %w", id, err)
 	}
 	if err := path.dev.Up(); err != nil {
-		path.dev.Close()
+		path.close()
 		return fmt.Errorf("path %s: %w", id, err)
 	}
 	p.paths = append(p.paths, path)
-	d.paths = append(d.paths, path)
 	d.log.Info("path", "id", id, "endpoint", rl.Endpoint, "compression", p.cfg.Compression)
 	return nil
 }
@@ -277,14 +353,18 @@ func (d *Dataplane) uapi(p *peer, rl config.ValidPeerLink) string {
 }
 
 // Paths returns the paths, in preference order per peer.
-func (d *Dataplane) Paths() []*Path { return d.paths }
+func (d *Dataplane) Paths() []*Path {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]*Path(nil), d.paths...)
+}
 
 // Close removes the data plane: devices, sockets and the overlay
 // interface with its routes.
 func (d *Dataplane) Close() error {
 	var errs []error
 	d.stopOnce.Do(func() { close(d.stop) })
-	for _, p := range d.paths {
+	for _, p := range d.Paths() {
 		p.dev.Close()
 	}
 	if d.tun != nil {

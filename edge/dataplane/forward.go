@@ -56,7 +56,7 @@ func (d *Dataplane) route(pkt []byte) {
 		d.Stats.NoRoute.Add(1)
 		return
 	}
-	p := d.peers[dest.Site]
+	p := (*d.peers.Load())[dest.Site]
 	if p == nil || len(p.paths) == 0 {
 		d.Stats.NoPath.Add(1)
 		return
@@ -173,7 +173,7 @@ func (d *Dataplane) helloLoop() {
 	defer t.Stop()
 	for {
 		now := time.Now()
-		for _, p := range d.paths {
+		for _, p := range d.Paths() {
 			if h, send := p.shim.tick(now); send {
 				d.sendHello(p, h)
 			}

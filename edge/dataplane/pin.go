@@ -41,6 +41,13 @@ type pins struct {
 // SetPins replaces every pin. A pin naming an unknown path is refused and
 // nothing changes.
 func (d *Dataplane) SetPins(ps []Pin) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.setPinsLocked(ps)
+}
+
+// setPinsLocked is SetPins; d.mu must be held.
+func (d *Dataplane) setPinsLocked(ps []Pin) error {
 	byID := make(map[string]*Path, len(d.paths))
 	for _, p := range d.paths {
 		byID[p.ID] = p

@@ -48,7 +48,7 @@ type LinkStatus struct {
 // Status returns a snapshot.
 func (d *Dataplane) Status() Status {
 	st := Status{Site: d.cfg.Name, Paths: []PathStatus{}, Links: []LinkStatus{}, Pins: d.Pins()}
-	for _, p := range d.paths {
+	for _, p := range d.Paths() {
 		st.Paths = append(st.Paths, p.status())
 	}
 	for i, l := range d.links {

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -41,7 +43,9 @@ per path (local WAN link x remote WAN link). This version uses the first
 path by static preference (lowest local link cost). Packets are LZ4-
 compressed on a path when the configuration enables it (defaults.compression,
 peers[].compression) and the peer announced in its in-tunnel Hello that it
-accepts it. BFD in the paths, steering and failover are not in it yet. Runs
+accepts it. BFD in the paths, steering and failover are not in it yet.
+SIGHUP re-reads the file and puts it in force without restarting unchanged
+paths (as 'patronus config apply' does through the control socket). Runs
 until SIGINT or SIGTERM, then removes the overlay interface.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -63,6 +67,7 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			stop, err := ctlsock.Serve(sock, map[string]http.HandlerFunc{
 				"GET /status": ctlsock.JSON(func() any { return dp.Status() }),
 				"PUT /pins":   ctlsock.PutJSON(dp.SetPins),
+				"PUT /config": putConfig(dp, log),
 			})
 			if err != nil {
 				_ = dp.Close()
@@ -71,8 +76,11 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			defer stop()
 			log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()), "control_socket", sock)
 			sig := make(chan os.Signal, 1)
-			signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+			signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 			s := <-sig
+			for ; s == syscall.SIGHUP; s = <-sig {
+				reload(dp, file, log)
+			}
 			st := &dp.Stats
 			log.Info("stopping", "signal", s.String(),
 				"from_overlay", st.FromOverlay.Load(), "to_overlay", st.ToOverlay.Load(),
@@ -150,4 +158,74 @@ func compressionSummary(p dataplane.PathStatus) string {
 		s += fmt.Sprintf(", %d shim drops", drops)
 	}
 	return s
+}
+
+// reload re-reads the configuration file on SIGHUP and puts it in force;
+// a file with an error changes nothing.
+func reload(dp *dataplane.Dataplane, file string, log *slog.Logger) {
+	v, err := config.Load(file)
+	if err == nil {
+		err = notYet(v)
+	}
+	if err != nil {
+		log.Error("reload refused", "file", file, "err", err)
+		return
+	}
+	ch, err := dp.Reconfigure(v)
+	logChanges(log, "reload", ch, err)
+}
+
+func logChanges(log *slog.Logger, what string, ch dataplane.Changes, err error) {
+	switch {
+	case err != nil && ch.None():
+		log.Error(what+" refused", "err", err)
+	case err != nil:
+		log.Error(what+" partly applied", "err", err, "changes", ch)
+	case ch.None():
+		log.Info(what + ": no changes")
+	default:
+		log.Info(what, "peers_added", ch.PeersAdded, "peers_removed", ch.PeersRemoved, "peers_restarted", ch.PeersRestarted,
+			"routes_added", ch.RoutesAdded, "routes_removed", ch.RoutesRemoved, "compression_changed", ch.Compression,
+			"pins_dropped", len(ch.PinsDropped))
+	}
+}
+
+// putConfig serves PUT /config: a whole configuration (YAML, or JSON of
+// the same schema), validated, then put in force; the answer is what
+// changed.
+func putConfig(dp *dataplane.Dataplane, log *slog.Logger) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		var v *config.Valid
+		if err == nil {
+			v, err = parseConfig(raw)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		ch, err := dp.Reconfigure(v)
+		logChanges(log, "PUT /config", ch, err)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(ch)
+	}
+}
+
+func parseConfig(raw []byte) (*config.Valid, error) {
+	c, err := config.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	v, err := c.Validate()
+	if err != nil {
+		return nil, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	if err := notYet(v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }

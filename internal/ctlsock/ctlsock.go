@@ -101,6 +101,25 @@ func Put(sock, path string, in any) error {
 	return nil
 }
 
+// PutBody sends body as it is with PUT and returns the answer's body; an
+// error answer's text is the error.
+func PutBody(sock, path string, body []byte) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodPut, "http://patronus"+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client(sock).Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode/100 != 2 {
+		return nil, errors.New(strings.TrimSpace(string(out)))
+	}
+	return out, err
+}
+
 func client(sock string) *http.Client {
 	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {

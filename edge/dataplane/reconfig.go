@@ -1,0 +1,227 @@
+package dataplane
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/edge/config"
+)
+
+// Changes is what a Reconfigure changed.
+type Changes struct {
+	PeersAdded     []string `json:"peers_added"`
+	PeersRemoved   []string `json:"peers_removed"`
+	PeersRestarted []string `json:"peers_restarted"` // key or links changed: paths made anew
+	RoutesAdded    []string `json:"routes_added"`
+	RoutesRemoved  []string `json:"routes_removed"`
+	Compression    []string `json:"compression_changed"` // peers whose setting changed
+	LANPrefixes    bool     `json:"lan_prefixes_changed"`
+	PinsDropped    []Pin    `json:"pins_dropped"` // pins of paths that are gone
+}
+
+// None reports whether nothing changed.
+func (c *Changes) None() bool {
+	return len(c.PeersAdded)+len(c.PeersRemoved)+len(c.PeersRestarted)+len(c.RoutesAdded)+
+		len(c.RoutesRemoved)+len(c.Compression)+len(c.PinsDropped) == 0 && !c.LANPrefixes
+}
+
+// Reconfigure puts next in force: the whole configuration, applied
+// idempotently (the one in force again changes nothing). What cannot
+// change while running — the site, its key, the overlay interface and
+// MTU, the WAN links — is refused, every such field named, before
+// anything changes. Then peers are added and removed; a peer whose key or
+// links changed gets new paths; the paths of every other peer stay as
+// they are, WireGuard sessions and counters included. Routes in the
+// kernel and in the forwarding table, compression settings (announced at
+// once to the peer) and pins follow. A system error while applying
+// (netlink, a socket) is returned and leaves what was done before it.
+func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var ch Changes
+	if err := fixedFields(d.cfg, next); err != nil {
+		return ch, err
+	}
+	old := *d.peers.Load()
+	keep, start, gone := planPeers(old, next)
+	var errs []error
+
+	// Peers that get new paths lose the old ones first: the new ones may
+	// use the same endpoints.
+	restarted := map[uint16]*peer{}
+	for _, pc := range start {
+		if op := old[pc.ID]; op != nil {
+			restarted[pc.ID] = op
+			ch.PeersRestarted = append(ch.PeersRestarted, pc.Name)
+		} else {
+			ch.PeersAdded = append(ch.PeersAdded, pc.Name)
+		}
+	}
+	if len(restarted) > 0 {
+		without := map[uint16]*peer{}
+		for id, p := range old {
+			if restarted[id] == nil {
+				without[id] = p
+			}
+		}
+		d.publishLocked(without, &ch)
+		for _, op := range restarted {
+			closePeer(op)
+		}
+	}
+	peers := map[uint16]*peer{}
+	for _, pc := range keep {
+		peers[pc.ID] = &peer{cfg: pc, paths: old[pc.ID].paths}
+	}
+	for _, pc := range start {
+		p, err := d.startPeer(pc)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("peer %s: %w", pc.Name, err))
+			continue
+		}
+		peers[pc.ID] = p
+	}
+	errs = append(errs, d.routeChangesLocked(old, next, &ch))
+	d.publishLocked(peers, &ch)
+	if err := d.routes.Replace(routesOf(next)); err != nil {
+		errs = append(errs, err) // cannot happen: next is valid
+	}
+	for _, op := range gone {
+		ch.PeersRemoved = append(ch.PeersRemoved, op.cfg.Name)
+		closePeer(op)
+	}
+	d.compressionLocked(old, peers, &ch)
+	ch.LANPrefixes = !slices.Equal(d.cur.LANPrefixes, next.LANPrefixes)
+	d.cur = next
+	return ch, errors.Join(errs...)
+}
+
+// fixedFields refuses changes to what the data plane cannot change while
+// running.
+func fixedFields(cur, next *config.Valid) error {
+	var es config.Errors
+	refuse := func(path string, changed bool) {
+		if changed {
+			es = append(es, config.FieldError{Path: path, Msg: "cannot change while the edge runs: restart it"})
+		}
+	}
+	refuse("site.name", cur.Name != next.Name)
+	refuse("site.id", cur.ID != next.ID)
+	refuse("private_key_file", !cur.PrivateKey.Equal(next.PrivateKey))
+	refuse("overlay.interface", cur.Overlay.Interface != next.Overlay.Interface)
+	refuse("overlay.mtu", cur.Overlay.MTU != next.Overlay.MTU)
+	refuse("links", !slices.Equal(cur.Links, next.Links))
+	if len(es) > 0 {
+		return es
+	}
+	return nil
+}
+
+// planPeers sorts the peers of next into those whose paths stay (same
+// name, key and links), those to start (new, or changed), and the running
+// peers that are gone.
+func planPeers(old map[uint16]*peer, next *config.Valid) (keep, start []config.ValidPeer, gone []*peer) {
+	inNext := map[uint16]bool{}
+	for _, pc := range next.Peers {
+		inNext[pc.ID] = true
+		if op := old[pc.ID]; op != nil && samePaths(op.cfg, pc) {
+			keep = append(keep, pc)
+		} else {
+			start = append(start, pc)
+		}
+	}
+	for id, op := range old {
+		if !inNext[id] {
+			gone = append(gone, op)
+		}
+	}
+	return keep, start, gone
+}
+
+func samePaths(a, b config.ValidPeer) bool {
+	return a.Name == b.Name && a.PublicKey.Equal(b.PublicKey) && slices.Equal(a.Links, b.Links)
+}
+
+func closePeer(p *peer) {
+	for _, path := range p.paths {
+		path.close()
+	}
+}
+
+// publishLocked makes peers the forwarder's, and drops the pins of paths
+// that are no longer among them. d.mu must be held.
+func (d *Dataplane) publishLocked(peers map[uint16]*peer, ch *Changes) {
+	d.peers.Store(&peers)
+	d.paths = pathsOf(peers)
+	ids := map[string]bool{}
+	for _, p := range d.paths {
+		ids[p.ID] = true
+	}
+	d.pins.mu.Lock()
+	cfg := append([]Pin(nil), d.pins.cfg...)
+	d.pins.mu.Unlock()
+	var kept []Pin
+	for _, p := range cfg {
+		if ids[p.Path] {
+			kept = append(kept, p)
+		} else if !slices.Contains(ch.PinsDropped, p) {
+			ch.PinsDropped = append(ch.PinsDropped, p)
+		}
+	}
+	_ = d.setPinsLocked(kept) // every pin names a path that exists
+}
+
+// routeChangesLocked adds the kernel routes next needs and removes the
+// ones it no longer has.
+func (d *Dataplane) routeChangesLocked(old map[uint16]*peer, next *config.Valid, ch *Changes) error {
+	had := map[netip.Prefix]string{}
+	for _, p := range old {
+		for _, pfx := range peerPrefixes(p.cfg) {
+			had[pfx] = p.cfg.Name
+		}
+	}
+	var errs []error
+	wants := map[netip.Prefix]bool{}
+	for _, p := range next.Peers {
+		var add []netip.Prefix
+		for _, pfx := range peerPrefixes(p) {
+			wants[pfx] = true
+			if had[pfx] != p.Name {
+				add = append(add, pfx)
+				ch.RoutesAdded = append(ch.RoutesAdded, pfx.String())
+			}
+		}
+		errs = append(errs, d.addRoutes(p.Name, add))
+	}
+	for pfx, name := range had {
+		if !wants[pfx] {
+			ch.RoutesRemoved = append(ch.RoutesRemoved, pfx.String())
+			errs = append(errs, d.delRoutes(name, []netip.Prefix{pfx}))
+		}
+	}
+	slices.Sort(ch.RoutesAdded)
+	slices.Sort(ch.RoutesRemoved)
+	return errors.Join(errs...)
+}
+
+// compressionLocked applies changed compression settings to the paths
+// that stay, and announces them to the peer at once.
+func (d *Dataplane) compressionLocked(old, peers map[uint16]*peer, ch *Changes) {
+	now := time.Now()
+	for id, p := range peers {
+		op := old[id]
+		if op == nil || op.cfg.Compression == p.cfg.Compression {
+			continue
+		}
+		ch.Compression = append(ch.Compression, p.cfg.Name)
+		for _, path := range p.paths {
+			if h, send := path.shim.setLocal(now, p.cfg.Compression); send {
+				d.sendHello(path, h)
+			}
+		}
+	}
+	slices.Sort(ch.Compression)
+}

@@ -1,0 +1,82 @@
+package dataplane
+
+import (
+	"crypto/ecdh"
+	"crypto/rand"
+	"errors"
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/patronus-sdwan/patronus/edge/config"
+)
+
+func testKey(t *testing.T) *ecdh.PrivateKey {
+	t.Helper()
+	k, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// TestFixedFieldsRefused: every field the running data plane cannot
+// change is named; a configuration changing only peers passes.
+func TestFixedFieldsRefused(t *testing.T) {
+	key := testKey(t)
+	cur := &config.Valid{Name: "a", ID: 1, PrivateKey: key, Overlay: config.Overlay{Interface: "patronus0", MTU: 1420},
+		Links: []config.ValidLink{{Name: "wan", ListenPort: 51820}}}
+	same := *cur
+	same.Peers = []config.ValidPeer{{Name: "b", ID: 2}}
+	if err := fixedFields(cur, &same); err != nil {
+		t.Errorf("peers only: %v", err)
+	}
+	next := *cur
+	next.Name, next.ID, next.PrivateKey = "x", 9, testKey(t)
+	next.Overlay = config.Overlay{Interface: "other0", MTU: 1400}
+	next.Links = []config.ValidLink{{Name: "wan", ListenPort: 51821}}
+	var es config.Errors
+	if err := fixedFields(cur, &next); !errors.As(err, &es) {
+		t.Fatalf("fixedFields = %v", err)
+	}
+	var paths []string
+	for _, e := range es {
+		paths = append(paths, e.Path)
+	}
+	want := []string{"site.name", "site.id", "private_key_file", "overlay.interface", "overlay.mtu", "links"}
+	if !slices.Equal(paths, want) {
+		t.Errorf("refused %v, want %v", paths, want)
+	}
+}
+
+// TestPlanPeers: peers whose name, key and links are unchanged keep their
+// paths (whatever else changed); others start anew; missing ones go.
+func TestPlanPeers(t *testing.T) {
+	kb, kc := testKey(t).PublicKey(), testKey(t).PublicKey()
+	link := func(ep string) []config.ValidPeerLink {
+		return []config.ValidPeerLink{{Name: "wan", Color: "inet", Endpoint: netip.MustParseAddrPort(ep)}}
+	}
+	b := config.ValidPeer{Name: "b", ID: 2, PublicKey: kb, Links: link("198.18.10.2:51820")}
+	c := config.ValidPeer{Name: "c", ID: 3, PublicKey: kc, Links: link("198.18.10.3:51820")}
+	d := config.ValidPeer{Name: "d", ID: 4, PublicKey: kc, Links: link("198.18.10.4:51820")}
+	old := map[uint16]*peer{2: {cfg: b}, 3: {cfg: c}, 4: {cfg: d}}
+
+	b2 := b
+	b2.Prefixes, b2.Compression = []netip.Prefix{netip.MustParsePrefix("10.22.0.0/24")}, true // paths stay
+	c2 := c
+	c2.Links = link("198.18.10.33:51820") // new endpoint: new paths
+	e := config.ValidPeer{Name: "e", ID: 5, PublicKey: kc, Links: link("198.18.10.5:51820")}
+	keep, start, gone := planPeers(old, &config.Valid{Peers: []config.ValidPeer{b2, c2, e}})
+	if len(keep) != 1 || keep[0].ID != 2 || len(start) != 2 || start[0].ID != 3 || start[1].ID != 5 || len(gone) != 1 || gone[0].cfg.ID != 4 {
+		t.Errorf("keep %v, start %v, gone %v", keep, start, gone)
+	}
+	b3 := b
+	b3.PublicKey = kc
+	if _, start, _ := planPeers(old, &config.Valid{Peers: []config.ValidPeer{b3}}); len(start) != 1 {
+		t.Error("a new public key keeps the old paths")
+	}
+	var ch Changes
+	if !ch.None() {
+		t.Error("empty Changes is not None")
+	}
+}

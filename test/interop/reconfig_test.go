@@ -1,0 +1,211 @@
+//go:build interop
+
+package interop
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/internal/netns"
+)
+
+// reconfSite is one site of TestEdgeReconfigure.
+type reconfSite struct {
+	name       string
+	id         int
+	lan        string // 11, 22, 33: 10.LAN.0.0/24
+	host, edge *netns.NS
+	wanIf, key string
+	pub, sock  string
+}
+
+// siteYAML is a site's configuration with the given peers; extra goes
+// into each peer's entry.
+func siteYAML(s reconfSite, peers []reconfSite, extra string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "site: {name: %s, id: %d}\nprivate_key_file: %s\nlan_prefixes: [10.%s.0.0/24]\n", s.name, s.id, s.key, s.lan)
+	fmt.Fprintf(&b, "links: [{name: wan, interface: %s, local_address: 198.18.10.%d, listen_port: 51820, color: inet}]\npeers:\n", s.wanIf, s.id)
+	for _, p := range peers {
+		fmt.Fprintf(&b, "  - name: %s\n    id: %d\n    public_key: %q\n    prefixes: [10.%s.0.0/24]\n", p.name, p.id, p.pub, p.lan)
+		fmt.Fprintf(&b, "    links: [{name: wan, endpoint: \"198.18.10.%d:51820\", color: inet}]\n%s", p.id, extra)
+	}
+	return b.String()
+}
+
+// TestEdgeReconfigure: three sites on one WAN segment. Edge A starts
+// with peer B only; a new configuration through the control socket adds
+// C (reachable at once) and turns compression on for B, while A's path to
+// B keeps its WireGuard session and counters. The same configuration
+// again changes nothing; changes that need a restart and invalid files
+// are refused with field paths and change nothing; SIGHUP re-reads the
+// file and removes C again.
+func TestEdgeReconfigure(t *testing.T) {
+	netns.Require(t, "ping")
+	wan := netns.New(t)
+	wan.Must("ip", "link", "add", "br0", "type", "bridge")
+	wan.Must("ip", "link", "set", "br0", "up")
+	dir := t.TempDir()
+	sites := []reconfSite{{name: "site-a", id: 1, lan: "11"}, {name: "site-b", id: 2, lan: "22"}, {name: "site-c", id: 3, lan: "33"}}
+	for i := range sites {
+		s := &sites[i]
+		s.host, s.edge = netns.New(t), netns.New(t)
+		hostIf, edgeIf := netns.Connect(s.host, s.edge)
+		s.host.AddAddr(hostIf, "10."+s.lan+".0.2/24")
+		s.host.Must("ip", "route", "add", "default", "via", "10."+s.lan+".0.1")
+		s.edge.AddAddr(edgeIf, "10."+s.lan+".0.1/24")
+		s.edge.Must("sysctl", "-qw", "net.ipv4.ip_forward=1")
+		var brIf string
+		s.wanIf, brIf = netns.Connect(s.edge, wan)
+		wan.Must("ip", "link", "set", brIf, "master", "br0")
+		s.edge.AddAddr(s.wanIf, fmt.Sprintf("198.18.10.%d/24", s.id))
+		s.key, s.pub = siteKey(t, dir, s.name)
+		s.sock = filepath.Join(dir, s.name+".sock")
+	}
+	a, b, c := sites[0], sites[1], sites[2]
+	write := func(name, yaml string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	cfgA := write("a.yaml", siteYAML(a, []reconfSite{b}, ""))
+	bin := patronusBin(t)
+	edgeA := a.edge.Start(bin, "edge", "--config", cfgA, "--control-socket", a.sock)
+	b.edge.Start(bin, "edge", "--config", write("b.yaml", siteYAML(b, []reconfSite{a}, "    compression: true\n")), "--control-socket", b.sock)
+	c.edge.Start(bin, "edge", "--config", write("c.yaml", siteYAML(c, []reconfSite{a}, "")), "--control-socket", c.sock)
+	waitPing(t, a.host, "10.22.0.2", 20*time.Second)
+	if out, err := a.host.Exec("ping", "-c", "1", "-W", "1", "10.33.0.2"); err == nil {
+		t.Fatalf("site C reachable before it is configured:\n%s", out)
+	}
+	before := statusOf(t, a.sock)
+	if len(before.Paths) != 1 || before.Paths[0].LastHandshake == nil || before.Paths[0].Compression.EnabledLocal {
+		t.Fatalf("edge A before: %+v", before.Paths)
+	}
+
+	// Add C, compression on for B.
+	next := write("a2.yaml", siteYAML(a, []reconfSite{b, c}, "    compression: true\n"))
+	out, err := runPatronus(t, "config", "apply", "--control-socket", a.sock, next)
+	if err != nil {
+		t.Fatalf("config apply: %v\n%s", err, out)
+	}
+	var ch dataplane.Changes
+	if err := json.Unmarshal([]byte(out), &ch); err != nil {
+		t.Fatalf("config apply: %v\n%s", err, out)
+	}
+	if strings.Join(ch.PeersAdded, ",") != "site-c" || len(ch.PeersRemoved)+len(ch.PeersRestarted) != 0 ||
+		strings.Join(ch.Compression, ",") != "site-b" || strings.Join(ch.RoutesAdded, ",") != "10.33.0.0/24,fd70:6174:726f::3/128" {
+		t.Errorf("changes: %s", out)
+	}
+	waitPing(t, a.host, "10.33.0.2", 20*time.Second)
+	waitPing(t, c.host, "10.11.0.2", 10*time.Second)
+	after := statusOf(t, a.sock)
+	pb := pathTo(t, after, "site-b")
+	if !pb.LastHandshake.Equal(*before.Paths[0].LastHandshake) || pb.TxPackets < before.Paths[0].TxPackets || pb.ID != before.Paths[0].ID {
+		t.Errorf("the unchanged path to B was restarted: before %+v\nafter %+v", before.Paths[0], pb)
+	}
+	if !pb.Compression.EnabledLocal {
+		t.Errorf("compression to B not enabled: %+v", pb.Compression)
+	}
+	// B accepts compression: A compresses towards B within a Hello round trip.
+	waitPathStatusOf(t, a.sock, "site-b", 15*time.Second, func(p dataplane.PathStatus) bool { return p.Compression.Active })
+
+	// The same configuration again: nothing changes.
+	if out, err := runPatronus(t, "config", "apply", "--control-socket", a.sock, next); err != nil || !noChanges(t, out) {
+		t.Errorf("applying the configuration in force: %v\n%s", err, out)
+	}
+	// Changes that need a restart, and an invalid file: refused by field
+	// path, nothing changed.
+	moved := strings.Replace(strings.Replace(siteYAML(a, []reconfSite{b}, ""), "id: 1}", "id: 9}", 1), "listen_port: 51820", "listen_port: 51830", 1)
+	out, err = runPatronus(t, "config", "apply", "--control-socket", a.sock, write("a3.yaml", moved))
+	if err == nil || !strings.Contains(out, "site.id: cannot change") || !strings.Contains(out, "links: cannot change") {
+		t.Errorf("a new site id and link port were not refused: %v\n%s", err, out)
+	}
+	bad := strings.Replace(siteYAML(a, nil, ""), "lan_prefixes: [10.11.0.0/24]", "lan_prefixes: [10.11.0.1/24]", 1)
+	out, err = runPatronus(t, "config", "apply", "--control-socket", a.sock, write("a4.yaml", bad))
+	if err == nil || !strings.Contains(out, "lan_prefixes[0]: 10.11.0.1/24 has host bits set") {
+		t.Errorf("an invalid configuration was not refused by field path: %v\n%s", err, out)
+	}
+	if st := statusOf(t, a.sock); len(st.Paths) != 2 {
+		t.Errorf("a refused configuration changed the paths: %+v", st.Paths)
+	}
+
+	// SIGHUP re-reads the file: C is removed again, B's path stays.
+	write("a.yaml", siteYAML(a, []reconfSite{b}, "    compression: true\n"))
+	if err := edgeA.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(statusOf(t, a.sock).Paths) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("SIGHUP did not remove site C:\n%s", edgeA.Output())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if out, err := a.host.Exec("ping", "-c", "1", "-W", "1", "10.33.0.2"); err == nil {
+		t.Errorf("site C still reachable after its removal:\n%s", out)
+	}
+	waitPing(t, a.host, "10.22.0.2", 5*time.Second)
+	if pb2 := pathTo(t, statusOf(t, a.sock), "site-b"); !pb2.LastHandshake.Equal(*pb.LastHandshake) {
+		t.Errorf("SIGHUP restarted the path to B: %v, was %v", pb2.LastHandshake, pb.LastHandshake)
+	}
+}
+
+func statusOf(t *testing.T, sock string) dataplane.Status {
+	t.Helper()
+	out, err := runPatronus(t, "status", "--json", "--control-socket", sock)
+	if err != nil {
+		t.Fatalf("patronus status: %v\n%s", err, out)
+	}
+	var st dataplane.Status
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatalf("patronus status --json: %v\n%s", err, out)
+	}
+	return st
+}
+
+func pathTo(t *testing.T, st dataplane.Status, peer string) dataplane.PathStatus {
+	t.Helper()
+	for _, p := range st.Paths {
+		if p.PeerSite == peer {
+			if p.LastHandshake == nil {
+				p.LastHandshake = &time.Time{}
+			}
+			return p
+		}
+	}
+	t.Fatalf("no path to %s: %+v", peer, st.Paths)
+	return dataplane.PathStatus{}
+}
+
+func waitPathStatusOf(t *testing.T, sock, peer string, timeout time.Duration, ok func(dataplane.PathStatus) bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		p := pathTo(t, statusOf(t, sock), peer)
+		if ok(p) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("path to %s after %v: %+v", peer, timeout, p)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func noChanges(t *testing.T, out string) bool {
+	t.Helper()
+	var ch dataplane.Changes
+	if err := json.Unmarshal([]byte(out), &ch); err != nil {
+		t.Errorf("config apply: %v\n%s", err, out)
+		return false
+	}
+	return ch.None()
+}
