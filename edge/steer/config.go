@@ -71,9 +71,8 @@ type Timers struct {
 	// HoldDown: how long a path must have been up and meeting the SLA
 	// before flows move (back) to it.
 	HoldDown time.Duration
-	// Margin: score points by which a path must be better than the
-	// current one to take its flows, when both are in the same colour
-	// preference.
+	// Margin: when no path meets a policy's SLA, the score points by
+	// which the best path must beat the current one to take its flows.
 	Margin float64
 	// Flap damping (RFC 2439 style): each time a path goes down its
 	// penalty grows by FlapPenalty; the penalty halves every FlapHalfLife;
@@ -92,7 +91,7 @@ type Timers struct {
 const (
 	DefaultDamping      = 3 * time.Second
 	DefaultHoldDown     = 20 * time.Second
-	DefaultMargin       = 2
+	DefaultMargin       = 5
 	DefaultFlapPenalty  = 1000
 	DefaultFlapSuppress = 3000
 	DefaultFlapReuse    = 1500

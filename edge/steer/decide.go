@@ -126,21 +126,27 @@ func (e *Engine) candidates(c *classRT) []int {
 	return out
 }
 
-// less ranks paths for a policy: good first, then by colour preference,
-// score (higher first), cost, and handle.
+// less ranks paths for a policy. Good paths come first, ordered by the
+// operator's preference: colour, then cost, then score. Paths that are
+// not good are ordered by score first: when no path meets the SLA, the
+// best one is used.
 func (e *Engine) less(c *classRT, a, b int) bool {
 	pa, pb := c.site.paths[a], c.site.paths[b]
-	if ga, gb := c.good(a), c.good(b); ga != gb {
+	ga, gb := c.good(a), c.good(b)
+	if ga != gb {
 		return ga
+	}
+	if !ga && pa.a.Score != pb.a.Score {
+		return pa.a.Score > pb.a.Score
 	}
 	if ra, rb := c.pol.rank(pa.Color), c.pol.rank(pb.Color); ra != rb {
 		return ra < rb
 	}
-	if pa.a.Score != pb.a.Score {
-		return pa.a.Score > pb.a.Score
-	}
 	if pa.Cost != pb.Cost {
 		return pa.Cost < pb.Cost
+	}
+	if pa.a.Score != pb.a.Score {
+		return pa.a.Score > pb.a.Score
 	}
 	return pa.handle < pb.handle
 }
@@ -187,11 +193,13 @@ func (e *Engine) slotsLocked(c *classRT, now time.Time, k int) ([]int, move) {
 //   - no current path, or it left the pool (down, suppressed): the best
 //     path, at once;
 //   - the current path has not been good for the damping time: the best
-//     good path; if none is good, the best path if its score is better by
-//     the margin (when no path meets the SLA, the best one is used);
+//     good path; if none is good, the path of the highest score if it is
+//     better by the margin (when no path meets the SLA, the best one is
+//     used, with hysteresis);
 //   - the current path is good: a path good for the hold-down time that
-//     has a more preferred colour, or the same preference and a score
-//     better by the margin;
+//     the operator prefers (a more preferred colour, or the same and a
+//     lower cost); a better score alone does not move flows that meet
+//     their SLA;
 //   - otherwise the current path stays.
 func (e *Engine) pickLocked(c *classRT, cur int, pool []int, now time.Time) (int, move) {
 	if len(pool) == 0 {
@@ -236,8 +244,8 @@ func (e *Engine) betterReason(c *classRT, h, cur int) string {
 	switch {
 	case rh < rc:
 		return fmt.Sprintf("failback to preferred colour %s after hold-down", ph.Color)
-	case rh == rc && ph.a.Score >= pc.a.Score+e.cfg.Timers.Margin:
-		return fmt.Sprintf("better path after hold-down: score %.1f over %.1f", ph.a.Score, pc.a.Score)
+	case rh == rc && ph.Cost < pc.Cost:
+		return fmt.Sprintf("failback to cheaper link (cost %d < %d) after hold-down", ph.Cost, pc.Cost)
 	}
 	return ""
 }
