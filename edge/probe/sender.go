@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"errors"
 	"sync"
 	"time"
 )
@@ -82,6 +83,9 @@ func NewSender(cfg Config, session uint32, send func([]byte) error) (*Sender, er
 	cfg, err := cfg.Validate()
 	if err != nil {
 		return nil, err
+	}
+	if send == nil {
+		return nil, errors.New("send: required")
 	}
 	return &Sender{
 		cfg:     cfg,

@@ -320,10 +320,13 @@ func TestConfigValidate(t *testing.T) {
 		{Config{Percentile: 101}, "percentile: "},
 		{Config{MaxOutstanding: 5}, "max_outstanding: "},
 	} {
-		_, err := NewSender(tc.cfg, 0, nil)
+		_, err := NewSender(tc.cfg, 0, func([]byte) error { return nil })
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want %q…", tc.cfg, err, tc.want)
 		}
+	}
+	if _, err := NewSender(Config{}, 0, nil); err == nil || err.Error() != "send: required" {
+		t.Errorf("nil send: %v", err)
 	}
 	c, err := Config{}.Validate()
 	want := Config{DefaultInterval, DefaultTimeout, DefaultWindow, DefaultLossWindow, DefaultPercentile, DefaultMaxOutstanding}

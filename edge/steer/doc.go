@@ -18,19 +18,23 @@
 // # Rules
 //
 // A path is good for a policy when it is up (edge/quality) and meets the
-// policy's SLA class. Paths are ranked good first, then by the policy's
-// colour preference, score, cost.
+// policy's SLA class. Good paths rank first, in the operator's order:
+// the policy's colour preference, then link cost, then score; the others
+// follow by score.
 //
 //   - Event-driven failover: a path going down (BFD Down, or every recent
 //     probe lost) or suppressed for flapping loses its flows at once, in
 //     the call that reported it.
 //   - Damping: a path that stops being good (SLA violated, or degraded)
 //     keeps its flows until that has lasted Timers.Damping; then they go
-//     to the best good path. When no path is good, flows move only to a
-//     path whose score is better by Timers.Margin: the best one is used.
-//   - Hold-down and hysteresis: flows move from a good path only to a path
-//     good for Timers.HoldDown that has a more preferred colour, or the
-//     same preference and a score higher by Timers.Margin.
+//     to the best good path. When no path is good, the best one is used,
+//     with hysteresis: flows move only to a path whose score is higher by
+//     Timers.Margin.
+//   - Hold-down: flows that meet their SLA stay where they are; they move
+//     back (fail back) only to a path the operator prefers (a more
+//     preferred colour, or the same and a cheaper link) once it has been
+//     good for Timers.HoldDown. A better score alone never moves them:
+//     a move reorders packets and gains nothing the SLA asks for.
 //   - Flap penalty (RFC 2439 in small): see Timers.
 //   - Modes: best-path uses one path; duplicate the best two (each of
 //     the two sticky under the same rules); load-balance spreads flows
