@@ -28,6 +28,9 @@ type Options struct {
 	MaxFlows int           // DefaultMaxFlows
 	FlowIdle time.Duration // DefaultFlowIdle
 	MaxNames int           // DefaultMaxNames
+	// MaxReassembly is how many flows may hold a partial ClientHello at
+	// once (4 KiB each); DefaultMaxReassembly.
+	MaxReassembly int
 }
 
 // NameSource says where a flow's server name came from.
@@ -79,6 +82,9 @@ type Classifier struct {
 	slab  []flow         // fixed capacity; entries' non-atomic fields written under mu
 	free  []int32        // writer only
 
+	reasms    []reasm // writer only: ClientHello reassembly buffers
+	reasmFree []int32 // writer only
+
 	stats stats
 }
 
@@ -117,6 +123,7 @@ type flow struct {
 	nameAddr netip.Addr
 	nameFrom NameSource
 	inspect  uint8 // writer only: payload packets left to search for SNI
+	reasm    int32 // writer only: 1 + index of the flow's reassembly buffer, 0 for none
 	last     atomic.Int64
 }
 
@@ -125,7 +132,7 @@ type stats struct {
 	dnsErrors   [NumDNSErrors]atomic.Uint64
 	sniErrors   [NumSNIErrors]atomic.Uint64
 	flowsNew, flowsExpired, flowsEvicted, flowsChanged,
-	dnsMessages, dnsAddrs, sniNames atomic.Uint64
+	dnsMessages, dnsAddrs, sniNames, reasmFull atomic.Uint64
 }
 
 // New returns a Classifier applying rules.
@@ -147,6 +154,10 @@ func New(rules *Rules, o Options) *Classifier {
 	for i := range c.free {
 		c.free[i] = int32(len(c.free) - 1 - i)
 	}
+	if o.MaxReassembly <= 0 {
+		o.MaxReassembly = DefaultMaxReassembly
+	}
+	c.reasms, c.reasmFree = newReasmPool(o.MaxReassembly)
 	c.rules.Store(rules)
 	return c
 }
@@ -276,12 +287,9 @@ func (c *Classifier) update(f *flow, p *Packet, now time.Time) Verdict {
 	name, nameAddr, from := f.name, f.nameAddr, f.nameFrom
 	if f.inspect > 0 && len(p.Payload) > 0 {
 		f.inspect--
-		var sni []byte
-		var err error
-		if p.Flow.Proto == ProtoUDP {
-			sni, err = ParseQUICSNI(p.Payload)
-		} else {
-			sni, err = ParseSNI(p.Payload)
+		sni, err := c.searchSNI(f, p)
+		if err != ErrSNINeedMore || f.inspect == 0 {
+			c.dropReasm(f)
 		}
 		switch err {
 		case nil:
@@ -341,6 +349,7 @@ func (c *Classifier) remove(i int32) {
 	c.mu.Lock()
 	delete(c.index, tableKey(&c.slab[i].key))
 	c.slab[i].app, c.slab[i].rules, c.slab[i].name = nil, nil, ""
+	c.dropReasm(&c.slab[i])
 	c.mu.Unlock()
 	c.free = append(c.free, i)
 }
@@ -358,6 +367,7 @@ func (c *Classifier) Expire(now time.Time) int {
 		if t-f.last.Load() >= c.idle {
 			delete(c.index, key)
 			f.app, f.rules, f.name = nil, nil, ""
+			c.dropReasm(f)
 			c.free = append(c.free, i)
 			n++
 		}
@@ -425,6 +435,9 @@ type Stats struct {
 	DNSMessages  uint64 // DNS responses seen
 	DNSAddrs     uint64 // addresses learned from them
 	SNINames     uint64 // server names read from ClientHellos
+	// ReassemblyFull counts ClientHellos not reassembled for want of a
+	// free buffer (Options.MaxReassembly).
+	ReassemblyFull uint64
 }
 
 // Stats returns the counters; safe from any goroutine.
@@ -442,6 +455,6 @@ func (c *Classifier) Stats() Stats {
 	s.FlowsNew, s.FlowsExpired = c.stats.flowsNew.Load(), c.stats.flowsExpired.Load()
 	s.FlowsEvicted, s.FlowsChanged = c.stats.flowsEvicted.Load(), c.stats.flowsChanged.Load()
 	s.DNSMessages, s.DNSAddrs = c.stats.dnsMessages.Load(), c.stats.dnsAddrs.Load()
-	s.SNINames = c.stats.sniNames.Load()
+	s.SNINames, s.ReassemblyFull = c.stats.sniNames.Load(), c.stats.reasmFull.Load()
 	return s
 }

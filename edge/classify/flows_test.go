@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"encoding/binary"
 	"sync"
 	"testing"
 	"time"
@@ -163,22 +164,65 @@ func TestFlowUpgradedBySNI(t *testing.T) {
 	}
 }
 
-// A ClientHello whose name lies past the first segment leaves the flow as
-// it was: ParseSNI asks for more, and the next segment is not a record.
-func TestFlowSNINeedMore(t *testing.T) {
-	c := New(MustRules(Config{}), Options{})
+func tcpSeg(sport, dport uint16, seq uint32, payload []byte) []byte {
+	b := tcpHdr(sport, dport, payload)
+	binary.BigEndian.PutUint32(b[4:], seq)
+	return b
+}
+
+// A ClientHello whose name lies past the first segment is reassembled:
+// in-order segments are appended, retransmissions ignored, a gap ends the
+// search, and a flow finds no buffer when the pool is empty.
+func TestFlowSNIReassembly(t *testing.T) {
 	hello := clientHello(t, "teams.microsoft.com")
-	first := ip4(ProtoTCP, "10.1.0.2", "52.113.0.1", 0, tcpHdr(40000, 443, hello[:60]))
-	second := ip4(ProtoTCP, "10.1.0.2", "52.113.0.1", 0, tcpHdr(40000, 443, hello[60:]))
-	mustClassify(t, c, ip4(ProtoTCP, "10.1.0.2", "52.113.0.1", 0, tcpHdr(40000, 443, nil)), t0)
-	for _, p := range [][]byte{first, second} {
-		if v := mustClassify(t, c, p, t0); v.Changed || v.App.Name != "web" {
-			t.Fatalf("%+v", v)
-		}
+	var isn uint32 = 0xfffffff0 // the sequence numbers wrap inside the hello
+	seg := func(cli string, seq uint32, b []byte) []byte {
+		return ip4(ProtoTCP, cli, "52.113.0.1", 0, tcpSeg(40000, 443, seq, b))
+	}
+	syn := func(cli string) []byte { return seg(cli, isn-1, nil) }
+	first := func(cli string) []byte { return seg(cli, isn, hello[:60]) }
+	second := func(cli string) []byte { return seg(cli, isn+60, hello[60:]) }
+
+	c := New(MustRules(Config{}), Options{MaxReassembly: 1})
+	mustClassify(t, c, syn("10.1.0.2"), t0)
+	if v := mustClassify(t, c, first("10.1.0.2"), t0); v.Changed || v.App.Name != "web" {
+		t.Fatalf("first segment: %+v", v)
+	}
+	if v := mustClassify(t, c, first("10.1.0.2"), t0); v.Changed { // retransmitted
+		t.Fatalf("retransmission: %+v", v)
+	}
+	// A second flow needing reassembly finds the only buffer taken.
+	mustClassify(t, c, syn("10.1.0.3"), t0)
+	mustClassify(t, c, first("10.1.0.3"), t0)
+	if v := mustClassify(t, c, second("10.1.0.2"), t0); !v.Changed || v.App.Name != "teams" {
+		t.Fatalf("second segment: %+v", v)
+	}
+	if v := mustClassify(t, c, second("10.1.0.3"), t0); v.Changed || v.App.Name != "web" {
+		t.Fatalf("flow without a buffer: %+v", v)
 	}
 	s := c.Stats()
-	if s.SNIErrors[ErrSNINeedMore] != 1 || s.SNIErrors[ErrSNINotTLS] != 1 {
-		t.Fatalf("stats %+v", s.SNIErrors)
+	if s.ReassemblyFull != 1 || s.SNINames != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+	if len(c.reasmFree) != 1 {
+		t.Fatalf("buffer not returned: %d free", len(c.reasmFree))
+	}
+
+	// A gap ends the search and frees the buffer.
+	mustClassify(t, c, syn("10.1.0.4"), t0)
+	mustClassify(t, c, first("10.1.0.4"), t0)
+	if v := mustClassify(t, c, seg("10.1.0.4", isn+100, hello[100:]), t0); v.Changed || v.App.Name != "web" {
+		t.Fatalf("after a gap: %+v", v)
+	}
+	if len(c.reasmFree) != 1 || c.Stats().SNIErrors[ErrSNIMalformed] != 1 {
+		t.Fatalf("gap: %d free, %+v", len(c.reasmFree), c.Stats().SNIErrors)
+	}
+	// An expired flow returns its buffer.
+	mustClassify(t, c, syn("10.1.0.5"), t0)
+	mustClassify(t, c, first("10.1.0.5"), t0)
+	c.Expire(t0.Add(DefaultFlowIdle))
+	if len(c.reasmFree) != 1 {
+		t.Fatalf("expired flow kept its buffer")
 	}
 }
 

@@ -111,7 +111,7 @@ func FuzzParseQUICSNI(f *testing.F) {
 func FuzzCryptoStream(f *testing.F) {
 	f.Add([]byte{0x06, 5, 2, 'l', 'd', 0, 0x06, 0, 5, 'h', 'e', 'l', 'l', 'o', 0x02, 5, 0, 1, 0, 1, 2})
 	f.Fuzz(func(t *testing.T, p []byte) {
-		s, err := cryptoStream(p)
+		s, err := cryptoStream(p, nil)
 		if err == nil && (len(s) == 0 || len(s) > maxCryptoBytes) {
 			t.Fatalf("stream of %d bytes", len(s))
 		}

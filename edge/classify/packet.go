@@ -47,6 +47,8 @@ type Packet struct {
 	// Payload is the transport payload of TCP and UDP packets, a slice of
 	// the packet; nil otherwise.
 	Payload []byte
+	// TCPSeq is the sequence number of a TCP segment.
+	TCPSeq uint32
 }
 
 // ParseError is why Parse refused a packet. Reason is its counter label.
@@ -232,6 +234,7 @@ func parseL4(b []byte, first bool, p *Packet) error {
 			return ErrTCPOffset
 		}
 		p.Payload = b[off:]
+		p.TCPSeq = binary.BigEndian.Uint32(b[4:8])
 	case ProtoUDP:
 		if len(b) < 8 {
 			return ErrL4Short

@@ -60,19 +60,28 @@ const (
 //	             SCID Len(8) | SCID | Token Length(i) | Token | Length(i) |
 //	             Packet Number(8..32, protected) | Payload (AEAD)
 func ParseQUICSNI(b []byte) ([]byte, error) {
+	name, _, err := quicSNI(b, nil)
+	return name, err
+}
+
+// quicSNI is ParseQUICSNI continuing a CRYPTO stream whose first bytes,
+// prev, came in the client's earlier Initial packets. It also returns the
+// stream assembled so far, for the next packet when the name is not in it.
+func quicSNI(b, prev []byte) (name, stream []byte, err error) {
 	h, v, err := quicInitialHeader(b)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	plain, err := openInitial(b, &h, v)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	hello, err := cryptoStream(plain)
+	stream, err = cryptoStream(plain, prev)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return clientHelloSNI(hello)
+	name, err = clientHelloSNI(stream)
+	return name, stream, err
 }
 
 // quicHeader locates the parts of an Initial packet.
@@ -210,10 +219,14 @@ func expandLabel(secret []byte, label string, n int) ([]byte, error) {
 type cryptoFrag struct{ off, n int }
 
 // cryptoStream assembles the CRYPTO frames of a decrypted Initial payload
-// and returns the contiguous stream bytes from offset 0.
-func cryptoStream(p []byte) ([]byte, error) {
+// after prev, the stream's first bytes from earlier packets, and returns
+// the contiguous stream bytes from offset 0.
+func cryptoStream(p, prev []byte) ([]byte, error) {
 	var buf [maxCryptoBytes]byte
 	var frags []cryptoFrag
+	if len(prev) > 0 {
+		frags = append(frags, cryptoFrag{0, copy(buf[:], prev)})
+	}
 	for len(p) > 0 {
 		typ, n := quicVarint(p)
 		if n == 0 {

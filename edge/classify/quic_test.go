@@ -16,6 +16,11 @@ import (
 // quicInitial captures the first datagram golang.org/x/net/quic sends
 // when it dials serverName: a real client Initial (QUIC v1).
 func quicInitial(t testing.TB, serverName string) []byte {
+	return quicDatagrams(t, serverName, 1)[0]
+}
+
+// quicDatagrams captures the first n datagrams of a dial.
+func quicDatagrams(t testing.TB, serverName string, n int) [][]byte {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -35,17 +40,21 @@ func quicInitial(t testing.TB, serverName string) []byte {
 		_, _ = ep.Dial(ctx, "udp", pc.LocalAddr().String(), conf) // fails when ctx ends
 	}()
 	_ = pc.SetReadDeadline(time.Now().Add(10 * time.Second))
-	buf := make([]byte, 65536)
-	n, _, err := pc.ReadFrom(buf)
-	if err != nil {
-		t.Fatal(err)
+	var out [][]byte
+	for range n {
+		buf := make([]byte, 65536)
+		k, _, err := pc.ReadFrom(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, buf[:k])
 	}
 	cancel()
 	<-done
 	closeCtx, closeCancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer closeCancel()
 	_ = ep.Close(closeCtx)
-	return buf[:n]
+	return out
 }
 
 func TestParseQUICSNI(t *testing.T) {
@@ -137,14 +146,17 @@ func TestCryptoStreamOutOfOrder(t *testing.T) {
 	}
 	ack := []byte{0x02, 5, 0, 1, 0, 1, 2} // largest 5, delay 0, 1 more range, first 0, gap 1, len 2
 	p := cat(frame(5, "world"), []byte{0, 0, 1}, ack, frame(0, "hello"), frame(20, "later"), []byte{0, 0})
-	got, err := cryptoStream(p)
+	got, err := cryptoStream(p, nil)
 	if err != nil || string(got) != "helloworld" {
 		t.Fatalf("cryptoStream = %q, %v", got, err)
 	}
-	if _, err := cryptoStream(cat(frame(5, "world"))); err != ErrQUICDecrypt {
+	if got, err := cryptoStream(frame(5, "world"), []byte("hello")); err != nil || string(got) != "helloworld" {
+		t.Fatalf("after an earlier packet: %q, %v", got, err)
+	}
+	if _, err := cryptoStream(cat(frame(5, "world")), nil); err != ErrQUICDecrypt {
 		t.Fatalf("no offset 0: %v", err)
 	}
-	if _, err := cryptoStream([]byte{0x06, 0, 9, 'x'}); err != ErrQUICDecrypt {
+	if _, err := cryptoStream([]byte{0x06, 0, 9, 'x'}, nil); err != ErrQUICDecrypt {
 		t.Fatalf("frame past the payload: %v", err)
 	}
 }
@@ -169,4 +181,30 @@ func TestFlowByQUICSNI(t *testing.T) {
 	if s := c.Stats(); s.SNIErrors[ErrQUICNotInitial] != 1 {
 		t.Fatalf("%+v", s.SNIErrors)
 	}
+}
+
+// The ClientHello of crypto/tls with ML-KEM key shares takes two Initial
+// packets; the second continues the CRYPTO stream of the first.
+func TestQUICStreamAcrossPackets(t *testing.T) {
+	dg := quicDatagrams(t, "teams.microsoft.com", 2)
+	name, s1, err := quicSNI(dg[0], nil)
+	if err != nil || string(name) != "teams.microsoft.com" {
+		t.Fatalf("first packet: %q, %v", name, err)
+	}
+	_, alone, err := quicSNI(dg[1], nil)
+	if err != ErrQUICDecrypt {
+		t.Fatalf("second packet alone: %d bytes, %v; want no stream start", len(alone), err)
+	}
+	name, s2, err := quicSNI(dg[1], s1)
+	if err != nil || string(name) != "teams.microsoft.com" {
+		t.Fatalf("second packet after the first: %q, %v", name, err)
+	}
+	// With a gap between what was kept and this packet, no name.
+	if _, gap, err := quicSNI(dg[1], s1[:60]); err != ErrSNINeedMore || len(gap) != 60 {
+		t.Fatalf("after a gap: %d bytes, %v", len(gap), err)
+	}
+	if len(s2) <= len(s1) {
+		t.Fatalf("stream %d bytes after two packets, %d after one", len(s2), len(s1))
+	}
+	t.Logf("CRYPTO stream: %d bytes in the first packet, %d after the second", len(s1), len(s2))
 }
