@@ -334,3 +334,39 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatalf("defaults %+v, %v", c, err)
 	}
 }
+
+// BenchmarkSenderRound is one probe: Tick sends it, the reflector
+// answers, Receive matches it.
+func BenchmarkSenderRound(b *testing.B) {
+	s, now := benchSender()
+	b.ReportAllocs()
+	for b.Loop() {
+		*now = now.Add(DefaultInterval)
+		s.Tick(*now)
+	}
+}
+
+// BenchmarkMetrics is the statistics of a full default window.
+func BenchmarkMetrics(b *testing.B) {
+	s, now := benchSender()
+	for range DefaultWindow {
+		*now = now.Add(DefaultInterval)
+		s.Tick(*now)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Metrics(*now)
+	}
+}
+
+func benchSender() (*Sender, *time.Time) {
+	var out [Len]byte
+	var r Reflector
+	var s *Sender
+	now := t0
+	s, _ = NewSender(Config{}, 1, func(p []byte) error {
+		n, _ := r.Reflect(out[:], p, now, now)
+		return s.Receive(out[:n], now.Add(time.Duration(p[11])*time.Microsecond))
+	})
+	return s, &now
+}
