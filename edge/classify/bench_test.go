@@ -94,3 +94,14 @@ func BenchmarkLearnDNS(b *testing.B) {
 		_, _ = n.LearnDNS(msg, t0)
 	}
 }
+
+// BenchmarkParseQUICSNI is the cost of opening one client Initial; it is
+// paid for the first packets of a UDP flow that start with a QUIC long
+// header.
+func BenchmarkParseQUICSNI(b *testing.B) {
+	pkt := quicInitial(b, "meet.google.com")
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = ParseQUICSNI(pkt)
+	}
+}

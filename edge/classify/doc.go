@@ -15,9 +15,11 @@
 //     name; the built-in catalogue (Builtin) follows. NewRules validates
 //     a Config and names the bad field of every error.
 //   - Names learns address → name from the DNS responses the edge
-//     forwards (following CNAME chains, for the record TTL, bounded, LRU),
-//     and ParseSNI reads the server name from a TLS ClientHello. A flow
-//     whose server address or SNI is known can then match domain rules.
+//     forwards (following CNAME chains, for the record TTL, bounded, LRU);
+//     ParseSNI reads the server name from a TLS ClientHello and
+//     ParseQUICSNI from a QUIC v1/v2 client Initial. A flow whose server
+//     address or SNI is known can then match domain rules. A hello that
+//     spans two packets is reassembled in a buffer from a bounded pool.
 //   - A Classifier keeps the flow table: a flow is classified on its first
 //     packet and keeps its application until it has been idle for
 //     Options.FlowIdle; a server name learned from the flow's first
