@@ -122,6 +122,7 @@ type flow struct {
 	name     string
 	nameAddr netip.Addr
 	nameFrom NameSource
+	dscp     uint8 // of the first packet
 	inspect  uint8 // writer only: payload packets left to search for SNI
 	reasm    int32 // writer only: 1 + index of the flow's reassembly buffer, 0 for none
 	last     atomic.Int64
@@ -251,6 +252,7 @@ func (c *Classifier) insert(key tkey, p *Packet, t int64, now time.Time) Verdict
 	if name != "" {
 		f.nameFrom = NameDNS
 	}
+	f.dscp = p.DSCP
 	f.app = r.Match(p, f.name, f.nameAddr)
 	f.inspect = 0
 	if (p.Flow.Proto == ProtoTCP || p.Flow.Proto == ProtoUDP) && p.Ports {
@@ -312,7 +314,9 @@ func (c *Classifier) update(f *flow, p *Packet, now time.Time) Verdict {
 	r := c.rules.Load()
 	app := f.app
 	if r != f.rules || name != f.name {
-		app = r.Match(p, name, nameAddr)
+		q := *p
+		q.DSCP = f.dscp // a flow is matched on its first packet's DSCP
+		app = r.Match(&q, name, nameAddr)
 	}
 	prev := f.app
 	c.mu.Lock()

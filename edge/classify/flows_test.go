@@ -243,6 +243,17 @@ func TestFlowNewRules(t *testing.T) {
 	if v := mustClassify(t, c, pkt, t0); !v.Changed || v.App.Class != "interactive" || v.Prev.Class != ClassBulk {
 		t.Fatalf("new rules: %+v", v)
 	}
+
+	// New rules match a flow on its first packet's DSCP, not a later one's.
+	ef := ip4(ProtoUDP, "10.1.0.2", "10.2.0.2", 46, udpHdr(40000, 40002, []byte{0x80}))
+	be := ip4(ProtoUDP, "10.1.0.2", "10.2.0.2", 0, udpHdr(40000, 40002, []byte{0x80}))
+	if v := mustClassify(t, c, ef, t0); v.App.Name != "rtp" {
+		t.Fatalf("EF flow: %+v", v.App)
+	}
+	c.SetRules(MustRules(Config{}))
+	if v := mustClassify(t, c, be, t0); v.Changed || v.App.Name != "rtp" {
+		t.Fatalf("EF flow, unmarked packet after new rules: %+v", v)
+	}
 }
 
 func mustApp(t *testing.T, r *Rules, name string) *App {
