@@ -1,0 +1,246 @@
+package store
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Topology says which sites of a network form paths between them.
+type Topology string
+
+const (
+	FullMesh    Topology = "full-mesh"     // every site with every other
+	HubAndSpoke Topology = "hub-and-spoke" // spokes with hubs, hubs with hubs
+)
+
+// Network is a set of sites sharing one configuration revision.
+type Network struct {
+	ID        int64
+	Name      string
+	Topology  Topology
+	Revision  int64
+	CreatedAt time.Time
+}
+
+// Role is a site's place in a hub-and-spoke network.
+type Role string
+
+const (
+	Hub   Role = "hub"
+	Spoke Role = "spoke"
+)
+
+// SiteState is enrolled or revoked.
+type SiteState string
+
+const (
+	Enrolled SiteState = "enrolled"
+	Revoked  SiteState = "revoked"
+)
+
+// SiteSpec is what an operator or an enrolling edge says about a site.
+type SiteSpec struct {
+	Name      string
+	Role      Role
+	PublicKey string // WireGuard public key, base64 of 32 bytes
+}
+
+// Site is a stored site.
+type Site struct {
+	ID        int64
+	Network   string
+	Name      string
+	Role      Role
+	PublicKey string
+	State     SiteState
+	LastSeen  time.Time // zero: never
+	CreatedAt time.Time
+}
+
+// LinkSpec describes a WAN link of a site.
+type LinkSpec struct {
+	Name          string
+	Colour        string // transport class: "internet", "lte", "mpls", …
+	Cost          int64  // lower is preferred, >= 0
+	BandwidthKbps int64  // >= 0; 0 unknown
+	Endpoint      string // public "addr:port"; empty behind NAT
+}
+
+// Link is a stored link.
+type Link struct {
+	ID   int64
+	Site string
+	LinkSpec
+}
+
+// Prefix is a LAN prefix owned by one site.
+type Prefix struct {
+	ID     int64
+	Site   string
+	Prefix netip.Prefix
+}
+
+// Path is one (local link × remote link) pair between two sites, A < B.
+type Path struct {
+	Name  string // "a/inet~b/lte"
+	A     string
+	ALink string
+	B     string
+	BLink string
+}
+
+// SLAClass is the quality an application needs from a path.
+type SLAClass struct {
+	ID         int64
+	Name       string
+	MaxLatency time.Duration // 0: no bound
+	MaxJitter  time.Duration // 0: no bound
+	MaxLossPct float64       // 0..100
+}
+
+// Application is how traffic is recognised.
+type Application struct {
+	ID       int64
+	Name     string
+	Protocol string         // "any", "tcp", "udp", "icmp"
+	Ports    []PortRange    // destination ports; empty: any
+	Prefixes []netip.Prefix // destination prefixes; empty: any
+	DSCP     int            // -1: any
+}
+
+// PortRange is an inclusive port range.
+type PortRange struct{ From, To uint16 }
+
+// SteeringMode says how a rule uses paths.
+type SteeringMode string
+
+const (
+	BestPath    SteeringMode = "best-path"
+	LoadBalance SteeringMode = "load-balance"
+	Duplicate   SteeringMode = "duplicate"
+)
+
+// Policy is an ordered list of rules; the first matching rule wins.
+type Policy struct {
+	ID    int64
+	Name  string
+	Rules []Rule
+}
+
+// Rule steers one application with an SLA class.
+type Rule struct {
+	Application string // application name
+	SLAClass    string // SLA class name; empty: none
+	Mode        SteeringMode
+	Colours     []string // preferred link colours, in order; empty: any
+}
+
+// JoinToken is a stored one-time enrolment token (its hash is never
+// returned; the secret exists only in CreateJoinToken's result).
+type JoinToken struct {
+	ID        int64
+	Network   string
+	Site      string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero: unused
+	RevokedAt time.Time // zero: not revoked
+}
+
+// PathState is a path's liveness in a metrics sample.
+type PathState string
+
+const (
+	PathUp       PathState = "up"
+	PathDegraded PathState = "degraded"
+	PathDown     PathState = "down"
+)
+
+// PathSample is one raw measurement of a path.
+type PathSample struct {
+	Path    string
+	TS      time.Time
+	Latency time.Duration
+	Jitter  time.Duration
+	LossPct float64
+	State   PathState
+}
+
+// Resolution selects raw samples or a rollup.
+type Resolution string
+
+const (
+	Raw    Resolution = "raw"
+	Minute Resolution = "1m"
+	Hour   Resolution = "1h"
+)
+
+// PathPoint is a sample or a rollup bucket. For a rollup: averages over
+// the bucket, MaxLatency is the worst sample, Samples counts them and
+// DownSamples counts those in state down; State is the worst seen.
+type PathPoint struct {
+	TS          time.Time
+	Latency     time.Duration
+	MaxLatency  time.Duration
+	Jitter      time.Duration
+	LossPct     float64
+	State       PathState
+	Samples     int64
+	DownSamples int64
+}
+
+// Retention says how long each resolution is kept, and events and flow
+// summaries. Zero keeps forever.
+type Retention struct {
+	Raw, Minute, Hour time.Duration
+	Events, Flows     time.Duration
+}
+
+// DefaultRetention: raw 2 days, minutes 14 days, hours 400 days, events
+// 90 days, flows 30 days.
+var DefaultRetention = Retention{
+	Raw: 48 * time.Hour, Minute: 14 * 24 * time.Hour, Hour: 400 * 24 * time.Hour,
+	Events: 90 * 24 * time.Hour, Flows: 30 * 24 * time.Hour,
+}
+
+// MaintainStats counts what Maintain did.
+type MaintainStats struct {
+	RolledMinute, RolledHour int64 // raw rows folded into minutes, minute buckets into hours
+	Deleted                  int64 // rows deleted by retention, all tables
+}
+
+// Event is a steering or path event.
+type Event struct {
+	ID         int64
+	TS         time.Time
+	Site       string
+	Path       string
+	Kind       string // "path_down", "failover", …
+	Reason     string
+	FlowsMoved int64
+}
+
+// EventQuery filters events; zero fields do not filter. Newest first.
+type EventQuery struct {
+	Site  string
+	Since time.Time
+	Limit int // 0: 1000
+}
+
+// FlowSummary counts an application's traffic over a path in a window.
+type FlowSummary struct {
+	TS          time.Time // window start
+	Site        string
+	Application string
+	Path        string
+	Flows       int64
+	BytesTx     int64
+	BytesRx     int64
+}
+
+// FlowQuery filters flow summaries; zero fields do not filter. Oldest first.
+type FlowQuery struct {
+	Site  string
+	Since time.Time
+	Limit int // 0: 1000
+}

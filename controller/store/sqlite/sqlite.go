@@ -1,0 +1,215 @@
+// Package sqlite is the controller store on SQLite (modernc.org/sqlite,
+// pure Go, no cgo): one database file in WAL mode, synchronous=FULL (a
+// commit is on disk before it is acknowledged), foreign keys on, a busy
+// timeout, and write transactions that take the write lock at BEGIN
+// (BEGIN IMMEDIATE), so concurrent writers queue instead of failing.
+// Watch is served in process: SQLite is the one-controller engine.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/controller/store/internal/sqlcore"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// busyTimeout is how long a writer waits for the write lock.
+const busyTimeout = 10 * time.Second
+
+// maxConns bounds the connection pool: WAL readers run in parallel,
+// writers queue on the database lock.
+const maxConns = 8
+
+// Options configure Open.
+type Options struct {
+	Now func() time.Time // clock; nil: time.Now
+	// SchemaVersion stops migrations at this version; 0: the newest.
+	// Only tests of upgrades set it.
+	SchemaVersion int
+}
+
+// Migrations returns the embedded migrations, oldest first.
+func Migrations() ([]sqlcore.Migration, error) {
+	return sqlcore.LoadMigrations(migrationFS, "migrations")
+}
+
+// DSN is the database/sql data source name for a database file, with the
+// store's pragmas.
+func DSN(path string) string {
+	q := url.Values{}
+	for _, p := range []string{
+		fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),
+		"journal_mode(WAL)",
+		"synchronous(FULL)",
+		"foreign_keys(1)",
+	} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database file at path and migrates
+// it to the newest schema; a database newer than this binary is refused
+// with store.ErrSchemaTooNew.
+func Open(ctx context.Context, path string, opts Options) (store.Store, error) {
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("store: sqlite: path %q: empty or contains ? or #", path)
+	}
+	db, err := sql.Open("sqlite", DSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(maxConns)
+	eng := &engine{db: db}
+	if err := checkPragmas(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: sqlite: %s: %w", path, err)
+	}
+	ms, err := Migrations()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	target := len(ms)
+	if opts.SchemaVersion > 0 {
+		target = opts.SchemaVersion
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	if _, _, err := sqlcore.Migrate(ctx, eng, ms, target, now()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w (sqlite %s)", err, path)
+	}
+	return sqlcore.New(eng, sqlcore.Options{Now: opts.Now}), nil
+}
+
+// checkPragmas makes sure the pragmas took: WAL, FULL, foreign keys.
+func checkPragmas(ctx context.Context, db *sql.DB) error {
+	var mode string
+	var sync, fk int
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return err
+	}
+	if err := db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
+		return err
+	}
+	if err := db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+		return err
+	}
+	if mode != "wal" || sync != 2 || fk != 1 {
+		return fmt.Errorf("pragmas not applied: journal_mode=%s synchronous=%d foreign_keys=%d", mode, sync, fk)
+	}
+	return nil
+}
+
+type engine struct{ db *sql.DB }
+
+type sqlQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type querier struct{ q sqlQuerier }
+
+func (q querier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := q.q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (q querier) Query(ctx context.Context, query string, args ...any) (sqlcore.Rows, error) {
+	rows, err := q.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+func (q querier) QueryRow(ctx context.Context, query string, args ...any) sqlcore.Row {
+	return q.q.QueryRowContext(ctx, query, args...)
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { r.Rows.Close() }
+
+func (e *engine) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	return querier{e.db}.Exec(ctx, query, args...)
+}
+
+func (e *engine) Query(ctx context.Context, query string, args ...any) (sqlcore.Rows, error) {
+	return querier{e.db}.Query(ctx, query, args...)
+}
+
+func (e *engine) QueryRow(ctx context.Context, query string, args ...any) sqlcore.Row {
+	return querier{e.db}.QueryRow(ctx, query, args...)
+}
+
+func (e *engine) Tx(ctx context.Context, fn func(sqlcore.Querier) error) error {
+	return e.tx(ctx, nil, fn)
+}
+
+func (e *engine) ReadTx(ctx context.Context, fn func(sqlcore.Querier) error) error {
+	return e.tx(ctx, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+func (e *engine) tx(ctx context.Context, opts *sql.TxOptions, fn func(sqlcore.Querier) error) error {
+	tx, err := e.db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(querier{tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (e *engine) Classify(err error) sqlcore.Class {
+	if errors.Is(err, sql.ErrNoRows) {
+		return sqlcore.NoRows
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return sqlcore.Other
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return sqlcore.Unique
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return sqlcore.ForeignKey
+	case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+		return sqlcore.Check
+	}
+	return sqlcore.Other
+}
+
+func (e *engine) Greatest() string { return "MAX" }
+
+func (e *engine) NotifyInTx(context.Context, sqlcore.Querier, store.Revision) error { return nil }
+
+// LockMigrationsInTx: BEGIN IMMEDIATE already holds the write lock.
+func (e *engine) LockMigrationsInTx(context.Context, sqlcore.Querier) error { return nil }
+
+func (e *engine) Close() { e.db.Close() }

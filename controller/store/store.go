@@ -1,0 +1,115 @@
+// Package store is the controller's storage: one Store interface over the
+// controller's data (networks, sites, links, prefixes, SLA classes,
+// applications, policies, join tokens, path metrics, events, flow
+// summaries), with two implementations that pass one test suite:
+//
+//   - controller/store/sqlite: SQLite through modernc.org/sqlite (pure Go),
+//     the default, for one controller;
+//   - controller/store/postgres: PostgreSQL through pgx, for several
+//     controller replicas on one database.
+//
+// Every configuration change bumps its network's Revision in the same
+// transaction; Watch reports revisions as they change, across replicas on
+// PostgreSQL (LISTEN/NOTIFY). Paths are not stored: they are derived from
+// sites, links and the network's topology (DerivePaths). Join tokens are
+// stored as SHA-256 hashes only. See docs/CONTROLLER_STORE.md.
+package store
+
+import (
+	"context"
+	"net/netip"
+	"time"
+)
+
+// Store is the controller's storage. Methods take the network by name.
+// All methods are safe for concurrent use. Errors match ErrNotFound,
+// ErrConflict, ErrConstraint, ErrInvalid or one of the token errors with
+// errors.Is, and carry the entity and field as an *Error.
+type Store interface {
+	CreateNetwork(ctx context.Context, name string, topo Topology) (Network, error)
+	Network(ctx context.Context, name string) (Network, error)
+	Networks(ctx context.Context) ([]Network, error)
+	// SetTopology changes the topology and bumps the revision.
+	SetTopology(ctx context.Context, network string, topo Topology) (Network, error)
+	// DeleteNetwork deletes a network and everything in it.
+	DeleteNetwork(ctx context.Context, name string) error
+
+	// CreateSite adds an enrolled site without a join token (operator path).
+	CreateSite(ctx context.Context, network string, spec SiteSpec) (Site, error)
+	// EnrolSite consumes a join token and creates the site it is bound to,
+	// in one transaction: of concurrent enrolments with one token exactly
+	// one wins; the others get ErrTokenUsed.
+	EnrolSite(ctx context.Context, token string, spec SiteSpec) (Site, error)
+	Site(ctx context.Context, network, name string) (Site, error)
+	Sites(ctx context.Context, network string) ([]Site, error)
+	// UpdateSite sets a site's role and public key.
+	UpdateSite(ctx context.Context, network string, spec SiteSpec) (Site, error)
+	RevokeSite(ctx context.Context, network, name string) (Site, error)
+	// TouchSite records when the site was last seen; not a config change,
+	// so the revision does not move.
+	TouchSite(ctx context.Context, network, name string, at time.Time) error
+	DeleteSite(ctx context.Context, network, name string) error
+
+	// PutLink creates or replaces the site's link of that name.
+	PutLink(ctx context.Context, network, site string, spec LinkSpec) (Link, error)
+	Links(ctx context.Context, network, site string) ([]Link, error)
+	DeleteLink(ctx context.Context, network, site, link string) error
+
+	// AddPrefix gives a prefix to a site; a prefix belongs to at most one
+	// site of a network (ErrConflict names the owner).
+	AddPrefix(ctx context.Context, network, site string, p netip.Prefix) (Prefix, error)
+	Prefixes(ctx context.Context, network string) ([]Prefix, error)
+	DeletePrefix(ctx context.Context, network string, p netip.Prefix) error
+
+	// Paths derives the network's paths from its topology, enrolled
+	// sites and links (see DerivePaths).
+	Paths(ctx context.Context, network string) ([]Path, error)
+
+	PutSLAClass(ctx context.Context, network string, c SLAClass) (SLAClass, error)
+	SLAClasses(ctx context.Context, network string) ([]SLAClass, error)
+	DeleteSLAClass(ctx context.Context, network, name string) error
+
+	PutApplication(ctx context.Context, network string, a Application) (Application, error)
+	Applications(ctx context.Context, network string) ([]Application, error)
+	DeleteApplication(ctx context.Context, network, name string) error
+
+	// PutPolicy creates or replaces a policy with its whole ordered rule list.
+	PutPolicy(ctx context.Context, network string, p Policy) (Policy, error)
+	Policy(ctx context.Context, network, name string) (Policy, error)
+	Policies(ctx context.Context, network string) ([]Policy, error)
+	DeletePolicy(ctx context.Context, network, name string) error
+
+	// CreateJoinToken makes a one-time token for a site name, valid for
+	// ttl. The secret is returned once and only its hash is stored.
+	CreateJoinToken(ctx context.Context, network, site string, ttl time.Duration) (secret string, tok JoinToken, err error)
+	JoinTokens(ctx context.Context, network string) ([]JoinToken, error)
+	RevokeJoinToken(ctx context.Context, network string, id int64) error
+
+	RecordPathMetrics(ctx context.Context, network string, samples []PathSample) error
+	// PathMetrics returns the points of one path in [from, to) at a
+	// resolution, oldest first.
+	PathMetrics(ctx context.Context, network, path string, res Resolution, from, to time.Time) ([]PathPoint, error)
+	// Maintain rolls raw metrics up into minutes and minutes into hours,
+	// then deletes what is older than the retention. Idempotent.
+	Maintain(ctx context.Context, r Retention) (MaintainStats, error)
+
+	AddEvents(ctx context.Context, network string, events []Event) error
+	Events(ctx context.Context, network string, q EventQuery) ([]Event, error)
+	RecordFlows(ctx context.Context, network string, flows []FlowSummary) error
+	Flows(ctx context.Context, network string, q FlowQuery) ([]FlowSummary, error)
+
+	// Watch reports configuration revisions: first the current revision of
+	// every network, then every later one (coalesced: a slow reader sees
+	// the newest revision, maybe not each one in between). The channel is
+	// closed when ctx ends or the store is closed.
+	Watch(ctx context.Context) <-chan Revision
+
+	Close() error
+}
+
+// Revision is a network's configuration revision: it increases by one with
+// every configuration change of that network.
+type Revision struct {
+	NetworkID int64
+	Number    int64
+}

@@ -1,0 +1,144 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/controller/store"
+)
+
+const testPath = "a/inet~b/inet"
+
+func pathCount(t *testing.T, e *env, res store.Resolution) int {
+	t.Helper()
+	return len(must(e.s.PathMetrics(e.ctx, "corp", testPath, res, epoch.Add(-time.Hour), epoch.Add(1000*time.Hour)))(t))
+}
+
+func testMetrics(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	s, ctx := e.s, e.ctx
+	setupNet(t, e, store.FullMesh)
+	// Three minutes of samples every 10 s: latency 10 ms + i ms, jitter 1 ms,
+	// loss i %, one sample down (i == 4).
+	var samples []store.PathSample
+	for i := range 18 {
+		st := store.PathUp
+		if i == 4 {
+			st = store.PathDown
+		}
+		samples = append(samples, store.PathSample{Path: testPath, TS: epoch.Add(time.Duration(i) * 10 * time.Second),
+			Latency: time.Duration(10+i) * time.Millisecond, Jitter: time.Millisecond, LossPct: float64(i), State: st})
+	}
+	ok(t, s.RecordPathMetrics(ctx, "corp", samples))
+	err := s.RecordPathMetrics(ctx, "corp", []store.PathSample{{Path: testPath, TS: epoch, LossPct: 200, State: store.PathUp}})
+	wantErr(t, err, store.ErrInvalid, "loss_pct")
+	err = s.RecordPathMetrics(ctx, "corp", []store.PathSample{{Path: testPath, TS: epoch, State: "sideways"}})
+	wantErr(t, err, store.ErrInvalid, "state")
+	raw := must(s.PathMetrics(ctx, "corp", testPath, store.Raw, epoch, epoch.Add(time.Minute)))(t)
+	if len(raw) != 6 || raw[4].State != store.PathDown || raw[5].Latency != 15*time.Millisecond {
+		t.Fatalf("raw = %+v", raw)
+	}
+	_, err = s.PathMetrics(ctx, "corp", testPath, "5m", epoch, epoch)
+	wantErr(t, err, store.ErrInvalid, "resolution")
+
+	// At 2m30s minutes 0 and 1 are complete, minute 2 is not.
+	e.clock.Set(epoch.Add(150 * time.Second))
+	for range 2 { // Maintain is idempotent
+		must(s.Maintain(ctx, store.Retention{}))(t)
+		m := must(s.PathMetrics(ctx, "corp", testPath, store.Minute, epoch, epoch.Add(time.Hour)))(t)
+		if len(m) != 2 {
+			t.Fatalf("minute rollups = %+v, want 2", m)
+		}
+		want := store.PathPoint{TS: epoch, Latency: 12500 * time.Microsecond, MaxLatency: 15 * time.Millisecond,
+			Jitter: time.Millisecond, LossPct: 2.5, State: store.PathDown, Samples: 6, DownSamples: 1}
+		if m[0] != want {
+			t.Fatalf("minute 0 = %+v, want %+v", m[0], want)
+		}
+		if m[1].Samples != 6 || m[1].State != store.PathUp || m[1].DownSamples != 0 || !m[1].TS.Equal(epoch.Add(time.Minute)) {
+			t.Fatalf("minute 1 = %+v", m[1])
+		}
+	}
+	// A late sample of the open minute 2 still counts.
+	ok(t, s.RecordPathMetrics(ctx, "corp", []store.PathSample{{Path: testPath, TS: epoch.Add(175 * time.Second), Latency: 100 * time.Millisecond, State: store.PathDegraded}}))
+	e.clock.Set(epoch.Add(time.Hour + time.Minute))
+	st := must(s.Maintain(ctx, store.Retention{Raw: 30 * time.Minute}))(t)
+	if st.RolledMinute != 1 || st.RolledHour != 1 || st.Deleted != 19 {
+		t.Fatalf("Maintain stats %+v, want 1 minute bucket, 1 hour bucket, 19 raw rows deleted", st)
+	}
+	m := must(s.PathMetrics(ctx, "corp", testPath, store.Minute, epoch, epoch.Add(time.Hour)))(t)
+	if len(m) != 3 || m[2].Samples != 7 || m[2].MaxLatency != 100*time.Millisecond || m[2].State != store.PathDegraded {
+		t.Fatalf("minute rollups = %+v", m)
+	}
+	hr := must(s.PathMetrics(ctx, "corp", testPath, store.Hour, epoch, epoch.Add(time.Hour)))(t)
+	if len(hr) != 1 || hr[0].Samples != 19 || hr[0].DownSamples != 1 || hr[0].MaxLatency != 100*time.Millisecond || hr[0].State != store.PathDown {
+		t.Fatalf("hour rollups = %+v", hr)
+	}
+	if n := pathCount(t, e, store.Raw); n != 0 {
+		t.Fatalf("%d raw samples outlived their retention", n)
+	}
+
+	// Raw samples not rolled up yet are kept whatever the retention.
+	now := epoch.Add(3*time.Hour + 59*time.Second)
+	e.clock.Set(now)
+	ok(t, s.RecordPathMetrics(ctx, "corp", []store.PathSample{{Path: testPath, TS: epoch.Add(3*time.Hour + 30*time.Second), State: store.PathUp}}))
+	must(s.Maintain(ctx, store.Retention{Raw: time.Second, Minute: time.Hour}))(t)
+	if n := pathCount(t, e, store.Raw); n != 1 {
+		t.Fatalf("%d raw samples, want the 1 not rolled up yet", n)
+	}
+	if n := pathCount(t, e, store.Minute); n != 0 {
+		t.Fatalf("%d minute rollups outlived their retention", n)
+	}
+	e.clock.Set(epoch.Add(26 * time.Hour))
+	must(s.Maintain(ctx, store.Retention{Hour: 24 * time.Hour}))(t)
+	if n := pathCount(t, e, store.Hour); n != 1 {
+		t.Fatalf("%d hour rollups, want 1 (hour 3)", n)
+	}
+}
+
+func testEventsFlows(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	s, ctx := e.s, e.ctx
+	setupNet(t, e, store.FullMesh)
+	evs := []store.Event{
+		{TS: epoch, Site: "a", Path: testPath, Kind: "path_down", Reason: "bfd control detection time expired", FlowsMoved: 12},
+		{TS: epoch.Add(time.Second), Site: "b", Path: testPath, Kind: "failover", Reason: "sla", FlowsMoved: 3},
+		{TS: epoch.Add(2 * time.Second), Site: "a", Path: testPath, Kind: "path_up"},
+	}
+	ok(t, s.AddEvents(ctx, "corp", evs))
+	got := must(s.Events(ctx, "corp", store.EventQuery{}))(t)
+	if len(got) != 3 || got[0].Kind != "path_up" || got[2].FlowsMoved != 12 || got[2].Reason != evs[0].Reason || !got[2].TS.Equal(epoch) {
+		t.Fatalf("Events = %+v", got)
+	}
+	if got := must(s.Events(ctx, "corp", store.EventQuery{Site: "a", Limit: 1}))(t); len(got) != 1 || got[0].Kind != "path_up" {
+		t.Fatalf("Events(site a, limit 1) = %+v", got)
+	}
+	if got := must(s.Events(ctx, "corp", store.EventQuery{Since: epoch.Add(time.Second)}))(t); len(got) != 2 {
+		t.Fatalf("Events(since 1s) = %+v", got)
+	}
+	wantErr(t, s.AddEvents(ctx, "corp", []store.Event{{TS: epoch, Kind: "has space"}}), store.ErrInvalid, "kind")
+	wantErr(t, s.AddEvents(ctx, "corp", []store.Event{{Kind: "k"}}), store.ErrInvalid, "ts")
+	wantErr(t, s.AddEvents(ctx, "nope", evs), store.ErrNotFound, "")
+
+	fl := []store.FlowSummary{
+		{TS: epoch, Site: "a", Application: "web", Path: testPath, Flows: 10, BytesTx: 1 << 40, BytesRx: 5},
+		{TS: epoch.Add(time.Minute), Site: "b", Application: "voip", Path: testPath, Flows: 1, BytesTx: 7, BytesRx: 8},
+	}
+	ok(t, s.RecordFlows(ctx, "corp", fl))
+	gotF := must(s.Flows(ctx, "corp", store.FlowQuery{}))(t)
+	if len(gotF) != 2 || gotF[0] != fl[0] && !gotF[0].TS.Equal(fl[0].TS) || gotF[0].BytesTx != 1<<40 || gotF[1].Application != "voip" {
+		t.Fatalf("Flows = %+v", gotF)
+	}
+	if gotF := must(s.Flows(ctx, "corp", store.FlowQuery{Site: "b"}))(t); len(gotF) != 1 {
+		t.Fatalf("Flows(site b) = %+v", gotF)
+	}
+	wantErr(t, s.RecordFlows(ctx, "corp", []store.FlowSummary{{TS: epoch, Site: "a", Flows: -1}}), store.ErrInvalid, "flows")
+
+	e.clock.Set(epoch.Add(time.Hour + 30*time.Second))
+	st := must(s.Maintain(ctx, store.Retention{Events: time.Hour, Flows: time.Hour}))(t)
+	if st.Deleted != 4 {
+		t.Fatalf("retention deleted %d rows, want 3 events + 1 flow summary", st.Deleted)
+	}
+	if got := must(s.Flows(ctx, "corp", store.FlowQuery{}))(t); len(got) != 1 {
+		t.Fatalf("Flows after retention = %+v", got)
+	}
+}

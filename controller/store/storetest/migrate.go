@@ -1,0 +1,120 @@
+package storetest
+
+import (
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/patronus-sdwan/patronus/controller/store"
+)
+
+// newest is the schema version of this binary.
+const newest = 2
+
+func schemaVersion(t *testing.T, e *env) int64 {
+	t.Helper()
+	return must(e.h.QueryInt(e.ctx, e.loc, "SELECT MAX(version) FROM schema_migrations"))(t)
+}
+
+func testMigrateEmpty(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	if v := schemaVersion(t, e); v != newest {
+		t.Fatalf("schema version %d, want %d", v, newest)
+	}
+	for _, table := range []string{"users", "audit_log", "networks", "path_metrics_1h"} {
+		must(h.QueryInt(e.ctx, e.loc, "SELECT COUNT(*) FROM "+table))(t)
+	}
+	e.s.Close()
+	s := e.open(0) // reopening applies nothing
+	must(s.CreateNetwork(e.ctx, "corp", store.FullMesh))(t)
+	if n := must(h.QueryInt(e.ctx, e.loc, "SELECT COUNT(*) FROM schema_migrations"))(t); n != newest {
+		t.Fatalf("%d migrations recorded, want %d", n, newest)
+	}
+}
+
+// testMigrateFixture upgrades a database written by the version-1 schema
+// (a frozen copy in testdata/v1, with data) to the newest.
+func testMigrateFixture(t *testing.T, h Harness) {
+	e := &env{t: t, h: h, loc: h.NewDB(t), clock: NewClock(epoch)}
+	ctx, cancel := contextFor(t)
+	defer cancel()
+	e.ctx = ctx
+	fixture, err := fixtures.ReadFile("testdata/v1/" + h.Engine + ".sql")
+	ok(t, err)
+	ok(t, h.Exec(ctx, e.loc, string(fixture)))
+	if v := schemaVersion(t, e); v != 1 {
+		t.Fatalf("fixture at version %d, want 1", v)
+	}
+	s := e.open(0)
+	if v := schemaVersion(t, e); v != newest {
+		t.Fatalf("schema version %d after upgrade, want %d", v, newest)
+	}
+	n := must(s.Network(ctx, "legacy"))(t)
+	if n.Topology != store.HubAndSpoke || n.Revision != 7 {
+		t.Fatalf("legacy network %+v", n)
+	}
+	paths := must(s.Paths(ctx, "legacy"))(t)
+	if len(paths) != 1 || paths[0].Name != "branch/lte~hq/inet" {
+		t.Fatalf("paths %+v", paths)
+	}
+	ps := must(s.Prefixes(ctx, "legacy"))(t)
+	if len(ps) != 1 || ps[0].Site != "hq" || ps[0].Prefix != netip.MustParsePrefix("10.1.0.0/24") {
+		t.Fatalf("prefixes %+v", ps)
+	}
+	pol := must(s.Policy(ctx, "legacy", "default"))(t)
+	if len(pol.Rules) != 1 || pol.Rules[0].Application != "voip" || pol.Rules[0].SLAClass != "voice" || pol.Rules[0].Mode != store.Duplicate {
+		t.Fatalf("policy %+v", pol)
+	}
+	// The fixture's used token stays used.
+	if toks := must(s.JoinTokens(ctx, "legacy"))(t); len(toks) != 1 || toks[0].UsedAt.IsZero() {
+		t.Fatalf("tokens %+v", toks)
+	}
+	// New rows get fresh ids next to the fixture's.
+	must(s.CreateSite(ctx, "legacy", spoke("branch2")))(t)
+	if n := must(s.Network(ctx, "legacy"))(t); n.Revision != 8 {
+		t.Fatalf("revision after a change %d, want 8", n.Revision)
+	}
+	_, err = s.AddPrefix(ctx, "legacy", "branch2", netip.MustParsePrefix("10.1.0.0/24"))
+	wantErr(t, err, store.ErrConflict, "prefix")
+	must(h.QueryInt(ctx, e.loc, "SELECT COUNT(*) FROM audit_log"))(t)
+}
+
+// testMigrateOwnV1 upgrades a database this binary made at version 1.
+func testMigrateOwnV1(t *testing.T, h Harness) {
+	e := &env{t: t, h: h, loc: h.NewDB(t), clock: NewClock(epoch)}
+	ctx, cancel := contextFor(t)
+	defer cancel()
+	e.ctx = ctx
+	s1 := e.open(1)
+	must(s1.CreateNetwork(ctx, "corp", store.FullMesh))(t)
+	must(s1.CreateSite(ctx, "corp", hub("hq")))(t)
+	s1.Close()
+	if v := schemaVersion(t, e); v != 1 {
+		t.Fatalf("version %d, want 1", v)
+	}
+	if _, err := h.QueryInt(ctx, e.loc, "SELECT COUNT(*) FROM users"); err == nil {
+		t.Fatal("users table exists at version 1")
+	}
+	s := e.open(0)
+	if v := schemaVersion(t, e); v != newest {
+		t.Fatalf("version %d after upgrade, want %d", v, newest)
+	}
+	if ss := must(s.Sites(ctx, "corp"))(t); len(ss) != 1 || ss[0].Name != "hq" {
+		t.Fatalf("sites after upgrade %+v", ss)
+	}
+}
+
+func testSchemaTooNew(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	e.s.Close()
+	ok(t, h.Exec(e.ctx, e.loc, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, '0099_future.sql', 0)"))
+	s, err := h.Open(e.ctx, e.loc, e.clock.Now, 0)
+	if err == nil {
+		s.Close()
+		t.Fatal("opened a database newer than the binary")
+	}
+	if !errors.Is(err, store.ErrSchemaTooNew) || !strings.Contains(err.Error(), "version 99") {
+		t.Fatalf("error %v: want ErrSchemaTooNew naming version 99", err)
+	}
+}

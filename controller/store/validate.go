@@ -1,0 +1,243 @@
+package store
+
+import (
+	"encoding/base64"
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxNameLen bounds every name (network, site, link, class, …).
+const maxNameLen = 63
+
+// ValidateName checks a name: 1 to 63 characters of a-z, 0-9, '-', '_',
+// starting with a letter or digit.
+func ValidateName(entity, field, name string) error {
+	if name == "" {
+		return invalid(entity, field, "empty")
+	}
+	if len(name) > maxNameLen {
+		return invalid(entity, field, "%q longer than %d characters", name, maxNameLen)
+	}
+	for i, c := range name {
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || i > 0 && (c == '-' || c == '_')
+		if !ok {
+			return invalid(entity, field, "%q: only a-z, 0-9, '-' and '_' (not first) allowed", name)
+		}
+	}
+	return nil
+}
+
+// ValidateTopology checks a topology.
+func ValidateTopology(t Topology) error {
+	if t != FullMesh && t != HubAndSpoke {
+		return invalid("network", "topology", "%q is neither %q nor %q", t, FullMesh, HubAndSpoke)
+	}
+	return nil
+}
+
+// Validate checks a site spec.
+func (s SiteSpec) Validate() error {
+	if err := ValidateName("site", "name", s.Name); err != nil {
+		return err
+	}
+	if s.Role != Hub && s.Role != Spoke {
+		return invalid("site", "role", "%q is neither %q nor %q", s.Role, Hub, Spoke)
+	}
+	k, err := base64.StdEncoding.DecodeString(s.PublicKey)
+	if err != nil || len(k) != 32 {
+		return invalid("site", "public_key", "not the base64 of 32 bytes")
+	}
+	return nil
+}
+
+// Validate checks a link spec.
+func (l LinkSpec) Validate() error {
+	if err := ValidateName("link", "name", l.Name); err != nil {
+		return err
+	}
+	if err := ValidateName("link", "colour", l.Colour); err != nil {
+		return err
+	}
+	if l.Cost < 0 {
+		return invalid("link", "cost", "%d is negative", l.Cost)
+	}
+	if l.BandwidthKbps < 0 {
+		return invalid("link", "bandwidth_kbps", "%d is negative", l.BandwidthKbps)
+	}
+	if l.Endpoint != "" {
+		ap, err := netip.ParseAddrPort(l.Endpoint)
+		if err != nil || ap.Port() == 0 {
+			return invalid("link", "endpoint", "%q is not addr:port", l.Endpoint)
+		}
+	}
+	return nil
+}
+
+// ValidatePrefix checks a LAN prefix: valid and masked (no host bits).
+func ValidatePrefix(p netip.Prefix) error {
+	if !p.IsValid() {
+		return invalid("prefix", "prefix", "not a valid prefix")
+	}
+	if p.Masked() != p {
+		return invalid("prefix", "prefix", "%s has host bits set (use %s)", p, p.Masked())
+	}
+	return nil
+}
+
+// Validate checks an SLA class.
+func (c SLAClass) Validate() error {
+	if err := ValidateName("sla_class", "name", c.Name); err != nil {
+		return err
+	}
+	if c.MaxLatency < 0 {
+		return invalid("sla_class", "max_latency", "negative")
+	}
+	if c.MaxJitter < 0 {
+		return invalid("sla_class", "max_jitter", "negative")
+	}
+	if math.IsNaN(c.MaxLossPct) || c.MaxLossPct < 0 || c.MaxLossPct > 100 {
+		return invalid("sla_class", "max_loss_pct", "%v not in 0..100", c.MaxLossPct)
+	}
+	return nil
+}
+
+// Validate checks an application.
+func (a Application) Validate() error {
+	if err := ValidateName("application", "name", a.Name); err != nil {
+		return err
+	}
+	switch a.Protocol {
+	case "any", "tcp", "udp", "icmp":
+	default:
+		return invalid("application", "protocol", "%q is not any, tcp, udp or icmp", a.Protocol)
+	}
+	for _, r := range a.Ports {
+		if r.From == 0 || r.To < r.From {
+			return invalid("application", "ports", "bad range %d-%d", r.From, r.To)
+		}
+	}
+	if len(a.Ports) > 0 && a.Protocol != "tcp" && a.Protocol != "udp" {
+		return invalid("application", "ports", "ports need protocol tcp or udp")
+	}
+	for _, p := range a.Prefixes {
+		if !p.IsValid() || p.Masked() != p {
+			return invalid("application", "prefixes", "%s is not a masked prefix", p)
+		}
+	}
+	if a.DSCP < -1 || a.DSCP > 63 {
+		return invalid("application", "dscp", "%d not in -1..63", a.DSCP)
+	}
+	return nil
+}
+
+// Validate checks a policy and its rules.
+func (p Policy) Validate() error {
+	if err := ValidateName("policy", "name", p.Name); err != nil {
+		return err
+	}
+	for i, r := range p.Rules {
+		field := "rules[" + strconv.Itoa(i) + "]"
+		if err := ValidateName("policy", field+".application", r.Application); err != nil {
+			return err
+		}
+		if r.SLAClass != "" {
+			if err := ValidateName("policy", field+".sla_class", r.SLAClass); err != nil {
+				return err
+			}
+		}
+		switch r.Mode {
+		case BestPath, LoadBalance, Duplicate:
+		default:
+			return invalid("policy", field+".mode", "%q is not %s, %s or %s", r.Mode, BestPath, LoadBalance, Duplicate)
+		}
+		for _, c := range r.Colours {
+			if err := ValidateName("policy", field+".colours", c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Validate checks a metrics sample.
+func (s PathSample) Validate() error {
+	if s.Path == "" || len(s.Path) > 4*maxNameLen+3 {
+		return invalid("path_sample", "path", "empty or too long")
+	}
+	if s.TS.IsZero() {
+		return invalid("path_sample", "ts", "zero")
+	}
+	if s.Latency < 0 || s.Jitter < 0 {
+		return invalid("path_sample", "latency", "negative latency or jitter")
+	}
+	if math.IsNaN(s.LossPct) || s.LossPct < 0 || s.LossPct > 100 {
+		return invalid("path_sample", "loss_pct", "%v not in 0..100", s.LossPct)
+	}
+	if StateRank(s.State) < 0 {
+		return invalid("path_sample", "state", "%q is not up, degraded or down", s.State)
+	}
+	return nil
+}
+
+// StateRank orders path states from best (0) to worst (2); -1 if unknown.
+func StateRank(s PathState) int {
+	switch s {
+	case PathUp:
+		return 0
+	case PathDegraded:
+		return 1
+	case PathDown:
+		return 2
+	}
+	return -1
+}
+
+// StateOfRank inverts StateRank.
+func StateOfRank(r int64) PathState {
+	switch r {
+	case 0:
+		return PathUp
+	case 1:
+		return PathDegraded
+	}
+	return PathDown
+}
+
+// ValidateTTL checks a join token lifetime: 1 minute to 30 days.
+func ValidateTTL(ttl time.Duration) error {
+	if ttl < time.Minute || ttl > 30*24*time.Hour {
+		return invalid("join_token", "ttl", "%v not between 1m and 720h", ttl)
+	}
+	return nil
+}
+
+// Validate checks an event.
+func (e Event) Validate() error {
+	if e.TS.IsZero() {
+		return invalid("event", "ts", "zero")
+	}
+	if e.Kind == "" || len(e.Kind) > maxNameLen || strings.ContainsAny(e.Kind, " \n") {
+		return invalid("event", "kind", "%q empty, too long or with spaces", e.Kind)
+	}
+	if e.FlowsMoved < 0 {
+		return invalid("event", "flows_moved", "negative")
+	}
+	return nil
+}
+
+// Validate checks a flow summary.
+func (f FlowSummary) Validate() error {
+	if f.TS.IsZero() {
+		return invalid("flow_summary", "ts", "zero")
+	}
+	if f.Site == "" {
+		return invalid("flow_summary", "site", "empty")
+	}
+	if f.Flows < 0 || f.BytesTx < 0 || f.BytesRx < 0 {
+		return invalid("flow_summary", "flows", "negative counter")
+	}
+	return nil
+}
