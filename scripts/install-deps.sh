@@ -14,7 +14,7 @@
 set -euo pipefail
 
 STATICCHECK_VERSION=v0.8.2
-APT_PACKAGES=(frr bird2 iperf3 tcpdump nftables iproute2 iputils-ping)
+APT_PACKAGES=(frr bird2 iperf3 tcpdump nftables iproute2 iputils-ping postgresql)
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 
