@@ -47,6 +47,9 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
 	}
 	old := *d.peers.Load()
 	keep, start, gone := planPeers(old, next)
+	d.pins.mu.Lock()
+	pins := append([]Pin(nil), d.pins.cfg...)
+	d.pins.mu.Unlock()
 	var errs []error
 
 	// Peers that get new paths lose the old ones first: the new ones may
@@ -67,7 +70,7 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
 				without[id] = p
 			}
 		}
-		d.publishLocked(without, &ch)
+		d.publishLocked(without, pins, nil)
 		for _, op := range restarted {
 			closePeer(op)
 		}
@@ -85,7 +88,7 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
 		peers[pc.ID] = p
 	}
 	errs = append(errs, d.routeChangesLocked(old, next, &ch))
-	d.publishLocked(peers, &ch)
+	ch.PinsDropped = d.publishLocked(peers, pins, ch.PinsDropped)
 	if err := d.routes.Replace(routesOf(next)); err != nil {
 		errs = append(errs, err) // cannot happen: next is valid
 	}
@@ -151,27 +154,27 @@ func closePeer(p *peer) {
 	}
 }
 
-// publishLocked makes peers the forwarder's, and drops the pins of paths
-// that are no longer among them. d.mu must be held.
-func (d *Dataplane) publishLocked(peers map[uint16]*peer, ch *Changes) {
+// publishLocked makes peers the forwarder's, with those of pins whose
+// paths are among them (a restarted peer's paths keep their IDs, so its
+// pins come back); it returns dropped with the other pins added. d.mu
+// must be held.
+func (d *Dataplane) publishLocked(peers map[uint16]*peer, pins, dropped []Pin) []Pin {
 	d.peers.Store(&peers)
 	d.paths = pathsOf(peers)
 	ids := map[string]bool{}
 	for _, p := range d.paths {
 		ids[p.ID] = true
 	}
-	d.pins.mu.Lock()
-	cfg := append([]Pin(nil), d.pins.cfg...)
-	d.pins.mu.Unlock()
 	var kept []Pin
-	for _, p := range cfg {
+	for _, p := range pins {
 		if ids[p.Path] {
 			kept = append(kept, p)
-		} else if !slices.Contains(ch.PinsDropped, p) {
-			ch.PinsDropped = append(ch.PinsDropped, p)
+		} else {
+			dropped = append(dropped, p)
 		}
 	}
 	_ = d.setPinsLocked(kept) // every pin names a path that exists
+	return dropped
 }
 
 // routeChangesLocked adds the kernel routes next needs and removes the
