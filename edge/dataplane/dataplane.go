@@ -62,8 +62,9 @@ type Dataplane struct {
 	// mu serialises Reconfigure and guards cur and paths. Lock order: mu,
 	// then pins.mu.
 	mu    sync.Mutex
-	cur   *config.Valid // the configuration in force
-	paths []*Path       // every path, in preference order per peer
+	cur    *config.Valid // the configuration in force
+	paths  []*Path       // every path, in preference order per peer
+	closed bool          // Close ran: Reconfigure refuses
 
 	stop     chan struct{} // closed by Close: ends the Hello loop
 	stopOnce sync.Once
@@ -364,7 +365,11 @@ func (d *Dataplane) Paths() []*Path {
 func (d *Dataplane) Close() error {
 	var errs []error
 	d.stopOnce.Do(func() { close(d.stop) })
-	for _, p := range d.Paths() {
+	d.mu.Lock()
+	d.closed = true
+	paths := d.paths
+	d.mu.Unlock()
+	for _, p := range paths {
 		p.dev.Close()
 	}
 	if d.tun != nil {

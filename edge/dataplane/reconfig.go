@@ -42,6 +42,9 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var ch Changes
+	if d.closed {
+		return ch, errors.New("the data plane is closed")
+	}
 	if err := fixedFields(d.cfg, next); err != nil {
 		return ch, err
 	}
