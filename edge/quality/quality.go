@@ -35,6 +35,7 @@
 package quality
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -132,6 +133,20 @@ const (
 type Model struct {
 	DegradedBelow float64 // an up path with a lower score is degraded
 	RecoverAt     float64 // a degraded path needs this score to be up again
+}
+
+// Validate checks the thresholds, at field path at (e.g. "model").
+func (m Model) Validate(at string) Errors {
+	var es Errors
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"degraded_below", m.DegradedBelow}, {"recover_at", m.RecoverAt}} {
+		if math.IsNaN(f.v) || f.v < 0 || f.v > 100 {
+			es = append(es, FieldError{at + "." + f.name, fmt.Sprintf("%v is not a score between 0 and 100", f.v)})
+		}
+	}
+	return es
 }
 
 func (m Model) thresholds() (below, recover float64) {

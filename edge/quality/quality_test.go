@@ -75,6 +75,16 @@ func TestModelThresholds(t *testing.T) {
 	}
 }
 
+func TestModelValidate(t *testing.T) {
+	if es := (Model{}).Validate("model"); es != nil {
+		t.Fatal(es)
+	}
+	es := Model{DegradedBelow: 150, RecoverAt: math.NaN()}.Validate("model")
+	if es.Error() != "model.degraded_below: 150 is not a score between 0 and 100\nmodel.recover_at: NaN is not a score between 0 and 100" {
+		t.Fatal(es)
+	}
+}
+
 func TestRFactorBounds(t *testing.T) {
 	for _, m := range []Metrics{
 		{Valid: true, LossPct: 1000}, {Valid: true, Latency: time.Hour}, {Valid: true, LossPct: math.NaN()},

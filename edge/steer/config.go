@@ -186,6 +186,7 @@ func (c Config) validate() (Config, error) {
 			add(at+".mode", "%d is not best-path, load-balance or duplicate", p.Mode)
 		}
 	}
+	es = append(es, c.Model.Validate("model")...)
 	checkTimers(c.Timers, add)
 	if c.EventLog < 1 || c.EventLog > 1<<20 {
 		add("event_log", "%d is not between 1 and %d", c.EventLog, 1<<20)

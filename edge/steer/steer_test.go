@@ -296,6 +296,7 @@ func TestSetErrors(t *testing.T) {
 	cfg.Classes = []quality.SLAClass{{Name: "voice", MaxLossPct: 150}, {Name: "bulk"}, {Name: "default"}}
 	cfg.Timers = Timers{Damping: -time.Second, Margin: 101, FlapReuse: 5000, FlowIdle: time.Millisecond}
 	cfg.EventLog = -1
+	cfg.Model.RecoverAt = -1
 	_, err := New(cfg, t0)
 	want := []string{
 		`paths[4].id: "inet" is already paths[0]`,
@@ -305,6 +306,7 @@ func TestSetErrors(t *testing.T) {
 		`policies[5].sla: no SLA class "gold"`,
 		"policies[5].mode: 7 is not best-path, load-balance or duplicate",
 		"policies[6].name: required",
+		"model.recover_at: -1 is not a score between 0 and 100",
 		"timers.damping: -1s is not between 0 and 1h",
 		"timers.flow_idle: 1ms is shorter than 1s",
 		"timers.margin: 101 is not between 0 and 100 score points",
