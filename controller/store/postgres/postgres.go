@@ -25,6 +25,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
+// ListenerName is the application_name of the LISTEN connections.
+const ListenerName = "patronus-store-listener"
+
 // Channel is the NOTIFY channel of revisions; the payload is
 // "<network id>:<revision>".
 const Channel = "patronus_revision"
@@ -83,7 +86,9 @@ func Open(ctx context.Context, url string, opts Options) (store.Store, error) {
 		return nil, fmt.Errorf("%w (postgres)", err)
 	}
 	s := sqlcore.New(eng, sqlcore.Options{Now: opts.Now})
-	l := &listener{cfg: cfg.ConnConfig.Copy(), s: s, stopped: make(chan struct{})}
+	lcfg := cfg.ConnConfig.Copy()
+	lcfg.RuntimeParams["application_name"] = ListenerName
+	l := &listener{cfg: lcfg, s: s, stopped: make(chan struct{})}
 	lctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan error, 1)
 	go l.run(lctx, ready)

@@ -13,6 +13,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/store/pgtest"
 	"github.com/patronus-sdwan/patronus/controller/store/postgres"
 	"github.com/patronus-sdwan/patronus/controller/store/storetest"
+	"go.uber.org/goleak"
 )
 
 // server is the throwaway PostgreSQL of this test binary; nil when
@@ -33,10 +34,17 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	code := m.Run()
 	if server != nil {
-		defer server.Stop()
+		server.Stop()
 	}
-	return m.Run()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goroutines left after the tests:", err)
+			code = 1
+		}
+	}
+	return code
 }
 
 func requireServer(t *testing.T) {
@@ -116,5 +124,51 @@ func TestConcurrentMigrations(t *testing.T) {
 	n, err := harness.QueryInt(ctx, loc, "SELECT COUNT(*) FROM schema_migrations")
 	if err != nil || n != 2 {
 		t.Fatalf("%d migrations recorded (%v), want 2", n, err)
+	}
+}
+
+// TestWatchSurvivesListenerLoss: when a replica's LISTEN connection is
+// cut, it reconnects and its watchers still reach the newest revision.
+func TestWatchSurvivesListenerLoss(t *testing.T) {
+	requireServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	loc := server.NewDB(t)
+	a, err := postgres.Open(ctx, loc, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := postgres.Open(ctx, loc, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	n, err := a.CreateNetwork(ctx, "corp", store.FullMesh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := b.Watch(ctx)
+	if r := <-w; r.Number != 1 {
+		t.Fatalf("first revision %+v", r)
+	}
+	killed, err := harness.QueryInt(ctx, loc, `SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = '`+postgres.ListenerName+`' AND datname = current_database()`)
+	if err != nil || killed != 2 {
+		t.Fatalf("terminated %d listeners (%v), want 2", killed, err)
+	}
+	if _, err := a.CreateSite(ctx, "corp", storetest.SiteSpec("s1")); err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case r := <-w:
+			if r.NetworkID == n.ID && r.Number == 2 {
+				return
+			}
+		case <-timeout:
+			t.Fatal("watch did not recover after its listener was cut")
+		}
 	}
 }

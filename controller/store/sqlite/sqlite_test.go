@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,13 +12,21 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/store"
 	"github.com/patronus-sdwan/patronus/controller/store/sqlite"
 	"github.com/patronus-sdwan/patronus/controller/store/storetest"
+	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
 	storetest.ChildMain(func(ctx context.Context, loc string) (store.Store, error) {
 		return sqlite.Open(ctx, loc, sqlite.Options{})
 	})
-	os.Exit(m.Run())
+	code := m.Run()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goroutines left after the tests:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 func withDB(ctx context.Context, loc string, fn func(*sql.DB) error) error {
@@ -48,6 +57,14 @@ var harness = storetest.Harness{
 		err := withDB(ctx, loc, func(db *sql.DB) error { return db.QueryRowContext(ctx, query).Scan(&n) })
 		return n, err
 	},
+	CheckFile: func(ctx context.Context, loc string) error {
+		var res string
+		err := withDB(ctx, loc, func(db *sql.DB) error { return db.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res) })
+		if err == nil && res != "ok" {
+			err = fmt.Errorf("integrity_check: %s", res)
+		}
+		return err
+	},
 }
 
 func TestStore(t *testing.T) { storetest.Run(t, harness) }
@@ -56,22 +73,6 @@ func TestStore(t *testing.T) { storetest.Run(t, harness) }
 // integrity and that every acknowledged write is there.
 func TestDurability(t *testing.T) {
 	storetest.Durability(t, harness)
-}
-
-func TestIntegrityAfterKill(t *testing.T) {
-	// Durability checks through the store; this checks the file itself.
-	ctx := context.Background()
-	loc := harness.NewDB(t)
-	s, err := harness.Open(ctx, loc, time.Now, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	var res string
-	err = withDB(ctx, loc, func(db *sql.DB) error { return db.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res) })
-	if err != nil || res != "ok" {
-		t.Fatalf("integrity_check: %q %v", res, err)
-	}
 }
 
 func TestOpenRefusesBadPath(t *testing.T) {

@@ -54,6 +54,9 @@ func setupNet(t *testing.T, e *env, topo store.Topology, sites ...store.SiteSpec
 	}
 }
 
+// SiteSpec returns a spoke's spec with a fresh key.
+func SiteSpec(name string) store.SiteSpec { return spoke(name) }
+
 func hub(name string) store.SiteSpec {
 	return store.SiteSpec{Name: name, Role: store.Hub, PublicKey: Key()}
 }

@@ -99,6 +99,11 @@ func Durability(t *testing.T, h Harness) {
 		t.Fatalf("writer acknowledged nothing\n%s", stderr.String())
 	}
 	t.Logf("writer killed after %d acknowledged writes", acked+1)
+	if h.CheckFile != nil {
+		if err := h.CheckFile(ctx, loc); err != nil {
+			t.Fatalf("database damaged by the kill: %v", err)
+		}
+	}
 
 	s, err = h.Open(ctx, loc, time.Now, 0)
 	ok(t, err)

@@ -35,6 +35,9 @@ type Harness struct {
 	// SharedWatch: stores opened on one database see each other's
 	// revisions (PostgreSQL LISTEN/NOTIFY).
 	SharedWatch bool
+	// CheckFile, if set, checks the database itself after a crash
+	// (SQLite: PRAGMA integrity_check).
+	CheckFile func(ctx context.Context, loc string) error
 }
 
 // Clock is a settable clock for tests.
