@@ -18,7 +18,7 @@ var builtin = []AppConfig{
 	},
 	{
 		Name: "sip", Class: ClassVoice,
-		Source: "RFC 3261 §19.1.2 (SIP on UDP/TCP 5060, SIP over TLS on 5061)",
+		Source: "RFC 3261 §19.1.1 (default port 5060 for SIP over UDP/TCP, 5061 for SIP over TLS)",
 		Match:  MatchConfig{Protocols: []string{"udp", "tcp"}, Ports: []string{"5060"}},
 		MatchAny: []MatchConfig{
 			{Protocols: []string{"tcp"}, Ports: []string{"5061"}},
@@ -72,7 +72,7 @@ var builtin = []AppConfig{
 	},
 	{
 		Name: "rtp", Class: ClassVoice,
-		Source: "RFC 4594 §4.2 (telephony marked EF, RFC 3246); UDP 16384–32767: " +
+		Source: "RFC 4594 (Telephony service class marked EF, RFC 3246); UDP 16384–32767: " +
 			"Cisco IOS and Unified CM default RTP port range",
 		Match: MatchConfig{DSCP: []string{"ef"}},
 		MatchAny: []MatchConfig{
@@ -112,7 +112,7 @@ var builtin = []AppConfig{
 	},
 	{
 		Name: "ftp", Class: ClassBulk,
-		Source: "RFC 959 (control TCP 21, active data from TCP 20), RFC 4217 and IANA (FTPS TCP 989-990)",
+		Source: "RFC 959 (control TCP 21, active-mode data from TCP 20); IANA service registry (ftps-data 989, ftps 990)",
 		Match:  MatchConfig{Protocols: []string{"tcp"}, Ports: []string{"20-21", "989-990"}},
 	},
 	{

@@ -38,8 +38,9 @@ func FuzzParse(f *testing.F) {
 func FuzzClassify(f *testing.F) {
 	f.Add(ip4(ProtoTCP, "10.1.0.2", "10.2.0.2", 0, tcpHdr(40000, 443, []byte{22, 3, 1, 0, 9, 1, 0, 0, 5})))
 	f.Add(ip4(ProtoUDP, "10.9.0.53", "10.1.0.2", 0, udpHdr(53, 40000, []byte{0, 7, 0x81, 0x80, 0, 1, 0, 1})))
+	rules := MustRules(Config{})
 	f.Fuzz(func(t *testing.T, pkt []byte) {
-		c := New(MustRules(Config{}), Options{MaxFlows: 2, MaxNames: 2})
+		c := New(rules, Options{MaxFlows: 2, MaxNames: 2, MaxReassembly: 1})
 		for i := range 3 {
 			v, err := c.Classify(pkt, t0.Add(time.Duration(i)*time.Second))
 			if v.App == nil {
