@@ -197,7 +197,7 @@ func (c *Classifier) Classify(pkt []byte, now time.Time) (Verdict, error) {
 			if f.rules == c.rules.Load() && (f.inspect == 0 || len(p.Payload) == 0) {
 				return Verdict{App: f.app}, nil // the hot path
 			}
-			return c.update(f, &p, now), nil
+			return c.update(f, &p, now, true), nil
 		}
 		c.remove(i)
 		c.stats.flowsExpired.Add(1)
@@ -263,10 +263,8 @@ func (c *Classifier) insert(key tkey, p *Packet, t int64, now time.Time) Verdict
 	c.mu.Unlock()
 	c.stats.flowsNew.Add(1)
 	v := Verdict{App: f.app, New: true}
-	if f.inspect > 0 && len(p.Payload) > 0 {
-		if u := c.update(f, p, now); u.Changed {
-			v.App = u.App
-		}
+	if f.inspect > 0 && len(p.Payload) > 0 { // a first packet with a ClientHello
+		v.App = c.update(f, p, now, false).App
 	}
 	return v
 }
@@ -284,8 +282,9 @@ func (c *Classifier) dnsName(p *Packet, now time.Time) (string, netip.Addr) {
 }
 
 // update is the slow path of a known flow: new Rules, or a segment to
-// search for SNI.
-func (c *Classifier) update(f *flow, p *Packet, now time.Time) Verdict {
+// search for SNI. report is false for the flow's first packet, whose
+// verdict is New rather than Changed.
+func (c *Classifier) update(f *flow, p *Packet, now time.Time, report bool) Verdict {
 	name, nameAddr, from := f.name, f.nameAddr, f.nameFrom
 	if f.inspect > 0 && len(p.Payload) > 0 {
 		f.inspect--
@@ -322,7 +321,7 @@ func (c *Classifier) update(f *flow, p *Packet, now time.Time) Verdict {
 	c.mu.Lock()
 	f.app, f.rules, f.name, f.nameAddr, f.nameFrom = app, r, name, nameAddr, from
 	c.mu.Unlock()
-	if app.Name == prev.Name && app.Class == prev.Class {
+	if !report || app.Name == prev.Name && app.Class == prev.Class {
 		return Verdict{App: app}
 	}
 	c.stats.flowsChanged.Add(1)

@@ -178,7 +178,7 @@ func TestFlowByQUICSNI(t *testing.T) {
 	if a := testing.AllocsPerRun(100, func() { _, _ = c.Classify(rtp, t0) }); a != 0 {
 		t.Fatalf("RTP packet allocates %.1f", a)
 	}
-	if s := c.Stats(); s.SNIErrors[ErrQUICNotInitial] != 1 {
+	if s := c.Stats(); s.SNIErrors[ErrQUICNotInitial] != 1 || s.FlowsChanged != 0 || s.SNINames != 1 {
 		t.Fatalf("%+v", s.SNIErrors)
 	}
 }
