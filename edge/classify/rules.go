@@ -294,6 +294,9 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	if p != p.Masked() {
 		return netip.Prefix{}, fmt.Errorf("%q has host bits set (the prefix is %v)", s, p.Masked())
 	}
+	if p.Addr().Is4In6() { // packets carry IPv4 addresses as IPv4: it would never match
+		return netip.Prefix{}, fmt.Errorf("%q is IPv4-mapped IPv6; write the IPv4 prefix", s)
+	}
 	return p, nil
 }
 

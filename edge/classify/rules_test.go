@@ -45,7 +45,7 @@ func TestNewRulesErrors(t *testing.T) {
 		}},
 		{"every criterion", Config{Applications: []AppConfig{{Name: "a", Class: "x", Match: MatchConfig{
 			CIDRs:       []string{"10.1.2.3/8", "nope", "fe80::1%eth0"},
-			SourceCIDRs: []string{"300.1.1.1"},
+			SourceCIDRs: []string{"300.1.1.1", "::ffff:10.0.0.0/104", "::ffff:10.1.2.3"},
 			Protocols:   []string{"tcp", "quic", "256"},
 			DSCP:        []string{"ef", "64", "af44"},
 			Domains:     []string{"ok.example", "*.", "a..b", "*.x.*", strings.Repeat("a", 64) + ".com"},
@@ -54,6 +54,7 @@ func TestNewRulesErrors(t *testing.T) {
 			`applications[0].match.cidrs[1]: "nope" is not an address or prefix`,
 			`applications[0].match.cidrs[2]: "fe80::1%eth0" is not an address or prefix`,
 			`applications[0].match.source_cidrs[0]: "300.1.1.1" is not an address or prefix`,
+			`applications[0].match.source_cidrs[1]: "::ffff:10.0.0.0/104" is IPv4-mapped IPv6; write the IPv4 prefix`,
 			`applications[0].match.protocols[1]: "quic" is not a protocol`,
 			`applications[0].match.protocols[2]: "256" is not a protocol`,
 			`applications[0].match.dscp[1]: "64" is not a DSCP`,
