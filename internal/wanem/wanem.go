@@ -102,7 +102,9 @@ func openPort(ifname string) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wanem: %w", err)
 	}
-	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_ALL)))
+	// Protocol 0: the socket receives nothing until it is bound to the
+	// interface, so no frame of another interface slips in before.
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("wanem: packet socket: %w", err)
 	}

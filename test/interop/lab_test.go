@@ -385,6 +385,7 @@ func (l *testLab) ping(from, addr string, n int, interval string) (loss float64,
 	tx, _ := strconv.Atoi(m[1])
 	rx, _ := strconv.Atoi(m[2])
 	ms, _ := strconv.ParseFloat(m[4], 64)
+	l.t.Logf("ping %s -> %s: %s", from, addr, strings.TrimSpace(m[0]))
 	return 1 - float64(rx)/float64(tx), time.Duration(ms * float64(time.Millisecond))
 }
 
