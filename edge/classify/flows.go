@@ -397,13 +397,23 @@ func (c *Classifier) infoRLocked(f *flow) FlowInfo {
 	}
 }
 
-// Flows returns a copy of every flow in the table, in no order.
+// flowsChunk is how many slots Flows copies per hold of the read lock, so
+// that a status request never stalls the forwarder for a whole table.
+const flowsChunk = 1024
+
+// Flows returns a copy of every flow in the table, in no order. It takes
+// the read lock per chunk of slots: a flow added or removed meanwhile may
+// or may not be in the copy.
 func (c *Classifier) Flows() []FlowInfo {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	out := make([]FlowInfo, 0, len(c.index))
-	for _, i := range c.index {
-		out = append(out, c.infoRLocked(&c.slab[i]))
+	out := make([]FlowInfo, 0, c.Len())
+	for lo := 0; lo < len(c.slab); lo += flowsChunk {
+		c.mu.RLock()
+		for i := lo; i < min(lo+flowsChunk, len(c.slab)); i++ {
+			if f := &c.slab[i]; f.app != nil { // in use
+				out = append(out, c.infoRLocked(f))
+			}
+		}
+		c.mu.RUnlock()
 	}
 	return out
 }

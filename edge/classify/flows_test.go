@@ -356,3 +356,23 @@ func TestTableKey(t *testing.T) {
 		t.Fatal("same address: directions differ")
 	}
 }
+
+func TestFlowsCopiesEveryChunk(t *testing.T) {
+	c := New(MustRules(Config{}), Options{MaxFlows: 3*flowsChunk + 7})
+	for i := range 3*flowsChunk + 7 {
+		mustClassify(t, c, ip4(ProtoUDP, "10.1.0.2", "10.2.0.2", 0, udpHdr(uint16(1000+i), 53, nil)), t0)
+	}
+	c.Expire(t0.Add(DefaultFlowIdle)) // frees every slot
+	for i := range 2*flowsChunk + 1 {
+		mustClassify(t, c, ip4(ProtoUDP, "10.1.0.3", "10.2.0.2", 0, udpHdr(uint16(1000+i), 53, nil)), t0.Add(DefaultFlowIdle))
+	}
+	fs := c.Flows()
+	if len(fs) != 2*flowsChunk+1 || c.Len() != len(fs) {
+		t.Fatalf("%d flows, Len %d", len(fs), c.Len())
+	}
+	for _, f := range fs {
+		if f.Key.Src != addr("10.1.0.3") || f.App != "dns" {
+			t.Fatalf("%+v", f)
+		}
+	}
+}
