@@ -142,3 +142,42 @@ func testEventsFlows(t *testing.T, h Harness) {
 		t.Fatalf("Flows after retention = %+v", got)
 	}
 }
+
+// testMaintainConcurrent: maintainers running at once (replicas) fold
+// every sample exactly once.
+func testMaintainConcurrent(t *testing.T, h Harness) {
+	const maintainers, minutes, perMinute = 4, 30, 4
+	e := newEnv(t, h)
+	s, ctx := e.s, e.ctx
+	setupNet(t, e, store.FullMesh)
+	var samples []store.PathSample
+	for i := range minutes * perMinute {
+		samples = append(samples, store.PathSample{Path: testPath, TS: epoch.Add(time.Duration(i) * 15 * time.Second),
+			Latency: time.Millisecond, State: store.PathUp})
+	}
+	ok(t, s.RecordPathMetrics(ctx, "corp", samples))
+	e.clock.Set(epoch.Add(2 * time.Hour))
+	other := e.open(0) // a second store on the same database: a replica
+	errs := make(chan error, maintainers)
+	for i := range maintainers {
+		go func() {
+			st := s
+			if i%2 == 1 {
+				st = other
+			}
+			_, err := st.Maintain(ctx, store.Retention{})
+			errs <- err
+		}()
+	}
+	for range maintainers {
+		ok(t, <-errs)
+	}
+	var total int64
+	for _, p := range must(s.PathMetrics(ctx, "corp", testPath, store.Minute, epoch, epoch.Add(time.Hour)))(t) {
+		total += p.Samples
+	}
+	hr := must(s.PathMetrics(ctx, "corp", testPath, store.Hour, epoch, epoch.Add(time.Hour)))(t)
+	if total != minutes*perMinute || len(hr) != 1 || hr[0].Samples != minutes*perMinute {
+		t.Fatalf("folded %d samples into minutes, hours %+v; want %d each", total, hr, minutes*perMinute)
+	}
+}

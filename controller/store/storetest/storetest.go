@@ -159,6 +159,7 @@ func Run(t *testing.T, h Harness) {
 		{"RevisionAndWatch", testRevisionWatch},
 		{"WatchAcrossStores", testWatchAcross},
 		{"MetricsRollupRetention", testMetrics},
+		{"MaintainConcurrent", testMaintainConcurrent},
 		{"EventsFlows", testEventsFlows},
 		{"MigrateFromEmpty", testMigrateEmpty},
 		{"MigrateFromV1Fixture", testMigrateFixture},
