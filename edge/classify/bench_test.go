@@ -105,3 +105,16 @@ func BenchmarkParseQUICSNI(b *testing.B) {
 		_, _ = ParseQUICSNI(pkt)
 	}
 }
+
+// BenchmarkExpire walks a full table of 65536 flows, none idle.
+func BenchmarkExpire(b *testing.B) {
+	c := New(MustRules(Config{}), Options{MaxFlows: 65536})
+	for i := range 65536 {
+		dst := netip.AddrFrom4([4]byte{10, 2, byte(i >> 8), byte(i)}).String()
+		_, _ = c.Classify(ip4(ProtoUDP, "10.1.0.2", dst, 0, udpHdr(40000, 9, nil)), t0)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Expire(t0)
+	}
+}

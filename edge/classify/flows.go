@@ -360,22 +360,33 @@ func (c *Classifier) remove(i int32) {
 // Expire forgets the flows idle for FlowIdle or longer and returns how
 // many. The writer calls it now and then (every few seconds); a flow that
 // sends again after its idle time is a new flow even before Expire runs.
-// It walks the whole table holding mu.
+// It walks every slot, taking the lock per chunk of slots that has
+// something to remove.
 func (c *Classifier) Expire(now time.Time) int {
 	t := c.ns(now)
 	n := 0
-	c.mu.Lock()
-	for key, i := range c.index {
-		f := &c.slab[i]
-		if t-f.last.Load() >= c.idle {
-			delete(c.index, key)
+	for lo := 0; lo < len(c.slab); lo += flowsChunk {
+		hi := min(lo+flowsChunk, len(c.slab))
+		locked := false
+		for i := lo; i < hi; i++ {
+			f := &c.slab[i]
+			if f.app == nil || t-f.last.Load() < c.idle { // free or live; the writer reads app unlocked
+				continue
+			}
+			if !locked {
+				c.mu.Lock()
+				locked = true
+			}
+			delete(c.index, tableKey(&f.key))
 			f.app, f.rules, f.name = nil, nil, ""
 			c.dropReasm(f)
-			c.free = append(c.free, i)
+			c.free = append(c.free, int32(i))
 			n++
 		}
+		if locked {
+			c.mu.Unlock()
+		}
 	}
-	c.mu.Unlock()
 	c.stats.flowsExpired.Add(uint64(n))
 	return n
 }
