@@ -39,7 +39,7 @@ func TestEdgeCompression(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := twoSitesWith(t, tc.extraA, tc.extraB)
-			waitPing(t, a.host, "10.22.0.2", 20*time.Second)
+			waitPing(t, a.host, "10.22.0.2", 30*time.Second) // the first handshake may need WireGuard's 5 s retry, twice on a loaded machine
 			waitPing(t, b.host, "10.11.0.2", 10*time.Second)
 			// Both ends have heard the other's Hello.
 			pa := waitPathStatus(t, a.sock, 30*time.Second, func(p dataplane.PathStatus) bool {
