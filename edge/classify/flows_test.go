@@ -376,3 +376,35 @@ func TestFlowsCopiesEveryChunk(t *testing.T) {
 		}
 	}
 }
+
+func TestObserveDNSOverTCPAndNonDNS(t *testing.T) {
+	c := New(MustRules(Config{}), Options{})
+	msg := dnsResponse(t, "x.zoom.us.", dnsmessage.RCodeSuccess, rr{"x.zoom.us.", "A", "198.51.100.20", 60})
+	seg := append(binary.BigEndian.AppendUint16(nil, uint16(len(msg))), msg...)
+	c.Observe(ip6(ProtoTCP, "fd10:0:9::53", "fd10:0:1::2", 0, tcpHdr(53, 40000, seg)), t0)
+	c.Observe(ip4(ProtoUDP, "10.9.0.1", "10.1.0.2", 0, udpHdr(5353, 40000, msg)), t0) // not port 53
+	c.Observe([]byte{0x45}, t0)                                                       // not a packet
+	if name, ok := c.Names().Lookup(addr("198.51.100.20"), t0); !ok || name != "x.zoom.us" {
+		t.Fatalf("DNS over TCP: %q %v", name, ok)
+	}
+	if s := c.Stats(); s.DNSMessages != 1 || s.DNSAddrs != 1 || c.Names().Len() != 1 || c.Len() != 0 {
+		t.Fatalf("stats %+v, %d names, %d flows", s, c.Names().Len(), c.Len())
+	}
+	if v := mustClassify(t, c, ip4(ProtoTCP, "10.1.0.2", "198.51.100.20", 0, tcpHdr(40000, 443, nil)), t0); v.App.Name != "zoom" {
+		t.Fatalf("flow to the learned address: %s", v.App.Name)
+	}
+}
+
+// A full table evicts an idle flow as expired, a live one as evicted.
+func TestEvictCountsIdleAsExpired(t *testing.T) {
+	c := New(MustRules(Config{}), Options{MaxFlows: 2, FlowIdle: time.Minute})
+	pkt := func(port uint16) []byte { return ip4(ProtoUDP, "10.1.0.2", "10.2.0.2", 0, udpHdr(port, 53, nil)) }
+	mustClassify(t, c, pkt(1), t0)
+	mustClassify(t, c, pkt(2), t0.Add(30*time.Second))
+	mustClassify(t, c, pkt(3), t0.Add(time.Minute)) // 1 is idle: expired
+	mustClassify(t, c, pkt(4), t0.Add(time.Minute)) // 2 is live: evicted
+	s := c.Stats()
+	if s.FlowsExpired != 1 || s.FlowsEvicted != 1 || c.Len() != 2 {
+		t.Fatalf("stats %+v, Len %d", s, c.Len())
+	}
+}
