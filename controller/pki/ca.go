@@ -1,0 +1,461 @@
+package pki
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// File names in the CA's directory.
+const (
+	CAKeyFile      = "ca.key"
+	CACertFile     = "ca.crt"
+	ServerKeyFile  = "server.key"
+	ServerCertFile = "server.crt"
+)
+
+// Validity periods.
+const (
+	CAValidity           = 20 * 365 * 24 * time.Hour
+	ServerValidity       = 90 * 24 * time.Hour
+	ServerRenewBefore    = 30 * 24 * time.Hour // re-issue a server certificate with less left
+	DefaultEdgeValidity  = 365 * 24 * time.Hour
+	DefaultAdminValidity = 365 * 24 * time.Hour
+	// backdate is subtracted from NotBefore so a peer whose clock is a
+	// little behind accepts a fresh certificate.
+	backdate = 5 * time.Minute
+)
+
+// CA is the controller's certificate authority. Its methods are safe for
+// concurrent use.
+type CA struct {
+	dir  string
+	key  *ecdsa.PrivateKey
+	cert *x509.Certificate
+	now  func() time.Time
+}
+
+// Option changes how LoadOrCreate builds a CA.
+type Option func(*CA)
+
+// WithClock makes the CA read the time from now (tests).
+func WithClock(now func() time.Time) Option {
+	return func(ca *CA) { ca.now = now }
+}
+
+// LoadOrCreate loads the CA from dir (ca.key, ca.crt), or, when neither
+// file exists, creates dir (0700), a new root key and a self-signed CA
+// certificate, and reports created = true so the caller can say where
+// they are. One file without the other, a key file that group or others
+// may read, a key that does not match the certificate or an expired CA
+// are refused with an error naming the file.
+func LoadOrCreate(dir string, opts ...Option) (ca *CA, created bool, err error) {
+	ca = &CA{dir: dir, now: time.Now}
+	for _, o := range opts {
+		o(ca)
+	}
+	if err := ensureDir(dir); err != nil {
+		return nil, false, err
+	}
+	keyPath, certPath := ca.KeyPath(), ca.CertPath()
+	haveKey, err := exists(keyPath)
+	if err != nil {
+		return nil, false, err
+	}
+	haveCert, err := exists(certPath)
+	if err != nil {
+		return nil, false, err
+	}
+	switch {
+	case haveKey && haveCert:
+		return ca, false, ca.load()
+	case haveKey:
+		return nil, false, fmt.Errorf("pki: CA certificate file %s is missing but its key %s exists: restore it from a backup (a new CA would cut off every enrolled edge)", certPath, keyPath)
+	case haveCert:
+		return nil, false, fmt.Errorf("pki: CA key file %s is missing but its certificate %s exists: restore it from a backup (a new CA would cut off every enrolled edge)", keyPath, certPath)
+	}
+	if err := ca.create(); err != nil {
+		return nil, false, err
+	}
+	return ca, true, nil
+}
+
+func (ca *CA) load() error {
+	key, err := readKey(ca.KeyPath())
+	if err != nil {
+		return err
+	}
+	certs, err := readCerts(ca.CertPath())
+	if err != nil {
+		return err
+	}
+	cert := certs[0]
+	if !cert.IsCA || cert.KeyUsage&x509.KeyUsageCertSign == 0 {
+		return fmt.Errorf("pki: CA certificate file %s: not a CA certificate", ca.CertPath())
+	}
+	if !keyMatches(cert, key) {
+		return fmt.Errorf("pki: CA key file %s does not match the certificate in %s", ca.KeyPath(), ca.CertPath())
+	}
+	if now := ca.now(); now.After(cert.NotAfter) {
+		return fmt.Errorf("pki: CA certificate file %s expired at %s", ca.CertPath(), cert.NotAfter.UTC().Format(time.RFC3339))
+	}
+	ca.key, ca.cert = key, cert
+	return nil
+}
+
+func (ca *CA) create() error {
+	key, err := NewKey()
+	if err != nil {
+		return err
+	}
+	serial, err := newSerial()
+	if err != nil {
+		return err
+	}
+	now := ca.now()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		// A random suffix tells the CAs of different controllers apart.
+		Subject:               pkix.Name{Organization: []string{"Patronus"}, CommonName: "Patronus controller CA " + hex.EncodeToString(serial.Bytes()[:4])},
+		NotBefore:             now.Add(-backdate),
+		NotAfter:              now.Add(CAValidity),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		MaxPathLen:            0,
+		MaxPathLenZero:        true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		// Every URI this CA signs is in our trust domain.
+		PermittedURIDomains: []string{TrustDomain},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return fmt.Errorf("pki: creating CA certificate: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return fmt.Errorf("pki: creating CA certificate: %w", err)
+	}
+	keyPEM, err := encodeKey(key)
+	if err != nil {
+		return err
+	}
+	// The key first: a crash before the certificate is written leaves a
+	// state LoadOrCreate refuses rather than a silently replaced CA.
+	if err := writeFileAtomic(ca.KeyPath(), keyPEM); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(ca.CertPath(), encodeCerts(cert)); err != nil {
+		return err
+	}
+	ca.key, ca.cert = key, cert
+	return nil
+}
+
+// Dir is the CA's directory.
+func (ca *CA) Dir() string { return ca.dir }
+
+// KeyPath is the CA's private key file.
+func (ca *CA) KeyPath() string { return filepath.Join(ca.dir, CAKeyFile) }
+
+// CertPath is the CA's certificate file, the trust anchor to give to
+// edges and operators.
+func (ca *CA) CertPath() string { return filepath.Join(ca.dir, CACertFile) }
+
+// Certificate is the CA certificate.
+func (ca *CA) Certificate() *x509.Certificate { return ca.cert }
+
+// Pool is a pool holding only the CA certificate.
+func (ca *CA) Pool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(ca.cert)
+	return p
+}
+
+// String describes the CA without its key.
+func (ca CA) String() string {
+	return fmt.Sprintf("pki.CA{dir: %s, subject: %s}", ca.dir, ca.subject())
+}
+
+func (ca CA) subject() string {
+	if ca.cert == nil {
+		return ""
+	}
+	return ca.cert.Subject.CommonName
+}
+
+// LogValue keeps the key out of structured logs.
+func (ca CA) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("dir", ca.dir), slog.String("subject", ca.subject()))
+}
+
+// GoString keeps the key out of %#v.
+func (ca CA) GoString() string { return ca.String() }
+
+// SignEdge checks the signature of a PKCS #10 request and issues a client
+// certificate for site siteID named siteName, valid for validity from
+// now. Everything the request asks for but its public key is ignored: the
+// controller decides the identity.
+func (ca *CA) SignEdge(csrDER []byte, siteName string, siteID int64, validity time.Duration) (*x509.Certificate, error) {
+	return ca.signClient(csrDER, SiteIdentity(siteID, siteName), validity)
+}
+
+// SignAdmin is SignEdge for an operator certificate (patronus ctl).
+func (ca *CA) SignAdmin(csrDER []byte, user string, validity time.Duration) (*x509.Certificate, error) {
+	return ca.signClient(csrDER, AdminIdentity(user), validity)
+}
+
+// IssueAdmin makes a new key and an operator certificate for user, for a
+// first start with no operator yet: save them with SaveIdentity.
+func (ca *CA) IssueAdmin(user string, validity time.Duration) (*Credentials, error) {
+	key, err := NewKey()
+	if err != nil {
+		return nil, err
+	}
+	csr, err := CreateCSR(key)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := ca.SignAdmin(csr, user, validity)
+	if err != nil {
+		return nil, err
+	}
+	return newCredentials(key, []*x509.Certificate{cert}, ca.cert)
+}
+
+func (ca *CA) signClient(csrDER []byte, id Identity, validity time.Duration) (*x509.Certificate, error) {
+	if err := id.Validate(); err != nil {
+		return nil, err
+	}
+	if validity <= 0 {
+		return nil, fmt.Errorf("pki: validity %v: must be positive", validity)
+	}
+	pub, err := checkCSR(csrDER)
+	if err != nil {
+		return nil, err
+	}
+	name := id.SiteName
+	if id.Kind == KindAdmin {
+		name = id.User
+	}
+	tmpl := &x509.Certificate{
+		Subject:     pkix.Name{Organization: []string{"Patronus"}, OrganizationalUnit: []string{id.Kind.String()}, CommonName: name},
+		URIs:        []*url.URL{id.URI()},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	return ca.sign(tmpl, pub, validity)
+}
+
+// checkCSR parses a PKCS #10 request, checks its self-signature and
+// returns its ECDSA P-256 public key.
+func checkCSR(der []byte) (*ecdsa.PublicKey, error) {
+	if len(der) == 0 {
+		return nil, errors.New("pki: csr: empty")
+	}
+	csr, err := x509.ParseCertificateRequest(der)
+	if err != nil {
+		return nil, fmt.Errorf("pki: csr: %w", err)
+	}
+	if err := csr.CheckSignature(); err != nil {
+		return nil, fmt.Errorf("pki: csr: signature does not verify: %w", err)
+	}
+	pub, ok := csr.PublicKey.(*ecdsa.PublicKey)
+	if !ok || pub.Curve != elliptic.P256() {
+		return nil, errors.New("pki: csr: public key is not ECDSA P-256")
+	}
+	return pub, nil
+}
+
+// sign fills serial and validity into tmpl and signs it with the CA key.
+func (ca *CA) sign(tmpl *x509.Certificate, pub *ecdsa.PublicKey, validity time.Duration) (*x509.Certificate, error) {
+	serial, err := newSerial()
+	if err != nil {
+		return nil, err
+	}
+	now := ca.now()
+	tmpl.SerialNumber = serial
+	tmpl.NotBefore = now.Add(-backdate)
+	tmpl.NotAfter = now.Add(validity)
+	if tmpl.NotAfter.After(ca.cert.NotAfter) {
+		tmpl.NotAfter = ca.cert.NotAfter
+	}
+	tmpl.BasicConstraintsValid = true
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, pub, ca.key)
+	if err != nil {
+		return nil, fmt.Errorf("pki: signing certificate: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("pki: signing certificate: %w", err)
+	}
+	return cert, nil
+}
+
+// ServerCertificate returns the controller's TLS server certificate for
+// names (DNS names or IP addresses, the addresses edges dial). The one in
+// server.key/server.crt is reused while it is ours, for exactly these
+// names, and has more than ServerRenewBefore left; otherwise a new key
+// and certificate are issued and written, and reissued is true.
+func (ca *CA) ServerCertificate(names []string) (cert tls.Certificate, reissued bool, err error) {
+	dns, ips, err := splitNames(names)
+	if err != nil {
+		return tls.Certificate{}, false, err
+	}
+	keyPath, certPath := filepath.Join(ca.dir, ServerKeyFile), filepath.Join(ca.dir, ServerCertFile)
+	if haveKey, err := exists(keyPath); err != nil {
+		return tls.Certificate{}, false, err
+	} else if haveKey {
+		// A server key others can read is refused, not silently replaced:
+		// the operator should know it leaked.
+		if err := checkKeyMode(keyPath); err != nil {
+			return tls.Certificate{}, false, err
+		}
+		if key, err := readKey(keyPath); err == nil {
+			if certs, err := readCerts(certPath); err == nil && ca.serverCertUsable(certs[0], key, dns, ips) {
+				return tlsCert(key, certs[0]), false, nil
+			}
+		}
+	}
+	key, err := NewKey()
+	if err != nil {
+		return tls.Certificate{}, false, err
+	}
+	tmpl := &x509.Certificate{
+		Subject:     pkix.Name{Organization: []string{"Patronus"}, CommonName: "Patronus controller"},
+		DNSNames:    dns,
+		IPAddresses: ips,
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	c, err := ca.sign(tmpl, &key.PublicKey, ServerValidity)
+	if err != nil {
+		return tls.Certificate{}, false, err
+	}
+	keyPEM, err := encodeKey(key)
+	if err != nil {
+		return tls.Certificate{}, false, err
+	}
+	if err := writeFileAtomic(keyPath, keyPEM); err != nil {
+		return tls.Certificate{}, false, err
+	}
+	if err := writeFileAtomic(certPath, encodeCerts(c)); err != nil {
+		return tls.Certificate{}, false, err
+	}
+	return tlsCert(key, c), true, nil
+}
+
+func (ca *CA) serverCertUsable(c *x509.Certificate, key *ecdsa.PrivateKey, dns []string, ips []net.IP) bool {
+	if !keyMatches(c, key) || c.CheckSignatureFrom(ca.cert) != nil {
+		return false
+	}
+	if ca.now().Add(ServerRenewBefore).After(c.NotAfter) {
+		return false
+	}
+	return slices.Equal(sortedCopy(c.DNSNames), dns) && sameIPs(c.IPAddresses, ips)
+}
+
+// splitNames sorts names into DNS names and IP addresses, refusing
+// malformed ones; both results are sorted and without duplicates.
+func splitNames(names []string) ([]string, []net.IP, error) {
+	if len(names) == 0 {
+		return nil, nil, errors.New("pki: server names: none given")
+	}
+	var dns []string
+	var ips []net.IP
+	for i, n := range names {
+		if ip := net.ParseIP(n); ip != nil {
+			ips = append(ips, ip)
+			continue
+		}
+		if err := validateDNSName(n); err != nil {
+			return nil, nil, fmt.Errorf("pki: server names[%d] %q: %w", i, n, err)
+		}
+		dns = append(dns, strings.ToLower(n))
+	}
+	dns = slices.Compact(sortedCopy(dns))
+	slices.SortFunc(ips, func(a, b net.IP) int { return bytes.Compare(a.To16(), b.To16()) })
+	ips = slices.CompactFunc(ips, func(a, b net.IP) bool { return a.Equal(b) })
+	return dns, ips, nil
+}
+
+func validateDNSName(n string) error {
+	if n == "" || len(n) > 253 {
+		return errors.New("neither an IP address nor a DNS name of 1 to 253 characters")
+	}
+	for _, label := range strings.Split(n, ".") {
+		if label == "" || len(label) > 63 {
+			return errors.New("a DNS label is empty or longer than 63 characters")
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return errors.New("a DNS name has only letters, digits, '-' and '.'")
+			}
+		}
+	}
+	return nil
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}
+
+func sameIPs(a, b []net.IP) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.ContainsFunc(b, x.Equal) {
+			return false
+		}
+	}
+	return true
+}
+
+func tlsCert(key *ecdsa.PrivateKey, chain ...*x509.Certificate) tls.Certificate {
+	c := tls.Certificate{PrivateKey: key, Leaf: chain[0]}
+	for _, x := range chain {
+		c.Certificate = append(c.Certificate, x.Raw)
+	}
+	return c
+}
+
+// NewKey makes an ECDSA P-256 private key.
+func NewKey() (*ecdsa.PrivateKey, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("pki: generating key: %w", err)
+	}
+	return key, nil
+}
+
+// newSerial is a random positive 127-bit serial number (RFC 5280 allows
+// up to 20 octets; 127 bits keep the DER form at 16 octets).
+func newSerial() (*big.Int, error) {
+	limit := new(big.Int).Lsh(big.NewInt(1), 127)
+	for {
+		n, err := rand.Int(rand.Reader, limit)
+		if err != nil {
+			return nil, fmt.Errorf("pki: serial number: %w", err)
+		}
+		if n.BitLen() > 64 { // never a tiny one; also > 0
+			return n, nil
+		}
+	}
+}
