@@ -123,7 +123,8 @@ func ParseToken(token string) error {
 		return malformed("%d characters after %q, want %d: truncated or padded?", len(body), TokenPrefix, tokenBodyLen)
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(body)
-	if err != nil {
+	// The decoder skips CR and LF, so a body with line breaks decodes short.
+	if err != nil || len(raw) != tokenRawLen {
 		// The decoder's error quotes an offset only, but say it ourselves.
 		return malformed("characters other than A-Z, a-z, 0-9, '-' and '_' after %q", TokenPrefix)
 	}

@@ -81,6 +81,7 @@ func TestCheckToken(t *testing.T) {
 		{"trailing newline", tok + "\n", "", rec, ErrTokenMalformed, "49 characters"},
 		{"not base64url", tok[:10] + "+" + tok[11:], "", rec, ErrTokenMalformed, "characters other than"},
 		{"typo", typo(tok, 20), "", rec, ErrTokenMalformed, "checksum mismatch"},
+		{"line break inside", tok[:20] + "\r" + tok[21:], "", rec, ErrTokenMalformed, "characters other than"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
