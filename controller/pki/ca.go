@@ -1,7 +1,6 @@
 package pki
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -13,11 +12,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
-	"net"
 	"net/url"
 	"path/filepath"
-	"slices"
-	"strings"
+	"sync"
 	"time"
 )
 
@@ -48,6 +45,8 @@ type CA struct {
 	key  *ecdsa.PrivateKey
 	cert *x509.Certificate
 	now  func() time.Time
+
+	serverMu *sync.Mutex // serialises ServerCertificate's read-or-replace of server.key/server.crt
 }
 
 // Option changes how LoadOrCreate builds a CA.
@@ -65,7 +64,7 @@ func WithClock(now func() time.Time) Option {
 // may read, a key that does not match the certificate or an expired CA
 // are refused with an error naming the file.
 func LoadOrCreate(dir string, opts ...Option) (ca *CA, created bool, err error) {
-	ca = &CA{dir: dir, now: time.Now}
+	ca = &CA{dir: dir, now: time.Now, serverMu: new(sync.Mutex)}
 	for _, o := range opts {
 		o(ca)
 	}
@@ -304,128 +303,6 @@ func (ca *CA) sign(tmpl *x509.Certificate, pub *ecdsa.PublicKey, validity time.D
 		return nil, fmt.Errorf("pki: signing certificate: %w", err)
 	}
 	return cert, nil
-}
-
-// ServerCertificate returns the controller's TLS server certificate for
-// names (DNS names or IP addresses, the addresses edges dial). The one in
-// server.key/server.crt is reused while it is ours, for exactly these
-// names, and has more than ServerRenewBefore left; otherwise a new key
-// and certificate are issued and written, and reissued is true.
-func (ca *CA) ServerCertificate(names []string) (cert tls.Certificate, reissued bool, err error) {
-	dns, ips, err := splitNames(names)
-	if err != nil {
-		return tls.Certificate{}, false, err
-	}
-	keyPath, certPath := filepath.Join(ca.dir, ServerKeyFile), filepath.Join(ca.dir, ServerCertFile)
-	if haveKey, err := exists(keyPath); err != nil {
-		return tls.Certificate{}, false, err
-	} else if haveKey {
-		// A server key others can read is refused, not silently replaced:
-		// the operator should know it leaked.
-		if err := checkKeyMode(keyPath); err != nil {
-			return tls.Certificate{}, false, err
-		}
-		if key, err := readKey(keyPath); err == nil {
-			if certs, err := readCerts(certPath); err == nil && ca.serverCertUsable(certs[0], key, dns, ips) {
-				return tlsCert(key, certs[0]), false, nil
-			}
-		}
-	}
-	key, err := NewKey()
-	if err != nil {
-		return tls.Certificate{}, false, err
-	}
-	tmpl := &x509.Certificate{
-		Subject:     pkix.Name{Organization: []string{"Patronus"}, CommonName: "Patronus controller"},
-		DNSNames:    dns,
-		IPAddresses: ips,
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	c, err := ca.sign(tmpl, &key.PublicKey, ServerValidity)
-	if err != nil {
-		return tls.Certificate{}, false, err
-	}
-	keyPEM, err := encodeKey(key)
-	if err != nil {
-		return tls.Certificate{}, false, err
-	}
-	if err := writeFileAtomic(keyPath, keyPEM); err != nil {
-		return tls.Certificate{}, false, err
-	}
-	if err := writeFileAtomic(certPath, encodeCerts(c)); err != nil {
-		return tls.Certificate{}, false, err
-	}
-	return tlsCert(key, c), true, nil
-}
-
-func (ca *CA) serverCertUsable(c *x509.Certificate, key *ecdsa.PrivateKey, dns []string, ips []net.IP) bool {
-	if !keyMatches(c, key) || c.CheckSignatureFrom(ca.cert) != nil {
-		return false
-	}
-	if ca.now().Add(ServerRenewBefore).After(c.NotAfter) {
-		return false
-	}
-	return slices.Equal(sortedCopy(c.DNSNames), dns) && sameIPs(c.IPAddresses, ips)
-}
-
-// splitNames sorts names into DNS names and IP addresses, refusing
-// malformed ones; both results are sorted and without duplicates.
-func splitNames(names []string) ([]string, []net.IP, error) {
-	if len(names) == 0 {
-		return nil, nil, errors.New("pki: server names: none given")
-	}
-	var dns []string
-	var ips []net.IP
-	for i, n := range names {
-		if ip := net.ParseIP(n); ip != nil {
-			ips = append(ips, ip)
-			continue
-		}
-		if err := validateDNSName(n); err != nil {
-			return nil, nil, fmt.Errorf("pki: server names[%d] %q: %w", i, n, err)
-		}
-		dns = append(dns, strings.ToLower(n))
-	}
-	dns = slices.Compact(sortedCopy(dns))
-	slices.SortFunc(ips, func(a, b net.IP) int { return bytes.Compare(a.To16(), b.To16()) })
-	ips = slices.CompactFunc(ips, func(a, b net.IP) bool { return a.Equal(b) })
-	return dns, ips, nil
-}
-
-func validateDNSName(n string) error {
-	if n == "" || len(n) > 253 {
-		return errors.New("neither an IP address nor a DNS name of 1 to 253 characters")
-	}
-	for _, label := range strings.Split(n, ".") {
-		if label == "" || len(label) > 63 {
-			return errors.New("a DNS label is empty or longer than 63 characters")
-		}
-		for _, c := range label {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return errors.New("a DNS name has only letters, digits, '-' and '.'")
-			}
-		}
-	}
-	return nil
-}
-
-func sortedCopy(s []string) []string {
-	c := slices.Clone(s)
-	slices.Sort(c)
-	return c
-}
-
-func sameIPs(a, b []net.IP) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		if !slices.ContainsFunc(b, x.Equal) {
-			return false
-		}
-	}
-	return true
 }
 
 func tlsCert(key *ecdsa.PrivateKey, chain ...*x509.Certificate) tls.Certificate {

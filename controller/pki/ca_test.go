@@ -304,3 +304,28 @@ func TestSignClampedToCA(t *testing.T) {
 		t.Errorf("leaf outlives the CA: %v > %v", cert.NotAfter, ca.Certificate().NotAfter)
 	}
 }
+
+// Concurrent callers get certificates that match their keys, and the files
+// left behind are one consistent pair.
+func TestServerCertificateConcurrent(t *testing.T) {
+	ca := newTestCA(t)
+	names := []string{"controller.test"}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			c, _, err := ca.ServerCertificate(names)
+			if err == nil && !keyMatches(c.Leaf, c.PrivateKey.(*ecdsa.PrivateKey)) {
+				err = errors.New("key does not match certificate")
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if _, reissued, err := ca.ServerCertificate(names); err != nil || reissued {
+		t.Fatalf("after concurrent calls: reissued %v, err %v", reissued, err)
+	}
+}
