@@ -2,8 +2,9 @@
 # install-deps.sh — install what the build, lint and interop tests need.
 #
 # Idempotent and non-interactive. Debian packages: the interop peers (FRR,
-# BIRD 2) and lab tools. Go tools: staticcheck at a pinned version, into
-# $(go env GOPATH)/bin.
+# BIRD 2) and lab tools, protoc and the protobuf well-known types. Go tools:
+# staticcheck, protoc-gen-go and protoc-gen-go-grpc at pinned versions, into
+# $(go env GOPATH)/bin. scripts/gen-proto.sh reads the protoc pins below.
 #
 #   scripts/install-deps.sh              everything (needs root for apt)
 #   scripts/install-deps.sh --go-tools   only the Go tools (no root needed)
@@ -14,7 +15,11 @@
 set -euo pipefail
 
 STATICCHECK_VERSION=v0.8.2
-APT_PACKAGES=(frr bird2 iperf3 tcpdump nftables iproute2 iputils-ping postgresql)
+# protoc is Debian 12's protobuf-compiler; gen-proto.sh refuses another one.
+PROTOC_VERSION=3.21.12
+PROTOC_GEN_GO_VERSION=v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION=v1.6.2
+APT_PACKAGES=(frr bird2 iperf3 tcpdump nftables iproute2 iputils-ping postgresql protobuf-compiler libprotobuf-dev)
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 
@@ -23,13 +28,20 @@ if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then
 fi
 
 install_go_tools() {
-	local bin
-	bin="$(go env GOPATH)/bin/staticcheck"
-	if [[ -x $bin ]] && "$bin" -version 2>/dev/null | grep -qF "(${STATICCHECK_VERSION#v})"; then
-		return
+	local gobin
+	gobin="$(go env GOPATH)/bin"
+	if ! { [[ -x $gobin/staticcheck ]] && "$gobin/staticcheck" -version 2>/dev/null | grep -qF "(${STATICCHECK_VERSION#v})"; }; then
+		log "installing staticcheck $STATICCHECK_VERSION"
+		GOBIN=$gobin go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
 	fi
-	log "installing staticcheck $STATICCHECK_VERSION"
-	GOBIN="$(go env GOPATH)/bin" go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+	if [[ $("$gobin/protoc-gen-go" --version 2>/dev/null) != "protoc-gen-go $PROTOC_GEN_GO_VERSION" ]]; then
+		log "installing protoc-gen-go $PROTOC_GEN_GO_VERSION"
+		GOBIN=$gobin go install "google.golang.org/protobuf/cmd/protoc-gen-go@$PROTOC_GEN_GO_VERSION"
+	fi
+	if [[ $("$gobin/protoc-gen-go-grpc" --version 2>/dev/null) != "protoc-gen-go-grpc ${PROTOC_GEN_GO_GRPC_VERSION#v}" ]]; then
+		log "installing protoc-gen-go-grpc $PROTOC_GEN_GO_GRPC_VERSION"
+		GOBIN=$gobin go install "google.golang.org/grpc/cmd/protoc-gen-go-grpc@$PROTOC_GEN_GO_GRPC_VERSION"
+	fi
 }
 
 missing_packages() {
