@@ -11,6 +11,7 @@
 #   - ping RTT host A -> host B through each, and the raw underlay RTT
 #     between the edges: the added latency is the difference;
 #   - peak RSS (VmHWM) of edge A in each, after the traffic;
+#   - CPU time (user + system) of both edges per Gbit carried;
 # and, once, the RSS of one `patronus edge` with 10 peer sites x 2 links
 # and 2 local links (40 paths); the peers are configured but not running.
 # Prints medians and ratios. -B adds a third contender, another patronus
@@ -147,15 +148,20 @@ wait_tunnel() {
 iperf() { # prints Mbit/s received
 	local out
 	out=$(timeout $((secs + 20)) ip netns exec "$ha" iperf3 -c 10.22.0.2 -t "$secs" -P "$streams" -J) || { echo "iperf3 failed" >&2; echo 0; return; }
-	jq -r '.end.sum_received.bits_per_second / 1e6 | . * 10 | round / 10' <<<"$out"
+	jq -r '(.end.sum_received.bits_per_second // 0) / 1e6 | . * 10 | round / 10' <<<"$out" 2>/dev/null || echo 0
 }
 rtt() { # ns dst: prints the median RTT in ms of 40 pings, 50 ms apart
 	timeout 30 ip netns exec "$1" ping -n -c 40 -i 0.05 "$2" |
 		sed -n 's/.*time=\([0-9.]*\) ms/\1/p' | sort -g | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "nan")}'
 }
 hwm() { awk '/VmHWM/ {print int($2/1024)}' "/proc/$1/status"; }
+ticks() { # user + system clock ticks of the running contender's two processes
+	local p t=0
+	for p in "${cur[@]}"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+	echo "$t"
+}
 
-declare -A tput=() lat=() mem=()
+declare -A tput=() lat=() mem=() cpu=()
 contenders=(patronus plainwg)
 [[ -n $bin2 ]] && contenders+=(patronus-B)
 run_one() { # contender
@@ -167,7 +173,12 @@ run_one() { # contender
 	wait_tunnel
 	sleep 1
 	lat[$1]+="$(rtt "$ha" 10.22.0.2) "
-	tput[$1]+="$(iperf) "
+	local t0 mbps
+	t0=$(ticks)
+	mbps=$(iperf)
+	tput[$1]+="$mbps "
+	# CPU of both edges per Gbit carried: ms of CPU time / (Mbit/s * s / 1000)
+	cpu[$1]+="$(awk -v t="$(($(ticks) - t0))" -v hz="$(getconf CLK_TCK)" -v m="$mbps" -v s="$secs" 'BEGIN {printf "%.0f", (m > 0) ? t * 1000 / hz / (m * s / 1000) : 0}') "
 	mem[$1]+="$(hwm "${cur[0]}") "
 	stop_current
 }
@@ -237,11 +248,17 @@ echo "== data plane benchmark: $reps interleaved repetitions, iperf3 -t $secs -P
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Linux $(uname -r)"
 echo "underlay RTT edge A -> edge B (median of medians): $u ms"
 pw=$(median <<<"${tput[plainwg]:-}")
-printf '%-12s %-34s %10s %10s %9s %12s %8s\n' contender "throughput per rep (Mbit/s)" median "vs plain" "RTT ms" "added ms" "HWM MiB"
+printf '%-12s %-34s %10s %10s %9s %12s %8s %14s\n' contender "throughput per rep (Mbit/s)" median "vs plain" "RTT ms" "added ms" "HWM MiB" "CPU ms/Gbit"
 for c in "${contenders[@]}"; do
 	t=$(median <<<"${tput[$c]:-}")
 	l=$(median <<<"${lat[$c]:-}")
-	printf '%-12s %-34s %10s %10s %9s %12s %8s\n' "$c" "${tput[$c]:-}" "$t" "$(awk -v a="$t" -v b="$pw" 'BEGIN {printf "%.2fx", a / b}')" \
-		"$l" "$(awk -v a="$l" -v b="$u" 'BEGIN {printf "%.3f", a - b}')" "$(median <<<"${mem[$c]:-}")"
+	printf '%-12s %-34s %10s %10s %9s %12s %8s %14s\n' "$c" "${tput[$c]:-}" "$t" "$(awk -v a="$t" -v b="$pw" 'BEGIN {printf "%.2fx", a / b}')" \
+		"$l" "$(awk -v a="$l" -v b="$u" 'BEGIN {printf "%.3f", a - b}')" "$(median <<<"${mem[$c]:-}")" "$(median <<<"${cpu[$c]:-}")"
+done
+for c in "${contenders[@]}"; do
+	[[ $c == plainwg ]] && continue
+	r=$(paste -d' ' <(tr ' ' '\n' <<<"${tput[$c]:-}" | grep -v '^$' || true) <(tr ' ' '\n' <<<"${tput[plainwg]:-}" | grep -v '^$' || true) |
+		awk '$2 > 0 {printf "%.2f ", $1 / $2}')
+	echo "$c / plainwg, same repetition: ${r}median $(median <<<"$r")x"
 done
 echo "one patronus edge, 10 peer sites x 2 links, 2 local links ($npaths paths, peers not running): RSS $big_rss MiB, peak $big_hwm MiB"
