@@ -12,12 +12,12 @@ import (
 // form, and every refusal is a malformed-token error that does not quote
 // the input.
 func FuzzParseToken(f *testing.F) {
-	tok, _, _ := NewToken("a", time.Now().Add(time.Hour))
-	for _, s := range []string{tok, typo(tok, 7), tok[:20], "", "ptj_", "ptj_" + strings.Repeat("A", tokenBodyLen), "ptj_" + strings.Repeat("=", tokenBodyLen)} {
+	tok, _, _ := NewToken("a", newTestCA(f).Certificate(), time.Now().Add(time.Hour))
+	for _, s := range []string{tok, typo(tok, 7), tok[:20], "", "ptj_", "ptj_" + strings.Repeat("A", tokenBodyLen), "ptj_" + strings.Repeat("=", tokenBodyLen), "ptj_" + strings.Repeat("0", 17) + "\r" + strings.Repeat("0", 74)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		err := ParseToken(s)
+		_, err := ParseToken(s)
 		if err == nil {
 			if len(s) != TokenLen || !strings.HasPrefix(s, TokenPrefix) {
 				t.Fatalf("accepted %q", s)

@@ -30,7 +30,7 @@ func (c *clock) Add(d time.Duration) {
 }
 
 // newTestCA makes a CA in a fresh directory.
-func newTestCA(t *testing.T, opts ...Option) *CA {
+func newTestCA(t testing.TB, opts ...Option) *CA {
 	t.Helper()
 	ca, created, err := LoadOrCreate(t.TempDir(), opts...)
 	if err != nil {
@@ -79,6 +79,7 @@ type handshakeResult struct {
 	clientErr error    // the client's handshake, or its first read
 	peer      Identity // what the server saw, when serverErr is nil
 	resumed   bool     // the client resumed a session
+	client    tls.ConnectionState
 }
 
 // handshake runs one TLS connection over localhost TCP: the server
@@ -126,7 +127,8 @@ func handshake(t *testing.T, server, client *tls.Config) handshakeResult {
 		if err == nil && string(buf) != "ok" {
 			err = errors.New("unexpected server reply")
 		}
-		res.resumed = conn.ConnectionState().DidResume
+		res.client = conn.ConnectionState()
+		res.resumed = res.client.DidResume
 		conn.Close()
 	}
 	res.clientErr = err

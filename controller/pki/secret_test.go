@@ -49,7 +49,7 @@ func TestSecretsStayOut(t *testing.T) {
 	edge := enrol(t, ca, "branch-1", 7, time.Hour)
 	caCreds := &Credentials{Key: ca.key, Chain: chainOf(ca.Certificate()), CA: ca.Certificate()}
 	secrets := append(keySecrets(t, edge), keySecrets(t, caCreds)...)
-	tok, rec, _ := NewToken("branch-1", time.Now().Add(time.Hour))
+	tok, rec, _ := NewToken("branch-1", ca.Certificate(), time.Now().Add(time.Hour))
 	secrets = append(secrets, tok, tok[len(TokenPrefix):])
 
 	var out bytes.Buffer

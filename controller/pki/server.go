@@ -18,7 +18,9 @@ import (
 // names (DNS names or IP addresses, the addresses edges dial). The one in
 // server.key/server.crt is reused while it is ours, for exactly these
 // names, and has more than ServerRenewBefore left; otherwise a new key
-// and certificate are issued and written, and reissued is true. A server
+// and certificate are issued and written, and reissued is true. The
+// chain sent is the leaf and the CA certificate, so an enrolling edge
+// can check the CA against the pin in its join token. A server
 // key file that group or others may read is refused, not replaced: the
 // operator should know it leaked.
 func (ca *CA) ServerCertificate(names []string) (cert tls.Certificate, reissued bool, err error) {
@@ -56,7 +58,7 @@ func (ca *CA) loadServerCertLocked(dns []string, ips []net.IP) (tls.Certificate,
 	if err != nil || !ca.serverCertUsable(certs[0], key, dns, ips) {
 		return tls.Certificate{}, false, nil
 	}
-	return tlsCert(key, certs[0]), true, nil
+	return tlsCert(key, certs[0], ca.cert), true, nil
 }
 
 // issueServerCertLocked makes and writes a new server key and
@@ -88,7 +90,7 @@ func (ca *CA) issueServerCertLocked(dns []string, ips []net.IP) (tls.Certificate
 	if err := writeFileAtomic(filepath.Join(ca.dir, ServerCertFile), encodeCerts(c)); err != nil {
 		return tls.Certificate{}, err
 	}
-	return tlsCert(key, c), nil
+	return tlsCert(key, c, ca.cert), nil
 }
 
 func (ca *CA) serverCertUsable(c *x509.Certificate, key *ecdsa.PrivateKey, dns []string, ips []net.IP) bool {

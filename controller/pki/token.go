@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
@@ -16,17 +17,25 @@ import (
 
 // Join token format:
 //
-//	ptj_ BASE64URL( secret (32 random bytes) || CRC-32 of secret (4 bytes, big endian) )
-//	     └──────────────── 48 characters, no padding ────────────────┘
+//	ptj_ BASE64URL( version (1 byte, 1)
+//	              || secret (32 random bytes)
+//	              || CA pin (32 bytes: SHA-256 of the CA certificate's SubjectPublicKeyInfo)
+//	              || CRC-32 (IEEE) of the 65 bytes before it (4 bytes, big endian) )
+//	     └───────────────────── 92 characters, no padding ─────────────────────┘
 //
-// The CRC catches typos before any lookup; it is not a security feature.
-// The stored form is the hex SHA-256 of the whole token string, which is
-// what controller/store's HashToken computes too.
+// The pin lets an edge that has nothing but the token authenticate the
+// controller before it sends the token. The CRC catches typos before any
+// lookup; it is not a security feature. The stored form is the hex
+// SHA-256 of the whole token string, which is what controller/store's
+// HashToken computes too.
 const (
 	TokenPrefix    = "ptj_"
+	tokenVersion   = 1
 	tokenSecretLen = 32
-	tokenRawLen    = tokenSecretLen + 4
-	tokenBodyLen   = tokenRawLen / 3 * 4 // 48
+	tokenPinOff    = 1 + tokenSecretLen
+	tokenSumOff    = tokenPinOff + sha256.Size
+	tokenRawLen    = tokenSumOff + 4     // 69
+	tokenBodyLen   = tokenRawLen / 3 * 4 // 92
 	TokenLen       = len(TokenPrefix) + tokenBodyLen
 )
 
@@ -74,23 +83,36 @@ type TokenRecord struct {
 	RevokedAt time.Time // zero: not revoked
 }
 
-// NewToken makes a join token for siteName that expires at expiry. The
-// token is shown once to the operator; only the record is stored.
-func NewToken(siteName string, expiry time.Time) (token string, rec TokenRecord, err error) {
+// NewToken makes a join token for siteName, pinned to the CA certificate
+// ca, that expires at expiry. The token is shown once to the operator;
+// only the record is stored.
+func NewToken(siteName string, ca *x509.Certificate, expiry time.Time) (token string, rec TokenRecord, err error) {
 	if err := validateName("site_name", siteName); err != nil {
 		return "", TokenRecord{}, err
 	}
+	if ca == nil || !ca.IsCA {
+		return "", TokenRecord{}, errors.New("pki: token: ca: not a CA certificate")
+	}
 	if expiry.IsZero() {
-		return "", TokenRecord{}, errors.New("pki: token expiry: not set")
+		return "", TokenRecord{}, errors.New("pki: token: expiry: not set")
 	}
 	var raw [tokenRawLen]byte
-	if _, err := rand.Read(raw[:tokenSecretLen]); err != nil {
+	raw[0] = tokenVersion
+	if _, err := rand.Read(raw[1:tokenPinOff]); err != nil {
 		return "", TokenRecord{}, fmt.Errorf("pki: token: %w", err)
 	}
-	binary.BigEndian.PutUint32(raw[tokenSecretLen:], crc32.ChecksumIEEE(raw[:tokenSecretLen]))
+	pin := CAPin(ca)
+	copy(raw[tokenPinOff:], pin[:])
+	binary.BigEndian.PutUint32(raw[tokenSumOff:], crc32.ChecksumIEEE(raw[:tokenSumOff]))
 	token = TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
 	hash := HashToken(token)
 	return token, TokenRecord{ID: hash[:16], SiteName: siteName, Hash: hash, ExpiresAt: expiry}, nil
+}
+
+// CAPin is the SHA-256 of a CA certificate's SubjectPublicKeyInfo, the
+// pin a join token carries.
+func CAPin(ca *x509.Certificate) [sha256.Size]byte {
+	return sha256.Sum256(ca.RawSubjectPublicKeyInfo)
 }
 
 // HashToken is the stored form of a token: hex SHA-256 of the string.
@@ -102,36 +124,40 @@ func HashToken(token string) string {
 // TokenID is the public ID of a token (its record's ID), after checking
 // its form; for finding the record of a token an edge presents.
 func TokenID(token string) (string, error) {
-	if err := ParseToken(token); err != nil {
+	if _, err := ParseToken(token); err != nil {
 		return "", err
 	}
 	return HashToken(token)[:16], nil
 }
 
-// ParseToken checks a token's form and checksum, so a mistyped or
-// truncated token is refused with a clear error before any lookup. Leading
-// and trailing white space is not trimmed: callers trim what they read.
-func ParseToken(token string) error {
+// ParseToken checks a token's form, version and checksum, so a mistyped
+// or truncated token is refused with a clear error before any lookup, and
+// returns the CA pin it carries. Leading and trailing white space is not
+// trimmed: callers trim what they read.
+func ParseToken(token string) (caPin [sha256.Size]byte, err error) {
 	malformed := func(format string, args ...any) error {
 		return &TokenError{Kind: ErrTokenMalformed, Msg: fmt.Sprintf(format, args...)}
 	}
 	if !strings.HasPrefix(token, TokenPrefix) {
-		return malformed("does not start with %q", TokenPrefix)
+		return caPin, malformed("does not start with %q", TokenPrefix)
 	}
 	body := token[len(TokenPrefix):]
 	if len(body) != tokenBodyLen {
-		return malformed("%d characters after %q, want %d: truncated or padded?", len(body), TokenPrefix, tokenBodyLen)
+		return caPin, malformed("%d characters after %q, want %d: truncated or padded?", len(body), TokenPrefix, tokenBodyLen)
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(body)
 	// The decoder skips CR and LF, so a body with line breaks decodes short.
 	if err != nil || len(raw) != tokenRawLen {
-		// The decoder's error quotes an offset only, but say it ourselves.
-		return malformed("characters other than A-Z, a-z, 0-9, '-' and '_' after %q", TokenPrefix)
+		return caPin, malformed("characters other than A-Z, a-z, 0-9, '-' and '_' after %q", TokenPrefix)
 	}
-	if crc32.ChecksumIEEE(raw[:tokenSecretLen]) != binary.BigEndian.Uint32(raw[tokenSecretLen:]) {
-		return malformed("checksum mismatch: the token was mistyped or damaged; copy it again")
+	if crc32.ChecksumIEEE(raw[:tokenSumOff]) != binary.BigEndian.Uint32(raw[tokenSumOff:]) {
+		return caPin, malformed("checksum mismatch: the token was mistyped or damaged; copy it again")
 	}
-	return nil
+	if raw[0] != tokenVersion {
+		return caPin, malformed("format version %d, this program knows %d", raw[0], tokenVersion)
+	}
+	copy(caPin[:], raw[tokenPinOff:tokenSumOff])
+	return caPin, nil
 }
 
 // constantTimeCompare compares hashes; a variable so a test can see it is
@@ -147,7 +173,7 @@ var constantTimeCompare = subtle.ConstantTimeCompare
 // used atomically with the enrolment, accepting only if it was unused
 // (see docs/PKI.md).
 func CheckToken(token, site string, rec TokenRecord, now time.Time) error {
-	if err := ParseToken(token); err != nil {
+	if _, err := ParseToken(token); err != nil {
 		return err
 	}
 	want, err := hex.DecodeString(rec.Hash)

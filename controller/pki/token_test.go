@@ -2,27 +2,33 @@ package pki
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"strings"
 	"testing"
 	"time"
 )
 
 func TestNewTokenFormat(t *testing.T) {
+	caCert := newTestCA(t).Certificate()
 	exp := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	tok, rec, err := NewToken("branch-1", exp)
+	tok, rec, err := NewToken("branch-1", caCert, exp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tok) != TokenLen || TokenLen != 52 || !strings.HasPrefix(tok, TokenPrefix) {
+	if len(tok) != TokenLen || TokenLen != 96 || !strings.HasPrefix(tok, TokenPrefix) {
 		t.Fatalf("token of %d characters", len(tok))
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(tok[len(TokenPrefix):])
-	if err != nil || len(raw) != 36 {
+	if err != nil || len(raw) != 69 || raw[0] != 1 {
 		t.Fatalf("body: %d bytes, %v", len(raw), err)
 	}
 	if rec.SiteName != "branch-1" || !rec.ExpiresAt.Equal(exp) || rec.Hash != HashToken(tok) || rec.ID != rec.Hash[:16] {
 		t.Errorf("record %+v", rec)
+	}
+	if pin, err := ParseToken(tok); err != nil || pin != CAPin(caCert) {
+		t.Errorf("ParseToken: pin %x, %v", pin, err)
 	}
 	if id, err := TokenID(tok); err != nil || id != rec.ID {
 		t.Errorf("TokenID: %s, %v", id, err)
@@ -31,27 +37,31 @@ func TestNewTokenFormat(t *testing.T) {
 		t.Error("the record holds the token")
 	}
 	// Independent draws.
-	tok2, rec2, _ := NewToken("branch-1", exp)
+	tok2, rec2, _ := NewToken("branch-1", caCert, exp)
 	if tok2 == tok || rec2.Hash == rec.Hash {
 		t.Error("two tokens alike")
 	}
 	for _, bad := range []string{"", "Branch", "-x", strings.Repeat("a", 64)} {
-		if _, _, err := NewToken(bad, exp); err == nil || !strings.Contains(err.Error(), "site_name") {
+		if _, _, err := NewToken(bad, caCert, exp); err == nil || !strings.Contains(err.Error(), "site_name") {
 			t.Errorf("site %q: %v", bad, err)
 		}
 	}
-	if _, _, err := NewToken("a", time.Time{}); err == nil || !strings.Contains(err.Error(), "expiry") {
+	if _, _, err := NewToken("a", caCert, time.Time{}); err == nil || !strings.Contains(err.Error(), "expiry") {
 		t.Errorf("zero expiry: %v", err)
+	}
+	if _, _, err := NewToken("a", nil, exp); err == nil || !strings.Contains(err.Error(), "ca") {
+		t.Errorf("no CA: %v", err)
 	}
 }
 
 func TestCheckToken(t *testing.T) {
+	caCert := newTestCA(t).Certificate()
 	now := time.Date(2026, 11, 23, 22, 0, 0, 0, time.UTC)
-	tok, rec, err := NewToken("branch-1", now.Add(time.Hour))
+	tok, rec, err := NewToken("branch-1", caCert, now.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, _, _ := NewToken("branch-1", now.Add(time.Hour))
+	other, _, _ := NewToken("branch-1", caCert, now.Add(time.Hour))
 	used, revoked, expired := rec, rec, rec
 	used.UsedAt = now.Add(-time.Minute)
 	revoked.RevokedAt = now.Add(-time.Minute)
@@ -77,8 +87,9 @@ func TestCheckToken(t *testing.T) {
 		{"another token", other, "", rec, ErrTokenUnknown, "no such token"},
 		{"empty", "", "", rec, ErrTokenMalformed, `does not start with "ptj_"`},
 		{"no prefix", tok[len(TokenPrefix):], "", rec, ErrTokenMalformed, "does not start"},
-		{"truncated", tok[:len(tok)-1], "", rec, ErrTokenMalformed, "47 characters"},
-		{"trailing newline", tok + "\n", "", rec, ErrTokenMalformed, "49 characters"},
+		{"truncated", tok[:len(tok)-1], "", rec, ErrTokenMalformed, "91 characters"},
+		{"trailing newline", tok + "\n", "", rec, ErrTokenMalformed, "93 characters"},
+		{"unknown version", withVersion(tok, 2), "", rec, ErrTokenMalformed, "format version 2"},
 		{"not base64url", tok[:10] + "+" + tok[11:], "", rec, ErrTokenMalformed, "characters other than"},
 		{"typo", typo(tok, 20), "", rec, ErrTokenMalformed, "checksum mismatch"},
 		{"line break inside", tok[:20] + "\r" + tok[21:], "", rec, ErrTokenMalformed, "characters other than"},
@@ -116,20 +127,21 @@ func typo(tok string, i int) string {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 	b := []byte(tok)
 	p := len(TokenPrefix) + i
-	b[p] = alphabet[(strings.IndexByte(alphabet, b[p])+1+i)%len(alphabet)]
+	b[p] = alphabet[(strings.IndexByte(alphabet, b[p])+1+i%63)%len(alphabet)] // never itself
 	return string(b)
 }
 
 // Every single-character typo anywhere in the body is caught by the
 // checksum, before any lookup.
 func TestTokenChecksumCatchesEveryTypo(t *testing.T) {
+	caCert := newTestCA(t).Certificate()
 	for range 20 {
-		tok, _, err := NewToken("a", time.Now().Add(time.Hour))
+		tok, _, err := NewToken("a", caCert, time.Now().Add(time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i := range tokenBodyLen {
-			if err := ParseToken(typo(tok, i)); !errors.Is(err, ErrTokenMalformed) || !strings.Contains(err.Error(), "checksum") {
+			if _, err := ParseToken(typo(tok, i)); !errors.Is(err, ErrTokenMalformed) || !strings.Contains(err.Error(), "checksum") {
 				t.Fatalf("typo at %d: %v", i, err)
 			}
 		}
@@ -141,7 +153,7 @@ func TestTokenChecksumCatchesEveryTypo(t *testing.T) {
 			}
 			s := append([]byte(nil), b...)
 			s[i], s[i+1] = s[i+1], s[i]
-			if err := ParseToken(string(s)); !errors.Is(err, ErrTokenMalformed) {
+			if _, err := ParseToken(string(s)); !errors.Is(err, ErrTokenMalformed) {
 				t.Fatalf("swap at %d: %v", i, err)
 			}
 		}
@@ -149,6 +161,7 @@ func TestTokenChecksumCatchesEveryTypo(t *testing.T) {
 }
 
 func TestCheckTokenComparesInConstantTime(t *testing.T) {
+	caCert := newTestCA(t).Certificate()
 	orig := constantTimeCompare
 	t.Cleanup(func() { constantTimeCompare = orig })
 	calls := 0
@@ -157,8 +170,8 @@ func TestCheckTokenComparesInConstantTime(t *testing.T) {
 		return orig(x, y)
 	}
 	now := time.Now()
-	tok, rec, _ := NewToken("a", now.Add(time.Hour))
-	other, _, _ := NewToken("a", now.Add(time.Hour))
+	tok, rec, _ := NewToken("a", caCert, now.Add(time.Hour))
+	other, _, _ := NewToken("a", caCert, now.Add(time.Hour))
 	if err := CheckToken(tok, "", rec, now); err != nil {
 		t.Fatal(err)
 	}
@@ -168,4 +181,13 @@ func TestCheckTokenComparesInConstantTime(t *testing.T) {
 	if calls != 2 {
 		t.Fatalf("constant-time compare called %d times, want 2", calls)
 	}
+}
+
+// withVersion re-encodes tok with another format version and a valid
+// checksum.
+func withVersion(tok string, v byte) string {
+	raw, _ := base64.RawURLEncoding.DecodeString(tok[len(TokenPrefix):])
+	raw[0] = v
+	binary.BigEndian.PutUint32(raw[tokenSumOff:], crc32.ChecksumIEEE(raw[:tokenSumOff]))
+	return TokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 }
