@@ -46,15 +46,23 @@ type CA struct {
 	cert *x509.Certificate
 	now  func() time.Time
 
-	serverMu *sync.Mutex // serialises ServerCertificate's read-or-replace of server.key/server.crt
+	// serverMu serialises ServerCertificate's read-or-replace of
+	// server.key and server.crt. A pointer, so that String's value
+	// receiver (which keeps a printed *ca from showing the key) copies no
+	// lock.
+	serverMu *sync.Mutex
 }
 
 // Option changes how LoadOrCreate builds a CA.
 type Option func(*CA)
 
-// WithClock makes the CA read the time from now (tests).
+// WithClock makes the CA read the time from now (tests); nil is ignored.
 func WithClock(now func() time.Time) Option {
-	return func(ca *CA) { ca.now = now }
+	return func(ca *CA) {
+		if now != nil {
+			ca.now = now
+		}
+	}
 }
 
 // LoadOrCreate loads the CA from dir (ca.key, ca.crt), or, when neither
