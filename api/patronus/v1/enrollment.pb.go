@@ -28,12 +28,16 @@ const (
 type EnrollRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// join_token is the secret printed once by Admin.CreateJoinToken
-	// (patronus ctl tokens create). It is good for one enrolment.
+	// (patronus ctl tokens create); docs/PKI.md describes its format. It is
+	// good for one enrolment.
 	JoinToken string `protobuf:"bytes,1,opt,name=join_token,json=joinToken,proto3" json:"join_token,omitempty"`
-	// site_name must be the site name the token is bound to.
+	// site_name must be the site name the token is bound to; empty: the
+	// token's.
 	SiteName string `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
 	// csr_der is a PKCS #10 certificate request (DER) for the edge's own
-	// key pair; the private key never leaves the edge.
+	// ECDSA P-256 key pair; the private key never leaves the edge. The
+	// controller ignores the names the request asks for: the certificate's
+	// identity is the one it assigns (spiffe://patronus/site/ID/NAME).
 	CsrDer []byte `protobuf:"bytes,3,opt,name=csr_der,json=csrDer,proto3" json:"csr_der,omitempty"`
 	// wireguard_public_key is the edge's WireGuard public key, 32 bytes
 	// (not base64).

@@ -35,9 +35,10 @@ const (
 type EnrollmentClient interface {
 	// Enroll checks the join token, binds the site to the WireGuard public
 	// key, and signs the edge's certificate request. Errors:
-	// INVALID_ARGUMENT for a malformed request (CSR, key, site name);
-	// PERMISSION_DENIED for a token that is unknown, used, expired, revoked
-	// or bound to another site name, with a message that says which.
+	// INVALID_ARGUMENT for a malformed request (token form or checksum, CSR,
+	// key, site name); PERMISSION_DENIED for a token that is unknown, used,
+	// expired, revoked or bound to another site name, with a message that
+	// says which and never contains the token.
 	Enroll(ctx context.Context, in *EnrollRequest, opts ...grpc.CallOption) (*EnrollResponse, error)
 }
 
@@ -69,9 +70,10 @@ func (c *enrollmentClient) Enroll(ctx context.Context, in *EnrollRequest, opts .
 type EnrollmentServer interface {
 	// Enroll checks the join token, binds the site to the WireGuard public
 	// key, and signs the edge's certificate request. Errors:
-	// INVALID_ARGUMENT for a malformed request (CSR, key, site name);
-	// PERMISSION_DENIED for a token that is unknown, used, expired, revoked
-	// or bound to another site name, with a message that says which.
+	// INVALID_ARGUMENT for a malformed request (token form or checksum, CSR,
+	// key, site name); PERMISSION_DENIED for a token that is unknown, used,
+	// expired, revoked or bound to another site name, with a message that
+	// says which and never contains the token.
 	Enroll(context.Context, *EnrollRequest) (*EnrollResponse, error)
 	mustEmbedUnimplementedEnrollmentServer()
 }

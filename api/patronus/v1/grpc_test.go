@@ -167,7 +167,9 @@ type edgeControl struct {
 	batches []*pb.Telemetry // guarded by mu
 }
 
-// siteOf returns the common name of the caller's verified certificate.
+// siteOf returns the common name of the caller's verified certificate:
+// enough for a test double; the controller reads the SPIFFE identity of
+// controller/pki instead.
 func siteOf(ctx context.Context) (string, error) {
 	p, ok := peer.FromContext(ctx)
 	if !ok {
