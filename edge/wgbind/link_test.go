@@ -27,7 +27,7 @@ func newSite(t *testing.T) site {
 	return site{key: k}
 }
 
-func listen(t *testing.T, addr string) *Link {
+func listen(t testing.TB, addr string) *Link {
 	t.Helper()
 	l, err := Listen(netip.MustParseAddrPort(addr), "", nil)
 	if err != nil {
