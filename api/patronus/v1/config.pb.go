@@ -149,7 +149,8 @@ func (SteeringMode) EnumDescriptor() ([]byte, []int) {
 	return file_patronus_v1_config_proto_rawDescGZIP(), []int{1}
 }
 
-// EdgeConfig is the whole configuration of one edge at one revision.
+// EdgeConfig is the whole configuration of one edge at one revision. The
+// edge's private keys are not part of it: they never leave the edge.
 type EdgeConfig struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// revision identifies this configuration. Revisions of one site only

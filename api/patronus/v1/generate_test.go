@@ -118,3 +118,31 @@ func firstDiffLine(a, b []byte) string {
 	}
 	return strconv.Itoa(min(len(la), len(lb)) + 1)
 }
+
+// TestCompareGenerated checks the comparison of the currency check
+// without the generators: every kind of difference is named.
+func TestCompareGenerated(t *testing.T) {
+	committed, fresh := t.TempDir(), t.TempDir()
+	write := func(dir, name, text string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(committed, "same.pb.go", "a\nb\n")
+	write(fresh, "same.pb.go", "a\nb\n")
+	write(committed, "changed.pb.go", "a\nb\nc\n")
+	write(fresh, "changed.pb.go", "a\nB\nc\n")
+	write(committed, "stale.pb.go", "x\n")
+	write(fresh, "new_grpc.pb.go", "y\n")
+	write(committed, "doc.go", "not generated\n")
+	got := compareGenerated(t, committed, fresh)
+	want := []difference{
+		{"stale.pb.go", "committed but no longer generated"},
+		{"changed.pb.go", "differs from the generated code at line 2"},
+		{"new_grpc.pb.go", "generated but not committed"},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+}
