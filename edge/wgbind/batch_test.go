@@ -23,14 +23,18 @@ type pair struct {
 	rx     conn.ReceiveFunc
 }
 
-func newPair(t *testing.T) pair {
+func newPair(t *testing.T) pair { return newPairOn(t, "127.0.0.1") }
+
+// newPairOn is a pair on the loopback address lo (127.0.0.1 or ::1).
+func newPairOn(t *testing.T, lo string) pair {
 	t.Helper()
-	a, b := listen(t, "127.0.0.1:0"), listen(t, "127.0.0.1:0")
-	ab, err := a.Path(endpoint(b, "127.0.0.1"))
+	anyPort := netip.AddrPortFrom(netip.MustParseAddr(lo), 0).String()
+	a, b := listen(t, anyPort), listen(t, anyPort)
+	ab, err := a.Path(endpoint(b, lo))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ba, err := b.Path(endpoint(a, "127.0.0.1"))
+	ba, err := b.Path(endpoint(a, lo))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,12 +84,16 @@ func receiveAll(t testing.TB, rx conn.ReceiveFunc, want int) [][]byte {
 }
 
 // TestBatchSendReceive: a batch of equal-sized datagrams and a shorter
-// last one crosses loopback (with GSO and GRO where the kernel has them)
-// and arrives as the same datagrams, in order.
+// last one crosses loopback, IPv4 and IPv6 (with GSO and GRO where the
+// kernel has them), and arrives as the same datagrams, in order.
 func TestBatchSendReceive(t *testing.T) {
-	for _, tc := range []struct{ n, size, last int }{{1, 1400, 1400}, {maxBatch, 1400, 600}, {100, 148, 148}, {70, 1000, 1000}} {
-		t.Run(fmt.Sprintf("%dx%d", tc.n, tc.size), func(t *testing.T) {
-			p := newPair(t)
+	for _, tc := range []struct {
+		lo            string
+		n, size, last int
+	}{{"127.0.0.1", 1, 1400, 1400}, {"127.0.0.1", maxBatch, 1400, 600}, {"127.0.0.1", 100, 148, 148}, {"127.0.0.1", 70, 1000, 1000},
+		{"::1", 1, 1400, 1400}, {"::1", maxBatch, 1400, 600}} {
+		t.Run(fmt.Sprintf("%s/%dx%d", tc.lo, tc.n, tc.size), func(t *testing.T) {
+			p := newPairOn(t, tc.lo)
 			sent := datagrams(tc.n, tc.size, tc.last)
 			if err := p.ab.Send(sent, p.ab.ep); err != nil {
 				t.Fatal(err)
