@@ -61,7 +61,7 @@ type Dataplane struct {
 
 	// mu serialises Reconfigure and guards cur and paths. Lock order: mu,
 	// then pins.mu.
-	mu    sync.Mutex
+	mu     sync.Mutex
 	cur    *config.Valid // the configuration in force
 	paths  []*Path       // every path, in preference order per peer
 	closed bool          // Close ran: Reconfigure refuses
