@@ -169,25 +169,7 @@ func TestEdgeTwoSites(t *testing.T) {
 	if err != nil || strings.Count(all, "\n") < 100 {
 		t.Fatalf("capture: %v, %d lines", err, strings.Count(all, "\n"))
 	}
-	// Unicast IP that is not WireGuard on the links' port (IPv6 neighbour
-	// discovery and multicast listener reports are the kernel's own).
-	other, _ := b.edge.Exec("tcpdump", "-n", "-r", pcap, "(ip or ip6) and not udp port 51820 and not ip6 multicast and not icmp6")
-	var leaked []string
-	for _, l := range strings.Split(other, "\n") {
-		if strings.Contains(l, " IP") {
-			leaked = append(leaked, l)
-		}
-	}
-	if len(leaked) > 0 {
-		t.Errorf("the WAN carried %d packets besides WireGuard, e.g.:\n%s", len(leaked), firstLines(strings.Join(leaked, "\n"), 5))
-	}
-	raw, err := os.ReadFile(pcap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(raw), marker[:16]) {
-		t.Error("the inner plaintext appears on the WAN")
-	}
+	checkOnlyWireGuard(t, pcap, marker[:16])
 }
 
 // runPatronus runs the patronus binary and returns its standard output.
