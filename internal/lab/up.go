@@ -115,7 +115,14 @@ func Up(o Options) (_ *State, err error) {
 	if err := st.writeConfigs(o.Compression); err != nil {
 		return nil, err
 	}
+	// The edges start one after the other, each once the one before
+	// serves its status (its paths are up). Started together, two edges
+	// initiate WireGuard handshakes to each other at the same moment, and
+	// when each is slow to take the other's initiation (as busy starting
+	// processes are), each answer replaces the handshake it was waiting
+	// to complete: both then wait for WireGuard's retry, 5 s later.
 	exited := map[int]<-chan struct{}{}
+	deadline := time.Now().Add(o.Timeout)
 	for i := range st.Sites {
 		s := &st.Sites[i]
 		pid, done, err := spawn(s.ns, s.Log, nil, o.Binary, "edge", "--config", s.Config, "--control-socket", s.ControlSocket)
@@ -123,6 +130,9 @@ func Up(o Options) (_ *State, err error) {
 			return nil, err
 		}
 		s.EdgePID, exited[i] = pid, done
+		if err := s.waitServing(deadline, done); err != nil {
+			return nil, err
+		}
 	}
 	if err := st.save(); err != nil {
 		return nil, err
@@ -319,6 +329,26 @@ func (s *Site) pathsUp() (up int, down []string, err error) {
 		}
 	}
 	return up, down, nil
+}
+
+// waitServing waits until the site's edge answers on its control socket.
+func (s *Site) waitServing(deadline time.Time, exited <-chan struct{}) error {
+	for {
+		var es edgeStatus
+		_, err := ctlsock.Get(s.ControlSocket, "/status", &es)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("edge of %s exited; its log (%s):\n%s", s.Name, s.Log, tail(s.Log, 20))
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("edge of %s not serving on %s: %w", s.Name, s.ControlSocket, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func (st *State) waitPaths(timeout time.Duration, exited map[int]<-chan struct{}) error {
