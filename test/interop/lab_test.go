@@ -3,16 +3,19 @@
 package interop
 
 import (
+	"bufio"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -182,6 +185,47 @@ func (l *testLab) iperfServers() {
 	time.Sleep(300 * time.Millisecond)
 }
 
+// startCapture runs tcpdump on iface in namespace ns, writing to pcap,
+// and returns once it captures; the returned function stops it.
+func startCapture(t *testing.T, ns, iface, pcap string) (stop func()) {
+	t.Helper()
+	c := exec.Command("ip", "netns", "exec", ns, "tcpdump", "-n", "-U", "-i", iface, "-w", pcap)
+	stderr, err := c.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "listening on") {
+				close(ready)
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		_ = c.Process.Kill()
+		_ = c.Wait()
+		t.Fatalf("tcpdump on %s in %s did not start within 10s", iface, ns)
+	}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			_ = c.Process.Signal(syscall.SIGTERM)
+			_ = c.Wait()
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
 // TestLabMesh: a 3-site, 2-link lab. The status contract; ping and TCP
 // between the LAN hosts of every pair of sites over IPv4 and IPv6,
 // through each link in turn (pinned at both ends, checked on the path
@@ -204,12 +248,7 @@ func TestLabMesh(t *testing.T) {
 
 	wan := "pl-" + l.name + "-wan"
 	pcap := filepath.Join(t.TempDir(), "wan.pcap")
-	capture := exec.Command("ip", "netns", "exec", wan, "tcpdump", "-n", "-U", "-i", "any", "-w", pcap)
-	if err := capture.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer capture.Process.Kill()
-	time.Sleep(500 * time.Millisecond)
+	stopCapture := startCapture(t, wan, "any", pcap)
 
 	marker := "patronus-marker!"
 	for _, link := range []string{l.st.Sites[0].Links[0].Name, l.st.Sites[0].Links[1].Name} {
@@ -258,8 +297,7 @@ func TestLabMesh(t *testing.T) {
 		t.Errorf("bulk TCP %s -> %s: %.1f Mbit/s, want more than 20", a.HostNode, c.HostIPv4, bps/1e6)
 	}
 
-	_ = capture.Process.Signal(syscall.SIGTERM)
-	_ = capture.Wait()
+	stopCapture()
 	all, err := exec.Command("tcpdump", "-n", "-r", pcap).CombinedOutput()
 	if err != nil || strings.Count(string(all), "\n") < 200 {
 		t.Fatalf("capture: %v, %d lines", err, strings.Count(string(all), "\n"))
@@ -330,12 +368,7 @@ func TestLabIPv6Underlay(t *testing.T) {
 	}
 	wan := "pl-" + l.name + "-wan"
 	pcap := filepath.Join(t.TempDir(), "wan.pcap")
-	capture := exec.Command("ip", "netns", "exec", wan, "tcpdump", "-n", "-U", "-i", "s1l1g", "-w", pcap)
-	if err := capture.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer capture.Process.Kill()
-	time.Sleep(500 * time.Millisecond)
+	stopCapture := startCapture(t, wan, "s1l1g", pcap)
 	for _, link := range []string{"inet", "lte"} {
 		l.pinAll(link)
 		for _, addr := range []string{s2.HostIPv4, s2.HostIPv6} {
@@ -344,13 +377,12 @@ func TestLabIPv6Underlay(t *testing.T) {
 			}
 		}
 	}
-	_ = capture.Process.Signal(syscall.SIGTERM)
-	_ = capture.Wait()
+	stopCapture()
 	v6, _ := exec.Command("tcpdump", "-n", "-r", pcap, "ip6 and udp port 51820").CombinedOutput()
 	if n := strings.Count(string(v6), "\n"); n < 8 {
 		t.Errorf("capture on site1's inet link: %d WireGuard packets over IPv6, want the pings'", n)
 	}
-	v4, _ := exec.Command("tcpdump", "-n", "-r", pcap, "ip").CombinedOutput()
+	v4, _ := exec.Command("tcpdump", "-n", "-r", pcap, "ip and not ip multicast").CombinedOutput()
 	if strings.Contains(string(v4), " IP ") {
 		t.Errorf("IPv4 on an IPv6 underlay:\n%s", firstLines(string(v4), 5))
 	}
