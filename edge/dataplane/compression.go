@@ -64,11 +64,14 @@ type pathShim struct {
 	hello helloMachine
 }
 
-func newPathShim(localSite, peerSite uint16, mtu int, compression bool) *pathShim {
+// newPathShim makes a path's shim state; its first Hello goes out at
+// first (the zero time: at once).
+func newPathShim(localSite, peerSite uint16, mtu int, compression bool, first time.Time) *pathShim {
 	s := &pathShim{local: shim.ControlAddr(localSite), peer: shim.ControlAddr(peerSite), mtu: mtu}
 	s.comp = compress.NewCompressor(&s.tx)
 	s.comp.Overhead = dataHeaderLen
 	s.hello.local = compression
+	s.hello.next = first
 	return s
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"testing"
+	"time"
 
 	"golang.zx2c4.com/wireguard/tun"
 
@@ -57,7 +58,7 @@ func sendThrough(t *testing.T, pt *pathTUN, pool *bufPool, buf []byte, pkt []byt
 
 // twoEnds: site 1 sends to site 2 over a path TUN with compression active.
 func twoEnds(mtu int) (tx, rx *pathShim, pt *pathTUN, pool *bufPool) {
-	tx, rx = newPathShim(1, 2, mtu, true), newPathShim(2, 1, mtu, true)
+	tx, rx = newPathShim(1, 2, mtu, true, time.Time{}), newPathShim(2, 1, mtu, true, time.Time{})
 	tx.active.Store(true)
 	pool = newBufPool(4)
 	pt = newPathTUN("test", mtu, pool, tx, nil)
@@ -262,7 +263,7 @@ func TestDeliveryNegotiatesAndDecompresses(t *testing.T) {
 	cfg := &config.Valid{ID: 2, Overlay: config.Overlay{MTU: 1420}}
 	d := &Dataplane{cfg: cfg, tun: ft, routes: routes, pool: newBufPool(8)}
 	p := &peer{cfg: config.ValidPeer{ID: 1}}
-	path := &Path{shim: newPathShim(2, 1, 1420, true)}
+	path := &Path{shim: newPathShim(2, 1, 1420, true, time.Time{})}
 	path.tun = newPathTUN("test", 1420, d.pool, path.shim, nil)
 	deliver := d.delivery(p, path)
 
@@ -288,7 +289,7 @@ func TestDeliveryNegotiatesAndDecompresses(t *testing.T) {
 		t.Fatal("the Hello was not answered")
 	}
 
-	peerEnd := newPathShim(1, 2, 1420, true)
+	peerEnd := newPathShim(1, 2, 1420, true, time.Time{})
 	out := make([]byte, 2000)
 	good := udpPacket("10.11.0.2", "10.22.0.2", textPayload(1200))
 	spoof := udpPacket("10.99.0.2", "10.22.0.2", textPayload(1200))

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"golang.zx2c4.com/wireguard/device"
@@ -43,6 +44,9 @@ const (
 	tunOffset = device.MessageTransportHeaderSize
 	// keepalive keeps NAT bindings and the tunnel warm (seconds).
 	keepalive = 25
+	// initiateDelay is how long the site with the higher ID lets the
+	// other start a new path's handshake before it starts its own.
+	initiateDelay = 1500 * time.Millisecond
 )
 
 // Dataplane is a running data plane.
@@ -321,19 +325,34 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 	}
 	path := &Path{ID: id, LocalLink: ll.Name, RemoteLink: rl.Name, PeerSite: p.cfg.Name,
 		endpoint: rl.Endpoint.String(), site: p.cfg.ID, preferred: len(p.paths) == 0, link: d.links[li], bind: bind}
-	path.shim = newPathShim(d.cfg.ID, p.cfg.ID, d.cfg.Overlay.MTU, p.cfg.Compression)
+	// The site with the lower ID starts the path's WireGuard handshake;
+	// the other holds back its own (the first Hello and the persistent
+	// keepalive) for initiateDelay. Initiations that cross, each taken late
+	// by a peer busy starting, replace the handshakes they answer: both
+	// sides then hold sessions the other does not know, and traffic is
+	// blackholed until WireGuard's retry (seen in the lab: ~15 s).
+	var first time.Time
+	waits := d.cfg.ID > p.cfg.ID
+	if waits {
+		first = time.Now().Add(initiateDelay)
+	}
+	path.shim = newPathShim(d.cfg.ID, p.cfg.ID, d.cfg.Overlay.MTU, p.cfg.Compression, first)
 	path.tun = newPathTUN(id, d.cfg.Overlay.MTU, d.pool, path.shim, d.delivery(p, path))
 	logger := &device.Logger{Verbosef: device.DiscardLogf, Errorf: func(f string, a ...any) {
 		d.log.Warn("wireguard", "path", id, "msg", fmt.Sprintf(f, a...))
 	}}
 	path.dev = device.NewDevice(path.tun, bind, logger)
-	if err := path.dev.IpcSet(d.uapi(p, rl)); err != nil {
+	if err := path.dev.IpcSet(d.uapi(p, rl, !waits)); err != nil {
 		path.close()
 		return fmt.Errorf("path %s: %w", id, err)
 	}
 	if err := path.dev.Up(); err != nil {
 		path.close()
 		return fmt.Errorf("path %s: %w", id, err)
+	}
+	if waits {
+		dev, set := path.dev, fmt.Sprintf("public_key=%s\npersistent_keepalive_interval=%d\n", hex.EncodeToString(p.cfg.PublicKey.Bytes()), keepalive)
+		time.AfterFunc(initiateDelay, func() { _ = dev.IpcSet(set) }) // fails harmlessly once the path is closed
 	}
 	p.paths = append(p.paths, path)
 	d.log.Info("path", "id", id, "endpoint", rl.Endpoint, "compression", p.cfg.Compression)
@@ -343,12 +362,14 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 // uapi is the WireGuard configuration of one path: the site key, the
 // peer site's key and endpoint. Every inner address is allowed from the
 // peer; delivery checks sources against the peer's prefixes.
-func (d *Dataplane) uapi(p *peer, rl config.ValidPeerLink) string {
+func (d *Dataplane) uapi(p *peer, rl config.ValidPeerLink, keepAlive bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "private_key=%s\n", hex.EncodeToString(d.cfg.PrivateKey.Bytes()))
 	fmt.Fprintf(&b, "public_key=%s\n", hex.EncodeToString(p.cfg.PublicKey.Bytes()))
 	fmt.Fprintf(&b, "endpoint=%s\n", rl.Endpoint)
-	fmt.Fprintf(&b, "persistent_keepalive_interval=%d\n", keepalive)
+	if keepAlive {
+		fmt.Fprintf(&b, "persistent_keepalive_interval=%d\n", keepalive)
+	}
 	b.WriteString("allowed_ip=0.0.0.0/0\nallowed_ip=::/0\n")
 	return b.String()
 }
