@@ -116,14 +116,13 @@ func Up(o Options) (_ *State, err error) {
 		return nil, err
 	}
 	// The edges start one after the other, each once the one before
-	// serves its status (its paths are up). Started together, two edges
-	// initiate WireGuard handshakes to each other at the same moment, and
-	// when each is slow to take the other's initiation (as busy starting
-	// processes are), each answer replaces the handshake it was waiting
-	// to complete: both then wait for WireGuard's retry, 5 s later.
+	// serves its status (its paths are up), from the highest site ID down:
+	// of two sites, the one with the lower ID starts a path's handshake at
+	// once and the other only after a while (edge/dataplane), so each
+	// edge finds the peers it initiates to already listening.
 	exited := map[int]<-chan struct{}{}
 	deadline := time.Now().Add(o.Timeout)
-	for i := range st.Sites {
+	for i := len(st.Sites) - 1; i >= 0; i-- {
 		s := &st.Sites[i]
 		pid, done, err := spawn(s.ns, s.Log, nil, o.Binary, "edge", "--config", s.Config, "--control-socket", s.ControlSocket)
 		if err != nil {
@@ -238,7 +237,7 @@ func (st *State) build() error {
 				fmt.Sprintf("link add %s type veth peer name %s", r, g),
 				fmt.Sprintf("link add %s type bridge stp_state 0", b),
 				fmt.Sprintf("link set %s master %s", e, b), fmt.Sprintf("link set %s master %s", r, b),
-				"link set "+e+" up", "link set "+r+" up", "link set "+b+" up", "link set "+g+" up",
+				"link set "+e+" up arp off", "link set "+r+" up arp off", "link set "+b+" up arp off", "link set "+g+" up",
 				"addr add "+gw4.String()+"/24 dev "+g,
 				"addr add "+gw6.String()+"/64 dev "+g+" nodad",
 			)
@@ -252,6 +251,21 @@ func (st *State) build() error {
 		}
 	}
 	if err := ipBatch(wan, wanCmds); err != nil {
+		return err
+	}
+	// The wire's ports and bridge are layer 2 only: without ARP, IPv6 and
+	// forwarding on them, the wan namespace never answers for the gateway
+	// through them nor routes what arrives on them, which would let
+	// traffic around the WAN emulator while it replaces the bridge.
+	var keys []string
+	for _, s := range st.Sites {
+		for n := 1; n <= len(s.Links); n++ {
+			for _, dev := range []string{ifEdgeSide(s.ID, n), ifRouterSide(s.ID, n), ifBridge(s.ID, n)} {
+				keys = append(keys, "net.ipv6.conf."+dev+".disable_ipv6=1", "net.ipv4.conf."+dev+".forwarding=0")
+			}
+		}
+	}
+	if err := inNS(wan, append([]string{"sysctl", "-qw"}, keys...)...); err != nil {
 		return err
 	}
 	return st.applyFilter()
