@@ -11,6 +11,9 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/patronus-sdwan/patronus/edge/classify"
+	"github.com/patronus-sdwan/patronus/edge/quality"
 )
 
 // Config is an edge's configuration as written in its YAML file.
@@ -22,6 +25,16 @@ type Config struct {
 	Links          []Link   `yaml:"links"`
 	Peers          []Peer   `yaml:"peers"`
 	Defaults       Defaults `yaml:"defaults"`
+
+	// Steering (steering.go): SLA classes (edge/quality), applications
+	// (edge/classify), policies, the steering timers and the path-state
+	// thresholds.
+	SLAClasses                 []quality.SLAClass   `yaml:"sla_classes"`
+	Applications               []classify.AppConfig `yaml:"applications"`
+	DisableBuiltinApplications bool                 `yaml:"disable_builtin_applications"`
+	Policies                   []Policy             `yaml:"policies"`
+	Steering                   Steering             `yaml:"steering"`
+	QualityModel               QualityModel         `yaml:"quality_model"`
 }
 
 // Site names this edge.
@@ -71,6 +84,9 @@ type PeerLink struct {
 type Defaults struct {
 	Compression Switch      `yaml:"compression"`
 	BFD         BFDDefaults `yaml:"bfd"`
+	// BFDByColor overrides BFD for the paths over local links of a
+	// colour, e.g. slower timers on LTE.
+	BFDByColor map[string]BFDDefaults `yaml:"bfd_by_color"`
 }
 
 // Switch is an on/off setting that may be left out. A value that is not
@@ -103,7 +119,8 @@ func (s Switch) Of(def bool) bool {
 	return s.On
 }
 
-// BFDDefaults are the BFD timers of every path.
+// BFDDefaults are the BFD timers of the paths; empty fields take 100 ms
+// and 3 (DefaultPathBFDInterval, DefaultPathBFDMultiplier).
 type BFDDefaults struct {
 	TxInterval string `yaml:"tx_interval"`
 	RxInterval string `yaml:"rx_interval"`

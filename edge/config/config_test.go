@@ -55,7 +55,7 @@ func TestExampleIsValid(t *testing.T) {
 	if v.Peers[0].Links[1].Endpoint != netip.MustParseAddrPort("192.0.2.7:51820") {
 		t.Errorf("peer link = %+v", v.Peers[0].Links[1])
 	}
-	if v.BFD.DesiredMinTx != 300*time.Millisecond || v.BFD.DetectMult != 3 || v.PrivateKey == nil || v.Peers[0].PublicKey == nil {
+	if v.BFD.DesiredMinTx != 100*time.Millisecond || v.BFD.DetectMult != 3 || v.PrivateKey == nil || v.Peers[0].PublicKey == nil {
 		t.Errorf("bfd %+v, keys %v %v", v.BFD, v.PrivateKey, v.Peers[0].PublicKey)
 	}
 }

@@ -37,10 +37,11 @@ type Valid struct {
 	Links       []ValidLink
 	Peers       []ValidPeer
 	Compression bool // defaults.compression; each peer has its own setting
-	BFD         session.Config
-	// Set records which optional sections the file gave explicitly, so a
-	// program that does not implement one yet can refuse it.
-	Set struct{ BFD bool }
+	// BFD: the timers of BFD in the paths (defaults.bfd); BFDByColor the
+	// overrides by local link colour. See PathBFD.
+	BFD        session.Config
+	BFDByColor map[string]session.Config
+	Steering   ValidSteering
 }
 
 // ValidLink is a validated WAN link.
@@ -93,8 +94,8 @@ func (c *Config) Validate() (*Valid, error) {
 	v.Compression = checkSwitch(&defaults, "defaults.compression", c.Defaults.Compression, false)
 	v.Peers = checkPeers(&e, c, v)
 	e.list = append(e.list, defaults.list...)
-	v.BFD = checkBFD(&e, c.Defaults.BFD)
-	v.Set.BFD = c.Defaults.BFD != (BFDDefaults{})
+	v.BFD, v.BFDByColor = checkPathBFD(&e, c, v.Links)
+	v.Steering = checkSteering(&e, c)
 	if err := e.err(); err != nil {
 		return nil, err
 	}
@@ -367,19 +368,21 @@ func checkSwitch(e *errs, path string, s Switch, def bool) bool {
 	return s.Of(def)
 }
 
-func checkBFD(e *errs, b BFDDefaults) session.Config {
-	cfg := session.Config{DetectMult: session.DefaultMultiplier}
+// checkBFDTimers validates BFD timers at field path at; empty fields take
+// def's.
+func checkBFDTimers(e *errs, at string, b BFDDefaults, def session.Config) session.Config {
+	cfg := def
 	var err error
-	if cfg.DesiredMinTx, err = bfdcfg.ParseInterval("defaults.bfd.tx_interval", b.TxInterval, session.DefaultTxInterval); err != nil {
+	if cfg.DesiredMinTx, err = bfdcfg.ParseInterval(at+".tx_interval", b.TxInterval, def.DesiredMinTx); err != nil {
 		e.list = append(e.list, splitField(err))
 	}
-	if cfg.RequiredMinRx, err = bfdcfg.ParseInterval("defaults.bfd.rx_interval", b.RxInterval, session.DefaultRxInterval); err != nil {
+	if cfg.RequiredMinRx, err = bfdcfg.ParseInterval(at+".rx_interval", b.RxInterval, def.RequiredMinRx); err != nil {
 		e.list = append(e.list, splitField(err))
 	}
 	switch {
 	case b.Multiplier == 0:
 	case b.Multiplier < 1 || b.Multiplier > 255:
-		e.add("defaults.bfd.multiplier", "%d is out of range 1..255", b.Multiplier)
+		e.add(at+".multiplier", "%d is out of range 1..255", b.Multiplier)
 	default:
 		cfg.DetectMult = uint8(b.Multiplier)
 	}

@@ -20,15 +20,6 @@ import (
 	"github.com/patronus-sdwan/patronus/internal/ctlsock"
 )
 
-// notYet refuses settings this version of the edge would accept without
-// honouring them.
-func notYet(v *config.Valid) error {
-	if v.Set.BFD {
-		return errors.New("defaults.bfd: this version of the edge runs no BFD in its paths yet; remove the section")
-	}
-	return nil
-}
-
 // DefaultEdgeSocket is where the edge serves its status.
 const DefaultEdgeSocket = "/run/patronus/edge.sock"
 
@@ -55,9 +46,6 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			v, err := config.Load(file)
 			if err != nil {
 				return err
-			}
-			if err := notYet(v); err != nil {
-				return fmt.Errorf("%s: %w", file, err)
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 			dp, err := dataplane.Start(v, log)
@@ -164,9 +152,6 @@ func compressionSummary(p dataplane.PathStatus) string {
 // a file with an error changes nothing.
 func reload(dp *dataplane.Dataplane, file string, log *slog.Logger) {
 	v, err := config.Load(file)
-	if err == nil {
-		err = notYet(v)
-	}
 	if err != nil {
 		log.Error("reload refused", "file", file, "err", err)
 		return
@@ -223,9 +208,6 @@ func parseConfig(raw []byte) (*config.Valid, error) {
 	v, err := c.Validate()
 	if err != nil {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
-	}
-	if err := notYet(v); err != nil {
-		return nil, err
 	}
 	return v, nil
 }
