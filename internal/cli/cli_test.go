@@ -138,12 +138,12 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-// TestEdgeRefusesWhatItDoesNotDoYet: settings the edge would accept
-// without honouring them stop it before it changes anything.
-func TestEdgeRefusesWhatItDoesNotDoYet(t *testing.T) {
+// TestEdgeRefusesBadConfig: a bad configuration stops the edge before it
+// changes anything, naming the field.
+func TestEdgeRefusesBadConfig(t *testing.T) {
 	dir, base := exampleConfig(t)
 	for extra, want := range map[string]string{
-		"defaults: {bfd: {tx_interval: 100ms}}\n":     "defaults.bfd: this version of the edge runs no BFD",
+		"defaults: {bfd: {tx_interval: 1ns}}\n":       "defaults.bfd.tx_interval:",
 		"defaults: {compression: false}\n" + "x: 1\n": "field x not found",
 	} {
 		path := filepath.Join(dir, "edge.yaml")
