@@ -16,10 +16,11 @@ const (
 	dropWrongPort     = dropReason(session.NumDropReasons) + iota - 1 // single-hop packet on the multihop port or back
 	dropTTL                                                           // TTL / Hop Limit below the minimum (GTSM)
 	dropSourceAddress                                                 // source address is not the session's peer
+	dropInterface                                                     // received on another interface than the session's
 	numDropReasons
 )
 
-var extraDropNames = [...]string{"wrong_port", "ttl", "source_address_mismatch"}
+var extraDropNames = [...]string{"wrong_port", "ttl", "source_address_mismatch", "wrong_interface"}
 
 func (r dropReason) String() string {
 	if r < dropReason(session.NumDropReasons) {

@@ -121,6 +121,11 @@ func (e *entry) checkTransport(meta *RxMeta) dropReason {
 		return dropTTL
 	case meta.Src.IsValid() && meta.Src.Unmap() != e.key.Peer:
 		return dropSourceAddress
+	case e.key.IfIndex != 0 && meta.IfIndex != 0 && meta.IfIndex != e.key.IfIndex:
+		// Found by discriminator but arrived elsewhere: in the edge, on
+		// another path between the same sites. It must not keep this
+		// path's session up.
+		return dropInterface
 	}
 	return dropNone
 }

@@ -499,3 +499,27 @@ func TestAuthPair(t *testing.T) {
 		})
 	}
 }
+
+// TestWrongInterfaceDropped: a session bound to an interface (in the edge,
+// a path: its index) takes no packet that arrived elsewhere, even one
+// that names it by discriminator.
+func TestWrongInterfaceDropped(t *testing.T) {
+	t.Parallel()
+	m := bfd.NewManager(nil)
+	defer m.Close()
+	cfg := sessionConfig(addrA, addrB)
+	cfg.IfIndex = 7
+	disc, err := m.Add(cfg, discard{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkt := peerPacket(t, packet.StateDown, 0xbeef, disc, fastInterval)
+	m.Receive(pkt, bfd.RxMeta{Src: addrB, Dst: addrA, TTL: -1, IfIndex: 8})
+	if c := info(t, m, cfg.Key).Counters; c.Drops["wrong_interface"] != 1 || c.PacketsIn != 0 {
+		t.Errorf("other interface: %+v", c)
+	}
+	m.Receive(pkt, bfd.RxMeta{Src: addrB, Dst: addrA, TTL: -1, IfIndex: 7})
+	if c := info(t, m, cfg.Key).Counters; c.PacketsIn != 1 || c.Transitions != 1 {
+		t.Errorf("its interface: %+v", c)
+	}
+}
