@@ -12,6 +12,7 @@ var (
 	ErrConstraint = errors.New("constraint") // a reference or check fails
 	ErrInvalid    = errors.New("invalid")    // bad input, rejected before the database
 	ErrClosed     = errors.New("store closed")
+	ErrStale      = errors.New("stale revision") // an expected revision is not the current one
 
 	ErrTokenUnknown = errors.New("join token unknown")
 	ErrTokenUsed    = errors.New("join token already used")

@@ -138,13 +138,39 @@ type Rule struct {
 // JoinToken is a stored one-time enrolment token (its hash is never
 // returned; the secret exists only in CreateJoinToken's result).
 type JoinToken struct {
-	ID        int64
+	ID        string // public: the first 16 hex digits of the token's SHA-256 (as controller/pki's TokenRecord.ID)
 	Network   string
 	Site      string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    time.Time // zero: unused
 	RevokedAt time.Time // zero: not revoked
+}
+
+// TokenMaker draws a new join token secret for a site, valid until
+// expiresAt. The store keeps only HashToken of it.
+type TokenMaker func(site string, expiresAt time.Time) (secret string, err error)
+
+// PolicySet is a network's steering configuration as one opaque
+// document (JSON; the controller defines and validates its content),
+// with the network revision it was read at.
+type PolicySet struct {
+	Network   string
+	Revision  int64
+	Document  []byte    // nil: none set yet
+	UpdatedAt time.Time // zero: never set
+}
+
+// TelemetryBatch is one batch an edge reported: it is stored whole or
+// not at all, once per (site, boot, sequence).
+type TelemetryBatch struct {
+	Site     string
+	BootID   string // the edge's boot, e.g. hex of its 16 random bytes
+	Sequence int64  // > 0, grows per boot
+	SeenAt   time.Time
+	Samples  []PathSample
+	Events   []Event
+	Flows    []FlowSummary
 }
 
 // PathState is a path's liveness in a metrics sample.

@@ -80,10 +80,27 @@ type Store interface {
 	DeletePolicy(ctx context.Context, network, name string) error
 
 	// CreateJoinToken makes a one-time token for a site name, valid for
-	// ttl. The secret is returned once and only its hash is stored.
+	// ttl. The secret is returned once and only its hash is stored. The
+	// secret comes from the engine's Options.NewToken (the controller
+	// passes controller/pki's NewToken).
 	CreateJoinToken(ctx context.Context, network, site string, ttl time.Duration) (secret string, tok JoinToken, err error)
 	JoinTokens(ctx context.Context, network string) ([]JoinToken, error)
-	RevokeJoinToken(ctx context.Context, network string, id int64) error
+	// RevokeJoinToken revokes an unused token by its ID (JoinToken.ID).
+	RevokeJoinToken(ctx context.Context, network string, id string) error
+
+	// PolicySet returns the network's steering configuration document
+	// (empty Document: none set yet) and the network's revision.
+	PolicySet(ctx context.Context, network string) (PolicySet, error)
+	// PutPolicySet replaces the document whole and bumps the revision.
+	// With expectedRevision > 0 the network must be at that revision, or
+	// nothing changes and the error matches ErrStale.
+	PutPolicySet(ctx context.Context, network string, document []byte, expectedRevision int64) (PolicySet, error)
+
+	// RecordTelemetry stores one telemetry batch of a site (metrics,
+	// events, flows, last seen) in one transaction, unless a batch of the
+	// same boot with this or a higher sequence was stored already: then it
+	// stores nothing and reports stored = false. Not a config change.
+	RecordTelemetry(ctx context.Context, network string, b TelemetryBatch) (stored bool, err error)
 
 	RecordPathMetrics(ctx context.Context, network string, samples []PathSample) error
 	// PathMetrics returns the points of one path in [from, to) at a

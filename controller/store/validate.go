@@ -241,3 +241,32 @@ func (f FlowSummary) Validate() error {
 	}
 	return nil
 }
+
+// Validate checks a telemetry batch and everything in it.
+func (b TelemetryBatch) Validate() error {
+	if err := ValidateName("telemetry", "site", b.Site); err != nil {
+		return err
+	}
+	if b.BootID == "" || len(b.BootID) > 64 {
+		return invalid("telemetry", "boot_id", "must be 1 to 64 characters")
+	}
+	if b.Sequence <= 0 {
+		return invalid("telemetry", "sequence", "%d: must be positive", b.Sequence)
+	}
+	for _, m := range b.Samples {
+		if err := m.Validate(); err != nil {
+			return err
+		}
+	}
+	for _, e := range b.Events {
+		if err := e.Validate(); err != nil {
+			return err
+		}
+	}
+	for _, f := range b.Flows {
+		if err := f.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -45,6 +45,9 @@ const (
 // Options configure Open.
 type Options struct {
 	Now func() time.Time // clock; nil: time.Now
+	// NewToken draws join token secrets; nil: 32 random bytes, base64url.
+	// The controller passes one that makes controller/pki tokens.
+	NewToken store.TokenMaker
 	// SchemaVersion stops migrations at this version; 0: the newest.
 	// Only tests of upgrades set it.
 	SchemaVersion int
@@ -85,7 +88,7 @@ func Open(ctx context.Context, url string, opts Options) (store.Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("%w (postgres)", err)
 	}
-	s := sqlcore.New(eng, sqlcore.Options{Now: opts.Now})
+	s := sqlcore.New(eng, sqlcore.Options{Now: opts.Now, NewToken: opts.NewToken})
 	lcfg := cfg.ConnConfig.Copy()
 	lcfg.RuntimeParams["application_name"] = ListenerName
 	l := &listener{cfg: lcfg, s: s, stopped: make(chan struct{})}

@@ -35,6 +35,9 @@ const maxConns = 8
 // Options configure Open.
 type Options struct {
 	Now func() time.Time // clock; nil: time.Now
+	// NewToken draws join token secrets; nil: 32 random bytes, base64url.
+	// The controller passes one that makes controller/pki tokens.
+	NewToken store.TokenMaker
 	// SchemaVersion stops migrations at this version; 0: the newest.
 	// Only tests of upgrades set it.
 	SchemaVersion int
@@ -95,7 +98,7 @@ func Open(ctx context.Context, path string, opts Options) (store.Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("%w (sqlite %s)", err, path)
 	}
-	return sqlcore.New(eng, sqlcore.Options{Now: opts.Now}), nil
+	return sqlcore.New(eng, sqlcore.Options{Now: opts.Now, NewToken: opts.NewToken}), nil
 }
 
 // checkPragmas makes sure the pragmas took: WAL, FULL, foreign keys.

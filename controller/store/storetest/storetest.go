@@ -155,6 +155,8 @@ func Run(t *testing.T, h Harness) {
 		{"SLAClassesApplications", testClassesApps},
 		{"Policies", testPolicies},
 		{"JoinTokens", testJoinTokens},
+		{"PolicySet", testPolicySet},
+		{"Telemetry", testTelemetry},
 		{"JoinTokenRace", testJoinTokenRace},
 		{"RevisionAndWatch", testRevisionWatch},
 		{"WatchAcrossStores", testWatchAcross},

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"sync"
@@ -65,7 +67,11 @@ func testJoinTokens(t *testing.T, h Harness) {
 	_, err = s.EnrolSite(ctx, rvk, store.SiteSpec{Role: store.Spoke, PublicKey: Key()})
 	wantErr(t, err, store.ErrTokenRevoked, "")
 	wantErr(t, s.RevokeJoinToken(ctx, "corp", tok.ID), store.ErrTokenUsed, "")
-	wantErr(t, s.RevokeJoinToken(ctx, "corp", 99999), store.ErrNotFound, "")
+	wantErr(t, s.RevokeJoinToken(ctx, "corp", "0123456789abcdef"), store.ErrNotFound, "")
+	wantErr(t, s.RevokeJoinToken(ctx, "corp", "not-an-id"), store.ErrInvalid, "id")
+	if want := hashHex(secret)[:16]; tok.ID != want {
+		t.Fatalf("token id %q, want the first 16 hex digits of its hash %q", tok.ID, want)
+	}
 
 	// A token for a name already taken is not consumed by the failed enrolment.
 	dup, _, err := s.CreateJoinToken(ctx, "corp", "branch1", time.Hour)
@@ -122,4 +128,9 @@ func testJoinTokenRace(t *testing.T, h Harness) {
 	if n := len(must(s.Sites(ctx, "corp"))(t)); n != 1 {
 		t.Fatalf("%d sites", n)
 	}
+}
+
+func hashHex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
 }

@@ -21,6 +21,8 @@ import (
 type Options struct {
 	// Now is the clock; nil means time.Now. Tests inject one.
 	Now func() time.Time
+	// NewToken draws join token secrets; nil: newTokenSecret.
+	NewToken store.TokenMaker
 }
 
 // Store implements store.Store over an Engine.
@@ -28,6 +30,7 @@ type Store struct {
 	eng    Engine
 	hub    *Hub
 	now    func() time.Time
+	token  store.TokenMaker
 	done   chan struct{} // closed by Close
 	closed atomic.Bool
 	once   sync.Once
@@ -42,7 +45,11 @@ func New(eng Engine, opts Options) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{eng: eng, hub: NewHub(), now: now, done: make(chan struct{})}
+	token := opts.NewToken
+	if token == nil {
+		token = func(string, time.Time) (string, error) { return newTokenSecret() }
+	}
+	return &Store{eng: eng, hub: NewHub(), now: now, token: token, done: make(chan struct{})}
 }
 
 // Hub is where revisions from other processes are published.

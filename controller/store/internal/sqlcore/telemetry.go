@@ -2,6 +2,7 @@ package sqlcore
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/store"
@@ -15,19 +16,22 @@ func (s *Store) CreateJoinToken(ctx context.Context, network, site string, ttl t
 	if err := store.ValidateTTL(ttl); err != nil {
 		return "", store.JoinToken{}, err
 	}
-	secret, err := newTokenSecret()
+	now := s.now()
+	tok := store.JoinToken{Network: network, Site: site, CreatedAt: fromUS(us(now)), ExpiresAt: fromUS(us(now.Add(ttl)))}
+	secret, err := s.token(site, tok.ExpiresAt)
 	if err != nil {
 		return "", store.JoinToken{}, s.wrap("create join token", err)
 	}
-	now := s.now()
-	tok := store.JoinToken{Network: network, Site: site, CreatedAt: fromUS(us(now)), ExpiresAt: fromUS(us(now.Add(ttl)))}
+	hash := HashToken(secret)
+	tok.ID = hash[:tokenIDLen]
 	err = s.write(ctx, "create join token", func(t *tx) error {
 		netID, err := s.netID(ctx, t, network)
 		if err != nil {
 			return err
 		}
-		return t.QueryRow(ctx, `INSERT INTO join_tokens (network_id, site_name, token_hash, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5) RETURNING id`, netID, site, HashToken(secret), us(tok.CreatedAt), us(tok.ExpiresAt)).Scan(&tok.ID)
+		_, err = t.Exec(ctx, `INSERT INTO join_tokens (network_id, site_name, token_hash, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5)`, netID, site, hash, us(tok.CreatedAt), us(tok.ExpiresAt))
+		return err
 	})
 	if err != nil {
 		return "", store.JoinToken{}, err
@@ -35,17 +39,23 @@ func (s *Store) CreateJoinToken(ctx context.Context, network, site string, ttl t
 	return secret, tok, nil
 }
 
+// tokenIDLen is the length of a token's public ID: the first 16 hex
+// digits of its hash, as controller/pki names tokens.
+const tokenIDLen = 16
+
 // JoinTokens implements store.Store.
 func (s *Store) JoinTokens(ctx context.Context, network string) ([]store.JoinToken, error) {
 	var out []store.JoinToken
-	err := s.list(ctx, "join tokens", network, `SELECT id, site_name, created_at, expires_at, used_at, revoked_at
+	err := s.list(ctx, "join tokens", network, `SELECT token_hash, site_name, created_at, expires_at, used_at, revoked_at
 		FROM join_tokens WHERE network_id = $1 ORDER BY id`, func(r Row) error {
 		t := store.JoinToken{Network: network}
 		var created, expires int64
 		var used, revoked *int64
-		if err := r.Scan(&t.ID, &t.Site, &created, &expires, &used, &revoked); err != nil {
+		var hash string
+		if err := r.Scan(&hash, &t.Site, &created, &expires, &used, &revoked); err != nil {
 			return err
 		}
+		t.ID = hash[:min(tokenIDLen, len(hash))]
 		t.CreatedAt, t.ExpiresAt, t.UsedAt, t.RevokedAt = fromUS(created), fromUS(expires), fromNullUS(used), fromNullUS(revoked)
 		out = append(out, t)
 		return nil
@@ -53,27 +63,44 @@ func (s *Store) JoinTokens(ctx context.Context, network string) ([]store.JoinTok
 	return out, err
 }
 
+// validTokenID: 16 lowercase hex digits.
+func validTokenID(id string) bool {
+	if len(id) != tokenIDLen {
+		return false
+	}
+	for _, c := range id {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // RevokeJoinToken implements store.Store. Revoking a used token is refused
 // with ErrTokenUsed: the site it enrolled is revoked with RevokeSite.
-func (s *Store) RevokeJoinToken(ctx context.Context, network string, id int64) error {
+func (s *Store) RevokeJoinToken(ctx context.Context, network string, id string) error {
+	if !validTokenID(id) {
+		return &store.Error{Kind: store.ErrInvalid, Entity: "join_token", Field: "id", Msg: fmt.Sprintf("%q is not 16 hex digits", id)}
+	}
 	return s.write(ctx, "revoke join token", func(t *tx) error {
 		netID, err := s.netID(ctx, t, network)
 		if err != nil {
 			return err
 		}
 		var used, revoked *int64
-		err = t.QueryRow(ctx, "SELECT used_at, revoked_at FROM join_tokens WHERE id = $1 AND network_id = $2", id, netID).Scan(&used, &revoked)
+		var rowID int64
+		err = t.QueryRow(ctx, "SELECT id, used_at, revoked_at FROM join_tokens WHERE substr(token_hash, 1, 16) = $1 AND network_id = $2", id, netID).Scan(&rowID, &used, &revoked)
 		switch {
 		case s.eng.Classify(err) == NoRows:
-			return store.NotFound("join_token", "token %d does not exist in network %q", id, network)
+			return store.NotFound("join_token", "token %s does not exist in network %q", id, network)
 		case err != nil:
 			return err
 		case used != nil:
-			return store.TokenError(store.ErrTokenUsed, "token %d was used at %s; revoke the site instead", id, fromUS(*used).Format(time.RFC3339))
+			return store.TokenError(store.ErrTokenUsed, "token %s was used at %s; revoke the site instead", id, fromUS(*used).Format(time.RFC3339))
 		case revoked != nil:
 			return nil
 		}
-		_, err = t.Exec(ctx, "UPDATE join_tokens SET revoked_at = $2 WHERE id = $1 AND used_at IS NULL", id, us(s.now()))
+		_, err = t.Exec(ctx, "UPDATE join_tokens SET revoked_at = $2 WHERE id = $1 AND used_at IS NULL", rowID, us(s.now()))
 		return err
 	})
 }
@@ -90,16 +117,20 @@ func (s *Store) RecordPathMetrics(ctx context.Context, network string, samples [
 		if err != nil {
 			return err
 		}
-		for _, m := range samples {
-			_, err := t.Exec(ctx, `INSERT INTO path_metrics_raw (network_id, path, ts, latency_us, jitter_us, loss_pct, state)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, netID, m.Path, us(m.TS), m.Latency.Microseconds(), m.Jitter.Microseconds(),
-				m.LossPct, int64(store.StateRank(m.State)))
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		return insertSamples(ctx, t, netID, samples)
 	})
+}
+
+func insertSamples(ctx context.Context, t *tx, netID int64, samples []store.PathSample) error {
+	for _, m := range samples {
+		_, err := t.Exec(ctx, `INSERT INTO path_metrics_raw (network_id, path, ts, latency_us, jitter_us, loss_pct, state)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, netID, m.Path, us(m.TS), m.Latency.Microseconds(), m.Jitter.Microseconds(),
+			m.LossPct, int64(store.StateRank(m.State)))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var rollupTable = map[store.Resolution]string{store.Minute: "path_metrics_1m", store.Hour: "path_metrics_1h"}
@@ -265,15 +296,19 @@ func (s *Store) AddEvents(ctx context.Context, network string, events []store.Ev
 		if err != nil {
 			return err
 		}
-		for _, e := range events {
-			_, err := t.Exec(ctx, `INSERT INTO events (network_id, ts, site, path, kind, reason, flows_moved)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, netID, us(e.TS), e.Site, e.Path, e.Kind, e.Reason, e.FlowsMoved)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		return insertEvents(ctx, t, netID, events)
 	})
+}
+
+func insertEvents(ctx context.Context, t *tx, netID int64, events []store.Event) error {
+	for _, e := range events {
+		_, err := t.Exec(ctx, `INSERT INTO events (network_id, ts, site, path, kind, reason, flows_moved)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, netID, us(e.TS), e.Site, e.Path, e.Kind, e.Reason, e.FlowsMoved)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func limit(n int) int64 {
@@ -312,15 +347,19 @@ func (s *Store) RecordFlows(ctx context.Context, network string, flows []store.F
 		if err != nil {
 			return err
 		}
-		for _, f := range flows {
-			_, err := t.Exec(ctx, `INSERT INTO flow_summaries (network_id, ts, site, application, path, flows, bytes_tx, bytes_rx)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, netID, us(f.TS), f.Site, f.Application, f.Path, f.Flows, f.BytesTx, f.BytesRx)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		return insertFlows(ctx, t, netID, flows)
 	})
+}
+
+func insertFlows(ctx context.Context, t *tx, netID int64, flows []store.FlowSummary) error {
+	for _, f := range flows {
+		_, err := t.Exec(ctx, `INSERT INTO flow_summaries (network_id, ts, site, application, path, flows, bytes_tx, bytes_rx)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, netID, us(f.TS), f.Site, f.Application, f.Path, f.Flows, f.BytesTx, f.BytesRx)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Flows implements store.Store.

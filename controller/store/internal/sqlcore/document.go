@@ -1,0 +1,126 @@
+package sqlcore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/patronus-sdwan/patronus/controller/store"
+)
+
+// maxDocument bounds a policy set document.
+const maxDocument = 4 << 20
+
+// PolicySet implements store.Store.
+func (s *Store) PolicySet(ctx context.Context, network string) (store.PolicySet, error) {
+	ps := store.PolicySet{Network: network}
+	if err := s.read("policy set"); err != nil {
+		return ps, err
+	}
+	err := s.eng.ReadTx(ctx, func(q Querier) error {
+		netID, err := s.netID(ctx, q, network)
+		if err != nil {
+			return err
+		}
+		if err := q.QueryRow(ctx, "SELECT revision FROM networks WHERE id = $1", netID).Scan(&ps.Revision); err != nil {
+			return err
+		}
+		var doc string
+		var updated int64
+		err = q.QueryRow(ctx, "SELECT document, updated_at FROM policy_sets WHERE network_id = $1", netID).Scan(&doc, &updated)
+		switch {
+		case s.eng.Classify(err) == NoRows:
+			return nil
+		case err != nil:
+			return err
+		}
+		ps.Document, ps.UpdatedAt = []byte(doc), fromUS(updated)
+		return nil
+	})
+	return ps, s.wrap("policy set", err)
+}
+
+// PutPolicySet implements store.Store.
+func (s *Store) PutPolicySet(ctx context.Context, network string, document []byte, expected int64) (store.PolicySet, error) {
+	ps := store.PolicySet{Network: network, Document: document}
+	switch {
+	case len(document) > maxDocument:
+		return ps, &store.Error{Kind: store.ErrInvalid, Entity: "policy_set", Field: "document", Msg: fmt.Sprintf("%d bytes, at most %d", len(document), maxDocument)}
+	case !json.Valid(document):
+		return ps, &store.Error{Kind: store.ErrInvalid, Entity: "policy_set", Field: "document", Msg: "not JSON"}
+	case expected < 0:
+		return ps, &store.Error{Kind: store.ErrInvalid, Entity: "policy_set", Field: "expected_revision", Msg: "negative"}
+	}
+	err := s.write(ctx, "put policy set", func(t *tx) error {
+		netID, err := s.netID(ctx, t, network)
+		if err != nil {
+			return err
+		}
+		now := us(s.now())
+		_, err = t.Exec(ctx, `INSERT INTO policy_sets (network_id, document, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (network_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
+			netID, string(document), now)
+		if err != nil {
+			return err
+		}
+		if err := t.bump(ctx, netID); err != nil {
+			return err
+		}
+		// The bump took the network row's lock: the revision before it
+		// is exact, also against another replica.
+		ps.Revision, ps.UpdatedAt = t.revs[len(t.revs)-1].Number, fromUS(now)
+		if expected > 0 && ps.Revision-1 != expected {
+			return &store.Error{Kind: store.ErrStale, Entity: "policy_set", Field: "expected_revision",
+				Msg: fmt.Sprintf("network %q is at revision %d, not %d", network, ps.Revision-1, expected)}
+		}
+		return nil
+	})
+	if err != nil {
+		return store.PolicySet{Network: network}, err
+	}
+	return ps, nil
+}
+
+// RecordTelemetry implements store.Store.
+func (s *Store) RecordTelemetry(ctx context.Context, network string, b store.TelemetryBatch) (bool, error) {
+	if err := b.Validate(); err != nil {
+		return false, err
+	}
+	stored := false
+	err := s.write(ctx, "record telemetry", func(t *tx) error {
+		netID, err := s.netID(ctx, t, network)
+		if err != nil {
+			return err
+		}
+		siteID, err := s.siteID(ctx, t, netID, network, b.Site)
+		if err != nil {
+			return err
+		}
+		now := us(s.now())
+		// One statement decides: it moves the cursor only forward, and a
+		// concurrent stream of the same boot waits on the row lock.
+		n, err := t.Exec(ctx, `INSERT INTO telemetry_cursors (site_id, boot_id, sequence, updated_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (site_id, boot_id) DO UPDATE SET sequence = excluded.sequence, updated_at = excluded.updated_at
+			WHERE telemetry_cursors.sequence < excluded.sequence`, siteID, b.BootID, b.Sequence, now)
+		if err != nil || n == 0 {
+			return err
+		}
+		if err := insertSamples(ctx, t, netID, b.Samples); err != nil {
+			return err
+		}
+		if err := insertEvents(ctx, t, netID, b.Events); err != nil {
+			return err
+		}
+		if err := insertFlows(ctx, t, netID, b.Flows); err != nil {
+			return err
+		}
+		if !b.SeenAt.IsZero() {
+			if _, err := t.Exec(ctx, "UPDATE sites SET last_seen = $2 WHERE id = $1", siteID, us(b.SeenAt)); err != nil {
+				return err
+			}
+		}
+		stored = true
+		return nil
+	})
+	return stored, err
+}
