@@ -1188,6 +1188,309 @@ func (*DeleteLinkResponse) Descriptor() ([]byte, []int) {
 	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
+// LanPrefix is a LAN prefix of a site.
+type LanPrefix struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// site_name is the site the prefix belongs to.
+	SiteName string `protobuf:"bytes,1,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	// prefix is canonical CIDR ("10.1.0.0/16").
+	Prefix        string `protobuf:"bytes,2,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LanPrefix) Reset() {
+	*x = LanPrefix{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LanPrefix) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LanPrefix) ProtoMessage() {}
+
+func (x *LanPrefix) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LanPrefix.ProtoReflect.Descriptor instead.
+func (*LanPrefix) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *LanPrefix) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *LanPrefix) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+// ListPrefixesRequest asks for the prefixes of a network or of one site.
+type ListPrefixesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// network names the network.
+	Network string `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	// site_name limits the list to one site; empty: every site.
+	SiteName      string `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPrefixesRequest) Reset() {
+	*x = ListPrefixesRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPrefixesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPrefixesRequest) ProtoMessage() {}
+
+func (x *ListPrefixesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPrefixesRequest.ProtoReflect.Descriptor instead.
+func (*ListPrefixesRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListPrefixesRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *ListPrefixesRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+// ListPrefixesResponse lists prefixes, by site then prefix.
+type ListPrefixesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// prefixes, by site then prefix.
+	Prefixes      []*LanPrefix `protobuf:"bytes,1,rep,name=prefixes,proto3" json:"prefixes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPrefixesResponse) Reset() {
+	*x = ListPrefixesResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPrefixesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPrefixesResponse) ProtoMessage() {}
+
+func (x *ListPrefixesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPrefixesResponse.ProtoReflect.Descriptor instead.
+func (*ListPrefixesResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListPrefixesResponse) GetPrefixes() []*LanPrefix {
+	if x != nil {
+		return x.Prefixes
+	}
+	return nil
+}
+
+// AddPrefixRequest gives a prefix to a site.
+type AddPrefixRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// network names the network.
+	Network string `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	// prefix names the site and the prefix; host bits must be zero.
+	Prefix        *LanPrefix `protobuf:"bytes,2,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddPrefixRequest) Reset() {
+	*x = AddPrefixRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddPrefixRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddPrefixRequest) ProtoMessage() {}
+
+func (x *AddPrefixRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddPrefixRequest.ProtoReflect.Descriptor instead.
+func (*AddPrefixRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *AddPrefixRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *AddPrefixRequest) GetPrefix() *LanPrefix {
+	if x != nil {
+		return x.Prefix
+	}
+	return nil
+}
+
+// DeletePrefixRequest names the prefix to take away.
+type DeletePrefixRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// network names the network.
+	Network string `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	// prefix is the prefix, canonical CIDR.
+	Prefix        string `protobuf:"bytes,2,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeletePrefixRequest) Reset() {
+	*x = DeletePrefixRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeletePrefixRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeletePrefixRequest) ProtoMessage() {}
+
+func (x *DeletePrefixRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeletePrefixRequest.ProtoReflect.Descriptor instead.
+func (*DeletePrefixRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *DeletePrefixRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *DeletePrefixRequest) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+// DeletePrefixResponse is empty: the prefix is gone.
+type DeletePrefixResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeletePrefixResponse) Reset() {
+	*x = DeletePrefixResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeletePrefixResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeletePrefixResponse) ProtoMessage() {}
+
+func (x *DeletePrefixResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeletePrefixResponse.ProtoReflect.Descriptor instead.
+func (*DeletePrefixResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{22}
+}
+
 // PathInfo is one path (a link of one site × a link of another) with its
 // latest sample.
 type PathInfo struct {
@@ -1210,7 +1513,7 @@ type PathInfo struct {
 
 func (x *PathInfo) Reset() {
 	*x = PathInfo{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[17]
+	mi := &file_patronus_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1222,7 +1525,7 @@ func (x *PathInfo) String() string {
 func (*PathInfo) ProtoMessage() {}
 
 func (x *PathInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[17]
+	mi := &file_patronus_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1235,7 +1538,7 @@ func (x *PathInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathInfo.ProtoReflect.Descriptor instead.
 func (*PathInfo) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *PathInfo) GetPathId() string {
@@ -1297,7 +1600,7 @@ type ListPathsRequest struct {
 
 func (x *ListPathsRequest) Reset() {
 	*x = ListPathsRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[18]
+	mi := &file_patronus_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1309,7 +1612,7 @@ func (x *ListPathsRequest) String() string {
 func (*ListPathsRequest) ProtoMessage() {}
 
 func (x *ListPathsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[18]
+	mi := &file_patronus_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1322,7 +1625,7 @@ func (x *ListPathsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPathsRequest.ProtoReflect.Descriptor instead.
 func (*ListPathsRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListPathsRequest) GetNetwork() string {
@@ -1366,7 +1669,7 @@ type ListPathsResponse struct {
 
 func (x *ListPathsResponse) Reset() {
 	*x = ListPathsResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[19]
+	mi := &file_patronus_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1378,7 +1681,7 @@ func (x *ListPathsResponse) String() string {
 func (*ListPathsResponse) ProtoMessage() {}
 
 func (x *ListPathsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[19]
+	mi := &file_patronus_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1391,7 +1694,7 @@ func (x *ListPathsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPathsResponse.ProtoReflect.Descriptor instead.
 func (*ListPathsResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListPathsResponse) GetPaths() []*PathInfo {
@@ -1431,7 +1734,7 @@ type PolicySet struct {
 
 func (x *PolicySet) Reset() {
 	*x = PolicySet{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[20]
+	mi := &file_patronus_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1443,7 +1746,7 @@ func (x *PolicySet) String() string {
 func (*PolicySet) ProtoMessage() {}
 
 func (x *PolicySet) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[20]
+	mi := &file_patronus_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1456,7 +1759,7 @@ func (x *PolicySet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PolicySet.ProtoReflect.Descriptor instead.
 func (*PolicySet) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *PolicySet) GetRevision() uint64 {
@@ -1512,7 +1815,7 @@ type GetPoliciesRequest struct {
 
 func (x *GetPoliciesRequest) Reset() {
 	*x = GetPoliciesRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[21]
+	mi := &file_patronus_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1524,7 +1827,7 @@ func (x *GetPoliciesRequest) String() string {
 func (*GetPoliciesRequest) ProtoMessage() {}
 
 func (x *GetPoliciesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[21]
+	mi := &file_patronus_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1537,7 +1840,7 @@ func (x *GetPoliciesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPoliciesRequest.ProtoReflect.Descriptor instead.
 func (*GetPoliciesRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetPoliciesRequest) GetNetwork() string {
@@ -1563,7 +1866,7 @@ type SetPoliciesRequest struct {
 
 func (x *SetPoliciesRequest) Reset() {
 	*x = SetPoliciesRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[22]
+	mi := &file_patronus_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1575,7 +1878,7 @@ func (x *SetPoliciesRequest) String() string {
 func (*SetPoliciesRequest) ProtoMessage() {}
 
 func (x *SetPoliciesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[22]
+	mi := &file_patronus_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1588,7 +1891,7 @@ func (x *SetPoliciesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPoliciesRequest.ProtoReflect.Descriptor instead.
 func (*SetPoliciesRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SetPoliciesRequest) GetNetwork() string {
@@ -1637,7 +1940,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[23]
+	mi := &file_patronus_v1_admin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1649,7 +1952,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[23]
+	mi := &file_patronus_v1_admin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1662,7 +1965,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Event) GetId() int64 {
@@ -1733,7 +2036,7 @@ type ListEventsRequest struct {
 
 func (x *ListEventsRequest) Reset() {
 	*x = ListEventsRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[24]
+	mi := &file_patronus_v1_admin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1745,7 +2048,7 @@ func (x *ListEventsRequest) String() string {
 func (*ListEventsRequest) ProtoMessage() {}
 
 func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[24]
+	mi := &file_patronus_v1_admin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1758,7 +2061,7 @@ func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListEventsRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListEventsRequest) GetNetwork() string {
@@ -1809,7 +2112,7 @@ type ListEventsResponse struct {
 
 func (x *ListEventsResponse) Reset() {
 	*x = ListEventsResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[25]
+	mi := &file_patronus_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1821,7 +2124,7 @@ func (x *ListEventsResponse) String() string {
 func (*ListEventsResponse) ProtoMessage() {}
 
 func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[25]
+	mi := &file_patronus_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1834,7 +2137,7 @@ func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListEventsResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListEventsResponse) GetEvents() []*Event {
@@ -1933,7 +2236,22 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\x1b\n" +
 	"\tlink_name\x18\x03 \x01(\tR\blinkName\"\x14\n" +
-	"\x12DeleteLinkResponse\"\xb0\x01\n" +
+	"\x12DeleteLinkResponse\"@\n" +
+	"\tLanPrefix\x12\x1b\n" +
+	"\tsite_name\x18\x01 \x01(\tR\bsiteName\x12\x16\n" +
+	"\x06prefix\x18\x02 \x01(\tR\x06prefix\"L\n" +
+	"\x13ListPrefixesRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"J\n" +
+	"\x14ListPrefixesResponse\x122\n" +
+	"\bprefixes\x18\x01 \x03(\v2\x16.patronus.v1.LanPrefixR\bprefixes\"\\\n" +
+	"\x10AddPrefixRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12.\n" +
+	"\x06prefix\x18\x02 \x01(\v2\x16.patronus.v1.LanPrefixR\x06prefix\"G\n" +
+	"\x13DeletePrefixRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x16\n" +
+	"\x06prefix\x18\x02 \x01(\tR\x06prefix\"\x16\n" +
+	"\x14DeletePrefixResponse\"\xb0\x01\n" +
 	"\bPathInfo\x12\x17\n" +
 	"\apath_id\x18\x01 \x01(\tR\x06pathId\x12\x15\n" +
 	"\x06a_site\x18\x02 \x01(\tR\x05aSite\x12\x15\n" +
@@ -1986,7 +2304,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\xe8\a\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\xd6\t\n" +
 	"\x05Admin\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
 	"\aGetSite\x12\x1b.patronus.v1.GetSiteRequest\x1a\x15.patronus.v1.SiteInfo\x12C\n" +
@@ -1998,7 +2316,10 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tListLinks\x12\x1d.patronus.v1.ListLinksRequest\x1a\x1e.patronus.v1.ListLinksResponse\x12<\n" +
 	"\aPutLink\x12\x1b.patronus.v1.PutLinkRequest\x1a\x14.patronus.v1.WanLink\x12M\n" +
 	"\n" +
-	"DeleteLink\x12\x1e.patronus.v1.DeleteLinkRequest\x1a\x1f.patronus.v1.DeleteLinkResponse\x12J\n" +
+	"DeleteLink\x12\x1e.patronus.v1.DeleteLinkRequest\x1a\x1f.patronus.v1.DeleteLinkResponse\x12S\n" +
+	"\fListPrefixes\x12 .patronus.v1.ListPrefixesRequest\x1a!.patronus.v1.ListPrefixesResponse\x12B\n" +
+	"\tAddPrefix\x12\x1d.patronus.v1.AddPrefixRequest\x1a\x16.patronus.v1.LanPrefix\x12S\n" +
+	"\fDeletePrefix\x12 .patronus.v1.DeletePrefixRequest\x1a!.patronus.v1.DeletePrefixResponse\x12J\n" +
 	"\tListPaths\x12\x1d.patronus.v1.ListPathsRequest\x1a\x1e.patronus.v1.ListPathsResponse\x12F\n" +
 	"\vGetPolicies\x12\x1f.patronus.v1.GetPoliciesRequest\x1a\x16.patronus.v1.PolicySet\x12F\n" +
 	"\vSetPolicies\x12\x1f.patronus.v1.SetPoliciesRequest\x1a\x16.patronus.v1.PolicySet\x12M\n" +
@@ -2018,7 +2339,7 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_patronus_v1_admin_proto_goTypes = []any{
 	(SiteState)(0),                  // 0: patronus.v1.SiteState
 	(*SiteInfo)(nil),                // 1: patronus.v1.SiteInfo
@@ -2038,82 +2359,96 @@ var file_patronus_v1_admin_proto_goTypes = []any{
 	(*PutLinkRequest)(nil),          // 15: patronus.v1.PutLinkRequest
 	(*DeleteLinkRequest)(nil),       // 16: patronus.v1.DeleteLinkRequest
 	(*DeleteLinkResponse)(nil),      // 17: patronus.v1.DeleteLinkResponse
-	(*PathInfo)(nil),                // 18: patronus.v1.PathInfo
-	(*ListPathsRequest)(nil),        // 19: patronus.v1.ListPathsRequest
-	(*ListPathsResponse)(nil),       // 20: patronus.v1.ListPathsResponse
-	(*PolicySet)(nil),               // 21: patronus.v1.PolicySet
-	(*GetPoliciesRequest)(nil),      // 22: patronus.v1.GetPoliciesRequest
-	(*SetPoliciesRequest)(nil),      // 23: patronus.v1.SetPoliciesRequest
-	(*Event)(nil),                   // 24: patronus.v1.Event
-	(*ListEventsRequest)(nil),       // 25: patronus.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),      // 26: patronus.v1.ListEventsResponse
-	(*Site)(nil),                    // 27: patronus.v1.Site
-	(TopologyRole)(0),               // 28: patronus.v1.TopologyRole
-	(*timestamppb.Timestamp)(nil),   // 29: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),     // 30: google.protobuf.Duration
-	(*PathSample)(nil),              // 31: patronus.v1.PathSample
-	(*SlaClass)(nil),                // 32: patronus.v1.SlaClass
-	(*Application)(nil),             // 33: patronus.v1.Application
-	(*Policy)(nil),                  // 34: patronus.v1.Policy
-	(*SteeringTimers)(nil),          // 35: patronus.v1.SteeringTimers
+	(*LanPrefix)(nil),               // 18: patronus.v1.LanPrefix
+	(*ListPrefixesRequest)(nil),     // 19: patronus.v1.ListPrefixesRequest
+	(*ListPrefixesResponse)(nil),    // 20: patronus.v1.ListPrefixesResponse
+	(*AddPrefixRequest)(nil),        // 21: patronus.v1.AddPrefixRequest
+	(*DeletePrefixRequest)(nil),     // 22: patronus.v1.DeletePrefixRequest
+	(*DeletePrefixResponse)(nil),    // 23: patronus.v1.DeletePrefixResponse
+	(*PathInfo)(nil),                // 24: patronus.v1.PathInfo
+	(*ListPathsRequest)(nil),        // 25: patronus.v1.ListPathsRequest
+	(*ListPathsResponse)(nil),       // 26: patronus.v1.ListPathsResponse
+	(*PolicySet)(nil),               // 27: patronus.v1.PolicySet
+	(*GetPoliciesRequest)(nil),      // 28: patronus.v1.GetPoliciesRequest
+	(*SetPoliciesRequest)(nil),      // 29: patronus.v1.SetPoliciesRequest
+	(*Event)(nil),                   // 30: patronus.v1.Event
+	(*ListEventsRequest)(nil),       // 31: patronus.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),      // 32: patronus.v1.ListEventsResponse
+	(*Site)(nil),                    // 33: patronus.v1.Site
+	(TopologyRole)(0),               // 34: patronus.v1.TopologyRole
+	(*timestamppb.Timestamp)(nil),   // 35: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),     // 36: google.protobuf.Duration
+	(*PathSample)(nil),              // 37: patronus.v1.PathSample
+	(*SlaClass)(nil),                // 38: patronus.v1.SlaClass
+	(*Application)(nil),             // 39: patronus.v1.Application
+	(*Policy)(nil),                  // 40: patronus.v1.Policy
+	(*SteeringTimers)(nil),          // 41: patronus.v1.SteeringTimers
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
-	27, // 0: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	28, // 1: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	33, // 0: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	34, // 1: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
 	0,  // 2: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	29, // 3: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	29, // 4: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	35, // 3: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	35, // 4: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
 	1,  // 5: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	29, // 6: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	29, // 7: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	29, // 8: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	29, // 9: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	30, // 10: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	35, // 6: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	35, // 7: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	35, // 8: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	35, // 9: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	36, // 10: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
 	6,  // 11: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
 	6,  // 12: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
 	12, // 13: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
 	12, // 14: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
-	31, // 15: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
-	18, // 16: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	32, // 17: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	33, // 18: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	34, // 19: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	35, // 20: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
-	21, // 21: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	29, // 22: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	29, // 23: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
-	24, // 24: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	2,  // 25: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	4,  // 26: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	5,  // 27: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	7,  // 28: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	9,  // 29: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	11, // 30: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	13, // 31: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	15, // 32: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	16, // 33: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	19, // 34: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	22, // 35: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	23, // 36: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	25, // 37: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	3,  // 38: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	1,  // 39: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	1,  // 40: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	8,  // 41: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	10, // 42: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	6,  // 43: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	14, // 44: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	12, // 45: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	17, // 46: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	20, // 47: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	21, // 48: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	21, // 49: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	26, // 50: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	38, // [38:51] is the sub-list for method output_type
-	25, // [25:38] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	18, // 15: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
+	18, // 16: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
+	37, // 17: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	24, // 18: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
+	38, // 19: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	39, // 20: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	40, // 21: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	41, // 22: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	27, // 23: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
+	35, // 24: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	35, // 25: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	30, // 26: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
+	2,  // 27: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	4,  // 28: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	5,  // 29: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	7,  // 30: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	9,  // 31: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	11, // 32: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	13, // 33: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	15, // 34: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	16, // 35: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	19, // 36: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	21, // 37: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	22, // 38: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	25, // 39: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	28, // 40: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	29, // 41: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	31, // 42: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	3,  // 43: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	1,  // 44: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	1,  // 45: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	8,  // 46: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	10, // 47: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	6,  // 48: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	14, // 49: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	12, // 50: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	17, // 51: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	20, // 52: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	18, // 53: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	23, // 54: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	26, // 55: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	27, // 56: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	27, // 57: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	32, // 58: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	43, // [43:59] is the sub-list for method output_type
+	27, // [27:43] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -2129,7 +2464,7 @@ func file_patronus_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   26,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

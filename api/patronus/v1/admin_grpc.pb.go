@@ -32,6 +32,9 @@ const (
 	Admin_ListLinks_FullMethodName       = "/patronus.v1.Admin/ListLinks"
 	Admin_PutLink_FullMethodName         = "/patronus.v1.Admin/PutLink"
 	Admin_DeleteLink_FullMethodName      = "/patronus.v1.Admin/DeleteLink"
+	Admin_ListPrefixes_FullMethodName    = "/patronus.v1.Admin/ListPrefixes"
+	Admin_AddPrefix_FullMethodName       = "/patronus.v1.Admin/AddPrefix"
+	Admin_DeletePrefix_FullMethodName    = "/patronus.v1.Admin/DeletePrefix"
 	Admin_ListPaths_FullMethodName       = "/patronus.v1.Admin/ListPaths"
 	Admin_GetPolicies_FullMethodName     = "/patronus.v1.Admin/GetPolicies"
 	Admin_SetPolicies_FullMethodName     = "/patronus.v1.Admin/SetPolicies"
@@ -70,6 +73,13 @@ type AdminClient interface {
 	PutLink(ctx context.Context, in *PutLinkRequest, opts ...grpc.CallOption) (*WanLink, error)
 	// DeleteLink removes a site's WAN link.
 	DeleteLink(ctx context.Context, in *DeleteLinkRequest, opts ...grpc.CallOption) (*DeleteLinkResponse, error)
+	// ListPrefixes lists the LAN prefixes of a site, or of every site.
+	ListPrefixes(ctx context.Context, in *ListPrefixesRequest, opts ...grpc.CallOption) (*ListPrefixesResponse, error)
+	// AddPrefix gives a LAN prefix to a site; a prefix belongs to one site
+	// of a network (ALREADY_EXISTS names the owner).
+	AddPrefix(ctx context.Context, in *AddPrefixRequest, opts ...grpc.CallOption) (*LanPrefix, error)
+	// DeletePrefix takes a LAN prefix away from its site.
+	DeletePrefix(ctx context.Context, in *DeletePrefixRequest, opts ...grpc.CallOption) (*DeletePrefixResponse, error)
 	// ListPaths lists the network's paths with their latest sample.
 	ListPaths(ctx context.Context, in *ListPathsRequest, opts ...grpc.CallOption) (*ListPathsResponse, error)
 	// GetPolicies returns the network's SLA classes, applications and
@@ -180,6 +190,36 @@ func (c *adminClient) DeleteLink(ctx context.Context, in *DeleteLinkRequest, opt
 	return out, nil
 }
 
+func (c *adminClient) ListPrefixes(ctx context.Context, in *ListPrefixesRequest, opts ...grpc.CallOption) (*ListPrefixesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPrefixesResponse)
+	err := c.cc.Invoke(ctx, Admin_ListPrefixes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) AddPrefix(ctx context.Context, in *AddPrefixRequest, opts ...grpc.CallOption) (*LanPrefix, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LanPrefix)
+	err := c.cc.Invoke(ctx, Admin_AddPrefix_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) DeletePrefix(ctx context.Context, in *DeletePrefixRequest, opts ...grpc.CallOption) (*DeletePrefixResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeletePrefixResponse)
+	err := c.cc.Invoke(ctx, Admin_DeletePrefix_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminClient) ListPaths(ctx context.Context, in *ListPathsRequest, opts ...grpc.CallOption) (*ListPathsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListPathsResponse)
@@ -252,6 +292,13 @@ type AdminServer interface {
 	PutLink(context.Context, *PutLinkRequest) (*WanLink, error)
 	// DeleteLink removes a site's WAN link.
 	DeleteLink(context.Context, *DeleteLinkRequest) (*DeleteLinkResponse, error)
+	// ListPrefixes lists the LAN prefixes of a site, or of every site.
+	ListPrefixes(context.Context, *ListPrefixesRequest) (*ListPrefixesResponse, error)
+	// AddPrefix gives a LAN prefix to a site; a prefix belongs to one site
+	// of a network (ALREADY_EXISTS names the owner).
+	AddPrefix(context.Context, *AddPrefixRequest) (*LanPrefix, error)
+	// DeletePrefix takes a LAN prefix away from its site.
+	DeletePrefix(context.Context, *DeletePrefixRequest) (*DeletePrefixResponse, error)
 	// ListPaths lists the network's paths with their latest sample.
 	ListPaths(context.Context, *ListPathsRequest) (*ListPathsResponse, error)
 	// GetPolicies returns the network's SLA classes, applications and
@@ -298,6 +345,15 @@ func (UnimplementedAdminServer) PutLink(context.Context, *PutLinkRequest) (*WanL
 }
 func (UnimplementedAdminServer) DeleteLink(context.Context, *DeleteLinkRequest) (*DeleteLinkResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteLink not implemented")
+}
+func (UnimplementedAdminServer) ListPrefixes(context.Context, *ListPrefixesRequest) (*ListPrefixesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPrefixes not implemented")
+}
+func (UnimplementedAdminServer) AddPrefix(context.Context, *AddPrefixRequest) (*LanPrefix, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddPrefix not implemented")
+}
+func (UnimplementedAdminServer) DeletePrefix(context.Context, *DeletePrefixRequest) (*DeletePrefixResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeletePrefix not implemented")
 }
 func (UnimplementedAdminServer) ListPaths(context.Context, *ListPathsRequest) (*ListPathsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListPaths not implemented")
@@ -494,6 +550,60 @@ func _Admin_DeleteLink_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_ListPrefixes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPrefixesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).ListPrefixes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_ListPrefixes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).ListPrefixes(ctx, req.(*ListPrefixesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_AddPrefix_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddPrefixRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).AddPrefix(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_AddPrefix_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).AddPrefix(ctx, req.(*AddPrefixRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_DeletePrefix_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeletePrefixRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).DeletePrefix(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_DeletePrefix_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).DeletePrefix(ctx, req.(*DeletePrefixRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Admin_ListPaths_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListPathsRequest)
 	if err := dec(in); err != nil {
@@ -608,6 +718,18 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteLink",
 			Handler:    _Admin_DeleteLink_Handler,
+		},
+		{
+			MethodName: "ListPrefixes",
+			Handler:    _Admin_ListPrefixes_Handler,
+		},
+		{
+			MethodName: "AddPrefix",
+			Handler:    _Admin_AddPrefix_Handler,
+		},
+		{
+			MethodName: "DeletePrefix",
+			Handler:    _Admin_DeletePrefix_Handler,
 		},
 		{
 			MethodName: "ListPaths",

@@ -1079,7 +1079,13 @@ type Policy struct {
 	// any.
 	Colors []string `protobuf:"bytes,3,rep,name=colors,proto3" json:"colors,omitempty"`
 	// mode is how the policy uses the paths.
-	Mode          SteeringMode `protobuf:"varint,4,opt,name=mode,proto3,enum=patronus.v1.SteeringMode" json:"mode,omitempty"`
+	Mode SteeringMode `protobuf:"varint,4,opt,name=mode,proto3,enum=patronus.v1.SteeringMode" json:"mode,omitempty"`
+	// match selects the applications the policy steers; unset or empty:
+	// every application.
+	Match *PolicyMatch `protobuf:"bytes,5,opt,name=match,proto3" json:"match,omitempty"`
+	// compression false sends the policy's packets uncompressed even on a
+	// path where compression is on; unset: the path decides.
+	Compression   *bool `protobuf:"varint,6,opt,name=compression,proto3,oneof" json:"compression,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1142,6 +1148,77 @@ func (x *Policy) GetMode() SteeringMode {
 	return SteeringMode_STEERING_MODE_UNSPECIFIED
 }
 
+func (x *Policy) GetMatch() *PolicyMatch {
+	if x != nil {
+		return x.Match
+	}
+	return nil
+}
+
+func (x *Policy) GetCompression() bool {
+	if x != nil && x.Compression != nil {
+		return *x.Compression
+	}
+	return false
+}
+
+// PolicyMatch selects applications by name or by SLA class (edge/config
+// PolicyMatch). Given both, either will do; both empty: every
+// application.
+type PolicyMatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// applications are application names.
+	Applications []string `protobuf:"bytes,1,rep,name=applications,proto3" json:"applications,omitempty"`
+	// classes are SLA class names: the applications of these classes.
+	Classes       []string `protobuf:"bytes,2,rep,name=classes,proto3" json:"classes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PolicyMatch) Reset() {
+	*x = PolicyMatch{}
+	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PolicyMatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PolicyMatch) ProtoMessage() {}
+
+func (x *PolicyMatch) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PolicyMatch.ProtoReflect.Descriptor instead.
+func (*PolicyMatch) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *PolicyMatch) GetApplications() []string {
+	if x != nil {
+		return x.Applications
+	}
+	return nil
+}
+
+func (x *PolicyMatch) GetClasses() []string {
+	if x != nil {
+		return x.Classes
+	}
+	return nil
+}
+
 // SteeringTimers are the timers of the steering rules (edge/steer Timers).
 // Unset or zero fields take the edge's defaults.
 type SteeringTimers struct {
@@ -1176,7 +1253,7 @@ type SteeringTimers struct {
 
 func (x *SteeringTimers) Reset() {
 	*x = SteeringTimers{}
-	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	mi := &file_patronus_v1_config_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1188,7 +1265,7 @@ func (x *SteeringTimers) String() string {
 func (*SteeringTimers) ProtoMessage() {}
 
 func (x *SteeringTimers) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	mi := &file_patronus_v1_config_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1201,7 +1278,7 @@ func (x *SteeringTimers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SteeringTimers.ProtoReflect.Descriptor instead.
 func (*SteeringTimers) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{12}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SteeringTimers) GetDamping() *durationpb.Duration {
@@ -1283,7 +1360,7 @@ type QualityModel struct {
 
 func (x *QualityModel) Reset() {
 	*x = QualityModel{}
-	mi := &file_patronus_v1_config_proto_msgTypes[13]
+	mi := &file_patronus_v1_config_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1295,7 +1372,7 @@ func (x *QualityModel) String() string {
 func (*QualityModel) ProtoMessage() {}
 
 func (x *QualityModel) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[13]
+	mi := &file_patronus_v1_config_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1308,7 +1385,7 @@ func (x *QualityModel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QualityModel.ProtoReflect.Descriptor instead.
 func (*QualityModel) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{13}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *QualityModel) GetDegradedBelowScore() float64 {
@@ -1408,12 +1485,18 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\tprotocols\x18\x03 \x03(\tR\tprotocols\x12\x14\n" +
 	"\x05ports\x18\x04 \x03(\tR\x05ports\x12\x12\n" +
 	"\x04dscp\x18\x05 \x03(\tR\x04dscp\x12\x18\n" +
-	"\adomains\x18\x06 \x03(\tR\adomains\"\x80\x01\n" +
+	"\adomains\x18\x06 \x03(\tR\adomains\"\xe7\x01\n" +
 	"\x06Policy\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
 	"\tsla_class\x18\x02 \x01(\tR\bslaClass\x12\x16\n" +
 	"\x06colors\x18\x03 \x03(\tR\x06colors\x12-\n" +
-	"\x04mode\x18\x04 \x01(\x0e2\x19.patronus.v1.SteeringModeR\x04mode\"\x9b\x03\n" +
+	"\x04mode\x18\x04 \x01(\x0e2\x19.patronus.v1.SteeringModeR\x04mode\x12.\n" +
+	"\x05match\x18\x05 \x01(\v2\x18.patronus.v1.PolicyMatchR\x05match\x12%\n" +
+	"\vcompression\x18\x06 \x01(\bH\x00R\vcompression\x88\x01\x01B\x0e\n" +
+	"\f_compression\"K\n" +
+	"\vPolicyMatch\x12\"\n" +
+	"\fapplications\x18\x01 \x03(\tR\fapplications\x12\x18\n" +
+	"\aclasses\x18\x02 \x03(\tR\aclasses\"\x9b\x03\n" +
 	"\x0eSteeringTimers\x123\n" +
 	"\adamping\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\adamping\x126\n" +
 	"\thold_down\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\bholdDown\x12!\n" +
@@ -1452,7 +1535,7 @@ func file_patronus_v1_config_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_config_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_patronus_v1_config_proto_goTypes = []any{
 	(TopologyRole)(0),             // 0: patronus.v1.TopologyRole
 	(SteeringMode)(0),             // 1: patronus.v1.SteeringMode
@@ -1468,13 +1551,14 @@ var file_patronus_v1_config_proto_goTypes = []any{
 	(*Application)(nil),           // 11: patronus.v1.Application
 	(*MatchRule)(nil),             // 12: patronus.v1.MatchRule
 	(*Policy)(nil),                // 13: patronus.v1.Policy
-	(*SteeringTimers)(nil),        // 14: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),          // 15: patronus.v1.QualityModel
-	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 17: google.protobuf.Duration
+	(*PolicyMatch)(nil),           // 14: patronus.v1.PolicyMatch
+	(*SteeringTimers)(nil),        // 15: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),          // 16: patronus.v1.QualityModel
+	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 18: google.protobuf.Duration
 }
 var file_patronus_v1_config_proto_depIdxs = []int32{
-	16, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
+	17, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
 	3,  // 1: patronus.v1.EdgeConfig.site:type_name -> patronus.v1.Site
 	0,  // 2: patronus.v1.EdgeConfig.role:type_name -> patronus.v1.TopologyRole
 	4,  // 3: patronus.v1.EdgeConfig.overlay:type_name -> patronus.v1.Overlay
@@ -1484,27 +1568,28 @@ var file_patronus_v1_config_proto_depIdxs = []int32{
 	10, // 7: patronus.v1.EdgeConfig.sla_classes:type_name -> patronus.v1.SlaClass
 	11, // 8: patronus.v1.EdgeConfig.applications:type_name -> patronus.v1.Application
 	13, // 9: patronus.v1.EdgeConfig.policies:type_name -> patronus.v1.Policy
-	14, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
-	15, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
+	15, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
+	16, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
 	3,  // 12: patronus.v1.Peer.site:type_name -> patronus.v1.Site
 	7,  // 13: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
 	9,  // 14: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
-	17, // 15: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
-	17, // 16: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
-	17, // 17: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
-	17, // 18: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
+	18, // 15: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
+	18, // 16: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
+	18, // 17: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
+	18, // 18: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
 	12, // 19: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
 	12, // 20: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
 	1,  // 21: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
-	17, // 22: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
-	17, // 23: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
-	17, // 24: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
-	17, // 25: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
-	26, // [26:26] is the sub-list for method output_type
-	26, // [26:26] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	14, // 22: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
+	18, // 23: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
+	18, // 24: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
+	18, // 25: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
+	18, // 26: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_config_proto_init() }
@@ -1514,13 +1599,14 @@ func file_patronus_v1_config_proto_init() {
 	}
 	file_patronus_v1_config_proto_msgTypes[4].OneofWrappers = []any{}
 	file_patronus_v1_config_proto_msgTypes[6].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[11].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_config_proto_rawDesc), len(file_patronus_v1_config_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
