@@ -296,3 +296,11 @@ func (v *Valid) PathBFD(color string) session.Config {
 	}
 	return v.BFD
 }
+
+// DefaultSteering is the steering of a configuration that has no
+// steering sections: the built-in classes, applications and implicit
+// policies, the default timers.
+func DefaultSteering() ValidSteering {
+	var e errs
+	return checkSteering(&e, &Config{})
+}

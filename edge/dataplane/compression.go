@@ -18,8 +18,9 @@ const dataHeaderLen = shim.IPv6HeaderLen + shim.HeaderLen
 const (
 	dropWrongDest   = int(shim.NumErrors) + iota // not addressed to this site's control address
 	dropDecompress                               // the LZ4 block did not decompress to Inner Length
-	dropUnsupported                              // BFD or probe: not handled by this version yet
 	dropTooLarge                                 // inner packet larger than the receive buffer
+	dropDuplicate                                // the second copy of a duplicated packet
+	dropSeqTooOld                                // a duplicated packet behind the receive window
 	numShimDrops
 )
 
@@ -28,8 +29,8 @@ var shimDropNames = func() [numShimDrops]string {
 	for e := shim.Error(1); e < shim.NumErrors; e++ {
 		n[e] = e.Reason()
 	}
-	n[dropWrongDest], n[dropDecompress], n[dropUnsupported], n[dropTooLarge] =
-		"wrong_destination", "decompress_failed", "unsupported_type", "too_large"
+	n[dropWrongDest], n[dropDecompress], n[dropTooLarge], n[dropDuplicate], n[dropSeqTooOld] =
+		"wrong_destination", "decompress_failed", "too_large", "duplicate", "seq_too_old"
 	return n
 }()
 
@@ -102,49 +103,63 @@ func (s *pathShim) isFromPeer(pkt []byte) bool {
 	return shim.IsShim(pkt) && netip.AddrFrom16([16]byte(pkt[8:24])) == s.peer
 }
 
-// receive decodes the shim packet in b[offset:] (isFromPeer). It returns
-// the inner packet to deliver, moved to b[offset:], or nil; and the
-// peer's Hello when the packet was one. Malformed packets are counted by
-// reason and dropped. It does not allocate.
-func (s *pathShim) receive(b []byte, offset int) (inner []byte, hello shim.Hello, isHello bool) {
+// rxResult is what a received shim packet holds.
+type rxResult struct {
+	typ shim.Type // 0: dropped (counted)
+	// inner is the Data packet to deliver, moved to b[offset:].
+	inner  []byte
+	hasSeq bool // inner carries a duplicate sequence number
+	seq    uint32
+	// body is a BFD or probe packet, a slice of b.
+	body  []byte
+	hello shim.Hello
+}
+
+// receive decodes the shim packet in b[offset:] (isFromPeer).
+// Malformed packets are counted by reason and dropped. It does not
+// allocate.
+func (s *pathShim) receive(b []byte, offset int) rxResult {
 	_, dst, h, body, err := shim.Decode(b[offset:])
 	switch {
 	case err != nil:
 		e, _ := err.(shim.Error)
 		s.drops[e].Add(1)
-		return nil, hello, false
+		return rxResult{}
 	case dst != s.local:
 		s.drops[dropWrongDest].Add(1)
-		return nil, hello, false
+		return rxResult{}
 	case h.Type == shim.TypeHello:
-		if hello, err = shim.ParseHello(body); err != nil {
+		hello, err := shim.ParseHello(body)
+		if err != nil {
 			s.drops[shim.ErrHello].Add(1)
-			return nil, hello, false
+			return rxResult{}
 		}
 		s.hellosIn.Add(1)
-		return nil, hello, true
+		return rxResult{typ: h.Type, hello: hello}
 	case h.Type != shim.TypeData:
-		s.drops[dropUnsupported].Add(1)
-		return nil, hello, false
+		return rxResult{typ: h.Type, body: body}
 	}
 	if h.InnerLength > cap(b)-offset {
 		s.drops[dropTooLarge].Add(1)
-		return nil, hello, false
+		return rxResult{}
 	}
+	r := rxResult{typ: h.Type, hasSeq: h.HasSeq, seq: h.Seq}
 	if !h.Compressed {
 		n := copy(b[offset:cap(b)], body)
-		return b[:offset+n], hello, false
+		r.inner = b[:offset+n]
+		return r
 	}
 	out, err := compress.Decompress(&s.rx, s.scratch[:], body, h.InnerLength)
 	if err != nil {
 		s.drops[dropDecompress].Add(1)
-		return nil, hello, false
+		return rxResult{}
 	}
 	s.rxPkts.Add(1)
 	s.rxWire.Add(uint64(len(b) - offset))
 	s.rxInner.Add(uint64(len(out)))
 	n := copy(b[offset:cap(b)], out)
-	return b[:offset+n], hello, false
+	r.inner = b[:offset+n]
+	return r
 }
 
 // Negotiation. The mutex is never held across I/O: the machines return

@@ -84,9 +84,9 @@ func TestCompressedRoundTrip(t *testing.T) {
 		t.Fatal("receiver does not take it for its peer's shim packet")
 	}
 	wire := len(out)
-	inner, _, isHello := rx.receive(buf[:tunOffset+len(out)], tunOffset)
-	if isHello || !bytes.Equal(inner[tunOffset:], pkt) {
-		t.Fatalf("received %x", inner)
+	r := rx.receive(buf[:tunOffset+len(out)], tunOffset)
+	if r.typ != shim.TypeData || !bytes.Equal(r.inner[tunOffset:], pkt) {
+		t.Fatalf("received %x", r.inner)
 	}
 	for name, p := range map[string][]byte{
 		"small":  udpPacket("10.11.0.2", "10.22.0.2", textPayload(60)),
@@ -163,7 +163,7 @@ func TestShimHotPathNoAllocs(t *testing.T) {
 			pt.queue <- b
 			_, _ = pt.Read(bufs, sizes, tunOffset)
 			if out := buf[:tunOffset+sizes[0]]; rx.isFromPeer(out[tunOffset:]) {
-				_, _, _ = rx.receive(out, tunOffset)
+				_ = rx.receive(out, tunOffset)
 			}
 		}
 	}); a != 0 {
@@ -194,14 +194,13 @@ func TestShimDropsByReason(t *testing.T) {
 		{"inner shorter than body", "inner_length_mismatch", mut(func(b []byte) []byte { b[42], b[43] = 0, 1; return b })},
 		{"corrupt block", "decompress_failed", mut(func(b []byte) []byte { b[43]++; return b })},
 		{"to another site", "wrong_destination", hdr(shim.TypeData, shim.ControlAddr(3), []byte{0x45, 0, 0, 4})},
-		{"bfd", "unsupported_type", hdr(shim.TypeBFD, shim.ControlAddr(2), []byte{0x20, 0xc0, 0x03, 0x18})},
 		{"short hello", "bad_hello", hdr(shim.TypeHello, shim.ControlAddr(2), []byte{0x80, 0, 0, 20})},
 	} {
 		if !rx.isFromPeer(tc.pkt) {
 			t.Fatalf("%s: not taken for a shim packet", tc.name)
 		}
 		b := append(make([]byte, tunOffset, tunOffset+65535), tc.pkt...)
-		if inner, _, isHello := rx.receive(b, tunOffset); inner != nil || isHello {
+		if r := rx.receive(b, tunOffset); r.typ != 0 {
 			t.Errorf("%s: accepted", tc.name)
 		}
 		if _, drops := rx.status(t0); drops[tc.reason] != 1 {
@@ -210,14 +209,20 @@ func TestShimDropsByReason(t *testing.T) {
 	}
 	// Too large for the receive buffer.
 	b := append(make([]byte, tunOffset, tunOffset+len(good)+100), good...)
-	if inner, _, _ := rx.receive(b, tunOffset); inner != nil {
+	if r := rx.receive(b, tunOffset); r.inner != nil {
 		t.Error("inner packet larger than the buffer accepted")
 	}
 	// An uncompressed Data shim packet is delivered as its body.
 	plain := udpPacket("10.11.0.2", "10.22.0.2", textPayload(50))
 	b = append(make([]byte, tunOffset, tunOffset+65535), hdr(shim.TypeData, shim.ControlAddr(2), plain)...)
-	if inner, _, _ := rx.receive(b, tunOffset); !bytes.Equal(inner[tunOffset:], plain) {
-		t.Errorf("uncompressed data: %x", inner)
+	if r := rx.receive(b, tunOffset); !bytes.Equal(r.inner[tunOffset:], plain) || r.hasSeq {
+		t.Errorf("uncompressed data: %x", r.inner)
+	}
+	// BFD and probe bodies are handed on as they are.
+	bfdBody := []byte{0x20, 0xc0, 0x03, 0x18}
+	b = append(make([]byte, tunOffset, tunOffset+65535), hdr(shim.TypeBFD, shim.ControlAddr(2), bfdBody)...)
+	if r := rx.receive(b, tunOffset); r.typ != shim.TypeBFD || !bytes.Equal(r.body, bfdBody) {
+		t.Errorf("bfd: %+v", r)
 	}
 	lan := hdr(shim.TypeData, shim.ControlAddr(2), plain)
 	copy(lan[8:24], netip.MustParseAddr("fd00:11::2").AsSlice())
@@ -261,7 +266,7 @@ func TestDeliveryNegotiatesAndDecompresses(t *testing.T) {
 	}
 	ft := &fakeTUN{}
 	cfg := &config.Valid{ID: 2, Overlay: config.Overlay{MTU: 1420}}
-	d := &Dataplane{cfg: cfg, tun: ft, routes: routes, pool: newBufPool(8)}
+	d := withSteering(t, &Dataplane{cfg: cfg, tun: ft, routes: routes, pool: newBufPool(8)})
 	p := &peer{cfg: config.ValidPeer{ID: 1}}
 	path := &Path{shim: newPathShim(2, 1, 1420, true, time.Time{})}
 	path.tun = newPathTUN("test", 1420, d.pool, path.shim, nil)
@@ -317,11 +322,11 @@ func TestForwarderDropsShimFromOverlay(t *testing.T) {
 	if err := routes.Replace([]route.Route{{Prefix: netip.PrefixFrom(shim.ControlAddr(2), 128), Dest: route.Dest{Site: 2}}}); err != nil {
 		t.Fatal(err)
 	}
-	d := &Dataplane{cfg: &config.Valid{ID: 1}, routes: routes, pool: newBufPool(1)}
+	d := withSteering(t, &Dataplane{cfg: &config.Valid{ID: 1}, routes: routes, pool: newBufPool(1)})
 	d.peers.Store(&map[uint16]*peer{})
 	b := make([]byte, 64)
 	n, _ := shim.EncodeHello(b, shim.ControlAddr(1), shim.ControlAddr(2), shim.Hello{Caps: shim.CapLZ4})
-	d.route(b[:n])
+	d.route(b[:n], time.Now())
 	if d.Stats.ShimFromOverlay.Load() != 1 {
 		t.Errorf("forged Hello from the overlay not dropped: %d", d.Stats.ShimFromOverlay.Load())
 	}

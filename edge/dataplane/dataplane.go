@@ -4,11 +4,15 @@
 // longest-prefix match of each packet's destination to a site, then that
 // site's preferred path.
 //
-// This first version has static path preference only (lowest local link
-// cost first, then configuration order) and clamps the MSS of TCP SYNs in
-// both directions to the overlay MTU. Packets are LZ4-compressed on a
-// path when both ends agreed to it in shim Hellos (compression.go,
-// hello.go). BFD in the paths and steering come next.
+// Each path runs a BFD session and quality probes inside its tunnel
+// (control.go). The forwarder classifies each packet's flow
+// (edge/classify), maps its application to a policy and asks steering
+// (edge/steer) for the flow's path or, in duplicate mode, two paths
+// (steering.go); a pinned flow, or a site steering has no path up for,
+// takes the static preference (lowest local link cost first, then
+// configuration order). The MSS of TCP SYNs is clamped in both directions
+// to the overlay MTU. Packets are LZ4-compressed on a path when both ends
+// agreed to it in shim Hellos (compression.go, hello.go).
 package dataplane
 
 import (
@@ -29,8 +33,12 @@ import (
 	"golang.zx2c4.com/wireguard/device"
 	"golang.zx2c4.com/wireguard/tun"
 
+	"github.com/patronus-sdwan/patronus/bfd"
+	"github.com/patronus-sdwan/patronus/edge/classify"
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/probe"
 	"github.com/patronus-sdwan/patronus/edge/route"
+	"github.com/patronus-sdwan/patronus/edge/steer"
 	"github.com/patronus-sdwan/patronus/edge/shim"
 	"github.com/patronus-sdwan/patronus/edge/wgbind"
 )
@@ -65,10 +73,24 @@ type Dataplane struct {
 
 	// mu serialises Reconfigure and guards cur and paths. Lock order: mu,
 	// then pins.mu.
-	mu     sync.Mutex
-	cur    *config.Valid // the configuration in force
-	paths  []*Path       // every path, in preference order per peer
-	closed bool          // Close ran: Reconfigure refuses
+	mu      sync.Mutex
+	cur     *config.Valid // the configuration in force
+	paths   []*Path       // every path, in preference order per peer
+	closed  bool          // Close ran: Reconfigure refuses
+	rules   *classify.Rules
+
+	// Steering (steering.go, control.go). The classifier belongs to the
+	// forwarder goroutine; new rules reach it through pendingRules.
+	bfd          *bfd.Manager
+	reflector    probe.Reflector
+	engine       *steer.Engine
+	classifier   *classify.Classifier
+	view         atomic.Pointer[view]
+	pendingRules atomic.Pointer[classify.Rules]
+	dedups       sync.Map // peer site ID → *dedup
+	numMu        sync.Mutex
+	nextNum      int // the number of the last path made (Path.num)
+	fwd          fwdState // the forwarder goroutine's
 
 	stop     chan struct{} // closed by Close: ends the Hello loop
 	stopOnce sync.Once
@@ -89,6 +111,11 @@ type Stats struct {
 	// (a read is one packet or one super-packet; what it held is lost).
 	// OverlayWrite: decrypted packets the overlay interface refused.
 	NoBuffer, OverlayRead, OverlayWrite atomic.Uint64
+	// Steered: packets sent on a path steering chose; Duplicated: extra
+	// copies sent in duplicate mode; DupTooLarge: packets of a duplicate
+	// policy sent once, as the shim's sequence number would not fit the
+	// MTU.
+	Steered, Duplicated, DupTooLarge atomic.Uint64
 }
 
 type peer struct {
@@ -110,8 +137,16 @@ type Path struct {
 	shim       *pathShim
 	link       *wgbind.Link
 	bind       *wgbind.Path
+	linkIndex  int    // into the configuration's links
+	color      string // of the local link
+	num        int    // unique among the data plane's paths: the BFD session's IfIndex
+	bfdKey     bfd.Key
+	prober     *probe.Sender
+	probeNext  time.Time // the control loop's
+	stopCtl    func()
 
 	TxPackets, RxPackets atomic.Uint64
+	controlLost          atomic.Uint64 // BFD and probe packets not sent: no buffer, full queue
 	TxBytes, RxBytes     atomic.Uint64
 }
 
@@ -119,8 +154,17 @@ type Path struct {
 // its addresses and routes, the WAN link sockets and the path devices.
 // On error everything made so far is removed again.
 func Start(cfg *config.Valid, log *slog.Logger) (_ *Dataplane, err error) {
-	d := &Dataplane{cfg: cfg, cur: cfg, log: log, routes: route.New(), pool: newBufPool(poolSize), stop: make(chan struct{})}
+	d := &Dataplane{cfg: cfg, cur: cfg, log: log, routes: route.New(), pool: newBufPool(poolSize), stop: make(chan struct{}),
+		bfd: bfd.NewManager(log), rules: cfg.Steering.Rules, fwd: newFwdState()}
 	d.peers.Store(&map[uint16]*peer{})
+	d.view.Store(&view{st: &cfg.Steering})
+	if d.engine, err = steer.New(d.steerConfig(nil, &cfg.Steering), time.Now()); err != nil {
+		return nil, fmt.Errorf("steering: %w", err)
+	}
+	d.classifier = classify.New(cfg.Steering.Rules, classify.Options{})
+	changes, _ := d.bfd.Subscribe()
+	d.wg.Add(1)
+	go d.watchBFD(changes)
 	defer func() {
 		if err != nil {
 			d.Close()
@@ -145,9 +189,10 @@ func Start(cfg *config.Valid, log *slog.Logger) (_ *Dataplane, err error) {
 	if err := d.startPaths(); err != nil {
 		return nil, err
 	}
-	d.wg.Add(2)
+	d.wg.Add(3)
 	go d.forward()
 	go d.helloLoop()
+	go d.controlLoop()
 	return d, nil
 }
 
@@ -252,10 +297,10 @@ func (d *Dataplane) startPaths() error {
 		peers[pc.ID] = p
 	}
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	d.paths = pathsOf(peers)
-	d.mu.Unlock()
 	d.peers.Store(&peers)
-	return nil
+	return d.syncSteeringLocked(&d.cfg.Steering, d.cfg)
 }
 
 // startPeer makes a WireGuard device for every local link × remote link
@@ -301,6 +346,9 @@ func pathsOf(peers map[uint16]*peer) []*Path {
 // looked it up just before may still queue a packet: that buffer is lost
 // to the pool, which is why the pool is far larger than a path's queue.
 func (p *Path) close() {
+	if p.stopCtl != nil {
+		p.stopCtl()
+	}
 	p.dev.Close()
 	p.link.Release(p.bind)
 	for {
@@ -324,7 +372,9 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 		return fmt.Errorf("path %s: %w", id, err)
 	}
 	path := &Path{ID: id, LocalLink: ll.Name, RemoteLink: rl.Name, PeerSite: p.cfg.Name,
-		endpoint: rl.Endpoint.String(), site: p.cfg.ID, preferred: len(p.paths) == 0, link: d.links[li], bind: bind}
+		endpoint: rl.Endpoint.String(), site: p.cfg.ID, preferred: len(p.paths) == 0, link: d.links[li], bind: bind,
+		linkIndex: li, color: ll.Color, num: d.newPathNum()}
+	path.stopCtl = func() { d.stopControl(path) }
 	// The site with the lower ID starts the path's WireGuard handshake;
 	// the other holds back its own (the first Hello and the persistent
 	// keepalive) for initiateDelay. Initiations that cross, each taken late
@@ -338,8 +388,14 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 	}
 	path.shim = newPathShim(d.cfg.ID, p.cfg.ID, d.cfg.Overlay.MTU, p.cfg.Compression, first)
 	path.tun = newPathTUN(id, d.cfg.Overlay.MTU, d.pool, path.shim, d.delivery(p, path))
+	// WireGuard logs an error per packet it fails to send (a WAN link
+	// down: BFD and probes keep trying): at most one line per path every
+	// wgLogEvery, with the count of lines left out.
+	var lim rateLimit
 	logger := &device.Logger{Verbosef: device.DiscardLogf, Errorf: func(f string, a ...any) {
-		d.log.Warn("wireguard", "path", id, "msg", fmt.Sprintf(f, a...))
+		if skipped, ok := lim.allow(time.Now(), wgLogEvery); ok {
+			d.log.Warn("wireguard", "path", id, "msg", fmt.Sprintf(f, a...), "not_logged_before", skipped)
+		}
 	}}
 	path.dev = device.NewDevice(path.tun, bind, logger)
 	if err := path.dev.IpcSet(d.uapi(p, rl, !waits)); err != nil {
@@ -374,6 +430,48 @@ func (d *Dataplane) uapi(p *peer, rl config.ValidPeerLink, keepAlive bool) strin
 	return b.String()
 }
 
+// wgLogEvery is the shortest time between two WireGuard log lines of a
+// path.
+const wgLogEvery = 10 * time.Second
+
+// rateLimit lets one event through per interval and counts the others.
+type rateLimit struct {
+	mu      sync.Mutex
+	last    time.Time
+	skipped int
+}
+
+// allow reports whether to let the event at now through, and how many
+// were held back since the last one let through.
+func (r *rateLimit) allow(now time.Time, every time.Duration) (int, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.last.IsZero() && now.Sub(r.last) < every {
+		r.skipped++
+		return 0, false
+	}
+	n := r.skipped
+	r.last, r.skipped = now, 0
+	return n, true
+}
+
+// newPathNum returns a number no other path of the data plane has.
+func (d *Dataplane) newPathNum() int {
+	d.numMu.Lock()
+	defer d.numMu.Unlock()
+	d.nextNum++
+	return d.nextNum
+}
+
+func queued(paths []*Path) bool {
+	for _, p := range paths {
+		if len(p.tun.queue) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Paths returns the paths, in preference order per peer.
 func (d *Dataplane) Paths() []*Path {
 	d.mu.Lock()
@@ -390,6 +488,13 @@ func (d *Dataplane) Close() error {
 	d.closed = true
 	paths := d.paths
 	d.mu.Unlock()
+	// BFD tells every peer AdminDown (RFC 5880 §6.8.16): they move their
+	// flows off these paths at once instead of after a detection time.
+	// The packets are queued on the paths: let the devices send them.
+	_ = d.bfd.Close()
+	for deadline := time.Now().Add(100 * time.Millisecond); time.Now().Before(deadline) && queued(paths); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	for _, p := range paths {
 		p.dev.Close()
 	}

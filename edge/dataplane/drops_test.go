@@ -35,8 +35,8 @@ func (t *errTUN) Write(bufs [][]byte, offset int) (int, error) { return 0, t.wri
 // TestForwardReadErrors: a super-packet of too many segments is counted
 // and forwarding goes on; a closed interface ends it.
 func TestForwardReadErrors(t *testing.T) {
-	d := &Dataplane{log: slog.New(slog.DiscardHandler),
-		tun: &errTUN{errs: []error{tun.ErrTooManySegments, tun.ErrTooManySegments, os.ErrClosed}}}
+	d := withSteering(t, &Dataplane{log: slog.New(slog.DiscardHandler),
+		tun: &errTUN{errs: []error{tun.ErrTooManySegments, tun.ErrTooManySegments, os.ErrClosed}}})
 	d.wg.Add(1)
 	done := make(chan struct{})
 	go func() { d.forward(); close(done) }()
@@ -82,7 +82,7 @@ func deliveryFixture(t *testing.T) (*Dataplane, *peer, *Path) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	d := &Dataplane{cfg: &config.Valid{ID: 2, Overlay: config.Overlay{MTU: 1420}}, routes: routes, pool: newBufPool(8)}
+	d := withSteering(t, &Dataplane{cfg: &config.Valid{ID: 2, Overlay: config.Overlay{MTU: 1420}}, routes: routes, pool: newBufPool(8)})
 	p := &peer{cfg: config.ValidPeer{ID: 1}}
 	path := &Path{shim: newPathShim(2, 1, 1420, false, time.Time{})}
 	return d, p, path

@@ -1,6 +1,8 @@
 package dataplane
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"net/netip"
 	"os"
@@ -9,10 +11,22 @@ import (
 	"golang.zx2c4.com/wireguard/tun"
 
 	"github.com/patronus-sdwan/patronus/edge/shim"
+	"github.com/patronus-sdwan/patronus/edge/steer"
 )
 
-// forward reads the overlay interface and hands each packet to the
-// preferred path of the site its destination belongs to.
+// fwdState is the forwarder goroutine's own state.
+type fwdState struct {
+	seq        map[uint16]uint32 // next duplicate sequence number, per peer site
+	lastExpire time.Time
+}
+
+func newFwdState() fwdState { return fwdState{seq: map[uint16]uint32{}} }
+
+// expireEvery is how often the forwarder forgets idle flows.
+const expireEvery = 5 * time.Second
+
+// forward reads the overlay interface and hands each packet to the path
+// steering chooses for its flow.
 func (d *Dataplane) forward() {
 	defer d.wg.Done()
 	batch := d.tun.BatchSize()
@@ -23,8 +37,16 @@ func (d *Dataplane) forward() {
 	sizes := make([]int, batch)
 	for {
 		n, err := d.tun.Read(bufs, sizes, tunOffset)
+		now := time.Now()
+		if r := d.pendingRules.Swap(nil); r != nil {
+			d.classifier.SetRules(r)
+		}
+		if now.Sub(d.fwd.lastExpire) >= expireEvery {
+			d.fwd.lastExpire = now
+			d.classifier.Expire(now)
+		}
 		for i := range n {
-			d.route(bufs[i][tunOffset : tunOffset+sizes[i]])
+			d.route(bufs[i][tunOffset:tunOffset+sizes[i]], now)
 		}
 		if err != nil {
 			d.Stats.OverlayRead.Add(1)
@@ -40,7 +62,7 @@ func (d *Dataplane) forward() {
 }
 
 // route sends one packet from the overlay towards its site.
-func (d *Dataplane) route(pkt []byte) {
+func (d *Dataplane) route(pkt []byte, now time.Time) {
 	d.Stats.FromOverlay.Add(1)
 	dst, ok := dstAddr(pkt)
 	if !ok || len(pkt) > maxPacket {
@@ -61,27 +83,98 @@ func (d *Dataplane) route(pkt []byte) {
 		d.Stats.NoPath.Add(1)
 		return
 	}
-	path := d.pinned(pkt, dest.Site)
-	if path == nil {
-		path = p.paths[0]
-	}
 	if clampMSS(pkt, d.cfg.Overlay.MTU) {
 		d.Stats.MSSClamped.Add(1)
 	}
+	path := d.pinned(pkt, dest.Site)
+	var dup *Path
+	noCompress := false
+	if path == nil {
+		// Classified even when steering has no path yet: the classifier
+		// learns names from DNS answers and SNI on the flow's first
+		// packets.
+		v := d.view.Load()
+		verdict, _ := d.classifier.Classify(pkt, now) // a parse error is the unclassified app
+		pol := v.st.PolicyOfApp(verdict.App)
+		noCompress = v.st.NoCompress[pol]
+		if c, ok := d.engine.Lookup(dest.Site, pol, steer.HashFlow(pkt)); ok {
+			path, dup = v.path(c.Path, dest.Site), v.path(c.Dup, dest.Site)
+		}
+		if path == nil {
+			path, dup = p.paths[0], nil
+		} else {
+			d.Stats.Steered.Add(1)
+		}
+	}
+	if dup != nil && dup != path {
+		if len(pkt)+shim.MaxOverhead <= d.cfg.Overlay.MTU {
+			seq := d.nextSeq(dest.Site)
+			d.sendSeq(path, pkt, seq)
+			if d.sendSeq(dup, pkt, seq) {
+				d.Stats.Duplicated.Add(1)
+			}
+			return
+		}
+		d.Stats.DupTooLarge.Add(1)
+	}
+	d.send(path, pkt, noCompress)
+}
+
+// send queues pkt on path.
+func (d *Dataplane) send(path *Path, pkt []byte, noCompress bool) bool {
 	b := d.pool.get()
 	if b == nil {
 		d.Stats.NoBuffer.Add(1)
-		return
+		return false
 	}
 	b.n = copy(b.b[:], pkt)
+	b.noCompress = noCompress
+	return d.queue(path, b, len(pkt))
+}
+
+// sendSeq queues pkt on path as a shim Data packet with sequence number
+// seq, for the peer's duplicate filter.
+func (d *Dataplane) sendSeq(path *Path, pkt []byte, seq uint32) bool {
+	b := d.pool.get()
+	if b == nil {
+		d.Stats.NoBuffer.Add(1)
+		return false
+	}
+	n, err := shim.Encode(b.b[:], path.shim.local, path.shim.peer, shim.Header{Type: shim.TypeData, HasSeq: true, Seq: seq}, len(pkt))
+	if err != nil {
+		d.pool.put(b)
+		d.Stats.Malformed.Add(1)
+		return false
+	}
+	b.n = n + copy(b.b[n:], pkt)
+	return d.queue(path, b, len(pkt))
+}
+
+func (d *Dataplane) queue(path *Path, b *packetBuf, inner int) bool {
 	select {
 	case path.tun.queue <- b:
 		path.TxPackets.Add(1)
-		path.TxBytes.Add(uint64(b.n))
+		path.TxBytes.Add(uint64(inner))
+		return true
 	default:
 		d.pool.put(b)
 		d.Stats.QueueFull.Add(1)
+		return false
 	}
+}
+
+// nextSeq returns the next duplicate sequence number towards site. The
+// first is random, so a restarted edge's numbers are not taken for copies
+// of its predecessor's.
+func (d *Dataplane) nextSeq(site uint16) uint32 {
+	s, ok := d.fwd.seq[site]
+	if !ok {
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		s = binary.BigEndian.Uint32(b[:])
+	}
+	d.fwd.seq[site] = s + 1
+	return s
 }
 
 func isControlSource(pkt []byte) bool {
@@ -100,16 +193,32 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 	return func(bufs [][]byte, offset int) (int, error) {
 		keep = keep[:0]
 		var bytes uint64
+		var now time.Time
 		for _, b := range bufs {
 			if path.shim.isFromPeer(b[offset:]) {
-				inner, hello, isHello := path.shim.receive(b, offset)
-				if isHello {
-					d.gotHello(path, hello)
+				if now.IsZero() {
+					now = time.Now()
 				}
-				if inner == nil {
+				r := path.shim.receive(b, offset)
+				switch {
+				case r.typ == shim.TypeHello:
+					d.gotHello(path, r.hello)
+				case r.typ == shim.TypeBFD || r.typ == shim.TypeProbe:
+					d.receiveControl(path, r.typ, r.body, now)
+				case r.inner != nil && r.hasSeq:
+					switch d.dedupOf(p.cfg.ID).check(r.seq) {
+					case dedupDuplicate:
+						path.shim.drops[dropDuplicate].Add(1)
+						continue
+					case dedupTooOld:
+						path.shim.drops[dropSeqTooOld].Add(1)
+						continue
+					}
+				}
+				if r.inner == nil {
 					continue
 				}
-				b = inner
+				b = r.inner
 			}
 			src, ok := srcAddr(b[offset:])
 			if !ok || !d.fromPeer(p, src) {

@@ -50,7 +50,7 @@ func (t *pathTUN) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
 	}
 	n := 0
 	for {
-		sizes[n] = t.put(bufs[n][offset:], p.b[:p.n])
+		sizes[n] = t.put(bufs[n][offset:], p.b[:p.n], p.noCompress)
 		t.pool.put(p)
 		n++
 		if n == len(bufs) {
@@ -66,8 +66,8 @@ func (t *pathTUN) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
 
 // put writes one packet into the device's buffer, compressed if it may
 // and that pays, and returns its length.
-func (t *pathTUN) put(out, pkt []byte) int {
-	if t.shim != nil && t.shim.active.Load() && !shim.IsShim(pkt) {
+func (t *pathTUN) put(out, pkt []byte, noCompress bool) int {
+	if !noCompress && t.shim != nil && t.shim.active.Load() && !shim.IsShim(pkt) {
 		if n := t.shim.compress(out, pkt); n > 0 {
 			return n
 		}
@@ -102,6 +102,8 @@ func (t *pathTUN) Close() error {
 type packetBuf struct {
 	b [maxPacket]byte
 	n int
+	// noCompress: the packet's policy says compression off.
+	noCompress bool
 }
 
 // bufPool is a fixed set of packet buffers: the forwarding path does not
@@ -127,6 +129,7 @@ func (p *bufPool) get() *packetBuf {
 }
 
 func (p *bufPool) put(b *packetBuf) {
+	b.noCompress = false
 	select {
 	case p.free <- b:
 	default:

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"time"
 
@@ -20,12 +21,33 @@ type Changes struct {
 	Compression    []string `json:"compression_changed"` // peers whose setting changed
 	LANPrefixes    bool     `json:"lan_prefixes_changed"`
 	PinsDropped    []Pin    `json:"pins_dropped"` // pins of paths that are gone
+	// Steering: SLA classes, applications, policies, steering timers,
+	// the quality model or BFD timers changed.
+	Steering bool `json:"steering_changed"`
 }
 
 // None reports whether nothing changed.
 func (c *Changes) None() bool {
 	return len(c.PeersAdded)+len(c.PeersRemoved)+len(c.PeersRestarted)+len(c.RoutesAdded)+
-		len(c.RoutesRemoved)+len(c.Compression)+len(c.PinsDropped) == 0 && !c.LANPrefixes
+		len(c.RoutesRemoved)+len(c.Compression)+len(c.PinsDropped) == 0 && !c.LANPrefixes && !c.Steering
+}
+
+// steeringChanged reports whether the steering part of two
+// configurations differs.
+func steeringChanged(a, b *config.Valid) bool {
+	type apps struct{ name, class string }
+	appsOf := func(v *config.Valid) []apps {
+		var out []apps
+		for _, x := range v.Steering.Rules.Apps() {
+			out = append(out, apps{x.Name, x.Class})
+		}
+		return out
+	}
+	sa, sb := a.Steering, b.Steering
+	return !reflect.DeepEqual(sa.Classes, sb.Classes) || !reflect.DeepEqual(sa.Policies, sb.Policies) ||
+		!slices.Equal(sa.PolicyOf, sb.PolicyOf) || !slices.Equal(sa.NoCompress, sb.NoCompress) ||
+		sa.Timers != sb.Timers || sa.Model != sb.Model || !slices.Equal(appsOf(a), appsOf(b)) ||
+		a.BFD != b.BFD || !reflect.DeepEqual(a.BFDByColor, b.BFDByColor)
 }
 
 // Reconfigure puts next in force: the whole configuration, applied
@@ -74,6 +96,7 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
 			}
 		}
 		d.publishLocked(without, pins, nil)
+		errs = append(errs, d.syncSteeringLocked(&next.Steering, next))
 		for _, op := range restarted {
 			closePeer(op)
 		}
@@ -92,6 +115,7 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
 	}
 	errs = append(errs, d.routeChangesLocked(old, next, &ch))
 	ch.PinsDropped = d.publishLocked(peers, pins, ch.PinsDropped)
+	errs = append(errs, d.syncSteeringLocked(&next.Steering, next))
 	if err := d.routes.Replace(routesOf(next)); err != nil {
 		errs = append(errs, err) // cannot happen: next is valid
 	}
@@ -101,6 +125,7 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
 	}
 	d.compressionLocked(old, peers, &ch)
 	ch.LANPrefixes = !slices.Equal(d.cur.LANPrefixes, next.LANPrefixes)
+	ch.Steering = steeringChanged(d.cur, next)
 	d.cur = next
 	return ch, errors.Join(errs...)
 }

@@ -2,9 +2,12 @@ package dataplane
 
 import (
 	"bufio"
+	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/patronus-sdwan/patronus/edge/steer"
 )
 
 // Status is what `patronus status --json` shows of the data plane.
@@ -14,28 +17,88 @@ type Status struct {
 	Links     []LinkStatus      `json:"links"`
 	Forwarder map[string]uint64 `json:"forwarder"`
 	Pins      []Pin             `json:"pins"`
+	// Events are steering's log, oldest first: path state changes and
+	// decisions that moved flows. EventsDropped: older events the
+	// bounded log no longer holds.
+	Events        []steer.Event `json:"events"`
+	EventsDropped uint64        `json:"events_dropped"`
+	// Policies are the steering policies in force, configured then
+	// implicit, with the applications each steers.
+	Policies []PolicyStatus `json:"policies"`
+	// Flows is how many flows the classifier tracks.
+	Flows int `json:"flows"`
+}
+
+// PolicyStatus is one policy in force.
+type PolicyStatus struct {
+	Name         string   `json:"name"`
+	SLAClass     string   `json:"sla_class"`
+	Mode         string   `json:"mode"`
+	Colors       []string `json:"colors"`
+	Compression  bool     `json:"compression"`
+	Applications []string `json:"applications"`
 }
 
 // PathStatus is one path's identity and counters. Packets and bytes are
 // inner (overlay) traffic; wire bytes are WireGuard's, encrypted.
 type PathStatus struct {
-	ID            string     `json:"id"`
-	PeerSite      string     `json:"peer_site"`
-	LocalLink     string     `json:"local_link"`
-	RemoteLink    string     `json:"remote_link"`
-	Endpoint      string     `json:"endpoint"`
-	Preferred     bool       `json:"preferred"`
-	TxPackets     uint64     `json:"tx_packets"`
-	RxPackets     uint64     `json:"rx_packets"`
-	TxBytes       uint64     `json:"tx_bytes"`
-	RxBytes       uint64     `json:"rx_bytes"`
-	WireTxBytes   uint64     `json:"wire_tx_bytes"`
-	WireRxBytes   uint64     `json:"wire_rx_bytes"`
-	LastHandshake *time.Time `json:"last_handshake,omitempty"`
+	ID         string `json:"id"`
+	PeerSite   string `json:"peer_site"`
+	LocalLink  string `json:"local_link"`
+	RemoteLink string `json:"remote_link"`
+	Endpoint   string `json:"endpoint"`
+	Preferred  bool   `json:"preferred"`
+	// State is the path's state in the scoring model (up, degraded,
+	// down), from its BFD session and probes; Score is 0–100.
+	State    string  `json:"state"`
+	BFDState string  `json:"bfd_state"`
+	Score    float64 `json:"score"`
+	// Latency is the probes' mean round-trip time, jitter the forward
+	// interarrival jitter (RFC 3550), loss over the probe window; all
+	// null until MinProbes probes are resolved.
+	LatencyMS   *float64 `json:"latency_ms"`
+	JitterMS    *float64 `json:"jitter_ms"`
+	LossPct     *float64 `json:"loss_pct"`
+	ActiveFlows int      `json:"active_flows"`
+	// Suppressed: the path gets no flows for flapping (Penalty, RFC 2439
+	// style).
+	Suppressed bool          `json:"suppressed"`
+	Penalty    float64       `json:"flap_penalty"`
+	BFD        BFDStatus     `json:"bfd"`
+	Probes     probeCounters `json:"probes"`
+	// ControlNotSent: BFD and probe packets not sent (no buffer, queue
+	// full).
+	ControlNotSent uint64     `json:"control_not_sent"`
+	TxPackets      uint64     `json:"tx_packets"`
+	RxPackets      uint64     `json:"rx_packets"`
+	TxBytes        uint64     `json:"tx_bytes"`
+	RxBytes        uint64     `json:"rx_bytes"`
+	WireTxBytes    uint64     `json:"wire_tx_bytes"`
+	WireRxBytes    uint64     `json:"wire_rx_bytes"`
+	LastHandshake  *time.Time `json:"last_handshake,omitempty"`
 	// Compression on this path; ShimDrops are the shim packets received
 	// and dropped, by reason.
 	Compression CompressionStatus `json:"compression"`
 	ShimDrops   map[string]uint64 `json:"shim_drops"`
+}
+
+// BFDStatus is the BFD session of a path.
+type BFDStatus struct {
+	TxIntervalMS    float64 `json:"tx_interval_ms"`
+	DetectionTimeMS float64 `json:"detection_time_ms"`
+	RemoteState     string  `json:"remote_state"`
+	Diag            string  `json:"diag"`
+	PacketsIn       uint64  `json:"packets_in"`
+	PacketsOut      uint64  `json:"packets_out"`
+	Transitions     uint64  `json:"transitions"`
+}
+
+type probeCounters struct {
+	Sent     uint64  `json:"sent"`
+	Replies  uint64  `json:"replies"`
+	Lost     uint64  `json:"lost"`
+	Late     uint64  `json:"late"`
+	RTTMaxMS float64 `json:"rtt_max_ms"`
 }
 
 // LinkStatus is one WAN link's socket counters.
@@ -47,10 +110,23 @@ type LinkStatus struct {
 
 // Status returns a snapshot.
 func (d *Dataplane) Status() Status {
-	st := Status{Site: d.cfg.Name, Paths: []PathStatus{}, Links: []LinkStatus{}, Pins: d.Pins()}
-	for _, p := range d.Paths() {
-		st.Paths = append(st.Paths, p.status())
+	st := Status{Site: d.cfg.Name, Paths: []PathStatus{}, Links: []LinkStatus{}, Pins: d.Pins(), Policies: []PolicyStatus{}}
+	now := time.Now()
+	byID := map[string]steer.PathStatus{}
+	for _, ps := range d.engine.Paths(now) {
+		byID[ps.ID] = ps
 	}
+	for _, p := range d.Paths() {
+		ps := p.status()
+		d.steerStatus(p, byID[p.ID], now, &ps)
+		st.Paths = append(st.Paths, ps)
+	}
+	st.Events, st.EventsDropped = d.engine.Events(nil)
+	if st.Events == nil {
+		st.Events = []steer.Event{}
+	}
+	st.Flows = d.classifier.Len()
+	st.Policies = policiesOf(d.view.Load())
 	for i, l := range d.links {
 		st.Links = append(st.Links, LinkStatus{Name: d.cfg.Links[i].Name, Port: l.Port(), Counters: l.StatsSnapshot()})
 	}
@@ -61,7 +137,8 @@ func (d *Dataplane) Status() Status {
 		"drop_malformed": s.Malformed.Load(), "drop_source_rejected": s.SourceRejected.Load(),
 		"mss_clamped": s.MSSClamped.Load(), "drop_shim_from_overlay": s.ShimFromOverlay.Load(),
 		"drop_no_buffer": s.NoBuffer.Load(), "drop_overlay_read": s.OverlayRead.Load(),
-		"drop_overlay_write": s.OverlayWrite.Load(),
+		"drop_overlay_write": s.OverlayWrite.Load(), "steered": s.Steered.Load(), "duplicated": s.Duplicated.Load(),
+		"dup_too_large": s.DupTooLarge.Load(),
 	}
 	return st
 }
@@ -96,4 +173,56 @@ func (p *Path) status() PathStatus {
 		ps.LastHandshake = &t
 	}
 	return ps
+}
+
+// steerStatus fills in what steering, BFD and the probes know of p.
+func (d *Dataplane) steerStatus(p *Path, es steer.PathStatus, now time.Time, ps *PathStatus) {
+	ps.State, ps.Score, ps.ActiveFlows = es.State.String(), round(es.Score, 1), es.ActiveFlows
+	ps.Suppressed, ps.Penalty = es.Suppressed, round(es.Penalty, 0)
+	ps.BFDState = "down"
+	if info, ok := d.bfd.Session(p.bfdKey); ok {
+		s := info.Session
+		ps.BFDState = strings.ToLower(s.State.String())
+		ps.BFD = BFDStatus{TxIntervalMS: ms(s.TxInterval), DetectionTimeMS: ms(s.DetectionTime),
+			RemoteState: strings.ToLower(s.RemoteState.String()), Diag: s.LocalDiag.String(),
+			PacketsIn: info.Counters.PacketsIn, PacketsOut: info.Counters.PacketsOut, Transitions: info.Counters.Transitions}
+	}
+	ps.ControlNotSent = p.controlLost.Load()
+	if p.prober == nil {
+		return
+	}
+	c := p.prober.Counters()
+	m := p.prober.Metrics(now)
+	ps.Probes = probeCounters{Sent: c.Sent, Replies: c.Replies, Lost: c.Lost, Late: c.Late, RTTMaxMS: ms(m.RTTMax)}
+	if q := es.Metrics; q.Valid {
+		lat, jit, loss := ms(q.Latency), ms(q.Jitter), round(q.LossPct, 2)
+		ps.LatencyMS, ps.JitterMS, ps.LossPct = &lat, &jit, &loss
+	}
+}
+
+func policiesOf(v *view) []PolicyStatus {
+	st := v.st
+	out := make([]PolicyStatus, len(st.Policies))
+	for i, p := range st.Policies {
+		out[i] = PolicyStatus{Name: p.Name, SLAClass: p.SLA, Mode: p.Mode.String(), Colors: p.Colors,
+			Compression: !st.NoCompress[i], Applications: []string{}}
+		if out[i].Colors == nil {
+			out[i].Colors = []string{}
+		}
+	}
+	for _, a := range st.Rules.Apps() {
+		i := st.PolicyOfApp(a)
+		out[i].Applications = append(out[i].Applications, a.Name)
+	}
+	u := st.Rules.Unclassified()
+	i := st.PolicyOfApp(u)
+	out[i].Applications = append(out[i].Applications, u.Name)
+	return out
+}
+
+func ms(d time.Duration) float64 { return round(float64(d)/1e6, 3) }
+
+func round(f float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(f*p) / p
 }

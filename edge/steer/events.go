@@ -1,6 +1,7 @@
 package steer
 
 import (
+	"fmt"
 	"sync"
 	"time"
 )
@@ -32,6 +33,18 @@ func (k Kind) String() string {
 
 // MarshalText implements encoding.TextMarshaler.
 func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler, for clients of the
+// status API.
+func (k *Kind) UnmarshalText(b []byte) error {
+	for i, n := range kindNames {
+		if i > 0 && n == string(b) {
+			*k = Kind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown event kind %q", b)
+}
 
 // Event is one entry of the engine's change log.
 type Event struct {

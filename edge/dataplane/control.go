@@ -1,0 +1,169 @@
+package dataplane
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/bfd"
+	"github.com/patronus-sdwan/patronus/bfd/packet"
+	"github.com/patronus-sdwan/patronus/edge/probe"
+	"github.com/patronus-sdwan/patronus/edge/quality"
+	"github.com/patronus-sdwan/patronus/edge/shim"
+)
+
+// In-tunnel control: BFD (RFC 5880) and quality probes ride each path as
+// shim packets between the two sites' control addresses, so they see
+// exactly what the path's data sees: the same WireGuard session, link
+// socket and WAN link. Paths between the same two sites share the
+// control addresses; a path's BFD session is told apart by its number
+// (bfd.Key.IfIndex, which is the path's and never the kernel's), and its
+// probes by their session word.
+
+// Timing of the control loop.
+const (
+	// controlTick is how often the probe senders are driven: a probe is
+	// sent within this much of its due time.
+	controlTick = 10 * time.Millisecond
+	// steerTick is how often the probe metrics go to steering and the
+	// steering timers run (damping, hold-down, flap decay).
+	steerTick = 100 * time.Millisecond
+)
+
+var errQueueFull = errors.New("path queue full")
+
+// pathSender sends one path's BFD Control packets as shim packets.
+type pathSender struct {
+	d *Dataplane
+	p *Path
+}
+
+// Send queues a BFD packet on the path; it never blocks. b is not kept.
+func (s pathSender) Send(b []byte) error {
+	return s.d.sendControl(s.p, shim.TypeBFD, b)
+}
+
+// sendControl queues a shim packet of type typ with body on path p.
+func (d *Dataplane) sendControl(p *Path, typ shim.Type, body []byte) error {
+	buf := d.pool.get()
+	if buf == nil {
+		p.controlLost.Add(1)
+		return errQueueFull
+	}
+	n, err := shim.Encode(buf.b[:], p.shim.local, p.shim.peer, shim.Header{Type: typ}, len(body))
+	if err != nil {
+		d.pool.put(buf)
+		return err
+	}
+	buf.n = n + copy(buf.b[n:], body)
+	select {
+	case p.tun.queue <- buf:
+		return nil
+	default:
+		d.pool.put(buf)
+		p.controlLost.Add(1)
+		return errQueueFull
+	}
+}
+
+// startControl starts a new path's BFD session and probe sender. The
+// session's state changes reach steering through watchBFD.
+func (d *Dataplane) startControl(p *Path, cfg bfd.SessionConfig) error {
+	var sess [4]byte
+	_, _ = rand.Read(sess[:])
+	sender, err := probe.NewSender(probe.Config{}, binary.BigEndian.Uint32(sess[:]), func(b []byte) error {
+		return d.sendControl(p, shim.TypeProbe, b)
+	})
+	if err != nil {
+		return err
+	}
+	p.prober = sender
+	p.bfdKey = cfg.Key
+	if _, err := d.bfd.Add(cfg, pathSender{d, p}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// stopControl removes a path's BFD session (telling the peer AdminDown).
+func (d *Dataplane) stopControl(p *Path) {
+	if p.bfdKey.Local.IsValid() {
+		_ = d.bfd.Remove(p.bfdKey) // a session already gone is no matter
+	}
+}
+
+// receiveControl takes a BFD or probe shim body that arrived on path p.
+// It runs on the path device's receive goroutine and does not block:
+// probe replies to the peer's requests are queued on the same path.
+func (d *Dataplane) receiveControl(p *Path, typ shim.Type, body []byte, now time.Time) {
+	switch typ {
+	case shim.TypeBFD:
+		d.bfd.Receive(body, bfd.RxMeta{Src: p.shim.peer, Dst: p.shim.local, IfIndex: p.num, TTL: -1, Time: now})
+	case shim.TypeProbe:
+		if len(body) >= 2 && probe.Kind(body[0]&0x0f) == probe.KindRequest {
+			var out [probe.Len]byte
+			n, err := d.reflector.Reflect(out[:], body, now, time.Now())
+			if err == nil {
+				_ = d.sendControl(p, shim.TypeProbe, out[:n])
+			}
+			return
+		}
+		_ = p.prober.Receive(body, now) // counted by the sender
+	}
+}
+
+// controlLoop drives the probe senders and feeds steering: the probe
+// metrics of every path and the steering timers, every steerTick.
+func (d *Dataplane) controlLoop() {
+	defer d.wg.Done()
+	t := time.NewTicker(controlTick)
+	defer t.Stop()
+	var lastSteer time.Time
+	for {
+		select {
+		case <-t.C:
+		case <-d.stop:
+			return
+		}
+		now := time.Now()
+		v := d.view.Load()
+		for _, p := range v.paths {
+			if !now.Before(p.probeNext) {
+				p.probeNext = p.prober.Tick(now)
+			}
+		}
+		if now.Sub(lastSteer) < steerTick {
+			continue
+		}
+		lastSteer = now
+		for _, p := range v.paths {
+			ev, _ := d.engine.SetProbe(p.ID, quality.FromProbe(p.prober.Metrics(now)), now)
+			d.logEvents(ev)
+		}
+		d.logEvents(d.engine.Tick(now))
+	}
+}
+
+// watchBFD hands every BFD state change of a path to steering at once:
+// this is the event-driven failover.
+func (d *Dataplane) watchBFD(changes <-chan bfd.StateChange) {
+	defer d.wg.Done()
+	for ch := range changes {
+		p := d.view.Load().byNum[ch.Key.IfIndex]
+		if p == nil || p.bfdKey != ch.Key {
+			continue // a path that is gone
+		}
+		d.log.Info("path bfd", "path", p.ID, "from", ch.From.String(), "to", ch.To.String(), "diag", ch.Diag.String())
+		ev, _ := d.engine.SetBFD(p.ID, ch.To, ch.Time)
+		d.logEvents(ev)
+	}
+}
+
+// bfdState returns the state of a path's BFD session.
+func (d *Dataplane) bfdState(p *Path) packet.State {
+	if info, ok := d.bfd.Session(p.bfdKey); ok {
+		return info.Session.State
+	}
+	return packet.StateDown
+}

@@ -1,0 +1,38 @@
+package dataplane
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/bfd"
+	"github.com/patronus-sdwan/patronus/edge/classify"
+	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/steer"
+)
+
+// withSteering gives a Dataplane built field by field in a test what
+// Start gives a real one for steering: the default policies, an engine
+// without paths, a classifier and a BFD manager.
+func withSteering(t *testing.T, d *Dataplane) *Dataplane {
+	t.Helper()
+	if d.cfg == nil {
+		d.cfg = &config.Valid{}
+	}
+	if d.cfg.Steering.Rules == nil {
+		d.cfg.Steering = config.DefaultSteering()
+	}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	var err error
+	if d.engine, err = steer.New(d.steerConfig(nil, &d.cfg.Steering), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	d.classifier = classify.New(d.cfg.Steering.Rules, classify.Options{})
+	d.view.Store(&view{st: &d.cfg.Steering})
+	d.bfd = bfd.NewManager(nil)
+	t.Cleanup(func() { _ = d.bfd.Close() })
+	d.fwd = newFwdState()
+	return d
+}

@@ -1,0 +1,181 @@
+package dataplane
+
+import (
+	"bytes"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/bfd/packet"
+	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/route"
+	"github.com/patronus-sdwan/patronus/edge/shim"
+	"github.com/patronus-sdwan/patronus/edge/steer"
+)
+
+func TestDedupWindow(t *testing.T) {
+	var w dedup
+	steps := []struct {
+		seq  uint32
+		want dedupResult
+	}{
+		{100, dedupFresh}, {100, dedupDuplicate}, {101, dedupFresh}, {99, dedupFresh}, {99, dedupDuplicate},
+		{105, dedupFresh}, {103, dedupFresh}, {103, dedupDuplicate}, {101, dedupDuplicate},
+		// The window moves: what left it is too old; what it forgot on the
+		// way (102) is fresh, never taken for a copy.
+		{105 + dedupWindow, dedupFresh}, {105, dedupTooOld}, {106, dedupFresh}, {106, dedupDuplicate},
+		// A jump ahead larger than the window clears it.
+		{5000, dedupFresh}, {5000, dedupDuplicate},
+		// Wrapping around 2^32.
+		{0xffffffff, dedupTooOld},
+		// A restarted sender (far behind: a new random start) is taken.
+		{200000, dedupFresh}, {200000 - dedupResync - 5, dedupFresh}, {200000 - dedupResync - 5, dedupDuplicate}, {200000, dedupFresh},
+	}
+	for i, s := range steps {
+		if got := w.check(s.seq); got != s.want {
+			t.Errorf("step %d: seq %d = %d, want %d", i, s.seq, got, s.want)
+		}
+	}
+	var v dedup
+	for _, s := range []uint32{0xfffffffe, 0xffffffff, 0, 1} {
+		if v.check(s) != dedupFresh || v.check(s) != dedupDuplicate {
+			t.Errorf("around the wrap: %d", s)
+		}
+	}
+	if a := testing.AllocsPerRun(100, func() { v.check(7) }); a != 0 {
+		t.Errorf("%v allocations", a)
+	}
+}
+
+// steeredPair is a data plane of site 1 with two paths to site 2, both
+// up, whose unclassified traffic has policy pol.
+func steeredPair(t *testing.T, pol config.Policy) (*Dataplane, *Path, *Path) {
+	t.Helper()
+	routes := route.New()
+	if err := routes.Replace([]route.Route{{Prefix: netip.MustParsePrefix("10.22.0.0/24"), Dest: route.Dest{Site: 2}}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Valid{ID: 1, Overlay: config.Overlay{MTU: 1420},
+		Links: []config.ValidLink{{Name: "inet", Color: "inet", Cost: 10}, {Name: "lte", Color: "lte", Cost: 20}}}
+	cfg.Steering = config.DefaultSteering()
+	st := &cfg.Steering
+	st.Policies = append(st.Policies, steer.Policy{Name: pol.Name, SLA: pol.SLA, Colors: pol.Colors})
+	if err := st.Policies[len(st.Policies)-1].Mode.UnmarshalText([]byte(pol.Mode)); err != nil {
+		t.Fatal(err)
+	}
+	st.NoCompress = append(st.NoCompress, false)
+	for i := range st.PolicyOf {
+		st.PolicyOf[i] = len(st.Policies) - 1
+	}
+	d := withSteering(t, &Dataplane{cfg: cfg, routes: routes, pool: newBufPool(16)})
+	mk := func(id string, li int) *Path {
+		p := &Path{ID: id, site: 2, linkIndex: li, num: li + 1, shim: newPathShim(1, 2, 1420, false, time.Time{})}
+		p.tun = newPathTUN(id, 1420, d.pool, p.shim, nil)
+		return p
+	}
+	a, b := mk("s1/inet->s2/inet", 0), mk("s1/lte->s2/lte", 1)
+	d.peers.Store(&map[uint16]*peer{2: {cfg: config.ValidPeer{ID: 2}, paths: []*Path{a, b}}})
+	d.paths = []*Path{a, b}
+	if err := d.engine.Set(d.steerConfig(d.paths, st), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	d.view.Store(&view{paths: d.paths, st: st})
+	for _, p := range []*Path{b, a} { // the preferred first: no hold-down
+		if _, err := d.engine.SetBFD(p.ID, packet.StateUp, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return d, a, b
+}
+
+func take(t *testing.T, p *Path) []byte {
+	t.Helper()
+	select {
+	case b := <-p.tun.queue:
+		out := append([]byte(nil), b.b[:b.n]...)
+		p.tun.pool.put(b)
+		return out
+	default:
+		return nil
+	}
+}
+
+// TestRouteDuplicates: in duplicate mode the forwarder sends each packet
+// on both paths with the same sequence number; the peer's delivery
+// takes the first copy and drops the second.
+func TestRouteDuplicates(t *testing.T) {
+	d, a, b := steeredPair(t, config.Policy{Name: "dup", SLA: "default", Mode: "duplicate"})
+	pkt := udpPacket("10.11.0.2", "10.22.0.2", textPayload(100))
+	d.route(pkt, time.Now())
+	pa, pb := take(t, a), take(t, b)
+	if pa == nil || pb == nil {
+		t.Fatalf("copies: %d on a, %d on b bytes", len(pa), len(pb))
+	}
+	_, _, ha, body, err := shim.Decode(pa)
+	_, _, hb, _, errb := shim.Decode(pb)
+	if err != nil || errb != nil || !ha.HasSeq || !hb.HasSeq || ha.Seq != hb.Seq || !bytes.Equal(body, pkt) {
+		t.Fatalf("copies: %v %v %+v %+v", err, errb, ha, hb)
+	}
+	if d.Stats.Duplicated.Load() != 1 || d.Stats.Steered.Load() != 1 {
+		t.Errorf("stats %d duplicated, %d steered", d.Stats.Duplicated.Load(), d.Stats.Steered.Load())
+	}
+	d.route(pkt, time.Now())
+	_, _, h2, _, _ := shim.Decode(take(t, a))
+	if take(t, b) == nil || h2.Seq != ha.Seq+1 {
+		t.Errorf("second packet: seq %d after %d", h2.Seq, ha.Seq)
+	}
+	// Too large for the shim's headers: sent once, plain.
+	big := udpPacket("10.11.0.2", "10.22.0.2", textPayload(1420-28))
+	d.route(big, time.Now())
+	ga, gb := take(t, a), take(t, b)
+	if (ga == nil) == (gb == nil) || !bytes.Equal(append(ga, gb...), big) || d.Stats.DupTooLarge.Load() != 1 {
+		t.Errorf("large packet: %d bytes on a, %d on b, dup_too_large %d", len(ga), len(gb), d.Stats.DupTooLarge.Load())
+	}
+
+	// The receiving end: site 2.
+	routes := route.New()
+	_ = routes.Replace([]route.Route{
+		{Prefix: netip.MustParsePrefix("10.22.0.0/24"), Dest: route.Dest{Site: 2, Local: true}},
+		{Prefix: netip.MustParsePrefix("10.11.0.0/24"), Dest: route.Dest{Site: 1}},
+	})
+	ft := &fakeTUN{}
+	rx := withSteering(t, &Dataplane{cfg: &config.Valid{ID: 2, Overlay: config.Overlay{MTU: 1420}}, tun: ft, routes: routes, pool: newBufPool(4)})
+	site1 := &peer{cfg: config.ValidPeer{ID: 1}}
+	ra := &Path{shim: newPathShim(2, 1, 1420, false, time.Time{})}
+	rb := &Path{shim: newPathShim(2, 1, 1420, false, time.Time{})}
+	in := func(p []byte) [][]byte { return [][]byte{append(make([]byte, tunOffset, tunOffset+65535), p...)} }
+	_, _ = rx.delivery(site1, rb)(in(pb), tunOffset)
+	_, _ = rx.delivery(site1, ra)(in(pa), tunOffset)
+	if len(ft.written) != 1 || !bytes.Equal(ft.written[0], pkt) {
+		t.Fatalf("overlay got %d packets", len(ft.written))
+	}
+	if _, drops := ra.shim.status(time.Now()); drops["duplicate"] != 1 {
+		t.Errorf("drops %v", drops)
+	}
+}
+
+// TestRouteFollowsSteering: the forwarder sends a flow on the path
+// steering chose, moves it when that path goes down, and does not
+// allocate for a known flow.
+func TestRouteFollowsSteering(t *testing.T) {
+	d, a, b := steeredPair(t, config.Policy{Name: "pref-lte", SLA: "default", Colors: []string{"lte"}})
+	pkt := udpPacket("10.11.0.2", "10.22.0.2", textPayload(100))
+	d.route(pkt, time.Now())
+	if take(t, b) == nil || take(t, a) != nil {
+		t.Fatal("the flow did not take the preferred colour")
+	}
+	if _, err := d.engine.SetBFD(b.ID, packet.StateDown, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	d.route(pkt, time.Now())
+	if take(t, a) == nil {
+		t.Fatal("the flow did not move off the path that went down")
+	}
+	now := time.Now()
+	if n := testing.AllocsPerRun(200, func() {
+		d.route(pkt, now)
+		d.pool.put(<-a.tun.queue)
+	}); n != 0 {
+		t.Errorf("route allocates %v times per packet of a known flow", n)
+	}
+}
