@@ -16,11 +16,11 @@ const dataHeaderLen = shim.IPv6HeaderLen + shim.HeaderLen
 
 // Drop reasons of shim packets received on a path, past shim.Error's.
 const (
-	dropWrongDest   = int(shim.NumErrors) + iota // not addressed to this site's control address
-	dropDecompress                               // the LZ4 block did not decompress to Inner Length
-	dropTooLarge                                 // inner packet larger than the receive buffer
-	dropDuplicate                                // the second copy of a duplicated packet
-	dropSeqTooOld                                // a duplicated packet behind the receive window
+	dropWrongDest  = int(shim.NumErrors) + iota // not addressed to this site's control address
+	dropDecompress                              // the LZ4 block did not decompress to Inner Length
+	dropTooLarge                                // inner packet larger than the receive buffer
+	dropDuplicate                               // the second copy of a duplicated packet
+	dropSeqTooOld                               // a duplicated packet behind the receive window
 	numShimDrops
 )
 

@@ -38,8 +38,8 @@ import (
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/probe"
 	"github.com/patronus-sdwan/patronus/edge/route"
-	"github.com/patronus-sdwan/patronus/edge/steer"
 	"github.com/patronus-sdwan/patronus/edge/shim"
+	"github.com/patronus-sdwan/patronus/edge/steer"
 	"github.com/patronus-sdwan/patronus/edge/wgbind"
 )
 
@@ -73,11 +73,11 @@ type Dataplane struct {
 
 	// mu serialises Reconfigure and guards cur and paths. Lock order: mu,
 	// then pins.mu.
-	mu      sync.Mutex
-	cur     *config.Valid // the configuration in force
-	paths   []*Path       // every path, in preference order per peer
-	closed  bool          // Close ran: Reconfigure refuses
-	rules   *classify.Rules
+	mu     sync.Mutex
+	cur    *config.Valid // the configuration in force
+	paths  []*Path       // every path, in preference order per peer
+	closed bool          // Close ran: Reconfigure refuses
+	rules  *classify.Rules
 
 	// Steering (steering.go, control.go). The classifier belongs to the
 	// forwarder goroutine; new rules reach it through pendingRules.
@@ -89,7 +89,7 @@ type Dataplane struct {
 	pendingRules atomic.Pointer[classify.Rules]
 	dedups       sync.Map // peer site ID → *dedup
 	numMu        sync.Mutex
-	nextNum      int // the number of the last path made (Path.num)
+	nextNum      int      // the number of the last path made (Path.num)
 	fwd          fwdState // the forwarder goroutine's
 
 	stop     chan struct{} // closed by Close: ends the Hello loop
