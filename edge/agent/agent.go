@@ -1,0 +1,212 @@
+package agent
+
+import (
+	"context"
+	"crypto/ecdh"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/credentials"
+
+	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/controller/pki"
+	"github.com/patronus-sdwan/patronus/edge/config"
+)
+
+// Defaults of Options.
+const (
+	DefaultTelemetryInterval = time.Second
+	// DefaultTelemetryBuffer bounds the batches kept until acknowledged:
+	// five minutes at one batch a second. Beyond it the oldest go.
+	DefaultTelemetryBuffer = 300
+)
+
+// Options configure an Agent.
+type Options struct {
+	// Controller is the controller's "HOST:PORT"; HOST must be a name or
+	// address in its server certificate. Empty after enrolment: the
+	// address enrolment used.
+	Controller string
+	// JoinToken is needed only when StateDir holds no identity yet. It is
+	// a secret: the agent never logs it, never writes it to disk, and no
+	// error it returns contains it.
+	JoinToken string
+	// StateDir holds the identity, the WireGuard key and the last
+	// configuration (DefaultStateDir in patronus edge).
+	StateDir string
+	// Apply puts a valid configuration in force; it must accept the same
+	// configuration twice. An error keeps the previous configuration as
+	// the one the edge runs. It is called from one goroutine at a time.
+	Apply func(*config.Valid) error
+	// Telemetry, when set, is called every TelemetryInterval for a batch
+	// to report; the agent fills in boot_id, sequence, sent_at and
+	// config_revision. A nil batch is skipped.
+	Telemetry         func() *pb.Telemetry
+	TelemetryInterval time.Duration // 0: DefaultTelemetryInterval
+	TelemetryBuffer   int           // 0: DefaultTelemetryBuffer
+	// Backoff paces the reconnections; zero: DefaultBackoff.
+	Backoff Backoff
+	// Log receives the agent's records; nil: none.
+	Log *slog.Logger
+}
+
+// Agent is an enrolled edge's side of the control channel.
+type Agent struct {
+	opts    Options
+	log     *slog.Logger
+	creds   *pki.Credentials
+	wgKey   *ecdh.PrivateKey
+	target  string // the controller's HOST:PORT
+	keyFile string
+	rep     *reporter
+
+	mu      sync.Mutex
+	current *pb.EdgeConfig // guarded by mu: the configuration in force; nil: none
+}
+
+// New loads the edge's identity from opts.StateDir or, when there is
+// none, enrols with opts.JoinToken (waiting for an unreachable
+// controller until ctx ends). A refused token is ErrTokenRefused.
+func New(ctx context.Context, opts Options) (*Agent, error) {
+	if opts.Apply == nil {
+		return nil, errors.New("agent: Options.Apply: required")
+	}
+	opts.Backoff = opts.Backoff.orDefault()
+	if opts.TelemetryInterval <= 0 {
+		opts.TelemetryInterval = DefaultTelemetryInterval
+	}
+	if opts.TelemetryBuffer <= 0 {
+		opts.TelemetryBuffer = DefaultTelemetryBuffer
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := ensureStateDir(opts.StateDir); err != nil {
+		return nil, err
+	}
+	a := &Agent{opts: opts, log: log, keyFile: filepath.Join(opts.StateDir, WireGuardKeyFile)}
+	var err error
+	if a.wgKey, err = loadOrCreateWireGuardKey(opts.StateDir); err != nil {
+		return nil, err
+	}
+	if err := a.loadOrEnrol(ctx); err != nil {
+		return nil, err
+	}
+	rep, err := newReporter(opts.TelemetryBuffer)
+	if err != nil {
+		return nil, err
+	}
+	a.rep = rep
+	return a, nil
+}
+
+func (a *Agent) loadOrEnrol(ctx context.Context) error {
+	creds, err := pki.LoadIdentity(a.opts.StateDir)
+	switch {
+	case err == nil:
+		a.creds = creds
+		e, err := loadEnrolment(a.opts.StateDir)
+		if err != nil {
+			return err
+		}
+		a.target = a.opts.Controller
+		if a.target == "" && e != nil {
+			a.target = e.Controller
+		}
+		if a.target == "" {
+			return errors.New("agent: no controller address given and none saved from the enrolment")
+		}
+		if a.opts.JoinToken != "" {
+			a.log.Info("already enrolled: the join token is not needed and was not used", "identity", creds.Identity)
+		}
+		return nil
+	case !errors.Is(err, pki.ErrNoIdentity):
+		return err
+	case a.opts.JoinToken == "":
+		return fmt.Errorf("agent: %w: state directory %s", ErrNoToken, a.opts.StateDir)
+	case a.opts.Controller == "":
+		return errors.New("agent: enrolment: no controller address given")
+	}
+	a.log.Info("enrolling", "controller", a.opts.Controller, "state_dir", a.opts.StateDir)
+	creds, e, err := enrol(ctx, enrolRequest{controller: a.opts.Controller, token: a.opts.JoinToken,
+		stateDir: a.opts.StateDir, wgKey: a.wgKey, backoff: a.opts.Backoff, log: a.log})
+	if err != nil {
+		return err
+	}
+	a.creds, a.target = creds, a.opts.Controller
+	a.log.Info("enrolled", "identity", creds.Identity, "network", e.Network, "not_after", creds.NotAfter())
+	return nil
+}
+
+// Identity is the edge's identity, from its certificate.
+func (a *Agent) Identity() pki.Identity { return a.creds.Identity }
+
+// WireGuardPublicKey is the public key enrolment sent the controller.
+func (a *Agent) WireGuardPublicKey() []byte { return a.wgKey.PublicKey().Bytes() }
+
+// Revision is the revision of the configuration in force; 0: none.
+func (a *Agent) Revision() uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.current.GetRevision()
+}
+
+// Run applies the configuration saved by the last run, if any, then
+// watches the controller's configuration and reports telemetry until ctx
+// ends. A controller that cannot be reached is retried with backoff
+// while the edge keeps the configuration it has. Run returns nil when
+// ctx ends.
+func (a *Agent) Run(ctx context.Context) error {
+	a.applySaved()
+	host, _, err := net.SplitHostPort(a.target)
+	if err != nil {
+		return fmt.Errorf("agent: controller address %q: %w", a.target, err)
+	}
+	bc := backoff.DefaultConfig
+	bc.BaseDelay, bc.MaxDelay = a.opts.Backoff.Min, a.opts.Backoff.Max
+	conn, err := grpc.NewClient(a.target,
+		grpc.WithTransportCredentials(credentials.NewTLS(a.creds.ClientTLSConfig(host))),
+		grpc.WithConnectParams(grpc.ConnectParams{Backoff: bc, MinConnectTimeout: connectTimeout}))
+	if err != nil {
+		return fmt.Errorf("agent: %w", err)
+	}
+	defer conn.Close()
+	client := pb.NewEdgeControlClient(conn)
+	var wg sync.WaitGroup
+	wg.Go(func() { a.watchLoop(ctx, client) })
+	if a.opts.Telemetry != nil {
+		wg.Go(func() { a.collectLoop(ctx) })
+		wg.Go(func() { a.reportLoop(ctx, client) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// connectTimeout bounds one connection attempt to the controller.
+const connectTimeout = 10 * time.Second
+
+// applySaved puts the configuration of the last run in force, so that the
+// edge forwards before (and without) the controller.
+func (a *Agent) applySaved() {
+	cfg, err := loadConfig(a.opts.StateDir)
+	switch {
+	case err != nil:
+		a.log.Error("saved configuration unreadable; waiting for the controller's", "err", err)
+		return
+	case cfg == nil:
+		a.log.Info("no saved configuration; waiting for the controller's")
+		return
+	}
+	if a.apply(cfg, "saved") {
+		a.setCurrent(cfg)
+		a.log.Info("saved configuration applied", "revision", cfg.GetRevision())
+	}
+}

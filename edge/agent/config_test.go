@@ -1,0 +1,246 @@
+package agent
+
+import (
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/edge/classify"
+	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/quality"
+	"github.com/patronus-sdwan/patronus/edge/steer"
+)
+
+// savedRevision is the revision of the configuration on disk; 0: none.
+func savedRevision(t *testing.T, dir string) uint64 {
+	t.Helper()
+	cfg, err := loadConfig(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.GetRevision()
+}
+
+// A pushed configuration reaches Apply as the edge's own validated
+// configuration, field for field, and is saved (0600) once applied.
+func TestConfigPushAppliedAndSaved(t *testing.T) {
+	ctl, dir := enrolled(t)
+	e := newEdge()
+	a := newAgent(t, e.options(ctl, dir, ""))
+	run(t, a)
+	pushed := siteConfig(5)
+	ctl.push(pushed)
+	v := e.next(t)
+
+	if v.Name != "branch-1" || v.ID != 7 || len(v.LANPrefixes) != 1 || v.LANPrefixes[0] != netip.MustParsePrefix("10.7.0.0/16") {
+		t.Errorf("site: %q %d %v", v.Name, v.ID, v.LANPrefixes)
+	}
+	if v.Overlay.Interface != config.DefaultOverlayInterface || v.Overlay.MTU != config.DefaultOverlayMTU {
+		t.Errorf("overlay defaults: %+v", v.Overlay)
+	}
+	if len(v.Links) != 2 {
+		t.Fatalf("links: %+v", v.Links)
+	}
+	l := v.Links[0]
+	if l.Name != "fibre" || l.LocalAddress != netip.MustParseAddr("192.0.2.7") || l.ListenPort != 51900 || l.Color != "inet" || l.Cost != 10 || l.Bandwidth != 50_000_000 {
+		t.Errorf("links[0]: %+v", l)
+	}
+	if l := v.Links[1]; l.Interface != "wwan0" || l.ListenPort != config.DefaultListenPort+1 || l.Bandwidth != 0 {
+		t.Errorf("links[1]: %+v", l)
+	}
+	if len(v.Peers) != 1 {
+		t.Fatalf("peers: %+v", v.Peers)
+	}
+	p := v.Peers[0]
+	if p.Name != "hq" || p.ID != 1 || string(p.PublicKey.Bytes()) != string(peerKey) || !p.Compression ||
+		p.Links[0].Endpoint != netip.MustParseAddrPort("198.51.100.1:51820") || p.Prefixes[0] != netip.MustParsePrefix("10.1.0.0/16") {
+		t.Errorf("peers[0]: %+v", p)
+	}
+	if v.Compression {
+		t.Error("defaults.compression: unset must be off")
+	}
+	if v.BFD.DesiredMinTx != 300*time.Millisecond || v.BFD.RequiredMinRx != config.DefaultPathBFDInterval || v.BFD.DetectMult != 5 {
+		t.Errorf("bfd: %+v", v.BFD)
+	}
+	checkSteering(t, &v.Steering)
+	if v.PrivateKey == nil || string(v.PrivateKey.PublicKey().Bytes()) != string(a.WireGuardPublicKey()) {
+		t.Error("the private key is not the state directory's wireguard.key")
+	}
+
+	eventually(t, "revision 5 in force", func() bool { return a.Revision() == 5 })
+	saved, err := loadConfig(dir)
+	if err != nil || !proto.Equal(saved, pushed) {
+		t.Fatalf("saved configuration: %v\n%v", err, saved)
+	}
+	if st, err := os.Stat(filepath.Join(dir, ConfigFile)); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("%s: %v %v", ConfigFile, err, st.Mode())
+	}
+}
+
+// Without its controller, a restarted edge comes up with the last
+// configuration it applied, and tells the returning controller which
+// revision it runs, so that an unchanged configuration is not resent.
+func TestRestartWithoutControllerUsesSavedConfig(t *testing.T) {
+	ctl, dir := enrolled(t)
+	e := newEdge()
+	stop := run(t, newAgent(t, e.options(ctl, dir, "")))
+	ctl.push(siteConfig(5))
+	e.next(t)
+	eventually(t, "revision 5 saved", func() bool { return savedRevision(t, dir) == 5 })
+	stop()
+	ctl.stop()
+
+	e2 := newEdge()
+	a2 := newAgent(t, e2.options(ctl, dir, ""))
+	run(t, a2)
+	v := e2.next(t)
+	if v.Name != "branch-1" || len(v.Peers) != 1 || a2.Revision() != 5 {
+		t.Fatalf("restart applied %+v, revision %d", v, a2.Revision())
+	}
+	if n := len(ctl.watchCalls()); n != 1 {
+		t.Fatalf("%d WatchConfig calls while the controller was down; want only the first agent's", n)
+	}
+
+	ctl.start()
+	eventually(t, "WatchConfig with last_revision 5", func() bool {
+		calls := ctl.watchCalls()
+		return len(calls) == 2 && calls[1].lastRevision == 5
+	})
+	// The controller has nothing newer: nothing is applied until it has.
+	ctl.push(siteConfig(6))
+	if v := e2.next(t); len(e2.applied) != 0 || a2.Revision() != 6 && savedRevision(t, dir) != 5 {
+		t.Fatalf("after revision 6: %+v, %d more", v, len(e2.applied))
+	}
+}
+
+// The agent reconnects to a restarted controller by itself, sends the
+// revision it runs, and applies what changed meanwhile.
+func TestReconnectAfterControllerRestart(t *testing.T) {
+	ctl, dir := enrolled(t)
+	e := newEdge()
+	a := newAgent(t, e.options(ctl, dir, ""))
+	run(t, a)
+	ctl.push(siteConfig(5))
+	e.next(t)
+	eventually(t, "revision 5 in force", func() bool { return a.Revision() == 5 })
+
+	ctl.stop()
+	eventually(t, "the watch to fail", func() bool { return strings.Contains(e.logs.String(), "config watch interrupted") })
+	next := siteConfig(6)
+	next.LanPrefixes = append(next.LanPrefixes, "10.77.0.0/16")
+	ctl.push(next)
+	ctl.start()
+
+	v := e.next(t)
+	if len(v.LANPrefixes) != 2 {
+		t.Fatalf("after the restart: %v", v.LANPrefixes)
+	}
+	eventually(t, "revision 6 saved", func() bool { return savedRevision(t, dir) == 6 })
+	calls := ctl.watchCalls()
+	if last := calls[len(calls)-1]; last.lastRevision != 5 {
+		t.Fatalf("reconnected with last_revision %d, want 5", last.lastRevision)
+	}
+}
+
+// An invalid configuration is refused with the field path of every
+// problem, and the edge keeps, saves and reports the last good one; so
+// does a configuration for another site, and one the edge's Apply
+// refuses.
+func TestInvalidConfigRefused(t *testing.T) {
+	ctl, dir := enrolled(t)
+	e := newEdge()
+	e.refuse = func(v *config.Valid) error {
+		if len(v.LANPrefixes) > 1 {
+			return errors.New("the data plane refuses it")
+		}
+		return nil
+	}
+	a := newAgent(t, e.options(ctl, dir, ""))
+	run(t, a)
+	ctl.push(siteConfig(5))
+	e.next(t)
+	eventually(t, "revision 5 in force", func() bool { return a.Revision() == 5 })
+
+	bad := siteConfig(6)
+	bad.Links[0].ListenPort = 70000
+	bad.Peers[0].PublicKey = bad.Peers[0].PublicKey[:5]
+	ctl.push(bad)
+	eventually(t, "revision 6 refused", func() bool {
+		logs := e.logs.String()
+		return strings.Contains(logs, `"revision":6,"source":"controller","field":"links[0].listen_port"`) &&
+			strings.Contains(logs, `"revision":6,"source":"controller","field":"peers[0].public_key"`)
+	})
+	other := siteConfig(7)
+	other.Site.Id = 8
+	ctl.push(other)
+	eventually(t, "revision 7 refused", func() bool {
+		return strings.Contains(e.logs.String(), `"revision":7,"source":"controller","field":"site"`)
+	})
+	refused := siteConfig(8)
+	refused.LanPrefixes = append(refused.LanPrefixes, "10.77.0.0/16")
+	ctl.push(refused)
+	eventually(t, "revision 8 refused by Apply", func() bool {
+		return strings.Contains(e.logs.String(), `"revision":8,"source":"controller","err":"the data plane refuses it"`)
+	})
+	if a.Revision() != 5 || savedRevision(t, dir) != 5 || len(e.applied) != 0 {
+		t.Fatalf("after refusals: revision %d, saved %d, %d applied", a.Revision(), savedRevision(t, dir), len(e.applied))
+	}
+
+	// Still connected, the edge takes the next good one.
+	ctl.push(siteConfig(9))
+	e.next(t)
+	eventually(t, "revision 9 saved", func() bool { return savedRevision(t, dir) == 9 && a.Revision() == 9 })
+}
+
+// checkSteering checks the steering sections of siteConfig.
+func checkSteering(t *testing.T, s *config.ValidSteering) {
+	t.Helper()
+	i := slices.IndexFunc(s.Classes, func(k quality.SLAClass) bool { return k.Name == "gold" })
+	if i < 0 || s.Classes[i].MaxLatency != 150*time.Millisecond || s.Classes[i].MaxLossPct != 1 {
+		t.Errorf("sla_classes: %+v", s.Classes)
+	}
+	i = slices.IndexFunc(s.Rules.Apps(), func(a *classify.App) bool { return a.Name == "erp" })
+	if i < 0 || s.Rules.Apps()[i].Class != "gold" {
+		t.Fatalf("applications: erp missing")
+	}
+	erp := s.Rules.Apps()[i]
+	p := s.Policies[s.PolicyOfApp(erp)]
+	if p.Name != "erp-dup" || p.SLA != "gold" || p.Mode != steer.Duplicate || !slices.Equal(p.Colors, []string{"inet"}) || !s.NoCompress[s.PolicyOfApp(erp)] {
+		t.Errorf("policies: erp gets %+v", p)
+	}
+	if s.Timers.Damping != 2*time.Second || s.Timers.Margin != 7 {
+		t.Errorf("steering: %+v", s.Timers)
+	}
+	if s.Model.DegradedBelow != 70 || s.Model.RecoverAt != 85 {
+		t.Errorf("quality_model: %+v", s.Model)
+	}
+}
+
+// Every field of EdgeConfig is either converted (sections) or, for
+// revision, created_at and role, the agent's or the controller's own. A
+// field added to the API fails this test until it has a converter.
+func TestEveryEdgeConfigFieldHasAConverter(t *testing.T) {
+	known := []string{"revision", "created_at", "site", "role", "lan_prefixes", "overlay", "links", "peers", "defaults",
+		"sla_classes", "applications", "disable_builtin_applications", "policies", "steering", "quality_model"}
+	fields := (&pb.EdgeConfig{}).ProtoReflect().Descriptor().Fields()
+	var got []string
+	for i := range fields.Len() {
+		got = append(got, string(fields.Get(i).Name()))
+	}
+	if !slices.Equal(got, known) {
+		t.Fatalf("EdgeConfig fields %v; the converters know %v: add a converter to sections in convert.go", got, known)
+	}
+	// disable_builtin_applications, which siteConfig leaves false.
+	c := toConfig(&pb.EdgeConfig{DisableBuiltinApplications: true}, "")
+	if !c.DisableBuiltinApplications {
+		t.Fatal("disable_builtin_applications not converted")
+	}
+}

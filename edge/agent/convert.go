@@ -1,0 +1,222 @@
+package agent
+
+import (
+	"encoding/base64"
+	"fmt"
+	"slices"
+
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/edge/classify"
+	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/quality"
+)
+
+// An EdgeConfig becomes the edge's config.Config one section at a time,
+// and then goes through config.Validate like a YAML file. Validate's
+// field paths are the YAML names, which are the EdgeConfig names but for
+// peers[i].name and .id (EdgeConfig: peers[i].site.name, .site.id) and
+// links[i].bandwidth (bandwidth_bps).
+//
+// To carry a new section of EdgeConfig, add its converter to sections
+// (TestEveryEdgeConfigFieldHasAConverter fails until someone does).
+// role has no converter: the peers list already says what the role means
+// for this edge (a spoke's peers are the hubs).
+
+// sections are the converters of the EdgeConfig sections, in EdgeConfig
+// order.
+var sections = []func(*pb.EdgeConfig, *config.Config){
+	convertSite,
+	convertLANPrefixes,
+	convertOverlay,
+	convertLinks,
+	convertPeers,
+	convertDefaults,
+	convertSLAClasses,
+	convertApplications,
+	convertPolicies,
+	convertSteering,
+	convertQualityModel,
+}
+
+// toConfig converts pc into the edge's configuration; its WireGuard
+// private key is keyFile (EdgeConfig never carries one).
+func toConfig(pc *pb.EdgeConfig, keyFile string) *config.Config {
+	c := &config.Config{PrivateKeyFile: keyFile}
+	for _, convert := range sections {
+		convert(pc, c)
+	}
+	return c
+}
+
+func convertSite(pc *pb.EdgeConfig, c *config.Config) {
+	c.Site = config.Site{Name: pc.GetSite().GetName(), ID: int(pc.GetSite().GetId())}
+}
+
+func convertLANPrefixes(pc *pb.EdgeConfig, c *config.Config) {
+	c.LANPrefixes = slices.Clone(pc.GetLanPrefixes())
+}
+
+func convertOverlay(pc *pb.EdgeConfig, c *config.Config) {
+	c.Overlay = config.Overlay{Interface: pc.GetOverlay().GetInterface(), MTU: int(pc.GetOverlay().GetMtu())}
+}
+
+func convertLinks(pc *pb.EdgeConfig, c *config.Config) {
+	for _, l := range pc.GetLinks() {
+		c.Links = append(c.Links, config.Link{
+			Name:         l.GetName(),
+			Interface:    l.GetInterface(),
+			LocalAddress: l.GetLocalAddress(),
+			ListenPort:   int(l.GetListenPort()),
+			Color:        l.GetColor(),
+			Cost:         int(l.GetCost()),
+			Bandwidth:    rate(l.GetBandwidthBps()),
+		})
+	}
+}
+
+func convertPeers(pc *pb.EdgeConfig, c *config.Config) {
+	for _, p := range pc.GetPeers() {
+		cp := config.Peer{
+			Name:        p.GetSite().GetName(),
+			ID:          int(p.GetSite().GetId()),
+			PublicKey:   base64.StdEncoding.EncodeToString(p.GetPublicKey()),
+			Prefixes:    slices.Clone(p.GetPrefixes()),
+			Compression: optionalSwitch(p.Compression),
+		}
+		for _, l := range p.GetLinks() {
+			cp.Links = append(cp.Links, config.PeerLink{Name: l.GetName(), Endpoint: l.GetEndpoint(), Color: l.GetColor()})
+		}
+		c.Peers = append(c.Peers, cp)
+	}
+}
+
+func convertDefaults(pc *pb.EdgeConfig, c *config.Config) {
+	d := pc.GetDefaults()
+	if d != nil {
+		c.Defaults.Compression = optionalSwitch(d.Compression)
+	}
+	c.Defaults.BFD = config.BFDDefaults{
+		TxInterval: duration(d.GetBfd().GetTxInterval()),
+		RxInterval: duration(d.GetBfd().GetRxInterval()),
+		Multiplier: int(d.GetBfd().GetMultiplier()),
+	}
+}
+
+func convertSLAClasses(pc *pb.EdgeConfig, c *config.Config) {
+	for _, k := range pc.GetSlaClasses() {
+		c.SLAClasses = append(c.SLAClasses, quality.SLAClass{
+			Name:       k.GetName(),
+			MaxLatency: k.GetMaxLatency().AsDuration(),
+			MaxJitter:  k.GetMaxJitter().AsDuration(),
+			MaxLossPct: k.GetMaxLossPct(),
+		})
+	}
+}
+
+func convertApplications(pc *pb.EdgeConfig, c *config.Config) {
+	for _, a := range pc.GetApplications() {
+		app := classify.AppConfig{Name: a.GetName(), Class: a.GetClass(), Match: matchRule(a.GetMatch())}
+		for _, m := range a.GetMatchAny() {
+			app.MatchAny = append(app.MatchAny, matchRule(m))
+		}
+		c.Applications = append(c.Applications, app)
+	}
+	c.DisableBuiltinApplications = pc.GetDisableBuiltinApplications()
+}
+
+func matchRule(m *pb.MatchRule) classify.MatchConfig {
+	return classify.MatchConfig{
+		CIDRs:       slices.Clone(m.GetCidrs()),
+		SourceCIDRs: slices.Clone(m.GetSourceCidrs()),
+		Protocols:   slices.Clone(m.GetProtocols()),
+		Ports:       slices.Clone(m.GetPorts()),
+		DSCP:        slices.Clone(m.GetDscp()),
+		Domains:     slices.Clone(m.GetDomains()),
+	}
+}
+
+func convertPolicies(pc *pb.EdgeConfig, c *config.Config) {
+	for _, p := range pc.GetPolicies() {
+		c.Policies = append(c.Policies, config.Policy{
+			Name: p.GetName(),
+			Match: config.PolicyMatch{
+				Applications: slices.Clone(p.GetMatch().GetApplications()),
+				Classes:      slices.Clone(p.GetMatch().GetClasses()),
+			},
+			SLA:         p.GetSlaClass(),
+			Colors:      slices.Clone(p.GetColors()),
+			Mode:        steeringMode(p.GetMode()),
+			Compression: optionalSwitch(p.Compression),
+		})
+	}
+}
+
+// steeringMode is the YAML name of a mode (edge/steer Mode); an unknown
+// value is passed on as text Validate refuses.
+func steeringMode(m pb.SteeringMode) string {
+	switch m {
+	case pb.SteeringMode_STEERING_MODE_UNSPECIFIED, pb.SteeringMode_STEERING_MODE_BEST_PATH:
+		return "best-path"
+	case pb.SteeringMode_STEERING_MODE_LOAD_BALANCE:
+		return "load-balance"
+	case pb.SteeringMode_STEERING_MODE_DUPLICATE:
+		return "duplicate"
+	}
+	return m.String()
+}
+
+func convertSteering(pc *pb.EdgeConfig, c *config.Config) {
+	s := pc.GetSteering()
+	c.Steering = config.Steering{
+		Damping:      duration(s.GetDamping()),
+		HoldDown:     duration(s.GetHoldDown()),
+		Margin:       s.GetMarginScore(),
+		FlapPenalty:  s.GetFlapPenalty(),
+		FlapSuppress: s.GetFlapSuppress(),
+		FlapReuse:    s.GetFlapReuse(),
+		FlapMax:      s.GetFlapMax(),
+		FlapHalfLife: duration(s.GetFlapHalfLife()),
+		FlowIdle:     duration(s.GetFlowIdle()),
+	}
+}
+
+func convertQualityModel(pc *pb.EdgeConfig, c *config.Config) {
+	c.QualityModel = config.QualityModel{
+		DegradedBelow: pc.GetQualityModel().GetDegradedBelowScore(),
+		RecoverAt:     pc.GetQualityModel().GetRecoverAtScore(),
+	}
+}
+
+// optionalSwitch is a proto3 optional bool as a config.Switch.
+func optionalSwitch(b *bool) config.Switch {
+	if b == nil {
+		return config.Switch{}
+	}
+	return config.Switch{Given: true, On: *b}
+}
+
+// rate is bandwidth_bps in the YAML form ParseRate reads; 0: not given.
+func rate(bps uint64) string {
+	if bps == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%dbit", bps)
+}
+
+// duration is a Duration in the YAML form (time.ParseDuration); unset or
+// zero: not given, so the edge's default applies. An invalid Duration
+// (fields out of range) is passed on as text Validate refuses.
+func duration(d *durationpb.Duration) string {
+	if d == nil {
+		return ""
+	}
+	if err := d.CheckValid(); err != nil {
+		return fmt.Sprintf("invalid(%ds,%dns)", d.GetSeconds(), d.GetNanos())
+	}
+	if d.AsDuration() == 0 {
+		return ""
+	}
+	return d.AsDuration().String()
+}

@@ -1,0 +1,177 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+)
+
+// reporter numbers telemetry batches and keeps them until the controller
+// acknowledges them (docs/API.md, Telemetry): a batch is sent once per
+// stream, and again on the next stream while unacknowledged.
+type reporter struct {
+	bootID []byte
+	notify chan struct{} // capacity 1: a batch was added
+
+	mu      sync.Mutex
+	seq     uint64          // guarded by mu: the last sequence given
+	pending []*pb.Telemetry // guarded by mu: unacknowledged, oldest first
+	limit   int
+}
+
+func newReporter(limit int) (*reporter, error) {
+	id := make([]byte, 16)
+	if _, err := rand.Read(id); err != nil {
+		return nil, err
+	}
+	return &reporter{bootID: id, notify: make(chan struct{}, 1), limit: limit}, nil
+}
+
+// add numbers t and queues it; it returns how many unacknowledged
+// batches it dropped to stay within the limit.
+func (r *reporter) add(t *pb.Telemetry) (dropped int) {
+	r.mu.Lock()
+	r.seq++
+	t.BootId, t.Sequence = r.bootID, r.seq
+	r.pending = append(r.pending, t)
+	if over := len(r.pending) - r.limit; over > 0 {
+		r.pending = append(r.pending[:0], r.pending[over:]...)
+		dropped = over
+	}
+	r.mu.Unlock()
+	select {
+	case r.notify <- struct{}{}:
+	default:
+	}
+	return dropped
+}
+
+// ack forgets the batches an acknowledgement covers.
+func (r *reporter) ack(a *pb.ReportAck) {
+	if !bytes.Equal(a.GetBootId(), r.bootID) {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	i := 0
+	for i < len(r.pending) && r.pending[i].GetSequence() <= a.GetAckedSequence() {
+		i++
+	}
+	r.pending = append(r.pending[:0], r.pending[i:]...)
+}
+
+// after returns the pending batches with a sequence above seq.
+func (r *reporter) after(seq uint64) []*pb.Telemetry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*pb.Telemetry
+	for _, t := range r.pending {
+		if t.GetSequence() > seq {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// collectLoop takes a batch from Options.Telemetry every interval.
+func (a *Agent) collectLoop(ctx context.Context) {
+	tick := time.NewTicker(a.opts.TelemetryInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			t := a.opts.Telemetry()
+			if t == nil {
+				continue
+			}
+			t.SentAt = timestamppb.New(now)
+			t.ConfigRevision = a.Revision()
+			if n := a.rep.add(t); n > 0 {
+				a.log.Debug("telemetry buffer full: oldest unacknowledged batches dropped", "dropped", n)
+			}
+		}
+	}
+}
+
+// reportLoop keeps a Report stream open, reopening it with backoff.
+func (a *Agent) reportLoop(ctx context.Context, client pb.EdgeControlClient) {
+	retry := retrier{b: a.opts.Backoff}
+	for {
+		progressed, err := a.reportOnce(ctx, client)
+		if ctx.Err() != nil {
+			return
+		}
+		if progressed {
+			retry.reset()
+		}
+		d := retry.next()
+		a.logStreamEnd("telemetry stream", err, d)
+		if !sleep(ctx, d) {
+			return
+		}
+	}
+}
+
+// reportOnce runs one Report stream: it sends every pending batch, then
+// each new one, while a goroutine takes the acknowledgements. It made
+// progress if an acknowledgement came.
+func (a *Agent) reportOnce(ctx context.Context, client pb.EdgeControlClient) (progressed bool, err error) {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stream, err := client.Report(sctx)
+	if err != nil {
+		return false, err
+	}
+	var acked atomic.Bool
+	recvErr := make(chan error, 1)
+	go func() {
+		for {
+			ack, err := stream.Recv()
+			if err != nil {
+				recvErr <- err
+				return
+			}
+			acked.Store(true)
+			a.rep.ack(ack)
+		}
+	}()
+	if err = a.sendPending(sctx, stream, recvErr); err == nil {
+		err = <-recvErr // the stream ended on its own: Recv says why
+	} else {
+		cancel()
+		<-recvErr
+	}
+	return acked.Load(), err
+}
+
+// sendPending sends batches as they come until the stream ends (nil: its
+// receiver has the reason) or ctx does. A failed Send means the stream
+// is over; only Recv tells why.
+func (a *Agent) sendPending(ctx context.Context, stream pb.EdgeControl_ReportClient, recvErr chan error) error {
+	var sent uint64
+	for {
+		for _, t := range a.rep.after(sent) {
+			if err := stream.Send(t); err != nil {
+				return nil
+			}
+			sent = t.GetSequence()
+		}
+		select {
+		case <-a.rep.notify:
+		case err := <-recvErr:
+			recvErr <- err // for reportOnce
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}

@@ -1,0 +1,140 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/edge/config"
+)
+
+// watchLoop keeps a WatchConfig stream open, reopening it with backoff.
+func (a *Agent) watchLoop(ctx context.Context, client pb.EdgeControlClient) {
+	retry := retrier{b: a.opts.Backoff}
+	for {
+		progressed, err := a.watchOnce(ctx, client)
+		if ctx.Err() != nil {
+			return
+		}
+		if progressed {
+			retry.reset()
+		}
+		d := retry.next()
+		a.logStreamEnd("config watch", err, d)
+		if !sleep(ctx, d) {
+			return
+		}
+	}
+}
+
+// watchOnce runs one WatchConfig stream until it fails. It made progress
+// if it delivered a configuration or lasted longer than the longest
+// backoff (a controller with nothing new to say sends nothing).
+func (a *Agent) watchOnce(ctx context.Context, client pb.EdgeControlClient) (progressed bool, err error) {
+	rev := a.Revision()
+	start := time.Now()
+	stream, err := client.WatchConfig(ctx, &pb.WatchConfigRequest{LastRevision: rev})
+	if err != nil {
+		return false, err
+	}
+	a.log.Debug("config watch opened", "last_revision", rev)
+	for {
+		cfg, err := stream.Recv()
+		if err != nil {
+			return progressed || time.Since(start) > a.opts.Backoff.Max, err
+		}
+		progressed = true
+		a.offer(cfg)
+	}
+}
+
+// logStreamEnd says why a stream ended and when the next try is.
+func (a *Agent) logStreamEnd(what string, err error, retryIn time.Duration) {
+	st := status.Convert(err)
+	switch st.Code() {
+	case codes.PermissionDenied, codes.Unauthenticated:
+		a.log.Error(what+": the controller refuses this edge (revoked?); keeping the configuration in force",
+			"identity", a.creds.Identity, "code", st.Code().String(), "err", st.Message(), "retry_in", retryIn)
+	default:
+		a.log.Warn(what+" interrupted", "code", st.Code().String(), "err", st.Message(), "retry_in", retryIn)
+	}
+}
+
+// offer takes a configuration from the controller: unless it is the one
+// in force, it is validated, applied and saved.
+func (a *Agent) offer(cfg *pb.EdgeConfig) {
+	a.mu.Lock()
+	cur := a.current
+	a.mu.Unlock()
+	if cur != nil && proto.Equal(cur, cfg) {
+		a.log.Debug("configuration unchanged", "revision", cfg.GetRevision())
+		return
+	}
+	if cur != nil && cfg.GetRevision() < cur.GetRevision() {
+		a.log.Warn("the controller sent an older revision than the one in force; applying it (the controller is the authority)",
+			"revision", cfg.GetRevision(), "in_force", cur.GetRevision())
+	}
+	if !a.apply(cfg, "controller") {
+		return
+	}
+	if err := saveConfig(a.opts.StateDir, cfg); err != nil {
+		a.log.Error("configuration applied but not saved: a restart without the controller would not have it", "revision", cfg.GetRevision(), "err", err)
+	}
+	a.setCurrent(cfg)
+	a.log.Info("configuration applied", "revision", cfg.GetRevision())
+}
+
+// apply validates cfg and hands it to Options.Apply; the caller then
+// makes it the configuration in force (setCurrent). A refusal is logged,
+// one record per field.
+func (a *Agent) apply(cfg *pb.EdgeConfig, source string) bool {
+	v, err := a.validate(cfg)
+	if err != nil {
+		a.logRefusal(cfg.GetRevision(), source, err)
+		return false
+	}
+	if err := a.opts.Apply(v); err != nil {
+		a.log.Error("configuration not applied; keeping the one in force", "revision", cfg.GetRevision(), "source", source, "err", err)
+		return false
+	}
+	return true
+}
+
+// setCurrent records cfg as the configuration in force: the revision
+// sent on the next WatchConfig and in telemetry.
+func (a *Agent) setCurrent(cfg *pb.EdgeConfig) {
+	a.mu.Lock()
+	a.current = cfg
+	a.mu.Unlock()
+}
+
+// validate converts cfg into the edge's configuration and checks it with
+// config.Validate, then checks it is for this edge's site.
+func (a *Agent) validate(cfg *pb.EdgeConfig) (*config.Valid, error) {
+	v, err := toConfig(cfg, a.keyFile).Validate()
+	if err != nil {
+		return nil, err
+	}
+	id := a.creds.Identity
+	if int64(v.ID) != id.SiteID || v.Name != id.SiteName {
+		return nil, config.Errors{{Path: "site", Msg: fmt.Sprintf("site %d %q is not this edge's (%s)", v.ID, v.Name, id)}}
+	}
+	return v, nil
+}
+
+func (a *Agent) logRefusal(rev uint64, source string, err error) {
+	var fields config.Errors
+	if !errors.As(err, &fields) {
+		a.log.Error("configuration refused; keeping the one in force", "revision", rev, "source", source, "err", err)
+		return
+	}
+	for _, f := range fields {
+		a.log.Error("configuration refused; keeping the one in force", "revision", rev, "source", source, "field", f.Path, "problem", f.Msg)
+	}
+}
