@@ -1,0 +1,184 @@
+package server
+
+import (
+	"encoding/hex"
+	"fmt"
+	"io"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/controller/store"
+)
+
+type edgeControl struct {
+	pb.UnimplementedEdgeControlServer
+	s *Server
+}
+
+// errRevoked ends a revoked site's streams.
+func errRevoked(site siteEntry) error {
+	return status.Errorf(codes.PermissionDenied, "site %q (id %d) was revoked", site.Name, site.ID)
+}
+
+// WatchConfig sends the caller's configuration now (unless it runs that
+// revision) and again whenever it changes, until the caller goes, the
+// server stops, or the site is revoked.
+func (e *edgeControl) WatchConfig(req *pb.WatchConfigRequest, stream pb.EdgeControl_WatchConfigServer) error {
+	s := e.s
+	site := callerOf(stream.Context()).Site
+	wake, cancel := s.reg.subscribe(site.NetID)
+	defer cancel()
+	ctx := stream.Context()
+	var last *pb.EdgeConfig
+	lastRev := req.LastRevision
+	for {
+		snap, err := s.snaps.get(ctx, site.Network)
+		if err != nil {
+			if ctx.Err() != nil {
+				return status.FromContextError(ctx.Err()).Err()
+			}
+			return storeStatus(err)
+		}
+		cfg, ok := edgeConfig(snap, site.Name, s.now())
+		if !ok {
+			s.log.Info("config stream cut: site revoked", "network", site.Network, "site", site.Name)
+			return errRevoked(site)
+		}
+		if cfg.Revision != lastRev && !sameConfig(cfg, last) {
+			if err := stream.Send(cfg); err != nil {
+				return err
+			}
+			last, lastRev = cfg, cfg.Revision
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return status.FromContextError(ctx.Err()).Err()
+		case <-s.ctx.Done():
+			return status.Error(codes.Unavailable, "controller shutting down")
+		}
+	}
+}
+
+// Report stores each telemetry batch and acks it. A batch already stored
+// (sent again after a lost ack) is acked without being stored twice.
+func (e *edgeControl) Report(stream pb.EdgeControl_ReportServer) error {
+	s := e.s
+	site := callerOf(stream.Context()).Site
+	wake, cancel := s.reg.subscribe(site.NetID)
+	defer cancel()
+	ctx := stream.Context()
+	batches := make(chan *pb.Telemetry)
+	recvErr := make(chan error, 1)
+	go func() {
+		for {
+			t, err := stream.Recv()
+			if err != nil {
+				recvErr <- err
+				return
+			}
+			select {
+			case batches <- t:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for {
+		select {
+		case t := <-batches:
+			b, err := telemetryBatch(site.Name, t, s.now())
+			if err != nil {
+				return status.Errorf(codes.InvalidArgument, "telemetry sequence %d: %v", t.Sequence, err)
+			}
+			if _, err := s.cfg.Store.RecordTelemetry(ctx, site.Network, b); err != nil {
+				return storeStatus(err)
+			}
+			if err := stream.Send(&pb.ReportAck{BootId: t.BootId, AckedSequence: t.Sequence}); err != nil {
+				return err
+			}
+		case err := <-recvErr:
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		case <-wake:
+			if e, ok := s.reg.site(ctx, site.ID); !ok || e.Revoked {
+				return errRevoked(site)
+			}
+		case <-ctx.Done():
+			return status.FromContextError(ctx.Err()).Err()
+		case <-s.ctx.Done():
+			return status.Error(codes.Unavailable, "controller shutting down")
+		}
+	}
+}
+
+// telemetryBatch converts a batch; errors name the field.
+func telemetryBatch(site string, t *pb.Telemetry, now time.Time) (store.TelemetryBatch, error) {
+	if len(t.BootId) == 0 || len(t.BootId) > 32 {
+		return store.TelemetryBatch{}, fmt.Errorf("boot_id: %d bytes, want 1 to 32", len(t.BootId))
+	}
+	if t.Sequence == 0 || t.Sequence > 1<<62 {
+		return store.TelemetryBatch{}, fmt.Errorf("sequence: %d: must be 1 or more", t.Sequence)
+	}
+	b := store.TelemetryBatch{Site: site, BootID: hex.EncodeToString(t.BootId), Sequence: int64(t.Sequence), SeenAt: now}
+	at := func(ts interface{ AsTime() time.Time }, valid bool) time.Time {
+		if !valid {
+			return now
+		}
+		return ts.AsTime()
+	}
+	for i, p := range t.PathSamples {
+		st, ok := pathStates[p.State]
+		if !ok {
+			return b, fmt.Errorf("path_samples[%d].state: %v is not down, degraded or up", i, p.State)
+		}
+		if p.PathId == "" {
+			return b, fmt.Errorf("path_samples[%d].path_id: empty", i)
+		}
+		if p.LatencyMs < 0 || p.JitterMs < 0 || !(p.LossPct >= 0 && p.LossPct <= 100) {
+			return b, fmt.Errorf("path_samples[%d]: latency_ms, jitter_ms must be >= 0 and loss_pct in 0..100", i)
+		}
+		b.Samples = append(b.Samples, store.PathSample{
+			Path: p.PathId, TS: at(p.MeasuredAt, p.MeasuredAt != nil), State: st,
+			Latency: msDuration(p.LatencyMs), Jitter: msDuration(p.JitterMs), LossPct: p.LossPct,
+		})
+	}
+	for i, ev := range t.SteeringEvents {
+		kind, ok := eventKinds[ev.Kind]
+		if !ok {
+			return b, fmt.Errorf("steering_events[%d].kind: %v is not a known kind", i, ev.Kind)
+		}
+		reason := ev.Reason
+		if ev.Policy != "" {
+			reason = fmt.Sprintf("%s (policy %s: %v → %v)", reason, ev.Policy, ev.FromPathIds, ev.ToPathIds)
+		}
+		b.Events = append(b.Events, store.Event{TS: at(ev.At, ev.At != nil), Site: site, Path: ev.PathId, Kind: kind,
+			Reason: reason, FlowsMoved: int64(ev.FlowsMoved)})
+	}
+	for i, f := range t.FlowSummaries {
+		if f.Flows > 1<<62 || f.TxBytes > 1<<62 || f.RxBytes > 1<<62 {
+			return b, fmt.Errorf("flow_summaries[%d]: counter out of range", i)
+		}
+		b.Flows = append(b.Flows, store.FlowSummary{TS: at(f.WindowStart, f.WindowStart != nil), Site: site,
+			Application: f.Application, Path: f.PathId, Flows: int64(f.Flows), BytesTx: int64(f.TxBytes), BytesRx: int64(f.RxBytes)})
+	}
+	return b, nil
+}
+
+func msDuration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
+
+var pathStates = map[pb.PathState]store.PathState{
+	pb.PathState_PATH_STATE_UP: store.PathUp, pb.PathState_PATH_STATE_DEGRADED: store.PathDegraded, pb.PathState_PATH_STATE_DOWN: store.PathDown,
+}
+
+var eventKinds = map[pb.SteeringEventKind]string{
+	pb.SteeringEventKind_STEERING_EVENT_KIND_PATH_STATE:      "path_state",
+	pb.SteeringEventKind_STEERING_EVENT_KIND_FLAP_SUPPRESSED: "flap_suppressed",
+	pb.SteeringEventKind_STEERING_EVENT_KIND_FLAP_REUSED:     "flap_reused",
+	pb.SteeringEventKind_STEERING_EVENT_KIND_DECISION:        "decision",
+}

@@ -1,0 +1,129 @@
+package server
+
+import (
+	"encoding/base64"
+	"net/netip"
+	"slices"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/controller/store"
+)
+
+// edgeConfig computes the whole configuration of one site from a snapshot
+// of its network; ok is false when the site is not (or no longer) an
+// enrolled site of it.
+//
+// Peers: in a full mesh every other enrolled site; a hub has every other
+// enrolled site; a spoke has the hubs only. A spoke reaches the other
+// spokes through the first hub by name, whose prefixes then include
+// theirs (one site per prefix: the edge's route table maps a prefix to
+// one site).
+func edgeConfig(snap *snapshot, site string, now time.Time) (*pb.EdgeConfig, bool) {
+	var self *store.Site
+	var hubs, others []store.Site
+	for i := range snap.Sites {
+		s := &snap.Sites[i]
+		if s.State != store.Enrolled {
+			continue
+		}
+		if s.Name == site {
+			self = s
+			continue
+		}
+		others = append(others, *s)
+		if s.Role == store.Hub {
+			hubs = append(hubs, *s)
+		}
+	}
+	if self == nil {
+		return nil, false
+	}
+	role := pb.TopologyRole_TOPOLOGY_ROLE_MESH
+	peers := others
+	if snap.Network.Topology == store.HubAndSpoke {
+		role = pb.TopologyRole_TOPOLOGY_ROLE_HUB
+		if self.Role == store.Spoke {
+			role, peers = pb.TopologyRole_TOPOLOGY_ROLE_SPOKE, hubs
+		}
+	}
+	cfg := &pb.EdgeConfig{
+		Revision:    uint64(snap.Network.Revision),
+		CreatedAt:   timestamppb.New(now),
+		Site:        &pb.Site{Name: self.Name, Id: uint32(self.ID)},
+		Role:        role,
+		LanPrefixes: prefixStrings(snap.Prefixes[self.Name]),
+		Links:       localLinks(snap.Links[self.Name]),
+	}
+	for i, p := range peers {
+		peer := &pb.Peer{
+			Site:     &pb.Site{Name: p.Name, Id: uint32(p.ID)},
+			Prefixes: prefixStrings(snap.Prefixes[p.Name]),
+			Links:    peerLinks(snap.Links[p.Name]),
+		}
+		peer.PublicKey, _ = base64.StdEncoding.DecodeString(p.PublicKey) // the store checked it
+		if role == pb.TopologyRole_TOPOLOGY_ROLE_SPOKE && i == 0 {
+			for _, o := range others {
+				if o.Role == store.Spoke {
+					peer.Prefixes = append(peer.Prefixes, prefixStrings(snap.Prefixes[o.Name])...)
+				}
+			}
+		}
+		cfg.Peers = append(cfg.Peers, peer)
+	}
+	pol := snap.Policy
+	cfg.SlaClasses, cfg.Applications, cfg.Policies = pol.SlaClasses, pol.Applications, pol.Policies
+	cfg.DisableBuiltinApplications, cfg.Steering = pol.DisableBuiltinApplications, pol.Steering
+	return cfg, true
+}
+
+// sameConfig reports whether two configurations differ only in revision
+// and creation time.
+func sameConfig(a, b *pb.EdgeConfig) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	ac, bc := proto.Clone(a).(*pb.EdgeConfig), proto.Clone(b).(*pb.EdgeConfig)
+	ac.Revision, bc.Revision, ac.CreatedAt, bc.CreatedAt = 0, 0, nil, nil
+	return proto.Equal(ac, bc)
+}
+
+func prefixStrings(ps []netip.Prefix) []string {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	slices.Sort(out)
+	return out
+}
+
+func localLinks(ls []store.Link) []*pb.Link {
+	var out []*pb.Link
+	for _, l := range ls {
+		out = append(out, &pb.Link{
+			Name: l.Name, Color: l.Colour, Cost: uint32(l.Cost),
+			BandwidthBps: uint64(l.BandwidthKbps) * 1000, ListenPort: endpointPort(l.Endpoint),
+		})
+	}
+	return out
+}
+
+func peerLinks(ls []store.Link) []*pb.PeerLink {
+	var out []*pb.PeerLink
+	for _, l := range ls {
+		out = append(out, &pb.PeerLink{Name: l.Name, Endpoint: l.Endpoint, Color: l.Colour})
+	}
+	return out
+}
+
+// endpointPort is the port of "addr:port", 0 when there is none.
+func endpointPort(ep string) uint32 {
+	ap, err := netip.ParseAddrPort(ep)
+	if err != nil {
+		return 0
+	}
+	return uint32(ap.Port())
+}
