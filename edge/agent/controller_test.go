@@ -49,6 +49,7 @@ type testController struct {
 	watches    []watchCall                 // guarded by mu
 	streams    [][]*pb.Telemetry           // guarded by mu; the batches of each Report stream
 	noAck      bool                        // guarded by mu: receive batches without acknowledging them
+	refuseSeq  uint64                      // guarded by mu: end the stream with INVALID_ARGUMENT at this sequence
 }
 
 // watchCall is one WatchConfig call as the controller saw it.
@@ -271,8 +272,11 @@ func (c edgeControlServer) Report(stream grpc.BidiStreamingServer[pb.Telemetry, 
 		}
 		c.mu.Lock()
 		c.streams[n] = append(c.streams[n], t)
-		noAck := c.noAck
+		noAck, refuse := c.noAck, c.refuseSeq == t.GetSequence()
 		c.mu.Unlock()
+		if refuse {
+			return status.Errorf(codes.InvalidArgument, "telemetry sequence %d: refused", t.GetSequence())
+		}
 		if noAck {
 			continue
 		}

@@ -161,8 +161,10 @@ func callEnroll(ctx context.Context, c pb.EnrollmentClient, req *pb.EnrollReques
 }
 
 // enrolError maps a failed Enroll call to the agent's error, or nil when
-// the call is worth retrying (the controller was not reached or failed
-// for itself).
+// the call is worth retrying: the controller was not reached, was busy,
+// or the call timed out. An answer lost after the controller consumed
+// the token makes the retry fail as "used": the operator then needs a
+// new token.
 func enrolError(err error) error {
 	st := status.Convert(err)
 	switch st.Code() {
@@ -170,7 +172,7 @@ func enrolError(err error) error {
 		return fmt.Errorf("agent: %w: %s (ask the operator for a new join token)", ErrTokenRefused, st.Message())
 	case codes.InvalidArgument:
 		return fmt.Errorf("agent: %w: %s", ErrEnrolmentInvalid, st.Message())
-	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Aborted, codes.Internal, codes.Unknown:
+	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Aborted:
 		return nil
 	case codes.Canceled:
 		return fmt.Errorf("agent: enrolment: %s", st.Message())

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
@@ -67,6 +69,19 @@ func (r *reporter) ack(a *pb.ReportAck) {
 	r.pending = append(r.pending[:0], r.pending[i:]...)
 }
 
+// dropFirst forgets the oldest pending batch and returns its sequence
+// (0: none was pending).
+func (r *reporter) dropFirst() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.pending) == 0 {
+		return 0
+	}
+	seq := r.pending[0].GetSequence()
+	r.pending = append(r.pending[:0], r.pending[1:]...)
+	return seq
+}
+
 // after returns the pending batches with a sequence above seq.
 func (r *reporter) after(seq uint64) []*pb.Telemetry {
 	r.mu.Lock()
@@ -112,6 +127,13 @@ func (a *Agent) reportLoop(ctx context.Context, client pb.EdgeControlClient) {
 		}
 		if progressed {
 			retry.reset()
+		}
+		if status.Code(err) == codes.InvalidArgument {
+			// The controller stores and acknowledges batches in order, and
+			// its acknowledgements were taken before the stream's end: the
+			// batch it refused is the oldest pending one. Sending it
+			// again would be refused again, forever.
+			a.log.Error("the controller refused a telemetry batch; dropped", "sequence", a.rep.dropFirst(), "err", status.Convert(err).Message())
 		}
 		d := retry.next()
 		a.logStreamEnd("telemetry stream", err, d)

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,5 +98,36 @@ func TestReporterBoundAndAck(t *testing.T) {
 	}
 	if got := r.after(5); len(got) != 0 {
 		t.Fatalf("after(5): %v", got)
+	}
+}
+
+// A batch the controller refuses as invalid is dropped, not sent again
+// forever; the batches after it go on.
+func TestTelemetryRefusedBatchDropped(t *testing.T) {
+	ctl, dir := enrolled(t)
+	e := newEdge()
+	opts := e.options(ctl, dir, "")
+	opts.TelemetryInterval = 10 * time.Millisecond
+	opts.Telemetry = func() *pb.Telemetry { return &pb.Telemetry{} }
+	ctl.mu.Lock()
+	ctl.refuseSeq = 3
+	ctl.mu.Unlock()
+	run(t, newAgent(t, opts))
+	eventually(t, "batch 10 stored", func() bool {
+		for _, s := range ctl.reports() {
+			for _, b := range s {
+				if b.GetSequence() == 10 {
+					return true
+				}
+			}
+		}
+		return false
+	})
+	r := ctl.reports()
+	if len(r) != 2 || r[0][len(r[0])-1].GetSequence() != 3 || r[1][0].GetSequence() != 4 {
+		t.Fatalf("streams: %d; the first must end at 3, the second start at 4", len(r))
+	}
+	if !strings.Contains(e.logs.String(), `"msg":"the controller refused a telemetry batch; dropped","sequence":3`) {
+		t.Fatalf("the drop is not logged:\n%s", e.logs)
 	}
 }
