@@ -38,7 +38,8 @@ func (d *Dataplane) steerConfig(paths []*Path, st *config.ValidSteering) steer.C
 	sc := steer.Config{Classes: st.Classes, Policies: st.Policies, Timers: st.Timers, Model: st.Model}
 	for _, p := range paths {
 		l := d.cfg.Links[p.linkIndex]
-		sc.Paths = append(sc.Paths, steer.Path{ID: p.ID, Site: p.site, Color: l.Color, Bandwidth: l.Bandwidth, Cost: l.Cost})
+		sc.Paths = append(sc.Paths, steer.Path{ID: p.ID, Site: p.site, Color: l.Color, Bandwidth: l.Bandwidth, Cost: l.Cost,
+			Link: p.LocalLink, RemoteLink: p.RemoteLink})
 	}
 	return sc
 }

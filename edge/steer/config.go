@@ -52,6 +52,10 @@ type Path struct {
 	Color     string // colour of its local WAN link
 	Bandwidth uint64 // bit/s of its local WAN link; 0 when unknown
 	Cost      int    // of its local WAN link; lower is preferred when all else is equal
+	// Link and RemoteLink name the WAN links at its two ends. Duplicate
+	// mode takes its second path on other links than the first's when
+	// one is usable: two copies over one link die together.
+	Link, RemoteLink string
 }
 
 // Policy is how the flows of one traffic class are steered; the

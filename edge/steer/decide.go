@@ -176,6 +176,9 @@ func (e *Engine) slotsLocked(c *classRT, now time.Time, k int) ([]int, move) {
 			cur = c.cur[j]
 		}
 		pool := slices.DeleteFunc(slices.Clone(cands), func(i int) bool { return slices.Contains(picked, i) })
+		if len(picked) > 0 {
+			pool = e.diverse(c, pool, picked)
+		}
 		p, w := e.pickLocked(c, cur, pool, now)
 		if why.reason == "" {
 			why = w
@@ -186,6 +189,28 @@ func (e *Engine) slotsLocked(c *classRT, now time.Time, k int) ([]int, move) {
 		picked = append(picked, p)
 	}
 	return picked, why
+}
+
+// diverse narrows pool to the paths that share no WAN link with the
+// picked ones, else to those on another local link, else leaves it: the
+// copies of a duplicate policy should not die with one link.
+func (e *Engine) diverse(c *classRT, pool, picked []int) []int {
+	for _, both := range []bool{true, false} {
+		out := slices.DeleteFunc(slices.Clone(pool), func(i int) bool {
+			pi := c.site.paths[i]
+			for _, j := range picked {
+				pj := c.site.paths[j]
+				if pi.Link != "" && pi.Link == pj.Link || both && pi.RemoteLink != "" && pi.RemoteLink == pj.RemoteLink {
+					return true
+				}
+			}
+			return false
+		})
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return pool
 }
 
 // pickLocked is the rule of one slot whose current path is cur (-1:

@@ -347,3 +347,30 @@ func TestModeText(t *testing.T) {
 		t.Error("names")
 	}
 }
+
+// TestDuplicateOnDisjointLinks: duplicate mode puts its copies on paths
+// that share no WAN link when there are such, so one link's failure
+// never takes both copies.
+func TestDuplicateOnDisjointLinks(t *testing.T) {
+	cfg := Config{
+		Paths: []Path{
+			{ID: "inet-inet", Site: 2, Color: "inet", Cost: 10, Link: "inet", RemoteLink: "inet"},
+			{ID: "inet-lte", Site: 2, Color: "inet", Cost: 10, Link: "inet", RemoteLink: "lte"},
+			{ID: "lte-inet", Site: 2, Color: "lte", Cost: 20, Link: "lte", RemoteLink: "inet"},
+			{ID: "lte-lte", Site: 2, Color: "lte", Cost: 20, Link: "lte", RemoteLink: "lte"},
+		},
+		Policies: []Policy{{Name: "dup", SLA: "voice", Mode: Duplicate}},
+	}
+	h := newHarness(t, cfg)
+	h.up("inet-inet", "inet-lte", "lte-inet", "lte-lte")
+	if p, dup := h.choice("dup", 2); p != "inet-inet" || dup != "lte-lte" {
+		t.Fatalf("all up: %q %q, want inet-inet and lte-lte", p, dup)
+	}
+	// Only paths over the local lte link are left: both copies on it,
+	// on different remote links.
+	h.bfd("inet-inet", packet.StateDown)
+	h.bfd("inet-lte", packet.StateDown)
+	if p, dup := h.choice("dup", 2); p == dup || p[:3] != "lte" || dup[:3] != "lte" {
+		t.Fatalf("inet down: %q %q", p, dup)
+	}
+}

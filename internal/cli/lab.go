@@ -44,7 +44,7 @@ Needs root. State (keys, configurations, logs, control sockets) is kept in
 	c.PersistentFlags().StringVar(&root, "state-root", lab.DefaultRoot, "directory of the labs' state directories")
 	_ = c.PersistentFlags().MarkHidden("state-root")
 	c.AddCommand(newLabUpCmd(&root), newLabDownCmd(&root), newLabStatusCmd(&root), newLabExecCmd(&root),
-		newLabImpairCmd(&root), newLabWANEmCmd())
+		newLabImpairCmd(&root), newLabStreamCmd(), newLabWANEmCmd())
 	return c
 }
 
