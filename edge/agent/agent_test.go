@@ -372,3 +372,32 @@ func TestEnrolWaitsForController(t *testing.T) {
 		t.Fatal("enrolment did not complete once the controller was back")
 	}
 }
+
+// A state directory others may enter is refused: it holds private keys.
+func TestStateDirModeChecked(t *testing.T) {
+	dir := filepath.Join(tempDir(t), "state")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755) // whatever the umask
+	e := newEdge()
+	_, err := New(context.Background(), e.options(newTestController(t), dir, ""))
+	if err == nil || !strings.Contains(err.Error(), "group and others must have no access") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// An edge whose certificate has expired says so at start, and what to do.
+func TestExpiredCertificateLogged(t *testing.T) {
+	ctl := newTestController(t)
+	ctl.mu.Lock()
+	ctl.validity = time.Millisecond // NotBefore is 5 minutes back: expired at once
+	ctl.mu.Unlock()
+	dir := filepath.Join(tempDir(t), "state")
+	newAgent(t, newEdge().options(ctl, dir, ctl.newToken("branch-1", nil)))
+	e := newEdge()
+	newAgent(t, e.options(ctl, dir, ""))
+	if !strings.Contains(e.logs.String(), "the edge's certificate has expired") {
+		t.Fatalf("log:\n%s", e.logs)
+	}
+}

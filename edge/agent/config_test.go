@@ -249,3 +249,52 @@ func TestEveryEdgeConfigFieldHasAConverter(t *testing.T) {
 		t.Fatal("disable_builtin_applications not converted")
 	}
 }
+
+// An older revision than the one in force is applied, with a warning;
+// a configuration equal to the one in force is not applied again.
+func TestOlderRevisionAppliedEqualSkipped(t *testing.T) {
+	ctl, dir := enrolled(t)
+	e := newEdge()
+	a := newAgent(t, e.options(ctl, dir, ""))
+	run(t, a)
+	ctl.push(siteConfig(6))
+	e.next(t)
+	eventually(t, "revision 6 in force", func() bool { return a.Revision() == 6 })
+	older := siteConfig(4)
+	older.LanPrefixes = []string{"10.4.0.0/16"}
+	ctl.push(older)
+	if v := e.next(t); v.LANPrefixes[0] != netip.MustParsePrefix("10.4.0.0/16") {
+		t.Fatalf("applied %v, want revision 4's", v.LANPrefixes)
+	}
+	eventually(t, "revision 4 in force and saved", func() bool { return a.Revision() == 4 && savedRevision(t, dir) == 4 })
+	if !strings.Contains(e.logs.String(), `"revision":4,"in_force":6`) {
+		t.Fatalf("no warning:\n%s", e.logs)
+	}
+	a.offer(proto.Clone(older).(*pb.EdgeConfig))
+	if len(e.applied) != 0 || !strings.Contains(e.logs.String(), `"msg":"configuration unchanged","revision":4`) {
+		t.Fatalf("an equal configuration was applied again (%d)", len(e.applied))
+	}
+}
+
+// A site the controller refuses on the stream (revoked) keeps its
+// configuration, logs why, and keeps trying.
+func TestRefusedWatchKeepsConfig(t *testing.T) {
+	ctl, dir := enrolled(t)
+	e := newEdge()
+	a := newAgent(t, e.options(ctl, dir, ""))
+	run(t, a)
+	ctl.push(siteConfig(5))
+	e.next(t)
+	eventually(t, "revision 5 in force", func() bool { return a.Revision() == 5 })
+	ctl.mu.Lock()
+	ctl.denyWatch = true
+	ctl.mu.Unlock()
+	ctl.stop()
+	ctl.start()
+	eventually(t, "two refusals logged", func() bool {
+		return strings.Count(e.logs.String(), "the controller refuses this edge (revoked?)") >= 2
+	})
+	if a.Revision() != 5 || savedRevision(t, dir) != 5 {
+		t.Fatalf("revision %d, saved %d", a.Revision(), savedRevision(t, dir))
+	}
+}

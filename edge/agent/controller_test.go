@@ -50,6 +50,8 @@ type testController struct {
 	streams    [][]*pb.Telemetry           // guarded by mu; the batches of each Report stream
 	noAck      bool                        // guarded by mu: receive batches without acknowledging them
 	refuseSeq  uint64                      // guarded by mu: end the stream with INVALID_ARGUMENT at this sequence
+	denyWatch  bool                        // guarded by mu: WatchConfig fails with PERMISSION_DENIED (a revoked site)
+	validity   time.Duration               // guarded by mu: of edge certificates; 0: pki.DefaultEdgeValidity
 }
 
 // watchCall is one WatchConfig call as the controller saw it.
@@ -214,7 +216,11 @@ func (c enrollmentServer) Enroll(_ context.Context, req *pb.EnrollRequest) (*pb.
 		return nil, status.Error(codes.InvalidArgument, "wireguard_public_key: want 32 bytes")
 	}
 	id := c.nextSite
-	cert, err := c.ca.SignEdge(req.GetCsrDer(), rec.SiteName, id, pki.DefaultEdgeValidity)
+	validity := c.validity
+	if validity == 0 {
+		validity = pki.DefaultEdgeValidity
+	}
+	cert, err := c.ca.SignEdge(req.GetCsrDer(), rec.SiteName, id, validity)
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
@@ -237,7 +243,11 @@ func (c edgeControlServer) WatchConfig(req *pb.WatchConfigRequest, stream grpc.S
 	}
 	c.mu.Lock()
 	c.watches = append(c.watches, watchCall{site: id, lastRevision: req.GetLastRevision()})
+	deny := c.denyWatch
 	c.mu.Unlock()
+	if deny {
+		return status.Errorf(codes.PermissionDenied, "site %q (id %d) was revoked", id.SiteName, id.SiteID)
+	}
 	sent := req.GetLastRevision()
 	for {
 		c.mu.Lock()
