@@ -101,19 +101,21 @@ func Explain(c SLAClass, m Metrics) string {
 //     400 ms, no jitter limit, 2 %: the delay and "unspecified" jitter of
 //     Y.1541 class 3 (interactive transaction data); TCP throughput
 //     suffers visibly beyond a few percent of loss.
-//   - bulk: 1 s, no jitter limit, 10 %: the delay of Y.1541 class 4 (low
+//   - bulk: 1 s, no jitter limit, 20 %: the delay of Y.1541 class 4 (low
 //     loss only: short transactions, bulk data). The loss limit is an
-//     engineering choice: moving a bulk transfer reorders it, so it stays
-//     on its path unless the path is very bad (the issue's own test: 5 %
-//     of loss moves voice, not bulk); a limit at 5 % would be crossed by
-//     the measurement noise of a 5 % loss (±2 % over 100 probes).
+//     engineering choice: moving a bulk transfer reorders it and often
+//     puts it on a metered link, so it stays on its path unless the path
+//     is very bad (the issue's own test: 5 % of loss moves voice, not
+//     bulk). The probes measure loss on the round trip: 5 % in each
+//     direction is 9.75 %, and over 50 probes the estimate wanders by
+//     ±4 %, so a limit at 10 % would be crossed by measurement noise.
 //   - default: no limits (Y.1541 class 5, unspecified): always met, so
-//     the best path by score.
+//     the path's state in the scoring model decides (edge/steer).
 var builtin = []SLAClass{
 	{Name: "voice", MaxLatency: 150 * time.Millisecond, MaxJitter: 30 * time.Millisecond, MaxLossPct: 1},
 	{Name: "video", MaxLatency: 250 * time.Millisecond, MaxJitter: 50 * time.Millisecond, MaxLossPct: 2},
 	{Name: "interactive", MaxLatency: 400 * time.Millisecond, MaxLossPct: 2},
-	{Name: "bulk", MaxLatency: time.Second, MaxLossPct: 10},
+	{Name: "bulk", MaxLatency: time.Second, MaxLossPct: 20},
 	{Name: "default"},
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patronus-sdwan/patronus/bfd/packet"
 	"github.com/patronus-sdwan/patronus/edge/quality"
 )
 
@@ -75,10 +76,21 @@ func (c *classRT) ids(l []int) string {
 }
 
 // good: the path is up and meets the policy's SLA.
+//
+// A class with limits judges a path by them: a path the scoring model
+// calls degraded (a low score) still serves a class whose limits it meets,
+// so 5 % of loss moves voice but not bulk. A class without limits takes
+// the model's judgement: the path must be up. Either way BFD must be Up.
 func (c *classRT) good(i int) bool {
 	p := c.site.paths[i]
+	if p.bfd != packet.StateUp || p.a.State == quality.Down {
+		return false
+	}
+	if c.pol.sla.MaxLatency == 0 && c.pol.sla.MaxJitter == 0 && c.pol.sla.MaxLossPct == 0 {
+		return p.a.State == quality.Up
+	}
 	ok, _ := quality.Meets(c.pol.sla, p.metrics)
-	return p.a.State == quality.Up && ok
+	return ok
 }
 
 func (e *Engine) refreshTimers(c *classRT, now time.Time) {

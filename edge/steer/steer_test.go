@@ -374,3 +374,39 @@ func TestDuplicateOnDisjointLinks(t *testing.T) {
 		t.Fatalf("inet down: %q %q", p, dup)
 	}
 }
+
+// TestLossMovesVoiceNotBulk: 5 % loss each way (about 10 % on the
+// probes' round trip) makes the path degraded in the scoring model; the
+// voice class, whose SLA it violates, leaves after the damping time; the
+// bulk class, whose SLA it still meets, stays.
+func TestLossMovesVoiceNotBulk(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.up("inet", "lte")
+	if h.path("voice", 1) != "inet" || h.path("bulk", 1) != "inet" {
+		t.Fatal("not on inet at start")
+	}
+	lossy := clean
+	lossy.LossPct = 9.75
+	h.probe("inet", lossy)
+	if ps := h.e.Paths(h.now); ps[0].State != quality.Degraded {
+		t.Fatalf("inet is %v with 9.75%% loss, want degraded", ps[0].State)
+	}
+	h.advance(DefaultDamping + 100*ms)
+	if h.path("voice", 1) != "lte" {
+		t.Error("voice stayed on the lossy path after the damping time")
+	}
+	if h.path("bulk", 1) != "inet" {
+		t.Error("bulk left a path that meets its SLA")
+	}
+	// A class without limits takes the model's judgement: it leaves the
+	// degraded path.
+	cfg := testConfig()
+	cfg.Policies = append(cfg.Policies, Policy{Name: "any", SLA: "default"})
+	h = newHarness(t, cfg)
+	h.up("inet", "lte")
+	h.probe("inet", lossy)
+	h.advance(DefaultDamping + 100*ms)
+	if h.path("any", 1) != "lte" {
+		t.Error("the default class stayed on a degraded path")
+	}
+}

@@ -50,10 +50,10 @@ Needs root. State (keys, configurations, logs, control sockets) is kept in
 
 func newLabUpCmd(root *string) *cobra.Command {
 	o := lab.Options{}
-	var compression string
+	var compression, policy string
 	c := &cobra.Command{
 		Use:   "up [--name NAME] [--sites N] [--links M]",
-		Short: "Build a lab and return when every path is up",
+		Short: "Build a lab and return when every path is up (WireGuard session and BFD)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			bin, err := os.Executable()
@@ -63,6 +63,11 @@ func newLabUpCmd(root *string) *cobra.Command {
 			o.Binary, o.Root, o.Log = bin, *root, cmd.ErrOrStderr()
 			if o.Compression, err = parseCompression(compression, o.Sites); err != nil {
 				return err
+			}
+			if policy != "" {
+				if o.Policy, err = os.ReadFile(policy); err != nil {
+					return fmt.Errorf("--policy: %w", err)
+				}
 			}
 			start := time.Now()
 			st, err := lab.Up(o)
@@ -79,6 +84,9 @@ func newLabUpCmd(root *string) *cobra.Command {
 	f.IntVar(&o.Links, "links", 2, "WAN links per site (inet, lte, mpls, wan4, ...)")
 	f.StringVar(&o.WAN, "wan", "ipv4", "address family of the underlay the tunnels run over: ipv4 or ipv6")
 	f.StringVar(&compression, "compression", "", "defaults.compression of the edges: on, off, or per site as 1=on,2=off (unset: the edge's default)")
+	f.StringVar(&policy, "policy", "", "YAML file of steering sections (sla_classes, applications, policies, steering, quality_model) for every edge")
+	f.DurationVar(&o.BFDInterval, "bfd-interval", 0, "BFD transmit and receive interval in the paths (unset: the edge's default, 100ms)")
+	f.IntVar(&o.BFDMultiplier, "bfd-multiplier", 0, "BFD detection multiplier in the paths (unset: the edge's default, 3)")
 	f.BoolVar(&o.Traffic, "traffic", false, "start a ping from every LAN host to every other one, five a second")
 	f.DurationVar(&o.Timeout, "timeout", 60*time.Second, "how long to wait for every path to come up")
 	return c

@@ -14,6 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
+	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/internal/ctlsock"
 )
 
@@ -28,6 +31,14 @@ type Options struct {
 	// Compression is the edges' defaults.compression, per site ID; sites
 	// not in the map leave it unset.
 	Compression map[int]bool
+	// Policy is YAML with steering sections (sla_classes, applications,
+	// disable_builtin_applications, policies, steering, quality_model),
+	// added to every edge's configuration.
+	Policy []byte
+	// BFDInterval and BFDMultiplier set defaults.bfd of every edge (zero:
+	// the edge's defaults, 100 ms x 3).
+	BFDInterval   time.Duration
+	BFDMultiplier int
 	// Traffic starts a ping from every LAN host to every other one (five
 	// a second) so that counters move from the start.
 	Traffic bool
@@ -61,6 +72,15 @@ func (o *Options) check() error {
 	}
 	if o.Binary == "" {
 		return errors.New("lab: the patronus binary to run is not known")
+	}
+	if err := checkPolicy(o.Policy); err != nil {
+		return fmt.Errorf("--policy: %w", err)
+	}
+	if o.BFDInterval != 0 && (o.BFDInterval < time.Millisecond || o.BFDInterval > time.Minute) {
+		return fmt.Errorf("--bfd-interval %v: want 1ms to 1m", o.BFDInterval)
+	}
+	if o.BFDMultiplier < 0 || o.BFDMultiplier > 255 {
+		return fmt.Errorf("--bfd-multiplier %d: want 1 to 255", o.BFDMultiplier)
 	}
 	if o.Root == "" {
 		o.Root = DefaultRoot
@@ -112,7 +132,7 @@ func Up(o Options) (_ *State, err error) {
 	if err := st.build(); err != nil {
 		return nil, err
 	}
-	if err := st.writeConfigs(o.Compression); err != nil {
+	if err := st.writeConfigs(o); err != nil {
 		return nil, err
 	}
 	// The edges start one after the other, each once the one before
@@ -272,7 +292,7 @@ func (st *State) build() error {
 }
 
 // writeConfigs makes every site's key and edge configuration.
-func (st *State) writeConfigs(compression map[int]bool) error {
+func (st *State) writeConfigs(o Options) error {
 	keys := make([]string, len(st.Sites))
 	for i := range st.Sites {
 		k, err := ecdh.X25519().GenerateKey(rand.Reader)
@@ -310,11 +330,35 @@ func (st *State) writeConfigs(compression map[int]bool) error {
 				fmt.Fprintf(&b, "      - {name: %s, endpoint: %q, color: %s}\n", l.Name, l.Endpoint, l.Color)
 			}
 		}
-		if c, ok := compression[s.ID]; ok {
-			fmt.Fprintf(&b, "defaults:\n  compression: %t\n", c)
+		b.WriteString("defaults:\n")
+		if c, ok := o.Compression[s.ID]; ok {
+			fmt.Fprintf(&b, "  compression: %t\n", c)
+		}
+		if o.BFDInterval != 0 || o.BFDMultiplier != 0 {
+			b.WriteString("  bfd:")
+			if o.BFDInterval != 0 {
+				fmt.Fprintf(&b, " {tx_interval: %v, rx_interval: %v", o.BFDInterval, o.BFDInterval)
+			} else {
+				b.WriteString(" {")
+			}
+			if o.BFDMultiplier != 0 {
+				if o.BFDInterval != 0 {
+					b.WriteString(",")
+				}
+				fmt.Fprintf(&b, " multiplier: %d", o.BFDMultiplier)
+			}
+			b.WriteString("}\n")
+		}
+		if len(o.Policy) > 0 {
+			b.WriteString("# --policy:\n")
+			b.Write(o.Policy)
+			b.WriteString("\n")
 		}
 		if err := os.WriteFile(s.Config, []byte(b.String()), 0o600); err != nil {
 			return err
+		}
+		if _, err := config.Load(s.Config); err != nil {
+			return fmt.Errorf("the configuration of %s is not valid (--policy, --bfd-*?): %w", s.Name, err)
 		}
 	}
 	return nil
@@ -325,18 +369,41 @@ type edgeStatus struct {
 	Paths []struct {
 		ID            string     `json:"id"`
 		LastHandshake *time.Time `json:"last_handshake"`
+		BFDState      string     `json:"bfd_state"`
 	} `json:"paths"`
 }
 
-// pathsUp returns how many of a site's paths have a WireGuard session,
-// and the IDs of those that have none.
+// policyKeys are the sections --policy may give.
+var policyKeys = map[string]bool{"sla_classes": true, "applications": true, "disable_builtin_applications": true,
+	"policies": true, "steering": true, "quality_model": true}
+
+// checkPolicy checks that a --policy file holds steering sections only;
+// the edge configuration they are added to validates their content.
+func checkPolicy(raw []byte) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	var m map[string]yaml.Node
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("not YAML: %v", err)
+	}
+	for k := range m {
+		if !policyKeys[k] {
+			return fmt.Errorf("%s: not a steering section (want sla_classes, applications, disable_builtin_applications, policies, steering, quality_model)", k)
+		}
+	}
+	return nil
+}
+
+// pathsUp returns how many of a site's paths have a WireGuard session
+// and BFD up inside it, and the IDs of those that do not.
 func (s *Site) pathsUp() (up int, down []string, err error) {
 	var es edgeStatus
 	if _, err := ctlsock.Get(s.ControlSocket, "/status", &es); err != nil {
 		return 0, nil, err
 	}
 	for _, p := range es.Paths {
-		if p.LastHandshake != nil {
+		if p.LastHandshake != nil && p.BFDState == "up" {
 			up++
 		} else {
 			down = append(down, p.ID)
