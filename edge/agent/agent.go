@@ -176,11 +176,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("agent: controller address %q: %w", a.target, err)
 	}
-	bc := backoff.DefaultConfig
-	bc.BaseDelay, bc.MaxDelay = a.opts.Backoff.Min, a.opts.Backoff.Max
 	conn, err := grpc.NewClient(a.target,
-		grpc.WithTransportCredentials(credentials.NewTLS(a.creds.ClientTLSConfig(host))),
-		grpc.WithConnectParams(grpc.ConnectParams{Backoff: bc, MinConnectTimeout: connectTimeout}))
+		grpc.WithTransportCredentials(credentials.NewTLS(a.creds.ClientTLSConfig(host))), connectParams(a.opts.Backoff))
 	if err != nil {
 		return fmt.Errorf("agent: %w", err)
 	}
@@ -198,6 +195,14 @@ func (a *Agent) Run(ctx context.Context) error {
 
 // connectTimeout bounds one connection attempt to the controller.
 const connectTimeout = 10 * time.Second
+
+// connectParams gives gRPC's reconnection of the channel the bounds of b,
+// so that a stream the agent retries finds a channel that retried too.
+func connectParams(b Backoff) grpc.DialOption {
+	bc := backoff.DefaultConfig
+	bc.BaseDelay, bc.MaxDelay = b.Min, b.Max
+	return grpc.WithConnectParams(grpc.ConnectParams{Backoff: bc, MinConnectTimeout: connectTimeout})
+}
 
 // applySaved puts the configuration of the last run in force, so that the
 // edge forwards before (and without) the controller.

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
@@ -399,5 +401,63 @@ func TestExpiredCertificateLogged(t *testing.T) {
 	newAgent(t, e.options(ctl, dir, ""))
 	if !strings.Contains(e.logs.String(), "the edge's certificate has expired") {
 		t.Fatalf("log:\n%s", e.logs)
+	}
+}
+
+// Busy or unreachable answers are retried; an invalid request and any
+// other failure end the enrolment at once.
+func TestEnrolErrorCodes(t *testing.T) {
+	for _, tc := range []struct {
+		code  codes.Code
+		retry bool
+		is    error
+	}{
+		{codes.Unavailable, true, nil},
+		{codes.DeadlineExceeded, true, nil},
+		{codes.ResourceExhausted, true, nil},
+		{codes.Aborted, true, nil},
+		{codes.InvalidArgument, false, ErrEnrolmentInvalid},
+		{codes.Unauthenticated, false, ErrTokenRefused},
+		{codes.Internal, false, nil},
+		{codes.FailedPrecondition, false, nil},
+	} {
+		t.Run(tc.code.String(), func(t *testing.T) {
+			ctl := newTestController(t)
+			tok := ctl.newToken("branch-1", nil)
+			ctl.mu.Lock()
+			ctl.enrolFails = []error{status.Error(tc.code, "says the controller")}
+			ctl.mu.Unlock()
+			dir := filepath.Join(tempDir(t), "state")
+			_, err := New(context.Background(), newEdge().options(ctl, dir, tok))
+			ctl.mu.Lock()
+			calls := ctl.enrolCalls
+			ctl.mu.Unlock()
+			switch {
+			case tc.retry && (err != nil || calls != 2):
+				t.Fatalf("err = %v after %d calls; want success on the second", err, calls)
+			case !tc.retry && (err == nil || calls != 1 || !strings.Contains(err.Error(), "says the controller")):
+				t.Fatalf("err = %v after %d calls; want the controller's error after one", err, calls)
+			case tc.is != nil && !errors.Is(err, tc.is):
+				t.Fatalf("err = %v, want %v", err, tc.is)
+			}
+		})
+	}
+}
+
+// An answer carrying another CA than the one the token pins is refused
+// and nothing is saved.
+func TestEnrolAnswerWithAnotherCARefused(t *testing.T) {
+	ctl := newTestController(t)
+	other := newTestController(t)
+	ctl.mu.Lock()
+	ctl.editEnrol = func(r *pb.EnrollResponse) { r.CaCertDer = other.ca.Certificate().Raw }
+	ctl.mu.Unlock()
+	dir := filepath.Join(tempDir(t), "state")
+	_, err := New(context.Background(), newEdge().options(ctl, dir, ctl.newToken("branch-1", nil)))
+	if err == nil || !strings.Contains(err.Error(), "other than the one the join token pins") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := pki.LoadIdentity(dir); !errors.Is(err, pki.ErrNoIdentity) {
+		t.Fatalf("identity saved: %v", err)
 	}
 }

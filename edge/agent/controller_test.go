@@ -52,6 +52,8 @@ type testController struct {
 	refuseSeq  uint64                      // guarded by mu: end the stream with INVALID_ARGUMENT at this sequence
 	denyWatch  bool                        // guarded by mu: WatchConfig fails with PERMISSION_DENIED (a revoked site)
 	validity   time.Duration               // guarded by mu: of edge certificates; 0: pki.DefaultEdgeValidity
+	enrolFails []error                     // guarded by mu: the next Enroll calls fail with these, in turn
+	editEnrol  func(*pb.EnrollResponse)    // guarded by mu: changes Enroll's answers
 }
 
 // watchCall is one WatchConfig call as the controller saw it.
@@ -202,6 +204,11 @@ func (c enrollmentServer) Enroll(_ context.Context, req *pb.EnrollRequest) (*pb.
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.enrolCalls++
+	if len(c.enrolFails) > 0 {
+		err := c.enrolFails[0]
+		c.enrolFails = c.enrolFails[1:]
+		return nil, err
+	}
 	if _, err := pki.ParseToken(req.GetJoinToken()); err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
@@ -227,8 +234,12 @@ func (c enrollmentServer) Enroll(_ context.Context, req *pb.EnrollRequest) (*pb.
 	rec.UsedAt = time.Now()
 	c.nextSite++
 	c.wgKeys[id] = bytes.Clone(req.GetWireguardPublicKey())
-	return &pb.EnrollResponse{SiteId: uint32(id), Network: "corp", ClientCertChainDer: [][]byte{cert.Raw},
-		CaCertDer: c.ca.Certificate().Raw, ControllerEndpoints: []string{c.addr}}, nil
+	resp := &pb.EnrollResponse{SiteId: uint32(id), Network: "corp", ClientCertChainDer: [][]byte{cert.Raw},
+		CaCertDer: c.ca.Certificate().Raw, ControllerEndpoints: []string{c.addr}}
+	if c.editEnrol != nil {
+		c.editEnrol(resp)
+	}
+	return resp, nil
 }
 
 type edgeControlServer struct {

@@ -77,7 +77,7 @@ func enrol(ctx context.Context, r enrolRequest) (*pki.Credentials, *enrolment, e
 	if err != nil {
 		return nil, nil, fmt.Errorf("agent: enrolment: %w", err)
 	}
-	conn, err := grpc.NewClient(r.controller, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)))
+	conn, err := grpc.NewClient(r.controller, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)), connectParams(r.backoff))
 	if err != nil {
 		return nil, nil, fmt.Errorf("agent: enrolment: %w", err)
 	}
