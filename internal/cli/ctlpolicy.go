@@ -168,7 +168,7 @@ func policyFileOf(ps *pb.PolicySet) policyFile {
 	}
 	for _, p := range ps.Policies {
 		f.Policies = append(f.Policies, policyYAML{Name: p.Name, SLAClass: p.SlaClass, Colors: p.Colors,
-			Mode: strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(p.Mode.String(), "STEERING_MODE_"), "_", "-")),
+			Mode:  strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(p.Mode.String(), "STEERING_MODE_"), "_", "-")),
 			Match: policyMatchYAML{Applications: p.GetMatch().GetApplications(), Classes: p.GetMatch().GetClasses()}, Compression: p.Compression})
 	}
 	if t := ps.Steering; t != nil {
