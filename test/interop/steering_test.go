@@ -1,0 +1,210 @@
+//go:build interop
+
+package interop
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// streamReport is `patronus lab stream recv --json`.
+type streamReport struct {
+	Packets    uint64  `json:"packets"`
+	Unique     uint64  `json:"unique"`
+	Duplicates uint64  `json:"duplicates"`
+	Lost       uint64  `json:"lost"`
+	First      uint64  `json:"first_seq"`
+	Last       uint64  `json:"last_seq"`
+	MaxGapMS   float64 `json:"max_gap_ms"`
+}
+
+// streamRun is one stream between two LAN hosts of the lab.
+type streamRun struct {
+	l          *testLab
+	recv, send *exec.Cmd
+	out        strings.Builder
+}
+
+// startStream starts a receiver on toHost, then a sender on fromHost to
+// addr at rate packets per second for d.
+func (l *testLab) startStream(fromHost, toHost, addr string, rate int, d time.Duration, extra ...string) *streamRun {
+	l.t.Helper()
+	s := &streamRun{l: l}
+	base := []string{"lab", "exec", "--name", l.name, "--state-root", l.root}
+	s.recv = exec.Command(patronusBin(l.t), append(base, toHost, "--", "patronus", "lab", "stream", "recv", "--json",
+		"--idle", "1s", "--timeout", (d+20*time.Second).String())...)
+	s.recv.Stdout = &s.out
+	stderr, err := s.recv.StderrPipe()
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	if err := s.recv.Start(); err != nil {
+		l.t.Fatal(err)
+	}
+	l.t.Cleanup(func() { _ = s.recv.Process.Kill(); _ = s.recv.Wait() })
+	ready := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "listening on") {
+				ready <- nil
+				break
+			}
+		}
+		ready <- fmt.Errorf("receiver ended before listening")
+		for sc.Scan() {
+		}
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			l.t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		l.t.Fatal("stream receiver not listening after 10s")
+	}
+	s.send = exec.Command(patronusBin(l.t), append(base, fromHost, "--", "patronus", "lab", "stream", "send",
+		"--to", addr, "--rate", fmt.Sprint(rate), "--for", d.String())...)
+	s.send.Args = append(s.send.Args, extra...)
+	if err := s.send.Start(); err != nil {
+		l.t.Fatal(err)
+	}
+	l.t.Cleanup(func() { _ = s.send.Process.Kill(); _ = s.send.Wait() })
+	return s
+}
+
+// wait waits for both ends and returns the receiver's report.
+func (s *streamRun) wait() streamReport {
+	s.l.t.Helper()
+	if err := s.send.Wait(); err != nil {
+		s.l.t.Fatalf("stream sender: %v", err)
+	}
+	if err := s.recv.Wait(); err != nil {
+		s.l.t.Fatalf("stream receiver: %v\n%s", err, s.out.String())
+	}
+	var r streamReport
+	if err := json.Unmarshal([]byte(s.out.String()), &r); err != nil {
+		s.l.t.Fatalf("stream report: %v\n%s", err, s.out.String())
+	}
+	return r
+}
+
+// edgeStatus is the part of `patronus status --json` these tests read.
+type edgeStatus struct {
+	Paths []struct {
+		ID          string            `json:"id"`
+		LocalLink   string            `json:"local_link"`
+		State       string            `json:"state"`
+		BFDState    string            `json:"bfd_state"`
+		LatencyMS   *float64          `json:"latency_ms"`
+		LossPct     *float64          `json:"loss_pct"`
+		ActiveFlows int               `json:"active_flows"`
+		TxPackets   uint64            `json:"tx_packets"`
+		ShimDrops   map[string]uint64 `json:"shim_drops"`
+	} `json:"paths"`
+	Events []struct {
+		TS         time.Time `json:"ts"`
+		PathID     string    `json:"path_id"`
+		Kind       string    `json:"kind"`
+		Reason     string    `json:"reason"`
+		FlowsMoved int       `json:"flows_moved"`
+		Policy     string    `json:"policy"`
+	} `json:"events"`
+	Forwarder map[string]uint64 `json:"forwarder"`
+}
+
+func (l *testLab) edgeStatus(site string) edgeStatus {
+	l.t.Helper()
+	var st edgeStatus
+	out := l.mustExec(site, "patronus", "status", "--json")
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		l.t.Fatalf("%s status --json: %v\n%s", site, err, out)
+	}
+	return st
+}
+
+// busiestLink returns the local link of the path of site that sent the
+// most packets over d: the one a stream running meanwhile uses.
+func (l *testLab) busiestLink(site string, d time.Duration) string {
+	l.t.Helper()
+	before := l.edgeStatus(site)
+	time.Sleep(d)
+	after := l.edgeStatus(site)
+	best, most := "", uint64(0)
+	for i, p := range after.Paths {
+		if n := p.TxPackets - before.Paths[i].TxPackets; n > most {
+			best, most = p.LocalLink, n
+		}
+	}
+	if best == "" {
+		l.t.Fatalf("%s sent nothing over %v", site, d)
+	}
+	return best
+}
+
+// TestLabFailover: a 500 packets/s stream from site 1 to site 2; the
+// local link it uses is cut silently at site 1. BFD in the paths (100 ms
+// x 3) declares them down and steering moves the stream at once: the
+// largest gap stays far below a second (the benchmark measures it:
+// docs/BENCHMARKS.md). The steering events name the path and the flows
+// moved.
+func TestLabFailover(t *testing.T) {
+	l := upLab(t, "--sites", "2")
+	s := l.startStream("host1", "host2", l.st.Sites[1].HostIPv4, 500, 4*time.Second)
+	link := l.busiestLink("site1", 500*time.Millisecond)
+	l.impair("1", link, "--down")
+	r := s.wait()
+	t.Logf("cut %s: %+v", link, r)
+	if r.MaxGapMS > 1000 || r.Unique < 1500 {
+		t.Errorf("after the cut: largest gap %.1f ms, %d of 2000 packets", r.MaxGapMS, r.Unique)
+	}
+	st := l.edgeStatus("site1")
+	var down, moved bool
+	for _, e := range st.Events {
+		if strings.HasPrefix(e.PathID, "site1/"+link+"->") {
+			down = down || e.Kind == "path_state" && strings.Contains(e.Reason, "bfd down")
+			moved = moved || e.Kind == "decision" && e.Reason == "path down" && e.FlowsMoved > 0 && e.Policy == "class:voice"
+		}
+	}
+	if !down || !moved {
+		t.Errorf("events: path down %v, voice flows moved %v: %+v", down, moved, st.Events)
+	}
+	for _, p := range st.Paths {
+		if p.LocalLink == link && (p.State != "down" || p.BFDState != "down") {
+			t.Errorf("%s after the cut: state %s, bfd %s", p.ID, p.State, p.BFDState)
+		}
+	}
+}
+
+// TestLabDuplicationLosesNothing: with the voice class in duplicate mode,
+// the same cut loses no packet, and the receiver's edge drops the second
+// copies so the host sees none.
+func TestLabDuplicationLosesNothing(t *testing.T) {
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(policy, []byte("policies:\n  - {name: voice-dup, match: {classes: [voice]}, sla_class: voice, mode: duplicate}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l := upLab(t, "--sites", "2", "--policy", policy)
+	s := l.startStream("host1", "host2", l.st.Sites[1].HostIPv4, 500, 4*time.Second)
+	link := l.busiestLink("site1", 500*time.Millisecond)
+	l.impair("1", link, "--down")
+	r := s.wait()
+	t.Logf("cut %s: %+v", link, r)
+	if r.Lost != 0 || r.Duplicates != 0 || r.Unique != 2000 {
+		t.Errorf("duplicate mode: %+v, want 2000 packets, none lost, no copies", r)
+	}
+	var dups uint64
+	for _, p := range l.edgeStatus("site2").Paths {
+		dups += p.ShimDrops["duplicate"]
+	}
+	if tx := l.edgeStatus("site1").Forwarder["duplicated"]; tx < 1500 || dups < 1000 {
+		t.Errorf("site1 duplicated %d packets, site2 dropped %d copies", tx, dups)
+	}
+}
