@@ -79,6 +79,7 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 	}
 	c.Flags().StringVar(&file, "config", "", "edge configuration file (see patronus config validate)")
 	c.Flags().StringVar(&sock, "control-socket", DefaultEdgeSocket, "serve status on this unix socket (read with patronus status)")
+	addControllerMode(c) // --controller, --join-token, --state-dir: edge_controller.go
 	return c
 }
 

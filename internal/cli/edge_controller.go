@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/edge/agent"
+	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/internal/ctlsock"
+)
+
+// JoinTokenEnv holds the join token when --join-token is not given: an
+// environment variable does not show in the process list.
+const JoinTokenEnv = "PATRONUS_JOIN_TOKEN"
+
+// addControllerMode gives patronus edge its controller mode: with
+// --controller the configuration comes from the controller (edge/agent)
+// instead of --config. Without --controller the command runs as before.
+func addControllerMode(c *cobra.Command) {
+	var addr, token, stateDir string
+	c.Flags().StringVar(&addr, "controller", "", "controller mode: the controller's HOST:PORT (HOST as in its server certificate); replaces --config")
+	c.Flags().StringVar(&token, "join-token", "", "join token for the first start (or $"+JoinTokenEnv+"); not needed once enrolled")
+	c.Flags().StringVar(&stateDir, "state-dir", agent.DefaultStateDir, "controller mode: identity, WireGuard key and last configuration")
+	static := c.RunE
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if addr == "" {
+			if token != "" {
+				return errors.New("--join-token: needs --controller")
+			}
+			return static(cmd, args)
+		}
+		if cmd.Flags().Changed("config") {
+			return errors.New("--config and --controller: give one (a static configuration file, or a controller)")
+		}
+		if token == "" {
+			token = os.Getenv(JoinTokenEnv)
+		}
+		sock, err := cmd.Flags().GetString("control-socket")
+		if err != nil {
+			return err
+		}
+		return runControlled(cmd, agent.Options{Controller: addr, JoinToken: token, StateDir: stateDir}, sock)
+	}
+}
+
+// runControlled runs the edge on the controller's configuration until
+// SIGINT or SIGTERM. The data plane starts with the first valid
+// configuration: the one saved by the last run, or the controller's.
+func runControlled(cmd *cobra.Command, opts agent.Options, sock string) error {
+	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	signal.Ignore(syscall.SIGHUP) // the controller owns the configuration
+	e := &controlledEdge{log: log, sock: sock, since: map[string]pathSince{}}
+	defer e.close()
+	opts.Apply, opts.Telemetry, opts.Log = e.apply, e.telemetry, log
+	a, err := agent.New(ctx, opts)
+	if err != nil {
+		return err
+	}
+	log.Info("edge in controller mode", "identity", a.Identity(), "controller", opts.Controller, "state_dir", opts.StateDir)
+	return a.Run(ctx)
+}
+
+// controlledEdge is the data plane driven by the agent.
+type controlledEdge struct {
+	log  *slog.Logger
+	sock string
+
+	mu       sync.Mutex
+	dp       *dataplane.Dataplane // guarded by mu; nil before the first configuration
+	stopSock func()               // guarded by mu
+
+	since map[string]pathSince // used by telemetry only (one goroutine)
+}
+
+// apply starts the data plane with the first configuration and
+// reconfigures it with the next ones.
+func (e *controlledEdge) apply(v *config.Valid) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.dp != nil {
+		ch, err := e.dp.Reconfigure(v)
+		logChanges(e.log, "controller configuration", ch, err)
+		return err
+	}
+	dp, err := dataplane.Start(v, e.log)
+	if err != nil {
+		return err
+	}
+	stop, err := ctlsock.Serve(e.sock, map[string]http.HandlerFunc{
+		"GET /status": ctlsock.JSON(func() any { return dp.Status() }),
+		"PUT /pins":   ctlsock.PutJSON(dp.SetPins),
+	})
+	if err != nil {
+		_ = dp.Close()
+		return fmt.Errorf("--control-socket: %w", err)
+	}
+	e.dp, e.stopSock = dp, stop
+	e.log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()), "control_socket", e.sock)
+	return nil
+}
+
+func (e *controlledEdge) close() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.dp == nil {
+		return
+	}
+	e.stopSock()
+	if err := e.dp.Close(); err != nil {
+		e.log.Error("stopping", "err", err)
+	}
+}
+
+// pathSince is when a path's counters were last zero, and its packet
+// count then, to see a reset (a path restarted by a reconfiguration).
+type pathSince struct {
+	at      time.Time
+	packets uint64
+}
+
+// telemetry is a batch of the paths' counters; nil before the data plane
+// runs.
+func (e *controlledEdge) telemetry() *pb.Telemetry {
+	e.mu.Lock()
+	dp := e.dp
+	e.mu.Unlock()
+	if dp == nil {
+		return nil
+	}
+	now := time.Now()
+	t := &pb.Telemetry{}
+	for _, p := range dp.Status().Paths {
+		s, ok := e.since[p.ID]
+		if n := p.TxPackets + p.RxPackets; !ok || n < s.packets {
+			s.at = now
+		}
+		s.packets = p.TxPackets + p.RxPackets
+		e.since[p.ID] = s
+		c := p.Compression
+		t.PathCounters = append(t.PathCounters, &pb.PathCounters{
+			PathId: p.ID, CountersSince: timestamppb.New(s.at),
+			TxBytes: p.TxBytes, RxBytes: p.RxBytes, TxPackets: p.TxPackets, RxPackets: p.RxPackets,
+			CompressOfferedPackets: c.Packets, CompressedPackets: c.Compressed,
+			CompressInBytes: c.BytesIn, CompressOutBytes: c.BytesOut,
+			DecompressErrors: p.ShimDrops["decompress_failed"],
+		})
+	}
+	return t
+}
