@@ -462,3 +462,42 @@ func protoClone(p *pb.PolicySet) *pb.PolicySet {
 	protoUnmarshal(b, c)
 	return c
 }
+
+// TestListPathsLatest: paths are derived from the sites' links, and each
+// carries the latest sample an edge reported for it.
+func TestListPathsLatest(t *testing.T) {
+	c := startSQLite(t)
+	c.network("corp", store.FullMesh)
+	a := c.enrol("corp", "a")
+	c.enrol("corp", "b")
+	for _, s := range []string{"a", "b"} {
+		if _, err := c.admin.PutLink(ctxT(t), &pb.PutLinkRequest{Network: "corp", Link: &pb.WanLink{SiteName: s, Name: "inet", Color: "inet"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, err := a.ctl.Report(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seq, lat := range []float64{10, 20} {
+		r.Send(&pb.Telemetry{BootId: []byte("boot"), Sequence: uint64(seq + 1), PathSamples: []*pb.PathSample{{
+			PathId: "a/inet~b/inet", MeasuredAt: timestamppb.New(time.Now().Add(time.Duration(seq) * time.Second)),
+			State: pb.PathState_PATH_STATE_DEGRADED, LatencyMs: lat, LossPct: 2}}})
+		if _, err := r.Recv(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	paths, err := c.admin.ListPaths(ctxT(t), &pb.ListPathsRequest{Network: "corp", SiteName: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths.Paths) != 1 || paths.Paths[0].PathId != "a/inet~b/inet" || paths.Paths[0].Latest == nil {
+		t.Fatalf("paths %v", paths)
+	}
+	l := paths.Paths[0].Latest
+	if l.LatencyMs != 20 || l.State != pb.PathState_PATH_STATE_DEGRADED || l.LossPct != 2 {
+		t.Fatalf("latest %v, want the second sample", l)
+	}
+}

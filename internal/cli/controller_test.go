@@ -460,3 +460,47 @@ func TestControllerKill9LosesNoAck(t *testing.T) {
 		t.Fatalf("%d links stored, %d acknowledged: more than the one in flight", len(have), len(acked))
 	}
 }
+
+// TestControllerReconcilesNetworks: at start the configured topology is
+// set on an existing network and the sites named in hubs become hubs.
+func TestControllerReconcilesNetworks(t *testing.T) {
+	dir := ctlTestDir(t)
+	cfg := filepath.Join(dir, "controller.yaml")
+	write := func(net string) {
+		os.WriteFile(cfg, []byte(fmt.Sprintf("data_dir: %s\nlisten: 127.0.0.1:0\nnetworks:\n  - %s\n", dir, net)), 0o600)
+	}
+	write("{name: corp, topology: full-mesh}")
+	p := startController(t, "--config", cfg)
+	var tok struct {
+		Token string `json:"token"`
+	}
+	json.Unmarshal([]byte(p.mustCtl(t, dir, "--network", "corp", "tokens", "create", "--site", "hq", "--json")), &tok)
+	enrolEdge(t, p.addr, tok.Token, "hq")
+	if out := p.mustCtl(t, dir, "--network", "corp", "sites", "list"); !strings.Contains(out, "mesh") {
+		t.Fatalf("full mesh: %s", out)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	<-p.exited
+	p.exited <- nil
+	write("{name: corp, topology: hub-and-spoke, hubs: [hq]}")
+	p = startController(t, "--config", cfg)
+	if out := p.mustCtl(t, dir, "--network", "corp", "sites", "show", "hq"); !strings.Contains(strings.Join(strings.Fields(out), " "), "role: hub") {
+		t.Fatalf("after the topology change: %s", out)
+	}
+}
+
+// TestStoreURLRedacted: a PostgreSQL password never reaches a message.
+func TestStoreURLRedacted(t *testing.T) {
+	const u = "postgres://patronus:s3cret-pw@db.example:5432/patronus"
+	if l := storeLabel(u); strings.Contains(l, "s3cret-pw") || !strings.Contains(l, "db.example") {
+		t.Fatalf("label %q", l)
+	}
+	if e := redactErr(fmt.Errorf("connect %s: refused", u), u); strings.Contains(e.Error(), "s3cret-pw") {
+		t.Fatalf("error %q", e)
+	}
+	_, errOut, code := run("controller", "--data-dir", ctlTestDir(t), "--listen", "127.0.0.1:0",
+		"--store", "postgres://patronus:s3cret-pw@127.0.0.1:1/patronus?connect_timeout=2")
+	if code == 0 || strings.Contains(errOut, "s3cret-pw") || !strings.Contains(errOut, "--store") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
