@@ -64,6 +64,12 @@ type LinkSpec struct {
 	Cost          int64  // lower is preferred, >= 0
 	BandwidthKbps int64  // >= 0; 0 unknown
 	Endpoint      string // public "addr:port"; empty behind NAT
+	// What the site's own edge needs (migration 4): the interface the
+	// link leaves by and/or the local address its socket binds to, and
+	// its UDP port (0: the edge's default).
+	Interface    string
+	LocalAddress string
+	ListenPort   int64
 }
 
 // Link is a stored link.

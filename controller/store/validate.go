@@ -73,6 +73,17 @@ func (l LinkSpec) Validate() error {
 			return invalid("link", "endpoint", "%q is not addr:port", l.Endpoint)
 		}
 	}
+	if len(l.Interface) > 15 || strings.ContainsAny(l.Interface, "/ \t\n:") {
+		return invalid("link", "interface", "%q is not a Linux interface name (at most 15 characters, no '/', ':' or spaces)", l.Interface)
+	}
+	if l.LocalAddress != "" {
+		if a, err := netip.ParseAddr(l.LocalAddress); err != nil || a.Zone() != "" {
+			return invalid("link", "local_address", "%q is not an IP address", l.LocalAddress)
+		}
+	}
+	if l.ListenPort < 0 || l.ListenPort > 65535 {
+		return invalid("link", "listen_port", "%d is out of range 0..65535", l.ListenPort)
+	}
 	return nil
 }
 

@@ -125,7 +125,8 @@ func testLinks(t *testing.T, h Harness) {
 	e := newEnv(t, h)
 	s, ctx := e.s, e.ctx
 	setupNet(t, e, store.FullMesh, hub("hq"))
-	spec := store.LinkSpec{Name: "inet", Colour: "internet", Cost: 10, BandwidthKbps: 100000, Endpoint: "192.0.2.1:51820"}
+	spec := store.LinkSpec{Name: "inet", Colour: "internet", Cost: 10, BandwidthKbps: 100000, Endpoint: "192.0.2.1:51820",
+		Interface: "eth0", LocalAddress: "10.0.0.2", ListenPort: 51820}
 	l := must(s.PutLink(ctx, "corp", "hq", spec))(t)
 	if l.ID == 0 || l.Site != "hq" || l.LinkSpec != spec {
 		t.Fatalf("put %+v", l)
@@ -149,6 +150,9 @@ func testLinks(t *testing.T, h Harness) {
 		{store.LinkSpec{Name: "x", Colour: "c", Endpoint: "host:1"}, "endpoint"},
 		{store.LinkSpec{Name: "x", Colour: ""}, "colour"},
 		{store.LinkSpec{Name: "", Colour: "c"}, "name"},
+		{store.LinkSpec{Name: "x", Colour: "c", Interface: "eth0:1"}, "interface"},
+		{store.LinkSpec{Name: "x", Colour: "c", LocalAddress: "10.0.0"}, "local_address"},
+		{store.LinkSpec{Name: "x", Colour: "c", ListenPort: 65536}, "listen_port"},
 	} {
 		_, err := s.PutLink(ctx, "corp", "hq", bad.spec)
 		wantErr(t, err, store.ErrInvalid, bad.field)

@@ -10,7 +10,7 @@ import (
 )
 
 // newest is the schema version of this binary.
-const newest = 3
+const newest = 4
 
 func schemaVersion(t *testing.T, e *env) int64 {
 	t.Helper()

@@ -339,11 +339,11 @@ func (s *Store) DeleteSite(ctx context.Context, network, name string) error {
 	})
 }
 
-const linkCols = "l.id, s.name, l.name, l.colour, l.cost, l.bandwidth_kbps, l.endpoint"
+const linkCols = "l.id, s.name, l.name, l.colour, l.cost, l.bandwidth_kbps, l.endpoint, l.interface, l.local_address, l.listen_port"
 
 func scanLink(r Row) (store.Link, error) {
 	var l store.Link
-	err := r.Scan(&l.ID, &l.Site, &l.Name, &l.Colour, &l.Cost, &l.BandwidthKbps, &l.Endpoint)
+	err := r.Scan(&l.ID, &l.Site, &l.Name, &l.Colour, &l.Cost, &l.BandwidthKbps, &l.Endpoint, &l.Interface, &l.LocalAddress, &l.ListenPort)
 	return l, err
 }
 
@@ -362,11 +362,13 @@ func (s *Store) PutLink(ctx context.Context, network, site string, spec store.Li
 		if err != nil {
 			return err
 		}
-		err = t.QueryRow(ctx, `INSERT INTO links (site_id, name, colour, cost, bandwidth_kbps, endpoint)
-			VALUES ($1, $2, $3, $4, $5, $6)
+		err = t.QueryRow(ctx, `INSERT INTO links (site_id, name, colour, cost, bandwidth_kbps, endpoint, interface, local_address, listen_port)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			ON CONFLICT (site_id, name) DO UPDATE SET colour = excluded.colour, cost = excluded.cost,
-				bandwidth_kbps = excluded.bandwidth_kbps, endpoint = excluded.endpoint
-			RETURNING id`, siteID, spec.Name, spec.Colour, spec.Cost, spec.BandwidthKbps, spec.Endpoint).Scan(&l.ID)
+				bandwidth_kbps = excluded.bandwidth_kbps, endpoint = excluded.endpoint, interface = excluded.interface,
+				local_address = excluded.local_address, listen_port = excluded.listen_port
+			RETURNING id`, siteID, spec.Name, spec.Colour, spec.Cost, spec.BandwidthKbps, spec.Endpoint,
+			spec.Interface, spec.LocalAddress, spec.ListenPort).Scan(&l.ID)
 		if err != nil {
 			return s.classify(err, "link", "", "link %q of site %q", spec.Name, site)
 		}
