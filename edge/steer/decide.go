@@ -102,6 +102,9 @@ func (e *Engine) refreshTimers(c *classRT, now time.Time) {
 			}
 			continue
 		}
+		if !c.goodSince[i].IsZero() {
+			c.wasBad[i] = true
+		}
 		c.goodSince[i] = time.Time{}
 		if c.badSince[i].IsZero() {
 			c.badSince[i] = now
@@ -114,9 +117,12 @@ func (e *Engine) confirmedBad(c *classRT, i int, now time.Time) bool {
 	return !c.badSince[i].IsZero() && now.Sub(c.badSince[i]) >= e.cfg.Timers.Damping
 }
 
-// heldGood: the path has been good for the hold-down time.
+// heldGood: the path has been good for the hold-down time, or has been
+// good ever since it first was (a path that comes up after another at
+// start has proven nothing wrong, and the flows should not wait for the
+// hold-down to take the path the operator prefers).
 func (e *Engine) heldGood(c *classRT, i int, now time.Time) bool {
-	return !c.goodSince[i].IsZero() && now.Sub(c.goodSince[i]) >= e.cfg.Timers.HoldDown
+	return !c.goodSince[i].IsZero() && (!c.wasBad[i] || now.Sub(c.goodSince[i]) >= e.cfg.Timers.HoldDown)
 }
 
 // candidates are the site-local indices of the paths flows may use: not
@@ -300,7 +306,7 @@ func (e *Engine) goneReason(c *classRT, i int) string {
 
 func (e *Engine) badReason(c *classRT, i int) string {
 	p := c.site.paths[i]
-	if p.a.State != quality.Up {
+	if ok, _ := quality.Meets(c.pol.sla, p.metrics); ok || p.bfd != packet.StateUp {
 		return fmt.Sprintf("path %s (score %.1f) for %v", p.a.State, p.a.Score, e.cfg.Timers.Damping)
 	}
 	return fmt.Sprintf("sla %s violated for %v: %s", c.pol.sla.Name, e.cfg.Timers.Damping, quality.Explain(c.pol.sla, p.metrics))

@@ -72,6 +72,7 @@ type classRT struct {
 	slot      *slot
 	badSince  []time.Time // by site-local path: not good (down, degraded, SLA violated) since
 	goodSince []time.Time // up and meeting the SLA since
+	wasBad    []bool      // stopped being good at least once
 	cur       []int       // site-local indices of the chosen paths, in slot order
 	removed   bool        // a chosen path was removed by Set: the next decision's reason
 	decided   bool        // the published decision was made from cur (false after Set)
@@ -188,7 +189,8 @@ func (e *Engine) buildSites(old map[uint16]*siteRT) {
 		s.classes = make([]*classRT, len(e.policies))
 		for i, pol := range e.policies {
 			c := &classRT{pol: pol, site: s, slot: &slot{},
-				badSince: make([]time.Time, len(s.paths)), goodSince: make([]time.Time, len(s.paths))}
+				badSince: make([]time.Time, len(s.paths)), goodSince: make([]time.Time, len(s.paths)),
+				wasBad: make([]bool, len(s.paths))}
 			if os := old[s.id]; os != nil {
 				c.carryOver(os, e.byID)
 			}
@@ -212,6 +214,7 @@ func (c *classRT) carryOver(os *siteRT, byID map[string]*pathRT) {
 	for _, op := range os.paths {
 		if np := byID[op.ID]; np != nil && np.Site == c.site.id {
 			c.badSince[np.local], c.goodSince[np.local] = o.badSince[op.local], o.goodSince[op.local]
+			c.wasBad[np.local] = o.wasBad[op.local]
 		}
 	}
 	for _, l := range o.cur {

@@ -410,3 +410,31 @@ func TestLossMovesVoiceNotBulk(t *testing.T) {
 		t.Error("the default class stayed on a degraded path")
 	}
 }
+
+// TestStartTakesPreferredPathAtOnce: at start the paths come up one by
+// one; flows take the preferred path as soon as it is up, without the
+// hold-down, which is for paths that went bad.
+func TestStartTakesPreferredPathAtOnce(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.up("lte")
+	h.flows("voice", 2)
+	if h.path("voice", 1) != "lte" {
+		t.Fatal("not on the only path up")
+	}
+	h.up("inet")
+	h.advance(100 * ms)
+	if h.path("voice", 1) != "inet" {
+		t.Fatal("the cheaper path that came up later did not take the flows at once")
+	}
+	// Once inet has gone down, it waits out the hold-down when back.
+	h.bfd("inet", packet.StateDown)
+	h.up("inet")
+	h.advance(DefaultHoldDown - time.Second)
+	if h.path("voice", 1) != "lte" {
+		t.Fatal("failback before the hold-down")
+	}
+	h.advance(2 * time.Second)
+	if h.path("voice", 1) != "inet" {
+		t.Fatal("no failback after the hold-down")
+	}
+}

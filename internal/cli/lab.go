@@ -407,10 +407,11 @@ provider's network fails: the edge's interface stays up); --up undoes it.
 // newLabWANEmCmd is the lab's WAN emulator process, started by lab impair
 // inside the wan namespace.
 func newLabWANEmCmd() *cobra.Command {
-	var a, b, ready string
+	var a, b, ready, control string
 	var delay, jitter time.Duration
+	var hold bool
 	c := &cobra.Command{
-		Use:    "wan-emulator --a IF --b IF --delay DUR [--jitter DUR] [--ready FILE]",
+		Use:    "wan-emulator --a IF --b IF --delay DUR [--jitter DUR] [--ready FILE] [--control FILE] [--hold]",
 		Short:  "Bridge two interfaces through the userspace WAN emulator (started by patronus lab impair)",
 		Hidden: true,
 		Args:   cobra.NoArgs,
@@ -419,7 +420,7 @@ func newLabWANEmCmd() *cobra.Command {
 			if err := imp.Validate(); err != nil {
 				return err
 			}
-			br, err := wanem.Open(a, b)
+			br, err := wanem.Open(a, b, hold)
 			if err != nil {
 				return err
 			}
@@ -427,16 +428,31 @@ func newLabWANEmCmd() *cobra.Command {
 			if err := br.Set(imp); err != nil {
 				return err
 			}
+			sig := make(chan os.Signal, 4)
+			signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1, syscall.SIGHUP)
 			if ready != "" {
 				if err := os.WriteFile(ready, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
 					return err
 				}
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "wan-emulator %s <-> %s: delay %v jitter %v\n", a, b, delay, jitter)
-			sig := make(chan os.Signal, 1)
-			signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-			<-sig
-			fmt.Fprintf(cmd.ErrOrStderr(), "wan-emulator: forwarded %d frames, dropped %d\n", br.Forwarded.Load(), br.Dropped.Load())
+			fmt.Fprintf(cmd.ErrOrStderr(), "wan-emulator %s <-> %s: delay %v jitter %v held %v\n", a, b, delay, jitter, hold)
+			for s := range sig {
+				switch s {
+				case syscall.SIGUSR1: // the other way across is gone: forward
+					br.Hold(false)
+					fmt.Fprintln(cmd.ErrOrStderr(), "wan-emulator: forwarding")
+				case syscall.SIGHUP: // new settings in the control file
+					if err := reloadWANEm(br, control); err != nil {
+						fmt.Fprintf(cmd.ErrOrStderr(), "wan-emulator: --control %s: %v\n", control, err)
+					} else {
+						fmt.Fprintf(cmd.ErrOrStderr(), "wan-emulator: now %+v\n", br.Impairment())
+					}
+				default:
+					fmt.Fprintf(cmd.ErrOrStderr(), "wan-emulator: forwarded %d frames, dropped %d, %d while held\n",
+						br.Forwarded.Load(), br.Dropped.Load(), br.Held.Load())
+					return nil
+				}
+			}
 			return nil
 		},
 	}
@@ -446,5 +462,26 @@ func newLabWANEmCmd() *cobra.Command {
 	f.DurationVar(&delay, "delay", 0, "delay per direction")
 	f.DurationVar(&jitter, "jitter", 0, "jitter per direction")
 	f.StringVar(&ready, "ready", "", "file to write once the bridge runs")
+	f.StringVar(&control, "control", "", "file of 'DELAY JITTER' read again on SIGHUP")
+	f.BoolVar(&hold, "hold", false, "discard frames until SIGUSR1 (while the ports are still bridged)")
 	return c
+}
+
+// reloadWANEm sets the emulator's delay and jitter from file: "DELAY
+// JITTER" (Go durations).
+func reloadWANEm(br *wanem.Bridge, file string) error {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	f := strings.Fields(string(raw))
+	if len(f) != 2 {
+		return fmt.Errorf("want DELAY JITTER, got %q", raw)
+	}
+	d, err1 := time.ParseDuration(f[0])
+	j, err2 := time.ParseDuration(f[1])
+	if err := errors.Join(err1, err2); err != nil {
+		return err
+	}
+	return br.Set(wanem.Impairment{Delay: d, Jitter: j})
 }

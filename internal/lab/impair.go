@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -201,33 +202,47 @@ func (st *State) applyRate(s, n int, rate uint64) error {
 
 // applyDelay runs the WAN emulator between the link's two wan-side ports
 // in place of the bridge while there is delay or jitter, and puts the
-// bridge back when there is none.
+// bridge back when there is none. Every hand-over keeps the link up: a
+// running emulator takes new settings in place (SIGHUP); a new one starts
+// held, discarding what it reads while the bridge still forwards, and
+// forwards (SIGUSR1) once the ports have left the bridge; the bridge takes
+// the ports back before the emulator stops. (A link that disappeared for
+// a few hundred milliseconds would take its paths down, and a test of
+// delay would be a test of failover.)
 func (st *State) applyDelay(s *Site, n int, l *Link, binary string) error {
 	wan := nsWAN(st.Name)
 	e, r, b := ifEdgeSide(s.ID, n), ifRouterSide(s.ID, n), ifBridge(s.ID, n)
-	if l.WANEmPID != 0 {
+	imp := l.Impairment
+	control := filepath.Join(st.Dir, fmt.Sprintf("wanem-%s-%s.control", s.Name, l.Name))
+	params := []byte(fmt.Sprintf("%v %v\n", time.Duration(imp.Delay), time.Duration(imp.Jitter)))
+	if imp.Delay == 0 && imp.Jitter == 0 {
+		if l.WANEmPID == 0 {
+			return nil
+		}
+		err := ipBatch(wan, []string{"link set " + e + " master " + b, "link set " + r + " master " + b})
 		stop(l.WANEmPID, 2*time.Second)
 		l.WANEmPID = 0
-	}
-	if l.Impairment.Delay == 0 && l.Impairment.Jitter == 0 {
-		return ipBatch(wan, []string{"link set " + e + " master " + b, "link set " + r + " master " + b})
-	}
-	if err := ipBatch(wan, []string{"link set " + e + " nomaster", "link set " + r + " nomaster"}); err != nil {
 		return err
+	}
+	if err := os.WriteFile(control, params, 0o600); err != nil {
+		return err
+	}
+	if l.WANEmPID != 0 && syscall.Kill(l.WANEmPID, syscall.SIGHUP) == nil {
+		return nil
 	}
 	ready := filepath.Join(st.Dir, fmt.Sprintf("wanem-%s-%s.ready", s.Name, l.Name))
 	_ = os.Remove(ready)
 	logf := filepath.Join(st.Dir, fmt.Sprintf("wanem-%s-%s.log", s.Name, l.Name))
 	pid, done, err := spawn(wan, logf, nil, binary, "lab", "wan-emulator", "--a", e, "--b", r,
-		"--delay", time.Duration(l.Impairment.Delay).String(), "--jitter", time.Duration(l.Impairment.Jitter).String(), "--ready", ready)
+		"--delay", time.Duration(imp.Delay).String(), "--jitter", time.Duration(imp.Jitter).String(),
+		"--ready", ready, "--control", control, "--hold")
 	if err != nil {
 		return err
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		if _, err := os.Stat(ready); err == nil {
-			l.WANEmPID = pid
-			return nil
+			break
 		}
 		select {
 		case <-done:
@@ -240,4 +255,13 @@ func (st *State) applyDelay(s *Site, n int, l *Link, binary string) error {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	if err := ipBatch(wan, []string{"link set " + e + " nomaster", "link set " + r + " nomaster"}); err != nil {
+		stop(pid, time.Second)
+		return err
+	}
+	if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
+		return fmt.Errorf("WAN emulator for %s %s: %w", s.Name, l.Name, err)
+	}
+	l.WANEmPID = pid
+	return nil
 }

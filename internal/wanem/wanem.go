@@ -51,13 +51,22 @@ type Bridge struct {
 	imp  atomic.Pointer[Impairment]
 	a, b *os.File
 	wg   sync.WaitGroup
+	held atomic.Bool
 
-	Forwarded, Dropped atomic.Uint64
+	// Held counts the frames read while held (see Hold): another path
+	// (the lab's bridge) still carries them.
+	Forwarded, Dropped, Held atomic.Uint64
 }
+
+// Hold makes the Bridge read and discard frames (true) or forward them
+// (false). A Bridge opened on ports that still have another way across
+// is held until that way is gone, so the hand-over leaves no gap.
+func (br *Bridge) Hold(h bool) { br.held.Store(h) }
 
 // Open starts a Bridge between the interfaces named ifA and ifB of the
 // current network namespace. They should have no addresses of their own.
-func Open(ifA, ifB string) (*Bridge, error) {
+// With held, it discards what it reads until Hold(false).
+func Open(ifA, ifB string, held bool) (*Bridge, error) {
 	a, err := openPort(ifA)
 	if err != nil {
 		return nil, err
@@ -68,6 +77,7 @@ func Open(ifA, ifB string) (*Bridge, error) {
 		return nil, err
 	}
 	br := &Bridge{a: a, b: b}
+	br.held.Store(held)
 	br.imp.Store(&Impairment{})
 	br.wg.Add(4)
 	br.direction(a, b)
@@ -156,6 +166,11 @@ func (br *Bridge) read(from *os.File, q chan<- frame) {
 		if err != nil {
 			bufs.Put(b)
 			return
+		}
+		if br.held.Load() {
+			br.Held.Add(1)
+			bufs.Put(b)
+			continue
 		}
 		imp := br.imp.Load()
 		d := imp.Delay

@@ -74,7 +74,7 @@ func TestBridgeDelayAndJitter(t *testing.T) {
 	var br *Bridge
 	inNetns(t, m.Name, func() {
 		var err error
-		if br, err = Open(mx, my); err != nil {
+		if br, err = Open(mx, my, false); err != nil {
 			t.Fatal(err)
 		}
 	})
