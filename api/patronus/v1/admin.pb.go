@@ -827,7 +827,17 @@ type WanLink struct {
 	// bandwidth_bps is the link's rate in bit/s; 0 when unknown.
 	BandwidthBps uint64 `protobuf:"varint,5,opt,name=bandwidth_bps,json=bandwidthBps,proto3" json:"bandwidth_bps,omitempty"`
 	// endpoint is the link's public "ADDRESS:PORT"; empty behind NAT.
-	Endpoint      string `protobuf:"bytes,6,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	Endpoint string `protobuf:"bytes,6,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	// interface is the network interface the link leaves by, for the
+	// site's own edge (EdgeConfig Link.interface); empty when
+	// local_address alone says it.
+	Interface string `protobuf:"bytes,7,opt,name=interface,proto3" json:"interface,omitempty"`
+	// local_address is the address the link's socket binds to on the
+	// site's own edge; empty when interface alone says it.
+	LocalAddress string `protobuf:"bytes,8,opt,name=local_address,json=localAddress,proto3" json:"local_address,omitempty"`
+	// listen_port is the link's UDP port on the site's own edge; 0: the
+	// edge's default.
+	ListenPort    uint32 `protobuf:"varint,9,opt,name=listen_port,json=listenPort,proto3" json:"listen_port,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -902,6 +912,27 @@ func (x *WanLink) GetEndpoint() string {
 		return x.Endpoint
 	}
 	return ""
+}
+
+func (x *WanLink) GetInterface() string {
+	if x != nil {
+		return x.Interface
+	}
+	return ""
+}
+
+func (x *WanLink) GetLocalAddress() string {
+	if x != nil {
+		return x.LocalAddress
+	}
+	return ""
+}
+
+func (x *WanLink) GetListenPort() uint32 {
+	if x != nil {
+		return x.ListenPort
+	}
+	return 0
 }
 
 // ListLinksRequest asks for a page of links.
@@ -2212,14 +2243,18 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"B\n" +
 	"\x16RevokeJoinTokenRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"\xa5\x01\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"\x89\x02\n" +
 	"\aWanLink\x12\x1b\n" +
 	"\tsite_name\x18\x01 \x01(\tR\bsiteName\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
 	"\x05color\x18\x03 \x01(\tR\x05color\x12\x12\n" +
 	"\x04cost\x18\x04 \x01(\rR\x04cost\x12#\n" +
 	"\rbandwidth_bps\x18\x05 \x01(\x04R\fbandwidthBps\x12\x1a\n" +
-	"\bendpoint\x18\x06 \x01(\tR\bendpoint\"\x85\x01\n" +
+	"\bendpoint\x18\x06 \x01(\tR\bendpoint\x12\x1c\n" +
+	"\tinterface\x18\a \x01(\tR\tinterface\x12#\n" +
+	"\rlocal_address\x18\b \x01(\tR\flocalAddress\x12\x1f\n" +
+	"\vlisten_port\x18\t \x01(\rR\n" +
+	"listenPort\"\x85\x01\n" +
 	"\x10ListLinksRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\x1b\n" +
