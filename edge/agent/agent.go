@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/keepalive"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/pki"
@@ -177,7 +178,8 @@ func (a *Agent) Run(ctx context.Context) error {
 		return fmt.Errorf("agent: controller address %q: %w", a.target, err)
 	}
 	conn, err := grpc.NewClient(a.target,
-		grpc.WithTransportCredentials(credentials.NewTLS(a.creds.ClientTLSConfig(host))), connectParams(a.opts.Backoff))
+		grpc.WithTransportCredentials(credentials.NewTLS(a.creds.ClientTLSConfig(host))), connectParams(a.opts.Backoff),
+		grpc.WithKeepaliveParams(keepaliveParams))
 	if err != nil {
 		return fmt.Errorf("agent: %w", err)
 	}
@@ -195,6 +197,14 @@ func (a *Agent) Run(ctx context.Context) error {
 
 // connectTimeout bounds one connection attempt to the controller.
 const connectTimeout = 10 * time.Second
+
+// keepaliveParams make the agent ping the controller on an idle
+// connection, so that a controller that vanished without closing the
+// connection (power loss, a partition) is noticed within Time + Timeout
+// and the streams reconnect; the data plane keeps its configuration
+// meanwhile. Time respects the controller's enforcement policy (pings
+// at most every 10 s). A variable for tests.
+var keepaliveParams = keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second, PermitWithoutStream: true}
 
 // connectParams gives gRPC's reconnection of the channel the bounds of b,
 // so that a stream the agent retries finds a channel that retried too.

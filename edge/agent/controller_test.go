@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -92,7 +93,9 @@ func (c *testController) serve(lis net.Listener) {
 		defer c.mu.Unlock()
 		return c.revoked[id.SiteID]
 	}}
-	srv := grpc.NewServer(grpc.Creds(credentials.NewTLS(v.EnrolmentServerTLSConfig(c.cert))))
+	srv := grpc.NewServer(grpc.Creds(credentials.NewTLS(v.EnrolmentServerTLSConfig(c.cert))),
+		// The controller's policy (controller/server): pings every 10 s at most.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}))
 	pb.RegisterEnrollmentServer(srv, enrollmentServer{testController: c})
 	pb.RegisterEdgeControlServer(srv, edgeControlServer{testController: c})
 	c.srvMu.Lock()
