@@ -211,7 +211,8 @@ func (a *admin) RevokeJoinToken(ctx context.Context, req *pb.RevokeJoinTokenRequ
 
 func wanLink(l store.Link) *pb.WanLink {
 	return &pb.WanLink{SiteName: l.Site, Name: l.Name, Color: l.Colour, Cost: uint32(l.Cost),
-		BandwidthBps: uint64(l.BandwidthKbps) * 1000, Endpoint: l.Endpoint}
+		BandwidthBps: uint64(l.BandwidthKbps) * 1000, Endpoint: l.Endpoint,
+		Interface: l.Interface, LocalAddress: l.LocalAddress, ListenPort: uint32(l.ListenPort)}
 }
 
 func (a *admin) ListLinks(ctx context.Context, req *pb.ListLinksRequest) (*pb.ListLinksResponse, error) {
@@ -271,6 +272,7 @@ func (a *admin) PutLink(ctx context.Context, req *pb.PutLinkRequest) (*pb.WanLin
 	}
 	got, err := a.s.cfg.Store.PutLink(ctx, req.Network, l.SiteName, store.LinkSpec{
 		Name: l.Name, Colour: l.Color, Cost: int64(l.Cost), BandwidthKbps: int64(l.BandwidthBps / 1000), Endpoint: l.Endpoint,
+		Interface: l.Interface, LocalAddress: l.LocalAddress, ListenPort: int64(l.ListenPort),
 	})
 	if err != nil {
 		return nil, storeStatus(err)

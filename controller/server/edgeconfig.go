@@ -103,9 +103,13 @@ func prefixStrings(ps []netip.Prefix) []string {
 func localLinks(ls []store.Link) []*pb.Link {
 	var out []*pb.Link
 	for _, l := range ls {
+		port := uint32(l.ListenPort)
+		if port == 0 {
+			port = endpointPort(l.Endpoint)
+		}
 		out = append(out, &pb.Link{
-			Name: l.Name, Color: l.Colour, Cost: uint32(l.Cost),
-			BandwidthBps: uint64(l.BandwidthKbps) * 1000, ListenPort: endpointPort(l.Endpoint),
+			Name: l.Name, Interface: l.Interface, LocalAddress: l.LocalAddress, ListenPort: port,
+			Color: l.Colour, Cost: uint32(l.Cost), BandwidthBps: uint64(l.BandwidthKbps) * 1000,
 		})
 	}
 	return out

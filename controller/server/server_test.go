@@ -38,7 +38,8 @@ func TestEnrolWatchPush(t *testing.T) {
 
 	startAt := time.Now()
 	_, err := c.admin.PutLink(ctxT(t), &pb.PutLinkRequest{Network: "corp", Link: &pb.WanLink{
-		SiteName: "b", Name: "inet", Color: "inet", Cost: 1, BandwidthBps: 100_000_000, Endpoint: "198.51.100.7:51820"}})
+		SiteName: "b", Name: "inet", Color: "inet", Cost: 1, BandwidthBps: 100_000_000, Endpoint: "198.51.100.7:51820",
+		Interface: "eth1", LocalAddress: "10.9.0.2"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,8 @@ func TestEnrolWatchPush(t *testing.T) {
 	}
 	// b's own config has the link with its port.
 	wb.next(pushWithin, "own link", func(cfg *pb.EdgeConfig) bool {
-		return len(cfg.Links) == 1 && cfg.Links[0].ListenPort == 51820 && cfg.Links[0].BandwidthBps == 100_000_000
+		return len(cfg.Links) == 1 && cfg.Links[0].ListenPort == 51820 && cfg.Links[0].BandwidthBps == 100_000_000 &&
+			cfg.Links[0].Interface == "eth1" && cfg.Links[0].LocalAddress == "10.9.0.2"
 	})
 
 	// A reconnecting edge that runs the current revision gets nothing

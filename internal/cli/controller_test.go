@@ -229,8 +229,9 @@ func TestControllerFirstStartAndCtl(t *testing.T) {
 	if len(sites.Sites) != 1 || sites.Sites[0].Site.Name != "b1" || sites.Sites[0].Site.ID != id || sites.Sites[0].State != "SITE_STATE_ENROLLED" {
 		t.Fatalf("sites list: %+v", sites)
 	}
-	p.mustCtl(t, dir, "links", "set", "--site", "b1", "--name", "inet", "--color", "inet", "--endpoint", "198.51.100.1:51820", "--bandwidth-bps", "50000000")
-	if out := p.mustCtl(t, dir, "links", "list"); !strings.Contains(out, "198.51.100.1:51820") || !strings.Contains(out, "50000000") {
+	p.mustCtl(t, dir, "links", "set", "--site", "b1", "--name", "inet", "--color", "inet", "--endpoint", "198.51.100.1:51820", "--bandwidth-bps", "50000000",
+		"--interface", "wan0", "--local-address", "198.51.100.1", "--listen-port", "51820")
+	if out := p.mustCtl(t, dir, "links", "list"); !strings.Contains(out, "198.51.100.1:51820") || !strings.Contains(out, "50000000") || !strings.Contains(out, "wan0") {
 		t.Fatalf("links list: %s", out)
 	}
 	p.mustCtl(t, dir, "prefixes", "add", "--site", "b1", "10.1.0.0/16")

@@ -319,9 +319,10 @@ func ctlLinksCmd(o *ctlOpts) *cobra.Command {
 				return err
 			}
 			return o.print(cmd.OutOrStdout(), all, func(w *tabwriter.Writer) {
-				fmt.Fprintln(w, "SITE\tLINK\tCOLOR\tCOST\tBANDWIDTH BPS\tENDPOINT")
+				fmt.Fprintln(w, "SITE\tLINK\tCOLOR\tCOST\tBANDWIDTH BPS\tENDPOINT\tINTERFACE\tLOCAL ADDRESS\tPORT")
 				for _, l := range all.Links {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%s\n", l.SiteName, l.Name, l.Color, l.Cost, l.BandwidthBps, ctlDash(l.Endpoint))
+					fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%d\n", l.SiteName, l.Name, l.Color, l.Cost, l.BandwidthBps,
+						ctlDash(l.Endpoint), ctlDash(l.Interface), ctlDash(l.LocalAddress), l.ListenPort)
 				}
 			})
 		},
@@ -331,7 +332,7 @@ func ctlLinksCmd(o *ctlOpts) *cobra.Command {
 
 	var l pb.WanLink
 	set := &cobra.Command{
-		Use: "set --site NAME --name LINK --color COLOR [--cost N] [--bandwidth-bps N] [--endpoint ADDR:PORT]", Short: "Create or replace a WAN link", Args: cobra.NoArgs,
+		Use: "set --site NAME --name LINK --color COLOR [--interface IF] [--local-address ADDR] [--listen-port N] [--cost N] [--bandwidth-bps N] [--endpoint ADDR:PORT]", Short: "Create or replace a WAN link", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, f := range [][2]string{{"--site", l.SiteName}, {"--name", l.Name}, {"--color", l.Color}} {
 				if f[1] == "" {
@@ -357,6 +358,9 @@ func ctlLinksCmd(o *ctlOpts) *cobra.Command {
 	set.Flags().Uint32Var(&l.Cost, "cost", 0, "lower is preferred")
 	set.Flags().Uint64Var(&l.BandwidthBps, "bandwidth-bps", 0, "rate in bit/s, a multiple of 1000; 0 unknown")
 	set.Flags().StringVar(&l.Endpoint, "endpoint", "", "public ADDRESS:PORT; empty behind NAT")
+	set.Flags().StringVar(&l.Interface, "interface", "", "interface the link leaves by, on the site's own edge")
+	set.Flags().StringVar(&l.LocalAddress, "local-address", "", "address the link's socket binds to, on the site's own edge")
+	set.Flags().Uint32Var(&l.ListenPort, "listen-port", 0, "the link's UDP port on the site's own edge; 0: the edge's default")
 	c.AddCommand(set)
 
 	var dsite, dname string
