@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -125,6 +126,7 @@ func telemetryBatch(site string, t *pb.Telemetry, now time.Time) (store.Telemetr
 	if t.Sequence == 0 || t.Sequence > 1<<62 {
 		return store.TelemetryBatch{}, fmt.Errorf("sequence: %d: must be 1 or more", t.Sequence)
 	}
+	var err error
 	b := store.TelemetryBatch{Site: site, BootID: hex.EncodeToString(t.BootId), Sequence: int64(t.Sequence), SeenAt: now}
 	at := func(ts interface{ AsTime() time.Time }, valid bool) time.Time {
 		if !valid {
@@ -137,14 +139,15 @@ func telemetryBatch(site string, t *pb.Telemetry, now time.Time) (store.Telemetr
 		if !ok {
 			return b, fmt.Errorf("path_samples[%d].state: %v is not down, degraded or up", i, p.State)
 		}
-		if p.PathId == "" {
-			return b, fmt.Errorf("path_samples[%d].path_id: empty", i)
+		path, err := canonicalPath(p.PathId)
+		if err != nil {
+			return b, fmt.Errorf("path_samples[%d].path_id: %v", i, err)
 		}
 		if p.LatencyMs < 0 || p.JitterMs < 0 || !(p.LossPct >= 0 && p.LossPct <= 100) {
 			return b, fmt.Errorf("path_samples[%d]: latency_ms, jitter_ms must be >= 0 and loss_pct in 0..100", i)
 		}
 		b.Samples = append(b.Samples, store.PathSample{
-			Path: p.PathId, TS: at(p.MeasuredAt, p.MeasuredAt != nil), State: st,
+			Path: path, TS: at(p.MeasuredAt, p.MeasuredAt != nil), State: st,
 			Latency: msDuration(p.LatencyMs), Jitter: msDuration(p.JitterMs), LossPct: p.LossPct,
 		})
 	}
@@ -153,19 +156,29 @@ func telemetryBatch(site string, t *pb.Telemetry, now time.Time) (store.Telemetr
 		if !ok {
 			return b, fmt.Errorf("steering_events[%d].kind: %v is not a known kind", i, ev.Kind)
 		}
+		path := ""
+		if ev.PathId != "" {
+			if path, err = canonicalPath(ev.PathId); err != nil {
+				return b, fmt.Errorf("steering_events[%d].path_id: %v", i, err)
+			}
+		}
 		reason := ev.Reason
 		if ev.Policy != "" {
 			reason = fmt.Sprintf("%s (policy %s: %v → %v)", reason, ev.Policy, ev.FromPathIds, ev.ToPathIds)
 		}
-		b.Events = append(b.Events, store.Event{TS: at(ev.At, ev.At != nil), Site: site, Path: ev.PathId, Kind: kind,
+		b.Events = append(b.Events, store.Event{TS: at(ev.At, ev.At != nil), Site: site, Path: path, Kind: kind,
 			Reason: reason, FlowsMoved: int64(ev.FlowsMoved)})
 	}
 	for i, f := range t.FlowSummaries {
+		path, err := canonicalPath(f.PathId)
+		if err != nil {
+			return b, fmt.Errorf("flow_summaries[%d].path_id: %v", i, err)
+		}
 		if f.Flows > 1<<62 || f.TxBytes > 1<<62 || f.RxBytes > 1<<62 {
 			return b, fmt.Errorf("flow_summaries[%d]: counter out of range", i)
 		}
 		b.Flows = append(b.Flows, store.FlowSummary{TS: at(f.WindowStart, f.WindowStart != nil), Site: site,
-			Application: f.Application, Path: f.PathId, Flows: int64(f.Flows), BytesTx: int64(f.TxBytes), BytesRx: int64(f.RxBytes)})
+			Application: f.Application, Path: path, Flows: int64(f.Flows), BytesTx: int64(f.TxBytes), BytesRx: int64(f.RxBytes)})
 	}
 	return b, nil
 }
@@ -181,4 +194,21 @@ var eventKinds = map[pb.SteeringEventKind]string{
 	pb.SteeringEventKind_STEERING_EVENT_KIND_FLAP_SUPPRESSED: "flap_suppressed",
 	pb.SteeringEventKind_STEERING_EVENT_KIND_FLAP_REUSED:     "flap_reused",
 	pb.SteeringEventKind_STEERING_EVENT_KIND_DECISION:        "decision",
+}
+
+// canonicalPath turns an edge's directional path id
+// ("local-site/local-link->remote-site/remote-link", telemetry.proto) into
+// the store's and Admin's name of the path ("a/link~b/link", a < b), so
+// that both ends' reports of one path are stored under one name.
+func canonicalPath(id string) (string, error) {
+	local, remote, ok := strings.Cut(id, "->")
+	ls, ll, ok1 := strings.Cut(local, "/")
+	rs, rl, ok2 := strings.Cut(remote, "/")
+	if !ok || !ok1 || !ok2 || ls == "" || ll == "" || rs == "" || rl == "" || strings.ContainsAny(ll+rl, "/~") || strings.Contains(remote, "->") {
+		return "", fmt.Errorf("%q is not SITE/LINK->SITE/LINK", id)
+	}
+	if rs < ls {
+		ls, ll, rs, rl = rs, rl, ls, ll
+	}
+	return store.PathName(ls, ll, rs, rl), nil
 }

@@ -275,9 +275,9 @@ func TestReportAcksOnce(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	batch := &pb.Telemetry{BootId: []byte("0123456789abcdef"), Sequence: 1,
-		PathSamples:    []*pb.PathSample{{PathId: "a/inet~b/inet", MeasuredAt: timestamppb.Now(), State: pb.PathState_PATH_STATE_UP, LatencyMs: 12.5, MetricsValid: true}},
-		SteeringEvents: []*pb.SteeringEvent{{At: timestamppb.Now(), PathId: "a/inet~b/inet", Kind: pb.SteeringEventKind_STEERING_EVENT_KIND_PATH_STATE, Reason: "bfd up"}},
-		FlowSummaries:  []*pb.FlowSummary{{WindowStart: timestamppb.Now(), Application: "web", PathId: "a/inet~b/inet", Flows: 3, TxBytes: 100}},
+		PathSamples:    []*pb.PathSample{{PathId: "a/inet->b/inet", MeasuredAt: timestamppb.Now(), State: pb.PathState_PATH_STATE_UP, LatencyMs: 12.5, MetricsValid: true}},
+		SteeringEvents: []*pb.SteeringEvent{{At: timestamppb.Now(), PathId: "a/inet->b/inet", Kind: pb.SteeringEventKind_STEERING_EVENT_KIND_PATH_STATE, Reason: "bfd up"}},
+		FlowSummaries:  []*pb.FlowSummary{{WindowStart: timestamppb.Now(), Application: "web", PathId: "b/inet->a/inet", Flows: 3, TxBytes: 100}},
 	}
 	for round := range 2 {
 		r, err := a.ctl.Report(ctx)
@@ -306,8 +306,12 @@ func TestReportAcksOnce(t *testing.T) {
 			n++
 		}
 	}
-	if n != 1 {
-		t.Fatalf("%d path_state events after sending the batch twice, want 1", n)
+	if n != 1 || evs[0].Path != "a/inet~b/inet" {
+		t.Fatalf("%d path_state events after sending the batch twice, want 1 on path a/inet~b/inet: %+v", n, evs)
+	}
+	flows, err := c.st.Flows(ctxT(t), "corp", store.FlowQuery{Site: "a"})
+	if err != nil || len(flows) != 1 || flows[0].Path != "a/inet~b/inet" {
+		t.Fatalf("flows %+v %v", flows, err)
 	}
 	if st, _ := c.st.Site(ctxT(t), "corp", "a"); st.LastSeen.IsZero() {
 		t.Fatal("last seen not recorded")
@@ -316,9 +320,16 @@ func TestReportAcksOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.Send(&pb.Telemetry{BootId: []byte("x"), Sequence: 2, PathSamples: []*pb.PathSample{{PathId: "p", MeasuredAt: timestamppb.Now()}}})
+	r.Send(&pb.Telemetry{BootId: []byte("x"), Sequence: 2, PathSamples: []*pb.PathSample{{PathId: "a/inet->b/inet", MeasuredAt: timestamppb.Now()}}})
 	_, err = r.Recv()
 	wantCode(t, err, codes.InvalidArgument, "path_samples[0].state")
+	r, err = a.ctl.Report(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Send(&pb.Telemetry{BootId: []byte("x"), Sequence: 3, PathSamples: []*pb.PathSample{{PathId: "a/inet~b/inet", State: pb.PathState_PATH_STATE_UP}}})
+	_, err = r.Recv()
+	wantCode(t, err, codes.InvalidArgument, `path_samples[0].path_id: "a/inet~b/inet" is not SITE/LINK->SITE/LINK`)
 }
 
 // TestPolicies: SetPolicies validates with the edge's rules (errors name
@@ -470,8 +481,7 @@ func protoClone(p *pb.PolicySet) *pb.PolicySet {
 func TestListPathsLatest(t *testing.T) {
 	c := startSQLite(t)
 	c.network("corp", store.FullMesh)
-	a := c.enrol("corp", "a")
-	c.enrol("corp", "b")
+	a, b := c.enrol("corp", "a"), c.enrol("corp", "b")
 	for _, s := range []string{"a", "b"} {
 		if _, err := c.admin.PutLink(ctxT(t), &pb.PutLinkRequest{Network: "corp", Link: &pb.WanLink{SiteName: s, Name: "inet", Color: "inet"}}); err != nil {
 			t.Fatal(err)
@@ -479,13 +489,22 @@ func TestListPathsLatest(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// Each end names the path from its side; both are one path.
 	r, err := a.ctl.Report(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	rb, err := b.ctl.Report(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for seq, lat := range []float64{10, 20} {
+		r, id := r, "a/inet->b/inet"
+		if seq == 1 {
+			r, id = rb, "b/inet->a/inet"
+		}
 		r.Send(&pb.Telemetry{BootId: []byte("boot"), Sequence: uint64(seq + 1), PathSamples: []*pb.PathSample{{
-			PathId: "a/inet~b/inet", MeasuredAt: timestamppb.New(time.Now().Add(time.Duration(seq) * time.Second)),
+			PathId: id, MeasuredAt: timestamppb.New(time.Now().Add(time.Duration(seq) * time.Second)),
 			State: pb.PathState_PATH_STATE_DEGRADED, LatencyMs: lat, LossPct: 2}}})
 		if _, err := r.Recv(); err != nil {
 			t.Fatal(err)
@@ -500,6 +519,6 @@ func TestListPathsLatest(t *testing.T) {
 	}
 	l := paths.Paths[0].Latest
 	if l.LatencyMs != 20 || l.State != pb.PathState_PATH_STATE_DEGRADED || l.LossPct != 2 {
-		t.Fatalf("latest %v, want the second sample", l)
+		t.Fatalf("latest %v, want the second sample (b's)", l)
 	}
 }
