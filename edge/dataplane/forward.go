@@ -228,6 +228,14 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 			if clampMSS(b[offset:], d.cfg.Overlay.MTU) {
 				d.Stats.MSSClamped.Add(1)
 			}
+			if fromPort53(b[offset:]) {
+				// A DNS answer for a LAN host: the names it resolves
+				// classify the flows that follow (domain rules).
+				if now.IsZero() {
+					now = time.Now()
+				}
+				d.classifier.Observe(b[offset:], now)
+			}
 			keep = append(keep, b)
 			bytes += uint64(len(b) - offset)
 		}
@@ -252,6 +260,25 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 func (d *Dataplane) fromPeer(p *peer, src netip.Addr) bool {
 	dest, ok := d.routes.Lookup(src)
 	return ok && !dest.Local && dest.Site == p.cfg.ID
+}
+
+// fromPort53 reports cheaply whether pkt is UDP or TCP from port 53
+// (IPv4, or IPv6 without extension headers).
+func fromPort53(pkt []byte) bool {
+	var l4 int
+	var proto byte
+	switch {
+	case len(pkt) >= 20 && pkt[0]>>4 == 4:
+		l4, proto = int(pkt[0]&0x0f)*4, pkt[9]
+		if pkt[6]&0x1f != 0 || pkt[7] != 0 { // a fragment after the first
+			return false
+		}
+	case len(pkt) >= 40 && pkt[0]>>4 == 6:
+		l4, proto = 40, pkt[6]
+	default:
+		return false
+	}
+	return (proto == 6 || proto == 17) && len(pkt) >= l4+4 && pkt[l4] == 0 && pkt[l4+1] == 53
 }
 
 func dstAddr(pkt []byte) (netip.Addr, bool) {
