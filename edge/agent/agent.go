@@ -6,14 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
-	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/keepalive"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
@@ -33,7 +31,8 @@ const (
 type Options struct {
 	// Controller is the controller's "HOST:PORT"; HOST must be a name or
 	// address in its server certificate. Empty after enrolment: the
-	// address enrolment used.
+	// address enrolment used. The controller endpoints enrolment returned
+	// are tried after it when it cannot be reached.
 	Controller string
 	// JoinToken is needed only when StateDir holds no identity yet. It is
 	// a secret: the agent never logs it, never writes it to disk, and no
@@ -64,7 +63,7 @@ type Agent struct {
 	log     *slog.Logger
 	creds   *pki.Credentials
 	wgKey   *ecdh.PrivateKey
-	target  string // the controller's HOST:PORT
+	targets []string // controller addresses, in the order tried (targets.go)
 	keyFile string
 	rep     *reporter
 
@@ -118,11 +117,8 @@ func (a *Agent) loadOrEnrol(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		a.target = a.opts.Controller
-		if a.target == "" && e != nil {
-			a.target = e.Controller
-		}
-		if a.target == "" {
+		a.targets = controllerTargets(a.opts.Controller, e)
+		if len(a.targets) == 0 {
 			return errors.New("agent: no controller address given and none saved from the enrolment")
 		}
 		if a.opts.JoinToken != "" {
@@ -148,7 +144,7 @@ func (a *Agent) loadOrEnrol(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.creds, a.target = creds, a.opts.Controller
+	a.creds, a.targets = creds, controllerTargets(a.opts.Controller, e)
 	a.log.Info("enrolled", "identity", creds.Identity, "network", e.Network, "not_after", creds.NotAfter())
 	return nil
 }
@@ -173,23 +169,16 @@ func (a *Agent) Revision() uint64 {
 // ctx ends.
 func (a *Agent) Run(ctx context.Context) error {
 	a.applySaved()
-	host, _, err := net.SplitHostPort(a.target)
+	cs, err := a.dialControllers()
 	if err != nil {
-		return fmt.Errorf("agent: controller address %q: %w", a.target, err)
+		return err
 	}
-	conn, err := grpc.NewClient(a.target,
-		grpc.WithTransportCredentials(credentials.NewTLS(a.creds.ClientTLSConfig(host))), connectParams(a.opts.Backoff),
-		grpc.WithKeepaliveParams(keepaliveParams))
-	if err != nil {
-		return fmt.Errorf("agent: %w", err)
-	}
-	defer conn.Close()
-	client := pb.NewEdgeControlClient(conn)
+	defer cs.close()
 	var wg sync.WaitGroup
-	wg.Go(func() { a.watchLoop(ctx, client) })
+	wg.Go(func() { a.watchLoop(ctx, cs) })
 	if a.opts.Telemetry != nil {
 		wg.Go(func() { a.collectLoop(ctx) })
-		wg.Go(func() { a.reportLoop(ctx, client) })
+		wg.Go(func() { a.reportLoop(ctx, cs) })
 	}
 	wg.Wait()
 	return nil

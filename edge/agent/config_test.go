@@ -298,3 +298,34 @@ func TestRefusedWatchKeepsConfig(t *testing.T) {
 		t.Fatalf("revision %d, saved %d", a.Revision(), savedRevision(t, dir))
 	}
 }
+
+// When the controller it was given cannot be reached, the agent tries
+// the other endpoints enrolment returned (controller replicas), skipping
+// a malformed one, and gets its configuration from a replica.
+func TestFailoverToControllerReplica(t *testing.T) {
+	ctl := newTestController(t)
+	second := ctl.replica()
+	ctl.mu.Lock()
+	ctl.endpoints = []string{ctl.addr, "no port here", second}
+	ctl.mu.Unlock()
+	dir := filepath.Join(tempDir(t), "state")
+	newAgent(t, newEdge().options(ctl, dir, ctl.newToken("branch-1", nil)))
+
+	e := newEdge()
+	a := newAgent(t, e.options(ctl, dir, ""))
+	run(t, a)
+	ctl.push(siteConfig(5))
+	e.next(t)
+	eventually(t, "revision 5 in force", func() bool { return a.Revision() == 5 })
+	ctl.stopAt(ctl.addr)
+	ctl.push(siteConfig(6))
+	e.next(t)
+	eventually(t, "revision 6 in force", func() bool { return a.Revision() == 6 })
+	calls := ctl.watchCalls()
+	if last := calls[len(calls)-1]; last.lastRevision != 5 {
+		t.Fatalf("the replica got last_revision %d, want 5", last.lastRevision)
+	}
+	if logs := e.logs.String(); !strings.Contains(logs, `"msg":"controller address skipped","controller":"no port here"`) {
+		t.Fatalf("the malformed endpoint is not logged:\n%s", logs)
+	}
+}

@@ -37,7 +37,7 @@ type testController struct {
 	addr string
 
 	srvMu sync.Mutex
-	srv   *grpc.Server // guarded by srvMu; nil while stopped
+	srvs  map[string]*grpc.Server // guarded by srvMu; by address, while serving
 
 	mu         sync.Mutex
 	tokens     map[string]*pki.TokenRecord // guarded by mu; by hash
@@ -55,6 +55,7 @@ type testController struct {
 	validity   time.Duration               // guarded by mu: of edge certificates; 0: pki.DefaultEdgeValidity
 	enrolFails []error                     // guarded by mu: the next Enroll calls fail with these, in turn
 	editEnrol  func(*pb.EnrollResponse)    // guarded by mu: changes Enroll's answers
+	endpoints  []string                    // guarded by mu: Enroll's controller_endpoints; nil: addr
 }
 
 // watchCall is one WatchConfig call as the controller saw it.
@@ -73,7 +74,7 @@ func newTestController(t *testing.T) *testController {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &testController{t: t, ca: ca, cert: cert, tokens: map[string]*pki.TokenRecord{},
+	c := &testController{t: t, ca: ca, cert: cert, srvs: map[string]*grpc.Server{}, tokens: map[string]*pki.TokenRecord{},
 		wgKeys: map[int64][]byte{}, nextSite: 7, revoked: map[int64]bool{}, changed: make(chan struct{})}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -99,18 +100,41 @@ func (c *testController) serve(lis net.Listener) {
 	pb.RegisterEnrollmentServer(srv, enrollmentServer{testController: c})
 	pb.RegisterEdgeControlServer(srv, edgeControlServer{testController: c})
 	c.srvMu.Lock()
-	c.srv = srv
+	c.srvs[lis.Addr().String()] = srv
 	c.srvMu.Unlock()
 	go srv.Serve(lis)
 }
 
-// stop ends every connection and stream, like a controller going away.
+// replica serves on another address too, like a second controller on
+// the same store, and returns the address.
+func (c *testController) replica() string {
+	c.t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.serve(lis)
+	return lis.Addr().String()
+}
+
+// stop ends every connection and stream on every address, like a
+// controller going away.
 func (c *testController) stop() {
 	c.srvMu.Lock()
 	defer c.srvMu.Unlock()
-	if c.srv != nil {
-		c.srv.Stop()
-		c.srv = nil
+	for addr, srv := range c.srvs {
+		srv.Stop()
+		delete(c.srvs, addr)
+	}
+}
+
+// stopAt stops serving on one address.
+func (c *testController) stopAt(addr string) {
+	c.srvMu.Lock()
+	defer c.srvMu.Unlock()
+	if srv, ok := c.srvs[addr]; ok {
+		srv.Stop()
+		delete(c.srvs, addr)
 	}
 }
 
@@ -237,8 +261,12 @@ func (c enrollmentServer) Enroll(_ context.Context, req *pb.EnrollRequest) (*pb.
 	rec.UsedAt = time.Now()
 	c.nextSite++
 	c.wgKeys[id] = bytes.Clone(req.GetWireguardPublicKey())
+	endpoints := c.endpoints
+	if endpoints == nil {
+		endpoints = []string{c.addr}
+	}
 	resp := &pb.EnrollResponse{SiteId: uint32(id), Network: "corp", ClientCertChainDer: [][]byte{cert.Raw},
-		CaCertDer: c.ca.Certificate().Raw, ControllerEndpoints: []string{c.addr}}
+		CaCertDer: c.ca.Certificate().Raw, ControllerEndpoints: endpoints}
 	if c.editEnrol != nil {
 		c.editEnrol(resp)
 	}

@@ -118,10 +118,10 @@ func (a *Agent) collectLoop(ctx context.Context) {
 }
 
 // reportLoop keeps a Report stream open, reopening it with backoff.
-func (a *Agent) reportLoop(ctx context.Context, client pb.EdgeControlClient) {
+func (a *Agent) reportLoop(ctx context.Context, cs *controllers) {
 	retry := retrier{b: a.opts.Backoff}
-	for {
-		progressed, err := a.reportOnce(ctx, client)
+	for i := 0; ; {
+		progressed, err := a.reportOnce(ctx, cs.clients[i])
 		if ctx.Err() != nil {
 			return
 		}
@@ -136,7 +136,8 @@ func (a *Agent) reportLoop(ctx context.Context, client pb.EdgeControlClient) {
 			a.log.Error("the controller refused a telemetry batch; dropped", "sequence", a.rep.dropFirst(), "err", status.Convert(err).Message())
 		}
 		d := retry.next()
-		a.logStreamEnd("telemetry stream", err, d)
+		a.logStreamEnd("telemetry stream", cs.addrs[i], err, d)
+		i = cs.next(i, err)
 		if !sleep(ctx, d) {
 			return
 		}

@@ -15,10 +15,10 @@ import (
 )
 
 // watchLoop keeps a WatchConfig stream open, reopening it with backoff.
-func (a *Agent) watchLoop(ctx context.Context, client pb.EdgeControlClient) {
+func (a *Agent) watchLoop(ctx context.Context, cs *controllers) {
 	retry := retrier{b: a.opts.Backoff}
-	for {
-		progressed, err := a.watchOnce(ctx, client)
+	for i := 0; ; {
+		progressed, err := a.watchOnce(ctx, cs.clients[i])
 		if ctx.Err() != nil {
 			return
 		}
@@ -26,7 +26,8 @@ func (a *Agent) watchLoop(ctx context.Context, client pb.EdgeControlClient) {
 			retry.reset()
 		}
 		d := retry.next()
-		a.logStreamEnd("config watch", err, d)
+		a.logStreamEnd("config watch", cs.addrs[i], err, d)
+		i = cs.next(i, err)
 		if !sleep(ctx, d) {
 			return
 		}
@@ -55,14 +56,14 @@ func (a *Agent) watchOnce(ctx context.Context, client pb.EdgeControlClient) (pro
 }
 
 // logStreamEnd says why a stream ended and when the next try is.
-func (a *Agent) logStreamEnd(what string, err error, retryIn time.Duration) {
+func (a *Agent) logStreamEnd(what, addr string, err error, retryIn time.Duration) {
 	st := status.Convert(err)
 	switch st.Code() {
 	case codes.PermissionDenied, codes.Unauthenticated:
 		a.log.Error(what+": the controller refuses this edge (revoked?); keeping the configuration in force",
-			"identity", a.creds.Identity, "code", st.Code().String(), "err", st.Message(), "retry_in", retryIn)
+			"controller", addr, "identity", a.creds.Identity, "code", st.Code().String(), "err", st.Message(), "retry_in", retryIn)
 	default:
-		a.log.Warn(what+" interrupted", "code", st.Code().String(), "err", st.Message(), "retry_in", retryIn)
+		a.log.Warn(what+" interrupted", "controller", addr, "code", st.Code().String(), "err", st.Message(), "retry_in", retryIn)
 	}
 }
 
