@@ -116,6 +116,10 @@ type Stats struct {
 	// policy sent once, as the shim's sequence number would not fit the
 	// MTU.
 	Steered, Duplicated, DupTooLarge atomic.Uint64
+	// Events counts steering's events by steer.Kind; FlowsMoved the
+	// active flows its decisions moved.
+	Events     [steer.Decision + 1]atomic.Uint64
+	FlowsMoved atomic.Uint64
 }
 
 type peer struct {

@@ -3,10 +3,12 @@ package dataplane
 import (
 	"bufio"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/patronus-sdwan/patronus/edge/classify"
 	"github.com/patronus-sdwan/patronus/edge/steer"
 )
 
@@ -225,4 +227,55 @@ func ms(d time.Duration) float64 { return round(float64(d)/1e6, 3) }
 func round(f float64, digits int) float64 {
 	p := math.Pow(10, float64(digits))
 	return math.Round(f*p) / p
+}
+
+// FlowStatus is one flow the classifier tracks.
+type FlowStatus struct {
+	Src      string    `json:"src"`
+	Dst      string    `json:"dst"`
+	SrcPort  uint16    `json:"src_port"`
+	DstPort  uint16    `json:"dst_port"`
+	Proto    uint8     `json:"proto"`
+	App      string    `json:"app"`
+	Class    string    `json:"class"`
+	Policy   string    `json:"policy"`
+	Name     string    `json:"name,omitempty"`
+	NameFrom string    `json:"name_from,omitempty"`
+	LastSeen time.Time `json:"last_seen"`
+}
+
+// MaxFlowsShown bounds Flows.
+const MaxFlowsShown = 1000
+
+// Flows returns the flows the classifier tracks, most recently seen
+// first, at most MaxFlowsShown, and how many there are in all.
+func (d *Dataplane) Flows() ([]FlowStatus, int) {
+	fs := d.classifier.Flows()
+	sort.Slice(fs, func(i, j int) bool { return fs[i].LastSeen.After(fs[j].LastSeen) })
+	v := d.view.Load()
+	out := make([]FlowStatus, 0, min(len(fs), MaxFlowsShown))
+	for _, f := range fs[:min(len(fs), MaxFlowsShown)] {
+		fl := FlowStatus{Src: f.Key.Src.String(), Dst: f.Key.Dst.String(), SrcPort: f.Key.SrcPort, DstPort: f.Key.DstPort,
+			Proto: f.Key.Proto, App: f.App, Class: f.Class, Name: f.Name, LastSeen: f.LastSeen}
+		if f.NameFrom != classify.NameNone {
+			fl.NameFrom = f.NameFrom.String()
+		}
+		if a, ok := v.st.Rules.App(f.App); ok {
+			fl.Policy = v.st.Policies[v.st.PolicyOfApp(a)].Name
+		} else {
+			fl.Policy = v.st.Policies[v.st.PolicyOfApp(v.st.Rules.Unclassified())].Name
+		}
+		out = append(out, fl)
+	}
+	return out, len(fs)
+}
+
+// EventCounts returns steering's events counted by kind since the start,
+// and the active flows its decisions moved.
+func (d *Dataplane) EventCounts() (map[string]uint64, uint64) {
+	m := map[string]uint64{}
+	for k := steer.PathState; k <= steer.Decision; k++ {
+		m[k.String()] = d.Stats.Events[k].Load()
+	}
+	return m, d.Stats.FlowsMoved.Load()
 }

@@ -90,6 +90,10 @@ func (d *Dataplane) syncSteeringLocked(st *config.ValidSteering, cur *config.Val
 // per packet: events are bounded by the damping and flap rules.
 func (d *Dataplane) logEvents(evs []steer.Event) {
 	for _, e := range evs {
+		if int(e.Kind) < len(d.Stats.Events) {
+			d.Stats.Events[e.Kind].Add(1)
+		}
+		d.Stats.FlowsMoved.Add(uint64(e.FlowsMoved))
 		if e.Kind == steer.Decision && e.FlowsMoved == 0 {
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -17,24 +18,50 @@ import (
 
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/edge/metrics"
 	"github.com/patronus-sdwan/patronus/internal/ctlsock"
 )
+
+// DefaultMetricsListen is where the edge serves Prometheus metrics: the
+// loopback only, as the metrics name the site's paths and peers.
+const DefaultMetricsListen = "127.0.0.1:9469"
+
+// serveMetrics serves /metrics on addr until the returned function runs.
+func serveMetrics(addr string, dp *dataplane.Dataplane, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler(dp))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server stopped", "err", err)
+		}
+	}()
+	return func() { _ = srv.Close() }, nil
+}
 
 // DefaultEdgeSocket is where the edge serves its status.
 const DefaultEdgeSocket = "/run/patronus/edge.sock"
 
 func newEdgeCmd() *cobra.Command {
-	var file, sock string
+	var file, sock, metricsAddr string
 	c := &cobra.Command{
 		Use:   "edge --config FILE",
 		Short: "Run a site's edge: encrypted tunnels over every WAN link to every peer site (static mode)",
 		Long: `Runs the edge data plane of a site from its configuration file: the overlay
 interface with routes to the peer sites' prefixes, and one WireGuard tunnel
-per path (local WAN link x remote WAN link). This version uses the first
-path by static preference (lowest local link cost). Packets are LZ4-
-compressed on a path when the configuration enables it (defaults.compression,
+per path (local WAN link x remote WAN link). Every path runs BFD (100 ms x 3
+by default) and quality probes inside its tunnel; each flow is classified
+(applications, built-in and configured), mapped to a policy and steered to
+the path that meets its SLA class, moved at once when its path goes down,
+or sent on two paths in duplicate mode. Packets are LZ4-compressed on a
+path when the configuration enables it (defaults.compression,
 peers[].compression) and the peer announced in its in-tunnel Hello that it
-accepts it. BFD in the paths, steering and failover are not in it yet.
+accepts it. See patronus paths, events, flows; Prometheus metrics on
+--metrics-listen.
 SIGHUP re-reads the file and puts it in force without restarting unchanged
 paths (as 'patronus config apply' does through the control socket). Runs
 until SIGINT or SIGTERM, then removes the overlay interface.`,
@@ -54,6 +81,10 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			}
 			stop, err := ctlsock.Serve(sock, map[string]http.HandlerFunc{
 				"GET /status": ctlsock.JSON(func() any { return dp.Status() }),
+				"GET /flows": ctlsock.JSON(func() any {
+					fl, total := dp.Flows()
+					return flowsAnswer{Flows: fl, Total: total}
+				}),
 				"PUT /pins":   ctlsock.PutJSON(dp.SetPins),
 				"PUT /config": putConfig(dp, log),
 			})
@@ -62,6 +93,14 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 				return fmt.Errorf("--control-socket: %w", err)
 			}
 			defer stop()
+			if metricsAddr != "" {
+				stopMetrics, err := serveMetrics(metricsAddr, dp, log)
+				if err != nil {
+					_ = dp.Close()
+					return fmt.Errorf("--metrics-listen %s: %w", metricsAddr, err)
+				}
+				defer stopMetrics()
+			}
 			log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()), "control_socket", sock)
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -79,6 +118,7 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 	}
 	c.Flags().StringVar(&file, "config", "", "edge configuration file (see patronus config validate)")
 	c.Flags().StringVar(&sock, "control-socket", DefaultEdgeSocket, "serve status on this unix socket (read with patronus status)")
+	c.Flags().StringVar(&metricsAddr, "metrics-listen", DefaultMetricsListen, "serve Prometheus metrics on http://ADDR/metrics; empty: off")
 	addControllerMode(c) // --controller, --join-token, --state-dir: edge_controller.go
 	return c
 }

@@ -129,4 +129,3 @@ func parseHostPort(s string, def int) (netip.AddrPort, error) {
 	}
 	return ap, nil
 }
-

@@ -47,7 +47,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newVersionCmd(), newBFDCmd(), newKeygenCmd(), newConfigCmd(), newEdgeCmd(), newStatusCmd(), newPinCmd(), newLabCmd(), newControllerCmd(), newCtlCmd())
+	root.AddCommand(newVersionCmd(), newBFDCmd(), newKeygenCmd(), newConfigCmd(), newEdgeCmd(), newStatusCmd(), newPathsCmd(), newEventsCmd(), newFlowsCmd(), newPinCmd(), newLabCmd(), newControllerCmd(), newCtlCmd())
 	return root
 }
 
