@@ -99,6 +99,7 @@ func (r *reporter) after(seq uint64) []*pb.Telemetry {
 func (a *Agent) collectLoop(ctx context.Context) {
 	tick := time.NewTicker(a.opts.TelemetryInterval)
 	defer tick.Stop()
+	dropping := false // logged once per stretch of drops
 	for {
 		select {
 		case <-ctx.Done():
@@ -110,9 +111,12 @@ func (a *Agent) collectLoop(ctx context.Context) {
 			}
 			t.SentAt = timestamppb.New(now)
 			t.ConfigRevision = a.Revision()
-			if n := a.rep.add(t); n > 0 {
-				a.log.Debug("telemetry buffer full: oldest unacknowledged batches dropped", "dropped", n)
+			n := a.rep.add(t)
+			if n > 0 && !dropping {
+				a.log.Warn("telemetry buffer full: the oldest unacknowledged batches are dropped until the controller acknowledges again",
+					"buffer", a.opts.TelemetryBuffer)
 			}
+			dropping = n > 0
 		}
 	}
 }
