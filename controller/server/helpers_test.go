@@ -89,13 +89,21 @@ func startSQLite(t *testing.T, opts ...func(*server.Config)) *ctrl {
 	t.Helper()
 	ca := newCA(t)
 	clk := &clock{}
-	st, err := sqlite.Open(context.Background(), filepath.Join(tempDir(t), "controller.db"),
-		sqlite.Options{Now: clk.Now, NewToken: server.TokenMaker(ca)})
+	st, err := sqliteStore(t, ca, clk)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
 	return start(t, ca, st, clk, opts...)
+}
+
+// sqliteStore opens a new SQLite store, closed at cleanup.
+func sqliteStore(t *testing.T, ca *pki.CA, clk *clock) (store.Store, error) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(tempDir(t), "controller.db"),
+		sqlite.Options{Now: clk.Now, NewToken: server.TokenMaker(ca)})
+	if err == nil {
+		t.Cleanup(func() { st.Close() })
+	}
+	return st, err
 }
 
 // openPG opens a store on the PostgreSQL database url.

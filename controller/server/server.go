@@ -19,6 +19,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -26,6 +27,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -41,6 +43,8 @@ import (
 const (
 	// DefaultTokenTTL is a join token's lifetime when the request names none.
 	DefaultTokenTTL = 24 * time.Hour
+	// DefaultRenewInterval is how often RenewCertificate is called.
+	DefaultRenewInterval = 24 * time.Hour
 	// stopGrace bounds a graceful stop; then connections are closed.
 	stopGrace = 5 * time.Second
 	// keepaliveTime: the server pings an idle connection this often, so
@@ -54,6 +58,12 @@ type Config struct {
 	CA    *pki.CA
 	// Certificate is the TLS server certificate (pki.CA.ServerCertificate).
 	Certificate tls.Certificate
+	// RenewCertificate, when set, is called every RenewInterval (default
+	// daily) for the certificate to serve from then on: pass one that
+	// calls pki.CA.ServerCertificate, which re-issues it when fewer than
+	// 30 days are left. Connections open keep theirs.
+	RenewCertificate func() (tls.Certificate, error)
+	RenewInterval    time.Duration
 	// Endpoints are the controller addresses given to enrolling edges.
 	Endpoints []string
 	// Hub reports whether a site enrolling in a network is a hub; nil: none.
@@ -72,10 +82,11 @@ type Server struct {
 	now    func() time.Time
 	reg    *registry
 	snaps  *snapshots
+	cert   atomic.Pointer[tls.Certificate] // served to new handshakes
 	grpc   *grpc.Server
 	ctx    context.Context // ends at Stop: streams and the watch loop
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // the watch loop
+	wg     sync.WaitGroup // the watch and renew loops
 	stop   sync.Once
 }
 
@@ -102,7 +113,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: load sites: %w", err)
 	}
 	v := &pki.Verifier{CA: cfg.CA.Certificate(), Revoked: s.reg.revoked, Now: s.now}
+	if cfg.RenewInterval == 0 {
+		cfg.RenewInterval = DefaultRenewInterval
+	}
+	s.cfg.RenewInterval = cfg.RenewInterval
+	s.cert.Store(&cfg.Certificate)
 	tlsConf := v.EnrolmentServerTLSConfig(cfg.Certificate)
+	tlsConf.Certificates = nil
+	tlsConf.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return s.cert.Load(), nil }
 	s.grpc = grpc.NewServer(
 		grpc.Creds(credentials.NewTLS(tlsConf)),
 		grpc.UnaryInterceptor(s.unaryAuth),
@@ -119,7 +137,35 @@ func New(cfg Config) (*Server, error) {
 		defer s.wg.Done()
 		s.watchLoop(watch)
 	}()
+	if cfg.RenewCertificate != nil {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.renewLoop()
+		}()
+	}
 	return s, nil
+}
+
+// renewLoop asks for the server certificate every RenewInterval.
+func (s *Server) renewLoop() {
+	t := time.NewTicker(s.cfg.RenewInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+			cert, err := s.cfg.RenewCertificate()
+			if err != nil {
+				s.log.Error("renew the server certificate; keeping the current one", "err", err)
+				continue
+			}
+			if old := s.cert.Swap(&cert); len(old.Certificate) == 0 || !bytes.Equal(old.Certificate[0], cert.Certificate[0]) {
+				s.log.Info("serving a new server certificate")
+			}
+		}
+	}
 }
 
 // Serve accepts connections on ln until Stop. It returns nil after Stop.

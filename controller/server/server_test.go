@@ -522,3 +522,48 @@ func TestListPathsLatest(t *testing.T) {
 		t.Fatalf("latest %v, want the second sample (b's)", l)
 	}
 }
+
+// TestServerCertificateRenewed: with RenewCertificate, a certificate that
+// comes within 30 days of its end is replaced while the server runs; new
+// connections get the new one.
+func TestServerCertificateRenewed(t *testing.T) {
+	clk := &clock{}
+	ca, _, err := pki.LoadOrCreate(tempDir(t)+"/pki", pki.WithClock(clk.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqliteStore(t, ca, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"localhost", "127.0.0.1"}
+	c := start(t, ca, st, clk, func(cfg *server.Config) {
+		cfg.RenewInterval = 20 * time.Millisecond
+		cfg.RenewCertificate = func() (tls.Certificate, error) {
+			cert, _, err := ca.ServerCertificate(names)
+			return cert, err
+		}
+	})
+	serial := func() string {
+		t.Helper()
+		conn, err := tls.Dial("tcp", c.addr, &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost", NextProtos: []string{"h2"}, Time: clk.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0].SerialNumber.String()
+	}
+	first := serial()
+	time.Sleep(100 * time.Millisecond)
+	if s := serial(); s != first {
+		t.Fatalf("certificate replaced with 90 days left: %s → %s", first, s)
+	}
+	clk.Advance(61 * 24 * time.Hour)
+	deadline := time.Now().Add(5 * time.Second)
+	for serial() == first {
+		if time.Now().After(deadline) {
+			t.Fatal("certificate not renewed with 29 days left")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

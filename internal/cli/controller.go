@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -275,7 +276,15 @@ func runController(cmd *cobra.Command, cfg controllerConfig) error {
 		_, port, _ := net.SplitHostPort(ln.Addr().String())
 		endpoints = []string{net.JoinHostPort(cfg.serverNames()[0], port)}
 	}
-	srv, err := server.New(server.Config{Store: st, CA: ca, Certificate: cert, Endpoints: endpoints, Hub: cfg.isHub, Logger: log})
+	renew := func() (tls.Certificate, error) {
+		cert, reissued, err := ca.ServerCertificate(cfg.serverNames())
+		if err == nil && reissued {
+			log.Info("re-issued the TLS server certificate", "names", cfg.serverNames(), "not_after", cert.Leaf.NotAfter)
+		}
+		return cert, err
+	}
+	srv, err := server.New(server.Config{Store: st, CA: ca, Certificate: cert, RenewCertificate: renew,
+		Endpoints: endpoints, Hub: cfg.isHub, Logger: log})
 	if err != nil {
 		ln.Close()
 		return err
