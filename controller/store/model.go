@@ -95,52 +95,6 @@ type Path struct {
 	BLink string
 }
 
-// SLAClass is the quality an application needs from a path.
-type SLAClass struct {
-	ID         int64
-	Name       string
-	MaxLatency time.Duration // 0: no bound
-	MaxJitter  time.Duration // 0: no bound
-	MaxLossPct float64       // 0..100
-}
-
-// Application is how traffic is recognised.
-type Application struct {
-	ID       int64
-	Name     string
-	Protocol string         // "any", "tcp", "udp", "icmp"
-	Ports    []PortRange    // destination ports; empty: any
-	Prefixes []netip.Prefix // destination prefixes; empty: any
-	DSCP     int            // -1: any
-}
-
-// PortRange is an inclusive port range.
-type PortRange struct{ From, To uint16 }
-
-// SteeringMode says how a rule uses paths.
-type SteeringMode string
-
-const (
-	BestPath    SteeringMode = "best-path"
-	LoadBalance SteeringMode = "load-balance"
-	Duplicate   SteeringMode = "duplicate"
-)
-
-// Policy is an ordered list of rules; the first matching rule wins.
-type Policy struct {
-	ID    int64
-	Name  string
-	Rules []Rule
-}
-
-// Rule steers one application with an SLA class.
-type Rule struct {
-	Application string // application name
-	SLAClass    string // SLA class name; empty: none
-	Mode        SteeringMode
-	Colours     []string // preferred link colours, in order; empty: any
-}
-
 // JoinToken is a stored one-time enrolment token (its hash is never
 // returned; the secret exists only in CreateJoinToken's result).
 type JoinToken struct {

@@ -1,7 +1,7 @@
 // Package store is the controller's storage: one Store interface over the
-// controller's data (networks, sites, links, prefixes, SLA classes,
-// applications, policies, join tokens, path metrics, events, flow
-// summaries), with two implementations that pass one test suite:
+// controller's data (networks, sites, links, prefixes, the steering
+// configuration of each network as one document, join tokens, path
+// metrics, events, flow summaries), with two implementations that pass one test suite:
 //
 //   - controller/store/sqlite: SQLite through modernc.org/sqlite (pure Go),
 //     the default, for one controller;
@@ -64,20 +64,6 @@ type Store interface {
 	// Paths derives the network's paths from its topology, enrolled
 	// sites and links (see DerivePaths).
 	Paths(ctx context.Context, network string) ([]Path, error)
-
-	PutSLAClass(ctx context.Context, network string, c SLAClass) (SLAClass, error)
-	SLAClasses(ctx context.Context, network string) ([]SLAClass, error)
-	DeleteSLAClass(ctx context.Context, network, name string) error
-
-	PutApplication(ctx context.Context, network string, a Application) (Application, error)
-	Applications(ctx context.Context, network string) ([]Application, error)
-	DeleteApplication(ctx context.Context, network, name string) error
-
-	// PutPolicy creates or replaces a policy with its whole ordered rule list.
-	PutPolicy(ctx context.Context, network string, p Policy) (Policy, error)
-	Policy(ctx context.Context, network, name string) (Policy, error)
-	Policies(ctx context.Context, network string) ([]Policy, error)
-	DeletePolicy(ctx context.Context, network, name string) error
 
 	// CreateJoinToken makes a one-time token for a site name, valid for
 	// ttl. The secret is returned once and only its hash is stored. The

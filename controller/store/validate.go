@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"math"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -94,81 +93,6 @@ func ValidatePrefix(p netip.Prefix) error {
 	}
 	if p.Masked() != p {
 		return invalid("prefix", "prefix", "%s has host bits set (use %s)", p, p.Masked())
-	}
-	return nil
-}
-
-// Validate checks an SLA class.
-func (c SLAClass) Validate() error {
-	if err := ValidateName("sla_class", "name", c.Name); err != nil {
-		return err
-	}
-	if c.MaxLatency < 0 {
-		return invalid("sla_class", "max_latency", "negative")
-	}
-	if c.MaxJitter < 0 {
-		return invalid("sla_class", "max_jitter", "negative")
-	}
-	if math.IsNaN(c.MaxLossPct) || c.MaxLossPct < 0 || c.MaxLossPct > 100 {
-		return invalid("sla_class", "max_loss_pct", "%v not in 0..100", c.MaxLossPct)
-	}
-	return nil
-}
-
-// Validate checks an application.
-func (a Application) Validate() error {
-	if err := ValidateName("application", "name", a.Name); err != nil {
-		return err
-	}
-	switch a.Protocol {
-	case "any", "tcp", "udp", "icmp":
-	default:
-		return invalid("application", "protocol", "%q is not any, tcp, udp or icmp", a.Protocol)
-	}
-	for _, r := range a.Ports {
-		if r.From == 0 || r.To < r.From {
-			return invalid("application", "ports", "bad range %d-%d", r.From, r.To)
-		}
-	}
-	if len(a.Ports) > 0 && a.Protocol != "tcp" && a.Protocol != "udp" {
-		return invalid("application", "ports", "ports need protocol tcp or udp")
-	}
-	for _, p := range a.Prefixes {
-		if !p.IsValid() || p.Masked() != p {
-			return invalid("application", "prefixes", "%s is not a masked prefix", p)
-		}
-	}
-	if a.DSCP < -1 || a.DSCP > 63 {
-		return invalid("application", "dscp", "%d not in -1..63", a.DSCP)
-	}
-	return nil
-}
-
-// Validate checks a policy and its rules.
-func (p Policy) Validate() error {
-	if err := ValidateName("policy", "name", p.Name); err != nil {
-		return err
-	}
-	for i, r := range p.Rules {
-		field := "rules[" + strconv.Itoa(i) + "]"
-		if err := ValidateName("policy", field+".application", r.Application); err != nil {
-			return err
-		}
-		if r.SLAClass != "" {
-			if err := ValidateName("policy", field+".sla_class", r.SLAClass); err != nil {
-				return err
-			}
-		}
-		switch r.Mode {
-		case BestPath, LoadBalance, Duplicate:
-		default:
-			return invalid("policy", field+".mode", "%q is not %s, %s or %s", r.Mode, BestPath, LoadBalance, Duplicate)
-		}
-		for _, c := range r.Colours {
-			if err := ValidateName("policy", field+".colours", c); err != nil {
-				return err
-			}
-		}
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ func ChildMain(open func(ctx context.Context, loc string) (store.Store, error)) 
 	}
 	for i := 0; ; i++ {
 		// Each iteration: a config change (with its revision bump) and an event.
-		if _, err := s.PutSLAClass(ctx, "dur", store.SLAClass{Name: "c" + strconv.Itoa(i)}); err != nil {
+		if _, err := s.CreateSite(ctx, "dur", store.SiteSpec{Name: "c" + strconv.Itoa(i), Role: store.Spoke, PublicKey: Key()}); err != nil {
 			fmt.Fprintln(os.Stderr, "writer:", err)
 			os.Exit(2)
 		}
@@ -108,8 +108,8 @@ func Durability(t *testing.T, h Harness) {
 	s, err = h.Open(ctx, loc, time.Now, 0)
 	ok(t, err)
 	defer s.Close()
-	classes := map[string]bool{}
-	for _, c := range must(s.SLAClasses(ctx, "dur"))(t) {
+	classes := map[string]bool{} // sites, one per config change
+	for _, c := range must(s.Sites(ctx, "dur"))(t) {
 		classes[c.Name] = true
 	}
 	events := map[string]bool{}
@@ -118,17 +118,17 @@ func Durability(t *testing.T, h Harness) {
 	}
 	for i := 0; i <= acked; i++ {
 		if !classes["c"+strconv.Itoa(i)] || !events[strconv.Itoa(i)] {
-			t.Fatalf("acknowledged write %d lost (class %v, event %v)", i, classes["c"+strconv.Itoa(i)], events[strconv.Itoa(i)])
+			t.Fatalf("acknowledged write %d lost (site %v, event %v)", i, classes["c"+strconv.Itoa(i)], events[strconv.Itoa(i)])
 		}
 	}
 	// At most the one unacknowledged iteration in flight may be there too.
 	if len(classes) > acked+2 || len(events) > acked+2 {
-		t.Fatalf("%d classes, %d events after %d acknowledged writes", len(classes), len(events), acked+1)
+		t.Fatalf("%d sites, %d events after %d acknowledged writes", len(classes), len(events), acked+1)
 	}
 	n := must(s.Network(ctx, "dur"))(t)
 	if n.Revision != int64(1+len(classes)) {
 		t.Fatalf("revision %d with %d config changes: want %d", n.Revision, len(classes), 1+len(classes))
 	}
 	// The store still takes writes.
-	must(s.PutSLAClass(ctx, "dur", store.SLAClass{Name: "after"}))(t)
+	must(s.CreateSite(ctx, "dur", store.SiteSpec{Name: "after", Role: store.Spoke, PublicKey: Key()}))(t)
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // newest is the schema version of this binary.
-const newest = 4
+const newest = 5
 
 func schemaVersion(t *testing.T, e *env) int64 {
 	t.Helper()
@@ -62,9 +62,15 @@ func testMigrateFixture(t *testing.T, h Harness) {
 	if len(ps) != 1 || ps[0].Site != "hq" || ps[0].Prefix != netip.MustParsePrefix("10.1.0.0/24") {
 		t.Fatalf("prefixes %+v", ps)
 	}
-	pol := must(s.Policy(ctx, "legacy", "default"))(t)
-	if len(pol.Rules) != 1 || pol.Rules[0].Application != "voip" || pol.Rules[0].SLAClass != "voice" || pol.Rules[0].Mode != store.Duplicate {
-		t.Fatalf("policy %+v", pol)
+	// Migration 5 drops the version-1 policy tables (superseded by
+	// policy_sets, migration 3); the network starts without a policy set.
+	for _, table := range []string{"policy_rules", "policies", "applications", "sla_classes"} {
+		if _, err := h.QueryInt(ctx, e.loc, "SELECT COUNT(*) FROM "+table); err == nil {
+			t.Fatalf("table %s still exists", table)
+		}
+	}
+	if ps := must(s.PolicySet(ctx, "legacy"))(t); ps.Document != nil {
+		t.Fatalf("policy set %s", ps.Document)
 	}
 	// The fixture's used token stays used.
 	if toks := must(s.JoinTokens(ctx, "legacy"))(t); len(toks) != 1 || toks[0].UsedAt.IsZero() {

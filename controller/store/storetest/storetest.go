@@ -152,8 +152,6 @@ func Run(t *testing.T, h Harness) {
 		{"Links", testLinks},
 		{"Prefixes", testPrefixes},
 		{"Paths", testPaths},
-		{"SLAClassesApplications", testClassesApps},
-		{"Policies", testPolicies},
 		{"JoinTokens", testJoinTokens},
 		{"PolicySet", testPolicySet},
 		{"Telemetry", testTelemetry},

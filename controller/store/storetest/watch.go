@@ -70,19 +70,8 @@ func testRevisionWatch(t *testing.T, h Harness) {
 			return err
 		}},
 		{"add prefix", func() error { _, err := s.AddPrefix(ctx, "corp", "a", p); return err }},
-		{"put sla class", func() error { _, err := s.PutSLAClass(ctx, "corp", store.SLAClass{Name: "gold"}); return err }},
-		{"put application", func() error {
-			_, err := s.PutApplication(ctx, "corp", store.Application{Name: "web", Protocol: "any", DSCP: -1})
-			return err
-		}},
-		{"put policy", func() error {
-			_, err := s.PutPolicy(ctx, "corp", store.Policy{Name: "p", Rules: []store.Rule{{Application: "web", SLAClass: "gold", Mode: store.BestPath}}})
-			return err
-		}},
+		{"put policy set", func() error { _, err := s.PutPolicySet(ctx, "corp", []byte(`{"policies":[]}`), 0); return err }},
 		{"set topology", func() error { _, err := s.SetTopology(ctx, "corp", store.HubAndSpoke); return err }},
-		{"delete policy", func() error { return s.DeletePolicy(ctx, "corp", "p") }},
-		{"delete application", func() error { return s.DeleteApplication(ctx, "corp", "web") }},
-		{"delete sla class", func() error { return s.DeleteSLAClass(ctx, "corp", "gold") }},
 		{"delete prefix", func() error { return s.DeletePrefix(ctx, "corp", p) }},
 		{"delete link", func() error { return s.DeleteLink(ctx, "corp", "a", "inet") }},
 		{"revoke site", func() error { _, err := s.RevokeSite(ctx, "corp", "a"); return err }},
@@ -103,7 +92,7 @@ func testRevisionWatch(t *testing.T, h Harness) {
 	rev.Number++
 	expectRev(t, w, rev)
 	_, _ = s.CreateSite(ctx, "corp", hub("b"))
-	_, _ = s.PutPolicy(ctx, "corp", store.Policy{Name: "x", Rules: []store.Rule{{Application: "none", Mode: store.BestPath}}})
+	_, _ = s.PutPolicySet(ctx, "corp", []byte(`{}`), 1) // stale: refused in the transaction
 	ok(t, s.TouchSite(ctx, "corp", "b", epoch))
 	ok(t, s.AddEvents(ctx, "corp", []store.Event{{TS: epoch, Site: "b", Kind: "k"}}))
 	ok(t, s.RecordPathMetrics(ctx, "corp", []store.PathSample{{Path: "x", TS: epoch, State: store.PathUp}}))
@@ -141,7 +130,7 @@ func testWatchAcross(t *testing.T, h Harness) {
 	expectRev(t, wb, store.Revision{NetworkID: n.ID, Number: 3})
 	// A burst through one replica ends at the newest revision on the other.
 	for i := range 20 {
-		must(a.PutSLAClass(ctx, "corp", store.SLAClass{Name: "c" + string(rune('a'+i))}))(t)
+		must(a.CreateSite(ctx, "corp", hub("c"+string(rune('a'+i)))))(t)
 	}
 	expectRev(t, wb, store.Revision{NetworkID: n.ID, Number: 23})
 	b.Close()
