@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/big"
 	"sync"
+	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/store"
@@ -103,9 +104,15 @@ func (r *registry) revoked(id pki.Identity, _ *big.Int) bool {
 	if id.Kind != pki.KindSite {
 		return false
 	}
-	e, ok := r.site(context.Background(), id.SiteID)
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	e, ok := r.site(ctx, id.SiteID)
 	return !ok || e.Revoked || e.Name != id.SiteName
 }
+
+// lookupTimeout bounds the store lookup of a site the table does not know
+// during a handshake; a store that does not answer refuses the site.
+const lookupTimeout = 5 * time.Second
 
 // subscribe returns a channel that receives a token at every revision of
 // the network (coalesced), and its cancel function.
