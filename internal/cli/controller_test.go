@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +23,7 @@ import (
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/pki"
+	"github.com/patronus-sdwan/patronus/controller/store/pgtest"
 )
 
 // These tests run 'patronus controller' as a real process (this test
@@ -149,6 +151,12 @@ func ctlTestDir(t *testing.T) string {
 // enrolEdge enrols a site with a token over the pinned handshake, as an
 // edge does, and returns its certificate's site id.
 func enrolEdge(t *testing.T, addr, token, site string) uint32 {
+	id, _ := enrolEdgeCreds(t, addr, token, site)
+	return id
+}
+
+// enrolEdgeCreds is enrolEdge that also returns the edge's credentials.
+func enrolEdgeCreds(t *testing.T, addr, token, site string) (uint32, *pki.Credentials) {
 	t.Helper()
 	conf, err := pki.EnrolTLSConfig(token, "127.0.0.1")
 	if err != nil {
@@ -169,10 +177,23 @@ func enrolEdge(t *testing.T, addr, token, site string) uint32 {
 	if err != nil {
 		t.Fatalf("enrol %s: %v", site, err)
 	}
-	if _, err := x509.ParseCertificate(resp.ClientCertChainDer[0]); err != nil {
+	leaf, err := x509.ParseCertificate(resp.ClientCertChainDer[0])
+	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.SiteId
+	caCert, err := x509.ParseCertificate(resp.CaCertDer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(ctlTestDir(t), "identity")
+	if err := pki.SaveIdentity(dir, key, []*x509.Certificate{leaf}, caCert); err != nil {
+		t.Fatal(err)
+	}
+	creds, err := pki.LoadIdentity(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.SiteId, creds
 }
 
 // TestControllerFirstStartAndCtl: the first start creates the CA and the
@@ -503,5 +524,75 @@ func TestStoreURLRedacted(t *testing.T) {
 		"--store", "postgres://patronus:s3cret-pw@127.0.0.1:1/patronus?connect_timeout=2")
 	if code == 0 || strings.Contains(errOut, "s3cret-pw") || !strings.Contains(errOut, "--store") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestControllerReplicasOnPostgres: two controller processes on one
+// PostgreSQL database sharing one CA directory; a link set with ctl
+// through one reaches an edge watching through the other within 1 s.
+func TestControllerReplicasOnPostgres(t *testing.T) {
+	pg, err := pgtest.Start()
+	if errors.Is(err, pgtest.ErrNotInstalled) {
+		if pgtest.InCI() {
+			t.Fatal(err)
+		}
+		t.Skip("skipping: ", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pg.Stop) // after the database is dropped and the controllers are gone
+	url := pg.NewDB(t)
+	dir := ctlTestDir(t)
+	args := []string{"--data-dir", dir, "--listen", "127.0.0.1:0", "--store", url}
+	p1 := startController(t, args...)
+	p2 := startController(t, args...)
+	var tok struct {
+		Token string `json:"token"`
+	}
+	json.Unmarshal([]byte(p1.mustCtl(t, dir, "tokens", "create", "--site", "a", "--json")), &tok)
+	_, creds := enrolEdgeCreds(t, p1.addr, tok.Token, "a")
+
+	cc, err := grpc.NewClient(p2.addr, grpc.WithTransportCredentials(credentials.NewTLS(creds.ClientTLSConfig("127.0.0.1"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	stream, err := pb.NewEdgeControlClient(cc).WatchConfig(ctx, &pb.WatchConfigRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stream.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan *pb.EdgeConfig, 8)
+	go func() {
+		for {
+			cfg, err := stream.Recv()
+			if err != nil {
+				close(got)
+				return
+			}
+			got <- cfg
+		}
+	}()
+	start := time.Now()
+	p1.mustCtl(t, dir, "links", "set", "--site", "a", "--name", "inet", "--color", "inet", "--interface", "eth0")
+	deadline := time.After(time.Second)
+	for {
+		select {
+		case cfg, ok := <-got:
+			if !ok {
+				t.Fatal("stream ended")
+			}
+			if len(cfg.Links) == 1 && cfg.Links[0].Interface == "eth0" {
+				t.Logf("ctl through replica 1 reached the edge on replica 2 in %v (ctl's own run included)", time.Since(start))
+				return
+			}
+		case <-deadline:
+			t.Fatal("the change made through replica 1 did not reach the edge on replica 2 within 1 s")
+		}
 	}
 }
