@@ -155,6 +155,9 @@ func (a *admin) CreateJoinToken(ctx context.Context, req *pb.CreateJoinTokenRequ
 	if err := required("site_name", req.SiteName); err != nil {
 		return nil, err
 	}
+	if !labelRE.MatchString(req.SiteName) {
+		return nil, status.Errorf(codes.InvalidArgument, "site_name: %q: use 1-32 lowercase letters, digits and inner hyphens (an edge's site name)", req.SiteName)
+	}
 	ttl := DefaultTokenTTL
 	if req.Ttl != nil {
 		ttl = req.Ttl.AsDuration()
@@ -261,6 +264,11 @@ func (a *admin) PutLink(ctx context.Context, req *pb.PutLinkRequest) (*pb.WanLin
 	}
 	if err := required("link.site_name", l.SiteName); err != nil {
 		return nil, err
+	}
+	for _, f := range [][2]string{{"link.name", l.Name}, {"link.color", l.Color}} {
+		if !labelRE.MatchString(f[1]) {
+			return nil, status.Errorf(codes.InvalidArgument, "%s: %q: use 1-32 lowercase letters, digits and inner hyphens (an edge's label)", f[0], f[1])
+		}
 	}
 	if l.BandwidthBps%1000 != 0 || l.BandwidthBps/1000 > 1<<53 {
 		return nil, status.Errorf(codes.InvalidArgument, "link.bandwidth_bps: %d: a whole number of kbit/s is stored", l.BandwidthBps)

@@ -145,6 +145,11 @@ func TestEnrolRefused(t *testing.T) {
 	if _, err := enr.Enroll(ctxT(t), enrolRequest(t, good, "f")); err != nil {
 		t.Fatalf("token refused after bad requests: %v", err)
 	}
+	// Names an edge would refuse are refused before a token exists.
+	_, err = c.admin.CreateJoinToken(ctxT(t), &pb.CreateJoinTokenRequest{Network: "corp", SiteName: "branch_1"})
+	wantCode(t, err, codes.InvalidArgument, `site_name: "branch_1"`)
+	_, err = c.admin.PutLink(ctxT(t), &pb.PutLinkRequest{Network: "corp", Link: &pb.WanLink{SiteName: "a", Name: "inet", Color: "Fibre"}})
+	wantCode(t, err, codes.InvalidArgument, `link.color: "Fibre"`)
 	// The events record the enrolments.
 	evs, err := c.admin.ListEvents(ctxT(t), &pb.ListEventsRequest{Network: "corp"})
 	if err != nil {
