@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/store"
@@ -128,12 +129,6 @@ func telemetryBatch(site string, t *pb.Telemetry, now time.Time) (store.Telemetr
 	}
 	var err error
 	b := store.TelemetryBatch{Site: site, BootID: hex.EncodeToString(t.BootId), Sequence: int64(t.Sequence), SeenAt: now}
-	at := func(ts interface{ AsTime() time.Time }, valid bool) time.Time {
-		if !valid {
-			return now
-		}
-		return ts.AsTime()
-	}
 	for i, p := range t.PathSamples {
 		st, ok := pathStates[p.State]
 		if !ok {
@@ -147,7 +142,7 @@ func telemetryBatch(site string, t *pb.Telemetry, now time.Time) (store.Telemetr
 			return b, fmt.Errorf("path_samples[%d]: latency_ms, jitter_ms must be >= 0 and loss_pct in 0..100", i)
 		}
 		b.Samples = append(b.Samples, store.PathSample{
-			Path: path, TS: at(p.MeasuredAt, p.MeasuredAt != nil), State: st,
+			Path: path, TS: timeOr(p.MeasuredAt, now), State: st,
 			Latency: msDuration(p.LatencyMs), Jitter: msDuration(p.JitterMs), LossPct: p.LossPct,
 		})
 	}
@@ -166,7 +161,7 @@ func telemetryBatch(site string, t *pb.Telemetry, now time.Time) (store.Telemetr
 		if ev.Policy != "" {
 			reason = fmt.Sprintf("%s (policy %s: %v → %v)", reason, ev.Policy, ev.FromPathIds, ev.ToPathIds)
 		}
-		b.Events = append(b.Events, store.Event{TS: at(ev.At, ev.At != nil), Site: site, Path: path, Kind: kind,
+		b.Events = append(b.Events, store.Event{TS: timeOr(ev.At, now), Site: site, Path: path, Kind: kind,
 			Reason: reason, FlowsMoved: int64(ev.FlowsMoved)})
 	}
 	for i, f := range t.FlowSummaries {
@@ -177,10 +172,18 @@ func telemetryBatch(site string, t *pb.Telemetry, now time.Time) (store.Telemetr
 		if f.Flows > 1<<62 || f.TxBytes > 1<<62 || f.RxBytes > 1<<62 {
 			return b, fmt.Errorf("flow_summaries[%d]: counter out of range", i)
 		}
-		b.Flows = append(b.Flows, store.FlowSummary{TS: at(f.WindowStart, f.WindowStart != nil), Site: site,
+		b.Flows = append(b.Flows, store.FlowSummary{TS: timeOr(f.WindowStart, now), Site: site,
 			Application: f.Application, Path: path, Flows: int64(f.Flows), BytesTx: int64(f.TxBytes), BytesRx: int64(f.RxBytes)})
 	}
 	return b, nil
+}
+
+// timeOr is ts, or now when the edge left it unset.
+func timeOr(ts *timestamppb.Timestamp, now time.Time) time.Time {
+	if ts == nil {
+		return now
+	}
+	return ts.AsTime()
 }
 
 func msDuration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
