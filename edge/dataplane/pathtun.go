@@ -107,31 +107,42 @@ type packetBuf struct {
 }
 
 // bufPool is a fixed set of packet buffers: the forwarding path does not
-// allocate.
-type bufPool struct{ free chan *packetBuf }
+// allocate. It is a stack: the buffers used most recently are used again,
+// so the memory an edge touches is what its traffic needs at most, not the
+// whole pool (a queue would cycle through every buffer and page all of
+// them in), and those buffers are warm in the cache. Its mutex is held
+// for a few instructions; a channel would take one as well.
+type bufPool struct {
+	mu   sync.Mutex
+	free []*packetBuf
+}
 
 func newBufPool(n int) *bufPool {
-	p := &bufPool{free: make(chan *packetBuf, n)}
-	for range n {
-		p.free <- new(packetBuf)
+	p := &bufPool{free: make([]*packetBuf, n)}
+	for i := range p.free {
+		p.free[i] = new(packetBuf)
 	}
 	return p
 }
 
 // get returns a buffer, or nil when all are in flight.
 func (p *bufPool) get() *packetBuf {
-	select {
-	case b := <-p.free:
-		return b
-	default:
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(p.free)
+	if n == 0 {
 		return nil
 	}
+	b := p.free[n-1]
+	p.free = p.free[:n-1]
+	return b
 }
 
 func (p *bufPool) put(b *packetBuf) {
 	b.noCompress = false
-	select {
-	case p.free <- b:
-	default:
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) < cap(p.free) {
+		p.free = append(p.free, b)
 	}
 }

@@ -317,3 +317,75 @@ func netnsRequireIperf(t *testing.T) {
 		t.Skip("iperf3 not installed")
 	}
 }
+
+// procStat returns a process's resident memory (KiB) and open files.
+func procStat(t *testing.T, pid int) (rssKiB, fds int) {
+	t.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatalf("edge process %d: %v", pid, err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			fmt.Sscanf(strings.TrimSpace(v), "%d", &rssKiB)
+		}
+	}
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rssKiB, len(ents)
+}
+
+// TestLabLinkFlap: site 1's inet link goes down and up every second for
+// a minute while a voice stream runs. Flap damping suppresses the link's
+// paths: the stream moves a bounded number of times, not once per flap;
+// the edge survives without growing.
+func TestLabLinkFlap(t *testing.T) {
+	l := upLab(t, "--sites", "2")
+	var st struct {
+		Sites []struct {
+			EdgePID int `json:"edge_pid"`
+		} `json:"sites"`
+	}
+	out, err := l.run("status", "--json")
+	if err != nil || json.Unmarshal([]byte(out), &st) != nil {
+		t.Fatalf("lab status: %v %s", err, out)
+	}
+	pid := st.Sites[0].EdgePID
+	const flaps = 60
+	s := l.startStream("host1", "host2", l.st.Sites[1].HostIPv4, 100, flaps*time.Second+3*time.Second)
+	time.Sleep(2 * time.Second)
+	rss0, fds0 := procStat(t, pid)
+	t0 := time.Now()
+	for range flaps {
+		l.impair("1", "inet", "--down")
+		time.Sleep(500 * time.Millisecond)
+		l.impair("1", "inet", "--up")
+		time.Sleep(500 * time.Millisecond)
+	}
+	r := s.wait()
+	rss1, fds1 := procStat(t, pid)
+	t.Logf("stream: %+v; edge RSS %d → %d KiB, fds %d → %d", r, rss0, rss1, fds0, fds1)
+	all := func(string, string, string, string, int) bool { return true }
+	voiceMoves := l.events("site1", t0, func(kind, _, policy, _ string, moved int) bool {
+		return kind == "decision" && policy == "class:voice" && moved > 0
+	})
+	suppressed := l.events("site1", t0, func(kind, _, _, _ string, _ int) bool { return kind == "flap_suppressed" })
+	t.Logf("%d events, %d moves of the voice flow, %d suppressions", len(l.events("site1", t0, all)), len(voiceMoves), len(suppressed))
+	if len(voiceMoves) > 10 {
+		t.Errorf("the voice flow moved %d times in %d flaps: %v", len(voiceMoves), flaps, voiceMoves)
+	}
+	if len(suppressed) == 0 {
+		t.Error("the flapping paths were never suppressed")
+	}
+	if r.Lost > r.Last/50 {
+		t.Errorf("the stream lost %d of %d packets", r.Lost, r.Last+1)
+	}
+	if rss1 > rss0+16<<10 || fds1 > fds0+2 {
+		t.Errorf("the edge grew: RSS %d → %d KiB, fds %d → %d", rss0, rss1, fds0, fds1)
+	}
+	if !l.status().Sites[0].Edge {
+		t.Error("the edge of site1 is no longer running")
+	}
+}
