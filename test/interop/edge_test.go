@@ -173,7 +173,7 @@ func TestEdgeTwoSites(t *testing.T) {
 }
 
 // runPatronus runs the patronus binary and returns its standard output.
-func runPatronus(t *testing.T, args ...string) (string, error) {
+func runPatronus(t testing.TB, args ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command(patronusBin(t), args...)
 	var stderr strings.Builder

@@ -47,12 +47,12 @@ type labStatus struct {
 // testLab is a lab with a random name and a state root of its own,
 // removed when the test ends.
 type testLab struct {
-	t          *testing.T
+	t          testing.TB
 	name, root string
 	st         labStatus
 }
 
-func labName(t *testing.T) string {
+func labName(t testing.TB) string {
 	b := make([]byte, 3)
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
@@ -60,7 +60,7 @@ func labName(t *testing.T) string {
 	return "t" + hex.EncodeToString(b)
 }
 
-func upLab(t *testing.T, args ...string) *testLab {
+func upLab(t testing.TB, args ...string) *testLab {
 	t.Helper()
 	netns.SkipIfNotRoot(t)
 	netns.Require(t, "nft")

@@ -44,7 +44,7 @@ func buildPatronus(dir string) (string, error) {
 
 // patronusBin returns the suite's patronus binary, failing the test when it
 // could not be built.
-func patronusBin(t *testing.T) string {
+func patronusBin(t testing.TB) string {
 	t.Helper()
 	if buildErr != nil {
 		t.Fatal(buildErr)

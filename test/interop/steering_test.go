@@ -319,7 +319,7 @@ func netnsRequireIperf(t *testing.T) {
 }
 
 // procStat returns a process's resident memory (KiB) and open files.
-func procStat(t *testing.T, pid int) (rssKiB, fds int) {
+func procStat(t testing.TB, pid int) (rssKiB, fds int) {
 	t.Helper()
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
