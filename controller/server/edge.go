@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -174,6 +175,21 @@ func telemetryBatch(site string, t *pb.Telemetry, now time.Time) (store.Telemetr
 		}
 		b.Flows = append(b.Flows, store.FlowSummary{TS: timeOr(f.WindowStart, now), Site: site,
 			Application: f.Application, Path: path, Flows: int64(f.Flows), BytesTx: int64(f.TxBytes), BytesRx: int64(f.RxBytes)})
+	}
+	for i, c := range t.PathCounters {
+		path, err := canonicalPath(c.PathId)
+		if err != nil {
+			return b, fmt.Errorf("path_counters[%d].path_id: %v", i, err)
+		}
+		vals := []uint64{c.TxBytes, c.RxBytes, c.TxPackets, c.RxPackets, c.CompressOfferedPackets, c.CompressedPackets,
+			c.CompressInBytes, c.CompressOutBytes, c.DecompressErrors}
+		if slices.ContainsFunc(vals, func(v uint64) bool { return v > 1<<62 }) {
+			return b, fmt.Errorf("path_counters[%d]: counter out of range", i)
+		}
+		b.Counters = append(b.Counters, store.PathCounters{TS: timeOr(t.SentAt, now), Since: timeOr(c.CountersSince, now),
+			Site: site, Path: path, TxBytes: int64(c.TxBytes), RxBytes: int64(c.RxBytes), TxPackets: int64(c.TxPackets),
+			RxPackets: int64(c.RxPackets), CompressOffered: int64(c.CompressOfferedPackets), Compressed: int64(c.CompressedPackets),
+			CompressInBytes: int64(c.CompressInBytes), CompressOutBytes: int64(c.CompressOutBytes), DecompressErrors: int64(c.DecompressErrors)})
 	}
 	return b, nil
 }

@@ -283,6 +283,8 @@ func TestReportAcksOnce(t *testing.T) {
 		PathSamples:    []*pb.PathSample{{PathId: "a/inet->b/inet", MeasuredAt: timestamppb.Now(), State: pb.PathState_PATH_STATE_UP, LatencyMs: 12.5, MetricsValid: true}},
 		SteeringEvents: []*pb.SteeringEvent{{At: timestamppb.Now(), PathId: "a/inet->b/inet", Kind: pb.SteeringEventKind_STEERING_EVENT_KIND_PATH_STATE, Reason: "bfd up"}},
 		FlowSummaries:  []*pb.FlowSummary{{WindowStart: timestamppb.Now(), Application: "web", PathId: "b/inet->a/inet", Flows: 3, TxBytes: 100}},
+		PathCounters: []*pb.PathCounters{{PathId: "a/inet->b/inet", CountersSince: timestamppb.Now(), TxBytes: 1000, RxBytes: 2000,
+			CompressOfferedPackets: 10, CompressedPackets: 7, CompressInBytes: 5000, CompressOutBytes: 3000}},
 	}
 	for round := range 2 {
 		r, err := a.ctl.Report(ctx)
@@ -317,6 +319,10 @@ func TestReportAcksOnce(t *testing.T) {
 	flows, err := c.st.Flows(ctxT(t), "corp", store.FlowQuery{Site: "a"})
 	if err != nil || len(flows) != 1 || flows[0].Path != "a/inet~b/inet" {
 		t.Fatalf("flows %+v %v", flows, err)
+	}
+	cs, err := c.st.PathCounters(ctxT(t), "corp", store.CounterQuery{Site: "a"})
+	if err != nil || len(cs) != 1 || cs[0].Path != "a/inet~b/inet" || cs[0].TxBytes != 1000 || cs[0].CompressInBytes-cs[0].CompressOutBytes != 2000 {
+		t.Fatalf("path counters %+v %v", cs, err)
 	}
 	if st, _ := c.st.Site(ctxT(t), "corp", "a"); st.LastSeen.IsZero() {
 		t.Fatal("last seen not recorded")

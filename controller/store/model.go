@@ -131,6 +131,27 @@ type TelemetryBatch struct {
 	Samples  []PathSample
 	Events   []Event
 	Flows    []FlowSummary
+	Counters []PathCounters
+}
+
+// PathCounters are a path's cumulative counters as its edge reported them
+// at TS, counted from Since (a reset shows as a new Since).
+type PathCounters struct {
+	TS, Since                         time.Time
+	Site, Path                        string
+	TxBytes, RxBytes                  int64
+	TxPackets, RxPackets              int64
+	CompressOffered, Compressed       int64 // packets offered to compression, packets sent compressed
+	CompressInBytes, CompressOutBytes int64 // saved = in − out
+	DecompressErrors                  int64
+}
+
+// CounterQuery filters path counters; zero fields do not filter. Oldest
+// first.
+type CounterQuery struct {
+	Site, Path string
+	Since      time.Time
+	Limit      int // 0: 1000
 }
 
 // PathState is a path's liveness in a metrics sample.
@@ -180,13 +201,14 @@ type PathPoint struct {
 type Retention struct {
 	Raw, Minute, Hour time.Duration
 	Events, Flows     time.Duration
+	Counters          time.Duration
 }
 
 // DefaultRetention: raw 2 days, minutes 14 days, hours 400 days, events
-// 90 days, flows 30 days.
+// 90 days, flows 30 days, path counters 30 days.
 var DefaultRetention = Retention{
 	Raw: 48 * time.Hour, Minute: 14 * 24 * time.Hour, Hour: 400 * 24 * time.Hour,
-	Events: 90 * 24 * time.Hour, Flows: 30 * 24 * time.Hour,
+	Events: 90 * 24 * time.Hour, Flows: 30 * 24 * time.Hour, Counters: 30 * 24 * time.Hour,
 }
 
 // MaintainStats counts what Maintain did.

@@ -100,6 +100,8 @@ type Store interface {
 	Events(ctx context.Context, network string, q EventQuery) ([]Event, error)
 	RecordFlows(ctx context.Context, network string, flows []FlowSummary) error
 	Flows(ctx context.Context, network string, q FlowQuery) ([]FlowSummary, error)
+	// PathCounters returns reported path counters (RecordTelemetry).
+	PathCounters(ctx context.Context, network string, q CounterQuery) ([]PathCounters, error)
 
 	// Watch reports configuration revisions: first the current revision of
 	// every network, then every later one (coalesced: a slow reader sees

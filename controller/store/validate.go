@@ -203,5 +203,27 @@ func (b TelemetryBatch) Validate() error {
 			return err
 		}
 	}
+	for _, c := range b.Counters {
+		if err := c.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Validate checks path counters.
+func (c PathCounters) Validate() error {
+	if c.TS.IsZero() {
+		return invalid("path_counters", "ts", "zero")
+	}
+	if c.Site == "" || c.Path == "" {
+		return invalid("path_counters", "path", "site or path empty")
+	}
+	for _, v := range []int64{c.TxBytes, c.RxBytes, c.TxPackets, c.RxPackets, c.CompressOffered, c.Compressed,
+		c.CompressInBytes, c.CompressOutBytes, c.DecompressErrors} {
+		if v < 0 {
+			return invalid("path_counters", "counters", "negative counter")
+		}
+	}
 	return nil
 }

@@ -64,6 +64,8 @@ func testTelemetry(t *testing.T, h Harness) {
 		Samples: []store.PathSample{{Path: testPath, TS: epoch, Latency: time.Millisecond, State: store.PathUp}},
 		Events:  []store.Event{{TS: epoch, Site: "a", Path: testPath, Kind: "path_state", Reason: "up"}},
 		Flows:   []store.FlowSummary{{TS: epoch, Site: "a", Application: "web", Path: testPath, Flows: 1}},
+		Counters: []store.PathCounters{{TS: epoch, Since: epoch.Add(-time.Hour), Site: "a", Path: testPath, TxBytes: 1 << 40, RxBytes: 2,
+			TxPackets: 3, RxPackets: 4, CompressOffered: 5, Compressed: 6, CompressInBytes: 7, CompressOutBytes: 8, DecompressErrors: 9}},
 	}
 	if !must(s.RecordTelemetry(ctx, "corp", b))(t) {
 		t.Fatal("first batch not stored")
@@ -87,6 +89,13 @@ func testTelemetry(t *testing.T, h Harness) {
 	if n := len(must(s.PathMetrics(ctx, "corp", testPath, store.Raw, epoch, epoch.Add(time.Second)))(t)); n != 3 {
 		t.Fatalf("%d samples, want 3", n)
 	}
+	cs := must(s.PathCounters(ctx, "corp", store.CounterQuery{Site: "a", Path: testPath}))(t)
+	if len(cs) != 3 || cs[0] != b.Counters[0] {
+		t.Fatalf("counters %+v, want 3 of %+v", cs, b.Counters[0])
+	}
+	if n := len(must(s.PathCounters(ctx, "corp", store.CounterQuery{Path: "other"}))(t)); n != 0 {
+		t.Fatalf("%d counters of another path", n)
+	}
 	if st := must(s.Site(ctx, "corp", "a"))(t); !st.LastSeen.Equal(epoch) {
 		t.Fatalf("last seen %v", st.LastSeen)
 	}
@@ -101,5 +110,11 @@ func testTelemetry(t *testing.T, h Harness) {
 	wantErr(t, err, store.ErrNotFound, "")
 	if r := must(s.Network(ctx, "corp"))(t).Revision; r != rev {
 		t.Fatalf("telemetry moved the revision %d → %d", rev, r)
+	}
+	// Retention deletes old counters.
+	e.clock.Advance(2 * time.Hour)
+	must(s.Maintain(ctx, store.Retention{Counters: time.Hour}))(t)
+	if n := len(must(s.PathCounters(ctx, "corp", store.CounterQuery{}))(t)); n != 0 {
+		t.Fatalf("%d counters left after their retention", n)
 	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // newest is the schema version of this binary.
-const newest = 5
+const newest = 6
 
 func schemaVersion(t *testing.T, e *env) int64 {
 	t.Helper()

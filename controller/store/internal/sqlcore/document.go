@@ -114,6 +114,9 @@ func (s *Store) RecordTelemetry(ctx context.Context, network string, b store.Tel
 		if err := insertFlows(ctx, t, netID, b.Flows); err != nil {
 			return err
 		}
+		if err := insertCounters(ctx, t, netID, b.Counters); err != nil {
+			return err
+		}
 		if !b.SeenAt.IsZero() {
 			if _, err := t.Exec(ctx, "UPDATE sites SET last_seen = $2 WHERE id = $1", siteID, us(b.SeenAt)); err != nil {
 				return err

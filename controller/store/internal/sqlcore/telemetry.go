@@ -268,6 +268,7 @@ func (s *Store) Maintain(ctx context.Context, r store.Retention) (store.Maintain
 			{r.Hour, "path_metrics_1h", "bucket", now},
 			{r.Events, "events", "ts", now},
 			{r.Flows, "flow_summaries", "ts", now},
+			{r.Counters, "path_counters", "ts", now},
 		}
 		for _, d := range dels {
 			if d.keep <= 0 {
@@ -376,6 +377,38 @@ func (s *Store) Flows(ctx context.Context, network string, q store.FlowQuery) ([
 		out = append(out, f)
 		return nil
 	}, q.Site, sinceUS(q.Since), limit(q.Limit))
+	return out, err
+}
+
+func insertCounters(ctx context.Context, t *tx, netID int64, cs []store.PathCounters) error {
+	for _, c := range cs {
+		_, err := t.Exec(ctx, `INSERT INTO path_counters (network_id, ts, site, path, since, tx_bytes, rx_bytes, tx_packets, rx_packets,
+			compress_offered, compressed, compress_in_bytes, compress_out_bytes, decompress_errors)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, netID, us(c.TS), c.Site, c.Path, us(c.Since),
+			c.TxBytes, c.RxBytes, c.TxPackets, c.RxPackets, c.CompressOffered, c.Compressed, c.CompressInBytes, c.CompressOutBytes, c.DecompressErrors)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PathCounters implements store.Store.
+func (s *Store) PathCounters(ctx context.Context, network string, q store.CounterQuery) ([]store.PathCounters, error) {
+	var out []store.PathCounters
+	err := s.list(ctx, "path counters", network, `SELECT ts, since, site, path, tx_bytes, rx_bytes, tx_packets, rx_packets,
+		compress_offered, compressed, compress_in_bytes, compress_out_bytes, decompress_errors FROM path_counters
+		WHERE network_id = $1 AND ($2 = '' OR site = $2) AND ($3 = '' OR path = $3) AND ts >= $4 ORDER BY ts, id LIMIT $5`, func(r Row) error {
+		var c store.PathCounters
+		var ts, since int64
+		if err := r.Scan(&ts, &since, &c.Site, &c.Path, &c.TxBytes, &c.RxBytes, &c.TxPackets, &c.RxPackets,
+			&c.CompressOffered, &c.Compressed, &c.CompressInBytes, &c.CompressOutBytes, &c.DecompressErrors); err != nil {
+			return err
+		}
+		c.TS, c.Since = fromUS(ts), fromUS(since)
+		out = append(out, c)
+		return nil
+	}, q.Site, q.Path, sinceUS(q.Since), limit(q.Limit))
 	return out, err
 }
 
