@@ -20,6 +20,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/pki"
@@ -417,10 +418,13 @@ func TestControllerKill9LosesNoAck(t *testing.T) {
 		Token string `json:"token"`
 	}
 	json.Unmarshal([]byte(p.mustCtl(t, dir, "--network", "corp", "tokens", "create", "--site", "hq", "--json")), &tok)
-	enrolEdge(t, p.addr, tok.Token, "hq")
+	_, edgeCreds := enrolEdgeCreds(t, p.addr, tok.Token, "hq")
 	if out := p.mustCtl(t, dir, "--network", "corp", "sites", "list"); !strings.Contains(out, "hub") {
 		t.Fatalf("hq is not a hub: %s", out)
 	}
+	// The edge streams telemetry meanwhile; each batch carries one event.
+	telemetryAcked := make(chan uint64, 1)
+	go streamUntilCut(p.addr, edgeCreds, telemetryAcked)
 
 	creds, err := pki.LoadIdentity(filepath.Join(dir, "admin"))
 	if err != nil {
@@ -480,6 +484,62 @@ func TestControllerKill9LosesNoAck(t *testing.T) {
 	}
 	if len(have) > len(acked)+1 {
 		t.Fatalf("%d links stored, %d acknowledged: more than the one in flight", len(have), len(acked))
+	}
+	lastAck := <-telemetryAcked
+	var evs struct {
+		Events []struct {
+			Kind   string `json:"kind"`
+			Reason string `json:"reason"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(p2.mustCtl(t, dir, "--network", "corp", "events", "--site", "hq", "--limit", "1000", "--json")), &evs); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range evs.Events {
+		if e.Kind == "path_state" {
+			seen[e.Reason] = true
+		}
+	}
+	for i := uint64(1); i <= lastAck; i++ {
+		if !seen[fmt.Sprint("batch ", i)] {
+			t.Fatalf("acknowledged telemetry batch %d lost after kill -9 (%d acked)", i, lastAck)
+		}
+	}
+	if lastAck == 0 || lastAck > 900 {
+		t.Fatalf("%d telemetry batches acknowledged: the test needs between 1 and 900", lastAck)
+	}
+	t.Logf("%d telemetry batches acknowledged before the kill, all stored", lastAck)
+}
+
+// streamUntilCut sends telemetry batches, one event each, waiting for
+// each ack, until the stream breaks; it reports the last sequence acked.
+func streamUntilCut(addr string, creds *pki.Credentials, lastAck chan<- uint64) {
+	var acked uint64
+	defer func() { lastAck <- acked }()
+	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(creds.ClientTLSConfig("127.0.0.1"))))
+	if err != nil {
+		return
+	}
+	defer cc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, err := pb.NewEdgeControlClient(cc).Report(ctx)
+	if err != nil {
+		return
+	}
+	for seq := uint64(1); seq <= 900; seq++ {
+		err := r.Send(&pb.Telemetry{BootId: []byte("boot-hq"), Sequence: seq, SteeringEvents: []*pb.SteeringEvent{{
+			At: timestamppb.Now(), Kind: pb.SteeringEventKind_STEERING_EVENT_KIND_PATH_STATE, Reason: fmt.Sprint("batch ", seq)}}})
+		if err != nil {
+			return
+		}
+		ack, err := r.Recv()
+		if err != nil {
+			return
+		}
+		acked = ack.AckedSequence
+		time.Sleep(2 * time.Millisecond)
 	}
 }
 
