@@ -26,14 +26,30 @@ step "Building 3 sites x 2 WAN links (inet, lte), one patronus edge per site"
 step "Traffic: every LAN host pings every other one, five a second; one more ping, across the overlay"
 show "$BIN" lab exec --name "$NAME" host1 -- ping -c 3 -i 0.2 10.2.0.2
 
-step "Site 1's edge: every path (local link -> remote link), its counters and its WireGuard session"
-show "$BIN" lab exec --name "$NAME" site1 -- patronus status
+step "Site 1's edge: every path (local link -> remote link), its state, BFD, latency, jitter, loss and flows"
+show "$BIN" lab exec --name "$NAME" site1 -- patronus paths
+
+step "A voice-like stream from host 1 to host 2 (500 packets/s for 6 s); its link is cut after 2 s"
+"$BIN" lab exec --name "$NAME" host2 -- patronus lab stream recv --idle 1s &
+recv=$!
+sleep 0.5
+"$BIN" lab exec --name "$NAME" host1 -- patronus lab stream send --to 10.2.0.2 --rate 500 --for 6s >/dev/null &
+sleep 2
+show "$BIN" lab impair --name "$NAME" --site 1 --link inet --down
+wait "$recv" || true
+show "$BIN" lab impair --name "$NAME" --site 1 --link inet --up
+
+step "Site 1's steering events: the paths over inet went down, the flows moved"
+show "$BIN" lab exec --name "$NAME" site1 -- patronus events
 
 cat <<GUIDE
 
 == The lab "$NAME" is running. Look at it:
   $BIN lab status                                  # sites, nodes, addresses, links, impairments
-  $BIN lab exec site1 -- patronus status           # site 1's paths and counters (--json for scripts)
+  $BIN lab exec site1 -- patronus paths            # site 1's paths: state, BFD, latency, jitter, loss, flows
+  $BIN lab exec site1 -- patronus events           # path state changes and the flows steering moved
+  $BIN lab exec site1 -- patronus flows            # each flow's application, class, policy, server name
+  $BIN lab exec site1 -- patronus status --json    # all of it, and every counter, for scripts
   $BIN lab exec host1 -- ping 10.3.0.2             # LAN host 1 to LAN host 3 (IPv6: fd10:0:3::2)
   $BIN lab exec host2 -- iperf3 -s -D; $BIN lab exec host1 -- iperf3 -c 10.2.0.2
   $BIN lab exec wan -- tcpdump -ni s1l1g           # site 1's inet link in the underlay: WireGuard only
@@ -43,9 +59,12 @@ cat <<GUIDE
   $BIN lab impair --site site1 --link inet --loss 5
   $BIN lab impair --site site1 --link inet --rate 20mbit
   $BIN lab impair --site site1 --link inet --down    # a silent cut; --up restores, --clear removes all
-  $BIN lab exec site1 -- patronus pin --path 'site1/lte->site2/lte' --dst 10.2.0.0/24   # move a flow by hand
-  (This version uses the cheapest link unless pinned: automatic failover and SLA
-  steering come with BFD in the paths, the next step of the roadmap.)
+  $BIN lab exec host2 -- patronus lab stream recv &   # then, in another terminal:
+  $BIN lab exec host1 -- patronus lab stream send --to 10.2.0.2 --rate 500 --for 20s   # and cut its link meanwhile
+  $BIN lab exec site1 -- patronus pin --path 'site1/lte->site2/lte' --dst 10.2.0.0/24   # override steering for a flow
+  Flows leave a path whose BFD goes down within 300 ms (100 ms x 3); voice leaves a path
+  that breaks its SLA (5% loss, 150 ms delay) after 3 s, bulk stays; flows fail back 20 s
+  after the path recovers. Duplicate mode, policies: docs/STEERING.md; lab up --policy FILE.
 
 == Remove it:
   make lab-down        # or: $BIN lab down

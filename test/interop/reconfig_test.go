@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -121,6 +122,29 @@ func TestEdgeReconfigure(t *testing.T) {
 	if out, err := runPatronus(t, "config", "apply", "--control-socket", a.sock, next); err != nil || !noChanges(t, out) {
 		t.Errorf("applying the configuration in force: %v\n%s", err, out)
 	}
+	// A steering change (a policy, BFD timers): in force at once, no path
+	// restarted.
+	steered := write("a2s.yaml", siteYAML(a, []reconfSite{b, c}, "    compression: true\n")+
+		"policies:\n  - {name: voice-dup, match: {classes: [voice]}, sla_class: voice, mode: duplicate}\n")
+	out, err = runPatronus(t, "config", "apply", "--control-socket", a.sock, steered)
+	var sch dataplane.Changes
+	if err != nil || json.Unmarshal([]byte(out), &sch) != nil || !sch.Steering || len(sch.PeersRestarted)+len(sch.PeersAdded)+len(sch.PeersRemoved) != 0 {
+		t.Errorf("applying a policy: %v\n%s", err, out)
+	}
+	var dup *dataplane.PolicyStatus
+	st := statusOf(t, a.sock)
+	for i, p := range st.Policies {
+		if p.Name == "voice-dup" {
+			dup = &st.Policies[i]
+		}
+	}
+	if dup == nil || dup.Mode != "duplicate" || !slices.Contains(dup.Applications, "rtp") || !slices.Contains(dup.Applications, "sip") {
+		t.Errorf("policy in force: %+v", st.Policies)
+	}
+	if pb := pathTo(t, st, "site-b"); !pb.LastHandshake.Equal(*before.Paths[0].LastHandshake) || pb.BFDState != "up" {
+		t.Errorf("a policy change touched the path to B: %+v", pb)
+	}
+
 	// Changes that need a restart, and an invalid file: refused by field
 	// path, nothing changed.
 	moved := strings.Replace(strings.Replace(siteYAML(a, []reconfSite{b}, ""), "id: 1}", "id: 9}", 1), "listen_port: 51820", "listen_port: 51830", 1)
