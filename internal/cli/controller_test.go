@@ -564,10 +564,18 @@ func TestControllerReconcilesNetworks(t *testing.T) {
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	<-p.exited
 	p.exited <- nil
-	write("{name: corp, topology: hub-and-spoke, hubs: [hq]}")
+	write("{name: corp, topology: hub-and-spoke, hubs: [hq]}\nmaintain_interval: 1s\nlog_level: debug")
 	p = startController(t, "--config", cfg)
 	if out := p.mustCtl(t, dir, "--network", "corp", "sites", "show", "hq"); !strings.Contains(strings.Join(strings.Fields(out), " "), "role: hub") {
 		t.Fatalf("after the topology change: %s", out)
+	}
+	// The store's maintenance runs every maintain_interval.
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(p.output(), "maintained store") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no store maintenance within 5 s at maintain_interval 1s:\n%s", p.output())
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
