@@ -85,6 +85,23 @@ func (a *admin) siteInfo(ctx context.Context, st store.Site) *pb.SiteInfo {
 		WireguardPublicKey: key, State: state, LastSeenAt: ts(st.LastSeen), CreatedAt: ts(st.CreatedAt)}
 }
 
+func (a *admin) ListNetworks(ctx context.Context, _ *pb.ListNetworksRequest) (*pb.ListNetworksResponse, error) {
+	nets, err := a.s.cfg.Store.Networks(ctx)
+	if err != nil {
+		return nil, storeStatus(err)
+	}
+	slices.SortFunc(nets, func(x, y store.Network) int { return strings.Compare(x.Name, y.Name) })
+	out := &pb.ListNetworksResponse{}
+	for _, n := range nets {
+		topo := pb.Topology_TOPOLOGY_FULL_MESH
+		if n.Topology == store.HubAndSpoke {
+			topo = pb.Topology_TOPOLOGY_HUB_AND_SPOKE
+		}
+		out.Networks = append(out.Networks, &pb.NetworkInfo{Name: n.Name, Topology: topo, Revision: uint64(n.Revision), CreatedAt: ts(n.CreatedAt)})
+	}
+	return out, nil
+}
+
 func (a *admin) ListSites(ctx context.Context, req *pb.ListSitesRequest) (*pb.ListSitesResponse, error) {
 	if err := required("network", req.Network); err != nil {
 		return nil, err

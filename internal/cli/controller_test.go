@@ -561,6 +561,9 @@ func TestControllerReconcilesNetworks(t *testing.T) {
 	if out := p.mustCtl(t, dir, "--network", "corp", "sites", "list"); !strings.Contains(out, "mesh") {
 		t.Fatalf("full mesh: %s", out)
 	}
+	if out := p.mustCtl(t, dir, "networks"); !strings.Contains(out, "corp") || !strings.Contains(out, "full-mesh") {
+		t.Fatalf("networks: %s", out)
+	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	<-p.exited
 	p.exited <- nil
@@ -568,6 +571,9 @@ func TestControllerReconcilesNetworks(t *testing.T) {
 	p = startController(t, "--config", cfg)
 	if out := p.mustCtl(t, dir, "--network", "corp", "sites", "show", "hq"); !strings.Contains(strings.Join(strings.Fields(out), " "), "role: hub") {
 		t.Fatalf("after the topology change: %s", out)
+	}
+	if out := p.mustCtl(t, dir, "networks", "--json"); !strings.Contains(out, `"TOPOLOGY_HUB_AND_SPOKE"`) {
+		t.Fatalf("networks after the topology change: %s", out)
 	}
 	// The store's maintenance runs every maintain_interval.
 	deadline := time.Now().Add(5 * time.Second)

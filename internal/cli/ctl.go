@@ -55,7 +55,7 @@ func newCtlCmd() *cobra.Command {
 	o := &ctlOpts{}
 	c := &cobra.Command{
 		Use:   "ctl",
-		Short: "Operate a controller: sites, join tokens, links, prefixes, paths, policies, events",
+		Short: "Operate a controller: networks, sites, join tokens, links, prefixes, paths, policies, events",
 		Long: `Talks to a controller's Admin API over mutual TLS with operator credentials
 (a directory with identity.key, identity.crt and ca.crt, as 'patronus
 controller' makes in DATA_DIR/admin on its first start). Every command takes
@@ -67,7 +67,7 @@ controller' makes in DATA_DIR/admin on its first start). Every command takes
 	pf.StringVar(&o.network, "network", ctlEnvOr(envNetwork, defaultNetwork), "network (env "+envNetwork+")")
 	pf.BoolVar(&o.json, "json", false, "print JSON")
 	pf.DurationVar(&o.timeout, "timeout", 10*time.Second, "time limit of each call")
-	c.AddCommand(ctlSitesCmd(o), ctlTokensCmd(o), ctlLinksCmd(o), ctlPrefixesCmd(o), ctlPathsCmd(o), ctlPoliciesCmd(o), ctlEventsCmd(o))
+	c.AddCommand(ctlNetworksCmd(o), ctlSitesCmd(o), ctlTokensCmd(o), ctlLinksCmd(o), ctlPrefixesCmd(o), ctlPathsCmd(o), ctlPoliciesCmd(o), ctlEventsCmd(o))
 	return c
 }
 
@@ -141,6 +141,30 @@ func ctlDash(s string) string {
 
 func ctlEnum(s fmt.Stringer, prefix string) string {
 	return strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(s.String(), prefix), "_", "-"))
+}
+
+// ---- networks ----
+
+func ctlNetworksCmd(o *ctlOpts) *cobra.Command {
+	return &cobra.Command{
+		Use: "networks", Short: "List the controller's networks (declared in its configuration file)", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var r *pb.ListNetworksResponse
+			err := o.call(func(ctx context.Context, a pb.AdminClient) (err error) {
+				r, err = a.ListNetworks(ctx, &pb.ListNetworksRequest{})
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			return o.print(cmd.OutOrStdout(), r, func(w *tabwriter.Writer) {
+				fmt.Fprintln(w, "NAME\tTOPOLOGY\tREVISION\tCREATED")
+				for _, n := range r.Networks {
+					fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", n.Name, ctlEnum(n.Topology, "TOPOLOGY_"), n.Revision, ctlStamp(n.CreatedAt))
+				}
+			})
+		},
+	}
 }
 
 // ---- sites ----

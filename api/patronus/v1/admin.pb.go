@@ -27,6 +27,60 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Topology is how a network's sites form paths.
+type Topology int32
+
+const (
+	// TOPOLOGY_UNSPECIFIED: not known.
+	Topology_TOPOLOGY_UNSPECIFIED Topology = 0
+	// TOPOLOGY_FULL_MESH: every site with every other.
+	Topology_TOPOLOGY_FULL_MESH Topology = 1
+	// TOPOLOGY_HUB_AND_SPOKE: spokes with hubs, hubs with hubs; spokes
+	// reach each other through a hub.
+	Topology_TOPOLOGY_HUB_AND_SPOKE Topology = 2
+)
+
+// Enum value maps for Topology.
+var (
+	Topology_name = map[int32]string{
+		0: "TOPOLOGY_UNSPECIFIED",
+		1: "TOPOLOGY_FULL_MESH",
+		2: "TOPOLOGY_HUB_AND_SPOKE",
+	}
+	Topology_value = map[string]int32{
+		"TOPOLOGY_UNSPECIFIED":   0,
+		"TOPOLOGY_FULL_MESH":     1,
+		"TOPOLOGY_HUB_AND_SPOKE": 2,
+	}
+)
+
+func (x Topology) Enum() *Topology {
+	p := new(Topology)
+	*p = x
+	return p
+}
+
+func (x Topology) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Topology) Descriptor() protoreflect.EnumDescriptor {
+	return file_patronus_v1_admin_proto_enumTypes[0].Descriptor()
+}
+
+func (Topology) Type() protoreflect.EnumType {
+	return &file_patronus_v1_admin_proto_enumTypes[0]
+}
+
+func (x Topology) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Topology.Descriptor instead.
+func (Topology) EnumDescriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{0}
+}
+
 // SiteState is a site's enrolment state.
 type SiteState int32
 
@@ -64,11 +118,11 @@ func (x SiteState) String() string {
 }
 
 func (SiteState) Descriptor() protoreflect.EnumDescriptor {
-	return file_patronus_v1_admin_proto_enumTypes[0].Descriptor()
+	return file_patronus_v1_admin_proto_enumTypes[1].Descriptor()
 }
 
 func (SiteState) Type() protoreflect.EnumType {
-	return &file_patronus_v1_admin_proto_enumTypes[0]
+	return &file_patronus_v1_admin_proto_enumTypes[1]
 }
 
 func (x SiteState) Number() protoreflect.EnumNumber {
@@ -77,7 +131,163 @@ func (x SiteState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use SiteState.Descriptor instead.
 func (SiteState) EnumDescriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{1}
+}
+
+// NetworkInfo is a network as the controller knows it.
+type NetworkInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name names the network.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// topology is full mesh or hub-and-spoke.
+	Topology Topology `protobuf:"varint,2,opt,name=topology,proto3,enum=patronus.v1.Topology" json:"topology,omitempty"`
+	// revision is the network's configuration revision.
+	Revision uint64 `protobuf:"varint,3,opt,name=revision,proto3" json:"revision,omitempty"`
+	// created_at is when the network was made.
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NetworkInfo) Reset() {
+	*x = NetworkInfo{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NetworkInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NetworkInfo) ProtoMessage() {}
+
+func (x *NetworkInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NetworkInfo.ProtoReflect.Descriptor instead.
+func (*NetworkInfo) Descriptor() ([]byte, []int) {
 	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *NetworkInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *NetworkInfo) GetTopology() Topology {
+	if x != nil {
+		return x.Topology
+	}
+	return Topology_TOPOLOGY_UNSPECIFIED
+}
+
+func (x *NetworkInfo) GetRevision() uint64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *NetworkInfo) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// ListNetworksRequest asks for every network.
+type ListNetworksRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNetworksRequest) Reset() {
+	*x = ListNetworksRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNetworksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNetworksRequest) ProtoMessage() {}
+
+func (x *ListNetworksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNetworksRequest.ProtoReflect.Descriptor instead.
+func (*ListNetworksRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{1}
+}
+
+// ListNetworksResponse lists the networks, by name.
+type ListNetworksResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// networks, by name.
+	Networks      []*NetworkInfo `protobuf:"bytes,1,rep,name=networks,proto3" json:"networks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNetworksResponse) Reset() {
+	*x = ListNetworksResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNetworksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNetworksResponse) ProtoMessage() {}
+
+func (x *ListNetworksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNetworksResponse.ProtoReflect.Descriptor instead.
+func (*ListNetworksResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ListNetworksResponse) GetNetworks() []*NetworkInfo {
+	if x != nil {
+		return x.Networks
+	}
+	return nil
 }
 
 // SiteInfo is a site as the controller knows it.
@@ -103,7 +313,7 @@ type SiteInfo struct {
 
 func (x *SiteInfo) Reset() {
 	*x = SiteInfo{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[0]
+	mi := &file_patronus_v1_admin_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -115,7 +325,7 @@ func (x *SiteInfo) String() string {
 func (*SiteInfo) ProtoMessage() {}
 
 func (x *SiteInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[0]
+	mi := &file_patronus_v1_admin_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -128,7 +338,7 @@ func (x *SiteInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SiteInfo.ProtoReflect.Descriptor instead.
 func (*SiteInfo) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{0}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *SiteInfo) GetNetwork() string {
@@ -195,7 +405,7 @@ type ListSitesRequest struct {
 
 func (x *ListSitesRequest) Reset() {
 	*x = ListSitesRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[1]
+	mi := &file_patronus_v1_admin_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -207,7 +417,7 @@ func (x *ListSitesRequest) String() string {
 func (*ListSitesRequest) ProtoMessage() {}
 
 func (x *ListSitesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[1]
+	mi := &file_patronus_v1_admin_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -220,7 +430,7 @@ func (x *ListSitesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSitesRequest.ProtoReflect.Descriptor instead.
 func (*ListSitesRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{1}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListSitesRequest) GetNetwork() string {
@@ -257,7 +467,7 @@ type ListSitesResponse struct {
 
 func (x *ListSitesResponse) Reset() {
 	*x = ListSitesResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[2]
+	mi := &file_patronus_v1_admin_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -269,7 +479,7 @@ func (x *ListSitesResponse) String() string {
 func (*ListSitesResponse) ProtoMessage() {}
 
 func (x *ListSitesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[2]
+	mi := &file_patronus_v1_admin_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -282,7 +492,7 @@ func (x *ListSitesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSitesResponse.ProtoReflect.Descriptor instead.
 func (*ListSitesResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{2}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListSitesResponse) GetSites() []*SiteInfo {
@@ -312,7 +522,7 @@ type GetSiteRequest struct {
 
 func (x *GetSiteRequest) Reset() {
 	*x = GetSiteRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[3]
+	mi := &file_patronus_v1_admin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -324,7 +534,7 @@ func (x *GetSiteRequest) String() string {
 func (*GetSiteRequest) ProtoMessage() {}
 
 func (x *GetSiteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[3]
+	mi := &file_patronus_v1_admin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -337,7 +547,7 @@ func (x *GetSiteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSiteRequest.ProtoReflect.Descriptor instead.
 func (*GetSiteRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{3}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetSiteRequest) GetNetwork() string {
@@ -369,7 +579,7 @@ type RevokeSiteRequest struct {
 
 func (x *RevokeSiteRequest) Reset() {
 	*x = RevokeSiteRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[4]
+	mi := &file_patronus_v1_admin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -381,7 +591,7 @@ func (x *RevokeSiteRequest) String() string {
 func (*RevokeSiteRequest) ProtoMessage() {}
 
 func (x *RevokeSiteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[4]
+	mi := &file_patronus_v1_admin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -394,7 +604,7 @@ func (x *RevokeSiteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeSiteRequest.ProtoReflect.Descriptor instead.
 func (*RevokeSiteRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{4}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RevokeSiteRequest) GetNetwork() string {
@@ -442,7 +652,7 @@ type JoinTokenInfo struct {
 
 func (x *JoinTokenInfo) Reset() {
 	*x = JoinTokenInfo{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[5]
+	mi := &file_patronus_v1_admin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -454,7 +664,7 @@ func (x *JoinTokenInfo) String() string {
 func (*JoinTokenInfo) ProtoMessage() {}
 
 func (x *JoinTokenInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[5]
+	mi := &file_patronus_v1_admin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -467,7 +677,7 @@ func (x *JoinTokenInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinTokenInfo.ProtoReflect.Descriptor instead.
 func (*JoinTokenInfo) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{5}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *JoinTokenInfo) GetId() string {
@@ -534,7 +744,7 @@ type CreateJoinTokenRequest struct {
 
 func (x *CreateJoinTokenRequest) Reset() {
 	*x = CreateJoinTokenRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[6]
+	mi := &file_patronus_v1_admin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -546,7 +756,7 @@ func (x *CreateJoinTokenRequest) String() string {
 func (*CreateJoinTokenRequest) ProtoMessage() {}
 
 func (x *CreateJoinTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[6]
+	mi := &file_patronus_v1_admin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -559,7 +769,7 @@ func (x *CreateJoinTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateJoinTokenRequest.ProtoReflect.Descriptor instead.
 func (*CreateJoinTokenRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{6}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateJoinTokenRequest) GetNetwork() string {
@@ -596,7 +806,7 @@ type CreateJoinTokenResponse struct {
 
 func (x *CreateJoinTokenResponse) Reset() {
 	*x = CreateJoinTokenResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[7]
+	mi := &file_patronus_v1_admin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -608,7 +818,7 @@ func (x *CreateJoinTokenResponse) String() string {
 func (*CreateJoinTokenResponse) ProtoMessage() {}
 
 func (x *CreateJoinTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[7]
+	mi := &file_patronus_v1_admin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -621,7 +831,7 @@ func (x *CreateJoinTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateJoinTokenResponse.ProtoReflect.Descriptor instead.
 func (*CreateJoinTokenResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{7}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateJoinTokenResponse) GetToken() string {
@@ -653,7 +863,7 @@ type ListJoinTokensRequest struct {
 
 func (x *ListJoinTokensRequest) Reset() {
 	*x = ListJoinTokensRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[8]
+	mi := &file_patronus_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -665,7 +875,7 @@ func (x *ListJoinTokensRequest) String() string {
 func (*ListJoinTokensRequest) ProtoMessage() {}
 
 func (x *ListJoinTokensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[8]
+	mi := &file_patronus_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -678,7 +888,7 @@ func (x *ListJoinTokensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJoinTokensRequest.ProtoReflect.Descriptor instead.
 func (*ListJoinTokensRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListJoinTokensRequest) GetNetwork() string {
@@ -715,7 +925,7 @@ type ListJoinTokensResponse struct {
 
 func (x *ListJoinTokensResponse) Reset() {
 	*x = ListJoinTokensResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[9]
+	mi := &file_patronus_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -727,7 +937,7 @@ func (x *ListJoinTokensResponse) String() string {
 func (*ListJoinTokensResponse) ProtoMessage() {}
 
 func (x *ListJoinTokensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[9]
+	mi := &file_patronus_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -740,7 +950,7 @@ func (x *ListJoinTokensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJoinTokensResponse.ProtoReflect.Descriptor instead.
 func (*ListJoinTokensResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListJoinTokensResponse) GetTokens() []*JoinTokenInfo {
@@ -770,7 +980,7 @@ type RevokeJoinTokenRequest struct {
 
 func (x *RevokeJoinTokenRequest) Reset() {
 	*x = RevokeJoinTokenRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[10]
+	mi := &file_patronus_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -782,7 +992,7 @@ func (x *RevokeJoinTokenRequest) String() string {
 func (*RevokeJoinTokenRequest) ProtoMessage() {}
 
 func (x *RevokeJoinTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[10]
+	mi := &file_patronus_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -795,7 +1005,7 @@ func (x *RevokeJoinTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeJoinTokenRequest.ProtoReflect.Descriptor instead.
 func (*RevokeJoinTokenRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RevokeJoinTokenRequest) GetNetwork() string {
@@ -844,7 +1054,7 @@ type WanLink struct {
 
 func (x *WanLink) Reset() {
 	*x = WanLink{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[11]
+	mi := &file_patronus_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -856,7 +1066,7 @@ func (x *WanLink) String() string {
 func (*WanLink) ProtoMessage() {}
 
 func (x *WanLink) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[11]
+	mi := &file_patronus_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -869,7 +1079,7 @@ func (x *WanLink) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WanLink.ProtoReflect.Descriptor instead.
 func (*WanLink) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *WanLink) GetSiteName() string {
@@ -952,7 +1162,7 @@ type ListLinksRequest struct {
 
 func (x *ListLinksRequest) Reset() {
 	*x = ListLinksRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[12]
+	mi := &file_patronus_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -964,7 +1174,7 @@ func (x *ListLinksRequest) String() string {
 func (*ListLinksRequest) ProtoMessage() {}
 
 func (x *ListLinksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[12]
+	mi := &file_patronus_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -977,7 +1187,7 @@ func (x *ListLinksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLinksRequest.ProtoReflect.Descriptor instead.
 func (*ListLinksRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListLinksRequest) GetNetwork() string {
@@ -1021,7 +1231,7 @@ type ListLinksResponse struct {
 
 func (x *ListLinksResponse) Reset() {
 	*x = ListLinksResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[13]
+	mi := &file_patronus_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1033,7 +1243,7 @@ func (x *ListLinksResponse) String() string {
 func (*ListLinksResponse) ProtoMessage() {}
 
 func (x *ListLinksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[13]
+	mi := &file_patronus_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1046,7 +1256,7 @@ func (x *ListLinksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLinksResponse.ProtoReflect.Descriptor instead.
 func (*ListLinksResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListLinksResponse) GetLinks() []*WanLink {
@@ -1076,7 +1286,7 @@ type PutLinkRequest struct {
 
 func (x *PutLinkRequest) Reset() {
 	*x = PutLinkRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[14]
+	mi := &file_patronus_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1088,7 +1298,7 @@ func (x *PutLinkRequest) String() string {
 func (*PutLinkRequest) ProtoMessage() {}
 
 func (x *PutLinkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[14]
+	mi := &file_patronus_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1101,7 +1311,7 @@ func (x *PutLinkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutLinkRequest.ProtoReflect.Descriptor instead.
 func (*PutLinkRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *PutLinkRequest) GetNetwork() string {
@@ -1133,7 +1343,7 @@ type DeleteLinkRequest struct {
 
 func (x *DeleteLinkRequest) Reset() {
 	*x = DeleteLinkRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[15]
+	mi := &file_patronus_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1145,7 +1355,7 @@ func (x *DeleteLinkRequest) String() string {
 func (*DeleteLinkRequest) ProtoMessage() {}
 
 func (x *DeleteLinkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[15]
+	mi := &file_patronus_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1158,7 +1368,7 @@ func (x *DeleteLinkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteLinkRequest.ProtoReflect.Descriptor instead.
 func (*DeleteLinkRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DeleteLinkRequest) GetNetwork() string {
@@ -1191,7 +1401,7 @@ type DeleteLinkResponse struct {
 
 func (x *DeleteLinkResponse) Reset() {
 	*x = DeleteLinkResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[16]
+	mi := &file_patronus_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1203,7 +1413,7 @@ func (x *DeleteLinkResponse) String() string {
 func (*DeleteLinkResponse) ProtoMessage() {}
 
 func (x *DeleteLinkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[16]
+	mi := &file_patronus_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1216,7 +1426,7 @@ func (x *DeleteLinkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteLinkResponse.ProtoReflect.Descriptor instead.
 func (*DeleteLinkResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 // LanPrefix is a LAN prefix of a site.
@@ -1232,7 +1442,7 @@ type LanPrefix struct {
 
 func (x *LanPrefix) Reset() {
 	*x = LanPrefix{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[17]
+	mi := &file_patronus_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1244,7 +1454,7 @@ func (x *LanPrefix) String() string {
 func (*LanPrefix) ProtoMessage() {}
 
 func (x *LanPrefix) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[17]
+	mi := &file_patronus_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1257,7 +1467,7 @@ func (x *LanPrefix) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LanPrefix.ProtoReflect.Descriptor instead.
 func (*LanPrefix) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *LanPrefix) GetSiteName() string {
@@ -1287,7 +1497,7 @@ type ListPrefixesRequest struct {
 
 func (x *ListPrefixesRequest) Reset() {
 	*x = ListPrefixesRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[18]
+	mi := &file_patronus_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1299,7 +1509,7 @@ func (x *ListPrefixesRequest) String() string {
 func (*ListPrefixesRequest) ProtoMessage() {}
 
 func (x *ListPrefixesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[18]
+	mi := &file_patronus_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1312,7 +1522,7 @@ func (x *ListPrefixesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPrefixesRequest.ProtoReflect.Descriptor instead.
 func (*ListPrefixesRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListPrefixesRequest) GetNetwork() string {
@@ -1340,7 +1550,7 @@ type ListPrefixesResponse struct {
 
 func (x *ListPrefixesResponse) Reset() {
 	*x = ListPrefixesResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[19]
+	mi := &file_patronus_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1352,7 +1562,7 @@ func (x *ListPrefixesResponse) String() string {
 func (*ListPrefixesResponse) ProtoMessage() {}
 
 func (x *ListPrefixesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[19]
+	mi := &file_patronus_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1365,7 +1575,7 @@ func (x *ListPrefixesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPrefixesResponse.ProtoReflect.Descriptor instead.
 func (*ListPrefixesResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListPrefixesResponse) GetPrefixes() []*LanPrefix {
@@ -1388,7 +1598,7 @@ type AddPrefixRequest struct {
 
 func (x *AddPrefixRequest) Reset() {
 	*x = AddPrefixRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[20]
+	mi := &file_patronus_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1400,7 +1610,7 @@ func (x *AddPrefixRequest) String() string {
 func (*AddPrefixRequest) ProtoMessage() {}
 
 func (x *AddPrefixRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[20]
+	mi := &file_patronus_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1413,7 +1623,7 @@ func (x *AddPrefixRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddPrefixRequest.ProtoReflect.Descriptor instead.
 func (*AddPrefixRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AddPrefixRequest) GetNetwork() string {
@@ -1443,7 +1653,7 @@ type DeletePrefixRequest struct {
 
 func (x *DeletePrefixRequest) Reset() {
 	*x = DeletePrefixRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[21]
+	mi := &file_patronus_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1455,7 +1665,7 @@ func (x *DeletePrefixRequest) String() string {
 func (*DeletePrefixRequest) ProtoMessage() {}
 
 func (x *DeletePrefixRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[21]
+	mi := &file_patronus_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1468,7 +1678,7 @@ func (x *DeletePrefixRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePrefixRequest.ProtoReflect.Descriptor instead.
 func (*DeletePrefixRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *DeletePrefixRequest) GetNetwork() string {
@@ -1494,7 +1704,7 @@ type DeletePrefixResponse struct {
 
 func (x *DeletePrefixResponse) Reset() {
 	*x = DeletePrefixResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[22]
+	mi := &file_patronus_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1506,7 +1716,7 @@ func (x *DeletePrefixResponse) String() string {
 func (*DeletePrefixResponse) ProtoMessage() {}
 
 func (x *DeletePrefixResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[22]
+	mi := &file_patronus_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1519,7 +1729,7 @@ func (x *DeletePrefixResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePrefixResponse.ProtoReflect.Descriptor instead.
 func (*DeletePrefixResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 // PathInfo is one path (a link of one site × a link of another) with its
@@ -1544,7 +1754,7 @@ type PathInfo struct {
 
 func (x *PathInfo) Reset() {
 	*x = PathInfo{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[23]
+	mi := &file_patronus_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1556,7 +1766,7 @@ func (x *PathInfo) String() string {
 func (*PathInfo) ProtoMessage() {}
 
 func (x *PathInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[23]
+	mi := &file_patronus_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1569,7 +1779,7 @@ func (x *PathInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathInfo.ProtoReflect.Descriptor instead.
 func (*PathInfo) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *PathInfo) GetPathId() string {
@@ -1631,7 +1841,7 @@ type ListPathsRequest struct {
 
 func (x *ListPathsRequest) Reset() {
 	*x = ListPathsRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[24]
+	mi := &file_patronus_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1643,7 +1853,7 @@ func (x *ListPathsRequest) String() string {
 func (*ListPathsRequest) ProtoMessage() {}
 
 func (x *ListPathsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[24]
+	mi := &file_patronus_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1656,7 +1866,7 @@ func (x *ListPathsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPathsRequest.ProtoReflect.Descriptor instead.
 func (*ListPathsRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListPathsRequest) GetNetwork() string {
@@ -1700,7 +1910,7 @@ type ListPathsResponse struct {
 
 func (x *ListPathsResponse) Reset() {
 	*x = ListPathsResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[25]
+	mi := &file_patronus_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1712,7 +1922,7 @@ func (x *ListPathsResponse) String() string {
 func (*ListPathsResponse) ProtoMessage() {}
 
 func (x *ListPathsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[25]
+	mi := &file_patronus_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1725,7 +1935,7 @@ func (x *ListPathsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPathsResponse.ProtoReflect.Descriptor instead.
 func (*ListPathsResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListPathsResponse) GetPaths() []*PathInfo {
@@ -1765,7 +1975,7 @@ type PolicySet struct {
 
 func (x *PolicySet) Reset() {
 	*x = PolicySet{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[26]
+	mi := &file_patronus_v1_admin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1777,7 +1987,7 @@ func (x *PolicySet) String() string {
 func (*PolicySet) ProtoMessage() {}
 
 func (x *PolicySet) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[26]
+	mi := &file_patronus_v1_admin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1790,7 +2000,7 @@ func (x *PolicySet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PolicySet.ProtoReflect.Descriptor instead.
 func (*PolicySet) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{26}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *PolicySet) GetRevision() uint64 {
@@ -1846,7 +2056,7 @@ type GetPoliciesRequest struct {
 
 func (x *GetPoliciesRequest) Reset() {
 	*x = GetPoliciesRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[27]
+	mi := &file_patronus_v1_admin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1858,7 +2068,7 @@ func (x *GetPoliciesRequest) String() string {
 func (*GetPoliciesRequest) ProtoMessage() {}
 
 func (x *GetPoliciesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[27]
+	mi := &file_patronus_v1_admin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1871,7 +2081,7 @@ func (x *GetPoliciesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPoliciesRequest.ProtoReflect.Descriptor instead.
 func (*GetPoliciesRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{27}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetPoliciesRequest) GetNetwork() string {
@@ -1897,7 +2107,7 @@ type SetPoliciesRequest struct {
 
 func (x *SetPoliciesRequest) Reset() {
 	*x = SetPoliciesRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[28]
+	mi := &file_patronus_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1909,7 +2119,7 @@ func (x *SetPoliciesRequest) String() string {
 func (*SetPoliciesRequest) ProtoMessage() {}
 
 func (x *SetPoliciesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[28]
+	mi := &file_patronus_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1922,7 +2132,7 @@ func (x *SetPoliciesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPoliciesRequest.ProtoReflect.Descriptor instead.
 func (*SetPoliciesRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{28}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *SetPoliciesRequest) GetNetwork() string {
@@ -1971,7 +2181,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[29]
+	mi := &file_patronus_v1_admin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1983,7 +2193,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[29]
+	mi := &file_patronus_v1_admin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1996,7 +2206,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{29}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *Event) GetId() int64 {
@@ -2067,7 +2277,7 @@ type ListEventsRequest struct {
 
 func (x *ListEventsRequest) Reset() {
 	*x = ListEventsRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[30]
+	mi := &file_patronus_v1_admin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2079,7 +2289,7 @@ func (x *ListEventsRequest) String() string {
 func (*ListEventsRequest) ProtoMessage() {}
 
 func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[30]
+	mi := &file_patronus_v1_admin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2092,7 +2302,7 @@ func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListEventsRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{30}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListEventsRequest) GetNetwork() string {
@@ -2143,7 +2353,7 @@ type ListEventsResponse struct {
 
 func (x *ListEventsResponse) Reset() {
 	*x = ListEventsResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[31]
+	mi := &file_patronus_v1_admin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2155,7 +2365,7 @@ func (x *ListEventsResponse) String() string {
 func (*ListEventsResponse) ProtoMessage() {}
 
 func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[31]
+	mi := &file_patronus_v1_admin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2168,7 +2378,7 @@ func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListEventsResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{31}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListEventsResponse) GetEvents() []*Event {
@@ -2189,7 +2399,16 @@ var File_patronus_v1_admin_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x17patronus/v1/admin.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18patronus/v1/config.proto\x1a\x1bpatronus/v1/telemetry.proto\"\xd3\x02\n" +
+	"\x17patronus/v1/admin.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18patronus/v1/config.proto\x1a\x1bpatronus/v1/telemetry.proto\"\xab\x01\n" +
+	"\vNetworkInfo\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x121\n" +
+	"\btopology\x18\x02 \x01(\x0e2\x15.patronus.v1.TopologyR\btopology\x12\x1a\n" +
+	"\brevision\x18\x03 \x01(\x04R\brevision\x129\n" +
+	"\n" +
+	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x15\n" +
+	"\x13ListNetworksRequest\"L\n" +
+	"\x14ListNetworksResponse\x124\n" +
+	"\bnetworks\x18\x01 \x03(\v2\x18.patronus.v1.NetworkInfoR\bnetworks\"\xd3\x02\n" +
 	"\bSiteInfo\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12%\n" +
 	"\x04site\x18\x02 \x01(\v2\x11.patronus.v1.SiteR\x04site\x12-\n" +
@@ -2336,11 +2555,17 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x12ListEventsResponse\x12*\n" +
 	"\x06events\x18\x01 \x03(\v2\x12.patronus.v1.EventR\x06events\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*X\n" +
+	"\bTopology\x12\x18\n" +
+	"\x14TOPOLOGY_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12TOPOLOGY_FULL_MESH\x10\x01\x12\x1a\n" +
+	"\x16TOPOLOGY_HUB_AND_SPOKE\x10\x02*X\n" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\xd6\t\n" +
-	"\x05Admin\x12J\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\xab\n" +
+	"\n" +
+	"\x05Admin\x12S\n" +
+	"\fListNetworks\x12 .patronus.v1.ListNetworksRequest\x1a!.patronus.v1.ListNetworksResponse\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
 	"\aGetSite\x12\x1b.patronus.v1.GetSiteRequest\x1a\x15.patronus.v1.SiteInfo\x12C\n" +
 	"\n" +
@@ -2373,117 +2598,126 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 	return file_patronus_v1_admin_proto_rawDescData
 }
 
-var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_patronus_v1_admin_proto_goTypes = []any{
-	(SiteState)(0),                  // 0: patronus.v1.SiteState
-	(*SiteInfo)(nil),                // 1: patronus.v1.SiteInfo
-	(*ListSitesRequest)(nil),        // 2: patronus.v1.ListSitesRequest
-	(*ListSitesResponse)(nil),       // 3: patronus.v1.ListSitesResponse
-	(*GetSiteRequest)(nil),          // 4: patronus.v1.GetSiteRequest
-	(*RevokeSiteRequest)(nil),       // 5: patronus.v1.RevokeSiteRequest
-	(*JoinTokenInfo)(nil),           // 6: patronus.v1.JoinTokenInfo
-	(*CreateJoinTokenRequest)(nil),  // 7: patronus.v1.CreateJoinTokenRequest
-	(*CreateJoinTokenResponse)(nil), // 8: patronus.v1.CreateJoinTokenResponse
-	(*ListJoinTokensRequest)(nil),   // 9: patronus.v1.ListJoinTokensRequest
-	(*ListJoinTokensResponse)(nil),  // 10: patronus.v1.ListJoinTokensResponse
-	(*RevokeJoinTokenRequest)(nil),  // 11: patronus.v1.RevokeJoinTokenRequest
-	(*WanLink)(nil),                 // 12: patronus.v1.WanLink
-	(*ListLinksRequest)(nil),        // 13: patronus.v1.ListLinksRequest
-	(*ListLinksResponse)(nil),       // 14: patronus.v1.ListLinksResponse
-	(*PutLinkRequest)(nil),          // 15: patronus.v1.PutLinkRequest
-	(*DeleteLinkRequest)(nil),       // 16: patronus.v1.DeleteLinkRequest
-	(*DeleteLinkResponse)(nil),      // 17: patronus.v1.DeleteLinkResponse
-	(*LanPrefix)(nil),               // 18: patronus.v1.LanPrefix
-	(*ListPrefixesRequest)(nil),     // 19: patronus.v1.ListPrefixesRequest
-	(*ListPrefixesResponse)(nil),    // 20: patronus.v1.ListPrefixesResponse
-	(*AddPrefixRequest)(nil),        // 21: patronus.v1.AddPrefixRequest
-	(*DeletePrefixRequest)(nil),     // 22: patronus.v1.DeletePrefixRequest
-	(*DeletePrefixResponse)(nil),    // 23: patronus.v1.DeletePrefixResponse
-	(*PathInfo)(nil),                // 24: patronus.v1.PathInfo
-	(*ListPathsRequest)(nil),        // 25: patronus.v1.ListPathsRequest
-	(*ListPathsResponse)(nil),       // 26: patronus.v1.ListPathsResponse
-	(*PolicySet)(nil),               // 27: patronus.v1.PolicySet
-	(*GetPoliciesRequest)(nil),      // 28: patronus.v1.GetPoliciesRequest
-	(*SetPoliciesRequest)(nil),      // 29: patronus.v1.SetPoliciesRequest
-	(*Event)(nil),                   // 30: patronus.v1.Event
-	(*ListEventsRequest)(nil),       // 31: patronus.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),      // 32: patronus.v1.ListEventsResponse
-	(*Site)(nil),                    // 33: patronus.v1.Site
-	(TopologyRole)(0),               // 34: patronus.v1.TopologyRole
-	(*timestamppb.Timestamp)(nil),   // 35: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),     // 36: google.protobuf.Duration
-	(*PathSample)(nil),              // 37: patronus.v1.PathSample
-	(*SlaClass)(nil),                // 38: patronus.v1.SlaClass
-	(*Application)(nil),             // 39: patronus.v1.Application
-	(*Policy)(nil),                  // 40: patronus.v1.Policy
-	(*SteeringTimers)(nil),          // 41: patronus.v1.SteeringTimers
+	(Topology)(0),                   // 0: patronus.v1.Topology
+	(SiteState)(0),                  // 1: patronus.v1.SiteState
+	(*NetworkInfo)(nil),             // 2: patronus.v1.NetworkInfo
+	(*ListNetworksRequest)(nil),     // 3: patronus.v1.ListNetworksRequest
+	(*ListNetworksResponse)(nil),    // 4: patronus.v1.ListNetworksResponse
+	(*SiteInfo)(nil),                // 5: patronus.v1.SiteInfo
+	(*ListSitesRequest)(nil),        // 6: patronus.v1.ListSitesRequest
+	(*ListSitesResponse)(nil),       // 7: patronus.v1.ListSitesResponse
+	(*GetSiteRequest)(nil),          // 8: patronus.v1.GetSiteRequest
+	(*RevokeSiteRequest)(nil),       // 9: patronus.v1.RevokeSiteRequest
+	(*JoinTokenInfo)(nil),           // 10: patronus.v1.JoinTokenInfo
+	(*CreateJoinTokenRequest)(nil),  // 11: patronus.v1.CreateJoinTokenRequest
+	(*CreateJoinTokenResponse)(nil), // 12: patronus.v1.CreateJoinTokenResponse
+	(*ListJoinTokensRequest)(nil),   // 13: patronus.v1.ListJoinTokensRequest
+	(*ListJoinTokensResponse)(nil),  // 14: patronus.v1.ListJoinTokensResponse
+	(*RevokeJoinTokenRequest)(nil),  // 15: patronus.v1.RevokeJoinTokenRequest
+	(*WanLink)(nil),                 // 16: patronus.v1.WanLink
+	(*ListLinksRequest)(nil),        // 17: patronus.v1.ListLinksRequest
+	(*ListLinksResponse)(nil),       // 18: patronus.v1.ListLinksResponse
+	(*PutLinkRequest)(nil),          // 19: patronus.v1.PutLinkRequest
+	(*DeleteLinkRequest)(nil),       // 20: patronus.v1.DeleteLinkRequest
+	(*DeleteLinkResponse)(nil),      // 21: patronus.v1.DeleteLinkResponse
+	(*LanPrefix)(nil),               // 22: patronus.v1.LanPrefix
+	(*ListPrefixesRequest)(nil),     // 23: patronus.v1.ListPrefixesRequest
+	(*ListPrefixesResponse)(nil),    // 24: patronus.v1.ListPrefixesResponse
+	(*AddPrefixRequest)(nil),        // 25: patronus.v1.AddPrefixRequest
+	(*DeletePrefixRequest)(nil),     // 26: patronus.v1.DeletePrefixRequest
+	(*DeletePrefixResponse)(nil),    // 27: patronus.v1.DeletePrefixResponse
+	(*PathInfo)(nil),                // 28: patronus.v1.PathInfo
+	(*ListPathsRequest)(nil),        // 29: patronus.v1.ListPathsRequest
+	(*ListPathsResponse)(nil),       // 30: patronus.v1.ListPathsResponse
+	(*PolicySet)(nil),               // 31: patronus.v1.PolicySet
+	(*GetPoliciesRequest)(nil),      // 32: patronus.v1.GetPoliciesRequest
+	(*SetPoliciesRequest)(nil),      // 33: patronus.v1.SetPoliciesRequest
+	(*Event)(nil),                   // 34: patronus.v1.Event
+	(*ListEventsRequest)(nil),       // 35: patronus.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),      // 36: patronus.v1.ListEventsResponse
+	(*timestamppb.Timestamp)(nil),   // 37: google.protobuf.Timestamp
+	(*Site)(nil),                    // 38: patronus.v1.Site
+	(TopologyRole)(0),               // 39: patronus.v1.TopologyRole
+	(*durationpb.Duration)(nil),     // 40: google.protobuf.Duration
+	(*PathSample)(nil),              // 41: patronus.v1.PathSample
+	(*SlaClass)(nil),                // 42: patronus.v1.SlaClass
+	(*Application)(nil),             // 43: patronus.v1.Application
+	(*Policy)(nil),                  // 44: patronus.v1.Policy
+	(*SteeringTimers)(nil),          // 45: patronus.v1.SteeringTimers
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
-	33, // 0: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	34, // 1: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
-	0,  // 2: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	35, // 3: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	35, // 4: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
-	1,  // 5: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	35, // 6: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	35, // 7: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	35, // 8: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	35, // 9: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	36, // 10: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
-	6,  // 11: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
-	6,  // 12: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
-	12, // 13: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
-	12, // 14: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
-	18, // 15: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
-	18, // 16: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
-	37, // 17: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
-	24, // 18: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	38, // 19: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	39, // 20: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	40, // 21: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	41, // 22: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
-	27, // 23: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	35, // 24: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	35, // 25: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
-	30, // 26: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	2,  // 27: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	4,  // 28: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	5,  // 29: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	7,  // 30: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	9,  // 31: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	11, // 32: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	13, // 33: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	15, // 34: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	16, // 35: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	19, // 36: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	21, // 37: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	22, // 38: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	25, // 39: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	28, // 40: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	29, // 41: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	31, // 42: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	3,  // 43: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	1,  // 44: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	1,  // 45: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	8,  // 46: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	10, // 47: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	6,  // 48: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	14, // 49: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	12, // 50: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	17, // 51: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	20, // 52: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	18, // 53: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	23, // 54: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	26, // 55: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	27, // 56: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	27, // 57: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	32, // 58: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	43, // [43:59] is the sub-list for method output_type
-	27, // [27:43] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	0,  // 0: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
+	37, // 1: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
+	2,  // 2: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
+	38, // 3: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	39, // 4: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	1,  // 5: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
+	37, // 6: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	37, // 7: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	5,  // 8: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
+	37, // 9: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	37, // 10: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	37, // 11: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	37, // 12: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	40, // 13: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	10, // 14: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
+	10, // 15: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
+	16, // 16: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
+	16, // 17: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
+	22, // 18: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
+	22, // 19: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
+	41, // 20: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	28, // 21: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
+	42, // 22: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	43, // 23: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	44, // 24: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	45, // 25: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	31, // 26: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
+	37, // 27: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	37, // 28: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	34, // 29: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
+	3,  // 30: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	6,  // 31: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	8,  // 32: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	9,  // 33: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	11, // 34: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	13, // 35: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	15, // 36: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	17, // 37: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	19, // 38: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	20, // 39: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	23, // 40: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	25, // 41: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	26, // 42: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	29, // 43: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	32, // 44: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	33, // 45: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	35, // 46: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	4,  // 47: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	7,  // 48: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	5,  // 49: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	5,  // 50: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	12, // 51: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	14, // 52: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	10, // 53: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	18, // 54: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	16, // 55: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	21, // 56: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	24, // 57: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	22, // 58: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	27, // 59: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	30, // 60: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	31, // 61: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	31, // 62: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	36, // 63: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	47, // [47:64] is the sub-list for method output_type
+	30, // [30:47] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -2498,8 +2732,8 @@ func file_patronus_v1_admin_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   32,
+			NumEnums:      2,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

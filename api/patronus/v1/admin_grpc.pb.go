@@ -23,6 +23,7 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
+	Admin_ListNetworks_FullMethodName    = "/patronus.v1.Admin/ListNetworks"
 	Admin_ListSites_FullMethodName       = "/patronus.v1.Admin/ListSites"
 	Admin_GetSite_FullMethodName         = "/patronus.v1.Admin/GetSite"
 	Admin_RevokeSite_FullMethodName      = "/patronus.v1.Admin/RevokeSite"
@@ -53,6 +54,10 @@ const (
 // INVALID_ARGUMENT with the field path for invalid input; ABORTED when
 // SetPolicies loses a race (expected_revision).
 type AdminClient interface {
+	// ListNetworks lists the controller's networks, by name (the one call
+	// that names no network). Networks are declared in the controller's
+	// configuration file.
+	ListNetworks(ctx context.Context, in *ListNetworksRequest, opts ...grpc.CallOption) (*ListNetworksResponse, error)
 	// ListSites lists the network's sites, by name.
 	ListSites(ctx context.Context, in *ListSitesRequest, opts ...grpc.CallOption) (*ListSitesResponse, error)
 	// GetSite returns one site.
@@ -98,6 +103,16 @@ type adminClient struct {
 
 func NewAdminClient(cc grpc.ClientConnInterface) AdminClient {
 	return &adminClient{cc}
+}
+
+func (c *adminClient) ListNetworks(ctx context.Context, in *ListNetworksRequest, opts ...grpc.CallOption) (*ListNetworksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListNetworksResponse)
+	err := c.cc.Invoke(ctx, Admin_ListNetworks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (c *adminClient) ListSites(ctx context.Context, in *ListSitesRequest, opts ...grpc.CallOption) (*ListSitesResponse, error) {
@@ -272,6 +287,10 @@ func (c *adminClient) ListEvents(ctx context.Context, in *ListEventsRequest, opt
 // INVALID_ARGUMENT with the field path for invalid input; ABORTED when
 // SetPolicies loses a race (expected_revision).
 type AdminServer interface {
+	// ListNetworks lists the controller's networks, by name (the one call
+	// that names no network). Networks are declared in the controller's
+	// configuration file.
+	ListNetworks(context.Context, *ListNetworksRequest) (*ListNetworksResponse, error)
 	// ListSites lists the network's sites, by name.
 	ListSites(context.Context, *ListSitesRequest) (*ListSitesResponse, error)
 	// GetSite returns one site.
@@ -319,6 +338,9 @@ type AdminServer interface {
 // pointer dereference when methods are called.
 type UnimplementedAdminServer struct{}
 
+func (UnimplementedAdminServer) ListNetworks(context.Context, *ListNetworksRequest) (*ListNetworksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListNetworks not implemented")
+}
 func (UnimplementedAdminServer) ListSites(context.Context, *ListSitesRequest) (*ListSitesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSites not implemented")
 }
@@ -386,6 +408,24 @@ func RegisterAdminServer(s grpc.ServiceRegistrar, srv AdminServer) {
 		t.testEmbeddedByValue()
 	}
 	s.RegisterService(&Admin_ServiceDesc, srv)
+}
+
+func _Admin_ListNetworks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListNetworksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).ListNetworks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_ListNetworks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).ListNetworks(ctx, req.(*ListNetworksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
 }
 
 func _Admin_ListSites_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
@@ -683,6 +723,10 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "patronus.v1.Admin",
 	HandlerType: (*AdminServer)(nil),
 	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "ListNetworks",
+			Handler:    _Admin_ListNetworks_Handler,
+		},
 		{
 			MethodName: "ListSites",
 			Handler:    _Admin_ListSites_Handler,
