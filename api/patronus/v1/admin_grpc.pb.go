@@ -47,7 +47,7 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // Admin manages the sites, join tokens, links and policies of a network
-// and reads its paths and events. Every request names its network. Lists
+// and reads its paths and events. Every request but ListNetworks names its network. Lists
 // are paged: a response's next_page_token, when not empty, is passed as
 // page_token to get the next page, with the other fields unchanged.
 // Errors: NOT_FOUND for an unknown network, site, token or link;
@@ -280,7 +280,7 @@ func (c *adminClient) ListEvents(ctx context.Context, in *ListEventsRequest, opt
 // for forward compatibility.
 //
 // Admin manages the sites, join tokens, links and policies of a network
-// and reads its paths and events. Every request names its network. Lists
+// and reads its paths and events. Every request but ListNetworks names its network. Lists
 // are paged: a response's next_page_token, when not empty, is passed as
 // page_token to get the next page, with the other fields unchanged.
 // Errors: NOT_FOUND for an unknown network, site, token or link;
