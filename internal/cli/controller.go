@@ -66,8 +66,8 @@ type controllerConfig struct {
 	// addresses edges and operators dial. Default: the host name,
 	// localhost, 127.0.0.1, ::1.
 	ServerNames []string `yaml:"server_names"`
-	// Endpoints are told to enrolling edges. Default: the first server
-	// name with the listen port.
+	// Endpoints are told to enrolling edges. Default: the first of
+	// ServerNames with the listen port; none when ServerNames is not set.
 	Endpoints []string `yaml:"endpoints"`
 	// AdminUser names the operator credentials made on first start.
 	AdminUser string `yaml:"admin_user"`
@@ -271,10 +271,13 @@ func runController(cmd *cobra.Command, cfg controllerConfig) error {
 	if err != nil {
 		return fmt.Errorf("--listen: %w", err)
 	}
+	// Edges keep dialling the address they enrolled with; endpoints are
+	// further addresses (replicas). Without server_names the controller
+	// does not know a name edges can reach, so it names none.
 	endpoints := cfg.Endpoints
-	if len(endpoints) == 0 {
+	if len(endpoints) == 0 && len(cfg.ServerNames) > 0 {
 		_, port, _ := net.SplitHostPort(ln.Addr().String())
-		endpoints = []string{net.JoinHostPort(cfg.serverNames()[0], port)}
+		endpoints = []string{net.JoinHostPort(cfg.ServerNames[0], port)}
 	}
 	renew := func() (tls.Certificate, error) {
 		cert, reissued, err := ca.ServerCertificate(cfg.serverNames())
