@@ -45,7 +45,7 @@ func (e *edgeControl) WatchConfig(req *pb.WatchConfigRequest, stream pb.EdgeCont
 			}
 			return storeStatus(err)
 		}
-		cfg, ok := edgeConfig(snap, site.Name, s.now())
+		cfg, ok := edgeConfig(snap, site.ID, s.now())
 		if !ok {
 			s.log.Info("config stream cut: site revoked", "network", site.Network, "site", site.Name)
 			return errRevoked(site)
@@ -109,7 +109,7 @@ func (e *edgeControl) Report(stream pb.EdgeControl_ReportServer) error {
 			}
 			return err
 		case <-wake:
-			if e, ok := s.reg.site(ctx, site.ID); !ok || e.Revoked {
+			if e, ok := s.reg.site(ctx, site.ID); !ok || e.Revoked || e.Name != site.Name {
 				return errRevoked(site)
 			}
 		case <-ctx.Done():

@@ -13,16 +13,17 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
-// edgeConfig computes the whole configuration of one site from a snapshot
+// edgeConfig computes the whole configuration of site id from a snapshot
 // of its network; ok is false when the site is not (or no longer) an
-// enrolled site of it.
+// enrolled site of it. The id, not the name, identifies the site: a name
+// deleted and enrolled again is another site.
 //
 // Peers: in a full mesh every other enrolled site; a hub has every other
 // enrolled site; a spoke has the hubs only. A spoke reaches the other
 // spokes through the first hub by name, whose prefixes then include
 // theirs (one site per prefix: the edge's route table maps a prefix to
 // one site).
-func edgeConfig(snap *snapshot, site string, now time.Time) (*pb.EdgeConfig, bool) {
+func edgeConfig(snap *snapshot, id int64, now time.Time) (*pb.EdgeConfig, bool) {
 	var self *store.Site
 	var hubs, others []store.Site
 	for i := range snap.Sites {
@@ -30,7 +31,7 @@ func edgeConfig(snap *snapshot, site string, now time.Time) (*pb.EdgeConfig, boo
 		if s.State != store.Enrolled {
 			continue
 		}
-		if s.Name == site {
+		if s.ID == id {
 			self = s
 			continue
 		}

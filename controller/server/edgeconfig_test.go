@@ -43,7 +43,7 @@ func TestEdgeConfigTopologies(t *testing.T) {
 		store.Site{Name: "gone", Role: store.Spoke, State: store.Revoked})
 	now := time.Unix(0, 0)
 
-	s1, ok := edgeConfig(snap, "s1", now)
+	s1, ok := edgeConfig(snap, 3, now) // s1
 	if !ok || s1.Role != pb.TopologyRole_TOPOLOGY_ROLE_SPOKE || !slices.Equal(peerNames(s1), []string{"h1", "h2"}) {
 		t.Fatalf("spoke s1: %v", s1)
 	}
@@ -51,7 +51,7 @@ func TestEdgeConfigTopologies(t *testing.T) {
 	if !slices.Equal(s1.Peers[0].Prefixes, []string{"10.1.0.0/16", "10.4.0.0/16"}) || !slices.Equal(s1.Peers[1].Prefixes, []string{"10.2.0.0/16"}) {
 		t.Fatalf("spoke s1's hubs carry %v and %v", s1.Peers[0].Prefixes, s1.Peers[1].Prefixes)
 	}
-	h1, _ := edgeConfig(snap, "h1", now)
+	h1, _ := edgeConfig(snap, 1, now) // h1
 	if h1.Role != pb.TopologyRole_TOPOLOGY_ROLE_HUB || !slices.Equal(peerNames(h1), []string{"h2", "s1", "s2"}) {
 		t.Fatalf("hub h1: %v", peerNames(h1))
 	}
@@ -60,20 +60,20 @@ func TestEdgeConfigTopologies(t *testing.T) {
 			t.Fatalf("hub h1's peer %s carries %v, want its own prefix only", p.Site.Name, p.Prefixes)
 		}
 	}
-	if _, ok := edgeConfig(snap, "gone", now); ok {
+	if _, ok := edgeConfig(snap, 5, now); ok { // gone
 		t.Fatal("a revoked site got a configuration")
 	}
-	if _, ok := edgeConfig(snap, "nobody", now); ok {
+	if _, ok := edgeConfig(snap, 99, now); ok {
 		t.Fatal("an unknown site got a configuration")
 	}
 
 	mesh := testSnapshot(store.FullMesh, store.Site{Name: "a", Role: store.Spoke}, store.Site{Name: "b", Role: store.Spoke},
 		store.Site{Name: "c", Role: store.Hub, State: store.Revoked})
-	a, _ := edgeConfig(mesh, "a", now)
+	a, _ := edgeConfig(mesh, 1, now)
 	if a.Role != pb.TopologyRole_TOPOLOGY_ROLE_MESH || !slices.Equal(peerNames(a), []string{"b"}) || a.Revision != 9 {
 		t.Fatalf("mesh a: %v", a)
 	}
-	b, _ := edgeConfig(mesh, "a", now.Add(time.Hour))
+	b, _ := edgeConfig(mesh, 1, now.Add(time.Hour))
 	b.Revision = 10
 	if !sameConfig(a, b) {
 		t.Fatal("configurations differing in revision and time only are not the same")

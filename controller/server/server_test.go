@@ -578,3 +578,28 @@ func TestServerCertificateRenewed(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestSiteNameReused: a site deleted and enrolled again under its name is
+// another site: the old certificate's stream ends and its new connections
+// are refused, while the new edge gets the configuration.
+func TestSiteNameReused(t *testing.T) {
+	c := startSQLite(t)
+	c.network("corp", store.FullMesh)
+	old := c.enrol("corp", "a")
+	w := old.watch(t, 0)
+	w.next(pushWithin, "first", func(*pb.EdgeConfig) bool { return true })
+	if err := c.st.DeleteSite(ctxT(t), "corp", "a"); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, w.ended(pushWithin), codes.PermissionDenied, "")
+	fresh := c.enrol("corp", "a")
+	if fresh.id == old.id {
+		t.Fatalf("re-enrolled site has the old id %d", old.id)
+	}
+	fresh.watch(t, 0).next(pushWithin, "the new site's config", func(cfg *pb.EdgeConfig) bool { return cfg.Site.Id == fresh.id })
+	s, err := pb.NewEdgeControlClient(c.dial(old.creds.ClientTLSConfig("localhost"))).WatchConfig(ctxT(t), &pb.WatchConfigRequest{})
+	if err == nil {
+		_, err = s.Recv()
+	}
+	wantCode(t, err, codes.Unavailable, "")
+}
