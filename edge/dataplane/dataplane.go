@@ -120,6 +120,8 @@ type Stats struct {
 	// active flows its decisions moved.
 	Events     [steer.Decision + 1]atomic.Uint64
 	FlowsMoved atomic.Uint64
+	// Failovers: decisions that moved flows off a path that went down.
+	Failovers atomic.Uint64
 }
 
 type peer struct {

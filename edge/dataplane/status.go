@@ -29,6 +29,8 @@ type Status struct {
 	Policies []PolicyStatus `json:"policies"`
 	// Flows is how many flows the classifier tracks.
 	Flows int `json:"flows"`
+	// Steering counts events, flows moved and failovers since the start.
+	Steering SteeringCounts `json:"steering"`
 }
 
 // PolicyStatus is one policy in force.
@@ -128,6 +130,7 @@ func (d *Dataplane) Status() Status {
 		st.Events = []steer.Event{}
 	}
 	st.Flows = d.classifier.Len()
+	st.Steering = d.SteeringCounts()
 	st.Policies = policiesOf(d.view.Load())
 	for i, l := range d.links {
 		st.Links = append(st.Links, LinkStatus{Name: d.cfg.Links[i].Name, Port: l.Port(), Counters: l.StatsSnapshot()})
@@ -270,12 +273,18 @@ func (d *Dataplane) Flows() ([]FlowStatus, int) {
 	return out, len(fs)
 }
 
-// EventCounts returns steering's events counted by kind since the start,
-// and the active flows its decisions moved.
-func (d *Dataplane) EventCounts() (map[string]uint64, uint64) {
-	m := map[string]uint64{}
+// SteeringCounts are steering's counters since the start.
+type SteeringCounts struct {
+	Events     map[string]uint64 `json:"events"`      // by kind
+	FlowsMoved uint64            `json:"flows_moved"` // active flows its decisions moved
+	Failovers  uint64            `json:"failovers"`   // decisions that moved flows off a path that went down
+}
+
+// SteeringCounts returns steering's counters.
+func (d *Dataplane) SteeringCounts() SteeringCounts {
+	c := SteeringCounts{Events: map[string]uint64{}, FlowsMoved: d.Stats.FlowsMoved.Load(), Failovers: d.Stats.Failovers.Load()}
 	for k := steer.PathState; k <= steer.Decision; k++ {
-		m[k.String()] = d.Stats.Events[k].Load()
+		c.Events[k.String()] = d.Stats.Events[k].Load()
 	}
-	return m, d.Stats.FlowsMoved.Load()
+	return c
 }

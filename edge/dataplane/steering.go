@@ -94,6 +94,9 @@ func (d *Dataplane) logEvents(evs []steer.Event) {
 			d.Stats.Events[e.Kind].Add(1)
 		}
 		d.Stats.FlowsMoved.Add(uint64(e.FlowsMoved))
+		if e.Kind == steer.Decision && e.FlowsMoved > 0 && e.Reason == "path down" {
+			d.Stats.Failovers.Add(1)
+		}
 		if e.Kind == steer.Decision && e.FlowsMoved == 0 {
 			continue
 		}

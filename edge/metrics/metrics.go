@@ -18,7 +18,6 @@ import (
 // Source is what the Collector reads: the running data plane.
 type Source interface {
 	Status() dataplane.Status
-	EventCounts() (byKind map[string]uint64, flowsMoved uint64)
 }
 
 var pathLabels = []string{"path", "peer_site", "local_link", "remote_link"}
@@ -47,6 +46,7 @@ var (
 	dFwd         = desc("forwarder_packets_total", "The forwarder's packet counters, by counter (from_overlay, steered, drop_*...).", "counter")
 	dEvents      = desc("steering_events_total", "Steering events by kind (path_state, decision, flap_suppressed, flap_reused).", "kind")
 	dMoved       = desc("steering_flows_moved_total", "Active flows moved by steering decisions.")
+	dFailovers   = desc("steering_failovers_total", "Steering decisions that moved flows off a path that went down.")
 	dFlows       = desc("flows", "Flows the classifier tracks.")
 )
 
@@ -60,7 +60,7 @@ func NewCollector(src Source) *Collector { return &Collector{src: src} }
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{dPathState, dPathBFDUp, dPathScore, dPathLatency, dPathJitter, dPathLoss,
 		dPathFlows, dPathSupp, dPathPkts, dPathBytes, dPathWire, dPathBFDPkts, dPathShimDrp, dCompActive, dCompIn, dCompOut,
-		dFwd, dEvents, dMoved, dFlows} {
+		dFwd, dEvents, dMoved, dFailovers, dFlows} {
 		ch <- d
 	}
 }
@@ -107,11 +107,11 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for name, n := range st.Forwarder {
 		counter(dFwd, n, name)
 	}
-	byKind, moved := c.src.EventCounts()
-	for k, n := range byKind {
+	for k, n := range st.Steering.Events {
 		counter(dEvents, n, k)
 	}
-	counter(dMoved, moved)
+	counter(dMoved, st.Steering.FlowsMoved)
+	counter(dFailovers, st.Steering.Failovers)
 	gauge(dFlows, float64(st.Flows))
 }
 

@@ -12,13 +12,11 @@ import (
 type fakeSource struct{ st dataplane.Status }
 
 func (f fakeSource) Status() dataplane.Status { return f.st }
-func (f fakeSource) EventCounts() (map[string]uint64, uint64) {
-	return map[string]uint64{"path_state": 4, "decision": 2}, 3
-}
 
 func TestScrape(t *testing.T) {
 	lat, jit, loss := 12.5, 1.5, 2.0
 	src := fakeSource{dataplane.Status{Site: "s1", Flows: 7, Forwarder: map[string]uint64{"steered": 9},
+		Steering: dataplane.SteeringCounts{Events: map[string]uint64{"path_state": 4, "decision": 2}, FlowsMoved: 3, Failovers: 1},
 		Paths: []dataplane.PathStatus{
 			{ID: "s1/inet->s2/inet", PeerSite: "s2", LocalLink: "inet", RemoteLink: "inet", State: "up", BFDState: "up",
 				Score: 99.5, LatencyMS: &lat, JitterMS: &jit, LossPct: &loss, ActiveFlows: 3, TxPackets: 10, RxBytes: 1500,
@@ -50,6 +48,7 @@ func TestScrape(t *testing.T) {
 		`patronus_forwarder_packets_total{counter="steered"} 9`,
 		`patronus_steering_events_total{kind="decision"} 2`,
 		`patronus_steering_flows_moved_total 3`,
+		`patronus_steering_failovers_total 1`,
 		`patronus_flows 7`,
 		`go_goroutines `,
 	} {

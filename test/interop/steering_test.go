@@ -118,6 +118,10 @@ type edgeStatus struct {
 		Policy     string    `json:"policy"`
 	} `json:"events"`
 	Forwarder map[string]uint64 `json:"forwarder"`
+	Steering  struct {
+		Failovers  uint64 `json:"failovers"`
+		FlowsMoved uint64 `json:"flows_moved"`
+	} `json:"steering"`
 }
 
 func (l *testLab) edgeStatus(site string) edgeStatus {
@@ -173,8 +177,8 @@ func TestLabFailover(t *testing.T) {
 			moved = moved || e.Kind == "decision" && e.Reason == "path down" && e.FlowsMoved > 0 && e.Policy == "class:voice"
 		}
 	}
-	if !down || !moved {
-		t.Errorf("events: path down %v, voice flows moved %v: %+v", down, moved, st.Events)
+	if !down || !moved || st.Steering.Failovers == 0 {
+		t.Errorf("events: path down %v, voice flows moved %v, failovers counted %d: %+v", down, moved, st.Steering.Failovers, st.Events)
 	}
 	for _, p := range st.Paths {
 		if p.LocalLink == link && (p.State != "down" || p.BFDState != "down") {
