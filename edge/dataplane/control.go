@@ -109,7 +109,9 @@ func (d *Dataplane) receiveControl(p *Path, typ shim.Type, body []byte, now time
 			}
 			return
 		}
-		_ = p.prober.Receive(body, now) // counted by the sender
+		if p.prober != nil {
+			_ = p.prober.Receive(body, now) // counted by the sender
+		}
 	}
 }
 
@@ -129,7 +131,7 @@ func (d *Dataplane) controlLoop() {
 		now := time.Now()
 		v := d.view.Load()
 		for _, p := range v.paths {
-			if !now.Before(p.probeNext) {
+			if p.prober != nil && !now.Before(p.probeNext) {
 				p.probeNext = p.prober.Tick(now)
 			}
 		}
@@ -138,8 +140,10 @@ func (d *Dataplane) controlLoop() {
 		}
 		lastSteer = now
 		for _, p := range v.paths {
-			ev, _ := d.engine.SetProbe(p.ID, quality.FromProbe(p.prober.Metrics(now)), now)
-			d.logEvents(ev)
+			if p.prober != nil {
+				ev, _ := d.engine.SetProbe(p.ID, quality.FromProbe(p.prober.Metrics(now)), now)
+				d.logEvents(ev)
+			}
 		}
 		d.logEvents(d.engine.Tick(now))
 	}
