@@ -603,3 +603,40 @@ func TestSiteNameReused(t *testing.T) {
 	}
 	wantCode(t, err, codes.Unavailable, "")
 }
+
+// TestTokenRace: ten edges enrol at once with one token; exactly one gets
+// a certificate, the others are told the token was used.
+func TestTokenRace(t *testing.T) {
+	c := startSQLite(t)
+	c.network("corp", store.FullMesh)
+	tok := c.token("corp", "a", time.Hour)
+	conf, err := pki.EnrolTLSConfig(tok, "localhost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enr := pb.NewEnrollmentClient(c.dial(conf))
+	const racers = 10
+	reqs := make([]*pb.EnrollRequest, racers)
+	for i := range reqs {
+		reqs[i] = enrolRequest(t, tok, "a")
+	}
+	errs := make(chan error, racers)
+	for _, req := range reqs {
+		go func() {
+			_, err := enr.Enroll(ctxT(t), req)
+			errs <- err
+		}()
+	}
+	wins := 0
+	for range racers {
+		switch err := <-errs; {
+		case err == nil:
+			wins++
+		case !strings.Contains(err.Error(), "already used"):
+			t.Errorf("loser got %v, want already used", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d enrolments won with one token", wins)
+	}
+}
