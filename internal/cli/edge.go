@@ -43,15 +43,48 @@ func serveMetrics(addr string, dp *dataplane.Dataplane, log *slog.Logger) (func(
 	return func() { _ = srv.Close() }, nil
 }
 
+// serveEdge serves the running edge's control socket (status, flows,
+// pins, and extra) and, unless metricsAddr is empty, its Prometheus
+// metrics; the returned function stops both.
+func serveEdge(dp *dataplane.Dataplane, sock, metricsAddr string, log *slog.Logger, extra map[string]http.HandlerFunc) (func(), error) {
+	handlers := map[string]http.HandlerFunc{
+		"GET /status": ctlsock.JSON(func() any { return dp.Status() }),
+		"GET /flows": ctlsock.JSON(func() any {
+			fl, total := dp.Flows()
+			return flowsAnswer{Flows: fl, Total: total}
+		}),
+		"PUT /pins": ctlsock.PutJSON(dp.SetPins),
+	}
+	for k, h := range extra {
+		handlers[k] = h
+	}
+	stopSock, err := ctlsock.Serve(sock, handlers)
+	if err != nil {
+		return nil, fmt.Errorf("--control-socket: %w", err)
+	}
+	if metricsAddr == "" {
+		return stopSock, nil
+	}
+	stopMetrics, err := serveMetrics(metricsAddr, dp, log)
+	if err != nil {
+		stopSock()
+		return nil, fmt.Errorf("--metrics-listen %s: %w", metricsAddr, err)
+	}
+	return func() { stopMetrics(); stopSock() }, nil
+}
+
 // DefaultEdgeSocket is where the edge serves its status.
 const DefaultEdgeSocket = "/run/patronus/edge.sock"
 
 func newEdgeCmd() *cobra.Command {
 	var file, sock, metricsAddr string
 	c := &cobra.Command{
-		Use:   "edge --config FILE",
-		Short: "Run a site's edge: encrypted tunnels over every WAN link to every peer site (static mode)",
-		Long: `Runs the edge data plane of a site from its configuration file: the overlay
+		Use:   "edge --config FILE | --controller HOST:PORT [--join-token T]",
+		Short: "Run a site's edge: encrypted, steered tunnels over every WAN link to every peer site",
+		Long: `Runs the edge data plane of a site, from its configuration file (static
+mode, --config) or from a controller (--controller: enrols once with a join
+token, then keeps its identity and last configuration in --state-dir and
+runs on it also while the controller is away). The data plane: the overlay
 interface with routes to the peer sites' prefixes, and one WireGuard tunnel
 per path (local WAN link x remote WAN link). Every path runs BFD (100 ms x 3
 by default) and quality probes inside its tunnel; each flow is classified
@@ -79,28 +112,12 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			if err != nil {
 				return err
 			}
-			stop, err := ctlsock.Serve(sock, map[string]http.HandlerFunc{
-				"GET /status": ctlsock.JSON(func() any { return dp.Status() }),
-				"GET /flows": ctlsock.JSON(func() any {
-					fl, total := dp.Flows()
-					return flowsAnswer{Flows: fl, Total: total}
-				}),
-				"PUT /pins":   ctlsock.PutJSON(dp.SetPins),
-				"PUT /config": putConfig(dp, log),
-			})
+			stop, err := serveEdge(dp, sock, metricsAddr, log, map[string]http.HandlerFunc{"PUT /config": putConfig(dp, log)})
 			if err != nil {
 				_ = dp.Close()
-				return fmt.Errorf("--control-socket: %w", err)
+				return err
 			}
 			defer stop()
-			if metricsAddr != "" {
-				stopMetrics, err := serveMetrics(metricsAddr, dp, log)
-				if err != nil {
-					_ = dp.Close()
-					return fmt.Errorf("--metrics-listen %s: %w", metricsAddr, err)
-				}
-				defer stopMetrics()
-			}
 			log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()), "control_socket", sock)
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)

@@ -2,11 +2,10 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -18,7 +17,7 @@ import (
 	"github.com/patronus-sdwan/patronus/edge/agent"
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/dataplane"
-	"github.com/patronus-sdwan/patronus/internal/ctlsock"
+	"github.com/patronus-sdwan/patronus/edge/steer"
 )
 
 // JoinTokenEnv holds the join token when --join-token is not given: an
@@ -51,19 +50,23 @@ func addControllerMode(c *cobra.Command) {
 		if err != nil {
 			return err
 		}
-		return runControlled(cmd, agent.Options{Controller: addr, JoinToken: token, StateDir: stateDir}, sock)
+		metricsAddr, err := cmd.Flags().GetString("metrics-listen")
+		if err != nil {
+			return err
+		}
+		return runControlled(cmd, agent.Options{Controller: addr, JoinToken: token, StateDir: stateDir}, sock, metricsAddr)
 	}
 }
 
 // runControlled runs the edge on the controller's configuration until
 // SIGINT or SIGTERM. The data plane starts with the first valid
 // configuration: the one saved by the last run, or the controller's.
-func runControlled(cmd *cobra.Command, opts agent.Options, sock string) error {
+func runControlled(cmd *cobra.Command, opts agent.Options, sock, metricsAddr string) error {
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	signal.Ignore(syscall.SIGHUP) // the controller owns the configuration
-	e := &controlledEdge{log: log, sock: sock, since: map[string]pathSince{}}
+	e := &controlledEdge{log: log, sock: sock, metricsAddr: metricsAddr, since: map[string]pathSince{}}
 	defer e.close()
 	opts.Apply, opts.Telemetry, opts.Log = e.apply, e.telemetry, log
 	a, err := agent.New(ctx, opts)
@@ -76,14 +79,16 @@ func runControlled(cmd *cobra.Command, opts agent.Options, sock string) error {
 
 // controlledEdge is the data plane driven by the agent.
 type controlledEdge struct {
-	log  *slog.Logger
-	sock string
+	log         *slog.Logger
+	sock        string
+	metricsAddr string
 
 	mu       sync.Mutex
 	dp       *dataplane.Dataplane // guarded by mu; nil before the first configuration
 	stopSock func()               // guarded by mu
 
-	since map[string]pathSince // used by telemetry only (one goroutine)
+	since     map[string]pathSince // used by telemetry only (one goroutine)
+	lastEvent time.Time            // telemetry: the newest steering event sent
 }
 
 // apply starts the data plane with the first configuration and
@@ -100,13 +105,10 @@ func (e *controlledEdge) apply(v *config.Valid) error {
 	if err != nil {
 		return err
 	}
-	stop, err := ctlsock.Serve(e.sock, map[string]http.HandlerFunc{
-		"GET /status": ctlsock.JSON(func() any { return dp.Status() }),
-		"PUT /pins":   ctlsock.PutJSON(dp.SetPins),
-	})
+	stop, err := serveEdge(dp, e.sock, e.metricsAddr, e.log, nil)
 	if err != nil {
 		_ = dp.Close()
-		return fmt.Errorf("--control-socket: %w", err)
+		return err
 	}
 	e.dp, e.stopSock = dp, stop
 	e.log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()), "control_socket", e.sock)
@@ -143,7 +145,25 @@ func (e *controlledEdge) telemetry() *pb.Telemetry {
 	}
 	now := time.Now()
 	t := &pb.Telemetry{}
-	for _, p := range dp.Status().Paths {
+	st := dp.Status()
+	for _, p := range st.Paths {
+		ps := &pb.PathSample{PathId: p.ID, MeasuredAt: timestamppb.New(now), State: pathStates[p.State],
+			BfdState: bfdStates[p.BFDState], Score: p.Score, Suppressed: p.Suppressed, ActiveFlows: uint32(p.ActiveFlows)}
+		if p.LatencyMS != nil {
+			ps.MetricsValid, ps.LatencyMs, ps.JitterMs, ps.LossPct = true, *p.LatencyMS, *p.JitterMS, *p.LossPct
+		}
+		t.PathSamples = append(t.PathSamples, ps)
+	}
+	for _, ev := range st.Events {
+		if !ev.Time.After(e.lastEvent) {
+			continue
+		}
+		e.lastEvent = ev.Time
+		t.SteeringEvents = append(t.SteeringEvents, &pb.SteeringEvent{At: timestamppb.New(ev.Time), PathId: ev.PathID,
+			Kind: eventKinds[ev.Kind], Reason: ev.Reason, FlowsMoved: uint32(ev.FlowsMoved), SiteId: uint32(ev.Site),
+			Policy: ev.Policy, FromPathIds: splitIDs(ev.From), ToPathIds: splitIDs(ev.To)})
+	}
+	for _, p := range st.Paths {
 		s, ok := e.since[p.ID]
 		if n := p.TxPackets + p.RxPackets; !ok || n < s.packets {
 			s.at = now
@@ -160,4 +180,22 @@ func (e *controlledEdge) telemetry() *pb.Telemetry {
 		})
 	}
 	return t
+}
+
+var (
+	pathStates = map[string]pb.PathState{"up": pb.PathState_PATH_STATE_UP, "degraded": pb.PathState_PATH_STATE_DEGRADED,
+		"down": pb.PathState_PATH_STATE_DOWN}
+	bfdStates = map[string]pb.BfdState{"up": pb.BfdState_BFD_STATE_UP, "init": pb.BfdState_BFD_STATE_INIT,
+		"down": pb.BfdState_BFD_STATE_DOWN, "admin_down": pb.BfdState_BFD_STATE_ADMIN_DOWN}
+	eventKinds = map[steer.Kind]pb.SteeringEventKind{steer.PathState: pb.SteeringEventKind_STEERING_EVENT_KIND_PATH_STATE,
+		steer.FlapSuppressed: pb.SteeringEventKind_STEERING_EVENT_KIND_FLAP_SUPPRESSED,
+		steer.FlapReused:     pb.SteeringEventKind_STEERING_EVENT_KIND_FLAP_REUSED,
+		steer.Decision:       pb.SteeringEventKind_STEERING_EVENT_KIND_DECISION}
+)
+
+func splitIDs(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
