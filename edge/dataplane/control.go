@@ -31,7 +31,18 @@ const (
 	steerTick = 100 * time.Millisecond
 )
 
-var errQueueFull = errors.New("path queue full")
+var (
+	errQueueFull = errors.New("path queue full")
+	errSilent    = errors.New("nothing heard on the path for a while: BFD paused")
+)
+
+// silentAfter: a path that has received nothing for this long (nor since
+// it started) sends no BFD until it hears from its peer again (the
+// Hellos and WireGuard's keepalive go on and start a new handshake).
+// Without a WireGuard session, WireGuard keeps what it is given, up to
+// 128 packets of 64 KiB buffers per path, for the next handshake: a site
+// with many dead peers would hold hundreds of MiB of BFD packets.
+const silentAfter = 10 * time.Second
 
 // pathSender sends one path's BFD Control packets as shim packets.
 type pathSender struct {
@@ -41,7 +52,20 @@ type pathSender struct {
 
 // Send queues a BFD packet on the path; it never blocks. b is not kept.
 func (s pathSender) Send(b []byte) error {
+	if s.p.silent(time.Now()) {
+		return errSilent
+	}
 	return s.d.sendControl(s.p, shim.TypeBFD, b)
+}
+
+// silent reports whether the path has heard nothing from its peer for
+// silentAfter (counting from its start).
+func (p *Path) silent(now time.Time) bool {
+	last := p.lastRx.Load()
+	if last == 0 {
+		last = p.started.UnixNano()
+	}
+	return now.UnixNano()-last > int64(silentAfter)
 }
 
 // sendControl queues a shim packet of type typ with body on path p.
@@ -131,7 +155,10 @@ func (d *Dataplane) controlLoop() {
 		now := time.Now()
 		v := d.view.Load()
 		for _, p := range v.paths {
-			if p.prober != nil && !now.Before(p.probeNext) {
+			// A path without BFD up is down whatever the probes say, and
+			// its probes would only pile up in WireGuard's queue of
+			// packets waiting for a handshake (up to 128 per path).
+			if p.prober != nil && p.bfdUp.Load() && !now.Before(p.probeNext) {
 				p.probeNext = p.prober.Tick(now)
 			}
 		}
@@ -158,6 +185,7 @@ func (d *Dataplane) watchBFD(changes <-chan bfd.StateChange) {
 		if p == nil || p.bfdKey != ch.Key {
 			continue // a path that is gone
 		}
+		p.bfdUp.Store(ch.To == packet.StateUp)
 		d.log.Info("path bfd", "path", p.ID, "from", ch.From.String(), "to", ch.To.String(), "diag", ch.Diag.String())
 		ev, _ := d.engine.SetBFD(p.ID, ch.To, ch.Time)
 		d.logEvents(ev)

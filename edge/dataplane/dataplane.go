@@ -148,7 +148,10 @@ type Path struct {
 	num        int    // unique among the data plane's paths: the BFD session's IfIndex
 	bfdKey     bfd.Key
 	prober     *probe.Sender
-	probeNext  time.Time // the control loop's
+	probeNext  time.Time   // the control loop's
+	bfdUp      atomic.Bool // the BFD session is Up: probes are sent
+	started    time.Time
+	lastRx     atomic.Int64 // unix ns of the last batch received from the peer; 0: none
 	stopCtl    func()
 
 	TxPackets, RxPackets atomic.Uint64
@@ -379,7 +382,7 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 	}
 	path := &Path{ID: id, LocalLink: ll.Name, RemoteLink: rl.Name, PeerSite: p.cfg.Name,
 		endpoint: rl.Endpoint.String(), site: p.cfg.ID, preferred: len(p.paths) == 0, link: d.links[li], bind: bind,
-		linkIndex: li, color: ll.Color, num: d.newPathNum()}
+		linkIndex: li, color: ll.Color, num: d.newPathNum(), started: time.Now()}
 	path.stopCtl = func() { d.stopControl(path) }
 	// The site with the lower ID starts the path's WireGuard handshake;
 	// the other holds back its own (the first Hello and the persistent

@@ -193,12 +193,10 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 	return func(bufs [][]byte, offset int) (int, error) {
 		keep = keep[:0]
 		var bytes uint64
-		var now time.Time
+		now := time.Now()
+		path.lastRx.Store(now.UnixNano())
 		for _, b := range bufs {
 			if path.shim.isFromPeer(b[offset:]) {
-				if now.IsZero() {
-					now = time.Now()
-				}
 				r := path.shim.receive(b, offset)
 				switch {
 				case r.typ == shim.TypeHello:
@@ -231,9 +229,6 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 			if fromPort53(b[offset:]) {
 				// A DNS answer for a LAN host: the names it resolves
 				// classify the flows that follow (domain rules).
-				if now.IsZero() {
-					now = time.Now()
-				}
 				d.classifier.Observe(b[offset:], now)
 			}
 			keep = append(keep, b)

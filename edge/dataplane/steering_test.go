@@ -179,3 +179,24 @@ func TestRouteFollowsSteering(t *testing.T) {
 		t.Errorf("route allocates %v times per packet of a known flow", n)
 	}
 }
+
+// TestBFDPausedOnSilentPath: a path that has heard nothing from its peer
+// for silentAfter sends no BFD (WireGuard would stage every packet for a
+// handshake that does not come); hearing from the peer resumes it.
+func TestBFDPausedOnSilentPath(t *testing.T) {
+	d := withSteering(t, &Dataplane{pool: newBufPool(4)})
+	p := &Path{started: time.Now().Add(-time.Minute), shim: newPathShim(1, 2, 1420, false, time.Time{})}
+	p.tun = newPathTUN("t", 1420, d.pool, p.shim, nil)
+	tx := pathSender{d, p}
+	if err := tx.Send([]byte{1, 2, 3}); err != errSilent || len(p.tun.queue) != 0 {
+		t.Fatalf("silent path: %v, %d queued", err, len(p.tun.queue))
+	}
+	p.lastRx.Store(time.Now().UnixNano())
+	if err := tx.Send([]byte{1, 2, 3}); err != nil || len(p.tun.queue) != 1 {
+		t.Fatalf("after hearing the peer: %v, %d queued", err, len(p.tun.queue))
+	}
+	young := &Path{started: time.Now()}
+	if young.silent(time.Now()) {
+		t.Error("a new path is silent before it had a chance to hear its peer")
+	}
+}
