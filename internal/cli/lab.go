@@ -44,7 +44,7 @@ Needs root. State (keys, configurations, logs, control sockets) is kept in
 	c.PersistentFlags().StringVar(&root, "state-root", lab.DefaultRoot, "directory of the labs' state directories")
 	_ = c.PersistentFlags().MarkHidden("state-root")
 	c.AddCommand(newLabUpCmd(&root), newLabDownCmd(&root), newLabStatusCmd(&root), newLabExecCmd(&root),
-		newLabImpairCmd(&root), newLabStreamCmd(), newLabWANEmCmd())
+		newLabImpairCmd(&root), newLabControllerCmd(&root), newLabStreamCmd(), newLabWANEmCmd())
 	return c
 }
 
@@ -87,6 +87,7 @@ func newLabUpCmd(root *string) *cobra.Command {
 	f.StringVar(&policy, "policy", "", "YAML file of steering sections (sla_classes, applications, policies, steering, quality_model) for every edge")
 	f.DurationVar(&o.BFDInterval, "bfd-interval", 0, "BFD transmit and receive interval in the paths (unset: the edge's default, 100ms)")
 	f.IntVar(&o.BFDMultiplier, "bfd-multiplier", 0, "BFD detection multiplier in the paths (unset: the edge's default, 3)")
+	f.BoolVar(&o.Static, "static", false, "no controller: the edges run from configuration files written by the lab")
 	f.BoolVar(&o.Traffic, "traffic", false, "start a ping from every LAN host to every other one, five a second")
 	f.DurationVar(&o.Timeout, "timeout", 60*time.Second, "how long to wait for every path to come up")
 	return c
@@ -155,6 +156,10 @@ func newLabDownCmd(root *string) *cobra.Command {
 type labStatus struct {
 	*lab.State
 	Sites []siteStatus `json:"sites"`
+	// ControllerNode is the node of the lab's controller, where
+	// patronus ctl reaches it; empty in a static lab.
+	ControllerNode    string `json:"controller_node,omitempty"`
+	ControllerRunning bool   `json:"controller_running"`
 }
 
 type siteStatus struct {
@@ -166,18 +171,22 @@ type siteStatus struct {
 
 func liveStatus(st *lab.State) labStatus {
 	ls := labStatus{State: st}
+	if st.Controller != nil {
+		ls.ControllerNode, ls.ControllerRunning = st.Controller.Node, st.ControllerRunning()
+	}
 	for _, s := range st.Sites {
 		ss := siteStatus{Site: s, EdgeRunning: processAlive(s.EdgePID)}
 		var es struct {
 			Paths []struct {
 				LastHandshake *time.Time `json:"last_handshake"`
+				BFDState      string     `json:"bfd_state"`
 			} `json:"paths"`
 		}
 		if ss.EdgeRunning {
 			if _, err := ctlsock.Get(s.ControlSocket, "/status", &es); err == nil {
 				ss.Paths = len(es.Paths)
 				for _, p := range es.Paths {
-					if p.LastHandshake != nil {
+					if p.LastHandshake != nil && p.BFDState == "up" {
 						ss.PathsUp++
 					}
 				}
@@ -225,7 +234,17 @@ func newLabStatusCmd(root *string) *cobra.Command {
 func printLabStatus(cmd *cobra.Command, st *lab.State) error {
 	ls := liveStatus(st)
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-	fmt.Fprintf(w, "lab %s (%s underlay, state %s)\n\n", st.Name, st.WAN, st.Dir)
+	fmt.Fprintf(w, "lab %s (%s underlay, state %s)\n", st.Name, st.WAN, st.Dir)
+	if c := st.Controller; c != nil {
+		state := "running"
+		if !ls.ControllerRunning {
+			state = "STOPPED (patronus lab controller start; log: " + c.Log + ")"
+		}
+		fmt.Fprintf(w, "controller %s on %s, node %s (patronus lab exec %s -- patronus ctl sites list)\n", state, c.Address, c.Node, c.Node)
+	} else {
+		fmt.Fprintln(w, "static: the edges run from configuration files, no controller")
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "SITE\tEDGE\tPATHS UP\tHOST NODE\tHOST IPV4\tHOST IPV6\tLINKS")
 	for _, s := range ls.Sites {
 		edge := "running"
@@ -302,6 +321,7 @@ directory of this patronus binary is on PATH.`,
 			if node.Socket != "" {
 				env = append(env, socketEnv+"="+node.Socket)
 			}
+			env = append(env, node.Env...)
 			x := exec.Command("ip", append([]string{"netns", "exec", node.NS}, args[1:]...)...)
 			x.Env = env
 			x.Stdin, x.Stdout, x.Stderr = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
@@ -315,6 +335,39 @@ directory of this patronus binary is on PATH.`,
 				return exitError{code}
 			}
 			return err
+		},
+	}
+	c.Flags().StringVar(&name, "name", defaultLab, "lab name")
+	return c
+}
+
+func newLabControllerCmd(root *string) *cobra.Command {
+	var name string
+	c := &cobra.Command{
+		Use:   "controller stop|start [--name NAME]",
+		Short: "Take the lab's controller away and bring it back; the edges carry on without it",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var st *lab.State
+			var err error
+			switch args[0] {
+			case "stop":
+				st, err = lab.StopController(*root, name)
+			case "start":
+				bin, berr := os.Executable()
+				if berr != nil {
+					return berr
+				}
+				st, err = lab.StartController(*root, name, bin)
+			default:
+				return fmt.Errorf("%q: want stop or start", args[0])
+			}
+			if err != nil {
+				return err
+			}
+			done := map[string]string{"stop": "stopped: the edges go on with their last configuration", "start": "started"}[args[0]]
+			fmt.Fprintf(cmd.OutOrStdout(), "lab %s: controller on %s %s\n", st.Name, st.Controller.Address, done)
+			return nil
 		},
 	}
 	c.Flags().StringVar(&name, "name", defaultLab, "lab name")

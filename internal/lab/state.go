@@ -24,6 +24,9 @@ type State struct {
 	Sites     []Site    `json:"sites"`
 	Traffic   []Proc    `json:"traffic,omitempty"`
 	Namespace []string  `json:"namespaces"`
+	// Controller is the controller node; nil in a static lab (the edges
+	// read configuration files).
+	Controller *Controller `json:"controller,omitempty"`
 }
 
 // Site is one site of a lab.
@@ -145,7 +148,8 @@ func (s *Site) link(name string) (int, *Link, error) {
 // Node is a namespace a command can run in.
 type Node struct {
 	Name, NS string
-	Socket   string // the edge's control socket, for edge nodes
+	Socket   string   // the edge's control socket, for edge nodes
+	Env      []string // for the controller node: where patronus ctl finds it
 }
 
 // Node resolves a node name: a site's name (its edge), its host node, or
@@ -162,13 +166,22 @@ func (st *State) Node(name string) (Node, error) {
 	if name == st.WANNode {
 		return Node{Name: name, NS: nsWAN(st.Name)}, nil
 	}
+	if st.Controller != nil && name == st.Controller.Node {
+		return Node{Name: name, NS: nsCtl(st.Name), Env: st.Controller.CtlEnv()}, nil
+	}
 	return Node{}, fmt.Errorf("node %q: lab %s has nodes %s", name, st.Name, st.nodeNames())
 }
 
 func (st *State) nodeNames() string {
 	out := ""
-	for _, s := range st.Sites {
-		out += s.EdgeNode + ", " + s.HostNode + ", "
+	for i, s := range st.Sites {
+		if i > 0 {
+			out += ", "
+		}
+		out += s.EdgeNode + ", " + s.HostNode
 	}
-	return out + st.WANNode
+	if st.Controller != nil {
+		out += ", " + st.Controller.Node
+	}
+	return out + ", " + st.WANNode
 }

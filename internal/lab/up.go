@@ -39,6 +39,9 @@ type Options struct {
 	// the edge's defaults, 100 ms x 3).
 	BFDInterval   time.Duration
 	BFDMultiplier int
+	// Static runs the edges from configuration files, without a
+	// controller.
+	Static bool
 	// Traffic starts a ping from every LAN host to every other one (five
 	// a second) so that counters move from the start.
 	Traffic bool
@@ -72,6 +75,14 @@ func (o *Options) check() error {
 	}
 	if o.Binary == "" {
 		return errors.New("lab: the patronus binary to run is not known")
+	}
+	if !o.Static {
+		switch {
+		case o.Compression != nil:
+			return errors.New("--compression: needs --static (the controller does not push compression settings yet)")
+		case o.BFDInterval != 0 || o.BFDMultiplier != 0:
+			return errors.New("--bfd-interval, --bfd-multiplier: need --static (the controller does not push BFD timers yet)")
+		}
 	}
 	if err := checkPolicy(o.Policy); err != nil {
 		return fmt.Errorf("--policy: %w", err)
@@ -132,6 +143,9 @@ func Up(o Options) (_ *State, err error) {
 	if err := st.build(); err != nil {
 		return nil, err
 	}
+	if st.Controller != nil {
+		return st, st.upControlled(o)
+	}
 	if err := st.writeConfigs(o); err != nil {
 		return nil, err
 	}
@@ -168,6 +182,49 @@ func Up(o Options) (_ *State, err error) {
 	return st, st.save()
 }
 
+// upControlled starts the controller, sets the policy, enrols the sites
+// one by one (from the highest ID down, as in a static lab) and waits for
+// every path.
+func (st *State) upControlled(o Options) error {
+	deadline := time.Now().Add(o.Timeout)
+	fmt.Fprintf(o.Log, "lab %s: starting the controller on %s\n", o.Name, st.Controller.Address)
+	if err := st.buildController(); err != nil {
+		return err
+	}
+	if err := st.startController(o.Binary, o.Timeout); err != nil {
+		return err
+	}
+	if err := st.save(); err != nil {
+		return err
+	}
+	if len(o.Policy) > 0 {
+		if err := st.setPolicy(o.Binary, o.Policy); err != nil {
+			return fmt.Errorf("--policy: %w", err)
+		}
+	}
+	exited := map[int]<-chan struct{}{}
+	for i := len(st.Sites) - 1; i >= 0; i-- {
+		done, err := st.enrolSite(&st.Sites[i], o.Binary, deadline)
+		if err != nil {
+			return err
+		}
+		exited[i] = done
+		if err := st.save(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(o.Log, "lab %s: %d edges enrolled, waiting for %d paths\n", o.Name, len(st.Sites), st.pathCount())
+	if err := st.waitPaths(time.Until(deadline), exited); err != nil {
+		return err
+	}
+	if o.Traffic {
+		if err := st.startTraffic(); err != nil {
+			return err
+		}
+	}
+	return st.save()
+}
+
 // leftovers lists namespaces of lab name that exist already.
 func leftovers(name string) []string {
 	all, _ := namespaces()
@@ -185,6 +242,7 @@ func leftovers(name string) []string {
 func plan(o Options, dir string) *State {
 	st := &State{Name: o.Name, Dir: dir, WAN: o.WAN, Created: time.Now().UTC().Truncate(time.Second), WANNode: "wan"}
 	st.Namespace = append(st.Namespace, nsWAN(o.Name))
+
 	for s := 1; s <= o.Sites; s++ {
 		site := Site{
 			Name: fmt.Sprintf("site%d", s), ID: s, EdgeNode: fmt.Sprintf("site%d", s), HostNode: fmt.Sprintf("host%d", s),
@@ -206,6 +264,9 @@ func plan(o Options, dir string) *State {
 		}
 		st.Sites = append(st.Sites, site)
 		st.Namespace = append(st.Namespace, site.ns, site.hostNS)
+	}
+	if !o.Static {
+		planController(st)
 	}
 	return st
 }
@@ -511,6 +572,9 @@ func Down(root, name string) error {
 	if st, err := Load(root, name); err == nil {
 		for _, s := range st.Sites {
 			stop(s.EdgePID, 3*time.Second)
+		}
+		if st.Controller != nil {
+			stop(st.Controller.PID, 3*time.Second)
 		}
 	}
 	for _, ns := range leftovers(name) {

@@ -33,7 +33,7 @@ func BenchmarkLabFailover(b *testing.B) {
 	}{{100 * time.Millisecond, 3}, {50 * time.Millisecond, 3}} {
 		detect := float64(tc.interval.Milliseconds()) * float64(tc.mult)
 		b.Run(fmt.Sprintf("bfd-%v-x%d", tc.interval, tc.mult), func(b *testing.B) {
-			l := upLab(b, "--sites", "2", "--bfd-interval", tc.interval.String(), "--bfd-multiplier", strconv.Itoa(tc.mult))
+			l := upLab(b, "--static", "--sites", "2", "--bfd-interval", tc.interval.String(), "--bfd-multiplier", strconv.Itoa(tc.mult))
 			var gaps []float64
 			var lost []string
 			for range b.N * runs {

@@ -26,8 +26,9 @@ import (
 // labStatus is the contract of patronus lab status --json that these
 // tests (and people's scripts) rely on.
 type labStatus struct {
-	Name  string `json:"name"`
-	Sites []struct {
+	Name           string `json:"name"`
+	ControllerNode string `json:"controller_node"`
+	Sites          []struct {
 		Name     string `json:"name"`
 		HostNode string `json:"host_node"`
 		HostIPv4 string `json:"host_ipv4"`

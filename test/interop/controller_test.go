@@ -1,0 +1,219 @@
+//go:build interop
+
+package interop
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"math/big"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ctl runs patronus ctl ARGS... in the lab's controller node.
+func (l *testLab) ctl(args ...string) (string, error) {
+	l.t.Helper()
+	return l.exec("controller", append([]string{"patronus", "ctl"}, args...)...)
+}
+
+func (l *testLab) mustCtl(args ...string) string {
+	l.t.Helper()
+	out, err := l.ctl(args...)
+	if err != nil {
+		l.t.Fatalf("patronus ctl %v: %v\n%s", args, err, out)
+	}
+	return out
+}
+
+// hasPolicy reports whether site's edge has a policy named name in force.
+func (l *testLab) hasPolicy(site, name string) bool {
+	l.t.Helper()
+	var st struct {
+		Policies []struct{ Name string } `json:"policies"`
+	}
+	if err := json.Unmarshal([]byte(l.mustExec(site, "patronus", "status", "--json")), &st); err != nil {
+		l.t.Fatal(err)
+	}
+	for _, p := range st.Policies {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// forgedCredentials writes operator credentials of a CA of our own, with
+// the identity the lab's operator has: the controller must refuse them.
+func forgedCredentials(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "patronus CA"}, IsCA: true,
+		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	id, _ := url.Parse("spiffe://patronus/admin/admin")
+	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "admin"}, URIs: []*url.URL{id},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	caCert, _ := x509.ParseCertificate(caDER)
+	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalECPrivateKey(key)
+	for name, b := range map[string]*pem.Block{
+		"identity.key": {Type: "EC PRIVATE KEY", Bytes: keyDER},
+		"identity.crt": {Type: "CERTIFICATE", Bytes: leafDER},
+		"ca.crt":       {Type: "CERTIFICATE", Bytes: caDER},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(b), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestLabController: every site of the lab enrols through the lab's
+// controller; a used token and forged operator credentials are refused;
+// a policy set with patronus ctl reaches the edges within a second and
+// changes steering; with the controller gone for a minute the edges keep
+// forwarding and failing over, and take changes again once it is back;
+// a revoked site loses its tunnels.
+func TestLabController(t *testing.T) {
+	l := upLab(t, "--sites", "3")
+	if st := l.status(); st.ControllerNode != "controller" {
+		t.Fatalf("lab status: controller_node %q", st.ControllerNode)
+	}
+	var sites struct {
+		Sites []struct {
+			Site  struct{ Name string } `json:"site"`
+			State string                `json:"state"`
+		} `json:"sites"`
+	}
+	if err := json.Unmarshal([]byte(l.mustCtl("--json", "sites", "list")), &sites); err != nil || len(sites.Sites) != 3 {
+		t.Fatalf("ctl sites list: %v %+v", err, sites)
+	}
+	for _, s := range sites.Sites {
+		if s.State != "SITE_STATE_ENROLLED" {
+			t.Errorf("site %s: %s", s.Site.Name, s.State)
+		}
+	}
+
+	// A token is good once: a second edge with the same token is refused.
+	var tok struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal([]byte(l.mustCtl("--json", "tokens", "create", "--site", "extra", "--ttl", "5m")), &tok); err != nil {
+		t.Fatal(err)
+	}
+	enrol := func() (string, error) {
+		return l.exec("controller", "timeout", "5", "patronus", "edge", "--controller", "172.31.255.2:8443",
+			"--join-token", tok.Token, "--state-dir", filepath.Join(t.TempDir(), "state"), "--control-socket", filepath.Join(t.TempDir(), "s.sock"))
+	}
+	if out, _ := enrol(); !strings.Contains(out, "enrolled") {
+		t.Fatalf("first use of the token:\n%s", out)
+	}
+	if out, err := enrol(); err == nil || !strings.Contains(out, "used") || strings.Contains(out, tok.Token) {
+		t.Errorf("second use of the token: %v\n%s", err, out)
+	}
+	if out, err := l.exec("controller", "patronus", "ctl", "--credentials", forgedCredentials(t), "sites", "list"); err == nil {
+		t.Errorf("forged operator credentials accepted:\n%s", out)
+	}
+	l.mustCtl("sites", "revoke", "extra")
+
+	// A policy reaches every edge within a second and steers: voice is
+	// duplicated.
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(policy, []byte("policies:\n  - {name: voice-dup, match: {classes: [voice]}, sla_class: voice, mode: duplicate}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	l.mustCtl("policies", "set", policy)
+	for _, s := range []string{"site1", "site2", "site3"} {
+		for !l.hasPolicy(s, "voice-dup") {
+			if time.Since(t0) > 5*time.Second {
+				t.Fatalf("%s: the policy did not arrive", s)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	took := time.Since(t0)
+	t.Logf("policy in force at all three edges %v after ctl policies set (polling every 50 ms, status read through lab exec)", took.Round(time.Millisecond))
+	if took > time.Second {
+		t.Errorf("the policy took %v to reach the edges", took)
+	}
+	before := l.edgeStatus("site1").Forwarder["duplicated"]
+	r := l.startStream("host1", "host2", l.st.Sites[1].HostIPv4, 100, 2*time.Second).wait()
+	if d := l.edgeStatus("site1").Forwarder["duplicated"] - before; d < 150 || r.Lost != 0 || r.Duplicates != 0 {
+		t.Errorf("voice after the policy: %d packets duplicated at site1, stream %+v", d, r)
+	}
+
+	// The controller goes away for a minute: traffic and failover go on.
+	if out, err := l.run("controller", "stop"); err != nil {
+		t.Fatalf("lab controller stop: %v\n%s", err, out)
+	}
+	down := time.Now()
+	s := l.startStream("host1", "host3", l.st.Sites[2].HostIPv4, 500, 55*time.Second)
+	time.Sleep(20 * time.Second)
+	link := l.busiestLink("site1", 300*time.Millisecond)
+	l.impair("1", link, "--down")
+	r = s.wait()
+	t.Logf("without the controller, %s cut: %+v", link, r)
+	if r.Unique < 25000 || r.Lost > 0 {
+		// Duplicate mode: the cut costs nothing.
+		t.Errorf("stream without the controller: %+v", r)
+	}
+	l.impair("1", link, "--up")
+	if time.Since(down) < time.Minute {
+		time.Sleep(time.Minute - time.Since(down))
+	}
+	if out, err := l.run("controller", "start"); err != nil {
+		t.Fatalf("lab controller start: %v\n%s", err, out)
+	}
+	// Back: a change reaches the edges again (they reconnect with backoff).
+	if err := os.WriteFile(policy, []byte("policies:\n  - {name: voice-best, match: {classes: [voice]}, sla_class: voice}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l.mustCtl("policies", "set", policy)
+	for deadline := time.Now().Add(45 * time.Second); !l.hasPolicy("site1", "voice-best"); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("site1 did not take a change after the controller came back")
+		}
+	}
+
+	// A revoked site loses its tunnels: its peers drop it.
+	l.mustCtl("sites", "revoke", "site3")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		gone := true
+		for _, p := range l.edgeStatus("site1").Paths {
+			if strings.Contains(p.ID, "->site3/") {
+				gone = false
+			}
+		}
+		if gone {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("site1 still has paths to the revoked site3")
+		}
+	}
+	if out, err := l.exec("host1", "ping", "-c", "2", "-W", "1", l.st.Sites[2].HostIPv4); err == nil {
+		t.Errorf("host3 still reachable from host1 after site3 was revoked:\n%s", out)
+	}
+	if _, err := l.exec("host1", "ping", "-c", "2", "-W", "1", l.st.Sites[1].HostIPv4); err != nil {
+		t.Error("host2 no longer reachable after site3 was revoked")
+	}
+}
