@@ -20,11 +20,14 @@ show() { printf '$ %s\n' "$*"; "$@"; }
 step "Removing an earlier lab called $NAME, if any"
 "$BIN" lab down --name "$NAME"
 
-step "Building 3 sites x 2 WAN links (inet, lte), one patronus edge per site"
+step "Building 3 sites x 2 WAN links (inet, lte), one patronus edge per site, enrolled through the lab's controller"
 "$BIN" lab up --name "$NAME" --sites 3 --links 2 --traffic
 
 step "Traffic: every LAN host pings every other one, five a second; one more ping, across the overlay"
 show "$BIN" lab exec --name "$NAME" host1 -- ping -c 3 -i 0.2 10.2.0.2
+
+step "The controller: the sites it enrolled"
+show "$BIN" lab exec --name "$NAME" controller -- patronus ctl sites list
 
 step "Site 1's edge: every path (local link -> remote link), its state, BFD, latency, jitter, loss and flows"
 show "$BIN" lab exec --name "$NAME" site1 -- patronus paths
@@ -53,6 +56,9 @@ cat <<GUIDE
   $BIN lab exec host1 -- ping 10.3.0.2             # LAN host 1 to LAN host 3 (IPv6: fd10:0:3::2)
   $BIN lab exec host2 -- iperf3 -s -D; $BIN lab exec host1 -- iperf3 -c 10.2.0.2
   $BIN lab exec wan -- tcpdump -ni s1l1g           # site 1's inet link in the underlay: WireGuard only
+  $BIN lab exec controller -- patronus ctl paths   # the controller's view: every path's latest sample
+  $BIN lab exec controller -- patronus ctl policies set FILE   # push steering policies to every edge (docs/STEERING.md)
+  $BIN lab controller stop                         # the edges carry on without it; start brings it back
 
 == Break it (each link, both directions):
   $BIN lab impair --site site1 --link inet --delay 80ms --jitter 10ms
