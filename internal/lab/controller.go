@@ -20,6 +20,8 @@ const (
 	ControllerNode = "controller"
 	ctlAddr4       = "172.31.255.2" // in the underlay's 172.16.0.0/12: every link routes to it
 	ctlGateway4    = "172.31.255.1"
+	ctlAddr6       = "fd20:ff::2" // in the underlay's fd20::/16
+	ctlGateway6    = "fd20:ff::1"
 	ctlPort        = 8443
 )
 
@@ -42,7 +44,11 @@ func (c *Controller) CtlEnv() []string {
 }
 
 func planController(st *State) {
-	st.Controller = &Controller{Node: ControllerNode, Address: netip.AddrPortFrom(netip.MustParseAddr(ctlAddr4), ctlPort).String(),
+	addr := ctlAddr4
+	if st.WAN == "ipv6" { // the edges reach it over the underlay their tunnels use
+		addr = ctlAddr6
+	}
+	st.Controller = &Controller{Node: ControllerNode, Address: netip.AddrPortFrom(netip.MustParseAddr(addr), ctlPort).String(),
 		DataDir: filepath.Join(st.Dir, "controller"), Log: filepath.Join(st.Dir, "controller.log")}
 	st.Controller.Credentials = filepath.Join(st.Controller.DataDir, "admin")
 	st.Namespace = append(st.Namespace, nsCtl(st.Name))
@@ -54,19 +60,20 @@ func (st *State) buildController() error {
 	ns := nsCtl(st.Name)
 	if err := ipBatch(ns, []string{"link set lo up",
 		"link add ctl0 type veth peer name ctlg netns " + nsWAN(st.Name),
-		"link set ctl0 up", "addr add " + ctlAddr4 + "/24 dev ctl0",
-		"route add default via " + ctlGateway4,
+		"link set ctl0 up", "addr add " + ctlAddr4 + "/24 dev ctl0", "addr add " + ctlAddr6 + "/64 dev ctl0 nodad",
+		"route add default via " + ctlGateway4, "route add default via " + ctlGateway6,
 	}); err != nil {
 		return err
 	}
-	return ipBatch(nsWAN(st.Name), []string{"link set ctlg up", "addr add " + ctlGateway4 + "/24 dev ctlg"})
+	return ipBatch(nsWAN(st.Name), []string{"link set ctlg up", "addr add " + ctlGateway4 + "/24 dev ctlg",
+		"addr add " + ctlGateway6 + "/64 dev ctlg nodad"})
 }
 
 // startController starts the controller and waits until ctl is served.
 func (st *State) startController(binary string, timeout time.Duration) error {
 	c := st.Controller
 	pid, done, err := spawn(nsCtl(st.Name), c.Log, nil, binary, "controller", "--data-dir", c.DataDir,
-		"--listen", c.Address, "--server-name", ctlAddr4, "--endpoint", c.Address)
+		"--listen", fmt.Sprintf(":%d", ctlPort), "--server-name", ctlAddr4, "--server-name", ctlAddr6, "--endpoint", c.Address)
 	if err != nil {
 		return err
 	}
