@@ -50,8 +50,19 @@ func TestPlan(t *testing.T) {
 	if l := s2.Links[1]; l.IPv4 != "172.17.2.2" || l.IPv6 != "fd20:2:2::2" || l.Endpoint != "[fd20:2:2::2]:51820" || l.Cost != 20 {
 		t.Errorf("site2 lte: %+v", l)
 	}
-	if got := strings.Join(st.Namespace, " "); got != "pl-t-wan pl-t-site1 pl-t-host1 pl-t-site2 pl-t-host2 pl-t-site3 pl-t-host3" {
+	if got := strings.Join(st.Namespace, " "); got != "pl-t-wan pl-t-site1 pl-t-host1 pl-t-site2 pl-t-host2 pl-t-site3 pl-t-host3 pl-t-ctl" {
 		t.Errorf("namespaces %s", got)
+	}
+	// The edges of an IPv6-underlay lab dial the controller over IPv6.
+	if c := st.Controller; c == nil || c.Node != "controller" || c.Address != "[fd20:ff::2]:8443" || c.Credentials != "/x/controller/admin" {
+		t.Errorf("controller %+v", c)
+	}
+	if n, err := st.Node("controller"); err != nil || n.NS != "pl-t-ctl" || len(n.Env) != 2 {
+		t.Errorf("controller node %+v %v", n, err)
+	}
+	static := plan(Options{Name: "t", Sites: 2, Links: 1, WAN: "ipv4", Static: true}, "/x")
+	if static.Controller != nil || strings.Contains(strings.Join(static.Namespace, " "), "ctl") {
+		t.Errorf("a static lab has a controller: %+v %v", static.Controller, static.Namespace)
 	}
 	if n := st.pathCount(); n != 3*2*4*4 {
 		t.Errorf("pathCount %d", n)
@@ -72,6 +83,8 @@ func TestOptionsCheck(t *testing.T) {
 		{Options{Name: "x", Sites: 2, Links: 9, Binary: "b"}, "--links 9"},
 		{Options{Name: "x", Sites: 2, Links: 1, WAN: "ipx", Binary: "b"}, "--wan"},
 		{Options{Name: "x", Sites: 2, Links: 1, Compression: map[int]bool{3: true}, Binary: "b"}, "--compression: site 3"},
+		{Options{Name: "x", Sites: 2, Links: 1, Compression: map[int]bool{1: true}, Binary: "b"}, "--compression: needs --static"},
+		{Options{Name: "x", Sites: 2, Links: 1, BFDInterval: time.Second, Binary: "b"}, "need --static"},
 		{Options{Name: "X", Sites: 2, Links: 1, Binary: "b"}, "--name"},
 	} {
 		err := c.o.check()
