@@ -329,3 +329,23 @@ func TestFailoverToControllerReplica(t *testing.T) {
 		t.Fatalf("the malformed endpoint is not logged:\n%s", logs)
 	}
 }
+
+// A peer the controller lists before it has links or prefixes (a site
+// enrolled, not yet given them) is left out, and the rest of the
+// configuration is applied: it does not hold every other change back.
+func TestPeerNotReadyLeftOut(t *testing.T) {
+	ctl, dir := enrolled(t)
+	e := newEdge()
+	a := newAgent(t, e.options(ctl, dir, ""))
+	run(t, a)
+	pushed := siteConfig(5)
+	pushed.Peers = append(pushed.Peers,
+		&pb.Peer{Site: &pb.Site{Name: "new-site", Id: 9}, PublicKey: pushed.Peers[0].PublicKey},
+		&pb.Peer{Site: &pb.Site{Name: "no-prefix", Id: 10}, PublicKey: pushed.Peers[0].PublicKey,
+			Links: []*pb.PeerLink{{Name: "inet", Endpoint: "198.51.100.9:51820", Color: "inet"}}})
+	ctl.push(pushed)
+	v := e.next(t)
+	if len(v.Peers) != 1 || v.Peers[0].Name != "hq" {
+		t.Errorf("peers: %+v", v.Peers)
+	}
+}

@@ -76,8 +76,16 @@ func convertLinks(pc *pb.EdgeConfig, c *config.Config) {
 	}
 }
 
+// convertPeers takes the peers that are ready: a peer without links (no
+// path could reach it) or without prefixes (nothing to route to it) is
+// left out, as a site the controller enrolled before its operator gave it
+// links and prefixes. Kept, it would make the edge refuse the whole
+// configuration, and with it every other change, until then.
 func convertPeers(pc *pb.EdgeConfig, c *config.Config) {
 	for _, p := range pc.GetPeers() {
+		if len(p.GetLinks()) == 0 || len(p.GetPrefixes()) == 0 {
+			continue
+		}
 		cp := config.Peer{
 			Name:        p.GetSite().GetName(),
 			ID:          int(p.GetSite().GetId()),
