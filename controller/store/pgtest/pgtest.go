@@ -74,9 +74,21 @@ func version(binDir string) int {
 	return v
 }
 
+// Options change the server's settings. The zero value is the test
+// server Start runs.
+type Options struct {
+	// Fsync keeps PostgreSQL's default fsync=on, for measurements that
+	// must pay for durability as a production server does (the
+	// controller benchmark); tests leave it off.
+	Fsync bool
+}
+
 // Start runs initdb and postgres and waits until the server accepts
 // connections.
-func Start() (*Server, error) {
+func Start() (*Server, error) { return StartWith(Options{}) }
+
+// StartWith is Start with options.
+func StartWith(o Options) (*Server, error) {
 	bin, err := BinDir()
 	if err != nil {
 		return nil, err
@@ -90,14 +102,14 @@ func Start() (*Server, error) {
 		return nil, err
 	}
 	s := &Server{dir: dir, log: &syncWriter{w: &bytes.Buffer{}}, done: make(chan struct{})}
-	if err := s.start(bin, cred); err != nil {
+	if err := s.start(bin, cred, o); err != nil {
 		s.Stop()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Server) start(bin string, cred *syscall.Credential) error {
+func (s *Server) start(bin string, cred *syscall.Credential, o Options) error {
 	if cred != nil {
 		if err := os.Chown(s.dir, int(cred.Uid), int(cred.Gid)); err != nil {
 			return err
@@ -118,8 +130,12 @@ func (s *Server) start(bin string, cred *syscall.Credential) error {
 	s.port = port
 	// fsync off: a throwaway server whose machine does not crash; commits
 	// are still acknowledged only after PostgreSQL has applied them.
+	fsync := "fsync=off"
+	if o.Fsync {
+		fsync = "fsync=on"
+	}
 	s.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-k", s.dir, "-h", "127.0.0.1",
-		"-p", strconv.Itoa(port), "-c", "fsync=off", "-c", "max_connections=200")
+		"-p", strconv.Itoa(port), "-c", fsync, "-c", "max_connections=200")
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
@@ -171,6 +187,18 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// PID is the postmaster's process id (its backends are its children).
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
+// CreateDB creates an empty database and returns its URL; the server's
+// Stop removes it with everything else.
+func (s *Server) CreateDB(ctx context.Context, name string) (string, error) {
+	if err := s.admin(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", fmt.Errorf("pgtest: create database %s: %w", name, err)
+	}
+	return s.URL(name), nil
 }
 
 // URL is the connection URL of database db.
