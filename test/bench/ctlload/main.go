@@ -1,0 +1,106 @@
+// Command ctlload is the controller's load benchmark (docs/BENCHMARKS.md,
+// "Controller: 1,000 edges' telemetry"): it starts `patronus controller`
+// as a separate process on each store in turn, enrols N sites with real
+// join tokens, and runs N edge clients in this process — each with its
+// own mutual-TLS identity from enrolment, its own connection and its own
+// EdgeControl.Report stream — that send one Telemetry batch a second, as
+// `patronus edge` does: one PathSample and one PathCounters per path, and
+// now and then a steering event. It measures the controller's CPU (and
+// PostgreSQL's, and its own), the latency from sending a batch to its
+// acknowledgement, acknowledgements per second, and the store's growth.
+//
+//	ctlload -patronus bin/patronus [-edges 1000] [-duration 60s] [-stores sqlite,postgres]
+//
+// scripts/bench-controller.sh builds and runs it.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	patronus    string
+	edges       int
+	paths       int
+	duration    time.Duration
+	warmup      time.Duration
+	stores      []string
+	eventEvery  time.Duration
+	enrolConc   int
+	pgFsync     bool
+	perfDir     string
+	workDir     string
+	jsonOut     string
+	keepWorkDir bool
+}
+
+func main() {
+	var o options
+	var stores string
+	flag.StringVar(&o.patronus, "patronus", "", "the patronus binary to run as the controller (required)")
+	flag.IntVar(&o.edges, "edges", 1000, "simulated edges")
+	flag.IntVar(&o.paths, "paths", 4, "paths per edge (2 local links × 2 hub links at 4)")
+	flag.DurationVar(&o.duration, "duration", 60*time.Second, "measured window")
+	flag.DurationVar(&o.warmup, "warmup", 10*time.Second, "telemetry sent before the window opens (connections settle)")
+	flag.StringVar(&stores, "stores", "sqlite,postgres", "stores to run, in order: sqlite, postgres")
+	flag.DurationVar(&o.eventEvery, "event-every", 60*time.Second, "mean time between steering events of one edge (0: none)")
+	flag.IntVar(&o.enrolConc, "enrol-concurrency", 32, "enrolments in flight")
+	flag.BoolVar(&o.pgFsync, "pg-fsync", true, "PostgreSQL with fsync=on (durable commits, like SQLite's synchronous=FULL)")
+	flag.StringVar(&o.perfDir, "perf-dir", "", "if set, perf record -g the controller during the window into DIR/perf-STORE.data")
+	flag.StringVar(&o.workDir, "work-dir", "", "directory for data directories (default: a new /tmp/cb-ctlload-*)")
+	flag.StringVar(&o.jsonOut, "json", "", "write the results as JSON to this file")
+	flag.BoolVar(&o.keepWorkDir, "keep", false, "keep the work directory")
+	flag.Parse()
+	o.stores = strings.Split(stores, ",")
+	if o.patronus == "" || o.edges < 1 || o.paths < 1 || o.duration < time.Second {
+		flag.Usage()
+		os.Exit(2)
+	}
+	log.SetFlags(log.Ltime | log.Lmicroseconds)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	if o.workDir == "" {
+		d, err := os.MkdirTemp("", "cb-ctlload-")
+		if err != nil {
+			return err
+		}
+		o.workDir = d
+		if !o.keepWorkDir {
+			defer os.RemoveAll(d)
+		}
+	}
+	var results []*result
+	for _, st := range o.stores {
+		if st != "sqlite" && st != "postgres" {
+			return fmt.Errorf("-stores: %q is not sqlite or postgres", st)
+		}
+		r, err := runStore(ctx, o, st, filepath.Join(o.workDir, st))
+		if err != nil {
+			return fmt.Errorf("%s: %w", st, err)
+		}
+		results = append(results, r)
+		printResult(os.Stdout, o, r)
+	}
+	printComparison(os.Stdout, results)
+	if o.jsonOut != "" {
+		b, _ := json.MarshalIndent(results, "", "  ")
+		return os.WriteFile(o.jsonOut, b, 0o644)
+	}
+	return nil
+}

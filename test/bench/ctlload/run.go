@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/controller/pki"
+)
+
+// drainTimeout is how long the window's last batches may take to be
+// acknowledged after it closes.
+const drainTimeout = 15 * time.Second
+
+// result is one store's measurement.
+type result struct {
+	Store            string           `json:"store"`
+	Edges            int              `json:"edges"`
+	Paths            int              `json:"paths_per_edge"`
+	WindowS          float64          `json:"window_s"`
+	LoadAvgStart     string           `json:"loadavg_start"`
+	LoadAvgEnd       string           `json:"loadavg_end"`
+	EnrolS           float64          `json:"enrol_s"` // tokens and enrolments of all edges
+	ConnectS         float64          `json:"connect_s"`
+	Sent             int64            `json:"batches_sent"`
+	Acked            int64            `json:"acks_in_window"`
+	AcksPerS         float64          `json:"acks_per_s"`
+	ExpectedPerS     float64          `json:"expected_per_s"`
+	UnackedAfter     int              `json:"unacked_after_drain"`
+	Events           int64            `json:"steering_events_sent"`
+	Errors           int64            `json:"errors"`
+	ErrorSample      string           `json:"error_sample,omitempty"`
+	LatP50MS         float64          `json:"latency_p50_ms"`
+	LatP99MS         float64          `json:"latency_p99_ms"`
+	LatMaxMS         float64          `json:"latency_max_ms"`
+	LatN             int              `json:"latency_samples"`
+	ControllerCores  float64          `json:"controller_cores"`
+	DatabaseCores    float64          `json:"database_cores"` // PostgreSQL server processes; 0 for SQLite
+	LoadgenCores     float64          `json:"loadgen_cores"`
+	ControllerRSSMiB float64          `json:"controller_rss_mib"`
+	SizeStart        int64            `json:"store_bytes_start"`
+	SizeEnd          int64            `json:"store_bytes_end"`
+	GrowthPerDayGiB  float64          `json:"growth_gib_per_day"`
+	BytesPerBatch    float64          `json:"bytes_per_batch"`
+	RowsAdded        map[string]int64 `json:"rows_added"`
+	FileBytes        int64            `json:"sqlite_file_bytes_after_checkpoint,omitempty"`
+}
+
+func runStore(ctx context.Context, o options, st, dir string) (*result, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	r := &result{Store: st, Edges: o.edges, Paths: o.paths, ExpectedPerS: float64(o.edges)}
+	storeArg, dbPID := "sqlite", 0
+	var pg *postgres
+	if st == "postgres" {
+		var err error
+		if pg, err = startPostgres(ctx, o.pgFsync); err != nil {
+			return nil, err
+		}
+		defer pg.srv.Stop()
+		storeArg, dbPID = pg.url, pg.srv.PID()
+	}
+	log.Printf("%s: starting the controller", st)
+	c, err := startController(ctx, o.patronus, filepath.Join(dir, "controller"), storeArg)
+	if err != nil {
+		return nil, err
+	}
+	defer c.stop()
+
+	t0 := time.Now()
+	tokens, err := createTokens(ctx, c, o.edges, o.enrolConc)
+	if err != nil {
+		return nil, err
+	}
+	creds := make([]*pki.Credentials, o.edges)
+	err = parallel(o.edges, o.enrolConc, func(i int) error {
+		cr, err := enrol(ctx, c.addr, tokens[i])
+		if err != nil {
+			return fmt.Errorf("enrol %s: %w", siteName(i), err)
+		}
+		creds[i] = cr
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.EnrolS = time.Since(t0).Seconds()
+	log.Printf("%s: %d tokens made and sites enrolled in %.1f s", st, o.edges, r.EnrolS)
+
+	var probe storeProbe
+	var sq *sqliteProbe
+	if pg != nil {
+		if probe, err = openPGProbe(ctx, pg.url); err != nil {
+			return nil, err
+		}
+	} else {
+		if sq, err = openSQLiteProbe(filepath.Join(c.dataDir, "controller.db")); err != nil {
+			return nil, err
+		}
+		probe = sq
+	}
+	defer probe.close()
+
+	t0 = time.Now()
+	edges := make([]*edge, o.edges)
+	sctx, stopEdges := context.WithCancel(ctx)
+	defer stopEdges()
+	err = parallel(o.edges, o.enrolConc, func(i int) error {
+		e, err := newEdge(sctx, c.addr, creds[i], o.paths, uint64(i)+1)
+		edges[i] = e
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.ConnectS = time.Since(t0).Seconds()
+	defer func() {
+		for _, e := range edges {
+			if e != nil {
+				e.close()
+			}
+		}
+	}()
+
+	var w window
+	rec := &recorder{}
+	eventP := 0.0
+	if o.eventEvery > 0 {
+		eventP = time.Second.Seconds() / o.eventEvery.Seconds()
+	}
+	var wg sync.WaitGroup
+	for i, e := range edges {
+		wg.Add(1)
+		phase := time.Duration(i) * time.Second / time.Duration(o.edges) // edges are not in step
+		go func() { defer wg.Done(); e.run(sctx, phase, time.Second, eventP, &w, rec) }()
+	}
+	log.Printf("%s: %d edges connected in %.1f s, streaming; warm-up %v", st, o.edges, r.ConnectS, o.warmup)
+	select {
+	case <-time.After(o.warmup):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+
+	// The window.
+	size0, err := probe.size(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows0, err := probe.rows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	perfDone := make(chan error, 1)
+	if o.perfDir != "" {
+		go func() { perfDone <- perfRecord(ctx, o.perfDir, st, c.cmd.Process.Pid, o.duration) }()
+	} else {
+		perfDone <- nil
+	}
+	r.LoadAvgStart = loadAvg()
+	ctl0, err := cpuSeconds(c.cmd.Process.Pid)
+	if err != nil {
+		return nil, err
+	}
+	db0 := 0.0
+	if dbPID != 0 {
+		db0, _ = treeCPUSeconds(dbPID)
+	}
+	self0 := selfCPUSeconds()
+	start := time.Now()
+	w.open.Store(true)
+	log.Printf("%s: window open for %v", st, o.duration)
+	select {
+	case <-time.After(o.duration):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	w.closed.Store(true)
+	elapsed := time.Since(start).Seconds()
+	ctl1, _ := cpuSeconds(c.cmd.Process.Pid)
+	db1 := 0.0
+	if dbPID != 0 {
+		db1, _ = treeCPUSeconds(dbPID)
+	}
+	self1 := selfCPUSeconds()
+	r.LoadAvgEnd = loadAvg()
+	if ps, err := readProcStat(c.cmd.Process.Pid); err == nil {
+		r.ControllerRSSMiB = float64(ps.rssPages*int64(os.Getpagesize())) / (1 << 20)
+	}
+	size1, err := probe.size(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows1, err := probe.rows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := <-perfDone; err != nil {
+		log.Printf("%s: %v", st, err)
+	}
+
+	// Let the window's last batches be acknowledged, then stop.
+	deadline := time.Now().Add(drainTimeout)
+	for {
+		n := 0
+		for _, e := range edges {
+			n += e.unacked()
+		}
+		r.UnackedAfter = n
+		if n == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stopEdges()
+	wg.Wait()
+
+	r.WindowS = elapsed
+	r.Sent, r.Acked, r.Events = rec.sent.Load(), rec.acked.Load(), rec.events.Load()
+	r.AcksPerS = float64(r.Acked) / elapsed
+	r.Errors = rec.errors.Load()
+	if s, ok := rec.errSample.Load().(string); ok {
+		r.ErrorSample = s
+	}
+	rec.mu.Lock()
+	lat := slices.Clone(rec.latencies)
+	rec.mu.Unlock()
+	slices.Sort(lat)
+	r.LatN = len(lat)
+	r.LatP50MS, r.LatP99MS = ms(quantile(lat, 0.50)), ms(quantile(lat, 0.99))
+	if len(lat) > 0 {
+		r.LatMaxMS = ms(lat[len(lat)-1])
+	}
+	r.ControllerCores = (ctl1 - ctl0) / elapsed
+	r.DatabaseCores = (db1 - db0) / elapsed
+	r.LoadgenCores = (self1 - self0) / elapsed
+	r.SizeStart, r.SizeEnd = size0, size1
+	r.GrowthPerDayGiB = float64(size1-size0) / elapsed * 86400 / (1 << 30)
+	r.RowsAdded = map[string]int64{}
+	for t, n := range rows1 {
+		r.RowsAdded[t] = n - rows0[t]
+	}
+	if r.Acked > 0 {
+		r.BytesPerBatch = float64(size1-size0) / float64(r.Acked)
+	}
+	for _, e := range edges {
+		e.close()
+	}
+	if err := c.stop(); err != nil {
+		log.Printf("%s: controller stop: %v", st, err)
+	}
+	if sq != nil {
+		db, wal, err := sq.checkpointedFileSize(ctx)
+		if err != nil {
+			log.Printf("sqlite checkpoint: %v", err)
+		}
+		r.FileBytes = db + wal
+	}
+	return r, nil
+}
+
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q * float64(len(sorted)-1))
+	return sorted[i]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
