@@ -134,6 +134,13 @@ type TelemetryBatch struct {
 	Counters []PathCounters
 }
 
+// NetworkTelemetry is a telemetry batch with its site's network, for
+// RecordTelemetryBatches.
+type NetworkTelemetry struct {
+	Network string
+	Batch   TelemetryBatch
+}
+
 // PathCounters are a path's cumulative counters as its edge reported them
 // at TS, counted from Since (a reset shows as a new Since).
 type PathCounters struct {

@@ -87,6 +87,12 @@ type Store interface {
 	// same boot with this or a higher sequence was stored already: then it
 	// stores nothing and reports stored = false. Not a config change.
 	RecordTelemetry(ctx context.Context, network string, b TelemetryBatch) (stored bool, err error)
+	// RecordTelemetryBatches is RecordTelemetry for several batches, of
+	// any sites and networks, in one transaction: one durable commit for
+	// many edges (group commit). stored[i] is RecordTelemetry's answer for
+	// batches[i]. Any error refuses them all; the caller may then record
+	// them one by one to find the bad one.
+	RecordTelemetryBatches(ctx context.Context, batches []NetworkTelemetry) (stored []bool, err error)
 
 	RecordPathMetrics(ctx context.Context, network string, samples []PathSample) error
 	// PathMetrics returns the points of one path in [from, to) at a

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -50,6 +51,37 @@ func testPolicySet(t *testing.T, h Harness) {
 	wg.Wait()
 	if (errs[0] == nil) == (errs[1] == nil) {
 		t.Fatalf("racing writers with one expected revision: %v, %v", errs[0], errs[1])
+	}
+}
+
+// testTelemetryBatches: several sites' batches in one transaction are
+// each stored once, as RecordTelemetry would, and one bad batch refuses
+// the group.
+func testTelemetryBatches(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	s, ctx := e.s, e.ctx
+	setupNet(t, e, store.FullMesh, hub("a"), spoke("b"))
+	batch := func(site string, seq int64) store.NetworkTelemetry {
+		return store.NetworkTelemetry{Network: "corp", Batch: store.TelemetryBatch{Site: site, BootID: "0011", Sequence: seq, SeenAt: epoch,
+			Samples: []store.PathSample{{Path: testPath, TS: epoch, Latency: time.Millisecond, State: store.PathUp}}}}
+	}
+	got := must(s.RecordTelemetryBatches(ctx, []store.NetworkTelemetry{batch("a", 1), batch("b", 1), batch("a", 1), batch("a", 2)}))(t)
+	if want := []bool{true, true, false, true}; !slices.Equal(got, want) {
+		t.Fatalf("stored %v, want %v", got, want)
+	}
+	samples := func() int {
+		return len(must(s.PathMetrics(ctx, "corp", testPath, store.Raw, epoch, epoch.Add(time.Second)))(t))
+	}
+	if n := samples(); n != 3 {
+		t.Fatalf("%d samples, want 3", n)
+	}
+	_, err := s.RecordTelemetryBatches(ctx, []store.NetworkTelemetry{batch("a", 3), batch("zz", 1)})
+	wantErr(t, err, store.ErrNotFound, "")
+	if n := samples(); n != 3 {
+		t.Fatalf("a refused group stored something: %d samples, want 3", n)
+	}
+	if !must(s.RecordTelemetry(ctx, "corp", batch("a", 3).Batch))(t) {
+		t.Fatal("the batch of the refused group is not stored alone")
 	}
 }
 

@@ -155,6 +155,7 @@ func Run(t *testing.T, h Harness) {
 		{"JoinTokens", testJoinTokens},
 		{"PolicySet", testPolicySet},
 		{"Telemetry", testTelemetry},
+		{"TelemetryBatches", testTelemetryBatches},
 		{"JoinTokenRace", testJoinTokenRace},
 		{"RevisionAndWatch", testRevisionWatch},
 		{"WatchAcrossStores", testWatchAcross},

@@ -83,47 +83,72 @@ func (s *Store) PutPolicySet(ctx context.Context, network string, document []byt
 
 // RecordTelemetry implements store.Store.
 func (s *Store) RecordTelemetry(ctx context.Context, network string, b store.TelemetryBatch) (bool, error) {
-	if err := b.Validate(); err != nil {
+	stored, err := s.RecordTelemetryBatches(ctx, []store.NetworkTelemetry{{Network: network, Batch: b}})
+	if err != nil {
 		return false, err
 	}
-	stored := false
+	return stored[0], nil
+}
+
+// RecordTelemetryBatches implements store.Store.
+func (s *Store) RecordTelemetryBatches(ctx context.Context, batches []store.NetworkTelemetry) ([]bool, error) {
+	for _, nb := range batches {
+		if err := nb.Batch.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	stored := make([]bool, len(batches))
 	err := s.write(ctx, "record telemetry", func(t *tx) error {
-		netID, err := s.netID(ctx, t, network)
-		if err != nil {
-			return err
-		}
-		siteID, err := s.siteID(ctx, t, netID, network, b.Site)
-		if err != nil {
-			return err
-		}
-		now := us(s.now())
-		// One statement decides: it moves the cursor only forward, and a
-		// concurrent stream of the same boot waits on the row lock.
-		n, err := t.Exec(ctx, `INSERT INTO telemetry_cursors (site_id, boot_id, sequence, updated_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (site_id, boot_id) DO UPDATE SET sequence = excluded.sequence, updated_at = excluded.updated_at
-			WHERE telemetry_cursors.sequence < excluded.sequence`, siteID, b.BootID, b.Sequence, now)
-		if err != nil || n == 0 {
-			return err
-		}
-		if err := insertSamples(ctx, t, netID, b.Samples); err != nil {
-			return err
-		}
-		if err := insertEvents(ctx, t, netID, b.Events); err != nil {
-			return err
-		}
-		if err := insertFlows(ctx, t, netID, b.Flows); err != nil {
-			return err
-		}
-		if err := insertCounters(ctx, t, netID, b.Counters); err != nil {
-			return err
-		}
-		if !b.SeenAt.IsZero() {
-			if _, err := t.Exec(ctx, "UPDATE sites SET last_seen = $2 WHERE id = $1", siteID, us(b.SeenAt)); err != nil {
+		for i, nb := range batches {
+			ok, err := s.recordTelemetry(ctx, t, nb.Network, nb.Batch)
+			if err != nil {
 				return err
 			}
+			stored[i] = ok
 		}
-		stored = true
 		return nil
 	})
-	return stored, err
+	if err != nil {
+		return nil, err
+	}
+	return stored, nil
+}
+
+// recordTelemetry stores one batch in t; false: it was stored before.
+func (s *Store) recordTelemetry(ctx context.Context, t *tx, network string, b store.TelemetryBatch) (bool, error) {
+	netID, err := s.netID(ctx, t, network)
+	if err != nil {
+		return false, err
+	}
+	siteID, err := s.siteID(ctx, t, netID, network, b.Site)
+	if err != nil {
+		return false, err
+	}
+	now := us(s.now())
+	// One statement decides: it moves the cursor only forward, and a
+	// concurrent stream of the same boot waits on the row lock.
+	n, err := t.Exec(ctx, `INSERT INTO telemetry_cursors (site_id, boot_id, sequence, updated_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (site_id, boot_id) DO UPDATE SET sequence = excluded.sequence, updated_at = excluded.updated_at
+		WHERE telemetry_cursors.sequence < excluded.sequence`, siteID, b.BootID, b.Sequence, now)
+	if err != nil || n == 0 {
+		return false, err
+	}
+	if err := insertSamples(ctx, t, netID, b.Samples); err != nil {
+		return false, err
+	}
+	if err := insertEvents(ctx, t, netID, b.Events); err != nil {
+		return false, err
+	}
+	if err := insertFlows(ctx, t, netID, b.Flows); err != nil {
+		return false, err
+	}
+	if err := insertCounters(ctx, t, netID, b.Counters); err != nil {
+		return false, err
+	}
+	if !b.SeenAt.IsZero() {
+		if _, err := t.Exec(ctx, "UPDATE sites SET last_seen = $2 WHERE id = $1", siteID, us(b.SeenAt)); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }

@@ -3,6 +3,7 @@ package sqlcore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/store"
@@ -122,11 +123,42 @@ func (s *Store) RecordPathMetrics(ctx context.Context, network string, samples [
 }
 
 func insertSamples(ctx context.Context, t *tx, netID int64, samples []store.PathSample) error {
-	for _, m := range samples {
-		_, err := t.Exec(ctx, `INSERT INTO path_metrics_raw (network_id, path, ts, latency_us, jitter_us, loss_pct, state)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, netID, m.Path, us(m.TS), m.Latency.Microseconds(), m.Jitter.Microseconds(),
-			m.LossPct, int64(store.StateRank(m.State)))
-		if err != nil {
+	return insertRows(ctx, t, `INSERT INTO path_metrics_raw (network_id, path, ts, latency_us, jitter_us, loss_pct, state) VALUES `,
+		7, len(samples), func(i int, args []any) []any {
+			m := samples[i]
+			return append(args, netID, m.Path, us(m.TS), m.Latency.Microseconds(), m.Jitter.Microseconds(),
+				m.LossPct, int64(store.StateRank(m.State)))
+		})
+}
+
+// maxRowsPerInsert bounds the rows of one multi-row INSERT (and so its
+// parameters, far below either engine's limit).
+const maxRowsPerInsert = 64
+
+// insertRows inserts n rows of cols columns with multi-row INSERTs (one
+// statement, one round trip to PostgreSQL, for up to maxRowsPerInsert
+// rows): head is the statement up to VALUES, row appends row i's values.
+func insertRows(ctx context.Context, t *tx, head string, cols, n int, row func(i int, args []any) []any) error {
+	for start := 0; start < n; start += maxRowsPerInsert {
+		end := min(n, start+maxRowsPerInsert)
+		var q strings.Builder
+		q.WriteString(head)
+		args := make([]any, 0, (end-start)*cols)
+		for i := start; i < end; i++ {
+			if i > start {
+				q.WriteString(", ")
+			}
+			q.WriteByte('(')
+			for c := range cols {
+				if c > 0 {
+					q.WriteString(", ")
+				}
+				fmt.Fprintf(&q, "$%d", len(args)+c+1)
+			}
+			q.WriteByte(')')
+			args = row(i, args)
+		}
+		if _, err := t.Exec(ctx, q.String(), args...); err != nil {
 			return err
 		}
 	}
@@ -381,16 +413,13 @@ func (s *Store) Flows(ctx context.Context, network string, q store.FlowQuery) ([
 }
 
 func insertCounters(ctx context.Context, t *tx, netID int64, cs []store.PathCounters) error {
-	for _, c := range cs {
-		_, err := t.Exec(ctx, `INSERT INTO path_counters (network_id, ts, site, path, since, tx_bytes, rx_bytes, tx_packets, rx_packets,
-			compress_offered, compressed, compress_in_bytes, compress_out_bytes, decompress_errors)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, netID, us(c.TS), c.Site, c.Path, us(c.Since),
-			c.TxBytes, c.RxBytes, c.TxPackets, c.RxPackets, c.CompressOffered, c.Compressed, c.CompressInBytes, c.CompressOutBytes, c.DecompressErrors)
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return insertRows(ctx, t, `INSERT INTO path_counters (network_id, ts, site, path, since, tx_bytes, rx_bytes, tx_packets, rx_packets,
+		compress_offered, compressed, compress_in_bytes, compress_out_bytes, decompress_errors) VALUES `,
+		14, len(cs), func(i int, args []any) []any {
+			c := cs[i]
+			return append(args, netID, us(c.TS), c.Site, c.Path, us(c.Since),
+				c.TxBytes, c.RxBytes, c.TxPackets, c.RxPackets, c.CompressOffered, c.Compressed, c.CompressInBytes, c.CompressOutBytes, c.DecompressErrors)
+		})
 }
 
 // PathCounters implements store.Store.
