@@ -69,8 +69,8 @@ cat <<GUIDE
   $BIN lab exec host1 -- patronus lab stream send --to 10.2.0.2 --rate 500 --for 20s   # and cut its link meanwhile
   $BIN lab exec site1 -- patronus pin --path 'site1/lte->site2/lte' --dst 10.2.0.0/24   # override steering for a flow
   Flows leave a path whose BFD goes down within 300 ms (100 ms x 3); voice leaves a path
-  that breaks its SLA (5% loss, 150 ms delay) after 3 s, bulk stays; flows fail back 20 s
-  after the path recovers. Duplicate mode, policies: docs/STEERING.md; lab up --policy FILE.
+  that breaks its SLA (5% loss, 150 ms delay) 3 s after the probes see it, bulk stays;
+  flows fail back 20 s after the path recovers. Duplicate mode, policies: docs/STEERING.md; lab up --policy FILE.
 
 == Remove it:
   make lab-down        # or: $BIN lab down

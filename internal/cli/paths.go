@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/edge/steer"
 	"github.com/patronus-sdwan/patronus/internal/ctlsock"
 )
 
@@ -61,7 +62,8 @@ func newPathsCmd() *cobra.Command {
 }
 
 func newEventsCmd() *cobra.Command {
-	return edgeView("events", "Show steering's log: path state changes and decisions that moved flows", "/status",
+	var all bool
+	c := edgeView("events", "Show steering's log: path state changes and decisions that moved flows", "/status",
 		func(cmd *cobra.Command, raw []byte) error {
 			var st dataplane.Status
 			if err := json.Unmarshal(raw, &st); err != nil {
@@ -69,14 +71,24 @@ func newEventsCmd() *cobra.Command {
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "TIME\tKIND\tPATH\tPOLICY\tFLOWS MOVED\tREASON")
+			hidden := 0
 			for _, e := range st.Events {
+				if !all && e.Kind == steer.Decision && e.FlowsMoved == 0 {
+					hidden++
+					continue
+				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\n", e.Time.Local().Format("15:04:05.000"), e.Kind, e.PathID, e.Policy, e.FlowsMoved, e.Reason)
+			}
+			if hidden > 0 {
+				fmt.Fprintf(w, "(%d decisions that moved no active flow not shown: --all)\n", hidden)
 			}
 			if st.EventsDropped > 0 {
 				fmt.Fprintf(w, "(%d older events no longer kept)\n", st.EventsDropped)
 			}
 			return w.Flush()
 		})
+	c.Flags().BoolVar(&all, "all", false, "also the decisions that moved no active flow (a policy without traffic to the site)")
+	return c
 }
 
 func newFlowsCmd() *cobra.Command {
