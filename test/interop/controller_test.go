@@ -10,11 +10,13 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -215,5 +217,75 @@ func TestLabController(t *testing.T) {
 	}
 	if _, err := l.exec("host1", "ping", "-c", "2", "-W", "1", l.st.Sites[1].HostIPv4); err != nil {
 		t.Error("host2 no longer reachable after site3 was revoked")
+	}
+}
+
+// TestLabControllerKill9: the controller is killed (SIGKILL) in the middle
+// of a stream of writes; started again, its store holds every write it
+// acknowledged, and the edges, which never stopped forwarding, take the
+// next change.
+func TestLabControllerKill9(t *testing.T) {
+	l := upLab(t, "--sites", "2")
+	var st struct {
+		Controller struct {
+			PID int `json:"pid"`
+		} `json:"controller"`
+	}
+	out, err := l.run("status", "--json")
+	if err != nil || json.Unmarshal([]byte(out), &st) != nil || st.Controller.PID == 0 {
+		t.Fatalf("lab status: %v %s", err, out)
+	}
+	type result struct {
+		prefix string
+		err    error
+	}
+	results := make(chan result, 1000)
+	go func() {
+		defer close(results)
+		for i := 1; i < 250; i++ {
+			p := fmt.Sprintf("10.100.%d.0/24", i)
+			_, err := l.exec("controller", "patronus", "ctl", "--timeout", "3s", "prefixes", "add", "--site", "site1", p)
+			results <- result{p, err}
+			if err != nil {
+				return // the controller is gone
+			}
+		}
+	}()
+	time.Sleep(2 * time.Second)
+	if err := syscall.Kill(st.Controller.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	var acked []string
+	for r := range results {
+		if r.err == nil {
+			acked = append(acked, r.prefix)
+		}
+	}
+	if len(acked) < 5 {
+		t.Fatalf("only %d writes acknowledged before the kill", len(acked))
+	}
+	// The edges go on meanwhile.
+	if _, err := l.exec("host1", "ping", "-c", "2", "-W", "1", l.st.Sites[1].HostIPv4); err != nil {
+		t.Error("host2 unreachable with the controller killed")
+	}
+	if out, err := l.run("controller", "start"); err != nil {
+		t.Fatalf("lab controller start: %v\n%s", err, out)
+	}
+	list := l.mustCtl("--json", "prefixes", "list", "--site", "site1")
+	for _, p := range acked {
+		if !strings.Contains(list, `"`+p+`"`) {
+			t.Errorf("acknowledged prefix %s lost", p)
+		}
+	}
+	t.Logf("%d writes acknowledged before the kill, all in the store after the restart", len(acked))
+	// The edge takes the next change: the last prefix acked reaches site2.
+	last := acked[len(acked)-1]
+	for deadline := time.Now().Add(45 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if out, _ := l.exec("site2", "ip", "route", "show", last); strings.Contains(out, strings.TrimSuffix(last, "/24")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("site2 has no route to %s after the controller came back", last)
+		}
 	}
 }
