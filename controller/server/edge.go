@@ -97,7 +97,7 @@ func (e *edgeControl) Report(stream pb.EdgeControl_ReportServer) error {
 			if err != nil {
 				return status.Errorf(codes.InvalidArgument, "telemetry sequence %d: %v", t.Sequence, err)
 			}
-			if _, err := s.cfg.Store.RecordTelemetry(ctx, site.Network, b); err != nil {
+			if err := s.ingest.record(ctx, site.Network, b); err != nil {
 				return storeStatus(err)
 			}
 			if err := stream.Send(&pb.ReportAck{BootId: t.BootId, AckedSequence: t.Sequence}); err != nil {

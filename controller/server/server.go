@@ -82,11 +82,12 @@ type Server struct {
 	now    func() time.Time
 	reg    *registry
 	snaps  *snapshots
+	ingest *ingester
 	cert   atomic.Pointer[tls.Certificate] // served to new handshakes
 	grpc   *grpc.Server
 	ctx    context.Context // ends at Stop: streams and the watch loop
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // the watch and renew loops
+	wg     sync.WaitGroup // the watch and renew loops, the telemetry writer
 	stop   sync.Once
 }
 
@@ -131,6 +132,12 @@ func New(cfg Config) (*Server, error) {
 	pb.RegisterEnrollmentServer(s.grpc, &enrollment{s: s})
 	pb.RegisterEdgeControlServer(s.grpc, &edgeControl{s: s})
 	pb.RegisterAdminServer(s.grpc, &admin{s: s})
+	s.ingest = newIngester(s.ctx, cfg.Store)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.ingest.run()
+	}()
 	watch := cfg.Store.Watch(s.ctx)
 	s.wg.Add(1)
 	go func() {

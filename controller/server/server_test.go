@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -277,6 +278,61 @@ func TestRevokedSiteCut(t *testing.T) {
 // TestReportAcksOnce: each batch is acked after it is stored; a batch sent
 // again (lost ack) is acked and not stored twice; a bad batch names its
 // field.
+// TestReportManyStreams: batches of many sites' streams, sent without
+// waiting for acks, are each acknowledged in order and stored once
+// (group commit stores several streams' batches per transaction).
+func TestReportManyStreams(t *testing.T) {
+	c := startSQLite(t)
+	c.network("corp", store.FullMesh)
+	const sites, batches = 8, 25
+	edges := make([]*edge, sites)
+	for i := range edges {
+		edges[i] = c.enrol("corp", fmt.Sprintf("s%d", i))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errs := make(chan error, sites)
+	for i, e := range edges {
+		go func() {
+			errs <- func() error {
+				r, err := e.ctl.Report(ctx)
+				if err != nil {
+					return err
+				}
+				for seq := uint64(1); seq <= batches; seq++ {
+					path := fmt.Sprintf("s%d/inet->hq/inet", i)
+					if err := r.Send(&pb.Telemetry{BootId: []byte("boot"), Sequence: seq, PathSamples: []*pb.PathSample{{PathId: path,
+						MeasuredAt: timestamppb.Now(), State: pb.PathState_PATH_STATE_UP}}}); err != nil {
+						return err
+					}
+				}
+				for seq := uint64(1); seq <= batches; seq++ {
+					ack, err := r.Recv()
+					if err != nil {
+						return err
+					}
+					if ack.AckedSequence != seq {
+						return fmt.Errorf("site %d: ack %d, want %d", i, ack.AckedSequence, seq)
+					}
+				}
+				return r.CloseSend()
+			}()
+		}()
+	}
+	for range sites {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range sites {
+		path := fmt.Sprintf("hq/inet~s%d/inet", i)
+		ps, err := c.st.PathMetrics(ctxT(t), "corp", path, store.Raw, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+		if err != nil || len(ps) != batches {
+			t.Fatalf("%s: %d samples (%v), want %d", path, len(ps), err, batches)
+		}
+	}
+}
+
 func TestReportAcksOnce(t *testing.T) {
 	c := startSQLite(t)
 	c.network("corp", store.FullMesh)
