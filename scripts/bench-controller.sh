@@ -11,6 +11,8 @@
 #
 # Usage: scripts/bench-controller.sh [ctlload flags]
 #   e.g. scripts/bench-controller.sh -edges 1000 -duration 60s -stores sqlite,postgres
+#   BASELINE=REV also builds patronus at git revision REV and runs it on
+#   each store first: a before/after in the same run.
 #   PERF=1 also records a CPU profile of the controller during each window
 #   and prints its top functions.
 set -euo pipefail
@@ -27,6 +29,13 @@ go build -o "$work/ctlload" ./test/bench/ctlload
 
 echo "commit $(git rev-parse --short HEAD)$(git diff --quiet -- controller/ || echo ' (controller/ modified)'); $(nproc) CPUs; $(uname -r); open files $(ulimit -n); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 args=(-patronus "$work/patronus" -work-dir "$work/run")
+if [ -n "${BASELINE:-}" ]; then
+	mkdir "$work/base"
+	git archive "$BASELINE" | tar -x -C "$work/base"
+	(cd "$work/base" && go build -o "$work/patronus-baseline" ./cmd/patronus)
+	args+=(-baseline "$work/patronus-baseline")
+	echo "baseline: $(git rev-parse --short "$BASELINE")"
+fi
 if [ -n "${PERF:-}" ]; then
 	args+=(-perf-dir "$work/perf")
 fi

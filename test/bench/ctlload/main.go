@@ -30,6 +30,7 @@ import (
 
 type options struct {
 	patronus    string
+	baseline    string
 	edges       int
 	paths       int
 	duration    time.Duration
@@ -48,6 +49,7 @@ func main() {
 	var o options
 	var stores string
 	flag.StringVar(&o.patronus, "patronus", "", "the patronus binary to run as the controller (required)")
+	flag.StringVar(&o.baseline, "baseline", "", "another patronus binary (e.g. an older commit) to run on each store too, for a before/after in the same run")
 	flag.IntVar(&o.edges, "edges", 1000, "simulated edges")
 	flag.IntVar(&o.paths, "paths", 4, "paths per edge (2 local links × 2 hub links at 4)")
 	flag.DurationVar(&o.duration, "duration", 60*time.Second, "measured window")
@@ -90,14 +92,38 @@ func run(ctx context.Context, o options) error {
 		if st != "sqlite" && st != "postgres" {
 			return fmt.Errorf("-stores: %q is not sqlite or postgres", st)
 		}
-		r, err := runStore(ctx, o, st, filepath.Join(o.workDir, st))
-		if err != nil {
-			return fmt.Errorf("%s: %w", st, err)
-		}
-		results = append(results, r)
-		printResult(os.Stdout, o, r)
 	}
-	printComparison(os.Stdout, results)
+	for _, st := range o.stores {
+		builds := []struct{ label, bin string }{{"now", o.patronus}}
+		if o.baseline != "" {
+			builds = append([]struct{ label, bin string }{{"baseline", o.baseline}}, builds...)
+		}
+		for _, b := range builds {
+			r, err := runStore(ctx, o, b.bin, st, filepath.Join(o.workDir, b.label+"-"+st))
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", b.label, st, err)
+			}
+			r.Build = b.label
+			results = append(results, r)
+			printResult(os.Stdout, o, r)
+		}
+	}
+	find := func(build, st string) *result {
+		for _, r := range results {
+			if r.Build == build && r.Store == st {
+				return r
+			}
+		}
+		return nil
+	}
+	if a, b := find("now", "sqlite"), find("now", "postgres"); a != nil && b != nil {
+		printComparison(os.Stdout, "postgres ÷ sqlite, now", a, b)
+	}
+	for _, st := range o.stores {
+		if a, b := find("baseline", st), find("now", st); a != nil && b != nil {
+			printComparison(os.Stdout, "now ÷ baseline, "+st, a, b)
+		}
+	}
 	if o.jsonOut != "" {
 		b, _ := json.MarshalIndent(results, "", "  ")
 		return os.WriteFile(o.jsonOut, b, 0o644)

@@ -7,7 +7,7 @@ import (
 )
 
 func printResult(w io.Writer, o options, r *result) {
-	fmt.Fprintf(w, "\n== %s: %d edges × %d paths, window %.1f s (load average %s → %s)\n", r.Store, r.Edges, r.Paths, r.WindowS, r.LoadAvgStart, r.LoadAvgEnd)
+	fmt.Fprintf(w, "\n== %s, %s: %d edges × %d paths, window %.1f s (load average %s → %s)\n", r.Build, r.Store, r.Edges, r.Paths, r.WindowS, r.LoadAvgStart, r.LoadAvgEnd)
 	fmt.Fprintf(w, "enrolment (tokens + Enroll, %d in flight): %.1f s for %d sites; connecting the Report streams: %.1f s\n", o.enrolConc, r.EnrolS, r.Edges, r.ConnectS)
 	fmt.Fprintf(w, "batches sent %d, acks %d: %.1f acks/s of %.0f expected (%.1f%%); unacked %.0f s after the window: %d; steering events %d\n",
 		r.Sent, r.Acked, r.AcksPerS, r.ExpectedPerS, 100*r.AcksPerS/r.ExpectedPerS, drainTimeout.Seconds(), r.UnackedAfter, r.Events)
@@ -29,41 +29,36 @@ func printResult(w io.Writer, o options, r *result) {
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
-// printComparison puts every store next to the first, as ratios.
-func printComparison(w io.Writer, rs []*result) {
-	if len(rs) < 2 {
-		return
-	}
-	base := rs[0]
-	fmt.Fprintf(w, "\n== ratios, each store ÷ %s (same run)\n", base.Store)
+// printComparison puts b next to a, as ratios b ÷ a.
+func printComparison(w io.Writer, title string, a, b *result) {
+	fmt.Fprintf(w, "\n== %s (same run)\n", title)
 	type metric struct {
 		name string
 		get  func(*result) float64
 	}
 	ms := []metric{
 		{"acks/s", func(r *result) float64 { return r.AcksPerS }},
-		{"p50 latency", func(r *result) float64 { return r.LatP50MS }},
-		{"p99 latency", func(r *result) float64 { return r.LatP99MS }},
+		{"p50 latency, ms", func(r *result) float64 { return r.LatP50MS }},
+		{"p99 latency, ms", func(r *result) float64 { return r.LatP99MS }},
+		{"max latency, ms", func(r *result) float64 { return r.LatMaxMS }},
 		{"controller cores", func(r *result) float64 { return r.ControllerCores }},
 		{"controller + database cores", func(r *result) float64 { return r.ControllerCores + r.DatabaseCores }},
-		{"load generator cores", func(r *result) float64 { return r.LoadgenCores }},
-		{"store growth per day", func(r *result) float64 { return r.GrowthPerDayGiB }},
-	}
-	fmt.Fprintf(w, "%-28s", "")
-	for _, r := range rs {
-		fmt.Fprintf(w, " %12s", r.Store)
-	}
-	fmt.Fprintln(w)
-	for _, m := range ms {
-		fmt.Fprintf(w, "%-28s", m.name)
-		for _, r := range rs {
-			fmt.Fprintf(w, " %12.3g", m.get(r))
-		}
-		for _, r := range rs[1:] {
-			if b := m.get(base); b != 0 {
-				fmt.Fprintf(w, "   %s/%s %.2f×", r.Store, base.Store, m.get(r)/b)
+		{"CPU ms per batch (ctl + db)", func(r *result) float64 {
+			if r.AcksPerS == 0 {
+				return 0
 			}
+			return 1000 * (r.ControllerCores + r.DatabaseCores) / r.AcksPerS
+		}},
+		{"load generator cores", func(r *result) float64 { return r.LoadgenCores }},
+		{"store bytes per batch", func(r *result) float64 { return r.BytesPerBatch }},
+		{"store growth, GiB/day", func(r *result) float64 { return r.GrowthPerDayGiB }},
+	}
+	fmt.Fprintf(w, "%-30s %12s %12s %8s\n", "", a.Build+" "+a.Store, b.Build+" "+b.Store, "ratio")
+	for _, m := range ms {
+		ratio := "-"
+		if m.get(a) != 0 {
+			ratio = fmt.Sprintf("%.2f×", m.get(b)/m.get(a))
 		}
-		fmt.Fprintln(w)
+		fmt.Fprintf(w, "%-30s %12.4g %12.4g %8s\n", m.name, m.get(a), m.get(b), ratio)
 	}
 }

@@ -19,6 +19,7 @@ const drainTimeout = 15 * time.Second
 
 // result is one store's measurement.
 type result struct {
+	Build            string           `json:"build"` // "now" or "baseline"
 	Store            string           `json:"store"`
 	Edges            int              `json:"edges"`
 	Paths            int              `json:"paths_per_edge"`
@@ -51,7 +52,7 @@ type result struct {
 	FileBytes        int64            `json:"sqlite_file_bytes_after_checkpoint,omitempty"`
 }
 
-func runStore(ctx context.Context, o options, st, dir string) (*result, error) {
+func runStore(ctx context.Context, o options, bin, st, dir string) (*result, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -66,8 +67,8 @@ func runStore(ctx context.Context, o options, st, dir string) (*result, error) {
 		defer pg.srv.Stop()
 		storeArg, dbPID = pg.url, pg.srv.PID()
 	}
-	log.Printf("%s: starting the controller", st)
-	c, err := startController(ctx, o.patronus, filepath.Join(dir, "controller"), storeArg)
+	log.Printf("%s: starting the controller %s", st, bin)
+	c, err := startController(ctx, bin, filepath.Join(dir, "controller"), storeArg)
 	if err != nil {
 		return nil, err
 	}
