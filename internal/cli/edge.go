@@ -167,19 +167,22 @@ func newStatusCmd() *cobra.Command {
 
 func printEdgeStatus(cmd *cobra.Command, st dataplane.Status) error {
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-	fmt.Fprintf(w, "site %s\n\nPATH\tENDPOINT\tPREFERRED\tTX PKTS\tRX PKTS\tLAST HANDSHAKE\tCOMPRESSION\n", st.Site)
+	fmt.Fprintf(w, "site %s\n\nPATH\tENDPOINT\tSTATE\tBFD\tFLOWS\tTX PKTS\tRX PKTS\tLAST HANDSHAKE\tCOMPRESSION\n", st.Site)
 	for _, p := range st.Paths {
 		hs := "never"
 		if p.LastHandshake != nil {
 			hs = p.LastHandshake.Format(time.RFC3339)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%v\t%d\t%d\t%s\t%s\n", p.ID, p.Endpoint, p.Preferred, p.TxPackets, p.RxPackets, hs, compressionSummary(p))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", p.ID, p.Endpoint, p.State, p.BFDState, p.ActiveFlows,
+			p.TxPackets, p.RxPackets, hs, compressionSummary(p))
 	}
 	fmt.Fprintln(w, "\nLINK\tPORT\tCOUNTERS")
 	for _, l := range st.Links {
 		fmt.Fprintf(w, "%s\t%d\t%v\n", l.Name, l.Port, l.Counters)
 	}
 	fmt.Fprintf(w, "\nforwarder: %v\n", st.Forwarder)
+	fmt.Fprintf(w, "steering: %d flows, %d failovers, %d flows moved (patronus paths, events, flows)\n",
+		st.Flows, st.Steering.Failovers, st.Steering.FlowsMoved)
 	return w.Flush()
 }
 
