@@ -6,6 +6,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -184,6 +186,33 @@ func TestLabFailover(t *testing.T) {
 		if p.LocalLink == link && (p.State != "down" || p.BFDState != "down") {
 			t.Errorf("%s after the cut: state %s, bfd %s", p.ID, p.State, p.BFDState)
 		}
+	}
+	// Prometheus, from inside site 1's namespace (the default listener is
+	// the loopback).
+	var metrics string
+	inNS(t, "pl-"+l.name+"-site1", func() error {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:9469", 5*time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Write([]byte("GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")); err != nil {
+			return err
+		}
+		raw, err := io.ReadAll(c)
+		metrics = string(raw)
+		return err
+	})
+	cut := `path="site1/` + link + `->site2/` + link + `"`
+	for _, want := range []string{"patronus_steering_failovers_total ", `patronus_path_bfd_up{local_link="` + link + `",` + cut,
+		`state="down"} 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %q:\n%s", want, firstLines(metrics, 40))
+		}
+	}
+	if strings.Contains(metrics, "patronus_steering_failovers_total 0") {
+		t.Error("metrics count no failover")
 	}
 }
 
