@@ -76,7 +76,7 @@ func NewNames(max int) *Names {
 		max = DefaultMaxNames
 	}
 	return &Names{
-		index: make(map[netip.Addr]int32, max),
+		index: make(map[netip.Addr]int32), // grows with the names learned
 		slab:  make([]nameEntry, 0, max),
 		head:  -1, tail: -1,
 	}

@@ -149,7 +149,7 @@ func New(rules *Rules, o Options) *Classifier {
 		names: NewNames(o.MaxNames),
 		epoch: time.Now(),
 		idle:  int64(o.FlowIdle),
-		index: make(map[tkey]int32, o.MaxFlows),
+		index: make(map[tkey]int32), // grows with the flows: a map sized for MaxFlows up front is most of an idle edge's memory
 		slab:  make([]flow, o.MaxFlows),
 		free:  make([]int32, o.MaxFlows),
 	}

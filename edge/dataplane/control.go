@@ -42,7 +42,7 @@ var (
 // Without a WireGuard session, WireGuard keeps what it is given, up to
 // 128 packets of 64 KiB buffers per path, for the next handshake: a site
 // with many dead peers would hold hundreds of MiB of BFD packets.
-const silentAfter = 10 * time.Second
+const silentAfter = 3 * time.Second
 
 // pathSender sends one path's BFD Control packets as shim packets.
 type pathSender struct {
