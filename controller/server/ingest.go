@@ -11,11 +11,15 @@ import (
 const maxIngestGroup = 256
 
 // ingester stores the Report streams' telemetry with group commit: every
-// stream hands its batch to one writer goroutine, which stores all the
+// stream hands its batch to a writer goroutine, which stores all the
 // batches waiting (up to maxIngestGroup) in one transaction and then
-// answers each stream. A durable commit costs an fsync on either engine,
-// so one commit per batch caps ingest at the disk's fsync rate (about 350
-// batches/s on SQLite here, docs/BENCHMARKS.md); one per group does not.
+// answers each stream. There is one writer on SQLite, which serialises
+// write transactions anyway, and as many as the store says it can run
+// at once on PostgreSQL (store.ConcurrentWriters), where a writer spends
+// most of its time waiting for round trips. A durable commit costs an
+// fsync and a transaction's overhead on either engine: one commit per
+// batch held 1,000 edges' telemetry to about 500 batches/s
+// (docs/BENCHMARKS.md); one per group does not.
 // A stream still gets its ack only after its batch is committed, and its
 // batches stay in order (it waits for each before sending the next).
 type ingester struct {
@@ -27,6 +31,14 @@ type ingester struct {
 type ingestReq struct {
 	nt   store.NetworkTelemetry
 	done chan error // capacity 1
+}
+
+// ingestWriters is how many writers st is worth.
+func ingestWriters(st store.Store) int {
+	if cw, ok := st.(store.ConcurrentWriters); ok {
+		return max(1, cw.ConcurrentWriters())
+	}
+	return 1
 }
 
 func newIngester(ctx context.Context, st store.Store) *ingester {

@@ -87,7 +87,7 @@ type Server struct {
 	grpc   *grpc.Server
 	ctx    context.Context // ends at Stop: streams and the watch loop
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // the watch and renew loops, the telemetry writer
+	wg     sync.WaitGroup // the watch and renew loops, the telemetry writers
 	stop   sync.Once
 }
 
@@ -133,11 +133,13 @@ func New(cfg Config) (*Server, error) {
 	pb.RegisterEdgeControlServer(s.grpc, &edgeControl{s: s})
 	pb.RegisterAdminServer(s.grpc, &admin{s: s})
 	s.ingest = newIngester(s.ctx, cfg.Store)
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.ingest.run()
-	}()
+	for range ingestWriters(cfg.Store) {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.ingest.run()
+		}()
+	}
 	watch := cfg.Store.Watch(s.ctx)
 	s.wg.Add(1)
 	go func() {

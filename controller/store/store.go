@@ -118,6 +118,13 @@ type Store interface {
 	Close() error
 }
 
+// ConcurrentWriters is implemented by a store whose write transactions
+// can run in parallel: it says how many are worth running at once (the
+// controller's telemetry writers). Without it, one.
+type ConcurrentWriters interface {
+	ConcurrentWriters() int
+}
+
 // Revision is a network's configuration revision: it increases by one with
 // every configuration change of that network.
 type Revision struct {

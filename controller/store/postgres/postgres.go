@@ -88,7 +88,8 @@ func Open(ctx context.Context, url string, opts Options) (store.Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("%w (postgres)", err)
 	}
-	s := sqlcore.New(eng, sqlcore.Options{Now: opts.Now, NewToken: opts.NewToken})
+	// Writers: all the pool's connections but one, left for readers.
+	s := sqlcore.New(eng, sqlcore.Options{Now: opts.Now, NewToken: opts.NewToken, Writers: int(cfg.MaxConns) - 1})
 	lcfg := cfg.ConnConfig.Copy()
 	lcfg.RuntimeParams["application_name"] = ListenerName
 	l := &listener{cfg: lcfg, s: s, stopped: make(chan struct{})}

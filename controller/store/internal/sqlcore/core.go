@@ -23,6 +23,9 @@ type Options struct {
 	Now func() time.Time
 	// NewToken draws join token secrets; nil: newTokenSecret.
 	NewToken store.TokenMaker
+	// Writers is how many write transactions can usefully run at once
+	// (store.ConcurrentWriters); 0 means 1.
+	Writers int
 }
 
 // Store implements store.Store over an Engine.
@@ -31,6 +34,7 @@ type Store struct {
 	hub    *Hub
 	now    func() time.Time
 	token  store.TokenMaker
+	wr     int           // ConcurrentWriters
 	done   chan struct{} // closed by Close
 	closed atomic.Bool
 	once   sync.Once
@@ -49,8 +53,11 @@ func New(eng Engine, opts Options) *Store {
 	if token == nil {
 		token = func(string, time.Time) (string, error) { return newTokenSecret() }
 	}
-	return &Store{eng: eng, hub: NewHub(), now: now, token: token, done: make(chan struct{})}
+	return &Store{eng: eng, hub: NewHub(), now: now, token: token, wr: max(1, opts.Writers), done: make(chan struct{})}
 }
+
+// ConcurrentWriters implements store.ConcurrentWriters.
+func (s *Store) ConcurrentWriters() int { return s.wr }
 
 // Hub is where revisions from other processes are published.
 func (s *Store) Hub() *Hub { return s.hub }

@@ -99,8 +99,17 @@ func (s *Store) RecordTelemetryBatches(ctx context.Context, batches []store.Netw
 	}
 	stored := make([]bool, len(batches))
 	err := s.write(ctx, "record telemetry", func(t *tx) error {
+		netIDs := map[string]int64{} // of this transaction
 		for i, nb := range batches {
-			ok, err := s.recordTelemetry(ctx, t, nb.Network, nb.Batch)
+			netID, ok := netIDs[nb.Network]
+			if !ok {
+				id, err := s.netID(ctx, t, nb.Network)
+				if err != nil {
+					return err
+				}
+				netID, netIDs[nb.Network] = id, id
+			}
+			ok, err := s.recordTelemetry(ctx, t, netID, nb.Network, nb.Batch)
 			if err != nil {
 				return err
 			}
@@ -115,11 +124,7 @@ func (s *Store) RecordTelemetryBatches(ctx context.Context, batches []store.Netw
 }
 
 // recordTelemetry stores one batch in t; false: it was stored before.
-func (s *Store) recordTelemetry(ctx context.Context, t *tx, network string, b store.TelemetryBatch) (bool, error) {
-	netID, err := s.netID(ctx, t, network)
-	if err != nil {
-		return false, err
-	}
+func (s *Store) recordTelemetry(ctx context.Context, t *tx, netID int64, network string, b store.TelemetryBatch) (bool, error) {
 	siteID, err := s.siteID(ctx, t, netID, network, b.Site)
 	if err != nil {
 		return false, err
