@@ -6,6 +6,8 @@ import (
 	"errors"
 	"time"
 
+	"golang.zx2c4.com/wireguard/device"
+
 	"github.com/patronus-sdwan/patronus/bfd"
 	"github.com/patronus-sdwan/patronus/bfd/packet"
 	"github.com/patronus-sdwan/patronus/edge/probe"
@@ -33,16 +35,22 @@ const (
 
 var (
 	errQueueFull = errors.New("path queue full")
-	errSilent    = errors.New("nothing heard on the path for a while: BFD paused")
+	errSilent    = errors.New("nothing heard on the path for a while: BFD held")
 )
 
-// silentAfter: a path that has received nothing for this long (nor since
-// it started) sends no BFD until it hears from its peer again (the
-// Hellos and WireGuard's keepalive go on and start a new handshake).
-// Without a WireGuard session, WireGuard keeps what it is given, up to
-// 128 packets of 64 KiB buffers per path, for the next handshake: a site
-// with many dead peers would hold hundreds of MiB of BFD packets.
-const silentAfter = 3 * time.Second
+// When a path holds its BFD. Without a WireGuard session, WireGuard keeps
+// what it is given for the next handshake, up to 128 packets in 64 KiB
+// buffers per path: a site with many dead peers would hold hundreds of
+// MiB of BFD packets. So a path that has never heard from its peer sends
+// BFD for silentNever after it starts, then holds it; a path that has
+// heard from its peer holds it once it has heard nothing for
+// silentHeard, WireGuard's session lifetime (until then a session exists
+// and packets leave at once). The Hellos and WireGuard's keepalive go on
+// regardless, and the first packet heard from the peer lifts the hold.
+const (
+	silentNever = 3 * time.Second
+	silentHeard = device.RejectAfterTime
+)
 
 // pathSender sends one path's BFD Control packets as shim packets.
 type pathSender struct {
@@ -58,14 +66,13 @@ func (s pathSender) Send(b []byte) error {
 	return s.d.sendControl(s.p, shim.TypeBFD, b)
 }
 
-// silent reports whether the path has heard nothing from its peer for
-// silentAfter (counting from its start).
+// silent reports whether the path holds its BFD (see silentNever).
 func (p *Path) silent(now time.Time) bool {
 	last := p.lastRx.Load()
 	if last == 0 {
-		last = p.started.UnixNano()
+		return now.Sub(p.started) > silentNever
 	}
-	return now.UnixNano()-last > int64(silentAfter)
+	return now.UnixNano()-last > int64(silentHeard)
 }
 
 // sendControl queues a shim packet of type typ with body on path p.

@@ -180,9 +180,11 @@ func TestRouteFollowsSteering(t *testing.T) {
 	}
 }
 
-// TestBFDPausedOnSilentPath: a path that has heard nothing from its peer
-// for silentAfter sends no BFD (WireGuard would stage every packet for a
-// handshake that does not come); hearing from the peer resumes it.
+// TestBFDPausedOnSilentPath: a path that has never heard from its peer
+// holds its BFD after silentNever (WireGuard would stage every packet for
+// a handshake that does not come); hearing from the peer lifts it, and a
+// path that has heard from its peer holds it only after WireGuard's
+// session lifetime without a packet.
 func TestBFDPausedOnSilentPath(t *testing.T) {
 	d := withSteering(t, &Dataplane{pool: newBufPool(4)})
 	p := &Path{started: time.Now().Add(-time.Minute), shim: newPathShim(1, 2, 1420, false, time.Time{})}
@@ -198,5 +200,13 @@ func TestBFDPausedOnSilentPath(t *testing.T) {
 	young := &Path{started: time.Now()}
 	if young.silent(time.Now()) {
 		t.Error("a new path is silent before it had a chance to hear its peer")
+	}
+	p.lastRx.Store(time.Now().Add(-time.Minute).UnixNano())
+	if p.silent(time.Now()) {
+		t.Error("a path that heard its peer a minute ago (its session still valid) holds its BFD")
+	}
+	p.lastRx.Store(time.Now().Add(-silentHeard - time.Second).UnixNano())
+	if !p.silent(time.Now()) {
+		t.Error("a path whose session has expired keeps sending BFD")
 	}
 }

@@ -36,6 +36,7 @@ type labStatus struct {
 		LANIPv4  string `json:"lan_ipv4"`
 		LANIPv6  string `json:"lan_ipv6"`
 		Edge     bool   `json:"edge_running"`
+		Log      string `json:"log"`
 		PathsUp  int    `json:"paths_up"`
 		Paths    int    `json:"paths"`
 		Links    []struct {
