@@ -53,7 +53,8 @@ EOF
 	sleep 20
 	b=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$pid/status")
 	heap=$(ip netns exec "$ns" curl -s 127.0.0.1:9469/metrics | awk '/^go_memstats_heap_inuse_bytes/ {print int($2/1048576)}' || true)
-	printf '%-40s RSS after 10 s %4s MiB, after 30 s %4s MiB, Go heap in use %s\n' "$bin" "$a" "$b" "${heap:+$heap MiB}${heap:-n/a (no metrics)}"
+	[[ -n $heap ]] && heap="$heap MiB" || heap="n/a (no metrics)"
+	printf '%-40s RSS after 10 s %4s MiB, after 30 s %4s MiB, Go heap in use %s\n' "$bin" "$a" "$b" "$heap"
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 	ip netns del "$ns"
