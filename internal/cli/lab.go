@@ -88,6 +88,7 @@ func newLabUpCmd(root *string) *cobra.Command {
 	f.DurationVar(&o.BFDInterval, "bfd-interval", 0, "BFD transmit and receive interval in the paths (unset: the edge's default, 100ms)")
 	f.IntVar(&o.BFDMultiplier, "bfd-multiplier", 0, "BFD detection multiplier in the paths (unset: the edge's default, 3)")
 	f.BoolVar(&o.Static, "static", false, "no controller: the edges run from configuration files written by the lab")
+	f.IntVar(&o.Replicas, "replicas", 1, "controllers on one PostgreSQL database in the controller node, the sites split between them")
 	f.BoolVar(&o.Traffic, "traffic", false, "start a ping from every LAN host to every other one, five a second")
 	f.DurationVar(&o.Timeout, "timeout", 60*time.Second, "how long to wait for every path to come up")
 	return c
@@ -241,6 +242,9 @@ func printLabStatus(cmd *cobra.Command, st *lab.State) error {
 			state = "STOPPED (patronus lab controller start; log: " + c.Log + ")"
 		}
 		fmt.Fprintf(w, "controller %s on %s, node %s (patronus lab exec %s -- patronus ctl sites list)\n", state, c.Address, c.Node, c.Node)
+		for _, r := range c.Replicas {
+			fmt.Fprintf(w, "replica on %s (same PostgreSQL database; patronus ctl --controller %s ...)\n", r.Address, r.Address)
+		}
 	} else {
 		fmt.Fprintln(w, "static: the edges run from configuration files, no controller")
 	}

@@ -27,7 +27,8 @@ const (
 
 func nsCtl(lab string) string { return fmt.Sprintf("pl-%s-ctl", lab) }
 
-// Controller is the lab's controller node.
+// Controller is the lab's controller node: one controller, or with
+// Replicas, several on one PostgreSQL database running in the node.
 type Controller struct {
 	Node        string `json:"node"`
 	Address     string `json:"address"` // HOST:PORT the edges and ctl dial
@@ -35,6 +36,36 @@ type Controller struct {
 	Credentials string `json:"credentials"` // the operator's, for patronus ctl
 	Log         string `json:"log"`
 	PID         int    `json:"pid"`
+	// Replicas are the other controllers, on the same PostgreSQL database
+	// (Store) and a copy of the first one's CA; the sites' edges are
+	// split between all of them by site number.
+	Replicas []Replica `json:"replicas,omitempty"`
+	Store    string    `json:"store,omitempty"` // the replicas' database URL
+	PGData   string    `json:"pg_data,omitempty"`
+	PGPID    int       `json:"pg_pid,omitempty"`
+}
+
+// Replica is one more controller of a lab with replicas.
+type Replica struct {
+	Address string `json:"address"`
+	DataDir string `json:"data_dir"`
+	Log     string `json:"log"`
+	PID     int    `json:"pid"`
+}
+
+// MaxReplicas bounds --replicas.
+const MaxReplicas = 3
+
+// pgPort is the lab's PostgreSQL port, on the controller node's loopback.
+const pgPort = 5432
+
+// addressOf returns the address of controller i: 0 the first, 1… the
+// replicas.
+func (c *Controller) addressOf(i int) string {
+	if i == 0 {
+		return c.Address
+	}
+	return c.Replicas[i-1].Address
 }
 
 // CtlEnv is the environment that points patronus ctl at the lab's
@@ -54,6 +85,17 @@ func planController(st *State) {
 	st.Namespace = append(st.Namespace, nsCtl(st.Name))
 }
 
+func planReplicas(st *State, n int) {
+	c := st.Controller
+	host := netip.MustParseAddrPort(c.Address).Addr()
+	for i := 2; i <= n; i++ {
+		c.Replicas = append(c.Replicas, Replica{Address: netip.AddrPortFrom(host, uint16(ctlPort+i-1)).String(),
+			DataDir: filepath.Join(st.Dir, fmt.Sprintf("controller%d", i)), Log: filepath.Join(st.Dir, fmt.Sprintf("controller%d.log", i))})
+	}
+	c.PGData = pgDataDir(st.Name)
+	c.Store = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", pgPort)
+}
+
 // buildController attaches the controller's namespace to the underlay
 // router.
 func (st *State) buildController() error {
@@ -69,31 +111,165 @@ func (st *State) buildController() error {
 		"addr add " + ctlGateway6 + "/64 dev ctlg nodad"})
 }
 
-// startController starts the controller and waits until ctl is served.
+// startController starts the controller (with replicas: PostgreSQL,
+// then every controller) and waits until each serves ctl.
 func (st *State) startController(binary string, timeout time.Duration) error {
 	c := st.Controller
-	pid, done, err := spawn(nsCtl(st.Name), c.Log, nil, binary, "controller", "--data-dir", c.DataDir,
-		"--listen", fmt.Sprintf(":%d", ctlPort), "--server-name", ctlAddr4, "--server-name", ctlAddr6, "--endpoint", c.Address)
+	deadline := time.Now().Add(timeout)
+	var store []string
+	if len(c.Replicas) > 0 {
+		if err := st.startPostgres(deadline); err != nil {
+			return err
+		}
+		store = []string{"--store", c.Store}
+	}
+	pid, done, err := spawn(nsCtl(st.Name), c.Log, nil, append([]string{binary, "controller", "--data-dir", c.DataDir,
+		"--listen", fmt.Sprintf(":%d", ctlPort), "--server-name", ctlAddr4, "--server-name", ctlAddr6, "--endpoint", c.Address}, store...)...)
 	if err != nil {
 		return err
 	}
 	c.PID = pid
-	deadline := time.Now().Add(timeout)
+	if err := st.waitController(binary, c.Address, c.Log, done, deadline); err != nil {
+		return err
+	}
+	for i := range c.Replicas {
+		r := &c.Replicas[i]
+		// The same CA: a copy of the first controller's pki directory.
+		if err := copyDir(filepath.Join(c.DataDir, "pki"), filepath.Join(r.DataDir, "pki")); err != nil {
+			return fmt.Errorf("replica %d: %w", i+2, err)
+		}
+		port := netip.MustParseAddrPort(r.Address).Port()
+		pid, done, err := spawn(nsCtl(st.Name), r.Log, nil, binary, "controller", "--data-dir", r.DataDir,
+			"--listen", fmt.Sprintf(":%d", port), "--server-name", ctlAddr4, "--server-name", ctlAddr6,
+			"--endpoint", r.Address, "--store", c.Store)
+		if err != nil {
+			return err
+		}
+		r.PID = pid
+		if err := st.waitController(binary, r.Address, r.Log, done, deadline); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitController waits until the controller at addr serves ctl.
+func (st *State) waitController(binary, addr, log string, done <-chan struct{}, deadline time.Time) error {
 	for {
-		_, err := st.ctl(binary, "networks")
+		_, err := st.ctl(binary, "--controller", addr, "networks")
 		if err == nil {
 			return nil
 		}
 		select {
 		case <-done:
-			return fmt.Errorf("the controller exited; its log (%s):\n%s", c.Log, tail(c.Log, 20))
+			return fmt.Errorf("the controller on %s exited; its log (%s):\n%s", addr, log, tail(log, 20))
 		default:
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the controller does not serve on %s: %w; its log (%s):\n%s", c.Address, err, c.Log, tail(c.Log, 20))
+			return fmt.Errorf("the controller does not serve on %s: %w; its log (%s):\n%s", addr, err, log, tail(log, 20))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// startPostgres runs the replicas' database in the controller node, as
+// the postgres user (PostgreSQL refuses root), from Debian's postgresql
+// package; initdb on the first start.
+func (st *State) startPostgres(deadline time.Time) error {
+	c := st.Controller
+	if alive(c.PGPID) {
+		return nil
+	}
+	bin, err := postgresBin()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(c.PGData, "PG_VERSION")); err != nil {
+		if err := os.MkdirAll(c.PGData, 0o700); err != nil {
+			return err
+		}
+		if err := run("chown", "postgres:postgres", c.PGData); err != nil {
+			return err
+		}
+		if err := run("runuser", "-u", "postgres", "--", filepath.Join(bin, "initdb"), "-D", c.PGData,
+			"-U", "postgres", "-A", "trust", "-E", "UTF8"); err != nil {
+			return fmt.Errorf("initdb: %w", err)
+		}
+	}
+	logf := filepath.Join(st.Dir, "postgres.log")
+	pid, done, err := spawn(nsCtl(st.Name), logf, nil, "runuser", "-u", "postgres", "--", filepath.Join(bin, "postgres"),
+		"-D", c.PGData, "-k", c.PGData, "-h", "127.0.0.1", "-p", strconv.Itoa(pgPort))
+	if err != nil {
+		return err
+	}
+	c.PGPID = pid
+	for {
+		if _, err := output(nil, "ip", "netns", "exec", nsCtl(st.Name), filepath.Join(bin, "pg_isready"),
+			"-h", "127.0.0.1", "-p", strconv.Itoa(pgPort)); err == nil {
+			return nil
+		}
+		select {
+		case <-done:
+			return fmt.Errorf("postgres exited; its log (%s):\n%s", logf, tail(logf, 20))
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("postgres not ready; its log (%s):\n%s", logf, tail(logf, 20))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// pgDataDir is where a lab's PostgreSQL keeps its data: outside the
+// lab's state directory, which only root may enter, as PostgreSQL runs as
+// the postgres user. lab down removes it.
+func pgDataDir(lab string) string {
+	return filepath.Join(os.TempDir(), "patronus-lab-"+lab+"-pg")
+}
+
+// postgresBin finds the newest /usr/lib/postgresql/N/bin.
+func postgresBin() (string, error) {
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	best, bestV := "", -1
+	for _, d := range dirs {
+		v, err := strconv.Atoi(filepath.Base(filepath.Dir(d)))
+		if _, serr := os.Stat(filepath.Join(d, "postgres")); err == nil && serr == nil && v > bestV {
+			best, bestV = d, v
+		}
+	}
+	if best == "" {
+		return "", fmt.Errorf("--replicas: PostgreSQL is not installed (Debian's postgresql package; scripts/install-deps.sh installs it)")
+	}
+	return best, nil
+}
+
+// copyDir copies the regular files of src into dst (created 0700),
+// keeping their modes.
+func copyDir(src, dst string) error {
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dst, 0o700); err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, info.Mode().Perm()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ctl runs patronus ctl ARGS... against the lab's controller, from the
@@ -123,8 +299,10 @@ func (st *State) enrolSite(s *Site, binary string, deadline time.Time) (<-chan s
 		return nil, fmt.Errorf("patronus ctl tokens create: no token in its answer")
 	}
 	stateDir := filepath.Join(st.Dir, s.Name+"-state")
+	// With replicas, the sites are split between the controllers.
+	addr := st.Controller.addressOf((s.ID - 1) % (1 + len(st.Controller.Replicas)))
 	pid, done, err := spawn(s.ns, s.Log, []string{"PATRONUS_JOIN_TOKEN=" + tok.Token}, binary, "edge",
-		"--controller", st.Controller.Address, "--state-dir", stateDir, "--control-socket", s.ControlSocket)
+		"--controller", addr, "--state-dir", stateDir, "--control-socket", s.ControlSocket)
 	if err != nil {
 		return nil, err
 	}
@@ -174,9 +352,17 @@ func (st *State) setPolicy(binary string, policy []byte) error {
 	return err
 }
 
-// ControllerRunning reports whether the lab's controller process runs.
+// ControllerRunning reports whether the lab's controller processes run.
 func (st *State) ControllerRunning() bool {
-	return st.Controller != nil && alive(st.Controller.PID)
+	if st.Controller == nil || !alive(st.Controller.PID) {
+		return false
+	}
+	for _, r := range st.Controller.Replicas {
+		if !alive(r.PID) {
+			return false
+		}
+	}
+	return true
 }
 
 // StopController stops the lab's controller (SIGTERM); the edges carry on
@@ -189,10 +375,13 @@ func StopController(root, name string) (*State, error) {
 	if st.Controller == nil {
 		return nil, fmt.Errorf("lab %s is static: it has no controller", name)
 	}
-	if !st.ControllerRunning() {
+	if !alive(st.Controller.PID) {
 		return st, fmt.Errorf("the controller of lab %s is not running", name)
 	}
 	stop(st.Controller.PID, 5*time.Second)
+	for _, r := range st.Controller.Replicas {
+		stop(r.PID, 5*time.Second)
+	}
 	return st, st.save()
 }
 
@@ -205,8 +394,11 @@ func StartController(root, name, binary string) (*State, error) {
 	if st.Controller == nil {
 		return nil, fmt.Errorf("lab %s is static: it has no controller", name)
 	}
-	if st.ControllerRunning() {
+	if alive(st.Controller.PID) {
 		return st, fmt.Errorf("the controller of lab %s is running (pid %d)", name, st.Controller.PID)
+	}
+	for _, r := range st.Controller.Replicas {
+		stop(r.PID, 5*time.Second)
 	}
 	if err := st.startController(binary, 30*time.Second); err != nil {
 		return st, err

@@ -60,6 +60,11 @@ func TestPlan(t *testing.T) {
 	if n, err := st.Node("controller"); err != nil || n.NS != "pl-t-ctl" || len(n.Env) != 2 {
 		t.Errorf("controller node %+v %v", n, err)
 	}
+	rep := plan(Options{Name: "t", Sites: 3, Links: 1, WAN: "ipv4", Replicas: 3}, "/x")
+	if c := rep.Controller; len(c.Replicas) != 2 || c.addressOf(0) != "172.31.255.2:8443" || c.addressOf(2) != "172.31.255.2:8445" ||
+		c.Replicas[0].DataDir != "/x/controller2" || !strings.HasPrefix(c.Store, "postgres://") {
+		t.Errorf("replicas %+v", c)
+	}
 	static := plan(Options{Name: "t", Sites: 2, Links: 1, WAN: "ipv4", Static: true}, "/x")
 	if static.Controller != nil || strings.Contains(strings.Join(static.Namespace, " "), "ctl") {
 		t.Errorf("a static lab has a controller: %+v %v", static.Controller, static.Namespace)
@@ -85,6 +90,8 @@ func TestOptionsCheck(t *testing.T) {
 		{Options{Name: "x", Sites: 2, Links: 1, Compression: map[int]bool{3: true}, Binary: "b"}, "--compression: site 3"},
 		{Options{Name: "x", Sites: 2, Links: 1, Compression: map[int]bool{1: true}, Binary: "b"}, "--compression: needs --static"},
 		{Options{Name: "x", Sites: 2, Links: 1, BFDInterval: time.Second, Binary: "b"}, "need --static"},
+		{Options{Name: "x", Sites: 2, Links: 1, Replicas: 4, Binary: "b"}, "--replicas 4"},
+		{Options{Name: "x", Sites: 2, Links: 1, Replicas: 2, Static: true, Binary: "b"}, "--replicas 2"},
 		{Options{Name: "X", Sites: 2, Links: 1, Binary: "b"}, "--name"},
 	} {
 		err := c.o.check()

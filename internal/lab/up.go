@@ -42,6 +42,9 @@ type Options struct {
 	// Static runs the edges from configuration files, without a
 	// controller.
 	Static bool
+	// Replicas: that many controllers on one PostgreSQL database, the
+	// sites' edges split between them (0 or 1: one controller, SQLite).
+	Replicas int
 	// Traffic starts a ping from every LAN host to every other one (five
 	// a second) so that counters move from the start.
 	Traffic bool
@@ -75,6 +78,9 @@ func (o *Options) check() error {
 	}
 	if o.Binary == "" {
 		return errors.New("lab: the patronus binary to run is not known")
+	}
+	if o.Replicas < 0 || o.Replicas > MaxReplicas || o.Static && o.Replicas > 1 {
+		return fmt.Errorf("--replicas %d: want 1 to %d, without --static", o.Replicas, MaxReplicas)
 	}
 	if !o.Static {
 		switch {
@@ -267,6 +273,9 @@ func plan(o Options, dir string) *State {
 	}
 	if !o.Static {
 		planController(st)
+		if o.Replicas > 1 {
+			planReplicas(st, o.Replicas)
+		}
 	}
 	return st
 }
@@ -575,6 +584,9 @@ func Down(root, name string) error {
 		}
 		if st.Controller != nil {
 			stop(st.Controller.PID, 3*time.Second)
+			for _, r := range st.Controller.Replicas {
+				stop(r.PID, 3*time.Second)
+			}
 		}
 	}
 	for _, ns := range leftovers(name) {
@@ -583,6 +595,9 @@ func Down(root, name string) error {
 		}
 	}
 	if err := os.RemoveAll(filepath.Join(root, name)); err != nil {
+		errs = append(errs, err)
+	}
+	if err := os.RemoveAll(pgDataDir(name)); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

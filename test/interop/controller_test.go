@@ -312,3 +312,37 @@ func TestLabControllerKill9(t *testing.T) {
 		}
 	}
 }
+
+// TestLabReplicas: two controllers on one PostgreSQL database, each
+// serving one of the two sites' edges; a change made through either
+// reaches both edges, the one on the other replica too, within a second.
+func TestLabReplicas(t *testing.T) {
+	l := upLab(t, "--sites", "2", "--replicas", "2")
+	sites := l.status().Sites
+	for i, want := range []string{"172.31.255.2:8443", "172.31.255.2:8444"} {
+		raw, err := os.ReadFile(sites[i].Log)
+		if err != nil || !strings.Contains(string(raw), "controller="+want) {
+			t.Fatalf("%s's edge does not use the controller %s:\n%s", sites[i].Name, want, raw)
+		}
+	}
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	for i, replica := range []string{"172.31.255.2:8444", "172.31.255.2:8443"} {
+		name := fmt.Sprintf("voice-%d", i)
+		if err := os.WriteFile(policy, []byte("policies:\n  - {name: "+name+", match: {classes: [voice]}, sla_class: voice, mode: duplicate}\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Now()
+		l.mustCtl("--controller", replica, "policies", "set", policy)
+		var took time.Duration
+		for _, s := range sites {
+			took = max(took, l.appliedAfter(s.Log, t0, 5*time.Second).Sub(t0))
+			if !l.hasPolicy(s.Name, name) {
+				t.Errorf("%s: applied a configuration without %s", s.Name, name)
+			}
+		}
+		t.Logf("set through %s: applied at both edges (one on each replica) %v after", replica, took.Round(time.Millisecond))
+		if took > time.Second {
+			t.Errorf("set through %s: took %v to reach the edges", replica, took)
+		}
+	}
+}
