@@ -13,13 +13,14 @@
 #   e.g. scripts/bench-controller.sh -edges 1000 -duration 60s -stores sqlite,postgres
 #   BASELINE=REV also builds patronus at git revision REV and runs it on
 #   each store first: a before/after in the same run.
+#   KEEP=1 keeps the temporary directory (data directories, profiles).
 #   PERF=1 also records a CPU profile of the controller during each window
 #   and prints its top functions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 work=$(mktemp -d /tmp/cb-ctl.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"' EXIT
 chmod 711 "$work" # PostgreSQL runs as the postgres user when we are root
 export TMPDIR=$work # pgtest's data directory goes there too
 
@@ -47,16 +48,17 @@ if [ -n "${PERF:-}" ]; then
 		echo "== controller CPU profile, $(basename "$f" .data): top functions by self time"
 		perf report -i "$f" --stdio --no-children --sort sym -g none --percent-limit 1.5 2>/dev/null | grep -v '^#' | grep -v '^$' | head -30
 		echo "-- by package/area (self time, share of samples)"
-		perf report -i "$f" --stdio --no-children --sort sym -g none 2>/dev/null | grep -v '^#' | awk '$1 ~ /%/ {p=$1; sub("%","",p); $1=""; $2=""; s=$0;
+		perf report -i "$f" --stdio --no-children --sort sym -g none 2>/dev/null | grep -v '^#' | awk '$1 ~ /%/ {p=$1; sub("%","",p); s=$0;
 			area="other";
-			if (s ~ /\[k\]/) area="kernel";
+			if (s ~ /\[k\]/) area="kernel (mostly the hypervisor'"'"'s pvm_irq_enable after a switch)";
 			else if (s ~ /modernc\.org\/sqlite|modernc\.org\/libc/) area="sqlite (modernc)";
-			else if (s ~ /pgx|pgconn|pgproto3/) area="pgx";
-			else if (s ~ /crypto\/|aes|gcm|sha256/) area="crypto (TLS)";
+			else if (s ~ /pgx|pgconn|pgproto3|pgtype/) area="pgx";
+			else if (s ~ /crypto\/|aes|gcm|sha256|bigmod|nistec/) area="crypto (TLS)";
 			else if (s ~ /grpc|http2|hpack/) area="grpc/http2";
 			else if (s ~ /protobuf/) area="protobuf";
-			else if (s ~ /runtime\./) area="go runtime (gc, scheduler)";
+			else if (s ~ /runtime\.|runtime\/|syscall/) area="go runtime (gc, scheduler, syscalls)";
 			else if (s ~ /patronus/) area="patronus";
+			else if (s ~ /database\/sql/) area="database/sql";
 			a[area]+=p} END {for (k in a) printf "%6.1f%%  %s\n", a[k], k}' | sort -rn
 	done
 fi
