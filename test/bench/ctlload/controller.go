@@ -198,6 +198,8 @@ type storeProbe interface {
 	// size is the database's size in bytes as the engine counts it.
 	size(ctx context.Context) (int64, error)
 	rows(ctx context.Context) (map[string]int64, error)
+	// tableBytes is each telemetry table's size with its indexes.
+	tableBytes(ctx context.Context) (map[string]int64, error)
 	close()
 }
 
@@ -232,6 +234,13 @@ func (p *sqliteProbe) size(ctx context.Context) (int64, error) {
 
 func (p *sqliteProbe) rows(ctx context.Context) (map[string]int64, error) {
 	return countRows(ctx, func(q string, n *int64) error { return p.db.QueryRowContext(ctx, q).Scan(n) })
+}
+
+func (p *sqliteProbe) tableBytes(ctx context.Context) (map[string]int64, error) {
+	return sizeTables(func(t string, n *int64) error {
+		return p.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name = $1
+			OR name IN (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = $1)`, t).Scan(n)
+	})
 }
 
 func (p *sqliteProbe) close() { p.db.Close() }
@@ -274,7 +283,25 @@ func (p *pgProbe) rows(ctx context.Context) (map[string]int64, error) {
 	return countRows(ctx, func(q string, n *int64) error { return p.conn.QueryRow(ctx, q).Scan(n) })
 }
 
+func (p *pgProbe) tableBytes(ctx context.Context) (map[string]int64, error) {
+	return sizeTables(func(t string, n *int64) error {
+		return p.conn.QueryRow(ctx, "SELECT pg_total_relation_size($1::regclass)", t).Scan(n)
+	})
+}
+
 func (p *pgProbe) close() { p.conn.Close(context.Background()) }
+
+func sizeTables(size func(t string, n *int64) error) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, t := range telemetryTables {
+		var n int64
+		if err := size(t, &n); err != nil {
+			return nil, fmt.Errorf("size of %s: %w", t, err)
+		}
+		out[t] = n
+	}
+	return out, nil
+}
 
 func countRows(ctx context.Context, scan func(q string, n *int64) error) (map[string]int64, error) {
 	out := map[string]int64{}

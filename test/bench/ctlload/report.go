@@ -21,7 +21,11 @@ func printResult(w io.Writer, o options, r *result) {
 	fmt.Fprintln(w)
 	var rows []string
 	for _, t := range telemetryTables {
-		rows = append(rows, fmt.Sprintf("%s +%d", t, r.RowsAdded[t]))
+		per := ""
+		if n := r.RowsAdded[t]; n > 0 {
+			per = fmt.Sprintf(" (%.1f MiB, %.0f bytes/row)", mib(r.TableBytesAdded[t]), float64(r.TableBytesAdded[t])/float64(n))
+		}
+		rows = append(rows, fmt.Sprintf("%s +%d%s", t, r.RowsAdded[t], per))
 	}
 	fmt.Fprintf(w, "rows: %s\n", strings.Join(rows, ", "))
 	fmt.Fprintf(w, "errors: %d %s\n", r.Errors, r.ErrorSample)

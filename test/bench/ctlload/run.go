@@ -49,6 +49,7 @@ type result struct {
 	GrowthPerDayGiB  float64          `json:"growth_gib_per_day"`
 	BytesPerBatch    float64          `json:"bytes_per_batch"`
 	RowsAdded        map[string]int64 `json:"rows_added"`
+	TableBytesAdded  map[string]int64 `json:"table_bytes_added"` // with indexes
 	FileBytes        int64            `json:"sqlite_file_bytes_after_checkpoint,omitempty"`
 }
 
@@ -157,6 +158,10 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	if err != nil {
 		return nil, err
 	}
+	tables0, err := probe.tableBytes(ctx)
+	if err != nil {
+		return nil, err
+	}
 	perfDone := make(chan error, 1)
 	if o.perfDir != "" {
 		go func() { perfDone <- perfRecord(ctx, o.perfDir, st, c.cmd.Process.Pid, o.duration) }()
@@ -198,6 +203,10 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 		return nil, err
 	}
 	rows1, err := probe.rows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tables1, err := probe.tableBytes(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -245,6 +254,10 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	r.RowsAdded = map[string]int64{}
 	for t, n := range rows1 {
 		r.RowsAdded[t] = n - rows0[t]
+	}
+	r.TableBytesAdded = map[string]int64{}
+	for t, n := range tables1 {
+		r.TableBytesAdded[t] = n - tables0[t]
 	}
 	if r.Acked > 0 {
 		r.BytesPerBatch = float64(size1-size0) / float64(r.Acked)
