@@ -111,11 +111,10 @@ func freePort() (int, error) {
 
 // procStat is what /proc/PID/stat says about CPU time.
 type procStat struct {
-	ppid                 int
-	utime, stime         uint64 // ticks
-	cutime, cstime       uint64 // ticks, of waited-for children
-	threads, rssPages    int64
-	startedAfterBootTick uint64
+	ppid           int
+	utime, stime   uint64 // ticks
+	cutime, cstime uint64 // ticks, of waited-for children
+	rssPages       int64
 }
 
 func readProcStat(pid int) (procStat, error) {
@@ -134,8 +133,7 @@ func readProcStat(pid int) (procStat, error) {
 		return procStat{}, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
 	}
 	u := func(k int) uint64 { v, _ := strconv.ParseUint(f[k-3], 10, 64); return v }
-	return procStat{ppid: int(u(4)), utime: u(14), stime: u(15), cutime: u(16), cstime: u(17),
-		threads: int64(u(20)), startedAfterBootTick: u(22), rssPages: int64(u(24))}, nil
+	return procStat{ppid: int(u(4)), utime: u(14), stime: u(15), cutime: u(16), cstime: u(17), rssPages: int64(u(24))}, nil
 }
 
 // cpuSeconds is a process's user+system time.
