@@ -186,6 +186,15 @@ func TestLabController(t *testing.T) {
 		t.Errorf("voice after the policy: %d packets duplicated at site1, stream %+v", d, r)
 	}
 
+	// A token that expires while the controller is away (the shortest
+	// lifetime is a minute).
+	var late struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal([]byte(l.mustCtl("--json", "tokens", "create", "--site", "late", "--ttl", "1m")), &late); err != nil {
+		t.Fatal(err)
+	}
+
 	// The controller goes away for a minute: traffic and failover go on.
 	if out, err := l.run("controller", "stop"); err != nil {
 		t.Fatalf("lab controller stop: %v\n%s", err, out)
@@ -207,6 +216,14 @@ func TestLabController(t *testing.T) {
 	}
 	if out, err := l.run("controller", "start"); err != nil {
 		t.Fatalf("lab controller start: %v\n%s", err, out)
+	}
+	if time.Since(down) < 62*time.Second {
+		time.Sleep(62*time.Second - time.Since(down))
+	}
+	out, err := l.exec("controller", "timeout", "5", "patronus", "edge", "--controller", "172.31.255.2:8443",
+		"--join-token", late.Token, "--state-dir", filepath.Join(t.TempDir(), "state"), "--control-socket", filepath.Join(t.TempDir(), "s.sock"))
+	if err == nil || !strings.Contains(out, "expired") || strings.Contains(out, late.Token) {
+		t.Errorf("an expired token: %v\n%s", err, out)
 	}
 	// Back: a change reaches the edges again (they reconnect with backoff).
 	if err := os.WriteFile(policy, []byte("policies:\n  - {name: voice-best, match: {classes: [voice]}, sla_class: voice}\n"), 0o600); err != nil {
