@@ -74,7 +74,7 @@ func newLabUpCmd(root *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "lab %s up in %.1fs: %d sites, %d paths up\n", st.Name, time.Since(start).Seconds(), len(st.Sites), len(st.Sites)*(len(st.Sites)-1)*len(st.Sites[0].Links)*len(st.Sites[0].Links))
+			fmt.Fprintf(cmd.OutOrStdout(), "lab %s up in %.1fs: %d sites, %d paths up\n", st.Name, time.Since(start).Seconds(), len(st.Sites), st.PathCount())
 			return printLabStatus(cmd, st)
 		},
 	}
@@ -88,6 +88,7 @@ func newLabUpCmd(root *string) *cobra.Command {
 	f.DurationVar(&o.BFDInterval, "bfd-interval", 0, "BFD transmit and receive interval in the paths (unset: the edge's default, 100ms)")
 	f.IntVar(&o.BFDMultiplier, "bfd-multiplier", 0, "BFD detection multiplier in the paths (unset: the edge's default, 3)")
 	f.BoolVar(&o.Static, "static", false, "no controller: the edges run from configuration files written by the lab")
+	f.StringSliceVar(&o.Hubs, "hub", nil, "hub-and-spoke: this site is a hub (repeatable); the others are spokes that reach each other through the first hub")
 	f.IntVar(&o.Replicas, "replicas", 1, "controllers on one PostgreSQL database in the controller node, the sites split between them")
 	f.BoolVar(&o.Traffic, "traffic", false, "start a ping from every LAN host to every other one, five a second")
 	f.DurationVar(&o.Timeout, "timeout", 60*time.Second, "how long to wait for every path to come up")

@@ -123,6 +123,11 @@ func (st *State) startController(binary string, timeout time.Duration) error {
 		}
 		store = []string{"--store", c.Store}
 	}
+	cfg, err := st.controllerConfig()
+	if err != nil {
+		return err
+	}
+	store = append(store, cfg...)
 	pid, done, err := spawn(nsCtl(st.Name), c.Log, nil, append([]string{binary, "controller", "--data-dir", c.DataDir,
 		"--listen", fmt.Sprintf(":%d", ctlPort), "--server-name", ctlAddr4, "--server-name", ctlAddr6, "--endpoint", c.Address}, store...)...)
 	if err != nil {
@@ -139,9 +144,9 @@ func (st *State) startController(binary string, timeout time.Duration) error {
 			return fmt.Errorf("replica %d: %w", i+2, err)
 		}
 		port := netip.MustParseAddrPort(r.Address).Port()
-		pid, done, err := spawn(nsCtl(st.Name), r.Log, nil, binary, "controller", "--data-dir", r.DataDir,
+		pid, done, err := spawn(nsCtl(st.Name), r.Log, nil, append([]string{binary, "controller", "--data-dir", r.DataDir,
 			"--listen", fmt.Sprintf(":%d", port), "--server-name", ctlAddr4, "--server-name", ctlAddr6,
-			"--endpoint", r.Address, "--store", c.Store)
+			"--endpoint", r.Address, "--store", c.Store}, cfg...)...)
 		if err != nil {
 			return err
 		}
@@ -151,6 +156,21 @@ func (st *State) startController(binary string, timeout time.Duration) error {
 		}
 	}
 	return nil
+}
+
+// controllerConfig writes the controller's configuration file when the
+// network is hub-and-spoke and returns the flag that reads it.
+func (st *State) controllerConfig() ([]string, error) {
+	if len(st.Hubs) == 0 {
+		return nil, nil
+	}
+	f := filepath.Join(st.Dir, "controller.yaml")
+	y := fmt.Sprintf("# patronus lab %s: the network's topology\nnetworks:\n  - name: default\n    topology: hub-and-spoke\n    hubs: [%s]\n",
+		st.Name, strings.Join(st.Hubs, ", "))
+	if err := os.WriteFile(f, []byte(y), 0o600); err != nil {
+		return nil, err
+	}
+	return []string{"--config", f}, nil
 }
 
 // waitController waits until the controller at addr serves ctl.

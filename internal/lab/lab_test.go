@@ -65,6 +65,9 @@ func TestPlan(t *testing.T) {
 		c.Replicas[0].DataDir != "/x/controller2" || !strings.HasPrefix(c.Store, "postgres://") {
 		t.Errorf("replicas %+v", c)
 	}
+	if hs := plan(Options{Name: "t", Sites: 3, Links: 2, Hubs: []string{"site1"}}, "/x"); hs.PathCount() != (2+1+1)*2*2 || hs.pathsOf("site2") != 4 {
+		t.Errorf("hub-and-spoke paths %d", hs.PathCount())
+	}
 	static := plan(Options{Name: "t", Sites: 2, Links: 1, WAN: "ipv4", Static: true}, "/x")
 	if static.Controller != nil || strings.Contains(strings.Join(static.Namespace, " "), "ctl") {
 		t.Errorf("a static lab has a controller: %+v %v", static.Controller, static.Namespace)
@@ -91,6 +94,8 @@ func TestOptionsCheck(t *testing.T) {
 		{Options{Name: "x", Sites: 2, Links: 1, Compression: map[int]bool{1: true}, Binary: "b"}, "--compression: needs --static"},
 		{Options{Name: "x", Sites: 2, Links: 1, BFDInterval: time.Second, Binary: "b"}, "need --static"},
 		{Options{Name: "x", Sites: 2, Links: 1, Replicas: 4, Binary: "b"}, "--replicas 4"},
+		{Options{Name: "x", Sites: 2, Links: 1, Hubs: []string{"site3"}, Binary: "b"}, "--hub \"site3\""},
+		{Options{Name: "x", Sites: 2, Links: 1, Hubs: []string{"site1"}, Static: true, Binary: "b"}, "--hub: needs the controller"},
 		{Options{Name: "x", Sites: 2, Links: 1, Replicas: 2, Static: true, Binary: "b"}, "--replicas 2"},
 		{Options{Name: "X", Sites: 2, Links: 1, Binary: "b"}, "--name"},
 	} {

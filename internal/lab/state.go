@@ -27,6 +27,8 @@ type State struct {
 	// Controller is the controller node; nil in a static lab (the edges
 	// read configuration files).
 	Controller *Controller `json:"controller,omitempty"`
+	// Hubs: the hubs of a hub-and-spoke network; empty for a full mesh.
+	Hubs []string `json:"hubs,omitempty"`
 }
 
 // Site is one site of a lab.

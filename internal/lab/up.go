@@ -11,6 +11,8 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +47,10 @@ type Options struct {
 	// Replicas: that many controllers on one PostgreSQL database, the
 	// sites' edges split between them (0 or 1: one controller, SQLite).
 	Replicas int
+	// Hubs make the network hub-and-spoke: these sites are its hubs, the
+	// others spokes with paths to the hubs only (reaching each other
+	// through the first hub). Empty: a full mesh.
+	Hubs []string
 	// Traffic starts a ping from every LAN host to every other one (five
 	// a second) so that counters move from the start.
 	Traffic bool
@@ -81,6 +87,15 @@ func (o *Options) check() error {
 	}
 	if o.Replicas < 0 || o.Replicas > MaxReplicas || o.Static && o.Replicas > 1 {
 		return fmt.Errorf("--replicas %d: want 1 to %d, without --static", o.Replicas, MaxReplicas)
+	}
+	for _, h := range o.Hubs {
+		n, err := strconv.Atoi(strings.TrimPrefix(h, "site"))
+		if !strings.HasPrefix(h, "site") || err != nil || n < 1 || n > o.Sites {
+			return fmt.Errorf("--hub %q: want a site of the lab, site1 to site%d", h, o.Sites)
+		}
+	}
+	if len(o.Hubs) > 0 && o.Static {
+		return errors.New("--hub: needs the controller (not --static): the controller makes the hub-and-spoke configurations")
 	}
 	if !o.Static {
 		switch {
@@ -271,6 +286,7 @@ func plan(o Options, dir string) *State {
 		st.Sites = append(st.Sites, site)
 		st.Namespace = append(st.Namespace, site.ns, site.hostNS)
 	}
+	st.Hubs = o.Hubs
 	if !o.Static {
 		planController(st)
 		if o.Replicas > 1 {
@@ -280,9 +296,25 @@ func plan(o Options, dir string) *State {
 	return st
 }
 
-func (st *State) pathCount() int {
-	n := len(st.Sites) * (len(st.Sites) - 1) * len(st.Sites[0].Links) * len(st.Sites[0].Links)
+// PathCount is the number of paths of every edge together.
+func (st *State) PathCount() int {
+	n := 0
+	for _, s := range st.Sites {
+		n += st.pathsOf(s.Name)
+	}
 	return n
+}
+
+func (st *State) pathCount() int { return st.PathCount() }
+
+// pathsOf is the number of paths of a site's edge: to every other site in
+// a full mesh; a spoke's to the hubs only.
+func (st *State) pathsOf(site string) int {
+	peers := len(st.Sites) - 1
+	if len(st.Hubs) > 0 && !slices.Contains(st.Hubs, site) {
+		peers = len(st.Hubs)
+	}
+	return peers * len(st.Sites[0].Links) * len(st.Sites[0].Links)
 }
 
 // build makes the namespaces, links, addresses and routes.
@@ -504,11 +536,11 @@ func (s *Site) waitServing(deadline time.Time, exited <-chan struct{}) error {
 
 func (st *State) waitPaths(timeout time.Duration, exited map[int]<-chan struct{}) error {
 	deadline := time.Now().Add(timeout)
-	want := (len(st.Sites) - 1) * len(st.Sites[0].Links) * len(st.Sites[0].Links)
 	for {
 		var waiting []string
 		for i := range st.Sites {
 			s := &st.Sites[i]
+			want := st.pathsOf(s.Name)
 			select {
 			case <-exited[i]:
 				return fmt.Errorf("edge of %s exited; its log (%s):\n%s", s.Name, s.Log, tail(s.Log, 20))

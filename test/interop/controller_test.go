@@ -363,3 +363,37 @@ func TestLabReplicas(t *testing.T) {
 		}
 	}
 }
+
+// TestLabHubAndSpoke: with site1 the hub, the spokes have paths to the
+// hub only, and reach each other (IPv4 and IPv6) through it: the hub's
+// edge carries their packets from one spoke's path to the other's.
+func TestLabHubAndSpoke(t *testing.T) {
+	l := upLab(t, "--sites", "3", "--hub", "site1")
+	for _, site := range []string{"site2", "site3"} {
+		for _, p := range l.edgeStatus(site).Paths {
+			if !strings.Contains(p.ID, "->site1/") {
+				t.Errorf("spoke %s has a path to another spoke: %s", site, p.ID)
+			}
+		}
+	}
+	if n := len(l.edgeStatus("site1").Paths); n != 8 {
+		t.Errorf("the hub has %d paths, want 8 (2 spokes x 2 x 2 links)", n)
+	}
+	tx := func() (n uint64) {
+		for _, p := range l.edgeStatus("site1").Paths {
+			if strings.Contains(p.ID, "->site3/") {
+				n += p.TxPackets
+			}
+		}
+		return n
+	}
+	before := tx()
+	for _, dst := range []string{l.st.Sites[2].HostIPv4, l.st.Sites[2].HostIPv6} {
+		if out, err := l.exec("host2", "ping", "-c", "5", "-i", "0.2", "-W", "2", dst); err != nil {
+			t.Errorf("spoke to spoke, host2 -> %s: %v\n%s", dst, err, out)
+		}
+	}
+	if d := tx() - before; d < 10 {
+		t.Errorf("the hub forwarded %d packets to site3, want the 10 pings", d)
+	}
+}
