@@ -43,7 +43,7 @@ Needs root. State (keys, configurations, logs, control sockets) is kept in
 	}
 	c.PersistentFlags().StringVar(&root, "state-root", lab.DefaultRoot, "directory of the labs' state directories")
 	_ = c.PersistentFlags().MarkHidden("state-root")
-	c.AddCommand(newLabUpCmd(&root), newLabDownCmd(&root), newLabStatusCmd(&root), newLabExecCmd(&root),
+	c.AddCommand(newLabUpCmd(&root), newLabDownCmd(&root), newLabStatusCmd(&root), newLabExecCmd(&root), newLabDashboardProxyCmd(),
 		newLabImpairCmd(&root), newLabControllerCmd(&root), newLabStreamCmd(), newLabWANEmCmd())
 	return c
 }
@@ -542,4 +542,29 @@ func reloadWANEm(br *wanem.Bridge, file string) error {
 		return err
 	}
 	return br.Set(wanem.Impairment{Delay: d, Jitter: j})
+}
+
+// newLabDashboardProxyCmd carries connections from 127.0.0.1 into the
+// lab's controller namespace (started by lab up).
+func newLabDashboardProxyCmd() *cobra.Command {
+	var netns, to, addrFile string
+	c := &cobra.Command{
+		Use:    "dashboard-proxy --netns NS --to HOST:PORT --addr-file FILE",
+		Short:  "Carry TCP connections from 127.0.0.1 to the lab's controller (started by patronus lab up)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return lab.RunProxy(ctx, netns, to, addrFile, cmd.ErrOrStderr())
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&netns, "netns", "", "the controller's network namespace")
+	f.StringVar(&to, "to", "", "the controller's HOST:PORT inside it")
+	f.StringVar(&addrFile, "addr-file", "", "file to write the listening HOST:PORT to")
+	for _, n := range []string{"netns", "to", "addr-file"} {
+		_ = c.MarkFlagRequired(n)
+	}
+	return c
 }

@@ -129,7 +129,8 @@ func (st *State) startController(binary string, timeout time.Duration) error {
 	}
 	store = append(store, cfg...)
 	pid, done, err := spawn(nsCtl(st.Name), c.Log, nil, append([]string{binary, "controller", "--data-dir", c.DataDir,
-		"--listen", fmt.Sprintf(":%d", ctlPort), "--server-name", ctlAddr4, "--server-name", ctlAddr6, "--endpoint", c.Address}, store...)...)
+		"--listen", fmt.Sprintf(":%d", ctlPort), "--server-name", ctlAddr4, "--server-name", ctlAddr6,
+		"--server-name", "127.0.0.1", "--endpoint", c.Address}, store...)...)
 	if err != nil {
 		return err
 	}
@@ -146,7 +147,7 @@ func (st *State) startController(binary string, timeout time.Duration) error {
 		port := netip.MustParseAddrPort(r.Address).Port()
 		pid, done, err := spawn(nsCtl(st.Name), r.Log, nil, append([]string{binary, "controller", "--data-dir", r.DataDir,
 			"--listen", fmt.Sprintf(":%d", port), "--server-name", ctlAddr4, "--server-name", ctlAddr6,
-			"--endpoint", r.Address, "--store", c.Store}, cfg...)...)
+			"--server-name", "127.0.0.1", "--endpoint", r.Address, "--store", c.Store}, cfg...)...)
 		if err != nil {
 			return err
 		}

@@ -81,6 +81,27 @@ func spawn(ns, logFile string, env []string, args ...string) (int, <-chan struct
 	return c.Process.Pid, done, nil
 }
 
+// spawnHost is spawn in the host's own namespace.
+func spawnHost(logFile string, args ...string) (int, <-chan struct{}, error) {
+	lf, err := os.OpenFile(logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer lf.Close()
+	c := exec.Command(args[0], args[1:]...)
+	c.Stdout, c.Stderr = lf, lf
+	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := c.Start(); err != nil {
+		return 0, nil, fmt.Errorf("%s: %w", args[0], err)
+	}
+	done := make(chan struct{})
+	go func() {
+		_ = c.Wait()
+		close(done)
+	}()
+	return c.Process.Pid, done, nil
+}
+
 // alive reports whether pid is a running (not zombie) process.
 func alive(pid int) bool {
 	if pid <= 0 {

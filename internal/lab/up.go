@@ -215,6 +215,9 @@ func (st *State) upControlled(o Options) error {
 	if err := st.startController(o.Binary, o.Timeout); err != nil {
 		return err
 	}
+	if err := st.startDashboard(o.Binary, deadline); err != nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
 	if err := st.save(); err != nil {
 		return err
 	}
@@ -613,6 +616,9 @@ func Down(root, name string) error {
 	if st, err := Load(root, name); err == nil {
 		for _, s := range st.Sites {
 			stop(s.EdgePID, 3*time.Second)
+		}
+		if st.Dashboard != nil {
+			stop(st.Dashboard.ProxyPID, 3*time.Second)
 		}
 		if st.Controller != nil {
 			stop(st.Controller.PID, 3*time.Second)
