@@ -45,6 +45,16 @@ show "$BIN" lab impair --name "$NAME" --site 1 --link inet --up
 step "Site 1's steering events: the paths over inet went down, the flows moved"
 show "$BIN" lab exec --name "$NAME" site1 -- patronus events
 
+step "The controller's API, from this machine: sign in as the lab's admin and ask for every site's paths"
+DASH=$("$BIN" lab status --name "$NAME" --json | python3 -c 'import json,sys; d=json.load(sys.stdin)["dashboard"]; print(d["url"], d["ca_file"], d["username"], d["password_file"])')
+read -r URL CA USER PWFILE <<<"$DASH"
+TOKEN=$(curl -sS --cacert "$CA" "$URL/api/v1/auth/login" -H 'Content-Type: application/json' \
+	-d "{\"username\":\"$USER\",\"password\":\"$(cat "$PWFILE")\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+printf '$ curl --cacert %s %s/api/v2/graphql -H "Authorization: Bearer $TOKEN" -d %s\n' "$CA" "$URL" "'{\"query\":\"{ sites { name paths { id state } } }\"}'"
+curl -sS --cacert "$CA" "$URL/api/v2/graphql" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+	-d '{"query":"{ sites { name paths { id state } } }"}' | python3 -m json.tool
+unset TOKEN
+
 cat <<GUIDE
 
 == The lab "$NAME" is running. Look at it:
@@ -59,6 +69,10 @@ cat <<GUIDE
   $BIN lab exec controller -- patronus ctl paths   # the controller's view: every path's latest sample
   $BIN lab exec controller -- patronus ctl policies set FILE   # push steering policies to every edge (docs/STEERING.md)
   $BIN lab controller stop                         # the edges carry on without it; start brings it back
+
+== Its API (GraphQL, REST, live subscriptions; docs/API.md), from this machine:
+  $URL   user $USER, password in $PWFILE, CA $CA
+  curl --cacert $CA $URL/api/v1/openapi.json
 
 == Break it (each link, both directions):
   $BIN lab impair --site site1 --link inet --delay 80ms --jitter 10ms
