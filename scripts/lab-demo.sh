@@ -46,13 +46,13 @@ step "Site 1's steering events: the paths over inet went down, the flows moved"
 show "$BIN" lab exec --name "$NAME" site1 -- patronus events
 
 step "The controller's API, from this machine: sign in as the lab's admin and ask for every site's paths"
-DASH=$("$BIN" lab status --name "$NAME" --json | python3 -c 'import json,sys; d=json.load(sys.stdin)["dashboard"]; print(d["url"], d["ca_file"], d["username"], d["password_file"])')
+DASH=$("$BIN" lab status --name "$NAME" --json | jq -r '.dashboard | "\(.url) \(.ca_file) \(.username) \(.password_file)"')
 read -r URL CA USER PWFILE <<<"$DASH"
-TOKEN=$(curl -sS --cacert "$CA" "$URL/api/v1/auth/login" -H 'Content-Type: application/json' \
-	-d "{\"username\":\"$USER\",\"password\":\"$(cat "$PWFILE")\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+TOKEN=$(jq -n --arg u "$USER" --rawfile p "$PWFILE" '{username: $u, password: ($p | rtrimstr("\n"))}' |
+	curl -sS --cacert "$CA" "$URL/api/v1/auth/login" -H 'Content-Type: application/json' -d @- | jq -r .access_token)
 printf '$ curl --cacert %s %s/api/v2/graphql -H "Authorization: Bearer $TOKEN" -d %s\n' "$CA" "$URL" "'{\"query\":\"{ sites { name paths { id state } } }\"}'"
 curl -sS --cacert "$CA" "$URL/api/v2/graphql" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-	-d '{"query":"{ sites { name paths { id state } } }"}' | python3 -m json.tool
+	-d '{"query":"{ sites { name paths { id state } } }"}' | jq .
 unset TOKEN
 
 cat <<GUIDE
