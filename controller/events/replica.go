@@ -270,3 +270,16 @@ func (e *Event) valid() bool {
 	}
 	return false
 }
+
+// ForStore returns the bus of a controller on st: replicated through st
+// when st is a Transport (the PostgreSQL store, shared by replicas), a
+// bus of this controller alone otherwise (SQLite). A replicated bus
+// relays until ctx ends.
+func ForStore(ctx context.Context, st any, log *slog.Logger) (*Bus, error) {
+	t, ok := st.(Transport)
+	if !ok {
+		return NewBus(nil), nil
+	}
+	b, _, err := NewReplicatedBus(ctx, t, log)
+	return b, err
+}

@@ -145,3 +145,67 @@ func TestLiveEvents(t *testing.T) {
 		t.Fatalf("site event %+v %+v: want a offline (and online only once)", off, off.SiteState)
 	}
 }
+
+// TestLiveEventsAcrossReplicas: two controllers on one PostgreSQL
+// database, each with the bus events.ForStore gives it. An edge reports
+// to the first; a subscriber of the second gets its path event and its
+// site online; a configuration change made through the first reaches
+// the second's subscriber once (each replica announces the revisions its
+// own watch sees; they are not relayed).
+func TestLiveEventsAcrossReplicas(t *testing.T) {
+	requirePG(t)
+	ca, clk, url := newCA(t), &clock{}, pg.NewDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var buses [2]*events.Bus
+	var ctrls [2]*ctrl
+	for i := range ctrls {
+		st := openPG(t, ca, url, clk)
+		bus, err := events.ForStore(ctx, st, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(bus.Close)
+		buses[i] = bus
+		ctrls[i] = start(t, ca, st, clk, func(cfg *server.Config) { cfg.Events = bus })
+	}
+	c1 := ctrls[0]
+	c1.network("corp", store.FullMesh)
+	e := c1.enrol("corp", "a")
+	sub := buses[1].Subscribe(ctx, events.Filter{Network: "corp"}, 1024)
+	defer sub.Close()
+
+	stream, err := e.ctl.Report(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, sub, 5*time.Second, "site a online on the other replica", func(e *events.Event) bool {
+		return e.Kind == events.KindSite && e.Site == "a" && e.SiteState.Online
+	})
+	sent := time.Now()
+	if err := stream.Send(&pb.Telemetry{BootId: []byte{1}, Sequence: 1, PathSamples: []*pb.PathSample{{PathId: "a/inet->b/inet",
+		State: pb.PathState_PATH_STATE_DOWN}}}); err != nil {
+		t.Fatal(err)
+	}
+	p := nextEvent(t, sub, pushWithin, "the path on the other replica", func(e *events.Event) bool { return e.Kind == events.KindPath })
+	if p.Path.State != events.PathDown || !p.Path.StateChanged || p.Site != "a" {
+		t.Fatalf("path event %+v", p.Path)
+	}
+	t.Logf("a path sample reported to one replica reached the other's subscriber in %v", time.Since(sent))
+
+	c1.mustAdmin(c1.admin.AddPrefix(ctxT(t), &pb.AddPrefixRequest{Network: "corp", Prefix: &pb.LanPrefix{SiteName: "a", Prefix: "10.1.0.0/16"}}))
+	n, err := c1.st.Network(ctxT(t), "corp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, sub, pushWithin, "the revision on the other replica", func(e *events.Event) bool {
+		return e.Kind == events.KindConfig && e.Config.Revision == n.Revision
+	})
+	select {
+	case e := <-sub.C:
+		if e.Kind == events.KindConfig {
+			t.Fatalf("revision announced twice: %+v", e.Config)
+		}
+	case <-time.After(200 * time.Millisecond):
+	}
+}
