@@ -113,7 +113,8 @@ func (r *replicaRelay) drop(why string, n int) {
 	r.logRarely("events not relayed to the other controller replicas", "reason", why, "dropped_total", r.dropped.Load())
 }
 
-// logRarely logs at most once per relayLogEvery.
+// logRarely logs at most once per relayLogEvery (drops and oversize
+// events share the allowance; the counters have the totals).
 func (r *replicaRelay) logRarely(msg string, args ...any) {
 	now := time.Now().UnixNano()
 	last := r.lastLog.Load()
@@ -217,7 +218,7 @@ func (r *replicaRelay) fit(e *Event) (*Event, bool) {
 		}
 	}
 	r.oversize.Add(1)
-	r.log.Warn("event too large to relay to the other controller replicas; not relayed",
+	r.logRarely("event too large to relay to the other controller replicas; not relayed",
 		"kind", e.Kind, "network", e.Network, "site", e.Site, "oversize_total", r.oversize.Load())
 	return nil, false
 }

@@ -71,10 +71,11 @@ type Config struct {
 	Hub func(network, site string) bool
 	// EdgeValidity is the lifetime of edge certificates; 0: pki.DefaultEdgeValidity.
 	EdgeValidity time.Duration
+	Logger       *slog.Logger     // nil: discard
+	Now          func() time.Time // nil: time.Now
+
 	// Events receives the live events (publish.go); nil: none.
 	Events *events.Bus
-	Logger *slog.Logger     // nil: discard
-	Now    func() time.Time // nil: time.Now
 }
 
 // Server serves the controller's gRPC services. Make one with New, then
