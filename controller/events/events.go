@@ -231,6 +231,14 @@ func (b *Bus) remove(s *Subscription) {
 	b.setSubsLocked(list)
 }
 
+// Interrupt ends every current subscription with err (ErrMissed: events
+// were lost on the way from another replica); later ones run as usual.
+func (b *Bus) Interrupt(err error) {
+	for _, s := range *b.subs.Load() {
+		s.end(err)
+	}
+}
+
 // Close ends every subscription with ErrClosed; later subscriptions end at once.
 func (b *Bus) Close() {
 	b.mu.Lock()
@@ -294,8 +302,8 @@ func (s *Subscription) end(err error) {
 // Close ends the subscription (Err: context.Canceled).
 func (s *Subscription) Close() { s.end(context.Canceled) }
 
-// Err says why the subscription ended: the context's error, ErrSlow or
-// ErrClosed; nil while it runs.
+// Err says why the subscription ended: the context's error, ErrSlow,
+// ErrMissed or ErrClosed; nil while it runs.
 func (s *Subscription) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

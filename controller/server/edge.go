@@ -34,6 +34,7 @@ func (e *edgeControl) WatchConfig(req *pb.WatchConfigRequest, stream pb.EdgeCont
 	site := callerOf(stream.Context()).Site
 	wake, cancel := s.reg.subscribe(site.NetID)
 	defer cancel()
+	defer s.pub.streamOpened(site)()
 	ctx := stream.Context()
 	var last *pb.EdgeConfig
 	lastRev := req.LastRevision
@@ -66,13 +67,15 @@ func (e *edgeControl) WatchConfig(req *pb.WatchConfigRequest, stream pb.EdgeCont
 	}
 }
 
-// Report stores each telemetry batch and acks it. A batch already stored
+// Report stores each telemetry batch, publishes what it says (live
+// events) and acks it. A batch already stored
 // (sent again after a lost ack) is acked without being stored twice.
 func (e *edgeControl) Report(stream pb.EdgeControl_ReportServer) error {
 	s := e.s
 	site := callerOf(stream.Context()).Site
 	wake, cancel := s.reg.subscribe(site.NetID)
 	defer cancel()
+	defer s.pub.streamOpened(site)()
 	ctx := stream.Context()
 	batches := make(chan *pb.Telemetry)
 	recvErr := make(chan error, 1)
@@ -97,8 +100,12 @@ func (e *edgeControl) Report(stream pb.EdgeControl_ReportServer) error {
 			if err != nil {
 				return status.Errorf(codes.InvalidArgument, "telemetry sequence %d: %v", t.Sequence, err)
 			}
-			if err := s.ingest.record(ctx, site.Network, b); err != nil {
+			stored, err := s.ingest.record(ctx, site.Network, b)
+			if err != nil {
 				return storeStatus(err)
+			}
+			if stored { // a batch sent again is not announced again
+				s.pub.telemetry(site, t, b.SeenAt)
 			}
 			if err := stream.Send(&pb.ReportAck{BootId: t.BootId, AckedSequence: t.Sequence}); err != nil {
 				return err

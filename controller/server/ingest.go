@@ -30,7 +30,14 @@ type ingester struct {
 
 type ingestReq struct {
 	nt   store.NetworkTelemetry
-	done chan error // capacity 1
+	done chan ingestResult // capacity 1
+}
+
+// ingestResult is the store's answer for one batch: stored is false for
+// a batch stored before (sent again after a lost ack).
+type ingestResult struct {
+	stored bool
+	err    error
 }
 
 // ingestWriters is how many writers st is worth.
@@ -45,23 +52,24 @@ func newIngester(ctx context.Context, st store.Store) *ingester {
 	return &ingester{st: st, ctx: ctx, reqs: make(chan *ingestReq)}
 }
 
-// record stores b and returns when it is committed (or refused).
-func (in *ingester) record(ctx context.Context, network string, b store.TelemetryBatch) error {
-	r := &ingestReq{nt: store.NetworkTelemetry{Network: network, Batch: b}, done: make(chan error, 1)}
+// record stores b and returns when it is committed (or refused); stored
+// is false when the batch had been stored before.
+func (in *ingester) record(ctx context.Context, network string, b store.TelemetryBatch) (stored bool, err error) {
+	r := &ingestReq{nt: store.NetworkTelemetry{Network: network, Batch: b}, done: make(chan ingestResult, 1)}
 	select {
 	case in.reqs <- r:
 	case <-ctx.Done():
-		return ctx.Err()
+		return false, ctx.Err()
 	case <-in.ctx.Done():
-		return in.ctx.Err()
+		return false, in.ctx.Err()
 	}
 	select {
-	case err := <-r.done:
-		return err
+	case res := <-r.done:
+		return res.stored, res.err
 	case <-ctx.Done():
-		return ctx.Err()
+		return false, ctx.Err()
 	case <-in.ctx.Done():
-		return in.ctx.Err()
+		return false, in.ctx.Err()
 	}
 }
 
@@ -96,15 +104,15 @@ func (in *ingester) write(group []*ingestReq) {
 	for i, r := range group {
 		batches[i] = r.nt
 	}
-	_, err := in.st.RecordTelemetryBatches(in.ctx, batches)
+	stored, err := in.st.RecordTelemetryBatches(in.ctx, batches)
 	if err == nil || len(group) == 1 {
-		for _, r := range group {
-			r.done <- err
+		for i, r := range group {
+			r.done <- ingestResult{stored: err == nil && i < len(stored) && stored[i], err: err}
 		}
 		return
 	}
 	for _, r := range group {
-		_, err := in.st.RecordTelemetry(in.ctx, r.nt.Network, r.nt.Batch)
-		r.done <- err
+		ok, err := in.st.RecordTelemetry(in.ctx, r.nt.Network, r.nt.Batch)
+		r.done <- ingestResult{stored: ok, err: err}
 	}
 }

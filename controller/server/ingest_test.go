@@ -24,7 +24,11 @@ func (g *groupStore) RecordTelemetryBatches(_ context.Context, bs []store.Networ
 			return nil, errBad
 		}
 	}
-	return make([]bool, len(bs)), nil
+	stored := make([]bool, len(bs))
+	for i := range stored {
+		stored[i] = true
+	}
+	return stored, nil
 }
 
 func (g *groupStore) RecordTelemetry(_ context.Context, _ string, b store.TelemetryBatch) (bool, error) {
@@ -41,13 +45,13 @@ func TestIngestGroupFallsBackOneByOne(t *testing.T) {
 	st := &groupStore{}
 	in := newIngester(context.Background(), st)
 	req := func(site string) *ingestReq {
-		return &ingestReq{nt: store.NetworkTelemetry{Network: "n", Batch: store.TelemetryBatch{Site: site}}, done: make(chan error, 1)}
+		return &ingestReq{nt: store.NetworkTelemetry{Network: "n", Batch: store.TelemetryBatch{Site: site}}, done: make(chan ingestResult, 1)}
 	}
 	good := []*ingestReq{req("a"), req("b"), req("c")}
 	in.write(good)
 	for _, r := range good {
-		if err := <-r.done; err != nil {
-			t.Fatal(err)
+		if res := <-r.done; res.err != nil || !res.stored {
+			t.Fatalf("%+v", res)
 		}
 	}
 	if st.groups != 1 || st.singles != 0 {
@@ -56,8 +60,8 @@ func TestIngestGroupFallsBackOneByOne(t *testing.T) {
 	mixed := []*ingestReq{req("a"), req("bad"), req("c")}
 	in.write(mixed)
 	for i, r := range mixed {
-		if err := <-r.done; (err != nil) != (i == 1) {
-			t.Fatalf("batch %d: %v", i, err)
+		if res := <-r.done; (res.err != nil) != (i == 1) || res.stored != (i != 1) {
+			t.Fatalf("batch %d: %+v", i, res)
 		}
 	}
 	if st.groups != 2 || st.singles != 3 {

@@ -79,6 +79,14 @@ func (r *registry) loadNetwork(ctx context.Context, netID int64, name string) er
 	return nil
 }
 
+// networkName returns the name of a network by ID.
+func (r *registry) networkName(netID int64) (string, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	name, ok := r.nets[netID]
+	return name, ok
+}
+
 // site returns a site by ID; a site the table does not know yet (enrolled
 // through another replica a moment ago) is looked up in the store.
 func (r *registry) site(ctx context.Context, id int64) (siteEntry, bool) {

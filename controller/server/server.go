@@ -35,6 +35,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/controller/events"
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
@@ -72,6 +73,9 @@ type Config struct {
 	EdgeValidity time.Duration
 	Logger       *slog.Logger     // nil: discard
 	Now          func() time.Time // nil: time.Now
+
+	// Events receives the live events (publish.go); nil: none.
+	Events *events.Bus
 }
 
 // Server serves the controller's gRPC services. Make one with New, then
@@ -83,6 +87,7 @@ type Server struct {
 	reg    *registry
 	snaps  *snapshots
 	ingest *ingester
+	pub    *publisher
 	cert   atomic.Pointer[tls.Certificate] // served to new handshakes
 	grpc   *grpc.Server
 	ctx    context.Context // ends at Stop: streams and the watch loop
@@ -108,6 +113,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.reg = newRegistry(cfg.Store)
+	s.pub = newPublisher(cfg.Events, s.log)
 	s.snaps = newSnapshots(cfg.Store)
 	if err := s.reg.loadAll(s.ctx); err != nil {
 		s.cancel()
@@ -217,5 +223,8 @@ func (s *Server) watchLoop(revs <-chan store.Revision) {
 			s.log.Warn("refresh sites", "network_id", r.NetworkID, "revision", r.Number, "err", err)
 		}
 		s.reg.wake(r.NetworkID)
+		if name, ok := s.reg.networkName(r.NetworkID); ok {
+			s.pub.revision(s.ctx, s.snaps, name, r.Number)
+		}
 	}
 }

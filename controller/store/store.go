@@ -125,6 +125,24 @@ type ConcurrentWriters interface {
 	ConcurrentWriters() int
 }
 
+// EventRelay is implemented by a store that several controller replicas
+// share (PostgreSQL): it carries the live events (controller/events) of
+// each replica to the others. Without it, a controller has no replicas to
+// tell.
+type EventRelay interface {
+	// RelayEvents starts relaying until ctx ends. deliver is called, from
+	// one goroutine, with each payload any replica sent (this one's
+	// included); gap is called from that goroutine when payloads may have
+	// been missed (the connection to the database was lost and is back).
+	// send sends a payload of at most MaxEventPayload bytes to every
+	// replica; it waits for the database. One relay runs at a time.
+	RelayEvents(ctx context.Context, deliver func(payload []byte), gap func()) (send func(ctx context.Context, payload []byte) error, err error)
+}
+
+// MaxEventPayload is the largest payload EventRelay sends (PostgreSQL's
+// NOTIFY takes less than 8000 bytes).
+const MaxEventPayload = 7999
+
 // Revision is a network's configuration revision: it increases by one with
 // every configuration change of that network.
 type Revision struct {

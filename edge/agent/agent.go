@@ -25,6 +25,9 @@ const (
 	// DefaultTelemetryBuffer bounds the batches kept until acknowledged:
 	// five minutes at one batch a second. Beyond it the oldest go.
 	DefaultTelemetryBuffer = 300
+	// MinUrgentInterval bounds the batches sent at once for Urgent: at
+	// most one per interval, the requests in between coalesced.
+	MinUrgentInterval = 50 * time.Millisecond
 )
 
 // Options configure an Agent.
@@ -51,6 +54,14 @@ type Options struct {
 	Telemetry         func() *pb.Telemetry
 	TelemetryInterval time.Duration // 0: DefaultTelemetryInterval
 	TelemetryBuffer   int           // 0: DefaultTelemetryBuffer
+	// Urgent, when set, asks for a batch at once rather than at the next
+	// interval: the edge sends on it (without blocking) when a path's
+	// state or BFD state changes, so that the controller learns it
+	// within milliseconds. The agent then takes a batch from
+	// UrgentTelemetry (nil: Telemetry), at most one per
+	// MinUrgentInterval. Urgent and periodic batches share one numbering.
+	Urgent          <-chan struct{}
+	UrgentTelemetry func() *pb.Telemetry
 	// Backoff paces the reconnections; zero: DefaultBackoff.
 	Backoff Backoff
 	// Log receives the agent's records; nil: none.

@@ -95,30 +95,57 @@ func (r *reporter) after(seq uint64) []*pb.Telemetry {
 	return out
 }
 
-// collectLoop takes a batch from Options.Telemetry every interval.
+// collectLoop takes a batch from Options.Telemetry every interval, and
+// from Options.UrgentTelemetry when Options.Urgent asks, at most once per
+// MinUrgentInterval: a request inside that interval is held until it
+// ends, and the requests meanwhile are coalesced into it.
 func (a *Agent) collectLoop(ctx context.Context) {
 	tick := time.NewTicker(a.opts.TelemetryInterval)
 	defer tick.Stop()
-	dropping := false // logged once per stretch of drops
+	urgentFn := a.opts.UrgentTelemetry
+	if urgentFn == nil {
+		urgentFn = a.opts.Telemetry
+	}
+	urgent := a.opts.Urgent
+	var held <-chan time.Time // a held urgent request; urgent is nil meanwhile
+	var lastUrgent time.Time
+	dropping := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			t := a.opts.Telemetry()
-			if t == nil {
+			dropping = a.collect(a.opts.Telemetry, now, dropping)
+			continue
+		case <-urgent:
+			if wait := MinUrgentInterval - time.Since(lastUrgent); wait > 0 {
+				urgent, held = nil, time.After(wait)
 				continue
 			}
-			t.SentAt = timestamppb.New(now)
-			t.ConfigRevision = a.Revision()
-			n := a.rep.add(t)
-			if n > 0 && !dropping {
-				a.log.Warn("telemetry buffer full: the oldest unacknowledged batches are dropped until the controller acknowledges again",
-					"buffer", a.opts.TelemetryBuffer)
-			}
-			dropping = n > 0
+		case <-held:
+			urgent, held = a.opts.Urgent, nil
 		}
+		lastUrgent = time.Now()
+		dropping = a.collect(urgentFn, lastUrgent, dropping)
 	}
+}
+
+// collect queues a batch from fn, taken at now. dropping says whether the
+// last batch dropped old ones (the warning is logged once per stretch of
+// drops); collect returns it for this batch.
+func (a *Agent) collect(fn func() *pb.Telemetry, now time.Time, dropping bool) bool {
+	t := fn()
+	if t == nil {
+		return dropping
+	}
+	t.SentAt = timestamppb.New(now)
+	t.ConfigRevision = a.Revision()
+	n := a.rep.add(t)
+	if n > 0 && !dropping {
+		a.log.Warn("telemetry buffer full: the oldest unacknowledged batches are dropped until the controller acknowledges again",
+			"buffer", a.opts.TelemetryBuffer)
+	}
+	return n > 0
 }
 
 // reportLoop keeps a Report stream open, reopening it with backoff.

@@ -196,6 +196,7 @@ func (d *Dataplane) watchBFD(changes <-chan bfd.StateChange) {
 		d.log.Info("path bfd", "path", p.ID, "from", ch.From.String(), "to", ch.To.String(), "diag", ch.Diag.String())
 		ev, _ := d.engine.SetBFD(p.ID, ch.To, ch.Time)
 		d.logEvents(ev)
+		d.stateChanged()
 	}
 }
 

@@ -95,6 +95,8 @@ type Dataplane struct {
 	stop     chan struct{} // closed by Close: ends the Hello loop
 	stopOnce sync.Once
 
+	onChange atomic.Pointer[func()] // OnStateChange's function; nil: none
+
 	Stats Stats
 }
 

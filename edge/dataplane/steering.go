@@ -97,11 +97,33 @@ func (d *Dataplane) logEvents(evs []steer.Event) {
 		if e.Kind == steer.Decision && e.FlowsMoved > 0 && e.Reason == "path down" {
 			d.Stats.Failovers.Add(1)
 		}
+		if e.Kind == steer.PathState {
+			d.stateChanged()
+		}
 		if e.Kind == steer.Decision && e.FlowsMoved == 0 {
 			continue
 		}
 		d.log.Info("steering", "kind", e.Kind.String(), "path", e.PathID, "reason", e.Reason,
 			"flows_moved", e.FlowsMoved, "policy", e.Policy, "from", e.From, "to", e.To)
+	}
+}
+
+// OnStateChange makes the data plane call f whenever a path's state (up,
+// degraded, down) or its BFD state changes, so that the controller can
+// be told at once (edge/agent Options.Urgent) rather than at the next
+// telemetry batch. f is called from the data plane's control goroutines
+// and must not block; nil stops the calls.
+func (d *Dataplane) OnStateChange(f func()) {
+	if f == nil {
+		d.onChange.Store(nil)
+		return
+	}
+	d.onChange.Store(&f)
+}
+
+func (d *Dataplane) stateChanged() {
+	if f := d.onChange.Load(); f != nil {
+		(*f)()
 	}
 }
 

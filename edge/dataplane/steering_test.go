@@ -3,9 +3,11 @@ package dataplane
 import (
 	"bytes"
 	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/patronus-sdwan/patronus/bfd"
 	"github.com/patronus-sdwan/patronus/bfd/packet"
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/route"
@@ -208,5 +210,36 @@ func TestBFDPausedOnSilentPath(t *testing.T) {
 	p.lastRx.Store(time.Now().Add(-silentHeard - time.Second).UnixNano())
 	if !p.silent(time.Now()) {
 		t.Error("a path whose session has expired keeps sending BFD")
+	}
+}
+
+// TestStateChangeSignalled: a BFD state change of a path, and a path
+// state change of steering, call OnStateChange's function; a steering
+// decision does not.
+func TestStateChangeSignalled(t *testing.T) {
+	d, a, _ := steeredPair(t, config.Policy{Name: "pref-lte", SLA: "default", Colors: []string{"lte"}})
+	var calls atomic.Int32
+	d.OnStateChange(func() { calls.Add(1) })
+	a.bfdKey = bfd.Key{IfIndex: a.num}
+	d.view.Store(&view{paths: d.paths, byNum: map[int]*Path{a.num: a}, st: d.view.Load().st})
+	changes := make(chan bfd.StateChange, 1)
+	d.wg.Add(1)
+	go d.watchBFD(changes)
+	changes <- bfd.StateChange{Time: time.Now(), Key: a.bfdKey, From: packet.StateDown, To: packet.StateInit}
+	close(changes)
+	d.wg.Wait()
+	base := calls.Load() // the BFD change, and the path state change steering made of it
+	if base < 1 {
+		t.Fatal("no call for a BFD change")
+	}
+	d.logEvents([]steer.Event{{Kind: steer.PathState, PathID: a.ID, Reason: "bfd down"}})
+	if n := calls.Load(); n != base+1 {
+		t.Fatalf("%d calls after a path state change, want %d", n, base+1)
+	}
+	d.logEvents([]steer.Event{{Kind: steer.Decision, PathID: a.ID}})
+	d.OnStateChange(nil)
+	d.logEvents([]steer.Event{{Kind: steer.PathState, PathID: a.ID}})
+	if n := calls.Load(); n != base+1 {
+		t.Fatalf("%d calls: a decision, or a change after OnStateChange(nil), was signalled", n)
 	}
 }

@@ -66,9 +66,11 @@ func runControlled(cmd *cobra.Command, opts agent.Options, sock, metricsAddr str
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	signal.Ignore(syscall.SIGHUP) // the controller owns the configuration
-	e := &controlledEdge{log: log, sock: sock, metricsAddr: metricsAddr, since: map[string]pathSince{}}
+	e := &controlledEdge{log: log, sock: sock, metricsAddr: metricsAddr, since: map[string]pathSince{},
+		sent: map[string]sentState{}, changed: make(chan struct{}, 1)}
 	defer e.close()
 	opts.Apply, opts.Telemetry, opts.Log = e.apply, e.telemetry, log
+	opts.Urgent, opts.UrgentTelemetry = e.changed, e.urgentTelemetry
 	a, err := agent.New(ctx, opts)
 	if err != nil {
 		return err
@@ -89,6 +91,20 @@ type controlledEdge struct {
 
 	since     map[string]pathSince // used by telemetry only (one goroutine)
 	lastEvent time.Time            // telemetry: the newest steering event sent
+	sent      map[string]sentState // telemetry: each path's states as last sent
+	changed   chan struct{}        // capacity 1: a path's state changed (agent Options.Urgent)
+}
+
+// sentState is a path's state and BFD state as last reported.
+type sentState struct{ state, bfd string }
+
+// signal tells the agent that a path's state changed; called by the data
+// plane, it never blocks.
+func (e *controlledEdge) signal() {
+	select {
+	case e.changed <- struct{}{}:
+	default:
+	}
 }
 
 // apply starts the data plane with the first configuration and
@@ -111,6 +127,7 @@ func (e *controlledEdge) apply(v *config.Valid) error {
 		return err
 	}
 	e.dp, e.stopSock = dp, stop
+	dp.OnStateChange(e.signal)
 	e.log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()), "control_socket", e.sock)
 	return nil
 }
@@ -134,35 +151,16 @@ type pathSince struct {
 	packets uint64
 }
 
-// telemetry is a batch of the paths' counters; nil before the data plane
-// runs.
+// telemetry is a batch of the paths' samples, the steering events since
+// the last batch and the paths' counters; nil before the data plane
+// runs. It and urgentTelemetry are called from one goroutine.
 func (e *controlledEdge) telemetry() *pb.Telemetry {
-	e.mu.Lock()
-	dp := e.dp
-	e.mu.Unlock()
-	if dp == nil {
+	st, ok := e.status()
+	if !ok {
 		return nil
 	}
 	now := time.Now()
-	t := &pb.Telemetry{}
-	st := dp.Status()
-	for _, p := range st.Paths {
-		ps := &pb.PathSample{PathId: p.ID, MeasuredAt: timestamppb.New(now), State: pathStates[p.State],
-			BfdState: bfdStates[p.BFDState], Score: p.Score, Suppressed: p.Suppressed, ActiveFlows: uint32(p.ActiveFlows)}
-		if p.LatencyMS != nil {
-			ps.MetricsValid, ps.LatencyMs, ps.JitterMs, ps.LossPct = true, *p.LatencyMS, *p.JitterMS, *p.LossPct
-		}
-		t.PathSamples = append(t.PathSamples, ps)
-	}
-	for _, ev := range st.Events {
-		if !ev.Time.After(e.lastEvent) {
-			continue
-		}
-		e.lastEvent = ev.Time
-		t.SteeringEvents = append(t.SteeringEvents, &pb.SteeringEvent{At: timestamppb.New(ev.Time), PathId: ev.PathID,
-			Kind: eventKinds[ev.Kind], Reason: ev.Reason, FlowsMoved: uint32(ev.FlowsMoved), SiteId: uint32(ev.Site),
-			Policy: ev.Policy, FromPathIds: splitIDs(ev.From), ToPathIds: splitIDs(ev.To)})
-	}
+	t := &pb.Telemetry{PathSamples: e.samples(st, now, false), SteeringEvents: e.steeringEvents(st)}
 	for _, p := range st.Paths {
 		s, ok := e.since[p.ID]
 		if n := p.TxPackets + p.RxPackets; !ok || n < s.packets {
@@ -180,6 +178,70 @@ func (e *controlledEdge) telemetry() *pb.Telemetry {
 		})
 	}
 	return t
+}
+
+// urgentTelemetry is the batch sent at once when a path's state changed:
+// the samples of the paths whose state or BFD state differs from the
+// last batch, and the steering events since; nil when there are none.
+func (e *controlledEdge) urgentTelemetry() *pb.Telemetry {
+	st, ok := e.status()
+	if !ok {
+		return nil
+	}
+	t := &pb.Telemetry{PathSamples: e.samples(st, time.Now(), true), SteeringEvents: e.steeringEvents(st)}
+	if len(t.PathSamples) == 0 && len(t.SteeringEvents) == 0 {
+		return nil
+	}
+	return t
+}
+
+// status is the data plane's; false before it runs.
+func (e *controlledEdge) status() (dataplane.Status, bool) {
+	e.mu.Lock()
+	dp := e.dp
+	e.mu.Unlock()
+	if dp == nil {
+		return dataplane.Status{}, false
+	}
+	return dp.Status(), true
+}
+
+// samples are the paths' samples (only those whose states changed since
+// the last batch, if onlyChanged); it remembers the states sent.
+func (e *controlledEdge) samples(st dataplane.Status, now time.Time, onlyChanged bool) []*pb.PathSample {
+	var out []*pb.PathSample
+	if !onlyChanged {
+		clear(e.sent) // paths that are gone are forgotten
+	}
+	for _, p := range st.Paths {
+		s := sentState{state: p.State, bfd: p.BFDState}
+		if onlyChanged && e.sent[p.ID] == s {
+			continue
+		}
+		e.sent[p.ID] = s
+		ps := &pb.PathSample{PathId: p.ID, MeasuredAt: timestamppb.New(now), State: pathStates[p.State],
+			BfdState: bfdStates[p.BFDState], Score: p.Score, Suppressed: p.Suppressed, ActiveFlows: uint32(p.ActiveFlows)}
+		if p.LatencyMS != nil {
+			ps.MetricsValid, ps.LatencyMs, ps.JitterMs, ps.LossPct = true, *p.LatencyMS, *p.JitterMS, *p.LossPct
+		}
+		out = append(out, ps)
+	}
+	return out
+}
+
+// steeringEvents are the steering events newer than the last sent.
+func (e *controlledEdge) steeringEvents(st dataplane.Status) []*pb.SteeringEvent {
+	var out []*pb.SteeringEvent
+	for _, ev := range st.Events {
+		if !ev.Time.After(e.lastEvent) {
+			continue
+		}
+		e.lastEvent = ev.Time
+		out = append(out, &pb.SteeringEvent{At: timestamppb.New(ev.Time), PathId: ev.PathID,
+			Kind: eventKinds[ev.Kind], Reason: ev.Reason, FlowsMoved: uint32(ev.FlowsMoved), SiteId: uint32(ev.Site),
+			Policy: ev.Policy, FromPathIds: splitIDs(ev.From), ToPathIds: splitIDs(ev.To)})
+	}
+	return out
 }
 
 var (

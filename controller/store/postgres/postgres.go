@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -93,6 +94,7 @@ func Open(ctx context.Context, url string, opts Options) (store.Store, error) {
 	lcfg := cfg.ConnConfig.Copy()
 	lcfg.RuntimeParams["application_name"] = ListenerName
 	l := &listener{cfg: lcfg, s: s, stopped: make(chan struct{})}
+	ps := &pgStore{Store: s, pool: pool, l: l}
 	lctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan error, 1)
 	go l.run(lctx, ready)
@@ -107,14 +109,17 @@ func Open(ctx context.Context, url string, opts Options) (store.Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("store: postgres: listen: %w", ctx.Err())
 	}
-	return s, nil
+	return ps, nil
 }
 
-// listener holds one connection in LISTEN and publishes what it hears.
+// listener holds one connection in LISTEN and publishes what it hears:
+// revisions to the store's watchers, events to the relay (relay.go).
 type listener struct {
-	cfg     *pgx.ConnConfig
-	s       *sqlcore.Store
-	stopped chan struct{}
+	cfg      *pgx.ConnConfig
+	s        *sqlcore.Store
+	stopped  chan struct{}
+	relay    atomic.Pointer[relayFuncs] // nil: no relay runs
+	connects int                        // connections made; the listener's goroutine only
 }
 
 // run listens until ctx ends, reconnecting with backoff. After every
@@ -152,17 +157,24 @@ func (l *listener) listen(ctx context.Context, up func()) error {
 		return err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel+"; LISTEN "+EventChannel); err != nil {
 		return err
 	}
 	up()
 	if err := l.resync(ctx, conn); err != nil {
 		return err
 	}
+	if l.connects++; l.connects > 1 {
+		l.reconnected()
+	}
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
+		}
+		if n.Channel == EventChannel {
+			l.event(n.Payload)
+			continue
 		}
 		if r, ok := parsePayload(n.Payload); ok {
 			l.s.Hub().Publish(r)
