@@ -78,7 +78,35 @@ func edgeConfig(snap *snapshot, id int64, now time.Time) (*pb.EdgeConfig, bool) 
 	pol := snap.Policy
 	cfg.SlaClasses, cfg.Applications, cfg.Policies = pol.SlaClasses, pol.Applications, pol.Policies
 	cfg.DisableBuiltinApplications, cfg.Steering = pol.DisableBuiltinApplications, pol.Steering
+	cfg.Pins = edgePins(snap.Pins[self.Name], now)
 	return cfg, true
+}
+
+// edgePins are a site's pins in force at now, by ID. An expired pin is
+// left out here and deleted by the server's expiry loop (expiry.go),
+// whose revision bump sends every edge concerned a configuration
+// without it.
+func edgePins(pins []store.Pin, now time.Time) []*pb.PathPin {
+	var out []*pb.PathPin
+	for _, p := range pins {
+		if !p.Active(now) {
+			continue
+		}
+		out = append(out, &pb.PathPin{Id: p.ID, Match: pinMatchProto(p.Match), PathId: p.Path, ExpiresAt: ts(p.ExpiresAt)})
+	}
+	return out
+}
+
+func pinMatchProto(m store.PinMatch) *pb.PinMatch {
+	return &pb.PinMatch{Protocol: uint32(m.Protocol), SourcePrefix: prefixOrEmpty(m.Src), DestinationPrefix: prefixOrEmpty(m.Dst),
+		SourcePort: uint32(m.SrcPort), DestinationPort: uint32(m.DstPort)}
+}
+
+func prefixOrEmpty(p netip.Prefix) string {
+	if !p.IsValid() {
+		return ""
+	}
+	return p.String()
 }
 
 // sameConfig reports whether two configurations differ only in revision

@@ -100,3 +100,34 @@ func TestCanonicalPath(t *testing.T) {
 		}
 	}
 }
+
+// TestEdgeConfigPins: a site gets its own pins, by ID, without those
+// expired at the time the configuration is made.
+func TestEdgeConfigPins(t *testing.T) {
+	snap := testSnapshot(store.FullMesh, store.Site{Name: "a", Role: store.Spoke}, store.Site{Name: "b", Role: store.Spoke})
+	now := time.Unix(1000, 0)
+	m := store.PinMatch{Protocol: 17, Src: netip.MustParsePrefix("10.1.0.0/24"), SrcPort: 5060}
+	snap.Pins = map[string][]store.Pin{
+		"a": {
+			{ID: 3, PinSpec: store.PinSpec{Site: "a", Match: m, Path: "a/inet->b/lte", ExpiresAt: now.Add(time.Second)}},
+			{ID: 4, PinSpec: store.PinSpec{Site: "a", Path: "a/lte->b/lte", ExpiresAt: now}},
+			{ID: 7, PinSpec: store.PinSpec{Site: "a", Path: "a/lte->b/inet"}},
+		},
+		"b": {{ID: 5, PinSpec: store.PinSpec{Site: "b", Path: "b/lte->a/lte"}}},
+	}
+	a, _ := edgeConfig(snap, 1, now)
+	if len(a.Pins) != 2 || a.Pins[0].Id != 3 || a.Pins[1].Id != 7 {
+		t.Fatalf("a's pins %v", a.Pins)
+	}
+	p := a.Pins[0]
+	if p.PathId != "a/inet->b/lte" || p.Match.Protocol != 17 || p.Match.SourcePrefix != "10.1.0.0/24" || p.Match.SourcePort != 5060 ||
+		p.Match.DestinationPrefix != "" || !p.ExpiresAt.AsTime().Equal(now.Add(time.Second)) || a.Pins[1].ExpiresAt != nil {
+		t.Fatalf("a's first pin %v", p)
+	}
+	if later, _ := edgeConfig(snap, 1, now.Add(time.Second)); len(later.Pins) != 1 || later.Pins[0].Id != 7 {
+		t.Fatalf("a's pins a second later %v", later.Pins)
+	}
+	if b, _ := edgeConfig(snap, 2, now); len(b.Pins) != 1 || b.Pins[0].Id != 5 {
+		t.Fatalf("b's pins %v", b.Pins)
+	}
+}

@@ -16,6 +16,7 @@
 // that network; each computes its site's EdgeConfig from a snapshot of the
 // network, loaded once per revision, and sends it when it differs from the
 // last one sent. A revoked site's streams end with PERMISSION_DENIED.
+// Path pins expire through a revision too (expiry.go).
 package server
 
 import (
@@ -88,12 +89,14 @@ type Server struct {
 	snaps  *snapshots
 	ingest *ingester
 	pub    *publisher
-	cert   atomic.Pointer[tls.Certificate] // served to new handshakes
-	grpc   *grpc.Server
-	ctx    context.Context // ends at Stop: streams and the watch loop
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // the watch and renew loops, the telemetry writers
-	stop   sync.Once
+	// pinWake wakes expiryLoop at every revision (buffered, coalesced).
+	pinWake chan struct{}
+	cert    atomic.Pointer[tls.Certificate] // served to new handshakes
+	grpc    *grpc.Server
+	ctx     context.Context // ends at Stop: streams and the watch loop
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // the watch and renew loops, the telemetry writers
+	stop    sync.Once
 }
 
 // New checks cfg, loads the sites and starts watching the store.
@@ -104,7 +107,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.EdgeValidity == 0 {
 		cfg.EdgeValidity = pki.DefaultEdgeValidity
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, pinWake: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -151,6 +154,11 @@ func New(cfg Config) (*Server, error) {
 	go func() {
 		defer s.wg.Done()
 		s.watchLoop(watch)
+	}()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.expiryLoop()
 	}()
 	if cfg.RenewCertificate != nil {
 		s.wg.Add(1)
@@ -226,5 +234,6 @@ func (s *Server) watchLoop(revs <-chan store.Revision) {
 		if name, ok := s.reg.networkName(r.NetworkID); ok {
 			s.pub.revision(s.ctx, s.snaps, name, r.Number)
 		}
+		s.wakeExpiry()
 	}
 }

@@ -17,7 +17,8 @@ type snapshot struct {
 	Sites    []store.Site // every site, revoked ones included
 	Links    map[string][]store.Link
 	Prefixes map[string][]netip.Prefix
-	Policy   *pb.PolicySet // never nil
+	Policy   *pb.PolicySet          // never nil
+	Pins     map[string][]store.Pin // by site, by ID; expired ones included
 }
 
 // snapshots caches the newest snapshot of each network, so that a
@@ -98,6 +99,14 @@ func loadSnapshot(ctx context.Context, st store.Store, network string) (*snapsho
 	}
 	for _, p := range ps {
 		snap.Prefixes[p.Site] = append(snap.Prefixes[p.Site], p.Prefix)
+	}
+	pins, err := st.Pins(ctx, network, "")
+	if err != nil {
+		return nil, err
+	}
+	snap.Pins = map[string][]store.Pin{}
+	for _, p := range pins {
+		snap.Pins[p.Site] = append(snap.Pins[p.Site], p)
 	}
 	doc, err := st.PolicySet(ctx, network)
 	if err != nil {

@@ -10,7 +10,8 @@
 //
 // Every configuration change bumps its network's Revision in the same
 // transaction; Watch reports revisions as they change, across replicas on
-// PostgreSQL (LISTEN/NOTIFY). Paths are not stored: they are derived from
+// PostgreSQL (LISTEN/NOTIFY). Path pins (PutPin) are configuration too.
+// Paths are not stored: they are derived from
 // sites, links and the network's topology (DerivePaths). Join tokens are
 // stored as SHA-256 hashes only. See docs/CONTROLLER_STORE.md.
 package store
@@ -81,6 +82,22 @@ type Store interface {
 	// With expectedRevision > 0 the network must be at that revision, or
 	// nothing changes and the error matches ErrStale.
 	PutPolicySet(ctx context.Context, network string, document []byte, expectedRevision int64) (PolicySet, error)
+
+	// PutPin sets a path pin of a site (see PinSpec): one with the same
+	// site and match is replaced, keeping its ID. Both ends of the path
+	// must be sites of the network with links of those names, or the
+	// error is ErrInvalid naming field "path". Bumps the revision.
+	PutPin(ctx context.Context, network string, spec PinSpec) (Pin, error)
+	// Pins lists the network's pins, of one site or (site "") of all, by
+	// ID: the order an edge tries them in. Expired pins that ExpirePins
+	// has not removed yet are listed; Pin.Active tells them apart.
+	Pins(ctx context.Context, network, site string) ([]Pin, error)
+	// DeletePin removes a pin by ID and bumps the revision.
+	DeletePin(ctx context.Context, network string, id int64) error
+	// ExpirePins deletes the pins of every network that expired at or
+	// before now, bumping the revision of each network that lost one, and
+	// returns when the next pin expires (zero: none will).
+	ExpirePins(ctx context.Context, now time.Time) (next time.Time, err error)
 
 	// RecordTelemetry stores one telemetry batch of a site (metrics,
 	// events, flows, last seen) in one transaction, unless a batch of the

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/pki"
@@ -163,6 +164,11 @@ func siteConfig(rev uint64) *pb.EdgeConfig {
 			Match: &pb.PolicyMatch{Applications: []string{"erp"}}, Compression: &off}},
 		Steering:     &pb.SteeringTimers{Damping: durationpb.New(2 * time.Second), MarginScore: 7},
 		QualityModel: &pb.QualityModel{DegradedBelowScore: 70, RecoverAtScore: 85},
+		Pins: []*pb.PathPin{
+			{Id: 4, Match: &pb.PinMatch{Protocol: 6, DestinationPrefix: "10.1.5.0/24", DestinationPort: 443}, PathId: "branch-1/lte->hq/fibre",
+				ExpiresAt: timestamppb.New(time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC))},
+			{Id: 9, Match: &pb.PinMatch{SourcePrefix: "fd10::/64"}, PathId: "branch-1/fibre->hq/mpls"},
+		},
 	}
 }
 

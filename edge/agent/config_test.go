@@ -71,6 +71,16 @@ func TestConfigPushAppliedAndSaved(t *testing.T) {
 		t.Errorf("bfd: %+v", v.BFD)
 	}
 	checkSteering(t, &v.Steering)
+	// Pins, the second naming a peer link the edge does not have: the
+	// data plane reports and ignores it, the configuration stands.
+	wantPins := []config.ValidPin{
+		{ID: 4, Protocol: 6, Dst: netip.MustParsePrefix("10.1.5.0/24"), DstPort: 443, Path: "branch-1/lte->hq/fibre",
+			Expires: time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)},
+		{ID: 9, Src: netip.MustParsePrefix("fd10::/64"), Path: "branch-1/fibre->hq/mpls"},
+	}
+	if !slices.EqualFunc(v.Pins, wantPins, func(a, b config.ValidPin) bool { return a == b }) {
+		t.Errorf("pins: %+v, want %+v", v.Pins, wantPins)
+	}
 	if v.PrivateKey == nil || string(v.PrivateKey.PublicKey().Bytes()) != string(a.WireGuardPublicKey()) {
 		t.Error("the private key is not the state directory's wireguard.key")
 	}
@@ -177,11 +187,16 @@ func TestInvalidConfigRefused(t *testing.T) {
 	bad := siteConfig(6)
 	bad.Links[0].ListenPort = 70000
 	bad.Peers[0].PublicKey = bad.Peers[0].PublicKey[:5]
+	bad.Pins[0].Match.Protocol = 17
+	bad.Pins[0].Match.SourcePrefix = "10.7.0.1/16"
+	bad.Pins[1].PathId = "hq/fibre->branch-1/fibre"
 	ctl.push(bad)
 	eventually(t, "revision 6 refused", func() bool {
 		logs := e.logs.String()
 		return strings.Contains(logs, `"revision":6,"source":"controller","field":"links[0].listen_port"`) &&
-			strings.Contains(logs, `"revision":6,"source":"controller","field":"peers[0].public_key"`)
+			strings.Contains(logs, `"revision":6,"source":"controller","field":"peers[0].public_key"`) &&
+			strings.Contains(logs, `"revision":6,"source":"controller","field":"pins[0].source_prefix"`) &&
+			strings.Contains(logs, `"revision":6,"source":"controller","field":"pins[1].path_id"`)
 	})
 	other := siteConfig(7)
 	other.Site.Id = 8
@@ -234,7 +249,7 @@ func checkSteering(t *testing.T, s *config.ValidSteering) {
 // field added to the API fails this test until it has a converter.
 func TestEveryEdgeConfigFieldHasAConverter(t *testing.T) {
 	known := []string{"revision", "created_at", "site", "role", "lan_prefixes", "overlay", "links", "peers", "defaults",
-		"sla_classes", "applications", "disable_builtin_applications", "policies", "steering", "quality_model"}
+		"sla_classes", "applications", "disable_builtin_applications", "policies", "steering", "quality_model", "pins"}
 	fields := (&pb.EdgeConfig{}).ProtoReflect().Descriptor().Fields()
 	var got []string
 	for i := range fields.Len() {

@@ -38,6 +38,7 @@ var sections = []func(*pb.EdgeConfig, *config.Config){
 	convertPolicies,
 	convertSteering,
 	convertQualityModel,
+	convertPins,
 }
 
 // toConfig converts pc into the edge's configuration; its WireGuard
@@ -195,6 +196,31 @@ func convertQualityModel(pc *pb.EdgeConfig, c *config.Config) {
 		DegradedBelow: pc.GetQualityModel().GetDegradedBelowScore(),
 		RecoverAt:     pc.GetQualityModel().GetRecoverAtScore(),
 	}
+}
+
+// convertPins carries the controller's path pins; the data plane
+// reports and ignores one whose path this edge does not have.
+func convertPins(pc *pb.EdgeConfig, c *config.Config) {
+	for _, p := range pc.GetPins() {
+		m := p.GetMatch()
+		cp := config.Pin{
+			ID: p.GetId(), Protocol: clampInt(m.GetProtocol()), Src: m.GetSourcePrefix(), Dst: m.GetDestinationPrefix(),
+			SrcPort: clampInt(m.GetSourcePort()), DstPort: clampInt(m.GetDestinationPort()), Path: p.GetPathId(),
+		}
+		if p.ExpiresAt != nil {
+			cp.Expires = p.ExpiresAt.AsTime()
+		}
+		c.Pins = append(c.Pins, cp)
+	}
+}
+
+// clampInt is v as an int; values beyond int32 become -1, which Validate
+// refuses at the field's path.
+func clampInt(v uint32) int {
+	if v > 1<<31-1 {
+		return -1
+	}
+	return int(v)
 }
 
 // optionalSwitch is a proto3 optional bool as a config.Switch.

@@ -35,6 +35,10 @@ type Config struct {
 	Policies                   []Policy             `yaml:"policies"`
 	Steering                   Steering             `yaml:"steering"`
 	QualityModel               QualityModel         `yaml:"quality_model"`
+
+	// Pins come from the controller only (pins.go); a file cannot hold
+	// them.
+	Pins []Pin `yaml:"-"`
 }
 
 // Site names this edge.

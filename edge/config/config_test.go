@@ -184,6 +184,15 @@ func TestUnknownFieldRefused(t *testing.T) {
 	}
 }
 
+// TestPinsNotInFiles: pins come from the controller only; a file that
+// has some is refused.
+func TestPinsNotInFiles(t *testing.T) {
+	_, err := Parse([]byte("site: {name: a, id: 1}\npins: []\n"))
+	if err == nil || !strings.Contains(err.Error(), "field pins not found") {
+		t.Errorf("Parse: %v", err)
+	}
+}
+
 func TestParseRate(t *testing.T) {
 	for in, want := range map[string]uint64{"50Mbit": 50e6, "1.5Gbit": 1.5e9, "800kbit/s": 800e3, "9600bit": 9600} {
 		if got, err := ParseRate(in); err != nil || got != want {

@@ -42,6 +42,8 @@ type Valid struct {
 	BFD        session.Config
 	BFDByColor map[string]session.Config
 	Steering   ValidSteering
+	// Pins are the controller's path pins of this edge, in order.
+	Pins []ValidPin
 }
 
 // ValidLink is a validated WAN link.
@@ -96,6 +98,7 @@ func (c *Config) Validate() (*Valid, error) {
 	e.list = append(e.list, defaults.list...)
 	v.BFD, v.BFDByColor = checkPathBFD(&e, c, v.Links)
 	v.Steering = checkSteering(&e, c)
+	v.Pins = checkPins(&e, c.Site.Name, c.Pins)
 	if err := e.err(); err != nil {
 		return nil, err
 	}

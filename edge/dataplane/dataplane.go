@@ -311,6 +311,7 @@ func (d *Dataplane) startPaths() error {
 	defer d.mu.Unlock()
 	d.paths = pathsOf(peers)
 	d.peers.Store(&peers)
+	d.refreshPinsLocked()
 	return d.syncSteeringLocked(&d.cfg.Steering, d.cfg)
 }
 

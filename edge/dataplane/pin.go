@@ -6,6 +6,9 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/edge/config"
 )
 
 // FlowSpec selects packets. Zero fields match anything; ports apply to TCP
@@ -18,16 +21,44 @@ type FlowSpec struct {
 	DstPort uint16       `json:"dst_port,omitempty"`
 }
 
-// Pin sends the packets a FlowSpec selects over one path, whatever the
-// static preference says: the runtime seam that steering will use.
+// Origins of pins.
+const (
+	// OriginLocal: set on the edge itself (`patronus pin`, PUT /pins).
+	OriginLocal = "local"
+	// OriginController: in the configuration the controller sent.
+	OriginController = "controller"
+)
+
+// Pin sends the packets a FlowSpec selects over one path, whatever
+// steering says.
+//
+// Two kinds of pins coexist. Local pins (SetPins) are runtime state of
+// the edge; the controller's pins come with the configuration
+// (config.Valid.Pins). The forwarder tries the local pins first, in
+// order, then the controller's, by ID: for a packet both would match, a
+// local pin wins, so an operator at the site can override the
+// controller for a while (and `patronus pin --clear` gives control
+// back). A controller pin whose path this edge does not have is not an
+// error: it is logged, shown in Status with the reason, and ignored.
 type Pin struct {
 	Flow FlowSpec `json:"flow"`
 	Path string   `json:"path"` // Path.ID
+	// Origin is OriginLocal or OriginController; SetPins ignores it
+	// (what it sets is local).
+	Origin string `json:"origin,omitempty"`
+	// ID and Expires: a controller pin's ID, and when it stops (nil:
+	// never).
+	ID      int64      `json:"id,omitempty"`
+	Expires *time.Time `json:"expires,omitempty"`
+	// Ignored says why a controller pin is not in force: its path does
+	// not exist on this edge, or it expired.
+	Ignored string `json:"ignored,omitempty"`
 }
 
 type pinEntry struct {
-	flow FlowSpec
-	path *Path
+	flow    FlowSpec
+	path    *Path
+	expires time.Time // zero: never
 }
 
 // pins is the pin table, replaced whole; the forwarder reads it without a
@@ -35,24 +66,31 @@ type pinEntry struct {
 type pins struct {
 	mu  sync.Mutex // serialises Set
 	cur atomic.Pointer[[]pinEntry]
-	cfg []Pin // guarded by mu
+	cfg []Pin // guarded by mu: the local pins
+	// ctl are the controller's pins in force or ignored, with the reason
+	// (Pin.Ignored); reported: the IDs whose state was last logged, with
+	// it. Guarded by mu.
+	ctl      []Pin
+	reported map[int64]string
 }
 
-// SetPins replaces every pin. A pin naming an unknown path is refused and
-// nothing changes.
+// SetPins replaces every local pin. A pin naming an unknown path is
+// refused and nothing changes. The controller's pins stay.
 func (d *Dataplane) SetPins(ps []Pin) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.setPinsLocked(ps)
 }
 
-// setPinsLocked is SetPins; d.mu must be held.
+// setPinsLocked sets the local pins ps and the controller's pins of the
+// configuration in force, against the paths in force; d.mu must be held.
 func (d *Dataplane) setPinsLocked(ps []Pin) error {
 	byID := make(map[string]*Path, len(d.paths))
 	for _, p := range d.paths {
 		byID[p.ID] = p
 	}
 	next := make([]pinEntry, 0, len(ps))
+	local := make([]Pin, 0, len(ps))
 	for i, p := range ps {
 		path := byID[p.Path]
 		if path == nil {
@@ -62,16 +100,78 @@ func (d *Dataplane) setPinsLocked(ps []Pin) error {
 			return fmt.Errorf("pins[%d].flow: %w", i, err)
 		}
 		next = append(next, pinEntry{flow: p.Flow, path: path})
+		local = append(local, Pin{Flow: p.Flow, Path: p.Path, Origin: OriginLocal})
+	}
+	var ctl []Pin
+	if d.cur != nil {
+		next, ctl = controllerPins(d.cur.Pins, byID, next)
 	}
 	d.pins.mu.Lock()
 	defer d.pins.mu.Unlock()
 	d.pins.cur.Store(&next)
-	d.pins.cfg = append([]Pin(nil), ps...)
+	d.pins.cfg, d.pins.ctl = local, ctl
 	return nil
 }
 
-// Pins returns the pins in force.
+// controllerPins appends the entries of the controller's pins whose path
+// exists to next, and returns them all as Pins, the others Ignored.
+func controllerPins(cps []config.ValidPin, byID map[string]*Path, next []pinEntry) ([]pinEntry, []Pin) {
+	out := make([]Pin, 0, len(cps))
+	for _, cp := range cps {
+		p := Pin{Flow: FlowSpec{Proto: cp.Protocol, Src: cp.Src, Dst: cp.Dst, SrcPort: cp.SrcPort, DstPort: cp.DstPort},
+			Path: cp.Path, Origin: OriginController, ID: cp.ID}
+		if !cp.Expires.IsZero() {
+			p.Expires = &cp.Expires
+		}
+		path := byID[cp.Path]
+		if path == nil {
+			p.Ignored = "no path " + cp.Path + " on this edge"
+		} else {
+			next = append(next, pinEntry{flow: p.Flow, path: path, expires: cp.Expires})
+		}
+		out = append(out, p)
+	}
+	return next, out
+}
+
+// reportPinsLocked logs the controller pins that became ignored or in
+// force since the last report; d.mu must be held.
+func (d *Dataplane) reportPinsLocked() {
+	d.pins.mu.Lock()
+	defer d.pins.mu.Unlock()
+	now := map[int64]string{}
+	for _, p := range d.pins.ctl {
+		now[p.ID] = p.Ignored
+		was, seen := d.pins.reported[p.ID]
+		switch {
+		case d.log == nil || (seen && was == p.Ignored):
+		case p.Ignored != "":
+			d.log.Warn("controller pin ignored", "pin", p.ID, "path", p.Path, "reason", p.Ignored)
+		default:
+			d.log.Info("controller pin in force", "pin", p.ID, "path", p.Path)
+		}
+	}
+	d.pins.reported = now
+}
+
+// Pins returns the local pins, then the controller's (those ignored
+// included, with the reason; expired ones say so).
 func (d *Dataplane) Pins() []Pin {
+	d.pins.mu.Lock()
+	defer d.pins.mu.Unlock()
+	out := append([]Pin{}, d.pins.cfg...)
+	now := time.Now()
+	for _, p := range d.pins.ctl {
+		if p.Ignored == "" && p.Expires != nil && !now.Before(*p.Expires) {
+			p.Ignored = "expired"
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// LocalPins returns the local pins only.
+func (d *Dataplane) LocalPins() []Pin {
 	d.pins.mu.Lock()
 	defer d.pins.mu.Unlock()
 	return append([]Pin{}, d.pins.cfg...)
@@ -99,11 +199,21 @@ func (d *Dataplane) pinned(pkt []byte, site uint16) *Path {
 	if !ok {
 		return nil
 	}
+	var now time.Time // read once, only for a pin that expires
 	for i := range *cur {
 		e := &(*cur)[i]
-		if e.path.site == site && e.flow.matches(&ft) {
-			return e.path
+		if e.path.site != site || !e.flow.matches(&ft) {
+			continue
 		}
+		if !e.expires.IsZero() {
+			if now.IsZero() {
+				now = time.Now()
+			}
+			if !now.Before(e.expires) {
+				continue
+			}
+		}
+		return e.path
 	}
 	return nil
 }

@@ -20,7 +20,9 @@ type Changes struct {
 	RoutesRemoved  []string `json:"routes_removed"`
 	Compression    []string `json:"compression_changed"` // peers whose setting changed
 	LANPrefixes    bool     `json:"lan_prefixes_changed"`
-	PinsDropped    []Pin    `json:"pins_dropped"` // pins of paths that are gone
+	PinsDropped    []Pin    `json:"pins_dropped"` // local pins of paths that are gone
+	// ControllerPins: the controller's pins changed.
+	ControllerPins bool `json:"controller_pins_changed"`
 	// Steering: SLA classes, applications, policies, steering timers,
 	// the quality model or BFD timers changed.
 	Steering bool `json:"steering_changed"`
@@ -29,7 +31,7 @@ type Changes struct {
 // None reports whether nothing changed.
 func (c *Changes) None() bool {
 	return len(c.PeersAdded)+len(c.PeersRemoved)+len(c.PeersRestarted)+len(c.RoutesAdded)+
-		len(c.RoutesRemoved)+len(c.Compression)+len(c.PinsDropped) == 0 && !c.LANPrefixes && !c.Steering
+		len(c.RoutesRemoved)+len(c.Compression)+len(c.PinsDropped) == 0 && !c.LANPrefixes && !c.Steering && !c.ControllerPins
 }
 
 // steeringChanged reports whether the steering part of two
@@ -126,7 +128,9 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
 	d.compressionLocked(old, peers, &ch)
 	ch.LANPrefixes = !slices.Equal(d.cur.LANPrefixes, next.LANPrefixes)
 	ch.Steering = steeringChanged(d.cur, next)
+	ch.ControllerPins = !slices.Equal(d.cur.Pins, next.Pins)
 	d.cur = next
+	d.refreshPinsLocked()
 	return ch, errors.Join(errs...)
 }
 
@@ -203,6 +207,14 @@ func (d *Dataplane) publishLocked(peers map[uint16]*peer, pins, dropped []Pin) [
 	}
 	_ = d.setPinsLocked(kept) // every pin names a path that exists
 	return dropped
+}
+
+// refreshPinsLocked puts the controller's pins of the configuration in
+// force in the pin table, next to the local pins, against the paths in
+// force, and logs what changed about them. d.mu must be held.
+func (d *Dataplane) refreshPinsLocked() {
+	_ = d.setPinsLocked(d.LocalPins()) // the local pins name paths that exist (publishLocked)
+	d.reportPinsLocked()
 }
 
 // routeChangesLocked adds the kernel routes next needs and removes the

@@ -670,3 +670,64 @@ func TestControllerReplicasOnPostgres(t *testing.T) {
 		}
 	}
 }
+
+// TestCtlPins: ctl pins set, list and delete against a running
+// controller, and their refusals, each naming the flag or field.
+func TestCtlPins(t *testing.T) {
+	dir := ctlTestDir(t)
+	p := startController(t, "--data-dir", dir, "--listen", "127.0.0.1:0")
+	for _, site := range []string{"b1", "b2"} {
+		var tok struct {
+			Token string `json:"token"`
+		}
+		if err := json.Unmarshal([]byte(p.mustCtl(t, dir, "tokens", "create", "--site", site, "--json")), &tok); err != nil {
+			t.Fatal(err)
+		}
+		enrolEdge(t, p.addr, tok.Token, site)
+		for _, l := range []string{"inet", "lte"} {
+			p.mustCtl(t, dir, "links", "set", "--site", site, "--name", l, "--color", l)
+		}
+	}
+	var pin struct {
+		ID        string `json:"id"` // int64: a JSON string
+		PathID    string `json:"path_id"`
+		CreatedBy string `json:"created_by"`
+		ExpiresAt string `json:"expires_at"`
+	}
+	out := p.mustCtl(t, dir, "pins", "set", "--site", "b1", "--proto", "tcp", "--dst", "10.2.0.0/24", "--dport", "443",
+		"--path", "b2/lte->b1/inet", "--ttl", "1h", "--json")
+	if err := json.Unmarshal([]byte(out), &pin); err != nil {
+		t.Fatal(err)
+	}
+	if pin.ID == "" || pin.PathID != "b1/inet->b2/lte" || !strings.HasSuffix(pin.CreatedBy, "/admin/admin") || pin.ExpiresAt == "" {
+		t.Fatalf("pins set: %s", out)
+	}
+	list := p.mustCtl(t, dir, "pins", "list", "--site", "b1")
+	for _, want := range []string{pin.ID, "b1", "tcp dst 10.2.0.0/24 dst port 443", "b1/inet->b2/lte"} {
+		if !strings.Contains(list, want) {
+			t.Fatalf("pins list lacks %q:\n%s", want, list)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"pins", "set", "--path", "b1/inet->b2/lte"}, "--site: required"},
+		{[]string{"pins", "set", "--site", "b1"}, "--path: required"},
+		{[]string{"pins", "set", "--site", "b1", "--path", "b1/inet->b2/mpls"}, `pin.path: invalid: "b1/inet->b2/mpls": site "b2" of network "default" has no link "mpls"`},
+		{[]string{"pins", "set", "--site", "b1", "--path", "b1/inet->b2/lte", "--dport", "53"}, "pin.match.protocol"},
+		{[]string{"pins", "set", "--site", "b1", "--path", "b1/inet->b2/lte", "--proto", "gre"}, "--proto"},
+		{[]string{"pins", "set", "--site", "b1", "--path", "b1/inet->b2/lte", "--ttl", "-1s"}, "--ttl"},
+		{[]string{"pins", "delete", "x"}, "ID"},
+		{[]string{"pins", "delete", "999"}, "NotFound"},
+	} {
+		_, errOut, code := p.ctl(t, dir, tc.args...)
+		if code == 0 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("ctl %v: exit %d, stderr %q, want %q", tc.args, code, errOut, tc.want)
+		}
+	}
+	p.mustCtl(t, dir, "pins", "delete", pin.ID)
+	if list := p.mustCtl(t, dir, "pins", "list", "--json"); strings.Contains(list, "b1/inet") {
+		t.Fatalf("pins list after delete: %s", list)
+	}
+}

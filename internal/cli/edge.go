@@ -180,6 +180,8 @@ func printEdgeStatus(cmd *cobra.Command, st dataplane.Status) error {
 	for _, l := range st.Links {
 		fmt.Fprintf(w, "%s\t%d\t%v\n", l.Name, l.Port, l.Counters)
 	}
+	fmt.Fprintln(w)
+	printPins(w, st.Pins)
 	fmt.Fprintf(w, "\nforwarder: %v\n", st.Forwarder)
 	fmt.Fprintf(w, "steering: %d flows, %d failovers, %d flows moved (patronus paths, events, flows)\n",
 		st.Flows, st.Steering.Failovers, st.Steering.FlowsMoved)
@@ -232,7 +234,7 @@ func logChanges(log *slog.Logger, what string, ch dataplane.Changes, err error) 
 	default:
 		log.Info(what, "peers_added", ch.PeersAdded, "peers_removed", ch.PeersRemoved, "peers_restarted", ch.PeersRestarted,
 			"routes_added", ch.RoutesAdded, "routes_removed", ch.RoutesRemoved, "compression_changed", ch.Compression,
-			"pins_dropped", len(ch.PinsDropped))
+			"pins_dropped", len(ch.PinsDropped), "controller_pins_changed", ch.ControllerPins)
 	}
 }
 

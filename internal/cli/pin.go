@@ -3,8 +3,12 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,16 +23,22 @@ func newPinCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "pin --path ID [--proto tcp|udp|N] [--src PREFIX] [--dst PREFIX] [--sport N] [--dport N] | --clear",
 		Short: "Send matching flows of the running edge over one path (path IDs: patronus status)",
-		Long: `Adds a pin to the running edge: packets that match go over the given path
-instead of the preferred one. Pins are tried in the order they were added;
---clear removes them all. Pins live until the edge restarts.`,
+		Long: `Adds a local pin to the running edge: packets that match go over the given
+path instead of the one steering chooses. Local pins are tried in the order
+they were added, before the pins the controller set ('patronus ctl pins'),
+so a local pin wins for packets both match. --clear removes the local pins
+(the controller's stay). Local pins live until the edge restarts. Without
+--path or --clear, prints every pin with its origin.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var st dataplane.Status
 			if _, err := ctlsock.Get(sock, "/status", &st); err != nil {
 				return fmt.Errorf("--control-socket %s: %w (is patronus edge running?)", sock, err)
 			}
-			pins := st.Pins
+			if path == "" && !clear {
+				return printPinList(cmd.OutOrStdout(), st.Pins)
+			}
+			pins := localPins(st.Pins)
 			if clear {
 				pins = nil
 			} else {
@@ -41,10 +51,10 @@ instead of the preferred one. Pins are tried in the order they were added;
 			if err := ctlsock.Put(sock, "/pins", pins); err != nil {
 				return fmt.Errorf("edge refused the pins: %w", err)
 			}
-			for _, p := range pins {
-				fmt.Fprintf(cmd.OutOrStdout(), "%+v -> %s\n", p.Flow, p.Path)
+			if _, err := ctlsock.Get(sock, "/status", &st); err != nil {
+				return fmt.Errorf("--control-socket %s: %w", sock, err)
 			}
-			return nil
+			return printPinList(cmd.OutOrStdout(), st.Pins)
 		},
 	}
 	f := c.Flags()
@@ -57,6 +67,76 @@ instead of the preferred one. Pins are tried in the order they were added;
 	f.IntVar(&dport, "dport", 0, "destination port (TCP/UDP)")
 	f.BoolVar(&clear, "clear", false, "remove every pin")
 	return c
+}
+
+// localPins are the pins set on the edge (an edge older than pin
+// origins reports none).
+func localPins(ps []dataplane.Pin) []dataplane.Pin {
+	var out []dataplane.Pin
+	for _, p := range ps {
+		if p.Origin == dataplane.OriginLocal || p.Origin == "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func printPinList(out io.Writer, ps []dataplane.Pin) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	printPins(w, ps)
+	return w.Flush()
+}
+
+// printPins writes a table of pins, in the order the edge tries them.
+func printPins(w *tabwriter.Writer, ps []dataplane.Pin) {
+	if len(ps) == 0 {
+		fmt.Fprintln(w, "no pins")
+		return
+	}
+	fmt.Fprintln(w, "PIN\tORIGIN\tMATCH\tPATH\tEXPIRES\tSTATE")
+	for _, p := range ps {
+		id, exp, state := "-", "-", "in force"
+		if p.ID != 0 {
+			id = strconv.FormatInt(p.ID, 10)
+		}
+		if p.Expires != nil {
+			exp = p.Expires.UTC().Format(time.RFC3339)
+		}
+		if p.Ignored != "" {
+			state = "ignored: " + p.Ignored
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", id, ctlDash(p.Origin), flowText(p.Flow), p.Path, exp, state)
+	}
+}
+
+// flowText shows a FlowSpec as the flags that make it.
+func flowText(f dataplane.FlowSpec) string {
+	var parts []string
+	switch f.Proto {
+	case 0:
+	case 6:
+		parts = append(parts, "tcp")
+	case 17:
+		parts = append(parts, "udp")
+	default:
+		parts = append(parts, "proto "+strconv.Itoa(int(f.Proto)))
+	}
+	for _, x := range []struct {
+		name string
+		p    netip.Prefix
+		port uint16
+	}{{"src", f.Src, f.SrcPort}, {"dst", f.Dst, f.DstPort}} {
+		if x.p.IsValid() {
+			parts = append(parts, x.name+" "+x.p.String())
+		}
+		if x.port != 0 {
+			parts = append(parts, x.name+" port "+strconv.Itoa(int(x.port)))
+		}
+	}
+	if len(parts) == 0 {
+		return "all"
+	}
+	return strings.Join(parts, " ")
 }
 
 func pinFromFlags(path, proto, src, dst string, sport, dport int) (dataplane.Pin, error) {

@@ -2395,6 +2395,412 @@ func (x *ListEventsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// PinInfo is a path pin as the controller keeps it.
+type PinInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id names the pin in its network.
+	Id int64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// site_name is the site whose edge applies the pin.
+	SiteName string `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	// match selects the packets.
+	Match *PinMatch `protobuf:"bytes,3,opt,name=match,proto3" json:"match,omitempty"`
+	// path_id is the edge's path ID, site_name first:
+	// "site/link->peer/link".
+	PathId string `protobuf:"bytes,4,opt,name=path_id,json=pathId,proto3" json:"path_id,omitempty"`
+	// expires_at is when the pin stops; unset: never.
+	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// created_by names the operator who set it.
+	CreatedBy string `protobuf:"bytes,6,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	// created_at is when it was set.
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PinInfo) Reset() {
+	*x = PinInfo{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PinInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PinInfo) ProtoMessage() {}
+
+func (x *PinInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PinInfo.ProtoReflect.Descriptor instead.
+func (*PinInfo) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *PinInfo) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *PinInfo) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *PinInfo) GetMatch() *PinMatch {
+	if x != nil {
+		return x.Match
+	}
+	return nil
+}
+
+func (x *PinInfo) GetPathId() string {
+	if x != nil {
+		return x.PathId
+	}
+	return ""
+}
+
+func (x *PinInfo) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *PinInfo) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
+}
+
+func (x *PinInfo) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// ListPinsRequest asks for a page of pins.
+type ListPinsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// network names the network.
+	Network string `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	// site_name limits the list to one site; empty: every site.
+	SiteName string `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	// page_size is the most pins to return; 0: the server's default.
+	PageSize uint32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// page_token continues a listing; empty: from the start.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPinsRequest) Reset() {
+	*x = ListPinsRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPinsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPinsRequest) ProtoMessage() {}
+
+func (x *ListPinsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPinsRequest.ProtoReflect.Descriptor instead.
+func (*ListPinsRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ListPinsRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *ListPinsRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *ListPinsRequest) GetPageSize() uint32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListPinsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListPinsResponse is a page of pins, by id.
+type ListPinsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// pins, by id.
+	Pins []*PinInfo `protobuf:"bytes,1,rep,name=pins,proto3" json:"pins,omitempty"`
+	// next_page_token continues the listing; empty: no more.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPinsResponse) Reset() {
+	*x = ListPinsResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPinsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPinsResponse) ProtoMessage() {}
+
+func (x *ListPinsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPinsResponse.ProtoReflect.Descriptor instead.
+func (*ListPinsResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ListPinsResponse) GetPins() []*PinInfo {
+	if x != nil {
+		return x.Pins
+	}
+	return nil
+}
+
+func (x *ListPinsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// SetPinRequest sets a pin.
+type SetPinRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// network names the network.
+	Network string `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	// site_name is the site whose edge applies the pin.
+	SiteName string `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	// match selects the packets; unset: every packet to the path's peer.
+	Match *PinMatch `protobuf:"bytes,3,opt,name=match,proto3" json:"match,omitempty"`
+	// path_id is "site/link->peer/link"; either end may come first, and
+	// site_name must be one of them. Both must be sites of the network
+	// with links of those names.
+	PathId string `protobuf:"bytes,4,opt,name=path_id,json=pathId,proto3" json:"path_id,omitempty"`
+	// ttl is how long the pin lasts, from the controller's clock; unset:
+	// until deleted.
+	Ttl           *durationpb.Duration `protobuf:"bytes,5,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetPinRequest) Reset() {
+	*x = SetPinRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetPinRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetPinRequest) ProtoMessage() {}
+
+func (x *SetPinRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetPinRequest.ProtoReflect.Descriptor instead.
+func (*SetPinRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *SetPinRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *SetPinRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *SetPinRequest) GetMatch() *PinMatch {
+	if x != nil {
+		return x.Match
+	}
+	return nil
+}
+
+func (x *SetPinRequest) GetPathId() string {
+	if x != nil {
+		return x.PathId
+	}
+	return ""
+}
+
+func (x *SetPinRequest) GetTtl() *durationpb.Duration {
+	if x != nil {
+		return x.Ttl
+	}
+	return nil
+}
+
+// DeletePinRequest names the pin to remove.
+type DeletePinRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// network names the network.
+	Network string `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	// id is the pin's id (PinInfo.id).
+	Id            int64 `protobuf:"varint,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeletePinRequest) Reset() {
+	*x = DeletePinRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeletePinRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeletePinRequest) ProtoMessage() {}
+
+func (x *DeletePinRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeletePinRequest.ProtoReflect.Descriptor instead.
+func (*DeletePinRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *DeletePinRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *DeletePinRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+// DeletePinResponse is empty: the pin is gone.
+type DeletePinResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeletePinResponse) Reset() {
+	*x = DeletePinResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeletePinResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeletePinResponse) ProtoMessage() {}
+
+func (x *DeletePinResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeletePinResponse.ProtoReflect.Descriptor instead.
+func (*DeletePinResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{40}
+}
+
 var File_patronus_v1_admin_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_admin_proto_rawDesc = "" +
@@ -2554,7 +2960,37 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"page_token\x18\x05 \x01(\tR\tpageToken\"h\n" +
 	"\x12ListEventsResponse\x12*\n" +
 	"\x06events\x18\x01 \x03(\v2\x12.patronus.v1.EventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*X\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x91\x02\n" +
+	"\aPinInfo\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12+\n" +
+	"\x05match\x18\x03 \x01(\v2\x15.patronus.v1.PinMatchR\x05match\x12\x17\n" +
+	"\apath_id\x18\x04 \x01(\tR\x06pathId\x129\n" +
+	"\n" +
+	"expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\x06 \x01(\tR\tcreatedBy\x129\n" +
+	"\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x84\x01\n" +
+	"\x0fListPinsRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\rR\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"d\n" +
+	"\x10ListPinsResponse\x12(\n" +
+	"\x04pins\x18\x01 \x03(\v2\x14.patronus.v1.PinInfoR\x04pins\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb9\x01\n" +
+	"\rSetPinRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12+\n" +
+	"\x05match\x18\x03 \x01(\v2\x15.patronus.v1.PinMatchR\x05match\x12\x17\n" +
+	"\apath_id\x18\x04 \x01(\tR\x06pathId\x12+\n" +
+	"\x03ttl\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\"<\n" +
+	"\x10DeletePinRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\x03R\x02id\"\x13\n" +
+	"\x11DeletePinResponse*X\n" +
 	"\bTopology\x12\x18\n" +
 	"\x14TOPOLOGY_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TOPOLOGY_FULL_MESH\x10\x01\x12\x1a\n" +
@@ -2562,8 +2998,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\xab\n" +
-	"\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\xfc\v\n" +
 	"\x05Admin\x12S\n" +
 	"\fListNetworks\x12 .patronus.v1.ListNetworksRequest\x1a!.patronus.v1.ListNetworksResponse\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
@@ -2584,7 +3019,10 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\vGetPolicies\x12\x1f.patronus.v1.GetPoliciesRequest\x1a\x16.patronus.v1.PolicySet\x12F\n" +
 	"\vSetPolicies\x12\x1f.patronus.v1.SetPoliciesRequest\x1a\x16.patronus.v1.PolicySet\x12M\n" +
 	"\n" +
-	"ListEvents\x12\x1e.patronus.v1.ListEventsRequest\x1a\x1f.patronus.v1.ListEventsResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
+	"ListEvents\x12\x1e.patronus.v1.ListEventsRequest\x1a\x1f.patronus.v1.ListEventsResponse\x12G\n" +
+	"\bListPins\x12\x1c.patronus.v1.ListPinsRequest\x1a\x1d.patronus.v1.ListPinsResponse\x12:\n" +
+	"\x06SetPin\x12\x1a.patronus.v1.SetPinRequest\x1a\x14.patronus.v1.PinInfo\x12J\n" +
+	"\tDeletePin\x12\x1d.patronus.v1.DeletePinRequest\x1a\x1e.patronus.v1.DeletePinResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
 
 var (
 	file_patronus_v1_admin_proto_rawDescOnce sync.Once
@@ -2599,7 +3037,7 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_patronus_v1_admin_proto_goTypes = []any{
 	(Topology)(0),                   // 0: patronus.v1.Topology
 	(SiteState)(0),                  // 1: patronus.v1.SiteState
@@ -2638,86 +3076,105 @@ var file_patronus_v1_admin_proto_goTypes = []any{
 	(*Event)(nil),                   // 34: patronus.v1.Event
 	(*ListEventsRequest)(nil),       // 35: patronus.v1.ListEventsRequest
 	(*ListEventsResponse)(nil),      // 36: patronus.v1.ListEventsResponse
-	(*timestamppb.Timestamp)(nil),   // 37: google.protobuf.Timestamp
-	(*Site)(nil),                    // 38: patronus.v1.Site
-	(TopologyRole)(0),               // 39: patronus.v1.TopologyRole
-	(*durationpb.Duration)(nil),     // 40: google.protobuf.Duration
-	(*PathSample)(nil),              // 41: patronus.v1.PathSample
-	(*SlaClass)(nil),                // 42: patronus.v1.SlaClass
-	(*Application)(nil),             // 43: patronus.v1.Application
-	(*Policy)(nil),                  // 44: patronus.v1.Policy
-	(*SteeringTimers)(nil),          // 45: patronus.v1.SteeringTimers
+	(*PinInfo)(nil),                 // 37: patronus.v1.PinInfo
+	(*ListPinsRequest)(nil),         // 38: patronus.v1.ListPinsRequest
+	(*ListPinsResponse)(nil),        // 39: patronus.v1.ListPinsResponse
+	(*SetPinRequest)(nil),           // 40: patronus.v1.SetPinRequest
+	(*DeletePinRequest)(nil),        // 41: patronus.v1.DeletePinRequest
+	(*DeletePinResponse)(nil),       // 42: patronus.v1.DeletePinResponse
+	(*timestamppb.Timestamp)(nil),   // 43: google.protobuf.Timestamp
+	(*Site)(nil),                    // 44: patronus.v1.Site
+	(TopologyRole)(0),               // 45: patronus.v1.TopologyRole
+	(*durationpb.Duration)(nil),     // 46: google.protobuf.Duration
+	(*PathSample)(nil),              // 47: patronus.v1.PathSample
+	(*SlaClass)(nil),                // 48: patronus.v1.SlaClass
+	(*Application)(nil),             // 49: patronus.v1.Application
+	(*Policy)(nil),                  // 50: patronus.v1.Policy
+	(*SteeringTimers)(nil),          // 51: patronus.v1.SteeringTimers
+	(*PinMatch)(nil),                // 52: patronus.v1.PinMatch
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
 	0,  // 0: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
-	37, // 1: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
+	43, // 1: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
 	2,  // 2: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
-	38, // 3: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	39, // 4: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	44, // 3: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	45, // 4: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
 	1,  // 5: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	37, // 6: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	37, // 7: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	43, // 6: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	43, // 7: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
 	5,  // 8: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	37, // 9: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	37, // 10: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	37, // 11: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	37, // 12: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	40, // 13: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	43, // 9: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	43, // 10: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	43, // 11: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	43, // 12: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	46, // 13: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
 	10, // 14: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
 	10, // 15: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
 	16, // 16: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
 	16, // 17: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
 	22, // 18: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
 	22, // 19: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
-	41, // 20: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	47, // 20: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
 	28, // 21: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	42, // 22: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	43, // 23: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	44, // 24: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	45, // 25: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	48, // 22: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	49, // 23: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	50, // 24: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	51, // 25: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
 	31, // 26: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	37, // 27: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	37, // 28: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	43, // 27: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	43, // 28: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
 	34, // 29: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	3,  // 30: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	6,  // 31: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	8,  // 32: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	9,  // 33: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	11, // 34: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	13, // 35: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	15, // 36: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	17, // 37: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	19, // 38: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	20, // 39: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	23, // 40: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	25, // 41: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	26, // 42: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	29, // 43: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	32, // 44: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	33, // 45: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	35, // 46: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	4,  // 47: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	7,  // 48: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	5,  // 49: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	5,  // 50: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	12, // 51: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	14, // 52: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	10, // 53: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	18, // 54: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	16, // 55: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	21, // 56: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	24, // 57: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	22, // 58: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	27, // 59: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	30, // 60: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	31, // 61: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	31, // 62: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	36, // 63: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	47, // [47:64] is the sub-list for method output_type
-	30, // [30:47] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	52, // 30: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
+	43, // 31: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
+	43, // 32: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
+	37, // 33: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
+	52, // 34: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
+	46, // 35: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
+	3,  // 36: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	6,  // 37: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	8,  // 38: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	9,  // 39: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	11, // 40: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	13, // 41: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	15, // 42: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	17, // 43: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	19, // 44: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	20, // 45: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	23, // 46: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	25, // 47: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	26, // 48: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	29, // 49: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	32, // 50: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	33, // 51: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	35, // 52: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	38, // 53: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
+	40, // 54: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
+	41, // 55: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
+	4,  // 56: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	7,  // 57: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	5,  // 58: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	5,  // 59: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	12, // 60: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	14, // 61: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	10, // 62: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	18, // 63: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	16, // 64: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	21, // 65: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	24, // 66: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	22, // 67: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	27, // 68: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	30, // 69: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	31, // 70: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	31, // 71: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	36, // 72: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	39, // 73: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
+	37, // 74: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
+	42, // 75: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
+	56, // [56:76] is the sub-list for method output_type
+	36, // [36:56] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -2733,7 +3190,7 @@ func file_patronus_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   35,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -40,6 +40,9 @@ const (
 	Admin_GetPolicies_FullMethodName     = "/patronus.v1.Admin/GetPolicies"
 	Admin_SetPolicies_FullMethodName     = "/patronus.v1.Admin/SetPolicies"
 	Admin_ListEvents_FullMethodName      = "/patronus.v1.Admin/ListEvents"
+	Admin_ListPins_FullMethodName        = "/patronus.v1.Admin/ListPins"
+	Admin_SetPin_FullMethodName          = "/patronus.v1.Admin/SetPin"
+	Admin_DeletePin_FullMethodName       = "/patronus.v1.Admin/DeletePin"
 )
 
 // AdminClient is the client API for Admin service.
@@ -95,6 +98,14 @@ type AdminClient interface {
 	SetPolicies(ctx context.Context, in *SetPoliciesRequest, opts ...grpc.CallOption) (*PolicySet, error)
 	// ListEvents lists the network's events, newest first.
 	ListEvents(ctx context.Context, in *ListEventsRequest, opts ...grpc.CallOption) (*ListEventsResponse, error)
+	// ListPins lists the network's path pins, of one site or all, by id.
+	ListPins(ctx context.Context, in *ListPinsRequest, opts ...grpc.CallOption) (*ListPinsResponse, error)
+	// SetPin sets a path pin of a site; one with the same site and match
+	// is replaced (same id). The site's edge gets it in its next
+	// configuration revision.
+	SetPin(ctx context.Context, in *SetPinRequest, opts ...grpc.CallOption) (*PinInfo, error)
+	// DeletePin removes a path pin by id.
+	DeletePin(ctx context.Context, in *DeletePinRequest, opts ...grpc.CallOption) (*DeletePinResponse, error)
 }
 
 type adminClient struct {
@@ -275,6 +286,36 @@ func (c *adminClient) ListEvents(ctx context.Context, in *ListEventsRequest, opt
 	return out, nil
 }
 
+func (c *adminClient) ListPins(ctx context.Context, in *ListPinsRequest, opts ...grpc.CallOption) (*ListPinsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPinsResponse)
+	err := c.cc.Invoke(ctx, Admin_ListPins_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) SetPin(ctx context.Context, in *SetPinRequest, opts ...grpc.CallOption) (*PinInfo, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PinInfo)
+	err := c.cc.Invoke(ctx, Admin_SetPin_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) DeletePin(ctx context.Context, in *DeletePinRequest, opts ...grpc.CallOption) (*DeletePinResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeletePinResponse)
+	err := c.cc.Invoke(ctx, Admin_DeletePin_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServer is the server API for Admin service.
 // All implementations must embed UnimplementedAdminServer
 // for forward compatibility.
@@ -328,6 +369,14 @@ type AdminServer interface {
 	SetPolicies(context.Context, *SetPoliciesRequest) (*PolicySet, error)
 	// ListEvents lists the network's events, newest first.
 	ListEvents(context.Context, *ListEventsRequest) (*ListEventsResponse, error)
+	// ListPins lists the network's path pins, of one site or all, by id.
+	ListPins(context.Context, *ListPinsRequest) (*ListPinsResponse, error)
+	// SetPin sets a path pin of a site; one with the same site and match
+	// is replaced (same id). The site's edge gets it in its next
+	// configuration revision.
+	SetPin(context.Context, *SetPinRequest) (*PinInfo, error)
+	// DeletePin removes a path pin by id.
+	DeletePin(context.Context, *DeletePinRequest) (*DeletePinResponse, error)
 	mustEmbedUnimplementedAdminServer()
 }
 
@@ -388,6 +437,15 @@ func (UnimplementedAdminServer) SetPolicies(context.Context, *SetPoliciesRequest
 }
 func (UnimplementedAdminServer) ListEvents(context.Context, *ListEventsRequest) (*ListEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListEvents not implemented")
+}
+func (UnimplementedAdminServer) ListPins(context.Context, *ListPinsRequest) (*ListPinsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPins not implemented")
+}
+func (UnimplementedAdminServer) SetPin(context.Context, *SetPinRequest) (*PinInfo, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetPin not implemented")
+}
+func (UnimplementedAdminServer) DeletePin(context.Context, *DeletePinRequest) (*DeletePinResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeletePin not implemented")
 }
 func (UnimplementedAdminServer) mustEmbedUnimplementedAdminServer() {}
 func (UnimplementedAdminServer) testEmbeddedByValue()               {}
@@ -716,6 +774,60 @@ func _Admin_ListEvents_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_ListPins_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPinsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).ListPins(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_ListPins_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).ListPins(ctx, req.(*ListPinsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_SetPin_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetPinRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).SetPin(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_SetPin_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).SetPin(ctx, req.(*SetPinRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_DeletePin_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeletePinRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).DeletePin(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_DeletePin_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).DeletePin(ctx, req.(*DeletePinRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Admin_ServiceDesc is the grpc.ServiceDesc for Admin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -790,6 +902,18 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListEvents",
 			Handler:    _Admin_ListEvents_Handler,
+		},
+		{
+			MethodName: "ListPins",
+			Handler:    _Admin_ListPins_Handler,
+		},
+		{
+			MethodName: "SetPin",
+			Handler:    _Admin_SetPin_Handler,
+		},
+		{
+			MethodName: "DeletePin",
+			Handler:    _Admin_DeletePin_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -194,7 +194,11 @@ type EdgeConfig struct {
 	Steering *SteeringTimers `protobuf:"bytes,14,opt,name=steering,proto3" json:"steering,omitempty"`
 	// quality_model holds the thresholds of the path state; unset fields
 	// take the edge's defaults.
-	QualityModel  *QualityModel `protobuf:"bytes,15,opt,name=quality_model,json=qualityModel,proto3" json:"quality_model,omitempty"`
+	QualityModel *QualityModel `protobuf:"bytes,15,opt,name=quality_model,json=qualityModel,proto3" json:"quality_model,omitempty"`
+	// pins are this site's path pins set through the controller, in the
+	// order the edge tries them (by id); expired ones are left out. Pins
+	// set on the edge itself (`patronus pin`) come before them.
+	Pins          []*PathPin `protobuf:"bytes,16,rep,name=pins,proto3" json:"pins,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -330,6 +334,13 @@ func (x *EdgeConfig) GetSteering() *SteeringTimers {
 func (x *EdgeConfig) GetQualityModel() *QualityModel {
 	if x != nil {
 		return x.QualityModel
+	}
+	return nil
+}
+
+func (x *EdgeConfig) GetPins() []*PathPin {
+	if x != nil {
+		return x.Pins
 	}
 	return nil
 }
@@ -1402,11 +1413,172 @@ func (x *QualityModel) GetRecoverAtScore() float64 {
 	return 0
 }
 
+// PinMatch selects the packets of a path pin (edge/dataplane FlowSpec).
+// Fields left at zero or empty match anything.
+type PinMatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// protocol is the IP protocol number (6 TCP, 17 UDP); 0: any.
+	Protocol uint32 `protobuf:"varint,1,opt,name=protocol,proto3" json:"protocol,omitempty"`
+	// source_prefix is canonical CIDR without host bits; empty: any.
+	SourcePrefix string `protobuf:"bytes,2,opt,name=source_prefix,json=sourcePrefix,proto3" json:"source_prefix,omitempty"`
+	// destination_prefix is canonical CIDR without host bits; empty: any.
+	DestinationPrefix string `protobuf:"bytes,3,opt,name=destination_prefix,json=destinationPrefix,proto3" json:"destination_prefix,omitempty"`
+	// source_port needs protocol 6 or 17; 0: any.
+	SourcePort uint32 `protobuf:"varint,4,opt,name=source_port,json=sourcePort,proto3" json:"source_port,omitempty"`
+	// destination_port needs protocol 6 or 17; 0: any.
+	DestinationPort uint32 `protobuf:"varint,5,opt,name=destination_port,json=destinationPort,proto3" json:"destination_port,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *PinMatch) Reset() {
+	*x = PinMatch{}
+	mi := &file_patronus_v1_config_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PinMatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PinMatch) ProtoMessage() {}
+
+func (x *PinMatch) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_config_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PinMatch.ProtoReflect.Descriptor instead.
+func (*PinMatch) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *PinMatch) GetProtocol() uint32 {
+	if x != nil {
+		return x.Protocol
+	}
+	return 0
+}
+
+func (x *PinMatch) GetSourcePrefix() string {
+	if x != nil {
+		return x.SourcePrefix
+	}
+	return ""
+}
+
+func (x *PinMatch) GetDestinationPrefix() string {
+	if x != nil {
+		return x.DestinationPrefix
+	}
+	return ""
+}
+
+func (x *PinMatch) GetSourcePort() uint32 {
+	if x != nil {
+		return x.SourcePort
+	}
+	return 0
+}
+
+func (x *PinMatch) GetDestinationPort() uint32 {
+	if x != nil {
+		return x.DestinationPort
+	}
+	return 0
+}
+
+// PathPin sends the packets its match selects over one path, whatever
+// steering says, while that path exists on the edge.
+type PathPin struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id is the controller's id of the pin.
+	Id int64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// match selects the packets.
+	Match *PinMatch `protobuf:"bytes,2,opt,name=match,proto3" json:"match,omitempty"`
+	// path_id is the edge's path ID, this site first:
+	// "site/link->peer/link". An edge without that path reports the pin
+	// and ignores it.
+	PathId string `protobuf:"bytes,3,opt,name=path_id,json=pathId,proto3" json:"path_id,omitempty"`
+	// expires_at is when the pin stops; unset: never. The controller
+	// sends a new revision without the pin when it expires; the edge also
+	// stops using it then on its own clock.
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PathPin) Reset() {
+	*x = PathPin{}
+	mi := &file_patronus_v1_config_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PathPin) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PathPin) ProtoMessage() {}
+
+func (x *PathPin) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_config_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PathPin.ProtoReflect.Descriptor instead.
+func (*PathPin) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *PathPin) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *PathPin) GetMatch() *PinMatch {
+	if x != nil {
+		return x.Match
+	}
+	return nil
+}
+
+func (x *PathPin) GetPathId() string {
+	if x != nil {
+		return x.PathId
+	}
+	return ""
+}
+
+func (x *PathPin) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
 var File_patronus_v1_config_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_config_proto_rawDesc = "" +
 	"\n" +
-	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf3\x05\n" +
+	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9d\x06\n" +
 	"\n" +
 	"EdgeConfig\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x04R\brevision\x129\n" +
@@ -1426,7 +1598,8 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\x1cdisable_builtin_applications\x18\f \x01(\bR\x1adisableBuiltinApplications\x12/\n" +
 	"\bpolicies\x18\r \x03(\v2\x13.patronus.v1.PolicyR\bpolicies\x127\n" +
 	"\bsteering\x18\x0e \x01(\v2\x1b.patronus.v1.SteeringTimersR\bsteering\x12>\n" +
-	"\rquality_model\x18\x0f \x01(\v2\x19.patronus.v1.QualityModelR\fqualityModel\"*\n" +
+	"\rquality_model\x18\x0f \x01(\v2\x19.patronus.v1.QualityModelR\fqualityModel\x12(\n" +
+	"\x04pins\x18\x10 \x03(\v2\x14.patronus.v1.PathPinR\x04pins\"*\n" +
 	"\x04Site\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\rR\x02id\"9\n" +
@@ -1510,7 +1683,20 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\tflow_idle\x18\t \x01(\v2\x19.google.protobuf.DurationR\bflowIdle\"j\n" +
 	"\fQualityModel\x120\n" +
 	"\x14degraded_below_score\x18\x01 \x01(\x01R\x12degradedBelowScore\x12(\n" +
-	"\x10recover_at_score\x18\x02 \x01(\x01R\x0erecoverAtScore*u\n" +
+	"\x10recover_at_score\x18\x02 \x01(\x01R\x0erecoverAtScore\"\xc6\x01\n" +
+	"\bPinMatch\x12\x1a\n" +
+	"\bprotocol\x18\x01 \x01(\rR\bprotocol\x12#\n" +
+	"\rsource_prefix\x18\x02 \x01(\tR\fsourcePrefix\x12-\n" +
+	"\x12destination_prefix\x18\x03 \x01(\tR\x11destinationPrefix\x12\x1f\n" +
+	"\vsource_port\x18\x04 \x01(\rR\n" +
+	"sourcePort\x12)\n" +
+	"\x10destination_port\x18\x05 \x01(\rR\x0fdestinationPort\"\x9a\x01\n" +
+	"\aPathPin\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12+\n" +
+	"\x05match\x18\x02 \x01(\v2\x15.patronus.v1.PinMatchR\x05match\x12\x17\n" +
+	"\apath_id\x18\x03 \x01(\tR\x06pathId\x129\n" +
+	"\n" +
+	"expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt*u\n" +
 	"\fTopologyRole\x12\x1d\n" +
 	"\x19TOPOLOGY_ROLE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TOPOLOGY_ROLE_MESH\x10\x01\x12\x15\n" +
@@ -1535,7 +1721,7 @@ func file_patronus_v1_config_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_config_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_patronus_v1_config_proto_goTypes = []any{
 	(TopologyRole)(0),             // 0: patronus.v1.TopologyRole
 	(SteeringMode)(0),             // 1: patronus.v1.SteeringMode
@@ -1554,11 +1740,13 @@ var file_patronus_v1_config_proto_goTypes = []any{
 	(*PolicyMatch)(nil),           // 14: patronus.v1.PolicyMatch
 	(*SteeringTimers)(nil),        // 15: patronus.v1.SteeringTimers
 	(*QualityModel)(nil),          // 16: patronus.v1.QualityModel
-	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 18: google.protobuf.Duration
+	(*PinMatch)(nil),              // 17: patronus.v1.PinMatch
+	(*PathPin)(nil),               // 18: patronus.v1.PathPin
+	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 20: google.protobuf.Duration
 }
 var file_patronus_v1_config_proto_depIdxs = []int32{
-	17, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
+	19, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
 	3,  // 1: patronus.v1.EdgeConfig.site:type_name -> patronus.v1.Site
 	0,  // 2: patronus.v1.EdgeConfig.role:type_name -> patronus.v1.TopologyRole
 	4,  // 3: patronus.v1.EdgeConfig.overlay:type_name -> patronus.v1.Overlay
@@ -1570,26 +1758,29 @@ var file_patronus_v1_config_proto_depIdxs = []int32{
 	13, // 9: patronus.v1.EdgeConfig.policies:type_name -> patronus.v1.Policy
 	15, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
 	16, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
-	3,  // 12: patronus.v1.Peer.site:type_name -> patronus.v1.Site
-	7,  // 13: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
-	9,  // 14: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
-	18, // 15: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
-	18, // 16: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
-	18, // 17: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
-	18, // 18: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
-	12, // 19: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
-	12, // 20: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
-	1,  // 21: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
-	14, // 22: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
-	18, // 23: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
-	18, // 24: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
-	18, // 25: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
-	18, // 26: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
-	27, // [27:27] is the sub-list for method output_type
-	27, // [27:27] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	18, // 12: patronus.v1.EdgeConfig.pins:type_name -> patronus.v1.PathPin
+	3,  // 13: patronus.v1.Peer.site:type_name -> patronus.v1.Site
+	7,  // 14: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
+	9,  // 15: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
+	20, // 16: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
+	20, // 17: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
+	20, // 18: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
+	20, // 19: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
+	12, // 20: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
+	12, // 21: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
+	1,  // 22: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
+	14, // 23: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
+	20, // 24: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
+	20, // 25: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
+	20, // 26: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
+	20, // 27: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
+	17, // 28: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
+	19, // 29: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
+	30, // [30:30] is the sub-list for method output_type
+	30, // [30:30] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_config_proto_init() }
@@ -1606,7 +1797,7 @@ func file_patronus_v1_config_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_config_proto_rawDesc), len(file_patronus_v1_config_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   15,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -77,7 +77,7 @@ func Open(ctx context.Context, url string, opts Options) (store.Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	target := len(ms)
+	target := sqlcore.Newest(ms)
 	if opts.SchemaVersion > 0 {
 		target = opts.SchemaVersion
 	}

@@ -86,7 +86,7 @@ func Open(ctx context.Context, path string, opts Options) (store.Store, error) {
 		db.Close()
 		return nil, err
 	}
-	target := len(ms)
+	target := sqlcore.Newest(ms)
 	if opts.SchemaVersion > 0 {
 		target = opts.SchemaVersion
 	}

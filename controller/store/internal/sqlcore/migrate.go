@@ -20,8 +20,12 @@ type Migration struct {
 	SQL     string
 }
 
-// LoadMigrations reads NNNN_name.sql files from dir of fsys; versions must
-// run 1, 2, 3… without a gap.
+// LoadMigrations reads NNNN_name.sql files from dir of fsys, oldest first.
+// Versions are unique; they may leave gaps, so that features built at
+// the same time on separate branches can each take a number (a merged
+// release has none). Migrate applies every migration a database has not
+// recorded, so a database that ran a later number first gets the
+// earlier ones when they arrive.
 func LoadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
@@ -45,12 +49,20 @@ func LoadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 		ms = append(ms, Migration{Version: v, Name: name, SQL: string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
-	for i, m := range ms {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("store: migration %q: expected version %d", m.Name, i+1)
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Version == ms[i-1].Version {
+			return nil, fmt.Errorf("store: migrations %q and %q: same version", ms[i-1].Name, ms[i].Name)
 		}
 	}
 	return ms, nil
+}
+
+// Newest is the highest version of ms; 0 when there is none.
+func Newest(ms []Migration) int {
+	if len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].Version
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -59,12 +71,15 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	applied_at BIGINT NOT NULL
 )`
 
-// Migrate brings the schema to version target (len(ms) for the newest) in
-// one transaction, and refuses a database newer than ms with
-// store.ErrSchemaTooNew. It returns the version before and after.
+// Migrate brings the schema to version target (Newest(ms) for the newest)
+// in one transaction: it applies, oldest first, every migration up to
+// target that the database has not recorded. A database that recorded a
+// version ms does not have (made by a newer binary) is refused with
+// store.ErrSchemaTooNew. It returns the highest version recorded before
+// and after.
 func Migrate(ctx context.Context, eng Engine, ms []Migration, target int, now time.Time) (from, to int, err error) {
-	if target < 0 || target > len(ms) {
-		return 0, 0, fmt.Errorf("store: migrate: target version %d not in 0..%d", target, len(ms))
+	if target < 0 || target > Newest(ms) {
+		return 0, 0, fmt.Errorf("store: migrate: target version %d not in 0..%d", target, Newest(ms))
 	}
 	err = eng.Tx(ctx, func(q Querier) error {
 		if err := eng.LockMigrationsInTx(ctx, q); err != nil {
@@ -73,18 +88,25 @@ func Migrate(ctx context.Context, eng Engine, ms []Migration, target int, now ti
 		if _, err := q.Exec(ctx, createMigrationsTable); err != nil {
 			return fmt.Errorf("create schema_migrations: %w", err)
 		}
-		var cur int64
-		if err := q.QueryRow(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&cur); err != nil {
-			return fmt.Errorf("read schema version: %w", err)
+		done, err := recordedVersions(ctx, q)
+		if err != nil {
+			return err
 		}
-		from, to = int(cur), int(cur)
-		if from > len(ms) {
-			return fmt.Errorf("%w: database at version %d, this binary knows up to %d; use a newer binary", store.ErrSchemaTooNew, from, len(ms))
+		known := map[int]bool{}
+		for _, m := range ms {
+			known[m.Version] = true
 		}
-		if target <= from {
-			return nil
+		for v := range done {
+			from = max(from, v)
+			if !known[v] {
+				return fmt.Errorf("%w: database has schema version %d, which this binary does not know (it knows up to %d); use a newer binary", store.ErrSchemaTooNew, v, Newest(ms))
+			}
 		}
-		for _, m := range ms[from:target] {
+		to = from
+		for _, m := range ms {
+			if m.Version > target || done[m.Version] {
+				continue
+			}
 			if _, err := q.Exec(ctx, m.SQL); err != nil {
 				return fmt.Errorf("apply %s: %w", m.Name, err)
 			}
@@ -92,7 +114,7 @@ func Migrate(ctx context.Context, eng Engine, ms []Migration, target int, now ti
 				m.Version, m.Name, now.UnixMicro()); err != nil {
 				return fmt.Errorf("record %s: %w", m.Name, err)
 			}
-			to = m.Version
+			to = max(to, m.Version)
 		}
 		return nil
 	})
@@ -100,4 +122,22 @@ func Migrate(ctx context.Context, eng Engine, ms []Migration, target int, now ti
 		return from, from, fmt.Errorf("store: migrate: %w", err)
 	}
 	return from, to, nil
+}
+
+// recordedVersions reads the versions schema_migrations holds.
+func recordedVersions(ctx context.Context, q Querier) (map[int]bool, error) {
+	rows, err := q.Query(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, fmt.Errorf("read schema versions: %w", err)
+	}
+	defer rows.Close()
+	done := map[int]bool{}
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read schema versions: %w", err)
+		}
+		done[int(v)] = true
+	}
+	return done, rows.Err()
 }
