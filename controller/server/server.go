@@ -25,14 +25,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/keepalive"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/pki"
@@ -47,8 +45,8 @@ const (
 	DefaultRenewInterval = 24 * time.Hour
 	// stopGrace bounds a graceful stop; then connections are closed.
 	stopGrace = 5 * time.Second
-	// keepaliveTime: the server pings an idle connection this often, so
-	// a vanished edge's streams end.
+	// keepaliveTime: the server pings a connection silent for this long,
+	// so a vanished edge's streams end.
 	keepaliveTime = 30 * time.Second
 )
 
@@ -70,25 +68,30 @@ type Config struct {
 	Hub func(network, site string) bool
 	// EdgeValidity is the lifetime of edge certificates; 0: pki.DefaultEdgeValidity.
 	EdgeValidity time.Duration
-	Logger       *slog.Logger     // nil: discard
-	Now          func() time.Time // nil: time.Now
+	// HTTP serves every request on the listener that is not a gRPC call
+	// (the management API, the web UI); nil: a JSON 404.
+	HTTP   http.Handler
+	Logger *slog.Logger     // nil: discard
+	Now    func() time.Time // nil: time.Now
 }
 
 // Server serves the controller's gRPC services. Make one with New, then
 // Serve; Stop ends it.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	now    func() time.Time
-	reg    *registry
-	snaps  *snapshots
-	ingest *ingester
-	cert   atomic.Pointer[tls.Certificate] // served to new handshakes
-	grpc   *grpc.Server
-	ctx    context.Context // ends at Stop: streams and the watch loop
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // the watch and renew loops, the telemetry writers
-	stop   sync.Once
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	reg     *registry
+	snaps   *snapshots
+	ingest  *ingester
+	cert    atomic.Pointer[tls.Certificate] // served to new handshakes
+	grpc    *grpc.Server                    // served through the front (grpc.Server.ServeHTTP)
+	tlsConf *tls.Config                     // the front's: certificate from cert, pki.Verifier
+	front   *front
+	ctx     context.Context // ends at Stop: streams and the watch loop
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // the watch and renew loops, the telemetry writers
+	stop    sync.Once
 }
 
 // New checks cfg, loads the sites and starts watching the store.
@@ -119,15 +122,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.cfg.RenewInterval = cfg.RenewInterval
 	s.cert.Store(&cfg.Certificate)
-	tlsConf := v.EnrolmentServerTLSConfig(cfg.Certificate)
-	tlsConf.Certificates = nil
-	tlsConf.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return s.cert.Load(), nil }
+	s.tlsConf = v.EnrolmentServerTLSConfig(cfg.Certificate)
+	s.tlsConf.Certificates = nil
+	s.tlsConf.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return s.cert.Load(), nil }
+	s.front = newFront()
 	s.grpc = grpc.NewServer(
-		grpc.Creds(credentials.NewTLS(tlsConf)),
 		grpc.UnaryInterceptor(s.unaryAuth),
 		grpc.StreamInterceptor(s.streamAuth),
-		grpc.KeepaliveParams(keepalive.ServerParameters{Time: keepaliveTime, Timeout: 10 * time.Second}),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	)
 	pb.RegisterEnrollmentServer(s.grpc, &enrollment{s: s})
 	pb.RegisterEdgeControlServer(s.grpc, &edgeControl{s: s})
@@ -177,31 +178,16 @@ func (s *Server) renewLoop() {
 	}
 }
 
-// Serve accepts connections on ln until Stop. It returns nil after Stop.
-func (s *Server) Serve(ln net.Listener) error {
-	err := s.grpc.Serve(ln)
-	if errors.Is(err, grpc.ErrServerStopped) {
-		return nil
-	}
-	return err
-}
-
-// Stop ends every stream, waits up to 5 s for calls in flight, then
-// closes the connections. It does not close the store. Idempotent.
+// Stop ends every stream, waits up to 5 s for calls and requests in
+// flight, then closes the connections and waits for the handlers. It does
+// not close the store. Idempotent.
 func (s *Server) Stop() {
 	s.stop.Do(func() {
 		s.cancel()
-		done := make(chan struct{})
-		go func() {
-			s.grpc.GracefulStop()
-			close(done)
-		}()
-		select {
-		case <-done:
-		case <-time.After(stopGrace):
-			s.grpc.Stop()
-			<-done
-		}
+		ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
+		s.stopFront(ctx)
+		cancel()
+		s.grpc.Stop()
 		s.wg.Wait()
 	})
 }
