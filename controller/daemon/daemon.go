@@ -179,16 +179,17 @@ func (d *Daemon) Serve() error {
 		d.maintainLoop()
 	}()
 	served := make(chan error, 2)
-	go func() { served <- d.srv.Serve(d.ln) }()
-	fmt.Fprintln(d.out, ServingMessage+d.ln.Addr().String())
 	n := 1
 	if d.httpLn != nil {
 		n++
 		go func() { served <- d.srv.ServePlainHTTP(d.httpLn) }()
-		fmt.Fprintln(d.out, ServingHTTPMessage+d.httpLn.Addr().String())
 		d.log.Warn("serving plain HTTP without TLS: put it behind a reverse proxy that terminates TLS, never on an open network", "http_listen", d.httpLn.Addr().String())
+		fmt.Fprintln(d.out, ServingHTTPMessage+d.httpLn.Addr().String())
 	}
+	go func() { served <- d.srv.Serve(d.ln) }()
 	d.log.Info("controller started", "listen", d.ln.Addr().String(), "store", StoreLabel(d.cfg.Store), "ca", d.ca.CertPath(), "endpoints", d.endpoints())
+	// The last line: who waits for it may connect at once.
+	fmt.Fprintln(d.out, ServingMessage+d.ln.Addr().String())
 	var first error
 	for range n {
 		if err := <-served; err != nil && first == nil {
@@ -232,4 +233,3 @@ func (d *Daemon) maintainLoop() {
 		}
 	}
 }
-

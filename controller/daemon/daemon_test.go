@@ -411,4 +411,3 @@ func TestReplicasOnPostgres(t *testing.T) {
 		}
 	}
 }
-

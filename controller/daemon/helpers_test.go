@@ -86,9 +86,9 @@ func start(t *testing.T, cfg daemon.Config) *running {
 	r.d = d
 	go func() { r.served <- d.Serve() }()
 	t.Cleanup(r.Stop)
-	// Serve says so once it serves, after its warnings.
+	// Serve says so last, after its warnings.
 	deadline := time.Now().Add(callTimeout)
-	for !strings.Contains(r.log.String(), "controller started") {
+	for !strings.Contains(r.out.String(), daemon.ServingMessage) {
 		if time.Now().After(deadline) {
 			t.Fatalf("not serving after %v:\n%s", callTimeout, r.out.String())
 		}

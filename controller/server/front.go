@@ -25,8 +25,9 @@ import (
 // the splitter speaks HTTP/2 itself). What changes against grpc's own
 // transport, and what replaces it:
 //   - keepalive: grpc.KeepaliveParams do not apply; the HTTP/2 server sends
-//     a PING after keepaliveTime without a frame from the client and closes
-//     the connection when no answer comes within keepaliveTimeout.
+//     a PING after Config.Keepalive (30 s) without a frame from the client
+//     and closes the connection when no answer comes within
+//     Config.KeepaliveTimeout (10 s). HTTP/1.1 connections have TCP's.
 //   - keepalive enforcement: none; the HTTP/2 server answers every PING
 //     (it bounds its queue of control frames).
 //   - the peer's TLS state reaches the interceptors as credentials.TLSInfo,
@@ -122,8 +123,8 @@ func (s *Server) newHTTPServer(h http.Handler, tlsConf *tls.Config) *http.Server
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		HTTP2: &http.HTTP2Config{
-			SendPingTimeout: keepaliveTime,
-			PingTimeout:     keepaliveTimeout,
+			SendPingTimeout: s.cfg.Keepalive,
+			PingTimeout:     s.cfg.KeepaliveTimeout,
 		},
 		// TLS handshake errors (scanners, revoked certificates) are
 		// expected on an open port: debug.

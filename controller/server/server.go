@@ -70,9 +70,14 @@ type Config struct {
 	EdgeValidity time.Duration
 	// HTTP serves every request on the listener that is not a gRPC call
 	// (the management API, the web UI); nil: a JSON 404.
-	HTTP   http.Handler
-	Logger *slog.Logger     // nil: discard
-	Now    func() time.Time // nil: time.Now
+	HTTP http.Handler
+	// Keepalive: a connection silent this long is sent a PING, and closed
+	// when no answer comes within KeepaliveTimeout, so a vanished edge's
+	// streams end. 0: 30 s and 10 s.
+	Keepalive        time.Duration
+	KeepaliveTimeout time.Duration
+	Logger           *slog.Logger     // nil: discard
+	Now              func() time.Time // nil: time.Now
 }
 
 // Server serves the controller's gRPC services. Make one with New, then
@@ -121,6 +126,12 @@ func New(cfg Config) (*Server, error) {
 		cfg.RenewInterval = DefaultRenewInterval
 	}
 	s.cfg.RenewInterval = cfg.RenewInterval
+	if s.cfg.Keepalive == 0 {
+		s.cfg.Keepalive = keepaliveTime
+	}
+	if s.cfg.KeepaliveTimeout == 0 {
+		s.cfg.KeepaliveTimeout = keepaliveTimeout
+	}
 	s.cert.Store(&cfg.Certificate)
 	s.tlsConf = v.EnrolmentServerTLSConfig(cfg.Certificate)
 	s.tlsConf.Certificates = nil
