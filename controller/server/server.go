@@ -1,6 +1,8 @@
 // Package server is the controller's gRPC service: Enrollment, EdgeControl
 // and Admin (api/patronus/v1) over one TLS listener, on top of the store
-// (controller/store) and the CA (controller/pki).
+// (controller/store) and the CA (controller/pki). The listener is shared
+// with an HTTP handler (Config.HTTP: the management API): see front.go for
+// how requests are told apart and what that changes for gRPC.
 //
 // One listener serves all three: the TLS handshake asks for a client
 // certificate and checks it when one is sent (pki.Verifier, revocation

@@ -259,6 +259,12 @@ func TestControllerFirstStartAndCtl(t *testing.T) {
 	if out := p.mustCtl(t, dir, "prefixes", "list", "--json"); !strings.Contains(out, `"10.1.0.0/16"`) {
 		t.Fatalf("prefixes list: %s", out)
 	}
+	if out := p.mustCtl(t, dir, "networks"); !strings.Contains(out, "default") || !strings.Contains(out, "full-mesh") {
+		t.Fatalf("networks: %s", out)
+	}
+	if out := p.mustCtl(t, dir, "networks", "--json"); !strings.Contains(out, `"TOPOLOGY_FULL_MESH"`) {
+		t.Fatalf("networks --json: %s", out)
+	}
 	if out := p.mustCtl(t, dir, "paths", "--json"); !strings.Contains(out, `"paths"`) {
 		t.Fatalf("paths: %s", out)
 	}
