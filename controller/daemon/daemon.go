@@ -98,6 +98,9 @@ func (d *Daemon) open(ctx context.Context) error {
 	if d.st, err = openStore(ctx, d.cfg, d.ca); err != nil {
 		return err
 	}
+	if err := recordFirstOperator(ctx, d.st, d.cfg.DataDir); err != nil {
+		return err
+	}
 	if err := reconcileNetworks(ctx, d.st, d.cfg.Networks); err != nil {
 		return err
 	}

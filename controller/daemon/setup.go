@@ -107,3 +107,22 @@ func reconcileNetwork(ctx context.Context, st store.Store, n Network) error {
 	}
 	return nil
 }
+
+// recordFirstOperator records the certificate in DataDir/admin in the
+// store's operator certificates, so that it is listed and can be revoked
+// like those issued later. Recorded already (or the name has another in
+// force): nothing to do.
+func recordFirstOperator(ctx context.Context, st store.Store, dataDir string) error {
+	creds, err := pki.LoadIdentity(filepath.Join(dataDir, AdminDir))
+	if err != nil {
+		return fmt.Errorf("operator credentials: %w", err)
+	}
+	leaf := creds.Chain[0]
+	err = st.AddOperatorCert(ctx, store.OperatorCert{Serial: leaf.SerialNumber.String(), Name: creds.Identity.User,
+		IssuedAt: leaf.NotBefore, NotAfter: leaf.NotAfter})
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("operator credentials: record in the store: %w", err)
+	}
+	return nil
+}
+
