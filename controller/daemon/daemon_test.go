@@ -95,6 +95,16 @@ func TestFirstStart(t *testing.T) {
 	if err != nil || len(nets.Networks) != 1 || nets.Networks[0].Name != "default" {
 		t.Fatalf("networks %v, %v", nets, err)
 	}
+	// The first operator's certificate is recorded, once, so that it can
+	// be listed and revoked like those issued later.
+	creds, err := pki.LoadIdentity(filepath.Join(dir, "admin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := r2.admin().ListOperators(ctxT(t), &pb.ListOperatorsRequest{})
+	if err != nil || len(ops.Certificates) != 1 || ops.Certificates[0].Name != "admin" || ops.Certificates[0].Serial != creds.Chain[0].SerialNumber.String() {
+		t.Fatalf("operators %v, %v", ops, err)
+	}
 }
 
 // TestOneListener: on one port, gRPC (enrolment, an Admin call with the

@@ -125,4 +125,3 @@ func recordFirstOperator(ctx context.Context, st store.Store, dataDir string) er
 	}
 	return nil
 }
-

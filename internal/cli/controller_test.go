@@ -294,6 +294,35 @@ policies:
 	os.WriteFile(pol, []byte(got), 0o600)
 	p.mustCtl(t, dir, "policies", "set", pol)
 
+	// Operator certificates per person: issued into a directory, usable,
+	// listed with the first operator's, revoked.
+	carol := filepath.Join(dir, "carol")
+	if out := p.mustCtl(t, dir, "operators", "issue", "carol", "--out", carol); !strings.Contains(out, "operator carol: certificate serial") {
+		t.Fatalf("operators issue: %s", out)
+	}
+	if _, errOut, code := p.ctl(t, dir, "operators", "issue", "dave", "--out", carol); code == 0 || !strings.Contains(errOut, "--out: "+carol+" already holds credentials") {
+		t.Fatalf("issue into a directory with credentials: exit %d, %s", code, errOut)
+	}
+	if _, errOut, code := p.ctl(t, dir, "operators", "issue", "carol", "--out", filepath.Join(dir, "carol2")); code == 0 || !strings.Contains(errOut, "AlreadyExists") {
+		t.Fatalf("a second certificate for carol: exit %d, %s", code, errOut)
+	}
+	asCarol := func() (string, string, int) {
+		return run("ctl", "--controller", p.addr, "--credentials", carol, "sites", "list")
+	}
+	if out, errOut, code := asCarol(); code != 0 || !strings.Contains(out, "b1") {
+		t.Fatalf("ctl as carol: exit %d, %s %s", code, out, errOut)
+	}
+	ops := p.mustCtl(t, dir, "operators", "list")
+	if !strings.Contains(ops, "carol") || !strings.Contains(ops, "admin") {
+		t.Fatalf("operators list: %s", ops)
+	}
+	if out := p.mustCtl(t, dir, "operators", "revoke", "carol", "--reason", "left"); !strings.Contains(out, "revoked by spiffe://patronus/admin/admin: left") {
+		t.Fatalf("operators revoke: %s", out)
+	}
+	if _, _, code := asCarol(); code == 0 {
+		t.Fatal("ctl with carol's revoked certificate succeeded")
+	}
+
 	p.mustCtl(t, dir, "sites", "revoke", "b1", "--reason", "test")
 	if out := p.mustCtl(t, dir, "sites", "show", "b1"); !strings.Contains(out, "revoked") {
 		t.Fatalf("sites show after revoke: %s", out)
