@@ -55,7 +55,7 @@ func newCtlCmd() *cobra.Command {
 	o := &ctlOpts{}
 	c := &cobra.Command{
 		Use:   "ctl",
-		Short: "Operate a controller: networks, sites, join tokens, links, prefixes, paths, policies, events",
+		Short: "Operate a controller: networks, sites, join tokens, links, prefixes, paths, policies, events, operators",
 		Long: `Talks to a controller's Admin API over mutual TLS with operator credentials
 (a directory with identity.key, identity.crt and ca.crt, as 'patronus
 controller' makes in DATA_DIR/admin on its first start). Every command takes
