@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,7 +111,8 @@ func TestFirstStart(t *testing.T) {
 // TestOneListener: on one port, gRPC (enrolment, an Admin call with the
 // operator's credentials, a WatchConfig stream) and HTTPS (HTTP/1.1 and
 // h2) work side by side; the HTTP handler sees the client certificate
-// when one is sent; a revoked site's open stream ends.
+// when one is sent; a revoked site's open stream ends, and its HTTPS
+// connection already open gets 403 at the next request.
 func TestOneListener(t *testing.T) {
 	cfg := baseConfig(tempDir(t))
 	cfg.HTTP = echo
@@ -142,6 +144,12 @@ func TestOneListener(t *testing.T) {
 	if _, body := get(t, r.httpsClient(true, adminCert...), base+"/"); body != "HTTP/2.0 / id=spiffe://patronus/admin/admin" {
 		t.Errorf("with the operator's certificate: %q", body)
 	}
+	// The edge's certificate on an HTTPS connection kept open across its
+	// revocation (below).
+	edgeHTTP := r.httpsClient(true, edge.ClientTLSConfig("127.0.0.1").Certificates...)
+	if _, body := get(t, edgeHTTP, base+"/"); body != "HTTP/2.0 / id=spiffe://patronus/site/1/b1" {
+		t.Errorf("with the edge's certificate: %q", body)
+	}
 	// While the stream is open, the same kinds of calls keep working.
 	if _, err := r.admin().ListSites(ctxT(t), &pb.ListSitesRequest{Network: "default"}); err != nil {
 		t.Fatal(err)
@@ -165,6 +173,19 @@ func TestOneListener(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("revoked site's stream still open after 5 s")
+	}
+	// Its HTTPS connection already open: the next request is refused.
+	var reused bool
+	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(),
+		&httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { reused = i.Reused }}), "GET", base+"/", nil)
+	resp, err := edgeHTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !reused || resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), `"code":"PERMISSION_DENIED"`) {
+		t.Fatalf("revoked site on its open connection (reused %v): %d %s", reused, resp.StatusCode, body)
 	}
 	// Its new connections fail the handshake, HTTPS included.
 	if _, err := r.httpsClient(true, edge.ClientTLSConfig("127.0.0.1").Certificates...).Get(base + "/"); err == nil {

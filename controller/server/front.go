@@ -78,10 +78,20 @@ func isGRPC(r *http.Request) bool {
 }
 
 // route sends gRPC calls to the gRPC services and the rest to Config.HTTP.
+// A client certificate is checked again at every HTTP request (the gRPC
+// interceptors do so for calls), so that a handler may trust r.TLS: a
+// site or operator revoked after the handshake is refused on connections
+// already open too.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if isGRPC(r) {
 		s.grpc.ServeHTTP(w, r)
 		return
+	}
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		if _, err := s.verifier.Verify(r.TLS.PeerCertificates); err != nil {
+			writeError(w, http.StatusForbidden, "PERMISSION_DENIED", "client certificate refused: "+err.Error())
+			return
+		}
 	}
 	s.httpHandler().ServeHTTP(w, r)
 }
@@ -95,10 +105,15 @@ func (s *Server) httpHandler() http.Handler {
 
 // notFound is the answer to every HTTP request when Config.HTTP is nil.
 func notFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, http.StatusNotFound, "NOT_FOUND", "nothing is served at "+r.URL.Path)
+}
+
+// writeError answers with a JSON error {"code", "message"}.
+func writeError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusNotFound)
-	json.NewEncoder(w).Encode(map[string]string{"code": "NOT_FOUND", "message": "nothing is served at " + r.URL.Path})
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"code": code, "message": msg})
 }
 
 // counted wraps h so that Stop can wait for its calls.

@@ -85,20 +85,21 @@ type Config struct {
 // Server serves the controller's gRPC services. Make one with New, then
 // Serve; Stop ends it.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	now     func() time.Time
-	reg     *registry
-	snaps   *snapshots
-	ingest  *ingester
-	cert    atomic.Pointer[tls.Certificate] // served to new handshakes
-	grpc    *grpc.Server                    // served through the front (grpc.Server.ServeHTTP)
-	tlsConf *tls.Config                     // the front's: certificate from cert, pki.Verifier
-	front   *front
-	ctx     context.Context // ends at Stop: streams and the watch loop
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup // the watch and renew loops, the telemetry writers
-	stop    sync.Once
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
+	reg      *registry
+	snaps    *snapshots
+	ingest   *ingester
+	cert     atomic.Pointer[tls.Certificate] // served to new handshakes
+	grpc     *grpc.Server                    // served through the front (grpc.Server.ServeHTTP)
+	tlsConf  *tls.Config                     // the front's: certificate from cert, pki.Verifier
+	verifier *pki.Verifier                   // the handshake's; again at each HTTP request
+	front    *front
+	ctx      context.Context // ends at Stop: streams and the watch loop
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup // the watch and renew loops, the telemetry writers
+	stop     sync.Once
 }
 
 // New checks cfg, loads the sites and starts watching the store.
@@ -124,6 +125,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: load sites: %w", err)
 	}
 	v := &pki.Verifier{CA: cfg.CA.Certificate(), Revoked: s.reg.revoked, Now: s.now}
+	s.verifier = v
 	if cfg.RenewInterval == 0 {
 		cfg.RenewInterval = DefaultRenewInterval
 	}
