@@ -428,17 +428,42 @@ func TestReplicasOnPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.After(time.Second)
-	for {
+	for done := false; !done; {
 		select {
 		case c, ok := <-got:
 			if !ok {
 				t.Fatal("stream ended")
 			}
-			if len(c.Links) == 1 && c.Links[0].Interface == "eth0" {
-				return
-			}
+			done = len(c.Links) == 1 && c.Links[0].Interface == "eth0"
 		case <-deadline:
 			t.Fatal("the change made through replica 1 did not reach the edge on replica 2 within 1 s")
 		}
+	}
+
+	// A replica with its own data directory (a copy of the CA only) makes
+	// its own first operator; both are recorded, and revoking the name
+	// revokes both.
+	cfg3 := baseConfig(tempDir(t))
+	cfg3.Store = url
+	for _, f := range []string{pki.CACertFile, pki.CAKeyFile} {
+		b, err := os.ReadFile(filepath.Join(cfg.DataDir, daemon.PKIDir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(cfg3.DataDir, daemon.PKIDir), 0o700)
+		if err := os.WriteFile(filepath.Join(cfg3.DataDir, daemon.PKIDir, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r3 := start(t, cfg3)
+	ops, err := r3.admin().ListOperators(ctxT(t), &pb.ListOperatorsRequest{})
+	if err != nil || len(ops.Certificates) != 2 {
+		t.Fatalf("operators with two replicas' first operators: %v, %v", ops, err)
+	}
+	if rev, err := r3.admin().RevokeOperator(ctxT(t), &pb.RevokeOperatorRequest{Name: "admin"}); err != nil || len(rev.Certificates) != 2 {
+		t.Fatalf("revoke admin: %v, %v", rev, err)
+	}
+	if _, err := r1.admin().ListNetworks(ctxT(t), &pb.ListNetworksRequest{}); err == nil {
+		t.Fatal("replica 1's first operator still works after the revocation through replica 3")
 	}
 }

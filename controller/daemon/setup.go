@@ -110,8 +110,9 @@ func reconcileNetwork(ctx context.Context, st store.Store, n Network) error {
 
 // recordFirstOperator records the certificate in DataDir/admin in the
 // store's operator certificates, so that it is listed and can be revoked
-// like those issued later. Recorded already (or the name has another in
-// force): nothing to do.
+// like those issued later; recorded already: nothing to do. Not
+// exclusive: each replica with its own data directory has its own first
+// operator of the same name, and revoking the name revokes them all.
 func recordFirstOperator(ctx context.Context, st store.Store, dataDir string) error {
 	creds, err := pki.LoadIdentity(filepath.Join(dataDir, AdminDir))
 	if err != nil {
@@ -119,7 +120,7 @@ func recordFirstOperator(ctx context.Context, st store.Store, dataDir string) er
 	}
 	leaf := creds.Chain[0]
 	err = st.AddOperatorCert(ctx, store.OperatorCert{Serial: leaf.SerialNumber.String(), Name: creds.Identity.User,
-		IssuedAt: leaf.NotBefore, NotAfter: leaf.NotAfter})
+		IssuedAt: leaf.NotBefore, NotAfter: leaf.NotAfter}, false)
 	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("operator credentials: record in the store: %w", err)
 	}

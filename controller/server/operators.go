@@ -39,7 +39,7 @@ func (a *admin) IssueOperator(ctx context.Context, req *pb.IssueOperatorRequest)
 	by := callerOf(ctx).ID
 	rec := store.OperatorCert{Serial: cert.SerialNumber.String(), Name: req.Name, IssuedBy: by.User,
 		IssuedAt: cert.NotBefore, NotAfter: cert.NotAfter}
-	if err := a.s.cfg.Store.AddOperatorCert(ctx, rec); err != nil {
+	if err := a.s.cfg.Store.AddOperatorCert(ctx, rec, true); err != nil {
 		return nil, storeStatus(err)
 	}
 	a.s.log.Info("operator certificate issued", "operator", req.Name, "serial", rec.Serial, "not_after", cert.NotAfter, "by", by.String())

@@ -110,9 +110,9 @@ type Store interface {
 	PathCounters(ctx context.Context, network string, q CounterQuery) ([]PathCounters, error)
 
 	// AddOperatorCert records an operator certificate. ErrConflict when
-	// its serial is recorded already, or when its name has another
-	// certificate in force (revoke that first).
-	AddOperatorCert(ctx context.Context, c OperatorCert) error
+	// its serial is recorded already, or, when exclusive, when its name
+	// has another certificate in force (revoke that first).
+	AddOperatorCert(ctx context.Context, c OperatorCert, exclusive bool) error
 	// OperatorCerts lists the recorded operator certificates by name,
 	// then issue time.
 	OperatorCerts(ctx context.Context) ([]OperatorCert, error)

@@ -15,19 +15,25 @@ func testOperatorCerts(t *testing.T, h Harness) {
 	s, ctx := e.s, e.ctx
 	year := 365 * 24 * time.Hour
 	alice := store.OperatorCert{Serial: "1001", Name: "alice", IssuedBy: "admin", IssuedAt: epoch, NotAfter: epoch.Add(year)}
-	ok(t, s.AddOperatorCert(ctx, alice))
-	wantErr(t, s.AddOperatorCert(ctx, alice), store.ErrConflict, "name")
+	ok(t, s.AddOperatorCert(ctx, alice, true))
+	wantErr(t, s.AddOperatorCert(ctx, alice, true), store.ErrConflict, "name")
 	again := alice
 	again.Serial = "1002"
-	wantErr(t, s.AddOperatorCert(ctx, again), store.ErrConflict, "name")
+	wantErr(t, s.AddOperatorCert(ctx, again, true), store.ErrConflict, "name")
 	bob := store.OperatorCert{Serial: "1001", Name: "bob", IssuedAt: epoch, NotAfter: epoch.Add(year)}
-	wantErr(t, s.AddOperatorCert(ctx, bob), store.ErrConflict, "serial")
-	wantErr(t, s.AddOperatorCert(ctx, store.OperatorCert{Serial: "12x", Name: "bob"}), store.ErrInvalid, "serial")
-	wantErr(t, s.AddOperatorCert(ctx, store.OperatorCert{Serial: "7", Name: "Bob"}), store.ErrInvalid, "name")
+	wantErr(t, s.AddOperatorCert(ctx, bob, false), store.ErrConflict, "serial")
+	wantErr(t, s.AddOperatorCert(ctx, store.OperatorCert{Serial: "12x", Name: "bob"}, false), store.ErrInvalid, "serial")
+	wantErr(t, s.AddOperatorCert(ctx, store.OperatorCert{Serial: "7", Name: "Bob"}, false), store.ErrInvalid, "name")
+	// Not exclusive: a second one in force for the name (a replica's
+	// first operator); revocation by name takes both.
+	dan := store.OperatorCert{Serial: "2001", Name: "dan", IssuedAt: epoch, NotAfter: epoch.Add(year)}
+	ok(t, s.AddOperatorCert(ctx, dan, false))
+	dan.Serial = "2002"
+	ok(t, s.AddOperatorCert(ctx, dan, false))
 	// An expired certificate is not in force: the name may have a new one.
 	old := store.OperatorCert{Serial: "5", Name: "carol", IssuedAt: epoch.Add(-2 * year), NotAfter: epoch.Add(-time.Hour)}
-	ok(t, s.AddOperatorCert(ctx, old))
-	ok(t, s.AddOperatorCert(ctx, store.OperatorCert{Serial: "6", Name: "carol", IssuedAt: epoch, NotAfter: epoch.Add(year)}))
+	ok(t, s.AddOperatorCert(ctx, old, true))
+	ok(t, s.AddOperatorCert(ctx, store.OperatorCert{Serial: "6", Name: "carol", IssuedAt: epoch, NotAfter: epoch.Add(year)}, true))
 
 	if r := must(s.OperatorCertRevoked(ctx, "1001"))(t); r {
 		t.Fatal("alice revoked before RevokeOperatorCerts")
@@ -47,14 +53,17 @@ func testOperatorCerts(t *testing.T, h Harness) {
 	wantErr(t, err, store.ErrNotFound, "")
 	_, err = s.RevokeOperatorCerts(ctx, "nobody", "")
 	wantErr(t, err, store.ErrNotFound, "")
+	if got := must(s.RevokeOperatorCerts(ctx, "dan", ""))(t); len(got) != 2 {
+		t.Fatalf("revoked %+v, want both of dan's", got)
+	}
 	// Revoked, alice may have a new one.
-	ok(t, s.AddOperatorCert(ctx, again))
+	ok(t, s.AddOperatorCert(ctx, again, true))
 	all := must(s.OperatorCerts(ctx))(t)
 	var names []string
 	for _, c := range all {
 		names = append(names, c.Name+"/"+c.Serial)
 	}
-	if want := "[alice/1001 alice/1002 carol/5 carol/6]"; fmtList(names) != want {
+	if want := "[alice/1001 alice/1002 carol/5 carol/6 dan/2001 dan/2002]"; fmtList(names) != want {
 		t.Fatalf("OperatorCerts = %s, want %s", fmtList(names), want)
 	}
 	if all[0].InForce(e.clock.Now()) || !all[1].InForce(e.clock.Now()) || all[2].InForce(e.clock.Now()) || all[0].IssuedBy != "admin" {

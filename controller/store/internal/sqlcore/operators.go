@@ -17,7 +17,7 @@ func validSerial(s string) error {
 }
 
 // AddOperatorCert implements store.Store.
-func (s *Store) AddOperatorCert(ctx context.Context, c store.OperatorCert) error {
+func (s *Store) AddOperatorCert(ctx context.Context, c store.OperatorCert, exclusive bool) error {
 	if err := store.ValidateName("operator_cert", "name", c.Name); err != nil {
 		return err
 	}
@@ -25,19 +25,29 @@ func (s *Store) AddOperatorCert(ctx context.Context, c store.OperatorCert) error
 		return err
 	}
 	return s.write(ctx, "add operator certificate", func(t *tx) error {
-		var n int64
-		err := t.QueryRow(ctx, `SELECT COUNT(*) FROM operator_certs
-			WHERE name = $1 AND revoked_at IS NULL AND not_after > $2`, c.Name, us(s.now())).Scan(&n)
-		if err != nil {
-			return err
+		if exclusive {
+			if err := s.noneInForce(ctx, t, c.Name); err != nil {
+				return err
+			}
 		}
-		if n > 0 {
-			return store.Conflict("operator_cert", "name", nil, "operator %q has a certificate in force: revoke it first", c.Name)
-		}
-		_, err = t.Exec(ctx, `INSERT INTO operator_certs (serial, name, issued_by, issued_at, not_after)
+		_, err := t.Exec(ctx, `INSERT INTO operator_certs (serial, name, issued_by, issued_at, not_after)
 			VALUES ($1, $2, $3, $4, $5)`, c.Serial, c.Name, c.IssuedBy, us(c.IssuedAt), us(c.NotAfter))
 		return s.classify(err, "operator_cert", "serial", "serial %s is recorded already", c.Serial)
 	})
+}
+
+// noneInForce is ErrConflict when name has a certificate in force.
+func (s *Store) noneInForce(ctx context.Context, q Querier, name string) error {
+	var n int64
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM operator_certs
+		WHERE name = $1 AND revoked_at IS NULL AND not_after > $2`, name, us(s.now())).Scan(&n)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return store.Conflict("operator_cert", "name", nil, "operator %q has a certificate in force: revoke it first", name)
+	}
+	return nil
 }
 
 const operatorCols = `serial, name, issued_by, issued_at, not_after, revoked_at, reason`
