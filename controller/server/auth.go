@@ -31,8 +31,8 @@ func callerOf(ctx context.Context) caller {
 // join token is the credential), EdgeControl an enrolled site's
 // certificate, Admin an operator's. The handshake checked any certificate
 // sent (chain, usage, revocation); this checks that the right kind was
-// sent, and the site's state again for connections opened before a
-// revocation.
+// sent, and the site's or the operator certificate's state again for
+// connections opened before a revocation.
 func (s *Server) authorize(ctx context.Context, method string) (context.Context, error) {
 	var want pki.Kind
 	switch {
@@ -61,6 +61,9 @@ func (s *Server) authorize(ctx context.Context, method string) (context.Context,
 		return nil, status.Errorf(codes.PermissionDenied, "%s: %s certificates are not accepted here, only %s", method, id.Kind, want)
 	}
 	c := caller{ID: id}
+	if want == pki.KindAdmin && s.reg.operatorRevoked(ctx, info.State.PeerCertificates[0].SerialNumber) {
+		return nil, status.Errorf(codes.PermissionDenied, "operator certificate %s (serial %s) is revoked", id, info.State.PeerCertificates[0].SerialNumber)
+	}
 	if want == pki.KindSite {
 		e, ok := s.reg.site(ctx, id.SiteID)
 		if !ok || e.Revoked || e.Name != id.SiteName {

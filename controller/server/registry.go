@@ -106,16 +106,30 @@ func (r *registry) site(ctx context.Context, id int64) (siteEntry, bool) {
 }
 
 // revoked is the TLS handshake's revocation check: a revoked site and a
-// site the store does not know are refused. Operators are not revocable
-// yet (there is no table of them).
-func (r *registry) revoked(id pki.Identity, _ *big.Int) bool {
+// site the store does not know are refused, and an operator certificate
+// the store has revoked (by serial; one not recorded is not revoked).
+func (r *registry) revoked(id pki.Identity, serial *big.Int) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	if id.Kind == pki.KindAdmin {
+		return r.operatorRevoked(ctx, serial)
+	}
 	if id.Kind != pki.KindSite {
 		return false
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
-	defer cancel()
 	e, ok := r.site(ctx, id.SiteID)
 	return !ok || e.Revoked || e.Name != id.SiteName
+}
+
+// operatorRevoked asks the store, every time: operators are few and their
+// calls rare, and every replica then sees a revocation at once. A store
+// that does not answer refuses the operator.
+func (r *registry) operatorRevoked(ctx context.Context, serial *big.Int) bool {
+	if serial == nil {
+		return true
+	}
+	revoked, err := r.st.OperatorCertRevoked(ctx, serial.String())
+	return err != nil || revoked
 }
 
 // lookupTimeout bounds the store lookup of a site the table does not know

@@ -1,6 +1,8 @@
 // Package server is the controller's gRPC service: Enrollment, EdgeControl
 // and Admin (api/patronus/v1) over one TLS listener, on top of the store
-// (controller/store) and the CA (controller/pki).
+// (controller/store) and the CA (controller/pki). The listener is shared
+// with an HTTP handler (Config.HTTP: the management API): see front.go for
+// how requests are told apart and what that changes for gRPC.
 //
 // One listener serves all three: the TLS handshake asks for a client
 // certificate and checks it when one is sent (pki.Verifier, revocation
@@ -26,14 +28,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/keepalive"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/events"
@@ -49,8 +49,8 @@ const (
 	DefaultRenewInterval = 24 * time.Hour
 	// stopGrace bounds a graceful stop; then connections are closed.
 	stopGrace = 5 * time.Second
-	// keepaliveTime: the server pings an idle connection this often, so
-	// a vanished edge's streams end.
+	// keepaliveTime: the server pings a connection silent for this long,
+	// so a vanished edge's streams end.
 	keepaliveTime = 30 * time.Second
 )
 
@@ -72,8 +72,16 @@ type Config struct {
 	Hub func(network, site string) bool
 	// EdgeValidity is the lifetime of edge certificates; 0: pki.DefaultEdgeValidity.
 	EdgeValidity time.Duration
-	Logger       *slog.Logger     // nil: discard
-	Now          func() time.Time // nil: time.Now
+	// HTTP serves every request on the listener that is not a gRPC call
+	// (the management API, the web UI); nil: a JSON 404.
+	HTTP http.Handler
+	// Keepalive: a connection silent this long is sent a PING, and closed
+	// when no answer comes within KeepaliveTimeout, so a vanished edge's
+	// streams end. 0: 30 s and 10 s.
+	Keepalive        time.Duration
+	KeepaliveTimeout time.Duration
+	Logger           *slog.Logger     // nil: discard
+	Now              func() time.Time // nil: time.Now
 
 	// Events receives the live events (publish.go); nil: none.
 	Events *events.Bus
@@ -90,13 +98,16 @@ type Server struct {
 	ingest *ingester
 	pub    *publisher
 	// pinWake wakes expiryLoop at every revision (buffered, coalesced).
-	pinWake chan struct{}
-	cert    atomic.Pointer[tls.Certificate] // served to new handshakes
-	grpc    *grpc.Server
-	ctx     context.Context // ends at Stop: streams and the watch loop
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup // the watch and renew loops, the telemetry writers
-	stop    sync.Once
+	pinWake  chan struct{}
+	cert     atomic.Pointer[tls.Certificate] // served to new handshakes
+	grpc     *grpc.Server                    // served through the front (grpc.Server.ServeHTTP)
+	tlsConf  *tls.Config                     // the front's: certificate from cert, pki.Verifier
+	verifier *pki.Verifier                   // the handshake's; again at each HTTP request
+	front    *front
+	ctx      context.Context // ends at Stop: streams and the watch loop
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup // the watch and renew loops, the telemetry writers
+	stop     sync.Once
 }
 
 // New checks cfg, loads the sites and starts watching the store.
@@ -123,20 +134,25 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: load sites: %w", err)
 	}
 	v := &pki.Verifier{CA: cfg.CA.Certificate(), Revoked: s.reg.revoked, Now: s.now}
+	s.verifier = v
 	if cfg.RenewInterval == 0 {
 		cfg.RenewInterval = DefaultRenewInterval
 	}
 	s.cfg.RenewInterval = cfg.RenewInterval
+	if s.cfg.Keepalive == 0 {
+		s.cfg.Keepalive = keepaliveTime
+	}
+	if s.cfg.KeepaliveTimeout == 0 {
+		s.cfg.KeepaliveTimeout = keepaliveTimeout
+	}
 	s.cert.Store(&cfg.Certificate)
-	tlsConf := v.EnrolmentServerTLSConfig(cfg.Certificate)
-	tlsConf.Certificates = nil
-	tlsConf.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return s.cert.Load(), nil }
+	s.tlsConf = v.EnrolmentServerTLSConfig(cfg.Certificate)
+	s.tlsConf.Certificates = nil
+	s.tlsConf.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return s.cert.Load(), nil }
+	s.front = newFront()
 	s.grpc = grpc.NewServer(
-		grpc.Creds(credentials.NewTLS(tlsConf)),
 		grpc.UnaryInterceptor(s.unaryAuth),
 		grpc.StreamInterceptor(s.streamAuth),
-		grpc.KeepaliveParams(keepalive.ServerParameters{Time: keepaliveTime, Timeout: 10 * time.Second}),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	)
 	pb.RegisterEnrollmentServer(s.grpc, &enrollment{s: s})
 	pb.RegisterEdgeControlServer(s.grpc, &edgeControl{s: s})
@@ -191,31 +207,16 @@ func (s *Server) renewLoop() {
 	}
 }
 
-// Serve accepts connections on ln until Stop. It returns nil after Stop.
-func (s *Server) Serve(ln net.Listener) error {
-	err := s.grpc.Serve(ln)
-	if errors.Is(err, grpc.ErrServerStopped) {
-		return nil
-	}
-	return err
-}
-
-// Stop ends every stream, waits up to 5 s for calls in flight, then
-// closes the connections. It does not close the store. Idempotent.
+// Stop ends every stream, waits up to 5 s for calls and requests in
+// flight, then closes the connections and waits for the handlers. It does
+// not close the store. Idempotent.
 func (s *Server) Stop() {
 	s.stop.Do(func() {
 		s.cancel()
-		done := make(chan struct{})
-		go func() {
-			s.grpc.GracefulStop()
-			close(done)
-		}()
-		select {
-		case <-done:
-		case <-time.After(stopGrace):
-			s.grpc.Stop()
-			<-done
-		}
+		ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
+		s.stopFront(ctx)
+		cancel()
+		s.grpc.Stop()
 		s.wg.Wait()
 	})
 }

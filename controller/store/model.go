@@ -259,3 +259,20 @@ type FlowQuery struct {
 	Since time.Time
 	Limit int // 0: 1000
 }
+
+// OperatorCert is an operator certificate the controller issued: one per
+// person, revocable by its serial (store.Store.RevokeOperatorCerts).
+type OperatorCert struct {
+	Serial    string // the certificate's serial number, decimal
+	Name      string // the operator: spiffe://patronus/admin/NAME
+	IssuedBy  string // the operator who asked for it; empty for the first
+	IssuedAt  time.Time
+	NotAfter  time.Time
+	RevokedAt time.Time // zero: not revoked
+	Reason    string    // why it was revoked
+}
+
+// InForce reports whether c is neither revoked nor expired at now.
+func (c OperatorCert) InForce(now time.Time) bool {
+	return c.RevokedAt.IsZero() && now.Before(c.NotAfter)
+}

@@ -126,6 +126,20 @@ type Store interface {
 	// PathCounters returns reported path counters (RecordTelemetry).
 	PathCounters(ctx context.Context, network string, q CounterQuery) ([]PathCounters, error)
 
+	// AddOperatorCert records an operator certificate. ErrConflict when
+	// its serial is recorded already, or, when exclusive, when its name
+	// has another certificate in force (revoke that first).
+	AddOperatorCert(ctx context.Context, c OperatorCert, exclusive bool) error
+	// OperatorCerts lists the recorded operator certificates by name,
+	// then issue time.
+	OperatorCerts(ctx context.Context) ([]OperatorCert, error)
+	// RevokeOperatorCerts revokes every certificate in force of an
+	// operator name and returns them; ErrNotFound when there is none.
+	RevokeOperatorCerts(ctx context.Context, name, reason string) ([]OperatorCert, error)
+	// OperatorCertRevoked reports whether the operator certificate with
+	// this serial is revoked; a serial not recorded is not.
+	OperatorCertRevoked(ctx context.Context, serial string) (bool, error)
+
 	// Watch reports configuration revisions: first the current revision of
 	// every network, then every later one (coalesced: a slow reader sees
 	// the newest revision, maybe not each one in between). The channel is

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,8 +22,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/controller/daemon"
 	"github.com/patronus-sdwan/patronus/controller/pki"
-	"github.com/patronus-sdwan/patronus/controller/store/pgtest"
 )
 
 // These tests run 'patronus controller' as a real process (this test
@@ -93,7 +92,7 @@ func startController(t *testing.T, args ...string) *controllerProc {
 			p.mu.Lock()
 			p.out.WriteString(line + "\n")
 			p.mu.Unlock()
-			if a, ok := strings.CutPrefix(line, servingMessage); ok {
+			if a, ok := strings.CutPrefix(line, daemon.ServingMessage); ok {
 				serving <- a
 			}
 		}
@@ -260,6 +259,12 @@ func TestControllerFirstStartAndCtl(t *testing.T) {
 	if out := p.mustCtl(t, dir, "prefixes", "list", "--json"); !strings.Contains(out, `"10.1.0.0/16"`) {
 		t.Fatalf("prefixes list: %s", out)
 	}
+	if out := p.mustCtl(t, dir, "networks"); !strings.Contains(out, "default") || !strings.Contains(out, "full-mesh") {
+		t.Fatalf("networks: %s", out)
+	}
+	if out := p.mustCtl(t, dir, "networks", "--json"); !strings.Contains(out, `"TOPOLOGY_FULL_MESH"`) {
+		t.Fatalf("networks --json: %s", out)
+	}
 	if out := p.mustCtl(t, dir, "paths", "--json"); !strings.Contains(out, `"paths"`) {
 		t.Fatalf("paths: %s", out)
 	}
@@ -288,6 +293,35 @@ policies:
 	// What get prints, set takes back.
 	os.WriteFile(pol, []byte(got), 0o600)
 	p.mustCtl(t, dir, "policies", "set", pol)
+
+	// Operator certificates per person: issued into a directory, usable,
+	// listed with the first operator's, revoked.
+	carol := filepath.Join(dir, "carol")
+	if out := p.mustCtl(t, dir, "operators", "issue", "carol", "--out", carol); !strings.Contains(out, "operator carol: certificate serial") {
+		t.Fatalf("operators issue: %s", out)
+	}
+	if _, errOut, code := p.ctl(t, dir, "operators", "issue", "dave", "--out", carol); code == 0 || !strings.Contains(errOut, "--out: "+carol+" already holds credentials") {
+		t.Fatalf("issue into a directory with credentials: exit %d, %s", code, errOut)
+	}
+	if _, errOut, code := p.ctl(t, dir, "operators", "issue", "carol", "--out", filepath.Join(dir, "carol2")); code == 0 || !strings.Contains(errOut, "AlreadyExists") {
+		t.Fatalf("a second certificate for carol: exit %d, %s", code, errOut)
+	}
+	asCarol := func() (string, string, int) {
+		return run("ctl", "--controller", p.addr, "--credentials", carol, "sites", "list")
+	}
+	if out, errOut, code := asCarol(); code != 0 || !strings.Contains(out, "b1") {
+		t.Fatalf("ctl as carol: exit %d, %s %s", code, out, errOut)
+	}
+	ops := p.mustCtl(t, dir, "operators", "list")
+	if !strings.Contains(ops, "carol") || !strings.Contains(ops, "admin") {
+		t.Fatalf("operators list: %s", ops)
+	}
+	if out := p.mustCtl(t, dir, "operators", "revoke", "carol", "--reason", "left"); !strings.Contains(out, "revoked by spiffe://patronus/admin/admin: left") {
+		t.Fatalf("operators revoke: %s", out)
+	}
+	if _, _, code := asCarol(); code == 0 {
+		t.Fatal("ctl with carol's revoked certificate succeeded")
+	}
 
 	p.mustCtl(t, dir, "sites", "revoke", "b1", "--reason", "test")
 	if out := p.mustCtl(t, dir, "sites", "show", "b1"); !strings.Contains(out, "revoked") {
@@ -323,7 +357,13 @@ policies:
 		t.Fatal("controller still running 10 s after SIGTERM")
 	}
 
-	p2 := startController(t, "--data-dir", dir, "--listen", "127.0.0.1:0")
+	// Flags override the file: its listen is replaced, its http_listen kept.
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("listen: nonsense\nhttp_listen: 127.0.0.1:0\n"), 0o600)
+	p2 := startController(t, "--config", cfg, "--data-dir", dir, "--listen", "127.0.0.1:0")
+	if !strings.Contains(p2.output(), daemon.ServingHTTPMessage+"127.0.0.1:") || !strings.Contains(p2.output(), "serving plain HTTP without TLS") {
+		t.Fatalf("http_listen from the file: no plain HTTP listener or no warning:\n%s", p2.output())
+	}
 	if strings.Contains(p2.output(), "created") {
 		t.Fatalf("second start created credentials again:\n%s", p2.output())
 	}
@@ -397,6 +437,7 @@ func TestCtlErrorsNameTheFlag(t *testing.T) {
 		{"listen: 8443\n", "--listen / listen"},
 		{"stor: sqlite\n", "field stor not found"},
 		{"store: mysql://x\n", "--store / store"},
+		{"http_listen: 8080\n", "--http-listen / http_listen"},
 	} {
 		os.WriteFile(cfg, []byte(tc.yaml), 0o600)
 		_, errOut, code := run("controller", "--config", cfg, "--data-dir", filepath.Join(dir, "unused"))
@@ -543,134 +584,15 @@ func streamUntilCut(addr string, creds *pki.Credentials, lastAck chan<- uint64) 
 	}
 }
 
-// TestControllerReconcilesNetworks: at start the configured topology is
-// set on an existing network and the sites named in hubs become hubs.
-func TestControllerReconcilesNetworks(t *testing.T) {
-	dir := ctlTestDir(t)
-	cfg := filepath.Join(dir, "controller.yaml")
-	write := func(net string) {
-		os.WriteFile(cfg, []byte(fmt.Sprintf("data_dir: %s\nlisten: 127.0.0.1:0\nnetworks:\n  - %s\n", dir, net)), 0o600)
-	}
-	write("{name: corp, topology: full-mesh}")
-	p := startController(t, "--config", cfg)
-	var tok struct {
-		Token string `json:"token"`
-	}
-	json.Unmarshal([]byte(p.mustCtl(t, dir, "--network", "corp", "tokens", "create", "--site", "hq", "--json")), &tok)
-	enrolEdge(t, p.addr, tok.Token, "hq")
-	if out := p.mustCtl(t, dir, "--network", "corp", "sites", "list"); !strings.Contains(out, "mesh") {
-		t.Fatalf("full mesh: %s", out)
-	}
-	if out := p.mustCtl(t, dir, "networks"); !strings.Contains(out, "corp") || !strings.Contains(out, "full-mesh") {
-		t.Fatalf("networks: %s", out)
-	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	<-p.exited
-	p.exited <- nil
-	write("{name: corp, topology: hub-and-spoke, hubs: [hq]}\nmaintain_interval: 1s\nlog_level: debug")
-	p = startController(t, "--config", cfg)
-	if out := p.mustCtl(t, dir, "--network", "corp", "sites", "show", "hq"); !strings.Contains(strings.Join(strings.Fields(out), " "), "role: hub") {
-		t.Fatalf("after the topology change: %s", out)
-	}
-	if out := p.mustCtl(t, dir, "networks", "--json"); !strings.Contains(out, `"TOPOLOGY_HUB_AND_SPOKE"`) {
-		t.Fatalf("networks after the topology change: %s", out)
-	}
-	// The store's maintenance runs every maintain_interval.
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(p.output(), "maintained store") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no store maintenance within 5 s at maintain_interval 1s:\n%s", p.output())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// TestStoreURLRedacted: a PostgreSQL password never reaches a message.
+// TestStoreURLRedacted: a PostgreSQL password in --store never reaches a
+// message (controller/daemon tests the functions that remove it).
 func TestStoreURLRedacted(t *testing.T) {
-	const u = "postgres://patronus:s3cret-pw@db.example:5432/patronus"
-	if l := storeLabel(u); strings.Contains(l, "s3cret-pw") || !strings.Contains(l, "db.example") {
-		t.Fatalf("label %q", l)
-	}
-	if e := redactErr(fmt.Errorf("connect %s: refused", u), u); strings.Contains(e.Error(), "s3cret-pw") {
-		t.Fatalf("error %q", e)
-	}
 	_, errOut, code := run("controller", "--data-dir", ctlTestDir(t), "--listen", "127.0.0.1:0",
 		"--store", "postgres://patronus:s3cret-pw@127.0.0.1:1/patronus?connect_timeout=2")
 	if code == 0 || strings.Contains(errOut, "s3cret-pw") || !strings.Contains(errOut, "--store") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }
-
-// TestControllerReplicasOnPostgres: two controller processes on one
-// PostgreSQL database sharing one CA directory; a link set with ctl
-// through one reaches an edge watching through the other within 1 s.
-func TestControllerReplicasOnPostgres(t *testing.T) {
-	pg, err := pgtest.Start()
-	if errors.Is(err, pgtest.ErrNotInstalled) {
-		if pgtest.InCI() {
-			t.Fatal(err)
-		}
-		t.Skip("skipping: ", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pg.Stop) // after the database is dropped and the controllers are gone
-	url := pg.NewDB(t)
-	dir := ctlTestDir(t)
-	args := []string{"--data-dir", dir, "--listen", "127.0.0.1:0", "--store", url}
-	p1 := startController(t, args...)
-	p2 := startController(t, args...)
-	var tok struct {
-		Token string `json:"token"`
-	}
-	json.Unmarshal([]byte(p1.mustCtl(t, dir, "tokens", "create", "--site", "a", "--json")), &tok)
-	_, creds := enrolEdgeCreds(t, p1.addr, tok.Token, "a")
-
-	cc, err := grpc.NewClient(p2.addr, grpc.WithTransportCredentials(credentials.NewTLS(creds.ClientTLSConfig("127.0.0.1"))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	stream, err := pb.NewEdgeControlClient(cc).WatchConfig(ctx, &pb.WatchConfigRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := stream.Recv(); err != nil {
-		t.Fatal(err)
-	}
-	got := make(chan *pb.EdgeConfig, 8)
-	go func() {
-		for {
-			cfg, err := stream.Recv()
-			if err != nil {
-				close(got)
-				return
-			}
-			got <- cfg
-		}
-	}()
-	start := time.Now()
-	p1.mustCtl(t, dir, "links", "set", "--site", "a", "--name", "inet", "--color", "inet", "--interface", "eth0")
-	deadline := time.After(time.Second)
-	for {
-		select {
-		case cfg, ok := <-got:
-			if !ok {
-				t.Fatal("stream ended")
-			}
-			if len(cfg.Links) == 1 && cfg.Links[0].Interface == "eth0" {
-				t.Logf("ctl through replica 1 reached the edge on replica 2 in %v (ctl's own run included)", time.Since(start))
-				return
-			}
-		case <-deadline:
-			t.Fatal("the change made through replica 1 did not reach the edge on replica 2 within 1 s")
-		}
-	}
-}
-
 // TestCtlPins: ctl pins set, list and delete against a running
 // controller, and their refusals, each naming the flag or field.
 func TestCtlPins(t *testing.T) {

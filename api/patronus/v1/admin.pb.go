@@ -134,6 +134,368 @@ func (SiteState) EnumDescriptor() ([]byte, []int) {
 	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{1}
 }
 
+// OperatorCertificate is an operator certificate the controller issued
+// (or, for the first operator, made at its first start).
+type OperatorCertificate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name is the operator (spiffe://patronus/admin/NAME).
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// serial is the certificate's serial number, in decimal.
+	Serial string `protobuf:"bytes,2,opt,name=serial,proto3" json:"serial,omitempty"`
+	// issued_by names the operator who asked for it; empty for the first.
+	IssuedBy string `protobuf:"bytes,3,opt,name=issued_by,json=issuedBy,proto3" json:"issued_by,omitempty"`
+	// issued_at and not_after bound its validity.
+	IssuedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=issued_at,json=issuedAt,proto3" json:"issued_at,omitempty"`
+	NotAfter *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=not_after,json=notAfter,proto3" json:"not_after,omitempty"`
+	// revoked_at is set once it is revoked, with the reason given.
+	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	Reason        string                 `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OperatorCertificate) Reset() {
+	*x = OperatorCertificate{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OperatorCertificate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OperatorCertificate) ProtoMessage() {}
+
+func (x *OperatorCertificate) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OperatorCertificate.ProtoReflect.Descriptor instead.
+func (*OperatorCertificate) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *OperatorCertificate) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *OperatorCertificate) GetSerial() string {
+	if x != nil {
+		return x.Serial
+	}
+	return ""
+}
+
+func (x *OperatorCertificate) GetIssuedBy() string {
+	if x != nil {
+		return x.IssuedBy
+	}
+	return ""
+}
+
+func (x *OperatorCertificate) GetIssuedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.IssuedAt
+	}
+	return nil
+}
+
+func (x *OperatorCertificate) GetNotAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NotAfter
+	}
+	return nil
+}
+
+func (x *OperatorCertificate) GetRevokedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevokedAt
+	}
+	return nil
+}
+
+func (x *OperatorCertificate) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// IssueOperatorRequest asks for an operator certificate.
+type IssueOperatorRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name: 1-32 lowercase letters, digits and inner hyphens.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// csr_der is a PKCS #10 request of a P-256 key (pki.CreateCSR).
+	CsrDer []byte `protobuf:"bytes,2,opt,name=csr_der,json=csrDer,proto3" json:"csr_der,omitempty"`
+	// validity; 0: 365 days. At most 825 days.
+	Validity      *durationpb.Duration `protobuf:"bytes,3,opt,name=validity,proto3" json:"validity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IssueOperatorRequest) Reset() {
+	*x = IssueOperatorRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssueOperatorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssueOperatorRequest) ProtoMessage() {}
+
+func (x *IssueOperatorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssueOperatorRequest.ProtoReflect.Descriptor instead.
+func (*IssueOperatorRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *IssueOperatorRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *IssueOperatorRequest) GetCsrDer() []byte {
+	if x != nil {
+		return x.CsrDer
+	}
+	return nil
+}
+
+func (x *IssueOperatorRequest) GetValidity() *durationpb.Duration {
+	if x != nil {
+		return x.Validity
+	}
+	return nil
+}
+
+// IssueOperatorResponse is the signed certificate and the CA certificate
+// (what DIR/identity.crt and DIR/ca.crt hold).
+type IssueOperatorResponse struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Certificate *OperatorCertificate   `protobuf:"bytes,1,opt,name=certificate,proto3" json:"certificate,omitempty"`
+	// cert_chain_der is the certificate, leaf first.
+	CertChainDer  [][]byte `protobuf:"bytes,2,rep,name=cert_chain_der,json=certChainDer,proto3" json:"cert_chain_der,omitempty"`
+	CaCertDer     []byte   `protobuf:"bytes,3,opt,name=ca_cert_der,json=caCertDer,proto3" json:"ca_cert_der,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IssueOperatorResponse) Reset() {
+	*x = IssueOperatorResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssueOperatorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssueOperatorResponse) ProtoMessage() {}
+
+func (x *IssueOperatorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssueOperatorResponse.ProtoReflect.Descriptor instead.
+func (*IssueOperatorResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *IssueOperatorResponse) GetCertificate() *OperatorCertificate {
+	if x != nil {
+		return x.Certificate
+	}
+	return nil
+}
+
+func (x *IssueOperatorResponse) GetCertChainDer() [][]byte {
+	if x != nil {
+		return x.CertChainDer
+	}
+	return nil
+}
+
+func (x *IssueOperatorResponse) GetCaCertDer() []byte {
+	if x != nil {
+		return x.CaCertDer
+	}
+	return nil
+}
+
+// ListOperatorsRequest asks for every operator certificate recorded.
+type ListOperatorsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOperatorsRequest) Reset() {
+	*x = ListOperatorsRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOperatorsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOperatorsRequest) ProtoMessage() {}
+
+func (x *ListOperatorsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOperatorsRequest.ProtoReflect.Descriptor instead.
+func (*ListOperatorsRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{3}
+}
+
+// ListOperatorsResponse lists operator certificates.
+type ListOperatorsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Certificates  []*OperatorCertificate `protobuf:"bytes,1,rep,name=certificates,proto3" json:"certificates,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOperatorsResponse) Reset() {
+	*x = ListOperatorsResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOperatorsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOperatorsResponse) ProtoMessage() {}
+
+func (x *ListOperatorsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOperatorsResponse.ProtoReflect.Descriptor instead.
+func (*ListOperatorsResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListOperatorsResponse) GetCertificates() []*OperatorCertificate {
+	if x != nil {
+		return x.Certificates
+	}
+	return nil
+}
+
+// RevokeOperatorRequest revokes an operator's certificates.
+type RevokeOperatorRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// reason is recorded with the revocation.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeOperatorRequest) Reset() {
+	*x = RevokeOperatorRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeOperatorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeOperatorRequest) ProtoMessage() {}
+
+func (x *RevokeOperatorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeOperatorRequest.ProtoReflect.Descriptor instead.
+func (*RevokeOperatorRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *RevokeOperatorRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RevokeOperatorRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // NetworkInfo is a network as the controller knows it.
 type NetworkInfo struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -151,7 +513,7 @@ type NetworkInfo struct {
 
 func (x *NetworkInfo) Reset() {
 	*x = NetworkInfo{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[0]
+	mi := &file_patronus_v1_admin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -163,7 +525,7 @@ func (x *NetworkInfo) String() string {
 func (*NetworkInfo) ProtoMessage() {}
 
 func (x *NetworkInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[0]
+	mi := &file_patronus_v1_admin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -176,7 +538,7 @@ func (x *NetworkInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NetworkInfo.ProtoReflect.Descriptor instead.
 func (*NetworkInfo) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{0}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *NetworkInfo) GetName() string {
@@ -216,7 +578,7 @@ type ListNetworksRequest struct {
 
 func (x *ListNetworksRequest) Reset() {
 	*x = ListNetworksRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[1]
+	mi := &file_patronus_v1_admin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -228,7 +590,7 @@ func (x *ListNetworksRequest) String() string {
 func (*ListNetworksRequest) ProtoMessage() {}
 
 func (x *ListNetworksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[1]
+	mi := &file_patronus_v1_admin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -241,7 +603,7 @@ func (x *ListNetworksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNetworksRequest.ProtoReflect.Descriptor instead.
 func (*ListNetworksRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{1}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{7}
 }
 
 // ListNetworksResponse lists the networks, by name.
@@ -255,7 +617,7 @@ type ListNetworksResponse struct {
 
 func (x *ListNetworksResponse) Reset() {
 	*x = ListNetworksResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[2]
+	mi := &file_patronus_v1_admin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -267,7 +629,7 @@ func (x *ListNetworksResponse) String() string {
 func (*ListNetworksResponse) ProtoMessage() {}
 
 func (x *ListNetworksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[2]
+	mi := &file_patronus_v1_admin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -280,7 +642,7 @@ func (x *ListNetworksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNetworksResponse.ProtoReflect.Descriptor instead.
 func (*ListNetworksResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{2}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListNetworksResponse) GetNetworks() []*NetworkInfo {
@@ -313,7 +675,7 @@ type SiteInfo struct {
 
 func (x *SiteInfo) Reset() {
 	*x = SiteInfo{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[3]
+	mi := &file_patronus_v1_admin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -325,7 +687,7 @@ func (x *SiteInfo) String() string {
 func (*SiteInfo) ProtoMessage() {}
 
 func (x *SiteInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[3]
+	mi := &file_patronus_v1_admin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -338,7 +700,7 @@ func (x *SiteInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SiteInfo.ProtoReflect.Descriptor instead.
 func (*SiteInfo) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{3}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SiteInfo) GetNetwork() string {
@@ -405,7 +767,7 @@ type ListSitesRequest struct {
 
 func (x *ListSitesRequest) Reset() {
 	*x = ListSitesRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[4]
+	mi := &file_patronus_v1_admin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -417,7 +779,7 @@ func (x *ListSitesRequest) String() string {
 func (*ListSitesRequest) ProtoMessage() {}
 
 func (x *ListSitesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[4]
+	mi := &file_patronus_v1_admin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -430,7 +792,7 @@ func (x *ListSitesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSitesRequest.ProtoReflect.Descriptor instead.
 func (*ListSitesRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{4}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListSitesRequest) GetNetwork() string {
@@ -467,7 +829,7 @@ type ListSitesResponse struct {
 
 func (x *ListSitesResponse) Reset() {
 	*x = ListSitesResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[5]
+	mi := &file_patronus_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -479,7 +841,7 @@ func (x *ListSitesResponse) String() string {
 func (*ListSitesResponse) ProtoMessage() {}
 
 func (x *ListSitesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[5]
+	mi := &file_patronus_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -492,7 +854,7 @@ func (x *ListSitesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSitesResponse.ProtoReflect.Descriptor instead.
 func (*ListSitesResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{5}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListSitesResponse) GetSites() []*SiteInfo {
@@ -522,7 +884,7 @@ type GetSiteRequest struct {
 
 func (x *GetSiteRequest) Reset() {
 	*x = GetSiteRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[6]
+	mi := &file_patronus_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -534,7 +896,7 @@ func (x *GetSiteRequest) String() string {
 func (*GetSiteRequest) ProtoMessage() {}
 
 func (x *GetSiteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[6]
+	mi := &file_patronus_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -547,7 +909,7 @@ func (x *GetSiteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSiteRequest.ProtoReflect.Descriptor instead.
 func (*GetSiteRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{6}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetSiteRequest) GetNetwork() string {
@@ -579,7 +941,7 @@ type RevokeSiteRequest struct {
 
 func (x *RevokeSiteRequest) Reset() {
 	*x = RevokeSiteRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[7]
+	mi := &file_patronus_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -591,7 +953,7 @@ func (x *RevokeSiteRequest) String() string {
 func (*RevokeSiteRequest) ProtoMessage() {}
 
 func (x *RevokeSiteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[7]
+	mi := &file_patronus_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -604,7 +966,7 @@ func (x *RevokeSiteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeSiteRequest.ProtoReflect.Descriptor instead.
 func (*RevokeSiteRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{7}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RevokeSiteRequest) GetNetwork() string {
@@ -652,7 +1014,7 @@ type JoinTokenInfo struct {
 
 func (x *JoinTokenInfo) Reset() {
 	*x = JoinTokenInfo{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[8]
+	mi := &file_patronus_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -664,7 +1026,7 @@ func (x *JoinTokenInfo) String() string {
 func (*JoinTokenInfo) ProtoMessage() {}
 
 func (x *JoinTokenInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[8]
+	mi := &file_patronus_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -677,7 +1039,7 @@ func (x *JoinTokenInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinTokenInfo.ProtoReflect.Descriptor instead.
 func (*JoinTokenInfo) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *JoinTokenInfo) GetId() string {
@@ -744,7 +1106,7 @@ type CreateJoinTokenRequest struct {
 
 func (x *CreateJoinTokenRequest) Reset() {
 	*x = CreateJoinTokenRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[9]
+	mi := &file_patronus_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -756,7 +1118,7 @@ func (x *CreateJoinTokenRequest) String() string {
 func (*CreateJoinTokenRequest) ProtoMessage() {}
 
 func (x *CreateJoinTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[9]
+	mi := &file_patronus_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -769,7 +1131,7 @@ func (x *CreateJoinTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateJoinTokenRequest.ProtoReflect.Descriptor instead.
 func (*CreateJoinTokenRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreateJoinTokenRequest) GetNetwork() string {
@@ -806,7 +1168,7 @@ type CreateJoinTokenResponse struct {
 
 func (x *CreateJoinTokenResponse) Reset() {
 	*x = CreateJoinTokenResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[10]
+	mi := &file_patronus_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -818,7 +1180,7 @@ func (x *CreateJoinTokenResponse) String() string {
 func (*CreateJoinTokenResponse) ProtoMessage() {}
 
 func (x *CreateJoinTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[10]
+	mi := &file_patronus_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -831,7 +1193,7 @@ func (x *CreateJoinTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateJoinTokenResponse.ProtoReflect.Descriptor instead.
 func (*CreateJoinTokenResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateJoinTokenResponse) GetToken() string {
@@ -863,7 +1225,7 @@ type ListJoinTokensRequest struct {
 
 func (x *ListJoinTokensRequest) Reset() {
 	*x = ListJoinTokensRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[11]
+	mi := &file_patronus_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -875,7 +1237,7 @@ func (x *ListJoinTokensRequest) String() string {
 func (*ListJoinTokensRequest) ProtoMessage() {}
 
 func (x *ListJoinTokensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[11]
+	mi := &file_patronus_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -888,7 +1250,7 @@ func (x *ListJoinTokensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJoinTokensRequest.ProtoReflect.Descriptor instead.
 func (*ListJoinTokensRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListJoinTokensRequest) GetNetwork() string {
@@ -925,7 +1287,7 @@ type ListJoinTokensResponse struct {
 
 func (x *ListJoinTokensResponse) Reset() {
 	*x = ListJoinTokensResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[12]
+	mi := &file_patronus_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -937,7 +1299,7 @@ func (x *ListJoinTokensResponse) String() string {
 func (*ListJoinTokensResponse) ProtoMessage() {}
 
 func (x *ListJoinTokensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[12]
+	mi := &file_patronus_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -950,7 +1312,7 @@ func (x *ListJoinTokensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJoinTokensResponse.ProtoReflect.Descriptor instead.
 func (*ListJoinTokensResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListJoinTokensResponse) GetTokens() []*JoinTokenInfo {
@@ -980,7 +1342,7 @@ type RevokeJoinTokenRequest struct {
 
 func (x *RevokeJoinTokenRequest) Reset() {
 	*x = RevokeJoinTokenRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[13]
+	mi := &file_patronus_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -992,7 +1354,7 @@ func (x *RevokeJoinTokenRequest) String() string {
 func (*RevokeJoinTokenRequest) ProtoMessage() {}
 
 func (x *RevokeJoinTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[13]
+	mi := &file_patronus_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1005,7 +1367,7 @@ func (x *RevokeJoinTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeJoinTokenRequest.ProtoReflect.Descriptor instead.
 func (*RevokeJoinTokenRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RevokeJoinTokenRequest) GetNetwork() string {
@@ -1054,7 +1416,7 @@ type WanLink struct {
 
 func (x *WanLink) Reset() {
 	*x = WanLink{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[14]
+	mi := &file_patronus_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1066,7 +1428,7 @@ func (x *WanLink) String() string {
 func (*WanLink) ProtoMessage() {}
 
 func (x *WanLink) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[14]
+	mi := &file_patronus_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1079,7 +1441,7 @@ func (x *WanLink) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WanLink.ProtoReflect.Descriptor instead.
 func (*WanLink) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *WanLink) GetSiteName() string {
@@ -1162,7 +1524,7 @@ type ListLinksRequest struct {
 
 func (x *ListLinksRequest) Reset() {
 	*x = ListLinksRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[15]
+	mi := &file_patronus_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1174,7 +1536,7 @@ func (x *ListLinksRequest) String() string {
 func (*ListLinksRequest) ProtoMessage() {}
 
 func (x *ListLinksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[15]
+	mi := &file_patronus_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1187,7 +1549,7 @@ func (x *ListLinksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLinksRequest.ProtoReflect.Descriptor instead.
 func (*ListLinksRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListLinksRequest) GetNetwork() string {
@@ -1231,7 +1593,7 @@ type ListLinksResponse struct {
 
 func (x *ListLinksResponse) Reset() {
 	*x = ListLinksResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[16]
+	mi := &file_patronus_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1243,7 +1605,7 @@ func (x *ListLinksResponse) String() string {
 func (*ListLinksResponse) ProtoMessage() {}
 
 func (x *ListLinksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[16]
+	mi := &file_patronus_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1256,7 +1618,7 @@ func (x *ListLinksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLinksResponse.ProtoReflect.Descriptor instead.
 func (*ListLinksResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListLinksResponse) GetLinks() []*WanLink {
@@ -1286,7 +1648,7 @@ type PutLinkRequest struct {
 
 func (x *PutLinkRequest) Reset() {
 	*x = PutLinkRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[17]
+	mi := &file_patronus_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1298,7 +1660,7 @@ func (x *PutLinkRequest) String() string {
 func (*PutLinkRequest) ProtoMessage() {}
 
 func (x *PutLinkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[17]
+	mi := &file_patronus_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1311,7 +1673,7 @@ func (x *PutLinkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutLinkRequest.ProtoReflect.Descriptor instead.
 func (*PutLinkRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *PutLinkRequest) GetNetwork() string {
@@ -1343,7 +1705,7 @@ type DeleteLinkRequest struct {
 
 func (x *DeleteLinkRequest) Reset() {
 	*x = DeleteLinkRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[18]
+	mi := &file_patronus_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1355,7 +1717,7 @@ func (x *DeleteLinkRequest) String() string {
 func (*DeleteLinkRequest) ProtoMessage() {}
 
 func (x *DeleteLinkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[18]
+	mi := &file_patronus_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1368,7 +1730,7 @@ func (x *DeleteLinkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteLinkRequest.ProtoReflect.Descriptor instead.
 func (*DeleteLinkRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *DeleteLinkRequest) GetNetwork() string {
@@ -1401,7 +1763,7 @@ type DeleteLinkResponse struct {
 
 func (x *DeleteLinkResponse) Reset() {
 	*x = DeleteLinkResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[19]
+	mi := &file_patronus_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1413,7 +1775,7 @@ func (x *DeleteLinkResponse) String() string {
 func (*DeleteLinkResponse) ProtoMessage() {}
 
 func (x *DeleteLinkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[19]
+	mi := &file_patronus_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1426,7 +1788,7 @@ func (x *DeleteLinkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteLinkResponse.ProtoReflect.Descriptor instead.
 func (*DeleteLinkResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 // LanPrefix is a LAN prefix of a site.
@@ -1442,7 +1804,7 @@ type LanPrefix struct {
 
 func (x *LanPrefix) Reset() {
 	*x = LanPrefix{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[20]
+	mi := &file_patronus_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1454,7 +1816,7 @@ func (x *LanPrefix) String() string {
 func (*LanPrefix) ProtoMessage() {}
 
 func (x *LanPrefix) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[20]
+	mi := &file_patronus_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1467,7 +1829,7 @@ func (x *LanPrefix) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LanPrefix.ProtoReflect.Descriptor instead.
 func (*LanPrefix) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *LanPrefix) GetSiteName() string {
@@ -1497,7 +1859,7 @@ type ListPrefixesRequest struct {
 
 func (x *ListPrefixesRequest) Reset() {
 	*x = ListPrefixesRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[21]
+	mi := &file_patronus_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1509,7 +1871,7 @@ func (x *ListPrefixesRequest) String() string {
 func (*ListPrefixesRequest) ProtoMessage() {}
 
 func (x *ListPrefixesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[21]
+	mi := &file_patronus_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1522,7 +1884,7 @@ func (x *ListPrefixesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPrefixesRequest.ProtoReflect.Descriptor instead.
 func (*ListPrefixesRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListPrefixesRequest) GetNetwork() string {
@@ -1550,7 +1912,7 @@ type ListPrefixesResponse struct {
 
 func (x *ListPrefixesResponse) Reset() {
 	*x = ListPrefixesResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[22]
+	mi := &file_patronus_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1562,7 +1924,7 @@ func (x *ListPrefixesResponse) String() string {
 func (*ListPrefixesResponse) ProtoMessage() {}
 
 func (x *ListPrefixesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[22]
+	mi := &file_patronus_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1575,7 +1937,7 @@ func (x *ListPrefixesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPrefixesResponse.ProtoReflect.Descriptor instead.
 func (*ListPrefixesResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListPrefixesResponse) GetPrefixes() []*LanPrefix {
@@ -1598,7 +1960,7 @@ type AddPrefixRequest struct {
 
 func (x *AddPrefixRequest) Reset() {
 	*x = AddPrefixRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[23]
+	mi := &file_patronus_v1_admin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1610,7 +1972,7 @@ func (x *AddPrefixRequest) String() string {
 func (*AddPrefixRequest) ProtoMessage() {}
 
 func (x *AddPrefixRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[23]
+	mi := &file_patronus_v1_admin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1623,7 +1985,7 @@ func (x *AddPrefixRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddPrefixRequest.ProtoReflect.Descriptor instead.
 func (*AddPrefixRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AddPrefixRequest) GetNetwork() string {
@@ -1653,7 +2015,7 @@ type DeletePrefixRequest struct {
 
 func (x *DeletePrefixRequest) Reset() {
 	*x = DeletePrefixRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[24]
+	mi := &file_patronus_v1_admin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1665,7 +2027,7 @@ func (x *DeletePrefixRequest) String() string {
 func (*DeletePrefixRequest) ProtoMessage() {}
 
 func (x *DeletePrefixRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[24]
+	mi := &file_patronus_v1_admin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1678,7 +2040,7 @@ func (x *DeletePrefixRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePrefixRequest.ProtoReflect.Descriptor instead.
 func (*DeletePrefixRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *DeletePrefixRequest) GetNetwork() string {
@@ -1704,7 +2066,7 @@ type DeletePrefixResponse struct {
 
 func (x *DeletePrefixResponse) Reset() {
 	*x = DeletePrefixResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[25]
+	mi := &file_patronus_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1716,7 +2078,7 @@ func (x *DeletePrefixResponse) String() string {
 func (*DeletePrefixResponse) ProtoMessage() {}
 
 func (x *DeletePrefixResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[25]
+	mi := &file_patronus_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1729,7 +2091,7 @@ func (x *DeletePrefixResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePrefixResponse.ProtoReflect.Descriptor instead.
 func (*DeletePrefixResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 // PathInfo is one path (a link of one site × a link of another) with its
@@ -1754,7 +2116,7 @@ type PathInfo struct {
 
 func (x *PathInfo) Reset() {
 	*x = PathInfo{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[26]
+	mi := &file_patronus_v1_admin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1766,7 +2128,7 @@ func (x *PathInfo) String() string {
 func (*PathInfo) ProtoMessage() {}
 
 func (x *PathInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[26]
+	mi := &file_patronus_v1_admin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1779,7 +2141,7 @@ func (x *PathInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathInfo.ProtoReflect.Descriptor instead.
 func (*PathInfo) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{26}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *PathInfo) GetPathId() string {
@@ -1841,7 +2203,7 @@ type ListPathsRequest struct {
 
 func (x *ListPathsRequest) Reset() {
 	*x = ListPathsRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[27]
+	mi := &file_patronus_v1_admin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1853,7 +2215,7 @@ func (x *ListPathsRequest) String() string {
 func (*ListPathsRequest) ProtoMessage() {}
 
 func (x *ListPathsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[27]
+	mi := &file_patronus_v1_admin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1866,7 +2228,7 @@ func (x *ListPathsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPathsRequest.ProtoReflect.Descriptor instead.
 func (*ListPathsRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{27}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListPathsRequest) GetNetwork() string {
@@ -1910,7 +2272,7 @@ type ListPathsResponse struct {
 
 func (x *ListPathsResponse) Reset() {
 	*x = ListPathsResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[28]
+	mi := &file_patronus_v1_admin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1922,7 +2284,7 @@ func (x *ListPathsResponse) String() string {
 func (*ListPathsResponse) ProtoMessage() {}
 
 func (x *ListPathsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[28]
+	mi := &file_patronus_v1_admin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1935,7 +2297,7 @@ func (x *ListPathsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPathsResponse.ProtoReflect.Descriptor instead.
 func (*ListPathsResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{28}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListPathsResponse) GetPaths() []*PathInfo {
@@ -1975,7 +2337,7 @@ type PolicySet struct {
 
 func (x *PolicySet) Reset() {
 	*x = PolicySet{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[29]
+	mi := &file_patronus_v1_admin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1987,7 +2349,7 @@ func (x *PolicySet) String() string {
 func (*PolicySet) ProtoMessage() {}
 
 func (x *PolicySet) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[29]
+	mi := &file_patronus_v1_admin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2000,7 +2362,7 @@ func (x *PolicySet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PolicySet.ProtoReflect.Descriptor instead.
 func (*PolicySet) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{29}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *PolicySet) GetRevision() uint64 {
@@ -2056,7 +2418,7 @@ type GetPoliciesRequest struct {
 
 func (x *GetPoliciesRequest) Reset() {
 	*x = GetPoliciesRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[30]
+	mi := &file_patronus_v1_admin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2068,7 +2430,7 @@ func (x *GetPoliciesRequest) String() string {
 func (*GetPoliciesRequest) ProtoMessage() {}
 
 func (x *GetPoliciesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[30]
+	mi := &file_patronus_v1_admin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2081,7 +2443,7 @@ func (x *GetPoliciesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPoliciesRequest.ProtoReflect.Descriptor instead.
 func (*GetPoliciesRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{30}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetPoliciesRequest) GetNetwork() string {
@@ -2107,7 +2469,7 @@ type SetPoliciesRequest struct {
 
 func (x *SetPoliciesRequest) Reset() {
 	*x = SetPoliciesRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[31]
+	mi := &file_patronus_v1_admin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2119,7 +2481,7 @@ func (x *SetPoliciesRequest) String() string {
 func (*SetPoliciesRequest) ProtoMessage() {}
 
 func (x *SetPoliciesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[31]
+	mi := &file_patronus_v1_admin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2132,7 +2494,7 @@ func (x *SetPoliciesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPoliciesRequest.ProtoReflect.Descriptor instead.
 func (*SetPoliciesRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{31}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *SetPoliciesRequest) GetNetwork() string {
@@ -2181,7 +2543,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[32]
+	mi := &file_patronus_v1_admin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2193,7 +2555,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[32]
+	mi := &file_patronus_v1_admin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2206,7 +2568,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{32}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Event) GetId() int64 {
@@ -2277,7 +2639,7 @@ type ListEventsRequest struct {
 
 func (x *ListEventsRequest) Reset() {
 	*x = ListEventsRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[33]
+	mi := &file_patronus_v1_admin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2289,7 +2651,7 @@ func (x *ListEventsRequest) String() string {
 func (*ListEventsRequest) ProtoMessage() {}
 
 func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[33]
+	mi := &file_patronus_v1_admin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2302,7 +2664,7 @@ func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListEventsRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{33}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ListEventsRequest) GetNetwork() string {
@@ -2353,7 +2715,7 @@ type ListEventsResponse struct {
 
 func (x *ListEventsResponse) Reset() {
 	*x = ListEventsResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[34]
+	mi := &file_patronus_v1_admin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2365,7 +2727,7 @@ func (x *ListEventsResponse) String() string {
 func (*ListEventsResponse) ProtoMessage() {}
 
 func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[34]
+	mi := &file_patronus_v1_admin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2378,7 +2740,7 @@ func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListEventsResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{34}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ListEventsResponse) GetEvents() []*Event {
@@ -2419,7 +2781,7 @@ type PinInfo struct {
 
 func (x *PinInfo) Reset() {
 	*x = PinInfo{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[35]
+	mi := &file_patronus_v1_admin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2431,7 +2793,7 @@ func (x *PinInfo) String() string {
 func (*PinInfo) ProtoMessage() {}
 
 func (x *PinInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[35]
+	mi := &file_patronus_v1_admin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2444,7 +2806,7 @@ func (x *PinInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PinInfo.ProtoReflect.Descriptor instead.
 func (*PinInfo) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{35}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *PinInfo) GetId() int64 {
@@ -2513,7 +2875,7 @@ type ListPinsRequest struct {
 
 func (x *ListPinsRequest) Reset() {
 	*x = ListPinsRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[36]
+	mi := &file_patronus_v1_admin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2525,7 +2887,7 @@ func (x *ListPinsRequest) String() string {
 func (*ListPinsRequest) ProtoMessage() {}
 
 func (x *ListPinsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[36]
+	mi := &file_patronus_v1_admin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2538,7 +2900,7 @@ func (x *ListPinsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPinsRequest.ProtoReflect.Descriptor instead.
 func (*ListPinsRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{36}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ListPinsRequest) GetNetwork() string {
@@ -2582,7 +2944,7 @@ type ListPinsResponse struct {
 
 func (x *ListPinsResponse) Reset() {
 	*x = ListPinsResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[37]
+	mi := &file_patronus_v1_admin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2594,7 +2956,7 @@ func (x *ListPinsResponse) String() string {
 func (*ListPinsResponse) ProtoMessage() {}
 
 func (x *ListPinsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[37]
+	mi := &file_patronus_v1_admin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2607,7 +2969,7 @@ func (x *ListPinsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPinsResponse.ProtoReflect.Descriptor instead.
 func (*ListPinsResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{37}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ListPinsResponse) GetPins() []*PinInfo {
@@ -2646,7 +3008,7 @@ type SetPinRequest struct {
 
 func (x *SetPinRequest) Reset() {
 	*x = SetPinRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[38]
+	mi := &file_patronus_v1_admin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2658,7 +3020,7 @@ func (x *SetPinRequest) String() string {
 func (*SetPinRequest) ProtoMessage() {}
 
 func (x *SetPinRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[38]
+	mi := &file_patronus_v1_admin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2671,7 +3033,7 @@ func (x *SetPinRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPinRequest.ProtoReflect.Descriptor instead.
 func (*SetPinRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{38}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *SetPinRequest) GetNetwork() string {
@@ -2722,7 +3084,7 @@ type DeletePinRequest struct {
 
 func (x *DeletePinRequest) Reset() {
 	*x = DeletePinRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[39]
+	mi := &file_patronus_v1_admin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2734,7 +3096,7 @@ func (x *DeletePinRequest) String() string {
 func (*DeletePinRequest) ProtoMessage() {}
 
 func (x *DeletePinRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[39]
+	mi := &file_patronus_v1_admin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2747,7 +3109,7 @@ func (x *DeletePinRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePinRequest.ProtoReflect.Descriptor instead.
 func (*DeletePinRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{39}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *DeletePinRequest) GetNetwork() string {
@@ -2773,7 +3135,7 @@ type DeletePinResponse struct {
 
 func (x *DeletePinResponse) Reset() {
 	*x = DeletePinResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[40]
+	mi := &file_patronus_v1_admin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2785,7 +3147,7 @@ func (x *DeletePinResponse) String() string {
 func (*DeletePinResponse) ProtoMessage() {}
 
 func (x *DeletePinResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[40]
+	mi := &file_patronus_v1_admin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2798,14 +3160,37 @@ func (x *DeletePinResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePinResponse.ProtoReflect.Descriptor instead.
 func (*DeletePinResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{40}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{46}
 }
 
 var File_patronus_v1_admin_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x17patronus/v1/admin.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18patronus/v1/config.proto\x1a\x1bpatronus/v1/telemetry.proto\"\xab\x01\n" +
+	"\x17patronus/v1/admin.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18patronus/v1/config.proto\x1a\x1bpatronus/v1/telemetry.proto\"\xa3\x02\n" +
+	"\x13OperatorCertificate\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06serial\x18\x02 \x01(\tR\x06serial\x12\x1b\n" +
+	"\tissued_by\x18\x03 \x01(\tR\bissuedBy\x127\n" +
+	"\tissued_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bissuedAt\x127\n" +
+	"\tnot_after\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bnotAfter\x129\n" +
+	"\n" +
+	"revoked_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\x12\x16\n" +
+	"\x06reason\x18\a \x01(\tR\x06reason\"z\n" +
+	"\x14IssueOperatorRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x17\n" +
+	"\acsr_der\x18\x02 \x01(\fR\x06csrDer\x125\n" +
+	"\bvalidity\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\bvalidity\"\xa1\x01\n" +
+	"\x15IssueOperatorResponse\x12B\n" +
+	"\vcertificate\x18\x01 \x01(\v2 .patronus.v1.OperatorCertificateR\vcertificate\x12$\n" +
+	"\x0ecert_chain_der\x18\x02 \x03(\fR\fcertChainDer\x12\x1e\n" +
+	"\vca_cert_der\x18\x03 \x01(\fR\tcaCertDer\"\x16\n" +
+	"\x14ListOperatorsRequest\"]\n" +
+	"\x15ListOperatorsResponse\x12D\n" +
+	"\fcertificates\x18\x01 \x03(\v2 .patronus.v1.OperatorCertificateR\fcertificates\"C\n" +
+	"\x15RevokeOperatorRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xab\x01\n" +
 	"\vNetworkInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x121\n" +
 	"\btopology\x18\x02 \x01(\x0e2\x15.patronus.v1.TopologyR\btopology\x12\x1a\n" +
@@ -2998,7 +3383,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\xfc\v\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\x86\x0e\n" +
 	"\x05Admin\x12S\n" +
 	"\fListNetworks\x12 .patronus.v1.ListNetworksRequest\x1a!.patronus.v1.ListNetworksResponse\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
@@ -3022,7 +3407,10 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"ListEvents\x12\x1e.patronus.v1.ListEventsRequest\x1a\x1f.patronus.v1.ListEventsResponse\x12G\n" +
 	"\bListPins\x12\x1c.patronus.v1.ListPinsRequest\x1a\x1d.patronus.v1.ListPinsResponse\x12:\n" +
 	"\x06SetPin\x12\x1a.patronus.v1.SetPinRequest\x1a\x14.patronus.v1.PinInfo\x12J\n" +
-	"\tDeletePin\x12\x1d.patronus.v1.DeletePinRequest\x1a\x1e.patronus.v1.DeletePinResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
+	"\tDeletePin\x12\x1d.patronus.v1.DeletePinRequest\x1a\x1e.patronus.v1.DeletePinResponse\x12V\n" +
+	"\rIssueOperator\x12!.patronus.v1.IssueOperatorRequest\x1a\".patronus.v1.IssueOperatorResponse\x12V\n" +
+	"\rListOperators\x12!.patronus.v1.ListOperatorsRequest\x1a\".patronus.v1.ListOperatorsResponse\x12X\n" +
+	"\x0eRevokeOperator\x12\".patronus.v1.RevokeOperatorRequest\x1a\".patronus.v1.ListOperatorsResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
 
 var (
 	file_patronus_v1_admin_proto_rawDescOnce sync.Once
@@ -3037,144 +3425,162 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_patronus_v1_admin_proto_goTypes = []any{
 	(Topology)(0),                   // 0: patronus.v1.Topology
 	(SiteState)(0),                  // 1: patronus.v1.SiteState
-	(*NetworkInfo)(nil),             // 2: patronus.v1.NetworkInfo
-	(*ListNetworksRequest)(nil),     // 3: patronus.v1.ListNetworksRequest
-	(*ListNetworksResponse)(nil),    // 4: patronus.v1.ListNetworksResponse
-	(*SiteInfo)(nil),                // 5: patronus.v1.SiteInfo
-	(*ListSitesRequest)(nil),        // 6: patronus.v1.ListSitesRequest
-	(*ListSitesResponse)(nil),       // 7: patronus.v1.ListSitesResponse
-	(*GetSiteRequest)(nil),          // 8: patronus.v1.GetSiteRequest
-	(*RevokeSiteRequest)(nil),       // 9: patronus.v1.RevokeSiteRequest
-	(*JoinTokenInfo)(nil),           // 10: patronus.v1.JoinTokenInfo
-	(*CreateJoinTokenRequest)(nil),  // 11: patronus.v1.CreateJoinTokenRequest
-	(*CreateJoinTokenResponse)(nil), // 12: patronus.v1.CreateJoinTokenResponse
-	(*ListJoinTokensRequest)(nil),   // 13: patronus.v1.ListJoinTokensRequest
-	(*ListJoinTokensResponse)(nil),  // 14: patronus.v1.ListJoinTokensResponse
-	(*RevokeJoinTokenRequest)(nil),  // 15: patronus.v1.RevokeJoinTokenRequest
-	(*WanLink)(nil),                 // 16: patronus.v1.WanLink
-	(*ListLinksRequest)(nil),        // 17: patronus.v1.ListLinksRequest
-	(*ListLinksResponse)(nil),       // 18: patronus.v1.ListLinksResponse
-	(*PutLinkRequest)(nil),          // 19: patronus.v1.PutLinkRequest
-	(*DeleteLinkRequest)(nil),       // 20: patronus.v1.DeleteLinkRequest
-	(*DeleteLinkResponse)(nil),      // 21: patronus.v1.DeleteLinkResponse
-	(*LanPrefix)(nil),               // 22: patronus.v1.LanPrefix
-	(*ListPrefixesRequest)(nil),     // 23: patronus.v1.ListPrefixesRequest
-	(*ListPrefixesResponse)(nil),    // 24: patronus.v1.ListPrefixesResponse
-	(*AddPrefixRequest)(nil),        // 25: patronus.v1.AddPrefixRequest
-	(*DeletePrefixRequest)(nil),     // 26: patronus.v1.DeletePrefixRequest
-	(*DeletePrefixResponse)(nil),    // 27: patronus.v1.DeletePrefixResponse
-	(*PathInfo)(nil),                // 28: patronus.v1.PathInfo
-	(*ListPathsRequest)(nil),        // 29: patronus.v1.ListPathsRequest
-	(*ListPathsResponse)(nil),       // 30: patronus.v1.ListPathsResponse
-	(*PolicySet)(nil),               // 31: patronus.v1.PolicySet
-	(*GetPoliciesRequest)(nil),      // 32: patronus.v1.GetPoliciesRequest
-	(*SetPoliciesRequest)(nil),      // 33: patronus.v1.SetPoliciesRequest
-	(*Event)(nil),                   // 34: patronus.v1.Event
-	(*ListEventsRequest)(nil),       // 35: patronus.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),      // 36: patronus.v1.ListEventsResponse
-	(*PinInfo)(nil),                 // 37: patronus.v1.PinInfo
-	(*ListPinsRequest)(nil),         // 38: patronus.v1.ListPinsRequest
-	(*ListPinsResponse)(nil),        // 39: patronus.v1.ListPinsResponse
-	(*SetPinRequest)(nil),           // 40: patronus.v1.SetPinRequest
-	(*DeletePinRequest)(nil),        // 41: patronus.v1.DeletePinRequest
-	(*DeletePinResponse)(nil),       // 42: patronus.v1.DeletePinResponse
-	(*timestamppb.Timestamp)(nil),   // 43: google.protobuf.Timestamp
-	(*Site)(nil),                    // 44: patronus.v1.Site
-	(TopologyRole)(0),               // 45: patronus.v1.TopologyRole
-	(*durationpb.Duration)(nil),     // 46: google.protobuf.Duration
-	(*PathSample)(nil),              // 47: patronus.v1.PathSample
-	(*SlaClass)(nil),                // 48: patronus.v1.SlaClass
-	(*Application)(nil),             // 49: patronus.v1.Application
-	(*Policy)(nil),                  // 50: patronus.v1.Policy
-	(*SteeringTimers)(nil),          // 51: patronus.v1.SteeringTimers
-	(*PinMatch)(nil),                // 52: patronus.v1.PinMatch
+	(*OperatorCertificate)(nil),     // 2: patronus.v1.OperatorCertificate
+	(*IssueOperatorRequest)(nil),    // 3: patronus.v1.IssueOperatorRequest
+	(*IssueOperatorResponse)(nil),   // 4: patronus.v1.IssueOperatorResponse
+	(*ListOperatorsRequest)(nil),    // 5: patronus.v1.ListOperatorsRequest
+	(*ListOperatorsResponse)(nil),   // 6: patronus.v1.ListOperatorsResponse
+	(*RevokeOperatorRequest)(nil),   // 7: patronus.v1.RevokeOperatorRequest
+	(*NetworkInfo)(nil),             // 8: patronus.v1.NetworkInfo
+	(*ListNetworksRequest)(nil),     // 9: patronus.v1.ListNetworksRequest
+	(*ListNetworksResponse)(nil),    // 10: patronus.v1.ListNetworksResponse
+	(*SiteInfo)(nil),                // 11: patronus.v1.SiteInfo
+	(*ListSitesRequest)(nil),        // 12: patronus.v1.ListSitesRequest
+	(*ListSitesResponse)(nil),       // 13: patronus.v1.ListSitesResponse
+	(*GetSiteRequest)(nil),          // 14: patronus.v1.GetSiteRequest
+	(*RevokeSiteRequest)(nil),       // 15: patronus.v1.RevokeSiteRequest
+	(*JoinTokenInfo)(nil),           // 16: patronus.v1.JoinTokenInfo
+	(*CreateJoinTokenRequest)(nil),  // 17: patronus.v1.CreateJoinTokenRequest
+	(*CreateJoinTokenResponse)(nil), // 18: patronus.v1.CreateJoinTokenResponse
+	(*ListJoinTokensRequest)(nil),   // 19: patronus.v1.ListJoinTokensRequest
+	(*ListJoinTokensResponse)(nil),  // 20: patronus.v1.ListJoinTokensResponse
+	(*RevokeJoinTokenRequest)(nil),  // 21: patronus.v1.RevokeJoinTokenRequest
+	(*WanLink)(nil),                 // 22: patronus.v1.WanLink
+	(*ListLinksRequest)(nil),        // 23: patronus.v1.ListLinksRequest
+	(*ListLinksResponse)(nil),       // 24: patronus.v1.ListLinksResponse
+	(*PutLinkRequest)(nil),          // 25: patronus.v1.PutLinkRequest
+	(*DeleteLinkRequest)(nil),       // 26: patronus.v1.DeleteLinkRequest
+	(*DeleteLinkResponse)(nil),      // 27: patronus.v1.DeleteLinkResponse
+	(*LanPrefix)(nil),               // 28: patronus.v1.LanPrefix
+	(*ListPrefixesRequest)(nil),     // 29: patronus.v1.ListPrefixesRequest
+	(*ListPrefixesResponse)(nil),    // 30: patronus.v1.ListPrefixesResponse
+	(*AddPrefixRequest)(nil),        // 31: patronus.v1.AddPrefixRequest
+	(*DeletePrefixRequest)(nil),     // 32: patronus.v1.DeletePrefixRequest
+	(*DeletePrefixResponse)(nil),    // 33: patronus.v1.DeletePrefixResponse
+	(*PathInfo)(nil),                // 34: patronus.v1.PathInfo
+	(*ListPathsRequest)(nil),        // 35: patronus.v1.ListPathsRequest
+	(*ListPathsResponse)(nil),       // 36: patronus.v1.ListPathsResponse
+	(*PolicySet)(nil),               // 37: patronus.v1.PolicySet
+	(*GetPoliciesRequest)(nil),      // 38: patronus.v1.GetPoliciesRequest
+	(*SetPoliciesRequest)(nil),      // 39: patronus.v1.SetPoliciesRequest
+	(*Event)(nil),                   // 40: patronus.v1.Event
+	(*ListEventsRequest)(nil),       // 41: patronus.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),      // 42: patronus.v1.ListEventsResponse
+	(*PinInfo)(nil),                 // 43: patronus.v1.PinInfo
+	(*ListPinsRequest)(nil),         // 44: patronus.v1.ListPinsRequest
+	(*ListPinsResponse)(nil),        // 45: patronus.v1.ListPinsResponse
+	(*SetPinRequest)(nil),           // 46: patronus.v1.SetPinRequest
+	(*DeletePinRequest)(nil),        // 47: patronus.v1.DeletePinRequest
+	(*DeletePinResponse)(nil),       // 48: patronus.v1.DeletePinResponse
+	(*timestamppb.Timestamp)(nil),   // 49: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),     // 50: google.protobuf.Duration
+	(*Site)(nil),                    // 51: patronus.v1.Site
+	(TopologyRole)(0),               // 52: patronus.v1.TopologyRole
+	(*PathSample)(nil),              // 53: patronus.v1.PathSample
+	(*SlaClass)(nil),                // 54: patronus.v1.SlaClass
+	(*Application)(nil),             // 55: patronus.v1.Application
+	(*Policy)(nil),                  // 56: patronus.v1.Policy
+	(*SteeringTimers)(nil),          // 57: patronus.v1.SteeringTimers
+	(*PinMatch)(nil),                // 58: patronus.v1.PinMatch
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
-	0,  // 0: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
-	43, // 1: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
-	2,  // 2: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
-	44, // 3: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	45, // 4: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
-	1,  // 5: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	43, // 6: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	43, // 7: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
-	5,  // 8: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	43, // 9: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	43, // 10: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	43, // 11: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	43, // 12: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	46, // 13: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
-	10, // 14: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
-	10, // 15: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
-	16, // 16: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
-	16, // 17: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
-	22, // 18: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
-	22, // 19: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
-	47, // 20: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
-	28, // 21: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	48, // 22: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	49, // 23: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	50, // 24: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	51, // 25: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
-	31, // 26: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	43, // 27: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	43, // 28: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
-	34, // 29: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	52, // 30: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
-	43, // 31: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
-	43, // 32: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
-	37, // 33: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
-	52, // 34: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
-	46, // 35: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
-	3,  // 36: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	6,  // 37: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	8,  // 38: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	9,  // 39: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	11, // 40: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	13, // 41: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	15, // 42: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	17, // 43: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	19, // 44: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	20, // 45: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	23, // 46: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	25, // 47: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	26, // 48: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	29, // 49: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	32, // 50: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	33, // 51: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	35, // 52: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	38, // 53: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
-	40, // 54: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
-	41, // 55: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
-	4,  // 56: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	7,  // 57: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	5,  // 58: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	5,  // 59: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	12, // 60: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	14, // 61: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	10, // 62: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	18, // 63: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	16, // 64: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	21, // 65: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	24, // 66: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	22, // 67: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	27, // 68: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	30, // 69: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	31, // 70: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	31, // 71: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	36, // 72: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	39, // 73: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
-	37, // 74: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
-	42, // 75: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
-	56, // [56:76] is the sub-list for method output_type
-	36, // [36:56] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	49, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
+	49, // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
+	49, // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
+	50, // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
+	2,  // 4: patronus.v1.IssueOperatorResponse.certificate:type_name -> patronus.v1.OperatorCertificate
+	2,  // 5: patronus.v1.ListOperatorsResponse.certificates:type_name -> patronus.v1.OperatorCertificate
+	0,  // 6: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
+	49, // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
+	8,  // 8: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
+	51, // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	52, // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	1,  // 11: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
+	49, // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	49, // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	11, // 14: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
+	49, // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	49, // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	49, // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	49, // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	50, // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	16, // 20: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
+	16, // 21: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
+	22, // 22: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
+	22, // 23: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
+	28, // 24: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
+	28, // 25: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
+	53, // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	34, // 27: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
+	54, // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	55, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	56, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	57, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	37, // 32: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
+	49, // 33: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	49, // 34: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	40, // 35: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
+	58, // 36: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
+	49, // 37: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
+	49, // 38: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
+	43, // 39: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
+	58, // 40: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
+	50, // 41: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
+	9,  // 42: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	12, // 43: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	14, // 44: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	15, // 45: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	17, // 46: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	19, // 47: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	21, // 48: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	23, // 49: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	25, // 50: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	26, // 51: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	29, // 52: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	31, // 53: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	32, // 54: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	35, // 55: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	38, // 56: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	39, // 57: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	41, // 58: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	44, // 59: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
+	46, // 60: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
+	47, // 61: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
+	3,  // 62: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
+	5,  // 63: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
+	7,  // 64: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
+	10, // 65: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	13, // 66: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	11, // 67: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	11, // 68: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	18, // 69: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	20, // 70: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	16, // 71: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	24, // 72: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	22, // 73: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	27, // 74: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	30, // 75: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	28, // 76: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	33, // 77: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	36, // 78: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	37, // 79: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	37, // 80: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	42, // 81: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	45, // 82: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
+	43, // 83: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
+	48, // 84: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
+	4,  // 85: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
+	6,  // 86: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
+	6,  // 87: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
+	65, // [65:88] is the sub-list for method output_type
+	42, // [42:65] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -3190,7 +3596,7 @@ func file_patronus_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   41,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -43,6 +43,9 @@ const (
 	Admin_ListPins_FullMethodName        = "/patronus.v1.Admin/ListPins"
 	Admin_SetPin_FullMethodName          = "/patronus.v1.Admin/SetPin"
 	Admin_DeletePin_FullMethodName       = "/patronus.v1.Admin/DeletePin"
+	Admin_IssueOperator_FullMethodName   = "/patronus.v1.Admin/IssueOperator"
+	Admin_ListOperators_FullMethodName   = "/patronus.v1.Admin/ListOperators"
+	Admin_RevokeOperator_FullMethodName  = "/patronus.v1.Admin/RevokeOperator"
 )
 
 // AdminClient is the client API for Admin service.
@@ -106,6 +109,19 @@ type AdminClient interface {
 	SetPin(ctx context.Context, in *SetPinRequest, opts ...grpc.CallOption) (*PinInfo, error)
 	// DeletePin removes a path pin by id.
 	DeletePin(ctx context.Context, in *DeletePinRequest, opts ...grpc.CallOption) (*DeletePinResponse, error)
+	// IssueOperator signs an operator certificate for a person, from the
+	// CSR of a key made where it is used (the key never travels), and
+	// records it. A name with a certificate in force gets ALREADY_EXISTS:
+	// revoke it first. Names no network.
+	IssueOperator(ctx context.Context, in *IssueOperatorRequest, opts ...grpc.CallOption) (*IssueOperatorResponse, error)
+	// ListOperators lists the operator certificates recorded, by name then
+	// issue time. Names no network.
+	ListOperators(ctx context.Context, in *ListOperatorsRequest, opts ...grpc.CallOption) (*ListOperatorsResponse, error)
+	// RevokeOperator revokes every certificate in force of an operator
+	// name: refused from then on by new handshakes and by calls on
+	// connections already open, on every replica. NOT_FOUND when the name
+	// has none in force. Names no network.
+	RevokeOperator(ctx context.Context, in *RevokeOperatorRequest, opts ...grpc.CallOption) (*ListOperatorsResponse, error)
 }
 
 type adminClient struct {
@@ -316,6 +332,36 @@ func (c *adminClient) DeletePin(ctx context.Context, in *DeletePinRequest, opts 
 	return out, nil
 }
 
+func (c *adminClient) IssueOperator(ctx context.Context, in *IssueOperatorRequest, opts ...grpc.CallOption) (*IssueOperatorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IssueOperatorResponse)
+	err := c.cc.Invoke(ctx, Admin_IssueOperator_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) ListOperators(ctx context.Context, in *ListOperatorsRequest, opts ...grpc.CallOption) (*ListOperatorsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOperatorsResponse)
+	err := c.cc.Invoke(ctx, Admin_ListOperators_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) RevokeOperator(ctx context.Context, in *RevokeOperatorRequest, opts ...grpc.CallOption) (*ListOperatorsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOperatorsResponse)
+	err := c.cc.Invoke(ctx, Admin_RevokeOperator_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServer is the server API for Admin service.
 // All implementations must embed UnimplementedAdminServer
 // for forward compatibility.
@@ -377,6 +423,19 @@ type AdminServer interface {
 	SetPin(context.Context, *SetPinRequest) (*PinInfo, error)
 	// DeletePin removes a path pin by id.
 	DeletePin(context.Context, *DeletePinRequest) (*DeletePinResponse, error)
+	// IssueOperator signs an operator certificate for a person, from the
+	// CSR of a key made where it is used (the key never travels), and
+	// records it. A name with a certificate in force gets ALREADY_EXISTS:
+	// revoke it first. Names no network.
+	IssueOperator(context.Context, *IssueOperatorRequest) (*IssueOperatorResponse, error)
+	// ListOperators lists the operator certificates recorded, by name then
+	// issue time. Names no network.
+	ListOperators(context.Context, *ListOperatorsRequest) (*ListOperatorsResponse, error)
+	// RevokeOperator revokes every certificate in force of an operator
+	// name: refused from then on by new handshakes and by calls on
+	// connections already open, on every replica. NOT_FOUND when the name
+	// has none in force. Names no network.
+	RevokeOperator(context.Context, *RevokeOperatorRequest) (*ListOperatorsResponse, error)
 	mustEmbedUnimplementedAdminServer()
 }
 
@@ -446,6 +505,15 @@ func (UnimplementedAdminServer) SetPin(context.Context, *SetPinRequest) (*PinInf
 }
 func (UnimplementedAdminServer) DeletePin(context.Context, *DeletePinRequest) (*DeletePinResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeletePin not implemented")
+}
+func (UnimplementedAdminServer) IssueOperator(context.Context, *IssueOperatorRequest) (*IssueOperatorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method IssueOperator not implemented")
+}
+func (UnimplementedAdminServer) ListOperators(context.Context, *ListOperatorsRequest) (*ListOperatorsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListOperators not implemented")
+}
+func (UnimplementedAdminServer) RevokeOperator(context.Context, *RevokeOperatorRequest) (*ListOperatorsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevokeOperator not implemented")
 }
 func (UnimplementedAdminServer) mustEmbedUnimplementedAdminServer() {}
 func (UnimplementedAdminServer) testEmbeddedByValue()               {}
@@ -828,6 +896,60 @@ func _Admin_DeletePin_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_IssueOperator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IssueOperatorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).IssueOperator(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_IssueOperator_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).IssueOperator(ctx, req.(*IssueOperatorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_ListOperators_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListOperatorsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).ListOperators(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_ListOperators_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).ListOperators(ctx, req.(*ListOperatorsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_RevokeOperator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeOperatorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).RevokeOperator(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_RevokeOperator_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).RevokeOperator(ctx, req.(*RevokeOperatorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Admin_ServiceDesc is the grpc.ServiceDesc for Admin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -914,6 +1036,18 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeletePin",
 			Handler:    _Admin_DeletePin_Handler,
+		},
+		{
+			MethodName: "IssueOperator",
+			Handler:    _Admin_IssueOperator_Handler,
+		},
+		{
+			MethodName: "ListOperators",
+			Handler:    _Admin_ListOperators_Handler,
+		},
+		{
+			MethodName: "RevokeOperator",
+			Handler:    _Admin_RevokeOperator_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -153,6 +153,7 @@ func Run(t *testing.T, h Harness) {
 		{"Prefixes", testPrefixes},
 		{"Paths", testPaths},
 		{"JoinTokens", testJoinTokens},
+		{"OperatorCerts", testOperatorCerts},
 		{"PolicySet", testPolicySet},
 		{"Pins", testPins},
 		{"PinValidation", testPinValidation},

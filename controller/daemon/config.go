@@ -1,0 +1,248 @@
+package daemon
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/patronus-sdwan/patronus/controller/store"
+)
+
+// Defaults of Config.
+const (
+	DefaultDataDir          = "/var/lib/patronus/controller"
+	DefaultListen           = ":8443"
+	DefaultStore            = "sqlite"
+	DefaultAdminUser        = "admin"
+	DefaultNetwork          = "default"
+	DefaultMaintainInterval = 5 * time.Minute
+	DefaultLogLevel         = "info"
+)
+
+// Files and directories under the data directory.
+const (
+	PKIDir     = "pki"           // the CA and the server certificate
+	AdminDir   = "admin"         // the first operator credentials
+	SQLiteFile = "controller.db" // the SQLite store
+)
+
+// Config is the controller's configuration: the YAML file's keys, and
+// what only a program can give (yaml:"-").
+type Config struct {
+	// DataDir holds pki/ (the CA: copy it to every replica), admin/ (the
+	// first operator credentials) and, with SQLite, controller.db.
+	DataDir string `yaml:"data_dir"`
+	// Listen is the TCP address of the TLS listener for gRPC and HTTPS.
+	Listen string `yaml:"listen"`
+	// HTTPListen, when set, is a TCP address serving HTTP only, without
+	// TLS, for a reverse proxy in front. Off by default.
+	HTTPListen string `yaml:"http_listen"`
+	// Store is "sqlite" (DataDir/controller.db) or a PostgreSQL URL
+	// (postgres://user@host/db; the password from the URL or ~/.pgpass).
+	Store string `yaml:"store"`
+	// ServerNames go into the TLS server certificate: the DNS names and
+	// addresses edges and operators dial. Default: the host name,
+	// localhost, 127.0.0.1, ::1.
+	ServerNames []string `yaml:"server_names"`
+	// Endpoints are told to enrolling edges. Default: the first of
+	// ServerNames with the listen port; none when ServerNames is not set.
+	Endpoints []string `yaml:"endpoints"`
+	// AdminUser names the operator credentials made on first start.
+	AdminUser string `yaml:"admin_user"`
+	// Networks are created at start if missing; their topology is set.
+	Networks []Network `yaml:"networks"`
+	// MaintainInterval is how often metrics are rolled up and old rows
+	// deleted (store.DefaultRetention); a Go duration, 1s or more.
+	MaintainInterval string `yaml:"maintain_interval"`
+	// LogLevel is debug, info, warn or error (for the CLI's logger).
+	LogLevel string `yaml:"log_level"`
+
+	// HTTP serves every request on Listen that is not a gRPC call, and
+	// every request on HTTPListen; nil: a JSON 404.
+	HTTP http.Handler `yaml:"-"`
+	// Out gets the messages for the operator: where new credentials are,
+	// the addresses served. nil: discarded.
+	Out io.Writer `yaml:"-"`
+	// Logger is the controller's log; nil: discarded.
+	Logger *slog.Logger `yaml:"-"`
+}
+
+// Network is a network the controller declares.
+type Network struct {
+	Name     string   `yaml:"name"`
+	Topology string   `yaml:"topology"`
+	Hubs     []string `yaml:"hubs"`
+}
+
+// LoadFile reads a YAML configuration file, refusing unknown keys. Errors
+// name --config.
+func LoadFile(file string) (Config, error) {
+	var cfg Config
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return cfg, fmt.Errorf("--config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return cfg, fmt.Errorf("--config %s: %w", file, err)
+	}
+	return cfg, nil
+}
+
+// SetDefaults fills every setting left empty with its default.
+func (c *Config) SetDefaults() {
+	def := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	def(&c.DataDir, DefaultDataDir)
+	def(&c.Listen, DefaultListen)
+	def(&c.Store, DefaultStore)
+	def(&c.AdminUser, DefaultAdminUser)
+	def(&c.MaintainInterval, DefaultMaintainInterval.String())
+	def(&c.LogLevel, DefaultLogLevel)
+	if len(c.Networks) == 0 {
+		c.Networks = []Network{{Name: DefaultNetwork, Topology: string(store.FullMesh)}}
+	}
+}
+
+// Validate checks every setting; errors name the flag or the field.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("--listen / listen: %q is not HOST:PORT", c.Listen)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPListen); c.HTTPListen != "" && err != nil {
+		return fmt.Errorf("--http-listen / http_listen: %q is not HOST:PORT", c.HTTPListen)
+	}
+	if err := validateStore(c.Store); err != nil {
+		return err
+	}
+	if err := store.ValidateName("admin", "admin_user", c.AdminUser); err != nil {
+		return err
+	}
+	if d, err := time.ParseDuration(c.MaintainInterval); err != nil || d < time.Second {
+		return fmt.Errorf("maintain_interval: %q is not a duration of 1s or more", c.MaintainInterval)
+	}
+	if _, err := ParseLogLevel(c.LogLevel); err != nil {
+		return err
+	}
+	return validateNetworks(c.Networks)
+}
+
+// ParseLogLevel turns debug, info, warn or error into a slog level.
+func ParseLogLevel(s string) (slog.Level, error) {
+	switch s {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("--log-level / log_level: %q is not debug, info, warn or error", s)
+}
+
+func validateStore(s string) error {
+	if s == "sqlite" {
+		return nil
+	}
+	if !strings.HasPrefix(s, "postgres://") && !strings.HasPrefix(s, "postgresql://") {
+		return errors.New(`--store / store: use "sqlite" or a postgres:// URL`)
+	}
+	if _, err := url.Parse(s); err != nil {
+		return errors.New("--store / store: not a valid URL")
+	}
+	return nil
+}
+
+func validateNetworks(nets []Network) error {
+	seen := map[string]bool{}
+	for i, n := range nets {
+		at := fmt.Sprintf("networks[%d]", i)
+		if err := store.ValidateName("network", "name", n.Name); err != nil {
+			return fmt.Errorf("%s.name: %w", at, err)
+		}
+		if seen[n.Name] {
+			return fmt.Errorf("%s.name: %q is given twice", at, n.Name)
+		}
+		seen[n.Name] = true
+		if err := store.ValidateTopology(store.Topology(n.Topology)); err != nil {
+			return fmt.Errorf("%s.topology: %q is not full-mesh or hub-and-spoke", at, n.Topology)
+		}
+		if len(n.Hubs) > 0 && n.Topology != string(store.HubAndSpoke) {
+			return fmt.Errorf("%s.hubs: only for a hub-and-spoke network", at)
+		}
+		for j, h := range n.Hubs {
+			if err := store.ValidateName("site", "name", h); err != nil {
+				return fmt.Errorf("%s.hubs[%d]: %w", at, j, err)
+			}
+		}
+	}
+	return nil
+}
+
+// serverNames is ServerNames, or the defaults.
+func (c *Config) serverNames() []string {
+	if len(c.ServerNames) > 0 {
+		return c.ServerNames
+	}
+	names := []string{"localhost", "127.0.0.1", "::1"}
+	if h, err := os.Hostname(); err == nil && hostnameRE.MatchString(strings.ToLower(h)) && h != "localhost" {
+		names = append([]string{strings.ToLower(h)}, names...)
+	}
+	return names
+}
+
+// hostnameRE: a host name that can go into the certificate as it is.
+var hostnameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+
+// isHub reports whether site is named in the hubs of network.
+func (c *Config) isHub(network, site string) bool {
+	for _, n := range c.Networks {
+		if n.Name == network {
+			return slices.Contains(n.Hubs, site)
+		}
+	}
+	return false
+}
+
+// StoreLabel is a store setting without its password, for messages.
+func StoreLabel(s string) string {
+	if s == "sqlite" {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "postgres"
+	}
+	return u.Redacted()
+}
+
+// redactErr removes the URL's password from an error message.
+func redactErr(err error, raw string) error {
+	u, perr := url.Parse(raw)
+	if perr != nil || u.User == nil {
+		return err
+	}
+	pw, ok := u.User.Password()
+	if !ok || pw == "" {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), pw, "xxxxx"))
+}
