@@ -17,6 +17,9 @@ type auditRec struct {
 
 // audit writes an entry; detail must hold no secret.
 func (s *Service) audit(ctx context.Context, r auditRec, outcome string, detail map[string]any) error {
+	if detail == nil {
+		detail = map[string]any{}
+	}
 	d, err := json.Marshal(detail)
 	if err != nil {
 		return err

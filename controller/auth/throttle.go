@@ -59,8 +59,15 @@ func newLimiter(t Throttle) *limiter {
 // allow takes one attempt from the user's and the address's buckets, or
 // returns a 429 error saying when to retry. Either key may be empty.
 func (l *limiter) allow(user, addr string, now time.Time) error {
-	wait := max(l.user.take(user, now), l.addr.take(addr, now))
-	if wait > 0 {
+	ru, wu := l.user.take(user, now)
+	ra, wa := l.addr.take(addr, now)
+	if wait := max(wu, wa); wait > 0 {
+		// A refused attempt costs nothing in either bucket.
+		for _, r := range []*rate.Reservation{ru, ra} {
+			if r != nil {
+				r.CancelAt(now)
+			}
+		}
 		return &apierr.Error{Status: http.StatusTooManyRequests, Code: apierr.CodeTooManyRequests,
 			Message: "too many sign-in attempts; try again later", RetryAfter: wait, Err: ErrUnauthenticated}
 	}
@@ -76,11 +83,12 @@ type buckets struct {
 	m     map[string]*rate.Limiter // mu
 }
 
-// take takes a token from key's bucket; if there is none it takes
-// nothing and returns how long until there is one.
-func (b *buckets) take(key string, now time.Time) time.Duration {
+// take reserves a token of key's bucket and says how long until it is
+// there (0: now). The caller cancels the reservation if it does not go
+// ahead.
+func (b *buckets) take(key string, now time.Time) (*rate.Reservation, time.Duration) {
 	if key == "" {
-		return 0
+		return nil, 0
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -91,11 +99,7 @@ func (b *buckets) take(key string, now time.Time) time.Duration {
 		b.m[key] = lim
 	}
 	r := lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return d
-	}
-	return 0
+	return r, r.DelayFrom(now)
 }
 
 // makeRoomLocked keeps the map under max. b.mu must be held.
