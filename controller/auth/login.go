@@ -36,6 +36,9 @@ type Tokens struct {
 	TokenType    string `json:"token_type"` // "Bearer"
 }
 
+// maxNameBytes is the longest valid user name (store.ValidateUserName).
+const maxNameBytes = 128
+
 // badLogin is the one answer to a wrong user name, password or code.
 func badLogin() error {
 	return &apierr.Error{Status: http.StatusUnauthorized, Code: apierr.CodeUnauthenticated,
@@ -64,8 +67,11 @@ func (d *dummyHash) get(p Argon2Params) string {
 // for an unknown user, a wrong password and a wrong code),
 // ErrMFARequired, 429 when throttled.
 func (s *Service) Login(ctx context.Context, r LoginRequest) (Tokens, error) {
-	rec := auditRec{Action: "auth.login", Actor: r.Username, Method: MethodPassword, SourceIP: r.SourceIP, UserAgent: r.UserAgent}
-	if err := s.limits.allow(strings.ToLower(r.Username), r.SourceIP, s.now()); err != nil {
+	// Names longer than a valid one are cut for the audit log and the
+	// throttle's map (they match no user anyway).
+	name := truncate(r.Username, maxNameBytes)
+	rec := auditRec{Action: "auth.login", Actor: name, Method: MethodPassword, SourceIP: r.SourceIP, UserAgent: truncate(r.UserAgent, 256)}
+	if err := s.limits.allow(strings.ToLower(name), r.SourceIP, s.now()); err != nil {
 		s.auditFailure(ctx, rec, "throttled")
 		return Tokens{}, err
 	}

@@ -39,8 +39,8 @@ func (s *Service) SetupToken(ctx context.Context) (token string, needed bool, er
 // (action auth.setup) and throttled per source address.
 func (s *Service) Setup(ctx context.Context, token string, n NewUser) (User, error) {
 	m, _ := RequestMetaFrom(ctx)
-	rec := auditRec{Action: "auth.setup", Actor: n.Name, Role: string(RoleAdmin), Method: MethodSetupToken,
-		SourceIP: m.SourceIP, UserAgent: m.UserAgent, Target: "user/" + n.Name}
+	rec := auditRec{Action: "auth.setup", Actor: truncate(n.Name, maxNameBytes), Role: string(RoleAdmin), Method: MethodSetupToken,
+		SourceIP: m.SourceIP, UserAgent: m.UserAgent, Target: "user/" + truncate(n.Name, maxNameBytes)}
 	if err := s.limits.allow("", m.SourceIP, s.now()); err != nil {
 		return User{}, err
 	}
