@@ -38,7 +38,10 @@ type claims struct {
 	Verifier string `json:"pkce,omitempty"`
 }
 
-// keyring caches the signing keys of the store.
+// keyring caches the signing keys of the store. mu is held across the
+// store read (and a rotation), so concurrent callers wait for one reload
+// instead of each reading; that happens once a minute at most, or at an
+// unknown kid at most once a second.
 type keyring struct {
 	s      *Service
 	mu     sync.Mutex
