@@ -3163,6 +3163,408 @@ func (*DeletePinResponse) Descriptor() ([]byte, []int) {
 	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{46}
 }
 
+// UserInfo is a user of the management API (never a secret).
+type UserInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name signs in; any printable text of 1 to 128 bytes.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// role is "admin", "operator" or "viewer".
+	Role string `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
+	// source is "local" (password) or "oidc" (made at first OIDC sign-in).
+	Source     string                 `protobuf:"bytes,3,opt,name=source,proto3" json:"source,omitempty"`
+	MfaEnabled bool                   `protobuf:"varint,4,opt,name=mfa_enabled,json=mfaEnabled,proto3" json:"mfa_enabled,omitempty"`
+	CreatedAt  *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// disabled_at is set while the user is disabled.
+	DisabledAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=disabled_at,json=disabledAt,proto3" json:"disabled_at,omitempty"`
+	// last_login is the last successful sign-in; unset: never.
+	LastLogin     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=last_login,json=lastLogin,proto3" json:"last_login,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UserInfo) Reset() {
+	*x = UserInfo{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UserInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UserInfo) ProtoMessage() {}
+
+func (x *UserInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UserInfo.ProtoReflect.Descriptor instead.
+func (*UserInfo) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *UserInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UserInfo) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *UserInfo) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *UserInfo) GetMfaEnabled() bool {
+	if x != nil {
+		return x.MfaEnabled
+	}
+	return false
+}
+
+func (x *UserInfo) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *UserInfo) GetDisabledAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DisabledAt
+	}
+	return nil
+}
+
+func (x *UserInfo) GetLastLogin() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastLogin
+	}
+	return nil
+}
+
+// ListUsersRequest asks for a page of users, by name.
+type ListUsersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PageSize      uint32                 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListUsersRequest) Reset() {
+	*x = ListUsersRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListUsersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListUsersRequest) ProtoMessage() {}
+
+func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListUsersRequest.ProtoReflect.Descriptor instead.
+func (*ListUsersRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *ListUsersRequest) GetPageSize() uint32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListUsersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListUsersResponse is a page of users.
+type ListUsersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Users         []*UserInfo            `protobuf:"bytes,1,rep,name=users,proto3" json:"users,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListUsersResponse) Reset() {
+	*x = ListUsersResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListUsersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListUsersResponse) ProtoMessage() {}
+
+func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListUsersResponse.ProtoReflect.Descriptor instead.
+func (*ListUsersResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *ListUsersResponse) GetUsers() []*UserInfo {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+func (x *ListUsersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// CreateUserRequest adds a local user.
+type CreateUserRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// role is "admin", "operator" or "viewer".
+	Role string `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
+	// password: 12 characters or more, not the name. Never logged.
+	Password      string `protobuf:"bytes,3,opt,name=password,proto3" json:"password,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateUserRequest) Reset() {
+	*x = CreateUserRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateUserRequest) ProtoMessage() {}
+
+func (x *CreateUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateUserRequest.ProtoReflect.Descriptor instead.
+func (*CreateUserRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *CreateUserRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateUserRequest) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *CreateUserRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+// SetUserRoleRequest changes a user's role.
+type SetUserRoleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Role          string                 `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetUserRoleRequest) Reset() {
+	*x = SetUserRoleRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetUserRoleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetUserRoleRequest) ProtoMessage() {}
+
+func (x *SetUserRoleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetUserRoleRequest.ProtoReflect.Descriptor instead.
+func (*SetUserRoleRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *SetUserRoleRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SetUserRoleRequest) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+// DeleteUserRequest deletes a user.
+type DeleteUserRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteUserRequest) Reset() {
+	*x = DeleteUserRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteUserRequest) ProtoMessage() {}
+
+func (x *DeleteUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteUserRequest.ProtoReflect.Descriptor instead.
+func (*DeleteUserRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *DeleteUserRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// DeleteUserResponse is empty.
+type DeleteUserResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteUserResponse) Reset() {
+	*x = DeleteUserResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteUserResponse) ProtoMessage() {}
+
+func (x *DeleteUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteUserResponse.ProtoReflect.Descriptor instead.
+func (*DeleteUserResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{53}
+}
+
 var File_patronus_v1_admin_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_admin_proto_rawDesc = "" +
@@ -3375,7 +3777,36 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x10DeletePinRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\x03R\x02id\"\x13\n" +
-	"\x11DeletePinResponse*X\n" +
+	"\x11DeletePinResponse\"\x9e\x02\n" +
+	"\bUserInfo\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04role\x18\x02 \x01(\tR\x04role\x12\x16\n" +
+	"\x06source\x18\x03 \x01(\tR\x06source\x12\x1f\n" +
+	"\vmfa_enabled\x18\x04 \x01(\bR\n" +
+	"mfaEnabled\x129\n" +
+	"\n" +
+	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12;\n" +
+	"\vdisabled_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"disabledAt\x129\n" +
+	"\n" +
+	"last_login\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tlastLogin\"N\n" +
+	"\x10ListUsersRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\rR\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"h\n" +
+	"\x11ListUsersResponse\x12+\n" +
+	"\x05users\x18\x01 \x03(\v2\x15.patronus.v1.UserInfoR\x05users\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"W\n" +
+	"\x11CreateUserRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04role\x18\x02 \x01(\tR\x04role\x12\x1a\n" +
+	"\bpassword\x18\x03 \x01(\tR\bpassword\"<\n" +
+	"\x12SetUserRoleRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04role\x18\x02 \x01(\tR\x04role\"'\n" +
+	"\x11DeleteUserRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\x14\n" +
+	"\x12DeleteUserResponse*X\n" +
 	"\bTopology\x12\x18\n" +
 	"\x14TOPOLOGY_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TOPOLOGY_FULL_MESH\x10\x01\x12\x1a\n" +
@@ -3383,7 +3814,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\x86\x0e\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\xad\x10\n" +
 	"\x05Admin\x12S\n" +
 	"\fListNetworks\x12 .patronus.v1.ListNetworksRequest\x1a!.patronus.v1.ListNetworksResponse\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
@@ -3410,7 +3841,13 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tDeletePin\x12\x1d.patronus.v1.DeletePinRequest\x1a\x1e.patronus.v1.DeletePinResponse\x12V\n" +
 	"\rIssueOperator\x12!.patronus.v1.IssueOperatorRequest\x1a\".patronus.v1.IssueOperatorResponse\x12V\n" +
 	"\rListOperators\x12!.patronus.v1.ListOperatorsRequest\x1a\".patronus.v1.ListOperatorsResponse\x12X\n" +
-	"\x0eRevokeOperator\x12\".patronus.v1.RevokeOperatorRequest\x1a\".patronus.v1.ListOperatorsResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
+	"\x0eRevokeOperator\x12\".patronus.v1.RevokeOperatorRequest\x1a\".patronus.v1.ListOperatorsResponse\x12J\n" +
+	"\tListUsers\x12\x1d.patronus.v1.ListUsersRequest\x1a\x1e.patronus.v1.ListUsersResponse\x12C\n" +
+	"\n" +
+	"CreateUser\x12\x1e.patronus.v1.CreateUserRequest\x1a\x15.patronus.v1.UserInfo\x12E\n" +
+	"\vSetUserRole\x12\x1f.patronus.v1.SetUserRoleRequest\x1a\x15.patronus.v1.UserInfo\x12M\n" +
+	"\n" +
+	"DeleteUser\x12\x1e.patronus.v1.DeleteUserRequest\x1a\x1f.patronus.v1.DeleteUserResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
 
 var (
 	file_patronus_v1_admin_proto_rawDescOnce sync.Once
@@ -3425,7 +3862,7 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
 var file_patronus_v1_admin_proto_goTypes = []any{
 	(Topology)(0),                   // 0: patronus.v1.Topology
 	(SiteState)(0),                  // 1: patronus.v1.SiteState
@@ -3476,111 +3913,130 @@ var file_patronus_v1_admin_proto_goTypes = []any{
 	(*SetPinRequest)(nil),           // 46: patronus.v1.SetPinRequest
 	(*DeletePinRequest)(nil),        // 47: patronus.v1.DeletePinRequest
 	(*DeletePinResponse)(nil),       // 48: patronus.v1.DeletePinResponse
-	(*timestamppb.Timestamp)(nil),   // 49: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),     // 50: google.protobuf.Duration
-	(*Site)(nil),                    // 51: patronus.v1.Site
-	(TopologyRole)(0),               // 52: patronus.v1.TopologyRole
-	(*PathSample)(nil),              // 53: patronus.v1.PathSample
-	(*SlaClass)(nil),                // 54: patronus.v1.SlaClass
-	(*Application)(nil),             // 55: patronus.v1.Application
-	(*Policy)(nil),                  // 56: patronus.v1.Policy
-	(*SteeringTimers)(nil),          // 57: patronus.v1.SteeringTimers
-	(*PinMatch)(nil),                // 58: patronus.v1.PinMatch
+	(*UserInfo)(nil),                // 49: patronus.v1.UserInfo
+	(*ListUsersRequest)(nil),        // 50: patronus.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),       // 51: patronus.v1.ListUsersResponse
+	(*CreateUserRequest)(nil),       // 52: patronus.v1.CreateUserRequest
+	(*SetUserRoleRequest)(nil),      // 53: patronus.v1.SetUserRoleRequest
+	(*DeleteUserRequest)(nil),       // 54: patronus.v1.DeleteUserRequest
+	(*DeleteUserResponse)(nil),      // 55: patronus.v1.DeleteUserResponse
+	(*timestamppb.Timestamp)(nil),   // 56: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),     // 57: google.protobuf.Duration
+	(*Site)(nil),                    // 58: patronus.v1.Site
+	(TopologyRole)(0),               // 59: patronus.v1.TopologyRole
+	(*PathSample)(nil),              // 60: patronus.v1.PathSample
+	(*SlaClass)(nil),                // 61: patronus.v1.SlaClass
+	(*Application)(nil),             // 62: patronus.v1.Application
+	(*Policy)(nil),                  // 63: patronus.v1.Policy
+	(*SteeringTimers)(nil),          // 64: patronus.v1.SteeringTimers
+	(*PinMatch)(nil),                // 65: patronus.v1.PinMatch
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
-	49, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
-	49, // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
-	49, // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
-	50, // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
+	56, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
+	56, // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
+	56, // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
+	57, // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
 	2,  // 4: patronus.v1.IssueOperatorResponse.certificate:type_name -> patronus.v1.OperatorCertificate
 	2,  // 5: patronus.v1.ListOperatorsResponse.certificates:type_name -> patronus.v1.OperatorCertificate
 	0,  // 6: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
-	49, // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
+	56, // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
 	8,  // 8: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
-	51, // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	52, // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	58, // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	59, // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
 	1,  // 11: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	49, // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	49, // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	56, // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	56, // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
 	11, // 14: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	49, // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	49, // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	49, // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	49, // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	50, // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	56, // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	56, // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	56, // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	56, // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	57, // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
 	16, // 20: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
 	16, // 21: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
 	22, // 22: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
 	22, // 23: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
 	28, // 24: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
 	28, // 25: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
-	53, // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	60, // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
 	34, // 27: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	54, // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	55, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	56, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	57, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	61, // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	62, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	63, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	64, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
 	37, // 32: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	49, // 33: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	49, // 34: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	56, // 33: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	56, // 34: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
 	40, // 35: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	58, // 36: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
-	49, // 37: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
-	49, // 38: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
+	65, // 36: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
+	56, // 37: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
+	56, // 38: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
 	43, // 39: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
-	58, // 40: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
-	50, // 41: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
-	9,  // 42: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	12, // 43: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	14, // 44: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	15, // 45: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	17, // 46: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	19, // 47: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	21, // 48: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	23, // 49: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	25, // 50: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	26, // 51: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	29, // 52: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	31, // 53: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	32, // 54: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	35, // 55: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	38, // 56: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	39, // 57: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	41, // 58: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	44, // 59: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
-	46, // 60: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
-	47, // 61: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
-	3,  // 62: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
-	5,  // 63: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
-	7,  // 64: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
-	10, // 65: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	13, // 66: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	11, // 67: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	11, // 68: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	18, // 69: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	20, // 70: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	16, // 71: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	24, // 72: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	22, // 73: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	27, // 74: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	30, // 75: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	28, // 76: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	33, // 77: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	36, // 78: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	37, // 79: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	37, // 80: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	42, // 81: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	45, // 82: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
-	43, // 83: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
-	48, // 84: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
-	4,  // 85: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
-	6,  // 86: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
-	6,  // 87: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
-	65, // [65:88] is the sub-list for method output_type
-	42, // [42:65] is the sub-list for method input_type
-	42, // [42:42] is the sub-list for extension type_name
-	42, // [42:42] is the sub-list for extension extendee
-	0,  // [0:42] is the sub-list for field type_name
+	65, // 40: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
+	57, // 41: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
+	56, // 42: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
+	56, // 43: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
+	56, // 44: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
+	49, // 45: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
+	9,  // 46: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	12, // 47: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	14, // 48: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	15, // 49: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	17, // 50: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	19, // 51: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	21, // 52: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	23, // 53: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	25, // 54: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	26, // 55: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	29, // 56: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	31, // 57: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	32, // 58: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	35, // 59: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	38, // 60: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	39, // 61: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	41, // 62: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	44, // 63: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
+	46, // 64: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
+	47, // 65: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
+	3,  // 66: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
+	5,  // 67: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
+	7,  // 68: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
+	50, // 69: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
+	52, // 70: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
+	53, // 71: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
+	54, // 72: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
+	10, // 73: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	13, // 74: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	11, // 75: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	11, // 76: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	18, // 77: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	20, // 78: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	16, // 79: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	24, // 80: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	22, // 81: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	27, // 82: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	30, // 83: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	28, // 84: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	33, // 85: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	36, // 86: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	37, // 87: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	37, // 88: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	42, // 89: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	45, // 90: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
+	43, // 91: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
+	48, // 92: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
+	4,  // 93: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
+	6,  // 94: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
+	6,  // 95: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
+	51, // 96: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
+	49, // 97: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
+	49, // 98: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
+	55, // 99: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
+	73, // [73:100] is the sub-list for method output_type
+	46, // [46:73] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -3596,7 +4052,7 @@ func file_patronus_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   47,
+			NumMessages:   54,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

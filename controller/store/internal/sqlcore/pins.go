@@ -49,13 +49,6 @@ func storedPrefix(s string) (netip.Prefix, error) {
 	return p, nil
 }
 
-func nullUS(t time.Time) *int64 {
-	if t.IsZero() {
-		return nil
-	}
-	v := us(t)
-	return &v
-}
 
 // PutPin implements store.Store.
 func (s *Store) PutPin(ctx context.Context, network string, spec store.PinSpec) (store.Pin, error) {

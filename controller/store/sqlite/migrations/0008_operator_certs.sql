@@ -1,4 +1,4 @@
--- Version 9: operator certificates, one per person, revocable. The
+-- Version 8: operator certificates, one per person, revocable. The
 -- handshake and every Admin call look an operator's serial up here; a
 -- serial not recorded (issued before version 9) is not revoked.
 CREATE TABLE operator_certs (

@@ -1,4 +1,4 @@
--- Version 10: path pins set through the controller. A pin makes one
+-- Version 9: path pins set through the controller. A pin makes one
 -- site's edge send the packets its match selects (protocol, source and
 -- destination prefix, ports; '' and 0 match anything) over one path,
 -- whatever steering says. path is the edge's path ID with the pinning

@@ -1,4 +1,0 @@
--- Version 7: reserved for a migration of another branch (issue 10: users,
--- sign-in); this file is only here so that 0009 loads on its own, and is
--- deleted when that branch's 0007_*.sql is merged.
-SELECT 1;
