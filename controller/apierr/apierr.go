@@ -91,7 +91,9 @@ func Write(w http.ResponseWriter, e *Error) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Del("Content-Length")
 	w.WriteHeader(e.Code.Status())
-	_ = json.NewEncoder(w).Encode(Body{Error: e})
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(Body{Error: e})
 }
 
 // WriteErr answers with err if it is (or wraps) an *Error, else with a
