@@ -266,7 +266,7 @@ func TestOpenAPI(t *testing.T) {
 
 	// The audit log: newest first, paged by ID.
 	a1 := run(G("/api/v1/audit-log?limit=2&action=site.", adm, 200))
-	if !strings.Contains(string(a1), `"site.delete"`) {
+	if !strings.Contains(string(a1), `"site.delete"`) || !strings.Contains(string(a1), `"source_ip":"127.0.0.1","user_agent":"Go-http-client/1.1"`) {
 		t.Fatalf("audit log: %s", a1)
 	}
 	a2 := run(G("/api/v1/audit-log?limit=2&action=site.&page_token="+url.QueryEscape(field(t, a1, "next_page_token")), adm, 200))

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -99,8 +100,7 @@ func decodeError(err error) error {
 	case errors.As(err, &syntax):
 		return apierr.New(apierr.InvalidArgument, "", "body: not JSON at byte %d: %v", syntax.Offset, err)
 	case errors.As(err, &typ):
-		field := typ.Field
-		return apierr.New(apierr.InvalidArgument, field, "%s: expected %s, got JSON %s", fieldOr(field), typ.Type, typ.Value)
+		return apierr.New(apierr.InvalidArgument, typ.Field, "%s: expected %s, got JSON %s", fieldOr(typ.Field), jsonKind(typ.Type), typ.Value)
 	case errors.As(err, &invalid):
 		return err
 	}
@@ -109,6 +109,26 @@ func decodeError(err error) error {
 		return apierr.New(apierr.InvalidArgument, f, "%s: no such field", f)
 	}
 	return apierr.New(apierr.InvalidArgument, "", "body: %v", err)
+}
+
+// jsonKind names what JSON a Go type takes.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer in range"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "an object"
 }
 
 func fieldOr(f string) string {
