@@ -146,7 +146,7 @@ func (s *server) routes(restHandler http.Handler) http.Handler {
 		mux.Handle("/api/v2/graphql/ws", s.websocket(s.cfg.GraphQL))
 	}
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		apierr.Write(w, apierr.New(apierr.NotFound, "", "no such resource: %s", r.URL.Path))
+		apierr.Write(w, apierr.New(http.StatusNotFound, apierr.CodeNotFound, "no such resource: %s", r.URL.Path))
 	}))
 	return apierr.Mux(mux)
 }

@@ -79,9 +79,9 @@ func (s *server) refuseAuth(w http.ResponseWriter, r *http.Request, err error) {
 		if errors.Is(err, errNoCredentials) {
 			msg = "this resource needs credentials: Authorization: Bearer TOKEN, or an operator certificate"
 		}
-		apierr.Write(w, apierr.New(apierr.Unauthenticated, "", "%s", msg))
+		apierr.Write(w, apierr.New(http.StatusUnauthorized, apierr.CodeUnauthenticated, "%s", msg))
 		return
 	}
 	s.log.Error("api: authentication failed", "path", r.URL.Path, "err", err)
-	apierr.Write(w, apierr.New(apierr.Unavailable, "", "authentication is unavailable"))
+	apierr.Write(w, apierr.New(http.StatusServiceUnavailable, apierr.CodeUnavailable, "authentication is unavailable"))
 }

@@ -69,7 +69,7 @@ func (c *cors) handler(next http.Handler) http.Handler {
 
 func (c *cors) preflight(w http.ResponseWriter, origin string, ok bool) {
 	if !ok {
-		apierr.Write(w, apierr.New(apierr.OriginRefused, "Origin", "cross-origin requests from %q are not allowed", origin))
+		apierr.Write(w, fieldErr("Origin", http.StatusForbidden, apierr.CodeOriginRefused, "cross-origin requests from %q are not allowed", origin))
 		return
 	}
 	h := w.Header()

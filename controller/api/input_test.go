@@ -83,7 +83,7 @@ func TestGarbledJSON(t *testing.T) {
 			t.Fatalf("%q: %d %s", c.body, resp.StatusCode, body)
 		}
 		code, field, msg := apiError(t, body)
-		if code != "invalid_argument" || field != c.field || !strings.Contains(msg, c.msg) {
+		if code != "invalid" || field != c.field || !strings.Contains(msg, c.msg) {
 			t.Fatalf("%q: code %s field %q message %q; want field %q, message with %q", c.body, code, field, msg, c.field, c.msg)
 		}
 	}

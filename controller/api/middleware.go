@@ -66,7 +66,7 @@ func (s *server) limitBody(next http.Handler) http.Handler {
 	limit := s.cfg.MaxBodyBytes
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > limit {
-			apierr.Write(w, apierr.New(apierr.TooLarge, "", "request body of %d bytes is larger than %d", r.ContentLength, limit))
+			apierr.Write(w, apierr.New(http.StatusRequestEntityTooLarge, apierr.CodeTooLarge, "request body of %d bytes is larger than %d", r.ContentLength, limit))
 			return
 		}
 		if r.Body != nil {
@@ -90,8 +90,15 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 				panic(v)
 			}
 			s.log.Error("api: handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
-			apierr.Write(w, apierr.New(apierr.Internal, "", "internal error"))
+			apierr.Write(w, apierr.New(http.StatusInternalServerError, apierr.CodeInternal, "internal error"))
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// fieldErr is an API error about a field (a header).
+func fieldErr(field string, status int, code, format string, args ...any) *apierr.Error {
+	e := apierr.New(status, code, format, args...)
+	e.Field = field
+	return e
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -106,9 +105,10 @@ func (l *limiter) makeRoomLocked(now time.Time) {
 
 // refuse answers 429 with Retry-After in whole seconds.
 func refuse(w http.ResponseWriter, retryAfter time.Duration) {
-	secs := int(math.Ceil(retryAfter.Seconds()))
-	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-	apierr.Write(w, apierr.New(apierr.RateLimited, "", "too many requests; retry in %d s", max(secs, 1)))
+	secs := max(int(math.Ceil(retryAfter.Seconds())), 1)
+	e := apierr.New(http.StatusTooManyRequests, apierr.CodeTooManyRequests, "too many requests; retry in %d s", secs)
+	e.RetryAfter = time.Duration(secs) * time.Second
+	apierr.Write(w, e)
 }
 
 // limitAddress applies the per-address limit to every request.

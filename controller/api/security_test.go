@@ -126,7 +126,7 @@ var permissions = map[string]auth.Permission{
 }
 
 // TestRoleMatrix tries every REST route with every role and with none: a
-// role that lacks the route's permission gets 403 permission_denied, one
+// role that lacks the route's permission gets 403 forbidden, one
 // that has it never gets 401 or 403, and no credentials get 401. Each
 // route runs on a fresh network, so that one role's change does not
 // decide another's answer.
@@ -156,7 +156,7 @@ func TestRoleMatrix(t *testing.T) {
 				case !role.Can(perm) && resp.StatusCode != 403:
 					t.Errorf("%s: %d, want 403: %s", role, resp.StatusCode, body)
 				case !role.Can(perm):
-					if code, _, _ := apiError(t, body); code != "permission_denied" {
+					if code, _, _ := apiError(t, body); code != "forbidden" {
 						t.Errorf("%s: code %s", role, code)
 					}
 				case resp.StatusCode == 401 || resp.StatusCode == 403 || resp.StatusCode >= 500:
@@ -184,7 +184,7 @@ func TestBodyLimit(t *testing.T) {
 	if resp.StatusCode != 413 || hr.TransferEncoding != nil && hr.TransferEncoding[0] != "chunked" {
 		t.Fatalf("chunked over the limit: %d %s", resp.StatusCode, body)
 	}
-	if code, _, _ := apiError(t, body); code != "payload_too_large" {
+	if code, _, _ := apiError(t, body); code != "body_too_large" {
 		t.Fatalf("code %s", code)
 	}
 	if resp, _ := e.do(req{method: "PUT", path: "/api/v1/networks/default/sites/a/links/lte", token: opr, body: `{"colour":"lte"}`}); resp.StatusCode != 200 {
@@ -323,7 +323,7 @@ func TestRateLimit(t *testing.T) {
 			if resp.StatusCode != 429 || after < 1 {
 				t.Fatalf("past the burst: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 			}
-			if code, _, _ := apiError(t, body); code != "rate_limited" {
+			if code, _, _ := apiError(t, body); code != "too_many_requests" {
 				t.Fatalf("code %s", code)
 			}
 		}

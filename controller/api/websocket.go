@@ -20,7 +20,7 @@ func (s *server) websocket(next http.Handler) http.Handler {
 	authed := s.authenticate(next, false)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" && !s.originAllowed(origin, r.Host) {
-			apierr.Write(w, apierr.New(apierr.OriginRefused, "Origin", "WebSocket connections from %q are not allowed", origin))
+			apierr.Write(w, fieldErr("Origin", http.StatusForbidden, apierr.CodeOriginRefused, "WebSocket connections from %q are not allowed", origin))
 			return
 		}
 		authed.ServeHTTP(w, r)

@@ -1,108 +1,175 @@
-// Package apierr is the one error shape of the controller's HTTP APIs:
+// Package apierr is the one error shape of the controller's HTTP APIs
+// (REST, auth, GraphQL extensions):
 //
-//	{"error": {"code": "invalid_argument", "message": "…", "field": "name"}}
+//	{"error": {"code": "invalid", "message": "…", "field": "password"}}
 //
-// with the HTTP status that goes with each code. Every handler of the
-// management API (REST, auth, the HTTP layer around GraphQL) answers
-// errors through Write, so that a client parses one shape everywhere.
-// Messages are for people and never contain a secret; code is for
-// programs; field names the request field at fault, when one is.
+// with the HTTP status that goes with the code, and strict, bounded JSON
+// request bodies. It maps the store's typed errors, so handlers write
+// whatever error they get with Write.
 package apierr
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
-// Code is a machine-readable error code.
-type Code string
-
-// The codes, each with its HTTP status (Status).
+// The codes, each with its HTTP status.
 const (
-	InvalidArgument  Code = "invalid_argument"   // 400: a field is missing or bad
-	Unauthenticated  Code = "unauthenticated"    // 401: no or bad credentials
-	PermissionDenied Code = "permission_denied"  // 403: the role does not allow it
-	OriginRefused    Code = "origin_refused"     // 403: a cross-origin request from an origin not allowed
-	NotFound         Code = "not_found"          // 404
-	MethodNotAllowed Code = "method_not_allowed" // 405
-	Conflict         Code = "conflict"           // 409: it exists, or is in use
-	StaleRevision    Code = "stale_revision"     // 412: an expected revision is not the current one
-	TooLarge         Code = "payload_too_large"  // 413
-	UnsupportedMedia Code = "unsupported_media"  // 415: the body is not JSON
-	RateLimited      Code = "rate_limited"       // 429
-	Internal         Code = "internal"           // 500
-	Unavailable      Code = "unavailable"        // 503: a dependency (the store) is down
+	CodeInvalid          = "invalid"            // 400: bad input; Field names it
+	CodeUnauthenticated  = "unauthenticated"    // 401: no, bad, expired or revoked credentials
+	CodeMFARequired      = "mfa_required"       // 401: the password was right, a TOTP code is needed
+	CodeForbidden        = "forbidden"          // 403: the role does not allow it
+	CodeNotFound         = "not_found"          // 404
+	CodeMethod           = "method_not_allowed" // 405
+	CodeConflict         = "conflict"           // 409: a name is taken, a revision is stale
+	CodeTooLarge         = "body_too_large"     // 413
+	CodeUnsupportedMedia = "unsupported_media"  // 415: not application/json
+	CodeTooManyRequests  = "too_many_requests"  // 429: RetryAfter says when to try again
+	CodeInternal         = "internal"           // 500: details only in the server's log
+	CodeUnavailable      = "unavailable"        // 503
 )
 
-var statuses = map[Code]int{
-	InvalidArgument:  http.StatusBadRequest,
-	Unauthenticated:  http.StatusUnauthorized,
-	PermissionDenied: http.StatusForbidden,
-	OriginRefused:    http.StatusForbidden,
-	NotFound:         http.StatusNotFound,
-	MethodNotAllowed: http.StatusMethodNotAllowed,
-	Conflict:         http.StatusConflict,
-	StaleRevision:    http.StatusPreconditionFailed,
-	TooLarge:         http.StatusRequestEntityTooLarge,
-	UnsupportedMedia: http.StatusUnsupportedMediaType,
-	RateLimited:      http.StatusTooManyRequests,
-	Internal:         http.StatusInternalServerError,
-	Unavailable:      http.StatusServiceUnavailable,
-}
+// MaxBody bounds a JSON request body.
+const MaxBody = 64 << 10
 
-// Status is the HTTP status of code; 500 for a code not listed above.
-func (c Code) Status() int {
-	if s, ok := statuses[c]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
-
-// Error is an API error.
+// Error is an API error. It unwraps to Err, so errors.Is matches the
+// cause (auth.ErrUnauthenticated, store.ErrNotFound, …).
 type Error struct {
-	Code    Code   `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
+	Status     int           `json:"-"`
+	Code       string        `json:"code"`
+	Message    string        `json:"message"`
+	Field      string        `json:"field,omitempty"`
+	RetryAfter time.Duration `json:"-"` // for 429: sent as Retry-After (whole seconds, rounded up)
+	Err        error         `json:"-"`
 }
 
 func (e *Error) Error() string {
+	s := e.Code + ": " + e.Message
 	if e.Field != "" {
-		return fmt.Sprintf("%s: %s: %s", e.Code, e.Field, e.Message)
+		s = e.Code + ": " + e.Field + ": " + e.Message
 	}
-	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	return s
 }
 
-// New returns an error of code about field ("" for none).
-func New(code Code, field, format string, args ...any) *Error {
-	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// New makes an error.
+func New(status int, code, format string, args ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// Body is the JSON document of an error response.
-type Body struct {
-	Error *Error `json:"error"`
+// Invalid makes a 400 naming the field.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: CodeInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-// Write answers the request with e as JSON and its code's status.
-func Write(w http.ResponseWriter, e *Error) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Del("Content-Length")
-	w.WriteHeader(e.Code.Status())
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(Body{Error: e})
-}
-
-// WriteErr answers with err if it is (or wraps) an *Error, else with a
-// 500 whose message says nothing of err (the caller logs it).
-func WriteErr(w http.ResponseWriter, err error) {
+// From turns any error into an API error: an *Error as it is, the store's
+// typed errors by kind, anything else as an internal error whose message
+// says nothing (log the original).
+func From(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
-		Write(w, e)
-		return
+		return e
 	}
-	Write(w, New(Internal, "", "internal error"))
+	var se *store.Error
+	if errors.As(err, &se) {
+		return fromStore(se)
+	}
+	return &Error{Status: http.StatusInternalServerError, Code: CodeInternal, Message: "internal error", Err: err}
+}
+
+func fromStore(se *store.Error) *Error {
+	e := &Error{Field: se.Field, Message: se.Entity + ": " + se.Msg, Err: se}
+	switch se.Kind {
+	case store.ErrInvalid:
+		e.Status, e.Code = http.StatusBadRequest, CodeInvalid
+	case store.ErrNotFound:
+		e.Status, e.Code = http.StatusNotFound, CodeNotFound
+	case store.ErrConflict, store.ErrStale, store.ErrConstraint:
+		e.Status, e.Code = http.StatusConflict, CodeConflict
+	case store.ErrClosed:
+		e.Status, e.Code = http.StatusServiceUnavailable, CodeUnavailable
+	default:
+		e.Status, e.Code = http.StatusBadRequest, CodeInvalid
+	}
+	return e
+}
+
+// Write writes err as the JSON error shape with its status. Internal
+// errors say "internal error" only.
+func Write(w http.ResponseWriter, err error) {
+	e := From(err)
+	if e.RetryAfter > 0 {
+		secs := int64((e.RetryAfter + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
+	WriteJSON(w, e.Status, map[string]*Error{"error": e})
+}
+
+// WriteJSON writes v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"internal error"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// Decode reads a JSON body into dst strictly: Content-Type
+// application/json, at most MaxBody bytes, no unknown fields, one value.
+func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return New(http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "the body must be application/json")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return New(http.StatusRequestEntityTooLarge, CodeTooLarge, "the body is larger than %d bytes", MaxBody)
+		}
+		return Invalid("", "reading the body: %v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return Invalid("", "more than one JSON value in the body")
+	}
+	return nil
+}
+
+func jsonError(err error) *Error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return Invalid(te.Field, "wrong type: want %s", te.Type)
+	}
+	if f, ok := unknownField(err); ok {
+		return Invalid(f, "unknown field")
+	}
+	return Invalid("", "bad JSON: %v", err)
+}
+
+// unknownField extracts the name of encoding/json's unknown field error.
+func unknownField(err error) (string, bool) {
+	const prefix = `json: unknown field "`
+	s := err.Error()
+	if len(s) > len(prefix)+1 && s[:len(prefix)] == prefix && s[len(s)-1] == '"' {
+		return s[len(prefix) : len(s)-1], true
+	}
+	return "", false
 }

@@ -2,6 +2,13 @@ package apierr
 
 import "net/http"
 
+// Codes of the HTTP layer around the APIs (controller/api) and of
+// conditional requests (REST).
+const (
+	CodeOriginRefused = "origin_refused" // 403: a cross-origin request or WebSocket from an origin not allowed
+	CodeStale         = "stale_revision" // 412: If-Match (an expected revision) is not the current one
+)
+
 // Mux serves mux, answering requests that match no route with this
 // package's JSON shape instead of the ServeMux's plain text: 404, or 405
 // with the Allow header the mux computed.
@@ -14,11 +21,12 @@ func Mux(mux *http.ServeMux) http.Handler {
 		rec := &statusRecorder{header: http.Header{}}
 		mux.ServeHTTP(rec, r)
 		if rec.status == http.StatusMethodNotAllowed {
-			w.Header()["Allow"] = rec.header["Allow"]
-			Write(w, New(MethodNotAllowed, "", "%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, rec.header.Get("Allow")))
+			allow := rec.header.Get("Allow")
+			w.Header().Set("Allow", allow)
+			Write(w, New(http.StatusMethodNotAllowed, CodeMethod, "%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, allow))
 			return
 		}
-		Write(w, New(NotFound, "", "no such resource: %s", r.URL.Path))
+		Write(w, New(http.StatusNotFound, CodeNotFound, "no such resource: %s", r.URL.Path))
 	})
 }
 

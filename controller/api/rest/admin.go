@@ -40,14 +40,14 @@ func (h *Handler) putPolicySet(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(req.Document) == 0 || string(req.Document) == "null" {
-		return apierr.New(apierr.InvalidArgument, "document", "required: the policy set document")
+		return apierr.Invalid("document", "required: the policy set document")
 	}
 	expected, err := ifMatch(r)
 	if err != nil {
 		return err
 	}
 	if req.Revision < 0 || (expected != 0 && req.Revision != 0 && req.Revision != expected) {
-		return apierr.New(apierr.InvalidArgument, "revision", "%d differs from If-Match (%d)", req.Revision, expected)
+		return apierr.Invalid("revision", "%d differs from If-Match (%d)", req.Revision, expected)
 	}
 	if expected == 0 {
 		expected = req.Revision
@@ -101,7 +101,7 @@ func auditQuery(r *http.Request) (store.AuditQuery, int, error) {
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxAuditLimit {
-			return q, 0, apierr.New(apierr.InvalidArgument, "limit", "%q is not a number from 1 to %d", s, maxAuditLimit)
+			return q, 0, apierr.Invalid("limit", "%q is not a number from 1 to %d", s, maxAuditLimit)
 		}
 		limit = n
 	}
@@ -118,7 +118,7 @@ func auditToken(beforeID int64) string {
 }
 
 func parseAuditToken(t string) (int64, error) {
-	bad := apierr.New(apierr.InvalidArgument, "page_token", "not a page token of the audit log (pass next_page_token as it came)")
+	bad := apierr.Invalid("page_token", "not a page token of the audit log (pass next_page_token as it came)")
 	b, err := base64.RawURLEncoding.DecodeString(t)
 	if err != nil {
 		return 0, bad

@@ -17,15 +17,17 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/manage"
 )
 
-// codes maps manage's error codes to the API's.
-var codes = map[manage.Code]apierr.Code{
-	manage.CodeUnauthenticated: apierr.Unauthenticated,
-	manage.CodeForbidden:       apierr.PermissionDenied,
-	manage.CodeNotFound:        apierr.NotFound,
-	manage.CodeInvalidArgument: apierr.InvalidArgument,
-	manage.CodeConflict:        apierr.Conflict,
-	manage.CodeStale:           apierr.StaleRevision,
-	manage.CodeInternal:        apierr.Internal,
+// statuses maps manage's error codes to the API's status and code.
+var statuses = map[manage.Code]struct {
+	status int
+	code   string
+}{
+	manage.CodeUnauthenticated: {http.StatusUnauthorized, apierr.CodeUnauthenticated},
+	manage.CodeForbidden:       {http.StatusForbidden, apierr.CodeForbidden},
+	manage.CodeNotFound:        {http.StatusNotFound, apierr.CodeNotFound},
+	manage.CodeInvalidArgument: {http.StatusBadRequest, apierr.CodeInvalid},
+	manage.CodeConflict:        {http.StatusConflict, apierr.CodeConflict},
+	manage.CodeStale:           {http.StatusPreconditionFailed, apierr.CodeStale},
 }
 
 // writeError answers err: an *apierr.Error as it is, else manage's error
@@ -38,16 +40,16 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		return
 	}
 	me := manage.ErrorOf(err)
-	code, ok := codes[me.Code]
-	if !ok || code == apierr.Internal {
+	s, ok := statuses[me.Code]
+	if !ok {
 		h.log.Error("rest: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		apierr.Write(w, apierr.New(apierr.Internal, "", "internal error"))
+		apierr.Write(w, apierr.New(http.StatusInternalServerError, apierr.CodeInternal, "internal error"))
 		return
 	}
-	if code == apierr.Unauthenticated {
+	if s.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="patronus"`)
 	}
-	apierr.Write(w, &apierr.Error{Code: code, Message: me.Msg, Field: me.Field})
+	apierr.Write(w, &apierr.Error{Status: s.status, Code: s.code, Message: me.Msg, Field: me.Field})
 }
 
 // writeJSON answers v with status.
@@ -66,7 +68,7 @@ func decode(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			return apierr.New(apierr.UnsupportedMedia, "Content-Type", "the body must be application/json, not %q", ct)
+			return fieldErr("Content-Type", http.StatusUnsupportedMediaType, apierr.CodeUnsupportedMedia, "the body must be application/json, not %q", ct)
 		}
 	}
 	dec := json.NewDecoder(r.Body)
@@ -78,7 +80,7 @@ func decode(r *http.Request, v any) error {
 		if err != nil {
 			return decodeError(err)
 		}
-		return apierr.New(apierr.InvalidArgument, "", "body: more than one JSON value")
+		return apierr.Invalid("", "body: more than one JSON value")
 	}
 	return nil
 }
@@ -92,23 +94,23 @@ func decodeError(err error) error {
 	)
 	switch {
 	case errors.As(err, &tooBig):
-		return apierr.New(apierr.TooLarge, "", "request body larger than %d bytes", tooBig.Limit)
+		return apierr.New(http.StatusRequestEntityTooLarge, apierr.CodeTooLarge, "request body larger than %d bytes", tooBig.Limit)
 	case errors.Is(err, io.EOF):
-		return apierr.New(apierr.InvalidArgument, "", "body: a JSON object is required")
+		return apierr.Invalid("", "body: a JSON object is required")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return apierr.New(apierr.InvalidArgument, "", "body: JSON ends early")
+		return apierr.Invalid("", "body: JSON ends early")
 	case errors.As(err, &syntax):
-		return apierr.New(apierr.InvalidArgument, "", "body: not JSON at byte %d: %v", syntax.Offset, err)
+		return apierr.Invalid("", "body: not JSON at byte %d: %v", syntax.Offset, err)
 	case errors.As(err, &typ):
-		return apierr.New(apierr.InvalidArgument, typ.Field, "%s: expected %s, got JSON %s", fieldOr(typ.Field), jsonKind(typ.Type), typ.Value)
+		return apierr.Invalid(typ.Field, "%s: expected %s, got JSON %s", fieldOr(typ.Field), jsonKind(typ.Type), typ.Value)
 	case errors.As(err, &invalid):
 		return err
 	}
 	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		f = strings.Trim(f, `"`)
-		return apierr.New(apierr.InvalidArgument, f, "%s: no such field", f)
+		return apierr.Invalid(f, "%s: no such field", f)
 	}
-	return apierr.New(apierr.InvalidArgument, "", "body: %v", err)
+	return apierr.Invalid("", "body: %v", err)
 }
 
 // jsonKind names what JSON a Go type takes.
@@ -131,6 +133,13 @@ func jsonKind(t reflect.Type) string {
 	return "an object"
 }
 
+// fieldErr is an API error about a field (a header, a parameter).
+func fieldErr(field string, status int, code, format string, args ...any) *apierr.Error {
+	e := apierr.New(status, code, format, args...)
+	e.Field = field
+	return e
+}
+
 func fieldOr(f string) string {
 	if f == "" {
 		return "body"
@@ -151,7 +160,7 @@ func pageParams(r *http.Request) (limit, offset int, err error) {
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxLimit {
-			return 0, 0, apierr.New(apierr.InvalidArgument, "limit", "%q is not a number from 1 to %d", s, maxLimit)
+			return 0, 0, apierr.Invalid("limit", "%q is not a number from 1 to %d", s, maxLimit)
 		}
 		limit = n
 	}
@@ -165,7 +174,7 @@ func pageParams(r *http.Request) (limit, offset int, err error) {
 }
 
 func parsePageToken(t string) (int, error) {
-	bad := apierr.New(apierr.InvalidArgument, "page_token", "not a page token of this listing (pass next_page_token as it came)")
+	bad := apierr.Invalid("page_token", "not a page token of this listing (pass next_page_token as it came)")
 	b, err := base64.RawURLEncoding.DecodeString(t)
 	if err != nil {
 		return 0, bad
@@ -219,7 +228,7 @@ func queryTime(r *http.Request, name string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, apierr.New(apierr.InvalidArgument, name, "%q is not an RFC 3339 time (2026-01-02T15:04:05Z)", s)
+		return time.Time{}, apierr.Invalid(name, "%q is not an RFC 3339 time (2026-01-02T15:04:05Z)", s)
 	}
 	return t, nil
 }
@@ -232,7 +241,7 @@ func queryBool(r *http.Request, name string) (*bool, error) {
 	}
 	b, err := strconv.ParseBool(s)
 	if err != nil {
-		return nil, apierr.New(apierr.InvalidArgument, name, "%q is neither true nor false", s)
+		return nil, apierr.Invalid(name, "%q is neither true nor false", s)
 	}
 	return &b, nil
 }
@@ -248,7 +257,7 @@ func ifMatch(r *http.Request) (int64, error) {
 	}
 	n, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(s, "W/"), `"`), 10, 64)
 	if err != nil || n < 1 {
-		return 0, apierr.New(apierr.InvalidArgument, "If-Match", "%q is not a policy set's ETag (\"REVISION\")", s)
+		return 0, apierr.Invalid("If-Match", "%q is not a policy set's ETag (\"REVISION\")", s)
 	}
 	return n, nil
 }

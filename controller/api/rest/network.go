@@ -94,10 +94,10 @@ func (h *Handler) putLink(w http.ResponseWriter, r *http.Request) error {
 	}
 	name := r.PathValue("link")
 	if in.Name != "" && in.Name != name {
-		return apierr.New(apierr.InvalidArgument, "name", "%q differs from the link named in the URL (%q)", in.Name, name)
+		return apierr.Invalid("name", "%q differs from the link named in the URL (%q)", in.Name, name)
 	}
 	if in.Site != "" && in.Site != r.PathValue("site") {
-		return apierr.New(apierr.InvalidArgument, "site", "%q differs from the site named in the URL (%q)", in.Site, r.PathValue("site"))
+		return apierr.Invalid("site", "%q differs from the site named in the URL (%q)", in.Site, r.PathValue("site"))
 	}
 	spec := store.LinkSpec{Name: name, Colour: in.Colour, Cost: in.Cost, BandwidthKbps: in.BandwidthKbps, Endpoint: in.Endpoint,
 		Interface: in.Interface, LocalAddress: in.LocalAddress, ListenPort: in.ListenPort}
@@ -176,7 +176,7 @@ func (h *Handler) createJoinToken(w http.ResponseWriter, r *http.Request) error 
 	if req.TTL != "" {
 		d, err := time.ParseDuration(req.TTL)
 		if err != nil || d <= 0 {
-			return apierr.New(apierr.InvalidArgument, "ttl", "%q is not a positive duration (\"24h\", \"30m\")", req.TTL)
+			return apierr.Invalid("ttl", "%q is not a positive duration (\"24h\", \"30m\")", req.TTL)
 		}
 		ttl = d
 	}

@@ -33,7 +33,7 @@ func OpenAPI() ([]byte, error) { return openAPIJSON() }
 func ServeOpenAPI(w http.ResponseWriter, r *http.Request) {
 	doc, err := OpenAPI()
 	if err != nil {
-		apierr.Write(w, apierr.New(apierr.Internal, "", "internal error"))
+		apierr.Write(w, apierr.New(http.StatusInternalServerError, apierr.CodeInternal, "internal error"))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
