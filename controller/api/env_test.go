@@ -79,6 +79,16 @@ func keyOf(site string) string {
 // inet each, a sample of their path, an event) and a network "lab".
 func newEnv(t *testing.T, mod func(*api.Config)) *env {
 	t.Helper()
+	return newEnvWith(t, func(_ store.Store, c *api.Config) {
+		if mod != nil {
+			mod(c)
+		}
+	})
+}
+
+// newEnvWith is newEnv whose mod also gets the store.
+func newEnvWith(t *testing.T, mod func(store.Store, *api.Config)) *env {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), sqlite.Options{})
 	if err != nil {
@@ -92,9 +102,7 @@ func newEnv(t *testing.T, mod func(*api.Config)) *env {
 	}
 	cfg := api.Config{Auth: tokenAuth{}, Manage: svc, GraphQL: graphStandIn,
 		PerAddress: api.RateLimit{PerSecond: 1e6, Burst: 1e6}, PerPrincipal: api.RateLimit{PerSecond: 1e6, Burst: 1e6}}
-	if mod != nil {
-		mod(&cfg)
-	}
+	mod(st, &cfg)
 	h, err := api.New(cfg)
 	if err != nil {
 		t.Fatal(err)

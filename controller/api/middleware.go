@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/patronus-sdwan/patronus/controller/apierr"
+	"github.com/patronus-sdwan/patronus/controller/auth"
 	"github.com/patronus-sdwan/patronus/controller/manage"
 )
 
@@ -38,15 +39,18 @@ func securityHeaders(next http.Handler) http.Handler {
 const maxUserAgent = 256
 
 // withRequestInfo puts the source address and user agent into the
-// request's context for the audit log.
+// request's context for the audit log, in the forms both manage and the
+// auth service read.
 func withRequestInfo(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ua := r.UserAgent()
 		if len(ua) > maxUserAgent {
 			ua = ua[:maxUserAgent]
 		}
-		info := manage.RequestInfo{SourceIP: sourceIP(r), UserAgent: ua}
-		next.ServeHTTP(w, r.WithContext(manage.WithRequestInfo(r.Context(), info)))
+		ip := sourceIP(r)
+		ctx := manage.WithRequestInfo(r.Context(), manage.RequestInfo{SourceIP: ip, UserAgent: ua})
+		ctx = auth.WithRequestMeta(ctx, auth.RequestMeta{SourceIP: ip, UserAgent: ua})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
