@@ -63,6 +63,12 @@ func must(t *testing.T, err error) {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, func(*graph.Config) {})
+}
+
+// newEnvWith is newEnv with the handler's Config changed by opt.
+func newEnvWith(t *testing.T, opt func(*graph.Config)) *env {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), sqlite.Options{})
 	must(t, err)
@@ -71,7 +77,9 @@ func newEnv(t *testing.T) *env {
 	e.seed(ctx)
 	m, err := manage.New(manage.Config{Store: st, Audit: e.audit, Users: e.users, Policy: server.PolicyDocument})
 	must(t, err)
-	h, err := graph.NewHandler(graph.Config{Manage: m, Bus: e.bus, Authenticate: authenticate, KeepAlive: time.Second})
+	cfg := graph.Config{Manage: m, Bus: e.bus, Authenticate: authenticate, KeepAlive: time.Second}
+	opt(&cfg)
+	h, err := graph.NewHandler(cfg)
 	must(t, err)
 	mux := http.NewServeMux()
 	mux.Handle("/api/v2/graphql", h)
@@ -200,4 +208,3 @@ func (e *env) fails(token, query string, vars map[string]any, code, field string
 	}
 	return r
 }
-

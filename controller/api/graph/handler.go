@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -99,6 +100,9 @@ func (c *Config) defaults() error {
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
+	if c.CheckOrigin == nil {
+		c.CheckOrigin = SameOrigin
+	}
 	return nil
 }
 
@@ -147,7 +151,7 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx = manage.WithRequestInfo(ctx, requestInfo(r))
 	}
 	if isWebSocket(r) {
-		if h.cfg.CheckOrigin != nil && !h.cfg.CheckOrigin(r) {
+		if !h.cfg.CheckOrigin(r) {
 			writeError(w, http.StatusForbidden, "FORBIDDEN", "origin not allowed")
 			return
 		}
@@ -182,6 +186,17 @@ func bearer(header string) (string, bool) {
 	return token, ok && strings.EqualFold(scheme, "Bearer") && token != ""
 }
 
+// SameOrigin allows a WebSocket without an Origin header (not a browser)
+// or from a page of the host it connects to.
+func SameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
+}
+
 func isWebSocket(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
@@ -208,8 +223,8 @@ func websocketTransport(cfg Config) transport.Websocket {
 	limit := cfg.MaxMessageBytes
 	return transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{
-			// With CheckOrigin the handler has checked the origin already.
-			InsecureSkipVerify: cfg.CheckOrigin != nil,
+			// The handler has checked the origin with Config.CheckOrigin.
+			InsecureSkipVerify: true,
 		}},
 		InitTimeout:           initTimeout,
 		KeepAlivePingInterval: cfg.KeepAlive,
@@ -269,7 +284,14 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		if gerr.Extensions == nil {
 			gerr.Extensions = map[string]any{}
 		}
+		// An argument the schema's scalars refused ("ttl": "soon"); its
+		// path ends with the argument's name.
 		gerr.Extensions["code"] = string(manage.CodeInvalidArgument)
+		if n := len(gerr.Path); n > 0 {
+			if name, ok := gerr.Path[n-1].(ast.PathName); ok {
+				gerr.Extensions["field"] = string(name)
+			}
+		}
 	}
 	return gerr
 }
