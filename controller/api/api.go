@@ -105,7 +105,7 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	wsOrigins, err := parseOrigins("websocket_origins", cfg.WebSocketOrigins)
+	wsOrigin, err := OriginChecker(cfg.WebSocketOrigins)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +113,7 @@ func New(cfg Config) (http.Handler, error) {
 		cfg:          cfg,
 		log:          cfg.Logger,
 		cors:         cors,
-		wsOrigins:    wsOrigins,
+		wsOrigin:     wsOrigin,
 		perAddress:   newLimiter(cfg.PerAddress.orDefault(DefaultPerAddress)),
 		perPrincipal: newLimiter(cfg.PerPrincipal.orDefault(DefaultPerPrincipal)),
 	}
@@ -128,7 +128,7 @@ type server struct {
 	cfg          Config
 	log          *slog.Logger
 	cors         *cors
-	wsOrigins    map[string]bool
+	wsOrigin     func(*http.Request) bool
 	perAddress   *limiter
 	perPrincipal *limiter
 }

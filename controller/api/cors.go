@@ -1,9 +1,7 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/patronus-sdwan/patronus/controller/apierr"
@@ -31,19 +29,6 @@ func newCORS(origins []string) (*cors, error) {
 		return nil, err
 	}
 	return &cors{allowed: allowed}, nil
-}
-
-// parseOrigins checks and normalises origins ("scheme://host[:port]").
-func parseOrigins(field string, origins []string) (map[string]bool, error) {
-	set := map[string]bool{}
-	for i, o := range origins {
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
-			return nil, fmt.Errorf("api: config: %s[%d] %q: an origin is scheme://host[:port], http or https, nothing more", field, i, o)
-		}
-		set[strings.ToLower(u.Scheme+"://"+u.Host)] = true
-	}
-	return set, nil
 }
 
 func (c *cors) handler(next http.Handler) http.Handler {

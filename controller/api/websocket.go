@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,23 +20,46 @@ import (
 func (s *server) websocket(next http.Handler) http.Handler {
 	authed := s.authenticate(next, false)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if origin := r.Header.Get("Origin"); origin != "" && !s.originAllowed(origin, r.Host) {
-			apierr.Write(w, fieldErr("Origin", http.StatusForbidden, apierr.CodeOriginRefused, "WebSocket connections from %q are not allowed", origin))
+		if !s.wsOrigin(r) {
+			apierr.Write(w, fieldErr("Origin", http.StatusForbidden, apierr.CodeOriginRefused, "WebSocket connections from %q are not allowed", r.Header.Get("Origin")))
 			return
 		}
 		authed.ServeHTTP(w, r)
 	})
 }
 
-// originAllowed: the origin's host is the one the request was sent to, or
-// the origin is listed.
-func (s *server) originAllowed(origin, host string) bool {
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false
+// OriginChecker returns the WebSocket origin rule of the API for the
+// listed origins ("scheme://host[:port]"): a request without Origin, or
+// whose Origin's host is the host the request was sent to, or whose
+// Origin is listed, is allowed. The GraphQL handler's CheckOrigin should
+// be this same rule (New applies it before the handler sees a request).
+func OriginChecker(origins []string) (func(r *http.Request) bool, error) {
+	allowed, err := parseOrigins("websocket_origins", origins)
+	if err != nil {
+		return nil, err
 	}
-	if strings.EqualFold(u.Host, host) {
-		return true
+	return func(r *http.Request) bool {
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			return true
+		}
+		u, err := url.Parse(origin)
+		if err != nil || u.Host == "" {
+			return false
+		}
+		return strings.EqualFold(u.Host, r.Host) || allowed[strings.ToLower(u.Scheme+"://"+u.Host)]
+	}, nil
+}
+
+// parseOrigins checks and normalises origins ("scheme://host[:port]").
+func parseOrigins(field string, origins []string) (map[string]bool, error) {
+	set := map[string]bool{}
+	for i, o := range origins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			return nil, fmt.Errorf("api: config: %s[%d] %q: an origin is scheme://host[:port], http or https, nothing more", field, i, o)
+		}
+		set[strings.ToLower(u.Scheme+"://"+u.Host)] = true
 	}
-	return s.wsOrigins[strings.ToLower(u.Scheme+"://"+u.Host)]
+	return set, nil
 }
