@@ -9,11 +9,11 @@
 //
 // and wraps every route in the same middleware, outermost first: panic
 // recovery (500), security headers, request info for the audit log
-// (manage.RequestInfo), CORS (closed unless origins are listed), a per-address rate
-// limit, a request body limit (413), then per route authentication (a
-// bearer token, or an operator certificate of the controller's CA acting
-// as admin; none: 401 with WWW-Authenticate: Bearer) and a per-principal
-// rate limit. WebSocket upgrades are refused unless their Origin is the
+// (manage.RequestInfo and auth.RequestMeta), a per-address rate limit,
+// CORS (closed unless origins are listed), a request body limit (413),
+// then per route authentication (a bearer token, or an operator
+// certificate of the controller's CA acting as admin; none: 401 with
+// WWW-Authenticate: Bearer) and a per-principal rate limit. WebSocket upgrades are refused unless their Origin is the
 // API's own host or listed. Every error is one JSON shape (apierr).
 package api
 
@@ -154,8 +154,8 @@ func (s *server) routes(restHandler http.Handler) http.Handler {
 // chain wraps h in the middleware every route shares, outermost first.
 func (s *server) chain(h http.Handler) http.Handler {
 	h = s.limitBody(h)
-	h = s.limitAddress(h)
 	h = s.cors.handler(h)
+	h = s.limitAddress(h)
 	h = withRequestInfo(h)
 	h = securityHeaders(h)
 	return s.recoverPanics(h)

@@ -52,13 +52,16 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	apierr.Write(w, &apierr.Error{Status: s.status, Code: s.code, Message: me.Msg, Field: me.Field})
 }
 
-// writeJSON answers v with status.
+// writeJSON answers v with status. It returns nil (for handlers to return
+// it): once the status is sent, a failed write (the client went away)
+// cannot be answered with an error.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false) // path IDs have "->"; JSON, not HTML
-	return enc.Encode(v)
+	_ = enc.Encode(v)
+	return nil
 }
 
 // decode reads the request's JSON body into v: one object, no unknown
