@@ -1,0 +1,261 @@
+package graph_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/controller/auth"
+)
+
+// operation is one query or mutation of the API and the permission it
+// needs; each acts on its own objects, so they run in any order.
+type operation struct {
+	name string
+	perm auth.Permission
+	doc  func(e *env) string
+}
+
+func fixed(doc string) func(*env) string { return func(*env) string { return doc } }
+
+var operations = []operation{
+	{"networks", auth.Read, fixed(`{ networks { name } }`)},
+	{"network", auth.Read, fixed(`{ network(name: "default") { name } }`)},
+	{"sites", auth.Read, fixed(`{ sites { name paths { id state } } }`)},
+	{"sitesConnection", auth.Read, fixed(`{ sitesConnection { totalCount } }`)},
+	{"site", auth.Read, fixed(`{ site(name: "a") { name links { name } prefixes } }`)},
+	{"paths", auth.Read, fixed(`{ paths { nodes { id } } }`)},
+	{"path", auth.Read, fixed(`{ path(id: "a/inet->b/inet") { id history(from: "2026-01-01T00:00:00Z", to: "2026-01-01T00:30:00Z") { resolution } } }`)},
+	{"steeringEvents", auth.Read, fixed(`{ steeringEvents { nodes { kind } } }`)},
+	{"slaClasses", auth.Read, fixed(`{ slaClasses { name } }`)},
+	{"applications", auth.Read, fixed(`{ applications { name } }`)},
+	{"policySet", auth.Read, fixed(`{ policySet { revision } }`)},
+	{"joinTokens", auth.Read, fixed(`{ joinTokens { nodes { id } } }`)},
+	{"users", auth.Administer, fixed(`{ users { nodes { name } } }`)},
+	{"apiKeys", auth.Administer, fixed(`{ apiKeys { nodes { id } } }`)},
+	{"auditLog", auth.Administer, fixed(`{ auditLog { nodes { action } } }`)},
+
+	{"revokeSite", auth.Operate, fixed(`mutation { revokeSite(name: "c", reason: "lost") { state } }`)},
+	{"deleteSite", auth.Operate, fixed(`mutation { deleteSite(name: "d") { deletedNodeId } }`)},
+	{"createJoinToken", auth.Operate, fixed(`mutation { createJoinToken(site: "f", ttl: "2h") { secret token { id } } }`)},
+	{"revokeJoinToken", auth.Operate, func(e *env) string {
+		return fmt.Sprintf(`mutation { revokeJoinToken(id: %q) { revokedAt } }`, e.tokenID)
+	}},
+	{"putLink", auth.Operate, fixed(`mutation { putLink(site: "b", link: {name: "mpls", colour: "mpls", cost: 5, endpoint: "192.0.2.1:51820"}) { name } }`)},
+	{"deleteLink", auth.Operate, fixed(`mutation { deleteLink(site: "a", name: "lte") { deletedNodeId } }`)},
+	{"addPrefix", auth.Operate, fixed(`mutation { addPrefix(site: "b", prefix: "10.2.0.0/24") { prefix } }`)},
+	{"deletePrefix", auth.Operate, fixed(`mutation { deletePrefix(prefix: "10.1.0.0/24") { deletedNodeId } }`)},
+	{"setPolicySet", auth.Operate, fixed(`mutation { setPolicySet(policySet: {slaClasses: [{name: "gold", maxLatency: "150ms"}],
+		policies: [{name: "p1", slaClass: "gold", mode: DUPLICATE}]}) { revision } }`)},
+	{"createUser", auth.Administer, fixed(`mutation { createUser(input: {name: "newbie", role: OPERATOR, password: "correct horse"}) { name } }`)},
+	{"updateUser", auth.Administer, fixed(`mutation { updateUser(name: "existing", input: {role: OPERATOR, disabled: true}) { role disabledAt } }`)},
+	{"deleteUser", auth.Administer, fixed(`mutation { deleteUser(name: "todelete") { deletedNodeId } }`)},
+	{"createAPIKey", auth.Administer, fixed(`mutation { createAPIKey(name: "deploy", role: VIEWER) { secret apiKey { id } } }`)},
+	{"revokeAPIKey", auth.Administer, func(e *env) string {
+		return fmt.Sprintf(`mutation { revokeAPIKey(id: %q) { deletedNodeId } }`, e.keyID)
+	}},
+}
+
+// TestRoleMatrix tries every operation as admin, operator, viewer and
+// with no credentials: what the role grants succeeds, the rest is
+// FORBIDDEN (HTTP 401 without credentials), and every mutation, done or
+// refused, is in the audit log.
+func TestRoleMatrix(t *testing.T) {
+	for _, role := range []string{"admin", "operator", "viewer", ""} {
+		t.Run("role="+role, func(t *testing.T) {
+			e := newEnv(t)
+			for _, op := range operations {
+				doc := op.doc(e)
+				r := e.do(role, doc, nil)
+				switch {
+				case role == "":
+					if r.status != http.StatusUnauthorized || r.code() != "UNAUTHENTICATED" {
+						t.Errorf("%s: status %d code %q", op.name, r.status, r.code())
+					}
+				case roles[role].Can(op.perm):
+					if len(r.Errors) > 0 {
+						t.Errorf("%s: %+v", op.name, r.Errors)
+					}
+				default:
+					if r.code() != "FORBIDDEN" || string(r.Data) != "null" {
+						t.Errorf("%s: want FORBIDDEN and no data, got %+v data %s", op.name, r.Errors, r.Data)
+					}
+				}
+			}
+			if role == "" {
+				return
+			}
+			audited := map[string]string{}
+			for _, a := range e.audit.Entries() {
+				audited[a.Action] = a.Outcome
+				if a.Actor != role+"-user" || a.Role != role || a.UserAgent != "graph-test/1" || a.SourceIP != "127.0.0.1" {
+					t.Errorf("audit entry %+v", a)
+				}
+			}
+			mutations := 0
+			for _, op := range operations {
+				if strings.HasPrefix(op.doc(e), "mutation") {
+					mutations++
+				}
+			}
+			if len(e.audit.Entries()) != mutations {
+				t.Errorf("%d audit entries for %d mutations: %v", len(e.audit.Entries()), mutations, audited)
+			}
+		})
+	}
+}
+
+func TestMutationResults(t *testing.T) {
+	e := newEnv(t)
+	var tok struct {
+		CreateJoinToken struct {
+			Secret string
+			Token  struct {
+				ID                   string
+				CreatedAt, ExpiresAt time.Time
+			}
+		}
+	}
+	e.ok("operator", `mutation { createJoinToken(site: "f", ttl: "2h") { secret token { id createdAt expiresAt } } }`, nil, &tok)
+	ct := tok.CreateJoinToken
+	if ct.Secret == "" || ct.Token.ExpiresAt.Sub(ct.Token.CreatedAt) != 2*time.Hour {
+		t.Errorf("token %+v", ct)
+	}
+	var list struct {
+		JoinTokens struct{ Nodes []struct{ ID string } }
+	}
+	e.ok("viewer", `{ joinTokens { nodes { id } } }`, nil, &list)
+	if len(list.JoinTokens.Nodes) != 2 || list.JoinTokens.Nodes[0].ID != ct.Token.ID {
+		t.Errorf("tokens newest first: %+v", list)
+	}
+
+	var ps struct {
+		SetPolicySet struct {
+			Revision   int
+			SLAClasses []struct{ Name, MaxLatency string }
+			Policies   []struct{ Name, Mode string }
+		}
+	}
+	e.ok("operator", `mutation { setPolicySet(policySet: {slaClasses: [{name: "gold", maxLatency: "150ms"}],
+		policies: [{name: "p1", slaClass: "gold", mode: DUPLICATE}]}) { revision slaClasses { name maxLatency } policies { name mode } } }`, nil, &ps)
+	got := ps.SetPolicySet
+	if len(got.SLAClasses) != 1 || got.SLAClasses[0].MaxLatency != "150ms" || got.Policies[0].Mode != "DUPLICATE" {
+		t.Errorf("policy set %+v", got)
+	}
+	e.fails("operator", `mutation($rev: Int) { setPolicySet(policySet: {}, expectedRevision: $rev) { revision } }`,
+		map[string]any{"rev": got.Revision - 1}, "STALE", "")
+	var classes struct {
+		SLAClasses []struct {
+			Name    string
+			Builtin bool
+		}
+	}
+	e.ok("viewer", `{ slaClasses { name builtin } }`, nil, &classes)
+	last := classes.SLAClasses[len(classes.SLAClasses)-1]
+	if last.Name != "gold" || last.Builtin {
+		t.Errorf("classes %+v", classes)
+	}
+	var audit struct {
+		AuditLog struct {
+			Nodes []struct{ Action, Outcome, Detail string }
+		}
+	}
+	e.ok("admin", `{ auditLog(filter: {action: "policy."}) { nodes { action outcome detail } } }`, nil, &audit)
+	n := audit.AuditLog.Nodes
+	if len(n) != 2 || n[0].Outcome != "FAILURE" || n[1].Outcome != "SUCCESS" || !strings.Contains(n[1].Detail, `"before":{}`) ||
+		!strings.Contains(n[1].Detail, "gold") {
+		t.Errorf("audit %+v", n)
+	}
+	for _, a := range e.audit.Entries() {
+		if strings.Contains(string(a.Detail), ct.Secret) {
+			t.Errorf("join token secret in the audit log: %s", a.Detail)
+		}
+	}
+
+	var key struct {
+		CreateAPIKey struct {
+			Secret string
+			APIKey struct{ Role, Owner string }
+		}
+	}
+	e.ok("admin", `mutation { createAPIKey(name: "deploy", role: OPERATOR, expiresAt: "2099-01-01T00:00:00Z") { secret apiKey { role owner } } }`, nil, &key)
+	if key.CreateAPIKey.Secret == "" || key.CreateAPIKey.APIKey.Role != "OPERATOR" || key.CreateAPIKey.APIKey.Owner != "admin-user" {
+		t.Errorf("api key %+v", key)
+	}
+	var rev struct{ RevokeSite struct{ State string } }
+	e.ok("operator", `mutation { revokeSite(name: "c") { state } }`, nil, &rev)
+	if rev.RevokeSite.State != "REVOKED" {
+		t.Errorf("revoke %+v", rev)
+	}
+}
+
+// TestValidationNamesField: bad input is INVALID_ARGUMENT with the field.
+func TestValidationNamesField(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range []struct{ doc, field string }{
+		{`mutation { putLink(site: "a", link: {name: "Bad Name", colour: "x"}) { name } }`, "name"},
+		{`mutation { putLink(site: "a", link: {name: "x", colour: "x", endpoint: "nowhere"}) { name } }`, "endpoint"},
+		{`mutation { putLink(site: "a", link: {name: "x", colour: "x", cost: -1}) { name } }`, "cost"},
+		{`mutation { putLink(site: "a", link: {name: "x", colour: "x", listenPort: 70000}) { name } }`, "listen_port"},
+		{`mutation { addPrefix(site: "a", prefix: "10.0.0.1/24") { prefix } }`, "prefix"},
+		{`mutation { addPrefix(site: "a", prefix: "banana") { prefix } }`, "prefix"},
+		{`mutation { createJoinToken(site: "-x") { secret } }`, "site"},
+		{`mutation { createJoinToken(site: "f", ttl: "1s") { secret } }`, "ttl"},
+		{`mutation { revokeSite(name: "a", reason: "` + strings.Repeat("x", 600) + `") { name } }`, "reason"},
+		{`mutation { setPolicySet(policySet: {policies: [{name: "p", slaClass: "nope"}]}) { revision } }`, "policies[0].sla_class"},
+		{`mutation { setPolicySet(policySet: {slaClasses: [{name: "g", maxLossPct: 300}]}) { revision } }`, "sla_classes[0].max_loss_pct"},
+		{`mutation { createUser(input: {name: "x y", role: VIEWER, password: "p"}) { name } }`, "name"},
+		{`mutation { createUser(input: {name: "xy", role: VIEWER, password: ""}) { name } }`, "password"},
+		{`mutation { createAPIKey(name: "k", role: VIEWER, expiresAt: "2001-01-01T00:00:00Z") { secret } }`, "expires_at"},
+		{`{ path(id: "a-b") { id } }`, "id"},
+		{`{ sites(network: "Bad Net") { name } }`, "network"},
+	} {
+		e.fails("admin", c.doc, nil, "INVALID_ARGUMENT", c.field)
+	}
+	e.fails("admin", `mutation { addPrefix(site: "b", prefix: "10.1.0.0/24") { prefix } }`, nil, "CONFLICT", "")
+	e.fails("admin", `{ site(name: "zz") { name } }`, nil, "NOT_FOUND", "")
+	e.fails("admin", `mutation { createJoinToken(site: "f", ttl: "soon") { secret } }`, nil, "INVALID_ARGUMENT", "ttl")
+}
+
+// TestSQLMetacharacters puts SQL metacharacters into every filter and
+// name argument: each is refused as invalid or matches nothing, and the
+// store is intact afterwards.
+func TestSQLMetacharacters(t *testing.T) {
+	e := newEnv(t)
+	for _, bad := range []string{`x' OR '1'='1`, `a'; DROP TABLE sites; --`, `a" OR 1=1 --`, `%`, `_`, `a\`, "a\x00b", `*/ SELECT 1 /*`} {
+		vars := map[string]any{"s": bad}
+		for _, doc := range []string{
+			`query($s: String!) { sites(network: $s) { name } }`,
+			`query($s: String!) { sites(filter: {namePrefix: $s}) { name } }`,
+			`query($s: String!) { site(name: $s) { name } }`,
+			`query($s: String!) { paths(filter: {site: $s}) { totalCount } }`,
+			`query($s: ID!) { path(id: $s) { id } }`,
+			`query($s: String!) { steeringEvents(filter: {site: $s}) { nodes { kind } } }`,
+			`query($s: String!) { steeringEvents(filter: {kind: $s}) { nodes { kind } } }`,
+			`query($s: String!) { joinTokens(network: $s) { totalCount } }`,
+			`query($s: String!) { auditLog(filter: {actor: $s, action: $s}) { nodes { id } } }`,
+			`query($s: String!) { policySet(network: $s) { revision } }`,
+			`query($s: ID!) { node(nodeId: $s) { nodeId } }`,
+			`mutation($s: String!) { revokeSite(name: $s) { name } }`,
+			`mutation($s: String!) { deletePrefix(prefix: $s) { deletedNodeId } }`,
+			`mutation($s: String!) { revokeJoinToken(id: $s) { id } }`,
+		} {
+			r := e.do("admin", doc, vars)
+			switch r.code() {
+			case "", "INVALID_ARGUMENT", "NOT_FOUND":
+			default:
+				t.Errorf("%s with %q: %+v", doc, bad, r.Errors)
+			}
+			if r.code() == "" && strings.Contains(string(r.Data), `"name":"a"`) && strings.Contains(doc, "namePrefix") {
+				t.Errorf("%q matched sites: %s", bad, r.Data)
+			}
+		}
+	}
+	var got struct{ Sites []struct{ Name string } }
+	e.ok("viewer", `{ sites { name } }`, nil, &got)
+	if len(got.Sites) != 4 {
+		t.Fatalf("sites after the attempts: %+v", got)
+	}
+}

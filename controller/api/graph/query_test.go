@@ -1,0 +1,206 @@
+package graph_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestUnauthenticatedGets401(t *testing.T) {
+	e := newEnv(t)
+	for _, tok := range []string{"", "wrong"} {
+		r := e.do(tok, `{ sites { name } }`, nil)
+		if r.status != http.StatusUnauthorized || r.code() != "UNAUTHENTICATED" {
+			t.Errorf("token %q: status %d errors %+v", tok, r.status, r.Errors)
+		}
+	}
+}
+
+// The contract: `{ sites { name paths { id state } } }` for a viewer, path
+// IDs as the edge prints them, states upper case.
+func TestContractSitesPaths(t *testing.T) {
+	e := newEnv(t)
+	var got struct {
+		Sites []struct {
+			Name  string
+			Paths []struct{ ID, State string }
+		}
+	}
+	e.ok("viewer", `{ sites { name paths { id state } } }`, nil, &got)
+	if len(got.Sites) != 4 || got.Sites[0].Name != "a" || got.Sites[1].Name != "b" {
+		t.Fatalf("sites %+v", got.Sites)
+	}
+	a, b := got.Sites[0].Paths, got.Sites[1].Paths
+	if len(a) != 2 || a[0].ID != "a/inet->b/inet" || a[0].State != "DOWN" || a[1].ID != "a/lte->b/inet" || a[1].State != "" {
+		t.Errorf("a's paths %+v", a)
+	}
+	if len(b) != 2 || b[0].ID != "b/inet->a/inet" || b[0].State != "DOWN" {
+		t.Errorf("b's paths %+v", b)
+	}
+}
+
+func TestQueries(t *testing.T) {
+	e := newEnv(t)
+	var nets struct {
+		Networks []struct {
+			Name, Topology string
+			Revision       int
+		}
+		Network struct{ NodeID string }
+	}
+	e.ok("viewer", `{ networks { name topology revision } network { nodeId } }`, nil, &nets)
+	if len(nets.Networks) != 1 || nets.Networks[0].Topology != "FULL_MESH" || nets.Networks[0].Revision < 1 || nets.Network.NodeID == "" {
+		t.Errorf("networks %+v", nets)
+	}
+
+	var site struct {
+		Site struct {
+			NodeID, Name, Role, State, PublicKey string
+			Online                               bool
+			LastSeen                             *time.Time
+			Links                                []struct{ Name, Colour string }
+			Prefixes                             []string
+		}
+	}
+	e.ok("viewer", `{ site(name: "a") { nodeId name role state publicKey online lastSeen links { name colour } prefixes } }`, nil, &site)
+	s := site.Site
+	if s.Name != "a" || s.Role != "SPOKE" || s.State != "ENROLLED" || !s.Online || s.LastSeen == nil ||
+		len(s.Links) != 2 || s.Links[0].Name != "inet" || len(s.Prefixes) != 1 || s.Prefixes[0] != "10.1.0.0/24" {
+		t.Errorf("site %+v", s)
+	}
+	var node struct{ Node struct{ Name string } }
+	e.ok("viewer", `query($id: ID!) { node(nodeId: $id) { ... on Site { name } } }`, map[string]any{"id": s.NodeID}, &node)
+	if node.Node.Name != "a" {
+		t.Errorf("node(%s) = %+v", s.NodeID, node)
+	}
+
+	var filtered struct {
+		Online  []struct{ Name string }
+		Offline []struct{ Name string }
+		Prefix  []struct{ Name string }
+	}
+	e.ok("viewer", `{ online: sites(filter: {online: true}) { name } offline: sites(filter: {online: false, role: SPOKE, state: ENROLLED}) { name }
+		prefix: sites(filter: {namePrefix: "c"}) { name } }`, nil, &filtered)
+	if len(filtered.Online) != 1 || len(filtered.Offline) != 3 || len(filtered.Prefix) != 1 || filtered.Prefix[0].Name != "c" {
+		t.Errorf("filters %+v", filtered)
+	}
+
+	var paths struct {
+		Paths struct {
+			TotalCount int
+			Nodes      []struct {
+				ID, State          string
+				LatencyMs, LossPct float64
+				History            struct {
+					Resolution string
+					Points     []struct {
+						State     string
+						LatencyMs float64
+					}
+				}
+			}
+		}
+		Path struct{ ID string }
+	}
+	from := time.Now().Add(-10 * time.Minute).Format(time.RFC3339Nano)
+	to := time.Now().Add(time.Minute).Format(time.RFC3339Nano)
+	e.ok("viewer", `query($from: Time!, $to: Time!) {
+		paths(filter: {site: "b", state: DOWN}) { totalCount nodes { id state latencyMs lossPct history(from: $from, to: $to) { resolution points { state latencyMs } } } }
+		path(id: "b/inet->a/inet") { id } }`, map[string]any{"from": from, "to": to}, &paths)
+	p := paths.Paths
+	if p.TotalCount != 1 || p.Nodes[0].ID != "a/inet->b/inet" || p.Nodes[0].State != "DOWN" || p.Nodes[0].LatencyMs != 9 ||
+		p.Nodes[0].LossPct != 100 || p.Nodes[0].History.Resolution != "RAW" || len(p.Nodes[0].History.Points) != 2 ||
+		p.Nodes[0].History.Points[0].State != "UP" || paths.Path.ID != "b/inet->a/inet" {
+		t.Errorf("paths %+v", paths)
+	}
+
+	var evs struct {
+		SteeringEvents struct {
+			Nodes []struct {
+				Kind, PathID string
+				FlowsMoved   int
+			}
+		}
+		Failovers struct{ Nodes []struct{ Kind string } }
+	}
+	e.ok("viewer", `{ steeringEvents { nodes { kind pathId flowsMoved } } failovers: steeringEvents(filter: {kind: "failover", site: "a"}) { nodes { kind } } }`, nil, &evs)
+	if n := evs.SteeringEvents.Nodes; len(n) != 2 || n[0].Kind != "failover" || n[0].FlowsMoved != 3 || n[0].PathID != "a/inet->b/inet" || len(evs.Failovers.Nodes) != 1 {
+		t.Errorf("events %+v", evs)
+	}
+
+	var pol struct {
+		SLAClasses []struct {
+			Name    string
+			Builtin bool
+		}
+		Applications []struct{ Name string }
+		PolicySet    struct {
+			Revision int
+			Document string
+		}
+	}
+	e.ok("viewer", `{ slaClasses { name builtin } applications { name } policySet { revision document } }`, nil, &pol)
+	if len(pol.SLAClasses) == 0 || !pol.SLAClasses[0].Builtin || len(pol.Applications) == 0 || pol.PolicySet.Document != "{}" {
+		t.Errorf("policy %+v", pol)
+	}
+
+	var toks struct {
+		JoinTokens struct {
+			TotalCount int
+			Nodes      []struct{ ID, Site string }
+		}
+	}
+	e.ok("viewer", `{ joinTokens { totalCount nodes { id site } } }`, nil, &toks)
+	if toks.JoinTokens.TotalCount != 1 || toks.JoinTokens.Nodes[0].ID != e.tokenID {
+		t.Errorf("tokens %+v", toks)
+	}
+	// A join token's secret is not in the schema at all.
+	e.fails("admin", `{ joinTokens { nodes { secret } } }`, nil, "GRAPHQL_VALIDATION_FAILED", "")
+
+	var admin struct {
+		Users    struct{ Nodes []struct{ Name, Role string } }
+		APIKeys  struct{ Nodes []struct{ ID, Owner string } }
+		AuditLog struct{ Nodes []struct{ Action string } }
+	}
+	e.ok("admin", `{ users { nodes { name role } } apiKeys { nodes { id owner } } auditLog { nodes { action } } }`, nil, &admin)
+	if len(admin.Users.Nodes) != 2 || admin.Users.Nodes[0].Role != "VIEWER" || len(admin.APIKeys.Nodes) != 1 || admin.APIKeys.Nodes[0].Owner != "admin-user" {
+		t.Errorf("admin lists %+v", admin)
+	}
+}
+
+func TestCursorPagination(t *testing.T) {
+	e := newEnv(t)
+	var names []string
+	after := ""
+	for range 10 {
+		var got struct {
+			SitesConnection struct {
+				TotalCount int
+				Edges      []struct {
+					Cursor string
+					Node   struct{ Name string }
+				}
+				PageInfo struct {
+					HasNextPage bool
+					EndCursor   string
+				}
+			}
+		}
+		e.ok("viewer", `query($after: String) { sitesConnection(first: 3, after: $after) { totalCount edges { cursor node { name } } pageInfo { hasNextPage endCursor } } }`,
+			map[string]any{"after": after}, &got)
+		c := got.SitesConnection
+		for _, ed := range c.Edges {
+			names = append(names, ed.Node.Name)
+		}
+		if !c.PageInfo.HasNextPage {
+			break
+		}
+		after = c.PageInfo.EndCursor
+	}
+	if strings.Join(names, ",") != "a,b,c,d" {
+		t.Fatalf("pages gave %v", names)
+	}
+	e.fails("viewer", `{ sitesConnection(first: 1, after: "not-a-cursor") { totalCount } }`, nil, "INVALID_ARGUMENT", "after")
+	e.fails("viewer", `{ sitesConnection(first: 5000) { totalCount } }`, nil, "INVALID_ARGUMENT", "first")
+}
