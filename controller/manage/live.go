@@ -31,7 +31,7 @@ type LivePath struct {
 // path's are unknown until its edge next reports (every second). Safe for
 // concurrent use.
 type Live struct {
-	mu    sync.Mutex              // guards paths
+	mu    sync.Mutex               // guards paths
 	paths map[livePathKey]LivePath // by network and store path name
 }
 
