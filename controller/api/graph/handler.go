@@ -227,7 +227,7 @@ func websocketTransport(cfg Config) transport.Websocket {
 			// The handler has checked the origin with Config.CheckOrigin.
 			InsecureSkipVerify: true,
 		}},
-		InitTimeout:           initTimeout,
+		InitTimeout: initTimeout,
 		// graphql-transport-ws: a ping every KeepAlive, and a client that
 		// has not answered pong within two is cut.
 		PingPongInterval:      cfg.KeepAlive,
