@@ -18,6 +18,9 @@ type Path struct {
 	ID string
 	// Latest is the newest raw sample of the last 10 minutes; nil: none.
 	Latest *store.PathPoint
+	// Live is the newest live report of the last 10 minutes (BFD state,
+	// score); nil: none, or no Config.Live.
+	Live *LivePath
 }
 
 // PathFilter selects paths; zero fields select all.
@@ -69,7 +72,7 @@ func (s *Service) path(ctx context.Context, network string, p store.Path, now ti
 	if err != nil {
 		return Path{}, err
 	}
-	v := Path{Path: p, ID: PathID(p)}
+	v := Path{Path: p, ID: PathID(p), Live: s.cfg.Live.path(network, p.Name, now, latestWindow)}
 	if len(pts) > 0 {
 		v.Latest = &pts[len(pts)-1]
 	}

@@ -51,6 +51,9 @@ type Config struct {
 	// Policy validates policy sets; required for SetPolicySet
 	// (controller/server.PolicyDocument).
 	Policy PolicyValidator
+	// Live supplies paths' BFD state and score from the live events; nil:
+	// they are unknown. The caller runs Live.Run.
+	Live *Live
 	// OnlineWindow decides Site.Online (0: DefaultOnlineWindow).
 	OnlineWindow time.Duration
 	// Retention is the store's retention (0 fields: store.DefaultRetention);

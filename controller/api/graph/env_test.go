@@ -38,6 +38,9 @@ type env struct {
 	keyID   string // an API key
 }
 
+// baseSubscribers is the bus's subscribers before any client's: manage.Live.
+const baseSubscribers = 1
+
 var roles = map[string]auth.Role{"admin": auth.RoleAdmin, "operator": auth.RoleOperator, "viewer": auth.RoleViewer}
 
 func authenticate(_ context.Context, token string) (auth.Principal, error) {
@@ -75,7 +78,15 @@ func newEnvWith(t *testing.T, opt func(*graph.Config)) *env {
 	e := &env{t: t, st: st, bus: events.NewBus(nil), audit: &managetest.Audit{}, users: &managetest.Users{}}
 	t.Cleanup(func() { e.bus.Close(); st.Close() })
 	e.seed(ctx)
-	m, err := manage.New(manage.Config{Store: st, Audit: e.audit, Users: e.users, Policy: server.PolicyDocument})
+	live := manage.NewLive()
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); live.Run(ctx, e.bus) }()
+	t.Cleanup(func() { cancel(); <-done })
+	for e.bus.Stats().Subscribers != 1 { // Live's subscription
+		time.Sleep(time.Millisecond)
+	}
+	m, err := manage.New(manage.Config{Store: st, Audit: e.audit, Users: e.users, Policy: server.PolicyDocument, Live: live})
 	must(t, err)
 	cfg := graph.Config{Manage: m, Bus: e.bus, Authenticate: authenticate, KeepAlive: time.Second}
 	opt(&cfg)

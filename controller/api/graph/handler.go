@@ -42,7 +42,8 @@ const (
 	DefaultMaxBodyBytes = 1 << 20
 	// DefaultMaxMessageBytes bounds a WebSocket message from a client.
 	DefaultMaxMessageBytes = 64 << 10
-	// DefaultKeepAlive is the interval of graphql-transport-ws pings.
+	// DefaultKeepAlive is the interval of graphql-transport-ws pings; a
+	// client silent for two is disconnected.
 	DefaultKeepAlive = 15 * time.Second
 	// initTimeout is how long a WebSocket client has to send connection_init.
 	initTimeout = 10 * time.Second
@@ -226,8 +227,11 @@ func websocketTransport(cfg Config) transport.Websocket {
 			// The handler has checked the origin with Config.CheckOrigin.
 			InsecureSkipVerify: true,
 		}},
-		InitTimeout:           initTimeout,
-		KeepAlivePingInterval: cfg.KeepAlive,
+		InitTimeout: initTimeout,
+		// graphql-transport-ws: a ping every KeepAlive, and a client that
+		// has not answered pong within two is cut.
+		PingPongInterval:      cfg.KeepAlive,
+		KeepAlivePingInterval: cfg.KeepAlive, // the older graphql-ws protocol's keep-alive
 		PayloadReadLimit:      &limit,
 		InitFunc: func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 			return initConnection(ctx, cfg, payload)

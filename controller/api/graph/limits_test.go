@@ -3,8 +3,11 @@ package graph_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"github.com/patronus-sdwan/patronus/controller/api/graph"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -67,6 +70,40 @@ func TestPersistedQuery(t *testing.T) {
 	r := e.post("viewer", map[string]any{"extensions": ext})
 	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"name":"a"`) {
 		t.Fatalf("by hash: %+v %s", r.Errors, r.Data)
+	}
+	// And by GET, as a CDN would cache it.
+	extJSON, err := json.Marshal(ext)
+	must(t, err)
+	req, err := http.NewRequest(http.MethodGet, e.srv.URL+"/api/v2/graphql?extensions="+url.QueryEscape(string(extJSON)), nil)
+	must(t, err)
+	req.Header.Set("Authorization", "Bearer viewer")
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	must(t, err)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"name":"a"`) {
+		t.Fatalf("GET by hash: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestGETRefusesMutations: GET runs queries only.
+func TestGETRefusesMutations(t *testing.T) {
+	e := newEnv(t)
+	q := url.QueryEscape(`mutation { revokeSite(name: "a") { state } }`)
+	req, err := http.NewRequest(http.MethodGet, e.srv.URL+"/api/v2/graphql?query="+q, nil)
+	must(t, err)
+	req.Header.Set("Authorization", "Bearer admin")
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Fatalf("a mutation by GET: %d", resp.StatusCode)
+	}
+	var got struct{ Site struct{ State string } }
+	e.ok("viewer", `{ site(name: "a") { state } }`, nil, &got)
+	if got.Site.State != "ENROLLED" {
+		t.Fatalf("site a is %s after a GET mutation", got.Site.State)
 	}
 }
 

@@ -81,6 +81,13 @@ func path(network string, p manage.Path, from string) *model.Path {
 		lat, jit, loss := ms(l.Latency), ms(l.Jitter), l.LossPct
 		out.State, out.LatencyMs, out.JitterMs, out.LossPct, out.MeasuredAt = &st, &lat, &jit, &loss, &l.TS
 	}
+	if l := p.Live; l != nil {
+		flows := int64(l.ActiveFlows)
+		out.Score, out.Suppressed, out.ActiveFlows, out.ReportedBy = &l.Score, &l.Suppressed, &flows, &l.Site
+		if l.BFDState != "" {
+			out.BfdState = &l.BFDState
+		}
+	}
 	return out
 }
 

@@ -192,19 +192,24 @@ type ComplexityRoot struct {
 	}
 
 	Path struct {
-		History    func(childComplexity int, from time.Time, to time.Time) int
-		ID         func(childComplexity int) int
-		JitterMs   func(childComplexity int) int
-		LatencyMs  func(childComplexity int) int
-		LinkA      func(childComplexity int) int
-		LinkB      func(childComplexity int) int
-		LossPct    func(childComplexity int) int
-		MeasuredAt func(childComplexity int) int
-		Network    func(childComplexity int) int
-		NodeID     func(childComplexity int) int
-		SiteA      func(childComplexity int) int
-		SiteB      func(childComplexity int) int
-		State      func(childComplexity int) int
+		ActiveFlows func(childComplexity int) int
+		BfdState    func(childComplexity int) int
+		History     func(childComplexity int, from time.Time, to time.Time) int
+		ID          func(childComplexity int) int
+		JitterMs    func(childComplexity int) int
+		LatencyMs   func(childComplexity int) int
+		LinkA       func(childComplexity int) int
+		LinkB       func(childComplexity int) int
+		LossPct     func(childComplexity int) int
+		MeasuredAt  func(childComplexity int) int
+		Network     func(childComplexity int) int
+		NodeID      func(childComplexity int) int
+		ReportedBy  func(childComplexity int) int
+		Score       func(childComplexity int) int
+		SiteA       func(childComplexity int) int
+		SiteB       func(childComplexity int) int
+		State       func(childComplexity int) int
+		Suppressed  func(childComplexity int) int
 	}
 
 	PathConnection struct {
@@ -1161,6 +1166,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "Path.activeFlows":
+		if e.ComplexityRoot.Path.ActiveFlows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.ActiveFlows(childComplexity), true
+	case "Path.bfdState":
+		if e.ComplexityRoot.Path.BfdState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.BfdState(childComplexity), true
 	case "Path.history":
 		if e.ComplexityRoot.Path.History == nil {
 			break
@@ -1226,6 +1243,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Path.NodeID(childComplexity), true
+	case "Path.reportedBy":
+		if e.ComplexityRoot.Path.ReportedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.ReportedBy(childComplexity), true
+	case "Path.score":
+		if e.ComplexityRoot.Path.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.Score(childComplexity), true
 	case "Path.siteA":
 		if e.ComplexityRoot.Path.SiteA == nil {
 			break
@@ -1244,6 +1273,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Path.State(childComplexity), true
+	case "Path.suppressed":
+		if e.ComplexityRoot.Path.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.Suppressed(childComplexity), true
 
 	case "PathConnection.edges":
 		if e.ComplexityRoot.PathConnection.Edges == nil {
@@ -2496,6 +2531,12 @@ type Path implements Node {
   jitterMs: Float
   lossPct: Float
   measuredAt: Time
+  "From the newest live report of the last 10 minutes (null: none since the controller started): BFD state (UP, DOWN, INIT, ADMIN_DOWN), quality score, flap suppression, flows on the path, and which end reported it."
+  bfdState: String
+  score: Float
+  suppressed: Boolean
+  activeFlows: Int
+  reportedBy: String
   "Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 48 h, hours beyond."
   history(from: Time!, to: Time!): PathHistory!
 }
@@ -3190,6 +3231,16 @@ func (ec *executionContext) childFields_Path(ctx context.Context, field graphql.
 		return ec.fieldContext_Path_lossPct(ctx, field)
 	case "measuredAt":
 		return ec.fieldContext_Path_measuredAt(ctx, field)
+	case "bfdState":
+		return ec.fieldContext_Path_bfdState(ctx, field)
+	case "score":
+		return ec.fieldContext_Path_score(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_Path_suppressed(ctx, field)
+	case "activeFlows":
+		return ec.fieldContext_Path_activeFlows(ctx, field)
+	case "reportedBy":
+		return ec.fieldContext_Path_reportedBy(ctx, field)
 	case "history":
 		return ec.fieldContext_Path_history(ctx, field)
 	}
@@ -7458,6 +7509,121 @@ func (ec *executionContext) _Path_measuredAt(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Path_measuredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Path", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Path_bfdState(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_bfdState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BfdState, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Path_bfdState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Path", field, false, false, "String")
+}
+
+func (ec *executionContext) _Path_score(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Path_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Path", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Path_suppressed(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_suppressed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppressed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Path_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Path", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Path_activeFlows(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_activeFlows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActiveFlows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Path_activeFlows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Path", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Path_reportedBy(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_reportedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Path_reportedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Path", field, false, false, "String")
 }
 
 func (ec *executionContext) _Path_history(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
@@ -14910,6 +15076,31 @@ func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "measuredAt":
 			out.Values[i] = ec._Path_measuredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bfdState":
+			out.Values[i] = ec._Path_bfdState(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "score":
+			out.Values[i] = ec._Path_score(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "suppressed":
+			out.Values[i] = ec._Path_suppressed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "activeFlows":
+			out.Values[i] = ec._Path_activeFlows(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reportedBy":
+			out.Values[i] = ec._Path_reportedBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -225,6 +225,12 @@ type Path struct {
 	JitterMs   *float64   `json:"jitterMs,omitempty"`
 	LossPct    *float64   `json:"lossPct,omitempty"`
 	MeasuredAt *time.Time `json:"measuredAt,omitempty"`
+	// From the newest live report of the last 10 minutes (null: none since the controller started): BFD state (UP, DOWN, INIT, ADMIN_DOWN), quality score, flap suppression, flows on the path, and which end reported it.
+	BfdState    *string  `json:"bfdState,omitempty"`
+	Score       *float64 `json:"score,omitempty"`
+	Suppressed  *bool    `json:"suppressed,omitempty"`
+	ActiveFlows *int64   `json:"activeFlows,omitempty"`
+	ReportedBy  *string  `json:"reportedBy,omitempty"`
 	// Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 48 h, hours beyond.
 	History *PathHistory `json:"history"`
 }
