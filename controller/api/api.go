@@ -9,7 +9,7 @@
 //
 // and wraps every route in the same middleware, outermost first: panic
 // recovery (500), security headers, request info for the audit log
-// (manage.RequestInfo and auth.RequestMeta), a per-address rate limit,
+// (auth.RequestMeta), a per-address rate limit,
 // CORS (closed unless origins are listed), a request body limit (413),
 // then per route authentication (a bearer token, or an operator
 // certificate of the controller's CA acting as admin; none: 401 with

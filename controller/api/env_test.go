@@ -42,17 +42,7 @@ func (tokenAuth) Authenticate(_ context.Context, bearer string) (auth.Principal,
 	return auth.Principal{}, fmt.Errorf("token not known: %w", auth.ErrUnauthenticated)
 }
 
-// auditLog adapts the store's audit log to manage.AuditLog.
-type auditLog struct{ st store.AuthStore }
 
-func (a auditLog) AddAudit(ctx context.Context, e store.AuditEntry) error {
-	_, err := a.st.AddAudit(ctx, e)
-	return err
-}
-
-func (a auditLog) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
-	return a.st.AuditLog(ctx, q)
-}
 
 // graphStandIn stands where the GraphQL handler is mounted: it answers
 // who called, so that the tests see what the middleware passed on.
@@ -96,7 +86,7 @@ func newEnvWith(t *testing.T, mod func(store.Store, *api.Config)) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	seed(t, st)
-	svc, err := manage.New(manage.Config{Store: st, Audit: auditLog{st.(store.AuthStore)}, Users: &managetest.Users{}, Policy: server.PolicyDocument})
+	svc, err := manage.New(manage.Config{Store: st, Audit: st, Users: &managetest.Users{}, Policy: server.PolicyDocument})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/patronus-sdwan/patronus/controller/apierr"
 	"github.com/patronus-sdwan/patronus/controller/auth"
-	"github.com/patronus-sdwan/patronus/controller/manage"
 )
 
 // Security headers of every API response. The API serves JSON only, so
@@ -39,8 +38,8 @@ func securityHeaders(next http.Handler) http.Handler {
 const maxUserAgent = 256
 
 // withRequestInfo puts the source address and user agent into the
-// request's context for the audit log, in the forms both manage and the
-// auth service read.
+// request's context for the audit log (manage and the auth service read
+// the same value).
 func withRequestInfo(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ua := r.UserAgent()
@@ -48,8 +47,7 @@ func withRequestInfo(next http.Handler) http.Handler {
 			ua = ua[:maxUserAgent]
 		}
 		ip := sourceIP(r)
-		ctx := manage.WithRequestInfo(r.Context(), manage.RequestInfo{SourceIP: ip, UserAgent: ua})
-		ctx = auth.WithRequestMeta(ctx, auth.RequestMeta{SourceIP: ip, UserAgent: ua})
+		ctx := auth.WithRequestMeta(r.Context(), auth.RequestMeta{SourceIP: ip, UserAgent: ua})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

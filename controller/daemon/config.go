@@ -68,9 +68,12 @@ type Config struct {
 	MaintainInterval string `yaml:"maintain_interval"`
 	// LogLevel is debug, info, warn or error (for the CLI's logger).
 	LogLevel string `yaml:"log_level"`
+	// API configures the management API (GraphQL, REST, sign-in).
+	API APIConfig `yaml:"api"`
 
-	// HTTP serves every request on Listen that is not a gRPC call, and
-	// every request on HTTPListen; nil: a JSON 404.
+	// HTTP, when set, replaces the management API: it serves every
+	// request on Listen that is not a gRPC call, and every request on
+	// HTTPListen (for programs embedding the controller, and tests).
 	HTTP http.Handler `yaml:"-"`
 	// Out gets the messages for the operator: where new credentials are,
 	// the addresses served. nil: discarded.
@@ -118,6 +121,7 @@ func (c *Config) SetDefaults() {
 	if len(c.Networks) == 0 {
 		c.Networks = []Network{{Name: DefaultNetwork, Topology: string(store.FullMesh)}}
 	}
+	c.API.setDefaults()
 }
 
 // Validate checks every setting; errors name the flag or the field.
@@ -138,6 +142,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("maintain_interval: %q is not a duration of 1s or more", c.MaintainInterval)
 	}
 	if _, err := ParseLogLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if err := c.API.validate(); err != nil {
 		return err
 	}
 	return validateNetworks(c.Networks)

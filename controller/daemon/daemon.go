@@ -7,11 +7,15 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/patronus-sdwan/patronus/controller/auth"
+	"github.com/patronus-sdwan/patronus/controller/events"
+	"github.com/patronus-sdwan/patronus/controller/manage"
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
@@ -32,12 +36,16 @@ type Daemon struct {
 	ca     *pki.CA
 	st     store.Store
 	srv    *server.Server
-	ln     net.Listener // TLS: gRPC and HTTPS
-	httpLn net.Listener // plain HTTP; nil when off
+	bus    *events.Bus   // live events: the server publishes, GraphQL subscribes
+	live   *manage.Live  // paths' latest state, from bus
+	auth   *auth.Service // sign-in, users, API keys
+	api    http.Handler  // the management API: cfg.HTTP, or the one built here
+	ln     net.Listener  // TLS: gRPC and HTTPS
+	httpLn net.Listener  // plain HTTP; nil when off
 
-	ctx    context.Context // ends at Stop: the maintenance loop
+	ctx    context.Context // ends at Stop: the maintenance loop, the live paths, the event relay
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // the maintenance loop
+	wg     sync.WaitGroup // the maintenance loop and the live paths
 	stop   sync.Once
 }
 
@@ -78,11 +86,12 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	if d.out == nil {
 		d.out = io.Discard
 	}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
 	if err := d.open(ctx); err != nil {
+		d.cancel()
 		d.close()
 		return nil, err
 	}
-	d.ctx, d.cancel = context.WithCancel(context.Background())
 	return d, nil
 }
 
@@ -104,6 +113,12 @@ func (d *Daemon) open(ctx context.Context) error {
 	if err := reconcileNetworks(ctx, d.st, d.cfg.Networks); err != nil {
 		return err
 	}
+	if err := d.openEvents(); err != nil {
+		return err
+	}
+	if err := d.openAuth(ctx); err != nil {
+		return err
+	}
 	cert, err := d.serverCertificate("issued")
 	if err != nil {
 		return err
@@ -116,9 +131,18 @@ func (d *Daemon) open(ctx context.Context) error {
 			return fmt.Errorf("--http-listen: %w", err)
 		}
 	}
+	// The API needs the server's certificate verifier, the server an HTTP
+	// handler: it calls d.api, set before anything is served.
 	d.srv, err = server.New(server.Config{Store: d.st, CA: d.ca, Certificate: cert,
 		RenewCertificate: func() (tls.Certificate, error) { return d.serverCertificate("re-issued") },
-		Endpoints:        d.endpoints(), Hub: d.cfg.isHub, HTTP: d.cfg.HTTP, Logger: d.log})
+		Endpoints:        d.endpoints(), Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth,
+		HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.api.ServeHTTP(w, r) })})
+	if err != nil {
+		return err
+	}
+	if d.api = d.cfg.HTTP; d.api == nil {
+		d.api, err = d.apiHandler(d.srv)
+	}
 	return err
 }
 
@@ -128,6 +152,9 @@ func (d *Daemon) close() {
 		if ln != nil {
 			ln.Close()
 		}
+	}
+	if d.bus != nil {
+		d.bus.Close()
 	}
 	if d.st != nil {
 		d.st.Close()
@@ -176,10 +203,14 @@ func (d *Daemon) HTTPAddr() net.Addr {
 // (then it returns nil) or until a listener fails (then it returns the
 // error; call Stop).
 func (d *Daemon) Serve() error {
-	d.wg.Add(1)
+	d.wg.Add(2)
 	go func() {
 		defer d.wg.Done()
 		d.maintainLoop()
+	}()
+	go func() {
+		defer d.wg.Done()
+		d.live.Run(d.ctx, d.bus)
 	}()
 	served := make(chan error, 2)
 	n := 1
@@ -225,7 +256,7 @@ func (d *Daemon) maintainLoop() {
 		case <-d.ctx.Done():
 			return
 		case <-t.C:
-			stats, err := d.st.Maintain(d.ctx, store.DefaultRetention)
+			stats, err := d.st.Maintain(d.ctx, d.cfg.API.retention())
 			if err != nil {
 				if d.ctx.Err() == nil {
 					d.log.Warn("maintain store", "err", err)

@@ -11,6 +11,7 @@ import (
 	"net/http/httptrace"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,16 @@ func (r *running) httpsClient(h2 bool, certs ...tls.Certificate) *http.Client {
 
 func get(t *testing.T, c *http.Client, url string) (*http.Response, string) {
 	t.Helper()
-	resp, err := c.Get(url)
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return do(t, c, req)
+}
+
+func do(t *testing.T, c *http.Client, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,26 +203,80 @@ func TestOneListener(t *testing.T) {
 	}
 }
 
-// TestNoHandler: without Config.HTTP every HTTP request gets a JSON 404,
-// and an HTTP/1.1 request claiming to be gRPC is not sent to gRPC.
-func TestNoHandler(t *testing.T) {
+// TestManagementAPI: without Config.HTTP the controller serves the
+// management API on its listener beside gRPC, over HTTP/1.1 and h2: the
+// first start prints a one-time setup token, which makes the first admin;
+// that admin signs in and queries GraphQL and REST; a request without
+// credentials gets 401, a path outside the API a JSON 404, and an
+// HTTP/1.1 request claiming to be gRPC is not sent to gRPC.
+func TestManagementAPI(t *testing.T) {
 	r := start(t, baseConfig(tempDir(t)))
+	m := regexp.MustCompile(`setup token (pst_\S+)`).FindStringSubmatch(r.out.String())
+	if m == nil {
+		t.Fatalf("the first start printed no setup token:\n%s", r.out.String())
+	}
+	base := "https://" + r.addr()
 	for _, h2 := range []bool{false, true} {
-		resp, body := get(t, r.httpsClient(h2), "https://"+r.addr()+"/api/v2/graphql")
-		var e struct{ Code, Message string }
-		if resp.StatusCode != 404 || resp.Header.Get("Content-Type") != "application/json" || json.Unmarshal([]byte(body), &e) != nil || e.Code != "NOT_FOUND" {
-			t.Errorf("h2=%v: %d %s %q", h2, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		c := r.httpsClient(h2)
+		resp, body := get(t, c, base+"/api/v2/graphql")
+		var e struct{ Error struct{ Code string } }
+		if resp.StatusCode != 401 || json.Unmarshal([]byte(body), &e) != nil || e.Error.Code != "unauthenticated" {
+			t.Errorf("h2=%v: GraphQL without credentials: %d %s", h2, resp.StatusCode, body)
+		}
+		if resp, body := get(t, c, base+"/api/v1/openapi.json"); resp.StatusCode != 200 || !strings.Contains(body, `"openapi"`) {
+			t.Errorf("h2=%v: openapi.json: %d", h2, resp.StatusCode)
+		}
+		if resp, body := get(t, c, base+"/nothing"); resp.StatusCode != 404 || !strings.Contains(body, `"error"`) {
+			t.Errorf("h2=%v: /nothing: %d %s", h2, resp.StatusCode, body)
 		}
 	}
-	req, _ := http.NewRequest("POST", "https://"+r.addr()+"/patronus.v1.Admin/ListNetworks", strings.NewReader(""))
+	c := r.httpsClient(true)
+	post := func(path, token, body string) (int, string) {
+		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := post("/api/v1/auth/setup", "", `{"setup_token":"`+m[1]+`","username":"alice","password":"correct horse battery"}`); code != 201 {
+		t.Fatalf("setup: %d %s", code, body)
+	}
+	if code, _ := post("/api/v1/auth/login", "", `{"username":"alice","password":"wrong password!"}`); code != 401 {
+		t.Fatalf("login with a wrong password: %d, want 401", code)
+	}
+	code, body := post("/api/v1/auth/login", "", `{"username":"alice","password":"correct horse battery"}`)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &tok) != nil || tok.AccessToken == "" {
+		t.Fatalf("login: %d %s", code, body)
+	}
+	r.enrol("default", "branch1")
+	code, body = post("/api/v2/graphql", tok.AccessToken, `{"query":"{ sites { name paths { id state } } }"}`)
+	if code != 200 || !strings.Contains(body, `"name":"branch1"`) {
+		t.Fatalf("graphql sites: %d %s", code, body)
+	}
+	req, _ := http.NewRequest("GET", base+"/api/v1/networks/default/sites", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	if resp, body := do(t, c, req); resp.StatusCode != 200 || !strings.Contains(body, "branch1") {
+		t.Fatalf("REST sites: %d %s", resp.StatusCode, body)
+	}
+	req, _ = http.NewRequest("POST", base+"/patronus.v1.Admin/ListNetworks", strings.NewReader(""))
 	req.Header.Set("Content-Type", "application/grpc")
 	resp, err := r.httpsClient(false).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 404 {
-		t.Fatalf("HTTP/1.1 with a gRPC content type: %d", resp.StatusCode)
+	if resp.StatusCode == 200 {
+		t.Fatalf("HTTP/1.1 with a gRPC content type was served: %d", resp.StatusCode)
 	}
 }
 

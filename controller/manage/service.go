@@ -14,7 +14,7 @@ import (
 // AuditLog is where the audit entries go and are read from (the store:
 // its AddAudit and AuditLog methods).
 type AuditLog interface {
-	AddAudit(ctx context.Context, e store.AuditEntry) error
+	AddAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
 	AuditLog(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error)
 }
 
@@ -28,7 +28,8 @@ type Users interface {
 	UpdateUser(ctx context.Context, name string, u auth.UserUpdate) (auth.User, error)
 	DeleteUser(ctx context.Context, name string) error
 	CreateAPIKey(ctx context.Context, owner auth.Principal, name string, role auth.Role, expires time.Time) (secret string, key auth.APIKey, err error)
-	APIKeys(ctx context.Context) ([]auth.APIKey, error)
+	// APIKeys lists the keys of owner, or of everyone when owner is "".
+	APIKeys(ctx context.Context, owner string) ([]auth.APIKey, error)
 	RevokeAPIKey(ctx context.Context, id string) error
 }
 
@@ -93,22 +94,18 @@ func New(cfg Config) (*Service, error) {
 	return &Service{cfg: cfg, log: log}, nil
 }
 
-// RequestInfo is what the audit log records about a request's origin.
-type RequestInfo struct {
-	SourceIP  string
-	UserAgent string
-}
+// RequestInfo is what the audit log records about a request's origin:
+// the one value auth's audit entries read too (auth.RequestMeta).
+type RequestInfo = auth.RequestMeta
 
-type requestInfoKey struct{}
-
-// WithRequestInfo returns ctx carrying ri.
+// WithRequestInfo returns ctx carrying ri (auth.WithRequestMeta).
 func WithRequestInfo(ctx context.Context, ri RequestInfo) context.Context {
-	return context.WithValue(ctx, requestInfoKey{}, ri)
+	return auth.WithRequestMeta(ctx, ri)
 }
 
 // RequestInfoFrom returns the RequestInfo in ctx (zero if none).
 func RequestInfoFrom(ctx context.Context) RequestInfo {
-	ri, _ := ctx.Value(requestInfoKey{}).(RequestInfo)
+	ri, _ := auth.RequestMetaFrom(ctx)
 	return ri
 }
 
@@ -170,7 +167,7 @@ func (o *op) done(ctx context.Context, err error) error {
 			entry.Detail = b
 		}
 	}
-	if aerr := o.s.cfg.Audit.AddAudit(context.WithoutCancel(ctx), entry); aerr != nil {
+	if _, aerr := o.s.cfg.Audit.AddAudit(context.WithoutCancel(ctx), entry); aerr != nil {
 		o.s.log.Error("audit entry not recorded", "action", o.action, "target", o.target, "actor", o.p.Subject, "err", aerr)
 	}
 	if e != nil {

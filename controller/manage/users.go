@@ -142,7 +142,7 @@ func (s *Service) APIKeys(ctx context.Context) ([]auth.APIKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := u.APIKeys(ctx)
+	out, err := u.APIKeys(ctx, "")
 	return out, s.wrap("api keys", err)
 }
 

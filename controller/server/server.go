@@ -250,3 +250,8 @@ func (s *Server) watchLoop(revs <-chan store.Revision) {
 		s.wakeExpiry()
 	}
 }
+
+// Verifier is the client certificate verifier of the handshake (the
+// controller's CA, revocation included), for the management API's
+// operator certificates.
+func (s *Server) Verifier() *pki.Verifier { return s.verifier }

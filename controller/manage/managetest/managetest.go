@@ -30,12 +30,12 @@ type Audit struct {
 }
 
 // AddAudit appends e with the next ID.
-func (a *Audit) AddAudit(_ context.Context, e store.AuditEntry) error {
+func (a *Audit) AddAudit(_ context.Context, e store.AuditEntry) (store.AuditEntry, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	e.ID = int64(len(a.entries) + 1)
 	a.entries = append(a.entries, e)
-	return nil
+	return e, nil
 }
 
 // AuditLog answers q as the store does: newest first.
@@ -156,11 +156,11 @@ func (u *Users) CreateAPIKey(_ context.Context, owner auth.Principal, name strin
 	return "pk_" + hex.EncodeToString(b[:]), k, nil
 }
 
-// APIKeys lists the keys.
-func (u *Users) APIKeys(context.Context) ([]auth.APIKey, error) {
+// APIKeys lists the keys of owner, or all when owner is "".
+func (u *Users) APIKeys(_ context.Context, owner string) ([]auth.APIKey, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	return slices.Clone(u.keys), nil
+	return slices.DeleteFunc(slices.Clone(u.keys), func(k auth.APIKey) bool { return owner != "" && k.Owner != owner }), nil
 }
 
 // RevokeAPIKey revokes a key.
