@@ -42,8 +42,6 @@ func (tokenAuth) Authenticate(_ context.Context, bearer string) (auth.Principal,
 	return auth.Principal{}, fmt.Errorf("token not known: %w", auth.ErrUnauthenticated)
 }
 
-
-
 // graphStandIn stands where the GraphQL handler is mounted: it answers
 // who called, so that the tests see what the middleware passed on.
 var graphStandIn = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

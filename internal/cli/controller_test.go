@@ -593,6 +593,7 @@ func TestStoreURLRedacted(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }
+
 // TestCtlPins: ctl pins set, list and delete against a running
 // controller, and their refusals, each naming the flag or field.
 func TestCtlPins(t *testing.T) {

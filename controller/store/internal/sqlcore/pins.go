@@ -49,7 +49,6 @@ func storedPrefix(s string) (netip.Prefix, error) {
 	return p, nil
 }
 
-
 // PutPin implements store.Store.
 func (s *Store) PutPin(ctx context.Context, network string, spec store.PinSpec) (store.Pin, error) {
 	now := s.now()
