@@ -35,6 +35,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/controller/auth"
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
@@ -72,6 +73,9 @@ type Config struct {
 	EdgeValidity time.Duration
 	Logger       *slog.Logger     // nil: discard
 	Now          func() time.Time // nil: time.Now
+	// Users administers the management API's users for Admin's user
+	// RPCs (*auth.Service); nil: one made over Store with the defaults.
+	Users UserAdmin
 }
 
 // Server serves the controller's gRPC services. Make one with New, then
@@ -131,6 +135,14 @@ func New(cfg Config) (*Server, error) {
 	)
 	pb.RegisterEnrollmentServer(s.grpc, &enrollment{s: s})
 	pb.RegisterEdgeControlServer(s.grpc, &edgeControl{s: s})
+	if s.cfg.Users == nil {
+		users, err := auth.New(auth.Config{Store: cfg.Store, Logger: s.log, Now: s.now})
+		if err != nil {
+			s.cancel()
+			return nil, fmt.Errorf("server: users: %w", err)
+		}
+		s.cfg.Users = users
+	}
 	pb.RegisterAdminServer(s.grpc, &admin{s: s})
 	s.ingest = newIngester(s.ctx, cfg.Store)
 	for range ingestWriters(cfg.Store) {

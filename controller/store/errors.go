@@ -19,6 +19,11 @@ var (
 	ErrTokenExpired = errors.New("join token expired")
 	ErrTokenRevoked = errors.New("join token revoked")
 
+	// Sign-in sessions (AuthStore.RotateSession).
+	ErrRevoked = errors.New("revoked")
+	ErrExpired = errors.New("expired")
+	ErrReused  = errors.New("refresh token reused")
+
 	// ErrSchemaTooNew: the database was migrated by a newer binary.
 	ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 )

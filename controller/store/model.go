@@ -209,13 +209,17 @@ type Retention struct {
 	Raw, Minute, Hour time.Duration
 	Events, Flows     time.Duration
 	Counters          time.Duration
+	// Audit is the audit log's retention; also how long used TOTP steps,
+	// ended sessions and expired setup tokens are kept at most.
+	Audit time.Duration
 }
 
 // DefaultRetention: raw 2 days, minutes 14 days, hours 400 days, events
-// 90 days, flows 30 days, path counters 30 days.
+// 90 days, flows 30 days, path counters 30 days, audit log 400 days.
 var DefaultRetention = Retention{
 	Raw: 48 * time.Hour, Minute: 14 * 24 * time.Hour, Hour: 400 * 24 * time.Hour,
 	Events: 90 * 24 * time.Hour, Flows: 30 * 24 * time.Hour, Counters: 30 * 24 * time.Hour,
+	Audit: 400 * 24 * time.Hour,
 }
 
 // MaintainStats counts what Maintain did.

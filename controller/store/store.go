@@ -115,6 +115,9 @@ type Store interface {
 	// closed when ctx ends or the store is closed.
 	Watch(ctx context.Context) <-chan Revision
 
+	// AuthStore: users, sessions, API keys, signing keys, audit log.
+	AuthStore
+
 	Close() error
 }
 

@@ -55,7 +55,7 @@ func newCtlCmd() *cobra.Command {
 	o := &ctlOpts{}
 	c := &cobra.Command{
 		Use:   "ctl",
-		Short: "Operate a controller: networks, sites, join tokens, links, prefixes, paths, policies, events",
+		Short: "Operate a controller: networks, sites, join tokens, links, prefixes, paths, policies, events, users",
 		Long: `Talks to a controller's Admin API over mutual TLS with operator credentials
 (a directory with identity.key, identity.crt and ca.crt, as 'patronus
 controller' makes in DATA_DIR/admin on its first start). Every command takes
@@ -67,7 +67,8 @@ controller' makes in DATA_DIR/admin on its first start). Every command takes
 	pf.StringVar(&o.network, "network", ctlEnvOr(envNetwork, defaultNetwork), "network (env "+envNetwork+")")
 	pf.BoolVar(&o.json, "json", false, "print JSON")
 	pf.DurationVar(&o.timeout, "timeout", 10*time.Second, "time limit of each call")
-	c.AddCommand(ctlNetworksCmd(o), ctlSitesCmd(o), ctlTokensCmd(o), ctlLinksCmd(o), ctlPrefixesCmd(o), ctlPathsCmd(o), ctlPoliciesCmd(o), ctlEventsCmd(o))
+	c.AddCommand(ctlNetworksCmd(o), ctlSitesCmd(o), ctlTokensCmd(o), ctlLinksCmd(o), ctlPrefixesCmd(o), ctlPathsCmd(o), ctlPoliciesCmd(o), ctlEventsCmd(o),
+		ctlUsersCmd(o))
 	return c
 }
 

@@ -2395,6 +2395,408 @@ func (x *ListEventsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// UserInfo is a user of the management API (never a secret).
+type UserInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name signs in; any printable text of 1 to 128 bytes.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// role is "admin", "operator" or "viewer".
+	Role string `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
+	// source is "local" (password) or "oidc" (made at first OIDC sign-in).
+	Source     string                 `protobuf:"bytes,3,opt,name=source,proto3" json:"source,omitempty"`
+	MfaEnabled bool                   `protobuf:"varint,4,opt,name=mfa_enabled,json=mfaEnabled,proto3" json:"mfa_enabled,omitempty"`
+	CreatedAt  *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// disabled_at is set while the user is disabled.
+	DisabledAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=disabled_at,json=disabledAt,proto3" json:"disabled_at,omitempty"`
+	// last_login is the last successful sign-in; unset: never.
+	LastLogin     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=last_login,json=lastLogin,proto3" json:"last_login,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UserInfo) Reset() {
+	*x = UserInfo{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UserInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UserInfo) ProtoMessage() {}
+
+func (x *UserInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UserInfo.ProtoReflect.Descriptor instead.
+func (*UserInfo) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *UserInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UserInfo) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *UserInfo) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *UserInfo) GetMfaEnabled() bool {
+	if x != nil {
+		return x.MfaEnabled
+	}
+	return false
+}
+
+func (x *UserInfo) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *UserInfo) GetDisabledAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DisabledAt
+	}
+	return nil
+}
+
+func (x *UserInfo) GetLastLogin() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastLogin
+	}
+	return nil
+}
+
+// ListUsersRequest asks for a page of users, by name.
+type ListUsersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PageSize      uint32                 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListUsersRequest) Reset() {
+	*x = ListUsersRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListUsersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListUsersRequest) ProtoMessage() {}
+
+func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListUsersRequest.ProtoReflect.Descriptor instead.
+func (*ListUsersRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ListUsersRequest) GetPageSize() uint32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListUsersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListUsersResponse is a page of users.
+type ListUsersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Users         []*UserInfo            `protobuf:"bytes,1,rep,name=users,proto3" json:"users,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListUsersResponse) Reset() {
+	*x = ListUsersResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListUsersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListUsersResponse) ProtoMessage() {}
+
+func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListUsersResponse.ProtoReflect.Descriptor instead.
+func (*ListUsersResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ListUsersResponse) GetUsers() []*UserInfo {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+func (x *ListUsersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// CreateUserRequest adds a local user.
+type CreateUserRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// role is "admin", "operator" or "viewer".
+	Role string `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
+	// password: 12 characters or more, not the name. Never logged.
+	Password      string `protobuf:"bytes,3,opt,name=password,proto3" json:"password,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateUserRequest) Reset() {
+	*x = CreateUserRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateUserRequest) ProtoMessage() {}
+
+func (x *CreateUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateUserRequest.ProtoReflect.Descriptor instead.
+func (*CreateUserRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *CreateUserRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateUserRequest) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *CreateUserRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+// SetUserRoleRequest changes a user's role.
+type SetUserRoleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Role          string                 `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetUserRoleRequest) Reset() {
+	*x = SetUserRoleRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetUserRoleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetUserRoleRequest) ProtoMessage() {}
+
+func (x *SetUserRoleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetUserRoleRequest.ProtoReflect.Descriptor instead.
+func (*SetUserRoleRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *SetUserRoleRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SetUserRoleRequest) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+// DeleteUserRequest deletes a user.
+type DeleteUserRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteUserRequest) Reset() {
+	*x = DeleteUserRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteUserRequest) ProtoMessage() {}
+
+func (x *DeleteUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteUserRequest.ProtoReflect.Descriptor instead.
+func (*DeleteUserRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *DeleteUserRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// DeleteUserResponse is empty.
+type DeleteUserResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteUserResponse) Reset() {
+	*x = DeleteUserResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteUserResponse) ProtoMessage() {}
+
+func (x *DeleteUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteUserResponse.ProtoReflect.Descriptor instead.
+func (*DeleteUserResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{41}
+}
+
 var File_patronus_v1_admin_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_admin_proto_rawDesc = "" +
@@ -2554,7 +2956,36 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"page_token\x18\x05 \x01(\tR\tpageToken\"h\n" +
 	"\x12ListEventsResponse\x12*\n" +
 	"\x06events\x18\x01 \x03(\v2\x12.patronus.v1.EventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*X\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9e\x02\n" +
+	"\bUserInfo\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04role\x18\x02 \x01(\tR\x04role\x12\x16\n" +
+	"\x06source\x18\x03 \x01(\tR\x06source\x12\x1f\n" +
+	"\vmfa_enabled\x18\x04 \x01(\bR\n" +
+	"mfaEnabled\x129\n" +
+	"\n" +
+	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12;\n" +
+	"\vdisabled_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"disabledAt\x129\n" +
+	"\n" +
+	"last_login\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tlastLogin\"N\n" +
+	"\x10ListUsersRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\rR\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"h\n" +
+	"\x11ListUsersResponse\x12+\n" +
+	"\x05users\x18\x01 \x03(\v2\x15.patronus.v1.UserInfoR\x05users\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"W\n" +
+	"\x11CreateUserRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04role\x18\x02 \x01(\tR\x04role\x12\x1a\n" +
+	"\bpassword\x18\x03 \x01(\tR\bpassword\"<\n" +
+	"\x12SetUserRoleRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04role\x18\x02 \x01(\tR\x04role\"'\n" +
+	"\x11DeleteUserRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\x14\n" +
+	"\x12DeleteUserResponse*X\n" +
 	"\bTopology\x12\x18\n" +
 	"\x14TOPOLOGY_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TOPOLOGY_FULL_MESH\x10\x01\x12\x1a\n" +
@@ -2562,8 +2993,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\xab\n" +
-	"\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\xd2\f\n" +
 	"\x05Admin\x12S\n" +
 	"\fListNetworks\x12 .patronus.v1.ListNetworksRequest\x1a!.patronus.v1.ListNetworksResponse\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
@@ -2584,7 +3014,13 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\vGetPolicies\x12\x1f.patronus.v1.GetPoliciesRequest\x1a\x16.patronus.v1.PolicySet\x12F\n" +
 	"\vSetPolicies\x12\x1f.patronus.v1.SetPoliciesRequest\x1a\x16.patronus.v1.PolicySet\x12M\n" +
 	"\n" +
-	"ListEvents\x12\x1e.patronus.v1.ListEventsRequest\x1a\x1f.patronus.v1.ListEventsResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
+	"ListEvents\x12\x1e.patronus.v1.ListEventsRequest\x1a\x1f.patronus.v1.ListEventsResponse\x12J\n" +
+	"\tListUsers\x12\x1d.patronus.v1.ListUsersRequest\x1a\x1e.patronus.v1.ListUsersResponse\x12C\n" +
+	"\n" +
+	"CreateUser\x12\x1e.patronus.v1.CreateUserRequest\x1a\x15.patronus.v1.UserInfo\x12E\n" +
+	"\vSetUserRole\x12\x1f.patronus.v1.SetUserRoleRequest\x1a\x15.patronus.v1.UserInfo\x12M\n" +
+	"\n" +
+	"DeleteUser\x12\x1e.patronus.v1.DeleteUserRequest\x1a\x1f.patronus.v1.DeleteUserResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
 
 var (
 	file_patronus_v1_admin_proto_rawDescOnce sync.Once
@@ -2599,7 +3035,7 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_patronus_v1_admin_proto_goTypes = []any{
 	(Topology)(0),                   // 0: patronus.v1.Topology
 	(SiteState)(0),                  // 1: patronus.v1.SiteState
@@ -2638,86 +3074,105 @@ var file_patronus_v1_admin_proto_goTypes = []any{
 	(*Event)(nil),                   // 34: patronus.v1.Event
 	(*ListEventsRequest)(nil),       // 35: patronus.v1.ListEventsRequest
 	(*ListEventsResponse)(nil),      // 36: patronus.v1.ListEventsResponse
-	(*timestamppb.Timestamp)(nil),   // 37: google.protobuf.Timestamp
-	(*Site)(nil),                    // 38: patronus.v1.Site
-	(TopologyRole)(0),               // 39: patronus.v1.TopologyRole
-	(*durationpb.Duration)(nil),     // 40: google.protobuf.Duration
-	(*PathSample)(nil),              // 41: patronus.v1.PathSample
-	(*SlaClass)(nil),                // 42: patronus.v1.SlaClass
-	(*Application)(nil),             // 43: patronus.v1.Application
-	(*Policy)(nil),                  // 44: patronus.v1.Policy
-	(*SteeringTimers)(nil),          // 45: patronus.v1.SteeringTimers
+	(*UserInfo)(nil),                // 37: patronus.v1.UserInfo
+	(*ListUsersRequest)(nil),        // 38: patronus.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),       // 39: patronus.v1.ListUsersResponse
+	(*CreateUserRequest)(nil),       // 40: patronus.v1.CreateUserRequest
+	(*SetUserRoleRequest)(nil),      // 41: patronus.v1.SetUserRoleRequest
+	(*DeleteUserRequest)(nil),       // 42: patronus.v1.DeleteUserRequest
+	(*DeleteUserResponse)(nil),      // 43: patronus.v1.DeleteUserResponse
+	(*timestamppb.Timestamp)(nil),   // 44: google.protobuf.Timestamp
+	(*Site)(nil),                    // 45: patronus.v1.Site
+	(TopologyRole)(0),               // 46: patronus.v1.TopologyRole
+	(*durationpb.Duration)(nil),     // 47: google.protobuf.Duration
+	(*PathSample)(nil),              // 48: patronus.v1.PathSample
+	(*SlaClass)(nil),                // 49: patronus.v1.SlaClass
+	(*Application)(nil),             // 50: patronus.v1.Application
+	(*Policy)(nil),                  // 51: patronus.v1.Policy
+	(*SteeringTimers)(nil),          // 52: patronus.v1.SteeringTimers
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
 	0,  // 0: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
-	37, // 1: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
+	44, // 1: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
 	2,  // 2: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
-	38, // 3: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	39, // 4: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	45, // 3: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	46, // 4: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
 	1,  // 5: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	37, // 6: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	37, // 7: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	44, // 6: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	44, // 7: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
 	5,  // 8: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	37, // 9: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	37, // 10: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	37, // 11: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	37, // 12: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	40, // 13: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	44, // 9: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	44, // 10: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	44, // 11: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	44, // 12: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	47, // 13: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
 	10, // 14: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
 	10, // 15: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
 	16, // 16: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
 	16, // 17: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
 	22, // 18: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
 	22, // 19: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
-	41, // 20: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	48, // 20: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
 	28, // 21: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	42, // 22: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	43, // 23: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	44, // 24: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	45, // 25: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	49, // 22: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	50, // 23: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	51, // 24: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	52, // 25: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
 	31, // 26: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	37, // 27: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	37, // 28: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	44, // 27: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	44, // 28: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
 	34, // 29: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	3,  // 30: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	6,  // 31: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	8,  // 32: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	9,  // 33: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	11, // 34: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	13, // 35: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	15, // 36: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	17, // 37: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	19, // 38: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	20, // 39: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	23, // 40: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	25, // 41: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	26, // 42: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	29, // 43: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	32, // 44: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	33, // 45: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	35, // 46: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	4,  // 47: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	7,  // 48: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	5,  // 49: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	5,  // 50: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	12, // 51: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	14, // 52: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	10, // 53: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	18, // 54: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	16, // 55: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	21, // 56: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	24, // 57: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	22, // 58: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	27, // 59: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	30, // 60: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	31, // 61: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	31, // 62: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	36, // 63: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	47, // [47:64] is the sub-list for method output_type
-	30, // [30:47] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	44, // 30: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
+	44, // 31: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
+	44, // 32: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
+	37, // 33: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
+	3,  // 34: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	6,  // 35: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	8,  // 36: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	9,  // 37: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	11, // 38: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	13, // 39: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	15, // 40: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	17, // 41: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	19, // 42: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	20, // 43: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	23, // 44: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	25, // 45: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	26, // 46: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	29, // 47: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	32, // 48: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	33, // 49: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	35, // 50: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	38, // 51: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
+	40, // 52: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
+	41, // 53: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
+	42, // 54: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
+	4,  // 55: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	7,  // 56: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	5,  // 57: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	5,  // 58: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	12, // 59: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	14, // 60: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	10, // 61: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	18, // 62: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	16, // 63: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	21, // 64: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	24, // 65: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	22, // 66: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	27, // 67: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	30, // 68: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	31, // 69: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	31, // 70: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	36, // 71: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	39, // 72: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
+	37, // 73: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
+	37, // 74: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
+	43, // 75: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
+	55, // [55:76] is the sub-list for method output_type
+	34, // [34:55] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -2733,7 +3188,7 @@ func file_patronus_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   35,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -122,8 +122,8 @@ func TestConcurrentMigrations(t *testing.T) {
 		}
 	}
 	n, err := harness.QueryInt(ctx, loc, "SELECT COUNT(*) FROM schema_migrations")
-	if err != nil || n != 6 {
-		t.Fatalf("%d migrations recorded (%v), want 6", n, err)
+	if err != nil || n != 7 {
+		t.Fatalf("%d migrations recorded (%v), want 7", n, err)
 	}
 }
 

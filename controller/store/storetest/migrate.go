@@ -10,7 +10,7 @@ import (
 )
 
 // newest is the schema version of this binary.
-const newest = 6
+const newest = 7
 
 func schemaVersion(t *testing.T, e *env) int64 {
 	t.Helper()

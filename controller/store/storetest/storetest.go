@@ -167,6 +167,13 @@ func Run(t *testing.T, h Harness) {
 		{"MigrateFromOwnV1", testMigrateOwnV1},
 		{"SchemaTooNew", testSchemaTooNew},
 		{"Closed", testClosed},
+		{"Users", testUsers},
+		{"MFA", testMFA},
+		{"Sessions", testSessions},
+		{"APIKeys", testAPIKeys},
+		{"SigningKeys", testSigningKeys},
+		{"SetupToken", testSetupToken},
+		{"Audit", testAudit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -301,6 +301,7 @@ func (s *Store) Maintain(ctx context.Context, r store.Retention) (store.Maintain
 			{r.Events, "events", "ts", now},
 			{r.Flows, "flow_summaries", "ts", now},
 			{r.Counters, "path_counters", "ts", now},
+			{r.Audit, "audit_log", "ts", now},
 		}
 		for _, d := range dels {
 			if d.keep <= 0 {
@@ -312,7 +313,9 @@ func (s *Store) Maintain(ctx context.Context, r store.Retention) (store.Maintain
 			}
 			st.Deleted += n
 		}
-		return nil
+		n, err := pruneAuth(ctx, t, now)
+		st.Deleted += n
+		return err
 	})
 	return st, err
 }
