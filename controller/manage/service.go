@@ -11,16 +11,30 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
-// AuditLog is where the audit entries go and are read from (the store:
-// its AddAudit and AuditLog methods).
+// AuditLog is where the audit entries go and are read from; nil in
+// Config: the store's own (store.AuthStore's AddAudit and AuditLog).
 type AuditLog interface {
 	AddAudit(ctx context.Context, e store.AuditEntry) error
 	AuditLog(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error)
 }
 
-// Users administers users and API keys (*auth.Service). Errors that match
-// store.ErrNotFound, store.ErrConflict or store.ErrInvalid (or are an
-// *Error) keep their meaning; others are internal.
+// storeAudit is the store's audit log as an AuditLog.
+type storeAudit struct{ st store.AuthStore }
+
+func (a storeAudit) AddAudit(ctx context.Context, e store.AuditEntry) error {
+	_, err := a.st.AddAudit(ctx, e)
+	return err
+}
+
+func (a storeAudit) AuditLog(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
+	return a.st.AuditLog(ctx, q)
+}
+
+// Users administers users and API keys (*auth.Service). It records its
+// own audit entries of the calls it gets (as *auth.Service does), so
+// manage records only the refusals that never reach it. Errors that are
+// an *apierr.Error, match the store's sentinels or are an *Error keep
+// their meaning; others are internal.
 type Users interface {
 	Users(ctx context.Context) ([]auth.User, error)
 	User(ctx context.Context, name string) (auth.User, error)
@@ -28,7 +42,8 @@ type Users interface {
 	UpdateUser(ctx context.Context, name string, u auth.UserUpdate) (auth.User, error)
 	DeleteUser(ctx context.Context, name string) error
 	CreateAPIKey(ctx context.Context, owner auth.Principal, name string, role auth.Role, expires time.Time) (secret string, key auth.APIKey, err error)
-	APIKeys(ctx context.Context) ([]auth.APIKey, error)
+	// APIKeys lists the keys of the user named owner ("": every user's).
+	APIKeys(ctx context.Context, owner string) ([]auth.APIKey, error)
 	RevokeAPIKey(ctx context.Context, id string) error
 }
 
@@ -44,7 +59,7 @@ const DefaultOnlineWindow = 10 * time.Second
 // Config is what a Service needs.
 type Config struct {
 	Store store.Store // required
-	Audit AuditLog    // required: every mutation is recorded
+	Audit AuditLog    // nil: the store's audit log
 	// Users administers users and API keys; nil: those operations fail
 	// with CodeInternal ("not configured").
 	Users Users
@@ -75,7 +90,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("manage: Config.Store is required")
 	}
 	if cfg.Audit == nil {
-		return nil, errors.New("manage: Config.Audit is required")
+		cfg.Audit = storeAudit{cfg.Store}
 	}
 	if cfg.OnlineWindow <= 0 {
 		cfg.OnlineWindow = DefaultOnlineWindow
@@ -101,15 +116,21 @@ type RequestInfo struct {
 
 type requestInfoKey struct{}
 
-// WithRequestInfo returns ctx carrying ri.
+// WithRequestInfo returns ctx carrying ri, also as the auth.RequestMeta
+// that the user service's own audit entries read.
 func WithRequestInfo(ctx context.Context, ri RequestInfo) context.Context {
+	ctx = auth.WithRequestMeta(ctx, auth.RequestMeta{SourceIP: ri.SourceIP, UserAgent: ri.UserAgent})
 	return context.WithValue(ctx, requestInfoKey{}, ri)
 }
 
-// RequestInfoFrom returns the RequestInfo in ctx (zero if none).
+// RequestInfoFrom returns the RequestInfo in ctx, or the auth.RequestMeta
+// (zero if neither).
 func RequestInfoFrom(ctx context.Context) RequestInfo {
-	ri, _ := ctx.Value(requestInfoKey{}).(RequestInfo)
-	return ri
+	if ri, ok := ctx.Value(requestInfoKey{}).(RequestInfo); ok {
+		return ri
+	}
+	m, _ := auth.RequestMetaFrom(ctx)
+	return RequestInfo{SourceIP: m.SourceIP, UserAgent: m.UserAgent}
 }
 
 // Authorize returns the principal in ctx if its role grants perm, or an
@@ -138,6 +159,8 @@ type op struct {
 	action string
 	target string
 	detail map[string]any
+	// delegated: the call reached a service that audits it itself (Users).
+	delegated bool
 }
 
 // begin authorizes a mutation. The returned op records the audit entry in
@@ -169,6 +192,9 @@ func (o *op) done(ctx context.Context, err error) error {
 		if b, jerr := json.Marshal(detail); jerr == nil {
 			entry.Detail = b
 		}
+	}
+	if o.delegated {
+		return e.orNil()
 	}
 	if aerr := o.s.cfg.Audit.AddAudit(context.WithoutCancel(ctx), entry); aerr != nil {
 		o.s.log.Error("audit entry not recorded", "action", o.action, "target", o.target, "actor", o.p.Subject, "err", aerr)

@@ -164,7 +164,7 @@ func TestQueries(t *testing.T) {
 		AuditLog struct{ Nodes []struct{ Action string } }
 	}
 	e.ok("admin", `{ users { nodes { name role } } apiKeys { nodes { id owner } } auditLog { nodes { action } } }`, nil, &admin)
-	if len(admin.Users.Nodes) != 2 || admin.Users.Nodes[0].Role != "VIEWER" || len(admin.APIKeys.Nodes) != 1 || admin.APIKeys.Nodes[0].Owner != "admin-user" {
+	if len(admin.Users.Nodes) != 5 || admin.Users.Nodes[0].Name != "admin-user" || admin.Users.Nodes[0].Role != "ADMIN" || len(admin.APIKeys.Nodes) != 1 || admin.APIKeys.Nodes[0].Owner != "admin-user" {
 		t.Errorf("admin lists %+v", admin)
 	}
 }
