@@ -70,11 +70,11 @@ func must(t *testing.T, err error) {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	return newEnvWith(t, func(*graph.Config) {})
+	return newEnvWith(t, func(*env, *graph.Config) {})
 }
 
 // newEnvWith is newEnv with the handler's Config changed by opt.
-func newEnvWith(t *testing.T, opt func(*graph.Config)) *env {
+func newEnvWith(t *testing.T, opt func(*env, *graph.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), sqlite.Options{})
@@ -95,7 +95,7 @@ func newEnvWith(t *testing.T, opt func(*graph.Config)) *env {
 	m, err := manage.New(manage.Config{Store: st, Users: e.users, Policy: server.PolicyDocument, Live: live})
 	must(t, err)
 	cfg := graph.Config{Manage: m, Bus: e.bus, Authenticate: e.authenticate, KeepAlive: time.Second}
-	opt(&cfg)
+	opt(e, &cfg)
 	h, err := graph.NewHandler(cfg)
 	must(t, err)
 	mux := http.NewServeMux()

@@ -59,7 +59,7 @@ func next(ctx context.Context, t *testing.T, c *websocket.Conn) wsMsg {
 // TestWebSocketPings: the server pings; a client that answers stays
 // connected, one that does not is cut after two intervals.
 func TestWebSocketPings(t *testing.T) {
-	e := newEnvWith(t, func(c *graph.Config) { c.KeepAlive = 50 * time.Millisecond })
+	e := newEnvWith(t, func(_ *env, c *graph.Config) { c.KeepAlive = 50 * time.Millisecond })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c := e.subscribe(ctx, "viewer", `subscription { pathEvents { pathId } }`)
