@@ -34,7 +34,9 @@ func TestRealSignIn(t *testing.T) {
 	c := e.subscribe(ctx, tok.AccessToken, `subscription { pathEvents { site pathId state at } }`)
 	e.bus.Publish(pathEvent("a", "a/inet->b/inet", events.PathDown))
 	m := next(ctx, t, c)
-	var ev struct{ Data struct{ PathEvents struct{ State string } } }
+	var ev struct {
+		Data struct{ PathEvents struct{ State string } }
+	}
 	if err := json.Unmarshal(m.Payload, &ev); err != nil || ev.Data.PathEvents.State != "DOWN" {
 		t.Fatalf("%+v %v", m, err)
 	}
