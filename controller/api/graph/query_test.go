@@ -1,10 +1,14 @@
 package graph_test
 
 import (
+	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
 func TestUnauthenticatedGets401(t *testing.T) {
@@ -234,4 +238,60 @@ func TestPathLiveReport(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestEventAndTokenPages: newest-first lists page through every item once,
+// in order, also when times tie or differ in their last digits.
+func TestEventAndTokenPages(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	base := time.Date(2026, 12, 1, 10, 0, 5, 100_000_000, time.UTC)
+	var evs []store.Event
+	for i, d := range []time.Duration{0, 0, 20 * time.Millisecond, time.Nanosecond, 120 * time.Millisecond} {
+		evs = append(evs, store.Event{TS: base.Add(d), Site: "b", Kind: "k" + strconv.Itoa(i)})
+	}
+	must(t, e.st.AddEvents(ctx, "default", evs))
+	all := pages(e, `query($after: String) { steeringEvents(filter: {site: "b"}, first: 2, after: $after) {
+		edges { node { kind } } pageInfo { hasNextPage endCursor } } }`, "steeringEvents", "kind")
+	if strings.Join(all, ",") != "k4,k2,k3,k1,k0" {
+		t.Errorf("events by page: %v", all)
+	}
+	for _, s := range []string{"f", "g", "h"} {
+		_, _, err := e.st.CreateJoinToken(ctx, "default", s, time.Hour)
+		must(t, err)
+	}
+	toks := pages(e, `query($after: String) { joinTokens(first: 1, after: $after) {
+		edges { node { site } } pageInfo { hasNextPage endCursor } } }`, "joinTokens", "site")
+	if len(toks) != 4 || toks[3] != "e" {
+		t.Errorf("tokens by page: %v", toks)
+	}
+}
+
+// pages follows a connection's pages and collects field of every node.
+func pages(e *env, query, conn, field string) []string {
+	e.t.Helper()
+	var out []string
+	after := ""
+	for range 20 {
+		var got map[string]struct {
+			Edges []struct {
+				Node map[string]string
+			}
+			PageInfo struct {
+				HasNextPage bool
+				EndCursor   string
+			}
+		}
+		e.ok("viewer", query, map[string]any{"after": after}, &got)
+		c := got[conn]
+		for _, ed := range c.Edges {
+			out = append(out, ed.Node[field])
+		}
+		if !c.PageInfo.HasNextPage {
+			return out
+		}
+		after = c.PageInfo.EndCursor
+	}
+	e.t.Fatalf("%s: more than 20 pages", conn)
+	return nil
 }
