@@ -295,3 +295,42 @@ func pages(e *env, query, conn, field string) []string {
 	e.t.Fatalf("%s: more than 20 pages", conn)
 	return nil
 }
+
+// TestNodeIDs: a nodeId found by node() is the same object; an ID of
+// nothing is null, and garbage is INVALID_ARGUMENT.
+func TestNodeIDs(t *testing.T) {
+	e := newEnv(t)
+	var ids struct {
+		Network struct{ NodeID string }
+		Site    struct {
+			NodeID string
+			Links  []struct{ NodeID string }
+		}
+		Path  struct{ NodeID string }
+		Users struct{ Nodes []struct{ NodeID, Name string } }
+	}
+	e.ok("admin", `{ network { nodeId } site(name: "a") { nodeId links { nodeId } } path(id: "a/inet->b/inet") { nodeId }
+		users(first: 1) { nodes { nodeId name } } }`, nil, &ids)
+	for _, c := range []struct{ id, want string }{
+		{ids.Network.NodeID, `"name":"default"`},
+		{ids.Site.NodeID, `"name":"a"`},
+		{ids.Site.Links[0].NodeID, `"name":"inet"`},
+		{ids.Path.NodeID, `"id":"a/inet->b/inet"`},
+		{ids.Users.Nodes[0].NodeID, `"name":"admin-user"`},
+	} {
+		r := e.do("admin", `query($id: ID!) { node(nodeId: $id) { nodeId ... on Network { name } ... on Site { name }
+			... on Link { name } ... on Path { id } ... on User { name } } }`, map[string]any{"id": c.id})
+		if len(r.Errors) > 0 || !strings.Contains(strings.ReplaceAll(string(r.Data), `\u003e`, ">"), c.want) ||
+			!strings.Contains(string(r.Data), c.id) {
+			t.Errorf("node(%s): %s %+v", c.id, r.Data, r.Errors)
+		}
+	}
+	var none struct{ Node *struct{ NodeID string } }
+	e.ok("admin", `{ node(nodeId: "U2l0ZTpkZWZhdWx0L3p6") { nodeId } }`, nil, &none) // Site:default/zz
+	if none.Node != nil {
+		t.Errorf("a deleted object's node: %+v", none.Node)
+	}
+	e.fails("admin", `{ node(nodeId: "!!") { nodeId } }`, nil, "INVALID_ARGUMENT", "nodeId")
+	// A viewer cannot read a user through node().
+	e.fails("viewer", `query($id: ID!) { node(nodeId: $id) { nodeId } }`, map[string]any{"id": ids.Users.Nodes[0].NodeID}, "FORBIDDEN", "")
+}
