@@ -307,7 +307,9 @@ func TestNodeIDs(t *testing.T) {
 			Links  []struct{ NodeID string }
 		}
 		Path  struct{ NodeID string }
-		Users struct{ Nodes []struct{ NodeID, Name string } }
+		Users struct {
+			Nodes []struct{ NodeID, Name string }
+		}
 	}
 	e.ok("admin", `{ network { nodeId } site(name: "a") { nodeId links { nodeId } } path(id: "a/inet->b/inet") { nodeId }
 		users(first: 1) { nodes { nodeId name } } }`, nil, &ids)
