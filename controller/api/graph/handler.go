@@ -127,7 +127,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	r := &Resolver{m: cfg.Manage, bus: cfg.Bus}
+	r := &resolver{m: cfg.Manage, bus: cfg.Bus}
 	es := exec.NewExecutableSchema(exec.Config{Resolvers: r, Complexity: complexity()})
 	srv := handler.New(es)
 	srv.AddTransport(websocketTransport(cfg))

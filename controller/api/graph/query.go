@@ -14,7 +14,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
-type queryResolver struct{ *Resolver }
+type queryResolver struct{ *resolver }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
