@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/patronus-sdwan/patronus/controller/apierr"
+	"github.com/patronus-sdwan/patronus/controller/auth"
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
@@ -66,6 +68,10 @@ func ErrorOf(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
+	var ae *apierr.Error
+	if errors.As(err, &ae) {
+		return (&Error{Code: apiCodes[ae.Code], Field: ae.Field, Msg: ae.Message, Err: err}).internalHidden()
+	}
 	out := &Error{Code: codeOf(err), Msg: err.Error(), Err: err}
 	var se *store.Error
 	if errors.As(err, &se) {
@@ -75,6 +81,29 @@ func ErrorOf(err error) *Error {
 		out.Msg = "internal error"
 	}
 	return out
+}
+
+// apiCodes maps the HTTP API's codes (the user service's errors) to
+// codes; one not listed is internal.
+var apiCodes = map[string]Code{
+	apierr.CodeInvalid: CodeInvalidArgument, apierr.CodeUnauthenticated: CodeUnauthenticated,
+	apierr.CodeForbidden: CodeForbidden, apierr.CodeNotFound: CodeNotFound, apierr.CodeConflict: CodeConflict,
+}
+
+// internalHidden gives an internal error (or one of no code) no detail.
+func (e *Error) internalHidden() *Error {
+	if e.Code == "" || e.Code == CodeInternal {
+		e.Code, e.Field, e.Msg = CodeInternal, "", "internal error"
+	}
+	return e
+}
+
+// orNil returns e as an error, nil when e is nil.
+func (e *Error) orNil() error {
+	if e == nil {
+		return nil
+	}
+	return e
 }
 
 // CodeOf returns the code of err (CodeInternal for an error of no known kind).
@@ -99,6 +128,10 @@ func codeOf(err error) Code {
 		return CodeConflict
 	case errors.Is(err, store.ErrTokenUnknown):
 		return CodeNotFound
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return CodeUnauthenticated
+	case errors.Is(err, auth.ErrForbidden):
+		return CodeForbidden
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return CodeInternal
 	}

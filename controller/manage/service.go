@@ -11,16 +11,18 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
-// AuditLog is where the audit entries go and are read from (the store:
-// its AddAudit and AuditLog methods).
+// AuditLog is where the audit entries go and are read from; nil in
+// Config: the store's own (store.AuthStore's AddAudit and AuditLog).
 type AuditLog interface {
 	AddAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
 	AuditLog(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error)
 }
 
-// Users administers users and API keys (*auth.Service). Errors that match
-// store.ErrNotFound, store.ErrConflict or store.ErrInvalid (or are an
-// *Error) keep their meaning; others are internal.
+// Users administers users and API keys (*auth.Service). It records its
+// own audit entries of the calls it gets (as *auth.Service does), so
+// manage records only the refusals that never reach it. Errors that are
+// an *apierr.Error, match the store's sentinels or are an *Error keep
+// their meaning; others are internal.
 type Users interface {
 	Users(ctx context.Context) ([]auth.User, error)
 	User(ctx context.Context, name string) (auth.User, error)
@@ -45,7 +47,7 @@ const DefaultOnlineWindow = 10 * time.Second
 // Config is what a Service needs.
 type Config struct {
 	Store store.Store // required
-	Audit AuditLog    // required: every mutation is recorded
+	Audit AuditLog    // nil: the store's audit log
 	// Users administers users and API keys; nil: those operations fail
 	// with CodeInternal ("not configured").
 	Users Users
@@ -76,7 +78,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("manage: Config.Store is required")
 	}
 	if cfg.Audit == nil {
-		return nil, errors.New("manage: Config.Audit is required")
+		cfg.Audit = cfg.Store
 	}
 	if cfg.OnlineWindow <= 0 {
 		cfg.OnlineWindow = DefaultOnlineWindow
@@ -103,7 +105,8 @@ func WithRequestInfo(ctx context.Context, ri RequestInfo) context.Context {
 	return auth.WithRequestMeta(ctx, ri)
 }
 
-// RequestInfoFrom returns the RequestInfo in ctx (zero if none).
+// RequestInfoFrom returns the RequestInfo in ctx, or the auth.RequestMeta
+// (zero if neither).
 func RequestInfoFrom(ctx context.Context) RequestInfo {
 	ri, _ := auth.RequestMetaFrom(ctx)
 	return ri
@@ -135,6 +138,8 @@ type op struct {
 	action string
 	target string
 	detail map[string]any
+	// delegated: the call reached a service that audits it itself (Users).
+	delegated bool
 }
 
 // begin authorizes a mutation. The returned op records the audit entry in
@@ -166,6 +171,9 @@ func (o *op) done(ctx context.Context, err error) error {
 		if b, jerr := json.Marshal(detail); jerr == nil {
 			entry.Detail = b
 		}
+	}
+	if o.delegated {
+		return e.orNil()
 	}
 	if _, aerr := o.s.cfg.Audit.AddAudit(context.WithoutCancel(ctx), entry); aerr != nil {
 		o.s.log.Error("audit entry not recorded", "action", o.action, "target", o.target, "actor", o.p.Subject, "err", aerr)

@@ -3,6 +3,7 @@ package manage
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/auth"
@@ -13,7 +14,8 @@ import (
 // Admin service's).
 const DefaultTokenTTL = 24 * time.Hour
 
-// JoinTokens lists a network's join tokens, newest first. Their secrets
+// JoinTokens lists a network's join tokens, newest first (then by ID,
+// descending). Their secrets
 // are never kept, so never returned.
 func (s *Service) JoinTokens(ctx context.Context, network string) ([]store.JoinToken, error) {
 	if err := s.read(ctx); err != nil {
@@ -26,7 +28,12 @@ func (s *Service) JoinTokens(ctx context.Context, network string) ([]store.JoinT
 	if err != nil {
 		return nil, s.wrap("join tokens", err)
 	}
-	slices.SortStableFunc(toks, func(x, y store.JoinToken) int { return y.CreatedAt.Compare(x.CreatedAt) })
+	slices.SortFunc(toks, func(x, y store.JoinToken) int {
+		if c := y.CreatedAt.Compare(x.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(y.ID, x.ID)
+	})
 	return toks, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/auth"
+	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
 // maxPassword bounds a password (Argon2id takes any length; a bound keeps
@@ -38,7 +39,7 @@ func (s *Service) User(ctx context.Context, name string) (auth.User, error) {
 	}
 	u, err := s.users()
 	if err == nil {
-		err = required("name", name)
+		err = userName(name)
 	}
 	if err != nil {
 		return auth.User{}, err
@@ -48,6 +49,9 @@ func (s *Service) User(ctx context.Context, name string) (auth.User, error) {
 }
 
 func userTarget(name string) string { return "user/" + name }
+
+// userName checks a user's name by the store's rule for them.
+func userName(name string) error { return fieldError(store.ValidateUserName("user", name)) }
 
 func validRole(field string, r auth.Role) error {
 	if _, err := auth.ParseRole(string(r)); err != nil {
@@ -74,10 +78,11 @@ func (s *Service) CreateUser(ctx context.Context, nu auth.NewUser) (auth.User, e
 	}
 	u, err := s.users()
 	if err == nil {
-		err = firstErr(required("name", nu.Name), validRole("role", nu.Role), validPassword(nu.Password))
+		err = firstErr(userName(nu.Name), validRole("role", nu.Role), validPassword(nu.Password))
 	}
 	var out auth.User
 	if err == nil {
+		o.delegated = true
 		out, err = u.CreateUser(ctx, nu)
 	}
 	return out, o.done(ctx, err)
@@ -102,7 +107,7 @@ func (s *Service) UpdateUser(ctx context.Context, name string, up auth.UserUpdat
 	}
 	u, err := s.users()
 	if err == nil {
-		err = required("name", name)
+		err = userName(name)
 	}
 	if err == nil && up.Role != nil {
 		err = validRole("role", *up.Role)
@@ -112,6 +117,7 @@ func (s *Service) UpdateUser(ctx context.Context, name string, up auth.UserUpdat
 	}
 	var out auth.User
 	if err == nil {
+		o.delegated = true
 		out, err = u.UpdateUser(ctx, name, up)
 	}
 	return out, o.done(ctx, err)
@@ -125,9 +131,10 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 	}
 	u, err := s.users()
 	if err == nil {
-		err = required("name", name)
+		err = userName(name)
 	}
 	if err == nil {
+		o.delegated = true
 		err = u.DeleteUser(ctx, name)
 	}
 	return o.done(ctx, err)
@@ -159,14 +166,14 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, role auth.Role,
 	}
 	u, err := s.users()
 	if err == nil {
-		err = firstErr(required("name", name), validRole("role", role))
+		err = firstErr(fieldError(store.ValidateUserName("api_key", name)), validRole("role", role))
 	}
 	if err == nil && !expires.IsZero() && !expires.After(s.cfg.Now()) {
 		err = invalid("expires_at", "%s is not in the future", expires.UTC().Format(time.RFC3339))
 	}
 	if err == nil {
+		o.delegated = true
 		secret, key, err = u.CreateAPIKey(ctx, o.p, name, role, expires)
-		detail["key_id"] = key.ID
 	}
 	return secret, key, o.done(ctx, err)
 }
@@ -182,6 +189,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, id string) error {
 		err = invalid("id", "required, at most 64 characters")
 	}
 	if err == nil {
+		o.delegated = true
 		err = u.RevokeAPIKey(ctx, id)
 	}
 	return o.done(ctx, err)

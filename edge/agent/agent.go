@@ -136,7 +136,7 @@ func (a *Agent) loadOrEnrol(ctx context.Context) error {
 			a.log.Info("already enrolled: the join token is not needed and was not used", "identity", creds.Identity)
 		}
 		if time.Now().After(creds.NotAfter()) {
-			// No renewal call exists yet (docs/API.md): the controller will
+			// No renewal call exists yet (docs/CONTROL_API.md): the controller will
 			// refuse the handshake until the edge enrols again.
 			a.log.Error("the edge's certificate has expired: remove the identity files of the state directory and enrol with a new join token",
 				"identity", creds.Identity, "not_after", creds.NotAfter(), "state_dir", a.opts.StateDir)

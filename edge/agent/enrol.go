@@ -24,7 +24,7 @@ import (
 )
 
 // Errors of enrolment; match them with errors.Is. The controller's
-// message, which says which of the cases it is (docs/API.md), is in the
+// message, which says which of the cases it is (docs/CONTROL_API.md), is in the
 // error's text.
 var (
 	// ErrTokenRefused: the controller refused the join token: unknown,

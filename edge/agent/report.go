@@ -16,7 +16,7 @@ import (
 )
 
 // reporter numbers telemetry batches and keeps them until the controller
-// acknowledges them (docs/API.md, Telemetry): a batch is sent once per
+// acknowledges them (docs/CONTROL_API.md, Telemetry): a batch is sent once per
 // stream, and again on the next stream while unacknowledged.
 type reporter struct {
 	bootID []byte

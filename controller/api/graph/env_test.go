@@ -17,7 +17,6 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/auth"
 	"github.com/patronus-sdwan/patronus/controller/events"
 	"github.com/patronus-sdwan/patronus/controller/manage"
-	"github.com/patronus-sdwan/patronus/controller/manage/managetest"
 	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
 	"github.com/patronus-sdwan/patronus/controller/store/sqlite"
@@ -32,10 +31,10 @@ type env struct {
 	srv     *httptest.Server
 	st      store.Store
 	bus     *events.Bus
-	audit   *managetest.Audit
-	users   *managetest.Users
-	tokenID string // an unused join token of site "e"
-	keyID   string // an API key
+	users   *auth.Service
+	ids     map[string]int64 // the test principals' user IDs by token
+	tokenID string           // an unused join token of site "e"
+	keyID   string           // an API key
 }
 
 // baseSubscribers is the bus's subscribers before any client's: manage.Live.
@@ -43,13 +42,18 @@ const baseSubscribers = 1
 
 var roles = map[string]auth.Role{"admin": auth.RoleAdmin, "operator": auth.RoleOperator, "viewer": auth.RoleViewer}
 
-func authenticate(_ context.Context, token string) (auth.Principal, error) {
+// authenticate is the tests' stand-in for auth.Service.Authenticate: the
+// token names the role, and the principal is that role's user.
+func (e *env) authenticate(_ context.Context, token string) (auth.Principal, error) {
 	r, ok := roles[token]
 	if !ok {
 		return auth.Principal{}, auth.ErrUnauthenticated
 	}
-	return auth.Principal{Subject: token + "-user", Role: r, Method: auth.MethodPassword}, nil
+	return auth.Principal{Subject: token + "-user", UserID: e.ids[token], Role: r, Method: auth.MethodPassword}, nil
 }
+
+// fastArgon2 keeps the tests' password hashing cheap.
+var fastArgon2 = auth.Argon2Params{Time: 1, Memory: 64, Threads: 1}
 
 func keyOf(site string) string {
 	var k [32]byte
@@ -66,16 +70,18 @@ func must(t *testing.T, err error) {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	return newEnvWith(t, func(*graph.Config) {})
+	return newEnvWith(t, func(*env, *graph.Config) {})
 }
 
 // newEnvWith is newEnv with the handler's Config changed by opt.
-func newEnvWith(t *testing.T, opt func(*graph.Config)) *env {
+func newEnvWith(t *testing.T, opt func(*env, *graph.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), sqlite.Options{})
 	must(t, err)
-	e := &env{t: t, st: st, bus: events.NewBus(nil), audit: &managetest.Audit{}, users: &managetest.Users{}}
+	users, err := auth.New(auth.Config{Store: st, Argon2: fastArgon2})
+	must(t, err)
+	e := &env{t: t, st: st, bus: events.NewBus(nil), users: users, ids: map[string]int64{}}
 	t.Cleanup(func() { e.bus.Close(); st.Close() })
 	e.seed(ctx)
 	live := manage.NewLive()
@@ -86,10 +92,10 @@ func newEnvWith(t *testing.T, opt func(*graph.Config)) *env {
 	for e.bus.Stats().Subscribers != 1 { // Live's subscription
 		time.Sleep(time.Millisecond)
 	}
-	m, err := manage.New(manage.Config{Store: st, Audit: e.audit, Users: e.users, Policy: server.PolicyDocument, Live: live})
+	m, err := manage.New(manage.Config{Store: st, Users: e.users, Policy: server.PolicyDocument, Live: live})
 	must(t, err)
-	cfg := graph.Config{Manage: m, Bus: e.bus, Authenticate: authenticate, KeepAlive: time.Second}
-	opt(&cfg)
+	cfg := graph.Config{Manage: m, Bus: e.bus, Authenticate: e.authenticate, KeepAlive: time.Second}
+	opt(e, &cfg)
 	h, err := graph.NewHandler(cfg)
 	must(t, err)
 	mux := http.NewServeMux()
@@ -102,7 +108,8 @@ func newEnvWith(t *testing.T, opt func(*graph.Config)) *env {
 
 // seed: network "default" (full mesh) with sites a, b (links inet; a also
 // lte), c, d and e's join token; a path sample of a/inet~b/inet, down;
-// a prefix of a; users "existing" and "todelete"; an API key.
+// a prefix of a; users "existing", "todelete" and one per role token
+// ("admin-user", …); an API key of the admin.
 func (e *env) seed(ctx context.Context) {
 	t := e.t
 	_, err := e.st.CreateNetwork(ctx, "default", store.FullMesh)
@@ -131,10 +138,17 @@ func (e *env) seed(ctx context.Context) {
 	must(t, err)
 	e.tokenID = tok.ID
 	for _, u := range []string{"existing", "todelete"} {
-		_, err := e.users.CreateUser(ctx, auth.NewUser{Name: u, Role: auth.RoleViewer, Password: "pw"})
+		_, err := e.users.CreateUser(ctx, auth.NewUser{Name: u, Role: auth.RoleViewer, Password: "a long password"})
 		must(t, err)
 	}
-	_, k, err := e.users.CreateAPIKey(ctx, auth.Principal{Subject: "admin-user"}, "ci", auth.RoleViewer, time.Time{})
+	for token, role := range roles {
+		u, err := e.users.CreateUser(ctx, auth.NewUser{Name: token + "-user", Role: role, Password: "a long password"})
+		must(t, err)
+		e.ids[token] = u.ID
+	}
+	admin, err := e.authenticate(ctx, "admin")
+	must(t, err)
+	_, k, err := e.users.CreateAPIKey(ctx, admin, "ci", auth.RoleViewer, time.Time{})
 	must(t, err)
 	e.keyID = k.ID
 }

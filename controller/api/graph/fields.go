@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-type siteResolver struct{ *Resolver }
+type siteResolver struct{ *resolver }
 
 func (r *siteResolver) Links(ctx context.Context, obj *model.Site) ([]*model.Link, error) {
 	ls, err := r.m.Links(ctx, obj.Network, obj.Name)
@@ -54,7 +54,7 @@ func (r *siteResolver) Paths(ctx context.Context, obj *model.Site) ([]*model.Pat
 	return out, nil
 }
 
-type pathResolver struct{ *Resolver }
+type pathResolver struct{ *resolver }
 
 func (r *pathResolver) History(ctx context.Context, obj *model.Path, from, to time.Time) (*model.PathHistory, error) {
 	h, err := r.m.PathHistory(ctx, obj.Network, obj.ID, from, to)

@@ -45,6 +45,10 @@ const (
 	// DefaultKeepAlive is the interval of graphql-transport-ws pings; a
 	// client silent for two is disconnected.
 	DefaultKeepAlive = 15 * time.Second
+	// DefaultRecheck is how often a WebSocket's token is checked again: a
+	// connection whose token expired or was revoked (sign-out, a deleted
+	// or disabled user, a revoked API key) is closed within it.
+	DefaultRecheck = 30 * time.Second
 	// initTimeout is how long a WebSocket client has to send connection_init.
 	initTimeout = 10 * time.Second
 	// apqCacheSize bounds the automatic persisted query cache (queries).
@@ -76,6 +80,7 @@ type Config struct {
 	MaxBodyBytes    int64         // 0: DefaultMaxBodyBytes
 	MaxMessageBytes int64         // 0: DefaultMaxMessageBytes
 	KeepAlive       time.Duration // 0: DefaultKeepAlive
+	Recheck         time.Duration // 0: DefaultRecheck
 	Log             *slog.Logger  // nil: slog.Default()
 }
 
@@ -98,6 +103,9 @@ func (c *Config) defaults() error {
 	if c.KeepAlive <= 0 {
 		c.KeepAlive = DefaultKeepAlive
 	}
+	if c.Recheck <= 0 {
+		c.Recheck = DefaultRecheck
+	}
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
@@ -119,7 +127,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	r := &Resolver{m: cfg.Manage, bus: cfg.Bus}
+	r := &resolver{m: cfg.Manage, bus: cfg.Bus}
 	es := exec.NewExecutableSchema(exec.Config{Resolvers: r, Complexity: complexity()})
 	srv := handler.New(es)
 	srv.AddTransport(websocketTransport(cfg))
@@ -265,7 +273,34 @@ func initConnection(ctx context.Context, cfg Config, payload transport.InitPaylo
 		cfg.Log.Info("websocket connection_init refused", "source_ip", manage.RequestInfoFrom(ctx).SourceIP)
 		return refuse()
 	}
-	return auth.NewContext(ctx, p), nil, nil
+	ctx, cancel := context.WithCancel(auth.NewContext(ctx, p))
+	go recheck(ctx, cancel, cfg, token)
+	return ctx, nil, nil
+}
+
+// recheck authenticates a connection's token again every cfg.Recheck and
+// ends the connection (cancel) once it is refused; it returns when ctx
+// ends (the connection closed). A check that fails for another reason
+// (the store unreachable) keeps the connection.
+func recheck(ctx context.Context, cancel context.CancelFunc, cfg Config, token string) {
+	t := time.NewTicker(cfg.Recheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		_, err := cfg.Authenticate(ctx, token)
+		if errors.Is(err, auth.ErrUnauthenticated) {
+			cfg.Log.Info("websocket closed: its token is no longer valid", "source_ip", manage.RequestInfoFrom(ctx).SourceIP)
+			cancel()
+			return
+		}
+		if err != nil && ctx.Err() == nil {
+			cfg.Log.Warn("websocket token check failed", "err", err)
+		}
+	}
 }
 
 // presentError gives every error extensions.code (and .field for bad

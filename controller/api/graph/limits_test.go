@@ -24,7 +24,7 @@ func TestDepthLimit(t *testing.T) {
 	e := newEnv(t)
 	e.ok("viewer", deep, nil, nil)
 	e.ok("viewer", viaFragments, nil, nil)
-	low := newEnvWith(t, func(c *graph.Config) { c.MaxDepth = 4 })
+	low := newEnvWith(t, func(_ *env, c *graph.Config) { c.MaxDepth = 4 })
 	low.fails("viewer", deep, nil, "DEPTH_LIMIT_EXCEEDED", "")
 	low.fails("viewer", viaFragments, nil, "DEPTH_LIMIT_EXCEEDED", "")
 	low.ok("viewer", `{ sites { name paths { id state } } }`, nil, nil)

@@ -10,7 +10,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
-type mutationResolver struct{ *Resolver }
+type mutationResolver struct{ *resolver }
 
 func deleted(id string) *model.DeletePayload { return &model.DeletePayload{DeletedNodeID: id} }
 

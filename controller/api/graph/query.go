@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,7 +14,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
-type queryResolver struct{ *Resolver }
+type queryResolver struct{ *resolver }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
@@ -144,10 +145,9 @@ func (r *queryResolver) SteeringEvents(ctx context.Context, network string, filt
 	if err != nil {
 		return nil, err
 	}
-	// Newest first: a later page has smaller IDs.
-	key := func(e store.Event) string { return itoa(e.ID) }
-	past := func(e store.Event, k string) bool { n, _ := strconv.ParseInt(k, 10, 64); return e.ID < n }
-	p, err := paginate(evs, first, after, key, past)
+	// Newest first (time, then ID): a later page has smaller keys.
+	key := func(e store.Event) string { return timeKey(e.TS, fmt.Sprintf("%020d", e.ID)) }
+	p, err := paginate(evs, first, after, key, func(e store.Event, k string) bool { return key(e) < k })
 	if err != nil {
 		return nil, err
 	}
@@ -189,10 +189,9 @@ func (r *queryResolver) JoinTokens(ctx context.Context, network string, first *i
 	if err != nil {
 		return nil, err
 	}
-	// Newest first; the cursor is the creation time and ID.
-	key := func(t store.JoinToken) string { return t.CreatedAt.UTC().Format(time.RFC3339Nano) + " " + t.ID }
-	past := func(t store.JoinToken, k string) bool { return key(t) < k }
-	p, err := paginate(toks, first, after, key, past)
+	// Newest first (creation time, then ID); the cursor is both.
+	key := func(t store.JoinToken) string { return timeKey(t.CreatedAt, t.ID) }
+	p, err := paginate(toks, first, after, key, func(t store.JoinToken, k string) bool { return key(t) < k })
 	if err != nil {
 		return nil, err
 	}
@@ -205,11 +204,18 @@ func (r *queryResolver) JoinTokens(ctx context.Context, network string, first *i
 	return out, nil
 }
 
+// timeKey is a sort key of a time and a tie-breaker that orders as they
+// do (fixed-width UTC with nanoseconds).
+func timeKey(t time.Time, tie string) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000000000") + " " + tie
+}
+
 func (r *queryResolver) Users(ctx context.Context, first *int64, after *string) (*model.UserConnection, error) {
 	users, err := r.m.Users(ctx)
 	if err != nil {
 		return nil, err
 	}
+	slices.SortFunc(users, func(x, y auth.User) int { return strings.Compare(x.Name, y.Name) })
 	name := func(u auth.User) string { return u.Name }
 	p, err := paginate(users, first, after, name, byName(name))
 	if err != nil {

@@ -1,10 +1,14 @@
 package graph_test
 
 import (
+	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
 func TestUnauthenticatedGets401(t *testing.T) {
@@ -164,7 +168,7 @@ func TestQueries(t *testing.T) {
 		AuditLog struct{ Nodes []struct{ Action string } }
 	}
 	e.ok("admin", `{ users { nodes { name role } } apiKeys { nodes { id owner } } auditLog { nodes { action } } }`, nil, &admin)
-	if len(admin.Users.Nodes) != 2 || admin.Users.Nodes[0].Role != "VIEWER" || len(admin.APIKeys.Nodes) != 1 || admin.APIKeys.Nodes[0].Owner != "admin-user" {
+	if len(admin.Users.Nodes) != 5 || admin.Users.Nodes[0].Name != "admin-user" || admin.Users.Nodes[0].Role != "ADMIN" || len(admin.APIKeys.Nodes) != 1 || admin.APIKeys.Nodes[0].Owner != "admin-user" {
 		t.Errorf("admin lists %+v", admin)
 	}
 }
@@ -234,4 +238,101 @@ func TestPathLiveReport(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestEventAndTokenPages: newest-first lists page through every item once,
+// in order, also when times tie or differ in their last digits.
+func TestEventAndTokenPages(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	base := time.Date(2026, 12, 1, 10, 0, 5, 100_000_000, time.UTC)
+	var evs []store.Event
+	for i, d := range []time.Duration{0, 0, 20 * time.Millisecond, time.Nanosecond, 120 * time.Millisecond} {
+		evs = append(evs, store.Event{TS: base.Add(d), Site: "b", Kind: "k" + strconv.Itoa(i)})
+	}
+	must(t, e.st.AddEvents(ctx, "default", evs))
+	all := pages(e, `query($after: String) { steeringEvents(filter: {site: "b"}, first: 2, after: $after) {
+		edges { node { kind } } pageInfo { hasNextPage endCursor } } }`, "steeringEvents", "kind")
+	if strings.Join(all, ",") != "k4,k2,k3,k1,k0" {
+		t.Errorf("events by page: %v", all)
+	}
+	for _, s := range []string{"f", "g", "h"} {
+		_, _, err := e.st.CreateJoinToken(ctx, "default", s, time.Hour)
+		must(t, err)
+	}
+	toks := pages(e, `query($after: String) { joinTokens(first: 1, after: $after) {
+		edges { node { site } } pageInfo { hasNextPage endCursor } } }`, "joinTokens", "site")
+	if len(toks) != 4 || toks[3] != "e" {
+		t.Errorf("tokens by page: %v", toks)
+	}
+}
+
+// pages follows a connection's pages and collects field of every node.
+func pages(e *env, query, conn, field string) []string {
+	e.t.Helper()
+	var out []string
+	after := ""
+	for range 20 {
+		var got map[string]struct {
+			Edges []struct {
+				Node map[string]string
+			}
+			PageInfo struct {
+				HasNextPage bool
+				EndCursor   string
+			}
+		}
+		e.ok("viewer", query, map[string]any{"after": after}, &got)
+		c := got[conn]
+		for _, ed := range c.Edges {
+			out = append(out, ed.Node[field])
+		}
+		if !c.PageInfo.HasNextPage {
+			return out
+		}
+		after = c.PageInfo.EndCursor
+	}
+	e.t.Fatalf("%s: more than 20 pages", conn)
+	return nil
+}
+
+// TestNodeIDs: a nodeId found by node() is the same object; an ID of
+// nothing is null, and garbage is INVALID_ARGUMENT.
+func TestNodeIDs(t *testing.T) {
+	e := newEnv(t)
+	var ids struct {
+		Network struct{ NodeID string }
+		Site    struct {
+			NodeID string
+			Links  []struct{ NodeID string }
+		}
+		Path  struct{ NodeID string }
+		Users struct {
+			Nodes []struct{ NodeID, Name string }
+		}
+	}
+	e.ok("admin", `{ network { nodeId } site(name: "a") { nodeId links { nodeId } } path(id: "a/inet->b/inet") { nodeId }
+		users(first: 1) { nodes { nodeId name } } }`, nil, &ids)
+	for _, c := range []struct{ id, want string }{
+		{ids.Network.NodeID, `"name":"default"`},
+		{ids.Site.NodeID, `"name":"a"`},
+		{ids.Site.Links[0].NodeID, `"name":"inet"`},
+		{ids.Path.NodeID, `"id":"a/inet->b/inet"`},
+		{ids.Users.Nodes[0].NodeID, `"name":"admin-user"`},
+	} {
+		r := e.do("admin", `query($id: ID!) { node(nodeId: $id) { nodeId ... on Network { name } ... on Site { name }
+			... on Link { name } ... on Path { id } ... on User { name } } }`, map[string]any{"id": c.id})
+		if len(r.Errors) > 0 || !strings.Contains(strings.ReplaceAll(string(r.Data), `\u003e`, ">"), c.want) ||
+			!strings.Contains(string(r.Data), c.id) {
+			t.Errorf("node(%s): %s %+v", c.id, r.Data, r.Errors)
+		}
+	}
+	var none struct{ Node *struct{ NodeID string } }
+	e.ok("admin", `{ node(nodeId: "U2l0ZTpkZWZhdWx0L3p6") { nodeId } }`, nil, &none) // Site:default/zz
+	if none.Node != nil {
+		t.Errorf("a deleted object's node: %+v", none.Node)
+	}
+	e.fails("admin", `{ node(nodeId: "!!") { nodeId } }`, nil, "INVALID_ARGUMENT", "nodeId")
+	// A viewer cannot read a user through node().
+	e.fails("viewer", `query($id: ID!) { node(nodeId: $id) { nodeId } }`, map[string]any{"id": ids.Users.Nodes[0].NodeID}, "FORBIDDEN", "")
 }

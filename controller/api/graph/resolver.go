@@ -12,30 +12,30 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
-// Resolver resolves the schema's fields on controller/manage (queries and
+// resolver resolves the schema's fields on controller/manage (queries and
 // mutations) and controller/events (subscriptions). It holds no state of
 // its own.
-type Resolver struct {
+type resolver struct {
 	m   *manage.Service
 	bus *events.Bus
 }
 
-var _ exec.ResolverRoot = (*Resolver)(nil)
+var _ exec.ResolverRoot = (*resolver)(nil)
 
 // Query returns the query resolver.
-func (r *Resolver) Query() exec.QueryResolver { return &queryResolver{r} }
+func (r *resolver) Query() exec.QueryResolver { return &queryResolver{r} }
 
 // Mutation returns the mutation resolver.
-func (r *Resolver) Mutation() exec.MutationResolver { return &mutationResolver{r} }
+func (r *resolver) Mutation() exec.MutationResolver { return &mutationResolver{r} }
 
 // Subscription returns the subscription resolver.
-func (r *Resolver) Subscription() exec.SubscriptionResolver { return &subscriptionResolver{r} }
+func (r *resolver) Subscription() exec.SubscriptionResolver { return &subscriptionResolver{r} }
 
 // Site returns the resolver of Site's fields that read more.
-func (r *Resolver) Site() exec.SiteResolver { return &siteResolver{r} }
+func (r *resolver) Site() exec.SiteResolver { return &siteResolver{r} }
 
 // Path returns the resolver of Path's history.
-func (r *Resolver) Path() exec.PathResolver { return &pathResolver{r} }
+func (r *resolver) Path() exec.PathResolver { return &pathResolver{r} }
 
 func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {

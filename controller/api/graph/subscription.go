@@ -15,7 +15,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/manage"
 )
 
-type subscriptionResolver struct{ *Resolver }
+type subscriptionResolver struct{ *resolver }
 
 // subscribe starts a subscription of the events f selects, converted by
 // conv, for a caller who may read.

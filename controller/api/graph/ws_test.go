@@ -59,7 +59,7 @@ func next(ctx context.Context, t *testing.T, c *websocket.Conn) wsMsg {
 // TestWebSocketPings: the server pings; a client that answers stays
 // connected, one that does not is cut after two intervals.
 func TestWebSocketPings(t *testing.T) {
-	e := newEnvWith(t, func(c *graph.Config) { c.KeepAlive = 50 * time.Millisecond })
+	e := newEnvWith(t, func(_ *env, c *graph.Config) { c.KeepAlive = 50 * time.Millisecond })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c := e.subscribe(ctx, "viewer", `subscription { pathEvents { pathId } }`)
@@ -265,5 +265,29 @@ func TestSubscriptionBusClosed(t *testing.T) {
 	}
 	if m := next(ctx, t, c); m.Type != "complete" {
 		t.Fatalf("after the error: %+v", m)
+	}
+}
+
+// TestWebSocketMessageBounded: a client message over 64 KiB closes the
+// connection (1009, message too big).
+func TestWebSocketMessageBounded(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c := e.subscribe(ctx, "viewer", `subscription { pathEvents { pathId } }`)
+	big := "subscription { pathEvents { pathId } } #" + strings.Repeat("x", 100<<10)
+	must(t, wsjson.Write(ctx, c, map[string]any{"id": "2", "type": "subscribe", "payload": map[string]any{"query": big}}))
+	for {
+		var m wsMsg
+		err := wsjson.Read(ctx, c, &m)
+		if err != nil {
+			if s := websocket.CloseStatus(err); s != websocket.StatusMessageTooBig {
+				t.Fatalf("closed with %v (%v), want 1009", s, err)
+			}
+			return
+		}
+		if m.Type == "ping" {
+			must(t, wsjson.Write(ctx, c, map[string]any{"type": "pong"}))
+		}
 	}
 }

@@ -70,11 +70,29 @@ func (a *Audit) Entries() []store.AuditEntry {
 }
 
 // Users is an in-memory user service. Errors match the store's sentinels
-// as *auth.Service's do.
+// as *auth.Service's do and, like it, it records an audit entry of each
+// change in Audit (if set).
 type Users struct {
-	mu    sync.Mutex // guards all below
+	Audit manage.AuditLog
+
+	mu    sync.Mutex // guards users and keys
 	users []auth.User
 	keys  []auth.APIKey
+}
+
+// audit records a change as *auth.Service does.
+func (u *Users) audit(ctx context.Context, action, target string, err error) {
+	if u.Audit == nil {
+		return
+	}
+	p, _ := auth.FromContext(ctx)
+	ri := manage.RequestInfoFrom(ctx)
+	outcome := "success"
+	if err != nil {
+		outcome = "failure"
+	}
+	u.Audit.AddAudit(ctx, store.AuditEntry{At: time.Now(), Actor: p.Subject, Role: string(p.Role), Method: string(p.Method),
+		SourceIP: ri.SourceIP, UserAgent: ri.UserAgent, Action: action, Target: target, Outcome: outcome, Detail: []byte("{}")})
 }
 
 // Users lists the users by name.
@@ -102,7 +120,13 @@ func (u *Users) User(_ context.Context, name string) (auth.User, error) {
 }
 
 // CreateUser adds a user.
-func (u *Users) CreateUser(_ context.Context, nu auth.NewUser) (auth.User, error) {
+func (u *Users) CreateUser(ctx context.Context, nu auth.NewUser) (auth.User, error) {
+	out, err := u.createUser(nu)
+	u.audit(ctx, "user.create", "user/"+nu.Name, err)
+	return out, err
+}
+
+func (u *Users) createUser(nu auth.NewUser) (auth.User, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.indexLocked(nu.Name) >= 0 {
@@ -114,7 +138,13 @@ func (u *Users) CreateUser(_ context.Context, nu auth.NewUser) (auth.User, error
 }
 
 // UpdateUser changes a user.
-func (u *Users) UpdateUser(_ context.Context, name string, up auth.UserUpdate) (auth.User, error) {
+func (u *Users) UpdateUser(ctx context.Context, name string, up auth.UserUpdate) (auth.User, error) {
+	out, err := u.updateUser(name, up)
+	u.audit(ctx, "user.update", "user/"+name, err)
+	return out, err
+}
+
+func (u *Users) updateUser(name string, up auth.UserUpdate) (auth.User, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	i := u.indexLocked(name)
@@ -134,7 +164,13 @@ func (u *Users) UpdateUser(_ context.Context, name string, up auth.UserUpdate) (
 }
 
 // DeleteUser deletes a user.
-func (u *Users) DeleteUser(_ context.Context, name string) error {
+func (u *Users) DeleteUser(ctx context.Context, name string) error {
+	err := u.deleteUser(name)
+	u.audit(ctx, "user.delete", "user/"+name, err)
+	return err
+}
+
+func (u *Users) deleteUser(name string) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	i := u.indexLocked(name)
@@ -146,7 +182,13 @@ func (u *Users) DeleteUser(_ context.Context, name string) error {
 }
 
 // CreateAPIKey makes a key with a random secret.
-func (u *Users) CreateAPIKey(_ context.Context, owner auth.Principal, name string, role auth.Role, expires time.Time) (string, auth.APIKey, error) {
+func (u *Users) CreateAPIKey(ctx context.Context, owner auth.Principal, name string, role auth.Role, expires time.Time) (string, auth.APIKey, error) {
+	secret, k, err := u.createAPIKey(owner, name, role, expires)
+	u.audit(ctx, "api_key.create", "api_key/"+name, err)
+	return secret, k, err
+}
+
+func (u *Users) createAPIKey(owner auth.Principal, name string, role auth.Role, expires time.Time) (string, auth.APIKey, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	var b [16]byte
@@ -164,7 +206,13 @@ func (u *Users) APIKeys(_ context.Context, owner string) ([]auth.APIKey, error) 
 }
 
 // RevokeAPIKey revokes a key.
-func (u *Users) RevokeAPIKey(_ context.Context, id string) error {
+func (u *Users) RevokeAPIKey(ctx context.Context, id string) error {
+	err := u.revokeAPIKey(id)
+	u.audit(ctx, "api_key.revoke", "api_key/"+id, err)
+	return err
+}
+
+func (u *Users) revokeAPIKey(id string) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	i := slices.IndexFunc(u.keys, func(k auth.APIKey) bool { return k.ID == id })
