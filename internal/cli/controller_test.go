@@ -361,6 +361,10 @@ policies:
 	cfg := filepath.Join(dir, "c.yaml")
 	os.WriteFile(cfg, []byte("listen: nonsense\nhttp_listen: 127.0.0.1:0\n"), 0o600)
 	p2 := startController(t, "--config", cfg, "--data-dir", dir, "--listen", "127.0.0.1:0")
+	// The warning comes on stderr, a pipe of its own: wait for it.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(p2.output(), "serving plain HTTP without TLS") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if !strings.Contains(p2.output(), daemon.ServingHTTPMessage+"127.0.0.1:") || !strings.Contains(p2.output(), "serving plain HTTP without TLS") {
 		t.Fatalf("http_listen from the file: no plain HTTP listener or no warning:\n%s", p2.output())
 	}
