@@ -289,14 +289,18 @@ func (s *Subscription) end(err error) {
 		s.mu.Unlock()
 		return
 	}
-	s.ended, s.err = true, err
-	close(s.ch)
+	s.ended, s.err = true, err // offer sends nothing from now on
 	stop := s.stop
 	s.mu.Unlock()
 	if stop != nil {
 		stop()
 	}
+	// Off the bus before C closes: a reader that saw C close finds the
+	// bus without it.
 	s.bus.remove(s)
+	s.mu.Lock()
+	close(s.ch)
+	s.mu.Unlock()
 }
 
 // Close ends the subscription (Err: context.Canceled).
