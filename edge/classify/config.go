@@ -1,9 +1,6 @@
 package classify
 
-import (
-	"fmt"
-	"strings"
-)
+import "github.com/patronus-sdwan/patronus/internal/fielderr"
 
 // Config is the applications part of an edge configuration, as written
 // in YAML. edge/config embeds it; NewRules validates and compiles it.
@@ -73,34 +70,9 @@ func (m *MatchConfig) empty() bool {
 	return len(m.CIDRs)+len(m.SourceCIDRs)+len(m.Protocols)+len(m.Ports)+len(m.DSCP)+len(m.Domains) == 0
 }
 
-// FieldError is one problem of a Config, at a field path such as
-// applications[2].match.ports[0].
-type FieldError struct {
-	Path, Msg string
-}
+// errs collects the problems of a Config by field path.
+type errs struct{ list fielderr.List }
 
-func (e FieldError) Error() string { return e.Path + ": " + e.Msg }
+func (e *errs) add(path, format string, args ...any) { e.list.Add(path, format, args...) }
 
-// Errors are all the problems of a Config, in order.
-type Errors []FieldError
-
-func (es Errors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
-		lines[i] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-type errs struct{ list Errors }
-
-func (e *errs) add(path, format string, args ...any) {
-	e.list = append(e.list, FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
-}
-
-func (e *errs) err() error {
-	if len(e.list) == 0 {
-		return nil
-	}
-	return e.list
-}
+func (e *errs) err() error { return e.list.Err() }

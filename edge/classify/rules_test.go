@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/patronus-sdwan/patronus/internal/fielderr"
 )
 
 func TestNewRulesErrors(t *testing.T) {
@@ -71,7 +73,7 @@ func TestNewRulesErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := NewRules(tt.cfg)
-			var es Errors
+			var es fielderr.List
 			if !errors.As(err, &es) {
 				t.Fatalf("NewRules: %v, want Errors", err)
 			}

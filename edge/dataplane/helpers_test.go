@@ -8,6 +8,7 @@ import (
 	"github.com/patronus-sdwan/patronus/bfd"
 	"github.com/patronus-sdwan/patronus/edge/classify"
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/policy"
 	"github.com/patronus-sdwan/patronus/edge/steer"
 )
 
@@ -20,7 +21,7 @@ func withSteering(t *testing.T, d *Dataplane) *Dataplane {
 		d.cfg = &config.Valid{}
 	}
 	if d.cfg.Steering.Rules == nil {
-		d.cfg.Steering = config.DefaultSteering()
+		d.cfg.Steering = *policy.Default()
 	}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)

@@ -5,6 +5,9 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/patronus-sdwan/patronus/internal/fielderr"
+	"github.com/patronus-sdwan/patronus/internal/label"
 )
 
 // An SLAClass is a named set of limits a path must meet for the
@@ -142,39 +145,19 @@ func WithBuiltins(user []SLAClass) []SLAClass {
 	return out
 }
 
-// Limits of the SLA settings.
-const (
-	MaxNameLen = 32
-	MaxLimit   = time.Minute // for max_latency and max_jitter
-)
-
-// FieldError is one problem, at a field path such as
-// sla_classes[1].max_loss_pct.
-type FieldError struct{ Path, Msg string }
-
-func (e FieldError) Error() string { return e.Path + ": " + e.Msg }
-
-// Errors are all the problems found, in order.
-type Errors []FieldError
-
-func (es Errors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
-		lines[i] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
+// MaxLimit bounds max_latency and max_jitter.
+const MaxLimit = time.Minute
 
 // ValidateClasses checks classes, at field path at (e.g. "sla_classes"),
-// and returns every problem, or nil.
-func ValidateClasses(at string, classes []SLAClass) Errors {
-	var es Errors
+// and returns every problem, or nil. Names follow internal/label.
+func ValidateClasses(at string, classes []SLAClass) fielderr.List {
+	var es fielderr.List
 	add := func(i int, field, format string, args ...any) {
-		es = append(es, FieldError{fmt.Sprintf("%s[%d].%s", at, i, field), fmt.Sprintf(format, args...)})
+		es.Add(fmt.Sprintf("%s[%d].%s", at, i, field), format, args...)
 	}
 	seen := make(map[string]int, len(classes))
 	for i, c := range classes {
-		if msg := checkName(c.Name); msg != "" {
+		if msg := label.Check(c.Name); msg != "" {
 			add(i, "name", "%s", msg)
 		} else if j, dup := seen[c.Name]; dup {
 			add(i, "name", "%q is already %s[%d]", c.Name, at, j)
@@ -197,21 +180,4 @@ func ValidateClasses(at string, classes []SLAClass) Errors {
 		return nil
 	}
 	return es
-}
-
-// checkName returns what is wrong with a class name, or "".
-func checkName(s string) string {
-	if s == "" {
-		return "required"
-	}
-	if len(s) > MaxNameLen {
-		return fmt.Sprintf("%q is longer than %d characters", s, MaxNameLen)
-	}
-	for i, r := range s {
-		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' && i > 0 && i < len(s)-1
-		if !ok {
-			return fmt.Sprintf("%q: use lowercase letters, digits and inner hyphens", s)
-		}
-	}
-	return ""
 }

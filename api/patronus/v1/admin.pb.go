@@ -1968,7 +1968,9 @@ type PolicySet struct {
 	// policies: see EdgeConfig.policies.
 	Policies []*Policy `protobuf:"bytes,5,rep,name=policies,proto3" json:"policies,omitempty"`
 	// steering: see EdgeConfig.steering.
-	Steering      *SteeringTimers `protobuf:"bytes,6,opt,name=steering,proto3" json:"steering,omitempty"`
+	Steering *SteeringTimers `protobuf:"bytes,6,opt,name=steering,proto3" json:"steering,omitempty"`
+	// quality_model: see EdgeConfig.quality_model.
+	QualityModel  *QualityModel `protobuf:"bytes,7,opt,name=quality_model,json=qualityModel,proto3" json:"quality_model,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2041,6 +2043,13 @@ func (x *PolicySet) GetPolicies() []*Policy {
 func (x *PolicySet) GetSteering() *SteeringTimers {
 	if x != nil {
 		return x.Steering
+	}
+	return nil
+}
+
+func (x *PolicySet) GetQualityModel() *QualityModel {
+	if x != nil {
+		return x.QualityModel
 	}
 	return nil
 }
@@ -2521,7 +2530,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\"h\n" +
 	"\x11ListPathsResponse\x12+\n" +
 	"\x05paths\x18\x01 \x03(\v2\x15.patronus.v1.PathInfoR\x05paths\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc9\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x89\x03\n" +
 	"\tPolicySet\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x04R\brevision\x126\n" +
 	"\vsla_classes\x18\x02 \x03(\v2\x15.patronus.v1.SlaClassR\n" +
@@ -2529,7 +2538,8 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\fapplications\x18\x03 \x03(\v2\x18.patronus.v1.ApplicationR\fapplications\x12@\n" +
 	"\x1cdisable_builtin_applications\x18\x04 \x01(\bR\x1adisableBuiltinApplications\x12/\n" +
 	"\bpolicies\x18\x05 \x03(\v2\x13.patronus.v1.PolicyR\bpolicies\x127\n" +
-	"\bsteering\x18\x06 \x01(\v2\x1b.patronus.v1.SteeringTimersR\bsteering\".\n" +
+	"\bsteering\x18\x06 \x01(\v2\x1b.patronus.v1.SteeringTimersR\bsteering\x12>\n" +
+	"\rquality_model\x18\a \x01(\v2\x19.patronus.v1.QualityModelR\fqualityModel\".\n" +
 	"\x12GetPoliciesRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\"\x8f\x01\n" +
 	"\x12SetPoliciesRequest\x12\x18\n" +
@@ -2647,6 +2657,7 @@ var file_patronus_v1_admin_proto_goTypes = []any{
 	(*Application)(nil),             // 43: patronus.v1.Application
 	(*Policy)(nil),                  // 44: patronus.v1.Policy
 	(*SteeringTimers)(nil),          // 45: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),            // 46: patronus.v1.QualityModel
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
 	0,  // 0: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
@@ -2675,49 +2686,50 @@ var file_patronus_v1_admin_proto_depIdxs = []int32{
 	43, // 23: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
 	44, // 24: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
 	45, // 25: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
-	31, // 26: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	37, // 27: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	37, // 28: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
-	34, // 29: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	3,  // 30: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	6,  // 31: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	8,  // 32: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	9,  // 33: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	11, // 34: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	13, // 35: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	15, // 36: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	17, // 37: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	19, // 38: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	20, // 39: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	23, // 40: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	25, // 41: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	26, // 42: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	29, // 43: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	32, // 44: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	33, // 45: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	35, // 46: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	4,  // 47: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	7,  // 48: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	5,  // 49: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	5,  // 50: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	12, // 51: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	14, // 52: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	10, // 53: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	18, // 54: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	16, // 55: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	21, // 56: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	24, // 57: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	22, // 58: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	27, // 59: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	30, // 60: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	31, // 61: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	31, // 62: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	36, // 63: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	47, // [47:64] is the sub-list for method output_type
-	30, // [30:47] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	46, // 26: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
+	31, // 27: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
+	37, // 28: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	37, // 29: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	34, // 30: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
+	3,  // 31: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	6,  // 32: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	8,  // 33: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	9,  // 34: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	11, // 35: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	13, // 36: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	15, // 37: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	17, // 38: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	19, // 39: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	20, // 40: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	23, // 41: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	25, // 42: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	26, // 43: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	29, // 44: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	32, // 45: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	33, // 46: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	35, // 47: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	4,  // 48: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	7,  // 49: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	5,  // 50: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	5,  // 51: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	12, // 52: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	14, // 53: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	10, // 54: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	18, // 55: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	16, // 56: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	21, // 57: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	24, // 58: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	22, // 59: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	27, // 60: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	30, // 61: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	31, // 62: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	31, // 63: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	36, // 64: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	48, // [48:65] is the sub-list for method output_type
+	31, // [31:48] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
