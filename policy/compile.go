@@ -68,12 +68,8 @@ func (s *Set) Compile() (*Compiled, Errors) {
 	var es Errors
 	c := &Compiled{}
 	classes := s.compileClasses(&es, c)
-	rules := s.compileApps(&es, classes)
-	c.Rules = rules
-	apps := map[string]bool{classify.UnclassifiedName: true}
-	for _, a := range rules.Apps() {
-		apps[a.Name] = true
-	}
+	c.Rules = s.compileApps(&es, classes)
+	apps := s.appNames(c.Rules)
 	s.compilePolicies(&es, c, classes, apps)
 	s.assignPolicies(c, classes)
 	c.Timers = s.Steering.compile(&es)
@@ -129,8 +125,8 @@ func (s *Set) compileApps(es *Errors, classes map[string]bool) *classify.Rules {
 	case err != nil:
 		es.Add("applications", "%v", err)
 	}
-	if rules == nil {
-		rules = classify.MustRules(classify.Config{})
+	if rules == nil { // reported; the names still count for the policies
+		rules = classify.MustRules(classify.Config{DisableBuiltin: s.DisableBuiltinApplications})
 	}
 	for i, a := range s.Applications {
 		if a.Class != "" && !classes[a.Class] {
@@ -138,6 +134,22 @@ func (s *Set) compileApps(es *Errors, classes map[string]bool) *classify.Rules {
 		}
 	}
 	return rules
+}
+
+// appNames are the names a policy may match: the compiled applications
+// and the configured ones (also those refused for their rules, so that
+// one mistake is reported once), and unclassified.
+func (s *Set) appNames(rules *classify.Rules) map[string]bool {
+	apps := map[string]bool{classify.UnclassifiedName: true}
+	for _, a := range rules.Apps() {
+		apps[a.Name] = true
+	}
+	for _, a := range s.Applications {
+		if a.Name != "" {
+			apps[a.Name] = true
+		}
+	}
+	return apps
 }
 
 // appConfigs is the applications in edge/classify's form.

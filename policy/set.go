@@ -148,9 +148,12 @@ func ParseYAML(data []byte) (*Set, error) {
 	return &s, nil
 }
 
-// ParseJSON decodes a Set strictly: unknown fields and trailing data are
-// errors. It does not validate.
+// ParseJSON decodes a Set strictly: anything but one object, unknown
+// fields and trailing data are errors. It does not validate.
 func ParseJSON(data []byte) (*Set, error) {
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return nil, errors.New("json: a policy set is an object: {...}")
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var s Set

@@ -151,8 +151,8 @@ func TestEnrolRefused(t *testing.T) {
 		t.Fatalf("token refused after bad requests: %v", err)
 	}
 	// Names an edge would refuse are refused before a token exists.
-	_, err = c.admin.CreateJoinToken(ctxT(t), &pb.CreateJoinTokenRequest{Network: "corp", SiteName: "branch_1"})
-	wantCode(t, err, codes.InvalidArgument, `site_name: "branch_1"`)
+	_, err = c.admin.CreateJoinToken(ctxT(t), &pb.CreateJoinTokenRequest{Network: "corp", SiteName: "branch 1"})
+	wantCode(t, err, codes.InvalidArgument, `site_name: "branch 1"`)
 	_, err = c.admin.PutLink(ctxT(t), &pb.PutLinkRequest{Network: "corp", Link: &pb.WanLink{SiteName: "a", Name: "inet", Color: "Fibre"}})
 	wantCode(t, err, codes.InvalidArgument, `link.color: "Fibre"`)
 	// The events record the enrolments.

@@ -33,7 +33,7 @@ func TestNewRulesErrors(t *testing.T) {
 			{Name: "dup", Class: "x", Match: ok},
 		}}, []string{
 			`applications[0].name: required`,
-			`applications[1].name: "Bad Name": use 1–32 lowercase letters`,
+			`applications[1].name: "Bad Name": use lowercase letters, digits`,
 			`applications[1].class: required`,
 			`applications[2].name: "unclassified" is reserved`,
 			`applications[4].name: "dup" is already applications[3]`,

@@ -8,8 +8,8 @@ import (
 	"github.com/patronus-sdwan/patronus/bfd"
 	"github.com/patronus-sdwan/patronus/edge/classify"
 	"github.com/patronus-sdwan/patronus/edge/config"
-	"github.com/patronus-sdwan/patronus/policy"
 	"github.com/patronus-sdwan/patronus/edge/steer"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 // withSteering gives a Dataplane built field by field in a test what

@@ -7,8 +7,8 @@ import (
 
 	"github.com/patronus-sdwan/patronus/bfd"
 	"github.com/patronus-sdwan/patronus/edge/config"
-	"github.com/patronus-sdwan/patronus/policy"
 	"github.com/patronus-sdwan/patronus/edge/steer"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 // view is what the forwarder and the control goroutines read of the

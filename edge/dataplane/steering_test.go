@@ -8,10 +8,10 @@ import (
 
 	"github.com/patronus-sdwan/patronus/bfd/packet"
 	"github.com/patronus-sdwan/patronus/edge/config"
-	"github.com/patronus-sdwan/patronus/policy"
 	"github.com/patronus-sdwan/patronus/edge/route"
 	"github.com/patronus-sdwan/patronus/edge/shim"
 	"github.com/patronus-sdwan/patronus/edge/steer"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 func TestDedupWindow(t *testing.T) {

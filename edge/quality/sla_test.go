@@ -124,10 +124,10 @@ func TestValidateClasses(t *testing.T) {
 		"sla_classes[1].max_loss_pct: 150 is not a percentage",
 		`sla_classes[2].name: "voice" is already sla_classes[0]`,
 		"sla_classes[3].name: required",
-		`sla_classes[4].name: "Bad_Name": use lowercase letters, digits and inner hyphens`,
+		`sla_classes[4].name: "Bad_Name": use lowercase letters, digits, '-' and '_', starting and ending with a letter or digit`,
 		"sla_classes[4].max_latency: -1ms is not between 0 (no limit) and 1m0s",
 		"sla_classes[4].max_jitter: 1h0m0s is not between 0 (no limit) and 1m0s",
-		`sla_classes[5].name: "-x": use lowercase letters, digits and inner hyphens`,
+		`sla_classes[5].name: "-x": use lowercase letters, digits, '-' and '_', starting and ending with a letter or digit`,
 		"sla_classes[5].max_loss_pct: -1 is not a percentage",
 		`sla_classes[6].name: "` + strings.Repeat("a", 33) + `" is longer than 32 characters`,
 	}
