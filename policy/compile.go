@@ -67,6 +67,9 @@ func Default() *Compiled {
 func (s *Set) Compile() (*Compiled, Errors) {
 	var es Errors
 	c := &Compiled{}
+	if s.tooLarge(&es) {
+		return c, es
+	}
 	classes := s.compileClasses(&es, c)
 	c.Rules = s.compileApps(&es, classes)
 	apps := s.appNames(c.Rules)
@@ -84,6 +87,30 @@ func (s *Set) Compile() (*Compiled, Errors) {
 		return c, nil
 	}
 	return c, es
+}
+
+// Limits of a Set: far above any real network's, low enough that
+// compiling a hostile set (every application against every policy) stays
+// cheap.
+const (
+	MaxSLAClasses   = 256
+	MaxApplications = 4096
+	MaxPolicies     = 1024
+)
+
+// tooLarge reports the lists over their limits; such a set is not
+// compiled.
+func (s *Set) tooLarge(es *Errors) bool {
+	for _, l := range []struct {
+		field    string
+		len, max int
+	}{{"sla_classes", len(s.SLAClasses), MaxSLAClasses}, {"applications", len(s.Applications), MaxApplications},
+		{"policies", len(s.Policies), MaxPolicies}} {
+		if l.len > l.max {
+			es.Add(l.field, "%d entries, at most %d", l.len, l.max)
+		}
+	}
+	return len(*es) > 0
 }
 
 func (s *Set) compileClasses(es *Errors, c *Compiled) map[string]bool {

@@ -98,6 +98,20 @@ func TestValidateRules(t *testing.T) {
 	}
 }
 
+// TestLimits: a set over the limits is refused without compiling it.
+func TestLimits(t *testing.T) {
+	s := &Set{Policies: make([]Policy, MaxPolicies+1), Applications: make([]Application, MaxApplications+1),
+		SLAClasses: make([]SLAClass, MaxSLAClasses+1)}
+	c, es := s.Compile()
+	if !slices.Equal(es.Paths(), []string{"sla_classes", "applications", "policies"}) || c.Rules != nil {
+		t.Errorf("%v", es)
+	}
+	s = &Set{Policies: make([]Policy, MaxPolicies)}
+	if es := s.Validate(); len(es) != 2*MaxPolicies { // name and sla_class of each
+		t.Errorf("%d errors at the limit", len(es))
+	}
+}
+
 // TestValidateReportsEverything: one pass finds every problem, in
 // document order.
 func TestValidateReportsEverything(t *testing.T) {
