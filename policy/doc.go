@@ -20,7 +20,9 @@
 // are strings in Go's form ("150ms", "3s", "1m30s"); an empty string
 // takes the default. Scores and percentages are numbers. A policy's mode
 // is "best-path" (also ""), "load-balance" or "duplicate". A policy's
-// compression is true, false, or absent (the path decides).
+// compression is true, false, or absent (the path decides). Ports and
+// DSCP values are strings ("443", "16384-32767", "ef"); YAML also takes
+// a bare number there, JSON does not.
 //
 // The protobuf form is pb.PolicySet (admin.proto) and the matching
 // fields of pb.EdgeConfig (config.proto). ToProto converts a valid Set;

@@ -154,3 +154,47 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestApplicationsYAML: the applications example of docs/CLASSIFY.md
+// (numbers in ports and dscp are taken as text in YAML) compiles into
+// edge/classify's rules.
+func TestApplicationsYAML(t *testing.T) {
+	const doc = `
+applications:
+  - name: crm
+    class: interactive
+    match:
+      cidrs: [203.0.113.0/24, 2001:db8:5::/48, 198.51.100.7]
+      protocols: [tcp]
+      ports: [443, "8443-8444"]
+  - name: voip
+    class: voice
+    match: {source_cidrs: [10.1.5.0/24], protocols: [udp]}
+    match_any:
+      - {dscp: [ef, 46, cs5]}
+  - name: web
+    class: bulk
+    match: {domains: [intranet.example.com, "*.corp.example"]}
+disable_builtin_applications: false
+`
+	s, err := ParseYAML([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Applications[0].Match.Ports; !reflect.DeepEqual(got, []string{"443", "8443-8444"}) {
+		t.Errorf("ports %q", got)
+	}
+	c, es := s.Compile()
+	if es != nil {
+		t.Fatal(es)
+	}
+	for name, class := range map[string]string{"crm": "interactive", "voip": "voice", "web": "bulk"} {
+		a, ok := c.Rules.App(name)
+		if !ok || a.Class != class || a.Builtin {
+			t.Errorf("%s: %+v", name, a)
+		}
+	}
+	if _, err := ParseYAML([]byte("applications: [{name: x, class: y, match: {port: [1]}}]")); err == nil {
+		t.Error("unknown field accepted")
+	}
+}

@@ -11,19 +11,17 @@ import (
 )
 
 // An SLAClass is a named set of limits a path must meet for the
-// applications of the class. A zero limit is no limit. The YAML form is
-// the one edge/config embeds:
-//
-//	sla_classes:
-//	  - {name: voice, max_latency: 150ms, max_jitter: 30ms, max_loss_pct: 1}
+// applications of the class. A zero limit is no limit. Its written form
+// (YAML, JSON, proto) is package policy's SLAClass, which compiles into
+// this one.
 //
 // MaxLatency is compared with the mean round-trip time of the probes
 // (the one-way delay is not measurable without synchronised clocks).
 type SLAClass struct {
-	Name       string        `yaml:"name" json:"name"`
-	MaxLatency time.Duration `yaml:"max_latency" json:"max_latency"`
-	MaxJitter  time.Duration `yaml:"max_jitter" json:"max_jitter"`
-	MaxLossPct float64       `yaml:"max_loss_pct" json:"max_loss_pct"`
+	Name       string
+	MaxLatency time.Duration
+	MaxJitter  time.Duration
+	MaxLossPct float64
 }
 
 // Violations is the set of limits of a class a path does not meet.
