@@ -150,6 +150,11 @@ func TestCompile(t *testing.T) {
 	if got := c.Policies[c.PolicyOfApp(c.Rules.Unclassified())].Name; got != ImplicitPrefix+"default" {
 		t.Errorf("unclassified → %s", got)
 	}
+	gold := c.Classes[len(c.Classes)-1]
+	if gold.Name != "gold" || gold.MaxLatency.String() != "80ms" || gold.MaxJitter.String() != "20ms" || gold.MaxLossPct != 0.5 ||
+		len(c.Classes) != 6 {
+		t.Errorf("classes: %+v", c.Classes)
+	}
 	if c.NoCompress[0] || c.Model.DegradedBelow != 70 || c.Timers.FlowIdle.String() != "45s" {
 		t.Errorf("compiled: %+v %+v %+v", c.NoCompress, c.Model, c.Timers)
 	}

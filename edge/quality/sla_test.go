@@ -1,12 +1,9 @@
 package quality
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 func TestMeets(t *testing.T) {
@@ -76,36 +73,6 @@ func TestWithBuiltins(t *testing.T) {
 	}
 	if strings.Join(names, " ") != "voice video interactive bulk default gaming" || got[0].MaxLatency != 100*ms {
 		t.Fatalf("%v %+v", names, got[0])
-	}
-}
-
-func TestYAML(t *testing.T) {
-	src := `sla_classes:
-  - {name: voice, max_latency: 150ms, max_jitter: 30ms, max_loss_pct: 1}
-  - name: bulk
-    max_latency: 1s
-    max_loss_pct: 2.5
-`
-	var doc struct {
-		Classes []SLAClass `yaml:"sla_classes"`
-	}
-	dec := yaml.NewDecoder(strings.NewReader(src))
-	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	want := []SLAClass{{"voice", 150 * ms, 30 * ms, 1}, {"bulk", time.Second, 0, 2.5}}
-	if len(doc.Classes) != 2 || doc.Classes[0] != want[0] || doc.Classes[1] != want[1] {
-		t.Fatalf("%+v", doc.Classes)
-	}
-	out, err := yaml.Marshal(want[0])
-	if err != nil || !bytes.Contains(out, []byte("max_latency: 150ms")) {
-		t.Fatalf("marshal: %s %v", out, err)
-	}
-	// A duration that does not parse is refused by the decoder.
-	bad := yaml.NewDecoder(strings.NewReader("sla_classes: [{name: x, max_latency: fast}]"))
-	if err := bad.Decode(&doc); err == nil || !strings.Contains(err.Error(), "fast") {
-		t.Fatalf("bad duration: %v", err)
 	}
 }
 
