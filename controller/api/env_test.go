@@ -17,7 +17,6 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/auth"
 	"github.com/patronus-sdwan/patronus/controller/manage"
 	"github.com/patronus-sdwan/patronus/controller/manage/managetest"
-	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
 	"github.com/patronus-sdwan/patronus/controller/store/sqlite"
 )
@@ -84,7 +83,7 @@ func newEnvWith(t *testing.T, mod func(store.Store, *api.Config)) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	seed(t, st)
-	svc, err := manage.New(manage.Config{Store: st, Audit: st, Users: &managetest.Users{}, Policy: server.PolicyDocument})
+	svc, err := manage.New(manage.Config{Store: st, Audit: st, Users: &managetest.Users{}})
 	if err != nil {
 		t.Fatal(err)
 	}

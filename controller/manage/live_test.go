@@ -9,7 +9,6 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/events"
 	"github.com/patronus-sdwan/patronus/controller/manage"
 	"github.com/patronus-sdwan/patronus/controller/manage/managetest"
-	"github.com/patronus-sdwan/patronus/controller/server"
 )
 
 // TestLiveNewestReport: a path's live state is its newest report from
@@ -18,7 +17,7 @@ import (
 func TestLiveNewestReport(t *testing.T) {
 	e := newEnv(t)
 	live := manage.NewLive()
-	svc, err := manage.New(manage.Config{Store: e.st, Audit: &managetest.Audit{}, Policy: server.PolicyDocument, Live: live,
+	svc, err := manage.New(manage.Config{Store: e.st, Audit: &managetest.Audit{}, Live: live,
 		Now: func() time.Time { return e.now }})
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/auth"
 	"github.com/patronus-sdwan/patronus/controller/manage"
 	"github.com/patronus-sdwan/patronus/controller/manage/managetest"
-	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
 	"github.com/patronus-sdwan/patronus/controller/store/sqlite"
 )
@@ -42,7 +41,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { st.Close() })
 	e := &env{st: st, audit: &managetest.Audit{}, now: time.Now()}
 	e.svc, err = manage.New(manage.Config{Store: st, Audit: e.audit, Users: &managetest.Users{},
-		Policy: server.PolicyDocument, Now: func() time.Time { return e.now }})
+		Now: func() time.Time { return e.now }})
 	if err != nil {
 		t.Fatal(err)
 	}

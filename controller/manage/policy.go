@@ -3,10 +3,12 @@ package manage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/auth"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 // PolicySet is a network's steering configuration: the JSON form of
@@ -69,10 +71,7 @@ func (s *Service) setPolicySet(ctx context.Context, network string, doc json.Raw
 	if len(doc) > maxPolicyDocument {
 		return PolicySet{}, invalid("policy_set", "document larger than %d bytes", maxPolicyDocument)
 	}
-	if s.cfg.Policy == nil {
-		return PolicySet{}, &Error{Code: CodeInternal, Msg: "policy validation is not configured"}
-	}
-	canon, err := s.cfg.Policy(doc)
+	canon, err := policy.CanonicalDocument(doc)
 	if err != nil {
 		return PolicySet{}, policyError(err)
 	}
@@ -93,10 +92,13 @@ func (s *Service) setPolicySet(ctx context.Context, network string, doc json.Raw
 // policyError makes a validator's "field: message; …" an
 // INVALID_ARGUMENT naming the first field.
 func policyError(err error) error {
-	msg := err.Error()
-	field := "policy_set"
-	if f, _, ok := strings.Cut(msg, ": "); ok && !strings.ContainsAny(f, " ;") {
-		field = f
+	var es policy.Errors
+	if errors.As(err, &es) && len(es) > 0 {
+		msgs := make([]string, len(es))
+		for i, e := range es {
+			msgs[i] = e.Error()
+		}
+		return &Error{Code: CodeInvalidArgument, Field: es[0].Path, Msg: strings.Join(msgs, "; "), Err: err}
 	}
-	return &Error{Code: CodeInvalidArgument, Field: field, Msg: msg, Err: err}
+	return &Error{Code: CodeInvalidArgument, Field: "policy_set", Msg: err.Error(), Err: err}
 }

@@ -35,12 +35,6 @@ type Users interface {
 	RevokeAPIKey(ctx context.Context, id string) error
 }
 
-// PolicyValidator checks a policy set document (the JSON form of
-// patronus.v1.PolicySet, proto or JSON field names) as an edge would and
-// returns the canonical document to store. Its error lists the problems
-// as "field: message; field: message".
-type PolicyValidator func(doc []byte) (canonical []byte, err error)
-
 // DefaultOnlineWindow: a site whose last report is younger is online.
 const DefaultOnlineWindow = 10 * time.Second
 
@@ -51,9 +45,6 @@ type Config struct {
 	// Users administers users and API keys; nil: those operations fail
 	// with CodeInternal ("not configured").
 	Users Users
-	// Policy validates policy sets; required for SetPolicySet
-	// (controller/server.PolicyDocument).
-	Policy PolicyValidator
 	// Live supplies paths' BFD state and score from the live events; nil:
 	// they are unknown. The caller runs Live.Run.
 	Live *Live

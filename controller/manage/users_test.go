@@ -7,7 +7,6 @@ import (
 
 	"github.com/patronus-sdwan/patronus/controller/auth"
 	"github.com/patronus-sdwan/patronus/controller/manage"
-	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
@@ -23,7 +22,7 @@ func TestUsersThroughAuthService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := manage.New(manage.Config{Store: e.st, Users: svcAuth, Policy: server.PolicyDocument})
+	m, err := manage.New(manage.Config{Store: e.st, Users: svcAuth})
 	if err != nil {
 		t.Fatal(err)
 	}

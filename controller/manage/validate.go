@@ -3,24 +3,17 @@ package manage
 import (
 	"errors"
 	"net/netip"
-	"regexp"
 	"strings"
 
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/internal/label"
 )
 
-// labelRE is the edge's label rule (edge/config, and controller/server's
-// Admin service): 1-32 lowercase letters, digits and inner hyphens. Site,
-// link and colour names an edge will use must follow it.
-var labelRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$`)
-
-// ValidateLabel checks an edge's label (a site, link or colour name).
+// ValidateLabel checks an edge's label (a site, link or colour name)
+// with the one name rule (internal/label).
 func ValidateLabel(field, s string) error {
-	if s == "" {
-		return invalid(field, "required")
-	}
-	if !labelRE.MatchString(s) {
-		return invalid(field, "%q: use 1-32 lowercase letters, digits and inner hyphens", s)
+	if msg := label.Check(s); msg != "" {
+		return invalid(field, "%s", msg)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -15,6 +16,8 @@ import (
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/internal/label"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 // Paging: page tokens are offsets into the sorted list.
@@ -172,8 +175,8 @@ func (a *admin) CreateJoinToken(ctx context.Context, req *pb.CreateJoinTokenRequ
 	if err := required("site_name", req.SiteName); err != nil {
 		return nil, err
 	}
-	if !labelRE.MatchString(req.SiteName) {
-		return nil, status.Errorf(codes.InvalidArgument, "site_name: %q: use 1-32 lowercase letters, digits and inner hyphens (an edge's site name)", req.SiteName)
+	if msg := label.Check(req.SiteName); msg != "" {
+		return nil, status.Errorf(codes.InvalidArgument, "site_name: %s (an edge's site name)", msg)
 	}
 	ttl := DefaultTokenTTL
 	if req.Ttl != nil {
@@ -283,8 +286,8 @@ func (a *admin) PutLink(ctx context.Context, req *pb.PutLinkRequest) (*pb.WanLin
 		return nil, err
 	}
 	for _, f := range [][2]string{{"link.name", l.Name}, {"link.color", l.Color}} {
-		if !labelRE.MatchString(f[1]) {
-			return nil, status.Errorf(codes.InvalidArgument, "%s: %q: use 1-32 lowercase letters, digits and inner hyphens (an edge's label)", f[0], f[1])
+		if msg := label.Check(f[1]); msg != "" {
+			return nil, status.Errorf(codes.InvalidArgument, "%s: %s (an edge's label)", f[0], msg)
 		}
 	}
 	if l.BandwidthBps%1000 != 0 || l.BandwidthBps/1000 > 1<<53 {
@@ -441,7 +444,7 @@ func (a *admin) GetPolicies(ctx context.Context, req *pb.GetPoliciesRequest) (*p
 	if err != nil {
 		return nil, storeStatus(err)
 	}
-	ps, err := decodePolicySet(doc.Document)
+	ps, err := policy.DecodeDocument(doc.Document)
 	if err != nil {
 		return nil, status.Errorf(codes.Internal, "stored policy set: %v", err)
 	}
@@ -449,21 +452,19 @@ func (a *admin) GetPolicies(ctx context.Context, req *pb.GetPoliciesRequest) (*p
 	return ps, nil
 }
 
-// SetPolicies validates the set as an edge would and replaces the stored
-// one; the revision moves and every edge of the network gets it.
+// SetPolicies validates the set as an edge would (policy.Set.Validate)
+// and replaces the stored one; the revision moves and every edge of the
+// network gets it.
 func (a *admin) SetPolicies(ctx context.Context, req *pb.SetPoliciesRequest) (*pb.PolicySet, error) {
 	if err := required("network", req.Network); err != nil {
 		return nil, err
 	}
-	ps := req.Policies
-	if ps == nil {
-		ps = &pb.PolicySet{}
-	}
-	if err := validatePolicySet(ps); err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "policies: %v", err)
-	}
-	doc, err := encodePolicySet(ps)
-	if err != nil {
+	doc, err := policy.EncodeDocument(policy.FromProto(req.Policies))
+	var es policy.Errors
+	switch {
+	case errors.As(err, &es):
+		return nil, status.Errorf(codes.InvalidArgument, "policies: %s", strings.ReplaceAll(es.Error(), "\n", "; "))
+	case err != nil:
 		return nil, status.Errorf(codes.Internal, "encode: %v", err)
 	}
 	if req.ExpectedRevision > 1<<62 {
@@ -474,7 +475,7 @@ func (a *admin) SetPolicies(ctx context.Context, req *pb.SetPoliciesRequest) (*p
 		return nil, storeStatus(err)
 	}
 	a.s.log.Info("policies set", "network", req.Network, "revision", got.Revision, "by", callerOf(ctx).ID.String())
-	out, err := decodePolicySet(got.Document)
+	out, err := policy.DecodeDocument(got.Document)
 	if err != nil {
 		return nil, status.Errorf(codes.Internal, "decode: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 // edgeConfig computes the whole configuration of site id from a snapshot
@@ -75,9 +76,7 @@ func edgeConfig(snap *snapshot, id int64, now time.Time) (*pb.EdgeConfig, bool) 
 		}
 		cfg.Peers = append(cfg.Peers, peer)
 	}
-	pol := snap.Policy
-	cfg.SlaClasses, cfg.Applications, cfg.Policies = pol.SlaClasses, pol.Applications, pol.Policies
-	cfg.DisableBuiltinApplications, cfg.Steering = pol.DisableBuiltinApplications, pol.Steering
+	policy.CopyToEdgeConfig(snap.Policy, cfg)
 	cfg.Pins = edgePins(snap.Pins[self.Name], now)
 	return cfg, true
 }

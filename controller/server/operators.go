@@ -10,6 +10,7 @@ import (
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/internal/label"
 )
 
 // MaxOperatorValidity bounds an operator certificate's lifetime.
@@ -22,8 +23,8 @@ func (a *admin) IssueOperator(ctx context.Context, req *pb.IssueOperatorRequest)
 	if err := required("name", req.Name); err != nil {
 		return nil, err
 	}
-	if !labelRE.MatchString(req.Name) {
-		return nil, status.Errorf(codes.InvalidArgument, "name: %q: use 1-32 lowercase letters, digits and inner hyphens", req.Name)
+	if msg := label.Check(req.Name); msg != "" {
+		return nil, status.Errorf(codes.InvalidArgument, "name: %s", msg)
 	}
 	validity := pki.DefaultAdminValidity
 	if req.Validity != nil {

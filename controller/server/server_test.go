@@ -151,8 +151,8 @@ func TestEnrolRefused(t *testing.T) {
 		t.Fatalf("token refused after bad requests: %v", err)
 	}
 	// Names an edge would refuse are refused before a token exists.
-	_, err = c.admin.CreateJoinToken(ctxT(t), &pb.CreateJoinTokenRequest{Network: "corp", SiteName: "branch_1"})
-	wantCode(t, err, codes.InvalidArgument, `site_name: "branch_1"`)
+	_, err = c.admin.CreateJoinToken(ctxT(t), &pb.CreateJoinTokenRequest{Network: "corp", SiteName: "branch 1"})
+	wantCode(t, err, codes.InvalidArgument, `site_name: "branch 1"`)
 	_, err = c.admin.PutLink(ctxT(t), &pb.PutLinkRequest{Network: "corp", Link: &pb.WanLink{SiteName: "a", Name: "inet", Color: "Fibre"}})
 	wantCode(t, err, codes.InvalidArgument, `link.color: "Fibre"`)
 	// The events record the enrolments.
@@ -419,6 +419,7 @@ func TestPolicies(t *testing.T) {
 		Applications: []*pb.Application{{Name: "erp", Class: "gold", Match: &pb.MatchRule{Cidrs: []string{"192.0.2.0/24"}, Ports: []string{"443"}, Protocols: []string{"tcp"}}}},
 		Policies: []*pb.Policy{{Name: "erp-dup", Match: &pb.PolicyMatch{Applications: []string{"erp"}}, SlaClass: "gold",
 			Colors: []string{"mpls"}, Mode: pb.SteeringMode_STEERING_MODE_DUPLICATE, Compression: &comp}},
+		QualityModel: &pb.QualityModel{DegradedBelowScore: 60, RecoverAtScore: 70},
 	}
 	for _, tc := range []struct {
 		mutate func(*pb.PolicySet)
@@ -430,6 +431,8 @@ func TestPolicies(t *testing.T) {
 		{func(p *pb.PolicySet) { p.SlaClasses[0].MaxLossPct = 101 }, "sla_classes[0].max_loss_pct"},
 		{func(p *pb.PolicySet) { p.Applications[0].Class = "tin" }, "applications[0].class"},
 		{func(p *pb.PolicySet) { p.Policies[0].Colors = []string{"Bad Colour"} }, "policies[0].colors[0]"},
+		{func(p *pb.PolicySet) { p.QualityModel.RecoverAtScore = 101 }, "quality_model.recover_at_score"},
+		{func(p *pb.PolicySet) { p.Steering = &pb.SteeringTimers{FlowIdle: durationpb.New(time.Millisecond)} }, "steering.flow_idle"},
 	} {
 		bad := protoClone(set)
 		tc.mutate(bad)
@@ -451,13 +454,14 @@ func TestPolicies(t *testing.T) {
 	t.Logf("policy pushed in %v", time.Since(startAt))
 	p := cfg.Policies[0]
 	if p.Mode != pb.SteeringMode_STEERING_MODE_DUPLICATE || p.Compression == nil || *p.Compression || p.Match.Applications[0] != "erp" ||
-		len(cfg.SlaClasses) != 1 || len(cfg.Applications) != 1 || cfg.Revision != put.Revision {
+		len(cfg.SlaClasses) != 1 || len(cfg.Applications) != 1 || cfg.Revision != put.Revision ||
+		cfg.QualityModel.GetDegradedBelowScore() != 60 || cfg.QualityModel.GetRecoverAtScore() != 70 {
 		t.Fatalf("pushed %v", cfg)
 	}
 	_, err = c.admin.SetPolicies(ctxT(t), &pb.SetPoliciesRequest{Network: "corp", Policies: set, ExpectedRevision: got.Revision})
 	wantCode(t, err, codes.Aborted, "expected_revision")
 	back, err := c.admin.GetPolicies(ctxT(t), &pb.GetPoliciesRequest{Network: "corp"})
-	if err != nil || back.Revision != put.Revision || len(back.Policies) != 1 {
+	if err != nil || back.Revision != put.Revision || len(back.Policies) != 1 || back.QualityModel.GetDegradedBelowScore() != 60 {
 		t.Fatalf("get after set: %v %v", back, err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 // snapshot is one network's configuration at one revision: everything
@@ -112,7 +113,7 @@ func loadSnapshot(ctx context.Context, st store.Store, network string) (*snapsho
 	if err != nil {
 		return nil, err
 	}
-	if snap.Policy, err = decodePolicySet(doc.Document); err != nil {
+	if snap.Policy, err = policy.DecodeDocument(doc.Document); err != nil {
 		return nil, fmt.Errorf("policy set of network %q: %w", network, err)
 	}
 	return snap, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/quality"
 	"github.com/patronus-sdwan/patronus/edge/steer"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 // savedRevision is the revision of the configuration on disk; 0: none.
@@ -221,7 +222,7 @@ func TestInvalidConfigRefused(t *testing.T) {
 }
 
 // checkSteering checks the steering sections of siteConfig.
-func checkSteering(t *testing.T, s *config.ValidSteering) {
+func checkSteering(t *testing.T, s *policy.Compiled) {
 	t.Helper()
 	i := slices.IndexFunc(s.Classes, func(k quality.SLAClass) bool { return k.Name == "gold" })
 	if i < 0 || s.Classes[i].MaxLatency != 150*time.Millisecond || s.Classes[i].MaxLossPct != 1 {

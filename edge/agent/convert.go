@@ -8,9 +8,8 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
-	"github.com/patronus-sdwan/patronus/edge/classify"
 	"github.com/patronus-sdwan/patronus/edge/config"
-	"github.com/patronus-sdwan/patronus/edge/quality"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 // An EdgeConfig becomes the edge's config.Config one section at a time,
@@ -33,11 +32,7 @@ var sections = []func(*pb.EdgeConfig, *config.Config){
 	convertLinks,
 	convertPeers,
 	convertDefaults,
-	convertSLAClasses,
-	convertApplications,
-	convertPolicies,
 	convertSteering,
-	convertQualityModel,
 	convertPins,
 }
 
@@ -113,89 +108,11 @@ func convertDefaults(pc *pb.EdgeConfig, c *config.Config) {
 	}
 }
 
-func convertSLAClasses(pc *pb.EdgeConfig, c *config.Config) {
-	for _, k := range pc.GetSlaClasses() {
-		c.SLAClasses = append(c.SLAClasses, quality.SLAClass{
-			Name:       k.GetName(),
-			MaxLatency: k.GetMaxLatency().AsDuration(),
-			MaxJitter:  k.GetMaxJitter().AsDuration(),
-			MaxLossPct: k.GetMaxLossPct(),
-		})
-	}
-}
-
-func convertApplications(pc *pb.EdgeConfig, c *config.Config) {
-	for _, a := range pc.GetApplications() {
-		app := classify.AppConfig{Name: a.GetName(), Class: a.GetClass(), Match: matchRule(a.GetMatch())}
-		for _, m := range a.GetMatchAny() {
-			app.MatchAny = append(app.MatchAny, matchRule(m))
-		}
-		c.Applications = append(c.Applications, app)
-	}
-	c.DisableBuiltinApplications = pc.GetDisableBuiltinApplications()
-}
-
-func matchRule(m *pb.MatchRule) classify.MatchConfig {
-	return classify.MatchConfig{
-		CIDRs:       slices.Clone(m.GetCidrs()),
-		SourceCIDRs: slices.Clone(m.GetSourceCidrs()),
-		Protocols:   slices.Clone(m.GetProtocols()),
-		Ports:       slices.Clone(m.GetPorts()),
-		DSCP:        slices.Clone(m.GetDscp()),
-		Domains:     slices.Clone(m.GetDomains()),
-	}
-}
-
-func convertPolicies(pc *pb.EdgeConfig, c *config.Config) {
-	for _, p := range pc.GetPolicies() {
-		c.Policies = append(c.Policies, config.Policy{
-			Name: p.GetName(),
-			Match: config.PolicyMatch{
-				Applications: slices.Clone(p.GetMatch().GetApplications()),
-				Classes:      slices.Clone(p.GetMatch().GetClasses()),
-			},
-			SLA:         p.GetSlaClass(),
-			Colors:      slices.Clone(p.GetColors()),
-			Mode:        steeringMode(p.GetMode()),
-			Compression: optionalSwitch(p.Compression),
-		})
-	}
-}
-
-// steeringMode is the YAML name of a mode (edge/steer Mode); an unknown
-// value is passed on as text Validate refuses.
-func steeringMode(m pb.SteeringMode) string {
-	switch m {
-	case pb.SteeringMode_STEERING_MODE_UNSPECIFIED, pb.SteeringMode_STEERING_MODE_BEST_PATH:
-		return "best-path"
-	case pb.SteeringMode_STEERING_MODE_LOAD_BALANCE:
-		return "load-balance"
-	case pb.SteeringMode_STEERING_MODE_DUPLICATE:
-		return "duplicate"
-	}
-	return m.String()
-}
-
+// convertSteering takes the steering fields (sla_classes, applications,
+// disable_builtin_applications, policies, steering, quality_model) as
+// package policy converts them.
 func convertSteering(pc *pb.EdgeConfig, c *config.Config) {
-	s := pc.GetSteering()
-	c.Steering = config.Steering{
-		Damping:      duration(s.GetDamping()),
-		HoldDown:     duration(s.GetHoldDown()),
-		Margin:       s.GetMarginScore(),
-		FlapPenalty:  s.GetFlapPenalty(),
-		FlapSuppress: s.GetFlapSuppress(),
-		FlapReuse:    s.GetFlapReuse(),
-		FlapMax:      s.GetFlapMax(),
-		FlapHalfLife: duration(s.GetFlapHalfLife()),
-		FlowIdle:     duration(s.GetFlowIdle()),
-	}
-}
-
-func convertQualityModel(pc *pb.EdgeConfig, c *config.Config) {
-	c.QualityModel = config.QualityModel{
-		DegradedBelow: pc.GetQualityModel().GetDegradedBelowScore(),
-		RecoverAt:     pc.GetQualityModel().GetRecoverAtScore(),
-	}
+	c.Set = *policy.FromEdgeConfig(pc)
 }
 
 // convertPins carries the controller's path pins; the data plane

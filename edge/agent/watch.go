@@ -12,6 +12,7 @@ import (
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/internal/fielderr"
 )
 
 // watchLoop keeps a WatchConfig stream open, reopening it with backoff.
@@ -124,13 +125,13 @@ func (a *Agent) validate(cfg *pb.EdgeConfig) (*config.Valid, error) {
 	}
 	id := a.creds.Identity
 	if int64(v.ID) != id.SiteID || v.Name != id.SiteName {
-		return nil, config.Errors{{Path: "site", Msg: fmt.Sprintf("site %d %q is not this edge's (%s)", v.ID, v.Name, id)}}
+		return nil, fielderr.List{{Path: "site", Msg: fmt.Sprintf("site %d %q is not this edge's (%s)", v.ID, v.Name, id)}}
 	}
 	return v, nil
 }
 
 func (a *Agent) logRefusal(rev uint64, source string, err error) {
-	var fields config.Errors
+	var fields fielderr.List
 	if !errors.As(err, &fields) {
 		a.log.Error("configuration refused; keeping the one in force", "revision", rev, "source", source, "err", err)
 		return

@@ -1,12 +1,10 @@
 package classify
 
-import (
-	"fmt"
-	"strings"
-)
+import "github.com/patronus-sdwan/patronus/internal/fielderr"
 
-// Config is the applications part of an edge configuration, as written
-// in YAML. edge/config embeds it; NewRules validates and compiles it.
+// Config is the applications part of an edge configuration. Its written
+// form (YAML, JSON, proto) is package policy's Application, which
+// policy.Set.Compile turns into this; NewRules validates and compiles it.
 //
 //	applications:
 //	  - name: crm
@@ -24,22 +22,22 @@ type Config struct {
 	// Applications are tried in order before the built-in catalogue; the
 	// first that matches a flow wins. One named like a built-in
 	// application replaces it.
-	Applications []AppConfig `yaml:"applications"`
+	Applications []AppConfig
 	// DisableBuiltin leaves the built-in catalogue out.
-	DisableBuiltin bool `yaml:"disable_builtin"`
+	DisableBuiltin bool
 }
 
 // AppConfig is one application: a name, the SLA class its flows get, and
 // its rules. The application matches a flow when Match or any of
 // MatchAny matches.
 type AppConfig struct {
-	Name     string        `yaml:"name"`
-	Class    string        `yaml:"class"`
-	Match    MatchConfig   `yaml:"match"`
-	MatchAny []MatchConfig `yaml:"match_any"`
+	Name     string
+	Class    string
+	Match    MatchConfig
+	MatchAny []MatchConfig
 	// Source documents where a built-in entry's ports and domains come
 	// from; it is not read from configuration.
-	Source string `yaml:"-"`
+	Source string
 }
 
 // MatchConfig is one rule. Every criterion given must hold; within one
@@ -52,55 +50,30 @@ type AppConfig struct {
 type MatchConfig struct {
 	// CIDRs are server prefixes ("192.0.2.0/24", "2001:db8::/32") or
 	// addresses.
-	CIDRs []string `yaml:"cidrs"`
+	CIDRs []string
 	// SourceCIDRs are client prefixes or addresses.
-	SourceCIDRs []string `yaml:"source_cidrs"`
+	SourceCIDRs []string
 	// Protocols are names (tcp, udp, sctp, icmp, icmpv6) or numbers 0–255.
-	Protocols []string `yaml:"protocols"`
+	Protocols []string
 	// Ports are server ports or ranges ("443", "16384-32767") of TCP, UDP
 	// or SCTP.
-	Ports []string `yaml:"ports"`
+	Ports []string
 	// DSCP are code points: 0–63 or names (ef, va, le, af11…af43, cs0…cs7).
-	DSCP []string `yaml:"dscp"`
+	DSCP []string
 	// Domains are server names: exact ("zoom.us") or every name below a
 	// suffix ("*.zoom.us", which does not match zoom.us itself). Names come
 	// from the TLS SNI of the flow or from DNS answers for its server
 	// address.
-	Domains []string `yaml:"domains"`
+	Domains []string
 }
 
 func (m *MatchConfig) empty() bool {
 	return len(m.CIDRs)+len(m.SourceCIDRs)+len(m.Protocols)+len(m.Ports)+len(m.DSCP)+len(m.Domains) == 0
 }
 
-// FieldError is one problem of a Config, at a field path such as
-// applications[2].match.ports[0].
-type FieldError struct {
-	Path, Msg string
-}
+// errs collects the problems of a Config by field path.
+type errs struct{ list fielderr.List }
 
-func (e FieldError) Error() string { return e.Path + ": " + e.Msg }
+func (e *errs) add(path, format string, args ...any) { e.list.Add(path, format, args...) }
 
-// Errors are all the problems of a Config, in order.
-type Errors []FieldError
-
-func (es Errors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
-		lines[i] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-type errs struct{ list Errors }
-
-func (e *errs) add(path, format string, args ...any) {
-	e.list = append(e.list, FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
-}
-
-func (e *errs) err() error {
-	if len(e.list) == 0 {
-		return nil
-	}
-	return e.list
-}
+func (e *errs) err() error { return e.list.Err() }

@@ -3,12 +3,13 @@ package classify
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gaissmai/bart"
+
+	"github.com/patronus-sdwan/patronus/internal/label"
 )
 
 // Class names of the built-in catalogue. Configuration may name others;
@@ -156,10 +157,9 @@ func (r *Rules) Match(p *Packet, name string, nameAddr netip.Addr) *App {
 	return r.unclassified
 }
 
-var nameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9_-]{0,30}[a-z0-9])?$`)
-
 // NewRules validates cfg and compiles it with the built-in catalogue
-// (unless disabled) behind it. Errors are Errors naming each bad field.
+// (unless disabled) behind it. Its error is a fielderr.List naming each
+// bad field.
 func NewRules(cfg Config) (*Rules, error) {
 	var e errs
 	r := &Rules{byName: map[string]*App{}}
@@ -211,14 +211,11 @@ func compileApp(e *errs, at string, ac AppConfig) *App {
 		e.add(at+".name", "required")
 	case ac.Name == UnclassifiedName:
 		e.add(at+".name", "%q is reserved for flows no application matches", ac.Name)
-	case !nameRE.MatchString(ac.Name):
-		e.add(at+".name", "%q: use 1–32 lowercase letters, digits, '-' or '_', starting and ending with a letter or digit", ac.Name)
+	case label.Check(ac.Name) != "":
+		e.add(at+".name", "%s", label.Check(ac.Name))
 	}
-	switch {
-	case ac.Class == "":
-		e.add(at+".class", "required")
-	case !nameRE.MatchString(ac.Class):
-		e.add(at+".class", "%q: use 1–32 lowercase letters, digits, '-' or '_', starting and ending with a letter or digit", ac.Class)
+	if msg := label.Check(ac.Class); msg != "" {
+		e.add(at+".class", "%s", msg)
 	}
 	if ac.Match.empty() && len(ac.MatchAny) == 0 {
 		e.add(at+".match", "no criteria: give at least one of cidrs, source_cidrs, protocols, ports, dscp, domains")

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/patronus-sdwan/patronus/internal/fielderr"
 )
 
 func TestNewRulesErrors(t *testing.T) {
@@ -31,7 +33,7 @@ func TestNewRulesErrors(t *testing.T) {
 			{Name: "dup", Class: "x", Match: ok},
 		}}, []string{
 			`applications[0].name: required`,
-			`applications[1].name: "Bad Name": use 1–32 lowercase letters`,
+			`applications[1].name: "Bad Name": use lowercase letters, digits`,
 			`applications[1].class: required`,
 			`applications[2].name: "unclassified" is reserved`,
 			`applications[4].name: "dup" is already applications[3]`,
@@ -71,7 +73,7 @@ func TestNewRulesErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := NewRules(tt.cfg)
-			var es Errors
+			var es fielderr.List
 			if !errors.As(err, &es) {
 				t.Fatalf("NewRules: %v, want Errors", err)
 			}

@@ -12,8 +12,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/patronus-sdwan/patronus/edge/classify"
-	"github.com/patronus-sdwan/patronus/edge/quality"
+	"github.com/patronus-sdwan/patronus/internal/fielderr"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 // Config is an edge's configuration as written in its YAML file.
@@ -26,15 +26,10 @@ type Config struct {
 	Peers          []Peer   `yaml:"peers"`
 	Defaults       Defaults `yaml:"defaults"`
 
-	// Steering (steering.go): SLA classes (edge/quality), applications
-	// (edge/classify), policies, the steering timers and the path-state
-	// thresholds.
-	SLAClasses                 []quality.SLAClass   `yaml:"sla_classes"`
-	Applications               []classify.AppConfig `yaml:"applications"`
-	DisableBuiltinApplications bool                 `yaml:"disable_builtin_applications"`
-	Policies                   []Policy             `yaml:"policies"`
-	Steering                   Steering             `yaml:"steering"`
-	QualityModel               QualityModel         `yaml:"quality_model"`
+	// Set is the steering part (package policy): sla_classes,
+	// applications, disable_builtin_applications, policies, steering and
+	// quality_model, at the top level of the file.
+	policy.Set `yaml:",inline"`
 
 	// Pins come from the controller only (pins.go); a file cannot hold
 	// them.
@@ -154,39 +149,28 @@ func Load(path string) (*Valid, error) {
 	}
 	v, err := c.Validate()
 	if err != nil {
-		return nil, fmt.Errorf("%s:\n%w", path, err)
+		return nil, fileError{path, err}
 	}
 	return v, nil
 }
 
-// FieldError is one problem, at a field path such as links[1].listen_port.
-type FieldError struct {
-	Path, Msg string
+// fileError is a configuration file's problems, one a line, indented
+// under the file's name. It unwraps to the fielderr.List.
+type fileError struct {
+	path string
+	err  error
 }
 
-func (e FieldError) Error() string { return e.Path + ": " + e.Msg }
-
-// Errors are all the problems of a configuration, in file order.
-type Errors []FieldError
-
-func (es Errors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
-		lines[i] = "  " + e.Error()
-	}
-	return strings.Join(lines, "\n")
+func (e fileError) Error() string {
+	return e.path + ":\n  " + strings.ReplaceAll(e.err.Error(), "\n", "\n  ")
 }
 
-// errs collects FieldErrors.
-type errs struct{ list Errors }
+func (e fileError) Unwrap() error { return e.err }
 
-func (e *errs) add(path, format string, args ...any) {
-	e.list = append(e.list, FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
-}
+// errs collects the problems of a configuration by field path
+// (fielderr, the one field-error type), in file order.
+type errs struct{ list fielderr.List }
 
-func (e *errs) err() error {
-	if len(e.list) == 0 {
-		return nil
-	}
-	return e.list
-}
+func (e *errs) add(path, format string, args ...any) { e.list.Add(path, format, args...) }
+
+func (e *errs) err() error { return e.list.Err() }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/patronus-sdwan/patronus/internal/fielderr"
 )
 
 // keyFile writes a fresh private key with the given mode.
@@ -86,7 +88,7 @@ defaults: {bfd: {tx_interval: 0.1us, multiplier: 300}, compression: [true]}
 		t.Fatal(err)
 	}
 	_, err = c.Validate()
-	var es Errors
+	var es fielderr.List
 	if !errors.As(err, &es) {
 		t.Fatalf("Validate: %v, want Errors", err)
 	}

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/patronus-sdwan/patronus/bfd/session"
 	"github.com/patronus-sdwan/patronus/internal/bfdcfg"
+	"github.com/patronus-sdwan/patronus/internal/fielderr"
+	"github.com/patronus-sdwan/patronus/internal/label"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 // Defaults of the fields that may be left out.
@@ -24,8 +26,6 @@ const (
 	DefaultListenPort = 51820
 	minMTU, maxMTU    = 1280, 9000 // 1280: the IPv6 minimum
 )
-
-var labelRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$`)
 
 // Valid is a configuration that passed Validate, in typed form.
 type Valid struct {
@@ -41,7 +41,7 @@ type Valid struct {
 	// overrides by local link colour. See PathBFD.
 	BFD        session.Config
 	BFDByColor map[string]session.Config
-	Steering   ValidSteering
+	Steering   policy.Compiled
 	// Pins are the controller's path pins of this edge, in order.
 	Pins []ValidPin
 }
@@ -97,7 +97,9 @@ func (c *Config) Validate() (*Valid, error) {
 	v.Peers = checkPeers(&e, c, v)
 	e.list = append(e.list, defaults.list...)
 	v.BFD, v.BFDByColor = checkPathBFD(&e, c, v.Links)
-	v.Steering = checkSteering(&e, c)
+	steering, problems := c.Set.Compile()
+	v.Steering = *steering
+	e.list = append(e.list, problems...)
 	v.Pins = checkPins(&e, c.Site.Name, c.Pins)
 	if err := e.err(); err != nil {
 		return nil, err
@@ -114,12 +116,10 @@ func checkSite(e *errs, s Site) uint16 {
 	return uint16(s.ID)
 }
 
+// checkLabel applies the one name rule (internal/label).
 func checkLabel(e *errs, path, s string) {
-	switch {
-	case s == "":
-		e.add(path, "required")
-	case !labelRE.MatchString(s):
-		e.add(path, "%q: use 1-32 lowercase letters, digits and inner hyphens", s)
+	if msg := label.Check(s); msg != "" {
+		e.add(path, "%s", msg)
 	}
 }
 
@@ -392,8 +392,8 @@ func checkBFDTimers(e *errs, at string, b BFDDefaults, def session.Config) sessi
 	return cfg
 }
 
-// splitField turns "path: message" from bfdcfg into a FieldError.
-func splitField(err error) FieldError {
+// splitField turns "path: message" from bfdcfg into a field error.
+func splitField(err error) fielderr.Error {
 	path, msg, _ := strings.Cut(err.Error(), ": ")
-	return FieldError{Path: path, Msg: msg}
+	return fielderr.Error{Path: path, Msg: msg}
 }

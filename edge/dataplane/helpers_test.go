@@ -9,6 +9,7 @@ import (
 	"github.com/patronus-sdwan/patronus/edge/classify"
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/steer"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 // withSteering gives a Dataplane built field by field in a test what
@@ -20,7 +21,7 @@ func withSteering(t *testing.T, d *Dataplane) *Dataplane {
 		d.cfg = &config.Valid{}
 	}
 	if d.cfg.Steering.Rules == nil {
-		d.cfg.Steering = config.DefaultSteering()
+		d.cfg.Steering = *policy.Default()
 	}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/internal/fielderr"
 )
 
 // Changes is what a Reconfigure changed.
@@ -137,10 +138,10 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
 // fixedFields refuses changes to what the data plane cannot change while
 // running.
 func fixedFields(cur, next *config.Valid) error {
-	var es config.Errors
+	var es fielderr.List
 	refuse := func(path string, changed bool) {
 		if changed {
-			es = append(es, config.FieldError{Path: path, Msg: "cannot change while the edge runs: restart it"})
+			es = append(es, fielderr.Error{Path: path, Msg: "cannot change while the edge runs: restart it"})
 		}
 	}
 	refuse("site.name", cur.Name != next.Name)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/internal/fielderr"
 )
 
 func testKey(t *testing.T) *ecdh.PrivateKey {
@@ -35,7 +36,7 @@ func TestFixedFieldsRefused(t *testing.T) {
 	next.Name, next.ID, next.PrivateKey = "x", 9, testKey(t)
 	next.Overlay = config.Overlay{Interface: "other0", MTU: 1400}
 	next.Links = []config.ValidLink{{Name: "wan", ListenPort: 51821}}
-	var es config.Errors
+	var es fielderr.List
 	if err := fixedFields(cur, &next); !errors.As(err, &es) {
 		t.Fatalf("fixedFields = %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/patronus-sdwan/patronus/bfd"
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/steer"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 // view is what the forwarder and the control goroutines read of the
@@ -17,7 +18,7 @@ type view struct {
 	// paths are steering's path handles: Choice.Path indexes it.
 	paths []*Path
 	byNum map[int]*Path
-	st    *config.ValidSteering
+	st    *policy.Compiled
 }
 
 // path returns the path of handle h if it leads to site; nil otherwise.
@@ -34,7 +35,7 @@ func (v *view) path(h int32, site uint16) *Path {
 }
 
 // steerConfig is the engine's configuration for paths under st.
-func (d *Dataplane) steerConfig(paths []*Path, st *config.ValidSteering) steer.Config {
+func (d *Dataplane) steerConfig(paths []*Path, st *policy.Compiled) steer.Config {
 	sc := steer.Config{Classes: st.Classes, Policies: st.Policies, Timers: st.Timers, Model: st.Model}
 	for _, p := range paths {
 		l := d.cfg.Links[p.linkIndex]
@@ -48,7 +49,7 @@ func (d *Dataplane) steerConfig(paths []*Path, st *config.ValidSteering) steer.C
 // steering: the engine's configuration, the forwarder's view, a BFD
 // session for every new path, new timers for the others. d.mu must be
 // held.
-func (d *Dataplane) syncSteeringLocked(st *config.ValidSteering, cur *config.Valid) error {
+func (d *Dataplane) syncSteeringLocked(st *policy.Compiled, cur *config.Valid) error {
 	now := time.Now()
 	if err := d.engine.Set(d.steerConfig(d.paths, st), now); err != nil {
 		return fmt.Errorf("steering: %w", err) // cannot happen: st is valid and path IDs are unique

@@ -13,6 +13,7 @@ import (
 	"github.com/patronus-sdwan/patronus/edge/route"
 	"github.com/patronus-sdwan/patronus/edge/shim"
 	"github.com/patronus-sdwan/patronus/edge/steer"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 func TestDedupWindow(t *testing.T) {
@@ -51,7 +52,7 @@ func TestDedupWindow(t *testing.T) {
 
 // steeredPair is a data plane of site 1 with two paths to site 2, both
 // up, whose unclassified traffic has policy pol.
-func steeredPair(t *testing.T, pol config.Policy) (*Dataplane, *Path, *Path) {
+func steeredPair(t *testing.T, pol policy.Policy) (*Dataplane, *Path, *Path) {
 	t.Helper()
 	routes := route.New()
 	if err := routes.Replace([]route.Route{{Prefix: netip.MustParsePrefix("10.22.0.0/24"), Dest: route.Dest{Site: 2}}}); err != nil {
@@ -59,9 +60,9 @@ func steeredPair(t *testing.T, pol config.Policy) (*Dataplane, *Path, *Path) {
 	}
 	cfg := &config.Valid{ID: 1, Overlay: config.Overlay{MTU: 1420},
 		Links: []config.ValidLink{{Name: "inet", Color: "inet", Cost: 10}, {Name: "lte", Color: "lte", Cost: 20}}}
-	cfg.Steering = config.DefaultSteering()
+	cfg.Steering = *policy.Default()
 	st := &cfg.Steering
-	st.Policies = append(st.Policies, steer.Policy{Name: pol.Name, SLA: pol.SLA, Colors: pol.Colors})
+	st.Policies = append(st.Policies, steer.Policy{Name: pol.Name, SLA: pol.SLAClass, Colors: pol.Colors})
 	if err := st.Policies[len(st.Policies)-1].Mode.UnmarshalText([]byte(pol.Mode)); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func take(t *testing.T, p *Path) []byte {
 // on both paths with the same sequence number; the peer's delivery
 // takes the first copy and drops the second.
 func TestRouteDuplicates(t *testing.T) {
-	d, a, b := steeredPair(t, config.Policy{Name: "dup", SLA: "default", Mode: "duplicate"})
+	d, a, b := steeredPair(t, policy.Policy{Name: "dup", SLAClass: "default", Mode: "duplicate"})
 	pkt := udpPacket("10.11.0.2", "10.22.0.2", textPayload(100))
 	d.route(pkt, time.Now())
 	pa, pb := take(t, a), take(t, b)
@@ -160,7 +161,7 @@ func TestRouteDuplicates(t *testing.T) {
 // steering chose, moves it when that path goes down, and does not
 // allocate for a known flow.
 func TestRouteFollowsSteering(t *testing.T) {
-	d, a, b := steeredPair(t, config.Policy{Name: "pref-lte", SLA: "default", Colors: []string{"lte"}})
+	d, a, b := steeredPair(t, policy.Policy{Name: "pref-lte", SLAClass: "default", Colors: []string{"lte"}})
 	pkt := udpPacket("10.11.0.2", "10.22.0.2", textPayload(100))
 	d.route(pkt, time.Now())
 	if take(t, b) == nil || take(t, a) != nil {
@@ -217,7 +218,7 @@ func TestBFDPausedOnSilentPath(t *testing.T) {
 // state change of steering, call OnStateChange's function; a steering
 // decision does not.
 func TestStateChangeSignalled(t *testing.T) {
-	d, a, _ := steeredPair(t, config.Policy{Name: "pref-lte", SLA: "default", Colors: []string{"lte"}})
+	d, a, _ := steeredPair(t, policy.Policy{Name: "pref-lte", SLAClass: "default", Colors: []string{"lte"}})
 	var calls atomic.Int32
 	d.OnStateChange(func() { calls.Add(1) })
 	a.bfdKey = bfd.Key{IfIndex: a.num}

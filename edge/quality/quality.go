@@ -35,12 +35,12 @@
 package quality
 
 import (
-	"fmt"
 	"math"
 	"time"
 
 	"github.com/patronus-sdwan/patronus/bfd/packet"
 	"github.com/patronus-sdwan/patronus/edge/probe"
+	"github.com/patronus-sdwan/patronus/internal/fielderr"
 )
 
 // State is a path's state.
@@ -136,14 +136,14 @@ type Model struct {
 }
 
 // Validate checks the thresholds, at field path at (e.g. "model").
-func (m Model) Validate(at string) Errors {
-	var es Errors
+func (m Model) Validate(at string) fielderr.List {
+	var es fielderr.List
 	for _, f := range []struct {
 		name string
 		v    float64
 	}{{"degraded_below", m.DegradedBelow}, {"recover_at", m.RecoverAt}} {
 		if math.IsNaN(f.v) || f.v < 0 || f.v > 100 {
-			es = append(es, FieldError{at + "." + f.name, fmt.Sprintf("%v is not a score between 0 and 100", f.v)})
+			es.Add(at+"."+f.name, "%v is not a score between 0 and 100", f.v)
 		}
 	}
 	return es

@@ -5,22 +5,23 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/patronus-sdwan/patronus/internal/fielderr"
+	"github.com/patronus-sdwan/patronus/internal/label"
 )
 
 // An SLAClass is a named set of limits a path must meet for the
-// applications of the class. A zero limit is no limit. The YAML form is
-// the one edge/config embeds:
-//
-//	sla_classes:
-//	  - {name: voice, max_latency: 150ms, max_jitter: 30ms, max_loss_pct: 1}
+// applications of the class. A zero limit is no limit. Its written form
+// (YAML, JSON, proto) is package policy's SLAClass, which compiles into
+// this one.
 //
 // MaxLatency is compared with the mean round-trip time of the probes
 // (the one-way delay is not measurable without synchronised clocks).
 type SLAClass struct {
-	Name       string        `yaml:"name" json:"name"`
-	MaxLatency time.Duration `yaml:"max_latency" json:"max_latency"`
-	MaxJitter  time.Duration `yaml:"max_jitter" json:"max_jitter"`
-	MaxLossPct float64       `yaml:"max_loss_pct" json:"max_loss_pct"`
+	Name       string
+	MaxLatency time.Duration
+	MaxJitter  time.Duration
+	MaxLossPct float64
 }
 
 // Violations is the set of limits of a class a path does not meet.
@@ -142,39 +143,19 @@ func WithBuiltins(user []SLAClass) []SLAClass {
 	return out
 }
 
-// Limits of the SLA settings.
-const (
-	MaxNameLen = 32
-	MaxLimit   = time.Minute // for max_latency and max_jitter
-)
-
-// FieldError is one problem, at a field path such as
-// sla_classes[1].max_loss_pct.
-type FieldError struct{ Path, Msg string }
-
-func (e FieldError) Error() string { return e.Path + ": " + e.Msg }
-
-// Errors are all the problems found, in order.
-type Errors []FieldError
-
-func (es Errors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
-		lines[i] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
+// MaxLimit bounds max_latency and max_jitter.
+const MaxLimit = time.Minute
 
 // ValidateClasses checks classes, at field path at (e.g. "sla_classes"),
-// and returns every problem, or nil.
-func ValidateClasses(at string, classes []SLAClass) Errors {
-	var es Errors
+// and returns every problem, or nil. Names follow internal/label.
+func ValidateClasses(at string, classes []SLAClass) fielderr.List {
+	var es fielderr.List
 	add := func(i int, field, format string, args ...any) {
-		es = append(es, FieldError{fmt.Sprintf("%s[%d].%s", at, i, field), fmt.Sprintf(format, args...)})
+		es.Add(fmt.Sprintf("%s[%d].%s", at, i, field), format, args...)
 	}
 	seen := make(map[string]int, len(classes))
 	for i, c := range classes {
-		if msg := checkName(c.Name); msg != "" {
+		if msg := label.Check(c.Name); msg != "" {
 			add(i, "name", "%s", msg)
 		} else if j, dup := seen[c.Name]; dup {
 			add(i, "name", "%q is already %s[%d]", c.Name, at, j)
@@ -197,21 +178,4 @@ func ValidateClasses(at string, classes []SLAClass) Errors {
 		return nil
 	}
 	return es
-}
-
-// checkName returns what is wrong with a class name, or "".
-func checkName(s string) string {
-	if s == "" {
-		return "required"
-	}
-	if len(s) > MaxNameLen {
-		return fmt.Sprintf("%q is longer than %d characters", s, MaxNameLen)
-	}
-	for i, r := range s {
-		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' && i > 0 && i < len(s)-1
-		if !ok {
-			return fmt.Sprintf("%q: use lowercase letters, digits and inner hyphens", s)
-		}
-	}
-	return ""
 }

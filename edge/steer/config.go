@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/patronus-sdwan/patronus/edge/quality"
+	"github.com/patronus-sdwan/patronus/internal/fielderr"
 )
 
 // Mode is how a policy uses the paths to a site.
@@ -144,10 +145,8 @@ const MaxPaths = 1 << 16
 
 // validate fills defaults and checks c; errors name the field.
 func (c Config) validate() (Config, error) {
-	var es quality.Errors
-	add := func(path, format string, args ...any) {
-		es = append(es, quality.FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
-	}
+	var es fielderr.List
+	add := es.Add
 	if c.Classes == nil {
 		c.Classes = quality.BuiltinClasses()
 	}

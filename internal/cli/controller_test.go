@@ -282,10 +282,12 @@ policies:
     colors: [mpls]
     mode: duplicate
     compression: false
+quality_model: {degraded_below_score: 60, recover_at_score: 70}
 `), 0o600)
 	p.mustCtl(t, dir, "policies", "set", pol)
 	got := p.mustCtl(t, dir, "policies", "get")
-	for _, want := range []string{"name: erp-dup", "mode: duplicate", "compression: false", "max_latency: 50ms", "- erp"} {
+	for _, want := range []string{"name: erp-dup", "mode: duplicate", "compression: false", "max_latency: 50ms", "- erp",
+		"degraded_below_score: 60", "recover_at_score: 70"} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("policies get lacks %q:\n%s", want, got)
 		}
@@ -406,6 +408,7 @@ func TestCtlErrorsNameTheFlag(t *testing.T) {
 		{"policies:\n  - {name: x, sla_class: voice, mode: fastest}\n", `policies[0].mode: "fastest"`},
 		{"sla_classes:\n  - {name: g, max_latency: soon}\n", "sla_classes[0].max_latency"},
 		{"polices: []\n", "field polices not found"},
+		{"quality_model: {recover_at_score: 200}\nsteering: {damping: x}\n", "steering.damping: \"x\" is not a positive duration (e.g. 3s)\nquality_model.recover_at_score"},
 	} {
 		os.WriteFile(bad, []byte(tc.yaml), 0o600)
 		_, errOut, code := p.ctl(t, dir, "policies", "set", bad)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +24,7 @@ import (
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/pki"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 // Environment variables of patronus ctl; flags override them.
@@ -561,8 +561,9 @@ func ctlPoliciesCmd(o *ctlOpts) *cobra.Command {
 		Use:   "policies",
 		Short: "Get and set the network's SLA classes, applications, policies and steering timers",
 		Long: `The file is YAML with the keys of an edge configuration file's steering part:
-sla_classes, applications, disable_builtin_applications, policies, steering
-(see docs/CONTROLLER.md). 'set' replaces the whole set; every edge of the
+sla_classes, applications, disable_builtin_applications, policies, steering,
+quality_model (package policy; see docs/CONTROLLER.md). 'set' checks the file
+as the controller will and reports every problem by field path. 'set' replaces the whole set; every edge of the
 network gets it.`,
 	}
 	c.AddCommand(&cobra.Command{
@@ -579,7 +580,7 @@ network gets it.`,
 			if o.json {
 				return o.print(cmd.OutOrStdout(), ps, nil)
 			}
-			b, err := yaml.Marshal(policyFileOf(ps))
+			b, err := yaml.Marshal(policy.FromProto(ps))
 			if err != nil {
 				return err
 			}
@@ -595,15 +596,13 @@ network gets it.`,
 			if err != nil {
 				return err
 			}
-			var f policyFile
-			dec := yaml.NewDecoder(bytes.NewReader(raw))
-			dec.KnownFields(true)
-			if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-				return fmt.Errorf("%s: %w", args[0], err)
-			}
-			ps, err := f.proto()
+			f, err := policy.ParseYAML(raw)
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			ps, err := f.ToProto()
+			if err != nil {
+				return fmt.Errorf("%s:\n%w", args[0], err)
 			}
 			var got *pb.PolicySet
 			err = o.call(func(ctx context.Context, a pb.AdminClient) (err error) {

@@ -98,6 +98,9 @@ func TestOptionsCheck(t *testing.T) {
 		{Options{Name: "x", Sites: 2, Links: 1, Hubs: []string{"site1"}, Static: true, Binary: "b"}, "--hub: needs the controller"},
 		{Options{Name: "x", Sites: 2, Links: 1, Replicas: 2, Static: true, Binary: "b"}, "--replicas 2"},
 		{Options{Name: "X", Sites: 2, Links: 1, Binary: "b"}, "--name"},
+		{Options{Name: "x", Sites: 2, Links: 1, Binary: "b", Policy: []byte("colour: red\n")}, "--policy: yaml:"},
+		{Options{Name: "x", Sites: 2, Links: 1, Binary: "b", Policy: []byte("policies: [{name: p, sla_class: tin}]\n")},
+			`--policy: policies[0].sla_class: no SLA class "tin"`},
 	} {
 		err := c.o.check()
 		if err == nil || !strings.Contains(err.Error(), c.want) {

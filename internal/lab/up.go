@@ -16,10 +16,9 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/internal/ctlsock"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 // Options of a new lab.
@@ -478,26 +477,15 @@ type edgeStatus struct {
 	} `json:"paths"`
 }
 
-// policyKeys are the sections --policy may give.
-var policyKeys = map[string]bool{"sla_classes": true, "applications": true, "disable_builtin_applications": true,
-	"policies": true, "steering": true, "quality_model": true}
-
-// checkPolicy checks that a --policy file holds steering sections only;
-// the edge configuration they are added to validates their content.
+// checkPolicy checks a --policy file: a policy.Set in YAML (steering
+// sections only, unknown keys refused), valid by itself, every problem
+// named by field path.
 func checkPolicy(raw []byte) error {
-	if len(raw) == 0 {
-		return nil
+	s, err := policy.ParseYAML(raw)
+	if err != nil {
+		return err
 	}
-	var m map[string]yaml.Node
-	if err := yaml.Unmarshal(raw, &m); err != nil {
-		return fmt.Errorf("not YAML: %v", err)
-	}
-	for k := range m {
-		if !policyKeys[k] {
-			return fmt.Errorf("%s: not a steering section (want sla_classes, applications, disable_builtin_applications, policies, steering, quality_model)", k)
-		}
-	}
-	return nil
+	return s.Validate().Err()
 }
 
 // pathsUp returns how many of a site's paths have a WireGuard session

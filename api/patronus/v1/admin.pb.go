@@ -2330,7 +2330,9 @@ type PolicySet struct {
 	// policies: see EdgeConfig.policies.
 	Policies []*Policy `protobuf:"bytes,5,rep,name=policies,proto3" json:"policies,omitempty"`
 	// steering: see EdgeConfig.steering.
-	Steering      *SteeringTimers `protobuf:"bytes,6,opt,name=steering,proto3" json:"steering,omitempty"`
+	Steering *SteeringTimers `protobuf:"bytes,6,opt,name=steering,proto3" json:"steering,omitempty"`
+	// quality_model: see EdgeConfig.quality_model.
+	QualityModel  *QualityModel `protobuf:"bytes,7,opt,name=quality_model,json=qualityModel,proto3" json:"quality_model,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2403,6 +2405,13 @@ func (x *PolicySet) GetPolicies() []*Policy {
 func (x *PolicySet) GetSteering() *SteeringTimers {
 	if x != nil {
 		return x.Steering
+	}
+	return nil
+}
+
+func (x *PolicySet) GetQualityModel() *QualityModel {
+	if x != nil {
+		return x.QualityModel
 	}
 	return nil
 }
@@ -3714,7 +3723,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\"h\n" +
 	"\x11ListPathsResponse\x12+\n" +
 	"\x05paths\x18\x01 \x03(\v2\x15.patronus.v1.PathInfoR\x05paths\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc9\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x89\x03\n" +
 	"\tPolicySet\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x04R\brevision\x126\n" +
 	"\vsla_classes\x18\x02 \x03(\v2\x15.patronus.v1.SlaClassR\n" +
@@ -3722,7 +3731,8 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\fapplications\x18\x03 \x03(\v2\x18.patronus.v1.ApplicationR\fapplications\x12@\n" +
 	"\x1cdisable_builtin_applications\x18\x04 \x01(\bR\x1adisableBuiltinApplications\x12/\n" +
 	"\bpolicies\x18\x05 \x03(\v2\x13.patronus.v1.PolicyR\bpolicies\x127\n" +
-	"\bsteering\x18\x06 \x01(\v2\x1b.patronus.v1.SteeringTimersR\bsteering\".\n" +
+	"\bsteering\x18\x06 \x01(\v2\x1b.patronus.v1.SteeringTimersR\bsteering\x12>\n" +
+	"\rquality_model\x18\a \x01(\v2\x19.patronus.v1.QualityModelR\fqualityModel\".\n" +
 	"\x12GetPoliciesRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\"\x8f\x01\n" +
 	"\x12SetPoliciesRequest\x12\x18\n" +
@@ -3929,7 +3939,8 @@ var file_patronus_v1_admin_proto_goTypes = []any{
 	(*Application)(nil),             // 62: patronus.v1.Application
 	(*Policy)(nil),                  // 63: patronus.v1.Policy
 	(*SteeringTimers)(nil),          // 64: patronus.v1.SteeringTimers
-	(*PinMatch)(nil),                // 65: patronus.v1.PinMatch
+	(*QualityModel)(nil),            // 65: patronus.v1.QualityModel
+	(*PinMatch)(nil),                // 66: patronus.v1.PinMatch
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
 	56, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
@@ -3964,79 +3975,80 @@ var file_patronus_v1_admin_proto_depIdxs = []int32{
 	62, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
 	63, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
 	64, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
-	37, // 32: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	56, // 33: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	56, // 34: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
-	40, // 35: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	65, // 36: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
-	56, // 37: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
-	56, // 38: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
-	43, // 39: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
-	65, // 40: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
-	57, // 41: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
-	56, // 42: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
-	56, // 43: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
-	56, // 44: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
-	49, // 45: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
-	9,  // 46: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	12, // 47: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	14, // 48: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	15, // 49: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	17, // 50: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	19, // 51: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	21, // 52: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	23, // 53: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	25, // 54: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	26, // 55: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	29, // 56: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	31, // 57: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	32, // 58: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	35, // 59: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	38, // 60: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	39, // 61: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	41, // 62: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	44, // 63: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
-	46, // 64: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
-	47, // 65: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
-	3,  // 66: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
-	5,  // 67: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
-	7,  // 68: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
-	50, // 69: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
-	52, // 70: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
-	53, // 71: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
-	54, // 72: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
-	10, // 73: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	13, // 74: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	11, // 75: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	11, // 76: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	18, // 77: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	20, // 78: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	16, // 79: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	24, // 80: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	22, // 81: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	27, // 82: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	30, // 83: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	28, // 84: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	33, // 85: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	36, // 86: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	37, // 87: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	37, // 88: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	42, // 89: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	45, // 90: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
-	43, // 91: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
-	48, // 92: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
-	4,  // 93: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
-	6,  // 94: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
-	6,  // 95: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
-	51, // 96: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
-	49, // 97: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
-	49, // 98: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
-	55, // 99: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
-	73, // [73:100] is the sub-list for method output_type
-	46, // [46:73] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	65, // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
+	37, // 33: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
+	56, // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	56, // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	40, // 36: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
+	66, // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
+	56, // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
+	56, // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
+	43, // 40: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
+	66, // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
+	57, // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
+	56, // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
+	56, // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
+	56, // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
+	49, // 46: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
+	9,  // 47: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	12, // 48: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	14, // 49: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	15, // 50: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	17, // 51: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	19, // 52: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	21, // 53: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	23, // 54: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	25, // 55: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	26, // 56: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	29, // 57: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	31, // 58: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	32, // 59: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	35, // 60: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	38, // 61: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	39, // 62: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	41, // 63: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	44, // 64: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
+	46, // 65: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
+	47, // 66: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
+	3,  // 67: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
+	5,  // 68: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
+	7,  // 69: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
+	50, // 70: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
+	52, // 71: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
+	53, // 72: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
+	54, // 73: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
+	10, // 74: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	13, // 75: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	11, // 76: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	11, // 77: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	18, // 78: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	20, // 79: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	16, // 80: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	24, // 81: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	22, // 82: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	27, // 83: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	30, // 84: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	28, // 85: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	33, // 86: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	36, // 87: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	37, // 88: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	37, // 89: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	42, // 90: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	45, // 91: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
+	43, // 92: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
+	48, // 93: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
+	4,  // 94: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
+	6,  // 95: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
+	6,  // 96: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
+	51, // 97: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
+	49, // 98: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
+	49, // 99: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
+	55, // 100: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
+	74, // [74:101] is the sub-list for method output_type
+	47, // [47:74] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }

@@ -17,7 +17,6 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/auth"
 	"github.com/patronus-sdwan/patronus/controller/events"
 	"github.com/patronus-sdwan/patronus/controller/manage"
-	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
 	"github.com/patronus-sdwan/patronus/controller/store/sqlite"
 )
@@ -92,7 +91,7 @@ func newEnvWith(t *testing.T, opt func(*env, *graph.Config)) *env {
 	for e.bus.Stats().Subscribers != 1 { // Live's subscription
 		time.Sleep(time.Millisecond)
 	}
-	m, err := manage.New(manage.Config{Store: st, Users: e.users, Policy: server.PolicyDocument, Live: live})
+	m, err := manage.New(manage.Config{Store: st, Users: e.users, Live: live})
 	must(t, err)
 	cfg := graph.Config{Manage: m, Bus: e.bus, Authenticate: e.authenticate, KeepAlive: time.Second}
 	opt(e, &cfg)
