@@ -150,9 +150,7 @@ func (s *Service) revokeSite(ctx context.Context, o *op, network, name, reason s
 	if reason != "" {
 		why += ": " + reason
 	}
-	if err := s.cfg.Store.AddEvents(ctx, network, []store.Event{{TS: s.cfg.Now(), Site: name, Kind: "revoked", Reason: why}}); err != nil {
-		s.log.Warn("record event", "network", network, "site", name, "kind", "revoked", "err", err)
-	}
+	s.event(ctx, network, name, "revoked", why)
 	return s.site(st, s.cfg.Now()), nil
 }
 
