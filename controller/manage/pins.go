@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -16,11 +17,12 @@ import (
 const MaxPinTTL = 366 * 24 * time.Hour
 
 // PinInput is a path pin to set: the site whose edge applies it, the
-// flows it matches and the path ("site/link->peer/link", either end
-// first; the site must be one of them). TTL 0: until deleted.
+// flows it matches (as the APIs take them, checked by ParsePinMatch) and
+// the path ("site/link->peer/link", either end first; the site must be
+// one of them). TTL 0: until deleted.
 type PinInput struct {
 	Site  string
-	Match store.PinMatch
+	Match PinMatchText
 	Path  string
 	TTL   time.Duration
 }
@@ -49,7 +51,7 @@ func (s *Service) Pins(ctx context.Context, network, site string) ([]store.Pin, 
 // expiry now + TTL by the service's clock. The site's edge gets it with
 // its next configuration.
 func (s *Service) SetPin(ctx context.Context, network string, in PinInput) (store.Pin, error) {
-	detail := map[string]any{"site": in.Site, "match": in.Match.String(), "path": in.Path}
+	detail := map[string]any{"site": in.Site, "match": in.Match, "path": in.Path}
 	if in.TTL != 0 {
 		detail["ttl"] = in.TTL.String()
 	}
@@ -60,7 +62,7 @@ func (s *Service) SetPin(ctx context.Context, network string, in PinInput) (stor
 	p, err := s.setPin(ctx, o, network, in)
 	if err == nil {
 		o.target += "/" + strconv.FormatInt(p.ID, 10)
-		detail["path"] = p.Path
+		detail["path"], detail["match"] = p.Path, p.Match.String()
 		if !p.ExpiresAt.IsZero() {
 			detail["expires_at"] = p.ExpiresAt.UTC().Format(time.RFC3339Nano)
 		}
@@ -75,8 +77,12 @@ func (s *Service) setPin(ctx context.Context, o *op, network string, in PinInput
 	if in.TTL < 0 || in.TTL > MaxPinTTL {
 		return store.Pin{}, invalid("ttl", "%v is not between 0 and %v (0: until deleted)", in.TTL, MaxPinTTL)
 	}
+	match, err := ParsePinMatch(in.Match)
+	if err != nil {
+		return store.Pin{}, err
+	}
 	now := s.cfg.Now()
-	spec := store.PinSpec{Site: in.Site, Match: in.Match, Path: in.Path, CreatedBy: o.p.Subject}
+	spec := store.PinSpec{Site: in.Site, Match: match, Path: in.Path, CreatedBy: o.p.Subject}
 	if in.TTL > 0 {
 		spec.ExpiresAt = now.Add(in.TTL)
 	}
@@ -146,4 +152,48 @@ func (s *Service) event(ctx context.Context, network, site, kind, reason string)
 	if err := s.cfg.Store.AddEvents(ctx, network, []store.Event{{TS: s.cfg.Now(), Site: site, Kind: kind, Reason: reason}}); err != nil {
 		s.log.Warn("record event", "network", network, "site", site, "kind", kind, "err", err)
 	}
+}
+
+// PinMatchText is a pin's match as the APIs take it: a protocol number,
+// prefixes as text ("" any) and ports; zero fields match anything.
+type PinMatchText struct {
+	Protocol int64  `json:"protocol,omitempty"`
+	Src      string `json:"src,omitempty"`
+	Dst      string `json:"dst,omitempty"`
+	SrcPort  int64  `json:"src_port,omitempty"`
+	DstPort  int64  `json:"dst_port,omitempty"`
+}
+
+// ParsePinMatch checks and converts m; errors name the field as the
+// store's do ("pin.match.protocol", "pin.match.src", …).
+func ParsePinMatch(m PinMatchText) (store.PinMatch, error) {
+	var out store.PinMatch
+	if m.Protocol < 0 || m.Protocol > 255 {
+		return out, invalid("pin.match.protocol", "%d is not 0..255", m.Protocol)
+	}
+	for _, f := range []struct {
+		name string
+		v    int64
+		dst  *uint16
+	}{{"pin.match.src_port", m.SrcPort, &out.SrcPort}, {"pin.match.dst_port", m.DstPort, &out.DstPort}} {
+		if f.v < 0 || f.v > 65535 {
+			return out, invalid(f.name, "%d is not 0..65535", f.v)
+		}
+		*f.dst = uint16(f.v)
+	}
+	out.Protocol = uint8(m.Protocol)
+	for _, f := range []struct {
+		name, text string
+		dst        *netip.Prefix
+	}{{"pin.match.src", m.Src, &out.Src}, {"pin.match.dst", m.Dst, &out.Dst}} {
+		if f.text == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f.text)
+		if err != nil {
+			return out, invalid(f.name, "%q is not a CIDR prefix", f.text)
+		}
+		*f.dst = p
+	}
+	return out, pinError(out.Validate())
 }

@@ -15,10 +15,11 @@ import (
 func TestPins(t *testing.T) {
 	e := newEnv(t)
 	op := as(auth.RoleOperator)
+	mt := manage.PinMatchText{Protocol: 6, Dst: "10.2.0.0/24", DstPort: 443}
 	m := store.PinMatch{Protocol: 6, Dst: netip.MustParsePrefix("10.2.0.0/24"), DstPort: 443}
-	_, err := e.svc.SetPin(as(auth.RoleViewer), "default", manage.PinInput{Site: "a", Match: m, Path: "a/inet->b/inet"})
+	_, err := e.svc.SetPin(as(auth.RoleViewer), "default", manage.PinInput{Site: "a", Match: mt, Path: "a/inet->b/inet"})
 	wantCode(t, err, manage.CodeForbidden, "")
-	p, err := e.svc.SetPin(op, "default", manage.PinInput{Site: "a", Match: m, Path: "b/inet->a/inet", TTL: time.Hour})
+	p, err := e.svc.SetPin(op, "default", manage.PinInput{Site: "a", Match: mt, Path: "b/inet->a/inet", TTL: time.Hour})
 	if err != nil || p.Path != "a/inet->b/inet" || p.CreatedBy != "u-operator" || !p.ExpiresAt.Equal(e.now.Add(time.Hour)) {
 		t.Fatalf("set: %+v, %v", p, err)
 	}
@@ -47,8 +48,11 @@ func TestPins(t *testing.T) {
 		{manage.PinInput{Site: "a", Path: "a/inet"}, "pin.path"},
 		{manage.PinInput{Site: "a", Path: "a/inet->b/lte"}, "pin.path"}, // no such link
 		{manage.PinInput{Site: "a", Path: "b/inet->c/inet"}, "pin.path"},
-		{manage.PinInput{Site: "a", Path: "a/inet->b/inet", Match: store.PinMatch{DstPort: 80}}, "pin.match.protocol"},
-		{manage.PinInput{Site: "a", Path: "a/inet->b/inet", Match: store.PinMatch{Src: netip.MustParsePrefix("10.0.0.1/24")}}, "pin.match.src"},
+		{manage.PinInput{Site: "a", Path: "a/inet->b/inet", Match: manage.PinMatchText{DstPort: 80}}, "pin.match.protocol"},
+		{manage.PinInput{Site: "a", Path: "a/inet->b/inet", Match: manage.PinMatchText{Src: "10.0.0.1/24"}}, "pin.match.src"},
+		{manage.PinInput{Site: "a", Path: "a/inet->b/inet", Match: manage.PinMatchText{Dst: "banana"}}, "pin.match.dst"},
+		{manage.PinInput{Site: "a", Path: "a/inet->b/inet", Match: manage.PinMatchText{Protocol: 256}}, "pin.match.protocol"},
+		{manage.PinInput{Site: "a", Path: "a/inet->b/inet", Match: manage.PinMatchText{Protocol: 6, DstPort: 70000}}, "pin.match.dst_port"},
 		{manage.PinInput{Site: "a", Path: "a/inet->b/inet", TTL: -time.Second}, "ttl"},
 		{manage.PinInput{Site: "a'; DROP TABLE pins; --", Path: "a/inet->b/inet"}, "site"},
 	} {

@@ -33,6 +33,7 @@ type env struct {
 	users   *auth.Service
 	ids     map[string]int64 // the test principals' user IDs by token
 	tokenID string           // an unused join token of site "e"
+	pinID   int64            // a pin of site a (udp over a/inet->b/inet)
 	keyID   string           // an API key
 }
 
@@ -106,7 +107,7 @@ func newEnvWith(t *testing.T, opt func(*env, *graph.Config)) *env {
 }
 
 // seed: network "default" (full mesh) with sites a, b (links inet; a also
-// lte), c, d and e's join token; a path sample of a/inet~b/inet, down;
+// lte), c, d and e's join token; a pin of a (udp over a/inet->b/inet); a path sample of a/inet~b/inet, down;
 // a prefix of a; users "existing", "todelete" and one per role token
 // ("admin-user", …); an API key of the admin.
 func (e *env) seed(ctx context.Context) {
@@ -136,6 +137,9 @@ func (e *env) seed(ctx context.Context) {
 	_, tok, err := e.st.CreateJoinToken(ctx, "default", "e", time.Hour)
 	must(t, err)
 	e.tokenID = tok.ID
+	pin, err := e.st.PutPin(ctx, "default", store.PinSpec{Site: "a", Match: store.PinMatch{Protocol: 17}, Path: "a/inet->b/inet", CreatedBy: "seed"})
+	must(t, err)
+	e.pinID = pin.ID
 	for _, u := range []string{"existing", "todelete"} {
 		_, err := e.users.CreateUser(ctx, auth.NewUser{Name: u, Role: auth.RoleViewer, Password: "a long password"})
 		must(t, err)

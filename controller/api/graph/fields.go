@@ -97,6 +97,8 @@ func (r *queryResolver) node(ctx context.Context, typ string, parts []string) (m
 			}
 		}
 		return nil, err
+	case typ == "Pin" && len(parts) == 2:
+		return r.pinNode(ctx, parts[0], parts[1])
 	case typ == "User" && len(parts) == 1:
 		u, err := r.m.User(ctx, parts[0])
 		if err != nil {

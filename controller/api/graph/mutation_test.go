@@ -36,6 +36,7 @@ var operations = []operation{
 	{"applications", auth.Read, fixed(`{ applications { name } }`), ""},
 	{"policySet", auth.Read, fixed(`{ policySet { revision } }`), ""},
 	{"joinTokens", auth.Read, fixed(`{ joinTokens { nodes { id } } }`), ""},
+	{"pins", auth.Read, fixed(`{ pins(site: "a") { id pathId match { protocol } } }`), ""},
 	{"users", auth.Administer, fixed(`{ users { nodes { name } } }`), ""},
 	{"apiKeys", auth.Administer, fixed(`{ apiKeys { nodes { id } } }`), ""},
 	{"auditLog", auth.Administer, fixed(`{ auditLog { nodes { action } } }`), ""},
@@ -50,6 +51,10 @@ var operations = []operation{
 	{"deleteLink", auth.Operate, fixed(`mutation { deleteLink(site: "a", name: "lte") { deletedNodeId } }`), "link.delete"},
 	{"addPrefix", auth.Operate, fixed(`mutation { addPrefix(site: "b", prefix: "10.2.0.0/24") { prefix } }`), "prefix.add"},
 	{"deletePrefix", auth.Operate, fixed(`mutation { deletePrefix(prefix: "10.1.0.0/24") { deletedNodeId } }`), "prefix.delete"},
+	{"setPin", auth.Operate, fixed(`mutation { setPin(input: {site: "a", path: "b/inet->a/inet", match: {protocol: 6, dstPort: 443}, ttl: "1h"}) { id pathId } }`), "pin.set"},
+	{"deletePin", auth.Operate, func(e *env) string {
+		return fmt.Sprintf(`mutation { deletePin(id: %d) { deletedNodeId } }`, e.pinID)
+	}, "pin.delete"},
 	{"setPolicySet", auth.Operate, fixed(`mutation { setPolicySet(policySet: {slaClasses: [{name: "gold", maxLatency: "150ms"}],
 		policies: [{name: "p1", slaClass: "gold", mode: DUPLICATE}]}) { revision } }`), "policy.set"},
 	{"createUser", auth.Administer, fixed(`mutation { createUser(input: {name: "newbie", role: OPERATOR, password: "correct horse"}) { name } }`), "user.create"},
@@ -213,6 +218,16 @@ func TestValidationNamesField(t *testing.T) {
 		{`mutation { createUser(input: {name: "xy", role: VIEWER, password: ""}) { name } }`, "password"},
 		{`mutation { createAPIKey(name: "k", role: VIEWER, expiresAt: "2001-01-01T00:00:00Z") { secret } }`, "expires_at"},
 		{`{ path(id: "a-b") { id } }`, "id"},
+		{`mutation { setPin(input: {site: "a", path: "a/inet"}) { id } }`, "pin.path"},
+		{`mutation { setPin(input: {site: "a", path: "a/nope->b/inet"}) { id } }`, "pin.path"},
+		{`mutation { setPin(input: {site: "c", path: "a/inet->b/inet"}) { id } }`, "pin.path"},
+		{`mutation { setPin(input: {site: "a", path: "a/inet->b/inet", match: {dstPort: 80}}) { id } }`, "pin.match.protocol"},
+		{`mutation { setPin(input: {site: "a", path: "a/inet->b/inet", match: {protocol: 300}}) { id } }`, "pin.match.protocol"},
+		{`mutation { setPin(input: {site: "a", path: "a/inet->b/inet", match: {src: "10.0.0.1/24"}}) { id } }`, "pin.match.src"},
+		{`mutation { setPin(input: {site: "a", path: "a/inet->b/inet", match: {dst: "banana"}}) { id } }`, "pin.match.dst"},
+		{`mutation { setPin(input: {site: "a", path: "a/inet->b/inet", ttl: "-1s"}) { id } }`, "ttl"},
+		{`mutation { deletePin(id: 0) { deletedNodeId } }`, "id"},
+		{`{ pins(site: "Bad Site") { id } }`, "site"},
 		{`{ sites(network: "Bad Net") { name } }`, "network"},
 	} {
 		e.fails("admin", c.doc, nil, "INVALID_ARGUMENT", c.field)
@@ -244,6 +259,11 @@ func TestSQLMetacharacters(t *testing.T) {
 			`mutation($s: String!) { revokeSite(name: $s) { name } }`,
 			`mutation($s: String!) { deletePrefix(prefix: $s) { deletedNodeId } }`,
 			`mutation($s: String!) { revokeJoinToken(id: $s) { id } }`,
+			`query($s: String!) { pins(network: $s) { id } }`,
+			`query($s: String!) { pins(site: $s) { id } }`,
+			`mutation($s: String!) { setPin(network: $s, input: {site: "a", path: "a/inet->b/inet"}) { id } }`,
+			`mutation($s: String!) { setPin(input: {site: $s, path: $s, match: {src: $s, dst: $s}}) { id } }`,
+			`mutation($s: String!) { deletePin(network: $s, id: 1) { deletedNodeId } }`,
 		} {
 			r := e.do("admin", doc, vars)
 			switch r.code() {
@@ -261,4 +281,45 @@ func TestSQLMetacharacters(t *testing.T) {
 	if len(got.Sites) != 4 {
 		t.Fatalf("sites after the attempts: %+v", got)
 	}
+}
+
+// TestPins sets a pin (path given from the other end) as an operator,
+// finds it in pins and by its nodeId, and deletes it.
+func TestPins(t *testing.T) {
+	e := newEnv(t)
+	var set struct {
+		SetPin struct {
+			NodeID, PathID, CreatedBy, ExpiresAt string
+			ID                                   int64
+			Match                                struct {
+				Protocol, DstPort int64
+				Src, Dst          *string
+			}
+		}
+	}
+	e.ok("operator", `mutation { setPin(input: {site: "a", path: "b/inet->a/inet", match: {protocol: 6, dst: "10.2.0.0/24", dstPort: 443}, ttl: "1h"}) {
+		nodeId id pathId createdBy expiresAt match { protocol dstPort src dst } } }`, nil, &set)
+	p := set.SetPin
+	if p.PathID != "a/inet->b/inet" || p.CreatedBy != "operator-user" || p.ExpiresAt == "" || p.Match.Protocol != 6 ||
+		p.Match.DstPort != 443 || p.Match.Src != nil || p.Match.Dst == nil || *p.Match.Dst != "10.2.0.0/24" {
+		t.Fatalf("setPin: %+v", p)
+	}
+	var list struct{ Pins []struct{ ID int64 } }
+	e.ok("viewer", `{ pins(site: "a") { id } }`, nil, &list)
+	if len(list.Pins) != 2 || list.Pins[1].ID != p.ID {
+		t.Fatalf("pins: %+v", list.Pins)
+	}
+	var node struct{ Node struct{ PathID string } }
+	e.ok("viewer", `query($id: ID!) { node(nodeId: $id) { ... on Pin { pathId } } }`, map[string]any{"id": p.NodeID}, &node)
+	if node.Node.PathID != p.PathID {
+		t.Fatalf("node: %+v", node)
+	}
+	var del struct {
+		DeletePin struct{ DeletedNodeID string }
+	}
+	e.ok("operator", fmt.Sprintf(`mutation { deletePin(id: %d) { deletedNodeId } }`, p.ID), nil, &del)
+	if del.DeletePin.DeletedNodeID != p.NodeID {
+		t.Fatalf("deletePin: %+v", del)
+	}
+	e.fails("operator", fmt.Sprintf(`mutation { deletePin(id: %d) { deletedNodeId } }`, p.ID), nil, "NOT_FOUND", "")
 }

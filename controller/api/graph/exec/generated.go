@@ -167,6 +167,7 @@ type ComplexityRoot struct {
 		CreateJoinToken func(childComplexity int, network string, site string, ttl *time.Duration) int
 		CreateUser      func(childComplexity int, input model.CreateUserInput) int
 		DeleteLink      func(childComplexity int, network string, site string, name string) int
+		DeletePin       func(childComplexity int, network string, id int64) int
 		DeletePrefix    func(childComplexity int, network string, prefix string) int
 		DeleteSite      func(childComplexity int, network string, name string) int
 		DeleteUser      func(childComplexity int, name string) int
@@ -174,6 +175,7 @@ type ComplexityRoot struct {
 		RevokeAPIKey    func(childComplexity int, id string) int
 		RevokeJoinToken func(childComplexity int, network string, id string) int
 		RevokeSite      func(childComplexity int, network string, name string, reason *string) int
+		SetPin          func(childComplexity int, network string, input model.PinInput) int
 		SetPolicySet    func(childComplexity int, network string, policySet model.PolicySetInput, expectedRevision *int64) int
 		UpdateUser      func(childComplexity int, name string, input model.UpdateUserInput) int
 	}
@@ -258,6 +260,26 @@ type ComplexityRoot struct {
 		State        func(childComplexity int) int
 	}
 
+	Pin struct {
+		CreatedAt func(childComplexity int) int
+		CreatedBy func(childComplexity int) int
+		ExpiresAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Match     func(childComplexity int) int
+		Network   func(childComplexity int) int
+		NodeID    func(childComplexity int) int
+		PathID    func(childComplexity int) int
+		Site      func(childComplexity int) int
+	}
+
+	PinMatch struct {
+		Dst      func(childComplexity int) int
+		DstPort  func(childComplexity int) int
+		Protocol func(childComplexity int) int
+		Src      func(childComplexity int) int
+		SrcPort  func(childComplexity int) int
+	}
+
 	Policy struct {
 		Colors      func(childComplexity int) int
 		Compression func(childComplexity int) int
@@ -292,6 +314,7 @@ type ComplexityRoot struct {
 		Document                   func(childComplexity int) int
 		Network                    func(childComplexity int) int
 		Policies                   func(childComplexity int) int
+		QualityModel               func(childComplexity int) int
 		Revision                   func(childComplexity int) int
 		SLAClasses                 func(childComplexity int) int
 		Steering                   func(childComplexity int) int
@@ -304,6 +327,11 @@ type ComplexityRoot struct {
 		Site   func(childComplexity int) int
 	}
 
+	QualityModel struct {
+		DegradedBelowScore func(childComplexity int) int
+		RecoverAtScore     func(childComplexity int) int
+	}
+
 	Query struct {
 		APIKeys         func(childComplexity int, first *int64, after *string) int
 		Applications    func(childComplexity int, network string) int
@@ -314,6 +342,7 @@ type ComplexityRoot struct {
 		Node            func(childComplexity int, nodeID string) int
 		Path            func(childComplexity int, network string, id string) int
 		Paths           func(childComplexity int, network string, filter *model.PathFilter, first *int64, after *string) int
+		Pins            func(childComplexity int, network string, site *string) int
 		PolicySet       func(childComplexity int, network string) int
 		SLAClasses      func(childComplexity int, network string) int
 		Site            func(childComplexity int, network string, name string) int
@@ -456,6 +485,8 @@ type MutationResolver interface {
 	AddPrefix(ctx context.Context, network string, site string, prefix string) (*model.Prefix, error)
 	DeletePrefix(ctx context.Context, network string, prefix string) (*model.DeletePayload, error)
 	SetPolicySet(ctx context.Context, network string, policySet model.PolicySetInput, expectedRevision *int64) (*model.PolicySet, error)
+	SetPin(ctx context.Context, network string, input model.PinInput) (*model.Pin, error)
+	DeletePin(ctx context.Context, network string, id int64) (*model.DeletePayload, error)
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*model.User, error)
 	UpdateUser(ctx context.Context, name string, input model.UpdateUserInput) (*model.User, error)
 	DeleteUser(ctx context.Context, name string) (*model.DeletePayload, error)
@@ -479,6 +510,7 @@ type QueryResolver interface {
 	Applications(ctx context.Context, network string) ([]*model.Application, error)
 	PolicySet(ctx context.Context, network string) (*model.PolicySet, error)
 	JoinTokens(ctx context.Context, network string, first *int64, after *string) (*model.JoinTokenConnection, error)
+	Pins(ctx context.Context, network string, site *string) ([]*model.Pin, error)
 	Users(ctx context.Context, first *int64, after *string) (*model.UserConnection, error)
 	APIKeys(ctx context.Context, first *int64, after *string) (*model.APIKeyConnection, error)
 	AuditLog(ctx context.Context, filter *model.AuditFilter, first *int64, after *string) (*model.AuditEntryConnection, error)
@@ -1022,6 +1054,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteLink(childComplexity, args["network"].(string), args["site"].(string), args["name"].(string)), true
+	case "Mutation.deletePin":
+		if e.ComplexityRoot.Mutation.DeletePin == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deletePin_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeletePin(childComplexity, args["network"].(string), args["id"].(int64)), true
 	case "Mutation.deletePrefix":
 		if e.ComplexityRoot.Mutation.DeletePrefix == nil {
 			break
@@ -1099,6 +1142,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeSite(childComplexity, args["network"].(string), args["name"].(string), args["reason"].(*string)), true
+	case "Mutation.setPin":
+		if e.ComplexityRoot.Mutation.SetPin == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setPin_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetPin(childComplexity, args["network"].(string), args["input"].(model.PinInput)), true
 	case "Mutation.setPolicySet":
 		if e.ComplexityRoot.Mutation.SetPolicySet == nil {
 			break
@@ -1471,6 +1525,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PathPoint.State(childComplexity), true
 
+	case "Pin.createdAt":
+		if e.ComplexityRoot.Pin.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pin.CreatedAt(childComplexity), true
+	case "Pin.createdBy":
+		if e.ComplexityRoot.Pin.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pin.CreatedBy(childComplexity), true
+	case "Pin.expiresAt":
+		if e.ComplexityRoot.Pin.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pin.ExpiresAt(childComplexity), true
+	case "Pin.id":
+		if e.ComplexityRoot.Pin.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pin.ID(childComplexity), true
+	case "Pin.match":
+		if e.ComplexityRoot.Pin.Match == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pin.Match(childComplexity), true
+	case "Pin.network":
+		if e.ComplexityRoot.Pin.Network == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pin.Network(childComplexity), true
+	case "Pin.nodeId":
+		if e.ComplexityRoot.Pin.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pin.NodeID(childComplexity), true
+	case "Pin.pathId":
+		if e.ComplexityRoot.Pin.PathID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pin.PathID(childComplexity), true
+	case "Pin.site":
+		if e.ComplexityRoot.Pin.Site == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pin.Site(childComplexity), true
+
+	case "PinMatch.dst":
+		if e.ComplexityRoot.PinMatch.Dst == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PinMatch.Dst(childComplexity), true
+	case "PinMatch.dstPort":
+		if e.ComplexityRoot.PinMatch.DstPort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PinMatch.DstPort(childComplexity), true
+	case "PinMatch.protocol":
+		if e.ComplexityRoot.PinMatch.Protocol == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PinMatch.Protocol(childComplexity), true
+	case "PinMatch.src":
+		if e.ComplexityRoot.PinMatch.Src == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PinMatch.Src(childComplexity), true
+	case "PinMatch.srcPort":
+		if e.ComplexityRoot.PinMatch.SrcPort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PinMatch.SrcPort(childComplexity), true
+
 	case "Policy.colors":
 		if e.ComplexityRoot.Policy.Colors == nil {
 			break
@@ -1601,6 +1741,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicySet.Policies(childComplexity), true
+	case "PolicySet.qualityModel":
+		if e.ComplexityRoot.PolicySet.QualityModel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicySet.QualityModel(childComplexity), true
 	case "PolicySet.revision":
 		if e.ComplexityRoot.PolicySet.Revision == nil {
 			break
@@ -1644,6 +1790,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Prefix.Site(childComplexity), true
+
+	case "QualityModel.degradedBelowScore":
+		if e.ComplexityRoot.QualityModel.DegradedBelowScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QualityModel.DegradedBelowScore(childComplexity), true
+	case "QualityModel.recoverAtScore":
+		if e.ComplexityRoot.QualityModel.RecoverAtScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QualityModel.RecoverAtScore(childComplexity), true
 
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
@@ -1740,6 +1899,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Paths(childComplexity, args["network"].(string), args["filter"].(*model.PathFilter), args["first"].(*int64), args["after"].(*string)), true
+	case "Query.pins":
+		if e.ComplexityRoot.Query.Pins == nil {
+			break
+		}
+
+		args, err := ec.field_Query_pins_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Pins(childComplexity, args["network"].(string), args["site"].(*string)), true
 	case "Query.policySet":
 		if e.ComplexityRoot.Query.PolicySet == nil {
 			break
@@ -2321,12 +2491,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("MatchRuleInput", ec.unmarshalInputMatchRuleInput),
 			graphql.NewInputUnmarshaler("PathFilter", ec.unmarshalInputPathFilter),
+			graphql.NewInputUnmarshaler("PinInput", ec.unmarshalInputPinInput),
+			graphql.NewInputUnmarshaler("PinMatchInput", ec.unmarshalInputPinMatchInput),
 			graphql.NewInputUnmarshaler("PolicyApplicationInput", ec.unmarshalInputPolicyApplicationInput),
 			graphql.NewInputUnmarshaler("PolicyInput", ec.unmarshalInputPolicyInput),
 			graphql.NewInputUnmarshaler("PolicyMatchInput", ec.unmarshalInputPolicyMatchInput),
 			graphql.NewInputUnmarshaler("PolicySLAClassInput", ec.unmarshalInputPolicySLAClassInput),
 			graphql.NewInputUnmarshaler("PolicySetInput", ec.unmarshalInputPolicySetInput),
 			graphql.NewInputUnmarshaler("PutLinkInput", ec.unmarshalInputPutLinkInput),
+			graphql.NewInputUnmarshaler("QualityModelInput", ec.unmarshalInputQualityModelInput),
 			graphql.NewInputUnmarshaler("SiteFilter", ec.unmarshalInputSiteFilter),
 			graphql.NewInputUnmarshaler("SteeringEventFilter", ec.unmarshalInputSteeringEventFilter),
 			graphql.NewInputUnmarshaler("SteeringTimersInput", ec.unmarshalInputSteeringTimersInput),
@@ -2631,6 +2804,8 @@ type PolicySet {
   disableBuiltinApplications: Boolean!
   policies: [Policy!]!
   steering: SteeringTimers
+  "Path-state thresholds; null: the defaults."
+  qualityModel: QualityModel
   "The document itself, JSON with proto field names."
   document: String!
 }
@@ -2690,6 +2865,20 @@ input PolicySetInput {
   disableBuiltinApplications: Boolean
   policies: [PolicyInput!]
   steering: SteeringTimersInput
+  qualityModel: QualityModelInput
+}
+
+"The path-state thresholds (edge/quality), in score points 0-100; 0: the default."
+type QualityModel {
+  "An up path with a lower score is DEGRADED (default 75)."
+  degradedBelowScore: Float!
+  "A degraded path needs this score to be UP again (default 80)."
+  recoverAtScore: Float!
+}
+
+input QualityModelInput {
+  degradedBelowScore: Float
+  recoverAtScore: Float
 }
 
 input PolicySLAClassInput {
@@ -2739,6 +2928,53 @@ input SteeringTimersInput {
   flapMax: Float
   flapHalfLife: Duration
   flowIdle: Duration
+}
+
+"What a pin matches; null or 0 fields match anything."
+type PinMatch {
+  "IP protocol number (6 tcp, 17 udp); 0: any."
+  protocol: Int!
+  "Source prefix, CIDR; null: any."
+  src: String
+  dst: String
+  "0: any; ports need protocol 6 or 17."
+  srcPort: Int!
+  dstPort: Int!
+}
+
+"A path pin: the site's edge sends the matching flows over the path whatever steering says, until it is deleted or expires."
+type Pin implements Node {
+  nodeId: ID!
+  id: Int!
+  network: String!
+  "The site whose edge applies the pin."
+  site: String!
+  match: PinMatch!
+  "The path as the site's edge names it, its own end first: \"site/link->peer/link\"."
+  pathId: String!
+  "null: until deleted. An expired pin is listed until the controller removes it (within a minute)."
+  expiresAt: Time
+  "Who set it: a user, an API key or a certificate."
+  createdBy: String!
+  "When it was last set."
+  createdAt: Time!
+}
+
+input PinMatchInput {
+  protocol: Int
+  src: String
+  dst: String
+  srcPort: Int
+  dstPort: Int
+}
+
+input PinInput {
+  site: String!
+  "\"site/link->peer/link\", either end first; site must be one of the ends."
+  path: String!
+  match: PinMatchInput
+  "The pin's lifetime (at most 8784h); null: until deleted."
+  ttl: Duration
 }
 
 type User implements Node {
@@ -2814,6 +3050,8 @@ type Query {
   applications(network: String! = "default"): [Application!]!
   policySet(network: String! = "default"): PolicySet!
   joinTokens(network: String! = "default", first: Int = 100, after: String): JoinTokenConnection!
+  "The network's path pins (site: of that site), by id: the order an edge tries them in."
+  pins(network: String! = "default", site: String): [Pin!]!
   users(first: Int = 100, after: String): UserConnection!
   apiKeys(first: Int = 100, after: String): APIKeyConnection!
   auditLog(filter: AuditFilter, first: Int = 100, after: String): AuditEntryConnection!
@@ -2870,6 +3108,9 @@ type Mutation {
   deletePrefix(network: String! = "default", prefix: String!): DeletePayload!
   "Replaces the whole policy set; with expectedRevision the network must be at it (else STALE)."
   setPolicySet(network: String! = "default", policySet: PolicySetInput!, expectedRevision: Int): PolicySet!
+  "Sets a path pin; the same site and match again replaces it (it keeps its id)."
+  setPin(network: String! = "default", input: PinInput!): Pin!
+  deletePin(network: String! = "default", id: Int!): DeletePayload!
   createUser(input: CreateUserInput!): User!
   updateUser(name: String!, input: UpdateUserInput!): User!
   deleteUser(name: String!): DeletePayload!
@@ -3339,6 +3580,46 @@ func (ec *executionContext) childFields_PathPoint(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type PathPoint", field.Name)
 }
 
+func (ec *executionContext) childFields_Pin(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodeId":
+		return ec.fieldContext_Pin_nodeId(ctx, field)
+	case "id":
+		return ec.fieldContext_Pin_id(ctx, field)
+	case "network":
+		return ec.fieldContext_Pin_network(ctx, field)
+	case "site":
+		return ec.fieldContext_Pin_site(ctx, field)
+	case "match":
+		return ec.fieldContext_Pin_match(ctx, field)
+	case "pathId":
+		return ec.fieldContext_Pin_pathId(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Pin_expiresAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Pin_createdBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Pin_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Pin", field.Name)
+}
+
+func (ec *executionContext) childFields_PinMatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "protocol":
+		return ec.fieldContext_PinMatch_protocol(ctx, field)
+	case "src":
+		return ec.fieldContext_PinMatch_src(ctx, field)
+	case "dst":
+		return ec.fieldContext_PinMatch_dst(ctx, field)
+	case "srcPort":
+		return ec.fieldContext_PinMatch_srcPort(ctx, field)
+	case "dstPort":
+		return ec.fieldContext_PinMatch_dstPort(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PinMatch", field.Name)
+}
+
 func (ec *executionContext) childFields_Policy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -3413,6 +3694,8 @@ func (ec *executionContext) childFields_PolicySet(ctx context.Context, field gra
 		return ec.fieldContext_PolicySet_policies(ctx, field)
 	case "steering":
 		return ec.fieldContext_PolicySet_steering(ctx, field)
+	case "qualityModel":
+		return ec.fieldContext_PolicySet_qualityModel(ctx, field)
 	case "document":
 		return ec.fieldContext_PolicySet_document(ctx, field)
 	}
@@ -3429,6 +3712,16 @@ func (ec *executionContext) childFields_Prefix(ctx context.Context, field graphq
 		return ec.fieldContext_Prefix_prefix(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Prefix", field.Name)
+}
+
+func (ec *executionContext) childFields_QualityModel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "degradedBelowScore":
+		return ec.fieldContext_QualityModel_degradedBelowScore(ctx, field)
+	case "recoverAtScore":
+		return ec.fieldContext_QualityModel_recoverAtScore(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QualityModel", field.Name)
 }
 
 func (ec *executionContext) childFields_SLAClass(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3903,6 +4196,28 @@ func (ec *executionContext) field_Mutation_deleteLink_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deletePin_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "network",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["network"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int64, error) {
+			return ec.unmarshalNInt2int64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deletePrefix_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4054,6 +4369,28 @@ func (ec *executionContext) field_Mutation_revokeSite_args(ctx context.Context, 
 		return nil, err
 	}
 	args["reason"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setPin_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "network",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["network"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PinInput, error) {
+			return ec.unmarshalNPinInput2githubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPinInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -4326,6 +4663,28 @@ func (ec *executionContext) field_Query_paths_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_pins_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "network",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["network"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "site",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["site"] = arg1
 	return args, nil
 }
 
@@ -6854,6 +7213,94 @@ func (ec *executionContext) fieldContext_Mutation_setPolicySet(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setPin(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setPin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetPin(ctx, fc.Args["network"].(string), fc.Args["input"].(model.PinInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Pin) graphql.Marshaler {
+			return ec.marshalNPin2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setPin(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pin(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setPin_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deletePin(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deletePin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeletePin(ctx, fc.Args["network"].(string), fc.Args["id"].(int64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deletePin(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deletePin_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8428,6 +8875,337 @@ func (ec *executionContext) fieldContext_PathPoint_downSamples(_ context.Context
 	return graphql.NewScalarFieldContext("PathPoint", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Pin_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pin_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pin_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pin", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Pin_id(ctx context.Context, field graphql.CollectedField, obj *model.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pin_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pin_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pin", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Pin_network(ctx context.Context, field graphql.CollectedField, obj *model.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pin_network(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Network, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pin_network(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pin", field, false, false, "String")
+}
+
+func (ec *executionContext) _Pin_site(ctx context.Context, field graphql.CollectedField, obj *model.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pin_site(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Site, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pin_site(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pin", field, false, false, "String")
+}
+
+func (ec *executionContext) _Pin_match(ctx context.Context, field graphql.CollectedField, obj *model.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pin_match(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Match, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PinMatch) graphql.Marshaler {
+			return ec.marshalNPinMatch2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPinMatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pin_match(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pin",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PinMatch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Pin_pathId(ctx context.Context, field graphql.CollectedField, obj *model.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pin_pathId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PathID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pin_pathId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pin", field, false, false, "String")
+}
+
+func (ec *executionContext) _Pin_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pin_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Pin_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pin", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Pin_createdBy(ctx context.Context, field graphql.CollectedField, obj *model.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pin_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pin_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pin", field, false, false, "String")
+}
+
+func (ec *executionContext) _Pin_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pin_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pin_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pin", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PinMatch_protocol(ctx context.Context, field graphql.CollectedField, obj *model.PinMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PinMatch_protocol(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Protocol, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PinMatch_protocol(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PinMatch", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PinMatch_src(ctx context.Context, field graphql.CollectedField, obj *model.PinMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PinMatch_src(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Src, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PinMatch_src(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PinMatch", field, false, false, "String")
+}
+
+func (ec *executionContext) _PinMatch_dst(ctx context.Context, field graphql.CollectedField, obj *model.PinMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PinMatch_dst(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dst, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PinMatch_dst(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PinMatch", field, false, false, "String")
+}
+
+func (ec *executionContext) _PinMatch_srcPort(ctx context.Context, field graphql.CollectedField, obj *model.PinMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PinMatch_srcPort(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SrcPort, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PinMatch_srcPort(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PinMatch", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PinMatch_dstPort(ctx context.Context, field graphql.CollectedField, obj *model.PinMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PinMatch_dstPort(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DstPort, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PinMatch_dstPort(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PinMatch", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Policy_name(ctx context.Context, field graphql.CollectedField, obj *model.Policy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9043,6 +9821,38 @@ func (ec *executionContext) fieldContext_PolicySet_steering(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _PolicySet_qualityModel(ctx context.Context, field graphql.CollectedField, obj *model.PolicySet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicySet_qualityModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QualityModel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QualityModel) graphql.Marshaler {
+			return ec.marshalOQualityModel2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐQualityModel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicySet_qualityModel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicySet",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QualityModel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PolicySet_document(ctx context.Context, field graphql.CollectedField, obj *model.PolicySet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9133,6 +9943,52 @@ func (ec *executionContext) _Prefix_prefix(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Prefix_prefix(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Prefix", field, false, false, "String")
+}
+
+func (ec *executionContext) _QualityModel_degradedBelowScore(ctx context.Context, field graphql.CollectedField, obj *model.QualityModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QualityModel_degradedBelowScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DegradedBelowScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QualityModel_degradedBelowScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QualityModel", field, false, false, "Float")
+}
+
+func (ec *executionContext) _QualityModel_recoverAtScore(ctx context.Context, field graphql.CollectedField, obj *model.QualityModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QualityModel_recoverAtScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecoverAtScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QualityModel_recoverAtScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QualityModel", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -9689,6 +10545,50 @@ func (ec *executionContext) fieldContext_Query_joinTokens(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_joinTokens_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_pins(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pins(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Pins(ctx, fc.Args["network"].(string), fc.Args["site"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Pin) graphql.Marshaler {
+			return ec.marshalNPin2ᚕᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPinᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pins(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pin(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_pins_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13186,6 +14086,139 @@ func UnmarshalPathFilter(ctx context.Context, raw any) (model.PathFilter, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPinInput(ctx context.Context, obj any) (model.PinInput, error) {
+	var it model.PinInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"site", "path", "match", "ttl"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "site":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("site"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Site = data
+		case "path":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("path"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Path = data
+		case "match":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("match"))
+			data, err := ec.unmarshalOPinMatchInput2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPinMatchInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Match = data
+		case "ttl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ttl"))
+			data, err := ec.unmarshalODuration2ᚖtimeᚐDuration(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TTL = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPinInput unmarshals raw into the PinInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPinInput(ctx context.Context, raw any) (model.PinInput, error) {
+	var out model.PinInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PinInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPinMatchInput(ctx context.Context, obj any) (model.PinMatchInput, error) {
+	var it model.PinMatchInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"protocol", "src", "dst", "srcPort", "dstPort"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "protocol":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("protocol"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Protocol = data
+		case "src":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("src"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Src = data
+		case "dst":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dst"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Dst = data
+		case "srcPort":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("srcPort"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SrcPort = data
+		case "dstPort":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dstPort"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DstPort = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPinMatchInput unmarshals raw into the PinMatchInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPinMatchInput(ctx context.Context, raw any) (model.PinMatchInput, error) {
+	var out model.PinMatchInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PinMatchInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPolicyApplicationInput(ctx context.Context, obj any) (model.PolicyApplicationInput, error) {
 	var it model.PolicyApplicationInput
 	if obj == nil {
@@ -13449,7 +14482,7 @@ func (ec *executionContext) unmarshalInputPolicySetInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"slaClasses", "applications", "disableBuiltinApplications", "policies", "steering"}
+	fieldsInOrder := [...]string{"slaClasses", "applications", "disableBuiltinApplications", "policies", "steering", "qualityModel"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13491,6 +14524,13 @@ func (ec *executionContext) unmarshalInputPolicySetInput(ctx context.Context, ob
 				return it, err
 			}
 			it.Steering = data
+		case "qualityModel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("qualityModel"))
+			data, err := ec.unmarshalOQualityModelInput2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐQualityModelInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QualityModel = data
 		}
 	}
 	return it, nil
@@ -13596,6 +14636,55 @@ func (ec *executionContext) unmarshalInputPutLinkInput(ctx context.Context, obj 
 func UnmarshalPutLinkInput(ctx context.Context, raw any) (model.PutLinkInput, error) {
 	var out model.PutLinkInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PutLinkInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputQualityModelInput(ctx context.Context, obj any) (model.QualityModelInput, error) {
+	var it model.QualityModelInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"degradedBelowScore", "recoverAtScore"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "degradedBelowScore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("degradedBelowScore"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DegradedBelowScore = data
+		case "recoverAtScore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recoverAtScore"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecoverAtScore = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalQualityModelInput unmarshals raw into the QualityModelInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalQualityModelInput(ctx context.Context, raw any) (model.QualityModelInput, error) {
+	var out model.QualityModelInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "QualityModelInput", raw, &out)
 	return out, err
 }
 
@@ -13915,6 +15004,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Prefix(ctx, sel, obj)
+	case model.Pin:
+		return ec._Pin(ctx, sel, &obj)
+	case *model.Pin:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Pin(ctx, sel, obj)
 	case model.Path:
 		return ec._Path(ctx, sel, &obj)
 	case *model.Path:
@@ -14865,6 +15961,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setPin":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setPin(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deletePin":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deletePin(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createUser(ctx, field)
@@ -15422,6 +16532,132 @@ func (ec *executionContext) _PathPoint(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var pinImplementors = []string{"Pin", "Node"}
+
+func (ec *executionContext) _Pin(ctx context.Context, sel ast.SelectionSet, obj *model.Pin) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pinImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Pin")
+		case "nodeId":
+			out.Values[i] = ec._Pin_nodeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._Pin_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "network":
+			out.Values[i] = ec._Pin_network(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "site":
+			out.Values[i] = ec._Pin_site(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "match":
+			out.Values[i] = ec._Pin_match(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pathId":
+			out.Values[i] = ec._Pin_pathId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._Pin_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdBy":
+			out.Values[i] = ec._Pin_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Pin_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pinMatchImplementors = []string{"PinMatch"}
+
+func (ec *executionContext) _PinMatch(ctx context.Context, sel ast.SelectionSet, obj *model.PinMatch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pinMatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PinMatch")
+		case "protocol":
+			out.Values[i] = ec._PinMatch_protocol(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "src":
+			out.Values[i] = ec._PinMatch_src(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "dst":
+			out.Values[i] = ec._PinMatch_dst(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "srcPort":
+			out.Values[i] = ec._PinMatch_srcPort(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dstPort":
+			out.Values[i] = ec._PinMatch_dstPort(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var policyImplementors = []string{"Policy"}
 
 func (ec *executionContext) _Policy(ctx context.Context, sel ast.SelectionSet, obj *model.Policy) graphql.Marshaler {
@@ -15665,6 +16901,11 @@ func (ec *executionContext) _PolicySet(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "qualityModel":
+			out.Values[i] = ec._PolicySet_qualityModel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "document":
 			out.Values[i] = ec._PolicySet_document(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15710,6 +16951,44 @@ func (ec *executionContext) _Prefix(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "prefix":
 			out.Values[i] = ec._Prefix_prefix(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var qualityModelImplementors = []string{"QualityModel"}
+
+func (ec *executionContext) _QualityModel(ctx context.Context, sel ast.SelectionSet, obj *model.QualityModel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, qualityModelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QualityModel")
+		case "degradedBelowScore":
+			out.Values[i] = ec._QualityModel_degradedBelowScore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recoverAtScore":
+			out.Values[i] = ec._QualityModel_recoverAtScore(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15826,6 +17105,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_joinTokens(ctx, field)
+				})
+		case "pins":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_pins(ctx, field)
 				})
 		case "users":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -17477,6 +18762,43 @@ func (ec *executionContext) marshalNPathState2githubᚗcomᚋpatronusᚑsdwanᚋ
 	return v
 }
 
+func (ec *executionContext) marshalNPin2ᚕᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPinᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Pin) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPin2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPin(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPin2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPin(ctx context.Context, sel ast.SelectionSet, v *model.Pin) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Pin!")
+		return graphql.Null
+	}
+	return ec._Pin(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPinInput2githubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPinInput(ctx context.Context, v any) (model.PinInput, error) {
+	res, err := ec.unmarshalInputPinInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPinMatch2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPinMatch(ctx context.Context, sel ast.SelectionSet, v *model.PinMatch) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PinMatch!")
+		return graphql.Null
+	}
+	return ec._PinMatch(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPolicy2ᚕᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPolicyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Policy) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18232,6 +19554,14 @@ func (ec *executionContext) marshalOPathState2ᚖgithubᚗcomᚋpatronusᚑsdwan
 	return v
 }
 
+func (ec *executionContext) unmarshalOPinMatchInput2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPinMatchInput(ctx context.Context, v any) (*model.PinMatchInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPinMatchInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOPolicyApplicationInput2ᚕᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPolicyApplicationInputᚄ(ctx context.Context, v any) ([]*model.PolicyApplicationInput, error) {
 	if v == nil {
 		return nil, nil
@@ -18296,6 +19626,21 @@ func (ec *executionContext) unmarshalOPolicySLAClassInput2ᚕᚖgithubᚗcomᚋp
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOQualityModel2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐQualityModel(ctx context.Context, sel ast.SelectionSet, v *model.QualityModel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._QualityModel(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOQualityModelInput2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐQualityModelInput(ctx context.Context, v any) (*model.QualityModelInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputQualityModelInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐRole(ctx context.Context, v any) (*model.Role, error) {

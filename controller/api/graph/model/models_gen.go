@@ -296,6 +296,58 @@ type PathPoint struct {
 	DownSamples  int64     `json:"downSamples"`
 }
 
+// A path pin: the site's edge sends the matching flows over the path whatever steering says, until it is deleted or expires.
+type Pin struct {
+	NodeID  string `json:"nodeId"`
+	ID      int64  `json:"id"`
+	Network string `json:"network"`
+	// The site whose edge applies the pin.
+	Site  string    `json:"site"`
+	Match *PinMatch `json:"match"`
+	// The path as the site's edge names it, its own end first: "site/link->peer/link".
+	PathID string `json:"pathId"`
+	// null: until deleted. An expired pin is listed until the controller removes it (within a minute).
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Who set it: a user, an API key or a certificate.
+	CreatedBy string `json:"createdBy"`
+	// When it was last set.
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+func (Pin) IsNode() {}
+
+// Stable global ID: the same object keeps it.
+func (this Pin) GetNodeID() string { return this.NodeID }
+
+type PinInput struct {
+	Site string `json:"site"`
+	// "site/link->peer/link", either end first; site must be one of the ends.
+	Path  string         `json:"path"`
+	Match *PinMatchInput `json:"match,omitempty"`
+	// The pin's lifetime (at most 8784h); null: until deleted.
+	TTL *time.Duration `json:"ttl,omitempty"`
+}
+
+// What a pin matches; null or 0 fields match anything.
+type PinMatch struct {
+	// IP protocol number (6 tcp, 17 udp); 0: any.
+	Protocol int64 `json:"protocol"`
+	// Source prefix, CIDR; null: any.
+	Src *string `json:"src,omitempty"`
+	Dst *string `json:"dst,omitempty"`
+	// 0: any; ports need protocol 6 or 17.
+	SrcPort int64 `json:"srcPort"`
+	DstPort int64 `json:"dstPort"`
+}
+
+type PinMatchInput struct {
+	Protocol *int64  `json:"protocol,omitempty"`
+	Src      *string `json:"src,omitempty"`
+	Dst      *string `json:"dst,omitempty"`
+	SrcPort  *int64  `json:"srcPort,omitempty"`
+	DstPort  *int64  `json:"dstPort,omitempty"`
+}
+
 type Policy struct {
 	Name        string       `json:"name"`
 	SLAClass    string       `json:"slaClass"`
@@ -362,6 +414,8 @@ type PolicySet struct {
 	DisableBuiltinApplications bool                 `json:"disableBuiltinApplications"`
 	Policies                   []*Policy            `json:"policies"`
 	Steering                   *SteeringTimers      `json:"steering,omitempty"`
+	// Path-state thresholds; null: the defaults.
+	QualityModel *QualityModel `json:"qualityModel,omitempty"`
 	// The document itself, JSON with proto field names.
 	Document string `json:"document"`
 }
@@ -372,6 +426,7 @@ type PolicySetInput struct {
 	DisableBuiltinApplications *bool                     `json:"disableBuiltinApplications,omitempty"`
 	Policies                   []*PolicyInput            `json:"policies,omitempty"`
 	Steering                   *SteeringTimersInput      `json:"steering,omitempty"`
+	QualityModel               *QualityModelInput        `json:"qualityModel,omitempty"`
 }
 
 type Prefix struct {
@@ -394,6 +449,19 @@ type PutLinkInput struct {
 	Interface     *string `json:"interface,omitempty"`
 	LocalAddress  *string `json:"localAddress,omitempty"`
 	ListenPort    *int64  `json:"listenPort,omitempty"`
+}
+
+// The path-state thresholds (edge/quality), in score points 0-100; 0: the default.
+type QualityModel struct {
+	// An up path with a lower score is DEGRADED (default 75).
+	DegradedBelowScore float64 `json:"degradedBelowScore"`
+	// A degraded path needs this score to be UP again (default 80).
+	RecoverAtScore float64 `json:"recoverAtScore"`
+}
+
+type QualityModelInput struct {
+	DegradedBelowScore *float64 `json:"degradedBelowScore,omitempty"`
+	RecoverAtScore     *float64 `json:"recoverAtScore,omitempty"`
 }
 
 type Query struct {
