@@ -57,21 +57,41 @@ func (s *Service) SetPolicySet(ctx context.Context, network string, doc json.Raw
 	if err != nil {
 		return PolicySet{}, err
 	}
-	ps, err := s.setPolicySet(ctx, network, doc, expectedRevision, detail)
+	ps, err := s.setPolicySet(ctx, network, func() ([]byte, error) {
+		if len(doc) > maxPolicyDocument {
+			return nil, invalid("policy_set", "document larger than %d bytes", maxPolicyDocument)
+		}
+		return policy.CanonicalDocument(doc)
+	}, expectedRevision, detail)
 	return ps, o.done(ctx, err)
 }
 
-func (s *Service) setPolicySet(ctx context.Context, network string, doc json.RawMessage, expected int64, detail map[string]any) (PolicySet, error) {
+// SetPolicy is SetPolicySet with the set given in package policy's form
+// (as the GraphQL API builds it): validated as an edge would, stored as
+// its document.
+func (s *Service) SetPolicy(ctx context.Context, network string, set *policy.Set, expectedRevision int64) (PolicySet, error) {
+	detail := map[string]any{"expected_revision": expectedRevision}
+	o, err := s.begin(ctx, auth.Operate, "policy.set", networkTarget(network)+"/policy_set", detail)
+	if err != nil {
+		return PolicySet{}, err
+	}
+	ps, err := s.setPolicySet(ctx, network, func() ([]byte, error) {
+		if set == nil {
+			return nil, invalid("policy_set", "required")
+		}
+		return policy.EncodeDocument(set)
+	}, expectedRevision, detail)
+	return ps, o.done(ctx, err)
+}
+
+func (s *Service) setPolicySet(ctx context.Context, network string, encode func() ([]byte, error), expected int64, detail map[string]any) (PolicySet, error) {
 	if err := required("network", network); err != nil {
 		return PolicySet{}, err
 	}
 	if expected < 0 {
 		return PolicySet{}, invalid("expected_revision", "%d is negative", expected)
 	}
-	if len(doc) > maxPolicyDocument {
-		return PolicySet{}, invalid("policy_set", "document larger than %d bytes", maxPolicyDocument)
-	}
-	canon, err := policy.CanonicalDocument(doc)
+	canon, err := encode()
 	if err != nil {
 		return PolicySet{}, policyError(err)
 	}
@@ -92,6 +112,10 @@ func (s *Service) setPolicySet(ctx context.Context, network string, doc json.Raw
 // policyError makes a validator's "field: message; …" an
 // INVALID_ARGUMENT naming the first field.
 func policyError(err error) error {
+	var me *Error
+	if errors.As(err, &me) {
+		return me
+	}
 	var es policy.Errors
 	if errors.As(err, &es) && len(es) > 0 {
 		msgs := make([]string, len(es))

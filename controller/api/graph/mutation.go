@@ -6,7 +6,6 @@ import (
 
 	"github.com/patronus-sdwan/patronus/controller/api/graph/model"
 	"github.com/patronus-sdwan/patronus/controller/auth"
-	"github.com/patronus-sdwan/patronus/controller/manage"
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
@@ -89,11 +88,7 @@ func (r *mutationResolver) DeletePrefix(ctx context.Context, network, p string) 
 }
 
 func (r *mutationResolver) SetPolicySet(ctx context.Context, network string, in model.PolicySetInput, expectedRevision *int64) (*model.PolicySet, error) {
-	doc, err := policyDocument(in)
-	if err != nil {
-		return nil, &manage.Error{Code: manage.CodeInvalidArgument, Field: "policySet", Msg: err.Error()}
-	}
-	ps, err := r.m.SetPolicySet(ctx, network, doc, i64(expectedRevision))
+	ps, err := r.m.SetPolicy(ctx, network, policySet(in), i64(expectedRevision))
 	if err != nil {
 		return nil, err
 	}

@@ -142,12 +142,18 @@ func TestMutationResults(t *testing.T) {
 			Revision   int
 			SLAClasses []struct{ Name, MaxLatency string }
 			Policies   []struct{ Name, Mode string }
+			Quality    struct{ DegradedBelowScore, RecoverAtScore float64 } `json:"qualityModel"`
+			Document   string
 		}
 	}
 	e.ok("operator", `mutation { setPolicySet(policySet: {slaClasses: [{name: "gold", maxLatency: "150ms"}],
-		policies: [{name: "p1", slaClass: "gold", mode: DUPLICATE}]}) { revision slaClasses { name maxLatency } policies { name mode } } }`, nil, &ps)
+		policies: [{name: "p1", slaClass: "gold", mode: DUPLICATE}, {name: "p2", slaClass: "gold", mode: LOAD_BALANCE}],
+		qualityModel: {degradedBelowScore: 60, recoverAtScore: 70}}) {
+		revision slaClasses { name maxLatency } policies { name mode } qualityModel { degradedBelowScore recoverAtScore } document } }`, nil, &ps)
 	got := ps.SetPolicySet
-	if len(got.SLAClasses) != 1 || got.SLAClasses[0].MaxLatency != "150ms" || got.Policies[0].Mode != "DUPLICATE" {
+	if len(got.SLAClasses) != 1 || got.SLAClasses[0].MaxLatency != "150ms" || got.Policies[0].Mode != "DUPLICATE" ||
+		got.Policies[1].Mode != "LOAD_BALANCE" || got.Quality.DegradedBelowScore != 60 || got.Quality.RecoverAtScore != 70 ||
+		!strings.Contains(got.Document, `"quality_model":{"degraded_below_score":60`) {
 		t.Errorf("policy set %+v", got)
 	}
 	e.fails("operator", `mutation($rev: Int) { setPolicySet(policySet: {}, expectedRevision: $rev) { revision } }`,
@@ -214,6 +220,7 @@ func TestValidationNamesField(t *testing.T) {
 		{`mutation { revokeSite(name: "a", reason: "` + strings.Repeat("x", 600) + `") { name } }`, "reason"},
 		{`mutation { setPolicySet(policySet: {policies: [{name: "p", slaClass: "nope"}]}) { revision } }`, "policies[0].sla_class"},
 		{`mutation { setPolicySet(policySet: {slaClasses: [{name: "g", maxLossPct: 300}]}) { revision } }`, "sla_classes[0].max_loss_pct"},
+		{`mutation { setPolicySet(policySet: {qualityModel: {degradedBelowScore: 150}}) { revision } }`, "quality_model.degraded_below_score"},
 		{`mutation { createUser(input: {name: " lead", role: VIEWER, password: "a long password"}) { name } }`, "name"},
 		{`mutation { createUser(input: {name: "xy", role: VIEWER, password: ""}) { name } }`, "password"},
 		{`mutation { createAPIKey(name: "k", role: VIEWER, expiresAt: "2001-01-01T00:00:00Z") { secret } }`, "expires_at"},
