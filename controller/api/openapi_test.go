@@ -114,6 +114,16 @@ func field(t *testing.T, body []byte, name string) string {
 	return s
 }
 
+// numField is a number field of a JSON object, as text ("" if absent).
+func numField(t *testing.T, body []byte, name string) string {
+	t.Helper()
+	var v map[string]json.RawMessage
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatal(err)
+	}
+	return string(v[name])
+}
+
 const (
 	adm = "tok-admin"
 	opr = "tok-operator"
@@ -232,6 +242,41 @@ func TestOpenAPI(t *testing.T) {
 	run(W("POST", n+"/join-tokens/"+id+"/revoke", opr, "", 200))
 	run(W("POST", n+"/join-tokens/"+id+"/revoke", opr, "", 200)) // idempotent
 	run(W("POST", n+"/join-tokens/0123456789abcdef/revoke", opr, "", 404))
+
+	// Path pins: set from the other end, listed, replaced by the same
+	// match, refused by field, deleted.
+	pin := run(W("POST", n+"/pins", opr, `{"site":"a","path":"b/inet->a/inet","match":{"protocol":6,"dst":"10.2.0.0/24","dst_port":443},"ttl":"1h"}`, 200))
+	pinID := numField(t, pin, "id")
+	if field(t, pin, "path_id") != "a/inet->b/inet" || field(t, pin, "created_by") == "" || field(t, pin, "expires_at") == "" {
+		t.Fatalf("set pin: %s", pin)
+	}
+	again = run(W("POST", n+"/pins", opr, `{"site":"a","path":"a/inet->b/inet","match":{"protocol":6,"dst":"10.2.0.0/24","dst_port":443}}`, 200))
+	if numField(t, again, "id") != pinID || strings.Contains(string(again), "expires_at") {
+		t.Fatalf("pin set again: %s", again)
+	}
+	for _, c := range []struct{ body, field string }{
+		{`{"site":"a","path":"a/inet"}`, "pin.path"},
+		{`{"site":"a","path":"a/inet->b/nope"}`, "pin.path"},
+		{`{"site":"a","path":"a/inet->b/inet","match":{"dst_port":80}}`, "pin.match.protocol"},
+		{`{"site":"a","path":"a/inet->b/inet","match":{"src":"10.0.0.1/24"}}`, "pin.match.src"},
+		{`{"site":"a","path":"a/inet->b/inet","ttl":"-1s"}`, "ttl"},
+		{`{"site":"a","path":"a/inet->b/inet","ttl":"soon"}`, "ttl"},
+	} {
+		if _, f, _ := apiError(t, run(W("POST", n+"/pins", opr, c.body, 400))); f != c.field {
+			t.Errorf("pin %s: field %q, want %q", c.body, f, c.field)
+		}
+	}
+	run(bad(W("POST", n+"/pins", opr, `{"site":"a","path":"a/inet->b/inet","match":{"protocol":300}}`, 400)))
+	run(bad(W("POST", n+"/pins", opr, `{"site":"a","path":"a/inet->b/inet","via":"x"}`, 400)))
+	run(W("POST", n+"/pins", vwr, `{"site":"a","path":"a/inet->b/inet"}`, 403))
+	if pins := run(G(n+"/pins?site=a", vwr, 200)); !strings.Contains(string(pins), `"path_id":"a/inet->b/inet"`) {
+		t.Fatalf("pins: %s", pins)
+	}
+	run(G(n+"/pins?site=%21bad", vwr, 400))
+	run(W("DELETE", n+"/pins/"+pinID, vwr, "", 403))
+	run(W("DELETE", n+"/pins/"+pinID, opr, "", 204))
+	run(W("DELETE", n+"/pins/"+pinID, opr, "", 404))
+	run(W("DELETE", n+"/pins/x1", opr, "", 400))
 
 	// Paths, their history, events.
 	paths := run(G(n+"/paths?site=a&state=UP", vwr, 200))

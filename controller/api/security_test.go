@@ -31,6 +31,7 @@ func restRoutes(t *testing.T, e *env) []string {
 // concrete fills a route pattern's wildcards with names of the seeded
 // network.
 func concrete(pattern string) string {
+	pattern = strings.Replace(pattern, "/pins/{id}", "/pins/1", 1) // pin ids are integers
 	return strings.NewReplacer("{network}", "default", "{site}", "a", "{link}", "inet", "{addr}", "10.9.0.0", "{bits}", "24",
 		"{id}", "0123456789abcdef", "{path}", url.PathEscape("a/inet->b/inet"), "{name}", "ada").Replace(pattern)
 }
@@ -108,6 +109,9 @@ var permissions = map[string]auth.Permission{
 	"GET /api/v1/networks/{network}/join-tokens":                  auth.Read,
 	"POST /api/v1/networks/{network}/join-tokens":                 auth.Operate,
 	"POST /api/v1/networks/{network}/join-tokens/{id}/revoke":     auth.Operate,
+	"GET /api/v1/networks/{network}/pins":                         auth.Read,
+	"POST /api/v1/networks/{network}/pins":                        auth.Operate,
+	"DELETE /api/v1/networks/{network}/pins/{id}":                 auth.Operate,
 	"GET /api/v1/networks/{network}/paths":                        auth.Read,
 	"GET /api/v1/networks/{network}/paths/{path}":                 auth.Read,
 	"GET /api/v1/networks/{network}/paths/{path}/history":         auth.Read,

@@ -43,6 +43,10 @@ type Manager interface {
 	CreateJoinToken(ctx context.Context, network, site string, ttl time.Duration) (string, store.JoinToken, error)
 	RevokeJoinToken(ctx context.Context, network, id string) (store.JoinToken, error)
 
+	Pins(ctx context.Context, network, site string) ([]store.Pin, error)
+	SetPin(ctx context.Context, network string, in manage.PinInput) (store.Pin, error)
+	DeletePin(ctx context.Context, network string, id int64) error
+
 	Links(ctx context.Context, network, site string) ([]store.Link, error)
 	PutLink(ctx context.Context, network, site string, spec store.LinkSpec) (store.Link, error)
 	DeleteLink(ctx context.Context, network, site, link string) error
@@ -154,6 +158,10 @@ func (h *Handler) register() {
 	h.handle("GET", "/networks/{network}/join-tokens", h.listJoinTokens)
 	h.handle("POST", "/networks/{network}/join-tokens", h.createJoinToken)
 	h.handle("POST", "/networks/{network}/join-tokens/{id}/revoke", h.revokeJoinToken)
+
+	h.handle("GET", "/networks/{network}/pins", h.listPins)
+	h.handle("POST", "/networks/{network}/pins", h.setPin)
+	h.handle("DELETE", "/networks/{network}/pins/{id}", h.deletePin)
 
 	h.handle("GET", "/networks/{network}/paths", h.listPaths)
 	h.handle("GET", "/networks/{network}/paths/{path}", h.getPath)
