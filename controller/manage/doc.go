@@ -28,6 +28,12 @@
 // across controller replicas and restarts, unlike the live stream events,
 // which only the subscriptions (controller/events) use.
 //
+// Path pins (Pins, SetPin, DeletePin) follow the Admin service's rules
+// (store.PinSpec): the author is the principal's subject, the expiry now
+// + TTL by Config.Now, and the store's fields are named under their
+// entity ("pin.path", "pin.match.protocol"); setting or deleting one also
+// writes a pin_set or pin_deleted event, as the Admin service does.
+//
 // Path IDs are the ones the edge prints (`patronus paths`):
 // "site1/inet->site2/lte". The store names a path "a/al~b/bl"; PathID and
 // ParsePathID convert, and either end's orientation names the same path.
