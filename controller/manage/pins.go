@@ -62,7 +62,7 @@ func (s *Service) SetPin(ctx context.Context, network string, in PinInput) (stor
 	p, err := s.setPin(ctx, o, network, in)
 	if err == nil {
 		o.target += "/" + strconv.FormatInt(p.ID, 10)
-		detail["path"], detail["match"] = p.Path, p.Match.String()
+		detail["path"], detail["match"] = p.Path, MatchText(p.Match)
 		if !p.ExpiresAt.IsZero() {
 			detail["expires_at"] = p.ExpiresAt.UTC().Format(time.RFC3339Nano)
 		}
@@ -162,6 +162,18 @@ type PinMatchText struct {
 	Dst      string `json:"dst,omitempty"`
 	SrcPort  int64  `json:"src_port,omitempty"`
 	DstPort  int64  `json:"dst_port,omitempty"`
+}
+
+// MatchText is m in the APIs' form.
+func MatchText(m store.PinMatch) PinMatchText {
+	out := PinMatchText{Protocol: int64(m.Protocol), SrcPort: int64(m.SrcPort), DstPort: int64(m.DstPort)}
+	if m.Src.IsValid() {
+		out.Src = m.Src.String()
+	}
+	if m.Dst.IsValid() {
+		out.Dst = m.Dst.String()
+	}
+	return out
 }
 
 // ParsePinMatch checks and converts m; errors name the field as the

@@ -32,14 +32,7 @@ type Pin struct {
 }
 
 func pinOf(p store.Pin) Pin {
-	m := PinMatch{Protocol: int64(p.Match.Protocol), SrcPort: int64(p.Match.SrcPort), DstPort: int64(p.Match.DstPort)}
-	if p.Match.Src.IsValid() {
-		m.Src = p.Match.Src.String()
-	}
-	if p.Match.Dst.IsValid() {
-		m.Dst = p.Match.Dst.String()
-	}
-	return Pin{ID: p.ID, Network: p.Network, Site: p.Site, Match: m, PathID: p.Path, ExpiresAt: utc(p.ExpiresAt),
+	return Pin{ID: p.ID, Network: p.Network, Site: p.Site, Match: PinMatch(manage.MatchText(p.Match)), PathID: p.Path, ExpiresAt: utc(p.ExpiresAt),
 		CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt.UTC()}
 }
 
@@ -73,9 +66,8 @@ func (h *Handler) setPin(w http.ResponseWriter, r *http.Request) error {
 		}
 		ttl = d
 	}
-	m := req.Match
 	p, err := h.m.SetPin(r.Context(), r.PathValue("network"), manage.PinInput{Site: req.Site, Path: req.Path, TTL: ttl,
-		Match: manage.PinMatchText{Protocol: m.Protocol, Src: m.Src, Dst: m.Dst, SrcPort: m.SrcPort, DstPort: m.DstPort}})
+		Match: manage.PinMatchText(req.Match)})
 	if err != nil {
 		return err
 	}
