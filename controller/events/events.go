@@ -101,6 +101,9 @@ type Filter struct {
 	Kinds   []Kind
 	Network string
 	Site    string // for path events also matches either end of the path
+	// StateChangesOnly leaves out path events whose state did not change
+	// (the periodic reports).
+	StateChangesOnly bool
 }
 
 // Match reports whether f selects e.
@@ -109,6 +112,9 @@ func (f Filter) Match(e *Event) bool {
 		return false
 	}
 	if f.Network != "" && f.Network != e.Network {
+		return false
+	}
+	if f.StateChangesOnly && e.Path != nil && !e.Path.StateChanged {
 		return false
 	}
 	if f.Site == "" || f.Site == e.Site {

@@ -48,6 +48,11 @@ func TestFilter(t *testing.T) {
 			t.Errorf("%+v.Match = %v, want %v", tc.f, got, tc.want)
 		}
 	}
+	report := pathEvent("n1", "site1", "site1/inet->site2/lte", PathUp)
+	report.Path.StateChanged = false
+	if (Filter{StateChangesOnly: true}).Match(report) || !(Filter{StateChangesOnly: true}).Match(e) || !(Filter{}).Match(report) {
+		t.Error("StateChangesOnly: a periodic report passed, or a change did not")
+	}
 	site := &Event{Kind: KindSite, Network: "n1", Site: "site2", SiteState: &SiteChange{Online: true}}
 	if (Filter{Site: "site1"}).Match(site) {
 		t.Error("a site event of site2 matched site1")

@@ -59,8 +59,9 @@ func str(p *string) string {
 	return *p
 }
 
-func (r *subscriptionResolver) PathEvents(ctx context.Context, network, site *string) (<-chan *model.PathEvent, error) {
-	f := events.Filter{Kinds: []events.Kind{events.KindPath}, Network: str(network), Site: str(site)}
+func (r *subscriptionResolver) PathEvents(ctx context.Context, network, site *string, everyReport *bool) (<-chan *model.PathEvent, error) {
+	f := events.Filter{Kinds: []events.Kind{events.KindPath}, Network: str(network), Site: str(site),
+		StateChangesOnly: everyReport == nil || !*everyReport}
 	return subscribe(ctx, r.bus, f, pathEvent)
 }
 

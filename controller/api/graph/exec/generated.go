@@ -442,7 +442,7 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		ConfigRevisions func(childComplexity int, network *string) int
-		PathEvents      func(childComplexity int, network *string, site *string) int
+		PathEvents      func(childComplexity int, network *string, site *string, everyReport *bool) int
 		SiteEvents      func(childComplexity int, network *string, site *string) int
 		SteeringEvents  func(childComplexity int, network *string, site *string) int
 	}
@@ -521,7 +521,7 @@ type SiteResolver interface {
 	Paths(ctx context.Context, obj *model.Site) ([]*model.Path, error)
 }
 type SubscriptionResolver interface {
-	PathEvents(ctx context.Context, network *string, site *string) (<-chan *model.PathEvent, error)
+	PathEvents(ctx context.Context, network *string, site *string, everyReport *bool) (<-chan *model.PathEvent, error)
 	SteeringEvents(ctx context.Context, network *string, site *string) (<-chan *model.SteeringEventLive, error)
 	SiteEvents(ctx context.Context, network *string, site *string) (<-chan *model.SiteEvent, error)
 	ConfigRevisions(ctx context.Context, network *string) (<-chan *model.ConfigRevision, error)
@@ -2367,7 +2367,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.PathEvents(childComplexity, args["network"].(*string), args["site"].(*string)), true
+		return e.ComplexityRoot.Subscription.PathEvents(childComplexity, args["network"].(*string), args["site"].(*string), args["everyReport"].(*bool)), true
 	case "Subscription.siteEvents":
 		if e.ComplexityRoot.Subscription.SiteEvents == nil {
 			break
@@ -3164,8 +3164,13 @@ type ConfigRevision {
 }
 
 type Subscription {
-  "Path state and quality as reported; site: paths with that site at either end."
-  pathEvents(network: String, site: String): PathEvent!
+  """
+  A path's state as it changes (stateChanged is true), with its quality at
+  that moment; site: paths with that site at either end. With
+  everyReport: true, also every periodic report of every path (its
+  latency, jitter and loss each second): for a few paths, not a fleet.
+  """
+  pathEvents(network: String, site: String, everyReport: Boolean = false): PathEvent!
   steeringEvents(network: String, site: String): SteeringEventLive!
   siteEvents(network: String, site: String): SiteEvent!
   configRevisions(network: String): ConfigRevision!
@@ -4891,6 +4896,14 @@ func (ec *executionContext) field_Subscription_pathEvents_args(ctx context.Conte
 		return nil, err
 	}
 	args["site"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "everyReport",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["everyReport"] = arg2
 	return args, nil
 }
 
@@ -12237,7 +12250,7 @@ func (ec *executionContext) _Subscription_pathEvents(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().PathEvents(ctx, fc.Args["network"].(*string), fc.Args["site"].(*string))
+			return ec.Resolvers.Subscription().PathEvents(ctx, fc.Args["network"].(*string), fc.Args["site"].(*string), fc.Args["everyReport"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PathEvent) graphql.Marshaler {
