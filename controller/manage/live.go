@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/events"
+	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
 // maxLivePaths bounds the paths Live remembers; a path beyond it is not
@@ -22,6 +23,10 @@ type LivePath struct {
 	Suppressed  bool
 	ActiveFlows uint32
 	At          time.Time
+	// Point is the report as the store's raw sample keeps it (state,
+	// latency, jitter, loss): a path query reads it here instead of
+	// scanning the store.
+	Point store.PathPoint
 }
 
 // Live remembers the newest live report of every path (controller/events
@@ -65,7 +70,12 @@ func (l *Live) Observe(e *events.Event) {
 	}
 	k := livePathKey{e.Network, name}
 	p := e.Path
-	v := LivePath{Site: e.Site, BFDState: p.BFDState, Score: p.Score, Suppressed: p.Suppressed, ActiveFlows: p.ActiveFlows, At: e.At}
+	v := LivePath{Site: e.Site, BFDState: p.BFDState, Score: p.Score, Suppressed: p.Suppressed, ActiveFlows: p.ActiveFlows, At: e.At,
+		Point: store.PathPoint{TS: e.At, State: storeStates[p.State], Samples: 1,
+			Latency: msDur(p.LatencyMs), MaxLatency: msDur(p.LatencyMs), Jitter: msDur(p.JitterMs), LossPct: p.LossPct}}
+	if v.Point.State == store.PathDown {
+		v.Point.DownSamples = 1
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	old, ok := l.paths[k]
@@ -74,6 +84,11 @@ func (l *Live) Observe(e *events.Event) {
 	}
 	l.paths[k] = v
 }
+
+// storeStates maps the events' path states to the store's.
+var storeStates = map[string]store.PathState{events.PathUp: store.PathUp, events.PathDegraded: store.PathDegraded, events.PathDown: store.PathDown}
+
+func msDur(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
 
 // path returns the newest report of a path, if any is younger than maxAge.
 func (l *Live) path(network, name string, now time.Time, maxAge time.Duration) *LivePath {

@@ -32,6 +32,10 @@ func TestLiveNewestReport(t *testing.T) {
 	if err != nil || p.Live == nil || p.Live.BFDState != "DOWN" || p.Live.Site != "b" || p.Live.Score != 3 {
 		t.Fatalf("%+v %v", p.Live, err)
 	}
+	// The newest sample is the live report's, with no sample in the store.
+	if p.Latest == nil || p.Latest.State != "down" || !p.Latest.TS.Equal(e.now.Add(-time.Second)) {
+		t.Fatalf("latest sample %+v, want the live report's (down, 1 s ago)", p.Latest)
+	}
 	e.now = e.now.Add(11 * time.Minute)
 	if p, _ := svc.Path(as(auth.RoleViewer), "default", "a/inet->b/inet"); p.Live != nil {
 		t.Fatalf("an 11 minute old report shown: %+v", p.Live)
