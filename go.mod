@@ -3,6 +3,7 @@ module github.com/patronus-sdwan/patronus
 go 1.26.8
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/gaissmai/bart v0.30.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/pierrec/lz4/v4 v4.1.33
