@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/controller/pki"
+	"github.com/patronus-sdwan/patronus/test/bench/rig"
+)
+
+// benchUser is the administrator apiload makes and signs in as.
+const benchUser = "bench"
+
+// storeResult is one store's measurement.
+type storeResult struct {
+	Store         string        `json:"store"`
+	Edges         int           `json:"edges"`
+	Paths         int           `json:"paths_per_edge"`
+	LoadAvgStart  string        `json:"loadavg_start"`
+	LoadAvgEnd    string        `json:"loadavg_end"`
+	EnrolS        float64       `json:"enrol_s"`
+	Sites         int           `json:"query_sites"` // what one sites query returned
+	PathsReturned int           `json:"query_paths"`
+	AnswerBytes   int           `json:"query_answer_bytes"`
+	Steps         []*stepResult `json:"query_steps"`
+	MaxSustained  float64       `json:"query_max_sustained_per_s"` // the last step that did not saturate
+	SaturatedAt   float64       `json:"query_saturated_at_per_s"`  // 0: not within -rates
+	Sub           *subResult    `json:"subscriptions,omitempty"`
+	IngestErrors  int64         `json:"ingest_errors"`
+	IngestSample  string        `json:"ingest_error_sample,omitempty"`
+}
+
+// bed is a store's running test bed: the controller, its database
+// server, the edges and the API client.
+type bed struct {
+	ctl     *rig.Controller
+	dbPID   int
+	edges   []*rig.Edge
+	rec     *rig.Recorder
+	flips   *flipLog
+	flipWin *rig.Window
+	api     *apiClient
+}
+
+func runStore(ctx context.Context, o options, st, dir string) (*storeResult, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	r := &storeResult{Store: st, Edges: o.edges, Paths: o.paths, LoadAvgStart: rig.LoadAvg()}
+	storeArg, b := "sqlite", &bed{}
+	if st == "postgres" {
+		pg, err := rig.StartPostgres(ctx, o.pgFsync, "apiload")
+		if err != nil {
+			return nil, err
+		}
+		defer pg.Srv.Stop()
+		storeArg, b.dbPID = pg.URL, pg.Srv.PID()
+	}
+	log.Printf("%s: starting the controller %s", st, o.patronus)
+	c, err := rig.StartController(ctx, o.patronus, filepath.Join(dir, "controller"), storeArg)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Stop()
+	b.ctl = c
+	if b.api, err = signIn(ctx, c, dir, o.maxInFlight); err != nil {
+		return nil, err
+	}
+	ectx, stopEdges := context.WithCancel(ctx)
+	defer stopEdges()
+	wg, err := b.startEdges(ectx, o, r)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { stopEdges(); rig.CloseAll(b.edges); wg.Wait() }()
+	log.Printf("%s: %d edges streaming; warm-up %v", st, o.edges, o.warmup)
+	if err := sleep(ctx, o.warmup); err != nil {
+		return nil, err
+	}
+	if r.Sites, r.PathsReturned, r.AnswerBytes, err = b.api.countSites(ctx); err != nil {
+		return nil, fmt.Errorf("the sites query: %w", err)
+	}
+	log.Printf("%s: the sites query returns %d sites, %d paths, %d bytes", st, r.Sites, r.PathsReturned, r.AnswerBytes)
+	if o.phases["query"] {
+		if err := b.ladder(ctx, o, r); err != nil {
+			return nil, err
+		}
+	}
+	if o.phases["subscribe"] && o.subscribers > 0 {
+		if r.Sub, err = b.subscribe(ctx, o); err != nil {
+			return nil, err
+		}
+	}
+	r.IngestErrors, r.IngestSample = b.rec.Errors.Load(), b.rec.ErrorSample()
+	r.LoadAvgEnd = rig.LoadAvg()
+	return r, nil
+}
+
+// signIn makes the administrator with a random password through
+// `patronus ctl users add` and signs in as it.
+func signIn(ctx context.Context, c *rig.Controller, dir string, maxConns int) (*apiClient, error) {
+	pw := make([]byte, 18)
+	rand.Read(pw)
+	password := base64.RawURLEncoding.EncodeToString(pw)
+	pwFile := filepath.Join(dir, "bench-password")
+	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	if _, err := c.Ctl(ctx, "users", "add", benchUser, "--role", "admin", "--password-file", pwFile); err != nil {
+		return nil, err
+	}
+	creds, err := pki.LoadIdentity(filepath.Join(c.DataDir, "admin"))
+	if err != nil {
+		return nil, err
+	}
+	api := newAPIClient(c.Addr, rig.ServerName, creds.CA, benchUser, password, maxConns)
+	if err := api.login(ctx); err != nil {
+		return nil, err
+	}
+	return api, nil
+}
+
+// startEdges enrols and connects the edges, each flipping its first
+// path's state, and starts their telemetry; the telemetry window opens
+// at once and stays open, so that acks are counted in every phase.
+func (b *bed) startEdges(ctx context.Context, o options, r *storeResult) (*sync.WaitGroup, error) {
+	t0 := time.Now()
+	creds, err := rig.EnrolAll(ctx, b.ctl, o.edges, o.enrolConc)
+	if err != nil {
+		return nil, err
+	}
+	r.EnrolS = time.Since(t0).Seconds()
+	flipPaths := make([]string, o.edges)
+	for i, cr := range creds {
+		flipPaths[i] = rig.PathIDs(cr.Identity.SiteName, o.paths)[0]
+	}
+	b.flipWin = &rig.Window{}
+	b.flips = newFlipLog(flipPaths, o.flipEvery, b.flipWin)
+	if b.edges, err = rig.ConnectAll(ctx, b.ctl.Addr, creds, o.paths, o.enrolConc, b.flips.hookFor); err != nil {
+		return nil, err
+	}
+	b.rec = &rig.Recorder{}
+	w := &rig.Window{}
+	w.Open()
+	return rig.RunAll(ctx, b.edges, 0, w, b.rec), nil
+}
+
+// meters measure the controller's, the database's and this process's
+// CPU and the edges' acks over an interval.
+type meters struct {
+	ctl, db, self *rig.CPUMeter
+	acks0         int64
+	t0            time.Time
+	rec           *rig.Recorder
+}
+
+func (b *bed) startMeters() *meters {
+	m := &meters{ctl: rig.NewCPUMeter(b.ctl.PID(), false), db: rig.NewCPUMeter(b.dbPID, true), self: rig.NewCPUMeter(0, false), rec: b.rec}
+	m.ctl.Start()
+	if b.dbPID != 0 {
+		m.db.Start()
+	}
+	m.self.Start()
+	m.acks0, m.t0 = b.rec.Acked.Load(), time.Now()
+	return m
+}
+
+// stop returns the cores of the controller, the database, this process,
+// and the acks per second.
+func (m *meters) stop(hasDB bool) (ctl, db, self, acks float64) {
+	ctl, self = m.ctl.Stop(), m.self.Stop()
+	if hasDB {
+		db = m.db.Stop()
+	}
+	acks = float64(m.rec.Acked.Load()-m.acks0) / time.Since(m.t0).Seconds()
+	return ctl, db, self, acks
+}
+
+// ladder offers the sites query at each rate until a step saturates.
+func (b *bed) ladder(ctx context.Context, o options, r *storeResult) error {
+	do := func(ctx context.Context) error {
+		rctx, cancel := context.WithTimeout(ctx, o.reqTimeout)
+		defer cancel()
+		_, err := b.api.query(rctx, o.query)
+		return err
+	}
+	for _, rate := range o.rates {
+		m := b.startMeters()
+		s := openLoop(ctx, realClock{}, rate, o.step, o.maxInFlight, do)
+		s.ControllerCores, s.DatabaseCores, s.LoadgenCores, s.IngestAcksPerS = m.stop(b.dbPID != 0)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.Saturated = o.limits.saturated(s)
+		r.Steps = append(r.Steps, &s)
+		log.Printf("%s: %.0f/s offered: %.1f/s answered, p50 %.1f ms, p99 %.1f ms, %d errors, %d overflows; controller %.2f cores %s",
+			r.Store, rate, s.AchievedPerS, s.Latency.P50MS, s.Latency.P99MS, s.Errors, s.Overflow, s.ControllerCores, s.Saturated)
+		if s.Saturated != "" {
+			r.SaturatedAt = rate
+			return nil
+		}
+		r.MaxSustained = rate
+	}
+	return nil
+}
+
+// subscribe runs the subscription phase.
+func (b *bed) subscribe(ctx context.Context, o options) (*subResult, error) {
+	r := &subResult{Subscribers: o.subscribers, FlipEveryS: o.flipEvery.Seconds()}
+	r.RSSBeforeMiB, _ = rig.RSSMiB(b.ctl.PID())
+	t0 := time.Now()
+	subs, err := connectSubscribers(ctx, b.api, o.subscription, o.subscribers, o.subConc, b.flips)
+	if err != nil {
+		return nil, err
+	}
+	r.ConnectS = time.Since(t0).Seconds()
+	sctx, stopSubs := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, s := range subs {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.read(sctx) }()
+	}
+	defer func() { stopSubs(); closeSubscribers(subs); wg.Wait() }()
+	log.Printf("%d subscribers connected in %.1f s; settling %v", len(subs), r.ConnectS, o.subSettle)
+	if err := sleep(ctx, o.subSettle); err != nil {
+		return nil, err
+	}
+	r.RSSSubscribedMiB, _ = rig.RSSMiB(b.ctl.PID())
+	var rssMax atomic.Uint64
+	rctx, stopRSS := context.WithCancel(ctx)
+	go sampleRSS(rctx, b.ctl.PID(), &rssMax)
+	m := b.startMeters()
+	start := time.Now()
+	b.flipWin.Open()
+	log.Printf("subscription window open for %v (each edge flips a path every %v)", o.subWindow, o.flipEvery)
+	if err := sleep(ctx, o.subWindow); err != nil {
+		stopRSS()
+		return nil, err
+	}
+	b.flipWin.Close()
+	r.WindowS = time.Since(start).Seconds()
+	r.ControllerCores, r.DatabaseCores, r.LoadgenCores, r.IngestAcksPerS = m.stop(b.dbPID != 0)
+	if err := sleep(ctx, o.subDrain); err != nil {
+		stopRSS()
+		return nil, err
+	}
+	stopRSS()
+	r.RSSMaxMiB = float64(rssMax.Load()) / 1024
+	stopSubs()
+	wg.Wait()
+	tally(r, b.flips.windowFlips(), subs)
+	return r, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	return realClock{}.SleepUntil(ctx, time.Now().Add(d))
+}

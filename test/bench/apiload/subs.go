@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/test/bench/gqlws"
+	"github.com/patronus-sdwan/patronus/test/bench/rig"
+)
+
+// subscriber is one WebSocket subscription to pathEvents.
+type subscriber struct {
+	conn *gqlws.Conn
+	recv *receiver
+	err  error // why it ended before it was told to, or nil
+	errs int64 // next messages with GraphQL errors
+}
+
+// pathEventNext is a next message's payload.
+type pathEventNext struct {
+	Data struct {
+		PathEvents struct {
+			Site   string `json:"site"`
+			PathID string `json:"pathId"`
+			State  string `json:"state"`
+		} `json:"pathEvents"`
+	} `json:"data"`
+	Errors []json.RawMessage `json:"errors"`
+}
+
+// read takes events until ctx ends or the subscription does.
+func (s *subscriber) read(ctx context.Context) {
+	for {
+		m, err := s.conn.Next(ctx)
+		at := time.Now()
+		if err != nil {
+			if ctx.Err() == nil {
+				s.err = err
+			}
+			return
+		}
+		if m.Type != gqlws.TypeNext {
+			s.err = fmt.Errorf("the server sent %s: %.200s", m.Type, m.Payload)
+			return
+		}
+		var ev pathEventNext
+		if err := json.Unmarshal(m.Payload, &ev); err != nil || len(ev.Errors) > 0 {
+			s.errs++
+			continue
+		}
+		s.recv.receive(ev.Data.PathEvents.PathID, ev.Data.PathEvents.State, at)
+	}
+}
+
+// subResult is the subscription phase of one store.
+type subResult struct {
+	Subscribers      int         `json:"subscribers"`
+	ConnectS         float64     `json:"connect_s"`
+	FlipEveryS       float64     `json:"flip_every_s"`
+	WindowS          float64     `json:"window_s"`
+	StateChanges     int         `json:"state_changes_sent"`       // flips sent in the window
+	Expected         int64       `json:"deliveries_expected"`      // state changes × subscribers
+	Delivered        int64       `json:"deliveries"`               // received within the drain
+	Lost             int64       `json:"deliveries_lost"`          // expected − delivered
+	ToAll            int         `json:"state_changes_to_all"`     // received by every subscriber
+	ToNone           int         `json:"state_changes_to_none"`    // received by no subscriber
+	SubsEnded        int         `json:"subscriptions_ended"`      // by the server, or by an error
+	EndSample        string      `json:"end_sample,omitempty"`     // one reason
+	Repeats          int64       `json:"repeat_events"`            // a path's state as already seen
+	Unmatched        int64       `json:"unmatched_events"`         // a state no edge sent
+	Other            int64       `json:"other_path_events"`        // paths that do not flip
+	GraphQLErrors    int64       `json:"graphql_error_events"`     // next messages with errors
+	ToLast           rig.Summary `json:"delay_to_last_subscriber"` // per state change received by all
+	ToEach           rig.Summary `json:"delay_to_each_subscriber"` // per delivery
+	GoalMet          bool        `json:"goal_p99_to_last_under_1s"`
+	ControllerCores  float64     `json:"controller_cores"`
+	DatabaseCores    float64     `json:"database_cores"`
+	LoadgenCores     float64     `json:"loadgen_cores"`
+	IngestAcksPerS   float64     `json:"ingest_acks_per_s"`
+	RSSBeforeMiB     float64     `json:"controller_rss_before_subscribers_mib"`
+	RSSSubscribedMiB float64     `json:"controller_rss_subscribed_mib"`
+	RSSMaxMiB        float64     `json:"controller_rss_max_mib"`
+}
+
+// goalToLast is the issue's goal: a state change reaches the last
+// subscriber within this (p99).
+const goalToLast = time.Second
+
+// rssEvery is how often the controller's memory is sampled in the window.
+const rssEvery = 500 * time.Millisecond
+
+// connectSubscribers opens n subscriptions, conc at a time.
+func connectSubscribers(ctx context.Context, api *apiClient, q string, n, conc int, log *flipLog) ([]*subscriber, error) {
+	subs := make([]*subscriber, n)
+	err := rig.Parallel(n, conc, func(i int) error {
+		c, err := api.subscribe(ctx, q)
+		if err != nil {
+			return fmt.Errorf("subscriber %d: %w", i+1, err)
+		}
+		subs[i] = &subscriber{conn: c, recv: newReceiver(log)}
+		return nil
+	})
+	if err != nil {
+		closeSubscribers(subs)
+		return nil, err
+	}
+	return subs, nil
+}
+
+func closeSubscribers(subs []*subscriber) {
+	var wg sync.WaitGroup
+	for _, s := range subs {
+		if s != nil {
+			wg.Add(1)
+			go func() { defer wg.Done(); s.conn.Close() }()
+		}
+	}
+	wg.Wait()
+}
+
+// sampleRSS records the controller's largest RSS until ctx ends.
+func sampleRSS(ctx context.Context, pid int, max *atomic.Uint64) {
+	t := time.NewTicker(rssEvery)
+	defer t.Stop()
+	for {
+		if v, err := rig.RSSMiB(pid); err == nil {
+			for cur := max.Load(); uint64(v*1024) > cur && !max.CompareAndSwap(cur, uint64(v*1024)); cur = max.Load() {
+			}
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// tally sums what the subscribers received of the window's flips.
+func tally(r *subResult, flips []*flip, subs []*subscriber) {
+	r.StateChanges = len(flips)
+	r.Expected = int64(len(flips)) * int64(len(subs))
+	var toLast []time.Duration
+	for _, f := range flips {
+		n := int(f.received.Load())
+		r.Delivered += int64(n)
+		switch {
+		case n >= len(subs):
+			r.ToAll++
+			toLast = append(toLast, time.Duration(f.lastNS.Load()))
+		case n == 0:
+			r.ToNone++
+		}
+	}
+	r.Lost = r.Expected - r.Delivered
+	var each []time.Duration
+	for _, s := range subs {
+		each = append(each, s.recv.delays...)
+		r.Repeats += s.recv.repeats
+		r.Unmatched += s.recv.unmatched
+		r.Other += s.recv.other
+		r.GraphQLErrors += s.errs
+		if s.err != nil {
+			r.SubsEnded++
+			if r.EndSample == "" {
+				r.EndSample = s.err.Error()
+			}
+		}
+	}
+	r.ToLast, r.ToEach = rig.Summarize(toLast), rig.Summarize(each)
+	r.GoalMet = r.Lost == 0 && r.ToAll > 0 && r.ToLast.P99MS < float64(goalToLast)/float64(time.Millisecond)
+}
