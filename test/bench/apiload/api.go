@@ -170,8 +170,8 @@ func (a *apiClient) countSites(ctx context.Context) (sites, paths, bytes int, er
 
 // subscribe opens a graphql-transport-ws connection to
 // /api/v2/graphql/ws, authenticated by connection_init, and subscribes
-// to q as operation "1".
-func (a *apiClient) subscribe(ctx context.Context, q string) (*gqlws.Conn, error) {
+// to q with vars as operation "1".
+func (a *apiClient) subscribe(ctx context.Context, q string, vars map[string]any) (*gqlws.Conn, error) {
 	tok, err := a.accessToken(ctx)
 	if err != nil {
 		return nil, err
@@ -181,7 +181,7 @@ func (a *apiClient) subscribe(ctx context.Context, q string) (*gqlws.Conn, error
 	if err != nil {
 		return nil, err
 	}
-	if err := c.Subscribe(ctx, subscriptionID, gqlws.Request{Query: q}); err != nil {
+	if err := c.Subscribe(ctx, subscriptionID, gqlws.Request{Query: q, Variables: vars}); err != nil {
 		c.Close()
 		return nil, err
 	}

@@ -153,7 +153,7 @@ func TestSubscriberReceivesPathEvents(t *testing.T) {
 	api := newFakeAPI(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	subs, err := connectSubscribers(ctx, api, pathEventsSubscription, 3, 2, l)
+	subs, err := connectSubscribers(ctx, api, everyone{3}, 3, 2, l)
 	if err != nil {
 		t.Fatal(err)
 	}

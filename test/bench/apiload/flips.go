@@ -17,6 +17,7 @@ const (
 
 // flip is one state change an edge sent.
 type flip struct {
+	edge     int // the index of the edge that sent it
 	state    string
 	sentAt   time.Time
 	inWindow bool
@@ -85,7 +86,7 @@ func (l *flipLog) hookFor(i int) rig.BatchHook {
 }
 
 func (l *flipLog) record(i int, state string, at time.Time) {
-	f := &flip{state: state, sentAt: at, inWindow: l.window.In()}
+	f := &flip{edge: i, state: state, sentAt: at, inWindow: l.window.In()}
 	e := &l.edges[i]
 	e.mu.Lock()
 	e.flips = append(e.flips, f)

@@ -90,7 +90,7 @@ func TestReceiverMatchesFlips(t *testing.T) {
 	}
 	subs := []*subscriber{{recv: a}, {recv: b, err: errors.New("closed by the server")}}
 	var r subResult
-	tally(&r, l.windowFlips(), subs)
+	tally(&r, l.windowFlips(), subs, everyone{len(subs)})
 	if r.StateChanges != 3 || r.Expected != 6 || r.Delivered != 4 || r.Lost != 2 || r.ToAll != 1 || r.ToNone != 0 {
 		t.Fatalf("tally: %+v", r)
 	}
@@ -111,5 +111,31 @@ func TestFlipsOutsideTheWindow(t *testing.T) {
 	a.receive(paths[0], stateDown, t0.Add(time.Millisecond))
 	if len(a.delays) != 0 || len(l.windowFlips()) != 0 || l.edges[0].flips[0].received.Load() != 1 {
 		t.Fatal("a flip sent after the window must be matched but not measured")
+	}
+}
+
+func TestBySiteAudience(t *testing.T) {
+	for _, c := range []struct{ subs, edges, i, want int }{
+		{1000, 1000, 0, 1}, {1000, 1000, 999, 1},
+		{2500, 1000, 499, 3}, {2500, 1000, 500, 2},
+		{3, 10, 2, 1}, {3, 10, 5, 0},
+	} {
+		if got := (bySite{subscribers: c.subs, edges: c.edges}).expected(c.i); got != c.want {
+			t.Errorf("%d subscribers, %d edges: edge %d expects %d, want %d", c.subs, c.edges, c.i, got, c.want)
+		}
+	}
+	q, vars := bySite{subscribers: 20, edges: 7}.request(9)
+	if q != sitePathEventsSubscription || vars["site"] != rig.SiteName(2) {
+		t.Fatalf("subscriber 9 of 7 sites: %s %v", q, vars)
+	}
+	// A flip is expected by its site's subscribers only.
+	l, _ := newTestLog(3, time.Second)
+	l.record(0, stateDown, t0)
+	l.record(2, stateDown, t0)
+	l.edges[0].flips[0].received.Store(1)
+	var r subResult
+	tally(&r, l.windowFlips(), []*subscriber{{recv: newReceiver(l)}, {recv: newReceiver(l)}}, bySite{subscribers: 2, edges: 3})
+	if r.StateChanges != 2 || r.Expected != 1 || r.Delivered != 1 || r.Lost != 0 || r.ToAll != 1 {
+		t.Fatalf("tally by site: %+v", r)
 	}
 }

@@ -54,26 +54,30 @@ type options struct {
 	jsonOut   string
 
 	// query ladder
-	rates        []float64
-	step         time.Duration
-	maxInFlight  int
-	reqTimeout   time.Duration
-	limits       limits
-	query        string
-	subscribers  int
-	subConc      int
-	subWindow    time.Duration
-	subSettle    time.Duration
-	subDrain     time.Duration
-	flipEvery    time.Duration
-	subscription string
+	rates       []float64
+	step        time.Duration
+	maxInFlight int
+	reqTimeout  time.Duration
+	limits      limits
+	query       string
+	subscribers int
+	subConc     int
+	subWindow   time.Duration
+	subSettle   time.Duration
+	subDrain    time.Duration
+	flipEvery   time.Duration
+	subFilter   string
 }
 
 // sitesQuery is the query of the ladder: every site with its paths.
 const sitesQuery = "{ sites { name paths { id state } } }"
 
-// pathEventsSubscription is what every subscriber subscribes to.
+// pathEventsSubscription is what every subscriber subscribes to
+// (-sub-filter all).
 const pathEventsSubscription = "subscription { pathEvents { site pathId state at } }"
+
+// sitePathEventsSubscription is one site's events (-sub-filter site).
+const sitePathEventsSubscription = "subscription ($site: String) { pathEvents(site: $site) { site pathId state at } }"
 
 func main() {
 	o, err := parseFlags(os.Args[1:])
@@ -117,10 +121,14 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.subSettle, "sub-settle", 3*time.Second, "wait after the last subscriber subscribed before the window opens")
 	fs.DurationVar(&o.subDrain, "sub-drain", 5*time.Second, "how long after the window deliveries of its state changes still count")
 	fs.DurationVar(&o.flipEvery, "flip-every", 60*time.Second, "each edge flips one path's state (UP ↔ DOWN) this often, phases spread")
+	fs.StringVar(&o.subFilter, "sub-filter", "all", "what a subscriber subscribes to: all (every path event), site (subscriber j: pathEvents(site:) of site j mod -edges)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	o.query, o.subscription = sitesQuery, pathEventsSubscription
+	o.query = sitesQuery
+	if o.subFilter != "all" && o.subFilter != "site" {
+		return o, fmt.Errorf("-sub-filter: %q is not all or site", o.subFilter)
+	}
 	if o.patronus == "" {
 		return o, errors.New("-patronus: required")
 	}

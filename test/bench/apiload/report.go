@@ -38,8 +38,12 @@ func printLadder(w io.Writer, o options, r *storeResult) {
 }
 
 func printSub(w io.Writer, o options, s *subResult) {
+	what := pathEventsSubscription
+	if s.Filter == "site" {
+		what = sitePathEventsSubscription + " (subscriber j: site j mod edges)"
+	}
 	fmt.Fprintf(w, "%d subscribers to %s (connected in %.1f s); window %.1f s, each edge flipping one path every %.0f s:\n",
-		s.Subscribers, o.subscription, s.ConnectS, s.WindowS, s.FlipEveryS)
+		s.Subscribers, what, s.ConnectS, s.WindowS, s.FlipEveryS)
 	fmt.Fprintf(w, "  state changes sent %d; deliveries %d of %d (lost %d); reached every subscriber %d, none %d; subscriptions ended %d %s\n",
 		s.StateChanges, s.Delivered, s.Expected, s.Lost, s.ToAll, s.ToNone, s.SubsEnded, s.EndSample)
 	goal := "NOT met"

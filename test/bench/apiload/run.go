@@ -214,10 +214,14 @@ func (b *bed) ladder(ctx context.Context, o options, r *storeResult) error {
 
 // subscribe runs the subscription phase.
 func (b *bed) subscribe(ctx context.Context, o options) (*subResult, error) {
-	r := &subResult{Subscribers: o.subscribers, FlipEveryS: o.flipEvery.Seconds()}
+	r := &subResult{Subscribers: o.subscribers, Filter: o.subFilter, FlipEveryS: o.flipEvery.Seconds()}
 	r.RSSBeforeMiB, _ = rig.RSSMiB(b.ctl.PID())
 	t0 := time.Now()
-	subs, err := connectSubscribers(ctx, b.api, o.subscription, o.subscribers, o.subConc, b.flips)
+	var aud audience = everyone{o.subscribers}
+	if o.subFilter == "site" {
+		aud = bySite{subscribers: o.subscribers, edges: o.edges}
+	}
+	subs, err := connectSubscribers(ctx, b.api, aud, o.subscribers, o.subConc, b.flips)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +260,7 @@ func (b *bed) subscribe(ctx context.Context, o options) (*subResult, error) {
 	r.RSSMaxMiB = float64(rssMax.Load()) / 1024
 	stopSubs()
 	wg.Wait()
-	tally(r, b.flips.windowFlips(), subs)
+	tally(r, b.flips.windowFlips(), subs, aud)
 	return r, nil
 }
 

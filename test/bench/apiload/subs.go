@@ -59,6 +59,7 @@ func (s *subscriber) read(ctx context.Context) {
 // subResult is the subscription phase of one store.
 type subResult struct {
 	Subscribers      int         `json:"subscribers"`
+	Filter           string      `json:"filter"` // all: every event to every subscriber; site: each subscriber one site's
 	ConnectS         float64     `json:"connect_s"`
 	FlipEveryS       float64     `json:"flip_every_s"`
 	WindowS          float64     `json:"window_s"`
@@ -93,11 +94,41 @@ const goalToLast = time.Second
 // rssEvery is how often the controller's memory is sampled in the window.
 const rssEvery = 500 * time.Millisecond
 
+// audience says what subscriber j subscribes to, and how many
+// subscribers a state change of edge i is for.
+type audience interface {
+	request(j int) (query string, vars map[string]any)
+	expected(i int) int
+}
+
+// everyone: every subscriber subscribes to every path event.
+type everyone struct{ subscribers int }
+
+func (a everyone) request(int) (string, map[string]any) { return pathEventsSubscription, nil }
+func (a everyone) expected(int) int                     { return a.subscribers }
+
+// bySite: subscriber j subscribes to the events of site j mod edges only
+// (pathEvents(site:)), as a dashboard showing one site does.
+type bySite struct{ subscribers, edges int }
+
+func (a bySite) request(j int) (string, map[string]any) {
+	return sitePathEventsSubscription, map[string]any{"site": rig.SiteName(j % a.edges)}
+}
+
+// expected counts the j < subscribers with j mod edges = i.
+func (a bySite) expected(i int) int {
+	if i >= a.subscribers {
+		return 0
+	}
+	return (a.subscribers-1-i)/a.edges + 1
+}
+
 // connectSubscribers opens n subscriptions, conc at a time.
-func connectSubscribers(ctx context.Context, api *apiClient, q string, n, conc int, log *flipLog) ([]*subscriber, error) {
+func connectSubscribers(ctx context.Context, api *apiClient, aud audience, n, conc int, log *flipLog) ([]*subscriber, error) {
 	subs := make([]*subscriber, n)
 	err := rig.Parallel(n, conc, func(i int) error {
-		c, err := api.subscribe(ctx, q)
+		q, vars := aud.request(i)
+		c, err := api.subscribe(ctx, q, vars)
 		if err != nil {
 			return fmt.Errorf("subscriber %d: %w", i+1, err)
 		}
@@ -140,15 +171,19 @@ func sampleRSS(ctx context.Context, pid int, max *atomic.Uint64) {
 }
 
 // tally sums what the subscribers received of the window's flips.
-func tally(r *subResult, flips []*flip, subs []*subscriber) {
+func tally(r *subResult, flips []*flip, subs []*subscriber, aud audience) {
 	r.StateChanges = len(flips)
-	r.Expected = int64(len(flips)) * int64(len(subs))
 	var toLast []time.Duration
 	for _, f := range flips {
+		want := aud.expected(f.edge)
+		if want == 0 {
+			continue
+		}
+		r.Expected += int64(want)
 		n := int(f.received.Load())
 		r.Delivered += int64(n)
 		switch {
-		case n >= len(subs):
+		case n >= want:
 			r.ToAll++
 			toLast = append(toLast, time.Duration(f.lastNS.Load()))
 		case n == 0:
