@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"sync"
 	"time"
@@ -99,6 +100,28 @@ func (a *apiClient) accessToken(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return a.token, nil
+}
+
+// tokenSlack is added to a phase's length when asking for a token that
+// outlasts it (subscribers connect with it; connecting takes time).
+const tokenSlack = 2 * time.Minute
+
+// freshFor signs in again unless the token held is valid for d more. A
+// server may end subscriptions when the token they were opened with
+// expires; a phase shorter than the tokens' life never sees that.
+func (a *apiClient) freshFor(ctx context.Context, d time.Duration) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.token != "" && time.Until(a.expires) > d {
+		return nil
+	}
+	if err := a.loginLocked(ctx); err != nil {
+		return err
+	}
+	if left := time.Until(a.expires); left < d {
+		log.Printf("access tokens last %v, less than the %v asked: subscriptions may end when their token expires", left.Round(time.Second), d)
+	}
+	return nil
 }
 
 // errGraphQL is an answer with GraphQL errors.

@@ -22,7 +22,8 @@ import (
 type fakeAPI struct {
 	expiresIn float64
 	logins    atomic.Int32
-	events    []string // pathEvents payloads sent to each subscriber
+	events    []string     // pathEvents payloads sent to each subscriber
+	refuse    atomic.Int32 // this many WebSocket connections are refused (4401) first
 }
 
 const fakeToken = "tok"
@@ -67,7 +68,7 @@ func (f *fakeAPI) ws(w http.ResponseWriter, r *http.Request) {
 		_, b, err := ws.Read(ctx)
 		return err == nil && json.Unmarshal(b, m) == nil
 	}
-	if !read(&init) || init.Type != gqlws.TypeConnectionInit || string(init.Payload) != `{"authorization":"Bearer `+fakeToken+`"}` {
+	if !read(&init) || init.Type != gqlws.TypeConnectionInit || string(init.Payload) != `{"authorization":"Bearer `+fakeToken+`"}` || f.refuse.Add(-1) >= 0 {
 		ws.Close(4401, "Unauthorized")
 		return
 	}
@@ -153,9 +154,9 @@ func TestSubscriberReceivesPathEvents(t *testing.T) {
 	api := newFakeAPI(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	subs, err := connectSubscribers(ctx, api, everyone{3}, 3, 2, l)
-	if err != nil {
-		t.Fatal(err)
+	subs, failed, err := connectSubscribers(ctx, api, everyone{}, 3, 2, l)
+	if err != nil || failed != 0 || len(subs) != 3 {
+		t.Fatalf("%d subscribed, %d failed: %v", len(subs), failed, err)
 	}
 	defer closeSubscribers(subs)
 	for _, s := range subs {
@@ -169,5 +170,24 @@ func TestSubscriberReceivesPathEvents(t *testing.T) {
 	}
 	if n := l.edges[0].flips[0].received.Load(); n != 3 {
 		t.Fatalf("the flip was received by %d subscribers, want 3", n)
+	}
+}
+
+func TestSubscribersPartlyRefused(t *testing.T) {
+	l, _ := newTestLog(1, time.Minute)
+	f := &fakeAPI{expiresIn: 900}
+	f.refuse.Store(2)
+	api := newFakeAPI(t, f)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	subs, failed, err := connectSubscribers(ctx, api, everyone{}, 5, 1, l)
+	defer closeSubscribers(subs)
+	var ce *gqlws.CloseError
+	if len(subs) != 3 || failed != 2 || !errors.As(err, &ce) || ce.Code != 4401 {
+		t.Fatalf("%d subscribed, %d failed, %v; want 3, 2 and a 4401", len(subs), failed, err)
+	}
+	f.refuse.Store(5)
+	if subs, _, err := connectSubscribers(ctx, api, everyone{}, 5, 2, l); len(subs) != 0 || err == nil || !strings.Contains(err.Error(), "no subscriber") {
+		t.Fatalf("all refused: %d subscribed, %v", len(subs), err)
 	}
 }

@@ -88,9 +88,9 @@ func TestReceiverMatchesFlips(t *testing.T) {
 	if b.repeats != 1 || b.unmatched != 1 || len(b.delays) != 1 || b.delays[0] != 50*ms {
 		t.Fatalf("b: repeats %d, unmatched %d, delays %v", b.repeats, b.unmatched, b.delays)
 	}
-	subs := []*subscriber{{recv: a}, {recv: b, err: errors.New("closed by the server")}}
+	subs := []*subscriber{{edge: -1, recv: a}, {edge: -1, recv: b, err: errors.New("closed by the server")}}
 	var r subResult
-	tally(&r, l.windowFlips(), subs, everyone{len(subs)})
+	tally(&r, l.windowFlips(), subs, 2)
 	if r.StateChanges != 3 || r.Expected != 6 || r.Delivered != 4 || r.Lost != 2 || r.ToAll != 1 || r.ToNone != 0 {
 		t.Fatalf("tally: %+v", r)
 	}
@@ -115,18 +115,14 @@ func TestFlipsOutsideTheWindow(t *testing.T) {
 }
 
 func TestBySiteAudience(t *testing.T) {
-	for _, c := range []struct{ subs, edges, i, want int }{
-		{1000, 1000, 0, 1}, {1000, 1000, 999, 1},
-		{2500, 1000, 499, 3}, {2500, 1000, 500, 2},
-		{3, 10, 2, 1}, {3, 10, 5, 0},
-	} {
-		if got := (bySite{subscribers: c.subs, edges: c.edges}).expected(c.i); got != c.want {
-			t.Errorf("%d subscribers, %d edges: edge %d expects %d, want %d", c.subs, c.edges, c.i, got, c.want)
-		}
+	q, vars, edge := bySite{edges: 7}.request(9)
+	if q != sitePathEventsSubscription || vars["site"] != rig.SiteName(2) || edge != 2 {
+		t.Fatalf("subscriber 9 of 7 sites: %s %v %d", q, vars, edge)
 	}
-	q, vars := bySite{subscribers: 20, edges: 7}.request(9)
-	if q != sitePathEventsSubscription || vars["site"] != rig.SiteName(2) {
-		t.Fatalf("subscriber 9 of 7 sites: %s %v", q, vars)
+	subs := []*subscriber{{edge: 0}, {edge: 1}, {edge: 0}, {edge: -1}}
+	exp := expectation(subs, 3)
+	if exp(0) != 3 || exp(1) != 2 || exp(2) != 1 {
+		t.Fatalf("expected per edge: %d %d %d, want 3 2 1", exp(0), exp(1), exp(2))
 	}
 	// A flip is expected by its site's subscribers only.
 	l, _ := newTestLog(3, time.Second)
@@ -134,7 +130,7 @@ func TestBySiteAudience(t *testing.T) {
 	l.record(2, stateDown, t0)
 	l.edges[0].flips[0].received.Store(1)
 	var r subResult
-	tally(&r, l.windowFlips(), []*subscriber{{recv: newReceiver(l)}, {recv: newReceiver(l)}}, bySite{subscribers: 2, edges: 3})
+	tally(&r, l.windowFlips(), []*subscriber{{edge: 0, recv: newReceiver(l)}, {edge: 1, recv: newReceiver(l)}}, 3)
 	if r.StateChanges != 2 || r.Expected != 1 || r.Delivered != 1 || r.Lost != 0 || r.ToAll != 1 {
 		t.Fatalf("tally by site: %+v", r)
 	}

@@ -44,6 +44,9 @@ func printSub(w io.Writer, o options, s *subResult) {
 	}
 	fmt.Fprintf(w, "%d subscribers to %s (connected in %.1f s); window %.1f s, each edge flipping one path every %.0f s:\n",
 		s.Subscribers, what, s.ConnectS, s.WindowS, s.FlipEveryS)
+	if s.Failed > 0 {
+		fmt.Fprintf(w, "  %d subscribers failed to subscribe: %.200s\n", s.Failed, s.FailSample)
+	}
 	fmt.Fprintf(w, "  state changes sent %d; deliveries %d of %d (lost %d); reached every subscriber %d, none %d; subscriptions ended %d %s\n",
 		s.StateChanges, s.Delivered, s.Expected, s.Lost, s.ToAll, s.ToNone, s.SubsEnded, s.EndSample)
 	goal := "NOT met"

@@ -214,16 +214,23 @@ func (b *bed) ladder(ctx context.Context, o options, r *storeResult) error {
 
 // subscribe runs the subscription phase.
 func (b *bed) subscribe(ctx context.Context, o options) (*subResult, error) {
-	r := &subResult{Subscribers: o.subscribers, Filter: o.subFilter, FlipEveryS: o.flipEvery.Seconds()}
+	r := &subResult{Filter: o.subFilter, FlipEveryS: o.flipEvery.Seconds()}
 	r.RSSBeforeMiB, _ = rig.RSSMiB(b.ctl.PID())
 	t0 := time.Now()
-	var aud audience = everyone{o.subscribers}
+	var aud audience = everyone{}
 	if o.subFilter == "site" {
-		aud = bySite{subscribers: o.subscribers, edges: o.edges}
+		aud = bySite{edges: o.edges}
 	}
-	subs, err := connectSubscribers(ctx, b.api, aud, o.subscribers, o.subConc, b.flips)
-	if err != nil {
+	if err := b.api.freshFor(ctx, o.subSettle+o.subWindow+o.subDrain+tokenSlack); err != nil {
 		return nil, err
+	}
+	subs, failed, subErr := connectSubscribers(ctx, b.api, aud, o.subscribers, o.subConc, b.flips)
+	if len(subs) == 0 {
+		return nil, subErr
+	}
+	r.Subscribers, r.Failed = len(subs), failed
+	if subErr != nil {
+		r.FailSample = subErr.Error()
 	}
 	r.ConnectS = time.Since(t0).Seconds()
 	sctx, stopSubs := context.WithCancel(ctx)
@@ -233,7 +240,7 @@ func (b *bed) subscribe(ctx context.Context, o options) (*subResult, error) {
 		go func() { defer wg.Done(); s.read(sctx) }()
 	}
 	defer func() { stopSubs(); closeSubscribers(subs); wg.Wait() }()
-	log.Printf("%d subscribers connected in %.1f s; settling %v", len(subs), r.ConnectS, o.subSettle)
+	log.Printf("%d subscribers subscribed (%d failed) in %.1f s; settling %v", len(subs), failed, r.ConnectS, o.subSettle)
 	if err := sleep(ctx, o.subSettle); err != nil {
 		return nil, err
 	}
@@ -260,7 +267,7 @@ func (b *bed) subscribe(ctx context.Context, o options) (*subResult, error) {
 	r.RSSMaxMiB = float64(rssMax.Load()) / 1024
 	stopSubs()
 	wg.Wait()
-	tally(r, b.flips.windowFlips(), subs, aud)
+	tally(r, b.flips.windowFlips(), subs, o.edges)
 	return r, nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 // subscriber is one WebSocket subscription to pathEvents.
 type subscriber struct {
+	edge int // the index of the one edge it watches; -1: all
 	conn *gqlws.Conn
 	recv *receiver
 	err  error // why it ended before it was told to, or nil
@@ -58,7 +59,9 @@ func (s *subscriber) read(ctx context.Context) {
 
 // subResult is the subscription phase of one store.
 type subResult struct {
-	Subscribers      int         `json:"subscribers"`
+	Subscribers      int         `json:"subscribers"` // that subscribed
+	Failed           int         `json:"subscribers_failed"`
+	FailSample       string      `json:"subscribe_error_sample,omitempty"`
 	Filter           string      `json:"filter"` // all: every event to every subscriber; site: each subscriber one site's
 	ConnectS         float64     `json:"connect_s"`
 	FlipEveryS       float64     `json:"flip_every_s"`
@@ -94,52 +97,65 @@ const goalToLast = time.Second
 // rssEvery is how often the controller's memory is sampled in the window.
 const rssEvery = 500 * time.Millisecond
 
-// audience says what subscriber j subscribes to, and how many
-// subscribers a state change of edge i is for.
+// audience says what subscriber j subscribes to: the query, its
+// variables, and the index of the one edge it watches (-1: all).
 type audience interface {
-	request(j int) (query string, vars map[string]any)
-	expected(i int) int
+	request(j int) (query string, vars map[string]any, edge int)
 }
 
 // everyone: every subscriber subscribes to every path event.
-type everyone struct{ subscribers int }
+type everyone struct{}
 
-func (a everyone) request(int) (string, map[string]any) { return pathEventsSubscription, nil }
-func (a everyone) expected(int) int                     { return a.subscribers }
+func (everyone) request(int) (string, map[string]any, int) { return pathEventsSubscription, nil, -1 }
 
 // bySite: subscriber j subscribes to the events of site j mod edges only
 // (pathEvents(site:)), as a dashboard showing one site does.
-type bySite struct{ subscribers, edges int }
+type bySite struct{ edges int }
 
-func (a bySite) request(j int) (string, map[string]any) {
-	return sitePathEventsSubscription, map[string]any{"site": rig.SiteName(j % a.edges)}
+func (a bySite) request(j int) (string, map[string]any, int) {
+	return sitePathEventsSubscription, map[string]any{"site": rig.SiteName(j % a.edges)}, j % a.edges
 }
 
-// expected counts the j < subscribers with j mod edges = i.
-func (a bySite) expected(i int) int {
-	if i >= a.subscribers {
-		return 0
-	}
-	return (a.subscribers-1-i)/a.edges + 1
-}
-
-// connectSubscribers opens n subscriptions, conc at a time.
-func connectSubscribers(ctx context.Context, api *apiClient, aud audience, n, conc int, log *flipLog) ([]*subscriber, error) {
-	subs := make([]*subscriber, n)
-	err := rig.Parallel(n, conc, func(i int) error {
-		q, vars := aud.request(i)
+// connectSubscribers opens n subscriptions, conc at a time, and returns
+// those that subscribed; it fails only when none did. failed counts the
+// others, firstErr is one's error.
+func connectSubscribers(ctx context.Context, api *apiClient, aud audience, n, conc int, log *flipLog) (subs []*subscriber, failed int, firstErr error) {
+	all := make([]*subscriber, n)
+	errs := make([]error, n)
+	rig.Parallel(n, conc, func(j int) error {
+		q, vars, edge := aud.request(j)
 		c, err := api.subscribe(ctx, q, vars)
 		if err != nil {
-			return fmt.Errorf("subscriber %d: %w", i+1, err)
+			errs[j] = fmt.Errorf("subscriber %d: %w", j+1, err)
+			return nil
 		}
-		subs[i] = &subscriber{conn: c, recv: newReceiver(log)}
+		all[j] = &subscriber{edge: edge, conn: c, recv: newReceiver(log)}
 		return nil
 	})
-	if err != nil {
-		closeSubscribers(subs)
-		return nil, err
+	for j, s := range all {
+		if s != nil {
+			subs = append(subs, s)
+		} else if failed++; firstErr == nil {
+			firstErr = errs[j]
+		}
 	}
-	return subs, nil
+	if len(subs) == 0 && n > 0 {
+		return nil, failed, fmt.Errorf("no subscriber could subscribe: %w", firstErr)
+	}
+	return subs, failed, firstErr
+}
+
+// expectation is how many subscribers a state change of edge i is for.
+func expectation(subs []*subscriber, edges int) func(i int) int {
+	all, per := 0, make([]int, edges)
+	for _, s := range subs {
+		if s.edge < 0 {
+			all++
+		} else if s.edge < edges {
+			per[s.edge]++
+		}
+	}
+	return func(i int) int { return all + per[i] }
 }
 
 func closeSubscribers(subs []*subscriber) {
@@ -171,11 +187,12 @@ func sampleRSS(ctx context.Context, pid int, max *atomic.Uint64) {
 }
 
 // tally sums what the subscribers received of the window's flips.
-func tally(r *subResult, flips []*flip, subs []*subscriber, aud audience) {
+func tally(r *subResult, flips []*flip, subs []*subscriber, edges int) {
 	r.StateChanges = len(flips)
+	expected := expectation(subs, edges)
 	var toLast []time.Duration
 	for _, f := range flips {
-		want := aud.expected(f.edge)
+		want := expected(f.edge)
 		if want == 0 {
 			continue
 		}
