@@ -244,31 +244,37 @@ func (b *bed) subscribe(ctx context.Context, o options) (*subResult, error) {
 	if err := sleep(ctx, o.subSettle); err != nil {
 		return nil, err
 	}
+	if err := b.window(ctx, o, r); err != nil {
+		return nil, err
+	}
+	stopSubs()
+	wg.Wait()
+	tally(r, b.flips.windowFlips(), subs, o.edges)
+	return r, nil
+}
+
+// window measures the subscription window and waits for its drain.
+func (b *bed) window(ctx context.Context, o options, r *subResult) error {
 	r.RSSSubscribedMiB, _ = rig.RSSMiB(b.ctl.PID())
 	var rssMax atomic.Uint64
 	rctx, stopRSS := context.WithCancel(ctx)
+	defer stopRSS()
 	go sampleRSS(rctx, b.ctl.PID(), &rssMax)
 	m := b.startMeters()
 	start := time.Now()
 	b.flipWin.Open()
 	log.Printf("subscription window open for %v (each edge flips a path every %v)", o.subWindow, o.flipEvery)
 	if err := sleep(ctx, o.subWindow); err != nil {
-		stopRSS()
-		return nil, err
+		return err
 	}
 	b.flipWin.Close()
 	r.WindowS = time.Since(start).Seconds()
 	r.ControllerCores, r.DatabaseCores, r.LoadgenCores, r.IngestAcksPerS = m.stop(b.dbPID != 0)
 	if err := sleep(ctx, o.subDrain); err != nil {
-		stopRSS()
-		return nil, err
+		return err
 	}
-	stopRSS()
 	r.RSSMaxMiB = float64(rssMax.Load()) / 1024
-	stopSubs()
-	wg.Wait()
-	tally(r, b.flips.windowFlips(), subs, o.edges)
-	return r, nil
+	return nil
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
