@@ -34,10 +34,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/patronus-sdwan/patronus/test/bench/rig"
 )
 
 type options struct {
@@ -158,6 +161,28 @@ func parseFlags(args []string) (options, error) {
 	return o, nil
 }
 
+// report is the JSON apiload writes.
+type report struct {
+	Machine map[string]string `json:"machine"`
+	Options map[string]any    `json:"options"`
+	Stores  []*storeResult    `json:"stores"`
+}
+
+func machine() map[string]string {
+	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	return map[string]string{"cpus": strconv.Itoa(runtime.NumCPU()), "kernel": strings.TrimSpace(string(kernel)), "go": runtime.Version()}
+}
+
+// summary is what the options were, for the JSON.
+func (o options) summary() map[string]any {
+	return map[string]any{"edges": o.edges, "paths": o.paths, "stores": o.stores, "warmup_s": o.warmup.Seconds(),
+		"query": o.query, "rates": o.rates, "step_s": o.step.Seconds(), "max_inflight": o.maxInFlight,
+		"request_timeout_s": o.reqTimeout.Seconds(), "max_p99_ms": rig.MS(o.limits.maxP99),
+		"min_achieved": o.limits.minAchieved, "max_errors": o.limits.maxErrors, "pg_fsync": o.pgFsync,
+		"subscribers": o.subscribers, "sub_filter": o.subFilter, "sub_window_s": o.subWindow.Seconds(),
+		"sub_drain_s": o.subDrain.Seconds(), "flip_every_s": o.flipEvery.Seconds()}
+}
+
 // parseRates reads "50,100,200": positive and rising.
 func parseRates(s string) ([]float64, error) {
 	var out []float64
@@ -198,7 +223,7 @@ func run(ctx context.Context, o options) error {
 		printSummary(os.Stdout, results)
 	}
 	if o.jsonOut != "" {
-		b, _ := json.MarshalIndent(results, "", "  ")
+		b, _ := json.MarshalIndent(report{Machine: machine(), Options: o.summary(), Stores: results}, "", "  ")
 		if err := os.WriteFile(o.jsonOut, b, 0o644); err != nil {
 			return err
 		}

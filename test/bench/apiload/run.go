@@ -19,6 +19,10 @@ import (
 // benchUser is the administrator apiload makes and signs in as.
 const benchUser = "bench"
 
+// coolDown separates the query ladder from the subscriptions, so that
+// these start on a controller no longer busy with the last step.
+const coolDown = 5 * time.Second
+
 // storeResult is one store's measurement.
 type storeResult struct {
 	Store         string        `json:"store"`
@@ -95,6 +99,9 @@ func runStore(ctx context.Context, o options, st, dir string) (*storeResult, err
 		}
 	}
 	if o.phases["subscribe"] && o.subscribers > 0 {
+		if err := sleep(ctx, coolDown); err != nil {
+			return nil, err
+		}
 		if r.Sub, err = b.subscribe(ctx, o); err != nil {
 			return nil, err
 		}
