@@ -10,8 +10,12 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/patronus-sdwan/patronus/test/bench/gqlws"
@@ -24,8 +28,8 @@ const tokenMargin = 30 * time.Second
 // maxResponse bounds a query's answer.
 const maxResponse = 64 << 20
 
-// apiClient signs in to the controller's HTTPS API and queries it, as a
-// script or the web UI does.
+// apiClient is one user signed in to the controller's HTTPS API from one
+// source address, querying it as a script or the web UI does.
 type apiClient struct {
 	base     string       // https://HOST:PORT
 	hc       *http.Client // queries: HTTP/2 where the server offers it, as browsers and curl
@@ -35,23 +39,33 @@ type apiClient struct {
 	mu      sync.Mutex // guards token and expires; held while signing in
 	token   string
 	expires time.Time
+
+	throttled atomic.Int64 // WebSocket upgrades answered 429 and tried again
 }
 
-// newAPIClient trusts ca for the server name serverName at addr.
-func newAPIClient(addr, serverName string, ca *x509.Certificate, user, pw string, maxConns int) *apiClient {
+// newAPIClient trusts ca for the server name serverName at addr, and
+// connects from source address from (nil: the system's choice).
+func newAPIClient(addr, serverName string, ca *x509.Certificate, user, pw string, from net.IP, maxConns int) *apiClient {
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)
 	tlsCfg := &tls.Config{RootCAs: pool, ServerName: serverName, MinVersion: tls.VersionTLS12}
 	h1 := tlsCfg.Clone()
 	h1.NextProtos = []string{"http/1.1"}
+	d := &net.Dialer{Timeout: dialTimeout}
+	if from != nil {
+		d.LocalAddr = &net.TCPAddr{IP: from}
+	}
 	return &apiClient{
 		base: "https://" + addr,
-		hc: &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg, ForceAttemptHTTP2: true,
+		hc: &http.Client{Transport: &http.Transport{DialContext: d.DialContext, TLSClientConfig: tlsCfg, ForceAttemptHTTP2: true,
 			MaxIdleConns: maxConns, MaxIdleConnsPerHost: maxConns}},
-		wsHC: &http.Client{Transport: &http.Transport{TLSClientConfig: h1, ForceAttemptHTTP2: false}},
+		wsHC: &http.Client{Transport: &http.Transport{DialContext: d.DialContext, TLSClientConfig: h1, ForceAttemptHTTP2: false}},
 		user: user, pw: pw,
 	}
 }
+
+// dialTimeout bounds a TCP connect to the controller.
+const dialTimeout = 10 * time.Second
 
 // login signs in with the password: POST /api/v1/auth/login.
 func (a *apiClient) login(ctx context.Context) error {
@@ -152,6 +166,9 @@ func (a *apiClient) query(ctx context.Context, q string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the answer: %w", err)
 	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return nil, fmt.Errorf("%w: HTTP 429: %.200s", errThrottled, bytes.TrimSpace(b))
+	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, bytes.TrimSpace(b))
 	}
@@ -201,6 +218,17 @@ func (a *apiClient) subscribe(ctx context.Context, q string, vars map[string]any
 	}
 	url := "wss" + a.base[len("https"):] + "/api/v2/graphql/ws"
 	c, err := gqlws.Dial(ctx, url, gqlws.Options{HTTPClient: a.wsHC, InitPayload: map[string]string{"authorization": "Bearer " + tok}})
+	for try := 1; try < subscribeTries && err != nil; try++ {
+		var he *gqlws.HTTPError
+		if !errors.As(err, &he) || he.StatusCode != http.StatusTooManyRequests {
+			return nil, err
+		}
+		a.throttled.Add(1)
+		if err := sleep(ctx, retryAfter(he.RetryAfter)); err != nil {
+			return nil, err
+		}
+		c, err = gqlws.Dial(ctx, url, gqlws.Options{HTTPClient: a.wsHC, InitPayload: map[string]string{"authorization": "Bearer " + tok}})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -214,3 +242,17 @@ func (a *apiClient) subscribe(ctx context.Context, q string, vars map[string]any
 // subscriptionID is the operation id of every subscriber's one
 // subscription.
 const subscriptionID = "1"
+
+// subscribeTries is how often a subscriber tries to connect when the
+// server answers 429 (too many requests from its address or user).
+const subscribeTries = 10
+
+// retryAfter reads a Retry-After of whole seconds; 1 s when absent or
+// not a number, at most 10 s.
+func retryAfter(h string) time.Duration {
+	s, err := strconv.Atoi(strings.TrimSpace(h))
+	if err != nil || s < 1 {
+		return time.Second
+	}
+	return time.Duration(min(s, 10)) * time.Second
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -24,12 +25,24 @@ type fakeAPI struct {
 	logins    atomic.Int32
 	events    []string     // pathEvents payloads sent to each subscriber
 	refuse    atomic.Int32 // this many WebSocket connections are refused (4401) first
+	throttle  atomic.Int32 // this many requests are answered 429 first
+	from      atomic.Value // string: the last request's source address
 }
 
 const fakeToken = "tok"
 
 func (f *fakeAPI) handler() http.Handler {
 	mux := http.NewServeMux()
+	throttled := func(w http.ResponseWriter, r *http.Request) bool {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		f.from.Store(host)
+		if f.throttle.Add(-1) < 0 {
+			return false
+		}
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, `{"code":"rate_limited"}`, http.StatusTooManyRequests)
+		return true
+	}
 	mux.HandleFunc("POST /api/v1/auth/login", func(w http.ResponseWriter, r *http.Request) {
 		var in struct{ Username, Password string }
 		if json.NewDecoder(r.Body).Decode(&in) != nil || in.Username != benchUser || in.Password != "pw" {
@@ -40,6 +53,9 @@ func (f *fakeAPI) handler() http.Handler {
 		fmt.Fprintf(w, `{"access_token":%q,"refresh_token":"r","expires_in":%v}`, fakeToken, f.expiresIn)
 	})
 	mux.HandleFunc("POST /api/v2/graphql", func(w http.ResponseWriter, r *http.Request) {
+		if throttled(w, r) {
+			return
+		}
 		if r.Header.Get("Authorization") != "Bearer "+fakeToken {
 			http.Error(w, `{"code":"unauthenticated"}`, http.StatusUnauthorized)
 			return
@@ -52,7 +68,11 @@ func (f *fakeAPI) handler() http.Handler {
 		}
 		fmt.Fprint(w, `{"data":{"sites":[{"name":"e0001","paths":[{"id":"e0001/inet->hq/inet","state":"UP"},{"id":"e0001/inet->hq/mpls","state":"DOWN"}]},{"name":"e0002","paths":[]}]}}`)
 	})
-	mux.HandleFunc("/api/v2/graphql/ws", f.ws)
+	mux.HandleFunc("/api/v2/graphql/ws", func(w http.ResponseWriter, r *http.Request) {
+		if !throttled(w, r) {
+			f.ws(w, r)
+		}
+	})
 	return mux
 }
 
@@ -90,7 +110,7 @@ func newFakeAPI(t *testing.T, f *fakeAPI) *apiClient {
 	ts.EnableHTTP2 = true
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
-	return newAPIClient(strings.TrimPrefix(ts.URL, "https://"), "example.com", ts.Certificate(), benchUser, "pw", 16)
+	return newAPIClient(strings.TrimPrefix(ts.URL, "https://"), "example.com", ts.Certificate(), benchUser, "pw", net.IPv4(127, 0, 1, 7), 16)
 }
 
 func TestAPIClientQueries(t *testing.T) {
@@ -154,7 +174,7 @@ func TestSubscriberReceivesPathEvents(t *testing.T) {
 	api := newFakeAPI(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	subs, failed, err := connectSubscribers(ctx, api, everyone{}, 3, 2, l)
+	subs, failed, err := connectSubscribers(ctx, []*apiClient{api}, everyone{}, 3, 2, l)
 	if err != nil || failed != 0 || len(subs) != 3 {
 		t.Fatalf("%d subscribed, %d failed: %v", len(subs), failed, err)
 	}
@@ -180,14 +200,43 @@ func TestSubscribersPartlyRefused(t *testing.T) {
 	api := newFakeAPI(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	subs, failed, err := connectSubscribers(ctx, api, everyone{}, 5, 1, l)
+	subs, failed, err := connectSubscribers(ctx, []*apiClient{api}, everyone{}, 5, 1, l)
 	defer closeSubscribers(subs)
 	var ce *gqlws.CloseError
 	if len(subs) != 3 || failed != 2 || !errors.As(err, &ce) || ce.Code != 4401 {
 		t.Fatalf("%d subscribed, %d failed, %v; want 3, 2 and a 4401", len(subs), failed, err)
 	}
 	f.refuse.Store(5)
-	if subs, _, err := connectSubscribers(ctx, api, everyone{}, 5, 2, l); len(subs) != 0 || err == nil || !strings.Contains(err.Error(), "no subscriber") {
+	if subs, _, err := connectSubscribers(ctx, []*apiClient{api}, everyone{}, 5, 2, l); len(subs) != 0 || err == nil || !strings.Contains(err.Error(), "no subscriber") {
 		t.Fatalf("all refused: %d subscribed, %v", len(subs), err)
+	}
+}
+
+func TestThrottled(t *testing.T) {
+	l, _ := newTestLog(1, time.Minute)
+	f := &fakeAPI{expiresIn: 900}
+	api := newFakeAPI(t, f)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	f.throttle.Store(1)
+	if _, err := api.query(ctx, sitesQuery); !errors.Is(err, errThrottled) {
+		t.Fatalf("a query answered 429: %v", err)
+	}
+	if from, _ := f.from.Load().(string); from != "127.0.1.7" {
+		t.Fatalf("the request came from %q, want the client's own address 127.0.1.7", from)
+	}
+	f.throttle.Store(1) // the upgrade is tried again after Retry-After
+	subs, failed, err := connectSubscribers(ctx, []*apiClient{api}, everyone{}, 1, 1, l)
+	defer closeSubscribers(subs)
+	if len(subs) != 1 || failed != 0 || err != nil || api.throttled.Load() != 1 {
+		t.Fatalf("%d subscribed, %d failed, %v, %d throttled; want 1 after one 429", len(subs), failed, err, api.throttled.Load())
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	for h, want := range map[string]time.Duration{"": time.Second, "3": 3 * time.Second, "0": time.Second, "x": time.Second, "600": 10 * time.Second} {
+		if got := retryAfter(h); got != want {
+			t.Errorf("retryAfter(%q) = %v, want %v", h, got, want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -31,6 +32,10 @@ func (s schedule) count(d time.Duration) int {
 	}
 	return n
 }
+
+// errThrottled is an answer 429: the server's rate limit, not its
+// capacity, refused the request.
+var errThrottled = errors.New("throttled")
 
 // clock is the time the load generator schedules by (a fake in tests).
 type clock interface {
@@ -65,8 +70,9 @@ type stepResult struct {
 	Scheduled    int         `json:"scheduled"`
 	Sent         int         `json:"sent"`
 	OK           int         `json:"ok"`
-	Errors       int         `json:"errors"`   // sent, and failed or timed out
-	Overflow     int         `json:"overflow"` // not sent: -max-inflight queries were in flight
+	Errors       int         `json:"errors"`    // sent, and failed or timed out
+	Throttled    int         `json:"throttled"` // of the errors, answered 429
+	Overflow     int         `json:"overflow"`  // not sent: -max-inflight queries were in flight
 	AchievedPerS float64     `json:"achieved_per_s"`
 	Latency      rig.Summary `json:"latency"` // scheduled time → answer, of the answered
 	ErrorSample  string      `json:"error_sample,omitempty"`
@@ -122,6 +128,9 @@ func openLoop(ctx context.Context, clk clock, rate float64, d time.Duration, max
 			}
 			if err != nil {
 				r.Errors++
+				if errors.Is(err, errThrottled) {
+					r.Throttled++
+				}
 				if r.ErrorSample == "" {
 					r.ErrorSample = err.Error()
 				}

@@ -56,6 +56,9 @@ type options struct {
 	keep      bool
 	jsonOut   string
 
+	clients int // users, one source address each
+	role    string
+
 	// query ladder
 	rates       []float64
 	step        time.Duration
@@ -63,6 +66,8 @@ type options struct {
 	reqTimeout  time.Duration
 	limits      limits
 	query       string
+
+	// subscriptions
 	subscribers int
 	subConc     int
 	subWindow   time.Duration
@@ -118,6 +123,8 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.limits.maxP99, "max-p99", time.Second, "saturation: a step whose p99 latency is above this")
 	fs.Float64Var(&o.limits.minAchieved, "min-achieved", 0.95, "saturation: a step whose achieved rate is below this fraction of the offered")
 	fs.Float64Var(&o.limits.maxErrors, "max-errors", 0.01, "saturation: a step with more than this fraction of errors")
+	fs.IntVar(&o.clients, "users", 64, "users the load is spread over, each signed in from its own source address 127.0.1.N (the API limits requests per user and per address)")
+	fs.StringVar(&o.role, "role", "viewer", "the users' role")
 	fs.IntVar(&o.subscribers, "subscribers", 1000, "concurrent WebSocket subscribers to pathEvents")
 	fs.IntVar(&o.subConc, "subscribe-concurrency", 32, "subscribers connecting at once")
 	fs.DurationVar(&o.subWindow, "sub-window", 60*time.Second, "measured window of the subscription phase: state changes sent in it count")
@@ -137,6 +144,9 @@ func parseFlags(args []string) (options, error) {
 	}
 	if o.edges < 1 || o.paths < 1 || o.subscribers < 0 || o.enrolConc < 1 || o.subConc < 1 || o.maxInFlight < 1 {
 		return o, errors.New("-edges, -paths, -enrol-concurrency, -subscribe-concurrency and -max-inflight must be at least 1, -subscribers at least 0")
+	}
+	if o.clients < 1 || o.clients > 254 {
+		return o, errors.New("-users: from 1 to 254 (one source address each, 127.0.1.N)")
 	}
 	if o.step < time.Second || o.subWindow < time.Second || o.flipEvery < time.Second {
 		return o, errors.New("-step, -sub-window and -flip-every must be at least 1s")
@@ -179,7 +189,7 @@ func (o options) summary() map[string]any {
 		"query": o.query, "rates": o.rates, "step_s": o.step.Seconds(), "max_inflight": o.maxInFlight,
 		"request_timeout_s": o.reqTimeout.Seconds(), "max_p99_ms": rig.MS(o.limits.maxP99),
 		"min_achieved": o.limits.minAchieved, "max_errors": o.limits.maxErrors, "pg_fsync": o.pgFsync,
-		"subscribers": o.subscribers, "sub_filter": o.subFilter, "sub_window_s": o.subWindow.Seconds(),
+		"users": o.clients, "role": o.role, "subscribers": o.subscribers, "sub_filter": o.subFilter, "sub_window_s": o.subWindow.Seconds(),
 		"sub_drain_s": o.subDrain.Seconds(), "flip_every_s": o.flipEvery.Seconds()}
 }
 

@@ -18,13 +18,13 @@ func printStore(w io.Writer, o options, r *storeResult) {
 }
 
 func printLadder(w io.Writer, o options, r *storeResult) {
-	fmt.Fprintf(w, "query %s (answer: %d sites, %d paths, %d bytes), open loop, %v a step, latency from each request's due time:\n",
-		o.query, r.Sites, r.PathsReturned, r.AnswerBytes, o.step)
-	fmt.Fprintf(w, "%10s %10s %9s %9s %9s %7s %8s %9s %8s %9s %9s  %s\n",
-		"offered/s", "answered/s", "p50 ms", "p99 ms", "max ms", "errors", "overflow", "ctl cores", "db cores", "gen cores", "ingest/s", "")
+	fmt.Fprintf(w, "query %s (answer: %d sites, %d paths, %d bytes), open loop over %d users, %v a step, latency from each request's due time:\n",
+		o.query, r.Sites, r.PathsReturned, r.AnswerBytes, o.clients, o.step)
+	fmt.Fprintf(w, "%10s %10s %9s %9s %9s %7s %5s %8s %9s %8s %9s %9s  %s\n",
+		"offered/s", "answered/s", "p50 ms", "p99 ms", "max ms", "errors", "429", "overflow", "ctl cores", "db cores", "gen cores", "ingest/s", "")
 	for _, s := range r.Steps {
-		fmt.Fprintf(w, "%10.0f %10.1f %9.1f %9.1f %9.1f %7d %8d %9.2f %8.2f %9.2f %9.0f  %s\n",
-			s.OfferedPerS, s.AchievedPerS, s.Latency.P50MS, s.Latency.P99MS, s.Latency.MaxMS, s.Errors, s.Overflow,
+		fmt.Fprintf(w, "%10.0f %10.1f %9.1f %9.1f %9.1f %7d %5d %8d %9.2f %8.2f %9.2f %9.0f  %s\n",
+			s.OfferedPerS, s.AchievedPerS, s.Latency.P50MS, s.Latency.P99MS, s.Latency.MaxMS, s.Errors, s.Throttled, s.Overflow,
 			s.ControllerCores, s.DatabaseCores, s.LoadgenCores, s.IngestAcksPerS, s.Saturated)
 		if s.ErrorSample != "" {
 			fmt.Fprintf(w, "%10s an error: %.200s\n", "", s.ErrorSample)
@@ -44,6 +44,9 @@ func printSub(w io.Writer, o options, s *subResult) {
 	}
 	fmt.Fprintf(w, "%d subscribers to %s (connected in %.1f s); window %.1f s, each edge flipping one path every %.0f s:\n",
 		s.Subscribers, what, s.ConnectS, s.WindowS, s.FlipEveryS)
+	if s.Throttled > 0 {
+		fmt.Fprintf(w, "  %d upgrades were answered 429 (rate limited) and tried again\n", s.Throttled)
+	}
 	if s.Failed > 0 {
 		fmt.Fprintf(w, "  %d subscribers failed to subscribe: %.200s\n", s.Failed, s.FailSample)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -16,7 +17,7 @@ import (
 	"github.com/patronus-sdwan/patronus/test/bench/rig"
 )
 
-// benchUser is the administrator apiload makes and signs in as.
+// benchUser is the prefix of the users apiload makes and signs in as.
 const benchUser = "bench"
 
 // coolDown separates the query ladder from the subscriptions, so that
@@ -51,7 +52,7 @@ type bed struct {
 	rec     *rig.Recorder
 	flips   *flipLog
 	flipWin *rig.Window
-	api     *apiClient
+	clients []*apiClient // one per user
 }
 
 func runStore(ctx context.Context, o options, st, dir string) (*storeResult, error) {
@@ -75,7 +76,7 @@ func runStore(ctx context.Context, o options, st, dir string) (*storeResult, err
 	}
 	defer c.Stop()
 	b.ctl = c
-	if b.api, err = signIn(ctx, c, dir, o.maxInFlight); err != nil {
+	if b.clients, err = makeClients(ctx, c, dir, o.clients, o.role, o.maxInFlight); err != nil {
 		return nil, err
 	}
 	ectx, stopEdges := context.WithCancel(ctx)
@@ -89,7 +90,7 @@ func runStore(ctx context.Context, o options, st, dir string) (*storeResult, err
 	if err := sleep(ctx, o.warmup); err != nil {
 		return nil, err
 	}
-	if r.Sites, r.PathsReturned, r.AnswerBytes, err = b.api.countSites(ctx); err != nil {
+	if r.Sites, r.PathsReturned, r.AnswerBytes, err = b.clients[0].countSites(ctx); err != nil {
 		return nil, fmt.Errorf("the sites query: %w", err)
 	}
 	log.Printf("%s: the sites query returns %d sites, %d paths, %d bytes", st, r.Sites, r.PathsReturned, r.AnswerBytes)
@@ -111,29 +112,38 @@ func runStore(ctx context.Context, o options, st, dir string) (*storeResult, err
 	return r, nil
 }
 
-// signIn makes the administrator with a random password through
-// `patronus ctl users add` and signs in as it.
-func signIn(ctx context.Context, c *rig.Controller, dir string, maxConns int) (*apiClient, error) {
-	pw := make([]byte, 18)
-	rand.Read(pw)
-	password := base64.RawURLEncoding.EncodeToString(pw)
-	pwFile := filepath.Join(dir, "bench-password")
-	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
-		return nil, err
-	}
-	if _, err := c.Ctl(ctx, "users", "add", benchUser, "--role", "admin", "--password-file", pwFile); err != nil {
-		return nil, err
-	}
+// makeClients makes n users (benchN, role) with random passwords
+// through `patronus ctl users add`, and signs each in from a source
+// address of its own (127.0.1.N): the API limits requests per source
+// address and per user, and the load is that of n people.
+func makeClients(ctx context.Context, c *rig.Controller, dir string, n int, role string, maxConns int) ([]*apiClient, error) {
 	creds, err := pki.LoadIdentity(filepath.Join(c.DataDir, "admin"))
 	if err != nil {
 		return nil, err
 	}
-	api := newAPIClient(c.Addr, rig.ServerName, creds.CA, benchUser, password, maxConns)
-	if err := api.login(ctx); err != nil {
-		return nil, err
-	}
-	return api, nil
+	clients := make([]*apiClient, n)
+	err = rig.Parallel(n, userConcurrency, func(i int) error {
+		user := fmt.Sprintf("%s%d", benchUser, i+1)
+		pw := make([]byte, 18)
+		rand.Read(pw)
+		password := base64.RawURLEncoding.EncodeToString(pw)
+		pwFile := filepath.Join(dir, user+"-password")
+		if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o600); err != nil {
+			return err
+		}
+		if _, err := c.Ctl(ctx, "users", "add", user, "--role", role, "--password-file", pwFile); err != nil {
+			return err
+		}
+		from := net.IPv4(127, 0, 1, byte(i+1))
+		clients[i] = newAPIClient(c.Addr, rig.ServerName, creds.CA, user, password, from, maxConns)
+		return clients[i].login(ctx)
+	})
+	return clients, err
 }
+
+// userConcurrency is how many users are made at once (each a ctl
+// process and a password hash in the controller).
+const userConcurrency = 4
 
 // startEdges enrols and connects the edges, each flipping its first
 // path's state, and starts their telemetry; the telemetry window opens
@@ -193,10 +203,11 @@ func (m *meters) stop(hasDB bool) (ctl, db, self, acks float64) {
 
 // ladder offers the sites query at each rate until a step saturates.
 func (b *bed) ladder(ctx context.Context, o options, r *storeResult) error {
-	do := func(ctx context.Context) error {
+	var next atomic.Uint64
+	do := func(ctx context.Context) error { // round robin over the users
 		rctx, cancel := context.WithTimeout(ctx, o.reqTimeout)
 		defer cancel()
-		_, err := b.api.query(rctx, o.query)
+		_, err := b.clients[next.Add(1)%uint64(len(b.clients))].query(rctx, o.query)
 		return err
 	}
 	for _, rate := range o.rates {
@@ -228,14 +239,19 @@ func (b *bed) subscribe(ctx context.Context, o options) (*subResult, error) {
 	if o.subFilter == "site" {
 		aud = bySite{edges: o.edges}
 	}
-	if err := b.api.freshFor(ctx, o.subSettle+o.subWindow+o.subDrain+tokenSlack); err != nil {
-		return nil, err
+	for _, c := range b.clients {
+		if err := c.freshFor(ctx, o.subSettle+o.subWindow+o.subDrain+tokenSlack); err != nil {
+			return nil, err
+		}
 	}
-	subs, failed, subErr := connectSubscribers(ctx, b.api, aud, o.subscribers, o.subConc, b.flips)
+	subs, failed, subErr := connectSubscribers(ctx, b.clients, aud, o.subscribers, o.subConc, b.flips)
 	if len(subs) == 0 {
 		return nil, subErr
 	}
 	r.Subscribers, r.Failed = len(subs), failed
+	for _, c := range b.clients {
+		r.Throttled += c.throttled.Load()
+	}
 	if subErr != nil {
 		r.FailSample = subErr.Error()
 	}

@@ -61,6 +61,7 @@ func (s *subscriber) read(ctx context.Context) {
 type subResult struct {
 	Subscribers      int         `json:"subscribers"` // that subscribed
 	Failed           int         `json:"subscribers_failed"`
+	Throttled        int64       `json:"upgrades_throttled"` // answered 429 and tried again
 	FailSample       string      `json:"subscribe_error_sample,omitempty"`
 	Filter           string      `json:"filter"` // all: every event to every subscriber; site: each subscriber one site's
 	ConnectS         float64     `json:"connect_s"`
@@ -116,15 +117,16 @@ func (a bySite) request(j int) (string, map[string]any, int) {
 	return sitePathEventsSubscription, map[string]any{"site": rig.SiteName(j % a.edges)}, j % a.edges
 }
 
-// connectSubscribers opens n subscriptions, conc at a time, and returns
-// those that subscribed; it fails only when none did. failed counts the
-// others, firstErr is one's error.
-func connectSubscribers(ctx context.Context, api *apiClient, aud audience, n, conc int, log *flipLog) (subs []*subscriber, failed int, firstErr error) {
+// connectSubscribers opens n subscriptions, conc at a time, subscriber
+// j as clients[j mod len(clients)], and returns those that subscribed;
+// it fails only when none did. failed counts the others, firstErr is
+// one's error.
+func connectSubscribers(ctx context.Context, clients []*apiClient, aud audience, n, conc int, log *flipLog) (subs []*subscriber, failed int, firstErr error) {
 	all := make([]*subscriber, n)
 	errs := make([]error, n)
 	rig.Parallel(n, conc, func(j int) error {
 		q, vars, edge := aud.request(j)
-		c, err := api.subscribe(ctx, q, vars)
+		c, err := clients[j%len(clients)].subscribe(ctx, q, vars)
 		if err != nil {
 			errs[j] = fmt.Errorf("subscriber %d: %w", j+1, err)
 			return nil

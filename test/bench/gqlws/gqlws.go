@@ -78,7 +78,7 @@ func Dial(ctx context.Context, url string, o Options) (*Conn, error) {
 	ws, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: o.HTTPClient, Subprotocols: []string{Subprotocol}})
 	if err != nil {
 		if resp != nil {
-			return nil, fmt.Errorf("gqlws: dial %s: HTTP %d: %w", url, resp.StatusCode, err)
+			return nil, &HTTPError{StatusCode: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After"), Err: err}
 		}
 		return nil, fmt.Errorf("gqlws: dial %s: %w", url, err)
 	}
@@ -209,6 +209,20 @@ type CloseError struct {
 func (e *CloseError) Error() string { return fmt.Sprintf("gqlws: closed by the server: %v", e.Err) }
 
 func (e *CloseError) Unwrap() error { return e.Err }
+
+// HTTPError is a refused upgrade: the server answered with StatusCode
+// (401, 429, …) instead of switching protocols.
+type HTTPError struct {
+	StatusCode int
+	RetryAfter string // the Retry-After header, if any
+	Err        error
+}
+
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("gqlws: the upgrade was refused with HTTP %d: %v", e.StatusCode, e.Err)
+}
+
+func (e *HTTPError) Unwrap() error { return e.Err }
 
 // NextResult is a next message's payload.
 type NextResult struct {

@@ -165,7 +165,8 @@ func TestNotWebSocket(t *testing.T) {
 	}))
 	defer ts.Close()
 	_, err := Dial(context.Background(), "wss"+strings.TrimPrefix(ts.URL, "https"), Options{HTTPClient: ts.Client()})
-	if err == nil || !strings.Contains(err.Error(), "HTTP 401") {
+	var he *HTTPError
+	if !errors.As(err, &he) || he.StatusCode != http.StatusUnauthorized || !strings.Contains(err.Error(), "HTTP 401") {
 		t.Fatalf("Dial to a plain 401: %v", err)
 	}
 }
