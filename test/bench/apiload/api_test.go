@@ -166,7 +166,6 @@ func TestAPIClientWrongPassword(t *testing.T) {
 func TestSubscriberReceivesPathEvents(t *testing.T) {
 	l, paths := newTestLog(1, time.Minute)
 	now := time.Now()
-	l.record(0, stateDown, now)
 	ev := func(p, s string) string {
 		return fmt.Sprintf(`{"site":"e0001","pathId":%q,"state":%q,"at":"2026-12-03T10:00:00Z"}`, p, s)
 	}
@@ -174,10 +173,11 @@ func TestSubscriberReceivesPathEvents(t *testing.T) {
 	api := newFakeAPI(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	subs, failed, err := connectSubscribers(ctx, []*apiClient{api}, everyone{}, 3, 2, l)
+	subs, failed, err := connectSubscribers(ctx, []*apiClient{api}, everyone{}, 3, 2, l, l.window.Load())
 	if err != nil || failed != 0 || len(subs) != 3 {
 		t.Fatalf("%d subscribed, %d failed: %v", len(subs), failed, err)
 	}
+	l.record(0, stateDown, now) // after they subscribed, before the server sends
 	defer closeSubscribers(subs)
 	for _, s := range subs {
 		s.read(ctx) // until the server completes
@@ -200,14 +200,14 @@ func TestSubscribersPartlyRefused(t *testing.T) {
 	api := newFakeAPI(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	subs, failed, err := connectSubscribers(ctx, []*apiClient{api}, everyone{}, 5, 1, l)
+	subs, failed, err := connectSubscribers(ctx, []*apiClient{api}, everyone{}, 5, 1, l, nil)
 	defer closeSubscribers(subs)
 	var ce *gqlws.CloseError
 	if len(subs) != 3 || failed != 2 || !errors.As(err, &ce) || ce.Code != 4401 {
 		t.Fatalf("%d subscribed, %d failed, %v; want 3, 2 and a 4401", len(subs), failed, err)
 	}
 	f.refuse.Store(5)
-	if subs, _, err := connectSubscribers(ctx, []*apiClient{api}, everyone{}, 5, 2, l); len(subs) != 0 || err == nil || !strings.Contains(err.Error(), "no subscriber") {
+	if subs, _, err := connectSubscribers(ctx, []*apiClient{api}, everyone{}, 5, 2, l, nil); len(subs) != 0 || err == nil || !strings.Contains(err.Error(), "no subscriber") {
 		t.Fatalf("all refused: %d subscribed, %v", len(subs), err)
 	}
 }
@@ -226,7 +226,7 @@ func TestThrottled(t *testing.T) {
 		t.Fatalf("the request came from %q, want the client's own address 127.0.1.7", from)
 	}
 	f.throttle.Store(1) // the upgrade is tried again after Retry-After
-	subs, failed, err := connectSubscribers(ctx, []*apiClient{api}, everyone{}, 1, 1, l)
+	subs, failed, err := connectSubscribers(ctx, []*apiClient{api}, everyone{}, 1, 1, l, nil)
 	defer closeSubscribers(subs)
 	if len(subs) != 1 || failed != 0 || err != nil || api.throttled.Load() != 1 {
 		t.Fatalf("%d subscribed, %d failed, %v, %d throttled; want 1 after one 429", len(subs), failed, err, api.throttled.Load())

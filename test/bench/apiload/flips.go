@@ -20,7 +20,7 @@ type flip struct {
 	edge     int // the index of the edge that sent it
 	state    string
 	sentAt   time.Time
-	inWindow bool
+	win      *rig.Window  // the measurement window it was sent in; nil: none
 	received atomic.Int32 // subscribers that received it
 	lastNS   atomic.Int64 // the latest receipt's delay from sentAt
 }
@@ -32,7 +32,7 @@ type flip struct {
 // load generator's own record: nothing of it travels to the controller.
 type flipLog struct {
 	every  time.Duration
-	window *rig.Window // flips sent while it is open are measured
+	window atomic.Pointer[rig.Window] // the current measurement: flips sent while it is open belong to it
 
 	pathIndex map[string]int // flipping path id → edge index; read-only after newFlipLog
 	edges     []edgeFlips
@@ -44,8 +44,8 @@ type edgeFlips struct {
 }
 
 // newFlipLog is the log of edges whose first paths are flipPaths.
-func newFlipLog(flipPaths []string, every time.Duration, w *rig.Window) *flipLog {
-	l := &flipLog{every: every, window: w, pathIndex: make(map[string]int, len(flipPaths)), edges: make([]edgeFlips, len(flipPaths))}
+func newFlipLog(flipPaths []string, every time.Duration) *flipLog {
+	l := &flipLog{every: every, pathIndex: make(map[string]int, len(flipPaths)), edges: make([]edgeFlips, len(flipPaths))}
 	for i, p := range flipPaths {
 		l.pathIndex[p] = i
 	}
@@ -86,7 +86,10 @@ func (l *flipLog) hookFor(i int) rig.BatchHook {
 }
 
 func (l *flipLog) record(i int, state string, at time.Time) {
-	f := &flip{edge: i, state: state, sentAt: at, inWindow: l.window.In()}
+	f := &flip{edge: i, state: state, sentAt: at}
+	if w := l.window.Load(); w != nil && w.In() {
+		f.win = w
+	}
 	e := &l.edges[i]
 	e.mu.Lock()
 	e.flips = append(e.flips, f)
@@ -107,14 +110,17 @@ func (l *flipLog) match(i int, state string, from int) (*flip, int) {
 	return nil, -1
 }
 
-// windowFlips are the flips sent in the window.
-func (l *flipLog) windowFlips() []*flip {
+// measure makes w the current measurement window.
+func (l *flipLog) measure(w *rig.Window) { l.window.Store(w) }
+
+// windowFlips are the flips sent in w.
+func (l *flipLog) windowFlips(w *rig.Window) []*flip {
 	var out []*flip
 	for i := range l.edges {
 		e := &l.edges[i]
 		e.mu.Lock()
 		for _, f := range e.flips {
-			if f.inWindow {
+			if f.win == w {
 				out = append(out, f)
 			}
 		}
@@ -128,8 +134,9 @@ func (l *flipLog) windowFlips() []*flip {
 // by its subscriber's goroutine only.
 type receiver struct {
 	log    *flipLog
-	last   []string // per edge: the flipping path's last state seen ("" = UP, as all start)
-	next   []int32  // per edge: the next flip index
+	win    *rig.Window // delays of flips sent in it are kept
+	last   []string    // per edge: the flipping path's last state seen ("" = UP, as all start)
+	next   []int32     // per edge: the next flip index
 	delays []time.Duration
 
 	repeats   int64 // a state equal to the last one seen (a report that changed nothing)
@@ -137,8 +144,20 @@ type receiver struct {
 	other     int64 // events of paths that do not flip
 }
 
-func newReceiver(l *flipLog) *receiver {
-	return &receiver{log: l, last: make([]string, len(l.edges)), next: make([]int32, len(l.edges))}
+// newReceiver starts from the flips sent so far: the next one it expects
+// of an edge is the edge's next, and the state it starts from that of the
+// edge's last flip (UP when none).
+func newReceiver(l *flipLog, w *rig.Window) *receiver {
+	r := &receiver{log: l, win: w, last: make([]string, len(l.edges)), next: make([]int32, len(l.edges))}
+	for i := range l.edges {
+		e := &l.edges[i]
+		e.mu.Lock()
+		if n := len(e.flips); n > 0 {
+			r.next[i], r.last[i] = int32(n), e.flips[n-1].state
+		}
+		e.mu.Unlock()
+	}
+	return r
 }
 
 // receive takes a path event received at `at`: the first event of a
@@ -175,7 +194,7 @@ func (r *receiver) receive(pathID, state string, at time.Time) {
 			break
 		}
 	}
-	if f.inWindow {
+	if f.win != nil && f.win == r.win {
 		r.delays = append(r.delays, d)
 	}
 }

@@ -25,7 +25,9 @@ func newTestLog(n int, every time.Duration) (*flipLog, []string) {
 	}
 	w := &rig.Window{}
 	w.Open()
-	return newFlipLog(paths, every, w), paths
+	l := newFlipLog(paths, every)
+	l.measure(w)
+	return l, paths
 }
 
 func TestHookFlipsOnSchedule(t *testing.T) {
@@ -65,11 +67,12 @@ func TestHookFlipsOnSchedule(t *testing.T) {
 
 func TestReceiverMatchesFlips(t *testing.T) {
 	l, paths := newTestLog(2, 10*time.Second)
+	w := l.window.Load()
+	a, b := newReceiver(l, w), newReceiver(l, w) // subscribed before the flips
 	l.record(0, stateDown, t0)
 	l.record(0, stateUp, t0.Add(10*time.Second))
 	l.record(0, stateDown, t0.Add(20*time.Second))
 	ms := time.Millisecond
-	a, b := newReceiver(l), newReceiver(l)
 
 	a.receive(paths[0], stateUp, t0.Add(-ms))           // a report before any flip: a repeat
 	a.receive(paths[0], stateDown, t0.Add(30*ms))       // flip 0 after 30 ms
@@ -90,7 +93,7 @@ func TestReceiverMatchesFlips(t *testing.T) {
 	}
 	subs := []*subscriber{{edge: -1, recv: a}, {edge: -1, recv: b, err: errors.New("closed by the server")}}
 	var r subResult
-	tally(&r, l.windowFlips(), subs, 2)
+	tally(&r, l.windowFlips(w), subs, 2)
 	if r.StateChanges != 3 || r.Expected != 6 || r.Delivered != 4 || r.Lost != 2 || r.ToAll != 1 || r.ToNone != 0 {
 		t.Fatalf("tally: %+v", r)
 	}
@@ -105,12 +108,41 @@ func TestReceiverMatchesFlips(t *testing.T) {
 
 func TestFlipsOutsideTheWindow(t *testing.T) {
 	l, paths := newTestLog(1, time.Second)
-	l.window.Close()
+	w := l.window.Load()
+	a := newReceiver(l, w)
+	w.Close()
 	l.record(0, stateDown, t0)
-	a := newReceiver(l)
 	a.receive(paths[0], stateDown, t0.Add(time.Millisecond))
-	if len(a.delays) != 0 || len(l.windowFlips()) != 0 || l.edges[0].flips[0].received.Load() != 1 {
+	if len(a.delays) != 0 || len(l.windowFlips(w)) != 0 || l.edges[0].flips[0].received.Load() != 1 {
 		t.Fatal("a flip sent after the window must be matched but not measured")
+	}
+	// The next measurement's window has its own flips.
+	w2 := &rig.Window{}
+	l.measure(w2)
+	b := newReceiver(l, w2)
+	w2.Open()
+	l.record(0, stateUp, t0.Add(time.Second))
+	b.receive(paths[0], stateUp, t0.Add(time.Second+time.Millisecond))
+	if got := l.windowFlips(w2); len(got) != 1 || got[0].state != stateUp || len(b.delays) != 1 || len(l.windowFlips(w)) != 0 {
+		t.Fatalf("the second window's flips: %d, delays %v", len(got), b.delays)
+	}
+}
+
+func TestReceiverJoinsMidStream(t *testing.T) {
+	l, paths := newTestLog(1, time.Second)
+	w := l.window.Load()
+	l.record(0, stateDown, t0)
+	l.record(0, stateUp, t0.Add(time.Second))
+	l.record(0, stateDown, t0.Add(2*time.Second))
+	r := newReceiver(l, w) // subscribes while the path is DOWN
+	r.receive(paths[0], stateDown, t0.Add(2500*time.Millisecond))
+	if r.repeats != 1 || len(r.delays) != 0 {
+		t.Fatalf("the path's current state, reported again, taken as a flip: repeats %d, delays %v", r.repeats, r.delays)
+	}
+	l.record(0, stateUp, t0.Add(3*time.Second))
+	r.receive(paths[0], stateUp, t0.Add(3*time.Second+40*time.Millisecond))
+	if len(r.delays) != 1 || r.delays[0] != 40*time.Millisecond || l.edges[0].flips[3].received.Load() != 1 {
+		t.Fatalf("the first flip after subscribing: delays %v", r.delays)
 	}
 }
 
@@ -126,11 +158,13 @@ func TestBySiteAudience(t *testing.T) {
 	}
 	// A flip is expected by its site's subscribers only.
 	l, _ := newTestLog(3, time.Second)
+	w := l.window.Load()
+	subs = []*subscriber{{edge: 0, recv: newReceiver(l, w)}, {edge: 1, recv: newReceiver(l, w)}}
 	l.record(0, stateDown, t0)
 	l.record(2, stateDown, t0)
 	l.edges[0].flips[0].received.Store(1)
 	var r subResult
-	tally(&r, l.windowFlips(), []*subscriber{{edge: 0, recv: newReceiver(l)}, {edge: 1, recv: newReceiver(l)}}, 3)
+	tally(&r, l.windowFlips(w), subs, 3)
 	if r.StateChanges != 2 || r.Expected != 1 || r.Delivered != 1 || r.Lost != 0 || r.ToAll != 1 {
 		t.Fatalf("tally by site: %+v", r)
 	}

@@ -178,7 +178,8 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(o.rates) != 3 || o.rates[2] != 40 || len(o.stores) != 1 || !o.phases["subscribe"] || o.phases["query"] {
+	if len(o.rates) != 3 || o.rates[2] != 40 || len(o.stores) != 1 || !o.phases["subscribe"] || o.phases["query"] ||
+		len(o.subFilters) != 2 || o.subFilters[0] != "site" || o.clients != 64 {
 		t.Fatalf("parsed %+v", o)
 	}
 	for _, c := range []struct {
@@ -192,6 +193,8 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"-patronus", "x", "-phases", "soak"}, `-phases: "soak"`},
 		{[]string{"-patronus", "x", "-edges", "0"}, "-edges"},
 		{[]string{"-patronus", "x", "-flip-every", "10ms"}, "-flip-every"},
+		{[]string{"-patronus", "x", "-sub-filter", "site,none"}, `-sub-filter: "none"`},
+		{[]string{"-patronus", "x", "-users", "255"}, "-users"},
 	} {
 		if _, err := parseFlags(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("parseFlags(%q): %v, want an error naming %q", c.args, err, c.want)

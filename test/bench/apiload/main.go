@@ -74,7 +74,7 @@ type options struct {
 	subSettle   time.Duration
 	subDrain    time.Duration
 	flipEvery   time.Duration
-	subFilter   string
+	subFilters  []string
 }
 
 // sitesQuery is the query of the ladder: every site with its paths.
@@ -103,7 +103,7 @@ func main() {
 
 func parseFlags(args []string) (options, error) {
 	var o options
-	var stores, phases, rates string
+	var stores, phases, rates, subFilters string
 	fs := flag.NewFlagSet("apiload", flag.ContinueOnError)
 	fs.StringVar(&o.patronus, "patronus", "", "the patronus binary to run as the controller (required)")
 	fs.IntVar(&o.edges, "edges", 1000, "simulated edges")
@@ -131,13 +131,16 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.subSettle, "sub-settle", 3*time.Second, "wait after the last subscriber subscribed before the window opens")
 	fs.DurationVar(&o.subDrain, "sub-drain", 5*time.Second, "how long after the window deliveries of its state changes still count")
 	fs.DurationVar(&o.flipEvery, "flip-every", 60*time.Second, "each edge flips one path's state (UP ↔ DOWN) this often, phases spread")
-	fs.StringVar(&o.subFilter, "sub-filter", "all", "what a subscriber subscribes to: all (every path event), site (subscriber j: pathEvents(site:) of site j mod -edges)")
+	fs.StringVar(&subFilters, "sub-filter", "site,all", "the subscription phases, in order: site (subscriber j: pathEvents(site:) of site j mod -edges), all (every subscriber every path event)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	o.query = sitesQuery
-	if o.subFilter != "all" && o.subFilter != "site" {
-		return o, fmt.Errorf("-sub-filter: %q is not all or site", o.subFilter)
+	o.subFilters = strings.Split(subFilters, ",")
+	for _, f := range o.subFilters {
+		if f != "all" && f != "site" {
+			return o, fmt.Errorf("-sub-filter: %q is not site or all", f)
+		}
 	}
 	if o.patronus == "" {
 		return o, errors.New("-patronus: required")
@@ -189,7 +192,7 @@ func (o options) summary() map[string]any {
 		"query": o.query, "rates": o.rates, "step_s": o.step.Seconds(), "max_inflight": o.maxInFlight,
 		"request_timeout_s": o.reqTimeout.Seconds(), "max_p99_ms": rig.MS(o.limits.maxP99),
 		"min_achieved": o.limits.minAchieved, "max_errors": o.limits.maxErrors, "pg_fsync": o.pgFsync,
-		"users": o.clients, "role": o.role, "subscribers": o.subscribers, "sub_filter": o.subFilter, "sub_window_s": o.subWindow.Seconds(),
+		"users": o.clients, "role": o.role, "subscribers": o.subscribers, "sub_filters": o.subFilters, "sub_window_s": o.subWindow.Seconds(),
 		"sub_drain_s": o.subDrain.Seconds(), "flip_every_s": o.flipEvery.Seconds()}
 }
 

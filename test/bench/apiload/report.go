@@ -11,8 +11,8 @@ func printStore(w io.Writer, o options, r *storeResult) {
 	if o.phases["query"] {
 		printLadder(w, o, r)
 	}
-	if r.Sub != nil {
-		printSub(w, o, r.Sub)
+	for _, s := range r.Subs {
+		printSub(w, o, s)
 	}
 	fmt.Fprintf(w, "telemetry errors during the run: %d %s\n", r.IngestErrors, r.IngestSample)
 }
@@ -108,16 +108,24 @@ func printSummary(w io.Writer, rs []*storeResult) {
 		return pick(s != nil, func() float64 { return s.ControllerCores })
 	})
 	row("  saturated at, /s offered", func(r *storeResult) (float64, bool) { return r.SaturatedAt, r.SaturatedAt > 0 })
-	sub := func(get func(*subResult) float64) func(*storeResult) (float64, bool) {
-		return func(r *storeResult) (float64, bool) {
-			return pick(r.Sub != nil, func() float64 { return get(r.Sub) })
+	for _, filter := range []string{"site", "all"} {
+		sub := func(get func(*subResult) float64) func(*storeResult) (float64, bool) {
+			return func(r *storeResult) (float64, bool) {
+				for _, s := range r.Subs {
+					if s.Filter == filter {
+						return get(s), true
+					}
+				}
+				return 0, false
+			}
 		}
+		row("subscribers ("+filter+"): → last, p50 ms", sub(func(s *subResult) float64 { return s.ToLast.P50MS }))
+		row("  → last subscriber, p99 ms", sub(func(s *subResult) float64 { return s.ToLast.P99MS }))
+		row("  deliveries lost", sub(func(s *subResult) float64 { return float64(s.Lost) }))
+		row("  subscriptions ended", sub(func(s *subResult) float64 { return float64(s.SubsEnded) }))
+		row("  controller cores", sub(func(s *subResult) float64 { return s.ControllerCores }))
+		row("  controller RSS, max MiB", sub(func(s *subResult) float64 { return s.RSSMaxMiB }))
 	}
-	row("state change → last subscriber p50, ms", sub(func(s *subResult) float64 { return s.ToLast.P50MS }))
-	row("state change → last subscriber p99, ms", sub(func(s *subResult) float64 { return s.ToLast.P99MS }))
-	row("deliveries lost", sub(func(s *subResult) float64 { return float64(s.Lost) }))
-	row("controller cores with subscribers", sub(func(s *subResult) float64 { return s.ControllerCores }))
-	row("controller RSS with subscribers, max MiB", sub(func(s *subResult) float64 { return s.RSSMaxMiB }))
 }
 
 func pick(ok bool, v func() float64) (float64, bool) {

@@ -38,7 +38,7 @@ type storeResult struct {
 	Steps         []*stepResult `json:"query_steps"`
 	MaxSustained  float64       `json:"query_max_sustained_per_s"` // the last step that did not saturate
 	SaturatedAt   float64       `json:"query_saturated_at_per_s"`  // 0: not within -rates
-	Sub           *subResult    `json:"subscriptions,omitempty"`
+	Subs          []*subResult  `json:"subscriptions"`             // one per -sub-filter
 	IngestErrors  int64         `json:"ingest_errors"`
 	IngestSample  string        `json:"ingest_error_sample,omitempty"`
 }
@@ -51,7 +51,6 @@ type bed struct {
 	edges   []*rig.Edge
 	rec     *rig.Recorder
 	flips   *flipLog
-	flipWin *rig.Window
 	clients []*apiClient // one per user
 }
 
@@ -99,13 +98,18 @@ func runStore(ctx context.Context, o options, st, dir string) (*storeResult, err
 			return nil, err
 		}
 	}
-	if o.phases["subscribe"] && o.subscribers > 0 {
+	for _, filter := range o.subFilters {
+		if !o.phases["subscribe"] || o.subscribers == 0 {
+			break
+		}
 		if err := sleep(ctx, coolDown); err != nil {
 			return nil, err
 		}
-		if r.Sub, err = b.subscribe(ctx, o); err != nil {
-			return nil, err
+		sub, err := b.subscribe(ctx, o, filter)
+		if err != nil {
+			return nil, fmt.Errorf("subscribers (%s): %w", filter, err)
 		}
+		r.Subs = append(r.Subs, sub)
 	}
 	r.IngestErrors, r.IngestSample = b.rec.Errors.Load(), b.rec.ErrorSample()
 	r.LoadAvgEnd = rig.LoadAvg()
@@ -159,8 +163,7 @@ func (b *bed) startEdges(ctx context.Context, o options, r *storeResult) (*sync.
 	for i, cr := range creds {
 		flipPaths[i] = rig.PathIDs(cr.Identity.SiteName, o.paths)[0]
 	}
-	b.flipWin = &rig.Window{}
-	b.flips = newFlipLog(flipPaths, o.flipEvery, b.flipWin)
+	b.flips = newFlipLog(flipPaths, o.flipEvery)
 	if b.edges, err = rig.ConnectAll(ctx, b.ctl.Addr, creds, o.paths, o.enrolConc, b.flips.hookFor); err != nil {
 		return nil, err
 	}
@@ -230,21 +233,24 @@ func (b *bed) ladder(ctx context.Context, o options, r *storeResult) error {
 	return nil
 }
 
-// subscribe runs the subscription phase.
-func (b *bed) subscribe(ctx context.Context, o options) (*subResult, error) {
-	r := &subResult{Filter: o.subFilter, FlipEveryS: o.flipEvery.Seconds()}
+// subscribe runs the subscription phase with subscribers of filter
+// (all, site).
+func (b *bed) subscribe(ctx context.Context, o options, filter string) (*subResult, error) {
+	r := &subResult{Filter: filter, FlipEveryS: o.flipEvery.Seconds()}
 	r.RSSBeforeMiB, _ = rig.RSSMiB(b.ctl.PID())
 	t0 := time.Now()
 	var aud audience = everyone{}
-	if o.subFilter == "site" {
+	if filter == "site" {
 		aud = bySite{edges: o.edges}
 	}
+	w := &rig.Window{}
+	b.flips.measure(w)
 	for _, c := range b.clients {
 		if err := c.freshFor(ctx, o.subSettle+o.subWindow+o.subDrain+tokenSlack); err != nil {
 			return nil, err
 		}
 	}
-	subs, failed, subErr := connectSubscribers(ctx, b.clients, aud, o.subscribers, o.subConc, b.flips)
+	subs, failed, subErr := connectSubscribers(ctx, b.clients, aud, o.subscribers, o.subConc, b.flips, w)
 	if len(subs) == 0 {
 		return nil, subErr
 	}
@@ -267,17 +273,17 @@ func (b *bed) subscribe(ctx context.Context, o options) (*subResult, error) {
 	if err := sleep(ctx, o.subSettle); err != nil {
 		return nil, err
 	}
-	if err := b.window(ctx, o, r); err != nil {
+	if err := b.window(ctx, o, r, w); err != nil {
 		return nil, err
 	}
 	stopSubs()
 	wg.Wait()
-	tally(r, b.flips.windowFlips(), subs, o.edges)
+	tally(r, b.flips.windowFlips(w), subs, o.edges)
 	return r, nil
 }
 
 // window measures the subscription window and waits for its drain.
-func (b *bed) window(ctx context.Context, o options, r *subResult) error {
+func (b *bed) window(ctx context.Context, o options, r *subResult, w *rig.Window) error {
 	r.RSSSubscribedMiB, _ = rig.RSSMiB(b.ctl.PID())
 	var rssMax atomic.Uint64
 	rctx, stopRSS := context.WithCancel(ctx)
@@ -285,12 +291,12 @@ func (b *bed) window(ctx context.Context, o options, r *subResult) error {
 	go sampleRSS(rctx, b.ctl.PID(), &rssMax)
 	m := b.startMeters()
 	start := time.Now()
-	b.flipWin.Open()
+	w.Open()
 	log.Printf("subscription window open for %v (each edge flips a path every %v)", o.subWindow, o.flipEvery)
 	if err := sleep(ctx, o.subWindow); err != nil {
 		return err
 	}
-	b.flipWin.Close()
+	w.Close()
 	r.WindowS = time.Since(start).Seconds()
 	r.ControllerCores, r.DatabaseCores, r.LoadgenCores, r.IngestAcksPerS = m.stop(b.dbPID != 0)
 	if err := sleep(ctx, o.subDrain); err != nil {

@@ -121,7 +121,7 @@ func (a bySite) request(j int) (string, map[string]any, int) {
 // j as clients[j mod len(clients)], and returns those that subscribed;
 // it fails only when none did. failed counts the others, firstErr is
 // one's error.
-func connectSubscribers(ctx context.Context, clients []*apiClient, aud audience, n, conc int, log *flipLog) (subs []*subscriber, failed int, firstErr error) {
+func connectSubscribers(ctx context.Context, clients []*apiClient, aud audience, n, conc int, log *flipLog, w *rig.Window) (subs []*subscriber, failed int, firstErr error) {
 	all := make([]*subscriber, n)
 	errs := make([]error, n)
 	rig.Parallel(n, conc, func(j int) error {
@@ -131,7 +131,7 @@ func connectSubscribers(ctx context.Context, clients []*apiClient, aud audience,
 			errs[j] = fmt.Errorf("subscriber %d: %w", j+1, err)
 			return nil
 		}
-		all[j] = &subscriber{edge: edge, conn: c, recv: newReceiver(log)}
+		all[j] = &subscriber{edge: edge, conn: c, recv: newReceiver(log, w)}
 		return nil
 	})
 	for j, s := range all {
