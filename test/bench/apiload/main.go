@@ -107,7 +107,7 @@ func parseFlags(args []string) (options, error) {
 	fs := flag.NewFlagSet("apiload", flag.ContinueOnError)
 	fs.StringVar(&o.patronus, "patronus", "", "the patronus binary to run as the controller (required)")
 	fs.IntVar(&o.edges, "edges", 1000, "simulated edges")
-	fs.IntVar(&o.paths, "paths", 4, "paths per edge")
+	fs.IntVar(&o.paths, "paths", 4, "paths per edge, to the hub (at most 8: 4 local links × 2 of the hub)")
 	fs.StringVar(&stores, "stores", "sqlite,postgres", "stores to run, in order: sqlite, postgres")
 	fs.StringVar(&phases, "phases", "query,subscribe", "what to measure on each store: query (the rate ladder), subscribe (subscribers and state changes)")
 	fs.IntVar(&o.enrolConc, "enrol-concurrency", 32, "enrolments and connections in flight")
@@ -147,6 +147,9 @@ func parseFlags(args []string) (options, error) {
 	}
 	if o.edges < 1 || o.paths < 1 || o.subscribers < 0 || o.enrolConc < 1 || o.subConc < 1 || o.maxInFlight < 1 {
 		return o, errors.New("-edges, -paths, -enrol-concurrency, -subscribe-concurrency and -max-inflight must be at least 1, -subscribers at least 0")
+	}
+	if o.paths > rig.MaxLinkedPaths {
+		return o, fmt.Errorf("-paths: at most %d", rig.MaxLinkedPaths)
 	}
 	if o.clients < 1 || o.clients > 254 {
 		return o, errors.New("-users: from 1 to 254 (one source address each, 127.0.1.N)")

@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+
+	"github.com/patronus-sdwan/patronus/test/bench/rig"
 )
 
 func printStore(w io.Writer, o options, r *storeResult) {
-	fmt.Fprintf(w, "\n== %s: %d edges × %d paths streaming telemetry (enrolled in %.1f s); load average %s → %s\n",
-		r.Store, r.Edges, r.Paths, r.EnrolS, r.LoadAvgStart, r.LoadAvgEnd)
+	fmt.Fprintf(w, "\n== %s: %d edges × %d paths to hub %s streaming telemetry (enrolled in %.1f s, links in %.1f s); load average %s → %s\n",
+		r.Store, r.Edges, r.Paths, rig.HubName, r.EnrolS, r.LinksS, r.LoadAvgStart, r.LoadAvgEnd)
 	if o.phases["query"] {
 		printLadder(w, o, r)
 	}

@@ -32,6 +32,7 @@ type storeResult struct {
 	LoadAvgStart  string        `json:"loadavg_start"`
 	LoadAvgEnd    string        `json:"loadavg_end"`
 	EnrolS        float64       `json:"enrol_s"`
+	LinksS        float64       `json:"links_s"`     // the hub and every site's links
 	Sites         int           `json:"query_sites"` // what one sites query returned
 	PathsReturned int           `json:"query_paths"`
 	AnswerBytes   int           `json:"query_answer_bytes"`
@@ -69,7 +70,11 @@ func runStore(ctx context.Context, o options, st, dir string) (*storeResult, err
 		storeArg, b.dbPID = pg.URL, pg.Srv.PID()
 	}
 	log.Printf("%s: starting the controller %s", st, o.patronus)
-	c, err := rig.StartController(ctx, o.patronus, filepath.Join(dir, "controller"), storeArg)
+	topo, err := rig.HubAndSpoke(dir)
+	if err != nil {
+		return nil, err
+	}
+	c, err := rig.StartController(ctx, o.patronus, filepath.Join(dir, "controller"), storeArg, topo...)
 	if err != nil {
 		return nil, err
 	}
@@ -149,8 +154,10 @@ func makeClients(ctx context.Context, c *rig.Controller, dir string, n int, role
 // process and a password hash in the controller).
 const userConcurrency = 4
 
-// startEdges enrols and connects the edges, each flipping its first
-// path's state, and starts their telemetry; the telemetry window opens
+// startEdges enrols the edges, gives them and the hub their links (a
+// hub-and-spoke network whose paths are those the edges report),
+// connects the edges, each flipping its first path's state, and starts
+// their telemetry; the telemetry window opens
 // at once and stays open, so that acks are counted in every phase.
 func (b *bed) startEdges(ctx context.Context, o options, r *storeResult) (*sync.WaitGroup, error) {
 	t0 := time.Now()
@@ -159,6 +166,15 @@ func (b *bed) startEdges(ctx context.Context, o options, r *storeResult) (*sync.
 		return nil, err
 	}
 	r.EnrolS = time.Since(t0).Seconds()
+	sites := make([]string, len(creds))
+	for i, cr := range creds {
+		sites[i] = cr.Identity.SiteName
+	}
+	t0 = time.Now()
+	if err := rig.PutLinks(ctx, b.ctl, sites, o.paths, o.enrolConc); err != nil {
+		return nil, err
+	}
+	r.LinksS = time.Since(t0).Seconds()
 	flipPaths := make([]string, o.edges)
 	for i, cr := range creds {
 		flipPaths[i] = rig.PathIDs(cr.Identity.SiteName, o.paths)[0]

@@ -40,9 +40,9 @@ type Controller struct {
 }
 
 // StartController runs the binary with its data directory and store
-// (a --store argument: "sqlite" or a PostgreSQL URL), and waits for its
-// "serving on" line.
-func StartController(ctx context.Context, bin, dataDir, storeArg string) (*Controller, error) {
+// (a --store argument: "sqlite" or a PostgreSQL URL) and any more
+// arguments, and waits for its "serving on" line.
+func StartController(ctx context.Context, bin, dataDir, storeArg string, more ...string) (*Controller, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -50,6 +50,7 @@ func StartController(ctx context.Context, bin, dataDir, storeArg string) (*Contr
 	addr := net.JoinHostPort(ServerName, strconv.Itoa(port))
 	cmd := exec.Command(bin, "controller", "--data-dir", dataDir, "--listen", addr, "--store", storeArg,
 		"--server-name", ServerName, "--log-level", "warn")
+	cmd.Args = append(cmd.Args, more...)
 	out, err := cmd.StdoutPipe() // its messages, "serving on" among them
 	if err != nil {
 		return nil, err

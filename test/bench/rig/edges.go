@@ -53,24 +53,32 @@ func PathIDs(site string, n int) []string {
 	return out
 }
 
-// CreateTokens makes one join token per site through the Admin API with
-// the operator credentials the controller made.
-func CreateTokens(ctx context.Context, c *Controller, n, conc int) ([]string, error) {
+// Admin is a client of the controller's Admin API with the operator
+// credentials it made; close it with the returned function.
+func Admin(c *Controller) (pb.AdminClient, func(), error) {
 	creds, err := pki.LoadIdentity(filepath.Join(c.DataDir, "admin"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	conn, err := grpc.NewClient(c.Addr, grpc.WithTransportCredentials(credentials.NewTLS(creds.ClientTLSConfig(ServerName))))
 	if err != nil {
+		return nil, nil, err
+	}
+	return pb.NewAdminClient(conn), func() { conn.Close() }, nil
+}
+
+// CreateTokens makes one join token per site through the Admin API.
+func CreateTokens(ctx context.Context, c *Controller, sites []string, conc int) ([]string, error) {
+	admin, done, err := Admin(c)
+	if err != nil {
 		return nil, err
 	}
-	defer conn.Close()
-	admin := pb.NewAdminClient(conn)
-	tokens := make([]string, n)
-	err = Parallel(n, conc, func(i int) error {
-		resp, err := admin.CreateJoinToken(ctx, &pb.CreateJoinTokenRequest{Network: "default", SiteName: SiteName(i)})
+	defer done()
+	tokens := make([]string, len(sites))
+	err = Parallel(len(sites), conc, func(i int) error {
+		resp, err := admin.CreateJoinToken(ctx, &pb.CreateJoinTokenRequest{Network: "default", SiteName: sites[i]})
 		if err != nil {
-			return fmt.Errorf("create token for %s: %w", SiteName(i), err)
+			return fmt.Errorf("create token for %s: %w", sites[i], err)
 		}
 		tokens[i] = resp.Token
 		return nil
