@@ -1,11 +1,13 @@
 // Command apiload is the benchmark of the controller's management API
 // (docs/BENCHMARKS.md, "Controller API: queries and live subscriptions").
 // On each store in turn it starts `patronus controller` as a separate
-// process, makes an admin user with `patronus ctl users add`, enrols N
-// sites and runs N simulated edges streaming telemetry in this process
-// (test/bench/rig, as ctlload does), and then:
+// process on a hub-and-spoke network, makes users with `patronus ctl
+// users add` (each signs in from a source address of its own, as the API
+// limits requests per user and per address), enrols N sites and the hub
+// with their links, and runs N simulated edges streaming telemetry in
+// this process (test/bench/rig, as ctlload does); then:
 //
-//  1. offers the GraphQL query { sites { name paths { id state } } } at
+//  1. it offers the GraphQL query { sites { name paths { id state } } } at
 //     fixed arrival rates (an open loop: requests leave on schedule
 //     whether or not earlier ones have been answered), rate after rate
 //     until the controller saturates, and records per step the latency
@@ -13,8 +15,9 @@
 //     the answers per second achieved, errors, and the CPU of the
 //     controller, of PostgreSQL and of this process;
 //
-//  2. opens M WebSocket subscriptions to pathEvents (graphql-transport-ws)
-//     while every edge flips one of its paths between UP and DOWN at
+//  2. it opens M WebSocket subscriptions to pathEvents
+//     (graphql-transport-ws), each to one site's events and then each to
+//     all, while every edge flips one of its paths between UP and DOWN at
 //     known times, and measures for every state change the delay from the
 //     edge's send to its receipt by each subscriber and by the last of
 //     them, the deliveries lost, and the controller's CPU and memory.
