@@ -119,7 +119,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.workDir, "work-dir", "", "directory for data directories (default: a new /tmp/cb-apiload-*)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	fs.StringVar(&o.jsonOut, "json", "", "write the results as JSON to this file")
-	fs.StringVar(&rates, "rates", "1,2,5,10,20,50,100,200,400,800,1600,3200,6400", "offered query rates per second, in order; the ladder stops at the first saturated step")
+	fs.StringVar(&rates, "rates", "0.5,1,2,5,10,20,50,100,200,400,800,1600,3200,6400", "offered query rates per second, in order; the ladder stops at the first saturated step")
 	fs.DurationVar(&o.step, "step", 10*time.Second, "duration of each rate step")
 	fs.IntVar(&o.maxInFlight, "max-inflight", 4096, "queries in flight at most; an arrival beyond is counted as an error (overflow), not sent")
 	fs.DurationVar(&o.reqTimeout, "request-timeout", 10*time.Second, "a query not answered within this is an error")
