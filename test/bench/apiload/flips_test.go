@@ -91,8 +91,8 @@ func TestReceiverMatchesFlips(t *testing.T) {
 	if b.repeats != 1 || b.unmatched != 1 || len(b.delays) != 1 || b.delays[0] != 50*ms {
 		t.Fatalf("b: repeats %d, unmatched %d, delays %v", b.repeats, b.unmatched, b.delays)
 	}
-	subs := []*subscriber{{edge: -1, recv: a}, {edge: -1, recv: b, err: errors.New("closed by the server")}}
-	var r subResult
+	subs := []*subscriber{{edge: -1, recv: a}, {edge: -1, recv: b, err: errors.New("closed by the server"), end: t0.Add(-time.Second)}}
+	r := subResult{windowStart: t0}
 	tally(&r, l.windowFlips(w), subs, 2)
 	if r.StateChanges != 3 || r.Expected != 6 || r.Delivered != 4 || r.Lost != 2 || r.ToAll != 1 || r.ToNone != 0 {
 		t.Fatalf("tally: %+v", r)
@@ -101,7 +101,7 @@ func TestReceiverMatchesFlips(t *testing.T) {
 	if r.ToLast.N != 1 || r.ToLast.MaxMS != 50 || r.ToEach.N != 4 || r.ToEach.MaxMS != 50 {
 		t.Fatalf("delays: to last %+v, to each %+v", r.ToLast, r.ToEach)
 	}
-	if r.GoalMet || r.SubsEnded != 1 || r.EndSample != "closed by the server" {
+	if r.GoalMet || r.SubsEnded != 1 || r.EndedBefore != 1 || r.EndSample != "closed by the server" {
 		t.Fatalf("goal met %v with %d lost; ended %d %q", r.GoalMet, r.Lost, r.SubsEnded, r.EndSample)
 	}
 }

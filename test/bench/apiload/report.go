@@ -52,8 +52,11 @@ func printSub(w io.Writer, o options, s *subResult) {
 	if s.Failed > 0 {
 		fmt.Fprintf(w, "  %d subscribers failed to subscribe: %.200s\n", s.Failed, s.FailSample)
 	}
-	fmt.Fprintf(w, "  state changes sent %d; deliveries %d of %d (lost %d); reached every subscriber %d, none %d; subscriptions ended %d %s\n",
-		s.StateChanges, s.Delivered, s.Expected, s.Lost, s.ToAll, s.ToNone, s.SubsEnded, s.EndSample)
+	fmt.Fprintf(w, "  state changes sent %d; deliveries %d of %d (lost %d); reached every subscriber %d, none %d\n",
+		s.StateChanges, s.Delivered, s.Expected, s.Lost, s.ToAll, s.ToNone)
+	if s.SubsEnded > 0 {
+		fmt.Fprintf(w, "  subscriptions ended by the server or an error: %d (%d before the window opened); one: %.200s\n", s.SubsEnded, s.EndedBefore, s.EndSample)
+	}
 	goal := "NOT met"
 	if s.GoalMet {
 		goal = "met"
@@ -66,7 +69,7 @@ func printSub(w io.Writer, o options, s *subResult) {
 		s.ControllerCores, s.DatabaseCores, s.LoadgenCores, s.IngestAcksPerS)
 	fmt.Fprintf(w, "  controller RSS: %.0f MiB before the subscribers, %.0f MiB subscribed, %.0f MiB at most in the window\n",
 		s.RSSBeforeMiB, s.RSSSubscribedMiB, s.RSSMaxMiB)
-	fmt.Fprintf(w, "  other events: %d repeats of a state already seen, %d states no edge sent, %d of paths that do not flip, %d with GraphQL errors\n",
+	fmt.Fprintf(w, "  other events: %d repeats of a state already seen, %d states matched to no flip (reports in flight as it subscribed), %d of paths that do not flip, %d with GraphQL errors\n",
 		s.Repeats, s.Unmatched, s.Other, s.GraphQLErrors)
 }
 

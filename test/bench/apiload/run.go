@@ -307,6 +307,7 @@ func (b *bed) window(ctx context.Context, o options, r *subResult, w *rig.Window
 	go sampleRSS(rctx, b.ctl.PID(), &rssMax)
 	m := b.startMeters()
 	start := time.Now()
+	r.windowStart = start
 	w.Open()
 	log.Printf("subscription window open for %v (each edge flips a path every %v)", o.subWindow, o.flipEvery)
 	if err := sleep(ctx, o.subWindow); err != nil {

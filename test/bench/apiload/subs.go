@@ -17,8 +17,9 @@ type subscriber struct {
 	edge int // the index of the one edge it watches; -1: all
 	conn *gqlws.Conn
 	recv *receiver
-	err  error // why it ended before it was told to, or nil
-	errs int64 // next messages with GraphQL errors
+	err  error     // why it ended before it was told to, or nil
+	end  time.Time // when it ended so
+	errs int64     // next messages with GraphQL errors
 }
 
 // pathEventNext is a next message's payload.
@@ -40,12 +41,12 @@ func (s *subscriber) read(ctx context.Context) {
 		at := time.Now()
 		if err != nil {
 			if ctx.Err() == nil {
-				s.err = err
+				s.err, s.end = err, at
 			}
 			return
 		}
 		if m.Type != gqlws.TypeNext {
-			s.err = fmt.Errorf("the server sent %s: %.200s", m.Type, m.Payload)
+			s.err, s.end = fmt.Errorf("the server sent %s: %.200s", m.Type, m.Payload), at
 			return
 		}
 		var ev pathEventNext
@@ -67,20 +68,21 @@ type subResult struct {
 	ConnectS         float64     `json:"connect_s"`
 	FlipEveryS       float64     `json:"flip_every_s"`
 	WindowS          float64     `json:"window_s"`
-	StateChanges     int         `json:"state_changes_sent"`       // flips sent in the window
-	Expected         int64       `json:"deliveries_expected"`      // state changes × subscribers
-	Delivered        int64       `json:"deliveries"`               // received within the drain
-	Lost             int64       `json:"deliveries_lost"`          // expected − delivered
-	ToAll            int         `json:"state_changes_to_all"`     // received by every subscriber
-	ToNone           int         `json:"state_changes_to_none"`    // received by no subscriber
-	SubsEnded        int         `json:"subscriptions_ended"`      // by the server, or by an error
-	EndSample        string      `json:"end_sample,omitempty"`     // one reason
-	Repeats          int64       `json:"repeat_events"`            // a path's state as already seen
-	Unmatched        int64       `json:"unmatched_events"`         // a state no edge sent
-	Other            int64       `json:"other_path_events"`        // paths that do not flip
-	GraphQLErrors    int64       `json:"graphql_error_events"`     // next messages with errors
-	ToLast           rig.Summary `json:"delay_to_last_subscriber"` // per state change received by all
-	ToEach           rig.Summary `json:"delay_to_each_subscriber"` // per delivery
+	StateChanges     int         `json:"state_changes_sent"`    // flips sent in the window
+	Expected         int64       `json:"deliveries_expected"`   // state changes × subscribers
+	Delivered        int64       `json:"deliveries"`            // received within the drain
+	Lost             int64       `json:"deliveries_lost"`       // expected − delivered
+	ToAll            int         `json:"state_changes_to_all"`  // received by every subscriber
+	ToNone           int         `json:"state_changes_to_none"` // received by no subscriber
+	SubsEnded        int         `json:"subscriptions_ended"`
+	EndedBefore      int         `json:"subscriptions_ended_before_window"` // by the server, or by an error
+	EndSample        string      `json:"end_sample,omitempty"`              // one reason
+	Repeats          int64       `json:"repeat_events"`                     // a path's state as already seen
+	Unmatched        int64       `json:"unmatched_events"`                  // reports in flight when it subscribed, mostly         // a state no edge sent
+	Other            int64       `json:"other_path_events"`                 // paths that do not flip
+	GraphQLErrors    int64       `json:"graphql_error_events"`              // next messages with errors
+	ToLast           rig.Summary `json:"delay_to_last_subscriber"`          // per state change received by all
+	ToEach           rig.Summary `json:"delay_to_each_subscriber"`          // per delivery
 	GoalMet          bool        `json:"goal_p99_to_last_under_1s"`
 	ControllerCores  float64     `json:"controller_cores"`
 	DatabaseCores    float64     `json:"database_cores"`
@@ -89,6 +91,8 @@ type subResult struct {
 	RSSBeforeMiB     float64     `json:"controller_rss_before_subscribers_mib"`
 	RSSSubscribedMiB float64     `json:"controller_rss_subscribed_mib"`
 	RSSMaxMiB        float64     `json:"controller_rss_max_mib"`
+
+	windowStart time.Time // when the window opened
 }
 
 // goalToLast is the issue's goal: a state change reaches the last
@@ -219,6 +223,9 @@ func tally(r *subResult, flips []*flip, subs []*subscriber, edges int) {
 		r.GraphQLErrors += s.errs
 		if s.err != nil {
 			r.SubsEnded++
+			if s.end.Before(r.windowStart) {
+				r.EndedBefore++
+			}
 			if r.EndSample == "" {
 				r.EndSample = s.err.Error()
 			}
