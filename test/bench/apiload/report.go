@@ -25,17 +25,20 @@ func printLadder(w io.Writer, o options, r *storeResult) {
 	fmt.Fprintf(w, "%10s %10s %9s %9s %9s %7s %5s %8s %9s %8s %9s %9s  %s\n",
 		"offered/s", "answered/s", "p50 ms", "p99 ms", "max ms", "errors", "429", "overflow", "ctl cores", "db cores", "gen cores", "ingest/s", "")
 	for _, s := range r.Steps {
-		fmt.Fprintf(w, "%10.0f %10.1f %9.1f %9.1f %9.1f %7d %5d %8d %9.2f %8.2f %9.2f %9.0f  %s\n",
+		fmt.Fprintf(w, "%10g %10.1f %9.1f %9.1f %9.1f %7d %5d %8d %9.2f %8.2f %9.2f %9.0f  %s\n",
 			s.OfferedPerS, s.AchievedPerS, s.Latency.P50MS, s.Latency.P99MS, s.Latency.MaxMS, s.Errors, s.Throttled, s.Overflow,
 			s.ControllerCores, s.DatabaseCores, s.LoadgenCores, s.IngestAcksPerS, s.Saturated)
 		if s.ErrorSample != "" {
 			fmt.Fprintf(w, "%10s an error: %.200s\n", "", s.ErrorSample)
 		}
 	}
-	if r.SaturatedAt > 0 {
-		fmt.Fprintf(w, "saturated at %.0f/s offered; highest rate sustained %.0f/s\n", r.SaturatedAt, r.MaxSustained)
-	} else {
-		fmt.Fprintf(w, "not saturated up to %.0f/s offered (raise -rates)\n", r.MaxSustained)
+	switch {
+	case r.SaturatedAt > 0 && r.MaxSustained == 0:
+		fmt.Fprintf(w, "saturated at the first rate, %g/s offered: lower -rates\n", r.SaturatedAt)
+	case r.SaturatedAt > 0:
+		fmt.Fprintf(w, "saturated at %g/s offered; highest rate sustained %g/s\n", r.SaturatedAt, r.MaxSustained)
+	default:
+		fmt.Fprintf(w, "not saturated up to %g/s offered (raise -rates)\n", r.MaxSustained)
 	}
 }
 
@@ -61,10 +64,16 @@ func printSub(w io.Writer, o options, s *subResult) {
 	if s.GoalMet {
 		goal = "met"
 	}
-	fmt.Fprintf(w, "  delay edge send → last subscriber (%d changes): p50 %.1f ms, p99 %.1f ms, max %.1f ms (goal: p99 under %v, none lost: %s)\n",
-		s.ToLast.N, s.ToLast.P50MS, s.ToLast.P99MS, s.ToLast.MaxMS, goalToLast, goal)
-	fmt.Fprintf(w, "  delay edge send → each subscriber (%d deliveries): p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
-		s.ToEach.N, s.ToEach.P50MS, s.ToEach.P99MS, s.ToEach.MaxMS)
+	if s.ToLast.N == 0 {
+		fmt.Fprintf(w, "  no state change reached all its subscribers: no delay to the last (goal: p99 under %v, none lost: %s)\n", goalToLast, goal)
+	} else {
+		fmt.Fprintf(w, "  delay edge send → last subscriber (%d changes): p50 %.1f ms, p99 %.1f ms, max %.1f ms (goal: p99 under %v, none lost: %s)\n",
+			s.ToLast.N, s.ToLast.P50MS, s.ToLast.P99MS, s.ToLast.MaxMS, goalToLast, goal)
+	}
+	if s.ToEach.N > 0 {
+		fmt.Fprintf(w, "  delay edge send → each subscriber (%d deliveries): p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+			s.ToEach.N, s.ToEach.P50MS, s.ToEach.P99MS, s.ToEach.MaxMS)
+	}
 	fmt.Fprintf(w, "  CPU, cores: controller %.2f, database %.2f, load generator %.2f; telemetry acks %.0f/s\n",
 		s.ControllerCores, s.DatabaseCores, s.LoadgenCores, s.IngestAcksPerS)
 	fmt.Fprintf(w, "  controller RSS: %.0f MiB before the subscribers, %.0f MiB subscribed, %.0f MiB at most in the window\n",
@@ -99,7 +108,7 @@ func printSummary(w io.Writer, rs []*storeResult) {
 		}
 		return nil
 	}
-	row("sites query: highest rate sustained, /s", func(r *storeResult) (float64, bool) { return r.MaxSustained, len(r.Steps) > 0 })
+	row("sites query: highest rate sustained, /s", func(r *storeResult) (float64, bool) { return r.MaxSustained, r.MaxSustained > 0 })
 	row("  p50 there, ms", func(r *storeResult) (float64, bool) {
 		s := sustained(r)
 		return pick(s != nil, func() float64 { return s.Latency.P50MS })
@@ -124,8 +133,15 @@ func printSummary(w io.Writer, rs []*storeResult) {
 				return 0, false
 			}
 		}
-		row("subscribers ("+filter+"): → last, p50 ms", sub(func(s *subResult) float64 { return s.ToLast.P50MS }))
-		row("  → last subscriber, p99 ms", sub(func(s *subResult) float64 { return s.ToLast.P99MS }))
+		delay := func(get func(*subResult) float64) func(*storeResult) (float64, bool) {
+			return func(r *storeResult) (float64, bool) {
+				v, ok := sub(get)(r)
+				n, _ := sub(func(s *subResult) float64 { return float64(s.ToLast.N) })(r)
+				return v, ok && n > 0 // no change reached all its subscribers: no delay
+			}
+		}
+		row("subscribers ("+filter+"): → last, p50 ms", delay(func(s *subResult) float64 { return s.ToLast.P50MS }))
+		row("  → last subscriber, p99 ms", delay(func(s *subResult) float64 { return s.ToLast.P99MS }))
 		row("  deliveries lost", sub(func(s *subResult) float64 { return float64(s.Lost) }))
 		row("  subscriptions ended", sub(func(s *subResult) float64 { return float64(s.SubsEnded) }))
 		row("  controller cores", sub(func(s *subResult) float64 { return s.ControllerCores }))

@@ -14,12 +14,13 @@ import (
 
 // subscriber is one WebSocket subscription to pathEvents.
 type subscriber struct {
-	edge int // the index of the one edge it watches; -1: all
-	conn *gqlws.Conn
-	recv *receiver
-	err  error     // why it ended before it was told to, or nil
-	end  time.Time // when it ended so
-	errs int64     // next messages with GraphQL errors
+	edge   int // the index of the one edge it watches; -1: all
+	conn   *gqlws.Conn
+	recv   *receiver
+	err    error     // why it ended before it was told to, or nil
+	end    time.Time // when it ended so
+	errs   int64     // next messages with GraphQL errors
+	gqlErr string    // the first of their errors
 }
 
 // pathEventNext is a next message's payload.
@@ -46,12 +47,14 @@ func (s *subscriber) read(ctx context.Context) {
 			return
 		}
 		if m.Type != gqlws.TypeNext {
-			s.err, s.end = fmt.Errorf("the server sent %s: %.200s", m.Type, m.Payload), at
+			s.err, s.end = fmt.Errorf("the server sent %s %.200s (after the error %q)", m.Type, m.Payload, s.gqlErr), at
 			return
 		}
 		var ev pathEventNext
 		if err := json.Unmarshal(m.Payload, &ev); err != nil || len(ev.Errors) > 0 {
-			s.errs++
+			if s.errs++; s.gqlErr == "" {
+				s.gqlErr = fmt.Sprintf("%.200s", m.Payload)
+			}
 			continue
 		}
 		s.recv.receive(ev.Data.PathEvents.PathID, ev.Data.PathEvents.State, at)
