@@ -66,7 +66,7 @@ func (realClock) SleepUntil(ctx context.Context, t time.Time) error {
 // stepResult is one rate of the ladder.
 type stepResult struct {
 	OfferedPerS  float64     `json:"offered_per_s"`
-	DurationS    float64     `json:"duration_s"` // first arrival to the last answer
+	DurationS    float64     `json:"duration_s"` // the schedule's span (arrivals ÷ rate), or to the last answer when later
 	Scheduled    int         `json:"scheduled"`
 	Sent         int         `json:"sent"`
 	OK           int         `json:"ok"`
@@ -142,7 +142,7 @@ func openLoop(ctx context.Context, clk clock, rate float64, d time.Duration, max
 	}
 	wg.Wait()
 	r.Latency = rig.Summarize(lat)
-	el := d
+	el := time.Duration(float64(n) / rate * float64(time.Second)) // the schedule's span: n arrivals, one each 1/rate
 	if last.Sub(s.start) > el {
 		el = last.Sub(s.start)
 	}

@@ -91,6 +91,14 @@ func TestOpenLoopSendsOnSchedule(t *testing.T) {
 	}
 }
 
+func TestOpenLoopAchievedAtALowRate(t *testing.T) {
+	// 0.5/s for 5 s: arrivals at 0, 2 and 4 s, a schedule of 6 s.
+	r := openLoop(context.Background(), &fakeClock{now: t0}, 0.5, 5*time.Second, 10, func(context.Context) error { return nil })
+	if r.Scheduled != 3 || r.AchievedPerS != 0.5 || r.DurationS != 6 {
+		t.Fatalf("%+v: want 3 arrivals answered at 0.5/s over 6 s", r)
+	}
+}
+
 func TestOpenLoopChargesLateness(t *testing.T) {
 	clk := &fakeClock{now: t0, late: 5 * time.Millisecond}
 	r := openLoop(context.Background(), clk, 100, time.Second, 1000, func(context.Context) error { return nil })
