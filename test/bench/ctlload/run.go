@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log"
 	"os"
 	"path/filepath"
-	"slices"
-	"sync"
 	"time"
 
-	"github.com/patronus-sdwan/patronus/controller/pki"
+	"github.com/patronus-sdwan/patronus/test/bench/rig"
 )
 
 // drainTimeout is how long the window's last batches may take to be
@@ -59,36 +56,24 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	}
 	r := &result{Store: st, Edges: o.edges, Paths: o.paths, ExpectedPerS: float64(o.edges)}
 	storeArg, dbPID := "sqlite", 0
-	var pg *postgres
+	var pg *rig.Postgres
 	if st == "postgres" {
 		var err error
-		if pg, err = startPostgres(ctx, o.pgFsync); err != nil {
+		if pg, err = rig.StartPostgres(ctx, o.pgFsync, "ctlload"); err != nil {
 			return nil, err
 		}
-		defer pg.srv.Stop()
-		storeArg, dbPID = pg.url, pg.srv.PID()
+		defer pg.Srv.Stop()
+		storeArg, dbPID = pg.URL, pg.Srv.PID()
 	}
 	log.Printf("%s: starting the controller %s", st, bin)
-	c, err := startController(ctx, bin, filepath.Join(dir, "controller"), storeArg)
+	c, err := rig.StartController(ctx, bin, filepath.Join(dir, "controller"), storeArg)
 	if err != nil {
 		return nil, err
 	}
-	defer c.stop()
+	defer c.Stop()
 
 	t0 := time.Now()
-	tokens, err := createTokens(ctx, c, o.edges, o.enrolConc)
-	if err != nil {
-		return nil, err
-	}
-	creds := make([]*pki.Credentials, o.edges)
-	err = parallel(o.edges, o.enrolConc, func(i int) error {
-		cr, err := enrol(ctx, c.addr, tokens[i])
-		if err != nil {
-			return fmt.Errorf("enrol %s: %w", siteName(i), err)
-		}
-		creds[i] = cr
-		return nil
-	})
+	creds, err := rig.EnrolAll(ctx, c, o.edges, o.enrolConc)
 	if err != nil {
 		return nil, err
 	}
@@ -98,11 +83,11 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	var probe storeProbe
 	var sq *sqliteProbe
 	if pg != nil {
-		if probe, err = openPGProbe(ctx, pg.url); err != nil {
+		if probe, err = openPGProbe(ctx, pg.URL); err != nil {
 			return nil, err
 		}
 	} else {
-		if sq, err = openSQLiteProbe(filepath.Join(c.dataDir, "controller.db")); err != nil {
+		if sq, err = openSQLiteProbe(filepath.Join(c.DataDir, "controller.db")); err != nil {
 			return nil, err
 		}
 		probe = sq
@@ -110,38 +95,22 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	defer probe.close()
 
 	t0 = time.Now()
-	edges := make([]*edge, o.edges)
 	sctx, stopEdges := context.WithCancel(ctx)
 	defer stopEdges()
-	err = parallel(o.edges, o.enrolConc, func(i int) error {
-		e, err := newEdge(sctx, c.addr, creds[i], o.paths, uint64(i)+1)
-		edges[i] = e
-		return err
-	})
+	edges, err := rig.ConnectAll(sctx, c.Addr, creds, o.paths, o.enrolConc, nil)
 	if err != nil {
 		return nil, err
 	}
 	r.ConnectS = time.Since(t0).Seconds()
-	defer func() {
-		for _, e := range edges {
-			if e != nil {
-				e.close()
-			}
-		}
-	}()
+	defer rig.CloseAll(edges)
 
-	var w window
-	rec := &recorder{}
+	var w rig.Window
+	rec := &rig.Recorder{}
 	eventP := 0.0
 	if o.eventEvery > 0 {
 		eventP = time.Second.Seconds() / o.eventEvery.Seconds()
 	}
-	var wg sync.WaitGroup
-	for i, e := range edges {
-		wg.Add(1)
-		phase := time.Duration(i) * time.Second / time.Duration(o.edges) // edges are not in step
-		go func() { defer wg.Done(); e.run(sctx, phase, time.Second, eventP, &w, rec) }()
-	}
+	wg := rig.RunAll(sctx, edges, eventP, &w, rec)
 	log.Printf("%s: %d edges connected in %.1f s, streaming; warm-up %v", st, o.edges, r.ConnectS, o.warmup)
 	select {
 	case <-time.After(o.warmup):
@@ -164,39 +133,39 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	}
 	perfDone := make(chan error, 1)
 	if o.perfDir != "" {
-		go func() { perfDone <- perfRecord(ctx, o.perfDir, st, c.cmd.Process.Pid, o.duration) }()
+		go func() { perfDone <- perfRecord(ctx, o.perfDir, st, c.PID(), o.duration) }()
 	} else {
 		perfDone <- nil
 	}
-	r.LoadAvgStart = loadAvg()
-	ctl0, err := cpuSeconds(c.cmd.Process.Pid)
+	r.LoadAvgStart = rig.LoadAvg()
+	ctl0, err := rig.CPUSeconds(c.PID())
 	if err != nil {
 		return nil, err
 	}
 	db0 := 0.0
 	if dbPID != 0 {
-		db0, _ = treeCPUSeconds(dbPID)
+		db0, _ = rig.TreeCPUSeconds(dbPID)
 	}
-	self0 := selfCPUSeconds()
+	self0 := rig.SelfCPUSeconds()
 	start := time.Now()
-	w.open.Store(true)
+	w.Open()
 	log.Printf("%s: window open for %v", st, o.duration)
 	select {
 	case <-time.After(o.duration):
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	w.closed.Store(true)
+	w.Close()
 	elapsed := time.Since(start).Seconds()
-	ctl1, _ := cpuSeconds(c.cmd.Process.Pid)
+	ctl1, _ := rig.CPUSeconds(c.PID())
 	db1 := 0.0
 	if dbPID != 0 {
-		db1, _ = treeCPUSeconds(dbPID)
+		db1, _ = rig.TreeCPUSeconds(dbPID)
 	}
-	self1 := selfCPUSeconds()
-	r.LoadAvgEnd = loadAvg()
-	if ps, err := readProcStat(c.cmd.Process.Pid); err == nil {
-		r.ControllerRSSMiB = float64(ps.rssPages*int64(os.Getpagesize())) / (1 << 20)
+	self1 := rig.SelfCPUSeconds()
+	r.LoadAvgEnd = rig.LoadAvg()
+	if rss, err := rig.RSSMiB(c.PID()); err == nil {
+		r.ControllerRSSMiB = rss
 	}
 	size1, err := probe.size(ctx)
 	if err != nil {
@@ -217,10 +186,7 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	// Let the window's last batches be acknowledged, then stop.
 	deadline := time.Now().Add(drainTimeout)
 	for {
-		n := 0
-		for _, e := range edges {
-			n += e.unacked()
-		}
+		n := rig.UnackedAll(edges)
 		r.UnackedAfter = n
 		if n == 0 || time.Now().After(deadline) {
 			break
@@ -231,21 +197,12 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	wg.Wait()
 
 	r.WindowS = elapsed
-	r.Sent, r.Acked, r.Events = rec.sent.Load(), rec.acked.Load(), rec.events.Load()
+	r.Sent, r.Acked, r.Events = rec.Sent.Load(), rec.Acked.Load(), rec.Events.Load()
 	r.AcksPerS = float64(r.Acked) / elapsed
-	r.Errors = rec.errors.Load()
-	if s, ok := rec.errSample.Load().(string); ok {
-		r.ErrorSample = s
-	}
-	rec.mu.Lock()
-	lat := slices.Clone(rec.latencies)
-	rec.mu.Unlock()
-	slices.Sort(lat)
-	r.LatN = len(lat)
-	r.LatP50MS, r.LatP99MS = ms(quantile(lat, 0.50)), ms(quantile(lat, 0.99))
-	if len(lat) > 0 {
-		r.LatMaxMS = ms(lat[len(lat)-1])
-	}
+	r.Errors = rec.Errors.Load()
+	r.ErrorSample = rec.ErrorSample()
+	lat := rig.Summarize(rec.Latencies())
+	r.LatN, r.LatP50MS, r.LatP99MS, r.LatMaxMS = lat.N, lat.P50MS, lat.P99MS, lat.MaxMS
 	r.ControllerCores = (ctl1 - ctl0) / elapsed
 	r.DatabaseCores = (db1 - db0) / elapsed
 	r.LoadgenCores = (self1 - self0) / elapsed
@@ -262,10 +219,8 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	if r.Acked > 0 {
 		r.BytesPerBatch = float64(size1-size0) / float64(r.Acked)
 	}
-	for _, e := range edges {
-		e.close()
-	}
-	if err := c.stop(); err != nil {
+	rig.CloseAll(edges)
+	if err := c.Stop(); err != nil {
 		log.Printf("%s: controller stop: %v", st, err)
 	}
 	if sq != nil {
@@ -277,13 +232,3 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	}
 	return r, nil
 }
-
-func quantile(sorted []time.Duration, q float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(q * float64(len(sorted)-1))
-	return sorted[i]
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,4 +1,4 @@
-package main
+package rig
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,56 +23,62 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/pki"
 )
 
-// serverName is the name the clients dial the controller as.
-const serverName = "127.0.0.1"
-
-// hubName and the links make the paths: each edge site has localLinks,
+// HubName and the links make the paths: each edge site has localLinks,
 // the hub hubLinks; a path is one pair.
-const hubName = "hq"
+const HubName = "hq"
 
 var (
 	localLinks = []string{"inet", "lte", "mpls", "sat"}
 	hubLinks   = []string{"inet", "mpls"}
 )
 
-func siteName(i int) string { return fmt.Sprintf("e%04d", i+1) }
+// SiteName is the name of the i-th simulated site (e0001, …).
+func SiteName(i int) string { return fmt.Sprintf("e%04d", i+1) }
 
-// pathIDs are the edge's path ids as `patronus edge` names them
+// PathIDs are the edge's path ids as `patronus edge` names them
 // ("local-site/link->remote-site/link").
-func pathIDs(site string, n int) []string {
+func PathIDs(site string, n int) []string {
 	var out []string
 	for _, l := range localLinks {
 		for _, h := range hubLinks {
 			if len(out) == n {
 				return out
 			}
-			out = append(out, fmt.Sprintf("%s/%s->%s/%s", site, l, hubName, h))
+			out = append(out, fmt.Sprintf("%s/%s->%s/%s", site, l, HubName, h))
 		}
 	}
 	for len(out) < n { // more paths than names: number them
-		out = append(out, fmt.Sprintf("%s/l%d->%s/inet", site, len(out), hubName))
+		out = append(out, fmt.Sprintf("%s/l%d->%s/inet", site, len(out), HubName))
 	}
 	return out
 }
 
-// createTokens makes one join token per site through the Admin API with
-// the operator credentials the controller made.
-func createTokens(ctx context.Context, c *controller, n, conc int) ([]string, error) {
-	creds, err := pki.LoadIdentity(filepath.Join(c.dataDir, "admin"))
+// Admin is a client of the controller's Admin API with the operator
+// credentials it made; close it with the returned function.
+func Admin(c *Controller) (pb.AdminClient, func(), error) {
+	creds, err := pki.LoadIdentity(filepath.Join(c.DataDir, "admin"))
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := grpc.NewClient(c.Addr, grpc.WithTransportCredentials(credentials.NewTLS(creds.ClientTLSConfig(ServerName))))
+	if err != nil {
+		return nil, nil, err
+	}
+	return pb.NewAdminClient(conn), func() { conn.Close() }, nil
+}
+
+// CreateTokens makes one join token per site through the Admin API.
+func CreateTokens(ctx context.Context, c *Controller, sites []string, conc int) ([]string, error) {
+	admin, done, err := Admin(c)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := grpc.NewClient(c.addr, grpc.WithTransportCredentials(credentials.NewTLS(creds.ClientTLSConfig(serverName))))
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	admin := pb.NewAdminClient(conn)
-	tokens := make([]string, n)
-	err = parallel(n, conc, func(i int) error {
-		resp, err := admin.CreateJoinToken(ctx, &pb.CreateJoinTokenRequest{Network: "default", SiteName: siteName(i)})
+	defer done()
+	tokens := make([]string, len(sites))
+	err = Parallel(len(sites), conc, func(i int) error {
+		resp, err := admin.CreateJoinToken(ctx, &pb.CreateJoinTokenRequest{Network: "default", SiteName: sites[i]})
 		if err != nil {
-			return fmt.Errorf("create token for %s: %w", siteName(i), err)
+			return fmt.Errorf("create token for %s: %w", sites[i], err)
 		}
 		tokens[i] = resp.Token
 		return nil
@@ -79,11 +86,11 @@ func createTokens(ctx context.Context, c *controller, n, conc int) ([]string, er
 	return tokens, err
 }
 
-// enrol trades a join token for the edge's credentials, as edge/agent
+// Enrol trades a join token for the edge's credentials, as edge/agent
 // does: the token's CA pin authenticates the controller, the edge sends a
 // CSR and a WireGuard public key.
-func enrol(ctx context.Context, addr, token string) (*pki.Credentials, error) {
-	tlsCfg, err := pki.EnrolTLSConfig(token, serverName)
+func Enrol(ctx context.Context, addr, token string) (*pki.Credentials, error) {
+	tlsCfg, err := pki.EnrolTLSConfig(token, ServerName)
 	if err != nil {
 		return nil, err
 	}
@@ -130,8 +137,8 @@ func enrol(ctx context.Context, addr, token string) (*pki.Credentials, error) {
 	return &pki.Credentials{Key: key, Chain: chain, CA: ca, Identity: id}, nil
 }
 
-// parallel runs fn(0..n-1) with at most conc at once; the first error wins.
-func parallel(n, conc int, fn func(i int) error) error {
+// Parallel runs fn(0..n-1) with at most conc at once; the first error wins.
+func Parallel(n, conc int, fn func(i int) error) error {
 	sem := make(chan struct{}, conc)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -154,29 +161,59 @@ func parallel(n, conc int, fn func(i int) error) error {
 	return first
 }
 
-// window is the measured interval; batches sent in it count.
-type window struct {
+// Window is the measured interval; batches sent in it count.
+type Window struct {
 	open, closed atomic.Bool
 }
 
-// recorder collects what all edges measured.
-type recorder struct {
+// Open opens the window.
+func (w *Window) Open() { w.open.Store(true) }
+
+// Close closes the window; it stays closed.
+func (w *Window) Close() { w.closed.Store(true) }
+
+// In reports whether the window is open now.
+func (w *Window) In() bool { return w.open.Load() && !w.closed.Load() }
+
+// Closed reports whether the window has closed.
+func (w *Window) Closed() bool { return w.closed.Load() }
+
+// Recorder collects what all edges measured.
+type Recorder struct {
 	mu        sync.Mutex
-	latencies []time.Duration // send → ack of batches sent in the window
-	sent      atomic.Int64    // batches sent in the window
-	acked     atomic.Int64    // acks received in the window (any batch)
-	events    atomic.Int64    // steering events sent in the window
-	errors    atomic.Int64
+	latencies []time.Duration // guarded by mu: send → ack of batches sent in the window
+	Sent      atomic.Int64    // batches sent in the window
+	Acked     atomic.Int64    // acks received in the window (any batch)
+	Events    atomic.Int64    // steering events sent in the window
+	Errors    atomic.Int64
 	errSample atomic.Value // string: one error, for the report
 }
 
-func (r *recorder) fail(err error) {
-	r.errors.Add(1)
+func (r *Recorder) fail(err error) {
+	r.Errors.Add(1)
 	r.errSample.CompareAndSwap(nil, err.Error())
 }
 
-// edge is one simulated edge: its own connection and Report stream.
-type edge struct {
+// ErrorSample is one of the errors, or "".
+func (r *Recorder) ErrorSample() string {
+	s, _ := r.errSample.Load().(string)
+	return s
+}
+
+// Latencies is a copy of the send → ack latencies of the window's batches.
+func (r *Recorder) Latencies() []time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.latencies)
+}
+
+// BatchHook may change a batch just before an edge sends it (sentAt is
+// the time the send is measured from). It is called on the edge's own
+// goroutine, one batch at a time per edge.
+type BatchHook func(t *pb.Telemetry, sentAt time.Time)
+
+// Edge is one simulated edge: its own connection and Report stream.
+type Edge struct {
 	name    string
 	paths   []string
 	conn    *grpc.ClientConn
@@ -189,6 +226,8 @@ type edge struct {
 	// counters, cumulative per path
 	tx, rx []uint64
 
+	hook BatchHook // nil: batches as built
+
 	mu       sync.Mutex
 	inflight []sent // guarded by mu: sent, not acked, oldest first
 }
@@ -199,8 +238,11 @@ type sent struct {
 	inWindow bool
 }
 
-func newEdge(ctx context.Context, addr string, creds *pki.Credentials, nPaths int, seed uint64) (*edge, error) {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(creds.ClientTLSConfig(serverName))))
+// NewEdge connects an edge with creds and opens its Report stream; its
+// paths are PathIDs(site, nPaths), all UP unless hook changes them; seed
+// makes its random metrics.
+func NewEdge(ctx context.Context, addr string, creds *pki.Credentials, nPaths int, seed uint64, hook BatchHook) (*Edge, error) {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(creds.ClientTLSConfig(ServerName))))
 	if err != nil {
 		return nil, err
 	}
@@ -209,17 +251,17 @@ func newEdge(ctx context.Context, addr string, creds *pki.Credentials, nPaths in
 		conn.Close()
 		return nil, err
 	}
-	e := &edge{name: creds.Identity.SiteName, conn: conn, stream: stream, bootID: make([]byte, 16),
+	e := &Edge{hook: hook, name: creds.Identity.SiteName, conn: conn, stream: stream, bootID: make([]byte, 16),
 		rng: mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), started: time.Now(),
 		tx: make([]uint64, nPaths), rx: make([]uint64, nPaths)}
-	e.paths = pathIDs(e.name, nPaths)
+	e.paths = PathIDs(e.name, nPaths)
 	rand.Read(e.bootID)
 	return e, nil
 }
 
 // telemetry is the batch `patronus edge` would send: each path's sample
 // and counters, and a steering event with probability p.
-func (e *edge) telemetry(now time.Time, eventP float64) *pb.Telemetry {
+func (e *Edge) telemetry(now time.Time, eventP float64) *pb.Telemetry {
 	e.seq++
 	t := &pb.Telemetry{BootId: e.bootID, Sequence: e.seq, SentAt: timestamppb.New(now), ConfigRevision: 1}
 	ts := timestamppb.New(now)
@@ -245,9 +287,15 @@ func (e *edge) telemetry(now time.Time, eventP float64) *pb.Telemetry {
 	return t
 }
 
-// run sends a batch every interval, starting after phase, until ctx ends;
+// Name is the edge's site name.
+func (e *Edge) Name() string { return e.name }
+
+// Paths are the edge's path ids.
+func (e *Edge) Paths() []string { return e.paths }
+
+// Run sends a batch every interval, starting after phase, until ctx ends;
 // a goroutine takes the acks.
-func (e *edge) run(ctx context.Context, phase, interval time.Duration, eventP float64, w *window, rec *recorder) {
+func (e *Edge) Run(ctx context.Context, phase, interval time.Duration, eventP float64, w *Window, rec *Recorder) {
 	go e.receive(w, rec)
 	select {
 	case <-time.After(phase):
@@ -259,7 +307,10 @@ func (e *edge) run(ctx context.Context, phase, interval time.Duration, eventP fl
 	for {
 		now := time.Now()
 		t := e.telemetry(now, eventP)
-		in := w.open.Load() && !w.closed.Load()
+		in := w.In()
+		if e.hook != nil {
+			e.hook(t, now)
+		}
 		e.mu.Lock()
 		e.inflight = append(e.inflight, sent{seq: t.Sequence, at: now, inWindow: in})
 		e.mu.Unlock()
@@ -270,8 +321,8 @@ func (e *edge) run(ctx context.Context, phase, interval time.Duration, eventP fl
 			return
 		}
 		if in {
-			rec.sent.Add(1)
-			rec.events.Add(int64(len(t.SteeringEvents)))
+			rec.Sent.Add(1)
+			rec.Events.Add(int64(len(t.SteeringEvents)))
 		}
 		select {
 		case <-tick.C:
@@ -281,19 +332,18 @@ func (e *edge) run(ctx context.Context, phase, interval time.Duration, eventP fl
 	}
 }
 
-func (e *edge) receive(w *window, rec *recorder) {
+func (e *Edge) receive(w *Window, rec *Recorder) {
 	for {
 		ack, err := e.stream.Recv()
 		if err != nil {
-			if err != io.EOF && !w.closed.Load() {
+			if err != io.EOF && !w.Closed() {
 				rec.fail(fmt.Errorf("%s: recv: %w", e.name, err))
 			}
 			return
 		}
 		now := time.Now()
-		in := w.open.Load() && !w.closed.Load()
-		if in {
-			rec.acked.Add(1)
+		if w.In() {
+			rec.Acked.Add(1)
 		}
 		e.mu.Lock()
 		i := 0
@@ -309,8 +359,8 @@ func (e *edge) receive(w *window, rec *recorder) {
 	}
 }
 
-// unacked counts batches sent in the window and not acknowledged.
-func (e *edge) unacked() int {
+// Unacked counts batches sent in the window and not acknowledged.
+func (e *Edge) Unacked() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	n := 0
@@ -322,7 +372,8 @@ func (e *edge) unacked() int {
 	return n
 }
 
-func (e *edge) close() {
+// Close ends the stream and the connection.
+func (e *Edge) Close() {
 	e.stream.CloseSend()
 	e.conn.Close()
 }
