@@ -195,8 +195,7 @@ func (d *Dataplane) watchBFD(changes <-chan bfd.StateChange) {
 		p.bfdUp.Store(ch.To == packet.StateUp)
 		d.log.Info("path bfd", "path", p.ID, "from", ch.From.String(), "to", ch.To.String(), "diag", ch.Diag.String())
 		ev, _ := d.engine.SetBFD(p.ID, ch.To, ch.Time)
-		d.logEvents(ev)
-		d.stateChanged()
+		d.logEvents(ev) // a path state change among ev calls OnStateChange's function
 	}
 }
 

@@ -288,3 +288,23 @@ func (d *Dataplane) SteeringCounts() SteeringCounts {
 	}
 	return c
 }
+
+// PathStates is the part of Status that a report sent at once needs: each
+// path's steering state, BFD state and quality, and steering's event log.
+// It leaves out what makes Status costly (each path's WireGuard state,
+// the links' counters), so that a flapping link, which asks for a report
+// at every change, does not make the edge churn memory.
+func (d *Dataplane) PathStates() (paths []PathStatus, events []steer.Event) {
+	now := time.Now()
+	byID := map[string]steer.PathStatus{}
+	for _, ps := range d.engine.Paths(now) {
+		byID[ps.ID] = ps
+	}
+	for _, p := range d.Paths() {
+		ps := PathStatus{ID: p.ID, PeerSite: p.PeerSite, LocalLink: p.LocalLink, RemoteLink: p.RemoteLink}
+		d.steerStatus(p, byID[p.ID], now, &ps)
+		paths = append(paths, ps)
+	}
+	events, _ = d.engine.Events(nil)
+	return paths, events
+}

@@ -110,7 +110,9 @@ func (d *Dataplane) logEvents(evs []steer.Event) {
 }
 
 // OnStateChange makes the data plane call f whenever a path's state (up,
-// degraded, down) or its BFD state changes, so that the controller can
+// degraded, down) changes (steering's path state events, which BFD
+// drives; a BFD transition that leaves the path's state as it was, such
+// as Down to Init, is reported at the next periodic batch), so that the controller can
 // be told at once (edge/agent Options.Urgent) rather than at the next
 // telemetry batch. f is called from the data plane's control goroutines
 // and must not block; nil stops the calls.

@@ -214,9 +214,9 @@ func TestBFDPausedOnSilentPath(t *testing.T) {
 	}
 }
 
-// TestStateChangeSignalled: a BFD state change of a path, and a path
-// state change of steering, call OnStateChange's function; a steering
-// decision does not.
+// TestStateChangeSignalled: a BFD state change that changes the path's
+// state, and a path state change of steering, call OnStateChange's
+// function; a steering decision does not.
 func TestStateChangeSignalled(t *testing.T) {
 	d, a, _ := steeredPair(t, policy.Policy{Name: "pref-lte", SLAClass: "default", Colors: []string{"lte"}})
 	var calls atomic.Int32

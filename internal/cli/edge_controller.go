@@ -184,10 +184,14 @@ func (e *controlledEdge) telemetry() *pb.Telemetry {
 // the samples of the paths whose state or BFD state differs from the
 // last batch, and the steering events since; nil when there are none.
 func (e *controlledEdge) urgentTelemetry() *pb.Telemetry {
-	st, ok := e.status()
-	if !ok {
+	e.mu.Lock()
+	dp := e.dp
+	e.mu.Unlock()
+	if dp == nil {
 		return nil
 	}
+	var st dataplane.Status // only the paths and events: dp.PathStates
+	st.Paths, st.Events = dp.PathStates()
 	t := &pb.Telemetry{PathSamples: e.samples(st, time.Now(), true), SteeringEvents: e.steeringEvents(st)}
 	if len(t.PathSamples) == 0 && len(t.SteeringEvents) == 0 {
 		return nil
