@@ -67,7 +67,6 @@ func (s *Service) Paths(ctx context.Context, network string, f PathFilter) ([]Pa
 	return out, nil
 }
 
-//
 // The newest sample comes from the live reports (Live) when one is
 // younger than latestWindow: edges report every second, so a query of a
 // fleet's paths reads memory, not the store (it read each path's last 10
