@@ -79,7 +79,9 @@ func (s *Server) unaryAuth(ctx context.Context, req any, info *grpc.UnaryServerI
 	if err != nil {
 		return nil, err
 	}
-	return h(ctx, req)
+	resp, err := h(ctx, req)
+	s.auditAdmin(ctx, info.FullMethod, req, err)
+	return resp, err
 }
 
 type authStream struct {
