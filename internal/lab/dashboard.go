@@ -199,3 +199,22 @@ type dialResult struct {
 	c   net.Conn
 	err error
 }
+
+// ProxyPIDs returns the processes running lab name's dashboard proxy
+// (patronus lab dashboard-proxy --netns pl-NAME-ctl), found in /proc by
+// their arguments.
+func ProxyPIDs(name string) []int {
+	want := "\x00lab\x00dashboard-proxy\x00--netns\x00" + nsCtl(name) + "\x00"
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline")); err == nil && strings.Contains(string(b), want) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}

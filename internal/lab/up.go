@@ -615,6 +615,11 @@ func Down(root, name string) error {
 			}
 		}
 	}
+	// The dashboard proxy runs in the host's namespace: without state it
+	// is found by the namespace it serves.
+	for _, pid := range ProxyPIDs(name) {
+		stop(pid, 3*time.Second)
+	}
 	for _, ns := range leftovers(name) {
 		if err := removeNS(ns); err != nil {
 			errs = append(errs, err)

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patronus-sdwan/patronus/internal/lab"
 	"github.com/patronus-sdwan/patronus/internal/netns"
 )
 
@@ -518,6 +519,9 @@ func TestLabDownLeavesNothing(t *testing.T) {
 	}
 	if out, err := a.run("down"); err != nil {
 		t.Fatalf("lab down without state: %v\n%s", err, out)
+	}
+	if pids := lab.ProxyPIDs(a.name); len(pids) > 0 {
+		t.Errorf("lab down without state left its dashboard proxy running: %v", pids)
 	}
 	if out, err := a.run("status"); err == nil || !strings.Contains(out, "no such lab") {
 		t.Errorf("status of a removed lab: %v\n%s", err, out)
