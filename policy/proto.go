@@ -124,8 +124,8 @@ func fromFields(classes []*pb.SlaClass, apps []*pb.Application, noBuiltin bool, 
 	t *pb.SteeringTimers, q *pb.QualityModel) *Set {
 	s := &Set{DisableBuiltinApplications: noBuiltin}
 	for _, k := range classes {
-		s.SLAClasses = append(s.SLAClasses, SLAClass{Name: k.GetName(), MaxLatency: durText(k.GetMaxLatency()),
-			MaxJitter: durText(k.GetMaxJitter()), MaxLossPct: k.GetMaxLossPct()})
+		s.SLAClasses = append(s.SLAClasses, SLAClass{Name: k.GetName(), MaxLatency: DurationText(k.GetMaxLatency()),
+			MaxJitter: DurationText(k.GetMaxJitter()), MaxLossPct: k.GetMaxLossPct()})
 	}
 	for _, a := range apps {
 		app := Application{Name: a.GetName(), Class: a.GetClass(), Match: matchOf(a.GetMatch())}
@@ -138,10 +138,10 @@ func fromFields(classes []*pb.SlaClass, apps []*pb.Application, noBuiltin bool, 
 		s.Policies = append(s.Policies, policyOf(p))
 	}
 	if t != nil {
-		s.Steering = Steering{Damping: durText(t.GetDamping()), HoldDown: durText(t.GetHoldDown()),
+		s.Steering = Steering{Damping: DurationText(t.GetDamping()), HoldDown: DurationText(t.GetHoldDown()),
 			MarginScore: t.GetMarginScore(), FlapPenalty: t.GetFlapPenalty(), FlapSuppress: t.GetFlapSuppress(),
-			FlapReuse: t.GetFlapReuse(), FlapMax: t.GetFlapMax(), FlapHalfLife: durText(t.GetFlapHalfLife()),
-			FlowIdle: durText(t.GetFlowIdle())}
+			FlapReuse: t.GetFlapReuse(), FlapMax: t.GetFlapMax(), FlapHalfLife: DurationText(t.GetFlapHalfLife()),
+			FlowIdle: DurationText(t.GetFlowIdle())}
 	}
 	s.QualityModel = QualityModel{DegradedBelowScore: q.GetDegradedBelowScore(), RecoverAtScore: q.GetRecoverAtScore()}
 	return s
@@ -175,10 +175,11 @@ func modeText(m pb.SteeringMode) string {
 	return m.String()
 }
 
-// durText is a Duration in the Set form; unset or zero is "" (the
-// default, or no limit). An invalid Duration becomes text Validate
-// refuses.
-func durText(d *durationpb.Duration) string {
+// DurationText is a Duration in the text form of Set and of the edge's
+// configuration (time.ParseDuration); unset or zero is "" (the default,
+// or no limit). An invalid Duration (fields out of range) becomes text
+// that validation refuses.
+func DurationText(d *durationpb.Duration) string {
 	if d == nil {
 		return ""
 	}

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"google.golang.org/protobuf/types/known/durationpb"
-
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/policy"
@@ -102,8 +100,8 @@ func convertDefaults(pc *pb.EdgeConfig, c *config.Config) {
 		c.Defaults.Compression = optionalSwitch(d.Compression)
 	}
 	c.Defaults.BFD = config.BFDDefaults{
-		TxInterval: duration(d.GetBfd().GetTxInterval()),
-		RxInterval: duration(d.GetBfd().GetRxInterval()),
+		TxInterval: policy.DurationText(d.GetBfd().GetTxInterval()),
+		RxInterval: policy.DurationText(d.GetBfd().GetRxInterval()),
 		Multiplier: int(d.GetBfd().GetMultiplier()),
 	}
 }
@@ -154,20 +152,4 @@ func rate(bps uint64) string {
 		return ""
 	}
 	return fmt.Sprintf("%dbit", bps)
-}
-
-// duration is a Duration in the YAML form (time.ParseDuration); unset or
-// zero: not given, so the edge's default applies. An invalid Duration
-// (fields out of range) is passed on as text Validate refuses.
-func duration(d *durationpb.Duration) string {
-	if d == nil {
-		return ""
-	}
-	if err := d.CheckValid(); err != nil {
-		return fmt.Sprintf("invalid(%ds,%dns)", d.GetSeconds(), d.GetNanos())
-	}
-	if d.AsDuration() == 0 {
-		return ""
-	}
-	return d.AsDuration().String()
 }

@@ -12,17 +12,7 @@ func (s *Store) list(ctx context.Context, op, network, query string, scan func(R
 		if err != nil {
 			return err
 		}
-		rows, err := q.Query(ctx, query, append([]any{netID}, args...)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return each(ctx, q, query, scan, append([]any{netID}, args...)...)
 	})
 	return s.wrap(op, err)
 }

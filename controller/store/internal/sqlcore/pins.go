@@ -129,17 +129,7 @@ func (s *Store) Pins(ctx context.Context, network, site string) ([]store.Pin, er
 		if _, err := s.siteID(ctx, tq, netID, network, site); err != nil {
 			return err
 		}
-		rows, err := tq.Query(ctx, q+" AND s.name = $2 ORDER BY p.id", netID, site)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return each(ctx, tq, q+" AND s.name = $2 ORDER BY p.id", scan, netID, site)
 	})
 	return out, s.wrap("pins", err)
 }
