@@ -10,7 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/patronus-sdwan/patronus/internal/ctlsock"
 	"github.com/patronus-sdwan/patronus/internal/version"
+	"github.com/patronus-sdwan/patronus/lab/labcmd"
 )
 
 // Main runs the command line and returns the process exit status.
@@ -18,9 +20,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
-		var ee exitError
+		var ee interface{ ExitCode() int }
 		if errors.As(err, &ee) {
-			return ee.code // a command run for the user; it said what it had to
+			return ee.ExitCode() // a command run for the user; it said what it had to
 		}
 		fmt.Fprintln(stderr, "patronus:", err)
 		return 1
@@ -38,7 +40,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 			// In a lab's edge node (patronus lab exec), the edge's control
 			// socket comes from the environment unless given.
 			if f := cmd.Flags().Lookup("control-socket"); f != nil && !f.Changed && (cmd.Parent() == nil || cmd.Parent().Name() != "bfd") {
-				if v := os.Getenv(socketEnv); v != "" {
+				if v := os.Getenv(ctlsock.SocketEnv); v != "" {
 					return f.Value.Set(v)
 				}
 			}
@@ -47,7 +49,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newVersionCmd(), newBFDCmd(), newKeygenCmd(), newConfigCmd(), newEdgeCmd(), newStatusCmd(), newPathsCmd(), newEventsCmd(), newFlowsCmd(), newPinCmd(), newLabCmd(), newControllerCmd(), newCtlCmd())
+	root.AddCommand(newVersionCmd(), newBFDCmd(), newKeygenCmd(), newConfigCmd(), newEdgeCmd(), newStatusCmd(), newPathsCmd(), newEventsCmd(), newFlowsCmd(), newPinCmd(), labcmd.Command(), newControllerCmd(), newCtlCmd())
 	return root
 }
 

@@ -18,6 +18,11 @@ import (
 	"time"
 )
 
+// SocketEnv names the edge control socket for patronus status, pin and the
+// like when --control-socket is not given; patronus lab exec sets it for the
+// edge node it runs in.
+const SocketEnv = "PATRONUS_CONTROL_SOCKET"
+
 // Serve serves the handlers (by net/http pattern, e.g. "GET /status") on
 // the unix socket at sock; the socket is created with mode 0600 (its
 // directory 0700 if missing). The returned func stops serving and removes

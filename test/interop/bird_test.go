@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patronus-sdwan/patronus/internal/netns"
+	"github.com/patronus-sdwan/patronus/lab/netns"
 )
 
 // BIRD is a BIRD 2 daemon in a namespace with its own config, control

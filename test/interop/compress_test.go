@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/patronus-sdwan/patronus/edge/dataplane"
-	"github.com/patronus-sdwan/patronus/internal/netns"
+	"github.com/patronus-sdwan/patronus/lab/netns"
 )
 
 // TestEdgeCompression: LZ4 on the wire, negotiated per path in shim

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patronus-sdwan/patronus/internal/netns"
+	"github.com/patronus-sdwan/patronus/lab/netns"
 )
 
 // edgeSite is one site of a two-site test: a LAN host behind an edge.

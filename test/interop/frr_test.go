@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patronus-sdwan/patronus/internal/netns"
+	"github.com/patronus-sdwan/patronus/lab/netns"
 )
 
 // FRR is a standalone FRR bfdd in a namespace. It needs no zebra for

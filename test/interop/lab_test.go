@@ -20,8 +20,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patronus-sdwan/patronus/internal/lab"
-	"github.com/patronus-sdwan/patronus/internal/netns"
+	"github.com/patronus-sdwan/patronus/lab"
+	"github.com/patronus-sdwan/patronus/lab/netns"
 )
 
 // labStatus is the contract of patronus lab status --json that these

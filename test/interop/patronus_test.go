@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patronus-sdwan/patronus/internal/netns"
+	"github.com/patronus-sdwan/patronus/lab/netns"
 )
 
 // Event is one line of `patronus bfd run --json`: a session state change.

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/patronus-sdwan/patronus/edge/dataplane"
-	"github.com/patronus-sdwan/patronus/internal/netns"
+	"github.com/patronus-sdwan/patronus/lab/netns"
 )
 
 // reconfSite is one site of TestEdgeReconfigure.

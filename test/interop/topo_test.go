@@ -5,7 +5,7 @@ package interop
 import (
 	"testing"
 
-	"github.com/patronus-sdwan/patronus/internal/netns"
+	"github.com/patronus-sdwan/patronus/lab/netns"
 )
 
 // Addresses of the test topologies, from 198.18.0.0/15 (RFC 2544) and fd00::/8.

@@ -17,7 +17,7 @@
 // gateway address and is routed. Impairments live on that wire: loss and
 // down in an nftables table of the wan namespace (both directions, on
 // sSlLg), rate in tbf qdiscs on sSlLe and sSlLr (one per direction),
-// delay and jitter in the lab's userspace WAN emulator (internal/wanem),
+// delay and jitter in the lab's userspace WAN emulator (lab/wanem),
 // which takes the bridge's place between sSlLe and sSlLr while it runs.
 //
 // Everything a lab creates lives in its namespaces, so deleting them

@@ -1,4 +1,4 @@
-package cli
+package labcmd
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/patronus-sdwan/patronus/internal/lab"
+	"github.com/patronus-sdwan/patronus/lab"
 )
 
 func newLabStreamCmd() *cobra.Command {

@@ -1,4 +1,6 @@
-package cli
+// Package labcmd is the command line of patronus lab: it parses flags and
+// calls package lab (and lab/wanem for the emulator a lab's links run).
+package labcmd
 
 import (
 	"encoding/json"
@@ -18,18 +20,14 @@ import (
 
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/internal/ctlsock"
-	"github.com/patronus-sdwan/patronus/internal/lab"
-	"github.com/patronus-sdwan/patronus/internal/wanem"
+	"github.com/patronus-sdwan/patronus/lab"
+	"github.com/patronus-sdwan/patronus/lab/wanem"
 )
-
-// socketEnv names the edge control socket for patronus status, pin and
-// the like when --control-socket is not given; patronus lab exec sets it
-// for the edge node it runs in.
-const socketEnv = "PATRONUS_CONTROL_SOCKET"
 
 const defaultLab = "demo"
 
-func newLabCmd() *cobra.Command {
+// Command returns "patronus lab": the lab's command tree.
+func Command() *cobra.Command {
 	var root string
 	c := &cobra.Command{
 		Use:   "lab",
@@ -288,10 +286,14 @@ func impairText(i lab.Impairment) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-// exitError carries a child's exit status out through Main.
+// exitError carries a child's exit status out through the command line's
+// Main, which exits with ExitCode instead of printing the error.
 type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// ExitCode is the child's exit status.
+func (e exitError) ExitCode() int { return e.code }
 
 func newLabExecCmd(root *string) *cobra.Command {
 	var name string
@@ -324,7 +326,7 @@ directory of this patronus binary is on PATH.`,
 			}
 			env := append(os.Environ(), "PATH="+filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"))
 			if node.Socket != "" {
-				env = append(env, socketEnv+"="+node.Socket)
+				env = append(env, ctlsock.SocketEnv+"="+node.Socket)
 			}
 			env = append(env, node.Env...)
 			x := exec.Command("ip", append([]string{"netns", "exec", node.NS}, args[1:]...)...)
