@@ -7,7 +7,7 @@ VERSION     := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -X $(PKG)/internal/version.Version=$(VERSION)
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 
-.PHONY: build deps tools lint test test-unit test-interop lab lab-down bfd-demo clean
+.PHONY: build deps tools lint test test-unit test-interop test-package package lab lab-down bfd-demo clean
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/patronus ./cmd/patronus
@@ -25,7 +25,7 @@ lint: tools
 	$(GO) vet -tags interop ./...
 	$(STATICCHECK) -tags interop ./...
 
-test: deps lint test-unit test-interop
+test: deps lint test-unit test-interop test-package
 
 test-unit:
 	$(GO) test -race ./...
@@ -33,6 +33,15 @@ test-unit:
 # The interop suite runs FRR and BIRD in network namespaces: it needs root.
 test-interop:
 	$(GO) test -tags interop -count=1 -v -timeout 30m ./test/interop/
+
+# The Debian package: dist/patronus_VERSION_amd64.deb (docs/DEPLOY.md).
+package:
+	scripts/package.sh
+
+# Builds the package, installs it with dpkg, verifies its systemd units and
+# runs the installed binary as the units do (root); removes it after.
+test-package:
+	scripts/test-package.sh
 
 # The main job: a 3-site SD-WAN in network namespaces, left running.
 lab: deps build
@@ -46,4 +55,4 @@ bfd-demo: deps build
 	scripts/bfd-demo.sh
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

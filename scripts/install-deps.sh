@@ -3,7 +3,7 @@
 #
 # Idempotent and non-interactive. Debian packages: the interop peers (FRR,
 # BIRD 2) and lab tools, protoc and the protobuf well-known types. Go tools:
-# staticcheck, protoc-gen-go and protoc-gen-go-grpc at pinned versions, into
+# staticcheck, protoc-gen-go, protoc-gen-go-grpc and nfpm at pinned versions, into
 # $(go env GOPATH)/bin. scripts/gen-proto.sh reads the protoc pins below.
 #
 #   scripts/install-deps.sh              everything (needs root for apt)
@@ -19,6 +19,8 @@ STATICCHECK_VERSION=v0.8.2
 PROTOC_VERSION=3.21.12
 PROTOC_GEN_GO_VERSION=v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION=v1.6.2
+# nfpm builds the Debian package (scripts/package.sh).
+NFPM_VERSION=v2.48.0
 APT_PACKAGES=(frr bird2 iperf3 tcpdump nftables iproute2 iputils-ping postgresql protobuf-compiler libprotobuf-dev jq curl)
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
@@ -41,6 +43,10 @@ install_go_tools() {
 	if [[ $("$gobin/protoc-gen-go-grpc" --version 2>/dev/null) != "protoc-gen-go-grpc ${PROTOC_GEN_GO_GRPC_VERSION#v}" ]]; then
 		log "installing protoc-gen-go-grpc $PROTOC_GEN_GO_GRPC_VERSION"
 		GOBIN=$gobin go install "google.golang.org/grpc/cmd/protoc-gen-go-grpc@$PROTOC_GEN_GO_GRPC_VERSION"
+	fi
+	if ! go version -m "$gobin/nfpm" 2>/dev/null | grep -qE "^\s+mod\s+github.com/goreleaser/nfpm/v2\s+$NFPM_VERSION\b"; then
+		log "installing nfpm $NFPM_VERSION"
+		GOBIN=$gobin go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@$NFPM_VERSION"
 	fi
 }
 
