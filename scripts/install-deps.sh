@@ -2,7 +2,8 @@
 # install-deps.sh — install what the build, lint and interop tests need.
 #
 # Idempotent and non-interactive. Debian packages: the interop peers (FRR,
-# BIRD 2) and lab tools, protoc and the protobuf well-known types. Go tools:
+# BIRD 2) and lab tools, protoc and the protobuf well-known types, systemd
+# (systemd-analyze verify of the package's units) and adduser. Go tools:
 # staticcheck, protoc-gen-go, protoc-gen-go-grpc and nfpm at pinned versions, into
 # $(go env GOPATH)/bin. scripts/gen-proto.sh reads the protoc pins below.
 #
@@ -21,7 +22,7 @@ PROTOC_GEN_GO_VERSION=v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION=v1.6.2
 # nfpm builds the Debian package (scripts/package.sh).
 NFPM_VERSION=v2.48.0
-APT_PACKAGES=(frr bird2 iperf3 tcpdump nftables iproute2 iputils-ping postgresql protobuf-compiler libprotobuf-dev jq curl)
+APT_PACKAGES=(frr bird2 iperf3 tcpdump nftables iproute2 iputils-ping postgresql protobuf-compiler libprotobuf-dev jq curl systemd adduser)
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 
