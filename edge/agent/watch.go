@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -127,7 +128,37 @@ func (a *Agent) validate(cfg *pb.EdgeConfig) (*config.Valid, error) {
 	if int64(v.ID) != id.SiteID || v.Name != id.SiteName {
 		return nil, fielderr.List{{Path: "site", Msg: fmt.Sprintf("site %d %q is not this edge's (%s)", v.ID, v.Name, id)}}
 	}
+	if err := controllersOutsidePrefixes(a.targets, v); err != nil {
+		return nil, err
+	}
 	return v, nil
+}
+
+// controllersOutsidePrefixes refuses a configuration that would route a
+// controller address (those given as addresses; names are not resolved
+// here) into the overlay: the edge would lose its control channel with the
+// very configuration it applied.
+func controllersOutsidePrefixes(targets []string, v *config.Valid) error {
+	var errs fielderr.List
+	for _, t := range targets {
+		ap, err := netip.ParseAddrPort(t)
+		if err != nil {
+			continue
+		}
+		addr := ap.Addr().Unmap()
+		for i, p := range v.Peers {
+			for j, pfx := range p.Prefixes {
+				if pfx.Contains(addr) {
+					errs = append(errs, fielderr.Error{Path: fmt.Sprintf("peers[%d].prefixes[%d]", i, j),
+						Msg: fmt.Sprintf("%s covers the controller %s: routed into the overlay, the control channel would be cut off", pfx, addr)})
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
 }
 
 func (a *Agent) logRefusal(rev uint64, source string, err error) {
