@@ -77,7 +77,7 @@ type Counters struct {
 	// step or a false timestamp. Their RTT is taken whole, so that a peer
 	// cannot make a path look faster than it is.
 	BadResidence uint64
-	Errors     [NumErrors]uint64
+	Errors       [NumErrors]uint64
 }
 
 // NewSender returns a Sender of the given session (choose it at random,
