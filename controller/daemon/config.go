@@ -17,6 +17,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
@@ -70,6 +71,8 @@ type Config struct {
 	LogLevel string `yaml:"log_level"`
 	// API configures the management API (GraphQL, REST, sign-in).
 	API APIConfig `yaml:"api"`
+	// Enrolment limits enrolment attempts per source address.
+	Enrolment EnrolmentConfig `yaml:"enrolment"`
 
 	// HTTP, when set, replaces the management API: it serves every
 	// request on Listen that is not a gRPC call, and every request on
@@ -80,6 +83,29 @@ type Config struct {
 	Out io.Writer `yaml:"-"`
 	// Logger is the controller's log; nil: discarded.
 	Logger *slog.Logger `yaml:"-"`
+}
+
+// EnrolmentConfig limits enrolment attempts per source address: a burst,
+// then one per interval (server.DefaultEnrolLimit: 20, then one every 2 s).
+type EnrolmentConfig struct {
+	PerAddressBurst    int    `yaml:"per_address_burst"`
+	PerAddressInterval string `yaml:"per_address_interval"`
+}
+
+func (e EnrolmentConfig) limit() (server.EnrolLimit, error) {
+	var l server.EnrolLimit
+	if e.PerAddressBurst < 0 {
+		return l, fmt.Errorf("enrolment.per_address_burst: %d must not be negative", e.PerAddressBurst)
+	}
+	l.Burst = e.PerAddressBurst
+	if e.PerAddressInterval != "" {
+		d, err := time.ParseDuration(e.PerAddressInterval)
+		if err != nil || d <= 0 {
+			return l, fmt.Errorf("enrolment.per_address_interval: %q is not a positive duration (e.g. 2s)", e.PerAddressInterval)
+		}
+		l.Interval = d
+	}
+	return l, nil
 }
 
 // Network is a network the controller declares.
@@ -145,6 +171,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.API.validate(); err != nil {
+		return err
+	}
+	if _, err := c.Enrolment.limit(); err != nil {
 		return err
 	}
 	return validateNetworks(c.Networks)

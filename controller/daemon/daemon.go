@@ -133,7 +133,11 @@ func (d *Daemon) open(ctx context.Context) error {
 	}
 	// The API needs the server's certificate verifier, the server an HTTP
 	// handler: it calls d.api, set before anything is served.
-	d.srv, err = server.New(server.Config{Store: d.st, CA: d.ca, Certificate: cert,
+	enrolLimit, err := d.cfg.Enrolment.limit()
+	if err != nil {
+		return err
+	}
+	d.srv, err = server.New(server.Config{Store: d.st, CA: d.ca, Certificate: cert, Enrolment: enrolLimit,
 		RenewCertificate: func() (tls.Certificate, error) { return d.serverCertificate("re-issued") },
 		Endpoints:        d.endpoints(), Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth,
 		HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.api.ServeHTTP(w, r) })})

@@ -369,6 +369,8 @@ func TestConfigErrors(t *testing.T) {
 		{func(c *daemon.Config) { c.AdminUser = "Bad User" }, "admin_user"},
 		{func(c *daemon.Config) { c.MaintainInterval = "10ms" }, `maintain_interval: "10ms"`},
 		{func(c *daemon.Config) { c.LogLevel = "loud" }, `--log-level / log_level: "loud"`},
+		{func(c *daemon.Config) { c.Enrolment.PerAddressInterval = "often" }, `enrolment.per_address_interval: "often"`},
+		{func(c *daemon.Config) { c.Enrolment.PerAddressBurst = -1 }, `enrolment.per_address_burst: -1`},
 		{func(c *daemon.Config) { c.Networks = []daemon.Network{{Name: "corp", Topology: "star"}} }, `networks[0].topology: "star"`},
 		{func(c *daemon.Config) {
 			c.Networks = []daemon.Network{{Name: "corp", Topology: "full-mesh", Hubs: []string{"hq"}}}

@@ -9,15 +9,20 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/internal/ratelimit"
 )
 
 // TokenMaker makes the store's join tokens controller/pki tokens, pinned
@@ -37,7 +42,25 @@ type enrollment struct {
 // Enroll trades a join token and a CSR for a site certificate. Everything
 // that can be checked without the store is checked before the token is
 // consumed, so a bad CSR or key does not waste the token.
+//
+// Attempts are limited per source address (Config.Enrolment) before
+// anything else, and every refusal is logged at most once a second (with
+// the number left out): a flood of forged enrolments costs a token bucket,
+// not the store nor the log.
 func (e *enrollment) Enroll(ctx context.Context, req *pb.EnrollRequest) (*pb.EnrollResponse, error) {
+	src := sourceAddr(ctx)
+	if wait := e.s.enrolGate.limit.Allow(src, e.s.now()); wait > 0 {
+		e.s.enrolGate.refused(e.s.now(), src, "rate limited")
+		return nil, status.Errorf(codes.ResourceExhausted, "too many enrolment attempts from %s: retry in %v", src, wait.Round(time.Second)+time.Second)
+	}
+	resp, err := e.enroll(ctx, req)
+	if err != nil {
+		e.s.enrolGate.refused(e.s.now(), src, status.Convert(err).Message())
+	}
+	return resp, err
+}
+
+func (e *enrollment) enroll(ctx context.Context, req *pb.EnrollRequest) (*pb.EnrollResponse, error) {
 	s := e.s
 	token := strings.TrimSpace(req.JoinToken)
 	pin, err := pki.ParseToken(token)
@@ -69,7 +92,6 @@ func (e *enrollment) Enroll(ctx context.Context, req *pb.EnrollRequest) (*pb.Enr
 		if errors.As(err, &se) && errors.Is(err, store.ErrInvalid) && se.Field == "name" {
 			return nil, status.Errorf(codes.PermissionDenied, "site_name: %s", se.Msg) // the token is for another site
 		}
-		s.log.Info("enrolment refused", "site", req.SiteName, "err", err)
 		return nil, storeStatus(err)
 	}
 	if s.cfg.Hub != nil && s.cfg.Hub(site.Network, site.Name) {
@@ -90,6 +112,54 @@ func (e *enrollment) Enroll(ctx context.Context, req *pb.EnrollRequest) (*pb.Enr
 		CaCertDer:           s.cfg.CA.Certificate().Raw,
 		ControllerEndpoints: s.cfg.Endpoints,
 	}, nil
+}
+
+// EnrolLimit bounds enrolment attempts per source address: Burst at once,
+// then one every Interval; at most MaxAddresses buckets are kept.
+type EnrolLimit struct {
+	Burst        int
+	Interval     time.Duration
+	MaxAddresses int
+}
+
+// DefaultEnrolLimit: 20 attempts at once from one address, then one every
+// 2 s (30 a minute), 10,000 addresses tracked. A site enrols once; a
+// rollout of many sites behind one address needs a larger burst.
+var DefaultEnrolLimit = EnrolLimit{Burst: 20, Interval: 2 * time.Second, MaxAddresses: 10000}
+
+type enrolGate struct {
+	limit *ratelimit.Keyed
+	log   *ratelimit.Log
+}
+
+func newEnrolGate(l EnrolLimit, log *slog.Logger) *enrolGate {
+	d := DefaultEnrolLimit
+	if l.Burst <= 0 {
+		l.Burst = d.Burst
+	}
+	if l.Interval <= 0 {
+		l.Interval = d.Interval
+	}
+	if l.MaxAddresses <= 0 {
+		l.MaxAddresses = d.MaxAddresses
+	}
+	return &enrolGate{limit: ratelimit.NewKeyed(rate.Every(l.Interval), l.Burst, l.MaxAddresses), log: ratelimit.NewLog(log, time.Second)}
+}
+
+func (g *enrolGate) refused(now time.Time, src, reason string) {
+	g.log.Info(now, "enrolment refused", "source", src, "reason", reason)
+}
+
+// sourceAddr is the address (without port) the call came from.
+func sourceAddr(ctx context.Context) string {
+	p, ok := peer.FromContext(ctx)
+	if !ok || p.Addr == nil {
+		return ""
+	}
+	if ap, err := netip.ParseAddrPort(p.Addr.String()); err == nil {
+		return ap.Addr().Unmap().String()
+	}
+	return p.Addr.String()
 }
 
 // checkCSR: a PKCS #10 request with a valid self-signature and an ECDSA

@@ -73,6 +73,9 @@ type Config struct {
 	Hub func(network, site string) bool
 	// EdgeValidity is the lifetime of edge certificates; 0: pki.DefaultEdgeValidity.
 	EdgeValidity time.Duration
+	// Enrolment bounds enrolment attempts per source address; zero
+	// fields take DefaultEnrolLimit's.
+	Enrolment EnrolLimit
 	// HTTP serves every request on the listener that is not a gRPC call
 	// (the management API, the web UI); nil: a JSON 404.
 	HTTP http.Handler
@@ -101,6 +104,9 @@ type Server struct {
 	snaps  *snapshots
 	ingest *ingester
 	pub    *publisher
+	// enrolGate limits enrolment attempts per source address and logs
+	// refusals at most once a second.
+	enrolGate *enrolGate
 	// pinWake wakes expiryLoop at every revision (buffered, coalesced).
 	pinWake  chan struct{}
 	cert     atomic.Pointer[tls.Certificate] // served to new handshakes
@@ -130,6 +136,7 @@ func New(cfg Config) (*Server, error) {
 		s.now = time.Now
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.enrolGate = newEnrolGate(cfg.Enrolment, s.log)
 	s.reg = newRegistry(cfg.Store)
 	s.pub = newPublisher(cfg.Events, s.log)
 	s.snaps = newSnapshots(cfg.Store)

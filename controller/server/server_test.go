@@ -1,15 +1,19 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -703,4 +707,63 @@ func TestTokenRace(t *testing.T) {
 	if wins != 1 {
 		t.Fatalf("%d enrolments won with one token", wins)
 	}
+}
+
+// TestEnrolFloodLimited: forged enrolments (well formed, this CA's pin)
+// from one address are refused by the store until the address's burst is
+// spent, then by the rate limit without touching anything; another
+// address is not affected, and the refusals are logged once per second,
+// not once each.
+func TestEnrolFloodLimited(t *testing.T) {
+	var logs syncBuffer
+	c := startSQLite(t, func(cfg *server.Config) {
+		cfg.Enrolment = server.EnrolLimit{Burst: 5, Interval: time.Minute}
+		cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	c.network("corp", store.FullMesh)
+	forged, _, err := pki.NewToken("a", c.ca.Certificate(), time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := &tls.Config{RootCAs: c.ca.Pool(), ServerName: "localhost", MinVersion: tls.VersionTLS13}
+	enr := pb.NewEnrollmentClient(c.dial(conf))
+	for i := range 5 {
+		_, err := enr.Enroll(ctxT(t), enrolRequest(t, forged, "a"))
+		if status.Code(err) == codes.ResourceExhausted {
+			t.Fatalf("attempt %d of the burst rate limited: %v", i, err)
+		}
+	}
+	for range 50 {
+		_, err := enr.Enroll(ctxT(t), enrolRequest(t, forged, "a"))
+		wantCode(t, err, codes.ResourceExhausted, "too many enrolment attempts from 127.0.0.1")
+	}
+	// A real token from the same address waits too; after the interval it goes.
+	tok := c.token("corp", "a", 2*time.Hour)
+	_, err = c.tryEnrol(tok, "a")
+	wantCode(t, err, codes.ResourceExhausted, "retry in")
+	c.clock.Advance(time.Minute)
+	if _, err := c.tryEnrol(tok, "a"); err != nil {
+		t.Fatalf("after the interval: %v", err)
+	}
+	if n := strings.Count(logs.String(), "enrolment refused"); n != 1 {
+		t.Fatalf("%d refusal log lines for 56 refusals in one instant, want 1:\n%s", n, logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -171,9 +171,16 @@ func (s *Store) EnrolSite(ctx context.Context, token string, spec store.SiteSpec
 		return store.Site{}, &store.Error{Kind: store.ErrInvalid, Entity: "join_token", Field: "token", Msg: "empty"}
 	}
 	var st store.Site
+	// A token that cannot enrol is refused on a read, which neither waits
+	// for nor holds the write lock: forged tokens (the format and the CA
+	// pin are public) cost an index lookup, not a write transaction. The
+	// write below checks again, atomically.
+	hash := HashToken(token)
+	if err := s.tokenRefusal(ctx, s.eng, hash, us(s.now())); err != nil {
+		return st, s.wrap("enrol site", err)
+	}
 	err := s.write(ctx, "enrol site", func(t *tx) error {
 		now := us(s.now())
-		hash := HashToken(token)
 		var tokID, netID int64
 		var siteName, network string
 		err := t.QueryRow(ctx, `UPDATE join_tokens SET used_at = $2
@@ -181,7 +188,10 @@ func (s *Store) EnrolSite(ctx context.Context, token string, spec store.SiteSpec
 			RETURNING id, network_id, site_name, (SELECT name FROM networks WHERE id = network_id)`, hash, now).
 			Scan(&tokID, &netID, &siteName, &network)
 		if s.eng.Classify(err) == NoRows {
-			return s.tokenRefusal(ctx, t, hash, now)
+			if err := s.tokenRefusal(ctx, t, hash, now); err != nil {
+				return err
+			}
+			return store.TokenError(store.ErrTokenUnknown, "no such token")
 		}
 		if err != nil {
 			return err
@@ -206,11 +216,12 @@ func (s *Store) EnrolSite(ctx context.Context, token string, spec store.SiteSpec
 	return st, err
 }
 
-// tokenRefusal says why a token did not match: unknown, used, revoked or expired.
-func (s *Store) tokenRefusal(ctx context.Context, t *tx, hash string, now int64) error {
+// tokenRefusal says why a token cannot enrol now: unknown, used, revoked
+// or expired; nil when it can.
+func (s *Store) tokenRefusal(ctx context.Context, q Querier, hash string, now int64) error {
 	var used, revoked *int64
 	var expires int64
-	err := t.QueryRow(ctx, "SELECT used_at, revoked_at, expires_at FROM join_tokens WHERE token_hash = $1", hash).Scan(&used, &revoked, &expires)
+	err := q.QueryRow(ctx, "SELECT used_at, revoked_at, expires_at FROM join_tokens WHERE token_hash = $1", hash).Scan(&used, &revoked, &expires)
 	switch {
 	case s.eng.Classify(err) == NoRows:
 		return store.TokenError(store.ErrTokenUnknown, "no such token")
@@ -220,9 +231,10 @@ func (s *Store) tokenRefusal(ctx context.Context, t *tx, hash string, now int64)
 		return store.TokenError(store.ErrTokenUsed, "used at %s", fromUS(*used).Format(time.RFC3339))
 	case revoked != nil:
 		return store.TokenError(store.ErrTokenRevoked, "revoked at %s", fromUS(*revoked).Format(time.RFC3339))
-	default:
+	case expires <= now:
 		return store.TokenError(store.ErrTokenExpired, "expired at %s", fromUS(expires).Format(time.RFC3339))
 	}
+	return nil
 }
 
 // Site implements store.Store.
