@@ -346,7 +346,7 @@ func TestReportAcksOnce(t *testing.T) {
 	batch := &pb.Telemetry{BootId: []byte("0123456789abcdef"), Sequence: 1,
 		PathSamples:    []*pb.PathSample{{PathId: "a/inet->b/inet", MeasuredAt: timestamppb.Now(), State: pb.PathState_PATH_STATE_UP, LatencyMs: 12.5, MetricsValid: true}},
 		SteeringEvents: []*pb.SteeringEvent{{At: timestamppb.Now(), PathId: "a/inet->b/inet", Kind: pb.SteeringEventKind_STEERING_EVENT_KIND_PATH_STATE, Reason: "bfd up"}},
-		FlowSummaries:  []*pb.FlowSummary{{WindowStart: timestamppb.Now(), Application: "web", PathId: "b/inet->a/inet", Flows: 3, TxBytes: 100}},
+		FlowSummaries:  []*pb.FlowSummary{{WindowStart: timestamppb.Now(), Application: "web", PathId: "a/inet->b/inet", Flows: 3, TxBytes: 100}},
 		PathCounters: []*pb.PathCounters{{PathId: "a/inet->b/inet", CountersSince: timestamppb.Now(), TxBytes: 1000, RxBytes: 2000,
 			CompressOfferedPackets: 10, CompressedPackets: 7, CompressInBytes: 5000, CompressOutBytes: 3000}},
 	}
