@@ -96,5 +96,12 @@ func (s *Server) streamAuth(srv any, ss grpc.ServerStream, info *grpc.StreamServ
 	if err != nil {
 		return err
 	}
+	if site := callerOf(ctx).Site; site.ID != 0 {
+		release, err := s.streams.acquire(site.ID, site.Name)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	return h(srv, authStream{ss, ctx})
 }

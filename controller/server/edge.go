@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
@@ -54,10 +55,21 @@ func (e *edgeControl) WatchConfig(req *pb.WatchConfigRequest, stream pb.EdgeCont
 			return errRevoked(site)
 		}
 		if cfg.Revision != lastRev && !sameConfig(cfg, last) {
-			if err := stream.Send(cfg); err != nil {
-				return err
+			if size := proto.Size(cfg); size > maxEdgeConfig {
+				// Sent, it would be refused by the edge, which would
+				// reconnect and be sent it again, forever. Say so here,
+				// loudly, once per revision; the edge keeps what it has.
+				s.log.Error("configuration too large to send: the site keeps its last one",
+					"network", site.Network, "site", site.Name, "revision", cfg.Revision, "bytes", size, "limit", maxEdgeConfig)
+				s.event(ctx, site.Network, site.Name, "config_too_large",
+					fmt.Sprintf("revision %d is %d bytes, more than %d: not sent", cfg.Revision, size, maxEdgeConfig))
+				lastRev = cfg.Revision
+			} else {
+				if err := stream.Send(cfg); err != nil {
+					return err
+				}
+				last, lastRev = cfg, cfg.Revision
 			}
-			last, lastRev = cfg, cfg.Revision
 		}
 		select {
 		case <-wake:

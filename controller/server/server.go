@@ -107,6 +107,8 @@ type Server struct {
 	// enrolGate limits enrolment attempts per source address and logs
 	// refusals at most once a second.
 	enrolGate *enrolGate
+	// streams bounds the EdgeControl streams per site.
+	streams siteStreams
 	// pinWake wakes expiryLoop at every revision (buffered, coalesced).
 	pinWake  chan struct{}
 	cert     atomic.Pointer[tls.Certificate] // served to new handshakes
@@ -161,10 +163,10 @@ func New(cfg Config) (*Server, error) {
 	s.tlsConf.Certificates = nil
 	s.tlsConf.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return s.cert.Load(), nil }
 	s.front = newFront()
-	s.grpc = grpc.NewServer(
+	s.grpc = grpc.NewServer(append(grpcLimits(),
 		grpc.UnaryInterceptor(s.unaryAuth),
 		grpc.StreamInterceptor(s.streamAuth),
-	)
+	)...)
 	pb.RegisterEnrollmentServer(s.grpc, &enrollment{s: s})
 	pb.RegisterEdgeControlServer(s.grpc, &edgeControl{s: s})
 	if s.cfg.Users == nil {

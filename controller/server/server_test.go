@@ -14,6 +14,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -766,4 +767,93 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestStreamsPerSiteLimited: one site cannot hold more than 8 EdgeControl
+// streams open; closing one lets the next in, and another site is not
+// affected.
+func TestStreamsPerSiteLimited(t *testing.T) {
+	c := startSQLite(t)
+	c.network("corp", store.FullMesh)
+	a, b := c.enrol("corp", "a"), c.enrol("corp", "b")
+	var cancels []context.CancelFunc
+	for i := range 8 {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cancels = append(cancels, cancel)
+		st, err := a.ctl.WatchConfig(ctx, &pb.WatchConfigRequest{})
+		if err == nil {
+			_, err = st.Recv()
+		}
+		if err != nil {
+			t.Fatalf("stream %d: %v", i, err)
+		}
+	}
+	ninth := func() error {
+		st, err := a.ctl.WatchConfig(ctxT(t), &pb.WatchConfigRequest{})
+		if err == nil {
+			_, err = st.Recv()
+		}
+		return err
+	}
+	wantCode(t, ninth(), codes.ResourceExhausted, "already holds 8 streams")
+	b.watch(t, 0).next(pushWithin, "site b's config", func(*pb.EdgeConfig) bool { return true })
+	cancels[0]()
+	deadline := time.Now().Add(5 * time.Second)
+	for err := ninth(); err != nil; err = ninth() {
+		if time.Now().After(deadline) {
+			t.Fatalf("a stream closed, still refused: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestEdgeConfigTooLarge: a configuration larger than an edge accepts is
+// not sent (the edge keeps its last one instead of failing and retrying
+// forever); the controller logs it and records an event, and the next
+// configuration that fits is sent.
+func TestEdgeConfigTooLarge(t *testing.T) {
+	var logs syncBuffer
+	c := startSQLite(t, func(cfg *server.Config) { cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	c.network("corp", store.FullMesh)
+	a := c.enrol("corp", "a")
+	c.enrol("corp", "b")
+	w := a.watch(t, 0)
+	first := w.next(pushWithin, "a config", func(*pb.EdgeConfig) bool { return true })
+	defer server.SetMaxEdgeConfig(proto.Size(first) + 200)()
+	var big []string
+	for i := range 40 {
+		big = append(big, fmt.Sprintf("10.%d.0.0/24", 100+i))
+	}
+	for _, p := range big {
+		if _, err := c.admin.AddPrefix(ctxT(t), &pb.AddPrefixRequest{Network: "corp", Prefix: &pb.LanPrefix{SiteName: "b", Prefix: p}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), "configuration too large to send") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no error logged:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	select {
+	case cfg := <-w.configs:
+		if proto.Size(cfg) > proto.Size(first)+200 {
+			t.Fatalf("a configuration of %d bytes was sent past the limit", proto.Size(cfg))
+		}
+	case err := <-w.err:
+		t.Fatalf("the stream ended: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	evs, err := c.admin.ListEvents(ctxT(t), &pb.ListEventsRequest{Network: "corp"})
+	if err != nil || !strings.Contains(fmt.Sprint(evs), "config_too_large") {
+		t.Fatalf("no config_too_large event: %v %v", evs, err)
+	}
+	for _, p := range big {
+		if _, err := c.admin.DeletePrefix(ctxT(t), &pb.DeletePrefixRequest{Network: "corp", Prefix: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.next(pushWithin, "the configuration that fits again", func(cfg *pb.EdgeConfig) bool { return len(cfg.Peers) == 1 })
 }
