@@ -16,7 +16,7 @@ import (
 )
 
 // keyFile writes a fresh private key with the given mode.
-func keyFile(t *testing.T, mode os.FileMode) string {
+func keyFile(t testing.TB, mode os.FileMode) string {
 	t.Helper()
 	k, err := ecdh.X25519().GenerateKey(rand.Reader)
 	if err != nil {
