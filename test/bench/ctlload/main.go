@@ -43,6 +43,7 @@ type options struct {
 	workDir     string
 	jsonOut     string
 	keepWorkDir bool
+	forgedRate  int
 }
 
 func main() {
@@ -62,6 +63,7 @@ func main() {
 	flag.StringVar(&o.workDir, "work-dir", "", "directory for data directories (default: a new /tmp/cb-ctlload-*)")
 	flag.StringVar(&o.jsonOut, "json", "", "write the results as JSON to this file")
 	flag.BoolVar(&o.keepWorkDir, "keep", false, "keep the work directory")
+	flag.IntVar(&o.forgedRate, "forged-rate", 0, "also run each store with this many forged enrolments a second during the window (label \"flood\"), to compare with the run without")
 	flag.Parse()
 	o.stores = strings.Split(stores, ",")
 	if o.patronus == "" || o.edges < 1 || o.paths < 1 || o.duration < time.Second {
@@ -94,12 +96,21 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	for _, st := range o.stores {
-		builds := []struct{ label, bin string }{{"now", o.patronus}}
+		type build struct {
+			label, bin string
+			forged     int // forged enrolments a second during the window
+		}
+		builds := []build{{"now", o.patronus, 0}}
 		if o.baseline != "" {
-			builds = append([]struct{ label, bin string }{{"baseline", o.baseline}}, builds...)
+			builds = []build{{"baseline", o.baseline, 0}, builds[0]}
+		}
+		if o.forgedRate > 0 {
+			builds = append(builds, build{"flood", o.patronus, o.forgedRate})
 		}
 		for _, b := range builds {
-			r, err := runStore(ctx, o, b.bin, st, filepath.Join(o.workDir, b.label+"-"+st))
+			ob := o
+			ob.forgedRate = b.forged
+			r, err := runStore(ctx, ob, b.bin, st, filepath.Join(o.workDir, b.label+"-"+st))
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", b.label, st, err)
 			}
@@ -122,6 +133,9 @@ func run(ctx context.Context, o options) error {
 	for _, st := range o.stores {
 		if a, b := find("baseline", st), find("now", st); a != nil && b != nil {
 			printComparison(os.Stdout, "now ÷ baseline, "+st, a, b)
+		}
+		if a, b := find("now", st), find("flood", st); a != nil && b != nil {
+			printComparison(os.Stdout, fmt.Sprintf("flood of %d forged enrolments/s ÷ none, %s", o.forgedRate, st), a, b)
 		}
 	}
 	if o.jsonOut != "" {
