@@ -17,6 +17,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/patronus-sdwan/patronus/controller/alert"
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
@@ -70,6 +71,9 @@ type Config struct {
 	LogLevel string `yaml:"log_level"`
 	// API configures the management API (GraphQL, REST, sign-in).
 	API APIConfig `yaml:"api"`
+	// Alerts configures the alert rules and webhook deliveries
+	// (docs/ALERTS.md); every rule is on by default.
+	Alerts alert.Config `yaml:"alerts"`
 
 	// HTTP, when set, replaces the management API: it serves every
 	// request on Listen that is not a gRPC call, and every request on
@@ -145,6 +149,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.API.validate(); err != nil {
+		return err
+	}
+	if _, err := c.Alerts.Compile(); err != nil {
 		return err
 	}
 	return validateNetworks(c.Networks)
