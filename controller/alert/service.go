@@ -246,6 +246,13 @@ func (s *Service) Subscribe(ctx context.Context, buffer int) <-chan Alert {
 	return ch
 }
 
+// Subscribers is how many Subscribe channels are open.
+func (s *Service) Subscribers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.subs)
+}
+
 func (s *Service) unsubscribe(ch chan Alert) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
