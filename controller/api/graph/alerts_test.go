@@ -108,7 +108,9 @@ func TestAlertsAndWebhooks(t *testing.T) {
 	if len(q.Alerts) != 1 || q.Alerts[0].ID != n.ID || q.Alerts[0].Subject != "path/a/inet->b/inet" {
 		t.Fatalf("alerts %+v", q)
 	}
-	var rm struct{ RemoveWebhook struct{ DeletedNodeID string } }
+	var rm struct {
+		RemoveWebhook struct{ DeletedNodeID string }
+	}
 	e.ok("admin", `mutation($id: Int!) { removeWebhook(id: $id) { deletedNodeId } }`, map[string]any{"id": w.Webhook.ID}, &rm)
 	e.fails("admin", `mutation { removeWebhook(id: 999) { deletedNodeId } }`, nil, "NOT_FOUND", "")
 	var list struct{ Webhooks []struct{ ID int64 } }
