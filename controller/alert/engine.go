@@ -131,12 +131,13 @@ func (e *Engine) observePath(ev *events.Event, now time.Time) {
 	}
 }
 
-// failoverKinds are the steering events that count as a failover: a
-// path's state moved traffic, or an SLA decision did.
-var failoverKinds = map[string]bool{"path_state": true, "decision": true}
+// isFailover: a steering decision that moved flows, as the edge counts
+// its failovers (edge/dataplane); a path changing state without traffic
+// on it, or a decision that moved nothing, is not one.
+func isFailover(s *events.Steering) bool { return s.Kind == "decision" && s.FlowsMoved > 0 }
 
 func (e *Engine) observeSteering(ev *events.Event, now time.Time) {
-	if !failoverKinds[ev.Steering.Kind] {
+	if !isFailover(ev.Steering) {
 		return
 	}
 	st := e.site(ev.Network, ev.Site)

@@ -38,9 +38,9 @@ func (g *rig) path(site, id, state string, latency float64) []Alert {
 		Path: &events.PathChange{PathID: id, State: state, MetricsValid: true, LatencyMs: latency}}, g.now)
 }
 
-func (g *rig) steer(site, kind string) []Alert {
+func (g *rig) steer(site, kind string, moved uint32) []Alert {
 	return g.e.Observe(&events.Event{Kind: events.KindSteering, Network: "n", Site: site, At: g.now,
-		Steering: &events.Steering{Kind: kind}}, g.now)
+		Steering: &events.Steering{Kind: kind, FlowsMoved: moved}}, g.now)
 }
 
 func (g *rig) siteState(site string, online bool) []Alert {
@@ -186,17 +186,19 @@ func TestSiteUnreachable(t *testing.T) {
 	want(t, g.advance(time.Second), "path_down resolved path/a/inet->c/inet", "site_offline resolved site/c", "site_unreachable resolved site/c")
 }
 
-// TestFailoverStorm: more failovers than the threshold within the window
-// fire; the window sliding past them resolves (after resolve_after).
+// TestFailoverStorm: more failovers (decisions that moved flows) than
+// the threshold within the window fire; the window sliding past them resolves (after resolve_after).
 func TestFailoverStorm(t *testing.T) {
 	g := newRig(t, Config{FailoverStorm: StormRule{Failovers: 3, Window: "1m", Rule: Rule{ResolveAfter: "30s"}},
 		SiteOffline: SiteOfflineRule{Rule: Rule{Disabled: true}}})
 	for range 3 {
-		want(t, g.steer("a", "path_state"))
+		want(t, g.steer("a", "decision", 2))
 		g.now = g.now.Add(time.Second)
 	}
-	want(t, g.steer("a", "flap_suppressed")) // not a failover
-	fired := g.steer("a", "decision")
+	want(t, g.steer("a", "path_state", 0)) // not failovers: no flows moved
+	want(t, g.steer("a", "decision", 0))
+	want(t, g.steer("a", "flap_suppressed", 0))
+	fired := g.steer("a", "decision", 1)
 	want(t, fired, "failover_storm firing site/a")
 	if fired[0].Details["failovers"] != 4 {
 		t.Fatalf("details %+v", fired[0].Details)
