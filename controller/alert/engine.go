@@ -120,7 +120,9 @@ func (e *Engine) observePath(ev *events.Event, now time.Time) {
 	p.reports[ev.Site] = report{state: c.State, valid: c.MetricsValid, latency: c.LatencyMs, jitter: c.JitterMs,
 		loss: c.LossPct, bfd: c.BFDState, at: ev.At, heard: now}
 	if st := e.site(ev.Network, ev.Site); st != nil {
-		st.heard = now
+		// A report comes over an open control stream: on this replica
+		// or, when its stream moved, another one.
+		st.heard, st.disconnected = now, false
 	}
 	e.evalPath(k, p, now)
 	for _, s := range []string{a, b} {
@@ -211,7 +213,10 @@ func worse(a, b report) report {
 // evalSite sets the site rules' conditions of one site.
 func (e *Engine) evalSite(k siteKey, st *siteState, now time.Time) {
 	base := Alert{Network: k.network, Site: k.site, Subject: "site/" + k.site}
-	silent := !st.heard.IsZero() && now.Sub(st.heard) > e.r.Silence
+	known, down := e.sitePaths(k, st, now)
+	// Silence counts only for a site with paths: an edge reports path
+	// samples, and one without peers has none to report.
+	silent := len(st.paths) > 0 && !st.heard.IsZero() && now.Sub(st.heard) > e.r.Silence
 	off := base
 	switch {
 	case st.disconnected:
@@ -222,7 +227,6 @@ func (e *Engine) evalSite(k siteKey, st *siteState, now time.Time) {
 	off.Details = map[string]any{"last_report": st.heard, "connected": !st.disconnected}
 	e.set(condKey{KindSiteOffline, k.network, base.Subject}, st.disconnected || silent, now, off)
 
-	known, down := e.sitePaths(k, st, now)
 	un := base
 	un.Summary = fmt.Sprintf("every path to site %s is down (%d paths)", k.site, down)
 	un.Details = map[string]any{"paths": known}

@@ -149,6 +149,15 @@ func TestSiteOffline(t *testing.T) {
 	want(t, g.advance(10*time.Second), "site_offline resolved site/b")
 }
 
+// TestLoneSiteIsNotSilent: a site with no path has nothing to report:
+// only its stream says whether it is online.
+func TestLoneSiteIsNotSilent(t *testing.T) {
+	g := newRig(t, Config{})
+	want(t, g.siteState("solo", true))
+	want(t, g.advance(time.Minute))
+	want(t, g.siteState("solo", false), "site_offline firing site/solo")
+}
+
 // TestSiteUnreachable: every path to a site down (as the other sites
 // report, the site itself being silent) is one alert on the site.
 func TestSiteUnreachable(t *testing.T) {
