@@ -37,6 +37,19 @@ type delivery struct {
 
 func newReceiver() *receiver { return &receiver{ch: make(chan delivery, 100)} }
 
+func (r *receiver) setFail(f func(n int) int) {
+	r.mu.Lock()
+	r.fail = f
+	r.mu.Unlock()
+}
+
+// first returns the first request received, accepted or not.
+func (r *receiver) first() delivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.got[0]
+}
+
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	r.mu.Lock()
@@ -239,12 +252,12 @@ func TestDeliveryRetries(t *testing.T) {
 	defer st.Close()
 	g := start(t, st, fast)
 	r := newReceiver()
-	r.fail = func(n int) int {
+	r.setFail(func(n int) int {
 		if n < 3 {
 			return 500
 		}
 		return 200
-	}
+	})
 	srv := httptest.NewServer(r)
 	defer srv.Close()
 	h := g.add(t, srv.URL, secret, false)
@@ -254,7 +267,7 @@ func TestDeliveryRetries(t *testing.T) {
 	if first.alert["path"] != "a/inet->b/lte" || second.alert["path"] != "b/x->c/y" {
 		t.Fatalf("order: %s then %s", first.body, second.body)
 	}
-	if first.header.Get(alert.DeliveryHeader) == "" || first.header.Get(alert.DeliveryHeader) != r.got[0].header.Get(alert.DeliveryHeader) {
+	if first.header.Get(alert.DeliveryHeader) == "" || first.header.Get(alert.DeliveryHeader) != r.first().header.Get(alert.DeliveryHeader) {
 		t.Fatal("a retried delivery changed its ID")
 	}
 	fails := waitAudit(t, st, 3, func(e store.AuditEntry) bool {
@@ -340,7 +353,7 @@ func TestWebhookTestAndValidation(t *testing.T) {
 	if d.alert["kind"] != "test" || d.alert["test"] != true || !strings.Contains(d.alert["text"].(string), "TEST") {
 		t.Fatalf("test payload %s", d.body)
 	}
-	r.fail = func(int) int { return 503 }
+	r.setFail(func(int) int { return 503 })
 	if res, _ := g.svc.TestWebhook(context.Background(), h.ID); res.Delivered || res.HTTPStatus != 503 || res.Error != "HTTP 503" {
 		t.Fatalf("test against 503: %+v", res)
 	}
