@@ -54,11 +54,7 @@ func (d *Daemon) openAuth(ctx context.Context) error {
 // apiHandler builds the management API over the server's certificate
 // verifier (operator certificates act as admin).
 func (d *Daemon) apiHandler(srv *server.Server) (http.Handler, error) {
-	m, err := manage.New(manage.Config{Store: d.st, Audit: d.st, Users: d.auth,
-		Live: d.live, Retention: d.cfg.API.retention(), Log: d.log})
-	if err != nil {
-		return nil, err
-	}
+	m := d.mgr
 	wsOrigin, err := api.OriginChecker(d.cfg.API.WebSocketOrigins)
 	if err != nil {
 		return nil, fmt.Errorf("api.websocket_origins: %w", err)

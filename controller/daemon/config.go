@@ -17,6 +17,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/patronus-sdwan/patronus/controller/alert"
 	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
@@ -73,6 +74,9 @@ type Config struct {
 	API APIConfig `yaml:"api"`
 	// Enrolment limits enrolment attempts per source address.
 	Enrolment EnrolmentConfig `yaml:"enrolment"`
+	// Alerts configures the alert rules and webhook deliveries
+	// (docs/ALERTS.md); every rule is on by default.
+	Alerts alert.Config `yaml:"alerts"`
 
 	// HTTP, when set, replaces the management API: it serves every
 	// request on Listen that is not a gRPC call, and every request on
@@ -174,6 +178,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if _, err := c.Enrolment.limit(); err != nil {
+		return err
+	}
+	if _, err := c.Alerts.Compile(); err != nil {
 		return err
 	}
 	return validateNetworks(c.Networks)

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/patronus-sdwan/patronus/controller/alert"
 	"github.com/patronus-sdwan/patronus/controller/auth"
 	"github.com/patronus-sdwan/patronus/controller/events"
 	"github.com/patronus-sdwan/patronus/controller/manage"
@@ -36,16 +37,18 @@ type Daemon struct {
 	ca     *pki.CA
 	st     store.Store
 	srv    *server.Server
-	bus    *events.Bus   // live events: the server publishes, GraphQL subscribes
-	live   *manage.Live  // paths' latest state, from bus
-	auth   *auth.Service // sign-in, users, API keys
-	api    http.Handler  // the management API: cfg.HTTP, or the one built here
-	ln     net.Listener  // TLS: gRPC and HTTPS
-	httpLn net.Listener  // plain HTTP; nil when off
+	bus    *events.Bus     // live events: the server publishes, GraphQL subscribes
+	live   *manage.Live    // paths' latest state, from bus
+	auth   *auth.Service   // sign-in, users, API keys
+	alerts *alert.Service  // the alert rules and webhook deliveries
+	mgr    *manage.Service // the management operations: API and Admin's alert RPCs
+	api    http.Handler    // the management API: cfg.HTTP, or the one built here
+	ln     net.Listener    // TLS: gRPC and HTTPS
+	httpLn net.Listener    // plain HTTP; nil when off
 
 	ctx    context.Context // ends at Stop: the maintenance loop, the live paths, the event relay
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // the maintenance loop and the live paths
+	wg     sync.WaitGroup // the maintenance loop, the live paths, the alerts
 	stop   sync.Once
 }
 
@@ -119,6 +122,9 @@ func (d *Daemon) open(ctx context.Context) error {
 	if err := d.openAuth(ctx); err != nil {
 		return err
 	}
+	if err := d.openAlerts(); err != nil {
+		return err
+	}
 	cert, err := d.serverCertificate("issued")
 	if err != nil {
 		return err
@@ -139,7 +145,7 @@ func (d *Daemon) open(ctx context.Context) error {
 	}
 	d.srv, err = server.New(server.Config{Store: d.st, CA: d.ca, Certificate: cert, Enrolment: enrolLimit,
 		RenewCertificate: func() (tls.Certificate, error) { return d.serverCertificate("re-issued") },
-		Endpoints:        d.endpoints(), Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth,
+		Endpoints:        d.endpoints(), Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth, Alerts: d.mgr,
 		HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.api.ServeHTTP(w, r) })})
 	if err != nil {
 		return err
@@ -207,10 +213,14 @@ func (d *Daemon) HTTPAddr() net.Addr {
 // (then it returns nil) or until a listener fails (then it returns the
 // error; call Stop).
 func (d *Daemon) Serve() error {
-	d.wg.Add(2)
+	d.wg.Add(3)
 	go func() {
 		defer d.wg.Done()
 		d.maintainLoop()
+	}()
+	go func() {
+		defer d.wg.Done()
+		d.alerts.Run(d.ctx)
 	}()
 	go func() {
 		defer d.wg.Done()

@@ -379,6 +379,7 @@ func TestConfigErrors(t *testing.T) {
 			c.Networks = []daemon.Network{{Name: "a", Topology: "full-mesh"}, {Name: "a", Topology: "full-mesh"}}
 		}, `networks[1].name: "a" is given twice`},
 		{func(c *daemon.Config) { c.ServerNames = []string{"bad_name"} }, "--server-name / server_names"},
+		{func(c *daemon.Config) { c.Alerts.PathDown.For = "soon" }, `alerts.path_down.for: "soon" is not a duration`},
 	} {
 		cfg := baseConfig(filepath.Join(dir, "unused"))
 		tc.edit(&cfg)
@@ -395,9 +396,15 @@ func TestConfigErrors(t *testing.T) {
 	if _, err := daemon.LoadFile(file); err == nil || !strings.Contains(err.Error(), "field stor not found") {
 		t.Errorf("unknown key: %v", err)
 	}
-	os.WriteFile(file, []byte("listen: 127.0.0.1:9\nhttp_listen: 127.0.0.1:8080\nnetworks:\n  - {name: corp, topology: hub-and-spoke, hubs: [hq]}\n"), 0o600)
+	os.WriteFile(file, []byte("alerts:\n  site_offline: {silense: 4s}\n"), 0o600)
+	if _, err := daemon.LoadFile(file); err == nil || !strings.Contains(err.Error(), "field silense not found") {
+		t.Errorf("unknown alerts key: %v", err)
+	}
+	os.WriteFile(file, []byte("listen: 127.0.0.1:9\nhttp_listen: 127.0.0.1:8080\nnetworks:\n  - {name: corp, topology: hub-and-spoke, hubs: [hq]}\n"+
+		"alerts:\n  site_offline: {silence: 4s, resolve_after: 2s}\n  webhooks: {max_backoff: 1s}\n"), 0o600)
 	cfg, err := daemon.LoadFile(file)
-	if err != nil || cfg.HTTPListen != "127.0.0.1:8080" || cfg.Networks[0].Hubs[0] != "hq" {
+	if err != nil || cfg.HTTPListen != "127.0.0.1:8080" || cfg.Networks[0].Hubs[0] != "hq" || cfg.Alerts.SiteOffline.Silence != "4s" ||
+		cfg.Alerts.SiteOffline.ResolveAfter != "2s" || cfg.Alerts.Webhooks.MaxBackoff != "1s" {
 		t.Fatalf("LoadFile: %+v, %v", cfg, err)
 	}
 	if _, err := daemon.LoadFile(filepath.Join(dir, "none.yaml")); err == nil || !strings.HasPrefix(err.Error(), "--config") {

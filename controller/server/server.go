@@ -92,6 +92,9 @@ type Config struct {
 	// Users administers the management API's users for Admin's user
 	// RPCs (*auth.Service); nil: one made over Store with the defaults.
 	Users UserAdmin
+	// Alerts serves Admin's alert RPCs (*manage.Service); nil: they
+	// answer UNIMPLEMENTED.
+	Alerts AlertAdmin
 }
 
 // Server serves the controller's gRPC services. Make one with New, then

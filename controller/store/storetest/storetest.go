@@ -183,6 +183,7 @@ func Run(t *testing.T, h Harness) {
 		{"SigningKeys", testSigningKeys},
 		{"SetupToken", testSetupToken},
 		{"Audit", testAudit},
+		{"Webhooks", testWebhooks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
