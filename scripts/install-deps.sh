@@ -19,7 +19,7 @@ STATICCHECK_VERSION=v0.8.2
 PROTOC_VERSION=3.21.12
 PROTOC_GEN_GO_VERSION=v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION=v1.6.2
-APT_PACKAGES=(frr bird2 iperf3 tcpdump nftables iproute2 iputils-ping postgresql protobuf-compiler libprotobuf-dev jq curl)
+APT_PACKAGES=(frr bird2 iperf3 tcpdump nftables iproute2 iputils-ping postgresql protobuf-compiler libprotobuf-dev jq curl prometheus)
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 

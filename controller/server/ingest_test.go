@@ -43,7 +43,7 @@ func (g *groupStore) RecordTelemetry(_ context.Context, _ string, b store.Teleme
 // batch by batch, so only the bad batch's stream gets the error.
 func TestIngestGroupFallsBackOneByOne(t *testing.T) {
 	st := &groupStore{}
-	in := newIngester(context.Background(), st)
+	in := newIngester(context.Background(), st, nopObserver{})
 	req := func(site string) *ingestReq {
 		return &ingestReq{nt: store.NetworkTelemetry{Network: "n", Batch: store.TelemetryBatch{Site: site}}, done: make(chan ingestResult, 1)}
 	}

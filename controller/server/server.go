@@ -25,6 +25,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -89,6 +90,9 @@ type Config struct {
 	// Users administers the management API's users for Admin's user
 	// RPCs (*auth.Service); nil: one made over Store with the defaults.
 	Users UserAdmin
+	// Observer is told about streams, ingest, store calls and
+	// enrolments (the controller's metrics); nil: nothing.
+	Observer Observer
 }
 
 // Server serves the controller's gRPC services. Make one with New, then
@@ -97,6 +101,7 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	now    func() time.Time
+	obs    Observer
 	reg    *registry
 	snaps  *snapshots
 	ingest *ingester
@@ -122,7 +127,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.EdgeValidity == 0 {
 		cfg.EdgeValidity = pki.DefaultEdgeValidity
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, pinWake: make(chan struct{}, 1)}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, obs: cfg.Observer, pinWake: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -130,9 +138,9 @@ func New(cfg Config) (*Server, error) {
 		s.now = time.Now
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.reg = newRegistry(cfg.Store)
+	s.reg = newRegistry(cfg.Store, s.obs)
 	s.pub = newPublisher(cfg.Events, s.log)
-	s.snaps = newSnapshots(cfg.Store)
+	s.snaps = newSnapshots(cfg.Store, s.obs)
 	if err := s.reg.loadAll(s.ctx); err != nil {
 		s.cancel()
 		return nil, fmt.Errorf("server: load sites: %w", err)
@@ -169,7 +177,7 @@ func New(cfg Config) (*Server, error) {
 		s.cfg.Users = users
 	}
 	pb.RegisterAdminServer(s.grpc, &admin{s: s})
-	s.ingest = newIngester(s.ctx, cfg.Store)
+	s.ingest = newIngester(s.ctx, cfg.Store, s.obs)
 	for range ingestWriters(cfg.Store) {
 		s.wg.Add(1)
 		go func() {
@@ -250,6 +258,9 @@ func (s *Server) watchLoop(revs <-chan store.Revision) {
 		s.wakeExpiry()
 	}
 }
+
+// Certificate is the TLS server certificate served to new connections.
+func (s *Server) Certificate() *x509.Certificate { return s.cert.Load().Leaf }
 
 // Verifier is the client certificate verifier of the handshake (the
 // controller's CA, revocation included), for the management API's
