@@ -103,7 +103,7 @@ func collectPath(ch chan<- prometheus.Metric, k pathKey, p pathState) {
 		gauge(ch, dPathJitter, r.JitterMs/1e3, l...)
 		gauge(ch, dPathLoss, r.LossPct/100, l...)
 	}
-	if r.TxBytes != 0 || r.RxBytes != 0 {
+	if r.Counters {
 		counter(ch, dPathBytes, float64(r.TxBytes), with(l, "tx")...)
 		counter(ch, dPathBytes, float64(r.RxBytes), with(l, "rx")...)
 	}

@@ -94,7 +94,7 @@ func fixture(t *testing.T) (*metrics.Metrics, *fakeSites, *clock) {
 	f.Observe(&events.Event{Kind: events.KindSite, Network: "corp", Site: "a", At: t0, SiteState: &events.SiteChange{Online: true}})
 	f.Observe(&events.Event{Kind: events.KindPath, Network: "corp", Site: "a", At: t0, Path: &events.PathChange{
 		PathID: "a/inet->b/inet", State: events.PathUp, BFDState: "UP", MetricsValid: true, LatencyMs: 12.5, JitterMs: 1.5,
-		LossPct: 2, Score: 95, TxBytes: 1000, RxBytes: 2000}})
+		LossPct: 2, Score: 95, Counters: true, TxBytes: 1000, RxBytes: 2000}})
 	f.Observe(&events.Event{Kind: events.KindPath, Network: "corp", Site: "a", At: t0, Path: &events.PathChange{
 		PathID: "a/lte->b/inet", State: events.PathDown, BFDState: "DOWN"}})
 	// An older report of the first path arriving late changes nothing.

@@ -54,7 +54,7 @@ func (p *publisher) telemetry(site siteEntry, t *pb.Telemetry, now time.Time) {
 	for _, ps := range t.PathSamples {
 		c := pathChange(ps)
 		if pc := counters[ps.PathId]; pc != nil {
-			c.TxBytes, c.RxBytes = pc.TxBytes, pc.RxBytes
+			c.Counters, c.TxBytes, c.RxBytes = true, pc.TxBytes, pc.RxBytes
 		}
 		c.StateChanged = p.stateChanged(site, ps.PathId, c.State)
 		p.bus.Publish(&events.Event{Kind: events.KindPath, Network: site.Network, Site: site.Name,
