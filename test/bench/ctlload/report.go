@@ -29,6 +29,10 @@ func printResult(w io.Writer, o options, r *result) {
 	}
 	fmt.Fprintf(w, "rows: %s\n", strings.Join(rows, ", "))
 	fmt.Fprintf(w, "errors: %d %s\n", r.Errors, r.ErrorSample)
+	if r.ScrapeN > 0 || r.ScrapeErrors > 0 {
+		fmt.Fprintf(w, "/metrics: %d scrapes, p50 %.1f ms, max %.1f ms; %d samples, %.2f MiB; errors %d %s\n",
+			r.ScrapeN, r.ScrapeP50MS, r.ScrapeMaxMS, r.ScrapeSeries, mib(r.ScrapeBytes), r.ScrapeErrors, r.ScrapeError)
+	}
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
