@@ -9,7 +9,7 @@
 #   scripts/install-deps.sh              everything (needs root for apt)
 #   scripts/install-deps.sh --go-tools   only the Go tools (no root needed)
 #
-# The FRR and BIRD system services are never left running: the interop tests
+# The FRR, BIRD and Prometheus system services are never left running: the interop tests
 # start their own daemons inside network namespaces, and a system bfdd or bird
 # in the root namespace would hold UDP 3784/4784.
 set -euo pipefail
@@ -79,7 +79,7 @@ install_apt_packages() {
 stop_system_daemons() {
 	((EUID == 0)) || return 0
 	if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
-		systemctl disable --now frr.service bird.service >/dev/null 2>&1 || true
+		systemctl disable --now frr.service bird.service prometheus.service >/dev/null 2>&1 || true
 	elif command -v service >/dev/null; then
 		service frr stop >/dev/null 2>&1 || true
 		service bird stop >/dev/null 2>&1 || true

@@ -50,6 +50,8 @@ type Fleet struct {
 	certs func() []Certificate
 	now   func() time.Time
 	log   *slog.Logger
+	// storeCall reports the store reads of a scrape (Metrics.StoreCall).
+	storeCall func(op string, d time.Duration, err error)
 
 	mu    sync.Mutex
 	site  map[siteKey]*siteState // mu
@@ -166,14 +168,16 @@ func (f *Fleet) edgeCertificate(network, site string, notAfter time.Time) {
 }
 
 // enrolled lists the enrolled sites of every network, by key.
-func (f *Fleet) enrolled() (map[siteKey]store.Site, error) {
+func (f *Fleet) enrolled() (out map[siteKey]store.Site, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), listTimeout)
 	defer cancel()
+	start := time.Now()
+	defer func() { f.storeCall(OpListSites, time.Since(start), err) }()
 	nets, err := f.sites.Networks(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list networks: %w", err)
 	}
-	out := map[siteKey]store.Site{}
+	out = map[siteKey]store.Site{}
 	for _, n := range nets {
 		sites, err := f.sites.Sites(ctx, n.Name)
 		if err != nil {

@@ -82,6 +82,7 @@ func New(cfg Config) *Metrics {
 	m.enrolments = newCounterVec(f, "enrolments_total", "Enrolments, by result (accepted, refused) and reason of refusal.", "result", "reason")
 	m.apiRequests = newCounterVec(f, "api_requests_total", "HTTP requests of the management API, by method, route template and status code.", "method", "route", "code")
 	m.apiDuration = newHistogramVec(f, "api_request_duration_seconds", "Time to answer an HTTP request of the management API, by method and route template.", latencyBuckets, "method", "route")
+	m.fleet.storeCall = m.StoreCall
 	m.reg.MustRegister(m.fleet, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, op := range []string{server.OpRecordTelemetry, server.OpLoadSnapshot, server.OpLoadSites, server.OpEnrolSite, OpMaintain, OpReadyCheck, OpListSites} {
 		m.storeErrors.WithLabelValues(op) // every op has a series from the start
@@ -95,7 +96,7 @@ func New(cfg Config) *Metrics {
 const (
 	OpMaintain   = "maintain"    // rolling up and deleting old rows
 	OpReadyCheck = "ready_check" // /health/ready
-	OpListSites  = "list_sites"  // the fleet's sites, at each scrape
+	OpListSites  = "list_sites"  // the fleet's read of the sites, at each scrape
 )
 
 // Handler serves the metrics in the Prometheus text format. A failing

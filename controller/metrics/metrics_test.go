@@ -209,6 +209,9 @@ func TestFleetStoreFails(t *testing.T) {
 	if _, ok := s.Find("patronus_controller_certificate_expiry_timestamp_seconds", mt.L("kind", "ca")); !ok {
 		t.Error("the CA's expiry is missing")
 	}
+	if v, ok := s.Find("patronus_controller_store_call_errors_total", mt.L("op", "list_sites")); !ok || v != 1 {
+		t.Errorf("list_sites errors: %v %v, want 1", v, ok)
+	}
 }
 
 // TestHealth: the health metrics after the server's and the API's
