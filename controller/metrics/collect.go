@@ -1,6 +1,10 @@
 package metrics
 
 import (
+	"cmp"
+	"slices"
+	"strings"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/patronus-sdwan/patronus/controller/events"
@@ -56,8 +60,10 @@ func (f *Fleet) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	c := f.snapshot(enrolled)
-	for k, s := range enrolled {
-		st := c.sites[k]
+	// In label order: the registry sorts each family, and sorted input is
+	// its cheap case.
+	for _, k := range sortedKeys(enrolled, siteLess) {
+		s, st := enrolled[k], c.sites[k]
 		gauge(ch, dSiteOnline, b2f(st.online), k.network, k.site)
 		if !s.LastSeen.IsZero() {
 			gauge(ch, dSiteLastSeen, unix(s.LastSeen), k.network, k.site)
@@ -66,8 +72,8 @@ func (f *Fleet) Collect(ch chan<- prometheus.Metric) {
 			gauge(ch, dCertExpiry, unix(st.notAfter), "edge", k.network, k.site)
 		}
 	}
-	for k, p := range c.paths {
-		collectPath(ch, k, p)
+	for _, k := range sortedKeys(c.paths, pathLess) {
+		collectPath(ch, k, c.paths[k])
 	}
 }
 
@@ -108,6 +114,27 @@ func collectPath(ch chan<- prometheus.Metric, k pathKey, p pathState) {
 		counter(ch, dPathBytes, float64(r.RxBytes), with(l, "rx")...)
 	}
 	counter(ch, dPathFailover, float64(p.failovers), l...)
+}
+
+func siteLess(a, b siteKey) int {
+	return cmp.Or(strings.Compare(a.network, b.network), strings.Compare(a.site, b.site))
+}
+
+// pathLess orders as the registry sorts the path series: by label values
+// in the order of the label names (local_link, network, path, …, site).
+func pathLess(a, b pathKey) int {
+	_, la, _, _ := pathEnds(a.id)
+	_, lb, _, _ := pathEnds(b.id)
+	return cmp.Or(strings.Compare(la, lb), strings.Compare(a.network, b.network), strings.Compare(a.id, b.id), strings.Compare(a.site, b.site))
+}
+
+func sortedKeys[K comparable, V any](m map[K]V, less func(a, b K) int) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, less)
+	return keys
 }
 
 func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, l ...string) {
