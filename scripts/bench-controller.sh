@@ -11,6 +11,7 @@
 #
 # Usage: scripts/bench-controller.sh [ctlload flags]
 #   e.g. scripts/bench-controller.sh -edges 1000 -duration 60s -stores sqlite,postgres
+#   -scrape-every 15s also scrapes /metrics during the window (docs/BENCHMARKS.md)
 #   BASELINE=REV also builds patronus at git revision REV and runs it on
 #   each store first: a before/after in the same run.
 #   KEEP=1 keeps the temporary directory (data directories, profiles).

@@ -7,7 +7,9 @@
 // `patronus edge` does: one PathSample and one PathCounters per path, and
 // now and then a steering event. It measures the controller's CPU (and
 // PostgreSQL's, and its own), the latency from sending a batch to its
-// acknowledgement, acknowledgements per second, and the store's growth.
+// acknowledgement, acknowledgements per second, and the store's growth;
+// with -scrape-every, also the time, size and sample count of scrapes of
+// the controller's /metrics (with the operator certificate) in the window.
 //
 //	ctlload -patronus bin/patronus [-edges 1000] [-duration 60s] [-stores sqlite,postgres]
 //
