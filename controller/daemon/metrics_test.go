@@ -2,6 +2,7 @@ package daemon_test
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -9,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
@@ -141,6 +144,10 @@ func TestMetricsFleet(t *testing.T) {
 		t.Fatalf("ack: %v", err)
 	}
 	r.getAs("/api/v1/networks/default/sites/branch1", key)
+	enrolment := pb.NewEnrollmentClient(r.dial(&tls.Config{RootCAs: r.caPool(), ServerName: "127.0.0.1"}))
+	if _, err := enrolment.Enroll(ctxT(t), &pb.EnrollRequest{JoinToken: "not-a-token"}); status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("enrol with a bad token: %v", err)
+	}
 	inet := metricstest.L("network", "default", "site", "branch1", "path", up, "peer_site", "hub", "local_link", "inet", "remote_link", "inet")
 	s := r.scrapeUntil(key, "patronus_controller_fleet_path_failovers_total", metricstest.L("path", down))
 	for _, c := range []struct {
@@ -157,6 +164,7 @@ func TestMetricsFleet(t *testing.T) {
 		{"patronus_controller_fleet_path_failovers_total", metricstest.L("path", down), 1},
 		{"patronus_controller_grpc_streams_open", metricstest.L("method", "Report"), 1},
 		{"patronus_controller_enrolments_total", metricstest.L("result", "accepted"), 1},
+		{"patronus_controller_enrolments_total", metricstest.L("result", "refused", "reason", "bad_token"), 1},
 		{"patronus_controller_api_requests_total", metricstest.L("method", "GET", "route", "/api/v1/networks/{network}/sites/{site}", "code", "200"), 1},
 		{"patronus_controller_api_requests_total", metricstest.L("method", "POST", "route", "/api/v1/api-keys", "code", "201"), 1},
 	} {
