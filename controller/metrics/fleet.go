@@ -72,7 +72,7 @@ type pathKey struct{ network, site, id string }
 
 type pathState struct {
 	report    events.PathChange
-	at        time.Time // zero: no report yet (failovers only)
+	at        time.Time // of the newest report
 	failovers uint64
 }
 
@@ -116,7 +116,7 @@ func (f *Fleet) Observe(e *events.Event) {
 }
 
 // steeringLocked counts a failover off each path the decision moved
-// flows from. f.mu must be held.
+// flows from (paths not reported yet are not counted). f.mu must be held.
 func (f *Fleet) steeringLocked(e *events.Event) {
 	s := e.Steering
 	if s.Kind != "decision" || s.FlowsMoved == 0 || s.Reason != failoverReason {
@@ -127,7 +127,10 @@ func (f *Fleet) steeringLocked(e *events.Event) {
 		from = []string{s.PathID}
 	}
 	for _, id := range from {
-		if p := f.pathLocked(pathKey{e.Network, e.Site, id}); p != nil {
+		// Only paths the site has reported: the IDs of a steering event
+		// are the edge's word, not checked by the ingest, and must not
+		// make entries.
+		if p := f.paths[pathKey{e.Network, e.Site, id}]; p != nil {
 			p.failovers++
 		}
 	}
@@ -214,12 +217,11 @@ func (f *Fleet) snapshot(enrolled map[siteKey]store.Site) fleetCopy {
 	}
 	for k, p := range f.paths {
 		_, ok := enrolled[siteKey{k.network, k.site}]
-		switch {
-		case !ok || !p.at.IsZero() && p.at.Before(stale):
+		if !ok || p.at.Before(stale) {
 			delete(f.paths, k)
-		case !p.at.IsZero():
-			c.paths[k] = *p
+			continue
 		}
+		c.paths[k] = *p
 	}
 	if len(f.paths) < MaxPaths {
 		f.full = false

@@ -104,6 +104,9 @@ func fixture(t *testing.T) (*metrics.Metrics, *fakeSites, *clock) {
 		Kind: "decision", Reason: "path down", FlowsMoved: 3, From: []string{"a/lte->b/inet"}, To: []string{"a/inet->b/inet"}}})
 	f.Observe(&events.Event{Kind: events.KindSteering, Network: "corp", Site: "a", At: t0, Steering: &events.Steering{
 		Kind: "decision", Reason: "sla", FlowsMoved: 1, From: []string{"a/inet->b/inet"}}})
+	// A failover off a path never reported makes no series.
+	f.Observe(&events.Event{Kind: events.KindSteering, Network: "corp", Site: "a", At: t0, Steering: &events.Steering{
+		Kind: "decision", Reason: "path down", FlowsMoved: 1, From: []string{"a/x->b/y", "junk"}}})
 	m.EdgeCertificate("corp", "a", t0.Add(365*24*time.Hour))
 	return m, sites, clk
 }
@@ -161,6 +164,7 @@ func TestFleet(t *testing.T) {
 		{"patronus_controller_fleet_path_bytes_total", lte},
 		{"patronus_controller_fleet_site_online", mt.L("site", "old")},
 		{"patronus_controller_fleet_site_last_seen_timestamp_seconds", mt.L("site", "b")},
+		{"patronus_controller_fleet_path_failovers_total", mt.L("path", "a/x->b/y")},
 	} {
 		if n := s.Count(c.name, c.labels); n != 0 {
 			t.Errorf("%s%v: %d samples, want none", c.name, c.labels, n)
