@@ -7,7 +7,7 @@ VERSION     := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -X $(PKG)/internal/version.Version=$(VERSION)
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 
-.PHONY: build deps tools lint test test-unit test-interop test-package package lab lab-down bfd-demo clean
+.PHONY: build deps tools lint test test-unit test-deploy test-interop test-package package lab lab-down bfd-demo clean
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/patronus ./cmd/patronus
@@ -25,10 +25,18 @@ lint: tools
 	$(GO) vet -tags interop ./...
 	$(STATICCHECK) -tags interop ./...
 
-test: deps lint test-unit test-interop test-package
+test: deps lint test-unit test-deploy test-interop test-package
 
 test-unit:
 	$(GO) test -race ./...
+
+# The Prometheus alert rules: checked and unit-tested with promtool (Debian's
+# prometheus package); the dashboards must be valid JSON. test/interop's
+# TestLabPrometheus runs their queries against a lab.
+test-deploy:
+	promtool check rules deploy/prometheus/alerts.yml
+	cd deploy/prometheus && promtool test rules alerts_test.yml
+	for f in deploy/grafana/*.json; do jq -e '.panels | length > 0' "$$f" >/dev/null || { echo "$$f: not a dashboard"; exit 1; }; done
 
 # The interop suite runs FRR and BIRD in network namespaces: it needs root.
 test-interop:

@@ -10,7 +10,7 @@
 #   scripts/install-deps.sh              everything (needs root for apt)
 #   scripts/install-deps.sh --go-tools   only the Go tools (no root needed)
 #
-# The FRR and BIRD system services are never left running: the interop tests
+# The FRR, BIRD and Prometheus system services are never left running: the interop tests
 # start their own daemons inside network namespaces, and a system bfdd or bird
 # in the root namespace would hold UDP 3784/4784.
 set -euo pipefail
@@ -22,7 +22,7 @@ PROTOC_GEN_GO_VERSION=v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION=v1.6.2
 # nfpm builds the Debian package (scripts/package.sh).
 NFPM_VERSION=v2.48.0
-APT_PACKAGES=(frr bird2 iperf3 tcpdump nftables iproute2 iputils-ping postgresql protobuf-compiler libprotobuf-dev jq curl systemd adduser)
+APT_PACKAGES=(frr bird2 iperf3 tcpdump nftables iproute2 iputils-ping postgresql protobuf-compiler libprotobuf-dev jq curl systemd adduser prometheus)
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 
@@ -86,7 +86,7 @@ install_apt_packages() {
 stop_system_daemons() {
 	((EUID == 0)) || return 0
 	if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
-		systemctl disable --now frr.service bird.service >/dev/null 2>&1 || true
+		systemctl disable --now frr.service bird.service prometheus.service >/dev/null 2>&1 || true
 	elif command -v service >/dev/null; then
 		service frr stop >/dev/null 2>&1 || true
 		service bird stop >/dev/null 2>&1 || true

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/api"
 	"github.com/patronus-sdwan/patronus/controller/api/graph"
 	"github.com/patronus-sdwan/patronus/controller/auth"
 	"github.com/patronus-sdwan/patronus/controller/events"
 	"github.com/patronus-sdwan/patronus/controller/manage"
+	"github.com/patronus-sdwan/patronus/controller/metrics"
 	"github.com/patronus-sdwan/patronus/controller/server"
 )
 
@@ -65,5 +67,23 @@ func (d *Daemon) apiHandler(srv *server.Server) (http.Handler, error) {
 	}
 	return api.New(api.Config{Auth: d.auth, Manage: m, AuthHandler: d.auth.Handler(), GraphQL: gql,
 		ClientCerts: srv.Verifier(), CORSOrigins: d.cfg.API.CORSOrigins, WebSocketOrigins: d.cfg.API.WebSocketOrigins,
+		Metrics: d.metrics.Handler(), MetricsPublic: d.cfg.API.MetricsPublic, Requests: d.metrics, Ready: d.ready,
 		Logger: d.log})
+}
+
+// openMetrics makes the controller's metrics (controller/metrics): the
+// server reports to them, the API serves them, Serve feeds the fleet's
+// from the event bus.
+func (d *Daemon) openMetrics() {
+	d.metrics = metrics.New(metrics.Config{Sites: d.st, Logger: d.log, Certificates: func() []metrics.Certificate {
+		return []metrics.Certificate{{Kind: "ca", Cert: d.ca.Certificate()}, {Kind: "server", Cert: d.srv.Certificate()}}
+	}})
+}
+
+// ready is the readiness check: the store answers a read.
+func (d *Daemon) ready(ctx context.Context) error {
+	start := time.Now()
+	_, err := d.st.Networks(ctx)
+	d.metrics.StoreCall(metrics.OpReadyCheck, time.Since(start), err)
+	return err
 }

@@ -50,59 +50,68 @@ type enrollment struct {
 func (e *enrollment) Enroll(ctx context.Context, req *pb.EnrollRequest) (*pb.EnrollResponse, error) {
 	src := sourceAddr(ctx)
 	if wait := e.s.enrolGate.limit.Allow(src, e.s.now()); wait > 0 {
+		e.s.obs.Enrolment(RefusedRateLimited)
 		e.s.enrolGate.refused(e.s.now(), src, "rate limited")
 		return nil, status.Errorf(codes.ResourceExhausted, "too many enrolment attempts from %s: retry in %v", src, wait.Round(time.Second)+time.Second)
 	}
-	resp, err := e.enroll(ctx, req)
+	resp, reason, err := e.enroll(ctx, req)
+	e.s.obs.Enrolment(reason)
 	if err != nil {
 		e.s.enrolGate.refused(e.s.now(), src, status.Convert(err).Message())
 	}
 	return resp, err
 }
 
-func (e *enrollment) enroll(ctx context.Context, req *pb.EnrollRequest) (*pb.EnrollResponse, error) {
+// enroll is Enroll; reason is why it refused ("" when it did not).
+func (e *enrollment) enroll(ctx context.Context, req *pb.EnrollRequest) (*pb.EnrollResponse, string, error) {
 	s := e.s
 	token := strings.TrimSpace(req.JoinToken)
 	pin, err := pki.ParseToken(token)
 	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "join_token: %v", err)
+		return nil, RefusedBadToken, status.Errorf(codes.InvalidArgument, "join_token: %v", err)
 	}
 	if pin != pki.CAPin(s.cfg.CA.Certificate()) {
-		return nil, status.Error(codes.PermissionDenied, "join_token: issued by another controller (its CA pin is not this controller's CA)")
+		return nil, RefusedOtherCA, status.Error(codes.PermissionDenied, "join_token: issued by another controller (its CA pin is not this controller's CA)")
 	}
 	if err := checkCSR(req.CsrDer); err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "csr_der: %v", err)
+		return nil, RefusedBadCSR, status.Errorf(codes.InvalidArgument, "csr_der: %v", err)
 	}
 	if len(req.WireguardPublicKey) != 32 {
-		return nil, status.Errorf(codes.InvalidArgument, "wireguard_public_key: %d bytes, want 32", len(req.WireguardPublicKey))
+		return nil, RefusedBadKey, status.Errorf(codes.InvalidArgument, "wireguard_public_key: %d bytes, want 32", len(req.WireguardPublicKey))
 	}
 	if bytes.Equal(req.WireguardPublicKey, make([]byte, 32)) {
-		return nil, status.Error(codes.InvalidArgument, "wireguard_public_key: all zero")
+		return nil, RefusedBadKey, status.Error(codes.InvalidArgument, "wireguard_public_key: all zero")
 	}
 	if req.SiteName != "" {
 		if err := store.ValidateName("site", "name", req.SiteName); err != nil {
-			return nil, status.Errorf(codes.InvalidArgument, "site_name: %v", err)
+			return nil, RefusedSiteName, status.Errorf(codes.InvalidArgument, "site_name: %v", err)
 		}
 	}
+	start := time.Now()
 	site, err := s.cfg.Store.EnrolSite(ctx, token, store.SiteSpec{
 		Name: req.SiteName, Role: store.Spoke, PublicKey: base64.StdEncoding.EncodeToString(req.WireguardPublicKey),
 	})
+	storeErr := err
+	if err != nil && enrolRefusal(err) != RefusedStore {
+		storeErr = nil // the caller's fault, not the store's
+	}
+	timed(s.obs, OpEnrolSite, start, storeErr)
 	if err != nil {
 		var se *store.Error
 		if errors.As(err, &se) && errors.Is(err, store.ErrInvalid) && se.Field == "name" {
-			return nil, status.Errorf(codes.PermissionDenied, "site_name: %s", se.Msg) // the token is for another site
+			return nil, RefusedSiteName, status.Errorf(codes.PermissionDenied, "site_name: %s", se.Msg) // the token is for another site
 		}
-		return nil, storeStatus(err)
+		return nil, enrolRefusal(err), storeStatus(err)
 	}
 	if s.cfg.Hub != nil && s.cfg.Hub(site.Network, site.Name) {
 		site, err = s.cfg.Store.UpdateSite(ctx, site.Network, store.SiteSpec{Name: site.Name, Role: store.Hub, PublicKey: site.PublicKey})
 		if err != nil {
-			return nil, storeStatus(err)
+			return nil, RefusedStore, storeStatus(err)
 		}
 	}
 	cert, err := s.cfg.CA.SignEdge(req.CsrDer, site.Name, site.ID, s.cfg.EdgeValidity)
 	if err != nil {
-		return nil, status.Errorf(codes.Internal, "sign: %v", err)
+		return nil, RefusedSignError, status.Errorf(codes.Internal, "sign: %v", err)
 	}
 	s.event(ctx, site.Network, site.Name, "enrolled", fmt.Sprintf("site id %d, role %s, certificate serial %s", site.ID, site.Role, cert.SerialNumber))
 	s.log.Info("site enrolled", "network", site.Network, "site", site.Name, "site_id", site.ID)
@@ -111,7 +120,7 @@ func (e *enrollment) enroll(ctx context.Context, req *pb.EnrollRequest) (*pb.Enr
 		ClientCertChainDer:  [][]byte{cert.Raw},
 		CaCertDer:           s.cfg.CA.Certificate().Raw,
 		ControllerEndpoints: s.cfg.Endpoints,
-	}, nil
+	}, "", nil
 }
 
 // EnrolLimit bounds enrolment attempts per source address: Burst at once,

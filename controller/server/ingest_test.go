@@ -44,7 +44,7 @@ func (g *groupStore) RecordTelemetry(_ context.Context, _ string, b store.Teleme
 // bad batch among 256 costs a few more transactions, not 256.
 func TestIngestGroupSplits(t *testing.T) {
 	st := &groupStore{}
-	in := newIngester(context.Background(), st)
+	in := newIngester(context.Background(), st, nopObserver{})
 	req := func(site string) *ingestReq {
 		return &ingestReq{nt: store.NetworkTelemetry{Network: "n", Batch: store.TelemetryBatch{Site: site}}, done: make(chan ingestResult, 1)}
 	}

@@ -25,6 +25,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -95,6 +96,9 @@ type Config struct {
 	// Alerts serves Admin's alert RPCs (*manage.Service); nil: they
 	// answer UNIMPLEMENTED.
 	Alerts AlertAdmin
+	// Observer is told about streams, ingest, store calls and
+	// enrolments (the controller's metrics); nil: nothing.
+	Observer Observer
 }
 
 // Server serves the controller's gRPC services. Make one with New, then
@@ -103,6 +107,7 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	now    func() time.Time
+	obs    Observer
 	reg    *registry
 	snaps  *snapshots
 	ingest *ingester
@@ -133,7 +138,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.EdgeValidity == 0 {
 		cfg.EdgeValidity = pki.DefaultEdgeValidity
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, pinWake: make(chan struct{}, 1)}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, obs: cfg.Observer, pinWake: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -142,9 +150,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.enrolGate = newEnrolGate(cfg.Enrolment, s.log)
-	s.reg = newRegistry(cfg.Store)
+	s.reg = newRegistry(cfg.Store, s.obs)
 	s.pub = newPublisher(cfg.Events, s.log)
-	s.snaps = newSnapshots(cfg.Store)
+	s.snaps = newSnapshots(cfg.Store, s.obs)
 	if err := s.reg.loadAll(s.ctx); err != nil {
 		s.cancel()
 		return nil, fmt.Errorf("server: load sites: %w", err)
@@ -181,7 +189,7 @@ func New(cfg Config) (*Server, error) {
 		s.cfg.Users = users
 	}
 	pb.RegisterAdminServer(s.grpc, &admin{s: s})
-	s.ingest = newIngester(s.ctx, cfg.Store)
+	s.ingest = newIngester(s.ctx, cfg.Store, s.obs)
 	for range ingestWriters(cfg.Store) {
 		s.wg.Add(1)
 		go func() {
@@ -262,6 +270,9 @@ func (s *Server) watchLoop(revs <-chan store.Revision) {
 		s.wakeExpiry()
 	}
 }
+
+// Certificate is the TLS server certificate served to new connections.
+func (s *Server) Certificate() *x509.Certificate { return s.cert.Load().Leaf }
 
 // Verifier is the client certificate verifier of the handshake (the
 // controller's CA, revocation included), for the management API's

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -26,27 +25,10 @@ import (
 // loopback only, as the metrics name the site's paths and peers.
 const DefaultMetricsListen = "127.0.0.1:9469"
 
-// serveMetrics serves /metrics on addr until the returned function runs.
-func serveMetrics(addr string, dp *dataplane.Dataplane, log *slog.Logger) (func(), error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", metrics.Handler(dp))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("metrics server stopped", "err", err)
-		}
-	}()
-	return func() { _ = srv.Close() }, nil
-}
-
 // serveEdge serves the running edge's control socket (status, flows,
-// pins, and extra) and, unless metricsAddr is empty, its Prometheus
+// pins, and extra) and, unless mcfg.Addr is empty, its Prometheus
 // metrics; the returned function stops both.
-func serveEdge(dp *dataplane.Dataplane, sock, metricsAddr string, log *slog.Logger, extra map[string]http.HandlerFunc) (func(), error) {
+func serveEdge(dp *dataplane.Dataplane, sock string, mcfg metrics.ServeConfig, log *slog.Logger, extra map[string]http.HandlerFunc) (func(), error) {
 	handlers := map[string]http.HandlerFunc{
 		"GET /status": ctlsock.JSON(func() any { return dp.Status() }),
 		"GET /flows": ctlsock.JSON(func() any {
@@ -62,13 +44,14 @@ func serveEdge(dp *dataplane.Dataplane, sock, metricsAddr string, log *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("--control-socket: %w", err)
 	}
-	if metricsAddr == "" {
+	if mcfg.Addr == "" {
 		return stopSock, nil
 	}
-	stopMetrics, err := serveMetrics(metricsAddr, dp, log)
+	mcfg.Logger = log
+	_, stopMetrics, err := metrics.Serve(mcfg, dp)
 	if err != nil {
 		stopSock()
-		return nil, fmt.Errorf("--metrics-listen %s: %w", metricsAddr, err)
+		return nil, err
 	}
 	return func() { stopMetrics(); stopSock() }, nil
 }
@@ -77,7 +60,8 @@ func serveEdge(dp *dataplane.Dataplane, sock, metricsAddr string, log *slog.Logg
 const DefaultEdgeSocket = "/run/patronus/edge.sock"
 
 func newEdgeCmd() *cobra.Command {
-	var file, sock, metricsAddr string
+	var file, sock string
+	var mcfg metrics.ServeConfig
 	c := &cobra.Command{
 		Use:   "edge --config FILE | --controller HOST:PORT [--join-token T]",
 		Short: "Run a site's edge: encrypted, steered tunnels over every WAN link to every peer site",
@@ -94,7 +78,8 @@ or sent on two paths in duplicate mode. Packets are LZ4-compressed on a
 path when the configuration enables it (defaults.compression,
 peers[].compression) and the peer announced in its in-tunnel Hello that it
 accepts it. See patronus paths, events, flows; Prometheus metrics on
---metrics-listen.
+--metrics-listen (loopback only, unless --metrics-token-file gives the
+bearer token a scrape must send; docs/OBSERVABILITY.md).
 SIGHUP re-reads the file and puts it in force without restarting unchanged
 paths (as 'patronus config apply' does through the control socket). Runs
 until SIGINT or SIGTERM, then removes the overlay interface.`,
@@ -112,7 +97,7 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			if err != nil {
 				return err
 			}
-			stop, err := serveEdge(dp, sock, metricsAddr, log, map[string]http.HandlerFunc{"PUT /config": putConfig(dp, log)})
+			stop, err := serveEdge(dp, sock, mcfg, log, map[string]http.HandlerFunc{"PUT /config": putConfig(dp, log)})
 			if err != nil {
 				_ = dp.Close()
 				return err
@@ -135,7 +120,8 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 	}
 	c.Flags().StringVar(&file, "config", "", "edge configuration file (see patronus config validate)")
 	c.Flags().StringVar(&sock, "control-socket", DefaultEdgeSocket, "serve status on this unix socket (read with patronus status)")
-	c.Flags().StringVar(&metricsAddr, "metrics-listen", DefaultMetricsListen, "serve Prometheus metrics on http://ADDR/metrics; empty: off")
+	c.Flags().StringVar(&mcfg.Addr, "metrics-listen", DefaultMetricsListen, "serve Prometheus metrics on http://ADDR/metrics; empty: off; a non-loopback ADDR needs --metrics-token-file")
+	c.Flags().StringVar(&mcfg.TokenFile, "metrics-token-file", "", "file holding the bearer token a scrape of /metrics must send (at least 32 characters)")
 	addControllerMode(c) // --controller, --join-token, --state-dir: edge_controller.go
 	return c
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/patronus-sdwan/patronus/edge/agent"
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/edge/metrics"
 	"github.com/patronus-sdwan/patronus/edge/steer"
 )
 
@@ -50,23 +51,26 @@ func addControllerMode(c *cobra.Command) {
 		if err != nil {
 			return err
 		}
-		metricsAddr, err := cmd.Flags().GetString("metrics-listen")
-		if err != nil {
+		var mcfg metrics.ServeConfig
+		if mcfg.Addr, err = cmd.Flags().GetString("metrics-listen"); err != nil {
 			return err
 		}
-		return runControlled(cmd, agent.Options{Controller: addr, JoinToken: token, StateDir: stateDir}, sock, metricsAddr)
+		if mcfg.TokenFile, err = cmd.Flags().GetString("metrics-token-file"); err != nil {
+			return err
+		}
+		return runControlled(cmd, agent.Options{Controller: addr, JoinToken: token, StateDir: stateDir}, sock, mcfg)
 	}
 }
 
 // runControlled runs the edge on the controller's configuration until
 // SIGINT or SIGTERM. The data plane starts with the first valid
 // configuration: the one saved by the last run, or the controller's.
-func runControlled(cmd *cobra.Command, opts agent.Options, sock, metricsAddr string) error {
+func runControlled(cmd *cobra.Command, opts agent.Options, sock string, mcfg metrics.ServeConfig) error {
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	signal.Ignore(syscall.SIGHUP) // the controller owns the configuration
-	e := &controlledEdge{log: log, sock: sock, metricsAddr: metricsAddr, since: map[string]pathSince{},
+	e := &controlledEdge{log: log, sock: sock, metrics: mcfg, since: map[string]pathSince{},
 		sent: map[string]sentState{}, changed: make(chan struct{}, 1)}
 	defer e.close()
 	opts.Apply, opts.Telemetry, opts.Log = e.apply, e.telemetry, log
@@ -81,9 +85,9 @@ func runControlled(cmd *cobra.Command, opts agent.Options, sock, metricsAddr str
 
 // controlledEdge is the data plane driven by the agent.
 type controlledEdge struct {
-	log         *slog.Logger
-	sock        string
-	metricsAddr string
+	log     *slog.Logger
+	sock    string
+	metrics metrics.ServeConfig
 
 	mu       sync.Mutex
 	dp       *dataplane.Dataplane // guarded by mu; nil before the first configuration
@@ -121,7 +125,7 @@ func (e *controlledEdge) apply(v *config.Valid) error {
 	if err != nil {
 		return err
 	}
-	stop, err := serveEdge(dp, e.sock, e.metricsAddr, e.log, nil)
+	stop, err := serveEdge(dp, e.sock, e.metrics, e.log, nil)
 	if err != nil {
 		_ = dp.Close()
 		return err

@@ -7,7 +7,9 @@
 // `patronus edge` does: one PathSample and one PathCounters per path, and
 // now and then a steering event. It measures the controller's CPU (and
 // PostgreSQL's, and its own), the latency from sending a batch to its
-// acknowledgement, acknowledgements per second, and the store's growth.
+// acknowledgement, acknowledgements per second, and the store's growth;
+// with -scrape-every, also the time, size and sample count of scrapes of
+// the controller's /metrics (with the operator certificate) in the window.
 //
 //	ctlload -patronus bin/patronus [-edges 1000] [-duration 60s] [-stores sqlite,postgres]
 //
@@ -44,6 +46,7 @@ type options struct {
 	jsonOut     string
 	keepWorkDir bool
 	forgedRate  int
+	scrapeEvery time.Duration
 }
 
 func main() {
@@ -64,6 +67,7 @@ func main() {
 	flag.StringVar(&o.jsonOut, "json", "", "write the results as JSON to this file")
 	flag.BoolVar(&o.keepWorkDir, "keep", false, "keep the work directory")
 	flag.IntVar(&o.forgedRate, "forged-rate", 0, "also run each store with this many forged enrolments a second during the window (label \"flood\"), to compare with the run without")
+	flag.DurationVar(&o.scrapeEvery, "scrape-every", 0, "scrape the controller's /metrics this often during the window, as Prometheus would (0: never)")
 	flag.Parse()
 	o.stores = strings.Split(stores, ",")
 	if o.patronus == "" || o.edges < 1 || o.paths < 1 || o.duration < time.Second {

@@ -54,6 +54,14 @@ type result struct {
 	ForgedRefused    int64            `json:"forged_refused,omitempty"`
 	ForgedLimited    int64            `json:"forged_rate_limited,omitempty"`
 	ForgedOther      int64            `json:"forged_other,omitempty"`
+	// Scrapes of /metrics in the window (-scrape-every).
+	ScrapeN      int     `json:"scrapes,omitempty"`
+	ScrapeP50MS  float64 `json:"scrape_p50_ms,omitempty"`
+	ScrapeMaxMS  float64 `json:"scrape_max_ms,omitempty"`
+	ScrapeBytes  int64   `json:"scrape_bytes,omitempty"`
+	ScrapeSeries int     `json:"scrape_samples,omitempty"`
+	ScrapeErrors int     `json:"scrape_errors,omitempty"`
+	ScrapeError  string  `json:"scrape_error,omitempty"`
 }
 
 func runStore(ctx context.Context, o options, bin, st, dir string) (*result, error) {
@@ -153,6 +161,18 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 		db0, _ = rig.TreeCPUSeconds(dbPID)
 	}
 	self0 := rig.SelfCPUSeconds()
+	var sc *scraper
+	scrapeCtx, stopScrapes := context.WithCancel(ctx)
+	defer stopScrapes()
+	scraped := make(chan struct{})
+	if o.scrapeEvery > 0 {
+		if sc, err = newScraper(c); err != nil {
+			return nil, err
+		}
+		go func() { defer close(scraped); sc.run(scrapeCtx, o.scrapeEvery) }()
+	} else {
+		close(scraped)
+	}
 	start := time.Now()
 	w.Open()
 	log.Printf("%s: window open for %v", st, o.duration)
@@ -177,7 +197,12 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	}
 	r.ForgedRate, r.ForgedSent, r.ForgedRefused, r.ForgedLimited, r.ForgedOther = o.forgedRate, fs.Sent.Load(), fs.Refused.Load(), fs.Limited.Load(), fs.Other.Load()
 	w.Close()
+	stopScrapes()
+	<-scraped
 	elapsed := time.Since(start).Seconds()
+	if sc != nil {
+		sc.fill(r)
+	}
 	ctl1, _ := rig.CPUSeconds(c.PID())
 	db1 := 0.0
 	if dbPID != 0 {
