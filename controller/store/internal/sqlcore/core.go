@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/internal/tracing"
 )
 
 // Options configure a Store.
@@ -108,10 +109,12 @@ type tx struct {
 	revs []store.Revision
 }
 
-// bump increases the network's revision; the hub hears of it at commit.
+// bump increases the network's revision and records ctx's traceparent
+// with it (store.Network.TraceParent); the hub hears of it at commit.
 func (t *tx) bump(ctx context.Context, netID int64) error {
 	var rev int64
-	err := t.QueryRow(ctx, "UPDATE networks SET revision = revision + 1 WHERE id = $1 RETURNING revision", netID).Scan(&rev)
+	err := t.QueryRow(ctx, "UPDATE networks SET revision = revision + 1, revision_trace = $2 WHERE id = $1 RETURNING revision",
+		netID, tracing.TraceParent(ctx)).Scan(&rev)
 	if err != nil {
 		return fmt.Errorf("bump revision: %w", err)
 	}
