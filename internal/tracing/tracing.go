@@ -38,12 +38,20 @@ const (
 	AttrSource   = attribute.Key("patronus.config.source")
 )
 
+// tracer is the global provider's: made before a provider is installed,
+// it forwards to the one installed later (OpenTelemetry's global
+// delegation), so it is looked up once.
+var tracer = otel.Tracer(ScopeName)
+
 // Tracer is the tracer of Patronus's spans, from the global provider.
-func Tracer() trace.Tracer { return otel.Tracer(ScopeName) }
+func Tracer() trace.Tracer { return tracer }
 
 // Start starts a span named name as a child of ctx's span.
 func Start(ctx context.Context, name string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
-	return Tracer().Start(ctx, name, trace.WithAttributes(attrs...))
+	if len(attrs) == 0 {
+		return tracer.Start(ctx, name)
+	}
+	return tracer.Start(ctx, name, trace.WithAttributes(attrs...))
 }
 
 // End ends span, marking it failed when err is not nil. The error's text
