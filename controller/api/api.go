@@ -7,8 +7,8 @@
 //	/api/v2/graphql          GraphQL queries and mutations
 //	/api/v2/graphql/ws       GraphQL subscriptions (graphql-transport-ws)
 //
-// and wraps every route in the same middleware, outermost first: panic
-// recovery (500), security headers, request info for the audit log
+// and wraps every route in the same middleware, outermost first: a trace
+// span (OpenTelemetry; trace.go), panic recovery (500), security headers, request info for the audit log
 // (auth.RequestMeta), a per-address rate limit,
 // CORS (closed unless origins are listed), a request body limit (413),
 // then per route authentication (a bearer token, or an operator
@@ -158,5 +158,6 @@ func (s *server) chain(h http.Handler) http.Handler {
 	h = s.limitAddress(h)
 	h = withRequestInfo(h)
 	h = securityHeaders(h)
-	return s.recoverPanics(h)
+	h = s.recoverPanics(h)
+	return traceRequests(h)
 }

@@ -37,6 +37,7 @@ func (s *server) authenticate(next http.Handler, required bool) http.Handler {
 		if !s.allowPrincipal(w, p) {
 			return
 		}
+		tracePrincipal(r, p)
 		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), p)))
 	})
 }

@@ -18,6 +18,7 @@ import (
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/internal/tracing"
 )
 
 // TokenMaker makes the store's join tokens controller/pki tokens, pinned
@@ -37,8 +38,10 @@ type enrollment struct {
 // Enroll trades a join token and a CSR for a site certificate. Everything
 // that can be checked without the store is checked before the token is
 // consumed, so a bad CSR or key does not waste the token.
-func (e *enrollment) Enroll(ctx context.Context, req *pb.EnrollRequest) (*pb.EnrollResponse, error) {
+func (e *enrollment) Enroll(ctx context.Context, req *pb.EnrollRequest) (_ *pb.EnrollResponse, err error) {
 	s := e.s
+	ctx, span := tracing.Start(ctx, "controller.enrol", tracing.AttrSite.String(req.SiteName)) // never the token
+	defer func() { tracing.End(span, err) }()
 	token := strings.TrimSpace(req.JoinToken)
 	pin, err := pki.ParseToken(token)
 	if err != nil {
@@ -84,6 +87,7 @@ func (e *enrollment) Enroll(ctx context.Context, req *pb.EnrollRequest) (*pb.Enr
 	}
 	s.event(ctx, site.Network, site.Name, "enrolled", fmt.Sprintf("site id %d, role %s, certificate serial %s", site.ID, site.Role, cert.SerialNumber))
 	s.log.Info("site enrolled", "network", site.Network, "site", site.Name, "site_id", site.ID)
+	span.SetAttributes(tracing.AttrNetwork.String(site.Network), tracing.AttrSite.String(site.Name))
 	return &pb.EnrollResponse{
 		SiteId: uint32(site.ID), Network: site.Network,
 		ClientCertChainDer:  [][]byte{cert.Raw},
