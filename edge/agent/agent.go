@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/keepalive"
@@ -17,6 +18,7 @@ import (
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/internal/tracing"
 )
 
 // Defaults of Options.
@@ -64,8 +66,13 @@ type Options struct {
 	UrgentTelemetry func() *pb.Telemetry
 	// Backoff paces the reconnections; zero: DefaultBackoff.
 	Backoff Backoff
-	// Log receives the agent's records; nil: none.
+	// Log receives the agent's records; nil: none. Once the edge's
+	// identity is known, every record carries its "site".
 	Log *slog.Logger
+	// Tracing adds OpenTelemetry's gRPC client handler to the calls to
+	// the controller (their trace context travels to it). The agent's
+	// own spans (trace.go) follow the global tracer provider either way.
+	Tracing bool
 }
 
 // Agent is an enrolled edge's side of the control channel.
@@ -78,8 +85,9 @@ type Agent struct {
 	keyFile string
 	rep     *reporter
 
-	mu      sync.Mutex
-	current *pb.EdgeConfig // guarded by mu: the configuration in force; nil: none
+	mu          sync.Mutex
+	current     *pb.EdgeConfig    // guarded by mu: the configuration in force; nil: none
+	appliedSpan trace.SpanContext // guarded by mu: the span that applied current
 }
 
 // New loads the edge's identity from opts.StateDir or, when there is
@@ -129,6 +137,7 @@ func (a *Agent) loadOrEnrol(ctx context.Context) error {
 			return err
 		}
 		a.targets = controllerTargets(a.opts.Controller, e)
+		a.log = a.log.With("site", creds.Identity.SiteName)
 		if len(a.targets) == 0 {
 			return errors.New("agent: no controller address given and none saved from the enrolment")
 		}
@@ -150,12 +159,18 @@ func (a *Agent) loadOrEnrol(ctx context.Context) error {
 		return errors.New("agent: enrolment: no controller address given")
 	}
 	a.log.Info("enrolling", "controller", a.opts.Controller, "state_dir", a.opts.StateDir)
+	ctx, span := tracing.Start(ctx, "edge.enrol") // never the token
 	creds, e, err := enrol(ctx, enrolRequest{controller: a.opts.Controller, token: a.opts.JoinToken,
-		stateDir: a.opts.StateDir, wgKey: a.wgKey, backoff: a.opts.Backoff, log: a.log})
+		stateDir: a.opts.StateDir, wgKey: a.wgKey, backoff: a.opts.Backoff, log: a.log, dial: a.opts.traceDialOptions()})
+	if err == nil {
+		span.SetAttributes(tracing.AttrNetwork.String(e.Network), tracing.AttrSite.String(creds.Identity.SiteName))
+	}
+	tracing.End(span, err)
 	if err != nil {
 		return err
 	}
 	a.creds, a.targets = creds, controllerTargets(a.opts.Controller, e)
+	a.log = a.log.With("site", creds.Identity.SiteName)
 	a.log.Info("enrolled", "identity", creds.Identity, "network", e.Network, "not_after", creds.NotAfter())
 	return nil
 }
@@ -226,8 +241,8 @@ func (a *Agent) applySaved() {
 		a.log.Info("no saved configuration; waiting for the controller's")
 		return
 	}
-	if a.apply(cfg, "saved") {
-		a.setCurrent(cfg)
+	if span, ok := a.apply(cfg, "saved"); ok {
+		a.setCurrent(cfg, span)
 		a.log.Info("saved configuration applied", "revision", cfg.GetRevision())
 	}
 }
