@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
@@ -70,15 +71,18 @@ type Options struct {
 	// identity is known, every record carries its "site".
 	Log *slog.Logger
 	// Tracing adds OpenTelemetry's gRPC client handler to the calls to
-	// the controller (their trace context travels to it). The agent's
-	// own spans (trace.go) follow the global tracer provider either way.
+	// the controller (their trace context travels to it).
 	Tracing bool
+	// TracerProvider makes the agent's spans (trace.go); nil: the global
+	// one (a no-op until one is installed).
+	TracerProvider trace.TracerProvider
 }
 
 // Agent is an enrolled edge's side of the control channel.
 type Agent struct {
 	opts    Options
 	log     *slog.Logger
+	tracer  trace.Tracer
 	creds   *pki.Credentials
 	wgKey   *ecdh.PrivateKey
 	targets []string // controller addresses, in the order tried (targets.go)
@@ -111,7 +115,10 @@ func New(ctx context.Context, opts Options) (*Agent, error) {
 	if err := ensureStateDir(opts.StateDir); err != nil {
 		return nil, err
 	}
-	a := &Agent{opts: opts, log: log, keyFile: filepath.Join(opts.StateDir, WireGuardKeyFile)}
+	if opts.TracerProvider == nil {
+		opts.TracerProvider = otel.GetTracerProvider()
+	}
+	a := &Agent{opts: opts, log: log, tracer: opts.TracerProvider.Tracer(tracing.ScopeName), keyFile: filepath.Join(opts.StateDir, WireGuardKeyFile)}
 	var err error
 	if a.wgKey, err = loadOrCreateWireGuardKey(opts.StateDir); err != nil {
 		return nil, err
@@ -159,7 +166,7 @@ func (a *Agent) loadOrEnrol(ctx context.Context) error {
 		return errors.New("agent: enrolment: no controller address given")
 	}
 	a.log.Info("enrolling", "controller", a.opts.Controller, "state_dir", a.opts.StateDir)
-	ctx, span := tracing.Start(ctx, "edge.enrol") // never the token
+	ctx, span := a.tracer.Start(ctx, "edge.enrol") // never the token
 	creds, e, err := enrol(ctx, enrolRequest{controller: a.opts.Controller, token: a.opts.JoinToken,
 		stateDir: a.opts.StateDir, wgKey: a.wgKey, backoff: a.opts.Backoff, log: a.log, dial: a.opts.traceDialOptions()})
 	if err == nil {

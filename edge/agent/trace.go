@@ -6,6 +6,7 @@ import (
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 
@@ -30,7 +31,8 @@ func (o *Options) traceDialOptions() []grpc.DialOption {
 	if !o.Tracing {
 		return nil
 	}
-	return []grpc.DialOption{grpc.WithStatsHandler(otelgrpc.NewClientHandler())}
+	return []grpc.DialOption{grpc.WithStatsHandler(otelgrpc.NewClientHandler(otelgrpc.WithTracerProvider(o.TracerProvider),
+		otelgrpc.WithPropagators(propagation.TraceContext{})))}
 }
 
 // startApply starts the span of applying cfg from source ("controller",
@@ -40,8 +42,8 @@ func (a *Agent) startApply(cfg *pb.EdgeConfig, source string) (context.Context, 
 	if source == "controller" {
 		ctx = tracing.WithRemoteParent(ctx, cfg.GetTraceParent())
 	}
-	return tracing.Start(ctx, "edge.config.apply", tracing.AttrSite.String(cfg.GetSite().GetName()),
-		tracing.AttrRevision.Int64(int64(cfg.GetRevision())), tracing.AttrSource.String(source))
+	return a.tracer.Start(ctx, "edge.config.apply", trace.WithAttributes(tracing.AttrSite.String(cfg.GetSite().GetName()),
+		tracing.AttrRevision.Int64(int64(cfg.GetRevision())), tracing.AttrSource.String(source)))
 }
 
 // traceSteering records a batch's steering events on one span linked to
@@ -57,7 +59,7 @@ func (a *Agent) traceSteering(t *pb.Telemetry) {
 	if applied.IsValid() {
 		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: applied}))
 	}
-	_, span := tracing.Tracer().Start(context.Background(), "edge.steering", opts...)
+	_, span := a.tracer.Start(context.Background(), "edge.steering", opts...)
 	defer span.End()
 	if !span.IsRecording() {
 		return

@@ -107,7 +107,12 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			if err != nil {
 				return err
 			}
-			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			log, stopTracing, _, err := edgeObservability(cmd)
+			if err != nil {
+				return err
+			}
+			defer stopTracing()
+			log = log.With("site", v.Name)
 			dp, err := dataplane.Start(v, log)
 			if err != nil {
 				return err
@@ -136,7 +141,8 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 	c.Flags().StringVar(&file, "config", "", "edge configuration file (see patronus config validate)")
 	c.Flags().StringVar(&sock, "control-socket", DefaultEdgeSocket, "serve status on this unix socket (read with patronus status)")
 	c.Flags().StringVar(&metricsAddr, "metrics-listen", DefaultMetricsListen, "serve Prometheus metrics on http://ADDR/metrics; empty: off")
-	addControllerMode(c) // --controller, --join-token, --state-dir: edge_controller.go
+	addControllerMode(c)     // --controller, --join-token, --state-dir: edge_controller.go
+	addObservabilityFlags(c) // --log-format, --trace-stdout
 	return c
 }
 

@@ -62,7 +62,12 @@ func addControllerMode(c *cobra.Command) {
 // SIGINT or SIGTERM. The data plane starts with the first valid
 // configuration: the one saved by the last run, or the controller's.
 func runControlled(cmd *cobra.Command, opts agent.Options, sock, metricsAddr string) error {
-	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	log, stopTracing, tracing, err := edgeObservability(cmd)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+	opts.Tracing = tracing
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	signal.Ignore(syscall.SIGHUP) // the controller owns the configuration
@@ -75,7 +80,8 @@ func runControlled(cmd *cobra.Command, opts agent.Options, sock, metricsAddr str
 	if err != nil {
 		return err
 	}
-	log.Info("edge in controller mode", "identity", a.Identity(), "controller", opts.Controller, "state_dir", opts.StateDir)
+	e.log = log.With("site", a.Identity().SiteName) // before Run: the data plane's records carry it
+	e.log.Info("edge in controller mode", "identity", a.Identity(), "controller", opts.Controller, "state_dir", opts.StateDir)
 	return a.Run(ctx)
 }
 

@@ -16,6 +16,7 @@ package tracing
 
 import (
 	"context"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -38,20 +39,34 @@ const (
 	AttrSource   = attribute.Key("patronus.config.source")
 )
 
-// tracer is the global provider's: made before a provider is installed,
-// it forwards to the one installed later (OpenTelemetry's global
-// delegation), so it is looked up once.
-var tracer = otel.Tracer(ScopeName)
+// cachedTracer is the tracer of the global provider it was made from.
+type cachedTracer struct {
+	tp trace.TracerProvider
+	t  trace.Tracer
+}
+
+// cache holds the tracer of the global provider last seen: looking it up
+// takes the provider's lock, checking that the provider is the same an
+// atomic load.
+var cache atomic.Pointer[cachedTracer]
 
 // Tracer is the tracer of Patronus's spans, from the global provider.
-func Tracer() trace.Tracer { return tracer }
+func Tracer() trace.Tracer {
+	tp := otel.GetTracerProvider()
+	if c := cache.Load(); c != nil && c.tp == tp {
+		return c.t
+	}
+	c := &cachedTracer{tp: tp, t: tp.Tracer(ScopeName)}
+	cache.Store(c)
+	return c.t
+}
 
 // Start starts a span named name as a child of ctx's span.
 func Start(ctx context.Context, name string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
 	if len(attrs) == 0 {
-		return tracer.Start(ctx, name)
+		return Tracer().Start(ctx, name)
 	}
-	return tracer.Start(ctx, name, trace.WithAttributes(attrs...))
+	return Tracer().Start(ctx, name, trace.WithAttributes(attrs...))
 }
 
 // End ends span, marking it failed when err is not nil. The error's text

@@ -26,15 +26,15 @@ func (traceOperations) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (traceOperations) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
-	typ := "unknown"
+	typ, op := "unknown", oc.OperationName
 	if oc.Operation != nil {
-		typ = string(oc.Operation.Operation)
+		typ, op = string(oc.Operation.Operation), oc.Operation.Name
 	}
 	name := "graphql " + typ
-	if oc.OperationName != "" {
-		name += " " + oc.OperationName
+	if op != "" {
+		name += " " + op
 	}
-	attrs := []attribute.KeyValue{attribute.String("graphql.operation.type", typ), attribute.String("graphql.operation.name", oc.OperationName)}
+	attrs := []attribute.KeyValue{attribute.String("graphql.operation.type", typ), attribute.String("graphql.operation.name", op)}
 	if p, ok := auth.FromContext(ctx); ok {
 		attrs = append(attrs, tracing.AttrUser.String(p.Subject), tracing.AttrRole.String(string(p.Role)))
 	}

@@ -38,6 +38,8 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // Protocols of OTEL_EXPORTER_OTLP_PROTOCOL.
@@ -77,10 +79,35 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 	return p.tp.Shutdown(ctx)
 }
 
+// TracerProvider is the provider; OpenTelemetry's no-op one when off.
+func (p *Provider) TracerProvider() trace.TracerProvider {
+	if p.tp == nil {
+		return noop.NewTracerProvider()
+	}
+	return p.tp
+}
+
 // Install reads the OTEL_* variables and, when they (or opts.Stdout) ask
 // for an exporter, installs a tracer provider and the W3C Trace Context
 // propagator as OpenTelemetry's globals. Errors name the variable.
 func Install(ctx context.Context, opts Options) (*Provider, error) {
+	p, err := New(ctx, opts)
+	if err != nil || !p.Enabled() {
+		return p, err
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Warn("tracing: export failed", "err", err) }))
+	otel.SetTracerProvider(p.tp)
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	return p, nil
+}
+
+// New is Install without touching the globals: a provider for one part
+// of a process (tests run a controller and edges in one).
+func New(ctx context.Context, opts Options) (*Provider, error) {
 	exporters, err := newExporters(ctx, opts.Stdout)
 	if err != nil || len(exporters) == 0 {
 		return &Provider{}, err
@@ -97,15 +124,7 @@ func Install(ctx context.Context, opts Options) (*Provider, error) {
 	for _, e := range exporters {
 		popts = append(popts, sdktrace.WithBatcher(e))
 	}
-	tp := sdktrace.NewTracerProvider(popts...)
-	log := opts.Log
-	if log == nil {
-		log = slog.Default()
-	}
-	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Warn("tracing: export failed", "err", err) }))
-	otel.SetTracerProvider(tp)
-	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
-	return &Provider{tp: tp}, nil
+	return &Provider{tp: sdktrace.NewTracerProvider(popts...)}, nil
 }
 
 // enabledOTLP reports whether the variables ask for the OTLP exporter.

@@ -1,0 +1,255 @@
+package daemon_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/edge/agent"
+	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/internal/tracing/otlptest"
+	"github.com/patronus-sdwan/patronus/internal/tracing/provider"
+)
+
+// TestOneTraceAPIToEdges: with OTEL_EXPORTER_OTLP_ENDPOINT set, over
+// each OTLP protocol, one GraphQL mutation makes one trace that a real
+// OTLP receiver gets from three processes' worth of providers: the
+// controller's HTTP request, GraphQL operation (with the user and role),
+// store call and a configuration push per site, and each edge's
+// "configuration applied" span (edge/agent, its own provider and
+// service.name) as the child of its site's push. No span holds the
+// password, the access token or a join token.
+func TestOneTraceAPIToEdges(t *testing.T) {
+	for _, tc := range []struct {
+		proto string
+		start func(testing.TB) (*otlptest.Receiver, string)
+	}{{provider.ProtocolGRPC, otlptest.StartGRPC}, {provider.ProtocolHTTP, otlptest.StartHTTP}} {
+		t.Run(tc.proto, func(t *testing.T) { testOneTrace(t, tc.proto, tc.start) })
+	}
+}
+
+func testOneTrace(t *testing.T, proto string, startReceiver func(testing.TB) (*otlptest.Receiver, string)) {
+	rcv, endpoint := startReceiver(t)
+	for k, v := range map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": proto,
+		"OTEL_BSP_SCHEDULE_DELAY": "50", "OTEL_SERVICE_NAME": "", "OTEL_RESOURCE_ATTRIBUTES": ""} {
+		t.Setenv(k, v)
+	}
+	ctl := installProvider(t, "patronus-controller")
+	cfg := baseConfig(tempDir(t))
+	cfg.Tracing = ctl.Enabled()
+	r := start(t, cfg)
+	api, secrets := signIn(t, r)
+	adm := r.admin()
+	mustDo := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	applied := map[string]chan *config.Valid{}
+	for i, site := range []string{"a", "b"} {
+		tok, err := adm.CreateJoinToken(ctxT(t), &pb.CreateJoinTokenRequest{Network: "default", SiteName: site})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets = append(secrets, tok.Token)
+		applied[site] = runEdge(t, r.addr(), site, tok.Token) // enrols
+		addr := "198.51.100." + string(rune('1'+i))
+		mustDo(adm.PutLink(ctxT(t), &pb.PutLinkRequest{Network: "default", Link: &pb.WanLink{SiteName: site, Name: "inet", Color: "inet",
+			Endpoint: addr + ":51820", LocalAddress: addr}}))
+		mustDo(adm.AddPrefix(ctxT(t), &pb.AddPrefixRequest{Network: "default", Prefix: &pb.LanPrefix{SiteName: site, Prefix: "10." + string(rune('1'+i)) + ".0.0/16"}}))
+	}
+	for site, ch := range applied {
+		waitConfig(t, ch, site, func(v *config.Valid) bool { return len(v.Peers) == 1 && len(v.Peers[0].Links) == 1 })
+	}
+
+	body := api(`{"query":"mutation AddOffice { addPrefix(site: \"a\", prefix: \"10.9.0.0/16\") { prefix } }"}`)
+	if !strings.Contains(body, `"10.9.0.0/16"`) {
+		t.Fatalf("addPrefix: %s", body)
+	}
+	var gql otlptest.Span
+	spans := rcv.WaitFor(t, 10*time.Second, func(spans []otlptest.Span) bool {
+		var ok bool
+		if gql, ok = find(spans, func(s otlptest.Span) bool { return s.Name == "graphql mutation AddOffice" }); !ok {
+			return false
+		}
+		n := 0
+		for _, s := range spans {
+			if s.Name == "edge.config.apply" && s.TraceID == gql.TraceID {
+				n++
+			}
+		}
+		return n == 2
+	})
+	checkTrace(t, spans, gql)
+	for _, s := range spans {
+		for k, v := range s.Attrs {
+			for _, secret := range secrets {
+				if strings.Contains(v, secret) {
+					t.Errorf("span %s attribute %s holds a secret", s.Name, k)
+				}
+			}
+		}
+	}
+}
+
+// checkTrace follows the mutation's trace from the HTTP request to each
+// edge's applied configuration.
+func checkTrace(t *testing.T, spans []otlptest.Span, gql otlptest.Span) {
+	t.Helper()
+	inTrace := func(name string, more func(otlptest.Span) bool) []otlptest.Span {
+		var out []otlptest.Span
+		for _, s := range spans {
+			if s.TraceID == gql.TraceID && s.Name == name && (more == nil || more(s)) {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	httpSpan := inTrace("HTTP POST", nil)
+	if len(httpSpan) != 1 || httpSpan[0].ParentID != "" || gql.ParentID != httpSpan[0].SpanID || httpSpan[0].Attrs["url.path"] != "/api/v2/graphql" ||
+		httpSpan[0].Attrs["http.response.status_code"] != "200" {
+		t.Fatalf("HTTP span %+v, GraphQL span's parent %s:%s", httpSpan, gql.ParentID, otlptest.Names(spans))
+	}
+	if gql.Service != "patronus-controller" || gql.Attrs["enduser.id"] != "alice" || gql.Attrs["enduser.role"] != "admin" ||
+		gql.Attrs["graphql.operation.type"] != "mutation" || gql.Attrs["graphql.operation.name"] != "AddOffice" {
+		t.Fatalf("GraphQL span %+v", gql)
+	}
+	st := inTrace("store.AddPrefix", func(s otlptest.Span) bool { return s.ParentID == gql.SpanID })
+	if len(st) != 1 || st[0].Attrs["patronus.site"] != "a" || st[0].Attrs["patronus.network"] != "default" {
+		t.Fatalf("store span %+v:%s", st, otlptest.Names(spans))
+	}
+	for _, site := range []string{"a", "b"} {
+		push := inTrace("controller.config.push", func(s otlptest.Span) bool { return s.Attrs["patronus.site"] == site })
+		if len(push) != 1 || push[0].ParentID != st[0].SpanID || push[0].Service != "patronus-controller" {
+			t.Fatalf("push to %s: %+v:%s", site, push, otlptest.Names(spans))
+		}
+		apply := inTrace("edge.config.apply", func(s otlptest.Span) bool { return s.Attrs["patronus.site"] == site })
+		if len(apply) != 1 || apply[0].ParentID != push[0].SpanID || apply[0].Service != "patronus-edge" ||
+			apply[0].Attrs["patronus.revision"] != push[0].Attrs["patronus.revision"] || apply[0].Error {
+			t.Fatalf("edge %s: applied %+v, push %+v", site, apply, push[0])
+		}
+	}
+}
+
+// installProvider installs the controller's provider; the test ends by
+// flushing it and putting the no-op provider back.
+func installProvider(t *testing.T, service string) *provider.Provider {
+	t.Helper()
+	p, err := provider.Install(context.Background(), provider.Options{ServiceName: service})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.Shutdown(context.Background())
+		otel.SetTracerProvider(noop.NewTracerProvider())
+	})
+	return p
+}
+
+// runEdge runs an edge agent of site with its own tracer provider
+// (service.name patronus-edge) until the test ends; its channel gets
+// every configuration it applies.
+func runEdge(t *testing.T, addr, site, token string) chan *config.Valid {
+	t.Helper()
+	p, err := provider.New(context.Background(), provider.Options{ServiceName: "patronus-edge"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied := make(chan *config.Valid, 16)
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := agent.New(ctx, agent.Options{Controller: addr, JoinToken: token, StateDir: tempDir(t) + "/state",
+		Tracing: true, TracerProvider: p.TracerProvider(),
+		Apply: func(v *config.Valid) error {
+			applied <- v
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		p.Shutdown(context.Background())
+	})
+	return applied
+}
+
+func waitConfig(t *testing.T, ch <-chan *config.Valid, site string, ok func(*config.Valid) bool) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case v := <-ch:
+			if ok(v) {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("edge %s applied no complete configuration", site)
+		}
+	}
+}
+
+// signIn makes the first admin (alice) with the setup token and signs
+// in; api posts a GraphQL request with her access token. secrets are
+// her password and token.
+func signIn(t *testing.T, r *running) (api func(body string) string, secrets []string) {
+	t.Helper()
+	m := regexp.MustCompile(`setup token (pst_\S+)`).FindStringSubmatch(r.out.String())
+	if m == nil {
+		t.Fatalf("no setup token:\n%s", r.out.String())
+	}
+	const password = "correct horse battery"
+	c, base := r.httpsClient(true), "https://"+r.addr()
+	post := func(path, token, body string) (int, string) {
+		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := post("/api/v1/auth/setup", "", `{"setup_token":"`+m[1]+`","username":"alice","password":"`+password+`"}`); code != 201 {
+		t.Fatalf("setup: %d %s", code, body)
+	}
+	code, body := post("/api/v1/auth/login", "", `{"username":"alice","password":"`+password+`"}`)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &tok) != nil || tok.AccessToken == "" {
+		t.Fatalf("login: %d %s", code, body)
+	}
+	return func(body string) string {
+		code, out := post("/api/v2/graphql", tok.AccessToken, body)
+		if code != 200 {
+			t.Fatalf("graphql: %d %s", code, out)
+		}
+		return out
+	}, []string{password, tok.AccessToken, m[1]}
+}
+
+func find(spans []otlptest.Span, ok func(otlptest.Span) bool) (otlptest.Span, bool) {
+	for _, s := range spans {
+		if ok(s) {
+			return s, true
+		}
+	}
+	return otlptest.Span{}, false
+}
