@@ -423,7 +423,7 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 		time.AfterFunc(initiateDelay, func() { _ = dev.IpcSet(set) }) // fails harmlessly once the path is closed
 	}
 	p.paths = append(p.paths, path)
-	d.log.Info("path", "id", id, "endpoint", rl.Endpoint, "compression", p.cfg.Compression)
+	d.log.Info("path", "path", id, "endpoint", rl.Endpoint, "compression", p.cfg.Compression)
 	return nil
 }
 

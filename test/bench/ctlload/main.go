@@ -43,6 +43,7 @@ type options struct {
 	workDir     string
 	jsonOut     string
 	keepWorkDir bool
+	traceRounds int // -trace
 }
 
 func main() {
@@ -62,6 +63,7 @@ func main() {
 	flag.StringVar(&o.workDir, "work-dir", "", "directory for data directories (default: a new /tmp/cb-ctlload-*)")
 	flag.StringVar(&o.jsonOut, "json", "", "write the results as JSON to this file")
 	flag.BoolVar(&o.keepWorkDir, "keep", false, "keep the work directory")
+	flag.IntVar(&o.traceRounds, "trace", 0, "if N > 0, run each store 2N times, alternating tracing off and on (OTEL_EXPORTER_OTLP_ENDPOINT to an OTLP/gRPC sink in this process); -baseline is then ignored")
 	flag.Parse()
 	o.stores = strings.Split(stores, ",")
 	if o.patronus == "" || o.edges < 1 || o.paths < 1 || o.duration < time.Second {
@@ -74,6 +76,37 @@ func main() {
 	if err := run(ctx, o); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// runBuild runs one store with one build; a label starting "tracing on"
+// runs the controller with OTEL_EXPORTER_OTLP_ENDPOINT set to a sink in
+// this process (OTLP/gRPC), and counts the spans it exported.
+func runBuild(ctx context.Context, o options, bin, st, label string) (*result, error) {
+	dir := filepath.Join(o.workDir, strings.ReplaceAll(label, " ", "-")+"-"+st)
+	if !strings.HasPrefix(label, "tracing on") {
+		r, err := runStore(ctx, o, bin, st, dir)
+		if r != nil {
+			r.Build = label
+		}
+		return r, err
+	}
+	sink, err := startOTLPSink()
+	if err != nil {
+		return nil, err
+	}
+	defer sink.stop()
+	os.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+sink.addr)
+	os.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+	defer os.Unsetenv("OTEL_EXPORTER_OTLP_ENDPOINT")
+	defer os.Unsetenv("OTEL_EXPORTER_OTLP_PROTOCOL")
+	t0 := time.Now()
+	r, err := runStore(ctx, o, bin, st, dir)
+	if r != nil {
+		r.Build = label
+		log.Printf("%s %s: the controller exported %d spans, %.0f/s over the whole run", label, st, sink.spans.Load(),
+			float64(sink.spans.Load())/time.Since(t0).Seconds())
+	}
+	return r, err
 }
 
 func run(ctx context.Context, o options) error {
@@ -98,12 +131,18 @@ func run(ctx context.Context, o options) error {
 		if o.baseline != "" {
 			builds = append([]struct{ label, bin string }{{"baseline", o.baseline}}, builds...)
 		}
+		if o.traceRounds > 0 {
+			builds = nil
+			for i := range o.traceRounds {
+				builds = append(builds, struct{ label, bin string }{fmt.Sprintf("tracing off %d", i+1), o.patronus},
+					struct{ label, bin string }{fmt.Sprintf("tracing on %d", i+1), o.patronus})
+			}
+		}
 		for _, b := range builds {
-			r, err := runStore(ctx, o, b.bin, st, filepath.Join(o.workDir, b.label+"-"+st))
+			r, err := runBuild(ctx, o, b.bin, st, b.label)
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", b.label, st, err)
 			}
-			r.Build = b.label
 			results = append(results, r)
 			printResult(os.Stdout, o, r)
 		}
@@ -122,6 +161,13 @@ func run(ctx context.Context, o options) error {
 	for _, st := range o.stores {
 		if a, b := find("baseline", st), find("now", st); a != nil && b != nil {
 			printComparison(os.Stdout, "now ÷ baseline, "+st, a, b)
+		}
+	}
+	for _, st := range o.stores {
+		for i := range o.traceRounds {
+			if a, b := find(fmt.Sprintf("tracing off %d", i+1), st), find(fmt.Sprintf("tracing on %d", i+1), st); a != nil && b != nil {
+				printComparison(os.Stdout, fmt.Sprintf("tracing on ÷ off, %s, round %d", st, i+1), a, b)
+			}
 		}
 	}
 	if o.jsonOut != "" {
