@@ -103,15 +103,15 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			if file == "" {
 				return errors.New("--config: required")
 			}
-			v, err := config.Load(file)
-			if err != nil {
-				return err
-			}
 			log, stopTracing, _, err := edgeObservability(cmd)
 			if err != nil {
 				return err
 			}
 			defer stopTracing()
+			v, err := config.Load(file)
+			if err != nil {
+				return err
+			}
 			log = log.With("site", v.Name)
 			dp, err := dataplane.Start(v, log)
 			if err != nil {
@@ -123,7 +123,7 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 				return err
 			}
 			defer stop()
-			log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()), "control_socket", sock)
+			log.Info("edge up", "paths", len(dp.Paths()), "control_socket", sock)
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 			s := <-sig

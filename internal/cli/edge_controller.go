@@ -134,7 +134,7 @@ func (e *controlledEdge) apply(v *config.Valid) error {
 	}
 	e.dp, e.stopSock = dp, stop
 	dp.OnStateChange(e.signal)
-	e.log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()), "control_socket", e.sock)
+	e.log.Info("edge up", "paths", len(dp.Paths()), "control_socket", e.sock)
 	return nil
 }
 
