@@ -17,7 +17,9 @@ import (
 
 // clearEnv unsets every variable Install reads, and restores the no-op
 // global provider when the test ends.
-func clearEnv(t *testing.T) {
+func clearEnv(t *testing.T) { clearEnvB(t) }
+
+func clearEnvB(t testing.TB) {
 	for _, v := range []string{"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
 		"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG",
 		"OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"} {
