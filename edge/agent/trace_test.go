@@ -63,7 +63,7 @@ func TestApplySpanJoinsTheControllersTrace(t *testing.T) {
 	}
 	attrs := map[string]string{}
 	for _, kv := range apply.Attributes() {
-		attrs[string(kv.Key)] = kv.Value.Emit()
+		attrs[string(kv.Key)] = kv.Value.String()
 	}
 	if attrs["patronus.site"] != "branch-1" || attrs["patronus.revision"] != "5" || attrs["patronus.config.source"] != "controller" {
 		t.Fatalf("apply attributes %v", attrs)
