@@ -13,10 +13,12 @@ import (
 	"github.com/patronus-sdwan/patronus/internal/tracing"
 )
 
-// traceRequests starts a server span per request ("HTTP GET"; the
-// caller's traceparent header, if any, is its parent) with the method,
-// the path and the status code; never a header, a query string or a body
-// (they may hold credentials). WebSocket upgrades are not traced here: a
+// traceRequests starts a server span per request ("HTTP GET") with the
+// method, the path and the status code; never a header, a query string
+// or a body (they may hold credentials). The span is the root of a new
+// trace: a caller's traceparent header, read before the caller is
+// authenticated, is only linked, so that no caller can choose the trace
+// or the sampling decision of the controller's spans. WebSocket upgrades are not traced here: a
 // subscription lives for hours; each GraphQL operation has its own span
 // (controller/api/graph).
 func traceRequests(next http.Handler) http.Handler {
@@ -25,9 +27,13 @@ func traceRequests(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-		ctx, span := tracing.Tracer().Start(ctx, "HTTP "+r.Method, trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("url.path", r.URL.Path)))
+		opts := []trace.SpanStartOption{trace.WithNewRoot(), trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("url.path", r.URL.Path))}
+		caller := trace.SpanContextFromContext(otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header)))
+		if caller.IsValid() {
+			opts = append(opts, trace.WithLinks(trace.Link{SpanContext: caller}))
+		}
+		ctx, span := tracing.Tracer().Start(r.Context(), "HTTP "+r.Method, opts...)
 		defer span.End()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(ctx))

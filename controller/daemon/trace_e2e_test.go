@@ -27,7 +27,8 @@ import (
 // store call and a configuration push per site, over OTLP/gRPC; and each
 // edge's "configuration applied" span (edge/agent, its own provider and
 // service.name) as the child of its site's push, over OTLP/HTTP
-// (http/protobuf). One run covers both protocols. No span holds the
+// (http/protobuf). One run covers both protocols. The client's own
+// traceparent is linked, not taken as the parent. No span holds the
 // setup token or a join token.
 func TestOneTraceAPIToEdges(t *testing.T) {
 	ctlRcv, ctlEndpoint := otlptest.StartGRPC(t)
@@ -109,7 +110,8 @@ func checkTrace(t *testing.T, spans []otlptest.Span, gql otlptest.Span) {
 	}
 	httpSpan := inTrace("HTTP POST", nil)
 	if len(httpSpan) != 1 || httpSpan[0].ParentID != "" || gql.ParentID != httpSpan[0].SpanID || httpSpan[0].Attrs["url.path"] != "/api/v2/graphql" ||
-		httpSpan[0].Attrs["http.response.status_code"] != "200" {
+		httpSpan[0].Attrs["http.response.status_code"] != "200" || len(httpSpan[0].Links) != 1 || httpSpan[0].Links[0] != "b7ad6b7169203331" ||
+		gql.TraceID == "0af7651916cd43dd8448eb211c80319c" {
 		t.Fatalf("HTTP span %+v, GraphQL span's parent %s:%s", httpSpan, gql.ParentID, otlptest.Names(spans))
 	}
 	if gql.Service != "patronus-controller" || gql.Attrs["enduser.id"] != "admin" || gql.Attrs["enduser.role"] != "admin" ||
@@ -193,6 +195,10 @@ func waitConfig(t *testing.T, ch <-chan *config.Valid, site string, ok func(*con
 	}
 }
 
+// callerTraceParent is the API client's trace context: the controller
+// links it and does not take it as the parent.
+const callerTraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
 // operatorAPI posts GraphQL requests with the first operator's
 // certificate, which acts as admin "admin" (no password hashing: the test
 // stays short). secrets are what no span may hold: the setup token the
@@ -211,6 +217,7 @@ func operatorAPI(t *testing.T, r *running) (api func(body string) string, secret
 	return func(body string) string {
 		req, _ := http.NewRequest("POST", "https://"+r.addr()+"/api/v2/graphql", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("traceparent", callerTraceParent)
 		resp, out := do(t, c, req)
 		if resp.StatusCode != 200 {
 			t.Fatalf("graphql: %d %s", resp.StatusCode, out)
