@@ -84,6 +84,20 @@ func TestOneTraceAPIToEdges(t *testing.T) {
 	spans := append(ctlRcv.Spans(), edgeRcv.Spans()...)
 	t.Logf("trace received after %v", time.Since(t0))
 	checkTrace(t, spans, gql)
+	// An enrolling edge has no certificate yet: its Enroll call's trace
+	// context is linked, not the parent of the controller's span.
+	enrols := 0
+	for _, s := range spans {
+		if s.Name == "patronus.v1.Enrollment/Enroll" && s.Service == "patronus-controller" {
+			enrols++
+			if s.ParentID != "" || len(s.Links) != 1 {
+				t.Errorf("the controller's Enroll span has parent %q and %d links, want a root with a link", s.ParentID, len(s.Links))
+			}
+		}
+	}
+	if enrols != 2 {
+		t.Errorf("%d Enroll spans of the controller, want 2", enrols)
+	}
 	for _, s := range spans {
 		for k, v := range s.Attrs {
 			for _, secret := range secrets {

@@ -35,6 +35,9 @@ import (
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/stats"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/auth"
@@ -161,7 +164,7 @@ func New(cfg Config) (*Server, error) {
 	s.front = newFront()
 	gopts := []grpc.ServerOption{grpc.UnaryInterceptor(s.unaryAuth), grpc.StreamInterceptor(s.streamAuth)}
 	if cfg.Tracing {
-		gopts = append(gopts, grpc.StatsHandler(otelgrpc.NewServerHandler()))
+		gopts = append(gopts, grpc.StatsHandler(otelgrpc.NewServerHandler(otelgrpc.WithPublicEndpointFn(anonymousPeer))))
 	}
 	s.grpc = grpc.NewServer(gopts...)
 	pb.RegisterEnrollmentServer(s.grpc, &enrollment{s: s})
@@ -261,3 +264,18 @@ func (s *Server) watchLoop(revs <-chan store.Revision) {
 // controller's CA, revocation included), for the management API's
 // operator certificates.
 func (s *Server) Verifier() *pki.Verifier { return s.verifier }
+
+// anonymousPeer reports whether a call's peer presented no client
+// certificate (an enrolling edge, or a caller about to be refused): its
+// trace context is then only linked, not taken as the parent of the
+// call's span, so that no one unauthenticated chooses the controller's
+// trace IDs or sampling. A certificate presented was verified in the
+// handshake.
+func anonymousPeer(ctx context.Context, _ *stats.RPCTagInfo) bool {
+	p, ok := peer.FromContext(ctx)
+	if !ok {
+		return true
+	}
+	info, ok := p.AuthInfo.(credentials.TLSInfo)
+	return !ok || len(info.State.PeerCertificates) == 0
+}
