@@ -406,7 +406,7 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 	var lim rateLimit
 	logger := &device.Logger{Verbosef: device.DiscardLogf, Errorf: func(f string, a ...any) {
 		if skipped, ok := lim.allow(time.Now(), wgLogEvery); ok {
-			d.log.Warn("wireguard", "path", id, "msg", fmt.Sprintf(f, a...), "not_logged_before", skipped)
+			d.log.Warn("wireguard", "path", id, "detail", fmt.Sprintf(f, a...), "not_logged_before", skipped)
 		}
 	}}
 	path.dev = device.NewDevice(path.tun, bind, logger)
