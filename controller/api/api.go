@@ -9,9 +9,9 @@
 //	GET /metrics             Prometheus metrics (Config.Metrics; credentials unless MetricsPublic)
 //	GET /health/live, /health/ready  liveness and readiness (public)
 //
-// and wraps every route in the same middleware, outermost first: request
-// metrics by route template (Config.Requests), panic
-// recovery (500), security headers, request info for the audit log
+// and wraps every route in the same middleware, outermost first: a trace
+// span (OpenTelemetry; trace.go), request metrics by route template
+// (Config.Requests), panic recovery (500), security headers, request info for the audit log
 // (auth.RequestMeta), a per-address rate limit,
 // CORS (closed unless origins are listed), a request body limit (413),
 // then per route authentication (a bearer token, or an operator
@@ -180,5 +180,5 @@ func (s *server) chain(h http.Handler) http.Handler {
 	h = s.limitAddress(h)
 	h = withRequestInfo(h)
 	h = securityHeaders(h)
-	return s.observeRequests(s.recoverPanics(h))
+	return traceRequests(s.observeRequests(s.recoverPanics(h)))
 }

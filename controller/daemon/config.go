@@ -20,6 +20,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/alert"
 	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/internal/logging"
 )
 
 // Defaults of Config.
@@ -70,6 +71,8 @@ type Config struct {
 	MaintainInterval string `yaml:"maintain_interval"`
 	// LogLevel is debug, info, warn or error (for the CLI's logger).
 	LogLevel string `yaml:"log_level"`
+	// LogFormat is text (the default) or json (for the CLI's logger).
+	LogFormat string `yaml:"log_format"`
 	// API configures the management API (GraphQL, REST, sign-in).
 	API APIConfig `yaml:"api"`
 	// Enrolment limits enrolment attempts per source address.
@@ -87,6 +90,11 @@ type Config struct {
 	Out io.Writer `yaml:"-"`
 	// Logger is the controller's log; nil: discarded.
 	Logger *slog.Logger `yaml:"-"`
+	// Tracing says an OpenTelemetry tracer provider is installed
+	// (internal/tracing/provider): the store's calls and the gRPC calls
+	// get spans. Off: the API's and the push's spans are no-ops, and
+	// nothing else is added.
+	Tracing bool `yaml:"-"`
 }
 
 // EnrolmentConfig limits enrolment attempts per source address: a burst,
@@ -173,6 +181,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := ParseLogLevel(c.LogLevel); err != nil {
 		return err
+	}
+	if err := logging.CheckFormat(c.LogFormat); err != nil {
+		return fmt.Errorf("--log-format / log_format: %w", err)
 	}
 	if err := c.API.validate(); err != nil {
 		return err

@@ -112,6 +112,9 @@ func (d *Daemon) open(ctx context.Context) error {
 	if d.st, err = openStore(ctx, d.cfg, d.ca); err != nil {
 		return err
 	}
+	if d.cfg.Tracing {
+		d.st = store.Traced(d.st)
+	}
 	if err := recordFirstOperator(ctx, d.st, d.cfg.DataDir); err != nil {
 		return err
 	}
@@ -149,7 +152,8 @@ func (d *Daemon) open(ctx context.Context) error {
 	d.srv, err = server.New(server.Config{Store: d.st, CA: d.ca, Certificate: cert, Enrolment: enrolLimit,
 		RenewCertificate: func() (tls.Certificate, error) { return d.serverCertificate("re-issued") },
 		Endpoints:        d.endpoints(), Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth, Alerts: d.mgr, Observer: d.metrics,
-		HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.api.ServeHTTP(w, r) })})
+		Tracing: d.cfg.Tracing,
+		HTTP:    http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.api.ServeHTTP(w, r) })})
 	if err != nil {
 		return err
 	}

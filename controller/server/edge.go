@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/store"
 	"github.com/patronus-sdwan/patronus/internal/label"
+	"github.com/patronus-sdwan/patronus/internal/tracing"
 )
 
 type edgeControl struct {
@@ -65,7 +67,7 @@ func (e *edgeControl) WatchConfig(req *pb.WatchConfigRequest, stream pb.EdgeCont
 					fmt.Sprintf("revision %d is %d bytes, more than %d: not sent", cfg.Revision, size, maxEdgeConfig))
 				lastRev = cfg.Revision
 			} else {
-				if err := stream.Send(cfg); err != nil {
+				if err := pushConfig(stream, site, snap.Network, cfg); err != nil {
 					return err
 				}
 				last, lastRev = cfg, cfg.Revision
@@ -79,6 +81,21 @@ func (e *edgeControl) WatchConfig(req *pb.WatchConfigRequest, stream pb.EdgeCont
 			return status.Error(codes.Unavailable, "controller shutting down")
 		}
 	}
+}
+
+// pushConfig sends cfg in a span of the trace of the change that made
+// its revision (store.Network.TraceParent; a new trace when that was not
+// traced), and sends the span's traceparent with it (trace_parent) so
+// that the edge's "configuration applied" span is its child. The span
+// is per site and revision, never per telemetry message.
+func pushConfig(stream pb.EdgeControl_WatchConfigServer, site siteEntry, n store.Network, cfg *pb.EdgeConfig) error {
+	ctx := tracing.WithRemoteParent(context.Background(), n.TraceParent)
+	ctx, span := tracing.Start(ctx, "controller.config.push", tracing.AttrNetwork.String(site.Network),
+		tracing.AttrSite.String(site.Name), tracing.AttrRevision.Int64(int64(cfg.Revision)))
+	cfg.TraceParent = tracing.TraceParent(ctx)
+	err := stream.Send(cfg)
+	tracing.End(span, err)
+	return err
 }
 
 // Report stores each telemetry batch, publishes what it says (live

@@ -23,6 +23,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/store"
 	"github.com/patronus-sdwan/patronus/internal/ratelimit"
+	"github.com/patronus-sdwan/patronus/internal/tracing"
 )
 
 // TokenMaker makes the store's join tokens controller/pki tokens, pinned
@@ -63,8 +64,10 @@ func (e *enrollment) Enroll(ctx context.Context, req *pb.EnrollRequest) (*pb.Enr
 }
 
 // enroll is Enroll; reason is why it refused ("" when it did not).
-func (e *enrollment) enroll(ctx context.Context, req *pb.EnrollRequest) (*pb.EnrollResponse, string, error) {
+func (e *enrollment) enroll(ctx context.Context, req *pb.EnrollRequest) (_ *pb.EnrollResponse, _ string, err error) {
 	s := e.s
+	ctx, span := tracing.Start(ctx, "controller.enrol", tracing.AttrSite.String(req.SiteName)) // never the token
+	defer func() { tracing.End(span, err) }()
 	token := strings.TrimSpace(req.JoinToken)
 	pin, err := pki.ParseToken(token)
 	if err != nil {
@@ -115,6 +118,7 @@ func (e *enrollment) enroll(ctx context.Context, req *pb.EnrollRequest) (*pb.Enr
 	}
 	s.event(ctx, site.Network, site.Name, "enrolled", fmt.Sprintf("site id %d, role %s, certificate serial %s", site.ID, site.Role, cert.SerialNumber))
 	s.log.Info("site enrolled", "network", site.Network, "site", site.Name, "site_id", site.ID)
+	span.SetAttributes(tracing.AttrNetwork.String(site.Network), tracing.AttrSite.String(site.Name))
 	return &pb.EnrollResponse{
 		SiteId: uint32(site.ID), Network: site.Network,
 		ClientCertChainDer:  [][]byte{cert.Raw},

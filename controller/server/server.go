@@ -34,7 +34,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/stats"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/auth"
@@ -99,6 +103,10 @@ type Config struct {
 	// Observer is told about streams, ingest, store calls and
 	// enrolments (the controller's metrics); nil: nothing.
 	Observer Observer
+	// Tracing adds OpenTelemetry's gRPC stats handler (otelgrpc): a span
+	// per call, the edge's trace context as its parent. Off: none, at no
+	// cost. The configuration push spans (edge.go) do not depend on it.
+	Tracing bool
 }
 
 // Server serves the controller's gRPC services. Make one with New, then
@@ -174,10 +182,11 @@ func New(cfg Config) (*Server, error) {
 	s.tlsConf.Certificates = nil
 	s.tlsConf.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return s.cert.Load(), nil }
 	s.front = newFront()
-	s.grpc = grpc.NewServer(append(grpcLimits(),
-		grpc.UnaryInterceptor(s.unaryAuth),
-		grpc.StreamInterceptor(s.streamAuth),
-	)...)
+	gopts := append(grpcLimits(), grpc.UnaryInterceptor(s.unaryAuth), grpc.StreamInterceptor(s.streamAuth))
+	if cfg.Tracing {
+		gopts = append(gopts, grpc.StatsHandler(otelgrpc.NewServerHandler(otelgrpc.WithPublicEndpointFn(anonymousPeer))))
+	}
+	s.grpc = grpc.NewServer(gopts...)
 	pb.RegisterEnrollmentServer(s.grpc, &enrollment{s: s})
 	pb.RegisterEdgeControlServer(s.grpc, &edgeControl{s: s})
 	if s.cfg.Users == nil {
@@ -278,3 +287,18 @@ func (s *Server) Certificate() *x509.Certificate { return s.cert.Load().Leaf }
 // controller's CA, revocation included), for the management API's
 // operator certificates.
 func (s *Server) Verifier() *pki.Verifier { return s.verifier }
+
+// anonymousPeer reports whether a call's peer presented no client
+// certificate (an enrolling edge, or a caller about to be refused): its
+// trace context is then only linked, not taken as the parent of the
+// call's span, so that no one unauthenticated chooses the controller's
+// trace IDs or sampling. A certificate presented was verified in the
+// handshake.
+func anonymousPeer(ctx context.Context, _ *stats.RPCTagInfo) bool {
+	p, ok := peer.FromContext(ctx)
+	if !ok {
+		return true
+	}
+	info, ok := p.AuthInfo.(credentials.TLSInfo)
+	return !ok || len(info.State.PeerCertificates) == 0
+}

@@ -60,10 +60,10 @@ func (a *Agent) dialControllers() (*controllers, error) {
 		host, _, err := net.SplitHostPort(addr)
 		var conn *grpc.ClientConn
 		if err == nil {
-			conn, err = grpc.NewClient(addr,
-				grpc.WithTransportCredentials(credentials.NewTLS(a.creds.ClientTLSConfig(host))),
+			opts := append([]grpc.DialOption{grpc.WithTransportCredentials(credentials.NewTLS(a.creds.ClientTLSConfig(host))),
 				connectParams(a.opts.Backoff), grpc.WithKeepaliveParams(keepaliveParams),
-				grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxConfigSize)))
+				grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxConfigSize))}, a.opts.traceDialOptions()...)
+			conn, err = grpc.NewClient(addr, opts...)
 		}
 		if err != nil {
 			a.log.Error("controller address skipped", "controller", addr, "err", err)

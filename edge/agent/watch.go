@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -14,6 +15,7 @@ import (
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/internal/fielderr"
+	"github.com/patronus-sdwan/patronus/internal/tracing"
 )
 
 // watchLoop keeps a WatchConfig stream open, reopening it with backoff.
@@ -83,37 +85,42 @@ func (a *Agent) offer(cfg *pb.EdgeConfig) {
 		a.log.Warn("the controller sent an older revision than the one in force; applying it (the controller is the authority)",
 			"revision", cfg.GetRevision(), "in_force", cur.GetRevision())
 	}
-	if !a.apply(cfg, "controller") {
+	span, ok := a.apply(cfg, "controller")
+	if !ok {
 		return
 	}
 	if err := saveConfig(a.opts.StateDir, cfg); err != nil {
 		a.log.Error("configuration applied but not saved: a restart without the controller would not have it", "revision", cfg.GetRevision(), "err", err)
 	}
-	a.setCurrent(cfg)
+	a.setCurrent(cfg, span)
 	a.log.Info("configuration applied", "revision", cfg.GetRevision())
 }
 
-// apply validates cfg and hands it to Options.Apply; the caller then
-// makes it the configuration in force (setCurrent). A refusal is logged,
-// one record per field.
-func (a *Agent) apply(cfg *pb.EdgeConfig, source string) bool {
+// apply validates cfg and hands it to Options.Apply, in an
+// edge.config.apply span (trace.go) whose context it returns; the caller
+// then makes it the configuration in force (setCurrent). A refusal is
+// logged, one record per field, and marks the span failed.
+func (a *Agent) apply(cfg *pb.EdgeConfig, source string) (trace.SpanContext, bool) {
+	_, span := a.startApply(cfg, source)
 	v, err := a.validate(cfg)
 	if err != nil {
 		a.logRefusal(cfg.GetRevision(), source, err)
-		return false
+		tracing.End(span, err)
+		return span.SpanContext(), false
 	}
-	if err := a.opts.Apply(v); err != nil {
+	if err = a.opts.Apply(v); err != nil {
 		a.log.Error("configuration not applied; keeping the one in force", "revision", cfg.GetRevision(), "source", source, "err", err)
-		return false
 	}
-	return true
+	tracing.End(span, err)
+	return span.SpanContext(), err == nil
 }
 
 // setCurrent records cfg as the configuration in force: the revision
-// sent on the next WatchConfig and in telemetry.
-func (a *Agent) setCurrent(cfg *pb.EdgeConfig) {
+// sent on the next WatchConfig and in telemetry; applied is the span
+// that applied it (steering spans link to it).
+func (a *Agent) setCurrent(cfg *pb.EdgeConfig, applied trace.SpanContext) {
 	a.mu.Lock()
-	a.current = cfg
+	a.current, a.appliedSpan = cfg, applied
 	a.mu.Unlock()
 }
 

@@ -406,7 +406,7 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 	var lim rateLimit
 	logger := &device.Logger{Verbosef: device.DiscardLogf, Errorf: func(f string, a ...any) {
 		if skipped, ok := lim.allow(time.Now(), wgLogEvery); ok {
-			d.log.Warn("wireguard", "path", id, "msg", fmt.Sprintf(f, a...), "not_logged_before", skipped)
+			d.log.Warn("wireguard", "path", id, "detail", fmt.Sprintf(f, a...), "not_logged_before", skipped)
 		}
 	}}
 	path.dev = device.NewDevice(path.tun, bind, logger)
@@ -423,7 +423,7 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 		time.AfterFunc(initiateDelay, func() { _ = dev.IpcSet(set) }) // fails harmlessly once the path is closed
 	}
 	p.paths = append(p.paths, path)
-	d.log.Info("path", "id", id, "endpoint", rl.Endpoint, "compression", p.cfg.Compression)
+	d.log.Info("path", "path", id, "endpoint", rl.Endpoint, "compression", p.cfg.Compression)
 	return nil
 }
 

@@ -88,11 +88,16 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			if file == "" {
 				return errors.New("--config: required")
 			}
+			log, stopTracing, _, err := edgeObservability(cmd)
+			if err != nil {
+				return err
+			}
+			defer stopTracing()
 			v, err := config.Load(file)
 			if err != nil {
 				return err
 			}
-			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			log = log.With("site", v.Name)
 			dp, err := dataplane.Start(v, log)
 			if err != nil {
 				return err
@@ -103,7 +108,7 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 				return err
 			}
 			defer stop()
-			log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()), "control_socket", sock)
+			log.Info("edge up", "paths", len(dp.Paths()), "control_socket", sock)
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 			s := <-sig
@@ -122,7 +127,8 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 	c.Flags().StringVar(&sock, "control-socket", DefaultEdgeSocket, "serve status on this unix socket (read with patronus status)")
 	c.Flags().StringVar(&mcfg.Addr, "metrics-listen", DefaultMetricsListen, "serve Prometheus metrics on http://ADDR/metrics; empty: off; a non-loopback ADDR needs --metrics-token-file")
 	c.Flags().StringVar(&mcfg.TokenFile, "metrics-token-file", "", "file holding the bearer token a scrape of /metrics must send (at least 32 characters)")
-	addControllerMode(c) // --controller, --join-token, --state-dir: edge_controller.go
+	addControllerMode(c)     // --controller, --join-token, --state-dir: edge_controller.go
+	addObservabilityFlags(c) // --log-format, --trace-stdout
 	return c
 }
 

@@ -66,7 +66,12 @@ func addControllerMode(c *cobra.Command) {
 // SIGINT or SIGTERM. The data plane starts with the first valid
 // configuration: the one saved by the last run, or the controller's.
 func runControlled(cmd *cobra.Command, opts agent.Options, sock string, mcfg metrics.ServeConfig) error {
-	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	log, stopTracing, tracing, err := edgeObservability(cmd)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+	opts.Tracing = tracing
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	signal.Ignore(syscall.SIGHUP) // the controller owns the configuration
@@ -79,7 +84,8 @@ func runControlled(cmd *cobra.Command, opts agent.Options, sock string, mcfg met
 	if err != nil {
 		return err
 	}
-	log.Info("edge in controller mode", "identity", a.Identity(), "controller", opts.Controller, "state_dir", opts.StateDir)
+	e.log = log.With("site", a.Identity().SiteName) // before Run: the data plane's records carry it
+	e.log.Info("edge in controller mode", "identity", a.Identity(), "controller", opts.Controller, "state_dir", opts.StateDir)
 	return a.Run(ctx)
 }
 
@@ -132,7 +138,7 @@ func (e *controlledEdge) apply(v *config.Valid) error {
 	}
 	e.dp, e.stopSock = dp, stop
 	dp.OnStateChange(e.signal)
-	e.log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()), "control_socket", e.sock)
+	e.log.Info("edge up", "paths", len(dp.Paths()), "control_socket", e.sock)
 	return nil
 }
 

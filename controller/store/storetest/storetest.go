@@ -167,6 +167,7 @@ func Run(t *testing.T, h Harness) {
 		{"TelemetryBatches", testTelemetryBatches},
 		{"JoinTokenRace", testJoinTokenRace},
 		{"RevisionAndWatch", testRevisionWatch},
+		{"RevisionTrace", testRevisionTrace},
 		{"WatchAcrossStores", testWatchAcross},
 		{"MetricsRollupRetention", testMetrics},
 		{"MaintainConcurrent", testMaintainConcurrent},

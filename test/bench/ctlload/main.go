@@ -47,6 +47,7 @@ type options struct {
 	keepWorkDir bool
 	forgedRate  int
 	scrapeEvery time.Duration
+	traceRounds int // -trace
 }
 
 func main() {
@@ -68,6 +69,7 @@ func main() {
 	flag.BoolVar(&o.keepWorkDir, "keep", false, "keep the work directory")
 	flag.IntVar(&o.forgedRate, "forged-rate", 0, "also run each store with this many forged enrolments a second during the window (label \"flood\"), to compare with the run without")
 	flag.DurationVar(&o.scrapeEvery, "scrape-every", 0, "scrape the controller's /metrics this often during the window, as Prometheus would (0: never)")
+	flag.IntVar(&o.traceRounds, "trace", 0, "if N > 0, run each store 2N times, alternating tracing off and on (OTEL_EXPORTER_OTLP_ENDPOINT to an OTLP/gRPC sink in this process); -baseline is then ignored")
 	flag.Parse()
 	o.stores = strings.Split(stores, ",")
 	if o.patronus == "" || o.edges < 1 || o.paths < 1 || o.duration < time.Second {
@@ -80,6 +82,37 @@ func main() {
 	if err := run(ctx, o); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// runBuild runs one store with one build; a label starting "tracing on"
+// runs the controller with OTEL_EXPORTER_OTLP_ENDPOINT set to a sink in
+// this process (OTLP/gRPC), and counts the spans it exported.
+func runBuild(ctx context.Context, o options, bin, st, label string) (*result, error) {
+	dir := filepath.Join(o.workDir, strings.ReplaceAll(label, " ", "-")+"-"+st)
+	if !strings.HasPrefix(label, "tracing on") {
+		r, err := runStore(ctx, o, bin, st, dir)
+		if r != nil {
+			r.Build = label
+		}
+		return r, err
+	}
+	sink, err := startOTLPSink()
+	if err != nil {
+		return nil, err
+	}
+	defer sink.stop()
+	os.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+sink.addr)
+	os.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+	defer os.Unsetenv("OTEL_EXPORTER_OTLP_ENDPOINT")
+	defer os.Unsetenv("OTEL_EXPORTER_OTLP_PROTOCOL")
+	t0 := time.Now()
+	r, err := runStore(ctx, o, bin, st, dir)
+	if r != nil {
+		r.Build = label
+		log.Printf("%s %s: the controller exported %d spans, %.0f/s over the whole run", label, st, sink.spans.Load(),
+			float64(sink.spans.Load())/time.Since(t0).Seconds())
+	}
+	return r, err
 }
 
 func run(ctx context.Context, o options) error {
@@ -111,14 +144,20 @@ func run(ctx context.Context, o options) error {
 		if o.forgedRate > 0 {
 			builds = append(builds, build{"flood", o.patronus, o.forgedRate})
 		}
+		if o.traceRounds > 0 {
+			builds = nil
+			for i := range o.traceRounds {
+				builds = append(builds, build{fmt.Sprintf("tracing off %d", i+1), o.patronus, 0},
+					build{fmt.Sprintf("tracing on %d", i+1), o.patronus, 0})
+			}
+		}
 		for _, b := range builds {
 			ob := o
 			ob.forgedRate = b.forged
-			r, err := runStore(ctx, ob, b.bin, st, filepath.Join(o.workDir, b.label+"-"+st))
+			r, err := runBuild(ctx, ob, b.bin, st, b.label)
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", b.label, st, err)
 			}
-			r.Build = b.label
 			results = append(results, r)
 			printResult(os.Stdout, o, r)
 		}
@@ -140,6 +179,13 @@ func run(ctx context.Context, o options) error {
 		}
 		if a, b := find("now", st), find("flood", st); a != nil && b != nil {
 			printComparison(os.Stdout, fmt.Sprintf("flood of %d forged enrolments/s ÷ none, %s", o.forgedRate, st), a, b)
+		}
+	}
+	for _, st := range o.stores {
+		for i := range o.traceRounds {
+			if a, b := find(fmt.Sprintf("tracing off %d", i+1), st), find(fmt.Sprintf("tracing on %d", i+1), st); a != nil && b != nil {
+				printComparison(os.Stdout, fmt.Sprintf("tracing on ÷ off, %s, round %d", st, i+1), a, b)
+			}
 		}
 	}
 	if o.jsonOut != "" {

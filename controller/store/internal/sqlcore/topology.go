@@ -10,13 +10,13 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
-const networkCols = "id, name, topology, revision, created_at"
+const networkCols = "id, name, topology, revision, created_at, revision_trace"
 
 func scanNetwork(r Row) (store.Network, error) {
 	var n store.Network
 	var topo string
 	var created int64
-	err := r.Scan(&n.ID, &n.Name, &topo, &n.Revision, &created)
+	err := r.Scan(&n.ID, &n.Name, &topo, &n.Revision, &created, &n.TraceParent)
 	n.Topology, n.CreatedAt = store.Topology(topo), fromUS(created)
 	return n, err
 }
