@@ -256,14 +256,11 @@ func (f *fakeTUN) BatchSize() int           { return 1 }
 // decompressed; one whose inner source is not the peer's is rejected;
 // plain traffic passes untouched.
 func TestDeliveryNegotiatesAndDecompresses(t *testing.T) {
-	routes := route.New()
-	if err := routes.Replace([]route.Route{
-		{Prefix: netip.MustParsePrefix("10.22.0.0/24"), Dest: route.Dest{Site: 2, Local: true}},
-		{Prefix: netip.MustParsePrefix("10.11.0.0/24"), Dest: route.Dest{Site: 1}},
-		{Prefix: netip.PrefixFrom(shim.ControlAddr(1), 128), Dest: route.Dest{Site: 1}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	routes := mustRoutes(t,
+		route.Route{Prefix: netip.MustParsePrefix("10.22.0.0/24"), Dest: route.Dest{Site: 2, Local: true}},
+		route.Route{Prefix: netip.MustParsePrefix("10.11.0.0/24"), Dest: route.Dest{Site: 1}},
+		route.Route{Prefix: netip.PrefixFrom(shim.ControlAddr(1), 128), Dest: route.Dest{Site: 1}},
+	)
 	ft := &fakeTUN{}
 	cfg := &config.Valid{ID: 2, Overlay: config.Overlay{MTU: 1420}}
 	d := withSteering(t, &Dataplane{cfg: cfg, tun: ft, routes: routes, pool: newBufPool(8)})
@@ -318,15 +315,11 @@ func TestDeliveryNegotiatesAndDecompresses(t *testing.T) {
 // TestForwarderDropsShimFromOverlay: shim packets from a control address
 // only come from the edge itself; read from the overlay they are forged.
 func TestForwarderDropsShimFromOverlay(t *testing.T) {
-	routes := route.New()
-	if err := routes.Replace([]route.Route{{Prefix: netip.PrefixFrom(shim.ControlAddr(2), 128), Dest: route.Dest{Site: 2}}}); err != nil {
-		t.Fatal(err)
-	}
+	routes := mustRoutes(t, route.Route{Prefix: netip.PrefixFrom(shim.ControlAddr(2), 128), Dest: route.Dest{Site: 2}})
 	d := withSteering(t, &Dataplane{cfg: &config.Valid{ID: 1}, routes: routes, pool: newBufPool(1)})
-	d.peers.Store(&map[uint16]*peer{})
 	b := make([]byte, 64)
 	n, _ := shim.EncodeHello(b, shim.ControlAddr(1), shim.ControlAddr(2), shim.Hello{Caps: shim.CapLZ4})
-	d.route(b[:n], time.Now())
+	d.route(d.snap.Load(), b[:n], time.Now())
 	if d.Stats.ShimFromOverlay.Load() != 1 {
 		t.Errorf("forged Hello from the overlay not dropped: %d", d.Stats.ShimFromOverlay.Load())
 	}

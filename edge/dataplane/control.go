@@ -98,9 +98,11 @@ func (d *Dataplane) sendControl(p *Path, typ shim.Type, body []byte) error {
 	}
 }
 
-// startControl starts a new path's BFD session and probe sender. The
-// session's state changes reach steering through watchBFD.
-func (d *Dataplane) startControl(p *Path, cfg bfd.SessionConfig) error {
+// prepareControl makes a new path's probe sender and BFD key. It runs
+// before the path is published; the BFD session is added after
+// (syncSteeringLocked), and its state changes reach steering through
+// watchBFD.
+func (d *Dataplane) prepareControl(p *Path) error {
 	var sess [4]byte
 	_, _ = rand.Read(sess[:])
 	sender, err := probe.NewSender(probe.Config{}, binary.BigEndian.Uint32(sess[:]), func(b []byte) error {
@@ -110,10 +112,7 @@ func (d *Dataplane) startControl(p *Path, cfg bfd.SessionConfig) error {
 		return err
 	}
 	p.prober = sender
-	p.bfdKey = cfg.Key
-	if _, err := d.bfd.Add(cfg, pathSender{d, p}); err != nil {
-		return err
-	}
+	p.bfdKey = bfd.Key{Local: p.shim.local, Peer: p.shim.peer, IfIndex: p.num}
 	return nil
 }
 
@@ -160,7 +159,7 @@ func (d *Dataplane) controlLoop() {
 			return
 		}
 		now := time.Now()
-		v := d.view.Load()
+		v := d.snap.Load()
 		for _, p := range v.paths {
 			// A path without BFD up is down whatever the probes say, and
 			// its probes would only pile up in WireGuard's queue of
@@ -188,7 +187,7 @@ func (d *Dataplane) controlLoop() {
 func (d *Dataplane) watchBFD(changes <-chan bfd.StateChange) {
 	defer d.wg.Done()
 	for ch := range changes {
-		p := d.view.Load().byNum[ch.Key.IfIndex]
+		p := d.snap.Load().byNum[ch.Key.IfIndex]
 		if p == nil || p.bfdKey != ch.Key {
 			continue // a path that is gone
 		}

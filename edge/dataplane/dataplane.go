@@ -41,6 +41,7 @@ import (
 	"github.com/patronus-sdwan/patronus/edge/shim"
 	"github.com/patronus-sdwan/patronus/edge/steer"
 	"github.com/patronus-sdwan/patronus/edge/wgbind"
+	"github.com/patronus-sdwan/patronus/policy"
 )
 
 const (
@@ -63,34 +64,38 @@ type Dataplane struct {
 	log     *slog.Logger
 	tun     tun.Device
 	ifIndex int // the overlay interface's
-	routes  *route.Table
 	pool    *bufPool
 	links   []*wgbind.Link
-	// peers is replaced whole by Reconfigure; the forwarder reads it.
-	peers atomic.Pointer[map[uint16]*peer]
-	pins  pins
-	wg    sync.WaitGroup
+	pins    pins
+	wg      sync.WaitGroup
 
-	// mu serialises Reconfigure and guards cur and paths. Lock order: mu,
-	// then pins.mu.
-	mu     sync.Mutex
-	cur    *config.Valid // the configuration in force
-	paths  []*Path       // every path, in preference order per peer
-	closed bool          // Close ran: Reconfigure refuses
-	rules  *classify.Rules
+	// snap is what the forwarder, the receivers and the control loop
+	// read: built from the fields below under mu and published whole
+	// (snapshot.go).
+	snap atomic.Pointer[snapshot]
+
+	// mu serialises Reconfigure and SetPins and guards the state in
+	// force, from which each snapshot is built. Lock order: mu, then
+	// pins.mu.
+	mu       sync.Mutex
+	cur      *config.Valid    // the configuration in force
+	peers    map[uint16]*peer // by site ID
+	paths    []*Path          // every path, in preference order per peer
+	routes   *route.Table     // of cur
+	pinTable []pinEntry       // local pins, then the controller's
+	st       *policy.Compiled // cur's steering
+	closed   bool             // Close ran: Reconfigure refuses
 
 	// Steering (steering.go, control.go). The classifier belongs to the
-	// forwarder goroutine; new rules reach it through pendingRules.
-	bfd          *bfd.Manager
-	reflector    probe.Reflector
-	engine       *steer.Engine
-	classifier   *classify.Classifier
-	view         atomic.Pointer[view]
-	pendingRules atomic.Pointer[classify.Rules]
-	dedups       sync.Map // peer site ID → *dedup
-	numMu        sync.Mutex
-	nextNum      int      // the number of the last path made (Path.num)
-	fwd          fwdState // the forwarder goroutine's
+	// forwarder goroutine; it takes new rules from the snapshot.
+	bfd        *bfd.Manager
+	reflector  probe.Reflector
+	engine     *steer.Engine
+	classifier *classify.Classifier
+	dedups     sync.Map // peer site ID → *dedup
+	numMu      sync.Mutex
+	nextNum    int      // the number of the last path made (Path.num)
+	fwd        fwdState // the forwarder goroutine's
 
 	stop     chan struct{} // closed by Close: ends the Hello loop
 	stopOnce sync.Once
@@ -166,9 +171,8 @@ type Path struct {
 // On error everything made so far is removed again.
 func Start(cfg *config.Valid, log *slog.Logger) (_ *Dataplane, err error) {
 	d := &Dataplane{cfg: cfg, cur: cfg, log: log, routes: route.New(), pool: newBufPool(poolSize), stop: make(chan struct{}),
-		bfd: bfd.NewManager(log), rules: cfg.Steering.Rules, fwd: newFwdState()}
-	d.peers.Store(&map[uint16]*peer{})
-	d.view.Store(&view{st: &cfg.Steering})
+		bfd: bfd.NewManager(log), st: &cfg.Steering, fwd: newFwdState(cfg.Steering.Rules)}
+	d.snap.Store(&snapshot{routes: d.routes, st: d.st})
 	if d.engine, err = steer.New(d.steerConfig(nil, &cfg.Steering), time.Now()); err != nil {
 		return nil, fmt.Errorf("steering: %w", err)
 	}
@@ -181,7 +185,7 @@ func Start(cfg *config.Valid, log *slog.Logger) (_ *Dataplane, err error) {
 			d.Close()
 		}
 	}()
-	if err := d.routes.Replace(routesOf(cfg)); err != nil {
+	if d.routes, err = route.Build(routesOf(cfg)); err != nil {
 		return nil, err
 	}
 	if d.tun, err = tun.CreateTUN(cfg.Overlay.Interface, cfg.Overlay.MTU); err != nil {
@@ -309,8 +313,7 @@ func (d *Dataplane) startPaths() error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.paths = pathsOf(peers)
-	d.peers.Store(&peers)
+	d.peers, d.paths = peers, pathsOf(peers)
 	d.refreshPinsLocked()
 	return d.syncSteeringLocked(&d.cfg.Steering, d.cfg)
 }

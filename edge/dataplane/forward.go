@@ -10,6 +10,7 @@ import (
 
 	"golang.zx2c4.com/wireguard/tun"
 
+	"github.com/patronus-sdwan/patronus/edge/classify"
 	"github.com/patronus-sdwan/patronus/edge/shim"
 	"github.com/patronus-sdwan/patronus/edge/steer"
 )
@@ -18,9 +19,10 @@ import (
 type fwdState struct {
 	seq        map[uint16]uint32 // next duplicate sequence number, per peer site
 	lastExpire time.Time
+	rules      *classify.Rules // the classifier's
 }
 
-func newFwdState() fwdState { return fwdState{seq: map[uint16]uint32{}} }
+func newFwdState(r *classify.Rules) fwdState { return fwdState{seq: map[uint16]uint32{}, rules: r} }
 
 // expireEvery is how often the forwarder forgets idle flows.
 const expireEvery = 5 * time.Second
@@ -38,15 +40,17 @@ func (d *Dataplane) forward() {
 	for {
 		n, err := d.tun.Read(bufs, sizes, tunOffset)
 		now := time.Now()
-		if r := d.pendingRules.Swap(nil); r != nil {
-			d.classifier.SetRules(r)
+		s := d.snap.Load()
+		if s.st.Rules != d.fwd.rules {
+			d.fwd.rules = s.st.Rules
+			d.classifier.SetRules(s.st.Rules)
 		}
 		if now.Sub(d.fwd.lastExpire) >= expireEvery {
 			d.fwd.lastExpire = now
 			d.classifier.Expire(now)
 		}
 		for i := range n {
-			d.route(bufs[i][tunOffset:tunOffset+sizes[i]], now)
+			d.route(s, bufs[i][tunOffset:tunOffset+sizes[i]], now)
 		}
 		if err != nil {
 			d.Stats.OverlayRead.Add(1)
@@ -61,8 +65,8 @@ func (d *Dataplane) forward() {
 	}
 }
 
-// route sends one packet from the overlay towards its site.
-func (d *Dataplane) route(pkt []byte, now time.Time) {
+// route sends one packet from the overlay towards its site, as s says.
+func (d *Dataplane) route(s *snapshot, pkt []byte, now time.Time) {
 	d.Stats.FromOverlay.Add(1)
 	dst, ok := dstAddr(pkt)
 	if !ok || len(pkt) > maxPacket {
@@ -73,12 +77,12 @@ func (d *Dataplane) route(pkt []byte, now time.Time) {
 		d.Stats.ShimFromOverlay.Add(1)
 		return
 	}
-	dest, ok := d.routes.Lookup(dst)
+	dest, ok := s.routes.Lookup(dst)
 	if !ok || dest.Local {
 		d.Stats.NoRoute.Add(1)
 		return
 	}
-	p := (*d.peers.Load())[dest.Site]
+	p := s.peers[dest.Site]
 	if p == nil || len(p.paths) == 0 {
 		d.Stats.NoPath.Add(1)
 		return
@@ -86,19 +90,18 @@ func (d *Dataplane) route(pkt []byte, now time.Time) {
 	if clampMSS(pkt, d.cfg.Overlay.MTU) {
 		d.Stats.MSSClamped.Add(1)
 	}
-	path := d.pinned(pkt, dest.Site)
+	path := s.pinned(pkt, dest.Site)
 	var dup *Path
 	noCompress := false
 	if path == nil {
 		// Classified even when steering has no path yet: the classifier
 		// learns names from DNS answers and SNI on the flow's first
 		// packets.
-		v := d.view.Load()
 		verdict, _ := d.classifier.Classify(pkt, now) // a parse error is the unclassified app
-		pol := v.st.PolicyOfApp(verdict.App)
-		noCompress = v.st.NoCompress[pol]
+		pol := s.st.PolicyOfApp(verdict.App)
+		noCompress = s.st.NoCompress[pol]
 		if c, ok := d.engine.Lookup(dest.Site, pol, steer.HashFlow(pkt)); ok {
-			path, dup = v.path(c.Path, dest.Site), v.path(c.Dup, dest.Site)
+			path, dup = s.path(c.Path, dest.Site), s.path(c.Dup, dest.Site)
 		}
 		if path == nil {
 			path, dup = p.paths[0], nil
@@ -219,7 +222,7 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 				b = r.inner
 			}
 			src, ok := srcAddr(b[offset:])
-			if !ok || !d.fromPeer(p, src) {
+			if !ok || !fromPeer(d.snap.Load(), p, src) {
 				d.Stats.SourceRejected.Add(1)
 				continue
 			}
@@ -252,8 +255,8 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 	}
 }
 
-func (d *Dataplane) fromPeer(p *peer, src netip.Addr) bool {
-	dest, ok := d.routes.Lookup(src)
+func fromPeer(s *snapshot, p *peer, src netip.Addr) bool {
+	dest, ok := s.routes.Lookup(src)
 	return ok && !dest.Local && dest.Site == p.cfg.ID
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/patronus-sdwan/patronus/bfd"
 	"github.com/patronus-sdwan/patronus/edge/classify"
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/route"
 	"github.com/patronus-sdwan/patronus/edge/steer"
 	"github.com/patronus-sdwan/patronus/policy"
 )
@@ -31,9 +32,23 @@ func withSteering(t *testing.T, d *Dataplane) *Dataplane {
 		t.Fatal(err)
 	}
 	d.classifier = classify.New(d.cfg.Steering.Rules, classify.Options{})
-	d.view.Store(&view{st: &d.cfg.Steering})
+	d.st = &d.cfg.Steering
+	if d.routes == nil {
+		d.routes = route.New()
+	}
+	d.publishLocked()
 	d.bfd = bfd.NewManager(nil)
 	t.Cleanup(func() { _ = d.bfd.Close() })
-	d.fwd = newFwdState()
+	d.fwd = newFwdState(d.st.Rules)
 	return d
+}
+
+// mustRoutes is the route table of rs.
+func mustRoutes(t *testing.T, rs ...route.Route) *route.Table {
+	t.Helper()
+	tb, err := route.Build(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/patronus-sdwan/patronus/edge/config"
@@ -61,11 +60,10 @@ type pinEntry struct {
 	expires time.Time // zero: never
 }
 
-// pins is the pin table, replaced whole; the forwarder reads it without a
-// lock.
+// pins are the pins as set and reported; the entries the forwarder
+// matches are in the snapshot (d.pinTable, then snapshot.pins).
 type pins struct {
-	mu  sync.Mutex // serialises Set
-	cur atomic.Pointer[[]pinEntry]
+	mu  sync.Mutex
 	cfg []Pin // guarded by mu: the local pins
 	// ctl are the controller's pins in force or ignored, with the reason
 	// (Pin.Ignored); reported: the IDs whose state was last logged, with
@@ -79,11 +77,16 @@ type pins struct {
 func (d *Dataplane) SetPins(ps []Pin) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.setPinsLocked(ps)
+	if err := d.setPinsLocked(ps); err != nil {
+		return err
+	}
+	d.publishLocked()
+	return nil
 }
 
 // setPinsLocked sets the local pins ps and the controller's pins of the
-// configuration in force, against the paths in force; d.mu must be held.
+// configuration in force, against the paths in force, for the next
+// snapshot; d.mu must be held.
 func (d *Dataplane) setPinsLocked(ps []Pin) error {
 	byID := make(map[string]*Path, len(d.paths))
 	for _, p := range d.paths {
@@ -106,9 +109,9 @@ func (d *Dataplane) setPinsLocked(ps []Pin) error {
 	if d.cur != nil {
 		next, ctl = controllerPins(d.cur.Pins, byID, next)
 	}
+	d.pinTable = next
 	d.pins.mu.Lock()
 	defer d.pins.mu.Unlock()
-	d.pins.cur.Store(&next)
 	d.pins.cfg, d.pins.ctl = local, ctl
 	return nil
 }
@@ -189,10 +192,10 @@ func (f *FlowSpec) validate() error {
 	return nil
 }
 
-// pinned returns the path a pin chooses for pkt towards site, or nil.
-func (d *Dataplane) pinned(pkt []byte, site uint16) *Path {
-	cur := d.pins.cur.Load()
-	if cur == nil || len(*cur) == 0 {
+// pinned returns the path a pin of s chooses for pkt towards site, or
+// nil.
+func (s *snapshot) pinned(pkt []byte, site uint16) *Path {
+	if len(s.pins) == 0 {
 		return nil
 	}
 	ft, ok := parseFlow(pkt)
@@ -200,8 +203,8 @@ func (d *Dataplane) pinned(pkt []byte, site uint16) *Path {
 		return nil
 	}
 	var now time.Time // read once, only for a pin that expires
-	for i := range *cur {
-		e := &(*cur)[i]
+	for i := range s.pins {
+		e := &s.pins[i]
 		if e.path.site != site || !e.flow.matches(&ft) {
 			continue
 		}

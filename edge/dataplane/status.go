@@ -131,7 +131,7 @@ func (d *Dataplane) Status() Status {
 	}
 	st.Flows = d.classifier.Len()
 	st.Steering = d.SteeringCounts()
-	st.Policies = policiesOf(d.view.Load())
+	st.Policies = policiesOf(d.snap.Load())
 	for i, l := range d.links {
 		st.Links = append(st.Links, LinkStatus{Name: d.cfg.Links[i].Name, Port: l.Port(), Counters: l.StatsSnapshot()})
 	}
@@ -205,7 +205,7 @@ func (d *Dataplane) steerStatus(p *Path, es steer.PathStatus, now time.Time, ps 
 	}
 }
 
-func policiesOf(v *view) []PolicyStatus {
+func policiesOf(v *snapshot) []PolicyStatus {
 	st := v.st
 	out := make([]PolicyStatus, len(st.Policies))
 	for i, p := range st.Policies {
@@ -255,7 +255,7 @@ const MaxFlowsShown = 1000
 func (d *Dataplane) Flows() ([]FlowStatus, int) {
 	fs := d.classifier.Flows()
 	sort.Slice(fs, func(i, j int) bool { return fs[i].LastSeen.After(fs[j].LastSeen) })
-	v := d.view.Load()
+	v := d.snap.Load()
 	out := make([]FlowStatus, 0, min(len(fs), MaxFlowsShown))
 	for _, f := range fs[:min(len(fs), MaxFlowsShown)] {
 		fl := FlowStatus{Src: f.Key.Src.String(), Dst: f.Key.Dst.String(), SrcPort: f.Key.SrcPort, DstPort: f.Key.DstPort,

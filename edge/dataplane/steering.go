@@ -1,7 +1,9 @@
 package dataplane
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -10,29 +12,6 @@ import (
 	"github.com/patronus-sdwan/patronus/edge/steer"
 	"github.com/patronus-sdwan/patronus/policy"
 )
-
-// view is what the forwarder and the control goroutines read of the
-// paths and the steering configuration, replaced whole (d.view) whenever
-// either changes.
-type view struct {
-	// paths are steering's path handles: Choice.Path indexes it.
-	paths []*Path
-	byNum map[int]*Path
-	st    *policy.Compiled
-}
-
-// path returns the path of handle h if it leads to site; nil otherwise.
-// The check covers the instant between a new view and the engine's new
-// configuration, when a handle may index another path list.
-func (v *view) path(h int32, site uint16) *Path {
-	if h < 0 || int(h) >= len(v.paths) {
-		return nil
-	}
-	if p := v.paths[h]; p.site == site {
-		return p
-	}
-	return nil
-}
 
 // steerConfig is the engine's configuration for paths under st.
 func (d *Dataplane) steerConfig(paths []*Path, st *policy.Compiled) steer.Config {
@@ -46,28 +25,33 @@ func (d *Dataplane) steerConfig(paths []*Path, st *policy.Compiled) steer.Config
 }
 
 // syncSteeringLocked puts the paths in force (d.paths) and st under
-// steering: the engine's configuration, the forwarder's view, a BFD
-// session for every new path, new timers for the others. d.mu must be
-// held.
+// steering and publishes them: the engine's configuration, then each new
+// path's prober and BFD key, then the snapshot, and only then a BFD
+// session for every new path and new timers for the others, so that no
+// goroutine sees a path before it is ready. d.mu must be held.
 func (d *Dataplane) syncSteeringLocked(st *policy.Compiled, cur *config.Valid) error {
 	now := time.Now()
 	if err := d.engine.Set(d.steerConfig(d.paths, st), now); err != nil {
 		return fmt.Errorf("steering: %w", err) // cannot happen: st is valid and path IDs are unique
 	}
-	v := &view{paths: d.paths, byNum: make(map[int]*Path, len(d.paths)), st: st}
-	for _, p := range d.paths {
-		v.byNum[p.num] = p
-	}
-	d.view.Store(v)
-	if d.rules != st.Rules {
-		d.rules = st.Rules
-		d.pendingRules.Store(st.Rules)
-	}
+	var fresh []*Path
 	var errs []error
 	for _, p := range d.paths {
-		cfg := bfd.SessionConfig{Key: bfd.Key{Local: p.shim.local, Peer: p.shim.peer, IfIndex: p.num}, Config: cur.PathBFD(p.color)}
-		if p.prober == nil {
-			if err := d.startControl(p, cfg); err != nil {
+		if p.prober != nil {
+			continue
+		}
+		if err := d.prepareControl(p); err != nil {
+			errs = append(errs, fmt.Errorf("path %s: probes: %w", p.ID, err))
+			continue
+		}
+		fresh = append(fresh, p)
+	}
+	d.st = st
+	d.publishLocked()
+	for _, p := range d.paths {
+		cfg := bfd.SessionConfig{Key: p.bfdKey, Config: cur.PathBFD(p.color)}
+		if slices.Contains(fresh, p) {
+			if _, err := d.bfd.Add(cfg, pathSender{d, p}); err != nil {
 				errs = append(errs, fmt.Errorf("path %s: bfd: %w", p.ID, err))
 			}
 			continue
@@ -80,10 +64,7 @@ func (d *Dataplane) syncSteeringLocked(st *policy.Compiled, cur *config.Valid) e
 		ev, _ := d.engine.SetBFD(p.ID, d.bfdState(p), now)
 		d.logEvents(ev)
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%v", errs)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // logEvents logs what steering decided: path state changes and the
