@@ -11,8 +11,8 @@ import (
 	"golang.zx2c4.com/wireguard/tun"
 
 	"github.com/patronus-sdwan/patronus/edge/classify"
+	"github.com/patronus-sdwan/patronus/edge/ippkt"
 	"github.com/patronus-sdwan/patronus/edge/shim"
-	"github.com/patronus-sdwan/patronus/edge/steer"
 )
 
 // fwdState is the forwarder goroutine's own state.
@@ -20,6 +20,7 @@ type fwdState struct {
 	seq        map[uint16]uint32 // next duplicate sequence number, per peer site
 	lastExpire time.Time
 	rules      *classify.Rules // the classifier's
+	pkt        ippkt.Packet    // the packet being routed, parsed once
 }
 
 func newFwdState(r *classify.Rules) fwdState { return fwdState{seq: map[uint16]uint32{}, rules: r} }
@@ -66,18 +67,21 @@ func (d *Dataplane) forward() {
 }
 
 // route sends one packet from the overlay towards its site, as s says.
+// The packet is parsed once; what the parse found feeds the route lookup,
+// MSS clamping, pins, classification and the flow hash.
 func (d *Dataplane) route(s *snapshot, pkt []byte, now time.Time) {
 	d.Stats.FromOverlay.Add(1)
-	dst, ok := dstAddr(pkt)
-	if !ok || len(pkt) > maxPacket {
+	ip := &d.fwd.pkt
+	perr := ippkt.Parse(pkt, ip)
+	if ip.Version == 0 || len(pkt) > maxPacket {
 		d.Stats.Malformed.Add(1)
 		return
 	}
-	if shim.IsShim(pkt) && isControlSource(pkt) {
+	if ip.Version == 6 && ip.Flow.Proto == shim.Protocol && isControlAddr(ip.Flow.Src) {
 		d.Stats.ShimFromOverlay.Add(1)
 		return
 	}
-	dest, ok := s.routes.Lookup(dst)
+	dest, ok := s.routes.Lookup(ip.Flow.Dst)
 	if !ok || dest.Local {
 		d.Stats.NoRoute.Add(1)
 		return
@@ -87,20 +91,20 @@ func (d *Dataplane) route(s *snapshot, pkt []byte, now time.Time) {
 		d.Stats.NoPath.Add(1)
 		return
 	}
-	if clampMSS(pkt, d.cfg.Overlay.MTU) {
+	if ippkt.ClampMSS(pkt, ip, d.cfg.Overlay.MTU) {
 		d.Stats.MSSClamped.Add(1)
 	}
-	path := s.pinned(pkt, dest.Site)
+	path := s.pinned(ip, dest.Site)
 	var dup *Path
 	noCompress := false
 	if path == nil {
 		// Classified even when steering has no path yet: the classifier
 		// learns names from DNS answers and SNI on the flow's first
 		// packets.
-		verdict, _ := d.classifier.Classify(pkt, now) // a parse error is the unclassified app
+		verdict := d.classify(ip, perr, now)
 		pol := s.st.PolicyOfApp(verdict.App)
 		noCompress = s.st.NoCompress[pol]
-		if c, ok := d.engine.Lookup(dest.Site, pol, steer.HashFlow(pkt)); ok {
+		if c, ok := d.engine.Lookup(dest.Site, pol, ip.FlowHash()); ok {
 			path, dup = s.path(c.Path, dest.Site), s.path(c.Dup, dest.Site)
 		}
 		if path == nil {
@@ -121,6 +125,15 @@ func (d *Dataplane) route(s *snapshot, pkt []byte, now time.Time) {
 		d.Stats.DupTooLarge.Add(1)
 	}
 	d.send(path, pkt, noCompress)
+}
+
+// classify is the verdict of the classifier on ip; a packet whose
+// transport header did not parse (perr) is the unclassified application.
+func (d *Dataplane) classify(ip *ippkt.Packet, perr error, now time.Time) classify.Verdict {
+	if perr != nil {
+		return d.classifier.Unparsed(perr)
+	}
+	return d.classifier.ClassifyPacket(ip, now)
 }
 
 // send queues pkt on path.
@@ -180,8 +193,8 @@ func (d *Dataplane) nextSeq(site uint16) uint32 {
 	return s
 }
 
-func isControlSource(pkt []byte) bool {
-	_, ok := shim.SiteOf(netip.AddrFrom16([16]byte(pkt[8:24])))
+func isControlAddr(a netip.Addr) bool {
+	_, ok := shim.SiteOf(a)
 	return ok
 }
 
@@ -193,6 +206,7 @@ func isControlSource(pkt []byte) bool {
 // this is the cryptokey routing of an SD-WAN site.
 func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, error) {
 	keep := make([][]byte, 0, 128)
+	var ip ippkt.Packet // the receive goroutine's: one per path device
 	return func(bufs [][]byte, offset int) (int, error) {
 		keep = keep[:0]
 		var bytes uint64
@@ -221,18 +235,18 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 				}
 				b = r.inner
 			}
-			src, ok := srcAddr(b[offset:])
-			if !ok || !fromPeer(d.snap.Load(), p, src) {
+			perr := ippkt.Parse(b[offset:], &ip)
+			if ip.Version == 0 || !fromPeer(d.snap.Load(), p, ip.Flow.Src) {
 				d.Stats.SourceRejected.Add(1)
 				continue
 			}
-			if clampMSS(b[offset:], d.cfg.Overlay.MTU) {
+			if ippkt.ClampMSS(b[offset:], &ip, d.cfg.Overlay.MTU) {
 				d.Stats.MSSClamped.Add(1)
 			}
-			if fromPort53(b[offset:]) {
+			if perr == nil && ip.Ports && ip.Flow.SrcPort == 53 {
 				// A DNS answer for a LAN host: the names it resolves
 				// classify the flows that follow (domain rules).
-				d.classifier.Observe(b[offset:], now)
+				d.classifier.ObservePacket(&ip, now)
 			}
 			keep = append(keep, b)
 			bytes += uint64(len(b) - offset)
@@ -258,45 +272,6 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 func fromPeer(s *snapshot, p *peer, src netip.Addr) bool {
 	dest, ok := s.routes.Lookup(src)
 	return ok && !dest.Local && dest.Site == p.cfg.ID
-}
-
-// fromPort53 reports cheaply whether pkt is UDP or TCP from port 53
-// (IPv4, or IPv6 without extension headers).
-func fromPort53(pkt []byte) bool {
-	var l4 int
-	var proto byte
-	switch {
-	case len(pkt) >= 20 && pkt[0]>>4 == 4:
-		l4, proto = int(pkt[0]&0x0f)*4, pkt[9]
-		if pkt[6]&0x1f != 0 || pkt[7] != 0 { // a fragment after the first
-			return false
-		}
-	case len(pkt) >= 40 && pkt[0]>>4 == 6:
-		l4, proto = 40, pkt[6]
-	default:
-		return false
-	}
-	return (proto == 6 || proto == 17) && len(pkt) >= l4+4 && pkt[l4] == 0 && pkt[l4+1] == 53
-}
-
-func dstAddr(pkt []byte) (netip.Addr, bool) {
-	switch {
-	case len(pkt) >= 20 && pkt[0]>>4 == 4:
-		return netip.AddrFrom4([4]byte(pkt[16:20])), true
-	case len(pkt) >= 40 && pkt[0]>>4 == 6:
-		return netip.AddrFrom16([16]byte(pkt[24:40])), true
-	}
-	return netip.Addr{}, false
-}
-
-func srcAddr(pkt []byte) (netip.Addr, bool) {
-	switch {
-	case len(pkt) >= 20 && pkt[0]>>4 == 4:
-		return netip.AddrFrom4([4]byte(pkt[12:16])), true
-	case len(pkt) >= 40 && pkt[0]>>4 == 6:
-		return netip.AddrFrom16([16]byte(pkt[8:24])), true
-	}
-	return netip.Addr{}, false
 }
 
 // helloLoop drives the compression negotiation of every path: a Hello

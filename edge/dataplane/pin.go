@@ -1,13 +1,13 @@
 package dataplane
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/ippkt"
 )
 
 // FlowSpec selects packets. Zero fields match anything; ports apply to TCP
@@ -192,20 +192,13 @@ func (f *FlowSpec) validate() error {
 	return nil
 }
 
-// pinned returns the path a pin of s chooses for pkt towards site, or
-// nil.
-func (s *snapshot) pinned(pkt []byte, site uint16) *Path {
-	if len(s.pins) == 0 {
-		return nil
-	}
-	ft, ok := parseFlow(pkt)
-	if !ok {
-		return nil
-	}
+// pinned returns the path a pin of s chooses for the packet ip towards
+// site, or nil.
+func (s *snapshot) pinned(ip *ippkt.Packet, site uint16) *Path {
 	var now time.Time // read once, only for a pin that expires
 	for i := range s.pins {
 		e := &s.pins[i]
-		if e.path.site != site || !e.flow.matches(&ft) {
+		if e.path.site != site || !e.flow.matches(&ip.Flow) {
 			continue
 		}
 		if !e.expires.IsZero() {
@@ -221,42 +214,10 @@ func (s *snapshot) pinned(pkt []byte, site uint16) *Path {
 	return nil
 }
 
-// flowTuple is what a FlowSpec is matched against.
-type flowTuple struct {
-	proto            uint8
-	src, dst         netip.Addr
-	srcPort, dstPort uint16
-}
-
-func (f *FlowSpec) matches(t *flowTuple) bool {
-	return (f.Proto == 0 || f.Proto == t.proto) &&
-		(!f.Src.IsValid() || f.Src.Contains(t.src)) &&
-		(!f.Dst.IsValid() || f.Dst.Contains(t.dst)) &&
-		(f.SrcPort == 0 || f.SrcPort == t.srcPort) &&
-		(f.DstPort == 0 || f.DstPort == t.dstPort)
-}
-
-// parseFlow reads the addresses, protocol and ports of a packet (ports only
-// for the first fragment of TCP and UDP).
-func parseFlow(pkt []byte) (t flowTuple, ok bool) {
-	var l4 []byte
-	switch {
-	case len(pkt) >= 20 && pkt[0]>>4 == 4:
-		ihl := int(pkt[0]&0x0f) * 4
-		t.proto, t.src, t.dst = pkt[9], netip.AddrFrom4([4]byte(pkt[12:16])), netip.AddrFrom4([4]byte(pkt[16:20]))
-		if ihl >= 20 && len(pkt) >= ihl+4 && binary.BigEndian.Uint16(pkt[6:8])&0x1fff == 0 {
-			l4 = pkt[ihl:]
-		}
-	case len(pkt) >= 40 && pkt[0]>>4 == 6:
-		t.proto, t.src, t.dst = pkt[6], netip.AddrFrom16([16]byte(pkt[8:24])), netip.AddrFrom16([16]byte(pkt[24:40]))
-		if len(pkt) >= 44 {
-			l4 = pkt[40:]
-		}
-	default:
-		return t, false
-	}
-	if l4 != nil && (t.proto == 6 || t.proto == 17) {
-		t.srcPort, t.dstPort = binary.BigEndian.Uint16(l4[0:2]), binary.BigEndian.Uint16(l4[2:4])
-	}
-	return t, true
+func (f *FlowSpec) matches(t *ippkt.Flow) bool {
+	return (f.Proto == 0 || f.Proto == t.Proto) &&
+		(!f.Src.IsValid() || f.Src.Contains(t.Src)) &&
+		(!f.Dst.IsValid() || f.Dst.Contains(t.Dst)) &&
+		(f.SrcPort == 0 || f.SrcPort == t.SrcPort) &&
+		(f.DstPort == 0 || f.DstPort == t.DstPort)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/ippkt"
 )
 
 func TestPins(t *testing.T) {
@@ -129,8 +130,9 @@ func TestControllerPins(t *testing.T) {
 // published snapshot.
 func (d *Dataplane) pinned(pkt []byte, site uint16) *Path {
 	s := d.snap.Load()
-	if s == nil {
+	var ip ippkt.Packet
+	if s == nil || ippkt.Parse(pkt, &ip) != nil {
 		return nil
 	}
-	return s.pinned(pkt, site)
+	return s.pinned(&ip, site)
 }
