@@ -82,7 +82,7 @@ func (d *Dataplane) sendControl(p *Path, typ shim.Type, body []byte) error {
 		p.controlLost.Add(1)
 		return errQueueFull
 	}
-	n, err := shim.Encode(buf.b[:], p.shim.local, p.shim.peer, shim.Header{Type: typ}, len(body))
+	n, err := p.shim.Encode(buf.b[:], shim.Header{Type: typ}, len(body))
 	if err != nil {
 		d.pool.put(buf)
 		return err
@@ -112,7 +112,7 @@ func (d *Dataplane) prepareControl(p *Path) error {
 		return err
 	}
 	p.prober = sender
-	p.bfdKey = bfd.Key{Local: p.shim.local, Peer: p.shim.peer, IfIndex: p.num}
+	p.bfdKey = bfd.Key{Local: p.shim.Local(), Peer: p.shim.Peer(), IfIndex: p.num}
 	return nil
 }
 
@@ -129,7 +129,7 @@ func (d *Dataplane) stopControl(p *Path) {
 func (d *Dataplane) receiveControl(p *Path, typ shim.Type, body []byte, now time.Time) {
 	switch typ {
 	case shim.TypeBFD:
-		d.bfd.Receive(body, bfd.RxMeta{Src: p.shim.peer, Dst: p.shim.local, IfIndex: p.num, TTL: -1, Time: now})
+		d.bfd.Receive(body, bfd.RxMeta{Src: p.shim.Peer(), Dst: p.shim.Local(), IfIndex: p.num, TTL: -1, Time: now})
 	case shim.TypeProbe:
 		if len(body) >= 2 && probe.Kind(body[0]&0x0f) == probe.KindRequest {
 			var out [probe.Len]byte

@@ -45,7 +45,7 @@ import (
 )
 
 const (
-	maxPacket    = 9216 // largest inner packet: jumbo MTU
+	maxPacket    = shim.MaxInner // largest inner packet: jumbo MTU
 	pathQueueLen = 1024
 	poolSize     = 8192
 	// tunOffset is the headroom the kernel TUN needs before each packet
@@ -92,7 +92,7 @@ type Dataplane struct {
 	reflector  probe.Reflector
 	engine     *steer.Engine
 	classifier *classify.Classifier
-	dedups     sync.Map // peer site ID → *dedup
+	windows    sync.Map // peer site ID → *shim.Window: the duplicate filters
 	numMu      sync.Mutex
 	nextNum    int      // the number of the last path made (Path.num)
 	fwd        fwdState // the forwarder goroutine's
@@ -147,7 +147,7 @@ type Path struct {
 	preferred  bool   // the path its peer's traffic takes unless pinned
 	dev        *device.Device
 	tun        *pathTUN
-	shim       *pathShim
+	shim       *shim.Endpoint
 	link       *wgbind.Link
 	bind       *wgbind.Path
 	linkIndex  int    // into the configuration's links
@@ -401,7 +401,8 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 	if waits {
 		first = time.Now().Add(initiateDelay)
 	}
-	path.shim = newPathShim(d.cfg.ID, p.cfg.ID, d.cfg.Overlay.MTU, p.cfg.Compression, first)
+	path.shim = shim.NewEndpoint(shim.EndpointConfig{LocalSite: d.cfg.ID, PeerSite: p.cfg.ID, MTU: d.cfg.Overlay.MTU,
+		Compression: p.cfg.Compression, FirstHello: first, Window: d.windowOf(p.cfg.ID)})
 	path.tun = newPathTUN(id, d.cfg.Overlay.MTU, d.pool, path.shim, d.delivery(p, path))
 	// WireGuard logs an error per packet it fails to send (a WAN link
 	// down: BFD and probes keep trying): at most one line per path every

@@ -81,6 +81,6 @@ func deliveryFixture(t *testing.T) (*Dataplane, *peer, *Path) {
 	)
 	d := withSteering(t, &Dataplane{cfg: &config.Valid{ID: 2, Overlay: config.Overlay{MTU: 1420}}, routes: routes, pool: newBufPool(8)})
 	p := &peer{cfg: config.ValidPeer{ID: 1}}
-	path := &Path{shim: newPathShim(2, 1, 1420, false, time.Time{})}
+	path := &Path{shim: testEndpoint(2, 1, nil)}
 	return d, p, path
 }

@@ -156,7 +156,7 @@ func (d *Dataplane) sendSeq(path *Path, pkt []byte, seq uint32) bool {
 		d.Stats.NoBuffer.Add(1)
 		return false
 	}
-	n, err := shim.Encode(b.b[:], path.shim.local, path.shim.peer, shim.Header{Type: shim.TypeData, HasSeq: true, Seq: seq}, len(pkt))
+	n, err := path.shim.Encode(b.b[:], shim.Header{Type: shim.TypeData, HasSeq: true, Seq: seq}, len(pkt))
 	if err != nil {
 		d.pool.put(b)
 		d.Stats.Malformed.Add(1)
@@ -213,27 +213,18 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 		now := time.Now()
 		path.lastRx.Store(now.UnixNano())
 		for _, b := range bufs {
-			if path.shim.isFromPeer(b[offset:]) {
-				r := path.shim.receive(b, offset)
-				switch {
-				case r.typ == shim.TypeHello:
-					d.gotHello(path, r.hello)
-				case r.typ == shim.TypeBFD || r.typ == shim.TypeProbe:
-					d.receiveControl(path, r.typ, r.body, now)
-				case r.inner != nil && r.hasSeq:
-					switch d.dedupOf(p.cfg.ID).check(r.seq) {
-					case dedupDuplicate:
-						path.shim.drops[dropDuplicate].Add(1)
-						continue
-					case dedupTooOld:
-						path.shim.drops[dropSeqTooOld].Add(1)
-						continue
-					}
+			if path.shim.IsFromPeer(b[offset:]) {
+				r := path.shim.Receive(b, offset)
+				switch r.Type {
+				case shim.TypeHello:
+					d.gotHello(path, r.Hello)
+				case shim.TypeBFD, shim.TypeProbe:
+					d.receiveControl(path, r.Type, r.Body, now)
 				}
-				if r.inner == nil {
+				if r.Inner == nil {
 					continue
 				}
-				b = r.inner
+				b = r.Inner
 			}
 			perr := ippkt.Parse(b[offset:], &ip)
 			if ip.Version == 0 || !fromPeer(d.snap.Load(), p, ip.Flow.Src) {
@@ -278,12 +269,12 @@ func fromPeer(s *snapshot, p *peer, src netip.Addr) bool {
 // at start and every helloInterval, expiry of the peers' Hellos.
 func (d *Dataplane) helloLoop() {
 	defer d.wg.Done()
-	t := time.NewTicker(helloTick)
+	t := time.NewTicker(shim.HelloTick)
 	defer t.Stop()
 	for {
 		now := time.Now()
 		for _, p := range d.Paths() {
-			if h, send := p.shim.tick(now); send {
+			if h, send := p.shim.Tick(now); send {
 				d.sendHello(p, h)
 			}
 		}
@@ -297,7 +288,7 @@ func (d *Dataplane) helloLoop() {
 
 // gotHello takes a peer's Hello from a path and answers it if asked.
 func (d *Dataplane) gotHello(p *Path, h shim.Hello) {
-	if reply, send := p.shim.gotHello(time.Now(), h); send {
+	if reply, send := p.shim.GotHello(time.Now(), h); send {
 		d.sendHello(p, reply)
 	}
 }
@@ -306,21 +297,21 @@ func (d *Dataplane) gotHello(p *Path, h shim.Hello) {
 func (d *Dataplane) sendHello(p *Path, h shim.Hello) {
 	b := d.pool.get()
 	if b == nil {
-		p.shim.hellosLost.Add(1)
+		p.shim.HelloSent(false)
 		return
 	}
-	n, err := p.shim.encodeHello(b.b[:], h)
+	n, err := p.shim.EncodeHello(b.b[:], h)
 	if err != nil {
 		d.pool.put(b)
-		p.shim.hellosLost.Add(1)
+		p.shim.HelloSent(false)
 		return
 	}
 	b.n = n
 	select {
 	case p.tun.queue <- b:
-		p.shim.hellosOut.Add(1)
+		p.shim.HelloSent(true)
 	default:
 		d.pool.put(b)
-		p.shim.hellosLost.Add(1)
+		p.shim.HelloSent(false)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/patronus-sdwan/patronus/edge/classify"
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/route"
+	"github.com/patronus-sdwan/patronus/edge/shim"
 	"github.com/patronus-sdwan/patronus/edge/steer"
 	"github.com/patronus-sdwan/patronus/policy"
 )
@@ -112,4 +113,10 @@ func tcpChecksum(src, dst netip.Addr, tcp []byte) uint16 {
 		sum = sum&0xffff + sum>>16
 	}
 	return ^uint16(sum)
+}
+
+// testEndpoint is the shim end of a path from site local to site peer,
+// compression off, with duplicate filter w (nil: its own).
+func testEndpoint(local, peer uint16, w *shim.Window) *shim.Endpoint {
+	return shim.NewEndpoint(shim.EndpointConfig{LocalSite: local, PeerSite: peer, MTU: 1420, Window: w})
 }

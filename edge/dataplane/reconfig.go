@@ -264,7 +264,7 @@ func (d *Dataplane) compressionLocked(old, peers map[uint16]*peer, ch *Changes) 
 		}
 		ch.Compression = append(ch.Compression, p.cfg.Name)
 		for _, path := range p.paths {
-			if h, send := path.shim.setLocal(now, p.cfg.Compression); send {
+			if h, send := path.shim.SetCompression(now, p.cfg.Compression); send {
 				d.sendHello(path, h)
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/patronus-sdwan/patronus/edge/classify"
+	"github.com/patronus-sdwan/patronus/edge/shim"
 	"github.com/patronus-sdwan/patronus/edge/steer"
 )
 
@@ -82,8 +83,8 @@ type PathStatus struct {
 	LastHandshake  *time.Time `json:"last_handshake,omitempty"`
 	// Compression on this path; ShimDrops are the shim packets received
 	// and dropped, by reason.
-	Compression CompressionStatus `json:"compression"`
-	ShimDrops   map[string]uint64 `json:"shim_drops"`
+	Compression shim.CompressionStatus `json:"compression"`
+	ShimDrops   map[string]uint64      `json:"shim_drops"`
 }
 
 // BFDStatus is the BFD session of a path.
@@ -152,7 +153,7 @@ func (p *Path) status() PathStatus {
 	ps := PathStatus{ID: p.ID, PeerSite: p.PeerSite, LocalLink: p.LocalLink, RemoteLink: p.RemoteLink,
 		Endpoint: p.endpoint, Preferred: p.preferred,
 		TxPackets: p.TxPackets.Load(), RxPackets: p.RxPackets.Load(), TxBytes: p.TxBytes.Load(), RxBytes: p.RxBytes.Load()}
-	ps.Compression, ps.ShimDrops = p.shim.status(time.Now())
+	ps.Compression, ps.ShimDrops = p.shim.Status(time.Now())
 	uapi, err := p.dev.IpcGet()
 	if err != nil {
 		return ps

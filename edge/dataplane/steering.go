@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/patronus-sdwan/patronus/bfd"
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/shim"
 	"github.com/patronus-sdwan/patronus/edge/steer"
 	"github.com/patronus-sdwan/patronus/policy"
 )
@@ -111,78 +111,12 @@ func (d *Dataplane) stateChanged() {
 	}
 }
 
-// Duplicate suppression. In duplicate mode each packet goes out on two
-// paths with the same sequence number in its shim header, one counter per
-// peer site; the receiver delivers the first copy and drops the second
-// with a sliding window per peer site, like IPsec's anti-replay window
-// (RFC 4303 §3.4.3) but for copies, not attacks: WireGuard already
-// refuses replays.
-
-const (
-	dedupWindow = 1024 // sequence numbers remembered behind the highest
-	// dedupResync: a sequence number this far behind the highest is a
-	// restarted sender (its counter starts at random), not a late copy.
-	dedupResync = 1 << 16
-)
-
-type dedupResult uint8
-
-const (
-	dedupFresh dedupResult = iota
-	dedupDuplicate
-	dedupTooOld
-)
-
-// dedup is the receive window of one peer site. Copies arrive on two
-// paths, two device goroutines: it has a mutex, held for a few
-// instructions.
-type dedup struct {
-	mu   sync.Mutex
-	init bool
-	top  uint32 // highest sequence number seen
-	bits [dedupWindow / 64]uint64
-}
-
-func (w *dedup) bit(seq uint32) (int, uint64) {
-	i := seq % dedupWindow
-	return int(i / 64), 1 << (i % 64)
-}
-
-// check records seq and says whether its packet is to be delivered.
-func (w *dedup) check(seq uint32) dedupResult {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	d := int32(seq - w.top)
-	switch {
-	case !w.init || d <= -dedupResync:
-		w.init, w.top, w.bits = true, seq, [dedupWindow / 64]uint64{}
-	case d > 0:
-		if d >= dedupWindow {
-			w.bits = [dedupWindow / 64]uint64{}
-		} else {
-			for s := w.top + 1; s != seq; s++ {
-				i, m := w.bit(s)
-				w.bits[i] &^= m
-			}
-		}
-		w.top = seq
-	case d <= -dedupWindow:
-		return dedupTooOld
-	default:
-		if i, m := w.bit(seq); w.bits[i]&m != 0 {
-			return dedupDuplicate
-		}
+// windowOf returns the duplicate filter of a peer site, shared by the
+// shim endpoints of its paths.
+func (d *Dataplane) windowOf(site uint16) *shim.Window {
+	if w, ok := d.windows.Load(site); ok {
+		return w.(*shim.Window)
 	}
-	i, m := w.bit(seq)
-	w.bits[i] |= m
-	return dedupFresh
-}
-
-// dedupOf returns the receive window of a peer site.
-func (d *Dataplane) dedupOf(site uint16) *dedup {
-	if w, ok := d.dedups.Load(site); ok {
-		return w.(*dedup)
-	}
-	w, _ := d.dedups.LoadOrStore(site, new(dedup))
-	return w.(*dedup)
+	w, _ := d.windows.LoadOrStore(site, new(shim.Window))
+	return w.(*shim.Window)
 }

@@ -16,40 +16,6 @@ import (
 	"github.com/patronus-sdwan/patronus/policy"
 )
 
-func TestDedupWindow(t *testing.T) {
-	var w dedup
-	steps := []struct {
-		seq  uint32
-		want dedupResult
-	}{
-		{100, dedupFresh}, {100, dedupDuplicate}, {101, dedupFresh}, {99, dedupFresh}, {99, dedupDuplicate},
-		{105, dedupFresh}, {103, dedupFresh}, {103, dedupDuplicate}, {101, dedupDuplicate},
-		// The window moves: what left it is too old; what it forgot on the
-		// way (102) is fresh, never taken for a copy.
-		{105 + dedupWindow, dedupFresh}, {105, dedupTooOld}, {106, dedupFresh}, {106, dedupDuplicate},
-		// A jump ahead larger than the window clears it.
-		{5000, dedupFresh}, {5000, dedupDuplicate},
-		// Wrapping around 2^32.
-		{0xffffffff, dedupTooOld},
-		// A restarted sender (far behind: a new random start) is taken.
-		{200000, dedupFresh}, {200000 - dedupResync - 5, dedupFresh}, {200000 - dedupResync - 5, dedupDuplicate}, {200000, dedupFresh},
-	}
-	for i, s := range steps {
-		if got := w.check(s.seq); got != s.want {
-			t.Errorf("step %d: seq %d = %d, want %d", i, s.seq, got, s.want)
-		}
-	}
-	var v dedup
-	for _, s := range []uint32{0xfffffffe, 0xffffffff, 0, 1} {
-		if v.check(s) != dedupFresh || v.check(s) != dedupDuplicate {
-			t.Errorf("around the wrap: %d", s)
-		}
-	}
-	if a := testing.AllocsPerRun(100, func() { v.check(7) }); a != 0 {
-		t.Errorf("%v allocations", a)
-	}
-}
-
 // steeredPair is a data plane of site 1 with two paths to site 2, both
 // up, whose unclassified traffic has policy pol.
 func steeredPair(t *testing.T, pol policy.Policy) (*Dataplane, *Path, *Path) {
@@ -69,7 +35,7 @@ func steeredPair(t *testing.T, pol policy.Policy) (*Dataplane, *Path, *Path) {
 	}
 	d := withSteering(t, &Dataplane{cfg: cfg, routes: routes, pool: newBufPool(16)})
 	mk := func(id string, li int) *Path {
-		p := &Path{ID: id, site: 2, linkIndex: li, num: li + 1, shim: newPathShim(1, 2, 1420, false, time.Time{})}
+		p := &Path{ID: id, site: 2, linkIndex: li, num: li + 1, shim: testEndpoint(1, 2, nil)}
 		p.tun = newPathTUN(id, 1420, d.pool, p.shim, nil)
 		return p
 	}
@@ -141,15 +107,15 @@ func TestRouteDuplicates(t *testing.T) {
 	ft := &fakeTUN{}
 	rx := withSteering(t, &Dataplane{cfg: &config.Valid{ID: 2, Overlay: config.Overlay{MTU: 1420}}, tun: ft, routes: routes, pool: newBufPool(4)})
 	site1 := &peer{cfg: config.ValidPeer{ID: 1}}
-	ra := &Path{shim: newPathShim(2, 1, 1420, false, time.Time{})}
-	rb := &Path{shim: newPathShim(2, 1, 1420, false, time.Time{})}
+	ra := &Path{shim: testEndpoint(2, 1, rx.windowOf(1))}
+	rb := &Path{shim: testEndpoint(2, 1, rx.windowOf(1))}
 	in := func(p []byte) [][]byte { return [][]byte{append(make([]byte, tunOffset, tunOffset+65535), p...)} }
 	_, _ = rx.delivery(site1, rb)(in(pb), tunOffset)
 	_, _ = rx.delivery(site1, ra)(in(pa), tunOffset)
 	if len(ft.written) != 1 || !bytes.Equal(ft.written[0], pkt) {
 		t.Fatalf("overlay got %d packets", len(ft.written))
 	}
-	if _, drops := ra.shim.status(time.Now()); drops["duplicate"] != 1 {
+	if _, drops := ra.shim.Status(time.Now()); drops["duplicate"] != 1 {
 		t.Errorf("drops %v", drops)
 	}
 }
@@ -187,7 +153,7 @@ func TestRouteFollowsSteering(t *testing.T) {
 // session lifetime without a packet.
 func TestBFDPausedOnSilentPath(t *testing.T) {
 	d := withSteering(t, &Dataplane{pool: newBufPool(4)})
-	p := &Path{started: time.Now().Add(-time.Minute), shim: newPathShim(1, 2, 1420, false, time.Time{})}
+	p := &Path{started: time.Now().Add(-time.Minute), shim: testEndpoint(1, 2, nil)}
 	p.tun = newPathTUN("t", 1420, d.pool, p.shim, nil)
 	tx := pathSender{d, p}
 	if err := tx.Send([]byte{1, 2, 3}); err != errSilent || len(p.tun.queue) != 0 {
