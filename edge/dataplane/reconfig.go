@@ -240,12 +240,16 @@ func (d *Dataplane) routeChangesLocked(old map[uint16]*peer, next *config.Valid,
 				ch.RoutesAdded = append(ch.RoutesAdded, pfx.String())
 			}
 		}
-		errs = append(errs, d.addRoutes(p.Name, add))
+		if err := d.overlay.AddRoutes(add); err != nil {
+			errs = append(errs, fmt.Errorf("peer %s: %w", p.Name, err))
+		}
 	}
 	for pfx, name := range had {
 		if !wants[pfx] {
 			ch.RoutesRemoved = append(ch.RoutesRemoved, pfx.String())
-			errs = append(errs, d.delRoutes(name, []netip.Prefix{pfx}))
+			if err := d.overlay.DelRoutes([]netip.Prefix{pfx}); err != nil {
+				errs = append(errs, fmt.Errorf("peer %s: %w", name, err))
+			}
 		}
 	}
 	slices.Sort(ch.RoutesAdded)

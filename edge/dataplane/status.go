@@ -134,7 +134,7 @@ func (d *Dataplane) Status() Status {
 	st.Steering = d.SteeringCounts()
 	st.Policies = policiesOf(d.snap.Load())
 	for i, l := range d.links {
-		st.Links = append(st.Links, LinkStatus{Name: d.cfg.Links[i].Name, Port: l.Port(), Counters: l.StatsSnapshot()})
+		st.Links = append(st.Links, LinkStatus{Name: d.cfg.Links[i].Name, Port: l.Port(), Counters: l.Counters()})
 	}
 	s := &d.Stats
 	st.Forwarder = map[string]uint64{
