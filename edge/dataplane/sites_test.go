@@ -58,7 +58,9 @@ func newTestNet(t *testing.T, ids ...int) *testNet {
 }
 
 // linkAddr is the address of site id's link (0: inet, 1: lte).
-func linkAddr(id, link int) netip.Addr { return netip.AddrFrom4([4]byte{198, 18 + byte(link), 0, byte(id)}) }
+func linkAddr(id, link int) netip.Addr {
+	return netip.AddrFrom4([4]byte{198, 18 + byte(link), 0, byte(id)})
+}
 
 // config is site id's configuration with peers and extra YAML (top-level
 // keys: defaults, policies, ...).
