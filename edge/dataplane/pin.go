@@ -2,57 +2,12 @@ package dataplane
 
 import (
 	"fmt"
-	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/ippkt"
 )
-
-// FlowSpec selects packets. Zero fields match anything; ports apply to TCP
-// and UDP.
-type FlowSpec struct {
-	Proto   uint8        `json:"proto,omitempty"` // IP protocol: 6 TCP, 17 UDP
-	Src     netip.Prefix `json:"src"`
-	Dst     netip.Prefix `json:"dst"`
-	SrcPort uint16       `json:"src_port,omitempty"`
-	DstPort uint16       `json:"dst_port,omitempty"`
-}
-
-// Origins of pins.
-const (
-	// OriginLocal: set on the edge itself (`patronus pin`, PUT /pins).
-	OriginLocal = "local"
-	// OriginController: in the configuration the controller sent.
-	OriginController = "controller"
-)
-
-// Pin sends the packets a FlowSpec selects over one path, whatever
-// steering says.
-//
-// Two kinds of pins coexist. Local pins (SetPins) are runtime state of
-// the edge; the controller's pins come with the configuration
-// (config.Valid.Pins). The forwarder tries the local pins first, in
-// order, then the controller's, by ID: for a packet both would match, a
-// local pin wins, so an operator at the site can override the
-// controller for a while (and `patronus pin --clear` gives control
-// back). A controller pin whose path this edge does not have is not an
-// error: it is logged, shown in Status with the reason, and ignored.
-type Pin struct {
-	Flow FlowSpec `json:"flow"`
-	Path string   `json:"path"` // Path.ID
-	// Origin is OriginLocal or OriginController; SetPins ignores it
-	// (what it sets is local).
-	Origin string `json:"origin,omitempty"`
-	// ID and Expires: a controller pin's ID, and when it stops (nil:
-	// never).
-	ID      int64      `json:"id,omitempty"`
-	Expires *time.Time `json:"expires,omitempty"`
-	// Ignored says why a controller pin is not in force: its path does
-	// not exist on this edge, or it expired.
-	Ignored string `json:"ignored,omitempty"`
-}
 
 type pinEntry struct {
 	flow    FlowSpec
@@ -99,7 +54,7 @@ func (d *Dataplane) setPinsLocked(ps []Pin) error {
 		if path == nil {
 			return fmt.Errorf("pins[%d].path: no path %q", i, p.Path)
 		}
-		if err := p.Flow.validate(); err != nil {
+		if err := p.Flow.Validate(); err != nil {
 			return fmt.Errorf("pins[%d].flow: %w", i, err)
 		}
 		next = append(next, pinEntry{flow: p.Flow, path: path})
@@ -180,25 +135,13 @@ func (d *Dataplane) LocalPins() []Pin {
 	return append([]Pin{}, d.pins.cfg...)
 }
 
-func (f *FlowSpec) validate() error {
-	if (f.SrcPort != 0 || f.DstPort != 0) && f.Proto != 6 && f.Proto != 17 {
-		return fmt.Errorf("ports need proto 6 (TCP) or 17 (UDP)")
-	}
-	for _, p := range []netip.Prefix{f.Src, f.Dst} {
-		if p.IsValid() && p != p.Masked() {
-			return fmt.Errorf("%s has host bits set", p)
-		}
-	}
-	return nil
-}
-
 // pinned returns the path a pin of s chooses for the packet ip towards
 // site, or nil.
 func (s *snapshot) pinned(ip *ippkt.Packet, site uint16) *Path {
 	var now time.Time // read once, only for a pin that expires
 	for i := range s.pins {
 		e := &s.pins[i]
-		if e.path.site != site || !e.flow.matches(&ip.Flow) {
+		if e.path.site != site || !matches(&e.flow, &ip.Flow) {
 			continue
 		}
 		if !e.expires.IsZero() {
@@ -214,7 +157,8 @@ func (s *snapshot) pinned(ip *ippkt.Packet, site uint16) *Path {
 	return nil
 }
 
-func (f *FlowSpec) matches(t *ippkt.Flow) bool {
+// matches reports whether f selects the flow t.
+func matches(f *FlowSpec, t *ippkt.Flow) bool {
 	return (f.Proto == 0 || f.Proto == t.Proto) &&
 		(!f.Src.IsValid() || f.Src.Contains(t.Src)) &&
 		(!f.Dst.IsValid() || f.Dst.Contains(t.Dst)) &&

@@ -13,29 +13,6 @@ import (
 	"github.com/patronus-sdwan/patronus/internal/fielderr"
 )
 
-// Changes is what a Reconfigure changed.
-type Changes struct {
-	PeersAdded     []string `json:"peers_added"`
-	PeersRemoved   []string `json:"peers_removed"`
-	PeersRestarted []string `json:"peers_restarted"` // key or links changed: paths made anew
-	RoutesAdded    []string `json:"routes_added"`
-	RoutesRemoved  []string `json:"routes_removed"`
-	Compression    []string `json:"compression_changed"` // peers whose setting changed
-	LANPrefixes    bool     `json:"lan_prefixes_changed"`
-	PinsDropped    []Pin    `json:"pins_dropped"` // local pins of paths that are gone
-	// ControllerPins: the controller's pins changed.
-	ControllerPins bool `json:"controller_pins_changed"`
-	// Steering: SLA classes, applications, policies, steering timers,
-	// the quality model or BFD timers changed.
-	Steering bool `json:"steering_changed"`
-}
-
-// None reports whether nothing changed.
-func (c *Changes) None() bool {
-	return len(c.PeersAdded)+len(c.PeersRemoved)+len(c.PeersRestarted)+len(c.RoutesAdded)+
-		len(c.RoutesRemoved)+len(c.Compression)+len(c.PinsDropped) == 0 && !c.LANPrefixes && !c.Steering && !c.ControllerPins
-}
-
 // steeringChanged reports whether the steering part of two
 // configurations differs.
 func steeringChanged(a, b *config.Valid) bool {
