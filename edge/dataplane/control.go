@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"time"
 
 	"golang.zx2c4.com/wireguard/device"
@@ -85,7 +86,7 @@ func (d *Dataplane) sendControl(p *Path, typ shim.Type, body []byte) error {
 	n, err := p.shim.Encode(buf.b[:], shim.Header{Type: typ}, len(body))
 	if err != nil {
 		d.pool.put(buf)
-		return err
+		return fmt.Errorf("shim %s: %w", typ, err)
 	}
 	buf.n = n + copy(buf.b[n:], body)
 	select {

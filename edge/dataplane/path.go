@@ -36,7 +36,7 @@ type Path struct {
 	PeerSite   string
 	endpoint   string
 	site       uint16 // the peer site's ID
-	preferred  bool   // the path its peer's traffic takes unless pinned
+	fallback   bool   // first in the peer's static preference: taken while steering has no path up (PathStatus.Preferred)
 	dev        *device.Device
 	tun        *pathTUN
 	shim       *shim.Endpoint
@@ -64,7 +64,7 @@ func (d *Dataplane) startPaths() error {
 	for _, pc := range d.cfg.Peers {
 		p, err := d.startPeer(pc)
 		if err != nil {
-			return err
+			return fmt.Errorf("peer %s: %w", pc.Name, err)
 		}
 		peers[pc.ID] = p
 	}
@@ -144,7 +144,7 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 		return fmt.Errorf("path %s: %w", id, err)
 	}
 	path := &Path{ID: id, LocalLink: ll.Name, RemoteLink: rl.Name, PeerSite: p.cfg.Name,
-		endpoint: rl.Endpoint.String(), site: p.cfg.ID, preferred: len(p.paths) == 0, link: d.links[li], bind: bind,
+		endpoint: rl.Endpoint.String(), site: p.cfg.ID, fallback: len(p.paths) == 0, link: d.links[li], bind: bind,
 		linkIndex: li, color: ll.Color, num: d.newPathNum(), started: time.Now()}
 	path.stopCtl = func() { d.stopControl(path) }
 	// The site with the lower ID starts the path's WireGuard handshake;

@@ -51,7 +51,7 @@ func (d *Dataplane) Status() Status {
 
 func (p *Path) status() PathStatus {
 	ps := PathStatus{ID: p.ID, PeerSite: p.PeerSite, LocalLink: p.LocalLink, RemoteLink: p.RemoteLink,
-		Endpoint: p.endpoint, Preferred: p.preferred,
+		Endpoint: p.endpoint, Preferred: p.fallback,
 		TxPackets: p.TxPackets.Load(), RxPackets: p.RxPackets.Load(), TxBytes: p.TxBytes.Load(), RxBytes: p.RxBytes.Load()}
 	ps.Compression, ps.ShimDrops = p.shim.Status(time.Now())
 	uapi, err := p.dev.IpcGet()

@@ -53,7 +53,11 @@ type PathStatus struct {
 	LocalLink  string `json:"local_link"`
 	RemoteLink string `json:"remote_link"`
 	Endpoint   string `json:"endpoint"`
-	Preferred  bool   `json:"preferred"`
+	// Preferred: the path is first in its peer's static preference
+	// (cheapest local link, then configuration order), which traffic
+	// takes when steering has no path up for it. Steering decides
+	// otherwise (State, ActiveFlows).
+	Preferred bool `json:"preferred"`
 	// State is the path's state in the scoring model (up, degraded,
 	// down), from its BFD session and probes; Score is 0–100.
 	State    string  `json:"state"`
