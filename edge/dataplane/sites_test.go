@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/dataplane"
 	"github.com/patronus-sdwan/patronus/edge/dataplane/dptest"
@@ -40,8 +42,12 @@ type testSite struct {
 	routes *dptest.Routes
 }
 
+// newTestNet makes the keys of sites ids. When the test ends and its
+// sites are closed, no goroutine of theirs may be left.
 func newTestNet(t *testing.T, ids ...int) *testNet {
 	t.Helper()
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) }) // runs last: after the sites' Close
 	n := &testNet{t: t, wan: dptest.NewWAN(), dir: t.TempDir(), keys: map[int]*ecdh.PrivateKey{}, sites: map[int]*testSite{}}
 	for _, id := range ids {
 		k, err := ecdh.X25519().GenerateKey(rand.Reader)
