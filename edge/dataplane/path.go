@@ -29,6 +29,10 @@ type peer struct {
 }
 
 // Path is one WireGuard tunnel from a local link to a remote link.
+//
+// Its plain fields are written before the path is first published in a
+// snapshot (startPath, then prepareControl) and only read after, by any
+// goroutine; probeNext belongs to the control loop; the rest are atomics.
 type Path struct {
 	ID         string
 	LocalLink  string
