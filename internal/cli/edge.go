@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 	"github.com/patronus-sdwan/patronus/edge/metrics"
 	"github.com/patronus-sdwan/patronus/internal/ctlsock"
 )
@@ -29,14 +28,7 @@ const DefaultMetricsListen = "127.0.0.1:9469"
 // pins, and extra) and, unless mcfg.Addr is empty, its Prometheus
 // metrics; the returned function stops both.
 func serveEdge(dp *dataplane.Dataplane, sock string, mcfg metrics.ServeConfig, log *slog.Logger, extra map[string]http.HandlerFunc) (func(), error) {
-	handlers := map[string]http.HandlerFunc{
-		"GET /status": ctlsock.JSON(func() any { return dp.Status() }),
-		"GET /flows": ctlsock.JSON(func() any {
-			fl, total := dp.Flows()
-			return flowsAnswer{Flows: fl, Total: total}
-		}),
-		"PUT /pins": ctlsock.PutJSON(dp.SetPins),
-	}
+	handlers := localapi.Handlers(dp)
 	for k, h := range extra {
 		handlers[k] = h
 	}
@@ -102,7 +94,7 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			if err != nil {
 				return err
 			}
-			stop, err := serveEdge(dp, sock, mcfg, log, map[string]http.HandlerFunc{"PUT /config": putConfig(dp, log)})
+			stop, err := serveEdge(dp, sock, mcfg, log, map[string]http.HandlerFunc{"PUT /config": localapi.PutConfig(dp, log)})
 			if err != nil {
 				_ = dp.Close()
 				return err
@@ -212,57 +204,5 @@ func reload(dp *dataplane.Dataplane, file string, log *slog.Logger) {
 		return
 	}
 	ch, err := dp.Reconfigure(v)
-	logChanges(log, "reload", ch, err)
-}
-
-func logChanges(log *slog.Logger, what string, ch dataplane.Changes, err error) {
-	switch {
-	case err != nil && ch.None():
-		log.Error(what+" refused", "err", err)
-	case err != nil:
-		log.Error(what+" partly applied", "err", err, "changes", ch)
-	case ch.None():
-		log.Info(what + ": no changes")
-	default:
-		log.Info(what, "peers_added", ch.PeersAdded, "peers_removed", ch.PeersRemoved, "peers_restarted", ch.PeersRestarted,
-			"routes_added", ch.RoutesAdded, "routes_removed", ch.RoutesRemoved, "compression_changed", ch.Compression,
-			"pins_dropped", len(ch.PinsDropped), "controller_pins_changed", ch.ControllerPins)
-	}
-}
-
-// putConfig serves PUT /config: a whole configuration (YAML, or JSON of
-// the same schema), validated, then put in force; the answer is what
-// changed.
-func putConfig(dp *dataplane.Dataplane, log *slog.Logger) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		var v *config.Valid
-		if err == nil {
-			v, err = parseConfig(raw)
-		}
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		ch, err := dp.Reconfigure(v)
-		logChanges(log, "PUT /config", ch, err)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(ch)
-	}
-}
-
-func parseConfig(raw []byte) (*config.Valid, error) {
-	c, err := config.Parse(raw)
-	if err != nil {
-		return nil, err
-	}
-	v, err := c.Validate()
-	if err != nil {
-		return nil, fmt.Errorf("invalid configuration:\n%w", err)
-	}
-	return v, nil
+	localapi.LogChanges(log, "reload", ch, err)
 }

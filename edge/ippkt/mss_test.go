@@ -1,4 +1,4 @@
-package dataplane
+package ippkt
 
 import (
 	"encoding/binary"
@@ -83,8 +83,8 @@ func TestClampMSS(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pkt := synPacket(tc.v6, tc.mss, tc.flags)
-			if got := clampMSS(pkt, 1420); got != tc.changed {
-				t.Fatalf("clampMSS = %v, want %v", got, tc.changed)
+			if got := clamp(pkt, 1420); got != tc.changed {
+				t.Fatalf("ClampMSS = %v, want %v", got, tc.changed)
 			}
 			ipLen := 20
 			src, dst := netip.AddrFrom4([4]byte(pkt[12:16])), netip.AddrFrom4([4]byte(pkt[16:20]))
@@ -113,15 +113,29 @@ func TestClampMSSLeavesOthersAlone(t *testing.T) {
 		func() []byte { p := synPacket(true, 1460, 0x02); p[6] = 0; return p }(),                     // v6 extension header
 	} {
 		orig := append([]byte(nil), pkt...)
-		if clampMSS(pkt, 1420) {
-			t.Errorf("clampMSS changed %x", orig)
+		if clamp(pkt, 1420) {
+			t.Errorf("ClampMSS changed %x", orig)
 		}
 	}
 }
 
 func TestClampMSSNoAllocs(t *testing.T) {
 	pkt := synPacket(false, 1460, 0x02)
-	if a := testing.AllocsPerRun(100, func() { binary.BigEndian.PutUint16(pkt[20+26:], 1460); clampMSS(pkt, 1420) }); a != 0 {
+	var p Packet
+	if a := testing.AllocsPerRun(100, func() {
+		binary.BigEndian.PutUint16(pkt[20+26:], 1460)
+		_ = Parse(pkt, &p)
+		ClampMSS(pkt, &p, 1420)
+	}); a != 0 {
 		t.Errorf("%v allocations", a)
 	}
+}
+
+// clamp parses pkt and clamps its MSS to mtu, as the forwarder does.
+func clamp(pkt []byte, mtu int) bool {
+	var p Packet
+	if Parse(pkt, &p) != nil {
+		return false
+	}
+	return ClampMSS(pkt, &p, mtu)
 }

@@ -1,10 +1,6 @@
-package dataplane
+package shim
 
-import (
-	"time"
-
-	"github.com/patronus-sdwan/patronus/edge/shim"
-)
+import "time"
 
 // Hello timing. Both ends of a path send a Hello when the path starts and
 // every helloInterval after; a Hello is trusted for helloHold (announced
@@ -14,9 +10,9 @@ import (
 const (
 	helloInterval = 5 * time.Second
 	helloHold     = 4 * helloInterval
-	// helloTick is how often the data plane drives the machines of its
-	// paths: the granularity of the periodic Hello and of expiry.
-	helloTick = time.Second
+	// HelloTick is how often the data plane drives its Endpoints (Tick):
+	// the granularity of the periodic Hello and of expiry.
+	HelloTick = time.Second
 )
 
 // helloMachine is one path's compression negotiation, without I/O: it is
@@ -36,12 +32,12 @@ type helloMachine struct {
 // tick expires the peer's Hello when its hold time is over and returns
 // the periodic Hello when one is due. A Hello asks for a reply while the
 // peer is unknown, so a restarted peer learns our setting at once.
-func (m *helloMachine) tick(now time.Time) (shim.Hello, bool) {
+func (m *helloMachine) tick(now time.Time) (Hello, bool) {
 	if !m.peerUntil.IsZero() && !now.Before(m.peerUntil) {
 		m.peerCaps, m.peerUntil = 0, time.Time{}
 	}
 	if now.Before(m.next) {
-		return shim.Hello{}, false
+		return Hello{}, false
 	}
 	m.next = now.Add(helloInterval)
 	return m.hello(!m.peerKnown(now)), true
@@ -49,33 +45,33 @@ func (m *helloMachine) tick(now time.Time) (shim.Hello, bool) {
 
 // receive takes the peer's Hello and returns the answer when it asked
 // for one.
-func (m *helloMachine) receive(now time.Time, h shim.Hello) (shim.Hello, bool) {
+func (m *helloMachine) receive(now time.Time, h Hello) (Hello, bool) {
 	m.peerCaps = h.Caps
 	m.peerUntil = now.Add(time.Duration(h.HoldTime) * time.Second)
 	if h.HoldTime == 0 { // withdrawn
 		m.peerCaps, m.peerUntil = 0, time.Time{}
 	}
 	if !h.ReplyRequested {
-		return shim.Hello{}, false
+		return Hello{}, false
 	}
 	return m.hello(false), true
 }
 
 // setLocal changes the local setting and returns the Hello that
 // announces it at once, if it changed.
-func (m *helloMachine) setLocal(now time.Time, on bool) (shim.Hello, bool) {
+func (m *helloMachine) setLocal(now time.Time, on bool) (Hello, bool) {
 	if on == m.local {
-		return shim.Hello{}, false
+		return Hello{}, false
 	}
 	m.local = on
 	m.next = now.Add(helloInterval)
 	return m.hello(!m.peerKnown(now)), true
 }
 
-func (m *helloMachine) hello(replyRequested bool) shim.Hello {
-	h := shim.Hello{ReplyRequested: replyRequested, HoldTime: uint16(helloHold / time.Second)}
+func (m *helloMachine) hello(replyRequested bool) Hello {
+	h := Hello{ReplyRequested: replyRequested, HoldTime: uint16(helloHold / time.Second)}
 	if m.local {
-		h.Caps |= shim.CapLZ4
+		h.Caps |= CapLZ4
 	}
 	return h
 }
@@ -86,7 +82,7 @@ func (m *helloMachine) peerKnown(now time.Time) bool {
 
 // peerAccepts reports whether the peer's Hello in force accepts LZ4.
 func (m *helloMachine) peerAccepts(now time.Time) bool {
-	return m.peerKnown(now) && m.peerCaps&shim.CapLZ4 != 0
+	return m.peerKnown(now) && m.peerCaps&CapLZ4 != 0
 }
 
 // active reports whether packets on the path are to be compressed.

@@ -1,4 +1,4 @@
-package classify
+package ippkt
 
 import (
 	"bytes"
@@ -20,40 +20,40 @@ func TestParse(t *testing.T) {
 	tests := []struct {
 		name    string
 		pkt     []byte
-		want    FlowKey
+		want    Flow
 		dscp    uint8
 		ports   bool
 		payload []byte
 	}{
 		{"ipv4 tcp ef", ip4(ProtoTCP, "10.1.0.2", "10.2.0.2", 46, tcpHdr(40000, 443, hello)),
-			FlowKey{addr("10.1.0.2"), addr("10.2.0.2"), 40000, 443, ProtoTCP}, 46, true, hello},
+			Flow{addr("10.1.0.2"), addr("10.2.0.2"), 40000, 443, ProtoTCP}, 46, true, hello},
 		{"ipv4 udp", ip4(ProtoUDP, "10.1.0.2", "10.2.0.2", 0, udpHdr(5060, 5060, hello)),
-			FlowKey{addr("10.1.0.2"), addr("10.2.0.2"), 5060, 5060, ProtoUDP}, 0, true, hello},
+			Flow{addr("10.1.0.2"), addr("10.2.0.2"), 5060, 5060, ProtoUDP}, 0, true, hello},
 		{"ipv4 icmp", ip4(ProtoICMP, "10.1.0.2", "10.2.0.2", 0, []byte{8, 0, 0, 0, 0, 1, 0, 1}),
-			FlowKey{addr("10.1.0.2"), addr("10.2.0.2"), 0, 0, ProtoICMP}, 0, false, nil},
+			Flow{addr("10.1.0.2"), addr("10.2.0.2"), 0, 0, ProtoICMP}, 0, false, nil},
 		{"ipv4 sctp", ip4(ProtoSCTP, "10.1.0.2", "10.2.0.2", 10, []byte{0x0b, 0x59, 0x0b, 0x59, 0, 0, 0, 0, 0, 0, 0, 0}),
-			FlowKey{addr("10.1.0.2"), addr("10.2.0.2"), 2905, 2905, ProtoSCTP}, 10, true, nil},
+			Flow{addr("10.1.0.2"), addr("10.2.0.2"), 2905, 2905, ProtoSCTP}, 10, true, nil},
 		{"ipv4 options", opts4,
-			FlowKey{addr("10.1.0.2"), addr("10.2.0.2"), 1000, 53, ProtoUDP}, 0, true, hello},
+			Flow{addr("10.1.0.2"), addr("10.2.0.2"), 1000, 53, ProtoUDP}, 0, true, hello},
 		{"ipv4 link padding ignored", padded,
-			FlowKey{addr("10.1.0.2"), addr("10.2.0.2"), 1, 2, ProtoUDP}, 0, true, hello},
+			Flow{addr("10.1.0.2"), addr("10.2.0.2"), 1, 2, ProtoUDP}, 0, true, hello},
 		{"ipv4 later fragment has no ports", frag4,
-			FlowKey{addr("10.1.0.2"), addr("10.2.0.2"), 0, 0, ProtoUDP}, 0, false, nil},
+			Flow{addr("10.1.0.2"), addr("10.2.0.2"), 0, 0, ProtoUDP}, 0, false, nil},
 		{"ipv6 tcp af41", ip6(ProtoTCP, "fd10:0:1::2", "fd10:0:2::2", 34, tcpHdr(50000, 80, hello)),
-			FlowKey{addr("fd10:0:1::2"), addr("fd10:0:2::2"), 50000, 80, ProtoTCP}, 34, true, hello},
+			Flow{addr("fd10:0:1::2"), addr("fd10:0:2::2"), 50000, 80, ProtoTCP}, 34, true, hello},
 		{"ipv6 hop-by-hop, dest opts, first fragment",
 			ip6(0, "fd10:0:1::2", "fd10:0:2::2", 46, cat(ext6(60), ext6(44), frag6(ProtoUDP, 0, true), udpHdr(1, 2, hello))),
-			FlowKey{addr("fd10:0:1::2"), addr("fd10:0:2::2"), 1, 2, ProtoUDP}, 46, true, hello},
+			Flow{addr("fd10:0:1::2"), addr("fd10:0:2::2"), 1, 2, ProtoUDP}, 46, true, hello},
 		{"ipv6 later fragment has no ports",
 			ip6(44, "fd10:0:1::2", "fd10:0:2::2", 0, cat(frag6(ProtoUDP, 100, false), hello)),
-			FlowKey{addr("fd10:0:1::2"), addr("fd10:0:2::2"), 0, 0, ProtoUDP}, 0, false, nil},
+			Flow{addr("fd10:0:1::2"), addr("fd10:0:2::2"), 0, 0, ProtoUDP}, 0, false, nil},
 		{"ipv6 routing + AH", ip6(43, "fd10:0:1::2", "fd10:0:2::2", 0,
 			cat(ext6(51), []byte{ProtoTCP, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, tcpHdr(7, 8, nil))),
-			FlowKey{addr("fd10:0:1::2"), addr("fd10:0:2::2"), 7, 8, ProtoTCP}, 0, true, []byte{}},
+			Flow{addr("fd10:0:1::2"), addr("fd10:0:2::2"), 7, 8, ProtoTCP}, 0, true, []byte{}},
 		{"ipv6 esp ends the chain", ip6(50, "fd10:0:1::2", "fd10:0:2::2", 0, hello),
-			FlowKey{addr("fd10:0:1::2"), addr("fd10:0:2::2"), 0, 0, 50}, 0, false, nil},
+			Flow{addr("fd10:0:1::2"), addr("fd10:0:2::2"), 0, 0, 50}, 0, false, nil},
 		{"ipv6 no next header", ip6(0, "fd10:0:1::2", "fd10:0:2::2", 0, ext6(59)),
-			FlowKey{addr("fd10:0:1::2"), addr("fd10:0:2::2"), 0, 0, 59}, 0, false, nil},
+			Flow{addr("fd10:0:1::2"), addr("fd10:0:2::2"), 0, 0, 59}, 0, false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,12 +166,12 @@ func TestParseDoesNotAllocate(t *testing.T) {
 }
 
 func TestCanonicalKey(t *testing.T) {
-	k := FlowKey{addr("10.2.0.2"), addr("10.1.0.2"), 443, 40000, ProtoTCP}
-	if k.canonical() != k.Reverse().canonical() || k.canonical().Src != addr("10.1.0.2") {
-		t.Fatalf("canonical %+v / %+v", k.canonical(), k.Reverse().canonical())
+	k := Flow{addr("10.2.0.2"), addr("10.1.0.2"), 443, 40000, ProtoTCP}
+	if k.Canonical() != k.Reverse().Canonical() || k.Canonical().Src != addr("10.1.0.2") {
+		t.Fatalf("canonical %+v / %+v", k.Canonical(), k.Reverse().Canonical())
 	}
-	same := FlowKey{addr("10.1.0.2"), addr("10.1.0.2"), 9, 3, ProtoUDP}
-	if same.canonical().SrcPort != 3 {
-		t.Fatalf("same address: %+v", same.canonical())
+	same := Flow{addr("10.1.0.2"), addr("10.1.0.2"), 9, 3, ProtoUDP}
+	if same.Canonical().SrcPort != 3 {
+		t.Fatalf("same address: %+v", same.Canonical())
 	}
 }
