@@ -7,10 +7,20 @@ VERSION     := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -X $(PKG)/internal/version.Version=$(VERSION)
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 
-.PHONY: build deps tools lint test test-unit test-interop lab lab-down bfd-demo clean
+.PHONY: build deps tools lint test test-unit test-web test-interop web web-deps lab lab-down bfd-demo clean
 
+# The controller embeds the web dashboard from controller/webui/dist, which
+# is committed: build needs no Node. `make web` rebuilds it from web/.
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/patronus ./cmd/patronus
+
+web-deps:
+	scripts/install-deps.sh --web
+
+# web regenerates the GraphQL types from the controller's schema, type-checks
+# and builds the dashboard into controller/webui/dist (docs/WEB.md).
+web: web-deps
+	cd web && npm run build
 
 # deps installs Debian packages (root) and the pinned Go tools.
 deps:
@@ -25,10 +35,19 @@ lint: tools
 	$(GO) vet -tags interop ./...
 	$(STATICCHECK) -tags interop ./...
 
-test: deps lint test-unit test-interop
+test: deps lint test-web test-unit test-interop
 
 test-unit:
 	$(GO) test -race ./...
+
+# test-web: unit and component tests (vitest), tsc and eslint on web/, then
+# the build, which must reproduce the committed controller/webui/dist. The
+# browser end-to-end test (TestLabDashboard) is in the interop suite.
+test-web: web-deps
+	cd web && npm run typecheck && npm run lint && npm test && npx vite build --logLevel warn
+	@if [[ -n $$(git status --porcelain -- controller/webui/dist web/src/gql) ]]; then \
+		echo "controller/webui/dist or web/src/gql differ from the build of web/: run 'make web' and commit them"; \
+		git status --short -- controller/webui/dist web/src/gql; exit 1; fi
 
 # The interop suite runs FRR and BIRD in network namespaces: it needs root.
 test-interop:

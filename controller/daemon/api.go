@@ -11,6 +11,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/events"
 	"github.com/patronus-sdwan/patronus/controller/manage"
 	"github.com/patronus-sdwan/patronus/controller/server"
+	"github.com/patronus-sdwan/patronus/controller/webui"
 )
 
 // The management API is wired here, in one place: the live event bus
@@ -67,7 +68,11 @@ func (d *Daemon) apiHandler(srv *server.Server) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return api.New(api.Config{Auth: d.auth, Manage: m, AuthHandler: d.auth.Handler(), GraphQL: gql,
+	ui, err := webui.New()
+	if err != nil {
+		return nil, err
+	}
+	return api.New(api.Config{Auth: d.auth, Manage: m, AuthHandler: d.auth.Handler(), GraphQL: gql, UI: ui,
 		ClientCerts: srv.Verifier(), CORSOrigins: d.cfg.API.CORSOrigins, WebSocketOrigins: d.cfg.API.WebSocketOrigins,
 		Logger: d.log})
 }
