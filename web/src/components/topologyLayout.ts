@@ -65,7 +65,7 @@ function along(ax: number, ay: number, qx: number, qy: number, bx: number, by: n
   return { x: u * u * ax + 2 * u * t * qx + t * t * bx, y: u * u * ay + 2 * u * t * qy + t * t * by };
 }
 
-export function layoutPaths(paths: PathIn[], nodes: Map<string, NodePos>, gap = 26): EdgePos[] {
+export function layoutPaths(paths: PathIn[], nodes: Map<string, NodePos>, gap = 40): EdgePos[] {
   const groups = new Map<string, PathIn[]>();
   for (const p of paths) {
     const k = [p.siteA, p.siteB].sort().join("|");
