@@ -44,7 +44,7 @@ test-unit:
 # the build, which must reproduce the committed controller/webui/dist. The
 # browser end-to-end test (TestLabDashboard) is in the interop suite.
 test-web: web-deps
-	cd web && npm run typecheck && npm run lint && npm test && npx vite build --logLevel warn
+	cd web && npm run typecheck && npm run lint && npm test && npx vite build --logLevel warn && npm run budget
 	@if [[ -n $$(git status --porcelain -- controller/webui/dist web/src/gql) ]]; then \
 		echo "controller/webui/dist or web/src/gql differ from the build of web/: run 'make web' and commit them"; \
 		git status --short -- controller/webui/dist web/src/gql; exit 1; fi

@@ -121,6 +121,8 @@ async function main() {
   }
 }
 
+let firstLoad = null;
+
 async function run(browser) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: "dark" });
   const page = await ctx.newPage();
@@ -129,6 +131,14 @@ async function run(browser) {
   // Sign-in page, then the overview naming every site.
   const resp = await page.goto(URL0 + "/");
   await page.getByLabel("Username").waitFor();
+  // The first load, cold (a new browser profile): the figures docs/BENCHMARKS.md records.
+  firstLoad = await page.evaluate(() => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+    const bytes = performance.getEntriesByType("resource").reduce((n, r) => n + r.transferSize, nav.transferSize);
+    return { ttfb_ms: Math.round(nav.responseStart), dom_content_loaded_ms: Math.round(nav.domContentLoadedEventEnd), load_ms: Math.round(nav.loadEventEnd), first_contentful_paint_ms: Math.round(fcp?.startTime ?? -1), transferred_kib: +(bytes / 1024).toFixed(1) };
+  });
+  log(`first load: ${JSON.stringify(firstLoad)}`);
   const csp = resp?.headers()["content-security-policy"] ?? "";
   if (!csp.includes("default-src 'self'")) fail(`/ has Content-Security-Policy ${csp}`);
   await axe(page, "sign-in");
@@ -263,7 +273,7 @@ async function run(browser) {
   log("overview fits a 390 px wide screen");
 
   if (problems.length) fail(`the pages reported:\n  ${problems.join("\n  ")}`);
-  console.log(JSON.stringify({ result: "ok", cut_to_down_ms: took, seconds: (Date.now() - t0) / 1000 }));
+  console.log(JSON.stringify({ result: "ok", cut_to_down_ms: took, first_load: firstLoad, seconds: (Date.now() - t0) / 1000 }));
 }
 
 async function waitForText(page, label, value) {
