@@ -144,7 +144,8 @@ async function run(browser) {
   await axe(page, "sign-in");
   await shot(page, "signin");
   await signIn(page, admin);
-  log("signed in as " + admin.user);
+  await page.getByText("● live").waitFor({ timeout: 10_000 });
+  log("signed in as " + admin.user + "; the live WebSocket is connected");
   for (const s of SITES) await page.getByRole("link", { name: s, exact: true }).first().waitFor({ timeout: 10_000 });
   await page.getByText(/^\d+ \/ \d+$/).first().waitFor();
   log(`overview names every site: ${SITES.join(", ")}`);

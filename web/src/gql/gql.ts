@@ -14,9 +14,9 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  subscription LivePathEvents {\n    pathEvents {\n      site\n      pathId\n      state\n      stateChanged\n      bfdState\n      latencyMs\n      jitterMs\n      lossPct\n      score\n      suppressed\n      activeFlows\n      at\n    }\n  }\n": typeof types.LivePathEventsDocument,
-    "\n  subscription LiveSiteEvents {\n    siteEvents {\n      site\n      online\n      at\n    }\n  }\n": typeof types.LiveSiteEventsDocument,
-    "\n  subscription LiveSteeringEvents {\n    steeringEvents {\n      site\n      pathId\n      kind\n      reason\n      policy\n      flowsMoved\n      from\n      to\n      at\n    }\n  }\n": typeof types.LiveSteeringEventsDocument,
+    "\n  subscription LivePathEvents($network: String!) {\n    pathEvents(network: $network) {\n      site\n      pathId\n      state\n      stateChanged\n      bfdState\n      latencyMs\n      jitterMs\n      lossPct\n      score\n      suppressed\n      activeFlows\n      at\n    }\n  }\n": typeof types.LivePathEventsDocument,
+    "\n  subscription LiveSiteEvents($network: String!) {\n    siteEvents(network: $network) {\n      site\n      online\n      at\n    }\n  }\n": typeof types.LiveSiteEventsDocument,
+    "\n  subscription LiveSteeringEvents($network: String!) {\n    steeringEvents(network: $network) {\n      site\n      pathId\n      kind\n      reason\n      policy\n      flowsMoved\n      from\n      to\n      at\n    }\n  }\n": typeof types.LiveSteeringEventsDocument,
     "\n  query NetworkPaths($first: Int, $after: String) {\n    paths(first: $first, after: $after) {\n      nodes {\n        id\n        siteA\n        linkA\n        siteB\n        linkB\n        state\n        latencyMs\n        jitterMs\n        lossPct\n        measuredAt\n        bfdState\n        score\n        activeFlows\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.NetworkPathsDocument,
     "\n  query NetworkSites {\n    network {\n      name\n      topology\n      revision\n    }\n    sites {\n      name\n      role\n      state\n      online\n      lastSeen\n      links {\n        name\n        colour\n      }\n    }\n  }\n": typeof types.NetworkSitesDocument,
     "\n  query RecentSteering($since: Time!, $first: Int, $after: String) {\n    steeringEvents(filter: { since: $since }, first: $first, after: $after) {\n      nodes {\n        at\n        site\n        pathId\n        kind\n        reason\n        flowsMoved\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.RecentSteeringDocument,
@@ -28,9 +28,9 @@ type Documents = {
     "\n  mutation DeleteSite($name: String!) {\n    deleteSite(name: $name) {\n      deletedNodeId\n    }\n  }\n": typeof types.DeleteSiteDocument,
 };
 const documents: Documents = {
-    "\n  subscription LivePathEvents {\n    pathEvents {\n      site\n      pathId\n      state\n      stateChanged\n      bfdState\n      latencyMs\n      jitterMs\n      lossPct\n      score\n      suppressed\n      activeFlows\n      at\n    }\n  }\n": types.LivePathEventsDocument,
-    "\n  subscription LiveSiteEvents {\n    siteEvents {\n      site\n      online\n      at\n    }\n  }\n": types.LiveSiteEventsDocument,
-    "\n  subscription LiveSteeringEvents {\n    steeringEvents {\n      site\n      pathId\n      kind\n      reason\n      policy\n      flowsMoved\n      from\n      to\n      at\n    }\n  }\n": types.LiveSteeringEventsDocument,
+    "\n  subscription LivePathEvents($network: String!) {\n    pathEvents(network: $network) {\n      site\n      pathId\n      state\n      stateChanged\n      bfdState\n      latencyMs\n      jitterMs\n      lossPct\n      score\n      suppressed\n      activeFlows\n      at\n    }\n  }\n": types.LivePathEventsDocument,
+    "\n  subscription LiveSiteEvents($network: String!) {\n    siteEvents(network: $network) {\n      site\n      online\n      at\n    }\n  }\n": types.LiveSiteEventsDocument,
+    "\n  subscription LiveSteeringEvents($network: String!) {\n    steeringEvents(network: $network) {\n      site\n      pathId\n      kind\n      reason\n      policy\n      flowsMoved\n      from\n      to\n      at\n    }\n  }\n": types.LiveSteeringEventsDocument,
     "\n  query NetworkPaths($first: Int, $after: String) {\n    paths(first: $first, after: $after) {\n      nodes {\n        id\n        siteA\n        linkA\n        siteB\n        linkB\n        state\n        latencyMs\n        jitterMs\n        lossPct\n        measuredAt\n        bfdState\n        score\n        activeFlows\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.NetworkPathsDocument,
     "\n  query NetworkSites {\n    network {\n      name\n      topology\n      revision\n    }\n    sites {\n      name\n      role\n      state\n      online\n      lastSeen\n      links {\n        name\n        colour\n      }\n    }\n  }\n": types.NetworkSitesDocument,
     "\n  query RecentSteering($since: Time!, $first: Int, $after: String) {\n    steeringEvents(filter: { since: $since }, first: $first, after: $after) {\n      nodes {\n        at\n        site\n        pathId\n        kind\n        reason\n        flowsMoved\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.RecentSteeringDocument,
@@ -59,15 +59,15 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription LivePathEvents {\n    pathEvents {\n      site\n      pathId\n      state\n      stateChanged\n      bfdState\n      latencyMs\n      jitterMs\n      lossPct\n      score\n      suppressed\n      activeFlows\n      at\n    }\n  }\n"): (typeof documents)["\n  subscription LivePathEvents {\n    pathEvents {\n      site\n      pathId\n      state\n      stateChanged\n      bfdState\n      latencyMs\n      jitterMs\n      lossPct\n      score\n      suppressed\n      activeFlows\n      at\n    }\n  }\n"];
+export function graphql(source: "\n  subscription LivePathEvents($network: String!) {\n    pathEvents(network: $network) {\n      site\n      pathId\n      state\n      stateChanged\n      bfdState\n      latencyMs\n      jitterMs\n      lossPct\n      score\n      suppressed\n      activeFlows\n      at\n    }\n  }\n"): (typeof documents)["\n  subscription LivePathEvents($network: String!) {\n    pathEvents(network: $network) {\n      site\n      pathId\n      state\n      stateChanged\n      bfdState\n      latencyMs\n      jitterMs\n      lossPct\n      score\n      suppressed\n      activeFlows\n      at\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription LiveSiteEvents {\n    siteEvents {\n      site\n      online\n      at\n    }\n  }\n"): (typeof documents)["\n  subscription LiveSiteEvents {\n    siteEvents {\n      site\n      online\n      at\n    }\n  }\n"];
+export function graphql(source: "\n  subscription LiveSiteEvents($network: String!) {\n    siteEvents(network: $network) {\n      site\n      online\n      at\n    }\n  }\n"): (typeof documents)["\n  subscription LiveSiteEvents($network: String!) {\n    siteEvents(network: $network) {\n      site\n      online\n      at\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription LiveSteeringEvents {\n    steeringEvents {\n      site\n      pathId\n      kind\n      reason\n      policy\n      flowsMoved\n      from\n      to\n      at\n    }\n  }\n"): (typeof documents)["\n  subscription LiveSteeringEvents {\n    steeringEvents {\n      site\n      pathId\n      kind\n      reason\n      policy\n      flowsMoved\n      from\n      to\n      at\n    }\n  }\n"];
+export function graphql(source: "\n  subscription LiveSteeringEvents($network: String!) {\n    steeringEvents(network: $network) {\n      site\n      pathId\n      kind\n      reason\n      policy\n      flowsMoved\n      from\n      to\n      at\n    }\n  }\n"): (typeof documents)["\n  subscription LiveSteeringEvents($network: String!) {\n    steeringEvents(network: $network) {\n      site\n      pathId\n      kind\n      reason\n      policy\n      flowsMoved\n      from\n      to\n      at\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
