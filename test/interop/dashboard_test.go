@@ -18,7 +18,7 @@ import (
 )
 
 // TestLabDashboard drives the web dashboard in a real browser against a
-// lab: web/e2e/dashboard.mjs (Playwright's playwright-core driving
+// hub-and-spoke lab of three sites: web/e2e/dashboard.mjs (Playwright's playwright-core driving
 // Debian's chromium, headless) signs in, checks the overview names every
 // site and /paths lists every path up, cuts a link with `patronus lab
 // impair` and sees its paths turn down on /paths and on the topology
@@ -45,7 +45,9 @@ func TestLabDashboard(t *testing.T) {
 		t.Fatal("web/node_modules has no playwright-core: run scripts/install-deps.sh --web")
 	}
 
-	l := upLab(t, "--sites", "2")
+	// Hub and spoke, so that the topology is drawn as such: site1 the hub,
+	// each spoke's two links to the hub's two (8 paths).
+	l := upLab(t, "--sites", "3", "--hub", "site1")
 	d := l.dashboard()
 	c := newAPIClient(t, d)
 	pw, err := os.ReadFile(d.PasswordFile)
@@ -55,7 +57,7 @@ func TestLabDashboard(t *testing.T) {
 	if code := c.login(d.Username, strings.TrimSpace(string(pw))); code != 200 {
 		t.Fatalf("login as %s: HTTP %d", d.Username, code)
 	}
-	sites, paths := waitAllPathsUp(t, c, 2, 4)
+	sites, paths := waitAllPathsUp(t, c, 3, 8)
 
 	// A viewer, whose password the script reads from a file.
 	viewerPW := filepath.Join(t.TempDir(), "viewer-password")
