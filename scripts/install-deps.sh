@@ -6,9 +6,13 @@
 # (systemd-analyze verify of the package's units) and adduser. Go tools:
 # staticcheck, protoc-gen-go, protoc-gen-go-grpc and nfpm at pinned versions, into
 # $(go env GOPATH)/bin. scripts/gen-proto.sh reads the protoc pins below.
+# The web dashboard (web/): Node.js 20 or later, its npm modules exactly as
+# web/package-lock.json pins them (npm ci), and Debian's chromium for the
+# browser tests (Playwright drives it; no browser is downloaded).
 #
 #   scripts/install-deps.sh              everything (needs root for apt)
 #   scripts/install-deps.sh --go-tools   only the Go tools (no root needed)
+#   scripts/install-deps.sh --web        only web/'s npm modules (no root needed)
 #
 # The FRR, BIRD and Prometheus system services are never left running: the interop tests
 # start their own daemons inside network namespaces, and a system bfdd or bird
@@ -22,7 +26,8 @@ PROTOC_GEN_GO_VERSION=v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION=v1.6.2
 # nfpm builds the Debian package (scripts/package.sh).
 NFPM_VERSION=v2.48.0
-APT_PACKAGES=(frr bird2 iperf3 tcpdump nftables iproute2 iputils-ping postgresql protobuf-compiler libprotobuf-dev jq curl systemd adduser prometheus)
+APT_PACKAGES=(frr bird2 iperf3 tcpdump nftables iproute2 iputils-ping postgresql protobuf-compiler libprotobuf-dev jq curl systemd adduser prometheus chromium)
+NODE_MAJOR_MIN=20
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 
@@ -49,6 +54,30 @@ install_go_tools() {
 		log "installing nfpm $NFPM_VERSION"
 		GOBIN=$gobin go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@$NFPM_VERSION"
 	fi
+}
+
+# install_web_deps runs npm ci in web/ when package-lock.json changed since
+# the last install (a stamp in node_modules records its hash).
+install_web_deps() {
+	local root major stamp sum
+	root="$(cd "$(dirname "$0")/.." && pwd)"
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		log "web/ needs Node.js $NODE_MAJOR_MIN or later with npm (node and npm not found)"
+		exit 1
+	fi
+	major=$(node -p 'process.versions.node.split(".")[0]')
+	if ((major < NODE_MAJOR_MIN)); then
+		log "web/ needs Node.js $NODE_MAJOR_MIN or later; this is $(node --version)"
+		exit 1
+	fi
+	stamp=$root/web/node_modules/.patronus-lock
+	sum=$(sha256sum "$root/web/package-lock.json" | cut -d' ' -f1)
+	if [[ -r $stamp && $(<"$stamp") == "$sum" ]]; then
+		return 0
+	fi
+	log "installing web/'s npm modules (npm ci)"
+	(cd "$root/web" && npm ci --no-audit --no-fund --loglevel=error)
+	printf '%s\n' "$sum" >"$stamp"
 }
 
 missing_packages() {
@@ -116,13 +145,17 @@ case "${1:-}" in
 --go-tools)
 	install_go_tools
 	;;
+--web)
+	install_web_deps
+	;;
 "")
 	install_apt_packages
 	stop_system_daemons
 	install_go_tools
+	install_web_deps
 	;;
 *)
-	echo "usage: $0 [--go-tools]" >&2
+	echo "usage: $0 [--go-tools | --web]" >&2
 	exit 2
 	;;
 esac

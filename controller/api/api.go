@@ -8,6 +8,9 @@
 //	/api/v2/graphql/ws       GraphQL subscriptions (graphql-transport-ws)
 //	GET /metrics             Prometheus metrics (Config.Metrics; credentials unless MetricsPublic)
 //	GET /health/live, /health/ready  liveness and readiness (public)
+//	everything else         the web dashboard (Config.UI), except the
+//	                        paths reserved to the API and the operations
+//	                        endpoints (uiPath), which are a JSON 404
 //
 // and wraps every route in the same middleware, outermost first: a trace
 // span (OpenTelemetry; trace.go), request metrics by route template
@@ -26,6 +29,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/patronus-sdwan/patronus/controller/api/rest"
 	"github.com/patronus-sdwan/patronus/controller/apierr"
@@ -75,6 +79,10 @@ type Config struct {
 	// WebSocketOrigins lists the origins allowed to open the GraphQL
 	// WebSocket besides the API's own host. Empty: only the own host.
 	WebSocketOrigins []string
+	// UI serves the web dashboard (controller/webui): the paths no API
+	// route takes and uiPath accepts. It sets its own
+	// Content-Security-Policy and caching headers. Nil: a JSON 404.
+	UI http.Handler
 	// MaxBodyBytes bounds a request body; 0: DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// PerAddress limits requests per source address before
@@ -168,9 +176,31 @@ func (s *server) routes(restHandler http.Handler) http.Handler {
 		mux.Handle("/api/v2/graphql/ws", s.websocket(s.cfg.GraphQL))
 	}
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.UI != nil && uiPath(r.URL.Path) {
+			s.cfg.UI.ServeHTTP(w, r)
+			return
+		}
 		apierr.Write(w, apierr.New(http.StatusNotFound, apierr.CodeNotFound, "no such resource: %s", r.URL.Path))
 	}))
 	return apierr.Mux(mux)
+}
+
+// reservedPrefixes are paths the dashboard never answers, even where no
+// route serves them: the API's namespace and the operations endpoints, so
+// that a client or a probe of a wrong URL gets an error, not a web page.
+var reservedPrefixes = []string{"/api", "/metrics", "/health", "/ready", "/live", "/debug"}
+
+// uiPath reports whether p may be served by the dashboard: not reserved,
+// and not shaped like a gRPC method ("/package.Service/Method", whose
+// calls are routed before HTTP but a plain request may still name one).
+func uiPath(p string) bool {
+	for _, pre := range reservedPrefixes {
+		if p == pre || strings.HasPrefix(p, pre+"/") || strings.HasPrefix(p, pre+"z") || strings.HasPrefix(p, pre+".") {
+			return false
+		}
+	}
+	first, rest, nested := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	return !(nested && rest != "" && strings.Contains(first, "."))
 }
 
 // chain wraps h in the middleware every route shares, outermost first.

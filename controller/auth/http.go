@@ -18,6 +18,7 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("POST "+p+"login", s.handleLogin)
 	mux.HandleFunc("POST "+p+"refresh", s.handleRefresh)
 	mux.HandleFunc("POST "+p+"setup", s.handleSetup)
+	mux.HandleFunc("GET "+p+"methods", s.handleMethods)
 	mux.HandleFunc("GET "+p+"oidc/login", s.handleOIDCLogin)
 	mux.HandleFunc("GET "+p+"oidc/callback", s.handleOIDCCallback)
 	mux.HandleFunc("POST "+p+"oidc/exchange", s.handleOIDCExchange)
@@ -152,6 +153,17 @@ type Me struct {
 	Source     string    `json:"source,omitempty"`
 	MFAEnabled bool      `json:"mfa_enabled"`
 	LastLogin  time.Time `json:"last_login,omitzero"`
+}
+
+// Methods says how people may sign in, for a sign-in page to offer: a
+// password always, single sign-on when OIDC is configured.
+type Methods struct {
+	Password bool `json:"password"`
+	OIDC     bool `json:"oidc"`
+}
+
+func (s *Service) handleMethods(w http.ResponseWriter, _ *http.Request) {
+	s.reply(w, http.StatusOK, Methods{Password: true, OIDC: s.oidc != nil}, nil)
 }
 
 func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {

@@ -43,6 +43,11 @@ func TestLoginAndMe(t *testing.T) {
 		t.Fatalf("claims %s", b)
 	}
 
+	// The sign-in page asks how to sign in: without OIDC, a password only.
+	if m := e.do("GET", "/api/v1/auth/methods", "", nil); m.status != 200 || m.body["password"] != true || m.body["oidc"] != false {
+		t.Fatalf("methods %d %s", m.status, m.raw)
+	}
+
 	// Wrong password and unknown user: the same 401.
 	bad := e.login(evil, "wrong password!!", "")
 	e.want(bad, 401, "unauthenticated")

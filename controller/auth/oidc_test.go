@@ -154,6 +154,9 @@ func (e *env) oidcSignIn(p *provider, sub string, claims map[string]any) (int, s
 
 func TestOIDC(t *testing.T) {
 	e, p := oidcEnv(t, "")
+	if m := e.do("GET", "/api/v1/auth/methods", "", nil); m.status != 200 || m.body["oidc"] != true {
+		t.Fatalf("methods %d %s", m.status, m.raw)
+	}
 	status, loc := e.oidcSignIn(p, "sub-1", map[string]any{"preferred_username": "carol@example.com", "groups": []string{"staff", "netops"}})
 	if status != 302 || !strings.HasPrefix(loc, "/ui/#code=") {
 		t.Fatalf("callback: %d %q", status, loc)

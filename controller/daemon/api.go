@@ -13,6 +13,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/manage"
 	"github.com/patronus-sdwan/patronus/controller/metrics"
 	"github.com/patronus-sdwan/patronus/controller/server"
+	"github.com/patronus-sdwan/patronus/controller/webui"
 )
 
 // The management API is wired here, in one place: the live event bus
@@ -65,7 +66,11 @@ func (d *Daemon) apiHandler(srv *server.Server) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return api.New(api.Config{Auth: d.auth, Manage: m, AuthHandler: d.auth.Handler(), GraphQL: gql,
+	ui, err := webui.New()
+	if err != nil {
+		return nil, err
+	}
+	return api.New(api.Config{Auth: d.auth, Manage: m, AuthHandler: d.auth.Handler(), GraphQL: gql, UI: ui,
 		ClientCerts: srv.Verifier(), CORSOrigins: d.cfg.API.CORSOrigins, WebSocketOrigins: d.cfg.API.WebSocketOrigins,
 		Metrics: d.metrics.Handler(), MetricsPublic: d.cfg.API.MetricsPublic, Requests: d.metrics, Ready: d.ready,
 		Logger: d.log})

@@ -24,6 +24,7 @@ import (
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/daemon"
 	"github.com/patronus-sdwan/patronus/controller/pki"
+	"github.com/patronus-sdwan/patronus/controller/webui"
 )
 
 func slogTo(w io.Writer) *slog.Logger {
@@ -207,8 +208,9 @@ func TestOneListener(t *testing.T) {
 // management API on its listener beside gRPC, over HTTP/1.1 and h2: the
 // first start prints a one-time setup token, which makes the first admin;
 // that admin signs in and queries GraphQL and REST; a request without
-// credentials gets 401, a path outside the API a JSON 404, and an
-// HTTP/1.1 request claiming to be gRPC is not sent to gRPC.
+// credentials gets 401, an unknown path under /api a JSON 404, a path
+// outside the API the web dashboard (controller/webui), and an HTTP/1.1
+// request claiming to be gRPC is not sent to gRPC.
 func TestManagementAPI(t *testing.T) {
 	r := start(t, baseConfig(tempDir(t)))
 	m := regexp.MustCompile(`setup token (pst_\S+)`).FindStringSubmatch(r.out.String())
@@ -226,8 +228,14 @@ func TestManagementAPI(t *testing.T) {
 		if resp, body := get(t, c, base+"/api/v1/openapi.json"); resp.StatusCode != 200 || !strings.Contains(body, `"openapi"`) {
 			t.Errorf("h2=%v: openapi.json: %d", h2, resp.StatusCode)
 		}
-		if resp, body := get(t, c, base+"/nothing"); resp.StatusCode != 404 || !strings.Contains(body, `"error"`) {
-			t.Errorf("h2=%v: /nothing: %d %s", h2, resp.StatusCode, body)
+		if resp, body := get(t, c, base+"/api/nothing"); resp.StatusCode != 404 || !strings.Contains(body, `"error"`) {
+			t.Errorf("h2=%v: /api/nothing: %d %s", h2, resp.StatusCode, body)
+		}
+		for _, p := range []string{"/", "/sites/site1"} {
+			resp, body := get(t, c, base+p)
+			if resp.StatusCode != 200 || !strings.Contains(body, `<div id="root">`) || resp.Header.Get("Content-Security-Policy") != webui.ContentSecurityPolicy {
+				t.Errorf("h2=%v: %s: %d %v %.100s", h2, p, resp.StatusCode, resp.Header, body)
+			}
 		}
 	}
 	c := r.httpsClient(true)

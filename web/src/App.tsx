@@ -1,0 +1,51 @@
+import { useMemo, useEffect } from "react";
+import { BrowserRouter, Route, Routes } from "react-router-dom";
+import { Provider } from "urql";
+import { useSession } from "./auth/useSession";
+import { makeClient } from "./graphql/client";
+import { LiveProvider } from "./live/LiveProvider";
+import { Layout } from "./components/Layout";
+import { Loading } from "./components/Status";
+import { SignIn } from "./pages/SignIn";
+import { routerFuture } from "./routerFuture";
+import { Overview } from "./pages/Overview";
+import { Topology } from "./pages/Topology";
+import { Paths } from "./pages/Paths";
+import { PathPage } from "./pages/PathPage";
+import { SitePage } from "./pages/SitePage";
+import { NotFound } from "./pages/NotFound";
+
+/** The signed-in app: one GraphQL client (and WebSocket) per session. */
+function SignedIn({ sessionId }: { sessionId: string }) {
+  // A new session (another user) gets a new client: no cached data leaks.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const { client, ws } = useMemo(() => makeClient(), [sessionId]);
+  useEffect(() => () => void ws.dispose(), [ws]);
+  return (
+    <Provider value={client}>
+      <LiveProvider ws={ws}>
+        <Routes>
+          <Route element={<Layout />}>
+            <Route index element={<Overview />} />
+            <Route path="topology" element={<Topology />} />
+            <Route path="paths" element={<Paths />} />
+            <Route path="paths/*" element={<PathPage />} />
+            <Route path="sites/:name" element={<SitePage />} />
+            <Route path="*" element={<NotFound />} />
+          </Route>
+        </Routes>
+      </LiveProvider>
+    </Provider>
+  );
+}
+
+export function App() {
+  const s = useSession();
+  return (
+    <BrowserRouter future={routerFuture}>
+      {s.kind === "loading" && <Loading what="the session" />}
+      {s.kind === "signedOut" && <SignIn reason={s.reason} />}
+      {s.kind === "signedIn" && <SignedIn sessionId={s.me.session_id ?? s.me.subject} />}
+    </BrowserRouter>
+  );
+}

@@ -1,0 +1,53 @@
+import { NavLink, Outlet } from "react-router-dom";
+import { session } from "../auth/session";
+import { useMe } from "../auth/useSession";
+import { useLive } from "../live/LiveProvider";
+import { ThemeToggle } from "./ThemeToggle";
+
+/** The pages of the navigation bar, in order. Add a page here and in App's routes. */
+export const NAV: { to: string; label: string }[] = [
+  { to: "/", label: "Overview" },
+  { to: "/topology", label: "Topology" },
+  { to: "/paths", label: "Paths" },
+];
+
+export function Layout() {
+  const me = useMe();
+  const live = useLive();
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="top">
+        <span className="brand">Patronus</span>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.map((n) => (
+              <li key={n.to}>
+                <NavLink to={n.to} end={n.to === "/"}>
+                  {n.label}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="who">
+          <span className={live.connected ? "live on" : "live off"} title="Live updates">
+            {live.connected ? "● live" : "○ reconnecting"}
+          </span>
+          <span>
+            {me.subject} <span className="muted">({me.role})</span>
+          </span>
+          <ThemeToggle />
+          <button type="button" onClick={() => void session.logout()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}

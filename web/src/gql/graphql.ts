@@ -1,0 +1,1056 @@
+/* eslint-disable */
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** A duration in Go's notation: 150ms, 1.5s, 2m. */
+  Duration: { input: string; output: string; }
+  /** An instant, RFC 3339 with nanoseconds. */
+  Time: { input: string; output: string; }
+};
+
+export type ApiKey = Node & {
+  __typename?: 'APIKey';
+  createdAt: Scalars['Time']['output'];
+  expiresAt?: Maybe<Scalars['Time']['output']>;
+  id: Scalars['String']['output'];
+  lastUsed?: Maybe<Scalars['Time']['output']>;
+  name: Scalars['String']['output'];
+  nodeId: Scalars['ID']['output'];
+  owner: Scalars['String']['output'];
+  revokedAt?: Maybe<Scalars['Time']['output']>;
+  role: Role;
+};
+
+export type ApiKeyConnection = {
+  __typename?: 'APIKeyConnection';
+  edges: Array<ApiKeyEdge>;
+  nodes: Array<ApiKey>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ApiKeyEdge = {
+  __typename?: 'APIKeyEdge';
+  cursor: Scalars['String']['output'];
+  node: ApiKey;
+};
+
+/** An application the network's edges classify: the built-in catalogue (unless disabled) and the policy set's. */
+export type Application = {
+  __typename?: 'Application';
+  builtin: Scalars['Boolean']['output'];
+  class: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+};
+
+export type AuditEntry = Node & {
+  __typename?: 'AuditEntry';
+  action: Scalars['String']['output'];
+  actor: Scalars['String']['output'];
+  at: Scalars['Time']['output'];
+  /** JSON: the request's fields (never a secret), before/after for policy sets. */
+  detail: Scalars['String']['output'];
+  id: Scalars['Int']['output'];
+  method: Scalars['String']['output'];
+  nodeId: Scalars['ID']['output'];
+  outcome: AuditOutcome;
+  role: Scalars['String']['output'];
+  sourceIp: Scalars['String']['output'];
+  target: Scalars['String']['output'];
+  userAgent: Scalars['String']['output'];
+};
+
+export type AuditEntryConnection = {
+  __typename?: 'AuditEntryConnection';
+  edges: Array<AuditEntryEdge>;
+  nodes: Array<AuditEntry>;
+  pageInfo: PageInfo;
+};
+
+export type AuditEntryEdge = {
+  __typename?: 'AuditEntryEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEntry;
+};
+
+export type AuditFilter = {
+  /** Exact, or a prefix ending in "." ("site."). */
+  action?: InputMaybe<Scalars['String']['input']>;
+  actor?: InputMaybe<Scalars['String']['input']>;
+  outcome?: InputMaybe<AuditOutcome>;
+  since?: InputMaybe<Scalars['Time']['input']>;
+  until?: InputMaybe<Scalars['Time']['input']>;
+};
+
+export type AuditOutcome =
+  | 'FAILURE'
+  | 'SUCCESS';
+
+export type ConfigRevision = {
+  __typename?: 'ConfigRevision';
+  at: Scalars['Time']['output'];
+  network: Scalars['String']['output'];
+  revision: Scalars['Int']['output'];
+};
+
+export type CreateApiKeyPayload = {
+  __typename?: 'CreateAPIKeyPayload';
+  apiKey: ApiKey;
+  /** The secret: shown here once, never again. */
+  secret: Scalars['String']['output'];
+};
+
+export type CreateJoinTokenPayload = {
+  __typename?: 'CreateJoinTokenPayload';
+  /** The secret: shown here once, never again. */
+  secret: Scalars['String']['output'];
+  token: JoinToken;
+};
+
+export type CreateUserInput = {
+  name: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+  role: Role;
+};
+
+export type DeletePayload = {
+  __typename?: 'DeletePayload';
+  /** The global ID of what was deleted. */
+  deletedNodeId: Scalars['ID']['output'];
+};
+
+export type JoinToken = Node & {
+  __typename?: 'JoinToken';
+  createdAt: Scalars['Time']['output'];
+  expiresAt: Scalars['Time']['output'];
+  /** The token's public ID; the secret is only in createJoinToken's answer. */
+  id: Scalars['String']['output'];
+  network: Scalars['String']['output'];
+  nodeId: Scalars['ID']['output'];
+  revokedAt?: Maybe<Scalars['Time']['output']>;
+  site: Scalars['String']['output'];
+  usedAt?: Maybe<Scalars['Time']['output']>;
+};
+
+export type JoinTokenConnection = {
+  __typename?: 'JoinTokenConnection';
+  edges: Array<JoinTokenEdge>;
+  nodes: Array<JoinToken>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type JoinTokenEdge = {
+  __typename?: 'JoinTokenEdge';
+  cursor: Scalars['String']['output'];
+  node: JoinToken;
+};
+
+export type Link = Node & {
+  __typename?: 'Link';
+  bandwidthKbps: Scalars['Int']['output'];
+  colour: Scalars['String']['output'];
+  cost: Scalars['Int']['output'];
+  /** Public address:port; empty behind NAT. */
+  endpoint: Scalars['String']['output'];
+  interface: Scalars['String']['output'];
+  listenPort: Scalars['Int']['output'];
+  localAddress: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  nodeId: Scalars['ID']['output'];
+  site: Scalars['String']['output'];
+};
+
+export type MatchRule = {
+  __typename?: 'MatchRule';
+  cidrs: Array<Scalars['String']['output']>;
+  domains: Array<Scalars['String']['output']>;
+  dscp: Array<Scalars['String']['output']>;
+  ports: Array<Scalars['String']['output']>;
+  protocols: Array<Scalars['String']['output']>;
+  sourceCidrs: Array<Scalars['String']['output']>;
+};
+
+export type MatchRuleInput = {
+  cidrs?: InputMaybe<Array<Scalars['String']['input']>>;
+  domains?: InputMaybe<Array<Scalars['String']['input']>>;
+  dscp?: InputMaybe<Array<Scalars['String']['input']>>;
+  ports?: InputMaybe<Array<Scalars['String']['input']>>;
+  protocols?: InputMaybe<Array<Scalars['String']['input']>>;
+  sourceCidrs?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  addPrefix: Prefix;
+  createAPIKey: CreateApiKeyPayload;
+  createJoinToken: CreateJoinTokenPayload;
+  createUser: User;
+  deleteLink: DeletePayload;
+  deletePin: DeletePayload;
+  deletePrefix: DeletePayload;
+  deleteSite: DeletePayload;
+  deleteUser: DeletePayload;
+  putLink: Link;
+  revokeAPIKey: DeletePayload;
+  revokeJoinToken: JoinToken;
+  revokeSite: Site;
+  /** Sets a path pin; the same site and match again replaces it (it keeps its id). */
+  setPin: Pin;
+  /** Replaces the whole policy set; with expectedRevision the network must be at it (else STALE). */
+  setPolicySet: PolicySet;
+  updateUser: User;
+};
+
+
+export type MutationAddPrefixArgs = {
+  network?: Scalars['String']['input'];
+  prefix: Scalars['String']['input'];
+  site: Scalars['String']['input'];
+};
+
+
+export type MutationCreateApiKeyArgs = {
+  expiresAt?: InputMaybe<Scalars['Time']['input']>;
+  name: Scalars['String']['input'];
+  role: Role;
+};
+
+
+export type MutationCreateJoinTokenArgs = {
+  network?: Scalars['String']['input'];
+  site: Scalars['String']['input'];
+  ttl?: InputMaybe<Scalars['Duration']['input']>;
+};
+
+
+export type MutationCreateUserArgs = {
+  input: CreateUserInput;
+};
+
+
+export type MutationDeleteLinkArgs = {
+  name: Scalars['String']['input'];
+  network?: Scalars['String']['input'];
+  site: Scalars['String']['input'];
+};
+
+
+export type MutationDeletePinArgs = {
+  id: Scalars['Int']['input'];
+  network?: Scalars['String']['input'];
+};
+
+
+export type MutationDeletePrefixArgs = {
+  network?: Scalars['String']['input'];
+  prefix: Scalars['String']['input'];
+};
+
+
+export type MutationDeleteSiteArgs = {
+  name: Scalars['String']['input'];
+  network?: Scalars['String']['input'];
+};
+
+
+export type MutationDeleteUserArgs = {
+  name: Scalars['String']['input'];
+};
+
+
+export type MutationPutLinkArgs = {
+  link: PutLinkInput;
+  network?: Scalars['String']['input'];
+  site: Scalars['String']['input'];
+};
+
+
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['String']['input'];
+};
+
+
+export type MutationRevokeJoinTokenArgs = {
+  id: Scalars['String']['input'];
+  network?: Scalars['String']['input'];
+};
+
+
+export type MutationRevokeSiteArgs = {
+  name: Scalars['String']['input'];
+  network?: Scalars['String']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationSetPinArgs = {
+  input: PinInput;
+  network?: Scalars['String']['input'];
+};
+
+
+export type MutationSetPolicySetArgs = {
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
+  network?: Scalars['String']['input'];
+  policySet: PolicySetInput;
+};
+
+
+export type MutationUpdateUserArgs = {
+  input: UpdateUserInput;
+  name: Scalars['String']['input'];
+};
+
+export type Network = Node & {
+  __typename?: 'Network';
+  createdAt: Scalars['Time']['output'];
+  name: Scalars['String']['output'];
+  nodeId: Scalars['ID']['output'];
+  /** The configuration revision: it grows with every change. */
+  revision: Scalars['Int']['output'];
+  topology: Topology;
+};
+
+export type Node = {
+  /** Stable global ID: the same object keeps it. */
+  nodeId: Scalars['ID']['output'];
+};
+
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+export type Path = Node & {
+  __typename?: 'Path';
+  activeFlows?: Maybe<Scalars['Int']['output']>;
+  /** From the newest live report of the last 10 minutes (null: none since the controller started): BFD state (UP, DOWN, INIT, ADMIN_DOWN), quality score, flap suppression, flows on the path, and which end reported it. */
+  bfdState?: Maybe<Scalars['String']['output']>;
+  /** Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 48 h, hours beyond. */
+  history: PathHistory;
+  /** The path ID as the edge prints it: "site1/inet->site2/lte". */
+  id: Scalars['ID']['output'];
+  jitterMs?: Maybe<Scalars['Float']['output']>;
+  latencyMs?: Maybe<Scalars['Float']['output']>;
+  linkA: Scalars['String']['output'];
+  linkB: Scalars['String']['output'];
+  lossPct?: Maybe<Scalars['Float']['output']>;
+  measuredAt?: Maybe<Scalars['Time']['output']>;
+  network: Scalars['String']['output'];
+  nodeId: Scalars['ID']['output'];
+  reportedBy?: Maybe<Scalars['String']['output']>;
+  score?: Maybe<Scalars['Float']['output']>;
+  siteA: Scalars['String']['output'];
+  siteB: Scalars['String']['output'];
+  /** The latest sample's state (of the last 10 minutes); null: none. */
+  state?: Maybe<PathState>;
+  suppressed?: Maybe<Scalars['Boolean']['output']>;
+};
+
+
+export type PathHistoryArgs = {
+  from: Scalars['Time']['input'];
+  to: Scalars['Time']['input'];
+};
+
+export type PathConnection = {
+  __typename?: 'PathConnection';
+  edges: Array<PathEdge>;
+  nodes: Array<Path>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type PathEdge = {
+  __typename?: 'PathEdge';
+  cursor: Scalars['String']['output'];
+  node: Path;
+};
+
+/** A path's state and quality as its site reported them. */
+export type PathEvent = {
+  __typename?: 'PathEvent';
+  activeFlows: Scalars['Int']['output'];
+  at: Scalars['Time']['output'];
+  bfdState?: Maybe<Scalars['String']['output']>;
+  jitterMs?: Maybe<Scalars['Float']['output']>;
+  latencyMs?: Maybe<Scalars['Float']['output']>;
+  lossPct?: Maybe<Scalars['Float']['output']>;
+  network: Scalars['String']['output'];
+  /** The path's ID as the reporting site's edge names it. */
+  pathId: Scalars['String']['output'];
+  score: Scalars['Float']['output'];
+  /** The reporting site. */
+  site: Scalars['String']['output'];
+  state: PathState;
+  stateChanged: Scalars['Boolean']['output'];
+  suppressed: Scalars['Boolean']['output'];
+};
+
+export type PathFilter = {
+  /** Paths with this site at either end. */
+  site?: InputMaybe<Scalars['String']['input']>;
+  state?: InputMaybe<PathState>;
+};
+
+export type PathHistory = {
+  __typename?: 'PathHistory';
+  from: Scalars['Time']['output'];
+  points: Array<PathPoint>;
+  resolution: Resolution;
+  to: Scalars['Time']['output'];
+};
+
+/** A raw sample or a rollup bucket (averages; maxLatencyMs the worst; state the worst seen). */
+export type PathPoint = {
+  __typename?: 'PathPoint';
+  at: Scalars['Time']['output'];
+  downSamples: Scalars['Int']['output'];
+  jitterMs: Scalars['Float']['output'];
+  latencyMs: Scalars['Float']['output'];
+  lossPct: Scalars['Float']['output'];
+  maxLatencyMs: Scalars['Float']['output'];
+  samples: Scalars['Int']['output'];
+  state: PathState;
+};
+
+export type PathState =
+  | 'DEGRADED'
+  | 'DOWN'
+  | 'UP';
+
+/** A path pin: the site's edge sends the matching flows over the path whatever steering says, until it is deleted or expires. */
+export type Pin = Node & {
+  __typename?: 'Pin';
+  /** When it was last set. */
+  createdAt: Scalars['Time']['output'];
+  /** Who set it: a user, an API key or a certificate. */
+  createdBy: Scalars['String']['output'];
+  /** null: until deleted. An expired pin is listed until the controller removes it (within a minute). */
+  expiresAt?: Maybe<Scalars['Time']['output']>;
+  id: Scalars['Int']['output'];
+  match: PinMatch;
+  network: Scalars['String']['output'];
+  nodeId: Scalars['ID']['output'];
+  /** The path as the site's edge names it, its own end first: "site/link->peer/link". */
+  pathId: Scalars['String']['output'];
+  /** The site whose edge applies the pin. */
+  site: Scalars['String']['output'];
+};
+
+export type PinInput = {
+  match?: InputMaybe<PinMatchInput>;
+  /** "site/link->peer/link", either end first; site must be one of the ends. */
+  path: Scalars['String']['input'];
+  site: Scalars['String']['input'];
+  /** The pin's lifetime (at most 8784h); null: until deleted. */
+  ttl?: InputMaybe<Scalars['Duration']['input']>;
+};
+
+/** What a pin matches; null or 0 fields match anything. */
+export type PinMatch = {
+  __typename?: 'PinMatch';
+  dst?: Maybe<Scalars['String']['output']>;
+  dstPort: Scalars['Int']['output'];
+  /** IP protocol number (6 tcp, 17 udp); 0: any. */
+  protocol: Scalars['Int']['output'];
+  /** Source prefix, CIDR; null: any. */
+  src?: Maybe<Scalars['String']['output']>;
+  /** 0: any; ports need protocol 6 or 17. */
+  srcPort: Scalars['Int']['output'];
+};
+
+export type PinMatchInput = {
+  dst?: InputMaybe<Scalars['String']['input']>;
+  dstPort?: InputMaybe<Scalars['Int']['input']>;
+  protocol?: InputMaybe<Scalars['Int']['input']>;
+  src?: InputMaybe<Scalars['String']['input']>;
+  srcPort?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type Policy = {
+  __typename?: 'Policy';
+  colors: Array<Scalars['String']['output']>;
+  compression?: Maybe<Scalars['Boolean']['output']>;
+  match?: Maybe<PolicyMatch>;
+  mode: SteeringMode;
+  name: Scalars['String']['output'];
+  slaClass: Scalars['String']['output'];
+};
+
+export type PolicyApplication = {
+  __typename?: 'PolicyApplication';
+  class: Scalars['String']['output'];
+  match?: Maybe<MatchRule>;
+  matchAny: Array<MatchRule>;
+  name: Scalars['String']['output'];
+};
+
+export type PolicyApplicationInput = {
+  class?: InputMaybe<Scalars['String']['input']>;
+  match?: InputMaybe<MatchRuleInput>;
+  matchAny?: InputMaybe<Array<MatchRuleInput>>;
+  name: Scalars['String']['input'];
+};
+
+export type PolicyInput = {
+  colors?: InputMaybe<Array<Scalars['String']['input']>>;
+  compression?: InputMaybe<Scalars['Boolean']['input']>;
+  match?: InputMaybe<PolicyMatchInput>;
+  mode?: InputMaybe<SteeringMode>;
+  name: Scalars['String']['input'];
+  slaClass: Scalars['String']['input'];
+};
+
+export type PolicyMatch = {
+  __typename?: 'PolicyMatch';
+  applications: Array<Scalars['String']['output']>;
+  classes: Array<Scalars['String']['output']>;
+};
+
+export type PolicyMatchInput = {
+  applications?: InputMaybe<Array<Scalars['String']['input']>>;
+  classes?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type PolicySlaClass = {
+  __typename?: 'PolicySLAClass';
+  maxJitter?: Maybe<Scalars['Duration']['output']>;
+  maxLatency?: Maybe<Scalars['Duration']['output']>;
+  maxLossPct: Scalars['Float']['output'];
+  name: Scalars['String']['output'];
+};
+
+export type PolicySlaClassInput = {
+  maxJitter?: InputMaybe<Scalars['Duration']['input']>;
+  maxLatency?: InputMaybe<Scalars['Duration']['input']>;
+  maxLossPct?: InputMaybe<Scalars['Float']['input']>;
+  name: Scalars['String']['input'];
+};
+
+/** A network's steering configuration as stored: mirrors the policy set's JSON document. */
+export type PolicySet = {
+  __typename?: 'PolicySet';
+  applications: Array<PolicyApplication>;
+  disableBuiltinApplications: Scalars['Boolean']['output'];
+  /** The document itself, JSON with proto field names. */
+  document: Scalars['String']['output'];
+  network: Scalars['String']['output'];
+  policies: Array<Policy>;
+  /** Path-state thresholds; null: the defaults. */
+  qualityModel?: Maybe<QualityModel>;
+  revision: Scalars['Int']['output'];
+  slaClasses: Array<PolicySlaClass>;
+  steering?: Maybe<SteeringTimers>;
+  updatedAt?: Maybe<Scalars['Time']['output']>;
+};
+
+export type PolicySetInput = {
+  applications?: InputMaybe<Array<PolicyApplicationInput>>;
+  disableBuiltinApplications?: InputMaybe<Scalars['Boolean']['input']>;
+  policies?: InputMaybe<Array<PolicyInput>>;
+  qualityModel?: InputMaybe<QualityModelInput>;
+  slaClasses?: InputMaybe<Array<PolicySlaClassInput>>;
+  steering?: InputMaybe<SteeringTimersInput>;
+};
+
+export type Prefix = Node & {
+  __typename?: 'Prefix';
+  nodeId: Scalars['ID']['output'];
+  prefix: Scalars['String']['output'];
+  site: Scalars['String']['output'];
+};
+
+export type PutLinkInput = {
+  bandwidthKbps?: InputMaybe<Scalars['Int']['input']>;
+  colour: Scalars['String']['input'];
+  cost?: InputMaybe<Scalars['Int']['input']>;
+  endpoint?: InputMaybe<Scalars['String']['input']>;
+  interface?: InputMaybe<Scalars['String']['input']>;
+  listenPort?: InputMaybe<Scalars['Int']['input']>;
+  localAddress?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+};
+
+/** The path-state thresholds (edge/quality), in score points 0-100; 0: the default. */
+export type QualityModel = {
+  __typename?: 'QualityModel';
+  /** An up path with a lower score is DEGRADED (default 75). */
+  degradedBelowScore: Scalars['Float']['output'];
+  /** A degraded path needs this score to be UP again (default 80). */
+  recoverAtScore: Scalars['Float']['output'];
+};
+
+export type QualityModelInput = {
+  degradedBelowScore?: InputMaybe<Scalars['Float']['input']>;
+  recoverAtScore?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type Query = {
+  __typename?: 'Query';
+  apiKeys: ApiKeyConnection;
+  applications: Array<Application>;
+  auditLog: AuditEntryConnection;
+  joinTokens: JoinTokenConnection;
+  network: Network;
+  networks: Array<Network>;
+  /** The object with this global ID (nodeId), or null. */
+  node?: Maybe<Node>;
+  path: Path;
+  paths: PathConnection;
+  /** The network's path pins (site: of that site), by id: the order an edge tries them in. */
+  pins: Array<Pin>;
+  policySet: PolicySet;
+  site: Site;
+  sites: Array<Site>;
+  sitesConnection: SiteConnection;
+  slaClasses: Array<SlaClass>;
+  steeringEvents: SteeringEventConnection;
+  users: UserConnection;
+};
+
+
+export type QueryApiKeysArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryApplicationsArgs = {
+  network?: Scalars['String']['input'];
+};
+
+
+export type QueryAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryJoinTokensArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  network?: Scalars['String']['input'];
+};
+
+
+export type QueryNetworkArgs = {
+  name?: Scalars['String']['input'];
+};
+
+
+export type QueryNodeArgs = {
+  nodeId: Scalars['ID']['input'];
+};
+
+
+export type QueryPathArgs = {
+  id: Scalars['ID']['input'];
+  network?: Scalars['String']['input'];
+};
+
+
+export type QueryPathsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<PathFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  network?: Scalars['String']['input'];
+};
+
+
+export type QueryPinsArgs = {
+  network?: Scalars['String']['input'];
+  site?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryPolicySetArgs = {
+  network?: Scalars['String']['input'];
+};
+
+
+export type QuerySiteArgs = {
+  name: Scalars['String']['input'];
+  network?: Scalars['String']['input'];
+};
+
+
+export type QuerySitesArgs = {
+  filter?: InputMaybe<SiteFilter>;
+  network?: Scalars['String']['input'];
+};
+
+
+export type QuerySitesConnectionArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<SiteFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  network?: Scalars['String']['input'];
+};
+
+
+export type QuerySlaClassesArgs = {
+  network?: Scalars['String']['input'];
+};
+
+
+export type QuerySteeringEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<SteeringEventFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  network?: Scalars['String']['input'];
+};
+
+
+export type QueryUsersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type Resolution =
+  | 'HOUR'
+  | 'MINUTE'
+  | 'RAW';
+
+export type Role =
+  | 'ADMIN'
+  | 'OPERATOR'
+  | 'VIEWER';
+
+/** An SLA class as the network's edges use it: the built-in ones and the policy set's. */
+export type SlaClass = {
+  __typename?: 'SLAClass';
+  builtin: Scalars['Boolean']['output'];
+  maxJitter?: Maybe<Scalars['Duration']['output']>;
+  maxLatency?: Maybe<Scalars['Duration']['output']>;
+  maxLossPct: Scalars['Float']['output'];
+  name: Scalars['String']['output'];
+};
+
+export type Site = Node & {
+  __typename?: 'Site';
+  createdAt: Scalars['Time']['output'];
+  /** When the site last reported; null: never. */
+  lastSeen?: Maybe<Scalars['Time']['output']>;
+  links: Array<Link>;
+  name: Scalars['String']['output'];
+  network: Scalars['String']['output'];
+  nodeId: Scalars['ID']['output'];
+  /** Enrolled and reported within the controller's online window (10 s by default). */
+  online: Scalars['Boolean']['output'];
+  /** The site's paths, each ID'd from this site: "this/link->peer/link". */
+  paths: Array<Path>;
+  prefixes: Array<Scalars['String']['output']>;
+  /** WireGuard public key, base64. */
+  publicKey: Scalars['String']['output'];
+  role: SiteRole;
+  state: SiteState;
+};
+
+export type SiteConnection = {
+  __typename?: 'SiteConnection';
+  edges: Array<SiteEdge>;
+  nodes: Array<Site>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type SiteEdge = {
+  __typename?: 'SiteEdge';
+  cursor: Scalars['String']['output'];
+  node: Site;
+};
+
+export type SiteEvent = {
+  __typename?: 'SiteEvent';
+  at: Scalars['Time']['output'];
+  network: Scalars['String']['output'];
+  online: Scalars['Boolean']['output'];
+  site: Scalars['String']['output'];
+};
+
+export type SiteFilter = {
+  namePrefix?: InputMaybe<Scalars['String']['input']>;
+  online?: InputMaybe<Scalars['Boolean']['input']>;
+  role?: InputMaybe<SiteRole>;
+  state?: InputMaybe<SiteState>;
+};
+
+export type SiteRole =
+  | 'HUB'
+  | 'SPOKE';
+
+export type SiteState =
+  | 'ENROLLED'
+  | 'REVOKED';
+
+export type SteeringEvent = Node & {
+  __typename?: 'SteeringEvent';
+  at: Scalars['Time']['output'];
+  flowsMoved: Scalars['Int']['output'];
+  kind: Scalars['String']['output'];
+  nodeId: Scalars['ID']['output'];
+  /** The path's ID as stored ("a/al->b/bl"); null for site events. */
+  pathId?: Maybe<Scalars['String']['output']>;
+  reason: Scalars['String']['output'];
+  site: Scalars['String']['output'];
+};
+
+export type SteeringEventConnection = {
+  __typename?: 'SteeringEventConnection';
+  edges: Array<SteeringEventEdge>;
+  nodes: Array<SteeringEvent>;
+  pageInfo: PageInfo;
+};
+
+export type SteeringEventEdge = {
+  __typename?: 'SteeringEventEdge';
+  cursor: Scalars['String']['output'];
+  node: SteeringEvent;
+};
+
+export type SteeringEventFilter = {
+  kind?: InputMaybe<Scalars['String']['input']>;
+  since?: InputMaybe<Scalars['Time']['input']>;
+  site?: InputMaybe<Scalars['String']['input']>;
+  until?: InputMaybe<Scalars['Time']['input']>;
+};
+
+export type SteeringEventLive = {
+  __typename?: 'SteeringEventLive';
+  at: Scalars['Time']['output'];
+  flowsMoved: Scalars['Int']['output'];
+  from: Array<Scalars['String']['output']>;
+  kind: Scalars['String']['output'];
+  network: Scalars['String']['output'];
+  pathId?: Maybe<Scalars['String']['output']>;
+  policy?: Maybe<Scalars['String']['output']>;
+  reason: Scalars['String']['output'];
+  site: Scalars['String']['output'];
+  to: Array<Scalars['String']['output']>;
+};
+
+export type SteeringMode =
+  | 'BEST_PATH'
+  | 'DUPLICATE'
+  | 'LOAD_BALANCE'
+  | 'UNSPECIFIED';
+
+export type SteeringTimers = {
+  __typename?: 'SteeringTimers';
+  damping?: Maybe<Scalars['Duration']['output']>;
+  flapHalfLife?: Maybe<Scalars['Duration']['output']>;
+  flapMax: Scalars['Float']['output'];
+  flapPenalty: Scalars['Float']['output'];
+  flapReuse: Scalars['Float']['output'];
+  flapSuppress: Scalars['Float']['output'];
+  flowIdle?: Maybe<Scalars['Duration']['output']>;
+  holdDown?: Maybe<Scalars['Duration']['output']>;
+  marginScore: Scalars['Float']['output'];
+};
+
+export type SteeringTimersInput = {
+  damping?: InputMaybe<Scalars['Duration']['input']>;
+  flapHalfLife?: InputMaybe<Scalars['Duration']['input']>;
+  flapMax?: InputMaybe<Scalars['Float']['input']>;
+  flapPenalty?: InputMaybe<Scalars['Float']['input']>;
+  flapReuse?: InputMaybe<Scalars['Float']['input']>;
+  flapSuppress?: InputMaybe<Scalars['Float']['input']>;
+  flowIdle?: InputMaybe<Scalars['Duration']['input']>;
+  holdDown?: InputMaybe<Scalars['Duration']['input']>;
+  marginScore?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  configRevisions: ConfigRevision;
+  /**
+   * A path's state as it changes (stateChanged is true), with its quality at
+   * that moment; site: paths with that site at either end. With
+   * everyReport: true, also every periodic report of every path (its
+   * latency, jitter and loss each second): for a few paths, not a fleet.
+   */
+  pathEvents: PathEvent;
+  siteEvents: SiteEvent;
+  steeringEvents: SteeringEventLive;
+};
+
+
+export type SubscriptionConfigRevisionsArgs = {
+  network?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type SubscriptionPathEventsArgs = {
+  everyReport?: InputMaybe<Scalars['Boolean']['input']>;
+  network?: InputMaybe<Scalars['String']['input']>;
+  site?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type SubscriptionSiteEventsArgs = {
+  network?: InputMaybe<Scalars['String']['input']>;
+  site?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type SubscriptionSteeringEventsArgs = {
+  network?: InputMaybe<Scalars['String']['input']>;
+  site?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type Topology =
+  | 'FULL_MESH'
+  | 'HUB_AND_SPOKE';
+
+export type UpdateUserInput = {
+  disabled?: InputMaybe<Scalars['Boolean']['input']>;
+  password?: InputMaybe<Scalars['String']['input']>;
+  role?: InputMaybe<Role>;
+};
+
+export type User = Node & {
+  __typename?: 'User';
+  createdAt: Scalars['Time']['output'];
+  disabledAt?: Maybe<Scalars['Time']['output']>;
+  lastLogin?: Maybe<Scalars['Time']['output']>;
+  mfaEnabled: Scalars['Boolean']['output'];
+  name: Scalars['String']['output'];
+  nodeId: Scalars['ID']['output'];
+  role: Role;
+  /** local or oidc */
+  source: Scalars['String']['output'];
+};
+
+export type UserConnection = {
+  __typename?: 'UserConnection';
+  edges: Array<UserEdge>;
+  nodes: Array<User>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type UserEdge = {
+  __typename?: 'UserEdge';
+  cursor: Scalars['String']['output'];
+  node: User;
+};
+
+export type LivePathEventsSubscriptionVariables = Exact<{
+  network: Scalars['String']['input'];
+}>;
+
+
+export type LivePathEventsSubscription = { __typename?: 'Subscription', pathEvents: { __typename?: 'PathEvent', site: string, pathId: string, state: PathState, stateChanged: boolean, bfdState?: string | null, latencyMs?: number | null, jitterMs?: number | null, lossPct?: number | null, score: number, suppressed: boolean, activeFlows: number, at: string } };
+
+export type LiveSiteEventsSubscriptionVariables = Exact<{
+  network: Scalars['String']['input'];
+}>;
+
+
+export type LiveSiteEventsSubscription = { __typename?: 'Subscription', siteEvents: { __typename?: 'SiteEvent', site: string, online: boolean, at: string } };
+
+export type LiveSteeringEventsSubscriptionVariables = Exact<{
+  network: Scalars['String']['input'];
+}>;
+
+
+export type LiveSteeringEventsSubscription = { __typename?: 'Subscription', steeringEvents: { __typename?: 'SteeringEventLive', site: string, pathId?: string | null, kind: string, reason: string, policy?: string | null, flowsMoved: number, from: Array<string>, to: Array<string>, at: string } };
+
+export type NetworkPathsQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type NetworkPathsQuery = { __typename?: 'Query', paths: { __typename?: 'PathConnection', nodes: Array<{ __typename?: 'Path', id: string, siteA: string, linkA: string, siteB: string, linkB: string, state?: PathState | null, latencyMs?: number | null, jitterMs?: number | null, lossPct?: number | null, measuredAt?: string | null, bfdState?: string | null, score?: number | null, activeFlows?: number | null }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+
+export type NetworkSitesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type NetworkSitesQuery = { __typename?: 'Query', network: { __typename?: 'Network', name: string, topology: Topology, revision: number }, sites: Array<{ __typename?: 'Site', name: string, role: SiteRole, state: SiteState, online: boolean, lastSeen?: string | null, links: Array<{ __typename?: 'Link', name: string, colour: string }> }> };
+
+export type RecentSteeringQueryVariables = Exact<{
+  since: Scalars['Time']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type RecentSteeringQuery = { __typename?: 'Query', steeringEvents: { __typename?: 'SteeringEventConnection', nodes: Array<{ __typename?: 'SteeringEvent', at: string, site: string, pathId?: string | null, kind: string, reason: string, flowsMoved: number }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+
+export type PathDetailQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+  from: Scalars['Time']['input'];
+  to: Scalars['Time']['input'];
+}>;
+
+
+export type PathDetailQuery = { __typename?: 'Query', path: { __typename?: 'Path', id: string, siteA: string, linkA: string, siteB: string, linkB: string, state?: PathState | null, latencyMs?: number | null, jitterMs?: number | null, lossPct?: number | null, measuredAt?: string | null, bfdState?: string | null, score?: number | null, suppressed?: boolean | null, activeFlows?: number | null, reportedBy?: string | null, history: { __typename?: 'PathHistory', resolution: Resolution, points: Array<{ __typename?: 'PathPoint', at: string, state: PathState, latencyMs: number, maxLatencyMs: number, jitterMs: number, lossPct: number, samples: number, downSamples: number }> } } };
+
+export type PathSteeringQueryVariables = Exact<{
+  siteA: Scalars['String']['input'];
+  siteB: Scalars['String']['input'];
+  since: Scalars['Time']['input'];
+}>;
+
+
+export type PathSteeringQuery = { __typename?: 'Query', a: { __typename?: 'SteeringEventConnection', nodes: Array<{ __typename?: 'SteeringEvent', at: string, site: string, pathId?: string | null, kind: string, reason: string }> }, b: { __typename?: 'SteeringEventConnection', nodes: Array<{ __typename?: 'SteeringEvent', at: string, site: string, pathId?: string | null, kind: string, reason: string }> } };
+
+export type PathReportsSubscriptionVariables = Exact<{
+  site: Scalars['String']['input'];
+}>;
+
+
+export type PathReportsSubscription = { __typename?: 'Subscription', pathEvents: { __typename?: 'PathEvent', pathId: string, state: PathState, bfdState?: string | null, latencyMs?: number | null, jitterMs?: number | null, lossPct?: number | null, at: string } };
+
+export type SiteDetailQueryVariables = Exact<{
+  name: Scalars['String']['input'];
+}>;
+
+
+export type SiteDetailQuery = { __typename?: 'Query', site: { __typename?: 'Site', name: string, role: SiteRole, state: SiteState, publicKey: string, lastSeen?: string | null, online: boolean, createdAt: string, prefixes: Array<string>, links: Array<{ __typename?: 'Link', name: string, colour: string, cost: number, bandwidthKbps: number, endpoint: string, interface: string, listenPort: number }>, paths: Array<{ __typename?: 'Path', id: string, state?: PathState | null, latencyMs?: number | null, jitterMs?: number | null, lossPct?: number | null, measuredAt?: string | null, bfdState?: string | null }> }, steeringEvents: { __typename?: 'SteeringEventConnection', nodes: Array<{ __typename?: 'SteeringEvent', at: string, pathId?: string | null, kind: string, reason: string, flowsMoved: number }> } };
+
+export type RevokeSiteMutationVariables = Exact<{
+  name: Scalars['String']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type RevokeSiteMutation = { __typename?: 'Mutation', revokeSite: { __typename?: 'Site', name: string, state: SiteState } };
+
+export type DeleteSiteMutationVariables = Exact<{
+  name: Scalars['String']['input'];
+}>;
+
+
+export type DeleteSiteMutation = { __typename?: 'Mutation', deleteSite: { __typename?: 'DeletePayload', deletedNodeId: string } };
+
+
+export const LivePathEventsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"LivePathEvents"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"network"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pathEvents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"network"},"value":{"kind":"Variable","name":{"kind":"Name","value":"network"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"site"}},{"kind":"Field","name":{"kind":"Name","value":"pathId"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"stateChanged"}},{"kind":"Field","name":{"kind":"Name","value":"bfdState"}},{"kind":"Field","name":{"kind":"Name","value":"latencyMs"}},{"kind":"Field","name":{"kind":"Name","value":"jitterMs"}},{"kind":"Field","name":{"kind":"Name","value":"lossPct"}},{"kind":"Field","name":{"kind":"Name","value":"score"}},{"kind":"Field","name":{"kind":"Name","value":"suppressed"}},{"kind":"Field","name":{"kind":"Name","value":"activeFlows"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}}]}}]} as unknown as DocumentNode<LivePathEventsSubscription, LivePathEventsSubscriptionVariables>;
+export const LiveSiteEventsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"LiveSiteEvents"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"network"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"siteEvents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"network"},"value":{"kind":"Variable","name":{"kind":"Name","value":"network"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"site"}},{"kind":"Field","name":{"kind":"Name","value":"online"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}}]}}]} as unknown as DocumentNode<LiveSiteEventsSubscription, LiveSiteEventsSubscriptionVariables>;
+export const LiveSteeringEventsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"LiveSteeringEvents"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"network"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"steeringEvents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"network"},"value":{"kind":"Variable","name":{"kind":"Name","value":"network"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"site"}},{"kind":"Field","name":{"kind":"Name","value":"pathId"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"policy"}},{"kind":"Field","name":{"kind":"Name","value":"flowsMoved"}},{"kind":"Field","name":{"kind":"Name","value":"from"}},{"kind":"Field","name":{"kind":"Name","value":"to"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}}]}}]} as unknown as DocumentNode<LiveSteeringEventsSubscription, LiveSteeringEventsSubscriptionVariables>;
+export const NetworkPathsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"NetworkPaths"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"paths"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"siteA"}},{"kind":"Field","name":{"kind":"Name","value":"linkA"}},{"kind":"Field","name":{"kind":"Name","value":"siteB"}},{"kind":"Field","name":{"kind":"Name","value":"linkB"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"latencyMs"}},{"kind":"Field","name":{"kind":"Name","value":"jitterMs"}},{"kind":"Field","name":{"kind":"Name","value":"lossPct"}},{"kind":"Field","name":{"kind":"Name","value":"measuredAt"}},{"kind":"Field","name":{"kind":"Name","value":"bfdState"}},{"kind":"Field","name":{"kind":"Name","value":"score"}},{"kind":"Field","name":{"kind":"Name","value":"activeFlows"}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<NetworkPathsQuery, NetworkPathsQueryVariables>;
+export const NetworkSitesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"NetworkSites"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"network"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"topology"}},{"kind":"Field","name":{"kind":"Name","value":"revision"}}]}},{"kind":"Field","name":{"kind":"Name","value":"sites"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"online"}},{"kind":"Field","name":{"kind":"Name","value":"lastSeen"}},{"kind":"Field","name":{"kind":"Name","value":"links"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"colour"}}]}}]}}]}}]} as unknown as DocumentNode<NetworkSitesQuery, NetworkSitesQueryVariables>;
+export const RecentSteeringDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"RecentSteering"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"since"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Time"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"steeringEvents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"since"},"value":{"kind":"Variable","name":{"kind":"Name","value":"since"}}}]}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"site"}},{"kind":"Field","name":{"kind":"Name","value":"pathId"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"flowsMoved"}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<RecentSteeringQuery, RecentSteeringQueryVariables>;
+export const PathDetailDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"PathDetail"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"from"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Time"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"to"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Time"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"path"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"siteA"}},{"kind":"Field","name":{"kind":"Name","value":"linkA"}},{"kind":"Field","name":{"kind":"Name","value":"siteB"}},{"kind":"Field","name":{"kind":"Name","value":"linkB"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"latencyMs"}},{"kind":"Field","name":{"kind":"Name","value":"jitterMs"}},{"kind":"Field","name":{"kind":"Name","value":"lossPct"}},{"kind":"Field","name":{"kind":"Name","value":"measuredAt"}},{"kind":"Field","name":{"kind":"Name","value":"bfdState"}},{"kind":"Field","name":{"kind":"Name","value":"score"}},{"kind":"Field","name":{"kind":"Name","value":"suppressed"}},{"kind":"Field","name":{"kind":"Name","value":"activeFlows"}},{"kind":"Field","name":{"kind":"Name","value":"reportedBy"}},{"kind":"Field","name":{"kind":"Name","value":"history"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"from"},"value":{"kind":"Variable","name":{"kind":"Name","value":"from"}}},{"kind":"Argument","name":{"kind":"Name","value":"to"},"value":{"kind":"Variable","name":{"kind":"Name","value":"to"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"resolution"}},{"kind":"Field","name":{"kind":"Name","value":"points"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"latencyMs"}},{"kind":"Field","name":{"kind":"Name","value":"maxLatencyMs"}},{"kind":"Field","name":{"kind":"Name","value":"jitterMs"}},{"kind":"Field","name":{"kind":"Name","value":"lossPct"}},{"kind":"Field","name":{"kind":"Name","value":"samples"}},{"kind":"Field","name":{"kind":"Name","value":"downSamples"}}]}}]}}]}}]}}]} as unknown as DocumentNode<PathDetailQuery, PathDetailQueryVariables>;
+export const PathSteeringDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"PathSteering"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"siteA"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"siteB"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"since"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Time"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","alias":{"kind":"Name","value":"a"},"name":{"kind":"Name","value":"steeringEvents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"site"},"value":{"kind":"Variable","name":{"kind":"Name","value":"siteA"}}},{"kind":"ObjectField","name":{"kind":"Name","value":"since"},"value":{"kind":"Variable","name":{"kind":"Name","value":"since"}}}]}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"200"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"site"}},{"kind":"Field","name":{"kind":"Name","value":"pathId"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}}]}}]}},{"kind":"Field","alias":{"kind":"Name","value":"b"},"name":{"kind":"Name","value":"steeringEvents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"site"},"value":{"kind":"Variable","name":{"kind":"Name","value":"siteB"}}},{"kind":"ObjectField","name":{"kind":"Name","value":"since"},"value":{"kind":"Variable","name":{"kind":"Name","value":"since"}}}]}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"200"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"site"}},{"kind":"Field","name":{"kind":"Name","value":"pathId"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}}]}}]}}]}}]} as unknown as DocumentNode<PathSteeringQuery, PathSteeringQueryVariables>;
+export const PathReportsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"PathReports"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"site"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pathEvents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"site"},"value":{"kind":"Variable","name":{"kind":"Name","value":"site"}}},{"kind":"Argument","name":{"kind":"Name","value":"everyReport"},"value":{"kind":"BooleanValue","value":true}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pathId"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"bfdState"}},{"kind":"Field","name":{"kind":"Name","value":"latencyMs"}},{"kind":"Field","name":{"kind":"Name","value":"jitterMs"}},{"kind":"Field","name":{"kind":"Name","value":"lossPct"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}}]}}]} as unknown as DocumentNode<PathReportsSubscription, PathReportsSubscriptionVariables>;
+export const SiteDetailDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SiteDetail"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"name"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"site"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"publicKey"}},{"kind":"Field","name":{"kind":"Name","value":"lastSeen"}},{"kind":"Field","name":{"kind":"Name","value":"online"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"links"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"colour"}},{"kind":"Field","name":{"kind":"Name","value":"cost"}},{"kind":"Field","name":{"kind":"Name","value":"bandwidthKbps"}},{"kind":"Field","name":{"kind":"Name","value":"endpoint"}},{"kind":"Field","name":{"kind":"Name","value":"interface"}},{"kind":"Field","name":{"kind":"Name","value":"listenPort"}}]}},{"kind":"Field","name":{"kind":"Name","value":"prefixes"}},{"kind":"Field","name":{"kind":"Name","value":"paths"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"latencyMs"}},{"kind":"Field","name":{"kind":"Name","value":"jitterMs"}},{"kind":"Field","name":{"kind":"Name","value":"lossPct"}},{"kind":"Field","name":{"kind":"Name","value":"measuredAt"}},{"kind":"Field","name":{"kind":"Name","value":"bfdState"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"steeringEvents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"site"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}}]}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"30"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"at"}},{"kind":"Field","name":{"kind":"Name","value":"pathId"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"flowsMoved"}}]}}]}}]}}]} as unknown as DocumentNode<SiteDetailQuery, SiteDetailQueryVariables>;
+export const RevokeSiteDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RevokeSite"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"name"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"reason"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"revokeSite"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}},{"kind":"Argument","name":{"kind":"Name","value":"reason"},"value":{"kind":"Variable","name":{"kind":"Name","value":"reason"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"state"}}]}}]}}]} as unknown as DocumentNode<RevokeSiteMutation, RevokeSiteMutationVariables>;
+export const DeleteSiteDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DeleteSite"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"name"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deleteSite"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"name"},"value":{"kind":"Variable","name":{"kind":"Name","value":"name"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deletedNodeId"}}]}}]}}]} as unknown as DocumentNode<DeleteSiteMutation, DeleteSiteMutationVariables>;
