@@ -47,6 +47,60 @@ export type ApiKeyEdge = {
   node: ApiKey;
 };
 
+export type AddWebhookInput = {
+  /** Signs every delivery (HMAC-SHA256): 16 to 256 printable characters without spaces; null: drawn by the controller. */
+  secret?: InputMaybe<Scalars['String']['input']>;
+  slack?: InputMaybe<Scalars['Boolean']['input']>;
+  /** http:// or https://, without user information. */
+  url: Scalars['String']['input'];
+};
+
+export type AddWebhookPayload = {
+  __typename?: 'AddWebhookPayload';
+  /** The secret the controller drew (when the input had none): shown here once, never again. */
+  secret?: Maybe<Scalars['String']['output']>;
+  webhook: Webhook;
+};
+
+/** An alert: one rule's condition on one subject, from firing to resolved. */
+export type Alert = {
+  __typename?: 'Alert';
+  /** When this status began: fired, or resolved. */
+  at: Scalars['Time']['output'];
+  /** The rule's details: a JSON object. */
+  details: Scalars['String']['output'];
+  /** The alert's ID: its firing and its resolved notice carry the same. */
+  id: Scalars['ID']['output'];
+  kind: AlertKind;
+  network?: Maybe<Scalars['String']['output']>;
+  /** The path (ends in name order) for the path rules. */
+  path?: Maybe<Scalars['String']['output']>;
+  resolvedAt?: Maybe<Scalars['Time']['output']>;
+  /** The site it is about (for a path, its first end); null for the controller's own alerts. */
+  site?: Maybe<Scalars['String']['output']>;
+  /** When the condition began. */
+  startedAt: Scalars['Time']['output'];
+  status: AlertStatus;
+  /** What it is about within its rule: site/NAME, path/ID, cert/server, store. */
+  subject: Scalars['String']['output'];
+  summary: Scalars['String']['output'];
+};
+
+/** An alert rule (docs/ALERTS.md); TEST is the notice of testWebhook. */
+export type AlertKind =
+  | 'CERT_EXPIRING'
+  | 'FAILOVER_STORM'
+  | 'PATH_DOWN'
+  | 'SITE_OFFLINE'
+  | 'SITE_UNREACHABLE'
+  | 'SLA_VIOLATED'
+  | 'STORE_ERRORS'
+  | 'TEST';
+
+export type AlertStatus =
+  | 'FIRING'
+  | 'RESOLVED';
+
 /** An application the network's edges classify: the built-in catalogue (unless disabled) and the policy set's. */
 export type Application = {
   __typename?: 'Application';
@@ -195,6 +249,8 @@ export type MatchRuleInput = {
 export type Mutation = {
   __typename?: 'Mutation';
   addPrefix: Prefix;
+  /** Adds an alert webhook (administrators); without a secret the controller draws one, returned once. */
+  addWebhook: AddWebhookPayload;
   createAPIKey: CreateApiKeyPayload;
   createJoinToken: CreateJoinTokenPayload;
   createUser: User;
@@ -204,6 +260,8 @@ export type Mutation = {
   deleteSite: DeletePayload;
   deleteUser: DeletePayload;
   putLink: Link;
+  /** Removes an alert webhook and the deliveries waiting for it (administrators). */
+  removeWebhook: DeletePayload;
   revokeAPIKey: DeletePayload;
   revokeJoinToken: JoinToken;
   revokeSite: Site;
@@ -211,6 +269,8 @@ export type Mutation = {
   setPin: Pin;
   /** Replaces the whole policy set; with expectedRevision the network must be at it (else STALE). */
   setPolicySet: PolicySet;
+  /** Sends a test notice to a webhook now and says how it answered (administrators). */
+  testWebhook: WebhookTestResult;
   updateUser: User;
 };
 
@@ -219,6 +279,11 @@ export type MutationAddPrefixArgs = {
   network?: Scalars['String']['input'];
   prefix: Scalars['String']['input'];
   site: Scalars['String']['input'];
+};
+
+
+export type MutationAddWebhookArgs = {
+  input: AddWebhookInput;
 };
 
 
@@ -278,6 +343,11 @@ export type MutationPutLinkArgs = {
 };
 
 
+export type MutationRemoveWebhookArgs = {
+  id: Scalars['Int']['input'];
+};
+
+
 export type MutationRevokeApiKeyArgs = {
   id: Scalars['String']['input'];
 };
@@ -306,6 +376,11 @@ export type MutationSetPolicySetArgs = {
   expectedRevision?: InputMaybe<Scalars['Int']['input']>;
   network?: Scalars['String']['input'];
   policySet: PolicySetInput;
+};
+
+
+export type MutationTestWebhookArgs = {
+  id: Scalars['Int']['input'];
 };
 
 
@@ -602,6 +677,8 @@ export type QualityModelInput = {
 
 export type Query = {
   __typename?: 'Query';
+  /** The alerts firing now, oldest first (docs/ALERTS.md). */
+  alerts: Array<Alert>;
   apiKeys: ApiKeyConnection;
   applications: Array<Application>;
   auditLog: AuditEntryConnection;
@@ -621,6 +698,8 @@ export type Query = {
   slaClasses: Array<SlaClass>;
   steeringEvents: SteeringEventConnection;
   users: UserConnection;
+  /** The alert webhooks, by id, never with their secrets (administrators). */
+  webhooks: Array<Webhook>;
 };
 
 
@@ -878,6 +957,8 @@ export type SteeringTimersInput = {
 
 export type Subscription = {
   __typename?: 'Subscription';
+  /** Alert notices as they happen: an alert firing or resolved (any role). */
+  alertNotices: Alert;
   configRevisions: ConfigRevision;
   /**
    * A path's state as it changes (stateChanged is true), with its quality at
@@ -949,6 +1030,28 @@ export type UserEdge = {
   __typename?: 'UserEdge';
   cursor: Scalars['String']['output'];
   node: User;
+};
+
+/** An alert webhook; its secret is never shown after it is added. */
+export type Webhook = {
+  __typename?: 'Webhook';
+  createdAt: Scalars['Time']['output'];
+  createdBy: Scalars['String']['output'];
+  id: Scalars['Int']['output'];
+  /** Deliveries carry a Slack-compatible text field too. */
+  slack: Scalars['Boolean']['output'];
+  url: Scalars['String']['output'];
+};
+
+export type WebhookTestResult = {
+  __typename?: 'WebhookTestResult';
+  /** The receiver answered 2xx. */
+  delivered: Scalars['Boolean']['output'];
+  durationMs: Scalars['Float']['output'];
+  /** Why it was not delivered. */
+  error?: Maybe<Scalars['String']['output']>;
+  /** Its status code; null when it did not answer. */
+  httpStatus?: Maybe<Scalars['Int']['output']>;
 };
 
 export type LivePathEventsSubscriptionVariables = Exact<{
