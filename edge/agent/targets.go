@@ -62,7 +62,7 @@ func (a *Agent) dialControllers() (*controllers, error) {
 		if err == nil {
 			conn, err = grpc.NewClient(addr,
 				grpc.WithTransportCredentials(credentials.NewTLS(a.creds.ClientTLSConfig(host))),
-				connectParams(a.opts.Backoff), grpc.WithKeepaliveParams(keepaliveParams),
+				connectParams(a.opts.Backoff), grpc.WithKeepaliveParams(keepaliveParams), grpc.WithContextDialer(a.link.dial),
 				grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxConfigSize)))
 		}
 		if err != nil {
