@@ -112,13 +112,13 @@ func (c *ctlink) dial(ctx context.Context, addr string) (net.Conn, error) {
 		if err == nil {
 			return c.track(conn, l.Name, true, addr), nil
 		}
-		c.log.Warn("control channel: link does not reach the controller", "link", l.Name, "controller", addr, "err", err)
-		c.mu.Lock()
-		c.ch.failed(l.Name)
-		c.mu.Unlock()
-		if ctx.Err() != nil {
+		if ctx.Err() != nil { // gRPC gave up, not the link
 			return nil, ctx.Err()
 		}
+		c.log.Warn("control channel: link does not reach the controller", "link", l.Name, "controller", addr, "err", err)
+		c.mu.Lock()
+		c.ch.failed(l.Name, time.Now())
+		c.mu.Unlock()
 	}
 	conn, err := c.dialer(ctx, nil, addr)
 	if err != nil {
@@ -212,7 +212,7 @@ func (c *ctlink) checkStall() {
 		return
 	}
 	c.watch.reset()
-	link, bound := c.ch.stall()
+	link, bound := c.ch.stall(time.Now())
 	c.mu.Unlock()
 	c.log.Warn("control channel: no acknowledgement from the controller; reconnecting over the next link",
 		"link", link, "bound", bound, "waited", c.timers.ack)
@@ -235,6 +235,8 @@ func (c *ctlink) probe(ctx context.Context) {
 		cancel()
 		if err == nil {
 			conn.Close()
+		} else if ctx.Err() != nil {
+			return
 		}
 		c.mu.Lock()
 		move := c.ch.probed(l.Name, err == nil, time.Now())

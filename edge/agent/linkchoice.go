@@ -36,6 +36,8 @@ type linkHealth struct {
 	// down: a dial, a probe or the acknowledgements failed on it, and it
 	// has not answered probes for returnAfter since.
 	down bool
+	// downAt is when it last failed.
+	downAt time.Time
 	// okSince is the first of the probes the down link answered in a
 	// row; zero: none.
 	okSince time.Time
@@ -86,8 +88,8 @@ func (c *chooser) setLinks(ls []Link) {
 }
 
 // order is the order a dial tries the links in: those not down by cost,
-// then the down ones by cost. A dial that gets through none of them goes
-// unbound.
+// then the down ones, the longest down first (the link that just failed
+// comes last). A dial that gets through none of them goes unbound.
 func (c *chooser) order() []Link {
 	var up, down []Link
 	for _, l := range c.links {
@@ -97,6 +99,9 @@ func (c *chooser) order() []Link {
 			up = append(up, l)
 		}
 	}
+	slices.SortStableFunc(down, func(a, b Link) int {
+		return c.health[a.Name].downAt.Compare(c.health[b.Name].downAt)
+	})
 	return append(up, down...)
 }
 
@@ -108,20 +113,21 @@ func (c *chooser) use(name string, bound bool) {
 	}
 }
 
-// failed records that a dial or a probe on the link did not get through.
-func (c *chooser) failed(name string) {
+// failed records that a dial or a probe on the link did not get through
+// at now.
+func (c *chooser) failed(name string, now time.Time) {
 	if h := c.health[name]; h != nil {
-		*h = linkHealth{down: true}
+		*h = linkHealth{down: true, downAt: now}
 	}
 }
 
 // stall records that the connection in use stopped getting
 // acknowledgements: its link is down. It returns the connection's link,
 // whose connections are to be closed.
-func (c *chooser) stall() (name string, bound bool) {
+func (c *chooser) stall(now time.Time) (name string, bound bool) {
 	name, bound = c.current, c.bound
 	if bound {
-		c.failed(name)
+		c.failed(name, now)
 	}
 	c.inUse = false
 	return name, bound
@@ -156,7 +162,7 @@ func (c *chooser) probed(name string, ok bool, now time.Time) (move bool) {
 	case h == nil:
 		return false
 	case !ok:
-		c.failed(name)
+		c.failed(name, now)
 		return false
 	case !h.down:
 		return true

@@ -47,7 +47,7 @@ func TestChooserFailoverAndReturn(t *testing.T) {
 
 	// The cut: acknowledgements stop; inet is down, the dial tries lte
 	// first, and inet last.
-	if name, bound := c.stall(); name != "inet" || !bound {
+	if name, bound := c.stall(t0); name != "inet" || !bound {
 		t.Fatalf("stall: %q %v", name, bound)
 	}
 	wantNames(t, "stalled: nothing to probe until the dial", c.toProbe())
@@ -81,24 +81,33 @@ func TestChooserFailoverAndReturn(t *testing.T) {
 	c.use("lte", true)
 	wantNames(t, "equal cost", c.toProbe())
 	c.probed("ghost", true, t0) // unknown names are ignored
-	c.failed("ghost")
+	c.failed("ghost", t0)
 }
 
-// A dial that fails on a link marks it down: the next dial tries it last.
+// A dial that fails on a link marks it down: the next dial tries it
+// after the links that are not, and after those down for longer, so that
+// the link that just failed comes last.
 func TestChooserDialFailure(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	c := newChooser(time.Minute)
 	c.setLinks(testLinks)
-	c.failed("inet")
-	c.failed("lte")
-	wantNames(t, "two failed", c.order(), "mpls", "inet", "lte")
+	c.failed("lte", t0)
+	c.failed("inet", t0.Add(time.Second))
+	wantNames(t, "two failed", c.order(), "mpls", "lte", "inet")
+	c.failed("mpls", t0.Add(2*time.Second))
+	wantNames(t, "all failed", c.order(), "lte", "inet", "mpls")
 	c.use("inet", true) // it worked after all
-	wantNames(t, "inet worked", c.order(), "inet", "mpls", "lte")
+	wantNames(t, "inet worked", c.order(), "inet", "lte", "mpls")
+	if name, _ := c.stall(t0.Add(3 * time.Second)); name != "inet" {
+		t.Fatalf("stall on %s", name)
+	}
+	wantNames(t, "inet stalled: last", c.order(), "lte", "mpls", "inet")
 	// Stalling unbound marks no link down.
 	c.use("", false)
-	if name, bound := c.stall(); name != "" || bound {
+	if name, bound := c.stall(t0); name != "" || bound {
 		t.Fatalf("unbound stall: %q %v", name, bound)
 	}
-	wantNames(t, "after an unbound stall", c.order(), "inet", "mpls", "lte")
+	wantNames(t, "after an unbound stall", c.order(), "lte", "mpls", "inet")
 }
 
 func TestAckWatch(t *testing.T) {
