@@ -50,9 +50,9 @@ type dialFunc func(ctx context.Context, l *Link, addr string) (net.Conn, error)
 // stop (closing them: gRPC redials through dial) or back to a cheaper
 // link that answers probes.
 type ctlink struct {
-	timers linkTimers
+	timers linkTimers    // fixed once run starts (tests shorten them before)
 	links  func() []Link // Options.Links; nil: none known
-	dialer dialFunc
+	dialer dialFunc      // dialLink; tests give a fake WAN
 	log    *slog.Logger
 
 	mu    sync.Mutex
