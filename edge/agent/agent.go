@@ -65,6 +65,12 @@ type Options struct {
 	// MinUrgentInterval. Urgent and periodic batches share one numbering.
 	Urgent          <-chan struct{}
 	UrgentTelemetry func() *pb.Telemetry
+	// Links, when set, returns the WAN links of the configuration in
+	// force: the control channel is bound to one of them, the cheapest
+	// that reaches the controller, and moves to another within seconds
+	// when its link dies (ctlink.go). Nil, or no links: the host's
+	// routing chooses. Called from the agent's goroutines.
+	Links func() []Link
 	// Backoff paces the reconnections; zero: DefaultBackoff.
 	Backoff Backoff
 	// Log receives the agent's records; nil: none. Once the edge's
@@ -88,6 +94,7 @@ type Agent struct {
 	targets []string // controller addresses, in the order tried (targets.go)
 	keyFile string
 	rep     *reporter
+	link    *ctlink // the control channel's link (ctlink.go)
 
 	mu          sync.Mutex
 	current     *pb.EdgeConfig    // guarded by mu: the configuration in force; nil: none
@@ -131,6 +138,7 @@ func New(ctx context.Context, opts Options) (*Agent, error) {
 		return nil, err
 	}
 	a.rep = rep
+	a.link = newCtlink(opts.Links, log)
 	return a, nil
 }
 
@@ -208,6 +216,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	defer cs.close()
 	var wg sync.WaitGroup
+	wg.Go(func() { a.link.run(ctx) })
 	wg.Go(func() { a.watchLoop(ctx, cs) })
 	if a.opts.Telemetry != nil {
 		wg.Go(func() { a.collectLoop(ctx) })

@@ -19,4 +19,10 @@
 // written to disk and reported as the revision the edge runs. On start
 // the saved configuration is applied before the controller is called,
 // so an edge comes up without its controller (headless operation).
+//
+// The channel's connections are bound to a WAN link of the configuration
+// in force (Options.Links), the cheapest that reaches the controller; the
+// Report stream's acknowledgements tell a dead link within seconds, and
+// the channel moves to the next link, then back to the cheaper one once
+// it answers probes (ctlink.go, linkchoice.go).
 package agent

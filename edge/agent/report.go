@@ -186,6 +186,7 @@ func (a *Agent) reportOnce(ctx context.Context, client pb.EdgeControlClient) (pr
 	if err != nil {
 		return false, err
 	}
+	defer a.link.streamEnded()
 	var acked atomic.Bool
 	recvErr := make(chan error, 1)
 	go func() {
@@ -197,6 +198,7 @@ func (a *Agent) reportOnce(ctx context.Context, client pb.EdgeControlClient) (pr
 			}
 			acked.Store(true)
 			a.rep.ack(ack)
+			a.link.acked(ack.GetAckedSequence())
 		}
 	}()
 	if err = a.sendPending(sctx, stream, recvErr); err == nil {
@@ -219,6 +221,7 @@ func (a *Agent) sendPending(ctx context.Context, stream pb.EdgeControl_ReportCli
 				return nil
 			}
 			sent = t.GetSequence()
+			a.link.sent(sent)
 		}
 		select {
 		case <-a.rep.notify:

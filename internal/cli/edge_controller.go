@@ -78,6 +78,7 @@ func runControlled(cmd *cobra.Command, opts agent.Options, sock string, mcfg met
 	defer e.close()
 	opts.Apply, opts.Telemetry, opts.Log = e.apply, e.telemetry, log
 	opts.Urgent, opts.UrgentTelemetry = e.changed, e.urgentTelemetry
+	opts.Links = e.links
 	a, err := agent.New(ctx, opts)
 	if err != nil {
 		return err
@@ -96,6 +97,7 @@ type controlledEdge struct {
 	mu       sync.Mutex
 	dp       *dataplane.Dataplane // guarded by mu; nil before the first configuration
 	stopSock func()               // guarded by mu
+	wan      []agent.Link         // guarded by mu: the links of the configuration in force
 
 	tel     *agent.TelemetryBuilder // used by telemetry and urgentTelemetry only (one goroutine)
 	changed chan struct{}           // capacity 1: a path's state changed (agent Options.Urgent)
@@ -118,6 +120,9 @@ func (e *controlledEdge) apply(v *config.Valid) error {
 	if e.dp != nil {
 		ch, err := e.dp.Reconfigure(v)
 		localapi.LogChanges(e.log, "controller configuration", ch, err)
+		if err == nil {
+			e.wan = agent.LinksOf(v)
+		}
 		return err
 	}
 	dp, err := dataplane.Start(v, e.log)
@@ -129,10 +134,18 @@ func (e *controlledEdge) apply(v *config.Valid) error {
 		_ = dp.Close()
 		return err
 	}
-	e.dp, e.stopSock = dp, stop
+	e.dp, e.stopSock, e.wan = dp, stop, agent.LinksOf(v)
 	dp.OnStateChange(e.signal)
 	e.log.Info("edge up", "paths", len(dp.Paths()), "control_socket", e.sock)
 	return nil
+}
+
+// links are the WAN links of the configuration in force, for the
+// control channel (agent Options.Links).
+func (e *controlledEdge) links() []agent.Link {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.wan
 }
 
 func (e *controlledEdge) close() {
