@@ -29,6 +29,14 @@ func (d *Daemon) openEvents() error {
 	return nil
 }
 
+// openManage makes the management operations, shared by the API and the
+// Admin calls that have a counterpart there.
+func (d *Daemon) openManage() (err error) {
+	d.manage, err = manage.New(manage.Config{Store: d.st, Audit: d.st, Users: d.auth,
+		Live: d.live, Retention: d.cfg.API.retention(), Log: d.log})
+	return err
+}
+
 // openAuth makes the sign-in service and, while there are no users,
 // prints a one-time setup token for the first administrator.
 func (d *Daemon) openAuth(ctx context.Context) error {
@@ -54,11 +62,7 @@ func (d *Daemon) openAuth(ctx context.Context) error {
 // apiHandler builds the management API over the server's certificate
 // verifier (operator certificates act as admin).
 func (d *Daemon) apiHandler(srv *server.Server) (http.Handler, error) {
-	m, err := manage.New(manage.Config{Store: d.st, Audit: d.st, Users: d.auth,
-		Live: d.live, Retention: d.cfg.API.retention(), Log: d.log})
-	if err != nil {
-		return nil, err
-	}
+	m := d.manage
 	wsOrigin, err := api.OriginChecker(d.cfg.API.WebSocketOrigins)
 	if err != nil {
 		return nil, fmt.Errorf("api.websocket_origins: %w", err)

@@ -36,12 +36,13 @@ type Daemon struct {
 	ca     *pki.CA
 	st     store.Store
 	srv    *server.Server
-	bus    *events.Bus   // live events: the server publishes, GraphQL subscribes
-	live   *manage.Live  // paths' latest state, from bus
-	auth   *auth.Service // sign-in, users, API keys
-	api    http.Handler  // the management API: cfg.HTTP, or the one built here
-	ln     net.Listener  // TLS: gRPC and HTTPS
-	httpLn net.Listener  // plain HTTP; nil when off
+	bus    *events.Bus     // live events: the server publishes, GraphQL subscribes
+	live   *manage.Live    // paths' latest state, from bus
+	manage *manage.Service // the management operations: the API and Admin's site calls
+	auth   *auth.Service   // sign-in, users, API keys
+	api    http.Handler    // the management API: cfg.HTTP, or the one built here
+	ln     net.Listener    // TLS: gRPC and HTTPS
+	httpLn net.Listener    // plain HTTP; nil when off
 
 	ctx    context.Context // ends at Stop: the maintenance loop, the live paths, the event relay
 	cancel context.CancelFunc
@@ -119,6 +120,9 @@ func (d *Daemon) open(ctx context.Context) error {
 	if err := d.openAuth(ctx); err != nil {
 		return err
 	}
+	if err := d.openManage(); err != nil {
+		return err
+	}
 	cert, err := d.serverCertificate("issued")
 	if err != nil {
 		return err
@@ -135,7 +139,7 @@ func (d *Daemon) open(ctx context.Context) error {
 	// handler: it calls d.api, set before anything is served.
 	d.srv, err = server.New(server.Config{Store: d.st, CA: d.ca, Certificate: cert,
 		RenewCertificate: func() (tls.Certificate, error) { return d.serverCertificate("re-issued") },
-		Endpoints:        d.endpoints(), Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth,
+		Endpoints:        d.endpoints(), Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth, Manage: d.manage,
 		HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.api.ServeHTTP(w, r) })})
 	if err != nil {
 		return err

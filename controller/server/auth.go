@@ -16,8 +16,9 @@ import (
 
 // caller is who made a call: an operator, or an enrolled site.
 type caller struct {
-	ID   pki.Identity
-	Site siteEntry // KindSite only
+	ID     pki.Identity
+	Site   siteEntry // KindSite only
+	Serial string    // the certificate's serial, decimal
 }
 
 type callerKey struct{}
@@ -60,14 +61,14 @@ func (s *Server) authorize(ctx context.Context, method string) (context.Context,
 	if id.Kind != want {
 		return nil, status.Errorf(codes.PermissionDenied, "%s: %s certificates are not accepted here, only %s", method, id.Kind, want)
 	}
-	c := caller{ID: id}
+	c := caller{ID: id, Serial: info.State.PeerCertificates[0].SerialNumber.String()}
 	if want == pki.KindAdmin && s.reg.operatorRevoked(ctx, info.State.PeerCertificates[0].SerialNumber) {
 		return nil, status.Errorf(codes.PermissionDenied, "operator certificate %s (serial %s) is revoked", id, info.State.PeerCertificates[0].SerialNumber)
 	}
 	if want == pki.KindSite {
-		e, ok := s.reg.site(ctx, id.SiteID)
-		if !ok || e.Revoked || e.Name != id.SiteName {
-			return nil, status.Errorf(codes.PermissionDenied, "site %s is revoked or unknown", id)
+		e, ok := s.reg.siteCert(ctx, id, info.State.PeerCertificates[0].SerialNumber)
+		if !ok {
+			return nil, status.Errorf(codes.PermissionDenied, "site %s is revoked or unknown, or its certificate (serial %s) is revoked", id, c.Serial)
 		}
 		c.Site = e
 	}

@@ -61,8 +61,13 @@ func (e *enrollment) Enroll(ctx context.Context, req *pb.EnrollRequest) (*pb.Enr
 			return nil, status.Errorf(codes.InvalidArgument, "site_name: %v", err)
 		}
 	}
+	serial, err := pki.NewSerial()
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "serial: %v", err)
+	}
 	site, err := s.cfg.Store.EnrolSite(ctx, token, store.SiteSpec{
 		Name: req.SiteName, Role: store.Spoke, PublicKey: base64.StdEncoding.EncodeToString(req.WireguardPublicKey),
+		Cert: &store.SiteCert{Serial: serial.String(), IssuedAt: s.now(), NotAfter: s.cfg.CA.NotAfter(s.cfg.EdgeValidity)},
 	})
 	if err != nil {
 		var se *store.Error
@@ -78,7 +83,7 @@ func (e *enrollment) Enroll(ctx context.Context, req *pb.EnrollRequest) (*pb.Enr
 			return nil, storeStatus(err)
 		}
 	}
-	cert, err := s.cfg.CA.SignEdge(req.CsrDer, site.Name, site.ID, s.cfg.EdgeValidity)
+	cert, err := s.cfg.CA.SignEdgeSerial(req.CsrDer, site.Name, site.ID, s.cfg.EdgeValidity, serial)
 	if err != nil {
 		return nil, status.Errorf(codes.Internal, "sign: %v", err)
 	}

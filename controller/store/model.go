@@ -43,6 +43,10 @@ type SiteSpec struct {
 	Name      string
 	Role      Role
 	PublicKey string // WireGuard public key, base64 of 32 bytes
+	// Cert, when set, is the certificate issued to the site's edge with
+	// this enrolment (EnrolSite, CreateSite): recorded with the site, and
+	// from then on only the site's recorded certificates are accepted.
+	Cert *SiteCert
 }
 
 // Site is a stored site.
@@ -55,6 +59,26 @@ type Site struct {
 	State     SiteState
 	LastSeen  time.Time // zero: never
 	CreatedAt time.Time
+	// CertsRecorded: only the site's recorded certificates that are not
+	// revoked are accepted (SiteCerts). False for a site enrolled before
+	// certificates were recorded and never reset: its site ID is enough.
+	CertsRecorded bool
+}
+
+// SiteCert is a certificate issued to a site's edge.
+type SiteCert struct {
+	Serial    string // decimal, as OperatorCert's
+	Site      string // set by the store when listed
+	SiteID    int64  // set by the store when listed
+	IssuedAt  time.Time
+	NotAfter  time.Time
+	RevokedAt time.Time // zero: not revoked
+	Reason    string    // why it was revoked
+}
+
+// InForce reports whether c is neither revoked nor expired at now.
+func (c SiteCert) InForce(now time.Time) bool {
+	return c.RevokedAt.IsZero() && now.Before(c.NotAfter)
 }
 
 // LinkSpec describes a WAN link of a site.
@@ -105,6 +129,8 @@ type JoinToken struct {
 	ExpiresAt time.Time
 	UsedAt    time.Time // zero: unused
 	RevokedAt time.Time // zero: not revoked
+	// Reset: the token re-enrols the existing site of its name (ResetSite).
+	Reset bool
 }
 
 // TokenMaker draws a new join token secret for a site, valid until

@@ -74,6 +74,18 @@ type Store interface {
 	JoinTokens(ctx context.Context, network string) ([]JoinToken, error)
 	// RevokeJoinToken revokes an unused token by its ID (JoinToken.ID).
 	RevokeJoinToken(ctx context.Context, network string, id string) error
+	// ResetSite makes a one-time join token (JoinToken.Reset) that
+	// re-enrols the enrolled site of that name, keeping its ID, links,
+	// prefixes and pins: EnrolSite with it replaces the site's public key
+	// and records its new certificate. In the same transaction every
+	// certificate of the site is revoked, the site accepts only recorded
+	// certificates from then on (Site.CertsRecorded), and its unused reset
+	// tokens are revoked. Bumps the revision. ErrNotFound for no such
+	// site, ErrConstraint for a revoked one.
+	ResetSite(ctx context.Context, network, name string, ttl time.Duration) (secret string, tok JoinToken, err error)
+	// SiteCerts lists the certificates recorded for a network's sites, by
+	// site ID then issue time.
+	SiteCerts(ctx context.Context, network string) ([]SiteCert, error)
 
 	// PolicySet returns the network's steering configuration document
 	// (empty Document: none set yet) and the network's revision.

@@ -1007,7 +1007,9 @@ type JoinTokenInfo struct {
 	// used_at is when it was used; unset: unused.
 	UsedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=used_at,json=usedAt,proto3" json:"used_at,omitempty"`
 	// revoked_at is when it was revoked; unset: not revoked.
-	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	RevokedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	// reset: the token re-enrols an existing site (ResetSite).
+	Reset_        bool `protobuf:"varint,8,opt,name=reset,proto3" json:"reset,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1089,6 +1091,13 @@ func (x *JoinTokenInfo) GetRevokedAt() *timestamppb.Timestamp {
 		return x.RevokedAt
 	}
 	return nil
+}
+
+func (x *JoinTokenInfo) GetReset_() bool {
+	if x != nil {
+		return x.Reset_
+	}
+	return false
 }
 
 // CreateJoinTokenRequest asks for a join token.
@@ -3574,6 +3583,158 @@ func (*DeleteUserResponse) Descriptor() ([]byte, []int) {
 	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{53}
 }
 
+// DeleteSiteRequest deletes a site.
+type DeleteSiteRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSiteRequest) Reset() {
+	*x = DeleteSiteRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSiteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSiteRequest) ProtoMessage() {}
+
+func (x *DeleteSiteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSiteRequest.ProtoReflect.Descriptor instead.
+func (*DeleteSiteRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *DeleteSiteRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *DeleteSiteRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+// DeleteSiteResponse is empty.
+type DeleteSiteResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSiteResponse) Reset() {
+	*x = DeleteSiteResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSiteResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSiteResponse) ProtoMessage() {}
+
+func (x *DeleteSiteResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSiteResponse.ProtoReflect.Descriptor instead.
+func (*DeleteSiteResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{55}
+}
+
+// ResetSiteRequest asks for a site's reset token.
+type ResetSiteRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Network  string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	// ttl is how long the token is good; unset: the server's default.
+	Ttl           *durationpb.Duration `protobuf:"bytes,3,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResetSiteRequest) Reset() {
+	*x = ResetSiteRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResetSiteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResetSiteRequest) ProtoMessage() {}
+
+func (x *ResetSiteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResetSiteRequest.ProtoReflect.Descriptor instead.
+func (*ResetSiteRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *ResetSiteRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *ResetSiteRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *ResetSiteRequest) GetTtl() *durationpb.Duration {
+	if x != nil {
+		return x.Ttl
+	}
+	return nil
+}
+
 var File_patronus_v1_admin_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_admin_proto_rawDesc = "" +
@@ -3635,7 +3796,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x11RevokeSiteRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xbc\x02\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xd2\x02\n" +
 	"\rJoinTokenInfo\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\anetwork\x18\x02 \x01(\tR\anetwork\x12\x1b\n" +
@@ -3646,7 +3807,8 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x123\n" +
 	"\aused_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x06usedAt\x129\n" +
 	"\n" +
-	"revoked_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\"|\n" +
+	"revoked_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\x12\x14\n" +
+	"\x05reset\x18\b \x01(\bR\x05reset\"|\n" +
 	"\x16CreateJoinTokenRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12+\n" +
@@ -3816,7 +3978,15 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x04role\x18\x02 \x01(\tR\x04role\"'\n" +
 	"\x11DeleteUserRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x14\n" +
-	"\x12DeleteUserResponse*X\n" +
+	"\x12DeleteUserResponse\"J\n" +
+	"\x11DeleteSiteRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"\x14\n" +
+	"\x12DeleteSiteResponse\"v\n" +
+	"\x10ResetSiteRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12+\n" +
+	"\x03ttl\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x03ttl*X\n" +
 	"\bTopology\x12\x18\n" +
 	"\x14TOPOLOGY_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TOPOLOGY_FULL_MESH\x10\x01\x12\x1a\n" +
@@ -3824,7 +3994,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\xad\x10\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\xce\x11\n" +
 	"\x05Admin\x12S\n" +
 	"\fListNetworks\x12 .patronus.v1.ListNetworksRequest\x1a!.patronus.v1.ListNetworksResponse\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
@@ -3857,7 +4027,10 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"CreateUser\x12\x1e.patronus.v1.CreateUserRequest\x1a\x15.patronus.v1.UserInfo\x12E\n" +
 	"\vSetUserRole\x12\x1f.patronus.v1.SetUserRoleRequest\x1a\x15.patronus.v1.UserInfo\x12M\n" +
 	"\n" +
-	"DeleteUser\x12\x1e.patronus.v1.DeleteUserRequest\x1a\x1f.patronus.v1.DeleteUserResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
+	"DeleteUser\x12\x1e.patronus.v1.DeleteUserRequest\x1a\x1f.patronus.v1.DeleteUserResponse\x12M\n" +
+	"\n" +
+	"DeleteSite\x12\x1e.patronus.v1.DeleteSiteRequest\x1a\x1f.patronus.v1.DeleteSiteResponse\x12P\n" +
+	"\tResetSite\x12\x1d.patronus.v1.ResetSiteRequest\x1a$.patronus.v1.CreateJoinTokenResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
 
 var (
 	file_patronus_v1_admin_proto_rawDescOnce sync.Once
@@ -3872,7 +4045,7 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
 var file_patronus_v1_admin_proto_goTypes = []any{
 	(Topology)(0),                   // 0: patronus.v1.Topology
 	(SiteState)(0),                  // 1: patronus.v1.SiteState
@@ -3930,125 +4103,133 @@ var file_patronus_v1_admin_proto_goTypes = []any{
 	(*SetUserRoleRequest)(nil),      // 53: patronus.v1.SetUserRoleRequest
 	(*DeleteUserRequest)(nil),       // 54: patronus.v1.DeleteUserRequest
 	(*DeleteUserResponse)(nil),      // 55: patronus.v1.DeleteUserResponse
-	(*timestamppb.Timestamp)(nil),   // 56: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),     // 57: google.protobuf.Duration
-	(*Site)(nil),                    // 58: patronus.v1.Site
-	(TopologyRole)(0),               // 59: patronus.v1.TopologyRole
-	(*PathSample)(nil),              // 60: patronus.v1.PathSample
-	(*SlaClass)(nil),                // 61: patronus.v1.SlaClass
-	(*Application)(nil),             // 62: patronus.v1.Application
-	(*Policy)(nil),                  // 63: patronus.v1.Policy
-	(*SteeringTimers)(nil),          // 64: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),            // 65: patronus.v1.QualityModel
-	(*PinMatch)(nil),                // 66: patronus.v1.PinMatch
+	(*DeleteSiteRequest)(nil),       // 56: patronus.v1.DeleteSiteRequest
+	(*DeleteSiteResponse)(nil),      // 57: patronus.v1.DeleteSiteResponse
+	(*ResetSiteRequest)(nil),        // 58: patronus.v1.ResetSiteRequest
+	(*timestamppb.Timestamp)(nil),   // 59: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),     // 60: google.protobuf.Duration
+	(*Site)(nil),                    // 61: patronus.v1.Site
+	(TopologyRole)(0),               // 62: patronus.v1.TopologyRole
+	(*PathSample)(nil),              // 63: patronus.v1.PathSample
+	(*SlaClass)(nil),                // 64: patronus.v1.SlaClass
+	(*Application)(nil),             // 65: patronus.v1.Application
+	(*Policy)(nil),                  // 66: patronus.v1.Policy
+	(*SteeringTimers)(nil),          // 67: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),            // 68: patronus.v1.QualityModel
+	(*PinMatch)(nil),                // 69: patronus.v1.PinMatch
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
-	56, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
-	56, // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
-	56, // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
-	57, // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
+	59, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
+	59, // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
+	59, // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
+	60, // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
 	2,  // 4: patronus.v1.IssueOperatorResponse.certificate:type_name -> patronus.v1.OperatorCertificate
 	2,  // 5: patronus.v1.ListOperatorsResponse.certificates:type_name -> patronus.v1.OperatorCertificate
 	0,  // 6: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
-	56, // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
+	59, // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
 	8,  // 8: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
-	58, // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	59, // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	61, // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	62, // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
 	1,  // 11: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	56, // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	56, // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	59, // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	59, // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
 	11, // 14: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	56, // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	56, // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	56, // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	56, // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	57, // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	59, // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	59, // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	59, // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	59, // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	60, // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
 	16, // 20: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
 	16, // 21: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
 	22, // 22: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
 	22, // 23: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
 	28, // 24: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
 	28, // 25: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
-	60, // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	63, // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
 	34, // 27: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	61, // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	62, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	63, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	64, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
-	65, // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
+	64, // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	65, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	66, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	67, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	68, // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
 	37, // 33: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	56, // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	56, // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	59, // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	59, // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
 	40, // 36: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	66, // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
-	56, // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
-	56, // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
+	69, // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
+	59, // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
+	59, // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
 	43, // 40: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
-	66, // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
-	57, // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
-	56, // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
-	56, // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
-	56, // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
+	69, // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
+	60, // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
+	59, // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
+	59, // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
+	59, // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
 	49, // 46: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
-	9,  // 47: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	12, // 48: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	14, // 49: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	15, // 50: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	17, // 51: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	19, // 52: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	21, // 53: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	23, // 54: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	25, // 55: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	26, // 56: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	29, // 57: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	31, // 58: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	32, // 59: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	35, // 60: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	38, // 61: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	39, // 62: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	41, // 63: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	44, // 64: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
-	46, // 65: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
-	47, // 66: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
-	3,  // 67: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
-	5,  // 68: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
-	7,  // 69: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
-	50, // 70: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
-	52, // 71: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
-	53, // 72: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
-	54, // 73: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
-	10, // 74: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	13, // 75: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	11, // 76: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	11, // 77: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	18, // 78: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	20, // 79: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	16, // 80: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	24, // 81: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	22, // 82: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	27, // 83: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	30, // 84: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	28, // 85: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	33, // 86: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	36, // 87: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	37, // 88: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	37, // 89: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	42, // 90: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	45, // 91: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
-	43, // 92: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
-	48, // 93: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
-	4,  // 94: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
-	6,  // 95: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
-	6,  // 96: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
-	51, // 97: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
-	49, // 98: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
-	49, // 99: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
-	55, // 100: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
-	74, // [74:101] is the sub-list for method output_type
-	47, // [47:74] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	60, // 47: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
+	9,  // 48: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	12, // 49: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	14, // 50: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	15, // 51: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	17, // 52: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	19, // 53: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	21, // 54: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	23, // 55: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	25, // 56: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	26, // 57: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	29, // 58: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	31, // 59: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	32, // 60: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	35, // 61: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	38, // 62: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	39, // 63: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	41, // 64: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	44, // 65: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
+	46, // 66: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
+	47, // 67: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
+	3,  // 68: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
+	5,  // 69: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
+	7,  // 70: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
+	50, // 71: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
+	52, // 72: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
+	53, // 73: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
+	54, // 74: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
+	56, // 75: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
+	58, // 76: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
+	10, // 77: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	13, // 78: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	11, // 79: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	11, // 80: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	18, // 81: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	20, // 82: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	16, // 83: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	24, // 84: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	22, // 85: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	27, // 86: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	30, // 87: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	28, // 88: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	33, // 89: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	36, // 90: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	37, // 91: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	37, // 92: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	42, // 93: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	45, // 94: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
+	43, // 95: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
+	48, // 96: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
+	4,  // 97: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
+	6,  // 98: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
+	6,  // 99: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
+	51, // 100: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
+	49, // 101: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
+	49, // 102: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
+	55, // 103: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
+	57, // 104: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
+	18, // 105: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
+	77, // [77:106] is the sub-list for method output_type
+	48, // [48:77] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -4064,7 +4245,7 @@ func file_patronus_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   54,
+			NumMessages:   57,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -50,6 +50,8 @@ const (
 	Admin_CreateUser_FullMethodName      = "/patronus.v1.Admin/CreateUser"
 	Admin_SetUserRole_FullMethodName     = "/patronus.v1.Admin/SetUserRole"
 	Admin_DeleteUser_FullMethodName      = "/patronus.v1.Admin/DeleteUser"
+	Admin_DeleteSite_FullMethodName      = "/patronus.v1.Admin/DeleteSite"
+	Admin_ResetSite_FullMethodName       = "/patronus.v1.Admin/ResetSite"
 )
 
 // AdminClient is the client API for Admin service.
@@ -137,6 +139,16 @@ type AdminClient interface {
 	// DeleteUser deletes a user with its sessions and API keys: its tokens
 	// and keys stop working at once.
 	DeleteUser(ctx context.Context, in *DeleteUserRequest, opts ...grpc.CallOption) (*DeleteUserResponse, error)
+	// DeleteSite deletes a site with its links, prefixes, pins and
+	// certificates; its edge's streams end and its peers drop it. Its name
+	// can then be enrolled anew (a new site ID).
+	DeleteSite(ctx context.Context, in *DeleteSiteRequest, opts ...grpc.CallOption) (*DeleteSiteResponse, error)
+	// ResetSite gives an enrolled site a new one-time join token: the edge
+	// that enrols with it takes the site's place under the same ID, keeping
+	// its links, prefixes, pins and policies, and its new WireGuard key
+	// replaces the site's. The site's certificates are revoked at once (its
+	// edge's streams end). FAILED_PRECONDITION for a revoked site.
+	ResetSite(ctx context.Context, in *ResetSiteRequest, opts ...grpc.CallOption) (*CreateJoinTokenResponse, error)
 }
 
 type adminClient struct {
@@ -417,6 +429,26 @@ func (c *adminClient) DeleteUser(ctx context.Context, in *DeleteUserRequest, opt
 	return out, nil
 }
 
+func (c *adminClient) DeleteSite(ctx context.Context, in *DeleteSiteRequest, opts ...grpc.CallOption) (*DeleteSiteResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteSiteResponse)
+	err := c.cc.Invoke(ctx, Admin_DeleteSite_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) ResetSite(ctx context.Context, in *ResetSiteRequest, opts ...grpc.CallOption) (*CreateJoinTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateJoinTokenResponse)
+	err := c.cc.Invoke(ctx, Admin_ResetSite_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServer is the server API for Admin service.
 // All implementations must embed UnimplementedAdminServer
 // for forward compatibility.
@@ -502,6 +534,16 @@ type AdminServer interface {
 	// DeleteUser deletes a user with its sessions and API keys: its tokens
 	// and keys stop working at once.
 	DeleteUser(context.Context, *DeleteUserRequest) (*DeleteUserResponse, error)
+	// DeleteSite deletes a site with its links, prefixes, pins and
+	// certificates; its edge's streams end and its peers drop it. Its name
+	// can then be enrolled anew (a new site ID).
+	DeleteSite(context.Context, *DeleteSiteRequest) (*DeleteSiteResponse, error)
+	// ResetSite gives an enrolled site a new one-time join token: the edge
+	// that enrols with it takes the site's place under the same ID, keeping
+	// its links, prefixes, pins and policies, and its new WireGuard key
+	// replaces the site's. The site's certificates are revoked at once (its
+	// edge's streams end). FAILED_PRECONDITION for a revoked site.
+	ResetSite(context.Context, *ResetSiteRequest) (*CreateJoinTokenResponse, error)
 	mustEmbedUnimplementedAdminServer()
 }
 
@@ -592,6 +634,12 @@ func (UnimplementedAdminServer) SetUserRole(context.Context, *SetUserRoleRequest
 }
 func (UnimplementedAdminServer) DeleteUser(context.Context, *DeleteUserRequest) (*DeleteUserResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteUser not implemented")
+}
+func (UnimplementedAdminServer) DeleteSite(context.Context, *DeleteSiteRequest) (*DeleteSiteResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteSite not implemented")
+}
+func (UnimplementedAdminServer) ResetSite(context.Context, *ResetSiteRequest) (*CreateJoinTokenResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResetSite not implemented")
 }
 func (UnimplementedAdminServer) mustEmbedUnimplementedAdminServer() {}
 func (UnimplementedAdminServer) testEmbeddedByValue()               {}
@@ -1100,6 +1148,42 @@ func _Admin_DeleteUser_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_DeleteSite_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteSiteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).DeleteSite(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_DeleteSite_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).DeleteSite(ctx, req.(*DeleteSiteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_ResetSite_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResetSiteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).ResetSite(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_ResetSite_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).ResetSite(ctx, req.(*ResetSiteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Admin_ServiceDesc is the grpc.ServiceDesc for Admin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1214,6 +1298,14 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteUser",
 			Handler:    _Admin_DeleteUser_Handler,
+		},
+		{
+			MethodName: "DeleteSite",
+			Handler:    _Admin_DeleteSite_Handler,
+		},
+		{
+			MethodName: "ResetSite",
+			Handler:    _Admin_ResetSite_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -154,6 +154,7 @@ func Run(t *testing.T, h Harness) {
 		{"Paths", testPaths},
 		{"JoinTokens", testJoinTokens},
 		{"OperatorCerts", testOperatorCerts},
+		{"SiteReset", testSiteReset},
 		{"PolicySet", testPolicySet},
 		{"Pins", testPins},
 		{"PinValidation", testPinValidation},

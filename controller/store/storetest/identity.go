@@ -1,0 +1,86 @@
+package storetest
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/controller/store"
+)
+
+// testSiteReset: a reset token re-enrols the site under its ID with its
+// links and prefixes, replaces its key and certificate, and revokes the
+// old certificate; the site records its certificates from then on.
+func testSiteReset(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	s, ctx := e.s, e.ctx
+	setupNet(t, e, store.FullMesh, spoke("legacy"))
+	secret, _, err := s.CreateJoinToken(ctx, "corp", "b1", time.Hour)
+	ok(t, err)
+	first := &store.SiteCert{Serial: "1001", NotAfter: epoch.Add(365 * 24 * time.Hour)}
+	site := must(s.EnrolSite(ctx, secret, store.SiteSpec{Role: store.Spoke, PublicKey: Key(), Cert: first}))(t)
+	if !site.CertsRecorded {
+		t.Fatalf("a site enrolled with a certificate does not record them: %+v", site)
+	}
+	if legacy := must(s.Site(ctx, "corp", "legacy"))(t); legacy.CertsRecorded {
+		t.Fatal("a site created without a certificate records them")
+	}
+	must(s.PutLink(ctx, "corp", "b1", store.LinkSpec{Name: "wan1", Colour: "internet"}))(t)
+	must(s.AddPrefix(ctx, "corp", "b1", netip.MustParsePrefix("10.1.0.0/24")))(t)
+
+	_, _, err = s.ResetSite(ctx, "corp", "nope", time.Hour)
+	wantErr(t, err, store.ErrNotFound, "")
+	_, _, err = s.ResetSite(ctx, "corp", "b1", time.Second)
+	wantErr(t, err, store.ErrInvalid, "ttl")
+	stale, _, err := s.ResetSite(ctx, "corp", "b1", time.Hour)
+	ok(t, err)
+	rev := must(s.Network(ctx, "corp"))(t).Revision
+	reset, tok, err := s.ResetSite(ctx, "corp", "b1", time.Hour)
+	ok(t, err)
+	if !tok.Reset || tok.Site != "b1" {
+		t.Fatalf("reset token %+v", tok)
+	}
+	if r := must(s.Network(ctx, "corp"))(t).Revision; r != rev+1 {
+		t.Fatalf("reset moved the revision %d → %d, want +1", rev, r)
+	}
+	certs := must(s.SiteCerts(ctx, "corp"))(t)
+	if len(certs) != 1 || certs[0].Serial != "1001" || certs[0].RevokedAt.IsZero() || certs[0].Site != "b1" || certs[0].SiteID != site.ID {
+		t.Fatalf("after the reset: %+v", certs)
+	}
+	// The earlier reset token was revoked by the later one.
+	_, err = s.EnrolSite(ctx, stale, store.SiteSpec{Role: store.Spoke, PublicKey: Key()})
+	wantErr(t, err, store.ErrTokenRevoked, "")
+
+	key := Key()
+	again := must(s.EnrolSite(ctx, reset, store.SiteSpec{Role: store.Spoke, PublicKey: key,
+		Cert: &store.SiteCert{Serial: "1002", NotAfter: epoch.Add(time.Hour)}}))(t)
+	if again.ID != site.ID || again.PublicKey != key || !again.CertsRecorded {
+		t.Fatalf("re-enrolled %+v, was %+v", again, site)
+	}
+	if ls := must(s.Links(ctx, "corp", "b1"))(t); len(ls) != 1 {
+		t.Fatalf("links after the reset: %+v", ls)
+	}
+	if ps := must(s.Prefixes(ctx, "corp"))(t); len(ps) != 1 || ps[0].Site != "b1" {
+		t.Fatalf("prefixes after the reset: %+v", ps)
+	}
+	certs = must(s.SiteCerts(ctx, "corp"))(t)
+	if len(certs) != 2 || certs[1].Serial != "1002" || !certs[1].InForce(epoch) || certs[0].InForce(epoch) {
+		t.Fatalf("after re-enrolment: %+v", certs)
+	}
+	toks := must(s.JoinTokens(ctx, "corp"))(t)
+	if last := toks[len(toks)-1]; !last.Reset || last.UsedAt.IsZero() {
+		t.Fatalf("the reset token, listed: %+v", last)
+	}
+	// A revoked site cannot be reset; a deleted one takes its tokens along.
+	must(s.RevokeSite(ctx, "corp", "legacy"))(t)
+	_, _, err = s.ResetSite(ctx, "corp", "legacy", time.Hour)
+	wantErr(t, err, store.ErrConstraint, "name")
+	orphan, _, err := s.ResetSite(ctx, "corp", "b1", time.Hour)
+	ok(t, err)
+	ok(t, s.DeleteSite(ctx, "corp", "b1"))
+	_, err = s.EnrolSite(ctx, orphan, store.SiteSpec{Role: store.Spoke, PublicKey: Key()})
+	wantErr(t, err, store.ErrTokenUnknown, "")
+	if certs := must(s.SiteCerts(ctx, "corp"))(t); len(certs) != 0 {
+		t.Fatalf("certificates of a deleted site: %+v", certs)
+	}
+}
