@@ -139,7 +139,7 @@ func (d *Daemon) open(ctx context.Context) error {
 	// handler: it calls d.api, set before anything is served.
 	d.srv, err = server.New(server.Config{Store: d.st, CA: d.ca, Certificate: cert,
 		RenewCertificate: func() (tls.Certificate, error) { return d.serverCertificate("re-issued") },
-		Endpoints:        d.endpoints(), Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth, Manage: d.manage,
+		Endpoints:        d.endpoints(), Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth, Manage: d.manage, EdgeValidity: d.edgeValidity(),
 		HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.api.ServeHTTP(w, r) })})
 	if err != nil {
 		return err
@@ -270,4 +270,10 @@ func (d *Daemon) maintainLoop() {
 			d.log.Debug("maintained store", "rolled_minute", stats.RolledMinute, "rolled_hour", stats.RolledHour, "deleted", stats.Deleted)
 		}
 	}
+}
+
+// edgeValidity is the lifetime of edge certificates (validated).
+func (d *Daemon) edgeValidity() time.Duration {
+	v, _ := time.ParseDuration(d.cfg.EdgeCertificateValidity)
+	return v
 }

@@ -368,6 +368,7 @@ func TestConfigErrors(t *testing.T) {
 		{func(c *daemon.Config) { c.Store = "mysql://x" }, "--store / store"},
 		{func(c *daemon.Config) { c.AdminUser = "Bad User" }, "admin_user"},
 		{func(c *daemon.Config) { c.MaintainInterval = "10ms" }, `maintain_interval: "10ms"`},
+		{func(c *daemon.Config) { c.EdgeCertificateValidity = "10ms" }, `edge_certificate_validity: "10ms"`},
 		{func(c *daemon.Config) { c.LogLevel = "loud" }, `--log-level / log_level: "loud"`},
 		{func(c *daemon.Config) { c.Networks = []daemon.Network{{Name: "corp", Topology: "star"}} }, `networks[0].topology: "star"`},
 		{func(c *daemon.Config) {

@@ -36,7 +36,19 @@ const (
 	// backdate is subtracted from NotBefore so a peer whose clock is a
 	// little behind accepts a fresh certificate.
 	backdate = 5 * time.Minute
+	// Backdate is backdate, for holders that need a certificate's issue
+	// time: NotBefore + Backdate (IssuedAt).
+	Backdate = backdate
 )
+
+// IssuedAt is when one of our certificates was issued: NotBefore +
+// Backdate, or NotBefore for a certificate shorter than that.
+func IssuedAt(c *x509.Certificate) time.Time {
+	if t := c.NotBefore.Add(Backdate); t.Before(c.NotAfter) {
+		return t
+	}
+	return c.NotBefore
+}
 
 // CA is the controller's certificate authority. Its methods are safe for
 // concurrent use.

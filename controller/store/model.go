@@ -65,6 +65,10 @@ type Site struct {
 	CertsRecorded bool
 }
 
+// MaxSiteCertsInForce bounds the certificates of a site neither revoked
+// nor expired (AddSiteCert): renewal keeps two, the old and the new.
+const MaxSiteCertsInForce = 4
+
 // SiteCert is a certificate issued to a site's edge.
 type SiteCert struct {
 	Serial    string // decimal, as OperatorCert's

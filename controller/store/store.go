@@ -86,6 +86,11 @@ type Store interface {
 	// SiteCerts lists the certificates recorded for a network's sites, by
 	// site ID then issue time.
 	SiteCerts(ctx context.Context, network string) ([]SiteCert, error)
+	// AddSiteCert records a certificate issued to an enrolled site (a
+	// renewal). ErrConstraint when the site has MaxSiteCertsInForce
+	// certificates neither revoked nor expired, or is revoked. Not a
+	// configuration change: the revision does not move.
+	AddSiteCert(ctx context.Context, network, site string, c SiteCert) error
 
 	// PolicySet returns the network's steering configuration document
 	// (empty Document: none set yet) and the network's revision.

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"io/fs"
 	"os"
@@ -38,5 +39,22 @@ func TestLostWireGuardKeyRefused(t *testing.T) {
 	}
 	if _, err := New(ctx, newEdge().options(ctl, dir, "")); !errors.Is(err, ErrWireGuardKeyLost) {
 		t.Fatalf("New with only enrolment.json left: %v", err)
+	}
+}
+
+// renewAt is two thirds into the lifetime from the issue time (NotBefore
+// is backdated by pki.Backdate).
+func TestRenewAt(t *testing.T) {
+	issued := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		life, want time.Duration
+	}{
+		{365 * 24 * time.Hour, 243*24*time.Hour + 8*time.Hour},
+		{6 * time.Second, 4 * time.Second},
+	} {
+		leaf := &x509.Certificate{NotBefore: issued.Add(-pki.Backdate), NotAfter: issued.Add(tc.life)}
+		if got := renewAt(leaf).Sub(issued); got != tc.want {
+			t.Errorf("lifetime %v: renewed %v after issue, want %v", tc.life, got, tc.want)
+		}
 	}
 }

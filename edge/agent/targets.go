@@ -55,7 +55,7 @@ func (a *Agent) dialControllers() (*controllers, error) {
 		var conn *grpc.ClientConn
 		if err == nil {
 			conn, err = grpc.NewClient(addr,
-				grpc.WithTransportCredentials(credentials.NewTLS(a.creds.ClientTLSConfig(host))),
+				grpc.WithTransportCredentials(credentials.NewTLS(a.credentials().ClientTLSConfig(host))),
 				connectParams(a.opts.Backoff), grpc.WithKeepaliveParams(keepaliveParams))
 		}
 		if err != nil {

@@ -3735,6 +3735,61 @@ func (x *ResetSiteRequest) GetTtl() *durationpb.Duration {
 	return nil
 }
 
+// RenewOperatorRequest asks for a new certificate of the caller.
+type RenewOperatorRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// csr_der is a PKCS #10 request (DER) of a new ECDSA P-256 key.
+	CsrDer []byte `protobuf:"bytes,1,opt,name=csr_der,json=csrDer,proto3" json:"csr_der,omitempty"`
+	// validity is how long the certificate is good; unset: 365 days.
+	Validity      *durationpb.Duration `protobuf:"bytes,2,opt,name=validity,proto3" json:"validity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenewOperatorRequest) Reset() {
+	*x = RenewOperatorRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenewOperatorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenewOperatorRequest) ProtoMessage() {}
+
+func (x *RenewOperatorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenewOperatorRequest.ProtoReflect.Descriptor instead.
+func (*RenewOperatorRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *RenewOperatorRequest) GetCsrDer() []byte {
+	if x != nil {
+		return x.CsrDer
+	}
+	return nil
+}
+
+func (x *RenewOperatorRequest) GetValidity() *durationpb.Duration {
+	if x != nil {
+		return x.Validity
+	}
+	return nil
+}
+
 var File_patronus_v1_admin_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_admin_proto_rawDesc = "" +
@@ -3986,7 +4041,10 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x10ResetSiteRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12+\n" +
-	"\x03ttl\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x03ttl*X\n" +
+	"\x03ttl\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\"f\n" +
+	"\x14RenewOperatorRequest\x12\x17\n" +
+	"\acsr_der\x18\x01 \x01(\fR\x06csrDer\x125\n" +
+	"\bvalidity\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\bvalidity*X\n" +
 	"\bTopology\x12\x18\n" +
 	"\x14TOPOLOGY_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TOPOLOGY_FULL_MESH\x10\x01\x12\x1a\n" +
@@ -3994,7 +4052,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\xce\x11\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\xa6\x12\n" +
 	"\x05Admin\x12S\n" +
 	"\fListNetworks\x12 .patronus.v1.ListNetworksRequest\x1a!.patronus.v1.ListNetworksResponse\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
@@ -4030,7 +4088,8 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"DeleteUser\x12\x1e.patronus.v1.DeleteUserRequest\x1a\x1f.patronus.v1.DeleteUserResponse\x12M\n" +
 	"\n" +
 	"DeleteSite\x12\x1e.patronus.v1.DeleteSiteRequest\x1a\x1f.patronus.v1.DeleteSiteResponse\x12P\n" +
-	"\tResetSite\x12\x1d.patronus.v1.ResetSiteRequest\x1a$.patronus.v1.CreateJoinTokenResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
+	"\tResetSite\x12\x1d.patronus.v1.ResetSiteRequest\x1a$.patronus.v1.CreateJoinTokenResponse\x12V\n" +
+	"\rRenewOperator\x12!.patronus.v1.RenewOperatorRequest\x1a\".patronus.v1.IssueOperatorResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
 
 var (
 	file_patronus_v1_admin_proto_rawDescOnce sync.Once
@@ -4045,7 +4104,7 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 58)
 var file_patronus_v1_admin_proto_goTypes = []any{
 	(Topology)(0),                   // 0: patronus.v1.Topology
 	(SiteState)(0),                  // 1: patronus.v1.SiteState
@@ -4106,130 +4165,134 @@ var file_patronus_v1_admin_proto_goTypes = []any{
 	(*DeleteSiteRequest)(nil),       // 56: patronus.v1.DeleteSiteRequest
 	(*DeleteSiteResponse)(nil),      // 57: patronus.v1.DeleteSiteResponse
 	(*ResetSiteRequest)(nil),        // 58: patronus.v1.ResetSiteRequest
-	(*timestamppb.Timestamp)(nil),   // 59: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),     // 60: google.protobuf.Duration
-	(*Site)(nil),                    // 61: patronus.v1.Site
-	(TopologyRole)(0),               // 62: patronus.v1.TopologyRole
-	(*PathSample)(nil),              // 63: patronus.v1.PathSample
-	(*SlaClass)(nil),                // 64: patronus.v1.SlaClass
-	(*Application)(nil),             // 65: patronus.v1.Application
-	(*Policy)(nil),                  // 66: patronus.v1.Policy
-	(*SteeringTimers)(nil),          // 67: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),            // 68: patronus.v1.QualityModel
-	(*PinMatch)(nil),                // 69: patronus.v1.PinMatch
+	(*RenewOperatorRequest)(nil),    // 59: patronus.v1.RenewOperatorRequest
+	(*timestamppb.Timestamp)(nil),   // 60: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),     // 61: google.protobuf.Duration
+	(*Site)(nil),                    // 62: patronus.v1.Site
+	(TopologyRole)(0),               // 63: patronus.v1.TopologyRole
+	(*PathSample)(nil),              // 64: patronus.v1.PathSample
+	(*SlaClass)(nil),                // 65: patronus.v1.SlaClass
+	(*Application)(nil),             // 66: patronus.v1.Application
+	(*Policy)(nil),                  // 67: patronus.v1.Policy
+	(*SteeringTimers)(nil),          // 68: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),            // 69: patronus.v1.QualityModel
+	(*PinMatch)(nil),                // 70: patronus.v1.PinMatch
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
-	59, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
-	59, // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
-	59, // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
-	60, // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
+	60, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
+	60, // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
+	60, // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
+	61, // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
 	2,  // 4: patronus.v1.IssueOperatorResponse.certificate:type_name -> patronus.v1.OperatorCertificate
 	2,  // 5: patronus.v1.ListOperatorsResponse.certificates:type_name -> patronus.v1.OperatorCertificate
 	0,  // 6: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
-	59, // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
+	60, // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
 	8,  // 8: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
-	61, // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	62, // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	62, // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	63, // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
 	1,  // 11: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	59, // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	59, // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	60, // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	60, // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
 	11, // 14: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	59, // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	59, // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	59, // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	59, // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	60, // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	60, // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	60, // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	60, // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	60, // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	61, // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
 	16, // 20: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
 	16, // 21: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
 	22, // 22: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
 	22, // 23: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
 	28, // 24: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
 	28, // 25: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
-	63, // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	64, // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
 	34, // 27: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	64, // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	65, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	66, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	67, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
-	68, // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
+	65, // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	66, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	67, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	68, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	69, // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
 	37, // 33: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	59, // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	59, // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	60, // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	60, // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
 	40, // 36: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	69, // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
-	59, // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
-	59, // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
+	70, // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
+	60, // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
+	60, // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
 	43, // 40: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
-	69, // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
-	60, // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
-	59, // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
-	59, // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
-	59, // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
+	70, // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
+	61, // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
+	60, // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
+	60, // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
+	60, // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
 	49, // 46: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
-	60, // 47: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
-	9,  // 48: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	12, // 49: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	14, // 50: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	15, // 51: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	17, // 52: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	19, // 53: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	21, // 54: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	23, // 55: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	25, // 56: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	26, // 57: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	29, // 58: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	31, // 59: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	32, // 60: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	35, // 61: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	38, // 62: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	39, // 63: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	41, // 64: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	44, // 65: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
-	46, // 66: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
-	47, // 67: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
-	3,  // 68: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
-	5,  // 69: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
-	7,  // 70: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
-	50, // 71: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
-	52, // 72: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
-	53, // 73: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
-	54, // 74: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
-	56, // 75: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
-	58, // 76: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
-	10, // 77: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	13, // 78: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	11, // 79: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	11, // 80: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	18, // 81: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	20, // 82: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	16, // 83: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	24, // 84: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	22, // 85: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	27, // 86: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	30, // 87: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	28, // 88: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	33, // 89: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	36, // 90: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	37, // 91: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	37, // 92: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	42, // 93: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	45, // 94: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
-	43, // 95: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
-	48, // 96: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
-	4,  // 97: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
-	6,  // 98: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
-	6,  // 99: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
-	51, // 100: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
-	49, // 101: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
-	49, // 102: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
-	55, // 103: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
-	57, // 104: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
-	18, // 105: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
-	77, // [77:106] is the sub-list for method output_type
-	48, // [48:77] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	61, // 47: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
+	61, // 48: patronus.v1.RenewOperatorRequest.validity:type_name -> google.protobuf.Duration
+	9,  // 49: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	12, // 50: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	14, // 51: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	15, // 52: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	17, // 53: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	19, // 54: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	21, // 55: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	23, // 56: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	25, // 57: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	26, // 58: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	29, // 59: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	31, // 60: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	32, // 61: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	35, // 62: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	38, // 63: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	39, // 64: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	41, // 65: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	44, // 66: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
+	46, // 67: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
+	47, // 68: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
+	3,  // 69: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
+	5,  // 70: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
+	7,  // 71: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
+	50, // 72: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
+	52, // 73: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
+	53, // 74: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
+	54, // 75: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
+	56, // 76: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
+	58, // 77: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
+	59, // 78: patronus.v1.Admin.RenewOperator:input_type -> patronus.v1.RenewOperatorRequest
+	10, // 79: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	13, // 80: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	11, // 81: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	11, // 82: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	18, // 83: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	20, // 84: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	16, // 85: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	24, // 86: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	22, // 87: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	27, // 88: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	30, // 89: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	28, // 90: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	33, // 91: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	36, // 92: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	37, // 93: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	37, // 94: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	42, // 95: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	45, // 96: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
+	43, // 97: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
+	48, // 98: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
+	4,  // 99: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
+	6,  // 100: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
+	6,  // 101: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
+	51, // 102: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
+	49, // 103: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
+	49, // 104: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
+	55, // 105: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
+	57, // 106: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
+	18, // 107: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
+	4,  // 108: patronus.v1.Admin.RenewOperator:output_type -> patronus.v1.IssueOperatorResponse
+	79, // [79:109] is the sub-list for method output_type
+	49, // [49:79] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -4245,7 +4308,7 @@ func file_patronus_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   57,
+			NumMessages:   58,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

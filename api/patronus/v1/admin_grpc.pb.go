@@ -52,6 +52,7 @@ const (
 	Admin_DeleteUser_FullMethodName      = "/patronus.v1.Admin/DeleteUser"
 	Admin_DeleteSite_FullMethodName      = "/patronus.v1.Admin/DeleteSite"
 	Admin_ResetSite_FullMethodName       = "/patronus.v1.Admin/ResetSite"
+	Admin_RenewOperator_FullMethodName   = "/patronus.v1.Admin/RenewOperator"
 )
 
 // AdminClient is the client API for Admin service.
@@ -149,6 +150,12 @@ type AdminClient interface {
 	// replaces the site's. The site's certificates are revoked at once (its
 	// edge's streams end). FAILED_PRECONDITION for a revoked site.
 	ResetSite(ctx context.Context, in *ResetSiteRequest, opts ...grpc.CallOption) (*CreateJoinTokenResponse, error)
+	// RenewOperator signs a new certificate of the calling operator's own
+	// name from the CSR of a new key made where it is used, and records it.
+	// The certificate the call was made with stays valid until it expires
+	// (revoke it with RevokeCertificate to end it sooner).
+	// FAILED_PRECONDITION when the name has four certificates in force.
+	RenewOperator(ctx context.Context, in *RenewOperatorRequest, opts ...grpc.CallOption) (*IssueOperatorResponse, error)
 }
 
 type adminClient struct {
@@ -449,6 +456,16 @@ func (c *adminClient) ResetSite(ctx context.Context, in *ResetSiteRequest, opts 
 	return out, nil
 }
 
+func (c *adminClient) RenewOperator(ctx context.Context, in *RenewOperatorRequest, opts ...grpc.CallOption) (*IssueOperatorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IssueOperatorResponse)
+	err := c.cc.Invoke(ctx, Admin_RenewOperator_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServer is the server API for Admin service.
 // All implementations must embed UnimplementedAdminServer
 // for forward compatibility.
@@ -544,6 +561,12 @@ type AdminServer interface {
 	// replaces the site's. The site's certificates are revoked at once (its
 	// edge's streams end). FAILED_PRECONDITION for a revoked site.
 	ResetSite(context.Context, *ResetSiteRequest) (*CreateJoinTokenResponse, error)
+	// RenewOperator signs a new certificate of the calling operator's own
+	// name from the CSR of a new key made where it is used, and records it.
+	// The certificate the call was made with stays valid until it expires
+	// (revoke it with RevokeCertificate to end it sooner).
+	// FAILED_PRECONDITION when the name has four certificates in force.
+	RenewOperator(context.Context, *RenewOperatorRequest) (*IssueOperatorResponse, error)
 	mustEmbedUnimplementedAdminServer()
 }
 
@@ -640,6 +663,9 @@ func (UnimplementedAdminServer) DeleteSite(context.Context, *DeleteSiteRequest) 
 }
 func (UnimplementedAdminServer) ResetSite(context.Context, *ResetSiteRequest) (*CreateJoinTokenResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ResetSite not implemented")
+}
+func (UnimplementedAdminServer) RenewOperator(context.Context, *RenewOperatorRequest) (*IssueOperatorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RenewOperator not implemented")
 }
 func (UnimplementedAdminServer) mustEmbedUnimplementedAdminServer() {}
 func (UnimplementedAdminServer) testEmbeddedByValue()               {}
@@ -1184,6 +1210,24 @@ func _Admin_ResetSite_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_RenewOperator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RenewOperatorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).RenewOperator(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_RenewOperator_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).RenewOperator(ctx, req.(*RenewOperatorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Admin_ServiceDesc is the grpc.ServiceDesc for Admin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1306,6 +1350,10 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ResetSite",
 			Handler:    _Admin_ResetSite_Handler,
+		},
+		{
+			MethodName: "RenewOperator",
+			Handler:    _Admin_RenewOperator_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

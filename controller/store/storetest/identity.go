@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -71,6 +72,22 @@ func testSiteReset(t *testing.T, h Harness) {
 	if last := toks[len(toks)-1]; !last.Reset || last.UsedAt.IsZero() {
 		t.Fatalf("the reset token, listed: %+v", last)
 	}
+	// Renewals: recorded, at most MaxSiteCertsInForce in force; the
+	// revision does not move.
+	rev = must(s.Network(ctx, "corp"))(t).Revision
+	for i := 1; i < store.MaxSiteCertsInForce; i++ {
+		ok(t, s.AddSiteCert(ctx, "corp", "b1", store.SiteCert{Serial: fmt.Sprint(2000 + i), NotAfter: epoch.Add(time.Hour)}))
+	}
+	wantErr(t, s.AddSiteCert(ctx, "corp", "b1", store.SiteCert{Serial: "3000", NotAfter: epoch.Add(time.Hour)}), store.ErrConstraint, "site")
+	wantErr(t, s.AddSiteCert(ctx, "corp", "b1", store.SiteCert{NotAfter: epoch.Add(time.Hour)}), store.ErrInvalid, "serial")
+	wantErr(t, s.AddSiteCert(ctx, "corp", "nope", store.SiteCert{Serial: "3001", NotAfter: epoch.Add(time.Hour)}), store.ErrNotFound, "")
+	if r := must(s.Network(ctx, "corp"))(t).Revision; r != rev {
+		t.Fatalf("renewals moved the revision %d → %d", rev, r)
+	}
+	e.clock.Advance(2 * time.Hour) // all expired: room again
+	ok(t, s.AddSiteCert(ctx, "corp", "b1", store.SiteCert{Serial: "3000", NotAfter: epoch.Add(3 * time.Hour)}))
+	wantErr(t, s.AddSiteCert(ctx, "corp", "b1", store.SiteCert{Serial: "3000", NotAfter: epoch.Add(3 * time.Hour)}), store.ErrConflict, "serial")
+
 	// A revoked site cannot be reset; a deleted one takes its tokens along.
 	must(s.RevokeSite(ctx, "corp", "legacy"))(t)
 	_, _, err = s.ResetSite(ctx, "corp", "legacy", time.Hour)

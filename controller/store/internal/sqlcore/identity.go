@@ -149,3 +149,29 @@ func (s *Store) SiteCerts(ctx context.Context, network string) ([]store.SiteCert
 	})
 	return out, err
 }
+
+// AddSiteCert implements store.Store.
+func (s *Store) AddSiteCert(ctx context.Context, network, site string, c store.SiteCert) error {
+	if err := validCert(&c); err != nil {
+		return err
+	}
+	return s.write(ctx, "add site certificate", func(t *tx) error {
+		netID, err := s.netID(ctx, t, network)
+		if err != nil {
+			return err
+		}
+		siteID, err := s.enrolledSiteID(ctx, t, netID, network, site)
+		if err != nil {
+			return err
+		}
+		var n int64
+		if err := t.QueryRow(ctx, `SELECT COUNT(*) FROM site_certs WHERE site_id = $1 AND revoked_at IS NULL AND not_after > $2`,
+			siteID, us(s.now())).Scan(&n); err != nil {
+			return err
+		}
+		if n >= store.MaxSiteCertsInForce {
+			return store.Constraint("site_cert", "site", nil, "site %q has %d certificates in force already", site, n)
+		}
+		return s.insertSiteCert(ctx, t, siteID, &c)
+	})
+}
