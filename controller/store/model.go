@@ -69,6 +69,17 @@ type Site struct {
 // nor expired (AddSiteCert): renewal keeps two, the old and the new.
 const MaxSiteCertsInForce = 4
 
+// RevokedCert is a certificate RevokeCert revoked: a site's (Network and
+// Site set) or an operator's (Operator set).
+type RevokedCert struct {
+	Serial    string
+	Network   string
+	Site      string
+	Operator  string
+	RevokedAt time.Time
+	Reason    string
+}
+
 // SiteCert is a certificate issued to a site's edge.
 type SiteCert struct {
 	Serial    string // decimal, as OperatorCert's

@@ -91,6 +91,12 @@ type Store interface {
 	// certificates neither revoked nor expired, or is revoked. Not a
 	// configuration change: the revision does not move.
 	AddSiteCert(ctx context.Context, network, site string, c SiteCert) error
+	// RevokeCert revokes one recorded certificate by its serial: a site's
+	// (the site's network revision moves, so every replica refuses it and
+	// ends its streams; the site stays) or an operator's. Revoking a
+	// revoked one changes nothing and returns it. ErrNotFound for a serial
+	// not recorded.
+	RevokeCert(ctx context.Context, serial, reason string) (RevokedCert, error)
 
 	// PolicySet returns the network's steering configuration document
 	// (empty Document: none set yet) and the network's revision.

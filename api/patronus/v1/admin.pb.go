@@ -3790,6 +3790,263 @@ func (x *RenewOperatorRequest) GetValidity() *durationpb.Duration {
 	return nil
 }
 
+// ListCertificatesRequest names the network.
+type ListCertificatesRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Network string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	// site_name, when set, keeps that site's only.
+	SiteName      string `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCertificatesRequest) Reset() {
+	*x = ListCertificatesRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCertificatesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCertificatesRequest) ProtoMessage() {}
+
+func (x *ListCertificatesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCertificatesRequest.ProtoReflect.Descriptor instead.
+func (*ListCertificatesRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *ListCertificatesRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *ListCertificatesRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+// CertificateInfo describes a recorded certificate: a site's (network and
+// site_name set) or an operator's (operator set).
+type CertificateInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// serial is the certificate's serial number, in decimal.
+	Serial        string                 `protobuf:"bytes,1,opt,name=serial,proto3" json:"serial,omitempty"`
+	Network       string                 `protobuf:"bytes,2,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,3,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	Operator      string                 `protobuf:"bytes,4,opt,name=operator,proto3" json:"operator,omitempty"`
+	IssuedAt      *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=issued_at,json=issuedAt,proto3" json:"issued_at,omitempty"`
+	NotAfter      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=not_after,json=notAfter,proto3" json:"not_after,omitempty"`
+	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	Reason        string                 `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CertificateInfo) Reset() {
+	*x = CertificateInfo{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CertificateInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CertificateInfo) ProtoMessage() {}
+
+func (x *CertificateInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CertificateInfo.ProtoReflect.Descriptor instead.
+func (*CertificateInfo) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *CertificateInfo) GetSerial() string {
+	if x != nil {
+		return x.Serial
+	}
+	return ""
+}
+
+func (x *CertificateInfo) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *CertificateInfo) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *CertificateInfo) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *CertificateInfo) GetIssuedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.IssuedAt
+	}
+	return nil
+}
+
+func (x *CertificateInfo) GetNotAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NotAfter
+	}
+	return nil
+}
+
+func (x *CertificateInfo) GetRevokedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevokedAt
+	}
+	return nil
+}
+
+func (x *CertificateInfo) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// ListCertificatesResponse lists certificates.
+type ListCertificatesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Certificates  []*CertificateInfo     `protobuf:"bytes,1,rep,name=certificates,proto3" json:"certificates,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCertificatesResponse) Reset() {
+	*x = ListCertificatesResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCertificatesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCertificatesResponse) ProtoMessage() {}
+
+func (x *ListCertificatesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCertificatesResponse.ProtoReflect.Descriptor instead.
+func (*ListCertificatesResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *ListCertificatesResponse) GetCertificates() []*CertificateInfo {
+	if x != nil {
+		return x.Certificates
+	}
+	return nil
+}
+
+// RevokeCertificateRequest revokes one certificate.
+type RevokeCertificateRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// serial is the certificate's serial number, in decimal.
+	Serial string `protobuf:"bytes,1,opt,name=serial,proto3" json:"serial,omitempty"`
+	// reason is recorded with the revocation.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeCertificateRequest) Reset() {
+	*x = RevokeCertificateRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeCertificateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeCertificateRequest) ProtoMessage() {}
+
+func (x *RevokeCertificateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeCertificateRequest.ProtoReflect.Descriptor instead.
+func (*RevokeCertificateRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *RevokeCertificateRequest) GetSerial() string {
+	if x != nil {
+		return x.Serial
+	}
+	return ""
+}
+
+func (x *RevokeCertificateRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_patronus_v1_admin_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_admin_proto_rawDesc = "" +
@@ -4044,7 +4301,25 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x03ttl\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\"f\n" +
 	"\x14RenewOperatorRequest\x12\x17\n" +
 	"\acsr_der\x18\x01 \x01(\fR\x06csrDer\x125\n" +
-	"\bvalidity\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\bvalidity*X\n" +
+	"\bvalidity\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\bvalidity\"P\n" +
+	"\x17ListCertificatesRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"\xc1\x02\n" +
+	"\x0fCertificateInfo\x12\x16\n" +
+	"\x06serial\x18\x01 \x01(\tR\x06serial\x12\x18\n" +
+	"\anetwork\x18\x02 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x03 \x01(\tR\bsiteName\x12\x1a\n" +
+	"\boperator\x18\x04 \x01(\tR\boperator\x127\n" +
+	"\tissued_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bissuedAt\x127\n" +
+	"\tnot_after\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\bnotAfter\x129\n" +
+	"\n" +
+	"revoked_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\x12\x16\n" +
+	"\x06reason\x18\b \x01(\tR\x06reason\"\\\n" +
+	"\x18ListCertificatesResponse\x12@\n" +
+	"\fcertificates\x18\x01 \x03(\v2\x1c.patronus.v1.CertificateInfoR\fcertificates\"J\n" +
+	"\x18RevokeCertificateRequest\x12\x16\n" +
+	"\x06serial\x18\x01 \x01(\tR\x06serial\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason*X\n" +
 	"\bTopology\x12\x18\n" +
 	"\x14TOPOLOGY_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TOPOLOGY_FULL_MESH\x10\x01\x12\x1a\n" +
@@ -4052,7 +4327,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\xa6\x12\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\xe1\x13\n" +
 	"\x05Admin\x12S\n" +
 	"\fListNetworks\x12 .patronus.v1.ListNetworksRequest\x1a!.patronus.v1.ListNetworksResponse\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
@@ -4089,7 +4364,9 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"DeleteSite\x12\x1e.patronus.v1.DeleteSiteRequest\x1a\x1f.patronus.v1.DeleteSiteResponse\x12P\n" +
 	"\tResetSite\x12\x1d.patronus.v1.ResetSiteRequest\x1a$.patronus.v1.CreateJoinTokenResponse\x12V\n" +
-	"\rRenewOperator\x12!.patronus.v1.RenewOperatorRequest\x1a\".patronus.v1.IssueOperatorResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
+	"\rRenewOperator\x12!.patronus.v1.RenewOperatorRequest\x1a\".patronus.v1.IssueOperatorResponse\x12_\n" +
+	"\x10ListCertificates\x12$.patronus.v1.ListCertificatesRequest\x1a%.patronus.v1.ListCertificatesResponse\x12X\n" +
+	"\x11RevokeCertificate\x12%.patronus.v1.RevokeCertificateRequest\x1a\x1c.patronus.v1.CertificateInfoB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
 
 var (
 	file_patronus_v1_admin_proto_rawDescOnce sync.Once
@@ -4104,195 +4381,207 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 58)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
 var file_patronus_v1_admin_proto_goTypes = []any{
-	(Topology)(0),                   // 0: patronus.v1.Topology
-	(SiteState)(0),                  // 1: patronus.v1.SiteState
-	(*OperatorCertificate)(nil),     // 2: patronus.v1.OperatorCertificate
-	(*IssueOperatorRequest)(nil),    // 3: patronus.v1.IssueOperatorRequest
-	(*IssueOperatorResponse)(nil),   // 4: patronus.v1.IssueOperatorResponse
-	(*ListOperatorsRequest)(nil),    // 5: patronus.v1.ListOperatorsRequest
-	(*ListOperatorsResponse)(nil),   // 6: patronus.v1.ListOperatorsResponse
-	(*RevokeOperatorRequest)(nil),   // 7: patronus.v1.RevokeOperatorRequest
-	(*NetworkInfo)(nil),             // 8: patronus.v1.NetworkInfo
-	(*ListNetworksRequest)(nil),     // 9: patronus.v1.ListNetworksRequest
-	(*ListNetworksResponse)(nil),    // 10: patronus.v1.ListNetworksResponse
-	(*SiteInfo)(nil),                // 11: patronus.v1.SiteInfo
-	(*ListSitesRequest)(nil),        // 12: patronus.v1.ListSitesRequest
-	(*ListSitesResponse)(nil),       // 13: patronus.v1.ListSitesResponse
-	(*GetSiteRequest)(nil),          // 14: patronus.v1.GetSiteRequest
-	(*RevokeSiteRequest)(nil),       // 15: patronus.v1.RevokeSiteRequest
-	(*JoinTokenInfo)(nil),           // 16: patronus.v1.JoinTokenInfo
-	(*CreateJoinTokenRequest)(nil),  // 17: patronus.v1.CreateJoinTokenRequest
-	(*CreateJoinTokenResponse)(nil), // 18: patronus.v1.CreateJoinTokenResponse
-	(*ListJoinTokensRequest)(nil),   // 19: patronus.v1.ListJoinTokensRequest
-	(*ListJoinTokensResponse)(nil),  // 20: patronus.v1.ListJoinTokensResponse
-	(*RevokeJoinTokenRequest)(nil),  // 21: patronus.v1.RevokeJoinTokenRequest
-	(*WanLink)(nil),                 // 22: patronus.v1.WanLink
-	(*ListLinksRequest)(nil),        // 23: patronus.v1.ListLinksRequest
-	(*ListLinksResponse)(nil),       // 24: patronus.v1.ListLinksResponse
-	(*PutLinkRequest)(nil),          // 25: patronus.v1.PutLinkRequest
-	(*DeleteLinkRequest)(nil),       // 26: patronus.v1.DeleteLinkRequest
-	(*DeleteLinkResponse)(nil),      // 27: patronus.v1.DeleteLinkResponse
-	(*LanPrefix)(nil),               // 28: patronus.v1.LanPrefix
-	(*ListPrefixesRequest)(nil),     // 29: patronus.v1.ListPrefixesRequest
-	(*ListPrefixesResponse)(nil),    // 30: patronus.v1.ListPrefixesResponse
-	(*AddPrefixRequest)(nil),        // 31: patronus.v1.AddPrefixRequest
-	(*DeletePrefixRequest)(nil),     // 32: patronus.v1.DeletePrefixRequest
-	(*DeletePrefixResponse)(nil),    // 33: patronus.v1.DeletePrefixResponse
-	(*PathInfo)(nil),                // 34: patronus.v1.PathInfo
-	(*ListPathsRequest)(nil),        // 35: patronus.v1.ListPathsRequest
-	(*ListPathsResponse)(nil),       // 36: patronus.v1.ListPathsResponse
-	(*PolicySet)(nil),               // 37: patronus.v1.PolicySet
-	(*GetPoliciesRequest)(nil),      // 38: patronus.v1.GetPoliciesRequest
-	(*SetPoliciesRequest)(nil),      // 39: patronus.v1.SetPoliciesRequest
-	(*Event)(nil),                   // 40: patronus.v1.Event
-	(*ListEventsRequest)(nil),       // 41: patronus.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),      // 42: patronus.v1.ListEventsResponse
-	(*PinInfo)(nil),                 // 43: patronus.v1.PinInfo
-	(*ListPinsRequest)(nil),         // 44: patronus.v1.ListPinsRequest
-	(*ListPinsResponse)(nil),        // 45: patronus.v1.ListPinsResponse
-	(*SetPinRequest)(nil),           // 46: patronus.v1.SetPinRequest
-	(*DeletePinRequest)(nil),        // 47: patronus.v1.DeletePinRequest
-	(*DeletePinResponse)(nil),       // 48: patronus.v1.DeletePinResponse
-	(*UserInfo)(nil),                // 49: patronus.v1.UserInfo
-	(*ListUsersRequest)(nil),        // 50: patronus.v1.ListUsersRequest
-	(*ListUsersResponse)(nil),       // 51: patronus.v1.ListUsersResponse
-	(*CreateUserRequest)(nil),       // 52: patronus.v1.CreateUserRequest
-	(*SetUserRoleRequest)(nil),      // 53: patronus.v1.SetUserRoleRequest
-	(*DeleteUserRequest)(nil),       // 54: patronus.v1.DeleteUserRequest
-	(*DeleteUserResponse)(nil),      // 55: patronus.v1.DeleteUserResponse
-	(*DeleteSiteRequest)(nil),       // 56: patronus.v1.DeleteSiteRequest
-	(*DeleteSiteResponse)(nil),      // 57: patronus.v1.DeleteSiteResponse
-	(*ResetSiteRequest)(nil),        // 58: patronus.v1.ResetSiteRequest
-	(*RenewOperatorRequest)(nil),    // 59: patronus.v1.RenewOperatorRequest
-	(*timestamppb.Timestamp)(nil),   // 60: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),     // 61: google.protobuf.Duration
-	(*Site)(nil),                    // 62: patronus.v1.Site
-	(TopologyRole)(0),               // 63: patronus.v1.TopologyRole
-	(*PathSample)(nil),              // 64: patronus.v1.PathSample
-	(*SlaClass)(nil),                // 65: patronus.v1.SlaClass
-	(*Application)(nil),             // 66: patronus.v1.Application
-	(*Policy)(nil),                  // 67: patronus.v1.Policy
-	(*SteeringTimers)(nil),          // 68: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),            // 69: patronus.v1.QualityModel
-	(*PinMatch)(nil),                // 70: patronus.v1.PinMatch
+	(Topology)(0),                    // 0: patronus.v1.Topology
+	(SiteState)(0),                   // 1: patronus.v1.SiteState
+	(*OperatorCertificate)(nil),      // 2: patronus.v1.OperatorCertificate
+	(*IssueOperatorRequest)(nil),     // 3: patronus.v1.IssueOperatorRequest
+	(*IssueOperatorResponse)(nil),    // 4: patronus.v1.IssueOperatorResponse
+	(*ListOperatorsRequest)(nil),     // 5: patronus.v1.ListOperatorsRequest
+	(*ListOperatorsResponse)(nil),    // 6: patronus.v1.ListOperatorsResponse
+	(*RevokeOperatorRequest)(nil),    // 7: patronus.v1.RevokeOperatorRequest
+	(*NetworkInfo)(nil),              // 8: patronus.v1.NetworkInfo
+	(*ListNetworksRequest)(nil),      // 9: patronus.v1.ListNetworksRequest
+	(*ListNetworksResponse)(nil),     // 10: patronus.v1.ListNetworksResponse
+	(*SiteInfo)(nil),                 // 11: patronus.v1.SiteInfo
+	(*ListSitesRequest)(nil),         // 12: patronus.v1.ListSitesRequest
+	(*ListSitesResponse)(nil),        // 13: patronus.v1.ListSitesResponse
+	(*GetSiteRequest)(nil),           // 14: patronus.v1.GetSiteRequest
+	(*RevokeSiteRequest)(nil),        // 15: patronus.v1.RevokeSiteRequest
+	(*JoinTokenInfo)(nil),            // 16: patronus.v1.JoinTokenInfo
+	(*CreateJoinTokenRequest)(nil),   // 17: patronus.v1.CreateJoinTokenRequest
+	(*CreateJoinTokenResponse)(nil),  // 18: patronus.v1.CreateJoinTokenResponse
+	(*ListJoinTokensRequest)(nil),    // 19: patronus.v1.ListJoinTokensRequest
+	(*ListJoinTokensResponse)(nil),   // 20: patronus.v1.ListJoinTokensResponse
+	(*RevokeJoinTokenRequest)(nil),   // 21: patronus.v1.RevokeJoinTokenRequest
+	(*WanLink)(nil),                  // 22: patronus.v1.WanLink
+	(*ListLinksRequest)(nil),         // 23: patronus.v1.ListLinksRequest
+	(*ListLinksResponse)(nil),        // 24: patronus.v1.ListLinksResponse
+	(*PutLinkRequest)(nil),           // 25: patronus.v1.PutLinkRequest
+	(*DeleteLinkRequest)(nil),        // 26: patronus.v1.DeleteLinkRequest
+	(*DeleteLinkResponse)(nil),       // 27: patronus.v1.DeleteLinkResponse
+	(*LanPrefix)(nil),                // 28: patronus.v1.LanPrefix
+	(*ListPrefixesRequest)(nil),      // 29: patronus.v1.ListPrefixesRequest
+	(*ListPrefixesResponse)(nil),     // 30: patronus.v1.ListPrefixesResponse
+	(*AddPrefixRequest)(nil),         // 31: patronus.v1.AddPrefixRequest
+	(*DeletePrefixRequest)(nil),      // 32: patronus.v1.DeletePrefixRequest
+	(*DeletePrefixResponse)(nil),     // 33: patronus.v1.DeletePrefixResponse
+	(*PathInfo)(nil),                 // 34: patronus.v1.PathInfo
+	(*ListPathsRequest)(nil),         // 35: patronus.v1.ListPathsRequest
+	(*ListPathsResponse)(nil),        // 36: patronus.v1.ListPathsResponse
+	(*PolicySet)(nil),                // 37: patronus.v1.PolicySet
+	(*GetPoliciesRequest)(nil),       // 38: patronus.v1.GetPoliciesRequest
+	(*SetPoliciesRequest)(nil),       // 39: patronus.v1.SetPoliciesRequest
+	(*Event)(nil),                    // 40: patronus.v1.Event
+	(*ListEventsRequest)(nil),        // 41: patronus.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),       // 42: patronus.v1.ListEventsResponse
+	(*PinInfo)(nil),                  // 43: patronus.v1.PinInfo
+	(*ListPinsRequest)(nil),          // 44: patronus.v1.ListPinsRequest
+	(*ListPinsResponse)(nil),         // 45: patronus.v1.ListPinsResponse
+	(*SetPinRequest)(nil),            // 46: patronus.v1.SetPinRequest
+	(*DeletePinRequest)(nil),         // 47: patronus.v1.DeletePinRequest
+	(*DeletePinResponse)(nil),        // 48: patronus.v1.DeletePinResponse
+	(*UserInfo)(nil),                 // 49: patronus.v1.UserInfo
+	(*ListUsersRequest)(nil),         // 50: patronus.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),        // 51: patronus.v1.ListUsersResponse
+	(*CreateUserRequest)(nil),        // 52: patronus.v1.CreateUserRequest
+	(*SetUserRoleRequest)(nil),       // 53: patronus.v1.SetUserRoleRequest
+	(*DeleteUserRequest)(nil),        // 54: patronus.v1.DeleteUserRequest
+	(*DeleteUserResponse)(nil),       // 55: patronus.v1.DeleteUserResponse
+	(*DeleteSiteRequest)(nil),        // 56: patronus.v1.DeleteSiteRequest
+	(*DeleteSiteResponse)(nil),       // 57: patronus.v1.DeleteSiteResponse
+	(*ResetSiteRequest)(nil),         // 58: patronus.v1.ResetSiteRequest
+	(*RenewOperatorRequest)(nil),     // 59: patronus.v1.RenewOperatorRequest
+	(*ListCertificatesRequest)(nil),  // 60: patronus.v1.ListCertificatesRequest
+	(*CertificateInfo)(nil),          // 61: patronus.v1.CertificateInfo
+	(*ListCertificatesResponse)(nil), // 62: patronus.v1.ListCertificatesResponse
+	(*RevokeCertificateRequest)(nil), // 63: patronus.v1.RevokeCertificateRequest
+	(*timestamppb.Timestamp)(nil),    // 64: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 65: google.protobuf.Duration
+	(*Site)(nil),                     // 66: patronus.v1.Site
+	(TopologyRole)(0),                // 67: patronus.v1.TopologyRole
+	(*PathSample)(nil),               // 68: patronus.v1.PathSample
+	(*SlaClass)(nil),                 // 69: patronus.v1.SlaClass
+	(*Application)(nil),              // 70: patronus.v1.Application
+	(*Policy)(nil),                   // 71: patronus.v1.Policy
+	(*SteeringTimers)(nil),           // 72: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),             // 73: patronus.v1.QualityModel
+	(*PinMatch)(nil),                 // 74: patronus.v1.PinMatch
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
-	60, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
-	60, // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
-	60, // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
-	61, // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
+	64, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
+	64, // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
+	64, // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
+	65, // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
 	2,  // 4: patronus.v1.IssueOperatorResponse.certificate:type_name -> patronus.v1.OperatorCertificate
 	2,  // 5: patronus.v1.ListOperatorsResponse.certificates:type_name -> patronus.v1.OperatorCertificate
 	0,  // 6: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
-	60, // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
+	64, // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
 	8,  // 8: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
-	62, // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	63, // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	66, // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	67, // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
 	1,  // 11: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	60, // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	60, // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	64, // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	64, // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
 	11, // 14: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	60, // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	60, // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	60, // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	60, // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	61, // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	64, // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	64, // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	64, // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	64, // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	65, // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
 	16, // 20: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
 	16, // 21: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
 	22, // 22: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
 	22, // 23: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
 	28, // 24: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
 	28, // 25: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
-	64, // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	68, // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
 	34, // 27: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	65, // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	66, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	67, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	68, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
-	69, // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
+	69, // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	70, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	71, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	72, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	73, // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
 	37, // 33: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	60, // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	60, // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	64, // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	64, // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
 	40, // 36: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	70, // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
-	60, // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
-	60, // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
+	74, // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
+	64, // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
+	64, // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
 	43, // 40: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
-	70, // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
-	61, // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
-	60, // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
-	60, // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
-	60, // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
+	74, // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
+	65, // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
+	64, // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
+	64, // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
+	64, // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
 	49, // 46: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
-	61, // 47: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
-	61, // 48: patronus.v1.RenewOperatorRequest.validity:type_name -> google.protobuf.Duration
-	9,  // 49: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	12, // 50: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	14, // 51: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	15, // 52: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	17, // 53: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	19, // 54: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	21, // 55: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	23, // 56: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	25, // 57: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	26, // 58: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	29, // 59: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	31, // 60: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	32, // 61: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	35, // 62: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	38, // 63: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	39, // 64: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	41, // 65: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	44, // 66: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
-	46, // 67: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
-	47, // 68: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
-	3,  // 69: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
-	5,  // 70: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
-	7,  // 71: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
-	50, // 72: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
-	52, // 73: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
-	53, // 74: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
-	54, // 75: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
-	56, // 76: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
-	58, // 77: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
-	59, // 78: patronus.v1.Admin.RenewOperator:input_type -> patronus.v1.RenewOperatorRequest
-	10, // 79: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	13, // 80: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	11, // 81: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	11, // 82: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	18, // 83: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	20, // 84: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	16, // 85: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	24, // 86: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	22, // 87: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	27, // 88: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	30, // 89: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	28, // 90: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	33, // 91: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	36, // 92: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	37, // 93: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	37, // 94: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	42, // 95: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	45, // 96: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
-	43, // 97: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
-	48, // 98: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
-	4,  // 99: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
-	6,  // 100: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
-	6,  // 101: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
-	51, // 102: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
-	49, // 103: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
-	49, // 104: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
-	55, // 105: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
-	57, // 106: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
-	18, // 107: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
-	4,  // 108: patronus.v1.Admin.RenewOperator:output_type -> patronus.v1.IssueOperatorResponse
-	79, // [79:109] is the sub-list for method output_type
-	49, // [49:79] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	65, // 47: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
+	65, // 48: patronus.v1.RenewOperatorRequest.validity:type_name -> google.protobuf.Duration
+	64, // 49: patronus.v1.CertificateInfo.issued_at:type_name -> google.protobuf.Timestamp
+	64, // 50: patronus.v1.CertificateInfo.not_after:type_name -> google.protobuf.Timestamp
+	64, // 51: patronus.v1.CertificateInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	61, // 52: patronus.v1.ListCertificatesResponse.certificates:type_name -> patronus.v1.CertificateInfo
+	9,  // 53: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	12, // 54: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	14, // 55: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	15, // 56: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	17, // 57: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	19, // 58: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	21, // 59: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	23, // 60: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	25, // 61: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	26, // 62: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	29, // 63: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	31, // 64: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	32, // 65: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	35, // 66: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	38, // 67: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	39, // 68: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	41, // 69: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	44, // 70: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
+	46, // 71: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
+	47, // 72: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
+	3,  // 73: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
+	5,  // 74: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
+	7,  // 75: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
+	50, // 76: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
+	52, // 77: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
+	53, // 78: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
+	54, // 79: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
+	56, // 80: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
+	58, // 81: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
+	59, // 82: patronus.v1.Admin.RenewOperator:input_type -> patronus.v1.RenewOperatorRequest
+	60, // 83: patronus.v1.Admin.ListCertificates:input_type -> patronus.v1.ListCertificatesRequest
+	63, // 84: patronus.v1.Admin.RevokeCertificate:input_type -> patronus.v1.RevokeCertificateRequest
+	10, // 85: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	13, // 86: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	11, // 87: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	11, // 88: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	18, // 89: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	20, // 90: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	16, // 91: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	24, // 92: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	22, // 93: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	27, // 94: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	30, // 95: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	28, // 96: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	33, // 97: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	36, // 98: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	37, // 99: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	37, // 100: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	42, // 101: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	45, // 102: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
+	43, // 103: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
+	48, // 104: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
+	4,  // 105: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
+	6,  // 106: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
+	6,  // 107: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
+	51, // 108: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
+	49, // 109: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
+	49, // 110: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
+	55, // 111: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
+	57, // 112: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
+	18, // 113: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
+	4,  // 114: patronus.v1.Admin.RenewOperator:output_type -> patronus.v1.IssueOperatorResponse
+	62, // 115: patronus.v1.Admin.ListCertificates:output_type -> patronus.v1.ListCertificatesResponse
+	61, // 116: patronus.v1.Admin.RevokeCertificate:output_type -> patronus.v1.CertificateInfo
+	85, // [85:117] is the sub-list for method output_type
+	53, // [53:85] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -4308,7 +4597,7 @@ func file_patronus_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   58,
+			NumMessages:   62,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -101,3 +101,52 @@ func testSiteReset(t *testing.T, h Harness) {
 		t.Fatalf("certificates of a deleted site: %+v", certs)
 	}
 }
+
+// testRevokeCert: one certificate is revoked by serial, a site's (the
+// revision moves, the site stays) or an operator's; again is a no-op; an
+// unknown serial is not found.
+func testRevokeCert(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	s, ctx := e.s, e.ctx
+	setupNet(t, e, store.FullMesh)
+	secret, _, err := s.CreateJoinToken(ctx, "corp", "b1", time.Hour)
+	ok(t, err)
+	must(s.EnrolSite(ctx, secret, store.SiteSpec{Role: store.Spoke, PublicKey: Key(),
+		Cert: &store.SiteCert{Serial: "500", NotAfter: epoch.Add(time.Hour)}}))(t)
+	ok(t, s.AddSiteCert(ctx, "corp", "b1", store.SiteCert{Serial: "501", NotAfter: epoch.Add(time.Hour)}))
+	ok(t, s.AddOperatorCert(ctx, store.OperatorCert{Serial: "900", Name: "bob", IssuedAt: epoch, NotAfter: epoch.Add(time.Hour)}, true))
+
+	rev := must(s.Network(ctx, "corp"))(t).Revision
+	r := must(s.RevokeCert(ctx, "500", "replaced"))(t)
+	if r.Network != "corp" || r.Site != "b1" || r.Operator != "" || !r.RevokedAt.Equal(epoch) || r.Reason != "replaced" {
+		t.Fatalf("revoked %+v", r)
+	}
+	if got := must(s.Network(ctx, "corp"))(t).Revision; got != rev+1 {
+		t.Fatalf("revoking a site's certificate moved the revision %d → %d, want +1", rev, got)
+	}
+	certs := must(s.SiteCerts(ctx, "corp"))(t)
+	if len(certs) != 2 || certs[0].InForce(epoch) == certs[1].InForce(epoch) {
+		t.Fatalf("certificates %+v", certs)
+	}
+	if st := must(s.Site(ctx, "corp", "b1"))(t); st.State != store.Enrolled {
+		t.Fatalf("the site after one certificate was revoked: %+v", st)
+	}
+	e.clock.Advance(time.Minute)
+	if again := must(s.RevokeCert(ctx, "500", "other"))(t); !again.RevokedAt.Equal(epoch) || again.Reason != "replaced" {
+		t.Fatalf("revoked again: %+v", again)
+	}
+	if got := must(s.Network(ctx, "corp"))(t).Revision; got != rev+1 {
+		t.Fatal("revoking again moved the revision")
+	}
+	op := must(s.RevokeCert(ctx, "900", "lost"))(t)
+	if op.Operator != "bob" || op.Site != "" || op.RevokedAt.IsZero() {
+		t.Fatalf("operator revoked %+v", op)
+	}
+	if revoked := must(s.OperatorCertRevoked(ctx, "900"))(t); !revoked {
+		t.Fatal("the operator certificate is not revoked")
+	}
+	_, err = s.RevokeCert(ctx, "404", "")
+	wantErr(t, err, store.ErrNotFound, "")
+	_, err = s.RevokeCert(ctx, "", "")
+	wantErr(t, err, store.ErrInvalid, "serial")
+}

@@ -155,6 +155,7 @@ func Run(t *testing.T, h Harness) {
 		{"JoinTokens", testJoinTokens},
 		{"OperatorCerts", testOperatorCerts},
 		{"SiteReset", testSiteReset},
+		{"RevokeCert", testRevokeCert},
 		{"PolicySet", testPolicySet},
 		{"Pins", testPins},
 		{"PinValidation", testPinValidation},

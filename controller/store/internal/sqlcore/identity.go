@@ -175,3 +175,55 @@ func (s *Store) AddSiteCert(ctx context.Context, network, site string, c store.S
 		return s.insertSiteCert(ctx, t, siteID, &c)
 	})
 }
+
+// RevokeCert implements store.Store.
+func (s *Store) RevokeCert(ctx context.Context, serial, reason string) (store.RevokedCert, error) {
+	if serial == "" || len(serial) > 64 {
+		return store.RevokedCert{}, &store.Error{Kind: store.ErrInvalid, Entity: "certificate", Field: "serial", Msg: "required, at most 64 characters"}
+	}
+	out := store.RevokedCert{Serial: serial}
+	err := s.write(ctx, "revoke certificate", func(t *tx) error {
+		now := us(s.now())
+		var netID int64
+		var revoked *int64
+		err := t.QueryRow(ctx, `SELECT n.id, n.name, s.name, c.revoked_at, c.reason FROM site_certs c
+			JOIN sites s ON s.id = c.site_id JOIN networks n ON n.id = s.network_id WHERE c.serial = $1`, serial).
+			Scan(&netID, &out.Network, &out.Site, &revoked, &out.Reason)
+		switch {
+		case err == nil && revoked != nil:
+			out.RevokedAt = fromUS(*revoked)
+			return nil
+		case err == nil:
+			if _, err := t.Exec(ctx, "UPDATE site_certs SET revoked_at = $2, reason = $3 WHERE serial = $1", serial, now, reason); err != nil {
+				return err
+			}
+			out.RevokedAt, out.Reason = fromUS(now), reason
+			return t.bump(ctx, netID)
+		case s.eng.Classify(err) != NoRows:
+			return err
+		}
+		return s.revokeOperatorSerial(ctx, t, &out, now, reason)
+	})
+	return out, err
+}
+
+// revokeOperatorSerial is RevokeCert for an operator's certificate.
+func (s *Store) revokeOperatorSerial(ctx context.Context, t *tx, out *store.RevokedCert, now int64, reason string) error {
+	var revoked *int64
+	err := t.QueryRow(ctx, "SELECT name, revoked_at, reason FROM operator_certs WHERE serial = $1", out.Serial).
+		Scan(&out.Operator, &revoked, &out.Reason)
+	switch {
+	case s.eng.Classify(err) == NoRows:
+		return store.NotFound("certificate", "no certificate with serial %s is recorded", out.Serial)
+	case err != nil:
+		return err
+	case revoked != nil:
+		out.RevokedAt = fromUS(*revoked)
+		return nil
+	}
+	if _, err := t.Exec(ctx, "UPDATE operator_certs SET revoked_at = $2, reason = $3 WHERE serial = $1", out.Serial, now, reason); err != nil {
+		return err
+	}
+	out.RevokedAt, out.Reason = fromUS(now), reason
+	return nil
+}
