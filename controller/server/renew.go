@@ -26,7 +26,7 @@ func (e *edgeControl) RenewCertificate(ctx context.Context, req *pb.RenewCertifi
 	if err != nil {
 		return nil, status.Errorf(codes.Internal, "serial: %v", err)
 	}
-	rec := store.SiteCert{Serial: serial.String(), IssuedAt: s.now(), NotAfter: s.cfg.CA.NotAfter(s.cfg.EdgeValidity)}
+	rec := store.SiteCert{Serial: serial.String(), IssuedAt: s.now(), NotAfter: s.cfg.CA.NotAfter(s.cfg.EdgeValidity), RenewedFrom: c.Serial}
 	if err := s.cfg.Store.AddSiteCert(ctx, c.Site.Network, c.Site.Name, rec); err != nil {
 		return nil, storeStatus(err)
 	}

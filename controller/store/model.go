@@ -89,6 +89,11 @@ type SiteCert struct {
 	NotAfter  time.Time
 	RevokedAt time.Time // zero: not revoked
 	Reason    string    // why it was revoked
+	// RenewedFrom, for AddSiteCert only: the serial of the certificate
+	// the renewal was asked with, which must be the site's and not
+	// revoked in the same transaction (so a renewal racing a reset or a
+	// revocation fails).
+	RenewedFrom string
 }
 
 // InForce reports whether c is neither revoked nor expired at now.

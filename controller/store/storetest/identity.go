@@ -85,7 +85,10 @@ func testSiteReset(t *testing.T, h Harness) {
 		t.Fatalf("renewals moved the revision %d → %d", rev, r)
 	}
 	e.clock.Advance(2 * time.Hour) // all expired: room again
-	ok(t, s.AddSiteCert(ctx, "corp", "b1", store.SiteCert{Serial: "3000", NotAfter: epoch.Add(3 * time.Hour)}))
+	// A renewal asked with a revoked or another's certificate fails.
+	wantErr(t, s.AddSiteCert(ctx, "corp", "b1", store.SiteCert{Serial: "3002", NotAfter: epoch.Add(time.Hour), RenewedFrom: "1001"}), store.ErrConstraint, "renewed_from")
+	wantErr(t, s.AddSiteCert(ctx, "corp", "b1", store.SiteCert{Serial: "3002", NotAfter: epoch.Add(time.Hour), RenewedFrom: "999"}), store.ErrConstraint, "renewed_from")
+	ok(t, s.AddSiteCert(ctx, "corp", "b1", store.SiteCert{Serial: "3000", NotAfter: epoch.Add(3 * time.Hour), RenewedFrom: "1002"}))
 	wantErr(t, s.AddSiteCert(ctx, "corp", "b1", store.SiteCert{Serial: "3000", NotAfter: epoch.Add(3 * time.Hour)}), store.ErrConflict, "serial")
 
 	// A revoked site cannot be reset; a deleted one takes its tokens along.

@@ -172,6 +172,9 @@ func (s *Store) AddSiteCert(ctx context.Context, network, site string, c store.S
 		if n >= store.MaxSiteCertsInForce {
 			return store.Constraint("site_cert", "site", nil, "site %q has %d certificates in force already", site, n)
 		}
+		if err := s.checkRenewedFrom(ctx, t, siteID, site, c.RenewedFrom); err != nil {
+			return err
+		}
 		return s.insertSiteCert(ctx, t, siteID, &c)
 	})
 }
@@ -225,5 +228,34 @@ func (s *Store) revokeOperatorSerial(ctx context.Context, t *tx, out *store.Revo
 		return err
 	}
 	out.RevokedAt, out.Reason = fromUS(now), reason
+	return nil
+}
+
+// checkRenewedFrom: the certificate a renewal was asked with ("": not
+// checked) is the site's and not revoked; a site that does not record
+// its certificates may renew one that was never recorded.
+func (s *Store) checkRenewedFrom(ctx context.Context, t *tx, siteID int64, site, serial string) error {
+	if serial == "" {
+		return nil
+	}
+	var owner, recorded int64
+	var revoked *int64
+	err := t.QueryRow(ctx, "SELECT site_id, revoked_at FROM site_certs WHERE serial = $1", serial).Scan(&owner, &revoked)
+	switch {
+	case s.eng.Classify(err) == NoRows:
+		if err := t.QueryRow(ctx, "SELECT certs_recorded FROM sites WHERE id = $1", siteID).Scan(&recorded); err != nil {
+			return err
+		}
+		if recorded != 0 {
+			return store.Constraint("site_cert", "renewed_from", nil, "certificate %s is not one of site %q's", serial, site)
+		}
+		return nil
+	case err != nil:
+		return err
+	case owner != siteID:
+		return store.Constraint("site_cert", "renewed_from", nil, "certificate %s is not one of site %q's", serial, site)
+	case revoked != nil:
+		return store.Constraint("site_cert", "renewed_from", nil, "certificate %s of site %q is revoked", serial, site)
+	}
 	return nil
 }
