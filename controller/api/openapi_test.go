@@ -311,7 +311,14 @@ func TestOpenAPI(t *testing.T) {
 	run(W("PUT", "/api/v1/networks/nope/policy-set", opr, `{"document":{}}`, 404))
 	run(G("/api/v1/networks/nope/policy-set", vwr, 404))
 
-	// Sites: revoke, delete.
+	// Sites: reset, revoke, delete.
+	reset := run(W("POST", n+"/sites/a/reset", opr, `{"ttl":"2h"}`, 201))
+	if numField(t, reset, "reset") != "true" || field(t, reset, "token") == "" {
+		t.Fatalf("reset answer: %s", reset)
+	}
+	run(W("POST", n+"/sites/a/reset", opr, "", 201))
+	run(W("POST", n+"/sites/a/reset", opr, `{"ttl":"soon"}`, 400))
+	run(W("POST", n+"/sites/zz/reset", opr, "", 404))
 	run(W("POST", n+"/sites/b/revoke", opr, `{"reason":"laptop stolen"}`, 200))
 	run(W("POST", n+"/sites/zz/revoke", opr, "", 404))
 	run(W("DELETE", n+"/sites/b", opr, "", 204))

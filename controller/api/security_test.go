@@ -101,6 +101,7 @@ var permissions = map[string]auth.Permission{
 	"GET /api/v1/networks/{network}/sites/{site}":                 auth.Read,
 	"DELETE /api/v1/networks/{network}/sites/{site}":              auth.Operate,
 	"POST /api/v1/networks/{network}/sites/{site}/revoke":         auth.Operate,
+	"POST /api/v1/networks/{network}/sites/{site}/reset":          auth.Operate,
 	"GET /api/v1/networks/{network}/sites/{site}/links":           auth.Read,
 	"PUT /api/v1/networks/{network}/sites/{site}/links/{link}":    auth.Operate,
 	"DELETE /api/v1/networks/{network}/sites/{site}/links/{link}": auth.Operate,

@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/patronus-sdwan/patronus/controller/alert"
+	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
 	"github.com/patronus-sdwan/patronus/internal/logging"
@@ -69,6 +70,10 @@ type Config struct {
 	// MaintainInterval is how often metrics are rolled up and old rows
 	// deleted (store.DefaultRetention); a Go duration, 1s or more.
 	MaintainInterval string `yaml:"maintain_interval"`
+	// EdgeCertificateValidity is the lifetime of the certificates issued
+	// to edges, at enrolment and renewal (a Go duration, 1s to 20 years;
+	// default 365 days). Edges renew theirs at two thirds of it.
+	EdgeCertificateValidity string `yaml:"edge_certificate_validity"`
 	// LogLevel is debug, info, warn or error (for the CLI's logger).
 	LogLevel string `yaml:"log_level"`
 	// LogFormat is text (the default) or json (for the CLI's logger).
@@ -155,6 +160,7 @@ func (c *Config) SetDefaults() {
 	def(&c.Store, DefaultStore)
 	def(&c.AdminUser, DefaultAdminUser)
 	def(&c.MaintainInterval, DefaultMaintainInterval.String())
+	def(&c.EdgeCertificateValidity, pki.DefaultEdgeValidity.String())
 	def(&c.LogLevel, DefaultLogLevel)
 	if len(c.Networks) == 0 {
 		c.Networks = []Network{{Name: DefaultNetwork, Topology: string(store.FullMesh)}}
@@ -178,6 +184,9 @@ func (c *Config) Validate() error {
 	}
 	if d, err := time.ParseDuration(c.MaintainInterval); err != nil || d < time.Second {
 		return fmt.Errorf("maintain_interval: %q is not a duration of 1s or more", c.MaintainInterval)
+	}
+	if d, err := time.ParseDuration(c.EdgeCertificateValidity); err != nil || d < time.Second || d > pki.CAValidity {
+		return fmt.Errorf("edge_certificate_validity: %q is not a duration between 1s and 20 years (175200h)", c.EdgeCertificateValidity)
 	}
 	if _, err := ParseLogLevel(c.LogLevel); err != nil {
 		return err

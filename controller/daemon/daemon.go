@@ -43,7 +43,7 @@ type Daemon struct {
 	auth    *auth.Service    // sign-in, users, API keys
 	metrics *metrics.Metrics // /metrics: the server and API report to it
 	alerts  *alert.Service   // the alert rules and webhook deliveries
-	mgr     *manage.Service  // the management operations: API and Admin's alert RPCs
+	mgr     *manage.Service  // the management operations: the API, Admin's alert and site RPCs
 	api     http.Handler     // the management API: cfg.HTTP, or the one built here
 	ln      net.Listener     // TLS: gRPC and HTTPS
 	httpLn  net.Listener     // plain HTTP; nil when off
@@ -151,9 +151,9 @@ func (d *Daemon) open(ctx context.Context) error {
 	}
 	d.srv, err = server.New(server.Config{Store: d.st, CA: d.ca, Certificate: cert, Enrolment: enrolLimit,
 		RenewCertificate: func() (tls.Certificate, error) { return d.serverCertificate("re-issued") },
-		Endpoints:        d.endpoints(), Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth, Alerts: d.mgr, Observer: d.metrics,
-		Tracing: d.cfg.Tracing,
-		HTTP:    http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.api.ServeHTTP(w, r) })})
+		Endpoints:        d.endpoints(), Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth, Alerts: d.mgr, Manage: d.mgr,
+		Observer: d.metrics, Tracing: d.cfg.Tracing, EdgeValidity: d.edgeValidity(),
+		HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.api.ServeHTTP(w, r) })})
 	if err != nil {
 		return err
 	}
@@ -282,4 +282,10 @@ func (d *Daemon) maintainLoop() {
 			d.log.Debug("maintained store", "rolled_minute", stats.RolledMinute, "rolled_hour", stats.RolledHour, "deleted", stats.Deleted)
 		}
 	}
+}
+
+// edgeValidity is the lifetime of edge certificates (validated).
+func (d *Daemon) edgeValidity() time.Duration {
+	v, _ := time.ParseDuration(d.cfg.EdgeCertificateValidity)
+	return v
 }

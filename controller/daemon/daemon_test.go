@@ -376,6 +376,7 @@ func TestConfigErrors(t *testing.T) {
 		{func(c *daemon.Config) { c.Store = "mysql://x" }, "--store / store"},
 		{func(c *daemon.Config) { c.AdminUser = "Bad User" }, "admin_user"},
 		{func(c *daemon.Config) { c.MaintainInterval = "10ms" }, `maintain_interval: "10ms"`},
+		{func(c *daemon.Config) { c.EdgeCertificateValidity = "10ms" }, `edge_certificate_validity: "10ms"`},
 		{func(c *daemon.Config) { c.LogLevel = "loud" }, `--log-level / log_level: "loud"`},
 		{func(c *daemon.Config) { c.Enrolment.PerAddressInterval = "often" }, `enrolment.per_address_interval: "often"`},
 		{func(c *daemon.Config) { c.Enrolment.PerAddressBurst = -1 }, `enrolment.per_address_burst: -1`},

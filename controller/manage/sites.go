@@ -169,3 +169,32 @@ func (s *Service) DeleteSite(ctx context.Context, network, name string) error {
 	}
 	return o.done(ctx, err)
 }
+
+// ResetSite gives an enrolled site a new one-time join token valid for ttl
+// (0: DefaultTokenTTL): the edge that enrols with it takes the site's
+// place under the same ID, keeping its links, prefixes, pins and the
+// network's policies, and brings a new WireGuard key that replaces the
+// site's. The site's certificates are revoked now, so its edge's streams
+// end (store.Store.ResetSite). The secret is returned here only.
+func (s *Service) ResetSite(ctx context.Context, network, name string, ttl time.Duration) (secret string, tok store.JoinToken, err error) {
+	if ttl == 0 {
+		ttl = DefaultTokenTTL
+	}
+	detail := map[string]any{"ttl": ttl.String()}
+	o, err := s.begin(ctx, auth.Operate, "site.reset", siteTarget(network, name), detail)
+	if err != nil {
+		return "", store.JoinToken{}, err
+	}
+	err = firstErr(required("network", network), required("name", name))
+	if err == nil {
+		err = fieldError(store.ValidateTTL(ttl))
+	}
+	if err == nil {
+		secret, tok, err = s.cfg.Store.ResetSite(ctx, network, name, ttl)
+	}
+	if err == nil {
+		detail["token_id"] = tok.ID // the public ID, never the secret
+		s.event(ctx, network, name, "reset", "reset by "+o.p.Subject+": certificates revoked, join token "+tok.ID+" issued")
+	}
+	return secret, tok, o.done(ctx, err)
+}

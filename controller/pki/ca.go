@@ -36,7 +36,19 @@ const (
 	// backdate is subtracted from NotBefore so a peer whose clock is a
 	// little behind accepts a fresh certificate.
 	backdate = 5 * time.Minute
+	// Backdate is backdate, for holders that need a certificate's issue
+	// time: NotBefore + Backdate (IssuedAt).
+	Backdate = backdate
 )
+
+// IssuedAt is when one of our certificates was issued: NotBefore +
+// Backdate, or NotBefore for a certificate shorter than that.
+func IssuedAt(c *x509.Certificate) time.Time {
+	if t := c.NotBefore.Add(Backdate); t.Before(c.NotAfter) {
+		return t
+	}
+	return c.NotBefore
+}
 
 // CA is the controller's certificate authority. Its methods are safe for
 // concurrent use.
@@ -130,7 +142,7 @@ func (ca *CA) create() error {
 	if err != nil {
 		return err
 	}
-	serial, err := newSerial()
+	serial, err := NewSerial()
 	if err != nil {
 		return err
 	}
@@ -218,12 +230,32 @@ func (ca CA) GoString() string { return ca.String() }
 // now. Everything the request asks for but its public key is ignored: the
 // controller decides the identity.
 func (ca *CA) SignEdge(csrDER []byte, siteName string, siteID int64, validity time.Duration) (*x509.Certificate, error) {
-	return ca.signClient(csrDER, SiteIdentity(siteID, siteName), validity)
+	return ca.signClient(csrDER, SiteIdentity(siteID, siteName), validity, nil)
+}
+
+// SignEdgeSerial is SignEdge with the serial number chosen by the caller
+// (NewSerial), so that the controller can record the certificate before
+// it is made, in the transaction that enrols the site.
+func (ca *CA) SignEdgeSerial(csrDER []byte, siteName string, siteID int64, validity time.Duration, serial *big.Int) (*x509.Certificate, error) {
+	if serial == nil || serial.Sign() <= 0 || serial.BitLen() > 159 {
+		return nil, errors.New("pki: serial: must be positive and at most 20 bytes")
+	}
+	return ca.signClient(csrDER, SiteIdentity(siteID, siteName), validity, serial)
+}
+
+// NotAfter is when a certificate signed now for validity expires: never
+// after the CA.
+func (ca *CA) NotAfter(validity time.Duration) time.Time {
+	t := ca.now().Add(validity)
+	if t.After(ca.cert.NotAfter) {
+		return ca.cert.NotAfter
+	}
+	return t
 }
 
 // SignAdmin is SignEdge for an operator certificate (patronus ctl).
 func (ca *CA) SignAdmin(csrDER []byte, user string, validity time.Duration) (*x509.Certificate, error) {
-	return ca.signClient(csrDER, AdminIdentity(user), validity)
+	return ca.signClient(csrDER, AdminIdentity(user), validity, nil)
 }
 
 // IssueAdmin makes a new key and an operator certificate for user, for a
@@ -244,7 +276,7 @@ func (ca *CA) IssueAdmin(user string, validity time.Duration) (*Credentials, err
 	return newCredentials(key, []*x509.Certificate{cert}, ca.cert)
 }
 
-func (ca *CA) signClient(csrDER []byte, id Identity, validity time.Duration) (*x509.Certificate, error) {
+func (ca *CA) signClient(csrDER []byte, id Identity, validity time.Duration, serial *big.Int) (*x509.Certificate, error) {
 	if err := id.Validate(); err != nil {
 		return nil, err
 	}
@@ -265,6 +297,7 @@ func (ca *CA) signClient(csrDER []byte, id Identity, validity time.Duration) (*x
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}
+	tmpl.SerialNumber = serial
 	return ca.sign(tmpl, pub, validity)
 }
 
@@ -288,14 +321,17 @@ func checkCSR(der []byte) (*ecdsa.PublicKey, error) {
 	return pub, nil
 }
 
-// sign fills serial and validity into tmpl and signs it with the CA key.
+// sign fills serial (unless tmpl has one) and validity into tmpl and
+// signs it with the CA key.
 func (ca *CA) sign(tmpl *x509.Certificate, pub *ecdsa.PublicKey, validity time.Duration) (*x509.Certificate, error) {
-	serial, err := newSerial()
-	if err != nil {
-		return nil, err
+	if tmpl.SerialNumber == nil {
+		serial, err := NewSerial()
+		if err != nil {
+			return nil, err
+		}
+		tmpl.SerialNumber = serial
 	}
 	now := ca.now()
-	tmpl.SerialNumber = serial
 	tmpl.NotBefore = now.Add(-backdate)
 	tmpl.NotAfter = now.Add(validity)
 	if tmpl.NotAfter.After(ca.cert.NotAfter) {
@@ -330,9 +366,9 @@ func NewKey() (*ecdsa.PrivateKey, error) {
 	return key, nil
 }
 
-// newSerial is a random positive 127-bit serial number (RFC 5280 allows
-// up to 20 octets; 127 bits keep the DER form at 16 octets).
-func newSerial() (*big.Int, error) {
+// NewSerial is a random positive serial number of 65 to 127 bits (RFC
+// 5280 allows up to 20 octets; 127 bits keep the DER form at 16 octets).
+func NewSerial() (*big.Int, error) {
 	limit := new(big.Int).Lsh(big.NewInt(1), 127)
 	for {
 		n, err := rand.Int(rand.Reader, limit)

@@ -165,7 +165,7 @@ func (a *admin) RevokeSite(ctx context.Context, req *pb.RevokeSiteRequest) (*pb.
 
 func tokenInfo(t store.JoinToken) *pb.JoinTokenInfo {
 	return &pb.JoinTokenInfo{Id: t.ID, Network: t.Network, SiteName: t.Site, CreatedAt: ts(t.CreatedAt),
-		ExpiresAt: ts(t.ExpiresAt), UsedAt: ts(t.UsedAt), RevokedAt: ts(t.RevokedAt)}
+		ExpiresAt: ts(t.ExpiresAt), UsedAt: ts(t.UsedAt), RevokedAt: ts(t.RevokedAt), Reset_: t.Reset}
 }
 
 func (a *admin) CreateJoinToken(ctx context.Context, req *pb.CreateJoinTokenRequest) (*pb.CreateJoinTokenResponse, error) {

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -32,38 +31,6 @@ func (a *admin) alerts() (AlertAdmin, error) {
 		return nil, status.Error(codes.Unimplemented, "alerts are not configured in this controller")
 	}
 	return a.s.cfg.Alerts, nil
-}
-
-// manageStatus maps manage's errors to gRPC statuses; the message names
-// the field.
-func manageStatus(err error) error {
-	e := manage.ErrorOf(err)
-	if e == nil {
-		return nil
-	}
-	msg := e.Msg
-	if e.Field != "" {
-		msg = e.Field + ": " + msg
-	}
-	code := codes.Internal
-	switch e.Code {
-	case manage.CodeInvalidArgument:
-		code = codes.InvalidArgument
-	case manage.CodeNotFound:
-		code = codes.NotFound
-	case manage.CodeForbidden:
-		code = codes.PermissionDenied
-	case manage.CodeUnauthenticated:
-		code = codes.Unauthenticated
-	case manage.CodeConflict:
-		code = codes.AlreadyExists
-	case manage.CodeStale:
-		code = codes.Aborted
-	}
-	if code == codes.Internal && errors.Is(err, store.ErrClosed) {
-		code = codes.Unavailable
-	}
-	return status.Error(code, msg)
 }
 
 func webhookInfo(h store.Webhook) *pb.WebhookInfo {

@@ -25,7 +25,7 @@ var adminAudited = map[string]string{
 	"RevokeSite": "site.revoke", "CreateJoinToken": "join_token.create", "RevokeJoinToken": "join_token.revoke",
 	"PutLink": "link.put", "DeleteLink": "link.delete", "AddPrefix": "prefix.add", "DeletePrefix": "prefix.delete",
 	"SetPolicies": "policy.set", "SetPin": "pin.set", "DeletePin": "pin.delete",
-	"IssueOperator": "operator.issue", "RevokeOperator": "operator.revoke",
+	"IssueOperator": "operator.issue", "RevokeOperator": "operator.revoke", "RenewOperator": "operator.renew", "RevokeCertificate": "certificate.revoke",
 }
 
 // auditOmit are the request fields never recorded: secrets and bulk.

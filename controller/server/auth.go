@@ -20,6 +20,7 @@ type caller struct {
 	ID       pki.Identity
 	Site     siteEntry // KindSite only
 	NotAfter time.Time // the certificate's
+	Serial   string    // the certificate's serial, decimal
 }
 
 type callerKey struct{}
@@ -62,14 +63,14 @@ func (s *Server) authorize(ctx context.Context, method string) (context.Context,
 	if id.Kind != want {
 		return nil, status.Errorf(codes.PermissionDenied, "%s: %s certificates are not accepted here, only %s", method, id.Kind, want)
 	}
-	c := caller{ID: id, NotAfter: info.State.PeerCertificates[0].NotAfter}
+	c := caller{ID: id, NotAfter: info.State.PeerCertificates[0].NotAfter, Serial: info.State.PeerCertificates[0].SerialNumber.String()}
 	if want == pki.KindAdmin && s.reg.operatorRevoked(ctx, info.State.PeerCertificates[0].SerialNumber) {
 		return nil, status.Errorf(codes.PermissionDenied, "operator certificate %s (serial %s) is revoked", id, info.State.PeerCertificates[0].SerialNumber)
 	}
 	if want == pki.KindSite {
-		e, ok := s.reg.site(ctx, id.SiteID)
-		if !ok || e.Revoked || e.Name != id.SiteName {
-			return nil, status.Errorf(codes.PermissionDenied, "site %s is revoked or unknown", id)
+		e, ok := s.reg.siteCert(ctx, id, info.State.PeerCertificates[0].SerialNumber)
+		if !ok {
+			return nil, status.Errorf(codes.PermissionDenied, "site %s is revoked or unknown, or its certificate (serial %s) is revoked", id, c.Serial)
 		}
 		c.Site = e
 	}

@@ -26,9 +26,9 @@ type edgeControl struct {
 	s *Server
 }
 
-// errRevoked ends a revoked site's streams.
+// errRevoked ends the streams of a revoked site or certificate.
 func errRevoked(site siteEntry) error {
-	return status.Errorf(codes.PermissionDenied, "site %q (id %d) was revoked", site.Name, site.ID)
+	return status.Errorf(codes.PermissionDenied, "site %q (id %d) or its certificate was revoked", site.Name, site.ID)
 }
 
 // WatchConfig sends the caller's configuration now (unless it runs that
@@ -36,7 +36,8 @@ func errRevoked(site siteEntry) error {
 // server stops, or the site is revoked.
 func (e *edgeControl) WatchConfig(req *pb.WatchConfigRequest, stream pb.EdgeControl_WatchConfigServer) error {
 	s := e.s
-	site := callerOf(stream.Context()).Site
+	c := callerOf(stream.Context())
+	site := c.Site
 	wake, cancel := s.reg.subscribe(site.NetID)
 	defer cancel()
 	defer s.pub.streamOpened(site)()
@@ -52,7 +53,7 @@ func (e *edgeControl) WatchConfig(req *pb.WatchConfigRequest, stream pb.EdgeCont
 			return storeStatus(err)
 		}
 		cfg, ok := edgeConfig(snap, site.ID, s.now())
-		if !ok {
+		if !ok || !s.reg.accepts(site, c.Serial) {
 			s.log.Info("config stream cut: site revoked", "network", site.Network, "site", site.Name)
 			return errRevoked(site)
 		}
@@ -103,7 +104,8 @@ func pushConfig(stream pb.EdgeControl_WatchConfigServer, site siteEntry, n store
 // (sent again after a lost ack) is acked without being stored twice.
 func (e *edgeControl) Report(stream pb.EdgeControl_ReportServer) error {
 	s := e.s
-	site := callerOf(stream.Context()).Site
+	c := callerOf(stream.Context())
+	site := c.Site
 	wake, cancel := s.reg.subscribe(site.NetID)
 	defer cancel()
 	defer s.pub.streamOpened(site)()
@@ -147,7 +149,7 @@ func (e *edgeControl) Report(stream pb.EdgeControl_ReportServer) error {
 			}
 			return err
 		case <-wake:
-			if e, ok := s.reg.site(ctx, site.ID); !ok || e.Revoked || e.Name != site.Name {
+			if !s.reg.accepts(site, c.Serial) {
 				return errRevoked(site)
 			}
 		case <-ctx.Done():

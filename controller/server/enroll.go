@@ -90,9 +90,14 @@ func (e *enrollment) enroll(ctx context.Context, req *pb.EnrollRequest) (_ *pb.E
 			return nil, RefusedSiteName, status.Errorf(codes.InvalidArgument, "site_name: %v", err)
 		}
 	}
+	serial, err := pki.NewSerial()
+	if err != nil {
+		return nil, RefusedSignError, status.Errorf(codes.Internal, "serial: %v", err)
+	}
 	start := time.Now()
 	site, err := s.cfg.Store.EnrolSite(ctx, token, store.SiteSpec{
 		Name: req.SiteName, Role: store.Spoke, PublicKey: base64.StdEncoding.EncodeToString(req.WireguardPublicKey),
+		Cert: &store.SiteCert{Serial: serial.String(), IssuedAt: s.now(), NotAfter: s.cfg.CA.NotAfter(s.cfg.EdgeValidity)},
 	})
 	storeErr := err
 	if err != nil && enrolRefusal(err) != RefusedStore {
@@ -112,7 +117,7 @@ func (e *enrollment) enroll(ctx context.Context, req *pb.EnrollRequest) (_ *pb.E
 			return nil, RefusedStore, storeStatus(err)
 		}
 	}
-	cert, err := s.cfg.CA.SignEdge(req.CsrDer, site.Name, site.ID, s.cfg.EdgeValidity)
+	cert, err := s.cfg.CA.SignEdgeSerial(req.CsrDer, site.Name, site.ID, s.cfg.EdgeValidity, serial)
 	if err != nil {
 		return nil, RefusedSignError, status.Errorf(codes.Internal, "sign: %v", err)
 	}

@@ -90,3 +90,46 @@ func operatorInfo(c store.OperatorCert) *pb.OperatorCertificate {
 	return &pb.OperatorCertificate{Name: c.Name, Serial: c.Serial, IssuedBy: c.IssuedBy, IssuedAt: ts(c.IssuedAt),
 		NotAfter: ts(c.NotAfter), RevokedAt: ts(c.RevokedAt), Reason: c.Reason}
 }
+
+// MaxOperatorCertsInForce bounds the certificates of one operator name
+// neither revoked nor expired that renewals may leave (RenewOperator).
+const MaxOperatorCertsInForce = 4
+
+// RenewOperator signs a certificate of the caller's own name from the
+// CSR of a new key and records it next to the caller's, which stays in
+// force until it expires.
+func (a *admin) RenewOperator(ctx context.Context, req *pb.RenewOperatorRequest) (*pb.IssueOperatorResponse, error) {
+	by := callerOf(ctx).ID
+	validity := pki.DefaultAdminValidity
+	if req.Validity != nil {
+		validity = req.Validity.AsDuration()
+	}
+	if validity <= 0 || validity > MaxOperatorValidity {
+		return nil, status.Errorf(codes.InvalidArgument, "validity: %v is not between 0 and %v", validity, MaxOperatorValidity)
+	}
+	certs, err := a.s.cfg.Store.OperatorCerts(ctx)
+	if err != nil {
+		return nil, storeStatus(err)
+	}
+	inForce := 0
+	for _, c := range certs {
+		if c.Name == by.User && c.InForce(a.s.now()) {
+			inForce++
+		}
+	}
+	if inForce >= MaxOperatorCertsInForce {
+		return nil, status.Errorf(codes.FailedPrecondition, "operator %s has %d certificates in force: revoke one first", by.User, inForce)
+	}
+	cert, err := a.s.cfg.CA.SignAdmin(req.CsrDer, by.User, validity)
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "csr_der: %v", err)
+	}
+	rec := store.OperatorCert{Serial: cert.SerialNumber.String(), Name: by.User, IssuedBy: by.User,
+		IssuedAt: cert.NotBefore, NotAfter: cert.NotAfter}
+	if err := a.s.cfg.Store.AddOperatorCert(ctx, rec, false); err != nil {
+		return nil, storeStatus(err)
+	}
+	a.s.log.Info("operator certificate renewed", "operator", by.User, "serial", rec.Serial, "not_after", cert.NotAfter)
+	return &pb.IssueOperatorResponse{Certificate: operatorInfo(rec), CertChainDer: [][]byte{cert.Raw},
+		CaCertDer: a.s.cfg.CA.Certificate().Raw}, nil
+}

@@ -18,6 +18,19 @@ type siteEntry struct {
 	Network string
 	Name    string
 	Revoked bool
+	// Strict: only the certificates in Certs that are in force are
+	// accepted (store.Site.CertsRecorded); otherwise any but a revoked one.
+	Strict bool
+	Certs  map[string]bool // recorded serials: true in force, false revoked
+}
+
+// certRefused reports whether the site refuses the certificate of this
+// serial (decimal). Expiry is the handshake's business.
+func (e siteEntry) certRefused(serial string) bool {
+	if inForce, ok := e.Certs[serial]; ok {
+		return !inForce
+	}
+	return e.Strict
 }
 
 // registry is the in-memory table of sites, refreshed from the store at
@@ -68,6 +81,17 @@ func (r *registry) loadNetwork(ctx context.Context, netID int64, name string) er
 	if err != nil {
 		return err
 	}
+	certs, err := r.st.SiteCerts(ctx, name)
+	if err != nil {
+		return err
+	}
+	bySite := map[int64]map[string]bool{}
+	for _, c := range certs {
+		if bySite[c.SiteID] == nil {
+			bySite[c.SiteID] = map[string]bool{}
+		}
+		bySite[c.SiteID][c.Serial] = c.RevokedAt.IsZero()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.nets[netID] = name
@@ -77,7 +101,8 @@ func (r *registry) loadNetwork(ctx context.Context, netID int64, name string) er
 		}
 	}
 	for _, st := range sites {
-		r.sites[st.ID] = siteEntry{ID: st.ID, NetID: netID, Network: name, Name: st.Name, Revoked: st.State != store.Enrolled}
+		r.sites[st.ID] = siteEntry{ID: st.ID, NetID: netID, Network: name, Name: st.Name, Revoked: st.State != store.Enrolled,
+			Strict: st.CertsRecorded, Certs: bySite[st.ID]}
 	}
 	return nil
 }
@@ -120,8 +145,39 @@ func (r *registry) revoked(id pki.Identity, serial *big.Int) bool {
 	if id.Kind != pki.KindSite {
 		return false
 	}
+	_, ok := r.siteCert(ctx, id, serial)
+	return !ok
+}
+
+// siteCert returns the site of an edge certificate if it accepts the
+// certificate: the site is enrolled, has that name, and does not refuse
+// the serial. A serial the table does not know (issued through another
+// replica a moment ago) makes it read the site's network again.
+func (r *registry) siteCert(ctx context.Context, id pki.Identity, serial *big.Int) (siteEntry, bool) {
+	if serial == nil {
+		return siteEntry{}, false
+	}
+	sn := serial.String()
 	e, ok := r.site(ctx, id.SiteID)
-	return !ok || e.Revoked || e.Name != id.SiteName
+	if !ok || e.Revoked || e.Name != id.SiteName {
+		return e, false
+	}
+	if _, known := e.Certs[sn]; !known && e.Strict {
+		if err := r.loadNetwork(ctx, e.NetID, e.Network); err != nil {
+			return e, false
+		}
+		e, ok = r.site(ctx, id.SiteID)
+	}
+	return e, ok && !e.Revoked && e.Name == id.SiteName && !e.certRefused(sn)
+}
+
+// accepts reports whether the table, as it is, still accepts the site's
+// certificate of this serial: the check of open streams at each revision.
+func (r *registry) accepts(site siteEntry, serial string) bool {
+	r.mu.RLock()
+	e, ok := r.sites[site.ID]
+	r.mu.RUnlock()
+	return ok && !e.Revoked && e.Name == site.Name && !e.certRefused(serial)
 }
 
 // operatorRevoked asks the store, every time: operators are few and their

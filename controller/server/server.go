@@ -43,6 +43,7 @@ import (
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/auth"
 	"github.com/patronus-sdwan/patronus/controller/events"
+	"github.com/patronus-sdwan/patronus/controller/manage"
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
@@ -107,6 +108,10 @@ type Config struct {
 	// per call, the edge's trace context as its parent. Off: none, at no
 	// cost. The configuration push spans (edge.go) do not depend on it.
 	Tracing bool
+	// Manage performs the Admin calls that the management API has too
+	// (DeleteSite, ResetSite), with its checks and audit entries; nil: one
+	// made over Store.
+	Manage *manage.Service
 }
 
 // Server serves the controller's gRPC services. Make one with New, then
@@ -196,6 +201,14 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("server: users: %w", err)
 		}
 		s.cfg.Users = users
+	}
+	if s.cfg.Manage == nil {
+		m, err := manage.New(manage.Config{Store: cfg.Store, Log: s.log, Now: s.now})
+		if err != nil {
+			s.cancel()
+			return nil, fmt.Errorf("server: manage: %w", err)
+		}
+		s.cfg.Manage = m
 	}
 	pb.RegisterAdminServer(s.grpc, &admin{s: s})
 	s.ingest = newIngester(s.ctx, cfg.Store, s.obs)

@@ -48,6 +48,10 @@ type SiteSpec struct {
 	Name      string
 	Role      Role
 	PublicKey string // WireGuard public key, base64 of 32 bytes
+	// Cert, when set, is the certificate issued to the site's edge with
+	// this enrolment (EnrolSite, CreateSite): recorded with the site, and
+	// from then on only the site's recorded certificates are accepted.
+	Cert *SiteCert
 }
 
 // Site is a stored site.
@@ -60,6 +64,46 @@ type Site struct {
 	State     SiteState
 	LastSeen  time.Time // zero: never
 	CreatedAt time.Time
+	// CertsRecorded: only the site's recorded certificates that are not
+	// revoked are accepted (SiteCerts). False for a site enrolled before
+	// certificates were recorded and never reset: its site ID is enough.
+	CertsRecorded bool
+}
+
+// MaxSiteCertsInForce bounds the certificates of a site neither revoked
+// nor expired (AddSiteCert): renewal keeps two, the old and the new.
+const MaxSiteCertsInForce = 4
+
+// RevokedCert is a certificate RevokeCert revoked: a site's (Network and
+// Site set) or an operator's (Operator set).
+type RevokedCert struct {
+	Serial    string
+	Network   string
+	Site      string
+	Operator  string
+	RevokedAt time.Time
+	Reason    string
+}
+
+// SiteCert is a certificate issued to a site's edge.
+type SiteCert struct {
+	Serial    string // decimal, as OperatorCert's
+	Site      string // set by the store when listed
+	SiteID    int64  // set by the store when listed
+	IssuedAt  time.Time
+	NotAfter  time.Time
+	RevokedAt time.Time // zero: not revoked
+	Reason    string    // why it was revoked
+	// RenewedFrom, for AddSiteCert only: the serial of the certificate
+	// the renewal was asked with, which must be the site's and not
+	// revoked in the same transaction (so a renewal racing a reset or a
+	// revocation fails).
+	RenewedFrom string
+}
+
+// InForce reports whether c is neither revoked nor expired at now.
+func (c SiteCert) InForce(now time.Time) bool {
+	return c.RevokedAt.IsZero() && now.Before(c.NotAfter)
 }
 
 // LinkSpec describes a WAN link of a site.
@@ -110,6 +154,8 @@ type JoinToken struct {
 	ExpiresAt time.Time
 	UsedAt    time.Time // zero: unused
 	RevokedAt time.Time // zero: not revoked
+	// Reset: the token re-enrols the existing site of its name (ResetSite).
+	Reset bool
 }
 
 // TokenMaker draws a new join token secret for a site, valid until

@@ -74,6 +74,29 @@ type Store interface {
 	JoinTokens(ctx context.Context, network string) ([]JoinToken, error)
 	// RevokeJoinToken revokes an unused token by its ID (JoinToken.ID).
 	RevokeJoinToken(ctx context.Context, network string, id string) error
+	// ResetSite makes a one-time join token (JoinToken.Reset) that
+	// re-enrols the enrolled site of that name, keeping its ID, links,
+	// prefixes and pins: EnrolSite with it replaces the site's public key
+	// and records its new certificate. In the same transaction every
+	// certificate of the site is revoked, the site accepts only recorded
+	// certificates from then on (Site.CertsRecorded), and its unused reset
+	// tokens are revoked. Bumps the revision. ErrNotFound for no such
+	// site, ErrConstraint for a revoked one.
+	ResetSite(ctx context.Context, network, name string, ttl time.Duration) (secret string, tok JoinToken, err error)
+	// SiteCerts lists the certificates recorded for a network's sites, by
+	// site ID then issue time.
+	SiteCerts(ctx context.Context, network string) ([]SiteCert, error)
+	// AddSiteCert records a certificate issued to an enrolled site (a
+	// renewal). ErrConstraint when the site has MaxSiteCertsInForce
+	// certificates neither revoked nor expired, or is revoked. Not a
+	// configuration change: the revision does not move.
+	AddSiteCert(ctx context.Context, network, site string, c SiteCert) error
+	// RevokeCert revokes one recorded certificate by its serial: a site's
+	// (the site's network revision moves, so every replica refuses it and
+	// ends its streams; the site stays) or an operator's. Revoking a
+	// revoked one changes nothing and returns it. ErrNotFound for a serial
+	// not recorded.
+	RevokeCert(ctx context.Context, serial, reason string) (RevokedCert, error)
 
 	// PolicySet returns the network's steering configuration document
 	// (empty Document: none set yet) and the network's revision.

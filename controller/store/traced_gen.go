@@ -148,6 +148,30 @@ func (t traced) RevokeJoinToken(ctx context.Context, network string, id string) 
 	return t.Store.RevokeJoinToken(ctx, network, id)
 }
 
+func (t traced) ResetSite(ctx context.Context, network, name string, ttl time.Duration) (_ string, _ JoinToken, err error) {
+	ctx, span := t.start(ctx, "store.ResetSite", tracing.AttrNetwork.String(network), tracing.AttrSite.String(name))
+	defer func() { endSpan(span, err) }()
+	return t.Store.ResetSite(ctx, network, name, ttl)
+}
+
+func (t traced) SiteCerts(ctx context.Context, network string) (_ []SiteCert, err error) {
+	ctx, span := t.start(ctx, "store.SiteCerts", tracing.AttrNetwork.String(network))
+	defer func() { endSpan(span, err) }()
+	return t.Store.SiteCerts(ctx, network)
+}
+
+func (t traced) AddSiteCert(ctx context.Context, network, site string, c SiteCert) (err error) {
+	ctx, span := t.start(ctx, "store.AddSiteCert", tracing.AttrNetwork.String(network), tracing.AttrSite.String(site))
+	defer func() { endSpan(span, err) }()
+	return t.Store.AddSiteCert(ctx, network, site, c)
+}
+
+func (t traced) RevokeCert(ctx context.Context, serial, reason string) (_ RevokedCert, err error) {
+	ctx, span := t.start(ctx, "store.RevokeCert")
+	defer func() { endSpan(span, err) }()
+	return t.Store.RevokeCert(ctx, serial, reason)
+}
+
 func (t traced) PolicySet(ctx context.Context, network string) (_ PolicySet, err error) {
 	ctx, span := t.start(ctx, "store.PolicySet", tracing.AttrNetwork.String(network))
 	defer func() { endSpan(span, err) }()

@@ -89,7 +89,8 @@ type Agent struct {
 	opts    Options
 	log     *slog.Logger
 	tracer  trace.Tracer
-	creds   *pki.Credentials
+	credsMu sync.Mutex
+	creds   *pki.Credentials // guarded by credsMu once Run has started (renew.go)
 	wgKey   *ecdh.PrivateKey
 	targets []string // controller addresses, in the order tried (targets.go)
 	keyFile string
@@ -160,9 +161,10 @@ func (a *Agent) loadOrEnrol(ctx context.Context) error {
 			a.log.Info("already enrolled: the join token is not needed and was not used", "identity", creds.Identity)
 		}
 		if time.Now().After(creds.NotAfter()) {
-			// No renewal call exists yet (docs/CONTROL_API.md): the controller will
-			// refuse the handshake until the edge enrols again.
-			a.log.Error("the edge's certificate has expired: remove the identity files of the state directory and enrol with a new join token",
+			// Renewal (renew.go) needs a certificate in force: the
+			// controller refuses the handshake of an expired one.
+			a.log.Error("the edge's certificate has expired: run 'patronus ctl sites reset "+creds.Identity.SiteName+
+				"' on the controller and start the edge with the join token it prints and an empty state directory",
 				"identity", creds.Identity, "not_after", creds.NotAfter(), "state_dir", a.opts.StateDir)
 		}
 		return nil
@@ -191,7 +193,7 @@ func (a *Agent) loadOrEnrol(ctx context.Context) error {
 }
 
 // Identity is the edge's identity, from its certificate.
-func (a *Agent) Identity() pki.Identity { return a.creds.Identity }
+func (a *Agent) Identity() pki.Identity { return a.credentials().Identity }
 
 // WireGuardPublicKey is the public key enrolment sent the controller.
 func (a *Agent) WireGuardPublicKey() []byte { return a.wgKey.PublicKey().Bytes() }
@@ -208,22 +210,50 @@ func (a *Agent) Revision() uint64 {
 // ends. A controller that cannot be reached is retried with backoff
 // while the edge keeps the configuration it has. Run returns nil when
 // ctx ends.
+//
+// The certificate is renewed at two thirds of its lifetime (renew.go);
+// the streams then move to channels that present the new one, and the
+// telemetry not acknowledged yet is sent again on them.
 func (a *Agent) Run(ctx context.Context) error {
 	a.applySaved()
 	cs, err := a.dialControllers()
 	if err != nil {
 		return err
 	}
-	defer cs.close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
 	wg.Go(func() { a.link.run(ctx) })
-	wg.Go(func() { a.watchLoop(ctx, cs) })
 	if a.opts.Telemetry != nil {
 		wg.Go(func() { a.collectLoop(ctx) })
-		wg.Go(func() { a.reportLoop(ctx, cs) })
 	}
+	for a.runStreams(ctx, cs) {
+		if cs, err = a.dialControllers(); err != nil {
+			break
+		}
+	}
+	cancel()
 	wg.Wait()
-	return nil
+	return err
+}
+
+// runStreams runs the configuration watch and the telemetry stream over
+// cs until ctx ends (false) or the certificate was renewed (true: the
+// caller runs them again over channels that present the new one). It
+// closes cs.
+func (a *Agent) runStreams(ctx context.Context, cs *controllers) (renewed bool) {
+	defer cs.close()
+	gen, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() { a.watchLoop(gen, cs) })
+	if a.opts.Telemetry != nil {
+		wg.Go(func() { a.reportLoop(gen, cs) })
+	}
+	renewed = a.renewLoop(gen, cs)
+	cancel()
+	wg.Wait()
+	return renewed && ctx.Err() == nil
 }
 
 // connectTimeout bounds one connection attempt to the controller.

@@ -2,13 +2,16 @@
 // edge with a controller once, with a join token, and from then on holds
 // a mutual-TLS channel to it, over which it watches the edge's
 // configuration (EdgeControl.WatchConfig) and streams telemetry
-// (EdgeControl.Report).
+// (EdgeControl.Report), and renews its certificate at two thirds of its
+// lifetime (EdgeControl.RenewCertificate, renew.go).
 //
 // Everything the agent keeps lives in one state directory (mode 0700,
 // every file 0600, every write atomic):
 //
 //	identity.key, identity.crt, ca.crt  the TLS identity (controller/pki SaveIdentity)
 //	wireguard.key                       the site's WireGuard private key; only its public key leaves the edge
+//	                                    (made before enrolment; an enrolled edge without it refuses to start:
+//	                                    ErrWireGuardKeyLost, recovered with patronus ctl sites reset)
 //	enrolment.json                      site id, name, network and controller endpoints from the enrolment
 //	config.json                         the last configuration applied (EdgeConfig, protobuf JSON)
 //

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/controller/pki"
 )
 
 // Files of the state directory besides the TLS identity, which
@@ -101,24 +102,72 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	return nil
 }
 
+// ErrWireGuardKeyLost: the state directory holds an enrolled edge's
+// identity but not its WireGuard key. The agent refuses to start rather
+// than make a key that no peer knows (its tunnels would never come up,
+// silently); the error says what to do.
+//
+// Why refuse rather than register a new key through the control channel:
+// the site's certificate would then be enough to replace the key that
+// its peers trust, so whoever copied the identity files (not the
+// WireGuard key) could take the site's place in the data plane without an
+// operator's act. A lost key is an event an operator should see; patronus
+// ctl sites reset makes it one act, audited, that keeps the site's name,
+// ID, links, prefixes, pins and policies.
+var ErrWireGuardKeyLost = errors.New("the site's WireGuard key is lost")
+
 // loadOrCreateWireGuardKey reads the site's WireGuard private key from
-// dir, or makes one. The file has the form of patronus keygen (base64,
+// dir, or makes one for an edge that has not enrolled yet (no identity
+// and no enrolment file in dir); an enrolled edge without its key gets
+// ErrWireGuardKeyLost. The file has the form of patronus keygen (base64,
 // as wg genkey writes it) so that config.Validate reads it like a static
 // configuration's private_key_file.
 func loadOrCreateWireGuardKey(dir string) (*ecdh.PrivateKey, error) {
 	path := filepath.Join(dir, WireGuardKeyFile)
+	key, err := loadWireGuardKey(path)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return key, err
+	}
+	if site := enrolledAs(dir); site != "" {
+		return nil, fmt.Errorf("agent: %w: %s is missing, but the state directory %s holds the identity of site %s; "+
+			"a new key would be known to no peer. Restore %s from a backup, or run 'patronus ctl sites reset %s' "+
+			"on the controller and start this edge with the join token it prints and an empty state directory",
+			ErrWireGuardKeyLost, path, dir, site, WireGuardKeyFile, site)
+	}
+	key, err = ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("agent: wireguard key: %w", err)
+	}
+	if err := writeFileAtomic(path, []byte(base64.StdEncoding.EncodeToString(key.Bytes())+"\n")); err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+// enrolledAs names the site whose identity or enrolment dir holds ("": none,
+// "SITE" when only unreadable pieces are there).
+func enrolledAs(dir string) string {
+	if creds, err := pki.LoadIdentity(dir); err == nil {
+		return creds.Identity.SiteName
+	} else if !errors.Is(err, pki.ErrNoIdentity) {
+		return "SITE"
+	}
+	if e, err := loadEnrolment(dir); err != nil || e != nil {
+		if e != nil && e.SiteName != "" {
+			return e.SiteName
+		}
+		return "SITE"
+	}
+	return ""
+}
+
+// loadWireGuardKey reads a key file; a missing one is fs.ErrNotExist.
+func loadWireGuardKey(path string) (*ecdh.PrivateKey, error) {
 	raw, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		key, err := ecdh.X25519().GenerateKey(rand.Reader)
-		if err != nil {
-			return nil, fmt.Errorf("agent: wireguard key: %w", err)
-		}
-		if err := writeFileAtomic(path, []byte(base64.StdEncoding.EncodeToString(key.Bytes())+"\n")); err != nil {
-			return nil, err
-		}
-		return key, nil
-	case err != nil:
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if err != nil {
 		return nil, fmt.Errorf("agent: wireguard key: %w", err)
 	}
 	st, err := os.Stat(path)

@@ -60,7 +60,7 @@ func (a *Agent) dialControllers() (*controllers, error) {
 		host, _, err := net.SplitHostPort(addr)
 		var conn *grpc.ClientConn
 		if err == nil {
-			opts := append([]grpc.DialOption{grpc.WithTransportCredentials(credentials.NewTLS(a.creds.ClientTLSConfig(host))),
+			opts := append([]grpc.DialOption{grpc.WithTransportCredentials(credentials.NewTLS(a.credentials().ClientTLSConfig(host))),
 				connectParams(a.opts.Backoff), grpc.WithKeepaliveParams(keepaliveParams), grpc.WithContextDialer(a.link.dial),
 				grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxConfigSize))}, a.opts.traceDialOptions()...)
 			conn, err = grpc.NewClient(addr, opts...)

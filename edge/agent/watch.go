@@ -65,7 +65,7 @@ func (a *Agent) logStreamEnd(what, addr string, err error, retryIn time.Duration
 	switch st.Code() {
 	case codes.PermissionDenied, codes.Unauthenticated:
 		a.log.Error(what+": the controller refuses this edge (revoked?); keeping the configuration in force",
-			"controller", addr, "identity", a.creds.Identity, "code", st.Code().String(), "err", st.Message(), "retry_in", retryIn)
+			"controller", addr, "identity", a.credentials().Identity, "code", st.Code().String(), "err", st.Message(), "retry_in", retryIn)
 	default:
 		a.log.Warn(what+" interrupted", "controller", addr, "code", st.Code().String(), "err", st.Message(), "retry_in", retryIn)
 	}
@@ -131,7 +131,7 @@ func (a *Agent) validate(cfg *pb.EdgeConfig) (*config.Valid, error) {
 	if err != nil {
 		return nil, err
 	}
-	id := a.creds.Identity
+	id := a.credentials().Identity
 	if int64(v.ID) != id.SiteID || v.Name != id.SiteName {
 		return nil, fielderr.List{{Path: "site", Msg: fmt.Sprintf("site %d %q is not this edge's (%s)", v.ID, v.Name, id)}}
 	}

@@ -67,7 +67,7 @@ controller' makes in DATA_DIR/admin on its first start). Every command takes
 	pf.StringVar(&o.network, "network", ctlEnvOr(envNetwork, defaultNetwork), "network (env "+envNetwork+")")
 	pf.BoolVar(&o.json, "json", false, "print JSON")
 	pf.DurationVar(&o.timeout, "timeout", 10*time.Second, "time limit of each call")
-	c.AddCommand(ctlNetworksCmd(o), ctlSitesCmd(o), ctlTokensCmd(o), ctlLinksCmd(o), ctlPrefixesCmd(o), ctlPathsCmd(o), ctlPoliciesCmd(o), ctlEventsCmd(o), ctlPinsCmd(o), ctlOperatorsCmd(o),
+	c.AddCommand(ctlNetworksCmd(o), ctlSitesCmd(o), ctlTokensCmd(o), ctlLinksCmd(o), ctlPrefixesCmd(o), ctlPathsCmd(o), ctlPoliciesCmd(o), ctlEventsCmd(o), ctlPinsCmd(o), ctlOperatorsCmd(o), ctlCertsCmd(o),
 		ctlUsersCmd(o), ctlAlertsCmd(o))
 	return c
 }
@@ -171,7 +171,7 @@ func ctlNetworksCmd(o *ctlOpts) *cobra.Command {
 // ---- sites ----
 
 func ctlSitesCmd(o *ctlOpts) *cobra.Command {
-	c := &cobra.Command{Use: "sites", Short: "List, show and revoke sites"}
+	c := &cobra.Command{Use: "sites", Short: "List, show, revoke, delete and reset sites"}
 	c.AddCommand(&cobra.Command{
 		Use: "list", Short: "List the network's sites", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -230,8 +230,55 @@ func ctlSitesCmd(o *ctlOpts) *cobra.Command {
 		},
 	}
 	revoke.Flags().StringVar(&reason, "reason", "", "why, for the event log")
-	c.AddCommand(revoke)
+	c.AddCommand(revoke, ctlSiteDeleteCmd(o), ctlSiteResetCmd(o))
 	return c
+}
+
+func ctlSiteDeleteCmd(o *ctlOpts) *cobra.Command {
+	return &cobra.Command{
+		Use: "delete NAME", Short: "Delete a site with its links, prefixes, pins and certificates (its name can enrol anew)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			err := o.call(func(ctx context.Context, a pb.AdminClient) error {
+				_, err := a.DeleteSite(ctx, &pb.DeleteSiteRequest{Network: o.network, SiteName: args[0]})
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			return o.print(cmd.OutOrStdout(), &pb.DeleteSiteResponse{}, func(w *tabwriter.Writer) {
+				fmt.Fprintf(w, "site %s deleted\n", args[0])
+			})
+		},
+	}
+}
+
+func ctlSiteResetCmd(o *ctlOpts) *cobra.Command {
+	var ttl time.Duration
+	reset := &cobra.Command{
+		Use:   "reset NAME [--ttl 24h]",
+		Short: "Revoke a site's certificate and make a join token that re-enrols it under its name, keeping its links, prefixes, pins and policies",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if ttl < time.Minute || ttl > 30*24*time.Hour {
+				return fmt.Errorf("--ttl: %v is not between 1m and 720h", ttl)
+			}
+			var r *pb.CreateJoinTokenResponse
+			err := o.call(func(ctx context.Context, a pb.AdminClient) (err error) {
+				r, err = a.ResetSite(ctx, &pb.ResetSiteRequest{Network: o.network, SiteName: args[0], Ttl: durationpb.New(ttl)})
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			return o.print(cmd.OutOrStdout(), r, func(w *tabwriter.Writer) {
+				fmt.Fprintf(w, "%s\n", r.Token)
+				fmt.Fprintf(w, "site %s reset: its certificate is revoked. Token id %s, expires %s; shown once: give it to the site's 'patronus edge --join-token' (with an empty state directory)\n",
+					r.Info.SiteName, r.Info.Id, ctlStamp(r.Info.ExpiresAt))
+			})
+		},
+	}
+	reset.Flags().DurationVar(&ttl, "ttl", 24*time.Hour, "how long the token is good, 1m to 720h")
+	return reset
 }
 
 func ctlSiteText(w *tabwriter.Writer, s *pb.SiteInfo) {
@@ -293,9 +340,13 @@ func ctlTokensCmd(o *ctlOpts) *cobra.Command {
 				return err
 			}
 			return o.print(cmd.OutOrStdout(), all, func(w *tabwriter.Writer) {
-				fmt.Fprintln(w, "ID\tSITE\tCREATED\tEXPIRES\tUSED\tREVOKED")
+				fmt.Fprintln(w, "ID\tSITE\tKIND\tCREATED\tEXPIRES\tUSED\tREVOKED")
 				for _, t := range all.Tokens {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Id, t.SiteName, ctlStamp(t.CreatedAt), ctlStamp(t.ExpiresAt), ctlStamp(t.UsedAt), ctlStamp(t.RevokedAt))
+					kind := "enrol"
+					if t.Reset_ {
+						kind = "reset"
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Id, t.SiteName, kind, ctlStamp(t.CreatedAt), ctlStamp(t.ExpiresAt), ctlStamp(t.UsedAt), ctlStamp(t.RevokedAt))
 				}
 			})
 		},

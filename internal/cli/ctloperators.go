@@ -19,8 +19,8 @@ import (
 // ---- operators ----
 
 func ctlOperatorsCmd(o *ctlOpts) *cobra.Command {
-	c := &cobra.Command{Use: "operators", Short: "Issue, list and revoke operator certificates (one per person)"}
-	c.AddCommand(ctlOperatorsIssueCmd(o))
+	c := &cobra.Command{Use: "operators", Short: "Issue, renew, list and revoke operator certificates (one per person)"}
+	c.AddCommand(ctlOperatorsIssueCmd(o), ctlOperatorsRenewCmd(o))
 	c.AddCommand(&cobra.Command{
 		Use: "list", Short: "List the operator certificates the controller issued", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -97,6 +97,44 @@ func ctlOperatorsIssueCmd(o *ctlOpts) *cobra.Command {
 	}
 	c.Flags().StringVar(&out, "out", "", "directory for identity.key, identity.crt and ca.crt (required; must not hold credentials)")
 	c.Flags().DurationVar(&validity, "validity", pki.DefaultAdminValidity, "how long the certificate is good (at most 825 days)")
+	return c
+}
+
+// ctlOperatorsRenewCmd renews the credentials ctl runs with: a new key
+// made here, its certificate signed for the same operator, the
+// --credentials directory replaced (the old certificate stays valid
+// until it expires).
+func ctlOperatorsRenewCmd(o *ctlOpts) *cobra.Command {
+	var validity time.Duration
+	c := &cobra.Command{
+		Use: "renew [--validity 8760h]", Short: "Renew the operator certificate of --credentials in place, with a new key", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			key, err := pki.NewKey()
+			if err != nil {
+				return err
+			}
+			csr, err := pki.CreateCSR(key)
+			if err != nil {
+				return err
+			}
+			var r *pb.IssueOperatorResponse
+			err = o.call(func(ctx context.Context, a pb.AdminClient) (err error) {
+				r, err = a.RenewOperator(ctx, &pb.RenewOperatorRequest{CsrDer: csr, Validity: durationpb.New(validity)})
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if err := saveIssued(o.credentials, key, r); err != nil {
+				return fmt.Errorf("--credentials: %w", err)
+			}
+			return o.print(cmd.OutOrStdout(), r, func(w *tabwriter.Writer) {
+				fmt.Fprintf(w, "operator %s: new certificate serial %s, valid until %s, written to %s; the old one stays valid until it expires (revoke it with 'patronus ctl certs revoke SERIAL')\n",
+					r.Certificate.Name, r.Certificate.Serial, ctlStamp(r.Certificate.NotAfter), o.credentials)
+			})
+		},
+	}
+	c.Flags().DurationVar(&validity, "validity", pki.DefaultAdminValidity, "how long the new certificate is good (at most 825 days)")
 	return c
 }
 

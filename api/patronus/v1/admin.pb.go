@@ -1007,7 +1007,9 @@ type JoinTokenInfo struct {
 	// used_at is when it was used; unset: unused.
 	UsedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=used_at,json=usedAt,proto3" json:"used_at,omitempty"`
 	// revoked_at is when it was revoked; unset: not revoked.
-	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	RevokedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	// reset: the token re-enrols an existing site (ResetSite).
+	Reset_        bool `protobuf:"varint,8,opt,name=reset,proto3" json:"reset,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1089,6 +1091,13 @@ func (x *JoinTokenInfo) GetRevokedAt() *timestamppb.Timestamp {
 		return x.RevokedAt
 	}
 	return nil
+}
+
+func (x *JoinTokenInfo) GetReset_() bool {
+	if x != nil {
+		return x.Reset_
+	}
+	return false
 }
 
 // CreateJoinTokenRequest asks for a join token.
@@ -4257,6 +4266,470 @@ func (x *TestWebhookResponse) GetDuration() *durationpb.Duration {
 	return nil
 }
 
+// DeleteSiteRequest deletes a site.
+type DeleteSiteRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSiteRequest) Reset() {
+	*x = DeleteSiteRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSiteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSiteRequest) ProtoMessage() {}
+
+func (x *DeleteSiteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSiteRequest.ProtoReflect.Descriptor instead.
+func (*DeleteSiteRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *DeleteSiteRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *DeleteSiteRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+// DeleteSiteResponse is empty.
+type DeleteSiteResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSiteResponse) Reset() {
+	*x = DeleteSiteResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSiteResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSiteResponse) ProtoMessage() {}
+
+func (x *DeleteSiteResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSiteResponse.ProtoReflect.Descriptor instead.
+func (*DeleteSiteResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{67}
+}
+
+// ResetSiteRequest asks for a site's reset token.
+type ResetSiteRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Network  string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	// ttl is how long the token is good; unset: the server's default.
+	Ttl           *durationpb.Duration `protobuf:"bytes,3,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResetSiteRequest) Reset() {
+	*x = ResetSiteRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResetSiteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResetSiteRequest) ProtoMessage() {}
+
+func (x *ResetSiteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResetSiteRequest.ProtoReflect.Descriptor instead.
+func (*ResetSiteRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *ResetSiteRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *ResetSiteRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *ResetSiteRequest) GetTtl() *durationpb.Duration {
+	if x != nil {
+		return x.Ttl
+	}
+	return nil
+}
+
+// RenewOperatorRequest asks for a new certificate of the caller.
+type RenewOperatorRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// csr_der is a PKCS #10 request (DER) of a new ECDSA P-256 key.
+	CsrDer []byte `protobuf:"bytes,1,opt,name=csr_der,json=csrDer,proto3" json:"csr_der,omitempty"`
+	// validity is how long the certificate is good; unset: 365 days.
+	Validity      *durationpb.Duration `protobuf:"bytes,2,opt,name=validity,proto3" json:"validity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenewOperatorRequest) Reset() {
+	*x = RenewOperatorRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenewOperatorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenewOperatorRequest) ProtoMessage() {}
+
+func (x *RenewOperatorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenewOperatorRequest.ProtoReflect.Descriptor instead.
+func (*RenewOperatorRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *RenewOperatorRequest) GetCsrDer() []byte {
+	if x != nil {
+		return x.CsrDer
+	}
+	return nil
+}
+
+func (x *RenewOperatorRequest) GetValidity() *durationpb.Duration {
+	if x != nil {
+		return x.Validity
+	}
+	return nil
+}
+
+// ListCertificatesRequest names the network.
+type ListCertificatesRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Network string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	// site_name, when set, keeps that site's only.
+	SiteName      string `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCertificatesRequest) Reset() {
+	*x = ListCertificatesRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCertificatesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCertificatesRequest) ProtoMessage() {}
+
+func (x *ListCertificatesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCertificatesRequest.ProtoReflect.Descriptor instead.
+func (*ListCertificatesRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{70}
+}
+
+func (x *ListCertificatesRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *ListCertificatesRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+// CertificateInfo describes a recorded certificate: a site's (network and
+// site_name set) or an operator's (operator set).
+type CertificateInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// serial is the certificate's serial number, in decimal.
+	Serial        string                 `protobuf:"bytes,1,opt,name=serial,proto3" json:"serial,omitempty"`
+	Network       string                 `protobuf:"bytes,2,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,3,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	Operator      string                 `protobuf:"bytes,4,opt,name=operator,proto3" json:"operator,omitempty"`
+	IssuedAt      *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=issued_at,json=issuedAt,proto3" json:"issued_at,omitempty"`
+	NotAfter      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=not_after,json=notAfter,proto3" json:"not_after,omitempty"`
+	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	Reason        string                 `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CertificateInfo) Reset() {
+	*x = CertificateInfo{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CertificateInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CertificateInfo) ProtoMessage() {}
+
+func (x *CertificateInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CertificateInfo.ProtoReflect.Descriptor instead.
+func (*CertificateInfo) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *CertificateInfo) GetSerial() string {
+	if x != nil {
+		return x.Serial
+	}
+	return ""
+}
+
+func (x *CertificateInfo) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *CertificateInfo) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *CertificateInfo) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *CertificateInfo) GetIssuedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.IssuedAt
+	}
+	return nil
+}
+
+func (x *CertificateInfo) GetNotAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NotAfter
+	}
+	return nil
+}
+
+func (x *CertificateInfo) GetRevokedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevokedAt
+	}
+	return nil
+}
+
+func (x *CertificateInfo) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// ListCertificatesResponse lists certificates.
+type ListCertificatesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Certificates  []*CertificateInfo     `protobuf:"bytes,1,rep,name=certificates,proto3" json:"certificates,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCertificatesResponse) Reset() {
+	*x = ListCertificatesResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[72]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCertificatesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCertificatesResponse) ProtoMessage() {}
+
+func (x *ListCertificatesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[72]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCertificatesResponse.ProtoReflect.Descriptor instead.
+func (*ListCertificatesResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{72}
+}
+
+func (x *ListCertificatesResponse) GetCertificates() []*CertificateInfo {
+	if x != nil {
+		return x.Certificates
+	}
+	return nil
+}
+
+// RevokeCertificateRequest revokes one certificate.
+type RevokeCertificateRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// serial is the certificate's serial number, in decimal.
+	Serial string `protobuf:"bytes,1,opt,name=serial,proto3" json:"serial,omitempty"`
+	// reason is recorded with the revocation.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeCertificateRequest) Reset() {
+	*x = RevokeCertificateRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[73]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeCertificateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeCertificateRequest) ProtoMessage() {}
+
+func (x *RevokeCertificateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[73]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeCertificateRequest.ProtoReflect.Descriptor instead.
+func (*RevokeCertificateRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{73}
+}
+
+func (x *RevokeCertificateRequest) GetSerial() string {
+	if x != nil {
+		return x.Serial
+	}
+	return ""
+}
+
+func (x *RevokeCertificateRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_patronus_v1_admin_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_admin_proto_rawDesc = "" +
@@ -4318,7 +4791,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x11RevokeSiteRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xbc\x02\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xd2\x02\n" +
 	"\rJoinTokenInfo\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\anetwork\x18\x02 \x01(\tR\anetwork\x12\x1b\n" +
@@ -4329,7 +4802,8 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x123\n" +
 	"\aused_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x06usedAt\x129\n" +
 	"\n" +
-	"revoked_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\"|\n" +
+	"revoked_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\x12\x14\n" +
+	"\x05reset\x18\b \x01(\bR\x05reset\"|\n" +
 	"\x16CreateJoinTokenRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12+\n" +
@@ -4544,7 +5018,36 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\vhttp_status\x18\x02 \x01(\rR\n" +
 	"httpStatus\x12\x14\n" +
 	"\x05error\x18\x03 \x01(\tR\x05error\x125\n" +
-	"\bduration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\bduration*X\n" +
+	"\bduration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\bduration\"J\n" +
+	"\x11DeleteSiteRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"\x14\n" +
+	"\x12DeleteSiteResponse\"v\n" +
+	"\x10ResetSiteRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12+\n" +
+	"\x03ttl\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\"f\n" +
+	"\x14RenewOperatorRequest\x12\x17\n" +
+	"\acsr_der\x18\x01 \x01(\fR\x06csrDer\x125\n" +
+	"\bvalidity\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\bvalidity\"P\n" +
+	"\x17ListCertificatesRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"\xc1\x02\n" +
+	"\x0fCertificateInfo\x12\x16\n" +
+	"\x06serial\x18\x01 \x01(\tR\x06serial\x12\x18\n" +
+	"\anetwork\x18\x02 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x03 \x01(\tR\bsiteName\x12\x1a\n" +
+	"\boperator\x18\x04 \x01(\tR\boperator\x127\n" +
+	"\tissued_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bissuedAt\x127\n" +
+	"\tnot_after\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\bnotAfter\x129\n" +
+	"\n" +
+	"revoked_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\x12\x16\n" +
+	"\x06reason\x18\b \x01(\tR\x06reason\"\\\n" +
+	"\x18ListCertificatesResponse\x12@\n" +
+	"\fcertificates\x18\x01 \x03(\v2\x1c.patronus.v1.CertificateInfoR\fcertificates\"J\n" +
+	"\x18RevokeCertificateRequest\x12\x16\n" +
+	"\x06serial\x18\x01 \x01(\tR\x06serial\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason*X\n" +
 	"\bTopology\x12\x18\n" +
 	"\x14TOPOLOGY_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TOPOLOGY_FULL_MESH\x10\x01\x12\x1a\n" +
@@ -4552,7 +5055,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\xca\x13\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\xfe\x16\n" +
 	"\x05Admin\x12S\n" +
 	"\fListNetworks\x12 .patronus.v1.ListNetworksRequest\x1a!.patronus.v1.ListNetworksResponse\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
@@ -4592,7 +5095,13 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"AddWebhook\x12\x1e.patronus.v1.AddWebhookRequest\x1a\x1f.patronus.v1.AddWebhookResponse\x12S\n" +
 	"\fListWebhooks\x12 .patronus.v1.ListWebhooksRequest\x1a!.patronus.v1.ListWebhooksResponse\x12V\n" +
 	"\rRemoveWebhook\x12!.patronus.v1.RemoveWebhookRequest\x1a\".patronus.v1.RemoveWebhookResponse\x12P\n" +
-	"\vTestWebhook\x12\x1f.patronus.v1.TestWebhookRequest\x1a .patronus.v1.TestWebhookResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
+	"\vTestWebhook\x12\x1f.patronus.v1.TestWebhookRequest\x1a .patronus.v1.TestWebhookResponse\x12M\n" +
+	"\n" +
+	"DeleteSite\x12\x1e.patronus.v1.DeleteSiteRequest\x1a\x1f.patronus.v1.DeleteSiteResponse\x12P\n" +
+	"\tResetSite\x12\x1d.patronus.v1.ResetSiteRequest\x1a$.patronus.v1.CreateJoinTokenResponse\x12V\n" +
+	"\rRenewOperator\x12!.patronus.v1.RenewOperatorRequest\x1a\".patronus.v1.IssueOperatorResponse\x12_\n" +
+	"\x10ListCertificates\x12$.patronus.v1.ListCertificatesRequest\x1a%.patronus.v1.ListCertificatesResponse\x12X\n" +
+	"\x11RevokeCertificate\x12%.patronus.v1.RevokeCertificateRequest\x1a\x1c.patronus.v1.CertificateInfoB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
 
 var (
 	file_patronus_v1_admin_proto_rawDescOnce sync.Once
@@ -4607,212 +5116,236 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 66)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 74)
 var file_patronus_v1_admin_proto_goTypes = []any{
-	(Topology)(0),                   // 0: patronus.v1.Topology
-	(SiteState)(0),                  // 1: patronus.v1.SiteState
-	(*OperatorCertificate)(nil),     // 2: patronus.v1.OperatorCertificate
-	(*IssueOperatorRequest)(nil),    // 3: patronus.v1.IssueOperatorRequest
-	(*IssueOperatorResponse)(nil),   // 4: patronus.v1.IssueOperatorResponse
-	(*ListOperatorsRequest)(nil),    // 5: patronus.v1.ListOperatorsRequest
-	(*ListOperatorsResponse)(nil),   // 6: patronus.v1.ListOperatorsResponse
-	(*RevokeOperatorRequest)(nil),   // 7: patronus.v1.RevokeOperatorRequest
-	(*NetworkInfo)(nil),             // 8: patronus.v1.NetworkInfo
-	(*ListNetworksRequest)(nil),     // 9: patronus.v1.ListNetworksRequest
-	(*ListNetworksResponse)(nil),    // 10: patronus.v1.ListNetworksResponse
-	(*SiteInfo)(nil),                // 11: patronus.v1.SiteInfo
-	(*ListSitesRequest)(nil),        // 12: patronus.v1.ListSitesRequest
-	(*ListSitesResponse)(nil),       // 13: patronus.v1.ListSitesResponse
-	(*GetSiteRequest)(nil),          // 14: patronus.v1.GetSiteRequest
-	(*RevokeSiteRequest)(nil),       // 15: patronus.v1.RevokeSiteRequest
-	(*JoinTokenInfo)(nil),           // 16: patronus.v1.JoinTokenInfo
-	(*CreateJoinTokenRequest)(nil),  // 17: patronus.v1.CreateJoinTokenRequest
-	(*CreateJoinTokenResponse)(nil), // 18: patronus.v1.CreateJoinTokenResponse
-	(*ListJoinTokensRequest)(nil),   // 19: patronus.v1.ListJoinTokensRequest
-	(*ListJoinTokensResponse)(nil),  // 20: patronus.v1.ListJoinTokensResponse
-	(*RevokeJoinTokenRequest)(nil),  // 21: patronus.v1.RevokeJoinTokenRequest
-	(*WanLink)(nil),                 // 22: patronus.v1.WanLink
-	(*ListLinksRequest)(nil),        // 23: patronus.v1.ListLinksRequest
-	(*ListLinksResponse)(nil),       // 24: patronus.v1.ListLinksResponse
-	(*PutLinkRequest)(nil),          // 25: patronus.v1.PutLinkRequest
-	(*DeleteLinkRequest)(nil),       // 26: patronus.v1.DeleteLinkRequest
-	(*DeleteLinkResponse)(nil),      // 27: patronus.v1.DeleteLinkResponse
-	(*LanPrefix)(nil),               // 28: patronus.v1.LanPrefix
-	(*ListPrefixesRequest)(nil),     // 29: patronus.v1.ListPrefixesRequest
-	(*ListPrefixesResponse)(nil),    // 30: patronus.v1.ListPrefixesResponse
-	(*AddPrefixRequest)(nil),        // 31: patronus.v1.AddPrefixRequest
-	(*DeletePrefixRequest)(nil),     // 32: patronus.v1.DeletePrefixRequest
-	(*DeletePrefixResponse)(nil),    // 33: patronus.v1.DeletePrefixResponse
-	(*PathInfo)(nil),                // 34: patronus.v1.PathInfo
-	(*ListPathsRequest)(nil),        // 35: patronus.v1.ListPathsRequest
-	(*ListPathsResponse)(nil),       // 36: patronus.v1.ListPathsResponse
-	(*PolicySet)(nil),               // 37: patronus.v1.PolicySet
-	(*GetPoliciesRequest)(nil),      // 38: patronus.v1.GetPoliciesRequest
-	(*SetPoliciesRequest)(nil),      // 39: patronus.v1.SetPoliciesRequest
-	(*Event)(nil),                   // 40: patronus.v1.Event
-	(*ListEventsRequest)(nil),       // 41: patronus.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),      // 42: patronus.v1.ListEventsResponse
-	(*PinInfo)(nil),                 // 43: patronus.v1.PinInfo
-	(*ListPinsRequest)(nil),         // 44: patronus.v1.ListPinsRequest
-	(*ListPinsResponse)(nil),        // 45: patronus.v1.ListPinsResponse
-	(*SetPinRequest)(nil),           // 46: patronus.v1.SetPinRequest
-	(*DeletePinRequest)(nil),        // 47: patronus.v1.DeletePinRequest
-	(*DeletePinResponse)(nil),       // 48: patronus.v1.DeletePinResponse
-	(*UserInfo)(nil),                // 49: patronus.v1.UserInfo
-	(*ListUsersRequest)(nil),        // 50: patronus.v1.ListUsersRequest
-	(*ListUsersResponse)(nil),       // 51: patronus.v1.ListUsersResponse
-	(*CreateUserRequest)(nil),       // 52: patronus.v1.CreateUserRequest
-	(*SetUserRoleRequest)(nil),      // 53: patronus.v1.SetUserRoleRequest
-	(*DeleteUserRequest)(nil),       // 54: patronus.v1.DeleteUserRequest
-	(*DeleteUserResponse)(nil),      // 55: patronus.v1.DeleteUserResponse
-	(*AlertInfo)(nil),               // 56: patronus.v1.AlertInfo
-	(*ListAlertsRequest)(nil),       // 57: patronus.v1.ListAlertsRequest
-	(*ListAlertsResponse)(nil),      // 58: patronus.v1.ListAlertsResponse
-	(*WebhookInfo)(nil),             // 59: patronus.v1.WebhookInfo
-	(*AddWebhookRequest)(nil),       // 60: patronus.v1.AddWebhookRequest
-	(*AddWebhookResponse)(nil),      // 61: patronus.v1.AddWebhookResponse
-	(*ListWebhooksRequest)(nil),     // 62: patronus.v1.ListWebhooksRequest
-	(*ListWebhooksResponse)(nil),    // 63: patronus.v1.ListWebhooksResponse
-	(*RemoveWebhookRequest)(nil),    // 64: patronus.v1.RemoveWebhookRequest
-	(*RemoveWebhookResponse)(nil),   // 65: patronus.v1.RemoveWebhookResponse
-	(*TestWebhookRequest)(nil),      // 66: patronus.v1.TestWebhookRequest
-	(*TestWebhookResponse)(nil),     // 67: patronus.v1.TestWebhookResponse
-	(*timestamppb.Timestamp)(nil),   // 68: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),     // 69: google.protobuf.Duration
-	(*Site)(nil),                    // 70: patronus.v1.Site
-	(TopologyRole)(0),               // 71: patronus.v1.TopologyRole
-	(*PathSample)(nil),              // 72: patronus.v1.PathSample
-	(*SlaClass)(nil),                // 73: patronus.v1.SlaClass
-	(*Application)(nil),             // 74: patronus.v1.Application
-	(*Policy)(nil),                  // 75: patronus.v1.Policy
-	(*SteeringTimers)(nil),          // 76: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),            // 77: patronus.v1.QualityModel
-	(*PinMatch)(nil),                // 78: patronus.v1.PinMatch
+	(Topology)(0),                    // 0: patronus.v1.Topology
+	(SiteState)(0),                   // 1: patronus.v1.SiteState
+	(*OperatorCertificate)(nil),      // 2: patronus.v1.OperatorCertificate
+	(*IssueOperatorRequest)(nil),     // 3: patronus.v1.IssueOperatorRequest
+	(*IssueOperatorResponse)(nil),    // 4: patronus.v1.IssueOperatorResponse
+	(*ListOperatorsRequest)(nil),     // 5: patronus.v1.ListOperatorsRequest
+	(*ListOperatorsResponse)(nil),    // 6: patronus.v1.ListOperatorsResponse
+	(*RevokeOperatorRequest)(nil),    // 7: patronus.v1.RevokeOperatorRequest
+	(*NetworkInfo)(nil),              // 8: patronus.v1.NetworkInfo
+	(*ListNetworksRequest)(nil),      // 9: patronus.v1.ListNetworksRequest
+	(*ListNetworksResponse)(nil),     // 10: patronus.v1.ListNetworksResponse
+	(*SiteInfo)(nil),                 // 11: patronus.v1.SiteInfo
+	(*ListSitesRequest)(nil),         // 12: patronus.v1.ListSitesRequest
+	(*ListSitesResponse)(nil),        // 13: patronus.v1.ListSitesResponse
+	(*GetSiteRequest)(nil),           // 14: patronus.v1.GetSiteRequest
+	(*RevokeSiteRequest)(nil),        // 15: patronus.v1.RevokeSiteRequest
+	(*JoinTokenInfo)(nil),            // 16: patronus.v1.JoinTokenInfo
+	(*CreateJoinTokenRequest)(nil),   // 17: patronus.v1.CreateJoinTokenRequest
+	(*CreateJoinTokenResponse)(nil),  // 18: patronus.v1.CreateJoinTokenResponse
+	(*ListJoinTokensRequest)(nil),    // 19: patronus.v1.ListJoinTokensRequest
+	(*ListJoinTokensResponse)(nil),   // 20: patronus.v1.ListJoinTokensResponse
+	(*RevokeJoinTokenRequest)(nil),   // 21: patronus.v1.RevokeJoinTokenRequest
+	(*WanLink)(nil),                  // 22: patronus.v1.WanLink
+	(*ListLinksRequest)(nil),         // 23: patronus.v1.ListLinksRequest
+	(*ListLinksResponse)(nil),        // 24: patronus.v1.ListLinksResponse
+	(*PutLinkRequest)(nil),           // 25: patronus.v1.PutLinkRequest
+	(*DeleteLinkRequest)(nil),        // 26: patronus.v1.DeleteLinkRequest
+	(*DeleteLinkResponse)(nil),       // 27: patronus.v1.DeleteLinkResponse
+	(*LanPrefix)(nil),                // 28: patronus.v1.LanPrefix
+	(*ListPrefixesRequest)(nil),      // 29: patronus.v1.ListPrefixesRequest
+	(*ListPrefixesResponse)(nil),     // 30: patronus.v1.ListPrefixesResponse
+	(*AddPrefixRequest)(nil),         // 31: patronus.v1.AddPrefixRequest
+	(*DeletePrefixRequest)(nil),      // 32: patronus.v1.DeletePrefixRequest
+	(*DeletePrefixResponse)(nil),     // 33: patronus.v1.DeletePrefixResponse
+	(*PathInfo)(nil),                 // 34: patronus.v1.PathInfo
+	(*ListPathsRequest)(nil),         // 35: patronus.v1.ListPathsRequest
+	(*ListPathsResponse)(nil),        // 36: patronus.v1.ListPathsResponse
+	(*PolicySet)(nil),                // 37: patronus.v1.PolicySet
+	(*GetPoliciesRequest)(nil),       // 38: patronus.v1.GetPoliciesRequest
+	(*SetPoliciesRequest)(nil),       // 39: patronus.v1.SetPoliciesRequest
+	(*Event)(nil),                    // 40: patronus.v1.Event
+	(*ListEventsRequest)(nil),        // 41: patronus.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),       // 42: patronus.v1.ListEventsResponse
+	(*PinInfo)(nil),                  // 43: patronus.v1.PinInfo
+	(*ListPinsRequest)(nil),          // 44: patronus.v1.ListPinsRequest
+	(*ListPinsResponse)(nil),         // 45: patronus.v1.ListPinsResponse
+	(*SetPinRequest)(nil),            // 46: patronus.v1.SetPinRequest
+	(*DeletePinRequest)(nil),         // 47: patronus.v1.DeletePinRequest
+	(*DeletePinResponse)(nil),        // 48: patronus.v1.DeletePinResponse
+	(*UserInfo)(nil),                 // 49: patronus.v1.UserInfo
+	(*ListUsersRequest)(nil),         // 50: patronus.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),        // 51: patronus.v1.ListUsersResponse
+	(*CreateUserRequest)(nil),        // 52: patronus.v1.CreateUserRequest
+	(*SetUserRoleRequest)(nil),       // 53: patronus.v1.SetUserRoleRequest
+	(*DeleteUserRequest)(nil),        // 54: patronus.v1.DeleteUserRequest
+	(*DeleteUserResponse)(nil),       // 55: patronus.v1.DeleteUserResponse
+	(*AlertInfo)(nil),                // 56: patronus.v1.AlertInfo
+	(*ListAlertsRequest)(nil),        // 57: patronus.v1.ListAlertsRequest
+	(*ListAlertsResponse)(nil),       // 58: patronus.v1.ListAlertsResponse
+	(*WebhookInfo)(nil),              // 59: patronus.v1.WebhookInfo
+	(*AddWebhookRequest)(nil),        // 60: patronus.v1.AddWebhookRequest
+	(*AddWebhookResponse)(nil),       // 61: patronus.v1.AddWebhookResponse
+	(*ListWebhooksRequest)(nil),      // 62: patronus.v1.ListWebhooksRequest
+	(*ListWebhooksResponse)(nil),     // 63: patronus.v1.ListWebhooksResponse
+	(*RemoveWebhookRequest)(nil),     // 64: patronus.v1.RemoveWebhookRequest
+	(*RemoveWebhookResponse)(nil),    // 65: patronus.v1.RemoveWebhookResponse
+	(*TestWebhookRequest)(nil),       // 66: patronus.v1.TestWebhookRequest
+	(*TestWebhookResponse)(nil),      // 67: patronus.v1.TestWebhookResponse
+	(*DeleteSiteRequest)(nil),        // 68: patronus.v1.DeleteSiteRequest
+	(*DeleteSiteResponse)(nil),       // 69: patronus.v1.DeleteSiteResponse
+	(*ResetSiteRequest)(nil),         // 70: patronus.v1.ResetSiteRequest
+	(*RenewOperatorRequest)(nil),     // 71: patronus.v1.RenewOperatorRequest
+	(*ListCertificatesRequest)(nil),  // 72: patronus.v1.ListCertificatesRequest
+	(*CertificateInfo)(nil),          // 73: patronus.v1.CertificateInfo
+	(*ListCertificatesResponse)(nil), // 74: patronus.v1.ListCertificatesResponse
+	(*RevokeCertificateRequest)(nil), // 75: patronus.v1.RevokeCertificateRequest
+	(*timestamppb.Timestamp)(nil),    // 76: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 77: google.protobuf.Duration
+	(*Site)(nil),                     // 78: patronus.v1.Site
+	(TopologyRole)(0),                // 79: patronus.v1.TopologyRole
+	(*PathSample)(nil),               // 80: patronus.v1.PathSample
+	(*SlaClass)(nil),                 // 81: patronus.v1.SlaClass
+	(*Application)(nil),              // 82: patronus.v1.Application
+	(*Policy)(nil),                   // 83: patronus.v1.Policy
+	(*SteeringTimers)(nil),           // 84: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),             // 85: patronus.v1.QualityModel
+	(*PinMatch)(nil),                 // 86: patronus.v1.PinMatch
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
-	68, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
-	68, // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
-	68, // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
-	69, // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
+	76, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
+	76, // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
+	76, // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
+	77, // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
 	2,  // 4: patronus.v1.IssueOperatorResponse.certificate:type_name -> patronus.v1.OperatorCertificate
 	2,  // 5: patronus.v1.ListOperatorsResponse.certificates:type_name -> patronus.v1.OperatorCertificate
 	0,  // 6: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
-	68, // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
+	76, // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
 	8,  // 8: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
-	70, // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	71, // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	78, // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	79, // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
 	1,  // 11: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	68, // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	68, // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	76, // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	76, // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
 	11, // 14: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	68, // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	68, // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	68, // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	68, // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	69, // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	76, // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	76, // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	76, // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	76, // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	77, // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
 	16, // 20: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
 	16, // 21: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
 	22, // 22: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
 	22, // 23: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
 	28, // 24: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
 	28, // 25: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
-	72, // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	80, // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
 	34, // 27: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	73, // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	74, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	75, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	76, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
-	77, // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
+	81, // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	82, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	83, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	84, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	85, // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
 	37, // 33: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	68, // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	68, // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	76, // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	76, // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
 	40, // 36: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	78, // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
-	68, // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
-	68, // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
+	86, // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
+	76, // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
+	76, // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
 	43, // 40: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
-	78, // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
-	69, // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
-	68, // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
-	68, // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
-	68, // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
+	86, // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
+	77, // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
+	76, // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
+	76, // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
+	76, // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
 	49, // 46: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
-	68, // 47: patronus.v1.AlertInfo.started_at:type_name -> google.protobuf.Timestamp
-	68, // 48: patronus.v1.AlertInfo.fired_at:type_name -> google.protobuf.Timestamp
+	76, // 47: patronus.v1.AlertInfo.started_at:type_name -> google.protobuf.Timestamp
+	76, // 48: patronus.v1.AlertInfo.fired_at:type_name -> google.protobuf.Timestamp
 	56, // 49: patronus.v1.ListAlertsResponse.alerts:type_name -> patronus.v1.AlertInfo
-	68, // 50: patronus.v1.WebhookInfo.created_at:type_name -> google.protobuf.Timestamp
+	76, // 50: patronus.v1.WebhookInfo.created_at:type_name -> google.protobuf.Timestamp
 	59, // 51: patronus.v1.AddWebhookResponse.webhook:type_name -> patronus.v1.WebhookInfo
 	59, // 52: patronus.v1.ListWebhooksResponse.webhooks:type_name -> patronus.v1.WebhookInfo
-	69, // 53: patronus.v1.TestWebhookResponse.duration:type_name -> google.protobuf.Duration
-	9,  // 54: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	12, // 55: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	14, // 56: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	15, // 57: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	17, // 58: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	19, // 59: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	21, // 60: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	23, // 61: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	25, // 62: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	26, // 63: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	29, // 64: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	31, // 65: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	32, // 66: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	35, // 67: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	38, // 68: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	39, // 69: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	41, // 70: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	44, // 71: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
-	46, // 72: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
-	47, // 73: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
-	3,  // 74: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
-	5,  // 75: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
-	7,  // 76: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
-	50, // 77: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
-	52, // 78: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
-	53, // 79: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
-	54, // 80: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
-	57, // 81: patronus.v1.Admin.ListAlerts:input_type -> patronus.v1.ListAlertsRequest
-	60, // 82: patronus.v1.Admin.AddWebhook:input_type -> patronus.v1.AddWebhookRequest
-	62, // 83: patronus.v1.Admin.ListWebhooks:input_type -> patronus.v1.ListWebhooksRequest
-	64, // 84: patronus.v1.Admin.RemoveWebhook:input_type -> patronus.v1.RemoveWebhookRequest
-	66, // 85: patronus.v1.Admin.TestWebhook:input_type -> patronus.v1.TestWebhookRequest
-	10, // 86: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	13, // 87: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	11, // 88: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	11, // 89: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	18, // 90: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	20, // 91: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	16, // 92: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	24, // 93: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	22, // 94: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	27, // 95: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	30, // 96: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	28, // 97: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	33, // 98: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	36, // 99: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	37, // 100: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	37, // 101: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	42, // 102: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	45, // 103: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
-	43, // 104: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
-	48, // 105: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
-	4,  // 106: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
-	6,  // 107: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
-	6,  // 108: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
-	51, // 109: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
-	49, // 110: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
-	49, // 111: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
-	55, // 112: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
-	58, // 113: patronus.v1.Admin.ListAlerts:output_type -> patronus.v1.ListAlertsResponse
-	61, // 114: patronus.v1.Admin.AddWebhook:output_type -> patronus.v1.AddWebhookResponse
-	63, // 115: patronus.v1.Admin.ListWebhooks:output_type -> patronus.v1.ListWebhooksResponse
-	65, // 116: patronus.v1.Admin.RemoveWebhook:output_type -> patronus.v1.RemoveWebhookResponse
-	67, // 117: patronus.v1.Admin.TestWebhook:output_type -> patronus.v1.TestWebhookResponse
-	86, // [86:118] is the sub-list for method output_type
-	54, // [54:86] is the sub-list for method input_type
-	54, // [54:54] is the sub-list for extension type_name
-	54, // [54:54] is the sub-list for extension extendee
-	0,  // [0:54] is the sub-list for field type_name
+	77, // 53: patronus.v1.TestWebhookResponse.duration:type_name -> google.protobuf.Duration
+	77, // 54: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
+	77, // 55: patronus.v1.RenewOperatorRequest.validity:type_name -> google.protobuf.Duration
+	76, // 56: patronus.v1.CertificateInfo.issued_at:type_name -> google.protobuf.Timestamp
+	76, // 57: patronus.v1.CertificateInfo.not_after:type_name -> google.protobuf.Timestamp
+	76, // 58: patronus.v1.CertificateInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	73, // 59: patronus.v1.ListCertificatesResponse.certificates:type_name -> patronus.v1.CertificateInfo
+	9,  // 60: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	12, // 61: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	14, // 62: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	15, // 63: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	17, // 64: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	19, // 65: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	21, // 66: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	23, // 67: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	25, // 68: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	26, // 69: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	29, // 70: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	31, // 71: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	32, // 72: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	35, // 73: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	38, // 74: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	39, // 75: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	41, // 76: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	44, // 77: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
+	46, // 78: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
+	47, // 79: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
+	3,  // 80: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
+	5,  // 81: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
+	7,  // 82: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
+	50, // 83: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
+	52, // 84: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
+	53, // 85: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
+	54, // 86: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
+	57, // 87: patronus.v1.Admin.ListAlerts:input_type -> patronus.v1.ListAlertsRequest
+	60, // 88: patronus.v1.Admin.AddWebhook:input_type -> patronus.v1.AddWebhookRequest
+	62, // 89: patronus.v1.Admin.ListWebhooks:input_type -> patronus.v1.ListWebhooksRequest
+	64, // 90: patronus.v1.Admin.RemoveWebhook:input_type -> patronus.v1.RemoveWebhookRequest
+	66, // 91: patronus.v1.Admin.TestWebhook:input_type -> patronus.v1.TestWebhookRequest
+	68, // 92: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
+	70, // 93: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
+	71, // 94: patronus.v1.Admin.RenewOperator:input_type -> patronus.v1.RenewOperatorRequest
+	72, // 95: patronus.v1.Admin.ListCertificates:input_type -> patronus.v1.ListCertificatesRequest
+	75, // 96: patronus.v1.Admin.RevokeCertificate:input_type -> patronus.v1.RevokeCertificateRequest
+	10, // 97: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	13, // 98: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	11, // 99: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	11, // 100: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	18, // 101: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	20, // 102: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	16, // 103: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	24, // 104: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	22, // 105: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	27, // 106: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	30, // 107: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	28, // 108: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	33, // 109: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	36, // 110: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	37, // 111: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	37, // 112: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	42, // 113: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	45, // 114: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
+	43, // 115: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
+	48, // 116: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
+	4,  // 117: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
+	6,  // 118: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
+	6,  // 119: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
+	51, // 120: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
+	49, // 121: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
+	49, // 122: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
+	55, // 123: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
+	58, // 124: patronus.v1.Admin.ListAlerts:output_type -> patronus.v1.ListAlertsResponse
+	61, // 125: patronus.v1.Admin.AddWebhook:output_type -> patronus.v1.AddWebhookResponse
+	63, // 126: patronus.v1.Admin.ListWebhooks:output_type -> patronus.v1.ListWebhooksResponse
+	65, // 127: patronus.v1.Admin.RemoveWebhook:output_type -> patronus.v1.RemoveWebhookResponse
+	67, // 128: patronus.v1.Admin.TestWebhook:output_type -> patronus.v1.TestWebhookResponse
+	69, // 129: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
+	18, // 130: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
+	4,  // 131: patronus.v1.Admin.RenewOperator:output_type -> patronus.v1.IssueOperatorResponse
+	74, // 132: patronus.v1.Admin.ListCertificates:output_type -> patronus.v1.ListCertificatesResponse
+	73, // 133: patronus.v1.Admin.RevokeCertificate:output_type -> patronus.v1.CertificateInfo
+	97, // [97:134] is the sub-list for method output_type
+	60, // [60:97] is the sub-list for method input_type
+	60, // [60:60] is the sub-list for extension type_name
+	60, // [60:60] is the sub-list for extension extendee
+	0,  // [0:60] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -4828,7 +5361,7 @@ func file_patronus_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   66,
+			NumMessages:   74,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

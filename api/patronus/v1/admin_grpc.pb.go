@@ -23,38 +23,43 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Admin_ListNetworks_FullMethodName    = "/patronus.v1.Admin/ListNetworks"
-	Admin_ListSites_FullMethodName       = "/patronus.v1.Admin/ListSites"
-	Admin_GetSite_FullMethodName         = "/patronus.v1.Admin/GetSite"
-	Admin_RevokeSite_FullMethodName      = "/patronus.v1.Admin/RevokeSite"
-	Admin_CreateJoinToken_FullMethodName = "/patronus.v1.Admin/CreateJoinToken"
-	Admin_ListJoinTokens_FullMethodName  = "/patronus.v1.Admin/ListJoinTokens"
-	Admin_RevokeJoinToken_FullMethodName = "/patronus.v1.Admin/RevokeJoinToken"
-	Admin_ListLinks_FullMethodName       = "/patronus.v1.Admin/ListLinks"
-	Admin_PutLink_FullMethodName         = "/patronus.v1.Admin/PutLink"
-	Admin_DeleteLink_FullMethodName      = "/patronus.v1.Admin/DeleteLink"
-	Admin_ListPrefixes_FullMethodName    = "/patronus.v1.Admin/ListPrefixes"
-	Admin_AddPrefix_FullMethodName       = "/patronus.v1.Admin/AddPrefix"
-	Admin_DeletePrefix_FullMethodName    = "/patronus.v1.Admin/DeletePrefix"
-	Admin_ListPaths_FullMethodName       = "/patronus.v1.Admin/ListPaths"
-	Admin_GetPolicies_FullMethodName     = "/patronus.v1.Admin/GetPolicies"
-	Admin_SetPolicies_FullMethodName     = "/patronus.v1.Admin/SetPolicies"
-	Admin_ListEvents_FullMethodName      = "/patronus.v1.Admin/ListEvents"
-	Admin_ListPins_FullMethodName        = "/patronus.v1.Admin/ListPins"
-	Admin_SetPin_FullMethodName          = "/patronus.v1.Admin/SetPin"
-	Admin_DeletePin_FullMethodName       = "/patronus.v1.Admin/DeletePin"
-	Admin_IssueOperator_FullMethodName   = "/patronus.v1.Admin/IssueOperator"
-	Admin_ListOperators_FullMethodName   = "/patronus.v1.Admin/ListOperators"
-	Admin_RevokeOperator_FullMethodName  = "/patronus.v1.Admin/RevokeOperator"
-	Admin_ListUsers_FullMethodName       = "/patronus.v1.Admin/ListUsers"
-	Admin_CreateUser_FullMethodName      = "/patronus.v1.Admin/CreateUser"
-	Admin_SetUserRole_FullMethodName     = "/patronus.v1.Admin/SetUserRole"
-	Admin_DeleteUser_FullMethodName      = "/patronus.v1.Admin/DeleteUser"
-	Admin_ListAlerts_FullMethodName      = "/patronus.v1.Admin/ListAlerts"
-	Admin_AddWebhook_FullMethodName      = "/patronus.v1.Admin/AddWebhook"
-	Admin_ListWebhooks_FullMethodName    = "/patronus.v1.Admin/ListWebhooks"
-	Admin_RemoveWebhook_FullMethodName   = "/patronus.v1.Admin/RemoveWebhook"
-	Admin_TestWebhook_FullMethodName     = "/patronus.v1.Admin/TestWebhook"
+	Admin_ListNetworks_FullMethodName      = "/patronus.v1.Admin/ListNetworks"
+	Admin_ListSites_FullMethodName         = "/patronus.v1.Admin/ListSites"
+	Admin_GetSite_FullMethodName           = "/patronus.v1.Admin/GetSite"
+	Admin_RevokeSite_FullMethodName        = "/patronus.v1.Admin/RevokeSite"
+	Admin_CreateJoinToken_FullMethodName   = "/patronus.v1.Admin/CreateJoinToken"
+	Admin_ListJoinTokens_FullMethodName    = "/patronus.v1.Admin/ListJoinTokens"
+	Admin_RevokeJoinToken_FullMethodName   = "/patronus.v1.Admin/RevokeJoinToken"
+	Admin_ListLinks_FullMethodName         = "/patronus.v1.Admin/ListLinks"
+	Admin_PutLink_FullMethodName           = "/patronus.v1.Admin/PutLink"
+	Admin_DeleteLink_FullMethodName        = "/patronus.v1.Admin/DeleteLink"
+	Admin_ListPrefixes_FullMethodName      = "/patronus.v1.Admin/ListPrefixes"
+	Admin_AddPrefix_FullMethodName         = "/patronus.v1.Admin/AddPrefix"
+	Admin_DeletePrefix_FullMethodName      = "/patronus.v1.Admin/DeletePrefix"
+	Admin_ListPaths_FullMethodName         = "/patronus.v1.Admin/ListPaths"
+	Admin_GetPolicies_FullMethodName       = "/patronus.v1.Admin/GetPolicies"
+	Admin_SetPolicies_FullMethodName       = "/patronus.v1.Admin/SetPolicies"
+	Admin_ListEvents_FullMethodName        = "/patronus.v1.Admin/ListEvents"
+	Admin_ListPins_FullMethodName          = "/patronus.v1.Admin/ListPins"
+	Admin_SetPin_FullMethodName            = "/patronus.v1.Admin/SetPin"
+	Admin_DeletePin_FullMethodName         = "/patronus.v1.Admin/DeletePin"
+	Admin_IssueOperator_FullMethodName     = "/patronus.v1.Admin/IssueOperator"
+	Admin_ListOperators_FullMethodName     = "/patronus.v1.Admin/ListOperators"
+	Admin_RevokeOperator_FullMethodName    = "/patronus.v1.Admin/RevokeOperator"
+	Admin_ListUsers_FullMethodName         = "/patronus.v1.Admin/ListUsers"
+	Admin_CreateUser_FullMethodName        = "/patronus.v1.Admin/CreateUser"
+	Admin_SetUserRole_FullMethodName       = "/patronus.v1.Admin/SetUserRole"
+	Admin_DeleteUser_FullMethodName        = "/patronus.v1.Admin/DeleteUser"
+	Admin_ListAlerts_FullMethodName        = "/patronus.v1.Admin/ListAlerts"
+	Admin_AddWebhook_FullMethodName        = "/patronus.v1.Admin/AddWebhook"
+	Admin_ListWebhooks_FullMethodName      = "/patronus.v1.Admin/ListWebhooks"
+	Admin_RemoveWebhook_FullMethodName     = "/patronus.v1.Admin/RemoveWebhook"
+	Admin_TestWebhook_FullMethodName       = "/patronus.v1.Admin/TestWebhook"
+	Admin_DeleteSite_FullMethodName        = "/patronus.v1.Admin/DeleteSite"
+	Admin_ResetSite_FullMethodName         = "/patronus.v1.Admin/ResetSite"
+	Admin_RenewOperator_FullMethodName     = "/patronus.v1.Admin/RenewOperator"
+	Admin_ListCertificates_FullMethodName  = "/patronus.v1.Admin/ListCertificates"
+	Admin_RevokeCertificate_FullMethodName = "/patronus.v1.Admin/RevokeCertificate"
 )
 
 // AdminClient is the client API for Admin service.
@@ -155,6 +160,31 @@ type AdminClient interface {
 	// TestWebhook sends a test notice (kind "test") to a webhook now, once,
 	// and says how its receiver answered.
 	TestWebhook(ctx context.Context, in *TestWebhookRequest, opts ...grpc.CallOption) (*TestWebhookResponse, error)
+	// DeleteSite deletes a site with its links, prefixes, pins and
+	// certificates; its edge's streams end and its peers drop it. Its name
+	// can then be enrolled anew (a new site ID).
+	DeleteSite(ctx context.Context, in *DeleteSiteRequest, opts ...grpc.CallOption) (*DeleteSiteResponse, error)
+	// ResetSite gives an enrolled site a new one-time join token: the edge
+	// that enrols with it takes the site's place under the same ID, keeping
+	// its links, prefixes, pins and policies, and its new WireGuard key
+	// replaces the site's. The site's certificates are revoked at once (its
+	// edge's streams end). FAILED_PRECONDITION for a revoked site.
+	ResetSite(ctx context.Context, in *ResetSiteRequest, opts ...grpc.CallOption) (*CreateJoinTokenResponse, error)
+	// RenewOperator signs a new certificate of the calling operator's own
+	// name from the CSR of a new key made where it is used, and records it.
+	// The certificate the call was made with stays valid until it expires
+	// (revoke it with RevokeCertificate to end it sooner).
+	// FAILED_PRECONDITION when the name has four certificates in force.
+	RenewOperator(ctx context.Context, in *RenewOperatorRequest, opts ...grpc.CallOption) (*IssueOperatorResponse, error)
+	// ListCertificates lists the certificates recorded for a network's
+	// sites (enrolment, reset, renewal), by site then issue time.
+	ListCertificates(ctx context.Context, in *ListCertificatesRequest, opts ...grpc.CallOption) (*ListCertificatesResponse, error)
+	// RevokeCertificate revokes one certificate by its serial, a site's or
+	// an operator's, on every replica: a site's streams opened with it end
+	// and the site stays; a new handshake with it is refused. NOT_FOUND for
+	// a serial the controller has not recorded (a site enrolled before
+	// certificates were recorded: revoke or reset the site).
+	RevokeCertificate(ctx context.Context, in *RevokeCertificateRequest, opts ...grpc.CallOption) (*CertificateInfo, error)
 }
 
 type adminClient struct {
@@ -485,6 +515,56 @@ func (c *adminClient) TestWebhook(ctx context.Context, in *TestWebhookRequest, o
 	return out, nil
 }
 
+func (c *adminClient) DeleteSite(ctx context.Context, in *DeleteSiteRequest, opts ...grpc.CallOption) (*DeleteSiteResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteSiteResponse)
+	err := c.cc.Invoke(ctx, Admin_DeleteSite_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) ResetSite(ctx context.Context, in *ResetSiteRequest, opts ...grpc.CallOption) (*CreateJoinTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateJoinTokenResponse)
+	err := c.cc.Invoke(ctx, Admin_ResetSite_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) RenewOperator(ctx context.Context, in *RenewOperatorRequest, opts ...grpc.CallOption) (*IssueOperatorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IssueOperatorResponse)
+	err := c.cc.Invoke(ctx, Admin_RenewOperator_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) ListCertificates(ctx context.Context, in *ListCertificatesRequest, opts ...grpc.CallOption) (*ListCertificatesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCertificatesResponse)
+	err := c.cc.Invoke(ctx, Admin_ListCertificates_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) RevokeCertificate(ctx context.Context, in *RevokeCertificateRequest, opts ...grpc.CallOption) (*CertificateInfo, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CertificateInfo)
+	err := c.cc.Invoke(ctx, Admin_RevokeCertificate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServer is the server API for Admin service.
 // All implementations must embed UnimplementedAdminServer
 // for forward compatibility.
@@ -583,6 +663,31 @@ type AdminServer interface {
 	// TestWebhook sends a test notice (kind "test") to a webhook now, once,
 	// and says how its receiver answered.
 	TestWebhook(context.Context, *TestWebhookRequest) (*TestWebhookResponse, error)
+	// DeleteSite deletes a site with its links, prefixes, pins and
+	// certificates; its edge's streams end and its peers drop it. Its name
+	// can then be enrolled anew (a new site ID).
+	DeleteSite(context.Context, *DeleteSiteRequest) (*DeleteSiteResponse, error)
+	// ResetSite gives an enrolled site a new one-time join token: the edge
+	// that enrols with it takes the site's place under the same ID, keeping
+	// its links, prefixes, pins and policies, and its new WireGuard key
+	// replaces the site's. The site's certificates are revoked at once (its
+	// edge's streams end). FAILED_PRECONDITION for a revoked site.
+	ResetSite(context.Context, *ResetSiteRequest) (*CreateJoinTokenResponse, error)
+	// RenewOperator signs a new certificate of the calling operator's own
+	// name from the CSR of a new key made where it is used, and records it.
+	// The certificate the call was made with stays valid until it expires
+	// (revoke it with RevokeCertificate to end it sooner).
+	// FAILED_PRECONDITION when the name has four certificates in force.
+	RenewOperator(context.Context, *RenewOperatorRequest) (*IssueOperatorResponse, error)
+	// ListCertificates lists the certificates recorded for a network's
+	// sites (enrolment, reset, renewal), by site then issue time.
+	ListCertificates(context.Context, *ListCertificatesRequest) (*ListCertificatesResponse, error)
+	// RevokeCertificate revokes one certificate by its serial, a site's or
+	// an operator's, on every replica: a site's streams opened with it end
+	// and the site stays; a new handshake with it is refused. NOT_FOUND for
+	// a serial the controller has not recorded (a site enrolled before
+	// certificates were recorded: revoke or reset the site).
+	RevokeCertificate(context.Context, *RevokeCertificateRequest) (*CertificateInfo, error)
 	mustEmbedUnimplementedAdminServer()
 }
 
@@ -688,6 +793,21 @@ func (UnimplementedAdminServer) RemoveWebhook(context.Context, *RemoveWebhookReq
 }
 func (UnimplementedAdminServer) TestWebhook(context.Context, *TestWebhookRequest) (*TestWebhookResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method TestWebhook not implemented")
+}
+func (UnimplementedAdminServer) DeleteSite(context.Context, *DeleteSiteRequest) (*DeleteSiteResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteSite not implemented")
+}
+func (UnimplementedAdminServer) ResetSite(context.Context, *ResetSiteRequest) (*CreateJoinTokenResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResetSite not implemented")
+}
+func (UnimplementedAdminServer) RenewOperator(context.Context, *RenewOperatorRequest) (*IssueOperatorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RenewOperator not implemented")
+}
+func (UnimplementedAdminServer) ListCertificates(context.Context, *ListCertificatesRequest) (*ListCertificatesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCertificates not implemented")
+}
+func (UnimplementedAdminServer) RevokeCertificate(context.Context, *RevokeCertificateRequest) (*CertificateInfo, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevokeCertificate not implemented")
 }
 func (UnimplementedAdminServer) mustEmbedUnimplementedAdminServer() {}
 func (UnimplementedAdminServer) testEmbeddedByValue()               {}
@@ -1286,6 +1406,96 @@ func _Admin_TestWebhook_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_DeleteSite_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteSiteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).DeleteSite(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_DeleteSite_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).DeleteSite(ctx, req.(*DeleteSiteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_ResetSite_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResetSiteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).ResetSite(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_ResetSite_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).ResetSite(ctx, req.(*ResetSiteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_RenewOperator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RenewOperatorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).RenewOperator(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_RenewOperator_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).RenewOperator(ctx, req.(*RenewOperatorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_ListCertificates_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCertificatesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).ListCertificates(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_ListCertificates_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).ListCertificates(ctx, req.(*ListCertificatesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_RevokeCertificate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeCertificateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).RevokeCertificate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_RevokeCertificate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).RevokeCertificate(ctx, req.(*RevokeCertificateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Admin_ServiceDesc is the grpc.ServiceDesc for Admin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1420,6 +1630,26 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "TestWebhook",
 			Handler:    _Admin_TestWebhook_Handler,
+		},
+		{
+			MethodName: "DeleteSite",
+			Handler:    _Admin_DeleteSite_Handler,
+		},
+		{
+			MethodName: "ResetSite",
+			Handler:    _Admin_ResetSite_Handler,
+		},
+		{
+			MethodName: "RenewOperator",
+			Handler:    _Admin_RenewOperator_Handler,
+		},
+		{
+			MethodName: "ListCertificates",
+			Handler:    _Admin_ListCertificates_Handler,
+		},
+		{
+			MethodName: "RevokeCertificate",
+			Handler:    _Admin_RevokeCertificate_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

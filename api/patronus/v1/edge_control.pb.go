@@ -130,6 +130,107 @@ func (x *ReportAck) GetAckedSequence() uint64 {
 	return 0
 }
 
+// RenewCertificateRequest asks for a new certificate of the caller's site.
+type RenewCertificateRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// csr_der is a PKCS #10 request (DER) of a new ECDSA P-256 key.
+	CsrDer        []byte `protobuf:"bytes,1,opt,name=csr_der,json=csrDer,proto3" json:"csr_der,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenewCertificateRequest) Reset() {
+	*x = RenewCertificateRequest{}
+	mi := &file_patronus_v1_edge_control_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenewCertificateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenewCertificateRequest) ProtoMessage() {}
+
+func (x *RenewCertificateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_edge_control_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenewCertificateRequest.ProtoReflect.Descriptor instead.
+func (*RenewCertificateRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_edge_control_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *RenewCertificateRequest) GetCsrDer() []byte {
+	if x != nil {
+		return x.CsrDer
+	}
+	return nil
+}
+
+// RenewCertificateResponse is the new certificate.
+type RenewCertificateResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// client_cert_chain_der is the new certificate chain, leaf first (DER).
+	ClientCertChainDer [][]byte `protobuf:"bytes,1,rep,name=client_cert_chain_der,json=clientCertChainDer,proto3" json:"client_cert_chain_der,omitempty"`
+	// ca_cert_der is the controller's CA certificate (DER).
+	CaCertDer     []byte `protobuf:"bytes,2,opt,name=ca_cert_der,json=caCertDer,proto3" json:"ca_cert_der,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenewCertificateResponse) Reset() {
+	*x = RenewCertificateResponse{}
+	mi := &file_patronus_v1_edge_control_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenewCertificateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenewCertificateResponse) ProtoMessage() {}
+
+func (x *RenewCertificateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_edge_control_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenewCertificateResponse.ProtoReflect.Descriptor instead.
+func (*RenewCertificateResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_edge_control_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *RenewCertificateResponse) GetClientCertChainDer() [][]byte {
+	if x != nil {
+		return x.ClientCertChainDer
+	}
+	return nil
+}
+
+func (x *RenewCertificateResponse) GetCaCertDer() []byte {
+	if x != nil {
+		return x.CaCertDer
+	}
+	return nil
+}
+
 var File_patronus_v1_edge_control_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_edge_control_proto_rawDesc = "" +
@@ -139,10 +240,16 @@ const file_patronus_v1_edge_control_proto_rawDesc = "" +
 	"\rlast_revision\x18\x01 \x01(\x04R\flastRevision\"K\n" +
 	"\tReportAck\x12\x17\n" +
 	"\aboot_id\x18\x01 \x01(\fR\x06bootId\x12%\n" +
-	"\x0eacked_sequence\x18\x02 \x01(\x04R\rackedSequence2\x96\x01\n" +
+	"\x0eacked_sequence\x18\x02 \x01(\x04R\rackedSequence\"2\n" +
+	"\x17RenewCertificateRequest\x12\x17\n" +
+	"\acsr_der\x18\x01 \x01(\fR\x06csrDer\"m\n" +
+	"\x18RenewCertificateResponse\x121\n" +
+	"\x15client_cert_chain_der\x18\x01 \x03(\fR\x12clientCertChainDer\x12\x1e\n" +
+	"\vca_cert_der\x18\x02 \x01(\fR\tcaCertDer2\xf7\x01\n" +
 	"\vEdgeControl\x12I\n" +
 	"\vWatchConfig\x12\x1f.patronus.v1.WatchConfigRequest\x1a\x17.patronus.v1.EdgeConfig0\x01\x12<\n" +
-	"\x06Report\x12\x16.patronus.v1.Telemetry\x1a\x16.patronus.v1.ReportAck(\x010\x01B?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
+	"\x06Report\x12\x16.patronus.v1.Telemetry\x1a\x16.patronus.v1.ReportAck(\x010\x01\x12_\n" +
+	"\x10RenewCertificate\x12$.patronus.v1.RenewCertificateRequest\x1a%.patronus.v1.RenewCertificateResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
 
 var (
 	file_patronus_v1_edge_control_proto_rawDescOnce sync.Once
@@ -156,20 +263,24 @@ func file_patronus_v1_edge_control_proto_rawDescGZIP() []byte {
 	return file_patronus_v1_edge_control_proto_rawDescData
 }
 
-var file_patronus_v1_edge_control_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_patronus_v1_edge_control_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_patronus_v1_edge_control_proto_goTypes = []any{
-	(*WatchConfigRequest)(nil), // 0: patronus.v1.WatchConfigRequest
-	(*ReportAck)(nil),          // 1: patronus.v1.ReportAck
-	(*Telemetry)(nil),          // 2: patronus.v1.Telemetry
-	(*EdgeConfig)(nil),         // 3: patronus.v1.EdgeConfig
+	(*WatchConfigRequest)(nil),       // 0: patronus.v1.WatchConfigRequest
+	(*ReportAck)(nil),                // 1: patronus.v1.ReportAck
+	(*RenewCertificateRequest)(nil),  // 2: patronus.v1.RenewCertificateRequest
+	(*RenewCertificateResponse)(nil), // 3: patronus.v1.RenewCertificateResponse
+	(*Telemetry)(nil),                // 4: patronus.v1.Telemetry
+	(*EdgeConfig)(nil),               // 5: patronus.v1.EdgeConfig
 }
 var file_patronus_v1_edge_control_proto_depIdxs = []int32{
 	0, // 0: patronus.v1.EdgeControl.WatchConfig:input_type -> patronus.v1.WatchConfigRequest
-	2, // 1: patronus.v1.EdgeControl.Report:input_type -> patronus.v1.Telemetry
-	3, // 2: patronus.v1.EdgeControl.WatchConfig:output_type -> patronus.v1.EdgeConfig
-	1, // 3: patronus.v1.EdgeControl.Report:output_type -> patronus.v1.ReportAck
-	2, // [2:4] is the sub-list for method output_type
-	0, // [0:2] is the sub-list for method input_type
+	4, // 1: patronus.v1.EdgeControl.Report:input_type -> patronus.v1.Telemetry
+	2, // 2: patronus.v1.EdgeControl.RenewCertificate:input_type -> patronus.v1.RenewCertificateRequest
+	5, // 3: patronus.v1.EdgeControl.WatchConfig:output_type -> patronus.v1.EdgeConfig
+	1, // 4: patronus.v1.EdgeControl.Report:output_type -> patronus.v1.ReportAck
+	3, // 5: patronus.v1.EdgeControl.RenewCertificate:output_type -> patronus.v1.RenewCertificateResponse
+	3, // [3:6] is the sub-list for method output_type
+	0, // [0:3] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -188,7 +299,7 @@ func file_patronus_v1_edge_control_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_edge_control_proto_rawDesc), len(file_patronus_v1_edge_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

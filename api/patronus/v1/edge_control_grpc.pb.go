@@ -24,8 +24,9 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	EdgeControl_WatchConfig_FullMethodName = "/patronus.v1.EdgeControl/WatchConfig"
-	EdgeControl_Report_FullMethodName      = "/patronus.v1.EdgeControl/Report"
+	EdgeControl_WatchConfig_FullMethodName      = "/patronus.v1.EdgeControl/WatchConfig"
+	EdgeControl_Report_FullMethodName           = "/patronus.v1.EdgeControl/Report"
+	EdgeControl_RenewCertificate_FullMethodName = "/patronus.v1.EdgeControl/RenewCertificate"
 )
 
 // EdgeControlClient is the client API for EdgeControl service.
@@ -44,6 +45,13 @@ type EdgeControlClient interface {
 	// Report carries telemetry batches up and acknowledgements down. The
 	// controller acknowledges a batch once it is stored.
 	Report(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Telemetry, ReportAck], error)
+	// RenewCertificate signs a new certificate of the caller's site from
+	// the CSR of a new key (made on the edge; the key never travels), for
+	// the controller's edge certificate lifetime. The certificate it is
+	// called with stays valid until it expires. The edge calls it at two
+	// thirds of its certificate's lifetime. FAILED_PRECONDITION when the
+	// site has four certificates in force already.
+	RenewCertificate(ctx context.Context, in *RenewCertificateRequest, opts ...grpc.CallOption) (*RenewCertificateResponse, error)
 }
 
 type edgeControlClient struct {
@@ -86,6 +94,16 @@ func (c *edgeControlClient) Report(ctx context.Context, opts ...grpc.CallOption)
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type EdgeControl_ReportClient = grpc.BidiStreamingClient[Telemetry, ReportAck]
 
+func (c *edgeControlClient) RenewCertificate(ctx context.Context, in *RenewCertificateRequest, opts ...grpc.CallOption) (*RenewCertificateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RenewCertificateResponse)
+	err := c.cc.Invoke(ctx, EdgeControl_RenewCertificate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // EdgeControlServer is the server API for EdgeControl service.
 // All implementations must embed UnimplementedEdgeControlServer
 // for forward compatibility.
@@ -102,6 +120,13 @@ type EdgeControlServer interface {
 	// Report carries telemetry batches up and acknowledgements down. The
 	// controller acknowledges a batch once it is stored.
 	Report(grpc.BidiStreamingServer[Telemetry, ReportAck]) error
+	// RenewCertificate signs a new certificate of the caller's site from
+	// the CSR of a new key (made on the edge; the key never travels), for
+	// the controller's edge certificate lifetime. The certificate it is
+	// called with stays valid until it expires. The edge calls it at two
+	// thirds of its certificate's lifetime. FAILED_PRECONDITION when the
+	// site has four certificates in force already.
+	RenewCertificate(context.Context, *RenewCertificateRequest) (*RenewCertificateResponse, error)
 	mustEmbedUnimplementedEdgeControlServer()
 }
 
@@ -117,6 +142,9 @@ func (UnimplementedEdgeControlServer) WatchConfig(*WatchConfigRequest, grpc.Serv
 }
 func (UnimplementedEdgeControlServer) Report(grpc.BidiStreamingServer[Telemetry, ReportAck]) error {
 	return status.Error(codes.Unimplemented, "method Report not implemented")
+}
+func (UnimplementedEdgeControlServer) RenewCertificate(context.Context, *RenewCertificateRequest) (*RenewCertificateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RenewCertificate not implemented")
 }
 func (UnimplementedEdgeControlServer) mustEmbedUnimplementedEdgeControlServer() {}
 func (UnimplementedEdgeControlServer) testEmbeddedByValue()                     {}
@@ -157,13 +185,36 @@ func _EdgeControl_Report_Handler(srv interface{}, stream grpc.ServerStream) erro
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type EdgeControl_ReportServer = grpc.BidiStreamingServer[Telemetry, ReportAck]
 
+func _EdgeControl_RenewCertificate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RenewCertificateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EdgeControlServer).RenewCertificate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EdgeControl_RenewCertificate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EdgeControlServer).RenewCertificate(ctx, req.(*RenewCertificateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // EdgeControl_ServiceDesc is the grpc.ServiceDesc for EdgeControl service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var EdgeControl_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "patronus.v1.EdgeControl",
 	HandlerType: (*EdgeControlServer)(nil),
-	Methods:     []grpc.MethodDesc{},
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "RenewCertificate",
+			Handler:    _EdgeControl_RenewCertificate_Handler,
+		},
+	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "WatchConfig",

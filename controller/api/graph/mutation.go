@@ -40,6 +40,18 @@ func (r *mutationResolver) CreateJoinToken(ctx context.Context, network, siteNam
 	return &model.CreateJoinTokenPayload{Secret: secret, Token: joinToken(tok)}, nil
 }
 
+func (r *mutationResolver) ResetSite(ctx context.Context, network, name string, ttl *time.Duration) (*model.CreateJoinTokenPayload, error) {
+	var d time.Duration
+	if ttl != nil {
+		d = *ttl
+	}
+	secret, tok, err := r.m.ResetSite(ctx, network, name, d)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreateJoinTokenPayload{Secret: secret, Token: joinToken(tok)}, nil
+}
+
 func (r *mutationResolver) RevokeJoinToken(ctx context.Context, network, id string) (*model.JoinToken, error) {
 	tok, err := r.m.RevokeJoinToken(ctx, network, id)
 	if err != nil {

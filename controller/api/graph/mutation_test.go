@@ -43,6 +43,7 @@ var operations = []operation{
 
 	{"revokeSite", auth.Operate, fixed(`mutation { revokeSite(name: "c", reason: "lost") { state } }`), "site.revoke"},
 	{"deleteSite", auth.Operate, fixed(`mutation { deleteSite(name: "d") { deletedNodeId } }`), "site.delete"},
+	{"resetSite", auth.Operate, fixed(`mutation { resetSite(name: "a", ttl: "2h") { secret token { id site reset } } }`), "site.reset"},
 	{"createJoinToken", auth.Operate, fixed(`mutation { createJoinToken(site: "f", ttl: "2h") { secret token { id } } }`), "join_token.create"},
 	{"revokeJoinToken", auth.Operate, func(e *env) string {
 		return fmt.Sprintf(`mutation { revokeJoinToken(id: %q) { revokedAt } }`, e.tokenID)

@@ -113,7 +113,7 @@ func steeringEvent(network string, e store.Event) *model.SteeringEvent {
 
 func joinToken(t store.JoinToken) *model.JoinToken {
 	return &model.JoinToken{NodeID: nodeID("JoinToken", t.Network, t.ID), ID: t.ID, Network: t.Network, Site: t.Site,
-		CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, UsedAt: timePtr(t.UsedAt), RevokedAt: timePtr(t.RevokedAt)}
+		CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, UsedAt: timePtr(t.UsedAt), RevokedAt: timePtr(t.RevokedAt), Reset: t.Reset}
 }
 
 func user(u auth.User) *model.User {

@@ -69,6 +69,31 @@ func (h *Handler) revokeSite(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, siteOf(s))
 }
 
+// resetSiteRequest is the optional body of resetting a site.
+type resetSiteRequest struct {
+	TTL string `json:"ttl"` // a Go duration; "": the default
+}
+
+func (h *Handler) resetSite(w http.ResponseWriter, r *http.Request) error {
+	var req resetSiteRequest
+	if r.ContentLength != 0 {
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+	}
+	ttl, err := parseTTL(req.TTL)
+	if err != nil {
+		return err
+	}
+	secret, tok, err := h.m.ResetSite(r.Context(), r.PathValue("network"), r.PathValue("site"), ttl)
+	if err != nil {
+		return err
+	}
+	out := joinTokenOf(tok)
+	out.Token = secret
+	return writeJSON(w, http.StatusCreated, out)
+}
+
 func (h *Handler) deleteSite(w http.ResponseWriter, r *http.Request) error {
 	if err := h.m.DeleteSite(r.Context(), r.PathValue("network"), r.PathValue("site")); err != nil {
 		return err
@@ -167,18 +192,26 @@ type joinTokenRequest struct {
 	TTL string `json:"ttl"`
 }
 
+// parseTTL reads a token's lifetime; "": 0 (the default).
+func parseTTL(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, apierr.Invalid("ttl", "%q is not a positive duration (\"24h\", \"30m\")", s)
+	}
+	return d, nil
+}
+
 func (h *Handler) createJoinToken(w http.ResponseWriter, r *http.Request) error {
 	var req joinTokenRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	var ttl time.Duration
-	if req.TTL != "" {
-		d, err := time.ParseDuration(req.TTL)
-		if err != nil || d <= 0 {
-			return apierr.Invalid("ttl", "%q is not a positive duration (\"24h\", \"30m\")", req.TTL)
-		}
-		ttl = d
+	ttl, err := parseTTL(req.TTL)
+	if err != nil {
+		return err
 	}
 	secret, tok, err := h.m.CreateJoinToken(r.Context(), r.PathValue("network"), req.Site, ttl)
 	if err != nil {

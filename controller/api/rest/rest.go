@@ -39,6 +39,7 @@ type Manager interface {
 	Site(ctx context.Context, network, name string) (manage.Site, error)
 	RevokeSite(ctx context.Context, network, name, reason string) (manage.Site, error)
 	DeleteSite(ctx context.Context, network, name string) error
+	ResetSite(ctx context.Context, network, name string, ttl time.Duration) (string, store.JoinToken, error)
 
 	JoinTokens(ctx context.Context, network string) ([]store.JoinToken, error)
 	CreateJoinToken(ctx context.Context, network, site string, ttl time.Duration) (string, store.JoinToken, error)
@@ -153,6 +154,7 @@ func (h *Handler) register() {
 	h.handle("GET", "/networks/{network}/sites/{site}", h.getSite)
 	h.handle("DELETE", "/networks/{network}/sites/{site}", h.deleteSite)
 	h.handle("POST", "/networks/{network}/sites/{site}/revoke", h.revokeSite)
+	h.handle("POST", "/networks/{network}/sites/{site}/reset", h.resetSite)
 
 	h.handle("GET", "/networks/{network}/sites/{site}/links", h.listLinks)
 	h.handle("PUT", "/networks/{network}/sites/{site}/links/{link}", h.putLink)

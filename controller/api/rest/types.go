@@ -79,11 +79,12 @@ type JoinToken struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	UsedAt    time.Time `json:"used_at,omitzero"`
 	RevokedAt time.Time `json:"revoked_at,omitzero"`
+	Reset     bool      `json:"reset"`
 }
 
 func joinTokenOf(t store.JoinToken) JoinToken {
 	return JoinToken{ID: t.ID, Network: t.Network, Site: t.Site, CreatedAt: t.CreatedAt.UTC(), ExpiresAt: t.ExpiresAt.UTC(),
-		UsedAt: utc(t.UsedAt), RevokedAt: utc(t.RevokedAt)}
+		UsedAt: utc(t.UsedAt), RevokedAt: utc(t.RevokedAt), Reset: t.Reset}
 }
 
 // Path is a path between two sites' links, with its latest sample.

@@ -12,8 +12,8 @@ import (
 // newest is the schema version of this binary; migrations is how many
 // migrations it has.
 const (
-	newest     = 12
-	migrations = 11
+	newest     = 15
+	migrations = 12
 )
 
 func schemaVersion(t *testing.T, e *env) int64 {
@@ -112,7 +112,7 @@ func testMigrateOwnV1(t *testing.T, h Harness) {
 	if v := schemaVersion(t, e); v != newest {
 		t.Fatalf("version %d after upgrade, want %d", v, newest)
 	}
-	if ss := must(s.Sites(ctx, "corp"))(t); len(ss) != 1 || ss[0].Name != "hq" {
+	if ss := must(s.Sites(ctx, "corp"))(t); len(ss) != 1 || ss[0].Name != "hq" || ss[0].CertsRecorded {
 		t.Fatalf("sites after upgrade %+v", ss)
 	}
 }

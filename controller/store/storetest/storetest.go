@@ -159,6 +159,8 @@ func Run(t *testing.T, h Harness) {
 		{"JoinTokens", testJoinTokens},
 		{"ForgedTokenNoWrite", testForgedTokenNoWrite},
 		{"OperatorCerts", testOperatorCerts},
+		{"SiteReset", testSiteReset},
+		{"RevokeCert", testRevokeCert},
 		{"PolicySet", testPolicySet},
 		{"Pins", testPins},
 		{"PinValidation", testPinValidation},

@@ -142,6 +142,7 @@ type ComplexityRoot struct {
 		ID        func(childComplexity int) int
 		Network   func(childComplexity int) int
 		NodeID    func(childComplexity int) int
+		Reset     func(childComplexity int) int
 		RevokedAt func(childComplexity int) int
 		Site      func(childComplexity int) int
 		UsedAt    func(childComplexity int) int
@@ -194,6 +195,7 @@ type ComplexityRoot struct {
 		DeleteUser      func(childComplexity int, name string) int
 		PutLink         func(childComplexity int, network string, site string, link model.PutLinkInput) int
 		RemoveWebhook   func(childComplexity int, id int64) int
+		ResetSite       func(childComplexity int, network string, name string, ttl *time.Duration) int
 		RevokeAPIKey    func(childComplexity int, id string) int
 		RevokeJoinToken func(childComplexity int, network string, id string) int
 		RevokeSite      func(childComplexity int, network string, name string, reason *string) int
@@ -519,6 +521,7 @@ type ComplexityRoot struct {
 type MutationResolver interface {
 	RevokeSite(ctx context.Context, network string, name string, reason *string) (*model.Site, error)
 	DeleteSite(ctx context.Context, network string, name string) (*model.DeletePayload, error)
+	ResetSite(ctx context.Context, network string, name string, ttl *time.Duration) (*model.CreateJoinTokenPayload, error)
 	CreateJoinToken(ctx context.Context, network string, site string, ttl *time.Duration) (*model.CreateJoinTokenPayload, error)
 	RevokeJoinToken(ctx context.Context, network string, id string) (*model.JoinToken, error)
 	PutLink(ctx context.Context, network string, site string, link model.PutLinkInput) (*model.Link, error)
@@ -977,6 +980,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.JoinToken.NodeID(childComplexity), true
+	case "JoinToken.reset":
+		if e.ComplexityRoot.JoinToken.Reset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JoinToken.Reset(childComplexity), true
 	case "JoinToken.revokedAt":
 		if e.ComplexityRoot.JoinToken.RevokedAt == nil {
 			break
@@ -1264,6 +1273,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveWebhook(childComplexity, args["id"].(int64)), true
+	case "Mutation.resetSite":
+		if e.ComplexityRoot.Mutation.ResetSite == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resetSite_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResetSite(childComplexity, args["network"].(string), args["name"].(string), args["ttl"].(*time.Duration)), true
 	case "Mutation.revokeAPIKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -3014,6 +3034,8 @@ type JoinToken implements Node {
   expiresAt: Time!
   usedAt: Time
   revokedAt: Time
+  "True for a token of resetSite: it re-enrols the existing site."
+  reset: Boolean!
 }
 
 type JoinTokenEdge { cursor: String!, node: JoinToken! }
@@ -3345,6 +3367,8 @@ type DeletePayload {
 type Mutation {
   revokeSite(network: String! = "default", name: String!, reason: String): Site!
   deleteSite(network: String! = "default", name: String!): DeletePayload!
+  "Revokes the site's certificates (its edge's streams end) and makes a one-time join token that re-enrols it under its name and ID, keeping its links, prefixes, pins and policies; the edge's new WireGuard key replaces the site's."
+  resetSite(network: String! = "default", name: String!, ttl: Duration): CreateJoinTokenPayload!
   createJoinToken(network: String! = "default", site: String!, ttl: Duration): CreateJoinTokenPayload!
   revokeJoinToken(network: String! = "default", id: String!): JoinToken!
   putLink(network: String! = "default", site: String!, link: PutLinkInput!): Link!
@@ -3707,6 +3731,8 @@ func (ec *executionContext) childFields_JoinToken(ctx context.Context, field gra
 		return ec.fieldContext_JoinToken_usedAt(ctx, field)
 	case "revokedAt":
 		return ec.fieldContext_JoinToken_revokedAt(ctx, field)
+	case "reset":
+		return ec.fieldContext_JoinToken_reset(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type JoinToken", field.Name)
 }
@@ -4720,6 +4746,36 @@ func (ec *executionContext) field_Mutation_removeWebhook_args(ctx context.Contex
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resetSite_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "network",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["network"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "ttl",
+		func(ctx context.Context, v any) (*time.Duration, error) {
+			return ec.unmarshalODuration2ᚖtimeᚐDuration(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ttl"] = arg2
 	return args, nil
 }
 
@@ -7045,6 +7101,29 @@ func (ec *executionContext) fieldContext_JoinToken_revokedAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("JoinToken", field, false, false, "Time")
 }
 
+func (ec *executionContext) _JoinToken_reset(ctx context.Context, field graphql.CollectedField, obj *model.JoinToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JoinToken_reset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JoinToken_reset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JoinToken", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _JoinTokenConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.JoinTokenConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7669,6 +7748,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteSite(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteSite_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resetSite(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resetSite(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResetSite(ctx, fc.Args["network"].(string), fc.Args["name"].(string), fc.Args["ttl"].(*time.Duration))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateJoinTokenPayload) graphql.Marshaler {
+			return ec.marshalNCreateJoinTokenPayload2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐCreateJoinTokenPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resetSite(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateJoinTokenPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resetSite_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17031,6 +17154,11 @@ func (ec *executionContext) _JoinToken(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "reset":
+			out.Values[i] = ec._JoinToken_reset(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17299,6 +17427,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteSite":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteSite(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resetSite":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resetSite(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

@@ -169,6 +169,8 @@ type JoinToken struct {
 	ExpiresAt time.Time  `json:"expiresAt"`
 	UsedAt    *time.Time `json:"usedAt,omitempty"`
 	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+	// True for a token of resetSite: it re-enrols the existing site.
+	Reset bool `json:"reset"`
 }
 
 func (JoinToken) IsNode() {}

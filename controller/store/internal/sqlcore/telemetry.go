@@ -47,15 +47,16 @@ const tokenIDLen = 16
 // JoinTokens implements store.Store.
 func (s *Store) JoinTokens(ctx context.Context, network string) ([]store.JoinToken, error) {
 	var out []store.JoinToken
-	err := s.list(ctx, "join tokens", network, `SELECT token_hash, site_name, created_at, expires_at, used_at, revoked_at
+	err := s.list(ctx, "join tokens", network, `SELECT token_hash, site_name, created_at, expires_at, used_at, revoked_at, reset_site_id
 		FROM join_tokens WHERE network_id = $1 ORDER BY id`, func(r Row) error {
 		t := store.JoinToken{Network: network}
 		var created, expires int64
-		var used, revoked *int64
+		var used, revoked, reset *int64
 		var hash string
-		if err := r.Scan(&hash, &t.Site, &created, &expires, &used, &revoked); err != nil {
+		if err := r.Scan(&hash, &t.Site, &created, &expires, &used, &revoked, &reset); err != nil {
 			return err
 		}
+		t.Reset = reset != nil
 		t.ID = hash[:min(tokenIDLen, len(hash))]
 		t.CreatedAt, t.ExpiresAt, t.UsedAt, t.RevokedAt = fromUS(created), fromUS(expires), fromNullUS(used), fromNullUS(revoked)
 		out = append(out, t)

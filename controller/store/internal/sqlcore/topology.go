@@ -111,26 +111,34 @@ func (s *Store) DeleteNetwork(ctx context.Context, name string) error {
 }
 
 const (
-	siteCols         = "s.id, s.name, s.role, s.public_key, s.state, s.last_seen, s.created_at"
-	siteReturnedCols = "id, name, role, public_key, state, last_seen, created_at" // RETURNING takes no table alias in SQLite
+	siteCols         = "s.id, s.name, s.role, s.public_key, s.state, s.last_seen, s.created_at, s.certs_recorded"
+	siteReturnedCols = "id, name, role, public_key, state, last_seen, created_at, certs_recorded" // RETURNING takes no table alias in SQLite
 )
 
 func scanSite(r Row, network string) (store.Site, error) {
 	st := store.Site{Network: network}
 	var role, state string
 	var seen *int64
-	var created int64
-	err := r.Scan(&st.ID, &st.Name, &role, &st.PublicKey, &state, &seen, &created)
+	var created, recorded int64
+	err := r.Scan(&st.ID, &st.Name, &role, &st.PublicKey, &state, &seen, &created, &recorded)
 	st.Role, st.State, st.LastSeen, st.CreatedAt = store.Role(role), store.SiteState(state), fromNullUS(seen), fromUS(created)
+	st.CertsRecorded = recorded != 0
 	return st, err
 }
 
 func (s *Store) insertSite(ctx context.Context, t *tx, netID int64, network string, spec store.SiteSpec) (store.Site, error) {
-	st, err := scanSite(t.QueryRow(ctx, `INSERT INTO sites (network_id, name, role, public_key, state, created_at)
-		VALUES ($1, $2, $3, $4, 'enrolled', $5) RETURNING `+siteReturnedCols,
-		netID, spec.Name, string(spec.Role), spec.PublicKey, us(s.now())), network)
+	recorded := 0
+	if spec.Cert != nil {
+		recorded = 1
+	}
+	st, err := scanSite(t.QueryRow(ctx, `INSERT INTO sites (network_id, name, role, public_key, state, created_at, certs_recorded)
+		VALUES ($1, $2, $3, $4, 'enrolled', $5, $6) RETURNING `+siteReturnedCols,
+		netID, spec.Name, string(spec.Role), spec.PublicKey, us(s.now()), recorded), network)
 	if err != nil {
 		return st, s.siteConflict(err, network, spec)
+	}
+	if err := s.insertSiteCert(ctx, t, st.ID, spec.Cert); err != nil {
+		return st, err
 	}
 	return st, t.bump(ctx, netID)
 }
@@ -182,11 +190,12 @@ func (s *Store) EnrolSite(ctx context.Context, token string, spec store.SiteSpec
 	err := s.write(ctx, "enrol site", func(t *tx) error {
 		now := us(s.now())
 		var tokID, netID int64
+		var resetID *int64
 		var siteName, network string
 		err := t.QueryRow(ctx, `UPDATE join_tokens SET used_at = $2
 			WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2
-			RETURNING id, network_id, site_name, (SELECT name FROM networks WHERE id = network_id)`, hash, now).
-			Scan(&tokID, &netID, &siteName, &network)
+			RETURNING id, network_id, site_name, (SELECT name FROM networks WHERE id = network_id), reset_site_id`, hash, now).
+			Scan(&tokID, &netID, &siteName, &network, &resetID)
 		if s.eng.Classify(err) == NoRows {
 			if err := s.tokenRefusal(ctx, t, hash, now); err != nil {
 				return err
@@ -206,7 +215,11 @@ func (s *Store) EnrolSite(ctx context.Context, token string, spec store.SiteSpec
 		if err := spec.Validate(); err != nil {
 			return err
 		}
-		st, err = s.insertSite(ctx, t, netID, network, spec)
+		if resetID != nil {
+			st, err = s.reenrolSite(ctx, t, netID, network, *resetID, spec)
+		} else {
+			st, err = s.insertSite(ctx, t, netID, network, spec)
+		}
 		if err != nil {
 			return err
 		}
