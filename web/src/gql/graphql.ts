@@ -193,6 +193,8 @@ export type JoinToken = Node & {
   id: Scalars['String']['output'];
   network: Scalars['String']['output'];
   nodeId: Scalars['ID']['output'];
+  /** True for a token of resetSite: it re-enrols the existing site. */
+  reset: Scalars['Boolean']['output'];
   revokedAt?: Maybe<Scalars['Time']['output']>;
   site: Scalars['String']['output'];
   usedAt?: Maybe<Scalars['Time']['output']>;
@@ -262,6 +264,8 @@ export type Mutation = {
   putLink: Link;
   /** Removes an alert webhook and the deliveries waiting for it (administrators). */
   removeWebhook: DeletePayload;
+  /** Revokes the site's certificates (its edge's streams end) and makes a one-time join token that re-enrols it under its name and ID, keeping its links, prefixes, pins and policies; the edge's new WireGuard key replaces the site's. */
+  resetSite: CreateJoinTokenPayload;
   revokeAPIKey: DeletePayload;
   revokeJoinToken: JoinToken;
   revokeSite: Site;
@@ -345,6 +349,13 @@ export type MutationPutLinkArgs = {
 
 export type MutationRemoveWebhookArgs = {
   id: Scalars['Int']['input'];
+};
+
+
+export type MutationResetSiteArgs = {
+  name: Scalars['String']['input'];
+  network?: Scalars['String']['input'];
+  ttl?: InputMaybe<Scalars['Duration']['input']>;
 };
 
 
