@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/patronus-sdwan/patronus/edge/config"
 )
 
 func TestMED(t *testing.T) {
@@ -76,5 +78,18 @@ func TestSharedPrefix(t *testing.T) {
 	d.observe(2, false, now)
 	if m, _ := d.desired(sites, now); m[p] != (advert{site: 3, med: 50}) {
 		t.Fatalf("%+v", m)
+	}
+}
+
+func TestSitesOf(t *testing.T) {
+	peers := []config.ValidPeer{{Name: "a", ID: 2, Prefixes: []netip.Prefix{netip.MustParsePrefix("10.2.0.0/24")}},
+		{Name: "b", ID: 3}, {Name: "c", ID: 4}}
+	paths := []PathState{{"a", "down", 0}, {"a", "degraded", 40}, {"a", "up", 90}, {"b", "down", 0}}
+	got := SitesOf(peers, paths)
+	if !got[0].Up || got[0].Score != 90 || got[0].ID != 2 || len(got[0].Prefixes) != 1 {
+		t.Errorf("a = %+v", got[0])
+	}
+	if got[1].Up || got[2].Up {
+		t.Errorf("b, c = %+v %+v: a site whose paths are all down (or that has none) is down", got[1], got[2])
 	}
 }

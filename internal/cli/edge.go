@@ -112,7 +112,16 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			if err != nil {
 				return err
 			}
-			stop, err := serveEdge(dp, sock, metricsAddr, log, map[string]http.HandlerFunc{"PUT /config": putConfig(dp, log)})
+			b := &edgeBGP{log: log}
+			if err := b.apply(dp, v); err != nil {
+				_ = dp.Close()
+				return err
+			}
+			defer b.close()
+			dp.OnStateChange(b.stateChanged) // withdraws a site's prefixes when its last path goes down
+			handlers := b.handlers()
+			handlers["PUT /config"] = putConfig(dp, b, log)
+			stop, err := serveEdge(dp, sock, metricsAddr, log, handlers)
 			if err != nil {
 				_ = dp.Close()
 				return err
@@ -123,7 +132,7 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 			s := <-sig
 			for ; s == syscall.SIGHUP; s = <-sig {
-				reload(dp, file, log)
+				reload(dp, b, file, log)
 			}
 			st := &dp.Stats
 			log.Info("stopping", "signal", s.String(),
@@ -213,7 +222,7 @@ func compressionSummary(p dataplane.PathStatus) string {
 
 // reload re-reads the configuration file on SIGHUP and puts it in force;
 // a file with an error changes nothing.
-func reload(dp *dataplane.Dataplane, file string, log *slog.Logger) {
+func reload(dp *dataplane.Dataplane, b *edgeBGP, file string, log *slog.Logger) {
 	v, err := config.Load(file)
 	if err != nil {
 		log.Error("reload refused", "file", file, "err", err)
@@ -221,6 +230,11 @@ func reload(dp *dataplane.Dataplane, file string, log *slog.Logger) {
 	}
 	ch, err := dp.Reconfigure(v)
 	logChanges(log, "reload", ch, err)
+	if err == nil {
+		if err := b.apply(dp, v); err != nil {
+			log.Error("reload: bgp", "err", err)
+		}
+	}
 }
 
 func logChanges(log *slog.Logger, what string, ch dataplane.Changes, err error) {
@@ -241,7 +255,7 @@ func logChanges(log *slog.Logger, what string, ch dataplane.Changes, err error) 
 // putConfig serves PUT /config: a whole configuration (YAML, or JSON of
 // the same schema), validated, then put in force; the answer is what
 // changed.
-func putConfig(dp *dataplane.Dataplane, log *slog.Logger) http.HandlerFunc {
+func putConfig(dp *dataplane.Dataplane, b *edgeBGP, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		var v *config.Valid
@@ -254,6 +268,9 @@ func putConfig(dp *dataplane.Dataplane, log *slog.Logger) http.HandlerFunc {
 		}
 		ch, err := dp.Reconfigure(v)
 		logChanges(log, "PUT /config", ch, err)
+		if err == nil {
+			err = b.apply(dp, v)
+		}
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return

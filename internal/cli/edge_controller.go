@@ -67,7 +67,7 @@ func runControlled(cmd *cobra.Command, opts agent.Options, sock, metricsAddr str
 	defer stop()
 	signal.Ignore(syscall.SIGHUP) // the controller owns the configuration
 	e := &controlledEdge{log: log, sock: sock, metricsAddr: metricsAddr, since: map[string]pathSince{},
-		sent: map[string]sentState{}, changed: make(chan struct{}, 1)}
+		sent: map[string]sentState{}, changed: make(chan struct{}, 1), bgp: &edgeBGP{log: log}}
 	defer e.close()
 	opts.Apply, opts.Telemetry, opts.Log = e.apply, e.telemetry, log
 	opts.Urgent, opts.UrgentTelemetry = e.changed, e.urgentTelemetry
@@ -88,6 +88,7 @@ type controlledEdge struct {
 	mu       sync.Mutex
 	dp       *dataplane.Dataplane // guarded by mu; nil before the first configuration
 	stopSock func()               // guarded by mu
+	bgp      *edgeBGP             // the BGP speaker, with the data plane
 
 	since     map[string]pathSince // used by telemetry only (one goroutine)
 	lastEvent time.Time            // telemetry: the newest steering event sent
@@ -115,19 +116,27 @@ func (e *controlledEdge) apply(v *config.Valid) error {
 	if e.dp != nil {
 		ch, err := e.dp.Reconfigure(v)
 		logChanges(e.log, "controller configuration", ch, err)
-		return err
+		if err != nil {
+			return err
+		}
+		return e.bgp.apply(e.dp, v)
 	}
 	dp, err := dataplane.Start(v, e.log)
 	if err != nil {
 		return err
 	}
-	stop, err := serveEdge(dp, e.sock, e.metricsAddr, e.log, nil)
+	if err := e.bgp.apply(dp, v); err != nil {
+		_ = dp.Close()
+		return err
+	}
+	stop, err := serveEdge(dp, e.sock, e.metricsAddr, e.log, e.bgp.handlers())
 	if err != nil {
+		e.bgp.close()
 		_ = dp.Close()
 		return err
 	}
 	e.dp, e.stopSock = dp, stop
-	dp.OnStateChange(e.signal)
+	dp.OnStateChange(func() { e.signal(); e.bgp.stateChanged() })
 	e.log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()), "control_socket", e.sock)
 	return nil
 }
@@ -139,6 +148,7 @@ func (e *controlledEdge) close() {
 		return
 	}
 	e.stopSock()
+	e.bgp.close()
 	if err := e.dp.Close(); err != nil {
 		e.log.Error("stopping", "err", err)
 	}
