@@ -156,6 +156,8 @@ func Run(t *testing.T, h Harness) {
 		{"OperatorCerts", testOperatorCerts},
 		{"PolicySet", testPolicySet},
 		{"Pins", testPins},
+		{"BGP", testBGP},
+		{"LearnedPrefixes", testLearnedPrefixes},
 		{"PinValidation", testPinValidation},
 		{"PinExpiry", testPinExpiry},
 		{"Telemetry", testTelemetry},
