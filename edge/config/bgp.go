@@ -39,6 +39,9 @@ type BGPNeighbor struct {
 	Port         int    `yaml:"port"`
 	LocalAddress string `yaml:"local_address"`
 	PasswordFile string `yaml:"password_file"`
+	// Password comes from the controller only (EdgeConfig.bgp); a file
+	// names a password_file instead.
+	Password string `yaml:"-"`
 	BFD          Switch `yaml:"bfd"`
 	// MaxPrefixes closes the session (Cease, maximum number of prefixes
 	// reached) when the router sends more; 0: DefaultMaxPrefixes.
@@ -210,8 +213,14 @@ func checkNeighbor(e *errs, at string, n BGPNeighbor) ValidBGPNeighbor {
 	if v.LocalAddress.IsValid() && v.Address.IsValid() && v.LocalAddress.Is4() != v.Address.Is4() {
 		e.add(at+".local_address", "%s and the address %s are of different families", v.LocalAddress, v.Address)
 	}
-	if n.PasswordFile != "" {
+	switch {
+	case n.PasswordFile != "":
 		v.Password = checkPasswordFile(e, at+".password_file", n.PasswordFile)
+	case n.Password != "":
+		if msg := CheckBGPPassword(n.Password); msg != "" {
+			e.add(at+".password", "%s", msg)
+		}
+		v.Password = n.Password
 	}
 	v.BFD = checkSwitch(e, at+".bfd", n.BFD, false)
 	if n.MaxPrefixes != 0 {

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -68,6 +69,7 @@ func runControlled(cmd *cobra.Command, opts agent.Options, sock, metricsAddr str
 	signal.Ignore(syscall.SIGHUP) // the controller owns the configuration
 	e := &controlledEdge{log: log, sock: sock, metricsAddr: metricsAddr, since: map[string]pathSince{},
 		sent: map[string]sentState{}, changed: make(chan struct{}, 1), bgp: &edgeBGP{log: log}}
+	e.bgp.onLearned = e.setLearned
 	defer e.close()
 	opts.Apply, opts.Telemetry, opts.Log = e.apply, e.telemetry, log
 	opts.Urgent, opts.UrgentTelemetry = e.changed, e.urgentTelemetry
@@ -94,6 +96,40 @@ type controlledEdge struct {
 	lastEvent time.Time            // telemetry: the newest steering event sent
 	sent      map[string]sentState // telemetry: each path's states as last sent
 	changed   chan struct{}        // capacity 1: a path's state changed (agent Options.Urgent)
+
+	lmu         sync.Mutex          // guards learned, learnedNew
+	learned     *pb.LearnedPrefixes // the BGP speaker's learned set; nil: none yet
+	learnedNew  bool                // learned not sent since it changed
+	learnedSent time.Time           // telemetry: when learned was last sent
+}
+
+// learnedRefresh is how often the learned prefixes go out again unchanged,
+// in case a batch that carried them was dropped from the agent's queue.
+const learnedRefresh = time.Minute
+
+// setLearned takes the BGP speaker's learned prefixes and asks for an
+// urgent batch; it never blocks.
+func (e *controlledEdge) setLearned(ps []netip.Prefix) {
+	lp := &pb.LearnedPrefixes{Prefixes: make([]string, len(ps))}
+	for i, p := range ps {
+		lp.Prefixes[i] = p.String()
+	}
+	e.lmu.Lock()
+	e.learned, e.learnedNew = lp, true
+	e.lmu.Unlock()
+	e.signal()
+}
+
+// learnedFor is the learned set to put in a batch: when it changed, or
+// (periodic batches) when it was last sent learnedRefresh ago.
+func (e *controlledEdge) learnedFor(periodic bool, now time.Time) *pb.LearnedPrefixes {
+	e.lmu.Lock()
+	defer e.lmu.Unlock()
+	if e.learned == nil || !e.learnedNew && !(periodic && now.Sub(e.learnedSent) >= learnedRefresh) {
+		return nil
+	}
+	e.learnedNew, e.learnedSent = false, now
+	return e.learned
 }
 
 // sentState is a path's state and BFD state as last reported.
@@ -170,7 +206,8 @@ func (e *controlledEdge) telemetry() *pb.Telemetry {
 		return nil
 	}
 	now := time.Now()
-	t := &pb.Telemetry{PathSamples: e.samples(st, now, false), SteeringEvents: e.steeringEvents(st)}
+	t := &pb.Telemetry{PathSamples: e.samples(st, now, false), SteeringEvents: e.steeringEvents(st),
+		LearnedPrefixes: e.learnedFor(true, now)}
 	for _, p := range st.Paths {
 		s, ok := e.since[p.ID]
 		if n := p.TxPackets + p.RxPackets; !ok || n < s.packets {
@@ -202,8 +239,9 @@ func (e *controlledEdge) urgentTelemetry() *pb.Telemetry {
 	}
 	var st dataplane.Status // only the paths and events: dp.PathStates
 	st.Paths, st.Events = dp.PathStates()
-	t := &pb.Telemetry{PathSamples: e.samples(st, time.Now(), true), SteeringEvents: e.steeringEvents(st)}
-	if len(t.PathSamples) == 0 && len(t.SteeringEvents) == 0 {
+	t := &pb.Telemetry{PathSamples: e.samples(st, time.Now(), true), SteeringEvents: e.steeringEvents(st),
+		LearnedPrefixes: e.learnedFor(false, time.Now())}
+	if len(t.PathSamples) == 0 && len(t.SteeringEvents) == 0 && t.LearnedPrefixes == nil {
 		return nil
 	}
 	return t

@@ -3574,6 +3574,322 @@ func (*DeleteUserResponse) Descriptor() ([]byte, []int) {
 	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{53}
 }
 
+// SiteBgp is a site's BGP speaker as the admin API shows it: passwords
+// are never sent back (BgpNeighbor.password_set). learned_prefixes are
+// the prefixes its routers announce, as its edge last reported them.
+type SiteBgp struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Network         string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName        string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	Bgp             *Bgp                   `protobuf:"bytes,3,opt,name=bgp,proto3" json:"bgp,omitempty"`
+	LearnedPrefixes []string               `protobuf:"bytes,4,rep,name=learned_prefixes,json=learnedPrefixes,proto3" json:"learned_prefixes,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *SiteBgp) Reset() {
+	*x = SiteBgp{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SiteBgp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SiteBgp) ProtoMessage() {}
+
+func (x *SiteBgp) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SiteBgp.ProtoReflect.Descriptor instead.
+func (*SiteBgp) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *SiteBgp) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *SiteBgp) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *SiteBgp) GetBgp() *Bgp {
+	if x != nil {
+		return x.Bgp
+	}
+	return nil
+}
+
+func (x *SiteBgp) GetLearnedPrefixes() []string {
+	if x != nil {
+		return x.LearnedPrefixes
+	}
+	return nil
+}
+
+// GetBgpRequest names a site.
+type GetBgpRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetBgpRequest) Reset() {
+	*x = GetBgpRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetBgpRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetBgpRequest) ProtoMessage() {}
+
+func (x *GetBgpRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetBgpRequest.ProtoReflect.Descriptor instead.
+func (*GetBgpRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *GetBgpRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *GetBgpRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+// SetBgpRequest sets a site's local AS (1..4294967295) and router ID
+// (an IPv4 address; empty: chosen by the edge).
+type SetBgpRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	LocalAs       uint32                 `protobuf:"varint,3,opt,name=local_as,json=localAs,proto3" json:"local_as,omitempty"`
+	RouterId      string                 `protobuf:"bytes,4,opt,name=router_id,json=routerId,proto3" json:"router_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetBgpRequest) Reset() {
+	*x = SetBgpRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetBgpRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetBgpRequest) ProtoMessage() {}
+
+func (x *SetBgpRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetBgpRequest.ProtoReflect.Descriptor instead.
+func (*SetBgpRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *SetBgpRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *SetBgpRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *SetBgpRequest) GetLocalAs() uint32 {
+	if x != nil {
+		return x.LocalAs
+	}
+	return 0
+}
+
+func (x *SetBgpRequest) GetRouterId() string {
+	if x != nil {
+		return x.RouterId
+	}
+	return ""
+}
+
+// AddBgpNeighborRequest adds a router to a site's speaker.
+type AddBgpNeighborRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	Neighbor      *BgpNeighbor           `protobuf:"bytes,3,opt,name=neighbor,proto3" json:"neighbor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddBgpNeighborRequest) Reset() {
+	*x = AddBgpNeighborRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddBgpNeighborRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddBgpNeighborRequest) ProtoMessage() {}
+
+func (x *AddBgpNeighborRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddBgpNeighborRequest.ProtoReflect.Descriptor instead.
+func (*AddBgpNeighborRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *AddBgpNeighborRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *AddBgpNeighborRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *AddBgpNeighborRequest) GetNeighbor() *BgpNeighbor {
+	if x != nil {
+		return x.Neighbor
+	}
+	return nil
+}
+
+// RemoveBgpNeighborRequest removes a router by address.
+type RemoveBgpNeighborRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	Address       string                 `protobuf:"bytes,3,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveBgpNeighborRequest) Reset() {
+	*x = RemoveBgpNeighborRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveBgpNeighborRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveBgpNeighborRequest) ProtoMessage() {}
+
+func (x *RemoveBgpNeighborRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveBgpNeighborRequest.ProtoReflect.Descriptor instead.
+func (*RemoveBgpNeighborRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *RemoveBgpNeighborRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *RemoveBgpNeighborRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *RemoveBgpNeighborRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
 var File_patronus_v1_admin_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_admin_proto_rawDesc = "" +
@@ -3816,7 +4132,28 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x04role\x18\x02 \x01(\tR\x04role\"'\n" +
 	"\x11DeleteUserRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x14\n" +
-	"\x12DeleteUserResponse*X\n" +
+	"\x12DeleteUserResponse\"\x8f\x01\n" +
+	"\aSiteBgp\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\"\n" +
+	"\x03bgp\x18\x03 \x01(\v2\x10.patronus.v1.BgpR\x03bgp\x12)\n" +
+	"\x10learned_prefixes\x18\x04 \x03(\tR\x0flearnedPrefixes\"F\n" +
+	"\rGetBgpRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"~\n" +
+	"\rSetBgpRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\x19\n" +
+	"\blocal_as\x18\x03 \x01(\rR\alocalAs\x12\x1b\n" +
+	"\trouter_id\x18\x04 \x01(\tR\brouterId\"\x84\x01\n" +
+	"\x15AddBgpNeighborRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x124\n" +
+	"\bneighbor\x18\x03 \x01(\v2\x18.patronus.v1.BgpNeighborR\bneighbor\"k\n" +
+	"\x18RemoveBgpNeighborRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\x18\n" +
+	"\aaddress\x18\x03 \x01(\tR\aaddress*X\n" +
 	"\bTopology\x12\x18\n" +
 	"\x14TOPOLOGY_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TOPOLOGY_FULL_MESH\x10\x01\x12\x1a\n" +
@@ -3824,7 +4161,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\xad\x10\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\xc3\x12\n" +
 	"\x05Admin\x12S\n" +
 	"\fListNetworks\x12 .patronus.v1.ListNetworksRequest\x1a!.patronus.v1.ListNetworksResponse\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
@@ -3848,7 +4185,11 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"ListEvents\x12\x1e.patronus.v1.ListEventsRequest\x1a\x1f.patronus.v1.ListEventsResponse\x12G\n" +
 	"\bListPins\x12\x1c.patronus.v1.ListPinsRequest\x1a\x1d.patronus.v1.ListPinsResponse\x12:\n" +
 	"\x06SetPin\x12\x1a.patronus.v1.SetPinRequest\x1a\x14.patronus.v1.PinInfo\x12J\n" +
-	"\tDeletePin\x12\x1d.patronus.v1.DeletePinRequest\x1a\x1e.patronus.v1.DeletePinResponse\x12V\n" +
+	"\tDeletePin\x12\x1d.patronus.v1.DeletePinRequest\x1a\x1e.patronus.v1.DeletePinResponse\x12:\n" +
+	"\x06GetBgp\x12\x1a.patronus.v1.GetBgpRequest\x1a\x14.patronus.v1.SiteBgp\x12:\n" +
+	"\x06SetBgp\x12\x1a.patronus.v1.SetBgpRequest\x1a\x14.patronus.v1.SiteBgp\x12J\n" +
+	"\x0eAddBgpNeighbor\x12\".patronus.v1.AddBgpNeighborRequest\x1a\x14.patronus.v1.SiteBgp\x12P\n" +
+	"\x11RemoveBgpNeighbor\x12%.patronus.v1.RemoveBgpNeighborRequest\x1a\x14.patronus.v1.SiteBgp\x12V\n" +
 	"\rIssueOperator\x12!.patronus.v1.IssueOperatorRequest\x1a\".patronus.v1.IssueOperatorResponse\x12V\n" +
 	"\rListOperators\x12!.patronus.v1.ListOperatorsRequest\x1a\".patronus.v1.ListOperatorsResponse\x12X\n" +
 	"\x0eRevokeOperator\x12\".patronus.v1.RevokeOperatorRequest\x1a\".patronus.v1.ListOperatorsResponse\x12J\n" +
@@ -3872,183 +4213,200 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
 var file_patronus_v1_admin_proto_goTypes = []any{
-	(Topology)(0),                   // 0: patronus.v1.Topology
-	(SiteState)(0),                  // 1: patronus.v1.SiteState
-	(*OperatorCertificate)(nil),     // 2: patronus.v1.OperatorCertificate
-	(*IssueOperatorRequest)(nil),    // 3: patronus.v1.IssueOperatorRequest
-	(*IssueOperatorResponse)(nil),   // 4: patronus.v1.IssueOperatorResponse
-	(*ListOperatorsRequest)(nil),    // 5: patronus.v1.ListOperatorsRequest
-	(*ListOperatorsResponse)(nil),   // 6: patronus.v1.ListOperatorsResponse
-	(*RevokeOperatorRequest)(nil),   // 7: patronus.v1.RevokeOperatorRequest
-	(*NetworkInfo)(nil),             // 8: patronus.v1.NetworkInfo
-	(*ListNetworksRequest)(nil),     // 9: patronus.v1.ListNetworksRequest
-	(*ListNetworksResponse)(nil),    // 10: patronus.v1.ListNetworksResponse
-	(*SiteInfo)(nil),                // 11: patronus.v1.SiteInfo
-	(*ListSitesRequest)(nil),        // 12: patronus.v1.ListSitesRequest
-	(*ListSitesResponse)(nil),       // 13: patronus.v1.ListSitesResponse
-	(*GetSiteRequest)(nil),          // 14: patronus.v1.GetSiteRequest
-	(*RevokeSiteRequest)(nil),       // 15: patronus.v1.RevokeSiteRequest
-	(*JoinTokenInfo)(nil),           // 16: patronus.v1.JoinTokenInfo
-	(*CreateJoinTokenRequest)(nil),  // 17: patronus.v1.CreateJoinTokenRequest
-	(*CreateJoinTokenResponse)(nil), // 18: patronus.v1.CreateJoinTokenResponse
-	(*ListJoinTokensRequest)(nil),   // 19: patronus.v1.ListJoinTokensRequest
-	(*ListJoinTokensResponse)(nil),  // 20: patronus.v1.ListJoinTokensResponse
-	(*RevokeJoinTokenRequest)(nil),  // 21: patronus.v1.RevokeJoinTokenRequest
-	(*WanLink)(nil),                 // 22: patronus.v1.WanLink
-	(*ListLinksRequest)(nil),        // 23: patronus.v1.ListLinksRequest
-	(*ListLinksResponse)(nil),       // 24: patronus.v1.ListLinksResponse
-	(*PutLinkRequest)(nil),          // 25: patronus.v1.PutLinkRequest
-	(*DeleteLinkRequest)(nil),       // 26: patronus.v1.DeleteLinkRequest
-	(*DeleteLinkResponse)(nil),      // 27: patronus.v1.DeleteLinkResponse
-	(*LanPrefix)(nil),               // 28: patronus.v1.LanPrefix
-	(*ListPrefixesRequest)(nil),     // 29: patronus.v1.ListPrefixesRequest
-	(*ListPrefixesResponse)(nil),    // 30: patronus.v1.ListPrefixesResponse
-	(*AddPrefixRequest)(nil),        // 31: patronus.v1.AddPrefixRequest
-	(*DeletePrefixRequest)(nil),     // 32: patronus.v1.DeletePrefixRequest
-	(*DeletePrefixResponse)(nil),    // 33: patronus.v1.DeletePrefixResponse
-	(*PathInfo)(nil),                // 34: patronus.v1.PathInfo
-	(*ListPathsRequest)(nil),        // 35: patronus.v1.ListPathsRequest
-	(*ListPathsResponse)(nil),       // 36: patronus.v1.ListPathsResponse
-	(*PolicySet)(nil),               // 37: patronus.v1.PolicySet
-	(*GetPoliciesRequest)(nil),      // 38: patronus.v1.GetPoliciesRequest
-	(*SetPoliciesRequest)(nil),      // 39: patronus.v1.SetPoliciesRequest
-	(*Event)(nil),                   // 40: patronus.v1.Event
-	(*ListEventsRequest)(nil),       // 41: patronus.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),      // 42: patronus.v1.ListEventsResponse
-	(*PinInfo)(nil),                 // 43: patronus.v1.PinInfo
-	(*ListPinsRequest)(nil),         // 44: patronus.v1.ListPinsRequest
-	(*ListPinsResponse)(nil),        // 45: patronus.v1.ListPinsResponse
-	(*SetPinRequest)(nil),           // 46: patronus.v1.SetPinRequest
-	(*DeletePinRequest)(nil),        // 47: patronus.v1.DeletePinRequest
-	(*DeletePinResponse)(nil),       // 48: patronus.v1.DeletePinResponse
-	(*UserInfo)(nil),                // 49: patronus.v1.UserInfo
-	(*ListUsersRequest)(nil),        // 50: patronus.v1.ListUsersRequest
-	(*ListUsersResponse)(nil),       // 51: patronus.v1.ListUsersResponse
-	(*CreateUserRequest)(nil),       // 52: patronus.v1.CreateUserRequest
-	(*SetUserRoleRequest)(nil),      // 53: patronus.v1.SetUserRoleRequest
-	(*DeleteUserRequest)(nil),       // 54: patronus.v1.DeleteUserRequest
-	(*DeleteUserResponse)(nil),      // 55: patronus.v1.DeleteUserResponse
-	(*timestamppb.Timestamp)(nil),   // 56: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),     // 57: google.protobuf.Duration
-	(*Site)(nil),                    // 58: patronus.v1.Site
-	(TopologyRole)(0),               // 59: patronus.v1.TopologyRole
-	(*PathSample)(nil),              // 60: patronus.v1.PathSample
-	(*SlaClass)(nil),                // 61: patronus.v1.SlaClass
-	(*Application)(nil),             // 62: patronus.v1.Application
-	(*Policy)(nil),                  // 63: patronus.v1.Policy
-	(*SteeringTimers)(nil),          // 64: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),            // 65: patronus.v1.QualityModel
-	(*PinMatch)(nil),                // 66: patronus.v1.PinMatch
+	(Topology)(0),                    // 0: patronus.v1.Topology
+	(SiteState)(0),                   // 1: patronus.v1.SiteState
+	(*OperatorCertificate)(nil),      // 2: patronus.v1.OperatorCertificate
+	(*IssueOperatorRequest)(nil),     // 3: patronus.v1.IssueOperatorRequest
+	(*IssueOperatorResponse)(nil),    // 4: patronus.v1.IssueOperatorResponse
+	(*ListOperatorsRequest)(nil),     // 5: patronus.v1.ListOperatorsRequest
+	(*ListOperatorsResponse)(nil),    // 6: patronus.v1.ListOperatorsResponse
+	(*RevokeOperatorRequest)(nil),    // 7: patronus.v1.RevokeOperatorRequest
+	(*NetworkInfo)(nil),              // 8: patronus.v1.NetworkInfo
+	(*ListNetworksRequest)(nil),      // 9: patronus.v1.ListNetworksRequest
+	(*ListNetworksResponse)(nil),     // 10: patronus.v1.ListNetworksResponse
+	(*SiteInfo)(nil),                 // 11: patronus.v1.SiteInfo
+	(*ListSitesRequest)(nil),         // 12: patronus.v1.ListSitesRequest
+	(*ListSitesResponse)(nil),        // 13: patronus.v1.ListSitesResponse
+	(*GetSiteRequest)(nil),           // 14: patronus.v1.GetSiteRequest
+	(*RevokeSiteRequest)(nil),        // 15: patronus.v1.RevokeSiteRequest
+	(*JoinTokenInfo)(nil),            // 16: patronus.v1.JoinTokenInfo
+	(*CreateJoinTokenRequest)(nil),   // 17: patronus.v1.CreateJoinTokenRequest
+	(*CreateJoinTokenResponse)(nil),  // 18: patronus.v1.CreateJoinTokenResponse
+	(*ListJoinTokensRequest)(nil),    // 19: patronus.v1.ListJoinTokensRequest
+	(*ListJoinTokensResponse)(nil),   // 20: patronus.v1.ListJoinTokensResponse
+	(*RevokeJoinTokenRequest)(nil),   // 21: patronus.v1.RevokeJoinTokenRequest
+	(*WanLink)(nil),                  // 22: patronus.v1.WanLink
+	(*ListLinksRequest)(nil),         // 23: patronus.v1.ListLinksRequest
+	(*ListLinksResponse)(nil),        // 24: patronus.v1.ListLinksResponse
+	(*PutLinkRequest)(nil),           // 25: patronus.v1.PutLinkRequest
+	(*DeleteLinkRequest)(nil),        // 26: patronus.v1.DeleteLinkRequest
+	(*DeleteLinkResponse)(nil),       // 27: patronus.v1.DeleteLinkResponse
+	(*LanPrefix)(nil),                // 28: patronus.v1.LanPrefix
+	(*ListPrefixesRequest)(nil),      // 29: patronus.v1.ListPrefixesRequest
+	(*ListPrefixesResponse)(nil),     // 30: patronus.v1.ListPrefixesResponse
+	(*AddPrefixRequest)(nil),         // 31: patronus.v1.AddPrefixRequest
+	(*DeletePrefixRequest)(nil),      // 32: patronus.v1.DeletePrefixRequest
+	(*DeletePrefixResponse)(nil),     // 33: patronus.v1.DeletePrefixResponse
+	(*PathInfo)(nil),                 // 34: patronus.v1.PathInfo
+	(*ListPathsRequest)(nil),         // 35: patronus.v1.ListPathsRequest
+	(*ListPathsResponse)(nil),        // 36: patronus.v1.ListPathsResponse
+	(*PolicySet)(nil),                // 37: patronus.v1.PolicySet
+	(*GetPoliciesRequest)(nil),       // 38: patronus.v1.GetPoliciesRequest
+	(*SetPoliciesRequest)(nil),       // 39: patronus.v1.SetPoliciesRequest
+	(*Event)(nil),                    // 40: patronus.v1.Event
+	(*ListEventsRequest)(nil),        // 41: patronus.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),       // 42: patronus.v1.ListEventsResponse
+	(*PinInfo)(nil),                  // 43: patronus.v1.PinInfo
+	(*ListPinsRequest)(nil),          // 44: patronus.v1.ListPinsRequest
+	(*ListPinsResponse)(nil),         // 45: patronus.v1.ListPinsResponse
+	(*SetPinRequest)(nil),            // 46: patronus.v1.SetPinRequest
+	(*DeletePinRequest)(nil),         // 47: patronus.v1.DeletePinRequest
+	(*DeletePinResponse)(nil),        // 48: patronus.v1.DeletePinResponse
+	(*UserInfo)(nil),                 // 49: patronus.v1.UserInfo
+	(*ListUsersRequest)(nil),         // 50: patronus.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),        // 51: patronus.v1.ListUsersResponse
+	(*CreateUserRequest)(nil),        // 52: patronus.v1.CreateUserRequest
+	(*SetUserRoleRequest)(nil),       // 53: patronus.v1.SetUserRoleRequest
+	(*DeleteUserRequest)(nil),        // 54: patronus.v1.DeleteUserRequest
+	(*DeleteUserResponse)(nil),       // 55: patronus.v1.DeleteUserResponse
+	(*SiteBgp)(nil),                  // 56: patronus.v1.SiteBgp
+	(*GetBgpRequest)(nil),            // 57: patronus.v1.GetBgpRequest
+	(*SetBgpRequest)(nil),            // 58: patronus.v1.SetBgpRequest
+	(*AddBgpNeighborRequest)(nil),    // 59: patronus.v1.AddBgpNeighborRequest
+	(*RemoveBgpNeighborRequest)(nil), // 60: patronus.v1.RemoveBgpNeighborRequest
+	(*timestamppb.Timestamp)(nil),    // 61: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 62: google.protobuf.Duration
+	(*Site)(nil),                     // 63: patronus.v1.Site
+	(TopologyRole)(0),                // 64: patronus.v1.TopologyRole
+	(*PathSample)(nil),               // 65: patronus.v1.PathSample
+	(*SlaClass)(nil),                 // 66: patronus.v1.SlaClass
+	(*Application)(nil),              // 67: patronus.v1.Application
+	(*Policy)(nil),                   // 68: patronus.v1.Policy
+	(*SteeringTimers)(nil),           // 69: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),             // 70: patronus.v1.QualityModel
+	(*PinMatch)(nil),                 // 71: patronus.v1.PinMatch
+	(*Bgp)(nil),                      // 72: patronus.v1.Bgp
+	(*BgpNeighbor)(nil),              // 73: patronus.v1.BgpNeighbor
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
-	56, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
-	56, // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
-	56, // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
-	57, // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
+	61, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
+	61, // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
+	61, // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
+	62, // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
 	2,  // 4: patronus.v1.IssueOperatorResponse.certificate:type_name -> patronus.v1.OperatorCertificate
 	2,  // 5: patronus.v1.ListOperatorsResponse.certificates:type_name -> patronus.v1.OperatorCertificate
 	0,  // 6: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
-	56, // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
+	61, // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
 	8,  // 8: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
-	58, // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	59, // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	63, // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	64, // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
 	1,  // 11: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	56, // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	56, // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	61, // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	61, // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
 	11, // 14: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	56, // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	56, // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	56, // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	56, // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	57, // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	61, // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	61, // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	61, // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	61, // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	62, // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
 	16, // 20: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
 	16, // 21: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
 	22, // 22: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
 	22, // 23: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
 	28, // 24: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
 	28, // 25: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
-	60, // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	65, // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
 	34, // 27: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	61, // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	62, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	63, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	64, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
-	65, // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
+	66, // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	67, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	68, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	69, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	70, // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
 	37, // 33: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	56, // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	56, // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	61, // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	61, // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
 	40, // 36: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	66, // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
-	56, // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
-	56, // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
+	71, // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
+	61, // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
+	61, // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
 	43, // 40: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
-	66, // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
-	57, // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
-	56, // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
-	56, // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
-	56, // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
+	71, // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
+	62, // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
+	61, // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
+	61, // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
+	61, // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
 	49, // 46: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
-	9,  // 47: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	12, // 48: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	14, // 49: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	15, // 50: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	17, // 51: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	19, // 52: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	21, // 53: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	23, // 54: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	25, // 55: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	26, // 56: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	29, // 57: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	31, // 58: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	32, // 59: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	35, // 60: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	38, // 61: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	39, // 62: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	41, // 63: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	44, // 64: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
-	46, // 65: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
-	47, // 66: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
-	3,  // 67: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
-	5,  // 68: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
-	7,  // 69: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
-	50, // 70: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
-	52, // 71: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
-	53, // 72: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
-	54, // 73: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
-	10, // 74: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	13, // 75: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	11, // 76: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	11, // 77: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	18, // 78: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	20, // 79: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	16, // 80: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	24, // 81: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	22, // 82: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	27, // 83: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	30, // 84: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	28, // 85: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	33, // 86: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	36, // 87: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	37, // 88: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	37, // 89: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	42, // 90: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	45, // 91: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
-	43, // 92: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
-	48, // 93: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
-	4,  // 94: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
-	6,  // 95: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
-	6,  // 96: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
-	51, // 97: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
-	49, // 98: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
-	49, // 99: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
-	55, // 100: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
-	74, // [74:101] is the sub-list for method output_type
-	47, // [47:74] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	72, // 47: patronus.v1.SiteBgp.bgp:type_name -> patronus.v1.Bgp
+	73, // 48: patronus.v1.AddBgpNeighborRequest.neighbor:type_name -> patronus.v1.BgpNeighbor
+	9,  // 49: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	12, // 50: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	14, // 51: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	15, // 52: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	17, // 53: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	19, // 54: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	21, // 55: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	23, // 56: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	25, // 57: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	26, // 58: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	29, // 59: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	31, // 60: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	32, // 61: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	35, // 62: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	38, // 63: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	39, // 64: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	41, // 65: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	44, // 66: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
+	46, // 67: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
+	47, // 68: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
+	57, // 69: patronus.v1.Admin.GetBgp:input_type -> patronus.v1.GetBgpRequest
+	58, // 70: patronus.v1.Admin.SetBgp:input_type -> patronus.v1.SetBgpRequest
+	59, // 71: patronus.v1.Admin.AddBgpNeighbor:input_type -> patronus.v1.AddBgpNeighborRequest
+	60, // 72: patronus.v1.Admin.RemoveBgpNeighbor:input_type -> patronus.v1.RemoveBgpNeighborRequest
+	3,  // 73: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
+	5,  // 74: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
+	7,  // 75: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
+	50, // 76: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
+	52, // 77: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
+	53, // 78: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
+	54, // 79: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
+	10, // 80: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	13, // 81: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	11, // 82: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	11, // 83: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	18, // 84: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	20, // 85: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	16, // 86: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	24, // 87: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	22, // 88: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	27, // 89: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	30, // 90: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	28, // 91: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	33, // 92: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	36, // 93: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	37, // 94: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	37, // 95: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	42, // 96: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	45, // 97: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
+	43, // 98: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
+	48, // 99: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
+	56, // 100: patronus.v1.Admin.GetBgp:output_type -> patronus.v1.SiteBgp
+	56, // 101: patronus.v1.Admin.SetBgp:output_type -> patronus.v1.SiteBgp
+	56, // 102: patronus.v1.Admin.AddBgpNeighbor:output_type -> patronus.v1.SiteBgp
+	56, // 103: patronus.v1.Admin.RemoveBgpNeighbor:output_type -> patronus.v1.SiteBgp
+	4,  // 104: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
+	6,  // 105: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
+	6,  // 106: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
+	51, // 107: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
+	49, // 108: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
+	49, // 109: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
+	55, // 110: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
+	80, // [80:111] is the sub-list for method output_type
+	49, // [49:80] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -4064,7 +4422,7 @@ func file_patronus_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   54,
+			NumMessages:   59,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

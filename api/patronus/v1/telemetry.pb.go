@@ -234,8 +234,12 @@ type Telemetry struct {
 	PathCounters []*PathCounters `protobuf:"bytes,7,rep,name=path_counters,json=pathCounters,proto3" json:"path_counters,omitempty"`
 	// flow_summaries count traffic by application and path.
 	FlowSummaries []*FlowSummary `protobuf:"bytes,8,rep,name=flow_summaries,json=flowSummaries,proto3" json:"flow_summaries,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// learned_prefixes, when set, is the whole set of prefixes the site's
+	// routers announce over BGP now (edge/bgp): the controller stores it
+	// and distributes it to the other sites. Sent when it changes.
+	LearnedPrefixes *LearnedPrefixes `protobuf:"bytes,9,opt,name=learned_prefixes,json=learnedPrefixes,proto3" json:"learned_prefixes,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Telemetry) Reset() {
@@ -320,6 +324,13 @@ func (x *Telemetry) GetPathCounters() []*PathCounters {
 func (x *Telemetry) GetFlowSummaries() []*FlowSummary {
 	if x != nil {
 		return x.FlowSummaries
+	}
+	return nil
+}
+
+func (x *Telemetry) GetLearnedPrefixes() *LearnedPrefixes {
+	if x != nil {
+		return x.LearnedPrefixes
 	}
 	return nil
 }
@@ -813,11 +824,57 @@ func (x *FlowSummary) GetRxBytes() uint64 {
 	return 0
 }
 
+// LearnedPrefixes is the set of prefixes a site's routers announce.
+type LearnedPrefixes struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// prefixes are canonical CIDR prefixes; empty: none (all withdrawn).
+	Prefixes      []string `protobuf:"bytes,1,rep,name=prefixes,proto3" json:"prefixes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LearnedPrefixes) Reset() {
+	*x = LearnedPrefixes{}
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LearnedPrefixes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LearnedPrefixes) ProtoMessage() {}
+
+func (x *LearnedPrefixes) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LearnedPrefixes.ProtoReflect.Descriptor instead.
+func (*LearnedPrefixes) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *LearnedPrefixes) GetPrefixes() []string {
+	if x != nil {
+		return x.Prefixes
+	}
+	return nil
+}
+
 var File_patronus_v1_telemetry_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\n" +
-	"\x1bpatronus/v1/telemetry.proto\x12\vpatronus.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa0\x03\n" +
+	"\x1bpatronus/v1/telemetry.proto\x12\vpatronus.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe9\x03\n" +
 	"\tTelemetry\x12\x17\n" +
 	"\aboot_id\x18\x01 \x01(\fR\x06bootId\x12\x1a\n" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x123\n" +
@@ -826,7 +883,8 @@ const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\fpath_samples\x18\x05 \x03(\v2\x17.patronus.v1.PathSampleR\vpathSamples\x12C\n" +
 	"\x0fsteering_events\x18\x06 \x03(\v2\x1a.patronus.v1.SteeringEventR\x0esteeringEvents\x12>\n" +
 	"\rpath_counters\x18\a \x03(\v2\x19.patronus.v1.PathCountersR\fpathCounters\x12?\n" +
-	"\x0eflow_summaries\x18\b \x03(\v2\x18.patronus.v1.FlowSummaryR\rflowSummaries\"\x99\x03\n" +
+	"\x0eflow_summaries\x18\b \x03(\v2\x18.patronus.v1.FlowSummaryR\rflowSummaries\x12G\n" +
+	"\x10learned_prefixes\x18\t \x01(\v2\x1c.patronus.v1.LearnedPrefixesR\x0flearnedPrefixes\"\x99\x03\n" +
 	"\n" +
 	"PathSample\x12\x17\n" +
 	"\apath_id\x18\x01 \x01(\tR\x06pathId\x12;\n" +
@@ -877,7 +935,9 @@ const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\apath_id\x18\x03 \x01(\tR\x06pathId\x12\x14\n" +
 	"\x05flows\x18\x04 \x01(\x04R\x05flows\x12\x19\n" +
 	"\btx_bytes\x18\x05 \x01(\x04R\atxBytes\x12\x19\n" +
-	"\brx_bytes\x18\x06 \x01(\x04R\arxBytes*h\n" +
+	"\brx_bytes\x18\x06 \x01(\x04R\arxBytes\"-\n" +
+	"\x0fLearnedPrefixes\x12\x1a\n" +
+	"\bprefixes\x18\x01 \x03(\tR\bprefixes*h\n" +
 	"\tPathState\x12\x1a\n" +
 	"\x16PATH_STATE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fPATH_STATE_DOWN\x10\x01\x12\x17\n" +
@@ -909,7 +969,7 @@ func file_patronus_v1_telemetry_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_telemetry_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_patronus_v1_telemetry_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_patronus_v1_telemetry_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_patronus_v1_telemetry_proto_goTypes = []any{
 	(PathState)(0),                // 0: patronus.v1.PathState
 	(BfdState)(0),                 // 1: patronus.v1.BfdState
@@ -919,26 +979,28 @@ var file_patronus_v1_telemetry_proto_goTypes = []any{
 	(*SteeringEvent)(nil),         // 5: patronus.v1.SteeringEvent
 	(*PathCounters)(nil),          // 6: patronus.v1.PathCounters
 	(*FlowSummary)(nil),           // 7: patronus.v1.FlowSummary
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*LearnedPrefixes)(nil),       // 8: patronus.v1.LearnedPrefixes
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
 }
 var file_patronus_v1_telemetry_proto_depIdxs = []int32{
-	8,  // 0: patronus.v1.Telemetry.sent_at:type_name -> google.protobuf.Timestamp
+	9,  // 0: patronus.v1.Telemetry.sent_at:type_name -> google.protobuf.Timestamp
 	4,  // 1: patronus.v1.Telemetry.path_samples:type_name -> patronus.v1.PathSample
 	5,  // 2: patronus.v1.Telemetry.steering_events:type_name -> patronus.v1.SteeringEvent
 	6,  // 3: patronus.v1.Telemetry.path_counters:type_name -> patronus.v1.PathCounters
 	7,  // 4: patronus.v1.Telemetry.flow_summaries:type_name -> patronus.v1.FlowSummary
-	8,  // 5: patronus.v1.PathSample.measured_at:type_name -> google.protobuf.Timestamp
-	0,  // 6: patronus.v1.PathSample.state:type_name -> patronus.v1.PathState
-	1,  // 7: patronus.v1.PathSample.bfd_state:type_name -> patronus.v1.BfdState
-	8,  // 8: patronus.v1.SteeringEvent.at:type_name -> google.protobuf.Timestamp
-	2,  // 9: patronus.v1.SteeringEvent.kind:type_name -> patronus.v1.SteeringEventKind
-	8,  // 10: patronus.v1.PathCounters.counters_since:type_name -> google.protobuf.Timestamp
-	8,  // 11: patronus.v1.FlowSummary.window_start:type_name -> google.protobuf.Timestamp
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	8,  // 5: patronus.v1.Telemetry.learned_prefixes:type_name -> patronus.v1.LearnedPrefixes
+	9,  // 6: patronus.v1.PathSample.measured_at:type_name -> google.protobuf.Timestamp
+	0,  // 7: patronus.v1.PathSample.state:type_name -> patronus.v1.PathState
+	1,  // 8: patronus.v1.PathSample.bfd_state:type_name -> patronus.v1.BfdState
+	9,  // 9: patronus.v1.SteeringEvent.at:type_name -> google.protobuf.Timestamp
+	2,  // 10: patronus.v1.SteeringEvent.kind:type_name -> patronus.v1.SteeringEventKind
+	9,  // 11: patronus.v1.PathCounters.counters_since:type_name -> google.protobuf.Timestamp
+	9,  // 12: patronus.v1.FlowSummary.window_start:type_name -> google.protobuf.Timestamp
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_telemetry_proto_init() }
@@ -952,7 +1014,7 @@ func file_patronus_v1_telemetry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_telemetry_proto_rawDesc), len(file_patronus_v1_telemetry_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
