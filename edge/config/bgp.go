@@ -42,7 +42,7 @@ type BGPNeighbor struct {
 	// Password comes from the controller only (EdgeConfig.bgp); a file
 	// names a password_file instead.
 	Password string `yaml:"-"`
-	BFD          Switch `yaml:"bfd"`
+	BFD      Switch `yaml:"bfd"`
 	// MaxPrefixes closes the session (Cease, maximum number of prefixes
 	// reached) when the router sends more; 0: DefaultMaxPrefixes.
 	MaxPrefixes int64 `yaml:"max_prefixes"`
