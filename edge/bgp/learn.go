@@ -19,13 +19,19 @@ const LearnCoalesce = 50 * time.Millisecond
 // learner reports the prefixes the routers announce. It scans GoBGP's
 // global table (routes that passed the import policy) after changes.
 type learner struct {
-	s     *Speaker
-	kickc chan struct{} // capacity 1
-	last  []netip.Prefix
+	s      *Speaker
+	kickc  chan struct{} // capacity 1
+	done   chan struct{} // closed when run returns
+	last   []netip.Prefix
+	kernel *kernelRoutes // nil: routes not installed (Options.InstallRoutes)
 }
 
 func newLearner(s *Speaker) *learner {
-	return &learner{s: s, kickc: make(chan struct{}, 1)}
+	l := &learner{s: s, kickc: make(chan struct{}, 1), done: make(chan struct{})}
+	if s.opts.InstallRoutes {
+		l.kernel = &kernelRoutes{}
+	}
+	return l
 }
 
 // kick asks for a scan; it never blocks.
@@ -36,12 +42,17 @@ func (l *learner) kick() {
 	}
 }
 
+// run scans after kicks until ctx ends, then removes its kernel routes.
 func (l *learner) run(ctx context.Context) {
+	defer close(l.done)
 	t := time.NewTimer(time.Hour)
 	t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
+			if l.kernel != nil {
+				_ = l.kernel.sync(nil)
+			}
 			return
 		case <-l.kickc:
 			t.Reset(LearnCoalesce)
@@ -53,7 +64,13 @@ func (l *learner) run(ctx context.Context) {
 
 // scan reports the learned set when it changed.
 func (l *learner) scan() {
-	got := l.s.Learned()
+	routes := l.s.learnedRoutes()
+	if l.kernel != nil {
+		if err := l.kernel.sync(routes); err != nil {
+			l.s.log.Error("bgp: kernel routes to the learned prefixes", "err", err)
+		}
+	}
+	got := sortedPrefixes(routes)
 	if slices.Equal(got, l.last) {
 		return
 	}
@@ -67,7 +84,20 @@ func (l *learner) scan() {
 // those with a path from a neighbour in the global table, less the other
 // sites' prefixes (the loop rule; the import policy already refused the
 // routes with the overlay's site-of-origin).
-func (s *Speaker) Learned() []netip.Prefix {
+func (s *Speaker) Learned() []netip.Prefix { return sortedPrefixes(s.learnedRoutes()) }
+
+func sortedPrefixes(m map[netip.Prefix]netip.Addr) []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(m))
+	for p := range m {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, comparePrefix)
+	return out
+}
+
+// learnedRoutes is Learned with the next hop of each prefix (its best
+// path from a neighbour).
+func (s *Speaker) learnedRoutes() map[netip.Prefix]netip.Addr {
 	s.mu.Lock()
 	remote := map[netip.Prefix]bool{}
 	for _, st := range s.sites {
@@ -76,27 +106,48 @@ func (s *Speaker) Learned() []netip.Prefix {
 		}
 	}
 	s.mu.Unlock()
-	var out []netip.Prefix
+	out := map[netip.Prefix]netip.Addr{}
 	for _, fam := range []bgp.Family{bgp.RF_IPv4_UC, bgp.RF_IPv6_UC} {
 		req := apiutil.ListPathRequest{TableType: api.TableType_TABLE_TYPE_GLOBAL, Family: fam}
 		_ = s.srv.ListPath(req, func(n bgp.NLRI, paths []*apiutil.Path) {
 			p, ok := prefixOf(n)
-			if ok && !remote[p] && fromNeighbor(paths) {
-				out = append(out, p)
+			if !ok || remote[p] {
+				return
+			}
+			if nh, ok := fromNeighbor(paths); ok {
+				out[p] = nh
 			}
 		})
 	}
-	slices.SortFunc(out, comparePrefix)
 	return out
 }
 
-func fromNeighbor(paths []*apiutil.Path) bool {
+// fromNeighbor is the next hop of the best path from a neighbour (the
+// first such path when none is best).
+func fromNeighbor(paths []*apiutil.Path) (netip.Addr, bool) {
+	var nh netip.Addr
+	found := false
 	for _, p := range paths {
-		if p.PeerAddress.IsValid() && !p.PeerAddress.IsUnspecified() && !p.Withdrawal && !p.Filtered {
-			return true
+		if !p.PeerAddress.IsValid() || p.PeerAddress.IsUnspecified() || p.Withdrawal || p.Filtered {
+			continue
+		}
+		if !found || p.Best {
+			nh, found = nextHop(p), true
 		}
 	}
-	return false
+	return nh, found
+}
+
+func nextHop(p *apiutil.Path) netip.Addr {
+	for _, a := range p.Attrs {
+		switch a := a.(type) {
+		case *bgp.PathAttributeNextHop:
+			return a.Value
+		case *bgp.PathAttributeMpReachNLRI:
+			return a.Nexthop
+		}
+	}
+	return p.PeerAddress
 }
 
 func prefixOf(n bgp.NLRI) (netip.Prefix, bool) {

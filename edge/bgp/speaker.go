@@ -34,6 +34,10 @@ type Options struct {
 	// BFDListen is the IPv4 address BFD listens on (zero: every address
 	// of both families); tests that run both ends on one host set it.
 	BFDListen netip.Addr
+	// InstallRoutes makes the speaker keep kernel routes (main table,
+	// protocol RouteProtocol) from the learned prefixes to the routers
+	// that announce them, so that traffic from the overlay reaches them.
+	InstallRoutes bool
 	// Now is the clock of damping (nil: time.Now).
 	Now func() time.Time
 }
@@ -80,6 +84,10 @@ func Start(cfg *config.ValidBGP, opts Options) (*Speaker, error) {
 	s.srv = server.NewBgpServer(server.LoggerOption(opts.Log.With("component", "gobgp"), lv))
 	go s.srv.Serve()
 	if err := s.start(cfg); err != nil {
+		if s.cancel != nil {
+			s.cancel()
+			<-s.learn.done
+		}
 		s.srv.Stop()
 		return nil, err
 	}
@@ -173,6 +181,7 @@ func (s *Speaker) restartLocked(cfg *config.ValidBGP) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	s.cancel()
+	<-s.learn.done
 	s.bfd.close()
 	if err := s.srv.StopBgp(ctx, &api.StopBgpRequest{}); err != nil {
 		return fmt.Errorf("bgp: stop: %w", err)
@@ -304,6 +313,7 @@ func (s *Speaker) Close() error {
 	}
 	s.mu.Unlock()
 	s.cancel()
+	<-s.learn.done // its kernel routes are gone
 	s.bfd.close()
 	s.srv.Stop()
 	return nil

@@ -54,7 +54,7 @@ func (b *edgeBGP) apply(dp *dataplane.Dataplane, v *config.Valid) error {
 		b.kick() // the peers' prefixes may have changed
 		return nil
 	}
-	sp, err := bgp.Start(v.BGP, bgp.Options{Log: b.log, OnLearned: b.learned, OnEvent: b.onEvent})
+	sp, err := bgp.Start(v.BGP, bgp.Options{Log: b.log, OnLearned: b.learned, OnEvent: b.onEvent, InstallRoutes: true})
 	if err != nil {
 		return err
 	}
