@@ -78,10 +78,11 @@ func Start(cfg *config.ValidBGP, opts Options) (*Speaker, error) {
 		opts.Now = time.Now
 	}
 	lv := &slog.LevelVar{}
-	lv.Set(slog.LevelWarn) // GoBGP is talkative at Info
+	lv.Set(slog.LevelWarn) // GoBGP is talkative at Info: its Warn and above only
 	s := &Speaker{log: opts.Log, opts: opts, events: newEventLog(eventLogSize), adv: map[netip.Prefix]advert{},
 		damp: newDamper(cfg.ReadvertiseDelay)}
-	s.srv = server.NewBgpServer(server.LoggerOption(opts.Log.With("component", "gobgp"), lv))
+	gl := slog.New(minLevel{opts.Log.Handler(), lv}).With("component", "gobgp")
+	s.srv = server.NewBgpServer(server.LoggerOption(gl, lv))
 	go s.srv.Serve()
 	if err := s.start(cfg); err != nil {
 		if s.cancel != nil {
@@ -318,3 +319,17 @@ func (s *Speaker) Close() error {
 	s.srv.Stop()
 	return nil
 }
+
+// minLevel passes on the records at or above a level.
+type minLevel struct {
+	slog.Handler
+	min slog.Leveler
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min.Level() && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler { return minLevel{h.Handler.WithAttrs(as), h.min} }
+
+func (h minLevel) WithGroup(g string) slog.Handler { return minLevel{h.Handler.WithGroup(g), h.min} }
