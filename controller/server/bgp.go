@@ -188,3 +188,22 @@ func (s *Server) learned(ctx context.Context, network, site string, lp *pb.Learn
 	}
 	return nil
 }
+
+// bgpEvents records a site's BGP neighbour state changes as events
+// (kind bgp_neighbor), beside the steering events.
+func (s *Server) bgpEvents(ctx context.Context, network, site string, evs []*pb.BgpEvent) {
+	if len(evs) == 0 {
+		return
+	}
+	out := make([]store.Event, 0, len(evs))
+	for _, e := range evs {
+		reason := fmt.Sprintf("neighbour %s: %s -> %s", e.GetNeighbor(), e.GetFrom(), e.GetTo())
+		if e.GetReason() != "" {
+			reason += " (" + e.GetReason() + ")"
+		}
+		out = append(out, store.Event{TS: e.GetAt().AsTime(), Site: site, Kind: "bgp_neighbor", Reason: reason})
+	}
+	if err := s.cfg.Store.AddEvents(ctx, network, out); err != nil {
+		s.log.Warn("record bgp events", "network", network, "site", site, "err", err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/pki"
@@ -120,7 +121,12 @@ func TestCtlBGP(t *testing.T) {
 	if show := p.mustCtl(t, dir, "bgp", "show", "b1"); !strings.Contains(show, "2 learned prefixes") {
 		t.Fatalf("bgp show:\n%s", show)
 	}
-	report(t, b1, &pb.LearnedPrefixes{})
+	report(t, b1, &pb.LearnedPrefixes{}, &pb.BgpEvent{At: timestamppb.Now(), Neighbor: "10.1.0.2", From: "established",
+		To: "idle", Reason: "bfd down"})
+	if ev := p.mustCtl(t, dir, "events", "--site", "b1"); !strings.Contains(ev, "bgp_neighbor") ||
+		!strings.Contains(ev, "neighbour 10.1.0.2: established -> idle (bfd down)") {
+		t.Fatalf("ctl events lacks the BGP event:\n%s", ev)
+	}
 	watchUntil(t, b2, "b1's learned prefixes withdrawn at b2", func(c *pb.EdgeConfig) bool { return len(peerPrefixes(c)) == 0 })
 
 	for _, tc := range []struct {
@@ -145,7 +151,7 @@ func TestCtlBGP(t *testing.T) {
 }
 
 // report sends one telemetry batch carrying the learned prefixes.
-func report(t *testing.T, ec pb.EdgeControlClient, lp *pb.LearnedPrefixes) {
+func report(t *testing.T, ec pb.EdgeControlClient, lp *pb.LearnedPrefixes, evs ...*pb.BgpEvent) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -154,7 +160,7 @@ func report(t *testing.T, ec pb.EdgeControlClient, lp *pb.LearnedPrefixes) {
 		t.Fatal(err)
 	}
 	seq := uint64(time.Now().UnixNano())
-	if err := r.Send(&pb.Telemetry{BootId: []byte("boot-b1"), Sequence: seq, LearnedPrefixes: lp}); err != nil {
+	if err := r.Send(&pb.Telemetry{BootId: []byte("boot-b1"), Sequence: seq, LearnedPrefixes: lp, BgpEvents: evs}); err != nil {
 		t.Fatal(err)
 	}
 	if ack, err := r.Recv(); err != nil || ack.AckedSequence != seq {

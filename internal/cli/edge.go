@@ -27,13 +27,13 @@ import (
 const DefaultMetricsListen = "127.0.0.1:9469"
 
 // serveMetrics serves /metrics on addr until the returned function runs.
-func serveMetrics(addr string, dp *dataplane.Dataplane, log *slog.Logger) (func(), error) {
+func serveMetrics(addr string, dp *dataplane.Dataplane, b *edgeBGP, log *slog.Logger) (func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", metrics.Handler(dp))
+	mux.Handle("GET /metrics", metrics.Handler(dp, metrics.NewBGPCollector(b)))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -45,8 +45,8 @@ func serveMetrics(addr string, dp *dataplane.Dataplane, log *slog.Logger) (func(
 
 // serveEdge serves the running edge's control socket (status, flows,
 // pins, and extra) and, unless metricsAddr is empty, its Prometheus
-// metrics; the returned function stops both.
-func serveEdge(dp *dataplane.Dataplane, sock, metricsAddr string, log *slog.Logger, extra map[string]http.HandlerFunc) (func(), error) {
+// metrics (the BGP speaker's from b); the returned function stops both.
+func serveEdge(dp *dataplane.Dataplane, b *edgeBGP, sock, metricsAddr string, log *slog.Logger, extra map[string]http.HandlerFunc) (func(), error) {
 	handlers := map[string]http.HandlerFunc{
 		"GET /status": ctlsock.JSON(func() any { return dp.Status() }),
 		"GET /flows": ctlsock.JSON(func() any {
@@ -65,7 +65,7 @@ func serveEdge(dp *dataplane.Dataplane, sock, metricsAddr string, log *slog.Logg
 	if metricsAddr == "" {
 		return stopSock, nil
 	}
-	stopMetrics, err := serveMetrics(metricsAddr, dp, log)
+	stopMetrics, err := serveMetrics(metricsAddr, dp, b, log)
 	if err != nil {
 		stopSock()
 		return nil, fmt.Errorf("--metrics-listen %s: %w", metricsAddr, err)
@@ -121,7 +121,7 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			dp.OnStateChange(b.stateChanged) // withdraws a site's prefixes when its last path goes down
 			handlers := b.handlers()
 			handlers["PUT /config"] = putConfig(dp, b, log)
-			stop, err := serveEdge(dp, sock, metricsAddr, log, handlers)
+			stop, err := serveEdge(dp, b, sock, metricsAddr, log, handlers)
 			if err != nil {
 				_ = dp.Close()
 				return err

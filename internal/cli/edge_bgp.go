@@ -137,3 +137,13 @@ func (b *edgeBGP) handlers() map[string]http.HandlerFunc {
 		}),
 	}
 }
+
+// BGPStatus is the speaker's status for the metrics; false while BGP is
+// off.
+func (b *edgeBGP) BGPStatus() (bgp.Status, bool) {
+	sp := b.speaker()
+	if sp == nil {
+		return bgp.Status{}, false
+	}
+	return sp.Status(), true
+}

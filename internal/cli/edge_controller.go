@@ -16,6 +16,7 @@ import (
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/edge/agent"
+	"github.com/patronus-sdwan/patronus/edge/bgp"
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/dataplane"
 	"github.com/patronus-sdwan/patronus/edge/steer"
@@ -69,7 +70,7 @@ func runControlled(cmd *cobra.Command, opts agent.Options, sock, metricsAddr str
 	signal.Ignore(syscall.SIGHUP) // the controller owns the configuration
 	e := &controlledEdge{log: log, sock: sock, metricsAddr: metricsAddr, since: map[string]pathSince{},
 		sent: map[string]sentState{}, changed: make(chan struct{}, 1), bgp: &edgeBGP{log: log}}
-	e.bgp.onLearned = e.setLearned
+	e.bgp.onLearned, e.bgp.onEvent = e.setLearned, e.bgpEvent
 	defer e.close()
 	opts.Apply, opts.Telemetry, opts.Log = e.apply, e.telemetry, log
 	opts.Urgent, opts.UrgentTelemetry = e.changed, e.urgentTelemetry
@@ -101,11 +102,38 @@ type controlledEdge struct {
 	learned     *pb.LearnedPrefixes // the BGP speaker's learned set; nil: none yet
 	learnedNew  bool                // learned not sent since it changed
 	learnedSent time.Time           // telemetry: when learned was last sent
+	bgpEvents   []*pb.BgpEvent      // not sent yet, at most maxBGPEvents (guarded by lmu)
 }
 
 // learnedRefresh is how often the learned prefixes go out again unchanged,
 // in case a batch that carried them was dropped from the agent's queue.
 const learnedRefresh = time.Minute
+
+// maxBGPEvents bounds the BGP events waiting for a batch; a flapping
+// neighbour's oldest are dropped (the edge's own log keeps them).
+const maxBGPEvents = 256
+
+// bgpEvent queues a neighbour's state change for the next batch and asks
+// for an urgent one; it never blocks.
+func (e *controlledEdge) bgpEvent(ev bgp.Event) {
+	e.lmu.Lock()
+	e.bgpEvents = append(e.bgpEvents, &pb.BgpEvent{At: timestamppb.New(ev.Time), Neighbor: ev.Neighbor, From: ev.From,
+		To: ev.To, Reason: ev.Reason})
+	if over := len(e.bgpEvents) - maxBGPEvents; over > 0 {
+		e.bgpEvents = e.bgpEvents[over:]
+	}
+	e.lmu.Unlock()
+	e.signal()
+}
+
+// takeBGPEvents empties the queue of BGP events.
+func (e *controlledEdge) takeBGPEvents() []*pb.BgpEvent {
+	e.lmu.Lock()
+	defer e.lmu.Unlock()
+	out := e.bgpEvents
+	e.bgpEvents = nil
+	return out
+}
 
 // setLearned takes the BGP speaker's learned prefixes and asks for an
 // urgent batch; it never blocks.
@@ -165,7 +193,7 @@ func (e *controlledEdge) apply(v *config.Valid) error {
 		_ = dp.Close()
 		return err
 	}
-	stop, err := serveEdge(dp, e.sock, e.metricsAddr, e.log, e.bgp.handlers())
+	stop, err := serveEdge(dp, e.bgp, e.sock, e.metricsAddr, e.log, e.bgp.handlers())
 	if err != nil {
 		e.bgp.close()
 		_ = dp.Close()
@@ -207,7 +235,7 @@ func (e *controlledEdge) telemetry() *pb.Telemetry {
 	}
 	now := time.Now()
 	t := &pb.Telemetry{PathSamples: e.samples(st, now, false), SteeringEvents: e.steeringEvents(st),
-		LearnedPrefixes: e.learnedFor(true, now)}
+		LearnedPrefixes: e.learnedFor(true, now), BgpEvents: e.takeBGPEvents()}
 	for _, p := range st.Paths {
 		s, ok := e.since[p.ID]
 		if n := p.TxPackets + p.RxPackets; !ok || n < s.packets {
@@ -240,8 +268,8 @@ func (e *controlledEdge) urgentTelemetry() *pb.Telemetry {
 	var st dataplane.Status // only the paths and events: dp.PathStates
 	st.Paths, st.Events = dp.PathStates()
 	t := &pb.Telemetry{PathSamples: e.samples(st, time.Now(), true), SteeringEvents: e.steeringEvents(st),
-		LearnedPrefixes: e.learnedFor(false, time.Now())}
-	if len(t.PathSamples) == 0 && len(t.SteeringEvents) == 0 && t.LearnedPrefixes == nil {
+		LearnedPrefixes: e.learnedFor(false, time.Now()), BgpEvents: e.takeBGPEvents()}
+	if len(t.PathSamples) == 0 && len(t.SteeringEvents) == 0 && t.LearnedPrefixes == nil && len(t.BgpEvents) == 0 {
 		return nil
 	}
 	return t
