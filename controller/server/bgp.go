@@ -22,7 +22,7 @@ func bgpProto(b store.SiteBGP, forAdmin bool) *pb.Bgp {
 	}
 	out := &pb.Bgp{LocalAs: b.LocalAS, RouterId: b.RouterID}
 	for _, n := range b.Neighbors {
-		pn := &pb.BgpNeighbor{Address: n.Address, RemoteAs: n.RemoteAS, Bfd: n.BFD, PasswordSet: n.Password != ""}
+		pn := &pb.BgpNeighbor{Address: n.Address, RemoteAs: n.RemoteAS, Bfd: n.BFD, PasswordSet: n.Password != "", MaxPrefixes: n.MaxPrefixes}
 		if !forAdmin {
 			pn.Password = n.Password
 		}
@@ -136,7 +136,11 @@ func neighborOf(n *pb.BgpNeighbor) (store.BGPNeighbor, error) {
 			return store.BGPNeighbor{}, fmt.Errorf("neighbor.password: %s", msg)
 		}
 	}
-	return store.BGPNeighbor{Address: addr.Unmap().String(), RemoteAS: n.GetRemoteAs(), Password: n.GetPassword(), BFD: n.GetBfd()}, nil
+	if n.GetMaxPrefixes() > 10_000_000 {
+		return store.BGPNeighbor{}, fmt.Errorf("neighbor.max_prefixes: %d: at most 10000000", n.GetMaxPrefixes())
+	}
+	return store.BGPNeighbor{Address: addr.Unmap().String(), RemoteAS: n.GetRemoteAs(), Password: n.GetPassword(), BFD: n.GetBfd(),
+		MaxPrefixes: n.GetMaxPrefixes()}, nil
 }
 
 // updateBGP reads, changes and writes a site's speaker. Concurrent

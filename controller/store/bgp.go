@@ -20,6 +20,8 @@ type BGPNeighbor struct {
 	RemoteAS uint32 `json:"remote_as"`
 	Password string `json:"password,omitempty"`
 	BFD      bool   `json:"bfd,omitempty"`
+	// MaxPrefixes: 0 is the edge's default.
+	MaxPrefixes uint32 `json:"max_prefixes,omitempty"`
 }
 
 // Validate checks what the store relies on; the edge validates the rest

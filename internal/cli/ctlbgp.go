@@ -41,9 +41,9 @@ func printSiteBGP(o *ctlOpts, cmd *cobra.Command, b *pb.SiteBgp) error {
 		}
 		fmt.Fprintf(w, "site %s: local AS %d, router ID %s, %d learned prefixes\n\n", b.SiteName, b.Bgp.LocalAs,
 			dash(b.Bgp.RouterId), len(b.LearnedPrefixes))
-		fmt.Fprintln(w, "NEIGHBOR\tREMOTE AS\tPASSWORD\tBFD")
+		fmt.Fprintln(w, "NEIGHBOR\tREMOTE AS\tPASSWORD\tBFD\tMAX PREFIXES")
 		for _, n := range b.Bgp.Neighbors {
-			fmt.Fprintf(w, "%s\t%d\t%v\t%v\n", n.Address, n.RemoteAs, n.PasswordSet, n.Bfd)
+			fmt.Fprintf(w, "%s\t%d\t%v\t%v\t%d\n", n.Address, n.RemoteAs, n.PasswordSet, n.Bfd, n.MaxPrefixes)
 		}
 	})
 }
@@ -120,8 +120,9 @@ func ctlBGPSetCmd(o *ctlOpts) *cobra.Command {
 func ctlBGPNeighborAddCmd(o *ctlOpts) *cobra.Command {
 	var asn, pwFile string
 	var bfd bool
+	var maxPrefixes uint32
 	c := &cobra.Command{
-		Use:   "add SITE ADDR --remote-as N [--password-file F] [--bfd]",
+		Use:   "add SITE ADDR --remote-as N [--password-file F] [--bfd] [--max-prefixes N]",
 		Short: "Add (or replace) a router of a site",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -136,7 +137,7 @@ func ctlBGPNeighborAddCmd(o *ctlOpts) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n := &pb.BgpNeighbor{Address: addr.String(), RemoteAs: as, Bfd: bfd}
+			n := &pb.BgpNeighbor{Address: addr.String(), RemoteAs: as, Bfd: bfd, MaxPrefixes: maxPrefixes}
 			if pwFile != "" {
 				if n.Password, err = readPasswordFile(pwFile); err != nil {
 					return err
@@ -156,6 +157,7 @@ func ctlBGPNeighborAddCmd(o *ctlOpts) *cobra.Command {
 	c.Flags().StringVar(&asn, "remote-as", "", "the router's AS number (the site's own: iBGP)")
 	c.Flags().StringVar(&pwFile, "password-file", "", "file holding the TCP MD5 password (mode 0600; one line)")
 	c.Flags().BoolVar(&bfd, "bfd", false, "run BFD with the router: its session goes down as soon as BFD does (RFC 5882)")
+	c.Flags().Uint32Var(&maxPrefixes, "max-prefixes", 0, "close the session when the router sends more prefixes (0: the edge's default, 10000)")
 	return c
 }
 
