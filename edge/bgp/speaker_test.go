@@ -160,3 +160,30 @@ func TestReconfigureNeighbors(t *testing.T) {
 		t.Fatalf("neighbours %+v", st.Neighbors)
 	}
 }
+
+// TestPolicies: the import prefix list lets only its prefixes in (per
+// family: IPv6 has no entry, so none passes), the export policy adds its
+// communities to what the router receives.
+func TestPolicies(t *testing.T) {
+	port := freePort(t)
+	r := newRouter(t, "127.0.0.2", 65010, 4200000001, port, "")
+	var l learned
+	cfg := baseConfig(port, r.neighbor())
+	cfg.Import = config.ValidBGPPolicy{Prefixes: []config.ValidBGPPrefix{{Prefix: netip.MustParsePrefix("10.1.0.0/16"), MaxLength: 24}}}
+	cfg.Export = config.ValidBGPPolicy{AddCommunities: []string{"65000:200"}}
+	s, err := Start(cfg, Options{OnLearned: l.set, BFDPort: uint16(freePort(t)), BFDListen: edgeAddr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	waitFor(t, sessionTimeout, "session established", established(s, r))
+	s.SetSites([]Site{site2})
+	for _, p := range []string{"10.1.5.0/24", "10.1.0.0/16", "10.1.5.128/25", "10.9.0.0/24", "2001:db8:1::/64"} {
+		r.announce(p)
+	}
+	want := "10.1.0.0/16 10.1.5.0/24"
+	waitFor(t, 5*time.Second, "learned "+want, func() bool { return l.text() == want })
+	waitFor(t, 5*time.Second, "export community at the router", func() bool {
+		return slices.Contains(r.routes()["10.2.0.0/24"].Communities, "65000:200")
+	})
+}
