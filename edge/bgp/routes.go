@@ -1,9 +1,11 @@
 package bgp
 
 import (
+	"context"
 	"net/netip"
 	"time"
 
+	api "github.com/osrg/gobgp/v4/api"
 	"github.com/osrg/gobgp/v4/pkg/apiutil"
 	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
 )
@@ -62,6 +64,41 @@ func (s *Speaker) reconcileLocked() {
 	}
 	s.adv = want
 	s.armLocked(wake)
+	s.resizeLimitsLocked()
+}
+
+// echoRoom is the allowance added to every neighbour's prefix limit for
+// the overlay's own routes: many routers (FRR among them) send a route
+// back to the peer it came from, where it is refused (AS path, the
+// site-of-origin rule) but still counted by GoBGP's limit. It is the next
+// power of two at or above the routes advertised, so that it changes
+// seldom.
+func echoRoom(advertised int) uint32 {
+	if advertised == 0 {
+		return 0
+	}
+	r := uint32(1)
+	for r < uint32(advertised) {
+		r <<= 1
+	}
+	return r
+}
+
+// resizeLimitsLocked updates the neighbours' prefix limits when the echo
+// allowance changed. s.mu must be held.
+func (s *Speaker) resizeLimitsLocked() {
+	echo := echoRoom(len(s.adv))
+	if echo <= s.echo {
+		return // never shrunk: a router may still hold the routes
+	}
+	s.echo = echo
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	for _, n := range s.cfg.Neighbors {
+		if _, err := s.srv.UpdatePeer(ctx, &api.UpdatePeerRequest{Peer: peerOf(s.cfg, n, echo)}); err != nil {
+			s.log.Error("bgp: prefix limit", "neighbor", n.Address, "err", err)
+		}
+	}
 }
 
 // armLocked makes reconcile run at wake (zero: never). s.mu must be held.

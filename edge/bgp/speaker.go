@@ -64,6 +64,9 @@ type Speaker struct {
 	damp  *damper
 	adv   map[netip.Prefix]advert
 	timer *time.Timer // wakes reconcile when a hold-down ends; nil: none
+	// echo is the prefix limits' allowance for the overlay's own routes
+	// that a router sends back (echoRoom).
+	echo uint32
 
 	cancel context.CancelFunc
 	closed bool
@@ -247,14 +250,14 @@ func (s *Speaker) applyNeighborsLocked(ctx context.Context, cfg *config.ValidBGP
 		o, had := old[n.Address]
 		switch {
 		case !had:
-			if err := s.srv.AddPeer(ctx, &api.AddPeerRequest{Peer: peerOf(cfg, n)}); err != nil {
+			if err := s.srv.AddPeer(ctx, &api.AddPeerRequest{Peer: peerOf(cfg, n, s.echo)}); err != nil {
 				return fmt.Errorf("bgp: neighbour %s: %w", n.Address, err)
 			}
 		case o != n:
 			// A replaced peer restarts its session: simpler and surer than
 			// GoBGP's partial updates for passwords and transports.
 			_ = s.srv.DeletePeer(ctx, &api.DeletePeerRequest{Address: n.Address.String()})
-			if err := s.srv.AddPeer(ctx, &api.AddPeerRequest{Peer: peerOf(cfg, n)}); err != nil {
+			if err := s.srv.AddPeer(ctx, &api.AddPeerRequest{Peer: peerOf(cfg, n, s.echo)}); err != nil {
 				return fmt.Errorf("bgp: neighbour %s: %w", n.Address, err)
 			}
 		}
@@ -274,8 +277,9 @@ const (
 )
 
 // peerOf is GoBGP's neighbour for n: IPv4 and IPv6 unicast, the prefix
-// limit on each, graceful restart as a helper when on.
-func peerOf(cfg *config.ValidBGP, n config.ValidBGPNeighbor) *api.Peer {
+// limit on each (max_prefixes plus echo, see echoRoom), graceful restart
+// as a helper when on.
+func peerOf(cfg *config.ValidBGP, n config.ValidBGPNeighbor, echo uint32) *api.Peer {
 	p := &api.Peer{
 		Conf: &api.PeerConf{NeighborAddress: n.Address.String(), PeerAsn: n.RemoteAS, AuthPassword: n.Password},
 		Timers: &api.Timers{Config: &api.TimersConfig{HoldTime: HoldTime, KeepaliveInterval: HoldTime / 3,
@@ -291,7 +295,7 @@ func peerOf(cfg *config.ValidBGP, n config.ValidBGPNeighbor) *api.Peer {
 	for _, afi := range []api.Family_Afi{api.Family_AFI_IP, api.Family_AFI_IP6} {
 		fam := &api.Family{Afi: afi, Safi: api.Family_SAFI_UNICAST}
 		af := &api.AfiSafi{Config: &api.AfiSafiConfig{Family: fam, Enabled: true},
-			PrefixLimits: &api.PrefixLimit{Family: fam, MaxPrefixes: n.MaxPrefixes}}
+			PrefixLimits: &api.PrefixLimit{Family: fam, MaxPrefixes: n.MaxPrefixes + echo}}
 		if cfg.GracefulRestart {
 			af.MpGracefulRestart = &api.MpGracefulRestart{Config: &api.MpGracefulRestartConfig{Enabled: true}}
 		}

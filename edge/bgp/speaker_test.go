@@ -187,3 +187,34 @@ func TestPolicies(t *testing.T) {
 		return slices.Contains(r.routes()["10.2.0.0/24"].Communities, "65000:200")
 	})
 }
+
+// TestPrefixLimitAllowsEchoes: a router that sends the overlay's routes
+// back (as FRR does) does not trip the limit with them; its own routes
+// beyond the limit still do.
+func TestPrefixLimitAllowsEchoes(t *testing.T) {
+	port := freePort(t)
+	r := newRouter(t, "127.0.0.2", 65010, 4200000001, port, "")
+	n := r.neighbor()
+	n.MaxPrefixes = 2
+	var l learned
+	s := startSpeaker(t, port, &l, n)
+	waitFor(t, sessionTimeout, "session established", established(s, r))
+	site := Site{ID: 2, Up: true, Score: 100}
+	for _, p := range []string{"10.2.1.0/24", "10.2.2.0/24", "10.2.3.0/24", "10.2.4.0/24"} {
+		site.Prefixes = append(site.Prefixes, netip.MustParsePrefix(p))
+	}
+	s.SetSites([]Site{site})
+	waitFor(t, 5*time.Second, "the overlay's routes at the router", func() bool { return len(r.routes()) == 4 })
+	for _, p := range site.Prefixes {
+		r.announce(p.String(), "soo:4200000000:2") // the echo
+	}
+	r.announce("10.1.1.0/24")
+	waitFor(t, 5*time.Second, "the router's own prefix learned", func() bool { return l.text() == "10.1.1.0/24" })
+	time.Sleep(300 * time.Millisecond)
+	if nb := s.neighbor(r.addr); nb.State != "established" {
+		t.Fatalf("echoes tripped the limit: %+v", nb)
+	}
+	r.announce("10.1.2.0/24")
+	r.announce("10.1.3.0/24")
+	waitFor(t, 5*time.Second, "the limit closing the session", func() bool { return s.neighbor(r.addr).Reason == "prefix limit" })
+}
