@@ -53,6 +53,8 @@ type Site struct {
 	Log           string `json:"log"`
 	EdgePID       int    `json:"edge_pid"`
 	Links         []Link `json:"links"`
+	// Router is the router in the LAN host (--routers); nil: none.
+	Router *Router `json:"router,omitempty"`
 
 	ns, hostNS string
 }

@@ -54,6 +54,11 @@ type Options struct {
 	// file: its api: or alerts: sections (docs/ALERTS.md), not networks:
 	// (the lab writes that one).
 	ControllerConfig []byte
+	// Routers puts a router (RouterFRR or RouterBIRD) in every site's LAN
+	// host, peering over BGP with its edge (routers.go); RouterMD5 gives
+	// the sessions TCP MD5 passwords.
+	Routers   string
+	RouterMD5 bool
 	// Traffic starts a ping from every LAN host to every other one (five
 	// a second) so that counters move from the start.
 	Traffic bool
@@ -110,6 +115,12 @@ func (o *Options) check() error {
 		case o.BFDInterval != 0 || o.BFDMultiplier != 0:
 			return errors.New("--bfd-interval, --bfd-multiplier: need --static (the controller does not push BFD timers yet)")
 		}
+	}
+	if err := checkRouters(o.Routers); err != nil {
+		return err
+	}
+	if o.RouterMD5 && o.Routers == "" {
+		return errors.New("--router-md5: needs --routers")
 	}
 	if err := checkPolicy(o.Policy); err != nil {
 		return fmt.Errorf("--policy: %w", err)
@@ -169,6 +180,13 @@ func Up(o Options) (_ *State, err error) {
 	fmt.Fprintf(o.Log, "lab %s: %d sites x %d links, %s underlay, state in %s\n", o.Name, o.Sites, o.Links, o.WAN, dir)
 	if err := st.build(); err != nil {
 		return nil, err
+	}
+	for i := range st.Sites {
+		if st.Sites[i].Router != nil {
+			if err := st.startRouter(&st.Sites[i]); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if st.Controller != nil {
 		return st, st.upControlled(o)
@@ -239,6 +257,11 @@ func (st *State) upControlled(o Options) error {
 			return err
 		}
 		exited[i] = done
+		if s := &st.Sites[i]; s.Router != nil {
+			if err := st.configureBGP(s, o.Binary); err != nil {
+				return err
+			}
+		}
 		if err := st.save(); err != nil {
 			return err
 		}
@@ -291,6 +314,9 @@ func plan(o Options, dir string) *State {
 			}
 			site.Links = append(site.Links, Link{Name: LinkName(l), Color: LinkName(l), Cost: linkCost(l),
 				IPv4: v4.String(), IPv6: v6.String(), Endpoint: ep.String()})
+		}
+		if o.Routers != "" {
+			planRouter(st, &site, o.Routers, o.RouterMD5)
 		}
 		st.Sites = append(st.Sites, site)
 		st.Namespace = append(st.Namespace, site.ns, site.hostNS)
@@ -460,6 +486,9 @@ func (st *State) writeConfigs(o Options) error {
 				fmt.Fprintf(&b, " multiplier: %d", o.BFDMultiplier)
 			}
 			b.WriteString("}\n")
+		}
+		if s.Router != nil {
+			b.WriteString(edgeBGPYAML(&s))
 		}
 		if len(o.Policy) > 0 {
 			b.WriteString("# --policy:\n")
@@ -637,6 +666,9 @@ func Down(root, name string) error {
 		errs = append(errs, err)
 	}
 	if err := os.RemoveAll(pgDataDir(name)); err != nil {
+		errs = append(errs, err)
+	}
+	if err := removeRouterDirs(name); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

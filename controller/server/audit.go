@@ -26,6 +26,7 @@ var adminAudited = map[string]string{
 	"PutLink": "link.put", "DeleteLink": "link.delete", "AddPrefix": "prefix.add", "DeletePrefix": "prefix.delete",
 	"SetPolicies": "policy.set", "SetPin": "pin.set", "DeletePin": "pin.delete",
 	"IssueOperator": "operator.issue", "RevokeOperator": "operator.revoke", "RenewOperator": "operator.renew", "RevokeCertificate": "certificate.revoke",
+	"SetBgp": "bgp.set", "AddBgpNeighbor": "bgp.neighbor.add", "RemoveBgpNeighbor": "bgp.neighbor.remove",
 }
 
 // auditOmit are the request fields never recorded: secrets and bulk.
@@ -65,7 +66,7 @@ func auditRequest(req any, err error) json.RawMessage {
 			if json.Unmarshal(raw, &fields) == nil {
 				for k, v := range fields {
 					if !auditOmit[k] {
-						d[k] = v
+						d[k] = scrub(v)
 					}
 				}
 			}
@@ -76,4 +77,21 @@ func auditRequest(req any, err error) json.RawMessage {
 	}
 	raw, _ := json.Marshal(map[string]any{"request": d})
 	return raw
+}
+
+// scrub leaves out the omitted fields at any depth (a BGP neighbour's
+// password sits inside the request).
+func scrub(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	for k, x := range m {
+		if auditOmit[k] {
+			delete(m, k)
+			continue
+		}
+		m[k] = scrub(x)
+	}
+	return m
 }

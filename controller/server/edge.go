@@ -139,6 +139,10 @@ func (e *edgeControl) Report(stream pb.EdgeControl_ReportServer) error {
 			}
 			if stored { // a batch sent again is not announced again
 				s.pub.telemetry(site, t, b.SeenAt)
+				if err := s.learned(ctx, site.Network, site.Name, t.LearnedPrefixes); err != nil {
+					return err
+				}
+				s.bgpEvents(ctx, site.Network, site.Name, t.BgpEvents)
 			}
 			if err := stream.Send(&pb.ReportAck{BootId: t.BootId, AckedSequence: t.Sequence}); err != nil {
 				return err

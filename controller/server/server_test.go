@@ -846,9 +846,16 @@ func TestEdgeConfigTooLarge(t *testing.T) {
 		t.Fatalf("the stream ended: %v", err)
 	case <-time.After(300 * time.Millisecond):
 	}
-	evs, err := c.admin.ListEvents(ctxT(t), &pb.ListEventsRequest{Network: "corp"})
-	if err != nil || !strings.Contains(fmt.Sprint(evs), "config_too_large") {
-		t.Fatalf("no config_too_large event: %v %v", evs, err)
+	// The event is recorded just after the log line: wait for it too.
+	for {
+		evs, err := c.admin.ListEvents(ctxT(t), &pb.ListEventsRequest{Network: "corp"})
+		if err == nil && strings.Contains(fmt.Sprint(evs), "config_too_large") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no config_too_large event: %v %v", evs, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	for _, p := range big {
 		if _, err := c.admin.DeletePrefix(ctxT(t), &pb.DeletePrefixRequest{Network: "corp", Prefix: p}); err != nil {

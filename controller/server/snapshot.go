@@ -21,6 +21,9 @@ type snapshot struct {
 	Prefixes map[string][]netip.Prefix
 	Policy   *pb.PolicySet          // never nil
 	Pins     map[string][]store.Pin // by site, by ID; expired ones included
+	// BGP are the sites' speakers by site name; Prefixes include the
+	// prefixes the sites' routers announce (learned, see addLearned).
+	BGP map[string]store.SiteBGP
 }
 
 // snapshots caches the newest snapshot of each network, so that a
@@ -105,6 +108,12 @@ func loadSnapshot(ctx context.Context, st store.Store, network string) (*snapsho
 	for _, p := range ps {
 		snap.Prefixes[p.Site] = append(snap.Prefixes[p.Site], p.Prefix)
 	}
+	if err := addLearned(ctx, st, snap); err != nil {
+		return nil, err
+	}
+	if snap.BGP, err = st.BGPSites(ctx, network); err != nil {
+		return nil, err
+	}
 	pins, err := st.Pins(ctx, network, "")
 	if err != nil {
 		return nil, err
@@ -121,4 +130,28 @@ func loadSnapshot(ctx context.Context, st store.Store, network string) (*snapsho
 		return nil, fmt.Errorf("policy set of network %q: %w", network, err)
 	}
 	return snap, nil
+}
+
+// addLearned adds the prefixes learned over BGP to their sites' prefixes.
+// One site per prefix: a configured prefix keeps its owner, and of two
+// sites that learn one prefix the first by name has it (the edge's route
+// table maps a prefix to one site).
+func addLearned(ctx context.Context, st store.Store, snap *snapshot) error {
+	learned, err := st.LearnedPrefixes(ctx, snap.Network.Name)
+	if err != nil {
+		return err
+	}
+	owned := map[netip.Prefix]bool{}
+	for _, ps := range snap.Prefixes {
+		for _, p := range ps {
+			owned[p] = true
+		}
+	}
+	for _, l := range learned {
+		if !owned[l.Prefix] {
+			owned[l.Prefix] = true
+			snap.Prefixes[l.Site] = append(snap.Prefixes[l.Site], l.Prefix)
+		}
+	}
+	return nil
 }

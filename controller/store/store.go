@@ -122,6 +122,21 @@ type Store interface {
 	// returns when the next pin expires (zero: none will).
 	ExpirePins(ctx context.Context, now time.Time) (next time.Time, err error)
 
+	// SiteBGP returns a site's BGP speaker (LocalAS 0: none).
+	SiteBGP(ctx context.Context, network, site string) (SiteBGP, error)
+	// PutSiteBGP replaces a site's BGP speaker whole (LocalAS 0 removes
+	// it) and bumps the revision.
+	PutSiteBGP(ctx context.Context, network, site string, b SiteBGP) error
+	// BGPSites returns the BGP speakers of a network's sites, by site name.
+	BGPSites(ctx context.Context, network string) (map[string]SiteBGP, error)
+	// SetLearnedPrefixes replaces the prefixes a site's routers announce
+	// (reported by its edge); when they changed it bumps the revision, so
+	// that the other sites get them, and reports changed.
+	SetLearnedPrefixes(ctx context.Context, network, site string, ps []netip.Prefix) (changed bool, err error)
+	// LearnedPrefixes lists the learned prefixes of a network, by site
+	// then prefix (Prefix.ID is 0).
+	LearnedPrefixes(ctx context.Context, network string) ([]Prefix, error)
+
 	// RecordTelemetry stores one telemetry batch of a site (metrics,
 	// events, flows, last seen) in one transaction, unless a batch of the
 	// same boot with this or a higher sequence was stored already: then it

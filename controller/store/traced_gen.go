@@ -208,6 +208,36 @@ func (t traced) ExpirePins(ctx context.Context, now time.Time) (_ time.Time, err
 	return t.Store.ExpirePins(ctx, now)
 }
 
+func (t traced) SiteBGP(ctx context.Context, network, site string) (_ SiteBGP, err error) {
+	ctx, span := t.start(ctx, "store.SiteBGP", tracing.AttrNetwork.String(network), tracing.AttrSite.String(site))
+	defer func() { endSpan(span, err) }()
+	return t.Store.SiteBGP(ctx, network, site)
+}
+
+func (t traced) PutSiteBGP(ctx context.Context, network, site string, b SiteBGP) (err error) {
+	ctx, span := t.start(ctx, "store.PutSiteBGP", tracing.AttrNetwork.String(network), tracing.AttrSite.String(site))
+	defer func() { endSpan(span, err) }()
+	return t.Store.PutSiteBGP(ctx, network, site, b)
+}
+
+func (t traced) BGPSites(ctx context.Context, network string) (_ map[string]SiteBGP, err error) {
+	ctx, span := t.start(ctx, "store.BGPSites", tracing.AttrNetwork.String(network))
+	defer func() { endSpan(span, err) }()
+	return t.Store.BGPSites(ctx, network)
+}
+
+func (t traced) SetLearnedPrefixes(ctx context.Context, network, site string, ps []netip.Prefix) (_ bool, err error) {
+	ctx, span := t.start(ctx, "store.SetLearnedPrefixes", tracing.AttrNetwork.String(network), tracing.AttrSite.String(site))
+	defer func() { endSpan(span, err) }()
+	return t.Store.SetLearnedPrefixes(ctx, network, site, ps)
+}
+
+func (t traced) LearnedPrefixes(ctx context.Context, network string) (_ []Prefix, err error) {
+	ctx, span := t.start(ctx, "store.LearnedPrefixes", tracing.AttrNetwork.String(network))
+	defer func() { endSpan(span, err) }()
+	return t.Store.LearnedPrefixes(ctx, network)
+}
+
 func (t traced) RecordTelemetry(ctx context.Context, network string, b TelemetryBatch) (_ bool, err error) {
 	ctx, span := t.start(ctx, "store.RecordTelemetry", tracing.AttrNetwork.String(network))
 	defer func() { endSpan(span, err) }()

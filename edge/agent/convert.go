@@ -33,6 +33,7 @@ var sections = []func(*pb.EdgeConfig, *config.Config){
 	convertDefaults,
 	convertSteering,
 	convertPins,
+	convertBGP,
 }
 
 // toConfig converts pc into the edge's configuration; its WireGuard
@@ -132,6 +133,20 @@ func convertPins(pc *pb.EdgeConfig, c *config.Config) {
 
 // clampInt is v as an int; values beyond int32 become -1, which Validate
 // refuses at the field's path.
+// convertBGP carries the site's BGP speaker; the controller sends the
+// neighbours' passwords themselves, not files.
+func convertBGP(pc *pb.EdgeConfig, c *config.Config) {
+	b := pc.GetBgp()
+	if b == nil {
+		return
+	}
+	c.BGP = config.BGP{LocalAS: int64(b.GetLocalAs()), RouterID: b.GetRouterId()}
+	for _, n := range b.GetNeighbors() {
+		c.BGP.Neighbors = append(c.BGP.Neighbors, config.BGPNeighbor{Address: n.GetAddress(), RemoteAS: int64(n.GetRemoteAs()),
+			Password: n.GetPassword(), BFD: config.Switch{Given: true, On: n.GetBfd()}, MaxPrefixes: int64(n.GetMaxPrefixes())})
+	}
+}
+
 func clampInt(v uint32) int {
 	if v > 1<<31-1 {
 		return -1

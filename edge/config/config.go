@@ -26,6 +26,8 @@ type Config struct {
 	Links          []Link   `yaml:"links"`
 	Peers          []Peer   `yaml:"peers"`
 	Defaults       Defaults `yaml:"defaults"`
+	// BGP is the speaker towards the site's routers (bgp.go).
+	BGP BGP `yaml:"bgp"`
 
 	// Set is the steering part (package policy): sla_classes,
 	// applications, disable_builtin_applications, policies, steering and

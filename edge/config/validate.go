@@ -44,6 +44,8 @@ type Valid struct {
 	Steering   policy.Compiled
 	// Pins are the controller's path pins of this edge, in order.
 	Pins []ValidPin
+	// BGP is the bgp section; nil when the edge speaks no BGP.
+	BGP *ValidBGP
 }
 
 // ValidLink is a validated WAN link.
@@ -101,6 +103,7 @@ func (c *Config) Validate() (*Valid, error) {
 	v.Steering = *steering
 	e.list = append(e.list, problems...)
 	v.Pins = checkPins(&e, c.Site.Name, c.Pins)
+	v.BGP = checkBGP(&e, c.BGP)
 	if err := e.err(); err != nil {
 		return nil, err
 	}

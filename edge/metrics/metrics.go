@@ -131,9 +131,11 @@ func b2f(b bool) float64 {
 }
 
 // Handler returns the HTTP handler of /metrics for src, with the Go
-// runtime's and the process's metrics.
-func Handler(src Source) http.Handler {
+// runtime's and the process's metrics and the extra collectors (the BGP
+// speaker's, NewBGPCollector).
+func Handler(src Source, extra ...prometheus.Collector) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(NewCollector(src), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(extra...)
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }

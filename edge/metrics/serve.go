@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"log/slog"
 	"net"
 	"net/http"
@@ -32,14 +33,14 @@ type ServeConfig struct {
 	Logger    *slog.Logger // nil: discard
 }
 
-// Serve serves GET /metrics of src on the address it returns until the
-// returned function runs. A non-loopback Addr without a TokenFile is
-// refused.
-func Serve(cfg ServeConfig, src Source) (addr net.Addr, stop func(), err error) {
+// Serve serves GET /metrics of src (and of the extra collectors) on the
+// address it returns until the returned function runs. A non-loopback
+// Addr without a TokenFile is refused.
+func Serve(cfg ServeConfig, src Source, extra ...prometheus.Collector) (addr net.Addr, stop func(), err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := Handler(src)
+	h := Handler(src, extra...)
 	switch {
 	case cfg.TokenFile != "":
 		token, err := readToken(cfg.TokenFile)

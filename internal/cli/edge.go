@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -25,9 +27,9 @@ import (
 const DefaultMetricsListen = "127.0.0.1:9469"
 
 // serveEdge serves the running edge's control socket (status, flows,
-// pins, and extra) and, unless mcfg.Addr is empty, its Prometheus
-// metrics; the returned function stops both.
-func serveEdge(dp *dataplane.Dataplane, sock string, mcfg metrics.ServeConfig, log *slog.Logger, extra map[string]http.HandlerFunc) (func(), error) {
+// pins, and extra) and, unless mcfg.Addr is empty, its Prometheus metrics
+// (the BGP speaker's from b); the returned function stops both.
+func serveEdge(dp *dataplane.Dataplane, b *edgeBGP, sock string, mcfg metrics.ServeConfig, log *slog.Logger, extra map[string]http.HandlerFunc) (func(), error) {
 	handlers := localapi.Handlers(dp)
 	for k, h := range extra {
 		handlers[k] = h
@@ -40,7 +42,7 @@ func serveEdge(dp *dataplane.Dataplane, sock string, mcfg metrics.ServeConfig, l
 		return stopSock, nil
 	}
 	mcfg.Logger = log
-	_, stopMetrics, err := metrics.Serve(mcfg, dp)
+	_, stopMetrics, err := metrics.Serve(mcfg, dp, metrics.NewBGPCollector(b))
 	if err != nil {
 		stopSock()
 		return nil, err
@@ -94,7 +96,16 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			if err != nil {
 				return err
 			}
-			stop, err := serveEdge(dp, sock, mcfg, log, map[string]http.HandlerFunc{"PUT /config": localapi.PutConfig(dp, log)})
+			b := &edgeBGP{log: log}
+			if err := b.apply(dp, v); err != nil {
+				_ = dp.Close()
+				return err
+			}
+			defer b.close()
+			dp.OnStateChange(b.stateChanged) // withdraws a site's prefixes when its last path goes down
+			handlers := b.handlers()
+			handlers["PUT /config"] = putConfig(dp, b, log)
+			stop, err := serveEdge(dp, b, sock, mcfg, log, handlers)
 			if err != nil {
 				_ = dp.Close()
 				return err
@@ -105,7 +116,7 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 			s := <-sig
 			for ; s == syscall.SIGHUP; s = <-sig {
-				reload(dp, file, log)
+				reload(dp, b, file, log)
 			}
 			st := &dp.Stats
 			log.Info("stopping", "signal", s.String(),
@@ -197,7 +208,7 @@ func compressionSummary(p dataplane.PathStatus) string {
 
 // reload re-reads the configuration file on SIGHUP and puts it in force;
 // a file with an error changes nothing.
-func reload(dp *dataplane.Dataplane, file string, log *slog.Logger) {
+func reload(dp *dataplane.Dataplane, b *edgeBGP, file string, log *slog.Logger) {
 	v, err := config.Load(file)
 	if err != nil {
 		log.Error("reload refused", "file", file, "err", err)
@@ -205,4 +216,36 @@ func reload(dp *dataplane.Dataplane, file string, log *slog.Logger) {
 	}
 	ch, err := dp.Reconfigure(v)
 	localapi.LogChanges(log, "reload", ch, err)
+	if err == nil {
+		if err := b.apply(dp, v); err != nil {
+			log.Error("reload: bgp", "err", err)
+		}
+	}
+}
+
+// putConfig serves PUT /config as localapi.PutConfig does, and puts the
+// new configuration's bgp section in force too.
+func putConfig(dp *dataplane.Dataplane, b *edgeBGP, log *slog.Logger) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		var v *config.Valid
+		if err == nil {
+			v, err = localapi.ParseConfig(raw)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		ch, err := dp.Reconfigure(v)
+		localapi.LogChanges(log, "PUT /config", ch, err)
+		if err == nil {
+			err = b.apply(dp, v)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(ch)
+	}
 }

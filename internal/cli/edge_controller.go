@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"sync"
@@ -10,9 +11,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/edge/agent"
+	"github.com/patronus-sdwan/patronus/edge/bgp"
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/dataplane"
 	"github.com/patronus-sdwan/patronus/edge/localapi"
@@ -74,7 +77,8 @@ func runControlled(cmd *cobra.Command, opts agent.Options, sock string, mcfg met
 	defer stop()
 	signal.Ignore(syscall.SIGHUP) // the controller owns the configuration
 	e := &controlledEdge{log: log, sock: sock, metrics: mcfg, tel: agent.NewTelemetryBuilder(),
-		changed: make(chan struct{}, 1)}
+		changed: make(chan struct{}, 1), bgp: &edgeBGP{log: log}}
+	e.bgp.onLearned, e.bgp.onEvent = e.setLearned, e.bgpEvent
 	defer e.close()
 	opts.Apply, opts.Telemetry, opts.Log = e.apply, e.telemetry, log
 	opts.Urgent, opts.UrgentTelemetry = e.changed, e.urgentTelemetry
@@ -98,9 +102,71 @@ type controlledEdge struct {
 	dp       *dataplane.Dataplane // guarded by mu; nil before the first configuration
 	stopSock func()               // guarded by mu
 	wan      []agent.Link         // guarded by mu: the links of the configuration in force
+	bgp      *edgeBGP             // the BGP speaker, with the data plane
 
 	tel     *agent.TelemetryBuilder // used by telemetry and urgentTelemetry only (one goroutine)
 	changed chan struct{}           // capacity 1: a path's state changed (agent Options.Urgent)
+
+	lmu         sync.Mutex          // guards learned, learnedNew
+	learned     *pb.LearnedPrefixes // the BGP speaker's learned set; nil: none yet
+	learnedNew  bool                // learned not sent since it changed
+	learnedSent time.Time           // telemetry: when learned was last sent
+	bgpEvents   []*pb.BgpEvent      // not sent yet, at most maxBGPEvents (guarded by lmu)
+}
+
+// learnedRefresh is how often the learned prefixes go out again unchanged,
+// in case a batch that carried them was dropped from the agent's queue.
+const learnedRefresh = time.Minute
+
+// maxBGPEvents bounds the BGP events waiting for a batch; a flapping
+// neighbour's oldest are dropped (the edge's own log keeps them).
+const maxBGPEvents = 256
+
+// bgpEvent queues a neighbour's state change for the next batch and asks
+// for an urgent one; it never blocks.
+func (e *controlledEdge) bgpEvent(ev bgp.Event) {
+	e.lmu.Lock()
+	e.bgpEvents = append(e.bgpEvents, &pb.BgpEvent{At: timestamppb.New(ev.Time), Neighbor: ev.Neighbor, From: ev.From,
+		To: ev.To, Reason: ev.Reason})
+	if over := len(e.bgpEvents) - maxBGPEvents; over > 0 {
+		e.bgpEvents = e.bgpEvents[over:]
+	}
+	e.lmu.Unlock()
+	e.signal()
+}
+
+// takeBGPEvents empties the queue of BGP events.
+func (e *controlledEdge) takeBGPEvents() []*pb.BgpEvent {
+	e.lmu.Lock()
+	defer e.lmu.Unlock()
+	out := e.bgpEvents
+	e.bgpEvents = nil
+	return out
+}
+
+// setLearned takes the BGP speaker's learned prefixes and asks for an
+// urgent batch; it never blocks.
+func (e *controlledEdge) setLearned(ps []netip.Prefix) {
+	lp := &pb.LearnedPrefixes{Prefixes: make([]string, len(ps))}
+	for i, p := range ps {
+		lp.Prefixes[i] = p.String()
+	}
+	e.lmu.Lock()
+	e.learned, e.learnedNew = lp, true
+	e.lmu.Unlock()
+	e.signal()
+}
+
+// learnedFor is the learned set to put in a batch: when it changed, or
+// (periodic batches) when it was last sent learnedRefresh ago.
+func (e *controlledEdge) learnedFor(periodic bool, now time.Time) *pb.LearnedPrefixes {
+	e.lmu.Lock()
+	defer e.lmu.Unlock()
+	if e.learned == nil || !e.learnedNew && !(periodic && now.Sub(e.learnedSent) >= learnedRefresh) {
+		return nil
+	}
+	e.learnedNew, e.learnedSent = false, now
+	return e.learned
 }
 
 // signal tells the agent that a path's state changed; called by the data
@@ -120,23 +186,29 @@ func (e *controlledEdge) apply(v *config.Valid) error {
 	if e.dp != nil {
 		ch, err := e.dp.Reconfigure(v)
 		localapi.LogChanges(e.log, "controller configuration", ch, err)
-		if err == nil {
-			e.wan = agent.LinksOf(v)
+		if err != nil {
+			return err
 		}
-		return err
+		e.wan = agent.LinksOf(v)
+		return e.bgp.apply(e.dp, v)
 	}
 	dp, err := dataplane.Start(v, e.log)
 	if err != nil {
 		return err
 	}
-	stop, err := serveEdge(dp, e.sock, e.metrics, e.log, nil)
+	if err := e.bgp.apply(dp, v); err != nil {
+		_ = dp.Close()
+		return err
+	}
+	stop, err := serveEdge(dp, e.bgp, e.sock, e.metrics, e.log, e.bgp.handlers())
 	if err != nil {
+		e.bgp.close()
 		_ = dp.Close()
 		return err
 	}
 	e.dp, e.stopSock, e.wan = dp, stop, agent.LinksOf(v)
-	dp.OnStateChange(e.signal)
-	e.log.Info("edge up", "paths", len(dp.Paths()), "control_socket", e.sock)
+	dp.OnStateChange(func() { e.signal(); e.bgp.stateChanged() })
+	e.log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()), "control_socket", e.sock)
 	return nil
 }
 
@@ -155,6 +227,7 @@ func (e *controlledEdge) close() {
 		return
 	}
 	e.stopSock()
+	e.bgp.close()
 	if err := e.dp.Close(); err != nil {
 		e.log.Error("stopping", "err", err)
 	}
@@ -168,7 +241,10 @@ func (e *controlledEdge) telemetry() *pb.Telemetry {
 	if !ok {
 		return nil
 	}
-	return e.tel.Batch(st, time.Now())
+	now := time.Now()
+	t := e.tel.Batch(st, now)
+	t.LearnedPrefixes, t.BgpEvents = e.learnedFor(true, now), e.takeBGPEvents()
+	return t
 }
 
 // urgentTelemetry is the batch sent at once when a path's state changed
@@ -180,8 +256,18 @@ func (e *controlledEdge) urgentTelemetry() *pb.Telemetry {
 	if dp == nil {
 		return nil
 	}
+	now := time.Now()
 	paths, events := dp.PathStates()
-	return e.tel.Urgent(paths, events, time.Now())
+	t := e.tel.Urgent(paths, events, now)
+	learned, bgpEvents := e.learnedFor(false, now), e.takeBGPEvents()
+	if t == nil && learned == nil && len(bgpEvents) == 0 {
+		return nil
+	}
+	if t == nil {
+		t = &pb.Telemetry{}
+	}
+	t.LearnedPrefixes, t.BgpEvents = learned, bgpEvents
+	return t
 }
 
 // status is the data plane's; false before it runs.

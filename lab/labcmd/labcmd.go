@@ -95,6 +95,8 @@ func newLabUpCmd(root *string) *cobra.Command {
 	f.StringSliceVar(&o.Hubs, "hub", nil, "hub-and-spoke: this site is a hub (repeatable); the others are spokes that reach each other through the first hub")
 	f.IntVar(&o.Replicas, "replicas", 1, "controllers on one PostgreSQL database in the controller node, the sites split between them")
 	f.BoolVar(&o.Traffic, "traffic", false, "start a ping from every LAN host to every other one, five a second")
+	f.StringVar(&o.Routers, "routers", "", "put a BGP router in every site's LAN host, peering with its edge and announcing 10.(100+S).0.0/24: frr (zebra, bfdd, bgpd) or bird (BIRD 2); see docs/BGP.md")
+	f.BoolVar(&o.RouterMD5, "router-md5", false, "with --routers: TCP MD5 passwords on the BGP sessions")
 	f.DurationVar(&o.Timeout, "timeout", 60*time.Second, "how long to wait for every path to come up")
 	return c
 }

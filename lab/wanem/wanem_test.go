@@ -80,8 +80,10 @@ func TestBridgeDelayAndJitter(t *testing.T) {
 	})
 	defer br.Close()
 
+	// Lower bounds hold on any machine; upper ones are checked on the
+	// median (a loaded machine delays a ping now and then by tens of ms).
 	base := rtts(t, x, "198.18.5.2", 5)
-	if base[len(base)-1] > 20*time.Millisecond {
+	if base[len(base)/2] > 20*time.Millisecond {
 		t.Fatalf("no impairment: RTTs %v, want a few ms", base)
 	}
 
@@ -89,7 +91,7 @@ func TestBridgeDelayAndJitter(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := rtts(t, x, "198.18.5.2", 5)
-	if d[0] < 80*time.Millisecond || d[len(d)-1] > 110*time.Millisecond {
+	if d[0] < 80*time.Millisecond || d[len(d)/2] > 110*time.Millisecond {
 		t.Errorf("40 ms each way: RTTs %v, want 80 ms and a little more", d)
 	}
 
@@ -107,7 +109,7 @@ func TestBridgeDelayAndJitter(t *testing.T) {
 		j = append(j, v)
 	}
 	sort.Float64s(j)
-	if len(j) != 20 || j[0] < 40 || j[len(j)-1] > 130 || j[len(j)-1]-j[0] < 10 {
+	if len(j) != 20 || j[0] < 40 || j[len(j)/2] > 130 || j[len(j)-1]-j[0] < 10 {
 		t.Errorf("40 ± 20 ms each way: RTTs %v, want 40..120 ms and spread", j)
 	}
 

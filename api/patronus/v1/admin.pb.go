@@ -4319,6 +4319,130 @@ func (x *DeleteSiteRequest) GetSiteName() string {
 	return ""
 }
 
+// SiteBgp is a site's BGP speaker as the admin API shows it: passwords
+// are never sent back (BgpNeighbor.password_set). learned_prefixes are
+// the prefixes its routers announce, as its edge last reported them.
+type SiteBgp struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Network         string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName        string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	Bgp             *Bgp                   `protobuf:"bytes,3,opt,name=bgp,proto3" json:"bgp,omitempty"`
+	LearnedPrefixes []string               `protobuf:"bytes,4,rep,name=learned_prefixes,json=learnedPrefixes,proto3" json:"learned_prefixes,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *SiteBgp) Reset() {
+	*x = SiteBgp{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SiteBgp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SiteBgp) ProtoMessage() {}
+
+func (x *SiteBgp) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SiteBgp.ProtoReflect.Descriptor instead.
+func (*SiteBgp) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *SiteBgp) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *SiteBgp) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *SiteBgp) GetBgp() *Bgp {
+	if x != nil {
+		return x.Bgp
+	}
+	return nil
+}
+
+func (x *SiteBgp) GetLearnedPrefixes() []string {
+	if x != nil {
+		return x.LearnedPrefixes
+	}
+	return nil
+}
+
+// GetBgpRequest names a site.
+type GetBgpRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetBgpRequest) Reset() {
+	*x = GetBgpRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetBgpRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetBgpRequest) ProtoMessage() {}
+
+func (x *GetBgpRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetBgpRequest.ProtoReflect.Descriptor instead.
+func (*GetBgpRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *GetBgpRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *GetBgpRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
 // DeleteSiteResponse is empty.
 type DeleteSiteResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -4328,7 +4452,7 @@ type DeleteSiteResponse struct {
 
 func (x *DeleteSiteResponse) Reset() {
 	*x = DeleteSiteResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[67]
+	mi := &file_patronus_v1_admin_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4340,7 +4464,7 @@ func (x *DeleteSiteResponse) String() string {
 func (*DeleteSiteResponse) ProtoMessage() {}
 
 func (x *DeleteSiteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[67]
+	mi := &file_patronus_v1_admin_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4353,7 +4477,7 @@ func (x *DeleteSiteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSiteResponse.ProtoReflect.Descriptor instead.
 func (*DeleteSiteResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{67}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{69}
 }
 
 // ResetSiteRequest asks for a site's reset token.
@@ -4369,7 +4493,7 @@ type ResetSiteRequest struct {
 
 func (x *ResetSiteRequest) Reset() {
 	*x = ResetSiteRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[68]
+	mi := &file_patronus_v1_admin_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4381,7 +4505,7 @@ func (x *ResetSiteRequest) String() string {
 func (*ResetSiteRequest) ProtoMessage() {}
 
 func (x *ResetSiteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[68]
+	mi := &file_patronus_v1_admin_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4394,7 +4518,7 @@ func (x *ResetSiteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResetSiteRequest.ProtoReflect.Descriptor instead.
 func (*ResetSiteRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{68}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *ResetSiteRequest) GetNetwork() string {
@@ -4431,7 +4555,7 @@ type RenewOperatorRequest struct {
 
 func (x *RenewOperatorRequest) Reset() {
 	*x = RenewOperatorRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[69]
+	mi := &file_patronus_v1_admin_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4443,7 +4567,7 @@ func (x *RenewOperatorRequest) String() string {
 func (*RenewOperatorRequest) ProtoMessage() {}
 
 func (x *RenewOperatorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[69]
+	mi := &file_patronus_v1_admin_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4456,7 +4580,7 @@ func (x *RenewOperatorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenewOperatorRequest.ProtoReflect.Descriptor instead.
 func (*RenewOperatorRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{69}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *RenewOperatorRequest) GetCsrDer() []byte {
@@ -4485,7 +4609,7 @@ type ListCertificatesRequest struct {
 
 func (x *ListCertificatesRequest) Reset() {
 	*x = ListCertificatesRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[70]
+	mi := &file_patronus_v1_admin_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4497,7 +4621,7 @@ func (x *ListCertificatesRequest) String() string {
 func (*ListCertificatesRequest) ProtoMessage() {}
 
 func (x *ListCertificatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[70]
+	mi := &file_patronus_v1_admin_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4510,7 +4634,7 @@ func (x *ListCertificatesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCertificatesRequest.ProtoReflect.Descriptor instead.
 func (*ListCertificatesRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{70}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ListCertificatesRequest) GetNetwork() string {
@@ -4546,7 +4670,7 @@ type CertificateInfo struct {
 
 func (x *CertificateInfo) Reset() {
 	*x = CertificateInfo{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[71]
+	mi := &file_patronus_v1_admin_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4558,7 +4682,7 @@ func (x *CertificateInfo) String() string {
 func (*CertificateInfo) ProtoMessage() {}
 
 func (x *CertificateInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[71]
+	mi := &file_patronus_v1_admin_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4571,7 +4695,7 @@ func (x *CertificateInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CertificateInfo.ProtoReflect.Descriptor instead.
 func (*CertificateInfo) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{71}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *CertificateInfo) GetSerial() string {
@@ -4640,7 +4764,7 @@ type ListCertificatesResponse struct {
 
 func (x *ListCertificatesResponse) Reset() {
 	*x = ListCertificatesResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[72]
+	mi := &file_patronus_v1_admin_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4652,7 +4776,7 @@ func (x *ListCertificatesResponse) String() string {
 func (*ListCertificatesResponse) ProtoMessage() {}
 
 func (x *ListCertificatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[72]
+	mi := &file_patronus_v1_admin_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4665,7 +4789,7 @@ func (x *ListCertificatesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCertificatesResponse.ProtoReflect.Descriptor instead.
 func (*ListCertificatesResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{72}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *ListCertificatesResponse) GetCertificates() []*CertificateInfo {
@@ -4688,7 +4812,7 @@ type RevokeCertificateRequest struct {
 
 func (x *RevokeCertificateRequest) Reset() {
 	*x = RevokeCertificateRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[73]
+	mi := &file_patronus_v1_admin_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4700,7 +4824,7 @@ func (x *RevokeCertificateRequest) String() string {
 func (*RevokeCertificateRequest) ProtoMessage() {}
 
 func (x *RevokeCertificateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[73]
+	mi := &file_patronus_v1_admin_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4713,7 +4837,7 @@ func (x *RevokeCertificateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeCertificateRequest.ProtoReflect.Descriptor instead.
 func (*RevokeCertificateRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{73}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *RevokeCertificateRequest) GetSerial() string {
@@ -4726,6 +4850,198 @@ func (x *RevokeCertificateRequest) GetSerial() string {
 func (x *RevokeCertificateRequest) GetReason() string {
 	if x != nil {
 		return x.Reason
+	}
+	return ""
+}
+
+// SetBgpRequest sets a site's local AS (1..4294967295) and router ID
+// (an IPv4 address; empty: chosen by the edge).
+type SetBgpRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	LocalAs       uint32                 `protobuf:"varint,3,opt,name=local_as,json=localAs,proto3" json:"local_as,omitempty"`
+	RouterId      string                 `protobuf:"bytes,4,opt,name=router_id,json=routerId,proto3" json:"router_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetBgpRequest) Reset() {
+	*x = SetBgpRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[76]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetBgpRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetBgpRequest) ProtoMessage() {}
+
+func (x *SetBgpRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[76]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetBgpRequest.ProtoReflect.Descriptor instead.
+func (*SetBgpRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{76}
+}
+
+func (x *SetBgpRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *SetBgpRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *SetBgpRequest) GetLocalAs() uint32 {
+	if x != nil {
+		return x.LocalAs
+	}
+	return 0
+}
+
+func (x *SetBgpRequest) GetRouterId() string {
+	if x != nil {
+		return x.RouterId
+	}
+	return ""
+}
+
+// AddBgpNeighborRequest adds a router to a site's speaker.
+type AddBgpNeighborRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	Neighbor      *BgpNeighbor           `protobuf:"bytes,3,opt,name=neighbor,proto3" json:"neighbor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddBgpNeighborRequest) Reset() {
+	*x = AddBgpNeighborRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[77]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddBgpNeighborRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddBgpNeighborRequest) ProtoMessage() {}
+
+func (x *AddBgpNeighborRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[77]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddBgpNeighborRequest.ProtoReflect.Descriptor instead.
+func (*AddBgpNeighborRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{77}
+}
+
+func (x *AddBgpNeighborRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *AddBgpNeighborRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *AddBgpNeighborRequest) GetNeighbor() *BgpNeighbor {
+	if x != nil {
+		return x.Neighbor
+	}
+	return nil
+}
+
+// RemoveBgpNeighborRequest removes a router by address.
+type RemoveBgpNeighborRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	Address       string                 `protobuf:"bytes,3,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveBgpNeighborRequest) Reset() {
+	*x = RemoveBgpNeighborRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[78]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveBgpNeighborRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveBgpNeighborRequest) ProtoMessage() {}
+
+func (x *RemoveBgpNeighborRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[78]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveBgpNeighborRequest.ProtoReflect.Descriptor instead.
+func (*RemoveBgpNeighborRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{78}
+}
+
+func (x *RemoveBgpNeighborRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *RemoveBgpNeighborRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *RemoveBgpNeighborRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
 	}
 	return ""
 }
@@ -5021,6 +5337,14 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\bduration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\bduration\"J\n" +
 	"\x11DeleteSiteRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"\x8f\x01\n" +
+	"\aSiteBgp\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\"\n" +
+	"\x03bgp\x18\x03 \x01(\v2\x10.patronus.v1.BgpR\x03bgp\x12)\n" +
+	"\x10learned_prefixes\x18\x04 \x03(\tR\x0flearnedPrefixes\"F\n" +
+	"\rGetBgpRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"\x14\n" +
 	"\x12DeleteSiteResponse\"v\n" +
 	"\x10ResetSiteRequest\x12\x18\n" +
@@ -5047,7 +5371,20 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\fcertificates\x18\x01 \x03(\v2\x1c.patronus.v1.CertificateInfoR\fcertificates\"J\n" +
 	"\x18RevokeCertificateRequest\x12\x16\n" +
 	"\x06serial\x18\x01 \x01(\tR\x06serial\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason*X\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"~\n" +
+	"\rSetBgpRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\x19\n" +
+	"\blocal_as\x18\x03 \x01(\rR\alocalAs\x12\x1b\n" +
+	"\trouter_id\x18\x04 \x01(\tR\brouterId\"\x84\x01\n" +
+	"\x15AddBgpNeighborRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x124\n" +
+	"\bneighbor\x18\x03 \x01(\v2\x18.patronus.v1.BgpNeighborR\bneighbor\"k\n" +
+	"\x18RemoveBgpNeighborRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\x18\n" +
+	"\aaddress\x18\x03 \x01(\tR\aaddress*X\n" +
 	"\bTopology\x12\x18\n" +
 	"\x14TOPOLOGY_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TOPOLOGY_FULL_MESH\x10\x01\x12\x1a\n" +
@@ -5055,7 +5392,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\xfe\x16\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\x94\x19\n" +
 	"\x05Admin\x12S\n" +
 	"\fListNetworks\x12 .patronus.v1.ListNetworksRequest\x1a!.patronus.v1.ListNetworksResponse\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
@@ -5079,7 +5416,11 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"ListEvents\x12\x1e.patronus.v1.ListEventsRequest\x1a\x1f.patronus.v1.ListEventsResponse\x12G\n" +
 	"\bListPins\x12\x1c.patronus.v1.ListPinsRequest\x1a\x1d.patronus.v1.ListPinsResponse\x12:\n" +
 	"\x06SetPin\x12\x1a.patronus.v1.SetPinRequest\x1a\x14.patronus.v1.PinInfo\x12J\n" +
-	"\tDeletePin\x12\x1d.patronus.v1.DeletePinRequest\x1a\x1e.patronus.v1.DeletePinResponse\x12V\n" +
+	"\tDeletePin\x12\x1d.patronus.v1.DeletePinRequest\x1a\x1e.patronus.v1.DeletePinResponse\x12:\n" +
+	"\x06GetBgp\x12\x1a.patronus.v1.GetBgpRequest\x1a\x14.patronus.v1.SiteBgp\x12:\n" +
+	"\x06SetBgp\x12\x1a.patronus.v1.SetBgpRequest\x1a\x14.patronus.v1.SiteBgp\x12J\n" +
+	"\x0eAddBgpNeighbor\x12\".patronus.v1.AddBgpNeighborRequest\x1a\x14.patronus.v1.SiteBgp\x12P\n" +
+	"\x11RemoveBgpNeighbor\x12%.patronus.v1.RemoveBgpNeighborRequest\x1a\x14.patronus.v1.SiteBgp\x12V\n" +
 	"\rIssueOperator\x12!.patronus.v1.IssueOperatorRequest\x1a\".patronus.v1.IssueOperatorResponse\x12V\n" +
 	"\rListOperators\x12!.patronus.v1.ListOperatorsRequest\x1a\".patronus.v1.ListOperatorsResponse\x12X\n" +
 	"\x0eRevokeOperator\x12\".patronus.v1.RevokeOperatorRequest\x1a\".patronus.v1.ListOperatorsResponse\x12J\n" +
@@ -5116,7 +5457,7 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 74)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 79)
 var file_patronus_v1_admin_proto_goTypes = []any{
 	(Topology)(0),                    // 0: patronus.v1.Topology
 	(SiteState)(0),                   // 1: patronus.v1.SiteState
@@ -5187,165 +5528,182 @@ var file_patronus_v1_admin_proto_goTypes = []any{
 	(*TestWebhookRequest)(nil),       // 66: patronus.v1.TestWebhookRequest
 	(*TestWebhookResponse)(nil),      // 67: patronus.v1.TestWebhookResponse
 	(*DeleteSiteRequest)(nil),        // 68: patronus.v1.DeleteSiteRequest
-	(*DeleteSiteResponse)(nil),       // 69: patronus.v1.DeleteSiteResponse
-	(*ResetSiteRequest)(nil),         // 70: patronus.v1.ResetSiteRequest
-	(*RenewOperatorRequest)(nil),     // 71: patronus.v1.RenewOperatorRequest
-	(*ListCertificatesRequest)(nil),  // 72: patronus.v1.ListCertificatesRequest
-	(*CertificateInfo)(nil),          // 73: patronus.v1.CertificateInfo
-	(*ListCertificatesResponse)(nil), // 74: patronus.v1.ListCertificatesResponse
-	(*RevokeCertificateRequest)(nil), // 75: patronus.v1.RevokeCertificateRequest
-	(*timestamppb.Timestamp)(nil),    // 76: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 77: google.protobuf.Duration
-	(*Site)(nil),                     // 78: patronus.v1.Site
-	(TopologyRole)(0),                // 79: patronus.v1.TopologyRole
-	(*PathSample)(nil),               // 80: patronus.v1.PathSample
-	(*SlaClass)(nil),                 // 81: patronus.v1.SlaClass
-	(*Application)(nil),              // 82: patronus.v1.Application
-	(*Policy)(nil),                   // 83: patronus.v1.Policy
-	(*SteeringTimers)(nil),           // 84: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),             // 85: patronus.v1.QualityModel
-	(*PinMatch)(nil),                 // 86: patronus.v1.PinMatch
+	(*SiteBgp)(nil),                  // 69: patronus.v1.SiteBgp
+	(*GetBgpRequest)(nil),            // 70: patronus.v1.GetBgpRequest
+	(*DeleteSiteResponse)(nil),       // 71: patronus.v1.DeleteSiteResponse
+	(*ResetSiteRequest)(nil),         // 72: patronus.v1.ResetSiteRequest
+	(*RenewOperatorRequest)(nil),     // 73: patronus.v1.RenewOperatorRequest
+	(*ListCertificatesRequest)(nil),  // 74: patronus.v1.ListCertificatesRequest
+	(*CertificateInfo)(nil),          // 75: patronus.v1.CertificateInfo
+	(*ListCertificatesResponse)(nil), // 76: patronus.v1.ListCertificatesResponse
+	(*RevokeCertificateRequest)(nil), // 77: patronus.v1.RevokeCertificateRequest
+	(*SetBgpRequest)(nil),            // 78: patronus.v1.SetBgpRequest
+	(*AddBgpNeighborRequest)(nil),    // 79: patronus.v1.AddBgpNeighborRequest
+	(*RemoveBgpNeighborRequest)(nil), // 80: patronus.v1.RemoveBgpNeighborRequest
+	(*timestamppb.Timestamp)(nil),    // 81: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 82: google.protobuf.Duration
+	(*Site)(nil),                     // 83: patronus.v1.Site
+	(TopologyRole)(0),                // 84: patronus.v1.TopologyRole
+	(*PathSample)(nil),               // 85: patronus.v1.PathSample
+	(*SlaClass)(nil),                 // 86: patronus.v1.SlaClass
+	(*Application)(nil),              // 87: patronus.v1.Application
+	(*Policy)(nil),                   // 88: patronus.v1.Policy
+	(*SteeringTimers)(nil),           // 89: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),             // 90: patronus.v1.QualityModel
+	(*PinMatch)(nil),                 // 91: patronus.v1.PinMatch
+	(*Bgp)(nil),                      // 92: patronus.v1.Bgp
+	(*BgpNeighbor)(nil),              // 93: patronus.v1.BgpNeighbor
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
-	76, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
-	76, // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
-	76, // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
-	77, // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
-	2,  // 4: patronus.v1.IssueOperatorResponse.certificate:type_name -> patronus.v1.OperatorCertificate
-	2,  // 5: patronus.v1.ListOperatorsResponse.certificates:type_name -> patronus.v1.OperatorCertificate
-	0,  // 6: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
-	76, // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
-	8,  // 8: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
-	78, // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	79, // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
-	1,  // 11: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	76, // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	76, // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
-	11, // 14: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	76, // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	76, // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	76, // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	76, // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	77, // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
-	16, // 20: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
-	16, // 21: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
-	22, // 22: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
-	22, // 23: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
-	28, // 24: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
-	28, // 25: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
-	80, // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
-	34, // 27: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	81, // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	82, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	83, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	84, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
-	85, // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
-	37, // 33: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	76, // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	76, // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
-	40, // 36: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	86, // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
-	76, // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
-	76, // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
-	43, // 40: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
-	86, // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
-	77, // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
-	76, // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
-	76, // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
-	76, // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
-	49, // 46: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
-	76, // 47: patronus.v1.AlertInfo.started_at:type_name -> google.protobuf.Timestamp
-	76, // 48: patronus.v1.AlertInfo.fired_at:type_name -> google.protobuf.Timestamp
-	56, // 49: patronus.v1.ListAlertsResponse.alerts:type_name -> patronus.v1.AlertInfo
-	76, // 50: patronus.v1.WebhookInfo.created_at:type_name -> google.protobuf.Timestamp
-	59, // 51: patronus.v1.AddWebhookResponse.webhook:type_name -> patronus.v1.WebhookInfo
-	59, // 52: patronus.v1.ListWebhooksResponse.webhooks:type_name -> patronus.v1.WebhookInfo
-	77, // 53: patronus.v1.TestWebhookResponse.duration:type_name -> google.protobuf.Duration
-	77, // 54: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
-	77, // 55: patronus.v1.RenewOperatorRequest.validity:type_name -> google.protobuf.Duration
-	76, // 56: patronus.v1.CertificateInfo.issued_at:type_name -> google.protobuf.Timestamp
-	76, // 57: patronus.v1.CertificateInfo.not_after:type_name -> google.protobuf.Timestamp
-	76, // 58: patronus.v1.CertificateInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	73, // 59: patronus.v1.ListCertificatesResponse.certificates:type_name -> patronus.v1.CertificateInfo
-	9,  // 60: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	12, // 61: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	14, // 62: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	15, // 63: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	17, // 64: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	19, // 65: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	21, // 66: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	23, // 67: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	25, // 68: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	26, // 69: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	29, // 70: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	31, // 71: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	32, // 72: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	35, // 73: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	38, // 74: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	39, // 75: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	41, // 76: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	44, // 77: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
-	46, // 78: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
-	47, // 79: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
-	3,  // 80: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
-	5,  // 81: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
-	7,  // 82: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
-	50, // 83: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
-	52, // 84: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
-	53, // 85: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
-	54, // 86: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
-	57, // 87: patronus.v1.Admin.ListAlerts:input_type -> patronus.v1.ListAlertsRequest
-	60, // 88: patronus.v1.Admin.AddWebhook:input_type -> patronus.v1.AddWebhookRequest
-	62, // 89: patronus.v1.Admin.ListWebhooks:input_type -> patronus.v1.ListWebhooksRequest
-	64, // 90: patronus.v1.Admin.RemoveWebhook:input_type -> patronus.v1.RemoveWebhookRequest
-	66, // 91: patronus.v1.Admin.TestWebhook:input_type -> patronus.v1.TestWebhookRequest
-	68, // 92: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
-	70, // 93: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
-	71, // 94: patronus.v1.Admin.RenewOperator:input_type -> patronus.v1.RenewOperatorRequest
-	72, // 95: patronus.v1.Admin.ListCertificates:input_type -> patronus.v1.ListCertificatesRequest
-	75, // 96: patronus.v1.Admin.RevokeCertificate:input_type -> patronus.v1.RevokeCertificateRequest
-	10, // 97: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	13, // 98: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	11, // 99: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	11, // 100: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	18, // 101: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	20, // 102: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	16, // 103: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	24, // 104: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	22, // 105: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	27, // 106: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	30, // 107: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	28, // 108: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	33, // 109: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	36, // 110: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	37, // 111: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	37, // 112: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	42, // 113: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	45, // 114: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
-	43, // 115: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
-	48, // 116: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
-	4,  // 117: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
-	6,  // 118: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
-	6,  // 119: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
-	51, // 120: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
-	49, // 121: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
-	49, // 122: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
-	55, // 123: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
-	58, // 124: patronus.v1.Admin.ListAlerts:output_type -> patronus.v1.ListAlertsResponse
-	61, // 125: patronus.v1.Admin.AddWebhook:output_type -> patronus.v1.AddWebhookResponse
-	63, // 126: patronus.v1.Admin.ListWebhooks:output_type -> patronus.v1.ListWebhooksResponse
-	65, // 127: patronus.v1.Admin.RemoveWebhook:output_type -> patronus.v1.RemoveWebhookResponse
-	67, // 128: patronus.v1.Admin.TestWebhook:output_type -> patronus.v1.TestWebhookResponse
-	69, // 129: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
-	18, // 130: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
-	4,  // 131: patronus.v1.Admin.RenewOperator:output_type -> patronus.v1.IssueOperatorResponse
-	74, // 132: patronus.v1.Admin.ListCertificates:output_type -> patronus.v1.ListCertificatesResponse
-	73, // 133: patronus.v1.Admin.RevokeCertificate:output_type -> patronus.v1.CertificateInfo
-	97, // [97:134] is the sub-list for method output_type
-	60, // [60:97] is the sub-list for method input_type
-	60, // [60:60] is the sub-list for extension type_name
-	60, // [60:60] is the sub-list for extension extendee
-	0,  // [0:60] is the sub-list for field type_name
+	81,  // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
+	81,  // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
+	81,  // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
+	82,  // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
+	2,   // 4: patronus.v1.IssueOperatorResponse.certificate:type_name -> patronus.v1.OperatorCertificate
+	2,   // 5: patronus.v1.ListOperatorsResponse.certificates:type_name -> patronus.v1.OperatorCertificate
+	0,   // 6: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
+	81,  // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
+	8,   // 8: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
+	83,  // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	84,  // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	1,   // 11: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
+	81,  // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	81,  // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	11,  // 14: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
+	81,  // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	81,  // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	81,  // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	81,  // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	82,  // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	16,  // 20: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
+	16,  // 21: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
+	22,  // 22: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
+	22,  // 23: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
+	28,  // 24: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
+	28,  // 25: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
+	85,  // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	34,  // 27: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
+	86,  // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	87,  // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	88,  // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	89,  // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	90,  // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
+	37,  // 33: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
+	81,  // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	81,  // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	40,  // 36: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
+	91,  // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
+	81,  // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
+	81,  // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
+	43,  // 40: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
+	91,  // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
+	82,  // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
+	81,  // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
+	81,  // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
+	81,  // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
+	49,  // 46: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
+	81,  // 47: patronus.v1.AlertInfo.started_at:type_name -> google.protobuf.Timestamp
+	81,  // 48: patronus.v1.AlertInfo.fired_at:type_name -> google.protobuf.Timestamp
+	56,  // 49: patronus.v1.ListAlertsResponse.alerts:type_name -> patronus.v1.AlertInfo
+	81,  // 50: patronus.v1.WebhookInfo.created_at:type_name -> google.protobuf.Timestamp
+	59,  // 51: patronus.v1.AddWebhookResponse.webhook:type_name -> patronus.v1.WebhookInfo
+	59,  // 52: patronus.v1.ListWebhooksResponse.webhooks:type_name -> patronus.v1.WebhookInfo
+	82,  // 53: patronus.v1.TestWebhookResponse.duration:type_name -> google.protobuf.Duration
+	92,  // 54: patronus.v1.SiteBgp.bgp:type_name -> patronus.v1.Bgp
+	82,  // 55: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
+	82,  // 56: patronus.v1.RenewOperatorRequest.validity:type_name -> google.protobuf.Duration
+	81,  // 57: patronus.v1.CertificateInfo.issued_at:type_name -> google.protobuf.Timestamp
+	81,  // 58: patronus.v1.CertificateInfo.not_after:type_name -> google.protobuf.Timestamp
+	81,  // 59: patronus.v1.CertificateInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	75,  // 60: patronus.v1.ListCertificatesResponse.certificates:type_name -> patronus.v1.CertificateInfo
+	93,  // 61: patronus.v1.AddBgpNeighborRequest.neighbor:type_name -> patronus.v1.BgpNeighbor
+	9,   // 62: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	12,  // 63: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	14,  // 64: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	15,  // 65: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	17,  // 66: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	19,  // 67: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	21,  // 68: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	23,  // 69: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	25,  // 70: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	26,  // 71: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	29,  // 72: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	31,  // 73: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	32,  // 74: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	35,  // 75: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	38,  // 76: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	39,  // 77: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	41,  // 78: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	44,  // 79: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
+	46,  // 80: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
+	47,  // 81: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
+	70,  // 82: patronus.v1.Admin.GetBgp:input_type -> patronus.v1.GetBgpRequest
+	78,  // 83: patronus.v1.Admin.SetBgp:input_type -> patronus.v1.SetBgpRequest
+	79,  // 84: patronus.v1.Admin.AddBgpNeighbor:input_type -> patronus.v1.AddBgpNeighborRequest
+	80,  // 85: patronus.v1.Admin.RemoveBgpNeighbor:input_type -> patronus.v1.RemoveBgpNeighborRequest
+	3,   // 86: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
+	5,   // 87: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
+	7,   // 88: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
+	50,  // 89: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
+	52,  // 90: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
+	53,  // 91: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
+	54,  // 92: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
+	57,  // 93: patronus.v1.Admin.ListAlerts:input_type -> patronus.v1.ListAlertsRequest
+	60,  // 94: patronus.v1.Admin.AddWebhook:input_type -> patronus.v1.AddWebhookRequest
+	62,  // 95: patronus.v1.Admin.ListWebhooks:input_type -> patronus.v1.ListWebhooksRequest
+	64,  // 96: patronus.v1.Admin.RemoveWebhook:input_type -> patronus.v1.RemoveWebhookRequest
+	66,  // 97: patronus.v1.Admin.TestWebhook:input_type -> patronus.v1.TestWebhookRequest
+	68,  // 98: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
+	72,  // 99: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
+	73,  // 100: patronus.v1.Admin.RenewOperator:input_type -> patronus.v1.RenewOperatorRequest
+	74,  // 101: patronus.v1.Admin.ListCertificates:input_type -> patronus.v1.ListCertificatesRequest
+	77,  // 102: patronus.v1.Admin.RevokeCertificate:input_type -> patronus.v1.RevokeCertificateRequest
+	10,  // 103: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	13,  // 104: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	11,  // 105: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	11,  // 106: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	18,  // 107: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	20,  // 108: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	16,  // 109: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	24,  // 110: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	22,  // 111: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	27,  // 112: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	30,  // 113: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	28,  // 114: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	33,  // 115: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	36,  // 116: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	37,  // 117: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	37,  // 118: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	42,  // 119: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	45,  // 120: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
+	43,  // 121: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
+	48,  // 122: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
+	69,  // 123: patronus.v1.Admin.GetBgp:output_type -> patronus.v1.SiteBgp
+	69,  // 124: patronus.v1.Admin.SetBgp:output_type -> patronus.v1.SiteBgp
+	69,  // 125: patronus.v1.Admin.AddBgpNeighbor:output_type -> patronus.v1.SiteBgp
+	69,  // 126: patronus.v1.Admin.RemoveBgpNeighbor:output_type -> patronus.v1.SiteBgp
+	4,   // 127: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
+	6,   // 128: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
+	6,   // 129: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
+	51,  // 130: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
+	49,  // 131: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
+	49,  // 132: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
+	55,  // 133: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
+	58,  // 134: patronus.v1.Admin.ListAlerts:output_type -> patronus.v1.ListAlertsResponse
+	61,  // 135: patronus.v1.Admin.AddWebhook:output_type -> patronus.v1.AddWebhookResponse
+	63,  // 136: patronus.v1.Admin.ListWebhooks:output_type -> patronus.v1.ListWebhooksResponse
+	65,  // 137: patronus.v1.Admin.RemoveWebhook:output_type -> patronus.v1.RemoveWebhookResponse
+	67,  // 138: patronus.v1.Admin.TestWebhook:output_type -> patronus.v1.TestWebhookResponse
+	71,  // 139: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
+	18,  // 140: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
+	4,   // 141: patronus.v1.Admin.RenewOperator:output_type -> patronus.v1.IssueOperatorResponse
+	76,  // 142: patronus.v1.Admin.ListCertificates:output_type -> patronus.v1.ListCertificatesResponse
+	75,  // 143: patronus.v1.Admin.RevokeCertificate:output_type -> patronus.v1.CertificateInfo
+	103, // [103:144] is the sub-list for method output_type
+	62,  // [62:103] is the sub-list for method input_type
+	62,  // [62:62] is the sub-list for extension type_name
+	62,  // [62:62] is the sub-list for extension extendee
+	0,   // [0:62] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -5361,7 +5719,7 @@ func file_patronus_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   74,
+			NumMessages:   79,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -43,6 +43,10 @@ const (
 	Admin_ListPins_FullMethodName          = "/patronus.v1.Admin/ListPins"
 	Admin_SetPin_FullMethodName            = "/patronus.v1.Admin/SetPin"
 	Admin_DeletePin_FullMethodName         = "/patronus.v1.Admin/DeletePin"
+	Admin_GetBgp_FullMethodName            = "/patronus.v1.Admin/GetBgp"
+	Admin_SetBgp_FullMethodName            = "/patronus.v1.Admin/SetBgp"
+	Admin_AddBgpNeighbor_FullMethodName    = "/patronus.v1.Admin/AddBgpNeighbor"
+	Admin_RemoveBgpNeighbor_FullMethodName = "/patronus.v1.Admin/RemoveBgpNeighbor"
 	Admin_IssueOperator_FullMethodName     = "/patronus.v1.Admin/IssueOperator"
 	Admin_ListOperators_FullMethodName     = "/patronus.v1.Admin/ListOperators"
 	Admin_RevokeOperator_FullMethodName    = "/patronus.v1.Admin/RevokeOperator"
@@ -123,6 +127,15 @@ type AdminClient interface {
 	SetPin(ctx context.Context, in *SetPinRequest, opts ...grpc.CallOption) (*PinInfo, error)
 	// DeletePin removes a path pin by id.
 	DeletePin(ctx context.Context, in *DeletePinRequest, opts ...grpc.CallOption) (*DeletePinResponse, error)
+	// GetBgp returns a site's BGP speaker (passwords left out).
+	GetBgp(ctx context.Context, in *GetBgpRequest, opts ...grpc.CallOption) (*SiteBgp, error)
+	// SetBgp sets a site's local AS and router ID, keeping its neighbours.
+	SetBgp(ctx context.Context, in *SetBgpRequest, opts ...grpc.CallOption) (*SiteBgp, error)
+	// AddBgpNeighbor adds or replaces a router of a site; the site must
+	// have a local AS (SetBgp).
+	AddBgpNeighbor(ctx context.Context, in *AddBgpNeighborRequest, opts ...grpc.CallOption) (*SiteBgp, error)
+	// RemoveBgpNeighbor removes a router of a site.
+	RemoveBgpNeighbor(ctx context.Context, in *RemoveBgpNeighborRequest, opts ...grpc.CallOption) (*SiteBgp, error)
 	// IssueOperator signs an operator certificate for a person, from the
 	// CSR of a key made where it is used (the key never travels), and
 	// records it. A name with a certificate in force gets ALREADY_EXISTS:
@@ -395,6 +408,46 @@ func (c *adminClient) DeletePin(ctx context.Context, in *DeletePinRequest, opts 
 	return out, nil
 }
 
+func (c *adminClient) GetBgp(ctx context.Context, in *GetBgpRequest, opts ...grpc.CallOption) (*SiteBgp, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SiteBgp)
+	err := c.cc.Invoke(ctx, Admin_GetBgp_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) SetBgp(ctx context.Context, in *SetBgpRequest, opts ...grpc.CallOption) (*SiteBgp, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SiteBgp)
+	err := c.cc.Invoke(ctx, Admin_SetBgp_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) AddBgpNeighbor(ctx context.Context, in *AddBgpNeighborRequest, opts ...grpc.CallOption) (*SiteBgp, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SiteBgp)
+	err := c.cc.Invoke(ctx, Admin_AddBgpNeighbor_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) RemoveBgpNeighbor(ctx context.Context, in *RemoveBgpNeighborRequest, opts ...grpc.CallOption) (*SiteBgp, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SiteBgp)
+	err := c.cc.Invoke(ctx, Admin_RemoveBgpNeighbor_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminClient) IssueOperator(ctx context.Context, in *IssueOperatorRequest, opts ...grpc.CallOption) (*IssueOperatorResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(IssueOperatorResponse)
@@ -626,6 +679,15 @@ type AdminServer interface {
 	SetPin(context.Context, *SetPinRequest) (*PinInfo, error)
 	// DeletePin removes a path pin by id.
 	DeletePin(context.Context, *DeletePinRequest) (*DeletePinResponse, error)
+	// GetBgp returns a site's BGP speaker (passwords left out).
+	GetBgp(context.Context, *GetBgpRequest) (*SiteBgp, error)
+	// SetBgp sets a site's local AS and router ID, keeping its neighbours.
+	SetBgp(context.Context, *SetBgpRequest) (*SiteBgp, error)
+	// AddBgpNeighbor adds or replaces a router of a site; the site must
+	// have a local AS (SetBgp).
+	AddBgpNeighbor(context.Context, *AddBgpNeighborRequest) (*SiteBgp, error)
+	// RemoveBgpNeighbor removes a router of a site.
+	RemoveBgpNeighbor(context.Context, *RemoveBgpNeighborRequest) (*SiteBgp, error)
 	// IssueOperator signs an operator certificate for a person, from the
 	// CSR of a key made where it is used (the key never travels), and
 	// records it. A name with a certificate in force gets ALREADY_EXISTS:
@@ -757,6 +819,18 @@ func (UnimplementedAdminServer) SetPin(context.Context, *SetPinRequest) (*PinInf
 }
 func (UnimplementedAdminServer) DeletePin(context.Context, *DeletePinRequest) (*DeletePinResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeletePin not implemented")
+}
+func (UnimplementedAdminServer) GetBgp(context.Context, *GetBgpRequest) (*SiteBgp, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetBgp not implemented")
+}
+func (UnimplementedAdminServer) SetBgp(context.Context, *SetBgpRequest) (*SiteBgp, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetBgp not implemented")
+}
+func (UnimplementedAdminServer) AddBgpNeighbor(context.Context, *AddBgpNeighborRequest) (*SiteBgp, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddBgpNeighbor not implemented")
+}
+func (UnimplementedAdminServer) RemoveBgpNeighbor(context.Context, *RemoveBgpNeighborRequest) (*SiteBgp, error) {
+	return nil, status.Error(codes.Unimplemented, "method RemoveBgpNeighbor not implemented")
 }
 func (UnimplementedAdminServer) IssueOperator(context.Context, *IssueOperatorRequest) (*IssueOperatorResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method IssueOperator not implemented")
@@ -1190,6 +1264,78 @@ func _Admin_DeletePin_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_GetBgp_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetBgpRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).GetBgp(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_GetBgp_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).GetBgp(ctx, req.(*GetBgpRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_SetBgp_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetBgpRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).SetBgp(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_SetBgp_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).SetBgp(ctx, req.(*SetBgpRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_AddBgpNeighbor_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddBgpNeighborRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).AddBgpNeighbor(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_AddBgpNeighbor_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).AddBgpNeighbor(ctx, req.(*AddBgpNeighborRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_RemoveBgpNeighbor_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RemoveBgpNeighborRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).RemoveBgpNeighbor(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_RemoveBgpNeighbor_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).RemoveBgpNeighbor(ctx, req.(*RemoveBgpNeighborRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Admin_IssueOperator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(IssueOperatorRequest)
 	if err := dec(in); err != nil {
@@ -1582,6 +1728,22 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeletePin",
 			Handler:    _Admin_DeletePin_Handler,
+		},
+		{
+			MethodName: "GetBgp",
+			Handler:    _Admin_GetBgp_Handler,
+		},
+		{
+			MethodName: "SetBgp",
+			Handler:    _Admin_SetBgp_Handler,
+		},
+		{
+			MethodName: "AddBgpNeighbor",
+			Handler:    _Admin_AddBgpNeighbor_Handler,
+		},
+		{
+			MethodName: "RemoveBgpNeighbor",
+			Handler:    _Admin_RemoveBgpNeighbor_Handler,
 		},
 		{
 			MethodName: "IssueOperator",

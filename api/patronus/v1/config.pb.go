@@ -206,7 +206,10 @@ type EdgeConfig struct {
 	// configuration to every edge applying it (docs/OBSERVABILITY.md,
 	// Traces). Empty when the controller does not trace. It carries no
 	// configuration: two configurations that differ only here are the same.
-	TraceParent   string `protobuf:"bytes,17,opt,name=trace_parent,json=traceParent,proto3" json:"trace_parent,omitempty"`
+	TraceParent string `protobuf:"bytes,17,opt,name=trace_parent,json=traceParent,proto3" json:"trace_parent,omitempty"`
+	// bgp is this site's BGP speaker towards its routers (edge/bgp,
+	// docs/BGP.md); unset: the edge speaks no BGP.
+	Bgp           *Bgp `protobuf:"bytes,18,opt,name=bgp,proto3" json:"bgp,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -360,6 +363,172 @@ func (x *EdgeConfig) GetTraceParent() string {
 	return ""
 }
 
+func (x *EdgeConfig) GetBgp() *Bgp {
+	if x != nil {
+		return x.Bgp
+	}
+	return nil
+}
+
+// Bgp is a site's BGP speaker (edge/config's bgp section).
+type Bgp struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// local_as is the site's AS number, 1..4294967295.
+	LocalAs uint32 `protobuf:"varint,1,opt,name=local_as,json=localAs,proto3" json:"local_as,omitempty"`
+	// router_id is the BGP identifier, an IPv4 address; empty: the edge
+	// takes its address towards its first IPv4 neighbour.
+	RouterId string `protobuf:"bytes,2,opt,name=router_id,json=routerId,proto3" json:"router_id,omitempty"`
+	// neighbors are the site's routers.
+	Neighbors     []*BgpNeighbor `protobuf:"bytes,3,rep,name=neighbors,proto3" json:"neighbors,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Bgp) Reset() {
+	*x = Bgp{}
+	mi := &file_patronus_v1_config_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Bgp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Bgp) ProtoMessage() {}
+
+func (x *Bgp) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_config_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Bgp.ProtoReflect.Descriptor instead.
+func (*Bgp) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Bgp) GetLocalAs() uint32 {
+	if x != nil {
+		return x.LocalAs
+	}
+	return 0
+}
+
+func (x *Bgp) GetRouterId() string {
+	if x != nil {
+		return x.RouterId
+	}
+	return ""
+}
+
+func (x *Bgp) GetNeighbors() []*BgpNeighbor {
+	if x != nil {
+		return x.Neighbors
+	}
+	return nil
+}
+
+// BgpNeighbor is one router of a site.
+type BgpNeighbor struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// address is the router's IPv4 or IPv6 address.
+	Address string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// remote_as is the router's AS number (equal to local_as: iBGP).
+	RemoteAs uint32 `protobuf:"varint,2,opt,name=remote_as,json=remoteAs,proto3" json:"remote_as,omitempty"`
+	// password is the TCP MD5 key (RFC 2385); empty: none. Sent to the
+	// site's edge only: the admin API answers with password_set instead.
+	Password string `protobuf:"bytes,3,opt,name=password,proto3" json:"password,omitempty"`
+	// bfd: a BFD session (RFC 5881) with the router takes the BGP session
+	// down as soon as it goes down (RFC 5882).
+	Bfd bool `protobuf:"varint,4,opt,name=bfd,proto3" json:"bfd,omitempty"`
+	// password_set tells, in admin answers, that a password is set.
+	PasswordSet bool `protobuf:"varint,5,opt,name=password_set,json=passwordSet,proto3" json:"password_set,omitempty"`
+	// max_prefixes closes the session when the router sends more; 0: the
+	// edge's default (10,000).
+	MaxPrefixes   uint32 `protobuf:"varint,6,opt,name=max_prefixes,json=maxPrefixes,proto3" json:"max_prefixes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BgpNeighbor) Reset() {
+	*x = BgpNeighbor{}
+	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BgpNeighbor) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BgpNeighbor) ProtoMessage() {}
+
+func (x *BgpNeighbor) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BgpNeighbor.ProtoReflect.Descriptor instead.
+func (*BgpNeighbor) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *BgpNeighbor) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *BgpNeighbor) GetRemoteAs() uint32 {
+	if x != nil {
+		return x.RemoteAs
+	}
+	return 0
+}
+
+func (x *BgpNeighbor) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+func (x *BgpNeighbor) GetBfd() bool {
+	if x != nil {
+		return x.Bfd
+	}
+	return false
+}
+
+func (x *BgpNeighbor) GetPasswordSet() bool {
+	if x != nil {
+		return x.PasswordSet
+	}
+	return false
+}
+
+func (x *BgpNeighbor) GetMaxPrefixes() uint32 {
+	if x != nil {
+		return x.MaxPrefixes
+	}
+	return 0
+}
+
 // Site names a site.
 type Site struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -374,7 +543,7 @@ type Site struct {
 
 func (x *Site) Reset() {
 	*x = Site{}
-	mi := &file_patronus_v1_config_proto_msgTypes[1]
+	mi := &file_patronus_v1_config_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -386,7 +555,7 @@ func (x *Site) String() string {
 func (*Site) ProtoMessage() {}
 
 func (x *Site) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[1]
+	mi := &file_patronus_v1_config_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -399,7 +568,7 @@ func (x *Site) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Site.ProtoReflect.Descriptor instead.
 func (*Site) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{1}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Site) GetName() string {
@@ -429,7 +598,7 @@ type Overlay struct {
 
 func (x *Overlay) Reset() {
 	*x = Overlay{}
-	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	mi := &file_patronus_v1_config_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -441,7 +610,7 @@ func (x *Overlay) String() string {
 func (*Overlay) ProtoMessage() {}
 
 func (x *Overlay) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	mi := &file_patronus_v1_config_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -454,7 +623,7 @@ func (x *Overlay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Overlay.ProtoReflect.Descriptor instead.
 func (*Overlay) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{2}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Overlay) GetInterface() string {
@@ -497,7 +666,7 @@ type Link struct {
 
 func (x *Link) Reset() {
 	*x = Link{}
-	mi := &file_patronus_v1_config_proto_msgTypes[3]
+	mi := &file_patronus_v1_config_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -509,7 +678,7 @@ func (x *Link) String() string {
 func (*Link) ProtoMessage() {}
 
 func (x *Link) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[3]
+	mi := &file_patronus_v1_config_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -522,7 +691,7 @@ func (x *Link) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Link.ProtoReflect.Descriptor instead.
 func (*Link) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{3}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Link) GetName() string {
@@ -595,7 +764,7 @@ type Peer struct {
 
 func (x *Peer) Reset() {
 	*x = Peer{}
-	mi := &file_patronus_v1_config_proto_msgTypes[4]
+	mi := &file_patronus_v1_config_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -607,7 +776,7 @@ func (x *Peer) String() string {
 func (*Peer) ProtoMessage() {}
 
 func (x *Peer) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[4]
+	mi := &file_patronus_v1_config_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -620,7 +789,7 @@ func (x *Peer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Peer.ProtoReflect.Descriptor instead.
 func (*Peer) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{4}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Peer) GetSite() *Site {
@@ -675,7 +844,7 @@ type PeerLink struct {
 
 func (x *PeerLink) Reset() {
 	*x = PeerLink{}
-	mi := &file_patronus_v1_config_proto_msgTypes[5]
+	mi := &file_patronus_v1_config_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -687,7 +856,7 @@ func (x *PeerLink) String() string {
 func (*PeerLink) ProtoMessage() {}
 
 func (x *PeerLink) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[5]
+	mi := &file_patronus_v1_config_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -700,7 +869,7 @@ func (x *PeerLink) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeerLink.ProtoReflect.Descriptor instead.
 func (*PeerLink) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{5}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PeerLink) GetName() string {
@@ -738,7 +907,7 @@ type Defaults struct {
 
 func (x *Defaults) Reset() {
 	*x = Defaults{}
-	mi := &file_patronus_v1_config_proto_msgTypes[6]
+	mi := &file_patronus_v1_config_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -750,7 +919,7 @@ func (x *Defaults) String() string {
 func (*Defaults) ProtoMessage() {}
 
 func (x *Defaults) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[6]
+	mi := &file_patronus_v1_config_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -763,7 +932,7 @@ func (x *Defaults) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Defaults.ProtoReflect.Descriptor instead.
 func (*Defaults) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{6}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Defaults) GetCompression() bool {
@@ -796,7 +965,7 @@ type BfdTimers struct {
 
 func (x *BfdTimers) Reset() {
 	*x = BfdTimers{}
-	mi := &file_patronus_v1_config_proto_msgTypes[7]
+	mi := &file_patronus_v1_config_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -808,7 +977,7 @@ func (x *BfdTimers) String() string {
 func (*BfdTimers) ProtoMessage() {}
 
 func (x *BfdTimers) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[7]
+	mi := &file_patronus_v1_config_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -821,7 +990,7 @@ func (x *BfdTimers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BfdTimers.ProtoReflect.Descriptor instead.
 func (*BfdTimers) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{7}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *BfdTimers) GetTxInterval() *durationpb.Duration {
@@ -867,7 +1036,7 @@ type SlaClass struct {
 
 func (x *SlaClass) Reset() {
 	*x = SlaClass{}
-	mi := &file_patronus_v1_config_proto_msgTypes[8]
+	mi := &file_patronus_v1_config_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -879,7 +1048,7 @@ func (x *SlaClass) String() string {
 func (*SlaClass) ProtoMessage() {}
 
 func (x *SlaClass) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[8]
+	mi := &file_patronus_v1_config_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -892,7 +1061,7 @@ func (x *SlaClass) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaClass.ProtoReflect.Descriptor instead.
 func (*SlaClass) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{8}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *SlaClass) GetName() string {
@@ -942,7 +1111,7 @@ type Application struct {
 
 func (x *Application) Reset() {
 	*x = Application{}
-	mi := &file_patronus_v1_config_proto_msgTypes[9]
+	mi := &file_patronus_v1_config_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -954,7 +1123,7 @@ func (x *Application) String() string {
 func (*Application) ProtoMessage() {}
 
 func (x *Application) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[9]
+	mi := &file_patronus_v1_config_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -967,7 +1136,7 @@ func (x *Application) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Application.ProtoReflect.Descriptor instead.
 func (*Application) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{9}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Application) GetName() string {
@@ -1023,7 +1192,7 @@ type MatchRule struct {
 
 func (x *MatchRule) Reset() {
 	*x = MatchRule{}
-	mi := &file_patronus_v1_config_proto_msgTypes[10]
+	mi := &file_patronus_v1_config_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1035,7 +1204,7 @@ func (x *MatchRule) String() string {
 func (*MatchRule) ProtoMessage() {}
 
 func (x *MatchRule) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[10]
+	mi := &file_patronus_v1_config_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1048,7 +1217,7 @@ func (x *MatchRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchRule.ProtoReflect.Descriptor instead.
 func (*MatchRule) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{10}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *MatchRule) GetCidrs() []string {
@@ -1118,7 +1287,7 @@ type Policy struct {
 
 func (x *Policy) Reset() {
 	*x = Policy{}
-	mi := &file_patronus_v1_config_proto_msgTypes[11]
+	mi := &file_patronus_v1_config_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1130,7 +1299,7 @@ func (x *Policy) String() string {
 func (*Policy) ProtoMessage() {}
 
 func (x *Policy) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[11]
+	mi := &file_patronus_v1_config_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1143,7 +1312,7 @@ func (x *Policy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Policy.ProtoReflect.Descriptor instead.
 func (*Policy) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{11}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Policy) GetName() string {
@@ -1203,7 +1372,7 @@ type PolicyMatch struct {
 
 func (x *PolicyMatch) Reset() {
 	*x = PolicyMatch{}
-	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	mi := &file_patronus_v1_config_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1215,7 +1384,7 @@ func (x *PolicyMatch) String() string {
 func (*PolicyMatch) ProtoMessage() {}
 
 func (x *PolicyMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	mi := &file_patronus_v1_config_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1228,7 +1397,7 @@ func (x *PolicyMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PolicyMatch.ProtoReflect.Descriptor instead.
 func (*PolicyMatch) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{12}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *PolicyMatch) GetApplications() []string {
@@ -1279,7 +1448,7 @@ type SteeringTimers struct {
 
 func (x *SteeringTimers) Reset() {
 	*x = SteeringTimers{}
-	mi := &file_patronus_v1_config_proto_msgTypes[13]
+	mi := &file_patronus_v1_config_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1291,7 +1460,7 @@ func (x *SteeringTimers) String() string {
 func (*SteeringTimers) ProtoMessage() {}
 
 func (x *SteeringTimers) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[13]
+	mi := &file_patronus_v1_config_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1304,7 +1473,7 @@ func (x *SteeringTimers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SteeringTimers.ProtoReflect.Descriptor instead.
 func (*SteeringTimers) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{13}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SteeringTimers) GetDamping() *durationpb.Duration {
@@ -1386,7 +1555,7 @@ type QualityModel struct {
 
 func (x *QualityModel) Reset() {
 	*x = QualityModel{}
-	mi := &file_patronus_v1_config_proto_msgTypes[14]
+	mi := &file_patronus_v1_config_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1398,7 +1567,7 @@ func (x *QualityModel) String() string {
 func (*QualityModel) ProtoMessage() {}
 
 func (x *QualityModel) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[14]
+	mi := &file_patronus_v1_config_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1411,7 +1580,7 @@ func (x *QualityModel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QualityModel.ProtoReflect.Descriptor instead.
 func (*QualityModel) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{14}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *QualityModel) GetDegradedBelowScore() float64 {
@@ -1448,7 +1617,7 @@ type PinMatch struct {
 
 func (x *PinMatch) Reset() {
 	*x = PinMatch{}
-	mi := &file_patronus_v1_config_proto_msgTypes[15]
+	mi := &file_patronus_v1_config_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1460,7 +1629,7 @@ func (x *PinMatch) String() string {
 func (*PinMatch) ProtoMessage() {}
 
 func (x *PinMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[15]
+	mi := &file_patronus_v1_config_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1473,7 +1642,7 @@ func (x *PinMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PinMatch.ProtoReflect.Descriptor instead.
 func (*PinMatch) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{15}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *PinMatch) GetProtocol() uint32 {
@@ -1533,7 +1702,7 @@ type PathPin struct {
 
 func (x *PathPin) Reset() {
 	*x = PathPin{}
-	mi := &file_patronus_v1_config_proto_msgTypes[16]
+	mi := &file_patronus_v1_config_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1545,7 +1714,7 @@ func (x *PathPin) String() string {
 func (*PathPin) ProtoMessage() {}
 
 func (x *PathPin) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[16]
+	mi := &file_patronus_v1_config_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1558,7 +1727,7 @@ func (x *PathPin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathPin.ProtoReflect.Descriptor instead.
 func (*PathPin) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{16}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PathPin) GetId() int64 {
@@ -1593,7 +1762,7 @@ var File_patronus_v1_config_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_config_proto_rawDesc = "" +
 	"\n" +
-	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc0\x06\n" +
+	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe4\x06\n" +
 	"\n" +
 	"EdgeConfig\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x04R\brevision\x129\n" +
@@ -1615,7 +1784,19 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\bsteering\x18\x0e \x01(\v2\x1b.patronus.v1.SteeringTimersR\bsteering\x12>\n" +
 	"\rquality_model\x18\x0f \x01(\v2\x19.patronus.v1.QualityModelR\fqualityModel\x12(\n" +
 	"\x04pins\x18\x10 \x03(\v2\x14.patronus.v1.PathPinR\x04pins\x12!\n" +
-	"\ftrace_parent\x18\x11 \x01(\tR\vtraceParent\"*\n" +
+	"\ftrace_parent\x18\x11 \x01(\tR\vtraceParent\x12\"\n" +
+	"\x03bgp\x18\x12 \x01(\v2\x10.patronus.v1.BgpR\x03bgp\"u\n" +
+	"\x03Bgp\x12\x19\n" +
+	"\blocal_as\x18\x01 \x01(\rR\alocalAs\x12\x1b\n" +
+	"\trouter_id\x18\x02 \x01(\tR\brouterId\x126\n" +
+	"\tneighbors\x18\x03 \x03(\v2\x18.patronus.v1.BgpNeighborR\tneighbors\"\xb8\x01\n" +
+	"\vBgpNeighbor\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x1b\n" +
+	"\tremote_as\x18\x02 \x01(\rR\bremoteAs\x12\x1a\n" +
+	"\bpassword\x18\x03 \x01(\tR\bpassword\x12\x10\n" +
+	"\x03bfd\x18\x04 \x01(\bR\x03bfd\x12!\n" +
+	"\fpassword_set\x18\x05 \x01(\bR\vpasswordSet\x12!\n" +
+	"\fmax_prefixes\x18\x06 \x01(\rR\vmaxPrefixes\"*\n" +
 	"\x04Site\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\rR\x02id\"9\n" +
@@ -1737,66 +1918,70 @@ func file_patronus_v1_config_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_config_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_patronus_v1_config_proto_goTypes = []any{
 	(TopologyRole)(0),             // 0: patronus.v1.TopologyRole
 	(SteeringMode)(0),             // 1: patronus.v1.SteeringMode
 	(*EdgeConfig)(nil),            // 2: patronus.v1.EdgeConfig
-	(*Site)(nil),                  // 3: patronus.v1.Site
-	(*Overlay)(nil),               // 4: patronus.v1.Overlay
-	(*Link)(nil),                  // 5: patronus.v1.Link
-	(*Peer)(nil),                  // 6: patronus.v1.Peer
-	(*PeerLink)(nil),              // 7: patronus.v1.PeerLink
-	(*Defaults)(nil),              // 8: patronus.v1.Defaults
-	(*BfdTimers)(nil),             // 9: patronus.v1.BfdTimers
-	(*SlaClass)(nil),              // 10: patronus.v1.SlaClass
-	(*Application)(nil),           // 11: patronus.v1.Application
-	(*MatchRule)(nil),             // 12: patronus.v1.MatchRule
-	(*Policy)(nil),                // 13: patronus.v1.Policy
-	(*PolicyMatch)(nil),           // 14: patronus.v1.PolicyMatch
-	(*SteeringTimers)(nil),        // 15: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),          // 16: patronus.v1.QualityModel
-	(*PinMatch)(nil),              // 17: patronus.v1.PinMatch
-	(*PathPin)(nil),               // 18: patronus.v1.PathPin
-	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 20: google.protobuf.Duration
+	(*Bgp)(nil),                   // 3: patronus.v1.Bgp
+	(*BgpNeighbor)(nil),           // 4: patronus.v1.BgpNeighbor
+	(*Site)(nil),                  // 5: patronus.v1.Site
+	(*Overlay)(nil),               // 6: patronus.v1.Overlay
+	(*Link)(nil),                  // 7: patronus.v1.Link
+	(*Peer)(nil),                  // 8: patronus.v1.Peer
+	(*PeerLink)(nil),              // 9: patronus.v1.PeerLink
+	(*Defaults)(nil),              // 10: patronus.v1.Defaults
+	(*BfdTimers)(nil),             // 11: patronus.v1.BfdTimers
+	(*SlaClass)(nil),              // 12: patronus.v1.SlaClass
+	(*Application)(nil),           // 13: patronus.v1.Application
+	(*MatchRule)(nil),             // 14: patronus.v1.MatchRule
+	(*Policy)(nil),                // 15: patronus.v1.Policy
+	(*PolicyMatch)(nil),           // 16: patronus.v1.PolicyMatch
+	(*SteeringTimers)(nil),        // 17: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),          // 18: patronus.v1.QualityModel
+	(*PinMatch)(nil),              // 19: patronus.v1.PinMatch
+	(*PathPin)(nil),               // 20: patronus.v1.PathPin
+	(*timestamppb.Timestamp)(nil), // 21: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 22: google.protobuf.Duration
 }
 var file_patronus_v1_config_proto_depIdxs = []int32{
-	19, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
-	3,  // 1: patronus.v1.EdgeConfig.site:type_name -> patronus.v1.Site
+	21, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
+	5,  // 1: patronus.v1.EdgeConfig.site:type_name -> patronus.v1.Site
 	0,  // 2: patronus.v1.EdgeConfig.role:type_name -> patronus.v1.TopologyRole
-	4,  // 3: patronus.v1.EdgeConfig.overlay:type_name -> patronus.v1.Overlay
-	5,  // 4: patronus.v1.EdgeConfig.links:type_name -> patronus.v1.Link
-	6,  // 5: patronus.v1.EdgeConfig.peers:type_name -> patronus.v1.Peer
-	8,  // 6: patronus.v1.EdgeConfig.defaults:type_name -> patronus.v1.Defaults
-	10, // 7: patronus.v1.EdgeConfig.sla_classes:type_name -> patronus.v1.SlaClass
-	11, // 8: patronus.v1.EdgeConfig.applications:type_name -> patronus.v1.Application
-	13, // 9: patronus.v1.EdgeConfig.policies:type_name -> patronus.v1.Policy
-	15, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
-	16, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
-	18, // 12: patronus.v1.EdgeConfig.pins:type_name -> patronus.v1.PathPin
-	3,  // 13: patronus.v1.Peer.site:type_name -> patronus.v1.Site
-	7,  // 14: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
-	9,  // 15: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
-	20, // 16: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
-	20, // 17: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
-	20, // 18: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
-	20, // 19: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
-	12, // 20: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
-	12, // 21: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
-	1,  // 22: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
-	14, // 23: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
-	20, // 24: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
-	20, // 25: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
-	20, // 26: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
-	20, // 27: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
-	17, // 28: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
-	19, // 29: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
-	30, // [30:30] is the sub-list for method output_type
-	30, // [30:30] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	6,  // 3: patronus.v1.EdgeConfig.overlay:type_name -> patronus.v1.Overlay
+	7,  // 4: patronus.v1.EdgeConfig.links:type_name -> patronus.v1.Link
+	8,  // 5: patronus.v1.EdgeConfig.peers:type_name -> patronus.v1.Peer
+	10, // 6: patronus.v1.EdgeConfig.defaults:type_name -> patronus.v1.Defaults
+	12, // 7: patronus.v1.EdgeConfig.sla_classes:type_name -> patronus.v1.SlaClass
+	13, // 8: patronus.v1.EdgeConfig.applications:type_name -> patronus.v1.Application
+	15, // 9: patronus.v1.EdgeConfig.policies:type_name -> patronus.v1.Policy
+	17, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
+	18, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
+	20, // 12: patronus.v1.EdgeConfig.pins:type_name -> patronus.v1.PathPin
+	3,  // 13: patronus.v1.EdgeConfig.bgp:type_name -> patronus.v1.Bgp
+	4,  // 14: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
+	5,  // 15: patronus.v1.Peer.site:type_name -> patronus.v1.Site
+	9,  // 16: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
+	11, // 17: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
+	22, // 18: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
+	22, // 19: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
+	22, // 20: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
+	22, // 21: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
+	14, // 22: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
+	14, // 23: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
+	1,  // 24: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
+	16, // 25: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
+	22, // 26: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
+	22, // 27: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
+	22, // 28: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
+	22, // 29: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
+	19, // 30: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
+	21, // 31: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
+	32, // [32:32] is the sub-list for method output_type
+	32, // [32:32] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_config_proto_init() }
@@ -1804,16 +1989,16 @@ func file_patronus_v1_config_proto_init() {
 	if File_patronus_v1_config_proto != nil {
 		return
 	}
-	file_patronus_v1_config_proto_msgTypes[4].OneofWrappers = []any{}
 	file_patronus_v1_config_proto_msgTypes[6].OneofWrappers = []any{}
-	file_patronus_v1_config_proto_msgTypes[11].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[8].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[13].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_config_proto_rawDesc), len(file_patronus_v1_config_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   17,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -234,6 +234,13 @@ type Telemetry struct {
 	PathCounters []*PathCounters `protobuf:"bytes,7,rep,name=path_counters,json=pathCounters,proto3" json:"path_counters,omitempty"`
 	// flow_summaries count traffic by application and path.
 	FlowSummaries []*FlowSummary `protobuf:"bytes,8,rep,name=flow_summaries,json=flowSummaries,proto3" json:"flow_summaries,omitempty"`
+	// learned_prefixes, when set, is the whole set of prefixes the site's
+	// routers announce over BGP now (edge/bgp): the controller stores it
+	// and distributes it to the other sites. Sent when it changes.
+	LearnedPrefixes *LearnedPrefixes `protobuf:"bytes,9,opt,name=learned_prefixes,json=learnedPrefixes,proto3" json:"learned_prefixes,omitempty"`
+	// bgp_events are the BGP neighbours' state changes since the last
+	// batch (edge/bgp Event), oldest first.
+	BgpEvents     []*BgpEvent `protobuf:"bytes,10,rep,name=bgp_events,json=bgpEvents,proto3" json:"bgp_events,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -320,6 +327,20 @@ func (x *Telemetry) GetPathCounters() []*PathCounters {
 func (x *Telemetry) GetFlowSummaries() []*FlowSummary {
 	if x != nil {
 		return x.FlowSummaries
+	}
+	return nil
+}
+
+func (x *Telemetry) GetLearnedPrefixes() *LearnedPrefixes {
+	if x != nil {
+		return x.LearnedPrefixes
+	}
+	return nil
+}
+
+func (x *Telemetry) GetBgpEvents() []*BgpEvent {
+	if x != nil {
+		return x.BgpEvents
 	}
 	return nil
 }
@@ -813,11 +834,137 @@ func (x *FlowSummary) GetRxBytes() uint64 {
 	return 0
 }
 
+// LearnedPrefixes is the set of prefixes a site's routers announce.
+type LearnedPrefixes struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// prefixes are canonical CIDR prefixes; empty: none (all withdrawn).
+	Prefixes      []string `protobuf:"bytes,1,rep,name=prefixes,proto3" json:"prefixes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LearnedPrefixes) Reset() {
+	*x = LearnedPrefixes{}
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LearnedPrefixes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LearnedPrefixes) ProtoMessage() {}
+
+func (x *LearnedPrefixes) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LearnedPrefixes.ProtoReflect.Descriptor instead.
+func (*LearnedPrefixes) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *LearnedPrefixes) GetPrefixes() []string {
+	if x != nil {
+		return x.Prefixes
+	}
+	return nil
+}
+
+// BgpEvent is a BGP neighbour's state change, in BGP's state names in
+// lower case (idle, connect, active, opensent, openconfirm, established).
+type BgpEvent struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	At       *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=at,proto3" json:"at,omitempty"`
+	Neighbor string                 `protobuf:"bytes,2,opt,name=neighbor,proto3" json:"neighbor,omitempty"`
+	From     string                 `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
+	To       string                 `protobuf:"bytes,4,opt,name=to,proto3" json:"to,omitempty"`
+	// reason is why the session left established, when known ("bfd down",
+	// "prefix limit", the router's notification).
+	Reason        string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BgpEvent) Reset() {
+	*x = BgpEvent{}
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BgpEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BgpEvent) ProtoMessage() {}
+
+func (x *BgpEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BgpEvent.ProtoReflect.Descriptor instead.
+func (*BgpEvent) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *BgpEvent) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *BgpEvent) GetNeighbor() string {
+	if x != nil {
+		return x.Neighbor
+	}
+	return ""
+}
+
+func (x *BgpEvent) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *BgpEvent) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+func (x *BgpEvent) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_patronus_v1_telemetry_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\n" +
-	"\x1bpatronus/v1/telemetry.proto\x12\vpatronus.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa0\x03\n" +
+	"\x1bpatronus/v1/telemetry.proto\x12\vpatronus.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9f\x04\n" +
 	"\tTelemetry\x12\x17\n" +
 	"\aboot_id\x18\x01 \x01(\fR\x06bootId\x12\x1a\n" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x123\n" +
@@ -826,7 +973,11 @@ const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\fpath_samples\x18\x05 \x03(\v2\x17.patronus.v1.PathSampleR\vpathSamples\x12C\n" +
 	"\x0fsteering_events\x18\x06 \x03(\v2\x1a.patronus.v1.SteeringEventR\x0esteeringEvents\x12>\n" +
 	"\rpath_counters\x18\a \x03(\v2\x19.patronus.v1.PathCountersR\fpathCounters\x12?\n" +
-	"\x0eflow_summaries\x18\b \x03(\v2\x18.patronus.v1.FlowSummaryR\rflowSummaries\"\x99\x03\n" +
+	"\x0eflow_summaries\x18\b \x03(\v2\x18.patronus.v1.FlowSummaryR\rflowSummaries\x12G\n" +
+	"\x10learned_prefixes\x18\t \x01(\v2\x1c.patronus.v1.LearnedPrefixesR\x0flearnedPrefixes\x124\n" +
+	"\n" +
+	"bgp_events\x18\n" +
+	" \x03(\v2\x15.patronus.v1.BgpEventR\tbgpEvents\"\x99\x03\n" +
 	"\n" +
 	"PathSample\x12\x17\n" +
 	"\apath_id\x18\x01 \x01(\tR\x06pathId\x12;\n" +
@@ -877,7 +1028,15 @@ const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\apath_id\x18\x03 \x01(\tR\x06pathId\x12\x14\n" +
 	"\x05flows\x18\x04 \x01(\x04R\x05flows\x12\x19\n" +
 	"\btx_bytes\x18\x05 \x01(\x04R\atxBytes\x12\x19\n" +
-	"\brx_bytes\x18\x06 \x01(\x04R\arxBytes*h\n" +
+	"\brx_bytes\x18\x06 \x01(\x04R\arxBytes\"-\n" +
+	"\x0fLearnedPrefixes\x12\x1a\n" +
+	"\bprefixes\x18\x01 \x03(\tR\bprefixes\"\x8e\x01\n" +
+	"\bBgpEvent\x12*\n" +
+	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x1a\n" +
+	"\bneighbor\x18\x02 \x01(\tR\bneighbor\x12\x12\n" +
+	"\x04from\x18\x03 \x01(\tR\x04from\x12\x0e\n" +
+	"\x02to\x18\x04 \x01(\tR\x02to\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason*h\n" +
 	"\tPathState\x12\x1a\n" +
 	"\x16PATH_STATE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fPATH_STATE_DOWN\x10\x01\x12\x17\n" +
@@ -909,7 +1068,7 @@ func file_patronus_v1_telemetry_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_telemetry_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_patronus_v1_telemetry_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_patronus_v1_telemetry_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_patronus_v1_telemetry_proto_goTypes = []any{
 	(PathState)(0),                // 0: patronus.v1.PathState
 	(BfdState)(0),                 // 1: patronus.v1.BfdState
@@ -919,26 +1078,31 @@ var file_patronus_v1_telemetry_proto_goTypes = []any{
 	(*SteeringEvent)(nil),         // 5: patronus.v1.SteeringEvent
 	(*PathCounters)(nil),          // 6: patronus.v1.PathCounters
 	(*FlowSummary)(nil),           // 7: patronus.v1.FlowSummary
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*LearnedPrefixes)(nil),       // 8: patronus.v1.LearnedPrefixes
+	(*BgpEvent)(nil),              // 9: patronus.v1.BgpEvent
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
 }
 var file_patronus_v1_telemetry_proto_depIdxs = []int32{
-	8,  // 0: patronus.v1.Telemetry.sent_at:type_name -> google.protobuf.Timestamp
+	10, // 0: patronus.v1.Telemetry.sent_at:type_name -> google.protobuf.Timestamp
 	4,  // 1: patronus.v1.Telemetry.path_samples:type_name -> patronus.v1.PathSample
 	5,  // 2: patronus.v1.Telemetry.steering_events:type_name -> patronus.v1.SteeringEvent
 	6,  // 3: patronus.v1.Telemetry.path_counters:type_name -> patronus.v1.PathCounters
 	7,  // 4: patronus.v1.Telemetry.flow_summaries:type_name -> patronus.v1.FlowSummary
-	8,  // 5: patronus.v1.PathSample.measured_at:type_name -> google.protobuf.Timestamp
-	0,  // 6: patronus.v1.PathSample.state:type_name -> patronus.v1.PathState
-	1,  // 7: patronus.v1.PathSample.bfd_state:type_name -> patronus.v1.BfdState
-	8,  // 8: patronus.v1.SteeringEvent.at:type_name -> google.protobuf.Timestamp
-	2,  // 9: patronus.v1.SteeringEvent.kind:type_name -> patronus.v1.SteeringEventKind
-	8,  // 10: patronus.v1.PathCounters.counters_since:type_name -> google.protobuf.Timestamp
-	8,  // 11: patronus.v1.FlowSummary.window_start:type_name -> google.protobuf.Timestamp
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	8,  // 5: patronus.v1.Telemetry.learned_prefixes:type_name -> patronus.v1.LearnedPrefixes
+	9,  // 6: patronus.v1.Telemetry.bgp_events:type_name -> patronus.v1.BgpEvent
+	10, // 7: patronus.v1.PathSample.measured_at:type_name -> google.protobuf.Timestamp
+	0,  // 8: patronus.v1.PathSample.state:type_name -> patronus.v1.PathState
+	1,  // 9: patronus.v1.PathSample.bfd_state:type_name -> patronus.v1.BfdState
+	10, // 10: patronus.v1.SteeringEvent.at:type_name -> google.protobuf.Timestamp
+	2,  // 11: patronus.v1.SteeringEvent.kind:type_name -> patronus.v1.SteeringEventKind
+	10, // 12: patronus.v1.PathCounters.counters_since:type_name -> google.protobuf.Timestamp
+	10, // 13: patronus.v1.FlowSummary.window_start:type_name -> google.protobuf.Timestamp
+	10, // 14: patronus.v1.BgpEvent.at:type_name -> google.protobuf.Timestamp
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_telemetry_proto_init() }
@@ -952,7 +1116,7 @@ func file_patronus_v1_telemetry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_telemetry_proto_rawDesc), len(file_patronus_v1_telemetry_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   5,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

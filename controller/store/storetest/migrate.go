@@ -13,7 +13,7 @@ import (
 // migrations it has.
 const (
 	newest     = 15
-	migrations = 12
+	migrations = 13
 )
 
 func schemaVersion(t *testing.T, e *env) int64 {

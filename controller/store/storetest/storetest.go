@@ -163,6 +163,8 @@ func Run(t *testing.T, h Harness) {
 		{"RevokeCert", testRevokeCert},
 		{"PolicySet", testPolicySet},
 		{"Pins", testPins},
+		{"BGP", testBGP},
+		{"LearnedPrefixes", testLearnedPrefixes},
 		{"PinValidation", testPinValidation},
 		{"PinExpiry", testPinExpiry},
 		{"Telemetry", testTelemetry},

@@ -1,0 +1,169 @@
+package sqlcore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"slices"
+
+	"github.com/patronus-sdwan/patronus/controller/store"
+)
+
+// SiteBGP implements store.Store.
+func (s *Store) SiteBGP(ctx context.Context, network, site string) (store.SiteBGP, error) {
+	var out store.SiteBGP
+	if err := s.read("site bgp"); err != nil {
+		return out, err
+	}
+	var doc string
+	err := s.eng.QueryRow(ctx, `SELECT b.document FROM bgp_sites b JOIN sites s ON s.id = b.site_id
+		JOIN networks n ON n.id = s.network_id WHERE n.name = $1 AND s.name = $2`, network, site).Scan(&doc)
+	switch {
+	case err != nil && s.eng.Classify(err) == NoRows:
+		if _, err := s.Site(ctx, network, site); err != nil {
+			return out, err
+		}
+		return out, nil
+	case err != nil:
+		return out, s.wrap("site bgp", err)
+	}
+	return out, s.wrap("site bgp", json.Unmarshal([]byte(doc), &out))
+}
+
+// PutSiteBGP implements store.Store.
+func (s *Store) PutSiteBGP(ctx context.Context, network, site string, b store.SiteBGP) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	doc, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, "put site bgp", func(t *tx) error {
+		netID, err := s.netID(ctx, t, network)
+		if err != nil {
+			return err
+		}
+		siteID, err := s.siteID(ctx, t, netID, network, site)
+		if err != nil {
+			return err
+		}
+		if b.LocalAS == 0 {
+			_, err = t.Exec(ctx, "DELETE FROM bgp_sites WHERE site_id = $1", siteID)
+		} else {
+			_, err = t.Exec(ctx, `INSERT INTO bgp_sites (site_id, network_id, document) VALUES ($1, $2, $3)
+				ON CONFLICT (site_id) DO UPDATE SET document = excluded.document`, siteID, netID, string(doc))
+		}
+		if err != nil {
+			return err
+		}
+		return t.bump(ctx, netID)
+	})
+}
+
+// BGPSites implements store.Store.
+func (s *Store) BGPSites(ctx context.Context, network string) (map[string]store.SiteBGP, error) {
+	if err := s.read("bgp sites"); err != nil {
+		return nil, err
+	}
+	rows, err := s.eng.Query(ctx, `SELECT s.name, b.document FROM bgp_sites b JOIN sites s ON s.id = b.site_id
+		JOIN networks n ON n.id = s.network_id WHERE n.name = $1`, network)
+	if err != nil {
+		return nil, s.wrap("bgp sites", err)
+	}
+	defer rows.Close()
+	out := map[string]store.SiteBGP{}
+	for rows.Next() {
+		var name, doc string
+		var b store.SiteBGP
+		if err := rows.Scan(&name, &doc); err != nil {
+			return nil, s.wrap("bgp sites", err)
+		}
+		if err := json.Unmarshal([]byte(doc), &b); err != nil {
+			return nil, s.wrap("bgp sites", fmt.Errorf("site %q: %w", name, err))
+		}
+		out[name] = b
+	}
+	return out, s.wrap("bgp sites", rows.Err())
+}
+
+// SetLearnedPrefixes implements store.Store.
+func (s *Store) SetLearnedPrefixes(ctx context.Context, network, site string, ps []netip.Prefix) (bool, error) {
+	want := make([]string, 0, len(ps))
+	for _, p := range ps {
+		want = append(want, p.Masked().String())
+	}
+	slices.Sort(want)
+	want = slices.Compact(want)
+	changed := false
+	err := s.write(ctx, "set learned prefixes", func(t *tx) error {
+		netID, err := s.netID(ctx, t, network)
+		if err != nil {
+			return err
+		}
+		siteID, err := s.siteID(ctx, t, netID, network, site)
+		if err != nil {
+			return err
+		}
+		have, err := learnedOf(ctx, t, siteID)
+		if err != nil || slices.Equal(have, want) {
+			return err
+		}
+		changed = true
+		if _, err := t.Exec(ctx, "DELETE FROM learned_prefixes WHERE site_id = $1", siteID); err != nil {
+			return err
+		}
+		for _, p := range want {
+			if _, err := t.Exec(ctx, "INSERT INTO learned_prefixes (network_id, site_id, prefix) VALUES ($1, $2, $3)", netID, siteID, p); err != nil {
+				return err
+			}
+		}
+		return t.bump(ctx, netID)
+	})
+	return changed, err
+}
+
+func learnedOf(ctx context.Context, q Querier, siteID int64) ([]string, error) {
+	rows, err := q.Query(ctx, "SELECT prefix FROM learned_prefixes WHERE site_id = $1", siteID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out, rows.Err()
+}
+
+// LearnedPrefixes implements store.Store.
+func (s *Store) LearnedPrefixes(ctx context.Context, network string) ([]store.Prefix, error) {
+	if err := s.read("learned prefixes"); err != nil {
+		return nil, err
+	}
+	rows, err := s.eng.Query(ctx, `SELECT s.name, l.prefix FROM learned_prefixes l JOIN sites s ON s.id = l.site_id
+		JOIN networks n ON n.id = l.network_id WHERE n.name = $1 ORDER BY s.name, l.prefix`, network)
+	if err != nil {
+		return nil, s.wrap("learned prefixes", err)
+	}
+	defer rows.Close()
+	var out []store.Prefix
+	for rows.Next() {
+		var pr store.Prefix
+		var text string
+		if err := rows.Scan(&pr.Site, &text); err != nil {
+			return nil, s.wrap("learned prefixes", err)
+		}
+		if pr.Prefix, err = netip.ParsePrefix(text); err != nil {
+			return nil, s.wrap("learned prefixes", fmt.Errorf("stored prefix %q: %w", text, err))
+		}
+		out = append(out, pr)
+	}
+	return out, s.wrap("learned prefixes", rows.Err())
+}

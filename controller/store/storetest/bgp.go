@@ -1,0 +1,73 @@
+package storetest
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/patronus-sdwan/patronus/controller/store"
+)
+
+func testBGP(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	s, ctx := e.s, e.ctx
+	setupNet(t, e, store.FullMesh, hub("a"), spoke("b"))
+	if b := must(s.SiteBGP(ctx, "corp", "a"))(t); b.LocalAS != 0 {
+		t.Fatalf("a site without BGP: %+v", b)
+	}
+	_, err := s.SiteBGP(ctx, "corp", "nope")
+	wantErr(t, err, store.ErrNotFound, "")
+	rev := must(s.Network(ctx, "corp"))(t).Revision
+	b := store.SiteBGP{LocalAS: 4200000001, RouterID: "10.1.0.1", Neighbors: []store.BGPNeighbor{
+		{Address: "10.1.0.2", RemoteAS: 65001, Password: "pw", BFD: true}, {Address: "2001:db8::2", RemoteAS: 65002}}}
+	ok(t, s.PutSiteBGP(ctx, "corp", "a", b))
+	if got := must(s.SiteBGP(ctx, "corp", "a"))(t); got.LocalAS != b.LocalAS || len(got.Neighbors) != 2 || got.Neighbors[0] != b.Neighbors[0] {
+		t.Fatalf("SiteBGP = %+v", got)
+	}
+	if n := must(s.Network(ctx, "corp"))(t); n.Revision <= rev {
+		t.Fatal("PutSiteBGP did not bump the revision")
+	}
+	all := must(s.BGPSites(ctx, "corp"))(t)
+	if len(all) != 1 || all["a"].RouterID != "10.1.0.1" {
+		t.Fatalf("BGPSites = %+v", all)
+	}
+	bad := b
+	bad.Neighbors = append(bad.Neighbors, b.Neighbors[0])
+	wantErr(t, s.PutSiteBGP(ctx, "corp", "a", bad), store.ErrConflict, "neighbors.address")
+	wantErr(t, s.PutSiteBGP(ctx, "corp", "a", store.SiteBGP{LocalAS: 1, RouterID: "::1"}), store.ErrInvalid, "router_id")
+	ok(t, s.PutSiteBGP(ctx, "corp", "a", store.SiteBGP{}))
+	if len(must(s.BGPSites(ctx, "corp"))(t)) != 0 {
+		t.Fatal("LocalAS 0 did not remove the speaker")
+	}
+}
+
+func testLearnedPrefixes(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	s, ctx := e.s, e.ctx
+	setupNet(t, e, store.FullMesh, hub("a"), spoke("b"))
+	ps := []netip.Prefix{netip.MustParsePrefix("10.9.1.0/24"), netip.MustParsePrefix("fd00:9::/64")}
+	if changed := must(s.SetLearnedPrefixes(ctx, "corp", "a", ps))(t); !changed {
+		t.Fatal("first set: not changed")
+	}
+	rev := must(s.Network(ctx, "corp"))(t).Revision
+	if changed := must(s.SetLearnedPrefixes(ctx, "corp", "a", []netip.Prefix{ps[1], ps[0]}))(t); changed {
+		t.Fatal("the same set again: changed")
+	}
+	if must(s.Network(ctx, "corp"))(t).Revision != rev {
+		t.Fatal("the same set again bumped the revision")
+	}
+	must(s.SetLearnedPrefixes(ctx, "corp", "b", ps[:1]))(t) // two sites may learn one prefix
+	got := must(s.LearnedPrefixes(ctx, "corp"))(t)
+	if len(got) != 3 || got[0].Site != "a" || got[2].Site != "b" {
+		t.Fatalf("LearnedPrefixes = %+v", got)
+	}
+	if changed := must(s.SetLearnedPrefixes(ctx, "corp", "a", nil))(t); !changed {
+		t.Fatal("withdrawing all: not changed")
+	}
+	if got := must(s.LearnedPrefixes(ctx, "corp"))(t); len(got) != 1 {
+		t.Fatalf("after withdrawal: %+v", got)
+	}
+	ok(t, s.DeleteSite(ctx, "corp", "b"))
+	if got := must(s.LearnedPrefixes(ctx, "corp"))(t); len(got) != 0 {
+		t.Fatalf("a deleted site's learned prefixes remain: %+v", got)
+	}
+}

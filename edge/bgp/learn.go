@@ -1,0 +1,165 @@
+package bgp
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"time"
+
+	api "github.com/osrg/gobgp/v4/api"
+	"github.com/osrg/gobgp/v4/pkg/apiutil"
+	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
+)
+
+// LearnCoalesce is how long the learner waits after a change of the
+// routing table for the next ones before it reports: a router's full
+// announcement arrives as many UPDATEs.
+const LearnCoalesce = 50 * time.Millisecond
+
+// learner reports the prefixes the routers announce. It scans GoBGP's
+// global table (routes that passed the import policy) after changes.
+type learner struct {
+	s      *Speaker
+	kickc  chan struct{} // capacity 1
+	done   chan struct{} // closed when run returns
+	last   []netip.Prefix
+	kernel *kernelRoutes // nil: routes not installed (Options.InstallRoutes)
+}
+
+func newLearner(s *Speaker) *learner {
+	l := &learner{s: s, kickc: make(chan struct{}, 1), done: make(chan struct{})}
+	if s.opts.InstallRoutes {
+		l.kernel = &kernelRoutes{}
+	}
+	return l
+}
+
+// kick asks for a scan; it never blocks.
+func (l *learner) kick() {
+	select {
+	case l.kickc <- struct{}{}:
+	default:
+	}
+}
+
+// run scans after kicks until ctx ends, then removes its kernel routes.
+func (l *learner) run(ctx context.Context) {
+	defer close(l.done)
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if l.kernel != nil {
+				_ = l.kernel.sync(nil)
+			}
+			return
+		case <-l.kickc:
+			t.Reset(LearnCoalesce)
+		case <-t.C:
+			l.scan()
+		}
+	}
+}
+
+// scan reports the learned set when it changed.
+func (l *learner) scan() {
+	routes := l.s.learnedRoutes()
+	if l.kernel != nil {
+		if err := l.kernel.sync(routes); err != nil {
+			l.s.log.Error("bgp: kernel routes to the learned prefixes", "err", err)
+		}
+	}
+	got := sortedPrefixes(routes)
+	if slices.Equal(got, l.last) {
+		return
+	}
+	l.last = got
+	if f := l.s.opts.OnLearned; f != nil {
+		f(slices.Clone(got))
+	}
+}
+
+// Learned is the set of prefixes the routers announce now, in order:
+// those with a path from a neighbour in the global table, less the other
+// sites' prefixes (the loop rule; the import policy already refused the
+// routes with the overlay's site-of-origin).
+func (s *Speaker) Learned() []netip.Prefix { return sortedPrefixes(s.learnedRoutes()) }
+
+func sortedPrefixes(m map[netip.Prefix]netip.Addr) []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(m))
+	for p := range m {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, comparePrefix)
+	return out
+}
+
+// learnedRoutes is Learned with the next hop of each prefix (its best
+// path from a neighbour).
+func (s *Speaker) learnedRoutes() map[netip.Prefix]netip.Addr {
+	s.mu.Lock()
+	remote := map[netip.Prefix]bool{}
+	for _, st := range s.sites {
+		for _, p := range st.Prefixes {
+			remote[p] = true
+		}
+	}
+	s.mu.Unlock()
+	out := map[netip.Prefix]netip.Addr{}
+	for _, fam := range []bgp.Family{bgp.RF_IPv4_UC, bgp.RF_IPv6_UC} {
+		req := apiutil.ListPathRequest{TableType: api.TableType_TABLE_TYPE_GLOBAL, Family: fam}
+		_ = s.srv.ListPath(req, func(n bgp.NLRI, paths []*apiutil.Path) {
+			p, ok := prefixOf(n)
+			if !ok || remote[p] {
+				return
+			}
+			if nh, ok := fromNeighbor(paths); ok {
+				out[p] = nh
+			}
+		})
+	}
+	return out
+}
+
+// fromNeighbor is the next hop of the best path from a neighbour (the
+// first such path when none is best).
+func fromNeighbor(paths []*apiutil.Path) (netip.Addr, bool) {
+	var nh netip.Addr
+	found := false
+	for _, p := range paths {
+		if !p.PeerAddress.IsValid() || p.PeerAddress.IsUnspecified() || p.Withdrawal || p.Filtered {
+			continue
+		}
+		if !found || p.Best {
+			nh, found = nextHop(p), true
+		}
+	}
+	return nh, found
+}
+
+func nextHop(p *apiutil.Path) netip.Addr {
+	for _, a := range p.Attrs {
+		switch a := a.(type) {
+		case *bgp.PathAttributeNextHop:
+			return a.Value
+		case *bgp.PathAttributeMpReachNLRI:
+			return a.Nexthop
+		}
+	}
+	return p.PeerAddress
+}
+
+func prefixOf(n bgp.NLRI) (netip.Prefix, bool) {
+	if x, ok := n.(*bgp.IPAddrPrefix); ok {
+		return x.Prefix.Masked(), true
+	}
+	return netip.Prefix{}, false
+}
+
+func comparePrefix(a, b netip.Prefix) int {
+	if c := a.Addr().Compare(b.Addr()); c != 0 {
+		return c
+	}
+	return a.Bits() - b.Bits()
+}
