@@ -55,7 +55,7 @@ func (d *Daemon) openAuth(ctx context.Context) error {
 // verifier (operator certificates act as admin).
 func (d *Daemon) apiHandler(srv *server.Server) (http.Handler, error) {
 	m, err := manage.New(manage.Config{Store: d.st, Audit: d.st, Users: d.auth,
-		Live: d.live, Retention: d.cfg.API.retention(), Log: d.log})
+		Live: d.live, Retention: d.cfg.retention(), Log: d.log})
 	if err != nil {
 		return nil, err
 	}

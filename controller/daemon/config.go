@@ -27,7 +27,7 @@ const (
 	DefaultStore            = "sqlite"
 	DefaultAdminUser        = "admin"
 	DefaultNetwork          = "default"
-	DefaultMaintainInterval = 5 * time.Minute
+	DefaultMaintainInterval = time.Minute
 	DefaultLogLevel         = "info"
 )
 
@@ -63,9 +63,12 @@ type Config struct {
 	AdminUser string `yaml:"admin_user"`
 	// Networks are created at start if missing; their topology is set.
 	Networks []Network `yaml:"networks"`
-	// MaintainInterval is how often metrics are rolled up and old rows
-	// deleted (store.DefaultRetention); a Go duration, 1s or more.
+	// MaintainInterval is how often raw samples are folded into the
+	// rollups and old rows deleted (Retention); a Go duration, 1s or
+	// more. The newest rollup buckets lag by at most this much.
 	MaintainInterval string `yaml:"maintain_interval"`
+	// Retention says how long telemetry is kept.
+	Retention RetentionConfig `yaml:"retention"`
 	// LogLevel is debug, info, warn or error (for the CLI's logger).
 	LogLevel string `yaml:"log_level"`
 	// API configures the management API (GraphQL, REST, sign-in).
@@ -121,6 +124,7 @@ func (c *Config) SetDefaults() {
 	if len(c.Networks) == 0 {
 		c.Networks = []Network{{Name: DefaultNetwork, Topology: string(store.FullMesh)}}
 	}
+	c.Retention.setDefaults()
 	c.API.setDefaults()
 }
 
@@ -142,6 +146,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("maintain_interval: %q is not a duration of 1s or more", c.MaintainInterval)
 	}
 	if _, err := ParseLogLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if err := c.Retention.validate(); err != nil {
 		return err
 	}
 	if err := c.API.validate(); err != nil {

@@ -256,7 +256,7 @@ func (d *Daemon) maintainLoop() {
 		case <-d.ctx.Done():
 			return
 		case <-t.C:
-			stats, err := d.st.Maintain(d.ctx, d.cfg.API.retention())
+			stats, err := d.st.Maintain(d.ctx, d.cfg.retention())
 			if err != nil {
 				if d.ctx.Err() == nil {
 					d.log.Warn("maintain store", "err", err)

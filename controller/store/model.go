@@ -214,18 +214,22 @@ type Retention struct {
 	Audit time.Duration
 }
 
-// DefaultRetention: raw 2 days, minutes 14 days, hours 400 days, events
-// 90 days, flows 30 days, path counters 30 days, audit log 400 days.
+// DefaultRetention: raw samples 1 hour, minutes 7 days, hours 1 year
+// (366 days), events 90 days, flows 30 days, path counters 1 hour (they
+// are cumulative: the newest says it all), audit log 400 days. At 1,000
+// edges of 4 paths reporting every second this keeps the store's growth
+// under 5 GiB a day (docs/BENCHMARKS.md).
 var DefaultRetention = Retention{
-	Raw: 48 * time.Hour, Minute: 14 * 24 * time.Hour, Hour: 400 * 24 * time.Hour,
-	Events: 90 * 24 * time.Hour, Flows: 30 * 24 * time.Hour, Counters: 30 * 24 * time.Hour,
+	Raw: time.Hour, Minute: 7 * 24 * time.Hour, Hour: 366 * 24 * time.Hour,
+	Events: 90 * 24 * time.Hour, Flows: 30 * 24 * time.Hour, Counters: time.Hour,
 	Audit: 400 * 24 * time.Hour,
 }
 
 // MaintainStats counts what Maintain did.
 type MaintainStats struct {
-	RolledMinute, RolledHour int64 // raw rows folded into minutes, minute buckets into hours
-	Deleted                  int64 // rows deleted by retention, all tables
+	RolledMinute, RolledHour int64 // minute and hour buckets written by folding raw samples
+	Deleted                  int64 // rows deleted one by one by retention, all tables
+	DroppedPartitions        int64 // raw partitions dropped whole by retention (PostgreSQL)
 }
 
 // Event is a steering or path event.

@@ -40,6 +40,7 @@ const (
 	Unique     // a unique or primary key is taken
 	ForeignKey // a reference is missing or still referenced
 	Check      // a CHECK or NOT NULL constraint fails
+	Full       // the database or its disk is full
 )
 
 // Engine is one database engine.
@@ -64,5 +65,38 @@ type Engine interface {
 	NotifyInTx(ctx context.Context, q Querier, r store.Revision) error
 	// LockMigrationsInTx serialises concurrent migrators.
 	LockMigrationsInTx(ctx context.Context, q Querier) error
+	// Raw is the engine's handling of the raw telemetry tables
+	// (path_metrics_raw, path_counters).
+	Raw() RawTables
 	Close()
+}
+
+// RawTables is how an engine keeps the raw telemetry tables, whose rows
+// carry rx (receive time, µs) and id (arrival order).
+//
+// The fold (Store.Maintain) must see every row with an id at or below
+// the highest id it reads: IngestLockInTx is taken by every transaction
+// that writes raw rows, and FoldBarrierInTx waits for those in flight
+// and holds off new ones until its transaction ends (PostgreSQL: one
+// advisory lock, shared and exclusive; SQLite: write transactions run
+// one at a time, so both are no-ops).
+type RawTables interface {
+	IngestLockInTx(ctx context.Context, q Querier) error
+	FoldBarrierInTx(ctx context.Context, q Querier) error
+	// LastSampleID is the highest id given to a raw sample so far.
+	LastSampleID(ctx context.Context, q Querier) (int64, error)
+	// Prepare makes the tables ready for rows received around now
+	// (PostgreSQL: creates the hourly partitions ahead).
+	Prepare(ctx context.Context, q Querier, now int64) error
+	// Prune deletes the rows of table received before cutoff whose id is
+	// at most maxID (PostgreSQL: drops whole partitions that end by
+	// cutoff, deletes from the default one); it returns the rows deleted
+	// one by one and the partitions dropped.
+	Prune(ctx context.Context, q Querier, table string, cutoff, maxID int64) (rows, partitions int64, err error)
+}
+
+// Copier is implemented by a Querier that can bulk-load rows
+// (PostgreSQL COPY); others get multi-row INSERTs.
+type Copier interface {
+	CopyFrom(ctx context.Context, table string, cols []string, rows [][]any) (int64, error)
 }
