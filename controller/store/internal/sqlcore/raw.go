@@ -3,6 +3,7 @@ package sqlcore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/patronus-sdwan/patronus/controller/store"
@@ -53,12 +54,23 @@ func (r *rawRows) flush(ctx context.Context, t *tx) error {
 	return r.flushSeen(ctx, t)
 }
 
-// flushSeen sets the sites' last-seen times with one UPDATE per
-// maxRowsPerInsert sites.
+// flushSeen sets the sites' last-seen times in site id order: over a
+// network (PostgreSQL), one UPDATE per maxRowsPerInsert sites.
 func (r *rawRows) flushSeen(ctx context.Context, t *tx) error {
 	ids := make([]int64, 0, len(r.seen))
 	for id := range r.seen {
 		ids = append(ids, id)
+	}
+	slices.Sort(ids) // rows locked in one order: no deadlock between writers
+	if _, ok := t.Querier.(Copier); !ok {
+		// In process (SQLite) a statement per site is cheap, and its
+		// UPDATE … FROM would join the VALUES without an index.
+		for _, id := range ids {
+			if _, err := t.Exec(ctx, "UPDATE sites SET last_seen = $2 WHERE id = $1", id, r.seen[id]); err != nil {
+				return fmt.Errorf("last seen: %w", err)
+			}
+		}
+		return nil
 	}
 	for start := 0; start < len(ids); start += maxRowsPerInsert {
 		end := min(len(ids), start+maxRowsPerInsert)
