@@ -155,4 +155,3 @@ func (a *APIConfig) authConfig(st store.AuthStore) (auth.Config, error) {
 		AfterLoginURL: a.OIDC.AfterLoginURL}
 	return cfg, nil
 }
-
