@@ -161,6 +161,28 @@ func (q querier) QueryRow(ctx context.Context, query string, args ...any) sqlcor
 	return q.q.QueryRowContext(ctx, query, args...)
 }
 
+// Prepare implements sqlcore.Preparer, in a transaction.
+func (q querier) Prepare(ctx context.Context, query string) (sqlcore.Stmt, error) {
+	tx, ok := q.q.(*sql.Tx)
+	if !ok {
+		return nil, fmt.Errorf("prepare outside a transaction: %s", query)
+	}
+	st, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return stmt{st}, nil
+}
+
+type stmt struct{ st *sql.Stmt }
+
+func (s stmt) Exec(ctx context.Context, args ...any) error {
+	_, err := s.st.ExecContext(ctx, args...)
+	return err
+}
+
+func (s stmt) Close() error { return s.st.Close() }
+
 type sqlRows struct{ *sql.Rows }
 
 func (r sqlRows) Close() { r.Rows.Close() }

@@ -110,9 +110,10 @@ func (p *pgProbe) rows(ctx context.Context) (map[string]int64, error) {
 
 func (p *pgProbe) tableBytes(ctx context.Context) (map[string]int64, error) {
 	return sizeTables(func(t string, n *int64) error {
-		// A partitioned table's size is its partitions' (pg_partition_tree
-		// lists a plain table alone).
-		return p.conn.QueryRow(ctx, "SELECT COALESCE(SUM(pg_total_relation_size(relid)), 0) FROM pg_partition_tree($1::regclass)", t).Scan(n)
+		// A partitioned table's size is its partitions'.
+		return p.conn.QueryRow(ctx, `SELECT CASE WHEN c.relkind = 'p'
+			THEN (SELECT COALESCE(SUM(pg_total_relation_size(relid)), 0) FROM pg_partition_tree(c.oid))
+			ELSE pg_total_relation_size(c.oid) END FROM pg_class c WHERE c.oid = $1::regclass`, t).Scan(n)
 	})
 }
 

@@ -96,7 +96,21 @@ type RawTables interface {
 }
 
 // Copier is implemented by a Querier that can bulk-load rows
-// (PostgreSQL COPY); others get multi-row INSERTs.
+// (PostgreSQL COPY).
 type Copier interface {
 	CopyFrom(ctx context.Context, table string, cols []string, rows [][]any) (int64, error)
+}
+
+// Preparer is implemented by a Querier whose statements are cheapest
+// prepared once and run per row (SQLite, in process: a statement of
+// hundreds of parameters costs more to parse and bind than it saves).
+// Others get multi-row statements, one round trip for many rows.
+type Preparer interface {
+	Prepare(ctx context.Context, sql string) (Stmt, error)
+}
+
+// Stmt is a prepared statement; Close must be called.
+type Stmt interface {
+	Exec(ctx context.Context, args ...any) error
+	Close() error
 }

@@ -62,15 +62,10 @@ func (r *rawRows) flushSeen(ctx context.Context, t *tx) error {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids) // rows locked in one order: no deadlock between writers
-	if _, ok := t.Querier.(Copier); !ok {
-		// In process (SQLite) a statement per site is cheap, and its
-		// UPDATE … FROM would join the VALUES without an index.
-		for _, id := range ids {
-			if _, err := t.Exec(ctx, "UPDATE sites SET last_seen = $2 WHERE id = $1", id, r.seen[id]); err != nil {
-				return fmt.Errorf("last seen: %w", err)
-			}
-		}
-		return nil
+	if p, ok := t.Querier.(Preparer); ok {
+		// SQLite: its UPDATE … FROM would also join the VALUES without
+		// an index.
+		return perRow(ctx, p, "UPDATE sites SET last_seen = $2 WHERE id = $1", len(ids), func(i int) []any { return []any{ids[i], r.seen[ids[i]]} })
 	}
 	for start := 0; start < len(ids); start += maxRowsPerInsert {
 		end := min(len(ids), start+maxRowsPerInsert)
@@ -93,7 +88,8 @@ func (r *rawRows) flushSeen(ctx context.Context, t *tx) error {
 }
 
 // bulkInsert writes rows into table: by COPY where the engine has it,
-// else with multi-row INSERTs.
+// a prepared INSERT per row where that is cheaper (Preparer), else with
+// multi-row INSERTs.
 func bulkInsert(ctx context.Context, t *tx, table string, cols []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
@@ -103,7 +99,32 @@ func bulkInsert(ctx context.Context, t *tx, table string, cols []string, rows []
 		return err
 	}
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
+	if p, ok := t.Querier.(Preparer); ok {
+		marks := make([]string, len(cols))
+		for i := range marks {
+			marks[i] = fmt.Sprintf("$%d", i+1)
+		}
+		return perRow(ctx, p, head+"("+strings.Join(marks, ", ")+")", len(rows), func(i int) []any { return rows[i] })
+	}
 	return insertRows(ctx, t, head, len(cols), len(rows), func(i int, args []any) []any { return append(args, rows[i]...) })
+}
+
+// perRow runs a prepared statement n times, with args(i).
+func perRow(ctx context.Context, p Preparer, sql string, n int, args func(i int) []any) error {
+	if n == 0 {
+		return nil
+	}
+	st, err := p.Prepare(ctx, sql)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for i := range n {
+		if err := st.Exec(ctx, args(i)...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // maxRowsPerInsert bounds the rows of one multi-row INSERT (and so its
