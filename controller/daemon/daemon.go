@@ -263,7 +263,7 @@ func (d *Daemon) maintainLoop() {
 				}
 				continue
 			}
-			d.log.Debug("maintained store", "rolled_minute", stats.RolledMinute, "rolled_hour", stats.RolledHour, "deleted", stats.Deleted)
+			d.log.Debug("maintained store", "rolled_minute", stats.RolledMinute, "rolled_hour", stats.RolledHour, "deleted", stats.Deleted, "dropped_partitions", stats.DroppedPartitions)
 		}
 	}
 }
