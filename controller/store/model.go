@@ -154,11 +154,14 @@ type PathCounters struct {
 }
 
 // CounterQuery filters path counters; zero fields do not filter. Oldest
-// first.
+// first. Resolution Raw (or "") reads the reports as received; Minute and
+// Hour read the newest report of each path and site in each bucket of
+// receive time (Since then compares with the bucket).
 type CounterQuery struct {
 	Site, Path string
 	Since      time.Time
 	Limit      int // 0: 1000
+	Resolution Resolution
 }
 
 // PathState is a path's liveness in a metrics sample.
@@ -228,6 +231,7 @@ var DefaultRetention = Retention{
 // MaintainStats counts what Maintain did.
 type MaintainStats struct {
 	RolledMinute, RolledHour int64 // minute and hour buckets written by folding raw samples
+	RolledCounters           int64 // minute and hour counter buckets written
 	Deleted                  int64 // rows deleted one by one by retention, all tables
 	DroppedPartitions        int64 // raw partitions dropped whole by retention (PostgreSQL)
 }

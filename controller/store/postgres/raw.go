@@ -46,11 +46,11 @@ func (rawTables) FoldBarrierInTx(ctx context.Context, q sqlcore.Querier) error {
 	return err
 }
 
-// LastSampleID reads the sequence: last_value was given out once
-// is_called is true.
-func (rawTables) LastSampleID(ctx context.Context, q sqlcore.Querier) (int64, error) {
+// LastID reads the table's sequence (TABLE_id): last_value was given
+// out once is_called is true.
+func (rawTables) LastID(ctx context.Context, q sqlcore.Querier, table string) (int64, error) {
 	var id int64
-	err := q.QueryRow(ctx, "SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM path_metrics_raw_id").Scan(&id)
+	err := q.QueryRow(ctx, "SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM "+pgx.Identifier{table + "_id"}.Sanitize()).Scan(&id)
 	return id, err
 }
 

@@ -263,10 +263,10 @@ func (rawTables) IngestLockInTx(context.Context, sqlcore.Querier) error  { retur
 func (rawTables) FoldBarrierInTx(context.Context, sqlcore.Querier) error { return nil }
 func (rawTables) Prepare(context.Context, sqlcore.Querier, int64) error  { return nil }
 
-// LastSampleID: ids are AUTOINCREMENT, never used twice.
-func (rawTables) LastSampleID(ctx context.Context, q sqlcore.Querier) (int64, error) {
+// LastID: ids are AUTOINCREMENT, never used twice.
+func (rawTables) LastID(ctx context.Context, q sqlcore.Querier, table string) (int64, error) {
 	var id int64
-	err := q.QueryRow(ctx, "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'path_metrics_raw'), 0)").Scan(&id)
+	err := q.QueryRow(ctx, "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = $1), 0)", table).Scan(&id)
 	return id, err
 }
 

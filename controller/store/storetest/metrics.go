@@ -245,3 +245,56 @@ func testFoldWhileIngesting(t *testing.T, h Harness) {
 	must(s.Maintain(ctx, store.Retention{}))(t)
 	checkFolded(t, e, writers*batches*perBatch)
 }
+
+// testCounterRollups: each minute and hour bucket of receive time keeps
+// the newest report (by the edge's time) of a site's path: a late
+// report received later does not replace a newer one, a resent batch
+// changes nothing; the raw counters go after their retention, the
+// buckets stay.
+func testCounterRollups(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	s, ctx := e.s, e.ctx
+	setupNet(t, e, store.FullMesh, hub("a"), spoke("b"))
+	report := func(at time.Duration, seq int64, ts time.Duration, tx int64) bool {
+		t.Helper()
+		e.clock.Set(epoch.Add(at))
+		b := store.TelemetryBatch{Site: "a", BootID: "0a", Sequence: seq, Counters: []store.PathCounters{{
+			TS: epoch.Add(ts), Since: epoch, Site: "a", Path: testPath, TxBytes: tx, RxBytes: tx / 2}}}
+		return must(s.RecordTelemetry(ctx, "corp", b))(t)
+	}
+	report(10*time.Second, 1, 10*time.Second, 100)
+	report(20*time.Second, 2, 20*time.Second, 200)
+	report(70*time.Second, 3, 70*time.Second, 300)
+	report(80*time.Second, 4, 5*time.Second, 50) // measured long before, received in minute 1
+	if report(85*time.Second, 2, 20*time.Second, 999) {
+		t.Fatal("a resent batch was stored")
+	}
+	e.clock.Set(epoch.Add(2 * time.Minute))
+	q := func(res store.Resolution) []store.PathCounters {
+		return must(s.PathCounters(ctx, "corp", store.CounterQuery{Site: "a", Path: testPath, Resolution: res}))(t)
+	}
+	for range 2 { // idempotent
+		must(s.Maintain(ctx, store.Retention{}))(t)
+		if m := q(store.Minute); len(m) != 2 || m[0].TxBytes != 200 || !m[0].TS.Equal(epoch.Add(20*time.Second)) || m[1].TxBytes != 300 || m[1].RxBytes != 150 {
+			t.Fatalf("minute counters %+v, want 200 (minute 0) and 300 (minute 1)", m)
+		}
+		if hr := q(store.Hour); len(hr) != 1 || hr[0].TxBytes != 300 {
+			t.Fatalf("hour counters %+v, want 300", hr)
+		}
+	}
+	report(3*time.Minute, 5, 3*time.Minute, 400)
+	must(s.Maintain(ctx, store.Retention{}))(t)
+	if hr := q(store.Hour); len(hr) != 1 || hr[0].TxBytes != 400 {
+		t.Fatalf("hour counters %+v, want 400", hr)
+	}
+	_, err := s.PathCounters(ctx, "corp", store.CounterQuery{Resolution: "5m"})
+	wantErr(t, err, store.ErrInvalid, "resolution")
+	e.clock.Set(epoch.Add(3 * time.Hour))
+	must(s.Maintain(ctx, store.Retention{Raw: time.Hour, Counters: time.Hour}))(t)
+	if n := len(q(store.Raw)); n != 0 {
+		t.Fatalf("%d raw counters after their retention", n)
+	}
+	if n := len(q(store.Minute)); n != 3 {
+		t.Fatalf("%d minute counters, want 3", n)
+	}
+}

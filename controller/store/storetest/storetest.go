@@ -166,6 +166,7 @@ func Run(t *testing.T, h Harness) {
 		{"MetricsRollupRetention", testMetrics},
 		{"MaintainConcurrent", testMaintainConcurrent},
 		{"FoldWhileIngesting", testFoldWhileIngesting},
+		{"CounterRollups", testCounterRollups},
 		{"EventsFlows", testEventsFlows},
 		{"MigrateFromEmpty", testMigrateEmpty},
 		{"MigrateFromV1Fixture", testMigrateFixture},

@@ -16,7 +16,7 @@ import (
 
 // telemetryTables are the tables a telemetry batch writes to.
 var telemetryTables = []string{"path_metrics_raw", "path_counters", "events", "flow_summaries", "telemetry_cursors",
-	"path_metrics_1m", "path_metrics_1h"}
+	"path_metrics_1m", "path_metrics_1h", "path_counters_1m", "path_counters_1h"}
 
 // storeProbe measures a store from outside the controller.
 type storeProbe interface {

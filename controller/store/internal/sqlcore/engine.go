@@ -83,8 +83,8 @@ type Engine interface {
 type RawTables interface {
 	IngestLockInTx(ctx context.Context, q Querier) error
 	FoldBarrierInTx(ctx context.Context, q Querier) error
-	// LastSampleID is the highest id given to a raw sample so far.
-	LastSampleID(ctx context.Context, q Querier) (int64, error)
+	// LastID is the highest id given to a row of a raw table so far.
+	LastID(ctx context.Context, q Querier, table string) (int64, error)
 	// Prepare makes the tables ready for rows received around now
 	// (PostgreSQL: creates the hourly partitions ahead).
 	Prepare(ctx context.Context, q Querier, now int64) error

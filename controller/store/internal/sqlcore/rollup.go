@@ -2,8 +2,8 @@ package sqlcore
 
 import (
 	"context"
-	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/store"
@@ -66,23 +66,41 @@ func (s *Store) rawPoints(ctx context.Context, network, path string, from, to ti
 	return out, err
 }
 
-// foldSource names the raw table in rollup_cursor.
-const foldSource = "path_metrics_raw"
+// The raw tables in rollup_cursor.
+const (
+	foldSource        = "path_metrics_raw"
+	counterFoldSource = "path_counters"
+)
+
+// highWater is the highest id given out in each raw table, read behind
+// the fold barrier.
+type highWater struct{ samples, counters int64 }
 
 // foldUpTo folds the raw samples with ids in (folded_id, hw] into the
 // minute and hour buckets of their receive time and moves folded_id to
 // hw, in t. The cursor row is updated first, so concurrent maintainers
 // (replicas) queue on its lock and never fold a row twice.
-func (s *Store) foldUpTo(ctx context.Context, t *tx, hw int64, st *store.MaintainStats) error {
-	if _, err := t.Exec(ctx, "UPDATE rollup_cursor SET folded_id = folded_id WHERE source = $1", foldSource); err != nil {
+func (s *Store) foldUpTo(ctx context.Context, t *tx, hw highWater, st *store.MaintainStats) error {
+	if err := s.foldSamples(ctx, t, hw.samples, st); err != nil {
 		return err
+	}
+	return s.foldCounters(ctx, t, hw.counters, st)
+}
+
+// cursor locks a raw table's rollup_cursor row and reads its folded_id.
+func cursor(ctx context.Context, t *tx, source string) (int64, error) {
+	if _, err := t.Exec(ctx, "UPDATE rollup_cursor SET folded_id = folded_id WHERE source = $1", source); err != nil {
+		return 0, err
 	}
 	var wm int64
-	if err := t.QueryRow(ctx, "SELECT folded_id FROM rollup_cursor WHERE source = $1", foldSource).Scan(&wm); err != nil {
+	err := t.QueryRow(ctx, "SELECT folded_id FROM rollup_cursor WHERE source = $1", source).Scan(&wm)
+	return wm, err
+}
+
+func (s *Store) foldSamples(ctx context.Context, t *tx, hw int64, st *store.MaintainStats) error {
+	wm, err := cursor(ctx, t, foldSource)
+	if err != nil || hw <= wm {
 		return err
-	}
-	if hw <= wm {
-		return nil
 	}
 	for _, lvl := range []struct {
 		dst  string
@@ -95,8 +113,53 @@ func (s *Store) foldUpTo(ctx context.Context, t *tx, hw int64, st *store.Maintai
 		}
 		*lvl.n += n
 	}
-	_, err := t.Exec(ctx, "UPDATE rollup_cursor SET folded_id = $2 WHERE source = $1", foldSource, hw)
+	_, err = t.Exec(ctx, "UPDATE rollup_cursor SET folded_id = $2 WHERE source = $1", foldSource, hw)
 	return err
+}
+
+// counterCols of the rollups, after network_id, site, path, bucket.
+const counterRollupCols = `ts, since, tx_bytes, rx_bytes, tx_packets, rx_packets, compress_offered, compressed, compress_in_bytes, compress_out_bytes, decompress_errors`
+
+// foldCounters keeps, in each minute and hour bucket of receive time,
+// the newest report (by the edge's ts, then arrival) of each site's
+// path among the raw counters with ids in (folded_id, hw] and what the
+// bucket had.
+func (s *Store) foldCounters(ctx context.Context, t *tx, hw int64, st *store.MaintainStats) error {
+	wm, err := cursor(ctx, t, counterFoldSource)
+	if err != nil || hw <= wm {
+		return err
+	}
+	for _, lvl := range []struct {
+		dst  string
+		step int64
+	}{{"path_counters_1m", minuteUS}, {"path_counters_1h", hourUS}} {
+		n, err := t.Exec(ctx, counterFoldSQL(lvl.dst, lvl.step), wm, hw)
+		if err != nil {
+			return err
+		}
+		st.RolledCounters += n
+	}
+	_, err = t.Exec(ctx, "UPDATE rollup_cursor SET folded_id = $2 WHERE source = $1", counterFoldSource, hw)
+	return err
+}
+
+func counterFoldSQL(dst string, step int64) string {
+	bucket := "(rx - (rx % " + strconv.FormatInt(step, 10) + "))"
+	var set strings.Builder
+	for i, c := range strings.Split(counterRollupCols, ", ") {
+		if i > 0 {
+			set.WriteString(", ")
+		}
+		set.WriteString(c + " = excluded." + c)
+	}
+	return `INSERT INTO ` + dst + ` (network_id, site, path, bucket, ` + counterRollupCols + `)
+		SELECT network_id, site, path, b, ` + counterRollupCols + ` FROM (
+			SELECT network_id, site, path, ` + bucket + ` AS b, ` + counterRollupCols + `,
+				ROW_NUMBER() OVER (PARTITION BY network_id, site, path, ` + bucket + ` ORDER BY ts DESC, id DESC) AS rn
+			FROM path_counters WHERE id > $1 AND id <= $2 AND network_id IN (SELECT id FROM networks)) AS x
+		WHERE rn = 1
+		ON CONFLICT (network_id, site, path, bucket) DO UPDATE SET ` + set.String() + `
+		WHERE excluded.ts >= ` + dst + `.ts`
 }
 
 // foldSQL adds the raw rows with ids in ($1, $2] to dst's buckets of
@@ -121,16 +184,26 @@ func (s *Store) foldSQL(dst string, step int64) string {
 // barrierID waits for the transactions writing raw rows to finish and
 // returns the highest sample id given so far: every row up to it is
 // committed (or rolled back) from then on.
-func (s *Store) barrierID(ctx context.Context) (int64, error) {
-	var hw int64
+func (s *Store) barrierID(ctx context.Context) (highWater, error) {
+	var hw highWater
 	err := s.write(ctx, "fold barrier", func(t *tx) error {
 		if err := s.eng.Raw().FoldBarrierInTx(ctx, t); err != nil {
 			return err
 		}
 		var err error
-		hw, err = s.eng.Raw().LastSampleID(ctx, t)
+		hw, err = s.lastIDs(ctx, t)
 		return err
 	})
+	return hw, err
+}
+
+func (s *Store) lastIDs(ctx context.Context, t *tx) (highWater, error) {
+	var hw highWater
+	var err error
+	if hw.samples, err = s.eng.Raw().LastID(ctx, t, foldSource); err != nil {
+		return hw, err
+	}
+	hw.counters, err = s.eng.Raw().LastID(ctx, t, counterFoldSource)
 	return hw, err
 }
 
@@ -159,6 +232,8 @@ func (s *Store) Maintain(ctx context.Context, r store.Retention) (store.Maintain
 		}{
 			{r.Minute, "path_metrics_1m", "bucket"},
 			{r.Hour, "path_metrics_1h", "bucket"},
+			{r.Minute, "path_counters_1m", "bucket"},
+			{r.Hour, "path_counters_1h", "bucket"},
 			{r.Events, "events", "ts"},
 			{r.Flows, "flow_summaries", "ts"},
 			{r.Audit, "audit_log", "ts"},
@@ -180,37 +255,39 @@ func (s *Store) Maintain(ctx context.Context, r store.Retention) (store.Maintain
 	return st, err
 }
 
-// pruneRaw applies the raw tables' retention by receive time. Samples
-// go only once folded: under the fold barrier, what arrived since the
-// fold is folded first, in the same transaction.
+// pruneRaw applies the raw tables' retention by receive time. Rows go
+// only once folded: under the fold barrier, what arrived since the fold
+// is folded first, in the same transaction.
 func (s *Store) pruneRaw(ctx context.Context, r store.Retention, now int64, st *store.MaintainStats) error {
+	if r.Raw <= 0 && r.Counters <= 0 {
+		return nil
+	}
 	raw := s.eng.Raw()
-	if r.Raw > 0 {
-		err := s.write(ctx, "raw sample retention", func(t *tx) error {
-			if err := raw.FoldBarrierInTx(ctx, t); err != nil {
-				return err
-			}
-			hw, err := raw.LastSampleID(ctx, t)
-			if err != nil {
-				return err
-			}
-			if err := s.foldUpTo(ctx, t, hw, st); err != nil {
-				return err
-			}
-			n, parts, err := raw.Prune(ctx, t, "path_metrics_raw", now-r.Raw.Microseconds(), hw)
-			st.Deleted, st.DroppedPartitions = st.Deleted+n, st.DroppedPartitions+parts
+	return s.write(ctx, "raw retention", func(t *tx) error {
+		if err := raw.FoldBarrierInTx(ctx, t); err != nil {
 			return err
-		})
+		}
+		hw, err := s.lastIDs(ctx, t)
 		if err != nil {
 			return err
 		}
-	}
-	if r.Counters <= 0 {
+		if err := s.foldUpTo(ctx, t, hw, st); err != nil {
+			return err
+		}
+		for _, p := range []struct {
+			keep  time.Duration
+			table string
+			maxID int64
+		}{{r.Raw, "path_metrics_raw", hw.samples}, {r.Counters, "path_counters", hw.counters}} {
+			if p.keep <= 0 {
+				continue
+			}
+			n, parts, err := raw.Prune(ctx, t, p.table, now-p.keep.Microseconds(), p.maxID)
+			st.Deleted, st.DroppedPartitions = st.Deleted+n, st.DroppedPartitions+parts
+			if err != nil {
+				return err
+			}
+		}
 		return nil
-	}
-	return s.write(ctx, "path counter retention", func(t *tx) error {
-		n, parts, err := raw.Prune(ctx, t, "path_counters", now-r.Counters.Microseconds(), math.MaxInt64)
-		st.Deleted, st.DroppedPartitions = st.Deleted+n, st.DroppedPartitions+parts
-		return err
 	})
 }

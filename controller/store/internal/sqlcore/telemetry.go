@@ -202,10 +202,18 @@ func (s *Store) Flows(ctx context.Context, network string, q store.FlowQuery) ([
 
 // PathCounters implements store.Store.
 func (s *Store) PathCounters(ctx context.Context, network string, q store.CounterQuery) ([]store.PathCounters, error) {
+	from, at, order := "path_counters", "ts", "ts, id"
+	switch q.Resolution {
+	case store.Raw, "":
+	case store.Minute, store.Hour:
+		from, at, order = "path_counters_"+string(q.Resolution), "bucket", "bucket, site, path"
+	default:
+		return nil, &store.Error{Kind: store.ErrInvalid, Entity: "path_counters", Field: "resolution", Msg: string(q.Resolution) + " is not raw, 1m or 1h"}
+	}
 	var out []store.PathCounters
 	err := s.list(ctx, "path counters", network, `SELECT ts, since, site, path, tx_bytes, rx_bytes, tx_packets, rx_packets,
-		compress_offered, compressed, compress_in_bytes, compress_out_bytes, decompress_errors FROM path_counters
-		WHERE network_id = $1 AND ($2 = '' OR site = $2) AND ($3 = '' OR path = $3) AND ts >= $4 ORDER BY ts, id LIMIT $5`, func(r Row) error {
+		compress_offered, compressed, compress_in_bytes, compress_out_bytes, decompress_errors FROM `+from+`
+		WHERE network_id = $1 AND ($2 = '' OR site = $2) AND ($3 = '' OR path = $3) AND `+at+` >= $4 ORDER BY `+order+` LIMIT $5`, func(r Row) error {
 		var c store.PathCounters
 		var ts, since int64
 		if err := r.Scan(&ts, &since, &c.Site, &c.Path, &c.TxBytes, &c.RxBytes, &c.TxPackets, &c.RxPackets,

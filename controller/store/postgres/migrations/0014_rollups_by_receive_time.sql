@@ -96,3 +96,46 @@ CREATE TABLE path_counters (
 ) PARTITION BY RANGE (rx);
 CREATE INDEX path_counters_ts ON path_counters (network_id, ts);
 CREATE TABLE path_counters_default PARTITION OF path_counters DEFAULT;
+
+-- Path counters are cumulative: a bucket keeps the newest report (by the
+-- edge's ts) of each (site, path) received in it, folded from the raw
+-- rows above the cursor's folded_id like the samples.
+INSERT INTO rollup_cursor (source, folded_id) VALUES ('path_counters', 0);
+CREATE TABLE path_counters_1m (
+	network_id BIGINT NOT NULL REFERENCES networks (id) ON DELETE CASCADE,
+	site TEXT NOT NULL,
+	path TEXT NOT NULL,
+	bucket BIGINT NOT NULL,
+	ts BIGINT NOT NULL,
+	since BIGINT NOT NULL,
+	tx_bytes BIGINT NOT NULL,
+	rx_bytes BIGINT NOT NULL,
+	tx_packets BIGINT NOT NULL,
+	rx_packets BIGINT NOT NULL,
+	compress_offered BIGINT NOT NULL,
+	compressed BIGINT NOT NULL,
+	compress_in_bytes BIGINT NOT NULL,
+	compress_out_bytes BIGINT NOT NULL,
+	decompress_errors BIGINT NOT NULL,
+	PRIMARY KEY (network_id, site, path, bucket)
+);
+CREATE INDEX path_counters_1m_bucket ON path_counters_1m (bucket);
+CREATE TABLE path_counters_1h (
+	network_id BIGINT NOT NULL REFERENCES networks (id) ON DELETE CASCADE,
+	site TEXT NOT NULL,
+	path TEXT NOT NULL,
+	bucket BIGINT NOT NULL,
+	ts BIGINT NOT NULL,
+	since BIGINT NOT NULL,
+	tx_bytes BIGINT NOT NULL,
+	rx_bytes BIGINT NOT NULL,
+	tx_packets BIGINT NOT NULL,
+	rx_packets BIGINT NOT NULL,
+	compress_offered BIGINT NOT NULL,
+	compressed BIGINT NOT NULL,
+	compress_in_bytes BIGINT NOT NULL,
+	compress_out_bytes BIGINT NOT NULL,
+	decompress_errors BIGINT NOT NULL,
+	PRIMARY KEY (network_id, site, path, bucket)
+);
+CREATE INDEX path_counters_1h_bucket ON path_counters_1h (bucket);

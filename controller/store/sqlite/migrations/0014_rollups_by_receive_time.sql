@@ -63,8 +63,54 @@ CREATE TABLE rollup_cursor (
 );
 INSERT INTO rollup_cursor (source, folded_id) VALUES ('path_metrics_raw', 0);
 
--- Path counters: the receive time too, and deleted by it (kept 1 hour by
--- default: they are cumulative, the newest row says it all).
+-- Path counters: the receive time too; raw rows are deleted by it (kept
+-- 1 hour by default) once folded into the rollups below.
 ALTER TABLE path_counters ADD COLUMN rx INTEGER NOT NULL DEFAULT 0;
 UPDATE path_counters SET rx = ts;
 CREATE INDEX path_counters_rx ON path_counters (rx);
+
+-- Path counters are cumulative: a bucket keeps the newest report (by the
+-- edge's ts) of each (site, path) received in it, folded from the raw
+-- rows above the cursor's folded_id like the samples. The rows of
+-- before the upgrade are not folded (up to 30 days of them): they go
+-- with the raw retention, as on PostgreSQL, where they are dropped.
+INSERT INTO rollup_cursor (source, folded_id)
+	VALUES ('path_counters', COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'path_counters'), 0));
+CREATE TABLE path_counters_1m (
+	network_id INTEGER NOT NULL REFERENCES networks (id) ON DELETE CASCADE,
+	site TEXT NOT NULL,
+	path TEXT NOT NULL,
+	bucket INTEGER NOT NULL,
+	ts INTEGER NOT NULL,
+	since INTEGER NOT NULL,
+	tx_bytes INTEGER NOT NULL,
+	rx_bytes INTEGER NOT NULL,
+	tx_packets INTEGER NOT NULL,
+	rx_packets INTEGER NOT NULL,
+	compress_offered INTEGER NOT NULL,
+	compressed INTEGER NOT NULL,
+	compress_in_bytes INTEGER NOT NULL,
+	compress_out_bytes INTEGER NOT NULL,
+	decompress_errors INTEGER NOT NULL,
+	PRIMARY KEY (network_id, site, path, bucket)
+);
+CREATE INDEX path_counters_1m_bucket ON path_counters_1m (bucket);
+CREATE TABLE path_counters_1h (
+	network_id INTEGER NOT NULL REFERENCES networks (id) ON DELETE CASCADE,
+	site TEXT NOT NULL,
+	path TEXT NOT NULL,
+	bucket INTEGER NOT NULL,
+	ts INTEGER NOT NULL,
+	since INTEGER NOT NULL,
+	tx_bytes INTEGER NOT NULL,
+	rx_bytes INTEGER NOT NULL,
+	tx_packets INTEGER NOT NULL,
+	rx_packets INTEGER NOT NULL,
+	compress_offered INTEGER NOT NULL,
+	compressed INTEGER NOT NULL,
+	compress_in_bytes INTEGER NOT NULL,
+	compress_out_bytes INTEGER NOT NULL,
+	decompress_errors INTEGER NOT NULL,
+	PRIMARY KEY (network_id, site, path, bucket)
+);
+CREATE INDEX path_counters_1h_bucket ON path_counters_1h (bucket);
