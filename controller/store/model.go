@@ -217,9 +217,9 @@ type Retention struct {
 	Audit time.Duration
 }
 
-// DefaultRetention: raw samples 1 hour, minutes 7 days, hours 1 year
-// (366 days), events 90 days, flows 30 days, path counters 1 hour (they
-// are cumulative: the newest says it all), audit log 400 days. At 1,000
+// DefaultRetention: raw samples and raw path counters 1 hour, minute
+// buckets (of both) 7 days, hour buckets 1 year (366 days), events 90
+// days, flows 30 days, audit log 400 days. At 1,000
 // edges of 4 paths reporting every second this keeps the store's growth
 // under 5 GiB a day (docs/BENCHMARKS.md).
 var DefaultRetention = Retention{
