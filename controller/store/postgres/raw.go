@@ -92,14 +92,13 @@ func createPartition(ctx context.Context, q sqlcore.Querier, table string, lo, h
 	return err
 }
 
-// Prune drops the partitions of table that end by cutoff, then deletes
-// the default partition's rows received before cutoff with ids up to
-// maxID. The caller holds the fold barrier for path_metrics_raw, so no
-// row arrives meanwhile.
-func (rawTables) Prune(ctx context.Context, q sqlcore.Querier, table string, cutoff, maxID int64) (int64, int64, error) {
+// DropPartitions drops the partitions of table that end by cutoff. The
+// caller holds the fold barrier and has folded, so no row arrives
+// meanwhile and none of theirs is unfolded.
+func (rawTables) DropPartitions(ctx context.Context, q sqlcore.Querier, table string, cutoff int64) (int64, error) {
 	parts, err := partitions(ctx, q, table)
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	var dropped int64
 	for name, lo := range parts {
@@ -107,12 +106,18 @@ func (rawTables) Prune(ctx context.Context, q sqlcore.Querier, table string, cut
 			continue
 		}
 		if _, err := q.Exec(ctx, "DROP TABLE "+pgx.Identifier{name}.Sanitize()); err != nil {
-			return 0, dropped, err
+			return dropped, err
 		}
 		dropped++
 	}
-	n, err := q.Exec(ctx, "DELETE FROM "+table+"_default WHERE rx < $1 AND id <= $2", cutoff, maxID)
-	return n, dropped, err
+	return dropped, nil
+}
+
+// DeleteRows deletes from the default partition, where rows outside the
+// hourly ones land.
+func (rawTables) DeleteRows(ctx context.Context, q sqlcore.Querier, table string, cutoff, maxID, limit int64) (int64, error) {
+	d := pgx.Identifier{table + "_default"}.Sanitize()
+	return q.Exec(ctx, "DELETE FROM "+d+" WHERE ctid IN (SELECT ctid FROM "+d+" WHERE rx < $1 AND id <= $2 LIMIT $3)", cutoff, maxID, limit)
 }
 
 // partitions lists table's hourly partitions by name, with their start.

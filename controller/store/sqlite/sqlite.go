@@ -270,7 +270,10 @@ func (rawTables) LastID(ctx context.Context, q sqlcore.Querier, table string) (i
 	return id, err
 }
 
-func (rawTables) Prune(ctx context.Context, q sqlcore.Querier, table string, cutoff, maxID int64) (int64, int64, error) {
-	n, err := q.Exec(ctx, "DELETE FROM "+table+" WHERE rx < $1 AND id <= $2", cutoff, maxID)
-	return n, 0, err
+func (rawTables) DropPartitions(context.Context, sqlcore.Querier, string, int64) (int64, error) {
+	return 0, nil
+}
+
+func (rawTables) DeleteRows(ctx context.Context, q sqlcore.Querier, table string, cutoff, maxID, limit int64) (int64, error) {
+	return q.Exec(ctx, "DELETE FROM "+table+" WHERE id IN (SELECT id FROM "+table+" WHERE rx < $1 AND id <= $2 LIMIT $3)", cutoff, maxID, limit)
 }

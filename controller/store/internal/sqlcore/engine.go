@@ -88,11 +88,13 @@ type RawTables interface {
 	// Prepare makes the tables ready for rows received around now
 	// (PostgreSQL: creates the hourly partitions ahead).
 	Prepare(ctx context.Context, q Querier, now int64) error
-	// Prune deletes the rows of table received before cutoff whose id is
-	// at most maxID (PostgreSQL: drops whole partitions that end by
-	// cutoff, deletes from the default one); it returns the rows deleted
-	// one by one and the partitions dropped.
-	Prune(ctx context.Context, q Querier, table string, cutoff, maxID int64) (rows, partitions int64, err error)
+	// DropPartitions drops table's partitions that end by cutoff and
+	// returns how many (PostgreSQL; SQLite has none). The caller holds
+	// the fold barrier and has folded everything.
+	DropPartitions(ctx context.Context, q Querier, table string, cutoff int64) (int64, error)
+	// DeleteRows deletes at most limit rows of table received before
+	// cutoff with ids up to maxID (folded), and returns how many.
+	DeleteRows(ctx context.Context, q Querier, table string, cutoff, maxID, limit int64) (int64, error)
 }
 
 // Copier is implemented by a Querier that can bulk-load rows

@@ -76,9 +76,19 @@ const (
 // the fold barrier.
 type highWater struct{ samples, counters int64 }
 
-// foldUpTo folds the raw samples with ids in (folded_id, hw] into the
-// minute and hour buckets of their receive time and moves folded_id to
-// hw, in t. The cursor row is updated first, so concurrent maintainers
+// foldChunk is the most ids of a raw table one fold transaction takes:
+// a fold holds the write lock (SQLite) and the cursor row, so a minute
+// of 1,000 edges' rows (240,000 of each table) is folded in steps that
+// let ingest transactions in between.
+const foldChunk = 16384
+
+// deleteChunk is the most rows one retention transaction deletes, for
+// the same reason.
+const deleteChunk = 16384
+
+// foldUpTo folds the raw rows with ids in (folded_id, hw], at most
+// foldChunk of each table, into the minute and hour buckets of their
+// receive time and moves folded_id, in t. The cursor row is updated first, so concurrent maintainers
 // (replicas) queue on its lock and never fold a row twice.
 func (s *Store) foldUpTo(ctx context.Context, t *tx, hw highWater, st *store.MaintainStats) error {
 	if err := s.foldSamples(ctx, t, hw.samples, st); err != nil {
@@ -102,6 +112,7 @@ func (s *Store) foldSamples(ctx context.Context, t *tx, hw int64, st *store.Main
 	if err != nil || hw <= wm {
 		return err
 	}
+	hw = min(hw, wm+foldChunk)
 	for _, lvl := range []struct {
 		dst  string
 		step int64
@@ -129,6 +140,7 @@ func (s *Store) foldCounters(ctx context.Context, t *tx, hw int64, st *store.Mai
 	if err != nil || hw <= wm {
 		return err
 	}
+	hw = min(hw, wm+foldChunk)
 	for _, lvl := range []struct {
 		dst  string
 		step int64
@@ -207,6 +219,27 @@ func (s *Store) lastIDs(ctx context.Context, t *tx) (highWater, error) {
 	return hw, err
 }
 
+// foldAll folds up to hw, a transaction per chunk.
+func (s *Store) foldAll(ctx context.Context, hw highWater, st *store.MaintainStats) error {
+	for {
+		var done highWater
+		err := s.write(ctx, "rollup", func(t *tx) error {
+			if err := s.foldUpTo(ctx, t, hw, st); err != nil {
+				return err
+			}
+			var err error
+			if done.samples, err = cursor(ctx, t, foldSource); err != nil {
+				return err
+			}
+			done.counters, err = cursor(ctx, t, counterFoldSource)
+			return err
+		})
+		if err != nil || (done.samples >= hw.samples && done.counters >= hw.counters) {
+			return err
+		}
+	}
+}
+
 // Maintain implements store.Store: it prepares the raw tables, folds,
 // then applies the retention.
 func (s *Store) Maintain(ctx context.Context, r store.Retention) (store.MaintainStats, error) {
@@ -219,7 +252,7 @@ func (s *Store) Maintain(ctx context.Context, r store.Retention) (store.Maintain
 	if err != nil {
 		return st, err
 	}
-	if err := s.write(ctx, "rollup", func(t *tx) error { return s.foldUpTo(ctx, t, hw, &st) }); err != nil {
+	if err := s.foldAll(ctx, hw, &st); err != nil {
 		return st, err
 	}
 	if err := s.pruneRaw(ctx, r, now, &st); err != nil {
@@ -257,37 +290,76 @@ func (s *Store) Maintain(ctx context.Context, r store.Retention) (store.Maintain
 
 // pruneRaw applies the raw tables' retention by receive time. Rows go
 // only once folded: under the fold barrier, what arrived since the fold
-// is folded first, in the same transaction.
+// is folded and whole partitions are dropped; then rows are deleted a
+// chunk a transaction, up to the ids folded.
 func (s *Store) pruneRaw(ctx context.Context, r store.Retention, now int64, st *store.MaintainStats) error {
 	if r.Raw <= 0 && r.Counters <= 0 {
 		return nil
 	}
 	raw := s.eng.Raw()
-	return s.write(ctx, "raw retention", func(t *tx) error {
+	prunes := []struct {
+		keep  time.Duration
+		table string
+		maxID *int64
+	}{{r.Raw, "path_metrics_raw", nil}, {r.Counters, "path_counters", nil}}
+	var hw highWater
+	prunes[0].maxID, prunes[1].maxID = &hw.samples, &hw.counters
+	err := s.write(ctx, "raw retention", func(t *tx) error {
 		if err := raw.FoldBarrierInTx(ctx, t); err != nil {
 			return err
 		}
-		hw, err := s.lastIDs(ctx, t)
-		if err != nil {
+		var err error
+		if hw, err = s.lastIDs(ctx, t); err != nil {
 			return err
 		}
-		if err := s.foldUpTo(ctx, t, hw, st); err != nil {
+		if err := s.foldRest(ctx, t, hw, st); err != nil {
 			return err
 		}
-		for _, p := range []struct {
-			keep  time.Duration
-			table string
-			maxID int64
-		}{{r.Raw, "path_metrics_raw", hw.samples}, {r.Counters, "path_counters", hw.counters}} {
+		for _, p := range prunes {
 			if p.keep <= 0 {
 				continue
 			}
-			n, parts, err := raw.Prune(ctx, t, p.table, now-p.keep.Microseconds(), p.maxID)
-			st.Deleted, st.DroppedPartitions = st.Deleted+n, st.DroppedPartitions+parts
+			n, err := raw.DropPartitions(ctx, t, p.table, now-p.keep.Microseconds())
+			st.DroppedPartitions += n
 			if err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for _, p := range prunes {
+		for n := int64(deleteChunk); p.keep > 0 && n == deleteChunk; {
+			err := s.write(ctx, "raw retention", func(t *tx) error {
+				var err error
+				n, err = raw.DeleteRows(ctx, t, p.table, now-p.keep.Microseconds(), *p.maxID, deleteChunk)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			st.Deleted += n
+		}
+	}
+	return nil
+}
+
+// foldRest folds everything up to hw in t, a chunk at a time (what
+// arrived since Maintain's fold: little).
+func (s *Store) foldRest(ctx context.Context, t *tx, hw highWater, st *store.MaintainStats) error {
+	for {
+		if err := s.foldUpTo(ctx, t, hw, st); err != nil {
+			return err
+		}
+		ws, err := cursor(ctx, t, foldSource)
+		if err != nil {
+			return err
+		}
+		wc, err := cursor(ctx, t, counterFoldSource)
+		if err != nil || (ws >= hw.samples && wc >= hw.counters) {
+			return err
+		}
+	}
 }

@@ -95,6 +95,7 @@ CREATE TABLE path_counters (
 	decompress_errors BIGINT NOT NULL CHECK (decompress_errors >= 0)
 ) PARTITION BY RANGE (rx);
 CREATE INDEX path_counters_ts ON path_counters (network_id, ts);
+CREATE INDEX path_counters_id_brin ON path_counters USING brin (id) WITH (autosummarize = on);
 CREATE TABLE path_counters_default PARTITION OF path_counters DEFAULT;
 
 -- Path counters are cumulative: a bucket keeps the newest report (by the
