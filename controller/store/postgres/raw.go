@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -91,6 +92,11 @@ func createPartition(ctx context.Context, q sqlcore.Querier, table string, lo, h
 		pgx.Identifier{name}.Sanitize(), table, lo, hi))
 	return err
 }
+
+// FoldChunk: none. Ingest does not wait for a fold (it takes no lock a
+// fold holds but for the barrier's moment), and each step would update
+// the same buckets again, leaving dead row versions.
+func (rawTables) FoldChunk() int64 { return math.MaxInt64 }
 
 // DropPartitions drops the partitions of table that end by cutoff. The
 // caller holds the fold barrier and has folded, so no row arrives

@@ -88,6 +88,11 @@ type RawTables interface {
 	// Prepare makes the tables ready for rows received around now
 	// (PostgreSQL: creates the hourly partitions ahead).
 	Prepare(ctx context.Context, q Querier, now int64) error
+	// FoldChunk is the most ids of a raw table one fold transaction
+	// takes: small where a fold holds the one write lock (SQLite), none
+	// where each step would leave dead row versions of the same buckets
+	// behind (PostgreSQL).
+	FoldChunk() int64
 	// DropPartitions drops table's partitions that end by cutoff and
 	// returns how many (PostgreSQL; SQLite has none). The caller holds
 	// the fold barrier and has folded everything.

@@ -76,18 +76,13 @@ const (
 // the fold barrier.
 type highWater struct{ samples, counters int64 }
 
-// foldChunk is the most ids of a raw table one fold transaction takes:
-// a fold holds the write lock (SQLite) and the cursor row, so a minute
-// of 1,000 edges' rows (240,000 of each table) is folded in steps that
-// let ingest transactions in between.
-const foldChunk = 16384
-
-// deleteChunk is the most rows one retention transaction deletes, for
-// the same reason.
+// deleteChunk is the most rows one retention transaction deletes: a
+// minute of 1,000 edges' rows (240,000 of each raw table) is deleted in
+// steps that let ingest transactions in between.
 const deleteChunk = 16384
 
 // foldUpTo folds the raw rows with ids in (folded_id, hw], at most
-// foldChunk of each table, into the minute and hour buckets of their
+// RawTables.FoldChunk of each table, into the minute and hour buckets of their
 // receive time and moves folded_id, in t. The cursor row is updated first, so concurrent maintainers
 // (replicas) queue on its lock and never fold a row twice.
 func (s *Store) foldUpTo(ctx context.Context, t *tx, hw highWater, st *store.MaintainStats) error {
@@ -95,6 +90,14 @@ func (s *Store) foldUpTo(ctx context.Context, t *tx, hw highWater, st *store.Mai
 		return err
 	}
 	return s.foldCounters(ctx, t, hw.counters, st)
+}
+
+// chunkEnd is where a fold from wm stops on its way to hw.
+func (s *Store) chunkEnd(wm, hw int64) int64 {
+	if c := s.eng.Raw().FoldChunk(); hw-wm > c {
+		return wm + c
+	}
+	return hw
 }
 
 // cursor locks a raw table's rollup_cursor row and reads its folded_id.
@@ -112,7 +115,7 @@ func (s *Store) foldSamples(ctx context.Context, t *tx, hw int64, st *store.Main
 	if err != nil || hw <= wm {
 		return err
 	}
-	hw = min(hw, wm+foldChunk)
+	hw = s.chunkEnd(wm, hw)
 	for _, lvl := range []struct {
 		dst  string
 		step int64
@@ -140,7 +143,7 @@ func (s *Store) foldCounters(ctx context.Context, t *tx, hw int64, st *store.Mai
 	if err != nil || hw <= wm {
 		return err
 	}
-	hw = min(hw, wm+foldChunk)
+	hw = s.chunkEnd(wm, hw)
 	for _, lvl := range []struct {
 		dst  string
 		step int64
