@@ -29,7 +29,7 @@ func (d *Daemon) openAlerts() error {
 		return fmt.Errorf("alerts: %w", err)
 	}
 	d.mgr, err = manage.New(manage.Config{Store: d.st, Audit: d.st, Users: d.auth, Alerts: d.alerts,
-		Live: d.live, Retention: d.cfg.API.retention(), Log: d.log})
+		Live: d.live, Retention: d.cfg.retention(), Log: d.log})
 	return err
 }
 

@@ -159,12 +159,3 @@ func (a *APIConfig) authConfig(st store.AuthStore) (auth.Config, error) {
 		AfterLoginURL: a.OIDC.AfterLoginURL}
 	return cfg, nil
 }
-
-// retention is the store's retention with the audit log's from a.
-func (a *APIConfig) retention() store.Retention {
-	r := store.DefaultRetention
-	if d, err := time.ParseDuration(a.AuditRetention); err == nil {
-		r.Audit = d
-	}
-	return r
-}

@@ -31,7 +31,7 @@ const (
 	DefaultStore            = "sqlite"
 	DefaultAdminUser        = "admin"
 	DefaultNetwork          = "default"
-	DefaultMaintainInterval = 5 * time.Minute
+	DefaultMaintainInterval = time.Minute
 	DefaultLogLevel         = "info"
 )
 
@@ -67,13 +67,16 @@ type Config struct {
 	AdminUser string `yaml:"admin_user"`
 	// Networks are created at start if missing; their topology is set.
 	Networks []Network `yaml:"networks"`
-	// MaintainInterval is how often metrics are rolled up and old rows
-	// deleted (store.DefaultRetention); a Go duration, 1s or more.
+	// MaintainInterval is how often raw samples are folded into the
+	// rollups and old rows deleted (Retention); a Go duration, 1s or
+	// more. The newest rollup buckets lag by at most this much.
 	MaintainInterval string `yaml:"maintain_interval"`
 	// EdgeCertificateValidity is the lifetime of the certificates issued
 	// to edges, at enrolment and renewal (a Go duration, 1s to 20 years;
 	// default 365 days). Edges renew theirs at two thirds of it.
 	EdgeCertificateValidity string `yaml:"edge_certificate_validity"`
+	// Retention says how long telemetry is kept.
+	Retention RetentionConfig `yaml:"retention"`
 	// LogLevel is debug, info, warn or error (for the CLI's logger).
 	LogLevel string `yaml:"log_level"`
 	// LogFormat is text (the default) or json (for the CLI's logger).
@@ -165,6 +168,7 @@ func (c *Config) SetDefaults() {
 	if len(c.Networks) == 0 {
 		c.Networks = []Network{{Name: DefaultNetwork, Topology: string(store.FullMesh)}}
 	}
+	c.Retention.setDefaults()
 	c.API.setDefaults()
 }
 
@@ -193,6 +197,9 @@ func (c *Config) Validate() error {
 	}
 	if err := logging.CheckFormat(c.LogFormat); err != nil {
 		return fmt.Errorf("--log-format / log_format: %w", err)
+	}
+	if err := c.Retention.validate(); err != nil {
+		return err
 	}
 	if err := c.API.validate(); err != nil {
 		return err

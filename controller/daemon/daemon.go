@@ -269,7 +269,7 @@ func (d *Daemon) maintainLoop() {
 			return
 		case <-t.C:
 			start := time.Now()
-			stats, err := d.st.Maintain(d.ctx, d.cfg.API.retention())
+			stats, err := d.st.Maintain(d.ctx, d.cfg.retention())
 			if d.ctx.Err() == nil {
 				d.metrics.StoreCall(metrics.OpMaintain, time.Since(start), err)
 			}
@@ -279,7 +279,7 @@ func (d *Daemon) maintainLoop() {
 				}
 				continue
 			}
-			d.log.Debug("maintained store", "rolled_minute", stats.RolledMinute, "rolled_hour", stats.RolledHour, "deleted", stats.Deleted)
+			d.log.Debug("maintained store", "rolled_minute", stats.RolledMinute, "rolled_hour", stats.RolledHour, "deleted", stats.Deleted, "dropped_partitions", stats.DroppedPartitions)
 		}
 	}
 }

@@ -380,6 +380,11 @@ func TestConfigErrors(t *testing.T) {
 		{func(c *daemon.Config) { c.LogLevel = "loud" }, `--log-level / log_level: "loud"`},
 		{func(c *daemon.Config) { c.Enrolment.PerAddressInterval = "often" }, `enrolment.per_address_interval: "often"`},
 		{func(c *daemon.Config) { c.Enrolment.PerAddressBurst = -1 }, `enrolment.per_address_burst: -1`},
+		{func(c *daemon.Config) { c.Retention.Raw = "1s" }, `retention.raw: "1s" is not a duration of 1m0s or more`},
+		{func(c *daemon.Config) { c.Retention.Hour = "a year" }, `retention.hour: "a year"`},
+		{func(c *daemon.Config) { c.Retention.Counters = "-1h" }, `retention.counters: "-1h"`},
+		{func(c *daemon.Config) { c.Retention.Minute = "2h"; c.Retention.Raw = "3h" }, "retention.minute: 2h0m0s is shorter than retention.raw (3h0m0s)"},
+		{func(c *daemon.Config) { c.Retention.Hour = "48h"; c.Retention.Minute = "72h" }, "retention.hour: 48h0m0s is shorter than retention.minute (72h0m0s)"},
 		{func(c *daemon.Config) { c.Networks = []daemon.Network{{Name: "corp", Topology: "star"}} }, `networks[0].topology: "star"`},
 		{func(c *daemon.Config) {
 			c.Networks = []daemon.Network{{Name: "corp", Topology: "full-mesh", Hubs: []string{"hq"}}}

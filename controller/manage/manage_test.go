@@ -189,11 +189,12 @@ func TestResolutionFor(t *testing.T) {
 		from, to time.Duration // before now
 		want     store.Resolution
 	}{
-		{time.Hour, 0, store.Raw},
-		{2 * time.Hour, 0, store.Minute},
-		{72 * time.Hour, 71 * time.Hour, store.Minute}, // raw is gone by then
-		{3 * 24 * time.Hour, 0, store.Hour},
-		{20 * 24 * time.Hour, 19 * 24 * time.Hour, store.Hour}, // minutes are gone
+		{time.Hour, 0, store.Raw},                                    // the dashboard's 1 h chart
+		{24 * time.Hour, 0, store.Minute},                            // its 24 h chart
+		{7 * 24 * time.Hour, 0, store.Minute},                        // its 7 d chart
+		{2 * time.Hour, 90 * time.Minute, store.Minute},              // raw is gone by then (1 h)
+		{7*24*time.Hour + time.Hour, 0, store.Hour},                  // longer than 7 days
+		{8 * 24 * time.Hour, 8*24*time.Hour - time.Hour, store.Hour}, // minutes are gone (7 days)
 	} {
 		if got := manage.ResolutionFor(now.Add(-c.from), now.Add(-c.to), now, r); got != c.want {
 			t.Errorf("%v..%v ago: %s, want %s", c.from, c.to, got, c.want)

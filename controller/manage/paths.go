@@ -161,18 +161,26 @@ func (s *Service) PathHistory(ctx context.Context, network, id string, from, to 
 	return History{Resolution: res, From: from, To: to, Points: pts}, nil
 }
 
-// The ranges up to which a resolution is chosen: they keep a history to
-// at most a few thousand points (1 h of 1 s samples; 2 days of minutes).
+// The ranges up to which a resolution is chosen, as the store keeps them
+// by default (store.DefaultRetention): 1 h of 1 s samples (3,600
+// points), 7 days of minutes (10,080), hours beyond.
 const (
 	RawRange    = time.Hour
-	MinuteRange = 48 * time.Hour
+	MinuteRange = 7 * 24 * time.Hour
 )
+
+const retentionGrace = time.Minute
 
 // ResolutionFor chooses a resolution for [from, to): raw up to RawRange,
 // minutes up to MinuteRange, hours beyond; and never one whose retention
 // has already deleted from (a zero retention keeps forever).
+//
+// retentionGrace lets a range that starts just before a retention's edge
+// still read that resolution: "the last hour" (or 7 days) computed by a
+// client a moment before the controller's now, with raw samples kept an
+// hour, loses a few seconds at its start, not its resolution.
 func ResolutionFor(from, to, now time.Time, r store.Retention) store.Resolution {
-	span, age := to.Sub(from), now.Sub(from)
+	span, age := to.Sub(from), now.Sub(from)-retentionGrace
 	switch {
 	case span <= RawRange && (r.Raw == 0 || age <= r.Raw):
 		return store.Raw

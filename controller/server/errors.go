@@ -31,7 +31,8 @@ func storeStatus(err error) error {
 	case errors.Is(err, store.ErrTokenUnknown), errors.Is(err, store.ErrTokenUsed),
 		errors.Is(err, store.ErrTokenExpired), errors.Is(err, store.ErrTokenRevoked):
 		code = codes.PermissionDenied
-	case errors.Is(err, store.ErrClosed):
+	case errors.Is(err, store.ErrClosed), errors.Is(err, store.ErrFull):
+		// Retryable: an edge keeps the batch and sends it again.
 		code = codes.Unavailable
 	case errors.Is(err, context.Canceled):
 		code = codes.Canceled

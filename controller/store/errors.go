@@ -24,6 +24,11 @@ var (
 	ErrExpired = errors.New("expired")
 	ErrReused  = errors.New("refresh token reused")
 
+	// ErrFull: the database has no room left (its disk, or a size limit
+	// such as sqlite.Options.MaxBytes). Nothing of the refused write was
+	// stored; the same write may succeed once there is room: retry.
+	ErrFull = errors.New("out of space")
+
 	// ErrSchemaTooNew: the database was migrated by a newer binary.
 	ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 )

@@ -205,11 +205,14 @@ type PathCounters struct {
 }
 
 // CounterQuery filters path counters; zero fields do not filter. Oldest
-// first.
+// first. Resolution Raw (or "") reads the reports as received; Minute and
+// Hour read the newest report of each path and site in each bucket of
+// receive time (Since then compares with the bucket).
 type CounterQuery struct {
 	Site, Path string
 	Since      time.Time
 	Limit      int // 0: 1000
+	Resolution Resolution
 }
 
 // PathState is a path's liveness in a metrics sample.
@@ -265,18 +268,23 @@ type Retention struct {
 	Audit time.Duration
 }
 
-// DefaultRetention: raw 2 days, minutes 14 days, hours 400 days, events
-// 90 days, flows 30 days, path counters 30 days, audit log 400 days.
+// DefaultRetention: raw samples and raw path counters 1 hour, minute
+// buckets (of both) 7 days, hour buckets 1 year (366 days), events 90
+// days, flows 30 days, audit log 400 days. At 1,000
+// edges of 4 paths reporting every second this keeps the store's growth
+// under 5 GiB a day (docs/BENCHMARKS.md).
 var DefaultRetention = Retention{
-	Raw: 48 * time.Hour, Minute: 14 * 24 * time.Hour, Hour: 400 * 24 * time.Hour,
-	Events: 90 * 24 * time.Hour, Flows: 30 * 24 * time.Hour, Counters: 30 * 24 * time.Hour,
+	Raw: time.Hour, Minute: 7 * 24 * time.Hour, Hour: 366 * 24 * time.Hour,
+	Events: 90 * 24 * time.Hour, Flows: 30 * 24 * time.Hour, Counters: time.Hour,
 	Audit: 400 * 24 * time.Hour,
 }
 
 // MaintainStats counts what Maintain did.
 type MaintainStats struct {
-	RolledMinute, RolledHour int64 // raw rows folded into minutes, minute buckets into hours
-	Deleted                  int64 // rows deleted by retention, all tables
+	RolledMinute, RolledHour int64 // minute and hour buckets written by folding raw samples
+	RolledCounters           int64 // minute and hour counter buckets written
+	Deleted                  int64 // rows deleted one by one by retention, all tables
+	DroppedPartitions        int64 // raw partitions dropped whole by retention (PostgreSQL)
 }
 
 // Event is a steering or path event.

@@ -153,8 +153,9 @@ type Store interface {
 	// PathMetrics returns the points of one path in [from, to) at a
 	// resolution, oldest first.
 	PathMetrics(ctx context.Context, network, path string, res Resolution, from, to time.Time) ([]PathPoint, error)
-	// Maintain rolls raw metrics up into minutes and minutes into hours,
-	// then deletes what is older than the retention. Idempotent.
+	// Maintain folds every raw sample not folded yet into the minute and
+	// hour buckets of its receive time (each sample once, however late or
+	// resent), then deletes what is older than the retention. Idempotent.
 	Maintain(ctx context.Context, r Retention) (MaintainStats, error)
 
 	AddEvents(ctx context.Context, network string, events []Event) error

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os/signal"
 	"syscall"
 
@@ -53,6 +54,47 @@ func newControllerCmd() *cobra.Command {
 	f.StringSliceVar(&flags.Endpoints, "endpoint", nil, "controller address told to enrolling edges (repeatable)")
 	f.StringVar(&flags.LogLevel, "log-level", daemon.DefaultLogLevel, "debug, info, warn or error")
 	addObservabilityFlags(c) // --log-format, --trace-stdout
+	c.AddCommand(newControllerStoreCmd("backup", "Write a consistent copy of the SQLite store to FILE, while the controller runs", daemon.Backup),
+		newControllerStoreCmd("restore", "Put the backup FILE in place as the SQLite store of a data directory without one", daemon.Restore))
+	return c
+}
+
+const controllerBackupUsage = `backup writes a consistent copy of the controller's SQLite store
+(DATA_DIR/controller.db) to FILE, which must not exist, while the controller
+runs. restore checks a backup (integrity, a schema this binary knows) and
+puts it in place in a data directory that has no database yet; start the
+controller on it next. The CA and server certificate (DATA_DIR/pki) and the
+operator credentials (DATA_DIR/admin) are not in the backup: keep a copy
+of those directories too, and copy them into the new data directory before
+you start it. A PostgreSQL store is refused: use pg_dump and pg_restore
+(see docs/CONTROLLER_STORE.md).`
+
+// newControllerStoreCmd is "controller backup|restore FILE": the store
+// settings come from the same file and flags as the controller's.
+func newControllerStoreCmd(name, short string, do func(context.Context, daemon.Config, string) error) *cobra.Command {
+	var file string
+	var flags daemon.Config
+	c := &cobra.Command{
+		Use:   name + " FILE",
+		Short: short,
+		Long:  controllerBackupUsage,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := controllerConfig(cmd, file, flags)
+			if err != nil {
+				return err
+			}
+			if err := do(cmd.Context(), cfg, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "patronus controller %s: %s done\n", name, args[0])
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&file, "config", "", "the controller's YAML configuration file")
+	f.StringVar(&flags.DataDir, "data-dir", daemon.DefaultDataDir, "the controller's data directory")
+	f.StringVar(&flags.Store, "store", daemon.DefaultStore, `"sqlite" or a PostgreSQL URL (refused: use pg_dump)`)
 	return c
 }
 

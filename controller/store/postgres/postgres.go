@@ -91,6 +91,10 @@ func Open(ctx context.Context, url string, opts Options) (store.Store, error) {
 	}
 	// Writers: all the pool's connections but one, left for readers.
 	s := sqlcore.New(eng, sqlcore.Options{Now: opts.Now, NewToken: opts.NewToken, Writers: int(cfg.MaxConns) - 1})
+	if err := prepareRaw(ctx, s, target); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: postgres: %w", err)
+	}
 	lcfg := cfg.ConnConfig.Copy()
 	lcfg.RuntimeParams["application_name"] = ListenerName
 	l := &listener{cfg: lcfg, s: s, stopped: make(chan struct{})}
@@ -110,6 +114,18 @@ func Open(ctx context.Context, url string, opts Options) (store.Store, error) {
 		return nil, fmt.Errorf("store: postgres: listen: %w", ctx.Err())
 	}
 	return ps, nil
+}
+
+// rawPartitionsVersion is the migration that partitions the raw tables.
+const rawPartitionsVersion = 14
+
+// prepareRaw creates the raw tables' partitions around now, so that
+// telemetry arriving before the first Maintain has them.
+func prepareRaw(ctx context.Context, s *sqlcore.Store, version int) error {
+	if version < rawPartitionsVersion {
+		return nil
+	}
+	return s.PrepareRaw(ctx)
 }
 
 // listener holds one connection in LISTEN and publishes what it hears:
@@ -230,6 +246,15 @@ type pgQuerier interface {
 
 type querier struct{ q pgQuerier }
 
+// CopyFrom implements sqlcore.Copier: COPY in a transaction.
+func (q querier) CopyFrom(ctx context.Context, table string, cols []string, rows [][]any) (int64, error) {
+	tx, ok := q.q.(pgx.Tx)
+	if !ok {
+		return 0, fmt.Errorf("copy into %s outside a transaction", table)
+	}
+	return tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+}
+
 func (q querier) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
 	tag, err := q.q.Exec(ctx, sql, args...)
 	return tag.RowsAffected(), err
@@ -279,6 +304,8 @@ func (e *engine) Classify(err error) sqlcore.Class {
 		return sqlcore.ForeignKey
 	case "23514", "23502":
 		return sqlcore.Check
+	case "53100": // disk_full
+		return sqlcore.Full
 	}
 	return sqlcore.Other
 }

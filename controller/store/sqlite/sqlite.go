@@ -25,6 +25,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
+// pageSize is SQLite's default page size, which the store keeps.
+const pageSize = 4096
+
 // busyTimeout is how long a writer waits for the write lock.
 const busyTimeout = 10 * time.Second
 
@@ -41,6 +44,10 @@ type Options struct {
 	// SchemaVersion stops migrations at this version; 0: the newest.
 	// Only tests of upgrades set it.
 	SchemaVersion int
+	// MaxBytes caps the database file (PRAGMA max_page_count, in pages
+	// of 4 KiB, on every connection); a write that would grow it beyond
+	// is refused with store.ErrFull, as on a full disk. 0: no cap.
+	MaxBytes int64
 }
 
 // Migrations returns the embedded migrations, oldest first.
@@ -71,7 +78,11 @@ func Open(ctx context.Context, path string, opts Options) (store.Store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("store: sqlite: path %q: empty or contains ? or #", path)
 	}
-	db, err := sql.Open("sqlite", DSN(path))
+	dsn := DSN(path)
+	if opts.MaxBytes > 0 {
+		dsn += "&_pragma=" + url.QueryEscape(fmt.Sprintf("max_page_count(%d)", max(1, opts.MaxBytes/pageSize)))
+	}
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
 	}
@@ -150,6 +161,28 @@ func (q querier) QueryRow(ctx context.Context, query string, args ...any) sqlcor
 	return q.q.QueryRowContext(ctx, query, args...)
 }
 
+// Prepare implements sqlcore.Preparer, in a transaction.
+func (q querier) Prepare(ctx context.Context, query string) (sqlcore.Stmt, error) {
+	tx, ok := q.q.(*sql.Tx)
+	if !ok {
+		return nil, fmt.Errorf("prepare outside a transaction: %s", query)
+	}
+	st, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return stmt{st}, nil
+}
+
+type stmt struct{ st *sql.Stmt }
+
+func (s stmt) Exec(ctx context.Context, args ...any) error {
+	_, err := s.st.ExecContext(ctx, args...)
+	return err
+}
+
+func (s stmt) Close() error { return s.st.Close() }
+
 type sqlRows struct{ *sql.Rows }
 
 func (r sqlRows) Close() { r.Rows.Close() }
@@ -197,6 +230,9 @@ func (e *engine) Classify(err error) sqlcore.Class {
 	if !errors.As(err, &se) {
 		return sqlcore.Other
 	}
+	if se.Code()&0xff == sqlite3.SQLITE_FULL {
+		return sqlcore.Full
+	}
 	switch se.Code() {
 	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 		return sqlcore.Unique
@@ -216,3 +252,32 @@ func (e *engine) NotifyInTx(context.Context, sqlcore.Querier, store.Revision) er
 func (e *engine) LockMigrationsInTx(context.Context, sqlcore.Querier) error { return nil }
 
 func (e *engine) Close() { e.db.Close() }
+
+func (e *engine) Raw() sqlcore.RawTables { return rawTables{} }
+
+// rawTables: one process writes, one transaction at a time, so the fold
+// needs no barrier; rows are deleted by rx (indexed).
+type rawTables struct{}
+
+func (rawTables) IngestLockInTx(context.Context, sqlcore.Querier) error  { return nil }
+func (rawTables) FoldBarrierInTx(context.Context, sqlcore.Querier) error { return nil }
+func (rawTables) Prepare(context.Context, sqlcore.Querier, int64) error  { return nil }
+
+// LastID: ids are AUTOINCREMENT, never used twice.
+func (rawTables) LastID(ctx context.Context, q sqlcore.Querier, table string) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = $1), 0)", table).Scan(&id)
+	return id, err
+}
+
+// FoldChunk: a fold holds the write lock; a minute of 1,000 edges' rows
+// is folded in steps that let ingest transactions in between.
+func (rawTables) FoldChunk() int64 { return 16384 }
+
+func (rawTables) DropPartitions(context.Context, sqlcore.Querier, string, int64) (int64, error) {
+	return 0, nil
+}
+
+func (rawTables) DeleteRows(ctx context.Context, q sqlcore.Querier, table string, cutoff, maxID, limit int64) (int64, error) {
+	return q.Exec(ctx, "DELETE FROM "+table+" WHERE id IN (SELECT id FROM "+table+" WHERE rx < $1 AND id <= $2 LIMIT $3)", cutoff, maxID, limit)
+}

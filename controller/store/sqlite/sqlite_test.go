@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -97,5 +98,97 @@ func TestDurability(t *testing.T) {
 func TestOpenRefusesBadPath(t *testing.T) {
 	if _, err := sqlite.Open(context.Background(), "x.db?mode=ro", sqlite.Options{}); err == nil {
 		t.Fatal("accepted a path with a query")
+	}
+}
+
+// fullBatch is batch seq of site a: 20 samples and 20 counters.
+func fullBatch(seq int64) store.TelemetryBatch {
+	b := store.TelemetryBatch{Site: "a", BootID: "b007", Sequence: seq, SeenAt: time.Now()}
+	for i := range 20 {
+		b.Samples = append(b.Samples, store.PathSample{Path: fmt.Sprintf("a/l%d~b/inet", i), TS: time.Now(), Latency: time.Millisecond, State: store.PathUp})
+		b.Counters = append(b.Counters, store.PathCounters{TS: time.Now(), Since: time.Now(), Site: "a", Path: fmt.Sprintf("a/l%d~b/inet", i), TxBytes: seq})
+	}
+	return b
+}
+
+func countRows(t *testing.T, ctx context.Context, path, table string) int64 {
+	t.Helper()
+	var n int64
+	err := withDB(ctx, path, func(db *sql.DB) error { return db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestDiskFull: a database that has no room left (here capped with
+// MaxBytes, PRAGMA max_page_count, as a full disk does) refuses a
+// telemetry batch whole with store.ErrFull, keeps every batch stored
+// before, and, once there is room, stores the refused batch when it is
+// sent again, once.
+func TestDiskFull(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	path := filepath.Join(t.TempDir(), "full.db")
+	st, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateNetwork(ctx, "corp", store.FullMesh); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateSite(ctx, "corp", store.SiteSpec{Name: "a", Role: store.Spoke, PublicKey: storetest.Key()}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err = sqlite.Open(ctx, path, sqlite.Options{MaxBytes: fi.Size() + 256<<10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored, refused int64
+	for seq := int64(1); seq < 10000 && refused == 0; seq++ {
+		ok, err := st.RecordTelemetry(ctx, "corp", fullBatch(seq))
+		switch {
+		case errors.Is(err, store.ErrFull):
+			refused = seq
+		case err != nil || !ok:
+			t.Fatalf("batch %d: %v, %v", seq, ok, err)
+		default:
+			stored++
+		}
+	}
+	if refused == 0 || stored == 0 {
+		t.Fatalf("stored %d batches, refused batch %d: want some stored, then one refused", stored, refused)
+	}
+	// Still full: refused again, and nothing of it is stored.
+	if _, err := st.RecordTelemetryBatches(ctx, []store.NetworkTelemetry{{Network: "corp", Batch: fullBatch(refused)}}); !errors.Is(err, store.ErrFull) {
+		t.Fatalf("the refused batch again while full: %v", err)
+	}
+	st.Close()
+	if n := countRows(t, ctx, path, "path_metrics_raw"); n != 20*stored {
+		t.Fatalf("%d samples after the refusal, want %d (every stored batch, nothing of the refused one)", n, 20*stored)
+	}
+	// Room again: the edge sends the refused batch again; stored once.
+	st, err = sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := st.RecordTelemetry(ctx, "corp", fullBatch(refused)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	if n := countRows(t, ctx, path, "path_metrics_raw"); n != 20*(stored+1) {
+		t.Fatalf("%d samples after the resend, want %d", n, 20*(stored+1))
+	}
+	var integrity string
+	withDB(ctx, path, func(db *sql.DB) error { return db.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&integrity) })
+	if integrity != "ok" {
+		t.Fatalf("integrity check: %s", integrity)
 	}
 }

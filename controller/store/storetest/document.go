@@ -143,6 +143,11 @@ func testTelemetry(t *testing.T, h Harness) {
 	if r := must(s.Network(ctx, "corp"))(t).Revision; r != rev {
 		t.Fatalf("telemetry moved the revision %d → %d", rev, r)
 	}
+	// The rollups count each stored batch once, not each time it was sent.
+	must(s.Maintain(ctx, store.Retention{}))(t)
+	if m := must(s.PathMetrics(ctx, "corp", testPath, store.Minute, epoch, epoch.Add(time.Hour)))(t); len(m) != 1 || m[0].Samples != 3 {
+		t.Fatalf("minute rollups %+v, want one bucket of the 3 stored batches' samples", m)
+	}
 	// Retention deletes old counters.
 	e.clock.Advance(2 * time.Hour)
 	must(s.Maintain(ctx, store.Retention{Counters: time.Hour}))(t)

@@ -2,9 +2,11 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
@@ -13,7 +15,7 @@ import (
 // migrations it has.
 const (
 	newest     = 15
-	migrations = 13
+	migrations = 14
 )
 
 func schemaVersion(t *testing.T, e *env) int64 {
@@ -128,5 +130,47 @@ func testSchemaTooNew(t *testing.T, h Harness) {
 	}
 	if !errors.Is(err, store.ErrSchemaTooNew) || !strings.Contains(err.Error(), "version 99") {
 		t.Fatalf("error %v: want ErrSchemaTooNew naming version 99", err)
+	}
+}
+
+// testMigrateRollups: the upgrade to version 14 (rollups by receive
+// time) folds what version 1's watermarks had not folded yet, once.
+func testMigrateRollups(t *testing.T, h Harness) {
+	e := &env{t: t, h: h, loc: h.NewDB(t), clock: NewClock(epoch)}
+	ctx, cancel := contextFor(t)
+	defer cancel()
+	e.ctx = ctx
+	s9 := e.open(9)
+	s9.Close()
+	// The network as version 9 has it (this binary's statements name
+	// columns of later versions).
+	ok(t, h.Exec(ctx, e.loc, "INSERT INTO networks (name, topology, revision, created_at) VALUES ('corp', 'full-mesh', 1, 0)"))
+	netID := must(h.QueryInt(ctx, e.loc, "SELECT id FROM networks WHERE name = 'corp'"))(t)
+	sec := int64(time.Second / time.Microsecond)
+	e0 := epoch.UnixMicro()
+	// Minute 0 was folded (5 samples) before the upgrade, its raw sample
+	// is still there; minute 1 and hour 2 were not.
+	stmts := fmt.Sprintf(`INSERT INTO path_metrics_raw (network_id, path, ts, latency_us, jitter_us, loss_pct, state) VALUES
+		(%[1]d, '%[2]s', %[3]d, 1000, 0, 0, 0), (%[1]d, '%[2]s', %[4]d, 3000, 0, 0, 2), (%[1]d, '%[2]s', %[5]d, 1000, 0, 0, 0);
+		INSERT INTO path_metrics_1m (network_id, path, bucket, samples, down_samples, latency_sum_us, latency_max_us, jitter_sum_us, loss_sum, worst_state)
+		VALUES (%[1]d, '%[2]s', %[3]d, 5, 0, 5000, 1000, 0, 0, 0);
+		UPDATE rollup_state SET done_until = %[6]d WHERE level = '1m';`,
+		netID, testPath, e0, e0+70*sec, e0+7200*sec, e0+60*sec)
+	ok(t, h.Exec(ctx, e.loc, stmts))
+	s := e.open(0)
+	m := must(s.PathMetrics(ctx, "corp", testPath, store.Minute, epoch, epoch.Add(3*time.Hour)))(t)
+	if len(m) != 3 || m[0].Samples != 5 || m[1].Samples != 1 || m[1].State != store.PathDown || m[2].Samples != 1 {
+		t.Fatalf("minute buckets after the upgrade %+v, want 5, 1 (down), 1 samples", m)
+	}
+	hr := must(s.PathMetrics(ctx, "corp", testPath, store.Hour, epoch, epoch.Add(3*time.Hour)))(t)
+	if len(hr) != 2 || hr[0].Samples != 6 || hr[0].MaxLatency != 3*time.Millisecond || hr[1].Samples != 1 {
+		t.Fatalf("hour buckets after the upgrade %+v, want 6 and 1 samples", hr)
+	}
+	// The old raw rows live on in the rollups only; new ones fold once.
+	ok(t, s.RecordPathMetrics(ctx, "corp", []store.PathSample{{Path: testPath, TS: epoch, State: store.PathUp}}))
+	must(s.Maintain(ctx, store.Retention{}))(t)
+	must(s.Maintain(ctx, store.Retention{}))(t)
+	if hr := must(s.PathMetrics(ctx, "corp", testPath, store.Hour, epoch, epoch.Add(time.Hour)))(t); len(hr) != 1 || hr[0].Samples != 7 {
+		t.Fatalf("hour 0 after a new sample %+v, want 7 samples", hr)
 	}
 }

@@ -15,7 +15,8 @@ import (
 )
 
 // telemetryTables are the tables a telemetry batch writes to.
-var telemetryTables = []string{"path_metrics_raw", "path_counters", "events", "flow_summaries", "telemetry_cursors"}
+var telemetryTables = []string{"path_metrics_raw", "path_counters", "events", "flow_summaries", "telemetry_cursors",
+	"path_metrics_1m", "path_metrics_1h", "path_counters_1m", "path_counters_1h"}
 
 // storeProbe measures a store from outside the controller.
 type storeProbe interface {
@@ -109,7 +110,10 @@ func (p *pgProbe) rows(ctx context.Context) (map[string]int64, error) {
 
 func (p *pgProbe) tableBytes(ctx context.Context) (map[string]int64, error) {
 	return sizeTables(func(t string, n *int64) error {
-		return p.conn.QueryRow(ctx, "SELECT pg_total_relation_size($1::regclass)", t).Scan(n)
+		// A partitioned table's size is its partitions'.
+		return p.conn.QueryRow(ctx, `SELECT CASE WHEN c.relkind = 'p'
+			THEN (SELECT COALESCE(SUM(pg_total_relation_size(relid)), 0) FROM pg_partition_tree(c.oid))
+			ELSE pg_total_relation_size(c.oid) END FROM pg_class c WHERE c.oid = $1::regclass`, t).Scan(n)
 	})
 }
 

@@ -2971,7 +2971,7 @@ type Path implements Node {
   suppressed: Boolean
   activeFlows: Int
   reportedBy: String
-  "Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 48 h, hours beyond."
+  "Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 7 days, hours beyond (` + "`" + `PathHistory.resolution` + "`" + ` says which)."
   history(from: Time!, to: Time!): PathHistory!
 }
 

@@ -270,7 +270,7 @@ type Path struct {
 	Suppressed  *bool    `json:"suppressed,omitempty"`
 	ActiveFlows *int64   `json:"activeFlows,omitempty"`
 	ReportedBy  *string  `json:"reportedBy,omitempty"`
-	// Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 48 h, hours beyond.
+	// Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 7 days, hours beyond (`PathHistory.resolution` says which).
 	History *PathHistory `json:"history"`
 }
 

@@ -158,11 +158,15 @@ func (s *Store) read(op string) error {
 	return nil
 }
 
-// wrap leaves typed store errors alone and prefixes others with the operation.
+// wrap leaves typed store errors alone, makes a full database
+// store.ErrFull, and prefixes others with the operation.
 func (s *Store) wrap(op string, err error) error {
 	var se *store.Error
 	if err == nil || errors.As(err, &se) {
 		return err
+	}
+	if s.eng.Classify(err) == Full {
+		return &store.Error{Kind: store.ErrFull, Entity: "database", Msg: op + ": no room left, nothing of this write was stored; retry when there is", Err: err}
 	}
 	return fmt.Errorf("store: %s: %w", op, err)
 }

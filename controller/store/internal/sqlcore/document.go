@@ -99,6 +99,10 @@ func (s *Store) RecordTelemetryBatches(ctx context.Context, batches []store.Netw
 	}
 	stored := make([]bool, len(batches))
 	err := s.write(ctx, "record telemetry", func(t *tx) error {
+		if err := s.eng.Raw().IngestLockInTx(ctx, t); err != nil {
+			return err
+		}
+		raw := newRawRows(us(s.now()))
 		netIDs := map[string]int64{} // of this transaction
 		for i, nb := range batches {
 			netID, ok := netIDs[nb.Network]
@@ -109,13 +113,13 @@ func (s *Store) RecordTelemetryBatches(ctx context.Context, batches []store.Netw
 				}
 				netID, netIDs[nb.Network] = id, id
 			}
-			ok, err := s.recordTelemetry(ctx, t, netID, nb.Network, nb.Batch)
+			ok, err := s.recordTelemetry(ctx, t, netID, nb.Network, nb.Batch, raw)
 			if err != nil {
 				return err
 			}
 			stored[i] = ok
 		}
-		return nil
+		return raw.flush(ctx, t)
 	})
 	if err != nil {
 		return nil, err
@@ -123,37 +127,35 @@ func (s *Store) RecordTelemetryBatches(ctx context.Context, batches []store.Netw
 	return stored, nil
 }
 
-// recordTelemetry stores one batch in t; false: it was stored before.
-func (s *Store) recordTelemetry(ctx context.Context, t *tx, netID int64, network string, b store.TelemetryBatch) (bool, error) {
-	siteID, err := s.siteID(ctx, t, netID, network, b.Site)
+// recordTelemetry stores one batch in t (its raw rows go to raw);
+// false: it was stored before.
+func (s *Store) recordTelemetry(ctx context.Context, t *tx, netID int64, network string, b store.TelemetryBatch, raw *rawRows) (bool, error) {
+	// One statement finds the site and decides: it moves the cursor only
+	// forward, and a concurrent stream of the same boot waits on the row
+	// lock. No row back: a batch stored before, or no such site.
+	var siteID int64
+	err := t.QueryRow(ctx, `INSERT INTO telemetry_cursors (site_id, boot_id, sequence, updated_at)
+		SELECT id, CAST($3 AS TEXT), CAST($4 AS BIGINT), CAST($5 AS BIGINT) FROM sites WHERE network_id = $1 AND name = $2
+		ON CONFLICT (site_id, boot_id) DO UPDATE SET sequence = excluded.sequence, updated_at = excluded.updated_at
+		WHERE telemetry_cursors.sequence < excluded.sequence
+		RETURNING site_id`, netID, b.Site, b.BootID, b.Sequence, raw.rx).Scan(&siteID)
+	if s.eng.Classify(err) == NoRows {
+		_, err := s.siteID(ctx, t, netID, network, b.Site)
+		return false, err
+	}
 	if err != nil {
 		return false, err
 	}
-	now := us(s.now())
-	// One statement decides: it moves the cursor only forward, and a
-	// concurrent stream of the same boot waits on the row lock.
-	n, err := t.Exec(ctx, `INSERT INTO telemetry_cursors (site_id, boot_id, sequence, updated_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (site_id, boot_id) DO UPDATE SET sequence = excluded.sequence, updated_at = excluded.updated_at
-		WHERE telemetry_cursors.sequence < excluded.sequence`, siteID, b.BootID, b.Sequence, now)
-	if err != nil || n == 0 {
-		return false, err
-	}
-	if err := insertSamples(ctx, t, netID, b.Samples); err != nil {
-		return false, err
-	}
+	raw.addSamples(netID, b.Samples)
+	raw.addCounters(netID, b.Counters)
 	if err := insertEvents(ctx, t, netID, b.Events); err != nil {
 		return false, err
 	}
 	if err := insertFlows(ctx, t, netID, b.Flows); err != nil {
 		return false, err
 	}
-	if err := insertCounters(ctx, t, netID, b.Counters); err != nil {
-		return false, err
-	}
 	if !b.SeenAt.IsZero() {
-		if _, err := t.Exec(ctx, "UPDATE sites SET last_seen = $2 WHERE id = $1", siteID, us(b.SeenAt)); err != nil {
-			return false, err
-		}
+		raw.seen[siteID] = us(b.SeenAt)
 	}
 	return true, nil
 }

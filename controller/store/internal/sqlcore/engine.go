@@ -40,6 +40,7 @@ const (
 	Unique     // a unique or primary key is taken
 	ForeignKey // a reference is missing or still referenced
 	Check      // a CHECK or NOT NULL constraint fails
+	Full       // the database or its disk is full
 )
 
 // Engine is one database engine.
@@ -64,5 +65,59 @@ type Engine interface {
 	NotifyInTx(ctx context.Context, q Querier, r store.Revision) error
 	// LockMigrationsInTx serialises concurrent migrators.
 	LockMigrationsInTx(ctx context.Context, q Querier) error
+	// Raw is the engine's handling of the raw telemetry tables
+	// (path_metrics_raw, path_counters).
+	Raw() RawTables
 	Close()
+}
+
+// RawTables is how an engine keeps the raw telemetry tables, whose rows
+// carry rx (receive time, µs) and id (arrival order).
+//
+// The fold (Store.Maintain) must see every row with an id at or below
+// the highest id it reads: IngestLockInTx is taken by every transaction
+// that writes raw rows, and FoldBarrierInTx waits for those in flight
+// and holds off new ones until its transaction ends (PostgreSQL: one
+// advisory lock, shared and exclusive; SQLite: write transactions run
+// one at a time, so both are no-ops).
+type RawTables interface {
+	IngestLockInTx(ctx context.Context, q Querier) error
+	FoldBarrierInTx(ctx context.Context, q Querier) error
+	// LastID is the highest id given to a row of a raw table so far.
+	LastID(ctx context.Context, q Querier, table string) (int64, error)
+	// Prepare makes the tables ready for rows received around now
+	// (PostgreSQL: creates the hourly partitions ahead).
+	Prepare(ctx context.Context, q Querier, now int64) error
+	// FoldChunk is the most ids of a raw table one fold transaction
+	// takes: small where a fold holds the one write lock (SQLite), none
+	// where each step would leave dead row versions of the same buckets
+	// behind (PostgreSQL).
+	FoldChunk() int64
+	// DropPartitions drops table's partitions that end by cutoff and
+	// returns how many (PostgreSQL; SQLite has none). The caller holds
+	// the fold barrier and has folded everything.
+	DropPartitions(ctx context.Context, q Querier, table string, cutoff int64) (int64, error)
+	// DeleteRows deletes at most limit rows of table received before
+	// cutoff with ids up to maxID (folded), and returns how many.
+	DeleteRows(ctx context.Context, q Querier, table string, cutoff, maxID, limit int64) (int64, error)
+}
+
+// Copier is implemented by a Querier that can bulk-load rows
+// (PostgreSQL COPY).
+type Copier interface {
+	CopyFrom(ctx context.Context, table string, cols []string, rows [][]any) (int64, error)
+}
+
+// Preparer is implemented by a Querier whose statements are cheapest
+// prepared once and run per row (SQLite, in process: a statement of
+// hundreds of parameters costs more to parse and bind than it saves).
+// Others get multi-row statements, one round trip for many rows.
+type Preparer interface {
+	Prepare(ctx context.Context, sql string) (Stmt, error)
+}
+
+// Stmt is a prepared statement; Close must be called.
+type Stmt interface {
+	Exec(ctx context.Context, args ...any) error
+	Close() error
 }

@@ -57,13 +57,3 @@ func TestHubCoalesces(t *testing.T) {
 	}
 	close(done)
 }
-
-func TestFloorUS(t *testing.T) {
-	for _, c := range []struct{ t, step, want int64 }{
-		{125, 60, 120}, {120, 60, 120}, {-1, 60, -60}, {0, 60, 0},
-	} {
-		if got := floorUS(c.t, c.step); got != c.want {
-			t.Errorf("floorUS(%d, %d) = %d, want %d", c.t, c.step, got, c.want)
-		}
-	}
-}

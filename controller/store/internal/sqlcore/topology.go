@@ -105,7 +105,17 @@ func (s *Store) SetTopology(ctx context.Context, network string, topo store.Topo
 // DeleteNetwork implements store.Store.
 func (s *Store) DeleteNetwork(ctx context.Context, name string) error {
 	return s.write(ctx, "delete network", func(t *tx) error {
-		n, err := t.Exec(ctx, "DELETE FROM networks WHERE name = $1", name)
+		netID, err := s.netID(ctx, t, name)
+		if err != nil {
+			return err
+		}
+		// The raw tables have no foreign key (a check per row).
+		for _, table := range []string{"path_metrics_raw", "path_counters"} {
+			if _, err := t.Exec(ctx, "DELETE FROM "+table+" WHERE network_id = $1", netID); err != nil {
+				return err
+			}
+		}
+		n, err := t.Exec(ctx, "DELETE FROM networks WHERE id = $1", netID)
 		return deleted(n, err, "network", "network %q does not exist", name)
 	})
 }
