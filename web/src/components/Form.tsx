@@ -15,9 +15,9 @@ export function Field({
   const id = useId();
   const described = [hint ? `${id}-h` : "", error ? `${id}-e` : ""].filter(Boolean).join(" ");
   return (
-    <label className={error ? "field invalid" : "field"}>
-      {label}
-      <input {...input} aria-invalid={error ? true : undefined} aria-describedby={described || undefined} />
+    <div className={error ? "field invalid" : "field"}>
+      <label htmlFor={`${id}-i`}>{label}</label>
+      <input {...input} id={`${id}-i`} aria-invalid={error ? true : undefined} aria-describedby={described || undefined} />
       {hint && (
         <span id={`${id}-h`} className="muted small">
           {hint}
@@ -28,7 +28,7 @@ export function Field({
           {error}
         </span>
       )}
-    </label>
+    </div>
   );
 }
 

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useId, useMemo, useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { graphql } from "../gql";
 import type { PolicyEditorQuery } from "../gql/graphql";
@@ -310,20 +310,7 @@ function Editor({ data, latest, onApplied, onReload }: { data: Data; latest: num
             <Field label="Name" value={p.name} onChange={(e) => row<PolicyForm>("policies", i, { name: e.target.value })} error={at(`policies[${i}].name`)} />
             <Field label="SLA class" list="sla-class-names" value={p.slaClass} onChange={(e) => row<PolicyForm>("policies", i, { slaClass: e.target.value })} error={at(`policies[${i}].sla_class`)} />
             <Field label="Colours" value={p.colors} onChange={(e) => row<PolicyForm>("policies", i, { colors: e.target.value })} error={at(`policies[${i}].colors`)} />
-            <label className={at(`policies[${i}].mode`) ? "field invalid" : "field"}>
-              Mode
-              <select value={p.mode} onChange={(e) => row<PolicyForm>("policies", i, { mode: e.target.value as PolicyForm["mode"] })}>
-                <option value="">default (best path)</option>
-                <option value="BEST_PATH">best path</option>
-                <option value="LOAD_BALANCE">load balance</option>
-                <option value="DUPLICATE">duplicate</option>
-              </select>
-              {at(`policies[${i}].mode`) && (
-                <span className="field-error" role="alert">
-                  {at(`policies[${i}].mode`)}
-                </span>
-              )}
-            </label>
+            <ModeSelect value={p.mode} error={at(`policies[${i}].mode`)} onChange={(mode) => row<PolicyForm>("policies", i, { mode })} />
             <Field label="Applications" value={p.applications} onChange={(e) => row<PolicyForm>("policies", i, { applications: e.target.value })} error={at(`policies[${i}].match.applications`)} />
             <Field label="Classes" value={p.classes} onChange={(e) => row<PolicyForm>("policies", i, { classes: e.target.value })} error={at(`policies[${i}].match.classes`)} />
             <label>
@@ -374,6 +361,26 @@ function Editor({ data, latest, onApplied, onReload }: { data: Data; latest: num
         </section>
       )}
     </form>
+  );
+}
+
+function ModeSelect({ value, error, onChange }: { value: PolicyForm["mode"]; error?: string; onChange: (m: PolicyForm["mode"]) => void }) {
+  const id = useId();
+  return (
+    <div className={error ? "field invalid" : "field"}>
+      <label htmlFor={id}>Mode</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value as PolicyForm["mode"])} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-e` : undefined}>
+        <option value="">default (best path)</option>
+        <option value="BEST_PATH">best path</option>
+        <option value="LOAD_BALANCE">load balance</option>
+        <option value="DUPLICATE">duplicate</option>
+      </select>
+      {error && (
+        <span id={`${id}-e`} className="field-error" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
   );
 }
 

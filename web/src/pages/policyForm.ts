@@ -192,7 +192,7 @@ export function hunks(d: DiffLine[], context = 2): (DiffLine | null)[] {
   const out: (DiffLine | null)[] = [];
   d.forEach((l, i) => {
     if (keep[i]) out.push(l);
-    else if (out.length && out[out.length - 1] !== null) out.push(null);
+    else if (out[out.length - 1] !== null) out.push(null);
   });
   if (out[out.length - 1] === null) out.pop();
   return out;
