@@ -27,7 +27,11 @@ export function fieldErrors(err: CombinedError | null | undefined): FieldErrors 
   const first = err.graphQLErrors[0];
   if (!first) return { fields: {}, general: errorText(err), code: "" };
   const code = String(first.extensions?.code ?? "");
-  const field = first.extensions?.field;
+  // A value the schema's scalars refused inside an input object comes with
+  // its path (["setPolicySet", "policySet", "slaClasses", 0, "maxLatency"]):
+  // its field path is the part below the argument, in the set's spelling.
+  const deep = first.path && first.path.length > 2 ? inputPath(first.path.slice(2)) : "";
+  const field = deep || first.extensions?.field;
   if (code !== "INVALID_ARGUMENT" || typeof field !== "string" || !field) {
     return { fields: {}, general: first.message, code };
   }
@@ -45,6 +49,16 @@ export function fieldErrors(err: CombinedError | null | undefined): FieldErrors 
     fields[field] = msg;
   }
   return { fields, general: "", code };
+}
+
+/** ["slaClasses", 0, "maxLatency"] -> "sla_classes[0].max_latency". */
+export function inputPath(path: readonly (string | number)[]): string {
+  let out = "";
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += (out ? "." : "") + p.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
+  }
+  return out;
 }
 
 /**

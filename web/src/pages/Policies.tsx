@@ -1,5 +1,5 @@
 import { useEffect, useId, useMemo, useState } from "react";
-import { useMutation, useQuery, useSubscription } from "urql";
+import { useMutation, useQuery, useSubscription, type CombinedError } from "urql";
 import { graphql } from "../gql";
 import type { PolicyEditorQuery } from "../gql/graphql";
 import { useCanOperate, useMe } from "../auth/useSession";
@@ -147,6 +147,8 @@ export function Policies() {
     return ev;
   });
   const reload = () => refetch({ requestPolicy: "network-only" });
+  // Kept here: the editor starts afresh (a new key) at every revision.
+  const [applied, setApplied] = useState<number | null>(null);
 
   if (r.error) return <ErrorBox error={r.error} what="Policy set" />;
   if (!r.data) return <Loading what="the policy set" />;
@@ -158,7 +160,17 @@ export function Policies() {
         Revision <strong data-testid="revision">{d.policySet.revision}</strong>
         {d.policySet.updatedAt ? `, changed ${when(d.policySet.updatedAt)}` : ", never changed (the defaults)"}.
       </p>
-      {canOperate ? <Editor key={d.policySet.revision} data={d} latest={latest} onApplied={reload} onReload={reload} /> : <ReadOnly data={d} />}
+      {canOperate ? <Editor
+          key={d.policySet.revision}
+          data={d}
+          latest={latest}
+          applied={applied}
+          onApplied={(rev) => {
+            setApplied(rev);
+            reload();
+          }}
+          onReload={reload}
+        /> : <ReadOnly data={d} />}
       <BuiltIns data={d} />
       <h2>Changes</h2>
       {admin ? <PolicyTrail revision={d.policySet.revision} /> : <p className="muted">The audit trail of policy changes is for admins.</p>}
@@ -174,17 +186,30 @@ function PolicyTrail({ revision }: { revision: number }) {
   return <AuditTable entries={r.data.auditLog.nodes} label="Policy changes" />;
 }
 
-function Editor({ data, latest, onApplied, onReload }: { data: Data; latest: number; onApplied: () => void; onReload: () => void }) {
+function Editor({
+  data,
+  latest,
+  applied,
+  onApplied,
+  onReload,
+}: {
+  data: Data;
+  latest: number;
+  applied: number | null;
+  onApplied: (revision: number) => void;
+  onReload: () => void;
+}) {
   const base = useMemo(() => toForm(data.policySet), [data]);
   const [f, setF] = useState<SetForm>(base);
   const [reviewing, setReviewing] = useState(false);
   const [m, apply] = useMutation(SetPolicies);
-  const [applied, setApplied] = useState<number | null>(null);
   const before = useMemo(() => inputText(toInput(base)), [base]);
   const after = inputText(toInput(f));
   const changed = before !== after;
   const local = localErrors(f);
-  const server = fieldErrors(m.error);
+  // The last apply's error, until the form is edited again.
+  const [failed, setFailed] = useState<CombinedError | null>(null);
+  const server = fieldErrors(failed);
   const errs: FieldErrors = { ...server, fields: { ...server.fields, ...local } };
   const at = (p: string) => errorAt(errs.fields, p);
   const orphans = orphanErrors(errs.fields, inputPaths(f));
@@ -192,12 +217,11 @@ function Editor({ data, latest, onApplied, onReload }: { data: Data; latest: num
   const moved = latest > data.policySet.revision;
 
   const submit = async () => {
-    setApplied(null);
     const res = await apply({ policySet: toInput(f), expectedRevision: data.policySet.revision });
+    setFailed(res.error ?? null);
     if (res.data) {
-      setApplied(res.data.setPolicySet.revision);
       setReviewing(false);
-      onApplied();
+      onApplied(res.data.setPolicySet.revision);
     } else {
       setReviewing(false);
     }
@@ -205,6 +229,7 @@ function Editor({ data, latest, onApplied, onReload }: { data: Data; latest: num
 
   const upd = <K extends keyof SetForm>(k: K, v: SetForm[K]) => {
     setF({ ...f, [k]: v });
+    if (failed?.graphQLErrors[0]?.extensions?.code !== "STALE") setFailed(null);
     setReviewing(false);
   };
   const row = <T,>(k: "classes" | "apps" | "policies", i: number, patch: Partial<T>) =>
@@ -213,7 +238,7 @@ function Editor({ data, latest, onApplied, onReload }: { data: Data; latest: num
 
   return (
     <form onSubmit={(e) => e.preventDefault()} aria-label="Policy set" noValidate>
-      {applied !== null && (
+      {applied !== null && applied === data.policySet.revision && (
         <p className="notice" role="status">
           Applied: the network is at revision {applied}; the edges receive it now.
         </p>
@@ -335,7 +360,7 @@ function Editor({ data, latest, onApplied, onReload }: { data: Data; latest: num
           <option key={n} value={n} />
         ))}
       </datalist>
-      <p className="muted small">Steering timers and the path-state thresholds are kept as they are (`patronus ctl policy` edits them).</p>
+      <p className="muted small">Steering timers and the path-state thresholds are kept as they are (<code>patronus ctl policy</code> edits them).</p>
 
       <div className="actions">
         <button type="button" className="primary" disabled={!changed || Object.keys(local).length > 0} onClick={() => setReviewing(true)}>

@@ -229,7 +229,7 @@ function UserTable({ users, onDone }: { users: User[]; onDone: () => void }) {
               <td>
                 <div className="actions">
                   {x.source === "local" && (
-                    <button type="button" onClick={() => setPw({ user: x.name, value: "" })} aria-label={`Set the password of ${x.name}`}>
+                    <button type="button" onClick={() => setPw({ user: x.name, value: "" })} aria-label={`Set password for ${x.name}`}>
                       Set password
                     </button>
                   )}
