@@ -18,8 +18,13 @@ type StateChange struct {
 
 // Subscribe returns a channel that receives every state change from now on,
 // in order, and a function that ends the subscription. Changes are queued
-// for slow readers, never dropped; the channel is closed when the
-// subscription ends or the Manager is closed.
+// for slow readers, and the queue is bounded: a reader more than
+// SubscriberQueue changes behind gets, per session, its net change since
+// the reader fell behind (From of the first queued change, To and Diag of
+// the last; none when the session is back where it was), so memory stays
+// within one entry per session and no reader misses a session's current
+// state. The channel is closed when the subscription ends or the Manager
+// is closed.
 func (m *Manager) Subscribe() (<-chan StateChange, func()) {
 	s := &subscriber{ch: make(chan StateChange), done: make(chan struct{})}
 	s.cond = sync.NewCond(&s.mu)
@@ -87,11 +92,46 @@ type subscriber struct {
 	closed bool
 }
 
+// SubscriberQueue is the number of undelivered changes a subscriber may
+// hold before its queue is folded to one net change per session.
+const SubscriberQueue = 4096
+
 func (s *subscriber) push(ev StateChange) {
 	s.mu.Lock()
 	s.queue = append(s.queue, ev)
+	if len(s.queue) > SubscriberQueue {
+		s.queue = coalesce(s.queue)
+	}
 	s.mu.Unlock()
 	s.cond.Signal()
+}
+
+// coalesce folds q to one change per session, in the order of each
+// session's last change: From of its first change, the rest of its last;
+// a session whose state is back where it started is left out.
+func coalesce(q []StateChange) []StateChange {
+	type span struct{ first, last int }
+	spans := make(map[Key]span, 64)
+	for i, ev := range q {
+		sp, ok := spans[ev.Key]
+		if !ok {
+			sp.first = i
+		}
+		sp.last = i
+		spans[ev.Key] = sp
+	}
+	out := q[:0:0]
+	for i, ev := range q {
+		sp := spans[ev.Key]
+		if sp.last != i {
+			continue
+		}
+		ev.From = q[sp.first].From
+		if ev.From != ev.To {
+			out = append(out, ev)
+		}
+	}
+	return out
 }
 
 // close ends the subscription once queued events are delivered or the

@@ -196,3 +196,46 @@ func markUp(t *testing.T, keys map[bfd.Key]bool, ev bfd.StateChange) int {
 	keys[ev.Key] = true
 	return 1
 }
+
+// TestSubscribeBounded leaves a subscriber unread while one session flaps
+// far more often than the queue holds: the queue is folded, not grown, and
+// the reader still learns the session's final state.
+func TestSubscribeBounded(t *testing.T) {
+	t.Parallel()
+	m := bfd.NewManager(nil)
+	defer m.Close()
+	ch, cancel := m.Subscribe()
+	defer cancel()
+	cfg := sessionConfig(addrA, addrB)
+	disc, err := m.Add(cfg, discard{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const peer = 0xbeef
+	flaps := 3 * bfd.SubscriberQueue
+	for range flaps {
+		m.Receive(peerPacket(t, packet.StateDown, peer, 0, time.Second), rxFrom)
+		m.Receive(peerPacket(t, packet.StateUp, peer, disc, time.Second), rxFrom)
+		m.Receive(peerPacket(t, packet.StateDown, peer, disc, time.Second), rxFrom)
+	}
+	m.Receive(peerPacket(t, packet.StateDown, peer, 0, time.Second), rxFrom)
+	m.Receive(peerPacket(t, packet.StateUp, peer, disc, time.Second), rxFrom) // ends Up
+	var got []bfd.StateChange
+	deadline := time.After(waitTimeout)
+	for done := false; !done; {
+		select {
+		case ev := <-ch:
+			got = append(got, ev)
+		case <-time.After(200 * time.Millisecond):
+			done = true
+		case <-deadline:
+			t.Fatal("timed out draining")
+		}
+	}
+	if len(got) == 0 || len(got) > bfd.SubscriberQueue+1 {
+		t.Fatalf("%d changes delivered of %d made, want 1..%d", len(got), 3*flaps+2, bfd.SubscriberQueue+1)
+	}
+	if last := got[len(got)-1]; last.To != packet.StateUp {
+		t.Fatalf("last change delivered %v→%v, want the session's final Up", last.From, last.To)
+	}
+}

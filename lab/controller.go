@@ -160,14 +160,21 @@ func (st *State) startController(binary string, timeout time.Duration) error {
 }
 
 // controllerConfig writes the controller's configuration file when the
-// network is hub-and-spoke and returns the flag that reads it.
+// network is hub-and-spoke or the lab was given configuration for it,
+// and returns the flag that reads it.
 func (st *State) controllerConfig() ([]string, error) {
-	if len(st.Hubs) == 0 {
+	if len(st.Hubs) == 0 && st.ControllerConfig == "" {
 		return nil, nil
 	}
 	f := filepath.Join(st.Dir, "controller.yaml")
-	y := fmt.Sprintf("# patronus lab %s: the network's topology\nnetworks:\n  - name: default\n    topology: hub-and-spoke\n    hubs: [%s]\n",
-		st.Name, strings.Join(st.Hubs, ", "))
+	y := fmt.Sprintf("# patronus lab %s\n", st.Name)
+	if len(st.Hubs) > 0 {
+		y += fmt.Sprintf("# the network's topology\nnetworks:\n  - name: default\n    topology: hub-and-spoke\n    hubs: [%s]\n",
+			strings.Join(st.Hubs, ", "))
+	}
+	if st.ControllerConfig != "" {
+		y += "# from lab up --controller-config\n" + strings.TrimRight(st.ControllerConfig, "\n") + "\n"
+	}
 	if err := os.WriteFile(f, []byte(y), 0o600); err != nil {
 		return nil, err
 	}

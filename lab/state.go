@@ -29,6 +29,9 @@ type State struct {
 	Controller *Controller `json:"controller,omitempty"`
 	// Hubs: the hubs of a hub-and-spoke network; empty for a full mesh.
 	Hubs []string `json:"hubs,omitempty"`
+	// ControllerConfig is YAML added to the controller's configuration
+	// file (Options.ControllerConfig).
+	ControllerConfig string `json:"controller_config,omitempty"`
 	// Dashboard is how to sign in to the controller's API from this
 	// machine; nil in a static lab.
 	Dashboard *Dashboard `json:"dashboard,omitempty"`

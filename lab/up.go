@@ -50,6 +50,10 @@ type Options struct {
 	// others spokes with paths to the hubs only (reaching each other
 	// through the first hub). Empty: a full mesh.
 	Hubs []string
+	// ControllerConfig is YAML added to the controller's configuration
+	// file: its api: or alerts: sections (docs/ALERTS.md), not networks:
+	// (the lab writes that one).
+	ControllerConfig []byte
 	// Traffic starts a ping from every LAN host to every other one (five
 	// a second) so that counters move from the start.
 	Traffic bool
@@ -92,6 +96,9 @@ func (o *Options) check() error {
 		if !strings.HasPrefix(h, "site") || err != nil || n < 1 || n > o.Sites {
 			return fmt.Errorf("--hub %q: want a site of the lab, site1 to site%d", h, o.Sites)
 		}
+	}
+	if len(o.ControllerConfig) > 0 && o.Static {
+		return errors.New("--controller-config: needs the controller (not --static)")
 	}
 	if len(o.Hubs) > 0 && o.Static {
 		return errors.New("--hub: needs the controller (not --static): the controller makes the hub-and-spoke configurations")
@@ -289,6 +296,7 @@ func plan(o Options, dir string) *State {
 		st.Namespace = append(st.Namespace, site.ns, site.hostNS)
 	}
 	st.Hubs = o.Hubs
+	st.ControllerConfig = string(o.ControllerConfig)
 	if !o.Static {
 		planController(st)
 		if o.Replicas > 1 {

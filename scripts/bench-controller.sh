@@ -10,7 +10,10 @@
 # Debian's postgresql package (fsync on), and the edges in its own process.
 #
 # Usage: scripts/bench-controller.sh [ctlload flags]
+#   e.g. -forged-rate 1000: each store also runs with 1,000 forged
+#   enrolments a second during the window, compared with the run without
 #   e.g. scripts/bench-controller.sh -edges 1000 -duration 60s -stores sqlite,postgres
+#   -scrape-every 15s also scrapes /metrics during the window (docs/BENCHMARKS.md)
 #   BASELINE=REV also builds patronus at git revision REV and runs it on
 #   each store first: a before/after in the same run.
 #   KEEP=1 keeps the temporary directory (data directories, profiles).

@@ -2,8 +2,9 @@
 # install-deps.sh — install what the build, lint and interop tests need.
 #
 # Idempotent and non-interactive. Debian packages: the interop peers (FRR,
-# BIRD 2) and lab tools, protoc and the protobuf well-known types. Go tools:
-# staticcheck, protoc-gen-go and protoc-gen-go-grpc at pinned versions, into
+# BIRD 2) and lab tools, protoc and the protobuf well-known types, systemd
+# (systemd-analyze verify of the package's units) and adduser. Go tools:
+# staticcheck, protoc-gen-go, protoc-gen-go-grpc and nfpm at pinned versions, into
 # $(go env GOPATH)/bin. scripts/gen-proto.sh reads the protoc pins below.
 # The web dashboard (web/): Node.js 20 or later, its npm modules exactly as
 # web/package-lock.json pins them (npm ci), and Debian's chromium for the
@@ -13,7 +14,7 @@
 #   scripts/install-deps.sh --go-tools   only the Go tools (no root needed)
 #   scripts/install-deps.sh --web        only web/'s npm modules (no root needed)
 #
-# The FRR and BIRD system services are never left running: the interop tests
+# The FRR, BIRD and Prometheus system services are never left running: the interop tests
 # start their own daemons inside network namespaces, and a system bfdd or bird
 # in the root namespace would hold UDP 3784/4784.
 set -euo pipefail
@@ -23,7 +24,9 @@ STATICCHECK_VERSION=v0.8.2
 PROTOC_VERSION=3.21.12
 PROTOC_GEN_GO_VERSION=v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION=v1.6.2
-APT_PACKAGES=(frr bird2 iperf3 tcpdump nftables iproute2 iputils-ping postgresql protobuf-compiler libprotobuf-dev jq curl chromium)
+# nfpm builds the Debian package (scripts/package.sh).
+NFPM_VERSION=v2.48.0
+APT_PACKAGES=(frr bird2 iperf3 tcpdump nftables iproute2 iputils-ping postgresql protobuf-compiler libprotobuf-dev jq curl systemd adduser prometheus chromium)
 NODE_MAJOR_MIN=20
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
@@ -46,6 +49,10 @@ install_go_tools() {
 	if [[ $("$gobin/protoc-gen-go-grpc" --version 2>/dev/null) != "protoc-gen-go-grpc ${PROTOC_GEN_GO_GRPC_VERSION#v}" ]]; then
 		log "installing protoc-gen-go-grpc $PROTOC_GEN_GO_GRPC_VERSION"
 		GOBIN=$gobin go install "google.golang.org/grpc/cmd/protoc-gen-go-grpc@$PROTOC_GEN_GO_GRPC_VERSION"
+	fi
+	if ! go version -m "$gobin/nfpm" 2>/dev/null | grep -qE "^\s+mod\s+github.com/goreleaser/nfpm/v2\s+$NFPM_VERSION\b"; then
+		log "installing nfpm $NFPM_VERSION"
+		GOBIN=$gobin go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@$NFPM_VERSION"
 	fi
 }
 
@@ -108,7 +115,7 @@ install_apt_packages() {
 stop_system_daemons() {
 	((EUID == 0)) || return 0
 	if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
-		systemctl disable --now frr.service bird.service >/dev/null 2>&1 || true
+		systemctl disable --now frr.service bird.service prometheus.service >/dev/null 2>&1 || true
 	elif command -v service >/dev/null; then
 		service frr stop >/dev/null 2>&1 || true
 		service bird stop >/dev/null 2>&1 || true

@@ -55,6 +55,13 @@ curl -sS --cacert "$CA" "$URL/api/v2/graphql" -H "Authorization: Bearer $TOKEN" 
 	-d '{"query":"{ sites { name paths { id state } } }"}' | jq .
 unset TOKEN
 
+step "The web dashboard, through the same port: the page and its script load"
+page=$(curl -sS --cacert "$CA" "$URL/")
+grep -q '<div id="root">' <<<"$page" || { echo "the dashboard at $URL/ did not load:"; head -c 300 <<<"$page"; exit 1; }
+script=$(grep -o '/assets/[^"]*\.js' <<<"$page" | head -1)
+curl -sS --fail -o /dev/null --cacert "$CA" "$URL$script" || { echo "the dashboard's script $URL$script did not load"; exit 1; }
+echo "$URL/ serves the dashboard ($script)"
+
 cat <<GUIDE
 
 == The lab "$NAME" is running. Look at it:
@@ -88,4 +95,10 @@ cat <<GUIDE
 
 == Remove it:
   make lab-down        # or: $BIN lab down
+
+== The dashboard, in this machine's browser (the certificate is the lab's own CA, $CA:
+   import it, or accept the browser's warning for 127.0.0.1):
+  $URL/
+  user $USER, password $(cat "$PWFILE")
+  Cut a link (above) and watch its paths turn red on $URL/topology and $URL/paths.
 GUIDE

@@ -16,7 +16,7 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
-  { files: ["*.ts", "*.js"], languageOptions: { globals: globals.node } },
+  { files: ["*.ts", "*.js", "scripts/**/*.mjs"], languageOptions: { globals: globals.node } },
   // The e2e script runs in node, and the functions it hands to
   // page.evaluate in the browser (where axe-core is loaded).
   { files: ["e2e/**/*.mjs"], languageOptions: { globals: { ...globals.node, ...globals.browser, axe: "readonly" } } },

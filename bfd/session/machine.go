@@ -80,12 +80,19 @@ func (s *Session) TxInterval() time.Duration {
 }
 
 // DetectionTime is the negotiated detection time in asynchronous mode
-// (§6.8.4), or 0 before the first packet from the remote system.
+// (§6.8.4), or 0 before the first packet from the remote system. It is
+// capped (Config.MaxDetectionTime): the remote's timers must not stretch
+// it to hours.
 func (s *Session) DetectionTime() time.Duration {
 	if s.remoteDetectMult == 0 {
 		return 0
 	}
-	return time.Duration(s.remoteDetectMult) * max(s.effRx, s.remoteDesiredTx)
+	dt := time.Duration(s.remoteDetectMult) * max(s.effRx, s.remoteDesiredTx)
+	limit := s.cfg.MaxDetectionTime
+	if limit == 0 {
+		limit = DefaultMaxDetectionTime
+	}
+	return min(dt, max(limit, time.Duration(s.cfg.DetectMult)*s.effRx))
 }
 
 // mayTransmit reports whether periodic transmission is allowed (§6.8.7).

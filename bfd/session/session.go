@@ -35,6 +35,11 @@ const (
 	DefaultMultiplier = 3
 )
 
+// DefaultMaxDetectionTime is the cap of the Detection Time when the
+// configuration sets none: no remote system can make a failure take longer
+// than this to detect.
+const DefaultMaxDetectionTime = 30 * time.Second
+
 // maxInterval is the largest interval a 32-bit microsecond field carries.
 const maxInterval = time.Duration(1<<32-1) * time.Microsecond
 
@@ -50,8 +55,14 @@ type Config struct {
 	DesiredMinTx  time.Duration // bfd.DesiredMinTxInterval once Up
 	RequiredMinRx time.Duration // bfd.RequiredMinRxInterval
 	DetectMult    uint8         // bfd.DetectMult
-	Passive       bool          // take the Passive role (§6.1)
-	Auth          *Auth         // nil: no authentication
+	// MaxDetectionTime caps the Detection Time the remote system can ask
+	// for with a long DesiredMinTxInterval and a large multiplier (up to
+	// 71 minutes × 255 on the wire): 0 means DefaultMaxDetectionTime. It
+	// is never below DetectMult × RequiredMinRx, what this system itself
+	// asks for.
+	MaxDetectionTime time.Duration
+	Passive          bool  // take the Passive role (§6.1)
+	Auth             *Auth // nil: no authentication
 }
 
 // Validate reports the first invalid field of c, naming it.
@@ -63,6 +74,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("rx interval %v: must be between 1µs and %v", c.RequiredMinRx, maxInterval)
 	case c.DetectMult == 0:
 		return errors.New("multiplier: must be between 1 and 255")
+	case c.MaxDetectionTime < 0:
+		return fmt.Errorf("max detection time %v: must not be negative", c.MaxDetectionTime)
 	}
 	return c.validateAuth()
 }

@@ -246,3 +246,49 @@ func TestJitter(t *testing.T) {
 		})
 	}
 }
+
+// TestDetectionTimeCapped checks that a remote system cannot stretch the
+// Detection Time with its timers (71 minutes × 255 on the wire): it is
+// capped at Config.MaxDetectionTime (default 30 s), never below what this
+// system asks for itself, and a silent peer is declared Down at the cap.
+func TestDetectionTimeCapped(t *testing.T) {
+	hostile := peerPkt(up)
+	hostile.DetectMult = 255
+	hostile.DesiredMinTxInterval = 1<<32 - 1
+	for _, tt := range []struct {
+		name string
+		cfg  func(*Config)
+		want time.Duration
+	}{
+		{"default cap", func(*Config) {}, DefaultMaxDetectionTime},
+		{"configured cap", func(c *Config) { c.MaxDetectionTime = 2 * time.Second }, 2 * time.Second},
+		{"own timers above the cap", func(c *Config) {
+			c.MaxDetectionTime = time.Second
+			c.RequiredMinRx = 2 * time.Second
+		}, 6 * time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := fastConfig()
+			tt.cfg(&cfg)
+			s, clk := newIn(t, up, cfg)
+			deliver(t, s, hostile, nil, clk.now)
+			if dt := s.DetectionTime(); dt != tt.want {
+				t.Fatalf("DetectionTime = %v, want %v", dt, tt.want)
+			}
+			start := clk.now
+			if _, ts := tickUntil(s, clk, start.Add(tt.want-10*time.Millisecond)); len(ts) != 0 || s.State() != up {
+				t.Fatalf("before the detection time: %v, state %v", ts, s.State())
+			}
+			_, ts := tickUntil(s, clk, start.Add(tt.want+10*time.Millisecond))
+			if s.State() != down || len(ts) != 1 || ts[0].Diag != packet.DiagControlDetectionTimeExpired {
+				t.Fatalf("after %v of silence: state %v (%+v), want Down by detection time", clk.now.Sub(start), s.State(), ts)
+			}
+		})
+	}
+	// An ordinary peer is not affected.
+	s, clk := newIn(t, up, fastConfig())
+	deliver(t, s, peerPkt(up), nil, clk.now)
+	if dt := s.DetectionTime(); dt != 30*time.Millisecond {
+		t.Fatalf("ordinary DetectionTime = %v, want 30ms", dt)
+	}
+}

@@ -6,12 +6,15 @@
 //	/api/v1/…               REST v1 (controller/api/rest)
 //	/api/v2/graphql          GraphQL queries and mutations
 //	/api/v2/graphql/ws       GraphQL subscriptions (graphql-transport-ws)
+//	GET /metrics             Prometheus metrics (Config.Metrics; credentials unless MetricsPublic)
+//	GET /health/live, /health/ready  liveness and readiness (public)
 //	everything else         the web dashboard (Config.UI), except the
 //	                        paths reserved to the API and the operations
 //	                        endpoints (uiPath), which are a JSON 404
 //
-// and wraps every route in the same middleware, outermost first: panic
-// recovery (500), security headers, request info for the audit log
+// and wraps every route in the same middleware, outermost first: a trace
+// span (OpenTelemetry; trace.go), request metrics by route template
+// (Config.Requests), panic recovery (500), security headers, request info for the audit log
 // (auth.RequestMeta), a per-address rate limit,
 // CORS (closed unless origins are listed), a request body limit (413),
 // then per route authentication (a bearer token, or an operator
@@ -88,6 +91,20 @@ type Config struct {
 	// PerPrincipal limits requests per authenticated principal; zero:
 	// DefaultPerPrincipal.
 	PerPrincipal RateLimit
+	// Metrics serves GET /metrics (Prometheus text format); nil: not
+	// mounted. It needs credentials of any role (a bearer token, an API
+	// key, an operator certificate) unless MetricsPublic.
+	Metrics http.Handler
+	// MetricsPublic serves /metrics without credentials too (bad ones
+	// are still refused).
+	MetricsPublic bool
+	// Requests is told about every request (route template, status,
+	// duration); nil: nothing.
+	Requests RequestObserver
+	// Ready decides GET /health/ready (called with a 2 s deadline); nil:
+	// always ready. GET /health/live answers ok while the process serves.
+	// Neither needs credentials, nor says more than ok or not ready.
+	Ready func(context.Context) error
 	// Logger; nil: slog.Default().
 	Logger *slog.Logger
 }
@@ -148,6 +165,11 @@ func (s *server) routes(restHandler http.Handler) http.Handler {
 		mux.Handle("/api/v1/auth/", s.cfg.AuthHandler)
 	}
 	mux.Handle("GET /api/v1/openapi.json", http.HandlerFunc(rest.ServeOpenAPI))
+	mux.Handle("GET /health/live", http.HandlerFunc(live))
+	mux.Handle("GET /health/ready", http.HandlerFunc(s.ready))
+	if s.cfg.Metrics != nil {
+		mux.Handle("GET /metrics", s.authenticate(s.cfg.Metrics, !s.cfg.MetricsPublic))
+	}
 	mux.Handle("/api/v1/", s.authenticated(restHandler))
 	if s.cfg.GraphQL != nil {
 		mux.Handle("/api/v2/graphql", s.authenticated(s.cfg.GraphQL))
@@ -188,5 +210,5 @@ func (s *server) chain(h http.Handler) http.Handler {
 	h = s.limitAddress(h)
 	h = withRequestInfo(h)
 	h = securityHeaders(h)
-	return s.recoverPanics(h)
+	return traceRequests(s.observeRequests(s.recoverPanics(h)))
 }

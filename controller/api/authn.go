@@ -37,6 +37,7 @@ func (s *server) authenticate(next http.Handler, required bool) http.Handler {
 		if !s.allowPrincipal(w, p) {
 			return
 		}
+		tracePrincipal(r, p)
 		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), p)))
 	})
 }
@@ -82,6 +83,6 @@ func (s *server) refuseAuth(w http.ResponseWriter, r *http.Request, err error) {
 		apierr.Write(w, apierr.New(http.StatusUnauthorized, apierr.CodeUnauthenticated, "%s", msg))
 		return
 	}
-	s.log.Error("api: authentication failed", "path", r.URL.Path, "err", err)
+	s.log.Error("api: authentication failed", "url_path", r.URL.Path, "err", err)
 	apierr.Write(w, apierr.New(http.StatusServiceUnavailable, apierr.CodeUnavailable, "authentication is unavailable"))
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patronus-sdwan/patronus/controller/alert"
 	"github.com/patronus-sdwan/patronus/controller/api"
 	"github.com/patronus-sdwan/patronus/controller/auth"
 	"github.com/patronus-sdwan/patronus/controller/manage"
@@ -83,7 +84,15 @@ func newEnvWith(t *testing.T, mod func(store.Store, *api.Config)) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	seed(t, st)
-	svc, err := manage.New(manage.Config{Store: st, Audit: st, Users: &managetest.Users{}})
+	rules, err := alert.Config{}.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := alert.NewService(alert.ServiceConfig{Rules: rules, Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := manage.New(manage.Config{Store: st, Audit: st, Users: &managetest.Users{}, Alerts: alerts})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.log.Error("api: handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
+			s.log.Error("api: handler panicked", "method", r.Method, "url_path", r.URL.Path, "panic", v)
 			apierr.Write(w, apierr.New(http.StatusInternalServerError, apierr.CodeInternal, "internal error"))
 		}()
 		next.ServeHTTP(w, r)

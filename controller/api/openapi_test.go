@@ -353,6 +353,38 @@ func TestOpenAPI(t *testing.T) {
 	run(G("/api/v1/audit-log?page_token=garbage", adm, 400))
 	run(G("/api/v1/audit-log", opr, 403))
 
+	// Alerts and their webhooks: viewers read alerts, admins manage
+	// webhooks; a drawn secret once, never listed.
+	run(G("/api/v1/alerts", vwr, 200))
+	run(G("/api/v1/alerts", "", 401))
+	hook := run(W("POST", "/api/v1/alert-webhooks", adm, `{"url":"http://127.0.0.1:1/hook","slack":true}`, 201))
+	hookID, secret := numField(t, hook, "id"), field(t, hook, "secret")
+	if secret == "" || hookID == "" {
+		t.Fatalf("added webhook: %s", hook)
+	}
+	for _, c := range []struct{ body, field string }{
+		{`{"url":"ftp://x.example/y"}`, "url"},
+		{`{"url":"http://127.0.0.1:1/x","secret":"short"}`, "secret"},
+	} {
+		if _, f, _ := apiError(t, run(W("POST", "/api/v1/alert-webhooks", adm, c.body, 400))); f != c.field {
+			t.Errorf("webhook %s: field %q, want %q", c.body, f, c.field)
+		}
+	}
+	run(bad(W("POST", "/api/v1/alert-webhooks", adm, `{"url":"http://x.example","kind":"x"}`, 400)))
+	run(W("POST", "/api/v1/alert-webhooks", opr, `{"url":"http://127.0.0.1:1/x"}`, 403))
+	if hooks := run(G("/api/v1/alert-webhooks", adm, 200)); strings.Contains(string(hooks), secret) || !strings.Contains(string(hooks), `"slack":true`) {
+		t.Fatalf("webhooks: %s", hooks)
+	}
+	run(G("/api/v1/alert-webhooks", vwr, 403))
+	if res := run(W("POST", "/api/v1/alert-webhooks/"+hookID+"/test", adm, "", 200)); !strings.Contains(string(res), `"delivered":false`) {
+		t.Fatalf("test: %s", res)
+	}
+	run(W("POST", "/api/v1/alert-webhooks/999/test", adm, "", 404))
+	run(W("DELETE", "/api/v1/alert-webhooks/"+hookID, opr, "", 403))
+	run(W("DELETE", "/api/v1/alert-webhooks/"+hookID, adm, "", 204))
+	run(W("DELETE", "/api/v1/alert-webhooks/"+hookID, adm, "", 404))
+	run(W("DELETE", "/api/v1/alert-webhooks/x", adm, "", 400))
+
 	// Bodies: too large, not JSON.
 	big := `{"document":{"x":"` + strings.Repeat("a", 2<<20) + `"}}`
 	run(W("PUT", n+"/policy-set", opr, big, 413))

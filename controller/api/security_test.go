@@ -32,6 +32,7 @@ func restRoutes(t *testing.T, e *env) []string {
 // network.
 func concrete(pattern string) string {
 	pattern = strings.Replace(pattern, "/pins/{id}", "/pins/1", 1) // pin ids are integers
+	pattern = strings.Replace(pattern, "/alert-webhooks/{id}", "/alert-webhooks/1", 1)
 	return strings.NewReplacer("{network}", "default", "{site}", "a", "{link}", "inet", "{addr}", "10.9.0.0", "{bits}", "24",
 		"{id}", "0123456789abcdef", "{path}", url.PathEscape("a/inet->b/inet"), "{name}", "ada").Replace(pattern)
 }
@@ -127,6 +128,11 @@ var permissions = map[string]auth.Permission{
 	"GET /api/v1/api-keys":                                        auth.Administer,
 	"POST /api/v1/api-keys":                                       auth.Administer,
 	"POST /api/v1/api-keys/{id}/revoke":                           auth.Administer,
+	"GET /api/v1/alerts":                                          auth.Read,
+	"GET /api/v1/alert-webhooks":                                  auth.Administer,
+	"POST /api/v1/alert-webhooks":                                 auth.Administer,
+	"DELETE /api/v1/alert-webhooks/{id}":                          auth.Administer,
+	"POST /api/v1/alert-webhooks/{id}/test":                       auth.Administer,
 }
 
 // TestRoleMatrix tries every REST route with every role and with none: a

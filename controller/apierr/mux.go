@@ -1,6 +1,9 @@
 package apierr
 
-import "net/http"
+import (
+	"context"
+	"net/http"
+)
 
 // Codes of the HTTP layer around the APIs (controller/api) and of
 // conditional requests (REST).
@@ -15,6 +18,7 @@ const (
 func Mux(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern != "" {
+			recordRoute(r, pattern)
 			mux.ServeHTTP(w, r)
 			return
 		}
@@ -44,5 +48,23 @@ func (s *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
 func (s *statusRecorder) WriteHeader(code int) {
 	if s.status == 0 {
 		s.status = code
+	}
+}
+
+type routeKey struct{}
+
+// WithRoute returns ctx with a slot that Mux fills with the pattern of
+// the route a request matched ("GET /api/v1/networks/{network}"; the
+// innermost Mux's when they nest), for metrics by route template; and
+// the slot, empty until a Mux routes the request.
+func WithRoute(ctx context.Context) (context.Context, *string) {
+	slot := new(string)
+	return context.WithValue(ctx, routeKey{}, slot), slot
+}
+
+// recordRoute fills r's route slot, if it has one.
+func recordRoute(r *http.Request, pattern string) {
+	if slot, ok := r.Context().Value(routeKey{}).(*string); ok {
+		*slot = pattern
 	}
 }

@@ -2,12 +2,12 @@ package auth
 
 import (
 	"net/http"
-	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
 	"github.com/patronus-sdwan/patronus/controller/apierr"
+	"github.com/patronus-sdwan/patronus/internal/ratelimit"
 )
 
 // Throttle bounds sign-in attempts (password logins, refreshes, setup,
@@ -36,7 +36,7 @@ var DefaultThrottle = Throttle{
 }
 
 type limiter struct {
-	user, addr *buckets
+	user, addr *ratelimit.Keyed
 }
 
 func newLimiter(t Throttle) *limiter {
@@ -51,16 +51,16 @@ func newLimiter(t Throttle) *limiter {
 		t.MaxEntries = d.MaxEntries
 	}
 	return &limiter{
-		user: &buckets{r: t.PerUser, burst: t.PerUserBurst, max: t.MaxEntries, m: make(map[string]*rate.Limiter)},
-		addr: &buckets{r: t.PerAddress, burst: t.PerAddressBurst, max: t.MaxEntries, m: make(map[string]*rate.Limiter)},
+		user: ratelimit.NewKeyed(t.PerUser, t.PerUserBurst, t.MaxEntries),
+		addr: ratelimit.NewKeyed(t.PerAddress, t.PerAddressBurst, t.MaxEntries),
 	}
 }
 
 // allow takes one attempt from the user's and the address's buckets, or
 // returns a 429 error saying when to retry. Either key may be empty.
 func (l *limiter) allow(user, addr string, now time.Time) error {
-	ru, wu := l.user.take(user, now)
-	ra, wa := l.addr.take(addr, now)
+	ru, wu := l.user.Reserve(user, now)
+	ra, wa := l.addr.Reserve(addr, now)
 	if wait := max(wu, wa); wait > 0 {
 		// A refused attempt costs nothing in either bucket.
 		for _, r := range []*rate.Reservation{ru, ra} {
@@ -72,50 +72,4 @@ func (l *limiter) allow(user, addr string, now time.Time) error {
 			Message: "too many sign-in attempts; try again later", RetryAfter: wait, Err: ErrUnauthenticated}
 	}
 	return nil
-}
-
-// buckets is a bounded map of token buckets.
-type buckets struct {
-	r     rate.Limit
-	burst int
-	max   int
-	mu    sync.Mutex
-	m     map[string]*rate.Limiter // mu
-}
-
-// take reserves a token of key's bucket and says how long until it is
-// there (0: now). The caller cancels the reservation if it does not go
-// ahead.
-func (b *buckets) take(key string, now time.Time) (*rate.Reservation, time.Duration) {
-	if key == "" {
-		return nil, 0
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	lim, ok := b.m[key]
-	if !ok {
-		b.makeRoomLocked(now)
-		lim = rate.NewLimiter(b.r, b.burst)
-		b.m[key] = lim
-	}
-	r := lim.ReserveN(now, 1)
-	return r, r.DelayFrom(now)
-}
-
-// makeRoomLocked keeps the map under max. b.mu must be held.
-func (b *buckets) makeRoomLocked(now time.Time) {
-	if len(b.m) < b.max {
-		return
-	}
-	for k, lim := range b.m {
-		if lim.TokensAt(now) >= float64(b.burst) {
-			delete(b.m, k)
-		}
-	}
-	for k := range b.m {
-		if len(b.m) < b.max {
-			break
-		}
-		delete(b.m, k)
-	}
 }

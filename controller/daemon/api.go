@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/api"
 	"github.com/patronus-sdwan/patronus/controller/api/graph"
 	"github.com/patronus-sdwan/patronus/controller/auth"
 	"github.com/patronus-sdwan/patronus/controller/events"
 	"github.com/patronus-sdwan/patronus/controller/manage"
+	"github.com/patronus-sdwan/patronus/controller/metrics"
 	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/webui"
 )
@@ -55,11 +57,7 @@ func (d *Daemon) openAuth(ctx context.Context) error {
 // apiHandler builds the management API over the server's certificate
 // verifier (operator certificates act as admin).
 func (d *Daemon) apiHandler(srv *server.Server) (http.Handler, error) {
-	m, err := manage.New(manage.Config{Store: d.st, Audit: d.st, Users: d.auth,
-		Live: d.live, Retention: d.cfg.API.retention(), Log: d.log})
-	if err != nil {
-		return nil, err
-	}
+	m := d.mgr
 	wsOrigin, err := api.OriginChecker(d.cfg.API.WebSocketOrigins)
 	if err != nil {
 		return nil, fmt.Errorf("api.websocket_origins: %w", err)
@@ -74,5 +72,23 @@ func (d *Daemon) apiHandler(srv *server.Server) (http.Handler, error) {
 	}
 	return api.New(api.Config{Auth: d.auth, Manage: m, AuthHandler: d.auth.Handler(), GraphQL: gql, UI: ui,
 		ClientCerts: srv.Verifier(), CORSOrigins: d.cfg.API.CORSOrigins, WebSocketOrigins: d.cfg.API.WebSocketOrigins,
+		Metrics: d.metrics.Handler(), MetricsPublic: d.cfg.API.MetricsPublic, Requests: d.metrics, Ready: d.ready,
 		Logger: d.log})
+}
+
+// openMetrics makes the controller's metrics (controller/metrics): the
+// server reports to them, the API serves them, Serve feeds the fleet's
+// from the event bus.
+func (d *Daemon) openMetrics() {
+	d.metrics = metrics.New(metrics.Config{Sites: d.st, Logger: d.log, Certificates: func() []metrics.Certificate {
+		return []metrics.Certificate{{Kind: "ca", Cert: d.ca.Certificate()}, {Kind: "server", Cert: d.srv.Certificate()}}
+	}})
+}
+
+// ready is the readiness check: the store answers a read.
+func (d *Daemon) ready(ctx context.Context) error {
+	start := time.Now()
+	_, err := d.st.Networks(ctx)
+	d.metrics.StoreCall(metrics.OpReadyCheck, time.Since(start), err)
+	return err
 }

@@ -30,6 +30,10 @@ type APIConfig struct {
 	AuditRetention string `yaml:"audit_retention"`
 	// OIDC turns on sign-in through an OpenID Connect provider.
 	OIDC *OIDCConfig `yaml:"oidc"`
+	// MetricsPublic serves GET /metrics to requests without credentials
+	// too; off by default: a bearer token or API key of any role is
+	// needed. See docs/OBSERVABILITY.md.
+	MetricsPublic bool `yaml:"metrics_public"`
 }
 
 // OIDCConfig is the OpenID Connect provider (auth.OIDCConfig).

@@ -17,7 +17,10 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/patronus-sdwan/patronus/controller/alert"
+	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/internal/logging"
 )
 
 // Defaults of Config.
@@ -68,8 +71,15 @@ type Config struct {
 	MaintainInterval string `yaml:"maintain_interval"`
 	// LogLevel is debug, info, warn or error (for the CLI's logger).
 	LogLevel string `yaml:"log_level"`
+	// LogFormat is text (the default) or json (for the CLI's logger).
+	LogFormat string `yaml:"log_format"`
 	// API configures the management API (GraphQL, REST, sign-in).
 	API APIConfig `yaml:"api"`
+	// Enrolment limits enrolment attempts per source address.
+	Enrolment EnrolmentConfig `yaml:"enrolment"`
+	// Alerts configures the alert rules and webhook deliveries
+	// (docs/ALERTS.md); every rule is on by default.
+	Alerts alert.Config `yaml:"alerts"`
 
 	// HTTP, when set, replaces the management API: it serves every
 	// request on Listen that is not a gRPC call, and every request on
@@ -80,6 +90,34 @@ type Config struct {
 	Out io.Writer `yaml:"-"`
 	// Logger is the controller's log; nil: discarded.
 	Logger *slog.Logger `yaml:"-"`
+	// Tracing says an OpenTelemetry tracer provider is installed
+	// (internal/tracing/provider): the store's calls and the gRPC calls
+	// get spans. Off: the API's and the push's spans are no-ops, and
+	// nothing else is added.
+	Tracing bool `yaml:"-"`
+}
+
+// EnrolmentConfig limits enrolment attempts per source address: a burst,
+// then one per interval (server.DefaultEnrolLimit: 20, then one every 2 s).
+type EnrolmentConfig struct {
+	PerAddressBurst    int    `yaml:"per_address_burst"`
+	PerAddressInterval string `yaml:"per_address_interval"`
+}
+
+func (e EnrolmentConfig) limit() (server.EnrolLimit, error) {
+	var l server.EnrolLimit
+	if e.PerAddressBurst < 0 {
+		return l, fmt.Errorf("enrolment.per_address_burst: %d must not be negative", e.PerAddressBurst)
+	}
+	l.Burst = e.PerAddressBurst
+	if e.PerAddressInterval != "" {
+		d, err := time.ParseDuration(e.PerAddressInterval)
+		if err != nil || d <= 0 {
+			return l, fmt.Errorf("enrolment.per_address_interval: %q is not a positive duration (e.g. 2s)", e.PerAddressInterval)
+		}
+		l.Interval = d
+	}
+	return l, nil
 }
 
 // Network is a network the controller declares.
@@ -144,7 +182,16 @@ func (c *Config) Validate() error {
 	if _, err := ParseLogLevel(c.LogLevel); err != nil {
 		return err
 	}
+	if err := logging.CheckFormat(c.LogFormat); err != nil {
+		return fmt.Errorf("--log-format / log_format: %w", err)
+	}
 	if err := c.API.validate(); err != nil {
+		return err
+	}
+	if _, err := c.Enrolment.limit(); err != nil {
+		return err
+	}
+	if _, err := c.Alerts.Compile(); err != nil {
 		return err
 	}
 	return validateNetworks(c.Networks)

@@ -13,9 +13,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/patronus-sdwan/patronus/controller/alert"
 	"github.com/patronus-sdwan/patronus/controller/auth"
 	"github.com/patronus-sdwan/patronus/controller/events"
 	"github.com/patronus-sdwan/patronus/controller/manage"
+	"github.com/patronus-sdwan/patronus/controller/metrics"
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
@@ -30,22 +32,25 @@ const (
 // Daemon is a running controller: its store, CA, server and listeners.
 // Make one with New, run it with Serve, end it with Stop.
 type Daemon struct {
-	cfg    Config
-	log    *slog.Logger
-	out    io.Writer
-	ca     *pki.CA
-	st     store.Store
-	srv    *server.Server
-	bus    *events.Bus   // live events: the server publishes, GraphQL subscribes
-	live   *manage.Live  // paths' latest state, from bus
-	auth   *auth.Service // sign-in, users, API keys
-	api    http.Handler  // the management API: cfg.HTTP, or the one built here
-	ln     net.Listener  // TLS: gRPC and HTTPS
-	httpLn net.Listener  // plain HTTP; nil when off
+	cfg     Config
+	log     *slog.Logger
+	out     io.Writer
+	ca      *pki.CA
+	st      store.Store
+	srv     *server.Server
+	bus     *events.Bus      // live events: the server publishes, GraphQL subscribes
+	live    *manage.Live     // paths' latest state, from bus
+	auth    *auth.Service    // sign-in, users, API keys
+	metrics *metrics.Metrics // /metrics: the server and API report to it
+	alerts  *alert.Service   // the alert rules and webhook deliveries
+	mgr     *manage.Service  // the management operations: API and Admin's alert RPCs
+	api     http.Handler     // the management API: cfg.HTTP, or the one built here
+	ln      net.Listener     // TLS: gRPC and HTTPS
+	httpLn  net.Listener     // plain HTTP; nil when off
 
 	ctx    context.Context // ends at Stop: the maintenance loop, the live paths, the event relay
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // the maintenance loop and the live paths
+	wg     sync.WaitGroup // the maintenance loop, the live paths, the alerts
 	stop   sync.Once
 }
 
@@ -107,6 +112,9 @@ func (d *Daemon) open(ctx context.Context) error {
 	if d.st, err = openStore(ctx, d.cfg, d.ca); err != nil {
 		return err
 	}
+	if d.cfg.Tracing {
+		d.st = store.Traced(d.st)
+	}
 	if err := recordFirstOperator(ctx, d.st, d.cfg.DataDir); err != nil {
 		return err
 	}
@@ -119,6 +127,10 @@ func (d *Daemon) open(ctx context.Context) error {
 	if err := d.openAuth(ctx); err != nil {
 		return err
 	}
+	if err := d.openAlerts(); err != nil {
+		return err
+	}
+	d.openMetrics()
 	cert, err := d.serverCertificate("issued")
 	if err != nil {
 		return err
@@ -133,10 +145,15 @@ func (d *Daemon) open(ctx context.Context) error {
 	}
 	// The API needs the server's certificate verifier, the server an HTTP
 	// handler: it calls d.api, set before anything is served.
-	d.srv, err = server.New(server.Config{Store: d.st, CA: d.ca, Certificate: cert,
+	enrolLimit, err := d.cfg.Enrolment.limit()
+	if err != nil {
+		return err
+	}
+	d.srv, err = server.New(server.Config{Store: d.st, CA: d.ca, Certificate: cert, Enrolment: enrolLimit,
 		RenewCertificate: func() (tls.Certificate, error) { return d.serverCertificate("re-issued") },
-		Endpoints:        d.endpoints(), Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth,
-		HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.api.ServeHTTP(w, r) })})
+		Endpoints:        d.endpoints(), Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth, Alerts: d.mgr, Observer: d.metrics,
+		Tracing: d.cfg.Tracing,
+		HTTP:    http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.api.ServeHTTP(w, r) })})
 	if err != nil {
 		return err
 	}
@@ -203,15 +220,10 @@ func (d *Daemon) HTTPAddr() net.Addr {
 // (then it returns nil) or until a listener fails (then it returns the
 // error; call Stop).
 func (d *Daemon) Serve() error {
-	d.wg.Add(2)
-	go func() {
-		defer d.wg.Done()
-		d.maintainLoop()
-	}()
-	go func() {
-		defer d.wg.Done()
-		d.live.Run(d.ctx, d.bus)
-	}()
+	d.wg.Go(d.maintainLoop)
+	d.wg.Go(func() { d.alerts.Run(d.ctx) })
+	d.wg.Go(func() { d.live.Run(d.ctx, d.bus) })
+	d.wg.Go(func() { d.metrics.Fleet().Run(d.ctx, d.bus) })
 	served := make(chan error, 2)
 	n := 1
 	if d.httpLn != nil {
@@ -256,7 +268,11 @@ func (d *Daemon) maintainLoop() {
 		case <-d.ctx.Done():
 			return
 		case <-t.C:
+			start := time.Now()
 			stats, err := d.st.Maintain(d.ctx, d.cfg.API.retention())
+			if d.ctx.Err() == nil {
+				d.metrics.StoreCall(metrics.OpMaintain, time.Since(start), err)
+			}
 			if err != nil {
 				if d.ctx.Err() == nil {
 					d.log.Warn("maintain store", "err", err)

@@ -24,6 +24,7 @@ import (
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/daemon"
 	"github.com/patronus-sdwan/patronus/controller/pki"
+	"github.com/patronus-sdwan/patronus/controller/webui"
 )
 
 func slogTo(w io.Writer) *slog.Logger {
@@ -207,8 +208,9 @@ func TestOneListener(t *testing.T) {
 // management API on its listener beside gRPC, over HTTP/1.1 and h2: the
 // first start prints a one-time setup token, which makes the first admin;
 // that admin signs in and queries GraphQL and REST; a request without
-// credentials gets 401, a path outside the API a JSON 404, and an
-// HTTP/1.1 request claiming to be gRPC is not sent to gRPC.
+// credentials gets 401, an unknown path under /api a JSON 404, a path
+// outside the API the web dashboard (controller/webui), and an HTTP/1.1
+// request claiming to be gRPC is not sent to gRPC.
 func TestManagementAPI(t *testing.T) {
 	r := start(t, baseConfig(tempDir(t)))
 	m := regexp.MustCompile(`setup token (pst_\S+)`).FindStringSubmatch(r.out.String())
@@ -226,8 +228,14 @@ func TestManagementAPI(t *testing.T) {
 		if resp, body := get(t, c, base+"/api/v1/openapi.json"); resp.StatusCode != 200 || !strings.Contains(body, `"openapi"`) {
 			t.Errorf("h2=%v: openapi.json: %d", h2, resp.StatusCode)
 		}
-		if resp, body := get(t, c, base+"/nothing"); resp.StatusCode != 404 || !strings.Contains(body, `"error"`) {
-			t.Errorf("h2=%v: /nothing: %d %s", h2, resp.StatusCode, body)
+		if resp, body := get(t, c, base+"/api/nothing"); resp.StatusCode != 404 || !strings.Contains(body, `"error"`) {
+			t.Errorf("h2=%v: /api/nothing: %d %s", h2, resp.StatusCode, body)
+		}
+		for _, p := range []string{"/", "/sites/site1"} {
+			resp, body := get(t, c, base+p)
+			if resp.StatusCode != 200 || !strings.Contains(body, `<div id="root">`) || resp.Header.Get("Content-Security-Policy") != webui.ContentSecurityPolicy {
+				t.Errorf("h2=%v: %s: %d %v %.100s", h2, p, resp.StatusCode, resp.Header, body)
+			}
 		}
 	}
 	c := r.httpsClient(true)
@@ -369,6 +377,8 @@ func TestConfigErrors(t *testing.T) {
 		{func(c *daemon.Config) { c.AdminUser = "Bad User" }, "admin_user"},
 		{func(c *daemon.Config) { c.MaintainInterval = "10ms" }, `maintain_interval: "10ms"`},
 		{func(c *daemon.Config) { c.LogLevel = "loud" }, `--log-level / log_level: "loud"`},
+		{func(c *daemon.Config) { c.Enrolment.PerAddressInterval = "often" }, `enrolment.per_address_interval: "often"`},
+		{func(c *daemon.Config) { c.Enrolment.PerAddressBurst = -1 }, `enrolment.per_address_burst: -1`},
 		{func(c *daemon.Config) { c.Networks = []daemon.Network{{Name: "corp", Topology: "star"}} }, `networks[0].topology: "star"`},
 		{func(c *daemon.Config) {
 			c.Networks = []daemon.Network{{Name: "corp", Topology: "full-mesh", Hubs: []string{"hq"}}}
@@ -377,6 +387,7 @@ func TestConfigErrors(t *testing.T) {
 			c.Networks = []daemon.Network{{Name: "a", Topology: "full-mesh"}, {Name: "a", Topology: "full-mesh"}}
 		}, `networks[1].name: "a" is given twice`},
 		{func(c *daemon.Config) { c.ServerNames = []string{"bad_name"} }, "--server-name / server_names"},
+		{func(c *daemon.Config) { c.Alerts.PathDown.For = "soon" }, `alerts.path_down.for: "soon" is not a duration`},
 	} {
 		cfg := baseConfig(filepath.Join(dir, "unused"))
 		tc.edit(&cfg)
@@ -393,9 +404,15 @@ func TestConfigErrors(t *testing.T) {
 	if _, err := daemon.LoadFile(file); err == nil || !strings.Contains(err.Error(), "field stor not found") {
 		t.Errorf("unknown key: %v", err)
 	}
-	os.WriteFile(file, []byte("listen: 127.0.0.1:9\nhttp_listen: 127.0.0.1:8080\nnetworks:\n  - {name: corp, topology: hub-and-spoke, hubs: [hq]}\n"), 0o600)
+	os.WriteFile(file, []byte("alerts:\n  site_offline: {silense: 4s}\n"), 0o600)
+	if _, err := daemon.LoadFile(file); err == nil || !strings.Contains(err.Error(), "field silense not found") {
+		t.Errorf("unknown alerts key: %v", err)
+	}
+	os.WriteFile(file, []byte("listen: 127.0.0.1:9\nhttp_listen: 127.0.0.1:8080\nnetworks:\n  - {name: corp, topology: hub-and-spoke, hubs: [hq]}\n"+
+		"alerts:\n  site_offline: {silence: 4s, resolve_after: 2s}\n  webhooks: {max_backoff: 1s}\n"), 0o600)
 	cfg, err := daemon.LoadFile(file)
-	if err != nil || cfg.HTTPListen != "127.0.0.1:8080" || cfg.Networks[0].Hubs[0] != "hq" {
+	if err != nil || cfg.HTTPListen != "127.0.0.1:8080" || cfg.Networks[0].Hubs[0] != "hq" || cfg.Alerts.SiteOffline.Silence != "4s" ||
+		cfg.Alerts.SiteOffline.ResolveAfter != "2s" || cfg.Alerts.Webhooks.MaxBackoff != "1s" {
 		t.Fatalf("LoadFile: %+v, %v", cfg, err)
 	}
 	if _, err := daemon.LoadFile(filepath.Join(dir, "none.yaml")); err == nil || !strings.HasPrefix(err.Error(), "--config") {

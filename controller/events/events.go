@@ -69,6 +69,12 @@ type PathChange struct {
 	Score        float64 `json:"score"`
 	Suppressed   bool    `json:"suppressed"`
 	ActiveFlows  uint32  `json:"active_flows"`
+	// Counters is true when the report carried the path's counters:
+	// TxBytes and RxBytes, its inner bytes since the edge started
+	// counting (they drop to 0 when it restarts).
+	Counters bool   `json:"counters,omitempty"`
+	TxBytes  uint64 `json:"tx_bytes,omitempty"`
+	RxBytes  uint64 `json:"rx_bytes,omitempty"`
 	// StateChanged is true when State differs from the last report of
 	// this path (or there was none).
 	StateChanged bool `json:"state_changed"`

@@ -45,6 +45,9 @@ type Config struct {
 	// Users administers users and API keys; nil: those operations fail
 	// with CodeInternal ("not configured").
 	Users Users
+	// Alerts is the alert service (firing alerts, webhooks); nil: those
+	// operations fail with CodeInternal ("not configured").
+	Alerts Alerts
 	// Live supplies paths' BFD state and score from the live events; nil:
 	// they are unknown. The caller runs Live.Run.
 	Live *Live

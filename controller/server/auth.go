@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -16,8 +17,9 @@ import (
 
 // caller is who made a call: an operator, or an enrolled site.
 type caller struct {
-	ID   pki.Identity
-	Site siteEntry // KindSite only
+	ID       pki.Identity
+	Site     siteEntry // KindSite only
+	NotAfter time.Time // the certificate's
 }
 
 type callerKey struct{}
@@ -60,7 +62,7 @@ func (s *Server) authorize(ctx context.Context, method string) (context.Context,
 	if id.Kind != want {
 		return nil, status.Errorf(codes.PermissionDenied, "%s: %s certificates are not accepted here, only %s", method, id.Kind, want)
 	}
-	c := caller{ID: id}
+	c := caller{ID: id, NotAfter: info.State.PeerCertificates[0].NotAfter}
 	if want == pki.KindAdmin && s.reg.operatorRevoked(ctx, info.State.PeerCertificates[0].SerialNumber) {
 		return nil, status.Errorf(codes.PermissionDenied, "operator certificate %s (serial %s) is revoked", id, info.State.PeerCertificates[0].SerialNumber)
 	}
@@ -95,6 +97,18 @@ func (s *Server) streamAuth(srv any, ss grpc.ServerStream, info *grpc.StreamServ
 	ctx, err := s.authorize(ss.Context(), info.FullMethod)
 	if err != nil {
 		return err
+	}
+	if c := callerOf(ctx); c.ID.Kind == pki.KindSite {
+		s.obs.EdgeCertificate(c.Site.Network, c.Site.Name, c.NotAfter)
+	}
+	_, method, _ := strings.Cut(info.FullMethod[1:], "/")
+	defer s.obs.StreamOpened(method)()
+	if site := callerOf(ctx).Site; site.ID != 0 {
+		release, err := s.streams.acquire(site.ID, site.Name)
+		if err != nil {
+			return err
+		}
+		defer release()
 	}
 	return h(srv, authStream{ss, ctx})
 }

@@ -108,14 +108,15 @@ func prefixOrEmpty(p netip.Prefix) string {
 	return p.String()
 }
 
-// sameConfig reports whether two configurations differ only in revision
-// and creation time.
+// sameConfig reports whether two configurations differ only in revision,
+// creation time and trace context.
 func sameConfig(a, b *pb.EdgeConfig) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
 	ac, bc := proto.Clone(a).(*pb.EdgeConfig), proto.Clone(b).(*pb.EdgeConfig)
 	ac.Revision, bc.Revision, ac.CreatedAt, bc.CreatedAt = 0, 0, nil, nil
+	ac.TraceParent, bc.TraceParent = "", ""
 	return proto.Equal(ac, bc)
 }
 

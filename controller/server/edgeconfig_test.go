@@ -4,8 +4,12 @@ import (
 	"encoding/base64"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/store"
@@ -129,5 +133,57 @@ func TestEdgeConfigPins(t *testing.T) {
 	}
 	if b, _ := edgeConfig(snap, 2, now); len(b.Pins) != 1 || b.Pins[0].Id != 5 {
 		t.Fatalf("b's pins %v", b.Pins)
+	}
+}
+
+// TestTelemetryTrust: a site's batch may name only its own paths, its
+// strings and lists are bounded, names follow the label rule, and its
+// timestamps are clamped to the controller's clock.
+func TestTelemetryTrust(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	base := func() *pb.Telemetry {
+		return &pb.Telemetry{BootId: []byte("boot"), Sequence: 1, PathSamples: []*pb.PathSample{{
+			PathId: "a/inet->b/lte", State: pb.PathState_PATH_STATE_UP, MeasuredAt: timestamppb.New(now)}}}
+	}
+	for name, tc := range map[string]struct {
+		edit func(*pb.Telemetry)
+		want string
+	}{
+		"another site's path": {func(b *pb.Telemetry) { b.PathSamples[0].PathId = "c/inet->b/lte" }, `path_samples[0].path_id: "c/inet->b/lte": site "a" reports only its own paths`},
+		"bad name":            {func(b *pb.Telemetry) { b.PathSamples[0].PathId = "a/INET->b/lte" }, "path_samples[0].path_id"},
+		"long name":           {func(b *pb.Telemetry) { b.PathSamples[0].PathId = "a/" + strings.Repeat("x", 5000) + "->b/lte" }, "longer than 32"},
+		"long reason": {func(b *pb.Telemetry) {
+			b.SteeringEvents = []*pb.SteeringEvent{{Kind: pb.SteeringEventKind_STEERING_EVENT_KIND_DECISION, Reason: strings.Repeat("r", 2000)}}
+		}, "steering_events[0].reason: longer than 1024"},
+		"foreign path in a decision": {func(b *pb.Telemetry) {
+			b.SteeringEvents = []*pb.SteeringEvent{{Kind: pb.SteeringEventKind_STEERING_EVENT_KIND_DECISION, FromPathIds: []string{"x y"}}}
+		}, "steering_events[0].from_path_ids"},
+		"long application": {func(b *pb.Telemetry) {
+			b.FlowSummaries = []*pb.FlowSummary{{PathId: "a/inet->b/lte", Application: strings.Repeat("a", 100)}}
+		}, "flow_summaries[0].application"},
+		"too many samples": {func(b *pb.Telemetry) {
+			s := b.PathSamples[0]
+			b.PathSamples = make([]*pb.PathSample, maxTelemetryEntries+1)
+			for i := range b.PathSamples {
+				b.PathSamples[i] = s
+			}
+		}, "path_samples: 65537 entries"},
+	} {
+		b := base()
+		tc.edit(b)
+		if _, err := telemetryBatch("a", b, now); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
+		}
+	}
+	b := base()
+	b.PathSamples = append(b.PathSamples, proto.Clone(b.PathSamples[0]).(*pb.PathSample))
+	b.PathSamples[0].MeasuredAt = timestamppb.New(now.AddDate(80, 0, 0))
+	b.PathSamples[1].MeasuredAt = timestamppb.New(now.AddDate(-30, 0, 0))
+	got, err := telemetryBatch("a", b, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hi, lo := got.Samples[0].TS, got.Samples[1].TS; !hi.Equal(now.Add(maxTelemetryLead)) || !lo.Equal(now.Add(-maxTelemetryAge)) {
+		t.Fatalf("clamped to %v and %v, want now+%v and now-%v", hi, lo, maxTelemetryLead, maxTelemetryAge)
 	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
@@ -24,6 +25,7 @@ const maxIngestGroup = 256
 // batches stay in order (it waits for each before sending the next).
 type ingester struct {
 	st   store.Store
+	obs  Observer
 	ctx  context.Context // the server's: the writer stops with it
 	reqs chan *ingestReq
 }
@@ -48,14 +50,16 @@ func ingestWriters(st store.Store) int {
 	return 1
 }
 
-func newIngester(ctx context.Context, st store.Store) *ingester {
-	return &ingester{st: st, ctx: ctx, reqs: make(chan *ingestReq)}
+func newIngester(ctx context.Context, st store.Store, obs Observer) *ingester {
+	return &ingester{st: st, obs: obs, ctx: ctx, reqs: make(chan *ingestReq)}
 }
 
 // record stores b and returns when it is committed (or refused); stored
 // is false when the batch had been stored before.
 func (in *ingester) record(ctx context.Context, network string, b store.TelemetryBatch) (stored bool, err error) {
 	r := &ingestReq{nt: store.NetworkTelemetry{Network: network, Batch: b}, done: make(chan ingestResult, 1)}
+	in.obs.IngestPending(1)
+	defer in.obs.IngestPending(-1)
 	select {
 	case in.reqs <- r:
 	case <-ctx.Done():
@@ -97,22 +101,26 @@ func (in *ingester) run() {
 	}
 }
 
-// write stores a group in one transaction. If the store refuses it, each
-// batch is stored alone, so that only a bad batch's stream gets an error.
+// write stores a group in one transaction. If the store refuses it, the
+// group is split in halves and each stored alone, recursively, so that
+// only a bad batch's stream gets an error and one bad batch among n costs
+// about 2·log2(n) more transactions, not n.
 func (in *ingester) write(group []*ingestReq) {
 	batches := make([]store.NetworkTelemetry, len(group))
 	for i, r := range group {
 		batches[i] = r.nt
 	}
+	start := time.Now()
 	stored, err := in.st.RecordTelemetryBatches(in.ctx, batches)
-	if err == nil || len(group) == 1 {
+	timed(in.obs, OpRecordTelemetry, start, err)
+	in.obs.IngestGroup(len(group), time.Since(start))
+	if err == nil || len(group) == 1 || in.ctx.Err() != nil {
 		for i, r := range group {
 			r.done <- ingestResult{stored: err == nil && i < len(stored) && stored[i], err: err}
 		}
 		return
 	}
-	for _, r := range group {
-		ok, err := in.st.RecordTelemetry(in.ctx, r.nt.Network, r.nt.Batch)
-		r.done <- ingestResult{stored: ok, err: err}
-	}
+	half := len(group) / 2
+	in.write(group[:half])
+	in.write(group[half:])
 }

@@ -47,8 +47,15 @@ func (p *publisher) telemetry(site siteEntry, t *pb.Telemetry, now time.Time) {
 	if p.bus == nil {
 		return
 	}
+	counters := make(map[string]*pb.PathCounters, len(t.PathCounters))
+	for _, pc := range t.PathCounters {
+		counters[pc.PathId] = pc
+	}
 	for _, ps := range t.PathSamples {
 		c := pathChange(ps)
+		if pc := counters[ps.PathId]; pc != nil {
+			c.Counters, c.TxBytes, c.RxBytes = true, pc.TxBytes, pc.RxBytes
+		}
 		c.StateChanged = p.stateChanged(site, ps.PathId, c.State)
 		p.bus.Publish(&events.Event{Kind: events.KindPath, Network: site.Network, Site: site.Name,
 			At: timeOr(ps.MeasuredAt, now), Path: c})

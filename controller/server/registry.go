@@ -23,7 +23,8 @@ type siteEntry struct {
 // registry is the in-memory table of sites, refreshed from the store at
 // every revision, and the WatchConfig streams to wake per network.
 type registry struct {
-	st store.Store
+	st  store.Store
+	obs Observer
 
 	mu    sync.RWMutex
 	sites map[int64]siteEntry              // by site ID; mu
@@ -31,8 +32,8 @@ type registry struct {
 	subs  map[int64]map[chan struct{}]bool // streams by network ID; mu
 }
 
-func newRegistry(st store.Store) *registry {
-	return &registry{st: st, sites: map[int64]siteEntry{}, nets: map[int64]string{}, subs: map[int64]map[chan struct{}]bool{}}
+func newRegistry(st store.Store, obs Observer) *registry {
+	return &registry{st: st, obs: obs, sites: map[int64]siteEntry{}, nets: map[int64]string{}, subs: map[int64]map[chan struct{}]bool{}}
 }
 
 // loadAll reads every network and its sites.
@@ -61,7 +62,9 @@ func (r *registry) refresh(ctx context.Context, netID int64) error {
 }
 
 func (r *registry) loadNetwork(ctx context.Context, netID int64, name string) error {
+	start := time.Now()
 	sites, err := r.st.Sites(ctx, name)
+	timed(r.obs, OpLoadSites, start, err)
 	if err != nil {
 		return err
 	}

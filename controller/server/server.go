@@ -25,6 +25,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,7 +34,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/stats"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/auth"
@@ -73,6 +78,9 @@ type Config struct {
 	Hub func(network, site string) bool
 	// EdgeValidity is the lifetime of edge certificates; 0: pki.DefaultEdgeValidity.
 	EdgeValidity time.Duration
+	// Enrolment bounds enrolment attempts per source address; zero
+	// fields take DefaultEnrolLimit's.
+	Enrolment EnrolLimit
 	// HTTP serves every request on the listener that is not a gRPC call
 	// (the management API, the web UI); nil: a JSON 404.
 	HTTP http.Handler
@@ -89,6 +97,16 @@ type Config struct {
 	// Users administers the management API's users for Admin's user
 	// RPCs (*auth.Service); nil: one made over Store with the defaults.
 	Users UserAdmin
+	// Alerts serves Admin's alert RPCs (*manage.Service); nil: they
+	// answer UNIMPLEMENTED.
+	Alerts AlertAdmin
+	// Observer is told about streams, ingest, store calls and
+	// enrolments (the controller's metrics); nil: nothing.
+	Observer Observer
+	// Tracing adds OpenTelemetry's gRPC stats handler (otelgrpc): a span
+	// per call, the edge's trace context as its parent. Off: none, at no
+	// cost. The configuration push spans (edge.go) do not depend on it.
+	Tracing bool
 }
 
 // Server serves the controller's gRPC services. Make one with New, then
@@ -97,10 +115,16 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	now    func() time.Time
+	obs    Observer
 	reg    *registry
 	snaps  *snapshots
 	ingest *ingester
 	pub    *publisher
+	// enrolGate limits enrolment attempts per source address and logs
+	// refusals at most once a second.
+	enrolGate *enrolGate
+	// streams bounds the EdgeControl streams per site.
+	streams siteStreams
 	// pinWake wakes expiryLoop at every revision (buffered, coalesced).
 	pinWake  chan struct{}
 	cert     atomic.Pointer[tls.Certificate] // served to new handshakes
@@ -122,7 +146,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.EdgeValidity == 0 {
 		cfg.EdgeValidity = pki.DefaultEdgeValidity
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, pinWake: make(chan struct{}, 1)}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, obs: cfg.Observer, pinWake: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -130,9 +157,10 @@ func New(cfg Config) (*Server, error) {
 		s.now = time.Now
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.reg = newRegistry(cfg.Store)
+	s.enrolGate = newEnrolGate(cfg.Enrolment, s.log)
+	s.reg = newRegistry(cfg.Store, s.obs)
 	s.pub = newPublisher(cfg.Events, s.log)
-	s.snaps = newSnapshots(cfg.Store)
+	s.snaps = newSnapshots(cfg.Store, s.obs)
 	if err := s.reg.loadAll(s.ctx); err != nil {
 		s.cancel()
 		return nil, fmt.Errorf("server: load sites: %w", err)
@@ -154,10 +182,11 @@ func New(cfg Config) (*Server, error) {
 	s.tlsConf.Certificates = nil
 	s.tlsConf.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return s.cert.Load(), nil }
 	s.front = newFront()
-	s.grpc = grpc.NewServer(
-		grpc.UnaryInterceptor(s.unaryAuth),
-		grpc.StreamInterceptor(s.streamAuth),
-	)
+	gopts := append(grpcLimits(), grpc.UnaryInterceptor(s.unaryAuth), grpc.StreamInterceptor(s.streamAuth))
+	if cfg.Tracing {
+		gopts = append(gopts, grpc.StatsHandler(otelgrpc.NewServerHandler(otelgrpc.WithPublicEndpointFn(anonymousPeer))))
+	}
+	s.grpc = grpc.NewServer(gopts...)
 	pb.RegisterEnrollmentServer(s.grpc, &enrollment{s: s})
 	pb.RegisterEdgeControlServer(s.grpc, &edgeControl{s: s})
 	if s.cfg.Users == nil {
@@ -169,7 +198,7 @@ func New(cfg Config) (*Server, error) {
 		s.cfg.Users = users
 	}
 	pb.RegisterAdminServer(s.grpc, &admin{s: s})
-	s.ingest = newIngester(s.ctx, cfg.Store)
+	s.ingest = newIngester(s.ctx, cfg.Store, s.obs)
 	for range ingestWriters(cfg.Store) {
 		s.wg.Add(1)
 		go func() {
@@ -251,7 +280,25 @@ func (s *Server) watchLoop(revs <-chan store.Revision) {
 	}
 }
 
+// Certificate is the TLS server certificate served to new connections.
+func (s *Server) Certificate() *x509.Certificate { return s.cert.Load().Leaf }
+
 // Verifier is the client certificate verifier of the handshake (the
 // controller's CA, revocation included), for the management API's
 // operator certificates.
 func (s *Server) Verifier() *pki.Verifier { return s.verifier }
+
+// anonymousPeer reports whether a call's peer presented no client
+// certificate (an enrolling edge, or a caller about to be refused): its
+// trace context is then only linked, not taken as the parent of the
+// call's span, so that no one unauthenticated chooses the controller's
+// trace IDs or sampling. A certificate presented was verified in the
+// handshake.
+func anonymousPeer(ctx context.Context, _ *stats.RPCTagInfo) bool {
+	p, ok := peer.FromContext(ctx)
+	if !ok {
+		return true
+	}
+	info, ok := p.AuthInfo.(credentials.TLSInfo)
+	return !ok || len(info.State.PeerCertificates) == 0
+}

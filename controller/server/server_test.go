@@ -1,15 +1,20 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -342,7 +347,7 @@ func TestReportAcksOnce(t *testing.T) {
 	batch := &pb.Telemetry{BootId: []byte("0123456789abcdef"), Sequence: 1,
 		PathSamples:    []*pb.PathSample{{PathId: "a/inet->b/inet", MeasuredAt: timestamppb.Now(), State: pb.PathState_PATH_STATE_UP, LatencyMs: 12.5, MetricsValid: true}},
 		SteeringEvents: []*pb.SteeringEvent{{At: timestamppb.Now(), PathId: "a/inet->b/inet", Kind: pb.SteeringEventKind_STEERING_EVENT_KIND_PATH_STATE, Reason: "bfd up"}},
-		FlowSummaries:  []*pb.FlowSummary{{WindowStart: timestamppb.Now(), Application: "web", PathId: "b/inet->a/inet", Flows: 3, TxBytes: 100}},
+		FlowSummaries:  []*pb.FlowSummary{{WindowStart: timestamppb.Now(), Application: "web", PathId: "a/inet->b/inet", Flows: 3, TxBytes: 100}},
 		PathCounters: []*pb.PathCounters{{PathId: "a/inet->b/inet", CountersSince: timestamppb.Now(), TxBytes: 1000, RxBytes: 2000,
 			CompressOfferedPackets: 10, CompressedPackets: 7, CompressInBytes: 5000, CompressOutBytes: 3000}},
 	}
@@ -703,4 +708,152 @@ func TestTokenRace(t *testing.T) {
 	if wins != 1 {
 		t.Fatalf("%d enrolments won with one token", wins)
 	}
+}
+
+// TestEnrolFloodLimited: forged enrolments (well formed, this CA's pin)
+// from one address are refused by the store until the address's burst is
+// spent, then by the rate limit without touching anything; another
+// address is not affected, and the refusals are logged once per second,
+// not once each.
+func TestEnrolFloodLimited(t *testing.T) {
+	var logs syncBuffer
+	c := startSQLite(t, func(cfg *server.Config) {
+		cfg.Enrolment = server.EnrolLimit{Burst: 5, Interval: time.Minute}
+		cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	c.network("corp", store.FullMesh)
+	forged, _, err := pki.NewToken("a", c.ca.Certificate(), time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := &tls.Config{RootCAs: c.ca.Pool(), ServerName: "localhost", MinVersion: tls.VersionTLS13}
+	enr := pb.NewEnrollmentClient(c.dial(conf))
+	for i := range 5 {
+		_, err := enr.Enroll(ctxT(t), enrolRequest(t, forged, "a"))
+		if status.Code(err) == codes.ResourceExhausted {
+			t.Fatalf("attempt %d of the burst rate limited: %v", i, err)
+		}
+	}
+	for range 50 {
+		_, err := enr.Enroll(ctxT(t), enrolRequest(t, forged, "a"))
+		wantCode(t, err, codes.ResourceExhausted, "too many enrolment attempts from 127.0.0.1")
+	}
+	// A real token from the same address waits too; after the interval it goes.
+	tok := c.token("corp", "a", 2*time.Hour)
+	_, err = c.tryEnrol(tok, "a")
+	wantCode(t, err, codes.ResourceExhausted, "retry in")
+	c.clock.Advance(time.Minute)
+	if _, err := c.tryEnrol(tok, "a"); err != nil {
+		t.Fatalf("after the interval: %v", err)
+	}
+	if n := strings.Count(logs.String(), "enrolment refused"); n != 1 {
+		t.Fatalf("%d refusal log lines for 56 refusals in one instant, want 1:\n%s", n, logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestStreamsPerSiteLimited: one site cannot hold more than 8 EdgeControl
+// streams open; closing one lets the next in, and another site is not
+// affected.
+func TestStreamsPerSiteLimited(t *testing.T) {
+	c := startSQLite(t)
+	c.network("corp", store.FullMesh)
+	a, b := c.enrol("corp", "a"), c.enrol("corp", "b")
+	var cancels []context.CancelFunc
+	for i := range 8 {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cancels = append(cancels, cancel)
+		st, err := a.ctl.WatchConfig(ctx, &pb.WatchConfigRequest{})
+		if err == nil {
+			_, err = st.Recv()
+		}
+		if err != nil {
+			t.Fatalf("stream %d: %v", i, err)
+		}
+	}
+	ninth := func() error {
+		st, err := a.ctl.WatchConfig(ctxT(t), &pb.WatchConfigRequest{})
+		if err == nil {
+			_, err = st.Recv()
+		}
+		return err
+	}
+	wantCode(t, ninth(), codes.ResourceExhausted, "already holds 8 streams")
+	b.watch(t, 0).next(pushWithin, "site b's config", func(*pb.EdgeConfig) bool { return true })
+	cancels[0]()
+	deadline := time.Now().Add(5 * time.Second)
+	for err := ninth(); err != nil; err = ninth() {
+		if time.Now().After(deadline) {
+			t.Fatalf("a stream closed, still refused: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestEdgeConfigTooLarge: a configuration larger than an edge accepts is
+// not sent (the edge keeps its last one instead of failing and retrying
+// forever); the controller logs it and records an event, and the next
+// configuration that fits is sent.
+func TestEdgeConfigTooLarge(t *testing.T) {
+	var logs syncBuffer
+	c := startSQLite(t, func(cfg *server.Config) { cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	c.network("corp", store.FullMesh)
+	a := c.enrol("corp", "a")
+	c.enrol("corp", "b")
+	w := a.watch(t, 0)
+	first := w.next(pushWithin, "a config", func(*pb.EdgeConfig) bool { return true })
+	defer server.SetMaxEdgeConfig(proto.Size(first) + 200)()
+	var big []string
+	for i := range 40 {
+		big = append(big, fmt.Sprintf("10.%d.0.0/24", 100+i))
+	}
+	for _, p := range big {
+		if _, err := c.admin.AddPrefix(ctxT(t), &pb.AddPrefixRequest{Network: "corp", Prefix: &pb.LanPrefix{SiteName: "b", Prefix: p}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), "configuration too large to send") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no error logged:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	select {
+	case cfg := <-w.configs:
+		if proto.Size(cfg) > proto.Size(first)+200 {
+			t.Fatalf("a configuration of %d bytes was sent past the limit", proto.Size(cfg))
+		}
+	case err := <-w.err:
+		t.Fatalf("the stream ended: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	evs, err := c.admin.ListEvents(ctxT(t), &pb.ListEventsRequest{Network: "corp"})
+	if err != nil || !strings.Contains(fmt.Sprint(evs), "config_too_large") {
+		t.Fatalf("no config_too_large event: %v %v", evs, err)
+	}
+	for _, p := range big {
+		if _, err := c.admin.DeletePrefix(ctxT(t), &pb.DeletePrefixRequest{Network: "corp", Prefix: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.next(pushWithin, "the configuration that fits again", func(cfg *pb.EdgeConfig) bool { return len(cfg.Peers) == 1 })
 }

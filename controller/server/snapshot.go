@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+	"time"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/store"
@@ -27,6 +28,7 @@ type snapshot struct {
 type snapshots struct {
 	st store.Store
 
+	obs  Observer
 	mu   sync.Mutex
 	nets map[string]*netSnap // mu
 }
@@ -36,8 +38,8 @@ type netSnap struct {
 	snap *snapshot  // mu
 }
 
-func newSnapshots(st store.Store) *snapshots {
-	return &snapshots{st: st, nets: map[string]*netSnap{}}
+func newSnapshots(st store.Store, obs Observer) *snapshots {
+	return &snapshots{st: st, obs: obs, nets: map[string]*netSnap{}}
 }
 
 // maxSnapshotTries bounds the reloads when the revision moves during one.
@@ -62,7 +64,9 @@ func (ss *snapshots) get(ctx context.Context, network string) (*snapshot, error)
 		return ns.snap, nil
 	}
 	for range maxSnapshotTries {
+		start := time.Now()
 		snap, err := loadSnapshot(ctx, ss.st, network)
+		timed(ss.obs, OpLoadSnapshot, start, err)
 		if err != nil {
 			return nil, err
 		}

@@ -20,6 +20,11 @@ type Network struct {
 	Topology  Topology
 	Revision  int64
 	CreatedAt time.Time
+	// TraceParent is the W3C traceparent of the span in whose context
+	// the current revision was made (the store call of an API request);
+	// "" when it was not traced. Several changes folded into one push
+	// carry the last one's (docs/OBSERVABILITY.md, Traces).
+	TraceParent string
 }
 
 // Role is a site's place in a hub-and-spoke network.

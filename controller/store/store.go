@@ -148,6 +148,8 @@ type Store interface {
 
 	// AuthStore: users, sessions, API keys, signing keys, audit log.
 	AuthStore
+	// AlertStore: alert webhooks and their pending deliveries.
+	AlertStore
 
 	Close() error
 }

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/keepalive"
@@ -17,6 +19,7 @@ import (
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/internal/tracing"
 )
 
 // Defaults of Options.
@@ -64,22 +67,31 @@ type Options struct {
 	UrgentTelemetry func() *pb.Telemetry
 	// Backoff paces the reconnections; zero: DefaultBackoff.
 	Backoff Backoff
-	// Log receives the agent's records; nil: none.
+	// Log receives the agent's records; nil: none. Once the edge's
+	// identity is known, every record carries its "site".
 	Log *slog.Logger
+	// Tracing adds OpenTelemetry's gRPC client handler to the calls to
+	// the controller (their trace context travels to it).
+	Tracing bool
+	// TracerProvider makes the agent's spans (trace.go); nil: the global
+	// one (a no-op until one is installed).
+	TracerProvider trace.TracerProvider
 }
 
 // Agent is an enrolled edge's side of the control channel.
 type Agent struct {
 	opts    Options
 	log     *slog.Logger
+	tracer  trace.Tracer
 	creds   *pki.Credentials
 	wgKey   *ecdh.PrivateKey
 	targets []string // controller addresses, in the order tried (targets.go)
 	keyFile string
 	rep     *reporter
 
-	mu      sync.Mutex
-	current *pb.EdgeConfig // guarded by mu: the configuration in force; nil: none
+	mu          sync.Mutex
+	current     *pb.EdgeConfig    // guarded by mu: the configuration in force; nil: none
+	appliedSpan trace.SpanContext // guarded by mu: the span that applied current
 }
 
 // New loads the edge's identity from opts.StateDir or, when there is
@@ -103,7 +115,10 @@ func New(ctx context.Context, opts Options) (*Agent, error) {
 	if err := ensureStateDir(opts.StateDir); err != nil {
 		return nil, err
 	}
-	a := &Agent{opts: opts, log: log, keyFile: filepath.Join(opts.StateDir, WireGuardKeyFile)}
+	if opts.TracerProvider == nil {
+		opts.TracerProvider = otel.GetTracerProvider()
+	}
+	a := &Agent{opts: opts, log: log, tracer: opts.TracerProvider.Tracer(tracing.ScopeName), keyFile: filepath.Join(opts.StateDir, WireGuardKeyFile)}
 	var err error
 	if a.wgKey, err = loadOrCreateWireGuardKey(opts.StateDir); err != nil {
 		return nil, err
@@ -129,6 +144,7 @@ func (a *Agent) loadOrEnrol(ctx context.Context) error {
 			return err
 		}
 		a.targets = controllerTargets(a.opts.Controller, e)
+		a.log = a.log.With("site", creds.Identity.SiteName)
 		if len(a.targets) == 0 {
 			return errors.New("agent: no controller address given and none saved from the enrolment")
 		}
@@ -150,12 +166,18 @@ func (a *Agent) loadOrEnrol(ctx context.Context) error {
 		return errors.New("agent: enrolment: no controller address given")
 	}
 	a.log.Info("enrolling", "controller", a.opts.Controller, "state_dir", a.opts.StateDir)
+	ctx, span := a.tracer.Start(ctx, "edge.enrol") // never the token
 	creds, e, err := enrol(ctx, enrolRequest{controller: a.opts.Controller, token: a.opts.JoinToken,
-		stateDir: a.opts.StateDir, wgKey: a.wgKey, backoff: a.opts.Backoff, log: a.log})
+		stateDir: a.opts.StateDir, wgKey: a.wgKey, backoff: a.opts.Backoff, log: a.log, dial: a.opts.traceDialOptions()})
+	if err == nil {
+		span.SetAttributes(tracing.AttrNetwork.String(e.Network), tracing.AttrSite.String(creds.Identity.SiteName))
+	}
+	tracing.End(span, err)
 	if err != nil {
 		return err
 	}
 	a.creds, a.targets = creds, controllerTargets(a.opts.Controller, e)
+	a.log = a.log.With("site", creds.Identity.SiteName)
 	a.log.Info("enrolled", "identity", creds.Identity, "network", e.Network, "not_after", creds.NotAfter())
 	return nil
 }
@@ -226,8 +248,8 @@ func (a *Agent) applySaved() {
 		a.log.Info("no saved configuration; waiting for the controller's")
 		return
 	}
-	if a.apply(cfg, "saved") {
-		a.setCurrent(cfg)
+	if span, ok := a.apply(cfg, "saved"); ok {
+		a.setCurrent(cfg, span)
 		a.log.Info("saved configuration applied", "revision", cfg.GetRevision())
 	}
 }

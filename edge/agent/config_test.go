@@ -246,11 +246,12 @@ func checkSteering(t *testing.T, s *policy.Compiled) {
 }
 
 // Every field of EdgeConfig is either converted (sections) or, for
-// revision, created_at and role, the agent's or the controller's own. A
+// revision, created_at, role and trace_parent, the agent's or the
+// controller's own. A
 // field added to the API fails this test until it has a converter.
 func TestEveryEdgeConfigFieldHasAConverter(t *testing.T) {
 	known := []string{"revision", "created_at", "site", "role", "lan_prefixes", "overlay", "links", "peers", "defaults",
-		"sla_classes", "applications", "disable_builtin_applications", "policies", "steering", "quality_model", "pins"}
+		"sla_classes", "applications", "disable_builtin_applications", "policies", "steering", "quality_model", "pins", "trace_parent"}
 	fields := (&pb.EdgeConfig{}).ProtoReflect().Descriptor().Fields()
 	var got []string
 	for i := range fields.Len() {
@@ -287,7 +288,7 @@ func TestOlderRevisionAppliedEqualSkipped(t *testing.T) {
 		t.Fatalf("no warning:\n%s", e.logs)
 	}
 	a.offer(proto.Clone(older).(*pb.EdgeConfig))
-	if len(e.applied) != 0 || !strings.Contains(e.logs.String(), `"msg":"configuration unchanged","revision":4`) {
+	if len(e.applied) != 0 || !strings.Contains(e.logs.String(), `"msg":"configuration unchanged","site":"branch-1","revision":4`) {
 		t.Fatalf("an equal configuration was applied again (%d)", len(e.applied))
 	}
 }
@@ -341,7 +342,7 @@ func TestFailoverToControllerReplica(t *testing.T) {
 	if last := calls[len(calls)-1]; last.lastRevision != 5 {
 		t.Fatalf("the replica got last_revision %d, want 5", last.lastRevision)
 	}
-	if logs := e.logs.String(); !strings.Contains(logs, `"msg":"controller address skipped","controller":"no port here"`) {
+	if logs := e.logs.String(); !strings.Contains(logs, `"msg":"controller address skipped","site":"branch-1","controller":"no port here"`) {
 		t.Fatalf("the malformed endpoint is not logged:\n%s", logs)
 	}
 }

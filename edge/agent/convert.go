@@ -19,7 +19,8 @@ import (
 // To carry a new section of EdgeConfig, add its converter to sections
 // (TestEveryEdgeConfigFieldHasAConverter fails until someone does).
 // role has no converter: the peers list already says what the role means
-// for this edge (a spoke's peers are the hubs).
+// for this edge (a spoke's peers are the hubs). Nor has trace_parent: it
+// is the parent of the agent's span applying the configuration (trace.go).
 
 // sections are the converters of the EdgeConfig sections, in EdgeConfig
 // order.

@@ -53,6 +53,7 @@ type enrolRequest struct {
 	wgKey      *ecdh.PrivateKey
 	backoff    Backoff
 	log        *slog.Logger
+	dial       []grpc.DialOption // more options for the connection (tracing)
 }
 
 // enrol trades the join token for the edge's TLS identity and saves it in
@@ -77,7 +78,7 @@ func enrol(ctx context.Context, r enrolRequest) (*pki.Credentials, *enrolment, e
 	if err != nil {
 		return nil, nil, fmt.Errorf("agent: enrolment: %w", err)
 	}
-	conn, err := grpc.NewClient(r.controller, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)), connectParams(r.backoff))
+	conn, err := grpc.NewClient(r.controller, append([]grpc.DialOption{grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)), connectParams(r.backoff)}, r.dial...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("agent: enrolment: %w", err)
 	}

@@ -140,6 +140,7 @@ func (a *Agent) collect(fn func() *pb.Telemetry, now time.Time, dropping bool) b
 	}
 	t.SentAt = timestamppb.New(now)
 	t.ConfigRevision = a.Revision()
+	a.traceSteering(t)
 	n := a.rep.add(t)
 	if n > 0 && !dropping {
 		a.log.Warn("telemetry buffer full: the oldest unacknowledged batches are dropped until the controller acknowledges again",

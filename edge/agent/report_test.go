@@ -127,7 +127,7 @@ func TestTelemetryRefusedBatchDropped(t *testing.T) {
 	if len(r) != 2 || r[0][len(r[0])-1].GetSequence() != 3 || r[1][0].GetSequence() != 4 {
 		t.Fatalf("streams: %d; the first must end at 3, the second start at 4", len(r))
 	}
-	if !strings.Contains(e.logs.String(), `"msg":"the controller refused a telemetry batch; dropped","sequence":3`) {
+	if !strings.Contains(e.logs.String(), `"msg":"the controller refused a telemetry batch; dropped","site":"branch-1","sequence":3`) {
 		t.Fatalf("the drop is not logged:\n%s", e.logs)
 	}
 }

@@ -37,6 +37,12 @@ func controllerTargets(given string, e *enrolment) []string {
 	return out
 }
 
+// MaxConfigSize is the largest message the agent accepts from the
+// controller (grpc-go's default, written down). The controller does not
+// send a configuration larger than this (controller/server's
+// maxEdgeConfig, the same figure): it logs and records it instead.
+const MaxConfigSize = 4 << 20
+
 // controllers are the EdgeControl channels to the controller addresses,
 // one per address (gRPC connects lazily, so an unused one costs nothing).
 type controllers struct {
@@ -54,9 +60,10 @@ func (a *Agent) dialControllers() (*controllers, error) {
 		host, _, err := net.SplitHostPort(addr)
 		var conn *grpc.ClientConn
 		if err == nil {
-			conn, err = grpc.NewClient(addr,
-				grpc.WithTransportCredentials(credentials.NewTLS(a.creds.ClientTLSConfig(host))),
-				connectParams(a.opts.Backoff), grpc.WithKeepaliveParams(keepaliveParams))
+			opts := append([]grpc.DialOption{grpc.WithTransportCredentials(credentials.NewTLS(a.creds.ClientTLSConfig(host))),
+				connectParams(a.opts.Backoff), grpc.WithKeepaliveParams(keepaliveParams),
+				grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxConfigSize))}, a.opts.traceDialOptions()...)
+			conn, err = grpc.NewClient(addr, opts...)
 		}
 		if err != nil {
 			a.log.Error("controller address skipped", "controller", addr, "err", err)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -13,6 +15,7 @@ import (
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/internal/fielderr"
+	"github.com/patronus-sdwan/patronus/internal/tracing"
 )
 
 // watchLoop keeps a WatchConfig stream open, reopening it with backoff.
@@ -82,37 +85,42 @@ func (a *Agent) offer(cfg *pb.EdgeConfig) {
 		a.log.Warn("the controller sent an older revision than the one in force; applying it (the controller is the authority)",
 			"revision", cfg.GetRevision(), "in_force", cur.GetRevision())
 	}
-	if !a.apply(cfg, "controller") {
+	span, ok := a.apply(cfg, "controller")
+	if !ok {
 		return
 	}
 	if err := saveConfig(a.opts.StateDir, cfg); err != nil {
 		a.log.Error("configuration applied but not saved: a restart without the controller would not have it", "revision", cfg.GetRevision(), "err", err)
 	}
-	a.setCurrent(cfg)
+	a.setCurrent(cfg, span)
 	a.log.Info("configuration applied", "revision", cfg.GetRevision())
 }
 
-// apply validates cfg and hands it to Options.Apply; the caller then
-// makes it the configuration in force (setCurrent). A refusal is logged,
-// one record per field.
-func (a *Agent) apply(cfg *pb.EdgeConfig, source string) bool {
+// apply validates cfg and hands it to Options.Apply, in an
+// edge.config.apply span (trace.go) whose context it returns; the caller
+// then makes it the configuration in force (setCurrent). A refusal is
+// logged, one record per field, and marks the span failed.
+func (a *Agent) apply(cfg *pb.EdgeConfig, source string) (trace.SpanContext, bool) {
+	_, span := a.startApply(cfg, source)
 	v, err := a.validate(cfg)
 	if err != nil {
 		a.logRefusal(cfg.GetRevision(), source, err)
-		return false
+		tracing.End(span, err)
+		return span.SpanContext(), false
 	}
-	if err := a.opts.Apply(v); err != nil {
+	if err = a.opts.Apply(v); err != nil {
 		a.log.Error("configuration not applied; keeping the one in force", "revision", cfg.GetRevision(), "source", source, "err", err)
-		return false
 	}
-	return true
+	tracing.End(span, err)
+	return span.SpanContext(), err == nil
 }
 
 // setCurrent records cfg as the configuration in force: the revision
-// sent on the next WatchConfig and in telemetry.
-func (a *Agent) setCurrent(cfg *pb.EdgeConfig) {
+// sent on the next WatchConfig and in telemetry; applied is the span
+// that applied it (steering spans link to it).
+func (a *Agent) setCurrent(cfg *pb.EdgeConfig, applied trace.SpanContext) {
 	a.mu.Lock()
-	a.current = cfg
+	a.current, a.appliedSpan = cfg, applied
 	a.mu.Unlock()
 }
 
@@ -127,7 +135,37 @@ func (a *Agent) validate(cfg *pb.EdgeConfig) (*config.Valid, error) {
 	if int64(v.ID) != id.SiteID || v.Name != id.SiteName {
 		return nil, fielderr.List{{Path: "site", Msg: fmt.Sprintf("site %d %q is not this edge's (%s)", v.ID, v.Name, id)}}
 	}
+	if err := controllersOutsidePrefixes(a.targets, v); err != nil {
+		return nil, err
+	}
 	return v, nil
+}
+
+// controllersOutsidePrefixes refuses a configuration that would route a
+// controller address (those given as addresses; names are not resolved
+// here) into the overlay: the edge would lose its control channel with the
+// very configuration it applied.
+func controllersOutsidePrefixes(targets []string, v *config.Valid) error {
+	var errs fielderr.List
+	for _, t := range targets {
+		ap, err := netip.ParseAddrPort(t)
+		if err != nil {
+			continue
+		}
+		addr := ap.Addr().Unmap()
+		for i, p := range v.Peers {
+			for j, pfx := range p.Prefixes {
+				if pfx.Contains(addr) {
+					errs = append(errs, fielderr.Error{Path: fmt.Sprintf("peers[%d].prefixes[%d]", i, j),
+						Msg: fmt.Sprintf("%s covers the controller %s: routed into the overlay, the control channel would be cut off", pfx, addr)})
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
 }
 
 func (a *Agent) logRefusal(rev uint64, source string, err error) {

@@ -10,15 +10,6 @@ import (
 
 // go test -run '^$' -bench . -benchmem ./edge/classify
 
-func BenchmarkParse(b *testing.B) {
-	pkt := ip4(ProtoTCP, "10.1.0.2", "10.2.0.2", 0, tcpHdr(40000, 443, make([]byte, 1200)))
-	var p Packet
-	b.ReportAllocs()
-	for b.Loop() {
-		_ = Parse(pkt, &p)
-	}
-}
-
 // BenchmarkClassifyCached is the per-packet cost of a known flow.
 func BenchmarkClassifyCached(b *testing.B) {
 	for _, bc := range []struct {

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/patronus-sdwan/patronus/edge/ippkt"
 )
 
 // Defaults of Options.
@@ -176,19 +178,33 @@ func (c *Classifier) Names() *Names { return c.names }
 
 func (c *Classifier) ns(now time.Time) int64 { return int64(now.Sub(c.epoch)) }
 
-// Classify returns the application of the flow of pkt, an inner IP packet
-// the edge is about to forward, and learns from it: DNS answers it
-// carries, and the TLS SNI of the flow's first segments. now is the
-// caller's clock. For a packet of a known flow it takes no lock and does
-// not allocate. On a ParseError the verdict is the unclassified
-// application and no flow is recorded.
+// Classify parses pkt (ippkt.Parse) and classifies it (ClassifyPacket),
+// or counts the parse error (Unparsed). The data path parses each packet
+// once and calls ClassifyPacket or Unparsed itself.
 func (c *Classifier) Classify(pkt []byte, now time.Time) (Verdict, error) {
 	var p Packet
-	if err := Parse(pkt, &p); err != nil {
-		c.stats.parseErrors[err.(ParseError)].Add(1)
-		return Verdict{App: c.rules.Load().unclassified}, err
+	if err := ippkt.Parse(pkt, &p); err != nil {
+		return c.Unparsed(err), err
 	}
-	c.learnDNS(&p, now)
+	return c.ClassifyPacket(&p, now), nil
+}
+
+// Unparsed counts a packet ippkt.Parse refused and returns its verdict:
+// the unclassified application. No flow is recorded.
+func (c *Classifier) Unparsed(err error) Verdict {
+	if e, ok := err.(ParseError); ok && e < NumParseErrors {
+		c.stats.parseErrors[e].Add(1)
+	}
+	return Verdict{App: c.rules.Load().unclassified}
+}
+
+// ClassifyPacket returns the application of the flow of p, an inner IP
+// packet the edge is about to forward that ippkt.Parse accepted, and
+// learns from it: DNS answers it carries, and the TLS SNI of the flow's
+// first segments. now is the caller's clock. For a packet of a known flow
+// it takes no lock and does not allocate.
+func (c *Classifier) ClassifyPacket(p *Packet, now time.Time) Verdict {
+	c.learnDNS(p, now)
 	t := c.ns(now)
 	key := tableKey(&p.Flow)
 	if i, ok := c.index[key]; ok {
@@ -196,24 +212,27 @@ func (c *Classifier) Classify(pkt []byte, now time.Time) (Verdict, error) {
 		if t-f.last.Load() < c.idle {
 			f.last.Store(t)
 			if f.rules == c.rules.Load() && (f.inspect == 0 || len(p.Payload) == 0) {
-				return Verdict{App: f.app}, nil // the hot path
+				return Verdict{App: f.app} // the hot path
 			}
-			return c.update(f, &p, now, true), nil
+			return c.update(f, p, now, true)
 		}
 		c.remove(i)
 		c.stats.flowsExpired.Add(1)
 	}
-	return c.insert(key, &p, t, now), nil
+	return c.insert(key, p, t, now)
 }
 
-// Observe learns from a packet the edge forwards without classifying it
-// (received from a tunnel): DNS answers only.
+// Observe parses pkt and learns from it (ObservePacket).
 func (c *Classifier) Observe(pkt []byte, now time.Time) {
 	var p Packet
-	if Parse(pkt, &p) == nil {
-		c.learnDNS(&p, now)
+	if ippkt.Parse(pkt, &p) == nil {
+		c.ObservePacket(&p, now)
 	}
 }
+
+// ObservePacket learns from a packet the edge forwards without
+// classifying it (received from a tunnel): DNS answers only.
+func (c *Classifier) ObservePacket(p *Packet, now time.Time) { c.learnDNS(p, now) }
 
 // learnDNS feeds DNS responses (from port 53) to the name table.
 func (c *Classifier) learnDNS(p *Packet, now time.Time) {
@@ -248,7 +267,7 @@ func (c *Classifier) insert(key tkey, p *Packet, t int64, now time.Time) Verdict
 	f := &c.slab[i]
 	name, nameAddr := c.dnsName(p, now)
 	c.mu.Lock()
-	f.key, f.rules, f.name, f.nameAddr = p.Flow.canonical(), r, name, nameAddr
+	f.key, f.rules, f.name, f.nameAddr = p.Flow.Canonical(), r, name, nameAddr
 	f.nameFrom = NameNone
 	if name != "" {
 		f.nameFrom = NameDNS

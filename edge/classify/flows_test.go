@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/patronus-sdwan/patronus/edge/ippkt"
 )
 
 func mustClassify(t testing.TB, c *Classifier, pkt []byte, now time.Time) Verdict {
@@ -36,7 +38,7 @@ func TestFlowSticky(t *testing.T) {
 	if c.Len() != 1 {
 		t.Fatalf("Len %d, want 1", c.Len())
 	}
-	if fi, ok := c.Lookup(FlowKey{addr("10.2.0.2"), addr("10.1.0.2"), 22, 40000, ProtoTCP}); !ok || fi.App != "ssh" || fi.Class != ClassInteractive || !fi.LastSeen.Equal(t0.Add(2*time.Second)) {
+	if fi, ok := c.Lookup(FlowKey{Src: addr("10.2.0.2"), Dst: addr("10.1.0.2"), SrcPort: 22, DstPort: 40000, Proto: ProtoTCP}); !ok || fi.App != "ssh" || fi.Class != ClassInteractive || !fi.LastSeen.Equal(t0.Add(2*time.Second)) {
 		t.Fatalf("Lookup: %+v %v", fi, ok)
 	}
 }
@@ -87,7 +89,7 @@ func TestFlowTableBounded(t *testing.T) {
 	// The table evicts the flow idle the longest among the sample, here the
 	// whole table: the four most recent remain.
 	for i := 6; i < 10; i++ {
-		if _, ok := c.Lookup(FlowKey{addr("10.1.0.2"), addr("10.2.0.2"), uint16(1000 + i), 53, ProtoUDP}); !ok {
+		if _, ok := c.Lookup(FlowKey{Src: addr("10.1.0.2"), Dst: addr("10.2.0.2"), SrcPort: uint16(1000 + i), DstPort: 53, Proto: ProtoUDP}); !ok {
 			t.Errorf("flow %d evicted", i)
 		}
 	}
@@ -110,7 +112,7 @@ func TestFlowByDNSName(t *testing.T) {
 	if v := mustClassify(t, c, syn, t0.Add(time.Second)); !v.New || v.App.Name != "crm" {
 		t.Fatalf("flow to a DNS-learned address: %+v", v.App)
 	}
-	fi, _ := c.Lookup(FlowKey{addr("10.1.0.2"), addr("198.51.100.10"), 40000, 443, ProtoTCP})
+	fi, _ := c.Lookup(FlowKey{Src: addr("10.1.0.2"), Dst: addr("198.51.100.10"), SrcPort: 40000, DstPort: 443, Proto: ProtoTCP})
 	if fi.Name != "eu.crm.example" || fi.NameFrom != NameDNS {
 		t.Fatalf("flow %+v", fi)
 	}
@@ -155,7 +157,7 @@ func TestFlowUpgradedBySNI(t *testing.T) {
 	if v := mustClassify(t, c, data, t0); v.Changed || v.App.Name != "zoom" {
 		t.Fatalf("after: %+v", v)
 	}
-	fi, _ := c.Lookup(FlowKey{addr(cli), addr(srv), 40000, 443, ProtoTCP})
+	fi, _ := c.Lookup(FlowKey{Src: addr(cli), Dst: addr(srv), SrcPort: 40000, DstPort: 443, Proto: ProtoTCP})
 	if fi.Name != "us02web.zoom.us" || fi.NameFrom != NameSNI || fi.Class != ClassVideo {
 		t.Fatalf("flow %+v", fi)
 	}
@@ -267,10 +269,10 @@ func mustApp(t *testing.T, r *Rules, name string) *App {
 func TestClassifyParseError(t *testing.T) {
 	c := New(MustRules(Config{}), Options{})
 	v, err := c.Classify([]byte{0x45, 0}, t0)
-	if err != ErrIPv4Short || v.App != c.Rules().Unclassified() {
+	if err != ippkt.ErrIPv4Short || v.App != c.Rules().Unclassified() {
 		t.Fatalf("%+v %v", v, err)
 	}
-	if c.Stats().ParseErrors[ErrIPv4Short] != 1 || c.Len() != 0 {
+	if c.Stats().ParseErrors[ippkt.ErrIPv4Short] != 1 || c.Len() != 0 {
 		t.Fatal("parse error not counted or flow recorded")
 	}
 }
@@ -341,16 +343,16 @@ func TestClassifierConcurrentReaders(t *testing.T) {
 }
 
 func TestTableKey(t *testing.T) {
-	k := FlowKey{addr("10.2.0.2"), addr("10.1.0.2"), 443, 40000, ProtoTCP}
+	k := FlowKey{Src: addr("10.2.0.2"), Dst: addr("10.1.0.2"), SrcPort: 443, DstPort: 40000, Proto: ProtoTCP}
 	r := k.Reverse()
 	if tableKey(&k) != tableKey(&r) {
 		t.Fatal("directions differ")
 	}
-	m := FlowKey{addr("::ffff:10.2.0.2"), addr("::ffff:10.1.0.2"), 443, 40000, ProtoTCP}
+	m := FlowKey{Src: addr("::ffff:10.2.0.2"), Dst: addr("::ffff:10.1.0.2"), SrcPort: 443, DstPort: 40000, Proto: ProtoTCP}
 	if tableKey(&k) == tableKey(&m) {
 		t.Fatal("IPv4 and IPv4-mapped IPv6 share a key")
 	}
-	same := FlowKey{addr("10.1.0.2"), addr("10.1.0.2"), 9, 3, ProtoUDP}
+	same := FlowKey{Src: addr("10.1.0.2"), Dst: addr("10.1.0.2"), SrcPort: 9, DstPort: 3, Proto: ProtoUDP}
 	rs := same.Reverse()
 	if tableKey(&same) != tableKey(&rs) {
 		t.Fatal("same address: directions differ")

@@ -55,20 +55,6 @@ func ip6(first uint8, src, dst string, dscp uint8, rest []byte) []byte {
 	return append(b, rest...)
 }
 
-// ext6 is an 8-byte extension header of a length-in-8-octets type.
-func ext6(next uint8) []byte { return []byte{next, 0, 1, 4, 0, 0, 0, 0} }
-
-// frag6 is a Fragment header at offset (in 8-byte units).
-func frag6(next uint8, offset uint16, more bool) []byte {
-	b := []byte{next, 0, 0, 0, 0, 0, 0, 1}
-	v := offset << 3
-	if more {
-		v |= 1
-	}
-	binary.BigEndian.PutUint16(b[2:], v)
-	return b
-}
-
 func cat(bs ...[]byte) []byte {
 	var out []byte
 	for _, b := range bs {

@@ -168,7 +168,7 @@ func TestFlowByQUICSNI(t *testing.T) {
 	if !v.New || v.App.Name != "google-meet" {
 		t.Fatalf("%+v", v.App)
 	}
-	fi, _ := c.Lookup(FlowKey{addr("10.1.0.2"), addr("142.250.1.1"), 50000, 443, ProtoUDP})
+	fi, _ := c.Lookup(FlowKey{Src: addr("10.1.0.2"), Dst: addr("142.250.1.1"), SrcPort: 50000, DstPort: 443, Proto: ProtoUDP})
 	if fi.NameFrom != NameSNI || fi.Name != "meet.google.com" {
 		t.Fatalf("%+v", fi)
 	}

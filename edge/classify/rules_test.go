@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/patronus-sdwan/patronus/edge/ippkt"
 	"github.com/patronus-sdwan/patronus/internal/fielderr"
 )
 
@@ -93,7 +94,7 @@ func TestNewRulesErrors(t *testing.T) {
 func matchOf(t *testing.T, r *Rules, pkt []byte, name string, nameAddr netip.Addr) *App {
 	t.Helper()
 	var p Packet
-	if err := Parse(pkt, &p); err != nil {
+	if err := ippkt.Parse(pkt, &p); err != nil {
 		t.Fatal(err)
 	}
 	return r.Match(&p, name, nameAddr)
@@ -207,7 +208,7 @@ func TestCatalogue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var p Packet
-		_ = Parse(tt.pkt, &p)
+		_ = ippkt.Parse(tt.pkt, &p)
 		got := r.Match(&p, tt.name, tt.nameAddr)
 		if got.Name != tt.want || got.Class != tt.class {
 			t.Errorf("%+v dscp %d name %q: %s/%s, want %s/%s", p.Flow, p.DSCP, tt.name, got.Name, got.Class, tt.want, tt.class)

@@ -121,7 +121,7 @@ var ErrMalformed = errors.New("compress: malformed LZ4 block")
 // announced, into dst and returns it. A malformed block is counted and
 // refused. It does not allocate.
 func Decompress(stats *Stats, dst, block []byte, length int) ([]byte, error) {
-	if length > len(dst) {
+	if length < 0 || length > len(dst) {
 		stats.Errors.Add(1)
 		return nil, ErrMalformed
 	}

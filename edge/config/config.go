@@ -1,6 +1,7 @@
 // Package config is the configuration of a Patronus edge: one value, read
-// from YAML (or, later, delivered by the controller), validated as a whole
-// with every error named by its field path, and replaceable at runtime.
+// from YAML (static mode) or converted from what the controller delivers
+// (edge/agent), validated as a whole with every error named by its field
+// path, and replaceable at runtime.
 package config
 
 import (

@@ -16,7 +16,7 @@ import (
 )
 
 // keyFile writes a fresh private key with the given mode.
-func keyFile(t *testing.T, mode os.FileMode) string {
+func keyFile(t testing.TB, mode os.FileMode) string {
 	t.Helper()
 	k, err := ecdh.X25519().GenerateKey(rand.Reader)
 	if err != nil {
@@ -117,6 +117,59 @@ defaults: {bfd: {tx_interval: 0.1us, multiplier: 300}, compression: [true]}
 	}
 	if !strings.Contains(err.Error(), "did you mean 10.1.0.0/24") || !strings.Contains(err.Error(), "chmod 600") {
 		t.Errorf("errors lack the hints:\n%v", err)
+	}
+}
+
+// TestPrefixesOverlapAndEndpoints: a peer prefix that overlaps another
+// site's (wider or narrower), or covers a WAN endpoint (a peer's or a local
+// link's), is refused at its field, naming what it collides with.
+func TestPrefixesOverlapAndEndpoints(t *testing.T) {
+	yaml := `
+site: {name: a, id: 1}
+private_key_file: ` + keyFile(t, 0o600) + `
+lan_prefixes: [10.1.0.0/24]
+links: [{name: inet, local_address: 203.0.113.10, color: inet}]
+peers:
+  - name: b
+    id: 2
+    public_key: hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=
+    prefixes: [10.0.0.0/8, 10.2.0.0/24]
+    links: [{name: inet, endpoint: "198.51.100.7:51820", color: inet}]
+  - name: c
+    id: 3
+    public_key: hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=
+    prefixes: [10.2.0.128/25, 198.51.100.0/24, 203.0.113.0/24]
+    links: [{name: inet, endpoint: "192.0.2.9:51820", color: inet}]
+`
+	c, err := Parse([]byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Validate()
+	var es fielderr.List
+	if !errors.As(err, &es) {
+		t.Fatalf("Validate: %v, want field errors", err)
+	}
+	want := map[string]string{
+		"peers[0].prefixes[0]": "10.0.0.0/8 overlaps 10.1.0.0/24 of lan_prefixes",
+		"peers[0].prefixes[1]": "10.2.0.0/24 overlaps 10.0.0.0/8 of peers[0]",
+		"peers[1].prefixes[0]": "10.2.0.128/25 overlaps 10.0.0.0/8 of peers[0]",
+		"peers[1].prefixes[1]": "covers 198.51.100.7 (peers[0].links[0].endpoint)",
+		"peers[1].prefixes[2]": "covers 203.0.113.10 (links[0].local_address)",
+	}
+	got := map[string][]string{}
+	for _, e := range es {
+		got[e.Path] = append(got[e.Path], e.Msg)
+	}
+	for path, frag := range want {
+		if !strings.Contains(strings.Join(got[path], "; "), frag) {
+			t.Errorf("%s: %q, want it to say %q", path, got[path], frag)
+		}
+	}
+	for path := range got {
+		if _, ok := want[path]; !ok {
+			t.Errorf("unexpected error at %s: %v", path, got[path])
+		}
 	}
 }
 

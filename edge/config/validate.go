@@ -289,9 +289,9 @@ func checkPeers(e *errs, c *Config, v *Valid) []ValidPeer {
 	out := make([]ValidPeer, 0, len(c.Peers))
 	names := map[string]int{}
 	ids := map[int]int{}
-	owner := map[netip.Prefix]string{}
+	owner := &owners{}
 	for _, p := range v.LANPrefixes {
-		owner[p] = "lan_prefixes"
+		owner.list = append(owner.list, owned{p, "lan_prefixes"})
 	}
 	for i, p := range c.Peers {
 		at := fmt.Sprintf("peers[%d]", i)
@@ -313,10 +313,54 @@ func checkPeers(e *errs, c *Config, v *Valid) []ValidPeer {
 		ids[p.ID] = i
 		out = append(out, vp)
 	}
+	checkEndpointsOutsidePrefixes(e, v.Links, out)
 	return out
 }
 
-func checkPeer(e *errs, at string, p Peer, owner map[netip.Prefix]string) ValidPeer {
+// checkEndpointsOutsidePrefixes refuses a peer prefix that covers a WAN
+// endpoint, a peer's or a local link's: routed into the overlay, the
+// traffic that carries the overlay would be sent into itself and the edge
+// cut off.
+func checkEndpointsOutsidePrefixes(e *errs, local []ValidLink, peers []ValidPeer) {
+	type endpoint struct {
+		field string
+		addr  netip.Addr
+	}
+	var eps []endpoint
+	for i, l := range local {
+		if l.LocalAddress.IsValid() {
+			eps = append(eps, endpoint{fmt.Sprintf("links[%d].local_address", i), l.LocalAddress})
+		}
+	}
+	for i, p := range peers {
+		for j, l := range p.Links {
+			if l.Endpoint.IsValid() {
+				eps = append(eps, endpoint{fmt.Sprintf("peers[%d].links[%d].endpoint", i, j), l.Endpoint.Addr()})
+			}
+		}
+	}
+	for i, p := range peers {
+		for j, pfx := range p.Prefixes {
+			for _, ep := range eps {
+				if pfx.Contains(ep.addr) {
+					e.add(fmt.Sprintf("peers[%d].prefixes[%d]", i, j),
+						"%s covers %s (%s): routed into the overlay, the WAN traffic that carries it would be cut off", pfx, ep.addr, ep.field)
+				}
+			}
+		}
+	}
+}
+
+// owners are the prefixes routed so far, in file order, with the field
+// that routes each.
+type owners struct{ list []owned }
+
+type owned struct {
+	prefix netip.Prefix
+	field  string
+}
+
+func checkPeer(e *errs, at string, p Peer, owner *owners) ValidPeer {
 	checkLabel(e, at+".name", p.Name)
 	vp := ValidPeer{Name: p.Name}
 	if p.ID < 1 || p.ID > 65535 {
@@ -331,10 +375,16 @@ func checkPeer(e *errs, at string, p Peer, owner map[netip.Prefix]string) ValidP
 	}
 	vp.Prefixes = checkPrefixes(e, at+".prefixes", p.Prefixes, true)
 	for i, pfx := range vp.Prefixes {
-		if o, taken := owner[pfx]; taken {
-			e.add(fmt.Sprintf("%s.prefixes[%d]", at, i), "%s is already routed to %s", pfx, o)
+		field := fmt.Sprintf("%s.prefixes[%d]", at, i)
+		for _, o := range owner.list {
+			switch {
+			case o.prefix == pfx:
+				e.add(field, "%s is already routed to %s", pfx, o.field)
+			case o.prefix.Overlaps(pfx):
+				e.add(field, "%s overlaps %s of %s: an address must belong to one site", pfx, o.prefix, o.field)
+			}
 		}
-		owner[pfx] = at
+		owner.list = append(owner.list, owned{pfx, at})
 	}
 	vp.Links = checkPeerLinks(e, at+".links", p.Links)
 	return vp

@@ -57,9 +57,10 @@ func sendThrough(t *testing.T, pt *pathTUN, pool *bufPool, buf []byte, pkt []byt
 }
 
 // twoEnds: site 1 sends to site 2 over a path TUN with compression active.
-func twoEnds(mtu int) (tx, rx *pathShim, pt *pathTUN, pool *bufPool) {
-	tx, rx = newPathShim(1, 2, mtu, true, time.Time{}), newPathShim(2, 1, mtu, true, time.Time{})
-	tx.active.Store(true)
+func twoEnds(mtu int) (tx, rx *shim.Endpoint, pt *pathTUN, pool *bufPool) {
+	tx = shim.NewEndpoint(shim.EndpointConfig{LocalSite: 1, PeerSite: 2, MTU: mtu, Compression: true})
+	rx = shim.NewEndpoint(shim.EndpointConfig{LocalSite: 2, PeerSite: 1, MTU: mtu, Compression: true})
+	tx.GotHello(t0, shim.Hello{HoldTime: 20, Caps: shim.CapLZ4}) // the peer accepts LZ4: active
 	pool = newBufPool(4)
 	pt = newPathTUN("test", mtu, pool, tx, nil)
 	return tx, rx, pt, pool
@@ -80,13 +81,13 @@ func TestCompressedRoundTrip(t *testing.T) {
 	if err != nil || src != shim.ControlAddr(1) || dst != shim.ControlAddr(2) || !h.Compressed || h.InnerLength != len(pkt) {
 		t.Fatalf("shim packet: %v %v %v %+v", err, src, dst, h)
 	}
-	if !rx.isFromPeer(out) {
+	if !rx.IsFromPeer(out) {
 		t.Fatal("receiver does not take it for its peer's shim packet")
 	}
 	wire := len(out)
-	r := rx.receive(buf[:tunOffset+len(out)], tunOffset)
-	if r.typ != shim.TypeData || !bytes.Equal(r.inner[tunOffset:], pkt) {
-		t.Fatalf("received %x", r.inner)
+	r := rx.Receive(buf[:tunOffset+len(out)], tunOffset)
+	if r.Type != shim.TypeData || !bytes.Equal(r.Inner[tunOffset:], pkt) {
+		t.Fatalf("received %x", r.Inner)
 	}
 	for name, p := range map[string][]byte{
 		"small":  udpPacket("10.11.0.2", "10.22.0.2", textPayload(60)),
@@ -96,7 +97,7 @@ func TestCompressedRoundTrip(t *testing.T) {
 			t.Errorf("%s packet not sent as it is (%d bytes of %d)", name, len(got), len(p))
 		}
 	}
-	cs, drops := tx.status(t0)
+	cs, drops := tx.Status(t0)
 	if cs.Compressed != 1 || cs.BytesIn != uint64(len(pkt)) || cs.BytesOut != uint64(wire) || cs.Saved != uint64(len(pkt)-wire) ||
 		cs.SkippedSmall != 1 || cs.SkippedIncompressible != 1 || cs.Packets != 3 || cs.Ratio <= 1 {
 		t.Errorf("sender status %+v", cs)
@@ -106,7 +107,7 @@ func TestCompressedRoundTrip(t *testing.T) {
 			t.Errorf("drop %s = %d", r, n)
 		}
 	}
-	if rs, _ := rx.status(t0); rs.RxCompressed != 1 || rs.RxBytesWire != uint64(wire) || rs.RxBytesInner != uint64(len(pkt)) {
+	if rs, _ := rx.Status(t0); rs.RxCompressed != 1 || rs.RxBytesWire != uint64(wire) || rs.RxBytesInner != uint64(len(pkt)) {
 		t.Errorf("receiver status %+v", rs)
 	}
 }
@@ -115,35 +116,12 @@ func TestCompressedRoundTrip(t *testing.T) {
 // nothing counted.
 func TestCompressInactive(t *testing.T) {
 	tx, _, pt, pool := twoEnds(1420)
-	tx.active.Store(false)
+	tx.SetCompression(t0, false)
 	pkt := udpPacket("10.11.0.2", "10.22.0.2", textPayload(1392))
 	if got := sendThrough(t, pt, pool, make([]byte, tunOffset+65535), pkt); !bytes.Equal(got, pkt) {
 		t.Errorf("inactive path changed the packet (%d bytes)", len(got))
 	}
-	if cs, _ := tx.status(t0); cs.Packets != 0 || cs.Compressed != 0 {
-		t.Errorf("status %+v", cs)
-	}
-}
-
-// TestCompressedNeverExceedsMTU: a packet whose compressed form with the
-// shim headers would be larger than the path MTU is sent plain.
-func TestCompressedNeverExceedsMTU(t *testing.T) {
-	pkt := udpPacket("10.11.0.2", "10.22.0.2", append(textPayload(300), randomPayload(1000)...))
-	tx, _, _, _ := twoEnds(1420)
-	out := make([]byte, 2000)
-	n := tx.compress(out, pkt)
-	if n == 0 {
-		t.Fatal("test packet does not compress")
-	}
-	small, _, _, _ := twoEnds(n - 1)
-	if m := small.compress(out, pkt); m != 0 {
-		t.Errorf("MTU %d: sent a %d-byte compressed packet", n-1, m)
-	}
-	exact, _, _, _ := twoEnds(n)
-	if m := exact.compress(out, pkt); m != n {
-		t.Errorf("MTU %d: compressed to %d, want %d", n, m, n)
-	}
-	if cs, _ := small.status(t0); cs.SkippedNoGain != 1 {
+	if cs, _ := tx.Status(t0); cs.Packets != 0 || cs.Compressed != 0 {
 		t.Errorf("status %+v", cs)
 	}
 }
@@ -162,72 +140,12 @@ func TestShimHotPathNoAllocs(t *testing.T) {
 			b.n = copy(b.b[:], p)
 			pt.queue <- b
 			_, _ = pt.Read(bufs, sizes, tunOffset)
-			if out := buf[:tunOffset+sizes[0]]; rx.isFromPeer(out[tunOffset:]) {
-				_ = rx.receive(out, tunOffset)
+			if out := buf[:tunOffset+sizes[0]]; rx.IsFromPeer(out[tunOffset:]) {
+				_ = rx.Receive(out, tunOffset)
 			}
 		}
 	}); a != 0 {
 		t.Errorf("%v allocations per two packets", a)
-	}
-}
-
-// TestShimDropsByReason: malformed shim packets from the peer are
-// dropped and counted by reason; shim-protocol packets between LAN hosts
-// are not shim packets of the edge.
-func TestShimDropsByReason(t *testing.T) {
-	tx, rx, _, _ := twoEnds(1420)
-	good := make([]byte, 2000)
-	good = good[:tx.compress(good, udpPacket("10.11.0.2", "10.22.0.2", textPayload(1000)))]
-	mut := func(f func(b []byte) []byte) []byte { return f(append([]byte(nil), good...)) }
-	hdr := func(typ shim.Type, dst netip.Addr, body []byte) []byte {
-		b := make([]byte, 100)
-		n, _ := shim.Encode(b, shim.ControlAddr(1), dst, shim.Header{Type: typ}, len(body))
-		return append(b[:n], body...)
-	}
-	for _, tc := range []struct {
-		name, reason string
-		pkt          []byte
-	}{
-		{"trailing byte", "length_mismatch", mut(func(b []byte) []byte { return append(b, 0) })},
-		{"version 2", "bad_version", mut(func(b []byte) []byte { b[40] = 0x21; return b })},
-		{"type 9", "unknown_type", mut(func(b []byte) []byte { b[40] = 0x19; return b })},
-		{"inner shorter than body", "inner_length_mismatch", mut(func(b []byte) []byte { b[42], b[43] = 0, 1; return b })},
-		{"corrupt block", "decompress_failed", mut(func(b []byte) []byte { b[43]++; return b })},
-		{"to another site", "wrong_destination", hdr(shim.TypeData, shim.ControlAddr(3), []byte{0x45, 0, 0, 4})},
-		{"short hello", "bad_hello", hdr(shim.TypeHello, shim.ControlAddr(2), []byte{0x80, 0, 0, 20})},
-	} {
-		if !rx.isFromPeer(tc.pkt) {
-			t.Fatalf("%s: not taken for a shim packet", tc.name)
-		}
-		b := append(make([]byte, tunOffset, tunOffset+65535), tc.pkt...)
-		if r := rx.receive(b, tunOffset); r.typ != 0 {
-			t.Errorf("%s: accepted", tc.name)
-		}
-		if _, drops := rx.status(t0); drops[tc.reason] != 1 {
-			t.Errorf("%s: drops %v, want %s 1", tc.name, drops, tc.reason)
-		}
-	}
-	// Too large for the receive buffer.
-	b := append(make([]byte, tunOffset, tunOffset+len(good)+100), good...)
-	if r := rx.receive(b, tunOffset); r.inner != nil {
-		t.Error("inner packet larger than the buffer accepted")
-	}
-	// An uncompressed Data shim packet is delivered as its body.
-	plain := udpPacket("10.11.0.2", "10.22.0.2", textPayload(50))
-	b = append(make([]byte, tunOffset, tunOffset+65535), hdr(shim.TypeData, shim.ControlAddr(2), plain)...)
-	if r := rx.receive(b, tunOffset); !bytes.Equal(r.inner[tunOffset:], plain) || r.hasSeq {
-		t.Errorf("uncompressed data: %x", r.inner)
-	}
-	// BFD and probe bodies are handed on as they are.
-	bfdBody := []byte{0x20, 0xc0, 0x03, 0x18}
-	b = append(make([]byte, tunOffset, tunOffset+65535), hdr(shim.TypeBFD, shim.ControlAddr(2), bfdBody)...)
-	if r := rx.receive(b, tunOffset); r.typ != shim.TypeBFD || !bytes.Equal(r.body, bfdBody) {
-		t.Errorf("bfd: %+v", r)
-	}
-	lan := hdr(shim.TypeData, shim.ControlAddr(2), plain)
-	copy(lan[8:24], netip.MustParseAddr("fd00:11::2").AsSlice())
-	if rx.isFromPeer(lan) || rx.isFromPeer(plain) {
-		t.Error("a LAN packet taken for the peer's shim packet")
 	}
 }
 
@@ -256,19 +174,16 @@ func (f *fakeTUN) BatchSize() int           { return 1 }
 // decompressed; one whose inner source is not the peer's is rejected;
 // plain traffic passes untouched.
 func TestDeliveryNegotiatesAndDecompresses(t *testing.T) {
-	routes := route.New()
-	if err := routes.Replace([]route.Route{
-		{Prefix: netip.MustParsePrefix("10.22.0.0/24"), Dest: route.Dest{Site: 2, Local: true}},
-		{Prefix: netip.MustParsePrefix("10.11.0.0/24"), Dest: route.Dest{Site: 1}},
-		{Prefix: netip.PrefixFrom(shim.ControlAddr(1), 128), Dest: route.Dest{Site: 1}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	routes := mustRoutes(t,
+		route.Route{Prefix: netip.MustParsePrefix("10.22.0.0/24"), Dest: route.Dest{Site: 2, Local: true}},
+		route.Route{Prefix: netip.MustParsePrefix("10.11.0.0/24"), Dest: route.Dest{Site: 1}},
+		route.Route{Prefix: netip.PrefixFrom(shim.ControlAddr(1), 128), Dest: route.Dest{Site: 1}},
+	)
 	ft := &fakeTUN{}
 	cfg := &config.Valid{ID: 2, Overlay: config.Overlay{MTU: 1420}}
 	d := withSteering(t, &Dataplane{cfg: cfg, tun: ft, routes: routes, pool: newBufPool(8)})
 	p := &peer{cfg: config.ValidPeer{ID: 1}}
-	path := &Path{shim: newPathShim(2, 1, 1420, true, time.Time{})}
+	path := &Path{shim: shim.NewEndpoint(shim.EndpointConfig{LocalSite: 2, PeerSite: 1, MTU: 1420, Compression: true})}
 	path.tun = newPathTUN("test", 1420, d.pool, path.shim, nil)
 	deliver := d.delivery(p, path)
 
@@ -280,8 +195,8 @@ func TestDeliveryNegotiatesAndDecompresses(t *testing.T) {
 	if _, err := deliver(in(hello[:n]), tunOffset); err != nil {
 		t.Fatal(err)
 	}
-	if len(ft.written) != 0 || !path.shim.active.Load() {
-		t.Fatalf("after the peer's Hello: %d packets to the overlay, active %v", len(ft.written), path.shim.active.Load())
+	if len(ft.written) != 0 || !path.shim.Active() {
+		t.Fatalf("after the peer's Hello: %d packets to the overlay, active %v", len(ft.written), path.shim.Active())
 	}
 	select {
 	case b := <-path.tun.queue:
@@ -294,14 +209,14 @@ func TestDeliveryNegotiatesAndDecompresses(t *testing.T) {
 		t.Fatal("the Hello was not answered")
 	}
 
-	peerEnd := newPathShim(1, 2, 1420, true, time.Time{})
+	peerEnd := shim.NewEndpoint(shim.EndpointConfig{LocalSite: 1, PeerSite: 2, MTU: 1420, Compression: true})
 	out := make([]byte, 2000)
 	good := udpPacket("10.11.0.2", "10.22.0.2", textPayload(1200))
 	spoof := udpPacket("10.99.0.2", "10.22.0.2", textPayload(1200))
 	plain := udpPacket("10.11.0.2", "10.22.0.2", textPayload(40))
 	var batch [][]byte
 	for _, pkt := range [][]byte{good, spoof} {
-		batch = append(batch, in(out[:peerEnd.compress(out, pkt)])...)
+		batch = append(batch, in(out[:peerEnd.Compress(out, pkt)])...)
 	}
 	batch = append(batch, in(plain)...)
 	if _, err := deliver(batch, tunOffset); err != nil {
@@ -318,15 +233,11 @@ func TestDeliveryNegotiatesAndDecompresses(t *testing.T) {
 // TestForwarderDropsShimFromOverlay: shim packets from a control address
 // only come from the edge itself; read from the overlay they are forged.
 func TestForwarderDropsShimFromOverlay(t *testing.T) {
-	routes := route.New()
-	if err := routes.Replace([]route.Route{{Prefix: netip.PrefixFrom(shim.ControlAddr(2), 128), Dest: route.Dest{Site: 2}}}); err != nil {
-		t.Fatal(err)
-	}
+	routes := mustRoutes(t, route.Route{Prefix: netip.PrefixFrom(shim.ControlAddr(2), 128), Dest: route.Dest{Site: 2}})
 	d := withSteering(t, &Dataplane{cfg: &config.Valid{ID: 1}, routes: routes, pool: newBufPool(1)})
-	d.peers.Store(&map[uint16]*peer{})
 	b := make([]byte, 64)
 	n, _ := shim.EncodeHello(b, shim.ControlAddr(1), shim.ControlAddr(2), shim.Hello{Caps: shim.CapLZ4})
-	d.route(b[:n], time.Now())
+	d.route(d.snap.Load(), b[:n], time.Now())
 	if d.Stats.ShimFromOverlay.Load() != 1 {
 		t.Errorf("forged Hello from the overlay not dropped: %d", d.Stats.ShimFromOverlay.Load())
 	}
@@ -347,7 +258,7 @@ func BenchmarkPathSend(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			tx, _, pt, pool := twoEnds(1420)
-			tx.active.Store(tc.active)
+			tx.SetCompression(t0, tc.active)
 			pkt := udpPacket("10.11.0.2", "10.22.0.2", tc.payload)
 			bufs, sizes := [][]byte{make([]byte, tunOffset+65535)}, []int{0}
 			b.SetBytes(int64(len(pkt)))

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"time"
 
 	"golang.zx2c4.com/wireguard/device"
@@ -82,10 +83,10 @@ func (d *Dataplane) sendControl(p *Path, typ shim.Type, body []byte) error {
 		p.controlLost.Add(1)
 		return errQueueFull
 	}
-	n, err := shim.Encode(buf.b[:], p.shim.local, p.shim.peer, shim.Header{Type: typ}, len(body))
+	n, err := p.shim.Encode(buf.b[:], shim.Header{Type: typ}, len(body))
 	if err != nil {
 		d.pool.put(buf)
-		return err
+		return fmt.Errorf("shim %s: %w", typ, err)
 	}
 	buf.n = n + copy(buf.b[n:], body)
 	select {
@@ -98,9 +99,11 @@ func (d *Dataplane) sendControl(p *Path, typ shim.Type, body []byte) error {
 	}
 }
 
-// startControl starts a new path's BFD session and probe sender. The
-// session's state changes reach steering through watchBFD.
-func (d *Dataplane) startControl(p *Path, cfg bfd.SessionConfig) error {
+// prepareControl makes a new path's probe sender and BFD key. It runs
+// before the path is published; the BFD session is added after
+// (syncSteeringLocked), and its state changes reach steering through
+// watchBFD.
+func (d *Dataplane) prepareControl(p *Path) error {
 	var sess [4]byte
 	_, _ = rand.Read(sess[:])
 	sender, err := probe.NewSender(probe.Config{}, binary.BigEndian.Uint32(sess[:]), func(b []byte) error {
@@ -110,10 +113,7 @@ func (d *Dataplane) startControl(p *Path, cfg bfd.SessionConfig) error {
 		return err
 	}
 	p.prober = sender
-	p.bfdKey = cfg.Key
-	if _, err := d.bfd.Add(cfg, pathSender{d, p}); err != nil {
-		return err
-	}
+	p.bfdKey = bfd.Key{Local: p.shim.Local(), Peer: p.shim.Peer(), IfIndex: p.num}
 	return nil
 }
 
@@ -130,7 +130,7 @@ func (d *Dataplane) stopControl(p *Path) {
 func (d *Dataplane) receiveControl(p *Path, typ shim.Type, body []byte, now time.Time) {
 	switch typ {
 	case shim.TypeBFD:
-		d.bfd.Receive(body, bfd.RxMeta{Src: p.shim.peer, Dst: p.shim.local, IfIndex: p.num, TTL: -1, Time: now})
+		d.bfd.Receive(body, bfd.RxMeta{Src: p.shim.Peer(), Dst: p.shim.Local(), IfIndex: p.num, TTL: -1, Time: now})
 	case shim.TypeProbe:
 		if len(body) >= 2 && probe.Kind(body[0]&0x0f) == probe.KindRequest {
 			var out [probe.Len]byte
@@ -160,7 +160,7 @@ func (d *Dataplane) controlLoop() {
 			return
 		}
 		now := time.Now()
-		v := d.view.Load()
+		v := d.snap.Load()
 		for _, p := range v.paths {
 			// A path without BFD up is down whatever the probes say, and
 			// its probes would only pile up in WireGuard's queue of
@@ -188,7 +188,7 @@ func (d *Dataplane) controlLoop() {
 func (d *Dataplane) watchBFD(changes <-chan bfd.StateChange) {
 	defer d.wg.Done()
 	for ch := range changes {
-		p := d.view.Load().byNum[ch.Key.IfIndex]
+		p := d.snap.Load().byNum[ch.Key.IfIndex]
 		if p == nil || p.bfdKey != ch.Key {
 			continue // a path that is gone
 		}

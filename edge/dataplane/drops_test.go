@@ -75,15 +75,12 @@ func TestDeliveryWriteErrorsCounted(t *testing.T) {
 // (10.11.0.0/24) and one path to it.
 func deliveryFixture(t *testing.T) (*Dataplane, *peer, *Path) {
 	t.Helper()
-	routes := route.New()
-	if err := routes.Replace([]route.Route{
-		{Prefix: netip.MustParsePrefix("10.22.0.0/24"), Dest: route.Dest{Site: 2, Local: true}},
-		{Prefix: netip.MustParsePrefix("10.11.0.0/24"), Dest: route.Dest{Site: 1}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	routes := mustRoutes(t,
+		route.Route{Prefix: netip.MustParsePrefix("10.22.0.0/24"), Dest: route.Dest{Site: 2, Local: true}},
+		route.Route{Prefix: netip.MustParsePrefix("10.11.0.0/24"), Dest: route.Dest{Site: 1}},
+	)
 	d := withSteering(t, &Dataplane{cfg: &config.Valid{ID: 2, Overlay: config.Overlay{MTU: 1420}}, routes: routes, pool: newBufPool(8)})
 	p := &peer{cfg: config.ValidPeer{ID: 1}}
-	path := &Path{shim: newPathShim(2, 1, 1420, false, time.Time{})}
+	path := &Path{shim: testEndpoint(2, 1, nil)}
 	return d, p, path
 }

@@ -10,17 +10,20 @@ import (
 
 	"golang.zx2c4.com/wireguard/tun"
 
+	"github.com/patronus-sdwan/patronus/edge/classify"
+	"github.com/patronus-sdwan/patronus/edge/ippkt"
 	"github.com/patronus-sdwan/patronus/edge/shim"
-	"github.com/patronus-sdwan/patronus/edge/steer"
 )
 
 // fwdState is the forwarder goroutine's own state.
 type fwdState struct {
 	seq        map[uint16]uint32 // next duplicate sequence number, per peer site
 	lastExpire time.Time
+	rules      *classify.Rules // the classifier's
+	pkt        ippkt.Packet    // the packet being routed, parsed once
 }
 
-func newFwdState() fwdState { return fwdState{seq: map[uint16]uint32{}} }
+func newFwdState(r *classify.Rules) fwdState { return fwdState{seq: map[uint16]uint32{}, rules: r} }
 
 // expireEvery is how often the forwarder forgets idle flows.
 const expireEvery = 5 * time.Second
@@ -38,15 +41,17 @@ func (d *Dataplane) forward() {
 	for {
 		n, err := d.tun.Read(bufs, sizes, tunOffset)
 		now := time.Now()
-		if r := d.pendingRules.Swap(nil); r != nil {
-			d.classifier.SetRules(r)
+		s := d.snap.Load()
+		if s.st.Rules != d.fwd.rules {
+			d.fwd.rules = s.st.Rules
+			d.classifier.SetRules(s.st.Rules)
 		}
 		if now.Sub(d.fwd.lastExpire) >= expireEvery {
 			d.fwd.lastExpire = now
 			d.classifier.Expire(now)
 		}
 		for i := range n {
-			d.route(bufs[i][tunOffset:tunOffset+sizes[i]], now)
+			d.route(s, bufs[i][tunOffset:tunOffset+sizes[i]], now)
 		}
 		if err != nil {
 			d.Stats.OverlayRead.Add(1)
@@ -61,44 +66,46 @@ func (d *Dataplane) forward() {
 	}
 }
 
-// route sends one packet from the overlay towards its site.
-func (d *Dataplane) route(pkt []byte, now time.Time) {
+// route sends one packet from the overlay towards its site, as s says.
+// The packet is parsed once; what the parse found feeds the route lookup,
+// MSS clamping, pins, classification and the flow hash.
+func (d *Dataplane) route(s *snapshot, pkt []byte, now time.Time) {
 	d.Stats.FromOverlay.Add(1)
-	dst, ok := dstAddr(pkt)
-	if !ok || len(pkt) > maxPacket {
+	ip := &d.fwd.pkt
+	perr := ippkt.Parse(pkt, ip)
+	if ip.Version == 0 || len(pkt) > maxPacket {
 		d.Stats.Malformed.Add(1)
 		return
 	}
-	if shim.IsShim(pkt) && isControlSource(pkt) {
+	if ip.Version == 6 && ip.Flow.Proto == shim.Protocol && isControlAddr(ip.Flow.Src) {
 		d.Stats.ShimFromOverlay.Add(1)
 		return
 	}
-	dest, ok := d.routes.Lookup(dst)
+	dest, ok := s.routes.Lookup(ip.Flow.Dst)
 	if !ok || dest.Local {
 		d.Stats.NoRoute.Add(1)
 		return
 	}
-	p := (*d.peers.Load())[dest.Site]
+	p := s.peers[dest.Site]
 	if p == nil || len(p.paths) == 0 {
 		d.Stats.NoPath.Add(1)
 		return
 	}
-	if clampMSS(pkt, d.cfg.Overlay.MTU) {
+	if ippkt.ClampMSS(pkt, ip, d.cfg.Overlay.MTU) {
 		d.Stats.MSSClamped.Add(1)
 	}
-	path := d.pinned(pkt, dest.Site)
+	path := s.pinned(ip, dest.Site)
 	var dup *Path
 	noCompress := false
 	if path == nil {
 		// Classified even when steering has no path yet: the classifier
 		// learns names from DNS answers and SNI on the flow's first
 		// packets.
-		v := d.view.Load()
-		verdict, _ := d.classifier.Classify(pkt, now) // a parse error is the unclassified app
-		pol := v.st.PolicyOfApp(verdict.App)
-		noCompress = v.st.NoCompress[pol]
-		if c, ok := d.engine.Lookup(dest.Site, pol, steer.HashFlow(pkt)); ok {
-			path, dup = v.path(c.Path, dest.Site), v.path(c.Dup, dest.Site)
+		verdict := d.classify(ip, perr, now)
+		pol := s.st.PolicyOfApp(verdict.App)
+		noCompress = s.st.NoCompress[pol]
+		if c, ok := d.engine.Lookup(dest.Site, pol, ip.FlowHash()); ok {
+			path, dup = s.path(c.Path, dest.Site), s.path(c.Dup, dest.Site)
 		}
 		if path == nil {
 			path, dup = p.paths[0], nil
@@ -118,6 +125,15 @@ func (d *Dataplane) route(pkt []byte, now time.Time) {
 		d.Stats.DupTooLarge.Add(1)
 	}
 	d.send(path, pkt, noCompress)
+}
+
+// classify is the verdict of the classifier on ip; a packet whose
+// transport header did not parse (perr) is the unclassified application.
+func (d *Dataplane) classify(ip *ippkt.Packet, perr error, now time.Time) classify.Verdict {
+	if perr != nil {
+		return d.classifier.Unparsed(perr)
+	}
+	return d.classifier.ClassifyPacket(ip, now)
 }
 
 // send queues pkt on path.
@@ -140,7 +156,7 @@ func (d *Dataplane) sendSeq(path *Path, pkt []byte, seq uint32) bool {
 		d.Stats.NoBuffer.Add(1)
 		return false
 	}
-	n, err := shim.Encode(b.b[:], path.shim.local, path.shim.peer, shim.Header{Type: shim.TypeData, HasSeq: true, Seq: seq}, len(pkt))
+	n, err := path.shim.Encode(b.b[:], shim.Header{Type: shim.TypeData, HasSeq: true, Seq: seq}, len(pkt))
 	if err != nil {
 		d.pool.put(b)
 		d.Stats.Malformed.Add(1)
@@ -177,8 +193,8 @@ func (d *Dataplane) nextSeq(site uint16) uint32 {
 	return s
 }
 
-func isControlSource(pkt []byte) bool {
-	_, ok := shim.SiteOf(netip.AddrFrom16([16]byte(pkt[8:24])))
+func isControlAddr(a netip.Addr) bool {
+	_, ok := shim.SiteOf(a)
 	return ok
 }
 
@@ -190,46 +206,38 @@ func isControlSource(pkt []byte) bool {
 // this is the cryptokey routing of an SD-WAN site.
 func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, error) {
 	keep := make([][]byte, 0, 128)
+	var ip ippkt.Packet // the receive goroutine's: one per path device
 	return func(bufs [][]byte, offset int) (int, error) {
 		keep = keep[:0]
 		var bytes uint64
 		now := time.Now()
 		path.lastRx.Store(now.UnixNano())
 		for _, b := range bufs {
-			if path.shim.isFromPeer(b[offset:]) {
-				r := path.shim.receive(b, offset)
-				switch {
-				case r.typ == shim.TypeHello:
-					d.gotHello(path, r.hello)
-				case r.typ == shim.TypeBFD || r.typ == shim.TypeProbe:
-					d.receiveControl(path, r.typ, r.body, now)
-				case r.inner != nil && r.hasSeq:
-					switch d.dedupOf(p.cfg.ID).check(r.seq) {
-					case dedupDuplicate:
-						path.shim.drops[dropDuplicate].Add(1)
-						continue
-					case dedupTooOld:
-						path.shim.drops[dropSeqTooOld].Add(1)
-						continue
-					}
+			if path.shim.IsFromPeer(b[offset:]) {
+				r := path.shim.Receive(b, offset)
+				switch r.Type {
+				case shim.TypeHello:
+					d.gotHello(path, r.Hello)
+				case shim.TypeBFD, shim.TypeProbe:
+					d.receiveControl(path, r.Type, r.Body, now)
 				}
-				if r.inner == nil {
+				if r.Inner == nil {
 					continue
 				}
-				b = r.inner
+				b = r.Inner
 			}
-			src, ok := srcAddr(b[offset:])
-			if !ok || !d.fromPeer(p, src) {
+			perr := ippkt.Parse(b[offset:], &ip)
+			if ip.Version == 0 || !fromPeer(d.snap.Load(), p, ip.Flow.Src) {
 				d.Stats.SourceRejected.Add(1)
 				continue
 			}
-			if clampMSS(b[offset:], d.cfg.Overlay.MTU) {
+			if ippkt.ClampMSS(b[offset:], &ip, d.cfg.Overlay.MTU) {
 				d.Stats.MSSClamped.Add(1)
 			}
-			if fromPort53(b[offset:]) {
+			if perr == nil && ip.Ports && ip.Flow.SrcPort == 53 {
 				// A DNS answer for a LAN host: the names it resolves
 				// classify the flows that follow (domain rules).
-				d.classifier.Observe(b[offset:], now)
+				d.classifier.ObservePacket(&ip, now)
 			}
 			keep = append(keep, b)
 			bytes += uint64(len(b) - offset)
@@ -252,60 +260,21 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 	}
 }
 
-func (d *Dataplane) fromPeer(p *peer, src netip.Addr) bool {
-	dest, ok := d.routes.Lookup(src)
+func fromPeer(s *snapshot, p *peer, src netip.Addr) bool {
+	dest, ok := s.routes.Lookup(src)
 	return ok && !dest.Local && dest.Site == p.cfg.ID
-}
-
-// fromPort53 reports cheaply whether pkt is UDP or TCP from port 53
-// (IPv4, or IPv6 without extension headers).
-func fromPort53(pkt []byte) bool {
-	var l4 int
-	var proto byte
-	switch {
-	case len(pkt) >= 20 && pkt[0]>>4 == 4:
-		l4, proto = int(pkt[0]&0x0f)*4, pkt[9]
-		if pkt[6]&0x1f != 0 || pkt[7] != 0 { // a fragment after the first
-			return false
-		}
-	case len(pkt) >= 40 && pkt[0]>>4 == 6:
-		l4, proto = 40, pkt[6]
-	default:
-		return false
-	}
-	return (proto == 6 || proto == 17) && len(pkt) >= l4+4 && pkt[l4] == 0 && pkt[l4+1] == 53
-}
-
-func dstAddr(pkt []byte) (netip.Addr, bool) {
-	switch {
-	case len(pkt) >= 20 && pkt[0]>>4 == 4:
-		return netip.AddrFrom4([4]byte(pkt[16:20])), true
-	case len(pkt) >= 40 && pkt[0]>>4 == 6:
-		return netip.AddrFrom16([16]byte(pkt[24:40])), true
-	}
-	return netip.Addr{}, false
-}
-
-func srcAddr(pkt []byte) (netip.Addr, bool) {
-	switch {
-	case len(pkt) >= 20 && pkt[0]>>4 == 4:
-		return netip.AddrFrom4([4]byte(pkt[12:16])), true
-	case len(pkt) >= 40 && pkt[0]>>4 == 6:
-		return netip.AddrFrom16([16]byte(pkt[8:24])), true
-	}
-	return netip.Addr{}, false
 }
 
 // helloLoop drives the compression negotiation of every path: a Hello
 // at start and every helloInterval, expiry of the peers' Hellos.
 func (d *Dataplane) helloLoop() {
 	defer d.wg.Done()
-	t := time.NewTicker(helloTick)
+	t := time.NewTicker(shim.HelloTick)
 	defer t.Stop()
 	for {
 		now := time.Now()
 		for _, p := range d.Paths() {
-			if h, send := p.shim.tick(now); send {
+			if h, send := p.shim.Tick(now); send {
 				d.sendHello(p, h)
 			}
 		}
@@ -319,7 +288,7 @@ func (d *Dataplane) helloLoop() {
 
 // gotHello takes a peer's Hello from a path and answers it if asked.
 func (d *Dataplane) gotHello(p *Path, h shim.Hello) {
-	if reply, send := p.shim.gotHello(time.Now(), h); send {
+	if reply, send := p.shim.GotHello(time.Now(), h); send {
 		d.sendHello(p, reply)
 	}
 }
@@ -328,21 +297,21 @@ func (d *Dataplane) gotHello(p *Path, h shim.Hello) {
 func (d *Dataplane) sendHello(p *Path, h shim.Hello) {
 	b := d.pool.get()
 	if b == nil {
-		p.shim.hellosLost.Add(1)
+		p.shim.HelloSent(false)
 		return
 	}
-	n, err := p.shim.encodeHello(b.b[:], h)
+	n, err := p.shim.EncodeHello(b.b[:], h)
 	if err != nil {
 		d.pool.put(b)
-		p.shim.hellosLost.Add(1)
+		p.shim.HelloSent(false)
 		return
 	}
 	b.n = n
 	select {
 	case p.tun.queue <- b:
-		p.shim.hellosOut.Add(1)
+		p.shim.HelloSent(true)
 	default:
 		d.pool.put(b)
-		p.shim.hellosLost.Add(1)
+		p.shim.HelloSent(false)
 	}
 }

@@ -19,7 +19,7 @@ type pathTUN struct {
 	queue   chan *packetBuf
 	pool    *bufPool
 	deliver func(bufs [][]byte, offset int) (int, error)
-	shim    *pathShim // compresses what the path sends, when active
+	shim    *shim.Endpoint // compresses what the path sends, when active
 	events  chan tun.Event
 
 	closeOnce sync.Once
@@ -28,7 +28,7 @@ type pathTUN struct {
 
 var _ tun.Device = (*pathTUN)(nil)
 
-func newPathTUN(name string, mtu int, pool *bufPool, sh *pathShim, deliver func([][]byte, int) (int, error)) *pathTUN {
+func newPathTUN(name string, mtu int, pool *bufPool, sh *shim.Endpoint, deliver func([][]byte, int) (int, error)) *pathTUN {
 	t := &pathTUN{name: name, mtu: mtu, queue: make(chan *packetBuf, pathQueueLen), pool: pool,
 		deliver: deliver, shim: sh, events: make(chan tun.Event, 1), closed: make(chan struct{})}
 	t.events <- tun.EventUp
@@ -67,8 +67,8 @@ func (t *pathTUN) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
 // put writes one packet into the device's buffer, compressed if it may
 // and that pays, and returns its length.
 func (t *pathTUN) put(out, pkt []byte, noCompress bool) int {
-	if !noCompress && t.shim != nil && t.shim.active.Load() && !shim.IsShim(pkt) {
-		if n := t.shim.compress(out, pkt); n > 0 {
+	if !noCompress && t.shim != nil && t.shim.Active() && !shim.IsShim(pkt) {
+		if n := t.shim.Compress(out, pkt); n > 0 {
 			return n
 		}
 	}

@@ -1,59 +1,13 @@
 package dataplane
 
 import (
-	"encoding/binary"
 	"fmt"
-	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/ippkt"
 )
-
-// FlowSpec selects packets. Zero fields match anything; ports apply to TCP
-// and UDP.
-type FlowSpec struct {
-	Proto   uint8        `json:"proto,omitempty"` // IP protocol: 6 TCP, 17 UDP
-	Src     netip.Prefix `json:"src"`
-	Dst     netip.Prefix `json:"dst"`
-	SrcPort uint16       `json:"src_port,omitempty"`
-	DstPort uint16       `json:"dst_port,omitempty"`
-}
-
-// Origins of pins.
-const (
-	// OriginLocal: set on the edge itself (`patronus pin`, PUT /pins).
-	OriginLocal = "local"
-	// OriginController: in the configuration the controller sent.
-	OriginController = "controller"
-)
-
-// Pin sends the packets a FlowSpec selects over one path, whatever
-// steering says.
-//
-// Two kinds of pins coexist. Local pins (SetPins) are runtime state of
-// the edge; the controller's pins come with the configuration
-// (config.Valid.Pins). The forwarder tries the local pins first, in
-// order, then the controller's, by ID: for a packet both would match, a
-// local pin wins, so an operator at the site can override the
-// controller for a while (and `patronus pin --clear` gives control
-// back). A controller pin whose path this edge does not have is not an
-// error: it is logged, shown in Status with the reason, and ignored.
-type Pin struct {
-	Flow FlowSpec `json:"flow"`
-	Path string   `json:"path"` // Path.ID
-	// Origin is OriginLocal or OriginController; SetPins ignores it
-	// (what it sets is local).
-	Origin string `json:"origin,omitempty"`
-	// ID and Expires: a controller pin's ID, and when it stops (nil:
-	// never).
-	ID      int64      `json:"id,omitempty"`
-	Expires *time.Time `json:"expires,omitempty"`
-	// Ignored says why a controller pin is not in force: its path does
-	// not exist on this edge, or it expired.
-	Ignored string `json:"ignored,omitempty"`
-}
 
 type pinEntry struct {
 	flow    FlowSpec
@@ -61,11 +15,10 @@ type pinEntry struct {
 	expires time.Time // zero: never
 }
 
-// pins is the pin table, replaced whole; the forwarder reads it without a
-// lock.
+// pins are the pins as set and reported; the entries the forwarder
+// matches are in the snapshot (d.pinTable, then snapshot.pins).
 type pins struct {
-	mu  sync.Mutex // serialises Set
-	cur atomic.Pointer[[]pinEntry]
+	mu  sync.Mutex
 	cfg []Pin // guarded by mu: the local pins
 	// ctl are the controller's pins in force or ignored, with the reason
 	// (Pin.Ignored); reported: the IDs whose state was last logged, with
@@ -79,11 +32,16 @@ type pins struct {
 func (d *Dataplane) SetPins(ps []Pin) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.setPinsLocked(ps)
+	if err := d.setPinsLocked(ps); err != nil {
+		return err
+	}
+	d.publishLocked()
+	return nil
 }
 
 // setPinsLocked sets the local pins ps and the controller's pins of the
-// configuration in force, against the paths in force; d.mu must be held.
+// configuration in force, against the paths in force, for the next
+// snapshot; d.mu must be held.
 func (d *Dataplane) setPinsLocked(ps []Pin) error {
 	byID := make(map[string]*Path, len(d.paths))
 	for _, p := range d.paths {
@@ -96,7 +54,7 @@ func (d *Dataplane) setPinsLocked(ps []Pin) error {
 		if path == nil {
 			return fmt.Errorf("pins[%d].path: no path %q", i, p.Path)
 		}
-		if err := p.Flow.validate(); err != nil {
+		if err := p.Flow.Validate(); err != nil {
 			return fmt.Errorf("pins[%d].flow: %w", i, err)
 		}
 		next = append(next, pinEntry{flow: p.Flow, path: path})
@@ -106,9 +64,9 @@ func (d *Dataplane) setPinsLocked(ps []Pin) error {
 	if d.cur != nil {
 		next, ctl = controllerPins(d.cur.Pins, byID, next)
 	}
+	d.pinTable = next
 	d.pins.mu.Lock()
 	defer d.pins.mu.Unlock()
-	d.pins.cur.Store(&next)
 	d.pins.cfg, d.pins.ctl = local, ctl
 	return nil
 }
@@ -177,32 +135,13 @@ func (d *Dataplane) LocalPins() []Pin {
 	return append([]Pin{}, d.pins.cfg...)
 }
 
-func (f *FlowSpec) validate() error {
-	if (f.SrcPort != 0 || f.DstPort != 0) && f.Proto != 6 && f.Proto != 17 {
-		return fmt.Errorf("ports need proto 6 (TCP) or 17 (UDP)")
-	}
-	for _, p := range []netip.Prefix{f.Src, f.Dst} {
-		if p.IsValid() && p != p.Masked() {
-			return fmt.Errorf("%s has host bits set", p)
-		}
-	}
-	return nil
-}
-
-// pinned returns the path a pin chooses for pkt towards site, or nil.
-func (d *Dataplane) pinned(pkt []byte, site uint16) *Path {
-	cur := d.pins.cur.Load()
-	if cur == nil || len(*cur) == 0 {
-		return nil
-	}
-	ft, ok := parseFlow(pkt)
-	if !ok {
-		return nil
-	}
+// pinned returns the path a pin of s chooses for the packet ip towards
+// site, or nil.
+func (s *snapshot) pinned(ip *ippkt.Packet, site uint16) *Path {
 	var now time.Time // read once, only for a pin that expires
-	for i := range *cur {
-		e := &(*cur)[i]
-		if e.path.site != site || !e.flow.matches(&ft) {
+	for i := range s.pins {
+		e := &s.pins[i]
+		if e.path.site != site || !matches(&e.flow, &ip.Flow) {
 			continue
 		}
 		if !e.expires.IsZero() {
@@ -218,42 +157,11 @@ func (d *Dataplane) pinned(pkt []byte, site uint16) *Path {
 	return nil
 }
 
-// flowTuple is what a FlowSpec is matched against.
-type flowTuple struct {
-	proto            uint8
-	src, dst         netip.Addr
-	srcPort, dstPort uint16
-}
-
-func (f *FlowSpec) matches(t *flowTuple) bool {
-	return (f.Proto == 0 || f.Proto == t.proto) &&
-		(!f.Src.IsValid() || f.Src.Contains(t.src)) &&
-		(!f.Dst.IsValid() || f.Dst.Contains(t.dst)) &&
-		(f.SrcPort == 0 || f.SrcPort == t.srcPort) &&
-		(f.DstPort == 0 || f.DstPort == t.dstPort)
-}
-
-// parseFlow reads the addresses, protocol and ports of a packet (ports only
-// for the first fragment of TCP and UDP).
-func parseFlow(pkt []byte) (t flowTuple, ok bool) {
-	var l4 []byte
-	switch {
-	case len(pkt) >= 20 && pkt[0]>>4 == 4:
-		ihl := int(pkt[0]&0x0f) * 4
-		t.proto, t.src, t.dst = pkt[9], netip.AddrFrom4([4]byte(pkt[12:16])), netip.AddrFrom4([4]byte(pkt[16:20]))
-		if ihl >= 20 && len(pkt) >= ihl+4 && binary.BigEndian.Uint16(pkt[6:8])&0x1fff == 0 {
-			l4 = pkt[ihl:]
-		}
-	case len(pkt) >= 40 && pkt[0]>>4 == 6:
-		t.proto, t.src, t.dst = pkt[6], netip.AddrFrom16([16]byte(pkt[8:24])), netip.AddrFrom16([16]byte(pkt[24:40]))
-		if len(pkt) >= 44 {
-			l4 = pkt[40:]
-		}
-	default:
-		return t, false
-	}
-	if l4 != nil && (t.proto == 6 || t.proto == 17) {
-		t.srcPort, t.dstPort = binary.BigEndian.Uint16(l4[0:2]), binary.BigEndian.Uint16(l4[2:4])
-	}
-	return t, true
+// matches reports whether f selects the flow t.
+func matches(f *FlowSpec, t *ippkt.Flow) bool {
+	return (f.Proto == 0 || f.Proto == t.Proto) &&
+		(!f.Src.IsValid() || f.Src.Contains(t.Src)) &&
+		(!f.Dst.IsValid() || f.Dst.Contains(t.Dst)) &&
+		(f.SrcPort == 0 || f.SrcPort == t.SrcPort) &&
+		(f.DstPort == 0 || f.DstPort == t.DstPort)
 }

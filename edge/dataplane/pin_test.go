@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/ippkt"
 )
 
 func TestPins(t *testing.T) {
@@ -73,6 +74,7 @@ func TestControllerPins(t *testing.T) {
 	var logs strings.Builder
 	d := &Dataplane{paths: []*Path{a, b}, cur: cfg, log: slog.New(slog.NewJSONHandler(&logs, nil))}
 	d.refreshPinsLocked()
+	d.publishLocked()
 	syn := synPacket(false, 1460, 0x02) // TCP 10.11.0.2 -> 10.22.0.2:80
 	if p := d.pinned(syn, 2); p != b {
 		t.Fatalf("TCP pinned to %v, want %s (pin 9: 7 has no path, 8 expired)", p, b.ID)
@@ -122,4 +124,15 @@ func TestControllerPins(t *testing.T) {
 	if a := testing.AllocsPerRun(100, func() { d.pinned(syn, 2) }); a != 0 {
 		t.Errorf("pinned allocates %v times", a)
 	}
+}
+
+// pinned is what the forwarder's pin lookup gives for pkt in the
+// published snapshot.
+func (d *Dataplane) pinned(pkt []byte, site uint16) *Path {
+	s := d.snap.Load()
+	var ip ippkt.Packet
+	if s == nil || ippkt.Parse(pkt, &ip) != nil {
+		return nil
+	}
+	return s.pinned(&ip, site)
 }

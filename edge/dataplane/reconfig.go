@@ -9,31 +9,9 @@ import (
 	"time"
 
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/route"
 	"github.com/patronus-sdwan/patronus/internal/fielderr"
 )
-
-// Changes is what a Reconfigure changed.
-type Changes struct {
-	PeersAdded     []string `json:"peers_added"`
-	PeersRemoved   []string `json:"peers_removed"`
-	PeersRestarted []string `json:"peers_restarted"` // key or links changed: paths made anew
-	RoutesAdded    []string `json:"routes_added"`
-	RoutesRemoved  []string `json:"routes_removed"`
-	Compression    []string `json:"compression_changed"` // peers whose setting changed
-	LANPrefixes    bool     `json:"lan_prefixes_changed"`
-	PinsDropped    []Pin    `json:"pins_dropped"` // local pins of paths that are gone
-	// ControllerPins: the controller's pins changed.
-	ControllerPins bool `json:"controller_pins_changed"`
-	// Steering: SLA classes, applications, policies, steering timers,
-	// the quality model or BFD timers changed.
-	Steering bool `json:"steering_changed"`
-}
-
-// None reports whether nothing changed.
-func (c *Changes) None() bool {
-	return len(c.PeersAdded)+len(c.PeersRemoved)+len(c.PeersRestarted)+len(c.RoutesAdded)+
-		len(c.RoutesRemoved)+len(c.Compression)+len(c.PinsDropped) == 0 && !c.LANPrefixes && !c.Steering && !c.ControllerPins
-}
 
 // steeringChanged reports whether the steering part of two
 // configurations differs.
@@ -73,7 +51,7 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
 	if err := fixedFields(d.cfg, next); err != nil {
 		return ch, err
 	}
-	old := *d.peers.Load()
+	old := d.peers
 	keep, start, gone := planPeers(old, next)
 	d.pins.mu.Lock()
 	pins := append([]Pin(nil), d.pins.cfg...)
@@ -98,8 +76,8 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
 				without[id] = p
 			}
 		}
-		d.publishLocked(without, pins, nil)
-		errs = append(errs, d.syncSteeringLocked(&next.Steering, next))
+		d.setPeersLocked(without, pins, nil)
+		errs = append(errs, d.syncSteeringLocked(&next.Steering, next)) // publishes
 		for _, op := range restarted {
 			closePeer(op)
 		}
@@ -117,21 +95,23 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
 		peers[pc.ID] = p
 	}
 	errs = append(errs, d.routeChangesLocked(old, next, &ch))
-	ch.PinsDropped = d.publishLocked(peers, pins, ch.PinsDropped)
-	errs = append(errs, d.syncSteeringLocked(&next.Steering, next))
-	if err := d.routes.Replace(routesOf(next)); err != nil {
+	if rt, err := route.Build(routesOf(next)); err != nil {
 		errs = append(errs, err) // cannot happen: next is valid
+	} else {
+		d.routes = rt
 	}
-	for _, op := range gone {
-		ch.PeersRemoved = append(ch.PeersRemoved, op.cfg.Name)
-		closePeer(op)
-	}
-	d.compressionLocked(old, peers, &ch)
+	ch.PinsDropped = d.setPeersLocked(peers, pins, ch.PinsDropped)
 	ch.LANPrefixes = !slices.Equal(d.cur.LANPrefixes, next.LANPrefixes)
 	ch.Steering = steeringChanged(d.cur, next)
 	ch.ControllerPins = !slices.Equal(d.cur.Pins, next.Pins)
 	d.cur = next
 	d.refreshPinsLocked()
+	errs = append(errs, d.syncSteeringLocked(&next.Steering, next)) // publishes
+	for _, op := range gone {
+		ch.PeersRemoved = append(ch.PeersRemoved, op.cfg.Name)
+		closePeer(op)
+	}
+	d.compressionLocked(old, peers, &ch)
 	return ch, errors.Join(errs...)
 }
 
@@ -187,13 +167,12 @@ func closePeer(p *peer) {
 	}
 }
 
-// publishLocked makes peers the forwarder's, with those of pins whose
-// paths are among them (a restarted peer's paths keep their IDs, so its
-// pins come back); it returns dropped with the other pins added. d.mu
-// must be held.
-func (d *Dataplane) publishLocked(peers map[uint16]*peer, pins, dropped []Pin) []Pin {
-	d.peers.Store(&peers)
-	d.paths = pathsOf(peers)
+// setPeersLocked puts peers in force for the next snapshot, with those
+// of pins whose paths are among them (a restarted peer's paths keep their
+// IDs, so its pins come back); it returns dropped with the other pins
+// added. d.mu must be held.
+func (d *Dataplane) setPeersLocked(peers map[uint16]*peer, pins, dropped []Pin) []Pin {
+	d.peers, d.paths = peers, pathsOf(peers)
 	ids := map[string]bool{}
 	for _, p := range d.paths {
 		ids[p.ID] = true
@@ -214,7 +193,7 @@ func (d *Dataplane) publishLocked(peers map[uint16]*peer, pins, dropped []Pin) [
 // force in the pin table, next to the local pins, against the paths in
 // force, and logs what changed about them. d.mu must be held.
 func (d *Dataplane) refreshPinsLocked() {
-	_ = d.setPinsLocked(d.LocalPins()) // the local pins name paths that exist (publishLocked)
+	_ = d.setPinsLocked(d.LocalPins()) // the local pins name paths that exist (setPeersLocked)
 	d.reportPinsLocked()
 }
 
@@ -238,12 +217,16 @@ func (d *Dataplane) routeChangesLocked(old map[uint16]*peer, next *config.Valid,
 				ch.RoutesAdded = append(ch.RoutesAdded, pfx.String())
 			}
 		}
-		errs = append(errs, d.addRoutes(p.Name, add))
+		if err := d.overlay.AddRoutes(add); err != nil {
+			errs = append(errs, fmt.Errorf("peer %s: %w", p.Name, err))
+		}
 	}
 	for pfx, name := range had {
 		if !wants[pfx] {
 			ch.RoutesRemoved = append(ch.RoutesRemoved, pfx.String())
-			errs = append(errs, d.delRoutes(name, []netip.Prefix{pfx}))
+			if err := d.overlay.DelRoutes([]netip.Prefix{pfx}); err != nil {
+				errs = append(errs, fmt.Errorf("peer %s: %w", name, err))
+			}
 		}
 	}
 	slices.Sort(ch.RoutesAdded)
@@ -262,7 +245,7 @@ func (d *Dataplane) compressionLocked(old, peers map[uint16]*peer, ch *Changes) 
 		}
 		ch.Compression = append(ch.Compression, p.cfg.Name)
 		for _, path := range p.paths {
-			if h, send := path.shim.setLocal(now, p.cfg.Compression); send {
+			if h, send := path.shim.SetCompression(now, p.cfg.Compression); send {
 				d.sendHello(path, h)
 			}
 		}

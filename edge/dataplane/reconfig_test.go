@@ -87,20 +87,20 @@ func TestPlanPeers(t *testing.T) {
 // of paths that are gone are dropped and reported.
 func TestPublishKeepsPinsOfPathsThatExist(t *testing.T) {
 	d := &Dataplane{}
-	d.peers.Store(&map[uint16]*peer{})
 	x := &Path{ID: "a/wan->b/wan", site: 2}
 	pins := []Pin{{Path: "a/wan->b/wan"}, {Path: "a/wan->c/wan"}}
-	dropped := d.publishLocked(map[uint16]*peer{2: {paths: []*Path{x}}}, pins, nil)
+	dropped := d.setPeersLocked(map[uint16]*peer{2: {paths: []*Path{x}}}, pins, nil)
+	d.publishLocked()
 	if len(dropped) != 1 || dropped[0].Path != "a/wan->c/wan" {
 		t.Errorf("dropped %v", dropped)
 	}
 	if got := d.Pins(); len(got) != 1 || got[0].Path != x.ID {
 		t.Errorf("pins in force %v", got)
 	}
-	if p := (*d.pins.cur.Load())[0].path; p != x {
+	if p := d.snap.Load().pins[0].path; p != x {
 		t.Errorf("pin points to %v, want the published path", p)
 	}
-	if ps := d.Paths(); len(ps) != 1 || ps[0] != x || (*d.peers.Load())[2].paths[0] != x {
+	if ps := d.Paths(); len(ps) != 1 || ps[0] != x || d.snap.Load().peers[2].paths[0] != x {
 		t.Errorf("paths %v", ps)
 	}
 }

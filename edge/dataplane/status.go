@@ -9,108 +9,9 @@ import (
 	"time"
 
 	"github.com/patronus-sdwan/patronus/edge/classify"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 	"github.com/patronus-sdwan/patronus/edge/steer"
 )
-
-// Status is what `patronus status --json` shows of the data plane.
-type Status struct {
-	Site      string            `json:"site"`
-	Paths     []PathStatus      `json:"paths"`
-	Links     []LinkStatus      `json:"links"`
-	Forwarder map[string]uint64 `json:"forwarder"`
-	Pins      []Pin             `json:"pins"`
-	// Events are steering's log, oldest first: path state changes and
-	// decisions that moved flows. EventsDropped: older events the
-	// bounded log no longer holds.
-	Events        []steer.Event `json:"events"`
-	EventsDropped uint64        `json:"events_dropped"`
-	// Policies are the steering policies in force, configured then
-	// implicit, with the applications each steers.
-	Policies []PolicyStatus `json:"policies"`
-	// Flows is how many flows the classifier tracks.
-	Flows int `json:"flows"`
-	// Steering counts events, flows moved and failovers since the start.
-	Steering SteeringCounts `json:"steering"`
-}
-
-// PolicyStatus is one policy in force.
-type PolicyStatus struct {
-	Name         string   `json:"name"`
-	SLAClass     string   `json:"sla_class"`
-	Mode         string   `json:"mode"`
-	Colors       []string `json:"colors"`
-	Compression  bool     `json:"compression"`
-	Applications []string `json:"applications"`
-}
-
-// PathStatus is one path's identity and counters. Packets and bytes are
-// inner (overlay) traffic; wire bytes are WireGuard's, encrypted.
-type PathStatus struct {
-	ID         string `json:"id"`
-	PeerSite   string `json:"peer_site"`
-	LocalLink  string `json:"local_link"`
-	RemoteLink string `json:"remote_link"`
-	Endpoint   string `json:"endpoint"`
-	Preferred  bool   `json:"preferred"`
-	// State is the path's state in the scoring model (up, degraded,
-	// down), from its BFD session and probes; Score is 0–100.
-	State    string  `json:"state"`
-	BFDState string  `json:"bfd_state"`
-	Score    float64 `json:"score"`
-	// Latency is the probes' mean round-trip time, jitter the forward
-	// interarrival jitter (RFC 3550), loss over the probe window; all
-	// null until MinProbes probes are resolved.
-	LatencyMS   *float64 `json:"latency_ms"`
-	JitterMS    *float64 `json:"jitter_ms"`
-	LossPct     *float64 `json:"loss_pct"`
-	ActiveFlows int      `json:"active_flows"`
-	// Suppressed: the path gets no flows for flapping (Penalty, RFC 2439
-	// style).
-	Suppressed bool          `json:"suppressed"`
-	Penalty    float64       `json:"flap_penalty"`
-	BFD        BFDStatus     `json:"bfd"`
-	Probes     probeCounters `json:"probes"`
-	// ControlNotSent: BFD and probe packets not sent (no buffer, queue
-	// full).
-	ControlNotSent uint64     `json:"control_not_sent"`
-	TxPackets      uint64     `json:"tx_packets"`
-	RxPackets      uint64     `json:"rx_packets"`
-	TxBytes        uint64     `json:"tx_bytes"`
-	RxBytes        uint64     `json:"rx_bytes"`
-	WireTxBytes    uint64     `json:"wire_tx_bytes"`
-	WireRxBytes    uint64     `json:"wire_rx_bytes"`
-	LastHandshake  *time.Time `json:"last_handshake,omitempty"`
-	// Compression on this path; ShimDrops are the shim packets received
-	// and dropped, by reason.
-	Compression CompressionStatus `json:"compression"`
-	ShimDrops   map[string]uint64 `json:"shim_drops"`
-}
-
-// BFDStatus is the BFD session of a path.
-type BFDStatus struct {
-	TxIntervalMS    float64 `json:"tx_interval_ms"`
-	DetectionTimeMS float64 `json:"detection_time_ms"`
-	RemoteState     string  `json:"remote_state"`
-	Diag            string  `json:"diag"`
-	PacketsIn       uint64  `json:"packets_in"`
-	PacketsOut      uint64  `json:"packets_out"`
-	Transitions     uint64  `json:"transitions"`
-}
-
-type probeCounters struct {
-	Sent     uint64  `json:"sent"`
-	Replies  uint64  `json:"replies"`
-	Lost     uint64  `json:"lost"`
-	Late     uint64  `json:"late"`
-	RTTMaxMS float64 `json:"rtt_max_ms"`
-}
-
-// LinkStatus is one WAN link's socket counters.
-type LinkStatus struct {
-	Name     string            `json:"name"`
-	Port     uint16            `json:"port"`
-	Counters map[string]uint64 `json:"counters"`
-}
 
 // Status returns a snapshot.
 func (d *Dataplane) Status() Status {
@@ -131,9 +32,9 @@ func (d *Dataplane) Status() Status {
 	}
 	st.Flows = d.classifier.Len()
 	st.Steering = d.SteeringCounts()
-	st.Policies = policiesOf(d.view.Load())
+	st.Policies = policiesOf(d.snap.Load())
 	for i, l := range d.links {
-		st.Links = append(st.Links, LinkStatus{Name: d.cfg.Links[i].Name, Port: l.Port(), Counters: l.StatsSnapshot()})
+		st.Links = append(st.Links, LinkStatus{Name: d.cfg.Links[i].Name, Port: l.Port(), Counters: l.Counters()})
 	}
 	s := &d.Stats
 	st.Forwarder = map[string]uint64{
@@ -150,9 +51,9 @@ func (d *Dataplane) Status() Status {
 
 func (p *Path) status() PathStatus {
 	ps := PathStatus{ID: p.ID, PeerSite: p.PeerSite, LocalLink: p.LocalLink, RemoteLink: p.RemoteLink,
-		Endpoint: p.endpoint, Preferred: p.preferred,
+		Endpoint: p.endpoint, Preferred: p.fallback,
 		TxPackets: p.TxPackets.Load(), RxPackets: p.RxPackets.Load(), TxBytes: p.TxBytes.Load(), RxBytes: p.RxBytes.Load()}
-	ps.Compression, ps.ShimDrops = p.shim.status(time.Now())
+	ps.Compression, ps.ShimDrops = p.shim.Status(time.Now())
 	uapi, err := p.dev.IpcGet()
 	if err != nil {
 		return ps
@@ -198,14 +99,14 @@ func (d *Dataplane) steerStatus(p *Path, es steer.PathStatus, now time.Time, ps 
 	}
 	c := p.prober.Counters()
 	m := p.prober.Metrics(now)
-	ps.Probes = probeCounters{Sent: c.Sent, Replies: c.Replies, Lost: c.Lost, Late: c.Late, RTTMaxMS: ms(m.RTTMax)}
+	ps.Probes = localapi.ProbeCounters{Sent: c.Sent, Replies: c.Replies, Lost: c.Lost, Late: c.Late, RTTMaxMS: ms(m.RTTMax)}
 	if q := es.Metrics; q.Valid {
 		lat, jit, loss := ms(q.Latency), ms(q.Jitter), round(q.LossPct, 2)
 		ps.LatencyMS, ps.JitterMS, ps.LossPct = &lat, &jit, &loss
 	}
 }
 
-func policiesOf(v *view) []PolicyStatus {
+func policiesOf(v *snapshot) []PolicyStatus {
 	st := v.st
 	out := make([]PolicyStatus, len(st.Policies))
 	for i, p := range st.Policies {
@@ -232,21 +133,6 @@ func round(f float64, digits int) float64 {
 	return math.Round(f*p) / p
 }
 
-// FlowStatus is one flow the classifier tracks.
-type FlowStatus struct {
-	Src      string    `json:"src"`
-	Dst      string    `json:"dst"`
-	SrcPort  uint16    `json:"src_port"`
-	DstPort  uint16    `json:"dst_port"`
-	Proto    uint8     `json:"proto"`
-	App      string    `json:"app"`
-	Class    string    `json:"class"`
-	Policy   string    `json:"policy"`
-	Name     string    `json:"name,omitempty"`
-	NameFrom string    `json:"name_from,omitempty"`
-	LastSeen time.Time `json:"last_seen"`
-}
-
 // MaxFlowsShown bounds Flows.
 const MaxFlowsShown = 1000
 
@@ -255,7 +141,7 @@ const MaxFlowsShown = 1000
 func (d *Dataplane) Flows() ([]FlowStatus, int) {
 	fs := d.classifier.Flows()
 	sort.Slice(fs, func(i, j int) bool { return fs[i].LastSeen.After(fs[j].LastSeen) })
-	v := d.view.Load()
+	v := d.snap.Load()
 	out := make([]FlowStatus, 0, min(len(fs), MaxFlowsShown))
 	for _, f := range fs[:min(len(fs), MaxFlowsShown)] {
 		fl := FlowStatus{Src: f.Key.Src.String(), Dst: f.Key.Dst.String(), SrcPort: f.Key.SrcPort, DstPort: f.Key.DstPort,
@@ -271,13 +157,6 @@ func (d *Dataplane) Flows() ([]FlowStatus, int) {
 		out = append(out, fl)
 	}
 	return out, len(fs)
-}
-
-// SteeringCounts are steering's counters since the start.
-type SteeringCounts struct {
-	Events     map[string]uint64 `json:"events"`      // by kind
-	FlowsMoved uint64            `json:"flows_moved"` // active flows its decisions moved
-	Failovers  uint64            `json:"failovers"`   // decisions that moved flows off a path that went down
 }
 
 // SteeringCounts returns steering's counters.

@@ -1,38 +1,17 @@
 package dataplane
 
 import (
+	"errors"
 	"fmt"
-	"sync"
+	"slices"
 	"time"
 
 	"github.com/patronus-sdwan/patronus/bfd"
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/shim"
 	"github.com/patronus-sdwan/patronus/edge/steer"
 	"github.com/patronus-sdwan/patronus/policy"
 )
-
-// view is what the forwarder and the control goroutines read of the
-// paths and the steering configuration, replaced whole (d.view) whenever
-// either changes.
-type view struct {
-	// paths are steering's path handles: Choice.Path indexes it.
-	paths []*Path
-	byNum map[int]*Path
-	st    *policy.Compiled
-}
-
-// path returns the path of handle h if it leads to site; nil otherwise.
-// The check covers the instant between a new view and the engine's new
-// configuration, when a handle may index another path list.
-func (v *view) path(h int32, site uint16) *Path {
-	if h < 0 || int(h) >= len(v.paths) {
-		return nil
-	}
-	if p := v.paths[h]; p.site == site {
-		return p
-	}
-	return nil
-}
 
 // steerConfig is the engine's configuration for paths under st.
 func (d *Dataplane) steerConfig(paths []*Path, st *policy.Compiled) steer.Config {
@@ -46,28 +25,33 @@ func (d *Dataplane) steerConfig(paths []*Path, st *policy.Compiled) steer.Config
 }
 
 // syncSteeringLocked puts the paths in force (d.paths) and st under
-// steering: the engine's configuration, the forwarder's view, a BFD
-// session for every new path, new timers for the others. d.mu must be
-// held.
+// steering and publishes them: the engine's configuration, then each new
+// path's prober and BFD key, then the snapshot, and only then a BFD
+// session for every new path and new timers for the others, so that no
+// goroutine sees a path before it is ready. d.mu must be held.
 func (d *Dataplane) syncSteeringLocked(st *policy.Compiled, cur *config.Valid) error {
 	now := time.Now()
 	if err := d.engine.Set(d.steerConfig(d.paths, st), now); err != nil {
 		return fmt.Errorf("steering: %w", err) // cannot happen: st is valid and path IDs are unique
 	}
-	v := &view{paths: d.paths, byNum: make(map[int]*Path, len(d.paths)), st: st}
-	for _, p := range d.paths {
-		v.byNum[p.num] = p
-	}
-	d.view.Store(v)
-	if d.rules != st.Rules {
-		d.rules = st.Rules
-		d.pendingRules.Store(st.Rules)
-	}
+	var fresh []*Path
 	var errs []error
 	for _, p := range d.paths {
-		cfg := bfd.SessionConfig{Key: bfd.Key{Local: p.shim.local, Peer: p.shim.peer, IfIndex: p.num}, Config: cur.PathBFD(p.color)}
-		if p.prober == nil {
-			if err := d.startControl(p, cfg); err != nil {
+		if p.prober != nil {
+			continue
+		}
+		if err := d.prepareControl(p); err != nil {
+			errs = append(errs, fmt.Errorf("path %s: probes: %w", p.ID, err))
+			continue
+		}
+		fresh = append(fresh, p)
+	}
+	d.st = st
+	d.publishLocked()
+	for _, p := range d.paths {
+		cfg := bfd.SessionConfig{Key: p.bfdKey, Config: cur.PathBFD(p.color)}
+		if slices.Contains(fresh, p) {
+			if _, err := d.bfd.Add(cfg, pathSender{d, p}); err != nil {
 				errs = append(errs, fmt.Errorf("path %s: bfd: %w", p.ID, err))
 			}
 			continue
@@ -80,10 +64,7 @@ func (d *Dataplane) syncSteeringLocked(st *policy.Compiled, cur *config.Valid) e
 		ev, _ := d.engine.SetBFD(p.ID, d.bfdState(p), now)
 		d.logEvents(ev)
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%v", errs)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // logEvents logs what steering decided: path state changes and the
@@ -130,78 +111,12 @@ func (d *Dataplane) stateChanged() {
 	}
 }
 
-// Duplicate suppression. In duplicate mode each packet goes out on two
-// paths with the same sequence number in its shim header, one counter per
-// peer site; the receiver delivers the first copy and drops the second
-// with a sliding window per peer site, like IPsec's anti-replay window
-// (RFC 4303 §3.4.3) but for copies, not attacks: WireGuard already
-// refuses replays.
-
-const (
-	dedupWindow = 1024 // sequence numbers remembered behind the highest
-	// dedupResync: a sequence number this far behind the highest is a
-	// restarted sender (its counter starts at random), not a late copy.
-	dedupResync = 1 << 16
-)
-
-type dedupResult uint8
-
-const (
-	dedupFresh dedupResult = iota
-	dedupDuplicate
-	dedupTooOld
-)
-
-// dedup is the receive window of one peer site. Copies arrive on two
-// paths, two device goroutines: it has a mutex, held for a few
-// instructions.
-type dedup struct {
-	mu   sync.Mutex
-	init bool
-	top  uint32 // highest sequence number seen
-	bits [dedupWindow / 64]uint64
-}
-
-func (w *dedup) bit(seq uint32) (int, uint64) {
-	i := seq % dedupWindow
-	return int(i / 64), 1 << (i % 64)
-}
-
-// check records seq and says whether its packet is to be delivered.
-func (w *dedup) check(seq uint32) dedupResult {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	d := int32(seq - w.top)
-	switch {
-	case !w.init || d <= -dedupResync:
-		w.init, w.top, w.bits = true, seq, [dedupWindow / 64]uint64{}
-	case d > 0:
-		if d >= dedupWindow {
-			w.bits = [dedupWindow / 64]uint64{}
-		} else {
-			for s := w.top + 1; s != seq; s++ {
-				i, m := w.bit(s)
-				w.bits[i] &^= m
-			}
-		}
-		w.top = seq
-	case d <= -dedupWindow:
-		return dedupTooOld
-	default:
-		if i, m := w.bit(seq); w.bits[i]&m != 0 {
-			return dedupDuplicate
-		}
+// windowOf returns the duplicate filter of a peer site, shared by the
+// shim endpoints of its paths.
+func (d *Dataplane) windowOf(site uint16) *shim.Window {
+	if w, ok := d.windows.Load(site); ok {
+		return w.(*shim.Window)
 	}
-	i, m := w.bit(seq)
-	w.bits[i] |= m
-	return dedupFresh
-}
-
-// dedupOf returns the receive window of a peer site.
-func (d *Dataplane) dedupOf(site uint16) *dedup {
-	if w, ok := d.dedups.Load(site); ok {
-		return w.(*dedup)
-	}
-	w, _ := d.dedups.LoadOrStore(site, new(dedup))
-	return w.(*dedup)
+	w, _ := d.windows.LoadOrStore(site, new(shim.Window))
+	return w.(*shim.Window)
 }

@@ -16,48 +16,11 @@ import (
 	"github.com/patronus-sdwan/patronus/policy"
 )
 
-func TestDedupWindow(t *testing.T) {
-	var w dedup
-	steps := []struct {
-		seq  uint32
-		want dedupResult
-	}{
-		{100, dedupFresh}, {100, dedupDuplicate}, {101, dedupFresh}, {99, dedupFresh}, {99, dedupDuplicate},
-		{105, dedupFresh}, {103, dedupFresh}, {103, dedupDuplicate}, {101, dedupDuplicate},
-		// The window moves: what left it is too old; what it forgot on the
-		// way (102) is fresh, never taken for a copy.
-		{105 + dedupWindow, dedupFresh}, {105, dedupTooOld}, {106, dedupFresh}, {106, dedupDuplicate},
-		// A jump ahead larger than the window clears it.
-		{5000, dedupFresh}, {5000, dedupDuplicate},
-		// Wrapping around 2^32.
-		{0xffffffff, dedupTooOld},
-		// A restarted sender (far behind: a new random start) is taken.
-		{200000, dedupFresh}, {200000 - dedupResync - 5, dedupFresh}, {200000 - dedupResync - 5, dedupDuplicate}, {200000, dedupFresh},
-	}
-	for i, s := range steps {
-		if got := w.check(s.seq); got != s.want {
-			t.Errorf("step %d: seq %d = %d, want %d", i, s.seq, got, s.want)
-		}
-	}
-	var v dedup
-	for _, s := range []uint32{0xfffffffe, 0xffffffff, 0, 1} {
-		if v.check(s) != dedupFresh || v.check(s) != dedupDuplicate {
-			t.Errorf("around the wrap: %d", s)
-		}
-	}
-	if a := testing.AllocsPerRun(100, func() { v.check(7) }); a != 0 {
-		t.Errorf("%v allocations", a)
-	}
-}
-
 // steeredPair is a data plane of site 1 with two paths to site 2, both
 // up, whose unclassified traffic has policy pol.
 func steeredPair(t *testing.T, pol policy.Policy) (*Dataplane, *Path, *Path) {
 	t.Helper()
-	routes := route.New()
-	if err := routes.Replace([]route.Route{{Prefix: netip.MustParsePrefix("10.22.0.0/24"), Dest: route.Dest{Site: 2}}}); err != nil {
-		t.Fatal(err)
-	}
+	routes := mustRoutes(t, route.Route{Prefix: netip.MustParsePrefix("10.22.0.0/24"), Dest: route.Dest{Site: 2}})
 	cfg := &config.Valid{ID: 1, Overlay: config.Overlay{MTU: 1420},
 		Links: []config.ValidLink{{Name: "inet", Color: "inet", Cost: 10}, {Name: "lte", Color: "lte", Cost: 20}}}
 	cfg.Steering = *policy.Default()
@@ -72,17 +35,18 @@ func steeredPair(t *testing.T, pol policy.Policy) (*Dataplane, *Path, *Path) {
 	}
 	d := withSteering(t, &Dataplane{cfg: cfg, routes: routes, pool: newBufPool(16)})
 	mk := func(id string, li int) *Path {
-		p := &Path{ID: id, site: 2, linkIndex: li, num: li + 1, shim: newPathShim(1, 2, 1420, false, time.Time{})}
+		p := &Path{ID: id, site: 2, linkIndex: li, num: li + 1, shim: testEndpoint(1, 2, nil)}
 		p.tun = newPathTUN(id, 1420, d.pool, p.shim, nil)
 		return p
 	}
 	a, b := mk("s1/inet->s2/inet", 0), mk("s1/lte->s2/lte", 1)
-	d.peers.Store(&map[uint16]*peer{2: {cfg: config.ValidPeer{ID: 2}, paths: []*Path{a, b}}})
+	d.peers = map[uint16]*peer{2: {cfg: config.ValidPeer{ID: 2}, paths: []*Path{a, b}}}
 	d.paths = []*Path{a, b}
 	if err := d.engine.Set(d.steerConfig(d.paths, st), time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	d.view.Store(&view{paths: d.paths, st: st})
+	d.st = st
+	d.publishLocked()
 	for _, p := range []*Path{b, a} { // the preferred first: no hold-down
 		if _, err := d.engine.SetBFD(p.ID, packet.StateUp, time.Now()); err != nil {
 			t.Fatal(err)
@@ -109,7 +73,7 @@ func take(t *testing.T, p *Path) []byte {
 func TestRouteDuplicates(t *testing.T) {
 	d, a, b := steeredPair(t, policy.Policy{Name: "dup", SLAClass: "default", Mode: "duplicate"})
 	pkt := udpPacket("10.11.0.2", "10.22.0.2", textPayload(100))
-	d.route(pkt, time.Now())
+	d.route(d.snap.Load(), pkt, time.Now())
 	pa, pb := take(t, a), take(t, b)
 	if pa == nil || pb == nil {
 		t.Fatalf("copies: %d on a, %d on b bytes", len(pa), len(pb))
@@ -122,37 +86,36 @@ func TestRouteDuplicates(t *testing.T) {
 	if d.Stats.Duplicated.Load() != 1 || d.Stats.Steered.Load() != 1 {
 		t.Errorf("stats %d duplicated, %d steered", d.Stats.Duplicated.Load(), d.Stats.Steered.Load())
 	}
-	d.route(pkt, time.Now())
+	d.route(d.snap.Load(), pkt, time.Now())
 	_, _, h2, _, _ := shim.Decode(take(t, a))
 	if take(t, b) == nil || h2.Seq != ha.Seq+1 {
 		t.Errorf("second packet: seq %d after %d", h2.Seq, ha.Seq)
 	}
 	// Too large for the shim's headers: sent once, plain.
 	big := udpPacket("10.11.0.2", "10.22.0.2", textPayload(1420-28))
-	d.route(big, time.Now())
+	d.route(d.snap.Load(), big, time.Now())
 	ga, gb := take(t, a), take(t, b)
 	if (ga == nil) == (gb == nil) || !bytes.Equal(append(ga, gb...), big) || d.Stats.DupTooLarge.Load() != 1 {
 		t.Errorf("large packet: %d bytes on a, %d on b, dup_too_large %d", len(ga), len(gb), d.Stats.DupTooLarge.Load())
 	}
 
 	// The receiving end: site 2.
-	routes := route.New()
-	_ = routes.Replace([]route.Route{
-		{Prefix: netip.MustParsePrefix("10.22.0.0/24"), Dest: route.Dest{Site: 2, Local: true}},
-		{Prefix: netip.MustParsePrefix("10.11.0.0/24"), Dest: route.Dest{Site: 1}},
-	})
+	routes := mustRoutes(t,
+		route.Route{Prefix: netip.MustParsePrefix("10.22.0.0/24"), Dest: route.Dest{Site: 2, Local: true}},
+		route.Route{Prefix: netip.MustParsePrefix("10.11.0.0/24"), Dest: route.Dest{Site: 1}},
+	)
 	ft := &fakeTUN{}
 	rx := withSteering(t, &Dataplane{cfg: &config.Valid{ID: 2, Overlay: config.Overlay{MTU: 1420}}, tun: ft, routes: routes, pool: newBufPool(4)})
 	site1 := &peer{cfg: config.ValidPeer{ID: 1}}
-	ra := &Path{shim: newPathShim(2, 1, 1420, false, time.Time{})}
-	rb := &Path{shim: newPathShim(2, 1, 1420, false, time.Time{})}
+	ra := &Path{shim: testEndpoint(2, 1, rx.windowOf(1))}
+	rb := &Path{shim: testEndpoint(2, 1, rx.windowOf(1))}
 	in := func(p []byte) [][]byte { return [][]byte{append(make([]byte, tunOffset, tunOffset+65535), p...)} }
 	_, _ = rx.delivery(site1, rb)(in(pb), tunOffset)
 	_, _ = rx.delivery(site1, ra)(in(pa), tunOffset)
 	if len(ft.written) != 1 || !bytes.Equal(ft.written[0], pkt) {
 		t.Fatalf("overlay got %d packets", len(ft.written))
 	}
-	if _, drops := ra.shim.status(time.Now()); drops["duplicate"] != 1 {
+	if _, drops := ra.shim.Status(time.Now()); drops["duplicate"] != 1 {
 		t.Errorf("drops %v", drops)
 	}
 }
@@ -163,20 +126,20 @@ func TestRouteDuplicates(t *testing.T) {
 func TestRouteFollowsSteering(t *testing.T) {
 	d, a, b := steeredPair(t, policy.Policy{Name: "pref-lte", SLAClass: "default", Colors: []string{"lte"}})
 	pkt := udpPacket("10.11.0.2", "10.22.0.2", textPayload(100))
-	d.route(pkt, time.Now())
+	d.route(d.snap.Load(), pkt, time.Now())
 	if take(t, b) == nil || take(t, a) != nil {
 		t.Fatal("the flow did not take the preferred colour")
 	}
 	if _, err := d.engine.SetBFD(b.ID, packet.StateDown, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	d.route(pkt, time.Now())
+	d.route(d.snap.Load(), pkt, time.Now())
 	if take(t, a) == nil {
 		t.Fatal("the flow did not move off the path that went down")
 	}
 	now := time.Now()
 	if n := testing.AllocsPerRun(200, func() {
-		d.route(pkt, now)
+		d.route(d.snap.Load(), pkt, now)
 		d.pool.put(<-a.tun.queue)
 	}); n != 0 {
 		t.Errorf("route allocates %v times per packet of a known flow", n)
@@ -190,7 +153,7 @@ func TestRouteFollowsSteering(t *testing.T) {
 // session lifetime without a packet.
 func TestBFDPausedOnSilentPath(t *testing.T) {
 	d := withSteering(t, &Dataplane{pool: newBufPool(4)})
-	p := &Path{started: time.Now().Add(-time.Minute), shim: newPathShim(1, 2, 1420, false, time.Time{})}
+	p := &Path{started: time.Now().Add(-time.Minute), shim: testEndpoint(1, 2, nil)}
 	p.tun = newPathTUN("t", 1420, d.pool, p.shim, nil)
 	tx := pathSender{d, p}
 	if err := tx.Send([]byte{1, 2, 3}); err != errSilent || len(p.tun.queue) != 0 {
@@ -222,7 +185,7 @@ func TestStateChangeSignalled(t *testing.T) {
 	var calls atomic.Int32
 	d.OnStateChange(func() { calls.Add(1) })
 	a.bfdKey = bfd.Key{IfIndex: a.num}
-	d.view.Store(&view{paths: d.paths, byNum: map[int]*Path{a.num: a}, st: d.view.Load().st})
+	d.publishLocked()
 	changes := make(chan bfd.StateChange, 1)
 	d.wg.Add(1)
 	go d.watchBFD(changes)

@@ -1,8 +1,10 @@
-// Package metrics exports an edge's state to Prometheus: path state, BFD,
+// Package metrics exports an edge's state to Prometheus (names prefixed
+// patronus_edge_; docs/OBSERVABILITY.md lists them): path state, BFD,
 // latency, jitter, loss, flows, traffic and compression per path, the
 // forwarder's counters and steering's events. A Collector reads one
 // status snapshot per scrape, so every sample of a scrape is of the same
-// moment and nothing is computed between scrapes.
+// moment and nothing is computed between scrapes. Serve serves them on
+// the loopback, or elsewhere behind a bearer token.
 package metrics
 
 import (
@@ -20,10 +22,14 @@ type Source interface {
 	Status() dataplane.Status
 }
 
+// Namespace prefixes every metric of the edge (patronus_controller_ is
+// the controller's): one Prometheus may scrape both.
+const Namespace = "patronus_edge"
+
 var pathLabels = []string{"path", "peer_site", "local_link", "remote_link"}
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
-	return prometheus.NewDesc("patronus_"+name, help, labels, nil)
+	return prometheus.NewDesc(Namespace+"_"+name, help, labels, nil)
 }
 
 var (
@@ -48,6 +54,7 @@ var (
 	dMoved       = desc("steering_flows_moved_total", "Active flows moved by steering decisions.")
 	dFailovers   = desc("steering_failovers_total", "Steering decisions that moved flows off a path that went down.")
 	dFlows       = desc("flows", "Flows the classifier tracks.")
+	dInfo        = desc("info", "Always 1; its label names the edge's site.", "site")
 )
 
 // Collector is a prometheus.Collector of one edge.
@@ -60,7 +67,7 @@ func NewCollector(src Source) *Collector { return &Collector{src: src} }
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{dPathState, dPathBFDUp, dPathScore, dPathLatency, dPathJitter, dPathLoss,
 		dPathFlows, dPathSupp, dPathPkts, dPathBytes, dPathWire, dPathBFDPkts, dPathShimDrp, dCompActive, dCompIn, dCompOut,
-		dFwd, dEvents, dMoved, dFailovers, dFlows} {
+		dFwd, dEvents, dMoved, dFailovers, dFlows, dInfo} {
 		ch <- d
 	}
 }
@@ -113,6 +120,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(dMoved, st.Steering.FlowsMoved)
 	counter(dFailovers, st.Steering.Failovers)
 	gauge(dFlows, float64(st.Flows))
+	gauge(dInfo, 1, st.Site)
 }
 
 func b2f(b bool) float64 {

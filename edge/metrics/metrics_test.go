@@ -34,22 +34,23 @@ func TestScrape(t *testing.T) {
 	body := string(raw)
 	l := `local_link="inet",path="s1/inet->s2/inet",peer_site="s2",remote_link="inet"`
 	for _, want := range []string{
-		`patronus_path_state{` + l + `,state="up"} 1`,
-		`patronus_path_state{` + l + `,state="down"} 0`,
-		`patronus_path_state{local_link="lte",path="s1/lte->s2/inet",peer_site="s2",remote_link="inet",state="down"} 1`,
-		`patronus_path_bfd_up{` + l + `} 1`,
-		`patronus_path_latency_seconds{` + l + `} 0.0125`,
-		`patronus_path_jitter_seconds{` + l + `} 0.0015`,
-		`patronus_path_loss_ratio{` + l + `} 0.02`,
-		`patronus_path_active_flows{` + l + `} 3`,
-		`patronus_path_packets_total{direction="tx",` + l + `} 10`,
-		`patronus_path_bytes_total{direction="rx",` + l + `} 1500`,
-		`patronus_path_shim_drops_total{local_link="inet",path="s1/inet->s2/inet",peer_site="s2",reason="duplicate",remote_link="inet"} 5`,
-		`patronus_forwarder_packets_total{counter="steered"} 9`,
-		`patronus_steering_events_total{kind="decision"} 2`,
-		`patronus_steering_flows_moved_total 3`,
-		`patronus_steering_failovers_total 1`,
-		`patronus_flows 7`,
+		`patronus_edge_path_state{` + l + `,state="up"} 1`,
+		`patronus_edge_path_state{` + l + `,state="down"} 0`,
+		`patronus_edge_path_state{local_link="lte",path="s1/lte->s2/inet",peer_site="s2",remote_link="inet",state="down"} 1`,
+		`patronus_edge_path_bfd_up{` + l + `} 1`,
+		`patronus_edge_path_latency_seconds{` + l + `} 0.0125`,
+		`patronus_edge_path_jitter_seconds{` + l + `} 0.0015`,
+		`patronus_edge_path_loss_ratio{` + l + `} 0.02`,
+		`patronus_edge_path_active_flows{` + l + `} 3`,
+		`patronus_edge_path_packets_total{direction="tx",` + l + `} 10`,
+		`patronus_edge_path_bytes_total{direction="rx",` + l + `} 1500`,
+		`patronus_edge_path_shim_drops_total{local_link="inet",path="s1/inet->s2/inet",peer_site="s2",reason="duplicate",remote_link="inet"} 5`,
+		`patronus_edge_forwarder_packets_total{counter="steered"} 9`,
+		`patronus_edge_steering_events_total{kind="decision"} 2`,
+		`patronus_edge_steering_flows_moved_total 3`,
+		`patronus_edge_steering_failovers_total 1`,
+		`patronus_edge_flows 7`,
+		`patronus_edge_info{site="s1"} 1`,
 		`go_goroutines `,
 	} {
 		if !strings.Contains(body, want) {
@@ -57,7 +58,7 @@ func TestScrape(t *testing.T) {
 		}
 	}
 	// No probe data: no latency sample for the path, rather than a false 0.
-	if strings.Contains(body, `patronus_path_latency_seconds{local_link="lte"`) {
+	if strings.Contains(body, `patronus_edge_path_latency_seconds{local_link="lte"`) {
 		t.Error("latency of a path without probe data")
 	}
 }

@@ -72,7 +72,12 @@ type Counters struct {
 	Reordered  uint64 // replies to a probe older than one already answered
 	Stale      uint64 // replies of another session, or to no probe in the table
 	ClockSteps uint64 // jitter samples skipped: the reflector's clock moved
-	Errors     [NumErrors]uint64
+	// BadResidence counts replies whose reflector residence (its send minus
+	// its receive timestamp) was longer than the whole round trip: a clock
+	// step or a false timestamp. Their RTT is taken whole, so that a peer
+	// cannot make a path look faster than it is.
+	BadResidence uint64
+	Errors       [NumErrors]uint64
 }
 
 // NewSender returns a Sender of the given session (choose it at random,
@@ -213,7 +218,13 @@ func (s *Sender) Receive(body []byte, now time.Time) error {
 func (s *Sender) answerLocked(sl *slot, p *Packet, now time.Time) {
 	sl.st = slotAnswered
 	s.c.Replies++
-	rtt := max(now.Sub(sl.sentAt)-time.Duration(p.SendTS-p.RecvTS), 0)
+	elapsed := max(now.Sub(sl.sentAt), 0)
+	rtt := elapsed
+	if residence := time.Duration(p.SendTS - p.RecvTS); residence >= 0 && residence <= elapsed {
+		rtt -= residence
+	} else {
+		s.c.BadResidence++
+	}
 	s.win.add(result{sentAt: sl.sentAt, rtt: rtt})
 	if s.answered && int32(p.Seq-s.highest) < 0 {
 		s.c.Reordered++

@@ -370,3 +370,23 @@ func benchSender() (*Sender, *time.Time) {
 	})
 	return s, &now
 }
+
+// TestSenderBoundsResidence: a reply claiming the reflector held the probe
+// longer than the whole round trip cannot make the path look faster: its
+// RTT is taken whole and the reply is counted.
+func TestSenderBoundsResidence(t *testing.T) {
+	g := newRig(t, Config{})
+	g.s.Tick(t0)
+	out := make([]byte, Len)
+	rx := t0.Add(10 * time.Millisecond)
+	if _, err := g.r.Reflect(out, g.sent[0], rx, rx.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.s.Receive(out, t0.Add(20*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	m := g.s.Metrics(t0.Add(20 * time.Millisecond))
+	if m.RTTAvg != 20*time.Millisecond || g.s.Counters().BadResidence != 1 {
+		t.Fatalf("RTT %v, BadResidence %d; want the whole 20ms and 1", m.RTTAvg, g.s.Counters().BadResidence)
+	}
+}

@@ -1,13 +1,13 @@
 // Package route is the edge's forwarding table: longest-prefix match of a
 // packet's destination to the site that serves it. A Table is built whole
-// from a configuration and swapped in atomically, so lookups on the
-// forwarding path take no lock and never see half a change.
+// from a configuration and never changes after: the data plane puts it in
+// its forwarding snapshot, so lookups take no lock and never see half a
+// change.
 package route
 
 import (
 	"fmt"
 	"net/netip"
-	"sync/atomic"
 
 	"github.com/gaissmai/bart"
 )
@@ -24,40 +24,33 @@ type Route struct {
 	Dest   Dest
 }
 
-// Table holds the current set of routes.
+// Table is a set of routes; it does not change once built.
 type Table struct {
-	cur atomic.Pointer[bart.Table[Dest]]
+	t *bart.Table[Dest]
 }
 
 // New returns an empty Table.
-func New() *Table {
-	t := &Table{}
-	t.cur.Store(new(bart.Table[Dest]))
-	return t
-}
+func New() *Table { return &Table{t: new(bart.Table[Dest])} }
 
-// Replace makes routes the whole content of the table. A prefix given
-// twice is refused and the table is left as it was.
-func (t *Table) Replace(routes []Route) error {
+// Build makes a Table of routes. A prefix given twice, or one with host
+// bits set, is refused.
+func Build(routes []Route) (*Table, error) {
 	next := new(bart.Table[Dest])
 	for _, r := range routes {
 		if !r.Prefix.IsValid() || r.Prefix != r.Prefix.Masked() {
-			return fmt.Errorf("route: %v is not a canonical prefix", r.Prefix)
+			return nil, fmt.Errorf("route: %v is not a canonical prefix", r.Prefix)
 		}
 		if d, dup := next.Get(r.Prefix); dup {
-			return fmt.Errorf("route: %v is routed to site %d and to site %d", r.Prefix, d.Site, r.Dest.Site)
+			return nil, fmt.Errorf("route: %v is routed to site %d and to site %d", r.Prefix, d.Site, r.Dest.Site)
 		}
 		next.Insert(r.Prefix, r.Dest)
 	}
-	t.cur.Store(next)
-	return nil
+	return &Table{t: next}, nil
 }
 
 // Lookup returns the destination of the longest prefix containing ip.
 // It takes no lock and does not allocate.
-func (t *Table) Lookup(ip netip.Addr) (Dest, bool) {
-	return t.cur.Load().Lookup(ip)
-}
+func (t *Table) Lookup(ip netip.Addr) (Dest, bool) { return t.t.Lookup(ip) }
 
 // Len is the number of routes.
-func (t *Table) Len() int { return t.cur.Load().Size() }
+func (t *Table) Len() int { return t.t.Size() }

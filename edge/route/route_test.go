@@ -9,15 +9,15 @@ import (
 func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 
 func TestLongestPrefixMatch(t *testing.T) {
-	tb := New()
-	if err := tb.Replace([]Route{
+	tb, err := Build([]Route{
 		{pfx("10.0.0.0/8"), Dest{Site: 1}},
 		{pfx("10.2.0.0/16"), Dest{Site: 2}},
 		{pfx("10.2.3.0/24"), Dest{Site: 3}},
 		{pfx("10.11.0.0/24"), Dest{Site: 11, Local: true}},
 		{pfx("fd00::/56"), Dest{Site: 1}},
 		{pfx("fd00:0:0:2::/64"), Dest{Site: 2}},
-	}); err != nil {
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	for ip, want := range map[string]Dest{
@@ -35,24 +35,17 @@ func TestLongestPrefixMatch(t *testing.T) {
 	}
 }
 
-func TestReplaceIsWholeOrNothing(t *testing.T) {
-	tb := New()
-	if err := tb.Replace([]Route{{pfx("10.1.0.0/16"), Dest{Site: 1}}}); err != nil {
-		t.Fatal(err)
-	}
+func TestBuildRefusesBadTables(t *testing.T) {
 	for _, bad := range [][]Route{
 		{{pfx("10.2.0.0/16"), Dest{Site: 2}}, {pfx("10.2.0.0/16"), Dest{Site: 3}}},
 		{{pfx("10.2.0.0/16"), Dest{Site: 2}}, {netip.MustParsePrefix("10.3.0.1/16"), Dest{Site: 3}}},
 	} {
-		if err := tb.Replace(bad); err == nil {
-			t.Errorf("Replace(%v) accepted", bad)
+		if tb, err := Build(bad); err == nil || tb != nil {
+			t.Errorf("Build(%v) accepted", bad)
 		}
 	}
-	if d, ok := tb.Lookup(netip.MustParseAddr("10.1.2.3")); !ok || d.Site != 1 || tb.Len() != 1 {
-		t.Errorf("a refused Replace changed the table: %+v %v, %d routes", d, ok, tb.Len())
-	}
-	if _, ok := tb.Lookup(netip.MustParseAddr("10.2.0.1")); ok {
-		t.Error("a refused Replace was half applied")
+	if New().Len() != 0 {
+		t.Error("New is not empty")
 	}
 }
 
@@ -65,8 +58,8 @@ func manyRoutes(n int) []Route {
 }
 
 func TestLookupDoesNotAllocate(t *testing.T) {
-	tb := New()
-	if err := tb.Replace(manyRoutes(10000)); err != nil {
+	tb, err := Build(manyRoutes(10000))
+	if err != nil {
 		t.Fatal(err)
 	}
 	ip := netip.MustParseAddr("10.20.30.40")
@@ -78,8 +71,8 @@ func TestLookupDoesNotAllocate(t *testing.T) {
 func BenchmarkLookup(b *testing.B) {
 	for _, n := range []int{10, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			tb := New()
-			if err := tb.Replace(manyRoutes(n)); err != nil {
+			tb, err := Build(manyRoutes(n))
+			if err != nil {
 				b.Fatal(err)
 			}
 			ip := netip.MustParseAddr("10.0.7.9")

@@ -28,8 +28,19 @@
 // sequence number follows, for the receiver's duplicate filter. Reserved
 // bits are sent as zero and ignored.
 //
-// The package is a leaf: no I/O, no compression (the caller compresses),
-// and no allocation while decoding.
+// The package holds the shim's three layers, none of which does I/O:
+//
+//   - the codec (codec.go, hello.go): Encode, Decode, the Hello body; no
+//     allocation while decoding;
+//   - the Hello machine (machine.go): one path's compression negotiation,
+//     fed the clock and the peer's Hellos, returning the Hellos to send;
+//   - the Endpoint (endpoint.go): one path's shim end, which compresses
+//     what the path sends (edge/compress), decodes what it receives and
+//     runs Data packets with a sequence number through the peer site's
+//     duplicate Window (window.go).
+//
+// The data plane (edge/dataplane) owns the queues and sends what an
+// Endpoint returns.
 package shim
 
 import (

@@ -12,7 +12,8 @@
 // metrics of each path (SetProbe), and a periodic Tick for the timers.
 // Each of these returns the events it caused, which the engine also keeps
 // in a bounded ring (Events). Per packet, the forwarder calls
-// Lookup(site, class, HashFlow(pkt)) and sends on Choice.Path, and also
+// Lookup(site, class, hash), hash being the flow hash of the
+// packet edge/ippkt parsed, and sends on Choice.Path, and also
 // on Choice.Dup in duplicate mode.
 //
 // # Rules

@@ -1,7 +1,6 @@
 package steer
 
 import (
-	"encoding/binary"
 	"sync/atomic"
 )
 
@@ -71,7 +70,7 @@ type Choice struct {
 }
 
 // Lookup returns the paths for a packet of a flow with hash flowHash
-// (HashFlow) of policy class (an index into Config.Policies) towards
+// (ippkt.Packet.FlowHash) of policy class (an index into Config.Policies) towards
 // site. ok is false when steering has no path for it (unknown site or
 // class, or every path down): the caller then uses its static choice.
 //
@@ -98,44 +97,4 @@ func (e *Engine) Lookup(site uint16, class int, flowHash uint32) (c Choice, ok b
 	}
 	c = Choice{Path: d.pathOf(b), Dup: d.secondary}
 	return c, c.Path >= 0
-}
-
-// HashFlow hashes the protocol, addresses and TCP/UDP ports of an IPv4 or
-// IPv6 packet (FNV-1a), for Lookup. Fragments after the first and other
-// protocols hash without ports. It does not allocate.
-func HashFlow(pkt []byte) uint32 {
-	const (
-		offset = 2166136261
-		prime  = 16777619
-	)
-	h := uint32(offset)
-	mix := func(b []byte) {
-		for _, c := range b {
-			h = (h ^ uint32(c)) * prime
-		}
-	}
-	var proto byte
-	var l4 []byte
-	switch {
-	case len(pkt) >= 20 && pkt[0]>>4 == 4:
-		ihl := int(pkt[0]&0x0f) * 4
-		proto = pkt[9]
-		mix(pkt[12:20])
-		if ihl >= 20 && len(pkt) >= ihl+4 && binary.BigEndian.Uint16(pkt[6:8])&0x1fff == 0 {
-			l4 = pkt[ihl : ihl+4]
-		}
-	case len(pkt) >= 40 && pkt[0]>>4 == 6:
-		proto = pkt[6]
-		mix(pkt[8:40])
-		if len(pkt) >= 44 {
-			l4 = pkt[40:44]
-		}
-	default:
-		return h
-	}
-	h = (h ^ uint32(proto)) * prime
-	if proto == 6 || proto == 17 {
-		mix(l4)
-	}
-	return h
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"log/slog"
 	"os/signal"
 	"syscall"
 
@@ -53,6 +52,7 @@ func newControllerCmd() *cobra.Command {
 	f.StringSliceVar(&flags.ServerNames, "server-name", nil, "DNS name or address in the server certificate (repeatable; default: host name, localhost, 127.0.0.1, ::1)")
 	f.StringSliceVar(&flags.Endpoints, "endpoint", nil, "controller address told to enrolling edges (repeatable)")
 	f.StringVar(&flags.LogLevel, "log-level", daemon.DefaultLogLevel, "debug, info, warn or error")
+	addObservabilityFlags(c) // --log-format, --trace-stdout
 	return c
 }
 
@@ -77,6 +77,9 @@ func controllerConfig(cmd *cobra.Command, file string, f daemon.Config) (daemon.
 	set("http-listen", &cfg.HTTPListen, f.HTTPListen)
 	set("store", &cfg.Store, f.Store)
 	set("log-level", &cfg.LogLevel, f.LogLevel)
+	if format, err := cmd.Flags().GetString("log-format"); err == nil {
+		set("log-format", &cfg.LogFormat, format)
+	}
 	if cmd.Flags().Changed("server-name") {
 		cfg.ServerNames = f.ServerNames
 	}
@@ -87,9 +90,22 @@ func controllerConfig(cmd *cobra.Command, file string, f daemon.Config) (daemon.
 	return cfg, cfg.Validate()
 }
 
+// ControllerService is the controller's OpenTelemetry service.name
+// unless OTEL_SERVICE_NAME says otherwise.
+const ControllerService = "patronus-controller"
+
 func runController(cmd *cobra.Command, cfg daemon.Config) error {
 	level, _ := daemon.ParseLogLevel(cfg.LogLevel)
-	cfg.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+	log, err := daemonLogger(cmd, cfg.LogFormat, level)
+	if err != nil {
+		return err
+	}
+	stopTracing, tracing, err := startTracing(cmd, ControllerService, log)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+	cfg.Logger, cfg.Tracing = log, tracing
 	cfg.Out = cmd.OutOrStdout()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -55,7 +55,7 @@ func newCtlCmd() *cobra.Command {
 	o := &ctlOpts{}
 	c := &cobra.Command{
 		Use:   "ctl",
-		Short: "Operate a controller: networks, sites, join tokens, links, prefixes, paths, policies, events, pins, operators, users",
+		Short: "Operate a controller: networks, sites, join tokens, links, prefixes, paths, policies, events, pins, operators, users, alerts",
 		Long: `Talks to a controller's Admin API over mutual TLS with operator credentials
 (a directory with identity.key, identity.crt and ca.crt, as 'patronus
 controller' makes in DATA_DIR/admin on its first start). Every command takes
@@ -68,7 +68,7 @@ controller' makes in DATA_DIR/admin on its first start). Every command takes
 	pf.BoolVar(&o.json, "json", false, "print JSON")
 	pf.DurationVar(&o.timeout, "timeout", 10*time.Second, "time limit of each call")
 	c.AddCommand(ctlNetworksCmd(o), ctlSitesCmd(o), ctlTokensCmd(o), ctlLinksCmd(o), ctlPrefixesCmd(o), ctlPathsCmd(o), ctlPoliciesCmd(o), ctlEventsCmd(o), ctlPinsCmd(o), ctlOperatorsCmd(o),
-		ctlUsersCmd(o))
+		ctlUsersCmd(o), ctlAlertsCmd(o))
 	return c
 }
 

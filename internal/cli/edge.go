@@ -1,12 +1,9 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -18,6 +15,7 @@ import (
 
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 	"github.com/patronus-sdwan/patronus/edge/metrics"
 	"github.com/patronus-sdwan/patronus/internal/ctlsock"
 )
@@ -26,35 +24,11 @@ import (
 // loopback only, as the metrics name the site's paths and peers.
 const DefaultMetricsListen = "127.0.0.1:9469"
 
-// serveMetrics serves /metrics on addr until the returned function runs.
-func serveMetrics(addr string, dp *dataplane.Dataplane, log *slog.Logger) (func(), error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", metrics.Handler(dp))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("metrics server stopped", "err", err)
-		}
-	}()
-	return func() { _ = srv.Close() }, nil
-}
-
 // serveEdge serves the running edge's control socket (status, flows,
-// pins, and extra) and, unless metricsAddr is empty, its Prometheus
+// pins, and extra) and, unless mcfg.Addr is empty, its Prometheus
 // metrics; the returned function stops both.
-func serveEdge(dp *dataplane.Dataplane, sock, metricsAddr string, log *slog.Logger, extra map[string]http.HandlerFunc) (func(), error) {
-	handlers := map[string]http.HandlerFunc{
-		"GET /status": ctlsock.JSON(func() any { return dp.Status() }),
-		"GET /flows": ctlsock.JSON(func() any {
-			fl, total := dp.Flows()
-			return flowsAnswer{Flows: fl, Total: total}
-		}),
-		"PUT /pins": ctlsock.PutJSON(dp.SetPins),
-	}
+func serveEdge(dp *dataplane.Dataplane, sock string, mcfg metrics.ServeConfig, log *slog.Logger, extra map[string]http.HandlerFunc) (func(), error) {
+	handlers := localapi.Handlers(dp)
 	for k, h := range extra {
 		handlers[k] = h
 	}
@@ -62,13 +36,14 @@ func serveEdge(dp *dataplane.Dataplane, sock, metricsAddr string, log *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("--control-socket: %w", err)
 	}
-	if metricsAddr == "" {
+	if mcfg.Addr == "" {
 		return stopSock, nil
 	}
-	stopMetrics, err := serveMetrics(metricsAddr, dp, log)
+	mcfg.Logger = log
+	_, stopMetrics, err := metrics.Serve(mcfg, dp)
 	if err != nil {
 		stopSock()
-		return nil, fmt.Errorf("--metrics-listen %s: %w", metricsAddr, err)
+		return nil, err
 	}
 	return func() { stopMetrics(); stopSock() }, nil
 }
@@ -77,7 +52,8 @@ func serveEdge(dp *dataplane.Dataplane, sock, metricsAddr string, log *slog.Logg
 const DefaultEdgeSocket = "/run/patronus/edge.sock"
 
 func newEdgeCmd() *cobra.Command {
-	var file, sock, metricsAddr string
+	var file, sock string
+	var mcfg metrics.ServeConfig
 	c := &cobra.Command{
 		Use:   "edge --config FILE | --controller HOST:PORT [--join-token T]",
 		Short: "Run a site's edge: encrypted, steered tunnels over every WAN link to every peer site",
@@ -94,7 +70,8 @@ or sent on two paths in duplicate mode. Packets are LZ4-compressed on a
 path when the configuration enables it (defaults.compression,
 peers[].compression) and the peer announced in its in-tunnel Hello that it
 accepts it. See patronus paths, events, flows; Prometheus metrics on
---metrics-listen.
+--metrics-listen (loopback only, unless --metrics-token-file gives the
+bearer token a scrape must send; docs/OBSERVABILITY.md).
 SIGHUP re-reads the file and puts it in force without restarting unchanged
 paths (as 'patronus config apply' does through the control socket). Runs
 until SIGINT or SIGTERM, then removes the overlay interface.`,
@@ -103,22 +80,27 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			if file == "" {
 				return errors.New("--config: required")
 			}
+			log, stopTracing, _, err := edgeObservability(cmd)
+			if err != nil {
+				return err
+			}
+			defer stopTracing()
 			v, err := config.Load(file)
 			if err != nil {
 				return err
 			}
-			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			log = log.With("site", v.Name)
 			dp, err := dataplane.Start(v, log)
 			if err != nil {
 				return err
 			}
-			stop, err := serveEdge(dp, sock, metricsAddr, log, map[string]http.HandlerFunc{"PUT /config": putConfig(dp, log)})
+			stop, err := serveEdge(dp, sock, mcfg, log, map[string]http.HandlerFunc{"PUT /config": localapi.PutConfig(dp, log)})
 			if err != nil {
 				_ = dp.Close()
 				return err
 			}
 			defer stop()
-			log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()), "control_socket", sock)
+			log.Info("edge up", "paths", len(dp.Paths()), "control_socket", sock)
 			sig := make(chan os.Signal, 1)
 			signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 			s := <-sig
@@ -135,8 +117,10 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 	}
 	c.Flags().StringVar(&file, "config", "", "edge configuration file (see patronus config validate)")
 	c.Flags().StringVar(&sock, "control-socket", DefaultEdgeSocket, "serve status on this unix socket (read with patronus status)")
-	c.Flags().StringVar(&metricsAddr, "metrics-listen", DefaultMetricsListen, "serve Prometheus metrics on http://ADDR/metrics; empty: off")
-	addControllerMode(c) // --controller, --join-token, --state-dir: edge_controller.go
+	c.Flags().StringVar(&mcfg.Addr, "metrics-listen", DefaultMetricsListen, "serve Prometheus metrics on http://ADDR/metrics; empty: off; a non-loopback ADDR needs --metrics-token-file")
+	c.Flags().StringVar(&mcfg.TokenFile, "metrics-token-file", "", "file holding the bearer token a scrape of /metrics must send (at least 32 characters)")
+	addControllerMode(c)     // --controller, --join-token, --state-dir: edge_controller.go
+	addObservabilityFlags(c) // --log-format, --trace-stdout
 	return c
 }
 
@@ -220,57 +204,5 @@ func reload(dp *dataplane.Dataplane, file string, log *slog.Logger) {
 		return
 	}
 	ch, err := dp.Reconfigure(v)
-	logChanges(log, "reload", ch, err)
-}
-
-func logChanges(log *slog.Logger, what string, ch dataplane.Changes, err error) {
-	switch {
-	case err != nil && ch.None():
-		log.Error(what+" refused", "err", err)
-	case err != nil:
-		log.Error(what+" partly applied", "err", err, "changes", ch)
-	case ch.None():
-		log.Info(what + ": no changes")
-	default:
-		log.Info(what, "peers_added", ch.PeersAdded, "peers_removed", ch.PeersRemoved, "peers_restarted", ch.PeersRestarted,
-			"routes_added", ch.RoutesAdded, "routes_removed", ch.RoutesRemoved, "compression_changed", ch.Compression,
-			"pins_dropped", len(ch.PinsDropped), "controller_pins_changed", ch.ControllerPins)
-	}
-}
-
-// putConfig serves PUT /config: a whole configuration (YAML, or JSON of
-// the same schema), validated, then put in force; the answer is what
-// changed.
-func putConfig(dp *dataplane.Dataplane, log *slog.Logger) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		var v *config.Valid
-		if err == nil {
-			v, err = parseConfig(raw)
-		}
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		ch, err := dp.Reconfigure(v)
-		logChanges(log, "PUT /config", ch, err)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(ch)
-	}
-}
-
-func parseConfig(raw []byte) (*config.Valid, error) {
-	c, err := config.Parse(raw)
-	if err != nil {
-		return nil, err
-	}
-	v, err := c.Validate()
-	if err != nil {
-		return nil, fmt.Errorf("invalid configuration:\n%w", err)
-	}
-	return v, nil
+	localapi.LogChanges(log, "reload", ch, err)
 }

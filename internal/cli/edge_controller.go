@@ -5,19 +5,18 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/edge/agent"
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/dataplane"
-	"github.com/patronus-sdwan/patronus/edge/steer"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
+	"github.com/patronus-sdwan/patronus/edge/metrics"
 )
 
 // JoinTokenEnv holds the join token when --join-token is not given: an
@@ -50,24 +49,32 @@ func addControllerMode(c *cobra.Command) {
 		if err != nil {
 			return err
 		}
-		metricsAddr, err := cmd.Flags().GetString("metrics-listen")
-		if err != nil {
+		var mcfg metrics.ServeConfig
+		if mcfg.Addr, err = cmd.Flags().GetString("metrics-listen"); err != nil {
 			return err
 		}
-		return runControlled(cmd, agent.Options{Controller: addr, JoinToken: token, StateDir: stateDir}, sock, metricsAddr)
+		if mcfg.TokenFile, err = cmd.Flags().GetString("metrics-token-file"); err != nil {
+			return err
+		}
+		return runControlled(cmd, agent.Options{Controller: addr, JoinToken: token, StateDir: stateDir}, sock, mcfg)
 	}
 }
 
 // runControlled runs the edge on the controller's configuration until
 // SIGINT or SIGTERM. The data plane starts with the first valid
 // configuration: the one saved by the last run, or the controller's.
-func runControlled(cmd *cobra.Command, opts agent.Options, sock, metricsAddr string) error {
-	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+func runControlled(cmd *cobra.Command, opts agent.Options, sock string, mcfg metrics.ServeConfig) error {
+	log, stopTracing, tracing, err := edgeObservability(cmd)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+	opts.Tracing = tracing
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	signal.Ignore(syscall.SIGHUP) // the controller owns the configuration
-	e := &controlledEdge{log: log, sock: sock, metricsAddr: metricsAddr, since: map[string]pathSince{},
-		sent: map[string]sentState{}, changed: make(chan struct{}, 1)}
+	e := &controlledEdge{log: log, sock: sock, metrics: mcfg, tel: agent.NewTelemetryBuilder(),
+		changed: make(chan struct{}, 1)}
 	defer e.close()
 	opts.Apply, opts.Telemetry, opts.Log = e.apply, e.telemetry, log
 	opts.Urgent, opts.UrgentTelemetry = e.changed, e.urgentTelemetry
@@ -75,28 +82,24 @@ func runControlled(cmd *cobra.Command, opts agent.Options, sock, metricsAddr str
 	if err != nil {
 		return err
 	}
-	log.Info("edge in controller mode", "identity", a.Identity(), "controller", opts.Controller, "state_dir", opts.StateDir)
+	e.log = log.With("site", a.Identity().SiteName) // before Run: the data plane's records carry it
+	e.log.Info("edge in controller mode", "identity", a.Identity(), "controller", opts.Controller, "state_dir", opts.StateDir)
 	return a.Run(ctx)
 }
 
 // controlledEdge is the data plane driven by the agent.
 type controlledEdge struct {
-	log         *slog.Logger
-	sock        string
-	metricsAddr string
+	log     *slog.Logger
+	sock    string
+	metrics metrics.ServeConfig
 
 	mu       sync.Mutex
 	dp       *dataplane.Dataplane // guarded by mu; nil before the first configuration
 	stopSock func()               // guarded by mu
 
-	since     map[string]pathSince // used by telemetry only (one goroutine)
-	lastEvent time.Time            // telemetry: the newest steering event sent
-	sent      map[string]sentState // telemetry: each path's states as last sent
-	changed   chan struct{}        // capacity 1: a path's state changed (agent Options.Urgent)
+	tel     *agent.TelemetryBuilder // used by telemetry and urgentTelemetry only (one goroutine)
+	changed chan struct{}           // capacity 1: a path's state changed (agent Options.Urgent)
 }
-
-// sentState is a path's state and BFD state as last reported.
-type sentState struct{ state, bfd string }
 
 // signal tells the agent that a path's state changed; called by the data
 // plane, it never blocks.
@@ -114,21 +117,21 @@ func (e *controlledEdge) apply(v *config.Valid) error {
 	defer e.mu.Unlock()
 	if e.dp != nil {
 		ch, err := e.dp.Reconfigure(v)
-		logChanges(e.log, "controller configuration", ch, err)
+		localapi.LogChanges(e.log, "controller configuration", ch, err)
 		return err
 	}
 	dp, err := dataplane.Start(v, e.log)
 	if err != nil {
 		return err
 	}
-	stop, err := serveEdge(dp, e.sock, e.metricsAddr, e.log, nil)
+	stop, err := serveEdge(dp, e.sock, e.metrics, e.log, nil)
 	if err != nil {
 		_ = dp.Close()
 		return err
 	}
 	e.dp, e.stopSock = dp, stop
 	dp.OnStateChange(e.signal)
-	e.log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()), "control_socket", e.sock)
+	e.log.Info("edge up", "paths", len(dp.Paths()), "control_socket", e.sock)
 	return nil
 }
 
@@ -144,13 +147,6 @@ func (e *controlledEdge) close() {
 	}
 }
 
-// pathSince is when a path's counters were last zero, and its packet
-// count then, to see a reset (a path restarted by a reconfiguration).
-type pathSince struct {
-	at      time.Time
-	packets uint64
-}
-
 // telemetry is a batch of the paths' samples, the steering events since
 // the last batch and the paths' counters; nil before the data plane
 // runs. It and urgentTelemetry are called from one goroutine.
@@ -159,30 +155,11 @@ func (e *controlledEdge) telemetry() *pb.Telemetry {
 	if !ok {
 		return nil
 	}
-	now := time.Now()
-	t := &pb.Telemetry{PathSamples: e.samples(st, now, false), SteeringEvents: e.steeringEvents(st)}
-	for _, p := range st.Paths {
-		s, ok := e.since[p.ID]
-		if n := p.TxPackets + p.RxPackets; !ok || n < s.packets {
-			s.at = now
-		}
-		s.packets = p.TxPackets + p.RxPackets
-		e.since[p.ID] = s
-		c := p.Compression
-		t.PathCounters = append(t.PathCounters, &pb.PathCounters{
-			PathId: p.ID, CountersSince: timestamppb.New(s.at),
-			TxBytes: p.TxBytes, RxBytes: p.RxBytes, TxPackets: p.TxPackets, RxPackets: p.RxPackets,
-			CompressOfferedPackets: c.Packets, CompressedPackets: c.Compressed,
-			CompressInBytes: c.BytesIn, CompressOutBytes: c.BytesOut,
-			DecompressErrors: p.ShimDrops["decompress_failed"],
-		})
-	}
-	return t
+	return e.tel.Batch(st, time.Now())
 }
 
-// urgentTelemetry is the batch sent at once when a path's state changed:
-// the samples of the paths whose state or BFD state differs from the
-// last batch, and the steering events since; nil when there are none.
+// urgentTelemetry is the batch sent at once when a path's state changed
+// (agent.TelemetryBuilder.Urgent); nil when there is nothing to send.
 func (e *controlledEdge) urgentTelemetry() *pb.Telemetry {
 	e.mu.Lock()
 	dp := e.dp
@@ -190,13 +167,8 @@ func (e *controlledEdge) urgentTelemetry() *pb.Telemetry {
 	if dp == nil {
 		return nil
 	}
-	var st dataplane.Status // only the paths and events: dp.PathStates
-	st.Paths, st.Events = dp.PathStates()
-	t := &pb.Telemetry{PathSamples: e.samples(st, time.Now(), true), SteeringEvents: e.steeringEvents(st)}
-	if len(t.PathSamples) == 0 && len(t.SteeringEvents) == 0 {
-		return nil
-	}
-	return t
+	paths, events := dp.PathStates()
+	return e.tel.Urgent(paths, events, time.Now())
 }
 
 // status is the data plane's; false before it runs.
@@ -208,60 +180,4 @@ func (e *controlledEdge) status() (dataplane.Status, bool) {
 		return dataplane.Status{}, false
 	}
 	return dp.Status(), true
-}
-
-// samples are the paths' samples (only those whose states changed since
-// the last batch, if onlyChanged); it remembers the states sent.
-func (e *controlledEdge) samples(st dataplane.Status, now time.Time, onlyChanged bool) []*pb.PathSample {
-	var out []*pb.PathSample
-	if !onlyChanged {
-		clear(e.sent) // paths that are gone are forgotten
-	}
-	for _, p := range st.Paths {
-		s := sentState{state: p.State, bfd: p.BFDState}
-		if onlyChanged && e.sent[p.ID] == s {
-			continue
-		}
-		e.sent[p.ID] = s
-		ps := &pb.PathSample{PathId: p.ID, MeasuredAt: timestamppb.New(now), State: pathStates[p.State],
-			BfdState: bfdStates[p.BFDState], Score: p.Score, Suppressed: p.Suppressed, ActiveFlows: uint32(p.ActiveFlows)}
-		if p.LatencyMS != nil {
-			ps.MetricsValid, ps.LatencyMs, ps.JitterMs, ps.LossPct = true, *p.LatencyMS, *p.JitterMS, *p.LossPct
-		}
-		out = append(out, ps)
-	}
-	return out
-}
-
-// steeringEvents are the steering events newer than the last sent.
-func (e *controlledEdge) steeringEvents(st dataplane.Status) []*pb.SteeringEvent {
-	var out []*pb.SteeringEvent
-	for _, ev := range st.Events {
-		if !ev.Time.After(e.lastEvent) {
-			continue
-		}
-		e.lastEvent = ev.Time
-		out = append(out, &pb.SteeringEvent{At: timestamppb.New(ev.Time), PathId: ev.PathID,
-			Kind: eventKinds[ev.Kind], Reason: ev.Reason, FlowsMoved: uint32(ev.FlowsMoved), SiteId: uint32(ev.Site),
-			Policy: ev.Policy, FromPathIds: splitIDs(ev.From), ToPathIds: splitIDs(ev.To)})
-	}
-	return out
-}
-
-var (
-	pathStates = map[string]pb.PathState{"up": pb.PathState_PATH_STATE_UP, "degraded": pb.PathState_PATH_STATE_DEGRADED,
-		"down": pb.PathState_PATH_STATE_DOWN}
-	bfdStates = map[string]pb.BfdState{"up": pb.BfdState_BFD_STATE_UP, "init": pb.BfdState_BFD_STATE_INIT,
-		"down": pb.BfdState_BFD_STATE_DOWN, "admin_down": pb.BfdState_BFD_STATE_ADMIN_DOWN}
-	eventKinds = map[steer.Kind]pb.SteeringEventKind{steer.PathState: pb.SteeringEventKind_STEERING_EVENT_KIND_PATH_STATE,
-		steer.FlapSuppressed: pb.SteeringEventKind_STEERING_EVENT_KIND_FLAP_SUPPRESSED,
-		steer.FlapReused:     pb.SteeringEventKind_STEERING_EVENT_KIND_FLAP_REUSED,
-		steer.Decision:       pb.SteeringEventKind_STEERING_EVENT_KIND_DECISION}
-)
-
-func splitIDs(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, ",")
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 	"github.com/patronus-sdwan/patronus/edge/steer"
 	"github.com/patronus-sdwan/patronus/internal/ctlsock"
 )
@@ -94,7 +95,7 @@ func newEventsCmd() *cobra.Command {
 func newFlowsCmd() *cobra.Command {
 	return edgeView("flows", "Show the flows the edge classified: application, class, policy, server name", "/flows",
 		func(cmd *cobra.Command, raw []byte) error {
-			var fl flowsAnswer
+			var fl localapi.FlowsAnswer
 			if err := json.Unmarshal(raw, &fl); err != nil {
 				return err
 			}
@@ -113,12 +114,6 @@ func newFlowsCmd() *cobra.Command {
 			}
 			return w.Flush()
 		})
-}
-
-// flowsAnswer is GET /flows.
-type flowsAnswer struct {
-	Flows []dataplane.FlowStatus `json:"flows"`
-	Total int                    `json:"total"`
 }
 
 func hostPort(a string, p uint16) string {

@@ -15,7 +15,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // SocketEnv names the edge control socket for patronus status, pin and the
@@ -24,22 +27,29 @@ import (
 const SocketEnv = "PATRONUS_CONTROL_SOCKET"
 
 // Serve serves the handlers (by net/http pattern, e.g. "GET /status") on
-// the unix socket at sock; the socket is created with mode 0600 (its
-// directory 0700 if missing). The returned func stops serving and removes
-// the socket.
+// the unix socket at sock. The returned func stops serving and removes the
+// socket.
+//
+// Only the daemon's own user and root may use it, three times over: the
+// directory (made 0700 if missing) must be a real directory owned by the
+// daemon's user or root and writable by nobody else; the socket is bound
+// under a temporary name, made 0600 and only then renamed into place, so
+// it never exists at sock with a wider mode; and every connection's peer
+// credentials (SO_PEERCRED) are checked, so a socket exposed by a mistake
+// (a chmod, a bind mount) still refuses other users.
 func Serve(sock string, handlers map[string]http.HandlerFunc) (func(), error) {
-	if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
+	dir := filepath.Dir(sock)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := checkDir(dir); err != nil {
 		return nil, err
 	}
 	if err := os.Remove(sock); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	ln, err := net.Listen("unix", sock)
+	ln, err := listen(sock)
 	if err != nil {
-		return nil, err
-	}
-	if err := os.Chmod(sock, 0o600); err != nil {
-		ln.Close()
 		return nil, err
 	}
 	mux := http.NewServeMux()
@@ -47,13 +57,88 @@ func Serve(sock string, handlers map[string]http.HandlerFunc) (func(), error) {
 		mux.HandleFunc(pattern, h)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
+	go func() { _ = srv.Serve(peerChecked{ln}) }()
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 		_ = os.Remove(sock)
 	}, nil
+}
+
+// listen binds sock's temporary sibling, makes it 0600 and renames it to
+// sock.
+func listen(sock string) (*net.UnixListener, error) {
+	tmp := fmt.Sprintf("%s.%d.tmp", sock, os.Getpid())
+	_ = os.Remove(tmp)
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: tmp, Net: "unix"})
+	if err != nil {
+		return nil, err
+	}
+	ln.SetUnlinkOnClose(false) // it is renamed; Serve's stop removes sock
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		ln.Close()
+		os.Remove(tmp)
+		return nil, err
+	}
+	if err := os.Rename(tmp, sock); err != nil {
+		ln.Close()
+		os.Remove(tmp)
+		return nil, err
+	}
+	return ln, nil
+}
+
+// checkDir refuses a socket directory that others could write to (and so
+// replace the socket) or that is not what it seems (a symbolic link).
+func checkDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case !fi.IsDir():
+		return fmt.Errorf("control socket directory %s: not a directory (a symbolic link?)", dir)
+	case !ok:
+		return fmt.Errorf("control socket directory %s: no owner information", dir)
+	case int(st.Uid) != os.Geteuid() && st.Uid != 0:
+		return fmt.Errorf("control socket directory %s: owned by uid %d, not by this user (%d) or root", dir, st.Uid, os.Geteuid())
+	case fi.Mode().Perm()&0o022 != 0:
+		return fmt.Errorf("control socket directory %s: mode %04o lets others write to it: chmod go-w it or use another directory", dir, fi.Mode().Perm())
+	}
+	return nil
+}
+
+// peerChecked accepts only connections from the daemon's own user or root.
+type peerChecked struct{ *net.UnixListener }
+
+func (l peerChecked) Accept() (net.Conn, error) {
+	for {
+		c, err := l.AcceptUnix()
+		if err != nil {
+			return nil, err
+		}
+		if allowedPeer(c) {
+			return c, nil
+		}
+		c.Close()
+	}
+}
+
+func allowedPeer(c *net.UnixConn) bool {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var cred *unix.Ucred
+	var credErr error
+	if err := raw.Control(func(fd uintptr) {
+		cred, credErr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	}); err != nil || credErr != nil {
+		return false
+	}
+	return cred.Uid == 0 || int(cred.Uid) == os.Geteuid()
 }
 
 // JSON answers with get() as JSON.

@@ -48,7 +48,7 @@ Needs root. State (keys, configurations, logs, control sockets) is kept in
 
 func newLabUpCmd(root *string) *cobra.Command {
 	o := lab.Options{}
-	var compression, policy string
+	var compression, policy, ctlConfig string
 	c := &cobra.Command{
 		Use:   "up [--name NAME] [--sites N] [--links M]",
 		Short: "Build a lab and return when every path is up (WireGuard session and BFD)",
@@ -65,6 +65,11 @@ func newLabUpCmd(root *string) *cobra.Command {
 			if policy != "" {
 				if o.Policy, err = os.ReadFile(policy); err != nil {
 					return fmt.Errorf("--policy: %w", err)
+				}
+			}
+			if ctlConfig != "" {
+				if o.ControllerConfig, err = os.ReadFile(ctlConfig); err != nil {
+					return fmt.Errorf("--controller-config: %w", err)
 				}
 			}
 			start := time.Now()
@@ -85,6 +90,7 @@ func newLabUpCmd(root *string) *cobra.Command {
 	f.StringVar(&policy, "policy", "", "YAML file of steering sections (sla_classes, applications, policies, steering, quality_model) for every edge")
 	f.DurationVar(&o.BFDInterval, "bfd-interval", 0, "BFD transmit and receive interval in the paths (unset: the edge's default, 100ms)")
 	f.IntVar(&o.BFDMultiplier, "bfd-multiplier", 0, "BFD detection multiplier in the paths (unset: the edge's default, 3)")
+	f.StringVar(&ctlConfig, "controller-config", "", "YAML file added to the controller's configuration (its api: or alerts: sections; not networks:)")
 	f.BoolVar(&o.Static, "static", false, "no controller: the edges run from configuration files written by the lab")
 	f.StringSliceVar(&o.Hubs, "hub", nil, "hub-and-spoke: this site is a hub (repeatable); the others are spokes that reach each other through the first hub")
 	f.IntVar(&o.Replicas, "replicas", 1, "controllers on one PostgreSQL database in the controller node, the sites split between them")

@@ -205,13 +205,13 @@ func TestLabFailover(t *testing.T) {
 		return err
 	})
 	cut := `path="site1/` + link + `->site2/` + link + `"`
-	for _, want := range []string{"patronus_steering_failovers_total ", `patronus_path_bfd_up{local_link="` + link + `",` + cut,
+	for _, want := range []string{"patronus_edge_steering_failovers_total ", `patronus_edge_path_bfd_up{local_link="` + link + `",` + cut,
 		`state="down"} 1`} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %q:\n%s", want, firstLines(metrics, 40))
 		}
 	}
-	if strings.Contains(metrics, "patronus_steering_failovers_total 0") {
+	if strings.Contains(metrics, "patronus_edge_steering_failovers_total 0") {
 		t.Error("metrics count no failover")
 	}
 }

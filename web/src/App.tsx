@@ -29,7 +29,7 @@ function SignedIn({ sessionId }: { sessionId: string }) {
   useEffect(() => () => void ws.dispose(), [ws]);
   return (
     <Provider value={client}>
-      <LiveProvider>
+      <LiveProvider ws={ws}>
         <Routes>
           <Route element={<Layout />}>
             <Route index element={<Overview />} />

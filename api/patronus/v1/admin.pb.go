@@ -3574,6 +3574,689 @@ func (*DeleteUserResponse) Descriptor() ([]byte, []int) {
 	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{53}
 }
 
+// AlertInfo is an alert firing (docs/ALERTS.md, "Payload").
+type AlertInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id is the alert's; its resolved notice will carry it too.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// kind is the rule: site_offline, path_down, site_unreachable,
+	// sla_violated, failover_storm, cert_expiring, store_errors.
+	Kind    string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	Network string `protobuf:"bytes,3,opt,name=network,proto3" json:"network,omitempty"`
+	Site    string `protobuf:"bytes,4,opt,name=site,proto3" json:"site,omitempty"`
+	Path    string `protobuf:"bytes,5,opt,name=path,proto3" json:"path,omitempty"`
+	Subject string `protobuf:"bytes,6,opt,name=subject,proto3" json:"subject,omitempty"`
+	Summary string `protobuf:"bytes,7,opt,name=summary,proto3" json:"summary,omitempty"`
+	// started_at: when the condition began; fired_at: when it fired.
+	StartedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	FiredAt   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=fired_at,json=firedAt,proto3" json:"fired_at,omitempty"`
+	// details_json is the rule's details, a JSON object.
+	DetailsJson   string `protobuf:"bytes,10,opt,name=details_json,json=detailsJson,proto3" json:"details_json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlertInfo) Reset() {
+	*x = AlertInfo{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlertInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlertInfo) ProtoMessage() {}
+
+func (x *AlertInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlertInfo.ProtoReflect.Descriptor instead.
+func (*AlertInfo) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *AlertInfo) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AlertInfo) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *AlertInfo) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *AlertInfo) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *AlertInfo) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *AlertInfo) GetSubject() string {
+	if x != nil {
+		return x.Subject
+	}
+	return ""
+}
+
+func (x *AlertInfo) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+func (x *AlertInfo) GetStartedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartedAt
+	}
+	return nil
+}
+
+func (x *AlertInfo) GetFiredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FiredAt
+	}
+	return nil
+}
+
+func (x *AlertInfo) GetDetailsJson() string {
+	if x != nil {
+		return x.DetailsJson
+	}
+	return ""
+}
+
+// ListAlertsRequest lists the alerts firing.
+type ListAlertsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAlertsRequest) Reset() {
+	*x = ListAlertsRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAlertsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAlertsRequest) ProtoMessage() {}
+
+func (x *ListAlertsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAlertsRequest.ProtoReflect.Descriptor instead.
+func (*ListAlertsRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{55}
+}
+
+// ListAlertsResponse holds them, oldest first.
+type ListAlertsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Alerts        []*AlertInfo           `protobuf:"bytes,1,rep,name=alerts,proto3" json:"alerts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAlertsResponse) Reset() {
+	*x = ListAlertsResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAlertsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAlertsResponse) ProtoMessage() {}
+
+func (x *ListAlertsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAlertsResponse.ProtoReflect.Descriptor instead.
+func (*ListAlertsResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *ListAlertsResponse) GetAlerts() []*AlertInfo {
+	if x != nil {
+		return x.Alerts
+	}
+	return nil
+}
+
+// WebhookInfo is an alert webhook, without its secret.
+type WebhookInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Url   string                 `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	// slack: deliveries carry a Slack-compatible "text" field too.
+	Slack         bool                   `protobuf:"varint,3,opt,name=slack,proto3" json:"slack,omitempty"`
+	CreatedBy     string                 `protobuf:"bytes,4,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebhookInfo) Reset() {
+	*x = WebhookInfo{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebhookInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebhookInfo) ProtoMessage() {}
+
+func (x *WebhookInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebhookInfo.ProtoReflect.Descriptor instead.
+func (*WebhookInfo) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *WebhookInfo) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *WebhookInfo) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *WebhookInfo) GetSlack() bool {
+	if x != nil {
+		return x.Slack
+	}
+	return false
+}
+
+func (x *WebhookInfo) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
+}
+
+func (x *WebhookInfo) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// AddWebhookRequest adds an alert webhook.
+type AddWebhookRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// url: http:// or https://, without user information.
+	Url string `protobuf:"bytes,1,opt,name=url,proto3" json:"url,omitempty"`
+	// secret signs every delivery (HMAC-SHA256): 16 to 256 printable
+	// characters without spaces; empty: the controller draws one. Never
+	// logged.
+	Secret        string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	Slack         bool   `protobuf:"varint,3,opt,name=slack,proto3" json:"slack,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddWebhookRequest) Reset() {
+	*x = AddWebhookRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddWebhookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddWebhookRequest) ProtoMessage() {}
+
+func (x *AddWebhookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddWebhookRequest.ProtoReflect.Descriptor instead.
+func (*AddWebhookRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *AddWebhookRequest) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *AddWebhookRequest) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+func (x *AddWebhookRequest) GetSlack() bool {
+	if x != nil {
+		return x.Slack
+	}
+	return false
+}
+
+// AddWebhookResponse is the webhook added.
+type AddWebhookResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Webhook *WebhookInfo           `protobuf:"bytes,1,opt,name=webhook,proto3" json:"webhook,omitempty"`
+	// secret is the secret the controller drew (shown here once), empty
+	// when the request gave one.
+	Secret        string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddWebhookResponse) Reset() {
+	*x = AddWebhookResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddWebhookResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddWebhookResponse) ProtoMessage() {}
+
+func (x *AddWebhookResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddWebhookResponse.ProtoReflect.Descriptor instead.
+func (*AddWebhookResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *AddWebhookResponse) GetWebhook() *WebhookInfo {
+	if x != nil {
+		return x.Webhook
+	}
+	return nil
+}
+
+func (x *AddWebhookResponse) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+// ListWebhooksRequest lists the alert webhooks.
+type ListWebhooksRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhooksRequest) Reset() {
+	*x = ListWebhooksRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWebhooksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWebhooksRequest) ProtoMessage() {}
+
+func (x *ListWebhooksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWebhooksRequest.ProtoReflect.Descriptor instead.
+func (*ListWebhooksRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{60}
+}
+
+// ListWebhooksResponse holds them, by id.
+type ListWebhooksResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Webhooks      []*WebhookInfo         `protobuf:"bytes,1,rep,name=webhooks,proto3" json:"webhooks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhooksResponse) Reset() {
+	*x = ListWebhooksResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWebhooksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWebhooksResponse) ProtoMessage() {}
+
+func (x *ListWebhooksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWebhooksResponse.ProtoReflect.Descriptor instead.
+func (*ListWebhooksResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *ListWebhooksResponse) GetWebhooks() []*WebhookInfo {
+	if x != nil {
+		return x.Webhooks
+	}
+	return nil
+}
+
+// RemoveWebhookRequest removes an alert webhook.
+type RemoveWebhookRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveWebhookRequest) Reset() {
+	*x = RemoveWebhookRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveWebhookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveWebhookRequest) ProtoMessage() {}
+
+func (x *RemoveWebhookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveWebhookRequest.ProtoReflect.Descriptor instead.
+func (*RemoveWebhookRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *RemoveWebhookRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+// RemoveWebhookResponse is empty.
+type RemoveWebhookResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveWebhookResponse) Reset() {
+	*x = RemoveWebhookResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveWebhookResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveWebhookResponse) ProtoMessage() {}
+
+func (x *RemoveWebhookResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveWebhookResponse.ProtoReflect.Descriptor instead.
+func (*RemoveWebhookResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{63}
+}
+
+// TestWebhookRequest tests an alert webhook.
+type TestWebhookRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TestWebhookRequest) Reset() {
+	*x = TestWebhookRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TestWebhookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TestWebhookRequest) ProtoMessage() {}
+
+func (x *TestWebhookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TestWebhookRequest.ProtoReflect.Descriptor instead.
+func (*TestWebhookRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *TestWebhookRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+// TestWebhookResponse is how the receiver answered the test notice.
+type TestWebhookResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// delivered: it answered 2xx.
+	Delivered bool `protobuf:"varint,1,opt,name=delivered,proto3" json:"delivered,omitempty"`
+	// http_status is its status code; 0 when it did not answer.
+	HttpStatus uint32 `protobuf:"varint,2,opt,name=http_status,json=httpStatus,proto3" json:"http_status,omitempty"`
+	// error says why it was not delivered.
+	Error         string               `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	Duration      *durationpb.Duration `protobuf:"bytes,4,opt,name=duration,proto3" json:"duration,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TestWebhookResponse) Reset() {
+	*x = TestWebhookResponse{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TestWebhookResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TestWebhookResponse) ProtoMessage() {}
+
+func (x *TestWebhookResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TestWebhookResponse.ProtoReflect.Descriptor instead.
+func (*TestWebhookResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *TestWebhookResponse) GetDelivered() bool {
+	if x != nil {
+		return x.Delivered
+	}
+	return false
+}
+
+func (x *TestWebhookResponse) GetHttpStatus() uint32 {
+	if x != nil {
+		return x.HttpStatus
+	}
+	return 0
+}
+
+func (x *TestWebhookResponse) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *TestWebhookResponse) GetDuration() *durationpb.Duration {
+	if x != nil {
+		return x.Duration
+	}
+	return nil
+}
+
 var File_patronus_v1_admin_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_admin_proto_rawDesc = "" +
@@ -3816,7 +4499,52 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x04role\x18\x02 \x01(\tR\x04role\"'\n" +
 	"\x11DeleteUserRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x14\n" +
-	"\x12DeleteUserResponse*X\n" +
+	"\x12DeleteUserResponse\"\xba\x02\n" +
+	"\tAlertInfo\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x18\n" +
+	"\anetwork\x18\x03 \x01(\tR\anetwork\x12\x12\n" +
+	"\x04site\x18\x04 \x01(\tR\x04site\x12\x12\n" +
+	"\x04path\x18\x05 \x01(\tR\x04path\x12\x18\n" +
+	"\asubject\x18\x06 \x01(\tR\asubject\x12\x18\n" +
+	"\asummary\x18\a \x01(\tR\asummary\x129\n" +
+	"\n" +
+	"started_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x125\n" +
+	"\bfired_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\afiredAt\x12!\n" +
+	"\fdetails_json\x18\n" +
+	" \x01(\tR\vdetailsJson\"\x13\n" +
+	"\x11ListAlertsRequest\"D\n" +
+	"\x12ListAlertsResponse\x12.\n" +
+	"\x06alerts\x18\x01 \x03(\v2\x16.patronus.v1.AlertInfoR\x06alerts\"\x9f\x01\n" +
+	"\vWebhookInfo\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x12\x14\n" +
+	"\x05slack\x18\x03 \x01(\bR\x05slack\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\x04 \x01(\tR\tcreatedBy\x129\n" +
+	"\n" +
+	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"S\n" +
+	"\x11AddWebhookRequest\x12\x10\n" +
+	"\x03url\x18\x01 \x01(\tR\x03url\x12\x16\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\x12\x14\n" +
+	"\x05slack\x18\x03 \x01(\bR\x05slack\"`\n" +
+	"\x12AddWebhookResponse\x122\n" +
+	"\awebhook\x18\x01 \x01(\v2\x18.patronus.v1.WebhookInfoR\awebhook\x12\x16\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\"\x15\n" +
+	"\x13ListWebhooksRequest\"L\n" +
+	"\x14ListWebhooksResponse\x124\n" +
+	"\bwebhooks\x18\x01 \x03(\v2\x18.patronus.v1.WebhookInfoR\bwebhooks\"&\n" +
+	"\x14RemoveWebhookRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\"\x17\n" +
+	"\x15RemoveWebhookResponse\"$\n" +
+	"\x12TestWebhookRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\"\xa1\x01\n" +
+	"\x13TestWebhookResponse\x12\x1c\n" +
+	"\tdelivered\x18\x01 \x01(\bR\tdelivered\x12\x1f\n" +
+	"\vhttp_status\x18\x02 \x01(\rR\n" +
+	"httpStatus\x12\x14\n" +
+	"\x05error\x18\x03 \x01(\tR\x05error\x125\n" +
+	"\bduration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\bduration*X\n" +
 	"\bTopology\x12\x18\n" +
 	"\x14TOPOLOGY_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TOPOLOGY_FULL_MESH\x10\x01\x12\x1a\n" +
@@ -3824,7 +4552,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\xad\x10\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\xca\x13\n" +
 	"\x05Admin\x12S\n" +
 	"\fListNetworks\x12 .patronus.v1.ListNetworksRequest\x1a!.patronus.v1.ListNetworksResponse\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
@@ -3857,7 +4585,14 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"CreateUser\x12\x1e.patronus.v1.CreateUserRequest\x1a\x15.patronus.v1.UserInfo\x12E\n" +
 	"\vSetUserRole\x12\x1f.patronus.v1.SetUserRoleRequest\x1a\x15.patronus.v1.UserInfo\x12M\n" +
 	"\n" +
-	"DeleteUser\x12\x1e.patronus.v1.DeleteUserRequest\x1a\x1f.patronus.v1.DeleteUserResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
+	"DeleteUser\x12\x1e.patronus.v1.DeleteUserRequest\x1a\x1f.patronus.v1.DeleteUserResponse\x12M\n" +
+	"\n" +
+	"ListAlerts\x12\x1e.patronus.v1.ListAlertsRequest\x1a\x1f.patronus.v1.ListAlertsResponse\x12M\n" +
+	"\n" +
+	"AddWebhook\x12\x1e.patronus.v1.AddWebhookRequest\x1a\x1f.patronus.v1.AddWebhookResponse\x12S\n" +
+	"\fListWebhooks\x12 .patronus.v1.ListWebhooksRequest\x1a!.patronus.v1.ListWebhooksResponse\x12V\n" +
+	"\rRemoveWebhook\x12!.patronus.v1.RemoveWebhookRequest\x1a\".patronus.v1.RemoveWebhookResponse\x12P\n" +
+	"\vTestWebhook\x12\x1f.patronus.v1.TestWebhookRequest\x1a .patronus.v1.TestWebhookResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
 
 var (
 	file_patronus_v1_admin_proto_rawDescOnce sync.Once
@@ -3872,7 +4607,7 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 66)
 var file_patronus_v1_admin_proto_goTypes = []any{
 	(Topology)(0),                   // 0: patronus.v1.Topology
 	(SiteState)(0),                  // 1: patronus.v1.SiteState
@@ -3930,125 +4665,154 @@ var file_patronus_v1_admin_proto_goTypes = []any{
 	(*SetUserRoleRequest)(nil),      // 53: patronus.v1.SetUserRoleRequest
 	(*DeleteUserRequest)(nil),       // 54: patronus.v1.DeleteUserRequest
 	(*DeleteUserResponse)(nil),      // 55: patronus.v1.DeleteUserResponse
-	(*timestamppb.Timestamp)(nil),   // 56: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),     // 57: google.protobuf.Duration
-	(*Site)(nil),                    // 58: patronus.v1.Site
-	(TopologyRole)(0),               // 59: patronus.v1.TopologyRole
-	(*PathSample)(nil),              // 60: patronus.v1.PathSample
-	(*SlaClass)(nil),                // 61: patronus.v1.SlaClass
-	(*Application)(nil),             // 62: patronus.v1.Application
-	(*Policy)(nil),                  // 63: patronus.v1.Policy
-	(*SteeringTimers)(nil),          // 64: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),            // 65: patronus.v1.QualityModel
-	(*PinMatch)(nil),                // 66: patronus.v1.PinMatch
+	(*AlertInfo)(nil),               // 56: patronus.v1.AlertInfo
+	(*ListAlertsRequest)(nil),       // 57: patronus.v1.ListAlertsRequest
+	(*ListAlertsResponse)(nil),      // 58: patronus.v1.ListAlertsResponse
+	(*WebhookInfo)(nil),             // 59: patronus.v1.WebhookInfo
+	(*AddWebhookRequest)(nil),       // 60: patronus.v1.AddWebhookRequest
+	(*AddWebhookResponse)(nil),      // 61: patronus.v1.AddWebhookResponse
+	(*ListWebhooksRequest)(nil),     // 62: patronus.v1.ListWebhooksRequest
+	(*ListWebhooksResponse)(nil),    // 63: patronus.v1.ListWebhooksResponse
+	(*RemoveWebhookRequest)(nil),    // 64: patronus.v1.RemoveWebhookRequest
+	(*RemoveWebhookResponse)(nil),   // 65: patronus.v1.RemoveWebhookResponse
+	(*TestWebhookRequest)(nil),      // 66: patronus.v1.TestWebhookRequest
+	(*TestWebhookResponse)(nil),     // 67: patronus.v1.TestWebhookResponse
+	(*timestamppb.Timestamp)(nil),   // 68: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),     // 69: google.protobuf.Duration
+	(*Site)(nil),                    // 70: patronus.v1.Site
+	(TopologyRole)(0),               // 71: patronus.v1.TopologyRole
+	(*PathSample)(nil),              // 72: patronus.v1.PathSample
+	(*SlaClass)(nil),                // 73: patronus.v1.SlaClass
+	(*Application)(nil),             // 74: patronus.v1.Application
+	(*Policy)(nil),                  // 75: patronus.v1.Policy
+	(*SteeringTimers)(nil),          // 76: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),            // 77: patronus.v1.QualityModel
+	(*PinMatch)(nil),                // 78: patronus.v1.PinMatch
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
-	56, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
-	56, // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
-	56, // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
-	57, // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
+	68, // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
+	68, // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
+	68, // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
+	69, // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
 	2,  // 4: patronus.v1.IssueOperatorResponse.certificate:type_name -> patronus.v1.OperatorCertificate
 	2,  // 5: patronus.v1.ListOperatorsResponse.certificates:type_name -> patronus.v1.OperatorCertificate
 	0,  // 6: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
-	56, // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
+	68, // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
 	8,  // 8: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
-	58, // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	59, // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	70, // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	71, // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
 	1,  // 11: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	56, // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	56, // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	68, // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	68, // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
 	11, // 14: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	56, // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	56, // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	56, // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	56, // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	57, // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	68, // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	68, // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	68, // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	68, // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	69, // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
 	16, // 20: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
 	16, // 21: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
 	22, // 22: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
 	22, // 23: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
 	28, // 24: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
 	28, // 25: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
-	60, // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	72, // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
 	34, // 27: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	61, // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	62, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	63, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	64, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
-	65, // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
+	73, // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	74, // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	75, // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	76, // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	77, // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
 	37, // 33: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	56, // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	56, // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	68, // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	68, // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
 	40, // 36: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	66, // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
-	56, // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
-	56, // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
+	78, // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
+	68, // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
+	68, // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
 	43, // 40: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
-	66, // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
-	57, // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
-	56, // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
-	56, // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
-	56, // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
+	78, // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
+	69, // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
+	68, // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
+	68, // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
+	68, // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
 	49, // 46: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
-	9,  // 47: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	12, // 48: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	14, // 49: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	15, // 50: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	17, // 51: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	19, // 52: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	21, // 53: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	23, // 54: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	25, // 55: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	26, // 56: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	29, // 57: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	31, // 58: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	32, // 59: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	35, // 60: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	38, // 61: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	39, // 62: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	41, // 63: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	44, // 64: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
-	46, // 65: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
-	47, // 66: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
-	3,  // 67: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
-	5,  // 68: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
-	7,  // 69: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
-	50, // 70: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
-	52, // 71: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
-	53, // 72: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
-	54, // 73: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
-	10, // 74: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	13, // 75: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	11, // 76: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	11, // 77: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	18, // 78: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	20, // 79: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	16, // 80: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	24, // 81: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	22, // 82: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	27, // 83: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	30, // 84: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	28, // 85: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	33, // 86: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	36, // 87: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	37, // 88: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	37, // 89: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	42, // 90: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	45, // 91: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
-	43, // 92: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
-	48, // 93: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
-	4,  // 94: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
-	6,  // 95: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
-	6,  // 96: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
-	51, // 97: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
-	49, // 98: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
-	49, // 99: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
-	55, // 100: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
-	74, // [74:101] is the sub-list for method output_type
-	47, // [47:74] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	68, // 47: patronus.v1.AlertInfo.started_at:type_name -> google.protobuf.Timestamp
+	68, // 48: patronus.v1.AlertInfo.fired_at:type_name -> google.protobuf.Timestamp
+	56, // 49: patronus.v1.ListAlertsResponse.alerts:type_name -> patronus.v1.AlertInfo
+	68, // 50: patronus.v1.WebhookInfo.created_at:type_name -> google.protobuf.Timestamp
+	59, // 51: patronus.v1.AddWebhookResponse.webhook:type_name -> patronus.v1.WebhookInfo
+	59, // 52: patronus.v1.ListWebhooksResponse.webhooks:type_name -> patronus.v1.WebhookInfo
+	69, // 53: patronus.v1.TestWebhookResponse.duration:type_name -> google.protobuf.Duration
+	9,  // 54: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	12, // 55: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	14, // 56: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	15, // 57: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	17, // 58: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	19, // 59: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	21, // 60: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	23, // 61: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	25, // 62: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	26, // 63: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	29, // 64: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	31, // 65: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	32, // 66: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	35, // 67: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	38, // 68: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	39, // 69: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	41, // 70: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	44, // 71: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
+	46, // 72: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
+	47, // 73: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
+	3,  // 74: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
+	5,  // 75: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
+	7,  // 76: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
+	50, // 77: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
+	52, // 78: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
+	53, // 79: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
+	54, // 80: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
+	57, // 81: patronus.v1.Admin.ListAlerts:input_type -> patronus.v1.ListAlertsRequest
+	60, // 82: patronus.v1.Admin.AddWebhook:input_type -> patronus.v1.AddWebhookRequest
+	62, // 83: patronus.v1.Admin.ListWebhooks:input_type -> patronus.v1.ListWebhooksRequest
+	64, // 84: patronus.v1.Admin.RemoveWebhook:input_type -> patronus.v1.RemoveWebhookRequest
+	66, // 85: patronus.v1.Admin.TestWebhook:input_type -> patronus.v1.TestWebhookRequest
+	10, // 86: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	13, // 87: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	11, // 88: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	11, // 89: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	18, // 90: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	20, // 91: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	16, // 92: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	24, // 93: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	22, // 94: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	27, // 95: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	30, // 96: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	28, // 97: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	33, // 98: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	36, // 99: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	37, // 100: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	37, // 101: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	42, // 102: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	45, // 103: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
+	43, // 104: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
+	48, // 105: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
+	4,  // 106: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
+	6,  // 107: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
+	6,  // 108: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
+	51, // 109: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
+	49, // 110: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
+	49, // 111: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
+	55, // 112: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
+	58, // 113: patronus.v1.Admin.ListAlerts:output_type -> patronus.v1.ListAlertsResponse
+	61, // 114: patronus.v1.Admin.AddWebhook:output_type -> patronus.v1.AddWebhookResponse
+	63, // 115: patronus.v1.Admin.ListWebhooks:output_type -> patronus.v1.ListWebhooksResponse
+	65, // 116: patronus.v1.Admin.RemoveWebhook:output_type -> patronus.v1.RemoveWebhookResponse
+	67, // 117: patronus.v1.Admin.TestWebhook:output_type -> patronus.v1.TestWebhookResponse
+	86, // [86:118] is the sub-list for method output_type
+	54, // [54:86] is the sub-list for method input_type
+	54, // [54:54] is the sub-list for extension type_name
+	54, // [54:54] is the sub-list for extension extendee
+	0,  // [0:54] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -4064,7 +4828,7 @@ func file_patronus_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   54,
+			NumMessages:   66,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -198,7 +198,15 @@ type EdgeConfig struct {
 	// pins are this site's path pins set through the controller, in the
 	// order the edge tries them (by id); expired ones are left out. Pins
 	// set on the edge itself (`patronus pin`) come before them.
-	Pins          []*PathPin `protobuf:"bytes,16,rep,name=pins,proto3" json:"pins,omitempty"`
+	Pins []*PathPin `protobuf:"bytes,16,rep,name=pins,proto3" json:"pins,omitempty"`
+	// trace_parent is the W3C Trace Context traceparent
+	// ("00-TRACEID-SPANID-FLAGS") of the controller's span that pushed this
+	// configuration: the edge starts its "configuration applied" span as
+	// its child, so one trace runs from the API call that changed the
+	// configuration to every edge applying it (docs/OBSERVABILITY.md,
+	// Traces). Empty when the controller does not trace. It carries no
+	// configuration: two configurations that differ only here are the same.
+	TraceParent   string `protobuf:"bytes,17,opt,name=trace_parent,json=traceParent,proto3" json:"trace_parent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -343,6 +351,13 @@ func (x *EdgeConfig) GetPins() []*PathPin {
 		return x.Pins
 	}
 	return nil
+}
+
+func (x *EdgeConfig) GetTraceParent() string {
+	if x != nil {
+		return x.TraceParent
+	}
+	return ""
 }
 
 // Site names a site.
@@ -1578,7 +1593,7 @@ var File_patronus_v1_config_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_config_proto_rawDesc = "" +
 	"\n" +
-	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9d\x06\n" +
+	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc0\x06\n" +
 	"\n" +
 	"EdgeConfig\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x04R\brevision\x129\n" +
@@ -1599,7 +1614,8 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\bpolicies\x18\r \x03(\v2\x13.patronus.v1.PolicyR\bpolicies\x127\n" +
 	"\bsteering\x18\x0e \x01(\v2\x1b.patronus.v1.SteeringTimersR\bsteering\x12>\n" +
 	"\rquality_model\x18\x0f \x01(\v2\x19.patronus.v1.QualityModelR\fqualityModel\x12(\n" +
-	"\x04pins\x18\x10 \x03(\v2\x14.patronus.v1.PathPinR\x04pins\"*\n" +
+	"\x04pins\x18\x10 \x03(\v2\x14.patronus.v1.PathPinR\x04pins\x12!\n" +
+	"\ftrace_parent\x18\x11 \x01(\tR\vtraceParent\"*\n" +
 	"\x04Site\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\rR\x02id\"9\n" +

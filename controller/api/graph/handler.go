@@ -141,6 +141,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	srv.Use(depthLimit{max: cfg.MaxDepth})
 	srv.Use(requestCache{})
 	srv.Use(subscriptionEnd{})
+	srv.Use(traceOperations{})
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		cfg.Log.Error("graphql resolver panicked", "panic", v)

@@ -42,7 +42,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	me := manage.ErrorOf(err)
 	s, ok := statuses[me.Code]
 	if !ok {
-		h.log.Error("rest: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		h.log.Error("rest: request failed", "method", r.Method, "url_path", r.URL.Path, "err", err)
 		apierr.Write(w, apierr.New(http.StatusInternalServerError, apierr.CodeInternal, "internal error"))
 		return
 	}

@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/patronus-sdwan/patronus/controller/alert"
 	"github.com/patronus-sdwan/patronus/controller/apierr"
 	"github.com/patronus-sdwan/patronus/controller/auth"
 	"github.com/patronus-sdwan/patronus/controller/manage"
@@ -73,6 +74,12 @@ type Manager interface {
 	APIKeys(ctx context.Context) ([]auth.APIKey, error)
 	CreateAPIKey(ctx context.Context, name string, role auth.Role, expires time.Time) (string, auth.APIKey, error)
 	RevokeAPIKey(ctx context.Context, id string) error
+
+	FiringAlerts(ctx context.Context) ([]alert.Alert, error)
+	Webhooks(ctx context.Context) ([]store.Webhook, error)
+	AddWebhook(ctx context.Context, in manage.WebhookInput) (store.Webhook, string, error)
+	RemoveWebhook(ctx context.Context, id int64) error
+	TestWebhook(ctx context.Context, id int64) (alert.TestResult, error)
 }
 
 // Config is what New needs.
@@ -182,6 +189,12 @@ func (h *Handler) register() {
 	h.handle("GET", "/api-keys", h.listAPIKeys)
 	h.handle("POST", "/api-keys", h.createAPIKey)
 	h.handle("POST", "/api-keys/{id}/revoke", h.revokeAPIKey)
+
+	h.handle("GET", "/alerts", h.listAlerts)
+	h.handle("GET", "/alert-webhooks", h.listWebhooks)
+	h.handle("POST", "/alert-webhooks", h.addWebhook)
+	h.handle("DELETE", "/alert-webhooks/{id}", h.removeWebhook)
+	h.handle("POST", "/alert-webhooks/{id}/test", h.testWebhook)
 }
 
 var _ Manager = (*manage.Service)(nil)

@@ -86,6 +86,21 @@ var harness = storetest.Harness{
 		err := withConn(ctx, loc, func(c *pgx.Conn) error { return c.QueryRow(ctx, query).Scan(&n) })
 		return n, err
 	},
+	HoldWriteLock: func(ctx context.Context, loc string) (func(), error) {
+		conn, err := pgx.Connect(ctx, loc)
+		if err != nil {
+			return nil, err
+		}
+		_, err = conn.Exec(ctx, "BEGIN; LOCK TABLE join_tokens IN EXCLUSIVE MODE")
+		if err != nil {
+			conn.Close(context.Background())
+			return nil, err
+		}
+		return func() {
+			_, _ = conn.Exec(context.Background(), "ROLLBACK")
+			conn.Close(context.Background())
+		}, nil
+	},
 	SharedWatch: true,
 }
 

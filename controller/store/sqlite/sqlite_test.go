@@ -57,6 +57,25 @@ var harness = storetest.Harness{
 		err := withDB(ctx, loc, func(db *sql.DB) error { return db.QueryRowContext(ctx, query).Scan(&n) })
 		return n, err
 	},
+	HoldWriteLock: func(ctx context.Context, loc string) (func(), error) {
+		db, err := sql.Open("sqlite", sqlite.DSN(loc))
+		if err != nil {
+			return nil, err
+		}
+		conn, err := db.Conn(ctx)
+		if err == nil {
+			_, err = conn.ExecContext(ctx, "BEGIN IMMEDIATE")
+		}
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		return func() {
+			_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+			conn.Close()
+			db.Close()
+		}, nil
+	},
 	CheckFile: func(ctx context.Context, loc string) error {
 		var res string
 		err := withDB(ctx, loc, func(db *sql.DB) error { return db.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res) })

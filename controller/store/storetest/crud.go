@@ -189,6 +189,26 @@ func testPrefixes(t *testing.T, h Harness) {
 	wantErr(t, err, store.ErrInvalid, "prefix")
 	must(s.AddPrefix(ctx, "corp", "b", netip.MustParsePrefix("fd10:0:2::/64")))(t)
 	must(s.AddPrefix(ctx, "corp", "b", netip.MustParsePrefix("10.2.0.0/24")))(t)
+	// Overlapping prefixes, wider or narrower, are refused naming the other.
+	for _, o := range []string{"10.0.0.0/8", "10.1.0.128/25", "0.0.0.0/0", "fd10::/32"} {
+		_, err = s.AddPrefix(ctx, "corp", "b", netip.MustParsePrefix(o))
+		wantErr(t, err, store.ErrConflict, "prefix")
+		if !strings.Contains(err.Error(), "overlaps") {
+			t.Fatalf("%s: %q does not say what it overlaps", o, err)
+		}
+	}
+	// A prefix may not cover a link's endpoint, nor an endpoint lie in a prefix.
+	must(s.PutLink(ctx, "corp", "a", store.LinkSpec{Name: "inet", Colour: "inet", Endpoint: "198.51.100.7:51820"}))(t)
+	_, err = s.AddPrefix(ctx, "corp", "b", netip.MustParsePrefix("198.51.100.0/24"))
+	wantErr(t, err, store.ErrConflict, "prefix")
+	if !strings.Contains(err.Error(), `link "inet" of site "a"`) {
+		t.Fatalf("%q does not name the link whose endpoint it covers", err)
+	}
+	_, err = s.PutLink(ctx, "corp", "b", store.LinkSpec{Name: "lte", Colour: "lte", Endpoint: "10.2.0.9:51820"})
+	wantErr(t, err, store.ErrConflict, "endpoint")
+	if links := must(s.Links(ctx, "corp", "b"))(t); len(links) != 0 {
+		t.Fatalf("a refused link was stored: %+v", links)
+	}
 	ps := must(s.Prefixes(ctx, "corp"))(t)
 	if len(ps) != 3 || ps[0].Site != "a" || ps[1].Site != "b" {
 		t.Fatalf("Prefixes = %+v", ps)

@@ -32,6 +32,10 @@ type Harness struct {
 	Exec func(ctx context.Context, loc, sql string) error
 	// QueryInt runs a query of one integer on loc.
 	QueryInt func(ctx context.Context, loc, sql string) (int64, error)
+	// HoldWriteLock takes, on its own connection, the lock a write
+	// transaction of the store waits for (SQLite: BEGIN IMMEDIATE;
+	// PostgreSQL: join_tokens locked against writers) until release.
+	HoldWriteLock func(ctx context.Context, loc string) (release func(), err error)
 	// SharedWatch: stores opened on one database see each other's
 	// revisions (PostgreSQL LISTEN/NOTIFY).
 	SharedWatch bool
@@ -153,6 +157,7 @@ func Run(t *testing.T, h Harness) {
 		{"Prefixes", testPrefixes},
 		{"Paths", testPaths},
 		{"JoinTokens", testJoinTokens},
+		{"ForgedTokenNoWrite", testForgedTokenNoWrite},
 		{"OperatorCerts", testOperatorCerts},
 		{"PolicySet", testPolicySet},
 		{"Pins", testPins},
@@ -162,6 +167,7 @@ func Run(t *testing.T, h Harness) {
 		{"TelemetryBatches", testTelemetryBatches},
 		{"JoinTokenRace", testJoinTokenRace},
 		{"RevisionAndWatch", testRevisionWatch},
+		{"RevisionTrace", testRevisionTrace},
 		{"WatchAcrossStores", testWatchAcross},
 		{"MetricsRollupRetention", testMetrics},
 		{"MaintainConcurrent", testMaintainConcurrent},
@@ -178,6 +184,7 @@ func Run(t *testing.T, h Harness) {
 		{"SigningKeys", testSigningKeys},
 		{"SetupToken", testSetupToken},
 		{"Audit", testAudit},
+		{"Webhooks", testWebhooks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

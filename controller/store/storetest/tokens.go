@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -133,4 +134,32 @@ func testJoinTokenRace(t *testing.T, h Harness) {
 func hashHex(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
+}
+
+// testForgedTokenNoWrite: enrolments with tokens that cannot enrol (unknown,
+// used) are refused without a write transaction — while another connection
+// holds the write lock they are still refused at once, not after waiting
+// for it — so a flood of forged tokens cannot queue up the store's writers.
+func testForgedTokenNoWrite(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	s, ctx := e.s, e.ctx
+	setupNet(t, e, store.FullMesh)
+	used, _, err := s.CreateJoinToken(ctx, "corp", "b1", time.Hour)
+	ok(t, err)
+	must(s.EnrolSite(ctx, used, store.SiteSpec{Role: store.Spoke, PublicKey: Key()}))(t)
+	release, err := h.HoldWriteLock(ctx, e.loc)
+	ok(t, err)
+	defer release()
+	for _, tc := range []struct {
+		token string
+		want  error
+	}{{"ptj_forged-but-well-formed", store.ErrTokenUnknown}, {used, store.ErrTokenUsed}} {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		start := time.Now()
+		_, err := s.EnrolSite(cctx, tc.token, store.SiteSpec{Role: store.Spoke, PublicKey: Key()})
+		cancel()
+		if !errors.Is(err, tc.want) || time.Since(start) > time.Second {
+			t.Fatalf("with the write lock held: %v after %v, want %v at once", err, time.Since(start), tc.want)
+		}
+	}
 }

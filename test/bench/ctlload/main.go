@@ -7,7 +7,9 @@
 // `patronus edge` does: one PathSample and one PathCounters per path, and
 // now and then a steering event. It measures the controller's CPU (and
 // PostgreSQL's, and its own), the latency from sending a batch to its
-// acknowledgement, acknowledgements per second, and the store's growth.
+// acknowledgement, acknowledgements per second, and the store's growth;
+// with -scrape-every, also the time, size and sample count of scrapes of
+// the controller's /metrics (with the operator certificate) in the window.
 //
 //	ctlload -patronus bin/patronus [-edges 1000] [-duration 60s] [-stores sqlite,postgres]
 //
@@ -43,6 +45,9 @@ type options struct {
 	workDir     string
 	jsonOut     string
 	keepWorkDir bool
+	forgedRate  int
+	scrapeEvery time.Duration
+	traceRounds int // -trace
 }
 
 func main() {
@@ -62,6 +67,9 @@ func main() {
 	flag.StringVar(&o.workDir, "work-dir", "", "directory for data directories (default: a new /tmp/cb-ctlload-*)")
 	flag.StringVar(&o.jsonOut, "json", "", "write the results as JSON to this file")
 	flag.BoolVar(&o.keepWorkDir, "keep", false, "keep the work directory")
+	flag.IntVar(&o.forgedRate, "forged-rate", 0, "also run each store with this many forged enrolments a second during the window (label \"flood\"), to compare with the run without")
+	flag.DurationVar(&o.scrapeEvery, "scrape-every", 0, "scrape the controller's /metrics this often during the window, as Prometheus would (0: never)")
+	flag.IntVar(&o.traceRounds, "trace", 0, "if N > 0, run each store 2N times, alternating tracing off and on (OTEL_EXPORTER_OTLP_ENDPOINT to an OTLP/gRPC sink in this process); -baseline is then ignored")
 	flag.Parse()
 	o.stores = strings.Split(stores, ",")
 	if o.patronus == "" || o.edges < 1 || o.paths < 1 || o.duration < time.Second {
@@ -74,6 +82,37 @@ func main() {
 	if err := run(ctx, o); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// runBuild runs one store with one build; a label starting "tracing on"
+// runs the controller with OTEL_EXPORTER_OTLP_ENDPOINT set to a sink in
+// this process (OTLP/gRPC), and counts the spans it exported.
+func runBuild(ctx context.Context, o options, bin, st, label string) (*result, error) {
+	dir := filepath.Join(o.workDir, strings.ReplaceAll(label, " ", "-")+"-"+st)
+	if !strings.HasPrefix(label, "tracing on") {
+		r, err := runStore(ctx, o, bin, st, dir)
+		if r != nil {
+			r.Build = label
+		}
+		return r, err
+	}
+	sink, err := startOTLPSink()
+	if err != nil {
+		return nil, err
+	}
+	defer sink.stop()
+	os.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+sink.addr)
+	os.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+	defer os.Unsetenv("OTEL_EXPORTER_OTLP_ENDPOINT")
+	defer os.Unsetenv("OTEL_EXPORTER_OTLP_PROTOCOL")
+	t0 := time.Now()
+	r, err := runStore(ctx, o, bin, st, dir)
+	if r != nil {
+		r.Build = label
+		log.Printf("%s %s: the controller exported %d spans, %.0f/s over the whole run", label, st, sink.spans.Load(),
+			float64(sink.spans.Load())/time.Since(t0).Seconds())
+	}
+	return r, err
 }
 
 func run(ctx context.Context, o options) error {
@@ -94,16 +133,31 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	for _, st := range o.stores {
-		builds := []struct{ label, bin string }{{"now", o.patronus}}
+		type build struct {
+			label, bin string
+			forged     int // forged enrolments a second during the window
+		}
+		builds := []build{{"now", o.patronus, 0}}
 		if o.baseline != "" {
-			builds = append([]struct{ label, bin string }{{"baseline", o.baseline}}, builds...)
+			builds = []build{{"baseline", o.baseline, 0}, builds[0]}
+		}
+		if o.forgedRate > 0 {
+			builds = append(builds, build{"flood", o.patronus, o.forgedRate})
+		}
+		if o.traceRounds > 0 {
+			builds = nil
+			for i := range o.traceRounds {
+				builds = append(builds, build{fmt.Sprintf("tracing off %d", i+1), o.patronus, 0},
+					build{fmt.Sprintf("tracing on %d", i+1), o.patronus, 0})
+			}
 		}
 		for _, b := range builds {
-			r, err := runStore(ctx, o, b.bin, st, filepath.Join(o.workDir, b.label+"-"+st))
+			ob := o
+			ob.forgedRate = b.forged
+			r, err := runBuild(ctx, ob, b.bin, st, b.label)
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", b.label, st, err)
 			}
-			r.Build = b.label
 			results = append(results, r)
 			printResult(os.Stdout, o, r)
 		}
@@ -122,6 +176,16 @@ func run(ctx context.Context, o options) error {
 	for _, st := range o.stores {
 		if a, b := find("baseline", st), find("now", st); a != nil && b != nil {
 			printComparison(os.Stdout, "now ÷ baseline, "+st, a, b)
+		}
+		if a, b := find("now", st), find("flood", st); a != nil && b != nil {
+			printComparison(os.Stdout, fmt.Sprintf("flood of %d forged enrolments/s ÷ none, %s", o.forgedRate, st), a, b)
+		}
+	}
+	for _, st := range o.stores {
+		for i := range o.traceRounds {
+			if a, b := find(fmt.Sprintf("tracing off %d", i+1), st), find(fmt.Sprintf("tracing on %d", i+1), st); a != nil && b != nil {
+				printComparison(os.Stdout, fmt.Sprintf("tracing on ÷ off, %s, round %d", st, i+1), a, b)
+			}
 		}
 	}
 	if o.jsonOut != "" {

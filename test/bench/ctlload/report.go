@@ -29,6 +29,14 @@ func printResult(w io.Writer, o options, r *result) {
 	}
 	fmt.Fprintf(w, "rows: %s\n", strings.Join(rows, ", "))
 	fmt.Fprintf(w, "errors: %d %s\n", r.Errors, r.ErrorSample)
+	if r.ForgedRate > 0 {
+		fmt.Fprintf(w, "forged enrolments at %d/s: %d sent, %d refused, %d rate limited, %d other answers\n",
+			r.ForgedRate, r.ForgedSent, r.ForgedRefused, r.ForgedLimited, r.ForgedOther)
+	}
+	if r.ScrapeN > 0 || r.ScrapeErrors > 0 {
+		fmt.Fprintf(w, "/metrics: %d scrapes, p50 %.1f ms, max %.1f ms; %d samples, %.2f MiB; errors %d %s\n",
+			r.ScrapeN, r.ScrapeP50MS, r.ScrapeMaxMS, r.ScrapeSeries, mib(r.ScrapeBytes), r.ScrapeErrors, r.ScrapeError)
+	}
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log"
 	"os"
 	"path/filepath"
@@ -48,6 +49,19 @@ type result struct {
 	RowsAdded        map[string]int64 `json:"rows_added"`
 	TableBytesAdded  map[string]int64 `json:"table_bytes_added"` // with indexes
 	FileBytes        int64            `json:"sqlite_file_bytes_after_checkpoint,omitempty"`
+	ForgedRate       int              `json:"forged_rate,omitempty"`
+	ForgedSent       int64            `json:"forged_sent,omitempty"`
+	ForgedRefused    int64            `json:"forged_refused,omitempty"`
+	ForgedLimited    int64            `json:"forged_rate_limited,omitempty"`
+	ForgedOther      int64            `json:"forged_other,omitempty"`
+	// Scrapes of /metrics in the window (-scrape-every).
+	ScrapeN      int     `json:"scrapes,omitempty"`
+	ScrapeP50MS  float64 `json:"scrape_p50_ms,omitempty"`
+	ScrapeMaxMS  float64 `json:"scrape_max_ms,omitempty"`
+	ScrapeBytes  int64   `json:"scrape_bytes,omitempty"`
+	ScrapeSeries int     `json:"scrape_samples,omitempty"`
+	ScrapeErrors int     `json:"scrape_errors,omitempty"`
+	ScrapeError  string  `json:"scrape_error,omitempty"`
 }
 
 func runStore(ctx context.Context, o options, bin, st, dir string) (*result, error) {
@@ -147,16 +161,48 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 		db0, _ = rig.TreeCPUSeconds(dbPID)
 	}
 	self0 := rig.SelfCPUSeconds()
+	var sc *scraper
+	scrapeCtx, stopScrapes := context.WithCancel(ctx)
+	defer stopScrapes()
+	scraped := make(chan struct{})
+	if o.scrapeEvery > 0 {
+		if sc, err = newScraper(c); err != nil {
+			return nil, err
+		}
+		go func() { defer close(scraped); sc.run(scrapeCtx, o.scrapeEvery) }()
+	} else {
+		close(scraped)
+	}
 	start := time.Now()
 	w.Open()
 	log.Printf("%s: window open for %v", st, o.duration)
+	var fs floodStats
+	fctx, stopFlood := context.WithCancel(ctx)
+	floodDone := make(chan error, 1)
+	if o.forgedRate > 0 {
+		log.Printf("%s: %d forged enrolments a second during the window", st, o.forgedRate)
+		go func() { floodDone <- flood(fctx, c, o.forgedRate, &fs) }()
+	} else {
+		floodDone <- nil
+	}
 	select {
 	case <-time.After(o.duration):
 	case <-ctx.Done():
+		stopFlood()
 		return nil, ctx.Err()
 	}
+	stopFlood()
+	if err := <-floodDone; err != nil {
+		return nil, fmt.Errorf("flood: %w", err)
+	}
+	r.ForgedRate, r.ForgedSent, r.ForgedRefused, r.ForgedLimited, r.ForgedOther = o.forgedRate, fs.Sent.Load(), fs.Refused.Load(), fs.Limited.Load(), fs.Other.Load()
 	w.Close()
+	stopScrapes()
+	<-scraped
 	elapsed := time.Since(start).Seconds()
+	if sc != nil {
+		sc.fill(r)
+	}
 	ctl1, _ := rig.CPUSeconds(c.PID())
 	db1 := 0.0
 	if dbPID != 0 {

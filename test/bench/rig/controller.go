@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,7 +49,13 @@ func StartController(ctx context.Context, bin, dataDir, storeArg string, more ..
 		return nil, err
 	}
 	addr := net.JoinHostPort(ServerName, strconv.Itoa(port))
-	cmd := exec.Command(bin, "controller", "--data-dir", dataDir, "--listen", addr, "--store", storeArg,
+	// The fleet enrols from one address, far past the per-address limit
+	// that protects a real controller.
+	conf := filepath.Join(filepath.Dir(dataDir), "controller-bench.yaml")
+	if err := os.WriteFile(conf, []byte("enrolment: {per_address_burst: 1000000, per_address_interval: 1ms}\n"), 0o600); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "controller", "--config", conf, "--data-dir", dataDir, "--listen", addr, "--store", storeArg,
 		"--server-name", ServerName, "--log-level", "warn")
 	cmd.Args = append(cmd.Args, more...)
 	out, err := cmd.StdoutPipe() // its messages, "serving on" among them

@@ -1,8 +1,10 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { createPortal } from "react-dom";
 
 /**
  * A modal confirmation: Escape or Cancel closes it, focus starts inside and
- * returns to the opener. With `typeToConfirm` the user must type that word
+ * returns to the opener; the app behind it is inert (no focus, no clicks,
+ * hidden from screen readers) while it is open. With `typeToConfirm` the user must type that word
  * (a site's name) before the action is enabled.
  */
 export function ConfirmDialog({
@@ -27,11 +29,16 @@ export function ConfirmDialog({
   const [typed, setTyped] = useState("");
   useEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
+    const app = document.getElementById("root");
+    app?.setAttribute("inert", "");
     first.current?.focus();
-    return () => opener?.focus();
+    return () => {
+      app?.removeAttribute("inert");
+      opener?.focus();
+    };
   }, []);
   const ok = !typeToConfirm || typed === typeToConfirm;
-  return (
+  return createPortal(
     <div className="backdrop">
       <div
         className="dialog card"
@@ -57,6 +64,7 @@ export function ConfirmDialog({
           </button>
         </div>
       </div>
-    </div>
+    </div>,
+    document.body,
   );
 }

@@ -34,24 +34,27 @@ export interface EdgePos {
   endB: { x: number; y: number };
 }
 
-function ring(names: string[], r: number, cx: number, cy: number, hub: boolean): NodePos[] {
-  if (names.length === 1 && r < 100) return [{ name: names[0]!, hub, x: cx, y: cy }];
+/** Sites on an ellipse of radii rx, ry (two sites side by side: the page is wider than tall). */
+function ring(names: string[], rx: number, ry: number, cx: number, cy: number, hub: boolean): NodePos[] {
+  if (names.length === 1 && rx < 100) return [{ name: names[0]!, hub, x: cx, y: cy }];
+  const start = names.length === 2 ? Math.PI : -Math.PI / 2;
   return names.map((name, i) => {
-    const a = -Math.PI / 2 + (2 * Math.PI * i) / names.length;
-    return { name, hub, x: cx + r * Math.cos(a), y: cy + r * Math.sin(a) };
+    const a = start + (2 * Math.PI * i) / names.length;
+    return { name, hub, x: cx + rx * Math.cos(a), y: cy + ry * Math.sin(a) };
   });
 }
 
 export function layoutSites(sites: SiteIn[], hubAndSpoke: boolean): Map<string, NodePos> {
   const cx = WIDTH / 2;
   const cy = HEIGHT / 2;
-  const outer = Math.min(WIDTH, HEIGHT) * 0.4;
+  const rx = WIDTH * 0.4;
+  const ry = HEIGHT * 0.38;
   const sorted = [...sites].sort((a, b) => a.name.localeCompare(b.name));
   const hubs = hubAndSpoke ? sorted.filter((s) => s.role === "HUB").map((s) => s.name) : [];
   const rest = sorted.filter((s) => !hubs.includes(s.name)).map((s) => s.name);
   const nodes = [
-    ...(hubs.length ? ring(hubs, hubs.length === 1 ? 0 : outer * 0.3, cx, cy, true) : []),
-    ...ring(rest, outer, cx, cy, false),
+    ...(hubs.length ? ring(hubs, hubs.length === 1 ? 0 : rx * 0.25, hubs.length === 1 ? 0 : ry * 0.25, cx, cy, true) : []),
+    ...ring(rest, rx, ry, cx, cy, false),
   ];
   if (!hubAndSpoke) for (const n of nodes) n.hub = sites.find((s) => s.name === n.name)?.role === "HUB";
   return new Map(nodes.map((n) => [n.name, n]));
@@ -62,7 +65,7 @@ function along(ax: number, ay: number, qx: number, qy: number, bx: number, by: n
   return { x: u * u * ax + 2 * u * t * qx + t * t * bx, y: u * u * ay + 2 * u * t * qy + t * t * by };
 }
 
-export function layoutPaths(paths: PathIn[], nodes: Map<string, NodePos>, gap = 26): EdgePos[] {
+export function layoutPaths(paths: PathIn[], nodes: Map<string, NodePos>, gap = 40): EdgePos[] {
   const groups = new Map<string, PathIn[]>();
   for (const p of paths) {
     const k = [p.siteA, p.siteB].sort().join("|");

@@ -13,6 +13,8 @@ export interface Page<N> {
 
 export interface Paged<N> {
   nodes: N[] | null;
+  /** More than maxItems: nodes holds the first maxItems or so. */
+  truncated: boolean;
   error: CombinedError | null;
   refetch: () => void;
 }
@@ -25,10 +27,12 @@ export function usePaged<R, V extends { first?: number | null; after?: string | 
   vars: Omit<V, "first" | "after">,
   pick: (r: R) => Page<N>,
   refreshMs = 30_000,
+  maxItems = Infinity,
 ): Paged<N> {
   const client = useClient();
   const [nodes, setNodes] = useState<N[] | null>(null);
   const [error, setError] = useState<CombinedError | null>(null);
+  const [truncated, setTruncated] = useState(false);
   const [tick, setTick] = useState(0);
   const key = JSON.stringify(vars);
   const refetch = useCallback(() => setTick((t) => t + 1), []);
@@ -38,6 +42,7 @@ export function usePaged<R, V extends { first?: number | null; after?: string | 
     (async () => {
       const all: N[] = [];
       let after: string | null = null;
+      let more = false;
       for (;;) {
         const v = { ...JSON.parse(key), first: PAGE, after } as V;
         const r = await client.query(query, v, { requestPolicy: "network-only" }).toPromise();
@@ -49,9 +54,14 @@ export function usePaged<R, V extends { first?: number | null; after?: string | 
         const p = pick(r.data);
         all.push(...p.nodes);
         if (!p.pageInfo.hasNextPage || !p.pageInfo.endCursor) break;
+        if (all.length >= maxItems) {
+          more = true;
+          break;
+        }
         after = p.pageInfo.endCursor;
       }
       setError(null);
+      setTruncated(more);
       setNodes(all);
     })();
     return () => {
@@ -59,7 +69,7 @@ export function usePaged<R, V extends { first?: number | null; after?: string | 
     };
     // pick is a selector of the result's shape, stable in practice.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [client, query, key, tick]);
+  }, [client, query, key, tick, maxItems]);
 
   useEffect(() => {
     if (!refreshMs) return;
@@ -67,5 +77,5 @@ export function usePaged<R, V extends { first?: number | null; after?: string | 
     return () => clearInterval(t);
   }, [refreshMs, refetch]);
 
-  return { nodes, error, refetch };
+  return { nodes, error, truncated, refetch };
 }

@@ -3,15 +3,16 @@
 // steeringEvents, opened once after sign-in. Pages merge them over their
 // query results with useLivePath / useLiveSite, so a cut link turns red
 // everywhere without a reload.
-import { createContext, useContext, useMemo, useState, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import type { Client as WSClient } from "graphql-ws";
 import { useSubscription } from "urql";
 import { graphql } from "../gql";
 import type { PathEvent, SiteEvent, SteeringEventLive } from "../gql/graphql";
 import { pathKey } from "./paths";
 
 export const LivePathEvents = graphql(`
-  subscription LivePathEvents {
-    pathEvents {
+  subscription LivePathEvents($network: String!) {
+    pathEvents(network: $network) {
       site
       pathId
       state
@@ -29,8 +30,8 @@ export const LivePathEvents = graphql(`
 `);
 
 export const LiveSiteEvents = graphql(`
-  subscription LiveSiteEvents {
-    siteEvents {
+  subscription LiveSiteEvents($network: String!) {
+    siteEvents(network: $network) {
       site
       online
       at
@@ -39,8 +40,8 @@ export const LiveSiteEvents = graphql(`
 `);
 
 export const LiveSteeringEvents = graphql(`
-  subscription LiveSteeringEvents {
-    steeringEvents {
+  subscription LiveSteeringEvents($network: String!) {
+    steeringEvents(network: $network) {
       site
       pathId
       kind
@@ -63,7 +64,7 @@ export interface Live {
   sites: ReadonlyMap<string, LiveSite>;
   /** The newest first, at most MAX_STEERING. */
   steering: readonly LiveSteering[];
-  /** Whether the subscriptions are delivering (false after an error). */
+  /** Whether the WebSocket is connected (graphql-ws reconnects by itself). */
   connected: boolean;
 }
 
@@ -72,12 +73,27 @@ const MAX_STEERING = 500;
 const empty: Live = { paths: new Map(), sites: new Map(), steering: [], connected: false };
 const LiveContext = createContext<Live>(empty);
 
-export function LiveProvider({ children }: { children: ReactNode }) {
+/** The network the dashboard shows: the API's default one. */
+export const NETWORK = "default";
+
+/** wsConnected follows the WebSocket's state; null ws (tests): connected while subscriptions work. */
+function useWSConnected(ws: WSClient | null): boolean {
+  const [up, setUp] = useState(false);
+  useEffect(() => {
+    if (!ws) return;
+    const off = [ws.on("connected", () => setUp(true)), ws.on("closed", () => setUp(false))];
+    return () => off.forEach((f) => f());
+  }, [ws]);
+  return ws ? up : true;
+}
+
+export function LiveProvider({ children, ws = null }: { children: ReactNode; ws?: WSClient | null }) {
+  const variables = { network: NETWORK };
   const [paths, setPaths] = useState<Map<string, LivePath>>(() => new Map());
   const [sites, setSites] = useState<Map<string, LiveSite>>(() => new Map());
   const [steering, setSteering] = useState<LiveSteering[]>([]);
 
-  const [p] = useSubscription({ query: LivePathEvents }, (_: unknown, r) => {
+  const [p] = useSubscription({ query: LivePathEvents, variables }, (_: unknown, r) => {
     const ev = r.pathEvents;
     setPaths((m) => {
       const k = pathKey(ev.pathId);
@@ -87,16 +103,17 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     });
     return null;
   });
-  const [s] = useSubscription({ query: LiveSiteEvents }, (_: unknown, r) => {
+  const [s] = useSubscription({ query: LiveSiteEvents, variables }, (_: unknown, r) => {
     const ev = r.siteEvents;
     setSites((m) => new Map(m).set(ev.site, ev));
     return null;
   });
-  const [st] = useSubscription({ query: LiveSteeringEvents }, (_: unknown, r) => {
+  const [st] = useSubscription({ query: LiveSteeringEvents, variables }, (_: unknown, r) => {
     setSteering((l) => [r.steeringEvents, ...l].slice(0, MAX_STEERING));
     return null;
   });
-  const connected = !p.error && !s.error && !st.error;
+  const wsUp = useWSConnected(ws);
+  const connected = wsUp && !p.error && !s.error && !st.error;
   const value = useMemo(() => ({ paths, sites, steering, connected }), [paths, sites, steering, connected]);
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }

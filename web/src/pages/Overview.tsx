@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useState } from "react";
 import { Link } from "react-router-dom";
-import { useQuery } from "urql";
 import { graphql } from "../gql";
 import { OnlineBadge } from "../components/StateBadge";
 import { ErrorBox, Loading } from "../components/Status";
+import { usePaged } from "../graphql/paged";
 import { ago } from "../components/format";
 import { useLive } from "../live/LiveProvider";
 import { pathHref, stateWord } from "../live/paths";
@@ -13,8 +13,8 @@ import { useNetworkPaths, useNetworkSites } from "../live/useNetwork";
 const HOUR = 3600_000;
 
 export const RecentSteering = graphql(`
-  query RecentSteering($since: Time!) {
-    steeringEvents(filter: { since: $since }, first: 500) {
+  query RecentSteering($since: Time!, $first: Int, $after: String) {
+    steeringEvents(filter: { since: $since }, first: $first, after: $after) {
       nodes {
         at
         site
@@ -25,10 +25,14 @@ export const RecentSteering = graphql(`
       }
       pageInfo {
         hasNextPage
+        endCursor
       }
     }
   }
 `);
+
+/** At most this many events of the last hour are read; the counts say "at least" beyond. */
+const MAX_EVENTS = 2000;
 
 /** The steering events of the last hour: queried every 30 s, live in between. */
 function useLastHourSteering() {
@@ -38,15 +42,13 @@ function useLastHourSteering() {
     const t = setInterval(() => setSince(new Date(Date.now() - HOUR).toISOString()), 30_000);
     return () => clearInterval(t);
   }, []);
-  const [r] = useQuery({ query: RecentSteering, variables: { since } });
+  const r = usePaged(RecentSteering, { since }, (d) => d.steeringEvents, 0, MAX_EVENTS);
   const events = useMemo(() => {
-    const q = r.data?.steeringEvents.nodes ?? [];
+    const q = r.nodes ?? [];
     const newest = q.reduce((m, e) => (e.at > m ? e.at : m), since);
     return [...live.steering.filter((e) => e.at > newest), ...q];
-  }, [r.data, live.steering, since]);
-  // More than a page: the counts say "at least".
-  const more = r.data?.steeringEvents.pageInfo.hasNextPage ?? false;
-  return { events, error: r.error ?? null, loaded: !!r.data, more };
+  }, [r.nodes, live.steering, since]);
+  return { events, error: r.error, loaded: !!r.nodes, more: r.truncated };
 }
 
 function atLeast(n: number, more: boolean): string {

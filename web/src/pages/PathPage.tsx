@@ -238,7 +238,7 @@ export function PathPage() {
       {marks.length === 0 ? (
         <p className="muted">No steering events on this path in the range.</p>
       ) : (
-        <ul className="events">
+        <ul className="events" aria-label="Events on this path">
           {[...marks]
             .sort((a, b) => b.t - a.t)
             .slice(0, 50)

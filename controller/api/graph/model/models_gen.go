@@ -45,6 +45,43 @@ type APIKeyEdge struct {
 	Node   *APIKey `json:"node"`
 }
 
+type AddWebhookInput struct {
+	// http:// or https://, without user information.
+	URL string `json:"url"`
+	// Signs every delivery (HMAC-SHA256): 16 to 256 printable characters without spaces; null: drawn by the controller.
+	Secret *string `json:"secret,omitempty"`
+	Slack  *bool   `json:"slack,omitempty"`
+}
+
+type AddWebhookPayload struct {
+	Webhook *Webhook `json:"webhook"`
+	// The secret the controller drew (when the input had none): shown here once, never again.
+	Secret *string `json:"secret,omitempty"`
+}
+
+// An alert: one rule's condition on one subject, from firing to resolved.
+type Alert struct {
+	// The alert's ID: its firing and its resolved notice carry the same.
+	ID      string      `json:"id"`
+	Kind    AlertKind   `json:"kind"`
+	Status  AlertStatus `json:"status"`
+	Network *string     `json:"network,omitempty"`
+	// The site it is about (for a path, its first end); null for the controller's own alerts.
+	Site *string `json:"site,omitempty"`
+	// The path (ends in name order) for the path rules.
+	Path *string `json:"path,omitempty"`
+	// What it is about within its rule: site/NAME, path/ID, cert/server, store.
+	Subject string `json:"subject"`
+	Summary string `json:"summary"`
+	// When the condition began.
+	StartedAt time.Time `json:"startedAt"`
+	// When this status began: fired, or resolved.
+	At         time.Time  `json:"at"`
+	ResolvedAt *time.Time `json:"resolvedAt,omitempty"`
+	// The rule's details: a JSON object.
+	Details string `json:"details"`
+}
+
 // An application the network's edges classify: the built-in catalogue (unless disabled) and the policy set's.
 type Application struct {
 	Name    string `json:"name"`
@@ -633,6 +670,149 @@ type UserConnection struct {
 type UserEdge struct {
 	Cursor string `json:"cursor"`
 	Node   *User  `json:"node"`
+}
+
+// An alert webhook; its secret is never shown after it is added.
+type Webhook struct {
+	ID  int64  `json:"id"`
+	URL string `json:"url"`
+	// Deliveries carry a Slack-compatible text field too.
+	Slack     bool      `json:"slack"`
+	CreatedBy string    `json:"createdBy"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+type WebhookTestResult struct {
+	// The receiver answered 2xx.
+	Delivered bool `json:"delivered"`
+	// Its status code; null when it did not answer.
+	HTTPStatus *int64 `json:"httpStatus,omitempty"`
+	// Why it was not delivered.
+	Error      *string `json:"error,omitempty"`
+	DurationMs float64 `json:"durationMs"`
+}
+
+// An alert rule (docs/ALERTS.md); TEST is the notice of testWebhook.
+type AlertKind string
+
+const (
+	AlertKindSiteOffline     AlertKind = "SITE_OFFLINE"
+	AlertKindPathDown        AlertKind = "PATH_DOWN"
+	AlertKindSiteUnreachable AlertKind = "SITE_UNREACHABLE"
+	AlertKindSLAViolated     AlertKind = "SLA_VIOLATED"
+	AlertKindFailoverStorm   AlertKind = "FAILOVER_STORM"
+	AlertKindCertExpiring    AlertKind = "CERT_EXPIRING"
+	AlertKindStoreErrors     AlertKind = "STORE_ERRORS"
+	AlertKindTest            AlertKind = "TEST"
+)
+
+var AllAlertKind = []AlertKind{
+	AlertKindSiteOffline,
+	AlertKindPathDown,
+	AlertKindSiteUnreachable,
+	AlertKindSLAViolated,
+	AlertKindFailoverStorm,
+	AlertKindCertExpiring,
+	AlertKindStoreErrors,
+	AlertKindTest,
+}
+
+func (e AlertKind) IsValid() bool {
+	switch e {
+	case AlertKindSiteOffline, AlertKindPathDown, AlertKindSiteUnreachable, AlertKindSLAViolated, AlertKindFailoverStorm, AlertKindCertExpiring, AlertKindStoreErrors, AlertKindTest:
+		return true
+	}
+	return false
+}
+
+func (e AlertKind) String() string {
+	return string(e)
+}
+
+func (e *AlertKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AlertKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AlertKind", str)
+	}
+	return nil
+}
+
+func (e AlertKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AlertKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AlertKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type AlertStatus string
+
+const (
+	AlertStatusFiring   AlertStatus = "FIRING"
+	AlertStatusResolved AlertStatus = "RESOLVED"
+)
+
+var AllAlertStatus = []AlertStatus{
+	AlertStatusFiring,
+	AlertStatusResolved,
+}
+
+func (e AlertStatus) IsValid() bool {
+	switch e {
+	case AlertStatusFiring, AlertStatusResolved:
+		return true
+	}
+	return false
+}
+
+func (e AlertStatus) String() string {
+	return string(e)
+}
+
+func (e *AlertStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AlertStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AlertStatus", str)
+	}
+	return nil
+}
+
+func (e AlertStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AlertStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AlertStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type AuditOutcome string

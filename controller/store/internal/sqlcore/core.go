@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/internal/tracing"
 )
 
 // Options configure a Store.
@@ -108,10 +109,22 @@ type tx struct {
 	revs []store.Revision
 }
 
-// bump increases the network's revision; the hub hears of it at commit.
+// lockNetwork takes the network's row lock (a no-op update) so that checks
+// across its sites (overlapping prefixes) and the write they allow are not
+// raced by another transaction of the same network.
+func (t *tx) lockNetwork(ctx context.Context, netID int64) error {
+	if _, err := t.Exec(ctx, "UPDATE networks SET revision = revision WHERE id = $1", netID); err != nil {
+		return fmt.Errorf("lock network: %w", err)
+	}
+	return nil
+}
+
+// bump increases the network's revision and records ctx's traceparent
+// with it (store.Network.TraceParent); the hub hears of it at commit.
 func (t *tx) bump(ctx context.Context, netID int64) error {
 	var rev int64
-	err := t.QueryRow(ctx, "UPDATE networks SET revision = revision + 1 WHERE id = $1 RETURNING revision", netID).Scan(&rev)
+	err := t.QueryRow(ctx, "UPDATE networks SET revision = revision + 1, revision_trace = $2 WHERE id = $1 RETURNING revision",
+		netID, tracing.TraceParent(ctx)).Scan(&rev)
 	if err != nil {
 		return fmt.Errorf("bump revision: %w", err)
 	}

@@ -10,13 +10,13 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
 
-const networkCols = "id, name, topology, revision, created_at"
+const networkCols = "id, name, topology, revision, created_at, revision_trace"
 
 func scanNetwork(r Row) (store.Network, error) {
 	var n store.Network
 	var topo string
 	var created int64
-	err := r.Scan(&n.ID, &n.Name, &topo, &n.Revision, &created)
+	err := r.Scan(&n.ID, &n.Name, &topo, &n.Revision, &created, &n.TraceParent)
 	n.Topology, n.CreatedAt = store.Topology(topo), fromUS(created)
 	return n, err
 }
@@ -171,9 +171,16 @@ func (s *Store) EnrolSite(ctx context.Context, token string, spec store.SiteSpec
 		return store.Site{}, &store.Error{Kind: store.ErrInvalid, Entity: "join_token", Field: "token", Msg: "empty"}
 	}
 	var st store.Site
+	// A token that cannot enrol is refused on a read, which neither waits
+	// for nor holds the write lock: forged tokens (the format and the CA
+	// pin are public) cost an index lookup, not a write transaction. The
+	// write below checks again, atomically.
+	hash := HashToken(token)
+	if err := s.tokenRefusal(ctx, s.eng, hash, us(s.now())); err != nil {
+		return st, s.wrap("enrol site", err)
+	}
 	err := s.write(ctx, "enrol site", func(t *tx) error {
 		now := us(s.now())
-		hash := HashToken(token)
 		var tokID, netID int64
 		var siteName, network string
 		err := t.QueryRow(ctx, `UPDATE join_tokens SET used_at = $2
@@ -181,7 +188,10 @@ func (s *Store) EnrolSite(ctx context.Context, token string, spec store.SiteSpec
 			RETURNING id, network_id, site_name, (SELECT name FROM networks WHERE id = network_id)`, hash, now).
 			Scan(&tokID, &netID, &siteName, &network)
 		if s.eng.Classify(err) == NoRows {
-			return s.tokenRefusal(ctx, t, hash, now)
+			if err := s.tokenRefusal(ctx, t, hash, now); err != nil {
+				return err
+			}
+			return store.TokenError(store.ErrTokenUnknown, "no such token")
 		}
 		if err != nil {
 			return err
@@ -206,11 +216,12 @@ func (s *Store) EnrolSite(ctx context.Context, token string, spec store.SiteSpec
 	return st, err
 }
 
-// tokenRefusal says why a token did not match: unknown, used, revoked or expired.
-func (s *Store) tokenRefusal(ctx context.Context, t *tx, hash string, now int64) error {
+// tokenRefusal says why a token cannot enrol now: unknown, used, revoked
+// or expired; nil when it can.
+func (s *Store) tokenRefusal(ctx context.Context, q Querier, hash string, now int64) error {
 	var used, revoked *int64
 	var expires int64
-	err := t.QueryRow(ctx, "SELECT used_at, revoked_at, expires_at FROM join_tokens WHERE token_hash = $1", hash).Scan(&used, &revoked, &expires)
+	err := q.QueryRow(ctx, "SELECT used_at, revoked_at, expires_at FROM join_tokens WHERE token_hash = $1", hash).Scan(&used, &revoked, &expires)
 	switch {
 	case s.eng.Classify(err) == NoRows:
 		return store.TokenError(store.ErrTokenUnknown, "no such token")
@@ -220,9 +231,10 @@ func (s *Store) tokenRefusal(ctx context.Context, t *tx, hash string, now int64)
 		return store.TokenError(store.ErrTokenUsed, "used at %s", fromUS(*used).Format(time.RFC3339))
 	case revoked != nil:
 		return store.TokenError(store.ErrTokenRevoked, "revoked at %s", fromUS(*revoked).Format(time.RFC3339))
-	default:
+	case expires <= now:
 		return store.TokenError(store.ErrTokenExpired, "expired at %s", fromUS(expires).Format(time.RFC3339))
 	}
+	return nil
 }
 
 // Site implements store.Store.
@@ -362,6 +374,9 @@ func (s *Store) PutLink(ctx context.Context, network, site string, spec store.Li
 		if err != nil {
 			return err
 		}
+		if err := t.lockNetwork(ctx, netID); err != nil {
+			return err
+		}
 		err = t.QueryRow(ctx, `INSERT INTO links (site_id, name, colour, cost, bandwidth_kbps, endpoint, interface, local_address, listen_port)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			ON CONFLICT (site_id, name) DO UPDATE SET colour = excluded.colour, cost = excluded.cost,
@@ -369,6 +384,9 @@ func (s *Store) PutLink(ctx context.Context, network, site string, spec store.Li
 				local_address = excluded.local_address, listen_port = excluded.listen_port
 			RETURNING id`, siteID, spec.Name, spec.Colour, spec.Cost, spec.BandwidthKbps, spec.Endpoint,
 			spec.Interface, spec.LocalAddress, spec.ListenPort).Scan(&l.ID)
+		if err == nil {
+			err = s.checkEndpointOutsidePrefixes(ctx, t, netID, spec)
+		}
 		if err != nil {
 			return s.classify(err, "link", "", "link %q of site %q", spec.Name, site)
 		}
@@ -449,13 +467,10 @@ func (s *Store) AddPrefix(ctx context.Context, network, site string, p netip.Pre
 		if err != nil {
 			return err
 		}
-		var owner string
-		err = t.QueryRow(ctx, `SELECT s.name FROM prefixes p JOIN sites s ON s.id = p.site_id
-			WHERE p.network_id = $1 AND p.prefix = $2`, netID, p.String()).Scan(&owner)
-		if err == nil {
-			return store.Conflict("prefix", "prefix", nil, "%s already belongs to site %q", p, owner)
+		if err := t.lockNetwork(ctx, netID); err != nil {
+			return err
 		}
-		if s.eng.Classify(err) != NoRows {
+		if err := s.checkPrefixFree(ctx, t, netID, p); err != nil {
 			return err
 		}
 		err = t.QueryRow(ctx, "INSERT INTO prefixes (network_id, site_id, prefix) VALUES ($1, $2, $3) RETURNING id",
@@ -466,6 +481,109 @@ func (s *Store) AddPrefix(ctx context.Context, network, site string, p netip.Pre
 		return t.bump(ctx, netID)
 	})
 	return pr, err
+}
+
+// checkPrefixFree refuses p when it overlaps a prefix of any site of the
+// network (a destination must have one site, and a source one sender) or
+// covers a link's endpoint (routed into the overlay, the endpoint would be
+// cut off from the underlay that carries the overlay).
+func (s *Store) checkPrefixFree(ctx context.Context, t *tx, netID int64, p netip.Prefix) error {
+	rows, err := t.Query(ctx, `SELECT s.name, p.prefix FROM prefixes p JOIN sites s ON s.id = p.site_id
+		WHERE p.network_id = $1`, netID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var owner, text string
+		if err := rows.Scan(&owner, &text); err != nil {
+			rows.Close()
+			return err
+		}
+		q, err := netip.ParsePrefix(text)
+		if err != nil || !q.Overlaps(p) {
+			continue
+		}
+		rows.Close()
+		if q == p {
+			return store.Conflict("prefix", "prefix", nil, "%s already belongs to site %q", p, owner)
+		}
+		return store.Conflict("prefix", "prefix", nil, "%s overlaps %s of site %q: an address must belong to one site", p, q, owner)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	return s.forEachEndpoint(ctx, t, netID, func(site, link string, ep netip.Addr) error {
+		if p.Contains(ep) {
+			return store.Conflict("prefix", "prefix", nil,
+				"%s covers %s, the endpoint of link %q of site %q: routed into the overlay, that link could not carry it", p, ep, link, site)
+		}
+		return nil
+	})
+}
+
+// checkEndpointOutsidePrefixes refuses a link whose endpoint lies in a
+// site's prefix (see checkPrefixFree).
+func (s *Store) checkEndpointOutsidePrefixes(ctx context.Context, t *tx, netID int64, spec store.LinkSpec) error {
+	ap, err := netip.ParseAddrPort(spec.Endpoint)
+	if spec.Endpoint == "" || err != nil {
+		return nil
+	}
+	var owner, text string
+	rows, err := t.Query(ctx, `SELECT s.name, p.prefix FROM prefixes p JOIN sites s ON s.id = p.site_id
+		WHERE p.network_id = $1`, netID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&owner, &text); err != nil {
+			return err
+		}
+		if q, err := netip.ParsePrefix(text); err == nil && q.Contains(ap.Addr().Unmap()) {
+			return store.Conflict("link", "endpoint", nil,
+				"%s lies in %s, a prefix of site %q: routed into the overlay, this link could not carry it", ap.Addr(), q, owner)
+		}
+	}
+	return rows.Err()
+}
+
+// forEachEndpoint calls fn with the endpoint address of every link of the
+// network that has one.
+func (s *Store) forEachEndpoint(ctx context.Context, t *tx, netID int64, fn func(site, link string, ep netip.Addr) error) error {
+	rows, err := t.Query(ctx, `SELECT s.name, l.name, l.endpoint FROM links l JOIN sites s ON s.id = l.site_id
+		WHERE s.network_id = $1 AND l.endpoint <> ''`, netID)
+	if err != nil {
+		return err
+	}
+	type ep struct {
+		site, link string
+		addr       netip.Addr
+	}
+	var eps []ep
+	for rows.Next() {
+		var e ep
+		var text string
+		if err := rows.Scan(&e.site, &e.link, &text); err != nil {
+			rows.Close()
+			return err
+		}
+		if ap, err := netip.ParseAddrPort(text); err == nil {
+			e.addr = ap.Addr().Unmap()
+			eps = append(eps, e)
+		}
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	for _, e := range eps {
+		if err := fn(e.site, e.link, e.addr); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Prefixes implements store.Store.

@@ -1,0 +1,456 @@
+package alert
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/controller/events"
+)
+
+// Engine evaluates the rules over the controller's live events and the
+// checks it is told of. It is a state machine without I/O and without a
+// clock: Observe, Check, Retain and Tick take the time, and return the
+// notices (alerts that fired or resolved) in a stable order. Not safe for
+// concurrent use: Service serialises the calls.
+//
+// Every condition has one state per rule and subject (dedup): it fires
+// when it has held for the rule's For, and resolves when it has been gone
+// for ResolveAfter; a condition that comes back in between keeps its one
+// alert firing, and one that goes before For never fires (hysteresis).
+type Engine struct {
+	r     Rules
+	conds map[condKey]*cond
+	paths map[pathKey]*pathState
+	sites map[siteKey]*siteState
+	out   []Alert // notices of the call in progress
+}
+
+// Bounds of what the engine remembers; beyond them new paths and sites
+// are not judged.
+const (
+	maxPaths = 1 << 16
+	maxSites = 1 << 14
+	// pathForget: a path none of whose ends reported for this long is
+	// forgotten (its alerts resolve).
+	pathForget = 10 * time.Minute
+)
+
+type condKey struct {
+	kind             Kind
+	network, subject string
+}
+
+type cond struct {
+	active bool
+	since  time.Time // when active last changed
+	firing bool
+	alert  Alert
+}
+
+type pathKey struct{ network, path string }
+
+type pathState struct {
+	siteA, siteB string
+	reports      map[string]report // by reporting site
+}
+
+type report struct {
+	state                 string
+	valid                 bool
+	latency, jitter, loss float64
+	bfd                   string
+	at                    time.Time // the edge's time: orders reports
+	heard                 time.Time // the controller's: freshness
+}
+
+type siteKey struct{ network, site string }
+
+type siteState struct {
+	disconnected bool      // its control stream ended and did not reopen
+	heard        time.Time // its last report or connection
+	failovers    []time.Time
+	paths        map[string]bool // canonical IDs of the paths it is an end of
+}
+
+// NewEngine returns an engine with rules r.
+func NewEngine(r Rules) *Engine {
+	return &Engine{r: r, conds: map[condKey]*cond{}, paths: map[pathKey]*pathState{}, sites: map[siteKey]*siteState{}}
+}
+
+// Observe takes one live event: path reports, steering events and site
+// connections (other kinds are ignored).
+func (e *Engine) Observe(ev *events.Event, now time.Time) []Alert {
+	switch {
+	case ev.Kind == events.KindPath && ev.Path != nil:
+		e.observePath(ev, now)
+	case ev.Kind == events.KindSite && ev.SiteState != nil:
+		if st := e.site(ev.Network, ev.Site); st != nil {
+			st.disconnected = !ev.SiteState.Online
+			if ev.SiteState.Online {
+				st.heard = now
+			}
+			e.evalSite(siteKey{ev.Network, ev.Site}, st, now)
+		}
+	case ev.Kind == events.KindSteering && ev.Steering != nil:
+		e.observeSteering(ev, now)
+	}
+	return e.flush()
+}
+
+func (e *Engine) observePath(ev *events.Event, now time.Time) {
+	id, a, b, ok := canonicalPath(ev.Path.PathID)
+	if !ok || ev.Site == "" {
+		return
+	}
+	k := pathKey{ev.Network, id}
+	p := e.paths[k]
+	if p == nil {
+		if len(e.paths) >= maxPaths {
+			return
+		}
+		p = &pathState{siteA: a, siteB: b, reports: map[string]report{}}
+		e.paths[k] = p
+	}
+	c := ev.Path
+	if old, ok := p.reports[ev.Site]; ok && ev.At.Before(old.at) {
+		return // an older report, sent again after a reconnection
+	}
+	p.reports[ev.Site] = report{state: c.State, valid: c.MetricsValid, latency: c.LatencyMs, jitter: c.JitterMs,
+		loss: c.LossPct, bfd: c.BFDState, at: ev.At, heard: now}
+	if st := e.site(ev.Network, ev.Site); st != nil {
+		// A report comes over an open control stream: on this replica
+		// or, when its stream moved, another one.
+		st.heard, st.disconnected = now, false
+	}
+	e.evalPath(k, p, now)
+	for _, s := range []string{a, b} {
+		if st := e.site(ev.Network, s); st != nil {
+			st.paths[id] = true
+			e.evalSite(siteKey{ev.Network, s}, st, now)
+		}
+	}
+}
+
+// isFailover: a steering decision that moved flows, as the edge counts
+// its failovers (edge/dataplane); a path changing state without traffic
+// on it, or a decision that moved nothing, is not one.
+func isFailover(s *events.Steering) bool { return s.Kind == "decision" && s.FlowsMoved > 0 }
+
+func (e *Engine) observeSteering(ev *events.Event, now time.Time) {
+	if !isFailover(ev.Steering) {
+		return
+	}
+	st := e.site(ev.Network, ev.Site)
+	if st == nil {
+		return
+	}
+	if len(st.failovers) >= maxStormEvents {
+		st.failovers = slices.Delete(st.failovers, 0, len(st.failovers)-maxStormEvents+1)
+	}
+	st.failovers = append(st.failovers, now)
+	st.heard = now
+	e.evalSite(siteKey{ev.Network, ev.Site}, st, now)
+}
+
+// site returns the state of a site, made if new; nil beyond maxSites.
+func (e *Engine) site(network, name string) *siteState {
+	k := siteKey{network, name}
+	st := e.sites[k]
+	if st == nil && name != "" && len(e.sites) < maxSites {
+		st = &siteState{paths: map[string]bool{}}
+		e.sites[k] = st
+	}
+	return st
+}
+
+// fresh reports whether a report was heard within the silence window.
+func (e *Engine) fresh(r report, now time.Time) bool { return now.Sub(r.heard) <= e.r.Silence }
+
+// evalPath sets the path rules' conditions of one path.
+func (e *Engine) evalPath(k pathKey, p *pathState, now time.Time) {
+	var downBy, slaBy []string
+	var worst report
+	for site, r := range p.reports {
+		if !e.fresh(r, now) {
+			continue
+		}
+		if r.state == events.PathDown {
+			downBy = append(downBy, site)
+		} else if r.valid && e.overSLA(r) {
+			slaBy = append(slaBy, site)
+			worst = worse(worst, r)
+		}
+	}
+	slices.Sort(downBy)
+	slices.Sort(slaBy)
+	base := Alert{Network: k.network, Site: p.siteA, Path: k.path, Subject: "path/" + k.path}
+	down := base
+	down.Summary = "path " + k.path + " is down"
+	down.Details = map[string]any{"reported_by": downBy, "peer": p.siteB}
+	e.set(condKey{KindPathDown, k.network, base.Subject}, len(downBy) > 0, now, down)
+	sla := base
+	sla.Summary = fmt.Sprintf("path %s is over its SLA thresholds: latency %.1f ms, jitter %.1f ms, loss %.2f %%",
+		k.path, worst.latency, worst.jitter, worst.loss)
+	sla.Details = map[string]any{"reported_by": slaBy, "peer": p.siteB, "latency_ms": worst.latency, "jitter_ms": worst.jitter,
+		"loss_pct": worst.loss, "threshold_latency_ms": e.r.LatencyMs, "threshold_jitter_ms": e.r.JitterMs, "threshold_loss_pct": e.r.LossPct}
+	e.set(condKey{KindSLAViolated, k.network, base.Subject}, len(slaBy) > 0, now, sla)
+}
+
+func (e *Engine) overSLA(r report) bool {
+	return r.latency > e.r.LatencyMs || r.jitter > e.r.JitterMs || r.loss > e.r.LossPct
+}
+
+// worse returns the report with the higher latency, then loss.
+func worse(a, b report) report {
+	if b.latency > a.latency || b.latency == a.latency && b.loss > a.loss {
+		return b
+	}
+	return a
+}
+
+// evalSite sets the site rules' conditions of one site.
+func (e *Engine) evalSite(k siteKey, st *siteState, now time.Time) {
+	base := Alert{Network: k.network, Site: k.site, Subject: "site/" + k.site}
+	known, down := e.sitePaths(k, st, now)
+	// Silence counts only for a site with paths: an edge reports path
+	// samples, and one without peers has none to report.
+	silent := len(st.paths) > 0 && !st.heard.IsZero() && now.Sub(st.heard) > e.r.Silence
+	off := base
+	switch {
+	case st.disconnected:
+		off.Summary = "site " + k.site + " is offline: its control stream ended"
+	default:
+		off.Summary = fmt.Sprintf("site %s is offline: no report for %v", k.site, now.Sub(st.heard).Round(time.Second))
+	}
+	off.Details = map[string]any{"last_report": st.heard, "connected": !st.disconnected}
+	e.set(condKey{KindSiteOffline, k.network, base.Subject}, st.disconnected || silent, now, off)
+
+	un := base
+	un.Summary = fmt.Sprintf("every path to site %s is down (%d paths)", k.site, down)
+	un.Details = map[string]any{"paths": known}
+	e.set(condKey{KindSiteUnreachable, k.network, base.Subject}, known > 0 && down == known, now, un)
+
+	cut := now.Add(-e.r.StormWindow)
+	i, _ := slices.BinarySearchFunc(st.failovers, cut, func(t, c time.Time) int { return t.Compare(c) })
+	st.failovers = st.failovers[i:]
+	storm := base
+	storm.Summary = fmt.Sprintf("site %s reported %d failovers within %v (more than %d)", k.site, len(st.failovers), e.r.StormWindow, e.r.StormFailovers)
+	storm.Details = map[string]any{"failovers": len(st.failovers), "window": e.r.StormWindow.String(), "threshold": e.r.StormFailovers}
+	e.set(condKey{KindFailoverStorm, k.network, base.Subject}, len(st.failovers) > e.r.StormFailovers, now, storm)
+}
+
+// sitePaths counts a site's paths with a fresh report, and those down.
+func (e *Engine) sitePaths(k siteKey, st *siteState, now time.Time) (known, down int) {
+	for id := range st.paths {
+		p := e.paths[pathKey{k.network, id}]
+		if p == nil {
+			delete(st.paths, id)
+			continue
+		}
+		isKnown, isDown := false, false
+		for _, r := range p.reports {
+			if e.fresh(r, now) {
+				isKnown = true
+				isDown = isDown || r.state == events.PathDown
+			}
+		}
+		if isKnown {
+			known++
+		}
+		if isDown {
+			down++
+		}
+	}
+	return known, down
+}
+
+// Check is one subject whose condition holds, found by a check the
+// engine does not make itself (certificates, the store).
+type Check struct {
+	Subject string
+	Site    string
+	Summary string
+	Details map[string]any
+}
+
+// Check sets the conditions of kind (KindCertExpiring, KindStoreErrors):
+// those in holding hold, every other subject of kind does not.
+func (e *Engine) Check(kind Kind, holding []Check, now time.Time) []Alert {
+	seen := map[string]bool{}
+	for _, c := range holding {
+		seen[c.Subject] = true
+		e.set(condKey{kind, "", c.Subject}, true, now, Alert{Site: c.Site, Subject: c.Subject, Summary: c.Summary, Details: c.Details})
+	}
+	for k, c := range e.conds {
+		if k.kind == kind && !seen[k.subject] {
+			e.set(k, false, now, c.alert)
+		}
+	}
+	return e.flush()
+}
+
+// Retain forgets the sites of network not in sites (revoked or deleted)
+// and the paths to them: their firing alerts resolve at once.
+func (e *Engine) Retain(network string, sites []string, now time.Time) []Alert {
+	keep := map[string]bool{}
+	for _, s := range sites {
+		keep[s] = true
+	}
+	for k := range e.sites {
+		if k.network == network && !keep[k.site] {
+			delete(e.sites, k)
+			e.forget(condKey{network: network, subject: "site/" + k.site}, now)
+		}
+	}
+	for k, p := range e.paths {
+		if k.network == network && (!keep[p.siteA] || !keep[p.siteB]) {
+			delete(e.paths, k)
+			e.forget(condKey{network: network, subject: "path/" + k.path}, now)
+		}
+	}
+	return e.flush()
+}
+
+// forget drops every rule's condition on a subject; firing ones resolve.
+func (e *Engine) forget(k condKey, now time.Time) {
+	for _, kind := range Kinds {
+		k.kind = kind
+		if c := e.conds[k]; c != nil {
+			if c.firing {
+				c.alert.Details = withReason(c.alert.Details, "its site is no longer in the network")
+				e.resolve(k, c, now)
+			}
+			delete(e.conds, k)
+		}
+	}
+}
+
+func withReason(d map[string]any, reason string) map[string]any {
+	out := map[string]any{"reason": reason}
+	for k, v := range d {
+		out[k] = v
+	}
+	return out
+}
+
+// Tick evaluates what time alone changes: silence, freshness, windows,
+// For and ResolveAfter.
+func (e *Engine) Tick(now time.Time) []Alert {
+	for k, p := range e.paths {
+		for site, r := range p.reports {
+			if now.Sub(r.heard) > pathForget {
+				delete(p.reports, site)
+			}
+		}
+		e.evalPath(k, p, now)
+		if len(p.reports) == 0 {
+			delete(e.paths, k)
+		}
+	}
+	for k, st := range e.sites {
+		e.evalSite(k, st, now)
+	}
+	for k, c := range e.conds {
+		e.step(k, c, now)
+	}
+	return e.flush()
+}
+
+// set records whether a condition holds now; a holding one takes a's
+// summary and details.
+func (e *Engine) set(k condKey, holds bool, now time.Time, a Alert) {
+	holds = holds && e.timing(k.kind).Enabled
+	c := e.conds[k]
+	if c == nil {
+		if !holds {
+			return
+		}
+		c = &cond{since: now}
+		e.conds[k] = c
+	}
+	if c.active != holds {
+		c.active, c.since = holds, now
+	}
+	if holds {
+		old := c.alert
+		c.alert = a
+		c.alert.Kind, c.alert.ID, c.alert.Status, c.alert.At, c.alert.StartedAt = k.kind, old.ID, old.Status, old.At, old.StartedAt
+	}
+	e.step(k, c, now)
+}
+
+// step moves a condition's alert by the rule's timing.
+func (e *Engine) step(k condKey, c *cond, now time.Time) {
+	t := e.timing(k.kind)
+	switch {
+	case c.active && !c.firing && now.Sub(c.since) >= t.For:
+		c.firing = true
+		c.alert.ID, c.alert.Status, c.alert.At, c.alert.StartedAt = newID(), StatusFiring, now, c.since
+		e.out = append(e.out, c.alert)
+	case !c.active && c.firing && now.Sub(c.since) >= t.ResolveAfter:
+		e.resolve(k, c, now)
+		delete(e.conds, k)
+	case !c.active && !c.firing:
+		delete(e.conds, k)
+	}
+}
+
+func (e *Engine) resolve(_ condKey, c *cond, now time.Time) {
+	a := c.alert
+	a.Status, a.At = StatusResolved, now
+	a.ResolvedAt = &now
+	c.firing = false
+	e.out = append(e.out, a)
+}
+
+func (e *Engine) timing(k Kind) Timing {
+	switch k {
+	case KindSiteOffline:
+		return e.r.SiteOffline
+	case KindPathDown:
+		return e.r.PathDown
+	case KindSiteUnreachable:
+		return e.r.SiteUnreachable
+	case KindSLAViolated:
+		return e.r.SLA
+	case KindFailoverStorm:
+		return e.r.Storm
+	case KindCertExpiring:
+		return e.r.Cert
+	case KindStoreErrors:
+		return e.r.Store
+	}
+	return Timing{}
+}
+
+// flush returns the notices of the call, ordered by kind and subject.
+func (e *Engine) flush() []Alert {
+	out := e.out
+	e.out = nil
+	slices.SortStableFunc(out, func(a, b Alert) int {
+		if c := strings.Compare(string(a.Kind), string(b.Kind)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Network+"/"+a.Subject, b.Network+"/"+b.Subject)
+	})
+	return out
+}
+
+// Active returns the firing alerts, oldest first.
+func (e *Engine) Active() []Alert {
+	var out []Alert
+	for _, c := range e.conds {
+		if c.firing {
+			out = append(out, c.alert)
+		}
+	}
+	slices.SortFunc(out, func(a, b Alert) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.Kind)+a.Network+a.Subject, string(b.Kind)+b.Network+b.Subject)
+	})
+	return out
+}

@@ -1,0 +1,463 @@
+package alert
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/controller/events"
+	"github.com/patronus-sdwan/patronus/controller/store"
+)
+
+// Store is what the service needs of the controller's store.
+type Store interface {
+	store.AlertStore
+	AddAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
+}
+
+// Cert is a certificate the cert_expiring rule watches.
+type Cert struct {
+	Subject  string // "cert/server", "cert/ca", "cert/operator/NAME"
+	Name     string // for people: "the controller's TLS server certificate"
+	NotAfter time.Time
+}
+
+// ServiceConfig is what a Service needs.
+type ServiceConfig struct {
+	Rules Rules            // Config.Compile
+	Store Store            // required
+	Bus   *events.Bus      // required by Run
+	Now   func() time.Time // nil: time.Now
+	Log   *slog.Logger     // nil: discarded
+	// Certs lists the certificates to watch; nil: none.
+	Certs func(ctx context.Context) ([]Cert, error)
+	// Probe checks the store for the store_errors rule; nil: the rule
+	// has nothing to look at.
+	Probe func(ctx context.Context) error
+	// Sites lists a network's sites after a configuration revision, so
+	// that the alerts of sites removed resolve; nil: never.
+	Sites func(ctx context.Context, network string) ([]string, error)
+	// Client makes the HTTP attempts; nil: one that follows no redirect.
+	Client *http.Client
+}
+
+// Service runs the rule engine on the live events and delivers its
+// notices to the webhooks. Safe for concurrent use.
+type Service struct {
+	cfg    ServiceConfig
+	log    *slog.Logger
+	client *http.Client
+
+	mu   sync.Mutex // guards eng and subs
+	eng  *Engine
+	subs map[chan Alert]bool
+
+	wmu     sync.Mutex // guards workers and runCtx
+	workers map[int64]*worker
+	runCtx  context.Context // nil until Run
+}
+
+// NewService returns a service; Run starts it.
+func NewService(cfg ServiceConfig) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("alert: ServiceConfig.Store is required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Service{cfg: cfg, log: cfg.Log, client: cfg.Client, eng: NewEngine(cfg.Rules),
+		subs: map[chan Alert]bool{}, workers: map[int64]*worker{}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.client == nil {
+		s.client = newClient()
+	}
+	return s, nil
+}
+
+func (s *Service) now() time.Time { return s.cfg.Now() }
+
+// Run evaluates and delivers until ctx ends; with Rules.Enabled false it
+// only waits (webhooks can still be managed and tested).
+func (s *Service) Run(ctx context.Context) {
+	if !s.cfg.Rules.Enabled || s.cfg.Bus == nil {
+		<-ctx.Done()
+		return
+	}
+	s.startWorkers(ctx)
+	defer s.stopWorkers()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); s.checkLoop(ctx) }()
+	go func() { defer wg.Done(); s.tickLoop(ctx) }()
+	s.eventLoop(ctx)
+	wg.Wait()
+}
+
+// eventLoop feeds the engine from the bus, subscribing again when the
+// bus ends a subscription that fell behind.
+func (s *Service) eventLoop(ctx context.Context) {
+	f := events.Filter{Kinds: []events.Kind{events.KindPath, events.KindSteering, events.KindSite, events.KindConfig}}
+	for ctx.Err() == nil {
+		sub := s.cfg.Bus.Subscribe(ctx, f, 4096)
+		for ev := range sub.C {
+			if ev.Kind == events.KindConfig {
+				s.retain(ctx, ev.Network)
+				continue
+			}
+			s.mu.Lock()
+			n := s.eng.Observe(ev, s.now())
+			s.mu.Unlock()
+			s.publish(ctx, n)
+		}
+		if errors.Is(sub.Err(), events.ErrClosed) {
+			return
+		}
+		if ctx.Err() == nil {
+			s.log.Warn("alerts: live events were lost; evaluating from the next ones", "err", sub.Err())
+		}
+	}
+}
+
+func (s *Service) retain(ctx context.Context, network string) {
+	if s.cfg.Sites == nil {
+		return
+	}
+	sites, err := s.cfg.Sites(ctx, network)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	n := s.eng.Retain(network, sites, s.now())
+	s.mu.Unlock()
+	s.publish(ctx, n)
+}
+
+func (s *Service) tickLoop(ctx context.Context) {
+	t := time.NewTicker(s.cfg.Rules.Evaluate)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.mu.Lock()
+			n := s.eng.Tick(s.now())
+			s.mu.Unlock()
+			s.publish(ctx, n)
+		}
+	}
+}
+
+// checkLoop runs the certificate and store checks.
+func (s *Service) checkLoop(ctx context.Context) {
+	certs := time.NewTicker(s.cfg.Rules.CertCheck)
+	defer certs.Stop()
+	probe := time.NewTicker(s.cfg.Rules.StoreCheck)
+	defer probe.Stop()
+	s.checkCerts(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-certs.C:
+			s.checkCerts(ctx)
+		case <-probe.C:
+			s.probe(ctx)
+		}
+	}
+}
+
+func (s *Service) checkCerts(ctx context.Context) {
+	if s.cfg.Certs == nil {
+		return
+	}
+	certs, err := s.cfg.Certs(ctx)
+	if err != nil {
+		s.log.Warn("alerts: listing certificates", "err", err)
+		return
+	}
+	now := s.now()
+	var holding []Check
+	for _, c := range certs {
+		left := c.NotAfter.Sub(now)
+		if left > s.cfg.Rules.CertWithin {
+			continue
+		}
+		sum := fmt.Sprintf("%s expires on %s (in %v)", c.Name, c.NotAfter.UTC().Format(time.RFC3339), left.Round(time.Hour))
+		if left <= 0 {
+			sum = fmt.Sprintf("%s expired on %s", c.Name, c.NotAfter.UTC().Format(time.RFC3339))
+		}
+		holding = append(holding, Check{Subject: c.Subject, Summary: sum,
+			Details: map[string]any{"not_after": c.NotAfter.UTC(), "certificate": c.Name}})
+	}
+	s.mu.Lock()
+	n := s.eng.Check(KindCertExpiring, holding, now)
+	s.mu.Unlock()
+	s.publish(ctx, n)
+}
+
+// probeTimeout bounds one store check.
+const probeTimeout = 5 * time.Second
+
+func (s *Service) probe(ctx context.Context) {
+	if s.cfg.Probe == nil {
+		return
+	}
+	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	err := s.cfg.Probe(pctx)
+	cancel()
+	if ctx.Err() != nil {
+		return
+	}
+	var holding []Check
+	if err != nil {
+		holding = []Check{{Subject: "store", Summary: "the controller's store fails: " + err.Error(),
+			Details: map[string]any{"error": err.Error()}}}
+	}
+	s.mu.Lock()
+	n := s.eng.Check(KindStoreErrors, holding, s.now())
+	s.mu.Unlock()
+	s.publish(ctx, n)
+}
+
+// Alerts returns the firing alerts, oldest first.
+func (s *Service) Alerts() []Alert {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.eng.Active()
+}
+
+// Subscribe returns the notices from now on, until ctx ends. A
+// subscriber more than buffer notices behind is dropped: its channel
+// closes early.
+func (s *Service) Subscribe(ctx context.Context, buffer int) <-chan Alert {
+	ch := make(chan Alert, max(buffer, 1))
+	s.mu.Lock()
+	s.subs[ch] = true
+	s.mu.Unlock()
+	context.AfterFunc(ctx, func() { s.unsubscribe(ch) })
+	return ch
+}
+
+// Subscribers is how many Subscribe channels are open.
+func (s *Service) Subscribers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.subs)
+}
+
+func (s *Service) unsubscribe(ch chan Alert) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.subs[ch] {
+		delete(s.subs, ch)
+		close(ch)
+	}
+}
+
+// publish logs the notices, hands them to the subscribers and queues
+// them for every webhook.
+func (s *Service) publish(ctx context.Context, notices []Alert) {
+	if len(notices) == 0 {
+		return
+	}
+	s.mu.Lock()
+	for _, a := range notices {
+		s.log.Info("alert "+string(a.Status), "kind", a.Kind, "network", a.Network, "site", a.Site, "path", a.Path, "subject", a.Subject, "alert", a.ID)
+		for ch := range s.subs {
+			select {
+			case ch <- a:
+			default:
+				delete(s.subs, ch)
+				close(ch)
+			}
+		}
+	}
+	s.mu.Unlock()
+	hooks, err := s.cfg.Store.Webhooks(ctx)
+	if err != nil {
+		s.log.Error("alerts: listing webhooks: notices not queued", "err", err)
+		return
+	}
+	for _, h := range hooks {
+		for _, a := range notices {
+			s.enqueue(ctx, h, a)
+		}
+	}
+}
+
+// enqueue stores a notice for a webhook and wakes its worker. When the
+// store refuses (it may be what the alert is about), one attempt is made
+// at once without retries.
+func (s *Service) enqueue(ctx context.Context, h store.Webhook, a Alert) {
+	body, err := render(a, h.Slack)
+	if err != nil {
+		s.log.Error("alerts: encoding a notice", "err", err)
+		return
+	}
+	_, dropped, err := s.cfg.Store.EnqueueDelivery(ctx, h.ID, body, s.cfg.Rules.Delivery.Queue)
+	if err != nil {
+		s.log.Warn("alerts: queueing a notice failed: one attempt without retries", "webhook", h.ID, "err", err)
+		go s.attemptOnce(h, body)
+		return
+	}
+	if dropped > 0 {
+		s.log.Warn("alerts: a webhook's queue is full: dropped the oldest", "webhook", h.ID, "dropped", dropped)
+		s.audit(h, nil, map[string]any{"dropped": dropped, "error": "queue full"}, false)
+	}
+	s.wmu.Lock()
+	w := s.workers[h.ID]
+	s.wmu.Unlock()
+	if w != nil {
+		w.poke()
+	}
+}
+
+func (s *Service) attemptOnce(h store.Webhook, body []byte) {
+	status, err := s.post(context.Background(), h, "unqueued", body)
+	detail := map[string]any{"attempt": 1, "unqueued": true}
+	if status != 0 {
+		detail["http_status"] = status
+	}
+	if err != nil {
+		detail["error"] = err.Error()
+	}
+	s.audit(h, body, detail, err == nil)
+}
+
+// startWorkers starts a worker per stored webhook.
+func (s *Service) startWorkers(ctx context.Context) {
+	s.wmu.Lock()
+	s.runCtx = ctx
+	s.wmu.Unlock()
+	hooks, err := s.cfg.Store.Webhooks(ctx)
+	if err != nil {
+		s.log.Error("alerts: listing webhooks: no deliveries until one is added", "err", err)
+	}
+	for _, h := range hooks {
+		s.startWorker(h)
+	}
+}
+
+// startWorker starts h's worker if Run runs and it has none.
+func (s *Service) startWorker(h store.Webhook) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.runCtx == nil || s.runCtx.Err() != nil || s.workers[h.ID] != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(s.runCtx)
+	w := &worker{hook: h, wake: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
+	s.workers[h.ID] = w
+	go s.work(ctx, w)
+}
+
+func (s *Service) stopWorker(id int64) {
+	s.wmu.Lock()
+	w := s.workers[id]
+	delete(s.workers, id)
+	s.wmu.Unlock()
+	if w != nil {
+		w.cancel()
+		<-w.done
+	}
+}
+
+func (s *Service) stopWorkers() {
+	s.wmu.Lock()
+	ids := make([]int64, 0, len(s.workers))
+	for id := range s.workers {
+		ids = append(ids, id)
+	}
+	s.runCtx = nil
+	s.wmu.Unlock()
+	for _, id := range ids {
+		s.stopWorker(id)
+	}
+}
+
+// AddWebhook validates and stores a webhook and starts delivering to it.
+// An empty secret is drawn (NewSecret); the returned webhook holds the
+// secret either way: show it once when it was drawn, never again.
+func (s *Service) AddWebhook(ctx context.Context, spec store.WebhookSpec) (store.Webhook, error) {
+	if err := ValidateURL(spec.URL); err != nil {
+		return store.Webhook{}, err
+	}
+	if spec.Secret == "" {
+		spec.Secret = NewSecret()
+	} else if err := ValidateSecret(spec.Secret); err != nil {
+		return store.Webhook{}, err
+	}
+	h, err := s.cfg.Store.CreateWebhook(ctx, spec)
+	if err != nil {
+		return h, err
+	}
+	s.startWorker(h)
+	return h, nil
+}
+
+// Webhooks lists the webhooks, by ID, without their secrets.
+func (s *Service) Webhooks(ctx context.Context) ([]store.Webhook, error) {
+	hooks, err := s.cfg.Store.Webhooks(ctx)
+	for i := range hooks {
+		hooks[i].Secret = ""
+	}
+	return hooks, err
+}
+
+// RemoveWebhook stops delivering to a webhook and deletes it with its
+// pending deliveries.
+func (s *Service) RemoveWebhook(ctx context.Context, id int64) error {
+	s.stopWorker(id)
+	return s.cfg.Store.DeleteWebhook(ctx, id)
+}
+
+// TestResult is the outcome of a test delivery.
+type TestResult struct {
+	Delivered  bool
+	HTTPStatus int    // 0: no answer
+	Error      string // why not delivered
+	Duration   time.Duration
+}
+
+// TestWebhook sends one test notice (kind "test") to a webhook now,
+// once, outside its queue, and says how the receiver answered. The
+// attempt is audited as every delivery is.
+func (s *Service) TestWebhook(ctx context.Context, id int64) (TestResult, error) {
+	hooks, err := s.cfg.Store.Webhooks(ctx)
+	if err != nil {
+		return TestResult{}, err
+	}
+	i := slices.IndexFunc(hooks, func(h store.Webhook) bool { return h.ID == id })
+	if i < 0 {
+		return TestResult{}, store.NotFound("webhook", "webhook %d does not exist", id)
+	}
+	h := hooks[i]
+	now := s.now()
+	a := Alert{ID: newID(), Kind: KindTest, Status: StatusFiring, At: now, StartedAt: now, Subject: "test",
+		Summary: "a test notice from the Patronus controller", Test: true}
+	body, err := render(a, h.Slack)
+	if err != nil {
+		return TestResult{}, err
+	}
+	start := time.Now()
+	status, perr := s.post(ctx, h, "test-"+a.ID, body)
+	res := TestResult{Delivered: perr == nil, HTTPStatus: status, Duration: time.Since(start)}
+	detail := map[string]any{"attempt": 1}
+	if status != 0 {
+		detail["http_status"] = status
+	}
+	if perr != nil {
+		res.Error = perr.Error()
+		detail["error"] = res.Error
+	}
+	s.audit(h, body, detail, perr == nil)
+	return res, nil
+}

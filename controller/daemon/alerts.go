@@ -1,0 +1,92 @@
+package daemon
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/controller/alert"
+	"github.com/patronus-sdwan/patronus/controller/manage"
+	"github.com/patronus-sdwan/patronus/controller/pki"
+	"github.com/patronus-sdwan/patronus/controller/store"
+)
+
+// openAlerts makes the alert service (run by Serve) and the management
+// operations, which the API and Admin's alert RPCs share.
+func (d *Daemon) openAlerts() error {
+	rules, err := d.cfg.Alerts.Compile()
+	if err != nil {
+		return err
+	}
+	d.alerts, err = alert.NewService(alert.ServiceConfig{Rules: rules, Store: d.st, Bus: d.bus, Log: d.log,
+		Certs: d.watchedCerts, Probe: d.probeStore, Sites: d.siteNames})
+	if err != nil {
+		return fmt.Errorf("alerts: %w", err)
+	}
+	d.mgr, err = manage.New(manage.Config{Store: d.st, Audit: d.st, Users: d.auth, Alerts: d.alerts,
+		Live: d.live, Retention: d.cfg.API.retention(), Log: d.log})
+	return err
+}
+
+// watchedCerts are the certificates the cert_expiring rule watches: the
+// CA's, the TLS server certificate as it is on disk (renewals replace
+// it), and the operator certificates in force. Edge certificates are not
+// recorded in the store.
+func (d *Daemon) watchedCerts(ctx context.Context) ([]alert.Cert, error) {
+	out := []alert.Cert{{Subject: "cert/ca", Name: "the controller's CA certificate", NotAfter: d.ca.Certificate().NotAfter}}
+	srv, err := readCert(filepath.Join(d.ca.Dir(), pki.ServerCertFile))
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, alert.Cert{Subject: "cert/server", Name: "the controller's TLS server certificate", NotAfter: srv.NotAfter})
+	ops, err := d.st.OperatorCerts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	for _, o := range ops {
+		if o.RevokedAt.IsZero() && o.NotAfter.After(now) {
+			out = append(out, alert.Cert{Subject: "cert/operator/" + o.Name + "/" + o.Serial,
+				Name: "the operator certificate of " + o.Name + " (serial " + o.Serial + ")", NotAfter: o.NotAfter})
+		}
+	}
+	return out, nil
+}
+
+func readCert(file string) (*x509.Certificate, error) {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	b, _ := pem.Decode(raw)
+	if b == nil {
+		return nil, errors.New(file + ": no PEM certificate")
+	}
+	return x509.ParseCertificate(b.Bytes)
+}
+
+// probeStore is the store_errors rule's check: one read.
+func (d *Daemon) probeStore(ctx context.Context) error {
+	_, err := d.st.Networks(ctx)
+	return err
+}
+
+// siteNames lists a network's sites that are not revoked.
+func (d *Daemon) siteNames(ctx context.Context, network string) ([]string, error) {
+	sites, err := d.st.Sites(ctx, network)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, s := range sites {
+		if s.State != store.Revoked {
+			out = append(out, s.Name)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,250 @@
+package dataplane
+
+// The path lifecycle: a path is one WireGuard device from a local WAN
+// link to a remote one, made when its peer is configured (startPeer),
+// published in a snapshot once ready (syncSteeringLocked) and closed when
+// its peer goes or changes (Reconfigure).
+
+import (
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.zx2c4.com/wireguard/conn"
+	"golang.zx2c4.com/wireguard/device"
+
+	"github.com/patronus-sdwan/patronus/bfd"
+	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/probe"
+	"github.com/patronus-sdwan/patronus/edge/shim"
+)
+
+type peer struct {
+	cfg   config.ValidPeer
+	paths []*Path // preference order
+}
+
+// Path is one WireGuard tunnel from a local link to a remote link.
+//
+// Its plain fields are written before the path is first published in a
+// snapshot (startPath, then prepareControl) and only read after, by any
+// goroutine; probeNext belongs to the control loop; the rest are atomics.
+type Path struct {
+	ID         string
+	LocalLink  string
+	RemoteLink string
+	PeerSite   string
+	endpoint   string
+	site       uint16 // the peer site's ID
+	fallback   bool   // first in the peer's static preference: taken while steering has no path up (PathStatus.Preferred)
+	dev        *device.Device
+	tun        *pathTUN
+	shim       *shim.Endpoint
+	link       Link
+	bind       conn.Bind
+	linkIndex  int    // into the configuration's links
+	color      string // of the local link
+	num        int    // unique among the data plane's paths: the BFD session's IfIndex
+	bfdKey     bfd.Key
+	prober     *probe.Sender
+	probeNext  time.Time   // the control loop's
+	bfdUp      atomic.Bool // the BFD session is Up: probes are sent
+	started    time.Time
+	lastRx     atomic.Int64 // unix ns of the last batch received from the peer; 0: none
+	stopCtl    func()
+
+	TxPackets, RxPackets atomic.Uint64
+	controlLost          atomic.Uint64 // BFD and probe packets not sent: no buffer, full queue
+	TxBytes, RxBytes     atomic.Uint64
+}
+
+// startPaths starts every peer's paths.
+func (d *Dataplane) startPaths() error {
+	peers := map[uint16]*peer{}
+	for _, pc := range d.cfg.Peers {
+		p, err := d.startPeer(pc)
+		if err != nil {
+			return fmt.Errorf("peer %s: %w", pc.Name, err)
+		}
+		peers[pc.ID] = p
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.peers, d.paths = peers, pathsOf(peers)
+	d.refreshPinsLocked()
+	return d.syncSteeringLocked(&d.cfg.Steering, d.cfg)
+}
+
+// startPeer makes a WireGuard device for every local link × remote link
+// of a peer whose address family matches, cheapest local link first. On
+// error the paths made so far are closed again.
+func (d *Dataplane) startPeer(pc config.ValidPeer) (*peer, error) {
+	order := make([]int, len(d.cfg.Links))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return d.cfg.Links[order[a]].Cost < d.cfg.Links[order[b]].Cost })
+	p := &peer{cfg: pc}
+	for _, li := range order {
+		for _, rl := range pc.Links {
+			if err := d.startPath(p, li, rl); err != nil {
+				for _, path := range p.paths {
+					path.close()
+				}
+				return nil, err
+			}
+		}
+	}
+	return p, nil
+}
+
+// pathsOf lists the paths of peers, by peer ID, in preference order.
+func pathsOf(peers map[uint16]*peer) []*Path {
+	ids := make([]uint16, 0, len(peers))
+	for id := range peers {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	var paths []*Path
+	for _, id := range ids {
+		paths = append(paths, peers[id].paths...)
+	}
+	return paths
+}
+
+// close stops the path's device, gives its endpoint on the link back and
+// its queued packets' buffers to the pool. The forwarder no longer sees
+// the path (Reconfigure published a table without it), but one that
+// looked it up just before may still queue a packet: that buffer is lost
+// to the pool, which is why the pool is far larger than a path's queue.
+func (p *Path) close() {
+	if p.stopCtl != nil {
+		p.stopCtl()
+	}
+	p.dev.Close()
+	p.link.Release(p.bind)
+	for {
+		select {
+		case b := <-p.tun.queue:
+			p.tun.pool.put(b)
+		default:
+			return
+		}
+	}
+}
+
+func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
+	ll := d.cfg.Links[li]
+	if ll.LocalAddress.IsValid() && ll.LocalAddress.Is4() != rl.Endpoint.Addr().Is4() {
+		return nil // no path between an IPv4 and an IPv6 link
+	}
+	id := fmt.Sprintf("%s/%s->%s/%s", d.cfg.Name, ll.Name, p.cfg.Name, rl.Name)
+	bind, err := d.links[li].Bind(rl.Endpoint)
+	if err != nil {
+		return fmt.Errorf("path %s: %w", id, err)
+	}
+	path := &Path{ID: id, LocalLink: ll.Name, RemoteLink: rl.Name, PeerSite: p.cfg.Name,
+		endpoint: rl.Endpoint.String(), site: p.cfg.ID, fallback: len(p.paths) == 0, link: d.links[li], bind: bind,
+		linkIndex: li, color: ll.Color, num: d.newPathNum(), started: time.Now()}
+	path.stopCtl = func() { d.stopControl(path) }
+	// The site with the lower ID starts the path's WireGuard handshake;
+	// the other holds back its own (the first Hello and the persistent
+	// keepalive) for initiateDelay. Initiations that cross, each taken late
+	// by a peer busy starting, replace the handshakes they answer: both
+	// sides then hold sessions the other does not know, and traffic is
+	// blackholed until WireGuard's retry (seen in the lab: ~15 s).
+	var first time.Time
+	waits := d.cfg.ID > p.cfg.ID
+	if waits {
+		first = time.Now().Add(initiateDelay)
+	}
+	path.shim = shim.NewEndpoint(shim.EndpointConfig{LocalSite: d.cfg.ID, PeerSite: p.cfg.ID, MTU: d.cfg.Overlay.MTU,
+		Compression: p.cfg.Compression, FirstHello: first, Window: d.windowOf(p.cfg.ID)})
+	path.tun = newPathTUN(id, d.cfg.Overlay.MTU, d.pool, path.shim, d.delivery(p, path))
+	// WireGuard logs an error per packet it fails to send (a WAN link
+	// down: BFD and probes keep trying): at most one line per path every
+	// wgLogEvery, with the count of lines left out.
+	var lim rateLimit
+	logger := &device.Logger{Verbosef: device.DiscardLogf, Errorf: func(f string, a ...any) {
+		if skipped, ok := lim.allow(time.Now(), wgLogEvery); ok {
+			d.log.Warn("wireguard", "path", id, "detail", fmt.Sprintf(f, a...), "not_logged_before", skipped)
+		}
+	}}
+	path.dev = device.NewDevice(path.tun, bind, logger)
+	if err := path.dev.IpcSet(d.uapi(p, rl, !waits)); err != nil {
+		path.close()
+		return fmt.Errorf("path %s: %w", id, err)
+	}
+	if err := path.dev.Up(); err != nil {
+		path.close()
+		return fmt.Errorf("path %s: %w", id, err)
+	}
+	if waits {
+		dev, set := path.dev, fmt.Sprintf("public_key=%s\npersistent_keepalive_interval=%d\n", hex.EncodeToString(p.cfg.PublicKey.Bytes()), persistentKeepalive/time.Second)
+		time.AfterFunc(initiateDelay, func() { _ = dev.IpcSet(set) }) // fails harmlessly once the path is closed
+	}
+	p.paths = append(p.paths, path)
+	d.log.Info("path", "id", id, "endpoint", rl.Endpoint, "compression", p.cfg.Compression)
+	return nil
+}
+
+// uapi is the WireGuard configuration of one path: the site key, the
+// peer site's key and endpoint. Every inner address is allowed from the
+// peer; delivery checks sources against the peer's prefixes.
+func (d *Dataplane) uapi(p *peer, rl config.ValidPeerLink, keepAlive bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "private_key=%s\n", hex.EncodeToString(d.cfg.PrivateKey.Bytes()))
+	fmt.Fprintf(&b, "public_key=%s\n", hex.EncodeToString(p.cfg.PublicKey.Bytes()))
+	fmt.Fprintf(&b, "endpoint=%s\n", rl.Endpoint)
+	if keepAlive {
+		fmt.Fprintf(&b, "persistent_keepalive_interval=%d\n", persistentKeepalive/time.Second)
+	}
+	b.WriteString("allowed_ip=0.0.0.0/0\nallowed_ip=::/0\n")
+	return b.String()
+}
+
+// wgLogEvery is the shortest time between two WireGuard log lines of a
+// path.
+const wgLogEvery = 10 * time.Second
+
+// rateLimit lets one event through per interval and counts the others.
+type rateLimit struct {
+	mu      sync.Mutex
+	last    time.Time
+	skipped int
+}
+
+// allow reports whether to let the event at now through, and how many
+// were held back since the last one let through.
+func (r *rateLimit) allow(now time.Time, every time.Duration) (int, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.last.IsZero() && now.Sub(r.last) < every {
+		r.skipped++
+		return 0, false
+	}
+	n := r.skipped
+	r.last, r.skipped = now, 0
+	return n, true
+}
+
+// newPathNum returns a number no other path of the data plane has.
+func (d *Dataplane) newPathNum() int {
+	d.numMu.Lock()
+	defer d.numMu.Unlock()
+	d.nextNum++
+	return d.nextNum
+}
+
+func queued(paths []*Path) bool {
+	for _, p := range paths {
+		if len(p.tun.queue) > 0 {
+			return true
+		}
+	}
+	return false
+}

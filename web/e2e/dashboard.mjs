@@ -1,0 +1,295 @@
+// The dashboard's end-to-end test in a real browser: playwright-core
+// driving Debian's chromium (never a downloaded browser) against a lab's
+// controller. Started by TestLabDashboard (test/interop/dashboard_test.go),
+// which brings the lab up and passes, in the environment:
+//
+//   E2E_URL                  the dashboard, https://127.0.0.1:PORT
+//   E2E_SPKI                 base64 SHA-256 of the controller's public key (trusted by chromium)
+//   E2E_CHROMIUM             the browser (default /usr/bin/chromium)
+//   E2E_ADMIN_USER, E2E_ADMIN_PASSWORD_FILE, E2E_VIEWER_USER, E2E_VIEWER_PASSWORD_FILE
+//   E2E_SITES, E2E_PATHS     JSON arrays: every site's name, every path's ID (as `patronus paths` prints it)
+//   E2E_CUT_PATHS            JSON array: the paths that E2E_CUT takes down
+//   E2E_CUT, E2E_RESTORE     JSON argv: `patronus lab impair … --down` / `--up`
+//   E2E_SCREENSHOTS          where the screenshots go (docs/screenshots); empty: none
+//
+// It prints one line per step and exits non-zero at the first failure.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const env = (k, def) => {
+  const v = process.env[k] ?? def;
+  if (v === undefined) throw new Error(`${k} is not set (TestLabDashboard sets it)`);
+  return v;
+};
+const URL0 = env("E2E_URL");
+const SITES = JSON.parse(env("E2E_SITES"));
+const PATHS = JSON.parse(env("E2E_PATHS"));
+const CUT_PATHS = JSON.parse(env("E2E_CUT_PATHS"));
+const CUT = JSON.parse(env("E2E_CUT"));
+const RESTORE = JSON.parse(env("E2E_RESTORE"));
+const SHOTS = env("E2E_SCREENSHOTS", "");
+const admin = { user: env("E2E_ADMIN_USER"), password: readFileSync(env("E2E_ADMIN_PASSWORD_FILE"), "utf8").trim() };
+const viewer = { user: env("E2E_VIEWER_USER"), password: readFileSync(env("E2E_VIEWER_PASSWORD_FILE"), "utf8").trim() };
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+/** The contract: a cut path is down on the pages within this long, without a reload. */
+const LIVE_MS = 2000;
+
+const t0 = Date.now();
+const log = (msg) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
+const problems = [];
+
+function fail(msg) {
+  throw new Error(msg);
+}
+
+/** Watches a page for what must never happen: script errors, CSP violations, failed loads. */
+function watch(page, name) {
+  page.on("pageerror", (e) => problems.push(`${name}: page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/401|Unauthorized/.test(m.text())) problems.push(`${name}: console error: ${m.text()} (${m.location()?.url ?? "?"})`);
+  });
+  page.on("requestfailed", (r) => {
+    // A WebSocket or fetch cut short by a navigation or sign-out is not a failure.
+    const why = r.failure()?.errorText ?? "";
+    if (!/ERR_ABORTED/.test(why)) problems.push(`${name}: request failed: ${r.url()} ${why}`);
+  });
+}
+
+/** Runs axe-core on the page, or on the open dialog only (the page behind a modal is inert). */
+async function axe(page, what, within) {
+  // No page shows an error while the test runs.
+  const alerts = await page.locator('[role="alert"]').allTextContents();
+  if (alerts.length) fail(`${what} shows an error: ${alerts.join(" | ")}`);
+  await page.evaluate(AXE);
+  const r = await page.evaluate(async (within) => {
+    const res = await axe.run(within ? document.querySelector(within) : document, { resultTypes: ["violations"] });
+    return res.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+  }, within);
+  if (r.length) fail(`axe-core on ${what}:\n  ${r.join("\n  ")}`);
+  log(`axe-core: ${what}: no violations`);
+}
+
+async function shot(page, name) {
+  if (!SHOTS) return;
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+async function signIn(page, who) {
+  await page.goto(URL0 + "/");
+  await page.getByLabel("Username").fill(who.user);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: /^Overview/ }).waitFor({ timeout: 15_000 });
+}
+
+/** Waits until every path of ids is in state on the page (rows or edges with data-path-id). */
+async function waitStates(page, ids, state, timeout) {
+  await page.waitForFunction(
+    ({ ids, state }) =>
+      ids.every((id) => {
+        const el = [...document.querySelectorAll("[data-path-id]")].find((e) => e.getAttribute("data-path-id") === id);
+        return el && el.getAttribute("data-state") === state;
+      }),
+    { ids, state },
+    { timeout, polling: 50 },
+  );
+}
+
+async function main() {
+  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: env("E2E_CHROMIUM", "/usr/bin/chromium"),
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      `--ignore-certificate-errors-spki-list=${env("E2E_SPKI")}`,
+    ],
+  });
+  try {
+    await run(browser);
+  } finally {
+    await browser.close();
+  }
+}
+
+let firstLoad = null;
+
+async function run(browser) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: "dark" });
+  const page = await ctx.newPage();
+  watch(page, "admin");
+
+  // Sign-in page, then the overview naming every site.
+  const resp = await page.goto(URL0 + "/");
+  await page.getByLabel("Username").waitFor();
+  // The first load, cold (a new browser profile): the figures docs/BENCHMARKS.md records.
+  firstLoad = await page.evaluate(() => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+    const bytes = performance.getEntriesByType("resource").reduce((n, r) => n + r.transferSize, nav.transferSize);
+    return { ttfb_ms: Math.round(nav.responseStart), dom_content_loaded_ms: Math.round(nav.domContentLoadedEventEnd), load_ms: Math.round(nav.loadEventEnd), first_contentful_paint_ms: Math.round(fcp?.startTime ?? -1), transferred_kib: +(bytes / 1024).toFixed(1) };
+  });
+  log(`first load: ${JSON.stringify(firstLoad)}`);
+  const csp = resp?.headers()["content-security-policy"] ?? "";
+  if (!csp.includes("default-src 'self'")) fail(`/ has Content-Security-Policy ${csp}`);
+  await axe(page, "sign-in");
+  await shot(page, "signin");
+  await signIn(page, admin);
+  await page.getByText("● live").waitFor({ timeout: 10_000 });
+  log("signed in as " + admin.user + "; the live WebSocket is connected");
+  for (const s of SITES) await page.getByRole("link", { name: s, exact: true }).first().waitFor({ timeout: 10_000 });
+  await page.getByText(/^\d+ \/ \d+$/).first().waitFor();
+  log(`overview names every site: ${SITES.join(", ")}`);
+  await waitForText(page, "paths up", String(PATHS.length));
+  await axe(page, "overview");
+  await shot(page, "overview");
+
+  // /paths: every path by its ID, up.
+  await page.getByRole("link", { name: "Paths", exact: true }).click();
+  await page.waitForURL(URL0 + "/paths");
+  for (const id of PATHS) await page.getByText(id, { exact: true }).waitFor({ timeout: 10_000 });
+  await waitStates(page, PATHS, "up", 30_000);
+  log(`/paths lists every path up: ${PATHS.join(", ")}`);
+  await axe(page, "paths");
+  await shot(page, "paths");
+
+  // The topology, in a second tab (signed in on its own: a session is per tab).
+  const topo = await ctx.newPage();
+  watch(topo, "topology");
+  await signIn(topo, admin);
+  await topo.getByRole("link", { name: "Topology" }).click();
+  await topo.getByRole("group", { name: "Network topology" }).waitFor();
+  await waitStates(topo, PATHS, "up", 30_000);
+  for (const s of SITES) await topo.locator(`[data-site="${s}"]`).waitFor();
+  log("topology shows every site and every path up");
+  await axe(topo, "topology");
+  await shot(topo, "topology");
+
+  // Cut site1's inet link: its paths turn down on both pages, live.
+  for (const p of [page, topo]) await p.evaluate(() => (window.__noReload = true));
+  execFileSync(CUT[0], CUT.slice(1), { stdio: ["ignore", "ignore", "inherit"] });
+  const cutAt = Date.now();
+  await Promise.all([
+    waitStates(page, CUT_PATHS, "down", LIVE_MS),
+    waitStates(topo, CUT_PATHS, "down", LIVE_MS),
+  ]).catch((e) => fail(`cut paths not down on /paths and the topology within ${LIVE_MS} ms: ${e.message}`));
+  const took = Date.now() - cutAt;
+  for (const p of [page, topo]) if (!(await p.evaluate(() => window.__noReload === true))) fail("a page reloaded");
+  log(`cut site1/inet: ${CUT_PATHS.join(", ")} down on /paths and the topology ${took} ms after the cut, no reload`);
+  await shot(topo, "topology-link-down");
+  await shot(page, "paths-link-down");
+
+  // A path's page (charts, events), then a site's page, as the admin.
+  await page.getByRole("link", { name: CUT_PATHS[0], exact: true }).click();
+  await page.getByRole("heading", { name: new RegExp(escape(CUT_PATHS[0])) }).waitFor();
+  await page.getByRole("img", { name: /^Latency over time/ }).waitFor();
+  await page.getByText("down", { exact: true }).first().waitFor();
+  await page.waitForTimeout(2500); // a few live reports on the charts
+  await axe(page, "path");
+  await shot(page, "path");
+  await page.getByRole("link", { name: "site1", exact: true }).first().click();
+  await page.getByRole("heading", { name: /^site1/ }).waitFor();
+  await page.getByRole("button", { name: "Revoke site" }).waitFor();
+  await page.getByRole("button", { name: "Delete site" }).waitFor();
+  await page.getByRole("button", { name: "Revoke site" }).click();
+  await page.getByRole("dialog", { name: "Revoke site1?" }).waitFor();
+  await axe(page, "site, revoke dialog", '[role="dialog"]');
+  await shot(page, "site-revoke");
+  await page.keyboard.press("Escape");
+  await page.getByRole("dialog").waitFor({ state: "detached" });
+  await axe(page, "site");
+  await shot(page, "site");
+  log("path and site pages: charts, edit controls with confirmation for the admin");
+
+  // Restore the link: up again, live.
+  execFileSync(RESTORE[0], RESTORE.slice(1), { stdio: ["ignore", "ignore", "inherit"] });
+  await waitStates(topo, CUT_PATHS, "up", 30_000);
+  log("restored site1/inet: its paths up again on the topology");
+
+  // The light theme, by keyboard: Tab to the theme button, Enter.
+  await topo.getByRole("link", { name: "Overview" }).click();
+  await topo.getByRole("button", { name: "Switch to the light theme" }).focus();
+  await topo.keyboard.press("Enter");
+  await topo.getByRole("button", { name: "Switch to the dark theme" }).waitFor();
+  await axe(topo, "overview, light theme");
+  await shot(topo, "overview-light");
+
+  // A viewer: no edit controls; the API refuses the mutation anyway.
+  const vctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const vpage = await vctx.newPage();
+  watch(vpage, "viewer");
+  await signIn(vpage, viewer);
+  await vpage.goto(URL0 + "/sites/site1");
+  await vpage.getByRole("heading", { name: /^site1/ }).waitFor();
+  await vpage.getByRole("table", { name: "Links" }).waitFor();
+  for (const name of ["Revoke site", "Delete site"]) {
+    if (await vpage.getByRole("button", { name }).count()) fail(`the viewer sees "${name}"`);
+  }
+  const refused = await vpage.evaluate(
+    async ({ user, password }) => {
+      const tok = await fetch("/api/v1/auth/login", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: user, password }),
+      }).then((r) => r.json());
+      const r = await fetch("/api/v2/graphql", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${tok.access_token}` },
+        body: JSON.stringify({ query: 'mutation { revokeSite(name: "site1") { state } }' }),
+      });
+      return { status: r.status, body: await r.json() };
+    },
+    viewer,
+  );
+  const code = refused.body?.errors?.[0]?.extensions?.code;
+  if (code !== "FORBIDDEN" || refused.body?.data?.revokeSite) fail(`the viewer's revokeSite: ${JSON.stringify(refused)}`);
+  log("viewer: no edit controls on the site page; the API refused revokeSite (FORBIDDEN)");
+  await axe(vpage, "site, as a viewer");
+
+  // Sign out: back to the sign-in page, and a reload stays signed out.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign in" }).waitFor();
+  await page.reload();
+  await page.getByRole("button", { name: "Sign in" }).waitFor();
+  log("signed out");
+
+  // The overview on a phone-sized screen.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: "dark", isMobile: true });
+  const ppage = await phone.newPage();
+  watch(ppage, "phone");
+  await signIn(ppage, admin);
+  for (const s of SITES) await ppage.getByRole("link", { name: s, exact: true }).first().waitFor();
+  const overflow = await ppage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 0) fail(`the overview is ${overflow} px wider than a phone's screen`);
+  await shot(ppage, "overview-phone");
+  log("overview fits a 390 px wide screen");
+
+  if (problems.length) fail(`the pages reported:\n  ${problems.join("\n  ")}`);
+  console.log(JSON.stringify({ result: "ok", cut_to_down_ms: took, first_load: firstLoad, seconds: (Date.now() - t0) / 1000 }));
+}
+
+async function waitForText(page, label, value) {
+  await page
+    .locator(".stat", { hasText: label })
+    .locator(".stat-value", { hasText: new RegExp(`^${value}$`) })
+    .waitFor({ timeout: 20_000 })
+    .catch(() => fail(`overview: "${label}" is not ${value}`));
+}
+
+function escape(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+main().catch((e) => {
+  console.error("FAIL:", e.message);
+  process.exit(1);
+});
