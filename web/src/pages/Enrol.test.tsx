@@ -47,6 +47,7 @@ describe("Enrol", () => {
     expect(screen.getByLabelText("Site name")).not.toHaveAttribute("aria-invalid");
 
     await u.clear(ttl);
+    expect(ttl).not.toHaveAttribute("aria-invalid");
     await u.type(ttl, "2h");
     await u.click(screen.getByRole("button", { name: "Create join token" }));
     const cmd = await screen.findByTestId("edge-command");
@@ -66,6 +67,17 @@ describe("Enrol", () => {
     await u.click(within(table).getByRole("button", { name: "Revoke token jt_1 for branch1" }));
     await u.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Revoke token" }));
     await waitFor(() => expect(t.calls.find((c) => c.name === "RevokeJoinToken")?.variables).toEqual({ id: "jt_1" }));
+  });
+
+  it("works from the keyboard: Enter in the form creates the token", async () => {
+    const u = userEvent.setup();
+    const t = setup();
+    renderPage(t, <Enrol />);
+    await u.tab();
+    expect(screen.getByLabelText("Site name")).toHaveFocus();
+    await u.keyboard("branch3{Enter}");
+    expect(await screen.findByTestId("edge-command")).toHaveTextContent("--join-token ptj_s3cret");
+    expect(t.calls.find((c) => c.name === "CreateJoinToken")!.variables).toEqual({ site: "branch3", ttl: "24h" });
   });
 
   it("gives a viewer no controls", async () => {

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { useMutation, useQuery } from "urql";
+import { useMutation, useQuery, type CombinedError } from "urql";
 import { graphql } from "../gql";
 import type { JoinTokensQuery } from "../gql/graphql";
 import { useCanOperate } from "../auth/useSession";
@@ -176,13 +176,16 @@ function CreateToken({ onCreated }: { onCreated: () => void }) {
   const [ttl, setTTL] = useState("24h");
   const [m, create] = useMutation(CreateJoinToken);
   const [made, setMade] = useState<{ secret: string; site: string; expiresAt: string } | null>(null);
-  const fe = fieldErrors(m.error);
+  // The last attempt's error, until the form is edited.
+  const [failed, setFailed] = useState<CombinedError | null>(null);
+  const fe = fieldErrors(failed);
   const rest = unshown(fe, new Set(["site", "ttl"]));
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setMade(null);
     const res = await create({ site: site.trim(), ttl: ttl.trim() || null });
+    setFailed(res.error ?? null);
     if (res.data) {
       const p = res.data.createJoinToken;
       setMade({ secret: p.secret, site: p.token.site, expiresAt: p.token.expiresAt });
@@ -193,8 +196,14 @@ function CreateToken({ onCreated }: { onCreated: () => void }) {
   return (
     <section aria-label="Create a join token">
       <form onSubmit={(e) => void submit(e)} className="form-row" noValidate>
-        <Field label="Site name" value={site} onChange={(e) => setSite(e.target.value)} required autoComplete="off" error={fe.fields.site} hint="1–32 of a-z, 0-9, - and _" />
-        <Field label="Valid for" value={ttl} onChange={(e) => setTTL(e.target.value)} error={fe.fields.ttl} hint="1m to 720h; empty: 24h" autoComplete="off" />
+        <Field label="Site name" value={site} onChange={(e) => {
+            setSite(e.target.value);
+            setFailed(null);
+          }} required autoComplete="off" error={fe.fields.site} hint="1–32 of a-z, 0-9, - and _" />
+        <Field label="Valid for" value={ttl} onChange={(e) => {
+            setTTL(e.target.value);
+            setFailed(null);
+          }} error={fe.fields.ttl} hint="1m to 720h; empty: 24h" autoComplete="off" />
         <button type="submit" className="primary" disabled={m.fetching || !site.trim()}>
           Create join token
         </button>
