@@ -50,6 +50,7 @@ describe("Users", () => {
     await u.click(within(form).getByRole("button", { name: "Create user" }));
     await waitFor(() => expect(pw).toHaveAccessibleDescription("shorter than 12 characters"));
     await u.type(pw, " but longer now");
+    expect(pw).not.toHaveAttribute("aria-invalid");
     await u.click(within(form).getByRole("button", { name: "Create user" }));
     expect(await within(form).findByText("Created carol.")).toBeInTheDocument();
     expect(t.calls.filter((c) => c.name === "CreateUser").at(-1)!.variables).toEqual({ input: { name: "carol", role: "OPERATOR", password: "short but longer now" } });

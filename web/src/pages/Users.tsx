@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { useMutation, useQuery } from "urql";
+import { useMutation, useQuery, type CombinedError } from "urql";
 import { graphql } from "../gql";
 import type { Role, UsersAndKeysQuery } from "../gql/graphql";
 import { useMe } from "../auth/useSession";
@@ -157,11 +157,14 @@ function NewUser({ onDone }: { onDone: () => void }) {
   const [password, setPassword] = useState("");
   const [m, create] = useMutation(CreateUser);
   const [made, setMade] = useState("");
-  const fe = fieldErrors(m.error);
+  // The last attempt's error, until the form is edited.
+  const [failed, setFailed] = useState<CombinedError | null>(null);
+  const fe = fieldErrors(failed);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setMade("");
     const res = await create({ input: { name: name.trim(), role, password } });
+    setFailed(res.error ?? null);
     if (res.data) {
       setMade(res.data.createUser.name);
       setName("");
@@ -170,7 +173,7 @@ function NewUser({ onDone }: { onDone: () => void }) {
     }
   };
   return (
-    <form className="form-row" onSubmit={(e) => void submit(e)} aria-label="Create a user" noValidate>
+    <form className="form-row" onSubmit={(e) => void submit(e)} onChange={() => setFailed(null)} aria-label="Create a user" noValidate>
       <Field label="User name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" error={fe.fields.name} />
       <RoleSelect value={role} onChange={setRole} />
       <Field label="Initial password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" error={fe.fields.password} />
@@ -293,11 +296,13 @@ function NewKey({ onDone }: { onDone: () => void }) {
   const [expires, setExpires] = useState("");
   const [m, create] = useMutation(CreateAPIKey);
   const [made, setMade] = useState<{ secret: string; name: string } | null>(null);
-  const fe = fieldErrors(m.error);
+  const [failed, setFailed] = useState<CombinedError | null>(null);
+  const fe = fieldErrors(failed);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setMade(null);
     const res = await create({ name: name.trim(), role, expiresAt: localToISO(expires) });
+    setFailed(res.error ?? null);
     if (res.data) {
       setMade({ secret: res.data.createAPIKey.secret, name: res.data.createAPIKey.apiKey.name });
       setName("");
@@ -306,7 +311,7 @@ function NewKey({ onDone }: { onDone: () => void }) {
   };
   return (
     <>
-      <form className="form-row" onSubmit={(e) => void submit(e)} aria-label="Create an API key" noValidate>
+      <form className="form-row" onSubmit={(e) => void submit(e)} onChange={() => setFailed(null)} aria-label="Create an API key" noValidate>
         <Field label="Key name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" error={fe.fields.name} />
         <RoleSelect value={role} onChange={setRole} label="Key role" />
         <Field label="Expires (optional)" type="datetime-local" value={expires} onChange={(e) => setExpires(e.target.value)} error={fe.fields.expiresAt ?? fe.fields.expires_at} />
