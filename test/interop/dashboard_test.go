@@ -27,6 +27,9 @@ import (
 // every page, and takes the screenshots under docs/screenshots. This test
 // brings up the lab, makes the viewer, collects the expected sites and
 // paths through the API and runs the script with them (docs/WEB.md).
+// Then web/e2e/admin.mjs tests the editing pages on the same lab (join
+// token and its command, policy edit seen applied, users, API keys, a
+// viewer's MFA enrolment) and takes their screenshots.
 func TestLabDashboard(t *testing.T) {
 	chromium := os.Getenv("E2E_CHROMIUM")
 	if chromium == "" {
@@ -83,7 +86,38 @@ func TestLabDashboard(t *testing.T) {
 		"E2E_CUT": impair("--down"), "E2E_RESTORE": impair("--up"),
 		"E2E_SCREENSHOTS": filepath.Join(root, "docs", "screenshots"),
 	}
-	cmd := exec.Command(node, filepath.Join(root, "web", "e2e", "dashboard.mjs"))
+	runE2E(t, node, root, "dashboard.mjs", env)
+	// The viewer's refused revoke left site1 enrolled.
+	var q struct{ Site struct{ State string } }
+	c.gql(`{ site(name: "site1") { state } }`, nil, &q)
+	if q.Site.State != "ENROLLED" {
+		t.Fatalf("site1 is %s after the viewer's refused revoke", q.Site.State)
+	}
+
+	// The editing pages on the same lab: web/e2e/admin.mjs creates a join
+	// token and checks the command shown, edits the policy set (a field
+	// error first, then the diff, applied), creates a viewer and an API
+	// key, enrols the viewer's TOTP from the QR code's secret, and tidies
+	// up: the policy set moved twice (the change and its removal).
+	rev0 := policyRevision(t, c)
+	runE2E(t, node, root, "admin.mjs", env)
+	if rev1 := policyRevision(t, c); rev1 < rev0+2 {
+		t.Fatalf("policy set revision %d after the admin pages' test, want at least %d", rev1, rev0+2)
+	}
+}
+
+func policyRevision(t *testing.T, c *apiClient) int {
+	t.Helper()
+	var q struct{ PolicySet struct{ Revision int } }
+	c.gql(`{ policySet { revision } }`, nil, &q)
+	return q.PolicySet.Revision
+}
+
+// runE2E runs web/e2e/SCRIPT with env (strings as they are, the rest as
+// JSON), logging its lines.
+func runE2E(t *testing.T, node, root, script string, env map[string]any) {
+	t.Helper()
+	cmd := exec.Command(node, filepath.Join(root, "web", "e2e", script))
 	cmd.Dir = filepath.Join(root, "web")
 	cmd.Env = os.Environ()
 	for k, v := range env {
@@ -108,16 +142,9 @@ func TestLabDashboard(t *testing.T) {
 		t.Log(sc.Text())
 	}
 	if err := cmd.Wait(); err != nil {
-		t.Fatalf("web/e2e/dashboard.mjs: %v", err)
+		t.Fatalf("web/e2e/%s: %v", script, err)
 	}
-	t.Logf("browser test took %v", time.Since(start).Round(time.Millisecond))
-
-	// The viewer's refused revoke left site1 enrolled.
-	var q struct{ Site struct{ State string } }
-	c.gql(`{ site(name: "site1") { state } }`, nil, &q)
-	if q.Site.State != "ENROLLED" {
-		t.Fatalf("site1 is %s after the viewer's refused revoke", q.Site.State)
-	}
+	t.Logf("web/e2e/%s took %v", script, time.Since(start).Round(time.Millisecond))
 }
 
 // waitAllPathsUp waits until the network has nSites sites and at least

@@ -13,6 +13,12 @@ import { Topology } from "./pages/Topology";
 import { Paths } from "./pages/Paths";
 import { PathPage } from "./pages/PathPage";
 import { SitePage } from "./pages/SitePage";
+import { Policies } from "./pages/Policies";
+import { Enrol } from "./pages/Enrol";
+import { Events } from "./pages/Events";
+import { Audit } from "./pages/Audit";
+import { Users } from "./pages/Users";
+import { Account } from "./pages/Account";
 import { NotFound } from "./pages/NotFound";
 
 /** The signed-in app: one GraphQL client (and WebSocket) per session. */
@@ -31,6 +37,12 @@ function SignedIn({ sessionId }: { sessionId: string }) {
             <Route path="paths" element={<Paths />} />
             <Route path="paths/*" element={<PathPage />} />
             <Route path="sites/:name" element={<SitePage />} />
+            <Route path="policies" element={<Policies />} />
+            <Route path="enrol" element={<Enrol />} />
+            <Route path="events" element={<Events />} />
+            <Route path="audit" element={<Audit />} />
+            <Route path="users" element={<Users />} />
+            <Route path="account" element={<Account />} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>

@@ -5,10 +5,16 @@ import { useLive } from "../live/LiveProvider";
 import { ThemeToggle } from "./ThemeToggle";
 
 /** The pages of the navigation bar, in order. Add a page here and in App's routes. */
-export const NAV: { to: string; label: string }[] = [
+export const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: "/", label: "Overview" },
   { to: "/topology", label: "Topology" },
   { to: "/paths", label: "Paths" },
+  { to: "/policies", label: "Policies" },
+  { to: "/enrol", label: "Enrol a site" },
+  { to: "/events", label: "Events" },
+  { to: "/audit", label: "Audit log", admin: true },
+  { to: "/users", label: "Users", admin: true },
+  { to: "/account", label: "Account" },
 ];
 
 export function Layout() {
@@ -23,7 +29,7 @@ export function Layout() {
         <span className="brand">Patronus</span>
         <nav aria-label="Main">
           <ul>
-            {NAV.map((n) => (
+            {NAV.filter((n) => !n.admin || me.role === "admin").map((n) => (
               <li key={n.to}>
                 <NavLink to={n.to} end={n.to === "/"}>
                   {n.label}

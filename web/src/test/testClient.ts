@@ -7,6 +7,11 @@ import type { DocumentNode } from "graphql";
 import { filter, fromValue, makeSubject, map, mergeMap, pipe, type Subject } from "wonka";
 
 type Data = Record<string, unknown>;
+
+/** Thrown by an answer: the operation gets these GraphQL errors (with extensions.code, .field). */
+export class GqlErrors {
+  constructor(readonly errors: { message: string; extensions?: Record<string, unknown> }[]) {}
+}
 type Answer = (vars: Record<string, unknown>) => Data;
 
 function opName(op: Operation): string {
@@ -45,7 +50,12 @@ export function testClient(answers: Record<string, Answer>): TestClient {
         }
         const answer = answers[name];
         if (!answer) return fromValue(makeErrorResult(op, new Error(`no answer for ${name}`)));
-        return fromValue(makeResult(op, { data: answer(op.variables as Record<string, unknown>) }));
+        try {
+          return fromValue(makeResult(op, { data: answer(op.variables as Record<string, unknown>) }));
+        } catch (e) {
+          if (!(e instanceof GqlErrors)) throw e;
+          return fromValue(makeResult(op, { data: null, errors: e.errors }));
+        }
       }),
     );
   const client = new Client({ url: "/api/v2/graphql", exchanges: [exchange] });
