@@ -25,7 +25,12 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	# The daemons run below ip netns exec and setpriv: end them by their
+	# command line, which names this run's work directory.
+	pkill -TERM -f -- "$work" 2>/dev/null || true
 	wait 2>/dev/null || true
+	for _ in 1 2 3 4 5 6 7 8 9 10; do pgrep -f -- "$work" >/dev/null || break; sleep 0.2; done
+	pkill -KILL -f -- "$work" 2>/dev/null || true
 	ip netns del "$ns" 2>/dev/null || true
 	[[ -n ${tunmode:-} ]] && chmod "$tunmode" /dev/net/tun
 	dpkg --purge patronus >/dev/null 2>&1 || true
