@@ -818,19 +818,24 @@ func TestEdgeConfigTooLarge(t *testing.T) {
 	c.network("corp", store.FullMesh)
 	a := c.enrol("corp", "a")
 	c.enrol("corp", "b")
-	w := a.watch(t, 0)
-	first := w.next(pushWithin, "a config", func(*pb.EdgeConfig) bool { return true })
-	defer server.SetMaxEdgeConfig(proto.Size(first) + 200)()
-	var big []string
-	for i := range 40 {
-		big = append(big, fmt.Sprintf("10.%d.0.0/24", 100+i))
-	}
-	for _, p := range big {
+	addPrefix := func(p string) {
+		t.Helper()
 		if _, err := c.admin.AddPrefix(ctxT(t), &pb.AddPrefixRequest{Network: "corp", Prefix: &pb.LanPrefix{SiteName: "b", Prefix: p}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	if _, err := c.admin.PutLink(ctxT(t), &pb.PutLinkRequest{Network: "corp", Link: &pb.WanLink{
+		SiteName: "b", Name: "inet", Color: "inet", Endpoint: "198.51.100.2:51820"}}); err != nil {
+		t.Fatal(err)
+	}
+	addPrefix("10.2.0.0/24")
+	w := a.watch(t, 0)
+	first := w.next(pushWithin, "a config with site b", func(cfg *pb.EdgeConfig) bool { return len(cfg.Peers) == 1 })
+	// From now on any configuration with more in it is too large.
+	restore := server.SetMaxEdgeConfig(proto.Size(first))
+	defer restore()
+	addPrefix("10.3.0.0/24")
+	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(logs.String(), "configuration too large to send") {
 		if time.Now().After(deadline) {
 			t.Fatalf("no error logged:\n%s", logs.String())
@@ -839,9 +844,7 @@ func TestEdgeConfigTooLarge(t *testing.T) {
 	}
 	select {
 	case cfg := <-w.configs:
-		if proto.Size(cfg) > proto.Size(first)+200 {
-			t.Fatalf("a configuration of %d bytes was sent past the limit", proto.Size(cfg))
-		}
+		t.Fatalf("a configuration of %d bytes was sent past the limit of %d", proto.Size(cfg), proto.Size(first))
 	case err := <-w.err:
 		t.Fatalf("the stream ended: %v", err)
 	case <-time.After(300 * time.Millisecond):
@@ -857,10 +860,9 @@ func TestEdgeConfigTooLarge(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	for _, p := range big {
-		if _, err := c.admin.DeletePrefix(ctxT(t), &pb.DeletePrefixRequest{Network: "corp", Prefix: p}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w.next(pushWithin, "the configuration that fits again", func(cfg *pb.EdgeConfig) bool { return len(cfg.Peers) == 1 })
+	restore()
+	addPrefix("10.4.0.0/24")
+	w.next(pushWithin, "the configuration that fits again", func(cfg *pb.EdgeConfig) bool {
+		return len(cfg.Peers) == 1 && len(cfg.Peers[0].Prefixes) == 3
+	})
 }
