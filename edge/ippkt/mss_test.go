@@ -4,66 +4,15 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"testing"
+
+	"github.com/patronus-sdwan/patronus/edge/ippkt/pkttest"
 )
 
-// synPacket builds an IPv4 or IPv6 TCP SYN with options and a correct
-// checksum.
-func synPacket(v6 bool, mss uint16, flags byte) []byte {
-	tcp := []byte{
-		0x30, 0x39, 0x00, 0x50, // ports 12345 -> 80
-		0, 0, 0, 1, 0, 0, 0, 0, // seq, ack
-		0x80, flags, 0xff, 0xff, // data offset 32 bytes, flags, window
-		0, 0, 0, 0, // checksum, urgent
-		1, 1, 4, 2, // nop nop sackok
-		2, 4, byte(mss >> 8), byte(mss), // MSS
-		1, 3, 3, 7, // nop, window scale 7
-	}
-	var pkt []byte
-	var src, dst netip.Addr
-	if v6 {
-		src, dst = netip.MustParseAddr("fd00:11::2"), netip.MustParseAddr("fd00:22::2")
-		pkt = make([]byte, 40, 40+len(tcp))
-		pkt[0], pkt[6], pkt[7] = 0x60, 6, 64
-		binary.BigEndian.PutUint16(pkt[4:], uint16(len(tcp)))
-		s, d := src.As16(), dst.As16()
-		copy(pkt[8:], s[:])
-		copy(pkt[24:], d[:])
-	} else {
-		src, dst = netip.MustParseAddr("10.11.0.2"), netip.MustParseAddr("10.22.0.2")
-		pkt = make([]byte, 20, 20+len(tcp))
-		pkt[0], pkt[8], pkt[9] = 0x45, 64, 6
-		binary.BigEndian.PutUint16(pkt[2:], uint16(20+len(tcp)))
-		s, d := src.As4(), dst.As4()
-		copy(pkt[12:], s[:])
-		copy(pkt[16:], d[:])
-	}
-	binary.BigEndian.PutUint16(tcp[16:], tcpChecksum(src, dst, tcp))
-	return append(pkt, tcp...)
-}
-
-// tcpChecksum computes the checksum from scratch, with the pseudo-header.
-func tcpChecksum(src, dst netip.Addr, tcp []byte) uint16 {
-	var sum uint32
-	add := func(b []byte) {
-		for i := 0; i+1 < len(b); i += 2 {
-			sum += uint32(binary.BigEndian.Uint16(b[i:]))
-		}
-		if len(b)%2 == 1 {
-			sum += uint32(b[len(b)-1]) << 8
-		}
-	}
-	add(src.AsSlice())
-	add(dst.AsSlice())
-	sum += 6 + uint32(len(tcp))
-	c := make([]byte, len(tcp))
-	copy(c, tcp)
-	c[16], c[17] = 0, 0
-	add(c)
-	for sum>>16 != 0 {
-		sum = sum&0xffff + sum>>16
-	}
-	return ^uint16(sum)
-}
+// synPacket and tcpChecksum are edge/ippkt/pkttest's.
+var (
+	synPacket   = pkttest.SYN
+	tcpChecksum = pkttest.TCPChecksum
+)
 
 func TestClampMSS(t *testing.T) {
 	for _, tc := range []struct {
