@@ -17,7 +17,9 @@ import (
 // off a call costs a non-recording span (internal/tracing). Watch and
 // Close are not traced. The optional interfaces st implements
 // (ConcurrentWriters, EventRelay) are kept. The methods are generated
-// (traced_gen.go: python3 controller/store/gentraced/gen.py).
+// (traced_gen.go, by controller/store/gentraced).
+//
+//go:generate go run ./gentraced
 func Traced(st Store) Store {
 	t := traced{st}
 	if r, ok := st.(EventRelay); ok {

@@ -22,7 +22,7 @@ func TestTracedCoversTheInterface(t *testing.T) {
 		m, _ := impl.MethodByName(name)
 		file, _ := runtime.FuncForPC(m.Func.Pointer()).FileLine(m.Func.Pointer())
 		if filepath.Base(file) != "traced_gen.go" {
-			t.Errorf("%s is not traced (defined in %s): run python3 controller/store/gentraced/gen.py", name, file)
+			t.Errorf("%s is not traced (defined in %s): run go generate ./controller/store/", name, file)
 		}
 	}
 }
