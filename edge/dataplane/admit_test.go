@@ -1,0 +1,61 @@
+package dataplane_test
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/edge/ippkt/pkttest"
+)
+
+// TestSitesDeliverOnlyToLocal: site 1 believes site 2 routes more than
+// its LAN (a misconfigured or hostile peer edge) and sends through the
+// tunnel packets for an address beyond site 2 (an exit to the
+// internet), for site 2's own WAN address, and from a LAN host of its
+// own to site 2's control address. Site 2 delivers none of them and
+// counts each as drop_dest_rejected; a packet for its LAN and one
+// between the two control addresses arrive.
+func TestSitesDeliverOnlyToLocal(t *testing.T) {
+	n := newTestNet(t, 1, 2)
+	c1 := n.config(1, []int{2}, slowBFD)
+	c1.Peers[0].Prefixes = append(c1.Peers[0].Prefixes, netip.MustParsePrefix("192.0.2.0/24"),
+		netip.MustParsePrefix("198.18.0.2/32"))
+	c1.LANPrefixes = append(c1.LANPrefixes, netip.MustParsePrefix("fd00:1::/64"))
+	c2 := n.config(2, []int{1}, slowBFD)
+	c2.Peers[0].Prefixes = append(c2.Peers[0].Prefixes, netip.MustParsePrefix("fd00:1::/64"))
+	s1, s2 := n.start(1, c1), n.start(2, c2)
+	n.waitUp()
+
+	payload := []byte("hello, site 2")
+	refused := [][]byte{
+		pkttest.IP4(17, "10.1.0.2", "192.0.2.1", 0, pkttest.UDP(5000, 53, payload)),          // an exit
+		pkttest.IP4(6, "10.1.0.2", "198.18.0.2", 0, pkttest.TCP(5000, 22, payload)),          // the edge host
+		pkttest.IP6(17, "fd00:1::2", "fd70:6174:726f::2", 0, pkttest.UDP(5000, 22, payload)), // control address, from a host
+	}
+	for _, pkt := range refused {
+		s1.tun.Inject(pkt)
+	}
+	wanted := [][]byte{
+		pkttest.IP4(17, "10.1.0.2", "10.2.0.2", 0, pkttest.UDP(5000, 5001, payload)),
+		pkttest.IP6(17, "fd70:6174:726f::1", "fd70:6174:726f::2", 0, pkttest.UDP(5000, 5001, payload)),
+	}
+	for _, pkt := range wanted {
+		s1.tun.Inject(pkt)
+		select {
+		case got := <-s2.tun.Out():
+			if string(got) != string(pkt) {
+				t.Errorf("delivered %x, want %x", got, pkt)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%x: not delivered", pkt)
+		}
+	}
+	select {
+	case got := <-s2.tun.Out():
+		t.Errorf("delivered %x, want nothing more", got)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if f := s2.dp.Status().Forwarder; f["drop_dest_rejected"] != uint64(len(refused)) || f["drop_source_rejected"] != 0 {
+		t.Errorf("site 2 forwarder %v, want drop_dest_rejected %d", f, len(refused))
+	}
+}
