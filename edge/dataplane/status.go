@@ -45,7 +45,8 @@ func (d *Dataplane) Status() Status {
 		"mss_clamped":        s.MSSClamped.Load(), "drop_shim_from_overlay": s.ShimFromOverlay.Load(),
 		"drop_no_buffer": s.NoBuffer.Load(), "drop_overlay_read": s.OverlayRead.Load(),
 		"drop_overlay_write": s.OverlayWrite.Load(), "steered": s.Steered.Load(), "duplicated": s.Duplicated.Load(),
-		"dup_too_large": s.DupTooLarge.Load(),
+		"dup_too_large":   s.DupTooLarge.Load(),
+		"dns_unsolicited": d.classifier.Stats().DNSErrors[classify.ErrDNSUnsolicited],
 	}
 	return st
 }
