@@ -91,7 +91,7 @@ var harness = storetest.Harness{
 		if err != nil {
 			return nil, err
 		}
-		_, err = conn.Exec(ctx, "BEGIN; LOCK TABLE join_tokens IN EXCLUSIVE MODE")
+		_, err = conn.Exec(ctx, "BEGIN; LOCK TABLE join_tokens, sites IN EXCLUSIVE MODE")
 		if err != nil {
 			conn.Close(context.Background())
 			return nil, err
