@@ -20,10 +20,13 @@ import (
 //
 //   - its source is one of the peer site's prefixes or its control
 //     address (counted as drop_source_rejected otherwise), and
-//   - its destination is one of this site's LAN prefixes, or this site's
-//     control address when the source is the peer's control address (the
-//     edges' own traffic; the shim's control messages never get here)
-//     (counted as drop_dest_rejected otherwise).
+//   - its destination is one of this site's LAN prefixes; or a prefix of
+//     another peer site (a hub's transit between spokes: the kernel routes
+//     it back into the overlay, and the next site checks its source
+//     again), but not the sending site's own (a loop) nor a control
+//     address; or this site's control address when the source is the
+//     peer's control address (the edges' own traffic; the shim's control
+//     messages never get here). Counted as drop_dest_rejected otherwise.
 
 // admit reports whether the decrypted packet ip from peer p may be
 // written to the overlay interface, and counts it when not. ip.Version 0
@@ -42,11 +45,15 @@ func (d *Dataplane) admit(p *peer, ip *ippkt.Packet) bool {
 	return true
 }
 
-// toLocal reports whether dst is a destination of this site (site) for
-// a packet from src at peer p: one of the LAN prefixes, or this site's
-// control address when src is p's.
+// toLocal reports whether this site (site) delivers a packet from src at
+// peer p to dst: one of its LAN prefixes, another peer's prefix (transit),
+// or its control address when src is p's.
 func toLocal(s *snapshot, site uint16, p *peer, src, dst netip.Addr) bool {
-	if dest, ok := s.routes.Lookup(dst); ok && dest.Local {
+	dest, ok := s.routes.Lookup(dst)
+	switch {
+	case ok && dest.Local:
+		return true
+	case ok && dest.Site != p.cfg.ID && !isControlAddr(dst):
 		return true
 	}
 	return dst == shim.ControlAddr(site) && src == shim.ControlAddr(p.cfg.ID)

@@ -11,19 +11,21 @@ import (
 // TestSitesDeliverOnlyToLocal: site 1 believes site 2 routes more than
 // its LAN (a misconfigured or hostile peer edge) and sends through the
 // tunnel packets for an address beyond site 2 (an exit to the
-// internet), for site 2's own WAN address, and from a LAN host of its
-// own to site 2's control address. Site 2 delivers none of them and
-// counts each as drop_dest_rejected; a packet for its LAN and one
-// between the two control addresses arrive.
+// internet), for site 2's own WAN address, back to its own LAN, and from
+// a LAN host of its own to site 2's control address. Site 2 delivers
+// none of them and counts each as drop_dest_rejected; a packet for its
+// LAN, one for site 3's LAN (transit, as a hub's) and one between the two
+// control addresses arrive.
 func TestSitesDeliverOnlyToLocal(t *testing.T) {
-	n := newTestNet(t, 1, 2)
+	n := newTestNet(t, 1, 2, 3)
 	c1 := n.config(1, []int{2}, slowBFD)
 	c1.Peers[0].Prefixes = append(c1.Peers[0].Prefixes, netip.MustParsePrefix("192.0.2.0/24"),
-		netip.MustParsePrefix("198.18.0.2/32"))
+		netip.MustParsePrefix("198.18.0.2/32"), netip.MustParsePrefix("10.1.0.99/32"), netip.MustParsePrefix("10.3.0.0/24"))
 	c1.LANPrefixes = append(c1.LANPrefixes, netip.MustParsePrefix("fd00:1::/64"))
-	c2 := n.config(2, []int{1}, slowBFD)
+	c2 := n.config(2, []int{1, 3}, slowBFD)
 	c2.Peers[0].Prefixes = append(c2.Peers[0].Prefixes, netip.MustParsePrefix("fd00:1::/64"))
 	s1, s2 := n.start(1, c1), n.start(2, c2)
+	n.start(3, n.config(3, []int{2}, slowBFD))
 	n.waitUp()
 
 	payload := []byte("hello, site 2")
@@ -31,12 +33,14 @@ func TestSitesDeliverOnlyToLocal(t *testing.T) {
 		pkttest.IP4(17, "10.1.0.2", "192.0.2.1", 0, pkttest.UDP(5000, 53, payload)),          // an exit
 		pkttest.IP4(6, "10.1.0.2", "198.18.0.2", 0, pkttest.TCP(5000, 22, payload)),          // the edge host
 		pkttest.IP6(17, "fd00:1::2", "fd70:6174:726f::2", 0, pkttest.UDP(5000, 22, payload)), // control address, from a host
+		pkttest.IP4(17, "10.1.0.2", "10.1.0.99", 0, pkttest.UDP(5000, 5001, payload)),        // back to the sender
 	}
 	for _, pkt := range refused {
 		s1.tun.Inject(pkt)
 	}
 	wanted := [][]byte{
 		pkttest.IP4(17, "10.1.0.2", "10.2.0.2", 0, pkttest.UDP(5000, 5001, payload)),
+		pkttest.IP4(17, "10.1.0.2", "10.3.0.2", 0, pkttest.UDP(5000, 5001, payload)), // transit
 		pkttest.IP6(17, "fd70:6174:726f::1", "fd70:6174:726f::2", 0, pkttest.UDP(5000, 5001, payload)),
 	}
 	for _, pkt := range wanted {
