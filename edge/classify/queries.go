@@ -168,8 +168,14 @@ func dnsMessages(p *Packet, out [][]byte) ([][]byte, error) {
 	return out, nil
 }
 
+// ObserveQuery records the DNS queries of a packet going out from the
+// LAN that the edge forwards without classifying it (a pinned flow), so
+// that Observe learns from their answers. ClassifyPacket does it for the
+// packets it classifies. Forwarder goroutine only, as ClassifyPacket.
+func (c *Classifier) ObserveQuery(p *Packet, now time.Time) { c.noteQueries(p, now) }
+
 // noteQueries records the DNS queries of a packet going out from the LAN
-// to port 53 (ClassifyPacket).
+// to port 53 (ClassifyPacket, ObserveQuery).
 func (c *Classifier) noteQueries(p *Packet, now time.Time) {
 	if !p.Ports || p.Flow.DstPort != 53 || len(p.Payload) == 0 || (p.Flow.Proto != ProtoUDP && p.Flow.Proto != ProtoTCP) {
 		return

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/patronus-sdwan/patronus/edge/dataplane"
 	"github.com/patronus-sdwan/patronus/edge/ippkt/pkttest"
 )
 
@@ -62,4 +65,75 @@ func TestSitesDeliverOnlyToLocal(t *testing.T) {
 	if f := s2.dp.Status().Forwarder; f["drop_dest_rejected"] != uint64(len(refused)) || f["drop_source_rejected"] != 0 {
 		t.Errorf("site 2 forwarder %v, want drop_dest_rejected %d", f, len(refused))
 	}
+}
+
+// TestSitesDNSNamesOfPinnedFlows: a host of site 1 whose traffic is
+// pinned asks site 2's resolver for a name; site 1 learns the answer (a
+// later flow to the address carries the name), and an answer nobody at
+// site 1 asked for is counted as dns_unsolicited and teaches nothing.
+func TestSitesDNSNamesOfPinnedFlows(t *testing.T) {
+	n := newTestNet(t, 1, 2)
+	s1 := n.start(1, n.config(1, []int{2}, slowBFD))
+	s2 := n.start(2, n.config(2, []int{1}, slowBFD))
+	n.waitUp()
+	if err := s1.dp.SetPins([]dataplane.Pin{{Path: s1.dp.Paths()[0].ID}}); err != nil {
+		t.Fatal(err)
+	}
+	relay := func(from, to *testSite, pkt []byte) {
+		t.Helper()
+		from.tun.Inject(pkt)
+		select {
+		case <-to.tun.Out():
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%x: not delivered", pkt)
+		}
+	}
+	relay(s1, s2, pkttest.IP4(17, "10.1.0.2", "10.2.0.53", 0, pkttest.UDP(40000, 53, dnsMessage(t, false, "crm.example", ""))))
+	relay(s2, s1, pkttest.IP4(17, "10.2.0.53", "10.1.0.2", 0, pkttest.UDP(53, 40000, dnsMessage(t, true, "crm.example", "10.2.0.80"))))
+	relay(s2, s1, pkttest.IP4(17, "10.2.0.53", "10.1.0.2", 0, pkttest.UDP(53, 40001, dnsMessage(t, true, "evil.example", "10.2.0.81"))))
+	if err := s1.dp.SetPins(nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, dst := range []string{"10.2.0.80", "10.2.0.81"} {
+		relay(s1, s2, pkttest.IP4(6, "10.1.0.2", dst, 0, pkttest.TCP(40002, 443, nil)))
+	}
+	names := map[string]string{}
+	fs, _ := s1.dp.Flows()
+	for _, f := range fs {
+		names[f.Dst] = f.Name
+	}
+	if names["10.2.0.80"] != "crm.example" || names["10.2.0.81"] != "" {
+		t.Errorf("flow names %v, want crm.example for 10.2.0.80 only", names)
+	}
+	if got := s1.dp.Status().Forwarder["dns_unsolicited"]; got != 1 {
+		t.Errorf("dns_unsolicited %d, want 1", got)
+	}
+}
+
+// dnsMessage is a DNS query for name (ID 7), or its answer with one A
+// record.
+func dnsMessage(t *testing.T, response bool, name, a string) []byte {
+	t.Helper()
+	b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: 7, Response: response})
+	q := dnsmessage.Question{Name: dnsmessage.MustNewName(name + "."), Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET}
+	if err := b.StartQuestions(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Question(q); err != nil {
+		t.Fatal(err)
+	}
+	if response {
+		if err := b.StartAnswers(); err != nil {
+			t.Fatal(err)
+		}
+		h := dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 300}
+		if err := b.AResource(h, dnsmessage.AResource{A: netip.MustParseAddr(a).As4()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msg, err := b.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msg
 }

@@ -97,6 +97,9 @@ func (d *Dataplane) route(s *snapshot, pkt []byte, now time.Time) {
 	path := s.pinned(ip, dest.Site)
 	var dup *Path
 	noCompress := false
+	if path != nil {
+		d.classifier.ObserveQuery(ip, now) // a pinned flow's DNS answers teach names too
+	}
 	if path == nil {
 		// Classified even when steering has no path yet: the classifier
 		// learns names from DNS answers and SNI on the flow's first
