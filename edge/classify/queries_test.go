@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/patronus-sdwan/patronus/edge/ippkt"
 )
 
 // withID is a DNS message with its ID replaced.
@@ -120,5 +122,25 @@ func TestDNSUnsolicitedFloodKeepsNames(t *testing.T) {
 	}
 	if _, ok := c.Names().Lookup(addr("192.0.2.55"), t0); !ok {
 		t.Fatal("the answer to the newest query was not learned")
+	}
+}
+
+// TestDNSQueryTableDoesNotAllocate: recording a query and refusing an
+// unsolicited answer take no allocation (a flood of either costs no
+// garbage).
+func TestDNSQueryTableDoesNotAllocate(t *testing.T) {
+	c := New(MustRules(Config{}), Options{MaxQueries: 8})
+	var q, a Packet
+	if err := ippkt.Parse(dnsQueryPacket(t, "q.example"), &q); err != nil {
+		t.Fatal(err)
+	}
+	if err := ippkt.Parse(answerFrom(t, "10.9.0.53", "10.1.0.2", 40000, 9, "q.example", "192.0.2.1"), &a); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() { c.noteQueries(&q, t0) }); n != 0 {
+		t.Errorf("recording a query allocates %v times", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { c.ObservePacket(&a, t0) }); n != 0 {
+		t.Errorf("refusing an unsolicited answer allocates %v times", n)
 	}
 }
