@@ -191,3 +191,18 @@ func TestWatchSurvivesListenerLoss(t *testing.T) {
 		}
 	}
 }
+
+// TestWithDeadlineKeepsRelay: the deadline wrapper, as the controller
+// uses it, keeps the store's event relay between replicas.
+func TestWithDeadlineKeepsRelay(t *testing.T) {
+	requireServer(t)
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, server.NewDB(t), postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, ok := store.Traced(store.WithDeadline(st, store.Deadlines{})).(store.EventRelay); !ok {
+		t.Fatal("EventRelay lost")
+	}
+}
