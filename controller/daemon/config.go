@@ -71,6 +71,11 @@ type Config struct {
 	// rollups and old rows deleted (Retention); a Go duration, 1s or
 	// more. The newest rollup buckets lag by at most this much.
 	MaintainInterval string `yaml:"maintain_interval"`
+	// StoreTimeout bounds every store call but maintenance (a Go
+	// duration, 100ms to 10m; default store.DefaultCallTimeout, 10s): a
+	// database that stops answering fails calls after it instead of
+	// holding up revocations, the API and telemetry.
+	StoreTimeout string `yaml:"store_timeout"`
 	// EdgeCertificateValidity is the lifetime of the certificates issued
 	// to edges, at enrolment and renewal (a Go duration, 1s to 20 years;
 	// default 365 days). Edges renew theirs at two thirds of it.
@@ -163,6 +168,7 @@ func (c *Config) SetDefaults() {
 	def(&c.Store, DefaultStore)
 	def(&c.AdminUser, DefaultAdminUser)
 	def(&c.MaintainInterval, DefaultMaintainInterval.String())
+	def(&c.StoreTimeout, store.DefaultCallTimeout.String())
 	def(&c.EdgeCertificateValidity, pki.DefaultEdgeValidity.String())
 	def(&c.LogLevel, DefaultLogLevel)
 	if len(c.Networks) == 0 {
@@ -188,6 +194,9 @@ func (c *Config) Validate() error {
 	}
 	if d, err := time.ParseDuration(c.MaintainInterval); err != nil || d < time.Second {
 		return fmt.Errorf("maintain_interval: %q is not a duration of 1s or more", c.MaintainInterval)
+	}
+	if d, err := time.ParseDuration(c.StoreTimeout); err != nil || d < 100*time.Millisecond || d > 10*time.Minute {
+		return fmt.Errorf("store_timeout: %q is not a duration between 100ms and 10m", c.StoreTimeout)
 	}
 	if d, err := time.ParseDuration(c.EdgeCertificateValidity); err != nil || d < time.Second || d > pki.CAValidity {
 		return fmt.Errorf("edge_certificate_validity: %q is not a duration between 1s and 20 years (175200h)", c.EdgeCertificateValidity)

@@ -112,6 +112,8 @@ func (d *Daemon) open(ctx context.Context) error {
 	if d.st, err = openStore(ctx, d.cfg, d.ca); err != nil {
 		return err
 	}
+	timeout, _ := time.ParseDuration(d.cfg.StoreTimeout)
+	d.st = store.WithDeadline(d.st, store.Deadlines{Call: timeout})
 	if d.cfg.Tracing {
 		d.st = store.Traced(d.st)
 	}

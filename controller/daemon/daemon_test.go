@@ -377,6 +377,8 @@ func TestConfigErrors(t *testing.T) {
 		{func(c *daemon.Config) { c.AdminUser = "Bad User" }, "admin_user"},
 		{func(c *daemon.Config) { c.MaintainInterval = "10ms" }, `maintain_interval: "10ms"`},
 		{func(c *daemon.Config) { c.EdgeCertificateValidity = "10ms" }, `edge_certificate_validity: "10ms"`},
+		{func(c *daemon.Config) { c.StoreTimeout = "1ms" }, `store_timeout: "1ms" is not a duration between 100ms and 10m`},
+		{func(c *daemon.Config) { c.Retention.Cursors = "1m" }, `retention.cursors: "1m" is not a duration of 1h0m0s or more`},
 		{func(c *daemon.Config) { c.LogLevel = "loud" }, `--log-level / log_level: "loud"`},
 		{func(c *daemon.Config) { c.Enrolment.PerAddressInterval = "often" }, `enrolment.per_address_interval: "often"`},
 		{func(c *daemon.Config) { c.Enrolment.PerAddressBurst = -1 }, `enrolment.per_address_burst: -1`},

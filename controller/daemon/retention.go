@@ -17,6 +17,7 @@ type RetentionConfig struct {
 	Events   string `yaml:"events"`   // steering events; 2160h (90 days)
 	Flows    string `yaml:"flows"`    // flow summaries; 720h (30 days)
 	Counters string `yaml:"counters"` // cumulative path counters; 1h
+	Cursors  string `yaml:"cursors"`  // telemetry cursors of old edge boots; 168h (7 days)
 }
 
 func (r *RetentionConfig) setDefaults() {
@@ -44,6 +45,7 @@ func (r *RetentionConfig) fields() []retentionField {
 		{"retention.events", &r.Events, time.Hour, func(d store.Retention) time.Duration { return d.Events }, func(s *store.Retention, v time.Duration) { s.Events = v }},
 		{"retention.flows", &r.Flows, time.Hour, func(d store.Retention) time.Duration { return d.Flows }, func(s *store.Retention, v time.Duration) { s.Flows = v }},
 		{"retention.counters", &r.Counters, time.Minute, func(d store.Retention) time.Duration { return d.Counters }, func(s *store.Retention, v time.Duration) { s.Counters = v }},
+		{"retention.cursors", &r.Cursors, time.Hour, func(d store.Retention) time.Duration { return d.Cursors }, func(s *store.Retention, v time.Duration) { s.Cursors = v }},
 	}
 }
 

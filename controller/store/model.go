@@ -266,17 +266,24 @@ type Retention struct {
 	// Audit is the audit log's retention; also how long used TOTP steps,
 	// ended sessions and expired setup tokens are kept at most.
 	Audit time.Duration
+	// Cursors is how long the telemetry cursor of an edge boot that is
+	// not its site's newest is kept after its last batch (RecordTelemetry
+	// stores a batch once per boot and sequence by it). A site's newest
+	// cursor is always kept; an older boot's edge has restarted and never
+	// sends again, unless it was a second edge running with the site's
+	// identity.
+	Cursors time.Duration
 }
 
 // DefaultRetention: raw samples and raw path counters 1 hour, minute
 // buckets (of both) 7 days, hour buckets 1 year (366 days), events 90
-// days, flows 30 days, audit log 400 days. At 1,000
+// days, flows 30 days, audit log 400 days, cursors of old boots 7 days. At 1,000
 // edges of 4 paths reporting every second this keeps the store's growth
 // under 5 GiB a day (docs/BENCHMARKS.md).
 var DefaultRetention = Retention{
 	Raw: time.Hour, Minute: 7 * 24 * time.Hour, Hour: 366 * 24 * time.Hour,
 	Events: 90 * 24 * time.Hour, Flows: 30 * 24 * time.Hour, Counters: time.Hour,
-	Audit: 400 * 24 * time.Hour,
+	Audit: 400 * 24 * time.Hour, Cursors: 7 * 24 * time.Hour,
 }
 
 // MaintainStats counts what Maintain did.

@@ -12,8 +12,17 @@ import (
 // traced_gen.go was generated): every method but Watch and Close must be
 // traced's own, from traced_gen.go, not the embedded Store's.
 func TestTracedCoversTheInterface(t *testing.T) {
+	coversTheInterface(t, reflect.TypeFor[traced](), "traced_gen.go")
+}
+
+// TestDeadlineCoversTheInterface: likewise, every method but Watch and
+// Close has its deadline (deadline_gen.go).
+func TestDeadlineCoversTheInterface(t *testing.T) {
+	coversTheInterface(t, reflect.TypeFor[deadlined](), "deadline_gen.go")
+}
+
+func coversTheInterface(t *testing.T, impl reflect.Type, gen string) {
 	iface := reflect.TypeFor[Store]()
-	impl := reflect.TypeFor[traced]()
 	for i := range iface.NumMethod() {
 		name := iface.Method(i).Name
 		if name == "Watch" || name == "Close" {
@@ -21,8 +30,8 @@ func TestTracedCoversTheInterface(t *testing.T) {
 		}
 		m, _ := impl.MethodByName(name)
 		file, _ := runtime.FuncForPC(m.Func.Pointer()).FileLine(m.Func.Pointer())
-		if filepath.Base(file) != "traced_gen.go" {
-			t.Errorf("%s is not traced (defined in %s): run go generate ./controller/store/", name, file)
+		if filepath.Base(file) != gen {
+			t.Errorf("%s is not from %s (defined in %s): run go generate ./controller/store/", name, gen, file)
 		}
 	}
 }

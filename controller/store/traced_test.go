@@ -71,3 +71,24 @@ func hasAttr(s sdktrace.ReadOnlySpan, k, v string) bool {
 	}
 	return false
 }
+
+// TestWithDeadlineKeepsInterfaces: the deadline wrapper keeps the
+// optional interfaces, inside Traced too, and passes calls through.
+func TestWithDeadlineKeepsInterfaces(t *testing.T) {
+	ctx := context.Background()
+	raw, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := store.Traced(store.WithDeadline(raw, store.Deadlines{}))
+	defer st.Close()
+	if _, ok := st.(store.ConcurrentWriters); !ok {
+		t.Fatal("ConcurrentWriters lost")
+	}
+	if _, err := st.CreateNetwork(ctx, "corp", store.FullMesh); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Site(ctx, "corp", "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Site: %v", err)
+	}
+}

@@ -35,6 +35,7 @@ const (
 	ErrDNSMalformed   DNSError = iota + 1 // not a parseable DNS message
 	ErrDNSNotResponse                     // a query, not a response
 	ErrDNSIncomplete                      // DNS over TCP: the message continues in another segment
+	ErrDNSUnsolicited                     // a response to no query of this site's LAN (queries.go)
 	NumDNSErrors
 )
 
@@ -43,6 +44,7 @@ var dnsErrText = [...]struct{ reason, msg string }{
 	{"dns_malformed", "classify: malformed DNS message"},
 	{"dns_not_response", "classify: DNS message is not a response"},
 	{"dns_incomplete", "classify: DNS over TCP message spans segments"},
+	{"dns_unsolicited", "classify: DNS response to no pending query"},
 }
 
 func (e DNSError) Error() string  { return dnsErrText[e].msg }

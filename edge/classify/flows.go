@@ -30,6 +30,9 @@ type Options struct {
 	MaxFlows int           // DefaultMaxFlows
 	FlowIdle time.Duration // DefaultFlowIdle
 	MaxNames int           // DefaultMaxNames
+	// MaxQueries bounds the DNS queries waiting for their answer;
+	// DefaultMaxQueries.
+	MaxQueries int
 	// MaxReassembly is how many flows may hold a partial ClientHello at
 	// once (4 KiB each); DefaultMaxReassembly.
 	MaxReassembly int
@@ -68,17 +71,18 @@ type Verdict struct {
 // change it once, which the Verdict reports.
 //
 // Concurrency: Classify, Expire and SetRules belong to one goroutine,
-// the forwarder (the writer). Observe (it only feeds Names, which has its
-// own lock, and atomic counters), Flows, Lookup, Stats, Rules and Names
+// the forwarder (the writer). Observe (it only feeds Names and the
+// pending queries, which have their own locks, and atomic counters), Flows, Lookup, Stats, Rules and Names
 // may be called from any goroutine at any time. The writer reads
 // the flow index without a lock (nobody else writes it) and takes mu to
 // change it; readers take mu.RLock. A flow's last-seen time is atomic so
 // that a packet of a known flow takes no lock.
 type Classifier struct {
-	rules atomic.Pointer[Rules]
-	names *Names
-	epoch time.Time
-	idle  int64 // FlowIdle in ns
+	rules   atomic.Pointer[Rules]
+	names   *Names
+	queries *queries
+	epoch   time.Time
+	idle    int64 // FlowIdle in ns
 
 	mu    sync.RWMutex
 	index map[tkey]int32 // canonical key → slab index; written under mu by the writer only
@@ -148,12 +152,13 @@ func New(rules *Rules, o Options) *Classifier {
 		o.FlowIdle = DefaultFlowIdle
 	}
 	c := &Classifier{
-		names: NewNames(o.MaxNames),
-		epoch: time.Now(),
-		idle:  int64(o.FlowIdle),
-		index: make(map[tkey]int32), // grows with the flows: a map sized for MaxFlows up front is most of an idle edge's memory
-		slab:  make([]flow, o.MaxFlows),
-		free:  make([]int32, o.MaxFlows),
+		names:   NewNames(o.MaxNames),
+		queries: newQueries(o.MaxQueries),
+		epoch:   time.Now(),
+		idle:    int64(o.FlowIdle),
+		index:   make(map[tkey]int32), // grows with the flows: a map sized for MaxFlows up front is most of an idle edge's memory
+		slab:    make([]flow, o.MaxFlows),
+		free:    make([]int32, o.MaxFlows),
 	}
 	for i := range c.free {
 		c.free[i] = int32(len(c.free) - 1 - i)
@@ -200,11 +205,11 @@ func (c *Classifier) Unparsed(err error) Verdict {
 
 // ClassifyPacket returns the application of the flow of p, an inner IP
 // packet the edge is about to forward that ippkt.Parse accepted, and
-// learns from it: DNS answers it carries, and the TLS SNI of the flow's
-// first segments. now is the caller's clock. For a packet of a known flow
+// learns from it: the DNS queries it carries (whose answers Observe will
+// learn from), and the TLS SNI of the flow's first segments. now is the caller's clock. For a packet of a known flow
 // it takes no lock and does not allocate.
 func (c *Classifier) ClassifyPacket(p *Packet, now time.Time) Verdict {
-	c.learnDNS(p, now)
+	c.noteQueries(p, now)
 	t := c.ns(now)
 	key := tableKey(&p.Flow)
 	if i, ok := c.index[key]; ok {
@@ -231,30 +236,9 @@ func (c *Classifier) Observe(pkt []byte, now time.Time) {
 }
 
 // ObservePacket learns from a packet the edge forwards without
-// classifying it (received from a tunnel): DNS answers only.
+// classifying it (received from a tunnel): DNS answers to queries
+// ClassifyPacket saw, only (queries.go).
 func (c *Classifier) ObservePacket(p *Packet, now time.Time) { c.learnDNS(p, now) }
-
-// learnDNS feeds DNS responses (from port 53) to the name table.
-func (c *Classifier) learnDNS(p *Packet, now time.Time) {
-	if !p.Ports || p.Flow.SrcPort != 53 || len(p.Payload) == 0 {
-		return
-	}
-	var n int
-	var err error
-	switch p.Flow.Proto {
-	case ProtoUDP:
-		n, err = c.names.LearnDNS(p.Payload, now)
-	case ProtoTCP:
-		n, err = c.names.LearnDNSTCP(p.Payload, now)
-	default:
-		return
-	}
-	c.stats.dnsMessages.Add(1)
-	c.stats.dnsAddrs.Add(uint64(n))
-	if err != nil {
-		c.stats.dnsErrors[err.(DNSError)].Add(1)
-	}
-}
 
 // insert records a new flow, evicting one when the table is full.
 func (c *Classifier) insert(key tkey, p *Packet, t int64, now time.Time) Verdict {
@@ -476,7 +460,7 @@ type Stats struct {
 	FlowsNew, FlowsExpired, FlowsEvicted uint64
 	// FlowsChanged counts flows whose application changed (Verdict.Changed).
 	FlowsChanged uint64
-	DNSMessages  uint64 // DNS responses seen
+	DNSMessages  uint64 // DNS responses seen from tunnels
 	DNSAddrs     uint64 // addresses learned from them
 	SNINames     uint64 // server names read from ClientHellos
 	// ReassemblyFull counts ClientHellos not reassembled for want of a

@@ -101,12 +101,20 @@ func dnsAnswerPacket(t testing.TB, q, a string) []byte {
 	return ip4(ProtoUDP, "10.9.0.53", "10.1.0.2", 0, udpHdr(53, 40000, msg))
 }
 
+// dnsQueryPacket is the query dnsAnswerPacket answers: from the LAN host
+// 10.1.0.2 port 40000 to the resolver 10.9.0.53 at another site.
+func dnsQueryPacket(t testing.TB, q string) []byte {
+	return ip4(ProtoUDP, "10.1.0.2", "10.9.0.53", 0, udpHdr(40000, 53, dnsQuery(t, q+".")))
+}
+
 func TestFlowByDNSName(t *testing.T) {
 	r := MustRules(Config{Applications: []AppConfig{
 		{Name: "crm", Class: "interactive", Match: MatchConfig{Domains: []string{"*.crm.example"}}},
 	}})
 	c := New(r, Options{})
-	// The answer comes back through a tunnel: Observe.
+	// The query goes out (Classify), the answer comes back through a
+	// tunnel (Observe).
+	mustClassify(t, c, dnsQueryPacket(t, "eu.crm.example"), t0)
 	c.Observe(dnsAnswerPacket(t, "eu.crm.example", "198.51.100.10"), t0)
 	syn := ip4(ProtoTCP, "10.1.0.2", "198.51.100.10", 0, tcpHdr(40000, 443, nil))
 	if v := mustClassify(t, c, syn, t0.Add(time.Second)); !v.New || v.App.Name != "crm" {
@@ -118,20 +126,22 @@ func TestFlowByDNSName(t *testing.T) {
 	}
 	// At the server's edge the reply direction matches too.
 	c2 := New(r, Options{})
+	mustClassify(t, c2, dnsQueryPacket(t, "eu.crm.example"), t0)
 	c2.Observe(dnsAnswerPacket(t, "eu.crm.example", "198.51.100.10"), t0)
 	reply := ip4(ProtoTCP, "198.51.100.10", "10.1.0.2", 0, tcpHdr(443, 40000, nil))
 	if v := mustClassify(t, c2, reply, t0); v.App.Name != "crm" {
 		t.Fatalf("reply: %+v", v.App)
 	}
-	// A DNS answer passing through Classify is learned as well.
+	// A DNS answer going out (this site's resolver answering another
+	// site's host, who chose the name) is not learned.
 	c3 := New(r, Options{})
 	if v := mustClassify(t, c3, dnsAnswerPacket(t, "us.crm.example", "198.51.100.11"), t0); v.App.Name != "dns" {
 		t.Fatalf("DNS answer classified %q", v.App.Name)
 	}
-	if v := mustClassify(t, c3, ip4(ProtoTCP, "10.1.0.2", "198.51.100.11", 0, tcpHdr(40001, 443, nil)), t0); v.App.Name != "crm" {
-		t.Fatalf("after Classify of the answer: %q", v.App.Name)
+	if v := mustClassify(t, c3, ip4(ProtoTCP, "10.1.0.2", "198.51.100.11", 0, tcpHdr(40001, 443, nil)), t0); v.App.Name == "crm" {
+		t.Fatalf("after Classify of an answer going out: %q", v.App.Name)
 	}
-	if s := c3.Stats(); s.DNSMessages != 1 || s.DNSAddrs != 1 {
+	if s := c3.Stats(); s.DNSMessages != 0 || s.DNSAddrs != 0 {
 		t.Fatalf("stats %+v", s)
 	}
 }
@@ -328,6 +338,7 @@ func TestClassifierConcurrentReaders(t *testing.T) {
 		mustClassify(t, c, ip4(ProtoTCP, "10.1.0.2", "198.51.100.10", 0, tcpHdr(port, 443, nil)), now)
 		mustClassify(t, c, ip4(ProtoTCP, "10.1.0.2", "198.51.100.10", 0, tcpHdr(port, 443, hello)), now)
 		if i%100 == 0 {
+			mustClassify(t, c, dnsQueryPacket(t, "a.example"), now)
 			c.Observe(dnsAnswerPacket(t, "a.example", "198.51.100.10"), now)
 			c.Expire(now)
 		}
@@ -383,13 +394,15 @@ func TestObserveDNSOverTCPAndNonDNS(t *testing.T) {
 	c := New(MustRules(Config{}), Options{})
 	msg := dnsResponse(t, "x.zoom.us.", dnsmessage.RCodeSuccess, rr{"x.zoom.us.", "A", "198.51.100.20", 60})
 	seg := append(binary.BigEndian.AppendUint16(nil, uint16(len(msg))), msg...)
+	query := dnsQuery(t, "x.zoom.us.")
+	mustClassify(t, c, ip6(ProtoTCP, "fd10:0:1::2", "fd10:0:9::53", 0, tcpHdr(40000, 53, append(binary.BigEndian.AppendUint16(nil, uint16(len(query))), query...))), t0)
 	c.Observe(ip6(ProtoTCP, "fd10:0:9::53", "fd10:0:1::2", 0, tcpHdr(53, 40000, seg)), t0)
 	c.Observe(ip4(ProtoUDP, "10.9.0.1", "10.1.0.2", 0, udpHdr(5353, 40000, msg)), t0) // not port 53
 	c.Observe([]byte{0x45}, t0)                                                       // not a packet
 	if name, ok := c.Names().Lookup(addr("198.51.100.20"), t0); !ok || name != "x.zoom.us" {
 		t.Fatalf("DNS over TCP: %q %v", name, ok)
 	}
-	if s := c.Stats(); s.DNSMessages != 1 || s.DNSAddrs != 1 || c.Names().Len() != 1 || c.Len() != 0 {
+	if s := c.Stats(); s.DNSMessages != 1 || s.DNSAddrs != 1 || c.Names().Len() != 1 || c.Len() != 1 {
 		t.Fatalf("stats %+v, %d names, %d flows", s, c.Names().Len(), c.Len())
 	}
 	if v := mustClassify(t, c, ip4(ProtoTCP, "10.1.0.2", "198.51.100.20", 0, tcpHdr(40000, 443, nil)), t0); v.App.Name != "zoom" {

@@ -115,6 +115,9 @@ type Dataplane struct {
 type Stats struct {
 	FromOverlay, NoRoute, NoPath, QueueFull, Malformed atomic.Uint64
 	ToOverlay, SourceRejected, MSSClamped              atomic.Uint64
+	// DestRejected: decrypted packets from a peer whose destination is
+	// not this site's LAN (nor its control address): see admit.go.
+	DestRejected atomic.Uint64
 	// ShimFromOverlay: shim packets from a control address read from the
 	// overlay interface. Only the edge itself sends those, directly into
 	// a path: such a packet is forged.

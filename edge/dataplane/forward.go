@@ -97,6 +97,9 @@ func (d *Dataplane) route(s *snapshot, pkt []byte, now time.Time) {
 	path := s.pinned(ip, dest.Site)
 	var dup *Path
 	noCompress := false
+	if path != nil {
+		d.classifier.ObserveQuery(ip, now) // a pinned flow's DNS answers teach names too
+	}
 	if path == nil {
 		// Classified even when steering has no path yet: the classifier
 		// learns names from DNS answers and SNI on the flow's first
@@ -202,8 +205,9 @@ func isControlAddr(a netip.Addr) bool {
 // the overlay interface. Shim packets from the peer's control address
 // are decoded first: a compressed packet is delivered decompressed, a
 // Hello goes to the negotiation. A packet whose source is none of the
-// peer site's prefixes (nor its control address) is dropped and counted:
-// this is the cryptokey routing of an SD-WAN site.
+// peer site's prefixes (nor its control address), or whose destination is
+// not this site's, is dropped and counted (admit): this is the cryptokey
+// routing of an SD-WAN site.
 func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, error) {
 	keep := make([][]byte, 0, 128)
 	var ip ippkt.Packet // the receive goroutine's: one per path device
@@ -227,8 +231,7 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 				b = r.Inner
 			}
 			perr := ippkt.Parse(b[offset:], &ip)
-			if ip.Version == 0 || !fromPeer(d.snap.Load(), p, ip.Flow.Src) {
-				d.Stats.SourceRejected.Add(1)
+			if !d.admit(p, &ip) { // admit.go: source and destination
 				continue
 			}
 			if ippkt.ClampMSS(b[offset:], &ip, d.cfg.Overlay.MTU) {

@@ -41,10 +41,12 @@ func (d *Dataplane) Status() Status {
 		"from_overlay": s.FromOverlay.Load(), "to_overlay": s.ToOverlay.Load(),
 		"drop_no_route": s.NoRoute.Load(), "drop_no_path": s.NoPath.Load(), "drop_queue_full": s.QueueFull.Load(),
 		"drop_malformed": s.Malformed.Load(), "drop_source_rejected": s.SourceRejected.Load(),
-		"mss_clamped": s.MSSClamped.Load(), "drop_shim_from_overlay": s.ShimFromOverlay.Load(),
+		"drop_dest_rejected": s.DestRejected.Load(),
+		"mss_clamped":        s.MSSClamped.Load(), "drop_shim_from_overlay": s.ShimFromOverlay.Load(),
 		"drop_no_buffer": s.NoBuffer.Load(), "drop_overlay_read": s.OverlayRead.Load(),
 		"drop_overlay_write": s.OverlayWrite.Load(), "steered": s.Steered.Load(), "duplicated": s.Duplicated.Load(),
-		"dup_too_large": s.DupTooLarge.Load(),
+		"dup_too_large":   s.DupTooLarge.Load(),
+		"dns_unsolicited": d.classifier.Stats().DNSErrors[classify.ErrDNSUnsolicited],
 	}
 	return st
 }

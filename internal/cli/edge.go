@@ -122,7 +122,8 @@ until SIGINT or SIGTERM, then removes the overlay interface.`,
 			log.Info("stopping", "signal", s.String(),
 				"from_overlay", st.FromOverlay.Load(), "to_overlay", st.ToOverlay.Load(),
 				"no_route", st.NoRoute.Load(), "no_path", st.NoPath.Load(), "queue_full", st.QueueFull.Load(),
-				"malformed", st.Malformed.Load(), "source_rejected", st.SourceRejected.Load())
+				"malformed", st.Malformed.Load(), "source_rejected", st.SourceRejected.Load(),
+				"dest_rejected", st.DestRejected.Load())
 			return dp.Close()
 		},
 	}

@@ -91,7 +91,7 @@ var harness = storetest.Harness{
 		if err != nil {
 			return nil, err
 		}
-		_, err = conn.Exec(ctx, "BEGIN; LOCK TABLE join_tokens IN EXCLUSIVE MODE")
+		_, err = conn.Exec(ctx, "BEGIN; LOCK TABLE join_tokens, sites IN EXCLUSIVE MODE")
 		if err != nil {
 			conn.Close(context.Background())
 			return nil, err
@@ -189,5 +189,20 @@ func TestWatchSurvivesListenerLoss(t *testing.T) {
 		case <-timeout:
 			t.Fatal("watch did not recover after its listener was cut")
 		}
+	}
+}
+
+// TestWithDeadlineKeepsRelay: the deadline wrapper, as the controller
+// uses it, keeps the store's event relay between replicas.
+func TestWithDeadlineKeepsRelay(t *testing.T) {
+	requireServer(t)
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, server.NewDB(t), postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, ok := store.Traced(store.WithDeadline(st, store.Deadlines{})).(store.EventRelay); !ok {
+		t.Fatal("EventRelay lost")
 	}
 }

@@ -34,7 +34,8 @@ type Harness struct {
 	QueryInt func(ctx context.Context, loc, sql string) (int64, error)
 	// HoldWriteLock takes, on its own connection, the lock a write
 	// transaction of the store waits for (SQLite: BEGIN IMMEDIATE;
-	// PostgreSQL: join_tokens locked against writers) until release.
+	// PostgreSQL: join_tokens and sites locked against writers) until
+	// release.
 	HoldWriteLock func(ctx context.Context, loc string) (release func(), err error)
 	// SharedWatch: stores opened on one database see each other's
 	// revisions (PostgreSQL LISTEN/NOTIFY).
@@ -169,6 +170,8 @@ func Run(t *testing.T, h Harness) {
 		{"PinExpiry", testPinExpiry},
 		{"Telemetry", testTelemetry},
 		{"TelemetryBatches", testTelemetryBatches},
+		{"CursorPruning", testCursorPruning},
+		{"Deadline", testDeadline},
 		{"JoinTokenRace", testJoinTokenRace},
 		{"RevisionAndWatch", testRevisionWatch},
 		{"RevisionTrace", testRevisionTrace},

@@ -284,11 +284,28 @@ func (s *Store) Maintain(ctx context.Context, r store.Retention) (store.Maintain
 			}
 			st.Deleted += n
 		}
-		n, err := pruneAuth(ctx, t, now)
+		n, err := pruneCursors(ctx, t, now, r.Cursors)
+		st.Deleted += n
+		if err != nil {
+			return err
+		}
+		n, err = pruneAuth(ctx, t, now)
 		st.Deleted += n
 		return err
 	})
 	return st, err
+}
+
+// pruneCursors deletes the telemetry cursors of edge boots that sent
+// nothing for keep and are not their site's newest (store.Retention.Cursors):
+// every restart of an edge adds one, and they would grow forever.
+func pruneCursors(ctx context.Context, t *tx, now int64, keep time.Duration) (int64, error) {
+	if keep <= 0 {
+		return 0, nil
+	}
+	return t.Exec(ctx, `DELETE FROM telemetry_cursors WHERE updated_at < $1
+		AND updated_at < (SELECT MAX(c.updated_at) FROM telemetry_cursors c WHERE c.site_id = telemetry_cursors.site_id)`,
+		now-keep.Microseconds())
 }
 
 // pruneRaw applies the raw tables' retention by receive time. Rows go
