@@ -45,6 +45,25 @@
 //	|  WireGuard message (type 1..4, then three zero bytes) ...     |
 //	+---------------------------------------------------------------+
 //
+// Probe, edge → edge directly, not through the relay (20 bytes): an
+// edge whose path is relayed asks whether the direct way works; the
+// other edge sends it back with flags = 1 (echo). The nonce is random
+// per probe, so only one who sees the probe can echo it.
+//
+//	 0                   1                   2                   3
+//	 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//	+---------------+---------------+---------------+---------------+
+//	| type = 0x52   | version = 1   |    flags      |  reserved (0) |
+//	+---------------+---------------+---------------+---------------+
+//	|                      session (64 bits)                        |
+//	+                                                               +
+//	|                                                               |
+//	+---------------------------------------------------------------+
+//	|                       nonce (64 bits)                         |
+//	+                                                               +
+//	|                                                               |
+//	+---------------------------------------------------------------+
+//
 // Integers are big-endian. The type bytes differ from WireGuard's (1..4),
 // so a link's socket tells a relayed datagram from a direct one by its
 // first byte.
@@ -64,6 +83,11 @@ const (
 	TypeData = 0x50
 	// TypeRegister binds one side of a session to its sender's address.
 	TypeRegister = 0x51
+	// TypeProbe asks (or, echoed, answers) whether a path's direct way
+	// works.
+	TypeProbe = 0x52
+	// ProbeLen is the length of a Probe.
+	ProbeLen = 20
 	// Version is the only version of the format.
 	Version = 1
 
@@ -222,4 +246,29 @@ func DataSession(b []byte) (session uint64, ok bool) {
 // (handshake initiation) to 4 (transport data), then three zero bytes.
 func IsWireGuard(b []byte) bool {
 	return len(b) >= 4 && b[0] >= 1 && b[0] <= 4 && b[1] == 0 && b[2] == 0 && b[3] == 0
+}
+
+// Probe is a decoded direct-way probe.
+type Probe struct {
+	Session, Nonce uint64
+	Echo           bool
+}
+
+// AppendProbe appends p to b.
+func AppendProbe(b []byte, p Probe) []byte {
+	var flags byte
+	if p.Echo {
+		flags = 1
+	}
+	b = append(b, TypeProbe, Version, flags, 0)
+	b = binary.BigEndian.AppendUint64(b, p.Session)
+	return binary.BigEndian.AppendUint64(b, p.Nonce)
+}
+
+// ParseProbe decodes a probe; ok is false when b is not one.
+func ParseProbe(b []byte) (p Probe, ok bool) {
+	if len(b) != ProbeLen || b[0] != TypeProbe || b[1] != Version || b[2] > 1 {
+		return p, false
+	}
+	return Probe{Session: binary.BigEndian.Uint64(b[4:12]), Nonce: binary.BigEndian.Uint64(b[12:20]), Echo: b[2] == 1}, true
 }

@@ -100,3 +100,22 @@ func FuzzVerifyRegister(f *testing.F) {
 		}
 	})
 }
+
+// TestProbe: a probe's bytes and their decoding; other lengths or flags
+// are not probes.
+func TestProbe(t *testing.T) {
+	b := AppendProbe(nil, Probe{Session: 0x0102030405060708, Nonce: 0x1112131415161718, Echo: true})
+	if got := hex.EncodeToString(b); got != "5201010001020304050607081112131415161718" {
+		t.Fatalf("probe %s", got)
+	}
+	if p, ok := ParseProbe(b); !ok || !p.Echo || p.Session != 0x0102030405060708 || p.Nonce != 0x1112131415161718 {
+		t.Fatalf("ParseProbe = %+v, %v", p, ok)
+	}
+	bad := append([]byte(nil), b...)
+	bad[2] = 2
+	for _, x := range [][]byte{b[:19], append(b, 0), bad} {
+		if _, ok := ParseProbe(x); ok {
+			t.Errorf("ParseProbe(%x) ok", x)
+		}
+	}
+}
