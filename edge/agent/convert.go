@@ -184,7 +184,7 @@ func relayAllocations(in []*pb.RelayAllocation) []config.RelayAllocation {
 	var out []config.RelayAllocation
 	for _, a := range in {
 		out = append(out, config.RelayAllocation{LocalLink: a.GetLocalLink(), Session: a.GetSession(),
-			Side: clampInt(a.GetSide()), Token: base64.StdEncoding.EncodeToString(a.GetToken())})
+			Side: clampInt(a.GetSide()), Token: base64.StdEncoding.EncodeToString(a.GetToken()), StartRelayed: a.GetStartRelayed()})
 	}
 	return out
 }

@@ -23,13 +23,17 @@ type RelayAllocation struct {
 	Side      int    `yaml:"side"`
 	// Token is base64 of 32 bytes, a secret.
 	Token string `yaml:"token"`
+	// StartRelayed: the direct way is known not to open; the path
+	// starts relayed (it still probes the direct way).
+	StartRelayed bool `yaml:"start_relayed"`
 }
 
 // ValidRelay is a validated relay allocation of one path.
 type ValidRelay struct {
-	Session uint64
-	Side    uint8
-	Token   [wire.TokenLen]byte `json:"-"`
+	Session      uint64
+	Side         uint8
+	Token        [wire.TokenLen]byte `json:"-"`
+	StartRelayed bool
 }
 
 // checkRelay validates the relay section and every peer link's
@@ -82,7 +86,7 @@ func checkAllocations(e *errs, at string, in []RelayAllocation, local map[string
 		if err != nil || len(tok) != wire.TokenLen {
 			e.add(p+".token", "must be base64 of %d bytes", wire.TokenLen) // the value is a secret: not repeated
 		}
-		vr := ValidRelay{Session: a.Session, Side: uint8(a.Side)}
+		vr := ValidRelay{Session: a.Session, Side: uint8(a.Side), StartRelayed: a.StartRelayed}
 		copy(vr.Token[:], tok)
 		out[a.LocalLink] = vr
 	}

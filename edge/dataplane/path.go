@@ -211,7 +211,8 @@ func (d *Dataplane) bindPath(li int, remote, relay netip.AddrPort, alloc config.
 	if !relayed || !can {
 		return d.links[li].Bind(remote)
 	}
-	return rl.BindRelayed(remote, wgbind.Relay{Addr: relay, Session: alloc.Session, Side: alloc.Side, Site: d.cfg.Name, Token: alloc.Token})
+	return rl.BindRelayed(remote, wgbind.Relay{Addr: relay, Session: alloc.Session, Side: alloc.Side, Site: d.cfg.Name,
+		Token: alloc.Token, StartRelayed: alloc.StartRelayed})
 }
 
 // transport is the way the path takes now: "direct", or "relayed"

@@ -10,7 +10,8 @@ package wgbind
 //   - direct first, when there is an endpoint; relayed when nothing came
 //     directly for DirectTimeout (the direct way does not open: UDP
 //     blocked, both ends behind symmetric NAT), or at once without an
-//     endpoint;
+//     endpoint or when the controller says the direct way cannot open
+//     (Relay.StartRelayed);
 //   - while relayed, a Probe to the endpoint every ProbeEvery; the peer
 //     echoes it, and an echo proves the direct way works in both
 //     directions: back to direct.
@@ -48,6 +49,9 @@ type Relay struct {
 	Side    uint8
 	Site    string
 	Token   [wire.TokenLen]byte
+	// StartRelayed: the direct way is known not to open (both ends
+	// behind symmetric NAT): start relayed, and still probe it.
+	StartRelayed bool
 	// Timers; zero fields take the defaults.
 	Timers RelayTimers
 }
@@ -102,7 +106,7 @@ func (l *Link) RelayedPath(remote netip.AddrPort, r Relay) (*Path, error) {
 	rs.scratch.New = func() any { s := make([][]byte, maxBatch); return &s }
 	now := time.Now().UnixNano()
 	rs.lastDirect.Store(now)
-	rs.viaRelay.Store(!rs.direct)
+	rs.viaRelay.Store(!rs.direct || r.StartRelayed)
 	p := &Path{l: l, ep: &Endpoint{dst: r.Addr}, queue: make(chan *buffer, pathQueue), relay: rs}
 	if rs.direct {
 		p.ep.dst = netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port())

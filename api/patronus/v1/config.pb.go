@@ -438,7 +438,11 @@ type RelayAllocation struct {
 	// side is this edge's side of the session: 0 or 1.
 	Side uint32 `protobuf:"varint,3,opt,name=side,proto3" json:"side,omitempty"`
 	// token proves this edge's side to the relay: 32 bytes, a secret.
-	Token         []byte `protobuf:"bytes,4,opt,name=token,proto3" json:"token,omitempty"`
+	Token []byte `protobuf:"bytes,4,opt,name=token,proto3" json:"token,omitempty"`
+	// start_relayed: the controller knows the direct way cannot open (both
+	// ends behind symmetric NAT): the path starts relayed, and still probes
+	// the direct way.
+	StartRelayed  bool `protobuf:"varint,5,opt,name=start_relayed,json=startRelayed,proto3" json:"start_relayed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -499,6 +503,13 @@ func (x *RelayAllocation) GetToken() []byte {
 		return x.Token
 	}
 	return nil
+}
+
+func (x *RelayAllocation) GetStartRelayed() bool {
+	if x != nil {
+		return x.StartRelayed
+	}
+	return false
 }
 
 // Bgp is a site's BGP speaker (edge/config's bgp section).
@@ -1929,13 +1940,14 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\x03bgp\x18\x12 \x01(\v2\x10.patronus.v1.BgpR\x03bgp\x12/\n" +
 	"\x05relay\x18\x13 \x01(\v2\x19.patronus.v1.RelayServiceR\x05relay\"*\n" +
 	"\fRelayService\x12\x1a\n" +
-	"\bendpoint\x18\x01 \x01(\tR\bendpoint\"t\n" +
+	"\bendpoint\x18\x01 \x01(\tR\bendpoint\"\x99\x01\n" +
 	"\x0fRelayAllocation\x12\x1d\n" +
 	"\n" +
 	"local_link\x18\x01 \x01(\tR\tlocalLink\x12\x18\n" +
 	"\asession\x18\x02 \x01(\x06R\asession\x12\x12\n" +
 	"\x04side\x18\x03 \x01(\rR\x04side\x12\x14\n" +
-	"\x05token\x18\x04 \x01(\fR\x05token\"u\n" +
+	"\x05token\x18\x04 \x01(\fR\x05token\x12#\n" +
+	"\rstart_relayed\x18\x05 \x01(\bR\fstartRelayed\"u\n" +
 	"\x03Bgp\x12\x19\n" +
 	"\blocal_as\x18\x01 \x01(\rR\alocalAs\x12\x1b\n" +
 	"\trouter_id\x18\x02 \x01(\tR\brouterId\x126\n" +
