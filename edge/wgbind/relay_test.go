@@ -22,7 +22,7 @@ var fastTimers = RelayTimers{DirectTimeout: 300 * time.Millisecond, ProbeEvery: 
 
 // startRelay serves a relay on 127.0.0.5 and returns its address and
 // metrics registry.
-func startRelay(t *testing.T) (netip.AddrPort, *prometheus.Registry) {
+func startRelay(t testing.TB) (netip.AddrPort, *prometheus.Registry) {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	s, err := relay.New(relay.Config{Key: relayKey, Registerer: reg})
@@ -47,7 +47,7 @@ func relayOf(addr netip.AddrPort, self, other wire.End) Relay {
 
 // blackhole is an address whose socket never reads: a direct way that
 // does not work.
-func blackhole(t *testing.T, ip string) netip.AddrPort {
+func blackhole(t testing.TB, ip string) netip.AddrPort {
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(ip)})
 	if err != nil {
 		t.Fatal(err)
@@ -215,4 +215,62 @@ func TestRelayedDataFromStrangerDropped(t *testing.T) {
 	if a1.stats.DropNoPath.Load() != 1 {
 		t.Fatalf("Data from a stranger: %d dropped, want 1", a1.stats.DropNoPath.Load())
 	}
+}
+
+// BenchmarkTimeToFirstPacket: from two new WireGuard devices to the first
+// packet delivered, on loopback with the default timers: direct; direct
+// blocked (the path finds the relay after DirectTimeout, and WireGuard
+// retries its handshake); and without endpoints (relayed from the start).
+// Run with -benchtime=1x (docs/BENCHMARKS.md).
+func BenchmarkTimeToFirstPacket(b *testing.B) {
+	for _, mode := range []string{"direct", "blocked", "relay-only"} {
+		b.Run(mode, func(b *testing.B) {
+			var total time.Duration
+			for range b.N {
+				total += firstPacket(b, mode)
+			}
+			b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/first-packet")
+		})
+	}
+}
+
+func firstPacket(b *testing.B, mode string) time.Duration {
+	relayAddr, _ := startRelay(b)
+	a1, b1 := listen(b, "127.0.0.1:0"), listen(b, "127.0.0.3:0")
+	var ra, rb netip.AddrPort
+	switch mode {
+	case "direct":
+		ra, rb = endpoint(b1, "127.0.0.3"), endpoint(a1, "127.0.0.1")
+	case "blocked":
+		ra, rb = blackhole(b, "127.0.0.7"), blackhole(b, "127.0.0.8")
+	}
+	ea, eb := wire.End{Site: "alpha", Link: "inet"}, wire.End{Site: "beta", Link: "inet"}
+	rA, rB := relayOf(relayAddr, ea, eb), relayOf(relayAddr, eb, ea)
+	rA.Timers, rB.Timers = RelayTimers{}, RelayTimers{}
+	start := time.Now()
+	pa, err := a1.RelayedPath(ra, rA)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pb, err := b1.RelayedPath(rb, rB)
+	if err != nil {
+		b.Fatal(err)
+	}
+	wgEP := func(p netip.AddrPort) netip.AddrPort {
+		if p.IsValid() {
+			return p
+		}
+		return relayAddr
+	}
+	sa, sb := newSite(b), newSite(b)
+	ta := startDevice(b, sa, sb, pa, wgEP(ra), "10.2.0.0/16")
+	tb := startDevice(b, sb, sa, pb, wgEP(rb), "10.1.0.0/16")
+	p := tuntest.Ping(netip.MustParseAddr("10.2.0.1"), netip.MustParseAddr("10.1.0.1"))
+	ta.Outbound <- p
+	select {
+	case <-tb.Inbound:
+	case <-time.After(30 * time.Second):
+		b.Fatalf("%s: no packet within 30 s", mode)
+	}
+	return time.Since(start)
 }

@@ -8,12 +8,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/patronus-sdwan/patronus/lab"
 )
 
 // relayAddr is the relay of TestLabRelay: the controller node's, on the
@@ -86,7 +90,7 @@ func relayCounters() string {
 	var b strings.Builder
 	b.WriteString("table inet relaycap {\n")
 	for _, c := range []struct{ chain, hook, port string }{{"in", "input", "dport"}, {"out", "output", "sport"}} {
-		fmt.Fprintf(&b, "  chain %s {\n    type filter hook %s priority 0;\n", c.chain, c.hook)
+		fmt.Fprintf(&b, "  chain relay%s {\n    type filter hook %s priority 0;\n", c.chain, c.hook)
 		fmt.Fprintf(&b, "    udp %s 3478 @th,64,8 0x51 counter comment \"%s-register\"\n", c.port, c.chain)
 		for typ := 1; typ <= 4; typ++ {
 			fmt.Fprintf(&b, "    udp %s 3478 @th,64,16 0x5001 @th,160,32 0x0%d000000 counter comment \"%s-wg%d\"\n", c.port, typ, c.chain, typ)
@@ -119,9 +123,57 @@ func (l *testLab) nft(node, script string) {
 	l.mustExec(node, "nft", "-f", f)
 }
 
+// restartable is a site's edge that the test stops and starts again.
+type restartable struct {
+	l    *testLab
+	site *lab.Site
+	ctl  string
+	pid  int
+}
+
+// restart stops the edge (SIGTERM, waiting for it to exit) and starts a
+// new one with the same state; the test's end stops it.
+func (r *restartable) restart() {
+	t := r.l.t
+	t.Helper()
+	if err := syscall.Kill(r.pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); syscall.Kill(r.pid, 0) == nil; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("edge %d did not stop", r.pid)
+		}
+	}
+	lf, err := os.OpenFile(r.site.Log, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Close()
+	c := exec.Command("ip", "netns", "exec", "pl-"+r.l.name+"-site"+strconv.Itoa(r.site.ID), patronusBin(t), "edge",
+		"--controller", r.ctl, "--state-dir", filepath.Dir(r.site.Config), "--control-socket", r.site.ControlSocket)
+	c.Stdout, c.Stderr = lf, lf
+	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.pid = c.Process.Pid
+	done := make(chan struct{})
+	go func() { _ = c.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = c.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = c.Process.Kill()
+			<-done
+		}
+	})
+}
+
 // TestLabRelay (issue 15): two sites whose direct UDP between their links
 // is blocked by nftables in the underlay. The path moves to the
-// controller node's relay and carries traffic; what the relay receives
+// controller node's relay and carries traffic, and comes up relayed
+// when site2's edge starts again while blocked; what the relay receives
 // and sends is registrations and WireGuard messages only, and the
 // plaintext of a marked ping is nowhere in a capture at the relay. When
 // the block is lifted the path goes back to direct, and a ping stream
@@ -138,12 +190,21 @@ func TestLabRelay(t *testing.T) {
 	l.iperfServers()
 	_, rttDirect := l.ping(s1.HostNode, s2.HostIPv4, 20, "0.05")
 	bpsDirect := l.tcp(s1.HostNode, s2.HostIPv4, "-t", "5")
+	st, err := lab.Load(l.root, l.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edge2 := &restartable{l: l, site: &st.Sites[1], ctl: st.Controller.Address, pid: st.Sites[1].EdgePID}
+	edge2.restart()
+	startDirect := l.firstReply(s1.HostNode, s2.HostIPv4, 30*time.Second)
+	t.Logf("site2's edge restarted: first ping reply after %v (direct)", startDirect.Round(10*time.Millisecond))
+	l.waitTransport("direct", 10*time.Second)
 
 	l.nft("controller", relayCounters())
 	stopCapture := startCapture(t, "pl-"+l.name+"-ctl", "ctl0", filepath.Join(l.root, "relay.pcap"))
 	ep1, ep2 := strings.Split(s1.Links[0].Endpoint, ":")[0], strings.Split(s2.Links[0].Endpoint, ":")[0]
 	block := fmt.Sprintf(`table inet relayblock {
-  chain fwd {
+  chain blockudp {
     type filter hook forward priority -10;
     ip saddr %[1]s ip daddr %[2]s meta l4proto udp counter drop
     ip saddr %[2]s ip daddr %[1]s meta l4proto udp counter drop
@@ -154,6 +215,11 @@ func TestLabRelay(t *testing.T) {
 	toRelayed := l.firstReply(s1.HostNode, s2.HostIPv4, 30*time.Second)
 	l.waitTransport("relayed", 15*time.Second)
 	t.Logf("direct UDP blocked: first ping reply after %v (relayed)", toRelayed.Round(10*time.Millisecond))
+	// The path comes up relayed: site2's edge starts again while blocked.
+	edge2.restart()
+	startRelayed := l.firstReply(s1.HostNode, s2.HostIPv4, 40*time.Second)
+	l.waitTransport("relayed", 15*time.Second)
+	t.Logf("site2's edge restarted while blocked: first ping reply after %v (relayed)", startRelayed.Round(10*time.Millisecond))
 
 	_, rttRelayed := l.ping(s1.HostNode, s2.HostIPv4, 20, "0.05")
 	bpsRelayed := l.tcp(s1.HostNode, s2.HostIPv4, "-t", "5")
@@ -203,6 +269,7 @@ func TestLabRelay(t *testing.T) {
 	if loss := <-stream; loss != 0 {
 		t.Errorf("ping stream across the switch to direct: loss %.1f%%, want none", loss*100)
 	}
-	t.Logf("BENCHMARK relay: rtt direct %v relayed %v; TCP direct %.0f Mbit/s relayed %.0f Mbit/s; blocked->relayed first reply %v; lifted->direct %v",
-		rttDirect, rttRelayed, bpsDirect/1e6, bpsRelayed/1e6, toRelayed.Round(10*time.Millisecond), toDirect.Round(10*time.Millisecond))
+	t.Logf("BENCHMARK relay: rtt direct %v relayed %v; TCP direct %.0f Mbit/s relayed %.0f Mbit/s; edge start to first reply direct %v relayed %v; blocked->relayed first reply %v; lifted->direct %v",
+		rttDirect, rttRelayed, bpsDirect/1e6, bpsRelayed/1e6, startDirect.Round(10*time.Millisecond), startRelayed.Round(10*time.Millisecond),
+		toRelayed.Round(10*time.Millisecond), toDirect.Round(10*time.Millisecond))
 }
