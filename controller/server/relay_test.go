@@ -60,3 +60,13 @@ func TestAddRelay(t *testing.T) {
 		t.Error("no relay configured, yet allocations were added")
 	}
 }
+
+// TestPathChangeTransport: a sample's transport reaches the live event;
+// a value that is neither direct nor relayed is reported as not said.
+func TestPathChangeTransport(t *testing.T) {
+	for in, want := range map[string]string{"direct": "direct", "relayed": "relayed", "": "", "RELAYED; drop table": ""} {
+		if got := pathChange(&pb.PathSample{PathId: "a/x->b/y", Transport: in}).Transport; got != want {
+			t.Errorf("transport %q became %q, want %q", in, got, want)
+		}
+	}
+}
