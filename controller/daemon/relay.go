@@ -99,6 +99,15 @@ func (d *Daemon) openRelay() (server.Relay, error) {
 	return server.Relay{Endpoint: rc.Endpoint, Key: key}, nil
 }
 
+// RelayAddr is the address of the relay's socket; nil when the
+// controller runs no relay.
+func (d *Daemon) RelayAddr() net.Addr {
+	if d.relayConn == nil {
+		return nil
+	}
+	return d.relayConn.LocalAddr()
+}
+
 // serveRelay runs the relay until Stop closes its socket.
 func (d *Daemon) serveRelay() {
 	if d.relayConn == nil {
