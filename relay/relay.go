@@ -33,6 +33,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 	"golang.org/x/time/rate"
 
 	"github.com/patronus-sdwan/patronus/relay/wire"
@@ -135,12 +137,20 @@ func New(cfg Config) (*Server, error) {
 }
 
 // Serve relays on c until c is closed; it then returns nil. It is called
-// once per Server.
+// once per Server. It reads and writes up to batchSize datagrams per
+// system call (recvmmsg, sendmmsg).
 func (s *Server) Serve(c *net.UDPConn) error {
-	buf := make([]byte, maxDatagram)
+	_ = c.SetReadBuffer(socketBuffer) // best effort: up to the sysctl limits
+	_ = c.SetWriteBuffer(socketBuffer)
+	bc := batchConnOf(c)
+	in := make([]ipv4.Message, batchSize)
+	for i := range in {
+		in[i].Buffers = [][]byte{make([]byte, maxDatagram)}
+	}
+	out := make([]ipv4.Message, 0, batchSize)
 	for {
 		_ = c.SetReadDeadline(time.Now().Add(sweepEvery))
-		n, src, err := c.ReadFromUDPAddrPort(buf)
+		n, err := bc.ReadBatch(in, 0)
 		now := s.cfg.Now()
 		s.sweep(now)
 		if err != nil {
@@ -152,25 +162,80 @@ func (s *Server) Serve(c *net.UDPConn) error {
 			}
 			return fmt.Errorf("relay: read: %w", err)
 		}
-		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
-		s.handle(c, buf[:n], src, now)
+		out = out[:0]
+		for i := range in[:n] {
+			ua, ok := in[i].Addr.(*net.UDPAddr)
+			if !ok {
+				continue
+			}
+			src := ua.AddrPort()
+			src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+			b := in[i].Buffers[0][:in[i].N]
+			if to, ok := s.handle(b, src, now); ok {
+				out = append(out, ipv4.Message{Buffers: [][]byte{b}, Addr: net.UDPAddrFromAddrPort(to)})
+			}
+		}
+		s.send(bc, out)
 	}
 }
 
-// handle takes one datagram from src.
-func (s *Server) handle(c *net.UDPConn, b []byte, src netip.AddrPort, now time.Time) {
+const (
+	// batchSize is the most datagrams one system call reads or writes.
+	batchSize = 32
+	// socketBuffer is the kernel buffer of the relay's socket in each
+	// direction, as the edges' link sockets have (edge/wgbind).
+	socketBuffer = 7 << 20
+)
+
+// batchConn reads and writes batches of datagrams (x/net's ipv4 and
+// ipv6 PacketConn, whose Message types are one type).
+type batchConn interface {
+	ReadBatch(ms []ipv4.Message, flags int) (int, error)
+	WriteBatch(ms []ipv4.Message, flags int) (int, error)
+}
+
+func batchConnOf(c *net.UDPConn) batchConn {
+	if la, ok := c.LocalAddr().(*net.UDPAddr); ok && la.IP.To4() == nil {
+		return ipv6.NewPacketConn(c)
+	}
+	return ipv4.NewPacketConn(c)
+}
+
+// send writes the forwarded datagrams and counts them; one the kernel
+// refuses is counted as a send error and skipped.
+func (s *Server) send(bc batchConn, out []ipv4.Message) {
+	for len(out) > 0 {
+		n, err := bc.WriteBatch(out, 0)
+		for _, m := range out[:n] {
+			s.m.packets.Inc()
+			s.m.bytes.Add(float64(len(m.Buffers[0])))
+		}
+		out = out[n:]
+		if err != nil && len(out) > 0 {
+			s.m.drop(reasonSendError)
+			out = out[1:]
+		}
+		if err == nil && n == 0 {
+			return // cannot happen on Linux; a loop must not depend on it
+		}
+	}
+}
+
+// handle takes one datagram from src; ok says to forward it to to.
+func (s *Server) handle(b []byte, src netip.AddrPort, now time.Time) (to netip.AddrPort, ok bool) {
 	if len(b) == 0 {
 		s.m.drop(reasonMalformed)
-		return
+		return to, false
 	}
 	switch b[0] {
 	case wire.TypeRegister:
 		s.register(b, src, now)
 	case wire.TypeData:
-		s.forward(c, b, src, now)
+		return s.forward(b, src, now)
 	default:
 		s.m.drop(reasonMalformed)
 	}
+	return to, false
 }
 
 // register binds a side of a session to src, making the session if it
@@ -227,18 +292,19 @@ func (s *Server) dropIfEmpty(id uint64, ss *session) {
 	}
 }
 
-// forward sends a Data message from one side of its session to the
-// other, unchanged.
-func (s *Server) forward(c *net.UDPConn, b []byte, src netip.AddrPort, now time.Time) {
+// forward checks a Data message from one side of its session and
+// returns the other side's address, to send it to unchanged.
+func (s *Server) forward(b []byte, src netip.AddrPort, now time.Time) (netip.AddrPort, bool) {
+	var none netip.AddrPort
 	id, ok := wire.DataSession(b)
 	if !ok {
 		s.m.drop(reasonMalformed)
-		return
+		return none, false
 	}
 	ss := s.sessions[id]
 	if ss == nil {
 		s.m.drop(reasonNoSession)
-		return
+		return none, false
 	}
 	from := 0
 	switch src {
@@ -247,27 +313,22 @@ func (s *Server) forward(c *net.UDPConn, b []byte, src netip.AddrPort, now time.
 		from = 1
 	default:
 		s.m.drop(reasonUnknownSource)
-		return
+		return none, false
 	}
 	to := ss.sides[1-from].addr
 	switch {
 	case !wire.IsWireGuard(b[wire.DataHeaderLen:]):
 		s.m.drop(reasonNotWireGuard)
-		return
+		return none, false
 	case !to.IsValid():
 		s.m.drop(reasonPeerUnbound)
-		return
+		return none, false
 	case !ss.sides[from].lim.AllowN(now, len(b)):
 		s.m.drop(reasonRate)
-		return
+		return none, false
 	}
 	ss.lastSeen = now
-	if _, err := c.WriteToUDPAddrPort(b, to); err != nil {
-		s.m.drop(reasonSendError)
-		return
-	}
-	s.m.packets.Inc()
-	s.m.bytes.Add(float64(len(b)))
+	return to, true
 }
 
 // sweep forgets the sessions idle for longer than Idle, at most once per

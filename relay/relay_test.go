@@ -243,8 +243,12 @@ func TestBounds(t *testing.T) {
 	big := data(sess, string(make([]byte, 1000)))
 	for range 100 {
 		r2.send(t, r2.a, big)
+		time.Sleep(100 * time.Microsecond) // no overflow of the relay's socket buffer
 	}
 	waitFor(t, r2.s.m.drops.WithLabelValues(reasonRate), float64(100-minBurst/len(big)))
+	if got := testutil.ToFloat64(r2.s.m.packets); got != float64(minBurst/len(big)) {
+		t.Errorf("forwarded %v within the burst, want %d", got, minBurst/len(big))
+	}
 }
 
 // TestIdleForgotten: a session nothing came for is forgotten at the next
@@ -281,5 +285,35 @@ func TestConfigRefused(t *testing.T) {
 		if _, err := New(c); err == nil {
 			t.Errorf("New(%+v) accepted", c)
 		}
+	}
+}
+
+// TestForwardIPv6: a relay on an IPv6 socket forwards between IPv6 ends.
+func TestForwardIPv6(t *testing.T) {
+	s, err := New(Config{Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	udp6 := func() *net.UDPConn {
+		c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
+		if err != nil {
+			t.Skipf("no IPv6 loopback: %v", err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	c := udp6()
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(c) }()
+	t.Cleanup(func() { c.Close(); <-done })
+	r := &rig{s: s, addr: c.LocalAddr().(*net.UDPAddr).AddrPort(), a: udp6(), b: udp6()}
+	now := time.Now()
+	r.register(t, r.a, sess, 0, "alpha", now, testKey)
+	r.register(t, r.b, sess, 1, "beta", now, testKey)
+	waitFor(t, s.m.registrations.WithLabelValues(resultOK), 2)
+	msg := data(sess, "over IPv6")
+	r.send(t, r.a, msg)
+	if got := recv(t, r.b); !bytes.Equal(got, msg) {
+		t.Fatalf("forwarded %x", got)
 	}
 }
