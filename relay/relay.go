@@ -42,8 +42,8 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultMaxSessions = 10000
-	DefaultMaxPerSite  = 256
+	DefaultMaxSessions = 100000
+	DefaultMaxPerSite  = 4096
 	DefaultRate        = 50 << 20 // bytes per second per session side
 	DefaultIdle        = 60 * time.Second
 	DefaultClockSkew   = 2 * time.Minute

@@ -331,7 +331,9 @@ func (l *Link) probeReceived(b *buffer) {
 	}
 	now := time.Now().UnixNano()
 	if !pr.Echo {
-		p.relay.lastDirect.Store(now)
+		// Not proof that our way to the peer works (only its echo of our
+		// own probe is): lastDirect stays, or a path blocked only towards
+		// the peer would stay direct on the peer's probes.
 		pr.Echo = true
 		_ = l.send([][]byte{wire.AppendProbe(nil, pr)}, b.src)
 		return

@@ -274,3 +274,60 @@ func firstPacket(b *testing.B, mode string) time.Duration {
 	}
 	return time.Since(start)
 }
+
+// oneWay is a userspace wire between two links that forwards only from
+// b to a: a sends to aSide, b to bSide; what reaches a seems to come from
+// aSide, what would reach b from bSide.
+type oneWay struct{ aSide, bSide *net.UDPConn }
+
+func newOneWay(t *testing.T, a netip.AddrPort) *oneWay {
+	t.Helper()
+	w := &oneWay{aSide: udpOn(t, "127.0.0.7"), bSide: udpOn(t, "127.0.0.8")}
+	go func() { // b -> a: forwarded
+		buf := make([]byte, 65535)
+		for {
+			n, err := w.bSide.Read(buf)
+			if err != nil {
+				return
+			}
+			_, _ = w.aSide.WriteToUDPAddrPort(buf[:n], a)
+		}
+	}()
+	go func() { // a -> b: dropped
+		buf := make([]byte, 65535)
+		for {
+			if _, err := w.aSide.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	return w
+}
+
+func udpOn(t *testing.T, ip string) *net.UDPConn {
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(ip)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func addrOf(c *net.UDPConn) netip.AddrPort { return c.LocalAddr().(*net.UDPAddr).AddrPort() }
+
+// TestOneWayBlockGoesRelayed: the direct way works from b to a but not
+// from a to b. b's probes reach a, but only an echo of a's own probes
+// proves a's way: both ends end relayed, and packets cross both ways.
+func TestOneWayBlockGoesRelayed(t *testing.T) {
+	relayAddr, _ := startRelay(t)
+	a1, b1 := listen(t, "127.0.0.1:0"), listen(t, "127.0.0.3:0")
+	w := newOneWay(t, endpoint(a1, "127.0.0.1"))
+	pa, pb, ta, tb := relayedPair(t, relayAddr, a1, b1, addrOf(w.aSide), addrOf(w.bSide))
+	waitTransport(t, TransportRelayed, pa, pb)
+	pingBothWays(t, ta, tb, 0)
+	time.Sleep(3 * fastTimers.DirectTimeout)
+	if pa.Transport() != TransportRelayed || pb.Transport() != TransportRelayed {
+		t.Fatalf("one way blocked: a %s, b %s; want both relayed", pa.Transport(), pb.Transport())
+	}
+	pingBothWays(t, ta, tb, 1)
+}
