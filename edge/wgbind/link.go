@@ -272,13 +272,15 @@ func (l *Link) received(b *buffer, m *mmsg, i int) {
 // dispatch hands b to its path: a relay's Data message or a Probe by
 // what it says (relay.go), anything else by its source.
 func (l *Link) dispatch(b *buffer) {
-	switch b.b[0] {
-	case wire.TypeData:
-		l.dispatchRelayed(b)
-		return
-	case wire.TypeProbe:
-		l.probeReceived(b)
-		return
+	if b.n > 0 {
+		switch b.b[0] {
+		case wire.TypeData:
+			l.dispatchRelayed(b)
+			return
+		case wire.TypeProbe:
+			l.probeReceived(b)
+			return
+		}
 	}
 	l.mu.RLock()
 	p := l.paths[b.src]
