@@ -2,7 +2,8 @@
 // share that link's single UDP socket, as SD-WAN transports do: a Link owns
 // the socket, and each path's device gets a Path, a conn.Bind that sends
 // through the Link and receives the datagrams whose source is the path's
-// remote endpoint.
+// remote endpoint. A relayed path (relay.go) also sends and receives
+// through a relay, its datagrams told apart by their session.
 package wgbind
 
 import (
