@@ -93,6 +93,9 @@ type Config struct {
 	// Alerts configures the alert rules and webhook deliveries
 	// (docs/ALERTS.md); every rule is on by default.
 	Alerts alert.Config `yaml:"alerts"`
+	// Relay is the relay of the paths whose direct way does not open
+	// (relay.go); off by default.
+	Relay RelayConfig `yaml:"relay"`
 
 	// HTTP, when set, replaces the management API: it serves every
 	// request on Listen that is not a gRPC call, and every request on
@@ -180,6 +183,9 @@ func (c *Config) SetDefaults() {
 
 // Validate checks every setting; errors name the flag or the field.
 func (c *Config) Validate() error {
+	if err := c.Relay.validate(); err != nil {
+		return err
+	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return fmt.Errorf("--listen / listen: %q is not HOST:PORT", c.Listen)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/relay"
 )
 
 // Messages written to Config.Out; tests and scripts wait for them.
@@ -32,21 +33,23 @@ const (
 // Daemon is a running controller: its store, CA, server and listeners.
 // Make one with New, run it with Serve, end it with Stop.
 type Daemon struct {
-	cfg     Config
-	log     *slog.Logger
-	out     io.Writer
-	ca      *pki.CA
-	st      store.Store
-	srv     *server.Server
-	bus     *events.Bus      // live events: the server publishes, GraphQL subscribes
-	live    *manage.Live     // paths' latest state, from bus
-	auth    *auth.Service    // sign-in, users, API keys
-	metrics *metrics.Metrics // /metrics: the server and API report to it
-	alerts  *alert.Service   // the alert rules and webhook deliveries
-	mgr     *manage.Service  // the management operations: the API, Admin's alert and site RPCs
-	api     http.Handler     // the management API: cfg.HTTP, or the one built here
-	ln      net.Listener     // TLS: gRPC and HTTPS
-	httpLn  net.Listener     // plain HTTP; nil when off
+	cfg       Config
+	log       *slog.Logger
+	out       io.Writer
+	ca        *pki.CA
+	st        store.Store
+	srv       *server.Server
+	bus       *events.Bus      // live events: the server publishes, GraphQL subscribes
+	live      *manage.Live     // paths' latest state, from bus
+	auth      *auth.Service    // sign-in, users, API keys
+	metrics   *metrics.Metrics // /metrics: the server and API report to it
+	alerts    *alert.Service   // the alert rules and webhook deliveries
+	mgr       *manage.Service  // the management operations: the API, Admin's alert and site RPCs
+	api       http.Handler     // the management API: cfg.HTTP, or the one built here
+	ln        net.Listener     // TLS: gRPC and HTTPS
+	httpLn    net.Listener     // plain HTTP; nil when off
+	relay     *relay.Server    // the relay section's relay; nil when not run here
+	relayConn *net.UDPConn     // its socket, closed at Stop
 
 	ctx    context.Context // ends at Stop: the maintenance loop, the live paths, the event relay
 	cancel context.CancelFunc
@@ -151,9 +154,13 @@ func (d *Daemon) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	relayGrant, err := d.openRelay()
+	if err != nil {
+		return err
+	}
 	d.srv, err = server.New(server.Config{Store: d.st, CA: d.ca, Certificate: cert, Enrolment: enrolLimit,
 		RenewCertificate: func() (tls.Certificate, error) { return d.serverCertificate("re-issued") },
-		Endpoints:        d.endpoints(), Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth, Alerts: d.mgr, Manage: d.mgr,
+		Endpoints:        d.endpoints(), Relay: relayGrant, Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth, Alerts: d.mgr, Manage: d.mgr,
 		Observer: d.metrics, Tracing: d.cfg.Tracing, EdgeValidity: d.edgeValidity(),
 		HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.api.ServeHTTP(w, r) })})
 	if err != nil {
@@ -167,6 +174,9 @@ func (d *Daemon) open(ctx context.Context) error {
 
 // close releases what open made, in reverse order.
 func (d *Daemon) close() {
+	if d.relayConn != nil {
+		d.relayConn.Close()
+	}
 	for _, ln := range []net.Listener{d.httpLn, d.ln} {
 		if ln != nil {
 			ln.Close()
@@ -226,6 +236,7 @@ func (d *Daemon) Serve() error {
 	d.wg.Go(func() { d.alerts.Run(d.ctx) })
 	d.wg.Go(func() { d.live.Run(d.ctx, d.bus) })
 	d.wg.Go(func() { d.metrics.Fleet().Run(d.ctx, d.bus) })
+	d.serveRelay()
 	served := make(chan error, 2)
 	n := 1
 	if d.httpLn != nil {

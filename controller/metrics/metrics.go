@@ -57,6 +57,10 @@ type Metrics struct {
 
 var _ server.Observer = (*Metrics)(nil)
 
+// Registerer takes further collectors into what /metrics serves (the
+// relay's, package relay).
+func (m *Metrics) Registerer() prometheus.Registerer { return m.reg }
+
 // latencyBuckets are the buckets of every duration histogram: 1 ms to
 // about 16 s.
 var latencyBuckets = prometheus.ExponentialBuckets(0.001, 2, 15)

@@ -53,6 +53,9 @@ func (e *edgeControl) WatchConfig(req *pb.WatchConfigRequest, stream pb.EdgeCont
 			return storeStatus(err)
 		}
 		cfg, ok := edgeConfig(snap, site.ID, s.now())
+		if ok {
+			addRelay(cfg, s.cfg.Relay)
+		}
 		if !ok || !s.reg.accepts(site, c.Serial) {
 			s.log.Info("config stream cut: site revoked", "network", site.Network, "site", site.Name)
 			return errRevoked(site)

@@ -69,12 +69,17 @@ func (p *publisher) telemetry(site siteEntry, t *pb.Telemetry, now time.Time) {
 
 func pathChange(ps *pb.PathSample) *events.PathChange {
 	c := &events.PathChange{PathID: ps.PathId, State: apiPathStates[ps.State], BFDState: apiBFDStates[ps.BfdState],
-		MetricsValid: ps.MetricsValid, Score: ps.Score, Suppressed: ps.Suppressed, ActiveFlows: ps.ActiveFlows}
+		MetricsValid: ps.MetricsValid, Score: ps.Score, Suppressed: ps.Suppressed, ActiveFlows: ps.ActiveFlows,
+		Transport: transports[ps.Transport]}
 	if ps.MetricsValid {
 		c.LatencyMs, c.JitterMs, c.LossPct = ps.LatencyMs, ps.JitterMs, ps.LossPct
 	}
 	return c
 }
+
+// transports are the path transports an edge may report; anything else
+// is reported as not said ("").
+var transports = map[string]string{"direct": "direct", "relayed": "relayed"}
 
 var (
 	apiPathStates = map[pb.PathState]string{pb.PathState_PATH_STATE_UP: events.PathUp,

@@ -75,6 +75,9 @@ type Config struct {
 	RenewInterval    time.Duration
 	// Endpoints are the controller addresses given to enrolling edges.
 	Endpoints []string
+	// Relay is given to the edges with their paths' allocations
+	// (relay.go); zero: no path is relayed.
+	Relay Relay
 	// Hub reports whether a site enrolling in a network is a hub; nil: none.
 	Hub func(network, site string) bool
 	// EdgeValidity is the lifetime of edge certificates; 0: pki.DefaultEdgeValidity.

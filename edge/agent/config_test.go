@@ -251,7 +251,7 @@ func checkSteering(t *testing.T, s *policy.Compiled) {
 // field added to the API fails this test until it has a converter.
 func TestEveryEdgeConfigFieldHasAConverter(t *testing.T) {
 	known := []string{"revision", "created_at", "site", "role", "lan_prefixes", "overlay", "links", "peers", "defaults",
-		"sla_classes", "applications", "disable_builtin_applications", "policies", "steering", "quality_model", "pins", "trace_parent", "bgp"}
+		"sla_classes", "applications", "disable_builtin_applications", "policies", "steering", "quality_model", "pins", "trace_parent", "bgp", "relay"}
 	fields := (&pb.EdgeConfig{}).ProtoReflect().Descriptor().Fields()
 	var got []string
 	for i := range fields.Len() {

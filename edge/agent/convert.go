@@ -34,6 +34,7 @@ var sections = []func(*pb.EdgeConfig, *config.Config){
 	convertSteering,
 	convertPins,
 	convertBGP,
+	convertRelay,
 }
 
 // toConfig converts pc into the edge's configuration; its WireGuard
@@ -90,7 +91,8 @@ func convertPeers(pc *pb.EdgeConfig, c *config.Config) {
 			Compression: optionalSwitch(p.Compression),
 		}
 		for _, l := range p.GetLinks() {
-			cp.Links = append(cp.Links, config.PeerLink{Name: l.GetName(), Endpoint: l.GetEndpoint(), Color: l.GetColor()})
+			cp.Links = append(cp.Links, config.PeerLink{Name: l.GetName(), Endpoint: l.GetEndpoint(), Color: l.GetColor(),
+				Relay: relayAllocations(l.GetRelay())})
 		}
 		c.Peers = append(c.Peers, cp)
 	}
@@ -168,4 +170,21 @@ func rate(bps uint64) string {
 		return ""
 	}
 	return fmt.Sprintf("%dbit", bps)
+}
+
+// convertRelay takes the relay's endpoint; the allocations come with
+// the peer links (relayAllocations).
+func convertRelay(pc *pb.EdgeConfig, c *config.Config) {
+	c.Relay = config.Relay{Endpoint: pc.GetRelay().GetEndpoint()}
+}
+
+// relayAllocations converts a peer link's relay allocations; the token
+// becomes base64, as a file would hold it.
+func relayAllocations(in []*pb.RelayAllocation) []config.RelayAllocation {
+	var out []config.RelayAllocation
+	for _, a := range in {
+		out = append(out, config.RelayAllocation{LocalLink: a.GetLocalLink(), Session: a.GetSession(),
+			Side: clampInt(a.GetSide()), Token: base64.StdEncoding.EncodeToString(a.GetToken()), StartRelayed: a.GetStartRelayed()})
+	}
+	return out
 }

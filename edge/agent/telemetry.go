@@ -30,7 +30,7 @@ type pathSince struct {
 }
 
 // sentState is a path's state and BFD state as last reported.
-type sentState struct{ state, bfd string }
+type sentState struct{ state, bfd, transport string }
 
 // NewTelemetryBuilder returns a builder that has sent nothing.
 func NewTelemetryBuilder() *TelemetryBuilder {
@@ -80,13 +80,14 @@ func (b *TelemetryBuilder) samples(paths []localapi.PathStatus, now time.Time, o
 		clear(b.sent) // paths that are gone are forgotten
 	}
 	for _, p := range paths {
-		s := sentState{state: p.State, bfd: p.BFDState}
+		s := sentState{state: p.State, bfd: p.BFDState, transport: p.Transport}
 		if onlyChanged && b.sent[p.ID] == s {
 			continue
 		}
 		b.sent[p.ID] = s
 		ps := &pb.PathSample{PathId: p.ID, MeasuredAt: timestamppb.New(now), State: pathStates[p.State],
-			BfdState: bfdStates[p.BFDState], Score: p.Score, Suppressed: p.Suppressed, ActiveFlows: uint32(p.ActiveFlows)}
+			BfdState: bfdStates[p.BFDState], Score: p.Score, Suppressed: p.Suppressed, ActiveFlows: uint32(p.ActiveFlows),
+			Transport: p.Transport}
 		if p.LatencyMS != nil {
 			ps.MetricsValid, ps.LatencyMs, ps.JitterMs, ps.LossPct = true, *p.LatencyMS, *p.JitterMS, *p.LossPct
 		}

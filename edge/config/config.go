@@ -28,6 +28,8 @@ type Config struct {
 	Defaults       Defaults `yaml:"defaults"`
 	// BGP is the speaker towards the site's routers (bgp.go).
 	BGP BGP `yaml:"bgp"`
+	// Relay is the relay of the paths that cannot go direct (relay.go).
+	Relay Relay `yaml:"relay"`
 
 	// Set is the steering part (package policy): sla_classes,
 	// applications, disable_builtin_applications, policies, steering and
@@ -79,6 +81,9 @@ type PeerLink struct {
 	Name     string `yaml:"name"`
 	Endpoint string `yaml:"endpoint"`
 	Color    string `yaml:"color"`
+	// Relay holds the relay allocations of the paths to this link
+	// (relay.go).
+	Relay []RelayAllocation `yaml:"relay"`
 }
 
 // Defaults apply to every path unless a later, more specific setting says

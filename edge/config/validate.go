@@ -46,6 +46,9 @@ type Valid struct {
 	Pins []ValidPin
 	// BGP is the bgp section; nil when the edge speaks no BGP.
 	BGP *ValidBGP
+	// Relay is the relay's address (relay.go); invalid when there is
+	// none.
+	Relay netip.AddrPort
 }
 
 // ValidLink is a validated WAN link.
@@ -72,7 +75,11 @@ type ValidPeer struct {
 // ValidPeerLink is a validated WAN link of a peer.
 type ValidPeerLink struct {
 	Name, Color string
-	Endpoint    netip.AddrPort
+	// Endpoint is invalid when the link has none (then it has Relay).
+	Endpoint netip.AddrPort
+	// Relay holds the path's relay allocation by local link name
+	// (relay.go); nil when the paths to this link are not relayed.
+	Relay map[string]ValidRelay
 }
 
 // Paths is the number of paths (local link × remote link) to all peers.
@@ -97,6 +104,7 @@ func (c *Config) Validate() (*Valid, error) {
 	var defaults errs // reported after the peers, in file order; the peers need the value
 	v.Compression = checkSwitch(&defaults, "defaults.compression", c.Defaults.Compression, false)
 	v.Peers = checkPeers(&e, c, v)
+	checkRelay(&e, c, v)
 	e.list = append(e.list, defaults.list...)
 	v.BFD, v.BFDByColor = checkPathBFD(&e, c, v.Links)
 	steering, problems := c.Set.Compile()
@@ -408,7 +416,10 @@ func checkPeerLinks(e *errs, at string, in []PeerLink) []ValidPeerLink {
 		}
 		names[l.Name] = i
 		ap, err := netip.ParseAddrPort(l.Endpoint)
-		if err != nil || ap.Port() == 0 {
+		if l.Endpoint == "" && len(l.Relay) > 0 {
+			ap, err = netip.AddrPort{}, nil // reached through the relay only
+		}
+		if err != nil || (ap.IsValid() && ap.Port() == 0) {
 			e.add(p+".endpoint", "%q is not ADDRESS:PORT (e.g. 198.51.100.7:51820 or [2001:db8::7]:51820)", l.Endpoint)
 		}
 		out = append(out, ValidPeerLink{Name: l.Name, Color: l.Color, Endpoint: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())})

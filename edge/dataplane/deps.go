@@ -5,6 +5,8 @@ import (
 
 	"golang.zx2c4.com/wireguard/conn"
 	"golang.zx2c4.com/wireguard/tun"
+
+	"github.com/patronus-sdwan/patronus/edge/wgbind"
 )
 
 // The data plane's boundaries, injected (Deps), so that it runs on the
@@ -27,6 +29,13 @@ type Link interface {
 	Counters() map[string]uint64
 	// Close closes the socket: every Bind's receive functions return.
 	Close() error
+}
+
+// RelayLink is a Link that can give a path a second way, through a relay
+// (edge/wgbind.Link.RelayedPath); on a Link without it every path is
+// direct. remote is invalid when the peer's link has no endpoint.
+type RelayLink interface {
+	BindRelayed(remote netip.AddrPort, r wgbind.Relay) (conn.Bind, error)
 }
 
 // RouteProgrammer routes peer prefixes into the overlay interface

@@ -8,6 +8,7 @@ package dataplane
 import (
 	"encoding/hex"
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/probe"
 	"github.com/patronus-sdwan/patronus/edge/shim"
+	"github.com/patronus-sdwan/patronus/edge/wgbind"
 )
 
 type peer struct {
@@ -66,7 +68,7 @@ type Path struct {
 func (d *Dataplane) startPaths() error {
 	peers := map[uint16]*peer{}
 	for _, pc := range d.cfg.Peers {
-		p, err := d.startPeer(pc)
+		p, err := d.startPeer(pc, d.cfg.Relay)
 		if err != nil {
 			return fmt.Errorf("peer %s: %w", pc.Name, err)
 		}
@@ -81,8 +83,9 @@ func (d *Dataplane) startPaths() error {
 
 // startPeer makes a WireGuard device for every local link × remote link
 // of a peer whose address family matches, cheapest local link first. On
-// error the paths made so far are closed again.
-func (d *Dataplane) startPeer(pc config.ValidPeer) (*peer, error) {
+// error the paths made so far are closed again. relay is the relay's
+// address (config.Valid.Relay) for the paths that have an allocation.
+func (d *Dataplane) startPeer(pc config.ValidPeer, relay netip.AddrPort) (*peer, error) {
 	order := make([]int, len(d.cfg.Links))
 	for i := range order {
 		order[i] = i
@@ -91,7 +94,7 @@ func (d *Dataplane) startPeer(pc config.ValidPeer) (*peer, error) {
 	p := &peer{cfg: pc}
 	for _, li := range order {
 		for _, rl := range pc.Links {
-			if err := d.startPath(p, li, rl); err != nil {
+			if err := d.startPath(p, li, rl, relay); err != nil {
 				for _, path := range p.paths {
 					path.close()
 				}
@@ -137,13 +140,21 @@ func (p *Path) close() {
 	}
 }
 
-func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
+func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink, relay netip.AddrPort) error {
 	ll := d.cfg.Links[li]
-	if ll.LocalAddress.IsValid() && ll.LocalAddress.Is4() != rl.Endpoint.Addr().Is4() {
-		return nil // no path between an IPv4 and an IPv6 link
+	far := rl.Endpoint // the way whose address family the link must have
+	alloc, relayed := rl.Relay[ll.Name]
+	if !relay.IsValid() {
+		relayed = false
+	}
+	if !far.IsValid() {
+		far = relay
+	}
+	if !far.IsValid() || ll.LocalAddress.IsValid() && ll.LocalAddress.Is4() != far.Addr().Is4() {
+		return nil // no path between an IPv4 and an IPv6 link, nor to a link without endpoint or relay
 	}
 	id := fmt.Sprintf("%s/%s->%s/%s", d.cfg.Name, ll.Name, p.cfg.Name, rl.Name)
-	bind, err := d.links[li].Bind(rl.Endpoint)
+	bind, err := d.bindPath(li, rl.Endpoint, relay, alloc, relayed)
 	if err != nil {
 		return fmt.Errorf("path %s: %w", id, err)
 	}
@@ -175,7 +186,7 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 		}
 	}}
 	path.dev = device.NewDevice(path.tun, bind, logger)
-	if err := path.dev.IpcSet(d.uapi(p, rl, !waits)); err != nil {
+	if err := path.dev.IpcSet(d.uapi(p, far, !waits)); err != nil {
 		path.close()
 		return fmt.Errorf("path %s: %w", id, err)
 	}
@@ -192,14 +203,38 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 	return nil
 }
 
+// bindPath makes the conn.Bind of a path over local link li to remote:
+// with a second way through the relay when the path has an allocation
+// and the link can carry it (RelayLink), else direct only.
+func (d *Dataplane) bindPath(li int, remote, relay netip.AddrPort, alloc config.ValidRelay, relayed bool) (conn.Bind, error) {
+	rl, can := d.links[li].(RelayLink)
+	if !relayed || !can {
+		return d.links[li].Bind(remote)
+	}
+	return rl.BindRelayed(remote, wgbind.Relay{Addr: relay, Session: alloc.Session, Side: alloc.Side, Site: d.cfg.Name,
+		Token: alloc.Token, StartRelayed: alloc.StartRelayed})
+}
+
+// transport is the way the path takes now: "direct", or "relayed"
+// through the relay (wgbind.Path.Transport).
+func (p *Path) transport() string {
+	if t, ok := p.bind.(interface{ Transport() string }); ok {
+		return t.Transport()
+	}
+	return wgbind.TransportDirect
+}
+
 // uapi is the WireGuard configuration of one path: the site key, the
 // peer site's key and endpoint. Every inner address is allowed from the
 // peer; delivery checks sources against the peer's prefixes.
-func (d *Dataplane) uapi(p *peer, rl config.ValidPeerLink, keepAlive bool) string {
+//
+// The endpoint is the remote link's, or the relay's when it has none:
+// a relayed path's Bind sends to the relay whatever the endpoint.
+func (d *Dataplane) uapi(p *peer, endpoint netip.AddrPort, keepAlive bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "private_key=%s\n", hex.EncodeToString(d.cfg.PrivateKey.Bytes()))
 	fmt.Fprintf(&b, "public_key=%s\n", hex.EncodeToString(p.cfg.PublicKey.Bytes()))
-	fmt.Fprintf(&b, "endpoint=%s\n", rl.Endpoint)
+	fmt.Fprintf(&b, "endpoint=%s\n", endpoint)
 	if keepAlive {
 		fmt.Fprintf(&b, "persistent_keepalive_interval=%d\n", persistentKeepalive/time.Second)
 	}

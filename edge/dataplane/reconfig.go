@@ -3,6 +3,7 @@ package dataplane
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -52,7 +53,7 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
 		return ch, err
 	}
 	old := d.peers
-	keep, start, gone := planPeers(old, next)
+	keep, start, gone := planPeers(old, next, d.cur.Relay != next.Relay)
 	d.pins.mu.Lock()
 	pins := append([]Pin(nil), d.pins.cfg...)
 	d.pins.mu.Unlock()
@@ -87,7 +88,7 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
 		peers[pc.ID] = &peer{cfg: pc, paths: old[pc.ID].paths}
 	}
 	for _, pc := range start {
-		p, err := d.startPeer(pc)
+		p, err := d.startPeer(pc, next.Relay)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("peer %s: %w", pc.Name, err))
 			continue
@@ -139,11 +140,13 @@ func fixedFields(cur, next *config.Valid) error {
 // planPeers sorts the peers of next into those whose paths stay (same
 // name, key and links), those to start (new, or changed), and the running
 // peers that are gone.
-func planPeers(old map[uint16]*peer, next *config.Valid) (keep, start []config.ValidPeer, gone []*peer) {
+//
+// A new relay address restarts every peer's paths (relayMoved).
+func planPeers(old map[uint16]*peer, next *config.Valid, relayMoved bool) (keep, start []config.ValidPeer, gone []*peer) {
 	inNext := map[uint16]bool{}
 	for _, pc := range next.Peers {
 		inNext[pc.ID] = true
-		if op := old[pc.ID]; op != nil && samePaths(op.cfg, pc) {
+		if op := old[pc.ID]; op != nil && samePaths(op.cfg, pc) && !relayMoved {
 			keep = append(keep, pc)
 		} else {
 			start = append(start, pc)
@@ -158,7 +161,11 @@ func planPeers(old map[uint16]*peer, next *config.Valid) (keep, start []config.V
 }
 
 func samePaths(a, b config.ValidPeer) bool {
-	return a.Name == b.Name && a.PublicKey.Equal(b.PublicKey) && slices.Equal(a.Links, b.Links)
+	return a.Name == b.Name && a.PublicKey.Equal(b.PublicKey) && slices.EqualFunc(a.Links, b.Links, samePeerLink)
+}
+
+func samePeerLink(a, b config.ValidPeerLink) bool {
+	return a.Name == b.Name && a.Color == b.Color && a.Endpoint == b.Endpoint && maps.Equal(a.Relay, b.Relay)
 }
 
 func closePeer(p *peer) {

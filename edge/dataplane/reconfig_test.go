@@ -67,13 +67,13 @@ func TestPlanPeers(t *testing.T) {
 	c2 := c
 	c2.Links = link("198.18.10.33:51820") // new endpoint: new paths
 	e := config.ValidPeer{Name: "e", ID: 5, PublicKey: kc, Links: link("198.18.10.5:51820")}
-	keep, start, gone := planPeers(old, &config.Valid{Peers: []config.ValidPeer{b2, c2, e}})
+	keep, start, gone := planPeers(old, &config.Valid{Peers: []config.ValidPeer{b2, c2, e}}, false)
 	if len(keep) != 1 || keep[0].ID != 2 || len(start) != 2 || start[0].ID != 3 || start[1].ID != 5 || len(gone) != 1 || gone[0].cfg.ID != 4 {
 		t.Errorf("keep %v, start %v, gone %v", keep, start, gone)
 	}
 	b3 := b
 	b3.PublicKey = kc
-	if _, start, _ := planPeers(old, &config.Valid{Peers: []config.ValidPeer{b3}}); len(start) != 1 {
+	if _, start, _ := planPeers(old, &config.Valid{Peers: []config.ValidPeer{b3}}, false); len(start) != 1 {
 		t.Error("a new public key keeps the old paths")
 	}
 	var ch Changes

@@ -62,6 +62,14 @@ func (l wgLink) Bind(remote netip.AddrPort) (conn.Bind, error) {
 	return p, nil
 }
 
+func (l wgLink) BindRelayed(remote netip.AddrPort, r wgbind.Relay) (conn.Bind, error) {
+	p, err := l.RelayedPath(remote, r)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
 func (l wgLink) Release(b conn.Bind) {
 	if p, ok := b.(*wgbind.Path); ok {
 		l.Link.Release(p)

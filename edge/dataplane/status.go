@@ -86,6 +86,7 @@ func (p *Path) status() PathStatus {
 // steerStatus fills in what steering, BFD and the probes know of p.
 func (d *Dataplane) steerStatus(p *Path, es steer.PathStatus, now time.Time, ps *PathStatus) {
 	ps.State, ps.Score, ps.ActiveFlows = es.State.String(), round(es.Score, 1), es.ActiveFlows
+	ps.Transport = p.transport()
 	ps.Suppressed, ps.Penalty = es.Suppressed, round(es.Penalty, 0)
 	ps.BFDState = "down"
 	if info, ok := d.bfd.Session(p.bfdKey); ok {

@@ -53,6 +53,9 @@ type PathStatus struct {
 	LocalLink  string `json:"local_link"`
 	RemoteLink string `json:"remote_link"`
 	Endpoint   string `json:"endpoint"`
+	// Transport is the way the path takes now: "direct" to the remote
+	// link's endpoint, or "relayed" through the relay (docs/NAT.md).
+	Transport string `json:"transport"`
 	// Preferred: the path is first in its peer's static preference
 	// (cheapest local link, then configuration order), which traffic
 	// takes when steering has no path up for it. Steering decides

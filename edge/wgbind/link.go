@@ -2,7 +2,8 @@
 // share that link's single UDP socket, as SD-WAN transports do: a Link owns
 // the socket, and each path's device gets a Path, a conn.Bind that sends
 // through the Link and receives the datagrams whose source is the path's
-// remote endpoint.
+// remote endpoint. A relayed path (relay.go) also sends and receives
+// through a relay, its datagrams told apart by their session.
 package wgbind
 
 import (
@@ -19,6 +20,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/patronus-sdwan/patronus/relay/wire"
 )
 
 const (
@@ -51,8 +54,9 @@ type Link struct {
 
 	senders sync.Pool // *sender: scratch space of Send, one per concurrent call
 
-	mu    sync.RWMutex // guards paths
-	paths map[netip.AddrPort]*Path
+	mu      sync.RWMutex // guards paths and relayed
+	paths   map[netip.AddrPort]*Path
+	relayed map[uint64]*Path // by relay session (relay.go)
 
 	free chan *buffer  // receive buffers not in use
 	quit chan struct{} // closed by Close
@@ -83,6 +87,7 @@ type buffer struct {
 	b        [bufSize]byte
 	n, seg   int
 	off      int // how far a path has taken the datagrams
+	hdr      int // bytes of relay header before each datagram (relay.go)
 	src      netip.AddrPort
 	datagram int // datagrams in b
 }
@@ -121,7 +126,7 @@ func Listen(laddr netip.AddrPort, ifname string, log *slog.Logger) (*Link, error
 		return nil, fmt.Errorf("wan link %s: %w", laddr, err)
 	}
 	l := &Link{conn: conn, rc: rc, port: uint16(conn.LocalAddr().(*net.UDPAddr).Port), is6: network == "udp6",
-		log: log, gro: gro, paths: map[netip.AddrPort]*Path{}, free: make(chan *buffer, poolSize),
+		log: log, gro: gro, paths: map[netip.AddrPort]*Path{}, relayed: map[uint64]*Path{}, free: make(chan *buffer, poolSize),
 		quit: make(chan struct{}), tok: make(chan struct{}, 1), rm: newMmsg(unix.SYS_RECVMMSG),
 		held: make([]*buffer, 0, readBatch)}
 	l.gso.Store(gso)
@@ -250,7 +255,7 @@ func (l *Link) closed() bool {
 // received takes message i of m, read into b.
 func (l *Link) received(b *buffer, m *mmsg, i int) {
 	n, src, seg, trunc := m.received(i)
-	b.n, b.src, b.seg, b.off, b.datagram = n, src, seg, 0, 1
+	b.n, b.src, b.seg, b.off, b.datagram, b.hdr = n, src, seg, 0, 1, 0
 	if seg > 0 && n > seg {
 		b.datagram = (n + seg - 1) / seg
 	} else {
@@ -265,7 +270,19 @@ func (l *Link) received(b *buffer, m *mmsg, i int) {
 	l.dispatch(b)
 }
 
+// dispatch hands b to its path: a relay's Data message or a Probe by
+// what it says (relay.go), anything else by its source.
 func (l *Link) dispatch(b *buffer) {
+	if b.n > 0 {
+		switch b.b[0] {
+		case wire.TypeData:
+			l.dispatchRelayed(b)
+			return
+		case wire.TypeProbe:
+			l.probeReceived(b)
+			return
+		}
+	}
 	l.mu.RLock()
 	p := l.paths[b.src]
 	l.mu.RUnlock()
@@ -274,6 +291,14 @@ func (l *Link) dispatch(b *buffer) {
 		l.free <- b
 		return
 	}
+	if p.relay != nil {
+		p.relay.lastDirect.Store(time.Now().UnixNano())
+	}
+	l.enqueue(p, b)
+}
+
+// enqueue queues b for p, or drops it when p's queue is full.
+func (l *Link) enqueue(p *Path, b *buffer) {
 	select {
 	case p.queue <- b:
 	default:
@@ -304,6 +329,12 @@ func (l *Link) Release(p *Path) {
 	l.mu.Lock()
 	if l.paths[p.ep.dst] == p {
 		delete(l.paths, p.ep.dst)
+	}
+	if p.relay != nil {
+		if l.relayed[p.relay.cfg.Session] == p {
+			delete(l.relayed, p.relay.cfg.Session)
+		}
+		p.relay.stopRelay()
 	}
 	l.mu.Unlock()
 	for {

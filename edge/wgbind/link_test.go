@@ -19,7 +19,7 @@ type site struct {
 	key *ecdh.PrivateKey
 }
 
-func newSite(t *testing.T) site {
+func newSite(t testing.TB) site {
 	k, err := ecdh.X25519().GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +43,7 @@ func endpoint(l *Link, addr string) netip.AddrPort {
 
 // device starts a WireGuard device for one path: local site key, peer
 // site key, the path's Bind, the peer's overlay address.
-func startDevice(t *testing.T, local, peer site, bind *Path, remote netip.AddrPort, allowed string) *tuntest.ChannelTUN {
+func startDevice(t testing.TB, local, peer site, bind *Path, remote netip.AddrPort, allowed string) *tuntest.ChannelTUN {
 	t.Helper()
 	tn := tuntest.NewChannelTUN()
 	dev := device.NewDevice(tn.TUN(), bind, device.NewLogger(device.LogLevelError, ""))

@@ -15,6 +15,7 @@ type Path struct {
 	l     *Link
 	ep    *Endpoint
 	queue chan *buffer
+	relay *relayed // nil: direct only (relay.go)
 
 	mu     sync.Mutex    // guards closed
 	closed chan struct{} // of the current Open; nil while closed
@@ -100,7 +101,7 @@ func (r *receiver) take(packets [][]byte, sizes []int, eps []conn.Endpoint) int 
 	n := 0
 	for n < len(packets) && b.off < b.n {
 		end := min(b.off+seg, b.n)
-		sizes[n] = copy(packets[n], b.b[b.off:end])
+		sizes[n] = copy(packets[n], b.b[b.off+b.hdr:end])
 		eps[n] = r.p.ep
 		b.off = end
 		n++
@@ -148,6 +149,9 @@ func (p *Path) Send(bufs [][]byte, ep conn.Endpoint) error {
 	e, ok := ep.(*Endpoint)
 	if !ok {
 		return conn.ErrWrongEndpointType
+	}
+	if p.relay != nil && p.relay.viaRelay.Load() {
+		return p.sendRelayed(bufs)
 	}
 	return p.l.send(bufs, e.dst)
 }

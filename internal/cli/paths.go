@@ -42,20 +42,20 @@ func edgeView(use, short string, path string, print func(cmd *cobra.Command, raw
 }
 
 func newPathsCmd() *cobra.Command {
-	return edgeView("paths", "Show every path's state, BFD, latency, jitter, loss and flows", "/status",
+	return edgeView("paths", "Show every path's state, BFD, transport (direct or relayed), latency, jitter, loss and flows", "/status",
 		func(cmd *cobra.Command, raw []byte) error {
 			var st dataplane.Status
 			if err := json.Unmarshal(raw, &st); err != nil {
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "PATH\tSTATE\tBFD\tSCORE\tLATENCY\tJITTER\tLOSS\tFLOWS\tTX PKTS\tRX PKTS")
+			fmt.Fprintln(w, "PATH\tSTATE\tBFD\tTRANSPORT\tSCORE\tLATENCY\tJITTER\tLOSS\tFLOWS\tTX PKTS\tRX PKTS")
 			for _, p := range st.Paths {
 				state := p.State
 				if p.Suppressed {
 					state += " (suppressed)"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%d\t%d\t%d\n", p.ID, state, p.BFDState, p.Score,
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%d\t%d\t%d\n", p.ID, state, p.BFDState, p.Transport, p.Score,
 					optMS(p.LatencyMS), optMS(p.JitterMS), optPct(p.LossPct), p.ActiveFlows, p.TxPackets, p.RxPackets)
 			}
 			return w.Flush()

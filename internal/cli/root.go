@@ -49,7 +49,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newVersionCmd(), newBFDCmd(), newKeygenCmd(), newConfigCmd(), newEdgeCmd(), newStatusCmd(), newPathsCmd(), newEventsCmd(), newFlowsCmd(), newPinCmd(), newBGPCmd(), labcmd.Command(), newControllerCmd(), newCtlCmd())
+	root.AddCommand(newVersionCmd(), newBFDCmd(), newKeygenCmd(), newConfigCmd(), newEdgeCmd(), newStatusCmd(), newPathsCmd(), newEventsCmd(), newFlowsCmd(), newPinCmd(), newBGPCmd(), newRelayCmd(), labcmd.Command(), newControllerCmd(), newCtlCmd())
 	return root
 }
 

@@ -209,7 +209,10 @@ type EdgeConfig struct {
 	TraceParent string `protobuf:"bytes,17,opt,name=trace_parent,json=traceParent,proto3" json:"trace_parent,omitempty"`
 	// bgp is this site's BGP speaker towards its routers (edge/bgp,
 	// docs/BGP.md); unset: the edge speaks no BGP.
-	Bgp           *Bgp `protobuf:"bytes,18,opt,name=bgp,proto3" json:"bgp,omitempty"`
+	Bgp *Bgp `protobuf:"bytes,18,opt,name=bgp,proto3" json:"bgp,omitempty"`
+	// relay is the relay that carries the paths whose direct way does not
+	// open (docs/NAT.md, Relay); unset: no path is relayed.
+	Relay         *RelayService `protobuf:"bytes,19,opt,name=relay,proto3" json:"relay,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -370,6 +373,145 @@ func (x *EdgeConfig) GetBgp() *Bgp {
 	return nil
 }
 
+func (x *EdgeConfig) GetRelay() *RelayService {
+	if x != nil {
+		return x.Relay
+	}
+	return nil
+}
+
+// RelayService is a relay the edges reach (package relay).
+type RelayService struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// endpoint is the relay's "ADDRESS:PORT" as the edges reach it.
+	Endpoint      string `protobuf:"bytes,1,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RelayService) Reset() {
+	*x = RelayService{}
+	mi := &file_patronus_v1_config_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RelayService) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RelayService) ProtoMessage() {}
+
+func (x *RelayService) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_config_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RelayService.ProtoReflect.Descriptor instead.
+func (*RelayService) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *RelayService) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+// RelayAllocation is this edge's side of the relay session of one path:
+// from its local link local_link to the peer link that holds the
+// allocation (relay/wire).
+type RelayAllocation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// local_link names this edge's link the path leaves by.
+	LocalLink string `protobuf:"bytes,1,opt,name=local_link,json=localLink,proto3" json:"local_link,omitempty"`
+	// session is the path's relay session, the same at both ends.
+	Session uint64 `protobuf:"fixed64,2,opt,name=session,proto3" json:"session,omitempty"`
+	// side is this edge's side of the session: 0 or 1.
+	Side uint32 `protobuf:"varint,3,opt,name=side,proto3" json:"side,omitempty"`
+	// token proves this edge's side to the relay: 32 bytes, a secret.
+	Token []byte `protobuf:"bytes,4,opt,name=token,proto3" json:"token,omitempty"`
+	// start_relayed: the controller knows the direct way cannot open (both
+	// ends behind symmetric NAT): the path starts relayed, and still probes
+	// the direct way.
+	StartRelayed  bool `protobuf:"varint,5,opt,name=start_relayed,json=startRelayed,proto3" json:"start_relayed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RelayAllocation) Reset() {
+	*x = RelayAllocation{}
+	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RelayAllocation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RelayAllocation) ProtoMessage() {}
+
+func (x *RelayAllocation) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RelayAllocation.ProtoReflect.Descriptor instead.
+func (*RelayAllocation) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *RelayAllocation) GetLocalLink() string {
+	if x != nil {
+		return x.LocalLink
+	}
+	return ""
+}
+
+func (x *RelayAllocation) GetSession() uint64 {
+	if x != nil {
+		return x.Session
+	}
+	return 0
+}
+
+func (x *RelayAllocation) GetSide() uint32 {
+	if x != nil {
+		return x.Side
+	}
+	return 0
+}
+
+func (x *RelayAllocation) GetToken() []byte {
+	if x != nil {
+		return x.Token
+	}
+	return nil
+}
+
+func (x *RelayAllocation) GetStartRelayed() bool {
+	if x != nil {
+		return x.StartRelayed
+	}
+	return false
+}
+
 // Bgp is a site's BGP speaker (edge/config's bgp section).
 type Bgp struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -386,7 +528,7 @@ type Bgp struct {
 
 func (x *Bgp) Reset() {
 	*x = Bgp{}
-	mi := &file_patronus_v1_config_proto_msgTypes[1]
+	mi := &file_patronus_v1_config_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -398,7 +540,7 @@ func (x *Bgp) String() string {
 func (*Bgp) ProtoMessage() {}
 
 func (x *Bgp) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[1]
+	mi := &file_patronus_v1_config_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -411,7 +553,7 @@ func (x *Bgp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Bgp.ProtoReflect.Descriptor instead.
 func (*Bgp) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{1}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Bgp) GetLocalAs() uint32 {
@@ -459,7 +601,7 @@ type BgpNeighbor struct {
 
 func (x *BgpNeighbor) Reset() {
 	*x = BgpNeighbor{}
-	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	mi := &file_patronus_v1_config_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -471,7 +613,7 @@ func (x *BgpNeighbor) String() string {
 func (*BgpNeighbor) ProtoMessage() {}
 
 func (x *BgpNeighbor) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	mi := &file_patronus_v1_config_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -484,7 +626,7 @@ func (x *BgpNeighbor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BgpNeighbor.ProtoReflect.Descriptor instead.
 func (*BgpNeighbor) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{2}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *BgpNeighbor) GetAddress() string {
@@ -543,7 +685,7 @@ type Site struct {
 
 func (x *Site) Reset() {
 	*x = Site{}
-	mi := &file_patronus_v1_config_proto_msgTypes[3]
+	mi := &file_patronus_v1_config_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -555,7 +697,7 @@ func (x *Site) String() string {
 func (*Site) ProtoMessage() {}
 
 func (x *Site) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[3]
+	mi := &file_patronus_v1_config_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -568,7 +710,7 @@ func (x *Site) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Site.ProtoReflect.Descriptor instead.
 func (*Site) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{3}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Site) GetName() string {
@@ -598,7 +740,7 @@ type Overlay struct {
 
 func (x *Overlay) Reset() {
 	*x = Overlay{}
-	mi := &file_patronus_v1_config_proto_msgTypes[4]
+	mi := &file_patronus_v1_config_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -610,7 +752,7 @@ func (x *Overlay) String() string {
 func (*Overlay) ProtoMessage() {}
 
 func (x *Overlay) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[4]
+	mi := &file_patronus_v1_config_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -623,7 +765,7 @@ func (x *Overlay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Overlay.ProtoReflect.Descriptor instead.
 func (*Overlay) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{4}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Overlay) GetInterface() string {
@@ -666,7 +808,7 @@ type Link struct {
 
 func (x *Link) Reset() {
 	*x = Link{}
-	mi := &file_patronus_v1_config_proto_msgTypes[5]
+	mi := &file_patronus_v1_config_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -678,7 +820,7 @@ func (x *Link) String() string {
 func (*Link) ProtoMessage() {}
 
 func (x *Link) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[5]
+	mi := &file_patronus_v1_config_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -691,7 +833,7 @@ func (x *Link) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Link.ProtoReflect.Descriptor instead.
 func (*Link) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{5}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Link) GetName() string {
@@ -764,7 +906,7 @@ type Peer struct {
 
 func (x *Peer) Reset() {
 	*x = Peer{}
-	mi := &file_patronus_v1_config_proto_msgTypes[6]
+	mi := &file_patronus_v1_config_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -776,7 +918,7 @@ func (x *Peer) String() string {
 func (*Peer) ProtoMessage() {}
 
 func (x *Peer) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[6]
+	mi := &file_patronus_v1_config_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -789,7 +931,7 @@ func (x *Peer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Peer.ProtoReflect.Descriptor instead.
 func (*Peer) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{6}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Peer) GetSite() *Site {
@@ -837,14 +979,17 @@ type PeerLink struct {
 	// reachable once it has sent a packet.
 	Endpoint string `protobuf:"bytes,2,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
 	// color is the transport class of the link.
-	Color         string `protobuf:"bytes,3,opt,name=color,proto3" json:"color,omitempty"`
+	Color string `protobuf:"bytes,3,opt,name=color,proto3" json:"color,omitempty"`
+	// relay is this edge's relay allocation for each path to this link,
+	// one per local link; empty when EdgeConfig.relay is unset.
+	Relay         []*RelayAllocation `protobuf:"bytes,6,rep,name=relay,proto3" json:"relay,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PeerLink) Reset() {
 	*x = PeerLink{}
-	mi := &file_patronus_v1_config_proto_msgTypes[7]
+	mi := &file_patronus_v1_config_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -856,7 +1001,7 @@ func (x *PeerLink) String() string {
 func (*PeerLink) ProtoMessage() {}
 
 func (x *PeerLink) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[7]
+	mi := &file_patronus_v1_config_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -869,7 +1014,7 @@ func (x *PeerLink) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeerLink.ProtoReflect.Descriptor instead.
 func (*PeerLink) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{7}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PeerLink) GetName() string {
@@ -893,6 +1038,13 @@ func (x *PeerLink) GetColor() string {
 	return ""
 }
 
+func (x *PeerLink) GetRelay() []*RelayAllocation {
+	if x != nil {
+		return x.Relay
+	}
+	return nil
+}
+
 // Defaults apply to every path unless a more specific setting says
 // otherwise.
 type Defaults struct {
@@ -907,7 +1059,7 @@ type Defaults struct {
 
 func (x *Defaults) Reset() {
 	*x = Defaults{}
-	mi := &file_patronus_v1_config_proto_msgTypes[8]
+	mi := &file_patronus_v1_config_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -919,7 +1071,7 @@ func (x *Defaults) String() string {
 func (*Defaults) ProtoMessage() {}
 
 func (x *Defaults) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[8]
+	mi := &file_patronus_v1_config_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -932,7 +1084,7 @@ func (x *Defaults) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Defaults.ProtoReflect.Descriptor instead.
 func (*Defaults) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{8}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Defaults) GetCompression() bool {
@@ -965,7 +1117,7 @@ type BfdTimers struct {
 
 func (x *BfdTimers) Reset() {
 	*x = BfdTimers{}
-	mi := &file_patronus_v1_config_proto_msgTypes[9]
+	mi := &file_patronus_v1_config_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -977,7 +1129,7 @@ func (x *BfdTimers) String() string {
 func (*BfdTimers) ProtoMessage() {}
 
 func (x *BfdTimers) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[9]
+	mi := &file_patronus_v1_config_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -990,7 +1142,7 @@ func (x *BfdTimers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BfdTimers.ProtoReflect.Descriptor instead.
 func (*BfdTimers) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{9}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BfdTimers) GetTxInterval() *durationpb.Duration {
@@ -1036,7 +1188,7 @@ type SlaClass struct {
 
 func (x *SlaClass) Reset() {
 	*x = SlaClass{}
-	mi := &file_patronus_v1_config_proto_msgTypes[10]
+	mi := &file_patronus_v1_config_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1048,7 +1200,7 @@ func (x *SlaClass) String() string {
 func (*SlaClass) ProtoMessage() {}
 
 func (x *SlaClass) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[10]
+	mi := &file_patronus_v1_config_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1061,7 +1213,7 @@ func (x *SlaClass) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaClass.ProtoReflect.Descriptor instead.
 func (*SlaClass) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{10}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *SlaClass) GetName() string {
@@ -1111,7 +1263,7 @@ type Application struct {
 
 func (x *Application) Reset() {
 	*x = Application{}
-	mi := &file_patronus_v1_config_proto_msgTypes[11]
+	mi := &file_patronus_v1_config_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1123,7 +1275,7 @@ func (x *Application) String() string {
 func (*Application) ProtoMessage() {}
 
 func (x *Application) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[11]
+	mi := &file_patronus_v1_config_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1136,7 +1288,7 @@ func (x *Application) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Application.ProtoReflect.Descriptor instead.
 func (*Application) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{11}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Application) GetName() string {
@@ -1192,7 +1344,7 @@ type MatchRule struct {
 
 func (x *MatchRule) Reset() {
 	*x = MatchRule{}
-	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	mi := &file_patronus_v1_config_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1204,7 +1356,7 @@ func (x *MatchRule) String() string {
 func (*MatchRule) ProtoMessage() {}
 
 func (x *MatchRule) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	mi := &file_patronus_v1_config_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1217,7 +1369,7 @@ func (x *MatchRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchRule.ProtoReflect.Descriptor instead.
 func (*MatchRule) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{12}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *MatchRule) GetCidrs() []string {
@@ -1287,7 +1439,7 @@ type Policy struct {
 
 func (x *Policy) Reset() {
 	*x = Policy{}
-	mi := &file_patronus_v1_config_proto_msgTypes[13]
+	mi := &file_patronus_v1_config_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1299,7 +1451,7 @@ func (x *Policy) String() string {
 func (*Policy) ProtoMessage() {}
 
 func (x *Policy) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[13]
+	mi := &file_patronus_v1_config_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1312,7 +1464,7 @@ func (x *Policy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Policy.ProtoReflect.Descriptor instead.
 func (*Policy) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{13}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Policy) GetName() string {
@@ -1372,7 +1524,7 @@ type PolicyMatch struct {
 
 func (x *PolicyMatch) Reset() {
 	*x = PolicyMatch{}
-	mi := &file_patronus_v1_config_proto_msgTypes[14]
+	mi := &file_patronus_v1_config_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1384,7 +1536,7 @@ func (x *PolicyMatch) String() string {
 func (*PolicyMatch) ProtoMessage() {}
 
 func (x *PolicyMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[14]
+	mi := &file_patronus_v1_config_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1397,7 +1549,7 @@ func (x *PolicyMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PolicyMatch.ProtoReflect.Descriptor instead.
 func (*PolicyMatch) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{14}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *PolicyMatch) GetApplications() []string {
@@ -1448,7 +1600,7 @@ type SteeringTimers struct {
 
 func (x *SteeringTimers) Reset() {
 	*x = SteeringTimers{}
-	mi := &file_patronus_v1_config_proto_msgTypes[15]
+	mi := &file_patronus_v1_config_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1460,7 +1612,7 @@ func (x *SteeringTimers) String() string {
 func (*SteeringTimers) ProtoMessage() {}
 
 func (x *SteeringTimers) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[15]
+	mi := &file_patronus_v1_config_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1473,7 +1625,7 @@ func (x *SteeringTimers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SteeringTimers.ProtoReflect.Descriptor instead.
 func (*SteeringTimers) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{15}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SteeringTimers) GetDamping() *durationpb.Duration {
@@ -1555,7 +1707,7 @@ type QualityModel struct {
 
 func (x *QualityModel) Reset() {
 	*x = QualityModel{}
-	mi := &file_patronus_v1_config_proto_msgTypes[16]
+	mi := &file_patronus_v1_config_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1567,7 +1719,7 @@ func (x *QualityModel) String() string {
 func (*QualityModel) ProtoMessage() {}
 
 func (x *QualityModel) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[16]
+	mi := &file_patronus_v1_config_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1580,7 +1732,7 @@ func (x *QualityModel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QualityModel.ProtoReflect.Descriptor instead.
 func (*QualityModel) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{16}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *QualityModel) GetDegradedBelowScore() float64 {
@@ -1617,7 +1769,7 @@ type PinMatch struct {
 
 func (x *PinMatch) Reset() {
 	*x = PinMatch{}
-	mi := &file_patronus_v1_config_proto_msgTypes[17]
+	mi := &file_patronus_v1_config_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1629,7 +1781,7 @@ func (x *PinMatch) String() string {
 func (*PinMatch) ProtoMessage() {}
 
 func (x *PinMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[17]
+	mi := &file_patronus_v1_config_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1642,7 +1794,7 @@ func (x *PinMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PinMatch.ProtoReflect.Descriptor instead.
 func (*PinMatch) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{17}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *PinMatch) GetProtocol() uint32 {
@@ -1702,7 +1854,7 @@ type PathPin struct {
 
 func (x *PathPin) Reset() {
 	*x = PathPin{}
-	mi := &file_patronus_v1_config_proto_msgTypes[18]
+	mi := &file_patronus_v1_config_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1714,7 +1866,7 @@ func (x *PathPin) String() string {
 func (*PathPin) ProtoMessage() {}
 
 func (x *PathPin) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[18]
+	mi := &file_patronus_v1_config_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1727,7 +1879,7 @@ func (x *PathPin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathPin.ProtoReflect.Descriptor instead.
 func (*PathPin) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{18}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *PathPin) GetId() int64 {
@@ -1762,7 +1914,7 @@ var File_patronus_v1_config_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_config_proto_rawDesc = "" +
 	"\n" +
-	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe4\x06\n" +
+	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\a\n" +
 	"\n" +
 	"EdgeConfig\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x04R\brevision\x129\n" +
@@ -1785,7 +1937,17 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\rquality_model\x18\x0f \x01(\v2\x19.patronus.v1.QualityModelR\fqualityModel\x12(\n" +
 	"\x04pins\x18\x10 \x03(\v2\x14.patronus.v1.PathPinR\x04pins\x12!\n" +
 	"\ftrace_parent\x18\x11 \x01(\tR\vtraceParent\x12\"\n" +
-	"\x03bgp\x18\x12 \x01(\v2\x10.patronus.v1.BgpR\x03bgp\"u\n" +
+	"\x03bgp\x18\x12 \x01(\v2\x10.patronus.v1.BgpR\x03bgp\x12/\n" +
+	"\x05relay\x18\x13 \x01(\v2\x19.patronus.v1.RelayServiceR\x05relay\"*\n" +
+	"\fRelayService\x12\x1a\n" +
+	"\bendpoint\x18\x01 \x01(\tR\bendpoint\"\x99\x01\n" +
+	"\x0fRelayAllocation\x12\x1d\n" +
+	"\n" +
+	"local_link\x18\x01 \x01(\tR\tlocalLink\x12\x18\n" +
+	"\asession\x18\x02 \x01(\x06R\asession\x12\x12\n" +
+	"\x04side\x18\x03 \x01(\rR\x04side\x12\x14\n" +
+	"\x05token\x18\x04 \x01(\fR\x05token\x12#\n" +
+	"\rstart_relayed\x18\x05 \x01(\bR\fstartRelayed\"u\n" +
 	"\x03Bgp\x12\x19\n" +
 	"\blocal_as\x18\x01 \x01(\rR\alocalAs\x12\x1b\n" +
 	"\trouter_id\x18\x02 \x01(\tR\brouterId\x126\n" +
@@ -1819,11 +1981,12 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\bprefixes\x18\x03 \x03(\tR\bprefixes\x12+\n" +
 	"\x05links\x18\x04 \x03(\v2\x15.patronus.v1.PeerLinkR\x05links\x12%\n" +
 	"\vcompression\x18\x05 \x01(\bH\x00R\vcompression\x88\x01\x01B\x0e\n" +
-	"\f_compression\"P\n" +
+	"\f_compression\"\x84\x01\n" +
 	"\bPeerLink\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\bendpoint\x18\x02 \x01(\tR\bendpoint\x12\x14\n" +
-	"\x05color\x18\x03 \x01(\tR\x05color\"k\n" +
+	"\x05color\x18\x03 \x01(\tR\x05color\x122\n" +
+	"\x05relay\x18\x06 \x03(\v2\x1c.patronus.v1.RelayAllocationR\x05relay\"k\n" +
 	"\bDefaults\x12%\n" +
 	"\vcompression\x18\x01 \x01(\bH\x00R\vcompression\x88\x01\x01\x12(\n" +
 	"\x03bfd\x18\x02 \x01(\v2\x16.patronus.v1.BfdTimersR\x03bfdB\x0e\n" +
@@ -1918,70 +2081,74 @@ func file_patronus_v1_config_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_config_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_patronus_v1_config_proto_goTypes = []any{
 	(TopologyRole)(0),             // 0: patronus.v1.TopologyRole
 	(SteeringMode)(0),             // 1: patronus.v1.SteeringMode
 	(*EdgeConfig)(nil),            // 2: patronus.v1.EdgeConfig
-	(*Bgp)(nil),                   // 3: patronus.v1.Bgp
-	(*BgpNeighbor)(nil),           // 4: patronus.v1.BgpNeighbor
-	(*Site)(nil),                  // 5: patronus.v1.Site
-	(*Overlay)(nil),               // 6: patronus.v1.Overlay
-	(*Link)(nil),                  // 7: patronus.v1.Link
-	(*Peer)(nil),                  // 8: patronus.v1.Peer
-	(*PeerLink)(nil),              // 9: patronus.v1.PeerLink
-	(*Defaults)(nil),              // 10: patronus.v1.Defaults
-	(*BfdTimers)(nil),             // 11: patronus.v1.BfdTimers
-	(*SlaClass)(nil),              // 12: patronus.v1.SlaClass
-	(*Application)(nil),           // 13: patronus.v1.Application
-	(*MatchRule)(nil),             // 14: patronus.v1.MatchRule
-	(*Policy)(nil),                // 15: patronus.v1.Policy
-	(*PolicyMatch)(nil),           // 16: patronus.v1.PolicyMatch
-	(*SteeringTimers)(nil),        // 17: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),          // 18: patronus.v1.QualityModel
-	(*PinMatch)(nil),              // 19: patronus.v1.PinMatch
-	(*PathPin)(nil),               // 20: patronus.v1.PathPin
-	(*timestamppb.Timestamp)(nil), // 21: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 22: google.protobuf.Duration
+	(*RelayService)(nil),          // 3: patronus.v1.RelayService
+	(*RelayAllocation)(nil),       // 4: patronus.v1.RelayAllocation
+	(*Bgp)(nil),                   // 5: patronus.v1.Bgp
+	(*BgpNeighbor)(nil),           // 6: patronus.v1.BgpNeighbor
+	(*Site)(nil),                  // 7: patronus.v1.Site
+	(*Overlay)(nil),               // 8: patronus.v1.Overlay
+	(*Link)(nil),                  // 9: patronus.v1.Link
+	(*Peer)(nil),                  // 10: patronus.v1.Peer
+	(*PeerLink)(nil),              // 11: patronus.v1.PeerLink
+	(*Defaults)(nil),              // 12: patronus.v1.Defaults
+	(*BfdTimers)(nil),             // 13: patronus.v1.BfdTimers
+	(*SlaClass)(nil),              // 14: patronus.v1.SlaClass
+	(*Application)(nil),           // 15: patronus.v1.Application
+	(*MatchRule)(nil),             // 16: patronus.v1.MatchRule
+	(*Policy)(nil),                // 17: patronus.v1.Policy
+	(*PolicyMatch)(nil),           // 18: patronus.v1.PolicyMatch
+	(*SteeringTimers)(nil),        // 19: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),          // 20: patronus.v1.QualityModel
+	(*PinMatch)(nil),              // 21: patronus.v1.PinMatch
+	(*PathPin)(nil),               // 22: patronus.v1.PathPin
+	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 24: google.protobuf.Duration
 }
 var file_patronus_v1_config_proto_depIdxs = []int32{
-	21, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
-	5,  // 1: patronus.v1.EdgeConfig.site:type_name -> patronus.v1.Site
+	23, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
+	7,  // 1: patronus.v1.EdgeConfig.site:type_name -> patronus.v1.Site
 	0,  // 2: patronus.v1.EdgeConfig.role:type_name -> patronus.v1.TopologyRole
-	6,  // 3: patronus.v1.EdgeConfig.overlay:type_name -> patronus.v1.Overlay
-	7,  // 4: patronus.v1.EdgeConfig.links:type_name -> patronus.v1.Link
-	8,  // 5: patronus.v1.EdgeConfig.peers:type_name -> patronus.v1.Peer
-	10, // 6: patronus.v1.EdgeConfig.defaults:type_name -> patronus.v1.Defaults
-	12, // 7: patronus.v1.EdgeConfig.sla_classes:type_name -> patronus.v1.SlaClass
-	13, // 8: patronus.v1.EdgeConfig.applications:type_name -> patronus.v1.Application
-	15, // 9: patronus.v1.EdgeConfig.policies:type_name -> patronus.v1.Policy
-	17, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
-	18, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
-	20, // 12: patronus.v1.EdgeConfig.pins:type_name -> patronus.v1.PathPin
-	3,  // 13: patronus.v1.EdgeConfig.bgp:type_name -> patronus.v1.Bgp
-	4,  // 14: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
-	5,  // 15: patronus.v1.Peer.site:type_name -> patronus.v1.Site
-	9,  // 16: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
-	11, // 17: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
-	22, // 18: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
-	22, // 19: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
-	22, // 20: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
-	22, // 21: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
-	14, // 22: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
-	14, // 23: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
-	1,  // 24: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
-	16, // 25: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
-	22, // 26: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
-	22, // 27: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
-	22, // 28: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
-	22, // 29: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
-	19, // 30: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
-	21, // 31: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
-	32, // [32:32] is the sub-list for method output_type
-	32, // [32:32] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	8,  // 3: patronus.v1.EdgeConfig.overlay:type_name -> patronus.v1.Overlay
+	9,  // 4: patronus.v1.EdgeConfig.links:type_name -> patronus.v1.Link
+	10, // 5: patronus.v1.EdgeConfig.peers:type_name -> patronus.v1.Peer
+	12, // 6: patronus.v1.EdgeConfig.defaults:type_name -> patronus.v1.Defaults
+	14, // 7: patronus.v1.EdgeConfig.sla_classes:type_name -> patronus.v1.SlaClass
+	15, // 8: patronus.v1.EdgeConfig.applications:type_name -> patronus.v1.Application
+	17, // 9: patronus.v1.EdgeConfig.policies:type_name -> patronus.v1.Policy
+	19, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
+	20, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
+	22, // 12: patronus.v1.EdgeConfig.pins:type_name -> patronus.v1.PathPin
+	5,  // 13: patronus.v1.EdgeConfig.bgp:type_name -> patronus.v1.Bgp
+	3,  // 14: patronus.v1.EdgeConfig.relay:type_name -> patronus.v1.RelayService
+	6,  // 15: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
+	7,  // 16: patronus.v1.Peer.site:type_name -> patronus.v1.Site
+	11, // 17: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
+	4,  // 18: patronus.v1.PeerLink.relay:type_name -> patronus.v1.RelayAllocation
+	13, // 19: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
+	24, // 20: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
+	24, // 21: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
+	24, // 22: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
+	24, // 23: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
+	16, // 24: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
+	16, // 25: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
+	1,  // 26: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
+	18, // 27: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
+	24, // 28: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
+	24, // 29: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
+	24, // 30: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
+	24, // 31: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
+	21, // 32: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
+	23, // 33: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
+	34, // [34:34] is the sub-list for method output_type
+	34, // [34:34] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_config_proto_init() }
@@ -1989,16 +2156,16 @@ func file_patronus_v1_config_proto_init() {
 	if File_patronus_v1_config_proto != nil {
 		return
 	}
-	file_patronus_v1_config_proto_msgTypes[6].OneofWrappers = []any{}
 	file_patronus_v1_config_proto_msgTypes[8].OneofWrappers = []any{}
-	file_patronus_v1_config_proto_msgTypes[13].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[10].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[15].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_config_proto_rawDesc), len(file_patronus_v1_config_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   19,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -370,7 +370,11 @@ type PathSample struct {
 	// suppressed: the path gets no flows because it flaps.
 	Suppressed bool `protobuf:"varint,10,opt,name=suppressed,proto3" json:"suppressed,omitempty"`
 	// active_flows is the number of active flows on the path.
-	ActiveFlows   uint32 `protobuf:"varint,11,opt,name=active_flows,json=activeFlows,proto3" json:"active_flows,omitempty"`
+	ActiveFlows uint32 `protobuf:"varint,11,opt,name=active_flows,json=activeFlows,proto3" json:"active_flows,omitempty"`
+	// transport is the way the path takes now: "direct" to the peer's
+	// link, or "relayed" through the relay (docs/NAT.md). (11 is
+	// active_flows; 12 is reserved for the idle work.)
+	Transport     string `protobuf:"bytes,13,opt,name=transport,proto3" json:"transport,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -480,6 +484,13 @@ func (x *PathSample) GetActiveFlows() uint32 {
 		return x.ActiveFlows
 	}
 	return 0
+}
+
+func (x *PathSample) GetTransport() string {
+	if x != nil {
+		return x.Transport
+	}
+	return ""
 }
 
 // SteeringEvent is one entry of an edge's steering change log
@@ -977,7 +988,7 @@ const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\x10learned_prefixes\x18\t \x01(\v2\x1c.patronus.v1.LearnedPrefixesR\x0flearnedPrefixes\x124\n" +
 	"\n" +
 	"bgp_events\x18\n" +
-	" \x03(\v2\x15.patronus.v1.BgpEventR\tbgpEvents\"\x99\x03\n" +
+	" \x03(\v2\x15.patronus.v1.BgpEventR\tbgpEvents\"\xb7\x03\n" +
 	"\n" +
 	"PathSample\x12\x17\n" +
 	"\apath_id\x18\x01 \x01(\tR\x06pathId\x12;\n" +
@@ -995,7 +1006,8 @@ const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"suppressed\x18\n" +
 	" \x01(\bR\n" +
 	"suppressed\x12!\n" +
-	"\factive_flows\x18\v \x01(\rR\vactiveFlows\"\xb6\x02\n" +
+	"\factive_flows\x18\v \x01(\rR\vactiveFlows\x12\x1c\n" +
+	"\ttransport\x18\r \x01(\tR\ttransport\"\xb6\x02\n" +
 	"\rSteeringEvent\x12*\n" +
 	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x17\n" +
 	"\apath_id\x18\x02 \x01(\tR\x06pathId\x122\n" +

@@ -209,26 +209,26 @@ func TestCursorPagination(t *testing.T) {
 	e.fails("viewer", `{ sitesConnection(first: 5000) { totalCount } }`, nil, "INVALID_ARGUMENT", "first")
 }
 
-// TestPathLiveReport: a path's BFD state and score come from the newest
-// live report on the bus.
+// TestPathLiveReport: a path's BFD state, score and transport come from
+// the newest live report on the bus.
 func TestPathLiveReport(t *testing.T) {
 	e := newEnv(t)
 	ev := pathEvent("b", "b/inet->a/inet", "DOWN")
-	ev.Path.Score, ev.Path.ActiveFlows = 12.5, 7
+	ev.Path.Score, ev.Path.ActiveFlows, ev.Path.Transport = 12.5, 7, "relayed"
 	e.bus.Publish(ev)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var got struct {
 			Path struct {
-				BfdState, ReportedBy string
-				Score                float64
-				ActiveFlows          int
+				BfdState, ReportedBy, Transport string
+				Score                           float64
+				ActiveFlows                     int
 			}
 		}
-		e.ok("viewer", `{ path(id: "a/inet->b/inet") { bfdState score activeFlows reportedBy } }`, nil, &got)
+		e.ok("viewer", `{ path(id: "a/inet->b/inet") { bfdState score activeFlows transport reportedBy } }`, nil, &got)
 		p := got.Path
 		if p.BfdState == "DOWN" {
-			if p.Score != 12.5 || p.ActiveFlows != 7 || p.ReportedBy != "b" {
+			if p.Score != 12.5 || p.ActiveFlows != 7 || p.ReportedBy != "b" || p.Transport != "RELAYED" {
 				t.Fatalf("path %+v", p)
 			}
 			return

@@ -87,8 +87,19 @@ func path(network string, p manage.Path, from string) *model.Path {
 		if l.BFDState != "" {
 			out.BfdState = &l.BFDState
 		}
+		out.Transport = pathTransport(l.Transport)
 	}
 	return out
+}
+
+// pathTransport is an edge's "direct" or "relayed" as the enum; nil when the
+// edge did not say.
+func pathTransport(s string) *model.PathTransport {
+	if s == "" {
+		return nil
+	}
+	t := upper[model.PathTransport](s)
+	return &t
 }
 
 func pathPoint(p store.PathPoint) *model.PathPoint {

@@ -72,6 +72,7 @@ func pathEvent(e *events.Event) *model.PathEvent {
 	if p.BFDState != "" {
 		out.BfdState = &p.BFDState
 	}
+	out.Transport = pathTransport(p.Transport)
 	if p.MetricsValid {
 		out.LatencyMs, out.JitterMs, out.LossPct = &p.LatencyMs, &p.JitterMs, &p.LossPct
 	}

@@ -237,6 +237,7 @@ type ComplexityRoot struct {
 		SiteB       func(childComplexity int) int
 		State       func(childComplexity int) int
 		Suppressed  func(childComplexity int) int
+		Transport   func(childComplexity int) int
 	}
 
 	PathConnection struct {
@@ -265,6 +266,7 @@ type ComplexityRoot struct {
 		State        func(childComplexity int) int
 		StateChanged func(childComplexity int) int
 		Suppressed   func(childComplexity int) int
+		Transport    func(childComplexity int) int
 	}
 
 	PathHistory struct {
@@ -1519,6 +1521,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Path.Suppressed(childComplexity), true
+	case "Path.transport":
+		if e.ComplexityRoot.Path.Transport == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.Transport(childComplexity), true
 
 	case "PathConnection.edges":
 		if e.ComplexityRoot.PathConnection.Edges == nil {
@@ -1636,6 +1644,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PathEvent.Suppressed(childComplexity), true
+	case "PathEvent.transport":
+		if e.ComplexityRoot.PathEvent.Transport == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathEvent.Transport(childComplexity), true
 
 	case "PathHistory.from":
 		if e.ComplexityRoot.PathHistory.From == nil {
@@ -2965,11 +2979,12 @@ type Path implements Node {
   jitterMs: Float
   lossPct: Float
   measuredAt: Time
-  "From the newest live report of the last 10 minutes (null: none since the controller started): BFD state (UP, DOWN, INIT, ADMIN_DOWN), quality score, flap suppression, flows on the path, and which end reported it."
+  "From the newest live report of the last 10 minutes (null: none since the controller started): BFD state (UP, DOWN, INIT, ADMIN_DOWN), quality score, flap suppression, flows on the path, its transport, and which end reported it."
   bfdState: String
   score: Float
   suppressed: Boolean
   activeFlows: Int
+  transport: PathTransport
   reportedBy: String
   "Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 7 days, hours beyond (` + "`" + `PathHistory.resolution` + "`" + ` says which)."
   history(from: Time!, to: Time!): PathHistory!
@@ -3409,8 +3424,13 @@ type PathEvent {
   score: Float!
   suppressed: Boolean!
   activeFlows: Int!
+  "null: the edge did not say (older edges)."
+  transport: PathTransport
   at: Time!
 }
+
+"The way a path takes: straight to the peer's link, or through a relay (docs/NAT.md)."
+enum PathTransport { DIRECT RELAYED }
 
 type SteeringEventLive {
   network: String!
@@ -3865,6 +3885,8 @@ func (ec *executionContext) childFields_Path(ctx context.Context, field graphql.
 		return ec.fieldContext_Path_suppressed(ctx, field)
 	case "activeFlows":
 		return ec.fieldContext_Path_activeFlows(ctx, field)
+	case "transport":
+		return ec.fieldContext_Path_transport(ctx, field)
 	case "reportedBy":
 		return ec.fieldContext_Path_reportedBy(ctx, field)
 	case "history":
@@ -3923,6 +3945,8 @@ func (ec *executionContext) childFields_PathEvent(ctx context.Context, field gra
 		return ec.fieldContext_PathEvent_suppressed(ctx, field)
 	case "activeFlows":
 		return ec.fieldContext_PathEvent_activeFlows(ctx, field)
+	case "transport":
+		return ec.fieldContext_PathEvent_transport(ctx, field)
 	case "at":
 		return ec.fieldContext_PathEvent_at(ctx, field)
 	}
@@ -9075,6 +9099,29 @@ func (ec *executionContext) fieldContext_Path_activeFlows(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Path", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Path_transport(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_transport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Transport, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PathTransport) graphql.Marshaler {
+			return ec.marshalOPathTransport2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPathTransport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Path_transport(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Path", field, false, false, "PathTransport")
+}
+
 func (ec *executionContext) _Path_reportedBy(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9590,6 +9637,29 @@ func (ec *executionContext) _PathEvent_activeFlows(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_PathEvent_activeFlows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PathEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PathEvent_transport(ctx context.Context, field graphql.CollectedField, obj *model.PathEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathEvent_transport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Transport, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PathTransport) graphql.Marshaler {
+			return ec.marshalOPathTransport2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPathTransport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PathEvent_transport(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathEvent", field, false, false, "PathTransport")
 }
 
 func (ec *executionContext) _PathEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.PathEvent) (ret graphql.Marshaler) {
@@ -17756,6 +17826,11 @@ func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "transport":
+			out.Values[i] = ec._Path_transport(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "reportedBy":
 			out.Values[i] = ec._Path_reportedBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -17939,6 +18014,11 @@ func (ec *executionContext) _PathEvent(ctx context.Context, sel ast.SelectionSet
 		case "activeFlows":
 			out.Values[i] = ec._PathEvent_activeFlows(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transport":
+			out.Values[i] = ec._PathEvent_transport(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "at":
@@ -21299,6 +21379,22 @@ func (ec *executionContext) unmarshalOPathState2ᚖgithubᚗcomᚋpatronusᚑsdw
 }
 
 func (ec *executionContext) marshalOPathState2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPathState(ctx context.Context, sel ast.SelectionSet, v *model.PathState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOPathTransport2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPathTransport(ctx context.Context, v any) (*model.PathTransport, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.PathTransport)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPathTransport2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPathTransport(ctx context.Context, sel ast.SelectionSet, v *model.PathTransport) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -264,12 +264,13 @@ type Path struct {
 	JitterMs   *float64   `json:"jitterMs,omitempty"`
 	LossPct    *float64   `json:"lossPct,omitempty"`
 	MeasuredAt *time.Time `json:"measuredAt,omitempty"`
-	// From the newest live report of the last 10 minutes (null: none since the controller started): BFD state (UP, DOWN, INIT, ADMIN_DOWN), quality score, flap suppression, flows on the path, and which end reported it.
-	BfdState    *string  `json:"bfdState,omitempty"`
-	Score       *float64 `json:"score,omitempty"`
-	Suppressed  *bool    `json:"suppressed,omitempty"`
-	ActiveFlows *int64   `json:"activeFlows,omitempty"`
-	ReportedBy  *string  `json:"reportedBy,omitempty"`
+	// From the newest live report of the last 10 minutes (null: none since the controller started): BFD state (UP, DOWN, INIT, ADMIN_DOWN), quality score, flap suppression, flows on the path, its transport, and which end reported it.
+	BfdState    *string        `json:"bfdState,omitempty"`
+	Score       *float64       `json:"score,omitempty"`
+	Suppressed  *bool          `json:"suppressed,omitempty"`
+	ActiveFlows *int64         `json:"activeFlows,omitempty"`
+	Transport   *PathTransport `json:"transport,omitempty"`
+	ReportedBy  *string        `json:"reportedBy,omitempty"`
 	// Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 7 days, hours beyond (`PathHistory.resolution` says which).
 	History *PathHistory `json:"history"`
 }
@@ -307,7 +308,9 @@ type PathEvent struct {
 	Score        float64   `json:"score"`
 	Suppressed   bool      `json:"suppressed"`
 	ActiveFlows  int64     `json:"activeFlows"`
-	At           time.Time `json:"at"`
+	// null: the edge did not say (older edges).
+	Transport *PathTransport `json:"transport,omitempty"`
+	At        time.Time      `json:"at"`
 }
 
 type PathFilter struct {
@@ -924,6 +927,62 @@ func (e *PathState) UnmarshalJSON(b []byte) error {
 }
 
 func (e PathState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The way a path takes: straight to the peer's link, or through a relay (docs/NAT.md).
+type PathTransport string
+
+const (
+	PathTransportDirect  PathTransport = "DIRECT"
+	PathTransportRelayed PathTransport = "RELAYED"
+)
+
+var AllPathTransport = []PathTransport{
+	PathTransportDirect,
+	PathTransportRelayed,
+}
+
+func (e PathTransport) IsValid() bool {
+	switch e {
+	case PathTransportDirect, PathTransportRelayed:
+		return true
+	}
+	return false
+}
+
+func (e PathTransport) String() string {
+	return string(e)
+}
+
+func (e *PathTransport) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PathTransport(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PathTransport", str)
+	}
+	return nil
+}
+
+func (e PathTransport) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PathTransport) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PathTransport) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,35 @@
+package server
+
+import (
+	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/relay/wire"
+)
+
+// Relay is the relay the edges' paths take when their direct way does
+// not open (package relay, docs/NAT.md): the endpoint edges reach it at
+// and the key its tokens are made with. Zero: no path is relayed.
+type Relay struct {
+	Endpoint string
+	Key      []byte
+}
+
+// addRelay gives cfg the relay and, on every peer link, this edge's
+// allocation for each path to it: one per local link. Sessions and
+// tokens are keyed hashes of the path's ends (relay/wire), so the same
+// network gives the same configuration, and the relay keeps no list.
+func addRelay(cfg *pb.EdgeConfig, r Relay) {
+	if r.Endpoint == "" || len(r.Key) < wire.KeyLen {
+		return
+	}
+	self := cfg.GetSite().GetName()
+	cfg.Relay = &pb.RelayService{Endpoint: r.Endpoint}
+	for _, p := range cfg.GetPeers() {
+		for _, pl := range p.GetLinks() {
+			for _, ll := range cfg.GetLinks() {
+				session, side := wire.Session(r.Key, wire.End{Site: self, Link: ll.GetName()}, wire.End{Site: p.GetSite().GetName(), Link: pl.GetName()})
+				tok := wire.Token(r.Key, session, side, self)
+				pl.Relay = append(pl.Relay, &pb.RelayAllocation{LocalLink: ll.GetName(), Session: session, Side: uint32(side), Token: tok[:]})
+			}
+		}
+	}
+}

@@ -1,0 +1,72 @@
+package server
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/relay/wire"
+)
+
+// TestAddRelay: the two ends of a path get the same session, opposite
+// sides, and tokens a relay with the key accepts for their own site
+// only; without a relay the configuration is unchanged.
+func TestAddRelay(t *testing.T) {
+	key := bytes.Repeat([]byte{9}, wire.KeyLen)
+	cfgOf := func(self, peer string) *pb.EdgeConfig {
+		return &pb.EdgeConfig{Site: &pb.Site{Name: self}, Links: []*pb.Link{{Name: "inet"}, {Name: "lte"}},
+			Peers: []*pb.Peer{{Site: &pb.Site{Name: peer}, Links: []*pb.PeerLink{{Name: "fibre", Endpoint: "192.0.2.1:51820"}}}}}
+	}
+	a, b := cfgOf("alpha", "beta"), cfgOf("beta", "alpha")
+	b.Links = []*pb.Link{{Name: "fibre"}}
+	a.Peers[0].Links[0].Name = "fibre"
+	b.Peers[0].Links = []*pb.PeerLink{{Name: "inet"}, {Name: "lte"}}
+	addRelay(a, Relay{Endpoint: "198.51.100.1:3478", Key: key})
+	addRelay(b, Relay{Endpoint: "198.51.100.1:3478", Key: key})
+	if a.GetRelay().GetEndpoint() != "198.51.100.1:3478" {
+		t.Fatalf("relay %v", a.GetRelay())
+	}
+	aAllocs := a.Peers[0].Links[0].GetRelay()
+	if len(aAllocs) != 2 || aAllocs[0].GetLocalLink() != "inet" || aAllocs[1].GetLocalLink() != "lte" {
+		t.Fatalf("alpha's allocations %v, want one per local link", aAllocs)
+	}
+	// alpha inet -> beta fibre is beta's fibre <- alpha inet.
+	bAlloc := b.Peers[0].Links[0].GetRelay()[0]
+	if bAlloc.GetLocalLink() != "fibre" || bAlloc.GetSession() != aAllocs[0].GetSession() || bAlloc.GetSide() == aAllocs[0].GetSide() {
+		t.Fatalf("ends disagree: alpha %v, beta %v", aAllocs[0], bAlloc)
+	}
+	if aAllocs[0].GetSession() == aAllocs[1].GetSession() {
+		t.Fatal("two paths share a session")
+	}
+	for _, c := range []struct {
+		site  string
+		alloc *pb.RelayAllocation
+		ok    bool
+	}{{"alpha", aAllocs[0], true}, {"beta", bAlloc, true}, {"beta", aAllocs[0], false}} {
+		var tok [wire.TokenLen]byte
+		copy(tok[:], c.alloc.GetToken())
+		msg, err := wire.AppendRegister(nil, wire.Register{Session: c.alloc.GetSession(), Side: uint8(c.alloc.GetSide()), Site: c.site, Time: time.Now()}, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := wire.VerifyRegister(msg, key); (err == nil) != c.ok {
+			t.Errorf("%s registering with %v: %v, want ok %v", c.site, c.alloc, err, c.ok)
+		}
+	}
+	plain := cfgOf("alpha", "beta")
+	addRelay(plain, Relay{})
+	if plain.Relay != nil || plain.Peers[0].Links[0].Relay != nil {
+		t.Error("no relay configured, yet allocations were added")
+	}
+}
+
+// TestPathChangeTransport: a sample's transport reaches the live event;
+// a value that is neither direct nor relayed is reported as not said.
+func TestPathChangeTransport(t *testing.T) {
+	for in, want := range map[string]string{"direct": "direct", "relayed": "relayed", "": "", "RELAYED; drop table": ""} {
+		if got := pathChange(&pb.PathSample{PathId: "a/x->b/y", Transport: in}).Transport; got != want {
+			t.Errorf("transport %q became %q, want %q", in, got, want)
+		}
+	}
+}

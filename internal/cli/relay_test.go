@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/relay"
+)
+
+// TestRelayBadFlags: a missing or short key file is refused, naming the
+// flag, before anything is served.
+func TestRelayBadFlags(t *testing.T) {
+	short := filepath.Join(t.TempDir(), "short.key")
+	if err := os.WriteFile(short, []byte("too short"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"relay"}, {"relay", "--key-file", short}, {"relay", "--key-file", "/nonexistent/relay.key"}} {
+		_, stderr, code := run(args...)
+		if code == 0 || !strings.Contains(stderr, "--key-file") {
+			t.Errorf("%v: exit %d, %q; want an error naming --key-file", args, code, stderr)
+		}
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestRelayServesUntilCancelled: the relay says where it serves and
+// returns nil when its context ends.
+func TestRelayServesUntilCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runRelay(ctx, relay.Config{Key: bytes.Repeat([]byte{1}, 32)}, "127.0.0.1:0", "", &out)
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), RelayServingMessage+"127.0.0.1:") {
+		if time.Now().After(deadline) {
+			t.Fatalf("not serving: %q", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the relay did not stop")
+	}
+}
