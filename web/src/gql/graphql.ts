@@ -424,7 +424,7 @@ export type PageInfo = {
 export type Path = Node & {
   __typename?: 'Path';
   activeFlows?: Maybe<Scalars['Int']['output']>;
-  /** From the newest live report of the last 10 minutes (null: none since the controller started): BFD state (UP, DOWN, INIT, ADMIN_DOWN), quality score, flap suppression, flows on the path, and which end reported it. */
+  /** From the newest live report of the last 10 minutes (null: none since the controller started): BFD state (UP, DOWN, INIT, ADMIN_DOWN), quality score, flap suppression, flows on the path, its transport, and which end reported it. */
   bfdState?: Maybe<Scalars['String']['output']>;
   /** Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 7 days, hours beyond (`PathHistory.resolution` says which). */
   history: PathHistory;
@@ -445,6 +445,7 @@ export type Path = Node & {
   /** The latest sample's state (of the last 10 minutes); null: none. */
   state?: Maybe<PathState>;
   suppressed?: Maybe<Scalars['Boolean']['output']>;
+  transport?: Maybe<PathTransport>;
 };
 
 
@@ -485,6 +486,8 @@ export type PathEvent = {
   state: PathState;
   stateChanged: Scalars['Boolean']['output'];
   suppressed: Scalars['Boolean']['output'];
+  /** null: the edge did not say (older edges). */
+  transport?: Maybe<PathTransport>;
 };
 
 export type PathFilter = {
@@ -518,6 +521,11 @@ export type PathState =
   | 'DEGRADED'
   | 'DOWN'
   | 'UP';
+
+/** The way a path takes: straight to the peer's link, or through a relay (docs/NAT.md). */
+export type PathTransport =
+  | 'DIRECT'
+  | 'RELAYED';
 
 /** A path pin: the site's edge sends the matching flows over the path whatever steering says, until it is deleted or expires. */
 export type Pin = Node & {
