@@ -48,7 +48,7 @@ func sendThrough(t *testing.T, pt *pathTUN, pool *bufPool, buf []byte, pkt []byt
 	t.Helper()
 	b := pool.get()
 	b.n = copy(b.b[:], pkt)
-	pt.queue <- b
+	pt.push1(b)
 	sizes := []int{0}
 	if n, err := pt.Read([][]byte{buf}, sizes, tunOffset); n != 1 || err != nil {
 		t.Fatalf("Read: %d, %v", n, err)
@@ -138,7 +138,7 @@ func TestShimHotPathNoAllocs(t *testing.T) {
 		for _, p := range [][]byte{pkt, rnd} {
 			b := pool.get()
 			b.n = copy(b.b[:], p)
-			pt.queue <- b
+			pt.push1(b)
 			_, _ = pt.Read(bufs, sizes, tunOffset)
 			if out := buf[:tunOffset+sizes[0]]; rx.IsFromPeer(out[tunOffset:]) {
 				_ = rx.Receive(out, tunOffset)
@@ -198,15 +198,14 @@ func TestDeliveryNegotiatesAndDecompresses(t *testing.T) {
 	if len(ft.written) != 0 || !path.shim.Active() {
 		t.Fatalf("after the peer's Hello: %d packets to the overlay, active %v", len(ft.written), path.shim.Active())
 	}
-	select {
-	case b := <-path.tun.queue:
-		_, dst, h, body, err := shim.Decode(b.b[:b.n])
-		reply, _ := shim.ParseHello(body)
-		if err != nil || dst != shim.ControlAddr(1) || h.Type != shim.TypeHello || reply.ReplyRequested || reply.Caps != shim.CapLZ4 {
-			t.Errorf("reply: %v %v %+v %+v", err, dst, h, reply)
-		}
-	default:
+	b := popOne(path)
+	if b == nil {
 		t.Fatal("the Hello was not answered")
+	}
+	_, dst, h, body, err := shim.Decode(b.bytes())
+	reply, _ := shim.ParseHello(body)
+	if err != nil || dst != shim.ControlAddr(1) || h.Type != shim.TypeHello || reply.ReplyRequested || reply.Caps != shim.CapLZ4 {
+		t.Errorf("reply: %v %v %+v %+v", err, dst, h, reply)
 	}
 
 	peerEnd := shim.NewEndpoint(shim.EndpointConfig{LocalSite: 1, PeerSite: 2, MTU: 1420, Compression: true})
@@ -234,10 +233,10 @@ func TestDeliveryNegotiatesAndDecompresses(t *testing.T) {
 // only come from the edge itself; read from the overlay they are forged.
 func TestForwarderDropsShimFromOverlay(t *testing.T) {
 	routes := mustRoutes(t, route.Route{Prefix: netip.PrefixFrom(shim.ControlAddr(2), 128), Dest: route.Dest{Site: 2}})
-	d := withSteering(t, &Dataplane{cfg: &config.Valid{ID: 1}, routes: routes, pool: newBufPool(1)})
+	d := withSteering(t, &Dataplane{cfg: &config.Valid{ID: 1}, routes: routes, pool: newBufPool(4)})
 	b := make([]byte, 64)
 	n, _ := shim.EncodeHello(b, shim.ControlAddr(1), shim.ControlAddr(2), shim.Hello{Caps: shim.CapLZ4})
-	d.route(d.snap.Load(), b[:n], time.Now())
+	routePacket(t, d, b[:n], time.Now())
 	if d.Stats.ShimFromOverlay.Load() != 1 {
 		t.Errorf("forged Hello from the overlay not dropped: %d", d.Stats.ShimFromOverlay.Load())
 	}
@@ -266,7 +265,7 @@ func BenchmarkPathSend(b *testing.B) {
 			for b.Loop() {
 				p := pool.get()
 				p.n = copy(p.b[:], pkt)
-				pt.queue <- p
+				pt.push1(p)
 				_, _ = pt.Read(bufs, sizes, tunOffset)
 			}
 		})

@@ -89,14 +89,12 @@ func (d *Dataplane) sendControl(p *Path, typ shim.Type, body []byte) error {
 		return fmt.Errorf("shim %s: %w", typ, err)
 	}
 	buf.n = n + copy(buf.b[n:], body)
-	select {
-	case p.tun.queue <- buf:
-		return nil
-	default:
+	if !p.tun.push1(buf) {
 		d.pool.put(buf)
 		p.controlLost.Add(1)
 		return errQueueFull
 	}
+	return nil
 }
 
 // prepareControl makes a new path's probe sender and BFD key. It runs

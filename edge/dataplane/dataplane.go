@@ -8,9 +8,13 @@
 //     (pin.go), else the path steering (edge/steer) chooses for the
 //     flow's policy after classification (edge/classify), or two paths in
 //     duplicate mode, else the peer's first path (lowest local link cost,
-//     then configuration order). The packet is queued on the path.
+//     then configuration order). The overlay is read straight into pool
+//     buffers, and a packet leaves in the buffer it was read into: each
+//     path gets its share of a read batch in one push onto its queue.
 //   - pathtun.go: each path's WireGuard device reads its queue as its
-//     TUN, compressing through the path's shim endpoint (edge/shim) when
+//     TUN, a batch per Read, copying into the device's own buffers (the
+//     one copy between the overlay read and encryption) and compressing
+//     through the path's shim endpoint (edge/shim) when
 //     both ends agreed in shim Hellos; what the device decrypts comes
 //     back through delivery (forward.go): shim packets decoded (Hellos,
 //     BFD, probes, duplicates dropped, decompression), the source checked

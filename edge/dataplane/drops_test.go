@@ -35,7 +35,7 @@ func (t *errTUN) Write(bufs [][]byte, offset int) (int, error) { return 0, t.wri
 // TestForwardReadErrors: a super-packet of too many segments is counted
 // and forwarding goes on; a closed interface ends it.
 func TestForwardReadErrors(t *testing.T) {
-	d := withSteering(t, &Dataplane{log: slog.New(slog.DiscardHandler),
+	d := withSteering(t, &Dataplane{log: slog.New(slog.DiscardHandler), pool: newBufPool(16),
 		tun: &errTUN{errs: []error{tun.ErrTooManySegments, tun.ErrTooManySegments, os.ErrClosed}}})
 	d.wg.Add(1)
 	done := make(chan struct{})

@@ -21,6 +21,18 @@ type fwdState struct {
 	lastExpire time.Time
 	rules      *classify.Rules // the classifier's
 	pkt        ippkt.Packet    // the packet being routed, parsed once
+
+	// The overlay is read straight into in's buffers (bufs are their
+	// bytes, as tun.Read takes them). A packet routed to a path leaves
+	// with its buffer, replaced by a spare; the spares are topped up from
+	// the pool once per batch. touched lists the paths given packets in
+	// the batch being routed: their pending packets are pushed once, at
+	// the batch's end.
+	in      []*packetBuf
+	bufs    [][]byte
+	sizes   []int
+	spare   []*packetBuf
+	touched []*Path
 }
 
 func newFwdState(r *classify.Rules) fwdState { return fwdState{seq: map[uint16]uint32{}, rules: r} }
@@ -32,27 +44,14 @@ const expireEvery = 5 * time.Second
 // steering chooses for its flow.
 func (d *Dataplane) forward() {
 	defer d.wg.Done()
-	batch := d.tun.BatchSize()
-	bufs := make([][]byte, batch)
-	for i := range bufs {
-		bufs[i] = make([]byte, tunOffset+65535)
+	if !d.fwdBuffers(min(d.tun.BatchSize(), pathBatch)) {
+		d.log.Error("overlay interface: no packet buffers, forwarding stops")
+		return
 	}
-	sizes := make([]int, batch)
+	f := &d.fwd
 	for {
-		n, err := d.tun.Read(bufs, sizes, tunOffset)
-		now := time.Now()
-		s := d.snap.Load()
-		if s.st.Rules != d.fwd.rules {
-			d.fwd.rules = s.st.Rules
-			d.classifier.SetRules(s.st.Rules)
-		}
-		if now.Sub(d.fwd.lastExpire) >= expireEvery {
-			d.fwd.lastExpire = now
-			d.classifier.Expire(now)
-		}
-		for i := range n {
-			d.route(s, bufs[i][tunOffset:tunOffset+sizes[i]], now)
-		}
+		n, err := d.tun.Read(f.bufs, f.sizes, tunOffset)
+		d.forwardBatch(n, time.Now())
 		if err != nil {
 			d.Stats.OverlayRead.Add(1)
 			if errors.Is(err, tun.ErrTooManySegments) {
@@ -66,30 +65,105 @@ func (d *Dataplane) forward() {
 	}
 }
 
-// route sends one packet from the overlay towards its site, as s says.
-// The packet is parsed once; what the parse found feeds the route lookup,
-// MSS clamping, pins, classification and the flow hash.
-func (d *Dataplane) route(s *snapshot, pkt []byte, now time.Time) {
+// fwdBuffers takes the forwarder's read buffers from the pool: batch of
+// them, and room for as many spares as a batch can need (two per packet:
+// duplicates are copies).
+func (d *Dataplane) fwdBuffers(batch int) bool {
+	f := &d.fwd
+	f.in, f.bufs, f.sizes = make([]*packetBuf, batch), make([][]byte, batch), make([]int, batch)
+	f.spare, f.touched = make([]*packetBuf, 0, 2*batch), make([]*Path, 0, batch)
+	if d.pool.getN(f.in) < batch {
+		return false
+	}
+	for i, b := range f.in {
+		f.bufs[i] = b.b[:]
+	}
+	return true
+}
+
+// forwardBatch routes the n packets the last overlay read left in the
+// read buffers, then hands each path its share at once.
+func (d *Dataplane) forwardBatch(n int, now time.Time) {
+	f := &d.fwd
+	s := d.snap.Load()
+	if s.st.Rules != f.rules {
+		f.rules = s.st.Rules
+		d.classifier.SetRules(s.st.Rules)
+	}
+	if now.Sub(f.lastExpire) >= expireEvery {
+		f.lastExpire = now
+		d.classifier.Expire(now)
+	}
+	if k := len(f.spare); k < 2*n {
+		f.spare = f.spare[:k+d.pool.getN(f.spare[k:2*n])]
+	}
+	for i := range n {
+		b := f.in[i]
+		b.off, b.n = tunOffset, f.sizes[i]
+		if d.route(s, b, now) {
+			f.in[i] = f.spare[len(f.spare)-1]
+			f.spare = f.spare[:len(f.spare)-1]
+			f.bufs[i] = f.in[i].b[:]
+		}
+	}
+	d.flush()
+}
+
+// flush pushes each touched path's pending packets onto its queue; what
+// a full (or closed) queue refuses goes back to the pool.
+func (d *Dataplane) flush() {
+	f := &d.fwd
+	for _, p := range f.touched {
+		t := p.tun
+		var bytes uint64
+		for _, b := range t.pending {
+			bytes += uint64(b.inner)
+		}
+		// The buffers push takes are the path's from then on: only
+		// those it refused are read after.
+		k := t.q.push(t.pending)
+		for _, b := range t.pending[k:] {
+			bytes -= uint64(b.inner)
+		}
+		p.TxPackets.Add(uint64(k))
+		p.TxBytes.Add(bytes)
+		if k < len(t.pending) {
+			d.Stats.QueueFull.Add(uint64(len(t.pending) - k))
+			d.pool.putN(t.pending[k:])
+		}
+		clear(t.pending)
+		t.pending = t.pending[:0]
+	}
+	clear(f.touched)
+	f.touched = f.touched[:0]
+}
+
+// route sends the packet in b from the overlay towards its site, as s
+// says, and reports whether b went with it (to one path). The packet is
+// parsed once; what the parse found feeds the route lookup, MSS
+// clamping, pins, classification and the flow hash.
+func (d *Dataplane) route(s *snapshot, b *packetBuf, now time.Time) bool {
 	d.Stats.FromOverlay.Add(1)
+	pkt := b.bytes()
 	ip := &d.fwd.pkt
 	perr := ippkt.Parse(pkt, ip)
 	if ip.Version == 0 || len(pkt) > maxPacket {
 		d.Stats.Malformed.Add(1)
-		return
+		return false
 	}
 	if ip.Version == 6 && ip.Flow.Proto == shim.Protocol && isControlAddr(ip.Flow.Src) {
 		d.Stats.ShimFromOverlay.Add(1)
-		return
+		return false
 	}
 	dest, ok := s.routes.Lookup(ip.Flow.Dst)
 	if !ok || dest.Local {
 		d.Stats.NoRoute.Add(1)
-		return
+		return false
 	}
 	p := s.peers[dest.Site]
 	if p == nil || len(p.paths) == 0 {
 		d.Stats.NoPath.Add(1)
-		return
+		return false
 	}
 	if ippkt.ClampMSS(pkt, ip, d.cfg.Overlay.MTU) {
 		d.Stats.MSSClamped.Add(1)
@@ -123,11 +197,17 @@ func (d *Dataplane) route(s *snapshot, pkt []byte, now time.Time) {
 			if d.sendSeq(dup, pkt, seq) {
 				d.Stats.Duplicated.Add(1)
 			}
-			return
+			return false
 		}
 		d.Stats.DupTooLarge.Add(1)
 	}
-	d.send(path, pkt, noCompress)
+	if len(d.fwd.spare) == 0 { // no buffer to read the next packet into
+		d.Stats.NoBuffer.Add(1)
+		return false
+	}
+	b.noCompress, b.inner = noCompress, len(pkt)
+	d.enqueue(path, b)
+	return true
 }
 
 // classify is the verdict of the classifier on ip; a packet whose
@@ -139,47 +219,35 @@ func (d *Dataplane) classify(ip *ippkt.Packet, perr error, now time.Time) classi
 	return d.classifier.ClassifyPacket(ip, now)
 }
 
-// send queues pkt on path.
-func (d *Dataplane) send(path *Path, pkt []byte, noCompress bool) bool {
-	b := d.pool.get()
-	if b == nil {
-		d.Stats.NoBuffer.Add(1)
-		return false
-	}
-	b.n = copy(b.b[:], pkt)
-	b.noCompress = noCompress
-	return d.queue(path, b, len(pkt))
-}
-
 // sendSeq queues pkt on path as a shim Data packet with sequence number
-// seq, for the peer's duplicate filter.
+// seq, for the peer's duplicate filter, in a spare buffer. It reports
+// whether a spare was left for it.
 func (d *Dataplane) sendSeq(path *Path, pkt []byte, seq uint32) bool {
-	b := d.pool.get()
-	if b == nil {
+	f := &d.fwd
+	if len(f.spare) == 0 {
 		d.Stats.NoBuffer.Add(1)
 		return false
 	}
+	b := f.spare[len(f.spare)-1]
 	n, err := path.shim.Encode(b.b[:], shim.Header{Type: shim.TypeData, HasSeq: true, Seq: seq}, len(pkt))
 	if err != nil {
-		d.pool.put(b)
 		d.Stats.Malformed.Add(1)
 		return false
 	}
+	f.spare = f.spare[:len(f.spare)-1]
 	b.n = n + copy(b.b[n:], pkt)
-	return d.queue(path, b, len(pkt))
+	b.inner = len(pkt)
+	d.enqueue(path, b)
+	return true
 }
 
-func (d *Dataplane) queue(path *Path, b *packetBuf, inner int) bool {
-	select {
-	case path.tun.queue <- b:
-		path.TxPackets.Add(1)
-		path.TxBytes.Add(uint64(inner))
-		return true
-	default:
-		d.pool.put(b)
-		d.Stats.QueueFull.Add(1)
-		return false
+// enqueue adds b to what path gets at the end of the batch.
+func (d *Dataplane) enqueue(path *Path, b *packetBuf) {
+	t := path.tun
+	if len(t.pending) == 0 {
+		d.fwd.touched = append(d.fwd.touched, path)
 	}
+	t.pending = append(t.pending, b)
 }
 
 // nextSeq returns the next duplicate sequence number towards site. The
@@ -310,11 +378,10 @@ func (d *Dataplane) sendHello(p *Path, h shim.Hello) {
 		return
 	}
 	b.n = n
-	select {
-	case p.tun.queue <- b:
-		p.shim.HelloSent(true)
-	default:
+	if !p.tun.push1(b) {
 		d.pool.put(b)
 		p.shim.HelloSent(false)
+		return
 	}
+	p.shim.HelloSent(true)
 }

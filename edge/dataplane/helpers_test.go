@@ -19,7 +19,7 @@ import (
 // withSteering gives a Dataplane built field by field in a test what
 // Start gives a real one for steering: the default policies, an engine
 // without paths, a classifier and a BFD manager.
-func withSteering(t *testing.T, d *Dataplane) *Dataplane {
+func withSteering(t testing.TB, d *Dataplane) *Dataplane {
 	t.Helper()
 	if d.cfg == nil {
 		d.cfg = &config.Valid{}
@@ -47,7 +47,7 @@ func withSteering(t *testing.T, d *Dataplane) *Dataplane {
 }
 
 // mustRoutes is the route table of rs.
-func mustRoutes(t *testing.T, rs ...route.Route) *route.Table {
+func mustRoutes(t testing.TB, rs ...route.Route) *route.Table {
 	t.Helper()
 	tb, err := route.Build(rs)
 	if err != nil {
@@ -63,4 +63,23 @@ var synPacket = pkttest.SYN
 // compression off, with duplicate filter w (nil: its own).
 func testEndpoint(local, peer uint16, w *shim.Window) *shim.Endpoint {
 	return shim.NewEndpoint(shim.EndpointConfig{LocalSite: local, PeerSite: peer, MTU: 1420, Window: w})
+}
+
+// routePacket routes pkt as the forwarder does an overlay read of one
+// packet: read into a forwarder buffer, routed, handed to its path at the
+// batch's end. The forwarder's buffers come from d.pool on first use.
+func routePacket(t testing.TB, d *Dataplane, pkt []byte, now time.Time) {
+	if d.fwd.in == nil && !d.fwdBuffers(1) {
+		t.Fatal("the pool has no buffers for the forwarder")
+	}
+	d.fwd.sizes[0] = copy(d.fwd.bufs[0][tunOffset:], pkt)
+	d.forwardBatch(1, now)
+}
+
+// popOne takes the oldest packet queued on p, nil if none. The caller
+// gives it back to the pool.
+func popOne(p *Path) *packetBuf {
+	var one [1]*packetBuf
+	p.tun.q.pop(one[:])
+	return one[0]
 }

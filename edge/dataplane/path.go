@@ -122,22 +122,14 @@ func pathsOf(peers map[uint16]*peer) []*Path {
 // close stops the path's device, gives its endpoint on the link back and
 // its queued packets' buffers to the pool. The forwarder no longer sees
 // the path (Reconfigure published a table without it), but one that
-// looked it up just before may still queue a packet: that buffer is lost
-// to the pool, which is why the pool is far larger than a path's queue.
+// looked it up just before may still push packets: the closed queue
+// refuses them and the forwarder gives their buffers back.
 func (p *Path) close() {
 	if p.stopCtl != nil {
 		p.stopCtl()
 	}
-	p.dev.Close()
+	p.dev.Close() // closes p.tun: its queued buffers go back to the pool
 	p.link.Release(p.bind)
-	for {
-		select {
-		case b := <-p.tun.queue:
-			p.tun.pool.put(b)
-		default:
-			return
-		}
-	}
 }
 
 func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink, relay netip.AddrPort) error {
@@ -277,7 +269,7 @@ func (d *Dataplane) newPathNum() int {
 
 func queued(paths []*Path) bool {
 	for _, p := range paths {
-		if len(p.tun.queue) > 0 {
+		if p.tun.q.len() > 0 {
 			return true
 		}
 	}

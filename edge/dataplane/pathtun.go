@@ -11,16 +11,24 @@ import (
 )
 
 // pathTUN is the tun.Device of one path's WireGuard device: what the
-// forwarder chose for the path goes in through queue; what the device
-// decrypted goes out through deliver, to the overlay interface.
+// forwarder chose for the path goes in through q, a batch at a time;
+// what the device decrypted goes out through deliver, to the overlay
+// interface.
 type pathTUN struct {
 	name    string
 	mtu     int
-	queue   chan *packetBuf
+	q       pathQueue
 	pool    *bufPool
 	deliver func(bufs [][]byte, offset int) (int, error)
 	shim    *shim.Endpoint // compresses what the path sends, when active
 	events  chan tun.Event
+	// pending is the forwarder goroutine's: the packets it chose for
+	// the path in the batch it is routing, pushed onto q at the batch's
+	// end (forward.go).
+	pending []*packetBuf
+	// taken is Read's (the device's one TUN reader goroutine): the
+	// buffers popped from q, given back to the pool once copied.
+	taken []*packetBuf
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -28,38 +36,40 @@ type pathTUN struct {
 
 var _ tun.Device = (*pathTUN)(nil)
 
+// pathBatch is the most packets a path's device reads at once, and the
+// most the forwarder hands a path per overlay read (overlay batches are
+// at most conn.IdealBatchSize, 128, on Linux).
+const pathBatch = 128
+
 func newPathTUN(name string, mtu int, pool *bufPool, sh *shim.Endpoint, deliver func([][]byte, int) (int, error)) *pathTUN {
-	t := &pathTUN{name: name, mtu: mtu, queue: make(chan *packetBuf, pathQueueLen), pool: pool,
-		deliver: deliver, shim: sh, events: make(chan tun.Event, 1), closed: make(chan struct{})}
+	t := &pathTUN{name: name, mtu: mtu, q: pathQueue{ready: make(chan struct{}, 1)}, pool: pool,
+		deliver: deliver, shim: sh, events: make(chan tun.Event, 1), closed: make(chan struct{}),
+		pending: make([]*packetBuf, 0, pathBatch), taken: make([]*packetBuf, pathBatch)}
 	t.events <- tun.EventUp
 	return t
 }
 
 func (t *pathTUN) File() *os.File { return nil }
 
-// Read hands the device what is queued for the path: it waits for one
-// packet, then takes what else is ready. While compression is active on
-// the path, each packet is written compressed into the device's buffer
-// when that shrinks it, else as it is.
+// Read hands the device what is queued for the path, up to len(bufs)
+// packets; it waits while nothing is. While compression is active on the
+// path, each packet is written compressed into the device's buffer when
+// that shrinks it, else as it is. This copy is the only one between the
+// overlay read and encryption: the device encrypts from its own buffers.
 func (t *pathTUN) Read(bufs [][]byte, sizes []int, offset int) (int, error) {
-	var p *packetBuf
-	select {
-	case p = <-t.queue:
-	case <-t.closed:
-		return 0, os.ErrClosed
-	}
-	n := 0
+	taken := t.taken[:min(len(bufs), len(t.taken))]
 	for {
-		sizes[n] = t.put(bufs[n][offset:], p.b[:p.n], p.noCompress)
-		t.pool.put(p)
-		n++
-		if n == len(bufs) {
+		if n := t.q.pop(taken); n > 0 {
+			for i, p := range taken[:n] {
+				sizes[i] = t.put(bufs[i][offset:], p.bytes(), p.noCompress)
+			}
+			t.pool.putN(taken[:n])
 			return n, nil
 		}
 		select {
-		case p = <-t.queue:
-		default:
-			return n, nil
+		case <-t.q.ready:
+		case <-t.closed:
+			return 0, os.ErrClosed
 		}
 	}
 }
@@ -75,6 +85,13 @@ func (t *pathTUN) put(out, pkt []byte, noCompress bool) int {
 	return copy(out, pkt)
 }
 
+// push1 queues one packet (control packets, Hellos); false: the queue is
+// full or closed, and b is still the caller's.
+func (t *pathTUN) push1(b *packetBuf) bool {
+	one := [1]*packetBuf{b}
+	return t.q.push(one[:]) == 1
+}
+
 // Write takes the device's decrypted packets to the overlay interface.
 func (t *pathTUN) Write(bufs [][]byte, offset int) (int, error) {
 	select {
@@ -88,30 +105,127 @@ func (t *pathTUN) Write(bufs [][]byte, offset int) (int, error) {
 func (t *pathTUN) MTU() (int, error)        { return t.mtu, nil }
 func (t *pathTUN) Name() (string, error)    { return t.name, nil }
 func (t *pathTUN) Events() <-chan tun.Event { return t.events }
-func (t *pathTUN) BatchSize() int           { return 64 }
+func (t *pathTUN) BatchSize() int           { return pathBatch }
 
+// Close ends Read and gives the queued packets' buffers back to the pool;
+// what is pushed after is refused (the pusher keeps its buffers).
 func (t *pathTUN) Close() error {
 	t.closeOnce.Do(func() {
+		t.pool.putN(t.q.close())
 		close(t.closed)
 		close(t.events)
 	})
 	return nil
 }
 
-// packetBuf is one packet on its way from the overlay to a path.
+// pathQueue is what is queued for one path: a ring of packet buffers,
+// filled a batch at a time by the forwarder (one packet at a time by the
+// control loop and the Hellos), emptied a batch at a time by the path
+// device's Read. mu guards ring, head, n and closed; it is held for a few
+// instructions, never across I/O or a channel operation. ready holds at
+// most one token: "the ring may hold packets". A push that adds packets
+// and a pop that leaves some put one in, so a reader that found the ring
+// empty and waits on ready always wakes for what comes after.
+type pathQueue struct {
+	mu     sync.Mutex
+	ring   [pathQueueLen]*packetBuf
+	head   int // index of the oldest packet
+	n      int // packets queued
+	closed bool
+	ready  chan struct{}
+}
+
+// push queues the buffers of bufs in order, as many as there is room for,
+// and returns how many it took: those now belong to the queue, the rest
+// are still the caller's. A closed queue takes none.
+func (q *pathQueue) push(bufs []*packetBuf) int {
+	q.mu.Lock()
+	k := 0
+	if !q.closed {
+		k = min(len(bufs), len(q.ring)-q.n)
+		for i, b := range bufs[:k] {
+			q.ring[(q.head+q.n+i)%len(q.ring)] = b
+		}
+		q.n += k
+	}
+	q.mu.Unlock()
+	if k > 0 {
+		q.signal()
+	}
+	return k
+}
+
+// pop moves the oldest queued buffers into out, as many as fit, and
+// returns how many.
+func (q *pathQueue) pop(out []*packetBuf) int {
+	q.mu.Lock()
+	k := min(len(out), q.n)
+	for i := range k {
+		j := (q.head + i) % len(q.ring)
+		out[i], q.ring[j] = q.ring[j], nil
+	}
+	q.head = (q.head + k) % len(q.ring)
+	q.n -= k
+	more := q.n > 0
+	q.mu.Unlock()
+	if more {
+		q.signal()
+	}
+	return k
+}
+
+func (q *pathQueue) signal() {
+	select {
+	case q.ready <- struct{}{}:
+	default: // a token is there already
+	}
+}
+
+// len is the number of packets queued.
+func (q *pathQueue) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.n
+}
+
+// close refuses further pushes and returns what was queued.
+func (q *pathQueue) close() []*packetBuf {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	left := make([]*packetBuf, 0, q.n)
+	for q.n > 0 {
+		left = append(left, q.ring[q.head])
+		q.ring[q.head] = nil
+		q.head = (q.head + 1) % len(q.ring)
+		q.n--
+	}
+	return left
+}
+
+// packetBuf is one packet on its way from the overlay to a path: the
+// forwarder reads the overlay straight into it (at tunOffset, the
+// headroom the TUN's virtio header needs) and hands it to the path
+// without a copy; control packets are encoded into it at offset 0.
 type packetBuf struct {
-	b [maxPacket]byte
-	n int
+	// b holds one byte more than the largest packet: a read that fills
+	// it was of a packet too large (counted as malformed).
+	b      [tunOffset + maxPacket + 1]byte
+	off, n int // the packet is b[off:off+n]
+	inner  int // the overlay packet's length, for the path's TxBytes
 	// noCompress: the packet's policy says compression off.
 	noCompress bool
 }
+
+func (p *packetBuf) bytes() []byte { return p.b[p.off : p.off+p.n] }
 
 // bufPool is a fixed set of packet buffers: the forwarding path does not
 // allocate. It is a stack: the buffers used most recently are used again,
 // so the memory an edge touches is what its traffic needs at most, not the
 // whole pool (a queue would cycle through every buffer and page all of
 // them in), and those buffers are warm in the cache. Its mutex is held
-// for a few instructions; a channel would take one as well.
+// for a few instructions, once per batch on the forwarding path (getN,
+// putN).
 type bufPool struct {
 	mu   sync.Mutex
 	free []*packetBuf
@@ -127,22 +241,35 @@ func newBufPool(n int) *bufPool {
 
 // get returns a buffer, or nil when all are in flight.
 func (p *bufPool) get() *packetBuf {
+	var one [1]*packetBuf
+	p.getN(one[:])
+	return one[0]
+}
+
+// getN fills out with buffers, as many as are free, and returns how
+// many.
+func (p *bufPool) getN(out []*packetBuf) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	n := len(p.free)
-	if n == 0 {
-		return nil
-	}
-	b := p.free[n-1]
-	p.free = p.free[:n-1]
-	return b
+	k := min(len(out), len(p.free))
+	copy(out, p.free[len(p.free)-k:])
+	clear(p.free[len(p.free)-k:])
+	p.free = p.free[:len(p.free)-k]
+	return k
 }
 
 func (p *bufPool) put(b *packetBuf) {
-	b.noCompress = false
+	one := [1]*packetBuf{b}
+	p.putN(one[:])
+}
+
+// putN gives buffers back, reset.
+func (p *bufPool) putN(bufs []*packetBuf) {
+	for _, b := range bufs {
+		b.off, b.n, b.inner, b.noCompress = 0, 0, 0, false
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.free) < cap(p.free) {
-		p.free = append(p.free, b)
-	}
+	k := min(len(bufs), cap(p.free)-len(p.free))
+	p.free = append(p.free, bufs[:k]...)
 }

@@ -7,10 +7,11 @@ import (
 
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/ippkt"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 )
 
 type pinEntry struct {
-	flow    FlowSpec
+	flow    localapi.FlowSpec
 	path    *Path
 	expires time.Time // zero: never
 }
@@ -19,17 +20,17 @@ type pinEntry struct {
 // matches are in the snapshot (d.pinTable, then snapshot.pins).
 type pins struct {
 	mu  sync.Mutex
-	cfg []Pin // guarded by mu: the local pins
+	cfg []localapi.Pin // guarded by mu: the local pins
 	// ctl are the controller's pins in force or ignored, with the reason
 	// (Pin.Ignored); reported: the IDs whose state was last logged, with
 	// it. Guarded by mu.
-	ctl      []Pin
+	ctl      []localapi.Pin
 	reported map[int64]string
 }
 
 // SetPins replaces every local pin. A pin naming an unknown path is
 // refused and nothing changes. The controller's pins stay.
-func (d *Dataplane) SetPins(ps []Pin) error {
+func (d *Dataplane) SetPins(ps []localapi.Pin) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.setPinsLocked(ps); err != nil {
@@ -42,13 +43,13 @@ func (d *Dataplane) SetPins(ps []Pin) error {
 // setPinsLocked sets the local pins ps and the controller's pins of the
 // configuration in force, against the paths in force, for the next
 // snapshot; d.mu must be held.
-func (d *Dataplane) setPinsLocked(ps []Pin) error {
+func (d *Dataplane) setPinsLocked(ps []localapi.Pin) error {
 	byID := make(map[string]*Path, len(d.paths))
 	for _, p := range d.paths {
 		byID[p.ID] = p
 	}
 	next := make([]pinEntry, 0, len(ps))
-	local := make([]Pin, 0, len(ps))
+	local := make([]localapi.Pin, 0, len(ps))
 	for i, p := range ps {
 		path := byID[p.Path]
 		if path == nil {
@@ -58,9 +59,9 @@ func (d *Dataplane) setPinsLocked(ps []Pin) error {
 			return fmt.Errorf("pins[%d].flow: %w", i, err)
 		}
 		next = append(next, pinEntry{flow: p.Flow, path: path})
-		local = append(local, Pin{Flow: p.Flow, Path: p.Path, Origin: OriginLocal})
+		local = append(local, localapi.Pin{Flow: p.Flow, Path: p.Path, Origin: localapi.OriginLocal})
 	}
-	var ctl []Pin
+	var ctl []localapi.Pin
 	if d.cur != nil {
 		next, ctl = controllerPins(d.cur.Pins, byID, next)
 	}
@@ -73,11 +74,11 @@ func (d *Dataplane) setPinsLocked(ps []Pin) error {
 
 // controllerPins appends the entries of the controller's pins whose path
 // exists to next, and returns them all as Pins, the others Ignored.
-func controllerPins(cps []config.ValidPin, byID map[string]*Path, next []pinEntry) ([]pinEntry, []Pin) {
-	out := make([]Pin, 0, len(cps))
+func controllerPins(cps []config.ValidPin, byID map[string]*Path, next []pinEntry) ([]pinEntry, []localapi.Pin) {
+	out := make([]localapi.Pin, 0, len(cps))
 	for _, cp := range cps {
-		p := Pin{Flow: FlowSpec{Proto: cp.Protocol, Src: cp.Src, Dst: cp.Dst, SrcPort: cp.SrcPort, DstPort: cp.DstPort},
-			Path: cp.Path, Origin: OriginController, ID: cp.ID}
+		p := localapi.Pin{Flow: localapi.FlowSpec{Proto: cp.Protocol, Src: cp.Src, Dst: cp.Dst, SrcPort: cp.SrcPort, DstPort: cp.DstPort},
+			Path: cp.Path, Origin: localapi.OriginController, ID: cp.ID}
 		if !cp.Expires.IsZero() {
 			p.Expires = &cp.Expires
 		}
@@ -114,10 +115,10 @@ func (d *Dataplane) reportPinsLocked() {
 
 // Pins returns the local pins, then the controller's (those ignored
 // included, with the reason; expired ones say so).
-func (d *Dataplane) Pins() []Pin {
+func (d *Dataplane) Pins() []localapi.Pin {
 	d.pins.mu.Lock()
 	defer d.pins.mu.Unlock()
-	out := append([]Pin{}, d.pins.cfg...)
+	out := append([]localapi.Pin{}, d.pins.cfg...)
 	now := time.Now()
 	for _, p := range d.pins.ctl {
 		if p.Ignored == "" && p.Expires != nil && !now.Before(*p.Expires) {
@@ -129,10 +130,10 @@ func (d *Dataplane) Pins() []Pin {
 }
 
 // LocalPins returns the local pins only.
-func (d *Dataplane) LocalPins() []Pin {
+func (d *Dataplane) LocalPins() []localapi.Pin {
 	d.pins.mu.Lock()
 	defer d.pins.mu.Unlock()
-	return append([]Pin{}, d.pins.cfg...)
+	return append([]localapi.Pin{}, d.pins.cfg...)
 }
 
 // pinned returns the path a pin of s chooses for the packet ip towards
@@ -158,7 +159,7 @@ func (s *snapshot) pinned(ip *ippkt.Packet, site uint16) *Path {
 }
 
 // matches reports whether f selects the flow t.
-func matches(f *FlowSpec, t *ippkt.Flow) bool {
+func matches(f *localapi.FlowSpec, t *ippkt.Flow) bool {
 	return (f.Proto == 0 || f.Proto == t.Proto) &&
 		(!f.Src.IsValid() || f.Src.Contains(t.Src)) &&
 		(!f.Dst.IsValid() || f.Dst.Contains(t.Dst)) &&

@@ -9,6 +9,7 @@ import (
 
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/ippkt"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 )
 
 func TestPins(t *testing.T) {
@@ -20,10 +21,10 @@ func TestPins(t *testing.T) {
 	if p := d.pinned(syn, 2); p != nil {
 		t.Fatalf("no pins, but pinned to %s", p.ID)
 	}
-	err := d.SetPins([]Pin{
-		{Flow: FlowSpec{Proto: 17, DstPort: 80}, Path: a.ID},                                            // UDP: no match
-		{Flow: FlowSpec{Proto: 6, Dst: netip.MustParsePrefix("10.22.0.0/24"), DstPort: 80}, Path: b.ID}, // matches
-		{Flow: FlowSpec{}, Path: a.ID},                                                                  // everything else
+	err := d.SetPins([]localapi.Pin{
+		{Flow: localapi.FlowSpec{Proto: 17, DstPort: 80}, Path: a.ID},                                            // UDP: no match
+		{Flow: localapi.FlowSpec{Proto: 6, Dst: netip.MustParsePrefix("10.22.0.0/24"), DstPort: 80}, Path: b.ID}, // matches
+		{Flow: localapi.FlowSpec{}, Path: a.ID},                                                                  // everything else
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -38,12 +39,12 @@ func TestPins(t *testing.T) {
 		t.Errorf("a pin to a path of another site was used: %s", p.ID)
 	}
 	for _, bad := range []struct {
-		pins []Pin
+		pins []localapi.Pin
 		want string
 	}{
-		{[]Pin{{Path: "nope"}}, `pins[0].path: no path "nope"`},
-		{[]Pin{{Flow: FlowSpec{DstPort: 80}, Path: a.ID}}, "pins[0].flow: ports need proto"},
-		{[]Pin{{Flow: FlowSpec{Src: netip.MustParsePrefix("10.0.0.1/8")}, Path: a.ID}}, "host bits"},
+		{[]localapi.Pin{{Path: "nope"}}, `pins[0].path: no path "nope"`},
+		{[]localapi.Pin{{Flow: localapi.FlowSpec{DstPort: 80}, Path: a.ID}}, "pins[0].flow: ports need proto"},
+		{[]localapi.Pin{{Flow: localapi.FlowSpec{Src: netip.MustParsePrefix("10.0.0.1/8")}, Path: a.ID}}, "host bits"},
 	} {
 		if err := d.SetPins(bad.pins); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("SetPins(%+v) = %v, want %q", bad.pins, err, bad.want)
@@ -88,7 +89,7 @@ func TestControllerPins(t *testing.T) {
 		t.Errorf("the same pins logged again:\n%s", logs.String()[before:])
 	}
 
-	if err := d.SetPins([]Pin{{Flow: FlowSpec{Proto: 6, DstPort: 80}, Path: a.ID, Origin: OriginController, ID: 99}}); err != nil {
+	if err := d.SetPins([]localapi.Pin{{Flow: localapi.FlowSpec{Proto: 6, DstPort: 80}, Path: a.ID, Origin: localapi.OriginController, ID: 99}}); err != nil {
 		t.Fatal(err)
 	}
 	if p := d.pinned(syn, 2); p != a {
@@ -102,8 +103,8 @@ func TestControllerPins(t *testing.T) {
 		origin  string
 		id      int64
 		ignored string
-	}{{OriginLocal, 0, ""}, {OriginController, 7, "no path a/wan9->b/wan1 on this edge"}, {OriginController, 8, "expired"},
-		{OriginController, 9, ""}, {OriginController, 10, ""}}
+	}{{localapi.OriginLocal, 0, ""}, {localapi.OriginController, 7, "no path a/wan9->b/wan1 on this edge"}, {localapi.OriginController, 8, "expired"},
+		{localapi.OriginController, 9, ""}, {localapi.OriginController, 10, ""}}
 	if len(got) != len(want) {
 		t.Fatalf("Pins() = %+v", got)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 	"github.com/patronus-sdwan/patronus/edge/route"
 	"github.com/patronus-sdwan/patronus/internal/fielderr"
 )
@@ -42,10 +43,10 @@ func steeringChanged(a, b *config.Valid) bool {
 // kernel and in the forwarding table, compression settings (announced at
 // once to the peer) and pins follow. A system error while applying
 // (netlink, a socket) is returned and leaves what was done before it.
-func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
+func (d *Dataplane) Reconfigure(next *config.Valid) (localapi.Changes, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var ch Changes
+	var ch localapi.Changes
 	if d.closed {
 		return ch, errors.New("the data plane is closed")
 	}
@@ -55,7 +56,7 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (Changes, error) {
 	old := d.peers
 	keep, start, gone := planPeers(old, next, d.cur.Relay != next.Relay)
 	d.pins.mu.Lock()
-	pins := append([]Pin(nil), d.pins.cfg...)
+	pins := append([]localapi.Pin(nil), d.pins.cfg...)
 	d.pins.mu.Unlock()
 	var errs []error
 
@@ -178,13 +179,13 @@ func closePeer(p *peer) {
 // of pins whose paths are among them (a restarted peer's paths keep their
 // IDs, so its pins come back); it returns dropped with the other pins
 // added. d.mu must be held.
-func (d *Dataplane) setPeersLocked(peers map[uint16]*peer, pins, dropped []Pin) []Pin {
+func (d *Dataplane) setPeersLocked(peers map[uint16]*peer, pins, dropped []localapi.Pin) []localapi.Pin {
 	d.peers, d.paths = peers, pathsOf(peers)
 	ids := map[string]bool{}
 	for _, p := range d.paths {
 		ids[p.ID] = true
 	}
-	var kept []Pin
+	var kept []localapi.Pin
 	for _, p := range pins {
 		if ids[p.Path] {
 			kept = append(kept, p)
@@ -206,7 +207,7 @@ func (d *Dataplane) refreshPinsLocked() {
 
 // routeChangesLocked adds the kernel routes next needs and removes the
 // ones it no longer has.
-func (d *Dataplane) routeChangesLocked(old map[uint16]*peer, next *config.Valid, ch *Changes) error {
+func (d *Dataplane) routeChangesLocked(old map[uint16]*peer, next *config.Valid, ch *localapi.Changes) error {
 	had := map[netip.Prefix]string{}
 	for _, p := range old {
 		for _, pfx := range peerPrefixes(p.cfg) {
@@ -243,7 +244,7 @@ func (d *Dataplane) routeChangesLocked(old map[uint16]*peer, next *config.Valid,
 
 // compressionLocked applies changed compression settings to the paths
 // that stay, and announces them to the peer at once.
-func (d *Dataplane) compressionLocked(old, peers map[uint16]*peer, ch *Changes) {
+func (d *Dataplane) compressionLocked(old, peers map[uint16]*peer, ch *localapi.Changes) {
 	now := time.Now()
 	for id, p := range peers {
 		op := old[id]

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 	"github.com/patronus-sdwan/patronus/internal/fielderr"
 )
 
@@ -76,9 +77,9 @@ func TestPlanPeers(t *testing.T) {
 	if _, start, _ := planPeers(old, &config.Valid{Peers: []config.ValidPeer{b3}}, false); len(start) != 1 {
 		t.Error("a new public key keeps the old paths")
 	}
-	var ch Changes
+	var ch localapi.Changes
 	if !ch.None() {
-		t.Error("empty Changes is not None")
+		t.Error("empty localapi.Changes is not None")
 	}
 }
 
@@ -88,7 +89,7 @@ func TestPlanPeers(t *testing.T) {
 func TestPublishKeepsPinsOfPathsThatExist(t *testing.T) {
 	d := &Dataplane{}
 	x := &Path{ID: "a/wan->b/wan", site: 2}
-	pins := []Pin{{Path: "a/wan->b/wan"}, {Path: "a/wan->c/wan"}}
+	pins := []localapi.Pin{{Path: "a/wan->b/wan"}, {Path: "a/wan->c/wan"}}
 	dropped := d.setPeersLocked(map[uint16]*peer{2: {paths: []*Path{x}}}, pins, nil)
 	d.publishLocked()
 	if len(dropped) != 1 || dropped[0].Path != "a/wan->c/wan" {

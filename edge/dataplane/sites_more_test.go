@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 )
 
 // stream injects udp(from, to, seq, size) at s every interval until
@@ -80,8 +80,8 @@ func (c *collector) waitFor(t *testing.T, seq uint32, timeout time.Duration) {
 }
 
 // carrier is the path of s that sent the most packets.
-func carrier(s *testSite) dataplane.PathStatus {
-	var best dataplane.PathStatus
+func carrier(s *testSite) localapi.PathStatus {
+	var best localapi.PathStatus
 	for _, p := range s.dp.Status().Paths {
 		if p.TxPackets > best.TxPackets {
 			best = p
@@ -326,7 +326,7 @@ func TestReconfigureContinuouslyUnderTraffic(t *testing.T) {
 			_, _ = s1.dp.PathStates()
 			_, _ = s1.dp.Flows()
 			if len(st.Paths) > 0 {
-				_ = s1.dp.SetPins([]dataplane.Pin{{Flow: dataplane.FlowSpec{Proto: 6}, Path: st.Paths[0].ID}})
+				_ = s1.dp.SetPins([]localapi.Pin{{Flow: localapi.FlowSpec{Proto: 6}, Path: st.Paths[0].ID}})
 			}
 			time.Sleep(5 * time.Millisecond)
 		}

@@ -14,8 +14,8 @@ import (
 )
 
 // Status returns a snapshot.
-func (d *Dataplane) Status() Status {
-	st := Status{Site: d.cfg.Name, Paths: []PathStatus{}, Links: []LinkStatus{}, Pins: d.Pins(), Policies: []PolicyStatus{}}
+func (d *Dataplane) Status() localapi.Status {
+	st := localapi.Status{Site: d.cfg.Name, Paths: []localapi.PathStatus{}, Links: []localapi.LinkStatus{}, Pins: d.Pins(), Policies: []localapi.PolicyStatus{}}
 	now := time.Now()
 	byID := map[string]steer.PathStatus{}
 	for _, ps := range d.engine.Paths(now) {
@@ -34,7 +34,7 @@ func (d *Dataplane) Status() Status {
 	st.Steering = d.SteeringCounts()
 	st.Policies = policiesOf(d.snap.Load())
 	for i, l := range d.links {
-		st.Links = append(st.Links, LinkStatus{Name: d.cfg.Links[i].Name, Port: l.Port(), Counters: l.Counters()})
+		st.Links = append(st.Links, localapi.LinkStatus{Name: d.cfg.Links[i].Name, Port: l.Port(), Counters: l.Counters()})
 	}
 	s := &d.Stats
 	st.Forwarder = map[string]uint64{
@@ -51,8 +51,8 @@ func (d *Dataplane) Status() Status {
 	return st
 }
 
-func (p *Path) status() PathStatus {
-	ps := PathStatus{ID: p.ID, PeerSite: p.PeerSite, LocalLink: p.LocalLink, RemoteLink: p.RemoteLink,
+func (p *Path) status() localapi.PathStatus {
+	ps := localapi.PathStatus{ID: p.ID, PeerSite: p.PeerSite, LocalLink: p.LocalLink, RemoteLink: p.RemoteLink,
 		Endpoint: p.endpoint, Preferred: p.fallback,
 		TxPackets: p.TxPackets.Load(), RxPackets: p.RxPackets.Load(), TxBytes: p.TxBytes.Load(), RxBytes: p.RxBytes.Load()}
 	ps.Compression, ps.ShimDrops = p.shim.Status(time.Now())
@@ -84,7 +84,7 @@ func (p *Path) status() PathStatus {
 }
 
 // steerStatus fills in what steering, BFD and the probes know of p.
-func (d *Dataplane) steerStatus(p *Path, es steer.PathStatus, now time.Time, ps *PathStatus) {
+func (d *Dataplane) steerStatus(p *Path, es steer.PathStatus, now time.Time, ps *localapi.PathStatus) {
 	ps.State, ps.Score, ps.ActiveFlows = es.State.String(), round(es.Score, 1), es.ActiveFlows
 	ps.Transport = p.transport()
 	ps.Suppressed, ps.Penalty = es.Suppressed, round(es.Penalty, 0)
@@ -92,7 +92,7 @@ func (d *Dataplane) steerStatus(p *Path, es steer.PathStatus, now time.Time, ps 
 	if info, ok := d.bfd.Session(p.bfdKey); ok {
 		s := info.Session
 		ps.BFDState = strings.ToLower(s.State.String())
-		ps.BFD = BFDStatus{TxIntervalMS: ms(s.TxInterval), DetectionTimeMS: ms(s.DetectionTime),
+		ps.BFD = localapi.BFDStatus{TxIntervalMS: ms(s.TxInterval), DetectionTimeMS: ms(s.DetectionTime),
 			RemoteState: strings.ToLower(s.RemoteState.String()), Diag: s.LocalDiag.String(),
 			PacketsIn: info.Counters.PacketsIn, PacketsOut: info.Counters.PacketsOut, Transitions: info.Counters.Transitions}
 	}
@@ -109,11 +109,11 @@ func (d *Dataplane) steerStatus(p *Path, es steer.PathStatus, now time.Time, ps 
 	}
 }
 
-func policiesOf(v *snapshot) []PolicyStatus {
+func policiesOf(v *snapshot) []localapi.PolicyStatus {
 	st := v.st
-	out := make([]PolicyStatus, len(st.Policies))
+	out := make([]localapi.PolicyStatus, len(st.Policies))
 	for i, p := range st.Policies {
-		out[i] = PolicyStatus{Name: p.Name, SLAClass: p.SLA, Mode: p.Mode.String(), Colors: p.Colors,
+		out[i] = localapi.PolicyStatus{Name: p.Name, SLAClass: p.SLA, Mode: p.Mode.String(), Colors: p.Colors,
 			Compression: !st.NoCompress[i], Applications: []string{}}
 		if out[i].Colors == nil {
 			out[i].Colors = []string{}
@@ -141,13 +141,13 @@ const MaxFlowsShown = 1000
 
 // Flows returns the flows the classifier tracks, most recently seen
 // first, at most MaxFlowsShown, and how many there are in all.
-func (d *Dataplane) Flows() ([]FlowStatus, int) {
+func (d *Dataplane) Flows() ([]localapi.FlowStatus, int) {
 	fs := d.classifier.Flows()
 	sort.Slice(fs, func(i, j int) bool { return fs[i].LastSeen.After(fs[j].LastSeen) })
 	v := d.snap.Load()
-	out := make([]FlowStatus, 0, min(len(fs), MaxFlowsShown))
+	out := make([]localapi.FlowStatus, 0, min(len(fs), MaxFlowsShown))
 	for _, f := range fs[:min(len(fs), MaxFlowsShown)] {
-		fl := FlowStatus{Src: f.Key.Src.String(), Dst: f.Key.Dst.String(), SrcPort: f.Key.SrcPort, DstPort: f.Key.DstPort,
+		fl := localapi.FlowStatus{Src: f.Key.Src.String(), Dst: f.Key.Dst.String(), SrcPort: f.Key.SrcPort, DstPort: f.Key.DstPort,
 			Proto: f.Key.Proto, App: f.App, Class: f.Class, Name: f.Name, LastSeen: f.LastSeen}
 		if f.NameFrom != classify.NameNone {
 			fl.NameFrom = f.NameFrom.String()
@@ -163,8 +163,8 @@ func (d *Dataplane) Flows() ([]FlowStatus, int) {
 }
 
 // SteeringCounts returns steering's counters.
-func (d *Dataplane) SteeringCounts() SteeringCounts {
-	c := SteeringCounts{Events: map[string]uint64{}, FlowsMoved: d.Stats.FlowsMoved.Load(), Failovers: d.Stats.Failovers.Load()}
+func (d *Dataplane) SteeringCounts() localapi.SteeringCounts {
+	c := localapi.SteeringCounts{Events: map[string]uint64{}, FlowsMoved: d.Stats.FlowsMoved.Load(), Failovers: d.Stats.Failovers.Load()}
 	for k := steer.PathState; k <= steer.Decision; k++ {
 		c.Events[k.String()] = d.Stats.Events[k].Load()
 	}
@@ -176,14 +176,14 @@ func (d *Dataplane) SteeringCounts() SteeringCounts {
 // It leaves out what makes Status costly (each path's WireGuard state,
 // the links' counters), so that a flapping link, which asks for a report
 // at every change, does not make the edge churn memory.
-func (d *Dataplane) PathStates() (paths []PathStatus, events []steer.Event) {
+func (d *Dataplane) PathStates() (paths []localapi.PathStatus, events []steer.Event) {
 	now := time.Now()
 	byID := map[string]steer.PathStatus{}
 	for _, ps := range d.engine.Paths(now) {
 		byID[ps.ID] = ps
 	}
 	for _, p := range d.Paths() {
-		ps := PathStatus{ID: p.ID, PeerSite: p.PeerSite, LocalLink: p.LocalLink, RemoteLink: p.RemoteLink}
+		ps := localapi.PathStatus{ID: p.ID, PeerSite: p.PeerSite, LocalLink: p.LocalLink, RemoteLink: p.RemoteLink}
 		d.steerStatus(p, byID[p.ID], now, &ps)
 		paths = append(paths, ps)
 	}

@@ -18,7 +18,7 @@ import (
 
 // steeredPair is a data plane of site 1 with two paths to site 2, both
 // up, whose unclassified traffic has policy pol.
-func steeredPair(t *testing.T, pol policy.Policy) (*Dataplane, *Path, *Path) {
+func steeredPair(t testing.TB, pol policy.Policy) (*Dataplane, *Path, *Path) {
 	t.Helper()
 	routes := mustRoutes(t, route.Route{Prefix: netip.MustParsePrefix("10.22.0.0/24"), Dest: route.Dest{Site: 2}})
 	cfg := &config.Valid{ID: 1, Overlay: config.Overlay{MTU: 1420},
@@ -57,14 +57,13 @@ func steeredPair(t *testing.T, pol policy.Policy) (*Dataplane, *Path, *Path) {
 
 func take(t *testing.T, p *Path) []byte {
 	t.Helper()
-	select {
-	case b := <-p.tun.queue:
-		out := append([]byte(nil), b.b[:b.n]...)
-		p.tun.pool.put(b)
-		return out
-	default:
+	b := popOne(p)
+	if b == nil {
 		return nil
 	}
+	out := append([]byte(nil), b.bytes()...)
+	p.tun.pool.put(b)
+	return out
 }
 
 // TestRouteDuplicates: in duplicate mode the forwarder sends each packet
@@ -73,7 +72,7 @@ func take(t *testing.T, p *Path) []byte {
 func TestRouteDuplicates(t *testing.T) {
 	d, a, b := steeredPair(t, policy.Policy{Name: "dup", SLAClass: "default", Mode: "duplicate"})
 	pkt := udpPacket("10.11.0.2", "10.22.0.2", textPayload(100))
-	d.route(d.snap.Load(), pkt, time.Now())
+	routePacket(t, d, pkt, time.Now())
 	pa, pb := take(t, a), take(t, b)
 	if pa == nil || pb == nil {
 		t.Fatalf("copies: %d on a, %d on b bytes", len(pa), len(pb))
@@ -86,14 +85,14 @@ func TestRouteDuplicates(t *testing.T) {
 	if d.Stats.Duplicated.Load() != 1 || d.Stats.Steered.Load() != 1 {
 		t.Errorf("stats %d duplicated, %d steered", d.Stats.Duplicated.Load(), d.Stats.Steered.Load())
 	}
-	d.route(d.snap.Load(), pkt, time.Now())
+	routePacket(t, d, pkt, time.Now())
 	_, _, h2, _, _ := shim.Decode(take(t, a))
 	if take(t, b) == nil || h2.Seq != ha.Seq+1 {
 		t.Errorf("second packet: seq %d after %d", h2.Seq, ha.Seq)
 	}
 	// Too large for the shim's headers: sent once, plain.
 	big := udpPacket("10.11.0.2", "10.22.0.2", textPayload(1420-28))
-	d.route(d.snap.Load(), big, time.Now())
+	routePacket(t, d, big, time.Now())
 	ga, gb := take(t, a), take(t, b)
 	if (ga == nil) == (gb == nil) || !bytes.Equal(append(ga, gb...), big) || d.Stats.DupTooLarge.Load() != 1 {
 		t.Errorf("large packet: %d bytes on a, %d on b, dup_too_large %d", len(ga), len(gb), d.Stats.DupTooLarge.Load())
@@ -126,21 +125,21 @@ func TestRouteDuplicates(t *testing.T) {
 func TestRouteFollowsSteering(t *testing.T) {
 	d, a, b := steeredPair(t, policy.Policy{Name: "pref-lte", SLAClass: "default", Colors: []string{"lte"}})
 	pkt := udpPacket("10.11.0.2", "10.22.0.2", textPayload(100))
-	d.route(d.snap.Load(), pkt, time.Now())
+	routePacket(t, d, pkt, time.Now())
 	if take(t, b) == nil || take(t, a) != nil {
 		t.Fatal("the flow did not take the preferred colour")
 	}
 	if _, err := d.engine.SetBFD(b.ID, packet.StateDown, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	d.route(d.snap.Load(), pkt, time.Now())
+	routePacket(t, d, pkt, time.Now())
 	if take(t, a) == nil {
 		t.Fatal("the flow did not move off the path that went down")
 	}
 	now := time.Now()
 	if n := testing.AllocsPerRun(200, func() {
-		d.route(d.snap.Load(), pkt, now)
-		d.pool.put(<-a.tun.queue)
+		routePacket(t, d, pkt, now)
+		d.pool.put(popOne(a))
 	}); n != 0 {
 		t.Errorf("route allocates %v times per packet of a known flow", n)
 	}
@@ -156,12 +155,12 @@ func TestBFDPausedOnSilentPath(t *testing.T) {
 	p := &Path{started: time.Now().Add(-time.Minute), shim: testEndpoint(1, 2, nil)}
 	p.tun = newPathTUN("t", 1420, d.pool, p.shim, nil)
 	tx := pathSender{d, p}
-	if err := tx.Send([]byte{1, 2, 3}); err != errSilent || len(p.tun.queue) != 0 {
-		t.Fatalf("silent path: %v, %d queued", err, len(p.tun.queue))
+	if err := tx.Send([]byte{1, 2, 3}); err != errSilent || p.tun.q.len() != 0 {
+		t.Fatalf("silent path: %v, %d queued", err, p.tun.q.len())
 	}
 	p.lastRx.Store(time.Now().UnixNano())
-	if err := tx.Send([]byte{1, 2, 3}); err != nil || len(p.tun.queue) != 1 {
-		t.Fatalf("after hearing the peer: %v, %d queued", err, len(p.tun.queue))
+	if err := tx.Send([]byte{1, 2, 3}); err != nil || p.tun.q.len() != 1 {
+		t.Fatalf("after hearing the peer: %v, %d queued", err, p.tun.q.len())
 	}
 	young := &Path{started: time.Now()}
 	if young.silent(time.Now()) {

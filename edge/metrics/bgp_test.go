@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/patronus-sdwan/patronus/edge/bgp"
-	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 )
 
 type fakeBGP struct {
@@ -19,7 +19,7 @@ func (f fakeBGP) BGPStatus() (bgp.Status, bool) { return f.st, f.on }
 
 func scrape(t *testing.T, b fakeBGP) string {
 	t.Helper()
-	srv := httptest.NewServer(Handler(fakeSource{dataplane.Status{Site: "s1"}}, NewBGPCollector(b)))
+	srv := httptest.NewServer(Handler(fakeSource{localapi.Status{Site: "s1"}}, NewBGPCollector(b)))
 	defer srv.Close()
 	resp, err := srv.Client().Get(srv.URL)
 	if err != nil {

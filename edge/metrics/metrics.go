@@ -14,12 +14,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 )
 
 // Source is what the Collector reads: the running data plane.
 type Source interface {
-	Status() dataplane.Status
+	Status() localapi.Status
 }
 
 // Namespace prefixes every metric of the edge (patronus_controller_ is

@@ -6,18 +6,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 )
 
-type fakeSource struct{ st dataplane.Status }
+type fakeSource struct{ st localapi.Status }
 
-func (f fakeSource) Status() dataplane.Status { return f.st }
+func (f fakeSource) Status() localapi.Status { return f.st }
 
 func TestScrape(t *testing.T) {
 	lat, jit, loss := 12.5, 1.5, 2.0
-	src := fakeSource{dataplane.Status{Site: "s1", Flows: 7, Forwarder: map[string]uint64{"steered": 9},
-		Steering: dataplane.SteeringCounts{Events: map[string]uint64{"path_state": 4, "decision": 2}, FlowsMoved: 3, Failovers: 1},
-		Paths: []dataplane.PathStatus{
+	src := fakeSource{localapi.Status{Site: "s1", Flows: 7, Forwarder: map[string]uint64{"steered": 9},
+		Steering: localapi.SteeringCounts{Events: map[string]uint64{"path_state": 4, "decision": 2}, FlowsMoved: 3, Failovers: 1},
+		Paths: []localapi.PathStatus{
 			{ID: "s1/inet->s2/inet", PeerSite: "s2", LocalLink: "inet", RemoteLink: "inet", State: "up", BFDState: "up",
 				Score: 99.5, LatencyMS: &lat, JitterMS: &jit, LossPct: &loss, ActiveFlows: 3, TxPackets: 10, RxBytes: 1500,
 				ShimDrops: map[string]uint64{"duplicate": 5}},

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 )
 
 func writeToken(t *testing.T, tok string) string {
@@ -36,7 +36,7 @@ func getStatus(t *testing.T, url, bearer string) int {
 // TestServeLoopback: without a token the metrics are served on the
 // loopback only.
 func TestServeLoopback(t *testing.T) {
-	src := fakeSource{dataplane.Status{Site: "s1"}}
+	src := fakeSource{localapi.Status{Site: "s1"}}
 	addr, stop, err := Serve(ServeConfig{Addr: "127.0.0.1:0"}, src)
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +57,7 @@ func TestServeLoopback(t *testing.T) {
 // scrape needs the token: 401 without it or with another.
 func TestServeToken(t *testing.T) {
 	tok := strings.Repeat("ab", 16)
-	src := fakeSource{dataplane.Status{Site: "s1"}}
+	src := fakeSource{localapi.Status{Site: "s1"}}
 	addr, stop, err := Serve(ServeConfig{Addr: "0.0.0.0:0", TokenFile: writeToken(t, tok+"\n")}, src)
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
-	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 )
 
 // ---- pins ----
@@ -134,7 +134,7 @@ func ctlPinsDeleteCmd(o *ctlOpts) *cobra.Command {
 }
 
 // pinMatchOf is the match of `patronus pin`'s flags, for the controller.
-func pinMatchOf(f dataplane.FlowSpec) *pb.PinMatch {
+func pinMatchOf(f localapi.FlowSpec) *pb.PinMatch {
 	m := &pb.PinMatch{Protocol: uint32(f.Proto), SourcePort: uint32(f.SrcPort), DestinationPort: uint32(f.DstPort)}
 	if f.Src.IsValid() {
 		m.SourcePrefix = f.Src.String()
@@ -148,7 +148,7 @@ func pinMatchOf(f dataplane.FlowSpec) *pb.PinMatch {
 // pinMatchText shows a controller pin's match as `patronus pin` shows
 // an edge's; an unparsable prefix is shown as it came.
 func pinMatchText(m *pb.PinMatch) string {
-	f := dataplane.FlowSpec{Proto: uint8(min(m.GetProtocol(), 255)), SrcPort: uint16(min(m.GetSourcePort(), 65535)), DstPort: uint16(min(m.GetDestinationPort(), 65535))}
+	f := localapi.FlowSpec{Proto: uint8(min(m.GetProtocol(), 255)), SrcPort: uint16(min(m.GetSourcePort(), 65535)), DstPort: uint16(min(m.GetDestinationPort(), 65535))}
 	var err error
 	if m.GetSourcePrefix() != "" {
 		if f.Src, err = parsePrefixOrAddr("", m.GetSourcePrefix()); err != nil {

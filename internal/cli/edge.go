@@ -144,7 +144,7 @@ func newStatusCmd() *cobra.Command {
 		Short: "Show the paths, WAN links and forwarding counters of the running edge",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var st dataplane.Status
+			var st localapi.Status
 			raw, err := ctlsock.Get(sock, "/status", &st)
 			if err != nil {
 				return fmt.Errorf("--control-socket %s: %w (is patronus edge running?)", sock, err)
@@ -161,7 +161,7 @@ func newStatusCmd() *cobra.Command {
 	return c
 }
 
-func printEdgeStatus(cmd *cobra.Command, st dataplane.Status) error {
+func printEdgeStatus(cmd *cobra.Command, st localapi.Status) error {
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "site %s\n\nPATH\tENDPOINT\tSTATE\tBFD\tFLOWS\tTX PKTS\tRX PKTS\tLAST HANDSHAKE\tCOMPRESSION\n", st.Site)
 	for _, p := range st.Paths {
@@ -186,7 +186,7 @@ func printEdgeStatus(cmd *cobra.Command, st dataplane.Status) error {
 
 // compressionSummary is a path's compression in a few words: whether it
 // is on and why not, the ratio and bytes saved, shim drops if any.
-func compressionSummary(p dataplane.PathStatus) string {
+func compressionSummary(p localapi.PathStatus) string {
 	c := p.Compression
 	var s string
 	switch {

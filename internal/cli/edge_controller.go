@@ -271,12 +271,12 @@ func (e *controlledEdge) urgentTelemetry() *pb.Telemetry {
 }
 
 // status is the data plane's; false before it runs.
-func (e *controlledEdge) status() (dataplane.Status, bool) {
+func (e *controlledEdge) status() (localapi.Status, bool) {
 	e.mu.Lock()
 	dp := e.dp
 	e.mu.Unlock()
 	if dp == nil {
-		return dataplane.Status{}, false
+		return localapi.Status{}, false
 	}
 	return dp.Status(), true
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/patronus-sdwan/patronus/edge/dataplane"
 	"github.com/patronus-sdwan/patronus/edge/localapi"
 	"github.com/patronus-sdwan/patronus/edge/steer"
 	"github.com/patronus-sdwan/patronus/internal/ctlsock"
@@ -44,7 +43,7 @@ func edgeView(use, short string, path string, print func(cmd *cobra.Command, raw
 func newPathsCmd() *cobra.Command {
 	return edgeView("paths", "Show every path's state, BFD, transport (direct or relayed), latency, jitter, loss and flows", "/status",
 		func(cmd *cobra.Command, raw []byte) error {
-			var st dataplane.Status
+			var st localapi.Status
 			if err := json.Unmarshal(raw, &st); err != nil {
 				return err
 			}
@@ -66,7 +65,7 @@ func newEventsCmd() *cobra.Command {
 	var all bool
 	c := edgeView("events", "Show steering's log: path state changes and decisions that moved flows", "/status",
 		func(cmd *cobra.Command, raw []byte) error {
-			var st dataplane.Status
+			var st localapi.Status
 			if err := json.Unmarshal(raw, &st); err != nil {
 				return err
 			}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 	"github.com/patronus-sdwan/patronus/internal/ctlsock"
 )
 
@@ -31,7 +31,7 @@ so a local pin wins for packets both match. --clear removes the local pins
 --path or --clear, prints every pin with its origin.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var st dataplane.Status
+			var st localapi.Status
 			if _, err := ctlsock.Get(sock, "/status", &st); err != nil {
 				return fmt.Errorf("--control-socket %s: %w (is patronus edge running?)", sock, err)
 			}
@@ -71,24 +71,24 @@ so a local pin wins for packets both match. --clear removes the local pins
 
 // localPins are the pins set on the edge (an edge older than pin
 // origins reports none).
-func localPins(ps []dataplane.Pin) []dataplane.Pin {
-	var out []dataplane.Pin
+func localPins(ps []localapi.Pin) []localapi.Pin {
+	var out []localapi.Pin
 	for _, p := range ps {
-		if p.Origin == dataplane.OriginLocal || p.Origin == "" {
+		if p.Origin == localapi.OriginLocal || p.Origin == "" {
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-func printPinList(out io.Writer, ps []dataplane.Pin) error {
+func printPinList(out io.Writer, ps []localapi.Pin) error {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	printPins(w, ps)
 	return w.Flush()
 }
 
 // printPins writes a table of pins, in the order the edge tries them.
-func printPins(w *tabwriter.Writer, ps []dataplane.Pin) {
+func printPins(w *tabwriter.Writer, ps []localapi.Pin) {
 	if len(ps) == 0 {
 		fmt.Fprintln(w, "no pins")
 		return
@@ -110,7 +110,7 @@ func printPins(w *tabwriter.Writer, ps []dataplane.Pin) {
 }
 
 // flowText shows a FlowSpec as the flags that make it.
-func flowText(f dataplane.FlowSpec) string {
+func flowText(f localapi.FlowSpec) string {
 	var parts []string
 	switch f.Proto {
 	case 0:
@@ -139,8 +139,8 @@ func flowText(f dataplane.FlowSpec) string {
 	return strings.Join(parts, " ")
 }
 
-func pinFromFlags(path, proto, src, dst string, sport, dport int) (dataplane.Pin, error) {
-	p := dataplane.Pin{Path: path}
+func pinFromFlags(path, proto, src, dst string, sport, dport int) (localapi.Pin, error) {
+	p := localapi.Pin{Path: path}
 	if path == "" {
 		return p, errors.New("--path: required (or --clear)")
 	}

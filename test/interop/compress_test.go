@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 	"github.com/patronus-sdwan/patronus/lab/netns"
 )
 
@@ -43,10 +43,10 @@ func TestEdgeCompression(t *testing.T) {
 			waitPing(t, a.host, "10.22.0.2", 30*time.Second) // the first handshake may need WireGuard's 5 s retry, twice on a loaded machine
 			waitPing(t, b.host, "10.11.0.2", 10*time.Second)
 			// Both ends have heard the other's Hello.
-			pa := waitPathStatus(t, a.sock, 30*time.Second, func(p dataplane.PathStatus) bool {
+			pa := waitPathStatus(t, a.sock, 30*time.Second, func(p localapi.PathStatus) bool {
 				return p.Compression.HellosReceived > 0 && p.Compression.Active == (tc.localA && tc.accA)
 			})
-			waitPathStatus(t, b.sock, 30*time.Second, func(p dataplane.PathStatus) bool { return p.Compression.HellosReceived > 0 })
+			waitPathStatus(t, b.sock, 30*time.Second, func(p localapi.PathStatus) bool { return p.Compression.HellosReceived > 0 })
 			if pa.Compression.EnabledLocal != tc.localA || pa.Compression.PeerAccepts != tc.accA {
 				t.Errorf("edge A: compression %+v", pa.Compression)
 			}
@@ -97,7 +97,7 @@ func TestEdgeCompression(t *testing.T) {
 					t.Errorf("patronus status does not say %q: %v\n%s", want, err, out)
 				}
 			}
-			for _, s := range []dataplane.PathStatus{sa, sb} {
+			for _, s := range []localapi.PathStatus{sa, sb} {
 				for reason, n := range s.ShimDrops {
 					if n != 0 {
 						t.Errorf("%s dropped %d shim packets: %s", s.ID, n, reason)
@@ -110,13 +110,13 @@ func TestEdgeCompression(t *testing.T) {
 }
 
 // pathStatus returns the one path of an edge from patronus status --json.
-func pathStatus(t *testing.T, sock string) dataplane.PathStatus {
+func pathStatus(t *testing.T, sock string) localapi.PathStatus {
 	t.Helper()
 	out, err := runPatronus(t, "status", "--json", "--control-socket", sock)
 	if err != nil {
 		t.Fatalf("patronus status: %v\n%s", err, out)
 	}
-	var st dataplane.Status
+	var st localapi.Status
 	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Paths) != 1 {
 		t.Fatalf("patronus status --json: %v\n%s", err, out)
 	}
@@ -124,7 +124,7 @@ func pathStatus(t *testing.T, sock string) dataplane.PathStatus {
 }
 
 // waitPathStatus polls the edge's path until ok or the timeout passes.
-func waitPathStatus(t *testing.T, sock string, timeout time.Duration, ok func(dataplane.PathStatus) bool) dataplane.PathStatus {
+func waitPathStatus(t *testing.T, sock string, timeout time.Duration, ok func(localapi.PathStatus) bool) localapi.PathStatus {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 	"github.com/patronus-sdwan/patronus/lab/netns"
 )
 
@@ -97,7 +97,7 @@ func TestEdgeReconfigure(t *testing.T) {
 	if err != nil {
 		t.Fatalf("config apply: %v\n%s", err, out)
 	}
-	var ch dataplane.Changes
+	var ch localapi.Changes
 	if err := json.Unmarshal([]byte(out), &ch); err != nil {
 		t.Fatalf("config apply: %v\n%s", err, out)
 	}
@@ -116,7 +116,7 @@ func TestEdgeReconfigure(t *testing.T) {
 		t.Errorf("compression to B not enabled: %+v", pb.Compression)
 	}
 	// B accepts compression: A compresses towards B within a Hello round trip.
-	waitPathStatusOf(t, a.sock, "site-b", 15*time.Second, func(p dataplane.PathStatus) bool { return p.Compression.Active })
+	waitPathStatusOf(t, a.sock, "site-b", 15*time.Second, func(p localapi.PathStatus) bool { return p.Compression.Active })
 
 	// The same configuration again: nothing changes.
 	if out, err := runPatronus(t, "config", "apply", "--control-socket", a.sock, next); err != nil || !noChanges(t, out) {
@@ -127,11 +127,11 @@ func TestEdgeReconfigure(t *testing.T) {
 	steered := write("a2s.yaml", siteYAML(a, []reconfSite{b, c}, "    compression: true\n")+
 		"policies:\n  - {name: voice-dup, match: {classes: [voice]}, sla_class: voice, mode: duplicate}\n")
 	out, err = runPatronus(t, "config", "apply", "--control-socket", a.sock, steered)
-	var sch dataplane.Changes
+	var sch localapi.Changes
 	if err != nil || json.Unmarshal([]byte(out), &sch) != nil || !sch.Steering || len(sch.PeersRestarted)+len(sch.PeersAdded)+len(sch.PeersRemoved) != 0 {
 		t.Errorf("applying a policy: %v\n%s", err, out)
 	}
-	var dup *dataplane.PolicyStatus
+	var dup *localapi.PolicyStatus
 	st := statusOf(t, a.sock)
 	for i, p := range st.Policies {
 		if p.Name == "voice-dup" {
@@ -182,20 +182,20 @@ func TestEdgeReconfigure(t *testing.T) {
 	}
 }
 
-func statusOf(t *testing.T, sock string) dataplane.Status {
+func statusOf(t *testing.T, sock string) localapi.Status {
 	t.Helper()
 	out, err := runPatronus(t, "status", "--json", "--control-socket", sock)
 	if err != nil {
 		t.Fatalf("patronus status: %v\n%s", err, out)
 	}
-	var st dataplane.Status
+	var st localapi.Status
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		t.Fatalf("patronus status --json: %v\n%s", err, out)
 	}
 	return st
 }
 
-func pathTo(t *testing.T, st dataplane.Status, peer string) dataplane.PathStatus {
+func pathTo(t *testing.T, st localapi.Status, peer string) localapi.PathStatus {
 	t.Helper()
 	for _, p := range st.Paths {
 		if p.PeerSite == peer {
@@ -206,10 +206,10 @@ func pathTo(t *testing.T, st dataplane.Status, peer string) dataplane.PathStatus
 		}
 	}
 	t.Fatalf("no path to %s: %+v", peer, st.Paths)
-	return dataplane.PathStatus{}
+	return localapi.PathStatus{}
 }
 
-func waitPathStatusOf(t *testing.T, sock, peer string, timeout time.Duration, ok func(dataplane.PathStatus) bool) {
+func waitPathStatusOf(t *testing.T, sock, peer string, timeout time.Duration, ok func(localapi.PathStatus) bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -226,7 +226,7 @@ func waitPathStatusOf(t *testing.T, sock, peer string, timeout time.Duration, ok
 
 func noChanges(t *testing.T, out string) bool {
 	t.Helper()
-	var ch dataplane.Changes
+	var ch localapi.Changes
 	if err := json.Unmarshal([]byte(out), &ch); err != nil {
 		t.Errorf("config apply: %v\n%s", err, out)
 		return false
