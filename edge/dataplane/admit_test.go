@@ -7,8 +7,8 @@ import (
 
 	"golang.org/x/net/dns/dnsmessage"
 
-	"github.com/patronus-sdwan/patronus/edge/dataplane"
 	"github.com/patronus-sdwan/patronus/edge/ippkt/pkttest"
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 )
 
 // TestSitesDeliverOnlyToLocal: site 1 believes site 2 routes more than
@@ -76,7 +76,7 @@ func TestSitesDNSNamesOfPinnedFlows(t *testing.T) {
 	s1 := n.start(1, n.config(1, []int{2}, slowBFD))
 	s2 := n.start(2, n.config(2, []int{1}, slowBFD))
 	n.waitUp()
-	if err := s1.dp.SetPins([]dataplane.Pin{{Path: s1.dp.Paths()[0].ID}}); err != nil {
+	if err := s1.dp.SetPins([]localapi.Pin{{Path: s1.dp.Paths()[0].ID}}); err != nil {
 		t.Fatal(err)
 	}
 	relay := func(from, to *testSite, pkt []byte) {
