@@ -16,6 +16,7 @@ import (
 
 	"github.com/patronus-sdwan/patronus/controller/alert"
 	"github.com/patronus-sdwan/patronus/controller/events"
+	"github.com/patronus-sdwan/patronus/controller/manage"
 	"github.com/patronus-sdwan/patronus/controller/store"
 	"github.com/patronus-sdwan/patronus/controller/store/sqlite"
 )
@@ -108,16 +109,19 @@ func start(t *testing.T, st store.Store, c alert.Config) *rig {
 		t.Fatal(err)
 	}
 	g := &rig{st: st, bus: events.NewBus(nil), done: make(chan struct{})}
-	g.svc, err = alert.NewService(alert.ServiceConfig{Rules: rules, Store: st, Bus: g.bus})
+	live := manage.NewLive()
+	g.svc, err = alert.NewService(alert.ServiceConfig{Rules: rules, Store: st, Bus: g.bus, Fleet: live})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ctx context.Context
 	ctx, g.cancel = context.WithCancel(context.Background())
-	go func() { defer close(g.done); g.svc.Run(ctx) }()
+	liveDone := make(chan struct{})
+	go func() { defer close(liveDone); live.Run(ctx, g.bus) }()
+	go func() { defer close(g.done); g.svc.Run(ctx); <-liveDone }()
 	t.Cleanup(g.stop)
-	// Run subscribes at once; wait for it so that no event is missed.
-	for g.bus.Stats().Subscribers == 0 {
+	// Run and Live subscribe at once; wait for them so that no event is missed.
+	for g.bus.Stats().Subscribers < 2 {
 		time.Sleep(time.Millisecond)
 	}
 	return g
@@ -134,7 +138,7 @@ func (g *rig) pathDown(site, path string, down bool) {
 		state = events.PathDown
 	}
 	g.bus.Publish(&events.Event{Kind: events.KindPath, Network: "default", Site: site, At: time.Now(),
-		Path: &events.PathChange{PathID: path, State: state}})
+		Path: &events.PathChange{PathID: path, State: state, StateChanged: true}})
 }
 
 func (g *rig) add(t *testing.T, url, secret string, slack bool) store.Webhook {

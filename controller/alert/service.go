@@ -27,11 +27,23 @@ type Cert struct {
 	NotAfter time.Time
 }
 
+// Fleet is the fleet's current state, which the service reads at every
+// evaluation (manage.Live in the controller): the newest report of every
+// path end, from every replica.
+type Fleet interface {
+	// AppendPathReports appends the newest report of every path end to
+	// dst and returns it.
+	AppendPathReports(dst []PathReport) []PathReport
+}
+
 // ServiceConfig is what a Service needs.
 type ServiceConfig struct {
-	Rules Rules            // Config.Compile
-	Store Store            // required
-	Bus   *events.Bus      // required by Run
+	Rules Rules       // Config.Compile
+	Store Store       // required
+	Bus   *events.Bus // required by Run to evaluate: state changes, sites, steering, revisions
+	// Fleet is read at every evaluation; required with Bus (the bus
+	// carries only path state changes to the engine, not every report).
+	Fleet Fleet
 	Now   func() time.Time // nil: time.Now
 	Log   *slog.Logger     // nil: discarded
 	// Certs lists the certificates to watch; nil: none.
@@ -53,7 +65,11 @@ type Service struct {
 	log    *slog.Logger
 	client *http.Client
 
-	mu   sync.Mutex // guards eng and subs
+	// emu is held from an evaluation to the end of publishing its
+	// notices, so that notices are queued in the order they were made
+	// (the event, tick and check loops evaluate concurrently).
+	emu  sync.Mutex
+	mu   sync.Mutex // guards eng and subs; taken after emu
 	eng  *Engine
 	subs map[chan Alert]bool
 
@@ -66,6 +82,9 @@ type Service struct {
 func NewService(cfg ServiceConfig) (*Service, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("alert: ServiceConfig.Store is required")
+	}
+	if cfg.Bus != nil && cfg.Fleet == nil {
+		return nil, errors.New("alert: ServiceConfig.Fleet is required with Bus")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -100,10 +119,16 @@ func (s *Service) Run(ctx context.Context) {
 	wg.Wait()
 }
 
-// eventLoop feeds the engine from the bus, subscribing again when the
-// bus ends a subscription that fell behind.
+// eventLoop feeds the engine the events that change the fleet's state —
+// path state changes (not every report: the periodic evaluation reads
+// those from Fleet), sites online and offline, steering events,
+// revisions — so that a change is judged at once, subscribing again when
+// the bus ends a subscription that fell behind. A lost event delays an
+// alert until the next evaluation, except a steering event (a failover
+// not counted).
 func (s *Service) eventLoop(ctx context.Context) {
-	f := events.Filter{Kinds: []events.Kind{events.KindPath, events.KindSteering, events.KindSite, events.KindConfig}}
+	f := events.Filter{Kinds: []events.Kind{events.KindPath, events.KindSteering, events.KindSite, events.KindConfig},
+		StateChangesOnly: true}
 	for ctx.Err() == nil {
 		sub := s.cfg.Bus.Subscribe(ctx, f, 4096)
 		for ev := range sub.C {
@@ -111,10 +136,7 @@ func (s *Service) eventLoop(ctx context.Context) {
 				s.retain(ctx, ev.Network)
 				continue
 			}
-			s.mu.Lock()
-			n := s.eng.Observe(ev, s.now())
-			s.mu.Unlock()
-			s.publish(ctx, n)
+			s.evaluate(ctx, func(e *Engine, now time.Time) []Alert { return e.Observe(ev, now) })
 		}
 		if errors.Is(sub.Err(), events.ErrClosed) {
 			return
@@ -133,24 +155,26 @@ func (s *Service) retain(ctx context.Context, network string) {
 	if err != nil {
 		return
 	}
-	s.mu.Lock()
-	n := s.eng.Retain(network, sites, s.now())
-	s.mu.Unlock()
-	s.publish(ctx, n)
+	s.evaluate(ctx, func(e *Engine, now time.Time) []Alert { return e.Retain(network, sites, now) })
 }
 
+// tickLoop evaluates every rule from the fleet's current state each
+// Rules.Evaluate: silence, freshness, thresholds, windows, For and
+// ResolveAfter.
 func (s *Service) tickLoop(ctx context.Context) {
 	t := time.NewTicker(s.cfg.Rules.Evaluate)
 	defer t.Stop()
+	var reports []PathReport // reused: the fleet is copied each time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.mu.Lock()
-			n := s.eng.Tick(s.now())
-			s.mu.Unlock()
-			s.publish(ctx, n)
+			reports = s.cfg.Fleet.AppendPathReports(reports[:0])
+			s.evaluate(ctx, func(e *Engine, now time.Time) []Alert {
+				e.Sync(reports, now)
+				return e.Tick(now)
+			})
 		}
 	}
 }
@@ -197,10 +221,7 @@ func (s *Service) checkCerts(ctx context.Context) {
 		holding = append(holding, Check{Subject: c.Subject, Summary: sum,
 			Details: map[string]any{"not_after": c.NotAfter.UTC(), "certificate": c.Name}})
 	}
-	s.mu.Lock()
-	n := s.eng.Check(KindCertExpiring, holding, now)
-	s.mu.Unlock()
-	s.publish(ctx, n)
+	s.evaluate(ctx, func(e *Engine, now time.Time) []Alert { return e.Check(KindCertExpiring, holding, now) })
 }
 
 // probeTimeout bounds one store check.
@@ -221,8 +242,15 @@ func (s *Service) probe(ctx context.Context) {
 		holding = []Check{{Subject: "store", Summary: "the controller's store fails: " + err.Error(),
 			Details: map[string]any{"error": err.Error()}}}
 	}
+	s.evaluate(ctx, func(e *Engine, now time.Time) []Alert { return e.Check(KindStoreErrors, holding, now) })
+}
+
+// evaluate runs f on the engine and publishes its notices, in order.
+func (s *Service) evaluate(ctx context.Context, f func(e *Engine, now time.Time) []Alert) {
+	s.emu.Lock()
+	defer s.emu.Unlock()
 	s.mu.Lock()
-	n := s.eng.Check(KindStoreErrors, holding, s.now())
+	n := f(s.eng, s.now())
 	s.mu.Unlock()
 	s.publish(ctx, n)
 }

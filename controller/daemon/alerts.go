@@ -23,7 +23,7 @@ func (d *Daemon) openAlerts() error {
 	if err != nil {
 		return err
 	}
-	d.alerts, err = alert.NewService(alert.ServiceConfig{Rules: rules, Store: d.st, Bus: d.bus, Log: d.log,
+	d.alerts, err = alert.NewService(alert.ServiceConfig{Rules: rules, Store: d.st, Bus: d.bus, Fleet: d.live, Log: d.log,
 		Certs: d.watchedCerts, Probe: d.probeStore, Sites: d.siteNames})
 	if err != nil {
 		return fmt.Errorf("alerts: %w", err)
