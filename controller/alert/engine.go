@@ -347,6 +347,7 @@ func (e *Engine) sitePaths(k siteKey, st *siteState, now time.Time) (known, down
 // engine does not make itself (certificates, the store).
 type Check struct {
 	Subject string
+	Network string
 	Site    string
 	Summary string
 	Details map[string]any
@@ -358,7 +359,7 @@ func (e *Engine) Check(kind Kind, holding []Check, now time.Time) []Alert {
 	seen := map[string]bool{}
 	for _, c := range holding {
 		seen[c.Subject] = true
-		e.set(condKey{kind, "", c.Subject}, true, now, Alert{Site: c.Site, Subject: c.Subject, Summary: c.Summary, Details: c.Details})
+		e.set(condKey{kind, "", c.Subject}, true, now, Alert{Network: c.Network, Site: c.Site, Subject: c.Subject, Summary: c.Summary, Details: c.Details})
 	}
 	for k, c := range e.conds {
 		if k.kind == kind && !seen[k.subject] {

@@ -22,9 +22,16 @@ type Store interface {
 
 // Cert is a certificate the cert_expiring rule watches.
 type Cert struct {
-	Subject  string // "cert/server", "cert/ca", "cert/operator/NAME"
+	Subject  string // "cert/server", "cert/ca", "cert/operator/NAME/SERIAL", "cert/edge/NETWORK/SITE"
 	Name     string // for people: "the controller's TLS server certificate"
+	Network  string // an edge's
+	Site     string // an edge's
 	NotAfter time.Time
+	// RenewDue, for a certificate renewed on its own (an edge renews at
+	// two thirds of its lifetime): not judged before this time, so that a
+	// short lifetime (within Within of its end when renewed) is not an
+	// alert, only a renewal that did not happen.
+	RenewDue time.Time
 }
 
 // Fleet is the fleet's current state, which the service reads at every
@@ -34,6 +41,36 @@ type Fleet interface {
 	// AppendPathReports appends the newest report of every path end to
 	// dst and returns it.
 	AppendPathReports(dst []PathReport) []PathReport
+}
+
+// EdgeCerts are the edge certificates of a network's sites to watch:
+// each site's newest certificate that is not revoked (certs as
+// store.SiteCerts lists them). An edge renews its own at two thirds of
+// its lifetime and its older one then runs out unused, so only the
+// newest matters, and only once its renewal is overdue: RenewDue is
+// three quarters of its lifetime. Sites enrolled before certificates
+// were recorded (store migration 15) have none until they renew.
+func EdgeCerts(network string, certs []store.SiteCert) []Cert {
+	newest := map[string]store.SiteCert{}
+	var order []string
+	for _, c := range certs {
+		old, ok := newest[c.Site]
+		if !c.RevokedAt.IsZero() || ok && !c.NotAfter.After(old.NotAfter) {
+			continue
+		}
+		if !ok {
+			order = append(order, c.Site)
+		}
+		newest[c.Site] = c
+	}
+	out := make([]Cert, 0, len(order))
+	for _, site := range order {
+		c := newest[site]
+		out = append(out, Cert{Subject: "cert/edge/" + network + "/" + site, Network: network, Site: site,
+			Name:     "the edge certificate of site " + site + " (serial " + c.Serial + ")",
+			NotAfter: c.NotAfter, RenewDue: c.IssuedAt.Add(c.NotAfter.Sub(c.IssuedAt) * 3 / 4)})
+	}
+	return out
 }
 
 // ServiceConfig is what a Service needs.
@@ -211,14 +248,14 @@ func (s *Service) checkCerts(ctx context.Context) {
 	var holding []Check
 	for _, c := range certs {
 		left := c.NotAfter.Sub(now)
-		if left > s.cfg.Rules.CertWithin {
+		if left > s.cfg.Rules.CertWithin || now.Before(c.RenewDue) {
 			continue
 		}
 		sum := fmt.Sprintf("%s expires on %s (in %v)", c.Name, c.NotAfter.UTC().Format(time.RFC3339), left.Round(time.Hour))
 		if left <= 0 {
 			sum = fmt.Sprintf("%s expired on %s", c.Name, c.NotAfter.UTC().Format(time.RFC3339))
 		}
-		holding = append(holding, Check{Subject: c.Subject, Summary: sum,
+		holding = append(holding, Check{Subject: c.Subject, Site: c.Site, Network: c.Network, Summary: sum,
 			Details: map[string]any{"not_after": c.NotAfter.UTC(), "certificate": c.Name}})
 	}
 	s.evaluate(ctx, func(e *Engine, now time.Time) []Alert { return e.Check(KindCertExpiring, holding, now) })

@@ -35,8 +35,8 @@ func (d *Daemon) openAlerts() error {
 
 // watchedCerts are the certificates the cert_expiring rule watches: the
 // CA's, the TLS server certificate as it is on disk (renewals replace
-// it), and the operator certificates in force. Edge certificates are not
-// recorded in the store.
+// it), the operator certificates in force, and each site's newest edge
+// certificate recorded in the store (edgeCerts).
 func (d *Daemon) watchedCerts(ctx context.Context) ([]alert.Cert, error) {
 	out := []alert.Cert{{Subject: "cert/ca", Name: "the controller's CA certificate", NotAfter: d.ca.Certificate().NotAfter}}
 	srv, err := readCert(filepath.Join(d.ca.Dir(), pki.ServerCertFile))
@@ -54,6 +54,24 @@ func (d *Daemon) watchedCerts(ctx context.Context) ([]alert.Cert, error) {
 			out = append(out, alert.Cert{Subject: "cert/operator/" + o.Name + "/" + o.Serial,
 				Name: "the operator certificate of " + o.Name + " (serial " + o.Serial + ")", NotAfter: o.NotAfter})
 		}
+	}
+	edges, err := d.edgeCerts(ctx)
+	return append(out, edges...), err
+}
+
+// edgeCerts lists every network's site certificates for alert.EdgeCerts.
+func (d *Daemon) edgeCerts(ctx context.Context) ([]alert.Cert, error) {
+	nets, err := d.st.Networks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []alert.Cert
+	for _, n := range nets {
+		certs, err := d.st.SiteCerts(ctx, n.Name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, alert.EdgeCerts(n.Name, certs)...)
 	}
 	return out, nil
 }
