@@ -120,6 +120,7 @@ func startWith(t *testing.T, st store.Store, c alert.Config, more func(*alert.Se
 	if more != nil {
 		more(&cfg)
 	}
+	g.bus = cfg.Bus
 	g.svc, err = alert.NewService(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -127,11 +128,17 @@ func startWith(t *testing.T, st store.Store, c alert.Config, more func(*alert.Se
 	var ctx context.Context
 	ctx, g.cancel = context.WithCancel(context.Background())
 	liveDone := make(chan struct{})
+	subs := g.bus.Stats().Subscribers
 	go func() { defer close(liveDone); live.Run(ctx, g.bus) }()
 	go func() { defer close(g.done); g.svc.Run(ctx); <-liveDone }()
 	t.Cleanup(g.stop)
-	// Run and Live subscribe at once; wait for them so that no event is missed.
-	for g.bus.Stats().Subscribers < 2 {
+	// Run (without a Leader) and Live subscribe at once; wait for them
+	// so that no event is missed.
+	want := subs + 2
+	if cfg.Leader != nil {
+		want = subs + 1
+	}
+	for g.bus.Stats().Subscribers < want {
 		time.Sleep(time.Millisecond)
 	}
 	return g

@@ -54,6 +54,9 @@ type cond struct {
 	since  time.Time // when active last changed
 	firing bool
 	alert  Alert
+	// restored: firing when the engine started (Restore), not judged
+	// since; it does not resolve before its subject is known again.
+	restored bool
 }
 
 type pathKey struct{ network, path string }
@@ -234,10 +237,12 @@ func (e *Engine) fresh(r report, now time.Time) bool { return now.Sub(r.heard) <
 func (e *Engine) evalPath(k pathKey, p *pathState, now time.Time) {
 	var downBy, slaBy []string
 	var worst report
+	heard := false
 	for site, r := range p.reports {
 		if !e.fresh(r, now) {
 			continue
 		}
+		heard = true
 		if r.state == events.PathDown {
 			downBy = append(downBy, site)
 		} else if r.valid && e.overSLA(r) {
@@ -252,7 +257,7 @@ func (e *Engine) evalPath(k pathKey, p *pathState, now time.Time) {
 		down = Alert{Network: k.network, Site: p.siteA, Path: k.path, Subject: subject, Summary: "path " + k.path + " is down",
 			Details: map[string]any{"reported_by": downBy, "peer": p.siteB}}
 	}
-	e.set(condKey{KindPathDown, k.network, subject}, len(downBy) > 0, now, down)
+	e.judge(condKey{KindPathDown, k.network, subject}, len(downBy) > 0, heard, now, down)
 	if len(slaBy) > 0 {
 		slices.Sort(slaBy)
 		sla = Alert{Network: k.network, Site: p.siteA, Path: k.path, Subject: subject,
@@ -261,7 +266,7 @@ func (e *Engine) evalPath(k pathKey, p *pathState, now time.Time) {
 			Details: map[string]any{"reported_by": slaBy, "peer": p.siteB, "latency_ms": worst.latency, "jitter_ms": worst.jitter,
 				"loss_pct": worst.loss, "threshold_latency_ms": e.r.LatencyMs, "threshold_jitter_ms": e.r.JitterMs, "threshold_loss_pct": e.r.LossPct}}
 	}
-	e.set(condKey{KindSLAViolated, k.network, subject}, len(slaBy) > 0, now, sla)
+	e.judge(condKey{KindSLAViolated, k.network, subject}, len(slaBy) > 0, heard, now, sla)
 }
 
 func (e *Engine) overSLA(r report) bool {
@@ -294,7 +299,7 @@ func (e *Engine) evalSite(k siteKey, st *siteState, now time.Time) {
 		}
 		off.Details = map[string]any{"last_report": st.heard, "connected": !st.disconnected}
 	}
-	e.set(condKey{KindSiteOffline, k.network, subject}, st.disconnected || silent, now, off)
+	e.judge(condKey{KindSiteOffline, k.network, subject}, st.disconnected || silent, !st.heard.IsZero() || st.disconnected, now, off)
 
 	var un Alert
 	unreachable := known > 0 && down == known
@@ -303,7 +308,7 @@ func (e *Engine) evalSite(k siteKey, st *siteState, now time.Time) {
 		un.Summary = fmt.Sprintf("every path to site %s is down (%d paths)", k.site, down)
 		un.Details = map[string]any{"paths": known}
 	}
-	e.set(condKey{KindSiteUnreachable, k.network, subject}, unreachable, now, un)
+	e.judge(condKey{KindSiteUnreachable, k.network, subject}, unreachable, known > 0, now, un)
 
 	cut := now.Add(-e.r.StormWindow)
 	i, _ := slices.BinarySearchFunc(st.failovers, cut, func(t, c time.Time) int { return t.Compare(c) })
@@ -315,7 +320,7 @@ func (e *Engine) evalSite(k siteKey, st *siteState, now time.Time) {
 		storm.Summary = fmt.Sprintf("site %s reported %d failovers within %v (more than %d)", k.site, len(st.failovers), e.r.StormWindow, e.r.StormFailovers)
 		storm.Details = map[string]any{"failovers": len(st.failovers), "window": e.r.StormWindow.String(), "threshold": e.r.StormFailovers}
 	}
-	e.set(condKey{KindFailoverStorm, k.network, subject}, stormy, now, storm)
+	e.judge(condKey{KindFailoverStorm, k.network, subject}, stormy, !st.heard.IsZero(), now, storm)
 }
 
 // sitePaths counts a site's paths with a fresh report, and those down.
@@ -436,6 +441,17 @@ func (e *Engine) Tick(now time.Time) []Alert {
 	return e.flush()
 }
 
+// judge is set for a condition judged from what the engine knows of its
+// subject: known is false when it knows nothing since it started (no
+// fresh report of the path, the site not heard), and then a restored
+// alert is left as it is (Restore).
+func (e *Engine) judge(k condKey, holds, known bool, now time.Time, a Alert) {
+	if c := e.conds[k]; !known && c != nil && c.restored {
+		return
+	}
+	e.set(k, holds, now, a)
+}
+
 // set records whether a condition holds now; a holding one takes a's
 // summary and details.
 func (e *Engine) set(k condKey, holds bool, now time.Time, a Alert) {
@@ -451,6 +467,7 @@ func (e *Engine) set(k condKey, holds bool, now time.Time, a Alert) {
 	if c.active != holds {
 		c.active, c.since = holds, now
 	}
+	c.restored = false
 	if holds {
 		old := c.alert
 		c.alert = a
@@ -467,7 +484,7 @@ func (e *Engine) step(k condKey, c *cond, now time.Time) {
 		c.firing = true
 		c.alert.ID, c.alert.Status, c.alert.At, c.alert.StartedAt = newID(), StatusFiring, now, c.since
 		e.out = append(e.out, c.alert)
-	case !c.active && c.firing && now.Sub(c.since) >= t.ResolveAfter:
+	case !c.active && c.firing && now.Sub(c.since) >= t.ResolveAfter && !c.restored:
 		e.resolve(k, c, now)
 		delete(e.conds, k)
 	case !c.active && !c.firing:
@@ -514,6 +531,27 @@ func (e *Engine) flush() []Alert {
 		return strings.Compare(a.Network+"/"+a.Subject, b.Network+"/"+b.Subject)
 	})
 	return out
+}
+
+// Restore takes alerts that were firing when the engine's state was
+// lost (a controller restart, another replica leading before): each
+// keeps firing, under its ID, until its condition is judged again from
+// what the engine learns — a path once a report of it is heard, a site
+// once it is heard, certificates and the store at their next check —
+// and then resolves as any alert (after ResolveAfter) or keeps firing.
+// A site that is never heard again keeps its site_offline alert. Alerts
+// of kinds the engine does not evaluate are ignored.
+func (e *Engine) Restore(alerts []Alert, now time.Time) {
+	for _, a := range alerts {
+		if !slices.Contains(Kinds, a.Kind) || a.Status != StatusFiring {
+			continue
+		}
+		k := condKey{a.Kind, a.Network, a.Subject}
+		if a.Kind == KindCertExpiring || a.Kind == KindStoreErrors {
+			k.network = ""
+		}
+		e.conds[k] = &cond{active: true, since: now, firing: true, alert: a, restored: true}
+	}
 }
 
 // Active returns the firing alerts, oldest first.

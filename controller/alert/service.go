@@ -2,6 +2,7 @@ package alert
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -93,6 +94,17 @@ type ServiceConfig struct {
 	Sites func(ctx context.Context, network string) ([]string, error)
 	// Client makes the HTTP attempts; nil: one that follows no redirect.
 	Client *http.Client
+	// Leader, with several replicas on one database, elects the one
+	// that evaluates and delivers (postgres.Leader); nil: this one.
+	Leader Leader
+}
+
+// Leader elects the one replica that evaluates the rules and delivers
+// the notices.
+type Leader interface {
+	// Lead blocks until this replica leads or ctx ends (an error); the
+	// context it returns ends when the lead is lost.
+	Lead(ctx context.Context) (context.Context, error)
 }
 
 // Service runs the rule engine on the live events and delivers its
@@ -105,10 +117,11 @@ type Service struct {
 	// emu is held from an evaluation to the end of publishing its
 	// notices, so that notices are queued in the order they were made
 	// (the event, tick and check loops evaluate concurrently).
-	emu  sync.Mutex
-	mu   sync.Mutex // guards eng and subs; taken after emu
-	eng  *Engine
-	subs map[chan Alert]bool
+	emu     sync.Mutex
+	mu      sync.Mutex // guards eng, leading and subs; taken after emu
+	eng     *Engine
+	leading bool // Run evaluates (with a Leader: this replica leads)
+	subs    map[chan Alert]bool
 
 	wmu     sync.Mutex // guards workers and runCtx
 	workers map[int64]*worker
@@ -140,30 +153,102 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 func (s *Service) now() time.Time { return s.cfg.Now() }
 
 // Run evaluates and delivers until ctx ends; with Rules.Enabled false it
-// only waits (webhooks can still be managed and tested).
+// only waits (webhooks can still be managed and tested). With a Leader,
+// it does so only while this replica leads, from the alerts the store
+// records as firing; a replica that loses the lead forgets its state
+// and waits to lead again.
 func (s *Service) Run(ctx context.Context) {
 	if !s.cfg.Rules.Enabled || s.cfg.Bus == nil {
 		<-ctx.Done()
 		return
 	}
+	if s.cfg.Leader == nil {
+		s.lead(ctx)
+		return
+	}
+	for {
+		lctx, err := s.cfg.Leader.Lead(ctx)
+		if err != nil {
+			return // ctx ended
+		}
+		s.log.Info("alerts: this replica leads: it evaluates the alert rules and sends the notices")
+		closed := s.lead(lctx)
+		if closed || ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("alerts: this replica lost the lead; another one evaluates the alert rules")
+	}
+}
+
+// lead evaluates and delivers until ctx ends or the bus closes (closed).
+func (s *Service) lead(ctx context.Context) (closed bool) {
+	eng := NewEngine(s.cfg.Rules)
+	eng.Restore(s.firing(ctx), s.now())
+	s.mu.Lock()
+	s.eng, s.leading = eng, true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.leading = false
+		s.mu.Unlock()
+	}()
 	s.startWorkers(ctx)
 	defer s.stopWorkers()
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); s.checkLoop(ctx) }()
 	go func() { defer wg.Done(); s.tickLoop(ctx) }()
-	s.eventLoop(ctx)
+	closed = s.eventLoop(ctx)
 	wg.Wait()
+	return closed
 }
 
-// eventLoop feeds the engine the events that change the fleet's state —
+// firing reads the alerts the store records as firing (a failure is
+// logged: the engine then starts without them).
+func (s *Service) firing(ctx context.Context) []Alert {
+	recs, err := s.cfg.Store.FiringAlerts(ctx)
+	if err != nil {
+		s.log.Warn("alerts: reading the alerts firing: they will fire again if still true", "err", err)
+		return nil
+	}
+	out := make([]Alert, 0, len(recs))
+	for _, r := range recs {
+		var a Alert
+		if err := json.Unmarshal(r.Body, &a); err != nil {
+			s.log.Warn("alerts: a recorded alert is not readable; skipped", "kind", r.Kind, "subject", r.Subject, "err", err)
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// record keeps the store's firing alerts as the notices say: a firing
+// one recorded, a resolved one forgotten. A failure is logged: after a
+// restart that alert would fire again, or not resolve.
+func (s *Service) record(ctx context.Context, a Alert) {
+	var err error
+	if a.Status == StatusFiring {
+		var body []byte
+		if body, err = json.Marshal(a); err == nil {
+			err = s.cfg.Store.PutFiringAlert(ctx, store.FiringAlert{Kind: string(a.Kind), Network: a.Network, Subject: a.Subject, Body: body, FiredAt: a.At})
+		}
+	} else {
+		err = s.cfg.Store.DeleteFiringAlert(ctx, string(a.Kind), a.Network, a.Subject)
+	}
+	if err != nil {
+		s.log.Warn("alerts: recording an alert's state", "kind", a.Kind, "subject", a.Subject, "status", a.Status, "err", err)
+	}
+}
+
+// eventLoop (it returns whether the bus closed) feeds the engine the events that change the fleet's state —
 // path state changes (not every report: the periodic evaluation reads
 // those from Fleet), sites online and offline, steering events,
 // revisions — so that a change is judged at once, subscribing again when
 // the bus ends a subscription that fell behind. A lost event delays an
 // alert until the next evaluation, except a steering event (a failover
 // not counted).
-func (s *Service) eventLoop(ctx context.Context) {
+func (s *Service) eventLoop(ctx context.Context) (closed bool) {
 	f := events.Filter{Kinds: []events.Kind{events.KindPath, events.KindSteering, events.KindSite, events.KindConfig},
 		StateChangesOnly: true}
 	for ctx.Err() == nil {
@@ -176,12 +261,13 @@ func (s *Service) eventLoop(ctx context.Context) {
 			s.evaluate(ctx, func(e *Engine, now time.Time) []Alert { return e.Observe(ev, now) })
 		}
 		if errors.Is(sub.Err(), events.ErrClosed) {
-			return
+			return true
 		}
 		if ctx.Err() == nil {
 			s.log.Warn("alerts: live events were lost; evaluating from the next ones", "err", sub.Err())
 		}
 	}
+	return false
 }
 
 func (s *Service) retain(ctx context.Context, network string) {
@@ -292,11 +378,22 @@ func (s *Service) evaluate(ctx context.Context, f func(e *Engine, now time.Time)
 	s.publish(ctx, n)
 }
 
-// Alerts returns the firing alerts, oldest first.
+// Alerts returns the firing alerts, oldest first: the engine's while
+// this replica leads (or without a Leader), else those the store
+// records (the leading replica's).
 func (s *Service) Alerts() []Alert {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.eng.Active()
+	leading := s.leading || s.cfg.Leader == nil
+	active := s.eng.Active()
+	s.mu.Unlock()
+	if leading {
+		return active
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+	defer cancel()
+	out := s.firing(ctx)
+	slices.SortFunc(out, func(a, b Alert) int { return a.At.Compare(b.At) })
+	return out
 }
 
 // Subscribe returns the notices from now on, until ctx ends. A
@@ -346,6 +443,9 @@ func (s *Service) publish(ctx context.Context, notices []Alert) {
 		}
 	}
 	s.mu.Unlock()
+	for _, a := range notices {
+		s.record(ctx, a)
+	}
 	hooks, err := s.cfg.Store.Webhooks(ctx)
 	if err != nil {
 		s.log.Error("alerts: listing webhooks: notices not queued", "err", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/manage"
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/controller/store/postgres"
 )
 
 // openAlerts makes the alert service (run by Serve) and the management
@@ -23,8 +24,18 @@ func (d *Daemon) openAlerts() error {
 	if err != nil {
 		return err
 	}
-	d.alerts, err = alert.NewService(alert.ServiceConfig{Rules: rules, Store: d.st, Bus: d.bus, Fleet: d.live, Log: d.log,
-		Certs: d.watchedCerts, Probe: d.probeStore, Sites: d.siteNames})
+	cfg := alert.ServiceConfig{Rules: rules, Store: d.st, Bus: d.bus, Fleet: d.live, Log: d.log,
+		Certs: d.watchedCerts, Probe: d.probeStore, Sites: d.siteNames}
+	if d.cfg.Store != "sqlite" {
+		// Replicas on one PostgreSQL database: the one holding the
+		// alerts' advisory lock evaluates and delivers.
+		l, err := postgres.NewLeader(d.cfg.Store, postgres.AlertsLockKey)
+		if err != nil {
+			return fmt.Errorf("alerts: --store %s: %w", StoreLabel(d.cfg.Store), redactErr(err, d.cfg.Store))
+		}
+		cfg.Leader = l
+	}
+	d.alerts, err = alert.NewService(cfg)
 	if err != nil {
 		return fmt.Errorf("alerts: %w", err)
 	}
