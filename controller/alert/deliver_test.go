@@ -90,7 +90,7 @@ type rig struct {
 }
 
 var fast = alert.Config{Webhooks: alert.DeliveryConfig{MinBackoff: "20ms", MaxBackoff: "80ms", Timeout: "2s"},
-	SiteUnreachable: alert.Rule{Disabled: true}, EvaluateInterval: "20ms"}
+	SiteUnreachable: alert.Rule{Disabled: true}, EvaluateInterval: "20ms", SweepInterval: "20ms"}
 
 func openStore(t *testing.T, dir string) store.Store {
 	t.Helper()

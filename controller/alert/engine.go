@@ -452,6 +452,15 @@ func (e *Engine) judge(k condKey, holds, known bool, now time.Time, a Alert) {
 	e.set(k, holds, now, a)
 }
 
+// Step moves the alerts by their rules' timing (For, ResolveAfter) alone,
+// without judging the conditions again (Tick does).
+func (e *Engine) Step(now time.Time) []Alert {
+	for k, c := range e.conds {
+		e.step(k, c, now)
+	}
+	return e.flush()
+}
+
 // set records whether a condition holds now; a holding one takes a's
 // summary and details.
 func (e *Engine) set(k condKey, holds bool, now time.Time, a Alert) {

@@ -12,7 +12,7 @@ import (
 // quick: path_down resolves 100 ms after the path is back; sites are not
 // judged (the tests' sites report nothing but the paths they name).
 var quick = alert.Config{Webhooks: alert.DeliveryConfig{MinBackoff: "20ms", MaxBackoff: "80ms", Timeout: "2s"},
-	EvaluateInterval: "20ms", PathDown: alert.Rule{ResolveAfter: "100ms"},
+	EvaluateInterval: "20ms", SweepInterval: "20ms", PathDown: alert.Rule{ResolveAfter: "100ms"},
 	SiteUnreachable: alert.Rule{Disabled: true}, SiteOffline: alert.SiteOfflineRule{Rule: alert.Rule{Disabled: true}}}
 
 // noMore fails if r gets a delivery within d.

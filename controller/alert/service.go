@@ -281,24 +281,32 @@ func (s *Service) retain(ctx context.Context, network string) {
 	s.evaluate(ctx, func(e *Engine, now time.Time) []Alert { return e.Retain(network, sites, now) })
 }
 
-// tickLoop evaluates every rule from the fleet's current state each
-// Rules.Evaluate: silence, freshness, thresholds, windows, For and
-// ResolveAfter.
+// tickLoop moves the alerts by their timing (For, ResolveAfter) each
+// Rules.Evaluate, and every Rules.Sweep judges every rule from the
+// fleet's current state: silence, freshness, thresholds, windows, and
+// any change whose event was lost. (A sweep of 1,000 sites' 8,000 path
+// ends costs milliseconds: not at every tick.)
 func (s *Service) tickLoop(ctx context.Context) {
 	t := time.NewTicker(s.cfg.Rules.Evaluate)
 	defer t.Stop()
 	var reports []PathReport // reused: the fleet is copied each time
+	var swept time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			reports = s.cfg.Fleet.AppendPathReports(reports[:0])
-			s.evaluate(ctx, func(e *Engine, now time.Time) []Alert {
-				e.Sync(reports, now)
-				return e.Tick(now)
-			})
 		}
+		if time.Since(swept) < s.cfg.Rules.Sweep {
+			s.evaluate(ctx, func(e *Engine, now time.Time) []Alert { return e.Step(now) })
+			continue
+		}
+		swept = time.Now()
+		reports = s.cfg.Fleet.AppendPathReports(reports[:0])
+		s.evaluate(ctx, func(e *Engine, now time.Time) []Alert {
+			e.Sync(reports, now)
+			return e.Tick(now)
+		})
 	}
 }
 
