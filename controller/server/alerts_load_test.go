@@ -65,7 +65,7 @@ func (l *loadEdge) batch(seq uint64) *pb.Telemetry {
 // and the fleet's state from manage.Live, loses no event (no "lost" in
 // its log, no subscription ended on the bus), fires path_down for the
 // one path that goes down (0.4 s after the edge's reports say so on an
-// idle machine; within 10 s allowed, the ingest's latency included) and
+// idle machine; within 30 s allowed, the ingest's latency included) and
 // resolves it after it comes back, and takes an edge whose stream ends offline. (The same at 1,000
 // edges is the benchmark's: docs/BENCHMARKS.md.)
 func TestAlertsUnderLoad(t *testing.T) {
@@ -168,19 +168,19 @@ func TestAlertsUnderLoad(t *testing.T) {
 	loads[7].down.Store(true)
 	cut := time.Now()
 	// The ingest's own latency is in it: seconds on a loaded machine.
-	fired := await("path_down", 10*time.Second, func(a alert.Alert) bool {
+	fired := await("path_down", 30*time.Second, func(a alert.Alert) bool {
 		return a.Kind == alert.KindPathDown && a.Subject == down && a.Status == alert.StatusFiring
 	})
 	t.Logf("path_down %v after the edge's next reports began saying DOWN", time.Since(cut))
 	loads[7].down.Store(false)
-	resolved := await("path_down resolved", 10*time.Second, func(a alert.Alert) bool {
+	resolved := await("path_down resolved", 30*time.Second, func(a alert.Alert) bool {
 		return a.Kind == alert.KindPathDown && a.Subject == down && a.Status == alert.StatusResolved
 	})
 	if resolved.ID != fired.ID {
 		t.Fatalf("resolved %s, fired %s", resolved.ID, fired.ID)
 	}
 	stops[3]()
-	await("site_offline", 10*time.Second, func(a alert.Alert) bool {
+	await("site_offline", 30*time.Second, func(a alert.Alert) bool {
 		return a.Kind == alert.KindSiteOffline && a.Subject == "site/s003" && a.Status == alert.StatusFiring
 	})
 	time.Sleep(2 * time.Second)
