@@ -118,7 +118,7 @@ func (l *chanLeader) Lead(ctx context.Context) (context.Context, error) {
 
 // TestOneReplicaSends: two replicas on one store and one event stream
 // (as the relay makes it); only the leader evaluates and delivers, so a
-// receiver gets each notice once; the other answers the alerts query
+// receiver (added through the other replica) gets each notice once; the other answers the alerts query
 // from the store. When the lead moves, the new leader carries on with
 // the same alerts: it resolves the one the first fired, under its ID.
 func TestOneReplicaSends(t *testing.T) {
@@ -131,7 +131,7 @@ func TestOneReplicaSends(t *testing.T) {
 	a := startWith(t, st, quick, func(c *alert.ServiceConfig) { c.Leader = la })
 	b := startWith(t, st, quick, func(c *alert.ServiceConfig) { c.Leader = lb; c.Bus = a.bus })
 	la.lead <- struct{}{}
-	a.add(t, srv.URL, secret, false)
+	b.add(t, srv.URL, secret, false) // through the replica that does not lead
 	a.pathDown("a", "a/inet->b/lte", true)
 	fired := r.next(t)
 	noMore(t, r, 300*time.Millisecond)

@@ -488,9 +488,12 @@ func (s *Service) enqueue(ctx context.Context, h store.Webhook, a Alert) {
 	s.wmu.Lock()
 	w := s.workers[h.ID]
 	s.wmu.Unlock()
-	if w != nil {
-		w.poke()
+	if w == nil {
+		// Added through another replica since Run started.
+		s.startWorker(h)
+		return
 	}
+	w.poke()
 }
 
 func (s *Service) attemptOnce(h store.Webhook, body []byte) {
