@@ -108,7 +108,7 @@ func canonicalPath(id string) (path, siteA, siteB string, ok bool) {
 		return "", "", "", false
 	}
 	if from > to {
-		from, to, sa, sb = to, from, sb, sa
+		return to + "->" + from, sb, sa, true
 	}
-	return from + "->" + to, sa, sb, true
+	return id, sa, sb, true // already in order: no new string
 }

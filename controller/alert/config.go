@@ -11,11 +11,16 @@ import (
 type Config struct {
 	// Disabled turns the whole alert engine off (no rule is evaluated,
 	// no webhook called). With several controller replicas on one
-	// PostgreSQL database, leave it on in one replica only.
+	// PostgreSQL database, one of them evaluates (an advisory lock
+	// elects it) whatever this says.
 	Disabled bool `yaml:"disabled"`
-	// EvaluateInterval is how often timed conditions (for, resolve_after,
-	// silence, windows) are looked at; default 500ms.
+	// EvaluateInterval is how often the alerts' timing (for,
+	// resolve_after) is looked at; default 500ms.
 	EvaluateInterval string `yaml:"evaluate_interval"`
+	// SweepInterval is how often every rule is judged from the fleet's
+	// whole state (silence, SLA thresholds, windows, and any state change
+	// whose event was lost); default 2s. State changes are judged at once.
+	SweepInterval string `yaml:"sweep_interval"`
 
 	SiteOffline     SiteOfflineRule `yaml:"site_offline"`
 	PathDown        Rule            `yaml:"path_down"`
@@ -95,6 +100,7 @@ type DeliveryConfig struct {
 // Defaults.
 const (
 	DefaultEvaluateInterval = 500 * time.Millisecond
+	DefaultSweepInterval    = 2 * time.Second
 
 	DefaultSiteOfflineFor     = 0
 	DefaultSiteOfflineResolve = 10 * time.Second
@@ -144,6 +150,7 @@ type Timing struct {
 type Rules struct {
 	Enabled  bool
 	Evaluate time.Duration
+	Sweep    time.Duration
 
 	SiteOffline     Timing
 	Silence         time.Duration
@@ -180,6 +187,7 @@ func (c Config) Compile() (Rules, error) {
 	p := parser{}
 	r := Rules{Enabled: !c.Disabled}
 	r.Evaluate = p.dur("alerts.evaluate_interval", c.EvaluateInterval, DefaultEvaluateInterval, 10*time.Millisecond)
+	r.Sweep = p.dur("alerts.sweep_interval", c.SweepInterval, DefaultSweepInterval, 10*time.Millisecond)
 	r.SiteOffline = p.timing("alerts.site_offline", c.SiteOffline.Rule, DefaultSiteOfflineFor, DefaultSiteOfflineResolve)
 	r.Silence = p.dur("alerts.site_offline.silence", c.SiteOffline.Silence, DefaultSilence, time.Second)
 	r.PathDown = p.timing("alerts.path_down", c.PathDown, DefaultPathDownFor, DefaultPathDownResolve)

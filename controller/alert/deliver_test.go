@@ -16,6 +16,7 @@ import (
 
 	"github.com/patronus-sdwan/patronus/controller/alert"
 	"github.com/patronus-sdwan/patronus/controller/events"
+	"github.com/patronus-sdwan/patronus/controller/manage"
 	"github.com/patronus-sdwan/patronus/controller/store"
 	"github.com/patronus-sdwan/patronus/controller/store/sqlite"
 )
@@ -89,7 +90,7 @@ type rig struct {
 }
 
 var fast = alert.Config{Webhooks: alert.DeliveryConfig{MinBackoff: "20ms", MaxBackoff: "80ms", Timeout: "2s"},
-	SiteUnreachable: alert.Rule{Disabled: true}, EvaluateInterval: "20ms"}
+	SiteUnreachable: alert.Rule{Disabled: true}, EvaluateInterval: "20ms", SweepInterval: "20ms"}
 
 func openStore(t *testing.T, dir string) store.Store {
 	t.Helper()
@@ -103,21 +104,41 @@ func openStore(t *testing.T, dir string) store.Store {
 // start runs a service over st until stop or the test ends.
 func start(t *testing.T, st store.Store, c alert.Config) *rig {
 	t.Helper()
+	return startWith(t, st, c, nil)
+}
+
+// startWith is start with more of the service's configuration.
+func startWith(t *testing.T, st store.Store, c alert.Config, more func(*alert.ServiceConfig)) *rig {
+	t.Helper()
 	rules, err := c.Compile()
 	if err != nil {
 		t.Fatal(err)
 	}
 	g := &rig{st: st, bus: events.NewBus(nil), done: make(chan struct{})}
-	g.svc, err = alert.NewService(alert.ServiceConfig{Rules: rules, Store: st, Bus: g.bus})
+	live := manage.NewLive()
+	cfg := alert.ServiceConfig{Rules: rules, Store: st, Bus: g.bus, Fleet: live}
+	if more != nil {
+		more(&cfg)
+	}
+	g.bus = cfg.Bus
+	g.svc, err = alert.NewService(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ctx context.Context
 	ctx, g.cancel = context.WithCancel(context.Background())
-	go func() { defer close(g.done); g.svc.Run(ctx) }()
+	liveDone := make(chan struct{})
+	subs := g.bus.Stats().Subscribers
+	go func() { defer close(liveDone); live.Run(ctx, g.bus) }()
+	go func() { defer close(g.done); g.svc.Run(ctx); <-liveDone }()
 	t.Cleanup(g.stop)
-	// Run subscribes at once; wait for it so that no event is missed.
-	for g.bus.Stats().Subscribers == 0 {
+	// Run (without a Leader) and Live subscribe at once; wait for them
+	// so that no event is missed.
+	want := subs + 2
+	if cfg.Leader != nil {
+		want = subs + 1
+	}
+	for g.bus.Stats().Subscribers < want {
 		time.Sleep(time.Millisecond)
 	}
 	return g
@@ -134,7 +155,7 @@ func (g *rig) pathDown(site, path string, down bool) {
 		state = events.PathDown
 	}
 	g.bus.Publish(&events.Event{Kind: events.KindPath, Network: "default", Site: site, At: time.Now(),
-		Path: &events.PathChange{PathID: path, State: state}})
+		Path: &events.PathChange{PathID: path, State: state, StateChanged: true}})
 }
 
 func (g *rig) add(t *testing.T, url, secret string, slack bool) store.Webhook {
@@ -381,5 +402,57 @@ func TestWebhookTestAndValidation(t *testing.T) {
 	}
 	if err := g.svc.RemoveWebhook(context.Background(), h.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("remove twice: %v", err)
+	}
+}
+
+// TestEdgeCertExpiring: an edge certificate near its end is an alert
+// only once its renewal is overdue (RenewDue), named by network and
+// site; the controller's own certificates are judged by "within" alone.
+func TestEdgeCertExpiring(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	defer st.Close()
+	now := time.Now()
+	certs := []alert.Cert{
+		// Issued a day ago for 30 days: within 720h of its end, renewal not due.
+		{Subject: "cert/edge/default/a", Network: "default", Site: "a", Name: "a's", NotAfter: now.Add(29 * 24 * time.Hour),
+			RenewDue: now.Add(-24 * time.Hour).Add(30 * 24 * time.Hour * 3 / 4)},
+		// Three quarters of its year gone, not renewed: 20 days left.
+		{Subject: "cert/edge/default/b", Network: "default", Site: "b", Name: "b's", NotAfter: now.Add(20 * 24 * time.Hour),
+			RenewDue: now.Add(-100 * 24 * time.Hour)},
+		{Subject: "cert/server", Name: "server", NotAfter: now.Add(24 * time.Hour)},
+	}
+	g := startWith(t, st, fast, func(c *alert.ServiceConfig) {
+		c.Certs = func(context.Context) ([]alert.Cert, error) { return certs, nil }
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for len(g.svc.Alerts()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	got := map[string]alert.Alert{}
+	for _, a := range g.svc.Alerts() {
+		got[a.Subject] = a
+	}
+	b, ok := got["cert/edge/default/b"]
+	if len(got) != 2 || !ok || b.Site != "b" || b.Network != "default" || b.Kind != alert.KindCertExpiring || got["cert/server"].Kind != alert.KindCertExpiring {
+		t.Fatalf("alerts %+v: want cert/server and cert/edge/default/b", got)
+	}
+}
+
+// TestEdgeCertsNewest: of a site's certificates, the newest that is not
+// revoked is watched, due for renewal at three quarters of its life.
+func TestEdgeCertsNewest(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	year := 365 * 24 * time.Hour
+	got := alert.EdgeCerts("n", []store.SiteCert{
+		{Site: "a", Serial: "1", IssuedAt: t0, NotAfter: t0.Add(year)},
+		{Site: "a", Serial: "2", IssuedAt: t0.Add(year * 2 / 3), NotAfter: t0.Add(year * 5 / 3)}, // renewed
+		{Site: "b", Serial: "3", IssuedAt: t0, NotAfter: t0.Add(year)},
+		{Site: "b", Serial: "4", IssuedAt: t0.Add(time.Hour), NotAfter: t0.Add(2 * year), RevokedAt: t0.Add(2 * time.Hour)},
+		{Site: "c", Serial: "5", IssuedAt: t0, NotAfter: t0.Add(year), RevokedAt: t0.Add(time.Hour)},
+	})
+	if len(got) != 2 || got[0].Subject != "cert/edge/n/a" || !strings.Contains(got[0].Name, "serial 2") ||
+		!got[0].RenewDue.Equal(t0.Add(year*2/3+year*3/4)) || got[1].Subject != "cert/edge/n/b" ||
+		!strings.Contains(got[1].Name, "serial 3") || got[1].Site != "b" || got[1].Network != "n" {
+		t.Fatalf("%+v", got)
 	}
 }

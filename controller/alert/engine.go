@@ -9,11 +9,18 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/events"
 )
 
-// Engine evaluates the rules over the controller's live events and the
-// checks it is told of. It is a state machine without I/O and without a
-// clock: Observe, Check, Retain and Tick take the time, and return the
-// notices (alerts that fired or resolved) in a stable order. Not safe for
-// concurrent use: Service serialises the calls.
+// Engine evaluates the rules over the fleet's current state (Sync: the
+// newest report of every path end, read periodically), the live events
+// that change it (Observe: path state changes, sites online and offline,
+// steering events) and the checks it is told of. It is a state machine
+// without I/O and without a clock: Observe, Sync, Check, Retain and Tick
+// take the time, and return the notices (alerts that fired or resolved)
+// in a stable order. Not safe for concurrent use: Service serialises the
+// calls.
+//
+// An event lost on the way delays an alert by one Sync at most: every
+// condition but failover_storm is judged from the state Sync brings, the
+// events only make it known sooner.
 //
 // Every condition has one state per rule and subject (dedup): it fires
 // when it has held for the rule's For, and resolves when it has been gone
@@ -47,6 +54,9 @@ type cond struct {
 	since  time.Time // when active last changed
 	firing bool
 	alert  Alert
+	// restored: firing when the engine started (Restore), not judged
+	// since; it does not resolve before its subject is known again.
+	restored bool
 }
 
 type pathKey struct{ network, path string }
@@ -69,6 +79,7 @@ type siteKey struct{ network, site string }
 
 type siteState struct {
 	disconnected bool      // its control stream ended and did not reopen
+	offAt        time.Time // when it ended: a report heard later clears disconnected
 	heard        time.Time // its last report or connection
 	failovers    []time.Time
 	paths        map[string]bool // canonical IDs of the paths it is an end of
@@ -90,6 +101,8 @@ func (e *Engine) Observe(ev *events.Event, now time.Time) []Alert {
 			st.disconnected = !ev.SiteState.Online
 			if ev.SiteState.Online {
 				st.heard = now
+			} else {
+				st.offAt = now
 			}
 			e.evalSite(siteKey{ev.Network, ev.Site}, st, now)
 		}
@@ -100,36 +113,86 @@ func (e *Engine) Observe(ev *events.Event, now time.Time) []Alert {
 }
 
 func (e *Engine) observePath(ev *events.Event, now time.Time) {
-	id, a, b, ok := canonicalPath(ev.Path.PathID)
-	if !ok || ev.Site == "" {
+	c := ev.Path
+	r := report{state: c.State, valid: c.MetricsValid, latency: c.LatencyMs, jitter: c.JitterMs,
+		loss: c.LossPct, bfd: c.BFDState, at: ev.At, heard: now}
+	k, p := e.record(ev.Network, ev.Site, c.PathID, r)
+	if p == nil {
 		return
 	}
-	k := pathKey{ev.Network, id}
+	e.evalPath(k, p, now)
+	for _, s := range []string{p.siteA, p.siteB} {
+		if st := e.sites[siteKey{ev.Network, s}]; st != nil {
+			e.evalSite(siteKey{ev.Network, s}, st, now)
+		}
+	}
+}
+
+// record keeps r as site's report of path id unless an older one; p is
+// nil when the report is not kept (a bad ID, an older report, bounds).
+func (e *Engine) record(network, site, id string, r report) (pathKey, *pathState) {
+	cid, a, b, ok := canonicalPath(id)
+	if !ok || site == "" {
+		return pathKey{}, nil
+	}
+	k := pathKey{network, cid}
 	p := e.paths[k]
 	if p == nil {
 		if len(e.paths) >= maxPaths {
-			return
+			return k, nil
 		}
 		p = &pathState{siteA: a, siteB: b, reports: map[string]report{}}
 		e.paths[k] = p
 	}
-	c := ev.Path
-	if old, ok := p.reports[ev.Site]; ok && ev.At.Before(old.at) {
-		return // an older report, sent again after a reconnection
+	if old, ok := p.reports[site]; ok && r.at.Before(old.at) {
+		return k, nil // an older report, sent again after a reconnection
 	}
-	p.reports[ev.Site] = report{state: c.State, valid: c.MetricsValid, latency: c.LatencyMs, jitter: c.JitterMs,
-		loss: c.LossPct, bfd: c.BFDState, at: ev.At, heard: now}
-	if st := e.site(ev.Network, ev.Site); st != nil {
+	p.reports[site] = r
+	if st := e.site(network, site); st != nil {
 		// A report comes over an open control stream: on this replica
 		// or, when its stream moved, another one.
-		st.heard, st.disconnected = now, false
-	}
-	e.evalPath(k, p, now)
-	for _, s := range []string{a, b} {
-		if st := e.site(ev.Network, s); st != nil {
-			st.paths[id] = true
-			e.evalSite(siteKey{ev.Network, s}, st, now)
+		if r.heard.After(st.heard) {
+			st.heard = r.heard
 		}
+		if !r.heard.Before(st.offAt) {
+			st.disconnected = false
+		}
+	}
+	for _, s := range []string{a, b} {
+		if st := e.site(network, s); st != nil {
+			st.paths[cid] = true
+		}
+	}
+	return k, p
+}
+
+// PathReport is the newest report of a path by one of its ends, as the
+// fleet's current state (Fleet) keeps it.
+type PathReport struct {
+	Network string
+	Site    string // the reporting site
+	PathID  string // as it reports it: "site1/inet->site2/lte"
+	State   string // events.PathUp, PathDegraded, PathDown
+	// MetricsValid says whether latency, jitter and loss were measured.
+	MetricsValid                 bool
+	LatencyMs, JitterMs, LossPct float64
+	BFDState                     string
+	At                           time.Time // the edge's time of the report
+	Heard                        time.Time // when the controller received it
+}
+
+// Sync takes the fleet's current state: the newest report of every path
+// end. Reports older than the engine's (by the edge's time) are ignored,
+// as are those not heard for pathForget. It evaluates nothing: Tick
+// does.
+func (e *Engine) Sync(reports []PathReport, now time.Time) {
+	for i := range reports {
+		pr := &reports[i]
+		if now.Sub(pr.Heard) > pathForget {
+			continue
+		}
+		e.record(pr.Network, pr.Site, pr.PathID, report{state: pr.State, valid: pr.MetricsValid, latency: pr.LatencyMs,
+			jitter: pr.JitterMs, loss: pr.LossPct, bfd: pr.BFDState, at: pr.At, heard: pr.Heard})
 	}
 }
 
@@ -168,14 +231,18 @@ func (e *Engine) site(network, name string) *siteState {
 // fresh reports whether a report was heard within the silence window.
 func (e *Engine) fresh(r report, now time.Time) bool { return now.Sub(r.heard) <= e.r.Silence }
 
-// evalPath sets the path rules' conditions of one path.
+// evalPath sets the path rules' conditions of one path. The alerts'
+// summaries and details are made only for conditions that hold: Tick
+// evaluates every path each time, and most are healthy.
 func (e *Engine) evalPath(k pathKey, p *pathState, now time.Time) {
 	var downBy, slaBy []string
 	var worst report
+	heard := false
 	for site, r := range p.reports {
 		if !e.fresh(r, now) {
 			continue
 		}
+		heard = true
 		if r.state == events.PathDown {
 			downBy = append(downBy, site)
 		} else if r.valid && e.overSLA(r) {
@@ -183,19 +250,23 @@ func (e *Engine) evalPath(k pathKey, p *pathState, now time.Time) {
 			worst = worse(worst, r)
 		}
 	}
-	slices.Sort(downBy)
-	slices.Sort(slaBy)
-	base := Alert{Network: k.network, Site: p.siteA, Path: k.path, Subject: "path/" + k.path}
-	down := base
-	down.Summary = "path " + k.path + " is down"
-	down.Details = map[string]any{"reported_by": downBy, "peer": p.siteB}
-	e.set(condKey{KindPathDown, k.network, base.Subject}, len(downBy) > 0, now, down)
-	sla := base
-	sla.Summary = fmt.Sprintf("path %s is over its SLA thresholds: latency %.1f ms, jitter %.1f ms, loss %.2f %%",
-		k.path, worst.latency, worst.jitter, worst.loss)
-	sla.Details = map[string]any{"reported_by": slaBy, "peer": p.siteB, "latency_ms": worst.latency, "jitter_ms": worst.jitter,
-		"loss_pct": worst.loss, "threshold_latency_ms": e.r.LatencyMs, "threshold_jitter_ms": e.r.JitterMs, "threshold_loss_pct": e.r.LossPct}
-	e.set(condKey{KindSLAViolated, k.network, base.Subject}, len(slaBy) > 0, now, sla)
+	subject := "path/" + k.path
+	var down, sla Alert
+	if len(downBy) > 0 {
+		slices.Sort(downBy)
+		down = Alert{Network: k.network, Site: p.siteA, Path: k.path, Subject: subject, Summary: "path " + k.path + " is down",
+			Details: map[string]any{"reported_by": downBy, "peer": p.siteB}}
+	}
+	e.judge(condKey{KindPathDown, k.network, subject}, len(downBy) > 0, heard, now, down)
+	if len(slaBy) > 0 {
+		slices.Sort(slaBy)
+		sla = Alert{Network: k.network, Site: p.siteA, Path: k.path, Subject: subject,
+			Summary: fmt.Sprintf("path %s is over its SLA thresholds: latency %.1f ms, jitter %.1f ms, loss %.2f %%",
+				k.path, worst.latency, worst.jitter, worst.loss),
+			Details: map[string]any{"reported_by": slaBy, "peer": p.siteB, "latency_ms": worst.latency, "jitter_ms": worst.jitter,
+				"loss_pct": worst.loss, "threshold_latency_ms": e.r.LatencyMs, "threshold_jitter_ms": e.r.JitterMs, "threshold_loss_pct": e.r.LossPct}}
+	}
+	e.judge(condKey{KindSLAViolated, k.network, subject}, len(slaBy) > 0, heard, now, sla)
 }
 
 func (e *Engine) overSLA(r report) bool {
@@ -210,35 +281,46 @@ func worse(a, b report) report {
 	return a
 }
 
-// evalSite sets the site rules' conditions of one site.
+// evalSite sets the site rules' conditions of one site; as evalPath,
+// it makes alerts only for conditions that hold.
 func (e *Engine) evalSite(k siteKey, st *siteState, now time.Time) {
-	base := Alert{Network: k.network, Site: k.site, Subject: "site/" + k.site}
+	subject := "site/" + k.site
+	base := Alert{Network: k.network, Site: k.site, Subject: subject}
 	known, down := e.sitePaths(k, st, now)
 	// Silence counts only for a site with paths: an edge reports path
 	// samples, and one without peers has none to report.
 	silent := len(st.paths) > 0 && !st.heard.IsZero() && now.Sub(st.heard) > e.r.Silence
-	off := base
-	switch {
-	case st.disconnected:
-		off.Summary = "site " + k.site + " is offline: its control stream ended"
-	default:
+	var off Alert
+	if st.disconnected || silent {
+		off = base
 		off.Summary = fmt.Sprintf("site %s is offline: no report for %v", k.site, now.Sub(st.heard).Round(time.Second))
+		if st.disconnected {
+			off.Summary = "site " + k.site + " is offline: its control stream ended"
+		}
+		off.Details = map[string]any{"last_report": st.heard, "connected": !st.disconnected}
 	}
-	off.Details = map[string]any{"last_report": st.heard, "connected": !st.disconnected}
-	e.set(condKey{KindSiteOffline, k.network, base.Subject}, st.disconnected || silent, now, off)
+	e.judge(condKey{KindSiteOffline, k.network, subject}, st.disconnected || silent, !st.heard.IsZero() || st.disconnected, now, off)
 
-	un := base
-	un.Summary = fmt.Sprintf("every path to site %s is down (%d paths)", k.site, down)
-	un.Details = map[string]any{"paths": known}
-	e.set(condKey{KindSiteUnreachable, k.network, base.Subject}, known > 0 && down == known, now, un)
+	var un Alert
+	unreachable := known > 0 && down == known
+	if unreachable {
+		un = base
+		un.Summary = fmt.Sprintf("every path to site %s is down (%d paths)", k.site, down)
+		un.Details = map[string]any{"paths": known}
+	}
+	e.judge(condKey{KindSiteUnreachable, k.network, subject}, unreachable, known > 0, now, un)
 
 	cut := now.Add(-e.r.StormWindow)
 	i, _ := slices.BinarySearchFunc(st.failovers, cut, func(t, c time.Time) int { return t.Compare(c) })
 	st.failovers = st.failovers[i:]
-	storm := base
-	storm.Summary = fmt.Sprintf("site %s reported %d failovers within %v (more than %d)", k.site, len(st.failovers), e.r.StormWindow, e.r.StormFailovers)
-	storm.Details = map[string]any{"failovers": len(st.failovers), "window": e.r.StormWindow.String(), "threshold": e.r.StormFailovers}
-	e.set(condKey{KindFailoverStorm, k.network, base.Subject}, len(st.failovers) > e.r.StormFailovers, now, storm)
+	var storm Alert
+	stormy := len(st.failovers) > e.r.StormFailovers
+	if stormy {
+		storm = base
+		storm.Summary = fmt.Sprintf("site %s reported %d failovers within %v (more than %d)", k.site, len(st.failovers), e.r.StormWindow, e.r.StormFailovers)
+		storm.Details = map[string]any{"failovers": len(st.failovers), "window": e.r.StormWindow.String(), "threshold": e.r.StormFailovers}
+	}
+	e.judge(condKey{KindFailoverStorm, k.network, subject}, stormy, !st.heard.IsZero(), now, storm)
 }
 
 // sitePaths counts a site's paths with a fresh report, and those down.
@@ -270,6 +352,7 @@ func (e *Engine) sitePaths(k siteKey, st *siteState, now time.Time) (known, down
 // engine does not make itself (certificates, the store).
 type Check struct {
 	Subject string
+	Network string
 	Site    string
 	Summary string
 	Details map[string]any
@@ -281,7 +364,7 @@ func (e *Engine) Check(kind Kind, holding []Check, now time.Time) []Alert {
 	seen := map[string]bool{}
 	for _, c := range holding {
 		seen[c.Subject] = true
-		e.set(condKey{kind, "", c.Subject}, true, now, Alert{Site: c.Site, Subject: c.Subject, Summary: c.Summary, Details: c.Details})
+		e.set(condKey{kind, "", c.Subject}, true, now, Alert{Network: c.Network, Site: c.Site, Subject: c.Subject, Summary: c.Summary, Details: c.Details})
 	}
 	for k, c := range e.conds {
 		if k.kind == kind && !seen[k.subject] {
@@ -358,6 +441,26 @@ func (e *Engine) Tick(now time.Time) []Alert {
 	return e.flush()
 }
 
+// judge is set for a condition judged from what the engine knows of its
+// subject: known is false when it knows nothing since it started (no
+// fresh report of the path, the site not heard), and then a restored
+// alert is left as it is (Restore).
+func (e *Engine) judge(k condKey, holds, known bool, now time.Time, a Alert) {
+	if c := e.conds[k]; !known && c != nil && c.restored {
+		return
+	}
+	e.set(k, holds, now, a)
+}
+
+// Step moves the alerts by their rules' timing (For, ResolveAfter) alone,
+// without judging the conditions again (Tick does).
+func (e *Engine) Step(now time.Time) []Alert {
+	for k, c := range e.conds {
+		e.step(k, c, now)
+	}
+	return e.flush()
+}
+
 // set records whether a condition holds now; a holding one takes a's
 // summary and details.
 func (e *Engine) set(k condKey, holds bool, now time.Time, a Alert) {
@@ -373,6 +476,7 @@ func (e *Engine) set(k condKey, holds bool, now time.Time, a Alert) {
 	if c.active != holds {
 		c.active, c.since = holds, now
 	}
+	c.restored = false
 	if holds {
 		old := c.alert
 		c.alert = a
@@ -389,7 +493,7 @@ func (e *Engine) step(k condKey, c *cond, now time.Time) {
 		c.firing = true
 		c.alert.ID, c.alert.Status, c.alert.At, c.alert.StartedAt = newID(), StatusFiring, now, c.since
 		e.out = append(e.out, c.alert)
-	case !c.active && c.firing && now.Sub(c.since) >= t.ResolveAfter:
+	case !c.active && c.firing && now.Sub(c.since) >= t.ResolveAfter && !c.restored:
 		e.resolve(k, c, now)
 		delete(e.conds, k)
 	case !c.active && !c.firing:
@@ -436,6 +540,27 @@ func (e *Engine) flush() []Alert {
 		return strings.Compare(a.Network+"/"+a.Subject, b.Network+"/"+b.Subject)
 	})
 	return out
+}
+
+// Restore takes alerts that were firing when the engine's state was
+// lost (a controller restart, another replica leading before): each
+// keeps firing, under its ID, until its condition is judged again from
+// what the engine learns — a path once a report of it is heard, a site
+// once it is heard, certificates and the store at their next check —
+// and then resolves as any alert (after ResolveAfter) or keeps firing.
+// A site that is never heard again keeps its site_offline alert. Alerts
+// of kinds the engine does not evaluate are ignored.
+func (e *Engine) Restore(alerts []Alert, now time.Time) {
+	for _, a := range alerts {
+		if !slices.Contains(Kinds, a.Kind) || a.Status != StatusFiring {
+			continue
+		}
+		k := condKey{a.Kind, a.Network, a.Subject}
+		if a.Kind == KindCertExpiring || a.Kind == KindStoreErrors {
+			k.network = ""
+		}
+		e.conds[k] = &cond{active: true, since: now, firing: true, alert: a, restored: true}
+	}
 }
 
 // Active returns the firing alerts, oldest first.

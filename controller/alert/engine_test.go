@@ -285,3 +285,67 @@ func TestCompileErrorsNameTheField(t *testing.T) {
 		t.Fatalf("defaults %+v %v", r, err)
 	}
 }
+
+// syncReport is a's newest report of path id as the fleet's state has it.
+func (g *rig) sync(site, id, state string, latency float64) {
+	g.e.Sync([]PathReport{{Network: "n", Site: site, PathID: id, State: state, MetricsValid: true, LatencyMs: latency,
+		At: g.now, Heard: g.now}}, g.now)
+}
+
+// TestSyncWithoutEvents: with every event lost, the periodic evaluation
+// of the fleet's state (Sync) still fires and resolves path_down,
+// sla_violated (after its "for") and site_offline (silence), and an
+// older report arriving late does not replace a newer one.
+func TestSyncWithoutEvents(t *testing.T) {
+	g := newRig(t, Config{SiteUnreachable: off, SLAViolated: SLARule{LatencyMs: 100, Rule: Rule{For: "1m", ResolveAfter: "10s"}}})
+	g.sync("a", ab, events.PathUp, 10)
+	g.sync("b", "b/lte->a/inet", events.PathUp, 10)
+	want(t, g.advance(0))
+	g.sync("a", ab, events.PathDown, 0)
+	want(t, g.advance(500*time.Millisecond), "path_down firing path/a/inet->b/lte")
+	// A's report of 1 s ago, delivered late: not newer than the one known.
+	g.e.Sync([]PathReport{{Network: "n", Site: "a", PathID: ab, State: events.PathUp, At: g.now.Add(-time.Second), Heard: g.now}}, g.now)
+	want(t, g.advance(500*time.Millisecond))
+	g.sync("a", ab, events.PathUp, 10)
+	g.sync("b", "b/lte->a/inet", events.PathUp, 10)
+	want(t, g.advance(500*time.Millisecond)) // the condition is gone from here
+	g.sync("a", ab, events.PathUp, 10)
+	g.sync("b", "b/lte->a/inet", events.PathUp, 10)
+	want(t, g.advance(10*time.Second), "path_down resolved path/a/inet->b/lte")
+	for range 60 {
+		g.sync("a", ab, events.PathUp, 150)
+		g.sync("b", "b/lte->a/inet", events.PathUp, 20)
+		g.now = g.now.Add(time.Second)
+		g.e.Tick(g.now)
+	}
+	g.sync("a", ab, events.PathUp, 150)
+	g.sync("b", "b/lte->a/inet", events.PathUp, 20)
+	want(t, g.advance(time.Second), "sla_violated firing path/a/inet->b/lte")
+	g.sync("a", ab, events.PathUp, 20)
+	want(t, g.advance(500*time.Millisecond))
+	g.sync("a", ab, events.PathUp, 20) // b is silent from here
+	want(t, g.advance(10*time.Second), "site_offline firing site/b", "sla_violated resolved path/a/inet->b/lte")
+	g.sync("b", "b/lte->a/inet", events.PathUp, 20)
+	want(t, g.advance(10*time.Second), "site_offline firing site/a")
+	g.sync("a", ab, events.PathUp, 20)
+	g.sync("b", "b/lte->a/inet", events.PathUp, 20)
+	want(t, g.advance(10*time.Second), "site_offline resolved site/b")
+	g.sync("a", ab, events.PathUp, 20)
+	g.sync("b", "b/lte->a/inet", events.PathUp, 20)
+	want(t, g.advance(10*time.Second), "site_offline resolved site/a")
+}
+
+// TestSyncClearsClosedStream: a site whose stream ended is online again
+// once a report heard after the end is seen, even if its "online" event
+// was lost; a report heard before the end does not clear it.
+func TestSyncClearsClosedStream(t *testing.T) {
+	g := newRig(t, Config{SiteUnreachable: off, SiteOffline: SiteOfflineRule{Rule: Rule{ResolveAfter: "0s"}}})
+	g.sync("a", ab, events.PathUp, 10)
+	before := g.now
+	g.now = g.now.Add(time.Second)
+	want(t, g.siteState("a", false), "site_offline firing site/a")
+	g.e.Sync([]PathReport{{Network: "n", Site: "a", PathID: ab, State: events.PathUp, At: g.now, Heard: before}}, g.now)
+	want(t, g.advance(time.Second))
+	g.sync("a", ab, events.PathUp, 10)
+	want(t, g.advance(time.Second), "site_offline resolved site/a")
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/manage"
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/controller/store/postgres"
 )
 
 // openAlerts makes the alert service (run by Serve) and the management
@@ -23,8 +24,18 @@ func (d *Daemon) openAlerts() error {
 	if err != nil {
 		return err
 	}
-	d.alerts, err = alert.NewService(alert.ServiceConfig{Rules: rules, Store: d.st, Bus: d.bus, Log: d.log,
-		Certs: d.watchedCerts, Probe: d.probeStore, Sites: d.siteNames})
+	cfg := alert.ServiceConfig{Rules: rules, Store: d.st, Bus: d.bus, Fleet: d.live, Log: d.log,
+		Certs: d.watchedCerts, Probe: d.probeStore, Sites: d.siteNames}
+	if d.cfg.Store != "sqlite" {
+		// Replicas on one PostgreSQL database: the one holding the
+		// alerts' advisory lock evaluates and delivers.
+		l, err := postgres.NewLeader(d.cfg.Store, postgres.AlertsLockKey)
+		if err != nil {
+			return fmt.Errorf("alerts: --store %s: %w", StoreLabel(d.cfg.Store), redactErr(err, d.cfg.Store))
+		}
+		cfg.Leader = l
+	}
+	d.alerts, err = alert.NewService(cfg)
 	if err != nil {
 		return fmt.Errorf("alerts: %w", err)
 	}
@@ -35,8 +46,8 @@ func (d *Daemon) openAlerts() error {
 
 // watchedCerts are the certificates the cert_expiring rule watches: the
 // CA's, the TLS server certificate as it is on disk (renewals replace
-// it), and the operator certificates in force. Edge certificates are not
-// recorded in the store.
+// it), the operator certificates in force, and each site's newest edge
+// certificate recorded in the store (edgeCerts).
 func (d *Daemon) watchedCerts(ctx context.Context) ([]alert.Cert, error) {
 	out := []alert.Cert{{Subject: "cert/ca", Name: "the controller's CA certificate", NotAfter: d.ca.Certificate().NotAfter}}
 	srv, err := readCert(filepath.Join(d.ca.Dir(), pki.ServerCertFile))
@@ -54,6 +65,24 @@ func (d *Daemon) watchedCerts(ctx context.Context) ([]alert.Cert, error) {
 			out = append(out, alert.Cert{Subject: "cert/operator/" + o.Name + "/" + o.Serial,
 				Name: "the operator certificate of " + o.Name + " (serial " + o.Serial + ")", NotAfter: o.NotAfter})
 		}
+	}
+	edges, err := d.edgeCerts(ctx)
+	return append(out, edges...), err
+}
+
+// edgeCerts lists every network's site certificates for alert.EdgeCerts.
+func (d *Daemon) edgeCerts(ctx context.Context) ([]alert.Cert, error) {
+	nets, err := d.st.Networks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []alert.Cert
+	for _, n := range nets {
+		certs, err := d.st.SiteCerts(ctx, n.Name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, alert.EdgeCerts(n.Name, certs)...)
 	}
 	return out, nil
 }

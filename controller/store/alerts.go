@@ -33,6 +33,23 @@ type AlertStore interface {
 	// DeleteDelivery removes a delivery (delivered or given up).
 	// ErrNotFound: it is gone.
 	DeleteDelivery(ctx context.Context, id int64) error
+
+	// PutFiringAlert records an alert that fired, replacing the one of
+	// its kind, network and subject: the alert engine's state across
+	// restarts and replicas (controller/alert).
+	PutFiringAlert(ctx context.Context, a FiringAlert) error
+	// DeleteFiringAlert forgets the alert of a kind, network and subject
+	// (it resolved); none recorded is not an error.
+	DeleteFiringAlert(ctx context.Context, kind, network, subject string) error
+	// FiringAlerts lists the alerts recorded as firing, oldest first.
+	FiringAlerts(ctx context.Context) ([]FiringAlert, error)
+}
+
+// FiringAlert is an alert that fired and has not resolved.
+type FiringAlert struct {
+	Kind, Network, Subject string
+	Body                   []byte // the alert, JSON (controller/alert.Alert)
+	FiredAt                time.Time
 }
 
 // WebhookSpec describes a webhook.

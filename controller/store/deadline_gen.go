@@ -553,3 +553,21 @@ func (d deadlined) DeleteDelivery(ctx context.Context, id int64) (err error) {
 	defer func() { err = done(err) }()
 	return d.Store.DeleteDelivery(ctx, id)
 }
+
+func (d deadlined) PutFiringAlert(ctx context.Context, a FiringAlert) (err error) {
+	ctx, done := d.start(ctx, "PutFiringAlert")
+	defer func() { err = done(err) }()
+	return d.Store.PutFiringAlert(ctx, a)
+}
+
+func (d deadlined) DeleteFiringAlert(ctx context.Context, kind, network, subject string) (err error) {
+	ctx, done := d.start(ctx, "DeleteFiringAlert")
+	defer func() { err = done(err) }()
+	return d.Store.DeleteFiringAlert(ctx, kind, network, subject)
+}
+
+func (d deadlined) FiringAlerts(ctx context.Context) (_ []FiringAlert, err error) {
+	ctx, done := d.start(ctx, "FiringAlerts")
+	defer func() { err = done(err) }()
+	return d.Store.FiringAlerts(ctx)
+}

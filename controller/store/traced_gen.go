@@ -555,3 +555,21 @@ func (t traced) DeleteDelivery(ctx context.Context, id int64) (err error) {
 	defer func() { endSpan(span, err) }()
 	return t.Store.DeleteDelivery(ctx, id)
 }
+
+func (t traced) PutFiringAlert(ctx context.Context, a FiringAlert) (err error) {
+	ctx, span := t.start(ctx, "store.PutFiringAlert")
+	defer func() { endSpan(span, err) }()
+	return t.Store.PutFiringAlert(ctx, a)
+}
+
+func (t traced) DeleteFiringAlert(ctx context.Context, kind, network, subject string) (err error) {
+	ctx, span := t.start(ctx, "store.DeleteFiringAlert", tracing.AttrNetwork.String(network))
+	defer func() { endSpan(span, err) }()
+	return t.Store.DeleteFiringAlert(ctx, kind, network, subject)
+}
+
+func (t traced) FiringAlerts(ctx context.Context) (_ []FiringAlert, err error) {
+	ctx, span := t.start(ctx, "store.FiringAlerts")
+	defer func() { endSpan(span, err) }()
+	return t.Store.FiringAlerts(ctx)
+}

@@ -23,7 +23,7 @@ func newAlertEnv(t *testing.T) (*env, *alert.Service) {
 	e := newEnvWith(t, func(e *env, cfg *graph.Config) {
 		rules, err := alert.Config{SiteUnreachable: alert.Rule{Disabled: true}}.Compile()
 		must(t, err)
-		svc, err = alert.NewService(alert.ServiceConfig{Rules: rules, Store: e.st, Bus: e.bus})
+		svc, err = alert.NewService(alert.ServiceConfig{Rules: rules, Store: e.st, Bus: e.bus, Fleet: manage.NewLive()})
 		must(t, err)
 		cfg.Manage, err = manage.New(manage.Config{Store: e.st, Users: e.users, Alerts: svc})
 		must(t, err)

@@ -63,3 +63,35 @@ func testWebhooks(t *testing.T, h Harness) {
 		t.Fatalf("after delete %+v", list)
 	}
 }
+
+// testFiringAlerts: a firing alert is recorded once per kind, network
+// and subject (a second put replaces it), listed oldest first, deleted
+// when it resolves (deleting one that is not there is no error).
+func testFiringAlerts(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	a := store.FiringAlert{Kind: "path_down", Network: "n", Subject: "path/a/x->b/y", Body: []byte(`{"id":"1"}`), FiredAt: epoch.Add(time.Second)}
+	b := store.FiringAlert{Kind: "cert_expiring", Subject: "cert/server", Body: []byte(`{"id":"2"}`), FiredAt: epoch}
+	for _, f := range []store.FiringAlert{a, b, a} {
+		if err := e.s.PutFiringAlert(e.ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.Body = []byte(`{"id":"3"}`)
+	if err := e.s.PutFiringAlert(e.ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	got := must(e.s.FiringAlerts(e.ctx))(t)
+	if len(got) != 2 || got[0].Subject != "cert/server" || got[1].Kind != "path_down" || got[1].Network != "n" ||
+		string(got[1].Body) != `{"id":"3"}` || !got[1].FiredAt.Equal(a.FiredAt) {
+		t.Fatalf("firing alerts %+v", got)
+	}
+	if err := e.s.DeleteFiringAlert(e.ctx, "path_down", "n", a.Subject); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.DeleteFiringAlert(e.ctx, "path_down", "n", a.Subject); err != nil {
+		t.Fatal(err)
+	}
+	if got := must(e.s.FiringAlerts(e.ctx))(t); len(got) != 1 || got[0].Kind != "cert_expiring" {
+		t.Fatalf("after delete %+v", got)
+	}
+}

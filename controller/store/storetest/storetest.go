@@ -195,6 +195,7 @@ func Run(t *testing.T, h Harness) {
 		{"SetupToken", testSetupToken},
 		{"Audit", testAudit},
 		{"Webhooks", testWebhooks},
+		{"FiringAlerts", testFiringAlerts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

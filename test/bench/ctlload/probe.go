@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -123,7 +124,9 @@ func sizeTables(size func(t string, n *int64) error) (map[string]int64, error) {
 	out := map[string]int64{}
 	for _, t := range telemetryTables {
 		var n int64
-		if err := size(t, &n); err != nil {
+		if err := size(t, &n); missingTable(err) {
+			continue
+		} else if err != nil {
 			return nil, fmt.Errorf("size of %s: %w", t, err)
 		}
 		out[t] = n
@@ -135,7 +138,9 @@ func countRows(ctx context.Context, scan func(q string, n *int64) error) (map[st
 	out := map[string]int64{}
 	for _, t := range telemetryTables {
 		var n int64
-		if err := scan("SELECT count(*) FROM "+t, &n); err != nil {
+		if err := scan("SELECT count(*) FROM "+t, &n); missingTable(err) {
+			continue
+		} else if err != nil {
 			return nil, fmt.Errorf("count %s: %w", t, err)
 		}
 		out[t] = n
@@ -157,4 +162,9 @@ func perfRecord(ctx context.Context, dir, name string, pid int, d time.Duration)
 		return fmt.Errorf("perf record: %v: %s", err, b)
 	}
 	return nil
+}
+
+// missingTable: a table an older build (-baseline) does not have yet.
+func missingTable(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "no such table") || strings.Contains(err.Error(), "does not exist"))
 }

@@ -144,3 +144,44 @@ func (s *Store) DeleteDelivery(ctx context.Context, id int64) error {
 		return deleted(n, err, "delivery", "delivery %d does not exist", id)
 	})
 }
+
+// PutFiringAlert implements store.Store.
+func (s *Store) PutFiringAlert(ctx context.Context, a store.FiringAlert) error {
+	return s.write(ctx, "put firing alert", func(t *tx) error {
+		_, err := t.Exec(ctx, `INSERT INTO alert_firing (kind, network, subject, body, fired_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (kind, network, subject) DO UPDATE SET body = excluded.body, fired_at = excluded.fired_at`,
+			a.Kind, a.Network, a.Subject, a.Body, us(a.FiredAt))
+		return err
+	})
+}
+
+// DeleteFiringAlert implements store.Store.
+func (s *Store) DeleteFiringAlert(ctx context.Context, kind, network, subject string) error {
+	return s.write(ctx, "delete firing alert", func(t *tx) error {
+		_, err := t.Exec(ctx, "DELETE FROM alert_firing WHERE kind = $1 AND network = $2 AND subject = $3", kind, network, subject)
+		return err
+	})
+}
+
+// FiringAlerts implements store.Store.
+func (s *Store) FiringAlerts(ctx context.Context) ([]store.FiringAlert, error) {
+	if err := s.read("firing alerts"); err != nil {
+		return nil, err
+	}
+	rows, err := s.eng.Query(ctx, `SELECT kind, network, subject, body, fired_at FROM alert_firing ORDER BY fired_at, kind, network, subject`)
+	if err != nil {
+		return nil, s.wrap("firing alerts", err)
+	}
+	defer rows.Close()
+	var out []store.FiringAlert
+	for rows.Next() {
+		var a store.FiringAlert
+		var fired int64
+		if err := rows.Scan(&a.Kind, &a.Network, &a.Subject, &a.Body, &fired); err != nil {
+			return nil, s.wrap("firing alerts", err)
+		}
+		a.FiredAt = fromUS(fired)
+		out = append(out, a)
+	}
+	return out, s.wrap("firing alerts", rows.Err())
+}
