@@ -69,7 +69,7 @@ type hub struct {
 	wan    *dptest.WAN
 	dir    string
 	extra  string
-	udp    bool // kernel sockets on the loopback interface, not dptest's WAN
+	udp    bool           // kernel sockets on the loopback interface, not dptest's WAN
 	pub    map[int]string // base64 public keys by site ID
 	sites  []*dataplane.Dataplane
 	hub    *dataplane.Dataplane
