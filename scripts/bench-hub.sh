@@ -50,7 +50,8 @@ for ((c = 0; c < count; c++)); do
 		for i in "${!bins[@]}"; do
 			printf '%-10s ' "$(echo "$revs" | awk -v i=$((i + 1)) '{print $i}')"
 			PATRONUS_HUB_PATHS=$n PATRONUS_HUB_SECONDS=$dur PATRONUS_HUB_BFD=$bfd PATRONUS_HUB_WAN=$([[ $wan == udp ]] && echo udp || true) \
-				"${bins[$i]}" -test.run '^TestHubScale$' -test.timeout 30m | grep '^hub-scale' || echo "failed (n=$n)"
+				"${bins[$i]}" -test.run '^TestHubScale$' -test.timeout 30m >"$work/out" 2>&1 || true
+			grep '^hub-scale' "$work/out" || { echo "failed (n=$n):"; tail -5 "$work/out"; }
 			echo "#   load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 		done
 	done
