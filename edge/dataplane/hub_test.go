@@ -282,13 +282,25 @@ func (c *downCounter) Handle(_ context.Context, r slog.Record) error {
 	if r.Message != "path bfd" {
 		return nil
 	}
+	var down bool
+	var from, diag string
 	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "to" && a.Value.String() == "down" {
-			c.n.Add(1)
-			return false
+		switch a.Key {
+		case "to":
+			down = a.Value.String() == "down"
+		case "from":
+			from = a.Value.String()
+		case "diag":
+			diag = a.Value.String()
 		}
 		return true
 	})
+	if down {
+		c.n.Add(1)
+		if os.Getenv("PATRONUS_HUB_DEBUG") != "" {
+			fmt.Fprintf(os.Stderr, "down from %s: %s\n", from, diag)
+		}
+	}
 	return nil
 }
 func (c *downCounter) WithAttrs([]slog.Attr) slog.Handler { return c }
