@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,7 +36,8 @@ import (
 // the spokes' paths together), context switches, RSS, the datagrams the
 // hub's links carried and its BFD packets per second, and the BFD Downs
 // logged (all false: nothing is cut). PATRONUS_HUB_BFD sets the paths'
-// BFD (default 100ms×3, the lab's). With PATRONUS_HUB_WAN=udp the
+// BFD (default 100ms×3, the lab's); PATRONUS_HUB_HEAPPROFILE=FILE writes
+// a heap profile after the window. With PATRONUS_HUB_WAN=udp the
 // sites' links are real UDP sockets (edge/wgbind) on 127.18.0.0/16 and
 // 127.19.0.0/16 of the loopback interface instead: every packet then
 // costs its system calls and wake-ups as on a real edge (no root needed).
@@ -248,6 +250,9 @@ func (h *hub) report(window time.Duration) {
 	time.Sleep(window)
 	b := h.sample()
 	downs := h.downs.Load() - d0
+	if f := os.Getenv("PATRONUS_HUB_HEAPPROFILE"); f != "" {
+		h.writeHeapProfile(f)
+	}
 	sec := b.at.Sub(a.at).Seconds()
 	cores := (b.cpu - a.cpu).Seconds() / sec
 	ends := 2 * paths
@@ -256,6 +261,19 @@ func (h *hub) report(window time.Duration) {
 		paths, h.bringU.Seconds(), sec, cores, 1000*cores/float64(ends),
 		float64(b.vcsw+b.icsw-a.vcsw-a.icsw)/sec, float64(b.icsw-a.icsw)/sec, rssMiB(), runtime.NumGoroutine(),
 		float64(b.wire-a.wire)/sec/float64(paths), float64(b.bfd-a.bfd)/sec/float64(paths), downs, runtime.GOMAXPROCS(0))
+}
+
+// writeHeapProfile writes the heap profile (go tool pprof) to file.
+func (h *hub) writeHeapProfile(file string) {
+	f, err := os.Create(file)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		h.t.Fatal(err)
+	}
 }
 
 // rssMiB is the process's resident set.
