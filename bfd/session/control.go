@@ -82,7 +82,6 @@ func (s *Session) SetConfig(cfg Config, now time.Time) {
 	if !sameAuth(old.Auth, cfg.Auth) {
 		s.authSeqKnown = false
 	}
-	fasterRx := s.state == packet.StateUp && cfg.RequiredMinRx < s.advRx
 	switch {
 	case s.state != packet.StateUp:
 		s.resetIntervals()
@@ -90,15 +89,7 @@ func (s *Session) SetConfig(cfg Config, now time.Time) {
 		s.startPoll()
 	}
 	s.rescheduleTx()
-	if fasterRx && s.polling && s.nextTx.After(now) {
-		// This system asks its peer to send faster: the Poll goes out
-		// now rather than at the interval the peer asked for, which may
-		// be seconds (adaptive BFD in the edge: an idle path asks for a
-		// packet a second and speeds up when a real-time flow starts).
-		// One packet out of turn per change; the peer answers it at once
-		// in any case (§6.8.7: a Final is sent regardless of timers).
-		s.nextTx = now
-	}
+	s.pollAtOnce(now)
 	if cfg.Passive != old.Passive && s.nextTx.Before(now) {
 		s.nextTx = now
 	}

@@ -37,7 +37,8 @@ import (
 // hub's links carried and its BFD packets per second, and the BFD Downs
 // logged (all false: nothing is cut). PATRONUS_HUB_BFD sets the paths'
 // BFD (default 100ms×3, the lab's); PATRONUS_HUB_HEAPPROFILE=FILE writes
-// a heap profile after the window. With PATRONUS_HUB_WAN=udp the
+// a heap profile after the window, PATRONUS_HUB_CPUPROFILE=FILE a CPU
+// profile of the window. With PATRONUS_HUB_WAN=udp the
 // sites' links are real UDP sockets (edge/wgbind) on 127.18.0.0/16 and
 // 127.19.0.0/16 of the loopback interface instead: every packet then
 // costs its system calls and wake-ups as on a real edge (no root needed).
@@ -246,6 +247,17 @@ func (h *hub) report(window time.Duration) {
 	paths := len(h.hub.Paths())
 	time.Sleep(3 * time.Second) // the Poll Sequences to the fast rate
 	d0 := h.downs.Load()
+	if f := os.Getenv("PATRONUS_HUB_CPUPROFILE"); f != "" {
+		out, err := os.Create(f)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		defer out.Close()
+		if err := pprof.StartCPUProfile(out); err != nil {
+			h.t.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	a := h.sample()
 	time.Sleep(window)
 	b := h.sample()
