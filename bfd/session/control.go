@@ -89,6 +89,7 @@ func (s *Session) SetConfig(cfg Config, now time.Time) {
 		s.startPoll()
 	}
 	s.rescheduleTx()
+	s.pollAtOnce(now)
 	if cfg.Passive != old.Passive && s.nextTx.Before(now) {
 		s.nextTx = now
 	}

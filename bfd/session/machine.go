@@ -23,6 +23,7 @@ type Session struct {
 	advTx, advRx time.Duration
 	effTx, effRx time.Duration
 	polling      bool
+	pollNow      bool // the Poll started asks for a lower receive interval: send it at once (pollAtOnce)
 
 	remoteMinRx      time.Duration // bfd.RemoteMinRxInterval
 	remoteDesiredTx  time.Duration // last received Desired Min TX Interval
@@ -203,11 +204,26 @@ func (s *Session) goingUp(now time.Time) {
 // decrease of the transmit interval and an increase of the receive interval
 // apply at once; the others wait for the Final (§6.8.3).
 func (s *Session) startPoll() {
+	s.pollNow = s.state == packet.StateUp && s.cfg.RequiredMinRx < s.advRx
 	s.advTx, s.advRx = s.cfg.DesiredMinTx, s.cfg.RequiredMinRx
 	s.effTx = min(s.effTx, s.advTx)
 	s.effRx = max(s.effRx, s.advRx)
 	s.polling = true
 	s.rescheduleTx()
+}
+
+// pollAtOnce sends a Poll that asks the peer for a lower receive interval
+// now rather than at the (possibly slow) interval the peer asked for
+// (adaptive BFD in the edge: an idle path asks for a packet a second and
+// speeds up when a real-time flow starts). One packet out of turn per
+// change; the peer answers it at once in any case (§6.8.7: a Final is
+// sent regardless of timers). Callers that may have started a Poll call
+// it with the time.
+func (s *Session) pollAtOnce(now time.Time) {
+	if s.pollNow && s.polling && s.nextTx.After(now) {
+		s.nextTx = now
+	}
+	s.pollNow = false
 }
 
 // finishPoll ends a Poll Sequence on receipt of the Final bit and starts the

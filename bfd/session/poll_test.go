@@ -322,3 +322,40 @@ func TestDemandNotUp(t *testing.T) {
 		t.Error("no packet in Init with a Demand-mode peer")
 	}
 }
+
+// TestFasterRxPollAtOnce: a system that lowers its Required Min RX
+// Interval while Up sends its Poll at once, not after the (slow)
+// interval its peer asked for; a slower Required Min RX waits for the
+// next packet as usual.
+func TestFasterRxPollAtOnce(t *testing.T) {
+	base := Config{DesiredMinTx: 10 * time.Millisecond, RequiredMinRx: time.Second, DetectMult: 3}
+	s, clk := newUp(t, base)
+	peer := peerPkt(up)
+	peer.RequiredMinRxInterval = 1000000 // the peer asks for a packet a second
+	deliver(t, s, peer, nil, clk.now)
+	if sends, _ := tickUntil(s, clk, clk.now.Add(1500*time.Millisecond)); len(sends) == 0 {
+		t.Fatal("no packet in 1.5 s")
+	}
+	deliver(t, s, peer, nil, clk.now)
+	fast := base
+	fast.RequiredMinRx = 10 * time.Millisecond
+	s.SetConfig(fast, clk.now)
+	if d := s.NextDeadline(); d.After(clk.now) {
+		t.Fatalf("Poll for a faster rx due %v from now, want now", d.Sub(clk.now))
+	}
+	if send, _ := s.Tick(clk.now); !send {
+		t.Fatal("no packet due")
+	}
+	if p := encode(t, s, false); !p.Poll || p.RequiredMinRxInterval != 10000 {
+		t.Fatalf("packet P=%v rx=%dµs, want a Poll with 10000", p.Poll, p.RequiredMinRxInterval)
+	}
+	deliver(t, s, final(), nil, clk.now)
+	if s.Info().Polling {
+		t.Fatal("the Final did not end the Poll")
+	}
+	deliver(t, s, peer, nil, clk.now)
+	s.SetConfig(base, clk.now) // back to slow: the next packet carries the Poll
+	if d := s.NextDeadline(); !d.After(clk.now) || !s.Info().Polling {
+		t.Fatalf("Poll for a slower rx due now (polling %v), want at the next interval", s.Info().Polling)
+	}
+}

@@ -24,6 +24,7 @@ func (s *Session) Receive(c *packet.Control, raw []byte, now time.Time) Result {
 	var r Result
 	if c.Final && s.polling {
 		s.finishPoll()
+		s.pollAtOnce(now) // a change queued behind the Poll
 		r.PollDone = true
 	} else if s.TxInterval() < oldTx {
 		s.rescheduleTx()

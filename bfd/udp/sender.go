@@ -31,16 +31,18 @@ func (bufferFullError) Is(target error) bool { return target == syscall.EAGAIN }
 // Sender transmits the Control packets of one session from its own socket,
 // bound to the session's local address and a source port no other Sender
 // of the Transport uses, and connected to the peer's BFD port.
+//
+// The socket is a plain non-blocking file descriptor, not a net.UDPConn:
+// it only ever sends, and a socket in Go's netpoller (epoll, edge
+// triggered) is woken each time a sent datagram frees its buffer space.
+// With 10,000 sessions that is a netpoller wakeup per transmitted packet
+// for nothing (docs/BENCHMARKS.md, "Sessions at scale").
 type Sender struct {
-	t       *Transport
-	conn    *net.UDPConn
-	rc      syscall.RawConn
-	port    uint16
-	writeFn func(fd uintptr) bool // s.write, bound once so Send does not allocate
+	t    *Transport
+	port uint16
 
-	mu   sync.Mutex // serialises Send; guards pkt and werr
-	pkt  []byte
-	werr error
+	mu sync.Mutex // serialises Send and Close; guards fd
+	fd int        // -1 once closed
 
 	closeOnce sync.Once
 	closeErr  error
@@ -70,15 +72,11 @@ func (t *Transport) NewSender(local, peer netip.Addr, multihop bool, ifname stri
 	if t.closed {
 		return nil, ErrClosed
 	}
-	conn, port, err := t.bindLocked(local, raddr, ifname)
+	fd, port, err := t.bindLocked(local, raddr, ifname)
 	if err != nil {
 		return nil, err
 	}
-	s, err := newSender(t, conn, port)
-	if err != nil {
-		conn.Close()
-		return nil, err
-	}
+	s := newSender(t, fd, port)
 	t.senders[s] = struct{}{}
 	t.ports[port] = struct{}{}
 	return s, nil
@@ -113,20 +111,20 @@ func withZone(a netip.Addr, ifname string) netip.Addr {
 
 // bindLocked opens a socket from local, on the next free source port,
 // connected to raddr. t.mu must be held.
-func (t *Transport) bindLocked(local netip.Addr, raddr netip.AddrPort, ifname string) (*net.UDPConn, uint16, error) {
+func (t *Transport) bindLocked(local netip.Addr, raddr netip.AddrPort, ifname string) (int, uint16, error) {
 	span := int(t.cfg.SourcePortMax-t.cfg.SourcePortMin) + 1
 	for range span {
 		port := t.advancePortLocked()
 		if _, held := t.ports[port]; held {
 			continue
 		}
-		conn, err := dial(netip.AddrPortFrom(local, port), raddr, ifname)
+		fd, err := dial(netip.AddrPortFrom(local, port), raddr, ifname)
 		if errors.Is(err, syscall.EADDRINUSE) {
 			continue
 		}
-		return conn, port, err
+		return fd, port, err
 	}
-	return nil, 0, ErrNoSourcePort
+	return -1, 0, ErrNoSourcePort
 }
 
 // advancePortLocked returns the port at the cursor and moves the cursor
@@ -141,27 +139,58 @@ func (t *Transport) advancePortLocked() uint16 {
 	return port
 }
 
-func dial(laddr, raddr netip.AddrPort, ifname string) (*net.UDPConn, error) {
-	network, opts := "udp4", sendOpts4
+// dial opens a non-blocking UDP socket with the sending options, bound to
+// laddr and connected to raddr.
+func dial(laddr, raddr netip.AddrPort, ifname string) (int, error) {
+	family, opts := unix.AF_INET, sendOpts4
 	if raddr.Addr().Is6() {
-		network, opts = "udp6", sendOpts6
+		family, opts = unix.AF_INET6, sendOpts6
 	}
-	d := net.Dialer{LocalAddr: net.UDPAddrFromAddrPort(laddr), Control: control(opts, ifname)}
-	c, err := d.Dial(network, raddr.String())
+	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_UDP)
 	if err != nil {
-		return nil, fmt.Errorf("bfd/udp: sender %v -> %v: %w", laddr, raddr, err)
+		return -1, fmt.Errorf("bfd/udp: sender %v -> %v: socket: %w", laddr, raddr, err)
 	}
-	return c.(*net.UDPConn), nil
+	la, err := sockaddr(laddr)
+	if err == nil {
+		err = setOpts(fd, opts, ifname)
+	}
+	if err == nil {
+		err = unix.Bind(fd, la)
+	}
+	var ra unix.Sockaddr
+	if err == nil {
+		ra, err = sockaddr(raddr)
+	}
+	if err == nil {
+		err = unix.Connect(fd, ra)
+	}
+	if err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("bfd/udp: sender %v -> %v: %w", laddr, raddr, err)
+	}
+	return fd, nil
 }
 
-func newSender(t *Transport, conn *net.UDPConn, port uint16) (*Sender, error) {
-	rc, err := conn.SyscallConn()
-	if err != nil {
-		return nil, err
+// sockaddr converts an address and port, with the zone of an IPv6
+// link-local address as its scope, to a unix.Sockaddr.
+func sockaddr(ap netip.AddrPort) (unix.Sockaddr, error) {
+	a := ap.Addr()
+	if a.Is4() {
+		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: a.As4()}, nil
 	}
-	s := &Sender{t: t, conn: conn, rc: rc, port: port}
-	s.writeFn = s.write
-	return s, nil
+	sa := &unix.SockaddrInet6{Port: int(ap.Port()), Addr: a.As16()}
+	if z := a.Zone(); z != "" {
+		ifi, err := net.InterfaceByName(z)
+		if err != nil {
+			return nil, fmt.Errorf("zone %q: %w", z, err)
+		}
+		sa.ZoneId = uint32(ifi.Index)
+	}
+	return sa, nil
+}
+
+func newSender(t *Transport, fd int, port uint16) *Sender {
+	return &Sender{t: t, fd: fd, port: port}
 }
 
 // LocalPort returns the UDP source port of the session's packets.
@@ -174,31 +203,22 @@ func (s *Sender) LocalPort() uint16 {
 // ErrBufferFull; an ICMP Port Unreachable from the peer (ECONNREFUSED) is
 // counted, not returned. Other failures return the errno. Send is safe for
 // concurrent use and does not retain b.
-func (s *Sender) Send(b []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.pkt = b
-	err := s.rc.Write(s.writeFn)
-	s.pkt = nil
-	if err != nil {
-		return err // the socket is closed
-	}
-	return s.t.stats.sendResult(s.werr)
-}
-
-// write is the syscall.RawConn.Write callback. It never asks to wait for
-// writability, so a full buffer surfaces as EAGAIN instead of blocking.
 //
 // A connected UDP socket reports an ICMP error received for an earlier
 // packet as the result of the next send, and that send is then not
 // performed; so after ECONNREFUSED the packet is written once more.
-func (s *Sender) write(fd uintptr) bool {
-	_, s.werr = unix.Write(int(fd), s.pkt)
-	if s.werr == unix.ECONNREFUSED {
-		s.t.stats.connRefused.Add(1)
-		_, s.werr = unix.Write(int(fd), s.pkt)
+func (s *Sender) Send(b []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fd < 0 {
+		return net.ErrClosed
 	}
-	return true
+	_, err := unix.Write(s.fd, b)
+	if err == unix.ECONNREFUSED {
+		s.t.stats.connRefused.Add(1)
+		_, err = unix.Write(s.fd, b)
+	}
+	return s.t.stats.sendResult(err)
 }
 
 // sendResult counts the outcome of one write and maps it to Send's result.
@@ -222,7 +242,10 @@ func (c *counters) sendResult(err error) error {
 // calls return the first call's result.
 func (s *Sender) Close() error {
 	s.closeOnce.Do(func() {
-		s.closeErr = s.conn.Close()
+		s.mu.Lock()
+		s.closeErr = unix.Close(s.fd)
+		s.fd = -1
+		s.mu.Unlock()
 		s.t.release(s)
 	})
 	return s.closeErr

@@ -238,8 +238,8 @@ func TestSocketOptions(t *testing.T) {
 		}
 		checkOpts(t, rd.conn, opts)
 	}
-	checkOpts(t, openSender(t, tr, lo4, lo4, false, "").conn, sendOpts4)
-	checkOpts(t, openSender(t, tr, lo6, lo6, true, "").conn, sendOpts6)
+	checkFdOpts(t, openSender(t, tr, lo4, lo4, false, "").fd, sendOpts4)
+	checkFdOpts(t, openSender(t, tr, lo6, lo6, true, "").fd, sendOpts6)
 }
 
 func checkOpts(t *testing.T, c *net.UDPConn, opts []sockopt) {
@@ -247,6 +247,15 @@ func checkOpts(t *testing.T, c *net.UDPConn, opts []sockopt) {
 	for _, o := range opts {
 		if err := sockoptInt(c, o.level, o.opt, o.value, false); err != nil {
 			t.Errorf("%v %s: %v", c.LocalAddr(), o.name, err)
+		}
+	}
+}
+
+func checkFdOpts(t *testing.T, fd int, opts []sockopt) {
+	t.Helper()
+	for _, o := range opts {
+		if v, err := unix.GetsockoptInt(fd, o.level, o.opt); err != nil || v != o.value {
+			t.Errorf("sender socket %s = %d, %v; want %d", o.name, v, err, o.value)
 		}
 	}
 }

@@ -94,6 +94,17 @@ type Defaults struct {
 	// BFDByColor overrides BFD for the paths over local links of a
 	// colour, e.g. slower timers on LTE.
 	BFDByColor map[string]BFDDefaults `yaml:"bfd_by_color"`
+	// BFDAdaptive slows BFD and probes on paths to sites without flows
+	// and speeds them up for real-time flows (docs/BFD.md).
+	BFDAdaptive BFDAdaptive `yaml:"bfd_adaptive"`
+}
+
+// BFDAdaptive is adaptive BFD: on unless enabled is false; empty
+// intervals take DefaultBFDIdleRx and DefaultBFDRealtime.
+type BFDAdaptive struct {
+	Enabled          Switch `yaml:"enabled"`
+	IdleRxInterval   string `yaml:"idle_rx_interval"`
+	RealtimeInterval string `yaml:"realtime_interval"`
 }
 
 // Switch is an on/off setting that may be left out. A value that is not

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/patronus-sdwan/patronus/bfd/session"
+	"github.com/patronus-sdwan/patronus/edge/steer"
+	"github.com/patronus-sdwan/patronus/internal/bfdcfg"
 )
 
 // The steering part of a configuration (SLA classes, applications,
@@ -18,6 +20,36 @@ const (
 	DefaultPathBFDInterval   = 100 * time.Millisecond
 	DefaultPathBFDMultiplier = 3
 )
+
+// Defaults of adaptive BFD (docs/BFD.md): a path to a site without
+// flows asks its peer for a packet a second (3 s to detect a failure at
+// the multiplier of 3); a path to a site with real-time flows for one
+// every 40 ms (120 ms to detect, so that a voice stream's failover gap
+// stays under 150 ms).
+const (
+	DefaultBFDIdleRx   = time.Second
+	DefaultBFDRealtime = 40 * time.Millisecond
+)
+
+// AdaptiveBFD is defaults.bfd_adaptive, validated.
+type AdaptiveBFD struct {
+	On       bool
+	IdleRx   time.Duration // RequiredMinRx of paths to sites without flows
+	Realtime time.Duration // both intervals of paths to sites with real-time flows
+}
+
+func checkAdaptive(e *errs, a BFDAdaptive) AdaptiveBFD {
+	at := "defaults.bfd_adaptive"
+	v := AdaptiveBFD{On: checkSwitch(e, at+".enabled", a.Enabled, true)}
+	var err error
+	if v.IdleRx, err = bfdcfg.ParseInterval(at+".idle_rx_interval", a.IdleRxInterval, DefaultBFDIdleRx); err != nil {
+		e.list = append(e.list, splitField(err))
+	}
+	if v.Realtime, err = bfdcfg.ParseInterval(at+".realtime_interval", a.RealtimeInterval, DefaultBFDRealtime); err != nil {
+		e.list = append(e.list, splitField(err))
+	}
+	return v
+}
 
 // checkPathBFD validates the BFD timers of the paths: defaults.bfd, with
 // defaults.bfd_by_color overriding them for paths whose local link has
@@ -50,4 +82,29 @@ func (v *Valid) PathBFD(color string) session.Config {
 		return c
 	}
 	return v.BFD
+}
+
+// PathBFDFor returns the BFD timers of paths over a local link of colour
+// towards a site whose flows ask for demand (edge/steer Demand). Without
+// adaptive BFD they are PathBFD's. With it, every path offers to send as
+// fast as the real-time interval (DesiredMinTx), and each end sets the
+// rate it receives at, which is what its own flows need: the real-time
+// interval, PathBFD's rx_interval for other flows, the idle interval
+// (never faster than rx_interval) without flows. The peer sends at the
+// rate this end asks for, and this end at the rate the peer asks for
+// (RFC 5880 §6.8.2): neither has to follow the other's flows, and an end
+// whose flows stop slows its peer down with a Poll Sequence.
+func (v *Valid) PathBFDFor(color string, demand steer.Demand) session.Config {
+	c := v.PathBFD(color)
+	if !v.Adaptive.On {
+		return c
+	}
+	c.DesiredMinTx = min(c.DesiredMinTx, v.Adaptive.Realtime)
+	switch demand {
+	case steer.DemandRealtime:
+		c.RequiredMinRx = v.Adaptive.Realtime
+	case steer.DemandIdle:
+		c.RequiredMinRx = max(c.RequiredMinRx, v.Adaptive.IdleRx)
+	}
+	return c
 }

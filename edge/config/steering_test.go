@@ -108,3 +108,51 @@ defaults:
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestAdaptiveBFD: adaptive BFD is on by default; each demand sets the
+// rx interval (the idle one never faster than rx_interval), every path
+// offers to send at the real-time interval; off, the timers are
+// PathBFD's; bad values are named.
+func TestAdaptiveBFD(t *testing.T) {
+	v, err := parseExample(t, `
+defaults:
+  bfd_by_color:
+    lte: {rx_interval: 2s, multiplier: 5}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.Adaptive.On || v.Adaptive.IdleRx != DefaultBFDIdleRx || v.Adaptive.Realtime != DefaultBFDRealtime {
+		t.Fatalf("defaults: %+v", v.Adaptive)
+	}
+	for _, c := range []struct {
+		color  string
+		demand steer.Demand
+		rx     time.Duration
+	}{
+		{"inet", steer.DemandIdle, time.Second},
+		{"inet", steer.DemandActive, DefaultPathBFDInterval},
+		{"inet", steer.DemandRealtime, 40 * time.Millisecond},
+		{"lte", steer.DemandIdle, 2 * time.Second},
+		{"lte", steer.DemandActive, 2 * time.Second},
+		{"lte", steer.DemandRealtime, 40 * time.Millisecond},
+	} {
+		b := v.PathBFDFor(c.color, c.demand)
+		if b.RequiredMinRx != c.rx || b.DesiredMinTx != 40*time.Millisecond || b.DetectMult != v.PathBFD(c.color).DetectMult {
+			t.Errorf("%s %v: %+v, want rx %v, tx 40ms", c.color, c.demand, b, c.rx)
+		}
+	}
+	v, err = parseExample(t, "defaults:\n  bfd_adaptive: {enabled: false, idle_rx_interval: 5s}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := v.PathBFDFor("inet", steer.DemandIdle); b != v.PathBFD("inet") {
+		t.Errorf("adaptive off: %+v, want %+v", b, v.PathBFD("inet"))
+	}
+	_, err = parseExample(t, "defaults:\n  bfd_adaptive: {enabled: maybe, idle_rx_interval: soon, realtime_interval: 2h}\n")
+	for _, want := range []string{"enabled", "idle_rx_interval", "realtime_interval"} {
+		if err == nil || !strings.Contains(err.Error(), "defaults.bfd_adaptive."+want+":") {
+			t.Errorf("no error at defaults.bfd_adaptive.%s in: %v", want, err)
+		}
+	}
+}

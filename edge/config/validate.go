@@ -41,7 +41,9 @@ type Valid struct {
 	// overrides by local link colour. See PathBFD.
 	BFD        session.Config
 	BFDByColor map[string]session.Config
-	Steering   policy.Compiled
+	// Adaptive: adaptive BFD (defaults.bfd_adaptive). See PathBFDFor.
+	Adaptive AdaptiveBFD
+	Steering policy.Compiled
 	// Pins are the controller's path pins of this edge, in order.
 	Pins []ValidPin
 	// BGP is the bgp section; nil when the edge speaks no BGP.
@@ -107,6 +109,7 @@ func (c *Config) Validate() (*Valid, error) {
 	checkRelay(&e, c, v)
 	e.list = append(e.list, defaults.list...)
 	v.BFD, v.BFDByColor = checkPathBFD(&e, c, v.Links)
+	v.Adaptive = checkAdaptive(&e, c.Defaults.BFDAdaptive)
 	steering, problems := c.Set.Compile()
 	v.Steering = *steering
 	e.list = append(e.list, problems...)

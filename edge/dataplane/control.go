@@ -11,9 +11,11 @@ import (
 
 	"github.com/patronus-sdwan/patronus/bfd"
 	"github.com/patronus-sdwan/patronus/bfd/packet"
+	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/probe"
 	"github.com/patronus-sdwan/patronus/edge/quality"
 	"github.com/patronus-sdwan/patronus/edge/shim"
+	"github.com/patronus-sdwan/patronus/edge/steer"
 )
 
 // In-tunnel control: BFD (RFC 5880) and quality probes ride each path as
@@ -101,10 +103,12 @@ func (d *Dataplane) sendControl(p *Path, typ shim.Type, body []byte) error {
 // before the path is published; the BFD session is added after
 // (syncSteeringLocked), and its state changes reach steering through
 // watchBFD.
-func (d *Dataplane) prepareControl(p *Path) error {
+func (d *Dataplane) prepareControl(p *Path, cur *config.Valid) error {
 	var sess [4]byte
 	_, _ = rand.Read(sess[:])
-	sender, err := probe.NewSender(probe.Config{}, binary.BigEndian.Uint32(sess[:]), func(b []byte) error {
+	// A new path starts idle (adapt.go): its probes at the idle rate.
+	cfg := probe.Config{Interval: probeInterval(cur, steer.Demand(p.demand.Load()))}
+	sender, err := probe.NewSender(cfg, binary.BigEndian.Uint32(sess[:]), func(b []byte) error {
 		return d.sendControl(p, shim.TypeProbe, b)
 	})
 	if err != nil {
@@ -145,10 +149,14 @@ func (d *Dataplane) receiveControl(p *Path, typ shim.Type, body []byte, now time
 }
 
 // controlLoop drives the probe senders and feeds steering: the probe
-// metrics of every path and the steering timers, every steerTick.
+// metrics of every path and the steering timers, every steerTick, and
+// the paths' demands (adaptive BFD, adapt.go). It sleeps until the next
+// probe is due or the next steerTick, whichever is first, but at least
+// controlTick: the probes of all paths due within one controlTick share
+// one wakeup.
 func (d *Dataplane) controlLoop() {
 	defer d.wg.Done()
-	t := time.NewTicker(controlTick)
+	t := time.NewTimer(controlTick)
 	defer t.Stop()
 	var lastSteer time.Time
 	for {
@@ -159,26 +167,54 @@ func (d *Dataplane) controlLoop() {
 		}
 		now := time.Now()
 		v := d.snap.Load()
-		for _, p := range v.paths {
-			// A path without BFD up is down whatever the probes say, and
-			// its probes would only pile up in WireGuard's queue of
-			// packets waiting for a handshake (up to 128 per path).
-			if p.prober != nil && p.bfdUp.Load() && !now.Before(p.probeNext) {
-				p.probeNext = p.prober.Tick(now)
-			}
+		next := d.probe(v, now)
+		if now.Sub(lastSteer) >= steerTick {
+			lastSteer = now
+			d.steerTick(v, now)
 		}
-		if now.Sub(lastSteer) < steerTick {
+		if s := lastSteer.Add(steerTick); s.Before(next) {
+			next = s
+		}
+		t.Reset(max(time.Until(next), controlTick))
+	}
+}
+
+// probe sends the probes that are due and returns when the next one is.
+func (d *Dataplane) probe(v *snapshot, now time.Time) time.Time {
+	next := now.Add(steerTick)
+	for _, p := range v.paths {
+		// A path without BFD up is down whatever the probes say, and
+		// its probes would only pile up in WireGuard's queue of
+		// packets waiting for a handshake (up to 128 per path).
+		if p.prober == nil || !p.bfdUp.Load() {
 			continue
 		}
-		lastSteer = now
-		for _, p := range v.paths {
-			if p.prober != nil {
-				ev, _ := d.engine.SetProbe(p.ID, quality.FromProbe(p.prober.Metrics(now)), now)
-				d.logEvents(ev)
-			}
+		if !now.Before(p.probeNext) {
+			p.probeNext = p.prober.Tick(now)
 		}
-		d.logEvents(d.engine.Tick(now))
+		if p.probeNext.Before(next) {
+			next = p.probeNext
+		}
 	}
+	return next
+}
+
+// steerTick feeds steering the probe metrics that changed and runs its
+// timers, then puts the demands of the flows in force (adapt.go).
+func (d *Dataplane) steerTick(v *snapshot, now time.Time) {
+	for _, p := range v.paths {
+		if p.prober == nil {
+			continue
+		}
+		// Metrics change only with a probe sent, answered or lost.
+		if c := p.prober.Counters(); c.Sent+c.Replies+c.Lost+c.SendErrors != p.probeSeen {
+			p.probeSeen = c.Sent + c.Replies + c.Lost + c.SendErrors
+			ev, _ := d.engine.SetProbe(p.ID, quality.FromProbe(p.prober.Metrics(now)), now)
+			d.logEvents(ev)
+		}
+	}
+	d.logEvents(d.engine.Tick(now))
+	d.adapt(v, now)
 }
 
 // watchBFD hands every BFD state change of a path to steering at once:

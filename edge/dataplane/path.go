@@ -53,8 +53,10 @@ type Path struct {
 	num        int    // unique among the data plane's paths: the BFD session's IfIndex
 	bfdKey     bfd.Key
 	prober     *probe.Sender
-	probeNext  time.Time   // the control loop's
-	bfdUp      atomic.Bool // the BFD session is Up: probes are sent
+	probeNext  time.Time     // the control loop's
+	probeSeen  uint64        // the control loop's: the prober's events when its metrics last went to steering
+	demand     atomic.Uint32 // steer.Demand in force on the path (adapt.go); written under Dataplane.mu
+	bfdUp      atomic.Bool   // the BFD session is Up: probes are sent
 	started    time.Time
 	lastRx     atomic.Int64 // unix ns of the last batch received from the peer; 0: none
 	stopCtl    func()

@@ -100,6 +100,21 @@ func txOf(s *testSite, id string) uint64 {
 	return 0
 }
 
+// waitDetection waits until path id of s detects a failure within max.
+func waitDetection(t *testing.T, s *testSite, id string, max time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		for _, p := range s.dp.Status().Paths {
+			if p.ID == id && p.BFDState == "up" && p.BFD.DetectionTimeMS <= float64(max.Milliseconds()) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("path %s: detection time not within %v after 10 s", id, max)
+		}
+	}
+}
+
 // TestSitesFailover: a stream from site 1 to site 2; the WAN link of the
 // path carrying it is cut; BFD takes the path down, steering moves the
 // flow, and the stream arrives again over another path.
@@ -114,6 +129,9 @@ func TestSitesFailover(t *testing.T) {
 	defer stop()
 	c.waitFor(t, 50, 10*time.Second)
 	p := carrier(s1)
+	// The stream made the path busy: it asked its peer for BFD at the
+	// configured 100 ms instead of the idle rate (adaptive BFD).
+	waitDetection(t, s1, p.ID, time.Second)
 	link := map[string]int{"inet": 0, "lte": 1}[p.LocalLink]
 	n.wan.Cut(linkAddr(1, link), true)
 	cutAt := next.Load()

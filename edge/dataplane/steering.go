@@ -40,7 +40,7 @@ func (d *Dataplane) syncSteeringLocked(st *policy.Compiled, cur *config.Valid) e
 		if p.prober != nil {
 			continue
 		}
-		if err := d.prepareControl(p); err != nil {
+		if err := d.prepareControl(p, cur); err != nil {
 			errs = append(errs, fmt.Errorf("path %s: probes: %w", p.ID, err))
 			continue
 		}
@@ -49,12 +49,15 @@ func (d *Dataplane) syncSteeringLocked(st *policy.Compiled, cur *config.Valid) e
 	d.st = st
 	d.publishLocked()
 	for _, p := range d.paths {
-		cfg := bfd.SessionConfig{Key: p.bfdKey, Config: cur.PathBFD(p.color)}
+		cfg := bfd.SessionConfig{Key: p.bfdKey, Config: cur.PathBFDFor(p.color, steer.Demand(p.demand.Load()))}
 		if slices.Contains(fresh, p) {
 			if _, err := d.bfd.Add(cfg, pathSender{d, p}); err != nil {
 				errs = append(errs, fmt.Errorf("path %s: bfd: %w", p.ID, err))
 			}
 			continue
+		}
+		if iv := probeInterval(cur, steer.Demand(p.demand.Load())); p.prober.Config().Interval != iv {
+			_ = p.prober.SetInterval(iv, now) // valid with the default probe settings
 		}
 		if info, ok := d.bfd.Session(p.bfdKey); ok && (info.Session.AdvertisedTx != cfg.DesiredMinTx ||
 			info.Session.AdvertisedRx != cfg.RequiredMinRx) {

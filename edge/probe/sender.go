@@ -102,7 +102,31 @@ func NewSender(cfg Config, session uint32, send func([]byte) error) (*Sender, er
 }
 
 // Config returns the Sender's settings, defaults filled.
-func (s *Sender) Config() Config { return s.cfg }
+func (s *Sender) Config() Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg
+}
+
+// SetInterval changes the time between probes from now on, within the
+// limits Validate applies to Config.Interval with the other settings as
+// they are. A shorter interval takes effect at once: the next probe is
+// due no later than now plus d. The windows keep their samples; they
+// cover Window probes, so a longer interval widens them in time.
+func (s *Sender) SetInterval(d time.Duration, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.cfg
+	c.Interval = d
+	if _, err := c.Validate(); err != nil {
+		return err
+	}
+	s.cfg.Interval = d
+	if next := now.Add(d); s.nextSend.After(next) {
+		s.nextSend = next
+	}
+	return nil
+}
 
 // Tick declares overdue probes lost, sends a probe if one is due, and
 // returns when Tick should run next. It does not allocate.

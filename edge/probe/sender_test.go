@@ -390,3 +390,38 @@ func TestSenderBoundsResidence(t *testing.T) {
 		t.Fatalf("RTT %v, BadResidence %d; want the whole 20ms and 1", m.RTTAvg, g.s.Counters().BadResidence)
 	}
 }
+
+// TestSenderSetInterval: a slower interval spaces the probes out from the
+// next one on; a faster one makes the next probe due at once (no later
+// than now plus the new interval); an interval the other settings do not
+// allow is refused, naming the field, and changes nothing.
+func TestSenderSetInterval(t *testing.T) {
+	g := newRig(t, Config{})
+	tick := func(from, to time.Duration) { // every 10 ms
+		for d := from; d < to; d += 10 * time.Millisecond {
+			g.s.Tick(t0.Add(d))
+		}
+	}
+	g.s.Tick(t0)
+	if err := g.s.SetInterval(time.Second, t0); err != nil {
+		t.Fatal(err)
+	}
+	tick(10*time.Millisecond, 2050*time.Millisecond) // probes at 100 ms, 1.1 s, 2.1 s
+	if len(g.sent) != 3 {
+		t.Fatalf("%d probes in 2.05 s after slowing down, want 3", len(g.sent))
+	}
+	if err := g.s.SetInterval(100*time.Millisecond, t0.Add(2050*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	tick(2050*time.Millisecond, 2200*time.Millisecond) // probes at 2.1 s (due at 2.15 at the latest), 2.2 s
+	if len(g.sent) != 4 {
+		t.Fatalf("%d probes by 2.2 s after speeding up, want 4", len(g.sent))
+	}
+	err := g.s.SetInterval(10*time.Second, t0) // longer than the 5 s loss window
+	if err == nil || !strings.Contains(err.Error(), "loss_window") {
+		t.Fatalf("10 s: %v, want a loss_window error", err)
+	}
+	if got := g.s.Config().Interval; got != 100*time.Millisecond {
+		t.Fatalf("interval %v after a refused change", got)
+	}
+}

@@ -2,6 +2,7 @@ package steer
 
 import (
 	"sync/atomic"
+	"time"
 )
 
 // Buckets is the number of flow buckets of a policy towards a site. A
@@ -12,8 +13,9 @@ const Buckets = 1024
 // slot is what Lookup reads for one policy towards one site: the current
 // decision, replaced whole, and the time each bucket last saw a packet.
 type slot struct {
-	dec atomic.Pointer[decision]
-	act [Buckets]atomic.Uint32 // Engine.clock of the bucket's last packet; 0: never
+	dec  atomic.Pointer[decision]
+	act  [Buckets]atomic.Uint32 // Engine.clock of the bucket's last packet; 0: never
+	last atomic.Uint32          // the latest of act: Engine.clock of the slot's last packet (Demand)
 }
 
 // decision is immutable once published.
@@ -48,11 +50,17 @@ func (d *decision) translate(tr map[int32]int32) *decision {
 
 // tableSet is the immutable index Lookup starts from, replaced by Set.
 type tableSet struct {
-	sites map[uint16][]*slot // by site, by policy index
+	sites    map[uint16][]*slot // by site, by policy index
+	realtime []bool             // by policy index: its SLA class limits jitter (Demand)
+	idle     uint32             // Timers.FlowIdle in Engine.clock seconds, rounded up
 }
 
 func (e *Engine) publishTables() {
-	ts := &tableSet{sites: make(map[uint16][]*slot, len(e.sites))}
+	ts := &tableSet{sites: make(map[uint16][]*slot, len(e.sites)), realtime: make([]bool, len(e.policies)),
+		idle: uint32((e.cfg.Timers.FlowIdle + time.Second - 1) / time.Second)}
+	for i, p := range e.policies {
+		ts.realtime[i] = p.sla.MaxJitter > 0
+	}
 	for id, s := range e.sites {
 		slots := make([]*slot, len(s.classes))
 		for i, c := range s.classes {
@@ -94,6 +102,9 @@ func (e *Engine) Lookup(site uint16, class int, flowHash uint32) (c Choice, ok b
 	b := int(flowHash % Buckets)
 	if now := e.clock.Load(); s.act[b].Load() != now {
 		s.act[b].Store(now)
+		if s.last.Load() != now {
+			s.last.Store(now)
+		}
 	}
 	c = Choice{Path: d.pathOf(b), Dup: d.secondary}
 	return c, c.Path >= 0

@@ -1,0 +1,112 @@
+package dataplane_test
+
+import (
+	"encoding/binary"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestSitesAdaptiveBFD: two sites at rest ask each other for BFD once a
+// second (adaptive BFD, idle); a voice stream (DSCP EF) from site 1 to
+// site 2 makes site 1 ask for the real-time interval on every path to
+// site 2, by a Poll Sequence (no state change); site 2, which sends no
+// flows, keeps asking for the idle rate. Probes follow: every 100 ms
+// while busy, every second at rest. When the stream has been idle for
+// the flow idle time (2 s here), site 1 asks for the idle rate again.
+func TestSitesAdaptiveBFD(t *testing.T) {
+	n := newTestNet(t, 1, 2)
+	extra := slowBFD + "steering: {flow_idle: 2s}\n"
+	s1 := n.start(1, n.config(1, []int{2}, extra))
+	s2 := n.start(2, n.config(2, []int{1}, extra))
+	n.waitUp()
+	// At rest: each end asks for 1 s, and detects in 10 × 1 s.
+	waitTimers(t, s1, 1000, 10000)
+	waitTimers(t, s2, 1000, 10000)
+	transitions := bfdTransitions(s1)
+	sent := probesSent(s1)
+	time.Sleep(2 * time.Second)
+	if d := probesSent(s1) - sent; d > 4*3 { // 4 paths, a probe a second, 2 s
+		t.Errorf("%d probes in 2 s at rest on 4 paths", d)
+	}
+
+	stop, _ := streamVoice(s1, 2, 20*time.Millisecond)
+	// Site 1 asks for 40 ms: site 2 sends at 40 ms, site 1 detects in
+	// 10 × 40 ms. Site 1 still sends once a second: site 2 is idle.
+	waitTimers(t, s1, 1000, 400)
+	waitTimers(t, s2, 40, 10000)
+	sent = probesSent(s1)
+	time.Sleep(time.Second)
+	if d := probesSent(s1) - sent; d < 4*5 {
+		t.Errorf("%d probes in 1 s with a voice stream on 4 paths, want about 40", d)
+	}
+	if got := bfdTransitions(s1); got != transitions {
+		t.Errorf("%d BFD transitions while changing rates, want none", got-transitions)
+	}
+	stop()
+	waitTimers(t, s1, 1000, 10000)
+	waitTimers(t, s2, 1000, 10000)
+	if got := bfdTransitions(s1); got != transitions {
+		t.Errorf("%d BFD transitions while changing rates, want none", got-transitions)
+	}
+}
+
+// waitTimers waits until every path of s transmits BFD every tx ms and
+// detects a failure in detect ms.
+func waitTimers(t *testing.T, s *testSite, tx, detect float64) {
+	t.Helper()
+	var last string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		ok := true
+		for _, p := range s.dp.Status().Paths {
+			if p.BFDState != "up" || p.BFD.TxIntervalMS != tx || p.BFD.DetectionTimeMS != detect {
+				ok = false
+				last = fmt.Sprintf("%s: bfd %s tx %v ms, detection %v ms", p.ID, p.BFDState, p.BFD.TxIntervalMS, p.BFD.DetectionTimeMS)
+			}
+		}
+		if ok {
+			return
+		}
+	}
+	t.Fatalf("site %d: paths not at tx %v ms, detection %v ms after 15 s (%s)", s.id, tx, detect, last)
+}
+
+func bfdTransitions(s *testSite) (n uint64) {
+	for _, p := range s.dp.Status().Paths {
+		n += p.BFD.Transitions
+	}
+	return n
+}
+
+func probesSent(s *testSite) (n uint64) {
+	for _, p := range s.dp.Status().Paths {
+		n += p.Probes.Sent
+	}
+	return n
+}
+
+// streamVoice sends a UDP stream marked EF (the built-in rtp
+// application, class voice) from site s to site to.
+func streamVoice(s *testSite, to int, every time.Duration) (stop func(), next func() uint32) {
+	var seq uint32
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tk := time.NewTicker(every)
+		defer tk.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tk.C:
+				pkt := udp(s.id, to, seq, 200)
+				pkt[1] = 46 << 2 // DSCP EF
+				binary.BigEndian.PutUint16(pkt[22:], 20000)
+				s.tun.Inject(pkt)
+				seq++
+			}
+		}
+	}()
+	return func() { close(done); <-finished }, func() uint32 { return seq }
+}

@@ -1,0 +1,5 @@
+package dataplane
+
+// OpenLinks opens the kernel sockets of cfg's WAN links (edge/wgbind),
+// for the tests that run sites over real UDP on the loopback interface.
+var OpenLinks = openLinks
