@@ -88,6 +88,9 @@ type Config struct {
 	// Alerts configures the alert rules and webhook deliveries
 	// (docs/ALERTS.md); every rule is on by default.
 	Alerts alert.Config `yaml:"alerts"`
+	// STUN is the STUN responder for the edges' NAT traversal
+	// (docs/NAT.md); off unless stun.listen is set.
+	STUN STUNConfig `yaml:"stun"`
 
 	// HTTP, when set, replaces the management API: it serves every
 	// request on Listen that is not a gRPC call, and every request on
@@ -193,6 +196,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("edge_certificate_validity: %q is not a duration between 1s and 20 years (175200h)", c.EdgeCertificateValidity)
 	}
 	if _, err := ParseLogLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if _, _, _, err := c.STUN.resolve(); err != nil {
 		return err
 	}
 	if err := logging.CheckFormat(c.LogFormat); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/internal/stun"
 )
 
 // Messages written to Config.Out; tests and scripts wait for them.
@@ -38,6 +39,7 @@ type Daemon struct {
 	ca      *pki.CA
 	st      store.Store
 	srv     *server.Server
+	stun    *stun.Server     // the STUN responder; nil when off (stun.go)
 	bus     *events.Bus      // live events: the server publishes, GraphQL subscribes
 	live    *manage.Live     // paths' latest state, from bus
 	auth    *auth.Service    // sign-in, users, API keys
@@ -149,7 +151,11 @@ func (d *Daemon) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.srv, err = server.New(server.Config{Store: d.st, CA: d.ca, Certificate: cert, Enrolment: enrolLimit,
+	natCfg, err := d.openSTUN()
+	if err != nil {
+		return err
+	}
+	d.srv, err = server.New(server.Config{Store: d.st, NAT: natCfg, CA: d.ca, Certificate: cert, Enrolment: enrolLimit,
 		RenewCertificate: func() (tls.Certificate, error) { return d.serverCertificate("re-issued") },
 		Endpoints:        d.endpoints(), Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth, Alerts: d.mgr, Manage: d.mgr,
 		Observer: d.metrics, Tracing: d.cfg.Tracing, EdgeValidity: d.edgeValidity(),
@@ -165,6 +171,9 @@ func (d *Daemon) open(ctx context.Context) error {
 
 // close releases what open made, in reverse order.
 func (d *Daemon) close() {
+	if d.stun != nil {
+		d.stun.Close()
+	}
 	for _, ln := range []net.Listener{d.httpLn, d.ln} {
 		if ln != nil {
 			ln.Close()
@@ -221,6 +230,10 @@ func (d *Daemon) HTTPAddr() net.Addr {
 // error; call Stop).
 func (d *Daemon) Serve() error {
 	d.wg.Go(d.maintainLoop)
+	if d.stun != nil {
+		go d.stun.Serve() // returns when close closes its sockets
+		d.log.Info("stun responder started", "listen", d.stun.Addrs())
+	}
 	d.wg.Go(func() { d.alerts.Run(d.ctx) })
 	d.wg.Go(func() { d.live.Run(d.ctx, d.bus) })
 	d.wg.Go(func() { d.metrics.Fleet().Run(d.ctx, d.bus) })

@@ -90,6 +90,9 @@ func (s *Server) addrs() []netip.AddrPort {
 	return out
 }
 
+// Addrs are the addresses the responder answers on.
+func (s *Server) Addrs() []netip.AddrPort { return s.addrs() }
+
 // Serve answers until Close; it returns when every socket is closed.
 func (s *Server) Serve() {
 	for a, c := range s.socks {
