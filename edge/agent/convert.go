@@ -7,6 +7,7 @@ import (
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/natdisc"
 	"github.com/patronus-sdwan/patronus/policy"
 )
 
@@ -34,6 +35,7 @@ var sections = []func(*pb.EdgeConfig, *config.Config){
 	convertSteering,
 	convertPins,
 	convertBGP,
+	convertNAT,
 }
 
 // toConfig converts pc into the edge's configuration; its WireGuard
@@ -90,7 +92,15 @@ func convertPeers(pc *pb.EdgeConfig, c *config.Config) {
 			Compression: optionalSwitch(p.Compression),
 		}
 		for _, l := range p.GetLinks() {
-			cp.Links = append(cp.Links, config.PeerLink{Name: l.GetName(), Endpoint: l.GetEndpoint(), Color: l.GetColor()})
+			if l.GetEndpoint() == "" && l.GetObservedEndpoint() == "" {
+				continue // behind NAT, its endpoint not known yet: no path to it
+			}
+			cp.Links = append(cp.Links, config.PeerLink{Name: l.GetName(), Endpoint: l.GetEndpoint(), Color: l.GetColor(),
+				ObservedEndpoint: l.GetObservedEndpoint(),
+				NAT:              natdisc.NATKind{Mapping: natdisc.Behaviour(l.GetNat().GetMapping()), Filtering: natdisc.Behaviour(l.GetNat().GetFiltering())}})
+		}
+		if len(cp.Links) == 0 {
+			continue
 		}
 		c.Peers = append(c.Peers, cp)
 	}
@@ -168,4 +178,13 @@ func rate(bps uint64) string {
 		return ""
 	}
 	return fmt.Sprintf("%dbit", bps)
+}
+
+// convertNAT carries endpoint discovery (EdgeConfig.nat_traversal).
+func convertNAT(pc *pb.EdgeConfig, c *config.Config) {
+	n := pc.GetNatTraversal()
+	c.NAT.STUNServer = n.GetStunServer()
+	if r := n.GetRefreshSeconds(); r > 0 {
+		c.NAT.Refresh = fmt.Sprintf("%ds", r)
+	}
 }

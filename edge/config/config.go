@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/patronus-sdwan/patronus/edge/natdisc"
 	"github.com/patronus-sdwan/patronus/internal/fielderr"
 	"github.com/patronus-sdwan/patronus/policy"
 )
@@ -28,6 +29,8 @@ type Config struct {
 	Defaults       Defaults `yaml:"defaults"`
 	// BGP is the speaker towards the site's routers (bgp.go).
 	BGP BGP `yaml:"bgp"`
+	// NAT is endpoint discovery for the links (nat.go).
+	NAT NATTraversal `yaml:"nat_traversal"`
 
 	// Set is the steering part (package policy): sla_classes,
 	// applications, disable_builtin_applications, policies, steering and
@@ -79,6 +82,13 @@ type PeerLink struct {
 	Name     string `yaml:"name"`
 	Endpoint string `yaml:"endpoint"`
 	Color    string `yaml:"color"`
+	// ObservedEndpoint is the link's public endpoint as the controller's
+	// STUN responder saw it (docs/NAT.md): used when Endpoint is empty,
+	// and the paths to it punch. Set by the controller.
+	ObservedEndpoint string `yaml:"observed_endpoint"`
+	// NAT is the link's NAT kind as its edge measured it; set by the
+	// controller only.
+	NAT natdisc.NATKind `yaml:"-"`
 }
 
 // Defaults apply to every path unless a later, more specific setting says

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/patronus-sdwan/patronus/bfd/session"
+	"github.com/patronus-sdwan/patronus/edge/natdisc"
 	"github.com/patronus-sdwan/patronus/internal/bfdcfg"
 	"github.com/patronus-sdwan/patronus/internal/fielderr"
 	"github.com/patronus-sdwan/patronus/internal/label"
@@ -46,6 +47,8 @@ type Valid struct {
 	Pins []ValidPin
 	// BGP is the bgp section; nil when the edge speaks no BGP.
 	BGP *ValidBGP
+	// NAT is endpoint discovery; NAT.STUNServer invalid: none.
+	NAT ValidNAT
 }
 
 // ValidLink is a validated WAN link.
@@ -73,6 +76,10 @@ type ValidPeer struct {
 type ValidPeerLink struct {
 	Name, Color string
 	Endpoint    netip.AddrPort
+	// Observed: Endpoint is the link's observed endpoint (it is behind
+	// NAT, of kind NAT): the paths to it punch.
+	Observed bool
+	NAT      natdisc.NATKind
 }
 
 // Paths is the number of paths (local link × remote link) to all peers.
@@ -104,6 +111,7 @@ func (c *Config) Validate() (*Valid, error) {
 	e.list = append(e.list, problems...)
 	v.Pins = checkPins(&e, c.Site.Name, c.Pins)
 	v.BGP = checkBGP(&e, c.BGP)
+	v.NAT = checkNAT(&e, c.NAT)
 	if err := e.err(); err != nil {
 		return nil, err
 	}
@@ -407,11 +415,16 @@ func checkPeerLinks(e *errs, at string, in []PeerLink) []ValidPeerLink {
 			e.add(p+".name", "%q is also the name of %s[%d]", l.Name, at, j)
 		}
 		names[l.Name] = i
-		ap, err := netip.ParseAddrPort(l.Endpoint)
-		if err != nil || ap.Port() == 0 {
-			e.add(p+".endpoint", "%q is not ADDRESS:PORT (e.g. 198.51.100.7:51820 or [2001:db8::7]:51820)", l.Endpoint)
+		field, text, observed := p+".endpoint", l.Endpoint, false
+		if l.Endpoint == "" && l.ObservedEndpoint != "" {
+			field, text, observed = p+".observed_endpoint", l.ObservedEndpoint, true
 		}
-		out = append(out, ValidPeerLink{Name: l.Name, Color: l.Color, Endpoint: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())})
+		ap, err := netip.ParseAddrPort(text)
+		if err != nil || ap.Port() == 0 {
+			e.add(field, "%q is not ADDRESS:PORT (e.g. 198.51.100.7:51820 or [2001:db8::7]:51820)", text)
+		}
+		out = append(out, ValidPeerLink{Name: l.Name, Color: l.Color, Endpoint: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()),
+			Observed: observed, NAT: l.NAT})
 	}
 	return out
 }
