@@ -39,6 +39,7 @@ type Path struct {
 	RemoteLink string
 	PeerSite   string
 	endpoint   string
+	remoteNAT  string // the remote link's NAT kind when endpoint is its observed one; "" otherwise
 	site       uint16 // the peer site's ID
 	fallback   bool   // first in the peer's static preference: taken while steering has no path up (PathStatus.Preferred)
 	dev        *device.Device
@@ -139,6 +140,9 @@ func (p *Path) close() {
 
 func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 	ll := d.cfg.Links[li]
+	if !rl.Endpoint.IsValid() {
+		return nil // behind NAT, its endpoint not known yet
+	}
 	if ll.LocalAddress.IsValid() && ll.LocalAddress.Is4() != rl.Endpoint.Addr().Is4() {
 		return nil // no path between an IPv4 and an IPv6 link
 	}
@@ -187,8 +191,14 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 		dev, set := path.dev, fmt.Sprintf("public_key=%s\npersistent_keepalive_interval=%d\n", hex.EncodeToString(p.cfg.PublicKey.Bytes()), persistentKeepalive/time.Second)
 		time.AfterFunc(initiateDelay, func() { _ = dev.IpcSet(set) }) // fails harmlessly once the path is closed
 	}
+	if rl.Observed {
+		path.remoteNAT = rl.NAT.String()
+		if h, ok := bind.(puncher); ok {
+			h.Punch(punchInterval, punchWindow)
+		}
+	}
 	p.paths = append(p.paths, path)
-	d.log.Info("path", "id", id, "endpoint", rl.Endpoint, "compression", p.cfg.Compression)
+	d.log.Info("path", "id", id, "endpoint", rl.Endpoint, "compression", p.cfg.Compression, "remote_nat", path.remoteNAT)
 	return nil
 }
 

@@ -243,3 +243,36 @@ func (n *nat) rebind() {
 	}
 	n.maps, n.order = map[string]*natMap{}, nil
 }
+
+// TestWatcherSeesRebind: a Watcher classifies the link, then a Recheck
+// after the NAT rebound reports the new mapping and calls onChange.
+func TestWatcherSeesRebind(t *testing.T) {
+	srv := responder(t, false)
+	n := newNAT(t, natdisc.EndpointIndependent, natdisc.AddressAndPortDependent)
+	changed := make(chan struct{}, 10)
+	w := natdisc.Watch(srv, time.Hour, []natdisc.Link{{Name: "lte", Conn: n}}, fast, func() { changed <- struct{}{} }, nil)
+	defer w.Close()
+	wait := func(what string) natdisc.Observation {
+		t.Helper()
+		select {
+		case <-changed:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: no change reported", what)
+		}
+		obs := w.Observations()
+		if len(obs) != 1 || obs[0].Link != "lte" || obs[0].Err != nil {
+			t.Fatalf("%s: %+v", what, obs)
+		}
+		return obs[0]
+	}
+	first := wait("first discovery")
+	if first.Kind != (natdisc.NATKind{Mapping: natdisc.EndpointIndependent, Filtering: natdisc.AddressAndPortDependent}) {
+		t.Fatalf("kind %v", first.Kind)
+	}
+	n.rebind()
+	w.Recheck()
+	second := wait("after the rebind")
+	if second.Mapped == first.Mapped || second.Kind != first.Kind {
+		t.Fatalf("after the rebind: %+v, before %+v", second, first)
+	}
+}

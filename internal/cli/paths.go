@@ -49,13 +49,13 @@ func newPathsCmd() *cobra.Command {
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "PATH\tSTATE\tBFD\tSCORE\tLATENCY\tJITTER\tLOSS\tFLOWS\tTX PKTS\tRX PKTS")
+			fmt.Fprintln(w, "PATH\tSTATE\tBFD\tTRANSPORT\tSCORE\tLATENCY\tJITTER\tLOSS\tFLOWS\tTX PKTS\tRX PKTS")
 			for _, p := range st.Paths {
 				state := p.State
 				if p.Suppressed {
 					state += " (suppressed)"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%d\t%d\t%d\n", p.ID, state, p.BFDState, p.Score,
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%d\t%d\t%d\n", p.ID, state, p.BFDState, transport(p.Transport, p.RemoteNAT), p.Score,
 					optMS(p.LatencyMS), optMS(p.JitterMS), optPct(p.LossPct), p.ActiveFlows, p.TxPackets, p.RxPackets)
 			}
 			return w.Flush()
@@ -138,4 +138,13 @@ func optPct(v *float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.2f%%", *v)
+}
+
+// transport is a path's transport as `patronus paths` shows it: "direct",
+// "direct (nat)" to a peer link behind NAT, "relayed".
+func transport(t, remoteNAT string) string {
+	if remoteNAT != "" {
+		return t + " (nat)"
+	}
+	return t
 }
