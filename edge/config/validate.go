@@ -77,7 +77,7 @@ type ValidPeerLink struct {
 	Name, Color string
 	Endpoint    netip.AddrPort
 	// Observed: Endpoint is the link's observed endpoint (it is behind
-	// NAT, of kind NAT): the paths to it punch.
+	// NAT, of kind NAT; NAT is zero otherwise): the paths to it punch.
 	Observed bool
 	NAT      natdisc.NATKind
 }
@@ -423,8 +423,11 @@ func checkPeerLinks(e *errs, at string, in []PeerLink) []ValidPeerLink {
 		if err != nil || ap.Port() == 0 {
 			e.add(field, "%q is not ADDRESS:PORT (e.g. 198.51.100.7:51820 or [2001:db8::7]:51820)", text)
 		}
-		out = append(out, ValidPeerLink{Name: l.Name, Color: l.Color, Endpoint: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()),
-			Observed: observed, NAT: l.NAT})
+		vl := ValidPeerLink{Name: l.Name, Color: l.Color, Endpoint: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), Observed: observed}
+		if observed { // a configured endpoint's paths do not depend on it (nor restart when it is learnt)
+			vl.NAT = l.NAT
+		}
+		out = append(out, vl)
 	}
 	return out
 }
