@@ -15,6 +15,18 @@ import (
 // controller pushes to both at once: the window covers the time between
 // the two pushes, and past it WireGuard's own retries (every 5 s) go on.
 
+// Only one side starts the WireGuard handshake of such a path at first,
+// the site with the lower ID. The other holds its BFD, as it holds its
+// first Hello and keepalive (initiateDelay, path.go), until it has heard
+// from its peer or initiateDelay has passed: its BFD would start a
+// handshake of its own, and two initiations that cross while the NATs
+// open (the first sent again late by the initiator's Bind) leave the two
+// sides with sessions the other does not know, and the path dark until
+// WireGuard's retry (seen in the lab: 16 s instead of under one). After
+// initiateDelay it initiates too, so that a path remade after its peer's
+// NAT rebound (the peer still holding the old session) comes back
+// without waiting for WireGuard's rekey.
+
 const (
 	// punchInterval is the gap between punches: short, so that a path
 	// comes up within a round trip or two of both sides starting.

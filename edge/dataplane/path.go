@@ -39,9 +39,10 @@ type Path struct {
 	RemoteLink string
 	PeerSite   string
 	endpoint   string
-	remoteNAT  string // the remote link's NAT kind when endpoint is its observed one; "" otherwise
-	site       uint16 // the peer site's ID
-	fallback   bool   // first in the peer's static preference: taken while steering has no path up (PathStatus.Preferred)
+	remoteNAT  string    // the remote link's NAT kind when endpoint is its observed one; "" otherwise
+	holdBFD    time.Time // until then, no BFD before the peer was heard (nat.go)
+	site       uint16    // the peer site's ID
+	fallback   bool      // first in the peer's static preference: taken while steering has no path up (PathStatus.Preferred)
 	dev        *device.Device
 	tun        *pathTUN
 	shim       *shim.Endpoint
@@ -165,6 +166,9 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink) error {
 	waits := d.cfg.ID > p.cfg.ID
 	if waits {
 		first = time.Now().Add(initiateDelay)
+		if rl.Observed {
+			path.holdBFD = first // nat.go
+		}
 	}
 	path.shim = shim.NewEndpoint(shim.EndpointConfig{LocalSite: d.cfg.ID, PeerSite: p.cfg.ID, MTU: d.cfg.Overlay.MTU,
 		Compression: p.cfg.Compression, FirstHello: first, Window: d.windowOf(p.cfg.ID)})
