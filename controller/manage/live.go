@@ -22,6 +22,7 @@ type LivePath struct {
 	Score       float64
 	Suppressed  bool
 	ActiveFlows uint32
+	Transport   string // "direct", "relayed"; "" unknown
 	At          time.Time
 	// Point is the report as the store's raw sample keeps it (state,
 	// latency, jitter, loss): a path query reads it here instead of
@@ -70,7 +71,7 @@ func (l *Live) Observe(e *events.Event) {
 	}
 	k := livePathKey{e.Network, name}
 	p := e.Path
-	v := LivePath{Site: e.Site, BFDState: p.BFDState, Score: p.Score, Suppressed: p.Suppressed, ActiveFlows: p.ActiveFlows, At: e.At,
+	v := LivePath{Site: e.Site, BFDState: p.BFDState, Score: p.Score, Suppressed: p.Suppressed, ActiveFlows: p.ActiveFlows, Transport: p.Transport, At: e.At,
 		Point: store.PathPoint{TS: e.At, State: storeStates[p.State], Samples: 1,
 			Latency: msDur(p.LatencyMs), MaxLatency: msDur(p.LatencyMs), Jitter: msDur(p.JitterMs), LossPct: p.LossPct}}
 	if v.Point.State == store.PathDown {

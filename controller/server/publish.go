@@ -69,7 +69,8 @@ func (p *publisher) telemetry(site siteEntry, t *pb.Telemetry, now time.Time) {
 
 func pathChange(ps *pb.PathSample) *events.PathChange {
 	c := &events.PathChange{PathID: ps.PathId, State: apiPathStates[ps.State], BFDState: apiBFDStates[ps.BfdState],
-		MetricsValid: ps.MetricsValid, Score: ps.Score, Suppressed: ps.Suppressed, ActiveFlows: ps.ActiveFlows}
+		MetricsValid: ps.MetricsValid, Score: ps.Score, Suppressed: ps.Suppressed, ActiveFlows: ps.ActiveFlows,
+		Transport: apiTransports[ps.Transport]}
 	if ps.MetricsValid {
 		c.LatencyMs, c.JitterMs, c.LossPct = ps.LatencyMs, ps.JitterMs, ps.LossPct
 	}
@@ -77,6 +78,8 @@ func pathChange(ps *pb.PathSample) *events.PathChange {
 }
 
 var (
+	apiTransports = map[pb.PathTransport]string{pb.PathTransport_PATH_TRANSPORT_DIRECT: "direct",
+		pb.PathTransport_PATH_TRANSPORT_RELAYED: "relayed"}
 	apiPathStates = map[pb.PathState]string{pb.PathState_PATH_STATE_UP: events.PathUp,
 		pb.PathState_PATH_STATE_DEGRADED: events.PathDegraded, pb.PathState_PATH_STATE_DOWN: events.PathDown}
 	apiBFDStates = map[pb.BfdState]string{pb.BfdState_BFD_STATE_UP: "UP", pb.BfdState_BFD_STATE_INIT: "INIT",

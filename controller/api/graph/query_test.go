@@ -214,21 +214,21 @@ func TestCursorPagination(t *testing.T) {
 func TestPathLiveReport(t *testing.T) {
 	e := newEnv(t)
 	ev := pathEvent("b", "b/inet->a/inet", "DOWN")
-	ev.Path.Score, ev.Path.ActiveFlows = 12.5, 7
+	ev.Path.Score, ev.Path.ActiveFlows, ev.Path.Transport = 12.5, 7, "direct"
 	e.bus.Publish(ev)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var got struct {
 			Path struct {
-				BfdState, ReportedBy string
-				Score                float64
-				ActiveFlows          int
+				BfdState, ReportedBy, Transport string
+				Score                           float64
+				ActiveFlows                     int
 			}
 		}
-		e.ok("viewer", `{ path(id: "a/inet->b/inet") { bfdState score activeFlows reportedBy } }`, nil, &got)
+		e.ok("viewer", `{ path(id: "a/inet->b/inet") { bfdState score activeFlows reportedBy transport } }`, nil, &got)
 		p := got.Path
 		if p.BfdState == "DOWN" {
-			if p.Score != 12.5 || p.ActiveFlows != 7 || p.ReportedBy != "b" {
+			if p.Score != 12.5 || p.ActiveFlows != 7 || p.ReportedBy != "b" || p.Transport != "DIRECT" {
 				t.Fatalf("path %+v", p)
 			}
 			return

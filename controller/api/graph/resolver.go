@@ -87,6 +87,10 @@ func path(network string, p manage.Path, from string) *model.Path {
 		if l.BFDState != "" {
 			out.BfdState = &l.BFDState
 		}
+		if l.Transport != "" {
+			t := strings.ToUpper(l.Transport)
+			out.Transport = &t
+		}
 	}
 	return out
 }

@@ -237,6 +237,7 @@ type ComplexityRoot struct {
 		SiteB       func(childComplexity int) int
 		State       func(childComplexity int) int
 		Suppressed  func(childComplexity int) int
+		Transport   func(childComplexity int) int
 	}
 
 	PathConnection struct {
@@ -1519,6 +1520,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Path.Suppressed(childComplexity), true
+	case "Path.transport":
+		if e.ComplexityRoot.Path.Transport == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.Transport(childComplexity), true
 
 	case "PathConnection.edges":
 		if e.ComplexityRoot.PathConnection.Edges == nil {
@@ -2971,6 +2978,8 @@ type Path implements Node {
   suppressed: Boolean
   activeFlows: Int
   reportedBy: String
+  "From the same report: how the path's packets travel, DIRECT (to the peer link's endpoint, its observed one behind NAT: docs/NAT.md) or RELAYED; null: not known."
+  transport: String
   "Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 7 days, hours beyond (` + "`" + `PathHistory.resolution` + "`" + ` says which)."
   history(from: Time!, to: Time!): PathHistory!
 }
@@ -3867,6 +3876,8 @@ func (ec *executionContext) childFields_Path(ctx context.Context, field graphql.
 		return ec.fieldContext_Path_activeFlows(ctx, field)
 	case "reportedBy":
 		return ec.fieldContext_Path_reportedBy(ctx, field)
+	case "transport":
+		return ec.fieldContext_Path_transport(ctx, field)
 	case "history":
 		return ec.fieldContext_Path_history(ctx, field)
 	}
@@ -9095,6 +9106,29 @@ func (ec *executionContext) _Path_reportedBy(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Path_reportedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Path", field, false, false, "String")
+}
+
+func (ec *executionContext) _Path_transport(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_transport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Transport, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Path_transport(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Path", field, false, false, "String")
 }
 
@@ -17758,6 +17792,11 @@ func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "reportedBy":
 			out.Values[i] = ec._Path_reportedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "transport":
+			out.Values[i] = ec._Path_transport(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -270,6 +270,8 @@ type Path struct {
 	Suppressed  *bool    `json:"suppressed,omitempty"`
 	ActiveFlows *int64   `json:"activeFlows,omitempty"`
 	ReportedBy  *string  `json:"reportedBy,omitempty"`
+	// From the same report: how the path's packets travel, DIRECT (to the peer link's endpoint, its observed one behind NAT: docs/NAT.md) or RELAYED; null: not known.
+	Transport *string `json:"transport,omitempty"`
 	// Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 7 days, hours beyond (`PathHistory.resolution` says which).
 	History *PathHistory `json:"history"`
 }
