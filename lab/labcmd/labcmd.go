@@ -273,7 +273,11 @@ func printLabStatus(cmd *cobra.Command, st *lab.State) error {
 		}
 		var links []string
 		for _, l := range s.Links {
-			links = append(links, l.Name+"="+l.Endpoint+impairText(l.Impairment))
+			ep := l.Endpoint
+			if l.NAT != "" {
+				ep = fmt.Sprintf("%s-nat(%s)", l.NAT, l.NATAddress)
+			}
+			links = append(links, l.Name+"="+ep+impairText(l.Impairment))
 		}
 		fmt.Fprintf(w, "%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\n", s.Name, edge, s.PathsUp, s.Paths, s.HostNode, s.HostIPv4, s.HostIPv6, strings.Join(links, " "))
 	}
