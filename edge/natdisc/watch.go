@@ -106,7 +106,7 @@ func (w *Watcher) Close() {
 func (w *Watcher) run(ctx context.Context, l Link, recheck chan struct{}) {
 	var cur Result
 	var last time.Time
-	classified := false
+	classified, failures := false, 0
 	for {
 		last = time.Now()
 		wait := w.refresh
@@ -116,6 +116,10 @@ func (w *Watcher) run(ctx context.Context, l Link, recheck chan struct{}) {
 				cur = res
 				w.log.Info("nat discovered", "link", l.Name, "observed_endpoint", res.Mapped, "mapping", res.Kind.Mapping, "filtering", res.Kind.Filtering)
 			} else {
+				if failures == 0 {
+					w.log.Warn("nat discovery failed: retrying every second", "link", l.Name, "stun_server", w.server, "err", err)
+				}
+				failures++
 				wait = retryFirst
 			}
 			w.record(l.Name, cur, err)
