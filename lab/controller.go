@@ -23,6 +23,9 @@ const (
 	ctlAddr6       = "fd20:ff::2" // in the underlay's fd20::/16
 	ctlGateway6    = "fd20:ff::1"
 	ctlPort        = 8443
+	// ctlAltAddr4 is the controller node's second address: the STUN
+	// responder's alternate (RFC 5780), with --nat.
+	ctlAltAddr4 = "172.31.255.3"
 )
 
 func nsCtl(lab string) string { return fmt.Sprintf("pl-%s-ctl", lab) }
@@ -102,7 +105,8 @@ func (st *State) buildController() error {
 	ns := nsCtl(st.Name)
 	if err := ipBatch(ns, []string{"link set lo up",
 		"link add ctl0 type veth peer name ctlg netns " + nsWAN(st.Name),
-		"link set ctl0 up", "addr add " + ctlAddr4 + "/24 dev ctl0", "addr add " + ctlAddr6 + "/64 dev ctl0 nodad",
+		"link set ctl0 up", "addr add " + ctlAddr4 + "/24 dev ctl0", "addr add " + ctlAltAddr4 + "/24 dev ctl0",
+		"addr add " + ctlAddr6 + "/64 dev ctl0 nodad",
 		"route add default via " + ctlGateway4, "route add default via " + ctlGateway6,
 	}); err != nil {
 		return err
@@ -163,7 +167,8 @@ func (st *State) startController(binary string, timeout time.Duration) error {
 // network is hub-and-spoke or the lab was given configuration for it,
 // and returns the flag that reads it.
 func (st *State) controllerConfig() ([]string, error) {
-	if len(st.Hubs) == 0 && st.ControllerConfig == "" {
+	nat := st.hasNAT()
+	if len(st.Hubs) == 0 && st.ControllerConfig == "" && !nat {
 		return nil, nil
 	}
 	f := filepath.Join(st.Dir, "controller.yaml")
@@ -171,6 +176,10 @@ func (st *State) controllerConfig() ([]string, error) {
 	if len(st.Hubs) > 0 {
 		y += fmt.Sprintf("# the network's topology\nnetworks:\n  - name: default\n    topology: hub-and-spoke\n    hubs: [%s]\n",
 			strings.Join(st.Hubs, ", "))
+	}
+	if nat {
+		y += fmt.Sprintf("# links behind NAT (--nat): the STUN responder, docs/NAT.md\nstun:\n  listen: %s:3478\n  alternate: %s:3479\n",
+			ctlAddr4, ctlAltAddr4)
 	}
 	if st.ControllerConfig != "" {
 		y += "# from lab up --controller-config\n" + strings.TrimRight(st.ControllerConfig, "\n") + "\n"
@@ -356,9 +365,12 @@ func (st *State) enrolSite(s *Site, binary string, deadline time.Time) (<-chan s
 		if st.WAN == "ipv6" {
 			local = l.IPv6
 		}
-		if _, err := st.ctl(binary, "links", "set", "--site", s.Name, "--name", l.Name, "--color", l.Color,
-			"--interface", l.Name, "--local-address", local, "--listen-port", strconv.Itoa(ListenPort),
-			"--cost", strconv.Itoa(l.Cost), "--endpoint", l.Endpoint); err != nil {
+		args := []string{"links", "set", "--site", s.Name, "--name", l.Name, "--color", l.Color,
+			"--interface", l.Name, "--local-address", local, "--listen-port", strconv.Itoa(ListenPort), "--cost", strconv.Itoa(l.Cost)}
+		if l.Endpoint != "" { // none behind NAT: the peers learn the observed one
+			args = append(args, "--endpoint", l.Endpoint)
+		}
+		if _, err := st.ctl(binary, args...); err != nil {
 			return nil, err
 		}
 	}

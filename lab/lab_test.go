@@ -22,7 +22,7 @@ func TestCheckName(t *testing.T) {
 func TestNamespacePatternIsExact(t *testing.T) {
 	re := nsPattern("a")
 	for ns, want := range map[string]bool{
-		"pl-a-site1": true, "pl-a-host12": true, "pl-a-wan": true,
+		"pl-a-site1": true, "pl-a-host12": true, "pl-a-wan": true, "pl-a-nat1-2": true, "pl-a-nat1": false,
 		"pl-ab-site1": false, "pl-a-b-site1": false, "pl-a-site": false, "xpl-a-wan": false, "pl-a-wan2": false,
 	} {
 		if got := re.MatchString(ns); got != want {

@@ -77,7 +77,7 @@ func nsWAN(lab string) string         { return fmt.Sprintf("pl-%s-wan", lab) }
 
 // nsPattern matches the namespaces of lab name and nothing else.
 func nsPattern(lab string) *regexp.Regexp {
-	return regexp.MustCompile(`^pl-` + regexp.QuoteMeta(lab) + `-(site[0-9]+|host[0-9]+|wan|ctl)$`)
+	return regexp.MustCompile(`^pl-` + regexp.QuoteMeta(lab) + `-(site[0-9]+|host[0-9]+|wan|ctl|nat[0-9]+-[0-9]+)$`)
 }
 
 // Interface names in the wan namespace for link l of site s.

@@ -69,6 +69,11 @@ type Link struct {
 	Endpoint   string     `json:"endpoint"`
 	Impairment Impairment `json:"impairment"`
 	WANEmPID   int        `json:"wanem_pid,omitempty"`
+	// NAT is the kind of NAT the link is behind (cone, symmetric; nat.go),
+	// NATAddress its public address; NATGeneration counts its rebinds.
+	NAT           string `json:"nat,omitempty"`
+	NATAddress    string `json:"nat_address,omitempty"`
+	NATGeneration int    `json:"nat_generation,omitempty"`
 }
 
 // Proc is a process the lab started for the user (traffic).

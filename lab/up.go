@@ -62,6 +62,8 @@ type Options struct {
 	// Traffic starts a ping from every LAN host to every other one (five
 	// a second) so that counters move from the start.
 	Traffic bool
+	// NAT puts links behind a NAT of a kind (nat.go).
+	NAT []NATSpec
 	// Timeout bounds the wait for every path to come up.
 	Timeout time.Duration
 	// Log receives progress lines.
@@ -115,6 +117,9 @@ func (o *Options) check() error {
 		case o.BFDInterval != 0 || o.BFDMultiplier != 0:
 			return errors.New("--bfd-interval, --bfd-multiplier: need --static (the controller does not push BFD timers yet)")
 		}
+	}
+	if err := o.checkNAT(); err != nil {
+		return err
 	}
 	if err := checkRouters(o.Routers); err != nil {
 		return err
@@ -174,6 +179,9 @@ func Up(o Options) (_ *State, err error) {
 			}
 		}
 	}()
+	if err := st.planNAT(o.NAT); err != nil {
+		return nil, err
+	}
 	if err := st.save(); err != nil {
 		return nil, err
 	}
@@ -343,14 +351,26 @@ func (st *State) PathCount() int {
 
 func (st *State) pathCount() int { return st.PathCount() }
 
-// pathsOf is the number of paths of a site's edge: to every other site in
-// a full mesh; a spoke's to the hubs only.
+// pathsOf is the number of paths of a site's edge that come up: to every
+// other site in a full mesh; a spoke's to the hubs only. A path with a
+// link behind symmetric NAT at either end does not come up directly
+// (docs/NAT.md): it is not counted.
 func (st *State) pathsOf(site string) int {
-	peers := len(st.Sites) - 1
-	if len(st.Hubs) > 0 && !slices.Contains(st.Hubs, site) {
-		peers = len(st.Hubs)
+	self, _ := st.site(site)
+	n := 0
+	for _, p := range st.Sites {
+		if p.Name == site || len(st.Hubs) > 0 && !slices.Contains(st.Hubs, site) && !slices.Contains(st.Hubs, p.Name) {
+			continue
+		}
+		for _, a := range self.Links {
+			for _, b := range p.Links {
+				if a.NAT != NATSymmetric && b.NAT != NATSymmetric {
+					n++
+				}
+			}
+		}
 	}
-	return peers * len(st.Sites[0].Links) * len(st.Sites[0].Links)
+	return n
 }
 
 // build makes the namespaces, links, addresses and routes.
@@ -383,14 +403,18 @@ func (st *State) build() error {
 			n := i + 1
 			e, r, g, b := ifEdgeSide(s.ID, n), ifRouterSide(s.ID, n), ifGateway(s.ID, n), ifBridge(s.ID, n)
 			gw4, gw6 := lanAddr(WANv4(s.ID, n), 1), lanAddr(WANv6(s.ID, n), 1)
-			site = append(site,
-				fmt.Sprintf("link add %s type veth peer name %s netns %s", l.Name, e, wan),
-				"link set "+l.Name+" up",
-				"addr add "+l.IPv4+"/24 dev "+l.Name,
-				"addr add "+l.IPv6+"/64 dev "+l.Name+" nodad",
-				fmt.Sprintf("route add %s via %s dev %s metric %d", wanAggV4, gw4, l.Name, l.Cost),
-				fmt.Sprintf("route add %s via %s dev %s metric %d", wanAggV6, gw6, l.Name, l.Cost),
-			)
+			if l.NAT != "" {
+				site = append(site, st.siteNATCmds(s, n, l)...)
+			} else {
+				site = append(site,
+					fmt.Sprintf("link add %s type veth peer name %s netns %s", l.Name, e, wan),
+					"link set "+l.Name+" up",
+					"addr add "+l.IPv4+"/24 dev "+l.Name,
+					"addr add "+l.IPv6+"/64 dev "+l.Name+" nodad",
+					fmt.Sprintf("route add %s via %s dev %s metric %d", wanAggV4, gw4, l.Name, l.Cost),
+					fmt.Sprintf("route add %s via %s dev %s metric %d", wanAggV6, gw6, l.Name, l.Cost),
+				)
+			}
 			wanCmds = append(wanCmds,
 				fmt.Sprintf("link add %s type veth peer name %s", r, g),
 				fmt.Sprintf("link add %s type bridge stp_state 0", b),
@@ -406,6 +430,13 @@ func (st *State) build() error {
 		}
 		if err := ipBatch(s.hostNS, host); err != nil {
 			return err
+		}
+		for i, l := range s.Links {
+			if l.NAT != "" {
+				if err := st.buildNATRouter(s, i+1, l); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if err := ipBatch(wan, wanCmds); err != nil {

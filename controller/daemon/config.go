@@ -96,6 +96,9 @@ type Config struct {
 	// Relay is the relay of the paths whose direct way does not open
 	// (relay.go); off by default.
 	Relay RelayConfig `yaml:"relay"`
+	// STUN is the STUN responder for the edges' NAT traversal
+	// (docs/NAT.md); off unless stun.listen is set.
+	STUN STUNConfig `yaml:"stun"`
 
 	// HTTP, when set, replaces the management API: it serves every
 	// request on Listen that is not a gRPC call, and every request on
@@ -208,6 +211,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("edge_certificate_validity: %q is not a duration between 1s and 20 years (175200h)", c.EdgeCertificateValidity)
 	}
 	if _, err := ParseLogLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if _, _, _, err := c.STUN.resolve(); err != nil {
 		return err
 	}
 	if err := logging.CheckFormat(c.LogFormat); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/internal/stun"
 	"github.com/patronus-sdwan/patronus/relay"
 )
 
@@ -50,6 +51,7 @@ type Daemon struct {
 	httpLn    net.Listener     // plain HTTP; nil when off
 	relay     *relay.Server    // the relay section's relay; nil when not run here
 	relayConn *net.UDPConn     // its socket, closed at Stop
+	stun      *stun.Server     // the STUN responder; nil when off (stun.go)
 
 	ctx    context.Context // ends at Stop: the maintenance loop, the live paths, the event relay
 	cancel context.CancelFunc
@@ -158,7 +160,11 @@ func (d *Daemon) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.srv, err = server.New(server.Config{Store: d.st, CA: d.ca, Certificate: cert, Enrolment: enrolLimit,
+	natCfg, err := d.openSTUN()
+	if err != nil {
+		return err
+	}
+	d.srv, err = server.New(server.Config{Store: d.st, NAT: natCfg, CA: d.ca, Certificate: cert, Enrolment: enrolLimit,
 		RenewCertificate: func() (tls.Certificate, error) { return d.serverCertificate("re-issued") },
 		Endpoints:        d.endpoints(), Relay: relayGrant, Hub: d.cfg.isHub, Logger: d.log, Events: d.bus, Users: d.auth, Alerts: d.mgr, Manage: d.mgr,
 		Observer: d.metrics, Tracing: d.cfg.Tracing, EdgeValidity: d.edgeValidity(),
@@ -176,6 +182,9 @@ func (d *Daemon) open(ctx context.Context) error {
 func (d *Daemon) close() {
 	if d.relayConn != nil {
 		d.relayConn.Close()
+	}
+	if d.stun != nil {
+		d.stun.Close()
 	}
 	for _, ln := range []net.Listener{d.httpLn, d.ln} {
 		if ln != nil {
@@ -233,6 +242,10 @@ func (d *Daemon) HTTPAddr() net.Addr {
 // error; call Stop).
 func (d *Daemon) Serve() error {
 	d.wg.Go(d.maintainLoop)
+	if d.stun != nil {
+		go d.stun.Serve() // returns when close closes its sockets
+		d.log.Info("stun responder started", "listen", d.stun.Addrs())
+	}
 	d.wg.Go(func() { d.alerts.Run(d.ctx) })
 	d.wg.Go(func() { d.live.Run(d.ctx, d.bus) })
 	d.wg.Go(func() { d.metrics.Fleet().Run(d.ctx, d.bus) })

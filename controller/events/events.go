@@ -69,8 +69,8 @@ type PathChange struct {
 	Score        float64 `json:"score"`
 	Suppressed   bool    `json:"suppressed"`
 	ActiveFlows  uint32  `json:"active_flows"`
-	// Transport is "direct" or "relayed" (docs/NAT.md); "" from an edge
-	// that does not say.
+	// Transport is how the path's packets travel: "direct" or "relayed"
+	// (docs/NAT.md); empty from an edge that does not say.
 	Transport string `json:"transport,omitempty"`
 	// Counters is true when the report carried the path's counters:
 	// TxBytes and RxBytes, its inner bytes since the edge started

@@ -55,6 +55,7 @@ func (e *edgeControl) WatchConfig(req *pb.WatchConfigRequest, stream pb.EdgeCont
 		cfg, ok := edgeConfig(snap, site.ID, s.now())
 		if ok {
 			addRelay(cfg, s.cfg.Relay)
+			cfg.NatTraversal = s.cfg.NAT.natTraversal()
 		}
 		if !ok || !s.reg.accepts(site, c.Serial) {
 			s.log.Info("config stream cut: site revoked", "network", site.Network, "site", site.Name)
@@ -146,6 +147,9 @@ func (e *edgeControl) Report(stream pb.EdgeControl_ReportServer) error {
 					return err
 				}
 				s.bgpEvents(ctx, site.Network, site.Name, t.BgpEvents)
+				if err := s.natObserved(ctx, site.Network, site.Name, t.NatObservations); err != nil {
+					return err
+				}
 			}
 			if err := stream.Send(&pb.ReportAck{BootId: t.BootId, AckedSequence: t.Sequence}); err != nil {
 				return err

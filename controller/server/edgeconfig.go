@@ -66,6 +66,7 @@ func edgeConfig(snap *snapshot, id int64, now time.Time) (*pb.EdgeConfig, bool) 
 			Prefixes: prefixStrings(snap.Prefixes[p.Name]),
 			Links:    peerLinks(snap.Links[p.Name]),
 		}
+		addNAT(peer.Links, snap.NAT[p.Name])
 		peer.PublicKey, _ = base64.StdEncoding.DecodeString(p.PublicKey) // the store checked it
 		if role == pb.TopologyRole_TOPOLOGY_ROLE_SPOKE && i == 0 {
 			for _, o := range others {

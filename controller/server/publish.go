@@ -70,18 +70,16 @@ func (p *publisher) telemetry(site siteEntry, t *pb.Telemetry, now time.Time) {
 func pathChange(ps *pb.PathSample) *events.PathChange {
 	c := &events.PathChange{PathID: ps.PathId, State: apiPathStates[ps.State], BFDState: apiBFDStates[ps.BfdState],
 		MetricsValid: ps.MetricsValid, Score: ps.Score, Suppressed: ps.Suppressed, ActiveFlows: ps.ActiveFlows,
-		Transport: transports[ps.Transport]}
+		Transport: apiTransports[ps.Transport]}
 	if ps.MetricsValid {
 		c.LatencyMs, c.JitterMs, c.LossPct = ps.LatencyMs, ps.JitterMs, ps.LossPct
 	}
 	return c
 }
 
-// transports are the path transports an edge may report; anything else
-// is reported as not said ("").
-var transports = map[string]string{"direct": "direct", "relayed": "relayed"}
-
 var (
+	apiTransports = map[pb.PathTransport]string{pb.PathTransport_PATH_TRANSPORT_DIRECT: "direct",
+		pb.PathTransport_PATH_TRANSPORT_RELAYED: "relayed"}
 	apiPathStates = map[pb.PathState]string{pb.PathState_PATH_STATE_UP: events.PathUp,
 		pb.PathState_PATH_STATE_DEGRADED: events.PathDegraded, pb.PathState_PATH_STATE_DOWN: events.PathDown}
 	apiBFDStates = map[pb.BfdState]string{pb.BfdState_BFD_STATE_UP: "UP", pb.BfdState_BFD_STATE_INIT: "INIT",

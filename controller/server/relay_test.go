@@ -64,9 +64,10 @@ func TestAddRelay(t *testing.T) {
 // TestPathChangeTransport: a sample's transport reaches the live event;
 // a value that is neither direct nor relayed is reported as not said.
 func TestPathChangeTransport(t *testing.T) {
-	for in, want := range map[string]string{"direct": "direct", "relayed": "relayed", "": "", "RELAYED; drop table": ""} {
+	for in, want := range map[pb.PathTransport]string{pb.PathTransport_PATH_TRANSPORT_DIRECT: "direct",
+		pb.PathTransport_PATH_TRANSPORT_RELAYED: "relayed", pb.PathTransport_PATH_TRANSPORT_UNSPECIFIED: "", 77: ""} {
 		if got := pathChange(&pb.PathSample{PathId: "a/x->b/y", Transport: in}).Transport; got != want {
-			t.Errorf("transport %q became %q, want %q", in, got, want)
+			t.Errorf("transport %v became %q, want %q", in, got, want)
 		}
 	}
 }

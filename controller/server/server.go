@@ -115,6 +115,9 @@ type Config struct {
 	// (DeleteSite, ResetSite), with its checks and audit entries; nil: one
 	// made over Store.
 	Manage *manage.Service
+	// NAT is endpoint discovery as the edges are told it (nat.go); the
+	// zero value: none.
+	NAT NATConfig
 }
 
 // Server serves the controller's gRPC services. Make one with New, then

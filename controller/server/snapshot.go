@@ -24,6 +24,9 @@ type snapshot struct {
 	// BGP are the sites' speakers by site name; Prefixes include the
 	// prefixes the sites' routers announce (learned, see addLearned).
 	BGP map[string]store.SiteBGP
+	// NAT is what the sites' edges observed of their links, by site and
+	// link (nat.go).
+	NAT map[string]map[string]store.LinkNAT
 }
 
 // snapshots caches the newest snapshot of each network, so that a
@@ -112,6 +115,9 @@ func loadSnapshot(ctx context.Context, st store.Store, network string) (*snapsho
 		return nil, err
 	}
 	if snap.BGP, err = st.BGPSites(ctx, network); err != nil {
+		return nil, err
+	}
+	if err := loadNAT(ctx, st, snap); err != nil {
 		return nil, err
 	}
 	pins, err := st.Pins(ctx, network, "")

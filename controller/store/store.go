@@ -137,6 +137,14 @@ type Store interface {
 	// then prefix (Prefix.ID is 0).
 	LearnedPrefixes(ctx context.Context, network string) ([]Prefix, error)
 
+	// SetLinkNAT replaces what a site's edge learnt about its links'
+	// NATs (LinkNAT.Site is ignored: site says it); links not named are
+	// forgotten. When an endpoint or a kind changed it bumps the
+	// revision, so that the peers get them, and reports changed.
+	SetLinkNAT(ctx context.Context, network, site string, links []LinkNAT) (changed bool, err error)
+	// LinkNATs lists a network's LinkNATs, by site then link.
+	LinkNATs(ctx context.Context, network string) ([]LinkNAT, error)
+
 	// RecordTelemetry stores one telemetry batch of a site (metrics,
 	// events, flows, last seen) in one transaction, unless a batch of the
 	// same boot with this or a higher sequence was stored already: then it

@@ -238,6 +238,18 @@ func (t traced) LearnedPrefixes(ctx context.Context, network string) (_ []Prefix
 	return t.Store.LearnedPrefixes(ctx, network)
 }
 
+func (t traced) SetLinkNAT(ctx context.Context, network, site string, links []LinkNAT) (_ bool, err error) {
+	ctx, span := t.start(ctx, "store.SetLinkNAT", tracing.AttrNetwork.String(network), tracing.AttrSite.String(site))
+	defer func() { endSpan(span, err) }()
+	return t.Store.SetLinkNAT(ctx, network, site, links)
+}
+
+func (t traced) LinkNATs(ctx context.Context, network string) (_ []LinkNAT, err error) {
+	ctx, span := t.start(ctx, "store.LinkNATs", tracing.AttrNetwork.String(network))
+	defer func() { endSpan(span, err) }()
+	return t.Store.LinkNATs(ctx, network)
+}
+
 func (t traced) RecordTelemetry(ctx context.Context, network string, b TelemetryBatch) (_ bool, err error) {
 	ctx, span := t.start(ctx, "store.RecordTelemetry", tracing.AttrNetwork.String(network))
 	defer func() { endSpan(span, err) }()

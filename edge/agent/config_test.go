@@ -15,6 +15,7 @@ import (
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/edge/classify"
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/natdisc"
 	"github.com/patronus-sdwan/patronus/edge/quality"
 	"github.com/patronus-sdwan/patronus/edge/steer"
 	"github.com/patronus-sdwan/patronus/policy"
@@ -251,7 +252,7 @@ func checkSteering(t *testing.T, s *policy.Compiled) {
 // field added to the API fails this test until it has a converter.
 func TestEveryEdgeConfigFieldHasAConverter(t *testing.T) {
 	known := []string{"revision", "created_at", "site", "role", "lan_prefixes", "overlay", "links", "peers", "defaults",
-		"sla_classes", "applications", "disable_builtin_applications", "policies", "steering", "quality_model", "pins", "trace_parent", "bgp", "relay"}
+		"sla_classes", "applications", "disable_builtin_applications", "policies", "steering", "quality_model", "pins", "trace_parent", "bgp", "relay", "nat_traversal"}
 	fields := (&pb.EdgeConfig{}).ProtoReflect().Descriptor().Fields()
 	var got []string
 	for i := range fields.Len() {
@@ -364,5 +365,32 @@ func TestPeerNotReadyLeftOut(t *testing.T) {
 	v := e.next(t)
 	if len(v.Peers) != 1 || v.Peers[0].Name != "hq" {
 		t.Errorf("peers: %+v", v.Peers)
+	}
+}
+
+// TestPeerLinksBehindNAT: a peer link known only by its observed
+// endpoint gets paths to that endpoint, marked observed with its NAT
+// kind; one with no endpoint at all is left out (no path until its edge
+// reports one); the STUN responder comes through.
+func TestPeerLinksBehindNAT(t *testing.T) {
+	ctl, dir := enrolled(t)
+	e := newEdge()
+	a := newAgent(t, e.options(ctl, dir, ""))
+	run(t, a)
+	pushed := siteConfig(5)
+	pushed.NatTraversal = &pb.NatTraversal{StunServer: "192.0.2.10:3478", RefreshSeconds: 5}
+	cone := &pb.NatKind{Mapping: pb.NatBehaviour_NAT_BEHAVIOUR_ENDPOINT_INDEPENDENT, Filtering: pb.NatBehaviour_NAT_BEHAVIOUR_ADDRESS_AND_PORT_DEPENDENT}
+	pushed.Peers[0].Links = append(pushed.Peers[0].Links,
+		&pb.PeerLink{Name: "lte", ObservedEndpoint: "203.0.113.7:40001", Color: "lte", Nat: cone},
+		&pb.PeerLink{Name: "dsl", Color: "inet"})
+	ctl.push(pushed)
+	v := e.next(t)
+	links := v.Peers[0].Links
+	if len(links) != 2 || links[1].Name != "lte" || !links[1].Observed || links[1].Endpoint.String() != "203.0.113.7:40001" ||
+		links[1].NAT != (natdisc.NATKind{Mapping: natdisc.EndpointIndependent, Filtering: natdisc.AddressAndPortDependent}) || links[0].Observed {
+		t.Errorf("peer links: %+v", links)
+	}
+	if v.NAT.STUNServer.String() != "192.0.2.10:3478" || v.NAT.Refresh != 5*time.Second {
+		t.Errorf("nat: %+v", v.NAT)
 	}
 }

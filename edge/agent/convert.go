@@ -7,6 +7,7 @@ import (
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/natdisc"
 	"github.com/patronus-sdwan/patronus/policy"
 )
 
@@ -35,6 +36,7 @@ var sections = []func(*pb.EdgeConfig, *config.Config){
 	convertPins,
 	convertBGP,
 	convertRelay,
+	convertNAT,
 }
 
 // toConfig converts pc into the edge's configuration; its WireGuard
@@ -91,8 +93,15 @@ func convertPeers(pc *pb.EdgeConfig, c *config.Config) {
 			Compression: optionalSwitch(p.Compression),
 		}
 		for _, l := range p.GetLinks() {
+			if l.GetEndpoint() == "" && l.GetObservedEndpoint() == "" && len(l.GetRelay()) == 0 {
+				continue // behind NAT, its endpoint not known yet, and not relayed: no path to it
+			}
 			cp.Links = append(cp.Links, config.PeerLink{Name: l.GetName(), Endpoint: l.GetEndpoint(), Color: l.GetColor(),
-				Relay: relayAllocations(l.GetRelay())})
+				ObservedEndpoint: l.GetObservedEndpoint(), Relay: relayAllocations(l.GetRelay()),
+				NAT: natdisc.NATKind{Mapping: natdisc.Behaviour(l.GetNat().GetMapping()), Filtering: natdisc.Behaviour(l.GetNat().GetFiltering())}})
+		}
+		if len(cp.Links) == 0 {
+			continue
 		}
 		c.Peers = append(c.Peers, cp)
 	}
@@ -187,4 +196,13 @@ func relayAllocations(in []*pb.RelayAllocation) []config.RelayAllocation {
 			Side: clampInt(a.GetSide()), Token: base64.StdEncoding.EncodeToString(a.GetToken()), StartRelayed: a.GetStartRelayed()})
 	}
 	return out
+}
+
+// convertNAT carries endpoint discovery (EdgeConfig.nat_traversal).
+func convertNAT(pc *pb.EdgeConfig, c *config.Config) {
+	n := pc.GetNatTraversal()
+	c.NAT.STUNServer = n.GetStunServer()
+	if r := n.GetRefreshSeconds(); r > 0 {
+		c.NAT.Refresh = fmt.Sprintf("%ds", r)
+	}
 }

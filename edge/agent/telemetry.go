@@ -87,7 +87,7 @@ func (b *TelemetryBuilder) samples(paths []localapi.PathStatus, now time.Time, o
 		b.sent[p.ID] = s
 		ps := &pb.PathSample{PathId: p.ID, MeasuredAt: timestamppb.New(now), State: pathStates[p.State],
 			BfdState: bfdStates[p.BFDState], Score: p.Score, Suppressed: p.Suppressed, ActiveFlows: uint32(p.ActiveFlows),
-			Transport: p.Transport}
+			Transport: transports[p.Transport]}
 		if p.LatencyMS != nil {
 			ps.MetricsValid, ps.LatencyMs, ps.JitterMs, ps.LossPct = true, *p.LatencyMS, *p.JitterMS, *p.LossPct
 		}
@@ -114,6 +114,9 @@ func (b *TelemetryBuilder) steeringEvents(events []steer.Event) []*pb.SteeringEv
 var (
 	pathStates = map[string]pb.PathState{"up": pb.PathState_PATH_STATE_UP, "degraded": pb.PathState_PATH_STATE_DEGRADED,
 		"down": pb.PathState_PATH_STATE_DOWN}
+	// transports by localapi name (localapi.TransportDirect…).
+	transports = map[string]pb.PathTransport{localapi.TransportDirect: pb.PathTransport_PATH_TRANSPORT_DIRECT,
+		localapi.TransportRelayed: pb.PathTransport_PATH_TRANSPORT_RELAYED}
 	bfdStates = map[string]pb.BfdState{"up": pb.BfdState_BFD_STATE_UP, "init": pb.BfdState_BFD_STATE_INIT,
 		"down": pb.BfdState_BFD_STATE_DOWN, "admin_down": pb.BfdState_BFD_STATE_ADMIN_DOWN}
 	eventKinds = map[steer.Kind]pb.SteeringEventKind{steer.PathState: pb.SteeringEventKind_STEERING_EVENT_KIND_PATH_STATE,

@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/patronus-sdwan/patronus/edge/natdisc"
 	"github.com/patronus-sdwan/patronus/internal/fielderr"
 	"github.com/patronus-sdwan/patronus/policy"
 )
@@ -30,6 +31,8 @@ type Config struct {
 	BGP BGP `yaml:"bgp"`
 	// Relay is the relay of the paths that cannot go direct (relay.go).
 	Relay Relay `yaml:"relay"`
+	// NAT is endpoint discovery for the links (nat.go).
+	NAT NATTraversal `yaml:"nat_traversal"`
 
 	// Set is the steering part (package policy): sla_classes,
 	// applications, disable_builtin_applications, policies, steering and
@@ -84,6 +87,13 @@ type PeerLink struct {
 	// Relay holds the relay allocations of the paths to this link
 	// (relay.go).
 	Relay []RelayAllocation `yaml:"relay"`
+	// ObservedEndpoint is the link's public endpoint as the controller's
+	// STUN responder saw it (docs/NAT.md): used when Endpoint is empty,
+	// and the paths to it punch. Set by the controller.
+	ObservedEndpoint string `yaml:"observed_endpoint"`
+	// NAT is the link's NAT kind as its edge measured it; set by the
+	// controller only.
+	NAT natdisc.NATKind `yaml:"-"`
 }
 
 // Defaults apply to every path unless a later, more specific setting says

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/patronus-sdwan/patronus/bfd/session"
+	"github.com/patronus-sdwan/patronus/edge/natdisc"
 	"github.com/patronus-sdwan/patronus/internal/bfdcfg"
 	"github.com/patronus-sdwan/patronus/internal/fielderr"
 	"github.com/patronus-sdwan/patronus/internal/label"
@@ -51,6 +52,8 @@ type Valid struct {
 	// Relay is the relay's address (relay.go); invalid when there is
 	// none.
 	Relay netip.AddrPort
+	// NAT is endpoint discovery; NAT.STUNServer invalid: none.
+	NAT ValidNAT
 }
 
 // ValidLink is a validated WAN link.
@@ -82,6 +85,10 @@ type ValidPeerLink struct {
 	// Relay holds the path's relay allocation by local link name
 	// (relay.go); nil when the paths to this link are not relayed.
 	Relay map[string]ValidRelay
+	// Observed: Endpoint is the link's observed endpoint (it is behind
+	// NAT, of kind NAT; NAT is zero otherwise): the paths to it punch.
+	Observed bool
+	NAT      natdisc.NATKind
 }
 
 // Paths is the number of paths (local link × remote link) to all peers.
@@ -115,6 +122,7 @@ func (c *Config) Validate() (*Valid, error) {
 	e.list = append(e.list, problems...)
 	v.Pins = checkPins(&e, c.Site.Name, c.Pins)
 	v.BGP = checkBGP(&e, c.BGP)
+	v.NAT = checkNAT(&e, c.NAT)
 	if err := e.err(); err != nil {
 		return nil, err
 	}
@@ -418,14 +426,22 @@ func checkPeerLinks(e *errs, at string, in []PeerLink) []ValidPeerLink {
 			e.add(p+".name", "%q is also the name of %s[%d]", l.Name, at, j)
 		}
 		names[l.Name] = i
-		ap, err := netip.ParseAddrPort(l.Endpoint)
-		if l.Endpoint == "" && len(l.Relay) > 0 {
-			ap, err = netip.AddrPort{}, nil // reached through the relay only
+		field, text, observed := p+".endpoint", l.Endpoint, false
+		if l.Endpoint == "" && l.ObservedEndpoint != "" {
+			field, text, observed = p+".observed_endpoint", l.ObservedEndpoint, true
 		}
-		if err != nil || (ap.IsValid() && ap.Port() == 0) {
-			e.add(p+".endpoint", "%q is not ADDRESS:PORT (e.g. 198.51.100.7:51820 or [2001:db8::7]:51820)", l.Endpoint)
+		var ap netip.AddrPort
+		if text != "" || len(l.Relay) == 0 { // without an endpoint, a link is reached through the relay only
+			var err error
+			if ap, err = netip.ParseAddrPort(text); err != nil || ap.Port() == 0 {
+				e.add(field, "%q is not ADDRESS:PORT (e.g. 198.51.100.7:51820 or [2001:db8::7]:51820)", text)
+			}
 		}
-		out = append(out, ValidPeerLink{Name: l.Name, Color: l.Color, Endpoint: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())})
+		vl := ValidPeerLink{Name: l.Name, Color: l.Color, Endpoint: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), Observed: observed}
+		if observed { // a configured endpoint's paths do not depend on it (nor restart when it is learnt)
+			vl.NAT = l.NAT
+		}
+		out = append(out, vl)
 	}
 	return out
 }

@@ -73,7 +73,7 @@ func (s pathSender) Send(b []byte) error {
 func (p *Path) silent(now time.Time) bool {
 	last := p.lastRx.Load()
 	if last == 0 {
-		return now.Sub(p.started) > silentNever
+		return now.Before(p.holdBFD) || now.Sub(p.started) > silentNever
 	}
 	return now.UnixNano()-last > int64(silentHeard)
 }

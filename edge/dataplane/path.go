@@ -41,8 +41,10 @@ type Path struct {
 	RemoteLink string
 	PeerSite   string
 	endpoint   string
-	site       uint16 // the peer site's ID
-	fallback   bool   // first in the peer's static preference: taken while steering has no path up (PathStatus.Preferred)
+	remoteNAT  string    // the remote link's NAT kind when endpoint is its observed one; "" otherwise
+	holdBFD    time.Time // until then, no BFD before the peer was heard (nat.go)
+	site       uint16    // the peer site's ID
+	fallback   bool      // first in the peer's static preference: taken while steering has no path up (PathStatus.Preferred)
 	dev        *device.Device
 	tun        *pathTUN
 	shim       *shim.Endpoint
@@ -166,6 +168,9 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink, relay ne
 	waits := d.cfg.ID > p.cfg.ID
 	if waits {
 		first = time.Now().Add(initiateDelay)
+		if rl.Observed {
+			path.holdBFD = first // nat.go
+		}
 	}
 	path.shim = shim.NewEndpoint(shim.EndpointConfig{LocalSite: d.cfg.ID, PeerSite: p.cfg.ID, MTU: d.cfg.Overlay.MTU,
 		Compression: p.cfg.Compression, FirstHello: first, Window: d.windowOf(p.cfg.ID)})
@@ -192,8 +197,14 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink, relay ne
 		dev, set := path.dev, fmt.Sprintf("public_key=%s\npersistent_keepalive_interval=%d\n", hex.EncodeToString(p.cfg.PublicKey.Bytes()), persistentKeepalive/time.Second)
 		time.AfterFunc(initiateDelay, func() { _ = dev.IpcSet(set) }) // fails harmlessly once the path is closed
 	}
+	if rl.Observed {
+		path.remoteNAT = rl.NAT.String()
+		if h, ok := bind.(puncher); ok {
+			h.Punch(punchInterval, punchWindow)
+		}
+	}
 	p.paths = append(p.paths, path)
-	d.log.Info("path", "id", id, "endpoint", rl.Endpoint, "compression", p.cfg.Compression)
+	d.log.Info("path", "id", id, "endpoint", rl.Endpoint, "compression", p.cfg.Compression, "remote_nat", path.remoteNAT)
 	return nil
 }
 

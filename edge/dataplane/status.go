@@ -53,9 +53,12 @@ func (d *Dataplane) Status() localapi.Status {
 
 func (p *Path) status() localapi.PathStatus {
 	ps := localapi.PathStatus{ID: p.ID, PeerSite: p.PeerSite, LocalLink: p.LocalLink, RemoteLink: p.RemoteLink,
-		Endpoint: p.endpoint, Preferred: p.fallback,
+		Endpoint: p.endpoint, Preferred: p.fallback, RemoteNAT: p.remoteNAT,
 		TxPackets: p.TxPackets.Load(), RxPackets: p.RxPackets.Load(), TxBytes: p.TxBytes.Load(), RxBytes: p.RxBytes.Load()}
 	ps.Compression, ps.ShimDrops = p.shim.Status(time.Now())
+	if h, ok := p.bind.(puncher); ok && p.remoteNAT != "" {
+		ps.Punched = h.Heard()
+	}
 	uapi, err := p.dev.IpcGet()
 	if err != nil {
 		return ps

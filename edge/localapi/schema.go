@@ -45,6 +45,15 @@ type PolicyStatus struct {
 	Applications []string `json:"applications"`
 }
 
+// A path's Transport.
+const (
+	// TransportDirect: to the remote link's endpoint, its configured one
+	// or, behind NAT, its observed one (docs/NAT.md).
+	TransportDirect = "direct"
+	// TransportRelayed: through a relay.
+	TransportRelayed = "relayed"
+)
+
 // PathStatus is one path's identity and counters. Packets and bytes are
 // inner (overlay) traffic; wire bytes are WireGuard's, encrypted.
 type PathStatus struct {
@@ -53,14 +62,21 @@ type PathStatus struct {
 	LocalLink  string `json:"local_link"`
 	RemoteLink string `json:"remote_link"`
 	Endpoint   string `json:"endpoint"`
-	// Transport is the way the path takes now: "direct" to the remote
-	// link's endpoint, or "relayed" through the relay (docs/NAT.md).
+	// Transport is the way the path takes now: TransportDirect to the
+	// remote link's endpoint, or TransportRelayed through the relay
+	// (docs/NAT.md).
 	Transport string `json:"transport"`
 	// Preferred: the path is first in its peer's static preference
 	// (cheapest local link, then configuration order), which traffic
 	// takes when steering has no path up for it. Steering decides
 	// otherwise (State, ActiveFlows).
 	Preferred bool `json:"preferred"`
+	// RemoteNAT is the remote link's NAT kind ("MAPPING/FILTERING", RFC
+	// 4787 names, edge/natdisc) when the path goes to its observed
+	// endpoint (it is behind NAT); empty otherwise. Punched: the path
+	// punched and has heard from the remote.
+	RemoteNAT string `json:"remote_nat,omitempty"`
+	Punched   bool   `json:"punched,omitempty"`
 	// State is the path's state in the scoring model (up, degraded,
 	// down), from its BFD session and probes; Score is 0–100.
 	State    string  `json:"state"`

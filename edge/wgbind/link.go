@@ -69,6 +69,8 @@ type Link struct {
 	rm   *mmsg
 	held []*buffer // free buffers taken for the next read
 
+	stunq chan stunDatagram // STUN from sources that are no path (nat.go)
+
 	closeOnce sync.Once
 	stats     Stats
 }
@@ -79,6 +81,7 @@ type Stats struct {
 	DropNoPath, DropQueue  atomic.Uint64 // no path for the source; the path's queue was full
 	DropTruncated          atomic.Uint64 // larger than a receive buffer
 	SendErrors, ReadErrors atomic.Uint64 // send errors count datagrams, read errors system calls
+	Punches, Reinitiations atomic.Uint64 // punch datagrams sent; held handshake initiations sent again (nat.go)
 }
 
 // buffer is one received message: a datagram, or with GRO several of
@@ -128,7 +131,7 @@ func Listen(laddr netip.AddrPort, ifname string, log *slog.Logger) (*Link, error
 	l := &Link{conn: conn, rc: rc, port: uint16(conn.LocalAddr().(*net.UDPAddr).Port), is6: network == "udp6",
 		log: log, gro: gro, paths: map[netip.AddrPort]*Path{}, relayed: map[uint64]*Path{}, free: make(chan *buffer, poolSize),
 		quit: make(chan struct{}), tok: make(chan struct{}, 1), rm: newMmsg(unix.SYS_RECVMMSG),
-		held: make([]*buffer, 0, readBatch)}
+		held: make([]*buffer, 0, readBatch), stunq: make(chan stunDatagram, stunQueue)}
 	l.gso.Store(gso)
 	l.senders.New = func() any { return &sender{m: newMmsg(unix.SYS_SENDMMSG)} }
 	for range poolSize {
@@ -169,7 +172,8 @@ func (l *Link) StatsSnapshot() map[string]uint64 {
 	s := &l.stats
 	return map[string]uint64{"received": s.Received.Load(), "sent": s.Sent.Load(),
 		"drop_no_path": s.DropNoPath.Load(), "drop_queue_full": s.DropQueue.Load(), "drop_truncated": s.DropTruncated.Load(),
-		"send_errors": s.SendErrors.Load(), "read_errors": s.ReadErrors.Load()}
+		"send_errors": s.SendErrors.Load(), "read_errors": s.ReadErrors.Load(),
+		"nat_punches": s.Punches.Load(), "nat_reinitiations": s.Reinitiations.Load()}
 }
 
 // Close closes the socket; every Path's receive functions return
@@ -185,13 +189,19 @@ func (l *Link) Close() error {
 // net.ErrClosed, so a receive function never waits on the socket after
 // its Path was closed (Close kicks a waiting read with a deadline).
 func (l *Link) readBatch(closed chan struct{}) error {
+	return l.readBatchUntil(closed, time.Time{})
+}
+
+// readBatchUntil is readBatch waiting on the socket until deadline (the
+// zero time: no deadline).
+func (l *Link) readBatchUntil(closed chan struct{}, deadline time.Time) error {
 	if !l.fill(closed) {
 		return net.ErrClosed
 	}
 	for i, b := range l.held {
 		l.rm.setRecv(i, b.b[:])
 	}
-	_ = l.conn.SetReadDeadline(time.Time{})
+	_ = l.conn.SetReadDeadline(deadline)
 	select {
 	case <-closed:
 		return net.ErrClosed
@@ -287,8 +297,15 @@ func (l *Link) dispatch(b *buffer) {
 	p := l.paths[b.src]
 	l.mu.RUnlock()
 	if p == nil {
+		if l.takeSTUN(b) {
+			return
+		}
 		l.stats.DropNoPath.Add(uint64(b.datagram))
 		l.free <- b
+		return
+	}
+	if p.heardFrom(b) {
+		l.free <- b // a punch
 		return
 	}
 	if p.relay != nil {
@@ -319,7 +336,7 @@ func (l *Link) Path(remote netip.AddrPort) (*Path, error) {
 	if _, dup := l.paths[remote]; dup {
 		return nil, fmt.Errorf("wan link port %d: a path to %v exists", l.port, remote)
 	}
-	p := &Path{l: l, ep: &Endpoint{dst: remote}, queue: make(chan *buffer, pathQueue)}
+	p := &Path{l: l, ep: &Endpoint{dst: remote}, queue: make(chan *buffer, pathQueue), released: make(chan struct{})}
 	l.paths[remote] = p
 	return p, nil
 }
@@ -337,6 +354,7 @@ func (l *Link) Release(p *Path) {
 		p.relay.stopRelay()
 	}
 	l.mu.Unlock()
+	p.releaseOnce.Do(func() { close(p.released) })
 	for {
 		select {
 		case b := <-p.queue:

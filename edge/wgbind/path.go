@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 
 	"golang.zx2c4.com/wireguard/conn"
 )
@@ -19,6 +20,14 @@ type Path struct {
 
 	mu     sync.Mutex    // guards closed
 	closed chan struct{} // of the current Open; nil while closed
+
+	// NAT traversal (nat.go).
+	heard       atomic.Bool   // a datagram came from the remote
+	punching    atomic.Bool   // Punch was called: initiations are held until heard
+	released    chan struct{} // closed by Release
+	releaseOnce sync.Once
+	hmu         sync.Mutex // guards held
+	held        []byte     // the newest handshake initiation sent before heard
 }
 
 var _ conn.Bind = (*Path)(nil)
@@ -153,6 +162,7 @@ func (p *Path) Send(bufs [][]byte, ep conn.Endpoint) error {
 	if p.relay != nil && p.relay.viaRelay.Load() {
 		return p.sendRelayed(bufs)
 	}
+	p.holdInitiation(bufs)
 	return p.l.send(bufs, e.dst)
 }
 

@@ -79,6 +79,7 @@ func runControlled(cmd *cobra.Command, opts agent.Options, sock string, mcfg met
 	e := &controlledEdge{log: log, sock: sock, metrics: mcfg, tel: agent.NewTelemetryBuilder(),
 		changed: make(chan struct{}, 1), bgp: &edgeBGP{log: log}}
 	e.bgp.onLearned, e.bgp.onEvent = e.setLearned, e.bgpEvent
+	e.nat = &edgeNAT{log: log, onChange: e.signal}
 	defer e.close()
 	opts.Apply, opts.Telemetry, opts.Log = e.apply, e.telemetry, log
 	opts.Urgent, opts.UrgentTelemetry = e.changed, e.urgentTelemetry
@@ -103,6 +104,7 @@ type controlledEdge struct {
 	stopSock func()               // guarded by mu
 	wan      []agent.Link         // guarded by mu: the links of the configuration in force
 	bgp      *edgeBGP             // the BGP speaker, with the data plane
+	nat      *edgeNAT             // endpoint discovery on the data plane's links
 
 	tel     *agent.TelemetryBuilder // used by telemetry and urgentTelemetry only (one goroutine)
 	changed chan struct{}           // capacity 1: a path's state changed (agent Options.Urgent)
@@ -190,6 +192,7 @@ func (e *controlledEdge) apply(v *config.Valid) error {
 			return err
 		}
 		e.wan = agent.LinksOf(v)
+		e.nat.apply(e.dp, v.NAT)
 		return e.bgp.apply(e.dp, v)
 	}
 	dp, err := dataplane.Start(v, e.log)
@@ -207,7 +210,8 @@ func (e *controlledEdge) apply(v *config.Valid) error {
 		return err
 	}
 	e.dp, e.stopSock, e.wan = dp, stop, agent.LinksOf(v)
-	dp.OnStateChange(func() { e.signal(); e.bgp.stateChanged() })
+	e.nat.apply(dp, v.NAT)
+	dp.OnStateChange(func() { e.signal(); e.bgp.stateChanged(); e.nat.recheck() })
 	e.log.Info("edge up", "site", v.Name, "paths", len(dp.Paths()), "control_socket", e.sock)
 	return nil
 }
@@ -227,6 +231,7 @@ func (e *controlledEdge) close() {
 		return
 	}
 	e.stopSock()
+	e.nat.close()
 	e.bgp.close()
 	if err := e.dp.Close(); err != nil {
 		e.log.Error("stopping", "err", err)
@@ -244,6 +249,7 @@ func (e *controlledEdge) telemetry() *pb.Telemetry {
 	now := time.Now()
 	t := e.tel.Batch(st, now)
 	t.LearnedPrefixes, t.BgpEvents = e.learnedFor(true, now), e.takeBGPEvents()
+	t.NatObservations = e.nat.observations()
 	return t
 }
 
@@ -259,14 +265,14 @@ func (e *controlledEdge) urgentTelemetry() *pb.Telemetry {
 	now := time.Now()
 	paths, events := dp.PathStates()
 	t := e.tel.Urgent(paths, events, now)
-	learned, bgpEvents := e.learnedFor(false, now), e.takeBGPEvents()
-	if t == nil && learned == nil && len(bgpEvents) == 0 {
+	learned, bgpEvents, nat := e.learnedFor(false, now), e.takeBGPEvents(), e.nat.observations()
+	if t == nil && learned == nil && len(bgpEvents) == 0 && nat == nil {
 		return nil
 	}
 	if t == nil {
 		t = &pb.Telemetry{}
 	}
-	t.LearnedPrefixes, t.BgpEvents = learned, bgpEvents
+	t.LearnedPrefixes, t.BgpEvents, t.NatObservations = learned, bgpEvents, nat
 	return t
 }
 

@@ -54,7 +54,7 @@ func newPathsCmd() *cobra.Command {
 				if p.Suppressed {
 					state += " (suppressed)"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%d\t%d\t%d\n", p.ID, state, p.BFDState, p.Transport, p.Score,
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%d\t%d\t%d\n", p.ID, state, p.BFDState, transport(p.Transport, p.RemoteNAT), p.Score,
 					optMS(p.LatencyMS), optMS(p.JitterMS), optPct(p.LossPct), p.ActiveFlows, p.TxPackets, p.RxPackets)
 			}
 			return w.Flush()
@@ -137,4 +137,13 @@ func optPct(v *float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.2f%%", *v)
+}
+
+// transport is a path's transport as `patronus paths` shows it: "direct",
+// "direct (nat)" to a peer link behind NAT, "relayed".
+func transport(t, remoteNAT string) string {
+	if remoteNAT != "" {
+		return t + " (nat)"
+	}
+	return t
 }

@@ -49,6 +49,7 @@ Needs root. State (keys, configurations, logs, control sockets) is kept in
 func newLabUpCmd(root *string) *cobra.Command {
 	o := lab.Options{}
 	var compression, policy, ctlConfig string
+	var nats []string
 	c := &cobra.Command{
 		Use:   "up [--name NAME] [--sites N] [--links M]",
 		Short: "Build a lab and return when every path is up (WireGuard session and BFD)",
@@ -66,6 +67,13 @@ func newLabUpCmd(root *string) *cobra.Command {
 				if o.Policy, err = os.ReadFile(policy); err != nil {
 					return fmt.Errorf("--policy: %w", err)
 				}
+			}
+			for _, n := range nats {
+				spec, err := lab.ParseNAT(n)
+				if err != nil {
+					return err
+				}
+				o.NAT = append(o.NAT, spec)
 			}
 			if ctlConfig != "" {
 				if o.ControllerConfig, err = os.ReadFile(ctlConfig); err != nil {
@@ -97,6 +105,7 @@ func newLabUpCmd(root *string) *cobra.Command {
 	f.BoolVar(&o.Traffic, "traffic", false, "start a ping from every LAN host to every other one, five a second")
 	f.StringVar(&o.Routers, "routers", "", "put a BGP router in every site's LAN host, peering with its edge and announcing 10.(100+S).0.0/24: frr (zebra, bfdd, bgpd) or bird (BIRD 2); see docs/BGP.md")
 	f.BoolVar(&o.RouterMD5, "router-md5", false, "with --routers: TCP MD5 passwords on the BGP sessions")
+	f.StringArrayVar(&nats, "nat", nil, "put link LINK of site SITE behind a NAT: SITE:LINK=cone (endpoint-independent mapping) or =symmetric (a port per destination); repeatable; see docs/NAT.md")
 	f.DurationVar(&o.Timeout, "timeout", 60*time.Second, "how long to wait for every path to come up")
 	return c
 }
@@ -264,7 +273,11 @@ func printLabStatus(cmd *cobra.Command, st *lab.State) error {
 		}
 		var links []string
 		for _, l := range s.Links {
-			links = append(links, l.Name+"="+l.Endpoint+impairText(l.Impairment))
+			ep := l.Endpoint
+			if l.NAT != "" {
+				ep = fmt.Sprintf("%s-nat(%s)", l.NAT, l.NATAddress)
+			}
+			links = append(links, l.Name+"="+ep+impairText(l.Impairment))
 		}
 		fmt.Fprintf(w, "%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\n", s.Name, edge, s.PathsUp, s.Paths, s.HostNode, s.HostIPv4, s.HostIPv6, strings.Join(links, " "))
 	}
@@ -390,12 +403,12 @@ func newLabControllerCmd(root *string) *cobra.Command {
 }
 
 func newLabImpairCmd(root *string) *cobra.Command {
-	var name, site, link, rate string
+	var name, site, link, rate, rebind string
 	var down, up, clear bool
 	var loss float64
 	var delay, jitter time.Duration
 	c := &cobra.Command{
-		Use:   "impair [--name NAME] --site S --link L [--down|--up] [--loss PCT] [--delay DUR] [--jitter DUR] [--rate RATE] [--clear]",
+		Use:   "impair [--name NAME] (--site S --link L [--down|--up] [--loss PCT] [--delay DUR] [--jitter DUR] [--rate RATE] [--clear] | --rebind SITE:LINK)",
 		Short: "Change what the underlay does to one WAN link of one site, in both directions",
 		Long: `Impairs one link in both directions; settings not given are kept, --clear
 starts from a clean link. --down drops everything (a silent cut, as when a
@@ -403,9 +416,14 @@ provider's network fails: the edge's interface stays up); --up undoes it.
 --loss drops that percentage of packets in each direction (nftables);
 --rate limits each direction with tbf (e.g. 50mbit, 2gbit, 0 to remove);
 --delay and --jitter run the lab's userspace WAN emulator on the link
-(each direction delayed by DELAY ± JITTER, order kept).`,
+(each direction delayed by DELAY ± JITTER, order kept). --rebind SITE:LINK
+makes the NAT of a link behind one (lab up --nat) forget its mappings, as
+when a NAT reboots: the link's next packets get a new public port.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if rebind != "" {
+				return runRebind(cmd, *root, name, rebind)
+			}
 			if site == "" || link == "" {
 				return errors.New("--site and --link are required (see patronus lab status)")
 			}
@@ -469,7 +487,30 @@ provider's network fails: the edge's interface stays up); --up undoes it.
 	fl.DurationVar(&jitter, "jitter", 0, "jitter around the delay, in each direction")
 	fl.StringVar(&rate, "rate", "", "rate limit in each direction (e.g. 50mbit); 0 removes it")
 	fl.BoolVar(&clear, "clear", false, "remove every impairment of the link first")
+	fl.StringVar(&rebind, "rebind", "", "SITE:LINK: the NAT of that link (lab up --nat) forgets its mappings and, for cone, moves its public port")
 	return c
+}
+
+// runRebind is lab impair --rebind SITE:LINK.
+func runRebind(cmd *cobra.Command, root, name, spec string) error {
+	site, link, ok := strings.Cut(spec, ":")
+	if !ok || site == "" || link == "" {
+		return fmt.Errorf("--rebind %q: want SITE:LINK (e.g. site1:lte)", spec)
+	}
+	for _, f := range []string{"site", "link", "down", "up", "loss", "delay", "jitter", "rate", "clear"} {
+		if cmd.Flags().Changed(f) {
+			return fmt.Errorf("--rebind: give it alone (with --name), not with --%s", f)
+		}
+	}
+	if err := lab.Require(); err != nil {
+		return err
+	}
+	siteName, l, err := lab.Rebind(root, name, site, link)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s %s: %s NAT rebound (generation %d)\n", siteName, l.Name, l.NAT, l.NATGeneration)
+	return nil
 }
 
 // newLabWANEmCmd is the lab's WAN emulator process, started by lab impair

@@ -31,6 +31,69 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// NatBehaviour is a NAT's mapping or filtering behaviour in RFC 4787's
+// terms (edge/natdisc Behaviour, same numbers).
+type NatBehaviour int32
+
+const (
+	// NAT_BEHAVIOUR_UNSPECIFIED: not known.
+	NatBehaviour_NAT_BEHAVIOUR_UNSPECIFIED NatBehaviour = 0
+	// NAT_BEHAVIOUR_NONE: no NAT: the link's address is public.
+	NatBehaviour_NAT_BEHAVIOUR_NONE NatBehaviour = 1
+	// NAT_BEHAVIOUR_ENDPOINT_INDEPENDENT: one mapping (filter) for all.
+	NatBehaviour_NAT_BEHAVIOUR_ENDPOINT_INDEPENDENT NatBehaviour = 2
+	// NAT_BEHAVIOUR_ADDRESS_DEPENDENT: per remote address.
+	NatBehaviour_NAT_BEHAVIOUR_ADDRESS_DEPENDENT NatBehaviour = 3
+	// NAT_BEHAVIOUR_ADDRESS_AND_PORT_DEPENDENT: per remote address and
+	// port (as a mapping: "symmetric NAT").
+	NatBehaviour_NAT_BEHAVIOUR_ADDRESS_AND_PORT_DEPENDENT NatBehaviour = 4
+)
+
+// Enum value maps for NatBehaviour.
+var (
+	NatBehaviour_name = map[int32]string{
+		0: "NAT_BEHAVIOUR_UNSPECIFIED",
+		1: "NAT_BEHAVIOUR_NONE",
+		2: "NAT_BEHAVIOUR_ENDPOINT_INDEPENDENT",
+		3: "NAT_BEHAVIOUR_ADDRESS_DEPENDENT",
+		4: "NAT_BEHAVIOUR_ADDRESS_AND_PORT_DEPENDENT",
+	}
+	NatBehaviour_value = map[string]int32{
+		"NAT_BEHAVIOUR_UNSPECIFIED":                0,
+		"NAT_BEHAVIOUR_NONE":                       1,
+		"NAT_BEHAVIOUR_ENDPOINT_INDEPENDENT":       2,
+		"NAT_BEHAVIOUR_ADDRESS_DEPENDENT":          3,
+		"NAT_BEHAVIOUR_ADDRESS_AND_PORT_DEPENDENT": 4,
+	}
+)
+
+func (x NatBehaviour) Enum() *NatBehaviour {
+	p := new(NatBehaviour)
+	*p = x
+	return p
+}
+
+func (x NatBehaviour) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (NatBehaviour) Descriptor() protoreflect.EnumDescriptor {
+	return file_patronus_v1_config_proto_enumTypes[0].Descriptor()
+}
+
+func (NatBehaviour) Type() protoreflect.EnumType {
+	return &file_patronus_v1_config_proto_enumTypes[0]
+}
+
+func (x NatBehaviour) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use NatBehaviour.Descriptor instead.
+func (NatBehaviour) EnumDescriptor() ([]byte, []int) {
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{0}
+}
+
 // TopologyRole is a site's place in the network.
 type TopologyRole int32
 
@@ -75,11 +138,11 @@ func (x TopologyRole) String() string {
 }
 
 func (TopologyRole) Descriptor() protoreflect.EnumDescriptor {
-	return file_patronus_v1_config_proto_enumTypes[0].Descriptor()
+	return file_patronus_v1_config_proto_enumTypes[1].Descriptor()
 }
 
 func (TopologyRole) Type() protoreflect.EnumType {
-	return &file_patronus_v1_config_proto_enumTypes[0]
+	return &file_patronus_v1_config_proto_enumTypes[1]
 }
 
 func (x TopologyRole) Number() protoreflect.EnumNumber {
@@ -88,7 +151,7 @@ func (x TopologyRole) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use TopologyRole.Descriptor instead.
 func (TopologyRole) EnumDescriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{0}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{1}
 }
 
 // SteeringMode is how a policy uses the paths to a site (edge/steer Mode).
@@ -133,11 +196,11 @@ func (x SteeringMode) String() string {
 }
 
 func (SteeringMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_patronus_v1_config_proto_enumTypes[1].Descriptor()
+	return file_patronus_v1_config_proto_enumTypes[2].Descriptor()
 }
 
 func (SteeringMode) Type() protoreflect.EnumType {
-	return &file_patronus_v1_config_proto_enumTypes[1]
+	return &file_patronus_v1_config_proto_enumTypes[2]
 }
 
 func (x SteeringMode) Number() protoreflect.EnumNumber {
@@ -146,7 +209,7 @@ func (x SteeringMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use SteeringMode.Descriptor instead.
 func (SteeringMode) EnumDescriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{1}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{2}
 }
 
 // EdgeConfig is the whole configuration of one edge at one revision. The
@@ -212,7 +275,10 @@ type EdgeConfig struct {
 	Bgp *Bgp `protobuf:"bytes,18,opt,name=bgp,proto3" json:"bgp,omitempty"`
 	// relay is the relay that carries the paths whose direct way does not
 	// open (docs/NAT.md, Relay); unset: no path is relayed.
-	Relay         *RelayService `protobuf:"bytes,19,opt,name=relay,proto3" json:"relay,omitempty"`
+	Relay *RelayService `protobuf:"bytes,19,opt,name=relay,proto3" json:"relay,omitempty"`
+	// nat_traversal says how the edge learns each link's public endpoint
+	// and NAT kind (edge/natdisc, docs/NAT.md); unset: it does not.
+	NatTraversal  *NatTraversal `protobuf:"bytes,20,opt,name=nat_traversal,json=natTraversal,proto3" json:"nat_traversal,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -380,6 +446,13 @@ func (x *EdgeConfig) GetRelay() *RelayService {
 	return nil
 }
 
+func (x *EdgeConfig) GetNatTraversal() *NatTraversal {
+	if x != nil {
+		return x.NatTraversal
+	}
+	return nil
+}
+
 // RelayService is a relay the edges reach (package relay).
 type RelayService struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -512,6 +585,118 @@ func (x *RelayAllocation) GetStartRelayed() bool {
 	return false
 }
 
+// NatTraversal is endpoint discovery for an edge's links.
+type NatTraversal struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// stun_server is the controller's STUN responder ("ADDRESS:PORT", the
+	// primary address of RFC 5780; the responder names its alternate in
+	// OTHER-ADDRESS). Each link sends its Binding requests from its
+	// WireGuard socket to it.
+	StunServer string `protobuf:"bytes,1,opt,name=stun_server,json=stunServer,proto3" json:"stun_server,omitempty"`
+	// refresh_seconds is how often a link's mapping is asked again (which
+	// also keeps it alive towards the responder); 0: the edge's default.
+	RefreshSeconds uint32 `protobuf:"varint,2,opt,name=refresh_seconds,json=refreshSeconds,proto3" json:"refresh_seconds,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *NatTraversal) Reset() {
+	*x = NatTraversal{}
+	mi := &file_patronus_v1_config_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NatTraversal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NatTraversal) ProtoMessage() {}
+
+func (x *NatTraversal) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_config_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NatTraversal.ProtoReflect.Descriptor instead.
+func (*NatTraversal) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *NatTraversal) GetStunServer() string {
+	if x != nil {
+		return x.StunServer
+	}
+	return ""
+}
+
+func (x *NatTraversal) GetRefreshSeconds() uint32 {
+	if x != nil {
+		return x.RefreshSeconds
+	}
+	return 0
+}
+
+// NatKind is what a link's NAT does (edge/natdisc NATKind).
+type NatKind struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Mapping       NatBehaviour           `protobuf:"varint,1,opt,name=mapping,proto3,enum=patronus.v1.NatBehaviour" json:"mapping,omitempty"`
+	Filtering     NatBehaviour           `protobuf:"varint,2,opt,name=filtering,proto3,enum=patronus.v1.NatBehaviour" json:"filtering,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NatKind) Reset() {
+	*x = NatKind{}
+	mi := &file_patronus_v1_config_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NatKind) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NatKind) ProtoMessage() {}
+
+func (x *NatKind) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_config_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NatKind.ProtoReflect.Descriptor instead.
+func (*NatKind) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *NatKind) GetMapping() NatBehaviour {
+	if x != nil {
+		return x.Mapping
+	}
+	return NatBehaviour_NAT_BEHAVIOUR_UNSPECIFIED
+}
+
+func (x *NatKind) GetFiltering() NatBehaviour {
+	if x != nil {
+		return x.Filtering
+	}
+	return NatBehaviour_NAT_BEHAVIOUR_UNSPECIFIED
+}
+
 // Bgp is a site's BGP speaker (edge/config's bgp section).
 type Bgp struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -528,7 +713,7 @@ type Bgp struct {
 
 func (x *Bgp) Reset() {
 	*x = Bgp{}
-	mi := &file_patronus_v1_config_proto_msgTypes[3]
+	mi := &file_patronus_v1_config_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -540,7 +725,7 @@ func (x *Bgp) String() string {
 func (*Bgp) ProtoMessage() {}
 
 func (x *Bgp) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[3]
+	mi := &file_patronus_v1_config_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -553,7 +738,7 @@ func (x *Bgp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Bgp.ProtoReflect.Descriptor instead.
 func (*Bgp) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{3}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Bgp) GetLocalAs() uint32 {
@@ -601,7 +786,7 @@ type BgpNeighbor struct {
 
 func (x *BgpNeighbor) Reset() {
 	*x = BgpNeighbor{}
-	mi := &file_patronus_v1_config_proto_msgTypes[4]
+	mi := &file_patronus_v1_config_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -613,7 +798,7 @@ func (x *BgpNeighbor) String() string {
 func (*BgpNeighbor) ProtoMessage() {}
 
 func (x *BgpNeighbor) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[4]
+	mi := &file_patronus_v1_config_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -626,7 +811,7 @@ func (x *BgpNeighbor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BgpNeighbor.ProtoReflect.Descriptor instead.
 func (*BgpNeighbor) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{4}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *BgpNeighbor) GetAddress() string {
@@ -685,7 +870,7 @@ type Site struct {
 
 func (x *Site) Reset() {
 	*x = Site{}
-	mi := &file_patronus_v1_config_proto_msgTypes[5]
+	mi := &file_patronus_v1_config_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -697,7 +882,7 @@ func (x *Site) String() string {
 func (*Site) ProtoMessage() {}
 
 func (x *Site) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[5]
+	mi := &file_patronus_v1_config_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -710,7 +895,7 @@ func (x *Site) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Site.ProtoReflect.Descriptor instead.
 func (*Site) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{5}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Site) GetName() string {
@@ -740,7 +925,7 @@ type Overlay struct {
 
 func (x *Overlay) Reset() {
 	*x = Overlay{}
-	mi := &file_patronus_v1_config_proto_msgTypes[6]
+	mi := &file_patronus_v1_config_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -752,7 +937,7 @@ func (x *Overlay) String() string {
 func (*Overlay) ProtoMessage() {}
 
 func (x *Overlay) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[6]
+	mi := &file_patronus_v1_config_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -765,7 +950,7 @@ func (x *Overlay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Overlay.ProtoReflect.Descriptor instead.
 func (*Overlay) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{6}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Overlay) GetInterface() string {
@@ -808,7 +993,7 @@ type Link struct {
 
 func (x *Link) Reset() {
 	*x = Link{}
-	mi := &file_patronus_v1_config_proto_msgTypes[7]
+	mi := &file_patronus_v1_config_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -820,7 +1005,7 @@ func (x *Link) String() string {
 func (*Link) ProtoMessage() {}
 
 func (x *Link) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[7]
+	mi := &file_patronus_v1_config_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -833,7 +1018,7 @@ func (x *Link) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Link.ProtoReflect.Descriptor instead.
 func (*Link) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{7}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Link) GetName() string {
@@ -906,7 +1091,7 @@ type Peer struct {
 
 func (x *Peer) Reset() {
 	*x = Peer{}
-	mi := &file_patronus_v1_config_proto_msgTypes[8]
+	mi := &file_patronus_v1_config_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -918,7 +1103,7 @@ func (x *Peer) String() string {
 func (*Peer) ProtoMessage() {}
 
 func (x *Peer) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[8]
+	mi := &file_patronus_v1_config_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -931,7 +1116,7 @@ func (x *Peer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Peer.ProtoReflect.Descriptor instead.
 func (*Peer) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{8}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Peer) GetSite() *Site {
@@ -980,6 +1165,14 @@ type PeerLink struct {
 	Endpoint string `protobuf:"bytes,2,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
 	// color is the transport class of the link.
 	Color string `protobuf:"bytes,3,opt,name=color,proto3" json:"color,omitempty"`
+	// observed_endpoint is the link's public "ADDRESS:PORT" as the
+	// controller's STUN responder saw it from the link's WireGuard socket,
+	// reported by the peer's edge; empty when not known. An edge uses it
+	// when endpoint is empty, and punches towards it (docs/NAT.md).
+	ObservedEndpoint string `protobuf:"bytes,4,opt,name=observed_endpoint,json=observedEndpoint,proto3" json:"observed_endpoint,omitempty"`
+	// nat is the kind of the link's NAT, as the peer's edge measured it;
+	// unset when not known.
+	Nat *NatKind `protobuf:"bytes,5,opt,name=nat,proto3" json:"nat,omitempty"`
 	// relay is this edge's relay allocation for each path to this link,
 	// one per local link; empty when EdgeConfig.relay is unset.
 	Relay         []*RelayAllocation `protobuf:"bytes,6,rep,name=relay,proto3" json:"relay,omitempty"`
@@ -989,7 +1182,7 @@ type PeerLink struct {
 
 func (x *PeerLink) Reset() {
 	*x = PeerLink{}
-	mi := &file_patronus_v1_config_proto_msgTypes[9]
+	mi := &file_patronus_v1_config_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1001,7 +1194,7 @@ func (x *PeerLink) String() string {
 func (*PeerLink) ProtoMessage() {}
 
 func (x *PeerLink) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[9]
+	mi := &file_patronus_v1_config_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1014,7 +1207,7 @@ func (x *PeerLink) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeerLink.ProtoReflect.Descriptor instead.
 func (*PeerLink) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{9}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PeerLink) GetName() string {
@@ -1038,6 +1231,20 @@ func (x *PeerLink) GetColor() string {
 	return ""
 }
 
+func (x *PeerLink) GetObservedEndpoint() string {
+	if x != nil {
+		return x.ObservedEndpoint
+	}
+	return ""
+}
+
+func (x *PeerLink) GetNat() *NatKind {
+	if x != nil {
+		return x.Nat
+	}
+	return nil
+}
+
 func (x *PeerLink) GetRelay() []*RelayAllocation {
 	if x != nil {
 		return x.Relay
@@ -1059,7 +1266,7 @@ type Defaults struct {
 
 func (x *Defaults) Reset() {
 	*x = Defaults{}
-	mi := &file_patronus_v1_config_proto_msgTypes[10]
+	mi := &file_patronus_v1_config_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1071,7 +1278,7 @@ func (x *Defaults) String() string {
 func (*Defaults) ProtoMessage() {}
 
 func (x *Defaults) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[10]
+	mi := &file_patronus_v1_config_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1084,7 +1291,7 @@ func (x *Defaults) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Defaults.ProtoReflect.Descriptor instead.
 func (*Defaults) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{10}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Defaults) GetCompression() bool {
@@ -1117,7 +1324,7 @@ type BfdTimers struct {
 
 func (x *BfdTimers) Reset() {
 	*x = BfdTimers{}
-	mi := &file_patronus_v1_config_proto_msgTypes[11]
+	mi := &file_patronus_v1_config_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1129,7 +1336,7 @@ func (x *BfdTimers) String() string {
 func (*BfdTimers) ProtoMessage() {}
 
 func (x *BfdTimers) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[11]
+	mi := &file_patronus_v1_config_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1142,7 +1349,7 @@ func (x *BfdTimers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BfdTimers.ProtoReflect.Descriptor instead.
 func (*BfdTimers) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{11}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *BfdTimers) GetTxInterval() *durationpb.Duration {
@@ -1188,7 +1395,7 @@ type SlaClass struct {
 
 func (x *SlaClass) Reset() {
 	*x = SlaClass{}
-	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	mi := &file_patronus_v1_config_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1200,7 +1407,7 @@ func (x *SlaClass) String() string {
 func (*SlaClass) ProtoMessage() {}
 
 func (x *SlaClass) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	mi := &file_patronus_v1_config_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1213,7 +1420,7 @@ func (x *SlaClass) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaClass.ProtoReflect.Descriptor instead.
 func (*SlaClass) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{12}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SlaClass) GetName() string {
@@ -1263,7 +1470,7 @@ type Application struct {
 
 func (x *Application) Reset() {
 	*x = Application{}
-	mi := &file_patronus_v1_config_proto_msgTypes[13]
+	mi := &file_patronus_v1_config_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1275,7 +1482,7 @@ func (x *Application) String() string {
 func (*Application) ProtoMessage() {}
 
 func (x *Application) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[13]
+	mi := &file_patronus_v1_config_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1288,7 +1495,7 @@ func (x *Application) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Application.ProtoReflect.Descriptor instead.
 func (*Application) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{13}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Application) GetName() string {
@@ -1344,7 +1551,7 @@ type MatchRule struct {
 
 func (x *MatchRule) Reset() {
 	*x = MatchRule{}
-	mi := &file_patronus_v1_config_proto_msgTypes[14]
+	mi := &file_patronus_v1_config_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1356,7 +1563,7 @@ func (x *MatchRule) String() string {
 func (*MatchRule) ProtoMessage() {}
 
 func (x *MatchRule) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[14]
+	mi := &file_patronus_v1_config_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1369,7 +1576,7 @@ func (x *MatchRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchRule.ProtoReflect.Descriptor instead.
 func (*MatchRule) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{14}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *MatchRule) GetCidrs() []string {
@@ -1439,7 +1646,7 @@ type Policy struct {
 
 func (x *Policy) Reset() {
 	*x = Policy{}
-	mi := &file_patronus_v1_config_proto_msgTypes[15]
+	mi := &file_patronus_v1_config_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1451,7 +1658,7 @@ func (x *Policy) String() string {
 func (*Policy) ProtoMessage() {}
 
 func (x *Policy) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[15]
+	mi := &file_patronus_v1_config_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1464,7 +1671,7 @@ func (x *Policy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Policy.ProtoReflect.Descriptor instead.
 func (*Policy) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{15}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Policy) GetName() string {
@@ -1524,7 +1731,7 @@ type PolicyMatch struct {
 
 func (x *PolicyMatch) Reset() {
 	*x = PolicyMatch{}
-	mi := &file_patronus_v1_config_proto_msgTypes[16]
+	mi := &file_patronus_v1_config_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1536,7 +1743,7 @@ func (x *PolicyMatch) String() string {
 func (*PolicyMatch) ProtoMessage() {}
 
 func (x *PolicyMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[16]
+	mi := &file_patronus_v1_config_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1549,7 +1756,7 @@ func (x *PolicyMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PolicyMatch.ProtoReflect.Descriptor instead.
 func (*PolicyMatch) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{16}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PolicyMatch) GetApplications() []string {
@@ -1600,7 +1807,7 @@ type SteeringTimers struct {
 
 func (x *SteeringTimers) Reset() {
 	*x = SteeringTimers{}
-	mi := &file_patronus_v1_config_proto_msgTypes[17]
+	mi := &file_patronus_v1_config_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1612,7 +1819,7 @@ func (x *SteeringTimers) String() string {
 func (*SteeringTimers) ProtoMessage() {}
 
 func (x *SteeringTimers) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[17]
+	mi := &file_patronus_v1_config_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1625,7 +1832,7 @@ func (x *SteeringTimers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SteeringTimers.ProtoReflect.Descriptor instead.
 func (*SteeringTimers) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{17}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SteeringTimers) GetDamping() *durationpb.Duration {
@@ -1707,7 +1914,7 @@ type QualityModel struct {
 
 func (x *QualityModel) Reset() {
 	*x = QualityModel{}
-	mi := &file_patronus_v1_config_proto_msgTypes[18]
+	mi := &file_patronus_v1_config_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1719,7 +1926,7 @@ func (x *QualityModel) String() string {
 func (*QualityModel) ProtoMessage() {}
 
 func (x *QualityModel) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[18]
+	mi := &file_patronus_v1_config_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1732,7 +1939,7 @@ func (x *QualityModel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QualityModel.ProtoReflect.Descriptor instead.
 func (*QualityModel) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{18}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *QualityModel) GetDegradedBelowScore() float64 {
@@ -1769,7 +1976,7 @@ type PinMatch struct {
 
 func (x *PinMatch) Reset() {
 	*x = PinMatch{}
-	mi := &file_patronus_v1_config_proto_msgTypes[19]
+	mi := &file_patronus_v1_config_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1781,7 +1988,7 @@ func (x *PinMatch) String() string {
 func (*PinMatch) ProtoMessage() {}
 
 func (x *PinMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[19]
+	mi := &file_patronus_v1_config_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1794,7 +2001,7 @@ func (x *PinMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PinMatch.ProtoReflect.Descriptor instead.
 func (*PinMatch) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{19}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *PinMatch) GetProtocol() uint32 {
@@ -1854,7 +2061,7 @@ type PathPin struct {
 
 func (x *PathPin) Reset() {
 	*x = PathPin{}
-	mi := &file_patronus_v1_config_proto_msgTypes[20]
+	mi := &file_patronus_v1_config_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1866,7 +2073,7 @@ func (x *PathPin) String() string {
 func (*PathPin) ProtoMessage() {}
 
 func (x *PathPin) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[20]
+	mi := &file_patronus_v1_config_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1879,7 +2086,7 @@ func (x *PathPin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathPin.ProtoReflect.Descriptor instead.
 func (*PathPin) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{20}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *PathPin) GetId() int64 {
@@ -1914,7 +2121,7 @@ var File_patronus_v1_config_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_config_proto_rawDesc = "" +
 	"\n" +
-	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\a\n" +
+	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd5\a\n" +
 	"\n" +
 	"EdgeConfig\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x04R\brevision\x129\n" +
@@ -1938,7 +2145,8 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\x04pins\x18\x10 \x03(\v2\x14.patronus.v1.PathPinR\x04pins\x12!\n" +
 	"\ftrace_parent\x18\x11 \x01(\tR\vtraceParent\x12\"\n" +
 	"\x03bgp\x18\x12 \x01(\v2\x10.patronus.v1.BgpR\x03bgp\x12/\n" +
-	"\x05relay\x18\x13 \x01(\v2\x19.patronus.v1.RelayServiceR\x05relay\"*\n" +
+	"\x05relay\x18\x13 \x01(\v2\x19.patronus.v1.RelayServiceR\x05relay\x12>\n" +
+	"\rnat_traversal\x18\x14 \x01(\v2\x19.patronus.v1.NatTraversalR\fnatTraversal\"*\n" +
 	"\fRelayService\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\"\x99\x01\n" +
 	"\x0fRelayAllocation\x12\x1d\n" +
@@ -1947,7 +2155,14 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\asession\x18\x02 \x01(\x06R\asession\x12\x12\n" +
 	"\x04side\x18\x03 \x01(\rR\x04side\x12\x14\n" +
 	"\x05token\x18\x04 \x01(\fR\x05token\x12#\n" +
-	"\rstart_relayed\x18\x05 \x01(\bR\fstartRelayed\"u\n" +
+	"\rstart_relayed\x18\x05 \x01(\bR\fstartRelayed\"X\n" +
+	"\fNatTraversal\x12\x1f\n" +
+	"\vstun_server\x18\x01 \x01(\tR\n" +
+	"stunServer\x12'\n" +
+	"\x0frefresh_seconds\x18\x02 \x01(\rR\x0erefreshSeconds\"w\n" +
+	"\aNatKind\x123\n" +
+	"\amapping\x18\x01 \x01(\x0e2\x19.patronus.v1.NatBehaviourR\amapping\x127\n" +
+	"\tfiltering\x18\x02 \x01(\x0e2\x19.patronus.v1.NatBehaviourR\tfiltering\"u\n" +
 	"\x03Bgp\x12\x19\n" +
 	"\blocal_as\x18\x01 \x01(\rR\alocalAs\x12\x1b\n" +
 	"\trouter_id\x18\x02 \x01(\tR\brouterId\x126\n" +
@@ -1981,11 +2196,13 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\bprefixes\x18\x03 \x03(\tR\bprefixes\x12+\n" +
 	"\x05links\x18\x04 \x03(\v2\x15.patronus.v1.PeerLinkR\x05links\x12%\n" +
 	"\vcompression\x18\x05 \x01(\bH\x00R\vcompression\x88\x01\x01B\x0e\n" +
-	"\f_compression\"\x84\x01\n" +
+	"\f_compression\"\xd9\x01\n" +
 	"\bPeerLink\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\bendpoint\x18\x02 \x01(\tR\bendpoint\x12\x14\n" +
-	"\x05color\x18\x03 \x01(\tR\x05color\x122\n" +
+	"\x05color\x18\x03 \x01(\tR\x05color\x12+\n" +
+	"\x11observed_endpoint\x18\x04 \x01(\tR\x10observedEndpoint\x12&\n" +
+	"\x03nat\x18\x05 \x01(\v2\x14.patronus.v1.NatKindR\x03nat\x122\n" +
 	"\x05relay\x18\x06 \x03(\v2\x1c.patronus.v1.RelayAllocationR\x05relay\"k\n" +
 	"\bDefaults\x12%\n" +
 	"\vcompression\x18\x01 \x01(\bH\x00R\vcompression\x88\x01\x01\x12(\n" +
@@ -2056,7 +2273,13 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\x05match\x18\x02 \x01(\v2\x15.patronus.v1.PinMatchR\x05match\x12\x17\n" +
 	"\apath_id\x18\x03 \x01(\tR\x06pathId\x129\n" +
 	"\n" +
-	"expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt*u\n" +
+	"expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt*\xc0\x01\n" +
+	"\fNatBehaviour\x12\x1d\n" +
+	"\x19NAT_BEHAVIOUR_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12NAT_BEHAVIOUR_NONE\x10\x01\x12&\n" +
+	"\"NAT_BEHAVIOUR_ENDPOINT_INDEPENDENT\x10\x02\x12#\n" +
+	"\x1fNAT_BEHAVIOUR_ADDRESS_DEPENDENT\x10\x03\x12,\n" +
+	"(NAT_BEHAVIOUR_ADDRESS_AND_PORT_DEPENDENT\x10\x04*u\n" +
 	"\fTopologyRole\x12\x1d\n" +
 	"\x19TOPOLOGY_ROLE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TOPOLOGY_ROLE_MESH\x10\x01\x12\x15\n" +
@@ -2080,75 +2303,82 @@ func file_patronus_v1_config_proto_rawDescGZIP() []byte {
 	return file_patronus_v1_config_proto_rawDescData
 }
 
-var file_patronus_v1_config_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_patronus_v1_config_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_patronus_v1_config_proto_goTypes = []any{
-	(TopologyRole)(0),             // 0: patronus.v1.TopologyRole
-	(SteeringMode)(0),             // 1: patronus.v1.SteeringMode
-	(*EdgeConfig)(nil),            // 2: patronus.v1.EdgeConfig
-	(*RelayService)(nil),          // 3: patronus.v1.RelayService
-	(*RelayAllocation)(nil),       // 4: patronus.v1.RelayAllocation
-	(*Bgp)(nil),                   // 5: patronus.v1.Bgp
-	(*BgpNeighbor)(nil),           // 6: patronus.v1.BgpNeighbor
-	(*Site)(nil),                  // 7: patronus.v1.Site
-	(*Overlay)(nil),               // 8: patronus.v1.Overlay
-	(*Link)(nil),                  // 9: patronus.v1.Link
-	(*Peer)(nil),                  // 10: patronus.v1.Peer
-	(*PeerLink)(nil),              // 11: patronus.v1.PeerLink
-	(*Defaults)(nil),              // 12: patronus.v1.Defaults
-	(*BfdTimers)(nil),             // 13: patronus.v1.BfdTimers
-	(*SlaClass)(nil),              // 14: patronus.v1.SlaClass
-	(*Application)(nil),           // 15: patronus.v1.Application
-	(*MatchRule)(nil),             // 16: patronus.v1.MatchRule
-	(*Policy)(nil),                // 17: patronus.v1.Policy
-	(*PolicyMatch)(nil),           // 18: patronus.v1.PolicyMatch
-	(*SteeringTimers)(nil),        // 19: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),          // 20: patronus.v1.QualityModel
-	(*PinMatch)(nil),              // 21: patronus.v1.PinMatch
-	(*PathPin)(nil),               // 22: patronus.v1.PathPin
-	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 24: google.protobuf.Duration
+	(NatBehaviour)(0),             // 0: patronus.v1.NatBehaviour
+	(TopologyRole)(0),             // 1: patronus.v1.TopologyRole
+	(SteeringMode)(0),             // 2: patronus.v1.SteeringMode
+	(*EdgeConfig)(nil),            // 3: patronus.v1.EdgeConfig
+	(*RelayService)(nil),          // 4: patronus.v1.RelayService
+	(*RelayAllocation)(nil),       // 5: patronus.v1.RelayAllocation
+	(*NatTraversal)(nil),          // 6: patronus.v1.NatTraversal
+	(*NatKind)(nil),               // 7: patronus.v1.NatKind
+	(*Bgp)(nil),                   // 8: patronus.v1.Bgp
+	(*BgpNeighbor)(nil),           // 9: patronus.v1.BgpNeighbor
+	(*Site)(nil),                  // 10: patronus.v1.Site
+	(*Overlay)(nil),               // 11: patronus.v1.Overlay
+	(*Link)(nil),                  // 12: patronus.v1.Link
+	(*Peer)(nil),                  // 13: patronus.v1.Peer
+	(*PeerLink)(nil),              // 14: patronus.v1.PeerLink
+	(*Defaults)(nil),              // 15: patronus.v1.Defaults
+	(*BfdTimers)(nil),             // 16: patronus.v1.BfdTimers
+	(*SlaClass)(nil),              // 17: patronus.v1.SlaClass
+	(*Application)(nil),           // 18: patronus.v1.Application
+	(*MatchRule)(nil),             // 19: patronus.v1.MatchRule
+	(*Policy)(nil),                // 20: patronus.v1.Policy
+	(*PolicyMatch)(nil),           // 21: patronus.v1.PolicyMatch
+	(*SteeringTimers)(nil),        // 22: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),          // 23: patronus.v1.QualityModel
+	(*PinMatch)(nil),              // 24: patronus.v1.PinMatch
+	(*PathPin)(nil),               // 25: patronus.v1.PathPin
+	(*timestamppb.Timestamp)(nil), // 26: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 27: google.protobuf.Duration
 }
 var file_patronus_v1_config_proto_depIdxs = []int32{
-	23, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
-	7,  // 1: patronus.v1.EdgeConfig.site:type_name -> patronus.v1.Site
-	0,  // 2: patronus.v1.EdgeConfig.role:type_name -> patronus.v1.TopologyRole
-	8,  // 3: patronus.v1.EdgeConfig.overlay:type_name -> patronus.v1.Overlay
-	9,  // 4: patronus.v1.EdgeConfig.links:type_name -> patronus.v1.Link
-	10, // 5: patronus.v1.EdgeConfig.peers:type_name -> patronus.v1.Peer
-	12, // 6: patronus.v1.EdgeConfig.defaults:type_name -> patronus.v1.Defaults
-	14, // 7: patronus.v1.EdgeConfig.sla_classes:type_name -> patronus.v1.SlaClass
-	15, // 8: patronus.v1.EdgeConfig.applications:type_name -> patronus.v1.Application
-	17, // 9: patronus.v1.EdgeConfig.policies:type_name -> patronus.v1.Policy
-	19, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
-	20, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
-	22, // 12: patronus.v1.EdgeConfig.pins:type_name -> patronus.v1.PathPin
-	5,  // 13: patronus.v1.EdgeConfig.bgp:type_name -> patronus.v1.Bgp
-	3,  // 14: patronus.v1.EdgeConfig.relay:type_name -> patronus.v1.RelayService
-	6,  // 15: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
-	7,  // 16: patronus.v1.Peer.site:type_name -> patronus.v1.Site
-	11, // 17: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
-	4,  // 18: patronus.v1.PeerLink.relay:type_name -> patronus.v1.RelayAllocation
-	13, // 19: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
-	24, // 20: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
-	24, // 21: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
-	24, // 22: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
-	24, // 23: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
-	16, // 24: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
-	16, // 25: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
-	1,  // 26: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
-	18, // 27: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
-	24, // 28: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
-	24, // 29: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
-	24, // 30: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
-	24, // 31: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
-	21, // 32: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
-	23, // 33: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
-	34, // [34:34] is the sub-list for method output_type
-	34, // [34:34] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	26, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
+	10, // 1: patronus.v1.EdgeConfig.site:type_name -> patronus.v1.Site
+	1,  // 2: patronus.v1.EdgeConfig.role:type_name -> patronus.v1.TopologyRole
+	11, // 3: patronus.v1.EdgeConfig.overlay:type_name -> patronus.v1.Overlay
+	12, // 4: patronus.v1.EdgeConfig.links:type_name -> patronus.v1.Link
+	13, // 5: patronus.v1.EdgeConfig.peers:type_name -> patronus.v1.Peer
+	15, // 6: patronus.v1.EdgeConfig.defaults:type_name -> patronus.v1.Defaults
+	17, // 7: patronus.v1.EdgeConfig.sla_classes:type_name -> patronus.v1.SlaClass
+	18, // 8: patronus.v1.EdgeConfig.applications:type_name -> patronus.v1.Application
+	20, // 9: patronus.v1.EdgeConfig.policies:type_name -> patronus.v1.Policy
+	22, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
+	23, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
+	25, // 12: patronus.v1.EdgeConfig.pins:type_name -> patronus.v1.PathPin
+	8,  // 13: patronus.v1.EdgeConfig.bgp:type_name -> patronus.v1.Bgp
+	4,  // 14: patronus.v1.EdgeConfig.relay:type_name -> patronus.v1.RelayService
+	6,  // 15: patronus.v1.EdgeConfig.nat_traversal:type_name -> patronus.v1.NatTraversal
+	0,  // 16: patronus.v1.NatKind.mapping:type_name -> patronus.v1.NatBehaviour
+	0,  // 17: patronus.v1.NatKind.filtering:type_name -> patronus.v1.NatBehaviour
+	9,  // 18: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
+	10, // 19: patronus.v1.Peer.site:type_name -> patronus.v1.Site
+	14, // 20: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
+	7,  // 21: patronus.v1.PeerLink.nat:type_name -> patronus.v1.NatKind
+	5,  // 22: patronus.v1.PeerLink.relay:type_name -> patronus.v1.RelayAllocation
+	16, // 23: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
+	27, // 24: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
+	27, // 25: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
+	27, // 26: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
+	27, // 27: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
+	19, // 28: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
+	19, // 29: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
+	2,  // 30: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
+	21, // 31: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
+	27, // 32: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
+	27, // 33: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
+	27, // 34: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
+	27, // 35: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
+	24, // 36: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
+	26, // 37: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
+	38, // [38:38] is the sub-list for method output_type
+	38, // [38:38] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_config_proto_init() }
@@ -2156,16 +2386,16 @@ func file_patronus_v1_config_proto_init() {
 	if File_patronus_v1_config_proto != nil {
 		return
 	}
-	file_patronus_v1_config_proto_msgTypes[8].OneofWrappers = []any{}
 	file_patronus_v1_config_proto_msgTypes[10].OneofWrappers = []any{}
-	file_patronus_v1_config_proto_msgTypes[15].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[12].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[17].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_config_proto_rawDesc), len(file_patronus_v1_config_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   21,
+			NumEnums:      3,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

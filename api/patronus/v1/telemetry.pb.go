@@ -25,6 +25,60 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// PathTransport is how a path's packets reach its peer.
+type PathTransport int32
+
+const (
+	// PATH_TRANSPORT_UNSPECIFIED: not known (an older edge).
+	PathTransport_PATH_TRANSPORT_UNSPECIFIED PathTransport = 0
+	// PATH_TRANSPORT_DIRECT: straight to the peer link's endpoint (its
+	// configured one, or its observed one behind NAT).
+	PathTransport_PATH_TRANSPORT_DIRECT PathTransport = 1
+	// PATH_TRANSPORT_RELAYED: through a relay.
+	PathTransport_PATH_TRANSPORT_RELAYED PathTransport = 2
+)
+
+// Enum value maps for PathTransport.
+var (
+	PathTransport_name = map[int32]string{
+		0: "PATH_TRANSPORT_UNSPECIFIED",
+		1: "PATH_TRANSPORT_DIRECT",
+		2: "PATH_TRANSPORT_RELAYED",
+	}
+	PathTransport_value = map[string]int32{
+		"PATH_TRANSPORT_UNSPECIFIED": 0,
+		"PATH_TRANSPORT_DIRECT":      1,
+		"PATH_TRANSPORT_RELAYED":     2,
+	}
+)
+
+func (x PathTransport) Enum() *PathTransport {
+	p := new(PathTransport)
+	*p = x
+	return p
+}
+
+func (x PathTransport) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PathTransport) Descriptor() protoreflect.EnumDescriptor {
+	return file_patronus_v1_telemetry_proto_enumTypes[0].Descriptor()
+}
+
+func (PathTransport) Type() protoreflect.EnumType {
+	return &file_patronus_v1_telemetry_proto_enumTypes[0]
+}
+
+func (x PathTransport) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PathTransport.Descriptor instead.
+func (PathTransport) EnumDescriptor() ([]byte, []int) {
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{0}
+}
+
 // PathState is a path's state in the scoring model (edge/quality State).
 type PathState int32
 
@@ -67,11 +121,11 @@ func (x PathState) String() string {
 }
 
 func (PathState) Descriptor() protoreflect.EnumDescriptor {
-	return file_patronus_v1_telemetry_proto_enumTypes[0].Descriptor()
+	return file_patronus_v1_telemetry_proto_enumTypes[1].Descriptor()
 }
 
 func (PathState) Type() protoreflect.EnumType {
-	return &file_patronus_v1_telemetry_proto_enumTypes[0]
+	return &file_patronus_v1_telemetry_proto_enumTypes[1]
 }
 
 func (x PathState) Number() protoreflect.EnumNumber {
@@ -80,7 +134,7 @@ func (x PathState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PathState.Descriptor instead.
 func (PathState) EnumDescriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{0}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{1}
 }
 
 // BfdState is a BFD session state (RFC 5880 §4.1).
@@ -128,11 +182,11 @@ func (x BfdState) String() string {
 }
 
 func (BfdState) Descriptor() protoreflect.EnumDescriptor {
-	return file_patronus_v1_telemetry_proto_enumTypes[1].Descriptor()
+	return file_patronus_v1_telemetry_proto_enumTypes[2].Descriptor()
 }
 
 func (BfdState) Type() protoreflect.EnumType {
-	return &file_patronus_v1_telemetry_proto_enumTypes[1]
+	return &file_patronus_v1_telemetry_proto_enumTypes[2]
 }
 
 func (x BfdState) Number() protoreflect.EnumNumber {
@@ -141,7 +195,7 @@ func (x BfdState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use BfdState.Descriptor instead.
 func (BfdState) EnumDescriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{1}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{2}
 }
 
 // SteeringEventKind is what a SteeringEvent records (edge/steer Kind).
@@ -192,11 +246,11 @@ func (x SteeringEventKind) String() string {
 }
 
 func (SteeringEventKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_patronus_v1_telemetry_proto_enumTypes[2].Descriptor()
+	return file_patronus_v1_telemetry_proto_enumTypes[3].Descriptor()
 }
 
 func (SteeringEventKind) Type() protoreflect.EnumType {
-	return &file_patronus_v1_telemetry_proto_enumTypes[2]
+	return &file_patronus_v1_telemetry_proto_enumTypes[3]
 }
 
 func (x SteeringEventKind) Number() protoreflect.EnumNumber {
@@ -205,7 +259,7 @@ func (x SteeringEventKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use SteeringEventKind.Descriptor instead.
 func (SteeringEventKind) EnumDescriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{2}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{3}
 }
 
 // Telemetry is one batch of reports from an edge, sent on the Report
@@ -240,9 +294,14 @@ type Telemetry struct {
 	LearnedPrefixes *LearnedPrefixes `protobuf:"bytes,9,opt,name=learned_prefixes,json=learnedPrefixes,proto3" json:"learned_prefixes,omitempty"`
 	// bgp_events are the BGP neighbours' state changes since the last
 	// batch (edge/bgp Event), oldest first.
-	BgpEvents     []*BgpEvent `protobuf:"bytes,10,rep,name=bgp_events,json=bgpEvents,proto3" json:"bgp_events,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	BgpEvents []*BgpEvent `protobuf:"bytes,10,rep,name=bgp_events,json=bgpEvents,proto3" json:"bgp_events,omitempty"`
+	// nat_observations are the links' observed endpoints and NAT kinds
+	// (edge/natdisc), the whole set, sent when it changes: the controller
+	// stores them and gives them to the peers (PeerLink.observed_endpoint,
+	// PeerLink.nat).
+	NatObservations []*NatObservation `protobuf:"bytes,11,rep,name=nat_observations,json=natObservations,proto3" json:"nat_observations,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Telemetry) Reset() {
@@ -345,6 +404,87 @@ func (x *Telemetry) GetBgpEvents() []*BgpEvent {
 	return nil
 }
 
+func (x *Telemetry) GetNatObservations() []*NatObservation {
+	if x != nil {
+		return x.NatObservations
+	}
+	return nil
+}
+
+// NatObservation is what one link learnt from the STUN responder.
+type NatObservation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// link names the edge's link.
+	Link string `protobuf:"bytes,1,opt,name=link,proto3" json:"link,omitempty"`
+	// observed_endpoint is "ADDRESS:PORT"; empty when the responder did
+	// not answer.
+	ObservedEndpoint string `protobuf:"bytes,2,opt,name=observed_endpoint,json=observedEndpoint,proto3" json:"observed_endpoint,omitempty"`
+	// nat is the link's NAT kind.
+	Nat *NatKind `protobuf:"bytes,3,opt,name=nat,proto3" json:"nat,omitempty"`
+	// observed_at is when the mapping was last confirmed.
+	ObservedAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=observed_at,json=observedAt,proto3" json:"observed_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NatObservation) Reset() {
+	*x = NatObservation{}
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NatObservation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NatObservation) ProtoMessage() {}
+
+func (x *NatObservation) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NatObservation.ProtoReflect.Descriptor instead.
+func (*NatObservation) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *NatObservation) GetLink() string {
+	if x != nil {
+		return x.Link
+	}
+	return ""
+}
+
+func (x *NatObservation) GetObservedEndpoint() string {
+	if x != nil {
+		return x.ObservedEndpoint
+	}
+	return ""
+}
+
+func (x *NatObservation) GetNat() *NatKind {
+	if x != nil {
+		return x.Nat
+	}
+	return nil
+}
+
+func (x *NatObservation) GetObservedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ObservedAt
+	}
+	return nil
+}
+
 // PathSample is one measurement of one path.
 type PathSample struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -371,17 +511,16 @@ type PathSample struct {
 	Suppressed bool `protobuf:"varint,10,opt,name=suppressed,proto3" json:"suppressed,omitempty"`
 	// active_flows is the number of active flows on the path.
 	ActiveFlows uint32 `protobuf:"varint,11,opt,name=active_flows,json=activeFlows,proto3" json:"active_flows,omitempty"`
-	// transport is the way the path takes now: "direct" to the peer's
-	// link, or "relayed" through the relay (docs/NAT.md). (11 is
-	// active_flows; 12 is reserved for the idle work.)
-	Transport     string `protobuf:"bytes,13,opt,name=transport,proto3" json:"transport,omitempty"`
+	// transport is how the path's packets travel. (Field 13: 11 was taken
+	// by active_flows, 12 is reserved.)
+	Transport     PathTransport `protobuf:"varint,13,opt,name=transport,proto3,enum=patronus.v1.PathTransport" json:"transport,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PathSample) Reset() {
 	*x = PathSample{}
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[1]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -393,7 +532,7 @@ func (x *PathSample) String() string {
 func (*PathSample) ProtoMessage() {}
 
 func (x *PathSample) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[1]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -406,7 +545,7 @@ func (x *PathSample) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathSample.ProtoReflect.Descriptor instead.
 func (*PathSample) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{1}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *PathSample) GetPathId() string {
@@ -486,11 +625,11 @@ func (x *PathSample) GetActiveFlows() uint32 {
 	return 0
 }
 
-func (x *PathSample) GetTransport() string {
+func (x *PathSample) GetTransport() PathTransport {
 	if x != nil {
 		return x.Transport
 	}
-	return ""
+	return PathTransport_PATH_TRANSPORT_UNSPECIFIED
 }
 
 // SteeringEvent is one entry of an edge's steering change log
@@ -522,7 +661,7 @@ type SteeringEvent struct {
 
 func (x *SteeringEvent) Reset() {
 	*x = SteeringEvent{}
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[2]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -534,7 +673,7 @@ func (x *SteeringEvent) String() string {
 func (*SteeringEvent) ProtoMessage() {}
 
 func (x *SteeringEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[2]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -547,7 +686,7 @@ func (x *SteeringEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SteeringEvent.ProtoReflect.Descriptor instead.
 func (*SteeringEvent) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{2}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *SteeringEvent) GetAt() *timestamppb.Timestamp {
@@ -648,7 +787,7 @@ type PathCounters struct {
 
 func (x *PathCounters) Reset() {
 	*x = PathCounters{}
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[3]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -660,7 +799,7 @@ func (x *PathCounters) String() string {
 func (*PathCounters) ProtoMessage() {}
 
 func (x *PathCounters) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[3]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -673,7 +812,7 @@ func (x *PathCounters) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathCounters.ProtoReflect.Descriptor instead.
 func (*PathCounters) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{3}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *PathCounters) GetPathId() string {
@@ -775,7 +914,7 @@ type FlowSummary struct {
 
 func (x *FlowSummary) Reset() {
 	*x = FlowSummary{}
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[4]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -787,7 +926,7 @@ func (x *FlowSummary) String() string {
 func (*FlowSummary) ProtoMessage() {}
 
 func (x *FlowSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[4]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -800,7 +939,7 @@ func (x *FlowSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlowSummary.ProtoReflect.Descriptor instead.
 func (*FlowSummary) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{4}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *FlowSummary) GetWindowStart() *timestamppb.Timestamp {
@@ -856,7 +995,7 @@ type LearnedPrefixes struct {
 
 func (x *LearnedPrefixes) Reset() {
 	*x = LearnedPrefixes{}
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[5]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -868,7 +1007,7 @@ func (x *LearnedPrefixes) String() string {
 func (*LearnedPrefixes) ProtoMessage() {}
 
 func (x *LearnedPrefixes) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[5]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -881,7 +1020,7 @@ func (x *LearnedPrefixes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LearnedPrefixes.ProtoReflect.Descriptor instead.
 func (*LearnedPrefixes) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{5}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *LearnedPrefixes) GetPrefixes() []string {
@@ -908,7 +1047,7 @@ type BgpEvent struct {
 
 func (x *BgpEvent) Reset() {
 	*x = BgpEvent{}
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[6]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -920,7 +1059,7 @@ func (x *BgpEvent) String() string {
 func (*BgpEvent) ProtoMessage() {}
 
 func (x *BgpEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[6]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -933,7 +1072,7 @@ func (x *BgpEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BgpEvent.ProtoReflect.Descriptor instead.
 func (*BgpEvent) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{6}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *BgpEvent) GetAt() *timestamppb.Timestamp {
@@ -975,7 +1114,7 @@ var File_patronus_v1_telemetry_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\n" +
-	"\x1bpatronus/v1/telemetry.proto\x12\vpatronus.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9f\x04\n" +
+	"\x1bpatronus/v1/telemetry.proto\x12\vpatronus.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18patronus/v1/config.proto\"\xe7\x04\n" +
 	"\tTelemetry\x12\x17\n" +
 	"\aboot_id\x18\x01 \x01(\fR\x06bootId\x12\x1a\n" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x123\n" +
@@ -988,7 +1127,14 @@ const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\x10learned_prefixes\x18\t \x01(\v2\x1c.patronus.v1.LearnedPrefixesR\x0flearnedPrefixes\x124\n" +
 	"\n" +
 	"bgp_events\x18\n" +
-	" \x03(\v2\x15.patronus.v1.BgpEventR\tbgpEvents\"\xb7\x03\n" +
+	" \x03(\v2\x15.patronus.v1.BgpEventR\tbgpEvents\x12F\n" +
+	"\x10nat_observations\x18\v \x03(\v2\x1b.patronus.v1.NatObservationR\x0fnatObservations\"\xb6\x01\n" +
+	"\x0eNatObservation\x12\x12\n" +
+	"\x04link\x18\x01 \x01(\tR\x04link\x12+\n" +
+	"\x11observed_endpoint\x18\x02 \x01(\tR\x10observedEndpoint\x12&\n" +
+	"\x03nat\x18\x03 \x01(\v2\x14.patronus.v1.NatKindR\x03nat\x12;\n" +
+	"\vobserved_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"observedAt\"\xd3\x03\n" +
 	"\n" +
 	"PathSample\x12\x17\n" +
 	"\apath_id\x18\x01 \x01(\tR\x06pathId\x12;\n" +
@@ -1006,8 +1152,8 @@ const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"suppressed\x18\n" +
 	" \x01(\bR\n" +
 	"suppressed\x12!\n" +
-	"\factive_flows\x18\v \x01(\rR\vactiveFlows\x12\x1c\n" +
-	"\ttransport\x18\r \x01(\tR\ttransport\"\xb6\x02\n" +
+	"\factive_flows\x18\v \x01(\rR\vactiveFlows\x128\n" +
+	"\ttransport\x18\r \x01(\x0e2\x1a.patronus.v1.PathTransportR\ttransport\"\xb6\x02\n" +
 	"\rSteeringEvent\x12*\n" +
 	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x17\n" +
 	"\apath_id\x18\x02 \x01(\tR\x06pathId\x122\n" +
@@ -1048,7 +1194,11 @@ const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\bneighbor\x18\x02 \x01(\tR\bneighbor\x12\x12\n" +
 	"\x04from\x18\x03 \x01(\tR\x04from\x12\x0e\n" +
 	"\x02to\x18\x04 \x01(\tR\x02to\x12\x16\n" +
-	"\x06reason\x18\x05 \x01(\tR\x06reason*h\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason*f\n" +
+	"\rPathTransport\x12\x1e\n" +
+	"\x1aPATH_TRANSPORT_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15PATH_TRANSPORT_DIRECT\x10\x01\x12\x1a\n" +
+	"\x16PATH_TRANSPORT_RELAYED\x10\x02*h\n" +
 	"\tPathState\x12\x1a\n" +
 	"\x16PATH_STATE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fPATH_STATE_DOWN\x10\x01\x12\x17\n" +
@@ -1079,42 +1229,49 @@ func file_patronus_v1_telemetry_proto_rawDescGZIP() []byte {
 	return file_patronus_v1_telemetry_proto_rawDescData
 }
 
-var file_patronus_v1_telemetry_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_patronus_v1_telemetry_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_patronus_v1_telemetry_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_patronus_v1_telemetry_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_patronus_v1_telemetry_proto_goTypes = []any{
-	(PathState)(0),                // 0: patronus.v1.PathState
-	(BfdState)(0),                 // 1: patronus.v1.BfdState
-	(SteeringEventKind)(0),        // 2: patronus.v1.SteeringEventKind
-	(*Telemetry)(nil),             // 3: patronus.v1.Telemetry
-	(*PathSample)(nil),            // 4: patronus.v1.PathSample
-	(*SteeringEvent)(nil),         // 5: patronus.v1.SteeringEvent
-	(*PathCounters)(nil),          // 6: patronus.v1.PathCounters
-	(*FlowSummary)(nil),           // 7: patronus.v1.FlowSummary
-	(*LearnedPrefixes)(nil),       // 8: patronus.v1.LearnedPrefixes
-	(*BgpEvent)(nil),              // 9: patronus.v1.BgpEvent
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(PathTransport)(0),            // 0: patronus.v1.PathTransport
+	(PathState)(0),                // 1: patronus.v1.PathState
+	(BfdState)(0),                 // 2: patronus.v1.BfdState
+	(SteeringEventKind)(0),        // 3: patronus.v1.SteeringEventKind
+	(*Telemetry)(nil),             // 4: patronus.v1.Telemetry
+	(*NatObservation)(nil),        // 5: patronus.v1.NatObservation
+	(*PathSample)(nil),            // 6: patronus.v1.PathSample
+	(*SteeringEvent)(nil),         // 7: patronus.v1.SteeringEvent
+	(*PathCounters)(nil),          // 8: patronus.v1.PathCounters
+	(*FlowSummary)(nil),           // 9: patronus.v1.FlowSummary
+	(*LearnedPrefixes)(nil),       // 10: patronus.v1.LearnedPrefixes
+	(*BgpEvent)(nil),              // 11: patronus.v1.BgpEvent
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*NatKind)(nil),               // 13: patronus.v1.NatKind
 }
 var file_patronus_v1_telemetry_proto_depIdxs = []int32{
-	10, // 0: patronus.v1.Telemetry.sent_at:type_name -> google.protobuf.Timestamp
-	4,  // 1: patronus.v1.Telemetry.path_samples:type_name -> patronus.v1.PathSample
-	5,  // 2: patronus.v1.Telemetry.steering_events:type_name -> patronus.v1.SteeringEvent
-	6,  // 3: patronus.v1.Telemetry.path_counters:type_name -> patronus.v1.PathCounters
-	7,  // 4: patronus.v1.Telemetry.flow_summaries:type_name -> patronus.v1.FlowSummary
-	8,  // 5: patronus.v1.Telemetry.learned_prefixes:type_name -> patronus.v1.LearnedPrefixes
-	9,  // 6: patronus.v1.Telemetry.bgp_events:type_name -> patronus.v1.BgpEvent
-	10, // 7: patronus.v1.PathSample.measured_at:type_name -> google.protobuf.Timestamp
-	0,  // 8: patronus.v1.PathSample.state:type_name -> patronus.v1.PathState
-	1,  // 9: patronus.v1.PathSample.bfd_state:type_name -> patronus.v1.BfdState
-	10, // 10: patronus.v1.SteeringEvent.at:type_name -> google.protobuf.Timestamp
-	2,  // 11: patronus.v1.SteeringEvent.kind:type_name -> patronus.v1.SteeringEventKind
-	10, // 12: patronus.v1.PathCounters.counters_since:type_name -> google.protobuf.Timestamp
-	10, // 13: patronus.v1.FlowSummary.window_start:type_name -> google.protobuf.Timestamp
-	10, // 14: patronus.v1.BgpEvent.at:type_name -> google.protobuf.Timestamp
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	12, // 0: patronus.v1.Telemetry.sent_at:type_name -> google.protobuf.Timestamp
+	6,  // 1: patronus.v1.Telemetry.path_samples:type_name -> patronus.v1.PathSample
+	7,  // 2: patronus.v1.Telemetry.steering_events:type_name -> patronus.v1.SteeringEvent
+	8,  // 3: patronus.v1.Telemetry.path_counters:type_name -> patronus.v1.PathCounters
+	9,  // 4: patronus.v1.Telemetry.flow_summaries:type_name -> patronus.v1.FlowSummary
+	10, // 5: patronus.v1.Telemetry.learned_prefixes:type_name -> patronus.v1.LearnedPrefixes
+	11, // 6: patronus.v1.Telemetry.bgp_events:type_name -> patronus.v1.BgpEvent
+	5,  // 7: patronus.v1.Telemetry.nat_observations:type_name -> patronus.v1.NatObservation
+	13, // 8: patronus.v1.NatObservation.nat:type_name -> patronus.v1.NatKind
+	12, // 9: patronus.v1.NatObservation.observed_at:type_name -> google.protobuf.Timestamp
+	12, // 10: patronus.v1.PathSample.measured_at:type_name -> google.protobuf.Timestamp
+	1,  // 11: patronus.v1.PathSample.state:type_name -> patronus.v1.PathState
+	2,  // 12: patronus.v1.PathSample.bfd_state:type_name -> patronus.v1.BfdState
+	0,  // 13: patronus.v1.PathSample.transport:type_name -> patronus.v1.PathTransport
+	12, // 14: patronus.v1.SteeringEvent.at:type_name -> google.protobuf.Timestamp
+	3,  // 15: patronus.v1.SteeringEvent.kind:type_name -> patronus.v1.SteeringEventKind
+	12, // 16: patronus.v1.PathCounters.counters_since:type_name -> google.protobuf.Timestamp
+	12, // 17: patronus.v1.FlowSummary.window_start:type_name -> google.protobuf.Timestamp
+	12, // 18: patronus.v1.BgpEvent.at:type_name -> google.protobuf.Timestamp
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_telemetry_proto_init() }
@@ -1122,13 +1279,14 @@ func file_patronus_v1_telemetry_proto_init() {
 	if File_patronus_v1_telemetry_proto != nil {
 		return
 	}
+	file_patronus_v1_config_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_telemetry_proto_rawDesc), len(file_patronus_v1_telemetry_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   7,
+			NumEnums:      4,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -95,10 +95,16 @@ type Path struct {
 	B      string     `json:"b"`
 	BLink  string     `json:"b_link"`
 	Latest *PathPoint `json:"latest,omitempty"`
+	// Transport is "direct" or "relayed" from the newest live report
+	// (docs/NAT.md); absent when not known.
+	Transport string `json:"transport,omitempty"`
 }
 
 func pathOf(p manage.Path) Path {
 	out := Path{ID: p.ID, A: p.A, ALink: p.ALink, B: p.B, BLink: p.BLink}
+	if p.Live != nil {
+		out.Transport = p.Live.Transport
+	}
 	if p.Latest != nil {
 		pt := pointOf(*p.Latest)
 		out.Latest = &pt

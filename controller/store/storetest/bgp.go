@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"net/netip"
 	"testing"
 
@@ -69,5 +70,47 @@ func testLearnedPrefixes(t *testing.T, h Harness) {
 	ok(t, s.DeleteSite(ctx, "corp", "b"))
 	if got := must(s.LearnedPrefixes(ctx, "corp"))(t); len(got) != 0 {
 		t.Fatalf("a deleted site's learned prefixes remain: %+v", got)
+	}
+}
+
+func testLinkNAT(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	s, ctx := e.s, e.ctx
+	setupNet(t, e, store.FullMesh, hub("a"), spoke("b"))
+	lte := store.LinkNAT{Link: "lte", ObservedEndpoint: "203.0.113.9:40001", Mapping: "endpoint-independent", Filtering: "address-and-port-dependent"}
+	inet := store.LinkNAT{Link: "inet", ObservedEndpoint: "198.51.100.2:51820", Mapping: "none", Filtering: "none"}
+	if changed := must(s.SetLinkNAT(ctx, "corp", "a", []store.LinkNAT{lte, inet}))(t); !changed {
+		t.Fatal("first set: not changed")
+	}
+	rev := must(s.Network(ctx, "corp"))(t).Revision
+	if changed := must(s.SetLinkNAT(ctx, "corp", "a", []store.LinkNAT{inet, lte}))(t); changed {
+		t.Fatal("the same set again: changed")
+	}
+	if must(s.Network(ctx, "corp"))(t).Revision != rev {
+		t.Fatal("the same set again bumped the revision")
+	}
+	first := must(s.LinkNATs(ctx, "corp"))(t)
+	lte.ObservedEndpoint = "203.0.113.9:40002" // the NAT rebound
+	if changed := must(s.SetLinkNAT(ctx, "corp", "a", []store.LinkNAT{inet, lte}))(t); !changed {
+		t.Fatal("a rebound mapping: not changed")
+	}
+	if must(s.Network(ctx, "corp"))(t).Revision == rev {
+		t.Fatal("a rebound mapping did not bump the revision")
+	}
+	got := must(s.LinkNATs(ctx, "corp"))(t)
+	if len(got) != 2 || got[0].Link != "inet" || got[0].Site != "a" || got[1].ObservedEndpoint != lte.ObservedEndpoint {
+		t.Fatalf("LinkNATs = %+v", got)
+	}
+	if !got[0].ChangedAt.Equal(first[0].ChangedAt) || got[0].ChangedAt.IsZero() {
+		t.Fatalf("an unchanged link's time moved: %v then %v", first[0].ChangedAt, got[0].ChangedAt)
+	}
+	bad := lte
+	bad.Mapping = "symmetric"
+	if _, err := s.SetLinkNAT(ctx, "corp", "a", []store.LinkNAT{bad}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("a mapping that is no RFC 4787 name: %v", err)
+	}
+	ok(t, s.DeleteSite(ctx, "corp", "a"))
+	if got := must(s.LinkNATs(ctx, "corp"))(t); len(got) != 0 {
+		t.Fatalf("a deleted site's links remain: %+v", got)
 	}
 }

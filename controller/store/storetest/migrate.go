@@ -15,7 +15,7 @@ import (
 // migrations it has.
 const (
 	newest     = 21
-	migrations = 15
+	migrations = 16
 )
 
 func schemaVersion(t *testing.T, e *env) int64 {

@@ -166,6 +166,7 @@ func Run(t *testing.T, h Harness) {
 		{"Pins", testPins},
 		{"BGP", testBGP},
 		{"LearnedPrefixes", testLearnedPrefixes},
+		{"LinkNAT", testLinkNAT},
 		{"PinValidation", testPinValidation},
 		{"PinExpiry", testPinExpiry},
 		{"Telemetry", testTelemetry},

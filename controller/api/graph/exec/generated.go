@@ -2984,6 +2984,7 @@ type Path implements Node {
   score: Float
   suppressed: Boolean
   activeFlows: Int
+  "From the same report: how the path's packets travel, DIRECT (to the peer link's endpoint, its observed one behind NAT: docs/NAT.md) or RELAYED; null: not known."
   transport: PathTransport
   reportedBy: String
   "Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 7 days, hours beyond (` + "`" + `PathHistory.resolution` + "`" + ` says which)."

@@ -265,12 +265,13 @@ type Path struct {
 	LossPct    *float64   `json:"lossPct,omitempty"`
 	MeasuredAt *time.Time `json:"measuredAt,omitempty"`
 	// From the newest live report of the last 10 minutes (null: none since the controller started): BFD state (UP, DOWN, INIT, ADMIN_DOWN), quality score, flap suppression, flows on the path, its transport, and which end reported it.
-	BfdState    *string        `json:"bfdState,omitempty"`
-	Score       *float64       `json:"score,omitempty"`
-	Suppressed  *bool          `json:"suppressed,omitempty"`
-	ActiveFlows *int64         `json:"activeFlows,omitempty"`
-	Transport   *PathTransport `json:"transport,omitempty"`
-	ReportedBy  *string        `json:"reportedBy,omitempty"`
+	BfdState    *string  `json:"bfdState,omitempty"`
+	Score       *float64 `json:"score,omitempty"`
+	Suppressed  *bool    `json:"suppressed,omitempty"`
+	ActiveFlows *int64   `json:"activeFlows,omitempty"`
+	// From the same report: how the path's packets travel, DIRECT (to the peer link's endpoint, its observed one behind NAT: docs/NAT.md) or RELAYED; null: not known.
+	Transport  *PathTransport `json:"transport,omitempty"`
+	ReportedBy *string        `json:"reportedBy,omitempty"`
 	// Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 7 days, hours beyond (`PathHistory.resolution` says which).
 	History *PathHistory `json:"history"`
 }

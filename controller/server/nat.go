@@ -1,0 +1,119 @@
+package server
+
+import (
+	"context"
+	"net/netip"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/controller/store"
+)
+
+// NATConfig is endpoint discovery as the edges are told it
+// (EdgeConfig.nat_traversal, docs/NAT.md).
+type NATConfig struct {
+	// STUNServer is the STUN responder's primary address the edges send
+	// to (internal/stun, served by the controller daemon); invalid: the
+	// edges are told nothing and do no discovery.
+	STUNServer netip.AddrPort
+	// Refresh is how often an edge asks its links' mappings again; 0:
+	// the edge's default.
+	Refresh time.Duration
+}
+
+// natTraversal is the EdgeConfig section of c; nil when off.
+func (c NATConfig) natTraversal() *pb.NatTraversal {
+	if !c.STUNServer.IsValid() {
+		return nil
+	}
+	return &pb.NatTraversal{StunServer: c.STUNServer.String(), RefreshSeconds: uint32(c.Refresh / time.Second)}
+}
+
+// natBehaviourNames are the store's names of the proto's behaviours
+// (edge/natdisc Behaviour.String, same order).
+var natBehaviourNames = map[pb.NatBehaviour]string{
+	pb.NatBehaviour_NAT_BEHAVIOUR_UNSPECIFIED:                "unknown",
+	pb.NatBehaviour_NAT_BEHAVIOUR_NONE:                       "none",
+	pb.NatBehaviour_NAT_BEHAVIOUR_ENDPOINT_INDEPENDENT:       "endpoint-independent",
+	pb.NatBehaviour_NAT_BEHAVIOUR_ADDRESS_DEPENDENT:          "address-dependent",
+	pb.NatBehaviour_NAT_BEHAVIOUR_ADDRESS_AND_PORT_DEPENDENT: "address-and-port-dependent",
+}
+
+func natBehaviour(name string) pb.NatBehaviour {
+	for b, n := range natBehaviourNames {
+		if n == name {
+			return b
+		}
+	}
+	return pb.NatBehaviour_NAT_BEHAVIOUR_UNSPECIFIED
+}
+
+// maxNATLinks bounds the observations of one batch (edge/config allows
+// far fewer links).
+const maxNATLinks = 64
+
+// natObserved stores a site's links' observed endpoints and NAT kinds,
+// when the batch carries them (the edge sends the whole set when it
+// changes); a change moves the revision and the peers get them.
+func (s *Server) natObserved(ctx context.Context, network, site string, obs []*pb.NatObservation) error {
+	if len(obs) == 0 {
+		return nil
+	}
+	if len(obs) > maxNATLinks {
+		return status.Errorf(codes.InvalidArgument, "nat_observations: %d, at most %d", len(obs), maxNATLinks)
+	}
+	links := make([]store.LinkNAT, 0, len(obs))
+	for i, o := range obs {
+		n := store.LinkNAT{Link: o.GetLink(), ObservedEndpoint: o.GetObservedEndpoint(),
+			Mapping: natBehaviourNames[o.GetNat().GetMapping()], Filtering: natBehaviourNames[o.GetNat().GetFiltering()]}
+		if n.Mapping == "" || n.Filtering == "" {
+			return status.Errorf(codes.InvalidArgument, "nat_observations[%d].nat: unknown behaviour", i)
+		}
+		if err := n.Validate(); err != nil {
+			return status.Errorf(codes.InvalidArgument, "nat_observations[%d]: %v", i, err)
+		}
+		links = append(links, n)
+	}
+	changed, err := s.cfg.Store.SetLinkNAT(ctx, network, site, links)
+	if err != nil {
+		return storeStatus(err)
+	}
+	if changed {
+		for _, n := range links {
+			s.log.Info("link nat", "network", network, "site", site, "link", n.Link, "observed_endpoint", n.ObservedEndpoint,
+				"mapping", n.Mapping, "filtering", n.Filtering)
+		}
+	}
+	return nil
+}
+
+// addNAT gives each peer link what its site's edge observed.
+func addNAT(links []*pb.PeerLink, nat map[string]store.LinkNAT) {
+	for _, l := range links {
+		n, ok := nat[l.Name]
+		if !ok {
+			continue
+		}
+		l.ObservedEndpoint = n.ObservedEndpoint
+		l.Nat = &pb.NatKind{Mapping: natBehaviour(n.Mapping), Filtering: natBehaviour(n.Filtering)}
+	}
+}
+
+// loadNAT reads the network's LinkNATs into snap.NAT, by site and link.
+func loadNAT(ctx context.Context, st store.Store, snap *snapshot) error {
+	all, err := st.LinkNATs(ctx, snap.Network.Name)
+	if err != nil {
+		return err
+	}
+	snap.NAT = map[string]map[string]store.LinkNAT{}
+	for _, n := range all {
+		if snap.NAT[n.Site] == nil {
+			snap.NAT[n.Site] = map[string]store.LinkNAT{}
+		}
+		snap.NAT[n.Site][n.Link] = n
+	}
+	return nil
+}

@@ -1,0 +1,278 @@
+package natdisc_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/edge/natdisc"
+	"github.com/patronus-sdwan/patronus/internal/stun"
+)
+
+// responder starts internal/stun's responder on loopback: 127.0.0.1 and,
+// with twoAddrs, 127.0.0.2 as its alternate address.
+func responder(t *testing.T, twoAddrs bool) netip.AddrPort {
+	t.Helper()
+	p1, p2 := freePort(t), freePort(t)
+	alt := netip.MustParseAddr("127.0.0.1")
+	if twoAddrs {
+		alt = netip.MustParseAddr("127.0.0.2")
+	}
+	cfg := stun.Config{Listen: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), p1), Alternate: netip.AddrPortFrom(alt, p2)}
+	s, err := stun.Listen(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { s.Serve(); close(done) }()
+	t.Cleanup(func() { s.Close(); <-done })
+	return cfg.Listen
+}
+
+func freePort(t *testing.T) uint16 {
+	t.Helper()
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return uint16(c.LocalAddr().(*net.UDPAddr).Port)
+}
+
+func listen(t *testing.T) *net.UDPConn {
+	t.Helper()
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+var fast = natdisc.Config{RTO: 100 * time.Millisecond, Tries: 2}
+
+func TestDiscoverNoNAT(t *testing.T) {
+	srv := responder(t, true)
+	c := listen(t)
+	cfg := fast
+	cfg.IsLocal = func(a netip.Addr) bool { return a.IsLoopback() }
+	res, err := natdisc.Discover(context.Background(), &natdisc.UDPConn{C: c}, srv, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := c.LocalAddr().(*net.UDPAddr).AddrPort(); res.Mapped != want {
+		t.Errorf("mapped %v, want the socket's own %v", res.Mapped, want)
+	}
+	if res.Kind != (natdisc.NATKind{Mapping: natdisc.NoNAT, Filtering: natdisc.NoNAT}) || res.Kind.Behind() {
+		t.Errorf("kind %v, want none/none", res.Kind)
+	}
+}
+
+// TestDiscoverThroughNAT classifies every RFC 4787 behaviour of the
+// emulated NAT, with a responder of two addresses and of one.
+func TestDiscoverThroughNAT(t *testing.T) {
+	B := []natdisc.Behaviour{natdisc.EndpointIndependent, natdisc.AddressDependent, natdisc.AddressAndPortDependent}
+	for _, two := range []bool{true, false} {
+		for _, m := range B {
+			for _, f := range B {
+				want := natdisc.NATKind{Mapping: m, Filtering: f}
+				if !two { // one address: the port alone is changed
+					if m == natdisc.AddressDependent {
+						want.Mapping = natdisc.EndpointIndependent
+					}
+					if f == natdisc.EndpointIndependent {
+						want.Filtering = natdisc.AddressDependent
+					}
+				}
+				name := natdisc.NATKind{Mapping: m, Filtering: f}.String()
+				if !two {
+					name += "/one-address"
+				}
+				t.Run(name, func(t *testing.T) {
+					srv := responder(t, two)
+					n := newNAT(t, m, f)
+					res, err := natdisc.Discover(context.Background(), n, srv, fast)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if res.Kind != want {
+						t.Errorf("kind %v, want %v", res.Kind, want)
+					}
+					if first := n.firstMapping(); res.Mapped != first {
+						t.Errorf("mapped %v, want the NAT's first mapping %v", res.Mapped, first)
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestDiscoverNoResponder(t *testing.T) {
+	c := listen(t)
+	dead := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), freePort(t))
+	_, err := natdisc.Discover(context.Background(), &natdisc.UDPConn{C: c}, dead, fast)
+	if !errors.Is(err, natdisc.ErrNoResponse) {
+		t.Fatalf("err %v, want ErrNoResponse", err)
+	}
+}
+
+func TestMappedFollowsRebind(t *testing.T) {
+	srv := responder(t, false)
+	n := newNAT(t, natdisc.EndpointIndependent, natdisc.AddressAndPortDependent)
+	a, err := natdisc.Mapped(context.Background(), n, srv, fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.rebind()
+	b, err := natdisc.Mapped(context.Background(), n, srv, fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b {
+		t.Errorf("mapping %v unchanged after the NAT rebound", a)
+	}
+}
+
+// nat is a Conn that behaves as a NAT in front of real sockets: each
+// mapping is a socket of its own (its port the mapped port), chosen per
+// remote as the mapping behaviour says; received datagrams pass the
+// filter of the mapping they arrive on.
+type nat struct {
+	t       *testing.T
+	mapping natdisc.Behaviour
+	filter  natdisc.Behaviour
+
+	mu    sync.Mutex
+	maps  map[string]*natMap // by mapping key
+	order []*natMap
+	in    chan datagram
+}
+
+type natMap struct {
+	c    *net.UDPConn
+	sent map[netip.AddrPort]bool // remotes sent to
+}
+
+type datagram struct {
+	b   []byte
+	src netip.AddrPort
+}
+
+func newNAT(t *testing.T, m, f natdisc.Behaviour) *nat {
+	return &nat{t: t, mapping: m, filter: f, maps: map[string]*natMap{}, in: make(chan datagram, 64)}
+}
+
+func (n *nat) key(dst netip.AddrPort) string {
+	switch n.mapping {
+	case natdisc.AddressDependent:
+		return dst.Addr().String()
+	case natdisc.AddressAndPortDependent:
+		return dst.String()
+	}
+	return ""
+}
+
+func (n *nat) WriteTo(b []byte, dst netip.AddrPort) error {
+	n.mu.Lock()
+	m := n.maps[n.key(dst)]
+	if m == nil {
+		m = &natMap{c: listen(n.t), sent: map[netip.AddrPort]bool{}}
+		n.maps[n.key(dst)] = m
+		n.order = append(n.order, m)
+		go n.read(m)
+	}
+	m.sent[dst] = true
+	n.mu.Unlock()
+	_, err := m.c.WriteToUDPAddrPort(b, dst)
+	return err
+}
+
+func (n *nat) read(m *natMap) {
+	for {
+		buf := make([]byte, 1500)
+		k, src, err := m.c.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			return
+		}
+		if n.admits(m, src) {
+			n.in <- datagram{buf[:k], src}
+		}
+	}
+}
+
+func (n *nat) admits(m *natMap, src netip.AddrPort) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for dst := range m.sent {
+		switch {
+		case n.filter == natdisc.EndpointIndependent,
+			n.filter == natdisc.AddressDependent && dst.Addr() == src.Addr(),
+			dst == src:
+			return true
+		}
+	}
+	return false
+}
+
+func (n *nat) ReadSTUN(deadline time.Time) ([]byte, netip.AddrPort, error) {
+	select {
+	case d := <-n.in:
+		return d.b, d.src, nil
+	case <-time.After(time.Until(deadline)):
+		return nil, netip.AddrPort{}, os.ErrDeadlineExceeded
+	}
+}
+
+func (n *nat) firstMapping() netip.AddrPort {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.order[0].c.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
+// rebind forgets every mapping, as a NAT that lost its state.
+func (n *nat) rebind() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, m := range n.order {
+		m.c.Close()
+	}
+	n.maps, n.order = map[string]*natMap{}, nil
+}
+
+// TestWatcherSeesRebind: a Watcher classifies the link, then a Recheck
+// after the NAT rebound reports the new mapping and calls onChange.
+func TestWatcherSeesRebind(t *testing.T) {
+	srv := responder(t, false)
+	n := newNAT(t, natdisc.EndpointIndependent, natdisc.AddressAndPortDependent)
+	changed := make(chan struct{}, 10)
+	w := natdisc.Watch(srv, time.Hour, []natdisc.Link{{Name: "lte", Conn: n}}, fast, func() { changed <- struct{}{} }, nil)
+	defer w.Close()
+	wait := func(what string) natdisc.Observation {
+		t.Helper()
+		select {
+		case <-changed:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: no change reported", what)
+		}
+		obs := w.Observations()
+		if len(obs) != 1 || obs[0].Link != "lte" || obs[0].Err != nil {
+			t.Fatalf("%s: %+v", what, obs)
+		}
+		return obs[0]
+	}
+	first := wait("first discovery")
+	if first.Kind != (natdisc.NATKind{Mapping: natdisc.EndpointIndependent, Filtering: natdisc.AddressAndPortDependent}) {
+		t.Fatalf("kind %v", first.Kind)
+	}
+	n.rebind()
+	w.Recheck()
+	second := wait("after the rebind")
+	if second.Mapped == first.Mapped || second.Kind != first.Kind {
+		t.Fatalf("after the rebind: %+v, before %+v", second, first)
+	}
+}

@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"log/slog"
+	"net/netip"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/edge/dataplane"
+	"github.com/patronus-sdwan/patronus/edge/natdisc"
+)
+
+// edgeNAT runs endpoint discovery on the data plane's link sockets as
+// the controller's configuration says (nat_traversal, docs/NAT.md) and
+// hands the observations to telemetry when they change.
+type edgeNAT struct {
+	log      *slog.Logger
+	onChange func() // asks for an urgent batch; never blocks
+
+	// mu guards w and running. The watcher's onChange must not take it:
+	// Close, called under mu, waits for the watcher's goroutines.
+	mu      sync.Mutex
+	w       *natdisc.Watcher // nil: no discovery
+	running config.ValidNAT  // w's settings
+	dirty   atomic.Bool      // observations changed since last sent
+}
+
+// apply starts, restarts or stops the watcher for cfg; an identical cfg
+// changes nothing.
+func (n *edgeNAT) apply(dp *dataplane.Dataplane, cfg config.ValidNAT) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.w != nil && n.running == cfg {
+		return
+	}
+	if n.w != nil {
+		n.w.Close()
+		n.w = nil
+	}
+	n.running = cfg
+	if !cfg.STUNServer.IsValid() {
+		return
+	}
+	var links []natdisc.Link
+	conns := dp.STUNConns()
+	for name, c := range conns {
+		links = append(links, natdisc.Link{Name: name, Conn: c})
+	}
+	sort.Slice(links, func(i, j int) bool { return links[i].Name < links[j].Name })
+	n.w = natdisc.Watch(cfg.STUNServer, cfg.Refresh, links, natdisc.Config{IsLocal: natdisc.IsHostAddr}, n.changed, n.log)
+	n.log.Info("nat discovery", "stun_server", cfg.STUNServer, "refresh", cfg.Refresh, "links", len(links))
+}
+
+func (n *edgeNAT) changed() {
+	n.dirty.Store(true)
+	n.onChange()
+}
+
+// recheck asks every link's mapping again (a path changed state: its NAT
+// may have rebound).
+func (n *edgeNAT) recheck() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.w != nil {
+		n.w.Recheck()
+	}
+}
+
+// observations are the links' observations for a batch when they changed
+// since the last batch that had them; nil otherwise.
+func (n *edgeNAT) observations() []*pb.NatObservation {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.w == nil || !n.dirty.Swap(false) {
+		return nil
+	}
+	var out []*pb.NatObservation
+	for _, o := range n.w.Observations() {
+		if !o.Mapped.IsValid() {
+			continue
+		}
+		out = append(out, natObservation(o.Link, o.Mapped, o.Kind, o.At))
+	}
+	return out
+}
+
+func natObservation(link string, mapped netip.AddrPort, k natdisc.NATKind, at time.Time) *pb.NatObservation {
+	return &pb.NatObservation{Link: link, ObservedEndpoint: mapped.String(), ObservedAt: timestamppb.New(at),
+		Nat: &pb.NatKind{Mapping: pb.NatBehaviour(k.Mapping), Filtering: pb.NatBehaviour(k.Filtering)}}
+}
+
+func (n *edgeNAT) close() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.w != nil {
+		n.w.Close()
+		n.w = nil
+	}
+}

@@ -1,0 +1,69 @@
+package lab
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseNAT(t *testing.T) {
+	got, err := ParseNAT("site1:lte=cone")
+	if err != nil || got != (NATSpec{Site: "site1", Link: "lte", Kind: NATCone}) {
+		t.Fatalf("ParseNAT: %+v %v", got, err)
+	}
+	for _, bad := range []string{"site1:lte", "site1=cone", ":lte=cone", "site1:=cone", "site1:lte=full", ""} {
+		if _, err := ParseNAT(bad); err == nil || !strings.Contains(err.Error(), "--nat") {
+			t.Errorf("ParseNAT(%q) = %v, want a --nat error", bad, err)
+		}
+	}
+}
+
+// TestPlanNAT: a link behind NAT gets the private side, no endpoint, no
+// IPv6, a NAT namespace, and the paths through symmetric NAT are not
+// waited for; bad --nat values are refused by name.
+func TestPlanNAT(t *testing.T) {
+	o := Options{Name: "n", Sites: 3, Links: 2, Binary: "/bin/true", NAT: []NATSpec{{"site1", "lte", NATCone}, {"2", "2", NATSymmetric}}}
+	if err := o.check(); err != nil {
+		t.Fatal(err)
+	}
+	st := plan(o, t.TempDir())
+	if err := st.planNAT(o.NAT); err != nil {
+		t.Fatal(err)
+	}
+	l := st.Sites[0].Links[1]
+	if l.NAT != NATCone || l.IPv4 != "100.66.1.2" || l.NATAddress != "172.17.1.2" || l.Endpoint != "" || l.IPv6 != "" {
+		t.Errorf("site1 lte: %+v", l)
+	}
+	if st.Sites[1].Links[1].NAT != NATSymmetric || !strings.Contains(strings.Join(st.Namespace, " "), "pl-n-nat2-2") {
+		t.Errorf("site2 lte: %+v, namespaces %v", st.Sites[1].Links[1], st.Namespace)
+	}
+	// site1: 2 peers x 2 x 2 = 8, less site2's lte to either of its links.
+	if got := st.pathsOf("site1"); got != 6 {
+		t.Errorf("site1 waits for %d paths, want 6", got)
+	}
+	if err := st.planNAT([]NATSpec{{"site9", "lte", NATCone}}); err == nil || !strings.Contains(err.Error(), "--nat") {
+		t.Errorf("an unknown site: %v", err)
+	}
+	for _, bad := range []Options{
+		{Name: "n", Sites: 2, Links: 2, Binary: "x", Static: true, NAT: o.NAT[:1]},
+		{Name: "n", Sites: 2, Links: 2, Binary: "x", WAN: "ipv6", NAT: o.NAT[:1]},
+		{Name: "n", Sites: 2, Links: 2, Binary: "x", NAT: []NATSpec{o.NAT[0], o.NAT[0]}},
+	} {
+		if err := bad.check(); err == nil || !strings.Contains(err.Error(), "--nat") {
+			t.Errorf("%+v: %v, want a --nat error", bad, err)
+		}
+	}
+}
+
+func TestNATRuleset(t *testing.T) {
+	cone := Link{NAT: NATCone, NATAddress: "172.17.1.2"}
+	if r := natRuleset(cone); !strings.Contains(r, "udp sport 51820 counter snat to 172.17.1.2\n") || !strings.Contains(r, `iifname "out" ct state new counter drop`) {
+		t.Errorf("cone:\n%s", r)
+	}
+	cone.NATGeneration = 2
+	if r := natRuleset(cone); !strings.Contains(r, "snat to 172.17.1.2:40002\n") {
+		t.Errorf("cone after two rebinds:\n%s", r)
+	}
+	if r := natRuleset(Link{NAT: NATSymmetric, NATAddress: "172.17.1.2"}); !strings.Contains(r, "snat to 172.17.1.2 random") {
+		t.Errorf("symmetric:\n%s", r)
+	}
+}

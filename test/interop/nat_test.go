@@ -1,0 +1,180 @@
+//go:build interop
+
+package interop
+
+import (
+	"encoding/json"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// natPath is what these tests read of a path in patronus status --json.
+type natPath struct {
+	ID            string     `json:"id"`
+	Endpoint      string     `json:"endpoint"`
+	BFDState      string     `json:"bfd_state"`
+	Transport     string     `json:"transport"`
+	RemoteNAT     string     `json:"remote_nat"`
+	Punched       bool       `json:"punched"`
+	LastHandshake *time.Time `json:"last_handshake"`
+}
+
+func (l *testLab) natPaths(site string) map[string]natPath {
+	l.t.Helper()
+	var st struct {
+		Paths []natPath `json:"paths"`
+	}
+	out := l.mustExec(site, "patronus", "status", "--json")
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		l.t.Fatalf("%s status --json: %v\n%s", site, err, out)
+	}
+	m := map[string]natPath{}
+	for _, p := range st.Paths {
+		m[p.ID] = p
+	}
+	return m
+}
+
+// logTime is the time of the first line of an edge's log that matches re.
+func logTime(t *testing.T, file string, re *regexp.Regexp) time.Time {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if !re.MatchString(line) {
+			continue
+		}
+		ts, _, _ := strings.Cut(strings.TrimPrefix(line, "time="), " ")
+		at, err := time.Parse(time.RFC3339Nano, ts)
+		if err != nil {
+			t.Fatalf("%s: %q: %v", file, line, err)
+		}
+		return at
+	}
+	t.Fatalf("%s: no line matches %v", file, re)
+	return time.Time{}
+}
+
+// firstPacket logs and returns how long a path took from its making (its
+// peer link's endpoint known) to BFD up inside it: its first packets both
+// ways.
+func firstPacket(t *testing.T, log, path string) time.Duration {
+	t.Helper()
+	q := regexp.QuoteMeta(path)
+	made := logTime(t, log, regexp.MustCompile(`msg=path .*id=`+q+` `))
+	up := logTime(t, log, regexp.MustCompile(`msg="path bfd" .*path=`+q+` .*to=up`))
+	t.Logf("%s: made %s, BFD up %v later", path, made.Format("15:04:05.000"), up.Sub(made).Round(time.Millisecond))
+	return up.Sub(made)
+}
+
+// TestLabNAT: two sites whose lte links are both behind cone NAT. Each
+// edge learns its links' public endpoints and NAT kinds from the
+// controller's STUN responder; the lte-to-lte path, between two NATs,
+// comes up by hole punching within 5 s of both edges running, direct;
+// a NAT rebinding in the middle of a stream is recovered (measured and
+// logged); and a link behind symmetric NAT is classified as such.
+func TestLabNAT(t *testing.T) {
+	l := upLab(t, "--sites", "2", "--links", "2", "--nat", "site1:lte=cone", "--nat", "site2:lte=cone")
+	const punched = "site1/lte->site2/lte"
+	for _, site := range []string{"site1", "site2"} {
+		for id, p := range l.natPaths(site) {
+			if p.BFDState != "up" || p.LastHandshake == nil || p.Transport != "direct" {
+				t.Errorf("%s %s: bfd %s, handshake %v, transport %q", site, id, p.BFDState, p.LastHandshake, p.Transport)
+			}
+			if strings.HasSuffix(id, "/lte") != (p.RemoteNAT != "") {
+				t.Errorf("%s %s: remote_nat %q", site, id, p.RemoteNAT)
+			}
+			if p.RemoteNAT != "" && (p.RemoteNAT != "endpoint-independent/address-and-port-dependent" || !p.Punched) {
+				t.Errorf("%s %s: remote_nat %q punched %v, want the lab's cone NAT, punched", site, id, p.RemoteNAT, p.Punched)
+			}
+		}
+	}
+	p := l.natPaths("site1")[punched]
+	if !strings.HasPrefix(p.Endpoint, "172.17.2.2:") {
+		t.Errorf("%s goes to %s, want site2's lte NAT's public address 172.17.2.2", punched, p.Endpoint)
+	}
+	logs := map[string]string{}
+	for _, s := range l.st.Sites {
+		logs[s.Name] = s.Log
+	}
+	running := logTime(t, logs["site1"], regexp.MustCompile(`msg="edge up"`))
+	if t2 := logTime(t, logs["site2"], regexp.MustCompile(`msg="edge up"`)); t2.After(running) {
+		running = t2
+	}
+	up := logTime(t, logs["site1"], regexp.MustCompile(`msg="path bfd" .*path=`+regexp.QuoteMeta(punched)+` .*to=up`))
+	t.Logf("%s up %v after both edges run", punched, up.Sub(running).Round(time.Millisecond))
+	if up.Sub(running) > 5*time.Second {
+		t.Errorf("%s took %v after both edges run, want within 5 s", punched, up.Sub(running))
+	}
+	firstPacket(t, logs["site1"], "site1/inet->site2/inet")
+	firstPacket(t, logs["site1"], punched)
+	firstPacket(t, logs["site2"], "site2/lte->site1/lte")
+
+	t.Run("rebind", func(t *testing.T) { natRebind(t, l) })
+	t.Run("symmetric", natSymmetric)
+}
+
+// natRebind: with every flow pinned to lte, site1's NAT rebinds in the
+// middle of a ping stream; the time until the lte-to-lte path is up
+// again is measured at site1 and logged.
+func natRebind(t *testing.T, l *testLab) {
+	l.pinAll("lte")
+	var wg sync.WaitGroup
+	var loss float64
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		loss, _ = l.ping("host1", l.st.Sites[1].HostIPv4, 300, "0.02")
+	}()
+	time.Sleep(time.Second)
+	before := l.natPaths("site2")["site2/lte->site1/lte"].Endpoint
+	at := time.Now()
+	if out, err := l.run("impair", "--rebind", "site1:lte"); err != nil {
+		t.Fatalf("lab impair --rebind: %v\n%s", err, out)
+	}
+	var down, back time.Time
+	for deadline := at.Add(30 * time.Second); time.Now().Before(deadline) && back.IsZero(); time.Sleep(20 * time.Millisecond) {
+		st := l.natPaths("site2")["site2/lte->site1/lte"]
+		switch {
+		case st.BFDState != "up" && down.IsZero():
+			down = time.Now()
+		case st.BFDState == "up" && !down.IsZero():
+			back = time.Now()
+		}
+	}
+	wg.Wait()
+	if back.IsZero() {
+		t.Fatalf("site2/lte->site1/lte not up again 30 s after site1's NAT rebound (down at %v)", down.Sub(at))
+	}
+	after := l.natPaths("site2")["site2/lte->site1/lte"]
+	t.Logf("site1's lte NAT rebound: site2 saw its path down %v later, up again %v after the rebind, now to %s (before: %s); a 300-ping stream at 50/s lost %.1f%% (≈ %v)",
+		down.Sub(at).Round(time.Millisecond), back.Sub(at).Round(time.Millisecond), after.Endpoint, before, loss*100,
+		time.Duration(loss*300*20)*time.Millisecond)
+	if !strings.HasPrefix(after.Endpoint, "172.17.1.2:") || strings.HasSuffix(after.Endpoint, ":51820") {
+		t.Errorf("after the rebind site2 sends to %s, want site1's new mapping (172.17.1.2:40001)", after.Endpoint)
+	}
+}
+
+// natSymmetric: a link behind symmetric NAT is classified
+// address-and-port-dependent (its peers see it so, a relay's cue), and
+// the lab comes up with every path that does not need a relay.
+func natSymmetric(t *testing.T) {
+	l := upLab(t, "--sites", "2", "--links", "2", "--nat", "site1:lte=symmetric")
+	// The lab waits for the paths that come up without a relay: the path
+	// to site1's lte is made once site1 has reported its mapping.
+	var p natPath
+	ok := false
+	for deadline := time.Now().Add(15 * time.Second); !ok && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		p, ok = l.natPaths("site2")["site2/inet->site1/lte"]
+	}
+	if !ok || p.RemoteNAT != "address-and-port-dependent/address-and-port-dependent" {
+		t.Fatalf("site2's path to site1's lte: %+v (present %v), want remote_nat address-and-port-dependent/address-and-port-dependent", p, ok)
+	}
+	t.Logf("site1 lte behind symmetric NAT: site2 sees %s at %s", p.RemoteNAT, p.Endpoint)
+}
