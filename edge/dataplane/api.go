@@ -12,6 +12,7 @@ type (
 	BFDStatus      = localapi.BFDStatus
 	LinkStatus     = localapi.LinkStatus
 	FlowStatus     = localapi.FlowStatus
+	AppTraffic     = localapi.AppTraffic
 	SteeringCounts = localapi.SteeringCounts
 	Pin            = localapi.Pin
 	FlowSpec       = localapi.FlowSpec

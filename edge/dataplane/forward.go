@@ -96,12 +96,14 @@ func (d *Dataplane) route(s *snapshot, pkt []byte, now time.Time) {
 	}
 	path := s.pinned(ip, dest.Site)
 	var dup *Path
+	var flow classify.FlowRef // counted on the path taken (Classifier.Count)
 	noCompress := false
 	if path == nil {
 		// Classified even when steering has no path yet: the classifier
 		// learns names from DNS answers and SNI on the flow's first
 		// packets.
 		verdict := d.classify(ip, perr, now)
+		flow = verdict.Flow
 		pol := s.st.PolicyOfApp(verdict.App)
 		noCompress = s.st.NoCompress[pol]
 		if c, ok := d.engine.Lookup(dest.Site, pol, ip.FlowHash()); ok {
@@ -113,6 +115,7 @@ func (d *Dataplane) route(s *snapshot, pkt []byte, now time.Time) {
 			d.Stats.Steered.Add(1)
 		}
 	}
+	d.classifier.Count(flow, uint32(path.num), len(pkt))
 	if dup != nil && dup != path {
 		if len(pkt)+shim.MaxOverhead <= d.cfg.Overlay.MTU {
 			seq := d.nextSeq(dest.Site)

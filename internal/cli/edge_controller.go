@@ -242,7 +242,8 @@ func (e *controlledEdge) telemetry() *pb.Telemetry {
 		return nil
 	}
 	now := time.Now()
-	t := e.tel.Batch(st, now)
+	t := e.tel.Batch(st.Status, now)
+	t.FlowSummaries = e.tel.FlowSummaries(now, st.takeTraffic)
 	t.LearnedPrefixes, t.BgpEvents = e.learnedFor(true, now), e.takeBGPEvents()
 	return t
 }
@@ -270,13 +271,20 @@ func (e *controlledEdge) urgentTelemetry() *pb.Telemetry {
 	return t
 }
 
+// edgeStatus is the data plane's status, and its traffic by application
+// (dataplane.Dataplane.TakeAppTraffic).
+type edgeStatus struct {
+	dataplane.Status
+	takeTraffic func() []dataplane.AppTraffic
+}
+
 // status is the data plane's; false before it runs.
-func (e *controlledEdge) status() (dataplane.Status, bool) {
+func (e *controlledEdge) status() (edgeStatus, bool) {
 	e.mu.Lock()
 	dp := e.dp
 	e.mu.Unlock()
 	if dp == nil {
-		return dataplane.Status{}, false
+		return edgeStatus{}, false
 	}
-	return dp.Status(), true
+	return edgeStatus{dp.Status(), dp.TakeAppTraffic}, true
 }
