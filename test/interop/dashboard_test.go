@@ -127,14 +127,13 @@ func TestLabDashboard(t *testing.T) {
 func sendAppTraffic(t *testing.T, l *testLab) (app, site string) {
 	t.Helper()
 	netns.Require(t, "iperf3")
-	host := map[string]string{}
-	lan := map[string]string{}
+	host, addr := map[string]string{}, map[string]string{}
 	for _, s := range l.st.Sites {
-		host[s.Name], lan[s.Name] = s.HostNode, s.LANIPv4
+		host[s.Name], addr[s.Name] = s.HostNode, s.HostIPv4
 	}
 	l.mustExec(host["site1"], "iperf3", "-s", "-D", "-p", "873")
 	time.Sleep(300 * time.Millisecond)
-	bps := l.tcp(host["site2"], lan["site1"], "-p", "873", "-t", "2", "-b", "20M")
+	bps := l.tcp(host["site2"], addr["site1"], "-p", "873", "-t", "2", "-b", "20M")
 	t.Logf("rsync traffic site2 -> site1: %.1f Mbit/s for 2 s", bps/1e6)
 	return "rsync", "site2"
 }
