@@ -54,7 +54,7 @@ func main() {
 	flag.IntVar(&o.edges, "edges", 200, "simulated sites (besides the hub)")
 	flag.IntVar(&o.paths, "paths", 10, fmt.Sprintf("paths per site, 1..%d", rig.MaxLinkedPaths))
 	flag.IntVar(&o.conc, "conc", 16, "enrolments and connections at once")
-	flag.DurationVar(&o.flip, "flip", 10*time.Second, "how often each edge flips its first path's state")
+	flag.DurationVar(&o.flip, "flip", 10*time.Second, "how often each edge flips its first path's state (0: never)")
 	flag.DurationVar(&o.warmup, "warmup", 15*time.Second, "streaming before the browser starts")
 	flag.DurationVar(&o.measure, "measure", 20*time.Second, "the measurement")
 	flag.Parse()
@@ -76,6 +76,11 @@ func run(ctx context.Context, o options) error {
 	defer os.RemoveAll(dir)
 	topo, err := rig.HubAndSpoke(dir)
 	if err != nil {
+		return err
+	}
+	// The topology's file is the controller's configuration (the last
+	// --config wins): it takes the fleet's enrolment limit too.
+	if err := appendFile(filepath.Join(dir, "controller.yaml"), "enrolment: {per_address_burst: 1000000, per_address_interval: 1ms}\n"); err != nil {
 		return err
 	}
 	c, err := rig.StartController(ctx, o.patronus, filepath.Join(dir, "controller"), "sqlite", topo...)
@@ -109,7 +114,7 @@ func run(ctx context.Context, o options) error {
 	wg := rig.RunAll(ectx, edges, 0, w, rec)
 	defer func() { stopEdges(); rig.CloseAll(edges); wg.Wait() }()
 	log.Printf("%d sites enrolled with %d paths each in %v; streaming, %d state changes/s; warm-up %v",
-		o.edges, o.paths, time.Since(t0).Round(time.Second), int(float64(o.edges)/o.flip.Seconds()), o.warmup)
+		o.edges, o.paths, time.Since(t0).Round(time.Second), changesPerSecond(o), o.warmup)
 	select {
 	case <-time.After(o.warmup):
 	case <-ctx.Done():
@@ -145,6 +150,9 @@ func makeViewer(ctx context.Context, c *rig.Controller, dir string) (string, err
 // flipper is edge i of n's BatchHook: its first path flips between UP and
 // DOWN every `every`, the edges' flips spread over it.
 func flipper(i, n int, every time.Duration) rig.BatchHook {
+	if every <= 0 {
+		return nil // no live updates: the reference
+	}
 	var next time.Time
 	down := false
 	return func(t *pb.Telemetry, now time.Time) {
@@ -211,4 +219,23 @@ func browse(ctx context.Context, o options, c *rig.Controller, pwFile, spki stri
 		return "", fmt.Errorf("topology-scale.mjs printed no result")
 	}
 	return last, nil
+}
+
+func appendFile(name, text string) error {
+	f, err := os.OpenFile(name, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func changesPerSecond(o options) int {
+	if o.flip <= 0 {
+		return 0
+	}
+	return int(float64(o.edges) / o.flip.Seconds())
 }
