@@ -74,10 +74,11 @@ type FlowRef int32
 // except that a server name learned later (SNI, DNS) or new Rules may
 // change it once, which the Verdict reports.
 //
-// Concurrency: Classify, Expire and SetRules belong to one goroutine,
-// the forwarder (the writer). Observe (it only feeds Names, which has its
-// own lock, and atomic counters), Flows, Lookup, Stats, Rules and Names
-// may be called from any goroutine at any time. The writer reads
+// Concurrency: Classify, Count, Expire and SetRules belong to one
+// goroutine, the forwarder (the writer). Observe (it only feeds Names,
+// which has its own lock, and atomic counters), Flows, Lookup, Stats,
+// TakeCounts, Rules and Names may be called from any goroutine at any
+// time. The writer reads
 // the flow index without a lock (nobody else writes it) and takes mu to
 // change it; readers take mu.RLock. A flow's last-seen time is atomic so
 // that a packet of a known flow takes no lock.
