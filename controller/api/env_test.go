@@ -131,6 +131,7 @@ func seed(t *testing.T, st store.Store) {
 	must(st.RecordPathMetrics(ctx, "default", []store.PathSample{{Path: store.PathName("a", "inet", "b", "inet"), TS: now.Add(-time.Second),
 		Latency: 12 * time.Millisecond, Jitter: time.Millisecond, State: store.PathUp}}))
 	must(st.AddEvents(ctx, "default", []store.Event{{TS: now.Add(-time.Minute), Site: "a", Path: "a/inet->b/inet", Kind: "path_down", Reason: "bfd down"}}))
+	must(st.RecordFlows(ctx, "default", []store.FlowSummary{{TS: now.Add(-time.Minute), Site: "a", Application: "web", Path: "a/inet~b/inet", Flows: 2, BytesTx: 3000}}))
 }
 
 // req is one request of a test.

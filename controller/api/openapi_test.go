@@ -298,6 +298,14 @@ func TestOpenAPI(t *testing.T) {
 	run(G(n+"/events?site=a&kind=path_down", vwr, 200))
 	run(bad(G(n+"/events?since=later", vwr, 400)))
 	run(G("/api/v1/networks/nope/events", vwr, 404))
+	traffic := run(G(n+"/application-traffic?path="+pid, vwr, 200))
+	if !strings.Contains(string(traffic), `"application":"web","flows":2,"bytes_sent":3000`) {
+		t.Fatalf("application traffic: %s", traffic)
+	}
+	run(G(n+"/application-traffic?site=b&limit=5&since=2026-01-01T00:00:00Z", vwr, 200))
+	run(bad(G(n+"/application-traffic?limit=0", vwr, 400)))
+	run(bad(G(n+"/application-traffic?until=later", vwr, 400)))
+	run(G("/api/v1/networks/nope/application-traffic", vwr, 404))
 
 	// The policy set: ETag and If-Match.
 	ps := sp.runResp(t, e, G(n+"/policy-set", vwr, 200))

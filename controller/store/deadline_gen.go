@@ -236,6 +236,18 @@ func (d deadlined) LearnedPrefixes(ctx context.Context, network string) (_ []Pre
 	return d.Store.LearnedPrefixes(ctx, network)
 }
 
+func (d deadlined) SetLinkNAT(ctx context.Context, network, site string, links []LinkNAT) (_ bool, err error) {
+	ctx, done := d.start(ctx, "SetLinkNAT")
+	defer func() { err = done(err) }()
+	return d.Store.SetLinkNAT(ctx, network, site, links)
+}
+
+func (d deadlined) LinkNATs(ctx context.Context, network string) (_ []LinkNAT, err error) {
+	ctx, done := d.start(ctx, "LinkNATs")
+	defer func() { err = done(err) }()
+	return d.Store.LinkNATs(ctx, network)
+}
+
 func (d deadlined) RecordTelemetry(ctx context.Context, network string, b TelemetryBatch) (_ bool, err error) {
 	ctx, done := d.start(ctx, "RecordTelemetry")
 	defer func() { err = done(err) }()
@@ -288,6 +300,12 @@ func (d deadlined) Flows(ctx context.Context, network string, q FlowQuery) (_ []
 	ctx, done := d.start(ctx, "Flows")
 	defer func() { err = done(err) }()
 	return d.Store.Flows(ctx, network, q)
+}
+
+func (d deadlined) ApplicationTraffic(ctx context.Context, network string, q AppTrafficQuery) (_ []AppTraffic, err error) {
+	ctx, done := d.start(ctx, "ApplicationTraffic")
+	defer func() { err = done(err) }()
+	return d.Store.ApplicationTraffic(ctx, network, q)
 }
 
 func (d deadlined) PathCounters(ctx context.Context, network string, q CounterQuery) (_ []PathCounters, err error) {

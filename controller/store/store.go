@@ -170,6 +170,9 @@ type Store interface {
 	Events(ctx context.Context, network string, q EventQuery) ([]Event, error)
 	RecordFlows(ctx context.Context, network string, flows []FlowSummary) error
 	Flows(ctx context.Context, network string, q FlowQuery) ([]FlowSummary, error)
+	// ApplicationTraffic totals the flow summaries q selects by
+	// application, the most bytes (sent and received) first, then by name.
+	ApplicationTraffic(ctx context.Context, network string, q AppTrafficQuery) ([]AppTraffic, error)
 	// PathCounters returns reported path counters (RecordTelemetry).
 	PathCounters(ctx context.Context, network string, q CounterQuery) ([]PathCounters, error)
 

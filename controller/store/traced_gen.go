@@ -304,6 +304,12 @@ func (t traced) Flows(ctx context.Context, network string, q FlowQuery) (_ []Flo
 	return t.Store.Flows(ctx, network, q)
 }
 
+func (t traced) ApplicationTraffic(ctx context.Context, network string, q AppTrafficQuery) (_ []AppTraffic, err error) {
+	ctx, span := t.start(ctx, "store.ApplicationTraffic", tracing.AttrNetwork.String(network))
+	defer func() { endSpan(span, err) }()
+	return t.Store.ApplicationTraffic(ctx, network, q)
+}
+
 func (t traced) PathCounters(ctx context.Context, network string, q CounterQuery) (_ []PathCounters, err error) {
 	ctx, span := t.start(ctx, "store.PathCounters", tracing.AttrNetwork.String(network))
 	defer func() { endSpan(span, err) }()

@@ -20,6 +20,43 @@ type TelemetryBuilder struct {
 	since     map[string]pathSince // each path's counters' start
 	lastEvent time.Time            // the newest steering event sent
 	sent      map[string]sentState // each path's states as last sent
+
+	// FlowWindow is the length of the flow summaries' windows
+	// (DefaultFlowWindow); set it before the first FlowSummaries.
+	FlowWindow time.Duration
+	flowStart  time.Time // the current window's start; zero before the first FlowSummaries
+}
+
+// DefaultFlowWindow is how long a window of flow summaries is: one row
+// per application and path with traffic in the store every window.
+const DefaultFlowWindow = 30 * time.Second
+
+// FlowSummaries are the flow summaries of the window that ended, when
+// FlowWindow has passed since it started, and nil otherwise. take is the
+// data plane's TakeAppTraffic: what was sent since it was last called.
+// The first call starts the first window and drops what was sent before
+// (its start is unknown).
+func (b *TelemetryBuilder) FlowSummaries(now time.Time, take func() []localapi.AppTraffic) []*pb.FlowSummary {
+	win := b.FlowWindow
+	if win <= 0 {
+		win = DefaultFlowWindow
+	}
+	if b.flowStart.IsZero() {
+		take()
+		b.flowStart = now
+		return nil
+	}
+	if now.Sub(b.flowStart) < win {
+		return nil
+	}
+	start := timestamppb.New(b.flowStart)
+	b.flowStart = now
+	var out []*pb.FlowSummary
+	for _, a := range take() {
+		out = append(out, &pb.FlowSummary{WindowStart: start, Application: a.App, PathId: a.Path,
+			Flows: uint64(a.Flows), TxBytes: a.TxBytes})
+	}
+	return out
 }
 
 // pathSince is when a path's counters were last zero, and its packet

@@ -42,3 +42,30 @@ func TestTelemetryBuilder(t *testing.T) {
 		t.Fatalf("urgent batch %v", u)
 	}
 }
+
+// TestFlowSummaries: the first call starts a window (what was sent before
+// is dropped); a window's traffic goes out once FlowWindow has passed,
+// with its start, and not before.
+func TestFlowSummaries(t *testing.T) {
+	t0 := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	b := NewTelemetryBuilder()
+	b.FlowWindow = 10 * time.Second
+	takes := 0
+	traffic := []localapi.AppTraffic{{App: "web", Path: "a/inet->b/inet", Flows: 2, TxBytes: 1500}}
+	take := func() []localapi.AppTraffic { takes++; return traffic }
+	if fs := b.FlowSummaries(t0, take); fs != nil || takes != 1 {
+		t.Fatalf("first call %v (%d takes), want the window started", fs, takes)
+	}
+	if fs := b.FlowSummaries(t0.Add(9*time.Second), take); fs != nil || takes != 1 {
+		t.Fatalf("within the window %v (%d takes)", fs, takes)
+	}
+	fs := b.FlowSummaries(t0.Add(10*time.Second), take)
+	if len(fs) != 1 || !fs[0].WindowStart.AsTime().Equal(t0) || fs[0].Application != "web" ||
+		fs[0].PathId != "a/inet->b/inet" || fs[0].Flows != 2 || fs[0].TxBytes != 1500 {
+		t.Fatalf("window %v", fs)
+	}
+	traffic = nil
+	if fs := b.FlowSummaries(t0.Add(20*time.Second), take); fs != nil || takes != 3 {
+		t.Fatalf("an empty window %v (%d takes)", fs, takes)
+	}
+}

@@ -63,17 +63,25 @@ type Verdict struct {
 	// application it had. Steering should decide the flow's path again.
 	Changed bool
 	Prev    *App
+	// Flow names the packet's flow for Count; zero for a packet that
+	// records no flow (Unparsed).
+	Flow FlowRef
 }
+
+// FlowRef names a flow of the table (its slot, plus one) for Count. It
+// is valid until the flow is forgotten; the writer uses it at once.
+type FlowRef int32
 
 // Classifier keeps the flow table: each flow's application, decided on
 // its first packet and kept (sticky) until the flow is idle for FlowIdle,
 // except that a server name learned later (SNI, DNS) or new Rules may
 // change it once, which the Verdict reports.
 //
-// Concurrency: Classify, Expire and SetRules belong to one goroutine,
-// the forwarder (the writer). Observe (it only feeds Names and the
-// pending queries, which have their own locks, and atomic counters), Flows, Lookup, Stats, Rules and Names
-// may be called from any goroutine at any time. The writer reads
+// Concurrency: Classify, Count, Expire and SetRules belong to one
+// goroutine, the forwarder (the writer). Observe (it only feeds Names and
+// the pending queries, which have their own locks, and atomic counters),
+// Flows, Lookup, Stats, TakeCounts, Rules and Names may be called from
+// any goroutine at any time. The writer reads
 // the flow index without a lock (nobody else writes it) and takes mu to
 // change it; readers take mu.RLock. A flow's last-seen time is atomic so
 // that a packet of a known flow takes no lock.
@@ -91,6 +99,8 @@ type Classifier struct {
 
 	reasms    []reasm // writer only: ClientHello reassembly buffers
 	reasmFree []int32 // writer only
+
+	takeMu sync.Mutex // serialises TakeCounts (its writes to flow.taken)
 
 	stats stats
 }
@@ -132,7 +142,16 @@ type flow struct {
 	dscp     uint8 // of the first packet
 	inspect  uint8 // writer only: payload packets left to search for SNI
 	reasm    int32 // writer only: 1 + index of the flow's reassembly buffer, 0 for none
+	first    int64 // ns, when the flow was recorded
 	last     atomic.Int64
+
+	// Traffic (Count): the bytes sent and the tag of the path the last
+	// packet took, added by the writer without a lock; taken is what
+	// TakeCounts already reported, written by it under the read lock
+	// (and reset by the writer, under mu, when the slot is reused).
+	path  atomic.Uint32
+	tx    atomic.Uint64
+	taken atomic.Uint64
 }
 
 type stats struct {
@@ -217,9 +236,11 @@ func (c *Classifier) ClassifyPacket(p *Packet, now time.Time) Verdict {
 		if t-f.last.Load() < c.idle {
 			f.last.Store(t)
 			if f.rules == c.rules.Load() && (f.inspect == 0 || len(p.Payload) == 0) {
-				return Verdict{App: f.app} // the hot path
+				return Verdict{App: f.app, Flow: FlowRef(i + 1)} // the hot path
 			}
-			return c.update(f, p, now, true)
+			v := c.update(f, p, now, true)
+			v.Flow = FlowRef(i + 1)
+			return v
 		}
 		c.remove(i)
 		c.stats.flowsExpired.Add(1)
@@ -256,7 +277,10 @@ func (c *Classifier) insert(key tkey, p *Packet, t int64, now time.Time) Verdict
 	if name != "" {
 		f.nameFrom = NameDNS
 	}
-	f.dscp = p.DSCP
+	f.dscp, f.first = p.DSCP, t
+	f.path.Store(0)
+	f.tx.Store(0)
+	f.taken.Store(0)
 	f.app = r.Match(p, f.name, f.nameAddr)
 	f.inspect = 0
 	if (p.Flow.Proto == ProtoTCP || p.Flow.Proto == ProtoUDP) && p.Ports {
@@ -266,7 +290,7 @@ func (c *Classifier) insert(key tkey, p *Packet, t int64, now time.Time) Verdict
 	c.index[key] = i
 	c.mu.Unlock()
 	c.stats.flowsNew.Add(1)
-	v := Verdict{App: f.app, New: true}
+	v := Verdict{App: f.app, New: true, Flow: FlowRef(i + 1)}
 	if f.inspect > 0 && len(p.Payload) > 0 { // a first packet with a ClientHello
 		v.App = c.update(f, p, now, false).App
 	}
@@ -403,12 +427,18 @@ type FlowInfo struct {
 	Name     string     // the server name, "" when unknown
 	NameFrom NameSource // where Name came from
 	LastSeen time.Time  // on the writer's clock
+	Started  time.Time  // when the flow was recorded, on the writer's clock
+	// Path is the tag Count last gave (the path the flow's last packet
+	// took), 0 when none; TxBytes are the bytes Count added.
+	Path    uint32
+	TxBytes uint64
 }
 
 func (c *Classifier) infoRLocked(f *flow) FlowInfo {
 	return FlowInfo{
 		Key: f.key, App: f.app.Name, Class: f.app.Class, Name: f.name, NameFrom: f.nameFrom,
-		LastSeen: c.epoch.Add(time.Duration(f.last.Load())),
+		LastSeen: c.epoch.Add(time.Duration(f.last.Load())), Started: c.epoch.Add(time.Duration(f.first)),
+		Path: f.path.Load(), TxBytes: f.tx.Load(),
 	}
 }
 

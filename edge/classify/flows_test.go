@@ -327,6 +327,7 @@ func TestClassifierConcurrentReaders(t *testing.T) {
 				}
 				_ = c.Stats()
 				_ = c.Len()
+				_ = c.TakeCounts()
 				_, _ = c.Names().Lookup(addr("198.51.100.10"), t0)
 			}
 		}()
@@ -336,7 +337,8 @@ func TestClassifierConcurrentReaders(t *testing.T) {
 		now := t0.Add(time.Duration(i) * time.Millisecond)
 		port := uint16(1000 + i%200)
 		mustClassify(t, c, ip4(ProtoTCP, "10.1.0.2", "198.51.100.10", 0, tcpHdr(port, 443, nil)), now)
-		mustClassify(t, c, ip4(ProtoTCP, "10.1.0.2", "198.51.100.10", 0, tcpHdr(port, 443, hello)), now)
+		v := mustClassify(t, c, ip4(ProtoTCP, "10.1.0.2", "198.51.100.10", 0, tcpHdr(port, 443, hello)), now)
+		c.Count(v.Flow, uint32(1+i%3), 100)
 		if i%100 == 0 {
 			mustClassify(t, c, dnsQueryPacket(t, "a.example"), now)
 			c.Observe(dnsAnswerPacket(t, "a.example", "198.51.100.10"), now)

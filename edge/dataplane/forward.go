@@ -170,6 +170,7 @@ func (d *Dataplane) route(s *snapshot, b *packetBuf, now time.Time) bool {
 	}
 	path := s.pinned(ip, dest.Site)
 	var dup *Path
+	var flow classify.FlowRef // counted on the path taken (Classifier.Count)
 	noCompress := false
 	if path != nil {
 		d.classifier.ObserveQuery(ip, now) // a pinned flow's DNS answers teach names too
@@ -179,6 +180,7 @@ func (d *Dataplane) route(s *snapshot, b *packetBuf, now time.Time) bool {
 		// learns names from DNS answers and SNI on the flow's first
 		// packets.
 		verdict := d.classify(ip, perr, now)
+		flow = verdict.Flow
 		pol := s.st.PolicyOfApp(verdict.App)
 		noCompress = s.st.NoCompress[pol]
 		if c, ok := d.engine.Lookup(dest.Site, pol, ip.FlowHash()); ok {
@@ -190,6 +192,7 @@ func (d *Dataplane) route(s *snapshot, b *packetBuf, now time.Time) bool {
 			d.Stats.Steered.Add(1)
 		}
 	}
+	d.classifier.Count(flow, uint32(path.num), len(pkt))
 	if dup != nil && dup != path {
 		if len(pkt)+shim.MaxOverhead <= d.cfg.Overlay.MTU {
 			seq := d.nextSeq(dest.Site)

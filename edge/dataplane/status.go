@@ -151,7 +151,11 @@ func (d *Dataplane) Flows() ([]localapi.FlowStatus, int) {
 	out := make([]localapi.FlowStatus, 0, min(len(fs), MaxFlowsShown))
 	for _, f := range fs[:min(len(fs), MaxFlowsShown)] {
 		fl := localapi.FlowStatus{Src: f.Key.Src.String(), Dst: f.Key.Dst.String(), SrcPort: f.Key.SrcPort, DstPort: f.Key.DstPort,
-			Proto: f.Key.Proto, App: f.App, Class: f.Class, Name: f.Name, LastSeen: f.LastSeen}
+			Proto: f.Key.Proto, App: f.App, Class: f.Class, Name: f.Name, LastSeen: f.LastSeen,
+			Started: f.Started, TxBytes: f.TxBytes}
+		if p := v.byNum[int(f.Path)]; p != nil {
+			fl.Path = p.ID
+		}
 		if f.NameFrom != classify.NameNone {
 			fl.NameFrom = f.NameFrom.String()
 		}
@@ -163,6 +167,28 @@ func (d *Dataplane) Flows() ([]localapi.FlowStatus, int) {
 		out = append(out, fl)
 	}
 	return out, len(fs)
+}
+
+// TakeAppTraffic returns the traffic this edge sent since the last call
+// (since the start for the first), by application and path
+// (classify.Classifier.TakeCounts), sorted by path then application.
+// Traffic of a path that is gone is left out. One caller: the agent's
+// telemetry.
+func (d *Dataplane) TakeAppTraffic() []localapi.AppTraffic {
+	v := d.snap.Load()
+	var out []localapi.AppTraffic
+	for _, c := range d.classifier.TakeCounts() {
+		if p := v.byNum[int(c.Path)]; p != nil {
+			out = append(out, localapi.AppTraffic{App: c.App, Path: p.ID, Flows: c.Flows, TxBytes: c.TxBytes})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Path != out[j].Path {
+			return out[i].Path < out[j].Path
+		}
+		return out[i].App < out[j].App
+	})
+	return out
 }
 
 // SteeringCounts returns steering's counters.

@@ -151,6 +151,23 @@ type FlowStatus struct {
 	Name     string    `json:"name,omitempty"`
 	NameFrom string    `json:"name_from,omitempty"`
 	LastSeen time.Time `json:"last_seen"`
+	// Started is when the flow was first seen; Path the path its last
+	// packet sent from this edge took ("" when none did: received only,
+	// pinned, or the path is gone); TxBytes what it sent from this edge
+	// (inner bytes), over any path.
+	Started time.Time `json:"started"`
+	Path    string    `json:"path,omitempty"`
+	TxBytes uint64    `json:"tx_bytes"`
+}
+
+// AppTraffic is one application's traffic from this edge over one path
+// in a window: the flows that sent and their bytes (inner). The agent
+// sends it as telemetry's FlowSummary.
+type AppTraffic struct {
+	App     string `json:"app"`
+	Path    string `json:"path"`
+	Flows   int    `json:"flows"`
+	TxBytes uint64 `json:"tx_bytes"`
 }
 
 // SteeringCounts are steering's counters since the start.

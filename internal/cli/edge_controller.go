@@ -247,7 +247,8 @@ func (e *controlledEdge) telemetry() *pb.Telemetry {
 		return nil
 	}
 	now := time.Now()
-	t := e.tel.Batch(st, now)
+	t := e.tel.Batch(st.Status, now)
+	t.FlowSummaries = e.tel.FlowSummaries(now, st.takeTraffic)
 	t.LearnedPrefixes, t.BgpEvents = e.learnedFor(true, now), e.takeBGPEvents()
 	t.NatObservations = e.nat.observations()
 	return t
@@ -276,13 +277,20 @@ func (e *controlledEdge) urgentTelemetry() *pb.Telemetry {
 	return t
 }
 
+// edgeStatus is the data plane's status, and its traffic by application
+// (dataplane.Dataplane.TakeAppTraffic).
+type edgeStatus struct {
+	localapi.Status
+	takeTraffic func() []localapi.AppTraffic
+}
+
 // status is the data plane's; false before it runs.
-func (e *controlledEdge) status() (localapi.Status, bool) {
+func (e *controlledEdge) status() (edgeStatus, bool) {
 	e.mu.Lock()
 	dp := e.dp
 	e.mu.Unlock()
 	if dp == nil {
-		return localapi.Status{}, false
+		return edgeStatus{}, false
 	}
-	return dp.Status(), true
+	return edgeStatus{dp.Status(), dp.TakeAppTraffic}, true
 }

@@ -99,14 +99,19 @@ func newFlowsCmd() *cobra.Command {
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "PROTO\tSRC\tDST\tAPP\tCLASS\tPOLICY\tNAME\tIDLE")
+			fmt.Fprintln(w, "PROTO\tSRC\tDST\tAPP\tCLASS\tPOLICY\tNAME\tPATH\tTX\tAGE\tIDLE")
 			for _, f := range fl.Flows {
 				name := f.Name
 				if f.NameFrom != "" {
 					name += " (" + f.NameFrom + ")"
 				}
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Proto, hostPort(f.Src, f.SrcPort), hostPort(f.Dst, f.DstPort),
-					f.App, f.Class, f.Policy, name, time.Since(f.LastSeen).Round(time.Second))
+				path := f.Path
+				if path == "" {
+					path = "-"
+				}
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", f.Proto, hostPort(f.Src, f.SrcPort), hostPort(f.Dst, f.DstPort),
+					f.App, f.Class, f.Policy, name, path, f.TxBytes, time.Since(f.Started).Round(time.Second),
+					time.Since(f.LastSeen).Round(time.Second))
 			}
 			if fl.Total > len(fl.Flows) {
 				fmt.Fprintf(w, "(%d more flows not shown)\n", fl.Total-len(fl.Flows))

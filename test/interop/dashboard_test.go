@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/patronus-sdwan/patronus/lab/netns"
 )
 
 // TestLabDashboard drives the web dashboard in a real browser against a
@@ -24,7 +26,10 @@ import (
 // impair` and sees its paths turn down on /paths and on the topology
 // within 2 s without a reload, checks a viewer sees no edit controls and
 // that the API refuses the viewer's mutation anyway, runs axe-core on
-// every page, and takes the screenshots under docs/screenshots. This test
+// every page, sees traffic this test sends under its application on the
+// overview and the sending site's page, measures the first load
+// (FCP, LCP, TBT, bytes) and fails over the bundle budget, and takes the
+// screenshots (under docs/screenshots with UPDATE_SCREENSHOTS=1). This test
 // brings up the lab, makes the viewer, collects the expected sites and
 // paths through the API and runs the script with them (docs/WEB.md).
 // Then web/e2e/admin.mjs tests the editing pages on the same lab (join
@@ -78,13 +83,23 @@ func TestLabDashboard(t *testing.T) {
 	impair := func(arg string) []string {
 		return []string{patronusBin(t), "lab", "impair", "--name", l.name, "--state-root", l.root, "--site", "site1", "--link", "inet", arg}
 	}
+	// Traffic the pages must show under its application: rsync (TCP 873)
+	// from site2's host to site1's, counted by site2's edge and sent in its
+	// next flow summary (every 30 s).
+	app, appSite := sendAppTraffic(t, l)
+	// The screenshots go to the docs only when asked: a run leaves the
+	// tree as it was.
+	shots := t.TempDir()
+	if os.Getenv("UPDATE_SCREENSHOTS") == "1" {
+		shots = filepath.Join(root, "docs", "screenshots")
+	}
 	env := map[string]any{
 		"E2E_URL": d.URL, "E2E_SPKI": serverSPKI(t, c), "E2E_CHROMIUM": chromium,
 		"E2E_ADMIN_USER": d.Username, "E2E_ADMIN_PASSWORD_FILE": d.PasswordFile,
 		"E2E_VIEWER_USER": "vera", "E2E_VIEWER_PASSWORD_FILE": viewerPW,
 		"E2E_SITES": sites, "E2E_PATHS": paths, "E2E_CUT_PATHS": cut,
 		"E2E_CUT": impair("--down"), "E2E_RESTORE": impair("--up"),
-		"E2E_SCREENSHOTS": filepath.Join(root, "docs", "screenshots"),
+		"E2E_SCREENSHOTS": shots, "E2E_APP": app, "E2E_APP_SITE": appSite,
 	}
 	runE2E(t, node, root, "dashboard.mjs", env)
 	// The viewer's refused revoke left site1 enrolled.
@@ -104,6 +119,23 @@ func TestLabDashboard(t *testing.T) {
 	if rev1 := policyRevision(t, c); rev1 < rev0+2 {
 		t.Fatalf("policy set revision %d after the admin pages' test, want at least %d", rev1, rev0+2)
 	}
+}
+
+// sendAppTraffic sends 2 s of rsync (iperf3 on TCP port 873, which the
+// built-in catalogue names rsync) from site2's host to site1's, and
+// returns the application and the sending site.
+func sendAppTraffic(t *testing.T, l *testLab) (app, site string) {
+	t.Helper()
+	netns.Require(t, "iperf3")
+	host, addr := map[string]string{}, map[string]string{}
+	for _, s := range l.st.Sites {
+		host[s.Name], addr[s.Name] = s.HostNode, s.HostIPv4
+	}
+	l.mustExec(host["site1"], "iperf3", "-s", "-D", "-p", "873")
+	time.Sleep(300 * time.Millisecond)
+	bps := l.tcp(host["site2"], addr["site1"], "-p", "873", "-t", "2", "-b", "20M")
+	t.Logf("rsync traffic site2 -> site1: %.1f Mbit/s for 2 s", bps/1e6)
+	return "rsync", "site2"
 }
 
 func policyRevision(t *testing.T, c *apiClient) int {

@@ -1,8 +1,9 @@
-import { useMemo, useEffect } from "react";
+import { useMemo, useEffect, useState } from "react";
 import { BrowserRouter, Route, Routes } from "react-router-dom";
 import { Provider } from "urql";
 import { useSession } from "./auth/useSession";
 import { makeClient } from "./graphql/client";
+import { NetworkContext, storeNetwork, storedNetwork } from "./graphql/network";
 import { LiveProvider } from "./live/LiveProvider";
 import { Layout } from "./components/Layout";
 import { Loading } from "./components/Status";
@@ -21,33 +22,37 @@ import { Users } from "./pages/Users";
 import { Account } from "./pages/Account";
 import { NotFound } from "./pages/NotFound";
 
-/** The signed-in app: one GraphQL client (and WebSocket) per session. */
+/** The signed-in app: one GraphQL client (and WebSocket) per session and network. */
 function SignedIn({ sessionId }: { sessionId: string }) {
-  // A new session (another user) gets a new client: no cached data leaks.
+  const [network, setNetwork] = useState(storedNetwork);
+  const net = useMemo(() => ({ network, setNetwork: (n: string) => (storeNetwork(n), setNetwork(n)) }), [network]);
+  // A new session (another user) or network gets a new client: no cached data leaks.
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  const { client, ws } = useMemo(() => makeClient(), [sessionId]);
+  const { client, ws } = useMemo(() => makeClient(network), [sessionId, network]);
   useEffect(() => () => void ws.dispose(), [ws]);
   return (
-    <Provider value={client}>
-      <LiveProvider ws={ws}>
-        <Routes>
-          <Route element={<Layout />}>
-            <Route index element={<Overview />} />
-            <Route path="topology" element={<Topology />} />
-            <Route path="paths" element={<Paths />} />
-            <Route path="paths/*" element={<PathPage />} />
-            <Route path="sites/:name" element={<SitePage />} />
-            <Route path="policies" element={<Policies />} />
-            <Route path="enrol" element={<Enrol />} />
-            <Route path="events" element={<Events />} />
-            <Route path="audit" element={<Audit />} />
-            <Route path="users" element={<Users />} />
-            <Route path="account" element={<Account />} />
-            <Route path="*" element={<NotFound />} />
-          </Route>
-        </Routes>
-      </LiveProvider>
-    </Provider>
+    <NetworkContext.Provider value={net}>
+      <Provider value={client}>
+        <LiveProvider ws={ws} key={network}>
+          <Routes>
+            <Route element={<Layout />}>
+              <Route index element={<Overview />} />
+              <Route path="topology" element={<Topology />} />
+              <Route path="paths" element={<Paths />} />
+              <Route path="paths/*" element={<PathPage />} />
+              <Route path="sites/:name" element={<SitePage />} />
+              <Route path="policies" element={<Policies />} />
+              <Route path="enrol" element={<Enrol />} />
+              <Route path="events" element={<Events />} />
+              <Route path="audit" element={<Audit />} />
+              <Route path="users" element={<Users />} />
+              <Route path="account" element={<Account />} />
+              <Route path="*" element={<NotFound />} />
+            </Route>
+          </Routes>
+        </LiveProvider>
+      </Provider>
+    </NetworkContext.Provider>
   );
 }
 

@@ -298,3 +298,35 @@ func (r *queryResolver) AuditLog(ctx context.Context, filter *model.AuditFilter,
 	}
 	return out, nil
 }
+
+func (r *queryResolver) ApplicationTraffic(ctx context.Context, network string, filter *model.TrafficFilter, first *int64) ([]*model.ApplicationTraffic, error) {
+	var f manage.TrafficFilter
+	if filter != nil {
+		f.Site = str(filter.Site)
+		if filter.Path != nil {
+			f.Path = string(*filter.Path)
+		}
+		if filter.Since != nil {
+			f.Since = *filter.Since
+		}
+		if filter.Until != nil {
+			f.Until = *filter.Until
+		}
+	}
+	if first != nil {
+		if *first <= 0 || *first > manage.MaxTrafficApps {
+			return nil, &manage.Error{Code: manage.CodeInvalidArgument, Field: "first", Msg: fmt.Sprintf("must be 1 to %d", manage.MaxTrafficApps)}
+		}
+		f.Limit = int(*first)
+	}
+	apps, err := r.m.ApplicationTraffic(ctx, network, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.ApplicationTraffic, 0, len(apps))
+	for _, a := range apps {
+		out = append(out, &model.ApplicationTraffic{Application: a.Application, Flows: a.Flows,
+			BytesSent: a.BytesTx, BytesReceived: a.BytesRx, Sites: a.Sites, Paths: a.Paths})
+	}
+	return out, nil
+}

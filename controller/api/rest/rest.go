@@ -61,6 +61,7 @@ type Manager interface {
 	Path(ctx context.Context, network, id string) (manage.Path, error)
 	PathHistory(ctx context.Context, network, id string, from, to time.Time) (manage.History, error)
 	Events(ctx context.Context, network string, f manage.EventFilter) ([]store.Event, error)
+	ApplicationTraffic(ctx context.Context, network string, f manage.TrafficFilter) ([]store.AppTraffic, error)
 
 	PolicySet(ctx context.Context, network string) (manage.PolicySet, error)
 	SetPolicySet(ctx context.Context, network string, document json.RawMessage, expectedRevision int64) (manage.PolicySet, error)
@@ -176,6 +177,7 @@ func (h *Handler) register() {
 	h.handle("GET", "/networks/{network}/paths/{path}", h.getPath)
 	h.handle("GET", "/networks/{network}/paths/{path}/history", h.pathHistory)
 	h.handle("GET", "/networks/{network}/events", h.listEvents)
+	h.handle("GET", "/networks/{network}/application-traffic", h.applicationTraffic)
 
 	h.handle("GET", "/networks/{network}/policy-set", h.getPolicySet)
 	h.handle("PUT", "/networks/{network}/policy-set", h.putPolicySet)

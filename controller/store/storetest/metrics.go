@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -297,4 +298,52 @@ func testCounterRollups(t *testing.T, h Harness) {
 	if n := len(q(store.Minute)); n != 3 {
 		t.Fatalf("%d minute counters, want 3", n)
 	}
+}
+
+// testApplicationTraffic: flow summaries totalled by application,
+// selected by site, path and time.
+func testApplicationTraffic(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	s, ctx := e.s, e.ctx
+	setupNet(t, e, store.FullMesh)
+	ok(t, s.RecordFlows(ctx, "corp", []store.FlowSummary{
+		{TS: epoch, Site: "a", Application: "web", Path: testPath, Flows: 10, BytesTx: 1 << 40, BytesRx: 5},
+		{TS: epoch.Add(time.Minute), Site: "b", Application: "voip", Path: testPath, Flows: 1, BytesTx: 7, BytesRx: 8},
+		{TS: epoch.Add(time.Minute), Site: "b", Application: "web", Path: testPath, Flows: 2, BytesTx: 100},
+		{TS: epoch.Add(2 * time.Minute), Site: "b", Application: "voip", Path: "a/lte~b/inet", Flows: 3, BytesTx: 30},
+	}))
+	all := must(s.ApplicationTraffic(ctx, "corp", store.AppTrafficQuery{}))(t)
+	want := []store.AppTraffic{
+		{Application: "web", Flows: 12, BytesTx: 1<<40 + 100, BytesRx: 5, Sites: 2, Paths: 1},
+		{Application: "voip", Flows: 4, BytesTx: 37, BytesRx: 8, Sites: 1, Paths: 2},
+	}
+	if len(all) != 2 || all[0] != want[0] || all[1] != want[1] {
+		t.Fatalf("ApplicationTraffic = %+v, want %+v", all, want)
+	}
+	for _, c := range []struct {
+		q    store.AppTrafficQuery
+		want []string
+	}{
+		{store.AppTrafficQuery{Site: "a"}, []string{"web"}},
+		{store.AppTrafficQuery{Path: "a/lte~b/inet"}, []string{"voip"}},
+		{store.AppTrafficQuery{Since: epoch.Add(time.Minute)}, []string{"web", "voip"}},
+		{store.AppTrafficQuery{Since: epoch.Add(time.Minute), Until: epoch.Add(2 * time.Minute)}, []string{"web", "voip"}},
+		{store.AppTrafficQuery{Since: epoch.Add(2 * time.Minute)}, []string{"voip"}},
+		{store.AppTrafficQuery{Limit: 1}, []string{"web"}},
+		{store.AppTrafficQuery{Site: "c"}, nil},
+	} {
+		got := must(s.ApplicationTraffic(ctx, "corp", c.q))(t)
+		var names []string
+		for _, a := range got {
+			names = append(names, a.Application)
+		}
+		if strings.Join(names, ",") != strings.Join(c.want, ",") {
+			t.Errorf("ApplicationTraffic(%+v) = %v, want %v", c.q, names, c.want)
+		}
+	}
+	if got := must(s.ApplicationTraffic(ctx, "corp", store.AppTrafficQuery{Since: epoch.Add(time.Minute), Until: epoch.Add(2 * time.Minute)}))(t); got[0].BytesTx != 100 || got[1].BytesTx != 7 {
+		t.Errorf("one minute's traffic %+v", got)
+	}
+	_, err := s.ApplicationTraffic(ctx, "nope", store.AppTrafficQuery{})
+	wantErr(t, err, store.ErrNotFound, "")
 }

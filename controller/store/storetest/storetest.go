@@ -182,6 +182,7 @@ func Run(t *testing.T, h Harness) {
 		{"FoldWhileIngesting", testFoldWhileIngesting},
 		{"CounterRollups", testCounterRollups},
 		{"EventsFlows", testEventsFlows},
+		{"ApplicationTraffic", testApplicationTraffic},
 		{"MigrateFromEmpty", testMigrateEmpty},
 		{"MigrateFromV1Fixture", testMigrateFixture},
 		{"MigrateFromOwnV1", testMigrateOwnV1},

@@ -28,7 +28,7 @@ import (
 const HubName = "hq"
 
 var (
-	localLinks = []string{"inet", "lte", "mpls", "sat"}
+	localLinks = []string{"inet", "lte", "mpls", "sat", "dsl"}
 	hubLinks   = []string{"inet", "mpls"}
 )
 

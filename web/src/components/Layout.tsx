@@ -3,6 +3,7 @@ import { session } from "../auth/session";
 import { useMe } from "../auth/useSession";
 import { useLive } from "../live/LiveProvider";
 import { ThemeToggle } from "./ThemeToggle";
+import { NetworkSelect } from "./NetworkSelect";
 
 /** The pages of the navigation bar, in order. Add a page here and in App's routes. */
 export const NAV: { to: string; label: string; admin?: boolean }[] = [
@@ -39,6 +40,7 @@ export function Layout() {
           </ul>
         </nav>
         <div className="who">
+          <NetworkSelect />
           <span className={live.connected ? "live on" : "live off"} title="Live updates">
             {live.connected ? "● live" : "○ reconnecting"}
           </span>

@@ -22,3 +22,15 @@ export function ago(t: string | null | undefined, now = Date.now()): string {
   if (s < 86400) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86400)} d ago`;
 }
+
+/** A byte count in B, kB, MB, GB (powers of 1000). */
+export function bytes(n: number): string {
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let v = n;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(v < 9.995 ? 2 : 1)} ${units[u]}`;
+}

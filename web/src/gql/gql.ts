@@ -14,6 +14,9 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query AppTraffic($filter: TrafficFilter, $first: Int) {\n    applicationTraffic(filter: $filter, first: $first) {\n      application\n      flows\n      bytesSent\n      sites\n      paths\n    }\n  }\n": typeof types.AppTrafficDocument,
+    "\n  query NetworkList {\n    networks {\n      name\n    }\n  }\n": typeof types.NetworkListDocument,
+    "\n  query ClientTestSites {\n    sites {\n      name\n    }\n  }\n": typeof types.ClientTestSitesDocument,
     "\n  subscription LivePathEvents($network: String!) {\n    pathEvents(network: $network) {\n      site\n      pathId\n      state\n      stateChanged\n      bfdState\n      latencyMs\n      jitterMs\n      lossPct\n      score\n      suppressed\n      activeFlows\n      at\n    }\n  }\n": typeof types.LivePathEventsDocument,
     "\n  subscription LiveSiteEvents($network: String!) {\n    siteEvents(network: $network) {\n      site\n      online\n      at\n    }\n  }\n": typeof types.LiveSiteEventsDocument,
     "\n  subscription LiveSteeringEvents($network: String!) {\n    steeringEvents(network: $network) {\n      site\n      pathId\n      kind\n      reason\n      policy\n      flowsMoved\n      from\n      to\n      at\n    }\n  }\n": typeof types.LiveSteeringEventsDocument,
@@ -45,6 +48,9 @@ type Documents = {
     "\n  mutation RevokeAPIKey($id: String!) {\n    revokeAPIKey(id: $id) {\n      deletedNodeId\n    }\n  }\n": typeof types.RevokeApiKeyDocument,
 };
 const documents: Documents = {
+    "\n  query AppTraffic($filter: TrafficFilter, $first: Int) {\n    applicationTraffic(filter: $filter, first: $first) {\n      application\n      flows\n      bytesSent\n      sites\n      paths\n    }\n  }\n": types.AppTrafficDocument,
+    "\n  query NetworkList {\n    networks {\n      name\n    }\n  }\n": types.NetworkListDocument,
+    "\n  query ClientTestSites {\n    sites {\n      name\n    }\n  }\n": types.ClientTestSitesDocument,
     "\n  subscription LivePathEvents($network: String!) {\n    pathEvents(network: $network) {\n      site\n      pathId\n      state\n      stateChanged\n      bfdState\n      latencyMs\n      jitterMs\n      lossPct\n      score\n      suppressed\n      activeFlows\n      at\n    }\n  }\n": types.LivePathEventsDocument,
     "\n  subscription LiveSiteEvents($network: String!) {\n    siteEvents(network: $network) {\n      site\n      online\n      at\n    }\n  }\n": types.LiveSiteEventsDocument,
     "\n  subscription LiveSteeringEvents($network: String!) {\n    steeringEvents(network: $network) {\n      site\n      pathId\n      kind\n      reason\n      policy\n      flowsMoved\n      from\n      to\n      at\n    }\n  }\n": types.LiveSteeringEventsDocument,
@@ -90,6 +96,18 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AppTraffic($filter: TrafficFilter, $first: Int) {\n    applicationTraffic(filter: $filter, first: $first) {\n      application\n      flows\n      bytesSent\n      sites\n      paths\n    }\n  }\n"): (typeof documents)["\n  query AppTraffic($filter: TrafficFilter, $first: Int) {\n    applicationTraffic(filter: $filter, first: $first) {\n      application\n      flows\n      bytesSent\n      sites\n      paths\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query NetworkList {\n    networks {\n      name\n    }\n  }\n"): (typeof documents)["\n  query NetworkList {\n    networks {\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ClientTestSites {\n    sites {\n      name\n    }\n  }\n"): (typeof documents)["\n  query ClientTestSites {\n    sites {\n      name\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

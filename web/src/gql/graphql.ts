@@ -109,6 +109,21 @@ export type Application = {
   name: Scalars['String']['output'];
 };
 
+/** One application's traffic over the selected windows. */
+export type ApplicationTraffic = {
+  __typename?: 'ApplicationTraffic';
+  application: Scalars['String']['output'];
+  /** Inner bytes received, when an edge reports them (Patronus edges report 0: the other end's report counts them as sent). */
+  bytesReceived: Scalars['Int']['output'];
+  /** Inner bytes the reporting sites sent. Each site reports what it sends, so a network's total holds both directions. */
+  bytesSent: Scalars['Int']['output'];
+  /** Flows that sent in a window, summed over the windows: a flow that lasts several windows counts in each. */
+  flows: Scalars['Int']['output'];
+  paths: Scalars['Int']['output'];
+  /** Sites and paths that carried some. */
+  sites: Scalars['Int']['output'];
+};
+
 export type AuditEntry = Node & {
   __typename?: 'AuditEntry';
   action: Scalars['String']['output'];
@@ -445,6 +460,7 @@ export type Path = Node & {
   /** The latest sample's state (of the last 10 minutes); null: none. */
   state?: Maybe<PathState>;
   suppressed?: Maybe<Scalars['Boolean']['output']>;
+  /** From the same report: how the path's packets travel, DIRECT (to the peer link's endpoint, its observed one behind NAT: docs/NAT.md) or RELAYED; null: not known. */
   transport?: Maybe<PathTransport>;
 };
 
@@ -699,6 +715,8 @@ export type Query = {
   /** The alerts firing now, oldest first (docs/ALERTS.md). */
   alerts: Array<Alert>;
   apiKeys: ApiKeyConnection;
+  /** The top applications by bytes in the flow summaries the edges send (every 30 s, what each site sent by application and path), most bytes first: a ranking of at most `first` (1–1000), so a plain list. The window is the last hour unless `filter.since` says otherwise. */
+  applicationTraffic: Array<ApplicationTraffic>;
   applications: Array<Application>;
   auditLog: AuditEntryConnection;
   joinTokens: JoinTokenConnection;
@@ -725,6 +743,13 @@ export type Query = {
 export type QueryApiKeysArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryApplicationTrafficArgs = {
+  filter?: InputMaybe<TrafficFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  network?: Scalars['String']['input'];
 };
 
 
@@ -1018,6 +1043,17 @@ export type Topology =
   | 'FULL_MESH'
   | 'HUB_AND_SPOKE';
 
+export type TrafficFilter = {
+  /** A path (either end's ID): what both its ends sent over it. */
+  path?: InputMaybe<Scalars['ID']['input']>;
+  /** Windows starting at or after; default: an hour before `until` (or now). */
+  since?: InputMaybe<Scalars['Time']['input']>;
+  /** The reporting site: what it sent. */
+  site?: InputMaybe<Scalars['String']['input']>;
+  /** Windows starting before; default: no end. */
+  until?: InputMaybe<Scalars['Time']['input']>;
+};
+
 export type UpdateUserInput = {
   disabled?: InputMaybe<Scalars['Boolean']['input']>;
   password?: InputMaybe<Scalars['String']['input']>;
@@ -1072,6 +1108,24 @@ export type WebhookTestResult = {
   /** Its status code; null when it did not answer. */
   httpStatus?: Maybe<Scalars['Int']['output']>;
 };
+
+export type AppTrafficQueryVariables = Exact<{
+  filter?: InputMaybe<TrafficFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type AppTrafficQuery = { __typename?: 'Query', applicationTraffic: Array<{ __typename?: 'ApplicationTraffic', application: string, flows: number, bytesSent: number, sites: number, paths: number }> };
+
+export type NetworkListQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type NetworkListQuery = { __typename?: 'Query', networks: Array<{ __typename?: 'Network', name: string }> };
+
+export type ClientTestSitesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ClientTestSitesQuery = { __typename?: 'Query', sites: Array<{ __typename?: 'Site', name: string }> };
 
 export type LivePathEventsSubscriptionVariables = Exact<{
   network: Scalars['String']['input'];
@@ -1285,6 +1339,9 @@ export type RevokeApiKeyMutationVariables = Exact<{
 export type RevokeApiKeyMutation = { __typename?: 'Mutation', revokeAPIKey: { __typename?: 'DeletePayload', deletedNodeId: string } };
 
 
+export const AppTrafficDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"AppTraffic"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"TrafficFilter"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"applicationTraffic"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"application"}},{"kind":"Field","name":{"kind":"Name","value":"flows"}},{"kind":"Field","name":{"kind":"Name","value":"bytesSent"}},{"kind":"Field","name":{"kind":"Name","value":"sites"}},{"kind":"Field","name":{"kind":"Name","value":"paths"}}]}}]}}]} as unknown as DocumentNode<AppTrafficQuery, AppTrafficQueryVariables>;
+export const NetworkListDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"NetworkList"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"networks"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]} as unknown as DocumentNode<NetworkListQuery, NetworkListQueryVariables>;
+export const ClientTestSitesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ClientTestSites"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sites"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]} as unknown as DocumentNode<ClientTestSitesQuery, ClientTestSitesQueryVariables>;
 export const LivePathEventsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"LivePathEvents"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"network"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pathEvents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"network"},"value":{"kind":"Variable","name":{"kind":"Name","value":"network"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"site"}},{"kind":"Field","name":{"kind":"Name","value":"pathId"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"stateChanged"}},{"kind":"Field","name":{"kind":"Name","value":"bfdState"}},{"kind":"Field","name":{"kind":"Name","value":"latencyMs"}},{"kind":"Field","name":{"kind":"Name","value":"jitterMs"}},{"kind":"Field","name":{"kind":"Name","value":"lossPct"}},{"kind":"Field","name":{"kind":"Name","value":"score"}},{"kind":"Field","name":{"kind":"Name","value":"suppressed"}},{"kind":"Field","name":{"kind":"Name","value":"activeFlows"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}}]}}]} as unknown as DocumentNode<LivePathEventsSubscription, LivePathEventsSubscriptionVariables>;
 export const LiveSiteEventsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"LiveSiteEvents"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"network"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"siteEvents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"network"},"value":{"kind":"Variable","name":{"kind":"Name","value":"network"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"site"}},{"kind":"Field","name":{"kind":"Name","value":"online"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}}]}}]} as unknown as DocumentNode<LiveSiteEventsSubscription, LiveSiteEventsSubscriptionVariables>;
 export const LiveSteeringEventsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"LiveSteeringEvents"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"network"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"steeringEvents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"network"},"value":{"kind":"Variable","name":{"kind":"Name","value":"network"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"site"}},{"kind":"Field","name":{"kind":"Name","value":"pathId"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"policy"}},{"kind":"Field","name":{"kind":"Name","value":"flowsMoved"}},{"kind":"Field","name":{"kind":"Name","value":"from"}},{"kind":"Field","name":{"kind":"Name","value":"to"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}}]}}]} as unknown as DocumentNode<LiveSteeringEventsSubscription, LiveSteeringEventsSubscriptionVariables>;

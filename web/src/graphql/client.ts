@@ -8,9 +8,11 @@
 //   useSubscription({ query: PathEventsSub }, (_prev, ev) => ev);        // live
 // Documents are declared with graphql() from src/gql at the top of the file
 // that uses them; `npm run codegen` regenerates src/gql from the schema.
-import { Client, cacheExchange, fetchExchange, subscriptionExchange, mapExchange, CombinedError } from "urql";
+import { Client, cacheExchange, fetchExchange, subscriptionExchange, mapExchange, makeOperation, CombinedError } from "urql";
 import { createClient as createWSClient, type Client as WSClient } from "graphql-ws";
+import type { DocumentNode } from "graphql";
 import { session } from "../auth/session";
+import { DEFAULT_NETWORK, NETWORK_VAR, withNetwork } from "./network";
 
 export const GRAPHQL = "/api/v2/graphql";
 
@@ -31,8 +33,8 @@ export function errorText(err: CombinedError): string {
   return err.graphQLErrors[0]?.message ?? err.networkError?.message ?? err.message;
 }
 
-/** makeClient builds the client for one signed-in session. */
-export function makeClient(): { client: Client; ws: WSClient } {
+/** makeClient builds the client for one signed-in session, showing network (graphql/network.ts). */
+export function makeClient(network = DEFAULT_NETWORK): { client: Client; ws: WSClient } {
   const ws = createWSClient({
     url: wsURL(),
     lazy: true,
@@ -49,6 +51,10 @@ export function makeClient(): { client: Client; ws: WSClient } {
     requestPolicy: "cache-and-network",
     exchanges: [
       mapExchange({
+        onOperation: (op) =>
+          op.kind === "teardown"
+            ? op
+            : makeOperation(op.kind, { ...op, query: withNetwork(op.query as DocumentNode), variables: { ...op.variables, [NETWORK_VAR]: network } }, op.context),
         onError(err) {
           if (unauthenticated(err)) void session.rejected();
         },

@@ -3,12 +3,13 @@
 // steeringEvents, opened once after sign-in. Pages merge them over their
 // query results with useLivePath / useLiveSite, so a cut link turns red
 // everywhere without a reload.
-import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { Client as WSClient } from "graphql-ws";
 import { useSubscription } from "urql";
 import { graphql } from "../gql";
 import type { PathEvent, SiteEvent, SteeringEventLive } from "../gql/graphql";
 import { pathKey } from "./paths";
+import { useNetwork } from "../graphql/network";
 
 export const LivePathEvents = graphql(`
   subscription LivePathEvents($network: String!) {
@@ -73,8 +74,53 @@ const MAX_STEERING = 500;
 const empty: Live = { paths: new Map(), sites: new Map(), steering: [], connected: false };
 const LiveContext = createContext<Live>(empty);
 
-/** The network the dashboard shows: the API's default one. */
-export const NETWORK = "default";
+/**
+ * Path events are applied at once when they come one by one, and at most
+ * once per PATH_FLUSH_MS when they come faster (a fleet's paths: tens a
+ * second), so that a page drawing thousands of paths renders a batch, not
+ * every event (docs/BENCHMARKS.md, "Web dashboard").
+ */
+export const PATH_FLUSH_MS = 200;
+
+/** usePathEvents keeps the newest event per path, throttled as PATH_FLUSH_MS says. */
+function usePathEvents() {
+  const [paths, setPaths] = useState<Map<string, LivePath>>(() => new Map());
+  const pending = useRef(new Map<string, LivePath>());
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+  const apply = (batch: Iterable<[string, LivePath]>) =>
+    setPaths((m) => {
+      let next: Map<string, LivePath> | null = null;
+      for (const [k, ev] of batch) {
+        const old = (next ?? m).get(k);
+        if (old && old.at > ev.at) continue;
+        next ??= new Map(m);
+        next.set(k, ev);
+      }
+      return next ?? m;
+    });
+  const flush = () => {
+    if (pending.current.size === 0) {
+      timer.current = null;
+      return;
+    }
+    const batch = [...pending.current];
+    pending.current.clear();
+    apply(batch);
+    timer.current = setTimeout(flush, PATH_FLUSH_MS);
+  };
+  const add = (ev: LivePath) => {
+    const k = pathKey(ev.pathId);
+    if (timer.current) {
+      const old = pending.current.get(k);
+      if (!old || old.at <= ev.at) pending.current.set(k, ev);
+      return;
+    }
+    apply([[k, ev]]);
+    timer.current = setTimeout(flush, PATH_FLUSH_MS);
+  };
+  return { paths, add };
+}
 
 /** wsConnected follows the WebSocket's state; null ws (tests): connected while subscriptions work. */
 function useWSConnected(ws: WSClient | null): boolean {
@@ -88,19 +134,14 @@ function useWSConnected(ws: WSClient | null): boolean {
 }
 
 export function LiveProvider({ children, ws = null }: { children: ReactNode; ws?: WSClient | null }) {
-  const variables = { network: NETWORK };
-  const [paths, setPaths] = useState<Map<string, LivePath>>(() => new Map());
+  const { network } = useNetwork();
+  const variables = { network };
+  const { paths, add } = usePathEvents();
   const [sites, setSites] = useState<Map<string, LiveSite>>(() => new Map());
   const [steering, setSteering] = useState<LiveSteering[]>([]);
 
   const [p] = useSubscription({ query: LivePathEvents, variables }, (_: unknown, r) => {
-    const ev = r.pathEvents;
-    setPaths((m) => {
-      const k = pathKey(ev.pathId);
-      const old = m.get(k);
-      if (old && old.at > ev.at) return m;
-      return new Map(m).set(k, ev);
-    });
+    add(r.pathEvents);
     return null;
   });
   const [s] = useSubscription({ query: LiveSiteEvents, variables }, (_: unknown, r) => {

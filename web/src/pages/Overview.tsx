@@ -5,6 +5,7 @@ import { OnlineBadge } from "../components/StateBadge";
 import { ErrorBox, Loading } from "../components/Status";
 import { usePaged } from "../graphql/paged";
 import { ago } from "../components/format";
+import { AppTraffic } from "../components/AppTraffic";
 import { useLive } from "../live/LiveProvider";
 import { pathHref, stateWord } from "../live/paths";
 import { isFailover, isSLAViolation } from "../live/steering";
@@ -123,6 +124,9 @@ export function Overview() {
           })}
         </ul>
       )}
+
+      <h2>Top applications, last hour</h2>
+      <AppTraffic label="Top applications in the last hour" />
 
       <h2>Failovers and SLA violations, last hour</h2>
       {failovers.length === 0 ? (

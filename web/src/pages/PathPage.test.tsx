@@ -35,6 +35,7 @@ function setup() {
         },
       },
     }),
+    AppTraffic: () => ({ applicationTraffic: [{ application: "voip", flows: 2, bytesSent: 4000, sites: 1, paths: 1 }] }),
     PathSteering: () => ({
       a: { nodes: [{ at: ago(30), site: "site1", pathId: "site1/inet->site2/lte", kind: "path_state", reason: "up → degraded: loss" }] },
       b: { nodes: [{ at: ago(25), site: "site2", pathId: "site2/lte->site1/inet", kind: "decision", reason: "path degraded (score 60.0) for 3s" }] },
@@ -65,6 +66,9 @@ describe("PathPage", () => {
     expect(await within(events).findByText(/site2 decision: path degraded/)).toBeInTheDocument();
     expect(within(events).getByText(/site1 path_state: up → degraded/)).toBeInTheDocument();
     expect(document.querySelectorAll(".chart .mark").length).toBe(6); // 2 events × 3 charts
+    const apps = await screen.findByRole("table", { name: "Applications on this path in the last hour" });
+    expect(within(apps).getByRole("rowheader", { name: "voip" })).toBeInTheDocument();
+    expect(t.calls.find((c) => c.name === "AppTraffic")?.variables.filter).toMatchObject({ path: "site1/inet->site2/lte" });
 
     // Live: every report of site1's paths; this one's reports are drawn.
     const sub = t.calls.find((c) => c.name === "PathReports");

@@ -6,6 +6,7 @@ import { Chart, StateStrip, type Mark, type Point } from "../components/Chart";
 import { StateBadge } from "../components/StateBadge";
 import { ErrorBox, Loading } from "../components/Status";
 import { ago, ms, pct, when } from "../components/format";
+import { AppTraffic } from "../components/AppTraffic";
 import { useLive, withLive } from "../live/LiveProvider";
 import { pathKey, stateWord } from "../live/paths";
 
@@ -234,6 +235,8 @@ export function PathPage() {
           />
         )}
       </div>
+      <h2>Applications, last hour</h2>
+      <AppTraffic label="Applications on this path in the last hour" path={path.id} />
       <h2>Events</h2>
       {marks.length === 0 ? (
         <p className="muted">No steering events on this path in the range.</p>

@@ -30,6 +30,7 @@ const site = {
 function setup() {
   const t = testClient({
     SiteDetail: () => ({ site, steeringEvents: { nodes: [{ at: new Date().toISOString(), pathId: "site1/inet->site2/inet", kind: "path_state", reason: "down → up", flowsMoved: 0 }] } }),
+    AppTraffic: () => ({ applicationTraffic: [{ application: "voip", flows: 2, bytesSent: 4000, sites: 1, paths: 1 }] }),
     RevokeSite: () => ({ revokeSite: { name: "site1", state: "REVOKED" } }),
   });
   render(
@@ -58,6 +59,8 @@ describe("SitePage", () => {
     expect(screen.getByText("10.1.0.0/24")).toBeInTheDocument();
     expect(screen.getAllByRole("link", { name: "site1/inet->site2/inet" }).length).toBeGreaterThan(0);
     expect(screen.getByText(/down → up/)).toBeInTheDocument();
+    const apps = await screen.findByRole("table", { name: "Applications site1 sent in the last hour" });
+    expect(within(apps).getByRole("rowheader", { name: "voip" })).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: /Revoke|Delete/ })).toBeNull();
   });
 

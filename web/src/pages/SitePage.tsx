@@ -8,6 +8,7 @@ import { OnlineBadge, StateBadge } from "../components/StateBadge";
 import { ErrorBox, Loading } from "../components/Status";
 import { ago, ms, pct, when } from "../components/format";
 import { linkColour } from "../components/topologyLayout";
+import { AppTraffic } from "../components/AppTraffic";
 import { siteOnline, useLive, withLive } from "../live/LiveProvider";
 import { pathHref } from "../live/paths";
 
@@ -221,6 +222,9 @@ export function SitePage() {
           ))}
         </tbody>
       </table>
+
+      <h2>Flows by application, last hour</h2>
+      <AppTraffic label={`Applications ${s.name} sent in the last hour`} site={s.name} />
 
       <h2>Recent events</h2>
       {events.length === 0 ? (

@@ -1,4 +1,4 @@
-import { act, render, screen, waitFor } from "@testing-library/react";
+import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes, useLocation } from "react-router-dom";
 import { Provider } from "urql";
@@ -29,6 +29,7 @@ const answers = {
   NetworkPaths: () => ({
     paths: { nodes: [path("s1/inet->hub/inet", "UP"), path("s1/lte->hub/lte", "UP"), path("s2/inet->hub/inet", "DEGRADED")], pageInfo: { hasNextPage: false, endCursor: null } },
   }),
+  AppTraffic: () => ({ applicationTraffic: [{ application: "voip", flows: 2, bytesSent: 4000, sites: 1, paths: 1 }] }),
   RecentSteering: () => ({
     steeringEvents: {
       nodes: [
@@ -98,5 +99,7 @@ describe("Overview", () => {
     expect(stat("paths down")).toBe("0");
     await waitFor(() => expect(stat("failovers, last hour")).toBe("2"));
     expect(stat("SLA violations, last hour")).toBe("1");
+    const apps = await screen.findByRole("table", { name: "Top applications in the last hour" });
+    expect(within(apps).getByRole("rowheader", { name: "voip" })).toBeInTheDocument();
   });
 });

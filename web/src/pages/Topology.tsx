@@ -1,8 +1,8 @@
-import { useMemo, type KeyboardEvent } from "react";
+import { memo, useMemo, type KeyboardEvent } from "react";
 import { useNavigate } from "react-router-dom";
 import { ErrorBox, Loading } from "../components/Status";
 import { ms, pct } from "../components/format";
-import { HEIGHT, WIDTH, layoutPaths, layoutSites, linkColour } from "../components/topologyLayout";
+import { HEIGHT, WIDTH, layoutPaths, layoutSites, linkColour, type EdgePos } from "../components/topologyLayout";
 import { pathHref, stateWord } from "../live/paths";
 import { useNetworkPaths, useNetworkSites } from "../live/useNetwork";
 
@@ -16,6 +16,40 @@ function activate(go: () => void) {
 }
 
 /**
+ * One path's edge. Memoised: a live event re-renders the edge of its path
+ * only (a fleet's topology draws thousands; docs/BENCHMARKS.md).
+ */
+const TopologyEdge = memo(function TopologyEdge(props: {
+  e: EdgePos;
+  state: string;
+  detail: string;
+  colourA: string;
+  colourB: string;
+  open: (href: string) => void;
+}) {
+  const { e, state: w, detail, colourA, colourB, open } = props;
+  const label = `Path ${e.id}: ${w === "unknown" ? "no data" : w}`;
+  return (
+    <g
+      className={`edge state-${w}`}
+      data-path-id={e.id}
+      data-state={w}
+      role="link"
+      tabIndex={0}
+      aria-label={label}
+      onClick={() => open(pathHref(e.id))}
+      onKeyDown={activate(() => open(pathHref(e.id)))}
+    >
+      <title>{`${label}\n${detail}`}</title>
+      <path className="edge-hit" d={e.d} />
+      <path className="edge-line" d={e.d} />
+      <circle cx={e.endA.x} cy={e.endA.y} r={5} fill={colourA} />
+      <circle cx={e.endB.x} cy={e.endB.y} r={5} fill={colourB} />
+    </g>
+  );
+});
+
+/**
  * The network drawn: sites as nodes (hubs in the middle of a hub-and-spoke
  * network), paths as edges coloured by state, each end marked with its
  * link's colour. Live: a path's edge changes colour as its state event
@@ -27,7 +61,11 @@ export function Topology() {
   const { paths, error: pathErr } = useNetworkPaths();
   const hubAndSpoke = network?.topology === "HUB_AND_SPOKE";
   const nodes = useMemo(() => layoutSites(sites ?? [], hubAndSpoke), [sites, hubAndSpoke]);
-  const edges = useMemo(() => layoutPaths(paths ?? [], nodes), [paths, nodes]);
+  // The layout depends on which paths there are, not on their states: a
+  // live event (tens a second in a fleet) does not lay the graph out again.
+  const shape = paths?.map((p) => p.id).join(" ") ?? "";
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const edges = useMemo(() => layoutPaths(paths ?? [], nodes), [shape, nodes]);
   const byId = useMemo(() => new Map((paths ?? []).map((p) => [p.id, p])), [paths]);
   const colours = useMemo(() => {
     const m = new Map<string, string>();
@@ -57,26 +95,16 @@ export function Topology() {
           <g className="edges">
             {edges.map((e) => {
               const p = byId.get(e.id)!;
-              const w = stateWord(p.state);
-              const label = `Path ${p.id}: ${w === "unknown" ? "no data" : w}`;
               return (
-                <g
+                <TopologyEdge
                   key={e.id}
-                  className={`edge state-${w}`}
-                  data-path-id={p.id}
-                  data-state={w}
-                  role="link"
-                  tabIndex={0}
-                  aria-label={label}
-                  onClick={() => navigate(pathHref(p.id))}
-                  onKeyDown={activate(() => navigate(pathHref(p.id)))}
-                >
-                  <title>{`${label}\nlatency ${ms(p.latencyMs)} · jitter ${ms(p.jitterMs)} · loss ${pct(p.lossPct)}`}</title>
-                  <path className="edge-hit" d={e.d} />
-                  <path className="edge-line" d={e.d} />
-                  <circle cx={e.endA.x} cy={e.endA.y} r={5} fill={linkColour(colours.get(`${p.siteA}/${p.linkA}`) ?? p.linkA)} />
-                  <circle cx={e.endB.x} cy={e.endB.y} r={5} fill={linkColour(colours.get(`${p.siteB}/${p.linkB}`) ?? p.linkB)} />
-                </g>
+                  e={e}
+                  state={stateWord(p.state)}
+                  detail={`latency ${ms(p.latencyMs)} · jitter ${ms(p.jitterMs)} · loss ${pct(p.lossPct)}`}
+                  colourA={linkColour(colours.get(`${p.siteA}/${p.linkA}`) ?? p.linkA)}
+                  colourB={linkColour(colours.get(`${p.siteB}/${p.linkB}`) ?? p.linkB)}
+                  open={navigate}
+                />
               );
             })}
           </g>

@@ -90,6 +90,15 @@ type ComplexityRoot struct {
 		Name    func(childComplexity int) int
 	}
 
+	ApplicationTraffic struct {
+		Application   func(childComplexity int) int
+		BytesReceived func(childComplexity int) int
+		BytesSent     func(childComplexity int) int
+		Flows         func(childComplexity int) int
+		Paths         func(childComplexity int) int
+		Sites         func(childComplexity int) int
+	}
+
 	AuditEntry struct {
 		Action    func(childComplexity int) int
 		Actor     func(childComplexity int) int
@@ -360,25 +369,26 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APIKeys         func(childComplexity int, first *int64, after *string) int
-		Alerts          func(childComplexity int) int
-		Applications    func(childComplexity int, network string) int
-		AuditLog        func(childComplexity int, filter *model.AuditFilter, first *int64, after *string) int
-		JoinTokens      func(childComplexity int, network string, first *int64, after *string) int
-		Network         func(childComplexity int, name string) int
-		Networks        func(childComplexity int) int
-		Node            func(childComplexity int, nodeID string) int
-		Path            func(childComplexity int, network string, id string) int
-		Paths           func(childComplexity int, network string, filter *model.PathFilter, first *int64, after *string) int
-		Pins            func(childComplexity int, network string, site *string) int
-		PolicySet       func(childComplexity int, network string) int
-		SLAClasses      func(childComplexity int, network string) int
-		Site            func(childComplexity int, network string, name string) int
-		Sites           func(childComplexity int, network string, filter *model.SiteFilter) int
-		SitesConnection func(childComplexity int, network string, filter *model.SiteFilter, first *int64, after *string) int
-		SteeringEvents  func(childComplexity int, network string, filter *model.SteeringEventFilter, first *int64, after *string) int
-		Users           func(childComplexity int, first *int64, after *string) int
-		Webhooks        func(childComplexity int) int
+		APIKeys            func(childComplexity int, first *int64, after *string) int
+		Alerts             func(childComplexity int) int
+		ApplicationTraffic func(childComplexity int, network string, filter *model.TrafficFilter, first *int64) int
+		Applications       func(childComplexity int, network string) int
+		AuditLog           func(childComplexity int, filter *model.AuditFilter, first *int64, after *string) int
+		JoinTokens         func(childComplexity int, network string, first *int64, after *string) int
+		Network            func(childComplexity int, name string) int
+		Networks           func(childComplexity int) int
+		Node               func(childComplexity int, nodeID string) int
+		Path               func(childComplexity int, network string, id string) int
+		Paths              func(childComplexity int, network string, filter *model.PathFilter, first *int64, after *string) int
+		Pins               func(childComplexity int, network string, site *string) int
+		PolicySet          func(childComplexity int, network string) int
+		SLAClasses         func(childComplexity int, network string) int
+		Site               func(childComplexity int, network string, name string) int
+		Sites              func(childComplexity int, network string, filter *model.SiteFilter) int
+		SitesConnection    func(childComplexity int, network string, filter *model.SiteFilter, first *int64, after *string) int
+		SteeringEvents     func(childComplexity int, network string, filter *model.SteeringEventFilter, first *int64, after *string) int
+		Users              func(childComplexity int, first *int64, after *string) int
+		Webhooks           func(childComplexity int) int
 	}
 
 	SLAClass struct {
@@ -563,6 +573,7 @@ type QueryResolver interface {
 	Users(ctx context.Context, first *int64, after *string) (*model.UserConnection, error)
 	APIKeys(ctx context.Context, first *int64, after *string) (*model.APIKeyConnection, error)
 	AuditLog(ctx context.Context, filter *model.AuditFilter, first *int64, after *string) (*model.AuditEntryConnection, error)
+	ApplicationTraffic(ctx context.Context, network string, filter *model.TrafficFilter, first *int64) ([]*model.ApplicationTraffic, error)
 	Alerts(ctx context.Context) ([]*model.Alert, error)
 	Webhooks(ctx context.Context) ([]*model.Webhook, error)
 }
@@ -794,6 +805,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Application.Name(childComplexity), true
+
+	case "ApplicationTraffic.application":
+		if e.ComplexityRoot.ApplicationTraffic.Application == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplicationTraffic.Application(childComplexity), true
+	case "ApplicationTraffic.bytesReceived":
+		if e.ComplexityRoot.ApplicationTraffic.BytesReceived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplicationTraffic.BytesReceived(childComplexity), true
+	case "ApplicationTraffic.bytesSent":
+		if e.ComplexityRoot.ApplicationTraffic.BytesSent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplicationTraffic.BytesSent(childComplexity), true
+	case "ApplicationTraffic.flows":
+		if e.ComplexityRoot.ApplicationTraffic.Flows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplicationTraffic.Flows(childComplexity), true
+	case "ApplicationTraffic.paths":
+		if e.ComplexityRoot.ApplicationTraffic.Paths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplicationTraffic.Paths(childComplexity), true
+	case "ApplicationTraffic.sites":
+		if e.ComplexityRoot.ApplicationTraffic.Sites == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplicationTraffic.Sites(childComplexity), true
 
 	case "AuditEntry.action":
 		if e.ComplexityRoot.AuditEntry.Action == nil {
@@ -2021,6 +2069,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Alerts(childComplexity), true
+	case "Query.applicationTraffic":
+		if e.ComplexityRoot.Query.ApplicationTraffic == nil {
+			break
+		}
+
+		args, err := ec.field_Query_applicationTraffic_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ApplicationTraffic(childComplexity, args["network"].(string), args["filter"].(*model.TrafficFilter), args["first"].(*int64)), true
 	case "Query.applications":
 		if e.ComplexityRoot.Query.Applications == nil {
 			break
@@ -2778,6 +2837,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SiteFilter", ec.unmarshalInputSiteFilter),
 			graphql.NewInputUnmarshaler("SteeringEventFilter", ec.unmarshalInputSteeringEventFilter),
 			graphql.NewInputUnmarshaler("SteeringTimersInput", ec.unmarshalInputSteeringTimersInput),
+			graphql.NewInputUnmarshaler("TrafficFilter", ec.unmarshalInputTrafficFilter),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 		)
 	}
@@ -3334,6 +3394,8 @@ type Query {
   users(first: Int = 100, after: String): UserConnection!
   apiKeys(first: Int = 100, after: String): APIKeyConnection!
   auditLog(filter: AuditFilter, first: Int = 100, after: String): AuditEntryConnection!
+  "The top applications by bytes in the flow summaries the edges send (every 30 s, what each site sent by application and path), most bytes first: a ranking of at most ` + "`" + `first` + "`" + ` (1–1000), so a plain list. The window is the last hour unless ` + "`" + `filter.since` + "`" + ` says otherwise."
+  applicationTraffic(network: String! = "default", filter: TrafficFilter, first: Int = 20): [ApplicationTraffic!]!
   "The alerts firing now, oldest first (docs/ALERTS.md)."
   alerts: [Alert!]!
   "The alert webhooks, by id, never with their secrets (administrators)."
@@ -3355,6 +3417,31 @@ type CreateJoinTokenPayload {
   "The secret: shown here once, never again."
   secret: String!
   token: JoinToken!
+}
+
+input TrafficFilter {
+  "The reporting site: what it sent."
+  site: String
+  "A path (either end's ID): what both its ends sent over it."
+  path: ID
+  "Windows starting at or after; default: an hour before ` + "`" + `until` + "`" + ` (or now)."
+  since: Time
+  "Windows starting before; default: no end."
+  until: Time
+}
+
+"One application's traffic over the selected windows."
+type ApplicationTraffic {
+  application: String!
+  "Flows that sent in a window, summed over the windows: a flow that lasts several windows counts in each."
+  flows: Int!
+  "Inner bytes the reporting sites sent. Each site reports what it sends, so a network's total holds both directions."
+  bytesSent: Int!
+  "Inner bytes received, when an edge reports them (Patronus edges report 0: the other end's report counts them as sent)."
+  bytesReceived: Int!
+  "Sites and paths that carried some."
+  sites: Int!
+  paths: Int!
 }
 
 input CreateUserInput {
@@ -3640,6 +3727,24 @@ func (ec *executionContext) childFields_Application(ctx context.Context, field g
 		return ec.fieldContext_Application_builtin(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Application", field.Name)
+}
+
+func (ec *executionContext) childFields_ApplicationTraffic(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "application":
+		return ec.fieldContext_ApplicationTraffic_application(ctx, field)
+	case "flows":
+		return ec.fieldContext_ApplicationTraffic_flows(ctx, field)
+	case "bytesSent":
+		return ec.fieldContext_ApplicationTraffic_bytesSent(ctx, field)
+	case "bytesReceived":
+		return ec.fieldContext_ApplicationTraffic_bytesReceived(ctx, field)
+	case "sites":
+		return ec.fieldContext_ApplicationTraffic_sites(ctx, field)
+	case "paths":
+		return ec.fieldContext_ApplicationTraffic_paths(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApplicationTraffic", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5016,6 +5121,36 @@ func (ec *executionContext) field_Query_apiKeys_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_applicationTraffic_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "network",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["network"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.TrafficFilter, error) {
+			return ec.unmarshalOTrafficFilter2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐTrafficFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int64, error) {
+			return ec.unmarshalOInt2ᚖint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_applications_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6311,6 +6446,144 @@ func (ec *executionContext) _Application_builtin(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Application_builtin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Application", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ApplicationTraffic_application(ctx context.Context, field graphql.CollectedField, obj *model.ApplicationTraffic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApplicationTraffic_application(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Application, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApplicationTraffic_application(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApplicationTraffic", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApplicationTraffic_flows(ctx context.Context, field graphql.CollectedField, obj *model.ApplicationTraffic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApplicationTraffic_flows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Flows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApplicationTraffic_flows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApplicationTraffic", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApplicationTraffic_bytesSent(ctx context.Context, field graphql.CollectedField, obj *model.ApplicationTraffic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApplicationTraffic_bytesSent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BytesSent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApplicationTraffic_bytesSent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApplicationTraffic", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApplicationTraffic_bytesReceived(ctx context.Context, field graphql.CollectedField, obj *model.ApplicationTraffic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApplicationTraffic_bytesReceived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BytesReceived, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApplicationTraffic_bytesReceived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApplicationTraffic", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApplicationTraffic_sites(ctx context.Context, field graphql.CollectedField, obj *model.ApplicationTraffic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApplicationTraffic_sites(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sites, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApplicationTraffic_sites(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApplicationTraffic", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApplicationTraffic_paths(ctx context.Context, field graphql.CollectedField, obj *model.ApplicationTraffic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApplicationTraffic_paths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Paths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApplicationTraffic_paths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApplicationTraffic", field, false, false, "Int")
 }
 
 func (ec *executionContext) _AuditEntry_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntry) (ret graphql.Marshaler) {
@@ -11823,6 +12096,50 @@ func (ec *executionContext) fieldContext_Query_auditLog(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_applicationTraffic(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_applicationTraffic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ApplicationTraffic(ctx, fc.Args["network"].(string), fc.Args["filter"].(*model.TrafficFilter), fc.Args["first"].(*int64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ApplicationTraffic) graphql.Marshaler {
+			return ec.marshalNApplicationTraffic2ᚕᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐApplicationTrafficᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_applicationTraffic(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApplicationTraffic(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_applicationTraffic_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_alerts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16371,6 +16688,69 @@ func UnmarshalSteeringTimersInput(ctx context.Context, raw any) (model.SteeringT
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTrafficFilter(ctx context.Context, obj any) (model.TrafficFilter, error) {
+	var it model.TrafficFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"site", "path", "since", "until"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "site":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("site"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Site = data
+		case "path":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("path"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Path = data
+		case "since":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Since = data
+		case "until":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Until = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTrafficFilter unmarshals raw into the TrafficFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTrafficFilter(ctx context.Context, raw any) (model.TrafficFilter, error) {
+	var out model.TrafficFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TrafficFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, obj any) (model.UpdateUserInput, error) {
 	var it model.UpdateUserInput
 	if obj == nil {
@@ -16833,6 +17213,64 @@ func (ec *executionContext) _Application(ctx context.Context, sel ast.SelectionS
 			}
 		case "builtin":
 			out.Values[i] = ec._Application_builtin(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var applicationTrafficImplementors = []string{"ApplicationTraffic"}
+
+func (ec *executionContext) _ApplicationTraffic(ctx context.Context, sel ast.SelectionSet, obj *model.ApplicationTraffic) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, applicationTrafficImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApplicationTraffic")
+		case "application":
+			out.Values[i] = ec._ApplicationTraffic_application(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "flows":
+			out.Values[i] = ec._ApplicationTraffic_flows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bytesSent":
+			out.Values[i] = ec._ApplicationTraffic_bytesSent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bytesReceived":
+			out.Values[i] = ec._ApplicationTraffic_bytesReceived(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sites":
+			out.Values[i] = ec._ApplicationTraffic_sites(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paths":
+			out.Values[i] = ec._ApplicationTraffic_paths(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -18758,6 +19196,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_auditLog(ctx, field)
 				})
+		case "applicationTraffic":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_applicationTraffic(ctx, field)
+				})
 		case "alerts":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -20156,6 +20600,30 @@ func (ec *executionContext) marshalNApplication2ᚖgithubᚗcomᚋpatronusᚑsdw
 	return ec._Application(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNApplicationTraffic2ᚕᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐApplicationTrafficᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ApplicationTraffic) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApplicationTraffic2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐApplicationTraffic(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApplicationTraffic2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐApplicationTraffic(ctx context.Context, sel ast.SelectionSet, v *model.ApplicationTraffic) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApplicationTraffic!")
+		return graphql.Null
+	}
+	return ec._ApplicationTraffic(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AuditEntry) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -21305,6 +21773,24 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint64(ctx context.Context, v any) (*int64, error) {
 	if v == nil {
 		return nil, nil
@@ -21655,6 +22141,14 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOTrafficFilter2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐTrafficFilter(ctx context.Context, v any) (*model.TrafficFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTrafficFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

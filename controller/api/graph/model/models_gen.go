@@ -89,6 +89,20 @@ type Application struct {
 	Builtin bool   `json:"builtin"`
 }
 
+// One application's traffic over the selected windows.
+type ApplicationTraffic struct {
+	Application string `json:"application"`
+	// Flows that sent in a window, summed over the windows: a flow that lasts several windows counts in each.
+	Flows int64 `json:"flows"`
+	// Inner bytes the reporting sites sent. Each site reports what it sends, so a network's total holds both directions.
+	BytesSent int64 `json:"bytesSent"`
+	// Inner bytes received, when an edge reports them (Patronus edges report 0: the other end's report counts them as sent).
+	BytesReceived int64 `json:"bytesReceived"`
+	// Sites and paths that carried some.
+	Sites int64 `json:"sites"`
+	Paths int64 `json:"paths"`
+}
+
 type AuditEntry struct {
 	NodeID    string       `json:"nodeId"`
 	ID        int64        `json:"id"`
@@ -641,6 +655,17 @@ type SteeringTimersInput struct {
 }
 
 type Subscription struct {
+}
+
+type TrafficFilter struct {
+	// The reporting site: what it sent.
+	Site *string `json:"site,omitempty"`
+	// A path (either end's ID): what both its ends sent over it.
+	Path *string `json:"path,omitempty"`
+	// Windows starting at or after; default: an hour before `until` (or now).
+	Since *time.Time `json:"since,omitempty"`
+	// Windows starting before; default: no end.
+	Until *time.Time `json:"until,omitempty"`
 }
 
 type UpdateUserInput struct {
