@@ -22,7 +22,8 @@ func bgpProto(b store.SiteBGP, forAdmin bool) *pb.Bgp {
 	}
 	out := &pb.Bgp{LocalAs: b.LocalAS, RouterId: b.RouterID}
 	for _, n := range b.Neighbors {
-		pn := &pb.BgpNeighbor{Address: n.Address, RemoteAs: n.RemoteAS, Bfd: n.BFD, PasswordSet: n.Password != "", MaxPrefixes: n.MaxPrefixes}
+		pn := &pb.BgpNeighbor{Address: n.Address, RemoteAs: n.RemoteAS, Bfd: n.BFD, PasswordSet: n.Password != "", MaxPrefixes: n.MaxPrefixes,
+			MaxPrefixesRestartSeconds: n.MaxPrefixesRestart}
 		if !forAdmin {
 			pn.Password = n.Password
 		}
@@ -139,8 +140,11 @@ func neighborOf(n *pb.BgpNeighbor) (store.BGPNeighbor, error) {
 	if n.GetMaxPrefixes() > 10_000_000 {
 		return store.BGPNeighbor{}, fmt.Errorf("neighbor.max_prefixes: %d: at most 10000000", n.GetMaxPrefixes())
 	}
+	if n.GetMaxPrefixesRestartSeconds() > 86400 {
+		return store.BGPNeighbor{}, fmt.Errorf("neighbor.max_prefixes_restart_seconds: %d: at most 86400 (a day)", n.GetMaxPrefixesRestartSeconds())
+	}
 	return store.BGPNeighbor{Address: addr.Unmap().String(), RemoteAS: n.GetRemoteAs(), Password: n.GetPassword(), BFD: n.GetBfd(),
-		MaxPrefixes: n.GetMaxPrefixes()}, nil
+		MaxPrefixes: n.GetMaxPrefixes(), MaxPrefixesRestart: n.GetMaxPrefixesRestartSeconds()}, nil
 }
 
 // updateBGP reads, changes and writes a site's speaker. Concurrent

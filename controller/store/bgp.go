@@ -22,6 +22,8 @@ type BGPNeighbor struct {
 	BFD      bool   `json:"bfd,omitempty"`
 	// MaxPrefixes: 0 is the edge's default.
 	MaxPrefixes uint32 `json:"max_prefixes,omitempty"`
+	// MaxPrefixesRestart is in seconds; 0 is the edge's default.
+	MaxPrefixesRestart uint32 `json:"max_prefixes_restart,omitempty"`
 }
 
 // Validate checks what the store relies on; the edge validates the rest

@@ -142,8 +142,12 @@ func convertBGP(pc *pb.EdgeConfig, c *config.Config) {
 	}
 	c.BGP = config.BGP{LocalAS: int64(b.GetLocalAs()), RouterID: b.GetRouterId()}
 	for _, n := range b.GetNeighbors() {
-		c.BGP.Neighbors = append(c.BGP.Neighbors, config.BGPNeighbor{Address: n.GetAddress(), RemoteAS: int64(n.GetRemoteAs()),
-			Password: n.GetPassword(), BFD: config.Switch{Given: true, On: n.GetBfd()}, MaxPrefixes: int64(n.GetMaxPrefixes())})
+		cn := config.BGPNeighbor{Address: n.GetAddress(), RemoteAS: int64(n.GetRemoteAs()),
+			Password: n.GetPassword(), BFD: config.Switch{Given: true, On: n.GetBfd()}, MaxPrefixes: int64(n.GetMaxPrefixes())}
+		if s := n.GetMaxPrefixesRestartSeconds(); s != 0 {
+			cn.MaxPrefixesRestart = fmt.Sprintf("%ds", s)
+		}
+		c.BGP.Neighbors = append(c.BGP.Neighbors, cn)
 	}
 }
 

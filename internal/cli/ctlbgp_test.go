@@ -72,7 +72,7 @@ func TestCtlBGP(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.mustCtl(t, dir, "bgp", "set", "b1", "--local-as", "64086.59905", "--router-id", "10.1.0.1")
-	p.mustCtl(t, dir, "bgp", "neighbor", "add", "b1", "10.1.0.2", "--remote-as", "65001", "--password-file", pw, "--bfd", "--max-prefixes", "500")
+	p.mustCtl(t, dir, "bgp", "neighbor", "add", "b1", "10.1.0.2", "--remote-as", "65001", "--password-file", pw, "--bfd", "--max-prefixes", "500", "--max-prefixes-restart", "90s")
 	p.mustCtl(t, dir, "bgp", "neighbor", "add", "b1", "2001:db8:1::2", "--remote-as", "4200000001")
 	out := p.mustCtl(t, dir, "bgp", "neighbor", "remove", "b1", "2001:db8:1::2")
 	if !strings.Contains(out, "local AS 4200000001") || !strings.Contains(out, "10.1.0.2") || strings.Contains(out, "2001:db8:1::2") {
@@ -95,7 +95,7 @@ func TestCtlBGP(t *testing.T) {
 	b1, b2 := edgeConn(t, p.addr, creds["b1"]), edgeConn(t, p.addr, creds["b2"])
 	cfg := watchUntil(t, b1, "b1's speaker", func(c *pb.EdgeConfig) bool { return c.Bgp != nil && len(c.Bgp.Neighbors) == 1 })
 	n := cfg.Bgp.Neighbors[0]
-	if cfg.Bgp.LocalAs != 4200000001 || cfg.Bgp.RouterId != "10.1.0.1" || n.Password != "md5-s3cret" || !n.Bfd || n.RemoteAs != 65001 || n.MaxPrefixes != 500 {
+	if cfg.Bgp.LocalAs != 4200000001 || cfg.Bgp.RouterId != "10.1.0.1" || n.Password != "md5-s3cret" || !n.Bfd || n.RemoteAs != 65001 || n.MaxPrefixes != 500 || n.MaxPrefixesRestartSeconds != 90 {
 		t.Fatalf("b1's bgp: %v", cfg.Bgp)
 	}
 	if c := watchUntil(t, b2, "b2's config", func(*pb.EdgeConfig) bool { return true }); c.Bgp != nil {
@@ -140,6 +140,7 @@ func TestCtlBGP(t *testing.T) {
 		{[]string{"bgp", "neighbor", "add", "b1", "10.1.0.3"}, "--remote-as: required"},
 		{[]string{"bgp", "neighbor", "add", "b2", "10.2.0.3", "--remote-as", "1"}, "no BGP local AS"},
 		{[]string{"bgp", "neighbor", "add", "b1", "10.1.0.3", "--remote-as", "1", "--password-file", "/nonexistent"}, "--password-file"},
+		{[]string{"bgp", "neighbor", "add", "b1", "10.1.0.3", "--remote-as", "1", "--max-prefixes-restart", "500ms"}, "--max-prefixes-restart"},
 		{[]string{"bgp", "neighbor", "remove", "b1", "10.9.9.9"}, "no BGP neighbour"},
 		{[]string{"bgp", "show", "nope"}, "NotFound"},
 	} {

@@ -452,9 +452,13 @@ type BgpNeighbor struct {
 	PasswordSet bool `protobuf:"varint,5,opt,name=password_set,json=passwordSet,proto3" json:"password_set,omitempty"`
 	// max_prefixes closes the session when the router sends more; 0: the
 	// edge's default (10,000).
-	MaxPrefixes   uint32 `protobuf:"varint,6,opt,name=max_prefixes,json=maxPrefixes,proto3" json:"max_prefixes,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	MaxPrefixes uint32 `protobuf:"varint,6,opt,name=max_prefixes,json=maxPrefixes,proto3" json:"max_prefixes,omitempty"`
+	// max_prefixes_restart_seconds is how long a session closed by its
+	// prefix limit stays down before the edge tries it again; 0: the edge's
+	// default (60 s). 1..86400.
+	MaxPrefixesRestartSeconds uint32 `protobuf:"varint,7,opt,name=max_prefixes_restart_seconds,json=maxPrefixesRestartSeconds,proto3" json:"max_prefixes_restart_seconds,omitempty"`
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
 }
 
 func (x *BgpNeighbor) Reset() {
@@ -525,6 +529,13 @@ func (x *BgpNeighbor) GetPasswordSet() bool {
 func (x *BgpNeighbor) GetMaxPrefixes() uint32 {
 	if x != nil {
 		return x.MaxPrefixes
+	}
+	return 0
+}
+
+func (x *BgpNeighbor) GetMaxPrefixesRestartSeconds() uint32 {
+	if x != nil {
+		return x.MaxPrefixesRestartSeconds
 	}
 	return 0
 }
@@ -1789,14 +1800,15 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\x03Bgp\x12\x19\n" +
 	"\blocal_as\x18\x01 \x01(\rR\alocalAs\x12\x1b\n" +
 	"\trouter_id\x18\x02 \x01(\tR\brouterId\x126\n" +
-	"\tneighbors\x18\x03 \x03(\v2\x18.patronus.v1.BgpNeighborR\tneighbors\"\xb8\x01\n" +
+	"\tneighbors\x18\x03 \x03(\v2\x18.patronus.v1.BgpNeighborR\tneighbors\"\xf9\x01\n" +
 	"\vBgpNeighbor\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x1b\n" +
 	"\tremote_as\x18\x02 \x01(\rR\bremoteAs\x12\x1a\n" +
 	"\bpassword\x18\x03 \x01(\tR\bpassword\x12\x10\n" +
 	"\x03bfd\x18\x04 \x01(\bR\x03bfd\x12!\n" +
 	"\fpassword_set\x18\x05 \x01(\bR\vpasswordSet\x12!\n" +
-	"\fmax_prefixes\x18\x06 \x01(\rR\vmaxPrefixes\"*\n" +
+	"\fmax_prefixes\x18\x06 \x01(\rR\vmaxPrefixes\x12?\n" +
+	"\x1cmax_prefixes_restart_seconds\x18\a \x01(\rR\x19maxPrefixesRestartSeconds\"*\n" +
 	"\x04Site\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\rR\x02id\"9\n" +
