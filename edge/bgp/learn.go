@@ -11,10 +11,25 @@ import (
 	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
 )
 
-// LearnCoalesce is how long the learner waits after a change of the
-// routing table for the next ones before it reports: a router's full
-// announcement arrives as many UPDATEs.
-const LearnCoalesce = 50 * time.Millisecond
+// The learner's pacing (pace.go): a lone change is reported
+// LearnCoalesce after it; a router's full announcement, which arrives as
+// many UPDATEs with pauses between them, is reported in a few growing
+// steps, each a revision of the network's configuration.
+const (
+	// LearnCoalesce is how long the learner waits after a change for the
+	// next ones before it reports.
+	LearnCoalesce = 50 * time.Millisecond
+	// LearnBurstWindow: a change less than this after the last report
+	// belongs to a burst.
+	LearnBurstWindow = time.Second
+	// LearnBurstQuiet is the wait for the next change within a burst.
+	LearnBurstQuiet = 200 * time.Millisecond
+	// LearnBurstDelay is the longest a burst's change waits for a report
+	// at first; the wait doubles with each report of the burst, up to
+	// LearnMaxDelay.
+	LearnBurstDelay = time.Second
+	LearnMaxDelay   = 16 * time.Second
+)
 
 // learner reports the prefixes the routers announce. It scans GoBGP's
 // global table (routes that passed the import policy) after changes.
@@ -23,6 +38,7 @@ type learner struct {
 	kickc  chan struct{} // capacity 1
 	done   chan struct{} // closed when run returns
 	last   []netip.Prefix
+	pace   pacer
 	kernel *kernelRoutes // nil: routes not installed (Options.InstallRoutes)
 }
 
@@ -55,15 +71,15 @@ func (l *learner) run(ctx context.Context) {
 			}
 			return
 		case <-l.kickc:
-			t.Reset(LearnCoalesce)
+			t.Reset(l.pace.kick(l.s.opts.Now()))
 		case <-t.C:
-			l.scan()
+			l.pace.scanned(l.s.opts.Now(), l.scan())
 		}
 	}
 }
 
-// scan reports the learned set when it changed.
-func (l *learner) scan() {
+// scan reports the learned set when it changed, and says whether it did.
+func (l *learner) scan() bool {
 	routes := l.s.learnedRoutes()
 	if l.kernel != nil {
 		if err := l.kernel.sync(routes); err != nil {
@@ -72,12 +88,13 @@ func (l *learner) scan() {
 	}
 	got := sortedPrefixes(routes)
 	if slices.Equal(got, l.last) {
-		return
+		return false
 	}
 	l.last = got
 	if f := l.s.opts.OnLearned; f != nil {
 		f(slices.Clone(got))
 	}
+	return true
 }
 
 // Learned is the set of prefixes the routers announce now, in order:
