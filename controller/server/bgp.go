@@ -20,7 +20,8 @@ func bgpProto(b store.SiteBGP, forAdmin bool) *pb.Bgp {
 	if b.LocalAS == 0 {
 		return nil
 	}
-	out := &pb.Bgp{LocalAs: b.LocalAS, RouterId: b.RouterID}
+	out := &pb.Bgp{LocalAs: b.LocalAS, RouterId: b.RouterID, ListenPort: b.ListenPort, GracefulRestart: b.GracefulRestart,
+		ImportPolicy: policyProto(b.Import), ExportPolicy: policyProto(b.Export)}
 	for _, n := range b.Neighbors {
 		pn := &pb.BgpNeighbor{Address: n.Address, RemoteAs: n.RemoteAS, Bfd: n.BFD, PasswordSet: n.Password != "", MaxPrefixes: n.MaxPrefixes,
 			MaxPrefixesRestartSeconds: n.MaxPrefixesRestart}

@@ -371,3 +371,12 @@ func validCommunity(s string) bool {
 	}
 	return true
 }
+
+// CheckBGPPolicy validates a policy given elsewhere than in a file (the
+// controller's API); errors name the fields under at (e.g.
+// "policy.prefixes[0].prefix").
+func CheckBGPPolicy(at string, p BGPPolicy) error {
+	var e errs
+	checkPolicy(&e, at, p)
+	return e.err()
+}

@@ -26,11 +26,13 @@ func ctlBGPCmd(o *ctlOpts) *cobra.Command {
 		Long: `A site's edge speaks BGP with the site's routers (docs/BGP.md): it advertises
 the other sites' prefixes to them and learns theirs, which the controller then
 distributes to the other sites. 'set' gives the site its local AS; 'neighbor
-add' and 'neighbor remove' manage its routers. Changes reach the edge at once.`,
+add' and 'neighbor remove' manage its routers; 'options' sets its listening
+port and graceful restart, 'policy' its import and export policies. Changes
+reach the edge at once.`,
 	}
 	nb := &cobra.Command{Use: "neighbor", Short: "Add or remove a router of a site"}
 	nb.AddCommand(ctlBGPNeighborAddCmd(o), ctlBGPNeighborRemoveCmd(o))
-	c.AddCommand(ctlBGPShowCmd(o), ctlBGPSetCmd(o), nb)
+	c.AddCommand(ctlBGPShowCmd(o), ctlBGPSetCmd(o), nb, ctlBGPOptionsCmd(o), ctlBGPPolicyCmd(o))
 	return c
 }
 
@@ -46,6 +48,7 @@ func printSiteBGP(o *ctlOpts, cmd *cobra.Command, b *pb.SiteBgp) error {
 		for _, n := range b.Bgp.Neighbors {
 			fmt.Fprintf(w, "%s\t%d\t%v\t%v\t%d\t%s\n", n.Address, n.RemoteAs, n.PasswordSet, n.Bfd, n.MaxPrefixes, restartText(n.MaxPrefixesRestartSeconds))
 		}
+		printBGPOptions(w, b.Bgp)
 	})
 }
 

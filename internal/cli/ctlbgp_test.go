@@ -101,6 +101,31 @@ func TestCtlBGP(t *testing.T) {
 	if c := watchUntil(t, b2, "b2's config", func(*pb.EdgeConfig) bool { return true }); c.Bgp != nil {
 		t.Fatalf("b2 got b1's speaker: %v", c.Bgp)
 	}
+
+	// Options and policies reach the edge; what ctl shows says them.
+	p.mustCtl(t, dir, "bgp", "options", "b1", "--listen-port", "1179", "--graceful-restart=false")
+	p.mustCtl(t, dir, "bgp", "policy", "b1", "import", "--prefix", "10.0.0.0/8:24", "--prefix", "fd00::/8",
+		"--reject-as-path", "_65999_", "--reject-community", "65000:666", "--add-community", "65000:100")
+	out = p.mustCtl(t, dir, "bgp", "policy", "b1", "export", "--add-community", "65000:200")
+	for _, want := range []string{"listen port 1179, graceful restart false",
+		"import policy: prefix 10.0.0.0/8 le 24; prefix fd00::/8; reject as-path _65999_; reject community 65000:666; add community 65000:100",
+		"export policy: add community 65000:200"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("bgp policy: %q missing from\n%s", want, out)
+		}
+	}
+	cfg = watchUntil(t, b1, "b1's options and policies", func(c *pb.EdgeConfig) bool {
+		return c.Bgp.GetExportPolicy() != nil && c.Bgp.GetListenPort() == 1179
+	})
+	if im := cfg.Bgp.ImportPolicy; cfg.Bgp.GracefulRestart == nil || *cfg.Bgp.GracefulRestart || len(im.GetPrefixes()) != 2 ||
+		im.Prefixes[0].MaxLength != 24 || im.RejectCommunities[0] != "65000:666" || im.RejectAsPaths[0] != "_65999_" {
+		t.Fatalf("b1's bgp: %v", cfg.Bgp)
+	}
+	p.mustCtl(t, dir, "bgp", "policy", "b1", "export")
+	p.mustCtl(t, dir, "bgp", "options", "b1", "--listen-port", "0")
+	watchUntil(t, b1, "b1's export policy cleared", func(c *pb.EdgeConfig) bool {
+		return c.Bgp.GetExportPolicy() == nil && c.Bgp.GetListenPort() == 0 && c.Bgp.GetImportPolicy() != nil
+	})
 	audit := p.mustCtl(t, dir, "events", "--json")
 	if strings.Contains(audit, "md5-s3cret") {
 		t.Fatal("an event records the password")
@@ -142,6 +167,15 @@ func TestCtlBGP(t *testing.T) {
 		{[]string{"bgp", "neighbor", "add", "b1", "10.1.0.3", "--remote-as", "1", "--password-file", "/nonexistent"}, "--password-file"},
 		{[]string{"bgp", "neighbor", "add", "b1", "10.1.0.3", "--remote-as", "1", "--max-prefixes-restart", "500ms"}, "--max-prefixes-restart"},
 		{[]string{"bgp", "neighbor", "remove", "b1", "10.9.9.9"}, "no BGP neighbour"},
+		{[]string{"bgp", "options", "b1", "--listen-port", "70000"}, "--listen-port"},
+		{[]string{"bgp", "options", "b1"}, "nothing to set"},
+		{[]string{"bgp", "options", "b2", "--listen-port", "1179"}, "no BGP local AS"},
+		{[]string{"bgp", "policy", "b1", "sideways"}, "direction"},
+		{[]string{"bgp", "policy", "b1", "import", "--prefix", "10.0.0.1/8", "--prefix", "10.0.0.0/16:8"}, "policy.prefixes[0].prefix"},
+		{[]string{"bgp", "policy", "b1", "import", "--prefix", "10.0.0.0/16:8"}, "policy.prefixes[0].max_length"},
+		{[]string{"bgp", "policy", "b1", "import", "--reject-as-path", "("}, "policy.reject_as_paths[0]"},
+		{[]string{"bgp", "policy", "b1", "export", "--add-community", "a:b"}, "policy.add_communities[0]"},
+		{[]string{"bgp", "policy", "b1", "export", "--reject-community", "1:70000"}, "policy.reject_communities[0]"},
 		{[]string{"bgp", "show", "nope"}, "NotFound"},
 	} {
 		_, errOut, code := p.ctl(t, dir, tc.args...)

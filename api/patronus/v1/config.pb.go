@@ -379,7 +379,16 @@ type Bgp struct {
 	// takes its address towards its first IPv4 neighbour.
 	RouterId string `protobuf:"bytes,2,opt,name=router_id,json=routerId,proto3" json:"router_id,omitempty"`
 	// neighbors are the site's routers.
-	Neighbors     []*BgpNeighbor `protobuf:"bytes,3,rep,name=neighbors,proto3" json:"neighbors,omitempty"`
+	Neighbors []*BgpNeighbor `protobuf:"bytes,3,rep,name=neighbors,proto3" json:"neighbors,omitempty"`
+	// listen_port is the TCP port the speaker accepts sessions on: 0: 179;
+	// -1: none (the edge only connects); else 1..65535.
+	ListenPort int32 `protobuf:"varint,4,opt,name=listen_port,json=listenPort,proto3" json:"listen_port,omitempty"`
+	// graceful_restart: the graceful restart helper (RFC 4724); unset: on.
+	GracefulRestart *bool `protobuf:"varint,5,opt,name=graceful_restart,json=gracefulRestart,proto3,oneof" json:"graceful_restart,omitempty"`
+	// import_policy filters the routes from the routers; export_policy
+	// those to them (edge/config's bgp.import and bgp.export).
+	ImportPolicy  *BgpPolicy `protobuf:"bytes,6,opt,name=import_policy,json=importPolicy,proto3" json:"import_policy,omitempty"`
+	ExportPolicy  *BgpPolicy `protobuf:"bytes,7,opt,name=export_policy,json=exportPolicy,proto3" json:"export_policy,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -435,6 +444,162 @@ func (x *Bgp) GetNeighbors() []*BgpNeighbor {
 	return nil
 }
 
+func (x *Bgp) GetListenPort() int32 {
+	if x != nil {
+		return x.ListenPort
+	}
+	return 0
+}
+
+func (x *Bgp) GetGracefulRestart() bool {
+	if x != nil && x.GracefulRestart != nil {
+		return *x.GracefulRestart
+	}
+	return false
+}
+
+func (x *Bgp) GetImportPolicy() *BgpPolicy {
+	if x != nil {
+		return x.ImportPolicy
+	}
+	return nil
+}
+
+func (x *Bgp) GetExportPolicy() *BgpPolicy {
+	if x != nil {
+		return x.ExportPolicy
+	}
+	return nil
+}
+
+// BgpPolicy filters routes: a route passes when it matches one of
+// prefixes (every route when there are none; per family: a family without
+// entries passes nothing), and none of reject_as_paths and
+// reject_communities; add_communities are then added to it.
+type BgpPolicy struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Prefixes []*BgpPrefixMatch      `protobuf:"bytes,1,rep,name=prefixes,proto3" json:"prefixes,omitempty"`
+	// reject_as_paths are regular expressions over the AS path (_65999_).
+	RejectAsPaths []string `protobuf:"bytes,2,rep,name=reject_as_paths,json=rejectAsPaths,proto3" json:"reject_as_paths,omitempty"`
+	// Standard communities, "AS:VALUE" (each 0..65535).
+	RejectCommunities []string `protobuf:"bytes,3,rep,name=reject_communities,json=rejectCommunities,proto3" json:"reject_communities,omitempty"`
+	AddCommunities    []string `protobuf:"bytes,4,rep,name=add_communities,json=addCommunities,proto3" json:"add_communities,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *BgpPolicy) Reset() {
+	*x = BgpPolicy{}
+	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BgpPolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BgpPolicy) ProtoMessage() {}
+
+func (x *BgpPolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BgpPolicy.ProtoReflect.Descriptor instead.
+func (*BgpPolicy) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *BgpPolicy) GetPrefixes() []*BgpPrefixMatch {
+	if x != nil {
+		return x.Prefixes
+	}
+	return nil
+}
+
+func (x *BgpPolicy) GetRejectAsPaths() []string {
+	if x != nil {
+		return x.RejectAsPaths
+	}
+	return nil
+}
+
+func (x *BgpPolicy) GetRejectCommunities() []string {
+	if x != nil {
+		return x.RejectCommunities
+	}
+	return nil
+}
+
+func (x *BgpPolicy) GetAddCommunities() []string {
+	if x != nil {
+		return x.AddCommunities
+	}
+	return nil
+}
+
+// BgpPrefixMatch matches prefix and, up to max_length, the longer
+// prefixes inside it (0: the prefix only).
+type BgpPrefixMatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Prefix        string                 `protobuf:"bytes,1,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	MaxLength     uint32                 `protobuf:"varint,2,opt,name=max_length,json=maxLength,proto3" json:"max_length,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BgpPrefixMatch) Reset() {
+	*x = BgpPrefixMatch{}
+	mi := &file_patronus_v1_config_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BgpPrefixMatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BgpPrefixMatch) ProtoMessage() {}
+
+func (x *BgpPrefixMatch) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_config_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BgpPrefixMatch.ProtoReflect.Descriptor instead.
+func (*BgpPrefixMatch) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *BgpPrefixMatch) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+func (x *BgpPrefixMatch) GetMaxLength() uint32 {
+	if x != nil {
+		return x.MaxLength
+	}
+	return 0
+}
+
 // BgpNeighbor is one router of a site.
 type BgpNeighbor struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -463,7 +628,7 @@ type BgpNeighbor struct {
 
 func (x *BgpNeighbor) Reset() {
 	*x = BgpNeighbor{}
-	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	mi := &file_patronus_v1_config_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -475,7 +640,7 @@ func (x *BgpNeighbor) String() string {
 func (*BgpNeighbor) ProtoMessage() {}
 
 func (x *BgpNeighbor) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	mi := &file_patronus_v1_config_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -488,7 +653,7 @@ func (x *BgpNeighbor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BgpNeighbor.ProtoReflect.Descriptor instead.
 func (*BgpNeighbor) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{2}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *BgpNeighbor) GetAddress() string {
@@ -554,7 +719,7 @@ type Site struct {
 
 func (x *Site) Reset() {
 	*x = Site{}
-	mi := &file_patronus_v1_config_proto_msgTypes[3]
+	mi := &file_patronus_v1_config_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -566,7 +731,7 @@ func (x *Site) String() string {
 func (*Site) ProtoMessage() {}
 
 func (x *Site) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[3]
+	mi := &file_patronus_v1_config_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -579,7 +744,7 @@ func (x *Site) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Site.ProtoReflect.Descriptor instead.
 func (*Site) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{3}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Site) GetName() string {
@@ -609,7 +774,7 @@ type Overlay struct {
 
 func (x *Overlay) Reset() {
 	*x = Overlay{}
-	mi := &file_patronus_v1_config_proto_msgTypes[4]
+	mi := &file_patronus_v1_config_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -621,7 +786,7 @@ func (x *Overlay) String() string {
 func (*Overlay) ProtoMessage() {}
 
 func (x *Overlay) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[4]
+	mi := &file_patronus_v1_config_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -634,7 +799,7 @@ func (x *Overlay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Overlay.ProtoReflect.Descriptor instead.
 func (*Overlay) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{4}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Overlay) GetInterface() string {
@@ -677,7 +842,7 @@ type Link struct {
 
 func (x *Link) Reset() {
 	*x = Link{}
-	mi := &file_patronus_v1_config_proto_msgTypes[5]
+	mi := &file_patronus_v1_config_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -689,7 +854,7 @@ func (x *Link) String() string {
 func (*Link) ProtoMessage() {}
 
 func (x *Link) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[5]
+	mi := &file_patronus_v1_config_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -702,7 +867,7 @@ func (x *Link) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Link.ProtoReflect.Descriptor instead.
 func (*Link) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{5}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Link) GetName() string {
@@ -775,7 +940,7 @@ type Peer struct {
 
 func (x *Peer) Reset() {
 	*x = Peer{}
-	mi := &file_patronus_v1_config_proto_msgTypes[6]
+	mi := &file_patronus_v1_config_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -787,7 +952,7 @@ func (x *Peer) String() string {
 func (*Peer) ProtoMessage() {}
 
 func (x *Peer) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[6]
+	mi := &file_patronus_v1_config_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -800,7 +965,7 @@ func (x *Peer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Peer.ProtoReflect.Descriptor instead.
 func (*Peer) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{6}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Peer) GetSite() *Site {
@@ -855,7 +1020,7 @@ type PeerLink struct {
 
 func (x *PeerLink) Reset() {
 	*x = PeerLink{}
-	mi := &file_patronus_v1_config_proto_msgTypes[7]
+	mi := &file_patronus_v1_config_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -867,7 +1032,7 @@ func (x *PeerLink) String() string {
 func (*PeerLink) ProtoMessage() {}
 
 func (x *PeerLink) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[7]
+	mi := &file_patronus_v1_config_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -880,7 +1045,7 @@ func (x *PeerLink) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeerLink.ProtoReflect.Descriptor instead.
 func (*PeerLink) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{7}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PeerLink) GetName() string {
@@ -918,7 +1083,7 @@ type Defaults struct {
 
 func (x *Defaults) Reset() {
 	*x = Defaults{}
-	mi := &file_patronus_v1_config_proto_msgTypes[8]
+	mi := &file_patronus_v1_config_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -930,7 +1095,7 @@ func (x *Defaults) String() string {
 func (*Defaults) ProtoMessage() {}
 
 func (x *Defaults) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[8]
+	mi := &file_patronus_v1_config_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -943,7 +1108,7 @@ func (x *Defaults) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Defaults.ProtoReflect.Descriptor instead.
 func (*Defaults) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{8}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Defaults) GetCompression() bool {
@@ -976,7 +1141,7 @@ type BfdTimers struct {
 
 func (x *BfdTimers) Reset() {
 	*x = BfdTimers{}
-	mi := &file_patronus_v1_config_proto_msgTypes[9]
+	mi := &file_patronus_v1_config_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -988,7 +1153,7 @@ func (x *BfdTimers) String() string {
 func (*BfdTimers) ProtoMessage() {}
 
 func (x *BfdTimers) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[9]
+	mi := &file_patronus_v1_config_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1001,7 +1166,7 @@ func (x *BfdTimers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BfdTimers.ProtoReflect.Descriptor instead.
 func (*BfdTimers) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{9}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BfdTimers) GetTxInterval() *durationpb.Duration {
@@ -1047,7 +1212,7 @@ type SlaClass struct {
 
 func (x *SlaClass) Reset() {
 	*x = SlaClass{}
-	mi := &file_patronus_v1_config_proto_msgTypes[10]
+	mi := &file_patronus_v1_config_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1059,7 +1224,7 @@ func (x *SlaClass) String() string {
 func (*SlaClass) ProtoMessage() {}
 
 func (x *SlaClass) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[10]
+	mi := &file_patronus_v1_config_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1072,7 +1237,7 @@ func (x *SlaClass) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaClass.ProtoReflect.Descriptor instead.
 func (*SlaClass) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{10}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *SlaClass) GetName() string {
@@ -1122,7 +1287,7 @@ type Application struct {
 
 func (x *Application) Reset() {
 	*x = Application{}
-	mi := &file_patronus_v1_config_proto_msgTypes[11]
+	mi := &file_patronus_v1_config_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1134,7 +1299,7 @@ func (x *Application) String() string {
 func (*Application) ProtoMessage() {}
 
 func (x *Application) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[11]
+	mi := &file_patronus_v1_config_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1147,7 +1312,7 @@ func (x *Application) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Application.ProtoReflect.Descriptor instead.
 func (*Application) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{11}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Application) GetName() string {
@@ -1203,7 +1368,7 @@ type MatchRule struct {
 
 func (x *MatchRule) Reset() {
 	*x = MatchRule{}
-	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	mi := &file_patronus_v1_config_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1215,7 +1380,7 @@ func (x *MatchRule) String() string {
 func (*MatchRule) ProtoMessage() {}
 
 func (x *MatchRule) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	mi := &file_patronus_v1_config_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1228,7 +1393,7 @@ func (x *MatchRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchRule.ProtoReflect.Descriptor instead.
 func (*MatchRule) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{12}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *MatchRule) GetCidrs() []string {
@@ -1298,7 +1463,7 @@ type Policy struct {
 
 func (x *Policy) Reset() {
 	*x = Policy{}
-	mi := &file_patronus_v1_config_proto_msgTypes[13]
+	mi := &file_patronus_v1_config_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1310,7 +1475,7 @@ func (x *Policy) String() string {
 func (*Policy) ProtoMessage() {}
 
 func (x *Policy) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[13]
+	mi := &file_patronus_v1_config_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1323,7 +1488,7 @@ func (x *Policy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Policy.ProtoReflect.Descriptor instead.
 func (*Policy) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{13}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Policy) GetName() string {
@@ -1383,7 +1548,7 @@ type PolicyMatch struct {
 
 func (x *PolicyMatch) Reset() {
 	*x = PolicyMatch{}
-	mi := &file_patronus_v1_config_proto_msgTypes[14]
+	mi := &file_patronus_v1_config_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1395,7 +1560,7 @@ func (x *PolicyMatch) String() string {
 func (*PolicyMatch) ProtoMessage() {}
 
 func (x *PolicyMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[14]
+	mi := &file_patronus_v1_config_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1408,7 +1573,7 @@ func (x *PolicyMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PolicyMatch.ProtoReflect.Descriptor instead.
 func (*PolicyMatch) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{14}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *PolicyMatch) GetApplications() []string {
@@ -1459,7 +1624,7 @@ type SteeringTimers struct {
 
 func (x *SteeringTimers) Reset() {
 	*x = SteeringTimers{}
-	mi := &file_patronus_v1_config_proto_msgTypes[15]
+	mi := &file_patronus_v1_config_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1471,7 +1636,7 @@ func (x *SteeringTimers) String() string {
 func (*SteeringTimers) ProtoMessage() {}
 
 func (x *SteeringTimers) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[15]
+	mi := &file_patronus_v1_config_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1484,7 +1649,7 @@ func (x *SteeringTimers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SteeringTimers.ProtoReflect.Descriptor instead.
 func (*SteeringTimers) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{15}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SteeringTimers) GetDamping() *durationpb.Duration {
@@ -1566,7 +1731,7 @@ type QualityModel struct {
 
 func (x *QualityModel) Reset() {
 	*x = QualityModel{}
-	mi := &file_patronus_v1_config_proto_msgTypes[16]
+	mi := &file_patronus_v1_config_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1578,7 +1743,7 @@ func (x *QualityModel) String() string {
 func (*QualityModel) ProtoMessage() {}
 
 func (x *QualityModel) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[16]
+	mi := &file_patronus_v1_config_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1591,7 +1756,7 @@ func (x *QualityModel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QualityModel.ProtoReflect.Descriptor instead.
 func (*QualityModel) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{16}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *QualityModel) GetDegradedBelowScore() float64 {
@@ -1628,7 +1793,7 @@ type PinMatch struct {
 
 func (x *PinMatch) Reset() {
 	*x = PinMatch{}
-	mi := &file_patronus_v1_config_proto_msgTypes[17]
+	mi := &file_patronus_v1_config_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1640,7 +1805,7 @@ func (x *PinMatch) String() string {
 func (*PinMatch) ProtoMessage() {}
 
 func (x *PinMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[17]
+	mi := &file_patronus_v1_config_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1653,7 +1818,7 @@ func (x *PinMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PinMatch.ProtoReflect.Descriptor instead.
 func (*PinMatch) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{17}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *PinMatch) GetProtocol() uint32 {
@@ -1713,7 +1878,7 @@ type PathPin struct {
 
 func (x *PathPin) Reset() {
 	*x = PathPin{}
-	mi := &file_patronus_v1_config_proto_msgTypes[18]
+	mi := &file_patronus_v1_config_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1725,7 +1890,7 @@ func (x *PathPin) String() string {
 func (*PathPin) ProtoMessage() {}
 
 func (x *PathPin) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[18]
+	mi := &file_patronus_v1_config_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1738,7 +1903,7 @@ func (x *PathPin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathPin.ProtoReflect.Descriptor instead.
 func (*PathPin) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{18}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *PathPin) GetId() int64 {
@@ -1796,11 +1961,26 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\rquality_model\x18\x0f \x01(\v2\x19.patronus.v1.QualityModelR\fqualityModel\x12(\n" +
 	"\x04pins\x18\x10 \x03(\v2\x14.patronus.v1.PathPinR\x04pins\x12!\n" +
 	"\ftrace_parent\x18\x11 \x01(\tR\vtraceParent\x12\"\n" +
-	"\x03bgp\x18\x12 \x01(\v2\x10.patronus.v1.BgpR\x03bgp\"u\n" +
+	"\x03bgp\x18\x12 \x01(\v2\x10.patronus.v1.BgpR\x03bgp\"\xd5\x02\n" +
 	"\x03Bgp\x12\x19\n" +
 	"\blocal_as\x18\x01 \x01(\rR\alocalAs\x12\x1b\n" +
 	"\trouter_id\x18\x02 \x01(\tR\brouterId\x126\n" +
-	"\tneighbors\x18\x03 \x03(\v2\x18.patronus.v1.BgpNeighborR\tneighbors\"\xf9\x01\n" +
+	"\tneighbors\x18\x03 \x03(\v2\x18.patronus.v1.BgpNeighborR\tneighbors\x12\x1f\n" +
+	"\vlisten_port\x18\x04 \x01(\x05R\n" +
+	"listenPort\x12.\n" +
+	"\x10graceful_restart\x18\x05 \x01(\bH\x00R\x0fgracefulRestart\x88\x01\x01\x12;\n" +
+	"\rimport_policy\x18\x06 \x01(\v2\x16.patronus.v1.BgpPolicyR\fimportPolicy\x12;\n" +
+	"\rexport_policy\x18\a \x01(\v2\x16.patronus.v1.BgpPolicyR\fexportPolicyB\x13\n" +
+	"\x11_graceful_restart\"\xc4\x01\n" +
+	"\tBgpPolicy\x127\n" +
+	"\bprefixes\x18\x01 \x03(\v2\x1b.patronus.v1.BgpPrefixMatchR\bprefixes\x12&\n" +
+	"\x0freject_as_paths\x18\x02 \x03(\tR\rrejectAsPaths\x12-\n" +
+	"\x12reject_communities\x18\x03 \x03(\tR\x11rejectCommunities\x12'\n" +
+	"\x0fadd_communities\x18\x04 \x03(\tR\x0eaddCommunities\"G\n" +
+	"\x0eBgpPrefixMatch\x12\x16\n" +
+	"\x06prefix\x18\x01 \x01(\tR\x06prefix\x12\x1d\n" +
+	"\n" +
+	"max_length\x18\x02 \x01(\rR\tmaxLength\"\xf9\x01\n" +
 	"\vBgpNeighbor\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x1b\n" +
 	"\tremote_as\x18\x02 \x01(\rR\bremoteAs\x12\x1a\n" +
@@ -1930,70 +2110,75 @@ func file_patronus_v1_config_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_config_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_patronus_v1_config_proto_goTypes = []any{
 	(TopologyRole)(0),             // 0: patronus.v1.TopologyRole
 	(SteeringMode)(0),             // 1: patronus.v1.SteeringMode
 	(*EdgeConfig)(nil),            // 2: patronus.v1.EdgeConfig
 	(*Bgp)(nil),                   // 3: patronus.v1.Bgp
-	(*BgpNeighbor)(nil),           // 4: patronus.v1.BgpNeighbor
-	(*Site)(nil),                  // 5: patronus.v1.Site
-	(*Overlay)(nil),               // 6: patronus.v1.Overlay
-	(*Link)(nil),                  // 7: patronus.v1.Link
-	(*Peer)(nil),                  // 8: patronus.v1.Peer
-	(*PeerLink)(nil),              // 9: patronus.v1.PeerLink
-	(*Defaults)(nil),              // 10: patronus.v1.Defaults
-	(*BfdTimers)(nil),             // 11: patronus.v1.BfdTimers
-	(*SlaClass)(nil),              // 12: patronus.v1.SlaClass
-	(*Application)(nil),           // 13: patronus.v1.Application
-	(*MatchRule)(nil),             // 14: patronus.v1.MatchRule
-	(*Policy)(nil),                // 15: patronus.v1.Policy
-	(*PolicyMatch)(nil),           // 16: patronus.v1.PolicyMatch
-	(*SteeringTimers)(nil),        // 17: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),          // 18: patronus.v1.QualityModel
-	(*PinMatch)(nil),              // 19: patronus.v1.PinMatch
-	(*PathPin)(nil),               // 20: patronus.v1.PathPin
-	(*timestamppb.Timestamp)(nil), // 21: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 22: google.protobuf.Duration
+	(*BgpPolicy)(nil),             // 4: patronus.v1.BgpPolicy
+	(*BgpPrefixMatch)(nil),        // 5: patronus.v1.BgpPrefixMatch
+	(*BgpNeighbor)(nil),           // 6: patronus.v1.BgpNeighbor
+	(*Site)(nil),                  // 7: patronus.v1.Site
+	(*Overlay)(nil),               // 8: patronus.v1.Overlay
+	(*Link)(nil),                  // 9: patronus.v1.Link
+	(*Peer)(nil),                  // 10: patronus.v1.Peer
+	(*PeerLink)(nil),              // 11: patronus.v1.PeerLink
+	(*Defaults)(nil),              // 12: patronus.v1.Defaults
+	(*BfdTimers)(nil),             // 13: patronus.v1.BfdTimers
+	(*SlaClass)(nil),              // 14: patronus.v1.SlaClass
+	(*Application)(nil),           // 15: patronus.v1.Application
+	(*MatchRule)(nil),             // 16: patronus.v1.MatchRule
+	(*Policy)(nil),                // 17: patronus.v1.Policy
+	(*PolicyMatch)(nil),           // 18: patronus.v1.PolicyMatch
+	(*SteeringTimers)(nil),        // 19: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),          // 20: patronus.v1.QualityModel
+	(*PinMatch)(nil),              // 21: patronus.v1.PinMatch
+	(*PathPin)(nil),               // 22: patronus.v1.PathPin
+	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 24: google.protobuf.Duration
 }
 var file_patronus_v1_config_proto_depIdxs = []int32{
-	21, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
-	5,  // 1: patronus.v1.EdgeConfig.site:type_name -> patronus.v1.Site
+	23, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
+	7,  // 1: patronus.v1.EdgeConfig.site:type_name -> patronus.v1.Site
 	0,  // 2: patronus.v1.EdgeConfig.role:type_name -> patronus.v1.TopologyRole
-	6,  // 3: patronus.v1.EdgeConfig.overlay:type_name -> patronus.v1.Overlay
-	7,  // 4: patronus.v1.EdgeConfig.links:type_name -> patronus.v1.Link
-	8,  // 5: patronus.v1.EdgeConfig.peers:type_name -> patronus.v1.Peer
-	10, // 6: patronus.v1.EdgeConfig.defaults:type_name -> patronus.v1.Defaults
-	12, // 7: patronus.v1.EdgeConfig.sla_classes:type_name -> patronus.v1.SlaClass
-	13, // 8: patronus.v1.EdgeConfig.applications:type_name -> patronus.v1.Application
-	15, // 9: patronus.v1.EdgeConfig.policies:type_name -> patronus.v1.Policy
-	17, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
-	18, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
-	20, // 12: patronus.v1.EdgeConfig.pins:type_name -> patronus.v1.PathPin
+	8,  // 3: patronus.v1.EdgeConfig.overlay:type_name -> patronus.v1.Overlay
+	9,  // 4: patronus.v1.EdgeConfig.links:type_name -> patronus.v1.Link
+	10, // 5: patronus.v1.EdgeConfig.peers:type_name -> patronus.v1.Peer
+	12, // 6: patronus.v1.EdgeConfig.defaults:type_name -> patronus.v1.Defaults
+	14, // 7: patronus.v1.EdgeConfig.sla_classes:type_name -> patronus.v1.SlaClass
+	15, // 8: patronus.v1.EdgeConfig.applications:type_name -> patronus.v1.Application
+	17, // 9: patronus.v1.EdgeConfig.policies:type_name -> patronus.v1.Policy
+	19, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
+	20, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
+	22, // 12: patronus.v1.EdgeConfig.pins:type_name -> patronus.v1.PathPin
 	3,  // 13: patronus.v1.EdgeConfig.bgp:type_name -> patronus.v1.Bgp
-	4,  // 14: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
-	5,  // 15: patronus.v1.Peer.site:type_name -> patronus.v1.Site
-	9,  // 16: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
-	11, // 17: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
-	22, // 18: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
-	22, // 19: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
-	22, // 20: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
-	22, // 21: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
-	14, // 22: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
-	14, // 23: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
-	1,  // 24: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
-	16, // 25: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
-	22, // 26: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
-	22, // 27: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
-	22, // 28: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
-	22, // 29: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
-	19, // 30: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
-	21, // 31: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
-	32, // [32:32] is the sub-list for method output_type
-	32, // [32:32] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	6,  // 14: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
+	4,  // 15: patronus.v1.Bgp.import_policy:type_name -> patronus.v1.BgpPolicy
+	4,  // 16: patronus.v1.Bgp.export_policy:type_name -> patronus.v1.BgpPolicy
+	5,  // 17: patronus.v1.BgpPolicy.prefixes:type_name -> patronus.v1.BgpPrefixMatch
+	7,  // 18: patronus.v1.Peer.site:type_name -> patronus.v1.Site
+	11, // 19: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
+	13, // 20: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
+	24, // 21: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
+	24, // 22: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
+	24, // 23: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
+	24, // 24: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
+	16, // 25: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
+	16, // 26: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
+	1,  // 27: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
+	18, // 28: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
+	24, // 29: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
+	24, // 30: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
+	24, // 31: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
+	24, // 32: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
+	21, // 33: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
+	23, // 34: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
+	35, // [35:35] is the sub-list for method output_type
+	35, // [35:35] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_config_proto_init() }
@@ -2001,16 +2186,17 @@ func file_patronus_v1_config_proto_init() {
 	if File_patronus_v1_config_proto != nil {
 		return
 	}
-	file_patronus_v1_config_proto_msgTypes[6].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[1].OneofWrappers = []any{}
 	file_patronus_v1_config_proto_msgTypes[8].OneofWrappers = []any{}
-	file_patronus_v1_config_proto_msgTypes[13].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[10].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[15].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_config_proto_rawDesc), len(file_patronus_v1_config_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   19,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
