@@ -5,9 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"net/netip"
 	"os"
 	"path/filepath"
-	"net/netip"
 	"testing"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
