@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/store"
@@ -39,6 +40,13 @@ func (a *admin) siteBGP(ctx context.Context, network, site string) (*pb.SiteBgp,
 		return nil, storeStatus(err)
 	}
 	out := &pb.SiteBgp{Network: network, SiteName: site, Bgp: bgpProto(b, true)}
+	sts, err := a.s.cfg.Store.BGPStatuses(ctx, network)
+	if err != nil {
+		return nil, storeStatus(err)
+	}
+	if st, ok := sts[site]; ok {
+		out.Status, out.ReportedAt = statusProto(st), timestamppb.New(st.At)
+	}
 	learned, err := a.s.cfg.Store.LearnedPrefixes(ctx, network)
 	if err != nil {
 		return nil, storeStatus(err)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -100,4 +101,39 @@ func (a *admin) SetBgpPolicy(ctx context.Context, req *pb.SetBgpPolicyRequest) (
 		}
 		return nil
 	})
+}
+
+// maxBGPNeighbors bounds the neighbours of one status report.
+const maxBGPNeighbors = 1000
+
+// bgpStatus stores the speaker's neighbours a batch carries, with the time
+// the controller saw it.
+func (s *Server) bgpStatus(ctx context.Context, network, site string, st *pb.BgpStatus, at time.Time) error {
+	if st == nil {
+		return nil
+	}
+	if len(st.Neighbors) > maxBGPNeighbors {
+		return status.Errorf(codes.InvalidArgument, "bgp_status.neighbors: %d, at most %d", len(st.Neighbors), maxBGPNeighbors)
+	}
+	out := store.BGPStatus{At: at, LocalAS: st.LocalAs, RouterID: st.RouterId, Neighbors: make([]store.BGPNeighborStatus, 0, len(st.Neighbors))}
+	for _, n := range st.Neighbors {
+		out.Neighbors = append(out.Neighbors, store.BGPNeighborStatus{Address: n.Address, RemoteAS: n.RemoteAs, State: n.State,
+			Reason: n.Reason, Received: n.Received, Accepted: n.Accepted, Advertised: n.Advertised, BFDState: n.BfdState,
+			MaxPrefixes: n.MaxPrefixes})
+	}
+	if err := s.cfg.Store.SetBGPStatus(ctx, network, site, out); err != nil {
+		return storeStatus(err)
+	}
+	return nil
+}
+
+// statusProto is a stored status for the admin API.
+func statusProto(st store.BGPStatus) *pb.BgpStatus {
+	out := &pb.BgpStatus{LocalAs: st.LocalAS, RouterId: st.RouterID}
+	for _, n := range st.Neighbors {
+		out.Neighbors = append(out.Neighbors, &pb.BgpNeighborStatus{Address: n.Address, RemoteAs: n.RemoteAS, State: n.State,
+			Reason: n.Reason, Received: n.Received, Accepted: n.Accepted, Advertised: n.Advertised, BfdState: n.BFDState,
+			MaxPrefixes: n.MaxPrefixes})
+	}
+	return out
 }

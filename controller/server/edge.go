@@ -143,6 +143,9 @@ func (e *edgeControl) Report(stream pb.EdgeControl_ReportServer) error {
 					return err
 				}
 				s.bgpEvents(ctx, site.Network, site.Name, t.BgpEvents)
+				if err := s.bgpStatus(ctx, site.Network, site.Name, t.BgpStatus, b.SeenAt); err != nil {
+					return err
+				}
 			}
 			if err := stream.Send(&pb.ReportAck{BootId: t.BootId, AckedSequence: t.Sequence}); err != nil {
 				return err

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"net/netip"
+	"time"
 )
 
 // SiteBGP is a site's BGP speaker towards its routers, as the controller
@@ -75,4 +76,27 @@ func (b SiteBGP) Validate() error {
 		seen[a] = true
 	}
 	return nil
+}
+
+// BGPStatus is a site's speaker as its edge last reported it
+// (Telemetry.bgp_status).
+type BGPStatus struct {
+	At        time.Time           `json:"at"`
+	LocalAS   uint32              `json:"local_as"`
+	RouterID  string              `json:"router_id,omitempty"`
+	Neighbors []BGPNeighborStatus `json:"neighbors"`
+}
+
+// BGPNeighborStatus is one neighbour's session as the edge reported it.
+type BGPNeighborStatus struct {
+	Address  string `json:"address"`
+	RemoteAS uint32 `json:"remote_as"`
+	// State is BGP's name of the session state, lower case.
+	State       string `json:"state"`
+	Reason      string `json:"reason,omitempty"`
+	Received    uint64 `json:"received"`
+	Accepted    uint64 `json:"accepted"`
+	Advertised  uint64 `json:"advertised"`
+	BFDState    string `json:"bfd_state,omitempty"`
+	MaxPrefixes uint32 `json:"max_prefixes,omitempty"`
 }

@@ -49,6 +49,7 @@ func printSiteBGP(o *ctlOpts, cmd *cobra.Command, b *pb.SiteBgp) error {
 			fmt.Fprintf(w, "%s\t%d\t%v\t%v\t%d\t%s\n", n.Address, n.RemoteAs, n.PasswordSet, n.Bfd, n.MaxPrefixes, restartText(n.MaxPrefixesRestartSeconds))
 		}
 		printBGPOptions(w, b.Bgp)
+		printBGPStatus(w, b)
 	})
 }
 

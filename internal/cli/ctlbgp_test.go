@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -154,6 +155,18 @@ func TestCtlBGP(t *testing.T) {
 	}
 	watchUntil(t, b2, "b1's learned prefixes withdrawn at b2", func(c *pb.EdgeConfig) bool { return len(peerPrefixes(c)) == 0 })
 
+	// The sessions as the edge reports them, in ctl bgp show.
+	if show := p.mustCtl(t, dir, "bgp", "show", "b1"); !strings.Contains(show, "sessions: not reported by the edge yet") {
+		t.Fatalf("bgp show before a report:\n%s", show)
+	}
+	reportTelemetry(t, b1, &pb.Telemetry{BgpStatus: &pb.BgpStatus{LocalAs: 4200000001, RouterId: "10.1.0.1",
+		Neighbors: []*pb.BgpNeighborStatus{{Address: "10.1.0.2", RemoteAs: 65001, State: "idle", Reason: "prefix limit", Received: 7,
+			BfdState: "up", MaxPrefixes: 500}}}})
+	show = p.mustCtl(t, dir, "bgp", "show", "b1")
+	if !regexp.MustCompile(`10\.1\.0\.2\s+idle\s+prefix limit\s+7\s+0\s+0\s+up`).MatchString(show) {
+		t.Fatalf("bgp show after the report:\n%s", show)
+	}
+
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -188,6 +201,12 @@ func TestCtlBGP(t *testing.T) {
 // report sends one telemetry batch carrying the learned prefixes.
 func report(t *testing.T, ec pb.EdgeControlClient, lp *pb.LearnedPrefixes, evs ...*pb.BgpEvent) {
 	t.Helper()
+	reportTelemetry(t, ec, &pb.Telemetry{LearnedPrefixes: lp, BgpEvents: evs})
+}
+
+// reportTelemetry sends one batch as site b1's edge.
+func reportTelemetry(t *testing.T, ec pb.EdgeControlClient, tel *pb.Telemetry) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	r, err := ec.Report(ctx)
@@ -195,7 +214,8 @@ func report(t *testing.T, ec pb.EdgeControlClient, lp *pb.LearnedPrefixes, evs .
 		t.Fatal(err)
 	}
 	seq := uint64(time.Now().UnixNano())
-	if err := r.Send(&pb.Telemetry{BootId: []byte("boot-b1"), Sequence: seq, LearnedPrefixes: lp, BgpEvents: evs}); err != nil {
+	tel.BootId, tel.Sequence = []byte("boot-b1"), seq
+	if err := r.Send(tel); err != nil {
 		t.Fatal(err)
 	}
 	if ack, err := r.Recv(); err != nil || ack.AckedSequence != seq {

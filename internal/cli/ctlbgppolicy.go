@@ -149,3 +149,17 @@ func policyText(p *pb.BgpPolicy) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// printBGPStatus writes the sessions as the site's edge last reported
+// them.
+func printBGPStatus(w *tabwriter.Writer, b *pb.SiteBgp) {
+	if b.Status == nil {
+		fmt.Fprintln(w, "\nsessions: not reported by the edge yet")
+		return
+	}
+	fmt.Fprintf(w, "\nsessions, as the edge reported them at %s:\n", ctlStamp(b.ReportedAt))
+	fmt.Fprintln(w, "NEIGHBOR\tSTATE\tREASON\tRECEIVED\tACCEPTED\tADVERTISED\tBFD")
+	for _, n := range b.Status.Neighbors {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%d\t%s\n", n.Address, n.State, dash(n.Reason), n.Received, n.Accepted, n.Advertised, dash(n.BfdState))
+	}
+}

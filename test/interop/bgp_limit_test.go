@@ -83,6 +83,7 @@ func testBGPPrefixLimit(t *testing.T, kind string) {
 	}
 	t.Logf("%s: 30 prefixes over a limit of 5: session closed %v after the router was told", kind, time.Since(start).Round(time.Millisecond))
 	r2.wait(t, p1, false, 10*time.Second) // its routes left the overlay
+	l.waitCtlReason(t, "site1", router1, "prefix limit", 30*time.Second)
 	if st := l.edgeBGP("site2"); st.Neighbors[0].State != "established" {
 		t.Errorf("site 2's session: %+v", st.Neighbors[0])
 	}
@@ -125,5 +126,34 @@ func waitEstablished(t *testing.T, l *testLab, site string, timeout time.Duratio
 			t.Fatalf("%s: not established after %v: %+v", site, timeout, st)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitCtlReason waits until ctl bgp show SITE --json (the edge's report
+// through the controller) shows neighbour a down for reason.
+func (l *testLab) waitCtlReason(t *testing.T, site, a, reason string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var sb struct {
+			Status struct {
+				Neighbors []struct {
+					Address, State, Reason string
+				} `json:"neighbors"`
+			} `json:"status"`
+		}
+		out := l.mustCtl("bgp", "show", site, "--json")
+		if err := json.Unmarshal([]byte(out), &sb); err != nil {
+			t.Fatalf("ctl bgp show %s --json: %v\n%s", site, err, out)
+		}
+		for _, n := range sb.Status.Neighbors {
+			if n.Address == a && n.State != "established" && n.Reason == reason {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ctl bgp show %s: neighbour %s not down for %q after %v:\n%s", site, a, reason, timeout, out)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

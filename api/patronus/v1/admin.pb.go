@@ -4328,8 +4328,12 @@ type SiteBgp struct {
 	SiteName        string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
 	Bgp             *Bgp                   `protobuf:"bytes,3,opt,name=bgp,proto3" json:"bgp,omitempty"`
 	LearnedPrefixes []string               `protobuf:"bytes,4,rep,name=learned_prefixes,json=learnedPrefixes,proto3" json:"learned_prefixes,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// status is the neighbours' sessions as the site's edge last reported
+	// them (Telemetry.bgp_status), at reported_at; unset: never reported.
+	Status        *BgpStatus             `protobuf:"bytes,5,opt,name=status,proto3" json:"status,omitempty"`
+	ReportedAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=reported_at,json=reportedAt,proto3" json:"reported_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SiteBgp) Reset() {
@@ -4386,6 +4390,20 @@ func (x *SiteBgp) GetBgp() *Bgp {
 func (x *SiteBgp) GetLearnedPrefixes() []string {
 	if x != nil {
 		return x.LearnedPrefixes
+	}
+	return nil
+}
+
+func (x *SiteBgp) GetStatus() *BgpStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *SiteBgp) GetReportedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReportedAt
 	}
 	return nil
 }
@@ -5477,12 +5495,15 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\bduration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\bduration\"J\n" +
 	"\x11DeleteSiteRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
-	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"\x8f\x01\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"\xfc\x01\n" +
 	"\aSiteBgp\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\"\n" +
 	"\x03bgp\x18\x03 \x01(\v2\x10.patronus.v1.BgpR\x03bgp\x12)\n" +
-	"\x10learned_prefixes\x18\x04 \x03(\tR\x0flearnedPrefixes\"F\n" +
+	"\x10learned_prefixes\x18\x04 \x03(\tR\x0flearnedPrefixes\x12.\n" +
+	"\x06status\x18\x05 \x01(\v2\x16.patronus.v1.BgpStatusR\x06status\x12;\n" +
+	"\vreported_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"reportedAt\"F\n" +
 	"\rGetBgpRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"\x14\n" +
@@ -5709,8 +5730,9 @@ var file_patronus_v1_admin_proto_goTypes = []any{
 	(*QualityModel)(nil),             // 92: patronus.v1.QualityModel
 	(*PinMatch)(nil),                 // 93: patronus.v1.PinMatch
 	(*Bgp)(nil),                      // 94: patronus.v1.Bgp
-	(*BgpNeighbor)(nil),              // 95: patronus.v1.BgpNeighbor
-	(*BgpPolicy)(nil),                // 96: patronus.v1.BgpPolicy
+	(*BgpStatus)(nil),                // 95: patronus.v1.BgpStatus
+	(*BgpNeighbor)(nil),              // 96: patronus.v1.BgpNeighbor
+	(*BgpPolicy)(nil),                // 97: patronus.v1.BgpPolicy
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
 	83,  // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
@@ -5768,105 +5790,107 @@ var file_patronus_v1_admin_proto_depIdxs = []int32{
 	59,  // 52: patronus.v1.ListWebhooksResponse.webhooks:type_name -> patronus.v1.WebhookInfo
 	84,  // 53: patronus.v1.TestWebhookResponse.duration:type_name -> google.protobuf.Duration
 	94,  // 54: patronus.v1.SiteBgp.bgp:type_name -> patronus.v1.Bgp
-	84,  // 55: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
-	84,  // 56: patronus.v1.RenewOperatorRequest.validity:type_name -> google.protobuf.Duration
-	83,  // 57: patronus.v1.CertificateInfo.issued_at:type_name -> google.protobuf.Timestamp
-	83,  // 58: patronus.v1.CertificateInfo.not_after:type_name -> google.protobuf.Timestamp
-	83,  // 59: patronus.v1.CertificateInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	75,  // 60: patronus.v1.ListCertificatesResponse.certificates:type_name -> patronus.v1.CertificateInfo
-	95,  // 61: patronus.v1.AddBgpNeighborRequest.neighbor:type_name -> patronus.v1.BgpNeighbor
-	96,  // 62: patronus.v1.SetBgpPolicyRequest.policy:type_name -> patronus.v1.BgpPolicy
-	9,   // 63: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	12,  // 64: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	14,  // 65: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	15,  // 66: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	17,  // 67: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	19,  // 68: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	21,  // 69: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	23,  // 70: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	25,  // 71: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	26,  // 72: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	29,  // 73: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	31,  // 74: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	32,  // 75: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	35,  // 76: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	38,  // 77: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	39,  // 78: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	41,  // 79: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	44,  // 80: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
-	46,  // 81: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
-	47,  // 82: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
-	70,  // 83: patronus.v1.Admin.GetBgp:input_type -> patronus.v1.GetBgpRequest
-	78,  // 84: patronus.v1.Admin.SetBgp:input_type -> patronus.v1.SetBgpRequest
-	79,  // 85: patronus.v1.Admin.AddBgpNeighbor:input_type -> patronus.v1.AddBgpNeighborRequest
-	82,  // 86: patronus.v1.Admin.RemoveBgpNeighbor:input_type -> patronus.v1.RemoveBgpNeighborRequest
-	80,  // 87: patronus.v1.Admin.SetBgpOptions:input_type -> patronus.v1.SetBgpOptionsRequest
-	81,  // 88: patronus.v1.Admin.SetBgpPolicy:input_type -> patronus.v1.SetBgpPolicyRequest
-	3,   // 89: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
-	5,   // 90: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
-	7,   // 91: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
-	50,  // 92: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
-	52,  // 93: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
-	53,  // 94: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
-	54,  // 95: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
-	57,  // 96: patronus.v1.Admin.ListAlerts:input_type -> patronus.v1.ListAlertsRequest
-	60,  // 97: patronus.v1.Admin.AddWebhook:input_type -> patronus.v1.AddWebhookRequest
-	62,  // 98: patronus.v1.Admin.ListWebhooks:input_type -> patronus.v1.ListWebhooksRequest
-	64,  // 99: patronus.v1.Admin.RemoveWebhook:input_type -> patronus.v1.RemoveWebhookRequest
-	66,  // 100: patronus.v1.Admin.TestWebhook:input_type -> patronus.v1.TestWebhookRequest
-	68,  // 101: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
-	72,  // 102: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
-	73,  // 103: patronus.v1.Admin.RenewOperator:input_type -> patronus.v1.RenewOperatorRequest
-	74,  // 104: patronus.v1.Admin.ListCertificates:input_type -> patronus.v1.ListCertificatesRequest
-	77,  // 105: patronus.v1.Admin.RevokeCertificate:input_type -> patronus.v1.RevokeCertificateRequest
-	10,  // 106: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	13,  // 107: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	11,  // 108: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	11,  // 109: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	18,  // 110: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	20,  // 111: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	16,  // 112: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	24,  // 113: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	22,  // 114: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	27,  // 115: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	30,  // 116: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	28,  // 117: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	33,  // 118: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	36,  // 119: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	37,  // 120: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	37,  // 121: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	42,  // 122: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	45,  // 123: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
-	43,  // 124: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
-	48,  // 125: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
-	69,  // 126: patronus.v1.Admin.GetBgp:output_type -> patronus.v1.SiteBgp
-	69,  // 127: patronus.v1.Admin.SetBgp:output_type -> patronus.v1.SiteBgp
-	69,  // 128: patronus.v1.Admin.AddBgpNeighbor:output_type -> patronus.v1.SiteBgp
-	69,  // 129: patronus.v1.Admin.RemoveBgpNeighbor:output_type -> patronus.v1.SiteBgp
-	69,  // 130: patronus.v1.Admin.SetBgpOptions:output_type -> patronus.v1.SiteBgp
-	69,  // 131: patronus.v1.Admin.SetBgpPolicy:output_type -> patronus.v1.SiteBgp
-	4,   // 132: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
-	6,   // 133: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
-	6,   // 134: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
-	51,  // 135: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
-	49,  // 136: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
-	49,  // 137: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
-	55,  // 138: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
-	58,  // 139: patronus.v1.Admin.ListAlerts:output_type -> patronus.v1.ListAlertsResponse
-	61,  // 140: patronus.v1.Admin.AddWebhook:output_type -> patronus.v1.AddWebhookResponse
-	63,  // 141: patronus.v1.Admin.ListWebhooks:output_type -> patronus.v1.ListWebhooksResponse
-	65,  // 142: patronus.v1.Admin.RemoveWebhook:output_type -> patronus.v1.RemoveWebhookResponse
-	67,  // 143: patronus.v1.Admin.TestWebhook:output_type -> patronus.v1.TestWebhookResponse
-	71,  // 144: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
-	18,  // 145: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
-	4,   // 146: patronus.v1.Admin.RenewOperator:output_type -> patronus.v1.IssueOperatorResponse
-	76,  // 147: patronus.v1.Admin.ListCertificates:output_type -> patronus.v1.ListCertificatesResponse
-	75,  // 148: patronus.v1.Admin.RevokeCertificate:output_type -> patronus.v1.CertificateInfo
-	106, // [106:149] is the sub-list for method output_type
-	63,  // [63:106] is the sub-list for method input_type
-	63,  // [63:63] is the sub-list for extension type_name
-	63,  // [63:63] is the sub-list for extension extendee
-	0,   // [0:63] is the sub-list for field type_name
+	95,  // 55: patronus.v1.SiteBgp.status:type_name -> patronus.v1.BgpStatus
+	83,  // 56: patronus.v1.SiteBgp.reported_at:type_name -> google.protobuf.Timestamp
+	84,  // 57: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
+	84,  // 58: patronus.v1.RenewOperatorRequest.validity:type_name -> google.protobuf.Duration
+	83,  // 59: patronus.v1.CertificateInfo.issued_at:type_name -> google.protobuf.Timestamp
+	83,  // 60: patronus.v1.CertificateInfo.not_after:type_name -> google.protobuf.Timestamp
+	83,  // 61: patronus.v1.CertificateInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	75,  // 62: patronus.v1.ListCertificatesResponse.certificates:type_name -> patronus.v1.CertificateInfo
+	96,  // 63: patronus.v1.AddBgpNeighborRequest.neighbor:type_name -> patronus.v1.BgpNeighbor
+	97,  // 64: patronus.v1.SetBgpPolicyRequest.policy:type_name -> patronus.v1.BgpPolicy
+	9,   // 65: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	12,  // 66: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	14,  // 67: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	15,  // 68: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	17,  // 69: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	19,  // 70: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	21,  // 71: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	23,  // 72: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	25,  // 73: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	26,  // 74: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	29,  // 75: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	31,  // 76: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	32,  // 77: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	35,  // 78: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	38,  // 79: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	39,  // 80: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	41,  // 81: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	44,  // 82: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
+	46,  // 83: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
+	47,  // 84: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
+	70,  // 85: patronus.v1.Admin.GetBgp:input_type -> patronus.v1.GetBgpRequest
+	78,  // 86: patronus.v1.Admin.SetBgp:input_type -> patronus.v1.SetBgpRequest
+	79,  // 87: patronus.v1.Admin.AddBgpNeighbor:input_type -> patronus.v1.AddBgpNeighborRequest
+	82,  // 88: patronus.v1.Admin.RemoveBgpNeighbor:input_type -> patronus.v1.RemoveBgpNeighborRequest
+	80,  // 89: patronus.v1.Admin.SetBgpOptions:input_type -> patronus.v1.SetBgpOptionsRequest
+	81,  // 90: patronus.v1.Admin.SetBgpPolicy:input_type -> patronus.v1.SetBgpPolicyRequest
+	3,   // 91: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
+	5,   // 92: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
+	7,   // 93: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
+	50,  // 94: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
+	52,  // 95: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
+	53,  // 96: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
+	54,  // 97: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
+	57,  // 98: patronus.v1.Admin.ListAlerts:input_type -> patronus.v1.ListAlertsRequest
+	60,  // 99: patronus.v1.Admin.AddWebhook:input_type -> patronus.v1.AddWebhookRequest
+	62,  // 100: patronus.v1.Admin.ListWebhooks:input_type -> patronus.v1.ListWebhooksRequest
+	64,  // 101: patronus.v1.Admin.RemoveWebhook:input_type -> patronus.v1.RemoveWebhookRequest
+	66,  // 102: patronus.v1.Admin.TestWebhook:input_type -> patronus.v1.TestWebhookRequest
+	68,  // 103: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
+	72,  // 104: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
+	73,  // 105: patronus.v1.Admin.RenewOperator:input_type -> patronus.v1.RenewOperatorRequest
+	74,  // 106: patronus.v1.Admin.ListCertificates:input_type -> patronus.v1.ListCertificatesRequest
+	77,  // 107: patronus.v1.Admin.RevokeCertificate:input_type -> patronus.v1.RevokeCertificateRequest
+	10,  // 108: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	13,  // 109: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	11,  // 110: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	11,  // 111: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	18,  // 112: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	20,  // 113: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	16,  // 114: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	24,  // 115: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	22,  // 116: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	27,  // 117: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	30,  // 118: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	28,  // 119: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	33,  // 120: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	36,  // 121: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	37,  // 122: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	37,  // 123: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	42,  // 124: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	45,  // 125: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
+	43,  // 126: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
+	48,  // 127: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
+	69,  // 128: patronus.v1.Admin.GetBgp:output_type -> patronus.v1.SiteBgp
+	69,  // 129: patronus.v1.Admin.SetBgp:output_type -> patronus.v1.SiteBgp
+	69,  // 130: patronus.v1.Admin.AddBgpNeighbor:output_type -> patronus.v1.SiteBgp
+	69,  // 131: patronus.v1.Admin.RemoveBgpNeighbor:output_type -> patronus.v1.SiteBgp
+	69,  // 132: patronus.v1.Admin.SetBgpOptions:output_type -> patronus.v1.SiteBgp
+	69,  // 133: patronus.v1.Admin.SetBgpPolicy:output_type -> patronus.v1.SiteBgp
+	4,   // 134: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
+	6,   // 135: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
+	6,   // 136: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
+	51,  // 137: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
+	49,  // 138: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
+	49,  // 139: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
+	55,  // 140: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
+	58,  // 141: patronus.v1.Admin.ListAlerts:output_type -> patronus.v1.ListAlertsResponse
+	61,  // 142: patronus.v1.Admin.AddWebhook:output_type -> patronus.v1.AddWebhookResponse
+	63,  // 143: patronus.v1.Admin.ListWebhooks:output_type -> patronus.v1.ListWebhooksResponse
+	65,  // 144: patronus.v1.Admin.RemoveWebhook:output_type -> patronus.v1.RemoveWebhookResponse
+	67,  // 145: patronus.v1.Admin.TestWebhook:output_type -> patronus.v1.TestWebhookResponse
+	71,  // 146: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
+	18,  // 147: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
+	4,   // 148: patronus.v1.Admin.RenewOperator:output_type -> patronus.v1.IssueOperatorResponse
+	76,  // 149: patronus.v1.Admin.ListCertificates:output_type -> patronus.v1.ListCertificatesResponse
+	75,  // 150: patronus.v1.Admin.RevokeCertificate:output_type -> patronus.v1.CertificateInfo
+	108, // [108:151] is the sub-list for method output_type
+	65,  // [65:108] is the sub-list for method input_type
+	65,  // [65:65] is the sub-list for extension type_name
+	65,  // [65:65] is the sub-list for extension extendee
+	0,   // [0:65] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }

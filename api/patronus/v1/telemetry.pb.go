@@ -240,7 +240,10 @@ type Telemetry struct {
 	LearnedPrefixes *LearnedPrefixes `protobuf:"bytes,9,opt,name=learned_prefixes,json=learnedPrefixes,proto3" json:"learned_prefixes,omitempty"`
 	// bgp_events are the BGP neighbours' state changes since the last
 	// batch (edge/bgp Event), oldest first.
-	BgpEvents     []*BgpEvent `protobuf:"bytes,10,rep,name=bgp_events,json=bgpEvents,proto3" json:"bgp_events,omitempty"`
+	BgpEvents []*BgpEvent `protobuf:"bytes,10,rep,name=bgp_events,json=bgpEvents,proto3" json:"bgp_events,omitempty"`
+	// bgp_status is the speaker's neighbours now (docs/BGP.md), sent when it
+	// changed and with the periodic batches; unset: unchanged or no BGP.
+	BgpStatus     *BgpStatus `protobuf:"bytes,14,opt,name=bgp_status,json=bgpStatus,proto3" json:"bgp_status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -341,6 +344,13 @@ func (x *Telemetry) GetLearnedPrefixes() *LearnedPrefixes {
 func (x *Telemetry) GetBgpEvents() []*BgpEvent {
 	if x != nil {
 		return x.BgpEvents
+	}
+	return nil
+}
+
+func (x *Telemetry) GetBgpStatus() *BgpStatus {
+	if x != nil {
+		return x.BgpStatus
 	}
 	return nil
 }
@@ -960,11 +970,186 @@ func (x *BgpEvent) GetReason() string {
 	return ""
 }
 
+// BgpStatus is a site's BGP speaker as its edge sees it (patronus bgp
+// show).
+type BgpStatus struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LocalAs       uint32                 `protobuf:"varint,1,opt,name=local_as,json=localAs,proto3" json:"local_as,omitempty"`
+	RouterId      string                 `protobuf:"bytes,2,opt,name=router_id,json=routerId,proto3" json:"router_id,omitempty"`
+	Neighbors     []*BgpNeighborStatus   `protobuf:"bytes,3,rep,name=neighbors,proto3" json:"neighbors,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BgpStatus) Reset() {
+	*x = BgpStatus{}
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BgpStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BgpStatus) ProtoMessage() {}
+
+func (x *BgpStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BgpStatus.ProtoReflect.Descriptor instead.
+func (*BgpStatus) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *BgpStatus) GetLocalAs() uint32 {
+	if x != nil {
+		return x.LocalAs
+	}
+	return 0
+}
+
+func (x *BgpStatus) GetRouterId() string {
+	if x != nil {
+		return x.RouterId
+	}
+	return ""
+}
+
+func (x *BgpStatus) GetNeighbors() []*BgpNeighborStatus {
+	if x != nil {
+		return x.Neighbors
+	}
+	return nil
+}
+
+// BgpNeighborStatus is one neighbour's session.
+type BgpNeighborStatus struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Address  string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	RemoteAs uint32                 `protobuf:"varint,2,opt,name=remote_as,json=remoteAs,proto3" json:"remote_as,omitempty"`
+	// state: idle, connect, active, opensent, openconfirm, established.
+	State string `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
+	// reason is why the session is down, when known.
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Prefixes received, accepted (after the import policy) and advertised.
+	Received   uint64 `protobuf:"varint,5,opt,name=received,proto3" json:"received,omitempty"`
+	Accepted   uint64 `protobuf:"varint,6,opt,name=accepted,proto3" json:"accepted,omitempty"`
+	Advertised uint64 `protobuf:"varint,7,opt,name=advertised,proto3" json:"advertised,omitempty"`
+	// bfd_state: up, down, init, admin_down; "" without BFD.
+	BfdState      string `protobuf:"bytes,8,opt,name=bfd_state,json=bfdState,proto3" json:"bfd_state,omitempty"`
+	MaxPrefixes   uint32 `protobuf:"varint,9,opt,name=max_prefixes,json=maxPrefixes,proto3" json:"max_prefixes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BgpNeighborStatus) Reset() {
+	*x = BgpNeighborStatus{}
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BgpNeighborStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BgpNeighborStatus) ProtoMessage() {}
+
+func (x *BgpNeighborStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BgpNeighborStatus.ProtoReflect.Descriptor instead.
+func (*BgpNeighborStatus) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *BgpNeighborStatus) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *BgpNeighborStatus) GetRemoteAs() uint32 {
+	if x != nil {
+		return x.RemoteAs
+	}
+	return 0
+}
+
+func (x *BgpNeighborStatus) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *BgpNeighborStatus) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *BgpNeighborStatus) GetReceived() uint64 {
+	if x != nil {
+		return x.Received
+	}
+	return 0
+}
+
+func (x *BgpNeighborStatus) GetAccepted() uint64 {
+	if x != nil {
+		return x.Accepted
+	}
+	return 0
+}
+
+func (x *BgpNeighborStatus) GetAdvertised() uint64 {
+	if x != nil {
+		return x.Advertised
+	}
+	return 0
+}
+
+func (x *BgpNeighborStatus) GetBfdState() string {
+	if x != nil {
+		return x.BfdState
+	}
+	return ""
+}
+
+func (x *BgpNeighborStatus) GetMaxPrefixes() uint32 {
+	if x != nil {
+		return x.MaxPrefixes
+	}
+	return 0
+}
+
 var File_patronus_v1_telemetry_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\n" +
-	"\x1bpatronus/v1/telemetry.proto\x12\vpatronus.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9f\x04\n" +
+	"\x1bpatronus/v1/telemetry.proto\x12\vpatronus.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x04\n" +
 	"\tTelemetry\x12\x17\n" +
 	"\aboot_id\x18\x01 \x01(\fR\x06bootId\x12\x1a\n" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x123\n" +
@@ -977,7 +1162,9 @@ const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\x10learned_prefixes\x18\t \x01(\v2\x1c.patronus.v1.LearnedPrefixesR\x0flearnedPrefixes\x124\n" +
 	"\n" +
 	"bgp_events\x18\n" +
-	" \x03(\v2\x15.patronus.v1.BgpEventR\tbgpEvents\"\x99\x03\n" +
+	" \x03(\v2\x15.patronus.v1.BgpEventR\tbgpEvents\x125\n" +
+	"\n" +
+	"bgp_status\x18\x0e \x01(\v2\x16.patronus.v1.BgpStatusR\tbgpStatus\"\x99\x03\n" +
 	"\n" +
 	"PathSample\x12\x17\n" +
 	"\apath_id\x18\x01 \x01(\tR\x06pathId\x12;\n" +
@@ -1036,7 +1223,23 @@ const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\bneighbor\x18\x02 \x01(\tR\bneighbor\x12\x12\n" +
 	"\x04from\x18\x03 \x01(\tR\x04from\x12\x0e\n" +
 	"\x02to\x18\x04 \x01(\tR\x02to\x12\x16\n" +
-	"\x06reason\x18\x05 \x01(\tR\x06reason*h\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\"\x81\x01\n" +
+	"\tBgpStatus\x12\x19\n" +
+	"\blocal_as\x18\x01 \x01(\rR\alocalAs\x12\x1b\n" +
+	"\trouter_id\x18\x02 \x01(\tR\brouterId\x12<\n" +
+	"\tneighbors\x18\x03 \x03(\v2\x1e.patronus.v1.BgpNeighborStatusR\tneighbors\"\x90\x02\n" +
+	"\x11BgpNeighborStatus\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x1b\n" +
+	"\tremote_as\x18\x02 \x01(\rR\bremoteAs\x12\x14\n" +
+	"\x05state\x18\x03 \x01(\tR\x05state\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12\x1a\n" +
+	"\breceived\x18\x05 \x01(\x04R\breceived\x12\x1a\n" +
+	"\baccepted\x18\x06 \x01(\x04R\baccepted\x12\x1e\n" +
+	"\n" +
+	"advertised\x18\a \x01(\x04R\n" +
+	"advertised\x12\x1b\n" +
+	"\tbfd_state\x18\b \x01(\tR\bbfdState\x12!\n" +
+	"\fmax_prefixes\x18\t \x01(\rR\vmaxPrefixes*h\n" +
 	"\tPathState\x12\x1a\n" +
 	"\x16PATH_STATE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fPATH_STATE_DOWN\x10\x01\x12\x17\n" +
@@ -1068,7 +1271,7 @@ func file_patronus_v1_telemetry_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_telemetry_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_patronus_v1_telemetry_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_patronus_v1_telemetry_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_patronus_v1_telemetry_proto_goTypes = []any{
 	(PathState)(0),                // 0: patronus.v1.PathState
 	(BfdState)(0),                 // 1: patronus.v1.BfdState
@@ -1080,29 +1283,33 @@ var file_patronus_v1_telemetry_proto_goTypes = []any{
 	(*FlowSummary)(nil),           // 7: patronus.v1.FlowSummary
 	(*LearnedPrefixes)(nil),       // 8: patronus.v1.LearnedPrefixes
 	(*BgpEvent)(nil),              // 9: patronus.v1.BgpEvent
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*BgpStatus)(nil),             // 10: patronus.v1.BgpStatus
+	(*BgpNeighborStatus)(nil),     // 11: patronus.v1.BgpNeighborStatus
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
 }
 var file_patronus_v1_telemetry_proto_depIdxs = []int32{
-	10, // 0: patronus.v1.Telemetry.sent_at:type_name -> google.protobuf.Timestamp
+	12, // 0: patronus.v1.Telemetry.sent_at:type_name -> google.protobuf.Timestamp
 	4,  // 1: patronus.v1.Telemetry.path_samples:type_name -> patronus.v1.PathSample
 	5,  // 2: patronus.v1.Telemetry.steering_events:type_name -> patronus.v1.SteeringEvent
 	6,  // 3: patronus.v1.Telemetry.path_counters:type_name -> patronus.v1.PathCounters
 	7,  // 4: patronus.v1.Telemetry.flow_summaries:type_name -> patronus.v1.FlowSummary
 	8,  // 5: patronus.v1.Telemetry.learned_prefixes:type_name -> patronus.v1.LearnedPrefixes
 	9,  // 6: patronus.v1.Telemetry.bgp_events:type_name -> patronus.v1.BgpEvent
-	10, // 7: patronus.v1.PathSample.measured_at:type_name -> google.protobuf.Timestamp
-	0,  // 8: patronus.v1.PathSample.state:type_name -> patronus.v1.PathState
-	1,  // 9: patronus.v1.PathSample.bfd_state:type_name -> patronus.v1.BfdState
-	10, // 10: patronus.v1.SteeringEvent.at:type_name -> google.protobuf.Timestamp
-	2,  // 11: patronus.v1.SteeringEvent.kind:type_name -> patronus.v1.SteeringEventKind
-	10, // 12: patronus.v1.PathCounters.counters_since:type_name -> google.protobuf.Timestamp
-	10, // 13: patronus.v1.FlowSummary.window_start:type_name -> google.protobuf.Timestamp
-	10, // 14: patronus.v1.BgpEvent.at:type_name -> google.protobuf.Timestamp
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	10, // 7: patronus.v1.Telemetry.bgp_status:type_name -> patronus.v1.BgpStatus
+	12, // 8: patronus.v1.PathSample.measured_at:type_name -> google.protobuf.Timestamp
+	0,  // 9: patronus.v1.PathSample.state:type_name -> patronus.v1.PathState
+	1,  // 10: patronus.v1.PathSample.bfd_state:type_name -> patronus.v1.BfdState
+	12, // 11: patronus.v1.SteeringEvent.at:type_name -> google.protobuf.Timestamp
+	2,  // 12: patronus.v1.SteeringEvent.kind:type_name -> patronus.v1.SteeringEventKind
+	12, // 13: patronus.v1.PathCounters.counters_since:type_name -> google.protobuf.Timestamp
+	12, // 14: patronus.v1.FlowSummary.window_start:type_name -> google.protobuf.Timestamp
+	12, // 15: patronus.v1.BgpEvent.at:type_name -> google.protobuf.Timestamp
+	11, // 16: patronus.v1.BgpStatus.neighbors:type_name -> patronus.v1.BgpNeighborStatus
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_telemetry_proto_init() }
@@ -1116,7 +1323,7 @@ func file_patronus_v1_telemetry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_telemetry_proto_rawDesc), len(file_patronus_v1_telemetry_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -3,6 +3,7 @@ package storetest
 import (
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
@@ -42,6 +43,21 @@ func testBGP(t *testing.T, h Harness) {
 	wantErr(t, s.PutSiteBGP(ctx, "corp", "a", bad), store.ErrConflict, "neighbors.address")
 	wantErr(t, s.PutSiteBGP(ctx, "corp", "a", store.SiteBGP{LocalAS: 1, RouterID: "::1"}), store.ErrInvalid, "router_id")
 	wantErr(t, s.PutSiteBGP(ctx, "corp", "a", store.SiteBGP{LocalAS: 1, ListenPort: 70000}), store.ErrInvalid, "listen_port")
+	st := store.BGPStatus{At: time.Unix(1_700_000_000, 0).UTC(), LocalAS: 4200000001, RouterID: "10.1.0.1",
+		Neighbors: []store.BGPNeighborStatus{{Address: "10.1.0.2", RemoteAS: 65001, State: "idle", Reason: "prefix limit", Received: 7,
+			Accepted: 5, Advertised: 3, BFDState: "up", MaxPrefixes: 5}}}
+	rev = must(s.Network(ctx, "corp"))(t).Revision
+	ok(t, s.SetBGPStatus(ctx, "corp", "a", st))
+	st.Neighbors[0].State = "established"
+	ok(t, s.SetBGPStatus(ctx, "corp", "a", st))
+	got := must(s.BGPStatuses(ctx, "corp"))(t)
+	if len(got) != 1 || !got["a"].At.Equal(st.At) || len(got["a"].Neighbors) != 1 || got["a"].Neighbors[0] != st.Neighbors[0] {
+		t.Fatalf("BGPStatuses = %+v", got)
+	}
+	if must(s.Network(ctx, "corp"))(t).Revision != rev {
+		t.Fatal("SetBGPStatus moved the revision")
+	}
+	wantErr(t, s.SetBGPStatus(ctx, "corp", "nope", st), store.ErrNotFound, "")
 	ok(t, s.PutSiteBGP(ctx, "corp", "a", store.SiteBGP{}))
 	if len(must(s.BGPSites(ctx, "corp"))(t)) != 0 {
 		t.Fatal("LocalAS 0 did not remove the speaker")
