@@ -22,7 +22,8 @@ const (
 	// LearnBurstWindow: a change less than this after the last report
 	// belongs to a burst.
 	LearnBurstWindow = time.Second
-	// LearnBurstQuiet is the wait for the next change within a burst.
+	// LearnBurstQuiet is the shortest wait for the next change within a
+	// burst (pacer.quiet).
 	LearnBurstQuiet = 200 * time.Millisecond
 	// LearnBurstDelay is the longest a burst's change waits for a report
 	// at first; the wait doubles with each report of the burst, up to

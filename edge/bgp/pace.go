@@ -10,7 +10,8 @@ import "time"
 //   - outside a burst (no report in the last LearnBurstWindow plus the
 //     burst's delay), a change
 //     is reported after LearnCoalesce without another change;
-//   - within a burst, after LearnBurstQuiet without another change, or
+//   - within a burst, after a quarter of the burst's delay (at least
+//     LearnBurstQuiet) without another change, or
 //     when the first unreported change has waited the burst's delay,
 //     which starts at LearnBurstDelay and doubles with each report of the
 //     burst up to LearnMaxDelay.
@@ -33,7 +34,7 @@ func (p *pacer) kick(now time.Time) time.Duration {
 	if !p.burst {
 		return LearnCoalesce
 	}
-	wait := LearnBurstQuiet
+	wait := p.quiet()
 	if due := p.pending.Add(p.burstDelay()).Sub(now); due < wait {
 		wait = max(due, 0)
 	}
@@ -54,6 +55,12 @@ func (p *pacer) scanned(now time.Time, reported bool) {
 	}
 	p.lastReport = now
 }
+
+// quiet is how long a burst's change waits for the next one: a quarter
+// of the burst's delay, at least LearnBurstQuiet. A router that trickles
+// its routes with pauses (FRR under load pauses for whole seconds) thus
+// does not make a report per pause once the burst is long.
+func (p *pacer) quiet() time.Duration { return max(LearnBurstQuiet, p.burstDelay()/4) }
 
 func (p *pacer) inBurst(now time.Time) bool {
 	return !p.lastReport.IsZero() && now.Sub(p.lastReport) < LearnBurstWindow+p.delay
