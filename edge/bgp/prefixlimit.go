@@ -60,6 +60,17 @@ func (p *pfxRestart) apply(ns []config.ValidBGPNeighbor) {
 	}
 }
 
+// cancel drops a's pending restart (its peer was replaced: a new
+// session, without the limit's hold).
+func (p *pfxRestart) cancel(a netip.Addr) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t := p.timers[a]; t != nil {
+		t.Stop()
+		delete(p.timers, a)
+	}
+}
+
 // closedByLimit schedules the restart of a's session.
 func (p *pfxRestart) closedByLimit(a netip.Addr) {
 	p.mu.Lock()

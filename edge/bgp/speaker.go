@@ -261,6 +261,7 @@ func (s *Speaker) applyNeighborsLocked(ctx context.Context, cfg *config.ValidBGP
 			// A replaced peer restarts its session: simpler and surer than
 			// GoBGP's partial updates for passwords and transports.
 			_ = s.srv.DeletePeer(ctx, &api.DeletePeerRequest{Address: n.Address.String()})
+			s.pfx.cancel(n.Address)
 			if err := s.srv.AddPeer(ctx, &api.AddPeerRequest{Peer: peerOf(cfg, n, s.echo)}); err != nil {
 				return fmt.Errorf("bgp: neighbour %s: %w", n.Address, err)
 			}
