@@ -30,6 +30,9 @@ const (
 	// LearnMaxDelay.
 	LearnBurstDelay = time.Second
 	LearnMaxDelay   = 16 * time.Second
+	// LearnBurstMin is the smallest change (prefixes added and removed)
+	// that counts towards a burst.
+	LearnBurstMin = 32
 )
 
 // learner reports the prefixes the routers announce. It scans GoBGP's
@@ -79,8 +82,9 @@ func (l *learner) run(ctx context.Context) {
 	}
 }
 
-// scan reports the learned set when it changed, and says whether it did.
-func (l *learner) scan() bool {
+// scan reports the learned set when it changed, and returns by how many
+// prefixes (added and removed; 0: not reported).
+func (l *learner) scan() int {
 	routes := l.s.learnedRoutes()
 	if l.kernel != nil {
 		if err := l.kernel.sync(routes); err != nil {
@@ -88,14 +92,31 @@ func (l *learner) scan() bool {
 		}
 	}
 	got := sortedPrefixes(routes)
-	if slices.Equal(got, l.last) {
-		return false
+	changed := difference(l.last, got)
+	if changed == 0 {
+		return 0
 	}
 	l.last = got
 	if f := l.s.opts.OnLearned; f != nil {
 		f(slices.Clone(got))
 	}
-	return true
+	return changed
+}
+
+// difference counts the prefixes in one sorted set and not the other.
+func difference(a, b []netip.Prefix) int {
+	n := 0
+	for len(a) > 0 && len(b) > 0 {
+		switch c := comparePrefix(a[0], b[0]); {
+		case c == 0:
+			a, b = a[1:], b[1:]
+		case c < 0:
+			a, n = a[1:], n+1
+		default:
+			b, n = b[1:], n+1
+		}
+	}
+	return n + len(a) + len(b)
 }
 
 // Learned is the set of prefixes the routers announce now, in order:

@@ -41,11 +41,18 @@ func (p *pacer) kick(now time.Time) time.Duration {
 	return wait
 }
 
-// scanned records a scan at now; reported: the learned set had changed
-// and was reported.
-func (p *pacer) scanned(now time.Time, reported bool) {
+// scanned records a scan at now that changed the reported set by changed
+// prefixes (0: nothing reported). A change smaller than LearnBurstMin
+// neither starts nor continues a burst: a router's withdrawal of a prefix
+// just after another small change is still reported LearnCoalesce after
+// it.
+func (p *pacer) scanned(now time.Time, changed int) {
 	p.pending = time.Time{}
-	if !reported {
+	switch {
+	case changed == 0:
+		return
+	case changed < LearnBurstMin:
+		p.delay, p.lastReport = 0, time.Time{}
 		return
 	}
 	if p.burst {

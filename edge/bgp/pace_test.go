@@ -2,6 +2,7 @@ package bgp
 
 import (
 	"fmt"
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -33,11 +34,37 @@ func TestPacer(t *testing.T) {
 			t.Fatalf("%s: kick at %d ms waits %v, want %v (pacer %+v)", s.name, s.kickMS, got, s.want, p)
 		}
 		if s.scan {
-			p.scanned(at(s.kickMS).Add(got), true)
+			p.scanned(at(s.kickMS).Add(got), 1000)
 		}
 	}
 	if p.delay != 0 {
 		t.Errorf("delay after a lone change %v, want 0", p.delay)
+	}
+	// A small change does not make a burst: the next change is quick.
+	p = pacer{}
+	p.scanned(at(0), 1000)
+	if got := p.kick(at(100)); got == LearnCoalesce {
+		t.Fatal("a large change followed by another: want a burst")
+	}
+	p.scanned(at(400), 1)
+	if got := p.kick(at(500)); got != LearnCoalesce {
+		t.Errorf("a change after a report of one prefix waits %v, want %v", got, LearnCoalesce)
+	}
+}
+
+func TestDifference(t *testing.T) {
+	ps := func(ss ...string) []netip.Prefix {
+		var out []netip.Prefix
+		for _, s := range ss {
+			out = append(out, netip.MustParsePrefix(s))
+		}
+		return out
+	}
+	if d := difference(ps("10.0.0.0/24", "10.0.1.0/24", "10.0.3.0/24"), ps("10.0.1.0/24", "10.0.2.0/24")); d != 3 {
+		t.Errorf("difference %d, want 3", d)
+	}
+	if d := difference(nil, ps("10.0.1.0/24")); d != 1 {
+		t.Errorf("difference %d, want 1", d)
 	}
 }
 
@@ -48,7 +75,7 @@ func simulate(p *pacer, start time.Time, step time.Duration, n int) []time.Time 
 	var deadline time.Time // zero: no timer
 	fire := func(until time.Time) {
 		if !deadline.IsZero() && !deadline.After(until) {
-			p.scanned(deadline, true)
+			p.scanned(deadline, 100)
 			reports = append(reports, deadline)
 			deadline = time.Time{}
 		}
