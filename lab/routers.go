@@ -33,6 +33,13 @@ func RouterPrefix(s int) netip.Prefix {
 	return netip.MustParsePrefix(fmt.Sprintf("10.%d.0.0/24", 100+s))
 }
 
+// RouterPrefix6 is the IPv6 prefix site s's router announces on its IPv6
+// session (--router-ipv6): fd64:100:S::/48, its address ::1 on the host's
+// loopback.
+func RouterPrefix6(s int) netip.Prefix {
+	return netip.MustParsePrefix(fmt.Sprintf("fd64:100:%x::/48", s))
+}
+
 // Router is the router of a site's LAN host.
 type Router struct {
 	Kind string `json:"kind"` // frr or bird
@@ -43,7 +50,9 @@ type Router struct {
 	Prefix   string `json:"prefix"`
 	Control  string `json:"control"`
 	Password string `json:"password_file,omitempty"`
-	PIDs     []int  `json:"pids"`
+	// Prefix6 is what it announces on its IPv6 session; "": none.
+	Prefix6 string `json:"prefix6,omitempty"`
+	PIDs    []int  `json:"pids"`
 }
 
 func checkRouters(kind string) error {
@@ -55,8 +64,11 @@ func checkRouters(kind string) error {
 }
 
 // planRouter gives site s its router.
-func planRouter(st *State, s *Site, kind string, md5 bool) {
+func planRouter(st *State, s *Site, kind string, md5, ipv6 bool) {
 	r := &Router{Kind: kind, Dir: routerDir(st.Name, s.Name), AS: RouterAS(s.ID), Prefix: RouterPrefix(s.ID).String()}
+	if ipv6 {
+		r.Prefix6 = RouterPrefix6(s.ID).String()
+	}
 	r.Control = r.Dir
 	if kind == RouterBIRD {
 		r.Control = filepath.Join(r.Dir, "bird.ctl")
@@ -92,8 +104,12 @@ func edgeBGPYAML(s *Site) string {
 	if r.Password != "" {
 		pw = ", password_file: " + r.Password
 	}
-	return fmt.Sprintf("bgp:\n  local_as: %d\n  router_id: %s\n  neighbors:\n    - {address: %s, remote_as: %d, bfd: true%s}\n",
+	out := fmt.Sprintf("bgp:\n  local_as: %d\n  router_id: %s\n  neighbors:\n    - {address: %s, remote_as: %d, bfd: true%s}\n",
 		EdgeAS(s.ID), lanAddr(LANv4(s.ID), 1), s.HostIPv4, r.AS, pw)
+	if r.Prefix6 != "" {
+		out += fmt.Sprintf("    - {address: %s, remote_as: %d, bfd: true%s}\n", s.HostIPv6, r.AS, pw)
+	}
+	return out
 }
 
 // startRouter writes the router's configuration and starts it in the
@@ -109,7 +125,11 @@ func (st *State) startRouter(s *Site) error {
 		}
 	}
 	lo := RouterPrefix(s.ID).Addr().Next().String() + "/24"
-	if err := ipBatch(s.hostNS, []string{"addr add " + lo + " dev lo"}); err != nil {
+	los := []string{"addr add " + lo + " dev lo"}
+	if r.Prefix6 != "" {
+		los = append(los, "addr add "+RouterPrefix6(s.ID).Addr().Next().String()+"/48 dev lo")
+	}
+	if err := ipBatch(s.hostNS, los); err != nil {
 		return err
 	}
 	if r.Kind == RouterBIRD {
@@ -145,7 +165,18 @@ func (st *State) startFRR(s *Site) error {
 	if pw := r.password(); pw != "" {
 		fmt.Fprintf(&b, " neighbor %s password %s\n", edge, pw)
 	}
-	fmt.Fprintf(&b, " address-family ipv4 unicast\n  network %s\n exit-address-family\n!\n", r.Prefix)
+	edge6 := lanAddr(LANv6(s.ID), 1).String()
+	if r.Prefix6 != "" {
+		fmt.Fprintf(&b, " neighbor %s remote-as %d\n neighbor %s timers connect 1\n neighbor %s bfd\n", edge6, EdgeAS(s.ID), edge6, edge6)
+		if pw := r.password(); pw != "" {
+			fmt.Fprintf(&b, " neighbor %s password %s\n", edge6, pw)
+		}
+	}
+	fmt.Fprintf(&b, " address-family ipv4 unicast\n  network %s\n", r.Prefix)
+	if r.Prefix6 != "" {
+		fmt.Fprintf(&b, "  no neighbor %s activate\n exit-address-family\n address-family ipv6 unicast\n  network %s\n  neighbor %s activate\n", edge6, r.Prefix6, edge6)
+	}
+	b.WriteString(" exit-address-family\n!\n")
 	conf := filepath.Join(r.Dir, "bgpd.conf")
 	if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {
 		return err
@@ -190,6 +221,15 @@ func (st *State) startBIRD(s *Site) error {
 		fmt.Fprintf(&b, "  password %q;\n", pw)
 	}
 	b.WriteString("  ipv4 { import all; export where proto = \"lan\"; };\n}\n")
+	if r.Prefix6 != "" {
+		fmt.Fprintf(&b, "protocol static lan6 { ipv6; route %s unreachable; }\n", r.Prefix6)
+		fmt.Fprintf(&b, "protocol bgp edge6 {\n  local %s as %d;\n  neighbor %s as %d;\n  bfd on;\n  connect retry time 1;\n  hold time 9;\n",
+			s.HostIPv6, r.AS, lanAddr(LANv6(s.ID), 1), EdgeAS(s.ID))
+		if pw := r.password(); pw != "" {
+			fmt.Fprintf(&b, "  password %q;\n", pw)
+		}
+		b.WriteString("  ipv6 { import all; export where proto = \"lan6\"; };\n}\n")
+	}
 	conf := filepath.Join(r.Dir, "bird.conf")
 	if err := os.WriteFile(conf, []byte(b.String()), 0o600); err != nil {
 		return err
@@ -231,6 +271,10 @@ func (st *State) configureBGP(s *Site, binary string) error {
 	if r.Password != "" {
 		args = append(args, "--password-file", r.Password)
 	}
+	if _, err := st.ctl(binary, args...); err != nil || r.Prefix6 == "" {
+		return err
+	}
+	args[4] = s.HostIPv6
 	_, err := st.ctl(binary, args...)
 	return err
 }

@@ -59,6 +59,9 @@ type Options struct {
 	// the sessions TCP MD5 passwords.
 	Routers   string
 	RouterMD5 bool
+	// RouterIPv6 adds an IPv6 session between each router and its edge
+	// (LANv6 ::2 and ::1), on which the router announces RouterPrefix6.
+	RouterIPv6 bool
 	// Traffic starts a ping from every LAN host to every other one (five
 	// a second) so that counters move from the start.
 	Traffic bool
@@ -126,6 +129,9 @@ func (o *Options) check() error {
 	}
 	if o.RouterMD5 && o.Routers == "" {
 		return errors.New("--router-md5: needs --routers")
+	}
+	if o.RouterIPv6 && o.Routers == "" {
+		return errors.New("--router-ipv6: needs --routers")
 	}
 	if err := checkPolicy(o.Policy); err != nil {
 		return fmt.Errorf("--policy: %w", err)
@@ -324,7 +330,7 @@ func plan(o Options, dir string) *State {
 				IPv4: v4.String(), IPv6: v6.String(), Endpoint: ep.String()})
 		}
 		if o.Routers != "" {
-			planRouter(st, &site, o.Routers, o.RouterMD5)
+			planRouter(st, &site, o.Routers, o.RouterMD5, o.RouterIPv6)
 		}
 		st.Sites = append(st.Sites, site)
 		st.Namespace = append(st.Namespace, site.ns, site.hostNS)

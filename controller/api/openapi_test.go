@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -137,7 +139,9 @@ const (
 // success and an error.
 func TestOpenAPI(t *testing.T) {
 	var svc *auth.Service
+	var st0 store.Store
 	e := newEnvWith(t, func(st store.Store, c *api.Config) {
+		st0 = st
 		var err error
 		svc, err = auth.New(auth.Config{Store: st.(store.AuthStore), Argon2: auth.Argon2Params{Time: 1, Memory: 64, Threads: 1}})
 		if err != nil {
@@ -242,6 +246,33 @@ func TestOpenAPI(t *testing.T) {
 	run(W("POST", n+"/join-tokens/"+id+"/revoke", opr, "", 200))
 	run(W("POST", n+"/join-tokens/"+id+"/revoke", opr, "", 200)) // idempotent
 	run(W("POST", n+"/join-tokens/0123456789abcdef/revoke", opr, "", 404))
+
+	// BGP: a site's speaker with its edge's report and learned prefixes;
+	// never a password.
+	ctx := context.Background()
+	if err := st0.PutSiteBGP(ctx, "default", "a", store.SiteBGP{LocalAS: 4200000001, Neighbors: []store.BGPNeighbor{
+		{Address: "10.1.0.2", RemoteAS: 65001, Password: "md5-s3cret", BFD: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st0.SetBGPStatus(ctx, "default", "a", store.BGPStatus{At: time.Now(), LocalAS: 4200000001, Neighbors: []store.BGPNeighborStatus{
+		{Address: "10.1.0.2", RemoteAS: 65001, State: "idle", Reason: "prefix limit", Received: 7, BFDState: "up"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st0.SetLearnedPrefixes(ctx, "default", "a", []netip.Prefix{netip.MustParsePrefix("fd64:100:1::/48")}); err != nil {
+		t.Fatal(err)
+	}
+	bgpList := string(run(G(n+"/bgp?site=a", vwr, 200)))
+	for _, want := range []string{`"state":"idle"`, `"reason":"prefix limit"`, `"password_set":true`, `"learned_prefixes":["fd64:100:1::/48"]`} {
+		if !strings.Contains(bgpList, want) {
+			t.Errorf("bgp: %s missing from %s", want, bgpList)
+		}
+	}
+	if strings.Contains(bgpList, "s3cret") {
+		t.Fatalf("bgp shows a password: %s", bgpList)
+	}
+	run(G(n+"/bgp?site=%21bad", vwr, 400))
+	run(G("/api/v1/networks/nope/bgp", vwr, 404))
+	run(G(n+"/bgp", "", 401))
 
 	// Path pins: set from the other end, listed, replaced by the same
 	// match, refused by field, deleted.

@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/store"
@@ -20,9 +21,11 @@ func bgpProto(b store.SiteBGP, forAdmin bool) *pb.Bgp {
 	if b.LocalAS == 0 {
 		return nil
 	}
-	out := &pb.Bgp{LocalAs: b.LocalAS, RouterId: b.RouterID}
+	out := &pb.Bgp{LocalAs: b.LocalAS, RouterId: b.RouterID, ListenPort: b.ListenPort, GracefulRestart: b.GracefulRestart,
+		ImportPolicy: policyProto(b.Import), ExportPolicy: policyProto(b.Export)}
 	for _, n := range b.Neighbors {
-		pn := &pb.BgpNeighbor{Address: n.Address, RemoteAs: n.RemoteAS, Bfd: n.BFD, PasswordSet: n.Password != "", MaxPrefixes: n.MaxPrefixes}
+		pn := &pb.BgpNeighbor{Address: n.Address, RemoteAs: n.RemoteAS, Bfd: n.BFD, PasswordSet: n.Password != "", MaxPrefixes: n.MaxPrefixes,
+			MaxPrefixesRestartSeconds: n.MaxPrefixesRestart}
 		if !forAdmin {
 			pn.Password = n.Password
 		}
@@ -37,6 +40,13 @@ func (a *admin) siteBGP(ctx context.Context, network, site string) (*pb.SiteBgp,
 		return nil, storeStatus(err)
 	}
 	out := &pb.SiteBgp{Network: network, SiteName: site, Bgp: bgpProto(b, true)}
+	sts, err := a.s.cfg.Store.BGPStatuses(ctx, network)
+	if err != nil {
+		return nil, storeStatus(err)
+	}
+	if st, ok := sts[site]; ok {
+		out.Status, out.ReportedAt = statusProto(st), timestamppb.New(st.At)
+	}
 	learned, err := a.s.cfg.Store.LearnedPrefixes(ctx, network)
 	if err != nil {
 		return nil, storeStatus(err)
@@ -139,8 +149,11 @@ func neighborOf(n *pb.BgpNeighbor) (store.BGPNeighbor, error) {
 	if n.GetMaxPrefixes() > 10_000_000 {
 		return store.BGPNeighbor{}, fmt.Errorf("neighbor.max_prefixes: %d: at most 10000000", n.GetMaxPrefixes())
 	}
+	if n.GetMaxPrefixesRestartSeconds() > 86400 {
+		return store.BGPNeighbor{}, fmt.Errorf("neighbor.max_prefixes_restart_seconds: %d: at most 86400 (a day)", n.GetMaxPrefixesRestartSeconds())
+	}
 	return store.BGPNeighbor{Address: addr.Unmap().String(), RemoteAS: n.GetRemoteAs(), Password: n.GetPassword(), BFD: n.GetBfd(),
-		MaxPrefixes: n.GetMaxPrefixes()}, nil
+		MaxPrefixes: n.GetMaxPrefixes(), MaxPrefixesRestart: n.GetMaxPrefixesRestartSeconds()}, nil
 }
 
 // updateBGP reads, changes and writes a site's speaker. Concurrent

@@ -150,6 +150,9 @@ func (e *edgeControl) Report(stream pb.EdgeControl_ReportServer) error {
 				if err := s.natObserved(ctx, site.Network, site.Name, t.NatObservations); err != nil {
 					return err
 				}
+				if err := s.bgpStatus(ctx, site.Network, site.Name, t.BgpStatus, b.SeenAt); err != nil {
+					return err
+				}
 			}
 			if err := stream.Send(&pb.ReportAck{BootId: t.BootId, AckedSequence: t.Sequence}); err != nil {
 				return err

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"net/netip"
+	"time"
 )
 
 // SiteBGP is a site's BGP speaker towards its routers, as the controller
@@ -12,6 +13,29 @@ type SiteBGP struct {
 	LocalAS   uint32        `json:"local_as"`
 	RouterID  string        `json:"router_id,omitempty"`
 	Neighbors []BGPNeighbor `json:"neighbors,omitempty"`
+	// ListenPort: 0 is 179, -1 none.
+	ListenPort int32 `json:"listen_port,omitempty"`
+	// GracefulRestart: nil is the edge's default (on).
+	GracefulRestart *bool `json:"graceful_restart,omitempty"`
+	// Import and Export are the policies; nil: none.
+	Import *BGPPolicy `json:"import,omitempty"`
+	Export *BGPPolicy `json:"export,omitempty"`
+}
+
+// BGPPolicy is edge/config's bgp.import or bgp.export, validated by the
+// API layer.
+type BGPPolicy struct {
+	Prefixes          []BGPPrefixMatch `json:"prefixes,omitempty"`
+	RejectASPaths     []string         `json:"reject_as_paths,omitempty"`
+	RejectCommunities []string         `json:"reject_communities,omitempty"`
+	AddCommunities    []string         `json:"add_communities,omitempty"`
+}
+
+// BGPPrefixMatch matches Prefix and, up to MaxLength, the longer prefixes
+// inside it (0: the prefix only).
+type BGPPrefixMatch struct {
+	Prefix    string `json:"prefix"`
+	MaxLength uint32 `json:"max_length,omitempty"`
 }
 
 // BGPNeighbor is one router of a site.
@@ -22,6 +46,8 @@ type BGPNeighbor struct {
 	BFD      bool   `json:"bfd,omitempty"`
 	// MaxPrefixes: 0 is the edge's default.
 	MaxPrefixes uint32 `json:"max_prefixes,omitempty"`
+	// MaxPrefixesRestart is in seconds; 0 is the edge's default.
+	MaxPrefixesRestart uint32 `json:"max_prefixes_restart,omitempty"`
 }
 
 // Validate checks what the store relies on; the edge validates the rest
@@ -31,6 +57,9 @@ func (b SiteBGP) Validate() error {
 		if a, err := netip.ParseAddr(b.RouterID); err != nil || !a.Is4() {
 			return &Error{Kind: ErrInvalid, Entity: "bgp", Field: "router_id", Msg: fmt.Sprintf("%q is not an IPv4 address", b.RouterID)}
 		}
+	}
+	if b.ListenPort < -1 || b.ListenPort > 65535 {
+		return &Error{Kind: ErrInvalid, Entity: "bgp", Field: "listen_port", Msg: fmt.Sprintf("%d: must be 0..65535 or -1", b.ListenPort)}
 	}
 	seen := map[netip.Addr]bool{}
 	for _, n := range b.Neighbors {
@@ -47,4 +76,27 @@ func (b SiteBGP) Validate() error {
 		seen[a] = true
 	}
 	return nil
+}
+
+// BGPStatus is a site's speaker as its edge last reported it
+// (Telemetry.bgp_status).
+type BGPStatus struct {
+	At        time.Time           `json:"at"`
+	LocalAS   uint32              `json:"local_as"`
+	RouterID  string              `json:"router_id,omitempty"`
+	Neighbors []BGPNeighborStatus `json:"neighbors"`
+}
+
+// BGPNeighborStatus is one neighbour's session as the edge reported it.
+type BGPNeighborStatus struct {
+	Address  string `json:"address"`
+	RemoteAS uint32 `json:"remote_as"`
+	// State is BGP's name of the session state, lower case.
+	State       string `json:"state"`
+	Reason      string `json:"reason,omitempty"`
+	Received    uint64 `json:"received"`
+	Accepted    uint64 `json:"accepted"`
+	Advertised  uint64 `json:"advertised"`
+	BFDState    string `json:"bfd_state,omitempty"`
+	MaxPrefixes uint32 `json:"max_prefixes,omitempty"`
 }

@@ -230,6 +230,18 @@ func (d deadlined) SetLearnedPrefixes(ctx context.Context, network, site string,
 	return d.Store.SetLearnedPrefixes(ctx, network, site, ps)
 }
 
+func (d deadlined) SetBGPStatus(ctx context.Context, network, site string, st BGPStatus) (err error) {
+	ctx, done := d.start(ctx, "SetBGPStatus")
+	defer func() { err = done(err) }()
+	return d.Store.SetBGPStatus(ctx, network, site, st)
+}
+
+func (d deadlined) BGPStatuses(ctx context.Context, network string) (_ map[string]BGPStatus, err error) {
+	ctx, done := d.start(ctx, "BGPStatuses")
+	defer func() { err = done(err) }()
+	return d.Store.BGPStatuses(ctx, network)
+}
+
 func (d deadlined) LearnedPrefixes(ctx context.Context, network string) (_ []Prefix, err error) {
 	ctx, done := d.start(ctx, "LearnedPrefixes")
 	defer func() { err = done(err) }()

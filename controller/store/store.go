@@ -133,6 +133,12 @@ type Store interface {
 	// (reported by its edge); when they changed it bumps the revision, so
 	// that the other sites get them, and reports changed.
 	SetLearnedPrefixes(ctx context.Context, network, site string, ps []netip.Prefix) (changed bool, err error)
+	// SetBGPStatus replaces a site's reported BGP status (no revision
+	// change: it is state, not configuration).
+	SetBGPStatus(ctx context.Context, network, site string, st BGPStatus) error
+	// BGPStatuses returns the reported BGP status of a network's sites,
+	// by site name.
+	BGPStatuses(ctx context.Context, network string) (map[string]BGPStatus, error)
 	// LearnedPrefixes lists the learned prefixes of a network, by site
 	// then prefix (Prefix.ID is 0).
 	LearnedPrefixes(ctx context.Context, network string) ([]Prefix, error)

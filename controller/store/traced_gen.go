@@ -232,6 +232,18 @@ func (t traced) SetLearnedPrefixes(ctx context.Context, network, site string, ps
 	return t.Store.SetLearnedPrefixes(ctx, network, site, ps)
 }
 
+func (t traced) SetBGPStatus(ctx context.Context, network, site string, st BGPStatus) (err error) {
+	ctx, span := t.start(ctx, "store.SetBGPStatus", tracing.AttrNetwork.String(network), tracing.AttrSite.String(site))
+	defer func() { endSpan(span, err) }()
+	return t.Store.SetBGPStatus(ctx, network, site, st)
+}
+
+func (t traced) BGPStatuses(ctx context.Context, network string) (_ map[string]BGPStatus, err error) {
+	ctx, span := t.start(ctx, "store.BGPStatuses", tracing.AttrNetwork.String(network))
+	defer func() { endSpan(span, err) }()
+	return t.Store.BGPStatuses(ctx, network)
+}
+
 func (t traced) LearnedPrefixes(ctx context.Context, network string) (_ []Prefix, err error) {
 	ctx, span := t.start(ctx, "store.LearnedPrefixes", tracing.AttrNetwork.String(network))
 	defer func() { endSpan(span, err) }()

@@ -151,11 +151,26 @@ func convertBGP(pc *pb.EdgeConfig, c *config.Config) {
 	if b == nil {
 		return
 	}
-	c.BGP = config.BGP{LocalAS: int64(b.GetLocalAs()), RouterID: b.GetRouterId()}
+	c.BGP = config.BGP{LocalAS: int64(b.GetLocalAs()), RouterID: b.GetRouterId(), ListenPort: int(b.GetListenPort()),
+		GracefulRestart: optionalSwitch(b.GracefulRestart), Import: bgpPolicy(b.GetImportPolicy()), Export: bgpPolicy(b.GetExportPolicy())}
 	for _, n := range b.GetNeighbors() {
-		c.BGP.Neighbors = append(c.BGP.Neighbors, config.BGPNeighbor{Address: n.GetAddress(), RemoteAS: int64(n.GetRemoteAs()),
-			Password: n.GetPassword(), BFD: config.Switch{Given: true, On: n.GetBfd()}, MaxPrefixes: int64(n.GetMaxPrefixes())})
+		cn := config.BGPNeighbor{Address: n.GetAddress(), RemoteAS: int64(n.GetRemoteAs()),
+			Password: n.GetPassword(), BFD: config.Switch{Given: true, On: n.GetBfd()}, MaxPrefixes: int64(n.GetMaxPrefixes())}
+		if s := n.GetMaxPrefixesRestartSeconds(); s != 0 {
+			cn.MaxPrefixesRestart = fmt.Sprintf("%ds", s)
+		}
+		c.BGP.Neighbors = append(c.BGP.Neighbors, cn)
 	}
+}
+
+// bgpPolicy is a pushed policy in the file's terms; Validate checks it.
+func bgpPolicy(p *pb.BgpPolicy) config.BGPPolicy {
+	out := config.BGPPolicy{RejectASPaths: p.GetRejectAsPaths(), RejectCommunities: p.GetRejectCommunities(),
+		AddCommunities: p.GetAddCommunities()}
+	for _, m := range p.GetPrefixes() {
+		out.Prefixes = append(out.Prefixes, config.BGPPrefix{Prefix: m.GetPrefix(), MaxLength: clampInt(m.GetMaxLength())})
+	}
+	return out
 }
 
 func clampInt(v uint32) int {

@@ -108,6 +108,9 @@ func (s *Speaker) peerEvent(pe *apiutil.WatchEventMessage_PeerEvent, at time.Tim
 	}
 	s.log.Info("bgp neighbour", "neighbor", e.Neighbor, "state", e.To, "reason", e.Reason)
 	s.learn.kick()
+	if e.Reason == reasonPrefixLimit {
+		s.pfx.closedByLimit(st.NeighborAddress)
+	}
 	if f := s.opts.OnEvent; f != nil {
 		f(e)
 	}

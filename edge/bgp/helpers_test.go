@@ -71,6 +71,19 @@ func (r *router) neighbor() config.ValidBGPNeighbor {
 		MaxPrefixes: config.DefaultMaxPrefixes}
 }
 
+// announceMany adds the routes in one call (GoBGP packs them in a few
+// UPDATEs).
+func (r *router) announceMany(prefixes []string) {
+	r.t.Helper()
+	paths := make([]*apiutil.Path, 0, len(prefixes))
+	for _, p := range prefixes {
+		paths = append(paths, r.path(p, nil))
+	}
+	if _, err := r.srv.AddPath(apiutil.AddPathRequest{Paths: paths}); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
 // announce adds a route to the router's table, with communities given as
 // "AS:N" or "soo:AS:N" (4-octet AS).
 func (r *router) announce(prefix string, communities ...string) {
@@ -177,14 +190,23 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 
 // learned collects the speaker's OnLearned reports.
 type learned struct {
-	mu   sync.Mutex
-	last []netip.Prefix
+	mu      sync.Mutex
+	last    []netip.Prefix
+	reports int
 }
 
 func (l *learned) set(ps []netip.Prefix) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.last = ps
+	l.reports++
+}
+
+// count is the size of the last report and how many reports came.
+func (l *learned) count() (n, reports int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.last), l.reports
 }
 
 func (l *learned) text() string {

@@ -11,10 +11,29 @@ import (
 	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
 )
 
-// LearnCoalesce is how long the learner waits after a change of the
-// routing table for the next ones before it reports: a router's full
-// announcement arrives as many UPDATEs.
-const LearnCoalesce = 50 * time.Millisecond
+// The learner's pacing (pace.go): a lone change is reported
+// LearnCoalesce after it; a router's full announcement, which arrives as
+// many UPDATEs with pauses between them, is reported in a few growing
+// steps, each a revision of the network's configuration.
+const (
+	// LearnCoalesce is how long the learner waits after a change for the
+	// next ones before it reports.
+	LearnCoalesce = 50 * time.Millisecond
+	// LearnBurstWindow: a change less than this after the last report
+	// belongs to a burst.
+	LearnBurstWindow = time.Second
+	// LearnBurstQuiet is the shortest wait for the next change within a
+	// burst (pacer.quiet).
+	LearnBurstQuiet = 200 * time.Millisecond
+	// LearnBurstDelay is the longest a burst's change waits for a report
+	// at first; the wait doubles with each report of the burst, up to
+	// LearnMaxDelay.
+	LearnBurstDelay = time.Second
+	LearnMaxDelay   = 16 * time.Second
+	// LearnBurstMin is the smallest change (prefixes added and removed)
+	// that counts towards a burst.
+	LearnBurstMin = 32
+)
 
 // learner reports the prefixes the routers announce. It scans GoBGP's
 // global table (routes that passed the import policy) after changes.
@@ -23,6 +42,7 @@ type learner struct {
 	kickc  chan struct{} // capacity 1
 	done   chan struct{} // closed when run returns
 	last   []netip.Prefix
+	pace   pacer
 	kernel *kernelRoutes // nil: routes not installed (Options.InstallRoutes)
 }
 
@@ -55,15 +75,16 @@ func (l *learner) run(ctx context.Context) {
 			}
 			return
 		case <-l.kickc:
-			t.Reset(LearnCoalesce)
+			t.Reset(l.pace.kick(l.s.opts.Now()))
 		case <-t.C:
-			l.scan()
+			l.pace.scanned(l.s.opts.Now(), l.scan())
 		}
 	}
 }
 
-// scan reports the learned set when it changed.
-func (l *learner) scan() {
+// scan reports the learned set when it changed, and returns by how many
+// prefixes (added and removed; 0: not reported).
+func (l *learner) scan() int {
 	routes := l.s.learnedRoutes()
 	if l.kernel != nil {
 		if err := l.kernel.sync(routes); err != nil {
@@ -71,13 +92,31 @@ func (l *learner) scan() {
 		}
 	}
 	got := sortedPrefixes(routes)
-	if slices.Equal(got, l.last) {
-		return
+	changed := difference(l.last, got)
+	if changed == 0 {
+		return 0
 	}
 	l.last = got
 	if f := l.s.opts.OnLearned; f != nil {
 		f(slices.Clone(got))
 	}
+	return changed
+}
+
+// difference counts the prefixes in one sorted set and not the other.
+func difference(a, b []netip.Prefix) int {
+	n := 0
+	for len(a) > 0 && len(b) > 0 {
+		switch c := comparePrefix(a[0], b[0]); {
+		case c == 0:
+			a, b = a[1:], b[1:]
+		case c < 0:
+			a, n = a[1:], n+1
+		default:
+			b, n = b[1:], n+1
+		}
+	}
+	return n + len(a) + len(b)
 }
 
 // Learned is the set of prefixes the routers announce now, in order:

@@ -54,6 +54,7 @@ type Speaker struct {
 	bfd    *bfdLink
 	events *eventLog
 	learn  *learner
+	pfx    *pfxRestart
 
 	mu sync.Mutex // guards what follows; never held across network waits
 	// cfg is the configuration in force.
@@ -87,6 +88,7 @@ func Start(cfg *config.ValidBGP, opts Options) (*Speaker, error) {
 	gl := slog.New(minLevel{opts.Log.Handler(), lv}).With("component", "gobgp")
 	s.srv = server.NewBgpServer(server.LoggerOption(gl, lv))
 	go s.srv.Serve()
+	s.pfx = newPfxRestart(s)
 	if err := s.start(cfg); err != nil {
 		if s.cancel != nil {
 			s.cancel()
@@ -191,6 +193,7 @@ func (s *Speaker) restartLocked(cfg *config.ValidBGP) error {
 		return fmt.Errorf("bgp: stop: %w", err)
 	}
 	s.adv = map[netip.Prefix]advert{}
+	s.pfx.apply(nil) // the sessions start afresh
 	s.mu.Unlock()
 	err := s.start(cfg) // takes s.mu
 	s.mu.Lock()
@@ -215,6 +218,7 @@ func (s *Speaker) applyLocked(ctx context.Context, cfg *config.ValidBGP) error {
 	}
 	s.damp.delay = cfg.ReadvertiseDelay
 	s.cfg = cfg
+	s.pfx.apply(cfg.Neighbors)
 	if policiesChanged {
 		err := s.srv.ResetPeer(ctx, &api.ResetPeerRequest{Address: "all", Soft: true, Direction: api.ResetPeerRequest_DIRECTION_BOTH})
 		if err != nil {
@@ -257,6 +261,7 @@ func (s *Speaker) applyNeighborsLocked(ctx context.Context, cfg *config.ValidBGP
 			// A replaced peer restarts its session: simpler and surer than
 			// GoBGP's partial updates for passwords and transports.
 			_ = s.srv.DeletePeer(ctx, &api.DeletePeerRequest{Address: n.Address.String()})
+			s.pfx.cancel(n.Address)
 			if err := s.srv.AddPeer(ctx, &api.AddPeerRequest{Peer: peerOf(cfg, n, s.echo)}); err != nil {
 				return fmt.Errorf("bgp: neighbour %s: %w", n.Address, err)
 			}
@@ -317,6 +322,7 @@ func (s *Speaker) Close() error {
 		s.timer.Stop()
 	}
 	s.mu.Unlock()
+	s.pfx.close()
 	s.cancel()
 	<-s.learn.done // its kernel routes are gone
 	s.bfd.close()

@@ -97,7 +97,7 @@ func TestPrefixLimit(t *testing.T) {
 	r1 := newRouter(t, "127.0.0.2", 65010, 4200000001, port, "")
 	r2 := newRouter(t, "127.0.0.3", 65011, 4200000001, port, "")
 	n1 := r1.neighbor()
-	n1.MaxPrefixes = 2
+	n1.MaxPrefixes, n1.MaxPrefixesRestart = 2, 2*time.Second
 	var l learned
 	s := startSpeaker(t, port, &l, n1, r2.neighbor())
 	waitFor(t, sessionTimeout, "sessions established", func() bool { return established(s, r1)() && established(s, r2)() })
@@ -117,6 +117,41 @@ func TestPrefixLimit(t *testing.T) {
 	evs, _ := s.Events()
 	if e := evs[len(evs)-1]; e.Neighbor != "127.0.0.2" || e.From != "established" || e.Reason != "prefix limit" {
 		t.Errorf("last event %+v", e)
+	}
+
+	// After max_prefixes_restart the session is tried again: the router
+	// now within its limit keeps it.
+	r1.withdraw("10.4.3.0/24")
+	took := waitFor(t, sessionTimeout, "r1's session back after max_prefixes_restart", established(s, r1))
+	t.Logf("r1 established again %v after its withdrawal (restart after %v)", took, n1.MaxPrefixesRestart)
+	waitFor(t, 5*time.Second, "r1's and r2's prefixes learned", func() bool { return l.text() == "10.3.0.0/24 10.4.1.0/24 10.4.2.0/24" })
+}
+
+// TestPrefixLimitRestartAgain: a router that still sends too many after
+// the restart closes its session again, once per interval.
+func TestPrefixLimitRestartAgain(t *testing.T) {
+	port := freePort(t)
+	r := newRouter(t, "127.0.0.2", 65010, 4200000001, port, "")
+	n := r.neighbor()
+	n.MaxPrefixes, n.MaxPrefixesRestart = 1, time.Second
+	var l learned
+	s := startSpeaker(t, port, &l, n)
+	waitFor(t, sessionTimeout, "session established", established(s, r))
+	r.announce("10.4.1.0/24")
+	r.announce("10.4.2.0/24")
+	closes := func() int {
+		evs, _ := s.Events()
+		c := 0
+		for _, e := range evs {
+			if e.Reason == "prefix limit" {
+				c++
+			}
+		}
+		return c
+	}
+	waitFor(t, 20*time.Second, "the session closed twice by its limit", func() bool { return closes() >= 2 })
+	if got := l.text(); got != "" {
+		t.Errorf("learned %q from a router over its limit", got)
 	}
 }
 

@@ -92,11 +92,14 @@ func (s *Speaker) neighborOf(p *api.Peer, limits map[string]uint32) Neighbor {
 	return n
 }
 
+// reasonPrefixLimit is the reason of a session closed by its prefix limit.
+const reasonPrefixLimit = "prefix limit"
+
 // reasonOf names why a session is not established.
 func reasonOf(admin api.PeerState_AdminState, bfdDown bool, msg string) string {
 	switch {
 	case admin == api.PeerState_ADMIN_STATE_PFX_CT:
-		return "prefix limit"
+		return reasonPrefixLimit
 	case bfdDown:
 		return "bfd down"
 	case admin == api.PeerState_ADMIN_STATE_DOWN:

@@ -46,6 +46,10 @@ type BGPNeighbor struct {
 	// MaxPrefixes closes the session (Cease, maximum number of prefixes
 	// reached) when the router sends more; 0: DefaultMaxPrefixes.
 	MaxPrefixes int64 `yaml:"max_prefixes"`
+	// MaxPrefixesRestart is how long a session closed by its prefix
+	// limit stays down before the edge tries it again ("":
+	// DefaultMaxPrefixesRestart).
+	MaxPrefixesRestart string `yaml:"max_prefixes_restart"`
 }
 
 // BGPPolicy filters routes (import: from the routers; export: to them).
@@ -76,6 +80,13 @@ const (
 	// table offered by mistake closes the session instead of filling the
 	// edge's memory and every site's route table.
 	DefaultMaxPrefixes = 10000
+	// DefaultMaxPrefixesRestart is how long a session closed by its
+	// prefix limit stays down before it is tried again (a router that
+	// still sends too many closes it again), as routers' "maximum-prefix
+	// N restart M" do.
+	DefaultMaxPrefixesRestart = time.Minute
+	minMaxPrefixesRestart     = time.Second
+	maxMaxPrefixesRestart     = 24 * time.Hour
 	// DefaultReadvertiseDelay is the first damping hold-down (edge/bgp).
 	DefaultReadvertiseDelay = time.Second
 	maxReadvertiseDelay     = time.Minute
@@ -103,6 +114,8 @@ type ValidBGPNeighbor struct {
 	Password     string `json:"-"`
 	BFD          bool
 	MaxPrefixes  uint32
+	// MaxPrefixesRestart: see BGPNeighbor.
+	MaxPrefixesRestart time.Duration
 }
 
 // ValidBGPPolicy is a validated policy; the community strings are in
@@ -200,7 +213,7 @@ func checkNeighbors(e *errs, in []BGPNeighbor) []ValidBGPNeighbor {
 }
 
 func checkNeighbor(e *errs, at string, n BGPNeighbor) ValidBGPNeighbor {
-	v := ValidBGPNeighbor{Port: DefaultBGPPort, MaxPrefixes: DefaultMaxPrefixes}
+	v := ValidBGPNeighbor{Port: DefaultBGPPort, MaxPrefixes: DefaultMaxPrefixes, MaxPrefixesRestart: DefaultMaxPrefixesRestart}
 	v.Address = checkUnicast(e, at+".address", n.Address, true)
 	v.RemoteAS = checkASN(e, at+".remote_as", n.RemoteAS)
 	if n.Port != 0 {
@@ -228,6 +241,13 @@ func checkNeighbor(e *errs, at string, n BGPNeighbor) ValidBGPNeighbor {
 			e.add(at+".max_prefixes", "%d: must be 1..10000000", n.MaxPrefixes)
 		}
 		v.MaxPrefixes = uint32(n.MaxPrefixes)
+	}
+	if n.MaxPrefixesRestart != "" {
+		d, err := time.ParseDuration(n.MaxPrefixesRestart)
+		if err != nil || d < minMaxPrefixesRestart || d > maxMaxPrefixesRestart {
+			e.add(at+".max_prefixes_restart", "%q: want a duration from %s to %s (e.g. 1m)", n.MaxPrefixesRestart, minMaxPrefixesRestart, maxMaxPrefixesRestart)
+		}
+		v.MaxPrefixesRestart = d
 	}
 	return v
 }
@@ -350,4 +370,13 @@ func validCommunity(s string) bool {
 		}
 	}
 	return true
+}
+
+// CheckBGPPolicy validates a policy given elsewhere than in a file (the
+// controller's API); errors name the fields under at (e.g.
+// "policy.prefixes[0].prefix").
+func CheckBGPPolicy(at string, p BGPPolicy) error {
+	var e errs
+	checkPolicy(&e, at, p)
+	return e.err()
 }

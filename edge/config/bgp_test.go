@@ -28,7 +28,7 @@ bgp:
   local_as: 4200000001
   router_id: 10.11.0.1
   neighbors:
-    - {address: 10.11.0.2, remote_as: 65011, password_file: ` + pw + `, bfd: true, max_prefixes: 50}
+    - {address: 10.11.0.2, remote_as: 65011, password_file: ` + pw + `, bfd: true, max_prefixes: 50, max_prefixes_restart: 30s}
     - {address: "2001:db8:11::2", remote_as: 4200000001}
   import:
     prefixes: [{prefix: 10.0.0.0/8, max_length: 24}]
@@ -51,10 +51,10 @@ bgp:
 		t.Fatalf("bgp = %+v", b)
 	}
 	n0, n1 := b.Neighbors[0], b.Neighbors[1]
-	if n0.Password != "s3cret" || !n0.BFD || n0.MaxPrefixes != 50 || n0.Port != 179 || n0.RemoteAS != 65011 {
+	if n0.Password != "s3cret" || !n0.BFD || n0.MaxPrefixes != 50 || n0.MaxPrefixesRestart != 30*time.Second || n0.Port != 179 || n0.RemoteAS != 65011 {
 		t.Errorf("neighbors[0] = %+v", n0)
 	}
-	if n1.Password != "" || n1.BFD || n1.MaxPrefixes != DefaultMaxPrefixes || !n1.Address.Is6() {
+	if n1.Password != "" || n1.BFD || n1.MaxPrefixes != DefaultMaxPrefixes || n1.MaxPrefixesRestart != DefaultMaxPrefixesRestart || !n1.Address.Is6() {
 		t.Errorf("neighbors[1] = %+v", n1)
 	}
 	want := ValidBGPPrefix{netip.MustParsePrefix("10.0.0.0/8"), 24}
@@ -88,7 +88,7 @@ bgp:
   readvertise_delay: forever
   neighbors:
     - {address: 10.0.0.300, remote_as: 0, port: 0, password_file: ` + loose + `}
-    - {address: 10.11.0.2, remote_as: 65001, local_address: "2001:db8::2", password_file: ` + bad + `, max_prefixes: -5, bfd: [x]}
+    - {address: 10.11.0.2, remote_as: 65001, local_address: "2001:db8::2", password_file: ` + bad + `, max_prefixes: -5, bfd: [x], max_prefixes_restart: 0s}
     - {address: 10.11.0.2, remote_as: 65001, port: 99999}
   import:
     prefixes: [{prefix: 10.0.0.1/8}, {prefix: 10.0.0.0/16, max_length: 8}, {prefix: x}]
@@ -109,7 +109,7 @@ bgp:
 	want := []string{"bgp.local_as", "bgp.router_id", "bgp.listen_port", "bgp.overlay_as", "bgp.graceful_restart",
 		"bgp.readvertise_delay",
 		"bgp.neighbors[0].address", "bgp.neighbors[0].remote_as", "bgp.neighbors[0].password_file",
-		"bgp.neighbors[1].local_address", "bgp.neighbors[1].password_file", "bgp.neighbors[1].bfd", "bgp.neighbors[1].max_prefixes",
+		"bgp.neighbors[1].local_address", "bgp.neighbors[1].password_file", "bgp.neighbors[1].bfd", "bgp.neighbors[1].max_prefixes", "bgp.neighbors[1].max_prefixes_restart",
 		"bgp.neighbors[2].port", "bgp.neighbors[2].address",
 		"bgp.import.prefixes[0].prefix", "bgp.import.prefixes[1].max_length", "bgp.import.prefixes[2].prefix",
 		"bgp.import.reject_as_paths[0]", "bgp.import.reject_as_paths[1]",

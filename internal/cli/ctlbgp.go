@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,11 +26,13 @@ func ctlBGPCmd(o *ctlOpts) *cobra.Command {
 		Long: `A site's edge speaks BGP with the site's routers (docs/BGP.md): it advertises
 the other sites' prefixes to them and learns theirs, which the controller then
 distributes to the other sites. 'set' gives the site its local AS; 'neighbor
-add' and 'neighbor remove' manage its routers. Changes reach the edge at once.`,
+add' and 'neighbor remove' manage its routers; 'options' sets its listening
+port and graceful restart, 'policy' its import and export policies. Changes
+reach the edge at once.`,
 	}
 	nb := &cobra.Command{Use: "neighbor", Short: "Add or remove a router of a site"}
 	nb.AddCommand(ctlBGPNeighborAddCmd(o), ctlBGPNeighborRemoveCmd(o))
-	c.AddCommand(ctlBGPShowCmd(o), ctlBGPSetCmd(o), nb)
+	c.AddCommand(ctlBGPShowCmd(o), ctlBGPSetCmd(o), nb, ctlBGPOptionsCmd(o), ctlBGPPolicyCmd(o))
 	return c
 }
 
@@ -41,10 +44,12 @@ func printSiteBGP(o *ctlOpts, cmd *cobra.Command, b *pb.SiteBgp) error {
 		}
 		fmt.Fprintf(w, "site %s: local AS %d, router ID %s, %d learned prefixes\n\n", b.SiteName, b.Bgp.LocalAs,
 			dash(b.Bgp.RouterId), len(b.LearnedPrefixes))
-		fmt.Fprintln(w, "NEIGHBOR\tREMOTE AS\tPASSWORD\tBFD\tMAX PREFIXES")
+		fmt.Fprintln(w, "NEIGHBOR\tREMOTE AS\tPASSWORD\tBFD\tMAX PREFIXES\tRESTART")
 		for _, n := range b.Bgp.Neighbors {
-			fmt.Fprintf(w, "%s\t%d\t%v\t%v\t%d\n", n.Address, n.RemoteAs, n.PasswordSet, n.Bfd, n.MaxPrefixes)
+			fmt.Fprintf(w, "%s\t%d\t%v\t%v\t%d\t%s\n", n.Address, n.RemoteAs, n.PasswordSet, n.Bfd, n.MaxPrefixes, restartText(n.MaxPrefixesRestartSeconds))
 		}
+		printBGPOptions(w, b.Bgp)
+		printBGPStatus(w, b)
 	})
 }
 
@@ -121,8 +126,9 @@ func ctlBGPNeighborAddCmd(o *ctlOpts) *cobra.Command {
 	var asn, pwFile string
 	var bfd bool
 	var maxPrefixes uint32
+	var restart time.Duration
 	c := &cobra.Command{
-		Use:   "add SITE ADDR --remote-as N [--password-file F] [--bfd] [--max-prefixes N]",
+		Use:   "add SITE ADDR --remote-as N [--password-file F] [--bfd] [--max-prefixes N] [--max-prefixes-restart D]",
 		Short: "Add (or replace) a router of a site",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -138,6 +144,12 @@ func ctlBGPNeighborAddCmd(o *ctlOpts) *cobra.Command {
 				return err
 			}
 			n := &pb.BgpNeighbor{Address: addr.String(), RemoteAs: as, Bfd: bfd, MaxPrefixes: maxPrefixes}
+			if restart != 0 {
+				if restart < time.Second || restart > 24*time.Hour || restart%time.Second != 0 {
+					return fmt.Errorf("--max-prefixes-restart: %v: want whole seconds from 1s to 24h", restart)
+				}
+				n.MaxPrefixesRestartSeconds = uint32(restart / time.Second)
+			}
 			if pwFile != "" {
 				if n.Password, err = readPasswordFile(pwFile); err != nil {
 					return err
@@ -158,6 +170,7 @@ func ctlBGPNeighborAddCmd(o *ctlOpts) *cobra.Command {
 	c.Flags().StringVar(&pwFile, "password-file", "", "file holding the TCP MD5 password (mode 0600; one line)")
 	c.Flags().BoolVar(&bfd, "bfd", false, "run BFD with the router: its session goes down as soon as BFD does (RFC 5882)")
 	c.Flags().Uint32Var(&maxPrefixes, "max-prefixes", 0, "close the session when the router sends more prefixes (0: the edge's default, 10000)")
+	c.Flags().DurationVar(&restart, "max-prefixes-restart", 0, "try a session closed by its prefix limit again after this long (0: the edge's default, 1m)")
 	return c
 }
 
@@ -197,4 +210,13 @@ func ctlBGPNeighborRemoveCmd(o *ctlOpts) *cobra.Command {
 			return printSiteBGP(o, cmd, out)
 		},
 	}
+}
+
+// restartText is a neighbour's max_prefixes_restart; 0 is the edge's
+// default.
+func restartText(s uint32) string {
+	if s == 0 {
+		return "default"
+	}
+	return (time.Duration(s) * time.Second).String()
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -72,7 +73,7 @@ func TestCtlBGP(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.mustCtl(t, dir, "bgp", "set", "b1", "--local-as", "64086.59905", "--router-id", "10.1.0.1")
-	p.mustCtl(t, dir, "bgp", "neighbor", "add", "b1", "10.1.0.2", "--remote-as", "65001", "--password-file", pw, "--bfd", "--max-prefixes", "500")
+	p.mustCtl(t, dir, "bgp", "neighbor", "add", "b1", "10.1.0.2", "--remote-as", "65001", "--password-file", pw, "--bfd", "--max-prefixes", "500", "--max-prefixes-restart", "90s")
 	p.mustCtl(t, dir, "bgp", "neighbor", "add", "b1", "2001:db8:1::2", "--remote-as", "4200000001")
 	out := p.mustCtl(t, dir, "bgp", "neighbor", "remove", "b1", "2001:db8:1::2")
 	if !strings.Contains(out, "local AS 4200000001") || !strings.Contains(out, "10.1.0.2") || strings.Contains(out, "2001:db8:1::2") {
@@ -95,12 +96,37 @@ func TestCtlBGP(t *testing.T) {
 	b1, b2 := edgeConn(t, p.addr, creds["b1"]), edgeConn(t, p.addr, creds["b2"])
 	cfg := watchUntil(t, b1, "b1's speaker", func(c *pb.EdgeConfig) bool { return c.Bgp != nil && len(c.Bgp.Neighbors) == 1 })
 	n := cfg.Bgp.Neighbors[0]
-	if cfg.Bgp.LocalAs != 4200000001 || cfg.Bgp.RouterId != "10.1.0.1" || n.Password != "md5-s3cret" || !n.Bfd || n.RemoteAs != 65001 || n.MaxPrefixes != 500 {
+	if cfg.Bgp.LocalAs != 4200000001 || cfg.Bgp.RouterId != "10.1.0.1" || n.Password != "md5-s3cret" || !n.Bfd || n.RemoteAs != 65001 || n.MaxPrefixes != 500 || n.MaxPrefixesRestartSeconds != 90 {
 		t.Fatalf("b1's bgp: %v", cfg.Bgp)
 	}
 	if c := watchUntil(t, b2, "b2's config", func(*pb.EdgeConfig) bool { return true }); c.Bgp != nil {
 		t.Fatalf("b2 got b1's speaker: %v", c.Bgp)
 	}
+
+	// Options and policies reach the edge; what ctl shows says them.
+	p.mustCtl(t, dir, "bgp", "options", "b1", "--listen-port", "1179", "--graceful-restart=false")
+	p.mustCtl(t, dir, "bgp", "policy", "b1", "import", "--prefix", "10.0.0.0/8:24", "--prefix", "fd00::/8",
+		"--reject-as-path", "_65999_", "--reject-community", "65000:666", "--add-community", "65000:100")
+	out = p.mustCtl(t, dir, "bgp", "policy", "b1", "export", "--add-community", "65000:200")
+	for _, want := range []string{"listen port 1179, graceful restart false",
+		"import policy: prefix 10.0.0.0/8 le 24; prefix fd00::/8; reject as-path _65999_; reject community 65000:666; add community 65000:100",
+		"export policy: add community 65000:200"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("bgp policy: %q missing from\n%s", want, out)
+		}
+	}
+	cfg = watchUntil(t, b1, "b1's options and policies", func(c *pb.EdgeConfig) bool {
+		return c.Bgp.GetExportPolicy() != nil && c.Bgp.GetListenPort() == 1179
+	})
+	if im := cfg.Bgp.ImportPolicy; cfg.Bgp.GracefulRestart == nil || *cfg.Bgp.GracefulRestart || len(im.GetPrefixes()) != 2 ||
+		im.Prefixes[0].MaxLength != 24 || im.RejectCommunities[0] != "65000:666" || im.RejectAsPaths[0] != "_65999_" {
+		t.Fatalf("b1's bgp: %v", cfg.Bgp)
+	}
+	p.mustCtl(t, dir, "bgp", "policy", "b1", "export")
+	p.mustCtl(t, dir, "bgp", "options", "b1", "--listen-port", "0")
+	watchUntil(t, b1, "b1's export policy cleared", func(c *pb.EdgeConfig) bool {
+		return c.Bgp.GetExportPolicy() == nil && c.Bgp.GetListenPort() == 0 && c.Bgp.GetImportPolicy() != nil
+	})
 	audit := p.mustCtl(t, dir, "events", "--json")
 	if strings.Contains(audit, "md5-s3cret") {
 		t.Fatal("an event records the password")
@@ -129,6 +155,18 @@ func TestCtlBGP(t *testing.T) {
 	}
 	watchUntil(t, b2, "b1's learned prefixes withdrawn at b2", func(c *pb.EdgeConfig) bool { return len(peerPrefixes(c)) == 0 })
 
+	// The sessions as the edge reports them, in ctl bgp show.
+	if show := p.mustCtl(t, dir, "bgp", "show", "b1"); !strings.Contains(show, "sessions: not reported by the edge yet") {
+		t.Fatalf("bgp show before a report:\n%s", show)
+	}
+	reportTelemetry(t, b1, &pb.Telemetry{BgpStatus: &pb.BgpStatus{LocalAs: 4200000001, RouterId: "10.1.0.1",
+		Neighbors: []*pb.BgpNeighborStatus{{Address: "10.1.0.2", RemoteAs: 65001, State: "idle", Reason: "prefix limit", Received: 7,
+			BfdState: "up", MaxPrefixes: 500}}}})
+	show = p.mustCtl(t, dir, "bgp", "show", "b1")
+	if !regexp.MustCompile(`10\.1\.0\.2\s+idle\s+prefix limit\s+7\s+0\s+0\s+up`).MatchString(show) {
+		t.Fatalf("bgp show after the report:\n%s", show)
+	}
+
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -140,7 +178,17 @@ func TestCtlBGP(t *testing.T) {
 		{[]string{"bgp", "neighbor", "add", "b1", "10.1.0.3"}, "--remote-as: required"},
 		{[]string{"bgp", "neighbor", "add", "b2", "10.2.0.3", "--remote-as", "1"}, "no BGP local AS"},
 		{[]string{"bgp", "neighbor", "add", "b1", "10.1.0.3", "--remote-as", "1", "--password-file", "/nonexistent"}, "--password-file"},
+		{[]string{"bgp", "neighbor", "add", "b1", "10.1.0.3", "--remote-as", "1", "--max-prefixes-restart", "500ms"}, "--max-prefixes-restart"},
 		{[]string{"bgp", "neighbor", "remove", "b1", "10.9.9.9"}, "no BGP neighbour"},
+		{[]string{"bgp", "options", "b1", "--listen-port", "70000"}, "--listen-port"},
+		{[]string{"bgp", "options", "b1"}, "nothing to set"},
+		{[]string{"bgp", "options", "b2", "--listen-port", "1179"}, "no BGP local AS"},
+		{[]string{"bgp", "policy", "b1", "sideways"}, "direction"},
+		{[]string{"bgp", "policy", "b1", "import", "--prefix", "10.0.0.1/8", "--prefix", "10.0.0.0/16:8"}, "policy.prefixes[0].prefix"},
+		{[]string{"bgp", "policy", "b1", "import", "--prefix", "10.0.0.0/16:8"}, "policy.prefixes[0].max_length"},
+		{[]string{"bgp", "policy", "b1", "import", "--reject-as-path", "("}, "policy.reject_as_paths[0]"},
+		{[]string{"bgp", "policy", "b1", "export", "--add-community", "a:b"}, "policy.add_communities[0]"},
+		{[]string{"bgp", "policy", "b1", "export", "--reject-community", "1:70000"}, "policy.reject_communities[0]"},
 		{[]string{"bgp", "show", "nope"}, "NotFound"},
 	} {
 		_, errOut, code := p.ctl(t, dir, tc.args...)
@@ -153,6 +201,12 @@ func TestCtlBGP(t *testing.T) {
 // report sends one telemetry batch carrying the learned prefixes.
 func report(t *testing.T, ec pb.EdgeControlClient, lp *pb.LearnedPrefixes, evs ...*pb.BgpEvent) {
 	t.Helper()
+	reportTelemetry(t, ec, &pb.Telemetry{LearnedPrefixes: lp, BgpEvents: evs})
+}
+
+// reportTelemetry sends one batch as site b1's edge.
+func reportTelemetry(t *testing.T, ec pb.EdgeControlClient, tel *pb.Telemetry) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	r, err := ec.Report(ctx)
@@ -160,7 +214,8 @@ func report(t *testing.T, ec pb.EdgeControlClient, lp *pb.LearnedPrefixes, evs .
 		t.Fatal(err)
 	}
 	seq := uint64(time.Now().UnixNano())
-	if err := r.Send(&pb.Telemetry{BootId: []byte("boot-b1"), Sequence: seq, LearnedPrefixes: lp, BgpEvents: evs}); err != nil {
+	tel.BootId, tel.Sequence = []byte("boot-b1"), seq
+	if err := r.Send(tel); err != nil {
 		t.Fatal(err)
 	}
 	if ack, err := r.Recv(); err != nil || ack.AckedSequence != seq {

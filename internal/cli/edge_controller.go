@@ -114,6 +114,10 @@ type controlledEdge struct {
 	learnedNew  bool                // learned not sent since it changed
 	learnedSent time.Time           // telemetry: when learned was last sent
 	bgpEvents   []*pb.BgpEvent      // not sent yet, at most maxBGPEvents (guarded by lmu)
+	// statusSent is the BGP status last put in a batch, at statusSentAt
+	// (guarded by lmu).
+	statusSent   *pb.BgpStatus
+	statusSentAt time.Time
 }
 
 // learnedRefresh is how often the learned prefixes go out again unchanged,
@@ -251,6 +255,7 @@ func (e *controlledEdge) telemetry() *pb.Telemetry {
 	t.FlowSummaries = e.tel.FlowSummaries(now, st.takeTraffic)
 	t.LearnedPrefixes, t.BgpEvents = e.learnedFor(true, now), e.takeBGPEvents()
 	t.NatObservations = e.nat.observations()
+	t.BgpStatus = e.bgpStatusFor(now)
 	return t
 }
 
@@ -274,6 +279,9 @@ func (e *controlledEdge) urgentTelemetry() *pb.Telemetry {
 		t = &pb.Telemetry{}
 	}
 	t.LearnedPrefixes, t.BgpEvents, t.NatObservations = learned, bgpEvents, nat
+	if len(bgpEvents) > 0 { // a neighbour's state changed: its status with it
+		t.BgpStatus = e.bgpStatusFor(now)
+	}
 	return t
 }
 

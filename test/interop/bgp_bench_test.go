@@ -125,6 +125,22 @@ func (l *testLab) edgePIDs() []int {
 	return pids
 }
 
+// revision is the lab network's configuration revision (ctl networks).
+func (l *testLab) revision() uint64 {
+	l.t.Helper()
+	var r struct {
+		Networks []struct {
+			Revision json.Number `json:"revision"`
+		} `json:"networks"`
+	}
+	out := l.mustCtl("networks", "--json")
+	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Networks) == 0 {
+		l.t.Fatalf("ctl networks --json: %v\n%s", err, out)
+	}
+	n, _ := strconv.ParseUint(strings.Trim(r.Networks[0].Revision.String(), `"`), 10, 64)
+	return n
+}
+
 // BenchmarkBGPConvergence: N prefixes announced by site 1's router until
 // site 2's router has them all from its edge (through the controller),
 // the edges' memory then, and the time from site 1's loss (its only link
@@ -154,10 +170,14 @@ func benchBGP(b *testing.B, kind string, n int) {
 	r1, r2 := l.routerOf(1), l.routerOf(2)
 	r2.wait(b, lab.RouterPrefix(1).String(), true, 60*time.Second) // the re-added session is up
 	base := r2.received(b, "10.2.0.1")
+	rev0 := l.revision()
 	start := time.Now()
 	r1.announce(b, lab.RouterAS(1), benchPrefixes(n))
 	announced := time.Since(start)
 	took := r2.waitReceived(b, "10.2.0.1", func(got int) bool { return got >= base+n }, 15*time.Minute) + announced
+	revs := l.revision() - rev0
+	b.Logf("%s, %d prefixes: %d configuration revisions", kind, n, revs)
+	b.ReportMetric(float64(revs), "revisions")
 	pids := l.edgePIDs()
 	b.Logf("%s, %d prefixes: at site 2's router %v after site 1's router was told (%v of it the router's own configuration); edges' RSS %.0f MB (site 1), %.0f MB (site 2)",
 		kind, n, took.Round(time.Millisecond), announced.Round(time.Millisecond), rssMB(pids[0]), rssMB(pids[1]))

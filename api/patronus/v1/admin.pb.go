@@ -4328,8 +4328,12 @@ type SiteBgp struct {
 	SiteName        string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
 	Bgp             *Bgp                   `protobuf:"bytes,3,opt,name=bgp,proto3" json:"bgp,omitempty"`
 	LearnedPrefixes []string               `protobuf:"bytes,4,rep,name=learned_prefixes,json=learnedPrefixes,proto3" json:"learned_prefixes,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// status is the neighbours' sessions as the site's edge last reported
+	// them (Telemetry.bgp_status), at reported_at; unset: never reported.
+	Status        *BgpStatus             `protobuf:"bytes,5,opt,name=status,proto3" json:"status,omitempty"`
+	ReportedAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=reported_at,json=reportedAt,proto3" json:"reported_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SiteBgp) Reset() {
@@ -4386,6 +4390,20 @@ func (x *SiteBgp) GetBgp() *Bgp {
 func (x *SiteBgp) GetLearnedPrefixes() []string {
 	if x != nil {
 		return x.LearnedPrefixes
+	}
+	return nil
+}
+
+func (x *SiteBgp) GetStatus() *BgpStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *SiteBgp) GetReportedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReportedAt
 	}
 	return nil
 }
@@ -4985,6 +5003,146 @@ func (x *AddBgpNeighborRequest) GetNeighbor() *BgpNeighbor {
 	return nil
 }
 
+// SetBgpOptionsRequest changes the fields it sets.
+type SetBgpOptionsRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Network  string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	// listen_port: 0: 179; -1: none; else 1..65535.
+	ListenPort      *int32 `protobuf:"varint,3,opt,name=listen_port,json=listenPort,proto3,oneof" json:"listen_port,omitempty"`
+	GracefulRestart *bool  `protobuf:"varint,4,opt,name=graceful_restart,json=gracefulRestart,proto3,oneof" json:"graceful_restart,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *SetBgpOptionsRequest) Reset() {
+	*x = SetBgpOptionsRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[78]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetBgpOptionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetBgpOptionsRequest) ProtoMessage() {}
+
+func (x *SetBgpOptionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[78]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetBgpOptionsRequest.ProtoReflect.Descriptor instead.
+func (*SetBgpOptionsRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{78}
+}
+
+func (x *SetBgpOptionsRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *SetBgpOptionsRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *SetBgpOptionsRequest) GetListenPort() int32 {
+	if x != nil && x.ListenPort != nil {
+		return *x.ListenPort
+	}
+	return 0
+}
+
+func (x *SetBgpOptionsRequest) GetGracefulRestart() bool {
+	if x != nil && x.GracefulRestart != nil {
+		return *x.GracefulRestart
+	}
+	return false
+}
+
+// SetBgpPolicyRequest replaces one direction's policy of a site.
+type SetBgpPolicyRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Network  string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	// direction is "import" (routes from the routers) or "export" (to them).
+	Direction     string     `protobuf:"bytes,3,opt,name=direction,proto3" json:"direction,omitempty"`
+	Policy        *BgpPolicy `protobuf:"bytes,4,opt,name=policy,proto3" json:"policy,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetBgpPolicyRequest) Reset() {
+	*x = SetBgpPolicyRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[79]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetBgpPolicyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetBgpPolicyRequest) ProtoMessage() {}
+
+func (x *SetBgpPolicyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[79]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetBgpPolicyRequest.ProtoReflect.Descriptor instead.
+func (*SetBgpPolicyRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{79}
+}
+
+func (x *SetBgpPolicyRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *SetBgpPolicyRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *SetBgpPolicyRequest) GetDirection() string {
+	if x != nil {
+		return x.Direction
+	}
+	return ""
+}
+
+func (x *SetBgpPolicyRequest) GetPolicy() *BgpPolicy {
+	if x != nil {
+		return x.Policy
+	}
+	return nil
+}
+
 // RemoveBgpNeighborRequest removes a router by address.
 type RemoveBgpNeighborRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -4997,7 +5155,7 @@ type RemoveBgpNeighborRequest struct {
 
 func (x *RemoveBgpNeighborRequest) Reset() {
 	*x = RemoveBgpNeighborRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[78]
+	mi := &file_patronus_v1_admin_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5009,7 +5167,7 @@ func (x *RemoveBgpNeighborRequest) String() string {
 func (*RemoveBgpNeighborRequest) ProtoMessage() {}
 
 func (x *RemoveBgpNeighborRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[78]
+	mi := &file_patronus_v1_admin_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5022,7 +5180,7 @@ func (x *RemoveBgpNeighborRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveBgpNeighborRequest.ProtoReflect.Descriptor instead.
 func (*RemoveBgpNeighborRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{78}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *RemoveBgpNeighborRequest) GetNetwork() string {
@@ -5337,12 +5495,15 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\bduration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\bduration\"J\n" +
 	"\x11DeleteSiteRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
-	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"\x8f\x01\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"\xfc\x01\n" +
 	"\aSiteBgp\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\"\n" +
 	"\x03bgp\x18\x03 \x01(\v2\x10.patronus.v1.BgpR\x03bgp\x12)\n" +
-	"\x10learned_prefixes\x18\x04 \x03(\tR\x0flearnedPrefixes\"F\n" +
+	"\x10learned_prefixes\x18\x04 \x03(\tR\x0flearnedPrefixes\x12.\n" +
+	"\x06status\x18\x05 \x01(\v2\x16.patronus.v1.BgpStatusR\x06status\x12;\n" +
+	"\vreported_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"reportedAt\"F\n" +
 	"\rGetBgpRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"\x14\n" +
@@ -5380,7 +5541,20 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x15AddBgpNeighborRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x124\n" +
-	"\bneighbor\x18\x03 \x01(\v2\x18.patronus.v1.BgpNeighborR\bneighbor\"k\n" +
+	"\bneighbor\x18\x03 \x01(\v2\x18.patronus.v1.BgpNeighborR\bneighbor\"\xc8\x01\n" +
+	"\x14SetBgpOptionsRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12$\n" +
+	"\vlisten_port\x18\x03 \x01(\x05H\x00R\n" +
+	"listenPort\x88\x01\x01\x12.\n" +
+	"\x10graceful_restart\x18\x04 \x01(\bH\x01R\x0fgracefulRestart\x88\x01\x01B\x0e\n" +
+	"\f_listen_portB\x13\n" +
+	"\x11_graceful_restart\"\x9a\x01\n" +
+	"\x13SetBgpPolicyRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\x1c\n" +
+	"\tdirection\x18\x03 \x01(\tR\tdirection\x12.\n" +
+	"\x06policy\x18\x04 \x01(\v2\x16.patronus.v1.BgpPolicyR\x06policy\"k\n" +
 	"\x18RemoveBgpNeighborRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\x18\n" +
@@ -5392,7 +5566,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\x94\x19\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\xa6\x1a\n" +
 	"\x05Admin\x12S\n" +
 	"\fListNetworks\x12 .patronus.v1.ListNetworksRequest\x1a!.patronus.v1.ListNetworksResponse\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
@@ -5420,7 +5594,9 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x06GetBgp\x12\x1a.patronus.v1.GetBgpRequest\x1a\x14.patronus.v1.SiteBgp\x12:\n" +
 	"\x06SetBgp\x12\x1a.patronus.v1.SetBgpRequest\x1a\x14.patronus.v1.SiteBgp\x12J\n" +
 	"\x0eAddBgpNeighbor\x12\".patronus.v1.AddBgpNeighborRequest\x1a\x14.patronus.v1.SiteBgp\x12P\n" +
-	"\x11RemoveBgpNeighbor\x12%.patronus.v1.RemoveBgpNeighborRequest\x1a\x14.patronus.v1.SiteBgp\x12V\n" +
+	"\x11RemoveBgpNeighbor\x12%.patronus.v1.RemoveBgpNeighborRequest\x1a\x14.patronus.v1.SiteBgp\x12H\n" +
+	"\rSetBgpOptions\x12!.patronus.v1.SetBgpOptionsRequest\x1a\x14.patronus.v1.SiteBgp\x12F\n" +
+	"\fSetBgpPolicy\x12 .patronus.v1.SetBgpPolicyRequest\x1a\x14.patronus.v1.SiteBgp\x12V\n" +
 	"\rIssueOperator\x12!.patronus.v1.IssueOperatorRequest\x1a\".patronus.v1.IssueOperatorResponse\x12V\n" +
 	"\rListOperators\x12!.patronus.v1.ListOperatorsRequest\x1a\".patronus.v1.ListOperatorsResponse\x12X\n" +
 	"\x0eRevokeOperator\x12\".patronus.v1.RevokeOperatorRequest\x1a\".patronus.v1.ListOperatorsResponse\x12J\n" +
@@ -5457,7 +5633,7 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 79)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 81)
 var file_patronus_v1_admin_proto_goTypes = []any{
 	(Topology)(0),                    // 0: patronus.v1.Topology
 	(SiteState)(0),                   // 1: patronus.v1.SiteState
@@ -5539,171 +5715,182 @@ var file_patronus_v1_admin_proto_goTypes = []any{
 	(*RevokeCertificateRequest)(nil), // 77: patronus.v1.RevokeCertificateRequest
 	(*SetBgpRequest)(nil),            // 78: patronus.v1.SetBgpRequest
 	(*AddBgpNeighborRequest)(nil),    // 79: patronus.v1.AddBgpNeighborRequest
-	(*RemoveBgpNeighborRequest)(nil), // 80: patronus.v1.RemoveBgpNeighborRequest
-	(*timestamppb.Timestamp)(nil),    // 81: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 82: google.protobuf.Duration
-	(*Site)(nil),                     // 83: patronus.v1.Site
-	(TopologyRole)(0),                // 84: patronus.v1.TopologyRole
-	(*PathSample)(nil),               // 85: patronus.v1.PathSample
-	(*SlaClass)(nil),                 // 86: patronus.v1.SlaClass
-	(*Application)(nil),              // 87: patronus.v1.Application
-	(*Policy)(nil),                   // 88: patronus.v1.Policy
-	(*SteeringTimers)(nil),           // 89: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),             // 90: patronus.v1.QualityModel
-	(*PinMatch)(nil),                 // 91: patronus.v1.PinMatch
-	(*Bgp)(nil),                      // 92: patronus.v1.Bgp
-	(*BgpNeighbor)(nil),              // 93: patronus.v1.BgpNeighbor
+	(*SetBgpOptionsRequest)(nil),     // 80: patronus.v1.SetBgpOptionsRequest
+	(*SetBgpPolicyRequest)(nil),      // 81: patronus.v1.SetBgpPolicyRequest
+	(*RemoveBgpNeighborRequest)(nil), // 82: patronus.v1.RemoveBgpNeighborRequest
+	(*timestamppb.Timestamp)(nil),    // 83: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 84: google.protobuf.Duration
+	(*Site)(nil),                     // 85: patronus.v1.Site
+	(TopologyRole)(0),                // 86: patronus.v1.TopologyRole
+	(*PathSample)(nil),               // 87: patronus.v1.PathSample
+	(*SlaClass)(nil),                 // 88: patronus.v1.SlaClass
+	(*Application)(nil),              // 89: patronus.v1.Application
+	(*Policy)(nil),                   // 90: patronus.v1.Policy
+	(*SteeringTimers)(nil),           // 91: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),             // 92: patronus.v1.QualityModel
+	(*PinMatch)(nil),                 // 93: patronus.v1.PinMatch
+	(*Bgp)(nil),                      // 94: patronus.v1.Bgp
+	(*BgpStatus)(nil),                // 95: patronus.v1.BgpStatus
+	(*BgpNeighbor)(nil),              // 96: patronus.v1.BgpNeighbor
+	(*BgpPolicy)(nil),                // 97: patronus.v1.BgpPolicy
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
-	81,  // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
-	81,  // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
-	81,  // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
-	82,  // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
+	83,  // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
+	83,  // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
+	83,  // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
+	84,  // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
 	2,   // 4: patronus.v1.IssueOperatorResponse.certificate:type_name -> patronus.v1.OperatorCertificate
 	2,   // 5: patronus.v1.ListOperatorsResponse.certificates:type_name -> patronus.v1.OperatorCertificate
 	0,   // 6: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
-	81,  // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
+	83,  // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
 	8,   // 8: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
-	83,  // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	84,  // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	85,  // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	86,  // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
 	1,   // 11: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	81,  // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	81,  // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	83,  // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	83,  // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
 	11,  // 14: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	81,  // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	81,  // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	81,  // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	81,  // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	82,  // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	83,  // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	83,  // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	83,  // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	83,  // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	84,  // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
 	16,  // 20: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
 	16,  // 21: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
 	22,  // 22: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
 	22,  // 23: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
 	28,  // 24: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
 	28,  // 25: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
-	85,  // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	87,  // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
 	34,  // 27: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	86,  // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	87,  // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	88,  // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	89,  // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
-	90,  // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
+	88,  // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	89,  // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	90,  // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	91,  // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	92,  // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
 	37,  // 33: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	81,  // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	81,  // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	83,  // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	83,  // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
 	40,  // 36: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	91,  // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
-	81,  // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
-	81,  // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
+	93,  // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
+	83,  // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
+	83,  // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
 	43,  // 40: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
-	91,  // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
-	82,  // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
-	81,  // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
-	81,  // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
-	81,  // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
+	93,  // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
+	84,  // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
+	83,  // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
+	83,  // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
+	83,  // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
 	49,  // 46: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
-	81,  // 47: patronus.v1.AlertInfo.started_at:type_name -> google.protobuf.Timestamp
-	81,  // 48: patronus.v1.AlertInfo.fired_at:type_name -> google.protobuf.Timestamp
+	83,  // 47: patronus.v1.AlertInfo.started_at:type_name -> google.protobuf.Timestamp
+	83,  // 48: patronus.v1.AlertInfo.fired_at:type_name -> google.protobuf.Timestamp
 	56,  // 49: patronus.v1.ListAlertsResponse.alerts:type_name -> patronus.v1.AlertInfo
-	81,  // 50: patronus.v1.WebhookInfo.created_at:type_name -> google.protobuf.Timestamp
+	83,  // 50: patronus.v1.WebhookInfo.created_at:type_name -> google.protobuf.Timestamp
 	59,  // 51: patronus.v1.AddWebhookResponse.webhook:type_name -> patronus.v1.WebhookInfo
 	59,  // 52: patronus.v1.ListWebhooksResponse.webhooks:type_name -> patronus.v1.WebhookInfo
-	82,  // 53: patronus.v1.TestWebhookResponse.duration:type_name -> google.protobuf.Duration
-	92,  // 54: patronus.v1.SiteBgp.bgp:type_name -> patronus.v1.Bgp
-	82,  // 55: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
-	82,  // 56: patronus.v1.RenewOperatorRequest.validity:type_name -> google.protobuf.Duration
-	81,  // 57: patronus.v1.CertificateInfo.issued_at:type_name -> google.protobuf.Timestamp
-	81,  // 58: patronus.v1.CertificateInfo.not_after:type_name -> google.protobuf.Timestamp
-	81,  // 59: patronus.v1.CertificateInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	75,  // 60: patronus.v1.ListCertificatesResponse.certificates:type_name -> patronus.v1.CertificateInfo
-	93,  // 61: patronus.v1.AddBgpNeighborRequest.neighbor:type_name -> patronus.v1.BgpNeighbor
-	9,   // 62: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	12,  // 63: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	14,  // 64: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	15,  // 65: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	17,  // 66: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	19,  // 67: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	21,  // 68: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	23,  // 69: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	25,  // 70: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	26,  // 71: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	29,  // 72: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	31,  // 73: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	32,  // 74: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	35,  // 75: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	38,  // 76: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	39,  // 77: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	41,  // 78: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	44,  // 79: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
-	46,  // 80: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
-	47,  // 81: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
-	70,  // 82: patronus.v1.Admin.GetBgp:input_type -> patronus.v1.GetBgpRequest
-	78,  // 83: patronus.v1.Admin.SetBgp:input_type -> patronus.v1.SetBgpRequest
-	79,  // 84: patronus.v1.Admin.AddBgpNeighbor:input_type -> patronus.v1.AddBgpNeighborRequest
-	80,  // 85: patronus.v1.Admin.RemoveBgpNeighbor:input_type -> patronus.v1.RemoveBgpNeighborRequest
-	3,   // 86: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
-	5,   // 87: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
-	7,   // 88: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
-	50,  // 89: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
-	52,  // 90: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
-	53,  // 91: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
-	54,  // 92: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
-	57,  // 93: patronus.v1.Admin.ListAlerts:input_type -> patronus.v1.ListAlertsRequest
-	60,  // 94: patronus.v1.Admin.AddWebhook:input_type -> patronus.v1.AddWebhookRequest
-	62,  // 95: patronus.v1.Admin.ListWebhooks:input_type -> patronus.v1.ListWebhooksRequest
-	64,  // 96: patronus.v1.Admin.RemoveWebhook:input_type -> patronus.v1.RemoveWebhookRequest
-	66,  // 97: patronus.v1.Admin.TestWebhook:input_type -> patronus.v1.TestWebhookRequest
-	68,  // 98: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
-	72,  // 99: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
-	73,  // 100: patronus.v1.Admin.RenewOperator:input_type -> patronus.v1.RenewOperatorRequest
-	74,  // 101: patronus.v1.Admin.ListCertificates:input_type -> patronus.v1.ListCertificatesRequest
-	77,  // 102: patronus.v1.Admin.RevokeCertificate:input_type -> patronus.v1.RevokeCertificateRequest
-	10,  // 103: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	13,  // 104: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	11,  // 105: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	11,  // 106: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	18,  // 107: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	20,  // 108: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	16,  // 109: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	24,  // 110: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	22,  // 111: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	27,  // 112: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	30,  // 113: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	28,  // 114: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	33,  // 115: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	36,  // 116: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	37,  // 117: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	37,  // 118: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	42,  // 119: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	45,  // 120: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
-	43,  // 121: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
-	48,  // 122: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
-	69,  // 123: patronus.v1.Admin.GetBgp:output_type -> patronus.v1.SiteBgp
-	69,  // 124: patronus.v1.Admin.SetBgp:output_type -> patronus.v1.SiteBgp
-	69,  // 125: patronus.v1.Admin.AddBgpNeighbor:output_type -> patronus.v1.SiteBgp
-	69,  // 126: patronus.v1.Admin.RemoveBgpNeighbor:output_type -> patronus.v1.SiteBgp
-	4,   // 127: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
-	6,   // 128: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
-	6,   // 129: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
-	51,  // 130: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
-	49,  // 131: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
-	49,  // 132: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
-	55,  // 133: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
-	58,  // 134: patronus.v1.Admin.ListAlerts:output_type -> patronus.v1.ListAlertsResponse
-	61,  // 135: patronus.v1.Admin.AddWebhook:output_type -> patronus.v1.AddWebhookResponse
-	63,  // 136: patronus.v1.Admin.ListWebhooks:output_type -> patronus.v1.ListWebhooksResponse
-	65,  // 137: patronus.v1.Admin.RemoveWebhook:output_type -> patronus.v1.RemoveWebhookResponse
-	67,  // 138: patronus.v1.Admin.TestWebhook:output_type -> patronus.v1.TestWebhookResponse
-	71,  // 139: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
-	18,  // 140: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
-	4,   // 141: patronus.v1.Admin.RenewOperator:output_type -> patronus.v1.IssueOperatorResponse
-	76,  // 142: patronus.v1.Admin.ListCertificates:output_type -> patronus.v1.ListCertificatesResponse
-	75,  // 143: patronus.v1.Admin.RevokeCertificate:output_type -> patronus.v1.CertificateInfo
-	103, // [103:144] is the sub-list for method output_type
-	62,  // [62:103] is the sub-list for method input_type
-	62,  // [62:62] is the sub-list for extension type_name
-	62,  // [62:62] is the sub-list for extension extendee
-	0,   // [0:62] is the sub-list for field type_name
+	84,  // 53: patronus.v1.TestWebhookResponse.duration:type_name -> google.protobuf.Duration
+	94,  // 54: patronus.v1.SiteBgp.bgp:type_name -> patronus.v1.Bgp
+	95,  // 55: patronus.v1.SiteBgp.status:type_name -> patronus.v1.BgpStatus
+	83,  // 56: patronus.v1.SiteBgp.reported_at:type_name -> google.protobuf.Timestamp
+	84,  // 57: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
+	84,  // 58: patronus.v1.RenewOperatorRequest.validity:type_name -> google.protobuf.Duration
+	83,  // 59: patronus.v1.CertificateInfo.issued_at:type_name -> google.protobuf.Timestamp
+	83,  // 60: patronus.v1.CertificateInfo.not_after:type_name -> google.protobuf.Timestamp
+	83,  // 61: patronus.v1.CertificateInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	75,  // 62: patronus.v1.ListCertificatesResponse.certificates:type_name -> patronus.v1.CertificateInfo
+	96,  // 63: patronus.v1.AddBgpNeighborRequest.neighbor:type_name -> patronus.v1.BgpNeighbor
+	97,  // 64: patronus.v1.SetBgpPolicyRequest.policy:type_name -> patronus.v1.BgpPolicy
+	9,   // 65: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	12,  // 66: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	14,  // 67: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	15,  // 68: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	17,  // 69: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	19,  // 70: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	21,  // 71: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	23,  // 72: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	25,  // 73: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	26,  // 74: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	29,  // 75: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	31,  // 76: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	32,  // 77: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	35,  // 78: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	38,  // 79: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	39,  // 80: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	41,  // 81: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	44,  // 82: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
+	46,  // 83: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
+	47,  // 84: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
+	70,  // 85: patronus.v1.Admin.GetBgp:input_type -> patronus.v1.GetBgpRequest
+	78,  // 86: patronus.v1.Admin.SetBgp:input_type -> patronus.v1.SetBgpRequest
+	79,  // 87: patronus.v1.Admin.AddBgpNeighbor:input_type -> patronus.v1.AddBgpNeighborRequest
+	82,  // 88: patronus.v1.Admin.RemoveBgpNeighbor:input_type -> patronus.v1.RemoveBgpNeighborRequest
+	80,  // 89: patronus.v1.Admin.SetBgpOptions:input_type -> patronus.v1.SetBgpOptionsRequest
+	81,  // 90: patronus.v1.Admin.SetBgpPolicy:input_type -> patronus.v1.SetBgpPolicyRequest
+	3,   // 91: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
+	5,   // 92: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
+	7,   // 93: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
+	50,  // 94: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
+	52,  // 95: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
+	53,  // 96: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
+	54,  // 97: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
+	57,  // 98: patronus.v1.Admin.ListAlerts:input_type -> patronus.v1.ListAlertsRequest
+	60,  // 99: patronus.v1.Admin.AddWebhook:input_type -> patronus.v1.AddWebhookRequest
+	62,  // 100: patronus.v1.Admin.ListWebhooks:input_type -> patronus.v1.ListWebhooksRequest
+	64,  // 101: patronus.v1.Admin.RemoveWebhook:input_type -> patronus.v1.RemoveWebhookRequest
+	66,  // 102: patronus.v1.Admin.TestWebhook:input_type -> patronus.v1.TestWebhookRequest
+	68,  // 103: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
+	72,  // 104: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
+	73,  // 105: patronus.v1.Admin.RenewOperator:input_type -> patronus.v1.RenewOperatorRequest
+	74,  // 106: patronus.v1.Admin.ListCertificates:input_type -> patronus.v1.ListCertificatesRequest
+	77,  // 107: patronus.v1.Admin.RevokeCertificate:input_type -> patronus.v1.RevokeCertificateRequest
+	10,  // 108: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	13,  // 109: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	11,  // 110: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	11,  // 111: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	18,  // 112: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	20,  // 113: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	16,  // 114: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	24,  // 115: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	22,  // 116: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	27,  // 117: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	30,  // 118: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	28,  // 119: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	33,  // 120: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	36,  // 121: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	37,  // 122: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	37,  // 123: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	42,  // 124: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	45,  // 125: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
+	43,  // 126: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
+	48,  // 127: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
+	69,  // 128: patronus.v1.Admin.GetBgp:output_type -> patronus.v1.SiteBgp
+	69,  // 129: patronus.v1.Admin.SetBgp:output_type -> patronus.v1.SiteBgp
+	69,  // 130: patronus.v1.Admin.AddBgpNeighbor:output_type -> patronus.v1.SiteBgp
+	69,  // 131: patronus.v1.Admin.RemoveBgpNeighbor:output_type -> patronus.v1.SiteBgp
+	69,  // 132: patronus.v1.Admin.SetBgpOptions:output_type -> patronus.v1.SiteBgp
+	69,  // 133: patronus.v1.Admin.SetBgpPolicy:output_type -> patronus.v1.SiteBgp
+	4,   // 134: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
+	6,   // 135: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
+	6,   // 136: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
+	51,  // 137: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
+	49,  // 138: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
+	49,  // 139: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
+	55,  // 140: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
+	58,  // 141: patronus.v1.Admin.ListAlerts:output_type -> patronus.v1.ListAlertsResponse
+	61,  // 142: patronus.v1.Admin.AddWebhook:output_type -> patronus.v1.AddWebhookResponse
+	63,  // 143: patronus.v1.Admin.ListWebhooks:output_type -> patronus.v1.ListWebhooksResponse
+	65,  // 144: patronus.v1.Admin.RemoveWebhook:output_type -> patronus.v1.RemoveWebhookResponse
+	67,  // 145: patronus.v1.Admin.TestWebhook:output_type -> patronus.v1.TestWebhookResponse
+	71,  // 146: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
+	18,  // 147: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
+	4,   // 148: patronus.v1.Admin.RenewOperator:output_type -> patronus.v1.IssueOperatorResponse
+	76,  // 149: patronus.v1.Admin.ListCertificates:output_type -> patronus.v1.ListCertificatesResponse
+	75,  // 150: patronus.v1.Admin.RevokeCertificate:output_type -> patronus.v1.CertificateInfo
+	108, // [108:151] is the sub-list for method output_type
+	65,  // [65:108] is the sub-list for method input_type
+	65,  // [65:65] is the sub-list for extension type_name
+	65,  // [65:65] is the sub-list for extension extendee
+	0,   // [0:65] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -5713,13 +5900,14 @@ func file_patronus_v1_admin_proto_init() {
 	}
 	file_patronus_v1_config_proto_init()
 	file_patronus_v1_telemetry_proto_init()
+	file_patronus_v1_admin_proto_msgTypes[78].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   79,
+			NumMessages:   81,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

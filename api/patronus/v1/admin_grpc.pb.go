@@ -47,6 +47,8 @@ const (
 	Admin_SetBgp_FullMethodName            = "/patronus.v1.Admin/SetBgp"
 	Admin_AddBgpNeighbor_FullMethodName    = "/patronus.v1.Admin/AddBgpNeighbor"
 	Admin_RemoveBgpNeighbor_FullMethodName = "/patronus.v1.Admin/RemoveBgpNeighbor"
+	Admin_SetBgpOptions_FullMethodName     = "/patronus.v1.Admin/SetBgpOptions"
+	Admin_SetBgpPolicy_FullMethodName      = "/patronus.v1.Admin/SetBgpPolicy"
 	Admin_IssueOperator_FullMethodName     = "/patronus.v1.Admin/IssueOperator"
 	Admin_ListOperators_FullMethodName     = "/patronus.v1.Admin/ListOperators"
 	Admin_RevokeOperator_FullMethodName    = "/patronus.v1.Admin/RevokeOperator"
@@ -136,6 +138,12 @@ type AdminClient interface {
 	AddBgpNeighbor(ctx context.Context, in *AddBgpNeighborRequest, opts ...grpc.CallOption) (*SiteBgp, error)
 	// RemoveBgpNeighbor removes a router of a site.
 	RemoveBgpNeighbor(ctx context.Context, in *RemoveBgpNeighborRequest, opts ...grpc.CallOption) (*SiteBgp, error)
+	// SetBgpOptions sets a site's listening port and graceful restart; a
+	// field left unset keeps its value.
+	SetBgpOptions(ctx context.Context, in *SetBgpOptionsRequest, opts ...grpc.CallOption) (*SiteBgp, error)
+	// SetBgpPolicy replaces a site's import or export policy (an empty
+	// policy clears it).
+	SetBgpPolicy(ctx context.Context, in *SetBgpPolicyRequest, opts ...grpc.CallOption) (*SiteBgp, error)
 	// IssueOperator signs an operator certificate for a person, from the
 	// CSR of a key made where it is used (the key never travels), and
 	// records it. A name with a certificate in force gets ALREADY_EXISTS:
@@ -448,6 +456,26 @@ func (c *adminClient) RemoveBgpNeighbor(ctx context.Context, in *RemoveBgpNeighb
 	return out, nil
 }
 
+func (c *adminClient) SetBgpOptions(ctx context.Context, in *SetBgpOptionsRequest, opts ...grpc.CallOption) (*SiteBgp, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SiteBgp)
+	err := c.cc.Invoke(ctx, Admin_SetBgpOptions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) SetBgpPolicy(ctx context.Context, in *SetBgpPolicyRequest, opts ...grpc.CallOption) (*SiteBgp, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SiteBgp)
+	err := c.cc.Invoke(ctx, Admin_SetBgpPolicy_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminClient) IssueOperator(ctx context.Context, in *IssueOperatorRequest, opts ...grpc.CallOption) (*IssueOperatorResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(IssueOperatorResponse)
@@ -688,6 +716,12 @@ type AdminServer interface {
 	AddBgpNeighbor(context.Context, *AddBgpNeighborRequest) (*SiteBgp, error)
 	// RemoveBgpNeighbor removes a router of a site.
 	RemoveBgpNeighbor(context.Context, *RemoveBgpNeighborRequest) (*SiteBgp, error)
+	// SetBgpOptions sets a site's listening port and graceful restart; a
+	// field left unset keeps its value.
+	SetBgpOptions(context.Context, *SetBgpOptionsRequest) (*SiteBgp, error)
+	// SetBgpPolicy replaces a site's import or export policy (an empty
+	// policy clears it).
+	SetBgpPolicy(context.Context, *SetBgpPolicyRequest) (*SiteBgp, error)
 	// IssueOperator signs an operator certificate for a person, from the
 	// CSR of a key made where it is used (the key never travels), and
 	// records it. A name with a certificate in force gets ALREADY_EXISTS:
@@ -831,6 +865,12 @@ func (UnimplementedAdminServer) AddBgpNeighbor(context.Context, *AddBgpNeighborR
 }
 func (UnimplementedAdminServer) RemoveBgpNeighbor(context.Context, *RemoveBgpNeighborRequest) (*SiteBgp, error) {
 	return nil, status.Error(codes.Unimplemented, "method RemoveBgpNeighbor not implemented")
+}
+func (UnimplementedAdminServer) SetBgpOptions(context.Context, *SetBgpOptionsRequest) (*SiteBgp, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetBgpOptions not implemented")
+}
+func (UnimplementedAdminServer) SetBgpPolicy(context.Context, *SetBgpPolicyRequest) (*SiteBgp, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetBgpPolicy not implemented")
 }
 func (UnimplementedAdminServer) IssueOperator(context.Context, *IssueOperatorRequest) (*IssueOperatorResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method IssueOperator not implemented")
@@ -1336,6 +1376,42 @@ func _Admin_RemoveBgpNeighbor_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_SetBgpOptions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetBgpOptionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).SetBgpOptions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_SetBgpOptions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).SetBgpOptions(ctx, req.(*SetBgpOptionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_SetBgpPolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetBgpPolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).SetBgpPolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_SetBgpPolicy_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).SetBgpPolicy(ctx, req.(*SetBgpPolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Admin_IssueOperator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(IssueOperatorRequest)
 	if err := dec(in); err != nil {
@@ -1744,6 +1820,14 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RemoveBgpNeighbor",
 			Handler:    _Admin_RemoveBgpNeighbor_Handler,
+		},
+		{
+			MethodName: "SetBgpOptions",
+			Handler:    _Admin_SetBgpOptions_Handler,
+		},
+		{
+			MethodName: "SetBgpPolicy",
+			Handler:    _Admin_SetBgpPolicy_Handler,
 		},
 		{
 			MethodName: "IssueOperator",

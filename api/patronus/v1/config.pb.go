@@ -706,7 +706,16 @@ type Bgp struct {
 	// takes its address towards its first IPv4 neighbour.
 	RouterId string `protobuf:"bytes,2,opt,name=router_id,json=routerId,proto3" json:"router_id,omitempty"`
 	// neighbors are the site's routers.
-	Neighbors     []*BgpNeighbor `protobuf:"bytes,3,rep,name=neighbors,proto3" json:"neighbors,omitempty"`
+	Neighbors []*BgpNeighbor `protobuf:"bytes,3,rep,name=neighbors,proto3" json:"neighbors,omitempty"`
+	// listen_port is the TCP port the speaker accepts sessions on: 0: 179;
+	// -1: none (the edge only connects); else 1..65535.
+	ListenPort int32 `protobuf:"varint,4,opt,name=listen_port,json=listenPort,proto3" json:"listen_port,omitempty"`
+	// graceful_restart: the graceful restart helper (RFC 4724); unset: on.
+	GracefulRestart *bool `protobuf:"varint,5,opt,name=graceful_restart,json=gracefulRestart,proto3,oneof" json:"graceful_restart,omitempty"`
+	// import_policy filters the routes from the routers; export_policy
+	// those to them (edge/config's bgp.import and bgp.export).
+	ImportPolicy  *BgpPolicy `protobuf:"bytes,6,opt,name=import_policy,json=importPolicy,proto3" json:"import_policy,omitempty"`
+	ExportPolicy  *BgpPolicy `protobuf:"bytes,7,opt,name=export_policy,json=exportPolicy,proto3" json:"export_policy,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -762,6 +771,162 @@ func (x *Bgp) GetNeighbors() []*BgpNeighbor {
 	return nil
 }
 
+func (x *Bgp) GetListenPort() int32 {
+	if x != nil {
+		return x.ListenPort
+	}
+	return 0
+}
+
+func (x *Bgp) GetGracefulRestart() bool {
+	if x != nil && x.GracefulRestart != nil {
+		return *x.GracefulRestart
+	}
+	return false
+}
+
+func (x *Bgp) GetImportPolicy() *BgpPolicy {
+	if x != nil {
+		return x.ImportPolicy
+	}
+	return nil
+}
+
+func (x *Bgp) GetExportPolicy() *BgpPolicy {
+	if x != nil {
+		return x.ExportPolicy
+	}
+	return nil
+}
+
+// BgpPolicy filters routes: a route passes when it matches one of
+// prefixes (every route when there are none; per family: a family without
+// entries passes nothing), and none of reject_as_paths and
+// reject_communities; add_communities are then added to it.
+type BgpPolicy struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Prefixes []*BgpPrefixMatch      `protobuf:"bytes,1,rep,name=prefixes,proto3" json:"prefixes,omitempty"`
+	// reject_as_paths are regular expressions over the AS path (_65999_).
+	RejectAsPaths []string `protobuf:"bytes,2,rep,name=reject_as_paths,json=rejectAsPaths,proto3" json:"reject_as_paths,omitempty"`
+	// Standard communities, "AS:VALUE" (each 0..65535).
+	RejectCommunities []string `protobuf:"bytes,3,rep,name=reject_communities,json=rejectCommunities,proto3" json:"reject_communities,omitempty"`
+	AddCommunities    []string `protobuf:"bytes,4,rep,name=add_communities,json=addCommunities,proto3" json:"add_communities,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *BgpPolicy) Reset() {
+	*x = BgpPolicy{}
+	mi := &file_patronus_v1_config_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BgpPolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BgpPolicy) ProtoMessage() {}
+
+func (x *BgpPolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_config_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BgpPolicy.ProtoReflect.Descriptor instead.
+func (*BgpPolicy) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *BgpPolicy) GetPrefixes() []*BgpPrefixMatch {
+	if x != nil {
+		return x.Prefixes
+	}
+	return nil
+}
+
+func (x *BgpPolicy) GetRejectAsPaths() []string {
+	if x != nil {
+		return x.RejectAsPaths
+	}
+	return nil
+}
+
+func (x *BgpPolicy) GetRejectCommunities() []string {
+	if x != nil {
+		return x.RejectCommunities
+	}
+	return nil
+}
+
+func (x *BgpPolicy) GetAddCommunities() []string {
+	if x != nil {
+		return x.AddCommunities
+	}
+	return nil
+}
+
+// BgpPrefixMatch matches prefix and, up to max_length, the longer
+// prefixes inside it (0: the prefix only).
+type BgpPrefixMatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Prefix        string                 `protobuf:"bytes,1,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	MaxLength     uint32                 `protobuf:"varint,2,opt,name=max_length,json=maxLength,proto3" json:"max_length,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BgpPrefixMatch) Reset() {
+	*x = BgpPrefixMatch{}
+	mi := &file_patronus_v1_config_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BgpPrefixMatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BgpPrefixMatch) ProtoMessage() {}
+
+func (x *BgpPrefixMatch) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_config_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BgpPrefixMatch.ProtoReflect.Descriptor instead.
+func (*BgpPrefixMatch) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *BgpPrefixMatch) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+func (x *BgpPrefixMatch) GetMaxLength() uint32 {
+	if x != nil {
+		return x.MaxLength
+	}
+	return 0
+}
+
 // BgpNeighbor is one router of a site.
 type BgpNeighbor struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -779,14 +944,18 @@ type BgpNeighbor struct {
 	PasswordSet bool `protobuf:"varint,5,opt,name=password_set,json=passwordSet,proto3" json:"password_set,omitempty"`
 	// max_prefixes closes the session when the router sends more; 0: the
 	// edge's default (10,000).
-	MaxPrefixes   uint32 `protobuf:"varint,6,opt,name=max_prefixes,json=maxPrefixes,proto3" json:"max_prefixes,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	MaxPrefixes uint32 `protobuf:"varint,6,opt,name=max_prefixes,json=maxPrefixes,proto3" json:"max_prefixes,omitempty"`
+	// max_prefixes_restart_seconds is how long a session closed by its
+	// prefix limit stays down before the edge tries it again; 0: the edge's
+	// default (60 s). 1..86400.
+	MaxPrefixesRestartSeconds uint32 `protobuf:"varint,7,opt,name=max_prefixes_restart_seconds,json=maxPrefixesRestartSeconds,proto3" json:"max_prefixes_restart_seconds,omitempty"`
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
 }
 
 func (x *BgpNeighbor) Reset() {
 	*x = BgpNeighbor{}
-	mi := &file_patronus_v1_config_proto_msgTypes[6]
+	mi := &file_patronus_v1_config_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -798,7 +967,7 @@ func (x *BgpNeighbor) String() string {
 func (*BgpNeighbor) ProtoMessage() {}
 
 func (x *BgpNeighbor) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[6]
+	mi := &file_patronus_v1_config_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -811,7 +980,7 @@ func (x *BgpNeighbor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BgpNeighbor.ProtoReflect.Descriptor instead.
 func (*BgpNeighbor) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{6}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BgpNeighbor) GetAddress() string {
@@ -856,6 +1025,13 @@ func (x *BgpNeighbor) GetMaxPrefixes() uint32 {
 	return 0
 }
 
+func (x *BgpNeighbor) GetMaxPrefixesRestartSeconds() uint32 {
+	if x != nil {
+		return x.MaxPrefixesRestartSeconds
+	}
+	return 0
+}
+
 // Site names a site.
 type Site struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -870,7 +1046,7 @@ type Site struct {
 
 func (x *Site) Reset() {
 	*x = Site{}
-	mi := &file_patronus_v1_config_proto_msgTypes[7]
+	mi := &file_patronus_v1_config_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -882,7 +1058,7 @@ func (x *Site) String() string {
 func (*Site) ProtoMessage() {}
 
 func (x *Site) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[7]
+	mi := &file_patronus_v1_config_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -895,7 +1071,7 @@ func (x *Site) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Site.ProtoReflect.Descriptor instead.
 func (*Site) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{7}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Site) GetName() string {
@@ -925,7 +1101,7 @@ type Overlay struct {
 
 func (x *Overlay) Reset() {
 	*x = Overlay{}
-	mi := &file_patronus_v1_config_proto_msgTypes[8]
+	mi := &file_patronus_v1_config_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -937,7 +1113,7 @@ func (x *Overlay) String() string {
 func (*Overlay) ProtoMessage() {}
 
 func (x *Overlay) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[8]
+	mi := &file_patronus_v1_config_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -950,7 +1126,7 @@ func (x *Overlay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Overlay.ProtoReflect.Descriptor instead.
 func (*Overlay) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{8}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Overlay) GetInterface() string {
@@ -993,7 +1169,7 @@ type Link struct {
 
 func (x *Link) Reset() {
 	*x = Link{}
-	mi := &file_patronus_v1_config_proto_msgTypes[9]
+	mi := &file_patronus_v1_config_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1005,7 +1181,7 @@ func (x *Link) String() string {
 func (*Link) ProtoMessage() {}
 
 func (x *Link) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[9]
+	mi := &file_patronus_v1_config_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1018,7 +1194,7 @@ func (x *Link) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Link.ProtoReflect.Descriptor instead.
 func (*Link) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{9}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Link) GetName() string {
@@ -1091,7 +1267,7 @@ type Peer struct {
 
 func (x *Peer) Reset() {
 	*x = Peer{}
-	mi := &file_patronus_v1_config_proto_msgTypes[10]
+	mi := &file_patronus_v1_config_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1103,7 +1279,7 @@ func (x *Peer) String() string {
 func (*Peer) ProtoMessage() {}
 
 func (x *Peer) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[10]
+	mi := &file_patronus_v1_config_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1116,7 +1292,7 @@ func (x *Peer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Peer.ProtoReflect.Descriptor instead.
 func (*Peer) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{10}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Peer) GetSite() *Site {
@@ -1182,7 +1358,7 @@ type PeerLink struct {
 
 func (x *PeerLink) Reset() {
 	*x = PeerLink{}
-	mi := &file_patronus_v1_config_proto_msgTypes[11]
+	mi := &file_patronus_v1_config_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1194,7 +1370,7 @@ func (x *PeerLink) String() string {
 func (*PeerLink) ProtoMessage() {}
 
 func (x *PeerLink) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[11]
+	mi := &file_patronus_v1_config_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1207,7 +1383,7 @@ func (x *PeerLink) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeerLink.ProtoReflect.Descriptor instead.
 func (*PeerLink) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{11}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *PeerLink) GetName() string {
@@ -1266,7 +1442,7 @@ type Defaults struct {
 
 func (x *Defaults) Reset() {
 	*x = Defaults{}
-	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	mi := &file_patronus_v1_config_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1278,7 +1454,7 @@ func (x *Defaults) String() string {
 func (*Defaults) ProtoMessage() {}
 
 func (x *Defaults) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	mi := &file_patronus_v1_config_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1291,7 +1467,7 @@ func (x *Defaults) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Defaults.ProtoReflect.Descriptor instead.
 func (*Defaults) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{12}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Defaults) GetCompression() bool {
@@ -1324,7 +1500,7 @@ type BfdTimers struct {
 
 func (x *BfdTimers) Reset() {
 	*x = BfdTimers{}
-	mi := &file_patronus_v1_config_proto_msgTypes[13]
+	mi := &file_patronus_v1_config_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1336,7 +1512,7 @@ func (x *BfdTimers) String() string {
 func (*BfdTimers) ProtoMessage() {}
 
 func (x *BfdTimers) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[13]
+	mi := &file_patronus_v1_config_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1349,7 +1525,7 @@ func (x *BfdTimers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BfdTimers.ProtoReflect.Descriptor instead.
 func (*BfdTimers) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{13}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BfdTimers) GetTxInterval() *durationpb.Duration {
@@ -1395,7 +1571,7 @@ type SlaClass struct {
 
 func (x *SlaClass) Reset() {
 	*x = SlaClass{}
-	mi := &file_patronus_v1_config_proto_msgTypes[14]
+	mi := &file_patronus_v1_config_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1407,7 +1583,7 @@ func (x *SlaClass) String() string {
 func (*SlaClass) ProtoMessage() {}
 
 func (x *SlaClass) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[14]
+	mi := &file_patronus_v1_config_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1420,7 +1596,7 @@ func (x *SlaClass) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaClass.ProtoReflect.Descriptor instead.
 func (*SlaClass) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{14}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SlaClass) GetName() string {
@@ -1470,7 +1646,7 @@ type Application struct {
 
 func (x *Application) Reset() {
 	*x = Application{}
-	mi := &file_patronus_v1_config_proto_msgTypes[15]
+	mi := &file_patronus_v1_config_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1482,7 +1658,7 @@ func (x *Application) String() string {
 func (*Application) ProtoMessage() {}
 
 func (x *Application) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[15]
+	mi := &file_patronus_v1_config_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1495,7 +1671,7 @@ func (x *Application) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Application.ProtoReflect.Descriptor instead.
 func (*Application) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{15}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Application) GetName() string {
@@ -1551,7 +1727,7 @@ type MatchRule struct {
 
 func (x *MatchRule) Reset() {
 	*x = MatchRule{}
-	mi := &file_patronus_v1_config_proto_msgTypes[16]
+	mi := &file_patronus_v1_config_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1563,7 +1739,7 @@ func (x *MatchRule) String() string {
 func (*MatchRule) ProtoMessage() {}
 
 func (x *MatchRule) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[16]
+	mi := &file_patronus_v1_config_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1576,7 +1752,7 @@ func (x *MatchRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchRule.ProtoReflect.Descriptor instead.
 func (*MatchRule) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{16}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *MatchRule) GetCidrs() []string {
@@ -1646,7 +1822,7 @@ type Policy struct {
 
 func (x *Policy) Reset() {
 	*x = Policy{}
-	mi := &file_patronus_v1_config_proto_msgTypes[17]
+	mi := &file_patronus_v1_config_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1658,7 +1834,7 @@ func (x *Policy) String() string {
 func (*Policy) ProtoMessage() {}
 
 func (x *Policy) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[17]
+	mi := &file_patronus_v1_config_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1671,7 +1847,7 @@ func (x *Policy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Policy.ProtoReflect.Descriptor instead.
 func (*Policy) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{17}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Policy) GetName() string {
@@ -1731,7 +1907,7 @@ type PolicyMatch struct {
 
 func (x *PolicyMatch) Reset() {
 	*x = PolicyMatch{}
-	mi := &file_patronus_v1_config_proto_msgTypes[18]
+	mi := &file_patronus_v1_config_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1743,7 +1919,7 @@ func (x *PolicyMatch) String() string {
 func (*PolicyMatch) ProtoMessage() {}
 
 func (x *PolicyMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[18]
+	mi := &file_patronus_v1_config_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1756,7 +1932,7 @@ func (x *PolicyMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PolicyMatch.ProtoReflect.Descriptor instead.
 func (*PolicyMatch) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{18}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *PolicyMatch) GetApplications() []string {
@@ -1807,7 +1983,7 @@ type SteeringTimers struct {
 
 func (x *SteeringTimers) Reset() {
 	*x = SteeringTimers{}
-	mi := &file_patronus_v1_config_proto_msgTypes[19]
+	mi := &file_patronus_v1_config_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1819,7 +1995,7 @@ func (x *SteeringTimers) String() string {
 func (*SteeringTimers) ProtoMessage() {}
 
 func (x *SteeringTimers) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[19]
+	mi := &file_patronus_v1_config_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1832,7 +2008,7 @@ func (x *SteeringTimers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SteeringTimers.ProtoReflect.Descriptor instead.
 func (*SteeringTimers) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{19}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SteeringTimers) GetDamping() *durationpb.Duration {
@@ -1914,7 +2090,7 @@ type QualityModel struct {
 
 func (x *QualityModel) Reset() {
 	*x = QualityModel{}
-	mi := &file_patronus_v1_config_proto_msgTypes[20]
+	mi := &file_patronus_v1_config_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1926,7 +2102,7 @@ func (x *QualityModel) String() string {
 func (*QualityModel) ProtoMessage() {}
 
 func (x *QualityModel) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[20]
+	mi := &file_patronus_v1_config_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1939,7 +2115,7 @@ func (x *QualityModel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QualityModel.ProtoReflect.Descriptor instead.
 func (*QualityModel) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{20}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *QualityModel) GetDegradedBelowScore() float64 {
@@ -1976,7 +2152,7 @@ type PinMatch struct {
 
 func (x *PinMatch) Reset() {
 	*x = PinMatch{}
-	mi := &file_patronus_v1_config_proto_msgTypes[21]
+	mi := &file_patronus_v1_config_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1988,7 +2164,7 @@ func (x *PinMatch) String() string {
 func (*PinMatch) ProtoMessage() {}
 
 func (x *PinMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[21]
+	mi := &file_patronus_v1_config_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2001,7 +2177,7 @@ func (x *PinMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PinMatch.ProtoReflect.Descriptor instead.
 func (*PinMatch) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{21}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *PinMatch) GetProtocol() uint32 {
@@ -2061,7 +2237,7 @@ type PathPin struct {
 
 func (x *PathPin) Reset() {
 	*x = PathPin{}
-	mi := &file_patronus_v1_config_proto_msgTypes[22]
+	mi := &file_patronus_v1_config_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2073,7 +2249,7 @@ func (x *PathPin) String() string {
 func (*PathPin) ProtoMessage() {}
 
 func (x *PathPin) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[22]
+	mi := &file_patronus_v1_config_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2086,7 +2262,7 @@ func (x *PathPin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathPin.ProtoReflect.Descriptor instead.
 func (*PathPin) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{22}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PathPin) GetId() int64 {
@@ -2162,18 +2338,34 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\x0frefresh_seconds\x18\x02 \x01(\rR\x0erefreshSeconds\"w\n" +
 	"\aNatKind\x123\n" +
 	"\amapping\x18\x01 \x01(\x0e2\x19.patronus.v1.NatBehaviourR\amapping\x127\n" +
-	"\tfiltering\x18\x02 \x01(\x0e2\x19.patronus.v1.NatBehaviourR\tfiltering\"u\n" +
+	"\tfiltering\x18\x02 \x01(\x0e2\x19.patronus.v1.NatBehaviourR\tfiltering\"\xd5\x02\n" +
 	"\x03Bgp\x12\x19\n" +
 	"\blocal_as\x18\x01 \x01(\rR\alocalAs\x12\x1b\n" +
 	"\trouter_id\x18\x02 \x01(\tR\brouterId\x126\n" +
-	"\tneighbors\x18\x03 \x03(\v2\x18.patronus.v1.BgpNeighborR\tneighbors\"\xb8\x01\n" +
+	"\tneighbors\x18\x03 \x03(\v2\x18.patronus.v1.BgpNeighborR\tneighbors\x12\x1f\n" +
+	"\vlisten_port\x18\x04 \x01(\x05R\n" +
+	"listenPort\x12.\n" +
+	"\x10graceful_restart\x18\x05 \x01(\bH\x00R\x0fgracefulRestart\x88\x01\x01\x12;\n" +
+	"\rimport_policy\x18\x06 \x01(\v2\x16.patronus.v1.BgpPolicyR\fimportPolicy\x12;\n" +
+	"\rexport_policy\x18\a \x01(\v2\x16.patronus.v1.BgpPolicyR\fexportPolicyB\x13\n" +
+	"\x11_graceful_restart\"\xc4\x01\n" +
+	"\tBgpPolicy\x127\n" +
+	"\bprefixes\x18\x01 \x03(\v2\x1b.patronus.v1.BgpPrefixMatchR\bprefixes\x12&\n" +
+	"\x0freject_as_paths\x18\x02 \x03(\tR\rrejectAsPaths\x12-\n" +
+	"\x12reject_communities\x18\x03 \x03(\tR\x11rejectCommunities\x12'\n" +
+	"\x0fadd_communities\x18\x04 \x03(\tR\x0eaddCommunities\"G\n" +
+	"\x0eBgpPrefixMatch\x12\x16\n" +
+	"\x06prefix\x18\x01 \x01(\tR\x06prefix\x12\x1d\n" +
+	"\n" +
+	"max_length\x18\x02 \x01(\rR\tmaxLength\"\xf9\x01\n" +
 	"\vBgpNeighbor\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x1b\n" +
 	"\tremote_as\x18\x02 \x01(\rR\bremoteAs\x12\x1a\n" +
 	"\bpassword\x18\x03 \x01(\tR\bpassword\x12\x10\n" +
 	"\x03bfd\x18\x04 \x01(\bR\x03bfd\x12!\n" +
 	"\fpassword_set\x18\x05 \x01(\bR\vpasswordSet\x12!\n" +
-	"\fmax_prefixes\x18\x06 \x01(\rR\vmaxPrefixes\"*\n" +
+	"\fmax_prefixes\x18\x06 \x01(\rR\vmaxPrefixes\x12?\n" +
+	"\x1cmax_prefixes_restart_seconds\x18\a \x01(\rR\x19maxPrefixesRestartSeconds\"*\n" +
 	"\x04Site\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\rR\x02id\"9\n" +
@@ -2304,7 +2496,7 @@ func file_patronus_v1_config_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_config_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_patronus_v1_config_proto_goTypes = []any{
 	(NatBehaviour)(0),             // 0: patronus.v1.NatBehaviour
 	(TopologyRole)(0),             // 1: patronus.v1.TopologyRole
@@ -2315,70 +2507,75 @@ var file_patronus_v1_config_proto_goTypes = []any{
 	(*NatTraversal)(nil),          // 6: patronus.v1.NatTraversal
 	(*NatKind)(nil),               // 7: patronus.v1.NatKind
 	(*Bgp)(nil),                   // 8: patronus.v1.Bgp
-	(*BgpNeighbor)(nil),           // 9: patronus.v1.BgpNeighbor
-	(*Site)(nil),                  // 10: patronus.v1.Site
-	(*Overlay)(nil),               // 11: patronus.v1.Overlay
-	(*Link)(nil),                  // 12: patronus.v1.Link
-	(*Peer)(nil),                  // 13: patronus.v1.Peer
-	(*PeerLink)(nil),              // 14: patronus.v1.PeerLink
-	(*Defaults)(nil),              // 15: patronus.v1.Defaults
-	(*BfdTimers)(nil),             // 16: patronus.v1.BfdTimers
-	(*SlaClass)(nil),              // 17: patronus.v1.SlaClass
-	(*Application)(nil),           // 18: patronus.v1.Application
-	(*MatchRule)(nil),             // 19: patronus.v1.MatchRule
-	(*Policy)(nil),                // 20: patronus.v1.Policy
-	(*PolicyMatch)(nil),           // 21: patronus.v1.PolicyMatch
-	(*SteeringTimers)(nil),        // 22: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),          // 23: patronus.v1.QualityModel
-	(*PinMatch)(nil),              // 24: patronus.v1.PinMatch
-	(*PathPin)(nil),               // 25: patronus.v1.PathPin
-	(*timestamppb.Timestamp)(nil), // 26: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 27: google.protobuf.Duration
+	(*BgpPolicy)(nil),             // 9: patronus.v1.BgpPolicy
+	(*BgpPrefixMatch)(nil),        // 10: patronus.v1.BgpPrefixMatch
+	(*BgpNeighbor)(nil),           // 11: patronus.v1.BgpNeighbor
+	(*Site)(nil),                  // 12: patronus.v1.Site
+	(*Overlay)(nil),               // 13: patronus.v1.Overlay
+	(*Link)(nil),                  // 14: patronus.v1.Link
+	(*Peer)(nil),                  // 15: patronus.v1.Peer
+	(*PeerLink)(nil),              // 16: patronus.v1.PeerLink
+	(*Defaults)(nil),              // 17: patronus.v1.Defaults
+	(*BfdTimers)(nil),             // 18: patronus.v1.BfdTimers
+	(*SlaClass)(nil),              // 19: patronus.v1.SlaClass
+	(*Application)(nil),           // 20: patronus.v1.Application
+	(*MatchRule)(nil),             // 21: patronus.v1.MatchRule
+	(*Policy)(nil),                // 22: patronus.v1.Policy
+	(*PolicyMatch)(nil),           // 23: patronus.v1.PolicyMatch
+	(*SteeringTimers)(nil),        // 24: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),          // 25: patronus.v1.QualityModel
+	(*PinMatch)(nil),              // 26: patronus.v1.PinMatch
+	(*PathPin)(nil),               // 27: patronus.v1.PathPin
+	(*timestamppb.Timestamp)(nil), // 28: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 29: google.protobuf.Duration
 }
 var file_patronus_v1_config_proto_depIdxs = []int32{
-	26, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
-	10, // 1: patronus.v1.EdgeConfig.site:type_name -> patronus.v1.Site
+	28, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
+	12, // 1: patronus.v1.EdgeConfig.site:type_name -> patronus.v1.Site
 	1,  // 2: patronus.v1.EdgeConfig.role:type_name -> patronus.v1.TopologyRole
-	11, // 3: patronus.v1.EdgeConfig.overlay:type_name -> patronus.v1.Overlay
-	12, // 4: patronus.v1.EdgeConfig.links:type_name -> patronus.v1.Link
-	13, // 5: patronus.v1.EdgeConfig.peers:type_name -> patronus.v1.Peer
-	15, // 6: patronus.v1.EdgeConfig.defaults:type_name -> patronus.v1.Defaults
-	17, // 7: patronus.v1.EdgeConfig.sla_classes:type_name -> patronus.v1.SlaClass
-	18, // 8: patronus.v1.EdgeConfig.applications:type_name -> patronus.v1.Application
-	20, // 9: patronus.v1.EdgeConfig.policies:type_name -> patronus.v1.Policy
-	22, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
-	23, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
-	25, // 12: patronus.v1.EdgeConfig.pins:type_name -> patronus.v1.PathPin
+	13, // 3: patronus.v1.EdgeConfig.overlay:type_name -> patronus.v1.Overlay
+	14, // 4: patronus.v1.EdgeConfig.links:type_name -> patronus.v1.Link
+	15, // 5: patronus.v1.EdgeConfig.peers:type_name -> patronus.v1.Peer
+	17, // 6: patronus.v1.EdgeConfig.defaults:type_name -> patronus.v1.Defaults
+	19, // 7: patronus.v1.EdgeConfig.sla_classes:type_name -> patronus.v1.SlaClass
+	20, // 8: patronus.v1.EdgeConfig.applications:type_name -> patronus.v1.Application
+	22, // 9: patronus.v1.EdgeConfig.policies:type_name -> patronus.v1.Policy
+	24, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
+	25, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
+	27, // 12: patronus.v1.EdgeConfig.pins:type_name -> patronus.v1.PathPin
 	8,  // 13: patronus.v1.EdgeConfig.bgp:type_name -> patronus.v1.Bgp
 	4,  // 14: patronus.v1.EdgeConfig.relay:type_name -> patronus.v1.RelayService
 	6,  // 15: patronus.v1.EdgeConfig.nat_traversal:type_name -> patronus.v1.NatTraversal
 	0,  // 16: patronus.v1.NatKind.mapping:type_name -> patronus.v1.NatBehaviour
 	0,  // 17: patronus.v1.NatKind.filtering:type_name -> patronus.v1.NatBehaviour
-	9,  // 18: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
-	10, // 19: patronus.v1.Peer.site:type_name -> patronus.v1.Site
-	14, // 20: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
-	7,  // 21: patronus.v1.PeerLink.nat:type_name -> patronus.v1.NatKind
-	5,  // 22: patronus.v1.PeerLink.relay:type_name -> patronus.v1.RelayAllocation
-	16, // 23: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
-	27, // 24: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
-	27, // 25: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
-	27, // 26: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
-	27, // 27: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
-	19, // 28: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
-	19, // 29: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
-	2,  // 30: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
-	21, // 31: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
-	27, // 32: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
-	27, // 33: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
-	27, // 34: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
-	27, // 35: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
-	24, // 36: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
-	26, // 37: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
-	38, // [38:38] is the sub-list for method output_type
-	38, // [38:38] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	11, // 18: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
+	9,  // 19: patronus.v1.Bgp.import_policy:type_name -> patronus.v1.BgpPolicy
+	9,  // 20: patronus.v1.Bgp.export_policy:type_name -> patronus.v1.BgpPolicy
+	10, // 21: patronus.v1.BgpPolicy.prefixes:type_name -> patronus.v1.BgpPrefixMatch
+	12, // 22: patronus.v1.Peer.site:type_name -> patronus.v1.Site
+	16, // 23: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
+	7,  // 24: patronus.v1.PeerLink.nat:type_name -> patronus.v1.NatKind
+	5,  // 25: patronus.v1.PeerLink.relay:type_name -> patronus.v1.RelayAllocation
+	18, // 26: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
+	29, // 27: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
+	29, // 28: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
+	29, // 29: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
+	29, // 30: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
+	21, // 31: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
+	21, // 32: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
+	2,  // 33: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
+	23, // 34: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
+	29, // 35: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
+	29, // 36: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
+	29, // 37: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
+	29, // 38: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
+	26, // 39: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
+	28, // 40: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
+	41, // [41:41] is the sub-list for method output_type
+	41, // [41:41] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_config_proto_init() }
@@ -2386,16 +2583,17 @@ func file_patronus_v1_config_proto_init() {
 	if File_patronus_v1_config_proto != nil {
 		return
 	}
-	file_patronus_v1_config_proto_msgTypes[10].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[5].OneofWrappers = []any{}
 	file_patronus_v1_config_proto_msgTypes[12].OneofWrappers = []any{}
-	file_patronus_v1_config_proto_msgTypes[17].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[14].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[19].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_config_proto_rawDesc), len(file_patronus_v1_config_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   23,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

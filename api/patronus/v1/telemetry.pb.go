@@ -300,8 +300,11 @@ type Telemetry struct {
 	// stores them and gives them to the peers (PeerLink.observed_endpoint,
 	// PeerLink.nat).
 	NatObservations []*NatObservation `protobuf:"bytes,11,rep,name=nat_observations,json=natObservations,proto3" json:"nat_observations,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// bgp_status is the speaker's neighbours now (docs/BGP.md), sent when it
+	// changed and with the periodic batches; unset: unchanged or no BGP.
+	BgpStatus     *BgpStatus `protobuf:"bytes,14,opt,name=bgp_status,json=bgpStatus,proto3" json:"bgp_status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Telemetry) Reset() {
@@ -407,6 +410,13 @@ func (x *Telemetry) GetBgpEvents() []*BgpEvent {
 func (x *Telemetry) GetNatObservations() []*NatObservation {
 	if x != nil {
 		return x.NatObservations
+	}
+	return nil
+}
+
+func (x *Telemetry) GetBgpStatus() *BgpStatus {
+	if x != nil {
+		return x.BgpStatus
 	}
 	return nil
 }
@@ -1110,11 +1120,186 @@ func (x *BgpEvent) GetReason() string {
 	return ""
 }
 
+// BgpStatus is a site's BGP speaker as its edge sees it (patronus bgp
+// show).
+type BgpStatus struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LocalAs       uint32                 `protobuf:"varint,1,opt,name=local_as,json=localAs,proto3" json:"local_as,omitempty"`
+	RouterId      string                 `protobuf:"bytes,2,opt,name=router_id,json=routerId,proto3" json:"router_id,omitempty"`
+	Neighbors     []*BgpNeighborStatus   `protobuf:"bytes,3,rep,name=neighbors,proto3" json:"neighbors,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BgpStatus) Reset() {
+	*x = BgpStatus{}
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BgpStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BgpStatus) ProtoMessage() {}
+
+func (x *BgpStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BgpStatus.ProtoReflect.Descriptor instead.
+func (*BgpStatus) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *BgpStatus) GetLocalAs() uint32 {
+	if x != nil {
+		return x.LocalAs
+	}
+	return 0
+}
+
+func (x *BgpStatus) GetRouterId() string {
+	if x != nil {
+		return x.RouterId
+	}
+	return ""
+}
+
+func (x *BgpStatus) GetNeighbors() []*BgpNeighborStatus {
+	if x != nil {
+		return x.Neighbors
+	}
+	return nil
+}
+
+// BgpNeighborStatus is one neighbour's session.
+type BgpNeighborStatus struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Address  string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	RemoteAs uint32                 `protobuf:"varint,2,opt,name=remote_as,json=remoteAs,proto3" json:"remote_as,omitempty"`
+	// state: idle, connect, active, opensent, openconfirm, established.
+	State string `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
+	// reason is why the session is down, when known.
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Prefixes received, accepted (after the import policy) and advertised.
+	Received   uint64 `protobuf:"varint,5,opt,name=received,proto3" json:"received,omitempty"`
+	Accepted   uint64 `protobuf:"varint,6,opt,name=accepted,proto3" json:"accepted,omitempty"`
+	Advertised uint64 `protobuf:"varint,7,opt,name=advertised,proto3" json:"advertised,omitempty"`
+	// bfd_state: up, down, init, admin_down; "" without BFD.
+	BfdState      string `protobuf:"bytes,8,opt,name=bfd_state,json=bfdState,proto3" json:"bfd_state,omitempty"`
+	MaxPrefixes   uint32 `protobuf:"varint,9,opt,name=max_prefixes,json=maxPrefixes,proto3" json:"max_prefixes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BgpNeighborStatus) Reset() {
+	*x = BgpNeighborStatus{}
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BgpNeighborStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BgpNeighborStatus) ProtoMessage() {}
+
+func (x *BgpNeighborStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BgpNeighborStatus.ProtoReflect.Descriptor instead.
+func (*BgpNeighborStatus) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *BgpNeighborStatus) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *BgpNeighborStatus) GetRemoteAs() uint32 {
+	if x != nil {
+		return x.RemoteAs
+	}
+	return 0
+}
+
+func (x *BgpNeighborStatus) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *BgpNeighborStatus) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *BgpNeighborStatus) GetReceived() uint64 {
+	if x != nil {
+		return x.Received
+	}
+	return 0
+}
+
+func (x *BgpNeighborStatus) GetAccepted() uint64 {
+	if x != nil {
+		return x.Accepted
+	}
+	return 0
+}
+
+func (x *BgpNeighborStatus) GetAdvertised() uint64 {
+	if x != nil {
+		return x.Advertised
+	}
+	return 0
+}
+
+func (x *BgpNeighborStatus) GetBfdState() string {
+	if x != nil {
+		return x.BfdState
+	}
+	return ""
+}
+
+func (x *BgpNeighborStatus) GetMaxPrefixes() uint32 {
+	if x != nil {
+		return x.MaxPrefixes
+	}
+	return 0
+}
+
 var File_patronus_v1_telemetry_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\n" +
-	"\x1bpatronus/v1/telemetry.proto\x12\vpatronus.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18patronus/v1/config.proto\"\xe7\x04\n" +
+	"\x1bpatronus/v1/telemetry.proto\x12\vpatronus.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18patronus/v1/config.proto\"\x9e\x05\n" +
 	"\tTelemetry\x12\x17\n" +
 	"\aboot_id\x18\x01 \x01(\fR\x06bootId\x12\x1a\n" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x123\n" +
@@ -1128,7 +1313,9 @@ const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\n" +
 	"bgp_events\x18\n" +
 	" \x03(\v2\x15.patronus.v1.BgpEventR\tbgpEvents\x12F\n" +
-	"\x10nat_observations\x18\v \x03(\v2\x1b.patronus.v1.NatObservationR\x0fnatObservations\"\xb6\x01\n" +
+	"\x10nat_observations\x18\v \x03(\v2\x1b.patronus.v1.NatObservationR\x0fnatObservations\x125\n" +
+	"\n" +
+	"bgp_status\x18\x0e \x01(\v2\x16.patronus.v1.BgpStatusR\tbgpStatus\"\xb6\x01\n" +
 	"\x0eNatObservation\x12\x12\n" +
 	"\x04link\x18\x01 \x01(\tR\x04link\x12+\n" +
 	"\x11observed_endpoint\x18\x02 \x01(\tR\x10observedEndpoint\x12&\n" +
@@ -1194,7 +1381,23 @@ const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\bneighbor\x18\x02 \x01(\tR\bneighbor\x12\x12\n" +
 	"\x04from\x18\x03 \x01(\tR\x04from\x12\x0e\n" +
 	"\x02to\x18\x04 \x01(\tR\x02to\x12\x16\n" +
-	"\x06reason\x18\x05 \x01(\tR\x06reason*f\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\"\x81\x01\n" +
+	"\tBgpStatus\x12\x19\n" +
+	"\blocal_as\x18\x01 \x01(\rR\alocalAs\x12\x1b\n" +
+	"\trouter_id\x18\x02 \x01(\tR\brouterId\x12<\n" +
+	"\tneighbors\x18\x03 \x03(\v2\x1e.patronus.v1.BgpNeighborStatusR\tneighbors\"\x90\x02\n" +
+	"\x11BgpNeighborStatus\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x1b\n" +
+	"\tremote_as\x18\x02 \x01(\rR\bremoteAs\x12\x14\n" +
+	"\x05state\x18\x03 \x01(\tR\x05state\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12\x1a\n" +
+	"\breceived\x18\x05 \x01(\x04R\breceived\x12\x1a\n" +
+	"\baccepted\x18\x06 \x01(\x04R\baccepted\x12\x1e\n" +
+	"\n" +
+	"advertised\x18\a \x01(\x04R\n" +
+	"advertised\x12\x1b\n" +
+	"\tbfd_state\x18\b \x01(\tR\bbfdState\x12!\n" +
+	"\fmax_prefixes\x18\t \x01(\rR\vmaxPrefixes*f\n" +
 	"\rPathTransport\x12\x1e\n" +
 	"\x1aPATH_TRANSPORT_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15PATH_TRANSPORT_DIRECT\x10\x01\x12\x1a\n" +
@@ -1230,7 +1433,7 @@ func file_patronus_v1_telemetry_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_telemetry_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_patronus_v1_telemetry_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_patronus_v1_telemetry_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_patronus_v1_telemetry_proto_goTypes = []any{
 	(PathTransport)(0),            // 0: patronus.v1.PathTransport
 	(PathState)(0),                // 1: patronus.v1.PathState
@@ -1244,11 +1447,13 @@ var file_patronus_v1_telemetry_proto_goTypes = []any{
 	(*FlowSummary)(nil),           // 9: patronus.v1.FlowSummary
 	(*LearnedPrefixes)(nil),       // 10: patronus.v1.LearnedPrefixes
 	(*BgpEvent)(nil),              // 11: patronus.v1.BgpEvent
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
-	(*NatKind)(nil),               // 13: patronus.v1.NatKind
+	(*BgpStatus)(nil),             // 12: patronus.v1.BgpStatus
+	(*BgpNeighborStatus)(nil),     // 13: patronus.v1.BgpNeighborStatus
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
+	(*NatKind)(nil),               // 15: patronus.v1.NatKind
 }
 var file_patronus_v1_telemetry_proto_depIdxs = []int32{
-	12, // 0: patronus.v1.Telemetry.sent_at:type_name -> google.protobuf.Timestamp
+	14, // 0: patronus.v1.Telemetry.sent_at:type_name -> google.protobuf.Timestamp
 	6,  // 1: patronus.v1.Telemetry.path_samples:type_name -> patronus.v1.PathSample
 	7,  // 2: patronus.v1.Telemetry.steering_events:type_name -> patronus.v1.SteeringEvent
 	8,  // 3: patronus.v1.Telemetry.path_counters:type_name -> patronus.v1.PathCounters
@@ -1256,22 +1461,24 @@ var file_patronus_v1_telemetry_proto_depIdxs = []int32{
 	10, // 5: patronus.v1.Telemetry.learned_prefixes:type_name -> patronus.v1.LearnedPrefixes
 	11, // 6: patronus.v1.Telemetry.bgp_events:type_name -> patronus.v1.BgpEvent
 	5,  // 7: patronus.v1.Telemetry.nat_observations:type_name -> patronus.v1.NatObservation
-	13, // 8: patronus.v1.NatObservation.nat:type_name -> patronus.v1.NatKind
-	12, // 9: patronus.v1.NatObservation.observed_at:type_name -> google.protobuf.Timestamp
-	12, // 10: patronus.v1.PathSample.measured_at:type_name -> google.protobuf.Timestamp
-	1,  // 11: patronus.v1.PathSample.state:type_name -> patronus.v1.PathState
-	2,  // 12: patronus.v1.PathSample.bfd_state:type_name -> patronus.v1.BfdState
-	0,  // 13: patronus.v1.PathSample.transport:type_name -> patronus.v1.PathTransport
-	12, // 14: patronus.v1.SteeringEvent.at:type_name -> google.protobuf.Timestamp
-	3,  // 15: patronus.v1.SteeringEvent.kind:type_name -> patronus.v1.SteeringEventKind
-	12, // 16: patronus.v1.PathCounters.counters_since:type_name -> google.protobuf.Timestamp
-	12, // 17: patronus.v1.FlowSummary.window_start:type_name -> google.protobuf.Timestamp
-	12, // 18: patronus.v1.BgpEvent.at:type_name -> google.protobuf.Timestamp
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	12, // 8: patronus.v1.Telemetry.bgp_status:type_name -> patronus.v1.BgpStatus
+	15, // 9: patronus.v1.NatObservation.nat:type_name -> patronus.v1.NatKind
+	14, // 10: patronus.v1.NatObservation.observed_at:type_name -> google.protobuf.Timestamp
+	14, // 11: patronus.v1.PathSample.measured_at:type_name -> google.protobuf.Timestamp
+	1,  // 12: patronus.v1.PathSample.state:type_name -> patronus.v1.PathState
+	2,  // 13: patronus.v1.PathSample.bfd_state:type_name -> patronus.v1.BfdState
+	0,  // 14: patronus.v1.PathSample.transport:type_name -> patronus.v1.PathTransport
+	14, // 15: patronus.v1.SteeringEvent.at:type_name -> google.protobuf.Timestamp
+	3,  // 16: patronus.v1.SteeringEvent.kind:type_name -> patronus.v1.SteeringEventKind
+	14, // 17: patronus.v1.PathCounters.counters_since:type_name -> google.protobuf.Timestamp
+	14, // 18: patronus.v1.FlowSummary.window_start:type_name -> google.protobuf.Timestamp
+	14, // 19: patronus.v1.BgpEvent.at:type_name -> google.protobuf.Timestamp
+	13, // 20: patronus.v1.BgpStatus.neighbors:type_name -> patronus.v1.BgpNeighborStatus
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_telemetry_proto_init() }
@@ -1286,7 +1493,7 @@ func file_patronus_v1_telemetry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_telemetry_proto_rawDesc), len(file_patronus_v1_telemetry_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -46,6 +46,7 @@ type Manager interface {
 	RevokeJoinToken(ctx context.Context, network, id string) (store.JoinToken, error)
 
 	Pins(ctx context.Context, network, site string) ([]store.Pin, error)
+	BGP(ctx context.Context, network, site string) ([]manage.BGPSite, error)
 	SetPin(ctx context.Context, network string, in manage.PinInput) (store.Pin, error)
 	DeletePin(ctx context.Context, network string, id int64) error
 
@@ -170,6 +171,7 @@ func (h *Handler) register() {
 	h.handle("POST", "/networks/{network}/join-tokens/{id}/revoke", h.revokeJoinToken)
 
 	h.handle("GET", "/networks/{network}/pins", h.listPins)
+	h.handle("GET", "/networks/{network}/bgp", h.listBGP)
 	h.handle("POST", "/networks/{network}/pins", h.setPin)
 	h.handle("DELETE", "/networks/{network}/pins/{id}", h.deletePin)
 

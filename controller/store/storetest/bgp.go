@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/store"
 )
@@ -18,10 +19,17 @@ func testBGP(t *testing.T, h Harness) {
 	_, err := s.SiteBGP(ctx, "corp", "nope")
 	wantErr(t, err, store.ErrNotFound, "")
 	rev := must(s.Network(ctx, "corp"))(t).Revision
+	off := false
 	b := store.SiteBGP{LocalAS: 4200000001, RouterID: "10.1.0.1", Neighbors: []store.BGPNeighbor{
-		{Address: "10.1.0.2", RemoteAS: 65001, Password: "pw", BFD: true}, {Address: "2001:db8::2", RemoteAS: 65002}}}
+		{Address: "10.1.0.2", RemoteAS: 65001, Password: "pw", BFD: true, MaxPrefixes: 50, MaxPrefixesRestart: 30},
+		{Address: "2001:db8::2", RemoteAS: 65002}},
+		ListenPort: -1, GracefulRestart: &off,
+		Import: &store.BGPPolicy{Prefixes: []store.BGPPrefixMatch{{Prefix: "10.0.0.0/8", MaxLength: 24}}, RejectASPaths: []string{"_65999_"}},
+		Export: &store.BGPPolicy{AddCommunities: []string{"65000:200"}}}
 	ok(t, s.PutSiteBGP(ctx, "corp", "a", b))
-	if got := must(s.SiteBGP(ctx, "corp", "a"))(t); got.LocalAS != b.LocalAS || len(got.Neighbors) != 2 || got.Neighbors[0] != b.Neighbors[0] {
+	if got := must(s.SiteBGP(ctx, "corp", "a"))(t); got.LocalAS != b.LocalAS || len(got.Neighbors) != 2 || got.Neighbors[0] != b.Neighbors[0] ||
+		got.ListenPort != -1 || got.GracefulRestart == nil || *got.GracefulRestart || got.Import.Prefixes[0] != b.Import.Prefixes[0] ||
+		got.Import.RejectASPaths[0] != "_65999_" || got.Export.AddCommunities[0] != "65000:200" {
 		t.Fatalf("SiteBGP = %+v", got)
 	}
 	if n := must(s.Network(ctx, "corp"))(t); n.Revision <= rev {
@@ -35,6 +43,22 @@ func testBGP(t *testing.T, h Harness) {
 	bad.Neighbors = append(bad.Neighbors, b.Neighbors[0])
 	wantErr(t, s.PutSiteBGP(ctx, "corp", "a", bad), store.ErrConflict, "neighbors.address")
 	wantErr(t, s.PutSiteBGP(ctx, "corp", "a", store.SiteBGP{LocalAS: 1, RouterID: "::1"}), store.ErrInvalid, "router_id")
+	wantErr(t, s.PutSiteBGP(ctx, "corp", "a", store.SiteBGP{LocalAS: 1, ListenPort: 70000}), store.ErrInvalid, "listen_port")
+	st := store.BGPStatus{At: time.Unix(1_700_000_000, 0).UTC(), LocalAS: 4200000001, RouterID: "10.1.0.1",
+		Neighbors: []store.BGPNeighborStatus{{Address: "10.1.0.2", RemoteAS: 65001, State: "idle", Reason: "prefix limit", Received: 7,
+			Accepted: 5, Advertised: 3, BFDState: "up", MaxPrefixes: 5}}}
+	rev = must(s.Network(ctx, "corp"))(t).Revision
+	ok(t, s.SetBGPStatus(ctx, "corp", "a", st))
+	st.Neighbors[0].State = "established"
+	ok(t, s.SetBGPStatus(ctx, "corp", "a", st))
+	got := must(s.BGPStatuses(ctx, "corp"))(t)
+	if len(got) != 1 || !got["a"].At.Equal(st.At) || len(got["a"].Neighbors) != 1 || got["a"].Neighbors[0] != st.Neighbors[0] {
+		t.Fatalf("BGPStatuses = %+v", got)
+	}
+	if must(s.Network(ctx, "corp"))(t).Revision != rev {
+		t.Fatal("SetBGPStatus moved the revision")
+	}
+	wantErr(t, s.SetBGPStatus(ctx, "corp", "nope", st), store.ErrNotFound, "")
 	ok(t, s.PutSiteBGP(ctx, "corp", "a", store.SiteBGP{}))
 	if len(must(s.BGPSites(ctx, "corp"))(t)) != 0 {
 		t.Fatal("LocalAS 0 did not remove the speaker")

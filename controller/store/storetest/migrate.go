@@ -15,7 +15,7 @@ import (
 // migrations it has.
 const (
 	newest     = 21
-	migrations = 16
+	migrations = 17
 )
 
 func schemaVersion(t *testing.T, e *env) int64 {

@@ -167,6 +167,54 @@ export type AuditOutcome =
   | 'FAILURE'
   | 'SUCCESS';
 
+/** A router of a site (docs/BGP.md): as configured (passwords are never shown) and its session as the site's edge last reported it. */
+export type BgpNeighbor = {
+  __typename?: 'BgpNeighbor';
+  accepted?: Maybe<Scalars['Int']['output']>;
+  address: Scalars['String']['output'];
+  advertised?: Maybe<Scalars['Int']['output']>;
+  bfd: Scalars['Boolean']['output'];
+  /** The neighbour's BFD session (up, down, init, admin_down); null without BFD or report. */
+  bfdState?: Maybe<Scalars['String']['output']>;
+  /** Prefix limit; 0: the edge's default (10,000). */
+  maxPrefixes: Scalars['Int']['output'];
+  passwordSet: Scalars['Boolean']['output'];
+  /** Why the session is down, when known: prefix limit, bfd down, shut down, the router's notification. */
+  reason?: Maybe<Scalars['String']['output']>;
+  /** Prefixes received from the router, accepted by the import policy, advertised to it; null: not reported. */
+  received?: Maybe<Scalars['Int']['output']>;
+  /** null: reported by the edge but no longer configured. */
+  remoteAs?: Maybe<Scalars['Int']['output']>;
+  /** The session; null: not reported (yet). */
+  state?: Maybe<BgpSessionState>;
+};
+
+/** A BGP session's state (RFC 4271 8.2.2). */
+export type BgpSessionState =
+  | 'ACTIVE'
+  | 'CONNECT'
+  | 'ESTABLISHED'
+  | 'IDLE'
+  | 'OPENCONFIRM'
+  | 'OPENSENT';
+
+/** A site's BGP speaker towards its routers. */
+export type BgpSite = {
+  __typename?: 'BgpSite';
+  gracefulRestart: Scalars['Boolean']['output'];
+  /** The prefixes the site's routers announce, distributed to the other sites. */
+  learnedPrefixes: Array<Scalars['String']['output']>;
+  /** 0: 179; -1: the edge does not listen. */
+  listenPort: Scalars['Int']['output'];
+  /** 0: the site has no speaker configured (only an old report). */
+  localAs: Scalars['Int']['output'];
+  neighbors: Array<BgpNeighbor>;
+  /** When the site's edge last reported its sessions; null: never. */
+  reportedAt?: Maybe<Scalars['Time']['output']>;
+  routerId?: Maybe<Scalars['String']['output']>;
+  site: Scalars['String']['output'];
+};
+
 export type ConfigRevision = {
   __typename?: 'ConfigRevision';
   at: Scalars['Time']['output'];
@@ -719,6 +767,8 @@ export type Query = {
   applicationTraffic: Array<ApplicationTraffic>;
   applications: Array<Application>;
   auditLog: AuditEntryConnection;
+  /** The BGP speakers of the network's sites (site: of that site), by site name. */
+  bgp: Array<BgpSite>;
   joinTokens: JoinTokenConnection;
   network: Network;
   networks: Array<Network>;
@@ -762,6 +812,12 @@ export type QueryAuditLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryBgpArgs = {
+  network?: Scalars['String']['input'];
+  site?: InputMaybe<Scalars['String']['input']>;
 };
 
 

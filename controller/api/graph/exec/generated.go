@@ -125,6 +125,31 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	BgpNeighbor struct {
+		Accepted    func(childComplexity int) int
+		Address     func(childComplexity int) int
+		Advertised  func(childComplexity int) int
+		Bfd         func(childComplexity int) int
+		BfdState    func(childComplexity int) int
+		MaxPrefixes func(childComplexity int) int
+		PasswordSet func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		Received    func(childComplexity int) int
+		RemoteAs    func(childComplexity int) int
+		State       func(childComplexity int) int
+	}
+
+	BgpSite struct {
+		GracefulRestart func(childComplexity int) int
+		LearnedPrefixes func(childComplexity int) int
+		ListenPort      func(childComplexity int) int
+		LocalAs         func(childComplexity int) int
+		Neighbors       func(childComplexity int) int
+		ReportedAt      func(childComplexity int) int
+		RouterID        func(childComplexity int) int
+		Site            func(childComplexity int) int
+	}
+
 	ConfigRevision struct {
 		At       func(childComplexity int) int
 		Network  func(childComplexity int) int
@@ -374,6 +399,7 @@ type ComplexityRoot struct {
 		ApplicationTraffic func(childComplexity int, network string, filter *model.TrafficFilter, first *int64) int
 		Applications       func(childComplexity int, network string) int
 		AuditLog           func(childComplexity int, filter *model.AuditFilter, first *int64, after *string) int
+		Bgp                func(childComplexity int, network string, site *string) int
 		JoinTokens         func(childComplexity int, network string, first *int64, after *string) int
 		Network            func(childComplexity int, name string) int
 		Networks           func(childComplexity int) int
@@ -570,6 +596,7 @@ type QueryResolver interface {
 	PolicySet(ctx context.Context, network string) (*model.PolicySet, error)
 	JoinTokens(ctx context.Context, network string, first *int64, after *string) (*model.JoinTokenConnection, error)
 	Pins(ctx context.Context, network string, site *string) ([]*model.Pin, error)
+	Bgp(ctx context.Context, network string, site *string) ([]*model.BgpSite, error)
 	Users(ctx context.Context, first *int64, after *string) (*model.UserConnection, error)
 	APIKeys(ctx context.Context, first *int64, after *string) (*model.APIKeyConnection, error)
 	AuditLog(ctx context.Context, filter *model.AuditFilter, first *int64, after *string) (*model.AuditEntryConnection, error)
@@ -947,6 +974,122 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
+
+	case "BgpNeighbor.accepted":
+		if e.ComplexityRoot.BgpNeighbor.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpNeighbor.Accepted(childComplexity), true
+	case "BgpNeighbor.address":
+		if e.ComplexityRoot.BgpNeighbor.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpNeighbor.Address(childComplexity), true
+	case "BgpNeighbor.advertised":
+		if e.ComplexityRoot.BgpNeighbor.Advertised == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpNeighbor.Advertised(childComplexity), true
+	case "BgpNeighbor.bfd":
+		if e.ComplexityRoot.BgpNeighbor.Bfd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpNeighbor.Bfd(childComplexity), true
+	case "BgpNeighbor.bfdState":
+		if e.ComplexityRoot.BgpNeighbor.BfdState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpNeighbor.BfdState(childComplexity), true
+	case "BgpNeighbor.maxPrefixes":
+		if e.ComplexityRoot.BgpNeighbor.MaxPrefixes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpNeighbor.MaxPrefixes(childComplexity), true
+	case "BgpNeighbor.passwordSet":
+		if e.ComplexityRoot.BgpNeighbor.PasswordSet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpNeighbor.PasswordSet(childComplexity), true
+	case "BgpNeighbor.reason":
+		if e.ComplexityRoot.BgpNeighbor.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpNeighbor.Reason(childComplexity), true
+	case "BgpNeighbor.received":
+		if e.ComplexityRoot.BgpNeighbor.Received == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpNeighbor.Received(childComplexity), true
+	case "BgpNeighbor.remoteAs":
+		if e.ComplexityRoot.BgpNeighbor.RemoteAs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpNeighbor.RemoteAs(childComplexity), true
+	case "BgpNeighbor.state":
+		if e.ComplexityRoot.BgpNeighbor.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpNeighbor.State(childComplexity), true
+
+	case "BgpSite.gracefulRestart":
+		if e.ComplexityRoot.BgpSite.GracefulRestart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpSite.GracefulRestart(childComplexity), true
+	case "BgpSite.learnedPrefixes":
+		if e.ComplexityRoot.BgpSite.LearnedPrefixes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpSite.LearnedPrefixes(childComplexity), true
+	case "BgpSite.listenPort":
+		if e.ComplexityRoot.BgpSite.ListenPort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpSite.ListenPort(childComplexity), true
+	case "BgpSite.localAs":
+		if e.ComplexityRoot.BgpSite.LocalAs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpSite.LocalAs(childComplexity), true
+	case "BgpSite.neighbors":
+		if e.ComplexityRoot.BgpSite.Neighbors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpSite.Neighbors(childComplexity), true
+	case "BgpSite.reportedAt":
+		if e.ComplexityRoot.BgpSite.ReportedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpSite.ReportedAt(childComplexity), true
+	case "BgpSite.routerId":
+		if e.ComplexityRoot.BgpSite.RouterID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpSite.RouterID(childComplexity), true
+	case "BgpSite.site":
+		if e.ComplexityRoot.BgpSite.Site == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BgpSite.Site(childComplexity), true
 
 	case "ConfigRevision.at":
 		if e.ComplexityRoot.ConfigRevision.At == nil {
@@ -2102,6 +2245,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["filter"].(*model.AuditFilter), args["first"].(*int64), args["after"].(*string)), true
+	case "Query.bgp":
+		if e.ComplexityRoot.Query.Bgp == nil {
+			break
+		}
+
+		args, err := ec.field_Query_bgp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Bgp(childComplexity, args["network"].(string), args["site"].(*string)), true
 
 	case "Query.joinTokens":
 		if e.ComplexityRoot.Query.JoinTokens == nil {
@@ -2965,6 +3119,8 @@ enum Resolution { RAW MINUTE HOUR }
 enum Role { ADMIN OPERATOR VIEWER }
 enum AuditOutcome { SUCCESS FAILURE }
 enum SteeringMode { UNSPECIFIED BEST_PATH LOAD_BALANCE DUPLICATE }
+"A BGP session's state (RFC 4271 8.2.2)."
+enum BgpSessionState { IDLE CONNECT ACTIVE OPENSENT OPENCONFIRM ESTABLISHED }
 
 type Network implements Node {
   nodeId: ID!
@@ -3269,6 +3425,43 @@ input SteeringTimersInput {
   flowIdle: Duration
 }
 
+"A router of a site (docs/BGP.md): as configured (passwords are never shown) and its session as the site's edge last reported it."
+type BgpNeighbor {
+  address: String!
+  "null: reported by the edge but no longer configured."
+  remoteAs: Int
+  passwordSet: Boolean!
+  bfd: Boolean!
+  "Prefix limit; 0: the edge's default (10,000)."
+  maxPrefixes: Int!
+  "The session; null: not reported (yet)."
+  state: BgpSessionState
+  "Why the session is down, when known: prefix limit, bfd down, shut down, the router's notification."
+  reason: String
+  "Prefixes received from the router, accepted by the import policy, advertised to it; null: not reported."
+  received: Int
+  accepted: Int
+  advertised: Int
+  "The neighbour's BFD session (up, down, init, admin_down); null without BFD or report."
+  bfdState: String
+}
+
+"A site's BGP speaker towards its routers."
+type BgpSite {
+  site: String!
+  "0: the site has no speaker configured (only an old report)."
+  localAs: Int!
+  routerId: String
+  "0: 179; -1: the edge does not listen."
+  listenPort: Int!
+  gracefulRestart: Boolean!
+  neighbors: [BgpNeighbor!]!
+  "When the site's edge last reported its sessions; null: never."
+  reportedAt: Time
+  "The prefixes the site's routers announce, distributed to the other sites."
+  learnedPrefixes: [String!]!
+}
+
 "What a pin matches; null or 0 fields match anything."
 type PinMatch {
   "IP protocol number (6 tcp, 17 udp); 0: any."
@@ -3391,6 +3584,8 @@ type Query {
   joinTokens(network: String! = "default", first: Int = 100, after: String): JoinTokenConnection!
   "The network's path pins (site: of that site), by id: the order an edge tries them in."
   pins(network: String! = "default", site: String): [Pin!]!
+  "The BGP speakers of the network's sites (site: of that site), by site name."
+  bgp(network: String! = "default", site: String): [BgpSite!]!
   users(first: Int = 100, after: String): UserConnection!
   apiKeys(first: Int = 100, after: String): APIKeyConnection!
   auditLog(filter: AuditFilter, first: Int = 100, after: String): AuditEntryConnection!
@@ -3797,6 +3992,56 @@ func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, fiel
 		return ec.fieldContext_AuditEntryEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BgpNeighbor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "address":
+		return ec.fieldContext_BgpNeighbor_address(ctx, field)
+	case "remoteAs":
+		return ec.fieldContext_BgpNeighbor_remoteAs(ctx, field)
+	case "passwordSet":
+		return ec.fieldContext_BgpNeighbor_passwordSet(ctx, field)
+	case "bfd":
+		return ec.fieldContext_BgpNeighbor_bfd(ctx, field)
+	case "maxPrefixes":
+		return ec.fieldContext_BgpNeighbor_maxPrefixes(ctx, field)
+	case "state":
+		return ec.fieldContext_BgpNeighbor_state(ctx, field)
+	case "reason":
+		return ec.fieldContext_BgpNeighbor_reason(ctx, field)
+	case "received":
+		return ec.fieldContext_BgpNeighbor_received(ctx, field)
+	case "accepted":
+		return ec.fieldContext_BgpNeighbor_accepted(ctx, field)
+	case "advertised":
+		return ec.fieldContext_BgpNeighbor_advertised(ctx, field)
+	case "bfdState":
+		return ec.fieldContext_BgpNeighbor_bfdState(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BgpNeighbor", field.Name)
+}
+
+func (ec *executionContext) childFields_BgpSite(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "site":
+		return ec.fieldContext_BgpSite_site(ctx, field)
+	case "localAs":
+		return ec.fieldContext_BgpSite_localAs(ctx, field)
+	case "routerId":
+		return ec.fieldContext_BgpSite_routerId(ctx, field)
+	case "listenPort":
+		return ec.fieldContext_BgpSite_listenPort(ctx, field)
+	case "gracefulRestart":
+		return ec.fieldContext_BgpSite_gracefulRestart(ctx, field)
+	case "neighbors":
+		return ec.fieldContext_BgpSite_neighbors(ctx, field)
+	case "reportedAt":
+		return ec.fieldContext_BgpSite_reportedAt(ctx, field)
+	case "learnedPrefixes":
+		return ec.fieldContext_BgpSite_learnedPrefixes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BgpSite", field.Name)
 }
 
 func (ec *executionContext) childFields_ConfigRevision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5192,6 +5437,28 @@ func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_bgp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "network",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["network"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "site",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["site"] = arg1
 	return args, nil
 }
 
@@ -7011,6 +7278,452 @@ func (ec *executionContext) fieldContext_AuditEntryEdge_node(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _BgpNeighbor_address(ctx context.Context, field graphql.CollectedField, obj *model.BgpNeighbor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpNeighbor_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BgpNeighbor_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpNeighbor", field, false, false, "String")
+}
+
+func (ec *executionContext) _BgpNeighbor_remoteAs(ctx context.Context, field graphql.CollectedField, obj *model.BgpNeighbor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpNeighbor_remoteAs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemoteAs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BgpNeighbor_remoteAs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpNeighbor", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BgpNeighbor_passwordSet(ctx context.Context, field graphql.CollectedField, obj *model.BgpNeighbor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpNeighbor_passwordSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PasswordSet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BgpNeighbor_passwordSet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpNeighbor", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BgpNeighbor_bfd(ctx context.Context, field graphql.CollectedField, obj *model.BgpNeighbor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpNeighbor_bfd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bfd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BgpNeighbor_bfd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpNeighbor", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BgpNeighbor_maxPrefixes(ctx context.Context, field graphql.CollectedField, obj *model.BgpNeighbor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpNeighbor_maxPrefixes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxPrefixes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BgpNeighbor_maxPrefixes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpNeighbor", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BgpNeighbor_state(ctx context.Context, field graphql.CollectedField, obj *model.BgpNeighbor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpNeighbor_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BgpSessionState) graphql.Marshaler {
+			return ec.marshalOBgpSessionState2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐBgpSessionState(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BgpNeighbor_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpNeighbor", field, false, false, "BgpSessionState")
+}
+
+func (ec *executionContext) _BgpNeighbor_reason(ctx context.Context, field graphql.CollectedField, obj *model.BgpNeighbor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpNeighbor_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BgpNeighbor_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpNeighbor", field, false, false, "String")
+}
+
+func (ec *executionContext) _BgpNeighbor_received(ctx context.Context, field graphql.CollectedField, obj *model.BgpNeighbor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpNeighbor_received(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Received, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BgpNeighbor_received(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpNeighbor", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BgpNeighbor_accepted(ctx context.Context, field graphql.CollectedField, obj *model.BgpNeighbor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpNeighbor_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BgpNeighbor_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpNeighbor", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BgpNeighbor_advertised(ctx context.Context, field graphql.CollectedField, obj *model.BgpNeighbor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpNeighbor_advertised(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Advertised, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BgpNeighbor_advertised(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpNeighbor", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BgpNeighbor_bfdState(ctx context.Context, field graphql.CollectedField, obj *model.BgpNeighbor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpNeighbor_bfdState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BfdState, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BgpNeighbor_bfdState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpNeighbor", field, false, false, "String")
+}
+
+func (ec *executionContext) _BgpSite_site(ctx context.Context, field graphql.CollectedField, obj *model.BgpSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpSite_site(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Site, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BgpSite_site(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpSite", field, false, false, "String")
+}
+
+func (ec *executionContext) _BgpSite_localAs(ctx context.Context, field graphql.CollectedField, obj *model.BgpSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpSite_localAs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LocalAs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BgpSite_localAs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpSite", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BgpSite_routerId(ctx context.Context, field graphql.CollectedField, obj *model.BgpSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpSite_routerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RouterID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BgpSite_routerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpSite", field, false, false, "String")
+}
+
+func (ec *executionContext) _BgpSite_listenPort(ctx context.Context, field graphql.CollectedField, obj *model.BgpSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpSite_listenPort(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ListenPort, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BgpSite_listenPort(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpSite", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BgpSite_gracefulRestart(ctx context.Context, field graphql.CollectedField, obj *model.BgpSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpSite_gracefulRestart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GracefulRestart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BgpSite_gracefulRestart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpSite", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BgpSite_neighbors(ctx context.Context, field graphql.CollectedField, obj *model.BgpSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpSite_neighbors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Neighbors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BgpNeighbor) graphql.Marshaler {
+			return ec.marshalNBgpNeighbor2ᚕᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐBgpNeighborᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BgpSite_neighbors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BgpSite",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BgpNeighbor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BgpSite_reportedAt(ctx context.Context, field graphql.CollectedField, obj *model.BgpSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpSite_reportedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BgpSite_reportedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpSite", field, false, false, "Time")
+}
+
+func (ec *executionContext) _BgpSite_learnedPrefixes(ctx context.Context, field graphql.CollectedField, obj *model.BgpSite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BgpSite_learnedPrefixes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LearnedPrefixes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BgpSite_learnedPrefixes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BgpSite", field, false, false, "String")
 }
 
 func (ec *executionContext) _ConfigRevision_network(ctx context.Context, field graphql.CollectedField, obj *model.ConfigRevision) (ret graphql.Marshaler) {
@@ -11958,6 +12671,50 @@ func (ec *executionContext) fieldContext_Query_pins(ctx context.Context, field g
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_pins_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_bgp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_bgp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Bgp(ctx, fc.Args["network"].(string), fc.Args["site"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BgpSite) graphql.Marshaler {
+			return ec.marshalNBgpSite2ᚕᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐBgpSiteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_bgp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BgpSite(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_bgp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17460,6 +18217,157 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var bgpNeighborImplementors = []string{"BgpNeighbor"}
+
+func (ec *executionContext) _BgpNeighbor(ctx context.Context, sel ast.SelectionSet, obj *model.BgpNeighbor) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bgpNeighborImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BgpNeighbor")
+		case "address":
+			out.Values[i] = ec._BgpNeighbor_address(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "remoteAs":
+			out.Values[i] = ec._BgpNeighbor_remoteAs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "passwordSet":
+			out.Values[i] = ec._BgpNeighbor_passwordSet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bfd":
+			out.Values[i] = ec._BgpNeighbor_bfd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxPrefixes":
+			out.Values[i] = ec._BgpNeighbor_maxPrefixes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._BgpNeighbor_state(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._BgpNeighbor_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "received":
+			out.Values[i] = ec._BgpNeighbor_received(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "accepted":
+			out.Values[i] = ec._BgpNeighbor_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "advertised":
+			out.Values[i] = ec._BgpNeighbor_advertised(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bfdState":
+			out.Values[i] = ec._BgpNeighbor_bfdState(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bgpSiteImplementors = []string{"BgpSite"}
+
+func (ec *executionContext) _BgpSite(ctx context.Context, sel ast.SelectionSet, obj *model.BgpSite) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bgpSiteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BgpSite")
+		case "site":
+			out.Values[i] = ec._BgpSite_site(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "localAs":
+			out.Values[i] = ec._BgpSite_localAs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "routerId":
+			out.Values[i] = ec._BgpSite_routerId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "listenPort":
+			out.Values[i] = ec._BgpSite_listenPort(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gracefulRestart":
+			out.Values[i] = ec._BgpSite_gracefulRestart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "neighbors":
+			out.Values[i] = ec._BgpSite_neighbors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportedAt":
+			out.Values[i] = ec._BgpSite_reportedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "learnedPrefixes":
+			out.Values[i] = ec._BgpSite_learnedPrefixes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var configRevisionImplementors = []string{"ConfigRevision"}
 
 func (ec *executionContext) _ConfigRevision(ctx context.Context, sel ast.SelectionSet, obj *model.ConfigRevision) graphql.Marshaler {
@@ -19178,6 +20086,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_pins(ctx, field)
 				})
+		case "bgp":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_bgp(ctx, field)
+				})
 		case "users":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -20690,6 +21604,54 @@ func (ec *executionContext) marshalNAuditOutcome2githubᚗcomᚋpatronusᚑsdwan
 	return v
 }
 
+func (ec *executionContext) marshalNBgpNeighbor2ᚕᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐBgpNeighborᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BgpNeighbor) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBgpNeighbor2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐBgpNeighbor(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBgpNeighbor2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐBgpNeighbor(ctx context.Context, sel ast.SelectionSet, v *model.BgpNeighbor) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BgpNeighbor!")
+		return graphql.Null
+	}
+	return ec._BgpNeighbor(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBgpSite2ᚕᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐBgpSiteᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BgpSite) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBgpSite2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐBgpSite(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBgpSite2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐBgpSite(ctx context.Context, sel ast.SelectionSet, v *model.BgpSite) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BgpSite!")
+		return graphql.Null
+	}
+	return ec._BgpSite(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -21702,6 +22664,22 @@ func (ec *executionContext) unmarshalOAuditOutcome2ᚖgithubᚗcomᚋpatronusᚑ
 }
 
 func (ec *executionContext) marshalOAuditOutcome2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐAuditOutcome(ctx context.Context, sel ast.SelectionSet, v *model.AuditOutcome) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOBgpSessionState2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐBgpSessionState(ctx context.Context, v any) (*model.BgpSessionState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.BgpSessionState)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOBgpSessionState2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐBgpSessionState(ctx context.Context, sel ast.SelectionSet, v *model.BgpSessionState) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -144,6 +144,43 @@ type AuditFilter struct {
 	Until   *time.Time    `json:"until,omitempty"`
 }
 
+// A router of a site (docs/BGP.md): as configured (passwords are never shown) and its session as the site's edge last reported it.
+type BgpNeighbor struct {
+	Address string `json:"address"`
+	// null: reported by the edge but no longer configured.
+	RemoteAs    *int64 `json:"remoteAs,omitempty"`
+	PasswordSet bool   `json:"passwordSet"`
+	Bfd         bool   `json:"bfd"`
+	// Prefix limit; 0: the edge's default (10,000).
+	MaxPrefixes int64 `json:"maxPrefixes"`
+	// The session; null: not reported (yet).
+	State *BgpSessionState `json:"state,omitempty"`
+	// Why the session is down, when known: prefix limit, bfd down, shut down, the router's notification.
+	Reason *string `json:"reason,omitempty"`
+	// Prefixes received from the router, accepted by the import policy, advertised to it; null: not reported.
+	Received   *int64 `json:"received,omitempty"`
+	Accepted   *int64 `json:"accepted,omitempty"`
+	Advertised *int64 `json:"advertised,omitempty"`
+	// The neighbour's BFD session (up, down, init, admin_down); null without BFD or report.
+	BfdState *string `json:"bfdState,omitempty"`
+}
+
+// A site's BGP speaker towards its routers.
+type BgpSite struct {
+	Site string `json:"site"`
+	// 0: the site has no speaker configured (only an old report).
+	LocalAs  int64   `json:"localAs"`
+	RouterID *string `json:"routerId,omitempty"`
+	// 0: 179; -1: the edge does not listen.
+	ListenPort      int64          `json:"listenPort"`
+	GracefulRestart bool           `json:"gracefulRestart"`
+	Neighbors       []*BgpNeighbor `json:"neighbors"`
+	// When the site's edge last reported its sessions; null: never.
+	ReportedAt *time.Time `json:"reportedAt,omitempty"`
+	// The prefixes the site's routers announce, distributed to the other sites.
+	LearnedPrefixes []string `json:"learnedPrefixes"`
+}
+
 type ConfigRevision struct {
 	Network  string    `json:"network"`
 	Revision int64     `json:"revision"`
@@ -896,6 +933,70 @@ func (e *AuditOutcome) UnmarshalJSON(b []byte) error {
 }
 
 func (e AuditOutcome) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A BGP session's state (RFC 4271 8.2.2).
+type BgpSessionState string
+
+const (
+	BgpSessionStateIdle        BgpSessionState = "IDLE"
+	BgpSessionStateConnect     BgpSessionState = "CONNECT"
+	BgpSessionStateActive      BgpSessionState = "ACTIVE"
+	BgpSessionStateOpensent    BgpSessionState = "OPENSENT"
+	BgpSessionStateOpenconfirm BgpSessionState = "OPENCONFIRM"
+	BgpSessionStateEstablished BgpSessionState = "ESTABLISHED"
+)
+
+var AllBgpSessionState = []BgpSessionState{
+	BgpSessionStateIdle,
+	BgpSessionStateConnect,
+	BgpSessionStateActive,
+	BgpSessionStateOpensent,
+	BgpSessionStateOpenconfirm,
+	BgpSessionStateEstablished,
+}
+
+func (e BgpSessionState) IsValid() bool {
+	switch e {
+	case BgpSessionStateIdle, BgpSessionStateConnect, BgpSessionStateActive, BgpSessionStateOpensent, BgpSessionStateOpenconfirm, BgpSessionStateEstablished:
+		return true
+	}
+	return false
+}
+
+func (e BgpSessionState) String() string {
+	return string(e)
+}
+
+func (e *BgpSessionState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BgpSessionState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BgpSessionState", str)
+	}
+	return nil
+}
+
+func (e BgpSessionState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BgpSessionState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BgpSessionState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

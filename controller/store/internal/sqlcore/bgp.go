@@ -167,3 +167,50 @@ func (s *Store) LearnedPrefixes(ctx context.Context, network string) ([]store.Pr
 	}
 	return out, s.wrap("learned prefixes", rows.Err())
 }
+
+// SetBGPStatus implements store.Store.
+func (s *Store) SetBGPStatus(ctx context.Context, network, site string, st store.BGPStatus) error {
+	doc, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, "set bgp status", func(t *tx) error {
+		netID, err := s.netID(ctx, t, network)
+		if err != nil {
+			return err
+		}
+		siteID, err := s.siteID(ctx, t, netID, network, site)
+		if err != nil {
+			return err
+		}
+		_, err = t.Exec(ctx, `INSERT INTO bgp_status (site_id, network_id, document) VALUES ($1, $2, $3)
+			ON CONFLICT (site_id) DO UPDATE SET document = excluded.document`, siteID, netID, string(doc))
+		return err
+	})
+}
+
+// BGPStatuses implements store.Store.
+func (s *Store) BGPStatuses(ctx context.Context, network string) (map[string]store.BGPStatus, error) {
+	if err := s.read("bgp status"); err != nil {
+		return nil, err
+	}
+	rows, err := s.eng.Query(ctx, `SELECT s.name, b.document FROM bgp_status b JOIN sites s ON s.id = b.site_id
+		JOIN networks n ON n.id = s.network_id WHERE n.name = $1`, network)
+	if err != nil {
+		return nil, s.wrap("bgp status", err)
+	}
+	defer rows.Close()
+	out := map[string]store.BGPStatus{}
+	for rows.Next() {
+		var name, doc string
+		var st store.BGPStatus
+		if err := rows.Scan(&name, &doc); err != nil {
+			return nil, s.wrap("bgp status", err)
+		}
+		if err := json.Unmarshal([]byte(doc), &st); err != nil {
+			return nil, s.wrap("bgp status", fmt.Errorf("site %q: %w", name, err))
+		}
+		out[name] = st
+	}
+	return out, s.wrap("bgp status", rows.Err())
+}
