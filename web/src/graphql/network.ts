@@ -16,7 +16,7 @@ export const NETWORK_VAR = "patronusNetwork";
 /** Root fields that take a network, by "Type.field", with the argument's name. */
 export const NETWORK_ARGS: Record<string, string> = Object.fromEntries([
   ...["network:name", "sites", "sitesConnection", "site", "paths", "path", "steeringEvents", "slaClasses", "applications",
-    "policySet", "joinTokens", "pins", "applicationTraffic"].map((f) => `Query.${f}`),
+    "policySet", "joinTokens", "pins", "applicationTraffic", "bgp"].map((f) => `Query.${f}`),
   ...["revokeSite", "deleteSite", "resetSite", "createJoinToken", "revokeJoinToken", "putLink", "deleteLink", "addPrefix",
     "deletePrefix", "setPolicySet", "setPin", "deletePin"].map((f) => `Mutation.${f}`),
   ...["pathEvents", "siteEvents", "steeringEvents", "configRevisions"].map((f) => `Subscription.${f}`),
