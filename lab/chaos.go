@@ -78,11 +78,51 @@ type ChaosReport struct {
 	Failures  []string        `json:"failures"`
 }
 
-// ChaosOutage is a time every path of a site was down.
+// ChaosOutage is a time every path of a site, or every path between
+// two sites, was down.
 type ChaosOutage struct {
-	Site   string    `json:"site"`
+	Site string `json:"site"`
+	// Peer: the outage is of the paths between Site and Peer, as Site's
+	// edge saw them; empty: of every path of Site.
+	Peer string `json:"peer,omitempty"`
+	// Cause: site-cut or edge-restart (injected), or observed (the
+	// edges' status showed it).
+	Cause  string    `json:"cause"`
 	From   time.Time `json:"from"`
-	LastsS float64   `json:"lasts_s"` // until every path of the lab was up again
+	LastsS float64   `json:"lasts_s"`
+	// Unexplained: observed, and at no time of an injected outage of
+	// either site: every path between two sites down without a fault
+	// that cuts them all (an edge that stalled).
+	Unexplained bool `json:"unexplained,omitempty"`
+}
+
+func (o ChaosOutage) end() time.Time {
+	return o.From.Add(time.Duration(o.LastsS * float64(time.Second)))
+}
+
+// covers reports whether o is of site a or b (and their paths) and at
+// is in it, give or take outageMargin.
+func (o ChaosOutage) covers(at time.Time, a, b string) bool {
+	mine := (o.Site == a || o.Site == b) && (o.Peer == "" || o.Peer == a || o.Peer == b)
+	return mine && !at.Before(o.From.Add(-outageMargin)) && !at.After(o.end().Add(outageMargin))
+}
+
+// explain marks the observed outages that no injected one covers.
+func explain(outs []ChaosOutage) {
+	for i := range outs {
+		o := &outs[i]
+		if o.Cause != "observed" {
+			continue
+		}
+		o.Unexplained = true
+		for _, in := range outs {
+			if in.Cause != "observed" && (in.Site == o.Site || in.Site == o.Peer) &&
+				in.From.Before(o.end().Add(outageMargin)) && o.From.Before(in.end().Add(outageMargin)) {
+				o.Unexplained = false
+				break
+			}
+		}
+	}
 }
 
 // StreamResult is one stream's fate. Lost packets due while one of its
@@ -152,6 +192,7 @@ func Chaos(ctx context.Context, o ChaosOptions) (*ChaosReport, error) {
 	}
 	fmt.Fprintf(o.Log, "chaos on lab %s, seed %d, for %v: traffic between every pair of %d sites\n", o.Name, o.Seed, o.Duration, len(c.st.Sites))
 	sleepCtx(ctx, 3*time.Second)
+	mon := startPathMonitor(c.st.Sites)
 	start := time.Now()
 	ferr := c.faults(ctx, start.Add(o.Duration))
 	c.rep.ChaosS = secs(time.Since(start))
@@ -161,6 +202,8 @@ func Chaos(ctx context.Context, o ChaosOptions) (*ChaosReport, error) {
 	c.rep.PathsDown = c.stuckPaths(60 * time.Second)
 	sleepCtx(ctx, 3*time.Second)
 	stopTraffic()
+	c.rep.Outages = append(c.rep.Outages, mon.finish()...)
+	explain(c.rep.Outages)
 	c.finishTraffic(tr)
 	if ferr != nil {
 		return c.rep, ferr
@@ -216,7 +259,8 @@ func (c *chaosRun) faults(ctx context.Context, deadline time.Time) error {
 			f.RecoveredS = -1 // not within a minute; stuckPaths reports it at the end
 		}
 		if out.Site != "" {
-			c.rep.Outages = append(c.rep.Outages, ChaosOutage{Site: out.Site, From: out.From, LastsS: secs(time.Since(out.From))})
+			out.LastsS = secs(time.Since(out.From))
+			c.rep.Outages = append(c.rep.Outages, out)
 		}
 		c.rep.Faults[k]++
 		c.rep.FaultLog = append(c.rep.FaultLog, f)
@@ -388,11 +432,9 @@ func (c *chaosRun) streamResult(s *chaosStream) StreamResult {
 // outage's recorded times are each a little off.
 const outageMargin = time.Second
 
-func inOutage(outs []ChaosOutage, at time.Time, sites ...string) bool {
+func inOutage(outs []ChaosOutage, at time.Time, a, b string) bool {
 	for _, o := range outs {
-		end := o.From.Add(time.Duration(o.LastsS * float64(time.Second)))
-		if strings.Contains(" "+strings.Join(sites, " ")+" ", " "+o.Site+" ") &&
-			!at.Before(o.From.Add(-outageMargin)) && !at.After(end.Add(outageMargin)) {
+		if o.covers(at, a, b) {
 			return true
 		}
 	}

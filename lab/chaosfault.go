@@ -38,13 +38,6 @@ type ChaosFault struct {
 	RecoveredS float64 `json:"recovered_s"`
 }
 
-// outage is a time when every path of a site was down (its links all
-// cut, its edge restarting): packets to and from it may be lost.
-type outage struct {
-	Site     string
-	From, To time.Time
-}
-
 // nextKind draws the next fault: every kind once, in a random order,
 // then by faultWeight.
 func nextKind(rng *rand.Rand, n int, order []string) string {
@@ -85,12 +78,12 @@ func (c *chaosRun) setDown(site, link string, down bool) error {
 
 // inject runs one fault of kind k and returns it with the outage it
 // caused (zero when none).
-func (c *chaosRun) inject(ctx context.Context, k string) (ChaosFault, outage, error) {
+func (c *chaosRun) inject(ctx context.Context, k string) (ChaosFault, ChaosOutage, error) {
 	rng := c.rng
 	s := &c.st.Sites[rng.IntN(len(c.st.Sites))]
 	l := s.Links[rng.IntN(len(s.Links))].Name
 	f := ChaosFault{Kind: k, Target: s.Name + "/" + l, At: time.Now()}
-	var out outage
+	var out ChaosOutage
 	var err error
 	switch k {
 	case FaultCut:
@@ -134,7 +127,7 @@ func (c *chaosRun) inject(ctx context.Context, k string) (ChaosFault, outage, er
 		err = c.killController(ctx, between(rng, time.Second, 5*time.Second))
 	case FaultEdgeRestart:
 		f.Target = s.Name
-		out = outage{Site: s.Name, From: time.Now()}
+		out = ChaosOutage{Site: s.Name, Cause: FaultEdgeRestart, From: time.Now()}
 		err = c.restartEdge(s)
 	}
 	f.HeldS = secs(time.Since(f.At))
@@ -143,8 +136,8 @@ func (c *chaosRun) inject(ctx context.Context, k string) (ChaosFault, outage, er
 
 // siteCut cuts every link of s, holds them all down for at most
 // MaxSiteCut, and restores them.
-func (c *chaosRun) siteCut(ctx context.Context, s *Site) (outage, error) {
-	out := outage{Site: s.Name, From: time.Now()}
+func (c *chaosRun) siteCut(ctx context.Context, s *Site) (ChaosOutage, error) {
+	out := ChaosOutage{Site: s.Name, Cause: FaultSiteCut, From: time.Now()}
 	var err error
 	for _, l := range s.Links {
 		if err = c.setDown(s.Name, l.Name, true); err != nil {

@@ -244,7 +244,7 @@ func (f *fileFlow) run(ctx context.Context, from, to *Site, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0x66696c65))
 	dst := net.JoinHostPort(to.HostIPv4, fmt.Sprint(chaosFilePort))
 	for ctx.Err() == nil {
-		size := 64<<10 + rng.IntN(960<<10)
+		size := 16<<10 + rng.IntN(240<<10)
 		data := make([]byte, size)
 		for i := 0; i+8 <= len(data); i += 8 {
 			binary.LittleEndian.PutUint64(data[i:], rng.Uint64())
@@ -270,13 +270,18 @@ func (f *fileFlow) run(ctx context.Context, from, to *Site, seed uint64) {
 		default:
 			f.Corrupted++
 		}
-		time.Sleep(time.Duration(100+rng.IntN(400)) * time.Millisecond)
+		// A modest load: the lab shares its machine's CPUs with the edges.
+		time.Sleep(time.Duration(300+rng.IntN(1000)) * time.Millisecond)
 	}
 }
 
 // sendFile sends data with its length and SHA-256 and returns the
 // receiver's verdict.
-func sendFile(c net.Conn, data []byte) (byte, error) {
+func sendFile(c net.Conn, data []byte) (byte, error) { return sendFileWith(c, data, data) }
+
+// sendFileWith sends the header of data and then the bytes of body
+// (data itself but in tests).
+func sendFileWith(c net.Conn, data, body []byte) (byte, error) {
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(fileTimeout))
 	var hdr [48]byte
@@ -284,7 +289,7 @@ func sendFile(c net.Conn, data []byte) (byte, error) {
 	binary.BigEndian.PutUint64(hdr[8:], uint64(len(data)))
 	sum := sha256.Sum256(data)
 	copy(hdr[16:], sum[:])
-	if _, err := c.Write(append(hdr[:], data...)); err != nil {
+	if _, err := c.Write(append(hdr[:], body...)); err != nil {
 		return 0, err
 	}
 	var v [1]byte

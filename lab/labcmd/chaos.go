@@ -78,7 +78,16 @@ func printChaos(out io.Writer, r *lab.ChaosReport) {
 	for _, k := range lab.FaultKinds {
 		kinds = append(kinds, fmt.Sprintf("%s %d", k, r.Faults[k]))
 	}
-	fmt.Fprintf(w, "faults: %s; %d outages of a whole site\n", strings.Join(kinds, ", "), len(r.Outages))
+	causes := map[string]int{}
+	for _, o := range r.Outages {
+		causes[o.Cause]++
+		if o.Unexplained {
+			causes["unexplained"]++
+		}
+	}
+	fmt.Fprintf(w, "faults: %s\n", strings.Join(kinds, ", "))
+	fmt.Fprintf(w, "outages (every path of a site, or between two sites, down): %d injected, %d observed, %d of them unexplained by a fault\n",
+		causes[lab.FaultSiteCut]+causes[lab.FaultEdgeRestart], causes["observed"], causes["unexplained"])
 	fmt.Fprintf(w, "bytes moved: %d\n\nSTREAM\tMODE\tSENT\tRECEIVED\tLOST\tIN OUTAGES\n", r.Bytes)
 	for _, s := range r.Streams {
 		fmt.Fprintf(w, "%s->%s\t%s\t%d\t%d\t%d\t%d\n", s.From, s.To, s.Mode, s.Sent, s.Received, s.Lost, s.LostInOutages)
