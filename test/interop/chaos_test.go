@@ -5,6 +5,7 @@ package interop
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,12 +32,20 @@ func TestLabChaos(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := upLab(t, "--sites", "3", "--policy", policy)
-	out, err := l.run("chaos", "--duration", chaosDuration, "--seed", "1", "--json")
+	cmd := exec.Command(patronusBin(t), "lab", "chaos", "--name", l.name, "--state-root", l.root,
+		"--duration", chaosDuration, "--seed", "1", "--json")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	t.Logf("lab chaos's progress:\n%s", stderr.String())
 	var r lab.ChaosReport
-	if jerr := json.NewDecoder(strings.NewReader(out)).Decode(&r); jerr != nil {
+	if jerr := json.Unmarshal(out, &r); jerr != nil {
 		t.Fatalf("lab chaos: %v\n%s", err, out)
 	}
 	if err != nil {
+		for _, o := range r.Outages {
+			t.Logf("outage %+v", o)
+		}
 		t.Errorf("lab chaos: %v; failures: %q", err, r.Failures)
 	}
 	for _, k := range lab.FaultKinds {
