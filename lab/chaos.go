@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/patronus-sdwan/patronus/internal/ctlsock"
 )
 
 // A chaos run injects random faults into a running lab (links cut,
@@ -253,10 +255,10 @@ func (c *chaosRun) faults(ctx context.Context, deadline time.Time) error {
 			return fmt.Errorf("fault %d (%s %s): %w", n+1, k, f.Target, err)
 		}
 		end := time.Now()
-		if c.st.waitPaths(60*time.Second, nil) == nil {
+		if len(c.stuckPaths(90*time.Second)) == 0 {
 			f.RecoveredS = secs(time.Since(end))
 		} else {
-			f.RecoveredS = -1 // not within a minute; stuckPaths reports it at the end
+			f.RecoveredS = -1 // not within 90 s; stuckPaths reports it at the end
 		}
 		if out.Site != "" {
 			out.LastsS = secs(time.Since(out.From))
@@ -288,19 +290,17 @@ func (c *chaosRun) clearAll() error {
 	return errors.Join(errs...)
 }
 
-// stuckPaths waits up to d for every path to be up and lists those
-// that are not.
+// stuckPaths waits up to d for every path to be healthy and lists those
+// that are not: a WireGuard session, BFD up, steering's state up (not
+// degraded) and not suppressed for flapping. Waiting for this after
+// each fault is what keeps faults from adding up: steering's memory of
+// a flap (its suppression) outlasts the flap.
 func (c *chaosRun) stuckPaths(d time.Duration) []string {
 	deadline := time.Now().Add(d)
 	for {
 		var down []string
 		for i := range c.st.Sites {
-			s := &c.st.Sites[i]
-			_, ids, err := s.pathsUp()
-			if err != nil {
-				ids = []string{s.Name + ": " + err.Error()}
-			}
-			down = append(down, ids...)
+			down = append(down, unhealthyPaths(&c.st.Sites[i])...)
 		}
 		if len(down) == 0 || time.Now().After(deadline) {
 			return down
@@ -507,6 +507,33 @@ func (c *chaosRun) resources() map[string]ProcSample {
 	return out
 }
 
+// unhealthyPaths lists a site's paths that are not healthy (see
+// stuckPaths), with why; an edge that does not answer is one entry.
+func unhealthyPaths(s *Site) []string {
+	var st struct {
+		Paths []struct {
+			ID            string     `json:"id"`
+			LastHandshake *time.Time `json:"last_handshake"`
+			BFDState      string     `json:"bfd_state"`
+			State         string     `json:"state"`
+			Suppressed    bool       `json:"suppressed"`
+		} `json:"paths"`
+	}
+	if _, err := ctlsock.Get(s.ControlSocket, "/status", &st); err != nil {
+		return []string{s.Name + ": " + err.Error()}
+	}
+	var out []string
+	for _, p := range st.Paths {
+		if p.LastHandshake == nil || p.BFDState != "up" || p.State != "up" || p.Suppressed {
+			out = append(out, fmt.Sprintf("%s (bfd %s, state %s, suppressed %v, handshake %v)", p.ID, p.BFDState, p.State, p.Suppressed, p.LastHandshake != nil))
+		}
+	}
+	if len(st.Paths) == 0 {
+		out = append(out, s.Name+": no paths")
+	}
+	return out
+}
+
 func sample(pid int) ProcSample {
 	p := ProcSample{PID: pid}
 	if fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid)); err == nil {
@@ -527,8 +554,11 @@ func sample(pid int) ProcSample {
 }
 
 // Bounds on a process after the run: file descriptors at most 25 % and
-// 16 more, threads 50 % and 8 more, resident memory twice and 64 MiB
-// more than before.
+// 16 more, threads 50 % and 8 more, resident memory twice and 384 MiB
+// more than before. The memory bound only catches a gross leak: an edge
+// allocates a heap of about 210 MB as it starts (GODEBUG=gctrace=1) and
+// its resident memory grows as traffic touches it, with no collection
+// in a 30 s run.
 func (c *chaosRun) compare(before, after map[string]ProcSample) []ProcResources {
 	names := []string{"controller"}
 	for _, s := range c.st.Sites {
@@ -545,7 +575,7 @@ func (c *chaosRun) compare(before, after map[string]ProcSample) []ProcResources 
 			p.Over = fmt.Sprintf("file descriptors %d -> %d", b.FDs, a.FDs)
 		case a.Threads > b.Threads*3/2+8:
 			p.Over = fmt.Sprintf("threads %d -> %d", b.Threads, a.Threads)
-		case a.RSSKiB > 2*b.RSSKiB+64<<10:
+		case a.RSSKiB > 2*b.RSSKiB+384<<10:
 			p.Over = fmt.Sprintf("RSS %d KiB -> %d KiB", b.RSSKiB, a.RSSKiB)
 		}
 		out = append(out, p)

@@ -16,10 +16,10 @@ import (
 // chaosDuration is TestLabChaos's time of faults: shortened from the
 // issue's ten minutes to fit the test command; the seed draws every kind
 // of fault in the first seven, so all of them run.
-const chaosDuration = "75s"
+const chaosDuration = "90s"
 
 // TestLabChaos runs patronus lab chaos on a lab of 3 sites × 2 links
-// whose policy duplicates voice: random faults for 75 s (links cut,
+// whose policy duplicates voice: random faults for 90 s (links cut,
 // flapped, lossy, delayed and jittery, a site cut, the controller killed
 // with SIGKILL and restarted, an edge restarted) under streams and TCP
 // file transfers between every pair of sites. Every invariant must hold:
