@@ -56,13 +56,19 @@ func TestLabChaos(t *testing.T) {
 	if len(r.Streams) != 6 || len(r.Files) != 6 {
 		t.Errorf("%d streams and %d file flows, want 6 and 6 (3 pairs)", len(r.Streams), len(r.Files))
 	}
-	var files, lost, excused int
+	var files, lost, excused, unexplained int
+	for _, o := range r.Outages {
+		if o.Unexplained {
+			unexplained++
+			t.Logf("outage no fault explains: %+v", o)
+		}
+	}
 	for _, f := range r.Files {
 		files += f.Exact
 	}
 	for _, s := range r.Streams {
 		lost, excused = lost+int(s.Lost), excused+int(s.LostInOutages)
 	}
-	t.Logf("seed %d, %.0f s of chaos: faults %v; %d files exact, %d bytes moved; streams lost %d packets, %d in outages; telemetry %d/%d paths fresh; resources %+v",
-		r.Seed, r.ChaosS, r.Faults, files, r.Bytes, lost, excused, r.Telemetry.Fresh, r.Telemetry.Paths, r.Resources)
+	t.Logf("seed %d, %.0f s of chaos: faults %v; %d files exact, %d bytes moved; streams lost %d packets, %d in outages (%d outages, %d unexplained); telemetry %d/%d paths fresh; resources %+v",
+		r.Seed, r.ChaosS, r.Faults, files, r.Bytes, lost, excused, len(r.Outages), unexplained, r.Telemetry.Fresh, r.Telemetry.Paths, r.Resources)
 }
