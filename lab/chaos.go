@@ -373,7 +373,8 @@ func startChaosTraffic(ctx context.Context, st *State, seed uint64) (*chaosTraff
 			}{{a, b, "duplicate", chaosVoicePort}, {b, a, "best-path", chaosBestPort}} {
 				str, err := startStream(ctx, s.from, s.to, s.mode, s.port)
 				if err != nil {
-					return nil, err // ctx's end stops the senders started
+					tr.stopServers() // ctx's end stops the senders started
+					return nil, err
 				}
 				tr.streams = append(tr.streams, str)
 			}
