@@ -56,7 +56,9 @@ func Serve(sock string, handlers map[string]http.HandlerFunc) (func(), error) {
 	for pattern, h := range handlers {
 		mux.HandleFunc(pattern, h)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	// IdleTimeout: a client that keeps connections open without using
+	// them does not hold the edge's descriptors for ever.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 30 * time.Second}
 	go func() { _ = srv.Serve(peerChecked{ln}) }()
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -210,8 +212,12 @@ func PutBody(sock, path string, body []byte) ([]byte, error) {
 	return out, err
 }
 
+// client makes one request: without keep-alives, as its Transport is
+// never used again (an idle connection kept would be a descriptor and two
+// goroutines here, and a descriptor in the edge, for each call).
 func client(sock string) *http.Client {
 	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		DisableKeepAlives: true,
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
 		}}}

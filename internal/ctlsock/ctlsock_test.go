@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func serveStatus(t *testing.T, sock string) {
@@ -125,5 +126,38 @@ func TestServeRefusesOtherUsers(t *testing.T) {
 	}
 	if code := dial(65534); code != 3 {
 		t.Fatalf("nobody was answered (exit %d), want refused", code)
+	}
+}
+
+// TestGetLeavesNoConnection: each Get is one request on its own
+// connection, closed after it; a caller that polls (patronus lab chaos,
+// every 100 ms) must not pile up descriptors here and in the edge. Found
+// by the chaos run: an edge went from 17 to 52 descriptors.
+func TestGetLeavesNoConnection(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "edge.sock")
+	serveStatus(t, sock)
+	fds := func() int {
+		e, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skip("no /proc/self/fd")
+		}
+		return len(e)
+	}
+	var v map[string]int
+	if _, err := Get(sock, "/status", &v); err != nil {
+		t.Fatal(err)
+	}
+	before := fds()
+	for range 50 {
+		if _, err := Get(sock, "/status", &v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The server closes its end once it sees the client's close.
+	for deadline := time.Now().Add(2 * time.Second); fds() > before+4 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if after := fds(); after > before+4 {
+		t.Fatalf("50 Gets left %d more descriptors open", after-before)
 	}
 }

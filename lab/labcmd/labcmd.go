@@ -42,7 +42,7 @@ Needs root. State (keys, configurations, logs, control sockets) is kept in
 	c.PersistentFlags().StringVar(&root, "state-root", lab.DefaultRoot, "directory of the labs' state directories")
 	_ = c.PersistentFlags().MarkHidden("state-root")
 	c.AddCommand(newLabUpCmd(&root), newLabDownCmd(&root), newLabStatusCmd(&root), newLabExecCmd(&root), newLabDashboardProxyCmd(),
-		newLabImpairCmd(&root), newLabControllerCmd(&root), newLabStreamCmd(), newLabWANEmCmd())
+		newLabImpairCmd(&root), newLabControllerCmd(&root), newLabStreamCmd(), newLabWANEmCmd(), newLabChaosCmd(&root))
 	return c
 }
 
