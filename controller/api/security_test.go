@@ -119,6 +119,7 @@ var permissions = map[string]auth.Permission{
 	"GET /api/v1/networks/{network}/paths/{path}/history":         auth.Read,
 	"GET /api/v1/networks/{network}/events":                       auth.Read,
 	"GET /api/v1/networks/{network}/application-traffic":          auth.Read,
+	"GET /api/v1/networks/{network}/bgp":                          auth.Read,
 	"GET /api/v1/networks/{network}/policy-set":                   auth.Read,
 	"PUT /api/v1/networks/{network}/policy-set":                   auth.Operate,
 	"GET /api/v1/audit-log":                                       auth.Administer,
