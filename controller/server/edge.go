@@ -54,7 +54,7 @@ func (e *edgeControl) WatchConfig(req *pb.WatchConfigRequest, stream pb.EdgeCont
 		}
 		cfg, ok := edgeConfig(snap, site.ID, s.now())
 		if ok {
-			addRelay(cfg, s.cfg.Relay)
+			addRelay(cfg, s.cfg.Relay, snap.NAT[site.Name])
 			cfg.NatTraversal = s.cfg.NAT.natTraversal()
 		}
 		if !ok || !s.reg.accepts(site, c.Serial) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
+	"github.com/patronus-sdwan/patronus/controller/store"
 	"github.com/patronus-sdwan/patronus/relay/wire"
 )
 
@@ -22,8 +23,8 @@ func TestAddRelay(t *testing.T) {
 	b.Links = []*pb.Link{{Name: "fibre"}}
 	a.Peers[0].Links[0].Name = "fibre"
 	b.Peers[0].Links = []*pb.PeerLink{{Name: "inet"}, {Name: "lte"}}
-	addRelay(a, Relay{Endpoint: "198.51.100.1:3478", Key: key})
-	addRelay(b, Relay{Endpoint: "198.51.100.1:3478", Key: key})
+	addRelay(a, Relay{Endpoint: "198.51.100.1:3478", Key: key}, nil)
+	addRelay(b, Relay{Endpoint: "198.51.100.1:3478", Key: key}, nil)
 	if a.GetRelay().GetEndpoint() != "198.51.100.1:3478" {
 		t.Fatalf("relay %v", a.GetRelay())
 	}
@@ -55,9 +56,38 @@ func TestAddRelay(t *testing.T) {
 		}
 	}
 	plain := cfgOf("alpha", "beta")
-	addRelay(plain, Relay{})
+	addRelay(plain, Relay{}, nil)
 	if plain.Relay != nil || plain.Peers[0].Links[0].Relay != nil {
 		t.Error("no relay configured, yet allocations were added")
+	}
+}
+
+// TestAddRelayStartsRelayed: a path between two links that are both
+// behind a NAT mapping per destination starts relayed; one with an end
+// that is punchable or unknown starts direct.
+func TestAddRelayStartsRelayed(t *testing.T) {
+	key := bytes.Repeat([]byte{9}, wire.KeyLen)
+	sym := pb.NatBehaviour_NAT_BEHAVIOUR_ADDRESS_AND_PORT_DEPENDENT
+	cone := pb.NatBehaviour_NAT_BEHAVIOUR_ENDPOINT_INDEPENDENT
+	cfg := &pb.EdgeConfig{Site: &pb.Site{Name: "alpha"}, Links: []*pb.Link{{Name: "lte"}, {Name: "inet"}, {Name: "dsl"}},
+		Peers: []*pb.Peer{{Site: &pb.Site{Name: "beta"}, Links: []*pb.PeerLink{
+			{Name: "lte", ObservedEndpoint: "192.0.2.1:40000", Nat: &pb.NatKind{Mapping: sym, Filtering: sym}},
+			{Name: "dsl", ObservedEndpoint: "192.0.2.2:40000", Nat: &pb.NatKind{Mapping: cone, Filtering: sym}}}}}}
+	own := map[string]store.LinkNAT{"lte": {Site: "alpha", Link: "lte", Mapping: "address-and-port-dependent"},
+		"inet": {Site: "alpha", Link: "inet", Mapping: "none"}}
+	addRelay(cfg, Relay{Endpoint: "198.51.100.1:3478", Key: key}, own)
+	want := map[string]bool{"lte->lte": true, "inet->lte": false, "dsl->lte": false, "lte->dsl": false, "inet->dsl": false, "dsl->dsl": false}
+	for _, pl := range cfg.Peers[0].Links {
+		for _, a := range pl.GetRelay() {
+			name := a.GetLocalLink() + "->" + pl.GetName()
+			if a.GetStartRelayed() != want[name] {
+				t.Errorf("%s: start_relayed %v, want %v", name, a.GetStartRelayed(), want[name])
+			}
+			delete(want, name)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("no allocation for %v", want)
 	}
 }
 
