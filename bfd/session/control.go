@@ -87,6 +87,11 @@ func (s *Session) SetConfig(cfg Config, now time.Time) {
 		s.resetIntervals()
 	case !s.polling && (cfg.DesiredMinTx != s.advTx || cfg.RequiredMinRx != s.advRx):
 		s.startPoll()
+	case s.polling && cfg.RequiredMinRx < old.RequiredMinRx && cfg.RequiredMinRx < s.advRx:
+		// A faster receive interval waits for the Poll in flight, which
+		// goes out at the peer's (possibly slow) rate: send it now, and
+		// the Final starts the next one at once (Receive).
+		s.pollNow = true
 	}
 	s.rescheduleTx()
 	s.pollAtOnce(now)

@@ -359,3 +359,52 @@ func TestFasterRxPollAtOnce(t *testing.T) {
 		t.Fatalf("Poll for a slower rx due now (polling %v), want at the next interval", s.Info().Polling)
 	}
 }
+
+// TestFasterRxBehindPoll: a faster Required Min RX Interval set while a
+// Poll Sequence is in flight (here one for a slower transmit interval,
+// which waits for the next periodic packet at the peer's slow rate) does
+// not wait for that packet: the Poll in flight goes out at once, and its
+// Final starts the Poll for the faster interval at once too.
+func TestFasterRxBehindPoll(t *testing.T) {
+	base := Config{DesiredMinTx: 10 * time.Millisecond, RequiredMinRx: time.Second, DetectMult: 3}
+	s, clk := newUp(t, base)
+	peer := peerPkt(up)
+	peer.RequiredMinRxInterval = 1000000 // the peer asks for a packet a second
+	deliver(t, s, peer, nil, clk.now)
+	if sends, _ := tickUntil(s, clk, clk.now.Add(1500*time.Millisecond)); len(sends) == 0 {
+		t.Fatal("no packet in 1.5 s")
+	}
+	deliver(t, s, peer, nil, clk.now)
+	slowTx := base
+	slowTx.DesiredMinTx = 20 * time.Millisecond
+	s.SetConfig(slowTx, clk.now)
+	if !s.Info().Polling || !s.NextDeadline().After(clk.now) {
+		t.Fatal("setup: want a Poll waiting for the next periodic packet")
+	}
+	fast := slowTx
+	fast.RequiredMinRx = 10 * time.Millisecond
+	s.SetConfig(fast, clk.now)
+	if d := s.NextDeadline(); d.After(clk.now) {
+		t.Fatalf("Poll in flight due %v from now, want now", d.Sub(clk.now))
+	}
+	if send, _ := s.Tick(clk.now); !send {
+		t.Fatal("no packet due")
+	}
+	if p := encode(t, s, false); !p.Poll || p.RequiredMinRxInterval != 1000000 {
+		t.Fatalf("packet P=%v rx=%dµs, want the Poll in flight (1000000)", p.Poll, p.RequiredMinRxInterval)
+	}
+	deliver(t, s, final(), nil, clk.now)
+	if d := s.NextDeadline(); d.After(clk.now) || !s.Info().Polling {
+		t.Fatalf("next Poll due %v from now (polling %v), want now", d.Sub(clk.now), s.Info().Polling)
+	}
+	if send, _ := s.Tick(clk.now); !send {
+		t.Fatal("no packet due")
+	}
+	if p := encode(t, s, false); !p.Poll || p.RequiredMinRxInterval != 10000 {
+		t.Fatalf("packet P=%v rx=%dµs, want a Poll with 10000", p.Poll, p.RequiredMinRxInterval)
+	}
+	s.SetConfig(fast, clk.now) // the same again: nothing out of turn
+	if d := s.NextDeadline(); !d.After(clk.now) {
+		t.Fatal("an unchanged configuration sent a packet out of turn")
+	}
+}

@@ -22,12 +22,12 @@ const (
 )
 
 // Defaults of adaptive BFD (docs/BFD.md): a path to a site without
-// flows asks its peer for a packet a second (3 s to detect a failure at
-// the multiplier of 3); a path to a site with real-time flows for one
-// every 40 ms (120 ms to detect, so that a voice stream's failover gap
-// stays under 150 ms).
+// flows asks its peer for a packet every 300 ms (900 ms to detect a
+// failure at the multiplier of 3, a third of the packets of 100 ms); a
+// path to a site with real-time flows for one every 40 ms (120 ms to
+// detect, so that a voice stream's failover gap stays under 150 ms).
 const (
-	DefaultBFDIdleRx   = time.Second
+	DefaultBFDIdleRx   = 300 * time.Millisecond
 	DefaultBFDRealtime = 40 * time.Millisecond
 )
 
@@ -94,11 +94,14 @@ func (v *Valid) PathBFD(color string) session.Config {
 // rate this end asks for, and this end at the rate the peer asks for
 // (RFC 5880 §6.8.2): neither has to follow the other's flows, and an end
 // whose flows stop slows its peer down with a Poll Sequence.
+//
+// The demand is never taken below MinDemand.
 func (v *Valid) PathBFDFor(color string, demand steer.Demand) session.Config {
 	c := v.PathBFD(color)
 	if !v.Adaptive.On {
 		return c
 	}
+	demand = max(demand, v.MinDemand())
 	c.DesiredMinTx = min(c.DesiredMinTx, v.Adaptive.Realtime)
 	switch demand {
 	case steer.DemandRealtime:
@@ -107,4 +110,18 @@ func (v *Valid) PathBFDFor(color string, demand steer.Demand) session.Config {
 		c.RequiredMinRx = max(c.RequiredMinRx, v.Adaptive.IdleRx)
 	}
 	return c
+}
+
+// MinDemand is the least demand adaptive BFD (and the edge's probes) put
+// in force on a path: active when the edge has BGP neighbours, idle
+// otherwise. The prefixes the edge advertises to its routers for a site
+// are withdrawn when the last path to it goes down (docs/BGP.md), and
+// the routers must see that within the configured detection time
+// (defaults.bfd), whether or not flows go to the site: at the idle rate
+// they would keep routing into a dead site for the idle detection time.
+func (v *Valid) MinDemand() steer.Demand {
+	if v.BGP != nil && len(v.BGP.Neighbors) > 0 {
+		return steer.DemandActive
+	}
+	return steer.DemandIdle
 }

@@ -130,7 +130,7 @@ defaults:
 		demand steer.Demand
 		rx     time.Duration
 	}{
-		{"inet", steer.DemandIdle, time.Second},
+		{"inet", steer.DemandIdle, 300 * time.Millisecond},
 		{"inet", steer.DemandActive, DefaultPathBFDInterval},
 		{"inet", steer.DemandRealtime, 40 * time.Millisecond},
 		{"lte", steer.DemandIdle, 2 * time.Second},
@@ -153,6 +153,41 @@ defaults:
 	for _, want := range []string{"enabled", "idle_rx_interval", "realtime_interval"} {
 		if err == nil || !strings.Contains(err.Error(), "defaults.bfd_adaptive."+want+":") {
 			t.Errorf("no error at defaults.bfd_adaptive.%s in: %v", want, err)
+		}
+	}
+}
+
+// TestAdaptiveBFDWithBGP: an edge with BGP neighbours never slows its
+// paths below defaults.bfd (the routes it advertises must be withdrawn
+// within the configured detection time): an idle site gets the active
+// timers, a real-time one still the real-time interval. Without
+// neighbours (a bgp section with none, or none at all) idle is idle.
+func TestAdaptiveBFDWithBGP(t *testing.T) {
+	const bgp = "bgp:\n  local_as: 4200000001\n  neighbors:\n    - {address: 10.11.0.2, remote_as: 65011}\n"
+	v, err := parseExample(t, bgp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.MinDemand() != steer.DemandActive {
+		t.Fatalf("min demand with a neighbour: %v, want active", v.MinDemand())
+	}
+	if got, want := v.PathBFDFor("inet", steer.DemandIdle), v.PathBFDFor("inet", steer.DemandActive); got != want {
+		t.Errorf("idle with a neighbour: %+v, want the active timers %+v", got, want)
+	}
+	if got := v.PathBFDFor("inet", steer.DemandIdle).RequiredMinRx; got != DefaultPathBFDInterval {
+		t.Errorf("idle with a neighbour: rx %v, want %v", got, DefaultPathBFDInterval)
+	}
+	if got := v.PathBFDFor("inet", steer.DemandRealtime).RequiredMinRx; got != DefaultBFDRealtime {
+		t.Errorf("real-time with a neighbour: rx %v, want %v", got, DefaultBFDRealtime)
+	}
+	for _, extra := range []string{"bgp:\n  local_as: 4200000001\n", ""} {
+		v, err := parseExample(t, extra)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.MinDemand() != steer.DemandIdle || v.PathBFDFor("inet", steer.DemandIdle).RequiredMinRx != DefaultBFDIdleRx {
+			t.Errorf("%q: min demand %v, idle rx %v; want idle, %v", extra, v.MinDemand(),
+				v.PathBFDFor("inet", steer.DemandIdle).RequiredMinRx, DefaultBFDIdleRx)
 		}
 	}
 }

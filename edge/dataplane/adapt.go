@@ -18,23 +18,27 @@ import (
 // real-time) and puts it in force on the site's paths:
 //
 //   - BFD timers from config.Valid.PathBFDFor: the rate the peer sends at
-//     follows this end's demand (one packet a second on an idle path,
-//     the real-time interval for voice and video), changed with a Poll
-//     Sequence (RFC 5880 §6.8.3);
+//     follows this end's demand (one packet every idle_rx_interval, 300
+//     ms by default, on an idle path; the real-time interval for voice
+//     and video), changed with a Poll Sequence (RFC 5880 §6.8.3);
 //   - probes every idleProbeInterval on idle paths, every
 //     probe.DefaultInterval otherwise.
 //
 // All the paths to a site take its demand, not only the one its flows
 // use: a failover goes to one of the others, and it must be known to be
-// up as fast as the one it replaces.
+// up as fast as the one it replaces. An edge with BGP neighbours never
+// goes below active (config.Valid.MinDemand): its routers must see a dead
+// site's prefixes withdrawn within the configured detection time.
 
 // idleProbeInterval is the time between probes on a path to a site
 // without flows: 5 in the default 5 s loss window.
 const idleProbeInterval = time.Second
 
-// probeInterval is the probe interval of a path under cfg for demand.
+// probeInterval is the probe interval of a path under cfg for demand
+// (never below cfg.MinDemand: an edge with BGP neighbours probes every
+// path as if flows went to its site).
 func probeInterval(cfg *config.Valid, demand steer.Demand) time.Duration {
-	if cfg.Adaptive.On && demand == steer.DemandIdle {
+	if cfg.Adaptive.On && max(demand, cfg.MinDemand()) == steer.DemandIdle {
 		return idleProbeInterval
 	}
 	return probe.DefaultInterval

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// TestSitesAdaptiveBFD: two sites at rest ask each other for BFD once a
-// second (adaptive BFD, idle); a voice stream (DSCP EF) from site 1 to
+// TestSitesAdaptiveBFD: two sites at rest ask each other for BFD every
+// 300 ms (adaptive BFD, idle); a voice stream (DSCP EF) from site 1 to
 // site 2 makes site 1 ask for the real-time interval on every path to
 // site 2, by a Poll Sequence (no state change); site 2, which sends no
 // flows, keeps asking for the idle rate. Probes follow: every 100 ms
@@ -20,9 +20,9 @@ func TestSitesAdaptiveBFD(t *testing.T) {
 	s1 := n.start(1, n.config(1, []int{2}, extra))
 	s2 := n.start(2, n.config(2, []int{1}, extra))
 	n.waitUp()
-	// At rest: each end asks for 1 s, and detects in 10 × 1 s.
-	waitTimers(t, s1, 1000, 10000)
-	waitTimers(t, s2, 1000, 10000)
+	// At rest: each end asks for 300 ms, and detects in 10 × 300 ms.
+	waitTimers(t, s1, 300, 3000)
+	waitTimers(t, s2, 300, 3000)
 	transitions := bfdTransitions(s1)
 	sent := probesSent(s1)
 	time.Sleep(2 * time.Second)
@@ -32,9 +32,9 @@ func TestSitesAdaptiveBFD(t *testing.T) {
 
 	stop, _ := streamVoice(s1, 2, 20*time.Millisecond)
 	// Site 1 asks for 40 ms: site 2 sends at 40 ms, site 1 detects in
-	// 10 × 40 ms. Site 1 still sends once a second: site 2 is idle.
-	waitTimers(t, s1, 1000, 400)
-	waitTimers(t, s2, 40, 10000)
+	// 10 × 40 ms. Site 1 still sends every 300 ms: site 2 is idle.
+	waitTimers(t, s1, 300, 400)
+	waitTimers(t, s2, 40, 3000)
 	sent = probesSent(s1)
 	time.Sleep(time.Second)
 	if d := probesSent(s1) - sent; d < 4*5 {
@@ -44,10 +44,31 @@ func TestSitesAdaptiveBFD(t *testing.T) {
 		t.Errorf("%d BFD transitions while changing rates, want none", got-transitions)
 	}
 	stop()
-	waitTimers(t, s1, 1000, 10000)
-	waitTimers(t, s2, 1000, 10000)
+	waitTimers(t, s1, 300, 3000)
+	waitTimers(t, s2, 300, 3000)
 	if got := bfdTransitions(s1); got != transitions {
 		t.Errorf("%d BFD transitions while changing rates, want none", got-transitions)
+	}
+}
+
+// TestSitesAdaptiveBFDWithBGP: an edge with BGP neighbours keeps every
+// path at defaults.bfd at rest (config.Valid.MinDemand): site 1, with a
+// neighbour and no flows, asks for 100 ms and detects in 10 × 100 ms, and
+// probes every 100 ms; site 2, without, asks for the idle 300 ms.
+func TestSitesAdaptiveBFDWithBGP(t *testing.T) {
+	n := newTestNet(t, 1, 2)
+	const bgp = "bgp:\n  local_as: 4200000001\n  neighbors:\n    - {address: 10.1.0.2, remote_as: 65001}\n"
+	s1 := n.start(1, n.config(1, []int{2}, slowBFD+bgp))
+	s2 := n.start(2, n.config(2, []int{1}, slowBFD))
+	n.waitUp()
+	// Site 1 sends at site 2's 300 ms and detects in 10 × 100 ms; site 2
+	// sends at site 1's 100 ms and detects in 10 × 300 ms.
+	waitTimers(t, s1, 300, 1000)
+	waitTimers(t, s2, 100, 3000)
+	sent := probesSent(s1)
+	time.Sleep(time.Second)
+	if d := probesSent(s1) - sent; d < 4*5 {
+		t.Errorf("%d probes in 1 s at rest with a BGP neighbour on 4 paths, want about 40", d)
 	}
 }
 

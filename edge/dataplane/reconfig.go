@@ -30,7 +30,8 @@ func steeringChanged(a, b *config.Valid) bool {
 	return !reflect.DeepEqual(sa.Classes, sb.Classes) || !reflect.DeepEqual(sa.Policies, sb.Policies) ||
 		!slices.Equal(sa.PolicyOf, sb.PolicyOf) || !slices.Equal(sa.NoCompress, sb.NoCompress) ||
 		sa.Timers != sb.Timers || sa.Model != sb.Model || !slices.Equal(appsOf(a), appsOf(b)) ||
-		a.BFD != b.BFD || !reflect.DeepEqual(a.BFDByColor, b.BFDByColor) || a.Adaptive != b.Adaptive
+		a.BFD != b.BFD || !reflect.DeepEqual(a.BFDByColor, b.BFDByColor) || a.Adaptive != b.Adaptive ||
+		a.MinDemand() != b.MinDemand()
 }
 
 // Reconfigure puts next in force: the whole configuration, applied
