@@ -26,15 +26,26 @@ const eventLogSize = 256
 // eventLog is a ring of the newest events. Safe for concurrent use.
 type eventLog struct {
 	mu      sync.Mutex
-	ring    []Event // guarded by mu
-	next    int     // guarded by mu
-	full    bool    // guarded by mu
-	dropped uint64  // guarded by mu
-	last    map[string]string
+	ring    []Event           // guarded by mu
+	next    int               // guarded by mu
+	full    bool              // guarded by mu
+	dropped uint64            // guarded by mu
+	last    map[string]string // guarded by mu: each neighbour's state
+	// closed is why each neighbour's session last left established,
+	// until it is established again; guarded by mu.
+	closed map[string]string
 }
 
 func newEventLog(n int) *eventLog {
-	return &eventLog{ring: make([]Event, n), last: map[string]string{}}
+	return &eventLog{ring: make([]Event, n), last: map[string]string{}, closed: map[string]string{}}
+}
+
+// closedReason is why neighbor's session last left established; "" once
+// it is established again, or when not known.
+func (l *eventLog) closedReason(neighbor string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed[neighbor]
 }
 
 // add records e unless it repeats the neighbour's last state; it fills
@@ -51,6 +62,10 @@ func (l *eventLog) add(e Event, reason func() string) (Event, bool) {
 	}
 	if e.From == "established" {
 		e.Reason = reason()
+		l.closed[e.Neighbor] = e.Reason
+	}
+	if e.To == "established" {
+		delete(l.closed, e.Neighbor)
 	}
 	l.last[e.Neighbor] = e.To
 	if l.full {

@@ -20,7 +20,8 @@ type Neighbor struct {
 	// connect, active, opensent, openconfirm, established).
 	State string `json:"state"`
 	// Reason is why the session is down, when known: "prefix limit",
-	// "bfd down", "shut down", the last notification.
+	// "bfd down", "shut down", the last notification; while it connects
+	// again, why it last closed.
 	Reason string `json:"reason,omitempty"`
 	// Received, Accepted (after the import policy) and Advertised
 	// prefixes, IPv4 and IPv6 together.
@@ -87,6 +88,9 @@ func (s *Speaker) neighborOf(p *api.Peer, limits map[string]uint32) Neighbor {
 		n.BFDState, bfdDown = s.bfd.state(a)
 		if n.State != "established" {
 			n.Reason = reasonOf(ps.GetAdminState(), bfdDown, ps.GetDisconnectMessage())
+			if n.Reason == "" { // reconnecting: why it closed (a prefix limit's restart, say)
+				n.Reason = s.events.closedReason(n.Address)
+			}
 		}
 	}
 	return n
