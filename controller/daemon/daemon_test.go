@@ -25,6 +25,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/daemon"
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/webui"
+	"github.com/patronus-sdwan/patronus/internal/syncbuf"
 )
 
 func slogTo(w io.Writer) *slog.Logger {
@@ -474,7 +475,7 @@ func TestStoreURLRedacted(t *testing.T) {
 	}
 	cfg := baseConfig(tempDir(t))
 	cfg.Store = "postgres://patronus:s3cret-pw@127.0.0.1:1/patronus?connect_timeout=2"
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	cfg.Logger = slogTo(log)
 	_, err := daemon.New(ctxT(t), cfg)
 	if err == nil || strings.Contains(err.Error()+log.String(), "s3cret-pw") || !strings.Contains(err.Error(), "--store") {

@@ -1,7 +1,6 @@
 package daemon_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -19,27 +18,10 @@ import (
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/daemon"
 	"github.com/patronus-sdwan/patronus/controller/pki"
+	"github.com/patronus-sdwan/patronus/internal/syncbuf"
 )
 
 const callTimeout = 20 * time.Second
-
-// syncBuffer is a bytes.Buffer safe for the daemon's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func tempDir(t *testing.T) string {
 	t.Helper()
@@ -62,8 +44,8 @@ type running struct {
 	t      *testing.T
 	d      *daemon.Daemon
 	dir    string
-	out    *syncBuffer // Config.Out
-	log    *syncBuffer // Config.Logger, debug level
+	out    *syncbuf.Buffer // Config.Out
+	log    *syncbuf.Buffer // Config.Logger, debug level
 	served chan error
 	stop   sync.Once
 }
@@ -76,7 +58,7 @@ func baseConfig(dir string) daemon.Config {
 // start runs New and Serve; the daemon stops at cleanup.
 func start(t *testing.T, cfg daemon.Config) *running {
 	t.Helper()
-	r := &running{t: t, dir: cfg.DataDir, out: &syncBuffer{}, log: &syncBuffer{}, served: make(chan error, 1)}
+	r := &running{t: t, dir: cfg.DataDir, out: &syncbuf.Buffer{}, log: &syncbuf.Buffer{}, served: make(chan error, 1)}
 	cfg.Out = r.out
 	cfg.Logger = slogTo(r.log)
 	d, err := daemon.New(ctxT(t), cfg)

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -19,25 +18,8 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/manage"
 	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/internal/syncbuf"
 )
-
-// lockedBuffer is a log the alert service writes and the test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // loadEdge is one simulated edge: a Report stream sending a batch of
 // four path samples every second, one path's state settable.
@@ -88,7 +70,7 @@ func TestAlertsUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	svc, err := alert.NewService(alert.ServiceConfig{Rules: rules, Store: c.st, Bus: bus, Fleet: live,
 		Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {

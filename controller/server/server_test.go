@@ -1,14 +1,12 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
+	"github.com/patronus-sdwan/patronus/internal/syncbuf"
 )
 
 // TestEnrolWatchPush: two edges enrol with pki join tokens over the
@@ -716,7 +715,7 @@ func TestTokenRace(t *testing.T) {
 // address is not affected, and the refusals are logged once per second,
 // not once each.
 func TestEnrolFloodLimited(t *testing.T) {
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	c := startSQLite(t, func(cfg *server.Config) {
 		cfg.Enrolment = server.EnrolLimit{Burst: 5, Interval: time.Minute}
 		cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
@@ -749,24 +748,6 @@ func TestEnrolFloodLimited(t *testing.T) {
 	if n := strings.Count(logs.String(), "enrolment refused"); n != 1 {
 		t.Fatalf("%d refusal log lines for 56 refusals in one instant, want 1:\n%s", n, logs.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestStreamsPerSiteLimited: one site cannot hold more than 8 EdgeControl
@@ -813,7 +794,7 @@ func TestStreamsPerSiteLimited(t *testing.T) {
 // forever); the controller logs it and records an event, and the next
 // configuration that fits is sent.
 func TestEdgeConfigTooLarge(t *testing.T) {
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	c := startSQLite(t, func(cfg *server.Config) { cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 	c.network("corp", store.FullMesh)
 	a := c.enrol("corp", "a")

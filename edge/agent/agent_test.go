@@ -25,6 +25,7 @@ import (
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/pki"
 	"github.com/patronus-sdwan/patronus/edge/config"
+	"github.com/patronus-sdwan/patronus/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -43,25 +44,8 @@ func tempDir(t *testing.T) string {
 	return dir
 }
 
-// logBuffer collects an agent's JSON log records.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *logBuffer) logger() *slog.Logger {
+// jsonLogger logs JSON records into l, debug level and up.
+func jsonLogger(l *syncbuf.Buffer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
@@ -70,11 +54,11 @@ func (l *logBuffer) logger() *slog.Logger {
 type edge struct {
 	applied chan *config.Valid
 	refuse  func(*config.Valid) error // nil: accept all
-	logs    *logBuffer
+	logs    *syncbuf.Buffer
 }
 
 func newEdge() *edge {
-	return &edge{applied: make(chan *config.Valid, 16), logs: &logBuffer{}}
+	return &edge{applied: make(chan *config.Valid, 16), logs: &syncbuf.Buffer{}}
 }
 
 func (e *edge) apply(v *config.Valid) error {
@@ -101,7 +85,7 @@ func (e *edge) next(t *testing.T) *config.Valid {
 
 func (e *edge) options(ctl *testController, dir, token string) Options {
 	return Options{Controller: ctl.addr, JoinToken: token, StateDir: dir, Apply: e.apply,
-		Backoff: testBackoff, Log: e.logs.logger()}
+		Backoff: testBackoff, Log: jsonLogger(e.logs)}
 }
 
 // newAgent makes an agent, enrolling if need be.

@@ -6,10 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/patronus-sdwan/patronus/internal/syncbuf"
 	"github.com/patronus-sdwan/patronus/relay"
 )
 
@@ -28,28 +28,11 @@ func TestRelayBadFlags(t *testing.T) {
 	}
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestRelayServesUntilCancelled: the relay says where it serves and
 // returns nil when its context ends.
 func TestRelayServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var out lockedBuffer
+	var out syncbuf.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- runRelay(ctx, relay.Config{Key: bytes.Repeat([]byte{1}, 32)}, "127.0.0.1:0", "", &out)

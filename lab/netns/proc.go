@@ -1,12 +1,11 @@
 package netns
 
 import (
-	"bytes"
 	"fmt"
+	"github.com/patronus-sdwan/patronus/internal/syncbuf"
 	"io"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,7 +22,7 @@ type Proc struct {
 	Name string
 
 	cmd  *exec.Cmd
-	out  *syncBuffer // combined output, unless the caller took stdout
+	out  *syncbuf.Buffer // combined output, unless the caller took stdout
 	done chan struct{}
 	err  error // set before done is closed
 }
@@ -44,7 +43,7 @@ func (n *NS) StartWith(stdout io.Writer, name string, args ...string) *Proc {
 	// Pdeathsig: daemons die with the test binary even if it dies
 	// without running cleanups (a -timeout panic).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	p := &Proc{Name: name, cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
+	p := &Proc{Name: name, cmd: cmd, out: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if stdout != nil {
 		cmd.Stdout = stdout
@@ -126,22 +125,4 @@ func tail(s string, lines int) string {
 		parts = append([]string{fmt.Sprintf("[… %d lines]", len(parts)-lines)}, parts[len(parts)-lines:]...)
 	}
 	return strings.Join(parts, "\n")
-}
-
-// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer // mu must be held
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
