@@ -132,14 +132,14 @@ defaults:
 	}{
 		{"inet", steer.DemandIdle, 300 * time.Millisecond},
 		{"inet", steer.DemandActive, DefaultPathBFDInterval},
-		{"inet", steer.DemandRealtime, 40 * time.Millisecond},
+		{"inet", steer.DemandRealtime, DefaultBFDRealtime},
 		{"lte", steer.DemandIdle, 2 * time.Second},
 		{"lte", steer.DemandActive, 2 * time.Second},
-		{"lte", steer.DemandRealtime, 40 * time.Millisecond},
+		{"lte", steer.DemandRealtime, DefaultBFDRealtime},
 	} {
 		b := v.PathBFDFor(c.color, c.demand)
-		if b.RequiredMinRx != c.rx || b.DesiredMinTx != 40*time.Millisecond || b.DetectMult != v.PathBFD(c.color).DetectMult {
-			t.Errorf("%s %v: %+v, want rx %v, tx 40ms", c.color, c.demand, b, c.rx)
+		if b.RequiredMinRx != c.rx || b.DesiredMinTx != DefaultBFDRealtime || b.DetectMult != v.PathBFD(c.color).DetectMult {
+			t.Errorf("%s %v: %+v, want rx %v, tx %v", c.color, c.demand, b, c.rx, DefaultBFDRealtime)
 		}
 	}
 	v, err = parseExample(t, "defaults:\n  bfd_adaptive: {enabled: false, idle_rx_interval: 5s}\n")

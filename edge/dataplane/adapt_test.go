@@ -16,7 +16,7 @@ import (
 // the flow idle time (2 s here), site 1 asks for the idle rate again.
 func TestSitesAdaptiveBFD(t *testing.T) {
 	n := newTestNet(t, 1, 2)
-	extra := slowBFD + "steering: {flow_idle: 2s}\n"
+	extra := slowBFD + "  bfd_adaptive: {realtime_interval: 40ms}\nsteering: {flow_idle: 2s}\n"
 	s1 := n.start(1, n.config(1, []int{2}, extra))
 	s2 := n.start(2, n.config(2, []int{1}, extra))
 	n.waitUp()
