@@ -123,7 +123,10 @@ func TestEdgeReconfigure(t *testing.T) {
 		t.Errorf("applying the configuration in force: %v\n%s", err, out)
 	}
 	// A steering change (a policy, BFD timers): in force at once, no path
-	// restarted.
+	// restarted. BFD comes up after the first ping can pass (its slow
+	// start sends one packet a second), so wait for it: the check below is
+	// that the change leaves an up session up.
+	waitPathStatusOf(t, a.sock, "site-b", 10*time.Second, func(p localapi.PathStatus) bool { return p.BFDState == "up" })
 	steered := write("a2s.yaml", siteYAML(a, []reconfSite{b, c}, "    compression: true\n")+
 		"policies:\n  - {name: voice-dup, match: {classes: [voice]}, sla_class: voice, mode: duplicate}\n")
 	out, err = runPatronus(t, "config", "apply", "--control-socket", a.sock, steered)
