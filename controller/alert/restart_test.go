@@ -2,11 +2,15 @@ package alert_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"strings"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/patronus-sdwan/patronus/controller/alert"
+	"github.com/patronus-sdwan/patronus/internal/syncbuf"
 )
 
 // quick: path_down resolves 100 ms after the path is back; sites are not
@@ -147,4 +151,24 @@ func TestOneReplicaSends(t *testing.T) {
 		t.Fatalf("after the lead moved: %s", res.body)
 	}
 	noMore(t, r, 300*time.Millisecond)
+}
+
+// TestStopIsQuiet: a service stopped while events are still queued (a
+// controller shutting down as every edge disconnects) neither evaluates
+// them nor logs the store calls its own cancellation fails: an alert not
+// recorded is judged again after the restart.
+func TestStopIsQuiet(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	defer st.Close()
+	var logs syncbuf.Buffer
+	g := startWith(t, st, quick, func(c *alert.ServiceConfig) {
+		c.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	for i := range 2000 {
+		g.pathDown("a", fmt.Sprintf("a/inet->b%d/lte", i), true)
+	}
+	g.stop()
+	if strings.Contains(logs.String(), "context canceled") {
+		t.Fatalf("the stop logged its own cancellation:\n%.2000s", logs.String())
+	}
 }

@@ -236,7 +236,7 @@ func (s *Service) record(ctx context.Context, a Alert) {
 	} else {
 		err = s.cfg.Store.DeleteFiringAlert(ctx, string(a.Kind), a.Network, a.Subject)
 	}
-	if err != nil {
+	if err != nil && ctx.Err() == nil { // stopping: judged again after the restart
 		s.log.Warn("alerts: recording an alert's state", "kind", a.Kind, "subject", a.Subject, "status", a.Status, "err", err)
 	}
 }
@@ -377,7 +377,14 @@ func (s *Service) probe(ctx context.Context) {
 }
 
 // evaluate runs f on the engine and publishes its notices, in order.
+//
+// Nothing is evaluated once ctx has ended: a service stopping (the
+// controller shutting down as its edges disconnect) would judge changes
+// it can neither record nor announce; the next run judges them again.
 func (s *Service) evaluate(ctx context.Context, f func(e *Engine, now time.Time) []Alert) {
+	if ctx.Err() != nil {
+		return
+	}
 	s.emu.Lock()
 	defer s.emu.Unlock()
 	s.mu.Lock()
@@ -454,9 +461,14 @@ func (s *Service) publish(ctx context.Context, notices []Alert) {
 	for _, a := range notices {
 		s.record(ctx, a)
 	}
+	if ctx.Err() != nil {
+		return // stopping: neither recorded nor queued; judged again after the restart
+	}
 	hooks, err := s.cfg.Store.Webhooks(ctx)
 	if err != nil {
-		s.log.Error("alerts: listing webhooks: notices not queued", "err", err)
+		if ctx.Err() == nil {
+			s.log.Error("alerts: listing webhooks: notices not queued", "err", err)
+		}
 		return
 	}
 	for _, h := range hooks {
