@@ -67,6 +67,17 @@ func (r *receiver) receive(packets [][]byte, sizes []int, eps []conn.Endpoint) (
 	default:
 	}
 	for r.cur == nil {
+		// What is queued first: in the select below, a free tok is as
+		// ready as a queued buffer and Go picks at random, so a receiver
+		// could sit in the socket's read, with datagrams queued for it,
+		// until the next one arrived (at the end of a burst: the time to
+		// the next packet; TestBatchSendReceive with a batch smaller than
+		// the burst).
+		select {
+		case r.cur = <-p.queue:
+			continue
+		default:
+		}
 		select {
 		case r.cur = <-p.queue:
 		case p.l.tok <- struct{}{}:
