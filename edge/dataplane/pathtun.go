@@ -5,6 +5,7 @@ import (
 	"os"
 	"sync"
 
+	"golang.zx2c4.com/wireguard/conn"
 	"golang.zx2c4.com/wireguard/tun"
 
 	"github.com/patronus-sdwan/patronus/edge/shim"
@@ -36,15 +37,26 @@ type pathTUN struct {
 
 var _ tun.Device = (*pathTUN)(nil)
 
-// pathBatch is the most packets a path's device reads at once, and the
-// most the forwarder hands a path per overlay read (overlay batches are
-// at most conn.IdealBatchSize, 128, on Linux).
-const pathBatch = 128
+// pathBatch is the most packets a path's device reads at once. With the
+// bind's batch (wgbind) it sets the device's: wireguard-go holds that many
+// 64 KiB message buffers per device for its TUN reader, and as many for
+// each receive function, for as long as the path exists. At 128 (its own
+// default) an idle 40-path edge held 847 MiB of Go heap it never touched;
+// the collector counts it live and lets the heap grow to twice that
+// before collecting, which is how resident memory crept up under traffic.
+// At 32: 294 MiB, and no throughput lost in the same run
+// (docs/BENCHMARKS.md "Memory per path").
+const pathBatch = 32
+
+// pendingCap is the room a path's pending list starts with: an overlay
+// read is at most conn.IdealBatchSize packets, all of which may go to one
+// path.
+const pendingCap = conn.IdealBatchSize
 
 func newPathTUN(name string, mtu int, pool *bufPool, sh *shim.Endpoint, deliver func([][]byte, int) (int, error)) *pathTUN {
 	t := &pathTUN{name: name, mtu: mtu, q: pathQueue{ready: make(chan struct{}, 1)}, pool: pool,
 		deliver: deliver, shim: sh, events: make(chan tun.Event, 1), closed: make(chan struct{}),
-		pending: make([]*packetBuf, 0, pathBatch), taken: make([]*packetBuf, pathBatch)}
+		pending: make([]*packetBuf, 0, pendingCap), taken: make([]*packetBuf, pathBatch)}
 	t.events <- tun.EventUp
 	return t
 }
@@ -219,24 +231,25 @@ type packetBuf struct {
 
 func (p *packetBuf) bytes() []byte { return p.b[p.off : p.off+p.n] }
 
-// bufPool is a fixed set of packet buffers: the forwarding path does not
-// allocate. It is a stack: the buffers used most recently are used again,
-// so the memory an edge touches is what its traffic needs at most, not the
-// whole pool (a queue would cycle through every buffer and page all of
-// them in), and those buffers are warm in the cache. Its mutex is held
-// for a few instructions, once per batch on the forwarding path (getN,
-// putN).
+// bufPool is a bounded set of packet buffers, made as traffic first needs
+// them: the forwarding path allocates only while the number in flight
+// reaches a new peak, never in the steady state. It is a stack: the
+// buffers used most recently are used again, so the memory an edge
+// touches is what its traffic needs at most, and those buffers are warm
+// in the cache. Buffers are not made up front: 8,192 of them are 74 MB of
+// heap that an idle edge never touches, but that Go's collector counts as
+// live, letting the heap (and, as garbage is made and reused, the resident
+// memory) grow to twice that before a collection (the chaos run's edges
+// grew to 545 MB). Its mutex is held for a few instructions, once per
+// batch on the forwarding path (getN, putN).
 type bufPool struct {
 	mu   sync.Mutex
 	free []*packetBuf
+	made int // buffers made so far, at most cap(free)
 }
 
 func newBufPool(n int) *bufPool {
-	p := &bufPool{free: make([]*packetBuf, n)}
-	for i := range p.free {
-		p.free[i] = new(packetBuf)
-	}
-	return p
+	return &bufPool{free: make([]*packetBuf, 0, n)}
 }
 
 // get returns a buffer, or nil when all are in flight.
@@ -255,6 +268,10 @@ func (p *bufPool) getN(out []*packetBuf) int {
 	copy(out, p.free[len(p.free)-k:])
 	clear(p.free[len(p.free)-k:])
 	p.free = p.free[:len(p.free)-k]
+	for ; k < len(out) && p.made < cap(p.free); k++ {
+		out[k] = new(packetBuf)
+		p.made++
+	}
 	return k
 }
 
