@@ -168,14 +168,21 @@ func (st *State) startController(binary string, timeout time.Duration) error {
 // and returns the flag that reads it.
 func (st *State) controllerConfig() ([]string, error) {
 	nat := st.hasNAT()
-	if len(st.Hubs) == 0 && st.ControllerConfig == "" && !nat {
+	if len(st.Hubs) == 0 && st.ControllerConfig == "" && !nat && len(st.Networks) == 0 {
 		return nil, nil
 	}
 	f := filepath.Join(st.Dir, "controller.yaml")
 	y := fmt.Sprintf("# patronus lab %s\n", st.Name)
-	if len(st.Hubs) > 0 {
-		y += fmt.Sprintf("# the network's topology\nnetworks:\n  - name: default\n    topology: hub-and-spoke\n    hubs: [%s]\n",
-			strings.Join(st.Hubs, ", "))
+	if len(st.Hubs) > 0 || len(st.Networks) > 0 {
+		y += "# the networks' topologies\nnetworks:\n"
+		if len(st.Hubs) > 0 {
+			y += fmt.Sprintf("  - name: default\n    topology: hub-and-spoke\n    hubs: [%s]\n", strings.Join(st.Hubs, ", "))
+		} else {
+			y += "  - name: default\n    topology: full-mesh\n"
+		}
+		for _, n := range st.Networks {
+			y += fmt.Sprintf("  - name: %s\n    topology: full-mesh\n", n)
+		}
 	}
 	if nat {
 		y += fmt.Sprintf("# links behind NAT (--nat): the STUN responder, docs/NAT.md\nstun:\n  listen: %s:3478\n  alternate: %s:3479\n",

@@ -32,6 +32,8 @@ type State struct {
 	// ControllerConfig is YAML added to the controller's configuration
 	// file (Options.ControllerConfig).
 	ControllerConfig string `json:"controller_config,omitempty"`
+	// Networks: the controller's empty networks besides default (Options.Networks).
+	Networks []string `json:"networks,omitempty"`
 	// Dashboard is how to sign in to the controller's API from this
 	// machine; nil in a static lab.
 	Dashboard *Dashboard `json:"dashboard,omitempty"`

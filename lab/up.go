@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,6 +55,10 @@ type Options struct {
 	// file: its api: or alerts: sections (docs/ALERTS.md), not networks:
 	// (the lab writes that one).
 	ControllerConfig []byte
+	// Networks are more networks the controller has besides "default":
+	// full mesh and empty (no site of the lab enrols in them), for
+	// testing what is per network (the dashboard's network selector).
+	Networks []string
 	// Routers puts a router (RouterFRR or RouterBIRD) in every site's LAN
 	// host, peering over BGP with its edge (routers.go); RouterMD5 gives
 	// the sessions TCP MD5 passwords.
@@ -72,6 +77,10 @@ type Options struct {
 	// Log receives progress lines.
 	Log io.Writer
 }
+
+// networkNameRE is a name store.ValidateName accepts (1 to 63 of a-z,
+// 0-9, '-', '_', not first).
+var networkNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
 func (o *Options) check() error {
 	if err := CheckName(o.Name); err != nil {
@@ -106,6 +115,14 @@ func (o *Options) check() error {
 		if !strings.HasPrefix(h, "site") || err != nil || n < 1 || n > o.Sites {
 			return fmt.Errorf("--hub %q: want a site of the lab, site1 to site%d", h, o.Sites)
 		}
+	}
+	for _, n := range o.Networks {
+		if !networkNameRE.MatchString(n) || n == "default" {
+			return fmt.Errorf("--network %q: want a name of 1 to 63 of a-z, 0-9, '-', '_' (not first), not default", n)
+		}
+	}
+	if len(o.Networks) > 0 && o.Static {
+		return errors.New("--network: needs the controller (not --static)")
 	}
 	if len(o.ControllerConfig) > 0 && o.Static {
 		return errors.New("--controller-config: needs the controller (not --static)")
@@ -337,6 +354,7 @@ func plan(o Options, dir string) *State {
 	}
 	st.Hubs = o.Hubs
 	st.ControllerConfig = string(o.ControllerConfig)
+	st.Networks = o.Networks
 	if !o.Static {
 		planController(st)
 		if o.Replicas > 1 {

@@ -100,6 +100,7 @@ func newLabUpCmd(root *string) *cobra.Command {
 	f.IntVar(&o.BFDMultiplier, "bfd-multiplier", 0, "BFD detection multiplier in the paths (unset: the edge's default, 3)")
 	f.StringVar(&ctlConfig, "controller-config", "", "YAML file added to the controller's configuration (its api: or alerts: sections; not networks:)")
 	f.BoolVar(&o.Static, "static", false, "no controller: the edges run from configuration files written by the lab")
+	f.StringArrayVar(&o.Networks, "network", nil, "another network of the controller besides default, full mesh and empty (repeatable): for testing what is per network")
 	f.StringSliceVar(&o.Hubs, "hub", nil, "hub-and-spoke: this site is a hub (repeatable); the others are spokes that reach each other through the first hub")
 	f.IntVar(&o.Replicas, "replicas", 1, "controllers on one PostgreSQL database in the controller node, the sites split between them")
 	f.BoolVar(&o.Traffic, "traffic", false, "start a ping from every LAN host to every other one, five a second")

@@ -28,7 +28,10 @@ import (
 // that the API refuses the viewer's mutation anyway, runs axe-core on
 // every page, sees traffic this test sends under its application on the
 // overview and the sending site's page, measures the first load
-// (FCP, LCP, TBT, bytes) and fails over the bundle budget, and takes the
+// (FCP, LCP, TBT, bytes) and fails over the bundle budget, switches the
+// network selector to a second network the lab's controller has (empty:
+// none of the sites, on the overview, topology and paths pages) and back,
+// checks a site's BGP section, and takes the
 // screenshots (under docs/screenshots with UPDATE_SCREENSHOTS=1). This test
 // brings up the lab, makes the viewer, collects the expected sites and
 // paths through the API and runs the script with them (docs/WEB.md).
@@ -54,8 +57,9 @@ func TestLabDashboard(t *testing.T) {
 	}
 
 	// Hub and spoke, so that the topology is drawn as such: site1 the hub,
-	// each spoke's two links to the hub's two (8 paths).
-	l := upLab(t, "--sites", "3", "--hub", "site1")
+	// each spoke's two links to the hub's two (8 paths). A second network,
+	// empty, for the network selector.
+	l := upLab(t, "--sites", "3", "--hub", "site1", "--network", "branch")
 	d := l.dashboard()
 	c := newAPIClient(t, d)
 	pw, err := os.ReadFile(d.PasswordFile)
@@ -99,7 +103,7 @@ func TestLabDashboard(t *testing.T) {
 		"E2E_VIEWER_USER": "vera", "E2E_VIEWER_PASSWORD_FILE": viewerPW,
 		"E2E_SITES": sites, "E2E_PATHS": paths, "E2E_CUT_PATHS": cut,
 		"E2E_CUT": impair("--down"), "E2E_RESTORE": impair("--up"),
-		"E2E_SCREENSHOTS": shots, "E2E_APP": app, "E2E_APP_SITE": appSite,
+		"E2E_SCREENSHOTS": shots, "E2E_APP": app, "E2E_APP_SITE": appSite, "E2E_OTHER_NETWORK": "branch",
 	}
 	runE2E(t, node, root, "dashboard.mjs", env)
 	// The viewer's refused revoke left site1 enrolled.

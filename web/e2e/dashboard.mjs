@@ -14,6 +14,8 @@
 //                            with UPDATE_SCREENSHOTS=1); empty: none
 //   E2E_APP, E2E_APP_SITE    an application the test's traffic is, and the site that sent it:
 //                            the overview and that site's page must show it
+//   E2E_OTHER_NETWORK        another network of the controller, with no sites: the network
+//                            selector must show it empty and switch back
 //
 // It prints one line per step and exits non-zero at the first failure.
 import { execFileSync } from "node:child_process";
@@ -38,6 +40,7 @@ const admin = { user: env("E2E_ADMIN_USER"), password: readFileSync(env("E2E_ADM
 const viewer = { user: env("E2E_VIEWER_USER"), password: readFileSync(env("E2E_VIEWER_PASSWORD_FILE"), "utf8").trim() };
 const APP = env("E2E_APP", "");
 const APP_SITE = env("E2E_APP_SITE", "");
+const OTHER_NETWORK = env("E2E_OTHER_NETWORK", "");
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 /** The bundle budget of scripts/budget.mjs (one number, read from there). */
 const BUDGET_KB = Number(/const BUDGET_KB = (\d+);/.exec(readFileSync(new URL("../scripts/budget.mjs", import.meta.url), "utf8"))[1]);
@@ -219,6 +222,7 @@ async function run(browser) {
   await shot(page, "site-revoke");
   await page.keyboard.press("Escape");
   await page.getByRole("dialog").waitFor({ state: "detached" });
+  await page.getByText(/No BGP speaker configured/).waitFor(); // the lab's sites have no routers
   await axe(page, "site");
   await shot(page, "site");
   log("path and site pages: charts, edit controls with confirmation for the admin");
@@ -249,6 +253,14 @@ async function run(browser) {
   await topo.getByRole("button", { name: "Switch to the dark theme" }).waitFor();
   await axe(topo, "overview, light theme");
   await shot(topo, "overview-light");
+
+  // The network selector: every page's queries follow it. The other
+  // network has none of this one's sites or paths; a reload keeps the
+  // choice (per tab); back to default, the sites are there again.
+  if (OTHER_NETWORK) {
+    await checkNetworkSelector(topo);
+    log(`network selector: ${OTHER_NETWORK} shows no sites on the overview, topology and paths pages, kept across a reload; default shows them again`);
+  }
 
   // A viewer: no edit controls; the API refuses the mutation anyway.
   const vctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
@@ -331,6 +343,33 @@ async function measureFirstLoad(page) {
       bundle_kib: +(bundle / 1024).toFixed(1),
     };
   });
+}
+
+async function checkNetworkSelector(page) {
+  const select = page.getByRole("combobox", { name: "Network" });
+  await page.getByRole("link", { name: "Overview" }).click();
+  await select.selectOption(OTHER_NETWORK);
+  await page.getByRole("heading", { name: `Overview: ${OTHER_NETWORK}` }).waitFor({ timeout: 15_000 });
+  await waitForText(page, "sites online", "0 / 0");
+  await waitForText(page, "paths up", "0");
+  for (const s of SITES) if (await page.getByRole("link", { name: s, exact: true }).count()) fail(`network ${OTHER_NETWORK}'s overview names ${s}`);
+  await axe(page, `overview of network ${OTHER_NETWORK}`);
+  await page.reload();
+  await page.getByRole("heading", { name: `Overview: ${OTHER_NETWORK}` }).waitFor({ timeout: 15_000 });
+  if ((await select.inputValue()) !== OTHER_NETWORK) fail(`after a reload the selector shows ${await select.inputValue()}`);
+  await page.getByRole("link", { name: "Topology" }).click();
+  await page.getByRole("heading", { name: `Topology: ${OTHER_NETWORK}` }).waitFor();
+  await page.getByText(/0 sites · 0 paths/).waitFor();
+  if (await page.locator("[data-path-id], [data-site]").count()) fail(`network ${OTHER_NETWORK}'s topology draws sites or paths`);
+  await page.getByRole("link", { name: "Paths", exact: true }).click();
+  await page.getByRole("heading", { name: "Paths" }).waitFor();
+  await page.waitForTimeout(1000); // the query's answer
+  if (await page.locator("[data-path-id]").count()) fail(`network ${OTHER_NETWORK}'s paths page lists paths`);
+  await select.selectOption("default");
+  await waitStates(page, PATHS, "up", 30_000);
+  await page.getByRole("link", { name: "Overview" }).click();
+  await page.getByRole("heading", { name: "Overview: default" }).waitFor();
+  for (const s of SITES) await page.getByRole("link", { name: s, exact: true }).first().waitFor({ timeout: 10_000 });
 }
 
 async function waitForText(page, label, value) {

@@ -1,7 +1,7 @@
 import { NavLink, Outlet } from "react-router-dom";
 import { session } from "../auth/session";
 import { useMe } from "../auth/useSession";
-import { useLive } from "../live/LiveProvider";
+import { useLiveConnected } from "../live/LiveProvider";
 import { ThemeToggle } from "./ThemeToggle";
 import { NetworkSelect } from "./NetworkSelect";
 
@@ -20,7 +20,7 @@ export const NAV: { to: string; label: string; admin?: boolean }[] = [
 
 export function Layout() {
   const me = useMe();
-  const live = useLive();
+  const connected = useLiveConnected();
   return (
     <div className="shell">
       <a className="skip" href="#main">
@@ -41,8 +41,8 @@ export function Layout() {
         </nav>
         <div className="who">
           <NetworkSelect />
-          <span className={live.connected ? "live on" : "live off"} title="Live updates">
-            {live.connected ? "● live" : "○ reconnecting"}
+          <span className={connected ? "live on" : "live off"} title="Live updates">
+            {connected ? "● live" : "○ reconnecting"}
           </span>
           <span>
             {me.subject} <span className="muted">({me.role})</span>

@@ -16,6 +16,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "\n  query AppTraffic($filter: TrafficFilter, $first: Int) {\n    applicationTraffic(filter: $filter, first: $first) {\n      application\n      flows\n      bytesSent\n      sites\n      paths\n    }\n  }\n": typeof types.AppTrafficDocument,
     "\n  query NetworkList {\n    networks {\n      name\n    }\n  }\n": typeof types.NetworkListDocument,
+    "\n  query SiteBgp($site: String!) {\n    bgp(site: $site) {\n      site\n      localAs\n      routerId\n      listenPort\n      gracefulRestart\n      reportedAt\n      learnedPrefixes\n      neighbors {\n        address\n        remoteAs\n        passwordSet\n        bfd\n        maxPrefixes\n        state\n        reason\n        received\n        accepted\n        advertised\n        bfdState\n      }\n    }\n  }\n": typeof types.SiteBgpDocument,
     "\n  query ClientTestSites {\n    sites {\n      name\n    }\n  }\n": typeof types.ClientTestSitesDocument,
     "\n  subscription LivePathEvents($network: String!) {\n    pathEvents(network: $network) {\n      site\n      pathId\n      state\n      stateChanged\n      bfdState\n      latencyMs\n      jitterMs\n      lossPct\n      score\n      suppressed\n      activeFlows\n      at\n    }\n  }\n": typeof types.LivePathEventsDocument,
     "\n  subscription LiveSiteEvents($network: String!) {\n    siteEvents(network: $network) {\n      site\n      online\n      at\n    }\n  }\n": typeof types.LiveSiteEventsDocument,
@@ -50,6 +51,7 @@ type Documents = {
 const documents: Documents = {
     "\n  query AppTraffic($filter: TrafficFilter, $first: Int) {\n    applicationTraffic(filter: $filter, first: $first) {\n      application\n      flows\n      bytesSent\n      sites\n      paths\n    }\n  }\n": types.AppTrafficDocument,
     "\n  query NetworkList {\n    networks {\n      name\n    }\n  }\n": types.NetworkListDocument,
+    "\n  query SiteBgp($site: String!) {\n    bgp(site: $site) {\n      site\n      localAs\n      routerId\n      listenPort\n      gracefulRestart\n      reportedAt\n      learnedPrefixes\n      neighbors {\n        address\n        remoteAs\n        passwordSet\n        bfd\n        maxPrefixes\n        state\n        reason\n        received\n        accepted\n        advertised\n        bfdState\n      }\n    }\n  }\n": types.SiteBgpDocument,
     "\n  query ClientTestSites {\n    sites {\n      name\n    }\n  }\n": types.ClientTestSitesDocument,
     "\n  subscription LivePathEvents($network: String!) {\n    pathEvents(network: $network) {\n      site\n      pathId\n      state\n      stateChanged\n      bfdState\n      latencyMs\n      jitterMs\n      lossPct\n      score\n      suppressed\n      activeFlows\n      at\n    }\n  }\n": types.LivePathEventsDocument,
     "\n  subscription LiveSiteEvents($network: String!) {\n    siteEvents(network: $network) {\n      site\n      online\n      at\n    }\n  }\n": types.LiveSiteEventsDocument,
@@ -104,6 +106,10 @@ export function graphql(source: "\n  query AppTraffic($filter: TrafficFilter, $f
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query NetworkList {\n    networks {\n      name\n    }\n  }\n"): (typeof documents)["\n  query NetworkList {\n    networks {\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SiteBgp($site: String!) {\n    bgp(site: $site) {\n      site\n      localAs\n      routerId\n      listenPort\n      gracefulRestart\n      reportedAt\n      learnedPrefixes\n      neighbors {\n        address\n        remoteAs\n        passwordSet\n        bfd\n        maxPrefixes\n        state\n        reason\n        received\n        accepted\n        advertised\n        bfdState\n      }\n    }\n  }\n"): (typeof documents)["\n  query SiteBgp($site: String!) {\n    bgp(site: $site) {\n      site\n      localAs\n      routerId\n      listenPort\n      gracefulRestart\n      reportedAt\n      learnedPrefixes\n      neighbors {\n        address\n        remoteAs\n        passwordSet\n        bfd\n        maxPrefixes\n        state\n        reason\n        received\n        accepted\n        advertised\n        bfdState\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,14 +1,16 @@
 // LiveProvider keeps the network's live events for every page: one
 // subscription each to pathEvents (state changes), siteEvents and
 // steeringEvents, opened once after sign-in. Pages merge them over their
-// query results with useLivePath / useLiveSite, so a cut link turns red
-// everywhere without a reload.
-import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+// query results (withLive, siteOnline), so a cut link turns red everywhere
+// without a reload. Path events are kept in a PathStore a component can
+// subscribe to one path of (usePathEvent).
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from "react";
 import type { Client as WSClient } from "graphql-ws";
 import { useSubscription } from "urql";
 import { graphql } from "../gql";
 import type { PathEvent, SiteEvent, SteeringEventLive } from "../gql/graphql";
 import { pathKey } from "./paths";
+import { PathStore } from "./pathStore";
 import { useNetwork } from "../graphql/network";
 
 export const LivePathEvents = graphql(`
@@ -71,9 +73,6 @@ export interface Live {
 
 const MAX_STEERING = 500;
 
-const empty: Live = { paths: new Map(), sites: new Map(), steering: [], connected: false };
-const LiveContext = createContext<Live>(empty);
-
 /**
  * Path events are applied at once when they come one by one, and at most
  * once per PATH_FLUSH_MS when they come faster (a fleet's paths: tens a
@@ -82,45 +81,14 @@ const LiveContext = createContext<Live>(empty);
  */
 export const PATH_FLUSH_MS = 200;
 
-/** usePathEvents keeps the newest event per path, throttled as PATH_FLUSH_MS says. */
-function usePathEvents() {
-  const [paths, setPaths] = useState<Map<string, LivePath>>(() => new Map());
-  const pending = useRef(new Map<string, LivePath>());
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
-  const apply = (batch: Iterable<[string, LivePath]>) =>
-    setPaths((m) => {
-      let next: Map<string, LivePath> | null = null;
-      for (const [k, ev] of batch) {
-        const old = (next ?? m).get(k);
-        if (old && old.at > ev.at) continue;
-        next ??= new Map(m);
-        next.set(k, ev);
-      }
-      return next ?? m;
-    });
-  const flush = () => {
-    if (pending.current.size === 0) {
-      timer.current = null;
-      return;
-    }
-    const batch = [...pending.current];
-    pending.current.clear();
-    apply(batch);
-    timer.current = setTimeout(flush, PATH_FLUSH_MS);
-  };
-  const add = (ev: LivePath) => {
-    const k = pathKey(ev.pathId);
-    if (timer.current) {
-      const old = pending.current.get(k);
-      if (!old || old.at <= ev.at) pending.current.set(k, ev);
-      return;
-    }
-    apply([[k, ev]]);
-    timer.current = setTimeout(flush, PATH_FLUSH_MS);
-  };
-  return { paths, add };
-}
+// One context per kind of event, so that a component reads only what it
+// shows: the topology's edges each subscribe to their own path in the
+// store, and its page to the sites, so a batch of path events re-renders
+// the edges it changed and nothing else.
+const PathStoreContext = createContext<PathStore<LivePath>>(new PathStore(PATH_FLUSH_MS));
+const SitesContext = createContext<ReadonlyMap<string, LiveSite>>(new Map());
+const SteeringContext = createContext<readonly LiveSteering[]>([]);
+const ConnectedContext = createContext(false);
 
 /** wsConnected follows the WebSocket's state; null ws (tests): connected while subscriptions work. */
 function useWSConnected(ws: WSClient | null): boolean {
@@ -136,12 +104,13 @@ function useWSConnected(ws: WSClient | null): boolean {
 export function LiveProvider({ children, ws = null }: { children: ReactNode; ws?: WSClient | null }) {
   const { network } = useNetwork();
   const variables = { network };
-  const { paths, add } = usePathEvents();
-  const [sites, setSites] = useState<Map<string, LiveSite>>(() => new Map());
-  const [steering, setSteering] = useState<LiveSteering[]>([]);
+  const [store] = useState(() => new PathStore<LivePath>(PATH_FLUSH_MS));
+  useEffect(() => () => store.close(), [store]);
+  const [sites, setSites] = useState<ReadonlyMap<string, LiveSite>>(() => new Map());
+  const [steering, setSteering] = useState<readonly LiveSteering[]>([]);
 
   const [p] = useSubscription({ query: LivePathEvents, variables }, (_: unknown, r) => {
-    add(r.pathEvents);
+    store.add(r.pathEvents);
     return null;
   });
   const [s] = useSubscription({ query: LiveSiteEvents, variables }, (_: unknown, r) => {
@@ -155,12 +124,43 @@ export function LiveProvider({ children, ws = null }: { children: ReactNode; ws?
   });
   const wsUp = useWSConnected(ws);
   const connected = wsUp && !p.error && !s.error && !st.error;
-  const value = useMemo(() => ({ paths, sites, steering, connected }), [paths, sites, steering, connected]);
-  return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
+  return (
+    <PathStoreContext.Provider value={store}>
+      <SitesContext.Provider value={sites}>
+        <SteeringContext.Provider value={steering}>
+          <ConnectedContext.Provider value={connected}>{children}</ConnectedContext.Provider>
+        </SteeringContext.Provider>
+      </SitesContext.Provider>
+    </PathStoreContext.Provider>
+  );
 }
 
+/** Every kind of live event: the component re-renders on each batch of any path. */
 export function useLive(): Live {
-  return useContext(LiveContext);
+  const store = useContext(PathStoreContext);
+  const paths = useSyncExternalStore(store.subscribeAll, store.snapshot);
+  const sites = useContext(SitesContext);
+  const steering = useContext(SteeringContext);
+  const connected = useContext(ConnectedContext);
+  return useMemo(() => ({ paths, sites, steering, connected }), [paths, sites, steering, connected]);
+}
+
+/** The newest site events, by site: not re-rendered by path events. */
+export function useLiveSites(): ReadonlyMap<string, LiveSite> {
+  return useContext(SitesContext);
+}
+
+/** Whether live updates are flowing. */
+export function useLiveConnected(): boolean {
+  return useContext(ConnectedContext);
+}
+
+/** The newest event of one path (by its id, either end's): re-rendered only when that path changes. */
+export function usePathEvent(id: string): LivePath | undefined {
+  const store = useContext(PathStoreContext);
+  const key = pathKey(id);
+  const subscribe = useCallback((l: () => void) => store.subscribe(key, l), [store, key]);
+  return useSyncExternalStore(subscribe, () => store.get(key));
 }
 
 interface QueriedPath {
@@ -180,7 +180,11 @@ interface QueriedPath {
  * quality when that is newer than the query's sample.
  */
 export function withLive<P extends QueriedPath>(p: P, live: Live): P {
-  const ev = live.paths.get(pathKey(p.id));
+  return withPathEvent(p, live.paths.get(pathKey(p.id)));
+}
+
+/** withPathEvent is withLive given the path's newest event (usePathEvent). */
+export function withPathEvent<P extends QueriedPath>(p: P, ev: LivePath | undefined): P {
   if (!ev || (p.measuredAt && Date.parse(p.measuredAt) > Date.parse(ev.at))) return p;
   return {
     ...p,
@@ -196,7 +200,12 @@ export function withLive<P extends QueriedPath>(p: P, live: Live): P {
 }
 
 /** siteOnline is whether the site is online, as the newest of the query and the site events says. */
-export function siteOnline(name: string, queried: boolean, queriedAt: string | null | undefined, live: Live): boolean {
+export function siteOnline(
+  name: string,
+  queried: boolean,
+  queriedAt: string | null | undefined,
+  live: Pick<Live, "sites">,
+): boolean {
   const ev = live.sites.get(name);
   if (!ev) return queried;
   if (queriedAt && Date.parse(queriedAt) > Date.parse(ev.at)) return queried;

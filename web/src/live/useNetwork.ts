@@ -4,7 +4,7 @@ import { useMemo } from "react";
 import { useQuery } from "urql";
 import { graphql } from "../gql";
 import { usePaged } from "../graphql/paged";
-import { siteOnline, useLive, withLive } from "./LiveProvider";
+import { siteOnline, useLive, useLiveSites, withLive } from "./LiveProvider";
 
 export const NetworkPaths = graphql(`
   query NetworkPaths($first: Int, $after: String) {
@@ -53,19 +53,31 @@ export const NetworkSites = graphql(`
   }
 `);
 
+/** The network's paths merged with their live events: re-rendered on every batch of path events. */
 export function useNetworkPaths() {
   const live = useLive();
-  const { nodes, error } = usePaged(NetworkPaths, {}, (r) => r.paths);
-  const paths = useMemo(() => nodes?.map((p) => withLive(p, live)) ?? null, [nodes, live]);
+  const { paths: queried, error } = useQueriedPaths();
+  const paths = useMemo(() => queried?.map((p) => withLive(p, live)) ?? null, [queried, live]);
   return { paths, error };
 }
 
+/**
+ * The network's paths as queried, without live events: for a page that
+ * merges each path's events where it draws the path (usePathEvent), so
+ * that a batch re-renders only the paths it changed.
+ */
+export function useQueriedPaths() {
+  const { nodes, error } = usePaged(NetworkPaths, {}, (r) => r.paths);
+  return { paths: nodes, error };
+}
+
+/** The network's sites, online as the newest of the query and the site events says; not re-rendered by path events. */
 export function useNetworkSites() {
-  const live = useLive();
+  const sitesLive = useLiveSites();
   const [r] = useQuery({ query: NetworkSites });
   const sites = useMemo(
-    () => r.data?.sites.map((s) => ({ ...s, online: siteOnline(s.name, s.online, s.lastSeen, live) })) ?? null,
-    [r.data, live],
+    () => r.data?.sites.map((s) => ({ ...s, online: siteOnline(s.name, s.online, s.lastSeen, { sites: sitesLive }) })) ?? null,
+    [r.data, sitesLive],
   );
   return { network: r.data?.network ?? null, sites, error: r.error ?? null };
 }

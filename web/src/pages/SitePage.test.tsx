@@ -32,6 +32,14 @@ function setup() {
     SiteDetail: () => ({ site, steeringEvents: { nodes: [{ at: new Date().toISOString(), pathId: "site1/inet->site2/inet", kind: "path_state", reason: "down → up", flowsMoved: 0 }] } }),
     AppTraffic: () => ({ applicationTraffic: [{ application: "voip", flows: 2, bytesSent: 4000, sites: 1, paths: 1 }] }),
     RevokeSite: () => ({ revokeSite: { name: "site1", state: "REVOKED" } }),
+    SiteBgp: () => ({
+      bgp: [
+        {
+          site: "site1", localAs: 65001, routerId: null, listenPort: 0, gracefulRestart: true, reportedAt: new Date().toISOString(), learnedPrefixes: ["10.101.0.0/24"],
+          neighbors: [{ address: "10.1.0.2", remoteAs: 65101, passwordSet: false, bfd: false, maxPrefixes: 0, state: "ESTABLISHED", reason: null, received: 1, accepted: 1, advertised: 3, bfdState: null }],
+        },
+      ],
+    }),
   });
   render(
     <Provider value={t.client}>
@@ -61,6 +69,8 @@ describe("SitePage", () => {
     expect(screen.getByText(/down → up/)).toBeInTheDocument();
     const apps = await screen.findByRole("table", { name: "Applications site1 sent in the last hour" });
     expect(within(apps).getByRole("rowheader", { name: "voip" })).toBeInTheDocument();
+    const bgp = await screen.findByRole("table", { name: "BGP neighbours of site1" });
+    expect(within(bgp).getByRole("row", { name: /10\.1\.0\.2 65101 established/ })).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: /Revoke|Delete/ })).toBeNull();
   });
 

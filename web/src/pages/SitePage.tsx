@@ -9,6 +9,7 @@ import { ErrorBox, Loading } from "../components/Status";
 import { ago, ms, pct, when } from "../components/format";
 import { linkColour } from "../components/topologyLayout";
 import { AppTraffic } from "../components/AppTraffic";
+import { SiteBgp } from "../components/SiteBgp";
 import { siteOnline, useLive, withLive } from "../live/LiveProvider";
 import { pathHref } from "../live/paths";
 
@@ -190,6 +191,9 @@ export function SitePage() {
           ))}
         </ul>
       )}
+
+      <h2>BGP</h2>
+      <SiteBgp site={s.name} />
 
       <h2>Paths</h2>
       <table className="grid" aria-label={`Paths of ${s.name}`}>

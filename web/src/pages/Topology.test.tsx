@@ -2,12 +2,20 @@ import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes, useLocation } from "react-router-dom";
 import { Provider } from "urql";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { LiveProvider } from "../live/LiveProvider";
 import { routerFuture } from "../routerFuture";
 import { testClient } from "../test/testClient";
 import { Topology } from "./Topology";
 import { Overview } from "./Overview";
+
+// stateWord is called once per edge drawn: counting its calls counts the
+// edges a live event re-rendered.
+const drawn = vi.hoisted(() => ({ n: 0 }));
+vi.mock("../live/paths", async (load) => {
+  const real = await load<typeof import("../live/paths")>();
+  return { ...real, stateWord: (s: string | null | undefined) => (drawn.n++, real.stateWord(s)) };
+});
 
 const now = () => new Date().toISOString();
 const path = (id: string, state: string) => {
@@ -74,12 +82,14 @@ describe("Topology", () => {
     expect(screen.getByRole("link", { name: "Path s2/inet->hub/inet: degraded" })).toBeInTheDocument();
     expect(screen.getByText("Hub and spoke", { exact: false })).toBeInTheDocument();
 
+    drawn.n = 0;
     act(() =>
       t.emit("LivePathEvents", {
         pathEvents: { site: "hub", pathId: "hub/inet->s1/inet", state: "DOWN", stateChanged: true, bfdState: "DOWN", latencyMs: null, jitterMs: null, lossPct: null, score: 0, suppressed: false, activeFlows: 0, at: now() },
       }),
     );
     expect(screen.getByRole("link", { name: "Path s1/inet->hub/inet: down" })).toHaveAttribute("data-state", "down");
+    expect(drawn.n).toBe(1); // that path's edge only, not the other two
 
     const user = userEvent.setup();
     screen.getByRole("link", { name: "Path s1/lte->hub/lte: up" }).focus();

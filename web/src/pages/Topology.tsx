@@ -3,8 +3,9 @@ import { useNavigate } from "react-router-dom";
 import { ErrorBox, Loading } from "../components/Status";
 import { ms, pct } from "../components/format";
 import { HEIGHT, WIDTH, layoutPaths, layoutSites, linkColour, type EdgePos } from "../components/topologyLayout";
+import { usePathEvent, withPathEvent } from "../live/LiveProvider";
 import { pathHref, stateWord } from "../live/paths";
-import { useNetworkPaths, useNetworkSites } from "../live/useNetwork";
+import { useQueriedPaths, useNetworkSites } from "../live/useNetwork";
 
 function activate(go: () => void) {
   return (e: KeyboardEvent) => {
@@ -15,19 +16,32 @@ function activate(go: () => void) {
   };
 }
 
+interface QueriedPath {
+  id: string;
+  state?: string | null;
+  measuredAt?: string | null;
+  latencyMs?: number | null;
+  jitterMs?: number | null;
+  lossPct?: number | null;
+}
+
 /**
- * One path's edge. Memoised: a live event re-renders the edge of its path
- * only (a fleet's topology draws thousands; docs/BENCHMARKS.md).
+ * One path's edge. It subscribes to its own path's live events, and its
+ * props stay the same objects while the paths and sites do: a batch of
+ * live events re-renders the edges of the paths it changed, not the page
+ * (a fleet's topology draws thousands; docs/BENCHMARKS.md).
  */
 const TopologyEdge = memo(function TopologyEdge(props: {
   e: EdgePos;
-  state: string;
-  detail: string;
+  queried: QueriedPath;
   colourA: string;
   colourB: string;
   open: (href: string) => void;
 }) {
-  const { e, state: w, detail, colourA, colourB, open } = props;
+  const { e, queried, colourA, colourB, open } = props;
+  const p = withPathEvent(queried, usePathEvent(queried.id));
+  const w = stateWord(p.state);
+  const detail = `latency ${ms(p.latencyMs)} · jitter ${ms(p.jitterMs)} · loss ${pct(p.lossPct)}`;
   const label = `Path ${e.id}: ${w === "unknown" ? "no data" : w}`;
   return (
     <g
@@ -53,19 +67,24 @@ const TopologyEdge = memo(function TopologyEdge(props: {
  * The network drawn: sites as nodes (hubs in the middle of a hub-and-spoke
  * network), paths as edges coloured by state, each end marked with its
  * link's colour. Live: a path's edge changes colour as its state event
- * arrives. Nodes and edges are links (Tab, Enter).
+ * arrives; the page itself is not re-rendered by path events (it reads
+ * the paths as queried; each edge reads its own events). Nodes and edges
+ * are links (Tab, Enter).
  */
 export function Topology() {
   const navigate = useNavigate();
   const { network, sites, error: siteErr } = useNetworkSites();
-  const { paths, error: pathErr } = useNetworkPaths();
+  const { paths, error: pathErr } = useQueriedPaths();
   const hubAndSpoke = network?.topology === "HUB_AND_SPOKE";
-  const nodes = useMemo(() => layoutSites(sites ?? [], hubAndSpoke), [sites, hubAndSpoke]);
-  // The layout depends on which paths there are, not on their states: a
-  // live event (tens a second in a fleet) does not lay the graph out again.
-  const shape = paths?.map((p) => p.id).join(" ") ?? "";
+  // The layout depends on which sites there are and their roles: a site
+  // going on- or offline does not lay the graph out again (nor give every
+  // edge new props).
+  const siteShape = sites?.map((s) => `${s.name}:${s.role}`).join(" ") ?? "";
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  const edges = useMemo(() => layoutPaths(paths ?? [], nodes), [shape, nodes]);
+  const nodes = useMemo(() => layoutSites(sites ?? [], hubAndSpoke), [siteShape, hubAndSpoke]);
+  // The layout depends on which paths there are, not on their states; live
+  // events (tens a second in a fleet) do not reach this component at all.
+  const edges = useMemo(() => layoutPaths(paths ?? [], nodes), [paths, nodes]);
   const byId = useMemo(() => new Map((paths ?? []).map((p) => [p.id, p])), [paths]);
   const colours = useMemo(() => {
     const m = new Map<string, string>();
@@ -99,8 +118,7 @@ export function Topology() {
                 <TopologyEdge
                   key={e.id}
                   e={e}
-                  state={stateWord(p.state)}
-                  detail={`latency ${ms(p.latencyMs)} · jitter ${ms(p.jitterMs)} · loss ${pct(p.lossPct)}`}
+                  queried={p}
                   colourA={linkColour(colours.get(`${p.siteA}/${p.linkA}`) ?? p.linkA)}
                   colourB={linkColour(colours.get(`${p.siteB}/${p.linkB}`) ?? p.linkB)}
                   open={navigate}
