@@ -54,7 +54,7 @@ func (b *TelemetryBuilder) FlowSummaries(now time.Time, take func() []localapi.A
 	var out []*pb.FlowSummary
 	for _, a := range take() {
 		out = append(out, &pb.FlowSummary{WindowStart: start, Application: a.App, PathId: a.Path,
-			Flows: uint64(a.Flows), TxBytes: a.TxBytes})
+			Flows: uint64(a.Flows), TxBytes: a.TxBytes, RxBytes: a.RxBytes})
 	}
 	return out
 }

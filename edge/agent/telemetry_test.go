@@ -51,7 +51,7 @@ func TestFlowSummaries(t *testing.T) {
 	b := NewTelemetryBuilder()
 	b.FlowWindow = 10 * time.Second
 	takes := 0
-	traffic := []localapi.AppTraffic{{App: "web", Path: "a/inet->b/inet", Flows: 2, TxBytes: 1500}}
+	traffic := []localapi.AppTraffic{{App: "web", Path: "a/inet->b/inet", Flows: 2, TxBytes: 1500, RxBytes: 9000}}
 	take := func() []localapi.AppTraffic { takes++; return traffic }
 	if fs := b.FlowSummaries(t0, take); fs != nil || takes != 1 {
 		t.Fatalf("first call %v (%d takes), want the window started", fs, takes)
@@ -61,7 +61,7 @@ func TestFlowSummaries(t *testing.T) {
 	}
 	fs := b.FlowSummaries(t0.Add(10*time.Second), take)
 	if len(fs) != 1 || !fs[0].WindowStart.AsTime().Equal(t0) || fs[0].Application != "web" ||
-		fs[0].PathId != "a/inet->b/inet" || fs[0].Flows != 2 || fs[0].TxBytes != 1500 {
+		fs[0].PathId != "a/inet->b/inet" || fs[0].Flows != 2 || fs[0].TxBytes != 1500 || fs[0].RxBytes != 9000 {
 		t.Fatalf("window %v", fs)
 	}
 	traffic = nil
