@@ -25,6 +25,12 @@ type TelemetryBuilder struct {
 	// (DefaultFlowWindow); set it before the first FlowSummaries.
 	FlowWindow time.Duration
 	flowStart  time.Time // the current window's start; zero before the first FlowSummaries
+
+	// CurrentFlowsWindow is how often CurrentFlows sends
+	// (DefaultCurrentFlowsWindow); set it before the first call.
+	CurrentFlowsWindow time.Duration
+	curStart           time.Time              // the current window's start; zero before the first CurrentFlows
+	curSeen            map[flowKey]flowCounts // each listed flow's counters at curStart
 }
 
 // DefaultFlowWindow is how long a window of flow summaries is: one row
