@@ -19,6 +19,11 @@ import (
 // windows, so that an edge that stopped reporting shows no flows soon.
 const flowsMaxAge = time.Minute
 
+// maxLiveFlowPaths bounds the path ends whose flows Live keeps (each up
+// to 20 flows, a few kB): when full, reports older than flowsMaxAge are
+// dropped first; a new path end beyond it is not remembered.
+const maxLiveFlowPaths = 1 << 14
+
 // LiveFlows is the newest flows report of one path end.
 type LiveFlows struct {
 	Site        string // the reporting site
@@ -46,10 +51,35 @@ func (l *Live) observeFlows(e *events.Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	old, ok := l.flows[k]
-	if !ok && len(l.flows) >= maxLivePaths || ok && old.At.After(v.At) {
+	if ok && old.At.After(v.At) {
 		return
 	}
+	if !ok && len(l.flows) >= maxLiveFlowPaths {
+		l.dropStaleFlowsLocked(v.Heard)
+		if len(l.flows) >= maxLiveFlowPaths {
+			return
+		}
+	}
 	l.flows[k] = v
+}
+
+// flowsSweepEvery spaces the sweeps of a full flows table, so that a
+// full table of fresh reports does not cost a sweep per event.
+const flowsSweepEvery = 10 * time.Second
+
+// dropStaleFlowsLocked forgets the flows reports heard more than
+// flowsMaxAge before now (they no longer show), at most once per
+// flowsSweepEvery. l.mu must be held.
+func (l *Live) dropStaleFlowsLocked(now time.Time) {
+	if now.Sub(l.flowsSwept) < flowsSweepEvery {
+		return
+	}
+	l.flowsSwept = now
+	for k, v := range l.flows {
+		if now.Sub(v.Heard) > flowsMaxAge {
+			delete(l.flows, k)
+		}
+	}
 }
 
 // pathFlows returns the newest flows report of each end of a path that

@@ -51,10 +51,11 @@ type LivePath struct {
 // runs: after a controller start a path's are unknown until its edge next
 // reports (every second). Safe for concurrent use.
 type Live struct {
-	now   func() time.Time
-	mu    sync.Mutex               // guards paths and flows
-	paths map[livePathKey]LivePath // by network, store path name and reporting site
-	flows map[livePathKey]LiveFlows
+	now        func() time.Time
+	mu         sync.Mutex               // guards paths, flows and flowsSwept
+	paths      map[livePathKey]LivePath // by network, store path name and reporting site
+	flows      map[livePathKey]LiveFlows
+	flowsSwept time.Time // the last dropStaleFlowsLocked sweep
 }
 
 type livePathKey struct{ network, path, site string }
