@@ -51,10 +51,11 @@ var graphStandIn = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request)
 })
 
 type env struct {
-	t   *testing.T
-	st  store.Store
-	svc *manage.Service
-	srv *httptest.Server
+	t    *testing.T
+	st   store.Store
+	svc  *manage.Service
+	srv  *httptest.Server
+	live *manage.Live // the service's live reports: a test feeds it with Observe
 }
 
 func keyOf(site string) string {
@@ -92,7 +93,8 @@ func newEnvWith(t *testing.T, mod func(store.Store, *api.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := manage.New(manage.Config{Store: st, Audit: st, Users: &managetest.Users{}, Alerts: alerts})
+	live := manage.NewLive()
+	svc, err := manage.New(manage.Config{Store: st, Audit: st, Users: &managetest.Users{}, Alerts: alerts, Live: live})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +105,7 @@ func newEnvWith(t *testing.T, mod func(store.Store, *api.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, st: st, svc: svc, srv: httptest.NewServer(h)}
+	e := &env{t: t, st: st, svc: svc, srv: httptest.NewServer(h), live: live}
 	t.Cleanup(e.srv.Close)
 	return e
 }

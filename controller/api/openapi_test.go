@@ -326,6 +326,14 @@ func TestOpenAPI(t *testing.T) {
 	}
 	run(bad(G(n+"/paths/"+pid+"/history?from=yesterday", vwr, 400)))
 	run(G(n+"/paths/garbage/history", vwr, 400))
+	e.live.Observe(flowsEvent("default", "b", "b/inet->a/inet", time.Now()))
+	flows := run(G(n+"/paths/"+pid+"/flows", vwr, 200))
+	if !strings.Contains(string(flows), `"reported_by":"b","src":"10.2.0.2","dst":"10.1.0.2","src_port":40000,"dst_port":873,"protocol":6,"application":"rsync"`) ||
+		!strings.Contains(string(flows), `"tx_bytes":5000000,"rx_bytes":70000`) {
+		t.Fatalf("flows: %s", flows)
+	}
+	run(G(n+"/paths/garbage/flows", vwr, 400))
+	run(G(n+"/paths/"+url.PathEscape("a/inet->z/inet")+"/flows", vwr, 404))
 	run(G(n+"/events?site=a&kind=path_down", vwr, 200))
 	run(bad(G(n+"/events?since=later", vwr, 400)))
 	run(G("/api/v1/networks/nope/events", vwr, 404))

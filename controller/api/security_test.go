@@ -117,6 +117,7 @@ var permissions = map[string]auth.Permission{
 	"GET /api/v1/networks/{network}/paths":                        auth.Read,
 	"GET /api/v1/networks/{network}/paths/{path}":                 auth.Read,
 	"GET /api/v1/networks/{network}/paths/{path}/history":         auth.Read,
+	"GET /api/v1/networks/{network}/paths/{path}/flows":           auth.Read,
 	"GET /api/v1/networks/{network}/events":                       auth.Read,
 	"GET /api/v1/networks/{network}/application-traffic":          auth.Read,
 	"GET /api/v1/networks/{network}/bgp":                          auth.Read,

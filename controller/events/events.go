@@ -34,6 +34,7 @@ const (
 	KindSteering Kind = "steering" // Steering is set
 	KindSite     Kind = "site"     // SiteState is set
 	KindConfig   Kind = "config"   // Config is set
+	KindFlows    Kind = "flows"    // Flows is set
 )
 
 // Event is one thing that happened. Exactly one of the pointers is set,
@@ -48,6 +49,7 @@ type Event struct {
 	Steering  *Steering   `json:"steering,omitempty"`
 	SiteState *SiteChange `json:"site_state,omitempty"`
 	Config    *Config     `json:"config,omitempty"`
+	Flows     *PathFlows  `json:"flows,omitempty"`
 }
 
 // Path states, as the API spells them.
@@ -94,6 +96,35 @@ type Steering struct {
 	To         []string `json:"to,omitempty"`
 }
 
+// PathFlows are the busiest flows a site carried on one of its paths in
+// a window (its telemetry's current flows); At is the window's end. An
+// empty Flows replaces the flows reported before.
+type PathFlows struct {
+	PathID      string    `json:"path_id"` // as the site reports it: "site1/inet->site2/lte"
+	WindowStart time.Time `json:"window_start"`
+	TotalFlows  uint32    `json:"total_flows"` // flows with traffic in the window, those left out included
+	Flows       []Flow    `json:"flows"`       // busiest first
+}
+
+// Flow is one flow of PathFlows and its traffic in the window (inner
+// bytes and packets).
+type Flow struct {
+	Src         string    `json:"src"`
+	Dst         string    `json:"dst"`
+	SrcPort     uint16    `json:"src_port"`
+	DstPort     uint16    `json:"dst_port"`
+	Protocol    uint8     `json:"protocol"`
+	Application string    `json:"application"`
+	Class       string    `json:"class"`
+	Policy      string    `json:"policy"`
+	ServerName  string    `json:"server_name,omitempty"`
+	TxBytes     uint64    `json:"tx_bytes"`
+	RxBytes     uint64    `json:"rx_bytes"`
+	TxPackets   uint64    `json:"tx_packets"`
+	RxPackets   uint64    `json:"rx_packets"`
+	Started     time.Time `json:"started"`
+}
+
 // SiteChange is a site coming online (its control stream connected) or
 // going offline.
 type SiteChange struct {
@@ -129,7 +160,7 @@ func (f Filter) Match(e *Event) bool {
 	if f.Site == "" || f.Site == e.Site {
 		return true
 	}
-	return e.Path != nil && pathTouches(e.Path.PathID, f.Site)
+	return e.Path != nil && pathTouches(e.Path.PathID, f.Site) || e.Flows != nil && pathTouches(e.Flows.PathID, f.Site)
 }
 
 // pathTouches reports whether path ID "a/l1->b/l2" has site at either end.

@@ -46,7 +46,7 @@ type RelayStats struct {
 	Received  uint64 // events delivered from other replicas
 	Dropped   uint64 // events not relayed: queue full or the transport failed
 	Oversize  uint64 // events too large for one payload even trimmed: not relayed
-	Trimmed   uint64 // steering events whose path lists were cut to fit
+	Trimmed   uint64 // steering events whose path lists, flow events whose flows were cut to fit
 	Malformed uint64 // payloads received that did not decode
 }
 
@@ -169,8 +169,9 @@ type payload struct {
 }
 
 // pack encodes events into payloads of at most MaxPayload bytes, in
-// order. An event too large alone is trimmed (steering path lists) or,
-// failing that, counted as oversize and logged.
+// order. An event too large alone is trimmed (steering path lists; a
+// flows event keeps its busiest flows) or, failing that, counted as
+// oversize and logged.
 func (r *replicaRelay) pack(evs []*Event) []payload {
 	var out []payload
 	msg := wireMessage{Replica: r.id}
@@ -200,8 +201,8 @@ func (r *replicaRelay) pack(evs []*Event) []payload {
 	return out
 }
 
-// fit returns e, or a copy with shorter steering path lists, that fits in
-// one payload alone.
+// fit returns e, or a copy with shorter steering path lists or flow
+// lists, that fits in one payload alone.
 func (r *replicaRelay) fit(e *Event) (*Event, bool) {
 	if r.fits(e) {
 		return e, true
@@ -211,6 +212,17 @@ func (r *replicaRelay) fit(e *Event) (*Event, bool) {
 		c.Steering = &st
 		for len(st.From)+len(st.To) > 0 {
 			st.From, st.To = st.From[:len(st.From)/2], st.To[:len(st.To)/2]
+			if r.fits(&c) {
+				r.trimmed.Add(1)
+				return &c, true
+			}
+		}
+	}
+	if e.Flows != nil {
+		c, fl := *e, *e.Flows
+		c.Flows = &fl
+		for len(fl.Flows) > 0 {
+			fl.Flows = fl.Flows[:len(fl.Flows)/2]
 			if r.fits(&c) {
 				r.trimmed.Add(1)
 				return &c, true
@@ -254,7 +266,7 @@ func (e *Event) valid() bool {
 		return false
 	}
 	n := 0
-	for _, set := range []bool{e.Path != nil, e.Steering != nil, e.SiteState != nil, e.Config != nil} {
+	for _, set := range []bool{e.Path != nil, e.Steering != nil, e.SiteState != nil, e.Config != nil, e.Flows != nil} {
 		if set {
 			n++
 		}
@@ -268,6 +280,8 @@ func (e *Event) valid() bool {
 		return n == 1 && e.SiteState != nil
 	case KindConfig:
 		return n == 1 && e.Config != nil
+	case KindFlows:
+		return n == 1 && e.Flows != nil
 	}
 	return false
 }

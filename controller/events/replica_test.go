@@ -118,6 +118,28 @@ func TestReplicaTrimsLargeSteering(t *testing.T) {
 	}
 }
 
+// TestReplicaTrimsLargeFlows: a flows event too large for one payload is
+// relayed with its busiest flows, the first of its list, and counted.
+func TestReplicaTrimsLargeFlows(t *testing.T) {
+	buses, reps, _ := newReplicas(t, 2)
+	sub := buses[1].Subscribe(context.Background(), Filter{Kinds: []Kind{KindFlows}, Site: "s2"}, 10)
+	var flows []Flow
+	for i := range 20 {
+		flows = append(flows, Flow{Src: "2001:db8::1", Dst: "2001:db8::2", SrcPort: uint16(i), Protocol: 6,
+			Application: "rsync", ServerName: strings.Repeat("n", 250), TxBytes: uint64(100 - i)})
+	}
+	buses[0].Publish(&Event{Kind: KindFlows, Network: "n", Site: "s1",
+		Flows: &PathFlows{PathID: "s1/a->s2/b", TotalFlows: 40, Flows: flows}})
+	got := recv(t, sub)
+	if got.Flows == nil || len(got.Flows.Flows) == 0 || len(got.Flows.Flows) >= 20 || got.Flows.TotalFlows != 40 ||
+		got.Flows.Flows[0].TxBytes != 100 {
+		t.Fatalf("got %+v", got)
+	}
+	if st := reps[0].Stats(); st.Trimmed != 1 || st.Oversize != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
 // TestReplicaGapAndMalformed: a gap in the transport ends the
 // subscriptions with ErrMissed; malformed payloads are counted.
 func TestReplicaGapAndMalformed(t *testing.T) {

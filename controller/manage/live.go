@@ -51,21 +51,25 @@ type LivePath struct {
 // runs: after a controller start a path's are unknown until its edge next
 // reports (every second). Safe for concurrent use.
 type Live struct {
-	now   func() time.Time
-	mu    sync.Mutex               // guards paths
-	paths map[livePathKey]LivePath // by network, store path name and reporting site
+	now        func() time.Time
+	mu         sync.Mutex               // guards paths, flows and flowsSwept
+	paths      map[livePathKey]LivePath // by network, store path name and reporting site
+	flows      map[livePathKey]LiveFlows
+	flowsSwept time.Time // the last dropStaleFlowsLocked sweep
 }
 
 type livePathKey struct{ network, path, site string }
 
 // NewLive returns an empty Live.
-func NewLive() *Live { return &Live{now: time.Now, paths: map[livePathKey]LivePath{}} }
+func NewLive() *Live {
+	return &Live{now: time.Now, paths: map[livePathKey]LivePath{}, flows: map[livePathKey]LiveFlows{}}
+}
 
 // Run feeds l from bus until ctx ends or the bus closes, subscribing again
 // if the bus ends its subscription for falling behind.
 func (l *Live) Run(ctx context.Context, bus *events.Bus) {
 	for ctx.Err() == nil {
-		sub := bus.Subscribe(ctx, events.Filter{Kinds: []events.Kind{events.KindPath}}, liveBuffer)
+		sub := bus.Subscribe(ctx, events.Filter{Kinds: []events.Kind{events.KindPath, events.KindFlows}}, liveBuffer)
 		for e := range sub.C {
 			l.Observe(e)
 		}
@@ -75,8 +79,12 @@ func (l *Live) Run(ctx context.Context, bus *events.Bus) {
 	}
 }
 
-// Observe remembers a path event (others are ignored).
+// Observe remembers a path or flows event (others are ignored).
 func (l *Live) Observe(e *events.Event) {
+	if e.Kind == events.KindFlows {
+		l.observeFlows(e)
+		return
+	}
 	if e.Kind != events.KindPath || e.Path == nil {
 		return
 	}

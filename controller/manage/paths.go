@@ -21,6 +21,10 @@ type Path struct {
 	// Live is the newest live report of the last 10 minutes (BFD state,
 	// score); nil: none, or no Config.Live.
 	Live *LivePath
+	// Flows are the newest current-flows reports of the path's ends heard
+	// in the last minute (LiveFlows; CurrentFlows merges them); none: no
+	// report, or no Config.Live.
+	Flows []LiveFlows
 }
 
 // PathFilter selects paths; zero fields select all.
@@ -74,7 +78,8 @@ func (s *Service) Paths(ctx context.Context, network string, f PathFilter) ([]Pa
 // without a live report (just after a controller start, or one an edge
 // stopped reporting) is looked up in the store.
 func (s *Service) path(ctx context.Context, network string, p store.Path, now time.Time) (Path, error) {
-	v := Path{Path: p, ID: PathID(p), Live: s.cfg.Live.path(network, p.Name, now, latestWindow)}
+	v := Path{Path: p, ID: PathID(p), Live: s.cfg.Live.path(network, p.Name, now, latestWindow),
+		Flows: s.cfg.Live.pathFlows(network, p.Name, now, flowsMaxAge)}
 	if v.Live != nil {
 		pt := v.Live.Point
 		v.Latest = &pt

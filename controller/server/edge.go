@@ -262,6 +262,9 @@ func telemetryBatch(site string, t *pb.Telemetry, now time.Time) (store.Telemetr
 		b.Flows = append(b.Flows, store.FlowSummary{TS: clamp(f.WindowStart), Site: site,
 			Application: f.Application, Path: path, Flows: int64(f.Flows), BytesTx: int64(f.TxBytes), BytesRx: int64(f.RxBytes)})
 	}
+	if err := checkCurrentFlows(site, t.CurrentFlows); err != nil {
+		return b, err
+	}
 	for i, c := range t.PathCounters {
 		path, err := reportedPath(site, c.PathId)
 		if err != nil {

@@ -161,6 +161,40 @@ func TestTelemetryTrust(t *testing.T) {
 		"long application": {func(b *pb.Telemetry) {
 			b.FlowSummaries = []*pb.FlowSummary{{PathId: "a/inet->b/lte", Application: strings.Repeat("a", 100)}}
 		}, "flow_summaries[0].application"},
+		"current flows of another site's path": {func(b *pb.Telemetry) {
+			b.CurrentFlows = &pb.CurrentFlows{Paths: []*pb.PathFlows{{PathId: "b/lte->a/inet"}}}
+		}, `current_flows.paths[0].path_id: "b/lte->a/inet": site "a" reports only its own paths`},
+		"a path's current flows twice": {func(b *pb.Telemetry) {
+			b.CurrentFlows = &pb.CurrentFlows{Paths: []*pb.PathFlows{{PathId: "a/inet->b/lte"}, {PathId: "a/inet->b/lte"}}}
+		}, "current_flows.paths[1].path_id: \"a/inet->b/lte\" appears twice"},
+		"too many current flows": {func(b *pb.Telemetry) {
+			b.CurrentFlows = &pb.CurrentFlows{Paths: []*pb.PathFlows{{PathId: "a/inet->b/lte", TotalFlows: 100,
+				Flows: make([]*pb.CurrentFlow, maxCurrentFlowsPerPath+1)}}}
+		}, "current_flows.paths[0].flows: 21 entries, at most 20"},
+		"total below the flows listed": {func(b *pb.Telemetry) {
+			b.CurrentFlows = &pb.CurrentFlows{Paths: []*pb.PathFlows{{PathId: "a/inet->b/lte", TotalFlows: 0,
+				Flows: []*pb.CurrentFlow{goodFlow()}}}}
+		}, "current_flows.paths[0].total_flows: 0, fewer than the 1"},
+		"a flow's bad address": {func(b *pb.Telemetry) {
+			f := goodFlow()
+			f.Dst = strings.Repeat("z", 3000)
+			b.CurrentFlows = &pb.CurrentFlows{Paths: []*pb.PathFlows{{PathId: "a/inet->b/lte", TotalFlows: 1, Flows: []*pb.CurrentFlow{f}}}}
+		}, "current_flows.paths[0].flows[0].dst: \"zzz"},
+		"a flow's long policy": {func(b *pb.Telemetry) {
+			f := goodFlow()
+			f.Policy = strings.Repeat("p", 65)
+			b.CurrentFlows = &pb.CurrentFlows{Paths: []*pb.PathFlows{{PathId: "a/inet->b/lte", TotalFlows: 1, Flows: []*pb.CurrentFlow{f}}}}
+		}, "current_flows.paths[0].flows[0].policy: longer than 64"},
+		"a flow's port": {func(b *pb.Telemetry) {
+			f := goodFlow()
+			f.SrcPort = 70000
+			b.CurrentFlows = &pb.CurrentFlows{Paths: []*pb.PathFlows{{PathId: "a/inet->b/lte", TotalFlows: 1, Flows: []*pb.CurrentFlow{f}}}}
+		}, "current_flows.paths[0].flows[0].src_port, dst_port: 70000"},
+		"a flow's server name": {func(b *pb.Telemetry) {
+			f := goodFlow()
+			f.ServerName = "\xff"
+			b.CurrentFlows = &pb.CurrentFlows{Paths: []*pb.PathFlows{{PathId: "a/inet->b/lte", TotalFlows: 1, Flows: []*pb.CurrentFlow{f}}}}
+		}, "current_flows.paths[0].flows[0].server_name: longer than 253 bytes or not UTF-8"},
 		"too many samples": {func(b *pb.Telemetry) {
 			s := b.PathSamples[0]
 			b.PathSamples = make([]*pb.PathSample, maxTelemetryEntries+1)
@@ -176,6 +210,11 @@ func TestTelemetryTrust(t *testing.T) {
 		}
 	}
 	b := base()
+	b.CurrentFlows = &pb.CurrentFlows{Paths: []*pb.PathFlows{{PathId: "a/inet->b/lte", TotalFlows: 5, Flows: []*pb.CurrentFlow{goodFlow()}}}}
+	if _, err := telemetryBatch("a", b, now); err != nil {
+		t.Fatalf("good current flows refused: %v", err)
+	}
+	b = base()
 	b.PathSamples = append(b.PathSamples, proto.Clone(b.PathSamples[0]).(*pb.PathSample))
 	b.PathSamples[0].MeasuredAt = timestamppb.New(now.AddDate(80, 0, 0))
 	b.PathSamples[1].MeasuredAt = timestamppb.New(now.AddDate(-30, 0, 0))
@@ -186,4 +225,9 @@ func TestTelemetryTrust(t *testing.T) {
 	if hi, lo := got.Samples[0].TS, got.Samples[1].TS; !hi.Equal(now.Add(maxTelemetryLead)) || !lo.Equal(now.Add(-maxTelemetryAge)) {
 		t.Fatalf("clamped to %v and %v, want now+%v and now-%v", hi, lo, maxTelemetryLead, maxTelemetryAge)
 	}
+}
+
+func goodFlow() *pb.CurrentFlow {
+	return &pb.CurrentFlow{Src: "10.1.0.2", Dst: "2001:db8::2", SrcPort: 40000, DstPort: 873, Protocol: 6,
+		Application: "rsync", Class: "bulk", Policy: "default", ServerName: "files.example", TxBytes: 1 << 20}
 }

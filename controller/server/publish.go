@@ -42,7 +42,8 @@ func newPublisher(bus *events.Bus, log *slog.Logger) *publisher {
 		streams: map[int64]int{}, revs: map[string]int64{}}
 }
 
-// telemetry publishes a stored batch's path samples and steering events.
+// telemetry publishes a stored batch's path samples, steering events and
+// current flows.
 func (p *publisher) telemetry(site siteEntry, t *pb.Telemetry, now time.Time) {
 	if p.bus == nil {
 		return
@@ -65,6 +66,7 @@ func (p *publisher) telemetry(site siteEntry, t *pb.Telemetry, now time.Time) {
 			At: timeOr(ev.At, now), Steering: &events.Steering{PathID: ev.PathId, Kind: eventKinds[ev.Kind],
 				Reason: ev.Reason, Policy: ev.Policy, FlowsMoved: ev.FlowsMoved, From: ev.FromPathIds, To: ev.ToPathIds}})
 	}
+	p.currentFlows(site, t, now)
 }
 
 func pathChange(ps *pb.PathSample) *events.PathChange {

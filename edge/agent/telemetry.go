@@ -25,6 +25,12 @@ type TelemetryBuilder struct {
 	// (DefaultFlowWindow); set it before the first FlowSummaries.
 	FlowWindow time.Duration
 	flowStart  time.Time // the current window's start; zero before the first FlowSummaries
+
+	// CurrentFlowsWindow is how often CurrentFlows sends
+	// (DefaultCurrentFlowsWindow); set it before the first call.
+	CurrentFlowsWindow time.Duration
+	curStart           time.Time              // the current window's start; zero before the first CurrentFlows
+	curSeen            map[flowKey]flowCounts // each listed flow's counters at curStart
 }
 
 // DefaultFlowWindow is how long a window of flow summaries is: one row
@@ -54,7 +60,7 @@ func (b *TelemetryBuilder) FlowSummaries(now time.Time, take func() []localapi.A
 	var out []*pb.FlowSummary
 	for _, a := range take() {
 		out = append(out, &pb.FlowSummary{WindowStart: start, Application: a.App, PathId: a.Path,
-			Flows: uint64(a.Flows), TxBytes: a.TxBytes})
+			Flows: uint64(a.Flows), TxBytes: a.TxBytes, RxBytes: a.RxBytes})
 	}
 	return out
 }

@@ -109,3 +109,23 @@ func BenchmarkExpire(b *testing.B) {
 		c.Expire(t0)
 	}
 }
+
+// A receiver's per-packet work (CountReceived): the flow looked up by its
+// reversed key under the read lock in a full table, and counted.
+func BenchmarkCountReceivedFullTable(b *testing.B) {
+	c := New(MustRules(Config{}), Options{MaxFlows: 65536})
+	keys := make([]FlowKey, 4096)
+	for i := range 65536 {
+		dst := netip.AddrFrom4([4]byte{10, 2, byte(i >> 8), byte(i)})
+		_, _ = c.Classify(ip4(ProtoUDP, "10.1.0.2", dst.String(), 0, udpHdr(40000, 9, make([]byte, 100))), t0)
+		if i%16 == 0 {
+			keys[i/16] = FlowKey{Src: dst, Dst: netip.MustParseAddr("10.1.0.2"), SrcPort: 9, DstPort: 40000, Proto: ProtoUDP}
+		}
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		c.CountReceived(&keys[i%len(keys)], 1, 128)
+		i++
+	}
+}

@@ -60,6 +60,53 @@ func TestCountSlotReused(t *testing.T) {
 	}
 }
 
+// Packets received from a path count as the flow's received bytes, in
+// either direction of its key, on the path it sends on (the path they
+// came from when it sent nothing); a flow the table does not hold is not
+// counted. (rx_bytes was always 0 in the flow summaries before.)
+func TestCountReceived(t *testing.T) {
+	c := New(MustRules(Config{}), Options{FlowIdle: time.Minute})
+	ssh := ip4(ProtoTCP, "10.1.0.2", "10.2.0.2", 0, tcpHdr(40000, 22, nil))
+	c.Count(mustClassify(t, c, ssh, t0).Flow, 1, 100)
+	reply := FlowKey{Src: addr("10.2.0.2"), Dst: addr("10.1.0.2"), SrcPort: 22, DstPort: 40000, Proto: ProtoTCP}
+	c.CountReceived(&reply, 2, 1400)
+	c.CountReceived(&reply, 2, 600)
+	stranger := FlowKey{Src: addr("10.2.0.9"), Dst: addr("10.1.0.2"), SrcPort: 22, DstPort: 40000, Proto: ProtoTCP}
+	c.CountReceived(&stranger, 2, 5000)
+	got := c.TakeCounts()
+	if want := []AppCount{{App: "ssh", Path: 1, Flows: 1, TxBytes: 100, RxBytes: 2000}}; !equalCounts(got, want) {
+		t.Fatalf("window %+v, want %+v", got, want)
+	}
+	// Only received in the next window: still counted, once.
+	c.CountReceived(&reply, 2, 10)
+	if got = c.TakeCounts(); len(got) != 1 || got[0].RxBytes != 10 || got[0].TxBytes != 0 || got[0].Flows != 1 {
+		t.Fatalf("received-only window %+v", got)
+	}
+	fi, _ := c.Lookup(reply)
+	if fi.TxBytes != 100 || fi.TxPackets != 1 || fi.RxBytes != 2010 || fi.RxPackets != 3 || fi.Path != 1 {
+		t.Fatalf("flow %+v", fi)
+	}
+	// A flow that has sent nothing takes the path it is received on.
+	dns := ip4(ProtoUDP, "10.1.0.2", "10.2.0.9", 0, udpHdr(40002, 53, nil))
+	mustClassify(t, c, dns, t0)
+	answer := FlowKey{Src: addr("10.2.0.9"), Dst: addr("10.1.0.2"), SrcPort: 53, DstPort: 40002, Proto: ProtoUDP}
+	c.CountReceived(&answer, 4, 90)
+	if got = c.TakeCounts(); len(got) != 1 || got[0].Path != 4 || got[0].RxBytes != 90 {
+		t.Fatalf("received on a path the flow never sent on %+v", got)
+	}
+}
+
+// A receiver's per-packet work does not allocate.
+func TestCountReceivedDoesNotAllocate(t *testing.T) {
+	c := New(MustRules(Config{}), Options{})
+	pkt := ip4(ProtoUDP, "10.1.0.2", "10.2.0.2", 46, udpHdr(40000, 40002, make([]byte, 100)))
+	mustClassify(t, c, pkt, t0)
+	k := FlowKey{Src: addr("10.2.0.2"), Dst: addr("10.1.0.2"), SrcPort: 40002, DstPort: 40000, Proto: ProtoUDP}
+	if a := testing.AllocsPerRun(1000, func() { c.CountReceived(&k, 1, 128) }); a != 0 {
+		t.Fatalf("CountReceived allocates %.1f times", a)
+	}
+}
+
 // The forwarder's per-packet work: classify a known flow and count it.
 func TestCountDoesNotAllocate(t *testing.T) {
 	c := New(MustRules(Config{}), Options{})

@@ -80,8 +80,8 @@ type FlowRef int32
 // Concurrency: Classify, Count, Expire and SetRules belong to one
 // goroutine, the forwarder (the writer). Observe (it only feeds Names and
 // the pending queries, which have their own locks, and atomic counters),
-// Flows, Lookup, Stats, TakeCounts, Rules and Names may be called from
-// any goroutine at any time. The writer reads
+// Flows, Lookup, Stats, TakeCounts, CountReceived, Rules and Names may be
+// called from any goroutine at any time. The writer reads
 // the flow index without a lock (nobody else writes it) and takes mu to
 // change it; readers take mu.RLock. A flow's last-seen time is atomic so
 // that a packet of a known flow takes no lock.
@@ -145,13 +145,19 @@ type flow struct {
 	first    int64 // ns, when the flow was recorded
 	last     atomic.Int64
 
-	// Traffic (Count): the bytes sent and the tag of the path the last
-	// packet took, added by the writer without a lock; taken is what
-	// TakeCounts already reported, written by it under the read lock
-	// (and reset by the writer, under mu, when the slot is reused).
-	path  atomic.Uint32
-	tx    atomic.Uint64
-	taken atomic.Uint64
+	// Traffic (Count): the bytes and packets sent and the tag of the
+	// path the last packet took, added by the writer without a lock;
+	// the bytes and packets received (CountReceived), added by the
+	// receivers under the read lock; taken and takenRx are what
+	// TakeCounts already reported, written by it under the read lock.
+	// The writer resets them all, under mu, when the slot is reused.
+	path    atomic.Uint32
+	tx      atomic.Uint64
+	txPkts  atomic.Uint64
+	rx      atomic.Uint64
+	rxPkts  atomic.Uint64
+	taken   atomic.Uint64
+	takenRx atomic.Uint64
 }
 
 type stats struct {
@@ -280,7 +286,11 @@ func (c *Classifier) insert(key tkey, p *Packet, t int64, now time.Time) Verdict
 	f.dscp, f.first = p.DSCP, t
 	f.path.Store(0)
 	f.tx.Store(0)
+	f.txPkts.Store(0)
+	f.rx.Store(0)
+	f.rxPkts.Store(0)
 	f.taken.Store(0)
+	f.takenRx.Store(0)
 	f.app = r.Match(p, f.name, f.nameAddr)
 	f.inspect = 0
 	if (p.Flow.Proto == ProtoTCP || p.Flow.Proto == ProtoUDP) && p.Ports {
@@ -429,16 +439,20 @@ type FlowInfo struct {
 	LastSeen time.Time  // on the writer's clock
 	Started  time.Time  // when the flow was recorded, on the writer's clock
 	// Path is the tag Count last gave (the path the flow's last packet
-	// took), 0 when none; TxBytes are the bytes Count added.
-	Path    uint32
-	TxBytes uint64
+	// took; CountReceived's when the flow sent nothing yet), 0 when none;
+	// TxBytes and TxPackets are what Count added, RxBytes and RxPackets
+	// what CountReceived added.
+	Path               uint32
+	TxBytes, TxPackets uint64
+	RxBytes, RxPackets uint64
 }
 
 func (c *Classifier) infoRLocked(f *flow) FlowInfo {
 	return FlowInfo{
 		Key: f.key, App: f.app.Name, Class: f.app.Class, Name: f.name, NameFrom: f.nameFrom,
 		LastSeen: c.epoch.Add(time.Duration(f.last.Load())), Started: c.epoch.Add(time.Duration(f.first)),
-		Path: f.path.Load(), TxBytes: f.tx.Load(),
+		Path: f.path.Load(), TxBytes: f.tx.Load(), TxPackets: f.txPkts.Load(),
+		RxBytes: f.rx.Load(), RxPackets: f.rxPkts.Load(),
 	}
 }
 

@@ -315,6 +315,9 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 			}
 			keep = append(keep, b)
 			bytes += uint64(len(b) - offset)
+			if perr == nil {
+				d.classifier.CountReceived(&ip.Flow, uint32(path.num), len(b)-offset)
+			}
 		}
 		path.RxBytes.Add(bytes)
 		if len(keep) == 0 {

@@ -152,7 +152,7 @@ func (d *Dataplane) Flows() ([]localapi.FlowStatus, int) {
 	for _, f := range fs[:min(len(fs), MaxFlowsShown)] {
 		fl := localapi.FlowStatus{Src: f.Key.Src.String(), Dst: f.Key.Dst.String(), SrcPort: f.Key.SrcPort, DstPort: f.Key.DstPort,
 			Proto: f.Key.Proto, App: f.App, Class: f.Class, Name: f.Name, LastSeen: f.LastSeen,
-			Started: f.Started, TxBytes: f.TxBytes}
+			Started: f.Started, TxBytes: f.TxBytes, RxBytes: f.RxBytes, TxPackets: f.TxPackets, RxPackets: f.RxPackets}
 		if p := v.byNum[int(f.Path)]; p != nil {
 			fl.Path = p.ID
 		}
@@ -169,7 +169,7 @@ func (d *Dataplane) Flows() ([]localapi.FlowStatus, int) {
 	return out, len(fs)
 }
 
-// TakeAppTraffic returns the traffic this edge sent since the last call
+// TakeAppTraffic returns the traffic this edge sent and received since the last call
 // (since the start for the first), by application and path
 // (classify.Classifier.TakeCounts), sorted by path then application.
 // Traffic of a path that is gone is left out. One caller: the agent's
@@ -179,7 +179,7 @@ func (d *Dataplane) TakeAppTraffic() []localapi.AppTraffic {
 	var out []localapi.AppTraffic
 	for _, c := range d.classifier.TakeCounts() {
 		if p := v.byNum[int(c.Path)]; p != nil {
-			out = append(out, localapi.AppTraffic{App: c.App, Path: p.ID, Flows: c.Flows, TxBytes: c.TxBytes})
+			out = append(out, localapi.AppTraffic{App: c.App, Path: p.ID, Flows: c.Flows, TxBytes: c.TxBytes, RxBytes: c.RxBytes})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -152,22 +152,28 @@ type FlowStatus struct {
 	NameFrom string    `json:"name_from,omitempty"`
 	LastSeen time.Time `json:"last_seen"`
 	// Started is when the flow was first seen; Path the path its last
-	// packet sent from this edge took ("" when none did: received only,
-	// pinned, or the path is gone); TxBytes what it sent from this edge
-	// (inner bytes), over any path.
-	Started time.Time `json:"started"`
-	Path    string    `json:"path,omitempty"`
-	TxBytes uint64    `json:"tx_bytes"`
+	// packet sent from this edge took (the path it was received on when
+	// it sent none; "" when pinned or the path is gone); TxBytes,
+	// TxPackets what it sent from this edge (inner bytes), over any path;
+	// RxBytes, RxPackets what this edge received of it from the paths
+	// since it entered the flow table.
+	Started   time.Time `json:"started"`
+	Path      string    `json:"path,omitempty"`
+	TxBytes   uint64    `json:"tx_bytes"`
+	RxBytes   uint64    `json:"rx_bytes"`
+	TxPackets uint64    `json:"tx_packets"`
+	RxPackets uint64    `json:"rx_packets"`
 }
 
-// AppTraffic is one application's traffic from this edge over one path
-// in a window: the flows that sent and their bytes (inner). The agent
-// sends it as telemetry's FlowSummary.
+// AppTraffic is one application's traffic of this edge over one path
+// in a window: the flows that sent or received and their bytes (inner).
+// The agent sends it as telemetry's FlowSummary.
 type AppTraffic struct {
 	App     string `json:"app"`
 	Path    string `json:"path"`
 	Flows   int    `json:"flows"`
 	TxBytes uint64 `json:"tx_bytes"`
+	RxBytes uint64 `json:"rx_bytes"`
 }
 
 // SteeringCounts are steering's counters since the start.

@@ -253,6 +253,7 @@ func (e *controlledEdge) telemetry() *pb.Telemetry {
 	now := time.Now()
 	t := e.tel.Batch(st.Status, now)
 	t.FlowSummaries = e.tel.FlowSummaries(now, st.takeTraffic)
+	t.CurrentFlows = e.tel.CurrentFlows(now, st.flows)
 	t.LearnedPrefixes, t.BgpEvents = e.learnedFor(true, now), e.takeBGPEvents()
 	t.NatObservations = e.nat.observations()
 	t.BgpStatus = e.bgpStatusFor(now)
@@ -285,11 +286,12 @@ func (e *controlledEdge) urgentTelemetry() *pb.Telemetry {
 	return t
 }
 
-// edgeStatus is the data plane's status, and its traffic by application
-// (dataplane.Dataplane.TakeAppTraffic).
+// edgeStatus is the data plane's status, its traffic by application
+// (dataplane.Dataplane.TakeAppTraffic) and its flows (Flows).
 type edgeStatus struct {
 	localapi.Status
 	takeTraffic func() []localapi.AppTraffic
+	flows       func() []localapi.FlowStatus
 }
 
 // status is the data plane's; false before it runs.
@@ -300,5 +302,6 @@ func (e *controlledEdge) status() (edgeStatus, bool) {
 	if dp == nil {
 		return edgeStatus{}, false
 	}
-	return edgeStatus{dp.Status(), dp.TakeAppTraffic}, true
+	flows := func() []localapi.FlowStatus { fs, _ := dp.Flows(); return fs }
+	return edgeStatus{dp.Status(), dp.TakeAppTraffic, flows}, true
 }

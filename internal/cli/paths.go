@@ -99,7 +99,7 @@ func newFlowsCmd() *cobra.Command {
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "PROTO\tSRC\tDST\tAPP\tCLASS\tPOLICY\tNAME\tPATH\tTX\tAGE\tIDLE")
+			fmt.Fprintln(w, "PROTO\tSRC\tDST\tAPP\tCLASS\tPOLICY\tNAME\tPATH\tTX\tRX\tAGE\tIDLE")
 			for _, f := range fl.Flows {
 				name := f.Name
 				if f.NameFrom != "" {
@@ -109,8 +109,8 @@ func newFlowsCmd() *cobra.Command {
 				if path == "" {
 					path = "-"
 				}
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", f.Proto, hostPort(f.Src, f.SrcPort), hostPort(f.Dst, f.DstPort),
-					f.App, f.Class, f.Policy, name, path, f.TxBytes, time.Since(f.Started).Round(time.Second),
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", f.Proto, hostPort(f.Src, f.SrcPort), hostPort(f.Dst, f.DstPort),
+					f.App, f.Class, f.Policy, name, path, f.TxBytes, f.RxBytes, time.Since(f.Started).Round(time.Second),
 					time.Since(f.LastSeen).Round(time.Second))
 			}
 			if fl.Total > len(fl.Flows) {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -139,7 +140,24 @@ func sendAppTraffic(t *testing.T, l *testLab) (app, site string) {
 	time.Sleep(300 * time.Millisecond)
 	bps := l.tcp(host["site2"], addr["site1"], "-p", "873", "-t", "2", "-b", "20M")
 	t.Logf("rsync traffic site2 -> site1: %.1f Mbit/s for 2 s", bps/1e6)
+	keepFlowing(t, l, host["site2"], addr["site1"])
 	return "rsync", "site2"
+}
+
+// keepFlowing keeps an rsync flow (1 Mbit/s) going from node to addr
+// until the test ends (30 minutes at most), for the path pages' current
+// flows.
+func keepFlowing(t *testing.T, l *testLab, node, addr string) {
+	t.Helper()
+	c := exec.Command(patronusBin(t), "lab", "exec", "--name", l.name, "--state-root", l.root, node, "--",
+		"iperf3", "-c", addr, "-p", "873", "-t", "1800", "-b", "1M")
+	// Its own process group, killed whole: lab exec, ip netns exec and
+	// iperf3.
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL); _ = c.Wait() })
 }
 
 func policyRevision(t *testing.T, c *apiClient) int {

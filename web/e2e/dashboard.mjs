@@ -13,7 +13,8 @@
 //   E2E_SCREENSHOTS          where the screenshots go (a temporary directory, docs/screenshots
 //                            with UPDATE_SCREENSHOTS=1); empty: none
 //   E2E_APP, E2E_APP_SITE    an application the test's traffic is, and the site that sent it:
-//                            the overview and that site's page must show it
+//                            the overview and that site's page must show it, and the page of
+//                            the path its flow (still running) takes its current flows
 //   E2E_OTHER_NETWORK        another network of the controller, with no sites: the network
 //                            selector must show it empty and switch back
 //
@@ -95,6 +96,31 @@ async function signIn(page, who) {
   await page.getByLabel("Password").fill(who.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { name: /^Overview/ }).waitFor({ timeout: 15_000 });
+}
+
+/** The ID of a path whose current flows (through the API, as the admin) include one of app, within ms. */
+async function pathCarrying(page, app, ms) {
+  const id = await page.evaluate(
+    async ({ user, password, app, ms }) => {
+      const tok = await fetch("/api/v1/auth/login", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: user, password }),
+      }).then((r) => r.json());
+      for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 2000))) {
+        const r = await fetch("/api/v2/graphql", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Authorization: `Bearer ${tok.access_token}` },
+          body: JSON.stringify({ query: "{ paths { nodes { id currentFlows { application } } } }" }),
+        }).then((r) => r.json());
+        const p = (r.data?.paths.nodes ?? []).find((n) => n.currentFlows.some((f) => f.application === app));
+        if (p) return p.id;
+      }
+      return null;
+    },
+    { ...admin, app, ms },
+  );
+  return id ?? fail(`no path's current flows include ${app} within ${ms / 1000} s`);
 }
 
 /** Waits until every path of ids is in state on the page (rows or edges with data-path-id). */
@@ -244,6 +270,16 @@ async function run(browser) {
     const top = page.getByRole("table", { name: "Top applications in the last hour" });
     await top.getByRole("rowheader", { name: APP, exact: true }).waitFor({ timeout: APP_MS }).catch(() => fail(`the overview does not show ${APP}`));
     log(`the test's ${APP} traffic shows on ${APP_SITE}'s page and in the overview's top applications`);
+
+    // The same application's flow, still running: in the current flows of
+    // the path it takes (the edges report them every 10 s).
+    const flowPath = await pathCarrying(page, APP, APP_MS);
+    await page.goto(URL0 + "/paths/" + flowPath.split("/").map(encodeURIComponent).join("/"));
+    const flows = page.getByRole("table", { name: "Current flows on this path" });
+    await flows.getByRole("cell", { name: APP, exact: true }).first().waitFor({ timeout: 30_000 }).catch(() => fail(`${flowPath}'s page does not list the ${APP} flow`));
+    await axe(page, "path, current flows");
+    await shot(page, "path-flows");
+    log(`the ${APP} flow shows in the current flows of ${flowPath}`);
   }
 
   // The light theme, by keyboard: Tab to the theme button, Enter.

@@ -302,7 +302,12 @@ type Telemetry struct {
 	NatObservations []*NatObservation `protobuf:"bytes,11,rep,name=nat_observations,json=natObservations,proto3" json:"nat_observations,omitempty"`
 	// bgp_status is the speaker's neighbours now (docs/BGP.md), sent when it
 	// changed and with the periodic batches; unset: unchanged or no BGP.
-	BgpStatus     *BgpStatus `protobuf:"bytes,14,opt,name=bgp_status,json=bgpStatus,proto3" json:"bgp_status,omitempty"`
+	BgpStatus *BgpStatus `protobuf:"bytes,14,opt,name=bgp_status,json=bgpStatus,proto3" json:"bgp_status,omitempty"`
+	// current_flows, when set, are the site's busiest flows on each of its
+	// paths over the last window (docs/WEB.md "Current flows"): the whole
+	// set, which replaces the one sent before. Unset: not in this batch
+	// (the edge sends it every CurrentFlows window, not every batch).
+	CurrentFlows  *CurrentFlows `protobuf:"bytes,12,opt,name=current_flows,json=currentFlows,proto3" json:"current_flows,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -421,6 +426,289 @@ func (x *Telemetry) GetBgpStatus() *BgpStatus {
 	return nil
 }
 
+func (x *Telemetry) GetCurrentFlows() *CurrentFlows {
+	if x != nil {
+		return x.CurrentFlows
+	}
+	return nil
+}
+
+// CurrentFlows are an edge's busiest flows per path in a window.
+type CurrentFlows struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// window_start is the start of the window; the batch's sent_at its end.
+	WindowStart *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=window_start,json=windowStart,proto3" json:"window_start,omitempty"`
+	// paths are the paths with traffic in the window; at most one entry per
+	// path.
+	Paths         []*PathFlows `protobuf:"bytes,2,rep,name=paths,proto3" json:"paths,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CurrentFlows) Reset() {
+	*x = CurrentFlows{}
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CurrentFlows) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CurrentFlows) ProtoMessage() {}
+
+func (x *CurrentFlows) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CurrentFlows.ProtoReflect.Descriptor instead.
+func (*CurrentFlows) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CurrentFlows) GetWindowStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.WindowStart
+	}
+	return nil
+}
+
+func (x *CurrentFlows) GetPaths() []*PathFlows {
+	if x != nil {
+		return x.Paths
+	}
+	return nil
+}
+
+// PathFlows are one path's busiest flows, by bytes (sent plus received)
+// in the window, most first; at most 20.
+type PathFlows struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// path_id names the path ("local-site/local-link->remote-site/remote-link").
+	PathId string         `protobuf:"bytes,1,opt,name=path_id,json=pathId,proto3" json:"path_id,omitempty"`
+	Flows  []*CurrentFlow `protobuf:"bytes,2,rep,name=flows,proto3" json:"flows,omitempty"`
+	// total_flows is how many flows had traffic on the path in the window,
+	// those left out included.
+	TotalFlows    uint32 `protobuf:"varint,3,opt,name=total_flows,json=totalFlows,proto3" json:"total_flows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PathFlows) Reset() {
+	*x = PathFlows{}
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PathFlows) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PathFlows) ProtoMessage() {}
+
+func (x *PathFlows) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PathFlows.ProtoReflect.Descriptor instead.
+func (*PathFlows) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *PathFlows) GetPathId() string {
+	if x != nil {
+		return x.PathId
+	}
+	return ""
+}
+
+func (x *PathFlows) GetFlows() []*CurrentFlow {
+	if x != nil {
+		return x.Flows
+	}
+	return nil
+}
+
+func (x *PathFlows) GetTotalFlows() uint32 {
+	if x != nil {
+		return x.TotalFlows
+	}
+	return 0
+}
+
+// CurrentFlow is one flow (localapi FlowStatus) and its traffic in the
+// window, in inner bytes and packets.
+type CurrentFlow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// src, dst are IP addresses; ports are 0 for protocols without them.
+	Src     string `protobuf:"bytes,1,opt,name=src,proto3" json:"src,omitempty"`
+	Dst     string `protobuf:"bytes,2,opt,name=dst,proto3" json:"dst,omitempty"`
+	SrcPort uint32 `protobuf:"varint,3,opt,name=src_port,json=srcPort,proto3" json:"src_port,omitempty"`
+	DstPort uint32 `protobuf:"varint,4,opt,name=dst_port,json=dstPort,proto3" json:"dst_port,omitempty"`
+	// protocol is the IP protocol number.
+	Protocol uint32 `protobuf:"varint,5,opt,name=protocol,proto3" json:"protocol,omitempty"`
+	// application, class and policy are the classifier's and steering's
+	// names; server_name the flow's server name when known (SNI, DNS).
+	Application string `protobuf:"bytes,6,opt,name=application,proto3" json:"application,omitempty"`
+	Class       string `protobuf:"bytes,7,opt,name=class,proto3" json:"class,omitempty"`
+	Policy      string `protobuf:"bytes,8,opt,name=policy,proto3" json:"policy,omitempty"`
+	ServerName  string `protobuf:"bytes,9,opt,name=server_name,json=serverName,proto3" json:"server_name,omitempty"`
+	TxBytes     uint64 `protobuf:"varint,10,opt,name=tx_bytes,json=txBytes,proto3" json:"tx_bytes,omitempty"`
+	RxBytes     uint64 `protobuf:"varint,11,opt,name=rx_bytes,json=rxBytes,proto3" json:"rx_bytes,omitempty"`
+	TxPackets   uint64 `protobuf:"varint,12,opt,name=tx_packets,json=txPackets,proto3" json:"tx_packets,omitempty"`
+	RxPackets   uint64 `protobuf:"varint,13,opt,name=rx_packets,json=rxPackets,proto3" json:"rx_packets,omitempty"`
+	// started is when the edge first saw the flow.
+	Started       *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=started,proto3" json:"started,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CurrentFlow) Reset() {
+	*x = CurrentFlow{}
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CurrentFlow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CurrentFlow) ProtoMessage() {}
+
+func (x *CurrentFlow) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CurrentFlow.ProtoReflect.Descriptor instead.
+func (*CurrentFlow) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *CurrentFlow) GetSrc() string {
+	if x != nil {
+		return x.Src
+	}
+	return ""
+}
+
+func (x *CurrentFlow) GetDst() string {
+	if x != nil {
+		return x.Dst
+	}
+	return ""
+}
+
+func (x *CurrentFlow) GetSrcPort() uint32 {
+	if x != nil {
+		return x.SrcPort
+	}
+	return 0
+}
+
+func (x *CurrentFlow) GetDstPort() uint32 {
+	if x != nil {
+		return x.DstPort
+	}
+	return 0
+}
+
+func (x *CurrentFlow) GetProtocol() uint32 {
+	if x != nil {
+		return x.Protocol
+	}
+	return 0
+}
+
+func (x *CurrentFlow) GetApplication() string {
+	if x != nil {
+		return x.Application
+	}
+	return ""
+}
+
+func (x *CurrentFlow) GetClass() string {
+	if x != nil {
+		return x.Class
+	}
+	return ""
+}
+
+func (x *CurrentFlow) GetPolicy() string {
+	if x != nil {
+		return x.Policy
+	}
+	return ""
+}
+
+func (x *CurrentFlow) GetServerName() string {
+	if x != nil {
+		return x.ServerName
+	}
+	return ""
+}
+
+func (x *CurrentFlow) GetTxBytes() uint64 {
+	if x != nil {
+		return x.TxBytes
+	}
+	return 0
+}
+
+func (x *CurrentFlow) GetRxBytes() uint64 {
+	if x != nil {
+		return x.RxBytes
+	}
+	return 0
+}
+
+func (x *CurrentFlow) GetTxPackets() uint64 {
+	if x != nil {
+		return x.TxPackets
+	}
+	return 0
+}
+
+func (x *CurrentFlow) GetRxPackets() uint64 {
+	if x != nil {
+		return x.RxPackets
+	}
+	return 0
+}
+
+func (x *CurrentFlow) GetStarted() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Started
+	}
+	return nil
+}
+
 // NatObservation is what one link learnt from the STUN responder.
 type NatObservation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -439,7 +727,7 @@ type NatObservation struct {
 
 func (x *NatObservation) Reset() {
 	*x = NatObservation{}
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[1]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -451,7 +739,7 @@ func (x *NatObservation) String() string {
 func (*NatObservation) ProtoMessage() {}
 
 func (x *NatObservation) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[1]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -464,7 +752,7 @@ func (x *NatObservation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NatObservation.ProtoReflect.Descriptor instead.
 func (*NatObservation) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{1}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *NatObservation) GetLink() string {
@@ -530,7 +818,7 @@ type PathSample struct {
 
 func (x *PathSample) Reset() {
 	*x = PathSample{}
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[2]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -542,7 +830,7 @@ func (x *PathSample) String() string {
 func (*PathSample) ProtoMessage() {}
 
 func (x *PathSample) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[2]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -555,7 +843,7 @@ func (x *PathSample) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathSample.ProtoReflect.Descriptor instead.
 func (*PathSample) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{2}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *PathSample) GetPathId() string {
@@ -671,7 +959,7 @@ type SteeringEvent struct {
 
 func (x *SteeringEvent) Reset() {
 	*x = SteeringEvent{}
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[3]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -683,7 +971,7 @@ func (x *SteeringEvent) String() string {
 func (*SteeringEvent) ProtoMessage() {}
 
 func (x *SteeringEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[3]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -696,7 +984,7 @@ func (x *SteeringEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SteeringEvent.ProtoReflect.Descriptor instead.
 func (*SteeringEvent) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{3}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SteeringEvent) GetAt() *timestamppb.Timestamp {
@@ -797,7 +1085,7 @@ type PathCounters struct {
 
 func (x *PathCounters) Reset() {
 	*x = PathCounters{}
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[4]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -809,7 +1097,7 @@ func (x *PathCounters) String() string {
 func (*PathCounters) ProtoMessage() {}
 
 func (x *PathCounters) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[4]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -822,7 +1110,7 @@ func (x *PathCounters) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathCounters.ProtoReflect.Descriptor instead.
 func (*PathCounters) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{4}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PathCounters) GetPathId() string {
@@ -924,7 +1212,7 @@ type FlowSummary struct {
 
 func (x *FlowSummary) Reset() {
 	*x = FlowSummary{}
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[5]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -936,7 +1224,7 @@ func (x *FlowSummary) String() string {
 func (*FlowSummary) ProtoMessage() {}
 
 func (x *FlowSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[5]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -949,7 +1237,7 @@ func (x *FlowSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlowSummary.ProtoReflect.Descriptor instead.
 func (*FlowSummary) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{5}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *FlowSummary) GetWindowStart() *timestamppb.Timestamp {
@@ -1005,7 +1293,7 @@ type LearnedPrefixes struct {
 
 func (x *LearnedPrefixes) Reset() {
 	*x = LearnedPrefixes{}
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[6]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1017,7 +1305,7 @@ func (x *LearnedPrefixes) String() string {
 func (*LearnedPrefixes) ProtoMessage() {}
 
 func (x *LearnedPrefixes) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[6]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1030,7 +1318,7 @@ func (x *LearnedPrefixes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LearnedPrefixes.ProtoReflect.Descriptor instead.
 func (*LearnedPrefixes) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{6}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *LearnedPrefixes) GetPrefixes() []string {
@@ -1057,7 +1345,7 @@ type BgpEvent struct {
 
 func (x *BgpEvent) Reset() {
 	*x = BgpEvent{}
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[7]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1069,7 +1357,7 @@ func (x *BgpEvent) String() string {
 func (*BgpEvent) ProtoMessage() {}
 
 func (x *BgpEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[7]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1082,7 +1370,7 @@ func (x *BgpEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BgpEvent.ProtoReflect.Descriptor instead.
 func (*BgpEvent) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{7}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *BgpEvent) GetAt() *timestamppb.Timestamp {
@@ -1133,7 +1421,7 @@ type BgpStatus struct {
 
 func (x *BgpStatus) Reset() {
 	*x = BgpStatus{}
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[8]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1145,7 +1433,7 @@ func (x *BgpStatus) String() string {
 func (*BgpStatus) ProtoMessage() {}
 
 func (x *BgpStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[8]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1158,7 +1446,7 @@ func (x *BgpStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BgpStatus.ProtoReflect.Descriptor instead.
 func (*BgpStatus) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{8}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BgpStatus) GetLocalAs() uint32 {
@@ -1204,7 +1492,7 @@ type BgpNeighborStatus struct {
 
 func (x *BgpNeighborStatus) Reset() {
 	*x = BgpNeighborStatus{}
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[9]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1216,7 +1504,7 @@ func (x *BgpNeighborStatus) String() string {
 func (*BgpNeighborStatus) ProtoMessage() {}
 
 func (x *BgpNeighborStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_telemetry_proto_msgTypes[9]
+	mi := &file_patronus_v1_telemetry_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1229,7 +1517,7 @@ func (x *BgpNeighborStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BgpNeighborStatus.ProtoReflect.Descriptor instead.
 func (*BgpNeighborStatus) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{9}
+	return file_patronus_v1_telemetry_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *BgpNeighborStatus) GetAddress() string {
@@ -1299,7 +1587,7 @@ var File_patronus_v1_telemetry_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	"\n" +
-	"\x1bpatronus/v1/telemetry.proto\x12\vpatronus.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18patronus/v1/config.proto\"\x9e\x05\n" +
+	"\x1bpatronus/v1/telemetry.proto\x12\vpatronus.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18patronus/v1/config.proto\"\xde\x05\n" +
 	"\tTelemetry\x12\x17\n" +
 	"\aboot_id\x18\x01 \x01(\fR\x06bootId\x12\x1a\n" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x123\n" +
@@ -1315,7 +1603,35 @@ const file_patronus_v1_telemetry_proto_rawDesc = "" +
 	" \x03(\v2\x15.patronus.v1.BgpEventR\tbgpEvents\x12F\n" +
 	"\x10nat_observations\x18\v \x03(\v2\x1b.patronus.v1.NatObservationR\x0fnatObservations\x125\n" +
 	"\n" +
-	"bgp_status\x18\x0e \x01(\v2\x16.patronus.v1.BgpStatusR\tbgpStatus\"\xb6\x01\n" +
+	"bgp_status\x18\x0e \x01(\v2\x16.patronus.v1.BgpStatusR\tbgpStatus\x12>\n" +
+	"\rcurrent_flows\x18\f \x01(\v2\x19.patronus.v1.CurrentFlowsR\fcurrentFlows\"{\n" +
+	"\fCurrentFlows\x12=\n" +
+	"\fwindow_start\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\vwindowStart\x12,\n" +
+	"\x05paths\x18\x02 \x03(\v2\x16.patronus.v1.PathFlowsR\x05paths\"u\n" +
+	"\tPathFlows\x12\x17\n" +
+	"\apath_id\x18\x01 \x01(\tR\x06pathId\x12.\n" +
+	"\x05flows\x18\x02 \x03(\v2\x18.patronus.v1.CurrentFlowR\x05flows\x12\x1f\n" +
+	"\vtotal_flows\x18\x03 \x01(\rR\n" +
+	"totalFlows\"\x9e\x03\n" +
+	"\vCurrentFlow\x12\x10\n" +
+	"\x03src\x18\x01 \x01(\tR\x03src\x12\x10\n" +
+	"\x03dst\x18\x02 \x01(\tR\x03dst\x12\x19\n" +
+	"\bsrc_port\x18\x03 \x01(\rR\asrcPort\x12\x19\n" +
+	"\bdst_port\x18\x04 \x01(\rR\adstPort\x12\x1a\n" +
+	"\bprotocol\x18\x05 \x01(\rR\bprotocol\x12 \n" +
+	"\vapplication\x18\x06 \x01(\tR\vapplication\x12\x14\n" +
+	"\x05class\x18\a \x01(\tR\x05class\x12\x16\n" +
+	"\x06policy\x18\b \x01(\tR\x06policy\x12\x1f\n" +
+	"\vserver_name\x18\t \x01(\tR\n" +
+	"serverName\x12\x19\n" +
+	"\btx_bytes\x18\n" +
+	" \x01(\x04R\atxBytes\x12\x19\n" +
+	"\brx_bytes\x18\v \x01(\x04R\arxBytes\x12\x1d\n" +
+	"\n" +
+	"tx_packets\x18\f \x01(\x04R\ttxPackets\x12\x1d\n" +
+	"\n" +
+	"rx_packets\x18\r \x01(\x04R\trxPackets\x124\n" +
+	"\astarted\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\astarted\"\xb6\x01\n" +
 	"\x0eNatObservation\x12\x12\n" +
 	"\x04link\x18\x01 \x01(\tR\x04link\x12+\n" +
 	"\x11observed_endpoint\x18\x02 \x01(\tR\x10observedEndpoint\x12&\n" +
@@ -1433,52 +1749,60 @@ func file_patronus_v1_telemetry_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_telemetry_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_patronus_v1_telemetry_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_patronus_v1_telemetry_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_patronus_v1_telemetry_proto_goTypes = []any{
 	(PathTransport)(0),            // 0: patronus.v1.PathTransport
 	(PathState)(0),                // 1: patronus.v1.PathState
 	(BfdState)(0),                 // 2: patronus.v1.BfdState
 	(SteeringEventKind)(0),        // 3: patronus.v1.SteeringEventKind
 	(*Telemetry)(nil),             // 4: patronus.v1.Telemetry
-	(*NatObservation)(nil),        // 5: patronus.v1.NatObservation
-	(*PathSample)(nil),            // 6: patronus.v1.PathSample
-	(*SteeringEvent)(nil),         // 7: patronus.v1.SteeringEvent
-	(*PathCounters)(nil),          // 8: patronus.v1.PathCounters
-	(*FlowSummary)(nil),           // 9: patronus.v1.FlowSummary
-	(*LearnedPrefixes)(nil),       // 10: patronus.v1.LearnedPrefixes
-	(*BgpEvent)(nil),              // 11: patronus.v1.BgpEvent
-	(*BgpStatus)(nil),             // 12: patronus.v1.BgpStatus
-	(*BgpNeighborStatus)(nil),     // 13: patronus.v1.BgpNeighborStatus
-	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
-	(*NatKind)(nil),               // 15: patronus.v1.NatKind
+	(*CurrentFlows)(nil),          // 5: patronus.v1.CurrentFlows
+	(*PathFlows)(nil),             // 6: patronus.v1.PathFlows
+	(*CurrentFlow)(nil),           // 7: patronus.v1.CurrentFlow
+	(*NatObservation)(nil),        // 8: patronus.v1.NatObservation
+	(*PathSample)(nil),            // 9: patronus.v1.PathSample
+	(*SteeringEvent)(nil),         // 10: patronus.v1.SteeringEvent
+	(*PathCounters)(nil),          // 11: patronus.v1.PathCounters
+	(*FlowSummary)(nil),           // 12: patronus.v1.FlowSummary
+	(*LearnedPrefixes)(nil),       // 13: patronus.v1.LearnedPrefixes
+	(*BgpEvent)(nil),              // 14: patronus.v1.BgpEvent
+	(*BgpStatus)(nil),             // 15: patronus.v1.BgpStatus
+	(*BgpNeighborStatus)(nil),     // 16: patronus.v1.BgpNeighborStatus
+	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
+	(*NatKind)(nil),               // 18: patronus.v1.NatKind
 }
 var file_patronus_v1_telemetry_proto_depIdxs = []int32{
-	14, // 0: patronus.v1.Telemetry.sent_at:type_name -> google.protobuf.Timestamp
-	6,  // 1: patronus.v1.Telemetry.path_samples:type_name -> patronus.v1.PathSample
-	7,  // 2: patronus.v1.Telemetry.steering_events:type_name -> patronus.v1.SteeringEvent
-	8,  // 3: patronus.v1.Telemetry.path_counters:type_name -> patronus.v1.PathCounters
-	9,  // 4: patronus.v1.Telemetry.flow_summaries:type_name -> patronus.v1.FlowSummary
-	10, // 5: patronus.v1.Telemetry.learned_prefixes:type_name -> patronus.v1.LearnedPrefixes
-	11, // 6: patronus.v1.Telemetry.bgp_events:type_name -> patronus.v1.BgpEvent
-	5,  // 7: patronus.v1.Telemetry.nat_observations:type_name -> patronus.v1.NatObservation
-	12, // 8: patronus.v1.Telemetry.bgp_status:type_name -> patronus.v1.BgpStatus
-	15, // 9: patronus.v1.NatObservation.nat:type_name -> patronus.v1.NatKind
-	14, // 10: patronus.v1.NatObservation.observed_at:type_name -> google.protobuf.Timestamp
-	14, // 11: patronus.v1.PathSample.measured_at:type_name -> google.protobuf.Timestamp
-	1,  // 12: patronus.v1.PathSample.state:type_name -> patronus.v1.PathState
-	2,  // 13: patronus.v1.PathSample.bfd_state:type_name -> patronus.v1.BfdState
-	0,  // 14: patronus.v1.PathSample.transport:type_name -> patronus.v1.PathTransport
-	14, // 15: patronus.v1.SteeringEvent.at:type_name -> google.protobuf.Timestamp
-	3,  // 16: patronus.v1.SteeringEvent.kind:type_name -> patronus.v1.SteeringEventKind
-	14, // 17: patronus.v1.PathCounters.counters_since:type_name -> google.protobuf.Timestamp
-	14, // 18: patronus.v1.FlowSummary.window_start:type_name -> google.protobuf.Timestamp
-	14, // 19: patronus.v1.BgpEvent.at:type_name -> google.protobuf.Timestamp
-	13, // 20: patronus.v1.BgpStatus.neighbors:type_name -> patronus.v1.BgpNeighborStatus
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	17, // 0: patronus.v1.Telemetry.sent_at:type_name -> google.protobuf.Timestamp
+	9,  // 1: patronus.v1.Telemetry.path_samples:type_name -> patronus.v1.PathSample
+	10, // 2: patronus.v1.Telemetry.steering_events:type_name -> patronus.v1.SteeringEvent
+	11, // 3: patronus.v1.Telemetry.path_counters:type_name -> patronus.v1.PathCounters
+	12, // 4: patronus.v1.Telemetry.flow_summaries:type_name -> patronus.v1.FlowSummary
+	13, // 5: patronus.v1.Telemetry.learned_prefixes:type_name -> patronus.v1.LearnedPrefixes
+	14, // 6: patronus.v1.Telemetry.bgp_events:type_name -> patronus.v1.BgpEvent
+	8,  // 7: patronus.v1.Telemetry.nat_observations:type_name -> patronus.v1.NatObservation
+	15, // 8: patronus.v1.Telemetry.bgp_status:type_name -> patronus.v1.BgpStatus
+	5,  // 9: patronus.v1.Telemetry.current_flows:type_name -> patronus.v1.CurrentFlows
+	17, // 10: patronus.v1.CurrentFlows.window_start:type_name -> google.protobuf.Timestamp
+	6,  // 11: patronus.v1.CurrentFlows.paths:type_name -> patronus.v1.PathFlows
+	7,  // 12: patronus.v1.PathFlows.flows:type_name -> patronus.v1.CurrentFlow
+	17, // 13: patronus.v1.CurrentFlow.started:type_name -> google.protobuf.Timestamp
+	18, // 14: patronus.v1.NatObservation.nat:type_name -> patronus.v1.NatKind
+	17, // 15: patronus.v1.NatObservation.observed_at:type_name -> google.protobuf.Timestamp
+	17, // 16: patronus.v1.PathSample.measured_at:type_name -> google.protobuf.Timestamp
+	1,  // 17: patronus.v1.PathSample.state:type_name -> patronus.v1.PathState
+	2,  // 18: patronus.v1.PathSample.bfd_state:type_name -> patronus.v1.BfdState
+	0,  // 19: patronus.v1.PathSample.transport:type_name -> patronus.v1.PathTransport
+	17, // 20: patronus.v1.SteeringEvent.at:type_name -> google.protobuf.Timestamp
+	3,  // 21: patronus.v1.SteeringEvent.kind:type_name -> patronus.v1.SteeringEventKind
+	17, // 22: patronus.v1.PathCounters.counters_since:type_name -> google.protobuf.Timestamp
+	17, // 23: patronus.v1.FlowSummary.window_start:type_name -> google.protobuf.Timestamp
+	17, // 24: patronus.v1.BgpEvent.at:type_name -> google.protobuf.Timestamp
+	16, // 25: patronus.v1.BgpStatus.neighbors:type_name -> patronus.v1.BgpNeighborStatus
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_telemetry_proto_init() }
@@ -1493,7 +1817,7 @@ func file_patronus_v1_telemetry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_telemetry_proto_rawDesc), len(file_patronus_v1_telemetry_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   10,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

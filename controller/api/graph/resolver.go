@@ -75,7 +75,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // the canonical a->b).
 func path(network string, p manage.Path, from string) *model.Path {
 	out := &model.Path{ID: manage.PathIDFrom(p.Path, from), NodeID: nodeID("Path", network, p.Name), Network: network,
-		SiteA: p.A, LinkA: p.ALink, SiteB: p.B, LinkB: p.BLink}
+		SiteA: p.A, LinkA: p.ALink, SiteB: p.B, LinkB: p.BLink, CurrentFlows: currentFlows(p)}
 	if l := p.Latest; l != nil {
 		st := upper[model.PathState](string(l.State))
 		lat, jit, loss := ms(l.Latency), ms(l.Jitter), l.LossPct

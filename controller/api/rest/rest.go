@@ -178,6 +178,7 @@ func (h *Handler) register() {
 	h.handle("GET", "/networks/{network}/paths", h.listPaths)
 	h.handle("GET", "/networks/{network}/paths/{path}", h.getPath)
 	h.handle("GET", "/networks/{network}/paths/{path}/history", h.pathHistory)
+	h.handle("GET", "/networks/{network}/paths/{path}/flows", h.pathFlows)
 	h.handle("GET", "/networks/{network}/events", h.listEvents)
 	h.handle("GET", "/networks/{network}/application-traffic", h.applicationTraffic)
 

@@ -113,11 +113,11 @@ export type Application = {
 export type ApplicationTraffic = {
   __typename?: 'ApplicationTraffic';
   application: Scalars['String']['output'];
-  /** Inner bytes received, when an edge reports them (Patronus edges report 0: the other end's report counts them as sent). */
+  /** Inner bytes the reporting sites received from their paths, of the flows they had seen (a flow's packets before the site's first answer are not counted). Both ends report, so a network's total counts each byte once sent and once received. */
   bytesReceived: Scalars['Int']['output'];
   /** Inner bytes the reporting sites sent. Each site reports what it sends, so a network's total holds both directions. */
   bytesSent: Scalars['Int']['output'];
-  /** Flows that sent in a window, summed over the windows: a flow that lasts several windows counts in each. */
+  /** Flows that sent or received in a window, summed over the windows: a flow that lasts several windows counts in each. */
   flows: Scalars['Int']['output'];
   paths: Scalars['Int']['output'];
   /** Sites and paths that carried some. */
@@ -489,6 +489,8 @@ export type Path = Node & {
   activeFlows?: Maybe<Scalars['Int']['output']>;
   /** From the newest live report of the last 10 minutes (null: none since the controller started): BFD state (UP, DOWN, INIT, ADMIN_DOWN), quality score, flap suppression, flows on the path, its transport, and which end reported it. */
   bfdState?: Maybe<Scalars['String']['output']>;
+  /** The path's current flows, busiest first: each end of the path reports the 20 flows it carried on it with the most bytes in its last window (every 10 s), and the newest report of each end heard in the last minute is shown (docs/WEB.md). A flow both ends carry on the path appears once per end. Empty: no traffic, or no report since the controller started. Kept in memory: current flows are not history. */
+  currentFlows: Array<PathFlow>;
   /** Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 7 days, hours beyond (`PathHistory.resolution` says which). */
   history: PathHistory;
   /** The path ID as the edge prints it: "site1/inet->site2/lte". */
@@ -558,6 +560,36 @@ export type PathFilter = {
   /** Paths with this site at either end. */
   site?: InputMaybe<Scalars['String']['input']>;
   state?: InputMaybe<PathState>;
+};
+
+/** A flow on a path in a window, as one end of the path reported it; bytes and packets are inner (before encryption) and count the window only. */
+export type PathFlow = {
+  __typename?: 'PathFlow';
+  application: Scalars['String']['output'];
+  class: Scalars['String']['output'];
+  dst: Scalars['String']['output'];
+  dstPort: Scalars['Int']['output'];
+  policy: Scalars['String']['output'];
+  /** The IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6). */
+  protocol: Scalars['Int']['output'];
+  /** The site that reported it (an end of the path). */
+  reportedBy: Scalars['String']['output'];
+  /** Received by the reporting site from its paths. */
+  rxBytes: Scalars['Int']['output'];
+  rxPackets: Scalars['Int']['output'];
+  /** The server name (TLS SNI or DNS), when known. */
+  serverName?: Maybe<Scalars['String']['output']>;
+  src: Scalars['String']['output'];
+  /** 0 for protocols without ports. */
+  srcPort: Scalars['Int']['output'];
+  /** When the reporting edge first saw the flow. */
+  startedAt: Scalars['Time']['output'];
+  /** Sent by the reporting site, over any path. */
+  txBytes: Scalars['Int']['output'];
+  txPackets: Scalars['Int']['output'];
+  windowEnd: Scalars['Time']['output'];
+  /** The window's start and end (the edge's clock). */
+  windowStart: Scalars['Time']['output'];
 };
 
 export type PathHistory = {
@@ -1173,6 +1205,13 @@ export type AppTrafficQueryVariables = Exact<{
 
 export type AppTrafficQuery = { __typename?: 'Query', applicationTraffic: Array<{ __typename?: 'ApplicationTraffic', application: string, flows: number, bytesSent: number, sites: number, paths: number }> };
 
+export type PathFlowsQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type PathFlowsQuery = { __typename?: 'Query', path: { __typename?: 'Path', id: string, currentFlows: Array<{ __typename?: 'PathFlow', reportedBy: string, src: string, dst: string, srcPort: number, dstPort: number, protocol: number, application: string, class: string, policy: string, serverName?: string | null, txBytes: number, rxBytes: number, txPackets: number, rxPackets: number, startedAt: string, windowStart: string, windowEnd: string }> } };
+
 export type NetworkListQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -1403,6 +1442,7 @@ export type RevokeApiKeyMutation = { __typename?: 'Mutation', revokeAPIKey: { __
 
 
 export const AppTrafficDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"AppTraffic"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"TrafficFilter"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"applicationTraffic"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}},{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"application"}},{"kind":"Field","name":{"kind":"Name","value":"flows"}},{"kind":"Field","name":{"kind":"Name","value":"bytesSent"}},{"kind":"Field","name":{"kind":"Name","value":"sites"}},{"kind":"Field","name":{"kind":"Name","value":"paths"}}]}}]}}]} as unknown as DocumentNode<AppTrafficQuery, AppTrafficQueryVariables>;
+export const PathFlowsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"PathFlows"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"path"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"currentFlows"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"reportedBy"}},{"kind":"Field","name":{"kind":"Name","value":"src"}},{"kind":"Field","name":{"kind":"Name","value":"dst"}},{"kind":"Field","name":{"kind":"Name","value":"srcPort"}},{"kind":"Field","name":{"kind":"Name","value":"dstPort"}},{"kind":"Field","name":{"kind":"Name","value":"protocol"}},{"kind":"Field","name":{"kind":"Name","value":"application"}},{"kind":"Field","name":{"kind":"Name","value":"class"}},{"kind":"Field","name":{"kind":"Name","value":"policy"}},{"kind":"Field","name":{"kind":"Name","value":"serverName"}},{"kind":"Field","name":{"kind":"Name","value":"txBytes"}},{"kind":"Field","name":{"kind":"Name","value":"rxBytes"}},{"kind":"Field","name":{"kind":"Name","value":"txPackets"}},{"kind":"Field","name":{"kind":"Name","value":"rxPackets"}},{"kind":"Field","name":{"kind":"Name","value":"startedAt"}},{"kind":"Field","name":{"kind":"Name","value":"windowStart"}},{"kind":"Field","name":{"kind":"Name","value":"windowEnd"}}]}}]}}]}}]} as unknown as DocumentNode<PathFlowsQuery, PathFlowsQueryVariables>;
 export const NetworkListDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"NetworkList"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"networks"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]} as unknown as DocumentNode<NetworkListQuery, NetworkListQueryVariables>;
 export const SiteBgpDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SiteBgp"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"site"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"bgp"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"site"},"value":{"kind":"Variable","name":{"kind":"Name","value":"site"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"site"}},{"kind":"Field","name":{"kind":"Name","value":"localAs"}},{"kind":"Field","name":{"kind":"Name","value":"routerId"}},{"kind":"Field","name":{"kind":"Name","value":"listenPort"}},{"kind":"Field","name":{"kind":"Name","value":"gracefulRestart"}},{"kind":"Field","name":{"kind":"Name","value":"reportedAt"}},{"kind":"Field","name":{"kind":"Name","value":"learnedPrefixes"}},{"kind":"Field","name":{"kind":"Name","value":"neighbors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"address"}},{"kind":"Field","name":{"kind":"Name","value":"remoteAs"}},{"kind":"Field","name":{"kind":"Name","value":"passwordSet"}},{"kind":"Field","name":{"kind":"Name","value":"bfd"}},{"kind":"Field","name":{"kind":"Name","value":"maxPrefixes"}},{"kind":"Field","name":{"kind":"Name","value":"state"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"received"}},{"kind":"Field","name":{"kind":"Name","value":"accepted"}},{"kind":"Field","name":{"kind":"Name","value":"advertised"}},{"kind":"Field","name":{"kind":"Name","value":"bfdState"}}]}}]}}]}}]} as unknown as DocumentNode<SiteBgpQuery, SiteBgpQueryVariables>;
 export const ClientTestSitesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ClientTestSites"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sites"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]} as unknown as DocumentNode<ClientTestSitesQuery, ClientTestSitesQueryVariables>;

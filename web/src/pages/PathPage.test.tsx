@@ -36,6 +36,18 @@ function setup() {
       },
     }),
     AppTraffic: () => ({ applicationTraffic: [{ application: "voip", flows: 2, bytesSent: 4000, sites: 1, paths: 1 }] }),
+    PathFlows: (v) => ({
+      path: {
+        id: v.id,
+        currentFlows: [
+          {
+            reportedBy: "site1", src: "10.1.0.2", dst: "10.2.0.2", srcPort: 40000, dstPort: 5201, protocol: 6, application: "iperf",
+            class: "bulk", policy: "default", serverName: null, txBytes: 1_000_000, rxBytes: 9000, txPackets: 700, rxPackets: 150,
+            startedAt: ago(30), windowStart: ago(10), windowEnd: ago(0),
+          },
+        ],
+      },
+    }),
     PathSteering: () => ({
       a: { nodes: [{ at: ago(30), site: "site1", pathId: "site1/inet->site2/lte", kind: "path_state", reason: "up → degraded: loss" }] },
       b: { nodes: [{ at: ago(25), site: "site2", pathId: "site2/lte->site1/inet", kind: "decision", reason: "path degraded (score 60.0) for 3s" }] },
@@ -69,6 +81,9 @@ describe("PathPage", () => {
     const apps = await screen.findByRole("table", { name: "Applications on this path in the last hour" });
     expect(within(apps).getByRole("rowheader", { name: "voip" })).toBeInTheDocument();
     expect(t.calls.find((c) => c.name === "AppTraffic")?.variables.filter).toMatchObject({ path: "site1/inet->site2/lte" });
+    const flows = await screen.findByRole("table", { name: "Current flows on this path" });
+    expect(within(flows).getByRole("rowheader", { name: "10.1.0.2:40000 → 10.2.0.2:5201" })).toBeInTheDocument();
+    expect(within(flows).getByText("iperf")).toBeInTheDocument();
 
     // Live: every report of site1's paths; this one's reports are drawn.
     const sub = t.calls.find((c) => c.name === "PathReports");

@@ -7,6 +7,7 @@ import { StateBadge } from "../components/StateBadge";
 import { ErrorBox, Loading } from "../components/Status";
 import { ago, ms, pct, when } from "../components/format";
 import { AppTraffic } from "../components/AppTraffic";
+import { CurrentFlows } from "../components/CurrentFlows";
 import { useLive, withLive } from "../live/LiveProvider";
 import { pathKey, stateWord } from "../live/paths";
 
@@ -235,6 +236,12 @@ export function PathPage() {
           />
         )}
       </div>
+      <h2>Current flows</h2>
+      <p className="muted">
+        The busiest flows each end carried on this path in its last 10 s window (bytes and packets of that window), refreshed
+        every 10 s.
+      </p>
+      <CurrentFlows label="Current flows on this path" path={path.id} />
       <h2>Applications, last hour</h2>
       <AppTraffic label="Applications on this path in the last hour" path={path.id} />
       <h2>Events</h2>

@@ -253,25 +253,26 @@ type ComplexityRoot struct {
 	}
 
 	Path struct {
-		ActiveFlows func(childComplexity int) int
-		BfdState    func(childComplexity int) int
-		History     func(childComplexity int, from time.Time, to time.Time) int
-		ID          func(childComplexity int) int
-		JitterMs    func(childComplexity int) int
-		LatencyMs   func(childComplexity int) int
-		LinkA       func(childComplexity int) int
-		LinkB       func(childComplexity int) int
-		LossPct     func(childComplexity int) int
-		MeasuredAt  func(childComplexity int) int
-		Network     func(childComplexity int) int
-		NodeID      func(childComplexity int) int
-		ReportedBy  func(childComplexity int) int
-		Score       func(childComplexity int) int
-		SiteA       func(childComplexity int) int
-		SiteB       func(childComplexity int) int
-		State       func(childComplexity int) int
-		Suppressed  func(childComplexity int) int
-		Transport   func(childComplexity int) int
+		ActiveFlows  func(childComplexity int) int
+		BfdState     func(childComplexity int) int
+		CurrentFlows func(childComplexity int) int
+		History      func(childComplexity int, from time.Time, to time.Time) int
+		ID           func(childComplexity int) int
+		JitterMs     func(childComplexity int) int
+		LatencyMs    func(childComplexity int) int
+		LinkA        func(childComplexity int) int
+		LinkB        func(childComplexity int) int
+		LossPct      func(childComplexity int) int
+		MeasuredAt   func(childComplexity int) int
+		Network      func(childComplexity int) int
+		NodeID       func(childComplexity int) int
+		ReportedBy   func(childComplexity int) int
+		Score        func(childComplexity int) int
+		SiteA        func(childComplexity int) int
+		SiteB        func(childComplexity int) int
+		State        func(childComplexity int) int
+		Suppressed   func(childComplexity int) int
+		Transport    func(childComplexity int) int
 	}
 
 	PathConnection struct {
@@ -301,6 +302,26 @@ type ComplexityRoot struct {
 		StateChanged func(childComplexity int) int
 		Suppressed   func(childComplexity int) int
 		Transport    func(childComplexity int) int
+	}
+
+	PathFlow struct {
+		Application func(childComplexity int) int
+		Class       func(childComplexity int) int
+		Dst         func(childComplexity int) int
+		DstPort     func(childComplexity int) int
+		Policy      func(childComplexity int) int
+		Protocol    func(childComplexity int) int
+		ReportedBy  func(childComplexity int) int
+		RxBytes     func(childComplexity int) int
+		RxPackets   func(childComplexity int) int
+		ServerName  func(childComplexity int) int
+		Src         func(childComplexity int) int
+		SrcPort     func(childComplexity int) int
+		StartedAt   func(childComplexity int) int
+		TxBytes     func(childComplexity int) int
+		TxPackets   func(childComplexity int) int
+		WindowEnd   func(childComplexity int) int
+		WindowStart func(childComplexity int) int
 	}
 
 	PathHistory struct {
@@ -1611,6 +1632,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Path.BfdState(childComplexity), true
+	case "Path.currentFlows":
+		if e.ComplexityRoot.Path.CurrentFlows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.CurrentFlows(childComplexity), true
 	case "Path.history":
 		if e.ComplexityRoot.Path.History == nil {
 			break
@@ -1841,6 +1868,109 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PathEvent.Transport(childComplexity), true
+
+	case "PathFlow.application":
+		if e.ComplexityRoot.PathFlow.Application == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.Application(childComplexity), true
+	case "PathFlow.class":
+		if e.ComplexityRoot.PathFlow.Class == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.Class(childComplexity), true
+	case "PathFlow.dst":
+		if e.ComplexityRoot.PathFlow.Dst == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.Dst(childComplexity), true
+	case "PathFlow.dstPort":
+		if e.ComplexityRoot.PathFlow.DstPort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.DstPort(childComplexity), true
+	case "PathFlow.policy":
+		if e.ComplexityRoot.PathFlow.Policy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.Policy(childComplexity), true
+	case "PathFlow.protocol":
+		if e.ComplexityRoot.PathFlow.Protocol == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.Protocol(childComplexity), true
+	case "PathFlow.reportedBy":
+		if e.ComplexityRoot.PathFlow.ReportedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.ReportedBy(childComplexity), true
+	case "PathFlow.rxBytes":
+		if e.ComplexityRoot.PathFlow.RxBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.RxBytes(childComplexity), true
+	case "PathFlow.rxPackets":
+		if e.ComplexityRoot.PathFlow.RxPackets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.RxPackets(childComplexity), true
+	case "PathFlow.serverName":
+		if e.ComplexityRoot.PathFlow.ServerName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.ServerName(childComplexity), true
+	case "PathFlow.src":
+		if e.ComplexityRoot.PathFlow.Src == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.Src(childComplexity), true
+	case "PathFlow.srcPort":
+		if e.ComplexityRoot.PathFlow.SrcPort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.SrcPort(childComplexity), true
+	case "PathFlow.startedAt":
+		if e.ComplexityRoot.PathFlow.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.StartedAt(childComplexity), true
+	case "PathFlow.txBytes":
+		if e.ComplexityRoot.PathFlow.TxBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.TxBytes(childComplexity), true
+	case "PathFlow.txPackets":
+		if e.ComplexityRoot.PathFlow.TxPackets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.TxPackets(childComplexity), true
+	case "PathFlow.windowEnd":
+		if e.ComplexityRoot.PathFlow.WindowEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.WindowEnd(childComplexity), true
+	case "PathFlow.windowStart":
+		if e.ComplexityRoot.PathFlow.WindowStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathFlow.WindowStart(childComplexity), true
 
 	case "PathHistory.from":
 		if e.ComplexityRoot.PathHistory.From == nil {
@@ -3205,6 +3335,37 @@ type Path implements Node {
   reportedBy: String
   "Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 7 days, hours beyond (` + "`" + `PathHistory.resolution` + "`" + ` says which)."
   history(from: Time!, to: Time!): PathHistory!
+  "The path's current flows, busiest first: each end of the path reports the 20 flows it carried on it with the most bytes in its last window (every 10 s), and the newest report of each end heard in the last minute is shown (docs/WEB.md). A flow both ends carry on the path appears once per end. Empty: no traffic, or no report since the controller started. Kept in memory: current flows are not history."
+  currentFlows: [PathFlow!]!
+}
+
+"A flow on a path in a window, as one end of the path reported it; bytes and packets are inner (before encryption) and count the window only."
+type PathFlow {
+  "The site that reported it (an end of the path)."
+  reportedBy: String!
+  src: String!
+  dst: String!
+  "0 for protocols without ports."
+  srcPort: Int!
+  dstPort: Int!
+  "The IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6)."
+  protocol: Int!
+  application: String!
+  class: String!
+  policy: String!
+  "The server name (TLS SNI or DNS), when known."
+  serverName: String
+  "Sent by the reporting site, over any path."
+  txBytes: Int!
+  "Received by the reporting site from its paths."
+  rxBytes: Int!
+  txPackets: Int!
+  rxPackets: Int!
+  "When the reporting edge first saw the flow."
+  startedAt: Time!
+  "The window's start and end (the edge's clock)."
+  windowStart: Time!
+  windowEnd: Time!
 }
 
 type PathEdge { cursor: String!, node: Path! }
@@ -3628,11 +3789,11 @@ input TrafficFilter {
 "One application's traffic over the selected windows."
 type ApplicationTraffic {
   application: String!
-  "Flows that sent in a window, summed over the windows: a flow that lasts several windows counts in each."
+  "Flows that sent or received in a window, summed over the windows: a flow that lasts several windows counts in each."
   flows: Int!
   "Inner bytes the reporting sites sent. Each site reports what it sends, so a network's total holds both directions."
   bytesSent: Int!
-  "Inner bytes received, when an edge reports them (Patronus edges report 0: the other end's report counts them as sent)."
+  "Inner bytes the reporting sites received from their paths, of the flows they had seen (a flow's packets before the site's first answer are not counted). Both ends report, so a network's total counts each byte once sent and once received."
   bytesReceived: Int!
   "Sites and paths that carried some."
   sites: Int!
@@ -4242,6 +4403,8 @@ func (ec *executionContext) childFields_Path(ctx context.Context, field graphql.
 		return ec.fieldContext_Path_reportedBy(ctx, field)
 	case "history":
 		return ec.fieldContext_Path_history(ctx, field)
+	case "currentFlows":
+		return ec.fieldContext_Path_currentFlows(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Path", field.Name)
 }
@@ -4302,6 +4465,46 @@ func (ec *executionContext) childFields_PathEvent(ctx context.Context, field gra
 		return ec.fieldContext_PathEvent_at(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PathEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_PathFlow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reportedBy":
+		return ec.fieldContext_PathFlow_reportedBy(ctx, field)
+	case "src":
+		return ec.fieldContext_PathFlow_src(ctx, field)
+	case "dst":
+		return ec.fieldContext_PathFlow_dst(ctx, field)
+	case "srcPort":
+		return ec.fieldContext_PathFlow_srcPort(ctx, field)
+	case "dstPort":
+		return ec.fieldContext_PathFlow_dstPort(ctx, field)
+	case "protocol":
+		return ec.fieldContext_PathFlow_protocol(ctx, field)
+	case "application":
+		return ec.fieldContext_PathFlow_application(ctx, field)
+	case "class":
+		return ec.fieldContext_PathFlow_class(ctx, field)
+	case "policy":
+		return ec.fieldContext_PathFlow_policy(ctx, field)
+	case "serverName":
+		return ec.fieldContext_PathFlow_serverName(ctx, field)
+	case "txBytes":
+		return ec.fieldContext_PathFlow_txBytes(ctx, field)
+	case "rxBytes":
+		return ec.fieldContext_PathFlow_rxBytes(ctx, field)
+	case "txPackets":
+		return ec.fieldContext_PathFlow_txPackets(ctx, field)
+	case "rxPackets":
+		return ec.fieldContext_PathFlow_rxPackets(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_PathFlow_startedAt(ctx, field)
+	case "windowStart":
+		return ec.fieldContext_PathFlow_windowStart(ctx, field)
+	case "windowEnd":
+		return ec.fieldContext_PathFlow_windowEnd(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PathFlow", field.Name)
 }
 
 func (ec *executionContext) childFields_PathHistory(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10176,6 +10379,38 @@ func (ec *executionContext) fieldContext_Path_history(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Path_currentFlows(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_currentFlows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CurrentFlows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PathFlow) graphql.Marshaler {
+			return ec.marshalNPathFlow2ᚕᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPathFlowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Path_currentFlows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Path",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PathFlow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PathConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PathConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10670,6 +10905,397 @@ func (ec *executionContext) _PathEvent_at(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_PathEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PathEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PathFlow_reportedBy(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_reportedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_reportedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "String")
+}
+
+func (ec *executionContext) _PathFlow_src(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_src(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Src, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_src(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "String")
+}
+
+func (ec *executionContext) _PathFlow_dst(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_dst(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dst, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_dst(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "String")
+}
+
+func (ec *executionContext) _PathFlow_srcPort(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_srcPort(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SrcPort, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_srcPort(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PathFlow_dstPort(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_dstPort(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DstPort, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_dstPort(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PathFlow_protocol(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_protocol(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Protocol, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_protocol(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PathFlow_application(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_application(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Application, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_application(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "String")
+}
+
+func (ec *executionContext) _PathFlow_class(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_class(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Class, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_class(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "String")
+}
+
+func (ec *executionContext) _PathFlow_policy(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_policy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Policy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_policy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "String")
+}
+
+func (ec *executionContext) _PathFlow_serverName(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_serverName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServerName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_serverName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "String")
+}
+
+func (ec *executionContext) _PathFlow_txBytes(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_txBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TxBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_txBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PathFlow_rxBytes(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_rxBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RxBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_rxBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PathFlow_txPackets(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_txPackets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TxPackets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_txPackets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PathFlow_rxPackets(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_rxPackets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RxPackets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_rxPackets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PathFlow_startedAt(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PathFlow_windowStart(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_windowStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WindowStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_windowStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PathFlow_windowEnd(ctx context.Context, field graphql.CollectedField, obj *model.PathFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathFlow_windowEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WindowEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathFlow_windowEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathFlow", field, false, false, "Time")
 }
 
 func (ec *executionContext) _PathHistory_resolution(ctx context.Context, field graphql.CollectedField, obj *model.PathHistory) (ret graphql.Marshaler) {
@@ -19189,6 +19815,11 @@ func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Path_history(ctx, field, obj)
 				})
+		case "currentFlows":
+			out.Values[i] = ec._Path_currentFlows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19370,6 +20001,119 @@ func (ec *executionContext) _PathEvent(ctx context.Context, sel ast.SelectionSet
 			}
 		case "at":
 			out.Values[i] = ec._PathEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pathFlowImplementors = []string{"PathFlow"}
+
+func (ec *executionContext) _PathFlow(ctx context.Context, sel ast.SelectionSet, obj *model.PathFlow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pathFlowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PathFlow")
+		case "reportedBy":
+			out.Values[i] = ec._PathFlow_reportedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "src":
+			out.Values[i] = ec._PathFlow_src(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dst":
+			out.Values[i] = ec._PathFlow_dst(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "srcPort":
+			out.Values[i] = ec._PathFlow_srcPort(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dstPort":
+			out.Values[i] = ec._PathFlow_dstPort(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "protocol":
+			out.Values[i] = ec._PathFlow_protocol(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "application":
+			out.Values[i] = ec._PathFlow_application(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "class":
+			out.Values[i] = ec._PathFlow_class(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "policy":
+			out.Values[i] = ec._PathFlow_policy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serverName":
+			out.Values[i] = ec._PathFlow_serverName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "txBytes":
+			out.Values[i] = ec._PathFlow_txBytes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rxBytes":
+			out.Values[i] = ec._PathFlow_rxBytes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "txPackets":
+			out.Values[i] = ec._PathFlow_txPackets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rxPackets":
+			out.Values[i] = ec._PathFlow_rxPackets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startedAt":
+			out.Values[i] = ec._PathFlow_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "windowStart":
+			out.Values[i] = ec._PathFlow_windowStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "windowEnd":
+			out.Values[i] = ec._PathFlow_windowEnd(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21948,6 +22692,30 @@ func (ec *executionContext) marshalNPathEvent2ᚖgithubᚗcomᚋpatronusᚑsdwan
 		return graphql.Null
 	}
 	return ec._PathEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPathFlow2ᚕᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPathFlowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PathFlow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPathFlow2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPathFlow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPathFlow2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPathFlow(ctx context.Context, sel ast.SelectionSet, v *model.PathFlow) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PathFlow!")
+		return graphql.Null
+	}
+	return ec._PathFlow(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPathHistory2ᚖgithubᚗcomᚋpatronusᚑsdwanᚋpatronusᚋcontrollerᚋapiᚋgraphᚋmodelᚐPathHistory(ctx context.Context, sel ast.SelectionSet, v *model.PathHistory) graphql.Marshaler {

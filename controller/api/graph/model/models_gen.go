@@ -92,11 +92,11 @@ type Application struct {
 // One application's traffic over the selected windows.
 type ApplicationTraffic struct {
 	Application string `json:"application"`
-	// Flows that sent in a window, summed over the windows: a flow that lasts several windows counts in each.
+	// Flows that sent or received in a window, summed over the windows: a flow that lasts several windows counts in each.
 	Flows int64 `json:"flows"`
 	// Inner bytes the reporting sites sent. Each site reports what it sends, so a network's total holds both directions.
 	BytesSent int64 `json:"bytesSent"`
-	// Inner bytes received, when an edge reports them (Patronus edges report 0: the other end's report counts them as sent).
+	// Inner bytes the reporting sites received from their paths, of the flows they had seen (a flow's packets before the site's first answer are not counted). Both ends report, so a network's total counts each byte once sent and once received.
 	BytesReceived int64 `json:"bytesReceived"`
 	// Sites and paths that carried some.
 	Sites int64 `json:"sites"`
@@ -325,6 +325,8 @@ type Path struct {
 	ReportedBy *string        `json:"reportedBy,omitempty"`
 	// Measurements in [from, to), in buckets chosen by the range: raw up to 1 h, minutes up to 7 days, hours beyond (`PathHistory.resolution` says which).
 	History *PathHistory `json:"history"`
+	// The path's current flows, busiest first: each end of the path reports the 20 flows it carried on it with the most bytes in its last window (every 10 s), and the newest report of each end heard in the last minute is shown (docs/WEB.md). A flow both ends carry on the path appears once per end. Empty: no traffic, or no report since the controller started. Kept in memory: current flows are not history.
+	CurrentFlows []*PathFlow `json:"currentFlows"`
 }
 
 func (Path) IsNode() {}
@@ -369,6 +371,35 @@ type PathFilter struct {
 	// Paths with this site at either end.
 	Site  *string    `json:"site,omitempty"`
 	State *PathState `json:"state,omitempty"`
+}
+
+// A flow on a path in a window, as one end of the path reported it; bytes and packets are inner (before encryption) and count the window only.
+type PathFlow struct {
+	// The site that reported it (an end of the path).
+	ReportedBy string `json:"reportedBy"`
+	Src        string `json:"src"`
+	Dst        string `json:"dst"`
+	// 0 for protocols without ports.
+	SrcPort int64 `json:"srcPort"`
+	DstPort int64 `json:"dstPort"`
+	// The IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6).
+	Protocol    int64  `json:"protocol"`
+	Application string `json:"application"`
+	Class       string `json:"class"`
+	Policy      string `json:"policy"`
+	// The server name (TLS SNI or DNS), when known.
+	ServerName *string `json:"serverName,omitempty"`
+	// Sent by the reporting site, over any path.
+	TxBytes int64 `json:"txBytes"`
+	// Received by the reporting site from its paths.
+	RxBytes   int64 `json:"rxBytes"`
+	TxPackets int64 `json:"txPackets"`
+	RxPackets int64 `json:"rxPackets"`
+	// When the reporting edge first saw the flow.
+	StartedAt time.Time `json:"startedAt"`
+	// The window's start and end (the edge's clock).
+	WindowStart time.Time `json:"windowStart"`
+	WindowEnd   time.Time `json:"windowEnd"`
 }
 
 type PathHistory struct {
