@@ -1,0 +1,163 @@
+//go:build interop
+
+package interop
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// labRelayPort is the port of the relay lab up runs with --nat
+// (lab.RelayAddr).
+const labRelayPort = "3480"
+
+// transports returns each path of site with its state and transport.
+func (l *testLab) transports(site string) map[string]natPath {
+	return l.natPaths(site)
+}
+
+// TestLabNATRelayed (issue 15): with --nat the lab's controller runs the
+// relay. Both lte links behind symmetric NAT: lab up waits for every
+// path; the lte-to-lte path comes up relayed from the start (the
+// controller's start_relayed: both ends' mappings depend on the
+// destination) and carries a ping stream, counted at the relay as
+// WireGuard data. One end cone, the other symmetric: the rules of
+// docs/NAT.md try the direct way first (one end is punchable) and give
+// it up for the relay after DirectTimeout (5 s): the path is up relayed,
+// later than that.
+func TestLabNATRelayed(t *testing.T) {
+	t.Run("symmetric-both", func(t *testing.T) {
+		l := upLab(t, "--sites", "2", "--links", "2", "--nat", "site1:lte=symmetric", "--nat", "site2:lte=symmetric")
+		const lte = "site1/lte->site2/lte"
+		for _, site := range []string{"site1", "site2"} {
+			for id, p := range l.natPaths(site) {
+				want := "relayed" // a public link to one behind symmetric NAT: nothing comes back directly
+				if strings.Count(id, "/inet") == 2 {
+					want = "direct"
+				}
+				if p.BFDState != "up" || p.Transport != want {
+					t.Errorf("%s %s: bfd %s transport %q, want up %s", site, id, p.BFDState, p.Transport, want)
+				}
+			}
+		}
+		if d := firstPacket(t, l.st.Sites[0].Log, lte); d >= 5*time.Second {
+			t.Errorf("%s: first packet %v after it was made, want it relayed from the start (under DirectTimeout, 5 s)", lte, d)
+		}
+		l.pinAll("lte")
+		l.nft("controller", relayCounters(labRelayPort))
+		loss, rtt := l.ping("host1", l.st.Sites[1].HostIPv4, 200, "0.02")
+		c := l.counters("controller", "relaycap")
+		t.Logf("lte<->lte relayed: 200 pings at 50/s, loss %.1f%%, rtt %v; relay in %d WireGuard data messages, out %d",
+			loss*100, rtt, c["in-wg4"], c["out-wg4"])
+		if loss != 0 {
+			t.Errorf("ping stream over the relayed path: loss %.1f%%, want none", loss*100)
+		}
+		if c["in-wg4"] < 400 || c["out-wg4"] < 400 {
+			t.Errorf("relay forwarded %d/%d WireGuard data messages, want the 200 pings and their replies both ways", c["in-wg4"], c["out-wg4"])
+		}
+	})
+	t.Run("cone-symmetric", func(t *testing.T) {
+		l := upLab(t, "--sites", "2", "--links", "2", "--nat", "site1:lte=cone", "--nat", "site2:lte=symmetric")
+		const lte = "site1/lte->site2/lte"
+		for id, p := range l.natPaths("site1") {
+			want := "direct"
+			if strings.HasSuffix(id, "site2/lte") {
+				want = "relayed"
+			}
+			if p.BFDState != "up" || p.Transport != want {
+				t.Errorf("site1 %s: bfd %s transport %q, want up %s", id, p.BFDState, p.Transport, want)
+			}
+		}
+		if d := firstPacket(t, l.st.Sites[0].Log, lte); d < 5*time.Second {
+			t.Errorf("%s: first packet %v after it was made, want the direct way tried first (DirectTimeout, 5 s)", lte, d)
+		}
+		l.pinAll("lte")
+		if loss, _ := l.ping("host1", l.st.Sites[1].HostIPv4, 100, "0.02"); loss != 0 {
+			t.Errorf("ping stream over the relayed cone-symmetric path: loss %.1f%%", loss*100)
+		}
+	})
+}
+
+// sentOver returns how many packets path id of site sent over d.
+func (l *testLab) sentOver(site, id string, d time.Duration) uint64 {
+	l.t.Helper()
+	before := l.pathTx(site)[id]
+	time.Sleep(d)
+	return l.pathTx(site)[id] - before
+}
+
+// waitPath waits until path id of site is up with transport want and,
+// when carrying, sends packets (the stream's copies).
+func (l *testLab) waitPath(site, id, want string, carrying bool, timeout time.Duration) time.Duration {
+	l.t.Helper()
+	start := time.Now()
+	for {
+		p := l.natPaths(site)[id]
+		if p.BFDState == "up" && p.Transport == want && (!carrying || l.sentOver(site, id, 300*time.Millisecond) > 50) {
+			return time.Since(start)
+		}
+		if time.Since(start) > timeout {
+			l.t.Fatalf("%s %s not up %s (carrying %v) within %v: %+v", site, id, want, carrying, timeout, p)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestLabRelayDuplicationLosesNothing (issue 15): a 500 packets/s voice
+// stream in duplicate mode (copies on inet->inet and lte->lte) while the
+// lte-to-lte path goes relayed (direct UDP between the lte links blocked
+// by nftables, as in TestLabRelay) and back to direct (the block lifted),
+// twice, each switch made while that path carries the stream's copies:
+// no packet lost, no copy delivered twice.
+func TestLabRelayDuplicationLosesNothing(t *testing.T) {
+	dir := t.TempDir()
+	policy, cfg := filepath.Join(dir, "policy.yaml"), filepath.Join(dir, "relay.yaml")
+	// A 2 s hold-down so that the copies come back to lte->lte soon after
+	// it is up relayed.
+	if err := os.WriteFile(policy, []byte("steering: {hold_down: 2s}\npolicies:\n  - {name: voice-dup, match: {classes: [voice]}, sla_class: voice, mode: duplicate}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte("relay:\n  listen: \":3478\"\n  endpoint: \""+relayAddr+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l := upLab(t, "--sites", "2", "--links", "2", "--policy", policy, "--controller-config", cfg)
+	const path = "site1/lte->site2/lte"
+	l.waitTransport("direct", 10*time.Second)
+	s1, s2 := l.st.Sites[0], l.st.Sites[1]
+	block := fmt.Sprintf(`table inet dupblock {
+  chain blockudp {
+    type filter hook forward priority -10;
+    ip saddr %[1]s ip daddr %[2]s meta l4proto udp counter drop
+    ip saddr %[2]s ip daddr %[1]s meta l4proto udp counter drop
+  }
+}
+`, strings.Split(s1.Links[1].Endpoint, ":")[0], strings.Split(s2.Links[1].Endpoint, ":")[0])
+	const rate, run = 500, 60 * time.Second
+	stream := l.startStream("host1", "host2", s2.HostIPv4, rate, run)
+	start := time.Now()
+	l.waitPath("site1", path, "direct", true, 25*time.Second)
+	for cycle := 1; cycle <= 2; cycle++ {
+		l.nft("wan", block)
+		toRelayed := l.waitPath("site1", path, "relayed", false, 20*time.Second)
+		carrying := l.waitPath("site1", path, "relayed", true, 20*time.Second)
+		l.mustExec("wan", "nft", "delete", "table", "inet", "dupblock")
+		toDirect := l.waitPath("site1", path, "direct", false, 15*time.Second)
+		t.Logf("cycle %d: blocked -> %s relayed and up %v later, carrying copies %v after that; lifted -> direct %v later",
+			cycle, path, toRelayed.Round(10*time.Millisecond), carrying.Round(10*time.Millisecond), toDirect.Round(10*time.Millisecond))
+		if tx := l.sentOver("site1", path, 300*time.Millisecond); tx < 50 {
+			t.Errorf("cycle %d: %s sent %d packets in 300 ms after going direct, want the stream's copies", cycle, path, tx)
+		}
+	}
+	if time.Since(start) > run-2*time.Second {
+		t.Fatalf("the switches took %v, longer than the stream (%v)", time.Since(start), run)
+	}
+	r := stream.wait()
+	t.Logf("stream: %+v", r)
+	if want := uint64(rate * run / time.Second); r.Lost != 0 || r.Duplicates != 0 || r.Unique != want {
+		t.Errorf("duplicate mode across relayed<->direct switches: %+v, want %d packets, none lost, no copies", r, want)
+	}
+}
