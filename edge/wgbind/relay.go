@@ -107,7 +107,7 @@ func (l *Link) RelayedPath(remote netip.AddrPort, r Relay) (*Path, error) {
 	now := time.Now().UnixNano()
 	rs.lastDirect.Store(now)
 	rs.viaRelay.Store(!rs.direct || r.StartRelayed)
-	p := &Path{l: l, ep: &Endpoint{dst: r.Addr}, queue: make(chan *buffer, pathQueue), relay: rs}
+	p := &Path{l: l, ep: &Endpoint{dst: r.Addr}, queue: make(chan *buffer, pathQueue), released: make(chan struct{}), relay: rs}
 	if rs.direct {
 		p.ep.dst = netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port())
 	}
