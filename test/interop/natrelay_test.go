@@ -112,7 +112,9 @@ func (l *testLab) waitPath(site, id, want string, carrying bool, timeout time.Du
 // lte-to-lte path goes relayed (direct UDP between the lte links blocked
 // by nftables, as in TestLabRelay) and back to direct (the block lifted),
 // twice, each switch made while that path carries the stream's copies:
-// no packet lost, no copy delivered twice.
+// no packet lost, no copy delivered twice. Then the switch itself,
+// without the other copy: a 500 packets/s stream pinned to the
+// lte-to-lte path while it goes from relayed to direct loses nothing.
 func TestLabRelayDuplicationLosesNothing(t *testing.T) {
 	dir := t.TempDir()
 	policy, cfg := filepath.Join(dir, "policy.yaml"), filepath.Join(dir, "relay.yaml")
@@ -159,5 +161,24 @@ func TestLabRelayDuplicationLosesNothing(t *testing.T) {
 	t.Logf("stream: %+v", r)
 	if want := uint64(rate * run / time.Second); r.Lost != 0 || r.Duplicates != 0 || r.Unique != want {
 		t.Errorf("duplicate mode across relayed<->direct switches: %+v, want %d packets, none lost, no copies", r, want)
+	}
+
+	// The switch alone: every flow pinned to lte, the path relayed, the
+	// block lifted in the middle of a stream.
+	l.pinAll("lte")
+	l.nft("wan", block)
+	l.waitPath("site1", path, "relayed", false, 20*time.Second)
+	l.waitPath("site2", "site2/lte->site1/lte", "relayed", false, 20*time.Second)
+	pinned := l.startStream("host1", "host2", s2.HostIPv4, rate, 8*time.Second)
+	time.Sleep(2 * time.Second)
+	if tx := l.sentOver("site1", path, 300*time.Millisecond); tx < 100 {
+		t.Fatalf("pinned: %s sent %d packets in 300 ms, want the stream", path, tx)
+	}
+	l.mustExec("wan", "nft", "delete", "table", "inet", "dupblock")
+	toDirect := l.waitPath("site1", path, "direct", false, 5*time.Second)
+	r = pinned.wait()
+	t.Logf("pinned to %s, relayed -> direct %v after the block was lifted: %+v", path, toDirect.Round(10*time.Millisecond), r)
+	if p := l.natPaths("site1")[path]; r.Lost != 0 || r.Duplicates != 0 || r.Unique != rate*8 || p.Transport != "direct" {
+		t.Errorf("one path across its switch relayed -> direct (now %s): %+v, want %d packets, none lost", p.Transport, r, rate*8)
 	}
 }
