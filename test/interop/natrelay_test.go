@@ -182,3 +182,46 @@ func TestLabRelayDuplicationLosesNothing(t *testing.T) {
 		t.Errorf("one path across its switch relayed -> direct (now %s): %+v, want %d packets, none lost", p.Transport, r, rate*8)
 	}
 }
+
+// TestLabRelayIPv6MTU (issue 15): with the relay reached over IPv6 the
+// edges pick an overlay MTU of 1408 (edge/config.RelayIPv6MaxMTU), so
+// that relayed datagrams fit the underlay's 1,500 bytes: the direct way
+// blocked, the path relayed, 1408-byte pings with DF set cross it
+// without loss, a 1409-byte one is refused at the edge, and the underlay
+// router forwards no IPv6 fragment.
+func TestLabRelayIPv6MTU(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "relay.yaml")
+	if err := os.WriteFile(cfg, []byte("relay:\n  listen: \":3478\"\n  endpoint: \"[fd20:ff::2]:3478\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l := upLab(t, "--sites", "2", "--links", "1", "--wan", "ipv6", "--controller-config", cfg)
+	s1, s2 := l.st.Sites[0], l.st.Sites[1]
+	if out := l.mustExec("site1", "ip", "link", "show", "patronus0"); !strings.Contains(out, "mtu 1408 ") {
+		t.Errorf("site1's overlay: %s, want mtu 1408", out)
+	}
+	l.waitTransport("direct", 10*time.Second)
+	host := func(ep string) string { return strings.Trim(ep[:strings.LastIndex(ep, ":")], "[]") }
+	l.nft("wan", fmt.Sprintf(`table inet v6block {
+  chain v6fwd {
+    type filter hook forward priority -10;
+    exthdr frag exists counter comment "fragments"
+    ip6 saddr %[1]s ip6 daddr %[2]s meta l4proto udp drop
+    ip6 saddr %[2]s ip6 daddr %[1]s meta l4proto udp drop
+  }
+}
+`, host(s1.Links[0].Endpoint), host(s2.Links[0].Endpoint)))
+	l.nft("controller", relayCounters("3478"))
+	l.waitTransport("relayed", 30*time.Second)
+	out, err := l.exec("host1", "ping", "-c", "20", "-i", "0.05", "-W", "1", "-M", "do", "-s", "1380", s2.HostIPv4)
+	if err != nil || !strings.Contains(out, " 0% packet loss") {
+		t.Errorf("1408-byte pings with DF through the IPv6 relay: %v\n%s", err, out)
+	}
+	if out, err := l.exec("host1", "ping", "-c", "2", "-W", "1", "-M", "do", "-s", "1381", s2.HostIPv4); err == nil {
+		t.Errorf("a 1409-byte ping with DF crossed an overlay of MTU 1408:\n%s", out)
+	}
+	c, frag := l.counters("controller", "relaycap"), l.counters("wan", "v6block")["fragments"]
+	t.Logf("IPv6 relay: WireGuard data messages in %d, out %d; IPv6 fragments forwarded by the underlay: %d", c["in-wg4"], c["out-wg4"], frag)
+	if c["in-wg4"] < 40 || frag != 0 {
+		t.Errorf("relay in %d data messages (want the 20 pings and replies), %d fragments (want none)", c["in-wg4"], frag)
+	}
+}
