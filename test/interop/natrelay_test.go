@@ -15,11 +15,6 @@ import (
 // (lab.RelayAddr).
 const labRelayPort = "3480"
 
-// transports returns each path of site with its state and transport.
-func (l *testLab) transports(site string) map[string]natPath {
-	return l.natPaths(site)
-}
-
 // TestLabNATRelayed (issue 15): with --nat the lab's controller runs the
 // relay. Both lte links behind symmetric NAT: lab up waits for every
 // path; the lte-to-lte path comes up relayed from the start (the
