@@ -20,10 +20,10 @@ const labRelayPort = "3480"
 // path; the lte-to-lte path comes up relayed from the start (the
 // controller's start_relayed: both ends' mappings depend on the
 // destination) and carries a ping stream, counted at the relay as
-// WireGuard data. One end cone, the other symmetric: the rules of
-// docs/NAT.md try the direct way first (one end is punchable) and give
-// it up for the relay after DirectTimeout (5 s): the path is up relayed,
-// later than that.
+// WireGuard data; the paths between a public and a symmetric link are
+// relayed from the start too (either end symmetric: start_relayed). One
+// end cone, the other symmetric: the same, the cone end's path to the
+// other site's public link punched and direct.
 func TestLabNATRelayed(t *testing.T) {
 	t.Run("symmetric-both", func(t *testing.T) {
 		l := upLab(t, "--sites", "2", "--links", "2", "--nat", "site1:lte=symmetric", "--nat", "site2:lte=symmetric")
@@ -39,8 +39,10 @@ func TestLabNATRelayed(t *testing.T) {
 				}
 			}
 		}
-		if d := firstPacket(t, l.st.Sites[0].Log, lte); d >= 5*time.Second {
-			t.Errorf("%s: first packet %v after it was made, want it relayed from the start (under DirectTimeout, 5 s)", lte, d)
+		for _, id := range []string{lte, "site1/inet->site2/lte", "site1/lte->site2/inet"} {
+			if d := firstPacket(t, l.st.Sites[0].Log, id); d >= 5*time.Second {
+				t.Errorf("%s: first packet %v after it was made, want it relayed from the start (under DirectTimeout, 5 s)", id, d)
+			}
 		}
 		l.pinAll("lte")
 		l.nft("controller", relayCounters(labRelayPort))
@@ -67,8 +69,10 @@ func TestLabNATRelayed(t *testing.T) {
 				t.Errorf("site1 %s: bfd %s transport %q, want up %s", id, p.BFDState, p.Transport, want)
 			}
 		}
-		if d := firstPacket(t, l.st.Sites[0].Log, lte); d < 5*time.Second {
-			t.Errorf("%s: first packet %v after it was made, want the direct way tried first (DirectTimeout, 5 s)", lte, d)
+		for _, id := range []string{lte, "site1/inet->site2/lte"} {
+			if d := firstPacket(t, l.st.Sites[0].Log, id); d >= 5*time.Second {
+				t.Errorf("%s: first packet %v after it was made, want it relayed from the start (under DirectTimeout, 5 s)", id, d)
+			}
 		}
 		l.pinAll("lte")
 		if loss, _ := l.ping("host1", l.st.Sites[1].HostIPv4, 100, "0.02"); loss != 0 {
