@@ -9,7 +9,7 @@ package wgbind
 //
 //   - direct first, when there is an endpoint; relayed when nothing came
 //     directly for DirectTimeout (the direct way does not open: UDP
-//     blocked, both ends behind symmetric NAT), or at once without an
+//     blocked, an end behind symmetric NAT), or at once without an
 //     endpoint or when the controller says the direct way cannot open
 //     (Relay.StartRelayed);
 //   - while relayed, a Probe to the endpoint every ProbeEvery; the peer
@@ -49,7 +49,7 @@ type Relay struct {
 	Side    uint8
 	Site    string
 	Token   [wire.TokenLen]byte
-	// StartRelayed: the direct way is known not to open (both ends
+	// StartRelayed: the direct way is known not to open (an end
 	// behind symmetric NAT): start relayed, and still probe it.
 	StartRelayed bool
 	// Timers; zero fields take the defaults.

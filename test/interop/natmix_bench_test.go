@@ -86,8 +86,8 @@ func loadAvg() string {
 // paths by the NATs at their ends and by transport (direct, relayed),
 // and the time from each path's making to its first packets both ways
 // (BFD up, from the edges' logs), by kind: direct between public links,
-// punched (a cone end), relayed from the start (both ends symmetric:
-// start_relayed) and relayed after trying direct (one end symmetric). The machine's load average is
+// punched (a cone end), relayed with both ends symmetric and relayed with
+// one end symmetric. The machine's load average is
 // logged with the figures (scripts/bench-nat.sh runs it).
 //
 //	go test -tags interop -run '^$' -bench LabNATMix -benchtime 1x ./test/interop/
@@ -123,9 +123,9 @@ func BenchmarkLabNATMix(b *testing.B) {
 				cat := kind
 				switch {
 				case p.Transport == "relayed" && ln == "symmetric" && rn == "symmetric":
-					cat = "relayed from the start"
+					cat = "relayed, both ends symmetric"
 				case p.Transport == "relayed":
-					cat = "relayed after trying direct"
+					cat = "relayed, one end symmetric"
 				}
 				if d, ok := up[id]; ok {
 					first[cat] = append(first[cat], d)
@@ -141,7 +141,7 @@ func BenchmarkLabNATMix(b *testing.B) {
 		}
 		b.Logf("BENCHMARK nat-mix: %d paths (directed, both ends), %d direct (%.0f%%), %d relayed; by ends/transport %v; all up %v after lab up started",
 			total, direct, 100*float64(direct)/float64(total), total-direct, count, allUp.Round(100*time.Millisecond))
-		for _, cat := range []string{"public", "punched", "relayed from the start", "relayed after trying direct"} {
+		for _, cat := range []string{"public", "punched", "relayed, both ends symmetric", "relayed, one end symmetric"} {
 			d := first[cat]
 			slices.Sort(d)
 			if len(d) == 0 {
