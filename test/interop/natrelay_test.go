@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,18 +107,43 @@ func (l *testLab) waitPath(site, id, want string, carrying bool, timeout time.Du
 	}
 }
 
+// udpBlock is an nftables table for the wan node that drops UDP between
+// two underlay addresses, both ways.
+func udpBlock(a, b string) string {
+	return fmt.Sprintf(`table inet dupblock {
+  chain blockudp {
+    type filter hook forward priority -10;
+    ip saddr %[1]s ip daddr %[2]s meta l4proto udp counter drop
+    ip saddr %[2]s ip daddr %[1]s meta l4proto udp counter drop
+  }
+}
+`, a, b)
+}
+
+// linkAddr is the underlay address of a lab site's link.
+func (l *testLab) linkAddr(site int, link string) string {
+	l.t.Helper()
+	for _, k := range l.st.Sites[site].Links {
+		if k.Name == link {
+			return strings.Split(k.Endpoint, ":")[0]
+		}
+	}
+	l.t.Fatalf("site %d has no link %s", site+1, link)
+	return ""
+}
+
 // TestLabRelayDuplicationLosesNothing (issue 15): a 500 packets/s voice
-// stream in duplicate mode (copies on inet->inet and lte->lte) while the
-// lte-to-lte path goes relayed (direct UDP between the lte links blocked
-// by nftables, as in TestLabRelay) and back to direct (the block lifted),
-// twice, each switch made while that path carries the stream's copies:
-// no packet lost, no copy delivered twice. Then the switch itself,
-// without the other copy: a 500 packets/s stream pinned to the
+// stream in duplicate mode (its copies on two paths that share no link)
+// while one of the two paths goes relayed (direct UDP between its links
+// blocked by nftables, as in TestLabRelay) and back to direct (the block
+// lifted), twice, each switch made while that path carries the stream's
+// copies: no packet lost, no copy delivered twice. Then the switch
+// itself, without the other copy: a 500 packets/s stream pinned to the
 // lte-to-lte path while it goes from relayed to direct loses nothing.
 func TestLabRelayDuplicationLosesNothing(t *testing.T) {
 	dir := t.TempDir()
 	policy, cfg := filepath.Join(dir, "policy.yaml"), filepath.Join(dir, "relay.yaml")
-	// A 2 s hold-down so that the copies come back to lte->lte soon after
+	// A 2 s hold-down so that the copies come back to the path soon after
 	// it is up relayed.
 	if err := os.WriteFile(policy, []byte("steering: {hold_down: 2s}\npolicies:\n  - {name: voice-dup, match: {classes: [voice]}, sla_class: voice, mode: duplicate}\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -126,21 +152,36 @@ func TestLabRelayDuplicationLosesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := upLab(t, "--sites", "2", "--links", "2", "--policy", policy, "--controller-config", cfg)
-	const path = "site1/lte->site2/lte"
 	l.waitTransport("direct", 10*time.Second)
-	s1, s2 := l.st.Sites[0], l.st.Sites[1]
-	block := fmt.Sprintf(`table inet dupblock {
-  chain blockudp {
-    type filter hook forward priority -10;
-    ip saddr %[1]s ip daddr %[2]s meta l4proto udp counter drop
-    ip saddr %[2]s ip daddr %[1]s meta l4proto udp counter drop
-  }
-}
-`, strings.Split(s1.Links[1].Endpoint, ":")[0], strings.Split(s2.Links[1].Endpoint, ":")[0])
-	const rate, run = 500, 60 * time.Second
-	stream := l.startStream("host1", "host2", s2.HostIPv4, rate, run)
+	const rate, run = 500, 45 * time.Second
+	stream := l.startStream("host1", "host2", l.st.Sites[1].HostIPv4, rate, run)
 	start := time.Now()
-	l.waitPath("site1", path, "direct", true, 25*time.Second)
+	// The path to switch: one of the two that carry the copies (the
+	// steering's first choice is not always the same).
+	var path string
+	for deadline := time.Now().Add(10 * time.Second); path == "" && time.Now().Before(deadline); {
+		before := l.pathTx("site1")
+		time.Sleep(500 * time.Millisecond)
+		var busy []string
+		for id, n := range l.pathTx("site1") {
+			if n-before[id] > 100 {
+				busy = append(busy, id)
+			}
+		}
+		if len(busy) == 2 {
+			slices.Sort(busy)
+			path = busy[1]
+		}
+	}
+	if path == "" {
+		t.Fatal("no two paths carry the duplicated stream")
+	}
+	var local, remote string
+	if _, err := fmt.Sscanf(strings.NewReplacer("site1/", "", "->site2/", " ").Replace(path), "%s %s", &local, &remote); err != nil {
+		t.Fatalf("path %q: %v", path, err)
+	}
+	block := udpBlock(l.linkAddr(0, local), l.linkAddr(1, remote))
+	t.Logf("the copies go on %s among others: switching it", path)
 	for cycle := 1; cycle <= 2; cycle++ {
 		l.nft("wan", block)
 		toRelayed := l.waitPath("site1", path, "relayed", false, 20*time.Second)
@@ -164,20 +205,21 @@ func TestLabRelayDuplicationLosesNothing(t *testing.T) {
 
 	// The switch alone: every flow pinned to lte, the path relayed, the
 	// block lifted in the middle of a stream.
+	const lte = "site1/lte->site2/lte"
 	l.pinAll("lte")
-	l.nft("wan", block)
-	l.waitPath("site1", path, "relayed", false, 20*time.Second)
+	l.nft("wan", udpBlock(l.linkAddr(0, "lte"), l.linkAddr(1, "lte")))
+	l.waitPath("site1", lte, "relayed", false, 20*time.Second)
 	l.waitPath("site2", "site2/lte->site1/lte", "relayed", false, 20*time.Second)
-	pinned := l.startStream("host1", "host2", s2.HostIPv4, rate, 8*time.Second)
+	pinned := l.startStream("host1", "host2", l.st.Sites[1].HostIPv4, rate, 8*time.Second)
 	time.Sleep(2 * time.Second)
-	if tx := l.sentOver("site1", path, 300*time.Millisecond); tx < 100 {
-		t.Fatalf("pinned: %s sent %d packets in 300 ms, want the stream", path, tx)
+	if tx := l.sentOver("site1", lte, 300*time.Millisecond); tx < 100 {
+		t.Fatalf("pinned: %s sent %d packets in 300 ms, want the stream", lte, tx)
 	}
 	l.mustExec("wan", "nft", "delete", "table", "inet", "dupblock")
-	toDirect := l.waitPath("site1", path, "direct", false, 5*time.Second)
+	toDirect := l.waitPath("site1", lte, "direct", false, 5*time.Second)
 	r = pinned.wait()
-	t.Logf("pinned to %s, relayed -> direct %v after the block was lifted: %+v", path, toDirect.Round(10*time.Millisecond), r)
-	if p := l.natPaths("site1")[path]; r.Lost != 0 || r.Duplicates != 0 || r.Unique != rate*8 || p.Transport != "direct" {
+	t.Logf("pinned to %s, relayed -> direct %v after the block was lifted: %+v", lte, toDirect.Round(10*time.Millisecond), r)
+	if p := l.natPaths("site1")[lte]; r.Lost != 0 || r.Duplicates != 0 || r.Unique != rate*8 || p.Transport != "direct" {
 		t.Errorf("one path across its switch relayed -> direct (now %s): %+v, want %d packets, none lost", p.Transport, r, rate*8)
 	}
 }
