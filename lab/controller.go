@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // The controller node. Unless the lab is static, `lab up` runs a
@@ -26,6 +28,9 @@ const (
 	// ctlAltAddr4 is the controller node's second address: the STUN
 	// responder's alternate (RFC 5780), with --nat.
 	ctlAltAddr4 = "172.31.255.3"
+	// RelayAddr is where the controller node's relay serves, with --nat
+	// (the STUN responder holds 3478 and 3479 on both addresses).
+	RelayAddr = ctlAddr4 + ":3480"
 )
 
 func nsCtl(lab string) string { return fmt.Sprintf("pl-%s-ctl", lab) }
@@ -188,6 +193,10 @@ func (st *State) controllerConfig() ([]string, error) {
 		y += fmt.Sprintf("# links behind NAT (--nat): the STUN responder, docs/NAT.md\nstun:\n  listen: %s:3478\n  alternate: %s:3479\n",
 			ctlAddr4, ctlAltAddr4)
 	}
+	if st.labRelay() {
+		y += fmt.Sprintf("# links behind NAT (--nat): the relay, for the paths whose direct way does not open\nrelay:\n  listen: %q\n  endpoint: %q\n",
+			RelayAddr, RelayAddr)
+	}
 	if st.ControllerConfig != "" {
 		y += "# from lab up --controller-config\n" + strings.TrimRight(st.ControllerConfig, "\n") + "\n"
 	}
@@ -195,6 +204,31 @@ func (st *State) controllerConfig() ([]string, error) {
 		return nil, err
 	}
 	return []string{"--config", f}, nil
+}
+
+// labRelay reports whether the lab runs its relay on the controller
+// node: with --nat, unless --controller-config has a relay section of its
+// own.
+func (st *State) labRelay() bool {
+	return st.hasNAT() && !st.configHasRelay()
+}
+
+// RelayRuns reports whether the controller has a relay: the lab's, or
+// one configured with --controller-config. Then every path comes up,
+// relayed when its direct way does not open.
+func (st *State) RelayRuns() bool {
+	return st.Controller != nil && (st.hasNAT() || st.configHasRelay())
+}
+
+// configHasRelay reports whether --controller-config has a relay
+// section with an endpoint.
+func (st *State) configHasRelay() bool {
+	var c struct {
+		Relay struct {
+			Endpoint string `yaml:"endpoint"`
+		} `yaml:"relay"`
+	}
+	return yaml.Unmarshal([]byte(st.ControllerConfig), &c) == nil && c.Relay.Endpoint != ""
 }
 
 // waitController waits until the controller at addr serves ctl.

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -18,8 +19,9 @@ func TestParseNAT(t *testing.T) {
 }
 
 // TestPlanNAT: a link behind NAT gets the private side, no endpoint, no
-// IPv6, a NAT namespace, and the paths through symmetric NAT are not
-// waited for; bad --nat values are refused by name.
+// IPv6, a NAT namespace, and the paths through symmetric NAT are waited
+// for (the lab's relay carries them); bad --nat values are refused by
+// name.
 func TestPlanNAT(t *testing.T) {
 	o := Options{Name: "n", Sites: 3, Links: 2, Binary: "/bin/true", NAT: []NATSpec{{"site1", "lte", NATCone}, {"2", "2", NATSymmetric}}}
 	if err := o.check(); err != nil {
@@ -36,9 +38,9 @@ func TestPlanNAT(t *testing.T) {
 	if st.Sites[1].Links[1].NAT != NATSymmetric || !strings.Contains(strings.Join(st.Namespace, " "), "pl-n-nat2-2") {
 		t.Errorf("site2 lte: %+v, namespaces %v", st.Sites[1].Links[1], st.Namespace)
 	}
-	// site1: 2 peers x 2 x 2 = 8, less site2's lte to either of its links.
-	if got := st.pathsOf("site1"); got != 6 {
-		t.Errorf("site1 waits for %d paths, want 6", got)
+	// site1: 2 peers x 2 x 2 = 8, site2's lte's relayed.
+	if got := st.pathsOf("site1"); got != 8 || !st.RelayRuns() {
+		t.Errorf("site1 waits for %d paths (relay %v), want 8", got, st.RelayRuns())
 	}
 	if err := st.planNAT([]NATSpec{{"site9", "lte", NATCone}}); err == nil || !strings.Contains(err.Error(), "--nat") {
 		t.Errorf("an unknown site: %v", err)
@@ -65,5 +67,51 @@ func TestNATRuleset(t *testing.T) {
 	}
 	if r := natRuleset(Link{NAT: NATSymmetric, NATAddress: "172.17.1.2"}); !strings.Contains(r, "snat to 172.17.1.2 random") {
 		t.Errorf("symmetric:\n%s", r)
+	}
+}
+
+// TestLabRelayConfig: with --nat the controller's configuration runs the
+// relay on the controller node, beside the STUN responder's ports,
+// unless --controller-config has a relay of its own; without --nat and
+// without one, no relay, and paths through symmetric NAT are not waited
+// for.
+func TestLabRelayConfig(t *testing.T) {
+	o := Options{Name: "n", Sites: 2, Links: 2, Binary: "/bin/true", NAT: []NATSpec{{"site1", "lte", NATSymmetric}}}
+	st := plan(o, t.TempDir())
+	if err := st.planNAT(o.NAT); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(st.Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	read := func() string {
+		t.Helper()
+		flag, err := st.controllerConfig()
+		if err != nil || len(flag) != 2 {
+			t.Fatalf("controllerConfig: %v %v", flag, err)
+		}
+		b, err := os.ReadFile(flag[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if y := read(); !strings.Contains(y, "relay:\n  listen: \"172.31.255.2:3480\"\n  endpoint: \"172.31.255.2:3480\"\n") ||
+		!strings.Contains(y, "stun:\n  listen: 172.31.255.2:3478\n") {
+		t.Errorf("with --nat:\n%s", y)
+	}
+	st.ControllerConfig = "relay:\n  listen: \":3478\"\n  endpoint: \"172.31.255.2:3478\"\n"
+	if y := read(); strings.Count(y, "relay:") != 1 || strings.Contains(y, "3480") || !st.RelayRuns() {
+		t.Errorf("with --nat and a relay of --controller-config's:\n%s", y)
+	}
+	st.ControllerConfig = ""
+	st.Sites[0].Links[1].NAT = ""
+	if st.RelayRuns() || st.labRelay() {
+		t.Error("a relay without --nat")
+	}
+	st.Sites[0].Links[1].NAT = NATSymmetric
+	st.Controller = nil // static
+	if st.RelayRuns() || st.pathsOf("site1") != 2 {
+		t.Errorf("static: relay %v, %d paths", st.RelayRuns(), st.pathsOf("site1"))
 	}
 }

@@ -378,7 +378,7 @@ func (st *State) pathCount() int { return st.PathCount() }
 // pathsOf is the number of paths of a site's edge that come up: to every
 // other site in a full mesh; a spoke's to the hubs only. A path with a
 // link behind symmetric NAT at either end does not come up directly
-// (docs/NAT.md): it is not counted.
+// (docs/NAT.md): without a relay it is not counted.
 func (st *State) pathsOf(site string) int {
 	self, _ := st.site(site)
 	n := 0
@@ -388,7 +388,7 @@ func (st *State) pathsOf(site string) int {
 		}
 		for _, a := range self.Links {
 			for _, b := range p.Links {
-				if a.NAT != NATSymmetric && b.NAT != NATSymmetric {
+				if st.RelayRuns() || a.NAT != NATSymmetric && b.NAT != NATSymmetric {
 					n++
 				}
 			}

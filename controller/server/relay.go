@@ -19,8 +19,8 @@ type Relay struct {
 // tokens are keyed hashes of the path's ends (relay/wire), so the same
 // network gives the same configuration, and the relay keeps no list.
 // own holds the NAT kinds this edge's links reported (by link name): a
-// path from a link behind a NAT that maps per destination to a peer link
-// behind one too starts relayed (hardNAT).
+// path with a link behind a NAT that maps per destination at either end
+// starts relayed (hardNAT).
 func addRelay(cfg *pb.EdgeConfig, r Relay, own map[string]store.LinkNAT) {
 	if r.Endpoint == "" || len(r.Key) < wire.KeyLen {
 		return
@@ -33,7 +33,7 @@ func addRelay(cfg *pb.EdgeConfig, r Relay, own map[string]store.LinkNAT) {
 				session, side := wire.Session(r.Key, wire.End{Site: self, Link: ll.GetName()}, wire.End{Site: p.GetSite().GetName(), Link: pl.GetName()})
 				tok := wire.Token(r.Key, session, side, self)
 				pl.Relay = append(pl.Relay, &pb.RelayAllocation{LocalLink: ll.GetName(), Session: session, Side: uint32(side), Token: tok[:],
-					StartRelayed: hardNAT(natBehaviour(own[ll.GetName()].Mapping)) && hardNAT(pl.GetNat().GetMapping())})
+					StartRelayed: hardNAT(natBehaviour(own[ll.GetName()].Mapping)) || hardNAT(pl.GetNat().GetMapping())})
 			}
 		}
 	}
@@ -41,10 +41,13 @@ func addRelay(cfg *pb.EdgeConfig, r Relay, own map[string]store.LinkNAT) {
 
 // hardNAT reports whether a NAT of mapping m gives each destination a
 // mapping of its own (RFC 4787 address- or address-and-port-dependent):
-// a peer cannot reach it at the endpoint the STUN responder saw. A path
-// between two such links cannot open directly (docs/NAT.md): it starts
-// relayed. Unknown is not hard: the path tries direct first, and moves
-// to the relay after DirectTimeout if it does not open.
+// a peer cannot reach it at the endpoint the STUN responder saw, and
+// what it sends to a peer comes from a port the peer does not know (a
+// path takes only what comes from its peer's endpoint). A path with such
+// a link at either end cannot open directly (docs/NAT.md; in the lab none
+// ever did, BENCHMARKS.md): it starts relayed, and its probes still try
+// the direct way. Unknown is not hard: the path tries direct first, and
+// moves to the relay after DirectTimeout if it does not open.
 func hardNAT(m pb.NatBehaviour) bool {
 	return m == pb.NatBehaviour_NAT_BEHAVIOUR_ADDRESS_DEPENDENT || m == pb.NatBehaviour_NAT_BEHAVIOUR_ADDRESS_AND_PORT_DEPENDENT
 }

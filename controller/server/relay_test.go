@@ -62,9 +62,9 @@ func TestAddRelay(t *testing.T) {
 	}
 }
 
-// TestAddRelayStartsRelayed: a path between two links that are both
-// behind a NAT mapping per destination starts relayed; one with an end
-// that is punchable or unknown starts direct.
+// TestAddRelayStartsRelayed: a path with a link behind a NAT mapping per
+// destination at either end starts relayed; one whose ends are both
+// punchable, public or unknown starts direct.
 func TestAddRelayStartsRelayed(t *testing.T) {
 	key := bytes.Repeat([]byte{9}, wire.KeyLen)
 	sym := pb.NatBehaviour_NAT_BEHAVIOUR_ADDRESS_AND_PORT_DEPENDENT
@@ -76,7 +76,9 @@ func TestAddRelayStartsRelayed(t *testing.T) {
 	own := map[string]store.LinkNAT{"lte": {Site: "alpha", Link: "lte", Mapping: "address-and-port-dependent"},
 		"inet": {Site: "alpha", Link: "inet", Mapping: "none"}}
 	addRelay(cfg, Relay{Endpoint: "198.51.100.1:3478", Key: key}, own)
-	want := map[string]bool{"lte->lte": true, "inet->lte": false, "dsl->lte": false, "lte->dsl": false, "inet->dsl": false, "dsl->dsl": false}
+	// A symmetric end (alpha's lte, beta's lte) starts relayed; dsl
+	// (unknown) to dsl (cone) and public inet to cone dsl try direct.
+	want := map[string]bool{"lte->lte": true, "inet->lte": true, "dsl->lte": true, "lte->dsl": true, "inet->dsl": false, "dsl->dsl": false}
 	for _, pl := range cfg.Peers[0].Links {
 		for _, a := range pl.GetRelay() {
 			name := a.GetLocalLink() + "->" + pl.GetName()

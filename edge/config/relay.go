@@ -64,6 +64,29 @@ func checkRelay(e *errs, c *Config, v *Valid) {
 			}
 		}
 	}
+	checkRelayMTU(e, c, v)
+}
+
+// RelayIPv6MaxMTU is the largest overlay MTU whose relayed datagrams fit
+// a 1,500-byte path to a relay reached over IPv6: 40 bytes of IPv6, 8 of
+// UDP, 32 of WireGuard and the relay's Data header (12) around each
+// packet. Over IPv4 the default (1420) fits: 20 + 8 + 32 + 12 = 72 ≤ 80.
+const RelayIPv6MaxMTU = 1500 - 40 - 8 - 32 - wire.DataHeaderLen
+
+// checkRelayMTU fits the overlay MTU to a relay reached over IPv6: an
+// overlay.mtu left out becomes RelayIPv6MaxMTU, a larger one set is
+// refused. overlay.mtu must have been checked (v.Overlay).
+func checkRelayMTU(e *errs, c *Config, v *Valid) {
+	if !v.Relay.IsValid() || !v.Relay.Addr().Is6() {
+		return
+	}
+	switch {
+	case c.Overlay.MTU == 0:
+		v.Overlay.MTU = RelayIPv6MaxMTU
+	case c.Overlay.MTU > RelayIPv6MaxMTU:
+		e.add("overlay.mtu", "%d is too large for a relay reached over IPv6 (relay.endpoint %s): relayed datagrams would exceed 1,500 bytes (IPv6 40 + UDP 8 + WireGuard 32 + relay header %d); at most %d, or leave it out",
+			c.Overlay.MTU, v.Relay, wire.DataHeaderLen, RelayIPv6MaxMTU)
+	}
 }
 
 // checkAllocations validates one peer link's allocations, by local link.

@@ -71,3 +71,35 @@ func TestRelayErrorsNamed(t *testing.T) {
 		t.Errorf("allocations without a relay: %v", err)
 	}
 }
+
+// TestRelayIPv6MTU: with a relay reached over IPv6 an overlay.mtu left
+// out becomes 1408, one set at most 1408 is kept, a larger one is refused
+// naming overlay.mtu; over IPv4 the default stays.
+func TestRelayIPv6MTU(t *testing.T) {
+	for _, tc := range []struct {
+		relay   string
+		mtu     int
+		want    int
+		refused bool
+	}{
+		{"198.51.100.1:3478", 0, DefaultOverlayMTU, false},
+		{"198.51.100.1:3478", 1420, 1420, false},
+		{"[2001:db8::1]:3478", 0, 1408, false},
+		{"[2001:db8::1]:3478", 1400, 1400, false},
+		{"[2001:db8::1]:3478", 1408, 1408, false},
+		{"[2001:db8::1]:3478", 1420, 0, true},
+		{"[::ffff:198.51.100.1]:3478", 0, DefaultOverlayMTU, false}, // IPv4, mapped
+	} {
+		c := exampleWithRelay(t)
+		c.Relay.Endpoint, c.Overlay.MTU = tc.relay, tc.mtu
+		v, err := c.Validate()
+		switch {
+		case tc.refused && (err == nil || !strings.Contains(err.Error(), "overlay.mtu") || !strings.Contains(err.Error(), "at most 1408")):
+			t.Errorf("relay %s, mtu %d: %v, want refused at overlay.mtu", tc.relay, tc.mtu, err)
+		case !tc.refused && err != nil:
+			t.Errorf("relay %s, mtu %d: %v", tc.relay, tc.mtu, err)
+		case !tc.refused && v.Overlay.MTU != tc.want:
+			t.Errorf("relay %s, mtu %d: overlay mtu %d, want %d", tc.relay, tc.mtu, v.Overlay.MTU, tc.want)
+		}
+	}
+}

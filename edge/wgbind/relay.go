@@ -9,7 +9,7 @@ package wgbind
 //
 //   - direct first, when there is an endpoint; relayed when nothing came
 //     directly for DirectTimeout (the direct way does not open: UDP
-//     blocked, both ends behind symmetric NAT), or at once without an
+//     blocked, an end behind symmetric NAT), or at once without an
 //     endpoint or when the controller says the direct way cannot open
 //     (Relay.StartRelayed);
 //   - while relayed, a Probe to the endpoint every ProbeEvery; the peer
@@ -49,7 +49,7 @@ type Relay struct {
 	Side    uint8
 	Site    string
 	Token   [wire.TokenLen]byte
-	// StartRelayed: the direct way is known not to open (both ends
+	// StartRelayed: the direct way is known not to open (an end
 	// behind symmetric NAT): start relayed, and still probe it.
 	StartRelayed bool
 	// Timers; zero fields take the defaults.
@@ -107,7 +107,7 @@ func (l *Link) RelayedPath(remote netip.AddrPort, r Relay) (*Path, error) {
 	now := time.Now().UnixNano()
 	rs.lastDirect.Store(now)
 	rs.viaRelay.Store(!rs.direct || r.StartRelayed)
-	p := &Path{l: l, ep: &Endpoint{dst: r.Addr}, queue: make(chan *buffer, pathQueue), relay: rs}
+	p := &Path{l: l, ep: &Endpoint{dst: r.Addr}, queue: make(chan *buffer, pathQueue), released: make(chan struct{}), relay: rs}
 	if rs.direct {
 		p.ep.dst = netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port())
 	}

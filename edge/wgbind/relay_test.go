@@ -331,3 +331,27 @@ func TestOneWayBlockGoesRelayed(t *testing.T) {
 	}
 	pingBothWays(t, ta, tb, 1)
 }
+
+// TestRelayedPathRelease: a relayed path is released like any other (the
+// edge does so when a peer's configuration changes), twice without harm,
+// and its session and endpoint are free again.
+func TestRelayedPathRelease(t *testing.T) {
+	relayAddr, _ := startRelay(t)
+	a1 := listen(t, "127.0.0.1:0")
+	remote := netip.MustParseAddrPort("127.0.0.1:9")
+	r := relayOf(relayAddr, wire.End{Site: "alpha", Link: "x"}, wire.End{Site: "beta", Link: "y"})
+	p, err := a1.RelayedPath(remote, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a1.Release(p)
+	a1.Release(p)
+	select {
+	case <-p.released:
+	default:
+		t.Fatal("released not closed")
+	}
+	if _, err := a1.RelayedPath(remote, r); err != nil {
+		t.Fatalf("the same session and endpoint after the release: %v", err)
+	}
+}

@@ -85,17 +85,17 @@ func (l *testLab) firstReply(from, addr string, timeout time.Duration) time.Dura
 // relayCounters is the nftables table of the controller node that counts
 // what reaches and leaves the relay: registrations, Data messages whose
 // payload starts with each WireGuard message type (1..4, then three
-// zero bytes), and everything.
-func relayCounters() string {
+// zero bytes), and everything, at UDP port port.
+func relayCounters(port string) string {
 	var b strings.Builder
 	b.WriteString("table inet relaycap {\n")
 	for _, c := range []struct{ chain, hook, port string }{{"in", "input", "dport"}, {"out", "output", "sport"}} {
 		fmt.Fprintf(&b, "  chain relay%s {\n    type filter hook %s priority 0;\n", c.chain, c.hook)
-		fmt.Fprintf(&b, "    udp %s 3478 @th,64,8 0x51 counter comment \"%s-register\"\n", c.port, c.chain)
+		fmt.Fprintf(&b, "    udp %s %s @th,64,8 0x51 counter comment \"%s-register\"\n", c.port, port, c.chain)
 		for typ := 1; typ <= 4; typ++ {
-			fmt.Fprintf(&b, "    udp %s 3478 @th,64,16 0x5001 @th,160,32 0x0%d000000 counter comment \"%s-wg%d\"\n", c.port, typ, c.chain, typ)
+			fmt.Fprintf(&b, "    udp %s %s @th,64,16 0x5001 @th,160,32 0x0%d000000 counter comment \"%s-wg%d\"\n", c.port, port, typ, c.chain, typ)
 		}
-		fmt.Fprintf(&b, "    udp %s 3478 counter comment \"%s-all\"\n  }\n", c.port, c.chain)
+		fmt.Fprintf(&b, "    udp %s %s counter comment \"%s-all\"\n  }\n", c.port, port, c.chain)
 	}
 	b.WriteString("}\n")
 	return b.String()
@@ -200,7 +200,7 @@ func TestLabRelay(t *testing.T) {
 	t.Logf("site2's edge restarted: first ping reply after %v (direct)", startDirect.Round(10*time.Millisecond))
 	l.waitTransport("direct", 10*time.Second)
 
-	l.nft("controller", relayCounters())
+	l.nft("controller", relayCounters("3478"))
 	stopCapture := startCapture(t, "pl-"+l.name+"-ctl", "ctl0", filepath.Join(l.root, "relay.pcap"))
 	ep1, ep2 := strings.Split(s1.Links[0].Endpoint, ":")[0], strings.Split(s2.Links[0].Endpoint, ":")[0]
 	block := fmt.Sprintf(`table inet relayblock {

@@ -512,8 +512,8 @@ type RelayAllocation struct {
 	Side uint32 `protobuf:"varint,3,opt,name=side,proto3" json:"side,omitempty"`
 	// token proves this edge's side to the relay: 32 bytes, a secret.
 	Token []byte `protobuf:"bytes,4,opt,name=token,proto3" json:"token,omitempty"`
-	// start_relayed: the controller knows the direct way cannot open (both
-	// ends behind symmetric NAT): the path starts relayed, and still probes
+	// start_relayed: the controller knows the direct way cannot open (an
+	// end behind symmetric NAT): the path starts relayed, and still probes
 	// the direct way.
 	StartRelayed  bool `protobuf:"varint,5,opt,name=start_relayed,json=startRelayed,proto3" json:"start_relayed,omitempty"`
 	unknownFields protoimpl.UnknownFields
