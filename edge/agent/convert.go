@@ -86,11 +86,12 @@ func convertPeers(pc *pb.EdgeConfig, c *config.Config) {
 			continue
 		}
 		cp := config.Peer{
-			Name:        p.GetSite().GetName(),
-			ID:          int(p.GetSite().GetId()),
-			PublicKey:   base64.StdEncoding.EncodeToString(p.GetPublicKey()),
-			Prefixes:    slices.Clone(p.GetPrefixes()),
-			Compression: optionalSwitch(p.Compression),
+			Name:          p.GetSite().GetName(),
+			ID:            int(p.GetSite().GetId()),
+			PublicKey:     base64.StdEncoding.EncodeToString(p.GetPublicKey()),
+			NextPublicKey: nextKey(p.GetNextPublicKey()),
+			Prefixes:      slices.Clone(p.GetPrefixes()),
+			Compression:   optionalSwitch(p.Compression),
 		}
 		for _, l := range p.GetLinks() {
 			if l.GetEndpoint() == "" && l.GetObservedEndpoint() == "" && len(l.GetRelay()) == 0 {
@@ -220,4 +221,13 @@ func convertNAT(pc *pb.EdgeConfig, c *config.Config) {
 	if r := n.GetRefreshSeconds(); r > 0 {
 		c.NAT.Refresh = fmt.Sprintf("%ds", r)
 	}
+}
+
+// nextKey is a peer's next key in the configuration's form: "" when it
+// is not rotating.
+func nextKey(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString(b)
 }
