@@ -21,7 +21,8 @@ import (
 // (TestEveryEdgeConfigFieldHasAConverter fails until someone does).
 // role has no converter: the peers list already says what the role means
 // for this edge (a spoke's peers are the hubs). Nor has trace_parent: it
-// is the parent of the agent's span applying the configuration (trace.go).
+// is the parent of the agent's span applying the configuration (trace.go);
+// nor key_rotation: the agent's key rotation reads it (keyrot.go).
 
 // sections are the converters of the EdgeConfig sections, in EdgeConfig
 // order.

@@ -197,9 +197,9 @@ type AdminClient interface {
 	// rotation"): the edge makes the key and registers it, its peers learn
 	// it as the site's next key, the edge moves its paths to it one at a
 	// time and the controller then makes it the site's key. An edge that is
-	// offline starts when it connects. NOT_FOUND for no such site,
-	// FAILED_PRECONDITION for a revoked one, ALREADY_EXISTS while a
-	// rotation of the site is in progress.
+	// offline starts when it connects. NOT_FOUND for no such site;
+	// FAILED_PRECONDITION for a revoked one, or while a rotation of the
+	// site is in progress.
 	RotateSiteKey(ctx context.Context, in *RotateSiteKeyRequest, opts ...grpc.CallOption) (*SiteInfo, error)
 	// RenewOperator signs a new certificate of the calling operator's own
 	// name from the CSR of a new key made where it is used, and records it.
@@ -794,9 +794,9 @@ type AdminServer interface {
 	// rotation"): the edge makes the key and registers it, its peers learn
 	// it as the site's next key, the edge moves its paths to it one at a
 	// time and the controller then makes it the site's key. An edge that is
-	// offline starts when it connects. NOT_FOUND for no such site,
-	// FAILED_PRECONDITION for a revoked one, ALREADY_EXISTS while a
-	// rotation of the site is in progress.
+	// offline starts when it connects. NOT_FOUND for no such site;
+	// FAILED_PRECONDITION for a revoked one, or while a rotation of the
+	// site is in progress.
 	RotateSiteKey(context.Context, *RotateSiteKeyRequest) (*SiteInfo, error)
 	// RenewOperator signs a new certificate of the calling operator's own
 	// name from the CSR of a new key made where it is used, and records it.
