@@ -16,14 +16,13 @@ func (s *Service) RotateSiteKey(ctx context.Context, network, name string) (Site
 	if err != nil {
 		return Site{}, err
 	}
-	var st Site
-	err = firstErr(required("network", network), required("name", name))
-	if err == nil {
-		var raw = st.Site
-		if raw, err = s.cfg.Store.RequestKeyRotation(ctx, network, name); err == nil {
-			st = s.site(raw, s.cfg.Now())
-			s.event(ctx, network, name, "key_rotation_requested", "WireGuard key rotation asked for by "+o.p.Subject)
-		}
+	if err := firstErr(required("network", network), required("name", name)); err != nil {
+		return Site{}, o.done(ctx, err)
 	}
-	return st, o.done(ctx, err)
+	raw, err := s.cfg.Store.RequestKeyRotation(ctx, network, name)
+	if err != nil {
+		return Site{}, o.done(ctx, err)
+	}
+	s.event(ctx, network, name, "key_rotation_requested", "WireGuard key rotation asked for by "+o.p.Subject)
+	return s.site(raw, s.cfg.Now()), o.done(ctx, nil)
 }
