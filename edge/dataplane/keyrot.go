@@ -203,12 +203,16 @@ func (p *Path) ownKeyIs(k *ecdh.PrivateKey) bool {
 }
 
 // setOwnKey gives the path's device private key k. WireGuard keeps the
-// current session for what arrives and starts a handshake under k for
-// what is sent next.
+// current session for what arrives, and the persistent keepalive turned
+// off and on again sends a keepalive at once, which starts the handshake
+// under k: this site initiates before the peer's BFD would, so the two
+// handshakes do not cross (a crossing can hold a path down for seconds).
 func (p *Path) setOwnKey(k *ecdh.PrivateKey) error {
 	p.keyMu.Lock()
 	defer p.keyMu.Unlock()
-	if err := p.dev.IpcSet("private_key=" + hex.EncodeToString(k.Bytes()) + "\n"); err != nil {
+	set := fmt.Sprintf("private_key=%s\npublic_key=%s\nupdate_only=true\npersistent_keepalive_interval=0\npersistent_keepalive_interval=%d\n",
+		hex.EncodeToString(k.Bytes()), hex.EncodeToString(p.peerKey.Bytes()), persistentKeepalive/time.Second)
+	if err := p.dev.IpcSet(set); err != nil {
 		return err
 	}
 	p.ownKey = k
