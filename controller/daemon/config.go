@@ -99,6 +99,9 @@ type Config struct {
 	// STUN is the STUN responder for the edges' NAT traversal
 	// (docs/NAT.md); off unless stun.listen is set.
 	STUN STUNConfig `yaml:"stun"`
+	// WireGuard schedules the sites' WireGuard key rotations
+	// (keyrot.go); off by default.
+	WireGuard WireGuardConfig `yaml:"wireguard"`
 
 	// HTTP, when set, replaces the management API: it serves every
 	// request on Listen that is not a gRPC call, and every request on
@@ -218,6 +221,9 @@ func (c *Config) Validate() error {
 	}
 	if err := logging.CheckFormat(c.LogFormat); err != nil {
 		return fmt.Errorf("--log-format / log_format: %w", err)
+	}
+	if _, err := c.WireGuard.rotateEvery(); err != nil {
+		return err
 	}
 	if err := c.Retention.validate(); err != nil {
 		return err

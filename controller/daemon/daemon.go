@@ -242,6 +242,9 @@ func (d *Daemon) HTTPAddr() net.Addr {
 // error; call Stop).
 func (d *Daemon) Serve() error {
 	d.wg.Go(d.maintainLoop)
+	if every, _ := d.cfg.WireGuard.rotateEvery(); every > 0 {
+		d.wg.Go(func() { d.keyScheduleLoop(every) })
+	}
 	if d.stun != nil {
 		go d.stun.Serve() // returns when close closes its sockets
 		d.log.Info("stun responder started", "listen", d.stun.Addrs())

@@ -397,6 +397,8 @@ func TestConfigErrors(t *testing.T) {
 		}, `networks[1].name: "a" is given twice`},
 		{func(c *daemon.Config) { c.ServerNames = []string{"bad_name"} }, "--server-name / server_names"},
 		{func(c *daemon.Config) { c.Alerts.PathDown.For = "soon" }, `alerts.path_down.for: "soon" is not a duration`},
+		{func(c *daemon.Config) { c.WireGuard.RotateEvery = "10s" }, `wireguard.rotate_every: "10s" is not a duration of 1m0s or more`},
+		{func(c *daemon.Config) { c.WireGuard.RotateEvery = "weekly" }, `wireguard.rotate_every: "weekly"`},
 	} {
 		cfg := baseConfig(filepath.Join(dir, "unused"))
 		tc.edit(&cfg)

@@ -84,8 +84,10 @@ func (a *admin) siteInfo(ctx context.Context, st store.Site) *pb.SiteInfo {
 	if st.State == store.Revoked {
 		state = pb.SiteState_SITE_STATE_REVOKED
 	}
+	next, _ := base64.StdEncoding.DecodeString(st.NextPublicKey)
 	return &pb.SiteInfo{Network: st.Network, Site: &pb.Site{Name: st.Name, Id: uint32(st.ID)}, Role: role,
-		WireguardPublicKey: key, State: state, LastSeenAt: ts(st.LastSeen), CreatedAt: ts(st.CreatedAt)}
+		WireguardPublicKey: key, State: state, LastSeenAt: ts(st.LastSeen), CreatedAt: ts(st.CreatedAt),
+		KeyRotation: st.KeyRotation, NextWireguardPublicKey: next, KeyRotatedAt: ts(st.KeyRotatedAt)}
 }
 
 func (a *admin) ListNetworks(ctx context.Context, _ *pb.ListNetworksRequest) (*pb.ListNetworksResponse, error) {

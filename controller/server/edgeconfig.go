@@ -68,6 +68,7 @@ func edgeConfig(snap *snapshot, id int64, now time.Time) (*pb.EdgeConfig, bool) 
 		}
 		addNAT(peer.Links, snap.NAT[p.Name])
 		peer.PublicKey, _ = base64.StdEncoding.DecodeString(p.PublicKey) // the store checked it
+		peer.NextPublicKey, _ = base64.StdEncoding.DecodeString(p.NextPublicKey)
 		if role == pb.TopologyRole_TOPOLOGY_ROLE_SPOKE && i == 0 {
 			for _, o := range others {
 				if o.Role == store.Spoke {
@@ -80,6 +81,7 @@ func edgeConfig(snap *snapshot, id int64, now time.Time) (*pb.EdgeConfig, bool) 
 	policy.CopyToEdgeConfig(snap.Policy, cfg)
 	cfg.Pins = edgePins(snap.Pins[self.Name], now)
 	cfg.Bgp = bgpProto(snap.BGP[self.Name], false)
+	cfg.KeyRotation = keyRotation(self)
 	return cfg, true
 }
 

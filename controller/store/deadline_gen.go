@@ -152,6 +152,30 @@ func (d deadlined) ResetSite(ctx context.Context, network, name string, ttl time
 	return d.Store.ResetSite(ctx, network, name, ttl)
 }
 
+func (d deadlined) RequestKeyRotation(ctx context.Context, network, name string) (_ Site, err error) {
+	ctx, done := d.start(ctx, "RequestKeyRotation")
+	defer func() { err = done(err) }()
+	return d.Store.RequestKeyRotation(ctx, network, name)
+}
+
+func (d deadlined) SetNextKey(ctx context.Context, network, name, key string) (_ Site, err error) {
+	ctx, done := d.start(ctx, "SetNextKey")
+	defer func() { err = done(err) }()
+	return d.Store.SetNextKey(ctx, network, name, key)
+}
+
+func (d deadlined) CommitKeyRotation(ctx context.Context, network, name, key string) (_ Site, err error) {
+	ctx, done := d.start(ctx, "CommitKeyRotation")
+	defer func() { err = done(err) }()
+	return d.Store.CommitKeyRotation(ctx, network, name, key)
+}
+
+func (d deadlined) DueKeyRotations(ctx context.Context, network string, every time.Duration) (_ []string, err error) {
+	ctx, done := d.start(ctx, "DueKeyRotations")
+	defer func() { err = done(err) }()
+	return d.Store.DueKeyRotations(ctx, network, every)
+}
+
 func (d deadlined) SiteCerts(ctx context.Context, network string) (_ []SiteCert, err error) {
 	ctx, done := d.start(ctx, "SiteCerts")
 	defer func() { err = done(err) }()

@@ -68,6 +68,13 @@ type Site struct {
 	// revoked are accepted (SiteCerts). False for a site enrolled before
 	// certificates were recorded and never reset: its site ID is enough.
 	CertsRecorded bool
+	// KeyRotation: a WireGuard key rotation was asked for
+	// (RequestKeyRotation) and is not committed yet; NextPublicKey is the
+	// key the site's edge registered for it ("" until then);
+	// KeyRotatedAt is the last commit (zero: never).
+	KeyRotation   bool
+	NextPublicKey string
+	KeyRotatedAt  time.Time
 }
 
 // MaxSiteCertsInForce bounds the certificates of a site neither revoked

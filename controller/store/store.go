@@ -83,6 +83,25 @@ type Store interface {
 	// tokens are revoked. Bumps the revision. ErrNotFound for no such
 	// site, ErrConstraint for a revoked one.
 	ResetSite(ctx context.Context, network, name string, ttl time.Duration) (secret string, tok JoinToken, err error)
+	// RequestKeyRotation asks the site's edge for a new WireGuard key
+	// (Site.KeyRotation) and bumps the revision. ErrNotFound for no such
+	// site, ErrConstraint for a revoked one, ErrConflict while a rotation
+	// is in progress.
+	RequestKeyRotation(ctx context.Context, network, name string) (Site, error)
+	// SetNextKey records the key the site's edge made for the rotation
+	// asked for (Site.NextPublicKey) and bumps the revision; the same key
+	// again changes nothing. ErrConstraint when no rotation was asked for
+	// or key is the current one; ErrInvalid for a malformed key.
+	SetNextKey(ctx context.Context, network, name, key string) (Site, error)
+	// CommitKeyRotation makes the registered next key the site's public
+	// key, ends the rotation, records when (Site.KeyRotatedAt) and bumps
+	// the revision. Committing the current key again changes nothing.
+	// ErrConstraint when key is not the registered next key.
+	CommitKeyRotation(ctx context.Context, network, name, key string) (Site, error)
+	// DueKeyRotations lists the enrolled sites of a network without a
+	// rotation in progress whose key is older than every (from its last
+	// rotation, else its enrolment), by name.
+	DueKeyRotations(ctx context.Context, network string, every time.Duration) ([]string, error)
 	// SiteCerts lists the certificates recorded for a network's sites, by
 	// site ID then issue time.
 	SiteCerts(ctx context.Context, network string) ([]SiteCert, error)

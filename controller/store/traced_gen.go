@@ -154,6 +154,30 @@ func (t traced) ResetSite(ctx context.Context, network, name string, ttl time.Du
 	return t.Store.ResetSite(ctx, network, name, ttl)
 }
 
+func (t traced) RequestKeyRotation(ctx context.Context, network, name string) (_ Site, err error) {
+	ctx, span := t.start(ctx, "store.RequestKeyRotation", tracing.AttrNetwork.String(network))
+	defer func() { endSpan(span, err) }()
+	return t.Store.RequestKeyRotation(ctx, network, name)
+}
+
+func (t traced) SetNextKey(ctx context.Context, network, name, key string) (_ Site, err error) {
+	ctx, span := t.start(ctx, "store.SetNextKey", tracing.AttrNetwork.String(network))
+	defer func() { endSpan(span, err) }()
+	return t.Store.SetNextKey(ctx, network, name, key)
+}
+
+func (t traced) CommitKeyRotation(ctx context.Context, network, name, key string) (_ Site, err error) {
+	ctx, span := t.start(ctx, "store.CommitKeyRotation", tracing.AttrNetwork.String(network))
+	defer func() { endSpan(span, err) }()
+	return t.Store.CommitKeyRotation(ctx, network, name, key)
+}
+
+func (t traced) DueKeyRotations(ctx context.Context, network string, every time.Duration) (_ []string, err error) {
+	ctx, span := t.start(ctx, "store.DueKeyRotations", tracing.AttrNetwork.String(network))
+	defer func() { endSpan(span, err) }()
+	return t.Store.DueKeyRotations(ctx, network, every)
+}
+
 func (t traced) SiteCerts(ctx context.Context, network string) (_ []SiteCert, err error) {
 	ctx, span := t.start(ctx, "store.SiteCerts", tracing.AttrNetwork.String(network))
 	defer func() { endSpan(span, err) }()

@@ -45,9 +45,14 @@ func (s SiteSpec) Validate() error {
 	if s.Role != Hub && s.Role != Spoke {
 		return invalid("site", "role", "%q is neither %q nor %q", s.Role, Hub, Spoke)
 	}
-	k, err := base64.StdEncoding.DecodeString(s.PublicKey)
+	return ValidateKey("site", "public_key", s.PublicKey)
+}
+
+// ValidateKey checks a WireGuard public key: the base64 of 32 bytes.
+func ValidateKey(entity, field, key string) error {
+	k, err := base64.StdEncoding.DecodeString(key)
 	if err != nil || len(k) != 32 {
-		return invalid("site", "public_key", "not the base64 of 32 bytes")
+		return invalid(entity, field, "not the base64 of 32 bytes")
 	}
 	return nil
 }

@@ -82,6 +82,10 @@ type Options struct {
 	// TracerProvider makes the agent's spans (trace.go); nil: the global
 	// one (a no-op until one is installed).
 	TracerProvider trace.TracerProvider
+	// RotateKey moves the data plane to a new WireGuard key without
+	// losing traffic (dataplane.RotateKey), for the key rotations the
+	// controller asks for (keyrot.go); nil: the edge refuses them.
+	RotateKey func(ctx context.Context, next *ecdh.PrivateKey) error
 }
 
 // Agent is an enrolled edge's side of the control channel.
@@ -91,11 +95,14 @@ type Agent struct {
 	tracer  trace.Tracer
 	credsMu sync.Mutex
 	creds   *pki.Credentials // guarded by credsMu once Run has started (renew.go)
-	wgKey   *ecdh.PrivateKey
-	targets []string // controller addresses, in the order tried (targets.go)
-	keyFile string
-	rep     *reporter
-	link    *ctlink // the control channel's link (ctlink.go)
+	wgKey   *ecdh.PrivateKey // guarded by credsMu once Run has started (keyrot.go)
+	// rotateKick (capacity 1) wakes the key rotation loop: a configuration
+	// was put in force.
+	rotateKick chan struct{}
+	targets    []string // controller addresses, in the order tried (targets.go)
+	keyFile    string
+	rep        *reporter
+	link       *ctlink // the control channel's link (ctlink.go)
 
 	mu          sync.Mutex
 	current     *pb.EdgeConfig    // guarded by mu: the configuration in force; nil: none
@@ -126,7 +133,8 @@ func New(ctx context.Context, opts Options) (*Agent, error) {
 	if opts.TracerProvider == nil {
 		opts.TracerProvider = otel.GetTracerProvider()
 	}
-	a := &Agent{opts: opts, log: log, tracer: opts.TracerProvider.Tracer(tracing.ScopeName), keyFile: filepath.Join(opts.StateDir, WireGuardKeyFile)}
+	a := &Agent{opts: opts, log: log, tracer: opts.TracerProvider.Tracer(tracing.ScopeName), keyFile: filepath.Join(opts.StateDir, WireGuardKeyFile),
+		rotateKick: make(chan struct{}, 1)}
 	var err error
 	if a.wgKey, err = loadOrCreateWireGuardKey(opts.StateDir); err != nil {
 		return nil, err
@@ -196,7 +204,7 @@ func (a *Agent) loadOrEnrol(ctx context.Context) error {
 func (a *Agent) Identity() pki.Identity { return a.credentials().Identity }
 
 // WireGuardPublicKey is the public key enrolment sent the controller.
-func (a *Agent) WireGuardPublicKey() []byte { return a.wgKey.PublicKey().Bytes() }
+func (a *Agent) WireGuardPublicKey() []byte { return a.wireGuardKey().PublicKey().Bytes() }
 
 // Revision is the revision of the configuration in force; 0: none.
 func (a *Agent) Revision() uint64 {
@@ -247,6 +255,7 @@ func (a *Agent) runStreams(ctx context.Context, cs *controllers) (renewed bool) 
 	defer cancel()
 	var wg sync.WaitGroup
 	wg.Go(func() { a.watchLoop(gen, cs) })
+	wg.Go(func() { a.keyRotationLoop(gen, cs) })
 	if a.opts.Telemetry != nil {
 		wg.Go(func() { a.reportLoop(gen, cs) })
 	}
@@ -289,6 +298,7 @@ func (a *Agent) applySaved() {
 	}
 	if span, ok := a.apply(cfg, "saved"); ok {
 		a.setCurrent(cfg, span)
+		a.kickRotation()
 		a.log.Info("saved configuration applied", "revision", cfg.GetRevision())
 	}
 }

@@ -21,7 +21,8 @@ import (
 // (TestEveryEdgeConfigFieldHasAConverter fails until someone does).
 // role has no converter: the peers list already says what the role means
 // for this edge (a spoke's peers are the hubs). Nor has trace_parent: it
-// is the parent of the agent's span applying the configuration (trace.go).
+// is the parent of the agent's span applying the configuration (trace.go);
+// nor key_rotation: the agent's key rotation reads it (keyrot.go).
 
 // sections are the converters of the EdgeConfig sections, in EdgeConfig
 // order.
@@ -86,11 +87,12 @@ func convertPeers(pc *pb.EdgeConfig, c *config.Config) {
 			continue
 		}
 		cp := config.Peer{
-			Name:        p.GetSite().GetName(),
-			ID:          int(p.GetSite().GetId()),
-			PublicKey:   base64.StdEncoding.EncodeToString(p.GetPublicKey()),
-			Prefixes:    slices.Clone(p.GetPrefixes()),
-			Compression: optionalSwitch(p.Compression),
+			Name:          p.GetSite().GetName(),
+			ID:            int(p.GetSite().GetId()),
+			PublicKey:     base64.StdEncoding.EncodeToString(p.GetPublicKey()),
+			NextPublicKey: nextKey(p.GetNextPublicKey()),
+			Prefixes:      slices.Clone(p.GetPrefixes()),
+			Compression:   optionalSwitch(p.Compression),
 		}
 		for _, l := range p.GetLinks() {
 			if l.GetEndpoint() == "" && l.GetObservedEndpoint() == "" && len(l.GetRelay()) == 0 {
@@ -220,4 +222,13 @@ func convertNAT(pc *pb.EdgeConfig, c *config.Config) {
 	if r := n.GetRefreshSeconds(); r > 0 {
 		c.NAT.Refresh = fmt.Sprintf("%ds", r)
 	}
+}
+
+// nextKey is a peer's next key in the configuration's form: "" when it
+// is not rotating.
+func nextKey(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString(b)
 }

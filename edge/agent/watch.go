@@ -93,6 +93,7 @@ func (a *Agent) offer(cfg *pb.EdgeConfig) {
 		a.log.Error("configuration applied but not saved: a restart without the controller would not have it", "revision", cfg.GetRevision(), "err", err)
 	}
 	a.setCurrent(cfg, span)
+	a.kickRotation()
 	a.log.Info("configuration applied", "revision", cfg.GetRevision())
 }
 

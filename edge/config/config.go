@@ -69,11 +69,14 @@ type Link struct {
 
 // Peer is another site, for static mode (without a controller).
 type Peer struct {
-	Name      string     `yaml:"name"`
-	ID        int        `yaml:"id"`
-	PublicKey string     `yaml:"public_key"`
-	Prefixes  []string   `yaml:"prefixes"`
-	Links     []PeerLink `yaml:"links"`
+	Name      string `yaml:"name"`
+	ID        int    `yaml:"id"`
+	PublicKey string `yaml:"public_key"`
+	// NextPublicKey is the key the peer is rotating to (docs/CONTROLLER.md, key rotation):
+	// paths move to it one at a time while the peer rotates.
+	NextPublicKey string     `yaml:"next_public_key"`
+	Prefixes      []string   `yaml:"prefixes"`
+	Links         []PeerLink `yaml:"links"`
 	// Compression overrides defaults.compression for the paths to this
 	// peer.
 	Compression Switch `yaml:"compression"`

@@ -80,7 +80,9 @@ peers:
     public_key: short
     prefixes: [10.1.0.0/24]
     links: [{name: a, endpoint: "198.51.100.7", color: inet}]
-  - {name: dc-1, id: 5, public_key: hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=, prefixes: [], links: [], compression: maybe}
+    next_public_key: nope
+  - {name: dc-1, id: 5, public_key: hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=, prefixes: [], links: [], compression: maybe,
+     next_public_key: hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=}
 defaults: {bfd: {tx_interval: 0.1us, multiplier: 300}, compression: [true]}
 `
 	c, err := Parse([]byte(yaml))
@@ -99,8 +101,9 @@ defaults: {bfd: {tx_interval: 0.1us, multiplier: 300}, compression: [true]}
 		"links[0].cost", "links[0].bandwidth",
 		"links[1].color", "links[1].name", "links[1].listen_port",
 		"links[2]", "links[2].listen_port",
-		"peers[0].public_key", "peers[0].prefixes[0]", "peers[0].links[0].endpoint",
+		"peers[0].public_key", "peers[0].next_public_key", "peers[0].prefixes[0]", "peers[0].links[0].endpoint",
 		"peers[1].prefixes", "peers[1].links", "peers[1].compression", "peers[1].name", "peers[1].id",
+		"peers[1].next_public_key",
 		"defaults.compression", "defaults.bfd.tx_interval", "defaults.bfd.multiplier",
 	}
 	got := map[string]bool{}

@@ -70,8 +70,11 @@ type ValidPeer struct {
 	Name      string
 	ID        uint16
 	PublicKey *ecdh.PublicKey
-	Prefixes  []netip.Prefix
-	Links     []ValidPeerLink
+	// NextPublicKey is the key the peer is rotating to; nil when it is
+	// not rotating (docs/CONTROLLER.md, key rotation).
+	NextPublicKey *ecdh.PublicKey
+	Prefixes      []netip.Prefix
+	Links         []ValidPeerLink
 	// Compression: LZ4 on the paths to this peer (peers[].compression,
 	// else defaults.compression), once the peer accepts it.
 	Compression bool
@@ -395,6 +398,7 @@ func checkPeer(e *errs, at string, p Peer, owner *owners) ValidPeer {
 	} else if pub, err := ecdh.X25519().NewPublicKey(raw); err == nil {
 		vp.PublicKey = pub
 	}
+	vp.NextPublicKey = checkNextKey(e, at+".next_public_key", p.NextPublicKey, vp.PublicKey)
 	vp.Prefixes = checkPrefixes(e, at+".prefixes", p.Prefixes, true)
 	for i, pfx := range vp.Prefixes {
 		field := fmt.Sprintf("%s.prefixes[%d]", at, i)
@@ -479,4 +483,27 @@ func checkBFDTimers(e *errs, at string, b BFDDefaults, def session.Config) sessi
 func splitField(err error) fielderr.Error {
 	path, msg, _ := strings.Cut(err.Error(), ": ")
 	return fielderr.Error{Path: path, Msg: msg}
+}
+
+// checkNextKey validates a peer's next public key: empty (not rotating),
+// or a key other than the current one.
+func checkNextKey(e *errs, field, s string, cur *ecdh.PublicKey) *ecdh.PublicKey {
+	if s == "" {
+		return nil
+	}
+	raw, err := decodeKey(s)
+	if err != nil {
+		e.add(field, "%v", err)
+		return nil
+	}
+	pub, err := ecdh.X25519().NewPublicKey(raw)
+	if err != nil {
+		e.add(field, "%v", err)
+		return nil
+	}
+	if cur != nil && pub.Equal(cur) {
+		e.add(field, "is the current public_key: a next key must differ")
+		return nil
+	}
+	return pub
 }

@@ -215,6 +215,7 @@ func (d *Dataplane) steerTick(v *snapshot, now time.Time) {
 	}
 	d.logEvents(d.engine.Tick(now))
 	d.adapt(v, now)
+	d.retryKeys(v, now)
 }
 
 // watchBFD hands every BFD state change of a path to steering at once:
@@ -228,6 +229,7 @@ func (d *Dataplane) watchBFD(changes <-chan bfd.StateChange) {
 		}
 		p.bfdUp.Store(ch.To == packet.StateUp)
 		d.log.Info("path bfd", "path", p.ID, "from", ch.From.String(), "to", ch.To.String(), "diag", ch.Diag.String())
+		d.followOnSignal(p, ch.To, ch.Diag)
 		ev, _ := d.engine.SetBFD(p.ID, ch.To, ch.Time)
 		d.logEvents(ev) // a path state change among ev calls OnStateChange's function
 	}

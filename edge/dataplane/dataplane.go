@@ -32,6 +32,7 @@
 package dataplane
 
 import (
+	"crypto/ecdh"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -111,6 +112,12 @@ type Dataplane struct {
 	stopOnce sync.Once
 
 	onChange atomic.Pointer[func()] // OnStateChange's function; nil: none
+
+	// key is the site's private key that new paths take: cfg's until a
+	// rotation moved every path to another (keyrot.go); written under mu.
+	// rotMu: one rotation at a time; lock order rotMu, then mu.
+	key   atomic.Pointer[ecdh.PrivateKey]
+	rotMu sync.Mutex
 
 	Stats Stats
 }

@@ -6,6 +6,7 @@ package dataplane
 // its peer goes or changes (Reconfigure).
 
 import (
+	"crypto/ecdh"
 	"encoding/hex"
 	"fmt"
 	"net/netip"
@@ -62,6 +63,17 @@ type Path struct {
 	started    time.Time
 	lastRx     atomic.Int64 // unix ns of the last batch received from the peer; 0: none
 	stopCtl    func()
+	far        netip.AddrPort // the device's peer endpoint as configured (uapi)
+
+	// The keys of a rotation (keyrot.go). keyMu guards ownKey, peerKey
+	// and the device's keys with them; it is held across IpcSet, never
+	// with Dataplane.mu.
+	keyMu       sync.Mutex
+	ownKey      *ecdh.PrivateKey
+	peerKey     *ecdh.PublicKey
+	curPeerKey  atomic.Pointer[ecdh.PublicKey] // the peer's key in the configuration in force
+	nextPeerKey atomic.Pointer[ecdh.PublicKey] // the key it rotates to; nil: none
+	keySwapped  atomic.Int64                   // unix ns of the last change of peerKey by a rotation
 
 	TxPackets, RxPackets atomic.Uint64
 	controlLost          atomic.Uint64 // BFD and probe packets not sent: no buffer, full queue
@@ -156,7 +168,10 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink, relay ne
 	}
 	path := &Path{ID: id, LocalLink: ll.Name, RemoteLink: rl.Name, PeerSite: p.cfg.Name,
 		endpoint: rl.Endpoint.String(), site: p.cfg.ID, fallback: len(p.paths) == 0, link: d.links[li], bind: bind,
-		linkIndex: li, color: ll.Color, num: d.newPathNum(), started: time.Now()}
+		linkIndex: li, color: ll.Color, num: d.newPathNum(), started: time.Now(), far: far,
+		ownKey: d.privateKey(), peerKey: p.cfg.PublicKey}
+	path.curPeerKey.Store(p.cfg.PublicKey)
+	path.nextPeerKey.Store(p.cfg.NextPublicKey)
 	path.stopCtl = func() { d.stopControl(path) }
 	// The site with the lower ID starts the path's WireGuard handshake;
 	// the other holds back its own (the first Hello and the persistent
@@ -185,7 +200,7 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink, relay ne
 		}
 	}}
 	path.dev = device.NewDevice(path.tun, bind, logger)
-	if err := path.dev.IpcSet(d.uapi(p, far, !waits)); err != nil {
+	if err := path.dev.IpcSet(uapi(path.ownKey, p.cfg.PublicKey, far, !waits)); err != nil {
 		path.close()
 		return fmt.Errorf("path %s: %w", id, err)
 	}
@@ -229,16 +244,16 @@ func (p *Path) transport() string {
 	return wgbind.TransportDirect
 }
 
-// uapi is the WireGuard configuration of one path: the site key, the
-// peer site's key and endpoint. Every inner address is allowed from the
+// uapi is the WireGuard configuration of one path: the site key (own),
+// the peer site's key and endpoint. Every inner address is allowed from the
 // peer; delivery checks sources against the peer's prefixes.
 //
 // The endpoint is the remote link's, or the relay's when it has none:
 // a relayed path's Bind sends to the relay whatever the endpoint.
-func (d *Dataplane) uapi(p *peer, endpoint netip.AddrPort, keepAlive bool) string {
+func uapi(own *ecdh.PrivateKey, peerKey *ecdh.PublicKey, endpoint netip.AddrPort, keepAlive bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "private_key=%s\n", hex.EncodeToString(d.cfg.PrivateKey.Bytes()))
-	fmt.Fprintf(&b, "public_key=%s\n", hex.EncodeToString(p.cfg.PublicKey.Bytes()))
+	fmt.Fprintf(&b, "private_key=%s\n", hex.EncodeToString(own.Bytes()))
+	fmt.Fprintf(&b, "public_key=%s\n", hex.EncodeToString(peerKey.Bytes()))
 	fmt.Fprintf(&b, "endpoint=%s\n", endpoint)
 	if keepAlive {
 		fmt.Fprintf(&b, "persistent_keepalive_interval=%d\n", persistentKeepalive/time.Second)

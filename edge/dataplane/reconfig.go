@@ -1,6 +1,7 @@
 package dataplane
 
 import (
+	"crypto/ecdh"
 	"errors"
 	"fmt"
 	"maps"
@@ -51,7 +52,7 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (localapi.Changes, error) {
 	if d.closed {
 		return ch, errors.New("the data plane is closed")
 	}
-	if err := fixedFields(d.cfg, next); err != nil {
+	if err := fixedFields(d.cfg, d.privateKey(), next); err != nil {
 		return ch, err
 	}
 	old := d.peers
@@ -88,6 +89,7 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (localapi.Changes, error) {
 	peers := map[uint16]*peer{}
 	for _, pc := range keep {
 		peers[pc.ID] = &peer{cfg: pc, paths: old[pc.ID].paths}
+		errs = append(errs, followKeys(peers[pc.ID]))
 	}
 	for _, pc := range start {
 		p, err := d.startPeer(pc, next.Relay)
@@ -120,7 +122,9 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (localapi.Changes, error) {
 
 // fixedFields refuses changes to what the data plane cannot change while
 // running.
-func fixedFields(cur, next *config.Valid) error {
+// key is the private key in force: cfg's, or the one a rotation
+// (RotateKey) moved every path to.
+func fixedFields(cur *config.Valid, key *ecdh.PrivateKey, next *config.Valid) error {
 	var es fielderr.List
 	refuse := func(path string, changed bool) {
 		if changed {
@@ -129,7 +133,7 @@ func fixedFields(cur, next *config.Valid) error {
 	}
 	refuse("site.name", cur.Name != next.Name)
 	refuse("site.id", cur.ID != next.ID)
-	refuse("private_key_file", !cur.PrivateKey.Equal(next.PrivateKey))
+	refuse("private_key_file", !key.Equal(next.PrivateKey))
 	refuse("overlay.interface", cur.Overlay.Interface != next.Overlay.Interface)
 	refuse("overlay.mtu", cur.Overlay.MTU != next.Overlay.MTU)
 	refuse("links", !slices.Equal(cur.Links, next.Links))
@@ -162,8 +166,12 @@ func planPeers(old map[uint16]*peer, next *config.Valid, relayMoved bool) (keep,
 	return keep, start, gone
 }
 
+// samePaths: the paths of a run on b as they are. A peer whose rotation
+// the controller committed (b's key is a's next one) keeps its paths:
+// followKeys moves those not on the new key yet.
 func samePaths(a, b config.ValidPeer) bool {
-	return a.Name == b.Name && a.PublicKey.Equal(b.PublicKey) && slices.EqualFunc(a.Links, b.Links, samePeerLink)
+	sameKey := a.PublicKey.Equal(b.PublicKey) || a.NextPublicKey != nil && a.NextPublicKey.Equal(b.PublicKey)
+	return a.Name == b.Name && sameKey && slices.EqualFunc(a.Links, b.Links, samePeerLink)
 }
 
 func samePeerLink(a, b config.ValidPeerLink) bool {

@@ -30,7 +30,7 @@ func TestFixedFieldsRefused(t *testing.T) {
 		Links: []config.ValidLink{{Name: "wan", ListenPort: 51820}}}
 	same := *cur
 	same.Peers = []config.ValidPeer{{Name: "b", ID: 2}}
-	if err := fixedFields(cur, &same); err != nil {
+	if err := fixedFields(cur, cur.PrivateKey, &same); err != nil {
 		t.Errorf("peers only: %v", err)
 	}
 	next := *cur
@@ -38,7 +38,7 @@ func TestFixedFieldsRefused(t *testing.T) {
 	next.Overlay = config.Overlay{Interface: "other0", MTU: 1400}
 	next.Links = []config.ValidLink{{Name: "wan", ListenPort: 51821}}
 	var es fielderr.List
-	if err := fixedFields(cur, &next); !errors.As(err, &es) {
+	if err := fixedFields(cur, cur.PrivateKey, &next); !errors.As(err, &es) {
 		t.Fatalf("fixedFields = %v", err)
 	}
 	var paths []string

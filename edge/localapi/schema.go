@@ -66,6 +66,11 @@ type PathStatus struct {
 	// remote link's endpoint, or TransportRelayed through the relay
 	// (docs/NAT.md).
 	Transport string `json:"transport"`
+	// PublicKey is this site's WireGuard public key on the path and
+	// PeerPublicKey the peer's, base64: during a key rotation the paths
+	// move to the new key one at a time (docs/CONTROLLER.md).
+	PublicKey     string `json:"public_key"`
+	PeerPublicKey string `json:"peer_public_key"`
 	// Preferred: the path is first in its peer's static preference
 	// (cheapest local link, then configuration order), which traffic
 	// takes when steering has no path up for it. Steering decides

@@ -230,7 +230,7 @@ func ctlSitesCmd(o *ctlOpts) *cobra.Command {
 		},
 	}
 	revoke.Flags().StringVar(&reason, "reason", "", "why, for the event log")
-	c.AddCommand(revoke, ctlSiteDeleteCmd(o), ctlSiteResetCmd(o))
+	c.AddCommand(revoke, ctlSiteDeleteCmd(o), ctlSiteResetCmd(o), ctlSiteRotateKeyCmd(o))
 	return c
 }
 
@@ -285,6 +285,7 @@ func ctlSiteText(w *tabwriter.Writer, s *pb.SiteInfo) {
 	fmt.Fprintf(w, "name:\t%s\nid:\t%d\nnetwork:\t%s\nrole:\t%s\nstate:\t%s\nwireguard key:\t%x\nlast seen:\t%s\ncreated:\t%s\n",
 		s.Site.Name, s.Site.Id, s.Network, ctlEnum(s.Role, "TOPOLOGY_ROLE_"), ctlEnum(s.State, "SITE_STATE_"),
 		s.WireguardPublicKey, ctlStamp(s.LastSeenAt), ctlStamp(s.CreatedAt))
+	ctlKeyRotationText(w, s)
 }
 
 // ---- tokens ----

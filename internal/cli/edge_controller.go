@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"crypto/ecdh"
 	"errors"
 	"log/slog"
 	"net/netip"
@@ -84,6 +86,7 @@ func runControlled(cmd *cobra.Command, opts agent.Options, sock string, mcfg met
 	opts.Apply, opts.Telemetry, opts.Log = e.apply, e.telemetry, log
 	opts.Urgent, opts.UrgentTelemetry = e.changed, e.urgentTelemetry
 	opts.Links = e.links
+	opts.RotateKey = e.rotateKey
 	a, err := agent.New(ctx, opts)
 	if err != nil {
 		return err
@@ -304,4 +307,17 @@ func (e *controlledEdge) status() (edgeStatus, bool) {
 	}
 	flows := func() []localapi.FlowStatus { fs, _ := dp.Flows(); return fs }
 	return edgeStatus{dp.Status(), dp.TakeAppTraffic, flows}, true
+}
+
+// rotateKey moves the running data plane to a new WireGuard key, path by
+// path (dataplane.RotateKey); e.mu is not held meanwhile, so
+// configurations keep being applied.
+func (e *controlledEdge) rotateKey(ctx context.Context, next *ecdh.PrivateKey) error {
+	e.mu.Lock()
+	dp := e.dp
+	e.mu.Unlock()
+	if dp == nil {
+		return errors.New("key rotation: the data plane is not running yet")
+	}
+	return dp.RotateKey(ctx, next)
 }

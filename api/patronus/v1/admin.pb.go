@@ -668,7 +668,14 @@ type SiteInfo struct {
 	// last_seen_at is the last time the edge was heard from; unset: never.
 	LastSeenAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=last_seen_at,json=lastSeenAt,proto3" json:"last_seen_at,omitempty"`
 	// created_at is when the site enrolled.
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// key_rotation: a WireGuard key rotation is in progress (RotateSiteKey
+	// or the schedule); next_wireguard_public_key is the key the edge
+	// registered for it, empty until then.
+	KeyRotation            bool   `protobuf:"varint,8,opt,name=key_rotation,json=keyRotation,proto3" json:"key_rotation,omitempty"`
+	NextWireguardPublicKey []byte `protobuf:"bytes,9,opt,name=next_wireguard_public_key,json=nextWireguardPublicKey,proto3" json:"next_wireguard_public_key,omitempty"`
+	// key_rotated_at is when the last rotation ended; unset: never.
+	KeyRotatedAt  *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=key_rotated_at,json=keyRotatedAt,proto3" json:"key_rotated_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -748,6 +755,27 @@ func (x *SiteInfo) GetLastSeenAt() *timestamppb.Timestamp {
 func (x *SiteInfo) GetCreatedAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *SiteInfo) GetKeyRotation() bool {
+	if x != nil {
+		return x.KeyRotation
+	}
+	return false
+}
+
+func (x *SiteInfo) GetNextWireguardPublicKey() []byte {
+	if x != nil {
+		return x.NextWireguardPublicKey
+	}
+	return nil
+}
+
+func (x *SiteInfo) GetKeyRotatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.KeyRotatedAt
 	}
 	return nil
 }
@@ -4560,6 +4588,59 @@ func (x *ResetSiteRequest) GetTtl() *durationpb.Duration {
 	return nil
 }
 
+// RotateSiteKeyRequest asks for a site's WireGuard key rotation.
+type RotateSiteKeyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RotateSiteKeyRequest) Reset() {
+	*x = RotateSiteKeyRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateSiteKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateSiteKeyRequest) ProtoMessage() {}
+
+func (x *RotateSiteKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateSiteKeyRequest.ProtoReflect.Descriptor instead.
+func (*RotateSiteKeyRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *RotateSiteKeyRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *RotateSiteKeyRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
 // RenewOperatorRequest asks for a new certificate of the caller.
 type RenewOperatorRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -4573,7 +4654,7 @@ type RenewOperatorRequest struct {
 
 func (x *RenewOperatorRequest) Reset() {
 	*x = RenewOperatorRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[71]
+	mi := &file_patronus_v1_admin_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4585,7 +4666,7 @@ func (x *RenewOperatorRequest) String() string {
 func (*RenewOperatorRequest) ProtoMessage() {}
 
 func (x *RenewOperatorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[71]
+	mi := &file_patronus_v1_admin_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4598,7 +4679,7 @@ func (x *RenewOperatorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenewOperatorRequest.ProtoReflect.Descriptor instead.
 func (*RenewOperatorRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{71}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *RenewOperatorRequest) GetCsrDer() []byte {
@@ -4627,7 +4708,7 @@ type ListCertificatesRequest struct {
 
 func (x *ListCertificatesRequest) Reset() {
 	*x = ListCertificatesRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[72]
+	mi := &file_patronus_v1_admin_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4639,7 +4720,7 @@ func (x *ListCertificatesRequest) String() string {
 func (*ListCertificatesRequest) ProtoMessage() {}
 
 func (x *ListCertificatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[72]
+	mi := &file_patronus_v1_admin_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4652,7 +4733,7 @@ func (x *ListCertificatesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCertificatesRequest.ProtoReflect.Descriptor instead.
 func (*ListCertificatesRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{72}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *ListCertificatesRequest) GetNetwork() string {
@@ -4688,7 +4769,7 @@ type CertificateInfo struct {
 
 func (x *CertificateInfo) Reset() {
 	*x = CertificateInfo{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[73]
+	mi := &file_patronus_v1_admin_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4700,7 +4781,7 @@ func (x *CertificateInfo) String() string {
 func (*CertificateInfo) ProtoMessage() {}
 
 func (x *CertificateInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[73]
+	mi := &file_patronus_v1_admin_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4713,7 +4794,7 @@ func (x *CertificateInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CertificateInfo.ProtoReflect.Descriptor instead.
 func (*CertificateInfo) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{73}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *CertificateInfo) GetSerial() string {
@@ -4782,7 +4863,7 @@ type ListCertificatesResponse struct {
 
 func (x *ListCertificatesResponse) Reset() {
 	*x = ListCertificatesResponse{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[74]
+	mi := &file_patronus_v1_admin_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4794,7 +4875,7 @@ func (x *ListCertificatesResponse) String() string {
 func (*ListCertificatesResponse) ProtoMessage() {}
 
 func (x *ListCertificatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[74]
+	mi := &file_patronus_v1_admin_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4807,7 +4888,7 @@ func (x *ListCertificatesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCertificatesResponse.ProtoReflect.Descriptor instead.
 func (*ListCertificatesResponse) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{74}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *ListCertificatesResponse) GetCertificates() []*CertificateInfo {
@@ -4830,7 +4911,7 @@ type RevokeCertificateRequest struct {
 
 func (x *RevokeCertificateRequest) Reset() {
 	*x = RevokeCertificateRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[75]
+	mi := &file_patronus_v1_admin_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4842,7 +4923,7 @@ func (x *RevokeCertificateRequest) String() string {
 func (*RevokeCertificateRequest) ProtoMessage() {}
 
 func (x *RevokeCertificateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[75]
+	mi := &file_patronus_v1_admin_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4855,7 +4936,7 @@ func (x *RevokeCertificateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeCertificateRequest.ProtoReflect.Descriptor instead.
 func (*RevokeCertificateRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{75}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *RevokeCertificateRequest) GetSerial() string {
@@ -4886,7 +4967,7 @@ type SetBgpRequest struct {
 
 func (x *SetBgpRequest) Reset() {
 	*x = SetBgpRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[76]
+	mi := &file_patronus_v1_admin_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4898,7 +4979,7 @@ func (x *SetBgpRequest) String() string {
 func (*SetBgpRequest) ProtoMessage() {}
 
 func (x *SetBgpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[76]
+	mi := &file_patronus_v1_admin_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4911,7 +4992,7 @@ func (x *SetBgpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetBgpRequest.ProtoReflect.Descriptor instead.
 func (*SetBgpRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{76}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *SetBgpRequest) GetNetwork() string {
@@ -4954,7 +5035,7 @@ type AddBgpNeighborRequest struct {
 
 func (x *AddBgpNeighborRequest) Reset() {
 	*x = AddBgpNeighborRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[77]
+	mi := &file_patronus_v1_admin_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4966,7 +5047,7 @@ func (x *AddBgpNeighborRequest) String() string {
 func (*AddBgpNeighborRequest) ProtoMessage() {}
 
 func (x *AddBgpNeighborRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[77]
+	mi := &file_patronus_v1_admin_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4979,7 +5060,7 @@ func (x *AddBgpNeighborRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddBgpNeighborRequest.ProtoReflect.Descriptor instead.
 func (*AddBgpNeighborRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{77}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *AddBgpNeighborRequest) GetNetwork() string {
@@ -5017,7 +5098,7 @@ type SetBgpOptionsRequest struct {
 
 func (x *SetBgpOptionsRequest) Reset() {
 	*x = SetBgpOptionsRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[78]
+	mi := &file_patronus_v1_admin_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5029,7 +5110,7 @@ func (x *SetBgpOptionsRequest) String() string {
 func (*SetBgpOptionsRequest) ProtoMessage() {}
 
 func (x *SetBgpOptionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[78]
+	mi := &file_patronus_v1_admin_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5042,7 +5123,7 @@ func (x *SetBgpOptionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetBgpOptionsRequest.ProtoReflect.Descriptor instead.
 func (*SetBgpOptionsRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{78}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *SetBgpOptionsRequest) GetNetwork() string {
@@ -5087,7 +5168,7 @@ type SetBgpPolicyRequest struct {
 
 func (x *SetBgpPolicyRequest) Reset() {
 	*x = SetBgpPolicyRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[79]
+	mi := &file_patronus_v1_admin_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5099,7 +5180,7 @@ func (x *SetBgpPolicyRequest) String() string {
 func (*SetBgpPolicyRequest) ProtoMessage() {}
 
 func (x *SetBgpPolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[79]
+	mi := &file_patronus_v1_admin_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5112,7 +5193,7 @@ func (x *SetBgpPolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetBgpPolicyRequest.ProtoReflect.Descriptor instead.
 func (*SetBgpPolicyRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{79}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *SetBgpPolicyRequest) GetNetwork() string {
@@ -5155,7 +5236,7 @@ type RemoveBgpNeighborRequest struct {
 
 func (x *RemoveBgpNeighborRequest) Reset() {
 	*x = RemoveBgpNeighborRequest{}
-	mi := &file_patronus_v1_admin_proto_msgTypes[80]
+	mi := &file_patronus_v1_admin_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5167,7 +5248,7 @@ func (x *RemoveBgpNeighborRequest) String() string {
 func (*RemoveBgpNeighborRequest) ProtoMessage() {}
 
 func (x *RemoveBgpNeighborRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_admin_proto_msgTypes[80]
+	mi := &file_patronus_v1_admin_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5180,7 +5261,7 @@ func (x *RemoveBgpNeighborRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveBgpNeighborRequest.ProtoReflect.Descriptor instead.
 func (*RemoveBgpNeighborRequest) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{80}
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *RemoveBgpNeighborRequest) GetNetwork() string {
@@ -5240,7 +5321,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x15\n" +
 	"\x13ListNetworksRequest\"L\n" +
 	"\x14ListNetworksResponse\x124\n" +
-	"\bnetworks\x18\x01 \x03(\v2\x18.patronus.v1.NetworkInfoR\bnetworks\"\xd3\x02\n" +
+	"\bnetworks\x18\x01 \x03(\v2\x18.patronus.v1.NetworkInfoR\bnetworks\"\xf3\x03\n" +
 	"\bSiteInfo\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12%\n" +
 	"\x04site\x18\x02 \x01(\v2\x11.patronus.v1.SiteR\x04site\x12-\n" +
@@ -5250,7 +5331,11 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\flast_seen_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"lastSeenAt\x129\n" +
 	"\n" +
-	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"h\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12!\n" +
+	"\fkey_rotation\x18\b \x01(\bR\vkeyRotation\x129\n" +
+	"\x19next_wireguard_public_key\x18\t \x01(\fR\x16nextWireguardPublicKey\x12@\n" +
+	"\x0ekey_rotated_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\fkeyRotatedAt\"h\n" +
 	"\x10ListSitesRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\rR\bpageSize\x12\x1d\n" +
@@ -5511,7 +5596,10 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x10ResetSiteRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12+\n" +
-	"\x03ttl\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\"f\n" +
+	"\x03ttl\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\"M\n" +
+	"\x14RotateSiteKeyRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"f\n" +
 	"\x14RenewOperatorRequest\x12\x17\n" +
 	"\acsr_der\x18\x01 \x01(\fR\x06csrDer\x125\n" +
 	"\bvalidity\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\bvalidity\"P\n" +
@@ -5566,7 +5654,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\xa6\x1a\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\xf1\x1a\n" +
 	"\x05Admin\x12S\n" +
 	"\fListNetworks\x12 .patronus.v1.ListNetworksRequest\x1a!.patronus.v1.ListNetworksResponse\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
@@ -5615,7 +5703,8 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\vTestWebhook\x12\x1f.patronus.v1.TestWebhookRequest\x1a .patronus.v1.TestWebhookResponse\x12M\n" +
 	"\n" +
 	"DeleteSite\x12\x1e.patronus.v1.DeleteSiteRequest\x1a\x1f.patronus.v1.DeleteSiteResponse\x12P\n" +
-	"\tResetSite\x12\x1d.patronus.v1.ResetSiteRequest\x1a$.patronus.v1.CreateJoinTokenResponse\x12V\n" +
+	"\tResetSite\x12\x1d.patronus.v1.ResetSiteRequest\x1a$.patronus.v1.CreateJoinTokenResponse\x12I\n" +
+	"\rRotateSiteKey\x12!.patronus.v1.RotateSiteKeyRequest\x1a\x15.patronus.v1.SiteInfo\x12V\n" +
 	"\rRenewOperator\x12!.patronus.v1.RenewOperatorRequest\x1a\".patronus.v1.IssueOperatorResponse\x12_\n" +
 	"\x10ListCertificates\x12$.patronus.v1.ListCertificatesRequest\x1a%.patronus.v1.ListCertificatesResponse\x12X\n" +
 	"\x11RevokeCertificate\x12%.patronus.v1.RevokeCertificateRequest\x1a\x1c.patronus.v1.CertificateInfoB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
@@ -5633,7 +5722,7 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 81)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 82)
 var file_patronus_v1_admin_proto_goTypes = []any{
 	(Topology)(0),                    // 0: patronus.v1.Topology
 	(SiteState)(0),                   // 1: patronus.v1.SiteState
@@ -5708,189 +5797,193 @@ var file_patronus_v1_admin_proto_goTypes = []any{
 	(*GetBgpRequest)(nil),            // 70: patronus.v1.GetBgpRequest
 	(*DeleteSiteResponse)(nil),       // 71: patronus.v1.DeleteSiteResponse
 	(*ResetSiteRequest)(nil),         // 72: patronus.v1.ResetSiteRequest
-	(*RenewOperatorRequest)(nil),     // 73: patronus.v1.RenewOperatorRequest
-	(*ListCertificatesRequest)(nil),  // 74: patronus.v1.ListCertificatesRequest
-	(*CertificateInfo)(nil),          // 75: patronus.v1.CertificateInfo
-	(*ListCertificatesResponse)(nil), // 76: patronus.v1.ListCertificatesResponse
-	(*RevokeCertificateRequest)(nil), // 77: patronus.v1.RevokeCertificateRequest
-	(*SetBgpRequest)(nil),            // 78: patronus.v1.SetBgpRequest
-	(*AddBgpNeighborRequest)(nil),    // 79: patronus.v1.AddBgpNeighborRequest
-	(*SetBgpOptionsRequest)(nil),     // 80: patronus.v1.SetBgpOptionsRequest
-	(*SetBgpPolicyRequest)(nil),      // 81: patronus.v1.SetBgpPolicyRequest
-	(*RemoveBgpNeighborRequest)(nil), // 82: patronus.v1.RemoveBgpNeighborRequest
-	(*timestamppb.Timestamp)(nil),    // 83: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 84: google.protobuf.Duration
-	(*Site)(nil),                     // 85: patronus.v1.Site
-	(TopologyRole)(0),                // 86: patronus.v1.TopologyRole
-	(*PathSample)(nil),               // 87: patronus.v1.PathSample
-	(*SlaClass)(nil),                 // 88: patronus.v1.SlaClass
-	(*Application)(nil),              // 89: patronus.v1.Application
-	(*Policy)(nil),                   // 90: patronus.v1.Policy
-	(*SteeringTimers)(nil),           // 91: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),             // 92: patronus.v1.QualityModel
-	(*PinMatch)(nil),                 // 93: patronus.v1.PinMatch
-	(*Bgp)(nil),                      // 94: patronus.v1.Bgp
-	(*BgpStatus)(nil),                // 95: patronus.v1.BgpStatus
-	(*BgpNeighbor)(nil),              // 96: patronus.v1.BgpNeighbor
-	(*BgpPolicy)(nil),                // 97: patronus.v1.BgpPolicy
+	(*RotateSiteKeyRequest)(nil),     // 73: patronus.v1.RotateSiteKeyRequest
+	(*RenewOperatorRequest)(nil),     // 74: patronus.v1.RenewOperatorRequest
+	(*ListCertificatesRequest)(nil),  // 75: patronus.v1.ListCertificatesRequest
+	(*CertificateInfo)(nil),          // 76: patronus.v1.CertificateInfo
+	(*ListCertificatesResponse)(nil), // 77: patronus.v1.ListCertificatesResponse
+	(*RevokeCertificateRequest)(nil), // 78: patronus.v1.RevokeCertificateRequest
+	(*SetBgpRequest)(nil),            // 79: patronus.v1.SetBgpRequest
+	(*AddBgpNeighborRequest)(nil),    // 80: patronus.v1.AddBgpNeighborRequest
+	(*SetBgpOptionsRequest)(nil),     // 81: patronus.v1.SetBgpOptionsRequest
+	(*SetBgpPolicyRequest)(nil),      // 82: patronus.v1.SetBgpPolicyRequest
+	(*RemoveBgpNeighborRequest)(nil), // 83: patronus.v1.RemoveBgpNeighborRequest
+	(*timestamppb.Timestamp)(nil),    // 84: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 85: google.protobuf.Duration
+	(*Site)(nil),                     // 86: patronus.v1.Site
+	(TopologyRole)(0),                // 87: patronus.v1.TopologyRole
+	(*PathSample)(nil),               // 88: patronus.v1.PathSample
+	(*SlaClass)(nil),                 // 89: patronus.v1.SlaClass
+	(*Application)(nil),              // 90: patronus.v1.Application
+	(*Policy)(nil),                   // 91: patronus.v1.Policy
+	(*SteeringTimers)(nil),           // 92: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),             // 93: patronus.v1.QualityModel
+	(*PinMatch)(nil),                 // 94: patronus.v1.PinMatch
+	(*Bgp)(nil),                      // 95: patronus.v1.Bgp
+	(*BgpStatus)(nil),                // 96: patronus.v1.BgpStatus
+	(*BgpNeighbor)(nil),              // 97: patronus.v1.BgpNeighbor
+	(*BgpPolicy)(nil),                // 98: patronus.v1.BgpPolicy
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
-	83,  // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
-	83,  // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
-	83,  // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
-	84,  // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
+	84,  // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
+	84,  // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
+	84,  // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
+	85,  // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
 	2,   // 4: patronus.v1.IssueOperatorResponse.certificate:type_name -> patronus.v1.OperatorCertificate
 	2,   // 5: patronus.v1.ListOperatorsResponse.certificates:type_name -> patronus.v1.OperatorCertificate
 	0,   // 6: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
-	83,  // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
+	84,  // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
 	8,   // 8: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
-	85,  // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	86,  // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	86,  // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	87,  // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
 	1,   // 11: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	83,  // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	83,  // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
-	11,  // 14: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	83,  // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	83,  // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	83,  // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	83,  // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	84,  // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
-	16,  // 20: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
-	16,  // 21: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
-	22,  // 22: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
-	22,  // 23: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
-	28,  // 24: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
-	28,  // 25: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
-	87,  // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
-	34,  // 27: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	88,  // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	89,  // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	90,  // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	91,  // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
-	92,  // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
-	37,  // 33: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	83,  // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	83,  // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
-	40,  // 36: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	93,  // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
-	83,  // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
-	83,  // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
-	43,  // 40: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
-	93,  // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
-	84,  // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
-	83,  // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
-	83,  // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
-	83,  // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
-	49,  // 46: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
-	83,  // 47: patronus.v1.AlertInfo.started_at:type_name -> google.protobuf.Timestamp
-	83,  // 48: patronus.v1.AlertInfo.fired_at:type_name -> google.protobuf.Timestamp
-	56,  // 49: patronus.v1.ListAlertsResponse.alerts:type_name -> patronus.v1.AlertInfo
-	83,  // 50: patronus.v1.WebhookInfo.created_at:type_name -> google.protobuf.Timestamp
-	59,  // 51: patronus.v1.AddWebhookResponse.webhook:type_name -> patronus.v1.WebhookInfo
-	59,  // 52: patronus.v1.ListWebhooksResponse.webhooks:type_name -> patronus.v1.WebhookInfo
-	84,  // 53: patronus.v1.TestWebhookResponse.duration:type_name -> google.protobuf.Duration
-	94,  // 54: patronus.v1.SiteBgp.bgp:type_name -> patronus.v1.Bgp
-	95,  // 55: patronus.v1.SiteBgp.status:type_name -> patronus.v1.BgpStatus
-	83,  // 56: patronus.v1.SiteBgp.reported_at:type_name -> google.protobuf.Timestamp
-	84,  // 57: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
-	84,  // 58: patronus.v1.RenewOperatorRequest.validity:type_name -> google.protobuf.Duration
-	83,  // 59: patronus.v1.CertificateInfo.issued_at:type_name -> google.protobuf.Timestamp
-	83,  // 60: patronus.v1.CertificateInfo.not_after:type_name -> google.protobuf.Timestamp
-	83,  // 61: patronus.v1.CertificateInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	75,  // 62: patronus.v1.ListCertificatesResponse.certificates:type_name -> patronus.v1.CertificateInfo
-	96,  // 63: patronus.v1.AddBgpNeighborRequest.neighbor:type_name -> patronus.v1.BgpNeighbor
-	97,  // 64: patronus.v1.SetBgpPolicyRequest.policy:type_name -> patronus.v1.BgpPolicy
-	9,   // 65: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	12,  // 66: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	14,  // 67: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	15,  // 68: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	17,  // 69: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	19,  // 70: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	21,  // 71: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	23,  // 72: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	25,  // 73: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	26,  // 74: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	29,  // 75: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	31,  // 76: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	32,  // 77: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	35,  // 78: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	38,  // 79: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	39,  // 80: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	41,  // 81: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	44,  // 82: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
-	46,  // 83: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
-	47,  // 84: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
-	70,  // 85: patronus.v1.Admin.GetBgp:input_type -> patronus.v1.GetBgpRequest
-	78,  // 86: patronus.v1.Admin.SetBgp:input_type -> patronus.v1.SetBgpRequest
-	79,  // 87: patronus.v1.Admin.AddBgpNeighbor:input_type -> patronus.v1.AddBgpNeighborRequest
-	82,  // 88: patronus.v1.Admin.RemoveBgpNeighbor:input_type -> patronus.v1.RemoveBgpNeighborRequest
-	80,  // 89: patronus.v1.Admin.SetBgpOptions:input_type -> patronus.v1.SetBgpOptionsRequest
-	81,  // 90: patronus.v1.Admin.SetBgpPolicy:input_type -> patronus.v1.SetBgpPolicyRequest
-	3,   // 91: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
-	5,   // 92: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
-	7,   // 93: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
-	50,  // 94: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
-	52,  // 95: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
-	53,  // 96: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
-	54,  // 97: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
-	57,  // 98: patronus.v1.Admin.ListAlerts:input_type -> patronus.v1.ListAlertsRequest
-	60,  // 99: patronus.v1.Admin.AddWebhook:input_type -> patronus.v1.AddWebhookRequest
-	62,  // 100: patronus.v1.Admin.ListWebhooks:input_type -> patronus.v1.ListWebhooksRequest
-	64,  // 101: patronus.v1.Admin.RemoveWebhook:input_type -> patronus.v1.RemoveWebhookRequest
-	66,  // 102: patronus.v1.Admin.TestWebhook:input_type -> patronus.v1.TestWebhookRequest
-	68,  // 103: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
-	72,  // 104: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
-	73,  // 105: patronus.v1.Admin.RenewOperator:input_type -> patronus.v1.RenewOperatorRequest
-	74,  // 106: patronus.v1.Admin.ListCertificates:input_type -> patronus.v1.ListCertificatesRequest
-	77,  // 107: patronus.v1.Admin.RevokeCertificate:input_type -> patronus.v1.RevokeCertificateRequest
-	10,  // 108: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	13,  // 109: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	11,  // 110: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	11,  // 111: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	18,  // 112: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	20,  // 113: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	16,  // 114: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	24,  // 115: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	22,  // 116: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	27,  // 117: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	30,  // 118: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	28,  // 119: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	33,  // 120: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	36,  // 121: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	37,  // 122: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	37,  // 123: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	42,  // 124: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	45,  // 125: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
-	43,  // 126: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
-	48,  // 127: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
-	69,  // 128: patronus.v1.Admin.GetBgp:output_type -> patronus.v1.SiteBgp
-	69,  // 129: patronus.v1.Admin.SetBgp:output_type -> patronus.v1.SiteBgp
-	69,  // 130: patronus.v1.Admin.AddBgpNeighbor:output_type -> patronus.v1.SiteBgp
-	69,  // 131: patronus.v1.Admin.RemoveBgpNeighbor:output_type -> patronus.v1.SiteBgp
-	69,  // 132: patronus.v1.Admin.SetBgpOptions:output_type -> patronus.v1.SiteBgp
-	69,  // 133: patronus.v1.Admin.SetBgpPolicy:output_type -> patronus.v1.SiteBgp
-	4,   // 134: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
-	6,   // 135: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
-	6,   // 136: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
-	51,  // 137: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
-	49,  // 138: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
-	49,  // 139: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
-	55,  // 140: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
-	58,  // 141: patronus.v1.Admin.ListAlerts:output_type -> patronus.v1.ListAlertsResponse
-	61,  // 142: patronus.v1.Admin.AddWebhook:output_type -> patronus.v1.AddWebhookResponse
-	63,  // 143: patronus.v1.Admin.ListWebhooks:output_type -> patronus.v1.ListWebhooksResponse
-	65,  // 144: patronus.v1.Admin.RemoveWebhook:output_type -> patronus.v1.RemoveWebhookResponse
-	67,  // 145: patronus.v1.Admin.TestWebhook:output_type -> patronus.v1.TestWebhookResponse
-	71,  // 146: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
-	18,  // 147: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
-	4,   // 148: patronus.v1.Admin.RenewOperator:output_type -> patronus.v1.IssueOperatorResponse
-	76,  // 149: patronus.v1.Admin.ListCertificates:output_type -> patronus.v1.ListCertificatesResponse
-	75,  // 150: patronus.v1.Admin.RevokeCertificate:output_type -> patronus.v1.CertificateInfo
-	108, // [108:151] is the sub-list for method output_type
-	65,  // [65:108] is the sub-list for method input_type
-	65,  // [65:65] is the sub-list for extension type_name
-	65,  // [65:65] is the sub-list for extension extendee
-	0,   // [0:65] is the sub-list for field type_name
+	84,  // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	84,  // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	84,  // 14: patronus.v1.SiteInfo.key_rotated_at:type_name -> google.protobuf.Timestamp
+	11,  // 15: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
+	84,  // 16: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	84,  // 17: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	84,  // 18: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	84,  // 19: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	85,  // 20: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	16,  // 21: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
+	16,  // 22: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
+	22,  // 23: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
+	22,  // 24: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
+	28,  // 25: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
+	28,  // 26: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
+	88,  // 27: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	34,  // 28: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
+	89,  // 29: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	90,  // 30: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	91,  // 31: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	92,  // 32: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	93,  // 33: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
+	37,  // 34: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
+	84,  // 35: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	84,  // 36: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	40,  // 37: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
+	94,  // 38: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
+	84,  // 39: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
+	84,  // 40: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
+	43,  // 41: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
+	94,  // 42: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
+	85,  // 43: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
+	84,  // 44: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
+	84,  // 45: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
+	84,  // 46: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
+	49,  // 47: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
+	84,  // 48: patronus.v1.AlertInfo.started_at:type_name -> google.protobuf.Timestamp
+	84,  // 49: patronus.v1.AlertInfo.fired_at:type_name -> google.protobuf.Timestamp
+	56,  // 50: patronus.v1.ListAlertsResponse.alerts:type_name -> patronus.v1.AlertInfo
+	84,  // 51: patronus.v1.WebhookInfo.created_at:type_name -> google.protobuf.Timestamp
+	59,  // 52: patronus.v1.AddWebhookResponse.webhook:type_name -> patronus.v1.WebhookInfo
+	59,  // 53: patronus.v1.ListWebhooksResponse.webhooks:type_name -> patronus.v1.WebhookInfo
+	85,  // 54: patronus.v1.TestWebhookResponse.duration:type_name -> google.protobuf.Duration
+	95,  // 55: patronus.v1.SiteBgp.bgp:type_name -> patronus.v1.Bgp
+	96,  // 56: patronus.v1.SiteBgp.status:type_name -> patronus.v1.BgpStatus
+	84,  // 57: patronus.v1.SiteBgp.reported_at:type_name -> google.protobuf.Timestamp
+	85,  // 58: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
+	85,  // 59: patronus.v1.RenewOperatorRequest.validity:type_name -> google.protobuf.Duration
+	84,  // 60: patronus.v1.CertificateInfo.issued_at:type_name -> google.protobuf.Timestamp
+	84,  // 61: patronus.v1.CertificateInfo.not_after:type_name -> google.protobuf.Timestamp
+	84,  // 62: patronus.v1.CertificateInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	76,  // 63: patronus.v1.ListCertificatesResponse.certificates:type_name -> patronus.v1.CertificateInfo
+	97,  // 64: patronus.v1.AddBgpNeighborRequest.neighbor:type_name -> patronus.v1.BgpNeighbor
+	98,  // 65: patronus.v1.SetBgpPolicyRequest.policy:type_name -> patronus.v1.BgpPolicy
+	9,   // 66: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	12,  // 67: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	14,  // 68: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	15,  // 69: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	17,  // 70: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	19,  // 71: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	21,  // 72: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	23,  // 73: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	25,  // 74: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	26,  // 75: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	29,  // 76: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	31,  // 77: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	32,  // 78: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	35,  // 79: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	38,  // 80: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	39,  // 81: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	41,  // 82: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	44,  // 83: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
+	46,  // 84: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
+	47,  // 85: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
+	70,  // 86: patronus.v1.Admin.GetBgp:input_type -> patronus.v1.GetBgpRequest
+	79,  // 87: patronus.v1.Admin.SetBgp:input_type -> patronus.v1.SetBgpRequest
+	80,  // 88: patronus.v1.Admin.AddBgpNeighbor:input_type -> patronus.v1.AddBgpNeighborRequest
+	83,  // 89: patronus.v1.Admin.RemoveBgpNeighbor:input_type -> patronus.v1.RemoveBgpNeighborRequest
+	81,  // 90: patronus.v1.Admin.SetBgpOptions:input_type -> patronus.v1.SetBgpOptionsRequest
+	82,  // 91: patronus.v1.Admin.SetBgpPolicy:input_type -> patronus.v1.SetBgpPolicyRequest
+	3,   // 92: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
+	5,   // 93: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
+	7,   // 94: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
+	50,  // 95: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
+	52,  // 96: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
+	53,  // 97: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
+	54,  // 98: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
+	57,  // 99: patronus.v1.Admin.ListAlerts:input_type -> patronus.v1.ListAlertsRequest
+	60,  // 100: patronus.v1.Admin.AddWebhook:input_type -> patronus.v1.AddWebhookRequest
+	62,  // 101: patronus.v1.Admin.ListWebhooks:input_type -> patronus.v1.ListWebhooksRequest
+	64,  // 102: patronus.v1.Admin.RemoveWebhook:input_type -> patronus.v1.RemoveWebhookRequest
+	66,  // 103: patronus.v1.Admin.TestWebhook:input_type -> patronus.v1.TestWebhookRequest
+	68,  // 104: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
+	72,  // 105: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
+	73,  // 106: patronus.v1.Admin.RotateSiteKey:input_type -> patronus.v1.RotateSiteKeyRequest
+	74,  // 107: patronus.v1.Admin.RenewOperator:input_type -> patronus.v1.RenewOperatorRequest
+	75,  // 108: patronus.v1.Admin.ListCertificates:input_type -> patronus.v1.ListCertificatesRequest
+	78,  // 109: patronus.v1.Admin.RevokeCertificate:input_type -> patronus.v1.RevokeCertificateRequest
+	10,  // 110: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	13,  // 111: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	11,  // 112: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	11,  // 113: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	18,  // 114: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	20,  // 115: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	16,  // 116: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	24,  // 117: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	22,  // 118: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	27,  // 119: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	30,  // 120: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	28,  // 121: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	33,  // 122: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	36,  // 123: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	37,  // 124: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	37,  // 125: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	42,  // 126: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	45,  // 127: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
+	43,  // 128: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
+	48,  // 129: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
+	69,  // 130: patronus.v1.Admin.GetBgp:output_type -> patronus.v1.SiteBgp
+	69,  // 131: patronus.v1.Admin.SetBgp:output_type -> patronus.v1.SiteBgp
+	69,  // 132: patronus.v1.Admin.AddBgpNeighbor:output_type -> patronus.v1.SiteBgp
+	69,  // 133: patronus.v1.Admin.RemoveBgpNeighbor:output_type -> patronus.v1.SiteBgp
+	69,  // 134: patronus.v1.Admin.SetBgpOptions:output_type -> patronus.v1.SiteBgp
+	69,  // 135: patronus.v1.Admin.SetBgpPolicy:output_type -> patronus.v1.SiteBgp
+	4,   // 136: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
+	6,   // 137: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
+	6,   // 138: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
+	51,  // 139: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
+	49,  // 140: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
+	49,  // 141: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
+	55,  // 142: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
+	58,  // 143: patronus.v1.Admin.ListAlerts:output_type -> patronus.v1.ListAlertsResponse
+	61,  // 144: patronus.v1.Admin.AddWebhook:output_type -> patronus.v1.AddWebhookResponse
+	63,  // 145: patronus.v1.Admin.ListWebhooks:output_type -> patronus.v1.ListWebhooksResponse
+	65,  // 146: patronus.v1.Admin.RemoveWebhook:output_type -> patronus.v1.RemoveWebhookResponse
+	67,  // 147: patronus.v1.Admin.TestWebhook:output_type -> patronus.v1.TestWebhookResponse
+	71,  // 148: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
+	18,  // 149: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
+	11,  // 150: patronus.v1.Admin.RotateSiteKey:output_type -> patronus.v1.SiteInfo
+	4,   // 151: patronus.v1.Admin.RenewOperator:output_type -> patronus.v1.IssueOperatorResponse
+	77,  // 152: patronus.v1.Admin.ListCertificates:output_type -> patronus.v1.ListCertificatesResponse
+	76,  // 153: patronus.v1.Admin.RevokeCertificate:output_type -> patronus.v1.CertificateInfo
+	110, // [110:154] is the sub-list for method output_type
+	66,  // [66:110] is the sub-list for method input_type
+	66,  // [66:66] is the sub-list for extension type_name
+	66,  // [66:66] is the sub-list for extension extendee
+	0,   // [0:66] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -5900,14 +5993,14 @@ func file_patronus_v1_admin_proto_init() {
 	}
 	file_patronus_v1_config_proto_init()
 	file_patronus_v1_telemetry_proto_init()
-	file_patronus_v1_admin_proto_msgTypes[78].OneofWrappers = []any{}
+	file_patronus_v1_admin_proto_msgTypes[79].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   81,
+			NumMessages:   82,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -63,6 +63,7 @@ const (
 	Admin_TestWebhook_FullMethodName       = "/patronus.v1.Admin/TestWebhook"
 	Admin_DeleteSite_FullMethodName        = "/patronus.v1.Admin/DeleteSite"
 	Admin_ResetSite_FullMethodName         = "/patronus.v1.Admin/ResetSite"
+	Admin_RotateSiteKey_FullMethodName     = "/patronus.v1.Admin/RotateSiteKey"
 	Admin_RenewOperator_FullMethodName     = "/patronus.v1.Admin/RenewOperator"
 	Admin_ListCertificates_FullMethodName  = "/patronus.v1.Admin/ListCertificates"
 	Admin_RevokeCertificate_FullMethodName = "/patronus.v1.Admin/RevokeCertificate"
@@ -191,6 +192,15 @@ type AdminClient interface {
 	// replaces the site's. The site's certificates are revoked at once (its
 	// edge's streams end). FAILED_PRECONDITION for a revoked site.
 	ResetSite(ctx context.Context, in *ResetSiteRequest, opts ...grpc.CallOption) (*CreateJoinTokenResponse, error)
+	// RotateSiteKey asks a site's edge for a new WireGuard key, rotated
+	// without losing traffic (docs/CONTROLLER.md, "WireGuard key
+	// rotation"): the edge makes the key and registers it, its peers learn
+	// it as the site's next key, the edge moves its paths to it one at a
+	// time and the controller then makes it the site's key. An edge that is
+	// offline starts when it connects. NOT_FOUND for no such site;
+	// FAILED_PRECONDITION for a revoked one, or while a rotation of the
+	// site is in progress.
+	RotateSiteKey(ctx context.Context, in *RotateSiteKeyRequest, opts ...grpc.CallOption) (*SiteInfo, error)
 	// RenewOperator signs a new certificate of the calling operator's own
 	// name from the CSR of a new key made where it is used, and records it.
 	// The certificate the call was made with stays valid until it expires
@@ -616,6 +626,16 @@ func (c *adminClient) ResetSite(ctx context.Context, in *ResetSiteRequest, opts 
 	return out, nil
 }
 
+func (c *adminClient) RotateSiteKey(ctx context.Context, in *RotateSiteKeyRequest, opts ...grpc.CallOption) (*SiteInfo, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SiteInfo)
+	err := c.cc.Invoke(ctx, Admin_RotateSiteKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminClient) RenewOperator(ctx context.Context, in *RenewOperatorRequest, opts ...grpc.CallOption) (*IssueOperatorResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(IssueOperatorResponse)
@@ -769,6 +789,15 @@ type AdminServer interface {
 	// replaces the site's. The site's certificates are revoked at once (its
 	// edge's streams end). FAILED_PRECONDITION for a revoked site.
 	ResetSite(context.Context, *ResetSiteRequest) (*CreateJoinTokenResponse, error)
+	// RotateSiteKey asks a site's edge for a new WireGuard key, rotated
+	// without losing traffic (docs/CONTROLLER.md, "WireGuard key
+	// rotation"): the edge makes the key and registers it, its peers learn
+	// it as the site's next key, the edge moves its paths to it one at a
+	// time and the controller then makes it the site's key. An edge that is
+	// offline starts when it connects. NOT_FOUND for no such site;
+	// FAILED_PRECONDITION for a revoked one, or while a rotation of the
+	// site is in progress.
+	RotateSiteKey(context.Context, *RotateSiteKeyRequest) (*SiteInfo, error)
 	// RenewOperator signs a new certificate of the calling operator's own
 	// name from the CSR of a new key made where it is used, and records it.
 	// The certificate the call was made with stays valid until it expires
@@ -913,6 +942,9 @@ func (UnimplementedAdminServer) DeleteSite(context.Context, *DeleteSiteRequest) 
 }
 func (UnimplementedAdminServer) ResetSite(context.Context, *ResetSiteRequest) (*CreateJoinTokenResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ResetSite not implemented")
+}
+func (UnimplementedAdminServer) RotateSiteKey(context.Context, *RotateSiteKeyRequest) (*SiteInfo, error) {
+	return nil, status.Error(codes.Unimplemented, "method RotateSiteKey not implemented")
 }
 func (UnimplementedAdminServer) RenewOperator(context.Context, *RenewOperatorRequest) (*IssueOperatorResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RenewOperator not implemented")
@@ -1664,6 +1696,24 @@ func _Admin_ResetSite_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_RotateSiteKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RotateSiteKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).RotateSiteKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_RotateSiteKey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).RotateSiteKey(ctx, req.(*RotateSiteKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Admin_RenewOperator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(RenewOperatorRequest)
 	if err := dec(in); err != nil {
@@ -1884,6 +1934,10 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ResetSite",
 			Handler:    _Admin_ResetSite_Handler,
+		},
+		{
+			MethodName: "RotateSiteKey",
+			Handler:    _Admin_RotateSiteKey_Handler,
 		},
 		{
 			MethodName: "RenewOperator",

@@ -231,6 +231,172 @@ func (x *RenewCertificateResponse) GetCaCertDer() []byte {
 	return nil
 }
 
+// RegisterNextKeyRequest carries the edge's next WireGuard public key.
+type RegisterNextKeyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// public_key is 32 bytes.
+	PublicKey     []byte `protobuf:"bytes,1,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegisterNextKeyRequest) Reset() {
+	*x = RegisterNextKeyRequest{}
+	mi := &file_patronus_v1_edge_control_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegisterNextKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegisterNextKeyRequest) ProtoMessage() {}
+
+func (x *RegisterNextKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_edge_control_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegisterNextKeyRequest.ProtoReflect.Descriptor instead.
+func (*RegisterNextKeyRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_edge_control_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *RegisterNextKeyRequest) GetPublicKey() []byte {
+	if x != nil {
+		return x.PublicKey
+	}
+	return nil
+}
+
+// RegisterNextKeyResponse is empty.
+type RegisterNextKeyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegisterNextKeyResponse) Reset() {
+	*x = RegisterNextKeyResponse{}
+	mi := &file_patronus_v1_edge_control_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegisterNextKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegisterNextKeyResponse) ProtoMessage() {}
+
+func (x *RegisterNextKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_edge_control_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegisterNextKeyResponse.ProtoReflect.Descriptor instead.
+func (*RegisterNextKeyResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_edge_control_proto_rawDescGZIP(), []int{5}
+}
+
+// CommitKeyRotationRequest names the key the edge now uses.
+type CommitKeyRotationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// public_key is 32 bytes: the registered next key.
+	PublicKey     []byte `protobuf:"bytes,1,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommitKeyRotationRequest) Reset() {
+	*x = CommitKeyRotationRequest{}
+	mi := &file_patronus_v1_edge_control_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommitKeyRotationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommitKeyRotationRequest) ProtoMessage() {}
+
+func (x *CommitKeyRotationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_edge_control_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommitKeyRotationRequest.ProtoReflect.Descriptor instead.
+func (*CommitKeyRotationRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_edge_control_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *CommitKeyRotationRequest) GetPublicKey() []byte {
+	if x != nil {
+		return x.PublicKey
+	}
+	return nil
+}
+
+// CommitKeyRotationResponse is empty.
+type CommitKeyRotationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommitKeyRotationResponse) Reset() {
+	*x = CommitKeyRotationResponse{}
+	mi := &file_patronus_v1_edge_control_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommitKeyRotationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommitKeyRotationResponse) ProtoMessage() {}
+
+func (x *CommitKeyRotationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_edge_control_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommitKeyRotationResponse.ProtoReflect.Descriptor instead.
+func (*CommitKeyRotationResponse) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_edge_control_proto_rawDescGZIP(), []int{7}
+}
+
 var File_patronus_v1_edge_control_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_edge_control_proto_rawDesc = "" +
@@ -245,11 +411,21 @@ const file_patronus_v1_edge_control_proto_rawDesc = "" +
 	"\acsr_der\x18\x01 \x01(\fR\x06csrDer\"m\n" +
 	"\x18RenewCertificateResponse\x121\n" +
 	"\x15client_cert_chain_der\x18\x01 \x03(\fR\x12clientCertChainDer\x12\x1e\n" +
-	"\vca_cert_der\x18\x02 \x01(\fR\tcaCertDer2\xf7\x01\n" +
+	"\vca_cert_der\x18\x02 \x01(\fR\tcaCertDer\"7\n" +
+	"\x16RegisterNextKeyRequest\x12\x1d\n" +
+	"\n" +
+	"public_key\x18\x01 \x01(\fR\tpublicKey\"\x19\n" +
+	"\x17RegisterNextKeyResponse\"9\n" +
+	"\x18CommitKeyRotationRequest\x12\x1d\n" +
+	"\n" +
+	"public_key\x18\x01 \x01(\fR\tpublicKey\"\x1b\n" +
+	"\x19CommitKeyRotationResponse2\xb9\x03\n" +
 	"\vEdgeControl\x12I\n" +
 	"\vWatchConfig\x12\x1f.patronus.v1.WatchConfigRequest\x1a\x17.patronus.v1.EdgeConfig0\x01\x12<\n" +
 	"\x06Report\x12\x16.patronus.v1.Telemetry\x1a\x16.patronus.v1.ReportAck(\x010\x01\x12_\n" +
-	"\x10RenewCertificate\x12$.patronus.v1.RenewCertificateRequest\x1a%.patronus.v1.RenewCertificateResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
+	"\x10RenewCertificate\x12$.patronus.v1.RenewCertificateRequest\x1a%.patronus.v1.RenewCertificateResponse\x12\\\n" +
+	"\x0fRegisterNextKey\x12#.patronus.v1.RegisterNextKeyRequest\x1a$.patronus.v1.RegisterNextKeyResponse\x12b\n" +
+	"\x11CommitKeyRotation\x12%.patronus.v1.CommitKeyRotationRequest\x1a&.patronus.v1.CommitKeyRotationResponseB?Z=github.com/patronus-sdwan/patronus/api/patronus/v1;patronusv1b\x06proto3"
 
 var (
 	file_patronus_v1_edge_control_proto_rawDescOnce sync.Once
@@ -263,24 +439,32 @@ func file_patronus_v1_edge_control_proto_rawDescGZIP() []byte {
 	return file_patronus_v1_edge_control_proto_rawDescData
 }
 
-var file_patronus_v1_edge_control_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_patronus_v1_edge_control_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_patronus_v1_edge_control_proto_goTypes = []any{
-	(*WatchConfigRequest)(nil),       // 0: patronus.v1.WatchConfigRequest
-	(*ReportAck)(nil),                // 1: patronus.v1.ReportAck
-	(*RenewCertificateRequest)(nil),  // 2: patronus.v1.RenewCertificateRequest
-	(*RenewCertificateResponse)(nil), // 3: patronus.v1.RenewCertificateResponse
-	(*Telemetry)(nil),                // 4: patronus.v1.Telemetry
-	(*EdgeConfig)(nil),               // 5: patronus.v1.EdgeConfig
+	(*WatchConfigRequest)(nil),        // 0: patronus.v1.WatchConfigRequest
+	(*ReportAck)(nil),                 // 1: patronus.v1.ReportAck
+	(*RenewCertificateRequest)(nil),   // 2: patronus.v1.RenewCertificateRequest
+	(*RenewCertificateResponse)(nil),  // 3: patronus.v1.RenewCertificateResponse
+	(*RegisterNextKeyRequest)(nil),    // 4: patronus.v1.RegisterNextKeyRequest
+	(*RegisterNextKeyResponse)(nil),   // 5: patronus.v1.RegisterNextKeyResponse
+	(*CommitKeyRotationRequest)(nil),  // 6: patronus.v1.CommitKeyRotationRequest
+	(*CommitKeyRotationResponse)(nil), // 7: patronus.v1.CommitKeyRotationResponse
+	(*Telemetry)(nil),                 // 8: patronus.v1.Telemetry
+	(*EdgeConfig)(nil),                // 9: patronus.v1.EdgeConfig
 }
 var file_patronus_v1_edge_control_proto_depIdxs = []int32{
 	0, // 0: patronus.v1.EdgeControl.WatchConfig:input_type -> patronus.v1.WatchConfigRequest
-	4, // 1: patronus.v1.EdgeControl.Report:input_type -> patronus.v1.Telemetry
+	8, // 1: patronus.v1.EdgeControl.Report:input_type -> patronus.v1.Telemetry
 	2, // 2: patronus.v1.EdgeControl.RenewCertificate:input_type -> patronus.v1.RenewCertificateRequest
-	5, // 3: patronus.v1.EdgeControl.WatchConfig:output_type -> patronus.v1.EdgeConfig
-	1, // 4: patronus.v1.EdgeControl.Report:output_type -> patronus.v1.ReportAck
-	3, // 5: patronus.v1.EdgeControl.RenewCertificate:output_type -> patronus.v1.RenewCertificateResponse
-	3, // [3:6] is the sub-list for method output_type
-	0, // [0:3] is the sub-list for method input_type
+	4, // 3: patronus.v1.EdgeControl.RegisterNextKey:input_type -> patronus.v1.RegisterNextKeyRequest
+	6, // 4: patronus.v1.EdgeControl.CommitKeyRotation:input_type -> patronus.v1.CommitKeyRotationRequest
+	9, // 5: patronus.v1.EdgeControl.WatchConfig:output_type -> patronus.v1.EdgeConfig
+	1, // 6: patronus.v1.EdgeControl.Report:output_type -> patronus.v1.ReportAck
+	3, // 7: patronus.v1.EdgeControl.RenewCertificate:output_type -> patronus.v1.RenewCertificateResponse
+	5, // 8: patronus.v1.EdgeControl.RegisterNextKey:output_type -> patronus.v1.RegisterNextKeyResponse
+	7, // 9: patronus.v1.EdgeControl.CommitKeyRotation:output_type -> patronus.v1.CommitKeyRotationResponse
+	5, // [5:10] is the sub-list for method output_type
+	0, // [0:5] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -299,7 +483,7 @@ func file_patronus_v1_edge_control_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_edge_control_proto_rawDesc), len(file_patronus_v1_edge_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,9 +24,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	EdgeControl_WatchConfig_FullMethodName      = "/patronus.v1.EdgeControl/WatchConfig"
-	EdgeControl_Report_FullMethodName           = "/patronus.v1.EdgeControl/Report"
-	EdgeControl_RenewCertificate_FullMethodName = "/patronus.v1.EdgeControl/RenewCertificate"
+	EdgeControl_WatchConfig_FullMethodName       = "/patronus.v1.EdgeControl/WatchConfig"
+	EdgeControl_Report_FullMethodName            = "/patronus.v1.EdgeControl/Report"
+	EdgeControl_RenewCertificate_FullMethodName  = "/patronus.v1.EdgeControl/RenewCertificate"
+	EdgeControl_RegisterNextKey_FullMethodName   = "/patronus.v1.EdgeControl/RegisterNextKey"
+	EdgeControl_CommitKeyRotation_FullMethodName = "/patronus.v1.EdgeControl/CommitKeyRotation"
 )
 
 // EdgeControlClient is the client API for EdgeControl service.
@@ -52,6 +54,17 @@ type EdgeControlClient interface {
 	// thirds of its certificate's lifetime. FAILED_PRECONDITION when the
 	// site has four certificates in force already.
 	RenewCertificate(ctx context.Context, in *RenewCertificateRequest, opts ...grpc.CallOption) (*RenewCertificateResponse, error)
+	// RegisterNextKey records the WireGuard public key the calling site's
+	// edge made for the key rotation its configuration asks for
+	// (EdgeConfig.key_rotation): its peers learn it as the site's next key.
+	// The same key again changes nothing. FAILED_PRECONDITION when no
+	// rotation is asked for or the key is the current one.
+	RegisterNextKey(ctx context.Context, in *RegisterNextKeyRequest, opts ...grpc.CallOption) (*RegisterNextKeyResponse, error)
+	// CommitKeyRotation makes the registered next key the calling site's
+	// WireGuard key and ends the rotation, once the edge's paths all use
+	// it. Committing the current key again changes nothing.
+	// FAILED_PRECONDITION when the key is not the registered one.
+	CommitKeyRotation(ctx context.Context, in *CommitKeyRotationRequest, opts ...grpc.CallOption) (*CommitKeyRotationResponse, error)
 }
 
 type edgeControlClient struct {
@@ -104,6 +117,26 @@ func (c *edgeControlClient) RenewCertificate(ctx context.Context, in *RenewCerti
 	return out, nil
 }
 
+func (c *edgeControlClient) RegisterNextKey(ctx context.Context, in *RegisterNextKeyRequest, opts ...grpc.CallOption) (*RegisterNextKeyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RegisterNextKeyResponse)
+	err := c.cc.Invoke(ctx, EdgeControl_RegisterNextKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *edgeControlClient) CommitKeyRotation(ctx context.Context, in *CommitKeyRotationRequest, opts ...grpc.CallOption) (*CommitKeyRotationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CommitKeyRotationResponse)
+	err := c.cc.Invoke(ctx, EdgeControl_CommitKeyRotation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // EdgeControlServer is the server API for EdgeControl service.
 // All implementations must embed UnimplementedEdgeControlServer
 // for forward compatibility.
@@ -127,6 +160,17 @@ type EdgeControlServer interface {
 	// thirds of its certificate's lifetime. FAILED_PRECONDITION when the
 	// site has four certificates in force already.
 	RenewCertificate(context.Context, *RenewCertificateRequest) (*RenewCertificateResponse, error)
+	// RegisterNextKey records the WireGuard public key the calling site's
+	// edge made for the key rotation its configuration asks for
+	// (EdgeConfig.key_rotation): its peers learn it as the site's next key.
+	// The same key again changes nothing. FAILED_PRECONDITION when no
+	// rotation is asked for or the key is the current one.
+	RegisterNextKey(context.Context, *RegisterNextKeyRequest) (*RegisterNextKeyResponse, error)
+	// CommitKeyRotation makes the registered next key the calling site's
+	// WireGuard key and ends the rotation, once the edge's paths all use
+	// it. Committing the current key again changes nothing.
+	// FAILED_PRECONDITION when the key is not the registered one.
+	CommitKeyRotation(context.Context, *CommitKeyRotationRequest) (*CommitKeyRotationResponse, error)
 	mustEmbedUnimplementedEdgeControlServer()
 }
 
@@ -145,6 +189,12 @@ func (UnimplementedEdgeControlServer) Report(grpc.BidiStreamingServer[Telemetry,
 }
 func (UnimplementedEdgeControlServer) RenewCertificate(context.Context, *RenewCertificateRequest) (*RenewCertificateResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RenewCertificate not implemented")
+}
+func (UnimplementedEdgeControlServer) RegisterNextKey(context.Context, *RegisterNextKeyRequest) (*RegisterNextKeyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RegisterNextKey not implemented")
+}
+func (UnimplementedEdgeControlServer) CommitKeyRotation(context.Context, *CommitKeyRotationRequest) (*CommitKeyRotationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CommitKeyRotation not implemented")
 }
 func (UnimplementedEdgeControlServer) mustEmbedUnimplementedEdgeControlServer() {}
 func (UnimplementedEdgeControlServer) testEmbeddedByValue()                     {}
@@ -203,6 +253,42 @@ func _EdgeControl_RenewCertificate_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _EdgeControl_RegisterNextKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RegisterNextKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EdgeControlServer).RegisterNextKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EdgeControl_RegisterNextKey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EdgeControlServer).RegisterNextKey(ctx, req.(*RegisterNextKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EdgeControl_CommitKeyRotation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CommitKeyRotationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EdgeControlServer).CommitKeyRotation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EdgeControl_CommitKeyRotation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EdgeControlServer).CommitKeyRotation(ctx, req.(*CommitKeyRotationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // EdgeControl_ServiceDesc is the grpc.ServiceDesc for EdgeControl service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -213,6 +299,14 @@ var EdgeControl_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RenewCertificate",
 			Handler:    _EdgeControl_RenewCertificate_Handler,
+		},
+		{
+			MethodName: "RegisterNextKey",
+			Handler:    _EdgeControl_RegisterNextKey_Handler,
+		},
+		{
+			MethodName: "CommitKeyRotation",
+			Handler:    _EdgeControl_CommitKeyRotation_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -161,6 +161,7 @@ func Run(t *testing.T, h Harness) {
 		{"ForgedTokenNoWrite", testForgedTokenNoWrite},
 		{"OperatorCerts", testOperatorCerts},
 		{"SiteReset", testSiteReset},
+		{"KeyRotation", testKeyRotation},
 		{"RevokeCert", testRevokeCert},
 		{"PolicySet", testPolicySet},
 		{"Pins", testPins},

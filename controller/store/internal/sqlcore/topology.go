@@ -121,18 +121,18 @@ func (s *Store) DeleteNetwork(ctx context.Context, name string) error {
 }
 
 const (
-	siteCols         = "s.id, s.name, s.role, s.public_key, s.state, s.last_seen, s.created_at, s.certs_recorded"
-	siteReturnedCols = "id, name, role, public_key, state, last_seen, created_at, certs_recorded" // RETURNING takes no table alias in SQLite
+	siteCols         = "s.id, s.name, s.role, s.public_key, s.state, s.last_seen, s.created_at, s.certs_recorded, s.key_rotation, s.next_public_key, s.key_rotated_at"
+	siteReturnedCols = "id, name, role, public_key, state, last_seen, created_at, certs_recorded, key_rotation, next_public_key, key_rotated_at" // RETURNING takes no table alias in SQLite
 )
 
 func scanSite(r Row, network string) (store.Site, error) {
 	st := store.Site{Network: network}
 	var role, state string
-	var seen *int64
-	var created, recorded int64
-	err := r.Scan(&st.ID, &st.Name, &role, &st.PublicKey, &state, &seen, &created, &recorded)
+	var seen, rotated *int64
+	var created, recorded, rotation int64
+	err := r.Scan(&st.ID, &st.Name, &role, &st.PublicKey, &state, &seen, &created, &recorded, &rotation, &st.NextPublicKey, &rotated)
 	st.Role, st.State, st.LastSeen, st.CreatedAt = store.Role(role), store.SiteState(state), fromNullUS(seen), fromUS(created)
-	st.CertsRecorded = recorded != 0
+	st.CertsRecorded, st.KeyRotation, st.KeyRotatedAt = recorded != 0, rotation != 0, fromNullUS(rotated)
 	return st, err
 }
 
