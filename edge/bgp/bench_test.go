@@ -8,6 +8,7 @@ import (
 	"time"
 
 	api "github.com/osrg/gobgp/v4/api"
+	"github.com/osrg/gobgp/v4/pkg/apiutil"
 )
 
 // BenchmarkAdvertiseWithdraw is a site's n prefixes advertised to a
@@ -65,4 +66,41 @@ func benchPrefixes(n int) []netip.Prefix {
 		out[i] = netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(20 + i>>16), byte(i >> 8), byte(i), 0}), 24)
 	}
 	return out
+}
+
+// BenchmarkLearn is a router's announcement of n prefixes at once until
+// the speaker has reported them all as learned (GoBGP's import, the
+// best-path watch, the learner's scans and pacing); reports is how many
+// reports that took.
+func BenchmarkLearn(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			port := freePort(b)
+			r := newRouter(b, "127.0.0.2", 65010, 4200000001, port, "")
+			nb := r.neighbor()
+			nb.MaxPrefixes = 4 * uint32(n)
+			var l learned
+			s := startSpeaker(b, port, &l, nb)
+			waitFor(b, sessionTimeout, "session established", established(s, r))
+			text := make([]string, n)
+			for i, p := range benchPrefixes(n) {
+				text[i] = p.String()
+			}
+			reports := 0
+			for b.Loop() {
+				_, before := l.count()
+				r.announceMany(text)
+				waitFor(b, 10*time.Minute, "learned", func() bool { got, _ := l.count(); return got == n })
+				_, after := l.count()
+				reports += after - before
+				b.StopTimer()
+				if err := r.srv.DeletePath(apiutil.DeletePathRequest{DeleteAll: true}); err != nil {
+					b.Fatal(err)
+				}
+				waitFor(b, 10*time.Minute, "unlearned", func() bool { got, _ := l.count(); return got == 0 })
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(reports)/float64(b.N), "reports")
+		})
+	}
 }
