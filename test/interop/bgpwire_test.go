@@ -18,6 +18,7 @@ import (
 	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
 
 	"github.com/patronus-sdwan/patronus/internal/syncbuf"
+	"github.com/patronus-sdwan/patronus/lab/netns"
 )
 
 // bgpWire records the BGP sessions of a lab node (tcpdump in its
@@ -34,6 +35,7 @@ type bgpWire struct {
 // it returns once tcpdump listens and stops it when the test ends.
 func (l *testLab) captureBGP(node string) *bgpWire {
 	l.t.Helper()
+	netns.Require(l.t, "tcpdump")
 	w := &bgpWire{t: l.t, file: filepath.Join(l.t.TempDir(), node+"-bgp.pcap")}
 	w.cmd = exec.Command(patronusBin(l.t), "lab", "exec", "--name", l.name, "--state-root", l.root, node, "--",
 		"tcpdump", "-i", "any", "-n", "-U", "-s", "0", "-w", w.file, "tcp port 179")
