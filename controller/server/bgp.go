@@ -22,7 +22,8 @@ func bgpProto(b store.SiteBGP, forAdmin bool) *pb.Bgp {
 		return nil
 	}
 	out := &pb.Bgp{LocalAs: b.LocalAS, RouterId: b.RouterID, ListenPort: b.ListenPort, GracefulRestart: b.GracefulRestart,
-		ImportPolicy: policyProto(b.Import), ExportPolicy: policyProto(b.Export)}
+		ImportPolicy: policyProto(b.Import), ExportPolicy: policyProto(b.Export), OverlayAs: b.OverlayAS,
+		ReadvertiseDelayMs: b.ReadvertiseDelayMS}
 	for _, n := range b.Neighbors {
 		pn := &pb.BgpNeighbor{Address: n.Address, RemoteAs: n.RemoteAS, Bfd: n.BFD, PasswordSet: n.Password != "", MaxPrefixes: n.MaxPrefixes,
 			MaxPrefixesRestartSeconds: n.MaxPrefixesRestart}

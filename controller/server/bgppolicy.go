@@ -52,16 +52,14 @@ func storedPolicy(p *pb.BgpPolicy) (*store.BGPPolicy, error) {
 	return out, nil
 }
 
-// SetBgpOptions sets the listening port and graceful restart; unset
-// fields keep their values.
+// SetBgpOptions sets the listening port, graceful restart, overlay AS
+// and damping delay; unset fields keep their values.
 func (a *admin) SetBgpOptions(ctx context.Context, req *pb.SetBgpOptionsRequest) (*pb.SiteBgp, error) {
 	if err := requiredSite(req.Network, req.SiteName); err != nil {
 		return nil, err
 	}
-	if req.ListenPort != nil {
-		if p := req.GetListenPort(); p < -1 || p > 65535 {
-			return nil, status.Errorf(codes.InvalidArgument, "listen_port: %d: must be 1..65535, 0 (179) or -1 (none)", p)
-		}
+	if err := checkBGPOptions(req); err != nil {
+		return nil, err
 	}
 	return a.updateBGP(ctx, req.Network, req.SiteName, "bgp_options_set", func(b *store.SiteBGP) error {
 		if b.LocalAS == 0 {
@@ -74,8 +72,33 @@ func (a *admin) SetBgpOptions(ctx context.Context, req *pb.SetBgpOptionsRequest)
 			gr := req.GetGracefulRestart()
 			b.GracefulRestart = &gr
 		}
+		if req.OverlayAs != nil {
+			b.OverlayAS = req.GetOverlayAs()
+		}
+		if req.ReadvertiseDelayMs != nil {
+			d := req.GetReadvertiseDelayMs()
+			b.ReadvertiseDelayMS = &d
+		}
 		return nil
 	})
+}
+
+// maxReadvertiseDelayMS is edge/config's bound of bgp.readvertise_delay.
+const maxReadvertiseDelayMS = 60_000
+
+// checkBGPOptions refuses options the edge would refuse, naming the
+// request's field.
+func checkBGPOptions(req *pb.SetBgpOptionsRequest) error {
+	if p := req.GetListenPort(); req.ListenPort != nil && (p < -1 || p > 65535) {
+		return status.Errorf(codes.InvalidArgument, "listen_port: %d: must be 1..65535, 0 (179) or -1 (none)", p)
+	}
+	if as := req.GetOverlayAs(); req.OverlayAs != nil && as == 23456 {
+		return status.Errorf(codes.InvalidArgument, "overlay_as: %d: must be an AS number 1..4294967295 (not 23456, AS_TRANS), or 0 for the default", as)
+	}
+	if d := req.GetReadvertiseDelayMs(); req.ReadvertiseDelayMs != nil && d > maxReadvertiseDelayMS {
+		return status.Errorf(codes.InvalidArgument, "readvertise_delay_ms: %d: must be 0..%d", d, maxReadvertiseDelayMS)
+	}
+	return nil
 }
 
 // SetBgpPolicy replaces the import or export policy.

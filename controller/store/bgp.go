@@ -20,6 +20,12 @@ type SiteBGP struct {
 	// Import and Export are the policies; nil: none.
 	Import *BGPPolicy `json:"import,omitempty"`
 	Export *BGPPolicy `json:"export,omitempty"`
+	// OverlayAS administers the overlay's site-of-origin community; 0:
+	// the edge's default.
+	OverlayAS uint32 `json:"overlay_as,omitempty"`
+	// ReadvertiseDelayMS is the first damping hold-down; nil: the edge's
+	// default.
+	ReadvertiseDelayMS *uint32 `json:"readvertise_delay_ms,omitempty"`
 }
 
 // BGPPolicy is edge/config's bgp.import or bgp.export, validated by the

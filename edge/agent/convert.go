@@ -154,7 +154,11 @@ func convertBGP(pc *pb.EdgeConfig, c *config.Config) {
 		return
 	}
 	c.BGP = config.BGP{LocalAS: int64(b.GetLocalAs()), RouterID: b.GetRouterId(), ListenPort: int(b.GetListenPort()),
-		GracefulRestart: optionalSwitch(b.GracefulRestart), Import: bgpPolicy(b.GetImportPolicy()), Export: bgpPolicy(b.GetExportPolicy())}
+		GracefulRestart: optionalSwitch(b.GracefulRestart), Import: bgpPolicy(b.GetImportPolicy()), Export: bgpPolicy(b.GetExportPolicy()),
+		OverlayAS: int64(b.GetOverlayAs())}
+	if b.ReadvertiseDelayMs != nil {
+		c.BGP.ReadvertiseDelay = fmt.Sprintf("%dms", b.GetReadvertiseDelayMs())
+	}
 	for _, n := range b.GetNeighbors() {
 		cn := config.BGPNeighbor{Address: n.GetAddress(), RemoteAS: int64(n.GetRemoteAs()),
 			Password: n.GetPassword(), BFD: config.Switch{Given: true, On: n.GetBfd()}, MaxPrefixes: int64(n.GetMaxPrefixes())}

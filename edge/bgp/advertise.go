@@ -24,6 +24,12 @@ const (
 	// MEDStep is the MED's granularity: score changes smaller than this
 	// do not make the routers recompute.
 	MEDStep = 10
+	// MEDHysteresis is how far (in score points) a site's score must
+	// leave its MED's step before the MED changes: a new MED re-advertises
+	// every prefix of the site (100,000 when its routers announce that
+	// many), and a score hovering at a step's edge would do that every
+	// FollowInterval.
+	MEDHysteresis = 3
 	// DampingHalfLife is how fast a site's flap penalty decays.
 	DampingHalfLife = 30 * time.Second
 	// MaxHoldDown bounds the hold-down of a flapping site.
@@ -56,6 +62,8 @@ type siteDamp struct {
 	penalty   float64   // at penaltyAt
 	penaltyAt time.Time //
 	holdUntil time.Time // advertise from then on, if up
+	med       uint32    // the MED last given (damper.med), if medSet
+	medSet    bool
 }
 
 func newDamper(delay time.Duration) *damper {
@@ -136,11 +144,30 @@ func (d *damper) desired(sites []Site, now time.Time) (map[netip.Prefix]advert, 
 			}
 			continue
 		}
+		med := d.med(s.ID, s.Score)
 		for _, p := range s.Prefixes {
 			if _, taken := out[p]; !taken {
-				out[p] = advert{site: s.ID, med: MED(s.Score)}
+				out[p] = advert{site: s.ID, med: med}
 			}
 		}
 	}
 	return out, wake
+}
+
+// med is site id's MED for score: MED(score), unless the MED it had is
+// within MEDHysteresis of the score's; it remembers the answer.
+func (d *damper) med(id uint16, score float64) uint32 {
+	m := MED(score)
+	s := d.sites[id]
+	if s == nil {
+		return m
+	}
+	if s.medSet && m != s.med {
+		raw := 100 - math.Max(0, math.Min(100, score))
+		if raw >= float64(s.med)-MEDHysteresis && raw < float64(s.med)+MEDStep+MEDHysteresis {
+			m = s.med
+		}
+	}
+	s.med, s.medSet = m, true
+	return m
 }

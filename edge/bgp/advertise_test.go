@@ -16,6 +16,24 @@ func TestMED(t *testing.T) {
 	}
 }
 
+// TestMEDHysteresis: a score moving within MEDHysteresis of its MED's
+// step keeps the MED; beyond it the MED follows.
+func TestMEDHysteresis(t *testing.T) {
+	d := newDamper(0)
+	now := time.Unix(1e9, 0)
+	d.observe(2, true, now)
+	p := netip.MustParsePrefix("10.2.0.0/24")
+	for i, step := range []struct {
+		score float64
+		want  uint32
+	}{{95, 0}, {89, 0}, {88, 0}, {86.9, 10}, {91, 10}, {93.5, 0}, {42, 50}, {38, 50}, {36, 60}, {0, 100}, {2, 100}, {8, 90}} {
+		m, _ := d.desired([]Site{{ID: 2, Prefixes: []netip.Prefix{p}, Up: true, Score: step.score}}, now)
+		if m[p].med != step.want {
+			t.Errorf("step %d: score %v: MED %d, want %d", i, step.score, m[p].med, step.want)
+		}
+	}
+}
+
 // TestDamping: a site is withdrawn at once, comes back at once the first
 // time, and is held down longer the more it flaps; the penalty decays.
 func TestDamping(t *testing.T) {

@@ -21,7 +21,7 @@ import (
 // as the site's routers on 127.0.0.2, 127.0.0.3…, over real TCP.
 var edgeAddr = netip.MustParseAddr("127.0.0.1")
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -33,7 +33,7 @@ func freePort(t *testing.T) int {
 
 // router is a GoBGP server standing in for a site's router.
 type router struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *server.BgpServer
 	addr netip.Addr
 	as   uint32
@@ -42,7 +42,7 @@ type router struct {
 
 // newRouter starts a router at addr that peers with the edge's speaker
 // (listening on edgePort, AS edgeAS).
-func newRouter(t *testing.T, addr string, as uint32, edgeAS uint32, edgePort int, password string) *router {
+func newRouter(t testing.TB, addr string, as uint32, edgeAS uint32, edgePort int, password string) *router {
 	t.Helper()
 	r := &router{t: t, srv: server.NewBgpServer(), addr: netip.MustParseAddr(addr), as: as, port: freePort(t)}
 	go r.srv.Serve()
@@ -176,7 +176,7 @@ func (r *router) state() string {
 }
 
 // waitFor polls cond every 10 ms until it holds or timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) time.Duration {
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for !cond() {
@@ -220,7 +220,7 @@ func (l *learned) text() string {
 }
 
 // startSpeaker runs the edge's speaker with the neighbours.
-func startSpeaker(t *testing.T, port int, l *learned, ns ...config.ValidBGPNeighbor) *Speaker {
+func startSpeaker(t testing.TB, port int, l *learned, ns ...config.ValidBGPNeighbor) *Speaker {
 	t.Helper()
 	cfg := baseConfig(port, ns...)
 	s, err := Start(cfg, Options{OnLearned: l.set, BFDPort: uint16(freePort(t)), BFDListen: edgeAddr})

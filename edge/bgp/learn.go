@@ -62,6 +62,19 @@ func (l *learner) kick() {
 	}
 }
 
+// bestPathChanged kicks the learner when a route from a neighbour
+// changed: the overlay's own routes (100,000 when a site's routers
+// announce that many) change nothing it learns, and each scan lists the
+// whole table. Called by GoBGP's watch.
+func (s *Speaker) bestPathChanged(paths []*apiutil.Path, _ time.Time) {
+	for _, p := range paths {
+		if p.PeerAddress.IsValid() && !p.PeerAddress.IsUnspecified() {
+			s.learn.kick()
+			return
+		}
+	}
+}
+
 // run scans after kicks until ctx ends, then removes its kernel routes.
 func (l *learner) run(ctx context.Context) {
 	defer close(l.done)

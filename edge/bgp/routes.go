@@ -3,6 +3,7 @@ package bgp
 import (
 	"context"
 	"net/netip"
+	"slices"
 	"time"
 
 	api "github.com/osrg/gobgp/v4/api"
@@ -28,9 +29,19 @@ func (s *Speaker) SetSites(sites []Site) {
 		keep[st.ID] = true
 	}
 	s.damp.forget(keep)
+	moved := !samePrefixes(s.sites, sites)
 	s.sites = append([]Site(nil), sites...)
 	s.reconcileLocked()
-	s.learn.kick() // the loop rule depends on the other sites' prefixes
+	if moved {
+		s.learn.kick() // the loop rule depends on the other sites' prefixes
+	}
+}
+
+// samePrefixes reports whether two SetSites give every site the same
+// prefixes: Follow calls SetSites every FollowInterval, and a scan of the
+// learned routes lists GoBGP's whole table.
+func samePrefixes(a, b []Site) bool {
+	return slices.EqualFunc(a, b, func(x, y Site) bool { return x.ID == y.ID && slices.Equal(x.Prefixes, y.Prefixes) })
 }
 
 // reconcileLocked withdraws and advertises until what is advertised is

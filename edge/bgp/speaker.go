@@ -11,7 +11,6 @@ import (
 	"time"
 
 	api "github.com/osrg/gobgp/v4/api"
-	"github.com/osrg/gobgp/v4/pkg/apiutil"
 	"github.com/osrg/gobgp/v4/pkg/server"
 
 	"github.com/patronus-sdwan/patronus/edge/config"
@@ -117,7 +116,7 @@ func (s *Speaker) start(cfg *config.ValidBGP) error {
 	go s.learn.run(wctx)
 	err = s.srv.WatchEvent(wctx, server.WatchEventMessageCallbacks{
 		OnPeerUpdate: s.peerEvent,
-		OnBestPath:   func([]*apiutil.Path, time.Time) { s.learn.kick() },
+		OnBestPath:   s.bestPathChanged,
 	}, server.WatchPeer(), server.WatchBestPath(false))
 	if err != nil {
 		return fmt.Errorf("bgp: watch: %w", err)

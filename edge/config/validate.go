@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gaissmai/bart"
+
 	"github.com/patronus-sdwan/patronus/bfd/session"
 	"github.com/patronus-sdwan/patronus/edge/natdisc"
 	"github.com/patronus-sdwan/patronus/internal/bfdcfg"
@@ -200,7 +202,7 @@ func checkPrefixes(e *errs, path string, in []string, required bool) []netip.Pre
 	seen := map[netip.Prefix]int{}
 	for i, s := range in {
 		p, err := netip.ParsePrefix(s)
-		at := fmt.Sprintf("%s[%d]", path, i)
+		at := indexed(path, i)
 		switch {
 		case err != nil:
 			e.add(at, "%q is not a prefix (e.g. 10.1.0.0/24)", s)
@@ -217,6 +219,11 @@ func checkPrefixes(e *errs, path string, in []string, required bool) []netip.Pre
 		out = append(out, p)
 	}
 	return out
+}
+
+// indexed is path[i]. Written without fmt: it runs once per prefix.
+func indexed(path string, i int) string {
+	return path + "[" + strconv.Itoa(i) + "]"
 }
 
 func checkOverlay(e *errs, o *Overlay) {
@@ -316,7 +323,7 @@ func checkPeers(e *errs, c *Config, v *Valid) []ValidPeer {
 	ids := map[int]int{}
 	owner := &owners{}
 	for _, p := range v.LANPrefixes {
-		owner.list = append(owner.list, owned{p, "lan_prefixes"})
+		owner.t.Insert(p, "lan_prefixes")
 	}
 	for i, p := range c.Peers {
 		at := fmt.Sprintf("peers[%d]", i)
@@ -376,13 +383,30 @@ func checkEndpointsOutsidePrefixes(e *errs, local []ValidLink, peers []ValidPeer
 	}
 }
 
-// owners are the prefixes routed so far, in file order, with the field
-// that routes each.
-type owners struct{ list []owned }
+// owners are the prefixes routed so far with the field that routes
+// each (the first one that did). A table, not a list: a site's BGP
+// routers can give a peer 100,000 prefixes, and comparing each with every
+// other one took minutes (BenchmarkValidatePeerPrefixes).
+type owners struct{ t bart.Table[string] }
 
-type owned struct {
-	prefix netip.Prefix
-	field  string
+// claim records pfx as routed by field, and reports at the prefix's own
+// path (at) the owners it repeats or overlaps.
+func (o *owners) claim(e *errs, at func() string, pfx netip.Prefix, field string) {
+	if !o.t.OverlapsPrefix(pfx) {
+		o.t.Insert(pfx, field)
+		return
+	}
+	if f, dup := o.t.Get(pfx); dup {
+		e.add(at(), "%s is already routed to %s", pfx, f)
+		return
+	}
+	for sup, f := range o.t.Supernets(pfx) {
+		e.add(at(), "%s overlaps %s of %s: an address must belong to one site", pfx, sup, f)
+	}
+	for sub, f := range o.t.Subnets(pfx) {
+		e.add(at(), "%s overlaps %s of %s: an address must belong to one site", pfx, sub, f)
+	}
+	o.t.Insert(pfx, field)
 }
 
 func checkPeer(e *errs, at string, p Peer, owner *owners) ValidPeer {
@@ -401,16 +425,7 @@ func checkPeer(e *errs, at string, p Peer, owner *owners) ValidPeer {
 	vp.NextPublicKey = checkNextKey(e, at+".next_public_key", p.NextPublicKey, vp.PublicKey)
 	vp.Prefixes = checkPrefixes(e, at+".prefixes", p.Prefixes, true)
 	for i, pfx := range vp.Prefixes {
-		field := fmt.Sprintf("%s.prefixes[%d]", at, i)
-		for _, o := range owner.list {
-			switch {
-			case o.prefix == pfx:
-				e.add(field, "%s is already routed to %s", pfx, o.field)
-			case o.prefix.Overlaps(pfx):
-				e.add(field, "%s overlaps %s of %s: an address must belong to one site", pfx, o.prefix, o.field)
-			}
-		}
-		owner.list = append(owner.list, owned{pfx, at})
+		owner.claim(e, func() string { return fmt.Sprintf("%s.prefixes[%d]", at, i) }, pfx, at)
 	}
 	vp.Links = checkPeerLinks(e, at+".links", p.Links)
 	return vp

@@ -238,12 +238,16 @@ func (d *Dataplane) routeChangesLocked(old map[uint16]*peer, next *config.Valid,
 			errs = append(errs, fmt.Errorf("peer %s: %w", p.Name, err))
 		}
 	}
+	del := map[string][]netip.Prefix{} // by peer: one call per peer, as for the added ones
 	for pfx, name := range had {
 		if !wants[pfx] {
 			ch.RoutesRemoved = append(ch.RoutesRemoved, pfx.String())
-			if err := d.overlay.DelRoutes([]netip.Prefix{pfx}); err != nil {
-				errs = append(errs, fmt.Errorf("peer %s: %w", name, err))
-			}
+			del[name] = append(del[name], pfx)
+		}
+	}
+	for name, pfxs := range del {
+		if err := d.overlay.DelRoutes(pfxs); err != nil {
+			errs = append(errs, fmt.Errorf("peer %s: %w", name, err))
 		}
 	}
 	slices.Sort(ch.RoutesAdded)

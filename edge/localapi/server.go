@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/internal/ctlsock"
@@ -91,6 +92,18 @@ func ParseConfig(raw []byte) (*config.Valid, error) {
 	return v, nil
 }
 
+// briefRoutes is how many routes a log line names: a site's BGP routers
+// can change 100,000 at once.
+const briefRoutes = 16
+
+// brief is list, or its first briefRoutes entries and how many more.
+func brief(list []string) []string {
+	if len(list) <= briefRoutes {
+		return list
+	}
+	return append(slices.Clone(list[:briefRoutes]), fmt.Sprintf("… %d more", len(list)-briefRoutes))
+}
+
 // LogChanges logs what a reconfiguration (what) changed, or why it was
 // refused or only partly applied.
 func LogChanges(log *slog.Logger, what string, ch Changes, err error) {
@@ -103,7 +116,7 @@ func LogChanges(log *slog.Logger, what string, ch Changes, err error) {
 		log.Info(what + ": no changes")
 	default:
 		log.Info(what, "peers_added", ch.PeersAdded, "peers_removed", ch.PeersRemoved, "peers_restarted", ch.PeersRestarted,
-			"routes_added", ch.RoutesAdded, "routes_removed", ch.RoutesRemoved, "compression_changed", ch.Compression,
+			"routes_added", brief(ch.RoutesAdded), "routes_removed", brief(ch.RoutesRemoved), "compression_changed", ch.Compression,
 			"pins_dropped", len(ch.PinsDropped), "controller_pins_changed", ch.ControllerPins)
 	}
 }

@@ -22,6 +22,11 @@ type Interface struct {
 	dev   tun.Device
 	name  string
 	index int
+	// nl is one netlink socket for the routes, opened in the
+	// namespace of Open's thread: the package's functions open and close
+	// a socket per route, which made 100,000 routes take 7 s instead of
+	// 2 (BenchmarkRoutes). A Handle is safe for concurrent use.
+	nl *netlink.Handle
 }
 
 // Open creates the TUN interface name with mtu, gives it the address
@@ -54,7 +59,11 @@ func Open(name string, mtu int, ctl netip.Addr) (_ *Interface, err error) {
 	if err := netlink.LinkSetUp(link); err != nil {
 		return nil, fmt.Errorf("overlay interface %s: up: %w", name, err)
 	}
-	return &Interface{dev: dev, name: name, index: link.Attrs().Index}, nil
+	nl, err := netlink.NewHandle()
+	if err != nil {
+		return nil, fmt.Errorf("overlay interface %s: netlink: %w", name, err)
+	}
+	return &Interface{dev: dev, name: name, index: link.Attrs().Index, nl: nl}, nil
 }
 
 // Device is the TUN device: the packets of the overlay.
@@ -67,7 +76,7 @@ func (i *Interface) Name() string { return i.name }
 // replaced.
 func (i *Interface) AddRoutes(pfxs []netip.Prefix) error {
 	for _, pfx := range pfxs {
-		if err := netlink.RouteReplace(&netlink.Route{LinkIndex: i.index, Dst: prefixNet(pfx)}); err != nil {
+		if err := i.nl.RouteReplace(&netlink.Route{LinkIndex: i.index, Dst: prefixNet(pfx)}); err != nil {
 			return fmt.Errorf("route %s via %s: %w", pfx, i.name, err)
 		}
 	}
@@ -79,7 +88,7 @@ func (i *Interface) AddRoutes(pfxs []netip.Prefix) error {
 func (i *Interface) DelRoutes(pfxs []netip.Prefix) error {
 	var errs []error
 	for _, pfx := range pfxs {
-		err := netlink.RouteDel(&netlink.Route{LinkIndex: i.index, Dst: prefixNet(pfx)})
+		err := i.nl.RouteDel(&netlink.Route{LinkIndex: i.index, Dst: prefixNet(pfx)})
 		if err != nil && !errors.Is(err, syscall.ESRCH) {
 			errs = append(errs, fmt.Errorf("route %s via %s: %w", pfx, i.name, err))
 		}
@@ -88,7 +97,10 @@ func (i *Interface) DelRoutes(pfxs []netip.Prefix) error {
 }
 
 // Close removes the interface, and with it its address and routes.
-func (i *Interface) Close() error { return i.dev.Close() }
+func (i *Interface) Close() error {
+	i.nl.Close()
+	return i.dev.Close()
+}
 
 func prefixNet(p netip.Prefix) *net.IPNet {
 	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}

@@ -105,6 +105,10 @@ func TestCtlBGP(t *testing.T) {
 
 	// Options and policies reach the edge; what ctl shows says them.
 	p.mustCtl(t, dir, "bgp", "options", "b1", "--listen-port", "1179", "--graceful-restart=false")
+	out = p.mustCtl(t, dir, "bgp", "options", "b1", "--overlay-as", "64512.1", "--readvertise-delay", "250ms")
+	if !strings.Contains(out, "listen port 1179, graceful restart false") || !strings.Contains(out, "overlay AS 4227858433, readvertise delay 250ms") {
+		t.Errorf("bgp options: kept options or the overlay's missing from\n%s", out)
+	}
 	p.mustCtl(t, dir, "bgp", "policy", "b1", "import", "--prefix", "10.0.0.0/8:24", "--prefix", "fd00::/8",
 		"--reject-as-path", "_65999_", "--reject-community", "65000:666", "--add-community", "65000:100")
 	out = p.mustCtl(t, dir, "bgp", "policy", "b1", "export", "--add-community", "65000:200")
@@ -118,14 +122,18 @@ func TestCtlBGP(t *testing.T) {
 	cfg = watchUntil(t, b1, "b1's options and policies", func(c *pb.EdgeConfig) bool {
 		return c.Bgp.GetExportPolicy() != nil && c.Bgp.GetListenPort() == 1179
 	})
+	if cfg.Bgp.OverlayAs != 4227858433 || cfg.Bgp.ReadvertiseDelayMs == nil || *cfg.Bgp.ReadvertiseDelayMs != 250 {
+		t.Fatalf("b1's overlay AS and damping delay: %v", cfg.Bgp)
+	}
 	if im := cfg.Bgp.ImportPolicy; cfg.Bgp.GracefulRestart == nil || *cfg.Bgp.GracefulRestart || len(im.GetPrefixes()) != 2 ||
 		im.Prefixes[0].MaxLength != 24 || im.RejectCommunities[0] != "65000:666" || im.RejectAsPaths[0] != "_65999_" {
 		t.Fatalf("b1's bgp: %v", cfg.Bgp)
 	}
 	p.mustCtl(t, dir, "bgp", "policy", "b1", "export")
-	p.mustCtl(t, dir, "bgp", "options", "b1", "--listen-port", "0")
+	p.mustCtl(t, dir, "bgp", "options", "b1", "--listen-port", "0", "--overlay-as", "0", "--readvertise-delay", "0s")
 	watchUntil(t, b1, "b1's export policy cleared", func(c *pb.EdgeConfig) bool {
-		return c.Bgp.GetExportPolicy() == nil && c.Bgp.GetListenPort() == 0 && c.Bgp.GetImportPolicy() != nil
+		return c.Bgp.GetExportPolicy() == nil && c.Bgp.GetListenPort() == 0 && c.Bgp.GetImportPolicy() != nil &&
+			c.Bgp.GetOverlayAs() == 0 && c.Bgp.ReadvertiseDelayMs != nil && c.Bgp.GetReadvertiseDelayMs() == 0
 	})
 	audit := p.mustCtl(t, dir, "events", "--json")
 	if strings.Contains(audit, "md5-s3cret") {
@@ -182,6 +190,10 @@ func TestCtlBGP(t *testing.T) {
 		{[]string{"bgp", "neighbor", "remove", "b1", "10.9.9.9"}, "no BGP neighbour"},
 		{[]string{"bgp", "options", "b1", "--listen-port", "70000"}, "--listen-port"},
 		{[]string{"bgp", "options", "b1"}, "nothing to set"},
+		{[]string{"bgp", "options", "b1", "--overlay-as", "23456"}, "overlay_as: 23456"},
+		{[]string{"bgp", "options", "b1", "--overlay-as", "x"}, "--overlay-as"},
+		{[]string{"bgp", "options", "b1", "--readvertise-delay", "2m"}, "readvertise_delay_ms: 120000"},
+		{[]string{"bgp", "options", "b1", "--readvertise-delay", "1500us"}, "--readvertise-delay"},
 		{[]string{"bgp", "options", "b2", "--listen-port", "1179"}, "no BGP local AS"},
 		{[]string{"bgp", "policy", "b1", "sideways"}, "direction"},
 		{[]string{"bgp", "policy", "b1", "import", "--prefix", "10.0.0.1/8", "--prefix", "10.0.0.0/16:8"}, "policy.prefixes[0].prefix"},

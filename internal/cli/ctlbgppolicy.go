@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,10 +19,13 @@ import (
 func ctlBGPOptionsCmd(o *ctlOpts) *cobra.Command {
 	var port int32
 	var gr bool
+	var overlayAS string
+	var delay time.Duration
 	c := &cobra.Command{
-		Use:   "options SITE [--listen-port N] [--graceful-restart=true|false]",
-		Short: "Set a site's BGP listening port and graceful restart (flags left out keep their values)",
-		Args:  cobra.ExactArgs(1),
+		Use: "options SITE [--listen-port N] [--graceful-restart=true|false] [--overlay-as N] [--readvertise-delay D]",
+		Short: "Set a site's BGP listening port, graceful restart, overlay AS and damping delay " +
+			"(flags left out keep their values)",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := &pb.SetBgpOptionsRequest{Network: o.network, SiteName: args[0]}
 			if cmd.Flags().Changed("listen-port") {
@@ -32,8 +37,11 @@ func ctlBGPOptionsCmd(o *ctlOpts) *cobra.Command {
 			if cmd.Flags().Changed("graceful-restart") {
 				req.GracefulRestart = &gr
 			}
-			if req.ListenPort == nil && req.GracefulRestart == nil {
-				return fmt.Errorf("nothing to set: give --listen-port or --graceful-restart")
+			if err := overlayOptions(cmd, req, overlayAS, delay); err != nil {
+				return err
+			}
+			if req.ListenPort == nil && req.GracefulRestart == nil && req.OverlayAs == nil && req.ReadvertiseDelayMs == nil {
+				return fmt.Errorf("nothing to set: give --listen-port, --graceful-restart, --overlay-as or --readvertise-delay")
 			}
 			var out *pb.SiteBgp
 			err := o.call(func(ctx context.Context, a pb.AdminClient) (err error) {
@@ -48,7 +56,32 @@ func ctlBGPOptionsCmd(o *ctlOpts) *cobra.Command {
 	}
 	c.Flags().Int32Var(&port, "listen-port", 0, "TCP port the edge accepts BGP sessions on (0: 179; -1: do not listen, only connect)")
 	c.Flags().BoolVar(&gr, "graceful-restart", true, "graceful restart helper (RFC 4724)")
+	c.Flags().StringVar(&overlayAS, "overlay-as", "", "AS of the overlay's site-of-origin community (plain or asdot; 0: 4200000000)")
+	c.Flags().DurationVar(&delay, "readvertise-delay", 0, "first damping hold-down before a site that came back is advertised (0s..1m)")
 	return c
+}
+
+// overlayOptions puts --overlay-as and --readvertise-delay, when given,
+// into req; the controller checks their ranges.
+func overlayOptions(cmd *cobra.Command, req *pb.SetBgpOptionsRequest, overlayAS string, delay time.Duration) error {
+	if cmd.Flags().Changed("overlay-as") {
+		as := uint32(0)
+		if overlayAS != "0" {
+			var err error
+			if as, err = parseASN("--overlay-as", overlayAS); err != nil {
+				return err
+			}
+		}
+		req.OverlayAs = &as
+	}
+	if cmd.Flags().Changed("readvertise-delay") {
+		if delay < 0 || delay%time.Millisecond != 0 || delay > math.MaxUint32*time.Millisecond {
+			return fmt.Errorf("--readvertise-delay: %s: want whole milliseconds from 0s (e.g. 1s, 500ms)", delay)
+		}
+		ms := uint32(delay / time.Millisecond)
+		req.ReadvertiseDelayMs = &ms
+	}
+	return nil
 }
 
 func ctlBGPPolicyCmd(o *ctlOpts) *cobra.Command {
@@ -118,6 +151,14 @@ func printBGPOptions(w *tabwriter.Writer, b *pb.Bgp) {
 		port = strconv.Itoa(int(p))
 	}
 	fmt.Fprintf(w, "\nlisten port %s, graceful restart %v\n", port, b.GracefulRestart == nil || *b.GracefulRestart)
+	overlay, delay := "4200000000 (default)", "1s (default)"
+	if b.OverlayAs != 0 {
+		overlay = strconv.FormatUint(uint64(b.OverlayAs), 10)
+	}
+	if b.ReadvertiseDelayMs != nil {
+		delay = (time.Duration(*b.ReadvertiseDelayMs) * time.Millisecond).String()
+	}
+	fmt.Fprintf(w, "overlay AS %s, readvertise delay %s\n", overlay, delay)
 	for _, d := range []struct {
 		name string
 		p    *pb.BgpPolicy

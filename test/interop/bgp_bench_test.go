@@ -181,6 +181,7 @@ func benchBGP(b *testing.B, kind string, n int) {
 	pids := l.edgePIDs()
 	b.Logf("%s, %d prefixes: at site 2's router %v after site 1's router was told (%v of it the router's own configuration); edges' RSS %.0f MB (site 1), %.0f MB (site 2)",
 		kind, n, took.Round(time.Millisecond), announced.Round(time.Millisecond), rssMB(pids[0]), rssMB(pids[1]))
+	l.convergenceSteps(b, kind, n, start)
 	b.ReportMetric(took.Seconds(), "s-converge")
 	b.ReportMetric(rssMB(pids[0]), "MB-edge1")
 	b.ReportMetric(rssMB(pids[1]), "MB-edge2")
@@ -188,4 +189,48 @@ func benchBGP(b *testing.B, kind string, n int) {
 	gone := r2.waitReceived(b, "10.2.0.1", func(got int) bool { return got < base }, 5*time.Minute)
 	b.Logf("%s, %d prefixes: site 1's link cut: site 2's router below its %d routes from before %v later", kind, n, base, gone.Round(time.Millisecond))
 	b.ReportMetric(gone.Seconds(), "s-withdraw")
+}
+
+var logLineTime = regexp.MustCompile(`^time=(\S+) `)
+
+// logLines are an edge log's lines with message msg (and, when
+// non-empty, the text has) from since on, with their times.
+func logLines(file, msg, has string, since time.Time) (times []time.Time, lines []string) {
+	raw, _ := os.ReadFile(file)
+	for _, line := range strings.Split(string(raw), "\n") {
+		m := logLineTime.FindStringSubmatch(line)
+		if m == nil || !strings.Contains(line, "msg=\""+msg+"\"") && !strings.Contains(line, "msg="+msg+" ") || !strings.Contains(line, has) {
+			continue
+		}
+		at, err := time.Parse(time.RFC3339Nano, m[1])
+		if err != nil || at.Before(since) {
+			continue
+		}
+		times, lines = append(times, at), append(lines, line)
+	}
+	return times, lines
+}
+
+// convergenceSteps logs, from the edges' logs, where the convergence's
+// time went: site 1's edge's learned reports, site 2's edge's
+// configurations applied and the overlay routes its speaker advertised,
+// and the paths' BFD state changes (flaps) on both.
+func (l *testLab) convergenceSteps(b *testing.B, kind string, n int, start time.Time) {
+	log1, log2 := l.st.Sites[0].Log, l.st.Sites[1].Log
+	since := func(ts []time.Time) string {
+		if len(ts) == 0 {
+			return "none"
+		}
+		return fmt.Sprintf("%d, the last %v after the router was told", len(ts), ts[len(ts)-1].Sub(start).Round(time.Millisecond))
+	}
+	learned, _ := logLines(log1, "bgp: learned prefixes", "", start)
+	applied, _ := logLines(log2, "controller configuration", "", start)
+	adv, lines := logLines(log2, "bgp: overlay routes", "", start)
+	flaps1, _ := logLines(log1, "path bfd", "", start)
+	flaps2, _ := logLines(log2, "path bfd", "", start)
+	b.Logf("%s, %d prefixes: edge 1 learned reports: %s; edge 2 configurations applied: %s; edge 2 advertisements: %s; path BFD changes: %d (edge 1), %d (edge 2)",
+		kind, n, since(learned), since(applied), since(adv), len(flaps1), len(flaps2))
+	if len(lines) > 0 {
+		b.Logf("edge 2's last advertisement: %s", lines[len(lines)-1])
+	}
 }

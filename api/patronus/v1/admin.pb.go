@@ -5092,8 +5092,13 @@ type SetBgpOptionsRequest struct {
 	// listen_port: 0: 179; -1: none; else 1..65535.
 	ListenPort      *int32 `protobuf:"varint,3,opt,name=listen_port,json=listenPort,proto3,oneof" json:"listen_port,omitempty"`
 	GracefulRestart *bool  `protobuf:"varint,4,opt,name=graceful_restart,json=gracefulRestart,proto3,oneof" json:"graceful_restart,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// overlay_as: the site-of-origin community's AS (Bgp.overlay_as);
+	// 0: the default.
+	OverlayAs *uint32 `protobuf:"varint,5,opt,name=overlay_as,json=overlayAs,proto3,oneof" json:"overlay_as,omitempty"`
+	// readvertise_delay_ms: the first damping hold-down, 0..60000.
+	ReadvertiseDelayMs *uint32 `protobuf:"varint,6,opt,name=readvertise_delay_ms,json=readvertiseDelayMs,proto3,oneof" json:"readvertise_delay_ms,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *SetBgpOptionsRequest) Reset() {
@@ -5152,6 +5157,20 @@ func (x *SetBgpOptionsRequest) GetGracefulRestart() bool {
 		return *x.GracefulRestart
 	}
 	return false
+}
+
+func (x *SetBgpOptionsRequest) GetOverlayAs() uint32 {
+	if x != nil && x.OverlayAs != nil {
+		return *x.OverlayAs
+	}
+	return 0
+}
+
+func (x *SetBgpOptionsRequest) GetReadvertiseDelayMs() uint32 {
+	if x != nil && x.ReadvertiseDelayMs != nil {
+		return *x.ReadvertiseDelayMs
+	}
+	return 0
 }
 
 // SetBgpPolicyRequest replaces one direction's policy of a site.
@@ -5629,15 +5648,20 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x15AddBgpNeighborRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x124\n" +
-	"\bneighbor\x18\x03 \x01(\v2\x18.patronus.v1.BgpNeighborR\bneighbor\"\xc8\x01\n" +
+	"\bneighbor\x18\x03 \x01(\v2\x18.patronus.v1.BgpNeighborR\bneighbor\"\xcb\x02\n" +
 	"\x14SetBgpOptionsRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12$\n" +
 	"\vlisten_port\x18\x03 \x01(\x05H\x00R\n" +
 	"listenPort\x88\x01\x01\x12.\n" +
-	"\x10graceful_restart\x18\x04 \x01(\bH\x01R\x0fgracefulRestart\x88\x01\x01B\x0e\n" +
+	"\x10graceful_restart\x18\x04 \x01(\bH\x01R\x0fgracefulRestart\x88\x01\x01\x12\"\n" +
+	"\n" +
+	"overlay_as\x18\x05 \x01(\rH\x02R\toverlayAs\x88\x01\x01\x125\n" +
+	"\x14readvertise_delay_ms\x18\x06 \x01(\rH\x03R\x12readvertiseDelayMs\x88\x01\x01B\x0e\n" +
 	"\f_listen_portB\x13\n" +
-	"\x11_graceful_restart\"\x9a\x01\n" +
+	"\x11_graceful_restartB\r\n" +
+	"\v_overlay_asB\x17\n" +
+	"\x15_readvertise_delay_ms\"\x9a\x01\n" +
 	"\x13SetBgpPolicyRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\x1c\n" +

@@ -139,8 +139,8 @@ type AdminClient interface {
 	AddBgpNeighbor(ctx context.Context, in *AddBgpNeighborRequest, opts ...grpc.CallOption) (*SiteBgp, error)
 	// RemoveBgpNeighbor removes a router of a site.
 	RemoveBgpNeighbor(ctx context.Context, in *RemoveBgpNeighborRequest, opts ...grpc.CallOption) (*SiteBgp, error)
-	// SetBgpOptions sets a site's listening port and graceful restart; a
-	// field left unset keeps its value.
+	// SetBgpOptions sets a site's listening port, graceful restart, overlay
+	// AS and damping delay; a field left unset keeps its value.
 	SetBgpOptions(ctx context.Context, in *SetBgpOptionsRequest, opts ...grpc.CallOption) (*SiteBgp, error)
 	// SetBgpPolicy replaces a site's import or export policy (an empty
 	// policy clears it).
@@ -736,8 +736,8 @@ type AdminServer interface {
 	AddBgpNeighbor(context.Context, *AddBgpNeighborRequest) (*SiteBgp, error)
 	// RemoveBgpNeighbor removes a router of a site.
 	RemoveBgpNeighbor(context.Context, *RemoveBgpNeighborRequest) (*SiteBgp, error)
-	// SetBgpOptions sets a site's listening port and graceful restart; a
-	// field left unset keeps its value.
+	// SetBgpOptions sets a site's listening port, graceful restart, overlay
+	// AS and damping delay; a field left unset keeps its value.
 	SetBgpOptions(context.Context, *SetBgpOptionsRequest) (*SiteBgp, error)
 	// SetBgpPolicy replaces a site's import or export policy (an empty
 	// policy clears it).

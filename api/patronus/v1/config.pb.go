@@ -776,10 +776,16 @@ type Bgp struct {
 	GracefulRestart *bool `protobuf:"varint,5,opt,name=graceful_restart,json=gracefulRestart,proto3,oneof" json:"graceful_restart,omitempty"`
 	// import_policy filters the routes from the routers; export_policy
 	// those to them (edge/config's bgp.import and bgp.export).
-	ImportPolicy  *BgpPolicy `protobuf:"bytes,6,opt,name=import_policy,json=importPolicy,proto3" json:"import_policy,omitempty"`
-	ExportPolicy  *BgpPolicy `protobuf:"bytes,7,opt,name=export_policy,json=exportPolicy,proto3" json:"export_policy,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ImportPolicy *BgpPolicy `protobuf:"bytes,6,opt,name=import_policy,json=importPolicy,proto3" json:"import_policy,omitempty"`
+	ExportPolicy *BgpPolicy `protobuf:"bytes,7,opt,name=export_policy,json=exportPolicy,proto3" json:"export_policy,omitempty"`
+	// overlay_as administers the site-of-origin community of the overlay's
+	// routes (edge/config's bgp.overlay_as); 0: 4200000000.
+	OverlayAs uint32 `protobuf:"varint,8,opt,name=overlay_as,json=overlayAs,proto3" json:"overlay_as,omitempty"`
+	// readvertise_delay_ms is the first damping hold-down in milliseconds
+	// (bgp.readvertise_delay, 0..60000); unset: 1000.
+	ReadvertiseDelayMs *uint32 `protobuf:"varint,9,opt,name=readvertise_delay_ms,json=readvertiseDelayMs,proto3,oneof" json:"readvertise_delay_ms,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Bgp) Reset() {
@@ -859,6 +865,20 @@ func (x *Bgp) GetExportPolicy() *BgpPolicy {
 		return x.ExportPolicy
 	}
 	return nil
+}
+
+func (x *Bgp) GetOverlayAs() uint32 {
+	if x != nil {
+		return x.OverlayAs
+	}
+	return 0
+}
+
+func (x *Bgp) GetReadvertiseDelayMs() uint32 {
+	if x != nil && x.ReadvertiseDelayMs != nil {
+		return *x.ReadvertiseDelayMs
+	}
+	return 0
 }
 
 // BgpPolicy filters routes: a route passes when it matches one of
@@ -2415,7 +2435,7 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\x0frefresh_seconds\x18\x02 \x01(\rR\x0erefreshSeconds\"w\n" +
 	"\aNatKind\x123\n" +
 	"\amapping\x18\x01 \x01(\x0e2\x19.patronus.v1.NatBehaviourR\amapping\x127\n" +
-	"\tfiltering\x18\x02 \x01(\x0e2\x19.patronus.v1.NatBehaviourR\tfiltering\"\xd5\x02\n" +
+	"\tfiltering\x18\x02 \x01(\x0e2\x19.patronus.v1.NatBehaviourR\tfiltering\"\xc4\x03\n" +
 	"\x03Bgp\x12\x19\n" +
 	"\blocal_as\x18\x01 \x01(\rR\alocalAs\x12\x1b\n" +
 	"\trouter_id\x18\x02 \x01(\tR\brouterId\x126\n" +
@@ -2424,8 +2444,12 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"listenPort\x12.\n" +
 	"\x10graceful_restart\x18\x05 \x01(\bH\x00R\x0fgracefulRestart\x88\x01\x01\x12;\n" +
 	"\rimport_policy\x18\x06 \x01(\v2\x16.patronus.v1.BgpPolicyR\fimportPolicy\x12;\n" +
-	"\rexport_policy\x18\a \x01(\v2\x16.patronus.v1.BgpPolicyR\fexportPolicyB\x13\n" +
-	"\x11_graceful_restart\"\xc4\x01\n" +
+	"\rexport_policy\x18\a \x01(\v2\x16.patronus.v1.BgpPolicyR\fexportPolicy\x12\x1d\n" +
+	"\n" +
+	"overlay_as\x18\b \x01(\rR\toverlayAs\x125\n" +
+	"\x14readvertise_delay_ms\x18\t \x01(\rH\x01R\x12readvertiseDelayMs\x88\x01\x01B\x13\n" +
+	"\x11_graceful_restartB\x17\n" +
+	"\x15_readvertise_delay_ms\"\xc4\x01\n" +
 	"\tBgpPolicy\x127\n" +
 	"\bprefixes\x18\x01 \x03(\v2\x1b.patronus.v1.BgpPrefixMatchR\bprefixes\x12&\n" +
 	"\x0freject_as_paths\x18\x02 \x03(\tR\rrejectAsPaths\x12-\n" +

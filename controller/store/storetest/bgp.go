@@ -19,8 +19,8 @@ func testBGP(t *testing.T, h Harness) {
 	_, err := s.SiteBGP(ctx, "corp", "nope")
 	wantErr(t, err, store.ErrNotFound, "")
 	rev := must(s.Network(ctx, "corp"))(t).Revision
-	off := false
-	b := store.SiteBGP{LocalAS: 4200000001, RouterID: "10.1.0.1", Neighbors: []store.BGPNeighbor{
+	off, delay := false, uint32(0)
+	b := store.SiteBGP{LocalAS: 4200000001, OverlayAS: 65000, ReadvertiseDelayMS: &delay, RouterID: "10.1.0.1", Neighbors: []store.BGPNeighbor{
 		{Address: "10.1.0.2", RemoteAS: 65001, Password: "pw", BFD: true, MaxPrefixes: 50, MaxPrefixesRestart: 30},
 		{Address: "2001:db8::2", RemoteAS: 65002}},
 		ListenPort: -1, GracefulRestart: &off,
@@ -29,7 +29,8 @@ func testBGP(t *testing.T, h Harness) {
 	ok(t, s.PutSiteBGP(ctx, "corp", "a", b))
 	if got := must(s.SiteBGP(ctx, "corp", "a"))(t); got.LocalAS != b.LocalAS || len(got.Neighbors) != 2 || got.Neighbors[0] != b.Neighbors[0] ||
 		got.ListenPort != -1 || got.GracefulRestart == nil || *got.GracefulRestart || got.Import.Prefixes[0] != b.Import.Prefixes[0] ||
-		got.Import.RejectASPaths[0] != "_65999_" || got.Export.AddCommunities[0] != "65000:200" {
+		got.Import.RejectASPaths[0] != "_65999_" || got.Export.AddCommunities[0] != "65000:200" ||
+		got.OverlayAS != 65000 || got.ReadvertiseDelayMS == nil || *got.ReadvertiseDelayMS != 0 {
 		t.Fatalf("SiteBGP = %+v", got)
 	}
 	if n := must(s.Network(ctx, "corp"))(t); n.Revision <= rev {

@@ -111,10 +111,13 @@ func (s *Store) SetLearnedPrefixes(ctx context.Context, network, site string, ps
 			return err
 		}
 		changed = true
-		if _, err := t.Exec(ctx, "DELETE FROM learned_prefixes WHERE site_id = $1", siteID); err != nil {
-			return err
+		gone, added := sortedDiff(have, want)
+		for _, p := range gone {
+			if _, err := t.Exec(ctx, "DELETE FROM learned_prefixes WHERE site_id = $1 AND prefix = $2", siteID, p); err != nil {
+				return err
+			}
 		}
-		for _, p := range want {
+		for _, p := range added {
 			if _, err := t.Exec(ctx, "INSERT INTO learned_prefixes (network_id, site_id, prefix) VALUES ($1, $2, $3)", netID, siteID, p); err != nil {
 				return err
 			}
@@ -122,6 +125,23 @@ func (s *Store) SetLearnedPrefixes(ctx context.Context, network, site string, ps
 		return t.bump(ctx, netID)
 	})
 	return changed, err
+}
+
+// sortedDiff is what of the sorted set have is not in want, and what of
+// want is not in have: a set reported in growing steps writes only the
+// step (100,000 rows rewritten took 7 s, BenchmarkSetLearnedPrefixes).
+func sortedDiff(have, want []string) (gone, added []string) {
+	for len(have) > 0 && len(want) > 0 {
+		switch {
+		case have[0] == want[0]:
+			have, want = have[1:], want[1:]
+		case have[0] < want[0]:
+			gone, have = append(gone, have[0]), have[1:]
+		default:
+			added, want = append(added, want[0]), want[1:]
+		}
+	}
+	return append(gone, have...), append(added, want...)
 }
 
 func learnedOf(ctx context.Context, q Querier, siteID int64) ([]string, error) {
