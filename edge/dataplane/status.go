@@ -55,6 +55,9 @@ func (p *Path) status() localapi.PathStatus {
 	ps := localapi.PathStatus{ID: p.ID, PeerSite: p.PeerSite, LocalLink: p.LocalLink, RemoteLink: p.RemoteLink,
 		Endpoint: p.endpoint, Preferred: p.fallback, RemoteNAT: p.remoteNAT,
 		TxPackets: p.TxPackets.Load(), RxPackets: p.RxPackets.Load(), TxBytes: p.TxBytes.Load(), RxBytes: p.RxBytes.Load()}
+	if r, ok := p.bind.(repointer); ok && p.remoteNAT != "" {
+		ps.Endpoint = r.Remote().String() // repointed since (nat.go)
+	}
 	ps.Compression, ps.ShimDrops = p.shim.Status(time.Now())
 	if h, ok := p.bind.(puncher); ok && p.remoteNAT != "" {
 		ps.Punched = h.Heard()
