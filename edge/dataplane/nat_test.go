@@ -15,9 +15,9 @@ import (
 // fakeRepointer is a path's Bind that records repoints.
 type fakeRepointer struct {
 	conn.Bind // not called
-	remote netip.AddrPort
-	fail   bool
-	calls  int
+	remote    netip.AddrPort
+	fail      bool
+	calls     int
 }
 
 func (f *fakeRepointer) Repoint(r netip.AddrPort, _, _ time.Duration) error {
