@@ -21,6 +21,9 @@ type natPath struct {
 	RemoteNAT     string     `json:"remote_nat"`
 	Punched       bool       `json:"punched"`
 	LastHandshake *time.Time `json:"last_handshake"`
+	BFD           struct {
+		DetectionTimeMS float64 `json:"detection_time_ms"`
+	} `json:"bfd"`
 }
 
 func (l *testLab) natPaths(site string) map[string]natPath {
@@ -138,6 +141,7 @@ func natRebind(t *testing.T, l *testLab) {
 	}()
 	time.Sleep(time.Second)
 	before := l.natPaths("site2")["site2/lte->site1/lte"].Endpoint
+	detection := time.Duration(l.natPaths("site1")["site1/lte->site2/lte"].BFD.DetectionTimeMS * float64(time.Millisecond))
 	at := time.Now()
 	if out, err := l.run("impair", "--rebind", "site1:lte"); err != nil {
 		t.Fatalf("lab impair --rebind: %v\n%s", err, out)
@@ -161,10 +165,10 @@ func natRebind(t *testing.T, l *testLab) {
 	repointed := logTimeAfter(t, s2, at, regexp.MustCompile(`msg="path repointed" .*id=`+q("site2/lte->site1/lte")+` `))
 	up := logTimeAfter(t, s2, repointed, regexp.MustCompile(`msg="path bfd" .*path=`+q("site2/lte->site1/lte")+` .*to=up`))
 	ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
-	t.Logf("site1's lte NAT rebound (lab impair ran %v); site1's BFD detected its path down %v after the command started, "+
+	t.Logf("site1's lte NAT rebound (lab impair ran %v); site1's BFD (detection time %v) detected its path down %v after the command started, "+
 		"had its new mapping %v after detecting, site2 repointed %v after detecting (WireGuard session kept), BFD up at site2 %v after the repoint "+
 		"(%v after the rebind); site2 now sends to %s (before: %s); a 300-ping stream at 50/s lost %.1f%% (≈ %v)",
-		ms(done.Sub(at)), ms(detected.Sub(at)), ms(mapped.Sub(detected)), ms(repointed.Sub(detected)), ms(up.Sub(repointed)), ms(up.Sub(at)),
+		ms(done.Sub(at)), detection, ms(detected.Sub(at)), ms(mapped.Sub(detected)), ms(repointed.Sub(detected)), ms(up.Sub(repointed)), ms(up.Sub(at)),
 		after.Endpoint, before, loss*100, time.Duration(loss*300*20)*time.Millisecond)
 	if repointed.Sub(detected) > time.Second {
 		t.Errorf("site2 repointed %v after site1 detected the rebind, want within a second", repointed.Sub(detected))
