@@ -117,7 +117,7 @@ func (d *Dataplane) repointPaths(p *peer, next config.ValidPeer) bool {
 
 // puncher is a Bind that punches (edge/wgbind.Path).
 type puncher interface {
-	Punch(interval, window time.Duration)
+	PunchAt(at time.Time, interval, window time.Duration)
 	Heard() bool
 }
 

@@ -200,7 +200,7 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink, relay ne
 	if rl.Observed {
 		path.remoteNAT = rl.NAT.String()
 		if h, ok := bind.(puncher); ok {
-			h.Punch(punchInterval, punchWindow)
+			h.PunchAt(rl.PunchAt, punchInterval, punchWindow)
 		}
 	}
 	p.paths = append(p.paths, path)

@@ -87,15 +87,17 @@ func (l *Link) ReadSTUN(deadline time.Time) ([]byte, netip.AddrPort, error) {
 // Punch sends a punch datagram to the path's remote every interval until
 // it hears from the remote, for at most window, or until the path is
 // released. It returns at once.
-func (p *Path) Punch(interval, window time.Duration) {
+func (p *Path) Punch(interval, window time.Duration) { p.PunchAt(time.Time{}, interval, window) }
+
+// PunchAt is Punch starting at at (at once when at is past): the time
+// the controller set for both ends of the path (docs/NAT.md). Handshake
+// initiations are held from now on (holdInitiation).
+func (p *Path) PunchAt(at time.Time, interval, window time.Duration) {
 	p.punching.Store(true)
 	go func() {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		end := time.Now().Add(window)
-		for !p.heard.Load() && time.Now().Before(end) {
-			_ = p.l.send([][]byte{punchMsg}, p.remote())
-			p.l.stats.Punches.Add(1)
+		if wait := time.Until(at); wait > 0 {
+			t := time.NewTimer(wait)
+			defer t.Stop()
 			select {
 			case <-t.C:
 			case <-p.released:
@@ -104,7 +106,25 @@ func (p *Path) Punch(interval, window time.Duration) {
 				return
 			}
 		}
+		p.punch(interval, window)
 	}()
+}
+
+func (p *Path) punch(interval, window time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	end := time.Now().Add(window)
+	for !p.heard.Load() && time.Now().Before(end) {
+		_ = p.l.send([][]byte{punchMsg}, p.remote())
+		p.l.stats.Punches.Add(1)
+		select {
+		case <-t.C:
+		case <-p.released:
+			return
+		case <-p.l.quit:
+			return
+		}
+	}
 }
 
 // Heard reports whether anything came from the path's remote.

@@ -278,9 +278,14 @@ type EdgeConfig struct {
 	Relay *RelayService `protobuf:"bytes,19,opt,name=relay,proto3" json:"relay,omitempty"`
 	// nat_traversal says how the edge learns each link's public endpoint
 	// and NAT kind (edge/natdisc, docs/NAT.md); unset: it does not.
-	NatTraversal  *NatTraversal `protobuf:"bytes,20,opt,name=nat_traversal,json=natTraversal,proto3" json:"nat_traversal,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	NatTraversal *NatTraversal `protobuf:"bytes,20,opt,name=nat_traversal,json=natTraversal,proto3" json:"nat_traversal,omitempty"`
+	// controller_time is the controller's clock when it sent this message
+	// (set per send, like trace_parent). An edge reads every controller
+	// time in the message (PeerLink.punch_at) relative to it, so its own
+	// clock's offset does not matter (docs/NAT.md, Hole punching).
+	ControllerTime *timestamppb.Timestamp `protobuf:"bytes,23,opt,name=controller_time,json=controllerTime,proto3" json:"controller_time,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *EdgeConfig) Reset() {
@@ -449,6 +454,13 @@ func (x *EdgeConfig) GetRelay() *RelayService {
 func (x *EdgeConfig) GetNatTraversal() *NatTraversal {
 	if x != nil {
 		return x.NatTraversal
+	}
+	return nil
+}
+
+func (x *EdgeConfig) GetControllerTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ControllerTime
 	}
 	return nil
 }
@@ -1351,7 +1363,13 @@ type PeerLink struct {
 	Nat *NatKind `protobuf:"bytes,5,opt,name=nat,proto3" json:"nat,omitempty"`
 	// relay is this edge's relay allocation for each path to this link,
 	// one per local link; empty when EdgeConfig.relay is unset.
-	Relay         []*RelayAllocation `protobuf:"bytes,6,rep,name=relay,proto3" json:"relay,omitempty"`
+	Relay []*RelayAllocation `protobuf:"bytes,6,rep,name=relay,proto3" json:"relay,omitempty"`
+	// punch_at is when the paths to this link start punching, on the
+	// controller's clock (read against EdgeConfig.controller_time): the
+	// same for both ends of a path between two links behind NAT, so both
+	// NATs open at once. Unset, or past: at once. Set when the link has an
+	// observed endpoint.
+	PunchAt       *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=punch_at,json=punchAt,proto3" json:"punch_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1424,6 +1442,13 @@ func (x *PeerLink) GetNat() *NatKind {
 func (x *PeerLink) GetRelay() []*RelayAllocation {
 	if x != nil {
 		return x.Relay
+	}
+	return nil
+}
+
+func (x *PeerLink) GetPunchAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PunchAt
 	}
 	return nil
 }
@@ -2297,7 +2322,7 @@ var File_patronus_v1_config_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_config_proto_rawDesc = "" +
 	"\n" +
-	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd5\a\n" +
+	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9a\b\n" +
 	"\n" +
 	"EdgeConfig\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x04R\brevision\x129\n" +
@@ -2322,7 +2347,8 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\ftrace_parent\x18\x11 \x01(\tR\vtraceParent\x12\"\n" +
 	"\x03bgp\x18\x12 \x01(\v2\x10.patronus.v1.BgpR\x03bgp\x12/\n" +
 	"\x05relay\x18\x13 \x01(\v2\x19.patronus.v1.RelayServiceR\x05relay\x12>\n" +
-	"\rnat_traversal\x18\x14 \x01(\v2\x19.patronus.v1.NatTraversalR\fnatTraversal\"*\n" +
+	"\rnat_traversal\x18\x14 \x01(\v2\x19.patronus.v1.NatTraversalR\fnatTraversal\x12C\n" +
+	"\x0fcontroller_time\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\x0econtrollerTime\"*\n" +
 	"\fRelayService\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\"\x99\x01\n" +
 	"\x0fRelayAllocation\x12\x1d\n" +
@@ -2388,14 +2414,15 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\bprefixes\x18\x03 \x03(\tR\bprefixes\x12+\n" +
 	"\x05links\x18\x04 \x03(\v2\x15.patronus.v1.PeerLinkR\x05links\x12%\n" +
 	"\vcompression\x18\x05 \x01(\bH\x00R\vcompression\x88\x01\x01B\x0e\n" +
-	"\f_compression\"\xd9\x01\n" +
+	"\f_compression\"\x90\x02\n" +
 	"\bPeerLink\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\bendpoint\x18\x02 \x01(\tR\bendpoint\x12\x14\n" +
 	"\x05color\x18\x03 \x01(\tR\x05color\x12+\n" +
 	"\x11observed_endpoint\x18\x04 \x01(\tR\x10observedEndpoint\x12&\n" +
 	"\x03nat\x18\x05 \x01(\v2\x14.patronus.v1.NatKindR\x03nat\x122\n" +
-	"\x05relay\x18\x06 \x03(\v2\x1c.patronus.v1.RelayAllocationR\x05relay\"k\n" +
+	"\x05relay\x18\x06 \x03(\v2\x1c.patronus.v1.RelayAllocationR\x05relay\x125\n" +
+	"\bpunch_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\apunchAt\"k\n" +
 	"\bDefaults\x12%\n" +
 	"\vcompression\x18\x01 \x01(\bH\x00R\vcompression\x88\x01\x01\x12(\n" +
 	"\x03bfd\x18\x02 \x01(\v2\x16.patronus.v1.BfdTimersR\x03bfdB\x0e\n" +
@@ -2546,36 +2573,38 @@ var file_patronus_v1_config_proto_depIdxs = []int32{
 	8,  // 13: patronus.v1.EdgeConfig.bgp:type_name -> patronus.v1.Bgp
 	4,  // 14: patronus.v1.EdgeConfig.relay:type_name -> patronus.v1.RelayService
 	6,  // 15: patronus.v1.EdgeConfig.nat_traversal:type_name -> patronus.v1.NatTraversal
-	0,  // 16: patronus.v1.NatKind.mapping:type_name -> patronus.v1.NatBehaviour
-	0,  // 17: patronus.v1.NatKind.filtering:type_name -> patronus.v1.NatBehaviour
-	11, // 18: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
-	9,  // 19: patronus.v1.Bgp.import_policy:type_name -> patronus.v1.BgpPolicy
-	9,  // 20: patronus.v1.Bgp.export_policy:type_name -> patronus.v1.BgpPolicy
-	10, // 21: patronus.v1.BgpPolicy.prefixes:type_name -> patronus.v1.BgpPrefixMatch
-	12, // 22: patronus.v1.Peer.site:type_name -> patronus.v1.Site
-	16, // 23: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
-	7,  // 24: patronus.v1.PeerLink.nat:type_name -> patronus.v1.NatKind
-	5,  // 25: patronus.v1.PeerLink.relay:type_name -> patronus.v1.RelayAllocation
-	18, // 26: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
-	29, // 27: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
-	29, // 28: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
-	29, // 29: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
-	29, // 30: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
-	21, // 31: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
-	21, // 32: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
-	2,  // 33: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
-	23, // 34: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
-	29, // 35: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
-	29, // 36: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
-	29, // 37: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
-	29, // 38: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
-	26, // 39: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
-	28, // 40: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
-	41, // [41:41] is the sub-list for method output_type
-	41, // [41:41] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	28, // 16: patronus.v1.EdgeConfig.controller_time:type_name -> google.protobuf.Timestamp
+	0,  // 17: patronus.v1.NatKind.mapping:type_name -> patronus.v1.NatBehaviour
+	0,  // 18: patronus.v1.NatKind.filtering:type_name -> patronus.v1.NatBehaviour
+	11, // 19: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
+	9,  // 20: patronus.v1.Bgp.import_policy:type_name -> patronus.v1.BgpPolicy
+	9,  // 21: patronus.v1.Bgp.export_policy:type_name -> patronus.v1.BgpPolicy
+	10, // 22: patronus.v1.BgpPolicy.prefixes:type_name -> patronus.v1.BgpPrefixMatch
+	12, // 23: patronus.v1.Peer.site:type_name -> patronus.v1.Site
+	16, // 24: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
+	7,  // 25: patronus.v1.PeerLink.nat:type_name -> patronus.v1.NatKind
+	5,  // 26: patronus.v1.PeerLink.relay:type_name -> patronus.v1.RelayAllocation
+	28, // 27: patronus.v1.PeerLink.punch_at:type_name -> google.protobuf.Timestamp
+	18, // 28: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
+	29, // 29: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
+	29, // 30: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
+	29, // 31: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
+	29, // 32: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
+	21, // 33: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
+	21, // 34: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
+	2,  // 35: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
+	23, // 36: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
+	29, // 37: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
+	29, // 38: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
+	29, // 39: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
+	29, // 40: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
+	26, // 41: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
+	28, // 42: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
+	43, // [43:43] is the sub-list for method output_type
+	43, // [43:43] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_config_proto_init() }
