@@ -81,7 +81,9 @@ func TestNATObservationsReachPeers(t *testing.T) {
 // get the same punch_at for each other's link: PunchLead after the later
 // of the two links' changes.
 func TestPunchAtSameForBothEnds(t *testing.T) {
-	c := startSQLite(t, func(cfg *server.Config) { cfg.NAT = server.NATConfig{STUNServer: netip.MustParseAddrPort("192.0.2.10:3478")} })
+	c := startSQLite(t, func(cfg *server.Config) {
+		cfg.NAT = server.NATConfig{STUNServer: netip.MustParseAddrPort("192.0.2.10:3478")}
+	})
 	c.network("corp", store.FullMesh)
 	sites := map[string]*edge{"a": c.enrol("corp", "a"), "b": c.enrol("corp", "b")}
 	for _, s := range []string{"a", "b"} {
