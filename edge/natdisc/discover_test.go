@@ -310,3 +310,31 @@ func TestMeasureLifetime(t *testing.T) {
 		t.Errorf("a timeout past the range: %+v %v, want Alive = the range, not measured", got, err)
 	}
 }
+
+// TestWatcherMeasuresLifetime: behind an address-and-port-dependent
+// filter, a Watcher measures the NAT's idle timeout once, while it keeps
+// refreshing the mapping on the same socket, and reports it.
+func TestWatcherMeasuresLifetime(t *testing.T) {
+	srv := responder(t, true)
+	n := newNAT(t, natdisc.EndpointIndependent, natdisc.AddressAndPortDependent)
+	n.timeout = 600 * time.Millisecond
+	changed := make(chan struct{}, 10)
+	lc := natdisc.LifetimeConfig{Max: 2 * time.Second, Precision: 150 * time.Millisecond}
+	w := natdisc.WatchLifetime(srv, 100*time.Millisecond, []natdisc.Link{{Name: "lte", Conn: n}}, fast, lc, func() { changed <- struct{}{} }, nil)
+	defer w.Close()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("no lifetime measured: %+v", w.Observations())
+		}
+		if obs := w.Observations(); len(obs) == 1 && obs[0].Lifetime.Measured() {
+			lt := obs[0].Lifetime
+			if lt.Alive > n.timeout || lt.Dead < n.timeout {
+				t.Errorf("lifetime %+v, want around %v", lt, n.timeout)
+			}
+			return
+		}
+	}
+}
