@@ -76,6 +76,8 @@ type Dataplane struct {
 	overlay RouteProgrammer // its routes (Deps.Routes)
 	links   []Link          // the WAN links' sockets, as cfg.Links
 	pool    *bufPool
+
+	keepalive map[string]time.Duration // by local link, when not persistentKeepalive (nat.go); guarded by mu
 	pins    pins
 	wg      sync.WaitGroup
 

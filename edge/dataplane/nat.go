@@ -1,6 +1,8 @@
 package dataplane
 
 import (
+	"encoding/hex"
+	"fmt"
 	"maps"
 	"net/netip"
 	"time"
@@ -137,4 +139,62 @@ func (d *Dataplane) STUNConns() map[string]STUNConn {
 		}
 	}
 	return out
+}
+
+// Keepalives. WireGuard's persistent keepalive (persistentKeepalive, 25 s)
+// keeps every path's NAT state alive where the NAT keeps an idle flow
+// longer than that (RFC 4787 REQ-5 asks for 2 minutes; Linux conntrack
+// keeps an answered flow 30–120 s). Where endpoint discovery measured a
+// shorter timeout on a link (natdisc.MeasureLifetime), the paths over it
+// get a keepalive of half the longest idle time it survived, in whole
+// seconds, at least 1 s (SetLinkKeepalive).
+
+// KeepaliveFor is the keepalive for a NAT that kept an idle flow for
+// alive: half of it in whole seconds, at least 1 s, at most the default.
+func KeepaliveFor(alive time.Duration) time.Duration {
+	iv := (alive / 2).Truncate(time.Second)
+	return min(max(iv, time.Second), persistentKeepalive)
+}
+
+// SetLinkKeepalive sets the persistent keepalive of the paths over a WAN
+// link, those running (but a path still holding its own back,
+// initiateDelay) and those made later; 0 restores the default.
+func (d *Dataplane) SetLinkKeepalive(link string, iv time.Duration) {
+	if iv <= 0 || iv > persistentKeepalive {
+		iv = persistentKeepalive
+	}
+	iv = max(iv.Truncate(time.Second), time.Second)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.keepaliveOf(link) == iv {
+		return
+	}
+	if d.keepalive == nil {
+		d.keepalive = map[string]time.Duration{}
+	}
+	d.keepalive[link] = iv
+	n := 0
+	for _, p := range d.peers {
+		for _, path := range p.paths {
+			if path.LocalLink != link || (d.cfg.ID > p.cfg.ID && time.Since(path.started) < initiateDelay) {
+				continue
+			}
+			set := fmt.Sprintf("public_key=%s\npersistent_keepalive_interval=%d\n", hex.EncodeToString(p.cfg.PublicKey.Bytes()), iv/time.Second)
+			if err := path.dev.IpcSet(set); err != nil {
+				d.log.Warn("path keepalive", "id", path.ID, "err", err)
+				continue
+			}
+			n++
+		}
+	}
+	d.log.Info("link keepalive", "link", link, "interval", iv, "paths", n)
+}
+
+// keepaliveOf is the persistent keepalive of the paths over link. d.mu
+// must be held.
+func (d *Dataplane) keepaliveOf(link string) time.Duration {
+	if iv, ok := d.keepalive[link]; ok {
+		return iv
+	}
+	return persistentKeepalive
 }

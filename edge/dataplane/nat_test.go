@@ -78,3 +78,16 @@ func TestRepointPeers(t *testing.T) {
 		t.Errorf("a failed repoint: keep %d, start %d; want the paths remade", len(keep), len(start))
 	}
 }
+
+// TestKeepaliveFor: half the idle time the NAT was seen to keep a flow,
+// in whole seconds, between 1 s and the default.
+func TestKeepaliveFor(t *testing.T) {
+	for alive, want := range map[time.Duration]time.Duration{
+		3750 * time.Millisecond: time.Second, 9 * time.Second: 4 * time.Second, 20 * time.Second: 10 * time.Second,
+		time.Minute: persistentKeepalive, 500 * time.Millisecond: time.Second,
+	} {
+		if got := KeepaliveFor(alive); got != want {
+			t.Errorf("KeepaliveFor(%v) = %v, want %v", alive, got, want)
+		}
+	}
+}

@@ -185,7 +185,11 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink, relay ne
 		}
 	}}
 	path.dev = device.NewDevice(path.tun, bind, logger)
-	if err := path.dev.IpcSet(d.uapi(p, far, !waits)); err != nil {
+	keepalive := d.keepaliveOf(ll.Name)
+	if waits {
+		keepalive = 0
+	}
+	if err := path.dev.IpcSet(d.uapi(p, far, keepalive)); err != nil {
 		path.close()
 		return fmt.Errorf("path %s: %w", id, err)
 	}
@@ -194,7 +198,7 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink, relay ne
 		return fmt.Errorf("path %s: %w", id, err)
 	}
 	if waits {
-		dev, set := path.dev, fmt.Sprintf("public_key=%s\npersistent_keepalive_interval=%d\n", hex.EncodeToString(p.cfg.PublicKey.Bytes()), persistentKeepalive/time.Second)
+		dev, set := path.dev, fmt.Sprintf("public_key=%s\npersistent_keepalive_interval=%d\n", hex.EncodeToString(p.cfg.PublicKey.Bytes()), d.keepaliveOf(ll.Name)/time.Second)
 		time.AfterFunc(initiateDelay, func() { _ = dev.IpcSet(set) }) // fails harmlessly once the path is closed
 	}
 	if rl.Observed {
@@ -235,13 +239,13 @@ func (p *Path) transport() string {
 //
 // The endpoint is the remote link's, or the relay's when it has none:
 // a relayed path's Bind sends to the relay whatever the endpoint.
-func (d *Dataplane) uapi(p *peer, endpoint netip.AddrPort, keepAlive bool) string {
+func (d *Dataplane) uapi(p *peer, endpoint netip.AddrPort, keepalive time.Duration) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "private_key=%s\n", hex.EncodeToString(d.cfg.PrivateKey.Bytes()))
 	fmt.Fprintf(&b, "public_key=%s\n", hex.EncodeToString(p.cfg.PublicKey.Bytes()))
 	fmt.Fprintf(&b, "endpoint=%s\n", endpoint)
-	if keepAlive {
-		fmt.Fprintf(&b, "persistent_keepalive_interval=%d\n", persistentKeepalive/time.Second)
+	if keepalive > 0 {
+		fmt.Fprintf(&b, "persistent_keepalive_interval=%d\n", keepalive/time.Second)
 	}
 	b.WriteString("allowed_ip=0.0.0.0/0\nallowed_ip=::/0\n")
 	return b.String()
