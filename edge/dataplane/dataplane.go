@@ -78,8 +78,8 @@ type Dataplane struct {
 	pool    *bufPool
 
 	keepalive map[string]time.Duration // by local link, when not persistentKeepalive (nat.go); guarded by mu
-	pins    pins
-	wg      sync.WaitGroup
+	pins      pins
+	wg        sync.WaitGroup
 
 	// snap is what the forwarder, the receivers and the control loop
 	// read: built from the fields below under mu and published whole
