@@ -146,7 +146,7 @@ func natRuleset(l Link) string {
 		// attached to a flow's conntrack entry while it is new: after
 		// conntrack (priority filter), before it is confirmed.
 		fmt.Fprintf(&b, "  ct timeout udp_idle {\n    protocol udp; l3proto ip;\n    policy = { unreplied: %d, replied: %d }\n  }\n", l.NATTimeout, l.NATTimeout)
-		b.WriteString("  chain timeout {\n    type filter hook prerouting priority filter; policy accept;\n")
+		b.WriteString("  chain udp_idle_set {\n    type filter hook prerouting priority filter; policy accept;\n")
 		b.WriteString("    iifname \"in\" meta l4proto udp ct timeout set \"udp_idle\"\n  }\n")
 	}
 	b.WriteString("  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n")
