@@ -272,9 +272,9 @@ func TestLabNATTimeout(t *testing.T) {
 			k = keepalive.FindStringSubmatch(readFile(t, s.Log))
 		}
 		if k == nil || k[1] != "1s" {
-			t.Errorf("%s: lte keepalive %v, want 1s (half the 3–4 s the NAT keeps an idle flow, whole seconds)", s.Name, k)
+			t.Fatalf("%s: lte keepalive %v, want 1s (half the 3–4 s the NAT keeps an idle flow, whole seconds)", s.Name, k)
 		}
-		t.Logf("%s: lte NAT timeout measured between %s (kept) and %s (forgotten) for a 4-s ct timeout; lte paths' keepalive %v", s.Name, m[1], m[2], k)
+		t.Logf("%s: lte NAT timeout measured between %s (kept) and %s (forgotten) for a 4-s ct timeout; lte paths' keepalive %s", s.Name, m[1], m[2], k[1])
 	}
 	for _, site := range []string{"site1", "site2"} {
 		for id, p := range l.natPaths(site) {
