@@ -38,6 +38,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -84,6 +85,9 @@ const natTable = "patronus_lab_nat"
 
 // checkNAT checks --nat against the lab's options.
 func (o *Options) checkNAT() error {
+	if o.NATTimeout != 0 && (len(o.NAT) == 0 || o.NATTimeout < time.Second || o.NATTimeout%time.Second != 0) {
+		return fmt.Errorf("--nat-timeout %v: want whole seconds, 1s or more, with --nat", o.NATTimeout)
+	}
 	seen := map[string]bool{}
 	for _, n := range o.NAT {
 		if o.Static {
@@ -116,7 +120,7 @@ func natInside(s, l int) netip.Prefix {
 
 // planNAT puts links behind NAT: a private address, no endpoint, no
 // IPv6, a NAT namespace.
-func (st *State) planNAT(specs []NATSpec) error {
+func (st *State) planNAT(specs []NATSpec, timeout time.Duration) error {
 	for _, n := range specs {
 		s, err := st.site(n.Site)
 		if err != nil {
@@ -126,7 +130,7 @@ func (st *State) planNAT(specs []NATSpec) error {
 		if err != nil {
 			return fmt.Errorf("--nat: %w", err)
 		}
-		l.NAT, l.NATAddress = n.Kind, l.IPv4
+		l.NAT, l.NATAddress, l.NATTimeout = n.Kind, l.IPv4, int(timeout/time.Second)
 		l.IPv4, l.IPv6, l.Endpoint = lanAddr(natInside(s.ID, i), 2).String(), "", ""
 		st.Namespace = append(st.Namespace, nsNAT(st.Name, s.ID, i))
 	}
@@ -137,6 +141,14 @@ func (st *State) planNAT(specs []NATSpec) error {
 func natRuleset(l Link) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "table ip %s\ndelete table ip %s\ntable ip %s {\n", natTable, natTable, natTable)
+	if l.NATTimeout > 0 {
+		// The idle timeout of every UDP flow through the NAT (--nat-timeout),
+		// attached to a flow's conntrack entry while it is new: after
+		// conntrack (priority filter), before it is confirmed.
+		fmt.Fprintf(&b, "  ct timeout udp_idle {\n    protocol udp; l3proto ip;\n    policy = { unreplied: %d, replied: %d }\n  }\n", l.NATTimeout, l.NATTimeout)
+		b.WriteString("  chain udp_idle_set {\n    type filter hook prerouting priority filter; policy accept;\n")
+		b.WriteString("    iifname \"in\" meta l4proto udp ct timeout set \"udp_idle\"\n  }\n")
+	}
 	b.WriteString("  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n")
 	switch l.NAT {
 	case NATCone:

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseNAT(t *testing.T) {
@@ -28,7 +29,7 @@ func TestPlanNAT(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := plan(o, t.TempDir())
-	if err := st.planNAT(o.NAT); err != nil {
+	if err := st.planNAT(o.NAT, 0); err != nil {
 		t.Fatal(err)
 	}
 	l := st.Sites[0].Links[1]
@@ -42,13 +43,15 @@ func TestPlanNAT(t *testing.T) {
 	if got := st.pathsOf("site1"); got != 8 || !st.RelayRuns() {
 		t.Errorf("site1 waits for %d paths (relay %v), want 8", got, st.RelayRuns())
 	}
-	if err := st.planNAT([]NATSpec{{"site9", "lte", NATCone}}); err == nil || !strings.Contains(err.Error(), "--nat") {
+	if err := st.planNAT([]NATSpec{{"site9", "lte", NATCone}}, 0); err == nil || !strings.Contains(err.Error(), "--nat") {
 		t.Errorf("an unknown site: %v", err)
 	}
 	for _, bad := range []Options{
 		{Name: "n", Sites: 2, Links: 2, Binary: "x", Static: true, NAT: o.NAT[:1]},
 		{Name: "n", Sites: 2, Links: 2, Binary: "x", WAN: "ipv6", NAT: o.NAT[:1]},
 		{Name: "n", Sites: 2, Links: 2, Binary: "x", NAT: []NATSpec{o.NAT[0], o.NAT[0]}},
+		{Name: "n", Sites: 2, Links: 2, Binary: "x", WAN: "ipv4", NATTimeout: 4 * time.Second}, // without --nat
+		{Name: "n", Sites: 2, Links: 2, Binary: "x", WAN: "ipv4", NAT: o.NAT[:1], NATTimeout: 1500 * time.Millisecond},
 	} {
 		if err := bad.check(); err == nil || !strings.Contains(err.Error(), "--nat") {
 			t.Errorf("%+v: %v, want a --nat error", bad, err)
@@ -67,6 +70,13 @@ func TestNATRuleset(t *testing.T) {
 	}
 	if r := natRuleset(Link{NAT: NATSymmetric, NATAddress: "172.17.1.2"}); !strings.Contains(r, "snat to 172.17.1.2 random") {
 		t.Errorf("symmetric:\n%s", r)
+	}
+	if r := natRuleset(cone); strings.Contains(r, "ct timeout") {
+		t.Errorf("a timeout policy without --nat-timeout:\n%s", r)
+	}
+	cone.NATTimeout = 4
+	if r := natRuleset(cone); !strings.Contains(r, "policy = { unreplied: 4, replied: 4 }") || !strings.Contains(r, `iifname "in" meta l4proto udp ct timeout set "udp_idle"`) {
+		t.Errorf("--nat-timeout 4s:\n%s", r)
 	}
 }
 

@@ -76,6 +76,9 @@ type Link struct {
 	NAT           string `json:"nat,omitempty"`
 	NATAddress    string `json:"nat_address,omitempty"`
 	NATGeneration int    `json:"nat_generation,omitempty"`
+	// NATTimeout is the NAT's UDP idle timeout in seconds (--nat-timeout);
+	// 0: the kernel's.
+	NATTimeout int `json:"nat_timeout,omitempty"`
 }
 
 // Proc is a process the lab started for the user (traffic).

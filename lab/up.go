@@ -72,6 +72,10 @@ type Options struct {
 	Traffic bool
 	// NAT puts links behind a NAT of a kind (nat.go).
 	NAT []NATSpec
+	// NATTimeout is how long the NAT routers keep an idle UDP flow
+	// (answered or not), whole seconds; 0: the kernel's (30 s unanswered,
+	// 120 s for a flow seen both ways).
+	NATTimeout time.Duration
 	// Timeout bounds the wait for every path to come up.
 	Timeout time.Duration
 	// Log receives progress lines.
@@ -202,7 +206,7 @@ func Up(o Options) (_ *State, err error) {
 			}
 		}
 	}()
-	if err := st.planNAT(o.NAT); err != nil {
+	if err := st.planNAT(o.NAT, o.NATTimeout); err != nil {
 		return nil, err
 	}
 	if err := st.save(); err != nil {

@@ -91,6 +91,7 @@ func (d *Daemon) openSTUN() (server.NATConfig, error) {
 	if err != nil || !on {
 		return nc, err
 	}
+	sc.Registerer = d.metrics.Registerer()
 	if d.stun, err = stun.Listen(sc, d.log.With("component", "stun")); err != nil {
 		return nc, fmt.Errorf("stun.listen: %w", err)
 	}

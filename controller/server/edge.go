@@ -62,6 +62,7 @@ func (e *edgeControl) WatchConfig(req *pb.WatchConfigRequest, stream pb.EdgeCont
 			return errRevoked(site)
 		}
 		if cfg.Revision != lastRev && !sameConfig(cfg, last) {
+			cfg.ControllerTime = timestamppb.New(time.Now()) // the real clock, even under a test's s.now: edges read punch_at against it
 			if size := proto.Size(cfg); size > maxEdgeConfig {
 				// Sent, it would be refused by the edge, which would
 				// reconnect and be sent it again, forever. Say so here,

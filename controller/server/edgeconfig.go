@@ -66,7 +66,7 @@ func edgeConfig(snap *snapshot, id int64, now time.Time) (*pb.EdgeConfig, bool) 
 			Prefixes: prefixStrings(snap.Prefixes[p.Name]),
 			Links:    peerLinks(snap.Links[p.Name]),
 		}
-		addNAT(peer.Links, snap.NAT[p.Name])
+		addNAT(peer.Links, snap.NAT[p.Name], snap.NAT[self.Name])
 		peer.PublicKey, _ = base64.StdEncoding.DecodeString(p.PublicKey) // the store checked it
 		peer.NextPublicKey, _ = base64.StdEncoding.DecodeString(p.NextPublicKey)
 		if role == pb.TopologyRole_TOPOLOGY_ROLE_SPOKE && i == 0 {
@@ -121,6 +121,7 @@ func sameConfig(a, b *pb.EdgeConfig) bool {
 	ac, bc := proto.Clone(a).(*pb.EdgeConfig), proto.Clone(b).(*pb.EdgeConfig)
 	ac.Revision, bc.Revision, ac.CreatedAt, bc.CreatedAt = 0, 0, nil, nil
 	ac.TraceParent, bc.TraceParent = "", ""
+	ac.ControllerTime, bc.ControllerTime = nil, nil
 	return proto.Equal(ac, bc)
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/controller/store"
@@ -90,8 +91,23 @@ func (s *Server) natObserved(ctx context.Context, network, site string, obs []*p
 	return nil
 }
 
-// addNAT gives each peer link what its site's edge observed.
-func addNAT(links []*pb.PeerLink, nat map[string]store.LinkNAT) {
+// PunchLead is how long after the later of the two ends' last NAT
+// change the paths between them start punching (PeerLink.punch_at): time
+// for the configuration that names the change to reach both edges.
+const PunchLead = 200 * time.Millisecond
+
+// addNAT gives each peer link what its site's edge observed, and when
+// to punch towards it: PunchLead after the later of its own last change
+// and the last change of the receiving site's links behind NAT (own).
+// Both ends of a path between two links behind NAT get the same time:
+// the later of the same two changes.
+func addNAT(links []*pb.PeerLink, nat, own map[string]store.LinkNAT) {
+	var ownChanged time.Time
+	for _, n := range own {
+		if n.ObservedEndpoint != "" && n.ChangedAt.After(ownChanged) {
+			ownChanged = n.ChangedAt
+		}
+	}
 	for _, l := range links {
 		n, ok := nat[l.Name]
 		if !ok {
@@ -99,7 +115,17 @@ func addNAT(links []*pb.PeerLink, nat map[string]store.LinkNAT) {
 		}
 		l.ObservedEndpoint = n.ObservedEndpoint
 		l.Nat = &pb.NatKind{Mapping: natBehaviour(n.Mapping), Filtering: natBehaviour(n.Filtering)}
+		if n.ObservedEndpoint != "" && !n.ChangedAt.IsZero() {
+			l.PunchAt = timestamppb.New(laterOf(n.ChangedAt, ownChanged).Add(PunchLead))
+		}
 	}
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // loadNAT reads the network's LinkNATs into snap.NAT, by site and link.

@@ -2,8 +2,10 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 
@@ -60,7 +62,11 @@ func TestNATObservationsReachPeers(t *testing.T) {
 	send("203.0.113.5:40001")
 	wa.next(pushWithin, "b's observed endpoint", observed("203.0.113.5:40001"))
 	send("203.0.113.5:40002") // the NAT rebound
-	wa.next(pushWithin, "b's new observed endpoint", observed("203.0.113.5:40002"))
+	got := wa.next(pushWithin, "b's new observed endpoint", observed("203.0.113.5:40002"))
+	lead := peer(got, "b").Links[0].GetPunchAt().AsTime().Sub(got.GetControllerTime().AsTime())
+	if lead <= 0 || lead > server.PunchLead {
+		t.Errorf("punch_at is %v after controller_time, want within (0, %v]: the change was just made", lead, server.PunchLead)
+	}
 
 	seq++
 	if err := report.Send(&pb.Telemetry{BootId: []byte("boot-b"), Sequence: seq,
@@ -69,4 +75,48 @@ func TestNATObservationsReachPeers(t *testing.T) {
 	}
 	_, err = report.Recv()
 	wantCode(t, err, codes.InvalidArgument, "observed_endpoint")
+}
+
+// TestPunchAtSameForBothEnds: two sites whose links are both behind NAT
+// get the same punch_at for each other's link: PunchLead after the later
+// of the two links' changes.
+func TestPunchAtSameForBothEnds(t *testing.T) {
+	c := startSQLite(t, func(cfg *server.Config) {
+		cfg.NAT = server.NATConfig{STUNServer: netip.MustParseAddrPort("192.0.2.10:3478")}
+	})
+	c.network("corp", store.FullMesh)
+	sites := map[string]*edge{"a": c.enrol("corp", "a"), "b": c.enrol("corp", "b")}
+	for _, s := range []string{"a", "b"} {
+		if _, err := c.admin.PutLink(ctxT(t), &pb.PutLinkRequest{Network: "corp", Link: &pb.WanLink{SiteName: s, Name: "lte", Color: "lte"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kind := &pb.NatKind{Mapping: pb.NatBehaviour_NAT_BEHAVIOUR_ENDPOINT_INDEPENDENT, Filtering: pb.NatBehaviour_NAT_BEHAVIOUR_ADDRESS_AND_PORT_DEPENDENT}
+	for i, s := range []string{"a", "b"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		report, err := sites[s].ctl.Report(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := report.Send(&pb.Telemetry{BootId: []byte("boot-" + s), Sequence: 1, NatObservations: []*pb.NatObservation{
+			{Link: "lte", ObservedEndpoint: fmt.Sprintf("203.0.113.%d:40001", i+1), Nat: kind}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := report.Recv(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond) // b's change is the later one
+	}
+	at := map[string]time.Time{}
+	for s, other := range map[string]string{"a": "b", "b": "a"} {
+		cfg := sites[s].watch(t, 0).next(pushWithin, other+"'s lte observed", func(cfg *pb.EdgeConfig) bool {
+			p := peer(cfg, other)
+			return p != nil && len(p.Links) == 1 && p.Links[0].ObservedEndpoint != "" && p.Links[0].PunchAt != nil
+		})
+		at[s] = peer(cfg, other).Links[0].PunchAt.AsTime()
+	}
+	if !at["a"].Equal(at["b"]) {
+		t.Errorf("punch_at: a gets %v, b gets %v; want the same", at["a"], at["b"])
+	}
 }

@@ -247,12 +247,13 @@ func checkSteering(t *testing.T, s *policy.Compiled) {
 }
 
 // Every field of EdgeConfig is either converted (sections) or, for
-// revision, created_at, role, trace_parent and key_rotation, the agent's
-// or the controller's own. A
+// revision, created_at, role, trace_parent, key_rotation and
+// controller_time (read with each peer link's punch_at, convertPeers), the
+// agent's or the controller's own. A
 // field added to the API fails this test until it has a converter.
 func TestEveryEdgeConfigFieldHasAConverter(t *testing.T) {
 	known := []string{"revision", "created_at", "site", "role", "lan_prefixes", "overlay", "links", "peers", "defaults",
-		"sla_classes", "applications", "disable_builtin_applications", "policies", "steering", "quality_model", "pins", "trace_parent", "bgp", "relay", "nat_traversal", "key_rotation"}
+		"sla_classes", "applications", "disable_builtin_applications", "policies", "steering", "quality_model", "pins", "trace_parent", "bgp", "relay", "nat_traversal", "key_rotation", "controller_time"}
 	fields := (&pb.EdgeConfig{}).ProtoReflect().Descriptor().Fields()
 	var got []string
 	for i := range fields.Len() {

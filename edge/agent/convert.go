@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
+	"time"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/edge/config"
@@ -82,6 +83,7 @@ func convertLinks(pc *pb.EdgeConfig, c *config.Config) {
 // links and prefixes. Kept, it would make the edge refuse the whole
 // configuration, and with it every other change, until then.
 func convertPeers(pc *pb.EdgeConfig, c *config.Config) {
+	now := time.Now()
 	for _, p := range pc.GetPeers() {
 		if len(p.GetLinks()) == 0 || len(p.GetPrefixes()) == 0 {
 			continue
@@ -100,7 +102,8 @@ func convertPeers(pc *pb.EdgeConfig, c *config.Config) {
 			}
 			cp.Links = append(cp.Links, config.PeerLink{Name: l.GetName(), Endpoint: l.GetEndpoint(), Color: l.GetColor(),
 				ObservedEndpoint: l.GetObservedEndpoint(), Relay: relayAllocations(l.GetRelay()),
-				NAT: natdisc.NATKind{Mapping: natdisc.Behaviour(l.GetNat().GetMapping()), Filtering: natdisc.Behaviour(l.GetNat().GetFiltering())}})
+				NAT:     natdisc.NATKind{Mapping: natdisc.Behaviour(l.GetNat().GetMapping()), Filtering: natdisc.Behaviour(l.GetNat().GetFiltering())},
+				PunchAt: punchAt(pc, l, now)})
 		}
 		if len(cp.Links) == 0 {
 			continue
@@ -235,4 +238,25 @@ func nextKey(b []byte) string {
 		return ""
 	}
 	return base64.StdEncoding.EncodeToString(b)
+}
+
+// maxPunchWait bounds how far ahead of now a punch_at is followed: a
+// controller that says later is not waited for longer.
+const maxPunchWait = 2 * time.Second
+
+// punchAt reads a peer link's punch_at (the controller's clock) on this
+// edge's clock: now plus how far punch_at is ahead of the message's
+// controller_time. The two clocks' offset cancels out; what is left is
+// the difference between the two edges' delays in receiving their
+// configurations. Zero (punch at once) when either time is unset or
+// punch_at is not ahead.
+func punchAt(pc *pb.EdgeConfig, l *pb.PeerLink, now time.Time) time.Time {
+	if pc.GetControllerTime() == nil || l.GetPunchAt() == nil {
+		return time.Time{}
+	}
+	ahead := l.GetPunchAt().AsTime().Sub(pc.GetControllerTime().AsTime())
+	if ahead <= 0 {
+		return time.Time{}
+	}
+	return now.Add(min(ahead, maxPunchWait))
 }

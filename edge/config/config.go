@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -97,6 +98,10 @@ type PeerLink struct {
 	// NAT is the link's NAT kind as its edge measured it; set by the
 	// controller only.
 	NAT natdisc.NATKind `yaml:"-"`
+	// PunchAt is when the paths to the link start punching, on this
+	// edge's clock (the controller's punch_at read against its own
+	// time, edge/agent); zero: at once. Set by the controller only.
+	PunchAt time.Time `yaml:"-"`
 }
 
 // Defaults apply to every path unless a later, more specific setting says

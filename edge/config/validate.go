@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gaissmai/bart"
 
@@ -94,6 +95,9 @@ type ValidPeerLink struct {
 	// NAT, of kind NAT; NAT is zero otherwise): the paths to it punch.
 	Observed bool
 	NAT      natdisc.NATKind
+	// PunchAt is when the paths to an Observed link start punching
+	// (edge/dataplane nat.go); zero: at once.
+	PunchAt time.Time
 }
 
 // Paths is the number of paths (local link × remote link) to all peers.
@@ -458,7 +462,7 @@ func checkPeerLinks(e *errs, at string, in []PeerLink) []ValidPeerLink {
 		}
 		vl := ValidPeerLink{Name: l.Name, Color: l.Color, Endpoint: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), Observed: observed}
 		if observed { // a configured endpoint's paths do not depend on it (nor restart when it is learnt)
-			vl.NAT = l.NAT
+			vl.NAT, vl.PunchAt = l.NAT, l.PunchAt
 		}
 		out = append(out, vl)
 	}

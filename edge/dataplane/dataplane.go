@@ -77,8 +77,10 @@ type Dataplane struct {
 	overlay RouteProgrammer // its routes (Deps.Routes)
 	links   []Link          // the WAN links' sockets, as cfg.Links
 	pool    *bufPool
-	pins    pins
-	wg      sync.WaitGroup
+
+	keepalive map[string]time.Duration // by local link, when not persistentKeepalive (nat.go); guarded by mu
+	pins      pins
+	wg        sync.WaitGroup
 
 	// snap is what the forwarder, the receivers and the control loop
 	// read: built from the fields below under mu and published whole

@@ -211,7 +211,7 @@ func (p *Path) setOwnKey(k *ecdh.PrivateKey) error {
 	p.keyMu.Lock()
 	defer p.keyMu.Unlock()
 	set := fmt.Sprintf("private_key=%s\npublic_key=%s\nupdate_only=true\npersistent_keepalive_interval=0\npersistent_keepalive_interval=%d\n",
-		hex.EncodeToString(k.Bytes()), hex.EncodeToString(p.peerKey.Bytes()), persistentKeepalive/time.Second)
+		hex.EncodeToString(k.Bytes()), hex.EncodeToString(p.peerKey.Bytes()), p.keepaliveSeconds())
 	if err := p.dev.IpcSet(set); err != nil {
 		return err
 	}
@@ -228,7 +228,7 @@ func (p *Path) setPeerKey(k *ecdh.PublicKey) error {
 		return nil
 	}
 	set := fmt.Sprintf("public_key=%s\nremove=true\npublic_key=%s\nendpoint=%s\npersistent_keepalive_interval=%d\nallowed_ip=0.0.0.0/0\nallowed_ip=::/0\n",
-		hex.EncodeToString(p.peerKey.Bytes()), hex.EncodeToString(k.Bytes()), p.far, persistentKeepalive/time.Second)
+		hex.EncodeToString(p.peerKey.Bytes()), hex.EncodeToString(k.Bytes()), p.far, p.keepaliveSeconds())
 	if err := p.dev.IpcSet(set); err != nil {
 		return err
 	}
@@ -322,4 +322,27 @@ func followKeys(p *peer) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// keepaliveSeconds is the persistent keepalive to give the device when
+// its keys change: the path's, or WireGuard's usual 25 s for a path whose
+// keepalive is held back while it waits to initiate. keyMu must be held.
+func (p *Path) keepaliveSeconds() int {
+	if p.keepalive <= 0 {
+		return int(persistentKeepalive / time.Second)
+	}
+	return int(p.keepalive / time.Second)
+}
+
+// setKeepalive gives the path's device the persistent keepalive iv, for
+// its peer's key as it is now (a rotation may have changed it).
+func (p *Path) setKeepalive(iv time.Duration) error {
+	p.keyMu.Lock()
+	defer p.keyMu.Unlock()
+	set := fmt.Sprintf("public_key=%s\nupdate_only=true\npersistent_keepalive_interval=%d\n", hex.EncodeToString(p.peerKey.Bytes()), iv/time.Second)
+	if err := p.dev.IpcSet(set); err != nil {
+		return err
+	}
+	p.keepalive = iv
+	return nil
 }

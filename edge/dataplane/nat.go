@@ -1,8 +1,11 @@
 package dataplane
 
 import (
+	"maps"
 	"net/netip"
 	"time"
+
+	"github.com/patronus-sdwan/patronus/edge/config"
 )
 
 // NAT traversal in the data plane (docs/NAT.md). A path to a remote link
@@ -36,9 +39,85 @@ const (
 	punchWindow = 10 * time.Second
 )
 
+// A remote link behind NAT whose mapping changed (its NAT rebound) is
+// pushed by the controller with its new observed endpoint. The paths to
+// it are not remade: each is repointed (edge/wgbind.Path.Repoint) and
+// punches again, keeping its WireGuard device and session, its BFD
+// session and counters; nor are the peer's other paths touched. A new
+// device would cost a handshake, and the side that holds its BFD
+// (initiateDelay) would wait for it.
+
+// repointer is a Bind that can move to a new remote endpoint
+// (edge/wgbind.Path).
+type repointer interface {
+	Repoint(remote netip.AddrPort, interval, window time.Duration) error
+	Remote() netip.AddrPort
+}
+
+// repointPeers moves the peers of start whose only change is the
+// observed endpoint of links behind NAT to keep, once their paths are
+// repointed; a peer whose paths cannot all be repointed stays in start
+// (its paths are remade).
+func (d *Dataplane) repointPeers(old map[uint16]*peer, keep, start []config.ValidPeer) ([]config.ValidPeer, []config.ValidPeer) {
+	var rest []config.ValidPeer
+	for _, pc := range start {
+		op := old[pc.ID]
+		if op != nil && onlyObservedMoved(op.cfg, pc) && d.repointPaths(op, pc) {
+			keep = append(keep, pc)
+		} else {
+			rest = append(rest, pc)
+		}
+	}
+	return keep, rest
+}
+
+// onlyObservedMoved reports whether b differs from a in the observed
+// endpoints of its links behind NAT only.
+func onlyObservedMoved(a, b config.ValidPeer) bool {
+	if a.Name != b.Name || !a.PublicKey.Equal(b.PublicKey) || len(a.Links) != len(b.Links) {
+		return false
+	}
+	for i, x := range a.Links {
+		y := b.Links[i]
+		if samePeerLink(x, y) {
+			continue
+		}
+		if !x.Observed || !y.Observed || x.Name != y.Name || x.Color != y.Color || x.NAT != y.NAT ||
+			!maps.Equal(x.Relay, y.Relay) || !y.Endpoint.IsValid() {
+			return false
+		}
+	}
+	return true
+}
+
+// repointPaths repoints the paths of p whose remote link moved to next's
+// endpoint; false when one cannot be (then p's paths are remade).
+func (d *Dataplane) repointPaths(p *peer, next config.ValidPeer) bool {
+	to := map[string]netip.AddrPort{}
+	for _, l := range next.Links {
+		to[l.Name] = l.Endpoint
+	}
+	for _, path := range p.paths {
+		ep := to[path.RemoteLink]
+		r, ok := path.bind.(repointer)
+		if !ok || r.Remote() == ep {
+			if !ok && path.endpoint != ep.String() {
+				return false
+			}
+			continue
+		}
+		if err := r.Repoint(ep, punchInterval, punchWindow); err != nil {
+			d.log.Warn("path repoint failed: remaking the peer's paths", "id", path.ID, "to", ep, "err", err)
+			return false
+		}
+		d.log.Info("path repointed", "id", path.ID, "endpoint", ep, "remote_nat", path.remoteNAT)
+	}
+	return true
+}
+
 // puncher is a Bind that punches (edge/wgbind.Path).
 type puncher interface {
-	Punch(interval, window time.Duration)
+	PunchAt(at time.Time, interval, window time.Duration)
 	Heard() bool
 }
 
@@ -58,4 +137,61 @@ func (d *Dataplane) STUNConns() map[string]STUNConn {
 		}
 	}
 	return out
+}
+
+// Keepalives. WireGuard's persistent keepalive (persistentKeepalive, 25 s)
+// keeps every path's NAT state alive where the NAT keeps an idle flow
+// longer than that (RFC 4787 REQ-5 asks for 2 minutes; Linux conntrack
+// keeps an answered flow 30–120 s). Where endpoint discovery measured a
+// shorter timeout on a link (natdisc.MeasureLifetime), the paths over it
+// get a keepalive of half the longest idle time it survived, in whole
+// seconds, at least 1 s (SetLinkKeepalive).
+
+// KeepaliveFor is the keepalive for a NAT that kept an idle flow for
+// alive: half of it in whole seconds, at least 1 s, at most the default.
+func KeepaliveFor(alive time.Duration) time.Duration {
+	iv := (alive / 2).Truncate(time.Second)
+	return min(max(iv, time.Second), persistentKeepalive)
+}
+
+// SetLinkKeepalive sets the persistent keepalive of the paths over a WAN
+// link, those running (but a path still holding its own back,
+// initiateDelay) and those made later; 0 restores the default.
+func (d *Dataplane) SetLinkKeepalive(link string, iv time.Duration) {
+	if iv <= 0 || iv > persistentKeepalive {
+		iv = persistentKeepalive
+	}
+	iv = max(iv.Truncate(time.Second), time.Second)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.keepaliveOf(link) == iv {
+		return
+	}
+	if d.keepalive == nil {
+		d.keepalive = map[string]time.Duration{}
+	}
+	d.keepalive[link] = iv
+	n := 0
+	for _, p := range d.peers {
+		for _, path := range p.paths {
+			if path.LocalLink != link || (d.cfg.ID > p.cfg.ID && time.Since(path.started) < initiateDelay) {
+				continue
+			}
+			if err := path.setKeepalive(iv); err != nil {
+				d.log.Warn("path keepalive", "id", path.ID, "err", err)
+				continue
+			}
+			n++
+		}
+	}
+	d.log.Info("link keepalive", "link", link, "interval", iv, "paths", n)
+}
+
+// keepaliveOf is the persistent keepalive of the paths over link. d.mu
+// must be held.
+func (d *Dataplane) keepaliveOf(link string) time.Duration {
+	if iv, ok := d.keepalive[link]; ok {
+		return iv
+	}
+	return persistentKeepalive
 }

@@ -71,6 +71,7 @@ type Path struct {
 	keyMu       sync.Mutex
 	ownKey      *ecdh.PrivateKey
 	peerKey     *ecdh.PublicKey
+	keepalive   time.Duration // the device's persistent keepalive (nat.go: measured per link); keyMu
 	curPeerKey  atomic.Pointer[ecdh.PublicKey] // the peer's key in the configuration in force
 	nextPeerKey atomic.Pointer[ecdh.PublicKey] // the key it rotates to; nil: none
 	keySwapped  atomic.Int64                   // unix ns of the last change of peerKey by a rotation
@@ -200,7 +201,12 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink, relay ne
 		}
 	}}
 	path.dev = device.NewDevice(path.tun, bind, logger)
-	if err := path.dev.IpcSet(uapi(path.ownKey, p.cfg.PublicKey, far, !waits)); err != nil {
+	keepalive := d.keepaliveOf(ll.Name)
+	path.keepalive = keepalive
+	if waits {
+		keepalive = 0
+	}
+	if err := path.dev.IpcSet(uapi(path.ownKey, p.cfg.PublicKey, far, keepalive)); err != nil {
 		path.close()
 		return fmt.Errorf("path %s: %w", id, err)
 	}
@@ -209,13 +215,13 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink, relay ne
 		return fmt.Errorf("path %s: %w", id, err)
 	}
 	if waits {
-		dev, set := path.dev, fmt.Sprintf("public_key=%s\npersistent_keepalive_interval=%d\n", hex.EncodeToString(p.cfg.PublicKey.Bytes()), persistentKeepalive/time.Second)
-		time.AfterFunc(initiateDelay, func() { _ = dev.IpcSet(set) }) // fails harmlessly once the path is closed
+		ka := path.keepalive
+		time.AfterFunc(initiateDelay, func() { _ = path.setKeepalive(ka) }) // fails harmlessly once the path is closed
 	}
 	if rl.Observed {
 		path.remoteNAT = rl.NAT.String()
 		if h, ok := bind.(puncher); ok {
-			h.Punch(punchInterval, punchWindow)
+			h.PunchAt(rl.PunchAt, punchInterval, punchWindow)
 		}
 	}
 	p.paths = append(p.paths, path)
@@ -250,13 +256,13 @@ func (p *Path) transport() string {
 //
 // The endpoint is the remote link's, or the relay's when it has none:
 // a relayed path's Bind sends to the relay whatever the endpoint.
-func uapi(own *ecdh.PrivateKey, peerKey *ecdh.PublicKey, endpoint netip.AddrPort, keepAlive bool) string {
+func uapi(own *ecdh.PrivateKey, peerKey *ecdh.PublicKey, endpoint netip.AddrPort, keepalive time.Duration) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "private_key=%s\n", hex.EncodeToString(own.Bytes()))
 	fmt.Fprintf(&b, "public_key=%s\n", hex.EncodeToString(peerKey.Bytes()))
 	fmt.Fprintf(&b, "endpoint=%s\n", endpoint)
-	if keepAlive {
-		fmt.Fprintf(&b, "persistent_keepalive_interval=%d\n", persistentKeepalive/time.Second)
+	if keepalive > 0 {
+		fmt.Fprintf(&b, "persistent_keepalive_interval=%d\n", keepalive/time.Second)
 	}
 	b.WriteString("allowed_ip=0.0.0.0/0\nallowed_ip=::/0\n")
 	return b.String()

@@ -57,6 +57,9 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (localapi.Changes, error) {
 	}
 	old := d.peers
 	keep, start, gone := planPeers(old, next, d.cur.Relay != next.Relay)
+	if d.cur.Relay == next.Relay {
+		keep, start = d.repointPeers(old, keep, start) // nat.go
+	}
 	d.pins.mu.Lock()
 	pins := append([]localapi.Pin(nil), d.pins.cfg...)
 	d.pins.mu.Unlock()

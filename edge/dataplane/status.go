@@ -56,6 +56,9 @@ func (p *Path) status() localapi.PathStatus {
 		Endpoint: p.endpoint, Preferred: p.fallback, RemoteNAT: p.remoteNAT,
 		TxPackets: p.TxPackets.Load(), RxPackets: p.RxPackets.Load(), TxBytes: p.TxBytes.Load(), RxBytes: p.RxBytes.Load()}
 	ps.PublicKey, ps.PeerPublicKey = p.keys()
+	if r, ok := p.bind.(repointer); ok && p.remoteNAT != "" {
+		ps.Endpoint = r.Remote().String() // repointed since (nat.go)
+	}
 	ps.Compression, ps.ShimDrops = p.shim.Status(time.Now())
 	if h, ok := p.bind.(puncher); ok && p.remoteNAT != "" {
 		ps.Punched = h.Heard()

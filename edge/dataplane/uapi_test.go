@@ -23,10 +23,10 @@ func TestKeepaliveHeldBack(t *testing.T) {
 	d := &Dataplane{cfg: testValid(t)}
 	p := &peer{cfg: d.cfg.Peers[0]}
 	rl := p.cfg.Links[0]
-	if u := uapi(d.cfg.PrivateKey, p.cfg.PublicKey, rl.Endpoint, false); strings.Contains(u, "persistent_keepalive") {
+	if u := uapi(d.cfg.PrivateKey, p.cfg.PublicKey, rl.Endpoint, 0); strings.Contains(u, "persistent_keepalive") {
 		t.Errorf("held back, the configuration has a keepalive:\n%s", u)
 	}
-	if u := uapi(d.cfg.PrivateKey, p.cfg.PublicKey, rl.Endpoint, true); !strings.Contains(u, "persistent_keepalive_interval=25") {
+	if u := uapi(d.cfg.PrivateKey, p.cfg.PublicKey, rl.Endpoint, d.keepaliveOf("wan")); !strings.Contains(u, "persistent_keepalive_interval=25") {
 		t.Errorf("no keepalive:\n%s", u)
 	}
 }

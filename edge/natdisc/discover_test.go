@@ -146,6 +146,7 @@ type nat struct {
 	t       *testing.T
 	mapping natdisc.Behaviour
 	filter  natdisc.Behaviour
+	timeout time.Duration // an idle flow's state is forgotten after it; 0: never
 
 	mu    sync.Mutex
 	maps  map[string]*natMap // by mapping key
@@ -155,7 +156,7 @@ type nat struct {
 
 type natMap struct {
 	c    *net.UDPConn
-	sent map[netip.AddrPort]bool // remotes sent to
+	sent map[netip.AddrPort]time.Time // remotes sent to, when the flow was last active
 }
 
 type datagram struct {
@@ -181,12 +182,12 @@ func (n *nat) WriteTo(b []byte, dst netip.AddrPort) error {
 	n.mu.Lock()
 	m := n.maps[n.key(dst)]
 	if m == nil {
-		m = &natMap{c: listen(n.t), sent: map[netip.AddrPort]bool{}}
+		m = &natMap{c: listen(n.t), sent: map[netip.AddrPort]time.Time{}}
 		n.maps[n.key(dst)] = m
 		n.order = append(n.order, m)
 		go n.read(m)
 	}
-	m.sent[dst] = true
+	m.sent[dst] = time.Now()
 	n.mu.Unlock()
 	_, err := m.c.WriteToUDPAddrPort(b, dst)
 	return err
@@ -208,11 +209,17 @@ func (n *nat) read(m *natMap) {
 func (n *nat) admits(m *natMap, src netip.AddrPort) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for dst := range m.sent {
+	for dst, last := range m.sent {
+		if n.timeout > 0 && time.Since(last) > n.timeout {
+			continue // forgotten
+		}
 		switch {
 		case n.filter == natdisc.EndpointIndependent,
 			n.filter == natdisc.AddressDependent && dst.Addr() == src.Addr(),
 			dst == src:
+			if dst == src {
+				m.sent[dst] = time.Now()
+			}
 			return true
 		}
 	}
@@ -274,5 +281,60 @@ func TestWatcherSeesRebind(t *testing.T) {
 	second := wait("after the rebind")
 	if second.Mapped == first.Mapped || second.Kind != first.Kind {
 		t.Fatalf("after the rebind: %+v, before %+v", second, first)
+	}
+}
+
+// TestMeasureLifetime: through an address-and-port-dependent NAT that
+// forgets an idle flow after 600 ms, the search finds the timeout within
+// its precision; a NAT that keeps flows longer than the range is
+// reported so (not measured).
+func TestMeasureLifetime(t *testing.T) {
+	for _, two := range []bool{false, true} {
+		srv := responder(t, two)
+		n := newNAT(t, natdisc.EndpointIndependent, natdisc.AddressAndPortDependent)
+		n.timeout = 600 * time.Millisecond
+		lc := natdisc.LifetimeConfig{Max: 2 * time.Second, Precision: 150 * time.Millisecond}
+		got, err := natdisc.MeasureLifetime(context.Background(), n, srv, fast, lc, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Measured() || got.Alive > n.timeout || got.Dead < n.timeout || got.Dead-got.Alive > lc.Precision {
+			t.Errorf("two addresses %v: %+v, want the 600 ms timeout within 150 ms", two, got)
+		}
+	}
+	srv := responder(t, false)
+	n := newNAT(t, natdisc.EndpointIndependent, natdisc.AddressAndPortDependent)
+	n.timeout = 5 * time.Second
+	got, err := natdisc.MeasureLifetime(context.Background(), n, srv, fast, natdisc.LifetimeConfig{Max: 500 * time.Millisecond}, nil)
+	if err != nil || got.Measured() || got.Alive != 500*time.Millisecond {
+		t.Errorf("a timeout past the range: %+v %v, want Alive = the range, not measured", got, err)
+	}
+}
+
+// TestWatcherMeasuresLifetime: behind an address-and-port-dependent
+// filter, a Watcher measures the NAT's idle timeout once, while it keeps
+// refreshing the mapping on the same socket, and reports it.
+func TestWatcherMeasuresLifetime(t *testing.T) {
+	srv := responder(t, true)
+	n := newNAT(t, natdisc.EndpointIndependent, natdisc.AddressAndPortDependent)
+	n.timeout = 600 * time.Millisecond
+	changed := make(chan struct{}, 10)
+	lc := natdisc.LifetimeConfig{Max: 2 * time.Second, Precision: 150 * time.Millisecond}
+	w := natdisc.WatchLifetime(srv, 100*time.Millisecond, []natdisc.Link{{Name: "lte", Conn: n}}, fast, lc, func() { changed <- struct{}{} }, nil)
+	defer w.Close()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("no lifetime measured: %+v", w.Observations())
+		}
+		if obs := w.Observations(); len(obs) == 1 && obs[0].Lifetime.Measured() {
+			lt := obs[0].Lifetime
+			if lt.Alive > n.timeout || lt.Dead < n.timeout {
+				t.Errorf("lifetime %+v, want around %v", lt, n.timeout)
+			}
+			return
+		}
 	}
 }

@@ -344,8 +344,8 @@ func (l *Link) Path(remote netip.AddrPort) (*Path, error) {
 // Release unregisters a path; datagrams from its remote are then dropped.
 func (l *Link) Release(p *Path) {
 	l.mu.Lock()
-	if l.paths[p.ep.dst] == p {
-		delete(l.paths, p.ep.dst)
+	if dst := p.remote(); l.paths[dst] == p {
+		delete(l.paths, dst)
 	}
 	if p.relay != nil {
 		if l.relayed[p.relay.cfg.Session] == p {

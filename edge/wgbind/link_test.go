@@ -45,6 +45,13 @@ func endpoint(l *Link, addr string) netip.AddrPort {
 // site key, the path's Bind, the peer's overlay address.
 func startDevice(t testing.TB, local, peer site, bind *Path, remote netip.AddrPort, allowed string) *tuntest.ChannelTUN {
 	t.Helper()
+	tn, _ := startDeviceDev(t, local, peer, bind, remote, allowed)
+	return tn
+}
+
+// startDeviceDev is startDevice, also returning the device.
+func startDeviceDev(t testing.TB, local, peer site, bind *Path, remote netip.AddrPort, allowed string) (*tuntest.ChannelTUN, *device.Device) {
+	t.Helper()
 	tn := tuntest.NewChannelTUN()
 	dev := device.NewDevice(tn.TUN(), bind, device.NewLogger(device.LogLevelError, ""))
 	cfg := fmt.Sprintf("private_key=%s\npublic_key=%s\nendpoint=%s\nallowed_ip=%s\n",
@@ -56,7 +63,7 @@ func startDevice(t testing.TB, local, peer site, bind *Path, remote netip.AddrPo
 		t.Fatal(err)
 	}
 	t.Cleanup(dev.Close)
-	return tn
+	return tn, dev
 }
 
 func expect(t *testing.T, what string, ch chan []byte, want []byte) {

@@ -9,6 +9,7 @@ package wgbind
 
 import (
 	"bytes"
+	"fmt"
 	"net/netip"
 	"os"
 	"time"
@@ -86,15 +87,17 @@ func (l *Link) ReadSTUN(deadline time.Time) ([]byte, netip.AddrPort, error) {
 // Punch sends a punch datagram to the path's remote every interval until
 // it hears from the remote, for at most window, or until the path is
 // released. It returns at once.
-func (p *Path) Punch(interval, window time.Duration) {
+func (p *Path) Punch(interval, window time.Duration) { p.PunchAt(time.Time{}, interval, window) }
+
+// PunchAt is Punch starting at at (at once when at is past): the time
+// the controller set for both ends of the path (docs/NAT.md). Handshake
+// initiations are held from now on (holdInitiation).
+func (p *Path) PunchAt(at time.Time, interval, window time.Duration) {
 	p.punching.Store(true)
 	go func() {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		end := time.Now().Add(window)
-		for !p.heard.Load() && time.Now().Before(end) {
-			_ = p.l.send([][]byte{punchMsg}, p.ep.dst)
-			p.l.stats.Punches.Add(1)
+		if wait := time.Until(at); wait > 0 {
+			t := time.NewTimer(wait)
+			defer t.Stop()
 			select {
 			case <-t.C:
 			case <-p.released:
@@ -103,7 +106,25 @@ func (p *Path) Punch(interval, window time.Duration) {
 				return
 			}
 		}
+		p.punch(interval, window)
 	}()
+}
+
+func (p *Path) punch(interval, window time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	end := time.Now().Add(window)
+	for !p.heard.Load() && time.Now().Before(end) {
+		_ = p.l.send([][]byte{punchMsg}, p.remote())
+		p.l.stats.Punches.Add(1)
+		select {
+		case <-t.C:
+		case <-p.released:
+			return
+		case <-p.l.quit:
+			return
+		}
+	}
 }
 
 // Heard reports whether anything came from the path's remote.
@@ -135,9 +156,70 @@ func (p *Path) heardFrom(b *buffer) bool {
 		p.held = nil
 		p.hmu.Unlock()
 		if held != nil {
-			_ = p.l.send([][]byte{held}, p.ep.dst)
+			_ = p.l.send([][]byte{held}, p.remote())
 			p.l.stats.Reinitiations.Add(1)
 		}
 	}
 	return b.datagram == 1 && b.n == len(punchMsg) && bytes.Equal(b.b[:b.n], punchMsg)
+}
+
+// endpoint is the path's remote endpoint now: the one it was made with,
+// or the one Repoint moved it to.
+func (p *Path) endpoint() *Endpoint {
+	if e := p.cur.Load(); e != nil {
+		return e
+	}
+	return p.ep
+}
+
+// remote is the path's remote address and port now.
+func (p *Path) remote() netip.AddrPort { return p.endpoint().dst }
+
+// Remote is the path's remote address and port now (Repoint moves it).
+func (p *Path) Remote() netip.AddrPort { return p.remote() }
+
+// sendTo is where a datagram WireGuard sends to e goes: e itself, unless
+// the path was repointed, whose remote wins over the endpoint WireGuard
+// still holds (it takes the new one from the next datagram received).
+func (p *Path) sendTo(e *Endpoint) netip.AddrPort {
+	if c := p.cur.Load(); c != nil {
+		return c.dst
+	}
+	return e.dst
+}
+
+// Repoint moves a direct path to a new remote endpoint, as when the
+// remote link's NAT gave it a new mapping: the path's datagrams go
+// there, datagrams from there reach the path, and the path punches again
+// (for at most window) so that this side's NAT lets the remote's new
+// mapping in. WireGuard's device, its session and keys stay: no new
+// handshake is needed. It fails when another path of the link goes to
+// remote.
+func (p *Path) Repoint(remote netip.AddrPort, interval, window time.Duration) error {
+	remote = netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port())
+	if !remote.IsValid() || remote.Port() == 0 {
+		return fmt.Errorf("wan link: invalid remote endpoint %v", remote)
+	}
+	if p.relay != nil && !p.relay.direct {
+		return fmt.Errorf("wan link: a path without a direct way cannot be repointed")
+	}
+	l := p.l
+	l.mu.Lock()
+	old := p.remote()
+	if other, dup := l.paths[remote]; dup && other != p {
+		l.mu.Unlock()
+		return fmt.Errorf("wan link port %d: a path to %v exists", l.port, remote)
+	}
+	if l.paths[old] == p {
+		delete(l.paths, old)
+	}
+	l.paths[remote] = p
+	p.cur.Store(&Endpoint{dst: remote})
+	l.mu.Unlock()
+	if old != remote {
+		p.heard.Store(false)
+		l.log.Info("path repointed", "from", old, "to", remote)
+	}
+	p.Punch(interval, window)
+	return nil
 }

@@ -165,3 +165,25 @@ func TestPunchSendsHeldInitiationAgain(t *testing.T) {
 		t.Errorf("%d punches after the remote was heard", n)
 	}
 }
+
+// TestPunchAtWaits: a path told to punch at a time sends nothing before
+// it and starts then.
+func TestPunchAtWaits(t *testing.T) {
+	l := listen(t, "127.0.0.1:0")
+	remote := udpOn(t, "127.0.0.2")
+	p, err := l.Path(addrOf(remote))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	p.PunchAt(start.Add(300*time.Millisecond), 20*time.Millisecond, time.Second)
+	buf := make([]byte, 100)
+	_ = remote.SetReadDeadline(time.Now().Add(2 * time.Second))
+	n, _, err := remote.ReadFromUDPAddrPort(buf)
+	if err != nil || !bytes.Equal(buf[:n], punchMsg) {
+		t.Fatalf("no punch: %v", err)
+	}
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Errorf("first punch %v after PunchAt, want at 300 ms or later", d)
+	}
+}

@@ -14,7 +14,8 @@ import (
 // its Link's socket and receives what the path's remote endpoint sent.
 type Path struct {
 	l     *Link
-	ep    *Endpoint
+	ep    *Endpoint                // the remote endpoint the path was made with
+	cur   atomic.Pointer[Endpoint] // the remote endpoint now, after Repoint (nat.go); nil: ep
 	queue chan *buffer
 	relay *relayed // nil: direct only (relay.go)
 
@@ -122,7 +123,7 @@ func (r *receiver) take(packets [][]byte, sizes []int, eps []conn.Endpoint) int 
 	for n < len(packets) && b.off < b.n {
 		end := min(b.off+seg, b.n)
 		sizes[n] = copy(packets[n], b.b[b.off+b.hdr:end])
-		eps[n] = r.p.ep
+		eps[n] = r.p.endpoint()
 		b.off = end
 		n++
 	}
@@ -174,7 +175,7 @@ func (p *Path) Send(bufs [][]byte, ep conn.Endpoint) error {
 		return p.sendRelayed(bufs)
 	}
 	p.holdInitiation(bufs)
-	return p.l.send(bufs, e.dst)
+	return p.l.send(bufs, p.sendTo(e))
 }
 
 // ParseEndpoint parses ADDRESS:PORT.

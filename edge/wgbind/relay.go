@@ -226,7 +226,7 @@ func (p *Path) probe() {
 	_, _ = rand.Read(n[:])
 	nonce := binary.BigEndian.Uint64(n[:])
 	rs.nonce.Store(nonce)
-	_ = p.l.send([][]byte{wire.AppendProbe(nil, wire.Probe{Session: rs.cfg.Session, Nonce: nonce})}, p.ep.dst)
+	_ = p.l.send([][]byte{wire.AppendProbe(nil, wire.Probe{Session: rs.cfg.Session, Nonce: nonce})}, p.remote())
 }
 
 func (p *Path) setWay(viaRelay bool, why string) {
@@ -234,7 +234,7 @@ func (p *Path) setWay(viaRelay bool, why string) {
 		return
 	}
 	p.relay.switches.Add(1)
-	p.l.log.Info("path transport", "remote", p.ep.dst, "transport", p.Transport(), "why", why)
+	p.l.log.Info("path transport", "remote", p.remote(), "transport", p.Transport(), "why", why)
 }
 
 // sendRelayed sends bufs through the relay, each behind the session's

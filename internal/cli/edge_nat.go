@@ -26,9 +26,10 @@ type edgeNAT struct {
 	// mu guards w and running. The watcher's onChange must not take it:
 	// Close, called under mu, waits for the watcher's goroutines.
 	mu      sync.Mutex
-	w       *natdisc.Watcher // nil: no discovery
-	running config.ValidNAT  // w's settings
-	dirty   atomic.Bool      // observations changed since last sent
+	w       *natdisc.Watcher     // nil: no discovery
+	dp      *dataplane.Dataplane // the links' paths, whose keepalive follows a measured NAT timeout
+	running config.ValidNAT      // w's settings
+	dirty   atomic.Bool          // observations changed since last sent
 }
 
 // apply starts, restarts or stops the watcher for cfg; an identical cfg
@@ -43,7 +44,7 @@ func (n *edgeNAT) apply(dp *dataplane.Dataplane, cfg config.ValidNAT) {
 		n.w.Close()
 		n.w = nil
 	}
-	n.running = cfg
+	n.running, n.dp = cfg, dp
 	if !cfg.STUNServer.IsValid() {
 		return
 	}
@@ -82,6 +83,9 @@ func (n *edgeNAT) observations() []*pb.NatObservation {
 	}
 	var out []*pb.NatObservation
 	for _, o := range n.w.Observations() {
+		if o.Lifetime.Measured() && n.dp != nil {
+			n.dp.SetLinkKeepalive(o.Link, dataplane.KeepaliveFor(o.Lifetime.Alive))
+		}
 		if !o.Mapped.IsValid() {
 			continue
 		}

@@ -7,8 +7,10 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"time"
 
 	pion "github.com/pion/stun/v3"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // CHANGE-REQUEST flags (RFC 5780 §7.2).
@@ -33,6 +35,10 @@ type Config struct {
 	// (then CHANGE-REQUEST can change the port only) or another one of
 	// this host (then both).
 	Alternate netip.AddrPort
+	// Limits bound the requests answered (limit.go); zero: the defaults.
+	Limits Limits
+	// Registerer takes the responder's metrics; nil: not registered.
+	Registerer prometheus.Registerer
 }
 
 // Validate names the field that is wrong.
@@ -47,7 +53,7 @@ func (c Config) Validate() error {
 	case c.Alternate.Addr().Is4() != c.Listen.Addr().Is4():
 		return fmt.Errorf("stun.alternate: %v is not of stun.listen's address family", c.Alternate)
 	}
-	return nil
+	return c.Limits.validate()
 }
 
 // Server answers Binding requests on every combination of the primary
@@ -57,6 +63,8 @@ type Server struct {
 	cfg   Config
 	log   *slog.Logger
 	socks map[netip.AddrPort]*net.UDPConn // fixed after Listen
+	lim   *limiter
+	m     *metrics
 	wg    sync.WaitGroup
 }
 
@@ -68,7 +76,11 @@ func Listen(cfg Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log, socks: map[netip.AddrPort]*net.UDPConn{}}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, socks: map[netip.AddrPort]*net.UDPConn{}, lim: newLimiter(cfg.Limits), m: m}
 	for _, a := range s.addrs() {
 		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(a))
 		if err != nil {
@@ -129,10 +141,15 @@ func (s *Server) serve(local netip.AddrPort, c *net.UDPConn) {
 			continue
 		}
 		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+		if ok, reason := s.lim.allow(src.Addr(), time.Now()); !ok {
+			s.m.dropped.WithLabelValues(reason).Inc()
+			continue
+		}
 		from, err := s.answer(local, src, buf[:n], req, resp)
 		if err != nil {
 			continue // not a Binding request: nothing to say
 		}
+		s.m.answered.Inc()
 		if _, err := s.socks[from].WriteToUDPAddrPort(resp.Raw, src); err != nil {
 			s.log.Debug("stun send", "to", src, "err", err)
 		}

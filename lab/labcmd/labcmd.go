@@ -106,6 +106,7 @@ func newLabUpCmd(root *string) *cobra.Command {
 	f.BoolVar(&o.Traffic, "traffic", false, "start a ping from every LAN host to every other one, five a second")
 	f.StringVar(&o.Routers, "routers", "", "put a BGP router in every site's LAN host, peering with its edge and announcing 10.(100+S).0.0/24: frr (zebra, bfdd, bgpd) or bird (BIRD 2); see docs/BGP.md")
 	f.BoolVar(&o.RouterMD5, "router-md5", false, "with --routers: TCP MD5 passwords on the BGP sessions")
+	f.DurationVar(&o.NATTimeout, "nat-timeout", 0, "how long the NAT routers (--nat) keep an idle UDP flow, whole seconds (an nftables ct timeout policy); default: the kernel's (30 s, 120 s once answered)")
 	f.StringArrayVar(&nats, "nat", nil, "put link LINK of site SITE behind a NAT: SITE:LINK=cone (endpoint-independent mapping) or =symmetric (a port per destination); repeatable; the controller node then runs STUN and the relay; see docs/NAT.md")
 	f.BoolVar(&o.RouterIPv6, "router-ipv6", false, "with --routers: a second BGP session over IPv6 (the LAN's fd10:0:S::2 and ::1) on which the router announces fd64:100:S::/48")
 	f.DurationVar(&o.Timeout, "timeout", 60*time.Second, "how long to wait for every path to come up")

@@ -21,6 +21,9 @@ type natPath struct {
 	RemoteNAT     string     `json:"remote_nat"`
 	Punched       bool       `json:"punched"`
 	LastHandshake *time.Time `json:"last_handshake"`
+	BFD           struct {
+		DetectionTimeMS float64 `json:"detection_time_ms"`
+	} `json:"bfd"`
 }
 
 func (l *testLab) natPaths(site string) map[string]natPath {
@@ -121,8 +124,12 @@ func TestLabNAT(t *testing.T) {
 }
 
 // natRebind: with every flow pinned to lte, site1's NAT rebinds in the
-// middle of a ping stream; the time until the lte-to-lte path is up
-// again is measured at site1 and logged.
+// middle of a ping stream. site1 detects its paths down (BFD), asks its
+// link's mapping again at once and reports the new one; the controller
+// pushes it to site2, whose paths to site1's lte are repointed (the
+// WireGuard session kept: no handshake) and punch. The timeline is taken
+// from the edges' logs and logged; site2's repoint must follow site1's
+// detection within a second.
 func natRebind(t *testing.T, l *testLab) {
 	l.pinAll("lte")
 	var wg sync.WaitGroup
@@ -134,30 +141,87 @@ func natRebind(t *testing.T, l *testLab) {
 	}()
 	time.Sleep(time.Second)
 	before := l.natPaths("site2")["site2/lte->site1/lte"].Endpoint
+	detection := time.Duration(l.natPaths("site1")["site1/lte->site2/lte"].BFD.DetectionTimeMS * float64(time.Millisecond))
 	at := time.Now()
 	if out, err := l.run("impair", "--rebind", "site1:lte"); err != nil {
 		t.Fatalf("lab impair --rebind: %v\n%s", err, out)
 	}
-	var down, back time.Time
+	done := time.Now()
+	var back time.Time
 	for deadline := at.Add(30 * time.Second); time.Now().Before(deadline) && back.IsZero(); time.Sleep(20 * time.Millisecond) {
-		st := l.natPaths("site2")["site2/lte->site1/lte"]
-		switch {
-		case st.BFDState != "up" && down.IsZero():
-			down = time.Now()
-		case st.BFDState == "up" && !down.IsZero():
+		if st := l.natPaths("site2")["site2/lte->site1/lte"]; st.BFDState == "up" && st.Endpoint != before {
 			back = time.Now()
 		}
 	}
 	wg.Wait()
 	if back.IsZero() {
-		t.Fatalf("site2/lte->site1/lte not up again 30 s after site1's NAT rebound (down at %v)", down.Sub(at))
+		t.Fatalf("site2/lte->site1/lte not up again at site1's new mapping 30 s after site1's NAT rebound")
 	}
 	after := l.natPaths("site2")["site2/lte->site1/lte"]
-	t.Logf("site1's lte NAT rebound: site2 saw its path down %v later, up again %v after the rebind, now to %s (before: %s); a 300-ping stream at 50/s lost %.1f%% (≈ %v)",
-		down.Sub(at).Round(time.Millisecond), back.Sub(at).Round(time.Millisecond), after.Endpoint, before, loss*100,
-		time.Duration(loss*300*20)*time.Millisecond)
+	s1, s2 := l.st.Sites[0].Log, l.st.Sites[1].Log
+	q := regexp.QuoteMeta
+	detected := logTimeAfter(t, s1, at, regexp.MustCompile(`msg="path bfd" .*path=`+q("site1/lte->")+`.* to=down`))
+	mapped := logTimeAfter(t, s1, at, regexp.MustCompile(`msg="nat mapping changed" link=lte`))
+	repointed := logTimeAfter(t, s2, at, regexp.MustCompile(`msg="path repointed" .*id=`+q("site2/lte->site1/lte")+` `))
+	up := logTimeAfter(t, s2, repointed, regexp.MustCompile(`msg="path bfd" .*path=`+q("site2/lte->site1/lte")+` .*to=up`))
+	ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	t.Logf("site1's lte NAT rebound (lab impair ran %v); site1's BFD (detection time %v) detected its first lte path down %v after the command started, "+
+		"had its new mapping %v after detecting, site2 repointed %v after detecting (WireGuard session kept), BFD up at site2 %v after the repoint "+
+		"(%v after the rebind); site2 now sends to %s (before: %s); a 300-ping stream at 50/s lost %.1f%% (≈ %v)",
+		ms(done.Sub(at)), detection, ms(detected.Sub(at)), ms(mapped.Sub(detected)), ms(repointed.Sub(detected)), ms(up.Sub(repointed)), ms(up.Sub(at)),
+		after.Endpoint, before, loss*100, time.Duration(loss*300*20)*time.Millisecond)
+	if repointed.Sub(detected) > time.Second {
+		t.Errorf("site2 repointed %v after site1 detected the rebind, want within a second", repointed.Sub(detected))
+	}
+	if n := strings.Count(readFile(t, s2), `msg=path site=site2 id=site2/lte->site1/lte`); n != 1 {
+		t.Errorf("site2/lte->site1/lte made %d times, want once (repointed, not remade)", n)
+	}
+	for _, site := range l.st.Sites {
+		logWindow(t, site.Log, at.Add(-50*time.Millisecond), back.Add(50*time.Millisecond), regexp.MustCompile(`lte|nat|stun`))
+	}
 	if !strings.HasPrefix(after.Endpoint, "172.17.1.2:") || strings.HasSuffix(after.Endpoint, ":51820") {
 		t.Errorf("after the rebind site2 sends to %s, want site1's new mapping (172.17.1.2:40001)", after.Endpoint)
+	}
+}
+
+func readFile(t *testing.T, file string) string {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+// logTimeAfter is the time of the first line of an edge's log at or
+// after from that matches re.
+func logTimeAfter(t *testing.T, file string, from time.Time, re *regexp.Regexp) time.Time {
+	t.Helper()
+	for _, line := range strings.Split(readFile(t, file), "\n") {
+		ts, _, _ := strings.Cut(strings.TrimPrefix(line, "time="), " ")
+		at, err := time.Parse(time.RFC3339Nano, ts)
+		if err == nil && !at.Before(from) && re.MatchString(line) {
+			return at
+		}
+	}
+	t.Fatalf("%s: no line after %s matches %v", file, from.Format("15:04:05.000"), re)
+	return time.Time{}
+}
+
+// logWindow logs the lines of an edge's log between from and to that
+// match re: the timeline of a recovery.
+func logWindow(t *testing.T, file string, from, to time.Time, re *regexp.Regexp) {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		ts, _, _ := strings.Cut(strings.TrimPrefix(line, "time="), " ")
+		at, err := time.Parse(time.RFC3339Nano, ts)
+		if err == nil && !at.Before(from) && !at.After(to) && re.MatchString(line) {
+			t.Logf("%s: %s", file[strings.LastIndex(file, "/")+1:], line)
+		}
 	}
 }
 
@@ -177,4 +241,46 @@ func natSymmetric(t *testing.T) {
 		t.Fatalf("site2's path to site1's lte: %+v (present %v), want remote_nat address-and-port-dependent/address-and-port-dependent", p, ok)
 	}
 	t.Logf("site1 lte behind symmetric NAT: site2 sees %s at %s", p.RemoteNAT, p.Endpoint)
+}
+
+// TestLabNATTimeout: the NAT routers of both lte links keep an idle UDP
+// flow 4 s (lab up --nat-timeout 4s, an nftables ct timeout policy).
+// Each edge measures its lte NAT's timeout from the link's own socket (a
+// bounded binary search, natdisc.MeasureLifetime: about 70 s of idle
+// probes for a 4-s timeout), sets the keepalive of its lte paths below it
+// (1 s), and every path is still up.
+func TestLabNATTimeout(t *testing.T) {
+	l := upLab(t, "--sites", "2", "--links", "2", "--nat", "site1:lte=cone", "--nat", "site2:lte=cone", "--nat-timeout", "4s")
+	const timeout = 4 * time.Second
+	measured := regexp.MustCompile(`msg="nat lifetime measured" .*link=lte alive_after=(\S+) forgotten_after=(\S+)`)
+	keepalive := regexp.MustCompile(`msg="link keepalive" .*link=lte interval=(\S+)`)
+	for _, s := range l.st.Sites {
+		var m []string
+		for deadline := time.Now().Add(150 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(time.Second) {
+			m = measured.FindStringSubmatch(readFile(t, s.Log))
+		}
+		if m == nil {
+			t.Fatalf("%s: no NAT lifetime measured within 150 s", s.Name)
+		}
+		alive, err1 := time.ParseDuration(m[1])
+		dead, err2 := time.ParseDuration(m[2])
+		if err1 != nil || err2 != nil || alive > timeout || dead < timeout {
+			t.Errorf("%s: the NAT kept an idle flow %s and forgot it after %s, want the 4-s timeout between them", s.Name, m[1], m[2])
+		}
+		var k []string
+		for deadline := time.Now().Add(10 * time.Second); k == nil && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			k = keepalive.FindStringSubmatch(readFile(t, s.Log))
+		}
+		if k == nil || k[1] != "1s" {
+			t.Fatalf("%s: lte keepalive %v, want 1s (half the 3–4 s the NAT keeps an idle flow, whole seconds)", s.Name, k)
+		}
+		t.Logf("%s: lte NAT timeout measured between %s (kept) and %s (forgotten) for a 4-s ct timeout; lte paths' keepalive %s", s.Name, m[1], m[2], k[1])
+	}
+	for _, site := range []string{"site1", "site2"} {
+		for id, p := range l.natPaths(site) {
+			if p.BFDState != "up" {
+				t.Errorf("%s %s: bfd %s after the measurement, want up", site, id, p.BFDState)
+			}
+		}
+	}
 }

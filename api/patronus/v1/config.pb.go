@@ -281,9 +281,14 @@ type EdgeConfig struct {
 	NatTraversal *NatTraversal `protobuf:"bytes,20,opt,name=nat_traversal,json=natTraversal,proto3" json:"nat_traversal,omitempty"`
 	// key_rotation asks the edge for a new WireGuard key; unset: no
 	// rotation of this site is in progress.
-	KeyRotation   *KeyRotation `protobuf:"bytes,21,opt,name=key_rotation,json=keyRotation,proto3" json:"key_rotation,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	KeyRotation *KeyRotation `protobuf:"bytes,21,opt,name=key_rotation,json=keyRotation,proto3" json:"key_rotation,omitempty"`
+	// controller_time is the controller's clock when it sent this message
+	// (set per send, like trace_parent). An edge reads every controller
+	// time in the message (PeerLink.punch_at) relative to it, so its own
+	// clock's offset does not matter (docs/NAT.md, Hole punching).
+	ControllerTime *timestamppb.Timestamp `protobuf:"bytes,23,opt,name=controller_time,json=controllerTime,proto3" json:"controller_time,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *EdgeConfig) Reset() {
@@ -459,6 +464,13 @@ func (x *EdgeConfig) GetNatTraversal() *NatTraversal {
 func (x *EdgeConfig) GetKeyRotation() *KeyRotation {
 	if x != nil {
 		return x.KeyRotation
+	}
+	return nil
+}
+
+func (x *EdgeConfig) GetControllerTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ControllerTime
 	}
 	return nil
 }
@@ -1445,7 +1457,13 @@ type PeerLink struct {
 	Nat *NatKind `protobuf:"bytes,5,opt,name=nat,proto3" json:"nat,omitempty"`
 	// relay is this edge's relay allocation for each path to this link,
 	// one per local link; empty when EdgeConfig.relay is unset.
-	Relay         []*RelayAllocation `protobuf:"bytes,6,rep,name=relay,proto3" json:"relay,omitempty"`
+	Relay []*RelayAllocation `protobuf:"bytes,6,rep,name=relay,proto3" json:"relay,omitempty"`
+	// punch_at is when the paths to this link start punching, on the
+	// controller's clock (read against EdgeConfig.controller_time): the
+	// same for both ends of a path between two links behind NAT, so both
+	// NATs open at once. Unset, or past: at once. Set when the link has an
+	// observed endpoint.
+	PunchAt       *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=punch_at,json=punchAt,proto3" json:"punch_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1518,6 +1536,13 @@ func (x *PeerLink) GetNat() *NatKind {
 func (x *PeerLink) GetRelay() []*RelayAllocation {
 	if x != nil {
 		return x.Relay
+	}
+	return nil
+}
+
+func (x *PeerLink) GetPunchAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PunchAt
 	}
 	return nil
 }
@@ -2391,7 +2416,7 @@ var File_patronus_v1_config_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_config_proto_rawDesc = "" +
 	"\n" +
-	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x92\b\n" +
+	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd7\b\n" +
 	"\n" +
 	"EdgeConfig\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x04R\brevision\x129\n" +
@@ -2417,7 +2442,8 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\x03bgp\x18\x12 \x01(\v2\x10.patronus.v1.BgpR\x03bgp\x12/\n" +
 	"\x05relay\x18\x13 \x01(\v2\x19.patronus.v1.RelayServiceR\x05relay\x12>\n" +
 	"\rnat_traversal\x18\x14 \x01(\v2\x19.patronus.v1.NatTraversalR\fnatTraversal\x12;\n" +
-	"\fkey_rotation\x18\x15 \x01(\v2\x18.patronus.v1.KeyRotationR\vkeyRotation\"5\n" +
+	"\fkey_rotation\x18\x15 \x01(\v2\x18.patronus.v1.KeyRotationR\vkeyRotation\x12C\n" +
+	"\x0fcontroller_time\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\x0econtrollerTime\"5\n" +
 	"\vKeyRotation\x12&\n" +
 	"\x0fnext_public_key\x18\x01 \x01(\fR\rnextPublicKey\"*\n" +
 	"\fRelayService\x12\x1a\n" +
@@ -2490,14 +2516,15 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\x05links\x18\x04 \x03(\v2\x15.patronus.v1.PeerLinkR\x05links\x12%\n" +
 	"\vcompression\x18\x05 \x01(\bH\x00R\vcompression\x88\x01\x01\x12&\n" +
 	"\x0fnext_public_key\x18\x06 \x01(\fR\rnextPublicKeyB\x0e\n" +
-	"\f_compression\"\xd9\x01\n" +
+	"\f_compression\"\x90\x02\n" +
 	"\bPeerLink\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\bendpoint\x18\x02 \x01(\tR\bendpoint\x12\x14\n" +
 	"\x05color\x18\x03 \x01(\tR\x05color\x12+\n" +
 	"\x11observed_endpoint\x18\x04 \x01(\tR\x10observedEndpoint\x12&\n" +
 	"\x03nat\x18\x05 \x01(\v2\x14.patronus.v1.NatKindR\x03nat\x122\n" +
-	"\x05relay\x18\x06 \x03(\v2\x1c.patronus.v1.RelayAllocationR\x05relay\"k\n" +
+	"\x05relay\x18\x06 \x03(\v2\x1c.patronus.v1.RelayAllocationR\x05relay\x125\n" +
+	"\bpunch_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\apunchAt\"k\n" +
 	"\bDefaults\x12%\n" +
 	"\vcompression\x18\x01 \x01(\bH\x00R\vcompression\x88\x01\x01\x12(\n" +
 	"\x03bfd\x18\x02 \x01(\v2\x16.patronus.v1.BfdTimersR\x03bfdB\x0e\n" +
@@ -2650,36 +2677,38 @@ var file_patronus_v1_config_proto_depIdxs = []int32{
 	5,  // 14: patronus.v1.EdgeConfig.relay:type_name -> patronus.v1.RelayService
 	7,  // 15: patronus.v1.EdgeConfig.nat_traversal:type_name -> patronus.v1.NatTraversal
 	4,  // 16: patronus.v1.EdgeConfig.key_rotation:type_name -> patronus.v1.KeyRotation
-	0,  // 17: patronus.v1.NatKind.mapping:type_name -> patronus.v1.NatBehaviour
-	0,  // 18: patronus.v1.NatKind.filtering:type_name -> patronus.v1.NatBehaviour
-	12, // 19: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
-	10, // 20: patronus.v1.Bgp.import_policy:type_name -> patronus.v1.BgpPolicy
-	10, // 21: patronus.v1.Bgp.export_policy:type_name -> patronus.v1.BgpPolicy
-	11, // 22: patronus.v1.BgpPolicy.prefixes:type_name -> patronus.v1.BgpPrefixMatch
-	13, // 23: patronus.v1.Peer.site:type_name -> patronus.v1.Site
-	17, // 24: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
-	8,  // 25: patronus.v1.PeerLink.nat:type_name -> patronus.v1.NatKind
-	6,  // 26: patronus.v1.PeerLink.relay:type_name -> patronus.v1.RelayAllocation
-	19, // 27: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
-	30, // 28: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
-	30, // 29: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
-	30, // 30: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
-	30, // 31: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
-	22, // 32: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
-	22, // 33: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
-	2,  // 34: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
-	24, // 35: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
-	30, // 36: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
-	30, // 37: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
-	30, // 38: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
-	30, // 39: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
-	27, // 40: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
-	29, // 41: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
-	42, // [42:42] is the sub-list for method output_type
-	42, // [42:42] is the sub-list for method input_type
-	42, // [42:42] is the sub-list for extension type_name
-	42, // [42:42] is the sub-list for extension extendee
-	0,  // [0:42] is the sub-list for field type_name
+	29, // 17: patronus.v1.EdgeConfig.controller_time:type_name -> google.protobuf.Timestamp
+	0,  // 18: patronus.v1.NatKind.mapping:type_name -> patronus.v1.NatBehaviour
+	0,  // 19: patronus.v1.NatKind.filtering:type_name -> patronus.v1.NatBehaviour
+	12, // 20: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
+	10, // 21: patronus.v1.Bgp.import_policy:type_name -> patronus.v1.BgpPolicy
+	10, // 22: patronus.v1.Bgp.export_policy:type_name -> patronus.v1.BgpPolicy
+	11, // 23: patronus.v1.BgpPolicy.prefixes:type_name -> patronus.v1.BgpPrefixMatch
+	13, // 24: patronus.v1.Peer.site:type_name -> patronus.v1.Site
+	17, // 25: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
+	8,  // 26: patronus.v1.PeerLink.nat:type_name -> patronus.v1.NatKind
+	6,  // 27: patronus.v1.PeerLink.relay:type_name -> patronus.v1.RelayAllocation
+	29, // 28: patronus.v1.PeerLink.punch_at:type_name -> google.protobuf.Timestamp
+	19, // 29: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
+	30, // 30: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
+	30, // 31: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
+	30, // 32: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
+	30, // 33: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
+	22, // 34: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
+	22, // 35: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
+	2,  // 36: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
+	24, // 37: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
+	30, // 38: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
+	30, // 39: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
+	30, // 40: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
+	30, // 41: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
+	27, // 42: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
+	29, // 43: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
+	44, // [44:44] is the sub-list for method output_type
+	44, // [44:44] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_config_proto_init() }
