@@ -88,7 +88,7 @@ func TestNATRuleset(t *testing.T) {
 func TestLabRelayConfig(t *testing.T) {
 	o := Options{Name: "n", Sites: 2, Links: 2, Binary: "/bin/true", NAT: []NATSpec{{"site1", "lte", NATSymmetric}}}
 	st := plan(o, t.TempDir())
-	if err := st.planNAT(o.NAT); err != nil {
+	if err := st.planNAT(o.NAT, 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.MkdirAll(st.Dir, 0o700); err != nil {
