@@ -71,7 +71,7 @@ type Path struct {
 	keyMu       sync.Mutex
 	ownKey      *ecdh.PrivateKey
 	peerKey     *ecdh.PublicKey
-	keepalive   time.Duration // the device's persistent keepalive (nat.go: measured per link); keyMu
+	keepalive   time.Duration                  // the device's persistent keepalive (nat.go: measured per link); keyMu
 	curPeerKey  atomic.Pointer[ecdh.PublicKey] // the peer's key in the configuration in force
 	nextPeerKey atomic.Pointer[ecdh.PublicKey] // the key it rotates to; nil: none
 	keySwapped  atomic.Int64                   // unix ns of the last change of peerKey by a rotation
