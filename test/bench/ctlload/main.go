@@ -48,6 +48,8 @@ type options struct {
 	forgedRate  int
 	scrapeEvery time.Duration
 	traceRounds int // -trace
+	replicas    int // controllers on one PostgreSQL in this build's run
+	replicaRun  int // -replicas
 }
 
 func main() {
@@ -70,9 +72,10 @@ func main() {
 	flag.IntVar(&o.forgedRate, "forged-rate", 0, "also run each store with this many forged enrolments a second during the window (label \"flood\"), to compare with the run without")
 	flag.DurationVar(&o.scrapeEvery, "scrape-every", 0, "scrape the controller's /metrics this often during the window, as Prometheus would (0: never)")
 	flag.IntVar(&o.traceRounds, "trace", 0, "if N > 0, run each store 2N times, alternating tracing off and on (OTEL_EXPORTER_OTLP_ENDPOINT to an OTLP/gRPC sink in this process); -baseline is then ignored")
+	flag.IntVar(&o.replicaRun, "replicas", 1, "on PostgreSQL, also run this many controller replicas on the one database, the edges spread over them (label \"N replicas\"), right after the one-controller run of the same build, and compare")
 	flag.Parse()
 	o.stores = strings.Split(stores, ",")
-	if o.patronus == "" || o.edges < 1 || o.paths < 1 || o.duration < time.Second {
+	if o.patronus == "" || o.edges < 1 || o.paths < 1 || o.duration < time.Second || o.replicaRun < 1 {
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -136,24 +139,29 @@ func run(ctx context.Context, o options) error {
 		type build struct {
 			label, bin string
 			forged     int // forged enrolments a second during the window
+			replicas   int // 0: one controller
 		}
-		builds := []build{{"now", o.patronus, 0}}
+		builds := []build{{"now", o.patronus, 0, 0}}
 		if o.baseline != "" {
-			builds = []build{{"baseline", o.baseline, 0}, builds[0]}
+			builds = []build{{"baseline", o.baseline, 0, 0}, builds[0]}
 		}
 		if o.forgedRate > 0 {
-			builds = append(builds, build{"flood", o.patronus, o.forgedRate})
+			builds = append(builds, build{"flood", o.patronus, o.forgedRate, 0})
+		}
+		if o.replicaRun > 1 && st == "postgres" {
+			builds = append(builds, build{fmt.Sprintf("%d replicas", o.replicaRun), o.patronus, 0, o.replicaRun})
 		}
 		if o.traceRounds > 0 {
 			builds = nil
 			for i := range o.traceRounds {
-				builds = append(builds, build{fmt.Sprintf("tracing off %d", i+1), o.patronus, 0},
-					build{fmt.Sprintf("tracing on %d", i+1), o.patronus, 0})
+				builds = append(builds, build{fmt.Sprintf("tracing off %d", i+1), o.patronus, 0, 0},
+					build{fmt.Sprintf("tracing on %d", i+1), o.patronus, 0, 0})
 			}
 		}
 		for _, b := range builds {
 			ob := o
 			ob.forgedRate = b.forged
+			ob.replicas = b.replicas
 			r, err := runBuild(ctx, ob, b.bin, st, b.label)
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", b.label, st, err)
@@ -176,6 +184,9 @@ func run(ctx context.Context, o options) error {
 	for _, st := range o.stores {
 		if a, b := find("baseline", st), find("now", st); a != nil && b != nil {
 			printComparison(os.Stdout, "now ÷ baseline, "+st, a, b)
+		}
+		if a, b := find("now", st), find(fmt.Sprintf("%d replicas", o.replicaRun), st); o.replicaRun > 1 && a != nil && b != nil {
+			printComparison(os.Stdout, fmt.Sprintf("%d replicas ÷ 1, %s", o.replicaRun, st), a, b)
 		}
 		if a, b := find("now", st), find("flood", st); a != nil && b != nil {
 			printComparison(os.Stdout, fmt.Sprintf("flood of %d forged enrolments/s ÷ none, %s", o.forgedRate, st), a, b)
