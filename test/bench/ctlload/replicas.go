@@ -17,7 +17,7 @@ func startReplicas(ctx context.Context, bin, dir, storeArg string, first *rig.Co
 	ctls := []*rig.Controller{first}
 	for i := 2; i <= n; i++ {
 		data := filepath.Join(dir, fmt.Sprintf("controller%d", i))
-		if err := os.CopyFS(filepath.Join(data, "pki"), os.DirFS(filepath.Join(first.DataDir, "pki"))); err != nil {
+		if err := copyDir(filepath.Join(data, "pki"), filepath.Join(first.DataDir, "pki")); err != nil {
 			return ctls, fmt.Errorf("replica %d: copy the CA: %w", i, err)
 		}
 		c, err := rig.StartController(ctx, bin, data, storeArg)
@@ -69,4 +69,31 @@ func rssMiB(ctls []*rig.Controller) float64 {
 		}
 	}
 	return sum
+}
+
+// copyDir copies the files of src (not its subdirectories) into a new
+// directory dst (mode 0700), keeping their modes: the controller refuses
+// a CA key others can read.
+func copyDir(dst, src string) error {
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dst, 0o700); err != nil {
+		return err
+	}
+	for _, e := range ents {
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, info.Mode().Perm()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
