@@ -19,6 +19,7 @@ import (
 
 	"github.com/patronus-sdwan/patronus/controller/alert"
 	"github.com/patronus-sdwan/patronus/controller/pki"
+	"github.com/patronus-sdwan/patronus/controller/remotewrite"
 	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
 	"github.com/patronus-sdwan/patronus/internal/logging"
@@ -99,6 +100,9 @@ type Config struct {
 	// STUN is the STUN responder for the edges' NAT traversal
 	// (docs/NAT.md); off unless stun.listen is set.
 	STUN STUNConfig `yaml:"stun"`
+	// RemoteWrite sends the fleet series to a Prometheus remote-write
+	// receiver (docs/OBSERVABILITY.md); off unless remote_write.url is set.
+	RemoteWrite remotewrite.Config `yaml:"remote_write"`
 
 	// HTTP, when set, replaces the management API: it serves every
 	// request on Listen that is not a gRPC call, and every request on
@@ -230,6 +234,11 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.Alerts.Compile(); err != nil {
 		return err
+	}
+	if c.RemoteWrite.Enabled() {
+		if err := c.RemoteWrite.Validate(); err != nil {
+			return err
+		}
 	}
 	return validateNetworks(c.Networks)
 }
