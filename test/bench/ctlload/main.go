@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -151,7 +152,7 @@ func run(ctx context.Context, o options) error {
 			builds = append(builds, build{"flood", o.patronus, o.forgedRate, 0})
 		}
 		if o.replicaRun > 1 && st == "postgres" {
-			builds = builds[:len(builds)-1] // "now" runs in the pairs
+			builds = slices.DeleteFunc(builds, func(b build) bool { return b.label == "now" }) // it runs in the pairs
 			for k := range max(1, o.pairs) {
 				one := build{fmt.Sprintf("1 controller #%d", k+1), o.patronus, 0, 1}
 				more := build{fmt.Sprintf("%d replicas #%d", o.replicaRun, k+1), o.patronus, 0, o.replicaRun}
