@@ -68,7 +68,6 @@ func TestRemoteWritePrometheus(t *testing.T) {
 	}
 }
 
-
 // report sends one batch from site as an edge does: one path up with
 // latency ms, 1.5 ms jitter, 2 % loss and rx bytes received.
 func report(t *testing.T, r *running, site string, latency float64, rx uint64) {
