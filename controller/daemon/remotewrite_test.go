@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,6 +66,27 @@ func TestRemoteWritePrometheus(t *testing.T) {
 		} {
 			prom.waitValue(t, c.query, c.want)
 		}
+	}
+}
+
+// TestRemoteWriteConfig: the remote_write section of a configuration
+// file loads, and a bad value is refused by name before anything starts.
+func TestRemoteWriteConfig(t *testing.T) {
+	dir := tempDir(t)
+	file := filepath.Join(dir, "controller.yaml")
+	os.WriteFile(file, []byte("remote_write:\n  url: https://mimir.example.net/api/v1/push\n  interval: 30s\n  external_labels: {replica: a}\n"), 0o600)
+	cfg, err := daemon.LoadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = dir
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil || cfg.RemoteWrite.Interval != "30s" || cfg.RemoteWrite.ExternalLabels["replica"] != "a" {
+		t.Fatalf("loaded %+v: %v", cfg.RemoteWrite, err)
+	}
+	cfg.RemoteWrite.BearerTokenFile = filepath.Join(dir, "missing")
+	if err := cfg.Validate(); err == nil || !strings.HasPrefix(err.Error(), "remote_write.bearer_token_file:") {
+		t.Errorf("a missing token file: %v", err)
 	}
 }
 
