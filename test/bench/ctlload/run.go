@@ -155,7 +155,7 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	}
 	perfDone := make(chan error, 1)
 	if o.perfDir != "" {
-		go func() { perfDone <- perfRecord(ctx, o.perfDir, st, c.PID(), o.duration) }()
+		go func() { perfDone <- perfRecord(ctx, o.perfDir, filepath.Base(dir), c.PID(), o.duration) }()
 	} else {
 		perfDone <- nil
 	}
