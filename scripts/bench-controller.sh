@@ -14,6 +14,9 @@
 #   enrolments a second during the window, compared with the run without
 #   e.g. scripts/bench-controller.sh -edges 1000 -duration 60s -stores sqlite,postgres
 #   -scrape-every 15s also scrapes /metrics during the window (docs/BENCHMARKS.md)
+#   -replicas 2 -stores postgres: after the one-controller run, two controllers
+#   on the one PostgreSQL with the edges spread over them, compared;
+#   -pairs 3 runs three such pairs, alternating which goes first
 #   BASELINE=REV also builds patronus at git revision REV and runs it on
 #   each store first: a before/after in the same run.
 #   KEEP=1 keeps the temporary directory (data directories, profiles).

@@ -19,6 +19,7 @@ import (
 
 	"github.com/patronus-sdwan/patronus/controller/alert"
 	"github.com/patronus-sdwan/patronus/controller/pki"
+	"github.com/patronus-sdwan/patronus/controller/remotewrite"
 	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
 	"github.com/patronus-sdwan/patronus/internal/logging"
@@ -102,6 +103,9 @@ type Config struct {
 	// WireGuard schedules the sites' WireGuard key rotations
 	// (keyrot.go); off by default.
 	WireGuard WireGuardConfig `yaml:"wireguard"`
+	// RemoteWrite sends the fleet series to a Prometheus remote-write
+	// receiver (docs/OBSERVABILITY.md); off unless remote_write.url is set.
+	RemoteWrite remotewrite.Config `yaml:"remote_write"`
 
 	// HTTP, when set, replaces the management API: it serves every
 	// request on Listen that is not a gRPC call, and every request on
@@ -236,6 +240,11 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.Alerts.Compile(); err != nil {
 		return err
+	}
+	if c.RemoteWrite.Enabled() {
+		if err := c.RemoteWrite.Validate(); err != nil {
+			return err
+		}
 	}
 	return validateNetworks(c.Networks)
 }

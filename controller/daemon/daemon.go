@@ -19,6 +19,7 @@ import (
 	"github.com/patronus-sdwan/patronus/controller/manage"
 	"github.com/patronus-sdwan/patronus/controller/metrics"
 	"github.com/patronus-sdwan/patronus/controller/pki"
+	"github.com/patronus-sdwan/patronus/controller/remotewrite"
 	"github.com/patronus-sdwan/patronus/controller/server"
 	"github.com/patronus-sdwan/patronus/controller/store"
 	"github.com/patronus-sdwan/patronus/internal/stun"
@@ -40,18 +41,19 @@ type Daemon struct {
 	ca        *pki.CA
 	st        store.Store
 	srv       *server.Server
-	bus       *events.Bus      // live events: the server publishes, GraphQL subscribes
-	live      *manage.Live     // paths' latest state, from bus
-	auth      *auth.Service    // sign-in, users, API keys
-	metrics   *metrics.Metrics // /metrics: the server and API report to it
-	alerts    *alert.Service   // the alert rules and webhook deliveries
-	mgr       *manage.Service  // the management operations: the API, Admin's alert and site RPCs
-	api       http.Handler     // the management API: cfg.HTTP, or the one built here
-	ln        net.Listener     // TLS: gRPC and HTTPS
-	httpLn    net.Listener     // plain HTTP; nil when off
-	relay     *relay.Server    // the relay section's relay; nil when not run here
-	relayConn *net.UDPConn     // its socket, closed at Stop
-	stun      *stun.Server     // the STUN responder; nil when off (stun.go)
+	bus       *events.Bus           // live events: the server publishes, GraphQL subscribes
+	live      *manage.Live          // paths' latest state, from bus
+	auth      *auth.Service         // sign-in, users, API keys
+	metrics   *metrics.Metrics      // /metrics: the server and API report to it
+	remote    *remotewrite.Exporter // nil: remote_write off
+	alerts    *alert.Service        // the alert rules and webhook deliveries
+	mgr       *manage.Service       // the management operations: the API, Admin's alert and site RPCs
+	api       http.Handler          // the management API: cfg.HTTP, or the one built here
+	ln        net.Listener          // TLS: gRPC and HTTPS
+	httpLn    net.Listener          // plain HTTP; nil when off
+	relay     *relay.Server         // the relay section's relay; nil when not run here
+	relayConn *net.UDPConn          // its socket, closed at Stop
+	stun      *stun.Server          // the STUN responder; nil when off (stun.go)
 
 	ctx    context.Context // ends at Stop: the maintenance loop, the live paths, the event relay
 	cancel context.CancelFunc
@@ -138,6 +140,9 @@ func (d *Daemon) open(ctx context.Context) error {
 		return err
 	}
 	d.openMetrics()
+	if err := d.openRemoteWrite(); err != nil {
+		return err
+	}
 	cert, err := d.serverCertificate("issued")
 	if err != nil {
 		return err
@@ -252,6 +257,9 @@ func (d *Daemon) Serve() error {
 	d.wg.Go(func() { d.alerts.Run(d.ctx) })
 	d.wg.Go(func() { d.live.Run(d.ctx, d.bus) })
 	d.wg.Go(func() { d.metrics.Fleet().Run(d.ctx, d.bus) })
+	if d.remote != nil {
+		d.wg.Go(func() { d.remote.Run(d.ctx) })
+	}
 	d.serveRelay()
 	served := make(chan error, 2)
 	n := 1

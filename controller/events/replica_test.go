@@ -1,8 +1,12 @@
 package events
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -156,5 +160,50 @@ func TestReplicaGapAndMalformed(t *testing.T) {
 	net.subs[0].gap()
 	if _, ok := <-sub.C; ok || !errors.Is(sub.Err(), ErrMissed) {
 		t.Fatalf("after a gap: err %v", sub.Err())
+	}
+}
+
+// TestPackMatchesMarshal: each payload is what json.Marshal makes of its
+// message, at most MaxPayload bytes, and the payloads carry every event
+// in order (paths, steering events of several sizes).
+func TestPackMatchesMarshal(t *testing.T) {
+	r := &replicaRelay{id: "0123456789abcdef", log: slog.New(slog.DiscardHandler)}
+	var evs []*Event
+	for i := range 400 {
+		if i%7 == 0 {
+			evs = append(evs, &Event{Kind: KindSteering, Network: "n", Site: "s1",
+				Steering: &Steering{PathID: "s1/a->s2/b", Kind: "decision", From: make([]string, i%50), To: []string{"<&>"}}})
+			continue
+		}
+		evs = append(evs, pathEvent("n", fmt.Sprintf("s%d", i), "s1/a->s2/b", PathUp))
+	}
+	i := 0
+	for _, p := range r.pack(evs) {
+		want, err := json.Marshal(wireMessage{Replica: r.id, Events: evs[i : i+p.events]})
+		if err != nil || !bytes.Equal(p.data, want) {
+			t.Fatalf("payload of events %d..%d:\n%s\nwant\n%s", i, i+p.events, p.data, want)
+		}
+		if len(p.data) > MaxPayload {
+			t.Fatalf("payload of %d bytes", len(p.data))
+		}
+		i += p.events
+	}
+	if i != len(evs) {
+		t.Fatalf("%d events packed, want %d", i, len(evs))
+	}
+	if !bytes.HasPrefix(r.pack(evs[:1])[0].data, r.head()) {
+		t.Fatal("a payload does not start with the replica's head")
+	}
+}
+
+// BenchmarkPack: a second of 1,000 edges' path reports (4,000), packed.
+func BenchmarkPack(b *testing.B) {
+	r := &replicaRelay{id: "0123456789abcdef", log: slog.New(slog.DiscardHandler)}
+	evs := make([]*Event, 4000)
+	for i := range evs {
+		evs[i] = pathEvent("default", fmt.Sprintf("e%04d", i/4), fmt.Sprintf("e%04d/l%d->hub/inet", i/4, i%4), PathUp)
+	}
+	for b.Loop() {
+		r.pack(evs)
 	}
 }

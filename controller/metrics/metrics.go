@@ -41,8 +41,9 @@ type Certificate struct {
 // server.Observer and the API's request observer. Safe for concurrent
 // use.
 type Metrics struct {
-	reg   *prometheus.Registry
-	fleet *Fleet
+	reg      *prometheus.Registry
+	fleetReg *prometheus.Registry // the fleet's series only
+	fleet    *Fleet
 
 	streams        *prometheus.GaugeVec
 	ingestPending  prometheus.Gauge
@@ -87,6 +88,8 @@ func New(cfg Config) *Metrics {
 	m.apiRequests = newCounterVec(f, "api_requests_total", "HTTP requests of the management API, by method, route template and status code.", "method", "route", "code")
 	m.apiDuration = newHistogramVec(f, "api_request_duration_seconds", "Time to answer an HTTP request of the management API, by method and route template.", latencyBuckets, "method", "route")
 	m.fleet.storeCall = m.StoreCall
+	m.fleetReg = prometheus.NewRegistry()
+	m.fleetReg.MustRegister(m.fleet)
 	m.reg.MustRegister(m.fleet, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, op := range []string{server.OpRecordTelemetry, server.OpLoadSnapshot, server.OpLoadSites, server.OpEnrolSite, OpMaintain, OpReadyCheck, OpListSites} {
 		m.storeErrors.WithLabelValues(op) // every op has a series from the start
@@ -110,6 +113,10 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError,
 		ErrorLog: slog.NewLogLogger(m.fleet.log.Handler(), slog.LevelWarn)})
 }
+
+// FleetGatherer gathers the fleet's series only (patronus_controller_fleet_*
+// and the certificates' expiry), for remote write.
+func (m *Metrics) FleetGatherer() prometheus.Gatherer { return m.fleetReg }
 
 // Fleet is the fleet's state, fed by the event bus: run Fleet().Run.
 func (m *Metrics) Fleet() *Fleet { return m.fleet }

@@ -323,3 +323,24 @@ func (e *engine) LockMigrationsInTx(ctx context.Context, q sqlcore.Querier) erro
 }
 
 func (e *engine) Close() { e.pool.Close() }
+
+// PipelineQueryRow implements sqlcore.Pipeliner: one pgx batch in the
+// transaction, one round trip for all the statements.
+func (q querier) PipelineQueryRow(ctx context.Context, sql string, args [][]any, scan func(i int, r sqlcore.Row) error) error {
+	tx, ok := q.q.(pgx.Tx)
+	if !ok {
+		return fmt.Errorf("pipeline outside a transaction")
+	}
+	var b pgx.Batch
+	for _, a := range args {
+		b.Queue(sql, a...)
+	}
+	br := tx.SendBatch(ctx, &b)
+	for i := range args {
+		if err := scan(i, br.QueryRow()); err != nil {
+			br.Close()
+			return err
+		}
+	}
+	return br.Close()
+}

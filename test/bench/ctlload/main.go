@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -48,6 +49,9 @@ type options struct {
 	forgedRate  int
 	scrapeEvery time.Duration
 	traceRounds int // -trace
+	replicas    int // controllers on one PostgreSQL in this build's run
+	replicaRun  int // -replicas
+	pairs       int // -pairs
 }
 
 func main() {
@@ -70,9 +74,11 @@ func main() {
 	flag.IntVar(&o.forgedRate, "forged-rate", 0, "also run each store with this many forged enrolments a second during the window (label \"flood\"), to compare with the run without")
 	flag.DurationVar(&o.scrapeEvery, "scrape-every", 0, "scrape the controller's /metrics this often during the window, as Prometheus would (0: never)")
 	flag.IntVar(&o.traceRounds, "trace", 0, "if N > 0, run each store 2N times, alternating tracing off and on (OTEL_EXPORTER_OTLP_ENDPOINT to an OTLP/gRPC sink in this process); -baseline is then ignored")
+	flag.IntVar(&o.replicaRun, "replicas", 1, "on PostgreSQL, also run this many controller replicas on the one database, the edges spread over them (label \"N replicas\"), right after the one-controller run of the same build, and compare")
+	flag.IntVar(&o.pairs, "pairs", 1, "with -replicas: run this many pairs of one controller and N replicas, alternating which goes first (labels \"1 controller #k\", \"N replicas #k\")")
 	flag.Parse()
 	o.stores = strings.Split(stores, ",")
-	if o.patronus == "" || o.edges < 1 || o.paths < 1 || o.duration < time.Second {
+	if o.patronus == "" || o.edges < 1 || o.paths < 1 || o.duration < time.Second || o.replicaRun < 1 {
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -136,24 +142,37 @@ func run(ctx context.Context, o options) error {
 		type build struct {
 			label, bin string
 			forged     int // forged enrolments a second during the window
+			replicas   int // 0: one controller
 		}
-		builds := []build{{"now", o.patronus, 0}}
+		builds := []build{{"now", o.patronus, 0, 0}}
 		if o.baseline != "" {
-			builds = []build{{"baseline", o.baseline, 0}, builds[0]}
+			builds = []build{{"baseline", o.baseline, 0, 0}, builds[0]}
 		}
 		if o.forgedRate > 0 {
-			builds = append(builds, build{"flood", o.patronus, o.forgedRate})
+			builds = append(builds, build{"flood", o.patronus, o.forgedRate, 0})
+		}
+		if o.replicaRun > 1 && st == "postgres" {
+			builds = slices.DeleteFunc(builds, func(b build) bool { return b.label == "now" }) // it runs in the pairs
+			for k := range max(1, o.pairs) {
+				one := build{fmt.Sprintf("1 controller #%d", k+1), o.patronus, 0, 1}
+				more := build{fmt.Sprintf("%d replicas #%d", o.replicaRun, k+1), o.patronus, 0, o.replicaRun}
+				if k%2 == 1 {
+					one, more = more, one
+				}
+				builds = append(builds, one, more)
+			}
 		}
 		if o.traceRounds > 0 {
 			builds = nil
 			for i := range o.traceRounds {
-				builds = append(builds, build{fmt.Sprintf("tracing off %d", i+1), o.patronus, 0},
-					build{fmt.Sprintf("tracing on %d", i+1), o.patronus, 0})
+				builds = append(builds, build{fmt.Sprintf("tracing off %d", i+1), o.patronus, 0, 0},
+					build{fmt.Sprintf("tracing on %d", i+1), o.patronus, 0, 0})
 			}
 		}
 		for _, b := range builds {
 			ob := o
 			ob.forgedRate = b.forged
+			ob.replicas = b.replicas
 			r, err := runBuild(ctx, ob, b.bin, st, b.label)
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", b.label, st, err)
@@ -176,6 +195,11 @@ func run(ctx context.Context, o options) error {
 	for _, st := range o.stores {
 		if a, b := find("baseline", st), find("now", st); a != nil && b != nil {
 			printComparison(os.Stdout, "now ÷ baseline, "+st, a, b)
+		}
+		for k := range max(1, o.pairs) {
+			if a, b := find(fmt.Sprintf("1 controller #%d", k+1), st), find(fmt.Sprintf("%d replicas #%d", o.replicaRun, k+1), st); o.replicaRun > 1 && a != nil && b != nil {
+				printComparison(os.Stdout, fmt.Sprintf("%d replicas ÷ 1 controller, %s, pair %d", o.replicaRun, st, k+1), a, b)
+			}
 		}
 		if a, b := find("now", st), find("flood", st); a != nil && b != nil {
 			printComparison(os.Stdout, fmt.Sprintf("flood of %d forged enrolments/s ÷ none, %s", o.forgedRate, st), a, b)

@@ -149,7 +149,8 @@ func countRows(ctx context.Context, scan func(q string, n *int64) error) (map[st
 }
 
 // perfRecord profiles pid for d with call graphs (frame pointers) into
-// dir/perf-NAME.data; it returns when done.
+// dir/perf-NAME.data (NAME: the run's directory, label and store; with
+// replicas, the first controller); it returns when done.
 func perfRecord(ctx context.Context, dir, name string, pid int, d time.Duration) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err

@@ -19,6 +19,7 @@ const drainTimeout = 15 * time.Second
 type result struct {
 	Build            string           `json:"build"` // "now" or "baseline"
 	Store            string           `json:"store"`
+	Replicas         int              `json:"replicas"` // controllers on the one store, edges spread over them
 	Edges            int              `json:"edges"`
 	Paths            int              `json:"paths_per_edge"`
 	WindowS          float64          `json:"window_s"`
@@ -68,7 +69,7 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	r := &result{Store: st, Edges: o.edges, Paths: o.paths, ExpectedPerS: float64(o.edges)}
+	r := &result{Store: st, Replicas: max(1, o.replicas), Edges: o.edges, Paths: o.paths, ExpectedPerS: float64(o.edges)}
 	storeArg, dbPID := "sqlite", 0
 	var pg *rig.Postgres
 	if st == "postgres" {
@@ -93,6 +94,13 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	}
 	r.EnrolS = time.Since(t0).Seconds()
 	log.Printf("%s: %d tokens made and sites enrolled in %.1f s", st, o.edges, r.EnrolS)
+	ctls, err := startReplicas(ctx, bin, dir, storeArg, c, r.Replicas)
+	for _, rc := range ctls[1:] {
+		defer rc.Stop()
+	}
+	if err != nil {
+		return nil, err
+	}
 
 	var probe storeProbe
 	var sq *sqliteProbe
@@ -111,7 +119,7 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	t0 = time.Now()
 	sctx, stopEdges := context.WithCancel(ctx)
 	defer stopEdges()
-	edges, err := rig.ConnectAll(sctx, c.Addr, creds, o.paths, o.enrolConc, nil)
+	edges, err := connectSpread(sctx, ctls, creds, o.paths, o.enrolConc)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +133,7 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 		eventP = time.Second.Seconds() / o.eventEvery.Seconds()
 	}
 	wg := rig.RunAll(sctx, edges, eventP, &w, rec)
-	log.Printf("%s: %d edges connected in %.1f s, streaming; warm-up %v", st, o.edges, r.ConnectS, o.warmup)
+	log.Printf("%s: %d edges connected to %d controllers in %.1f s, streaming; warm-up %v", st, o.edges, len(ctls), r.ConnectS, o.warmup)
 	select {
 	case <-time.After(o.warmup):
 	case <-ctx.Done():
@@ -147,12 +155,12 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	}
 	perfDone := make(chan error, 1)
 	if o.perfDir != "" {
-		go func() { perfDone <- perfRecord(ctx, o.perfDir, st, c.PID(), o.duration) }()
+		go func() { perfDone <- perfRecord(ctx, o.perfDir, filepath.Base(dir), c.PID(), o.duration) }()
 	} else {
 		perfDone <- nil
 	}
 	r.LoadAvgStart = rig.LoadAvg()
-	ctl0, err := rig.CPUSeconds(c.PID())
+	ctl0, err := cpuSeconds(ctls)
 	if err != nil {
 		return nil, err
 	}
@@ -203,16 +211,14 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 	if sc != nil {
 		sc.fill(r)
 	}
-	ctl1, _ := rig.CPUSeconds(c.PID())
+	ctl1, _ := cpuSeconds(ctls)
 	db1 := 0.0
 	if dbPID != 0 {
 		db1, _ = rig.TreeCPUSeconds(dbPID)
 	}
 	self1 := rig.SelfCPUSeconds()
 	r.LoadAvgEnd = rig.LoadAvg()
-	if rss, err := rig.RSSMiB(c.PID()); err == nil {
-		r.ControllerRSSMiB = rss
-	}
+	r.ControllerRSSMiB = rssMiB(ctls)
 	size1, err := probe.size(ctx)
 	if err != nil {
 		return nil, err
@@ -266,8 +272,10 @@ func runStore(ctx context.Context, o options, bin, st, dir string) (*result, err
 		r.BytesPerBatch = float64(size1-size0) / float64(r.Acked)
 	}
 	rig.CloseAll(edges)
-	if err := c.Stop(); err != nil {
-		log.Printf("%s: controller stop: %v", st, err)
+	for i, c := range ctls {
+		if err := c.Stop(); err != nil {
+			log.Printf("%s: controller %d stop: %v", st, i+1, err)
+		}
 	}
 	if sq != nil {
 		db, wal, err := sq.checkpointedFileSize(ctx)

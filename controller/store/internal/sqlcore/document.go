@@ -103,21 +103,20 @@ func (s *Store) RecordTelemetryBatches(ctx context.Context, batches []store.Netw
 			return err
 		}
 		raw := newRawRows(us(s.now()))
-		netIDs := map[string]int64{} // of this transaction
+		netIDs, err := s.netIDs(ctx, t, batches)
+		if err != nil {
+			return err
+		}
+		siteIDs, err := s.moveCursors(ctx, t, batches, netIDs, raw.rx)
+		if err != nil {
+			return err
+		}
 		for i, nb := range batches {
-			netID, ok := netIDs[nb.Network]
-			if !ok {
-				id, err := s.netID(ctx, t, nb.Network)
-				if err != nil {
+			if stored[i] = siteIDs[i] != 0; stored[i] {
+				if err := s.addTelemetry(ctx, t, netIDs[nb.Network], siteIDs[i], nb.Batch, raw); err != nil {
 					return err
 				}
-				netID, netIDs[nb.Network] = id, id
 			}
-			ok, err := s.recordTelemetry(ctx, t, netID, nb.Network, nb.Batch, raw)
-			if err != nil {
-				return err
-			}
-			stored[i] = ok
 		}
 		return raw.flush(ctx, t)
 	})
@@ -127,35 +126,72 @@ func (s *Store) RecordTelemetryBatches(ctx context.Context, batches []store.Netw
 	return stored, nil
 }
 
-// recordTelemetry stores one batch in t (its raw rows go to raw);
-// false: it was stored before.
-func (s *Store) recordTelemetry(ctx context.Context, t *tx, netID int64, network string, b store.TelemetryBatch, raw *rawRows) (bool, error) {
-	// One statement finds the site and decides: it moves the cursor only
-	// forward, and a concurrent stream of the same boot waits on the row
-	// lock. No row back: a batch stored before, or no such site.
-	var siteID int64
-	err := t.QueryRow(ctx, `INSERT INTO telemetry_cursors (site_id, boot_id, sequence, updated_at)
+// netIDs looks up the networks of the batches.
+func (s *Store) netIDs(ctx context.Context, t *tx, batches []store.NetworkTelemetry) (map[string]int64, error) {
+	ids := map[string]int64{}
+	for _, nb := range batches {
+		if _, ok := ids[nb.Network]; !ok {
+			id, err := s.netID(ctx, t, nb.Network)
+			if err != nil {
+				return nil, err
+			}
+			ids[nb.Network] = id
+		}
+	}
+	return ids, nil
+}
+
+// moveCursorSQL finds a batch's site and moves its cursor, only
+// forward: a concurrent stream of the same boot waits on the row lock.
+// No row back: a batch stored before, or no such site.
+const moveCursorSQL = `INSERT INTO telemetry_cursors (site_id, boot_id, sequence, updated_at)
 		SELECT id, CAST($3 AS TEXT), CAST($4 AS BIGINT), CAST($5 AS BIGINT) FROM sites WHERE network_id = $1 AND name = $2
 		ON CONFLICT (site_id, boot_id) DO UPDATE SET sequence = excluded.sequence, updated_at = excluded.updated_at
 		WHERE telemetry_cursors.sequence < excluded.sequence
-		RETURNING site_id`, netID, b.Site, b.BootID, b.Sequence, raw.rx).Scan(&siteID)
-	if s.eng.Classify(err) == NoRows {
-		_, err := s.siteID(ctx, t, netID, network, b.Site)
-		return false, err
+		RETURNING site_id`
+
+// moveCursors runs moveCursorSQL for every batch, in one round trip
+// where the engine pipelines, and returns each batch's site id: 0 for a
+// batch stored before. A batch of a site that does not exist fails the
+// whole group.
+func (s *Store) moveCursors(ctx context.Context, t *tx, batches []store.NetworkTelemetry, netIDs map[string]int64, rx int64) ([]int64, error) {
+	args := make([][]any, len(batches))
+	for i, nb := range batches {
+		args[i] = []any{netIDs[nb.Network], nb.Batch.Site, nb.Batch.BootID, nb.Batch.Sequence, rx}
 	}
+	ids := make([]int64, len(batches))
+	err := queryRows(ctx, t, moveCursorSQL, args, func(i int, r Row) error {
+		if err := r.Scan(&ids[i]); err != nil && s.eng.Classify(err) != NoRows {
+			return err
+		}
+		return nil
+	})
 	if err != nil {
-		return false, err
+		return nil, err
 	}
+	for i, nb := range batches {
+		if ids[i] == 0 {
+			if _, err := s.siteID(ctx, t, netIDs[nb.Network], nb.Network, nb.Batch.Site); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ids, nil
+}
+
+// addTelemetry adds a batch whose cursor moved: its raw rows go to raw,
+// its events and flows are inserted.
+func (s *Store) addTelemetry(ctx context.Context, t *tx, netID, siteID int64, b store.TelemetryBatch, raw *rawRows) error {
 	raw.addSamples(netID, b.Samples)
 	raw.addCounters(netID, b.Counters)
 	if err := insertEvents(ctx, t, netID, b.Events); err != nil {
-		return false, err
+		return err
 	}
 	if err := insertFlows(ctx, t, netID, b.Flows); err != nil {
-		return false, err
+		return err
 	}
 	if !b.SeenAt.IsZero() {
 		raw.seen[siteID] = us(b.SeenAt)
 	}
-	return true, nil
+	return nil
 }

@@ -116,6 +116,28 @@ type Preparer interface {
 	Prepare(ctx context.Context, sql string) (Stmt, error)
 }
 
+// Pipeliner is implemented by a Querier that can send one statement
+// with several argument lists in one round trip (PostgreSQL: a pgx
+// batch, the statements run in order in the transaction). scan gets
+// each statement's row in order; an error from scan (but a row's
+// NoRows) stops it.
+type Pipeliner interface {
+	PipelineQueryRow(ctx context.Context, sql string, args [][]any, scan func(i int, r Row) error) error
+}
+
+// queryRows runs sql with each argument list, pipelined where q can.
+func queryRows(ctx context.Context, q Querier, sql string, args [][]any, scan func(i int, r Row) error) error {
+	if p, ok := q.(Pipeliner); ok {
+		return p.PipelineQueryRow(ctx, sql, args, scan)
+	}
+	for i, a := range args {
+		if err := scan(i, q.QueryRow(ctx, sql, a...)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Stmt is a prepared statement; Close must be called.
 type Stmt interface {
 	Exec(ctx context.Context, args ...any) error
