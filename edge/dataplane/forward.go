@@ -165,7 +165,7 @@ func (d *Dataplane) route(s *snapshot, b *packetBuf, now time.Time) bool {
 		d.Stats.NoPath.Add(1)
 		return false
 	}
-	if ippkt.ClampMSS(pkt, ip, d.cfg.Overlay.MTU) {
+	if ippkt.ClampMSS(pkt, ip, s.mtu) {
 		d.Stats.MSSClamped.Add(1)
 	}
 	// Classified even when pinned or when steering has no path yet: the
@@ -177,7 +177,7 @@ func (d *Dataplane) route(s *snapshot, b *packetBuf, now time.Time) bool {
 	path, dup := d.choose(s, ip, dest.Site, pol)
 	d.classifier.Count(verdict.Flow, uint32(path.num), len(pkt))
 	if dup != nil && dup != path {
-		if len(pkt)+shim.MaxOverhead <= d.cfg.Overlay.MTU {
+		if len(pkt)+shim.MaxOverhead <= s.mtu {
 			seq := d.nextSeq(dest.Site)
 			d.sendSeq(path, pkt, seq)
 			if d.sendSeq(dup, pkt, seq) {
@@ -290,6 +290,7 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 		keep = keep[:0]
 		var bytes uint64
 		now := time.Now()
+		mtu := d.snap.Load().mtu
 		path.lastRx.Store(now.UnixNano())
 		for _, b := range bufs {
 			if path.shim.IsFromPeer(b[offset:]) {
@@ -309,7 +310,7 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 			if !d.admit(p, &ip) { // admit.go: source and destination
 				continue
 			}
-			if ippkt.ClampMSS(b[offset:], &ip, d.cfg.Overlay.MTU) {
+			if ippkt.ClampMSS(b[offset:], &ip, mtu) {
 				d.Stats.MSSClamped.Add(1)
 			}
 			if perr == nil && ip.Ports && ip.Flow.SrcPort == 53 {

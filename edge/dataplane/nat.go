@@ -49,12 +49,13 @@ type STUNConn interface {
 	ReadSTUN(deadline time.Time) ([]byte, netip.AddrPort, error)
 }
 
-// STUNConns returns the links' sockets that can carry STUN, by link name.
+// STUNConns returns the sockets of the links in force that can carry
+// STUN, by link name.
 func (d *Dataplane) STUNConns() map[string]STUNConn {
 	out := map[string]STUNConn{}
-	for i, l := range d.links {
-		if c, ok := l.(STUNConn); ok {
-			out[d.cfg.Links[i].Name] = c
+	for _, l := range d.snap.Load().links {
+		if c, ok := l.sock.(STUNConn); ok {
+			out[l.cfg.Name] = c
 		}
 	}
 	return out

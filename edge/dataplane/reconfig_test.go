@@ -23,33 +23,59 @@ func testKey(t *testing.T) *ecdh.PrivateKey {
 }
 
 // TestFixedFieldsRefused: every field the running data plane cannot
-// change is named; a configuration changing only peers passes.
+// change is named, with the index of the link; a configuration changing
+// only peers passes; a new link and a new MTU pass when the boundaries
+// can take them (Deps.OpenLink, MTUSetter), and are refused, named, when
+// they cannot.
 func TestFixedFieldsRefused(t *testing.T) {
 	key := testKey(t)
 	cur := &config.Valid{Name: "a", ID: 1, PrivateKey: key, Overlay: config.Overlay{Interface: "patronus0", MTU: 1420},
 		Links: []config.ValidLink{{Name: "wan", ListenPort: 51820}}}
+	fixed := &Dataplane{overlay: routesOnly{}}
 	same := *cur
 	same.Peers = []config.ValidPeer{{Name: "b", ID: 2}}
-	if err := fixedFields(cur, &same); err != nil {
-		t.Errorf("peers only: %v", err)
+	same.Links = []config.ValidLink{{Name: "wan", ListenPort: 51820, Color: "lte", Cost: 5, Bandwidth: 1e6}}
+	if err := fixed.fixedFields(cur, &same); err != nil {
+		t.Errorf("peers and a link's colour, cost and bandwidth: %v", err)
 	}
 	next := *cur
 	next.Name, next.ID, next.PrivateKey = "x", 9, testKey(t)
 	next.Overlay = config.Overlay{Interface: "other0", MTU: 1400}
-	next.Links = []config.ValidLink{{Name: "wan", ListenPort: 51821}}
+	next.Links = []config.ValidLink{{Name: "wan", ListenPort: 51821, Interface: "eth9"}, {Name: "lte", ListenPort: 51822}}
+	want := []string{"site.name", "site.id", "private_key_file", "overlay.interface", "overlay.mtu",
+		"links[0].interface", "links[0].listen_port", "links[1]"}
+	if got := refused(t, fixed.fixedFields(cur, &next)); !slices.Equal(got, want) {
+		t.Errorf("refused %v, want %v", got, want)
+	}
+	runtime := &Dataplane{overlay: mtuRoutes{}, openLink: func(config.ValidLink) (Link, error) { return nil, errors.New("unused") }}
+	want = []string{"site.name", "site.id", "private_key_file", "overlay.interface", "links[0].interface", "links[0].listen_port"}
+	if got := refused(t, runtime.fixedFields(cur, &next)); !slices.Equal(got, want) {
+		t.Errorf("with OpenLink and MTUSetter: refused %v, want %v", got, want)
+	}
+}
+
+func refused(t *testing.T, err error) []string {
+	t.Helper()
 	var es fielderr.List
-	if err := fixedFields(cur, &next); !errors.As(err, &es) {
+	if !errors.As(err, &es) {
 		t.Fatalf("fixedFields = %v", err)
 	}
 	var paths []string
 	for _, e := range es {
 		paths = append(paths, e.Path)
 	}
-	want := []string{"site.name", "site.id", "private_key_file", "overlay.interface", "overlay.mtu", "links"}
-	if !slices.Equal(paths, want) {
-		t.Errorf("refused %v, want %v", paths, want)
-	}
+	return paths
 }
+
+// routesOnly is an overlay that cannot change its MTU; mtuRoutes can.
+type routesOnly struct{}
+
+func (routesOnly) AddRoutes([]netip.Prefix) error { return nil }
+func (routesOnly) DelRoutes([]netip.Prefix) error { return nil }
+
+type mtuRoutes struct{ routesOnly }
+
+func (mtuRoutes) SetMTU(int) error { return nil }
 
 // TestPlanPeers: peers whose name, key and links are unchanged keep their
 // paths (whatever else changed); others start anew; missing ones go.

@@ -236,12 +236,21 @@ type Changes struct {
 	// Steering: SLA classes, applications, policies, steering timers,
 	// the quality model or BFD timers changed.
 	Steering bool `json:"steering_changed"`
+	// LinksAdded, LinksRemoved: WAN links opened and closed, with their
+	// paths; LinksChanged: links whose colour, cost or bandwidth changed,
+	// whose paths were made anew on the same socket.
+	LinksAdded   []string `json:"links_added"`
+	LinksRemoved []string `json:"links_removed"`
+	LinksChanged []string `json:"links_changed"`
+	// MTU: the overlay MTU changed (interface, paths, MSS clamping).
+	MTU bool `json:"mtu_changed"`
 }
 
 // None reports whether nothing changed.
 func (c *Changes) None() bool {
 	return len(c.PeersAdded)+len(c.PeersRemoved)+len(c.PeersRestarted)+len(c.RoutesAdded)+
-		len(c.RoutesRemoved)+len(c.Compression)+len(c.PinsDropped) == 0 && !c.LANPrefixes && !c.Steering && !c.ControllerPins
+		len(c.RoutesRemoved)+len(c.Compression)+len(c.PinsDropped)+len(c.LinksAdded)+len(c.LinksRemoved)+len(c.LinksChanged) == 0 &&
+		!c.LANPrefixes && !c.Steering && !c.ControllerPins && !c.MTU
 }
 
 // Validate reports the first problem of f: ports without TCP or UDP, a
