@@ -72,12 +72,12 @@ const (
 type Dataplane struct {
 	cfg      *config.Valid // as started: what cannot change at runtime is read here
 	log      *slog.Logger
-	tun      tun.Device                          // the overlay interface (Deps.TUN)
-	overlay  RouteProgrammer                     // its routes (Deps.Routes)
+	tun      tun.Device                           // the overlay interface (Deps.TUN)
+	overlay  RouteProgrammer                      // its routes (Deps.Routes)
 	openLink func(config.ValidLink) (Link, error) // Deps.OpenLink
 	pool     *bufPool
-	pins    pins
-	wg      sync.WaitGroup
+	pins     pins
+	wg       sync.WaitGroup
 
 	// snap is what the forwarder, the receivers and the control loop
 	// read: built from the fields below under mu and published whole

@@ -82,7 +82,7 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (localapi.Changes, error) {
 		}
 	}
 	d.links = lp.links
-	without, dropped := d.withoutLocked(old, restarted, lp.dropped)
+	without, dropped := d.withoutLocked(old, restarted, lp.dropped, next, &ch)
 	if len(restarted) > 0 || len(dropped) > 0 {
 		d.setPeersLocked(without, pins, nil)
 		errs = append(errs, d.syncSteeringLocked(&next.Steering, next)) // publishes
@@ -210,19 +210,29 @@ func (d *Dataplane) setMTULocked(mtu int) error {
 	return nil
 }
 
-// withoutLocked is the peers in force without those restarted and
-// without the paths over dropped links, which it returns. d.mu must be
-// held.
-func (d *Dataplane) withoutLocked(old, restarted map[uint16]*peer, dropped map[*wanLink]bool) (map[uint16]*peer, []*Path) {
+// withoutLocked is the peers in force without those restarted, and
+// without the paths that go: those over dropped links, and those to a
+// peer's link that is gone from next or changed (endpoint, colour,
+// relay), which it returns. d.mu must be held.
+func (d *Dataplane) withoutLocked(old, restarted map[uint16]*peer, dropped map[*wanLink]bool, next *config.Valid,
+	ch *localapi.Changes) (map[uint16]*peer, []*Path) {
+	nextPeer := map[uint16]config.ValidPeer{}
+	for _, pc := range next.Peers {
+		nextPeer[pc.ID] = pc
+	}
 	without := map[uint16]*peer{}
 	var gone []*Path
 	for id, p := range old {
 		if restarted[id] != nil {
 			continue
 		}
+		pc, stays := nextPeer[id]
+		if stays && !slices.EqualFunc(p.cfg.Links, pc.Links, samePeerLink) {
+			ch.PeerLinksChanged = append(ch.PeerLinksChanged, pc.Name)
+		}
 		np := &peer{cfg: p.cfg}
 		for _, path := range p.paths {
-			if dropped[path.link] {
+			if dropped[path.link] || stays && !sameRemoteLink(p.cfg, pc, path.RemoteLink) {
 				gone = append(gone, path)
 			} else {
 				np.paths = append(np.paths, path)
@@ -230,7 +240,16 @@ func (d *Dataplane) withoutLocked(old, restarted map[uint16]*peer, dropped map[*
 		}
 		without[id] = np
 	}
+	slices.Sort(ch.PeerLinksChanged)
 	return without, gone
+}
+
+// sameRemoteLink reports whether the link name of peer a is in b, the
+// same.
+func sameRemoteLink(a, b config.ValidPeer, name string) bool {
+	i := slices.IndexFunc(a.Links, func(l config.ValidPeerLink) bool { return l.Name == name })
+	j := slices.IndexFunc(b.Links, func(l config.ValidPeerLink) bool { return l.Name == name })
+	return i >= 0 && j >= 0 && samePeerLink(a.Links[i], b.Links[j])
 }
 
 // keepPeer is a peer whose paths stay, with cfg: its paths over links
@@ -297,15 +316,16 @@ func (d *Dataplane) fixedFields(cur, next *config.Valid) error {
 }
 
 // planPeers sorts the peers of next into those whose paths stay (same
-// name, key and links), those to start (new, or changed), and the running
-// peers that are gone.
+// name and key: of their paths, those to a remote link that changed are
+// made anew, withoutLocked), those to start (new, or changed), and the
+// running peers that are gone.
 //
 // A new relay address restarts every peer's paths (relayMoved).
 func planPeers(old map[uint16]*peer, next *config.Valid, relayMoved bool) (keep, start []config.ValidPeer, gone []*peer) {
 	inNext := map[uint16]bool{}
 	for _, pc := range next.Peers {
 		inNext[pc.ID] = true
-		if op := old[pc.ID]; op != nil && samePaths(op.cfg, pc) && !relayMoved {
+		if op := old[pc.ID]; op != nil && samePeer(op.cfg, pc) && !relayMoved {
 			keep = append(keep, pc)
 		} else {
 			start = append(start, pc)
@@ -319,8 +339,8 @@ func planPeers(old map[uint16]*peer, next *config.Valid, relayMoved bool) (keep,
 	return keep, start, gone
 }
 
-func samePaths(a, b config.ValidPeer) bool {
-	return a.Name == b.Name && a.PublicKey.Equal(b.PublicKey) && slices.EqualFunc(a.Links, b.Links, samePeerLink)
+func samePeer(a, b config.ValidPeer) bool {
+	return a.Name == b.Name && a.PublicKey.Equal(b.PublicKey)
 }
 
 func samePeerLink(a, b config.ValidPeerLink) bool {

@@ -77,8 +77,10 @@ type mtuRoutes struct{ routesOnly }
 
 func (mtuRoutes) SetMTU(int) error { return nil }
 
-// TestPlanPeers: peers whose name, key and links are unchanged keep their
-// paths (whatever else changed); others start anew; missing ones go.
+// TestPlanPeers: peers whose name and key are unchanged keep their
+// paths (whatever else changed: of a peer whose links changed, only the
+// paths to those links are made anew, withoutLocked); others start
+// anew; missing ones go.
 func TestPlanPeers(t *testing.T) {
 	kb, kc := testKey(t).PublicKey(), testKey(t).PublicKey()
 	link := func(ep string) []config.ValidPeerLink {
@@ -92,11 +94,14 @@ func TestPlanPeers(t *testing.T) {
 	b2 := b
 	b2.Prefixes, b2.Compression = []netip.Prefix{netip.MustParsePrefix("10.22.0.0/24")}, true // paths stay
 	c2 := c
-	c2.Links = link("198.18.10.33:51820") // new endpoint: new paths
+	c2.Links = link("198.18.10.33:51820") // new endpoint: new paths to it, the peer stays
 	e := config.ValidPeer{Name: "e", ID: 5, PublicKey: kc, Links: link("198.18.10.5:51820")}
 	keep, start, gone := planPeers(old, &config.Valid{Peers: []config.ValidPeer{b2, c2, e}}, false)
-	if len(keep) != 1 || keep[0].ID != 2 || len(start) != 2 || start[0].ID != 3 || start[1].ID != 5 || len(gone) != 1 || gone[0].cfg.ID != 4 {
+	if len(keep) != 2 || keep[0].ID != 2 || keep[1].ID != 3 || len(start) != 1 || start[0].ID != 5 || len(gone) != 1 || gone[0].cfg.ID != 4 {
 		t.Errorf("keep %v, start %v, gone %v", keep, start, gone)
+	}
+	if sameRemoteLink(c, c2, "wan") || !sameRemoteLink(b, b2, "wan") || sameRemoteLink(b, b2, "lte") {
+		t.Error("sameRemoteLink: a changed endpoint is the same link, or an unchanged one differs")
 	}
 	b3 := b
 	b3.PublicKey = kc

@@ -47,9 +47,9 @@ var dropNames = func() [numDrops]string {
 // its receiver only (one goroutine each, as a WireGuard device has);
 // the negotiation (Tick, GotHello, SetCompression, Status) takes mu.
 type Endpoint struct {
-	local, peer netip.Addr // control addresses of this site and the peer site
+	local, peer netip.Addr   // control addresses of this site and the peer site
 	mtu         atomic.Int32 // of the overlay (SetMTU)
-	window      *Window // the peer site's duplicate filter, shared by its paths
+	window      *Window      // the peer site's duplicate filter, shared by its paths
 
 	// active says whether to compress; the sender reads it per packet,
 	// the negotiation sets it.

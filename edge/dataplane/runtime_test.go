@@ -1,0 +1,138 @@
+package dataplane_test
+
+import (
+	"encoding/binary"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/patronus-sdwan/patronus/edge/dataplane"
+)
+
+// TestSitesLinksAtRuntime: while site 1 streams to site 2, both sites
+// gain a third WAN link (mpls) and later lose it, without a restart: the
+// new link's paths to every peer come up (BFD up, so their WireGuard
+// handshakes were made), the removed link's paths are gone, the paths
+// over the other links are the same devices throughout, and the stream
+// loses nothing. Then site 1's overlay MTU changes at runtime: the
+// overlay is told (MTUSetter), the paths stay, and a TCP SYN's MSS is
+// clamped to the new MTU.
+func TestSitesLinksAtRuntime(t *testing.T) {
+	n := newTestNet(t, 1, 2)
+	s1 := n.start(1, n.config(1, []int{2}, slowBFD))
+	s2 := n.start(2, n.config(2, []int{1}, slowBFD))
+	n.waitUp()
+	c := collect(s2)
+	stop, next := stream(s1, 1, 2, 200, 2*time.Millisecond)
+	c.waitFor(t, 10, 20*time.Second)
+	first := next.Load()
+	before := map[*testSite][]*dataplane.Path{s1: s1.dp.Paths(), s2: s2.dp.Paths()}
+
+	for _, s := range []*testSite{s1, s2} {
+		peer := 3 - s.id
+		ch, err := s.dp.Reconfigure(n.configWith(s.id, []int{peer}, 3, 1420, slowBFD))
+		if err != nil || !slices.Equal(ch.LinksAdded, []string{"mpls"}) || len(ch.PeerLinksChanged) != 1 ||
+			len(ch.PeersRestarted)+len(ch.LinksRemoved) != 0 {
+			t.Fatalf("site %d: adding mpls: %+v, %v", s.id, ch, err)
+		}
+	}
+	n.waitUp() // every path, the five new ones of each site included
+	for s, ps := range before {
+		if got := s.dp.Paths(); len(got) != 9 || !kept(got, ps) {
+			t.Fatalf("site %d after adding mpls: %d paths, the first four kept: %v", s.id, len(got), kept(got, ps))
+		}
+	}
+	if st := s1.dp.Status(); len(st.Links) != 3 || st.Links[2].Name != "mpls" {
+		t.Errorf("site 1 links after adding mpls: %+v", st.Links)
+	}
+
+	for _, s := range []*testSite{s1, s2} {
+		ch, err := s.dp.Reconfigure(n.config(s.id, []int{3 - s.id}, slowBFD))
+		if err != nil || !slices.Equal(ch.LinksRemoved, []string{"mpls"}) || len(ch.LinksAdded) != 0 {
+			t.Fatalf("site %d: removing mpls: %+v, %v", s.id, ch, err)
+		}
+	}
+	for s, ps := range before {
+		if got := s.dp.Paths(); !slices.Equal(got, ps) {
+			t.Errorf("site %d after removing mpls: paths %v, want the first four", s.id, ids(got))
+		}
+	}
+	last := next.Load()
+	c.waitFor(t, last+10, 10*time.Second)
+	stop()
+	c.stop()
+	lost := 0
+	for i := first; i < last; i++ {
+		if c.has(i) == 0 {
+			lost++
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d of %d packets lost while links came and went", lost, last-first)
+	}
+
+	ch, err := s1.dp.Reconfigure(n.configWith(1, []int{2}, 2, 1380, slowBFD))
+	if err != nil || !ch.MTU || len(ch.PeersRestarted)+len(ch.LinksAdded)+len(ch.LinksRemoved) != 0 {
+		t.Fatalf("MTU 1380: %+v, %v", ch, err)
+	}
+	if s1.routes.MTU() != 1380 || !slices.Equal(s1.dp.Paths(), before[s1]) {
+		t.Errorf("MTU 1380: overlay at %d, paths kept %v", s1.routes.MTU(), slices.Equal(s1.dp.Paths(), before[s1]))
+	}
+	s1.tun.Inject(syn(1, 2, 1460))
+	if mss := receivedMSS(t, s2); mss != 1380-40 {
+		t.Errorf("SYN with MSS 1460 arrived with MSS %d, want %d", mss, 1380-40)
+	}
+}
+
+// kept reports whether every path of old is in now.
+func kept(now, old []*dataplane.Path) bool {
+	for _, p := range old {
+		if !slices.Contains(now, p) {
+			return false
+		}
+	}
+	return true
+}
+
+func ids(ps []*dataplane.Path) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.ID)
+	}
+	return out
+}
+
+// syn is a TCP SYN from 10.from.0.2:40000 to 10.to.0.2:80 with an MSS
+// option of mss (checksums left zero: nothing on the way checks them).
+func syn(from, to int, mss uint16) []byte {
+	pkt := make([]byte, 44)
+	pkt[0], pkt[8], pkt[9] = 0x45, 64, 6
+	binary.BigEndian.PutUint16(pkt[2:], 44)
+	copy(pkt[12:16], []byte{10, byte(from), 0, 2})
+	copy(pkt[16:20], []byte{10, byte(to), 0, 2})
+	tcp := pkt[20:]
+	binary.BigEndian.PutUint16(tcp[0:], 40000)
+	binary.BigEndian.PutUint16(tcp[2:], 80)
+	tcp[12], tcp[13] = 6<<4, 0x02 // 24-byte header, SYN
+	binary.BigEndian.PutUint16(tcp[14:], 65535)
+	tcp[20], tcp[21] = 2, 4 // MSS option
+	binary.BigEndian.PutUint16(tcp[22:], mss)
+	return pkt
+}
+
+// receivedMSS is the MSS option of the first TCP packet s's overlay
+// receives; 0 when none comes within 10 s.
+func receivedMSS(t *testing.T, s *testSite) uint16 {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case p := <-s.tun.Out():
+			if len(p) >= 44 && p[9] == 6 {
+				return binary.BigEndian.Uint16(p[42:])
+			}
+		case <-timeout:
+			return 0
+		}
+	}
+}
