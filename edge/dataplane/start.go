@@ -61,6 +61,9 @@ func openLink(l config.ValidLink, log *slog.Logger) (Link, error) {
 	return wgLink{wl}, nil
 }
 
+// The kernel overlay takes MTU changes at runtime (Reconfigure).
+var _ MTUSetter = (*overlay.Interface)(nil)
+
 // wgLink is a wgbind.Link as the data plane's Link.
 type wgLink struct{ *wgbind.Link }
 
