@@ -5204,6 +5204,265 @@ func (x *RemoveBgpNeighborRequest) GetAddress() string {
 	return ""
 }
 
+// EdgeSettings are the settings of a site's edge that the controller
+// pushes in EdgeConfig.defaults, .bfd_adaptive and .overlay (edge/config
+// defaults and overlay.mtu). Unset fields take the edge's defaults.
+type EdgeSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// compression turns per-path LZ4 on; unset: off.
+	Compression *bool `protobuf:"varint,1,opt,name=compression,proto3,oneof" json:"compression,omitempty"`
+	// bfd: the BFD timers of every path.
+	Bfd *BfdTimers `protobuf:"bytes,2,opt,name=bfd,proto3" json:"bfd,omitempty"`
+	// bfd_by_color overrides bfd for the paths over links of a colour.
+	BfdByColor map[string]*BfdTimers `protobuf:"bytes,3,rep,name=bfd_by_color,json=bfdByColor,proto3" json:"bfd_by_color,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// bfd_adaptive: adaptive BFD.
+	BfdAdaptive *BfdAdaptive `protobuf:"bytes,4,opt,name=bfd_adaptive,json=bfdAdaptive,proto3" json:"bfd_adaptive,omitempty"`
+	// overlay_mtu is 1280..9000; 0: 1420.
+	OverlayMtu    uint32 `protobuf:"varint,5,opt,name=overlay_mtu,json=overlayMtu,proto3" json:"overlay_mtu,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EdgeSettings) Reset() {
+	*x = EdgeSettings{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[81]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EdgeSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EdgeSettings) ProtoMessage() {}
+
+func (x *EdgeSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[81]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EdgeSettings.ProtoReflect.Descriptor instead.
+func (*EdgeSettings) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{81}
+}
+
+func (x *EdgeSettings) GetCompression() bool {
+	if x != nil && x.Compression != nil {
+		return *x.Compression
+	}
+	return false
+}
+
+func (x *EdgeSettings) GetBfd() *BfdTimers {
+	if x != nil {
+		return x.Bfd
+	}
+	return nil
+}
+
+func (x *EdgeSettings) GetBfdByColor() map[string]*BfdTimers {
+	if x != nil {
+		return x.BfdByColor
+	}
+	return nil
+}
+
+func (x *EdgeSettings) GetBfdAdaptive() *BfdAdaptive {
+	if x != nil {
+		return x.BfdAdaptive
+	}
+	return nil
+}
+
+func (x *EdgeSettings) GetOverlayMtu() uint32 {
+	if x != nil {
+		return x.OverlayMtu
+	}
+	return 0
+}
+
+// SiteEdgeSettings are one site's edge settings.
+type SiteEdgeSettings struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	Settings      *EdgeSettings          `protobuf:"bytes,3,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SiteEdgeSettings) Reset() {
+	*x = SiteEdgeSettings{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[82]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SiteEdgeSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SiteEdgeSettings) ProtoMessage() {}
+
+func (x *SiteEdgeSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[82]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SiteEdgeSettings.ProtoReflect.Descriptor instead.
+func (*SiteEdgeSettings) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{82}
+}
+
+func (x *SiteEdgeSettings) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *SiteEdgeSettings) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *SiteEdgeSettings) GetSettings() *EdgeSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+// GetEdgeSettingsRequest names a site.
+type GetEdgeSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetEdgeSettingsRequest) Reset() {
+	*x = GetEdgeSettingsRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[83]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetEdgeSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetEdgeSettingsRequest) ProtoMessage() {}
+
+func (x *GetEdgeSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[83]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetEdgeSettingsRequest.ProtoReflect.Descriptor instead.
+func (*GetEdgeSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{83}
+}
+
+func (x *GetEdgeSettingsRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *GetEdgeSettingsRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+// SetEdgeSettingsRequest replaces a site's edge settings.
+type SetEdgeSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	Settings      *EdgeSettings          `protobuf:"bytes,3,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetEdgeSettingsRequest) Reset() {
+	*x = SetEdgeSettingsRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[84]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetEdgeSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetEdgeSettingsRequest) ProtoMessage() {}
+
+func (x *SetEdgeSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[84]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetEdgeSettingsRequest.ProtoReflect.Descriptor instead.
+func (*SetEdgeSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{84}
+}
+
+func (x *SetEdgeSettingsRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *SetEdgeSettingsRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *SetEdgeSettingsRequest) GetSettings() *EdgeSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
 var File_patronus_v1_admin_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_admin_proto_rawDesc = "" +
@@ -5558,7 +5817,30 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x18RemoveBgpNeighborRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\x18\n" +
-	"\aaddress\x18\x03 \x01(\tR\aaddress*X\n" +
+	"\aaddress\x18\x03 \x01(\tR\aaddress\"\xf1\x02\n" +
+	"\fEdgeSettings\x12%\n" +
+	"\vcompression\x18\x01 \x01(\bH\x00R\vcompression\x88\x01\x01\x12(\n" +
+	"\x03bfd\x18\x02 \x01(\v2\x16.patronus.v1.BfdTimersR\x03bfd\x12K\n" +
+	"\fbfd_by_color\x18\x03 \x03(\v2).patronus.v1.EdgeSettings.BfdByColorEntryR\n" +
+	"bfdByColor\x12;\n" +
+	"\fbfd_adaptive\x18\x04 \x01(\v2\x18.patronus.v1.BfdAdaptiveR\vbfdAdaptive\x12\x1f\n" +
+	"\voverlay_mtu\x18\x05 \x01(\rR\n" +
+	"overlayMtu\x1aU\n" +
+	"\x0fBfdByColorEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.patronus.v1.BfdTimersR\x05value:\x028\x01B\x0e\n" +
+	"\f_compression\"\x80\x01\n" +
+	"\x10SiteEdgeSettings\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x125\n" +
+	"\bsettings\x18\x03 \x01(\v2\x19.patronus.v1.EdgeSettingsR\bsettings\"O\n" +
+	"\x16GetEdgeSettingsRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"\x86\x01\n" +
+	"\x16SetEdgeSettingsRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x125\n" +
+	"\bsettings\x18\x03 \x01(\v2\x19.patronus.v1.EdgeSettingsR\bsettings*X\n" +
 	"\bTopology\x12\x18\n" +
 	"\x14TOPOLOGY_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TOPOLOGY_FULL_MESH\x10\x01\x12\x1a\n" +
@@ -5566,7 +5848,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\xa6\x1a\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\xd4\x1b\n" +
 	"\x05Admin\x12S\n" +
 	"\fListNetworks\x12 .patronus.v1.ListNetworksRequest\x1a!.patronus.v1.ListNetworksResponse\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
@@ -5596,7 +5878,9 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x0eAddBgpNeighbor\x12\".patronus.v1.AddBgpNeighborRequest\x1a\x14.patronus.v1.SiteBgp\x12P\n" +
 	"\x11RemoveBgpNeighbor\x12%.patronus.v1.RemoveBgpNeighborRequest\x1a\x14.patronus.v1.SiteBgp\x12H\n" +
 	"\rSetBgpOptions\x12!.patronus.v1.SetBgpOptionsRequest\x1a\x14.patronus.v1.SiteBgp\x12F\n" +
-	"\fSetBgpPolicy\x12 .patronus.v1.SetBgpPolicyRequest\x1a\x14.patronus.v1.SiteBgp\x12V\n" +
+	"\fSetBgpPolicy\x12 .patronus.v1.SetBgpPolicyRequest\x1a\x14.patronus.v1.SiteBgp\x12U\n" +
+	"\x0fGetEdgeSettings\x12#.patronus.v1.GetEdgeSettingsRequest\x1a\x1d.patronus.v1.SiteEdgeSettings\x12U\n" +
+	"\x0fSetEdgeSettings\x12#.patronus.v1.SetEdgeSettingsRequest\x1a\x1d.patronus.v1.SiteEdgeSettings\x12V\n" +
 	"\rIssueOperator\x12!.patronus.v1.IssueOperatorRequest\x1a\".patronus.v1.IssueOperatorResponse\x12V\n" +
 	"\rListOperators\x12!.patronus.v1.ListOperatorsRequest\x1a\".patronus.v1.ListOperatorsResponse\x12X\n" +
 	"\x0eRevokeOperator\x12\".patronus.v1.RevokeOperatorRequest\x1a\".patronus.v1.ListOperatorsResponse\x12J\n" +
@@ -5633,7 +5917,7 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 81)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 86)
 var file_patronus_v1_admin_proto_goTypes = []any{
 	(Topology)(0),                    // 0: patronus.v1.Topology
 	(SiteState)(0),                   // 1: patronus.v1.SiteState
@@ -5718,179 +6002,196 @@ var file_patronus_v1_admin_proto_goTypes = []any{
 	(*SetBgpOptionsRequest)(nil),     // 80: patronus.v1.SetBgpOptionsRequest
 	(*SetBgpPolicyRequest)(nil),      // 81: patronus.v1.SetBgpPolicyRequest
 	(*RemoveBgpNeighborRequest)(nil), // 82: patronus.v1.RemoveBgpNeighborRequest
-	(*timestamppb.Timestamp)(nil),    // 83: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 84: google.protobuf.Duration
-	(*Site)(nil),                     // 85: patronus.v1.Site
-	(TopologyRole)(0),                // 86: patronus.v1.TopologyRole
-	(*PathSample)(nil),               // 87: patronus.v1.PathSample
-	(*SlaClass)(nil),                 // 88: patronus.v1.SlaClass
-	(*Application)(nil),              // 89: patronus.v1.Application
-	(*Policy)(nil),                   // 90: patronus.v1.Policy
-	(*SteeringTimers)(nil),           // 91: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),             // 92: patronus.v1.QualityModel
-	(*PinMatch)(nil),                 // 93: patronus.v1.PinMatch
-	(*Bgp)(nil),                      // 94: patronus.v1.Bgp
-	(*BgpStatus)(nil),                // 95: patronus.v1.BgpStatus
-	(*BgpNeighbor)(nil),              // 96: patronus.v1.BgpNeighbor
-	(*BgpPolicy)(nil),                // 97: patronus.v1.BgpPolicy
+	(*EdgeSettings)(nil),             // 83: patronus.v1.EdgeSettings
+	(*SiteEdgeSettings)(nil),         // 84: patronus.v1.SiteEdgeSettings
+	(*GetEdgeSettingsRequest)(nil),   // 85: patronus.v1.GetEdgeSettingsRequest
+	(*SetEdgeSettingsRequest)(nil),   // 86: patronus.v1.SetEdgeSettingsRequest
+	nil,                              // 87: patronus.v1.EdgeSettings.BfdByColorEntry
+	(*timestamppb.Timestamp)(nil),    // 88: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 89: google.protobuf.Duration
+	(*Site)(nil),                     // 90: patronus.v1.Site
+	(TopologyRole)(0),                // 91: patronus.v1.TopologyRole
+	(*PathSample)(nil),               // 92: patronus.v1.PathSample
+	(*SlaClass)(nil),                 // 93: patronus.v1.SlaClass
+	(*Application)(nil),              // 94: patronus.v1.Application
+	(*Policy)(nil),                   // 95: patronus.v1.Policy
+	(*SteeringTimers)(nil),           // 96: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),             // 97: patronus.v1.QualityModel
+	(*PinMatch)(nil),                 // 98: patronus.v1.PinMatch
+	(*Bgp)(nil),                      // 99: patronus.v1.Bgp
+	(*BgpStatus)(nil),                // 100: patronus.v1.BgpStatus
+	(*BgpNeighbor)(nil),              // 101: patronus.v1.BgpNeighbor
+	(*BgpPolicy)(nil),                // 102: patronus.v1.BgpPolicy
+	(*BfdTimers)(nil),                // 103: patronus.v1.BfdTimers
+	(*BfdAdaptive)(nil),              // 104: patronus.v1.BfdAdaptive
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
-	83,  // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
-	83,  // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
-	83,  // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
-	84,  // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
+	88,  // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
+	88,  // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
+	88,  // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
+	89,  // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
 	2,   // 4: patronus.v1.IssueOperatorResponse.certificate:type_name -> patronus.v1.OperatorCertificate
 	2,   // 5: patronus.v1.ListOperatorsResponse.certificates:type_name -> patronus.v1.OperatorCertificate
 	0,   // 6: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
-	83,  // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
+	88,  // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
 	8,   // 8: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
-	85,  // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	86,  // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	90,  // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	91,  // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
 	1,   // 11: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	83,  // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	83,  // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	88,  // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	88,  // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
 	11,  // 14: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	83,  // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	83,  // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	83,  // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	83,  // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	84,  // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	88,  // 15: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	88,  // 16: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	88,  // 17: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	88,  // 18: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	89,  // 19: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
 	16,  // 20: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
 	16,  // 21: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
 	22,  // 22: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
 	22,  // 23: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
 	28,  // 24: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
 	28,  // 25: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
-	87,  // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	92,  // 26: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
 	34,  // 27: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	88,  // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	89,  // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	90,  // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	91,  // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
-	92,  // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
+	93,  // 28: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	94,  // 29: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	95,  // 30: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	96,  // 31: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	97,  // 32: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
 	37,  // 33: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	83,  // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	83,  // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	88,  // 34: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	88,  // 35: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
 	40,  // 36: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	93,  // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
-	83,  // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
-	83,  // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
+	98,  // 37: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
+	88,  // 38: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
+	88,  // 39: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
 	43,  // 40: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
-	93,  // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
-	84,  // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
-	83,  // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
-	83,  // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
-	83,  // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
+	98,  // 41: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
+	89,  // 42: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
+	88,  // 43: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
+	88,  // 44: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
+	88,  // 45: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
 	49,  // 46: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
-	83,  // 47: patronus.v1.AlertInfo.started_at:type_name -> google.protobuf.Timestamp
-	83,  // 48: patronus.v1.AlertInfo.fired_at:type_name -> google.protobuf.Timestamp
+	88,  // 47: patronus.v1.AlertInfo.started_at:type_name -> google.protobuf.Timestamp
+	88,  // 48: patronus.v1.AlertInfo.fired_at:type_name -> google.protobuf.Timestamp
 	56,  // 49: patronus.v1.ListAlertsResponse.alerts:type_name -> patronus.v1.AlertInfo
-	83,  // 50: patronus.v1.WebhookInfo.created_at:type_name -> google.protobuf.Timestamp
+	88,  // 50: patronus.v1.WebhookInfo.created_at:type_name -> google.protobuf.Timestamp
 	59,  // 51: patronus.v1.AddWebhookResponse.webhook:type_name -> patronus.v1.WebhookInfo
 	59,  // 52: patronus.v1.ListWebhooksResponse.webhooks:type_name -> patronus.v1.WebhookInfo
-	84,  // 53: patronus.v1.TestWebhookResponse.duration:type_name -> google.protobuf.Duration
-	94,  // 54: patronus.v1.SiteBgp.bgp:type_name -> patronus.v1.Bgp
-	95,  // 55: patronus.v1.SiteBgp.status:type_name -> patronus.v1.BgpStatus
-	83,  // 56: patronus.v1.SiteBgp.reported_at:type_name -> google.protobuf.Timestamp
-	84,  // 57: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
-	84,  // 58: patronus.v1.RenewOperatorRequest.validity:type_name -> google.protobuf.Duration
-	83,  // 59: patronus.v1.CertificateInfo.issued_at:type_name -> google.protobuf.Timestamp
-	83,  // 60: patronus.v1.CertificateInfo.not_after:type_name -> google.protobuf.Timestamp
-	83,  // 61: patronus.v1.CertificateInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	89,  // 53: patronus.v1.TestWebhookResponse.duration:type_name -> google.protobuf.Duration
+	99,  // 54: patronus.v1.SiteBgp.bgp:type_name -> patronus.v1.Bgp
+	100, // 55: patronus.v1.SiteBgp.status:type_name -> patronus.v1.BgpStatus
+	88,  // 56: patronus.v1.SiteBgp.reported_at:type_name -> google.protobuf.Timestamp
+	89,  // 57: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
+	89,  // 58: patronus.v1.RenewOperatorRequest.validity:type_name -> google.protobuf.Duration
+	88,  // 59: patronus.v1.CertificateInfo.issued_at:type_name -> google.protobuf.Timestamp
+	88,  // 60: patronus.v1.CertificateInfo.not_after:type_name -> google.protobuf.Timestamp
+	88,  // 61: patronus.v1.CertificateInfo.revoked_at:type_name -> google.protobuf.Timestamp
 	75,  // 62: patronus.v1.ListCertificatesResponse.certificates:type_name -> patronus.v1.CertificateInfo
-	96,  // 63: patronus.v1.AddBgpNeighborRequest.neighbor:type_name -> patronus.v1.BgpNeighbor
-	97,  // 64: patronus.v1.SetBgpPolicyRequest.policy:type_name -> patronus.v1.BgpPolicy
-	9,   // 65: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	12,  // 66: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	14,  // 67: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	15,  // 68: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	17,  // 69: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	19,  // 70: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	21,  // 71: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	23,  // 72: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	25,  // 73: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	26,  // 74: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	29,  // 75: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	31,  // 76: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	32,  // 77: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	35,  // 78: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	38,  // 79: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	39,  // 80: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	41,  // 81: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	44,  // 82: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
-	46,  // 83: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
-	47,  // 84: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
-	70,  // 85: patronus.v1.Admin.GetBgp:input_type -> patronus.v1.GetBgpRequest
-	78,  // 86: patronus.v1.Admin.SetBgp:input_type -> patronus.v1.SetBgpRequest
-	79,  // 87: patronus.v1.Admin.AddBgpNeighbor:input_type -> patronus.v1.AddBgpNeighborRequest
-	82,  // 88: patronus.v1.Admin.RemoveBgpNeighbor:input_type -> patronus.v1.RemoveBgpNeighborRequest
-	80,  // 89: patronus.v1.Admin.SetBgpOptions:input_type -> patronus.v1.SetBgpOptionsRequest
-	81,  // 90: patronus.v1.Admin.SetBgpPolicy:input_type -> patronus.v1.SetBgpPolicyRequest
-	3,   // 91: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
-	5,   // 92: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
-	7,   // 93: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
-	50,  // 94: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
-	52,  // 95: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
-	53,  // 96: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
-	54,  // 97: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
-	57,  // 98: patronus.v1.Admin.ListAlerts:input_type -> patronus.v1.ListAlertsRequest
-	60,  // 99: patronus.v1.Admin.AddWebhook:input_type -> patronus.v1.AddWebhookRequest
-	62,  // 100: patronus.v1.Admin.ListWebhooks:input_type -> patronus.v1.ListWebhooksRequest
-	64,  // 101: patronus.v1.Admin.RemoveWebhook:input_type -> patronus.v1.RemoveWebhookRequest
-	66,  // 102: patronus.v1.Admin.TestWebhook:input_type -> patronus.v1.TestWebhookRequest
-	68,  // 103: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
-	72,  // 104: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
-	73,  // 105: patronus.v1.Admin.RenewOperator:input_type -> patronus.v1.RenewOperatorRequest
-	74,  // 106: patronus.v1.Admin.ListCertificates:input_type -> patronus.v1.ListCertificatesRequest
-	77,  // 107: patronus.v1.Admin.RevokeCertificate:input_type -> patronus.v1.RevokeCertificateRequest
-	10,  // 108: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	13,  // 109: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	11,  // 110: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	11,  // 111: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	18,  // 112: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	20,  // 113: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	16,  // 114: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	24,  // 115: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	22,  // 116: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	27,  // 117: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	30,  // 118: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	28,  // 119: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	33,  // 120: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	36,  // 121: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	37,  // 122: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	37,  // 123: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	42,  // 124: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	45,  // 125: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
-	43,  // 126: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
-	48,  // 127: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
-	69,  // 128: patronus.v1.Admin.GetBgp:output_type -> patronus.v1.SiteBgp
-	69,  // 129: patronus.v1.Admin.SetBgp:output_type -> patronus.v1.SiteBgp
-	69,  // 130: patronus.v1.Admin.AddBgpNeighbor:output_type -> patronus.v1.SiteBgp
-	69,  // 131: patronus.v1.Admin.RemoveBgpNeighbor:output_type -> patronus.v1.SiteBgp
-	69,  // 132: patronus.v1.Admin.SetBgpOptions:output_type -> patronus.v1.SiteBgp
-	69,  // 133: patronus.v1.Admin.SetBgpPolicy:output_type -> patronus.v1.SiteBgp
-	4,   // 134: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
-	6,   // 135: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
-	6,   // 136: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
-	51,  // 137: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
-	49,  // 138: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
-	49,  // 139: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
-	55,  // 140: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
-	58,  // 141: patronus.v1.Admin.ListAlerts:output_type -> patronus.v1.ListAlertsResponse
-	61,  // 142: patronus.v1.Admin.AddWebhook:output_type -> patronus.v1.AddWebhookResponse
-	63,  // 143: patronus.v1.Admin.ListWebhooks:output_type -> patronus.v1.ListWebhooksResponse
-	65,  // 144: patronus.v1.Admin.RemoveWebhook:output_type -> patronus.v1.RemoveWebhookResponse
-	67,  // 145: patronus.v1.Admin.TestWebhook:output_type -> patronus.v1.TestWebhookResponse
-	71,  // 146: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
-	18,  // 147: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
-	4,   // 148: patronus.v1.Admin.RenewOperator:output_type -> patronus.v1.IssueOperatorResponse
-	76,  // 149: patronus.v1.Admin.ListCertificates:output_type -> patronus.v1.ListCertificatesResponse
-	75,  // 150: patronus.v1.Admin.RevokeCertificate:output_type -> patronus.v1.CertificateInfo
-	108, // [108:151] is the sub-list for method output_type
-	65,  // [65:108] is the sub-list for method input_type
-	65,  // [65:65] is the sub-list for extension type_name
-	65,  // [65:65] is the sub-list for extension extendee
-	0,   // [0:65] is the sub-list for field type_name
+	101, // 63: patronus.v1.AddBgpNeighborRequest.neighbor:type_name -> patronus.v1.BgpNeighbor
+	102, // 64: patronus.v1.SetBgpPolicyRequest.policy:type_name -> patronus.v1.BgpPolicy
+	103, // 65: patronus.v1.EdgeSettings.bfd:type_name -> patronus.v1.BfdTimers
+	87,  // 66: patronus.v1.EdgeSettings.bfd_by_color:type_name -> patronus.v1.EdgeSettings.BfdByColorEntry
+	104, // 67: patronus.v1.EdgeSettings.bfd_adaptive:type_name -> patronus.v1.BfdAdaptive
+	83,  // 68: patronus.v1.SiteEdgeSettings.settings:type_name -> patronus.v1.EdgeSettings
+	83,  // 69: patronus.v1.SetEdgeSettingsRequest.settings:type_name -> patronus.v1.EdgeSettings
+	103, // 70: patronus.v1.EdgeSettings.BfdByColorEntry.value:type_name -> patronus.v1.BfdTimers
+	9,   // 71: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	12,  // 72: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	14,  // 73: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	15,  // 74: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	17,  // 75: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	19,  // 76: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	21,  // 77: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	23,  // 78: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	25,  // 79: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	26,  // 80: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	29,  // 81: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	31,  // 82: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	32,  // 83: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	35,  // 84: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	38,  // 85: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	39,  // 86: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	41,  // 87: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	44,  // 88: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
+	46,  // 89: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
+	47,  // 90: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
+	70,  // 91: patronus.v1.Admin.GetBgp:input_type -> patronus.v1.GetBgpRequest
+	78,  // 92: patronus.v1.Admin.SetBgp:input_type -> patronus.v1.SetBgpRequest
+	79,  // 93: patronus.v1.Admin.AddBgpNeighbor:input_type -> patronus.v1.AddBgpNeighborRequest
+	82,  // 94: patronus.v1.Admin.RemoveBgpNeighbor:input_type -> patronus.v1.RemoveBgpNeighborRequest
+	80,  // 95: patronus.v1.Admin.SetBgpOptions:input_type -> patronus.v1.SetBgpOptionsRequest
+	81,  // 96: patronus.v1.Admin.SetBgpPolicy:input_type -> patronus.v1.SetBgpPolicyRequest
+	85,  // 97: patronus.v1.Admin.GetEdgeSettings:input_type -> patronus.v1.GetEdgeSettingsRequest
+	86,  // 98: patronus.v1.Admin.SetEdgeSettings:input_type -> patronus.v1.SetEdgeSettingsRequest
+	3,   // 99: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
+	5,   // 100: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
+	7,   // 101: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
+	50,  // 102: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
+	52,  // 103: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
+	53,  // 104: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
+	54,  // 105: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
+	57,  // 106: patronus.v1.Admin.ListAlerts:input_type -> patronus.v1.ListAlertsRequest
+	60,  // 107: patronus.v1.Admin.AddWebhook:input_type -> patronus.v1.AddWebhookRequest
+	62,  // 108: patronus.v1.Admin.ListWebhooks:input_type -> patronus.v1.ListWebhooksRequest
+	64,  // 109: patronus.v1.Admin.RemoveWebhook:input_type -> patronus.v1.RemoveWebhookRequest
+	66,  // 110: patronus.v1.Admin.TestWebhook:input_type -> patronus.v1.TestWebhookRequest
+	68,  // 111: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
+	72,  // 112: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
+	73,  // 113: patronus.v1.Admin.RenewOperator:input_type -> patronus.v1.RenewOperatorRequest
+	74,  // 114: patronus.v1.Admin.ListCertificates:input_type -> patronus.v1.ListCertificatesRequest
+	77,  // 115: patronus.v1.Admin.RevokeCertificate:input_type -> patronus.v1.RevokeCertificateRequest
+	10,  // 116: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	13,  // 117: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	11,  // 118: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	11,  // 119: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	18,  // 120: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	20,  // 121: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	16,  // 122: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	24,  // 123: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	22,  // 124: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	27,  // 125: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	30,  // 126: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	28,  // 127: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	33,  // 128: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	36,  // 129: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	37,  // 130: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	37,  // 131: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	42,  // 132: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	45,  // 133: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
+	43,  // 134: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
+	48,  // 135: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
+	69,  // 136: patronus.v1.Admin.GetBgp:output_type -> patronus.v1.SiteBgp
+	69,  // 137: patronus.v1.Admin.SetBgp:output_type -> patronus.v1.SiteBgp
+	69,  // 138: patronus.v1.Admin.AddBgpNeighbor:output_type -> patronus.v1.SiteBgp
+	69,  // 139: patronus.v1.Admin.RemoveBgpNeighbor:output_type -> patronus.v1.SiteBgp
+	69,  // 140: patronus.v1.Admin.SetBgpOptions:output_type -> patronus.v1.SiteBgp
+	69,  // 141: patronus.v1.Admin.SetBgpPolicy:output_type -> patronus.v1.SiteBgp
+	84,  // 142: patronus.v1.Admin.GetEdgeSettings:output_type -> patronus.v1.SiteEdgeSettings
+	84,  // 143: patronus.v1.Admin.SetEdgeSettings:output_type -> patronus.v1.SiteEdgeSettings
+	4,   // 144: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
+	6,   // 145: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
+	6,   // 146: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
+	51,  // 147: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
+	49,  // 148: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
+	49,  // 149: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
+	55,  // 150: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
+	58,  // 151: patronus.v1.Admin.ListAlerts:output_type -> patronus.v1.ListAlertsResponse
+	61,  // 152: patronus.v1.Admin.AddWebhook:output_type -> patronus.v1.AddWebhookResponse
+	63,  // 153: patronus.v1.Admin.ListWebhooks:output_type -> patronus.v1.ListWebhooksResponse
+	65,  // 154: patronus.v1.Admin.RemoveWebhook:output_type -> patronus.v1.RemoveWebhookResponse
+	67,  // 155: patronus.v1.Admin.TestWebhook:output_type -> patronus.v1.TestWebhookResponse
+	71,  // 156: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
+	18,  // 157: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
+	4,   // 158: patronus.v1.Admin.RenewOperator:output_type -> patronus.v1.IssueOperatorResponse
+	76,  // 159: patronus.v1.Admin.ListCertificates:output_type -> patronus.v1.ListCertificatesResponse
+	75,  // 160: patronus.v1.Admin.RevokeCertificate:output_type -> patronus.v1.CertificateInfo
+	116, // [116:161] is the sub-list for method output_type
+	71,  // [71:116] is the sub-list for method input_type
+	71,  // [71:71] is the sub-list for extension type_name
+	71,  // [71:71] is the sub-list for extension extendee
+	0,   // [0:71] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -5901,13 +6202,14 @@ func file_patronus_v1_admin_proto_init() {
 	file_patronus_v1_config_proto_init()
 	file_patronus_v1_telemetry_proto_init()
 	file_patronus_v1_admin_proto_msgTypes[78].OneofWrappers = []any{}
+	file_patronus_v1_admin_proto_msgTypes[81].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   81,
+			NumMessages:   86,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -278,7 +278,10 @@ type EdgeConfig struct {
 	Relay *RelayService `protobuf:"bytes,19,opt,name=relay,proto3" json:"relay,omitempty"`
 	// nat_traversal says how the edge learns each link's public endpoint
 	// and NAT kind (edge/natdisc, docs/NAT.md); unset: it does not.
-	NatTraversal  *NatTraversal `protobuf:"bytes,20,opt,name=nat_traversal,json=natTraversal,proto3" json:"nat_traversal,omitempty"`
+	NatTraversal *NatTraversal `protobuf:"bytes,20,opt,name=nat_traversal,json=natTraversal,proto3" json:"nat_traversal,omitempty"`
+	// bfd_adaptive is adaptive BFD (edge/config defaults.bfd_adaptive,
+	// docs/BFD.md); unset: on, with the edge's default intervals.
+	BfdAdaptive   *BfdAdaptive `protobuf:"bytes,22,opt,name=bfd_adaptive,json=bfdAdaptive,proto3" json:"bfd_adaptive,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -453,6 +456,80 @@ func (x *EdgeConfig) GetNatTraversal() *NatTraversal {
 	return nil
 }
 
+func (x *EdgeConfig) GetBfdAdaptive() *BfdAdaptive {
+	if x != nil {
+		return x.BfdAdaptive
+	}
+	return nil
+}
+
+// BfdAdaptive slows BFD and probes on the paths to sites without flows
+// and speeds them up for real-time flows (edge/config BFDAdaptive).
+type BfdAdaptive struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// enabled: unset is on.
+	Enabled *bool `protobuf:"varint,1,opt,name=enabled,proto3,oneof" json:"enabled,omitempty"`
+	// idle_rx_interval is the Required Min RX of a path to an idle site;
+	// unset: 300 ms (never below defaults.bfd's rx_interval).
+	IdleRxInterval *durationpb.Duration `protobuf:"bytes,2,opt,name=idle_rx_interval,json=idleRxInterval,proto3" json:"idle_rx_interval,omitempty"`
+	// realtime_interval is the BFD interval of the paths to a site with
+	// real-time flows; unset: defaults.bfd's (100 ms).
+	RealtimeInterval *durationpb.Duration `protobuf:"bytes,3,opt,name=realtime_interval,json=realtimeInterval,proto3" json:"realtime_interval,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *BfdAdaptive) Reset() {
+	*x = BfdAdaptive{}
+	mi := &file_patronus_v1_config_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BfdAdaptive) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BfdAdaptive) ProtoMessage() {}
+
+func (x *BfdAdaptive) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_config_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BfdAdaptive.ProtoReflect.Descriptor instead.
+func (*BfdAdaptive) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *BfdAdaptive) GetEnabled() bool {
+	if x != nil && x.Enabled != nil {
+		return *x.Enabled
+	}
+	return false
+}
+
+func (x *BfdAdaptive) GetIdleRxInterval() *durationpb.Duration {
+	if x != nil {
+		return x.IdleRxInterval
+	}
+	return nil
+}
+
+func (x *BfdAdaptive) GetRealtimeInterval() *durationpb.Duration {
+	if x != nil {
+		return x.RealtimeInterval
+	}
+	return nil
+}
+
 // RelayService is a relay the edges reach (package relay).
 type RelayService struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -464,7 +541,7 @@ type RelayService struct {
 
 func (x *RelayService) Reset() {
 	*x = RelayService{}
-	mi := &file_patronus_v1_config_proto_msgTypes[1]
+	mi := &file_patronus_v1_config_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -476,7 +553,7 @@ func (x *RelayService) String() string {
 func (*RelayService) ProtoMessage() {}
 
 func (x *RelayService) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[1]
+	mi := &file_patronus_v1_config_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -489,7 +566,7 @@ func (x *RelayService) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RelayService.ProtoReflect.Descriptor instead.
 func (*RelayService) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{1}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *RelayService) GetEndpoint() string {
@@ -522,7 +599,7 @@ type RelayAllocation struct {
 
 func (x *RelayAllocation) Reset() {
 	*x = RelayAllocation{}
-	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	mi := &file_patronus_v1_config_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -534,7 +611,7 @@ func (x *RelayAllocation) String() string {
 func (*RelayAllocation) ProtoMessage() {}
 
 func (x *RelayAllocation) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	mi := &file_patronus_v1_config_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -547,7 +624,7 @@ func (x *RelayAllocation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RelayAllocation.ProtoReflect.Descriptor instead.
 func (*RelayAllocation) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{2}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *RelayAllocation) GetLocalLink() string {
@@ -602,7 +679,7 @@ type NatTraversal struct {
 
 func (x *NatTraversal) Reset() {
 	*x = NatTraversal{}
-	mi := &file_patronus_v1_config_proto_msgTypes[3]
+	mi := &file_patronus_v1_config_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -614,7 +691,7 @@ func (x *NatTraversal) String() string {
 func (*NatTraversal) ProtoMessage() {}
 
 func (x *NatTraversal) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[3]
+	mi := &file_patronus_v1_config_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -627,7 +704,7 @@ func (x *NatTraversal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NatTraversal.ProtoReflect.Descriptor instead.
 func (*NatTraversal) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{3}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *NatTraversal) GetStunServer() string {
@@ -655,7 +732,7 @@ type NatKind struct {
 
 func (x *NatKind) Reset() {
 	*x = NatKind{}
-	mi := &file_patronus_v1_config_proto_msgTypes[4]
+	mi := &file_patronus_v1_config_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -667,7 +744,7 @@ func (x *NatKind) String() string {
 func (*NatKind) ProtoMessage() {}
 
 func (x *NatKind) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[4]
+	mi := &file_patronus_v1_config_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -680,7 +757,7 @@ func (x *NatKind) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NatKind.ProtoReflect.Descriptor instead.
 func (*NatKind) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{4}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *NatKind) GetMapping() NatBehaviour {
@@ -722,7 +799,7 @@ type Bgp struct {
 
 func (x *Bgp) Reset() {
 	*x = Bgp{}
-	mi := &file_patronus_v1_config_proto_msgTypes[5]
+	mi := &file_patronus_v1_config_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -734,7 +811,7 @@ func (x *Bgp) String() string {
 func (*Bgp) ProtoMessage() {}
 
 func (x *Bgp) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[5]
+	mi := &file_patronus_v1_config_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -747,7 +824,7 @@ func (x *Bgp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Bgp.ProtoReflect.Descriptor instead.
 func (*Bgp) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{5}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Bgp) GetLocalAs() uint32 {
@@ -817,7 +894,7 @@ type BgpPolicy struct {
 
 func (x *BgpPolicy) Reset() {
 	*x = BgpPolicy{}
-	mi := &file_patronus_v1_config_proto_msgTypes[6]
+	mi := &file_patronus_v1_config_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -829,7 +906,7 @@ func (x *BgpPolicy) String() string {
 func (*BgpPolicy) ProtoMessage() {}
 
 func (x *BgpPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[6]
+	mi := &file_patronus_v1_config_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -842,7 +919,7 @@ func (x *BgpPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BgpPolicy.ProtoReflect.Descriptor instead.
 func (*BgpPolicy) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{6}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *BgpPolicy) GetPrefixes() []*BgpPrefixMatch {
@@ -885,7 +962,7 @@ type BgpPrefixMatch struct {
 
 func (x *BgpPrefixMatch) Reset() {
 	*x = BgpPrefixMatch{}
-	mi := &file_patronus_v1_config_proto_msgTypes[7]
+	mi := &file_patronus_v1_config_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -897,7 +974,7 @@ func (x *BgpPrefixMatch) String() string {
 func (*BgpPrefixMatch) ProtoMessage() {}
 
 func (x *BgpPrefixMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[7]
+	mi := &file_patronus_v1_config_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -910,7 +987,7 @@ func (x *BgpPrefixMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BgpPrefixMatch.ProtoReflect.Descriptor instead.
 func (*BgpPrefixMatch) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{7}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BgpPrefixMatch) GetPrefix() string {
@@ -955,7 +1032,7 @@ type BgpNeighbor struct {
 
 func (x *BgpNeighbor) Reset() {
 	*x = BgpNeighbor{}
-	mi := &file_patronus_v1_config_proto_msgTypes[8]
+	mi := &file_patronus_v1_config_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -967,7 +1044,7 @@ func (x *BgpNeighbor) String() string {
 func (*BgpNeighbor) ProtoMessage() {}
 
 func (x *BgpNeighbor) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[8]
+	mi := &file_patronus_v1_config_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -980,7 +1057,7 @@ func (x *BgpNeighbor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BgpNeighbor.ProtoReflect.Descriptor instead.
 func (*BgpNeighbor) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{8}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *BgpNeighbor) GetAddress() string {
@@ -1046,7 +1123,7 @@ type Site struct {
 
 func (x *Site) Reset() {
 	*x = Site{}
-	mi := &file_patronus_v1_config_proto_msgTypes[9]
+	mi := &file_patronus_v1_config_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1058,7 +1135,7 @@ func (x *Site) String() string {
 func (*Site) ProtoMessage() {}
 
 func (x *Site) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[9]
+	mi := &file_patronus_v1_config_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1071,7 +1148,7 @@ func (x *Site) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Site.ProtoReflect.Descriptor instead.
 func (*Site) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{9}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Site) GetName() string {
@@ -1101,7 +1178,7 @@ type Overlay struct {
 
 func (x *Overlay) Reset() {
 	*x = Overlay{}
-	mi := &file_patronus_v1_config_proto_msgTypes[10]
+	mi := &file_patronus_v1_config_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1113,7 +1190,7 @@ func (x *Overlay) String() string {
 func (*Overlay) ProtoMessage() {}
 
 func (x *Overlay) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[10]
+	mi := &file_patronus_v1_config_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1126,7 +1203,7 @@ func (x *Overlay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Overlay.ProtoReflect.Descriptor instead.
 func (*Overlay) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{10}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Overlay) GetInterface() string {
@@ -1169,7 +1246,7 @@ type Link struct {
 
 func (x *Link) Reset() {
 	*x = Link{}
-	mi := &file_patronus_v1_config_proto_msgTypes[11]
+	mi := &file_patronus_v1_config_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1181,7 +1258,7 @@ func (x *Link) String() string {
 func (*Link) ProtoMessage() {}
 
 func (x *Link) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[11]
+	mi := &file_patronus_v1_config_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1194,7 +1271,7 @@ func (x *Link) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Link.ProtoReflect.Descriptor instead.
 func (*Link) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{11}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Link) GetName() string {
@@ -1267,7 +1344,7 @@ type Peer struct {
 
 func (x *Peer) Reset() {
 	*x = Peer{}
-	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	mi := &file_patronus_v1_config_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1279,7 +1356,7 @@ func (x *Peer) String() string {
 func (*Peer) ProtoMessage() {}
 
 func (x *Peer) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	mi := &file_patronus_v1_config_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1292,7 +1369,7 @@ func (x *Peer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Peer.ProtoReflect.Descriptor instead.
 func (*Peer) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{12}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Peer) GetSite() *Site {
@@ -1358,7 +1435,7 @@ type PeerLink struct {
 
 func (x *PeerLink) Reset() {
 	*x = PeerLink{}
-	mi := &file_patronus_v1_config_proto_msgTypes[13]
+	mi := &file_patronus_v1_config_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1370,7 +1447,7 @@ func (x *PeerLink) String() string {
 func (*PeerLink) ProtoMessage() {}
 
 func (x *PeerLink) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[13]
+	mi := &file_patronus_v1_config_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1383,7 +1460,7 @@ func (x *PeerLink) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeerLink.ProtoReflect.Descriptor instead.
 func (*PeerLink) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{13}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *PeerLink) GetName() string {
@@ -1435,14 +1512,18 @@ type Defaults struct {
 	// compression turns per-path LZ4 on (edge/compress); unset: off.
 	Compression *bool `protobuf:"varint,1,opt,name=compression,proto3,oneof" json:"compression,omitempty"`
 	// bfd holds the BFD timers of every path.
-	Bfd           *BfdTimers `protobuf:"bytes,2,opt,name=bfd,proto3" json:"bfd,omitempty"`
+	Bfd *BfdTimers `protobuf:"bytes,2,opt,name=bfd,proto3" json:"bfd,omitempty"`
+	// bfd_by_color overrides bfd for the paths over this site's links of a
+	// colour (the key), e.g. slower timers on LTE. Only colours the site's
+	// links have are sent.
+	BfdByColor    map[string]*BfdTimers `protobuf:"bytes,3,rep,name=bfd_by_color,json=bfdByColor,proto3" json:"bfd_by_color,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Defaults) Reset() {
 	*x = Defaults{}
-	mi := &file_patronus_v1_config_proto_msgTypes[14]
+	mi := &file_patronus_v1_config_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1454,7 +1535,7 @@ func (x *Defaults) String() string {
 func (*Defaults) ProtoMessage() {}
 
 func (x *Defaults) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[14]
+	mi := &file_patronus_v1_config_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1467,7 +1548,7 @@ func (x *Defaults) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Defaults.ProtoReflect.Descriptor instead.
 func (*Defaults) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{14}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Defaults) GetCompression() bool {
@@ -1480,6 +1561,13 @@ func (x *Defaults) GetCompression() bool {
 func (x *Defaults) GetBfd() *BfdTimers {
 	if x != nil {
 		return x.Bfd
+	}
+	return nil
+}
+
+func (x *Defaults) GetBfdByColor() map[string]*BfdTimers {
+	if x != nil {
+		return x.BfdByColor
 	}
 	return nil
 }
@@ -1500,7 +1588,7 @@ type BfdTimers struct {
 
 func (x *BfdTimers) Reset() {
 	*x = BfdTimers{}
-	mi := &file_patronus_v1_config_proto_msgTypes[15]
+	mi := &file_patronus_v1_config_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1512,7 +1600,7 @@ func (x *BfdTimers) String() string {
 func (*BfdTimers) ProtoMessage() {}
 
 func (x *BfdTimers) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[15]
+	mi := &file_patronus_v1_config_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1525,7 +1613,7 @@ func (x *BfdTimers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BfdTimers.ProtoReflect.Descriptor instead.
 func (*BfdTimers) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{15}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *BfdTimers) GetTxInterval() *durationpb.Duration {
@@ -1571,7 +1659,7 @@ type SlaClass struct {
 
 func (x *SlaClass) Reset() {
 	*x = SlaClass{}
-	mi := &file_patronus_v1_config_proto_msgTypes[16]
+	mi := &file_patronus_v1_config_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1583,7 +1671,7 @@ func (x *SlaClass) String() string {
 func (*SlaClass) ProtoMessage() {}
 
 func (x *SlaClass) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[16]
+	mi := &file_patronus_v1_config_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1596,7 +1684,7 @@ func (x *SlaClass) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaClass.ProtoReflect.Descriptor instead.
 func (*SlaClass) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{16}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SlaClass) GetName() string {
@@ -1646,7 +1734,7 @@ type Application struct {
 
 func (x *Application) Reset() {
 	*x = Application{}
-	mi := &file_patronus_v1_config_proto_msgTypes[17]
+	mi := &file_patronus_v1_config_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1658,7 +1746,7 @@ func (x *Application) String() string {
 func (*Application) ProtoMessage() {}
 
 func (x *Application) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[17]
+	mi := &file_patronus_v1_config_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1671,7 +1759,7 @@ func (x *Application) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Application.ProtoReflect.Descriptor instead.
 func (*Application) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{17}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Application) GetName() string {
@@ -1727,7 +1815,7 @@ type MatchRule struct {
 
 func (x *MatchRule) Reset() {
 	*x = MatchRule{}
-	mi := &file_patronus_v1_config_proto_msgTypes[18]
+	mi := &file_patronus_v1_config_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1739,7 +1827,7 @@ func (x *MatchRule) String() string {
 func (*MatchRule) ProtoMessage() {}
 
 func (x *MatchRule) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[18]
+	mi := &file_patronus_v1_config_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1752,7 +1840,7 @@ func (x *MatchRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchRule.ProtoReflect.Descriptor instead.
 func (*MatchRule) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{18}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *MatchRule) GetCidrs() []string {
@@ -1822,7 +1910,7 @@ type Policy struct {
 
 func (x *Policy) Reset() {
 	*x = Policy{}
-	mi := &file_patronus_v1_config_proto_msgTypes[19]
+	mi := &file_patronus_v1_config_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1834,7 +1922,7 @@ func (x *Policy) String() string {
 func (*Policy) ProtoMessage() {}
 
 func (x *Policy) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[19]
+	mi := &file_patronus_v1_config_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1847,7 +1935,7 @@ func (x *Policy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Policy.ProtoReflect.Descriptor instead.
 func (*Policy) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{19}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Policy) GetName() string {
@@ -1907,7 +1995,7 @@ type PolicyMatch struct {
 
 func (x *PolicyMatch) Reset() {
 	*x = PolicyMatch{}
-	mi := &file_patronus_v1_config_proto_msgTypes[20]
+	mi := &file_patronus_v1_config_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1919,7 +2007,7 @@ func (x *PolicyMatch) String() string {
 func (*PolicyMatch) ProtoMessage() {}
 
 func (x *PolicyMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[20]
+	mi := &file_patronus_v1_config_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1932,7 +2020,7 @@ func (x *PolicyMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PolicyMatch.ProtoReflect.Descriptor instead.
 func (*PolicyMatch) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{20}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *PolicyMatch) GetApplications() []string {
@@ -1983,7 +2071,7 @@ type SteeringTimers struct {
 
 func (x *SteeringTimers) Reset() {
 	*x = SteeringTimers{}
-	mi := &file_patronus_v1_config_proto_msgTypes[21]
+	mi := &file_patronus_v1_config_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1995,7 +2083,7 @@ func (x *SteeringTimers) String() string {
 func (*SteeringTimers) ProtoMessage() {}
 
 func (x *SteeringTimers) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[21]
+	mi := &file_patronus_v1_config_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2008,7 +2096,7 @@ func (x *SteeringTimers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SteeringTimers.ProtoReflect.Descriptor instead.
 func (*SteeringTimers) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{21}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SteeringTimers) GetDamping() *durationpb.Duration {
@@ -2090,7 +2178,7 @@ type QualityModel struct {
 
 func (x *QualityModel) Reset() {
 	*x = QualityModel{}
-	mi := &file_patronus_v1_config_proto_msgTypes[22]
+	mi := &file_patronus_v1_config_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2102,7 +2190,7 @@ func (x *QualityModel) String() string {
 func (*QualityModel) ProtoMessage() {}
 
 func (x *QualityModel) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[22]
+	mi := &file_patronus_v1_config_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2115,7 +2203,7 @@ func (x *QualityModel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QualityModel.ProtoReflect.Descriptor instead.
 func (*QualityModel) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{22}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *QualityModel) GetDegradedBelowScore() float64 {
@@ -2152,7 +2240,7 @@ type PinMatch struct {
 
 func (x *PinMatch) Reset() {
 	*x = PinMatch{}
-	mi := &file_patronus_v1_config_proto_msgTypes[23]
+	mi := &file_patronus_v1_config_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2164,7 +2252,7 @@ func (x *PinMatch) String() string {
 func (*PinMatch) ProtoMessage() {}
 
 func (x *PinMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[23]
+	mi := &file_patronus_v1_config_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2177,7 +2265,7 @@ func (x *PinMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PinMatch.ProtoReflect.Descriptor instead.
 func (*PinMatch) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{23}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PinMatch) GetProtocol() uint32 {
@@ -2237,7 +2325,7 @@ type PathPin struct {
 
 func (x *PathPin) Reset() {
 	*x = PathPin{}
-	mi := &file_patronus_v1_config_proto_msgTypes[24]
+	mi := &file_patronus_v1_config_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2249,7 +2337,7 @@ func (x *PathPin) String() string {
 func (*PathPin) ProtoMessage() {}
 
 func (x *PathPin) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[24]
+	mi := &file_patronus_v1_config_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2262,7 +2350,7 @@ func (x *PathPin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathPin.ProtoReflect.Descriptor instead.
 func (*PathPin) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{24}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *PathPin) GetId() int64 {
@@ -2297,7 +2385,7 @@ var File_patronus_v1_config_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_config_proto_rawDesc = "" +
 	"\n" +
-	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd5\a\n" +
+	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x92\b\n" +
 	"\n" +
 	"EdgeConfig\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x04R\brevision\x129\n" +
@@ -2322,7 +2410,14 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\ftrace_parent\x18\x11 \x01(\tR\vtraceParent\x12\"\n" +
 	"\x03bgp\x18\x12 \x01(\v2\x10.patronus.v1.BgpR\x03bgp\x12/\n" +
 	"\x05relay\x18\x13 \x01(\v2\x19.patronus.v1.RelayServiceR\x05relay\x12>\n" +
-	"\rnat_traversal\x18\x14 \x01(\v2\x19.patronus.v1.NatTraversalR\fnatTraversal\"*\n" +
+	"\rnat_traversal\x18\x14 \x01(\v2\x19.patronus.v1.NatTraversalR\fnatTraversal\x12;\n" +
+	"\fbfd_adaptive\x18\x16 \x01(\v2\x18.patronus.v1.BfdAdaptiveR\vbfdAdaptive\"\xc5\x01\n" +
+	"\vBfdAdaptive\x12\x1d\n" +
+	"\aenabled\x18\x01 \x01(\bH\x00R\aenabled\x88\x01\x01\x12C\n" +
+	"\x10idle_rx_interval\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x0eidleRxInterval\x12F\n" +
+	"\x11realtime_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x10realtimeIntervalB\n" +
+	"\n" +
+	"\b_enabled\"*\n" +
 	"\fRelayService\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\"\x99\x01\n" +
 	"\x0fRelayAllocation\x12\x1d\n" +
@@ -2395,10 +2490,15 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\x05color\x18\x03 \x01(\tR\x05color\x12+\n" +
 	"\x11observed_endpoint\x18\x04 \x01(\tR\x10observedEndpoint\x12&\n" +
 	"\x03nat\x18\x05 \x01(\v2\x14.patronus.v1.NatKindR\x03nat\x122\n" +
-	"\x05relay\x18\x06 \x03(\v2\x1c.patronus.v1.RelayAllocationR\x05relay\"k\n" +
+	"\x05relay\x18\x06 \x03(\v2\x1c.patronus.v1.RelayAllocationR\x05relay\"\x8b\x02\n" +
 	"\bDefaults\x12%\n" +
 	"\vcompression\x18\x01 \x01(\bH\x00R\vcompression\x88\x01\x01\x12(\n" +
-	"\x03bfd\x18\x02 \x01(\v2\x16.patronus.v1.BfdTimersR\x03bfdB\x0e\n" +
+	"\x03bfd\x18\x02 \x01(\v2\x16.patronus.v1.BfdTimersR\x03bfd\x12G\n" +
+	"\fbfd_by_color\x18\x03 \x03(\v2%.patronus.v1.Defaults.BfdByColorEntryR\n" +
+	"bfdByColor\x1aU\n" +
+	"\x0fBfdByColorEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.patronus.v1.BfdTimersR\x05value:\x028\x01B\x0e\n" +
 	"\f_compression\"\xa3\x01\n" +
 	"\tBfdTimers\x12:\n" +
 	"\vtx_interval\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\n" +
@@ -2496,86 +2596,93 @@ func file_patronus_v1_config_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_config_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_patronus_v1_config_proto_goTypes = []any{
 	(NatBehaviour)(0),             // 0: patronus.v1.NatBehaviour
 	(TopologyRole)(0),             // 1: patronus.v1.TopologyRole
 	(SteeringMode)(0),             // 2: patronus.v1.SteeringMode
 	(*EdgeConfig)(nil),            // 3: patronus.v1.EdgeConfig
-	(*RelayService)(nil),          // 4: patronus.v1.RelayService
-	(*RelayAllocation)(nil),       // 5: patronus.v1.RelayAllocation
-	(*NatTraversal)(nil),          // 6: patronus.v1.NatTraversal
-	(*NatKind)(nil),               // 7: patronus.v1.NatKind
-	(*Bgp)(nil),                   // 8: patronus.v1.Bgp
-	(*BgpPolicy)(nil),             // 9: patronus.v1.BgpPolicy
-	(*BgpPrefixMatch)(nil),        // 10: patronus.v1.BgpPrefixMatch
-	(*BgpNeighbor)(nil),           // 11: patronus.v1.BgpNeighbor
-	(*Site)(nil),                  // 12: patronus.v1.Site
-	(*Overlay)(nil),               // 13: patronus.v1.Overlay
-	(*Link)(nil),                  // 14: patronus.v1.Link
-	(*Peer)(nil),                  // 15: patronus.v1.Peer
-	(*PeerLink)(nil),              // 16: patronus.v1.PeerLink
-	(*Defaults)(nil),              // 17: patronus.v1.Defaults
-	(*BfdTimers)(nil),             // 18: patronus.v1.BfdTimers
-	(*SlaClass)(nil),              // 19: patronus.v1.SlaClass
-	(*Application)(nil),           // 20: patronus.v1.Application
-	(*MatchRule)(nil),             // 21: patronus.v1.MatchRule
-	(*Policy)(nil),                // 22: patronus.v1.Policy
-	(*PolicyMatch)(nil),           // 23: patronus.v1.PolicyMatch
-	(*SteeringTimers)(nil),        // 24: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),          // 25: patronus.v1.QualityModel
-	(*PinMatch)(nil),              // 26: patronus.v1.PinMatch
-	(*PathPin)(nil),               // 27: patronus.v1.PathPin
-	(*timestamppb.Timestamp)(nil), // 28: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 29: google.protobuf.Duration
+	(*BfdAdaptive)(nil),           // 4: patronus.v1.BfdAdaptive
+	(*RelayService)(nil),          // 5: patronus.v1.RelayService
+	(*RelayAllocation)(nil),       // 6: patronus.v1.RelayAllocation
+	(*NatTraversal)(nil),          // 7: patronus.v1.NatTraversal
+	(*NatKind)(nil),               // 8: patronus.v1.NatKind
+	(*Bgp)(nil),                   // 9: patronus.v1.Bgp
+	(*BgpPolicy)(nil),             // 10: patronus.v1.BgpPolicy
+	(*BgpPrefixMatch)(nil),        // 11: patronus.v1.BgpPrefixMatch
+	(*BgpNeighbor)(nil),           // 12: patronus.v1.BgpNeighbor
+	(*Site)(nil),                  // 13: patronus.v1.Site
+	(*Overlay)(nil),               // 14: patronus.v1.Overlay
+	(*Link)(nil),                  // 15: patronus.v1.Link
+	(*Peer)(nil),                  // 16: patronus.v1.Peer
+	(*PeerLink)(nil),              // 17: patronus.v1.PeerLink
+	(*Defaults)(nil),              // 18: patronus.v1.Defaults
+	(*BfdTimers)(nil),             // 19: patronus.v1.BfdTimers
+	(*SlaClass)(nil),              // 20: patronus.v1.SlaClass
+	(*Application)(nil),           // 21: patronus.v1.Application
+	(*MatchRule)(nil),             // 22: patronus.v1.MatchRule
+	(*Policy)(nil),                // 23: patronus.v1.Policy
+	(*PolicyMatch)(nil),           // 24: patronus.v1.PolicyMatch
+	(*SteeringTimers)(nil),        // 25: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),          // 26: patronus.v1.QualityModel
+	(*PinMatch)(nil),              // 27: patronus.v1.PinMatch
+	(*PathPin)(nil),               // 28: patronus.v1.PathPin
+	nil,                           // 29: patronus.v1.Defaults.BfdByColorEntry
+	(*timestamppb.Timestamp)(nil), // 30: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 31: google.protobuf.Duration
 }
 var file_patronus_v1_config_proto_depIdxs = []int32{
-	28, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
-	12, // 1: patronus.v1.EdgeConfig.site:type_name -> patronus.v1.Site
+	30, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
+	13, // 1: patronus.v1.EdgeConfig.site:type_name -> patronus.v1.Site
 	1,  // 2: patronus.v1.EdgeConfig.role:type_name -> patronus.v1.TopologyRole
-	13, // 3: patronus.v1.EdgeConfig.overlay:type_name -> patronus.v1.Overlay
-	14, // 4: patronus.v1.EdgeConfig.links:type_name -> patronus.v1.Link
-	15, // 5: patronus.v1.EdgeConfig.peers:type_name -> patronus.v1.Peer
-	17, // 6: patronus.v1.EdgeConfig.defaults:type_name -> patronus.v1.Defaults
-	19, // 7: patronus.v1.EdgeConfig.sla_classes:type_name -> patronus.v1.SlaClass
-	20, // 8: patronus.v1.EdgeConfig.applications:type_name -> patronus.v1.Application
-	22, // 9: patronus.v1.EdgeConfig.policies:type_name -> patronus.v1.Policy
-	24, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
-	25, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
-	27, // 12: patronus.v1.EdgeConfig.pins:type_name -> patronus.v1.PathPin
-	8,  // 13: patronus.v1.EdgeConfig.bgp:type_name -> patronus.v1.Bgp
-	4,  // 14: patronus.v1.EdgeConfig.relay:type_name -> patronus.v1.RelayService
-	6,  // 15: patronus.v1.EdgeConfig.nat_traversal:type_name -> patronus.v1.NatTraversal
-	0,  // 16: patronus.v1.NatKind.mapping:type_name -> patronus.v1.NatBehaviour
-	0,  // 17: patronus.v1.NatKind.filtering:type_name -> patronus.v1.NatBehaviour
-	11, // 18: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
-	9,  // 19: patronus.v1.Bgp.import_policy:type_name -> patronus.v1.BgpPolicy
-	9,  // 20: patronus.v1.Bgp.export_policy:type_name -> patronus.v1.BgpPolicy
-	10, // 21: patronus.v1.BgpPolicy.prefixes:type_name -> patronus.v1.BgpPrefixMatch
-	12, // 22: patronus.v1.Peer.site:type_name -> patronus.v1.Site
-	16, // 23: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
-	7,  // 24: patronus.v1.PeerLink.nat:type_name -> patronus.v1.NatKind
-	5,  // 25: patronus.v1.PeerLink.relay:type_name -> patronus.v1.RelayAllocation
-	18, // 26: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
-	29, // 27: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
-	29, // 28: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
-	29, // 29: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
-	29, // 30: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
-	21, // 31: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
-	21, // 32: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
-	2,  // 33: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
-	23, // 34: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
-	29, // 35: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
-	29, // 36: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
-	29, // 37: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
-	29, // 38: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
-	26, // 39: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
-	28, // 40: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
-	41, // [41:41] is the sub-list for method output_type
-	41, // [41:41] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	14, // 3: patronus.v1.EdgeConfig.overlay:type_name -> patronus.v1.Overlay
+	15, // 4: patronus.v1.EdgeConfig.links:type_name -> patronus.v1.Link
+	16, // 5: patronus.v1.EdgeConfig.peers:type_name -> patronus.v1.Peer
+	18, // 6: patronus.v1.EdgeConfig.defaults:type_name -> patronus.v1.Defaults
+	20, // 7: patronus.v1.EdgeConfig.sla_classes:type_name -> patronus.v1.SlaClass
+	21, // 8: patronus.v1.EdgeConfig.applications:type_name -> patronus.v1.Application
+	23, // 9: patronus.v1.EdgeConfig.policies:type_name -> patronus.v1.Policy
+	25, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
+	26, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
+	28, // 12: patronus.v1.EdgeConfig.pins:type_name -> patronus.v1.PathPin
+	9,  // 13: patronus.v1.EdgeConfig.bgp:type_name -> patronus.v1.Bgp
+	5,  // 14: patronus.v1.EdgeConfig.relay:type_name -> patronus.v1.RelayService
+	7,  // 15: patronus.v1.EdgeConfig.nat_traversal:type_name -> patronus.v1.NatTraversal
+	4,  // 16: patronus.v1.EdgeConfig.bfd_adaptive:type_name -> patronus.v1.BfdAdaptive
+	31, // 17: patronus.v1.BfdAdaptive.idle_rx_interval:type_name -> google.protobuf.Duration
+	31, // 18: patronus.v1.BfdAdaptive.realtime_interval:type_name -> google.protobuf.Duration
+	0,  // 19: patronus.v1.NatKind.mapping:type_name -> patronus.v1.NatBehaviour
+	0,  // 20: patronus.v1.NatKind.filtering:type_name -> patronus.v1.NatBehaviour
+	12, // 21: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
+	10, // 22: patronus.v1.Bgp.import_policy:type_name -> patronus.v1.BgpPolicy
+	10, // 23: patronus.v1.Bgp.export_policy:type_name -> patronus.v1.BgpPolicy
+	11, // 24: patronus.v1.BgpPolicy.prefixes:type_name -> patronus.v1.BgpPrefixMatch
+	13, // 25: patronus.v1.Peer.site:type_name -> patronus.v1.Site
+	17, // 26: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
+	8,  // 27: patronus.v1.PeerLink.nat:type_name -> patronus.v1.NatKind
+	6,  // 28: patronus.v1.PeerLink.relay:type_name -> patronus.v1.RelayAllocation
+	19, // 29: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
+	29, // 30: patronus.v1.Defaults.bfd_by_color:type_name -> patronus.v1.Defaults.BfdByColorEntry
+	31, // 31: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
+	31, // 32: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
+	31, // 33: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
+	31, // 34: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
+	22, // 35: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
+	22, // 36: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
+	2,  // 37: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
+	24, // 38: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
+	31, // 39: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
+	31, // 40: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
+	31, // 41: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
+	31, // 42: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
+	27, // 43: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
+	30, // 44: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
+	19, // 45: patronus.v1.Defaults.BfdByColorEntry.value:type_name -> patronus.v1.BfdTimers
+	46, // [46:46] is the sub-list for method output_type
+	46, // [46:46] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_config_proto_init() }
@@ -2583,17 +2690,18 @@ func file_patronus_v1_config_proto_init() {
 	if File_patronus_v1_config_proto != nil {
 		return
 	}
-	file_patronus_v1_config_proto_msgTypes[5].OneofWrappers = []any{}
-	file_patronus_v1_config_proto_msgTypes[12].OneofWrappers = []any{}
-	file_patronus_v1_config_proto_msgTypes[14].OneofWrappers = []any{}
-	file_patronus_v1_config_proto_msgTypes[19].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[1].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[6].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[13].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[15].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[20].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_config_proto_rawDesc), len(file_patronus_v1_config_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   25,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
