@@ -80,6 +80,7 @@ func edgeConfig(snap *snapshot, id int64, now time.Time) (*pb.EdgeConfig, bool) 
 	policy.CopyToEdgeConfig(snap.Policy, cfg)
 	cfg.Pins = edgePins(snap.Pins[self.Name], now)
 	cfg.Bgp = bgpProto(snap.BGP[self.Name], false)
+	addEdgeSettings(cfg, snap.Edge[self.Name], snap.Links[self.Name])
 	return cfg, true
 }
 
