@@ -36,7 +36,7 @@ func TestEdgeSettingsPushed(t *testing.T) {
 	on, off := true, false
 	ms := func(n int) *durationpb.Duration { return durationpb.New(time.Duration(n) * time.Millisecond) }
 	set := &pb.EdgeSettings{Compression: &on, Bfd: &pb.BfdTimers{TxInterval: ms(200), RxInterval: ms(200), Multiplier: 4},
-		BfdByColor: map[string]*pb.BfdTimers{"lte": {TxInterval: ms(1000), RxInterval: ms(1000)}, "mpls": {Multiplier: 5}},
+		BfdByColor:  map[string]*pb.BfdTimers{"lte": {TxInterval: ms(1000), RxInterval: ms(1000)}, "mpls": {Multiplier: 5}},
 		BfdAdaptive: &pb.BfdAdaptive{Enabled: &off, IdleRxInterval: ms(2000)}, OverlayMtu: 1380}
 	got, err := c.admin.SetEdgeSettings(ctxT(t), &pb.SetEdgeSettingsRequest{Network: "corp", SiteName: "a", Settings: set})
 	if err != nil || got.Settings.GetOverlayMtu() != 1380 || len(got.Settings.BfdByColor) != 2 {
