@@ -2,6 +2,7 @@ package dataplane_test
 
 import (
 	"encoding/binary"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -135,4 +136,50 @@ func receivedMSS(t *testing.T, s *testSite) uint16 {
 			return 0
 		}
 	}
+}
+
+// TestSitesBFDByColorAtRuntime: BFD timers for one link colour, set
+// while the sites run (what the controller's edge settings push), are
+// put in force on the paths over that colour's links by Poll Sequence:
+// no path restarted, no BFD transition; the other paths keep theirs.
+func TestSitesBFDByColorAtRuntime(t *testing.T) {
+	n := newTestNet(t, 1, 2)
+	const fixed = slowBFD + "  bfd_adaptive: {enabled: false}\n"
+	s1 := n.start(1, n.config(1, []int{2}, fixed))
+	n.start(2, n.config(2, []int{1}, fixed))
+	n.waitUp()
+	waitColourTimers(t, s1, map[string][2]float64{"inet": {100, 1000}, "lte": {100, 1000}})
+	paths, transitions := s1.dp.Paths(), bfdTransitions(s1)
+	ch, err := s1.dp.Reconfigure(n.config(1, []int{2}, fixed+"  bfd_by_color: {lte: {tx_interval: 250ms, rx_interval: 250ms, multiplier: 10}}\n"))
+	if err != nil || !ch.Steering || len(ch.PeersRestarted)+len(ch.LinksChanged) != 0 {
+		t.Fatalf("bfd_by_color: %+v, %v", ch, err)
+	}
+	// Site 1 sends every 250 ms on its lte paths and asks site 2 for 250
+	// ms: 10 × 250 ms to detect.
+	waitColourTimers(t, s1, map[string][2]float64{"inet": {100, 1000}, "lte": {250, 2500}})
+	if !slices.Equal(s1.dp.Paths(), paths) || bfdTransitions(s1) != transitions {
+		t.Errorf("new BFD timers restarted paths or moved BFD states (%d transitions)", bfdTransitions(s1)-transitions)
+	}
+}
+
+// waitColourTimers waits until every path of s over a local link named
+// in want transmits BFD every want[link][0] ms and detects in
+// want[link][1] ms.
+func waitColourTimers(t *testing.T, s *testSite, want map[string][2]float64) {
+	t.Helper()
+	var last string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		ok := true
+		for _, p := range s.dp.Status().Paths {
+			w := want[p.LocalLink]
+			if p.BFDState != "up" || p.BFD.TxIntervalMS != w[0] || p.BFD.DetectionTimeMS != w[1] {
+				ok = false
+				last = fmt.Sprintf("%s: bfd %s tx %v ms, detection %v ms", p.ID, p.BFDState, p.BFD.TxIntervalMS, p.BFD.DetectionTimeMS)
+			}
+		}
+		if ok {
+			return
+		}
+	}
+	t.Fatalf("site %d: paths not at %v after 15 s (%s)", s.id, want, last)
 }
