@@ -183,3 +183,46 @@ func waitColourTimers(t *testing.T, s *testSite, want map[string][2]float64) {
 	}
 	t.Fatalf("site %d: paths not at %v after 15 s (%s)", s.id, want, last)
 }
+
+// TestSitesQualityModelAtRuntime: a new quality model (what the
+// controller pushes with the policy set) is in force at once, paths
+// kept: with degraded_below_score 100 every path, whose probes score it
+// at most 99.7, is degraded; with the default model again they are up.
+func TestSitesQualityModelAtRuntime(t *testing.T) {
+	n := newTestNet(t, 1, 2)
+	s1 := n.start(1, n.config(1, []int{2}, slowBFD))
+	n.start(2, n.config(2, []int{1}, slowBFD))
+	n.waitUp()
+	waitStates(t, s1, "up")
+	paths := s1.dp.Paths()
+	ch, err := s1.dp.Reconfigure(n.config(1, []int{2}, slowBFD+"quality_model: {degraded_below_score: 100, recover_at_score: 100}\n"))
+	if err != nil || !ch.Steering {
+		t.Fatalf("quality model: %+v, %v", ch, err)
+	}
+	waitStates(t, s1, "degraded")
+	if _, err := s1.dp.Reconfigure(n.config(1, []int{2}, slowBFD)); err != nil {
+		t.Fatal(err)
+	}
+	waitStates(t, s1, "up")
+	if !slices.Equal(s1.dp.Paths(), paths) {
+		t.Error("a quality model change restarted paths")
+	}
+}
+
+// waitStates waits until every path of s is in steering state want.
+func waitStates(t *testing.T, s *testSite, want string) {
+	t.Helper()
+	var last string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		ok := true
+		for _, p := range s.dp.Status().Paths {
+			if p.State != want {
+				ok, last = false, fmt.Sprintf("%s: %s, score %.1f", p.ID, p.State, p.Score)
+			}
+		}
+		if ok {
+			return
+		}
+	}
+	t.Fatalf("site %d: paths not %s after 20 s (%s)", s.id, want, last)
+}
