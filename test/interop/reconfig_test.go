@@ -168,7 +168,9 @@ func TestEdgeReconfigure(t *testing.T) {
 		t.Errorf("a refused configuration changed the paths: %+v", st.Paths)
 	}
 
-	// SIGHUP re-reads the file: C is removed again, B's path stays.
+	// SIGHUP re-reads the file: C is removed again, B's path stays (its
+	// handshake as it was before, settled: see settledHandshake).
+	pb = pathTo(t, statusOf(t, a.sock), "site-b")
 	write("a.yaml", siteYAML(a, []reconfSite{b}, "    compression: true\n"))
 	if err := edgeA.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
@@ -214,7 +216,7 @@ func linksAtRuntime(t *testing.T, a, b reconfSite, write func(string, string) st
 	a.edge.AddAddr(a.wanIf, "198.18.11.1/24")
 	b.edge.AddAddr(b.wanIf, "198.18.11.2/24")
 	first := "site-a/wan->site-b/wan"
-	hs := pathByID(t, statusOf(t, a.sock), first).LastHandshake
+	hs := settledHandshake(t, a.sock, first)
 	pingDone := make(chan string, 1)
 	go func() {
 		out, _ := a.host.Exec("ping", "-q", "-c", "200", "-i", "0.1", "-W", "2", "10.22.0.2")
@@ -256,6 +258,26 @@ func linksAtRuntime(t *testing.T, a, b reconfSite, write func(string, string) st
 	}
 	if out := <-pingDone; !strings.Contains(out, "200 received") {
 		t.Errorf("the ping stream lost packets while links came and went:\n%s", out)
+	}
+}
+
+// settledHandshake waits until path id's last handshake is older than
+// WireGuard's REKEY_TIMEOUT (5 s) and returns it: when both ends
+// initiated, a second handshake completes that long after the first, and
+// from then on the next comes after REKEY_AFTER_TIME (2 min). A change of
+// it within that is a restarted path.
+func settledHandshake(t *testing.T, sock, id string) *time.Time {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		p := pathByID(t, statusOf(t, sock), id)
+		if !p.LastHandshake.IsZero() && time.Since(*p.LastHandshake) > 6*time.Second {
+			return p.LastHandshake
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no settled handshake after 30 s: %+v", id, p)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
