@@ -27,7 +27,7 @@ var adminAudited = map[string]string{
 	"SetPolicies": "policy.set", "SetPin": "pin.set", "DeletePin": "pin.delete",
 	"IssueOperator": "operator.issue", "RevokeOperator": "operator.revoke", "RenewOperator": "operator.renew", "RevokeCertificate": "certificate.revoke",
 	"SetBgp": "bgp.set", "AddBgpNeighbor": "bgp.neighbor.add", "RemoveBgpNeighbor": "bgp.neighbor.remove",
-	"SetBgpOptions": "bgp.options.set", "SetBgpPolicy": "bgp.policy.set",
+	"SetBgpOptions": "bgp.options.set", "SetBgpPolicy": "bgp.policy.set", "SetEdgeSettings": "edge_settings.set",
 }
 
 // auditOmit are the request fields never recorded: secrets and bulk.

@@ -82,6 +82,7 @@ func edgeConfig(snap *snapshot, id int64, now time.Time) (*pb.EdgeConfig, bool) 
 	cfg.Pins = edgePins(snap.Pins[self.Name], now)
 	cfg.Bgp = bgpProto(snap.BGP[self.Name], false)
 	cfg.KeyRotation = keyRotation(self)
+	addEdgeSettings(cfg, snap.Edge[self.Name], snap.Links[self.Name])
 	return cfg, true
 }
 

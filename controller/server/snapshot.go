@@ -27,6 +27,8 @@ type snapshot struct {
 	// NAT is what the sites' edges observed of their links, by site and
 	// link (nat.go).
 	NAT map[string]map[string]store.LinkNAT
+	// Edge are the sites' edge settings by site name (edgesettings.go).
+	Edge map[string]store.EdgeSettings
 }
 
 // snapshots caches the newest snapshot of each network, so that a
@@ -115,6 +117,9 @@ func loadSnapshot(ctx context.Context, st store.Store, network string) (*snapsho
 		return nil, err
 	}
 	if snap.BGP, err = st.BGPSites(ctx, network); err != nil {
+		return nil, err
+	}
+	if snap.Edge, err = st.EdgeSettingsOf(ctx, network); err != nil {
 		return nil, err
 	}
 	if err := loadNAT(ctx, st, snap); err != nil {

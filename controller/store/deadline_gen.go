@@ -248,6 +248,24 @@ func (d deadlined) BGPSites(ctx context.Context, network string) (_ map[string]S
 	return d.Store.BGPSites(ctx, network)
 }
 
+func (d deadlined) SiteEdgeSettings(ctx context.Context, network, site string) (_ EdgeSettings, err error) {
+	ctx, done := d.start(ctx, "SiteEdgeSettings")
+	defer func() { err = done(err) }()
+	return d.Store.SiteEdgeSettings(ctx, network, site)
+}
+
+func (d deadlined) PutSiteEdgeSettings(ctx context.Context, network, site string, e EdgeSettings) (err error) {
+	ctx, done := d.start(ctx, "PutSiteEdgeSettings")
+	defer func() { err = done(err) }()
+	return d.Store.PutSiteEdgeSettings(ctx, network, site, e)
+}
+
+func (d deadlined) EdgeSettingsOf(ctx context.Context, network string) (_ map[string]EdgeSettings, err error) {
+	ctx, done := d.start(ctx, "EdgeSettingsOf")
+	defer func() { err = done(err) }()
+	return d.Store.EdgeSettingsOf(ctx, network)
+}
+
 func (d deadlined) SetLearnedPrefixes(ctx context.Context, network, site string, ps []netip.Prefix) (_ bool, err error) {
 	ctx, done := d.start(ctx, "SetLearnedPrefixes")
 	defer func() { err = done(err) }()

@@ -148,6 +148,15 @@ type Store interface {
 	PutSiteBGP(ctx context.Context, network, site string, b SiteBGP) error
 	// BGPSites returns the BGP speakers of a network's sites, by site name.
 	BGPSites(ctx context.Context, network string) (map[string]SiteBGP, error)
+	// SiteEdgeSettings returns a site's edge settings (zero: the edge's
+	// defaults).
+	SiteEdgeSettings(ctx context.Context, network, site string) (EdgeSettings, error)
+	// PutSiteEdgeSettings replaces a site's edge settings whole and bumps
+	// the revision.
+	PutSiteEdgeSettings(ctx context.Context, network, site string, e EdgeSettings) error
+	// EdgeSettingsOf returns the edge settings of a network's sites that
+	// have any, by site name.
+	EdgeSettingsOf(ctx context.Context, network string) (map[string]EdgeSettings, error)
 	// SetLearnedPrefixes replaces the prefixes a site's routers announce
 	// (reported by its edge); when they changed it bumps the revision, so
 	// that the other sites get them, and reports changed.

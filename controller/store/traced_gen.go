@@ -250,6 +250,24 @@ func (t traced) BGPSites(ctx context.Context, network string) (_ map[string]Site
 	return t.Store.BGPSites(ctx, network)
 }
 
+func (t traced) SiteEdgeSettings(ctx context.Context, network, site string) (_ EdgeSettings, err error) {
+	ctx, span := t.start(ctx, "store.SiteEdgeSettings", tracing.AttrNetwork.String(network), tracing.AttrSite.String(site))
+	defer func() { endSpan(span, err) }()
+	return t.Store.SiteEdgeSettings(ctx, network, site)
+}
+
+func (t traced) PutSiteEdgeSettings(ctx context.Context, network, site string, e EdgeSettings) (err error) {
+	ctx, span := t.start(ctx, "store.PutSiteEdgeSettings", tracing.AttrNetwork.String(network), tracing.AttrSite.String(site))
+	defer func() { endSpan(span, err) }()
+	return t.Store.PutSiteEdgeSettings(ctx, network, site, e)
+}
+
+func (t traced) EdgeSettingsOf(ctx context.Context, network string) (_ map[string]EdgeSettings, err error) {
+	ctx, span := t.start(ctx, "store.EdgeSettingsOf", tracing.AttrNetwork.String(network))
+	defer func() { endSpan(span, err) }()
+	return t.Store.EdgeSettingsOf(ctx, network)
+}
+
 func (t traced) SetLearnedPrefixes(ctx context.Context, network, site string, ps []netip.Prefix) (_ bool, err error) {
 	ctx, span := t.start(ctx, "store.SetLearnedPrefixes", tracing.AttrNetwork.String(network), tracing.AttrSite.String(site))
 	defer func() { endSpan(span, err) }()

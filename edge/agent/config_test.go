@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	pb "github.com/patronus-sdwan/patronus/api/patronus/v1"
 	"github.com/patronus-sdwan/patronus/edge/classify"
@@ -222,6 +223,37 @@ func TestInvalidConfigRefused(t *testing.T) {
 	eventually(t, "revision 9 saved", func() bool { return savedRevision(t, dir) == 9 && a.Revision() == 9 })
 }
 
+// TestEdgeSettingsConverted: the edge settings the controller pushes
+// (defaults: compression, bfd, bfd_by_color; bfd_adaptive; overlay.mtu)
+// become the edge's configuration, and bad ones are refused at the file's
+// field paths.
+func TestEdgeSettingsConverted(t *testing.T) {
+	pc := siteConfig(3)
+	on, off := true, false
+	pc.Overlay = &pb.Overlay{Mtu: 1380}
+	pc.Defaults.Compression = &on
+	pc.Defaults.BfdByColor = map[string]*pb.BfdTimers{"lte": {TxInterval: durationpb.New(time.Second), RxInterval: durationpb.New(time.Second), Multiplier: 4}}
+	pc.BfdAdaptive = &pb.BfdAdaptive{Enabled: &off, IdleRxInterval: durationpb.New(2 * time.Second)}
+	v, err := toConfig(pc, writeKey(t)).Validate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Overlay.MTU != 1380 || !v.Compression || v.Adaptive.On || v.PathBFD("lte").DesiredMinTx != time.Second ||
+		v.PathBFD("lte").DetectMult != 4 || v.PathBFD("inet").DesiredMinTx != 300*time.Millisecond {
+		t.Errorf("converted: mtu %d, compression %v, adaptive %+v, lte %+v, inet %+v", v.Overlay.MTU, v.Compression, v.Adaptive,
+			v.PathBFD("lte"), v.PathBFD("inet"))
+	}
+	pc.Overlay.Mtu = 100
+	pc.Defaults.BfdByColor["lte"].Multiplier = 300
+	pc.BfdAdaptive.RealtimeInterval = durationpb.New(-time.Second)
+	_, err = toConfig(pc, writeKey(t)).Validate()
+	for _, field := range []string{"overlay.mtu", "defaults.bfd_by_color.lte.multiplier", "defaults.bfd_adaptive.realtime_interval"} {
+		if err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("refusal %v does not name %s", err, field)
+		}
+	}
+}
+
 // checkSteering checks the steering sections of siteConfig.
 func checkSteering(t *testing.T, s *policy.Compiled) {
 	t.Helper()
@@ -253,7 +285,7 @@ func checkSteering(t *testing.T, s *policy.Compiled) {
 // field added to the API fails this test until it has a converter.
 func TestEveryEdgeConfigFieldHasAConverter(t *testing.T) {
 	known := []string{"revision", "created_at", "site", "role", "lan_prefixes", "overlay", "links", "peers", "defaults",
-		"sla_classes", "applications", "disable_builtin_applications", "policies", "steering", "quality_model", "pins", "trace_parent", "bgp", "relay", "nat_traversal", "key_rotation", "controller_time"}
+		"sla_classes", "applications", "disable_builtin_applications", "policies", "steering", "quality_model", "pins", "trace_parent", "bgp", "relay", "nat_traversal", "key_rotation", "controller_time", "bfd_adaptive"}
 	fields := (&pb.EdgeConfig{}).ProtoReflect().Descriptor().Fields()
 	var got []string
 	for i := range fields.Len() {

@@ -39,6 +39,7 @@ var sections = []func(*pb.EdgeConfig, *config.Config){
 	convertBGP,
 	convertRelay,
 	convertNAT,
+	convertBFDAdaptive,
 }
 
 // toConfig converts pc into the edge's configuration; its WireGuard
@@ -117,11 +118,32 @@ func convertDefaults(pc *pb.EdgeConfig, c *config.Config) {
 	if d != nil {
 		c.Defaults.Compression = optionalSwitch(d.Compression)
 	}
-	c.Defaults.BFD = config.BFDDefaults{
-		TxInterval: policy.DurationText(d.GetBfd().GetTxInterval()),
-		RxInterval: policy.DurationText(d.GetBfd().GetRxInterval()),
-		Multiplier: int(d.GetBfd().GetMultiplier()),
+	c.Defaults.BFD = bfdTimers(d.GetBfd())
+	for col, b := range d.GetBfdByColor() {
+		if c.Defaults.BFDByColor == nil {
+			c.Defaults.BFDByColor = map[string]config.BFDDefaults{}
+		}
+		c.Defaults.BFDByColor[col] = bfdTimers(b)
 	}
+}
+
+func bfdTimers(b *pb.BfdTimers) config.BFDDefaults {
+	return config.BFDDefaults{
+		TxInterval: policy.DurationText(b.GetTxInterval()),
+		RxInterval: policy.DurationText(b.GetRxInterval()),
+		Multiplier: int(b.GetMultiplier()),
+	}
+}
+
+// convertBFDAdaptive carries adaptive BFD (EdgeConfig.bfd_adaptive,
+// defaults.bfd_adaptive in a file).
+func convertBFDAdaptive(pc *pb.EdgeConfig, c *config.Config) {
+	a := pc.GetBfdAdaptive()
+	if a == nil {
+		return
+	}
+	c.Defaults.BFDAdaptive = config.BFDAdaptive{Enabled: optionalSwitch(a.Enabled),
+		IdleRxInterval: policy.DurationText(a.GetIdleRxInterval()), RealtimeInterval: policy.DurationText(a.GetRealtimeInterval())}
 }
 
 // convertSteering takes the steering fields (sla_classes, applications,

@@ -130,3 +130,21 @@ func (v *Valid) MinDemand() steer.Demand {
 	}
 	return steer.DemandIdle
 }
+
+// ValidateEdgeSettings checks the settings a controller keeps for a
+// site's edge by the rules of a file, with its field paths: defaults
+// (compression, bfd, bfd_by_color — of any colour: the controller sends
+// only the colours the site's links have — and bfd_adaptive) and
+// overlay.mtu (0: the default).
+func ValidateEdgeSettings(d Defaults, mtu int) error {
+	var e errs
+	checkSwitch(&e, "defaults.compression", d.Compression, false)
+	var links []ValidLink
+	for col := range d.BFDByColor {
+		links = append(links, ValidLink{Color: col})
+	}
+	checkPathBFD(&e, &Config{Defaults: d}, links)
+	checkAdaptive(&e, d.BFDAdaptive)
+	checkOverlay(&e, &Overlay{MTU: mtu})
+	return e.err()
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/patronus-sdwan/patronus/edge/localapi"
 )
 
 // TestSitesAdaptiveBFD: two sites at rest ask each other for BFD every
@@ -70,6 +72,32 @@ func TestSitesAdaptiveBFDWithBGP(t *testing.T) {
 	if d := probesSent(s1) - sent; d < 4*5 {
 		t.Errorf("%d probes in 1 s at rest with a BGP neighbour on 4 paths, want about 40", d)
 	}
+}
+
+// TestSitesAdaptiveBFDPinned: a pinned flow is demand too. Site 1 pins
+// its voice stream to one path to site 2: the pin skips steering's
+// lookup, and before pins counted, site 1 kept asking site 2 for the idle
+// 300 ms while the voice flow ran (900 ms detection for a call). It asks
+// for the real-time interval, as for a steered voice flow, on every path
+// to site 2, and for the idle rate again once the stream stops.
+func TestSitesAdaptiveBFDPinned(t *testing.T) {
+	n := newTestNet(t, 1, 2)
+	extra := slowBFD + "  bfd_adaptive: {realtime_interval: 40ms}\nsteering: {flow_idle: 2s}\n"
+	s1 := n.start(1, n.config(1, []int{2}, extra))
+	s2 := n.start(2, n.config(2, []int{1}, extra))
+	n.waitUp()
+	waitTimers(t, s2, 300, 3000)
+	pin := localapi.Pin{Flow: localapi.FlowSpec{Proto: 17, DstPort: 20000}, Path: "s1/lte->s2/lte"}
+	if err := s1.dp.SetPins([]localapi.Pin{pin}); err != nil {
+		t.Fatal(err)
+	}
+	stop, _ := streamVoice(s1, 2, 20*time.Millisecond)
+	waitTimers(t, s2, 40, 3000)
+	if tx := txOf(s1, pin.Path); tx == 0 {
+		t.Errorf("nothing sent on the pinned path %s", pin.Path)
+	}
+	stop()
+	waitTimers(t, s2, 300, 3000)
 }
 
 // waitTimers waits until every path of s transmits BFD every tx ms and

@@ -71,12 +71,12 @@ const (
 
 // Dataplane is a running data plane.
 type Dataplane struct {
-	cfg     *config.Valid // as started: what cannot change at runtime is read here
-	log     *slog.Logger
-	tun     tun.Device      // the overlay interface (Deps.TUN)
-	overlay RouteProgrammer // its routes (Deps.Routes)
-	links   []Link          // the WAN links' sockets, as cfg.Links
-	pool    *bufPool
+	cfg      *config.Valid // as started: what cannot change at runtime is read here
+	log      *slog.Logger
+	tun      tun.Device                           // the overlay interface (Deps.TUN)
+	overlay  RouteProgrammer                      // its routes (Deps.Routes)
+	openLink func(config.ValidLink) (Link, error) // Deps.OpenLink
+	pool     *bufPool
 
 	keepalive map[string]time.Duration // by local link, when not persistentKeepalive (nat.go); guarded by mu
 	pins      pins
@@ -97,6 +97,7 @@ type Dataplane struct {
 	routes   *route.Table     // of cur
 	pinTable []pinEntry       // local pins, then the controller's
 	st       *policy.Compiled // cur's steering
+	links    []*wanLink       // the WAN links in force, as cur.Links
 	closed   bool             // Close ran: Reconfigure refuses
 
 	// Steering (steering.go, control.go). The classifier belongs to the
@@ -161,10 +162,15 @@ func New(cfg *config.Valid, deps Deps, log *slog.Logger) (_ *Dataplane, err erro
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Dataplane{cfg: cfg, cur: cfg, log: log, tun: deps.TUN, overlay: deps.Routes, links: deps.Links,
+	d := &Dataplane{cfg: cfg, cur: cfg, log: log, tun: deps.TUN, overlay: deps.Routes, openLink: deps.OpenLink,
 		routes: route.New(), pool: newBufPool(poolSize), stop: make(chan struct{}),
 		bfd: bfd.NewManager(log), st: &cfg.Steering, fwd: newFwdState(cfg.Steering.Rules)}
-	d.snap.Store(&snapshot{routes: d.routes, st: d.st})
+	for i, l := range deps.Links {
+		if i < len(cfg.Links) {
+			d.links = append(d.links, &wanLink{cfg: cfg.Links[i], sock: l})
+		}
+	}
+	d.snap.Store(&snapshot{routes: d.routes, st: d.st, mtu: cfg.Overlay.MTU, links: d.links})
 	defer func() {
 		if err != nil {
 			_ = d.Close()
@@ -174,6 +180,9 @@ func New(cfg *config.Valid, deps Deps, log *slog.Logger) (_ *Dataplane, err erro
 	case deps.TUN == nil || deps.Routes == nil:
 		return nil, errors.New("dataplane: Deps.TUN and Deps.Routes are required")
 	case len(deps.Links) != len(cfg.Links):
+		for _, l := range deps.Links[len(d.links):] {
+			_ = l.Close() // owned from New on
+		}
 		return nil, fmt.Errorf("dataplane: %d link sockets for %d links", len(deps.Links), len(cfg.Links))
 	}
 	if d.engine, err = steer.New(d.steerConfig(nil, &cfg.Steering), time.Now()); err != nil {
@@ -237,7 +246,7 @@ func (d *Dataplane) Close() error {
 	d.stopOnce.Do(func() { close(d.stop) })
 	d.mu.Lock()
 	d.closed = true
-	paths := d.paths
+	paths, links := d.paths, d.links
 	d.mu.Unlock()
 	// BFD tells every peer AdminDown (RFC 5880 §6.8.16): they move their
 	// flows off these paths at once instead of after a detection time.
@@ -253,10 +262,8 @@ func (d *Dataplane) Close() error {
 		errs = append(errs, d.tun.Close())
 	}
 	d.wg.Wait()
-	for _, l := range d.links {
-		if l != nil {
-			errs = append(errs, l.Close())
-		}
+	for _, l := range links {
+		errs = append(errs, l.sock.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -6,6 +6,7 @@ import (
 	"golang.zx2c4.com/wireguard/conn"
 	"golang.zx2c4.com/wireguard/tun"
 
+	"github.com/patronus-sdwan/patronus/edge/config"
 	"github.com/patronus-sdwan/patronus/edge/wgbind"
 )
 
@@ -38,6 +39,13 @@ type RelayLink interface {
 	BindRelayed(remote netip.AddrPort, r wgbind.Relay) (conn.Bind, error)
 }
 
+// MTUSetter is an overlay whose MTU can change while it runs
+// (edge/overlay.Interface: netlink). Reconfigure looks for it on
+// Deps.Routes; without it an overlay.mtu change is refused.
+type MTUSetter interface {
+	SetMTU(mtu int) error
+}
+
 // RouteProgrammer routes peer prefixes into the overlay interface
 // (edge/overlay.Interface).
 type RouteProgrammer interface {
@@ -59,4 +67,8 @@ type Deps struct {
 	Links []Link
 	// Routes programs the overlay's routes.
 	Routes RouteProgrammer
+	// OpenLink opens the socket of a link added while the data plane
+	// runs (Reconfigure); the data plane owns it from then on. nil: a new
+	// link is refused.
+	OpenLink func(config.ValidLink) (Link, error)
 }

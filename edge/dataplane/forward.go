@@ -165,36 +165,19 @@ func (d *Dataplane) route(s *snapshot, b *packetBuf, now time.Time) bool {
 		d.Stats.NoPath.Add(1)
 		return false
 	}
-	if ippkt.ClampMSS(pkt, ip, d.cfg.Overlay.MTU) {
+	if ippkt.ClampMSS(pkt, ip, s.mtu) {
 		d.Stats.MSSClamped.Add(1)
 	}
-	path := s.pinned(ip, dest.Site)
-	var dup *Path
-	var flow classify.FlowRef // counted on the path taken (Classifier.Count)
-	noCompress := false
-	if path != nil {
-		d.classifier.ObserveQuery(ip, now) // a pinned flow's DNS answers teach names too
-	}
-	if path == nil {
-		// Classified even when steering has no path yet: the classifier
-		// learns names from DNS answers and SNI on the flow's first
-		// packets.
-		verdict := d.classify(ip, perr, now)
-		flow = verdict.Flow
-		pol := s.st.PolicyOfApp(verdict.App)
-		noCompress = s.st.NoCompress[pol]
-		if c, ok := d.engine.Lookup(dest.Site, pol, ip.FlowHash()); ok {
-			path, dup = s.path(c.Path, dest.Site), s.path(c.Dup, dest.Site)
-		}
-		if path == nil {
-			path, dup = p.paths[0], nil
-		} else {
-			d.Stats.Steered.Add(1)
-		}
-	}
-	d.classifier.Count(flow, uint32(path.num), len(pkt))
+	// Classified even when pinned or when steering has no path yet: the
+	// classifier learns names from DNS queries and answers and SNI on the
+	// flow's first packets, and a pinned flow's policy is demand too.
+	verdict := d.classify(ip, perr, now)
+	pol := s.st.PolicyOfApp(verdict.App)
+	noCompress := s.st.NoCompress[pol]
+	path, dup := d.choose(s, ip, dest.Site, pol)
+	d.classifier.Count(verdict.Flow, uint32(path.num), len(pkt))
 	if dup != nil && dup != path {
-		if len(pkt)+shim.MaxOverhead <= d.cfg.Overlay.MTU {
+		if len(pkt)+shim.MaxOverhead <= s.mtu {
 			seq := d.nextSeq(dest.Site)
 			d.sendSeq(path, pkt, seq)
 			if d.sendSeq(dup, pkt, seq) {
@@ -211,6 +194,27 @@ func (d *Dataplane) route(s *snapshot, b *packetBuf, now time.Time) bool {
 	b.noCompress, b.inner = noCompress, len(pkt)
 	d.enqueue(path, b)
 	return true
+}
+
+// choose returns the path of a packet of policy pol towards site, and
+// the second path in duplicate mode (else nil): a pin's, else the one
+// steering chose for the flow, else the peer's first path. A pinned flow
+// skips steering's lookup, so it is marked active for its site's demand
+// here (steer.Engine.Touch): a pinned voice flow keeps its paths' BFD at
+// the real-time rate (adapt.go).
+func (d *Dataplane) choose(s *snapshot, ip *ippkt.Packet, site uint16, pol int) (path, dup *Path) {
+	if path = s.pinned(ip, site); path != nil {
+		d.engine.Touch(site, pol)
+		return path, nil
+	}
+	if c, ok := d.engine.Lookup(site, pol, ip.FlowHash()); ok {
+		path, dup = s.path(c.Path, site), s.path(c.Dup, site)
+	}
+	if path == nil {
+		return s.peers[site].paths[0], nil
+	}
+	d.Stats.Steered.Add(1)
+	return path, dup
 }
 
 // classify is the verdict of the classifier on ip; a packet whose
@@ -286,6 +290,7 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 		keep = keep[:0]
 		var bytes uint64
 		now := time.Now()
+		mtu := d.snap.Load().mtu
 		path.lastRx.Store(now.UnixNano())
 		for _, b := range bufs {
 			if path.shim.IsFromPeer(b[offset:]) {
@@ -305,7 +310,7 @@ func (d *Dataplane) delivery(p *peer, path *Path) func([][]byte, int) (int, erro
 			if !d.admit(p, &ip) { // admit.go: source and destination
 				continue
 			}
-			if ippkt.ClampMSS(b[offset:], &ip, d.cfg.Overlay.MTU) {
+			if ippkt.ClampMSS(b[offset:], &ip, mtu) {
 				d.Stats.MSSClamped.Add(1)
 			}
 			if perr == nil && ip.Ports && ip.Flow.SrcPort == 53 {

@@ -30,6 +30,9 @@ func withSteering(t testing.TB, d *Dataplane) *Dataplane {
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
+	if d.cur == nil {
+		d.cur = d.cfg
+	}
 	var err error
 	if d.engine, err = steer.New(d.steerConfig(nil, &d.cfg.Steering), time.Now()); err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ package dataplane
 //     edge restarted during a rotation).
 //
 // When the controller commits the rotation, the peer's public key becomes
-// the one that was next: its paths stay (samePaths) and those not on it
+// the one that was next: its paths stay (samePeer) and those not on it
 // yet take it (followKeys).
 
 import (

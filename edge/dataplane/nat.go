@@ -3,6 +3,7 @@ package dataplane
 import (
 	"maps"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/patronus-sdwan/patronus/edge/config"
@@ -54,21 +55,23 @@ type repointer interface {
 	Remote() netip.AddrPort
 }
 
-// repointPeers moves the peers of start whose only change is the
-// observed endpoint of links behind NAT to keep, once their paths are
-// repointed; a peer whose paths cannot all be repointed stays in start
-// (its paths are remade).
-func (d *Dataplane) repointPeers(old map[uint16]*peer, keep, start []config.ValidPeer) ([]config.ValidPeer, []config.ValidPeer) {
-	var rest []config.ValidPeer
-	for _, pc := range start {
+// repointKept repoints the paths of the kept peers whose only change is
+// the observed endpoint of links behind NAT, and returns those peers: their
+// paths stay (withoutLocked), WireGuard and BFD sessions included. A peer
+// whose paths cannot all be repointed is not among them: its changed
+// paths are made anew.
+func (d *Dataplane) repointKept(old map[uint16]*peer, keep []config.ValidPeer) map[uint16]bool {
+	moved := map[uint16]bool{}
+	for _, pc := range keep {
 		op := old[pc.ID]
-		if op != nil && onlyObservedMoved(op.cfg, pc) && d.repointPaths(op, pc) {
-			keep = append(keep, pc)
-		} else {
-			rest = append(rest, pc)
+		if op == nil || slices.EqualFunc(op.cfg.Links, pc.Links, samePeerLink) {
+			continue
+		}
+		if onlyObservedMoved(op.cfg, pc) && d.repointPaths(op, pc) {
+			moved[pc.ID] = true
 		}
 	}
-	return keep, rest
+	return moved
 }
 
 // onlyObservedMoved reports whether b differs from a in the observed
@@ -128,12 +131,13 @@ type STUNConn interface {
 	ReadSTUN(deadline time.Time) ([]byte, netip.AddrPort, error)
 }
 
-// STUNConns returns the links' sockets that can carry STUN, by link name.
+// STUNConns returns the sockets of the links in force that can carry
+// STUN, by link name.
 func (d *Dataplane) STUNConns() map[string]STUNConn {
 	out := map[string]STUNConn{}
-	for i, l := range d.links {
-		if c, ok := l.(STUNConn); ok {
-			out[d.cfg.Links[i].Name] = c
+	for _, l := range d.snap.Load().links {
+		if c, ok := l.sock.(STUNConn); ok {
+			out[l.cfg.Name] = c
 		}
 	}
 	return out

@@ -54,9 +54,8 @@ func TestRepointPeers(t *testing.T) {
 	moved := with(func(n *config.ValidPeer) { n.Links[1].Endpoint = ap("172.17.1.2:40001") })
 
 	op, bi, bl := mk()
-	keep, start := d.repointPeers(map[uint16]*peer{2: op}, nil, []config.ValidPeer{moved})
-	if len(keep) != 1 || len(start) != 0 {
-		t.Fatalf("observed endpoint moved: keep %d, start %d; want the peer kept", len(keep), len(start))
+	if got := d.repointKept(map[uint16]*peer{2: op}, []config.ValidPeer{moved}); !got[2] {
+		t.Fatalf("observed endpoint moved: repointed %v; want the peer's paths kept", got)
 	}
 	if bl.remote != ap("172.17.1.2:40001") || bl.calls != 1 || bi.calls != 0 {
 		t.Errorf("lte path at %v (%d repoints), inet path %d repoints; want lte repointed once, inet untouched", bl.remote, bl.calls, bi.calls)
@@ -68,14 +67,14 @@ func TestRepointPeers(t *testing.T) {
 		"link gone":           with(func(n *config.ValidPeer) { n.Links = n.Links[:1] }),
 	} {
 		op, _, bl := mk()
-		if keep, start := d.repointPeers(map[uint16]*peer{2: op}, nil, []config.ValidPeer{next}); len(keep) != 0 || len(start) != 1 || bl.calls != 0 {
-			t.Errorf("%s changed: keep %d, start %d, repoints %d; want the paths remade", name, len(keep), len(start), bl.calls)
+		if got := d.repointKept(map[uint16]*peer{2: op}, []config.ValidPeer{next}); got[2] || bl.calls != 0 {
+			t.Errorf("%s changed: repointed %v, repoints %d; want the paths remade", name, got, bl.calls)
 		}
 	}
 	op, _, bl = mk()
 	bl.fail = true
-	if keep, start := d.repointPeers(map[uint16]*peer{2: op}, nil, []config.ValidPeer{moved}); len(keep) != 0 || len(start) != 1 {
-		t.Errorf("a failed repoint: keep %d, start %d; want the paths remade", len(keep), len(start))
+	if got := d.repointKept(map[uint16]*peer{2: op}, []config.ValidPeer{moved}); got[2] {
+		t.Errorf("a failed repoint: repointed %v; want the paths remade", got)
 	}
 }
 

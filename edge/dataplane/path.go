@@ -1,15 +1,17 @@
 package dataplane
 
 // The path lifecycle: a path is one WireGuard device from a local WAN
-// link to a remote one, made when its peer is configured (startPeer),
-// published in a snapshot once ready (syncSteeringLocked) and closed when
-// its peer goes or changes (Reconfigure).
+// link to a remote one, made when its peer or its local link is
+// configured (buildPeer), published in a snapshot once ready
+// (syncSteeringLocked) and closed when its peer or its local link goes
+// or changes (Reconfigure).
 
 import (
 	"crypto/ecdh"
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -28,7 +30,15 @@ import (
 
 type peer struct {
 	cfg   config.ValidPeer
-	paths []*Path // preference order
+	paths []*Path // preference order: local link cost, then configuration order
+}
+
+// wanLink is one WAN link in force: its configuration and its socket,
+// shared by the paths over it. Immutable: a link whose colour, cost or
+// bandwidth changes is a new wanLink on the same socket.
+type wanLink struct {
+	cfg  config.ValidLink
+	sock Link
 }
 
 // Path is one WireGuard tunnel from a local link to a remote link.
@@ -45,13 +55,11 @@ type Path struct {
 	remoteNAT  string    // the remote link's NAT kind when endpoint is its observed one; "" otherwise
 	holdBFD    time.Time // until then, no BFD before the peer was heard (nat.go)
 	site       uint16    // the peer site's ID
-	fallback   bool      // first in the peer's static preference: taken while steering has no path up (PathStatus.Preferred)
 	dev        *device.Device
 	tun        *pathTUN
 	shim       *shim.Endpoint
-	link       Link
+	link       *wanLink // the local link
 	bind       conn.Bind
-	linkIndex  int    // into the configuration's links
 	color      string // of the local link
 	num        int    // unique among the data plane's paths: the BFD session's IfIndex
 	bfdKey     bfd.Key
@@ -85,7 +93,7 @@ type Path struct {
 func (d *Dataplane) startPaths() error {
 	peers := map[uint16]*peer{}
 	for _, pc := range d.cfg.Peers {
-		p, err := d.startPeer(pc, d.cfg.Relay)
+		p, err := d.buildPeer(pc, d.links, d.cfg, nil)
 		if err != nil {
 			return fmt.Errorf("peer %s: %w", pc.Name, err)
 		}
@@ -98,28 +106,51 @@ func (d *Dataplane) startPaths() error {
 	return d.syncSteeringLocked(&d.cfg.Steering, d.cfg)
 }
 
-// startPeer makes a WireGuard device for every local link × remote link
-// of a peer whose address family matches, cheapest local link first. On
-// error the paths made so far are closed again. relay is the relay's
-// address (config.Valid.Relay) for the paths that have an allocation.
-func (d *Dataplane) startPeer(pc config.ValidPeer, relay netip.AddrPort) (*peer, error) {
-	order := make([]int, len(d.cfg.Links))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return d.cfg.Links[order[a]].Cost < d.cfg.Links[order[b]].Cost })
+// buildPeer makes the paths of a peer: one for every local link × remote
+// link whose address family matches, cheapest local link first, then in
+// configuration order. A path of reuse (by ID) is taken as it is, device
+// and session included, instead of a new one. On error the paths made so
+// far are closed again (those of reuse stay). cur gives the relay's
+// address (config.Valid.Relay) for the paths that have an allocation and
+// the overlay MTU.
+func (d *Dataplane) buildPeer(pc config.ValidPeer, links []*wanLink, cur *config.Valid, reuse map[string]*Path) (*peer, error) {
+	order := slices.Clone(links)
+	sort.SliceStable(order, func(a, b int) bool { return order[a].cfg.Cost < order[b].cfg.Cost })
 	p := &peer{cfg: pc}
-	for _, li := range order {
+	var made []*Path
+	for _, l := range order {
 		for _, rl := range pc.Links {
-			if err := d.startPath(p, li, rl, relay); err != nil {
-				for _, path := range p.paths {
-					path.close()
+			if old := reuse[d.pathID(l.cfg.Name, pc.Name, rl.Name)]; old != nil {
+				p.paths = append(p.paths, old)
+				continue
+			}
+			path, err := d.startPath(p, l, rl, cur)
+			if err != nil {
+				for _, m := range made {
+					m.close()
 				}
 				return nil, err
+			}
+			if path != nil {
+				made = append(made, path)
+				p.paths = append(p.paths, path)
 			}
 		}
 	}
 	return p, nil
+}
+
+// pathID is the ID of the path from local link link to peer's link
+// remote.
+func (d *Dataplane) pathID(link, peer, remote string) string {
+	return fmt.Sprintf("%s/%s->%s/%s", d.cfg.Name, link, peer, remote)
+}
+
+// preferred reports whether p is first in its peer's static preference:
+// the path taken while steering has no path up (PathStatus.Preferred).
+func (s *snapshot) preferred(p *Path) bool {
+	pr := s.peers[p.site]
+	return pr != nil && len(pr.paths) > 0 && pr.paths[0] == p
 }
 
 // pathsOf lists the paths of peers, by peer ID, in preference order.
@@ -146,11 +177,13 @@ func (p *Path) close() {
 		p.stopCtl()
 	}
 	p.dev.Close() // closes p.tun: its queued buffers go back to the pool
-	p.link.Release(p.bind)
+	p.link.sock.Release(p.bind)
 }
 
-func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink, relay netip.AddrPort) error {
-	ll := d.cfg.Links[li]
+// startPath makes the path from local link l to the peer's link rl; nil
+// when there is none (address families differ, no way to the remote).
+func (d *Dataplane) startPath(p *peer, l *wanLink, rl config.ValidPeerLink, cur *config.Valid) (*Path, error) {
+	ll, relay, mtu := l.cfg, cur.Relay, cur.Overlay.MTU
 	far := rl.Endpoint // the way whose address family the link must have
 	alloc, relayed := rl.Relay[ll.Name]
 	if !relay.IsValid() {
@@ -160,16 +193,16 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink, relay ne
 		far = relay
 	}
 	if !far.IsValid() || ll.LocalAddress.IsValid() && ll.LocalAddress.Is4() != far.Addr().Is4() {
-		return nil // no path between an IPv4 and an IPv6 link, nor to a link without endpoint or relay
+		return nil, nil // no path between an IPv4 and an IPv6 link, nor to a link without endpoint or relay
 	}
-	id := fmt.Sprintf("%s/%s->%s/%s", d.cfg.Name, ll.Name, p.cfg.Name, rl.Name)
-	bind, err := d.bindPath(li, rl.Endpoint, relay, alloc, relayed)
+	id := d.pathID(ll.Name, p.cfg.Name, rl.Name)
+	bind, err := d.bindPath(l.sock, rl.Endpoint, relay, alloc, relayed)
 	if err != nil {
-		return fmt.Errorf("path %s: %w", id, err)
+		return nil, fmt.Errorf("path %s: %w", id, err)
 	}
 	path := &Path{ID: id, LocalLink: ll.Name, RemoteLink: rl.Name, PeerSite: p.cfg.Name,
-		endpoint: rl.Endpoint.String(), site: p.cfg.ID, fallback: len(p.paths) == 0, link: d.links[li], bind: bind,
-		linkIndex: li, color: ll.Color, num: d.newPathNum(), started: time.Now(), far: far,
+		endpoint: rl.Endpoint.String(), site: p.cfg.ID, link: l, bind: bind,
+		color: ll.Color, num: d.newPathNum(), started: time.Now(), far: far,
 		ownKey: d.privateKey(), peerKey: p.cfg.PublicKey}
 	path.curPeerKey.Store(p.cfg.PublicKey)
 	path.nextPeerKey.Store(p.cfg.NextPublicKey)
@@ -188,9 +221,9 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink, relay ne
 			path.holdBFD = first // nat.go
 		}
 	}
-	path.shim = shim.NewEndpoint(shim.EndpointConfig{LocalSite: d.cfg.ID, PeerSite: p.cfg.ID, MTU: d.cfg.Overlay.MTU,
+	path.shim = shim.NewEndpoint(shim.EndpointConfig{LocalSite: d.cfg.ID, PeerSite: p.cfg.ID, MTU: mtu,
 		Compression: p.cfg.Compression, FirstHello: first, Window: d.windowOf(p.cfg.ID)})
-	path.tun = newPathTUN(id, d.cfg.Overlay.MTU, d.pool, path.shim, d.delivery(p, path))
+	path.tun = newPathTUN(id, mtu, d.pool, path.shim, d.delivery(p, path))
 	// WireGuard logs an error per packet it fails to send (a WAN link
 	// down: BFD and probes keep trying): at most one line per path every
 	// wgLogEvery, with the count of lines left out.
@@ -208,11 +241,11 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink, relay ne
 	}
 	if err := path.dev.IpcSet(uapi(path.ownKey, p.cfg.PublicKey, far, keepalive)); err != nil {
 		path.close()
-		return fmt.Errorf("path %s: %w", id, err)
+		return nil, fmt.Errorf("path %s: %w", id, err)
 	}
 	if err := path.dev.Up(); err != nil {
 		path.close()
-		return fmt.Errorf("path %s: %w", id, err)
+		return nil, fmt.Errorf("path %s: %w", id, err)
 	}
 	if waits {
 		ka := path.keepalive
@@ -224,18 +257,17 @@ func (d *Dataplane) startPath(p *peer, li int, rl config.ValidPeerLink, relay ne
 			h.PunchAt(rl.PunchAt, punchInterval, punchWindow)
 		}
 	}
-	p.paths = append(p.paths, path)
 	d.log.Info("path", "id", id, "endpoint", rl.Endpoint, "compression", p.cfg.Compression, "remote_nat", path.remoteNAT)
-	return nil
+	return path, nil
 }
 
-// bindPath makes the conn.Bind of a path over local link li to remote:
+// bindPath makes the conn.Bind of a path over local link sock to remote:
 // with a second way through the relay when the path has an allocation
 // and the link can carry it (RelayLink), else direct only.
-func (d *Dataplane) bindPath(li int, remote, relay netip.AddrPort, alloc config.ValidRelay, relayed bool) (conn.Bind, error) {
-	rl, can := d.links[li].(RelayLink)
+func (d *Dataplane) bindPath(sock Link, remote, relay netip.AddrPort, alloc config.ValidRelay, relayed bool) (conn.Bind, error) {
+	rl, can := sock.(RelayLink)
 	if !relayed || !can {
-		return d.links[li].Bind(remote)
+		return sock.Bind(remote)
 	}
 	return rl.BindRelayed(remote, wgbind.Relay{Addr: relay, Session: alloc.Session, Side: alloc.Side, Site: d.cfg.Name,
 		Token: alloc.Token, StartRelayed: alloc.StartRelayed})

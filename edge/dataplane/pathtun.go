@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"golang.zx2c4.com/wireguard/conn"
 	"golang.zx2c4.com/wireguard/tun"
@@ -17,7 +18,7 @@ import (
 // interface.
 type pathTUN struct {
 	name    string
-	mtu     int
+	mtu     atomic.Int32 // the overlay's (setMTU)
 	q       pathQueue
 	pool    *bufPool
 	deliver func(bufs [][]byte, offset int) (int, error)
@@ -33,6 +34,9 @@ type pathTUN struct {
 
 	closeOnce sync.Once
 	closed    chan struct{}
+	// evMu guards sending on events against closing it (Close).
+	evMu     sync.Mutex
+	evClosed bool
 }
 
 var _ tun.Device = (*pathTUN)(nil)
@@ -54,11 +58,29 @@ const pathBatch = 32
 const pendingCap = conn.IdealBatchSize
 
 func newPathTUN(name string, mtu int, pool *bufPool, sh *shim.Endpoint, deliver func([][]byte, int) (int, error)) *pathTUN {
-	t := &pathTUN{name: name, mtu: mtu, q: pathQueue{ready: make(chan struct{}, 1)}, pool: pool,
-		deliver: deliver, shim: sh, events: make(chan tun.Event, 1), closed: make(chan struct{}),
+	t := &pathTUN{name: name, q: pathQueue{ready: make(chan struct{}, 1)}, pool: pool,
+		deliver: deliver, shim: sh, events: make(chan tun.Event, 2), closed: make(chan struct{}),
 		pending: make([]*packetBuf, 0, pendingCap), taken: make([]*packetBuf, pathBatch)}
+	t.mtu.Store(int32(mtu))
 	t.events <- tun.EventUp
 	return t
+}
+
+// setMTU puts a new overlay MTU in force and tells the device
+// (tun.EventMTUUpdate: WireGuard pads packets up to the MTU, never past
+// it). It never blocks: events has room for the first EventUp and one
+// update, and an update already queued reads the MTU stored here.
+func (t *pathTUN) setMTU(mtu int) {
+	t.mtu.Store(int32(mtu))
+	t.evMu.Lock()
+	defer t.evMu.Unlock()
+	if t.evClosed {
+		return
+	}
+	select {
+	case t.events <- tun.EventMTUUpdate:
+	default:
+	}
 }
 
 func (t *pathTUN) File() *os.File { return nil }
@@ -114,7 +136,7 @@ func (t *pathTUN) Write(bufs [][]byte, offset int) (int, error) {
 	return t.deliver(bufs, offset)
 }
 
-func (t *pathTUN) MTU() (int, error)        { return t.mtu, nil }
+func (t *pathTUN) MTU() (int, error)        { return int(t.mtu.Load()), nil }
 func (t *pathTUN) Name() (string, error)    { return t.name, nil }
 func (t *pathTUN) Events() <-chan tun.Event { return t.events }
 func (t *pathTUN) BatchSize() int           { return pathBatch }
@@ -125,7 +147,10 @@ func (t *pathTUN) Close() error {
 	t.closeOnce.Do(func() {
 		t.pool.putN(t.q.close())
 		close(t.closed)
+		t.evMu.Lock()
+		t.evClosed = true
 		close(t.events)
+		t.evMu.Unlock()
 	})
 	return nil
 }

@@ -22,7 +22,7 @@ func TestPathsPublishedReady(t *testing.T) {
 	go d.controlLoop()
 	defer func() { close(d.stop); d.wg.Wait() }()
 	for i := range 40 {
-		p := &Path{ID: fmt.Sprint("s1/inet->s2/l", i), site: 2, num: i + 1, started: time.Now(),
+		p := &Path{ID: fmt.Sprint("s1/inet->s2/l", i), site: 2, num: i + 1, started: time.Now(), link: &wanLink{cfg: d.cfg.Links[0]},
 			shim: testEndpoint(1, 2, nil)}
 		p.tun = newPathTUN(p.ID, 1420, d.pool, p.shim, nil)
 		d.mu.Lock()

@@ -37,14 +37,19 @@ func steeringChanged(a, b *config.Valid) bool {
 
 // Reconfigure puts next in force: the whole configuration, applied
 // idempotently (the one in force again changes nothing). What cannot
-// change while running — the site, its key, the overlay interface and
-// MTU, the WAN links — is refused, every such field named, before
-// anything changes. Then peers are added and removed; a peer whose key or
-// links changed gets new paths; the paths of every other peer stay as
-// they are, WireGuard sessions and counters included. Routes in the
-// kernel and in the forwarding table, compression settings (announced at
-// once to the peer) and pins follow. A system error while applying
-// (netlink, a socket) is returned and leaves what was done before it.
+// change while running — the site, its key, the overlay interface, the
+// socket of a WAN link (its interface, local address and port) — is
+// refused, every such field named, before anything changes. New links'
+// sockets are opened and a new overlay MTU set first: if one fails,
+// nothing has changed. Then the paths that go (those of a removed peer
+// or link, of a peer whose key or links changed, of a link whose colour,
+// cost or bandwidth changed) are taken from steering, which moves their
+// flows, and only then closed; the new ones are made. The paths of every
+// other peer and link stay as they are, WireGuard sessions and counters
+// included. Routes in the kernel and in the forwarding table, compression
+// settings (announced at once to the peer), the MTU of the paths and pins
+// follow. A system error while applying (netlink, a socket) is returned
+// and leaves what was done before it.
 func (d *Dataplane) Reconfigure(next *config.Valid) (localapi.Changes, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -52,21 +57,26 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (localapi.Changes, error) {
 	if d.closed {
 		return ch, errors.New("the data plane is closed")
 	}
-	if err := fixedFields(d.cfg, d.privateKey(), next); err != nil {
+	if err := d.fixedFields(d.cur, d.privateKey(), next); err != nil {
 		return ch, err
+	}
+	lp, err := d.planLinksLocked(next, &ch)
+	if err != nil {
+		return localapi.Changes{}, err
 	}
 	old := d.peers
 	keep, start, gone := planPeers(old, next, d.cur.Relay != next.Relay)
+	var repointed map[uint16]bool
 	if d.cur.Relay == next.Relay {
-		keep, start = d.repointPeers(old, keep, start) // nat.go
+		repointed = d.repointKept(old, keep) // nat.go
 	}
 	d.pins.mu.Lock()
 	pins := append([]localapi.Pin(nil), d.pins.cfg...)
 	d.pins.mu.Unlock()
 	var errs []error
 
-	// Peers that get new paths lose the old ones first: the new ones may
-	// use the same endpoints.
+	// The paths that go leave steering first (their flows move), and are
+	// closed before the new ones start: those may use the same endpoints.
 	restarted := map[uint16]*peer{}
 	for _, pc := range start {
 		if op := old[pc.ID]; op != nil {
@@ -76,26 +86,28 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (localapi.Changes, error) {
 			ch.PeersAdded = append(ch.PeersAdded, pc.Name)
 		}
 	}
-	if len(restarted) > 0 {
-		without := map[uint16]*peer{}
-		for id, p := range old {
-			if restarted[id] == nil {
-				without[id] = p
-			}
-		}
+	d.links = lp.links
+	without, dropped := d.withoutLocked(old, restarted, repointed, lp.dropped, next, &ch)
+	if len(restarted) > 0 || len(dropped) > 0 {
 		d.setPeersLocked(without, pins, nil)
 		errs = append(errs, d.syncSteeringLocked(&next.Steering, next)) // publishes
 		for _, op := range restarted {
 			closePeer(op)
 		}
+		for _, p := range dropped {
+			p.close()
+		}
+	}
+	for _, s := range lp.closeSocks {
+		errs = append(errs, s.Close())
 	}
 	peers := map[uint16]*peer{}
 	for _, pc := range keep {
-		peers[pc.ID] = &peer{cfg: pc, paths: old[pc.ID].paths}
+		peers[pc.ID] = d.keepPeer(without[pc.ID], pc, lp, next, &errs)
 		errs = append(errs, followKeys(peers[pc.ID]))
 	}
 	for _, pc := range start {
-		p, err := d.startPeer(pc, next.Relay)
+		p, err := d.buildPeer(pc, lp.links, next, nil)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("peer %s: %w", pc.Name, err))
 			continue
@@ -112,6 +124,12 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (localapi.Changes, error) {
 	ch.LANPrefixes = !slices.Equal(d.cur.LANPrefixes, next.LANPrefixes)
 	ch.Steering = steeringChanged(d.cur, next)
 	ch.ControllerPins = !slices.Equal(d.cur.Pins, next.Pins)
+	if ch.MTU = d.cur.Overlay.MTU != next.Overlay.MTU; ch.MTU {
+		for _, p := range d.paths {
+			p.shim.SetMTU(next.Overlay.MTU)
+			p.tun.setMTU(next.Overlay.MTU)
+		}
+	}
 	d.cur = next
 	d.refreshPinsLocked()
 	errs = append(errs, d.syncSteeringLocked(&next.Steering, next)) // publishes
@@ -123,11 +141,146 @@ func (d *Dataplane) Reconfigure(next *config.Valid) (localapi.Changes, error) {
 	return ch, errors.Join(errs...)
 }
 
+// linkPlan is what a new configuration does to the WAN links in force.
+type linkPlan struct {
+	links      []*wanLink        // the links of the new configuration, in its order
+	dropped    map[*wanLink]bool // links in force that are not among them (removed, or changed)
+	closeSocks []Link            // the sockets of the removed links
+}
+
+// planLinksLocked sorts the links of next into those that stay as they
+// are, those whose colour, cost or bandwidth changed (a new wanLink on
+// the same socket: their paths are made anew), and new ones, whose
+// sockets it opens; and sets the overlay's MTU when next changes it. On
+// error the sockets it opened are closed and nothing has changed. d.mu
+// must be held.
+func (d *Dataplane) planLinksLocked(next *config.Valid, ch *localapi.Changes) (linkPlan, error) {
+	byName := map[string]*wanLink{}
+	for _, l := range d.links {
+		byName[l.cfg.Name] = l
+	}
+	lp := linkPlan{dropped: map[*wanLink]bool{}}
+	var opened []Link
+	used := map[*wanLink]bool{}
+	for _, nl := range next.Links {
+		ol := byName[nl.Name]
+		switch {
+		case ol != nil && ol.cfg == nl:
+			lp.links = append(lp.links, ol)
+			used[ol] = true
+			continue
+		case ol != nil:
+			lp.links = append(lp.links, &wanLink{cfg: nl, sock: ol.sock})
+			used[ol] = true // its socket stays
+			ch.LinksChanged = append(ch.LinksChanged, nl.Name)
+			continue
+		}
+		sock, err := d.openLink(nl)
+		if err != nil {
+			for _, s := range opened {
+				_ = s.Close()
+			}
+			return linkPlan{}, fmt.Errorf("links: %w", err)
+		}
+		opened = append(opened, sock)
+		lp.links = append(lp.links, &wanLink{cfg: nl, sock: sock})
+		ch.LinksAdded = append(ch.LinksAdded, nl.Name)
+	}
+	if err := d.setMTULocked(next.Overlay.MTU); err != nil {
+		for _, s := range opened {
+			_ = s.Close()
+		}
+		return linkPlan{}, err
+	}
+	for _, l := range d.links {
+		if !slices.Contains(lp.links, l) {
+			lp.dropped[l] = true
+		}
+		if !used[l] {
+			lp.closeSocks = append(lp.closeSocks, l.sock)
+			ch.LinksRemoved = append(ch.LinksRemoved, l.cfg.Name)
+		}
+	}
+	return lp, nil
+}
+
+// setMTULocked sets the overlay interface's MTU when it differs from the
+// one in force (fixedFields checked that it can). d.mu must be held.
+func (d *Dataplane) setMTULocked(mtu int) error {
+	if mtu == d.cur.Overlay.MTU {
+		return nil
+	}
+	if err := d.overlay.(MTUSetter).SetMTU(mtu); err != nil {
+		return fmt.Errorf("overlay.mtu: %w", err)
+	}
+	return nil
+}
+
+// withoutLocked is the peers in force without those restarted, and
+// without the paths that go: those over dropped links, and those to a
+// peer's link that is gone from next or changed (endpoint, colour,
+// relay; not a repointed peer's observed endpoint), which it returns.
+// d.mu must be held.
+func (d *Dataplane) withoutLocked(old, restarted map[uint16]*peer, repointed map[uint16]bool, dropped map[*wanLink]bool, next *config.Valid,
+	ch *localapi.Changes) (map[uint16]*peer, []*Path) {
+	nextPeer := map[uint16]config.ValidPeer{}
+	for _, pc := range next.Peers {
+		nextPeer[pc.ID] = pc
+	}
+	without := map[uint16]*peer{}
+	var gone []*Path
+	for id, p := range old {
+		if restarted[id] != nil {
+			continue
+		}
+		pc, stays := nextPeer[id]
+		if stays && !slices.EqualFunc(p.cfg.Links, pc.Links, samePeerLink) {
+			ch.PeerLinksChanged = append(ch.PeerLinksChanged, pc.Name)
+		}
+		np := &peer{cfg: p.cfg}
+		for _, path := range p.paths {
+			if dropped[path.link] || stays && !repointed[id] && !sameRemoteLink(p.cfg, pc, path.RemoteLink) {
+				gone = append(gone, path)
+			} else {
+				np.paths = append(np.paths, path)
+			}
+		}
+		without[id] = np
+	}
+	slices.Sort(ch.PeerLinksChanged)
+	return without, gone
+}
+
+// sameRemoteLink reports whether the link name of peer a is in b, the
+// same.
+func sameRemoteLink(a, b config.ValidPeer, name string) bool {
+	i := slices.IndexFunc(a.Links, func(l config.ValidPeerLink) bool { return l.Name == name })
+	j := slices.IndexFunc(b.Links, func(l config.ValidPeerLink) bool { return l.Name == name })
+	return i >= 0 && j >= 0 && samePeerLink(a.Links[i], b.Links[j])
+}
+
+// keepPeer is a peer whose paths stay, with cfg: its paths over links
+// that stay, and new ones over the links that are new or changed. A path
+// that fails to start is left out, its error added to errs.
+func (d *Dataplane) keepPeer(had *peer, cfg config.ValidPeer, lp linkPlan, next *config.Valid, errs *[]error) *peer {
+	reuse := map[string]*Path{}
+	for _, p := range had.paths {
+		reuse[p.ID] = p
+	}
+	p, err := d.buildPeer(cfg, lp.links, next, reuse)
+	if err != nil {
+		*errs = append(*errs, fmt.Errorf("peer %s: %w", cfg.Name, err))
+		return &peer{cfg: cfg, paths: had.paths}
+	}
+	return p
+}
+
 // fixedFields refuses changes to what the data plane cannot change while
-// running.
-// key is the private key in force: cfg's, or the one a rotation
-// (RotateKey) moved every path to.
-func fixedFields(cur *config.Valid, key *ecdh.PrivateKey, next *config.Valid) error {
+// running: the site, its key, the overlay interface, a link's socket;
+// and a new link or MTU that its boundaries cannot take (Deps.OpenLink,
+// MTUSetter). key is the private key in force: cfg's, or the one a
+// rotation (RotateKey) moved every path to.
+func (d *Dataplane) fixedFields(cur *config.Valid, key *ecdh.PrivateKey, next *config.Valid) error {
 	var es fielderr.List
 	refuse := func(path string, changed bool) {
 		if changed {
@@ -138,8 +291,32 @@ func fixedFields(cur *config.Valid, key *ecdh.PrivateKey, next *config.Valid) er
 	refuse("site.id", cur.ID != next.ID)
 	refuse("private_key_file", !key.Equal(next.PrivateKey))
 	refuse("overlay.interface", cur.Overlay.Interface != next.Overlay.Interface)
-	refuse("overlay.mtu", cur.Overlay.MTU != next.Overlay.MTU)
-	refuse("links", !slices.Equal(cur.Links, next.Links))
+	if _, ok := d.overlay.(MTUSetter); !ok && cur.Overlay.MTU != next.Overlay.MTU {
+		es = append(es, fielderr.Error{Path: "overlay.mtu", Msg: "this overlay interface cannot change its MTU while the edge runs: restart it"})
+	}
+	had := map[string]config.ValidLink{}
+	for _, l := range cur.Links {
+		had[l.Name] = l
+	}
+	for i, l := range next.Links {
+		ol, ok := had[l.Name]
+		if !ok {
+			if d.openLink == nil {
+				es = append(es, fielderr.Error{Path: fmt.Sprintf("links[%d]", i), Msg: "this edge cannot open a new link while it runs: restart it"})
+			}
+			continue
+		}
+		path := fmt.Sprintf("links[%d].", i)
+		const sock = "the link's socket cannot change while the edge runs: restart it, or remove the link and add it under another name"
+		for _, f := range []struct {
+			name    string
+			changed bool
+		}{{"interface", ol.Interface != l.Interface}, {"local_address", ol.LocalAddress != l.LocalAddress}, {"listen_port", ol.ListenPort != l.ListenPort}} {
+			if f.changed {
+				es = append(es, fielderr.Error{Path: path + f.name, Msg: sock})
+			}
+		}
+	}
 	if len(es) > 0 {
 		return es
 	}
@@ -147,15 +324,16 @@ func fixedFields(cur *config.Valid, key *ecdh.PrivateKey, next *config.Valid) er
 }
 
 // planPeers sorts the peers of next into those whose paths stay (same
-// name, key and links), those to start (new, or changed), and the running
-// peers that are gone.
+// name and key: of their paths, those to a remote link that changed are
+// made anew, withoutLocked), those to start (new, or changed), and the
+// running peers that are gone.
 //
 // A new relay address restarts every peer's paths (relayMoved).
 func planPeers(old map[uint16]*peer, next *config.Valid, relayMoved bool) (keep, start []config.ValidPeer, gone []*peer) {
 	inNext := map[uint16]bool{}
 	for _, pc := range next.Peers {
 		inNext[pc.ID] = true
-		if op := old[pc.ID]; op != nil && samePaths(op.cfg, pc) && !relayMoved {
+		if op := old[pc.ID]; op != nil && samePeer(op.cfg, pc) && !relayMoved {
 			keep = append(keep, pc)
 		} else {
 			start = append(start, pc)
@@ -169,12 +347,13 @@ func planPeers(old map[uint16]*peer, next *config.Valid, relayMoved bool) (keep,
 	return keep, start, gone
 }
 
-// samePaths: the paths of a run on b as they are. A peer whose rotation
-// the controller committed (b's key is a's next one) keeps its paths:
-// followKeys moves those not on the new key yet.
-func samePaths(a, b config.ValidPeer) bool {
+// samePeer: a peer that stays (its paths to remote links that changed are
+// made anew, withoutLocked). A peer whose rotation the controller
+// committed (b's key is a's next one) keeps its paths: followKeys moves
+// those not on the new key yet.
+func samePeer(a, b config.ValidPeer) bool {
 	sameKey := a.PublicKey.Equal(b.PublicKey) || a.NextPublicKey != nil && a.NextPublicKey.Equal(b.PublicKey)
-	return a.Name == b.Name && sameKey && slices.EqualFunc(a.Links, b.Links, samePeerLink)
+	return a.Name == b.Name && sameKey
 }
 
 func samePeerLink(a, b config.ValidPeerLink) bool {

@@ -23,36 +23,64 @@ func testKey(t *testing.T) *ecdh.PrivateKey {
 }
 
 // TestFixedFieldsRefused: every field the running data plane cannot
-// change is named; a configuration changing only peers passes.
+// change is named, with the index of the link; a configuration changing
+// only peers passes; a new link and a new MTU pass when the boundaries
+// can take them (Deps.OpenLink, MTUSetter), and are refused, named, when
+// they cannot.
 func TestFixedFieldsRefused(t *testing.T) {
 	key := testKey(t)
 	cur := &config.Valid{Name: "a", ID: 1, PrivateKey: key, Overlay: config.Overlay{Interface: "patronus0", MTU: 1420},
 		Links: []config.ValidLink{{Name: "wan", ListenPort: 51820}}}
+	fixed := &Dataplane{overlay: routesOnly{}}
 	same := *cur
 	same.Peers = []config.ValidPeer{{Name: "b", ID: 2}}
-	if err := fixedFields(cur, cur.PrivateKey, &same); err != nil {
-		t.Errorf("peers only: %v", err)
+	same.Links = []config.ValidLink{{Name: "wan", ListenPort: 51820, Color: "lte", Cost: 5, Bandwidth: 1e6}}
+	if err := fixed.fixedFields(cur, cur.PrivateKey, &same); err != nil {
+		t.Errorf("peers and a link's colour, cost and bandwidth: %v", err)
 	}
 	next := *cur
 	next.Name, next.ID, next.PrivateKey = "x", 9, testKey(t)
 	next.Overlay = config.Overlay{Interface: "other0", MTU: 1400}
-	next.Links = []config.ValidLink{{Name: "wan", ListenPort: 51821}}
+	next.Links = []config.ValidLink{{Name: "wan", ListenPort: 51821, Interface: "eth9"}, {Name: "lte", ListenPort: 51822}}
+	want := []string{"site.name", "site.id", "private_key_file", "overlay.interface", "overlay.mtu",
+		"links[0].interface", "links[0].listen_port", "links[1]"}
+	if got := refused(t, fixed.fixedFields(cur, cur.PrivateKey, &next)); !slices.Equal(got, want) {
+		t.Errorf("refused %v, want %v", got, want)
+	}
+	runtime := &Dataplane{overlay: mtuRoutes{}, openLink: func(config.ValidLink) (Link, error) { return nil, errors.New("unused") }}
+	want = []string{"site.name", "site.id", "private_key_file", "overlay.interface", "links[0].interface", "links[0].listen_port"}
+	if got := refused(t, runtime.fixedFields(cur, cur.PrivateKey, &next)); !slices.Equal(got, want) {
+		t.Errorf("with OpenLink and MTUSetter: refused %v, want %v", got, want)
+	}
+}
+
+func refused(t *testing.T, err error) []string {
+	t.Helper()
 	var es fielderr.List
-	if err := fixedFields(cur, cur.PrivateKey, &next); !errors.As(err, &es) {
+	if !errors.As(err, &es) {
 		t.Fatalf("fixedFields = %v", err)
 	}
 	var paths []string
 	for _, e := range es {
 		paths = append(paths, e.Path)
 	}
-	want := []string{"site.name", "site.id", "private_key_file", "overlay.interface", "overlay.mtu", "links"}
-	if !slices.Equal(paths, want) {
-		t.Errorf("refused %v, want %v", paths, want)
-	}
+	return paths
 }
 
-// TestPlanPeers: peers whose name, key and links are unchanged keep their
-// paths (whatever else changed); others start anew; missing ones go.
+// routesOnly is an overlay that cannot change its MTU; mtuRoutes can.
+type routesOnly struct{}
+
+func (routesOnly) AddRoutes([]netip.Prefix) error { return nil }
+func (routesOnly) DelRoutes([]netip.Prefix) error { return nil }
+
+type mtuRoutes struct{ routesOnly }
+
+func (mtuRoutes) SetMTU(int) error { return nil }
+
+// TestPlanPeers: peers whose name and key are unchanged keep their
+// paths (whatever else changed: of a peer whose links changed, only the
+// paths to those links are made anew, withoutLocked); others start
+// anew; missing ones go.
 func TestPlanPeers(t *testing.T) {
 	kb, kc := testKey(t).PublicKey(), testKey(t).PublicKey()
 	link := func(ep string) []config.ValidPeerLink {
@@ -66,11 +94,14 @@ func TestPlanPeers(t *testing.T) {
 	b2 := b
 	b2.Prefixes, b2.Compression = []netip.Prefix{netip.MustParsePrefix("10.22.0.0/24")}, true // paths stay
 	c2 := c
-	c2.Links = link("198.18.10.33:51820") // new endpoint: new paths
+	c2.Links = link("198.18.10.33:51820") // new endpoint: new paths to it, the peer stays
 	e := config.ValidPeer{Name: "e", ID: 5, PublicKey: kc, Links: link("198.18.10.5:51820")}
 	keep, start, gone := planPeers(old, &config.Valid{Peers: []config.ValidPeer{b2, c2, e}}, false)
-	if len(keep) != 1 || keep[0].ID != 2 || len(start) != 2 || start[0].ID != 3 || start[1].ID != 5 || len(gone) != 1 || gone[0].cfg.ID != 4 {
+	if len(keep) != 2 || keep[0].ID != 2 || keep[1].ID != 3 || len(start) != 1 || start[0].ID != 5 || len(gone) != 1 || gone[0].cfg.ID != 4 {
 		t.Errorf("keep %v, start %v, gone %v", keep, start, gone)
+	}
+	if sameRemoteLink(c, c2, "wan") || !sameRemoteLink(b, b2, "wan") || sameRemoteLink(b, b2, "lte") {
+		t.Error("sameRemoteLink: a changed endpoint is the same link, or an unchanged one differs")
 	}
 	b3 := b
 	b3.PublicKey = kc

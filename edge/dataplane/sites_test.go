@@ -72,18 +72,31 @@ func linkAddr(id, link int) netip.Addr {
 // keys: defaults, policies, ...).
 func (n *testNet) config(id int, peers []int, extra string) *config.Valid {
 	n.t.Helper()
+	return n.configWith(id, peers, 2, 1420, extra)
+}
+
+// linkNames are the links of the sites, in order: link k has colour
+// linkNames[k], cost 10 × (k+1) and address linkAddr(id, k).
+var linkNames = []string{"inet", "lte", "mpls"}
+
+// configWith is config with the first links of linkNames (for the site
+// and its peers alike) and overlay MTU mtu.
+func (n *testNet) configWith(id int, peers []int, links, mtu int, extra string) *config.Valid {
+	n.t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "site: {name: s%d, id: %d}\nprivate_key_file: %s\nlan_prefixes: [10.%d.0.0/24]\n",
 		id, id, filepath.Join(n.dir, fmt.Sprintf("site%d.key", id)), id)
-	fmt.Fprintf(&b, "overlay: {interface: pt%d, mtu: 1420}\nlinks:\n", id)
-	fmt.Fprintf(&b, "  - {name: inet, local_address: %s, listen_port: 51820, color: inet, cost: 10}\n", linkAddr(id, 0))
-	fmt.Fprintf(&b, "  - {name: lte, local_address: %s, listen_port: 51820, color: lte, cost: 20}\n", linkAddr(id, 1))
+	fmt.Fprintf(&b, "overlay: {interface: pt%d, mtu: %d}\nlinks:\n", id, mtu)
+	for k, name := range linkNames[:links] {
+		fmt.Fprintf(&b, "  - {name: %s, local_address: %s, listen_port: 51820, color: %s, cost: %d}\n", name, linkAddr(id, k), name, 10*(k+1))
+	}
 	b.WriteString("peers:\n")
 	for _, p := range peers {
 		fmt.Fprintf(&b, "  - name: s%d\n    id: %d\n    public_key: %q\n    prefixes: [10.%d.0.0/24]\n    links:\n", p, p,
 			base64.StdEncoding.EncodeToString(n.keys[p].PublicKey().Bytes()), p)
-		fmt.Fprintf(&b, "      - {name: inet, endpoint: \"%s:51820\", color: inet}\n", linkAddr(p, 0))
-		fmt.Fprintf(&b, "      - {name: lte, endpoint: \"%s:51820\", color: lte}\n", linkAddr(p, 1))
+		for k, name := range linkNames[:links] {
+			fmt.Fprintf(&b, "      - {name: %s, endpoint: \"%s:51820\", color: %s}\n", name, linkAddr(p, k), name)
+		}
 	}
 	b.WriteString(extra)
 	c, err := config.Parse([]byte(b.String()))
@@ -113,7 +126,10 @@ func (n *testNet) start(id int, cfg *config.Valid) *testSite {
 		}
 		links = append(links, wl)
 	}
-	dp, err := dataplane.New(cfg, dataplane.Deps{TUN: s.tun, Links: links, Routes: s.routes}, nil)
+	open := func(l config.ValidLink) (dataplane.Link, error) {
+		return n.wan.Listen(netip.AddrPortFrom(l.LocalAddress, l.ListenPort))
+	}
+	dp, err := dataplane.New(cfg, dataplane.Deps{TUN: s.tun, Links: links, Routes: s.routes, OpenLink: open}, nil)
 	if err != nil {
 		n.t.Fatalf("site %d: %v", id, err)
 	}

@@ -19,6 +19,8 @@ type snapshot struct {
 	routes *route.Table
 	pins   []pinEntry // local pins first, then the controller's
 	st     *policy.Compiled
+	links  []*wanLink // the WAN links, as the configuration in force lists them
+	mtu    int        // the overlay MTU in force: MSS clamping, duplicates
 }
 
 // path returns the path of handle h if it leads to site; nil otherwise.
@@ -35,11 +37,14 @@ func (s *snapshot) path(h int32, site uint16) *Path {
 }
 
 // publishLocked builds the snapshot of the state in force (d.peers,
-// d.paths, d.routes, d.pinTable, d.st) and publishes it. Every path must
+// d.paths, d.routes, d.pinTable, d.st, d.links, d.cur's MTU) and publishes it. Every path must
 // be ready (prepareControl ran). d.mu must be held.
 func (d *Dataplane) publishLocked() {
 	s := &snapshot{peers: d.peers, paths: d.paths, byNum: make(map[int]*Path, len(d.paths)),
-		routes: d.routes, pins: d.pinTable, st: d.st}
+		routes: d.routes, pins: d.pinTable, st: d.st, links: d.links}
+	if d.cur != nil {
+		s.mtu = d.cur.Overlay.MTU
+	}
 	for _, p := range d.paths {
 		s.byNum[p.num] = p
 	}

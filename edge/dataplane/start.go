@@ -27,7 +27,8 @@ func Start(cfg *config.Valid, log *slog.Logger) (*Dataplane, error) {
 		_ = ifc.Close()
 		return nil, err
 	}
-	return New(cfg, Deps{TUN: ifc.Device(), Links: links, Routes: ifc}, log)
+	open := func(l config.ValidLink) (Link, error) { return openLink(l, log) }
+	return New(cfg, Deps{TUN: ifc.Device(), Links: links, Routes: ifc, OpenLink: open}, log)
 }
 
 // openLinks opens the socket of every WAN link; on error the ones opened
@@ -35,21 +36,33 @@ func Start(cfg *config.Valid, log *slog.Logger) (*Dataplane, error) {
 func openLinks(cfg *config.Valid, log *slog.Logger) ([]Link, error) {
 	var links []Link
 	for _, l := range cfg.Links {
-		local := l.LocalAddress
-		if !local.IsValid() {
-			local = netip.IPv4Unspecified()
-		}
-		wl, err := wgbind.Listen(netip.AddrPortFrom(local, l.ListenPort), l.Interface, log)
+		wl, err := openLink(l, log)
 		if err != nil {
 			for _, o := range links {
 				_ = o.Close()
 			}
-			return nil, fmt.Errorf("link %s: %w", l.Name, err)
+			return nil, err
 		}
-		links = append(links, wgLink{wl})
+		links = append(links, wl)
 	}
 	return links, nil
 }
+
+// openLink opens the socket of link l.
+func openLink(l config.ValidLink, log *slog.Logger) (Link, error) {
+	local := l.LocalAddress
+	if !local.IsValid() {
+		local = netip.IPv4Unspecified()
+	}
+	wl, err := wgbind.Listen(netip.AddrPortFrom(local, l.ListenPort), l.Interface, log)
+	if err != nil {
+		return nil, fmt.Errorf("link %s: %w", l.Name, err)
+	}
+	return wgLink{wl}, nil
+}
+
+// The kernel overlay takes MTU changes at runtime (Reconfigure).
+var _ MTUSetter = (*overlay.Interface)(nil)
 
 // wgLink is a wgbind.Link as the data plane's Link.
 type wgLink struct{ *wgbind.Link }

@@ -21,8 +21,10 @@ func (d *Dataplane) Status() localapi.Status {
 	for _, ps := range d.engine.Paths(now) {
 		byID[ps.ID] = ps
 	}
+	snap := d.snap.Load()
 	for _, p := range d.Paths() {
 		ps := p.status()
+		ps.Preferred = snap.preferred(p)
 		d.steerStatus(p, byID[p.ID], now, &ps)
 		st.Paths = append(st.Paths, ps)
 	}
@@ -33,8 +35,8 @@ func (d *Dataplane) Status() localapi.Status {
 	st.Flows = d.classifier.Len()
 	st.Steering = d.SteeringCounts()
 	st.Policies = policiesOf(d.snap.Load())
-	for i, l := range d.links {
-		st.Links = append(st.Links, localapi.LinkStatus{Name: d.cfg.Links[i].Name, Port: l.Port(), Counters: l.Counters()})
+	for _, l := range snap.links {
+		st.Links = append(st.Links, localapi.LinkStatus{Name: l.cfg.Name, Port: l.sock.Port(), Counters: l.sock.Counters()})
 	}
 	s := &d.Stats
 	st.Forwarder = map[string]uint64{
@@ -53,7 +55,7 @@ func (d *Dataplane) Status() localapi.Status {
 
 func (p *Path) status() localapi.PathStatus {
 	ps := localapi.PathStatus{ID: p.ID, PeerSite: p.PeerSite, LocalLink: p.LocalLink, RemoteLink: p.RemoteLink,
-		Endpoint: p.endpoint, Preferred: p.fallback, RemoteNAT: p.remoteNAT,
+		Endpoint: p.endpoint, RemoteNAT: p.remoteNAT,
 		TxPackets: p.TxPackets.Load(), RxPackets: p.RxPackets.Load(), TxBytes: p.TxBytes.Load(), RxBytes: p.RxBytes.Load()}
 	ps.PublicKey, ps.PeerPublicKey = p.keys()
 	if r, ok := p.bind.(repointer); ok && p.remoteNAT != "" {

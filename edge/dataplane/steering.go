@@ -17,7 +17,7 @@ import (
 func (d *Dataplane) steerConfig(paths []*Path, st *policy.Compiled) steer.Config {
 	sc := steer.Config{Classes: st.Classes, Policies: st.Policies, Timers: st.Timers, Model: st.Model}
 	for _, p := range paths {
-		l := d.cfg.Links[p.linkIndex]
+		l := p.link.cfg
 		sc.Paths = append(sc.Paths, steer.Path{ID: p.ID, Site: p.site, Color: l.Color, Bandwidth: l.Bandwidth, Cost: l.Cost,
 			Link: p.LocalLink, RemoteLink: p.RemoteLink})
 	}

@@ -35,7 +35,7 @@ func steeredPair(t testing.TB, pol policy.Policy) (*Dataplane, *Path, *Path) {
 	}
 	d := withSteering(t, &Dataplane{cfg: cfg, routes: routes, pool: newBufPool(16)})
 	mk := func(id string, li int) *Path {
-		p := &Path{ID: id, site: 2, linkIndex: li, num: li + 1, shim: testEndpoint(1, 2, nil)}
+		p := &Path{ID: id, site: 2, link: &wanLink{cfg: cfg.Links[li]}, num: li + 1, shim: testEndpoint(1, 2, nil)}
 		p.tun = newPathTUN(id, 1420, d.pool, p.shim, nil)
 		return p
 	}

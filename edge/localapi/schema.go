@@ -236,23 +236,36 @@ type Pin struct {
 type Changes struct {
 	PeersAdded     []string `json:"peers_added"`
 	PeersRemoved   []string `json:"peers_removed"`
-	PeersRestarted []string `json:"peers_restarted"` // key or links changed: paths made anew
-	RoutesAdded    []string `json:"routes_added"`
-	RoutesRemoved  []string `json:"routes_removed"`
-	Compression    []string `json:"compression_changed"` // peers whose setting changed
-	LANPrefixes    bool     `json:"lan_prefixes_changed"`
-	PinsDropped    []Pin    `json:"pins_dropped"` // local pins of paths that are gone
+	PeersRestarted []string `json:"peers_restarted"` // key changed: paths made anew
+	// PeerLinksChanged: peers whose links changed: the paths to the links
+	// added or changed were made, those to the links removed or changed
+	// closed, the others kept.
+	PeerLinksChanged []string `json:"peer_links_changed"`
+	RoutesAdded      []string `json:"routes_added"`
+	RoutesRemoved    []string `json:"routes_removed"`
+	Compression      []string `json:"compression_changed"` // peers whose setting changed
+	LANPrefixes      bool     `json:"lan_prefixes_changed"`
+	PinsDropped      []Pin    `json:"pins_dropped"` // local pins of paths that are gone
 	// ControllerPins: the controller's pins changed.
 	ControllerPins bool `json:"controller_pins_changed"`
 	// Steering: SLA classes, applications, policies, steering timers,
 	// the quality model or BFD timers changed.
 	Steering bool `json:"steering_changed"`
+	// LinksAdded, LinksRemoved: WAN links opened and closed, with their
+	// paths; LinksChanged: links whose colour, cost or bandwidth changed,
+	// whose paths were made anew on the same socket.
+	LinksAdded   []string `json:"links_added"`
+	LinksRemoved []string `json:"links_removed"`
+	LinksChanged []string `json:"links_changed"`
+	// MTU: the overlay MTU changed (interface, paths, MSS clamping).
+	MTU bool `json:"mtu_changed"`
 }
 
 // None reports whether nothing changed.
 func (c *Changes) None() bool {
 	return len(c.PeersAdded)+len(c.PeersRemoved)+len(c.PeersRestarted)+len(c.RoutesAdded)+
-		len(c.RoutesRemoved)+len(c.Compression)+len(c.PinsDropped) == 0 && !c.LANPrefixes && !c.Steering && !c.ControllerPins
+		len(c.RoutesRemoved)+len(c.Compression)+len(c.PinsDropped)+len(c.LinksAdded)+len(c.LinksRemoved)+len(c.LinksChanged)+len(c.PeerLinksChanged) == 0 &&
+		!c.LANPrefixes && !c.Steering && !c.ControllerPins && !c.MTU
 }
 
 // Validate reports the first problem of f: ports without TCP or UDP, a

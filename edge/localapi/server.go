@@ -117,6 +117,8 @@ func LogChanges(log *slog.Logger, what string, ch Changes, err error) {
 	default:
 		log.Info(what, "peers_added", ch.PeersAdded, "peers_removed", ch.PeersRemoved, "peers_restarted", ch.PeersRestarted,
 			"routes_added", brief(ch.RoutesAdded), "routes_removed", brief(ch.RoutesRemoved), "compression_changed", ch.Compression,
-			"pins_dropped", len(ch.PinsDropped), "controller_pins_changed", ch.ControllerPins)
+			"pins_dropped", len(ch.PinsDropped), "controller_pins_changed", ch.ControllerPins,
+			"links_added", ch.LinksAdded, "links_removed", ch.LinksRemoved, "links_changed", ch.LinksChanged, "mtu_changed", ch.MTU,
+			"peer_links_changed", ch.PeerLinksChanged)
 	}
 }

@@ -96,6 +96,19 @@ func (i *Interface) DelRoutes(pfxs []netip.Prefix) error {
 	return errors.Join(errs...)
 }
 
+// SetMTU changes the interface's MTU (netlink); the TUN device learns
+// it from the kernel's link notification.
+func (i *Interface) SetMTU(mtu int) error {
+	link, err := netlink.LinkByIndex(i.index)
+	if err != nil {
+		return fmt.Errorf("overlay interface %s: %w", i.name, err)
+	}
+	if err := netlink.LinkSetMTU(link, mtu); err != nil {
+		return fmt.Errorf("overlay interface %s: mtu %d: %w", i.name, mtu, err)
+	}
+	return nil
+}
+
 // Close removes the interface, and with it its address and routes.
 func (i *Interface) Close() error {
 	i.nl.Close()

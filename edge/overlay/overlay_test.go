@@ -13,9 +13,10 @@ import (
 
 // TestOverlay opens the overlay interface in a network namespace of its
 // own (root only): the interface is up with the control address, routes
-// come and go, a route already gone is no error, and Close removes the
-// interface. The test runs on a locked thread that is never unlocked, so
-// that the thread, which alone is in the namespace, ends with it.
+// come and go, a route already gone is no error, its MTU changes at
+// runtime (SetMTU), and Close removes the interface. The test runs on a
+// locked thread that is never unlocked, so that the thread, which alone
+// is in the namespace, ends with it.
 func TestOverlay(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
@@ -64,6 +65,12 @@ func checkOverlay(fail func(string)) {
 	}
 	if err := ifc.DelRoutes([]netip.Prefix{pfx}); err != nil {
 		fail("DelRoutes of a route already gone: " + err.Error())
+	}
+	if err := ifc.SetMTU(1380); err != nil {
+		fail("SetMTU: " + err.Error())
+	}
+	if l, err := netlink.LinkByName(ifc.Name()); err != nil || l.Attrs().MTU != 1380 {
+		fail("SetMTU did not change the interface's MTU")
 	}
 	if err := ifc.Close(); err != nil {
 		fail("Close: " + err.Error())

@@ -47,9 +47,9 @@ var dropNames = func() [numDrops]string {
 // its receiver only (one goroutine each, as a WireGuard device has);
 // the negotiation (Tick, GotHello, SetCompression, Status) takes mu.
 type Endpoint struct {
-	local, peer netip.Addr // control addresses of this site and the peer site
-	mtu         int
-	window      *Window // the peer site's duplicate filter, shared by its paths
+	local, peer netip.Addr   // control addresses of this site and the peer site
+	mtu         atomic.Int32 // of the overlay (SetMTU)
+	window      *Window      // the peer site's duplicate filter, shared by its paths
 
 	// active says whether to compress; the sender reads it per packet,
 	// the negotiation sets it.
@@ -87,7 +87,8 @@ type EndpointConfig struct {
 
 // NewEndpoint makes a path's shim end.
 func NewEndpoint(c EndpointConfig) *Endpoint {
-	e := &Endpoint{local: ControlAddr(c.LocalSite), peer: ControlAddr(c.PeerSite), mtu: c.MTU, window: c.Window}
+	e := &Endpoint{local: ControlAddr(c.LocalSite), peer: ControlAddr(c.PeerSite), window: c.Window}
+	e.mtu.Store(int32(c.MTU))
 	if e.window == nil {
 		e.window = new(Window)
 	}
@@ -97,6 +98,10 @@ func NewEndpoint(c EndpointConfig) *Endpoint {
 	e.hello.next = c.FirstHello
 	return e
 }
+
+// SetMTU puts a new overlay MTU in force: compressed packets never exceed
+// it from the next one on. Safe with Compress running.
+func (e *Endpoint) SetMTU(mtu int) { e.mtu.Store(int32(mtu)) }
 
 // Local and Peer are the control addresses of the two sites.
 func (e *Endpoint) Local() netip.Addr { return e.local }
@@ -118,7 +123,7 @@ func (e *Endpoint) Encode(b []byte, h Header, n int) (int, error) {
 // random, or would not shrink by compress.MinSaving with the shim's
 // headers. The result never exceeds the path MTU. It does not allocate.
 func (e *Endpoint) Compress(out, pkt []byte) int {
-	end := min(len(out), e.mtu)
+	end := min(len(out), int(e.mtu.Load()))
 	if end <= dataHeaderLen {
 		return 0
 	}

@@ -51,3 +51,24 @@ func (e *Engine) Demand(site uint16) Demand {
 	}
 	return d
 }
+
+// Touch marks the flows of policy class (an index into Config.Policies)
+// towards site active for Demand, as Lookup does, for a packet that
+// steering did not route: a flow sent by a pin (edge/dataplane pin.go)
+// skips Lookup, yet it needs its site's paths watched at its rate (a
+// pinned voice flow at the real-time interval). Buckets are not marked:
+// steering does not move a pinned flow, so it is not one of the flows its
+// decisions count. It takes no lock and does not allocate.
+func (e *Engine) Touch(site uint16, class int) {
+	ts := e.tables.Load()
+	if ts == nil {
+		return
+	}
+	slots := ts.sites[site]
+	if class < 0 || class >= len(slots) {
+		return
+	}
+	if now, s := e.clock.Load(), slots[class]; s.last.Load() != now {
+		s.last.Store(now)
+	}
+}

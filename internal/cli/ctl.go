@@ -67,7 +67,7 @@ controller' makes in DATA_DIR/admin on its first start). Every command takes
 	pf.StringVar(&o.network, "network", ctlEnvOr(envNetwork, defaultNetwork), "network (env "+envNetwork+")")
 	pf.BoolVar(&o.json, "json", false, "print JSON")
 	pf.DurationVar(&o.timeout, "timeout", 10*time.Second, "time limit of each call")
-	c.AddCommand(ctlNetworksCmd(o), ctlSitesCmd(o), ctlTokensCmd(o), ctlLinksCmd(o), ctlPrefixesCmd(o), ctlPathsCmd(o), ctlPoliciesCmd(o), ctlEventsCmd(o), ctlPinsCmd(o), ctlBGPCmd(o), ctlOperatorsCmd(o), ctlCertsCmd(o),
+	c.AddCommand(ctlNetworksCmd(o), ctlSitesCmd(o), ctlTokensCmd(o), ctlLinksCmd(o), ctlPrefixesCmd(o), ctlPathsCmd(o), ctlPoliciesCmd(o), ctlEventsCmd(o), ctlPinsCmd(o), ctlBGPCmd(o), ctlEdgeSettingsCmd(o), ctlOperatorsCmd(o), ctlCertsCmd(o),
 		ctlUsersCmd(o), ctlAlertsCmd(o))
 	return c
 }

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"log/slog"
+	"maps"
 	"net/netip"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -23,33 +25,35 @@ type edgeNAT struct {
 	log      *slog.Logger
 	onChange func() // asks for an urgent batch; never blocks
 
-	// mu guards w and running. The watcher's onChange must not take it:
-	// Close, called under mu, waits for the watcher's goroutines.
+	// mu guards w, running and links. The watcher's onChange must not
+	// take it: Close, called under mu, waits for the watcher's goroutines.
 	mu      sync.Mutex
 	w       *natdisc.Watcher     // nil: no discovery
 	dp      *dataplane.Dataplane // the links' paths, whose keepalive follows a measured NAT timeout
 	running config.ValidNAT      // w's settings
+	links   []string             // the links w watches, by name: links come and go at runtime
 	dirty   atomic.Bool          // observations changed since last sent
 }
 
-// apply starts, restarts or stops the watcher for cfg; an identical cfg
-// changes nothing.
+// apply starts, restarts or stops the watcher for cfg and the data
+// plane's links; an identical cfg over the same links changes nothing.
 func (n *edgeNAT) apply(dp *dataplane.Dataplane, cfg config.ValidNAT) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.w != nil && n.running == cfg {
+	conns := dp.STUNConns()
+	names := slices.Sorted(maps.Keys(conns))
+	if n.w != nil && n.running == cfg && slices.Equal(n.links, names) {
 		return
 	}
 	if n.w != nil {
 		n.w.Close()
 		n.w = nil
 	}
-	n.running, n.dp = cfg, dp
+	n.running, n.dp, n.links = cfg, dp, names
 	if !cfg.STUNServer.IsValid() {
 		return
 	}
 	var links []natdisc.Link
-	conns := dp.STUNConns()
 	for name, c := range conns {
 		links = append(links, natdisc.Link{Name: name, Conn: c})
 	}

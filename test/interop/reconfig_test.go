@@ -148,11 +148,15 @@ func TestEdgeReconfigure(t *testing.T) {
 		t.Errorf("a policy change touched the path to B: %+v", pb)
 	}
 
+	// A WAN link added and removed at runtime on A and B while a ping
+	// stream runs over the path between their first links.
+	linksAtRuntime(t, a, b, write, []reconfSite{b, c}, "    compression: true\n")
+
 	// Changes that need a restart, and an invalid file: refused by field
 	// path, nothing changed.
 	moved := strings.Replace(strings.Replace(siteYAML(a, []reconfSite{b}, ""), "id: 1}", "id: 9}", 1), "listen_port: 51820", "listen_port: 51830", 1)
 	out, err = runPatronus(t, "config", "apply", "--control-socket", a.sock, write("a3.yaml", moved))
-	if err == nil || !strings.Contains(out, "site.id: cannot change") || !strings.Contains(out, "links: cannot change") {
+	if err == nil || !strings.Contains(out, "site.id: cannot change") || !strings.Contains(out, "links[0].listen_port: the link's socket cannot change") {
 		t.Errorf("a new site id and link port were not refused: %v\n%s", err, out)
 	}
 	bad := strings.Replace(siteYAML(a, nil, ""), "lan_prefixes: [10.11.0.0/24]", "lan_prefixes: [10.11.0.1/24]", 1)
@@ -164,7 +168,9 @@ func TestEdgeReconfigure(t *testing.T) {
 		t.Errorf("a refused configuration changed the paths: %+v", st.Paths)
 	}
 
-	// SIGHUP re-reads the file: C is removed again, B's path stays.
+	// SIGHUP re-reads the file: C is removed again, B's path stays (its
+	// handshake as it was before, settled: see settledHandshake).
+	pb = pathTo(t, statusOf(t, a.sock), "site-b")
 	write("a.yaml", siteYAML(a, []reconfSite{b}, "    compression: true\n"))
 	if err := edgeA.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
@@ -182,6 +188,125 @@ func TestEdgeReconfigure(t *testing.T) {
 	waitPing(t, a.host, "10.22.0.2", 5*time.Second)
 	if pb2 := pathTo(t, statusOf(t, a.sock), "site-b"); !pb2.LastHandshake.Equal(*pb.LastHandshake) {
 		t.Errorf("SIGHUP restarted the path to B: %v, was %v", pb2.LastHandshake, pb.LastHandshake)
+	}
+}
+
+// withLTE adds a second link, lte (198.18.11.ID:51821, on the same
+// interface, cost 20), to site s's configuration yaml and to those of
+// its peers among lte.
+func withLTE(yaml string, s reconfSite, lte ...reconfSite) string {
+	own := fmt.Sprintf("local_address: 198.18.10.%d, listen_port: 51820, color: inet}", s.id)
+	yaml = strings.Replace(yaml, own+"]", own+fmt.Sprintf(", {name: lte, interface: %s, local_address: 198.18.11.%d, listen_port: 51821, color: lte, cost: 20}]",
+		s.wanIf, s.id), 1)
+	for _, p := range lte {
+		link := fmt.Sprintf("endpoint: \"198.18.10.%d:51820\", color: inet}", p.id)
+		yaml = strings.Replace(yaml, link+"]", link+fmt.Sprintf(", {name: lte, endpoint: \"198.18.11.%d:51821\", color: lte}]", p.id), 1)
+	}
+	return yaml
+}
+
+// linksAtRuntime: A and B gain a second WAN link (lte) through their
+// control sockets and later lose it, while a ping stream runs between
+// their LANs over the path between their first links: the three new
+// paths between A and B come up (WireGuard handshakes, BFD up), then go;
+// the first path keeps its WireGuard session throughout and the stream
+// loses nothing.
+func linksAtRuntime(t *testing.T, a, b reconfSite, write func(string, string) string, peersA []reconfSite, extra string) {
+	t.Helper()
+	a.edge.AddAddr(a.wanIf, "198.18.11.1/24")
+	b.edge.AddAddr(b.wanIf, "198.18.11.2/24")
+	first := "site-a/wan->site-b/wan"
+	hs := settledHandshake(t, a.sock, first)
+	pingDone := make(chan string, 1)
+	go func() {
+		out, _ := a.host.Exec("ping", "-q", "-c", "200", "-i", "0.1", "-W", "2", "10.22.0.2")
+		pingDone <- out
+	}()
+	apply := func(site reconfSite, yaml string) localapi.Changes {
+		t.Helper()
+		out, err := runPatronus(t, "config", "apply", "--control-socket", site.sock, write(site.name+"-links.yaml", yaml))
+		var ch localapi.Changes
+		if err != nil || json.Unmarshal([]byte(out), &ch) != nil {
+			t.Fatalf("%s: config apply: %v\n%s", site.name, err, out)
+		}
+		return ch
+	}
+	apply(b, withLTE(siteYAML(b, []reconfSite{a}, extra), b, a))
+	ch := apply(a, withLTE(siteYAML(a, peersA, extra), a, b))
+	if !slices.Equal(ch.LinksAdded, []string{"lte"}) || !slices.Equal(ch.PeerLinksChanged, []string{"site-b"}) || len(ch.PeersRestarted) != 0 {
+		t.Errorf("adding lte: %+v", ch)
+	}
+	waitPaths(t, a.sock, 30*time.Second, func(ps []localapi.PathStatus) bool {
+		up := 0
+		for _, p := range ps {
+			if p.PeerSite == "site-b" && p.BFDState == "up" && p.LastHandshake != nil {
+				up++
+			}
+		}
+		return up == 4
+	})
+	if p := pathByID(t, statusOf(t, a.sock), first); !p.LastHandshake.Equal(*hs) {
+		t.Errorf("adding a link restarted %s: handshake %v, was %v", first, p.LastHandshake, hs)
+	}
+	apply(b, siteYAML(b, []reconfSite{a}, extra))
+	ch = apply(a, siteYAML(a, peersA, extra))
+	if !slices.Equal(ch.LinksRemoved, []string{"lte"}) || len(ch.PeersRestarted) != 0 {
+		t.Errorf("removing lte: %+v", ch)
+	}
+	if st := statusOf(t, a.sock); len(st.Paths) != 2 || !pathByID(t, st, first).LastHandshake.Equal(*hs) {
+		t.Errorf("after removing lte: paths %+v, %s's handshake was %v", st.Paths, first, hs)
+	}
+	if out := <-pingDone; !strings.Contains(out, "200 received") {
+		t.Errorf("the ping stream lost packets while links came and went:\n%s", out)
+	}
+}
+
+// settledHandshake waits until path id's last handshake is older than
+// WireGuard's REKEY_TIMEOUT (5 s) and returns it: when both ends
+// initiated, a second handshake completes that long after the first, and
+// from then on the next comes after REKEY_AFTER_TIME (2 min). A change of
+// it within that is a restarted path.
+func settledHandshake(t *testing.T, sock, id string) *time.Time {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		p := pathByID(t, statusOf(t, sock), id)
+		if !p.LastHandshake.IsZero() && time.Since(*p.LastHandshake) > 6*time.Second {
+			return p.LastHandshake
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no settled handshake after 30 s: %+v", id, p)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func pathByID(t *testing.T, st localapi.Status, id string) localapi.PathStatus {
+	t.Helper()
+	for _, p := range st.Paths {
+		if p.ID == id {
+			if p.LastHandshake == nil {
+				p.LastHandshake = &time.Time{}
+			}
+			return p
+		}
+	}
+	t.Fatalf("no path %s: %+v", id, st.Paths)
+	return localapi.PathStatus{}
+}
+
+func waitPaths(t *testing.T, sock string, timeout time.Duration, ok func([]localapi.PathStatus) bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		st := statusOf(t, sock)
+		if ok(st.Paths) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("paths after %v: %+v", timeout, st.Paths)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 

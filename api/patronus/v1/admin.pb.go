@@ -5304,6 +5304,265 @@ func (x *RemoveBgpNeighborRequest) GetAddress() string {
 	return ""
 }
 
+// EdgeSettings are the settings of a site's edge that the controller
+// pushes in EdgeConfig.defaults, .bfd_adaptive and .overlay (edge/config
+// defaults and overlay.mtu). Unset fields take the edge's defaults.
+type EdgeSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// compression turns per-path LZ4 on; unset: off.
+	Compression *bool `protobuf:"varint,1,opt,name=compression,proto3,oneof" json:"compression,omitempty"`
+	// bfd: the BFD timers of every path.
+	Bfd *BfdTimers `protobuf:"bytes,2,opt,name=bfd,proto3" json:"bfd,omitempty"`
+	// bfd_by_color overrides bfd for the paths over links of a colour.
+	BfdByColor map[string]*BfdTimers `protobuf:"bytes,3,rep,name=bfd_by_color,json=bfdByColor,proto3" json:"bfd_by_color,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// bfd_adaptive: adaptive BFD.
+	BfdAdaptive *BfdAdaptive `protobuf:"bytes,4,opt,name=bfd_adaptive,json=bfdAdaptive,proto3" json:"bfd_adaptive,omitempty"`
+	// overlay_mtu is 1280..9000; 0: 1420.
+	OverlayMtu    uint32 `protobuf:"varint,5,opt,name=overlay_mtu,json=overlayMtu,proto3" json:"overlay_mtu,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EdgeSettings) Reset() {
+	*x = EdgeSettings{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[82]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EdgeSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EdgeSettings) ProtoMessage() {}
+
+func (x *EdgeSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[82]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EdgeSettings.ProtoReflect.Descriptor instead.
+func (*EdgeSettings) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{82}
+}
+
+func (x *EdgeSettings) GetCompression() bool {
+	if x != nil && x.Compression != nil {
+		return *x.Compression
+	}
+	return false
+}
+
+func (x *EdgeSettings) GetBfd() *BfdTimers {
+	if x != nil {
+		return x.Bfd
+	}
+	return nil
+}
+
+func (x *EdgeSettings) GetBfdByColor() map[string]*BfdTimers {
+	if x != nil {
+		return x.BfdByColor
+	}
+	return nil
+}
+
+func (x *EdgeSettings) GetBfdAdaptive() *BfdAdaptive {
+	if x != nil {
+		return x.BfdAdaptive
+	}
+	return nil
+}
+
+func (x *EdgeSettings) GetOverlayMtu() uint32 {
+	if x != nil {
+		return x.OverlayMtu
+	}
+	return 0
+}
+
+// SiteEdgeSettings are one site's edge settings.
+type SiteEdgeSettings struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	Settings      *EdgeSettings          `protobuf:"bytes,3,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SiteEdgeSettings) Reset() {
+	*x = SiteEdgeSettings{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[83]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SiteEdgeSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SiteEdgeSettings) ProtoMessage() {}
+
+func (x *SiteEdgeSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[83]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SiteEdgeSettings.ProtoReflect.Descriptor instead.
+func (*SiteEdgeSettings) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{83}
+}
+
+func (x *SiteEdgeSettings) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *SiteEdgeSettings) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *SiteEdgeSettings) GetSettings() *EdgeSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+// GetEdgeSettingsRequest names a site.
+type GetEdgeSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetEdgeSettingsRequest) Reset() {
+	*x = GetEdgeSettingsRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[84]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetEdgeSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetEdgeSettingsRequest) ProtoMessage() {}
+
+func (x *GetEdgeSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[84]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetEdgeSettingsRequest.ProtoReflect.Descriptor instead.
+func (*GetEdgeSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{84}
+}
+
+func (x *GetEdgeSettingsRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *GetEdgeSettingsRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+// SetEdgeSettingsRequest replaces a site's edge settings.
+type SetEdgeSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	SiteName      string                 `protobuf:"bytes,2,opt,name=site_name,json=siteName,proto3" json:"site_name,omitempty"`
+	Settings      *EdgeSettings          `protobuf:"bytes,3,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetEdgeSettingsRequest) Reset() {
+	*x = SetEdgeSettingsRequest{}
+	mi := &file_patronus_v1_admin_proto_msgTypes[85]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetEdgeSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetEdgeSettingsRequest) ProtoMessage() {}
+
+func (x *SetEdgeSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_admin_proto_msgTypes[85]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetEdgeSettingsRequest.ProtoReflect.Descriptor instead.
+func (*SetEdgeSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_admin_proto_rawDescGZIP(), []int{85}
+}
+
+func (x *SetEdgeSettingsRequest) GetNetwork() string {
+	if x != nil {
+		return x.Network
+	}
+	return ""
+}
+
+func (x *SetEdgeSettingsRequest) GetSiteName() string {
+	if x != nil {
+		return x.SiteName
+	}
+	return ""
+}
+
+func (x *SetEdgeSettingsRequest) GetSettings() *EdgeSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
 var File_patronus_v1_admin_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_admin_proto_rawDesc = "" +
@@ -5670,7 +5929,30 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x18RemoveBgpNeighborRequest\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
 	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x12\x18\n" +
-	"\aaddress\x18\x03 \x01(\tR\aaddress*X\n" +
+	"\aaddress\x18\x03 \x01(\tR\aaddress\"\xf1\x02\n" +
+	"\fEdgeSettings\x12%\n" +
+	"\vcompression\x18\x01 \x01(\bH\x00R\vcompression\x88\x01\x01\x12(\n" +
+	"\x03bfd\x18\x02 \x01(\v2\x16.patronus.v1.BfdTimersR\x03bfd\x12K\n" +
+	"\fbfd_by_color\x18\x03 \x03(\v2).patronus.v1.EdgeSettings.BfdByColorEntryR\n" +
+	"bfdByColor\x12;\n" +
+	"\fbfd_adaptive\x18\x04 \x01(\v2\x18.patronus.v1.BfdAdaptiveR\vbfdAdaptive\x12\x1f\n" +
+	"\voverlay_mtu\x18\x05 \x01(\rR\n" +
+	"overlayMtu\x1aU\n" +
+	"\x0fBfdByColorEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.patronus.v1.BfdTimersR\x05value:\x028\x01B\x0e\n" +
+	"\f_compression\"\x80\x01\n" +
+	"\x10SiteEdgeSettings\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x125\n" +
+	"\bsettings\x18\x03 \x01(\v2\x19.patronus.v1.EdgeSettingsR\bsettings\"O\n" +
+	"\x16GetEdgeSettingsRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\"\x86\x01\n" +
+	"\x16SetEdgeSettingsRequest\x12\x18\n" +
+	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x1b\n" +
+	"\tsite_name\x18\x02 \x01(\tR\bsiteName\x125\n" +
+	"\bsettings\x18\x03 \x01(\v2\x19.patronus.v1.EdgeSettingsR\bsettings*X\n" +
 	"\bTopology\x12\x18\n" +
 	"\x14TOPOLOGY_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12TOPOLOGY_FULL_MESH\x10\x01\x12\x1a\n" +
@@ -5678,7 +5960,7 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\tSiteState\x12\x1a\n" +
 	"\x16SITE_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13SITE_STATE_ENROLLED\x10\x01\x12\x16\n" +
-	"\x12SITE_STATE_REVOKED\x10\x022\xf1\x1a\n" +
+	"\x12SITE_STATE_REVOKED\x10\x022\x9f\x1c\n" +
 	"\x05Admin\x12S\n" +
 	"\fListNetworks\x12 .patronus.v1.ListNetworksRequest\x1a!.patronus.v1.ListNetworksResponse\x12J\n" +
 	"\tListSites\x12\x1d.patronus.v1.ListSitesRequest\x1a\x1e.patronus.v1.ListSitesResponse\x12=\n" +
@@ -5708,7 +5990,9 @@ const file_patronus_v1_admin_proto_rawDesc = "" +
 	"\x0eAddBgpNeighbor\x12\".patronus.v1.AddBgpNeighborRequest\x1a\x14.patronus.v1.SiteBgp\x12P\n" +
 	"\x11RemoveBgpNeighbor\x12%.patronus.v1.RemoveBgpNeighborRequest\x1a\x14.patronus.v1.SiteBgp\x12H\n" +
 	"\rSetBgpOptions\x12!.patronus.v1.SetBgpOptionsRequest\x1a\x14.patronus.v1.SiteBgp\x12F\n" +
-	"\fSetBgpPolicy\x12 .patronus.v1.SetBgpPolicyRequest\x1a\x14.patronus.v1.SiteBgp\x12V\n" +
+	"\fSetBgpPolicy\x12 .patronus.v1.SetBgpPolicyRequest\x1a\x14.patronus.v1.SiteBgp\x12U\n" +
+	"\x0fGetEdgeSettings\x12#.patronus.v1.GetEdgeSettingsRequest\x1a\x1d.patronus.v1.SiteEdgeSettings\x12U\n" +
+	"\x0fSetEdgeSettings\x12#.patronus.v1.SetEdgeSettingsRequest\x1a\x1d.patronus.v1.SiteEdgeSettings\x12V\n" +
 	"\rIssueOperator\x12!.patronus.v1.IssueOperatorRequest\x1a\".patronus.v1.IssueOperatorResponse\x12V\n" +
 	"\rListOperators\x12!.patronus.v1.ListOperatorsRequest\x1a\".patronus.v1.ListOperatorsResponse\x12X\n" +
 	"\x0eRevokeOperator\x12\".patronus.v1.RevokeOperatorRequest\x1a\".patronus.v1.ListOperatorsResponse\x12J\n" +
@@ -5746,7 +6030,7 @@ func file_patronus_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 82)
+var file_patronus_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 87)
 var file_patronus_v1_admin_proto_goTypes = []any{
 	(Topology)(0),                    // 0: patronus.v1.Topology
 	(SiteState)(0),                   // 1: patronus.v1.SiteState
@@ -5832,182 +6116,199 @@ var file_patronus_v1_admin_proto_goTypes = []any{
 	(*SetBgpOptionsRequest)(nil),     // 81: patronus.v1.SetBgpOptionsRequest
 	(*SetBgpPolicyRequest)(nil),      // 82: patronus.v1.SetBgpPolicyRequest
 	(*RemoveBgpNeighborRequest)(nil), // 83: patronus.v1.RemoveBgpNeighborRequest
-	(*timestamppb.Timestamp)(nil),    // 84: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 85: google.protobuf.Duration
-	(*Site)(nil),                     // 86: patronus.v1.Site
-	(TopologyRole)(0),                // 87: patronus.v1.TopologyRole
-	(*PathSample)(nil),               // 88: patronus.v1.PathSample
-	(*SlaClass)(nil),                 // 89: patronus.v1.SlaClass
-	(*Application)(nil),              // 90: patronus.v1.Application
-	(*Policy)(nil),                   // 91: patronus.v1.Policy
-	(*SteeringTimers)(nil),           // 92: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),             // 93: patronus.v1.QualityModel
-	(*PinMatch)(nil),                 // 94: patronus.v1.PinMatch
-	(*Bgp)(nil),                      // 95: patronus.v1.Bgp
-	(*BgpStatus)(nil),                // 96: patronus.v1.BgpStatus
-	(*BgpNeighbor)(nil),              // 97: patronus.v1.BgpNeighbor
-	(*BgpPolicy)(nil),                // 98: patronus.v1.BgpPolicy
+	(*EdgeSettings)(nil),             // 84: patronus.v1.EdgeSettings
+	(*SiteEdgeSettings)(nil),         // 85: patronus.v1.SiteEdgeSettings
+	(*GetEdgeSettingsRequest)(nil),   // 86: patronus.v1.GetEdgeSettingsRequest
+	(*SetEdgeSettingsRequest)(nil),   // 87: patronus.v1.SetEdgeSettingsRequest
+	nil,                              // 88: patronus.v1.EdgeSettings.BfdByColorEntry
+	(*timestamppb.Timestamp)(nil),    // 89: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 90: google.protobuf.Duration
+	(*Site)(nil),                     // 91: patronus.v1.Site
+	(TopologyRole)(0),                // 92: patronus.v1.TopologyRole
+	(*PathSample)(nil),               // 93: patronus.v1.PathSample
+	(*SlaClass)(nil),                 // 94: patronus.v1.SlaClass
+	(*Application)(nil),              // 95: patronus.v1.Application
+	(*Policy)(nil),                   // 96: patronus.v1.Policy
+	(*SteeringTimers)(nil),           // 97: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),             // 98: patronus.v1.QualityModel
+	(*PinMatch)(nil),                 // 99: patronus.v1.PinMatch
+	(*Bgp)(nil),                      // 100: patronus.v1.Bgp
+	(*BgpStatus)(nil),                // 101: patronus.v1.BgpStatus
+	(*BgpNeighbor)(nil),              // 102: patronus.v1.BgpNeighbor
+	(*BgpPolicy)(nil),                // 103: patronus.v1.BgpPolicy
+	(*BfdTimers)(nil),                // 104: patronus.v1.BfdTimers
+	(*BfdAdaptive)(nil),              // 105: patronus.v1.BfdAdaptive
 }
 var file_patronus_v1_admin_proto_depIdxs = []int32{
-	84,  // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
-	84,  // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
-	84,  // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
-	85,  // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
+	89,  // 0: patronus.v1.OperatorCertificate.issued_at:type_name -> google.protobuf.Timestamp
+	89,  // 1: patronus.v1.OperatorCertificate.not_after:type_name -> google.protobuf.Timestamp
+	89,  // 2: patronus.v1.OperatorCertificate.revoked_at:type_name -> google.protobuf.Timestamp
+	90,  // 3: patronus.v1.IssueOperatorRequest.validity:type_name -> google.protobuf.Duration
 	2,   // 4: patronus.v1.IssueOperatorResponse.certificate:type_name -> patronus.v1.OperatorCertificate
 	2,   // 5: patronus.v1.ListOperatorsResponse.certificates:type_name -> patronus.v1.OperatorCertificate
 	0,   // 6: patronus.v1.NetworkInfo.topology:type_name -> patronus.v1.Topology
-	84,  // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
+	89,  // 7: patronus.v1.NetworkInfo.created_at:type_name -> google.protobuf.Timestamp
 	8,   // 8: patronus.v1.ListNetworksResponse.networks:type_name -> patronus.v1.NetworkInfo
-	86,  // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
-	87,  // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
+	91,  // 9: patronus.v1.SiteInfo.site:type_name -> patronus.v1.Site
+	92,  // 10: patronus.v1.SiteInfo.role:type_name -> patronus.v1.TopologyRole
 	1,   // 11: patronus.v1.SiteInfo.state:type_name -> patronus.v1.SiteState
-	84,  // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
-	84,  // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
-	84,  // 14: patronus.v1.SiteInfo.key_rotated_at:type_name -> google.protobuf.Timestamp
+	89,  // 12: patronus.v1.SiteInfo.last_seen_at:type_name -> google.protobuf.Timestamp
+	89,  // 13: patronus.v1.SiteInfo.created_at:type_name -> google.protobuf.Timestamp
+	89,  // 14: patronus.v1.SiteInfo.key_rotated_at:type_name -> google.protobuf.Timestamp
 	11,  // 15: patronus.v1.ListSitesResponse.sites:type_name -> patronus.v1.SiteInfo
-	84,  // 16: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
-	84,  // 17: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
-	84,  // 18: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
-	84,  // 19: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
-	85,  // 20: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
+	89,  // 16: patronus.v1.JoinTokenInfo.created_at:type_name -> google.protobuf.Timestamp
+	89,  // 17: patronus.v1.JoinTokenInfo.expires_at:type_name -> google.protobuf.Timestamp
+	89,  // 18: patronus.v1.JoinTokenInfo.used_at:type_name -> google.protobuf.Timestamp
+	89,  // 19: patronus.v1.JoinTokenInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	90,  // 20: patronus.v1.CreateJoinTokenRequest.ttl:type_name -> google.protobuf.Duration
 	16,  // 21: patronus.v1.CreateJoinTokenResponse.info:type_name -> patronus.v1.JoinTokenInfo
 	16,  // 22: patronus.v1.ListJoinTokensResponse.tokens:type_name -> patronus.v1.JoinTokenInfo
 	22,  // 23: patronus.v1.ListLinksResponse.links:type_name -> patronus.v1.WanLink
 	22,  // 24: patronus.v1.PutLinkRequest.link:type_name -> patronus.v1.WanLink
 	28,  // 25: patronus.v1.ListPrefixesResponse.prefixes:type_name -> patronus.v1.LanPrefix
 	28,  // 26: patronus.v1.AddPrefixRequest.prefix:type_name -> patronus.v1.LanPrefix
-	88,  // 27: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
+	93,  // 27: patronus.v1.PathInfo.latest:type_name -> patronus.v1.PathSample
 	34,  // 28: patronus.v1.ListPathsResponse.paths:type_name -> patronus.v1.PathInfo
-	89,  // 29: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
-	90,  // 30: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
-	91,  // 31: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
-	92,  // 32: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
-	93,  // 33: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
+	94,  // 29: patronus.v1.PolicySet.sla_classes:type_name -> patronus.v1.SlaClass
+	95,  // 30: patronus.v1.PolicySet.applications:type_name -> patronus.v1.Application
+	96,  // 31: patronus.v1.PolicySet.policies:type_name -> patronus.v1.Policy
+	97,  // 32: patronus.v1.PolicySet.steering:type_name -> patronus.v1.SteeringTimers
+	98,  // 33: patronus.v1.PolicySet.quality_model:type_name -> patronus.v1.QualityModel
 	37,  // 34: patronus.v1.SetPoliciesRequest.policies:type_name -> patronus.v1.PolicySet
-	84,  // 35: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
-	84,  // 36: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
+	89,  // 35: patronus.v1.Event.at:type_name -> google.protobuf.Timestamp
+	89,  // 36: patronus.v1.ListEventsRequest.since:type_name -> google.protobuf.Timestamp
 	40,  // 37: patronus.v1.ListEventsResponse.events:type_name -> patronus.v1.Event
-	94,  // 38: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
-	84,  // 39: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
-	84,  // 40: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
+	99,  // 38: patronus.v1.PinInfo.match:type_name -> patronus.v1.PinMatch
+	89,  // 39: patronus.v1.PinInfo.expires_at:type_name -> google.protobuf.Timestamp
+	89,  // 40: patronus.v1.PinInfo.created_at:type_name -> google.protobuf.Timestamp
 	43,  // 41: patronus.v1.ListPinsResponse.pins:type_name -> patronus.v1.PinInfo
-	94,  // 42: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
-	85,  // 43: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
-	84,  // 44: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
-	84,  // 45: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
-	84,  // 46: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
+	99,  // 42: patronus.v1.SetPinRequest.match:type_name -> patronus.v1.PinMatch
+	90,  // 43: patronus.v1.SetPinRequest.ttl:type_name -> google.protobuf.Duration
+	89,  // 44: patronus.v1.UserInfo.created_at:type_name -> google.protobuf.Timestamp
+	89,  // 45: patronus.v1.UserInfo.disabled_at:type_name -> google.protobuf.Timestamp
+	89,  // 46: patronus.v1.UserInfo.last_login:type_name -> google.protobuf.Timestamp
 	49,  // 47: patronus.v1.ListUsersResponse.users:type_name -> patronus.v1.UserInfo
-	84,  // 48: patronus.v1.AlertInfo.started_at:type_name -> google.protobuf.Timestamp
-	84,  // 49: patronus.v1.AlertInfo.fired_at:type_name -> google.protobuf.Timestamp
+	89,  // 48: patronus.v1.AlertInfo.started_at:type_name -> google.protobuf.Timestamp
+	89,  // 49: patronus.v1.AlertInfo.fired_at:type_name -> google.protobuf.Timestamp
 	56,  // 50: patronus.v1.ListAlertsResponse.alerts:type_name -> patronus.v1.AlertInfo
-	84,  // 51: patronus.v1.WebhookInfo.created_at:type_name -> google.protobuf.Timestamp
+	89,  // 51: patronus.v1.WebhookInfo.created_at:type_name -> google.protobuf.Timestamp
 	59,  // 52: patronus.v1.AddWebhookResponse.webhook:type_name -> patronus.v1.WebhookInfo
 	59,  // 53: patronus.v1.ListWebhooksResponse.webhooks:type_name -> patronus.v1.WebhookInfo
-	85,  // 54: patronus.v1.TestWebhookResponse.duration:type_name -> google.protobuf.Duration
-	95,  // 55: patronus.v1.SiteBgp.bgp:type_name -> patronus.v1.Bgp
-	96,  // 56: patronus.v1.SiteBgp.status:type_name -> patronus.v1.BgpStatus
-	84,  // 57: patronus.v1.SiteBgp.reported_at:type_name -> google.protobuf.Timestamp
-	85,  // 58: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
-	85,  // 59: patronus.v1.RenewOperatorRequest.validity:type_name -> google.protobuf.Duration
-	84,  // 60: patronus.v1.CertificateInfo.issued_at:type_name -> google.protobuf.Timestamp
-	84,  // 61: patronus.v1.CertificateInfo.not_after:type_name -> google.protobuf.Timestamp
-	84,  // 62: patronus.v1.CertificateInfo.revoked_at:type_name -> google.protobuf.Timestamp
+	90,  // 54: patronus.v1.TestWebhookResponse.duration:type_name -> google.protobuf.Duration
+	100, // 55: patronus.v1.SiteBgp.bgp:type_name -> patronus.v1.Bgp
+	101, // 56: patronus.v1.SiteBgp.status:type_name -> patronus.v1.BgpStatus
+	89,  // 57: patronus.v1.SiteBgp.reported_at:type_name -> google.protobuf.Timestamp
+	90,  // 58: patronus.v1.ResetSiteRequest.ttl:type_name -> google.protobuf.Duration
+	90,  // 59: patronus.v1.RenewOperatorRequest.validity:type_name -> google.protobuf.Duration
+	89,  // 60: patronus.v1.CertificateInfo.issued_at:type_name -> google.protobuf.Timestamp
+	89,  // 61: patronus.v1.CertificateInfo.not_after:type_name -> google.protobuf.Timestamp
+	89,  // 62: patronus.v1.CertificateInfo.revoked_at:type_name -> google.protobuf.Timestamp
 	76,  // 63: patronus.v1.ListCertificatesResponse.certificates:type_name -> patronus.v1.CertificateInfo
-	97,  // 64: patronus.v1.AddBgpNeighborRequest.neighbor:type_name -> patronus.v1.BgpNeighbor
-	98,  // 65: patronus.v1.SetBgpPolicyRequest.policy:type_name -> patronus.v1.BgpPolicy
-	9,   // 66: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
-	12,  // 67: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
-	14,  // 68: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
-	15,  // 69: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
-	17,  // 70: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
-	19,  // 71: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
-	21,  // 72: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
-	23,  // 73: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
-	25,  // 74: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
-	26,  // 75: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
-	29,  // 76: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
-	31,  // 77: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
-	32,  // 78: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
-	35,  // 79: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
-	38,  // 80: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
-	39,  // 81: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
-	41,  // 82: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
-	44,  // 83: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
-	46,  // 84: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
-	47,  // 85: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
-	70,  // 86: patronus.v1.Admin.GetBgp:input_type -> patronus.v1.GetBgpRequest
-	79,  // 87: patronus.v1.Admin.SetBgp:input_type -> patronus.v1.SetBgpRequest
-	80,  // 88: patronus.v1.Admin.AddBgpNeighbor:input_type -> patronus.v1.AddBgpNeighborRequest
-	83,  // 89: patronus.v1.Admin.RemoveBgpNeighbor:input_type -> patronus.v1.RemoveBgpNeighborRequest
-	81,  // 90: patronus.v1.Admin.SetBgpOptions:input_type -> patronus.v1.SetBgpOptionsRequest
-	82,  // 91: patronus.v1.Admin.SetBgpPolicy:input_type -> patronus.v1.SetBgpPolicyRequest
-	3,   // 92: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
-	5,   // 93: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
-	7,   // 94: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
-	50,  // 95: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
-	52,  // 96: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
-	53,  // 97: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
-	54,  // 98: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
-	57,  // 99: patronus.v1.Admin.ListAlerts:input_type -> patronus.v1.ListAlertsRequest
-	60,  // 100: patronus.v1.Admin.AddWebhook:input_type -> patronus.v1.AddWebhookRequest
-	62,  // 101: patronus.v1.Admin.ListWebhooks:input_type -> patronus.v1.ListWebhooksRequest
-	64,  // 102: patronus.v1.Admin.RemoveWebhook:input_type -> patronus.v1.RemoveWebhookRequest
-	66,  // 103: patronus.v1.Admin.TestWebhook:input_type -> patronus.v1.TestWebhookRequest
-	68,  // 104: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
-	72,  // 105: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
-	73,  // 106: patronus.v1.Admin.RotateSiteKey:input_type -> patronus.v1.RotateSiteKeyRequest
-	74,  // 107: patronus.v1.Admin.RenewOperator:input_type -> patronus.v1.RenewOperatorRequest
-	75,  // 108: patronus.v1.Admin.ListCertificates:input_type -> patronus.v1.ListCertificatesRequest
-	78,  // 109: patronus.v1.Admin.RevokeCertificate:input_type -> patronus.v1.RevokeCertificateRequest
-	10,  // 110: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
-	13,  // 111: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
-	11,  // 112: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
-	11,  // 113: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
-	18,  // 114: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
-	20,  // 115: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
-	16,  // 116: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
-	24,  // 117: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
-	22,  // 118: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
-	27,  // 119: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
-	30,  // 120: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
-	28,  // 121: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
-	33,  // 122: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
-	36,  // 123: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
-	37,  // 124: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
-	37,  // 125: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
-	42,  // 126: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
-	45,  // 127: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
-	43,  // 128: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
-	48,  // 129: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
-	69,  // 130: patronus.v1.Admin.GetBgp:output_type -> patronus.v1.SiteBgp
-	69,  // 131: patronus.v1.Admin.SetBgp:output_type -> patronus.v1.SiteBgp
-	69,  // 132: patronus.v1.Admin.AddBgpNeighbor:output_type -> patronus.v1.SiteBgp
-	69,  // 133: patronus.v1.Admin.RemoveBgpNeighbor:output_type -> patronus.v1.SiteBgp
-	69,  // 134: patronus.v1.Admin.SetBgpOptions:output_type -> patronus.v1.SiteBgp
-	69,  // 135: patronus.v1.Admin.SetBgpPolicy:output_type -> patronus.v1.SiteBgp
-	4,   // 136: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
-	6,   // 137: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
-	6,   // 138: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
-	51,  // 139: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
-	49,  // 140: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
-	49,  // 141: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
-	55,  // 142: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
-	58,  // 143: patronus.v1.Admin.ListAlerts:output_type -> patronus.v1.ListAlertsResponse
-	61,  // 144: patronus.v1.Admin.AddWebhook:output_type -> patronus.v1.AddWebhookResponse
-	63,  // 145: patronus.v1.Admin.ListWebhooks:output_type -> patronus.v1.ListWebhooksResponse
-	65,  // 146: patronus.v1.Admin.RemoveWebhook:output_type -> patronus.v1.RemoveWebhookResponse
-	67,  // 147: patronus.v1.Admin.TestWebhook:output_type -> patronus.v1.TestWebhookResponse
-	71,  // 148: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
-	18,  // 149: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
-	11,  // 150: patronus.v1.Admin.RotateSiteKey:output_type -> patronus.v1.SiteInfo
-	4,   // 151: patronus.v1.Admin.RenewOperator:output_type -> patronus.v1.IssueOperatorResponse
-	77,  // 152: patronus.v1.Admin.ListCertificates:output_type -> patronus.v1.ListCertificatesResponse
-	76,  // 153: patronus.v1.Admin.RevokeCertificate:output_type -> patronus.v1.CertificateInfo
-	110, // [110:154] is the sub-list for method output_type
-	66,  // [66:110] is the sub-list for method input_type
-	66,  // [66:66] is the sub-list for extension type_name
-	66,  // [66:66] is the sub-list for extension extendee
-	0,   // [0:66] is the sub-list for field type_name
+	102, // 64: patronus.v1.AddBgpNeighborRequest.neighbor:type_name -> patronus.v1.BgpNeighbor
+	103, // 65: patronus.v1.SetBgpPolicyRequest.policy:type_name -> patronus.v1.BgpPolicy
+	104, // 66: patronus.v1.EdgeSettings.bfd:type_name -> patronus.v1.BfdTimers
+	88,  // 67: patronus.v1.EdgeSettings.bfd_by_color:type_name -> patronus.v1.EdgeSettings.BfdByColorEntry
+	105, // 68: patronus.v1.EdgeSettings.bfd_adaptive:type_name -> patronus.v1.BfdAdaptive
+	84,  // 69: patronus.v1.SiteEdgeSettings.settings:type_name -> patronus.v1.EdgeSettings
+	84,  // 70: patronus.v1.SetEdgeSettingsRequest.settings:type_name -> patronus.v1.EdgeSettings
+	104, // 71: patronus.v1.EdgeSettings.BfdByColorEntry.value:type_name -> patronus.v1.BfdTimers
+	9,   // 72: patronus.v1.Admin.ListNetworks:input_type -> patronus.v1.ListNetworksRequest
+	12,  // 73: patronus.v1.Admin.ListSites:input_type -> patronus.v1.ListSitesRequest
+	14,  // 74: patronus.v1.Admin.GetSite:input_type -> patronus.v1.GetSiteRequest
+	15,  // 75: patronus.v1.Admin.RevokeSite:input_type -> patronus.v1.RevokeSiteRequest
+	17,  // 76: patronus.v1.Admin.CreateJoinToken:input_type -> patronus.v1.CreateJoinTokenRequest
+	19,  // 77: patronus.v1.Admin.ListJoinTokens:input_type -> patronus.v1.ListJoinTokensRequest
+	21,  // 78: patronus.v1.Admin.RevokeJoinToken:input_type -> patronus.v1.RevokeJoinTokenRequest
+	23,  // 79: patronus.v1.Admin.ListLinks:input_type -> patronus.v1.ListLinksRequest
+	25,  // 80: patronus.v1.Admin.PutLink:input_type -> patronus.v1.PutLinkRequest
+	26,  // 81: patronus.v1.Admin.DeleteLink:input_type -> patronus.v1.DeleteLinkRequest
+	29,  // 82: patronus.v1.Admin.ListPrefixes:input_type -> patronus.v1.ListPrefixesRequest
+	31,  // 83: patronus.v1.Admin.AddPrefix:input_type -> patronus.v1.AddPrefixRequest
+	32,  // 84: patronus.v1.Admin.DeletePrefix:input_type -> patronus.v1.DeletePrefixRequest
+	35,  // 85: patronus.v1.Admin.ListPaths:input_type -> patronus.v1.ListPathsRequest
+	38,  // 86: patronus.v1.Admin.GetPolicies:input_type -> patronus.v1.GetPoliciesRequest
+	39,  // 87: patronus.v1.Admin.SetPolicies:input_type -> patronus.v1.SetPoliciesRequest
+	41,  // 88: patronus.v1.Admin.ListEvents:input_type -> patronus.v1.ListEventsRequest
+	44,  // 89: patronus.v1.Admin.ListPins:input_type -> patronus.v1.ListPinsRequest
+	46,  // 90: patronus.v1.Admin.SetPin:input_type -> patronus.v1.SetPinRequest
+	47,  // 91: patronus.v1.Admin.DeletePin:input_type -> patronus.v1.DeletePinRequest
+	70,  // 92: patronus.v1.Admin.GetBgp:input_type -> patronus.v1.GetBgpRequest
+	79,  // 93: patronus.v1.Admin.SetBgp:input_type -> patronus.v1.SetBgpRequest
+	80,  // 94: patronus.v1.Admin.AddBgpNeighbor:input_type -> patronus.v1.AddBgpNeighborRequest
+	83,  // 95: patronus.v1.Admin.RemoveBgpNeighbor:input_type -> patronus.v1.RemoveBgpNeighborRequest
+	81,  // 96: patronus.v1.Admin.SetBgpOptions:input_type -> patronus.v1.SetBgpOptionsRequest
+	82,  // 97: patronus.v1.Admin.SetBgpPolicy:input_type -> patronus.v1.SetBgpPolicyRequest
+	86,  // 98: patronus.v1.Admin.GetEdgeSettings:input_type -> patronus.v1.GetEdgeSettingsRequest
+	87,  // 99: patronus.v1.Admin.SetEdgeSettings:input_type -> patronus.v1.SetEdgeSettingsRequest
+	3,   // 100: patronus.v1.Admin.IssueOperator:input_type -> patronus.v1.IssueOperatorRequest
+	5,   // 101: patronus.v1.Admin.ListOperators:input_type -> patronus.v1.ListOperatorsRequest
+	7,   // 102: patronus.v1.Admin.RevokeOperator:input_type -> patronus.v1.RevokeOperatorRequest
+	50,  // 103: patronus.v1.Admin.ListUsers:input_type -> patronus.v1.ListUsersRequest
+	52,  // 104: patronus.v1.Admin.CreateUser:input_type -> patronus.v1.CreateUserRequest
+	53,  // 105: patronus.v1.Admin.SetUserRole:input_type -> patronus.v1.SetUserRoleRequest
+	54,  // 106: patronus.v1.Admin.DeleteUser:input_type -> patronus.v1.DeleteUserRequest
+	57,  // 107: patronus.v1.Admin.ListAlerts:input_type -> patronus.v1.ListAlertsRequest
+	60,  // 108: patronus.v1.Admin.AddWebhook:input_type -> patronus.v1.AddWebhookRequest
+	62,  // 109: patronus.v1.Admin.ListWebhooks:input_type -> patronus.v1.ListWebhooksRequest
+	64,  // 110: patronus.v1.Admin.RemoveWebhook:input_type -> patronus.v1.RemoveWebhookRequest
+	66,  // 111: patronus.v1.Admin.TestWebhook:input_type -> patronus.v1.TestWebhookRequest
+	68,  // 112: patronus.v1.Admin.DeleteSite:input_type -> patronus.v1.DeleteSiteRequest
+	72,  // 113: patronus.v1.Admin.ResetSite:input_type -> patronus.v1.ResetSiteRequest
+	73,  // 114: patronus.v1.Admin.RotateSiteKey:input_type -> patronus.v1.RotateSiteKeyRequest
+	74,  // 115: patronus.v1.Admin.RenewOperator:input_type -> patronus.v1.RenewOperatorRequest
+	75,  // 116: patronus.v1.Admin.ListCertificates:input_type -> patronus.v1.ListCertificatesRequest
+	78,  // 117: patronus.v1.Admin.RevokeCertificate:input_type -> patronus.v1.RevokeCertificateRequest
+	10,  // 118: patronus.v1.Admin.ListNetworks:output_type -> patronus.v1.ListNetworksResponse
+	13,  // 119: patronus.v1.Admin.ListSites:output_type -> patronus.v1.ListSitesResponse
+	11,  // 120: patronus.v1.Admin.GetSite:output_type -> patronus.v1.SiteInfo
+	11,  // 121: patronus.v1.Admin.RevokeSite:output_type -> patronus.v1.SiteInfo
+	18,  // 122: patronus.v1.Admin.CreateJoinToken:output_type -> patronus.v1.CreateJoinTokenResponse
+	20,  // 123: patronus.v1.Admin.ListJoinTokens:output_type -> patronus.v1.ListJoinTokensResponse
+	16,  // 124: patronus.v1.Admin.RevokeJoinToken:output_type -> patronus.v1.JoinTokenInfo
+	24,  // 125: patronus.v1.Admin.ListLinks:output_type -> patronus.v1.ListLinksResponse
+	22,  // 126: patronus.v1.Admin.PutLink:output_type -> patronus.v1.WanLink
+	27,  // 127: patronus.v1.Admin.DeleteLink:output_type -> patronus.v1.DeleteLinkResponse
+	30,  // 128: patronus.v1.Admin.ListPrefixes:output_type -> patronus.v1.ListPrefixesResponse
+	28,  // 129: patronus.v1.Admin.AddPrefix:output_type -> patronus.v1.LanPrefix
+	33,  // 130: patronus.v1.Admin.DeletePrefix:output_type -> patronus.v1.DeletePrefixResponse
+	36,  // 131: patronus.v1.Admin.ListPaths:output_type -> patronus.v1.ListPathsResponse
+	37,  // 132: patronus.v1.Admin.GetPolicies:output_type -> patronus.v1.PolicySet
+	37,  // 133: patronus.v1.Admin.SetPolicies:output_type -> patronus.v1.PolicySet
+	42,  // 134: patronus.v1.Admin.ListEvents:output_type -> patronus.v1.ListEventsResponse
+	45,  // 135: patronus.v1.Admin.ListPins:output_type -> patronus.v1.ListPinsResponse
+	43,  // 136: patronus.v1.Admin.SetPin:output_type -> patronus.v1.PinInfo
+	48,  // 137: patronus.v1.Admin.DeletePin:output_type -> patronus.v1.DeletePinResponse
+	69,  // 138: patronus.v1.Admin.GetBgp:output_type -> patronus.v1.SiteBgp
+	69,  // 139: patronus.v1.Admin.SetBgp:output_type -> patronus.v1.SiteBgp
+	69,  // 140: patronus.v1.Admin.AddBgpNeighbor:output_type -> patronus.v1.SiteBgp
+	69,  // 141: patronus.v1.Admin.RemoveBgpNeighbor:output_type -> patronus.v1.SiteBgp
+	69,  // 142: patronus.v1.Admin.SetBgpOptions:output_type -> patronus.v1.SiteBgp
+	69,  // 143: patronus.v1.Admin.SetBgpPolicy:output_type -> patronus.v1.SiteBgp
+	85,  // 144: patronus.v1.Admin.GetEdgeSettings:output_type -> patronus.v1.SiteEdgeSettings
+	85,  // 145: patronus.v1.Admin.SetEdgeSettings:output_type -> patronus.v1.SiteEdgeSettings
+	4,   // 146: patronus.v1.Admin.IssueOperator:output_type -> patronus.v1.IssueOperatorResponse
+	6,   // 147: patronus.v1.Admin.ListOperators:output_type -> patronus.v1.ListOperatorsResponse
+	6,   // 148: patronus.v1.Admin.RevokeOperator:output_type -> patronus.v1.ListOperatorsResponse
+	51,  // 149: patronus.v1.Admin.ListUsers:output_type -> patronus.v1.ListUsersResponse
+	49,  // 150: patronus.v1.Admin.CreateUser:output_type -> patronus.v1.UserInfo
+	49,  // 151: patronus.v1.Admin.SetUserRole:output_type -> patronus.v1.UserInfo
+	55,  // 152: patronus.v1.Admin.DeleteUser:output_type -> patronus.v1.DeleteUserResponse
+	58,  // 153: patronus.v1.Admin.ListAlerts:output_type -> patronus.v1.ListAlertsResponse
+	61,  // 154: patronus.v1.Admin.AddWebhook:output_type -> patronus.v1.AddWebhookResponse
+	63,  // 155: patronus.v1.Admin.ListWebhooks:output_type -> patronus.v1.ListWebhooksResponse
+	65,  // 156: patronus.v1.Admin.RemoveWebhook:output_type -> patronus.v1.RemoveWebhookResponse
+	67,  // 157: patronus.v1.Admin.TestWebhook:output_type -> patronus.v1.TestWebhookResponse
+	71,  // 158: patronus.v1.Admin.DeleteSite:output_type -> patronus.v1.DeleteSiteResponse
+	18,  // 159: patronus.v1.Admin.ResetSite:output_type -> patronus.v1.CreateJoinTokenResponse
+	11,  // 160: patronus.v1.Admin.RotateSiteKey:output_type -> patronus.v1.SiteInfo
+	4,   // 161: patronus.v1.Admin.RenewOperator:output_type -> patronus.v1.IssueOperatorResponse
+	77,  // 162: patronus.v1.Admin.ListCertificates:output_type -> patronus.v1.ListCertificatesResponse
+	76,  // 163: patronus.v1.Admin.RevokeCertificate:output_type -> patronus.v1.CertificateInfo
+	118, // [118:164] is the sub-list for method output_type
+	72,  // [72:118] is the sub-list for method input_type
+	72,  // [72:72] is the sub-list for extension type_name
+	72,  // [72:72] is the sub-list for extension extendee
+	0,   // [0:72] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_admin_proto_init() }
@@ -6018,13 +6319,14 @@ func file_patronus_v1_admin_proto_init() {
 	file_patronus_v1_config_proto_init()
 	file_patronus_v1_telemetry_proto_init()
 	file_patronus_v1_admin_proto_msgTypes[79].OneofWrappers = []any{}
+	file_patronus_v1_admin_proto_msgTypes[82].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_admin_proto_rawDesc), len(file_patronus_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   82,
+			NumMessages:   87,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

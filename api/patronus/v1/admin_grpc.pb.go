@@ -49,6 +49,8 @@ const (
 	Admin_RemoveBgpNeighbor_FullMethodName = "/patronus.v1.Admin/RemoveBgpNeighbor"
 	Admin_SetBgpOptions_FullMethodName     = "/patronus.v1.Admin/SetBgpOptions"
 	Admin_SetBgpPolicy_FullMethodName      = "/patronus.v1.Admin/SetBgpPolicy"
+	Admin_GetEdgeSettings_FullMethodName   = "/patronus.v1.Admin/GetEdgeSettings"
+	Admin_SetEdgeSettings_FullMethodName   = "/patronus.v1.Admin/SetEdgeSettings"
 	Admin_IssueOperator_FullMethodName     = "/patronus.v1.Admin/IssueOperator"
 	Admin_ListOperators_FullMethodName     = "/patronus.v1.Admin/ListOperators"
 	Admin_RevokeOperator_FullMethodName    = "/patronus.v1.Admin/RevokeOperator"
@@ -145,6 +147,12 @@ type AdminClient interface {
 	// SetBgpPolicy replaces a site's import or export policy (an empty
 	// policy clears it).
 	SetBgpPolicy(ctx context.Context, in *SetBgpPolicyRequest, opts ...grpc.CallOption) (*SiteBgp, error)
+	// GetEdgeSettings returns a site's edge settings (compression, BFD
+	// timers, adaptive BFD, overlay MTU).
+	GetEdgeSettings(ctx context.Context, in *GetEdgeSettingsRequest, opts ...grpc.CallOption) (*SiteEdgeSettings, error)
+	// SetEdgeSettings replaces a site's edge settings whole; the site's
+	// edge puts them in force without a restart in its next revision.
+	SetEdgeSettings(ctx context.Context, in *SetEdgeSettingsRequest, opts ...grpc.CallOption) (*SiteEdgeSettings, error)
 	// IssueOperator signs an operator certificate for a person, from the
 	// CSR of a key made where it is used (the key never travels), and
 	// records it. A name with a certificate in force gets ALREADY_EXISTS:
@@ -486,6 +494,26 @@ func (c *adminClient) SetBgpPolicy(ctx context.Context, in *SetBgpPolicyRequest,
 	return out, nil
 }
 
+func (c *adminClient) GetEdgeSettings(ctx context.Context, in *GetEdgeSettingsRequest, opts ...grpc.CallOption) (*SiteEdgeSettings, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SiteEdgeSettings)
+	err := c.cc.Invoke(ctx, Admin_GetEdgeSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminClient) SetEdgeSettings(ctx context.Context, in *SetEdgeSettingsRequest, opts ...grpc.CallOption) (*SiteEdgeSettings, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SiteEdgeSettings)
+	err := c.cc.Invoke(ctx, Admin_SetEdgeSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminClient) IssueOperator(ctx context.Context, in *IssueOperatorRequest, opts ...grpc.CallOption) (*IssueOperatorResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(IssueOperatorResponse)
@@ -742,6 +770,12 @@ type AdminServer interface {
 	// SetBgpPolicy replaces a site's import or export policy (an empty
 	// policy clears it).
 	SetBgpPolicy(context.Context, *SetBgpPolicyRequest) (*SiteBgp, error)
+	// GetEdgeSettings returns a site's edge settings (compression, BFD
+	// timers, adaptive BFD, overlay MTU).
+	GetEdgeSettings(context.Context, *GetEdgeSettingsRequest) (*SiteEdgeSettings, error)
+	// SetEdgeSettings replaces a site's edge settings whole; the site's
+	// edge puts them in force without a restart in its next revision.
+	SetEdgeSettings(context.Context, *SetEdgeSettingsRequest) (*SiteEdgeSettings, error)
 	// IssueOperator signs an operator certificate for a person, from the
 	// CSR of a key made where it is used (the key never travels), and
 	// records it. A name with a certificate in force gets ALREADY_EXISTS:
@@ -900,6 +934,12 @@ func (UnimplementedAdminServer) SetBgpOptions(context.Context, *SetBgpOptionsReq
 }
 func (UnimplementedAdminServer) SetBgpPolicy(context.Context, *SetBgpPolicyRequest) (*SiteBgp, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetBgpPolicy not implemented")
+}
+func (UnimplementedAdminServer) GetEdgeSettings(context.Context, *GetEdgeSettingsRequest) (*SiteEdgeSettings, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetEdgeSettings not implemented")
+}
+func (UnimplementedAdminServer) SetEdgeSettings(context.Context, *SetEdgeSettingsRequest) (*SiteEdgeSettings, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetEdgeSettings not implemented")
 }
 func (UnimplementedAdminServer) IssueOperator(context.Context, *IssueOperatorRequest) (*IssueOperatorResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method IssueOperator not implemented")
@@ -1444,6 +1484,42 @@ func _Admin_SetBgpPolicy_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Admin_GetEdgeSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetEdgeSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).GetEdgeSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_GetEdgeSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).GetEdgeSettings(ctx, req.(*GetEdgeSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Admin_SetEdgeSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetEdgeSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServer).SetEdgeSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Admin_SetEdgeSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServer).SetEdgeSettings(ctx, req.(*SetEdgeSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Admin_IssueOperator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(IssueOperatorRequest)
 	if err := dec(in); err != nil {
@@ -1878,6 +1954,14 @@ var Admin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetBgpPolicy",
 			Handler:    _Admin_SetBgpPolicy_Handler,
+		},
+		{
+			MethodName: "GetEdgeSettings",
+			Handler:    _Admin_GetEdgeSettings_Handler,
+		},
+		{
+			MethodName: "SetEdgeSettings",
+			Handler:    _Admin_SetEdgeSettings_Handler,
 		},
 		{
 			MethodName: "IssueOperator",

@@ -287,8 +287,11 @@ type EdgeConfig struct {
 	// time in the message (PeerLink.punch_at) relative to it, so its own
 	// clock's offset does not matter (docs/NAT.md, Hole punching).
 	ControllerTime *timestamppb.Timestamp `protobuf:"bytes,23,opt,name=controller_time,json=controllerTime,proto3" json:"controller_time,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// bfd_adaptive is adaptive BFD (edge/config defaults.bfd_adaptive,
+	// docs/BFD.md); unset: on, with the edge's default intervals.
+	BfdAdaptive   *BfdAdaptive `protobuf:"bytes,22,opt,name=bfd_adaptive,json=bfdAdaptive,proto3" json:"bfd_adaptive,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *EdgeConfig) Reset() {
@@ -475,6 +478,13 @@ func (x *EdgeConfig) GetControllerTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *EdgeConfig) GetBfdAdaptive() *BfdAdaptive {
+	if x != nil {
+		return x.BfdAdaptive
+	}
+	return nil
+}
+
 // KeyRotation is the state of the edge's own WireGuard key rotation
 // (docs/CONTROLLER.md, "WireGuard key rotation"). With next_public_key
 // empty the edge makes a key, keeps it in its state directory and
@@ -527,6 +537,73 @@ func (x *KeyRotation) GetNextPublicKey() []byte {
 	return nil
 }
 
+// BfdAdaptive slows BFD and probes on the paths to sites without flows
+// and speeds them up for real-time flows (edge/config BFDAdaptive).
+type BfdAdaptive struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// enabled: unset is on.
+	Enabled *bool `protobuf:"varint,1,opt,name=enabled,proto3,oneof" json:"enabled,omitempty"`
+	// idle_rx_interval is the Required Min RX of a path to an idle site;
+	// unset: 300 ms (never below defaults.bfd's rx_interval).
+	IdleRxInterval *durationpb.Duration `protobuf:"bytes,2,opt,name=idle_rx_interval,json=idleRxInterval,proto3" json:"idle_rx_interval,omitempty"`
+	// realtime_interval is the BFD interval of the paths to a site with
+	// real-time flows; unset: defaults.bfd's (100 ms).
+	RealtimeInterval *durationpb.Duration `protobuf:"bytes,3,opt,name=realtime_interval,json=realtimeInterval,proto3" json:"realtime_interval,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *BfdAdaptive) Reset() {
+	*x = BfdAdaptive{}
+	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BfdAdaptive) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BfdAdaptive) ProtoMessage() {}
+
+func (x *BfdAdaptive) ProtoReflect() protoreflect.Message {
+	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BfdAdaptive.ProtoReflect.Descriptor instead.
+func (*BfdAdaptive) Descriptor() ([]byte, []int) {
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *BfdAdaptive) GetEnabled() bool {
+	if x != nil && x.Enabled != nil {
+		return *x.Enabled
+	}
+	return false
+}
+
+func (x *BfdAdaptive) GetIdleRxInterval() *durationpb.Duration {
+	if x != nil {
+		return x.IdleRxInterval
+	}
+	return nil
+}
+
+func (x *BfdAdaptive) GetRealtimeInterval() *durationpb.Duration {
+	if x != nil {
+		return x.RealtimeInterval
+	}
+	return nil
+}
+
 // RelayService is a relay the edges reach (package relay).
 type RelayService struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -538,7 +615,7 @@ type RelayService struct {
 
 func (x *RelayService) Reset() {
 	*x = RelayService{}
-	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	mi := &file_patronus_v1_config_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -550,7 +627,7 @@ func (x *RelayService) String() string {
 func (*RelayService) ProtoMessage() {}
 
 func (x *RelayService) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[2]
+	mi := &file_patronus_v1_config_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -563,7 +640,7 @@ func (x *RelayService) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RelayService.ProtoReflect.Descriptor instead.
 func (*RelayService) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{2}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *RelayService) GetEndpoint() string {
@@ -596,7 +673,7 @@ type RelayAllocation struct {
 
 func (x *RelayAllocation) Reset() {
 	*x = RelayAllocation{}
-	mi := &file_patronus_v1_config_proto_msgTypes[3]
+	mi := &file_patronus_v1_config_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -608,7 +685,7 @@ func (x *RelayAllocation) String() string {
 func (*RelayAllocation) ProtoMessage() {}
 
 func (x *RelayAllocation) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[3]
+	mi := &file_patronus_v1_config_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -621,7 +698,7 @@ func (x *RelayAllocation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RelayAllocation.ProtoReflect.Descriptor instead.
 func (*RelayAllocation) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{3}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *RelayAllocation) GetLocalLink() string {
@@ -676,7 +753,7 @@ type NatTraversal struct {
 
 func (x *NatTraversal) Reset() {
 	*x = NatTraversal{}
-	mi := &file_patronus_v1_config_proto_msgTypes[4]
+	mi := &file_patronus_v1_config_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -688,7 +765,7 @@ func (x *NatTraversal) String() string {
 func (*NatTraversal) ProtoMessage() {}
 
 func (x *NatTraversal) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[4]
+	mi := &file_patronus_v1_config_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -701,7 +778,7 @@ func (x *NatTraversal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NatTraversal.ProtoReflect.Descriptor instead.
 func (*NatTraversal) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{4}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *NatTraversal) GetStunServer() string {
@@ -729,7 +806,7 @@ type NatKind struct {
 
 func (x *NatKind) Reset() {
 	*x = NatKind{}
-	mi := &file_patronus_v1_config_proto_msgTypes[5]
+	mi := &file_patronus_v1_config_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -741,7 +818,7 @@ func (x *NatKind) String() string {
 func (*NatKind) ProtoMessage() {}
 
 func (x *NatKind) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[5]
+	mi := &file_patronus_v1_config_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -754,7 +831,7 @@ func (x *NatKind) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NatKind.ProtoReflect.Descriptor instead.
 func (*NatKind) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{5}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *NatKind) GetMapping() NatBehaviour {
@@ -802,7 +879,7 @@ type Bgp struct {
 
 func (x *Bgp) Reset() {
 	*x = Bgp{}
-	mi := &file_patronus_v1_config_proto_msgTypes[6]
+	mi := &file_patronus_v1_config_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -814,7 +891,7 @@ func (x *Bgp) String() string {
 func (*Bgp) ProtoMessage() {}
 
 func (x *Bgp) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[6]
+	mi := &file_patronus_v1_config_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -827,7 +904,7 @@ func (x *Bgp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Bgp.ProtoReflect.Descriptor instead.
 func (*Bgp) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{6}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Bgp) GetLocalAs() uint32 {
@@ -911,7 +988,7 @@ type BgpPolicy struct {
 
 func (x *BgpPolicy) Reset() {
 	*x = BgpPolicy{}
-	mi := &file_patronus_v1_config_proto_msgTypes[7]
+	mi := &file_patronus_v1_config_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -923,7 +1000,7 @@ func (x *BgpPolicy) String() string {
 func (*BgpPolicy) ProtoMessage() {}
 
 func (x *BgpPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[7]
+	mi := &file_patronus_v1_config_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -936,7 +1013,7 @@ func (x *BgpPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BgpPolicy.ProtoReflect.Descriptor instead.
 func (*BgpPolicy) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{7}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BgpPolicy) GetPrefixes() []*BgpPrefixMatch {
@@ -979,7 +1056,7 @@ type BgpPrefixMatch struct {
 
 func (x *BgpPrefixMatch) Reset() {
 	*x = BgpPrefixMatch{}
-	mi := &file_patronus_v1_config_proto_msgTypes[8]
+	mi := &file_patronus_v1_config_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -991,7 +1068,7 @@ func (x *BgpPrefixMatch) String() string {
 func (*BgpPrefixMatch) ProtoMessage() {}
 
 func (x *BgpPrefixMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[8]
+	mi := &file_patronus_v1_config_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1004,7 +1081,7 @@ func (x *BgpPrefixMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BgpPrefixMatch.ProtoReflect.Descriptor instead.
 func (*BgpPrefixMatch) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{8}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *BgpPrefixMatch) GetPrefix() string {
@@ -1049,7 +1126,7 @@ type BgpNeighbor struct {
 
 func (x *BgpNeighbor) Reset() {
 	*x = BgpNeighbor{}
-	mi := &file_patronus_v1_config_proto_msgTypes[9]
+	mi := &file_patronus_v1_config_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1061,7 +1138,7 @@ func (x *BgpNeighbor) String() string {
 func (*BgpNeighbor) ProtoMessage() {}
 
 func (x *BgpNeighbor) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[9]
+	mi := &file_patronus_v1_config_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1074,7 +1151,7 @@ func (x *BgpNeighbor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BgpNeighbor.ProtoReflect.Descriptor instead.
 func (*BgpNeighbor) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{9}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *BgpNeighbor) GetAddress() string {
@@ -1140,7 +1217,7 @@ type Site struct {
 
 func (x *Site) Reset() {
 	*x = Site{}
-	mi := &file_patronus_v1_config_proto_msgTypes[10]
+	mi := &file_patronus_v1_config_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1152,7 +1229,7 @@ func (x *Site) String() string {
 func (*Site) ProtoMessage() {}
 
 func (x *Site) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[10]
+	mi := &file_patronus_v1_config_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1165,7 +1242,7 @@ func (x *Site) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Site.ProtoReflect.Descriptor instead.
 func (*Site) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{10}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Site) GetName() string {
@@ -1195,7 +1272,7 @@ type Overlay struct {
 
 func (x *Overlay) Reset() {
 	*x = Overlay{}
-	mi := &file_patronus_v1_config_proto_msgTypes[11]
+	mi := &file_patronus_v1_config_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1207,7 +1284,7 @@ func (x *Overlay) String() string {
 func (*Overlay) ProtoMessage() {}
 
 func (x *Overlay) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[11]
+	mi := &file_patronus_v1_config_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1220,7 +1297,7 @@ func (x *Overlay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Overlay.ProtoReflect.Descriptor instead.
 func (*Overlay) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{11}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Overlay) GetInterface() string {
@@ -1263,7 +1340,7 @@ type Link struct {
 
 func (x *Link) Reset() {
 	*x = Link{}
-	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	mi := &file_patronus_v1_config_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1275,7 +1352,7 @@ func (x *Link) String() string {
 func (*Link) ProtoMessage() {}
 
 func (x *Link) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[12]
+	mi := &file_patronus_v1_config_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1288,7 +1365,7 @@ func (x *Link) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Link.ProtoReflect.Descriptor instead.
 func (*Link) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{12}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Link) GetName() string {
@@ -1366,7 +1443,7 @@ type Peer struct {
 
 func (x *Peer) Reset() {
 	*x = Peer{}
-	mi := &file_patronus_v1_config_proto_msgTypes[13]
+	mi := &file_patronus_v1_config_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1378,7 +1455,7 @@ func (x *Peer) String() string {
 func (*Peer) ProtoMessage() {}
 
 func (x *Peer) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[13]
+	mi := &file_patronus_v1_config_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1391,7 +1468,7 @@ func (x *Peer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Peer.ProtoReflect.Descriptor instead.
 func (*Peer) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{13}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Peer) GetSite() *Site {
@@ -1470,7 +1547,7 @@ type PeerLink struct {
 
 func (x *PeerLink) Reset() {
 	*x = PeerLink{}
-	mi := &file_patronus_v1_config_proto_msgTypes[14]
+	mi := &file_patronus_v1_config_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1482,7 +1559,7 @@ func (x *PeerLink) String() string {
 func (*PeerLink) ProtoMessage() {}
 
 func (x *PeerLink) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[14]
+	mi := &file_patronus_v1_config_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1495,7 +1572,7 @@ func (x *PeerLink) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeerLink.ProtoReflect.Descriptor instead.
 func (*PeerLink) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{14}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *PeerLink) GetName() string {
@@ -1554,14 +1631,18 @@ type Defaults struct {
 	// compression turns per-path LZ4 on (edge/compress); unset: off.
 	Compression *bool `protobuf:"varint,1,opt,name=compression,proto3,oneof" json:"compression,omitempty"`
 	// bfd holds the BFD timers of every path.
-	Bfd           *BfdTimers `protobuf:"bytes,2,opt,name=bfd,proto3" json:"bfd,omitempty"`
+	Bfd *BfdTimers `protobuf:"bytes,2,opt,name=bfd,proto3" json:"bfd,omitempty"`
+	// bfd_by_color overrides bfd for the paths over this site's links of a
+	// colour (the key), e.g. slower timers on LTE. Only colours the site's
+	// links have are sent.
+	BfdByColor    map[string]*BfdTimers `protobuf:"bytes,3,rep,name=bfd_by_color,json=bfdByColor,proto3" json:"bfd_by_color,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Defaults) Reset() {
 	*x = Defaults{}
-	mi := &file_patronus_v1_config_proto_msgTypes[15]
+	mi := &file_patronus_v1_config_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1573,7 +1654,7 @@ func (x *Defaults) String() string {
 func (*Defaults) ProtoMessage() {}
 
 func (x *Defaults) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[15]
+	mi := &file_patronus_v1_config_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1586,7 +1667,7 @@ func (x *Defaults) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Defaults.ProtoReflect.Descriptor instead.
 func (*Defaults) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{15}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Defaults) GetCompression() bool {
@@ -1599,6 +1680,13 @@ func (x *Defaults) GetCompression() bool {
 func (x *Defaults) GetBfd() *BfdTimers {
 	if x != nil {
 		return x.Bfd
+	}
+	return nil
+}
+
+func (x *Defaults) GetBfdByColor() map[string]*BfdTimers {
+	if x != nil {
+		return x.BfdByColor
 	}
 	return nil
 }
@@ -1619,7 +1707,7 @@ type BfdTimers struct {
 
 func (x *BfdTimers) Reset() {
 	*x = BfdTimers{}
-	mi := &file_patronus_v1_config_proto_msgTypes[16]
+	mi := &file_patronus_v1_config_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1631,7 +1719,7 @@ func (x *BfdTimers) String() string {
 func (*BfdTimers) ProtoMessage() {}
 
 func (x *BfdTimers) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[16]
+	mi := &file_patronus_v1_config_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1644,7 +1732,7 @@ func (x *BfdTimers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BfdTimers.ProtoReflect.Descriptor instead.
 func (*BfdTimers) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{16}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *BfdTimers) GetTxInterval() *durationpb.Duration {
@@ -1690,7 +1778,7 @@ type SlaClass struct {
 
 func (x *SlaClass) Reset() {
 	*x = SlaClass{}
-	mi := &file_patronus_v1_config_proto_msgTypes[17]
+	mi := &file_patronus_v1_config_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1702,7 +1790,7 @@ func (x *SlaClass) String() string {
 func (*SlaClass) ProtoMessage() {}
 
 func (x *SlaClass) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[17]
+	mi := &file_patronus_v1_config_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1715,7 +1803,7 @@ func (x *SlaClass) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaClass.ProtoReflect.Descriptor instead.
 func (*SlaClass) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{17}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SlaClass) GetName() string {
@@ -1765,7 +1853,7 @@ type Application struct {
 
 func (x *Application) Reset() {
 	*x = Application{}
-	mi := &file_patronus_v1_config_proto_msgTypes[18]
+	mi := &file_patronus_v1_config_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1777,7 +1865,7 @@ func (x *Application) String() string {
 func (*Application) ProtoMessage() {}
 
 func (x *Application) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[18]
+	mi := &file_patronus_v1_config_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1790,7 +1878,7 @@ func (x *Application) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Application.ProtoReflect.Descriptor instead.
 func (*Application) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{18}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Application) GetName() string {
@@ -1846,7 +1934,7 @@ type MatchRule struct {
 
 func (x *MatchRule) Reset() {
 	*x = MatchRule{}
-	mi := &file_patronus_v1_config_proto_msgTypes[19]
+	mi := &file_patronus_v1_config_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1858,7 +1946,7 @@ func (x *MatchRule) String() string {
 func (*MatchRule) ProtoMessage() {}
 
 func (x *MatchRule) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[19]
+	mi := &file_patronus_v1_config_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1871,7 +1959,7 @@ func (x *MatchRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchRule.ProtoReflect.Descriptor instead.
 func (*MatchRule) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{19}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *MatchRule) GetCidrs() []string {
@@ -1941,7 +2029,7 @@ type Policy struct {
 
 func (x *Policy) Reset() {
 	*x = Policy{}
-	mi := &file_patronus_v1_config_proto_msgTypes[20]
+	mi := &file_patronus_v1_config_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1953,7 +2041,7 @@ func (x *Policy) String() string {
 func (*Policy) ProtoMessage() {}
 
 func (x *Policy) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[20]
+	mi := &file_patronus_v1_config_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1966,7 +2054,7 @@ func (x *Policy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Policy.ProtoReflect.Descriptor instead.
 func (*Policy) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{20}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Policy) GetName() string {
@@ -2026,7 +2114,7 @@ type PolicyMatch struct {
 
 func (x *PolicyMatch) Reset() {
 	*x = PolicyMatch{}
-	mi := &file_patronus_v1_config_proto_msgTypes[21]
+	mi := &file_patronus_v1_config_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2038,7 +2126,7 @@ func (x *PolicyMatch) String() string {
 func (*PolicyMatch) ProtoMessage() {}
 
 func (x *PolicyMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[21]
+	mi := &file_patronus_v1_config_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2051,7 +2139,7 @@ func (x *PolicyMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PolicyMatch.ProtoReflect.Descriptor instead.
 func (*PolicyMatch) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{21}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *PolicyMatch) GetApplications() []string {
@@ -2102,7 +2190,7 @@ type SteeringTimers struct {
 
 func (x *SteeringTimers) Reset() {
 	*x = SteeringTimers{}
-	mi := &file_patronus_v1_config_proto_msgTypes[22]
+	mi := &file_patronus_v1_config_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2114,7 +2202,7 @@ func (x *SteeringTimers) String() string {
 func (*SteeringTimers) ProtoMessage() {}
 
 func (x *SteeringTimers) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[22]
+	mi := &file_patronus_v1_config_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2127,7 +2215,7 @@ func (x *SteeringTimers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SteeringTimers.ProtoReflect.Descriptor instead.
 func (*SteeringTimers) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{22}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SteeringTimers) GetDamping() *durationpb.Duration {
@@ -2209,7 +2297,7 @@ type QualityModel struct {
 
 func (x *QualityModel) Reset() {
 	*x = QualityModel{}
-	mi := &file_patronus_v1_config_proto_msgTypes[23]
+	mi := &file_patronus_v1_config_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2221,7 +2309,7 @@ func (x *QualityModel) String() string {
 func (*QualityModel) ProtoMessage() {}
 
 func (x *QualityModel) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[23]
+	mi := &file_patronus_v1_config_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2234,7 +2322,7 @@ func (x *QualityModel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QualityModel.ProtoReflect.Descriptor instead.
 func (*QualityModel) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{23}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *QualityModel) GetDegradedBelowScore() float64 {
@@ -2271,7 +2359,7 @@ type PinMatch struct {
 
 func (x *PinMatch) Reset() {
 	*x = PinMatch{}
-	mi := &file_patronus_v1_config_proto_msgTypes[24]
+	mi := &file_patronus_v1_config_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2283,7 +2371,7 @@ func (x *PinMatch) String() string {
 func (*PinMatch) ProtoMessage() {}
 
 func (x *PinMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[24]
+	mi := &file_patronus_v1_config_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2296,7 +2384,7 @@ func (x *PinMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PinMatch.ProtoReflect.Descriptor instead.
 func (*PinMatch) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{24}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *PinMatch) GetProtocol() uint32 {
@@ -2356,7 +2444,7 @@ type PathPin struct {
 
 func (x *PathPin) Reset() {
 	*x = PathPin{}
-	mi := &file_patronus_v1_config_proto_msgTypes[25]
+	mi := &file_patronus_v1_config_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2368,7 +2456,7 @@ func (x *PathPin) String() string {
 func (*PathPin) ProtoMessage() {}
 
 func (x *PathPin) ProtoReflect() protoreflect.Message {
-	mi := &file_patronus_v1_config_proto_msgTypes[25]
+	mi := &file_patronus_v1_config_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2381,7 +2469,7 @@ func (x *PathPin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathPin.ProtoReflect.Descriptor instead.
 func (*PathPin) Descriptor() ([]byte, []int) {
-	return file_patronus_v1_config_proto_rawDescGZIP(), []int{25}
+	return file_patronus_v1_config_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *PathPin) GetId() int64 {
@@ -2416,7 +2504,7 @@ var File_patronus_v1_config_proto protoreflect.FileDescriptor
 
 const file_patronus_v1_config_proto_rawDesc = "" +
 	"\n" +
-	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd7\b\n" +
+	"\x18patronus/v1/config.proto\x12\vpatronus.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\t\n" +
 	"\n" +
 	"EdgeConfig\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x04R\brevision\x129\n" +
@@ -2443,9 +2531,16 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\x05relay\x18\x13 \x01(\v2\x19.patronus.v1.RelayServiceR\x05relay\x12>\n" +
 	"\rnat_traversal\x18\x14 \x01(\v2\x19.patronus.v1.NatTraversalR\fnatTraversal\x12;\n" +
 	"\fkey_rotation\x18\x15 \x01(\v2\x18.patronus.v1.KeyRotationR\vkeyRotation\x12C\n" +
-	"\x0fcontroller_time\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\x0econtrollerTime\"5\n" +
+	"\x0fcontroller_time\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\x0econtrollerTime\x12;\n" +
+	"\fbfd_adaptive\x18\x16 \x01(\v2\x18.patronus.v1.BfdAdaptiveR\vbfdAdaptive\"5\n" +
 	"\vKeyRotation\x12&\n" +
-	"\x0fnext_public_key\x18\x01 \x01(\fR\rnextPublicKey\"*\n" +
+	"\x0fnext_public_key\x18\x01 \x01(\fR\rnextPublicKey\"\xc5\x01\n" +
+	"\vBfdAdaptive\x12\x1d\n" +
+	"\aenabled\x18\x01 \x01(\bH\x00R\aenabled\x88\x01\x01\x12C\n" +
+	"\x10idle_rx_interval\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x0eidleRxInterval\x12F\n" +
+	"\x11realtime_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x10realtimeIntervalB\n" +
+	"\n" +
+	"\b_enabled\"*\n" +
 	"\fRelayService\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\"\x99\x01\n" +
 	"\x0fRelayAllocation\x12\x1d\n" +
@@ -2524,10 +2619,15 @@ const file_patronus_v1_config_proto_rawDesc = "" +
 	"\x11observed_endpoint\x18\x04 \x01(\tR\x10observedEndpoint\x12&\n" +
 	"\x03nat\x18\x05 \x01(\v2\x14.patronus.v1.NatKindR\x03nat\x122\n" +
 	"\x05relay\x18\x06 \x03(\v2\x1c.patronus.v1.RelayAllocationR\x05relay\x125\n" +
-	"\bpunch_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\apunchAt\"k\n" +
+	"\bpunch_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\apunchAt\"\x8b\x02\n" +
 	"\bDefaults\x12%\n" +
 	"\vcompression\x18\x01 \x01(\bH\x00R\vcompression\x88\x01\x01\x12(\n" +
-	"\x03bfd\x18\x02 \x01(\v2\x16.patronus.v1.BfdTimersR\x03bfdB\x0e\n" +
+	"\x03bfd\x18\x02 \x01(\v2\x16.patronus.v1.BfdTimersR\x03bfd\x12G\n" +
+	"\fbfd_by_color\x18\x03 \x03(\v2%.patronus.v1.Defaults.BfdByColorEntryR\n" +
+	"bfdByColor\x1aU\n" +
+	"\x0fBfdByColorEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.patronus.v1.BfdTimersR\x05value:\x028\x01B\x0e\n" +
 	"\f_compression\"\xa3\x01\n" +
 	"\tBfdTimers\x12:\n" +
 	"\vtx_interval\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\n" +
@@ -2625,90 +2725,97 @@ func file_patronus_v1_config_proto_rawDescGZIP() []byte {
 }
 
 var file_patronus_v1_config_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_patronus_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_patronus_v1_config_proto_goTypes = []any{
 	(NatBehaviour)(0),             // 0: patronus.v1.NatBehaviour
 	(TopologyRole)(0),             // 1: patronus.v1.TopologyRole
 	(SteeringMode)(0),             // 2: patronus.v1.SteeringMode
 	(*EdgeConfig)(nil),            // 3: patronus.v1.EdgeConfig
 	(*KeyRotation)(nil),           // 4: patronus.v1.KeyRotation
-	(*RelayService)(nil),          // 5: patronus.v1.RelayService
-	(*RelayAllocation)(nil),       // 6: patronus.v1.RelayAllocation
-	(*NatTraversal)(nil),          // 7: patronus.v1.NatTraversal
-	(*NatKind)(nil),               // 8: patronus.v1.NatKind
-	(*Bgp)(nil),                   // 9: patronus.v1.Bgp
-	(*BgpPolicy)(nil),             // 10: patronus.v1.BgpPolicy
-	(*BgpPrefixMatch)(nil),        // 11: patronus.v1.BgpPrefixMatch
-	(*BgpNeighbor)(nil),           // 12: patronus.v1.BgpNeighbor
-	(*Site)(nil),                  // 13: patronus.v1.Site
-	(*Overlay)(nil),               // 14: patronus.v1.Overlay
-	(*Link)(nil),                  // 15: patronus.v1.Link
-	(*Peer)(nil),                  // 16: patronus.v1.Peer
-	(*PeerLink)(nil),              // 17: patronus.v1.PeerLink
-	(*Defaults)(nil),              // 18: patronus.v1.Defaults
-	(*BfdTimers)(nil),             // 19: patronus.v1.BfdTimers
-	(*SlaClass)(nil),              // 20: patronus.v1.SlaClass
-	(*Application)(nil),           // 21: patronus.v1.Application
-	(*MatchRule)(nil),             // 22: patronus.v1.MatchRule
-	(*Policy)(nil),                // 23: patronus.v1.Policy
-	(*PolicyMatch)(nil),           // 24: patronus.v1.PolicyMatch
-	(*SteeringTimers)(nil),        // 25: patronus.v1.SteeringTimers
-	(*QualityModel)(nil),          // 26: patronus.v1.QualityModel
-	(*PinMatch)(nil),              // 27: patronus.v1.PinMatch
-	(*PathPin)(nil),               // 28: patronus.v1.PathPin
-	(*timestamppb.Timestamp)(nil), // 29: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 30: google.protobuf.Duration
+	(*BfdAdaptive)(nil),           // 5: patronus.v1.BfdAdaptive
+	(*RelayService)(nil),          // 6: patronus.v1.RelayService
+	(*RelayAllocation)(nil),       // 7: patronus.v1.RelayAllocation
+	(*NatTraversal)(nil),          // 8: patronus.v1.NatTraversal
+	(*NatKind)(nil),               // 9: patronus.v1.NatKind
+	(*Bgp)(nil),                   // 10: patronus.v1.Bgp
+	(*BgpPolicy)(nil),             // 11: patronus.v1.BgpPolicy
+	(*BgpPrefixMatch)(nil),        // 12: patronus.v1.BgpPrefixMatch
+	(*BgpNeighbor)(nil),           // 13: patronus.v1.BgpNeighbor
+	(*Site)(nil),                  // 14: patronus.v1.Site
+	(*Overlay)(nil),               // 15: patronus.v1.Overlay
+	(*Link)(nil),                  // 16: patronus.v1.Link
+	(*Peer)(nil),                  // 17: patronus.v1.Peer
+	(*PeerLink)(nil),              // 18: patronus.v1.PeerLink
+	(*Defaults)(nil),              // 19: patronus.v1.Defaults
+	(*BfdTimers)(nil),             // 20: patronus.v1.BfdTimers
+	(*SlaClass)(nil),              // 21: patronus.v1.SlaClass
+	(*Application)(nil),           // 22: patronus.v1.Application
+	(*MatchRule)(nil),             // 23: patronus.v1.MatchRule
+	(*Policy)(nil),                // 24: patronus.v1.Policy
+	(*PolicyMatch)(nil),           // 25: patronus.v1.PolicyMatch
+	(*SteeringTimers)(nil),        // 26: patronus.v1.SteeringTimers
+	(*QualityModel)(nil),          // 27: patronus.v1.QualityModel
+	(*PinMatch)(nil),              // 28: patronus.v1.PinMatch
+	(*PathPin)(nil),               // 29: patronus.v1.PathPin
+	nil,                           // 30: patronus.v1.Defaults.BfdByColorEntry
+	(*timestamppb.Timestamp)(nil), // 31: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 32: google.protobuf.Duration
 }
 var file_patronus_v1_config_proto_depIdxs = []int32{
-	29, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
-	13, // 1: patronus.v1.EdgeConfig.site:type_name -> patronus.v1.Site
+	31, // 0: patronus.v1.EdgeConfig.created_at:type_name -> google.protobuf.Timestamp
+	14, // 1: patronus.v1.EdgeConfig.site:type_name -> patronus.v1.Site
 	1,  // 2: patronus.v1.EdgeConfig.role:type_name -> patronus.v1.TopologyRole
-	14, // 3: patronus.v1.EdgeConfig.overlay:type_name -> patronus.v1.Overlay
-	15, // 4: patronus.v1.EdgeConfig.links:type_name -> patronus.v1.Link
-	16, // 5: patronus.v1.EdgeConfig.peers:type_name -> patronus.v1.Peer
-	18, // 6: patronus.v1.EdgeConfig.defaults:type_name -> patronus.v1.Defaults
-	20, // 7: patronus.v1.EdgeConfig.sla_classes:type_name -> patronus.v1.SlaClass
-	21, // 8: patronus.v1.EdgeConfig.applications:type_name -> patronus.v1.Application
-	23, // 9: patronus.v1.EdgeConfig.policies:type_name -> patronus.v1.Policy
-	25, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
-	26, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
-	28, // 12: patronus.v1.EdgeConfig.pins:type_name -> patronus.v1.PathPin
-	9,  // 13: patronus.v1.EdgeConfig.bgp:type_name -> patronus.v1.Bgp
-	5,  // 14: patronus.v1.EdgeConfig.relay:type_name -> patronus.v1.RelayService
-	7,  // 15: patronus.v1.EdgeConfig.nat_traversal:type_name -> patronus.v1.NatTraversal
+	15, // 3: patronus.v1.EdgeConfig.overlay:type_name -> patronus.v1.Overlay
+	16, // 4: patronus.v1.EdgeConfig.links:type_name -> patronus.v1.Link
+	17, // 5: patronus.v1.EdgeConfig.peers:type_name -> patronus.v1.Peer
+	19, // 6: patronus.v1.EdgeConfig.defaults:type_name -> patronus.v1.Defaults
+	21, // 7: patronus.v1.EdgeConfig.sla_classes:type_name -> patronus.v1.SlaClass
+	22, // 8: patronus.v1.EdgeConfig.applications:type_name -> patronus.v1.Application
+	24, // 9: patronus.v1.EdgeConfig.policies:type_name -> patronus.v1.Policy
+	26, // 10: patronus.v1.EdgeConfig.steering:type_name -> patronus.v1.SteeringTimers
+	27, // 11: patronus.v1.EdgeConfig.quality_model:type_name -> patronus.v1.QualityModel
+	29, // 12: patronus.v1.EdgeConfig.pins:type_name -> patronus.v1.PathPin
+	10, // 13: patronus.v1.EdgeConfig.bgp:type_name -> patronus.v1.Bgp
+	6,  // 14: patronus.v1.EdgeConfig.relay:type_name -> patronus.v1.RelayService
+	8,  // 15: patronus.v1.EdgeConfig.nat_traversal:type_name -> patronus.v1.NatTraversal
 	4,  // 16: patronus.v1.EdgeConfig.key_rotation:type_name -> patronus.v1.KeyRotation
-	29, // 17: patronus.v1.EdgeConfig.controller_time:type_name -> google.protobuf.Timestamp
-	0,  // 18: patronus.v1.NatKind.mapping:type_name -> patronus.v1.NatBehaviour
-	0,  // 19: patronus.v1.NatKind.filtering:type_name -> patronus.v1.NatBehaviour
-	12, // 20: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
-	10, // 21: patronus.v1.Bgp.import_policy:type_name -> patronus.v1.BgpPolicy
-	10, // 22: patronus.v1.Bgp.export_policy:type_name -> patronus.v1.BgpPolicy
-	11, // 23: patronus.v1.BgpPolicy.prefixes:type_name -> patronus.v1.BgpPrefixMatch
-	13, // 24: patronus.v1.Peer.site:type_name -> patronus.v1.Site
-	17, // 25: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
-	8,  // 26: patronus.v1.PeerLink.nat:type_name -> patronus.v1.NatKind
-	6,  // 27: patronus.v1.PeerLink.relay:type_name -> patronus.v1.RelayAllocation
-	29, // 28: patronus.v1.PeerLink.punch_at:type_name -> google.protobuf.Timestamp
-	19, // 29: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
-	30, // 30: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
-	30, // 31: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
-	30, // 32: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
-	30, // 33: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
-	22, // 34: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
-	22, // 35: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
-	2,  // 36: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
-	24, // 37: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
-	30, // 38: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
-	30, // 39: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
-	30, // 40: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
-	30, // 41: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
-	27, // 42: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
-	29, // 43: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
-	44, // [44:44] is the sub-list for method output_type
-	44, // [44:44] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	31, // 17: patronus.v1.EdgeConfig.controller_time:type_name -> google.protobuf.Timestamp
+	5,  // 18: patronus.v1.EdgeConfig.bfd_adaptive:type_name -> patronus.v1.BfdAdaptive
+	32, // 19: patronus.v1.BfdAdaptive.idle_rx_interval:type_name -> google.protobuf.Duration
+	32, // 20: patronus.v1.BfdAdaptive.realtime_interval:type_name -> google.protobuf.Duration
+	0,  // 21: patronus.v1.NatKind.mapping:type_name -> patronus.v1.NatBehaviour
+	0,  // 22: patronus.v1.NatKind.filtering:type_name -> patronus.v1.NatBehaviour
+	13, // 23: patronus.v1.Bgp.neighbors:type_name -> patronus.v1.BgpNeighbor
+	11, // 24: patronus.v1.Bgp.import_policy:type_name -> patronus.v1.BgpPolicy
+	11, // 25: patronus.v1.Bgp.export_policy:type_name -> patronus.v1.BgpPolicy
+	12, // 26: patronus.v1.BgpPolicy.prefixes:type_name -> patronus.v1.BgpPrefixMatch
+	14, // 27: patronus.v1.Peer.site:type_name -> patronus.v1.Site
+	18, // 28: patronus.v1.Peer.links:type_name -> patronus.v1.PeerLink
+	9,  // 29: patronus.v1.PeerLink.nat:type_name -> patronus.v1.NatKind
+	7,  // 30: patronus.v1.PeerLink.relay:type_name -> patronus.v1.RelayAllocation
+	31, // 31: patronus.v1.PeerLink.punch_at:type_name -> google.protobuf.Timestamp
+	20, // 32: patronus.v1.Defaults.bfd:type_name -> patronus.v1.BfdTimers
+	30, // 33: patronus.v1.Defaults.bfd_by_color:type_name -> patronus.v1.Defaults.BfdByColorEntry
+	32, // 34: patronus.v1.BfdTimers.tx_interval:type_name -> google.protobuf.Duration
+	32, // 35: patronus.v1.BfdTimers.rx_interval:type_name -> google.protobuf.Duration
+	32, // 36: patronus.v1.SlaClass.max_latency:type_name -> google.protobuf.Duration
+	32, // 37: patronus.v1.SlaClass.max_jitter:type_name -> google.protobuf.Duration
+	23, // 38: patronus.v1.Application.match:type_name -> patronus.v1.MatchRule
+	23, // 39: patronus.v1.Application.match_any:type_name -> patronus.v1.MatchRule
+	2,  // 40: patronus.v1.Policy.mode:type_name -> patronus.v1.SteeringMode
+	25, // 41: patronus.v1.Policy.match:type_name -> patronus.v1.PolicyMatch
+	32, // 42: patronus.v1.SteeringTimers.damping:type_name -> google.protobuf.Duration
+	32, // 43: patronus.v1.SteeringTimers.hold_down:type_name -> google.protobuf.Duration
+	32, // 44: patronus.v1.SteeringTimers.flap_half_life:type_name -> google.protobuf.Duration
+	32, // 45: patronus.v1.SteeringTimers.flow_idle:type_name -> google.protobuf.Duration
+	28, // 46: patronus.v1.PathPin.match:type_name -> patronus.v1.PinMatch
+	31, // 47: patronus.v1.PathPin.expires_at:type_name -> google.protobuf.Timestamp
+	20, // 48: patronus.v1.Defaults.BfdByColorEntry.value:type_name -> patronus.v1.BfdTimers
+	49, // [49:49] is the sub-list for method output_type
+	49, // [49:49] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_patronus_v1_config_proto_init() }
@@ -2716,17 +2823,18 @@ func file_patronus_v1_config_proto_init() {
 	if File_patronus_v1_config_proto != nil {
 		return
 	}
-	file_patronus_v1_config_proto_msgTypes[6].OneofWrappers = []any{}
-	file_patronus_v1_config_proto_msgTypes[13].OneofWrappers = []any{}
-	file_patronus_v1_config_proto_msgTypes[15].OneofWrappers = []any{}
-	file_patronus_v1_config_proto_msgTypes[20].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[2].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[7].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[14].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[16].OneofWrappers = []any{}
+	file_patronus_v1_config_proto_msgTypes[21].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_patronus_v1_config_proto_rawDesc), len(file_patronus_v1_config_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   26,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

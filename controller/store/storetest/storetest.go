@@ -166,6 +166,7 @@ func Run(t *testing.T, h Harness) {
 		{"PolicySet", testPolicySet},
 		{"Pins", testPins},
 		{"BGP", testBGP},
+		{"EdgeSettings", testEdgeSettings},
 		{"LearnedPrefixes", testLearnedPrefixes},
 		{"LinkNAT", testLinkNAT},
 		{"PinValidation", testPinValidation},

@@ -12,6 +12,23 @@ import (
 type Routes struct {
 	mu  sync.Mutex
 	set map[netip.Prefix]bool
+	mtu int
+}
+
+// SetMTU records the overlay MTU the data plane set
+// (dataplane.MTUSetter).
+func (r *Routes) SetMTU(mtu int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.mtu = mtu
+	return nil
+}
+
+// MTU is the MTU last set; 0: none.
+func (r *Routes) MTU() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.mtu
 }
 
 // AddRoutes records pfxs.
@@ -49,4 +66,7 @@ func (r *Routes) Prefixes() []netip.Prefix {
 	return out
 }
 
-var _ dataplane.RouteProgrammer = (*Routes)(nil)
+var (
+	_ dataplane.RouteProgrammer = (*Routes)(nil)
+	_ dataplane.MTUSetter       = (*Routes)(nil)
+)
