@@ -6,8 +6,8 @@ import { AppTraffic } from "./AppTraffic";
 import { bytes } from "./format";
 
 const apps = [
-  { application: "voip", flows: 4, bytesSent: 2_500_000, sites: 2, paths: 3 },
-  { application: "web", flows: 12, bytesSent: 830, sites: 1, paths: 1 },
+  { application: "voip", flows: 4, bytesSent: 2_500_000, bytesReceived: 41_000, sites: 2, paths: 3 },
+  { application: "web", flows: 12, bytesSent: 830, bytesReceived: 0, sites: 1, paths: 1 },
 ];
 
 describe("AppTraffic", () => {
@@ -19,6 +19,8 @@ describe("AppTraffic", () => {
     expect(rows.map((r) => within(r).getByRole("rowheader").textContent)).toEqual(["voip", "web"]);
     expect(within(rows[0]!).getByText("2.50 MB")).toBeInTheDocument();
     expect(within(rows[1]!).getByText("830 B")).toBeInTheDocument();
+    expect(within(rows[0]!).getByText("41.0 kB")).toBeInTheDocument();
+    expect(within(table).getByRole("columnheader", { name: "Bytes received" })).toBeInTheDocument();
     expect(within(table).getByRole("columnheader", { name: "Sites" })).toBeInTheDocument();
     const call = t.calls.find((c) => c.name === "AppTraffic")!;
     const since = Date.parse((call.variables.filter as { since: string }).since);

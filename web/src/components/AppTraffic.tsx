@@ -10,6 +10,7 @@ export const AppTrafficQuery = graphql(`
       application
       flows
       bytesSent
+      bytesReceived
       sites
       paths
     }
@@ -33,7 +34,8 @@ function useLastHour(): string {
 /**
  * The top applications by bytes over the last hour, from the flow
  * summaries the edges send: of the network, of what a site sent, or of
- * what both ends of a path sent over it.
+ * what both ends of a path sent over it; with the bytes the reporting
+ * sites received of those flows.
  */
 export function AppTraffic({ label, site, path, first = 10 }: { label: string; site?: string; path?: string; first?: number }) {
   const since = useLastHour();
@@ -49,6 +51,7 @@ export function AppTraffic({ label, site, path, first = 10 }: { label: string; s
         <tr>
           <th scope="col">Application</th>
           <th scope="col">Bytes sent</th>
+          <th scope="col">Bytes received</th>
           <th scope="col">Flows</th>
           {!path && <th scope="col">Paths</th>}
           {!site && !path && <th scope="col">Sites</th>}
@@ -64,6 +67,7 @@ export function AppTraffic({ label, site, path, first = 10 }: { label: string; s
               </span>{" "}
               {bytes(a.bytesSent)}
             </td>
+            <td>{bytes(a.bytesReceived)}</td>
             <td>{a.flows}</td>
             {!path && <td>{a.paths}</td>}
             {!site && !path && <td>{a.sites}</td>}

@@ -14,7 +14,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  query AppTraffic($filter: TrafficFilter, $first: Int) {\n    applicationTraffic(filter: $filter, first: $first) {\n      application\n      flows\n      bytesSent\n      sites\n      paths\n    }\n  }\n": typeof types.AppTrafficDocument,
+    "\n  query AppTraffic($filter: TrafficFilter, $first: Int) {\n    applicationTraffic(filter: $filter, first: $first) {\n      application\n      flows\n      bytesSent\n      bytesReceived\n      sites\n      paths\n    }\n  }\n": typeof types.AppTrafficDocument,
     "\n  query PathFlows($id: ID!) {\n    path(id: $id) {\n      id\n      currentFlows {\n        reportedBy\n        src\n        dst\n        srcPort\n        dstPort\n        protocol\n        application\n        class\n        policy\n        serverName\n        txBytes\n        rxBytes\n        txPackets\n        rxPackets\n        startedAt\n        windowStart\n        windowEnd\n      }\n    }\n  }\n": typeof types.PathFlowsDocument,
     "\n  query NetworkList {\n    networks {\n      name\n    }\n  }\n": typeof types.NetworkListDocument,
     "\n  query SiteBgp($site: String!) {\n    bgp(site: $site) {\n      site\n      localAs\n      routerId\n      listenPort\n      gracefulRestart\n      reportedAt\n      learnedPrefixes\n      neighbors {\n        address\n        remoteAs\n        passwordSet\n        bfd\n        maxPrefixes\n        state\n        reason\n        received\n        accepted\n        advertised\n        bfdState\n      }\n    }\n  }\n": typeof types.SiteBgpDocument,
@@ -50,7 +50,7 @@ type Documents = {
     "\n  mutation RevokeAPIKey($id: String!) {\n    revokeAPIKey(id: $id) {\n      deletedNodeId\n    }\n  }\n": typeof types.RevokeApiKeyDocument,
 };
 const documents: Documents = {
-    "\n  query AppTraffic($filter: TrafficFilter, $first: Int) {\n    applicationTraffic(filter: $filter, first: $first) {\n      application\n      flows\n      bytesSent\n      sites\n      paths\n    }\n  }\n": types.AppTrafficDocument,
+    "\n  query AppTraffic($filter: TrafficFilter, $first: Int) {\n    applicationTraffic(filter: $filter, first: $first) {\n      application\n      flows\n      bytesSent\n      bytesReceived\n      sites\n      paths\n    }\n  }\n": types.AppTrafficDocument,
     "\n  query PathFlows($id: ID!) {\n    path(id: $id) {\n      id\n      currentFlows {\n        reportedBy\n        src\n        dst\n        srcPort\n        dstPort\n        protocol\n        application\n        class\n        policy\n        serverName\n        txBytes\n        rxBytes\n        txPackets\n        rxPackets\n        startedAt\n        windowStart\n        windowEnd\n      }\n    }\n  }\n": types.PathFlowsDocument,
     "\n  query NetworkList {\n    networks {\n      name\n    }\n  }\n": types.NetworkListDocument,
     "\n  query SiteBgp($site: String!) {\n    bgp(site: $site) {\n      site\n      localAs\n      routerId\n      listenPort\n      gracefulRestart\n      reportedAt\n      learnedPrefixes\n      neighbors {\n        address\n        remoteAs\n        passwordSet\n        bfd\n        maxPrefixes\n        state\n        reason\n        received\n        accepted\n        advertised\n        bfdState\n      }\n    }\n  }\n": types.SiteBgpDocument,
@@ -103,7 +103,7 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query AppTraffic($filter: TrafficFilter, $first: Int) {\n    applicationTraffic(filter: $filter, first: $first) {\n      application\n      flows\n      bytesSent\n      sites\n      paths\n    }\n  }\n"): (typeof documents)["\n  query AppTraffic($filter: TrafficFilter, $first: Int) {\n    applicationTraffic(filter: $filter, first: $first) {\n      application\n      flows\n      bytesSent\n      sites\n      paths\n    }\n  }\n"];
+export function graphql(source: "\n  query AppTraffic($filter: TrafficFilter, $first: Int) {\n    applicationTraffic(filter: $filter, first: $first) {\n      application\n      flows\n      bytesSent\n      bytesReceived\n      sites\n      paths\n    }\n  }\n"): (typeof documents)["\n  query AppTraffic($filter: TrafficFilter, $first: Int) {\n    applicationTraffic(filter: $filter, first: $first) {\n      application\n      flows\n      bytesSent\n      bytesReceived\n      sites\n      paths\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

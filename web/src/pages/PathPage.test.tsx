@@ -35,7 +35,7 @@ function setup() {
         },
       },
     }),
-    AppTraffic: () => ({ applicationTraffic: [{ application: "voip", flows: 2, bytesSent: 4000, sites: 1, paths: 1 }] }),
+    AppTraffic: () => ({ applicationTraffic: [{ application: "voip", flows: 2, bytesSent: 4000, bytesReceived: 0, sites: 1, paths: 1 }] }),
     PathFlows: (v) => ({
       path: {
         id: v.id,

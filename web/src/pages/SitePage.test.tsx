@@ -30,7 +30,7 @@ const site = {
 function setup() {
   const t = testClient({
     SiteDetail: () => ({ site, steeringEvents: { nodes: [{ at: new Date().toISOString(), pathId: "site1/inet->site2/inet", kind: "path_state", reason: "down → up", flowsMoved: 0 }] } }),
-    AppTraffic: () => ({ applicationTraffic: [{ application: "voip", flows: 2, bytesSent: 4000, sites: 1, paths: 1 }] }),
+    AppTraffic: () => ({ applicationTraffic: [{ application: "voip", flows: 2, bytesSent: 4000, bytesReceived: 0, sites: 1, paths: 1 }] }),
     RevokeSite: () => ({ revokeSite: { name: "site1", state: "REVOKED" } }),
     SiteBgp: () => ({
       bgp: [

@@ -37,7 +37,7 @@ const answers = {
   NetworkPaths: () => ({
     paths: { nodes: [path("s1/inet->hub/inet", "UP"), path("s1/lte->hub/lte", "UP"), path("s2/inet->hub/inet", "DEGRADED")], pageInfo: { hasNextPage: false, endCursor: null } },
   }),
-  AppTraffic: () => ({ applicationTraffic: [{ application: "voip", flows: 2, bytesSent: 4000, sites: 1, paths: 1 }] }),
+  AppTraffic: () => ({ applicationTraffic: [{ application: "voip", flows: 2, bytesSent: 4000, bytesReceived: 0, sites: 1, paths: 1 }] }),
   RecentSteering: () => ({
     steeringEvents: {
       nodes: [
