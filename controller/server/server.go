@@ -171,7 +171,7 @@ func New(cfg Config) (*Server, error) {
 	s.enrolGate = newEnrolGate(cfg.Enrolment, s.log)
 	s.reg = newRegistry(cfg.Store, s.obs)
 	s.pub = newPublisher(cfg.Events, s.log)
-	s.snaps = newSnapshots(cfg.Store, s.obs)
+	s.snaps = newSnapshots(cfg.Store, s.obs, s.log)
 	if err := s.reg.loadAll(s.ctx); err != nil {
 		s.cancel()
 		return nil, fmt.Errorf("server: load sites: %w", err)

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"fmt"
+	"github.com/gaissmai/bart"
+	"log/slog"
 	"net/netip"
 	"sync"
 	"time"
@@ -22,8 +24,10 @@ type snapshot struct {
 	Policy   *pb.PolicySet          // never nil
 	Pins     map[string][]store.Pin // by site, by ID; expired ones included
 	// BGP are the sites' speakers by site name; Prefixes include the
-	// prefixes the sites' routers announce (learned, see addLearned).
-	BGP map[string]store.SiteBGP
+	// prefixes the sites' routers announce (learned, see addLearned), but
+	// not those listed in Unrouted.
+	Unrouted []Unrouted
+	BGP      map[string]store.SiteBGP
 	// NAT is what the sites' edges observed of their links, by site and
 	// link (nat.go).
 	NAT map[string]map[string]store.LinkNAT
@@ -34,7 +38,8 @@ type snapshot struct {
 // snapshots caches the newest snapshot of each network, so that a
 // revision is read from the store once however many streams watch it.
 type snapshots struct {
-	st store.Store
+	st  store.Store
+	log *slog.Logger
 
 	obs  Observer
 	mu   sync.Mutex
@@ -46,8 +51,8 @@ type netSnap struct {
 	snap *snapshot  // mu
 }
 
-func newSnapshots(st store.Store, obs Observer) *snapshots {
-	return &snapshots{st: st, obs: obs, nets: map[string]*netSnap{}}
+func newSnapshots(st store.Store, obs Observer, log *slog.Logger) *snapshots {
+	return &snapshots{st: st, obs: obs, log: log, nets: map[string]*netSnap{}}
 }
 
 // maxSnapshotTries bounds the reloads when the revision moves during one.
@@ -84,6 +89,7 @@ func (ss *snapshots) get(ctx context.Context, network string) (*snapshot, error)
 		}
 		if after.Revision == snap.Network.Revision {
 			ns.snap = snap
+			ss.logUnrouted(snap)
 			return snap, nil
 		}
 	}
@@ -113,9 +119,6 @@ func loadSnapshot(ctx context.Context, st store.Store, network string) (*snapsho
 	for _, p := range ps {
 		snap.Prefixes[p.Site] = append(snap.Prefixes[p.Site], p.Prefix)
 	}
-	if err := addLearned(ctx, st, snap); err != nil {
-		return nil, err
-	}
 	if snap.BGP, err = st.BGPSites(ctx, network); err != nil {
 		return nil, err
 	}
@@ -123,6 +126,9 @@ func loadSnapshot(ctx context.Context, st store.Store, network string) (*snapsho
 		return nil, err
 	}
 	if err := loadNAT(ctx, st, snap); err != nil {
+		return nil, err
+	}
+	if err := addLearned(ctx, st, snap); err != nil { // after the links' observed endpoints
 		return nil, err
 	}
 	pins, err := st.Pins(ctx, network, "")
@@ -143,26 +149,108 @@ func loadSnapshot(ctx context.Context, st store.Store, network string) (*snapsho
 	return snap, nil
 }
 
-// addLearned adds the prefixes learned over BGP to their sites' prefixes.
-// One site per prefix: a configured prefix keeps its owner, and of two
-// sites that learn one prefix the first by name has it (the edge's route
-// table maps a prefix to one site).
+// addLearned adds the prefixes learned over BGP to their sites' prefixes:
+// those every edge can take (edge/config refuses a configuration that
+// breaks either rule, so one router's announcement must not reach them).
+//   - One site per address: a learned prefix that repeats or overlaps a
+//     configured prefix (of any site) or one learned before it (sites by
+//     name) is left out; of two sites that learn one prefix the first by
+//     name has it.
+//   - None covers a link's endpoint, configured or observed: a default
+//     route a router announces would route into the overlay the WAN
+//     traffic that carries it.
+//
+// What is left out is in snap.Unrouted, for the log and the API.
 func addLearned(ctx context.Context, st store.Store, snap *snapshot) error {
 	learned, err := st.LearnedPrefixes(ctx, snap.Network.Name)
-	if err != nil {
+	if err != nil || len(learned) == 0 {
 		return err
 	}
-	owned := map[netip.Prefix]bool{}
-	for _, ps := range snap.Prefixes {
+	var owned bart.Table[string]
+	for site, ps := range snap.Prefixes {
 		for _, p := range ps {
-			owned[p] = true
+			owned.Insert(p, site)
 		}
 	}
+	eps := snap.endpoints()
 	for _, l := range learned {
-		if !owned[l.Prefix] {
-			owned[l.Prefix] = true
-			snap.Prefixes[l.Site] = append(snap.Prefixes[l.Site], l.Prefix)
+		why := ""
+		if owned.OverlapsPrefix(l.Prefix) {
+			if site, ok := owned.Get(l.Prefix); ok && site == l.Site {
+				continue // the site's own, configured too
+			}
+			why = "overlaps " + overlapOf(&owned, l.Prefix)
+		} else if ep, ok := coversAny(l.Prefix, eps); ok {
+			why = "covers the WAN endpoint " + ep.String()
 		}
+		if why != "" {
+			snap.Unrouted = append(snap.Unrouted, Unrouted{Site: l.Site, Prefix: l.Prefix, Why: why})
+			continue
+		}
+		owned.Insert(l.Prefix, l.Site)
+		snap.Prefixes[l.Site] = append(snap.Prefixes[l.Site], l.Prefix)
 	}
 	return nil
+}
+
+// logUnrouted logs, once per revision, the learned prefixes the overlay
+// does not route (the first few, and how many).
+func (ss *snapshots) logUnrouted(snap *snapshot) {
+	if len(snap.Unrouted) == 0 || ss.log == nil {
+		return
+	}
+	u := snap.Unrouted
+	ss.log.Warn("learned prefixes not routed in the overlay", "network", snap.Network.Name, "revision", snap.Network.Revision,
+		"count", len(u), "first", fmt.Sprintf("%s of %s: %s", u[0].Prefix, u[0].Site, u[0].Why))
+}
+
+// Unrouted is a learned prefix the overlay does not route, and why.
+type Unrouted struct {
+	Site   string
+	Prefix netip.Prefix
+	Why    string
+}
+
+// endpoints are the addresses of every site's links as the edges reach
+// them: configured and observed.
+func (snap *snapshot) endpoints() []netip.Addr {
+	var out []netip.Addr
+	for _, ls := range snap.Links {
+		for _, l := range ls {
+			if ap, err := netip.ParseAddrPort(l.Endpoint); err == nil {
+				out = append(out, ap.Addr().Unmap())
+			}
+		}
+	}
+	for _, ls := range snap.NAT {
+		for _, n := range ls {
+			if ap, err := netip.ParseAddrPort(n.ObservedEndpoint); err == nil {
+				out = append(out, ap.Addr().Unmap())
+			}
+		}
+	}
+	return out
+}
+
+// overlapOf names a prefix of t that p overlaps, and its site.
+func overlapOf(t *bart.Table[string], p netip.Prefix) string {
+	if site, ok := t.Get(p); ok {
+		return p.String() + " of " + site
+	}
+	for q, site := range t.Supernets(p) {
+		return q.String() + " of " + site
+	}
+	for q, site := range t.Subnets(p) {
+		return q.String() + " of " + site
+	}
+	return "a routed prefix"
+}
+
+func coversAny(p netip.Prefix, addrs []netip.Addr) (netip.Addr, bool) {
+	for _, a := range addrs {
+		if p.Contains(a) {
+			return a, true
+		}
+	}
+	return netip.Addr{}, false
 }
