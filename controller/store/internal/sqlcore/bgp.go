@@ -13,22 +13,8 @@ import (
 // SiteBGP implements store.Store.
 func (s *Store) SiteBGP(ctx context.Context, network, site string) (store.SiteBGP, error) {
 	var out store.SiteBGP
-	if err := s.read("site bgp"); err != nil {
-		return out, err
-	}
-	var doc string
-	err := s.eng.QueryRow(ctx, `SELECT b.document FROM bgp_sites b JOIN sites s ON s.id = b.site_id
-		JOIN networks n ON n.id = s.network_id WHERE n.name = $1 AND s.name = $2`, network, site).Scan(&doc)
-	switch {
-	case err != nil && s.eng.Classify(err) == NoRows:
-		if _, err := s.Site(ctx, network, site); err != nil {
-			return out, err
-		}
-		return out, nil
-	case err != nil:
-		return out, s.wrap("site bgp", err)
-	}
-	return out, s.wrap("site bgp", json.Unmarshal([]byte(doc), &out))
+	err := s.siteDoc(ctx, "site bgp", "bgp_sites", network, site, &out)
+	return out, err
 }
 
 // PutSiteBGP implements store.Store.
@@ -36,56 +22,12 @@ func (s *Store) PutSiteBGP(ctx context.Context, network, site string, b store.Si
 	if err := b.Validate(); err != nil {
 		return err
 	}
-	doc, err := json.Marshal(b)
-	if err != nil {
-		return err
-	}
-	return s.write(ctx, "put site bgp", func(t *tx) error {
-		netID, err := s.netID(ctx, t, network)
-		if err != nil {
-			return err
-		}
-		siteID, err := s.siteID(ctx, t, netID, network, site)
-		if err != nil {
-			return err
-		}
-		if b.LocalAS == 0 {
-			_, err = t.Exec(ctx, "DELETE FROM bgp_sites WHERE site_id = $1", siteID)
-		} else {
-			_, err = t.Exec(ctx, `INSERT INTO bgp_sites (site_id, network_id, document) VALUES ($1, $2, $3)
-				ON CONFLICT (site_id) DO UPDATE SET document = excluded.document`, siteID, netID, string(doc))
-		}
-		if err != nil {
-			return err
-		}
-		return t.bump(ctx, netID)
-	})
+	return s.putSiteDoc(ctx, "put site bgp", "bgp_sites", network, site, b, b.LocalAS == 0)
 }
 
 // BGPSites implements store.Store.
 func (s *Store) BGPSites(ctx context.Context, network string) (map[string]store.SiteBGP, error) {
-	if err := s.read("bgp sites"); err != nil {
-		return nil, err
-	}
-	rows, err := s.eng.Query(ctx, `SELECT s.name, b.document FROM bgp_sites b JOIN sites s ON s.id = b.site_id
-		JOIN networks n ON n.id = s.network_id WHERE n.name = $1`, network)
-	if err != nil {
-		return nil, s.wrap("bgp sites", err)
-	}
-	defer rows.Close()
-	out := map[string]store.SiteBGP{}
-	for rows.Next() {
-		var name, doc string
-		var b store.SiteBGP
-		if err := rows.Scan(&name, &doc); err != nil {
-			return nil, s.wrap("bgp sites", err)
-		}
-		if err := json.Unmarshal([]byte(doc), &b); err != nil {
-			return nil, s.wrap("bgp sites", fmt.Errorf("site %q: %w", name, err))
-		}
-		out[name] = b
-	}
-	return out, s.wrap("bgp sites", rows.Err())
+	return siteDocsOf[store.SiteBGP](ctx, s, "bgp sites", "bgp_sites", network)
 }
 
 // SetLearnedPrefixes implements store.Store.
